@@ -1,0 +1,1 @@
+"""The LGNetEA domain: aggregates, rules and application services. Imports nothing of ours."""

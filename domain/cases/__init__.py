@@ -1,0 +1,1 @@
+"""Cases: the beneficiary taken in by a city, from intake onwards."""

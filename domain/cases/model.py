@@ -1,0 +1,283 @@
+"""The case aggregate (one beneficiary taken in by one city) and the city's case register."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain.cases.rules import (
+    AgeBand,
+    ConsentScope,
+    ProtectionStatus,
+    ReceptionCentreKind,
+    ReceptionSituation,
+    Sex,
+    Vulnerability,
+    eligibility_for,
+    priority_group_of,
+)
+from domain.network import Actor, City, DomainError
+
+PROGRAMME_START = date(2019, 7, 1)
+MAX_HOUSEHOLD_SIZE = 30
+_REGISTER_NAMESPACE = UUID("5b0f7f4e-3c55-4c1e-9a55-6f1d2f1b8a01")
+
+
+class CaseError(DomainError):
+    """Raised when a command on a case breaks a rule of the programme."""
+
+    code = "case_error"
+
+
+class StillInReception(CaseError):
+    """Raised when the person is still in the reception system, outside the target group."""
+
+    code = "still_in_reception"
+
+
+class InconsistentReceptionHistory(CaseError):
+    """Raised when the reception dates or centre do not fit the reception situation."""
+
+    code = "inconsistent_reception_history"
+
+
+class InvalidIntake(CaseError):
+    """Raised when an intake's facts contradict each other or the programme's dates."""
+
+    code = "invalid_intake"
+
+
+class ConsentMissing(CaseError):
+    """Raised when no consent to case management has been recorded."""
+
+    code = "consent_missing"
+
+
+@dataclass(frozen=True)
+class ReceptionHistory:
+    situation: ReceptionSituation
+    left_on: date | None = None
+    centre_kind: ReceptionCentreKind | None = None
+
+
+@dataclass(frozen=True)
+class Consent:
+    given_on: date
+    scopes: frozenset[ConsentScope]
+
+
+@dataclass(frozen=True)
+class IntakeFacts:
+    """What a coordinator records at intake, minus the personal identifiers (those go to the
+    vault). The birth date is here only to derive the age band; it is never stored in an event."""
+
+    city: City
+    intake_date: date
+    protection_status: ProtectionStatus
+    reception: ReceptionHistory
+    sex: Sex
+    birth_date: date
+    nationality: str
+    household_size: int
+    vulnerabilities: frozenset[Vulnerability]
+    consent: Consent
+
+
+class Case(Aggregate):
+    """A beneficiary's case. Identified by a random UUID and a pseudonymous case code."""
+
+    class IntakeRecorded(Aggregate.Created):
+        case_code: str
+        city: str
+        intake_date: date
+        protection_status: str
+        reception_situation: str
+        left_reception_on: date | None
+        reception_centre_kind: str | None
+        sex: str
+        age_band: str
+        nationality: str
+        household_size: int
+        vulnerabilities: list[str]
+        consent_given_on: date
+        consent_scopes: list[str]
+        priority_group: str
+        eligibility: list[dict[str, Any]]
+        actor: dict[str, str | None]
+
+    def __init__(
+        self,
+        case_code: str,
+        city: str,
+        intake_date: date,
+        protection_status: str,
+        reception_situation: str,
+        left_reception_on: date | None,
+        reception_centre_kind: str | None,
+        sex: str,
+        age_band: str,
+        nationality: str,
+        household_size: int,
+        vulnerabilities: list[str],
+        consent_given_on: date,
+        consent_scopes: list[str],
+        priority_group: str,
+        eligibility: list[dict[str, Any]],
+        actor: dict[str, str | None],
+    ) -> None:
+        self.case_code = case_code
+        self.city = City(city)
+        self.intake_date = intake_date
+        self.protection_status = ProtectionStatus(protection_status)
+        self.reception_situation = ReceptionSituation(reception_situation)
+        self.left_reception_on = left_reception_on
+        self.reception_centre_kind = reception_centre_kind
+        self.sex = Sex(sex)
+        self.age_band = AgeBand(age_band)
+        self.nationality = nationality
+        self.household_size = household_size
+        self.vulnerabilities = [Vulnerability(v) for v in vulnerabilities]
+        self.consent_given_on = consent_given_on
+        self.consent_scopes = [ConsentScope(s) for s in consent_scopes]
+        self.priority_group = priority_group
+        self.eligibility = eligibility
+
+    @classmethod
+    def take_in(
+        cls, case_id: UUID, case_code: str, facts: IntakeFacts, actor: Actor, now: datetime
+    ) -> Case:
+        """Decide an intake: check the programme's rules, derive age band, vulnerabilities and
+        eligibility, and record the case. Raises a CaseError subclass when a rule is broken."""
+        _check_intake(facts, now)
+        age_band = AgeBand.at(facts.birth_date, facts.intake_date)
+        vulnerabilities = set(facts.vulnerabilities)
+        if age_band is AgeBand.UNDER_18:
+            vulnerabilities.add(Vulnerability.MINOR)
+        elif Vulnerability.UNACCOMPANIED_MINOR in vulnerabilities or (
+            Vulnerability.MINOR in vulnerabilities
+        ):
+            raise InvalidIntake(
+                "An adult cannot be recorded as a minor.", field="vulnerabilities"
+            )
+        ordered_vulnerabilities = [v.value for v in Vulnerability if v in vulnerabilities]
+        return cls._create(
+            cls.IntakeRecorded,
+            id=case_id,
+            timestamp=now,
+            case_code=case_code,
+            city=facts.city.value,
+            intake_date=facts.intake_date,
+            protection_status=facts.protection_status.value,
+            reception_situation=facts.reception.situation.value,
+            left_reception_on=facts.reception.left_on,
+            reception_centre_kind=(
+                facts.reception.centre_kind.value if facts.reception.centre_kind else None
+            ),
+            sex=facts.sex.value,
+            age_band=age_band.value,
+            nationality=facts.nationality,
+            household_size=facts.household_size,
+            vulnerabilities=ordered_vulnerabilities,
+            consent_given_on=facts.consent.given_on,
+            consent_scopes=sorted(s.value for s in facts.consent.scopes),
+            priority_group=priority_group_of(facts.protection_status).value,
+            eligibility=[
+                e.as_record()
+                for e in eligibility_for(facts.protection_status, frozenset(vulnerabilities))
+            ],
+            actor=actor.as_record(),
+        )
+
+    @property
+    def is_vulnerable(self) -> bool:
+        return bool(self.vulnerabilities)
+
+
+def _check_intake(facts: IntakeFacts, now: datetime) -> None:
+    today = now.date()
+    reception = facts.reception
+    if reception.situation is ReceptionSituation.IN_RECEPTION:
+        raise StillInReception(
+            "The person is still in the reception system: the programme serves people who have "
+            "left it or were never in it.",
+            field="reception_situation",
+        )
+    if reception.situation is ReceptionSituation.LEFT_RECEPTION:
+        if reception.left_on is None or reception.centre_kind is None:
+            raise InconsistentReceptionHistory(
+                "Give the date the person left reception and the kind of centre.",
+                field="left_reception_on",
+            )
+        if reception.left_on > facts.intake_date:
+            raise InconsistentReceptionHistory(
+                "The person cannot have left reception after the intake date.",
+                field="left_reception_on",
+            )
+    elif reception.left_on is not None or reception.centre_kind is not None:
+        raise InconsistentReceptionHistory(
+            "A person never in reception has no date or centre of leaving.",
+            field="left_reception_on",
+        )
+    if not PROGRAMME_START <= facts.intake_date <= today:
+        raise InvalidIntake(
+            "The intake date must fall between the programme start (2019-07-01) and today.",
+            field="intake_date",
+        )
+    if facts.birth_date > facts.intake_date:
+        raise InvalidIntake("The birth date cannot follow the intake date.", field="birth_date")
+    if not 1 <= facts.household_size <= MAX_HOUSEHOLD_SIZE:
+        raise InvalidIntake(
+            "The household size must be between 1 and 30.", field="household_size"
+        )
+    if len(facts.nationality) != 2 or not facts.nationality.isalpha() or (
+        not facts.nationality.isupper()
+    ):
+        raise InvalidIntake(
+            "The nationality must be a two-letter ISO 3166 country code.", field="nationality"
+        )
+    if ConsentScope.CASE_MANAGEMENT not in facts.consent.scopes:
+        raise ConsentMissing(
+            "Consent to the processing of data for case management is required.",
+            field="consent_scopes",
+        )
+    if facts.consent.given_on > today:
+        raise InvalidIntake("Consent cannot be dated in the future.", field="consent_given_on")
+
+
+class CaseRegister(Aggregate):
+    """Issues a city's case numbers for one year, so that case codes are unique and gapless.
+    Internal bookkeeping: its events are not published (see docs/events.md)."""
+
+    class Opened(Aggregate.Created):
+        city: str
+        year: int
+
+    class NumberIssued(Aggregate.Event):
+        number: int
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, CaseRegister)
+            aggregate.last_number = self.number
+
+    def __init__(self, city: str, year: int) -> None:
+        self.city = City(city)
+        self.year = year
+        self.last_number = 0
+
+    @staticmethod
+    def id_for(city: City, year: int) -> UUID:
+        return uuid5(_REGISTER_NAMESPACE, f"case-register/{city.value}/{year}")
+
+    @classmethod
+    def open(cls, city: City, year: int, now: datetime) -> CaseRegister:
+        return cls._create(
+            cls.Opened, id=cls.id_for(city, year), timestamp=now, city=city.value, year=year
+        )
+
+    def issue_code(self, now: datetime) -> str:
+        self.trigger_event(self.NumberIssued, timestamp=now, number=self.last_number + 1)
+        return f"{self.city.code_prefix}-{self.year}-{self.last_number:05d}"

@@ -1,0 +1,42 @@
+"""The programme's record: one event-sourced application whose notification log is the single,
+ordered sequence of every domain event (the outbox the relay publishes from)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
+
+from domain.cases.model import CaseRegister
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class ProgrammeRecord(Application[UUID]):
+    """Where every aggregate of every context is saved. Persistence (SQLite or PostgreSQL) comes
+    from the environment the composition root passes in."""
+
+    name = "lgnet"
+    # Registers issue one number per case: a snapshot every 100 numbers keeps loading them cheap.
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {CaseRegister: 100}
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+
+def position_of(recordings: list[Recording[UUID]]) -> int:
+    """The notification-log position of the last event saved: what a reader waits for."""
+    return recordings[-1].notification.id

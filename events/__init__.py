@@ -1,0 +1,1 @@
+"""Public event contracts: what partners and projections rely on. Changes here are versioned."""

@@ -1,0 +1,127 @@
+"""Versioned event contracts. Each is a frozen pydantic model whose JSON Schema is published;
+its CloudEvents type is ``it.lgnet.<aggregate>.<event>.v<version>``. A new version of an event
+is a new class; old ones stay so old events remain readable (see docs/events.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CE_TYPE_PREFIX = "it.lgnet"
+SUBJECT_ROOT = "lgnet"
+
+ProtectionStatus = Literal[
+    "refugee", "subsidiary_protection", "special_protection", "asylum_seeker", "other"
+]
+ReceptionSituation = Literal["left_reception", "never_in_reception"]
+ReceptionCentreKind = Literal["first_reception", "cas", "sai", "other"]
+Sex = Literal["female", "male", "other"]
+AgeBand = Literal["0-17", "18-24", "25-34", "35-49", "50-64", "65+"]
+Vulnerability = Literal[
+    "minor",
+    "unaccompanied_minor",
+    "disability",
+    "elderly",
+    "pregnancy",
+    "single_parent_with_minors",
+    "trafficking_victim",
+    "serious_illness",
+    "mental_disorder",
+    "torture_or_serious_violence",
+    "female_genital_mutilation",
+]
+ConsentScope = Literal["case_management", "referral_to_partners", "statistics"]
+PersonSubAction = Literal["2", "3", "4"]
+PriorityGroup = Literal["international_protection", "other_outside_reception"]
+City = Literal[
+    "agrigento", "bari", "bologna", "bolzano", "caserta", "catania", "firenze", "genova",
+    "latina", "milano", "napoli", "palermo", "perugia", "potenza", "roma", "sassari",
+    "taranto", "torino", "trieste",
+]
+
+
+class EventContract(BaseModel):
+    """Base of every published event body (the CloudEvent's `data`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    aggregate: ClassVar[str]
+    event: ClassVar[str]
+    version: ClassVar[int]
+
+    @classmethod
+    def ce_type(cls) -> str:
+        return f"{CE_TYPE_PREFIX}.{cls.aggregate}.{cls.event}.v{cls.version}"
+
+    @classmethod
+    def subject(cls, city: str) -> str:
+        """The NATS subject: ``lgnet.<city>.<aggregate>.<event>``. The version is not in the
+        subject, so a consumer of a kind of event keeps its filter across versions."""
+        return f"{SUBJECT_ROOT}.{city}.{cls.aggregate}.{cls.event}"
+
+
+class Eligibility(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sub_action: PersonSubAction
+    eligible: bool
+    reason: str = Field(description="A reason code, explained in docs/domain.md")
+
+
+class CaseIntakeRecordedV1(EventContract):
+    """A city took a person into the programme. Carries no personal identifier: the person is
+    known only by the pseudonymous case code; name, birth date and documents are in the vault."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "intake_recorded"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    case_code: str = Field(pattern=r"^[A-Z]{2}-\d{4}-\d{5}$")
+    city: City
+    intake_date: date
+    protection_status: ProtectionStatus
+    reception_situation: ReceptionSituation
+    left_reception_on: date | None
+    reception_centre_kind: ReceptionCentreKind | None
+    sex: Sex
+    age_band: AgeBand
+    nationality: str = Field(pattern=r"^[A-Z]{2}$")
+    household_size: int = Field(ge=1, le=30)
+    vulnerabilities: list[Vulnerability] = Field(
+        description="Special-category data: only on internal subjects, never to partners"
+    )
+    consent_given_on: date
+    consent_scopes: list[ConsentScope]
+    priority_group: PriorityGroup
+    eligibility: list[Eligibility]
+
+
+CONTRACTS: dict[str, type[EventContract]] = {
+    contract.ce_type(): contract for contract in (CaseIntakeRecordedV1,)
+}
+
+
+def contract_for(ce_type: str) -> type[EventContract]:
+    try:
+        return CONTRACTS[ce_type]
+    except KeyError:
+        raise UnknownEventType(ce_type) from None
+
+
+class UnknownEventType(KeyError):
+    """Raised when a message carries a CloudEvents type with no contract here."""
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """Every contract's JSON Schema, keyed by CloudEvents type."""
+    return {
+        ce_type: {
+            "$id": f"urn:lgnet:schema:{ce_type}",
+            **contract.model_json_schema(),
+        }
+        for ce_type, contract in CONTRACTS.items()
+    }

@@ -1,0 +1,74 @@
+"""The platform's settings: one class, read from LGNET_* environment variables (and `.env`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# 4222 is NATS's standard port and often taken by a system server: the embedded one avoids it.
+DEFAULT_EMBEDDED_NATS_PORT = 4333
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LGNET_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="Where SQLite files, the vault and "
+                           "the embedded NATS JetStream store live")
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    nats_url: str | None = Field(default=None, description="Connect to this NATS server and "
+                                 "start no embedded one")
+    nats_port: int = Field(default=DEFAULT_EMBEDDED_NATS_PORT, ge=1, le=65535)
+    database_url: str | None = Field(default=None, description="postgresql://... for the event "
+                                     "store and read models; unset for SQLite in the data dir")
+    read_your_writes_timeout: float = Field(default=3.0, gt=0, le=60)
+
+    @field_validator("nats_url")
+    @classmethod
+    def _nats_url_is_a_nats_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        scheme = urlparse(value).scheme
+        if scheme not in ("nats", "tls", "ws", "wss"):
+            raise ValueError("must look like nats://host:port")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_postgres(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        parsed = urlparse(value)
+        if parsed.scheme not in ("postgresql", "postgres") or not parsed.path.strip("/"):
+            raise ValueError("must look like postgresql://user@host:5432/dbname")
+        return value
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url is not None
+
+    @property
+    def embedded_nats(self) -> bool:
+        return self.nats_url is None
+
+    @property
+    def effective_nats_url(self) -> str:
+        return self.nats_url or f"nats://127.0.0.1:{self.nats_port}"
+
+
+class SettingsError(SystemExit):
+    """Raised at start when the environment holds an invalid setting; prints which and why."""
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        lines = ["Invalid LGNET_* settings:"]
+        for problem in error.errors():
+            name = "LGNET_" + "_".join(str(p) for p in problem["loc"]).upper()
+            lines.append(f"  {name}: {problem['msg']}")
+        raise SettingsError("\n".join(lines)) from None
