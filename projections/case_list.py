@@ -1,0 +1,225 @@
+"""The city case list: one row per case, filterable and paginated, plus each case's timeline."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from events.cloudevents import Envelope
+from events.contracts import CaseIntakeRecordedV1
+from projections.storage import ReadModelDatabase, Transaction
+
+CASE_STATUS_OPEN = "open"
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    case_id: UUID
+    case_code: str
+    city: str
+    status: str
+    intake_date: date
+    protection_status: str
+    reception_situation: str
+    sex: str
+    age_band: str
+    nationality: str
+    household_size: int
+    vulnerabilities: tuple[str, ...]
+    priority_group: str
+    eligibility: tuple[dict[str, Any], ...]
+    opened_at: datetime
+    last_position: int
+
+    @property
+    def is_vulnerable(self) -> bool:
+        return bool(self.vulnerabilities)
+
+
+@dataclass(frozen=True)
+class CasePage:
+    rows: tuple[CaseRow, ...]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    position: int
+    time: datetime
+    type: str
+    actor_kind: str
+    actor_id: str
+    actor_role: str
+    actor_city: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    status: str | None = None
+    vulnerability: str | None = None
+    protection_status: str | None = None
+
+
+_CASE_COLUMNS = (
+    "case_id, case_code, city, status, intake_date, protection_status, reception_situation, sex, "
+    "age_band, nationality, household_size, vulnerabilities, priority_group, eligibility, "
+    "opened_at, last_position"
+)
+
+
+class CaseListProjection:
+    name = "case_list"
+
+    def create_tables(self, tx: Transaction) -> None:
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS rm_cases ("
+            " case_id TEXT PRIMARY KEY, case_code TEXT NOT NULL, city TEXT NOT NULL,"
+            " status TEXT NOT NULL, intake_date TEXT NOT NULL, protection_status TEXT NOT NULL,"
+            " reception_situation TEXT NOT NULL, sex TEXT NOT NULL, age_band TEXT NOT NULL,"
+            " nationality TEXT NOT NULL, household_size INTEGER NOT NULL,"
+            # comma-delimited with leading and trailing commas, so ',minor,' matches exactly
+            " vulnerabilities TEXT NOT NULL, priority_group TEXT NOT NULL,"
+            " eligibility TEXT NOT NULL, opened_at TEXT NOT NULL, last_position BIGINT NOT NULL)"
+        )
+        tx.execute(
+            "CREATE INDEX IF NOT EXISTS rm_cases_city ON rm_cases (city, intake_date, case_code)"
+        )
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS rm_case_history ("
+            " case_id TEXT NOT NULL, position BIGINT NOT NULL, time TEXT NOT NULL,"
+            " type TEXT NOT NULL, actor_kind TEXT NOT NULL, actor_id TEXT NOT NULL,"
+            " actor_role TEXT NOT NULL, actor_city TEXT, data TEXT NOT NULL,"
+            " PRIMARY KEY (case_id, position))"
+        )
+
+    def drop_tables(self, tx: Transaction) -> None:
+        tx.execute("DROP TABLE IF EXISTS rm_cases")
+        tx.execute("DROP TABLE IF EXISTS rm_case_history")
+
+    def apply(self, tx: Transaction, envelope: Envelope) -> None:
+        match envelope.data:
+            case CaseIntakeRecordedV1() as intake:
+                tx.execute(
+                    f"INSERT INTO rm_cases ({_CASE_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (case_id) DO NOTHING",
+                    (
+                        str(intake.case_id), intake.case_code, intake.city, CASE_STATUS_OPEN,
+                        intake.intake_date.isoformat(), intake.protection_status,
+                        intake.reception_situation, intake.sex, intake.age_band,
+                        intake.nationality, intake.household_size,
+                        _delimited(intake.vulnerabilities), intake.priority_group,
+                        json.dumps([e.model_dump() for e in intake.eligibility]),
+                        envelope.time.isoformat(), envelope.position,
+                    ),
+                )
+                self._record_history(tx, intake.case_id, envelope)
+            case _:
+                return
+
+    @staticmethod
+    def _record_history(tx: Transaction, case_id: UUID, envelope: Envelope) -> None:
+        tx.execute(
+            "INSERT INTO rm_case_history (case_id, position, time, type, actor_kind, actor_id,"
+            " actor_role, actor_city, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (case_id, position) DO NOTHING",
+            (
+                str(case_id), envelope.position, envelope.time.isoformat(), envelope.type,
+                envelope.actor.kind, envelope.actor.id, envelope.actor.role,
+                envelope.actor.city, envelope.data.model_dump_json(),
+            ),
+        )
+
+
+def _delimited(values: list[str]) -> str:
+    return "," + ",".join(values) + "," if values else ""
+
+
+class CaseListQueries:
+    def __init__(self, database: ReadModelDatabase) -> None:
+        self.database = database
+
+    def list_cases(
+        self, city: str, filters: CaseFilters | None = None, page: int = 1, page_size: int = 25
+    ) -> CasePage:
+        filters = filters or CaseFilters()
+        where = ["city = ?"]
+        params: list[Any] = [city]
+        if filters.status:
+            where.append("status = ?")
+            params.append(filters.status)
+        if filters.protection_status:
+            where.append("protection_status = ?")
+            params.append(filters.protection_status)
+        if filters.vulnerability == "any":
+            where.append("vulnerabilities <> ''")
+        elif filters.vulnerability == "none":
+            where.append("vulnerabilities = ''")
+        elif filters.vulnerability:
+            where.append("vulnerabilities LIKE ?")
+            params.append(f"%,{filters.vulnerability},%")
+        condition = " AND ".join(where)
+        page = max(1, page)
+        with self.database.transaction() as tx:
+            total_row = tx.fetchone(f"SELECT COUNT(*) FROM rm_cases WHERE {condition}", params)
+            rows = tx.fetchall(
+                f"SELECT {_CASE_COLUMNS} FROM rm_cases WHERE {condition} "
+                "ORDER BY intake_date DESC, case_code DESC LIMIT ? OFFSET ?",
+                [*params, page_size, (page - 1) * page_size],
+            )
+        total = int(total_row[0]) if total_row else 0
+        return CasePage(tuple(_case_row(r) for r in rows), total, page, page_size)
+
+    def get_case(self, case_id: UUID) -> CaseRow | None:
+        with self.database.transaction() as tx:
+            row = tx.fetchone(
+                f"SELECT {_CASE_COLUMNS} FROM rm_cases WHERE case_id = ?", (str(case_id),)
+            )
+        return None if row is None else _case_row(row)
+
+    def history(self, case_id: UUID) -> list[HistoryEntry]:
+        with self.database.transaction() as tx:
+            rows = tx.fetchall(
+                "SELECT position, time, type, actor_kind, actor_id, actor_role, actor_city, data"
+                " FROM rm_case_history WHERE case_id = ? ORDER BY position",
+                (str(case_id),),
+            )
+        return [
+            HistoryEntry(
+                position=int(r[0]), time=datetime.fromisoformat(r[1]), type=r[2],
+                actor_kind=r[3], actor_id=r[4], actor_role=r[5], actor_city=r[6],
+                data=json.loads(r[7]),
+            )
+            for r in rows
+        ]
+
+
+def _case_row(row: tuple[Any, ...]) -> CaseRow:
+    return CaseRow(
+        case_id=UUID(row[0]),
+        case_code=row[1],
+        city=row[2],
+        status=row[3],
+        intake_date=date.fromisoformat(row[4]),
+        protection_status=row[5],
+        reception_situation=row[6],
+        sex=row[7],
+        age_band=row[8],
+        nationality=row[9],
+        household_size=int(row[10]),
+        vulnerabilities=tuple(v for v in row[11].split(",") if v),
+        priority_group=row[12],
+        eligibility=tuple(json.loads(row[13])),
+        opened_at=datetime.fromisoformat(row[14]),
+        last_position=int(row[15]),
+    )

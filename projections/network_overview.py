@@ -1,0 +1,109 @@
+"""The ministry's network overview: per city, cases, vulnerable cases and cases by protection
+status. Every one of the 19 cities appears, with zeros until its first intake."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from events.cloudevents import Envelope
+from events.contracts import CaseIntakeRecordedV1, City
+from projections.storage import ReadModelDatabase, Transaction
+
+CITIES: tuple[str, ...] = City.__args__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class CityFigures:
+    city: str
+    cases: int = 0
+    vulnerable_cases: int = 0
+    by_protection_status: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NetworkOverview:
+    cities: tuple[CityFigures, ...]
+
+    @property
+    def total_cases(self) -> int:
+        return sum(c.cases for c in self.cities)
+
+    @property
+    def total_vulnerable_cases(self) -> int:
+        return sum(c.vulnerable_cases for c in self.cities)
+
+    def by_protection_status(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for figures in self.cities:
+            for status, count in figures.by_protection_status.items():
+                totals[status] = totals.get(status, 0) + count
+        return totals
+
+
+class NetworkOverviewProjection:
+    name = "network_overview"
+
+    def create_tables(self, tx: Transaction) -> None:
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS rm_network_cities (city TEXT PRIMARY KEY,"
+            " cases INTEGER NOT NULL, vulnerable_cases INTEGER NOT NULL)"
+        )
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS rm_network_protection (city TEXT NOT NULL,"
+            " protection_status TEXT NOT NULL, cases INTEGER NOT NULL,"
+            " PRIMARY KEY (city, protection_status))"
+        )
+
+    def drop_tables(self, tx: Transaction) -> None:
+        tx.execute("DROP TABLE IF EXISTS rm_network_cities")
+        tx.execute("DROP TABLE IF EXISTS rm_network_protection")
+
+    def apply(self, tx: Transaction, envelope: Envelope) -> None:
+        # Counting is safe only because apply_batch runs each event once (tracking, same tx).
+        match envelope.data:
+            case CaseIntakeRecordedV1() as intake:
+                vulnerable = 1 if intake.vulnerabilities else 0
+                tx.execute(
+                    "INSERT INTO rm_network_cities (city, cases, vulnerable_cases)"
+                    " VALUES (?, 1, ?) ON CONFLICT (city) DO UPDATE SET"
+                    " cases = rm_network_cities.cases + 1,"
+                    " vulnerable_cases = rm_network_cities.vulnerable_cases"
+                    " + excluded.vulnerable_cases",
+                    (intake.city, vulnerable),
+                )
+                tx.execute(
+                    "INSERT INTO rm_network_protection (city, protection_status, cases)"
+                    " VALUES (?, ?, 1) ON CONFLICT (city, protection_status) DO UPDATE SET"
+                    " cases = rm_network_protection.cases + 1",
+                    (intake.city, intake.protection_status),
+                )
+            case _:
+                return
+
+
+class NetworkOverviewQueries:
+    def __init__(self, database: ReadModelDatabase) -> None:
+        self.database = database
+
+    def overview(self) -> NetworkOverview:
+        with self.database.transaction() as tx:
+            totals = {
+                r[0]: (int(r[1]), int(r[2]))
+                for r in tx.fetchall("SELECT city, cases, vulnerable_cases FROM rm_network_cities")
+            }
+            statuses: dict[str, dict[str, int]] = {}
+            for city, status, count in tx.fetchall(
+                "SELECT city, protection_status, cases FROM rm_network_protection"
+            ):
+                statuses.setdefault(city, {})[status] = int(count)
+        return NetworkOverview(
+            tuple(
+                CityFigures(
+                    city=city,
+                    cases=totals.get(city, (0, 0))[0],
+                    vulnerable_cases=totals.get(city, (0, 0))[1],
+                    by_protection_status=statuses.get(city, {}),
+                )
+                for city in CITIES
+            )
+        )

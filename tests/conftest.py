@@ -1,0 +1,65 @@
+"""Shared fixtures: a real nats-server per test, a fresh PostgreSQL database per test run."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from infra.nats_server import EmbeddedNats, free_port
+
+POSTGRES_HOST = "127.0.0.1"
+POSTGRES_PORT = 5432
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[EmbeddedNats]:
+    """A real nats-server with JetStream on a free port, storing in this test's temp dir."""
+    server = EmbeddedNats(store_dir=tmp_path / "jetstream", port=free_port()).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _postgres_unavailable_reason() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(
+            host=POSTGRES_HOST, port=POSTGRES_PORT, user="postgres", dbname="postgres",
+            connect_timeout=3,
+        ):
+            return None
+    except Exception as error:  # any failure to connect means "not here"
+        return f"PostgreSQL not reachable on {POSTGRES_HOST}:{POSTGRES_PORT}: {error}"
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A database created for this test run on the local PostgreSQL, dropped afterwards.
+    Skips where there is no server, except under CI=true, where that is a failure."""
+    reason = _postgres_unavailable_reason()
+    if reason is not None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
+        pytest.skip(reason)
+    import psycopg
+
+    name = f"lgnet_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(
+        host=POSTGRES_HOST, port=POSTGRES_PORT, user="postgres", dbname="postgres",
+        autocommit=True,
+    ) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
+    finally:
+        with psycopg.connect(
+            host=POSTGRES_HOST, port=POSTGRES_PORT, user="postgres", dbname="postgres",
+            autocommit=True,
+        ) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
