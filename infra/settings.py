@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     nats_port: int = Field(default=DEFAULT_EMBEDDED_NATS_PORT, ge=1, le=65535)
     database_url: str | None = Field(default=None, description="postgresql://... for the event "
                                      "store and read models; unset for SQLite in the data dir")
+    stream_replicas: int = Field(default=1, ge=1, le=5, description="JetStream replicas of the "
+                                 "LGNET stream: 1 embedded, 3 on a cluster")
+    vault_key_file: Path | None = Field(default=None, description="The vault's master key; "
+                                        "default <data_dir>/vault-master.key, created on first use")
     read_your_writes_timeout: float = Field(default=3.0, gt=0, le=60)
 
     @field_validator("nats_url")
@@ -31,9 +35,10 @@ class Settings(BaseSettings):
     def _nats_url_is_a_nats_url(cls, value: str | None) -> str | None:
         if value in (None, ""):
             return None
-        scheme = urlparse(value).scheme
-        if scheme not in ("nats", "tls", "ws", "wss"):
-            raise ValueError("must look like nats://host:port")
+        for server in value.split(","):
+            parsed = urlparse(server.strip())
+            if parsed.scheme not in ("nats", "tls", "ws", "wss") or not parsed.hostname:
+                raise ValueError("must look like nats://host:port (several: comma-separated)")
         return value
 
     @field_validator("database_url")
@@ -57,6 +62,15 @@ class Settings(BaseSettings):
     @property
     def effective_nats_url(self) -> str:
         return self.nats_url or f"nats://127.0.0.1:{self.nats_port}"
+
+    @property
+    def nats_servers(self) -> list[str]:
+        """The server URLs to give a NATS client (a cluster's seeds, or the embedded one)."""
+        return [server.strip() for server in self.effective_nats_url.split(",")]
+
+    @property
+    def vault_key_path(self) -> Path:
+        return self.vault_key_file or self.data_dir / "vault-master.key"
 
 
 class SettingsError(SystemExit):

@@ -1,0 +1,84 @@
+"""The composition root: builds the platform's parts from the settings, once, in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+from domain.cases.service import CaseService
+from domain.record import ProgrammeRecord
+from domain.vault import PersonalDataVault
+from infra.eventstore import open_record
+from infra.projector import default_projections
+from infra.settings import Settings
+from infra.vault import open_vault
+from projections.case_list import CaseListQueries
+from projections.network_overview import NetworkOverviewQueries
+from projections.projection import Projection, ensure_created
+from projections.storage import ReadModelDatabase, open_read_models
+
+_POSITION_POLL_INTERVAL = 0.005
+
+
+@dataclass
+class Platform:
+    """Everything the entry points (web, relay, projector, CLI) share. Implements web.services."""
+
+    settings: Settings
+    record: ProgrammeRecord
+    vault: PersonalDataVault
+    read_models: ReadModelDatabase
+    projections: list[Projection]
+    cases: CaseService
+    case_list: CaseListQueries
+    network: NetworkOverviewQueries
+
+    @property
+    def read_your_writes_timeout(self) -> float:
+        return self.settings.read_your_writes_timeout
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def new_id(self) -> UUID:
+        return uuid4()
+
+    def projected_position(self) -> int:
+        """The position every projection has reached (the slowest one)."""
+        return min(self.read_models.tracking(p.name).position for p in self.projections)
+
+    async def wait_for_position(self, position: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while True:
+            if await asyncio.to_thread(self.projected_position) >= position:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(_POSITION_POLL_INTERVAL)
+
+    def close(self) -> None:
+        self.read_models.close()
+        self.record.close()
+
+
+def build_platform(settings: Settings) -> Platform:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    record = open_record(settings)
+    vault = open_vault(settings)
+    read_models = open_read_models(settings.database_url, settings.data_dir / "readmodels.sqlite")
+    projections = default_projections()
+    for projection in projections:
+        ensure_created(read_models, projection)
+    return Platform(
+        settings=settings,
+        record=record,
+        vault=vault,
+        read_models=read_models,
+        projections=projections,
+        cases=CaseService(record, vault),
+        case_list=CaseListQueries(read_models),
+        network=NetworkOverviewQueries(read_models),
+    )

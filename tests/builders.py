@@ -1,0 +1,64 @@
+"""Test data: a valid intake, a person, a coordinator; any field can be overridden by keyword.
+Shared by every test suite, so the defaults stay plain: an adult refugee taken in by Firenze on
+2021-03-10 after leaving a CAS centre, with consent to case management and statistics."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from domain.cases.model import Consent, IntakeFacts, ReceptionHistory
+from domain.cases.rules import (
+    ConsentScope,
+    ProtectionStatus,
+    ReceptionCentreKind,
+    ReceptionSituation,
+    Sex,
+)
+from domain.network import Actor, ActorKind, City, Role
+from domain.vault import PersonalData
+
+INTAKE_DATE = date(2021, 3, 10)
+# "Now" is the morning of the intake, so tests do not depend on the day they run.
+NOW = datetime(2021, 3, 10, 9, 30, tzinfo=UTC)
+
+
+def an_intake(city: City = City.FIRENZE, **overrides: Any) -> IntakeFacts:
+    facts = IntakeFacts(
+        city=city,
+        intake_date=INTAKE_DATE,
+        protection_status=ProtectionStatus.REFUGEE,
+        reception=ReceptionHistory(
+            situation=ReceptionSituation.LEFT_RECEPTION,
+            left_on=date(2021, 1, 15),
+            centre_kind=ReceptionCentreKind.CAS,
+        ),
+        sex=Sex.FEMALE,
+        birth_date=date(1990, 5, 17),
+        nationality="ER",
+        household_size=1,
+        vulnerabilities=frozenset(),
+        consent=Consent(
+            given_on=INTAKE_DATE,
+            scopes=frozenset({ConsentScope.CASE_MANAGEMENT, ConsentScope.STATISTICS}),
+        ),
+    )
+    return replace(facts, **overrides)
+
+
+def a_person(**overrides: Any) -> PersonalData:
+    person = PersonalData(
+        given_name="Amina",
+        family_name="Tesfaye",
+        birth_date=date(1990, 5, 17),
+        document_number="YA1234567",
+        phone="+39 333 000 0000",
+        email="amina.tesfaye@example.org",
+    )
+    return replace(person, **overrides)
+
+
+def a_coordinator(city: City = City.FIRENZE, **overrides: Any) -> Actor:
+    actor = Actor(kind=ActorKind.USER, id="coordinator-1", role=Role.CITY_COORDINATOR, city=city)
+    return replace(actor, **overrides)

@@ -1,0 +1,145 @@
+"""The programme's rules for taking a person in, on the case aggregate alone."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from uuid import uuid4
+
+import pytest
+
+from domain.cases.model import (
+    Case,
+    CaseRegister,
+    ConsentMissing,
+    Consent,
+    InconsistentReceptionHistory,
+    InvalidIntake,
+    ReceptionHistory,
+    StillInReception,
+)
+from domain.cases.rules import (
+    AgeBand,
+    ConsentScope,
+    EligibilityReason,
+    PriorityGroup,
+    ProtectionStatus,
+    ReceptionCentreKind,
+    ReceptionSituation,
+    SubAction,
+    Vulnerability,
+)
+from domain.network import City
+from tests.builders import NOW, a_coordinator, an_intake
+
+
+def take_in(**overrides: object) -> Case:
+    return Case.take_in(uuid4(), "FI-2021-00001", an_intake(**overrides), a_coordinator(), NOW)
+
+
+def eligibility_of(case: Case) -> dict[str, tuple[bool, str]]:
+    return {e["sub_action"]: (e["eligible"], e["reason"]) for e in case.eligibility}
+
+
+def test_refuses_a_person_still_in_reception() -> None:
+    with pytest.raises(StillInReception):
+        take_in(reception=ReceptionHistory(ReceptionSituation.IN_RECEPTION))
+
+
+def test_accepts_a_person_never_in_reception() -> None:
+    case = take_in(reception=ReceptionHistory(ReceptionSituation.NEVER_IN_RECEPTION))
+    assert case.reception_situation is ReceptionSituation.NEVER_IN_RECEPTION
+
+
+def test_leaving_reception_needs_a_date_and_a_centre() -> None:
+    with pytest.raises(InconsistentReceptionHistory):
+        take_in(reception=ReceptionHistory(ReceptionSituation.LEFT_RECEPTION, date(2021, 1, 1)))
+
+
+def test_cannot_leave_reception_after_the_intake() -> None:
+    with pytest.raises(InconsistentReceptionHistory):
+        take_in(reception=ReceptionHistory(
+            ReceptionSituation.LEFT_RECEPTION, date(2021, 3, 11), ReceptionCentreKind.SAI))
+
+
+def test_never_in_reception_has_no_leaving_date() -> None:
+    with pytest.raises(InconsistentReceptionHistory):
+        take_in(reception=ReceptionHistory(
+            ReceptionSituation.NEVER_IN_RECEPTION, date(2021, 1, 1)))
+
+
+def test_civic_engagement_is_only_for_asylum_seekers() -> None:
+    refugee = eligibility_of(take_in(protection_status=ProtectionStatus.REFUGEE))
+    seeker = eligibility_of(take_in(protection_status=ProtectionStatus.ASYLUM_SEEKER))
+    assert refugee[SubAction.CIVIC_ENGAGEMENT] == (False, EligibilityReason.NOT_ASYLUM_SEEKER)
+    assert seeker[SubAction.CIVIC_ENGAGEMENT] == (True, EligibilityReason.ASYLUM_SEEKER)
+
+
+def test_international_protection_holders_come_first() -> None:
+    refugee = take_in(protection_status=ProtectionStatus.SUBSIDIARY_PROTECTION)
+    other = take_in(protection_status=ProtectionStatus.SPECIAL_PROTECTION)
+    assert refugee.priority_group == PriorityGroup.INTERNATIONAL_PROTECTION
+    assert other.priority_group == PriorityGroup.OTHER_OUTSIDE_RECEPTION
+    assert eligibility_of(refugee)[SubAction.FAST_TRACK_HOUSING] == (
+        True, EligibilityReason.INTERNATIONAL_PROTECTION_FIRST)
+
+
+def test_emergency_take_in_explains_vulnerability() -> None:
+    vulnerable = take_in(vulnerabilities=frozenset({Vulnerability.TRAFFICKING_VICTIM}))
+    assert eligibility_of(vulnerable)[SubAction.EMERGENCY_TAKE_IN] == (
+        True, EligibilityReason.VULNERABLE)
+
+
+def test_a_minor_is_recorded_as_vulnerable_by_age() -> None:
+    case = take_in(birth_date=date(2005, 1, 1))
+    assert case.age_band is AgeBand.UNDER_18
+    assert Vulnerability.MINOR in case.vulnerabilities
+
+
+def test_an_adult_cannot_be_an_unaccompanied_minor() -> None:
+    with pytest.raises(InvalidIntake):
+        take_in(vulnerabilities=frozenset({Vulnerability.UNACCOMPANIED_MINOR}))
+
+
+@pytest.mark.parametrize(
+    ("birth", "band"),
+    [(date(2003, 3, 11), AgeBand.UNDER_18), (date(2003, 3, 10), AgeBand.FROM_18_TO_24),
+     (date(1956, 3, 10), AgeBand.OVER_64), (date(1972, 1, 1), AgeBand.FROM_35_TO_49)],
+)
+def test_age_band_is_derived_from_birth_date_on_the_intake_date(birth: date, band: AgeBand) -> None:
+    assert AgeBand.at(birth, date(2021, 3, 10)) is band
+
+
+def test_intake_date_cannot_be_in_the_future_or_before_the_programme() -> None:
+    with pytest.raises(InvalidIntake):
+        take_in(intake_date=NOW.date() + timedelta(days=1))
+    with pytest.raises(InvalidIntake):
+        take_in(intake_date=date(2019, 6, 30),
+                reception=ReceptionHistory(ReceptionSituation.NEVER_IN_RECEPTION))
+
+
+def test_consent_to_case_management_is_required() -> None:
+    with pytest.raises(ConsentMissing):
+        take_in(consent=Consent(date(2021, 3, 10), frozenset({ConsentScope.STATISTICS})))
+
+
+@pytest.mark.parametrize("nationality", ["er", "ERI", "E1", ""])
+def test_nationality_is_a_two_letter_iso_code(nationality: str) -> None:
+    with pytest.raises(InvalidIntake):
+        take_in(nationality=nationality)
+
+
+def test_the_eleven_vulnerable_categories_of_article_17() -> None:
+    assert len(Vulnerability) == 11
+
+
+def test_the_intake_event_records_actor_and_time_passed_in() -> None:
+    case = take_in()
+    (event,) = case.collect_events()
+    assert event.timestamp == NOW
+    assert event.actor == a_coordinator().as_record()
+
+
+def test_case_register_issues_consecutive_codes_with_the_city_prefix() -> None:
+    register = CaseRegister.open(City.MILANO, 2021, NOW)
+    assert [register.issue_code(NOW) for _ in range(3)] == [
+        "MI-2021-00001", "MI-2021-00002", "MI-2021-00003"]

@@ -1,0 +1,88 @@
+"""compose.yaml cannot run here (no Docker engine): check its shape and that every service's
+command is a real `lgnet` command. And the settings fail clearly on bad values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import typer.main
+import yaml
+
+from infra.cli import app
+from infra.settings import DEFAULT_EMBEDDED_NATS_PORT, Settings, SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def lgnet_commands() -> set[tuple[str, ...]]:
+    """Every command path of the CLI, e.g. ("relay",) and ("projections", "rebuild")."""
+    paths: set[tuple[str, ...]] = set()
+
+    def walk(command: object, prefix: tuple[str, ...]) -> None:
+        children = getattr(command, "commands", None)
+        if not children:
+            paths.add(prefix)
+            return
+        for name, child in children.items():
+            walk(child, (*prefix, name))
+
+    walk(typer.main.get_command(app), ())
+    return paths
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "compose.yaml").read_text())
+
+
+def test_compose_has_a_three_node_nats_cluster_postgres_and_the_three_app_services(compose: dict) -> None:
+    services = compose["services"]
+    assert {"nats-1", "nats-2", "nats-3", "postgres", "web", "relay", "projector"} <= set(services)
+    for name in ("nats-1", "nats-2", "nats-3"):
+        command = services[name]["command"]
+        assert "-js" in command and "--cluster_name" in command
+
+
+def test_every_service_has_a_healthcheck(compose: dict) -> None:
+    missing = [name for name, service in compose["services"].items() if "healthcheck" not in service]
+    assert missing == []
+
+
+def test_every_app_service_runs_an_existing_lgnet_command(compose: dict) -> None:
+    commands = lgnet_commands()
+    app_services = {n: s for n, s in compose["services"].items() if s["command"][0] == "lgnet"}
+    assert set(app_services) == {"web", "relay", "projector"}
+    for name, service in app_services.items():
+        assert tuple(service["command"][1:]) in commands, name
+        assert tuple(service["healthcheck"]["test"][2:]) in commands, name
+
+
+def test_app_services_are_configured_by_the_documented_settings(compose: dict) -> None:
+    known = {f"LGNET_{name.upper()}" for name in Settings.model_fields}
+    for name in ("web", "relay", "projector"):
+        environment = compose["services"][name]["environment"]
+        assert "LGNET_DATABASE_URL" in environment and "LGNET_NATS_URL" in environment
+        assert set(environment) <= known, name
+        settings = Settings(**{k.removeprefix("LGNET_").lower(): v for k, v in environment.items()})
+        assert settings.uses_postgres and not settings.embedded_nats
+        assert len(settings.nats_servers) == 3
+
+
+def test_default_embedded_nats_port_avoids_the_standard_one() -> None:
+    assert Settings().nats_port == DEFAULT_EMBEDDED_NATS_PORT != 4222
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("LGNET_HTTP_PORT", "eighty"), ("LGNET_HTTP_PORT", "70000"),
+     ("LGNET_NATS_URL", "http://localhost:4222"), ("LGNET_DATABASE_URL", "mysql://x/y"),
+     ("LGNET_DATABASE_URL", "postgresql://localhost")],
+)
+def test_invalid_settings_stop_the_start_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert variable in str(raised.value)
