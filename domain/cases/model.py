@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid5
+from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import Aggregate
 
@@ -24,6 +25,9 @@ from domain.network import Actor, City, DomainError
 
 PROGRAMME_START = date(2019, 7, 1)
 MAX_HOUSEHOLD_SIZE = 30
+MAX_AGE_YEARS = 120
+# "Today" is the date in Italy, where every intake happens, not the UTC date.
+PROGRAMME_TIMEZONE = ZoneInfo("Europe/Rome")
 _REGISTER_NAMESPACE = UUID("5b0f7f4e-3c55-4c1e-9a55-6f1d2f1b8a01")
 
 
@@ -49,6 +53,12 @@ class InvalidIntake(CaseError):
     """Raised when an intake's facts contradict each other or the programme's dates."""
 
     code = "invalid_intake"
+
+
+class ImplausibleBirthDate(CaseError):
+    """Raised when the birth date would make the person older than anyone alive."""
+
+    code = "implausible_birth_date"
 
 
 class ConsentMissing(CaseError):
@@ -198,7 +208,7 @@ class Case(Aggregate):
 
 
 def _check_intake(facts: IntakeFacts, now: datetime) -> None:
-    today = now.date()
+    today = now.astimezone(PROGRAMME_TIMEZONE).date()
     reception = facts.reception
     if reception.situation is ReceptionSituation.IN_RECEPTION:
         raise StillInReception(
@@ -229,6 +239,10 @@ def _check_intake(facts: IntakeFacts, now: datetime) -> None:
         )
     if facts.birth_date > facts.intake_date:
         raise InvalidIntake("The birth date cannot follow the intake date.", field="birth_date")
+    if facts.intake_date.year - facts.birth_date.year > MAX_AGE_YEARS:
+        raise ImplausibleBirthDate(
+            "The birth date is more than 120 years before the intake date.", field="birth_date"
+        )
     if not 1 <= facts.household_size <= MAX_HOUSEHOLD_SIZE:
         raise InvalidIntake(
             "The household size must be between 1 and 30.", field="household_size"

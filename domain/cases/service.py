@@ -69,7 +69,7 @@ class CaseService:
 
     def get(self, case_id: UUID) -> Case:
         try:
-            case = self.record.repository.get(case_id)
+            case: object = self.record.repository.get(case_id)
         except AggregateNotFoundError:
             raise CaseNotFound(case_id) from None
         if not isinstance(case, Case):
@@ -79,7 +79,9 @@ class CaseService:
     def _register(self, facts: IntakeFacts, now: datetime) -> CaseRegister:
         year = facts.intake_date.year
         try:
-            register = self.record.repository.get(CaseRegister.id_for(facts.city, year))
+            register: object = self.record.repository.get(
+                CaseRegister.id_for(facts.city, year)
+            )
         except AggregateNotFoundError:
             return CaseRegister.open(facts.city, year, now)
         assert isinstance(register, CaseRegister)

@@ -10,8 +10,9 @@ import pytest
 from domain.cases.model import (
     Case,
     CaseRegister,
-    ConsentMissing,
     Consent,
+    ConsentMissing,
+    ImplausibleBirthDate,
     InconsistentReceptionHistory,
     InvalidIntake,
     ReceptionHistory,
@@ -143,3 +144,15 @@ def test_case_register_issues_consecutive_codes_with_the_city_prefix() -> None:
     register = CaseRegister.open(City.MILANO, 2021, NOW)
     assert [register.issue_code(NOW) for _ in range(3)] == [
         "MI-2021-00001", "MI-2021-00002", "MI-2021-00003"]
+
+
+def test_a_birth_date_over_120_years_before_the_intake_is_refused() -> None:
+    with pytest.raises(ImplausibleBirthDate):
+        take_in(birth_date=date(1899, 1, 1))
+
+
+def test_today_is_the_date_in_italy() -> None:
+    # 23:30 UTC on 9 March is already 10 March in Rome: an intake dated 10 March is not future.
+    late_evening_utc = NOW.replace(month=3, day=9, hour=23, minute=30)
+    case = Case.take_in(uuid4(), "FI-2021-00001", an_intake(), a_coordinator(), late_evening_utc)
+    assert case.intake_date == date(2021, 3, 10)

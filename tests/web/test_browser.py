@@ -1,0 +1,168 @@
+"""The key flow in a real browser: headless Debian Chromium, driven by Playwright, against the app
+served by uvicorn. The pages are served under a strict Content-Security-Policy, so an inline
+script or style anywhere (ours or injected by a library) shows up as a console error here."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from infra.nats_server import free_port
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# font-src allows data: because Bootstrap Italia's CSS embeds video.js's icon font as a data: URI.
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# Set to keep the screenshots somewhere to look at; by default they go to the test's temp dir.
+SCREENSHOT_DIR_VARIABLE = "LGNET_SCREENSHOT_DIR"
+TIMEOUT_MS = 10_000
+
+
+class StrictContentSecurityPolicy:
+    """Adds the CSP the platform will enforce, to prove the pages already live within it."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def send_with_policy(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"content-security-policy", STRICT_CSP.encode()),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_policy)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"No Chromium at {CHROMIUM}: install Debian's package (apt-get install "
+                    "chromium) to run the browser test")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_server(app: FastAPI) -> Iterator[str]:
+    port = free_port()
+    config = uvicorn.Config(
+        StrictContentSecurityPolicy(app), host="127.0.0.1", port=port, log_level="warning",
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT")
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    tab.problems = []
+    tab.on("console", lambda message: message.type == "error" and tab.problems.append(
+        f"console: {message.text}"))
+    tab.on("pageerror", lambda error: tab.problems.append(f"page error: {error}"))
+    tab.on("response", lambda response: response.status >= 400 and tab.problems.append(
+        f"HTTP {response.status}: {response.url}"))
+    tab.on("requestfailed", lambda request: tab.problems.append(f"failed: {request.url}"))
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    directory = Path(os.environ.get(SCREENSHOT_DIR_VARIABLE) or tmp_path)
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def test_a_coordinator_records_an_intake_and_finds_it_in_the_filtered_list(
+    page: Any, live_server: str, screenshots: Path
+) -> None:
+    page.goto(f"{live_server}/cities/firenze/intake")
+    assert page.locator("html").get_attribute("lang") == "it"
+    assert page.locator("h1").inner_text().startswith("Nuova presa in carico")
+    page.evaluate("document.fonts.ready")
+    assert "Titillium Web" in page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert page.evaluate("""document.fonts.check('16px "Titillium Web"')""")
+
+    page.select_option("#reception_situation", "never_in_reception")
+    assert page.locator("#reception-details").is_hidden()
+    page.select_option("#reception_situation", "left_reception")
+    assert page.locator("#reception-details").is_visible()
+
+    page.fill("#given_name", "Amanuel")
+    page.fill("#family_name", "Tesfaye")
+    page.fill("#birth_date", "1994-05-02")
+    page.fill("#document_number", "PS1234567")
+    page.fill("#phone", "+39 333 1234567")
+    page.fill("#intake_date", "2021-03-10")
+    page.select_option("#protection_status", "refugee")
+    page.fill("#left_reception_on", "2021-01-20")
+    page.select_option("#reception_centre_kind", "cas")
+    page.click("label[for=sex-female]")
+    page.select_option("#nationality", "ER")
+    page.fill("#household_size", "3")
+    page.click("label[for=vulnerabilities-single_parent_with_minors]")
+    page.fill("#consent_given_on", "2021-03-10")
+    page.click("label[for=consent_scopes-case_management]")
+    page.screenshot(path=str(screenshots / "intake-form.png"), full_page=True)
+
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/cities/firenze/cases\?created="))
+    assert "FI-2021-00001" in page.locator(".alert-success").inner_text()
+    table = page.locator("#case-table")
+    assert "FI-2021-00001" in table.inner_text()
+    assert "Genitori singoli con figli minori" in table.inner_text()
+    page.screenshot(path=str(screenshots / "case-list.png"), full_page=True)
+
+    # Filtering swaps the table in place: the page (and this marker on it) stays.
+    page.evaluate("window.stillTheSamePage = true")
+    page.select_option("#filter-vulnerability", "none")
+    page.wait_for_url(re.compile(r"vulnerability=none"))
+    page.wait_for_selector("#case-table:has-text('Nessun caso corrisponde')")
+    page.select_option("#filter-vulnerability", "single_parent_with_minors")
+    page.wait_for_selector("#case-table:has-text('FI-2021-00001')")
+    assert page.evaluate("window.stillTheSamePage") is True
+
+    assert page.problems == []

@@ -1,0 +1,81 @@
+"""The home page (pick a city or the ministry), a city's page, and the ministry's overview of all
+19 cities."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from fastapi.testclient import TestClient
+
+from domain.network import City
+from tests.web.conftest import record_intake
+
+
+def figures_of(row: str) -> list[str]:
+    return re.findall(r'<td class="text-end">([\d.]+)</td>', row)
+
+
+def row_of(page: str, city: str) -> str:
+    match = re.search(rf'<tr data-city="{city}">(.*?)</tr>', page, re.S)
+    assert match, city
+    return match.group(1)
+
+
+def test_the_ministry_sees_every_city_with_its_cases_and_the_network_totals(
+    client: TestClient,
+) -> None:
+    record_intake(client, "firenze", vulnerabilities=["elderly"])
+    record_intake(client, "firenze", protection_status="asylum_seeker")
+    record_intake(client, "palermo", protection_status="subsidiary_protection",
+                  vulnerabilities=["unaccompanied_minor"], birth_date="2005-06-01")
+
+    response = client.get("/ministry")
+
+    assert response.status_code == 200
+    page = response.text
+    assert page.count("<tr data-city=") == 19
+    # cases, vulnerable, then refugee, subsidiary, special, asylum seeker, other
+    assert figures_of(row_of(page, "firenze")) == ["2", "1", "1", "0", "0", "1", "0"]
+    assert figures_of(row_of(page, "palermo")) == ["1", "1", "0", "1", "0", "0", "0"]
+    assert figures_of(row_of(page, "trieste")) == ["0"] * 7
+    totals = page[page.index("<tfoot>"):page.index("</tfoot>")]
+    assert figures_of(totals) == ["3", "2", "1", "1", "0", "1", "0"]
+    text = html.unescape(page)
+    for heading in ("Casi vulnerabili", "Status di rifugiato", "Protezione sussidiaria",
+                    "Richiedente asilo", "Totale della rete"):
+        assert heading in text
+    assert '<a href="/cities/palermo/cases">Palermo</a>' in page
+
+
+def test_the_home_page_leads_to_every_city_and_to_the_ministry(client: TestClient) -> None:
+    record_intake(client, "bari")
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    for city in City:
+        assert f'href="/cities/{city.value}"' in response.text
+    assert 'href="/ministry"' in response.text
+    assert "1 caso" in response.text
+
+
+def test_a_city_page_shows_its_figures_and_leads_to_intake_and_cases(client: TestClient) -> None:
+    record_intake(client, "genova", vulnerabilities=["disability"])
+    record_intake(client, "genova")
+
+    response = client.get("/cities/genova")
+
+    assert response.status_code == 200
+    assert "<h1>Genova</h1>" in response.text
+    assert re.findall(r'<p class="figure-value">(\d+)</p>', response.text) == ["2", "1"]
+    assert 'href="/cities/genova/intake"' in response.text
+    assert 'href="/cities/genova/cases"' in response.text
+
+
+def test_the_event_contracts_page_shows_each_json_schema(client: TestClient) -> None:
+    response = client.get("/docs/events/schemas")
+
+    assert response.status_code == 200
+    assert "it.lgnet.case.intake_recorded.v1" in response.text
+    assert "urn:lgnet:schema:it.lgnet.case.intake_recorded.v1" in response.text

@@ -1,0 +1,107 @@
+"""The catalogues are complete: every message in the code and templates has its Italian
+translation, every code a page can show has a label, every domain error a message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+import domain.cases.model  # noqa: F401  (defines the case errors the web must explain)
+from domain.network import DomainError
+from web.errors import DOMAIN_MESSAGES
+from web.intake import IntakeRequest
+from web.labels import INTAKE_FIELDS, all_label_tables
+
+WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+LOCALE_DIR = WEB_DIR / "locale"
+# A message id is its text, or (singular, plural) for a message with plural forms.
+MessageId = str | tuple[str, ...]
+TEMPLATE_OPTIONS = {"extensions": "jinja2.ext.i18n,jinja2.ext.do", "trimmed": "true"}
+
+
+def extracted_message_ids() -> set[MessageId]:
+    messages = extract_from_dir(
+        str(WEB_DIR),
+        method_map=[("templates/**.html", "jinja2"), ("**.py", "python")],
+        options_map={"templates/**.html": TEMPLATE_OPTIONS},
+        keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None},
+    )
+    return {message_id if isinstance(message_id, str) else tuple(message_id)
+            for _file, _line, message_id, _comments, _context in messages}
+
+
+def catalogue(language: str) -> Catalog:
+    with (LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        return read_po(source, locale=language, abort_invalid=True)
+
+
+def catalogue_ids(language: str) -> set[MessageId]:
+    return {message.id if isinstance(message.id, str) else tuple(message.id)
+            for message in catalogue(language) if message.id}
+
+
+@pytest.fixture(scope="module")
+def in_the_code() -> set[MessageId]:
+    ids = extracted_message_ids()
+    assert len(ids) > 150  # the extraction found the templates and the labels
+    return ids
+
+
+def test_every_message_has_an_italian_translation(in_the_code: set[MessageId]) -> None:
+    italian = catalogue("it")
+    untranslated = [
+        message.id for message in italian
+        if message.id and (message.fuzzy or not all(message.string if isinstance(
+            message.string, tuple) else (message.string,)))
+    ]
+    assert in_the_code - catalogue_ids("it") == set(), "run pybabel update (see web/babel.cfg)"
+    assert untranslated == []
+
+
+@pytest.mark.parametrize("language", ["it", "en"])
+def test_the_catalogues_hold_no_message_the_code_no_longer_has(
+    in_the_code: set[MessageId], language: str
+) -> None:
+    assert catalogue_ids(language) - in_the_code == set()
+
+
+def test_the_english_catalogue_lists_every_message(in_the_code: set[MessageId]) -> None:
+    assert in_the_code - catalogue_ids("en") == set()
+
+
+@pytest.mark.parametrize("language", ["it", "en"])
+def test_translations_keep_the_placeholders_of_their_message(language: str) -> None:
+    problems = [(message.id, errors) for message, errors in catalogue(language).check()]
+    assert problems == []
+
+
+def test_every_code_a_page_shows_has_a_label() -> None:
+    for enum, table in all_label_tables().items():
+        assert set(table) == {member.value for member in enum}, enum.__name__
+
+
+def test_every_intake_field_has_a_label() -> None:
+    assert set(INTAKE_FIELDS) == set(IntakeRequest.model_fields)
+
+
+def test_there_are_eleven_vulnerable_categories_each_with_its_label() -> None:
+    from domain.cases.rules import Vulnerability
+
+    assert len(all_label_tables()[Vulnerability]) == 11
+
+
+def _concrete_domain_errors(base: type[DomainError]) -> list[type[DomainError]]:
+    found = []
+    for subclass in base.__subclasses__():
+        found.extend(_concrete_domain_errors(subclass) or [subclass])
+    return found
+
+
+def test_every_domain_error_has_a_message_for_coordinators() -> None:
+    codes = {error.code for error in _concrete_domain_errors(DomainError)}
+    explained = {code for code, _field in DOMAIN_MESSAGES}
+    assert codes - explained == set()

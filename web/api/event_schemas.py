@@ -1,0 +1,19 @@
+"""The published event contracts, as JSON Schemas: what partners subscribing to NATS rely on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from events.contracts import json_schemas
+
+router = APIRouter(tags=["events"])
+
+
+@router.get(
+    "/events/schemas", name="api_event_schemas",
+    summary="The JSON Schema of every published event, by CloudEvents type",
+)
+def event_schemas() -> dict[str, dict[str, Any]]:
+    return json_schemas()

@@ -1,0 +1,18 @@
+"""The network at a glance, for the ministry."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from web.api.models import NetworkOverviewOut
+from web.dependencies import Services
+
+router = APIRouter(tags=["network"])
+
+
+@router.get(
+    "/network/overview", response_model=NetworkOverviewOut, name="api_network_overview",
+    summary="Cases per city and in the whole network",
+)
+def network_overview(services: Services) -> NetworkOverviewOut:
+    return NetworkOverviewOut.of(services.network.overview())

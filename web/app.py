@@ -1,0 +1,77 @@
+"""The web app factory: pages (Jinja2 + htmx, Bootstrap Italia), the JSON API under /api/v1,
+translations, static files and the one place where errors become HTTP answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from web import health
+from web.api import api_router
+from web.errors import install_error_handlers
+from web.i18n import Catalogues
+from web.pages import cases, event_schemas, home, intake, ministry
+from web.services import WebServices
+from web.templating import Pages
+
+STATIC_DIR = Path(__file__).parent / "static"
+# Installed by `npm ci` from package.json + package-lock.json (the Makefile does it); served from
+# there, never copied into the repository.
+NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
+VENDOR_PACKAGES = {
+    # mount name: (URL path, directory under node_modules)
+    "vendor_bootstrap_italia": ("/static/vendor/bootstrap-italia", "bootstrap-italia/dist"),
+    "vendor_htmx": ("/static/vendor/htmx", "htmx.org/dist"),
+}
+
+API_DESCRIPTION = """\
+The LGNetEA coordination platform's API: intakes, cases and the network overview.
+
+Errors (4xx) carry a translated `message` and the `problems`, each with its `field`. Answers are
+in Italian unless `?lang=en` is given (or the `lang` cookie says `en`). Personal identifiers are
+written to the encrypted vault and never returned.
+
+The published event contracts are listed at `/api/v1/events/schemas`.
+"""
+
+
+PAGE_AREAS = (home, intake, cases, ministry, event_schemas)
+
+
+class FrontEndPackagesMissing(RuntimeError):
+    """Raised when the npm packages the pages need are not installed."""
+
+
+def create_app(services: WebServices, *, node_modules: Path = NODE_MODULES) -> FastAPI:
+    app = FastAPI(
+        title="LGNetEA",
+        version="1",
+        description=API_DESCRIPTION,
+        # Swagger UI and ReDoc load scripts from a CDN and inline; /openapi.json documents the API.
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.services = services
+    app.state.catalogues = Catalogues()
+    app.state.pages = Pages()
+    install_error_handlers(app)
+    _mount_static_files(app, node_modules)
+    for area in PAGE_AREAS:
+        app.include_router(area.router)
+    app.include_router(api_router())
+    app.include_router(health.router)
+    return app
+
+
+def _mount_static_files(app: FastAPI, node_modules: Path) -> None:
+    app.mount("/static/app", StaticFiles(directory=STATIC_DIR), name="static")
+    for name, (url_path, package_dir) in VENDOR_PACKAGES.items():
+        directory = node_modules / package_dir
+        if not directory.is_dir():
+            raise FrontEndPackagesMissing(
+                f"{directory} is missing: install the front-end packages with `npm ci` "
+                "(make run and make test do it)."
+            )
+        app.mount(url_path, StaticFiles(directory=directory), name=name)

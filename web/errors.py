@@ -1,0 +1,278 @@
+"""Refusals, in words a coordinator reads: domain errors, invalid input and unknown resources are
+translated here and mapped to HTTP in one place, as JSON under /api/ and as a page elsewhere.
+
+Every refusal happens before anything is written: the domain checks all its rules before it
+saves, and input that does not parse never reaches it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.cases.model import MAX_HOUSEHOLD_SIZE, PROGRAMME_START
+from domain.network import City, DomainError
+from web.i18n import N_, Translator, translator_of
+from web.templating import Pages
+
+# Where a refusal is answered in JSON; everywhere else people read it on a page.
+_JSON_PATHS = ("/api/", "/health", "/openapi.json")
+
+
+class Problem(BaseModel):
+    """One thing wrong with a request."""
+
+    field: str | None = Field(description="The offending field, when there is one")
+    code: str = Field(description="What kind of problem: a domain rule's code, or an input check")
+    message: str = Field(description="The explanation, in the request's language")
+
+
+class ErrorBody(BaseModel):
+    """The body of every 4xx answer of the API."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{
+                "message": "La persona è ancora nel sistema di accoglienza: ...",
+                "problems": [{
+                    "field": "reception_situation",
+                    "code": "still_in_reception",
+                    "message": "La persona è ancora nel sistema di accoglienza: ...",
+                }],
+            }]
+        }
+    )
+
+    message: str
+    problems: list[Problem]
+
+
+class ResourceNotFound(Exception):
+    """Raised when a path names a city, case or page that does not exist."""
+
+    code = "not_found"
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(N_("There is no such page."))
+
+
+class UnknownCity(ResourceNotFound):
+    """Raised when a path names a city that is not one of the network's 19."""
+
+    code = "unknown_city"
+
+    def __init__(self, city: str) -> None:
+        super().__init__(city)
+        self.city = city
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(
+            N_('"%(city)s" is not a city of the network. The cities are: %(cities)s.'),
+            city=self.city,
+            cities=", ".join(city.value for city in City),
+        )
+
+
+class UnknownCase(ResourceNotFound):
+    """Raised when no case has the id in the path."""
+
+    code = "unknown_case"
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__(case_id)
+        self.case_id = case_id
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(N_('There is no case "%(case_id)s".'), case_id=self.case_id)
+
+
+_NOT_A_COUNTRY = N_(
+    "Choose the nationality among the countries offered (an ISO 3166-1 two-letter code, such "
+    "as ER for Eritrea)."
+)
+
+# The domain names each rule it refuses to break by a code; some codes cover several checks, told
+# apart by the field the domain blames. (code, field) wins over (code, None).
+DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
+    ("still_in_reception", None): N_(
+        "The person is still in the reception system, so cannot be taken in: the programme "
+        "serves people who have left reception or were never in it."
+    ),
+    ("inconsistent_reception_history", None): N_(
+        "The reception details do not fit the reception situation. For someone who has left "
+        "reception give the date they left, not after the intake date, and the kind of centre; "
+        "for someone never in reception leave both empty."
+    ),
+    ("invalid_intake", "intake_date"): N_(
+        "The intake date must fall between the start of the programme (%(programme_start)s) "
+        "and today."
+    ),
+    ("invalid_intake", "birth_date"): N_("The birth date cannot come after the intake date."),
+    ("implausible_birth_date", None): N_(
+        "The birth date is more than 120 years before the intake date: check the year."
+    ),
+    ("invalid_intake", "household_size"): N_(
+        "The household must count between 1 and %(max_household_size)s people."
+    ),
+    ("invalid_intake", "nationality"): _NOT_A_COUNTRY,
+    ("invalid_intake", "vulnerabilities"): N_(
+        "The person is an adult by birth date: they cannot be recorded as a minor or an "
+        "unaccompanied minor."
+    ),
+    ("invalid_intake", "consent_given_on"): N_("The consent cannot be dated in the future."),
+    ("invalid_intake", None): N_("The intake's facts contradict each other."),
+    ("consent_missing", None): N_(
+        "Without consent to the processing of data for case management the person cannot be "
+        "taken in: tick it once the person has given it."
+    ),
+}
+
+_UNTRANSLATED_DOMAIN_ERROR = N_("This breaks a rule of the programme: %(detail)s")
+
+
+def explain_domain_error(error: DomainError, translator: Translator) -> Problem:
+    field = error.params.get("field")
+    field = field if isinstance(field, str) else None
+    message = DOMAIN_MESSAGES.get((error.code, field)) or DOMAIN_MESSAGES.get((error.code, None))
+    if message is None:
+        text = translator.gettext(_UNTRANSLATED_DOMAIN_ERROR, detail=error.message)
+    else:
+        text = translator.gettext(message, **_domain_message_params(translator))
+    return Problem(field=field, code=error.code, message=text)
+
+
+def _domain_message_params(translator: Translator) -> dict[str, object]:
+    return {
+        "programme_start": translator.date(PROGRAMME_START, "long"),
+        "max_household_size": MAX_HOUSEHOLD_SIZE,
+    }
+
+
+_REQUIRED = N_("This field is required.")
+_INVALID_DATE = N_("Enter a valid date (day, month and year).")
+_WHOLE_NUMBER = N_("Enter a whole number.")
+_NOT_AN_OPTION = N_("Choose one of the options offered.")
+_NOT_AN_OBJECT = N_("The request body must be a JSON object.")
+# Pydantic's error types, and the few custom ones our request models raise.
+VALIDATION_MESSAGES: dict[str, str] = {
+    "missing": _REQUIRED,
+    # names and other texts are stripped and must keep at least one character
+    "string_too_short": _REQUIRED,
+    "string_too_long": N_("This is too long: at most %(max_length)s characters."),
+    "string_type": N_("Enter text."),
+    "date_type": _INVALID_DATE,
+    "date_parsing": _INVALID_DATE,
+    "date_from_datetime_parsing": _INVALID_DATE,
+    "date_from_datetime_inexact": _INVALID_DATE,
+    "int_type": _WHOLE_NUMBER,
+    "int_parsing": _WHOLE_NUMBER,
+    "int_from_float": _WHOLE_NUMBER,
+    "greater_than_equal": N_("Enter a number of at least %(ge)s."),
+    "less_than_equal": N_("Enter a number of at most %(le)s."),
+    "enum": _NOT_AN_OPTION,
+    "literal_error": _NOT_AN_OPTION,
+    "list_type": N_("Give a list of values."),
+    "json_invalid": N_("The request body is not valid JSON."),
+    "model_attributes_type": _NOT_AN_OBJECT,
+    "dict_type": _NOT_AN_OBJECT,
+    "model_type": _NOT_AN_OBJECT,
+    "extra_forbidden": N_("This field is not part of the request."),
+    "uuid_parsing": N_("This is not a valid identifier."),
+    "email_format": N_("Enter a valid e-mail address, such as name@example.org."),
+    "country_code": _NOT_A_COUNTRY,
+    "phone_format": N_(
+        "Enter a valid phone number: digits and spaces, with an optional leading +."
+    ),
+}
+_INVALID_VALUE = N_("This value is not valid.")
+_REQUEST_LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
+
+
+def explain_validation_errors(
+    errors: Iterable[Any], translator: Translator
+) -> list[Problem]:
+    """Pydantic's errors (from a request or a form), one translated problem per field."""
+    problems: dict[str | None, Problem] = {}
+    for error in errors:
+        field = _field_of(error.get("loc", ()))
+        if field in problems:
+            continue  # the first problem of a field is the one worth fixing first
+        kind = str(error.get("type", ""))
+        message = VALIDATION_MESSAGES.get(kind, _INVALID_VALUE)
+        try:
+            text = translator.gettext(message, **(error.get("ctx") or {}))
+        except (KeyError, TypeError, ValueError):
+            text = translator.gettext(_INVALID_VALUE)
+        problems[field] = Problem(field=field, code=kind or "invalid", message=text)
+    return list(problems.values())
+
+
+def _field_of(location: Sequence[Any]) -> str | None:
+    parts = list(location)
+    if parts and parts[0] in _REQUEST_LOCATIONS:
+        parts = parts[1:]
+    return next((str(part) for part in parts if isinstance(part, str)), None)
+
+
+def summary_of(problems: Sequence[Problem], translator: Translator) -> str:
+    if len(problems) == 1:
+        return problems[0].message
+    return translator.gettext(
+        N_("The request has %(count)s problems: see each field."), count=len(problems)
+    )
+
+
+async def refuse(request: Request, error: Exception) -> Response:
+    """The one exception handler: every refusal, whatever raised it, becomes a 4xx answer with
+    translated problems; JSON for the API, a page for people."""
+    translator = translator_of(request)
+    headers: dict[str, str] = {}
+    match error:
+        case DomainError():
+            status_code, problems = 422, [explain_domain_error(error, translator)]
+        case RequestValidationError():
+            status_code, problems = 422, explain_validation_errors(error.errors(), translator)
+        case ResourceNotFound():
+            status_code, problems = 404, [_not_found(error, translator)]
+        case StarletteHTTPException(status_code=404):
+            status_code, problems = 404, [_not_found(ResourceNotFound(), translator)]
+        case StarletteHTTPException():
+            status_code, headers = error.status_code, dict(error.headers or {})
+            problems = [Problem(field=None, code="http_error", message=translator.gettext(
+                N_("The request could not be handled (HTTP %(status)s)."), status=status_code))]
+        case _:
+            raise error
+    response = _answer(request, status_code, problems, translator)
+    response.headers.update(headers)
+    return response
+
+
+def _not_found(error: ResourceNotFound, translator: Translator) -> Problem:
+    return Problem(field=None, code=error.code, message=error.explain(translator))
+
+
+def _answer(
+    request: Request, status_code: int, problems: list[Problem], translator: Translator
+) -> Response:
+    message = summary_of(problems, translator)
+    if request.url.path.startswith(_JSON_PATHS):
+        body = ErrorBody(message=message, problems=problems)
+        return JSONResponse(body.model_dump(), status_code=status_code)
+    pages: Pages = request.app.state.pages
+    return pages.render(
+        request,
+        "error.html",
+        {"status_code": status_code, "message": message, "problems": problems},
+        status_code=status_code,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    for refusal in (DomainError, RequestValidationError, ResourceNotFound,
+                    StarletteHTTPException):
+        app.add_exception_handler(refusal, refuse)

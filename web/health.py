@@ -1,0 +1,19 @@
+"""Liveness: the process answers HTTP."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+router = APIRouter(tags=["operations"])
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+@router.get("/health", response_model=Health, name="health", summary="Is the web app up?")
+def health() -> Health:
+    return Health(status="ok")

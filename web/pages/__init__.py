@@ -1,0 +1,2 @@
+"""The pages people use, one router per area: home and cities, intake, cases, the ministry's
+overview, and the event contracts' documentation. Not part of the OpenAPI schema."""

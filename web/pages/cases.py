@@ -1,0 +1,139 @@
+"""A city's case list (filtered through htmx, which swaps only the table) and the case page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from projections.case_list import CaseRow, HistoryEntry
+from web.case_filters import CaseListQuery
+from web.dependencies import CurrentTranslator, PageRenderer, PathCaseId, PathCity, Services
+from web.errors import UnknownCase
+from web.i18n import N_, Translator
+from web.labels import Labels
+from web.services import WebServices
+from web.templating import is_htmx_fragment_request, path_with_query
+
+router = APIRouter(include_in_schema=False)
+
+CASE_TABLE_BLOCK = "case_table"
+_PAGE_LINKS_AROUND_CURRENT = 2
+
+
+@router.get("/cities/{city}/cases", name="case_list")
+def case_list(
+    request: Request,
+    city: PathCity,
+    query: Annotated[CaseListQuery, Query()],
+    pages: PageRenderer,
+    services: Services,
+    created: Annotated[str | None, Query(description="The case just recorded")] = None,
+) -> HTMLResponse:
+    page = services.case_list.list_cases(
+        city.value, query.filters(), page=query.page, page_size=query.page_size
+    )
+    context: dict[str, Any] = {
+        "city": city.value,
+        "query": query,
+        "page": page,
+        "page_numbers": _page_numbers(page.page, page.pages),
+        "page_url": lambda number: path_with_query(request, page=number, created=None),
+    }
+    if is_htmx_fragment_request(request):
+        return pages.render(request, "cases/list.html", context, block=CASE_TABLE_BLOCK)
+    context["created"] = _just_created(services, created)
+    return pages.render(request, "cases/list.html", context)
+
+
+def _just_created(services: WebServices, created: str | None) -> CaseRow | str | None:
+    """The case just recorded, from the read model; its id alone while the model lags."""
+    if not created:
+        return None
+    try:
+        case_id = UUID(created)
+    except ValueError:
+        return None
+    return services.case_list.get_case(case_id) or str(case_id)
+
+
+def _page_numbers(current: int, last: int) -> list[int | None]:
+    """Page numbers to link: the first, the last, and those near the current one; None marks a
+    gap."""
+    wanted = {1, last, *range(current - _PAGE_LINKS_AROUND_CURRENT,
+                              current + _PAGE_LINKS_AROUND_CURRENT + 1)}
+    numbers: list[int | None] = []
+    for number in sorted(n for n in wanted if 1 <= n <= last):
+        if numbers and numbers[-1] is not None and number - numbers[-1] > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
+
+
+@router.get("/cases/{case_id}", name="case_page")
+def case_page(
+    request: Request,
+    case_id: PathCaseId,
+    pages: PageRenderer,
+    services: Services,
+    translator: CurrentTranslator,
+) -> HTMLResponse:
+    row = services.case_list.get_case(case_id)
+    if row is None:
+        raise UnknownCase(str(case_id))
+    timeline = timeline_of(services.case_list.history(case_id), translator)
+    return pages.render(request, "cases/detail.html", {"case": row, "timeline": timeline})
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One event of a case's history, in words."""
+
+    time: datetime
+    event: str
+    actor: str
+    details: list[str]
+
+
+def timeline_of(history: list[HistoryEntry], translator: Translator) -> list[TimelineEntry]:
+    labels = Labels(translator)
+    return [
+        TimelineEntry(
+            time=entry.time,
+            event=labels.event_type(entry.type),
+            actor=_actor_in_words(entry, translator, labels),
+            details=_details_in_words(entry.data, translator, labels),
+        )
+        for entry in history
+    ]
+
+
+def _actor_in_words(entry: HistoryEntry, translator: Translator, labels: Labels) -> str:
+    if entry.actor_city:
+        return translator.gettext(
+            N_("By: %(role)s, %(city)s"),
+            role=labels.role(entry.actor_role), city=labels.city(entry.actor_city),
+        )
+    return translator.gettext(N_("By: %(role)s"), role=labels.role(entry.actor_role))
+
+
+def _details_in_words(data: dict[str, Any], translator: Translator, labels: Labels) -> list[str]:
+    """What an event recorded beyond the case's current facts: reception history and consent."""
+    details = []
+    if data.get("left_reception_on") and data.get("reception_centre_kind"):
+        details.append(translator.gettext(
+            N_("Left reception on %(date)s (%(centre)s)."),
+            date=translator.date(date.fromisoformat(data["left_reception_on"])),
+            centre=labels.reception_centre_kind(data["reception_centre_kind"]),
+        ))
+    if data.get("consent_given_on"):
+        details.append(translator.gettext(
+            N_("Consent given on %(date)s to: %(scopes)s."),
+            date=translator.date(date.fromisoformat(data["consent_given_on"])),
+            scopes="; ".join(labels.consent_scope(s) for s in data.get("consent_scopes", [])),
+        ))
+    return details
