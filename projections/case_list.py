@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -141,7 +142,7 @@ class CaseListProjection:
         )
 
 
-def _delimited(values: list[str]) -> str:
+def _delimited(values: Sequence[str]) -> str:
     return "," + ",".join(values) + "," if values else ""
 
 
@@ -170,7 +171,7 @@ class CaseListQueries:
             params.append(f"%,{filters.vulnerability},%")
         condition = " AND ".join(where)
         page = max(1, page)
-        with self.database.transaction() as tx:
+        with self.database.reading() as tx:
             total_row = tx.fetchone(f"SELECT COUNT(*) FROM rm_cases WHERE {condition}", params)
             rows = tx.fetchall(
                 f"SELECT {_CASE_COLUMNS} FROM rm_cases WHERE {condition} "
@@ -181,14 +182,14 @@ class CaseListQueries:
         return CasePage(tuple(_case_row(r) for r in rows), total, page, page_size)
 
     def get_case(self, case_id: UUID) -> CaseRow | None:
-        with self.database.transaction() as tx:
+        with self.database.reading() as tx:
             row = tx.fetchone(
                 f"SELECT {_CASE_COLUMNS} FROM rm_cases WHERE case_id = ?", (str(case_id),)
             )
         return None if row is None else _case_row(row)
 
     def history(self, case_id: UUID) -> list[HistoryEntry]:
-        with self.database.transaction() as tx:
+        with self.database.reading() as tx:
             rows = tx.fetchall(
                 "SELECT position, time, type, actor_kind, actor_id, actor_role, actor_city, data"
                 " FROM rm_case_history WHERE case_id = ? ORDER BY position",

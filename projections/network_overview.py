@@ -86,7 +86,7 @@ class NetworkOverviewQueries:
         self.database = database
 
     def overview(self) -> NetworkOverview:
-        with self.database.transaction() as tx:
+        with self.database.reading() as tx:
             totals = {
                 r[0]: (int(r[1]), int(r[2]))
                 for r in tx.fetchall("SELECT city, cases, vulnerable_cases FROM rm_network_cities")

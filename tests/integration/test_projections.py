@@ -1,0 +1,565 @@
+"""The projector against a real nats-server: events published to stream LGNET as the relay
+publishes them (CloudEvents headers, `Nats-Msg-Id: lgnet:<position>`) reach both read models, in
+order, exactly once, through failures, redeliveries, replays, restarts and rebuilds."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import nats
+import pytest
+
+import infra.projector as projector_module
+from events.cloudevents import Envelope, from_message, to_headers
+from events.contracts import CaseIntakeRecordedV1
+from infra.nats_server import EmbeddedNats
+from infra.projector import (
+    DEFAULT_DURABLE_PREFIX,
+    Projector,
+    ProjectorAlreadyRunning,
+    ProjectorError,
+    StreamMissing,
+    default_projections,
+    durable_name,
+    rebuild,
+)
+from infra.streams import MSG_ID, STREAM_NAME, ensure_stream, msg_id_for, read_stream
+from projections.case_list import CaseFilters, CaseListQueries
+from projections.network_overview import CITIES, NetworkOverviewQueries
+from projections.projection import Delivered, Projection, apply_batch
+from projections.storage import ReadModelDatabase, SqliteReadModels, Tracking, Transaction
+from tests.unit.test_projections import RecordsOrder, an_envelope, an_intake_recorded
+
+pytestmark = pytest.mark.nats
+
+PROTECTION_STATUSES = ("refugee", "asylum_seeker", "subsidiary_protection", "other")
+VULNERABILITY_SETS: tuple[list[str], ...] = ([], ["disability"], [], ["minor", "pregnancy"])
+
+
+def varied_intakes(first: int, count: int, cities: Sequence[str] = CITIES[:6]) -> list[Envelope]:
+    """Intakes numbered from `first` (their event-store position too), spread over `cities`, with
+    varied protection statuses, vulnerabilities and dates."""
+    envelopes = []
+    for number in range(first, first + count):
+        intake = an_intake_recorded(
+            number,
+            cities[number % len(cities)],
+            protection_status=PROTECTION_STATUSES[number % 4],
+            vulnerabilities=VULNERABILITY_SETS[number % len(VULNERABILITY_SETS)],
+            intake_date=date(2021, 1, 1) + timedelta(days=number % 17),
+        )
+        envelopes.append(an_envelope(intake, position=number))
+    return envelopes
+
+
+async def publish(nats_url: str, envelopes: Iterable[Envelope]) -> None:
+    """Publish as the relay does: stream LGNET, subject lgnet.<city>.case.intake_recorded."""
+    connection = await nats.connect(nats_url)
+    try:
+        js = connection.jetstream()
+        await ensure_stream(js)
+        for envelope in envelopes:
+            assert isinstance(envelope.data, CaseIntakeRecordedV1)
+            await js.publish(
+                envelope.data.subject(envelope.data.city),
+                envelope.data.model_dump_json().encode(),
+                headers={**to_headers(envelope), MSG_ID: msg_id_for(envelope.position)},
+            )
+    finally:
+        await connection.close()
+
+
+@asynccontextmanager
+async def projecting(
+    database: ReadModelDatabase, projections: Sequence[Projection], nats_url: str, **options: Any
+) -> AsyncIterator[asyncio.Task[None]]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(Projector(database, projections, nats_url, **options).run(stop))
+    try:
+        yield task
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 20)
+
+
+async def until_applied(
+    database: ReadModelDatabase, projections: Sequence[Projection], stream_seq: int,
+    projector: asyncio.Task[None], timeout: float = 20,
+) -> None:
+    deadline = time.monotonic() + timeout
+    while any(database.tracking(p.name).stream_seq < stream_seq for p in projections):
+        if projector.done():
+            projector.result()  # raises what stopped it
+            raise AssertionError("the projector stopped")
+        assert time.monotonic() < deadline, f"not applied up to {stream_seq} in {timeout}s"
+        await asyncio.sleep(0.02)
+
+
+async def until_acknowledged(
+    nats_url: str, projections: Sequence[Projection], stream_seq: int, timeout: float = 5
+) -> None:
+    """Until each projection's consumer has every message up to `stream_seq` acknowledged."""
+    connection = await nats.connect(nats_url)
+    try:
+        deadline = time.monotonic() + timeout
+        for projection in projections:
+            durable = durable_name(DEFAULT_DURABLE_PREFIX, projection)
+            while True:
+                info = await connection.jetstream().consumer_info(STREAM_NAME, durable)
+                if (info.ack_floor.stream_seq, info.num_ack_pending) == (stream_seq, 0):
+                    break
+                assert time.monotonic() < deadline, f"{durable} left unacknowledged: {info}"
+                await asyncio.sleep(0.05)
+    finally:
+        await connection.close()
+
+
+READ_MODEL_TABLES = ("rm_cases", "rm_case_history", "rm_network_cities", "rm_network_protection")
+
+
+def contents(database: ReadModelDatabase, *extra_tables: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the read models and of the tracking table, sorted."""
+    with database.reading() as tx:
+        return {
+            table: sorted(tx.fetchall(f"SELECT * FROM {table}"))
+            for table in (*READ_MODEL_TABLES, *extra_tables, "rm_tracking")
+        }
+
+
+@dataclass
+class FailsOnceAt:
+    """Wraps a projection so that applying the event at `position` raises the first time."""
+
+    inner: Projection
+    position: int
+    attempts: int = 0
+    name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.name = self.inner.name
+
+    def create_tables(self, tx: Transaction) -> None:
+        self.inner.create_tables(tx)
+
+    def drop_tables(self, tx: Transaction) -> None:
+        self.inner.drop_tables(tx)
+
+    def apply(self, tx: Transaction, envelope: Envelope) -> None:
+        if envelope.position == self.position:
+            self.attempts += 1
+            if self.attempts == 1:
+                raise RuntimeError(f"failing once, at event {envelope.position}")
+        self.inner.apply(tx, envelope)
+
+
+@dataclass
+class SlowAt:
+    """Wraps a projection so that applying the event at `position` takes `seconds` (once)."""
+
+    inner: Projection
+    position: int
+    seconds: float
+    name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.name = self.inner.name
+
+    def create_tables(self, tx: Transaction) -> None:
+        self.inner.create_tables(tx)
+
+    def drop_tables(self, tx: Transaction) -> None:
+        self.inner.drop_tables(tx)
+
+    def apply(self, tx: Transaction, envelope: Envelope) -> None:
+        if envelope.position == self.position and self.seconds:
+            time.sleep(self.seconds)
+            self.seconds = 0
+        self.inner.apply(tx, envelope)
+
+
+@pytest.fixture
+def read_models(tmp_path: Path) -> Iterable[SqliteReadModels]:
+    database = SqliteReadModels(tmp_path / "readmodels.sqlite")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def other_read_models(tmp_path: Path) -> Iterable[SqliteReadModels]:
+    database = SqliteReadModels(tmp_path / "other-readmodels.sqlite")
+    yield database
+    database.close()
+
+
+def newest_first(envelopes: Iterable[Envelope]) -> list[str]:
+    intakes = [e.data for e in envelopes if isinstance(e.data, CaseIntakeRecordedV1)]
+    intakes.sort(key=lambda i: (i.intake_date, i.case_code), reverse=True)
+    return [i.case_code for i in intakes]
+
+
+async def test_published_events_appear_in_both_read_models(
+    nats_server: EmbeddedNats, read_models: SqliteReadModels
+) -> None:
+    events = varied_intakes(1, 120)
+    await publish(nats_server.url, events)
+    projections = default_projections()
+    async with projecting(read_models, projections, nats_server.url) as projector:
+        await until_applied(read_models, projections, 120, projector)
+
+    cases = CaseListQueries(read_models)
+    city = "bari"
+    in_city = [e for e in events if e.data.city == city]  # type: ignore[attr-defined]
+    page = cases.list_cases(city, page_size=500)
+    assert [r.case_code for r in page.rows] == newest_first(in_city)
+
+    def expected(keep: Any) -> list[str]:
+        return newest_first(e for e in in_city if keep(e.data))
+
+    def listed(**filters: str) -> list[str]:
+        return [r.case_code for r in cases.list_cases(city, CaseFilters(**filters), 1, 500).rows]
+
+    assert listed(status="open") == newest_first(in_city)
+    assert listed(vulnerability="disability") == expected(
+        lambda d: "disability" in d.vulnerabilities
+    )
+    assert listed(vulnerability="none") == expected(lambda d: not d.vulnerabilities)
+    assert listed(protection_status="asylum_seeker") == expected(
+        lambda d: d.protection_status == "asylum_seeker"
+    )
+    assert listed(vulnerability="any", protection_status="other") == expected(
+        lambda d: d.vulnerabilities and d.protection_status == "other"
+    )
+    pages = [cases.list_cases(city, page=n, page_size=7) for n in range(1, 4)]
+    assert [r.case_code for p in pages for r in p.rows] == newest_first(in_city)
+    assert (pages[0].total, pages[0].pages) == (20, 3)
+
+    overview = NetworkOverviewQueries(read_models).overview()
+    assert [c.city for c in overview.cities] == list(CITIES)
+    for figures in overview.cities:
+        mine = [e.data for e in events if e.data.city == figures.city]  # type: ignore[attr-defined]
+        assert figures.cases == len(mine)
+        assert figures.vulnerable_cases == sum(1 for d in mine if d.vulnerabilities)  # type: ignore[attr-defined]
+    assert sum(1 for c in overview.cities if c.cases == 0) == 13
+    assert overview.by_protection_status() == {status: 30 for status in PROTECTION_STATUSES}
+    assert read_models.tracking("case_list") == Tracking(stream_seq=120, position=120)
+
+
+async def test_a_failed_apply_is_redelivered_and_applied_in_order(
+    nats_server: EmbeddedNats, read_models: SqliteReadModels,
+    other_read_models: SqliteReadModels,
+) -> None:
+    # A pause at event 150 makes sure that, when event 200 fails, the events after it up to 250
+    # have been delivered already (and then acked after the redelivered ones); more arrive later.
+    failing_case_list = FailsOnceAt(SlowAt(default_projections()[0], 150, 0.3), position=200)
+    failing_order = RecordsOrder(fail_once_at=200)
+    failing = [failing_case_list, SlowAt(failing_order, 150, 0.3), default_projections()[1]]
+    never_failing = [*default_projections(), RecordsOrder()]
+    await publish(nats_server.url, varied_intakes(1, 250))
+    async with (
+        projecting(read_models, failing, nats_server.url, batch_size=40) as projector,
+        projecting(other_read_models, never_failing, nats_server.url, batch_size=40,
+                   durable_prefix="reference") as reference,
+    ):
+        await publish(nats_server.url, varied_intakes(251, 50))
+        await until_applied(read_models, failing, 300, projector)
+        await until_applied(other_read_models, never_failing, 300, reference)
+        # Everything is acknowledged, not left to be redelivered after the ack wait.
+        await until_acknowledged(nats_server.url, failing, 300)
+
+    assert failing_case_list.attempts == 2 and failing_order.attempts_at_failure == 2
+    assert RecordsOrder.applied(read_models) == list(range(1, 301))
+    assert contents(read_models, "rm_test_apply_order") == contents(
+        other_read_models, "rm_test_apply_order"
+    )
+
+
+async def test_replaying_the_stream_into_the_same_read_models_changes_nothing(
+    nats_server: EmbeddedNats, read_models: SqliteReadModels
+) -> None:
+    await publish(nats_server.url, varied_intakes(1, 80))
+    projections = default_projections()
+    async with projecting(read_models, projections, nats_server.url) as projector:
+        await until_applied(read_models, projections, 80, projector)
+    projected = contents(read_models)
+
+    # Every message again, from the start of the stream, as a consumer that lost its state would
+    # receive them.
+    connection = await nats.connect(nats_server.url)
+    try:
+        messages = await read_stream(connection.jetstream())
+    finally:
+        await connection.close()
+    replay = [
+        Delivered(m.metadata.sequence.stream, from_message(m.headers or {}, m.data))
+        for m in messages
+    ]
+    for start in range(0, len(replay), 30):
+        for projection in projections:
+            apply_batch(read_models, projection, replay[start : start + 30])
+
+    assert len(replay) == 80
+    assert contents(read_models) == projected
+    assert NetworkOverviewQueries(read_models).overview().total_cases == 80
+
+
+async def test_redeliveries_after_an_expired_ack_wait_change_nothing(
+    nats_server: EmbeddedNats, read_models: SqliteReadModels, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A batch slower than the ack wait: JetStream redelivers it and everything after it.
+    monkeypatch.setattr(projector_module, "ACK_WAIT_SECONDS", 0.3)
+    slow = [SlowAt(p, position=25, seconds=0.9) for p in default_projections()]
+    await publish(nats_server.url, varied_intakes(1, 60))
+    async with projecting(read_models, slow, nats_server.url, batch_size=10) as projector:
+        await until_applied(read_models, slow, 60, projector)
+        await until_acknowledged(nats_server.url, slow, 60)
+
+    connection = await nats.connect(nats_server.url)
+    try:
+        info = await connection.jetstream().consumer_info(
+            STREAM_NAME, durable_name(DEFAULT_DURABLE_PREFIX, slow[1])
+        )
+    finally:
+        await connection.close()
+    assert info.delivered.consumer_seq > 60, "expected redeliveries"
+    assert NetworkOverviewQueries(read_models).overview().total_cases == 60
+    assert CaseListQueries(read_models).list_cases("bari").total == 10
+    assert read_models.tracking("network_overview") == Tracking(60, 60)
+
+
+async def test_a_restarted_projector_carries_on_where_its_tracking_says(
+    nats_server: EmbeddedNats, read_models: SqliteReadModels
+) -> None:
+    projections = default_projections()
+    await publish(nats_server.url, varied_intakes(1, 40))
+    async with projecting(read_models, projections, nats_server.url) as projector:
+        await until_applied(read_models, projections, 40, projector)
+    await publish(nats_server.url, varied_intakes(41, 30))
+    async with projecting(read_models, projections, nats_server.url) as projector:
+        await until_applied(read_models, projections, 70, projector)
+
+    assert NetworkOverviewQueries(read_models).overview().total_cases == 70
+    assert read_models.tracking("network_overview") == Tracking(70, 70)
+
+
+async def test_stopping_acknowledges_everything_applied(
+    nats_server: EmbeddedNats, read_models: SqliteReadModels
+) -> None:
+    projections = default_projections()
+    await publish(nats_server.url, varied_intakes(1, 50))
+    async with projecting(read_models, projections, nats_server.url) as projector:
+        await until_applied(read_models, projections, 50, projector)
+
+    await until_acknowledged(nats_server.url, projections, 50, timeout=0)
+    connection = await nats.connect(nats_server.url)
+    try:
+        for projection in projections:
+            info = await connection.jetstream().consumer_info(
+                STREAM_NAME, durable_name(DEFAULT_DURABLE_PREFIX, projection)
+            )
+            assert not info.push_bound
+    finally:
+        await connection.close()
+
+
+async def test_the_projector_carries_on_after_the_nats_server_restarts(
+    nats_server: EmbeddedNats, read_models: SqliteReadModels
+) -> None:
+    projections = default_projections()
+    await publish(nats_server.url, varied_intakes(1, 30))
+    async with projecting(read_models, projections, nats_server.url) as projector:
+        await until_applied(read_models, projections, 30, projector)
+        nats_server.stop()
+        nats_server.start()  # same port and store: the stream and the consumers are still there
+        await publish(nats_server.url, varied_intakes(31, 30))
+        await until_applied(read_models, projections, 60, projector)
+
+    assert NetworkOverviewQueries(read_models).overview().total_cases == 60
+
+
+async def test_a_message_deleted_from_the_stream_is_skipped(
+    nats_server: EmbeddedNats, read_models: SqliteReadModels
+) -> None:
+    await publish(nats_server.url, varied_intakes(1, 10))
+    connection = await nats.connect(nats_server.url)
+    try:
+        await connection.jetstream().delete_msg(STREAM_NAME, 4)
+    finally:
+        await connection.close()
+    projections = default_projections()
+    async with projecting(read_models, projections, nats_server.url) as projector:
+        await until_applied(read_models, projections, 10, projector)
+
+    assert NetworkOverviewQueries(read_models).overview().total_cases == 9
+
+
+async def test_the_projector_waits_for_the_relay_to_create_the_stream(
+    nats_server: EmbeddedNats, read_models: SqliteReadModels
+) -> None:
+    projections = default_projections()
+    async with projecting(read_models, projections, nats_server.url) as projector:
+        await asyncio.sleep(0.4)
+        assert not projector.done()
+        await publish(nats_server.url, varied_intakes(1, 5))
+        await until_applied(read_models, projections, 5, projector)
+
+
+async def test_a_second_projector_for_the_same_projections_is_refused(
+    nats_server: EmbeddedNats, read_models: SqliteReadModels,
+    other_read_models: SqliteReadModels,
+) -> None:
+    await publish(nats_server.url, varied_intakes(1, 5))
+    projections = default_projections()
+    async with projecting(read_models, projections, nats_server.url) as projector:
+        await until_applied(read_models, projections, 5, projector)
+        second = Projector(other_read_models, projections, nats_server.url)
+        with pytest.raises(ProjectorAlreadyRunning):
+            await asyncio.wait_for(second.run(asyncio.Event()), 10)
+        with pytest.raises(ProjectorAlreadyRunning):
+            await rebuild(other_read_models, projections, nats_server.url, progress=False)
+        assert not projector.done()
+
+
+async def test_read_models_from_another_history_of_the_stream_are_refused(
+    nats_server: EmbeddedNats, read_models: SqliteReadModels
+) -> None:
+    projections = default_projections()
+    await publish(nats_server.url, varied_intakes(1, 10))
+    async with projecting(read_models, projections, nats_server.url) as projector:
+        await until_applied(read_models, projections, 10, projector)
+    # The stream is wiped and refilled with other events: its message 10 is another event now.
+    connection = await nats.connect(nats_server.url)
+    try:
+        await connection.jetstream().delete_stream(STREAM_NAME)
+    finally:
+        await connection.close()
+    await publish(nats_server.url, varied_intakes(101, 10))
+
+    with pytest.raises(ProjectorError, match="another history"):
+        await Projector(read_models, projections, nats_server.url).run(asyncio.Event())
+    assert read_models.tracking("case_list") == Tracking(10, 10)
+
+
+async def test_rebuild_needs_the_stream(
+    nats_server: EmbeddedNats, read_models: SqliteReadModels
+) -> None:
+    with pytest.raises(StreamMissing):
+        await rebuild(read_models, default_projections(), nats_server.url, progress=False)
+
+
+async def test_rebuild_gives_the_same_read_models_as_the_live_projector(
+    nats_server: EmbeddedNats, read_models: SqliteReadModels,
+    other_read_models: SqliteReadModels,
+) -> None:
+    projections = default_projections()
+    await publish(nats_server.url, varied_intakes(1, 150))
+    async with projecting(read_models, projections, nats_server.url) as projector:
+        await until_applied(read_models, projections, 150, projector)
+    live = contents(read_models)
+
+    # Into the live projector's own database (stale rows must go) and into an empty one.
+    assert await rebuild(read_models, projections, nats_server.url, progress=False) == 150
+    assert await rebuild(other_read_models, projections, nats_server.url, progress=False) == 150
+    assert contents(read_models) == live
+    assert contents(other_read_models) == live
+    assert other_read_models.tracking("case_list") == Tracking(stream_seq=150, position=150)
+
+    # A projector started after a rebuild carries on from the rebuilt tracking.
+    await publish(nats_server.url, varied_intakes(151, 20))
+    async with projecting(other_read_models, projections, nats_server.url) as projector:
+        await until_applied(other_read_models, projections, 170, projector)
+    assert NetworkOverviewQueries(other_read_models).overview().total_cases == 170
+
+
+# Throughput, opt-in: LGNET_PROJECTOR_BENCH=<events> pytest -k throughput -s ------------------
+
+
+async def publish_fast(nats_url: str, envelopes: Sequence[Envelope]) -> None:
+    connection = await nats.connect(nats_url)
+    try:
+        js = connection.jetstream()
+        await ensure_stream(js)
+        for start in range(0, len(envelopes), 1000):
+            acks = []
+            for envelope in envelopes[start : start + 1000]:
+                assert isinstance(envelope.data, CaseIntakeRecordedV1)
+                acks.append(await js.publish_async(
+                    envelope.data.subject(envelope.data.city),
+                    envelope.data.model_dump_json().encode(),
+                    headers={**to_headers(envelope), MSG_ID: msg_id_for(envelope.position)},
+                ))
+            await asyncio.gather(*acks)
+    finally:
+        await connection.close()
+
+
+async def raw_push_consumer_rate(nats_url: str, count: int, name: str) -> float:
+    """The baseline: a plain nats-py push consumer whose callback acks each message."""
+    connection = await nats.connect(nats_url)
+    received = 0
+    done = asyncio.Event()
+
+    async def on_message(message: Any) -> None:
+        nonlocal received
+        await message.ack()
+        received += 1
+        if received == count:
+            done.set()
+
+    try:
+        started = time.perf_counter()
+        subscription = await connection.jetstream().subscribe(
+            "lgnet.>", stream=STREAM_NAME, durable=name, cb=on_message, manual_ack=True
+        )
+        await asyncio.wait_for(done.wait(), 120)
+        rate = count / (time.perf_counter() - started)
+        await subscription.unsubscribe()
+        return rate
+    finally:
+        await connection.close()
+
+
+async def catch_up_rate(
+    nats_url: str, database: ReadModelDatabase, projections: Sequence[Projection], count: int
+) -> float:
+    started = time.perf_counter()
+    async with projecting(database, projections, nats_url) as projector:
+        await until_applied(database, projections, count, projector, timeout=300)
+        return count / (time.perf_counter() - started)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("LGNET_PROJECTOR_BENCH"), reason="benchmark: set LGNET_PROJECTOR_BENCH"
+)
+async def test_throughput_against_a_raw_push_consumer(
+    nats_server: EmbeddedNats, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    count = int(os.environ["LGNET_PROJECTOR_BENCH"])
+    await publish_fast(nats_server.url, varied_intakes(1, count))
+    baseline = await raw_push_consumer_rate(nats_server.url, count, "baseline-before")
+    figures = {}
+    for label, projections in (
+        ("both projections", default_projections()),
+        ("case list alone", default_projections()[:1]),
+        ("network overview alone", default_projections()[1:]),
+    ):
+        database = SqliteReadModels(tmp_path / f"{label}.sqlite")
+        figures[f"projector catch-up, {label}"] = await catch_up_rate(
+            nats_server.url, database, projections, count
+        )
+    database = SqliteReadModels(tmp_path / "rebuilt.sqlite")
+    started = time.perf_counter()
+    await rebuild(database, default_projections(), nats_server.url, progress=False)
+    figures["rebuild, both projections"] = count / (time.perf_counter() - started)
+    baseline = (baseline + await raw_push_consumer_rate(nats_server.url, count, "after")) / 2
+    with capsys.disabled():
+        print(f"\n{count} events; raw push consumer acking each: {baseline:,.0f} ev/s")
+        for label, rate in figures.items():
+            print(f"  {label}: {rate:,.0f} ev/s = {rate / baseline:.0%} of raw")
