@@ -66,8 +66,8 @@ class EmbeddedNats:
         ]
         if self.config_file is not None:
             command += ["-c", str(self.config_file)]
-        log = (self.store_dir / "nats-server.log").open("ab")
-        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        with (self.store_dir / "nats-server.log").open("ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -82,7 +82,8 @@ async def run_parts(
     nats_url = platform.settings.effective_nats_url
     tasks: list[asyncio.Task[None]] = []
     if relay:
-        tasks.append(asyncio.create_task(Relay(platform.record, nats_url).run(stop), name="relay"))
+        relay_part = Relay(platform.record, nats_url, replicas=platform.settings.stream_replicas)
+        tasks.append(asyncio.create_task(relay_part.run(stop), name="relay"))
     if projector:
         runner = Projector(platform.read_models, platform.projections, nats_url)
         tasks.append(asyncio.create_task(runner.run(stop), name="projector"))

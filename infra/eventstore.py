@@ -1,0 +1,55 @@
+"""The event store: the programme record on a SQLite file in the data dir, or on PostgreSQL when
+`database_url` is set. The persistence settings are handed to the Application as its env, so
+nothing here reads or changes the process environment."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlparse
+
+from domain.record import ProgrammeRecord
+from infra.settings import Settings
+
+EVENTS_FILE_NAME = "events.sqlite"
+# Hot aggregates (a city's case register, cases being worked on) load from memory and are only
+# fast-forwarded over events saved since, instead of being replayed from the store each time.
+AGGREGATE_CACHE_SIZE = 1000
+
+
+def event_store_env(settings: Settings) -> dict[str, str]:
+    """The eventsourcing settings for this deployment's event store."""
+    env = {"AGGREGATE_CACHE_MAXSIZE": str(AGGREGATE_CACHE_SIZE)}
+    if settings.database_url is not None:
+        env["PERSISTENCE_MODULE"] = "eventsourcing.postgres"
+        env |= postgres_env(settings.database_url)
+        # The database functions skip the table lock that makes commit order equal notification
+        # order; the relay relies on that order, so they stay off even if the environment says
+        # otherwise.
+        env["POSTGRES_ENABLE_DB_FUNCTIONS"] = "n"
+    else:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        env |= {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(settings.data_dir / EVENTS_FILE_NAME),
+        }
+    # The library looks up "<APP NAME>_<KEY>" before "<KEY>" and merges in os.environ: giving our
+    # values under the prefixed name too means a stray variable cannot redirect the record.
+    prefix = ProgrammeRecord.name.upper() + "_"
+    return env | {prefix + key: value for key, value in env.items()}
+
+
+def postgres_env(database_url: str) -> dict[str, str]:
+    """postgresql://user:password@host:port/dbname as the library's POSTGRES_* settings."""
+    url = urlparse(database_url)
+    return {
+        "POSTGRES_DBNAME": unquote(url.path.lstrip("/")),
+        "POSTGRES_HOST": url.hostname or "localhost",
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_USER": unquote(url.username or ""),
+        # The library insists on a password setting; empty means trust/peer/.pgpass auth.
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
+    }
+
+
+def open_record(settings: Settings) -> ProgrammeRecord:
+    """The programme record on this deployment's event store (tables are created if missing)."""
+    return ProgrammeRecord(env=event_store_env(settings))

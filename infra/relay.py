@@ -1,0 +1,441 @@
+"""The transactional-outbox relay: follows the event store's notification log in order and
+publishes every public event to JetStream stream LGNET, exactly once, in order.
+
+How "exactly once, in order" is kept, whatever crashes:
+- each message carries `Nats-Msg-Id: lgnet:<position>` and, except the very first of an empty
+  stream, `Nats-Expected-Last-Msg-Id: lgnet:<position of the previous public event>`. The stream
+  accepts a message only right after its predecessor, so it never holds a gap or a reordering,
+  even with a whole batch pipelined before any ack comes back (the server handles one
+  connection's messages in order: once one is refused, all after it are refused too);
+- a message already stored (republished after a lost ack) is recognised by its Nats-Msg-Id within
+  the duplicate window and acked as a duplicate, not stored again;
+- the relay keeps no state of its own: on start, after any publish error and after every
+  reconnect it re-reads the stream's last message and resumes after the position it carries. So
+  a relay killed at any point, or a NATS server that lost acknowledged messages it had not yet
+  synced to disk, is healed by republishing from the event store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import nats
+import nats.errors
+import nats.js.errors
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+from nats.js.api import PubAck
+
+from domain.record import ProgrammeRecord
+from infra.publishing import PUBLIC_TOPICS, OutgoingMessage, to_message
+from infra.streams import (
+    DUPLICATE_WINDOW_SECONDS,
+    EXPECTED_LAST_MSG_ID,
+    EXPECTED_LAST_SEQUENCE,
+    MSG_ID,
+    MSG_ID_PREFIX,
+    STREAM_NAME,
+    WRONG_LAST_MSG_ID,
+    ensure_stream,
+    msg_id_for,
+    stream_tail,
+)
+
+log = logging.getLogger(__name__)
+
+_FIRST_BACKOFF = 0.1
+_MAX_BACKOFF = 5.0
+# A batch refused this many times in a row, each time right after re-reading the stream, means
+# something else is writing to the stream: give up rather than spin.
+_MAX_REFUSALS_WITHOUT_PROGRESS = 5
+_YIELD_EVERY = 500  # messages published between two turns of the event loop (~20 ms)
+
+
+class RelayError(RuntimeError):
+    """Raised when the relay cannot go on without someone looking at the stream or the store."""
+
+
+class PublishIncomplete(RelayError):
+    """A batch was only partly acknowledged (refused, timed out or cut by a reconnect)."""
+
+    def __init__(self, message: str, *, stored: int, acked: int) -> None:
+        super().__init__(message)
+        self.stored = stored  # new in the stream
+        self.acked = acked  # acknowledged, duplicates included: how far the batch got
+
+
+@dataclass(frozen=True)
+class _Cursor:
+    """Where the relay stands: the next position to read and the msg id the stream ends with.
+    `anchor_seq`, when set, is the stream's last sequence: the next message is made to follow it
+    by Nats-Expected-Last-Sequence, because the server has forgotten the last msg id (below)."""
+
+    next_position: int
+    last_msg_id: str | None
+    anchor_seq: int | None = None
+
+
+class Relay:
+    """Publishes the notification log to stream LGNET. `run` follows the log until stopped;
+    `publish_pending` publishes what is not in the stream yet and returns."""
+
+    def __init__(
+        self,
+        record: ProgrammeRecord,
+        nats_url: str,
+        *,
+        poll_interval: float = 0.01,
+        batch_size: int = 1000,
+        ack_timeout: float = 5.0,
+        replicas: int | None = None,
+        duplicate_window: float = DUPLICATE_WINDOW_SECONDS,
+        reconnect_wait: float = 0.25,
+    ) -> None:
+        self.record = record
+        self.servers = [server.strip() for server in nats_url.split(",") if server.strip()]
+        self.poll_interval = poll_interval
+        self.batch_size = batch_size
+        self.ack_timeout = ack_timeout
+        self.replicas = replicas
+        self.duplicate_window = duplicate_window
+        self.reconnect_wait = reconnect_wait
+        self._connection: NatsClient | None = None
+        self._js: JetStreamContext | None = None
+        self._cursor: _Cursor | None = None
+        # Set by a reconnect: the server may have lost messages, so the cursor cannot be trusted.
+        self._reconnected = asyncio.Event()
+        # Set when the server refuses a publish (see _on_error).
+        self._refused = asyncio.Event()
+        self._refusal: Exception | None = None
+        # The msg id a refused batch expected the stream to end with (see _resume_point).
+        self._refused_expectation: str | None = None
+
+    # --- public API ---------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Follow the notification log and publish until `stop` is set. NATS and database errors
+        are logged and retried with a growing pause (up to 5 s); nothing is skipped."""
+        failures = 0
+        try:
+            while not stop.is_set():
+                try:
+                    await self._ensure_connected()
+                    published = await self._publish_available(stop)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    failures += 1
+                    self._cursor = None
+                    pause = min(_MAX_BACKOFF, _FIRST_BACKOFF * 2 ** (failures - 1))
+                    log.warning(
+                        "Relay interrupted (%s: %s); retrying in %.1f s",
+                        type(error).__name__, error, pause,
+                        exc_info=not _is_nats_error(error),
+                    )
+                    await _sleep_unless_stopped(stop, pause)
+                    continue
+                failures = 0
+                if published == 0:
+                    await _sleep_unless_stopped(stop, self.poll_interval)
+        finally:
+            await self.close()
+
+    async def publish_pending(self) -> int:
+        """Publish every public event not yet in the stream; return how many were stored (not
+        counting duplicates). Uses the open connection, or opens one for the call."""
+        opened_here = self._connection is None or self._connection.is_closed
+        if opened_here:
+            await self._ensure_connected()
+        try:
+            return await self._publish_available(None)
+        finally:
+            if opened_here:
+                await self.close()
+
+    async def close(self) -> None:
+        connection, self._connection, self._js, self._cursor = self._connection, None, None, None
+        if connection is not None and not connection.is_closed:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+    async def __aenter__(self) -> Relay:
+        await self._ensure_connected()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # --- connection ---------------------------------------------------------------------------
+
+    async def _ensure_connected(self) -> None:
+        if self._connection is not None and not self._connection.is_closed:
+            return
+        connection = await nats.connect(
+            servers=self.servers,
+            name="lgnet-relay",
+            connect_timeout=2,
+            reconnect_time_wait=self.reconnect_wait,
+            max_reconnect_attempts=-1,
+            error_cb=self._on_error,
+            disconnected_cb=self._on_disconnected,
+            reconnected_cb=self._on_reconnected,
+        )
+        try:
+            # Room for a whole batch in flight (plus the tail of the previous one).
+            js = connection.jetstream(publish_async_max_pending=max(4000, 2 * self.batch_size))
+            await ensure_stream(js, replicas=self.replicas, duplicate_window=self.duplicate_window)
+        except BaseException:
+            await connection.close()
+            raise
+        self._connection, self._js, self._cursor = connection, js, None
+        url = connection.connected_url
+        log.info("Relay connected to NATS at %s", url.netloc if url else self.servers)
+
+    async def _on_error(self, error: Exception) -> None:
+        if isinstance(error, nats.js.errors.APIError):
+            # nats-py 2.16 (nats-io/nats.py#985): when the server refuses a publish_async, the
+            # error escapes to this callback and the message's ack future is never resolved.
+            # Note the refusal, so the batch waiting for acks stops at once and resumes.
+            if self._refusal is None:
+                self._refusal = error
+            self._refused.set()
+            return
+        log.warning("NATS: %s: %s", type(error).__name__, error)
+
+    async def _on_disconnected(self) -> None:
+        if self._connection is not None:  # not our own close()
+            log.warning("Relay disconnected from NATS; reconnecting")
+
+    async def _on_reconnected(self) -> None:
+        url = self._connection.connected_url if self._connection else None
+        log.info("Relay reconnected to NATS at %s; resuming from the stream's last message",
+                 url.netloc if url else "?")
+        self._reconnected.set()
+
+    # --- publishing -----------------------------------------------------------------------------
+
+    async def _publish_available(self, stop: asyncio.Event | None) -> int:
+        """Publish batches until the log is exhausted (or `stop` is set); return how many were
+        stored. A refused or cut batch is resumed from the stream's last message. The next batch
+        is read and mapped in a worker thread while this one is being published and acked."""
+        stored = 0
+        refusals = 0
+        prefetch: _Prefetch | None = None
+        while stop is None or not stop.is_set():
+            if self._cursor is None or self._reconnected.is_set():
+                self._cursor = await self._resume_point()
+            start = self._cursor.next_position
+            if prefetch is not None and prefetch.start == start:
+                batch = await prefetch.batch
+            else:
+                batch = await asyncio.to_thread(self._read_batch, start)
+            prefetch = None
+            if not batch:
+                return stored
+            full = len(batch) == self.batch_size
+            if full:
+                prefetch = _Prefetch(self, batch[-1][0] + 1)
+            try:
+                stored += await self._publish_batch(batch)
+            except PublishIncomplete as incomplete:
+                if incomplete.acked == 0 and _is_wrong_last_msg_id(incomplete.__cause__):
+                    self._refused_expectation = self._cursor.last_msg_id
+                self._cursor = None
+                refusals = 0 if incomplete.acked else refusals + 1
+                stored += incomplete.stored
+                if refusals >= _MAX_REFUSALS_WITHOUT_PROGRESS:
+                    raise RelayError(
+                        f"Stream {STREAM_NAME} refused position {batch[0][0]} "
+                        f"{refusals} times: is something else publishing to it?"
+                    ) from incomplete.__cause__
+                log.warning("%s; resuming from the stream's last message", incomplete)
+                continue
+            if not full:
+                return stored
+        return stored
+
+    async def _resume_point(self) -> _Cursor:
+        assert self._js is not None
+        self._reconnected.clear()
+        try:
+            tail = await stream_tail(self._js)
+        except nats.js.errors.NotFoundError:
+            # The server came back without the stream (its store was lost or wiped): recreate
+            # it and publish the whole log again.
+            await ensure_stream(
+                self._js, replicas=self.replicas, duplicate_window=self.duplicate_window
+            )
+            tail = await stream_tail(self._js)
+        if tail is None:
+            log.info("Stream %s is empty: publishing from the start of the log", STREAM_NAME)
+            return _Cursor(next_position=1, last_msg_id=None)
+        log_end = await asyncio.to_thread(self.record.recorder.max_notification_id) or 0
+        if tail.position > log_end:
+            raise RelayError(
+                f"Stream {STREAM_NAME} already holds position {tail.position}, but the event "
+                f"store's log ends at {log_end}: the relay is pointed at another (or a restored) "
+                "event store. Refusing to publish: new events would reuse positions."
+            )
+        log.info("Resuming after position %s (stream sequence %s)", tail.position, tail.stream_seq)
+        refused_expectation, self._refused_expectation = self._refused_expectation, None
+        if refused_expectation == tail.msg_id:
+            # The stream does end where we expected, yet the server refused our expectation: it
+            # has forgotten the last msg id. nats-server before 2.11 recovers it after a restart
+            # only if the last message is younger than the duplicate window. The last sequence
+            # is as strict a check: anchor the next message on it, and chain by id from there.
+            log.warning("NATS has forgotten the last msg id of stream %s (%s); anchoring the "
+                        "next message on sequence %s", STREAM_NAME, tail.msg_id, tail.stream_seq)
+            return _Cursor(tail.position + 1, tail.msg_id, anchor_seq=tail.stream_seq)
+        return _Cursor(next_position=tail.position + 1, last_msg_id=tail.msg_id)
+
+    def _read_batch(self, start: int) -> list[tuple[int, OutgoingMessage]]:
+        """The next public events as messages (runs in a worker thread: the recorder is
+        synchronous and the mapping is CPU work)."""
+        notifications = self.record.recorder.select_notifications(
+            start, self.batch_size, topics=PUBLIC_TOPICS
+        )
+        mapper = self.record.mapper
+        return [(notice.id, to_message(notice, mapper)) for notice in notifications]
+
+    async def _publish_batch(self, batch: list[tuple[int, OutgoingMessage]]) -> int:
+        """Pipeline the whole batch, then collect the acks in order. Returns how many were
+        stored; raises PublishIncomplete when not all were acknowledged, after moving the cursor
+        past those that were."""
+        assert self._js is not None and self._cursor is not None
+        publish_async = self._js.publish_async
+        last_msg_id = self._cursor.last_msg_id
+        anchor_seq = self._cursor.anchor_seq
+        self._refused.clear()
+        self._refusal = None
+        acks: list[asyncio.Future[PubAck]] = []
+        send_error: BaseException | None = None
+        try:
+            for position, message in batch:
+                headers = message.headers
+                msg_id = MSG_ID_PREFIX + str(position)
+                headers[MSG_ID] = msg_id
+                if anchor_seq is not None:
+                    headers[EXPECTED_LAST_SEQUENCE] = str(anchor_seq)
+                    anchor_seq = None
+                elif last_msg_id is not None:
+                    headers[EXPECTED_LAST_MSG_ID] = last_msg_id
+                # No wait_stall: with one, nats-py wraps each call in a task, so the loop turns
+                # and flushes the socket once per message instead of once per batch (3x slower).
+                # The pending limit is set above a batch, so the call never has to wait.
+                acks.append(await publish_async(message.subject, message.body, headers=headers))
+                last_msg_id = msg_id
+                if len(acks) % _YIELD_EVERY == 0:
+                    # publish_async does not yield: let the socket flush, acks come in and the
+                    # other tasks sharing the loop (web app, projector) run.
+                    await asyncio.sleep(0)
+                    if self._refused.is_set() or self._reconnected.is_set():
+                        break  # the rest would be refused too: stop the batch here
+        except Exception as error:  # the connection refused more (closed, buffer full)
+            send_error = error
+        cut_short = await self._await_acks(acks)
+
+        stored = acked = 0
+        last_acked: int | None = None
+        failure: BaseException | None = None
+        for (position, _message), ack in zip(batch, acks, strict=False):
+            outcome = _outcome(ack)  # read every outcome, so none is reported as never retrieved
+            if failure is not None:
+                continue  # refused because an earlier one was
+            if isinstance(outcome, BaseException):
+                failure = self._refusal or outcome
+                continue
+            acked += 1
+            if not outcome.duplicate:
+                stored += 1
+            last_acked = position
+        if last_acked is not None:
+            self._cursor = _Cursor(next_position=last_acked + 1, last_msg_id=msg_id_for(last_acked))
+        failure = failure or send_error
+        if failure is None and (cut_short or len(acks) < len(batch)):
+            failure = self._refusal or TimeoutError(
+                f"no ack within {self.ack_timeout} s, or NATS reconnected"
+            )
+        if failure is None:
+            return stored
+        assert self._cursor is not None
+        raise PublishIncomplete(
+            f"Publishing stopped before position {self._cursor.next_position} "
+            f"({type(failure).__name__}: {failure})",
+            stored=stored,
+            acked=acked,
+        ) from failure
+
+    async def _await_acks(self, acks: list[asyncio.Future[PubAck]]) -> bool:
+        """Wait for every ack, or until a refusal, the ack timeout or a reconnect (after which
+        some acks never come: the server that owed them is gone). True when cut short; the acks
+        still outstanding are then cancelled. Acks arrive in publishing order, so when a refusal
+        is noticed every ack before the refused message is already in."""
+        if not acks:
+            return False
+        started = time.monotonic()
+        all_acks: asyncio.Future[Any] = asyncio.gather(*acks, return_exceptions=True)
+        interruptions: list[asyncio.Future[Any]] = [
+            asyncio.ensure_future(self._reconnected.wait()),
+            asyncio.ensure_future(self._refused.wait()),
+        ]
+        try:
+            await asyncio.wait(
+                {all_acks, *interruptions},
+                timeout=self.ack_timeout,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            for interruption in interruptions:
+                interruption.cancel()
+        if all_acks.done():
+            return False
+        all_acks.cancel()  # cancels the outstanding acks, which frees their slots
+        with contextlib.suppress(asyncio.CancelledError):
+            await all_acks
+        log.debug("Stopped waiting for %d of %d acks after %.3f s",
+                  sum(1 for ack in acks if ack.cancelled()), len(acks),
+                  time.monotonic() - started)
+        return True
+
+
+class _Prefetch:
+    """A batch being read in a worker thread, from `start`. Dropped if the relay has to resume
+    from elsewhere; its thread then finishes on its own and its result is discarded."""
+
+    def __init__(self, relay: Relay, start: int) -> None:
+        self.start = start
+        self.batch = asyncio.ensure_future(asyncio.to_thread(relay._read_batch, start))
+        # A dropped prefetch that failed must not be reported as an unretrieved exception.
+        self.batch.add_done_callback(lambda done: done.cancelled() or done.exception())
+
+
+def _outcome(ack: asyncio.Future[PubAck]) -> PubAck | BaseException:
+    if ack.cancelled():
+        return asyncio.CancelledError()
+    error = ack.exception()
+    return error if error is not None else ack.result()
+
+
+def _is_wrong_last_msg_id(error: BaseException | None) -> bool:
+    return isinstance(error, nats.js.errors.APIError) and error.err_code == WRONG_LAST_MSG_ID
+
+
+def _is_nats_error(error: BaseException) -> bool:
+    return isinstance(error, nats.errors.Error | OSError | TimeoutError | RelayError)
+
+
+async def _sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+

@@ -1,0 +1,175 @@
+"""An intake recorded through the application service reaches NATS as a valid CloudEvent, read
+back with the `cloudevents` SDK and checked against the contract's published JSON Schema. And the
+relay's fast mapping writes exactly the bytes of the reference (pydantic) mapping."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from uuid import uuid4
+
+import jsonschema
+import nats
+import pytest
+from cloudevents.core.bindings.http import HTTPMessage, from_http
+from cloudevents.core.formats.json import JSONFormat
+
+from domain.cases.model import Case, ReceptionHistory
+from domain.cases.rules import (
+    ProtectionStatus,
+    ReceptionCentreKind,
+    ReceptionSituation,
+    Sex,
+    Vulnerability,
+)
+from domain.cases.service import CaseService
+from domain.network import Actor, ActorKind, City, Role
+from events.contracts import json_schemas
+from infra.eventstore import open_record
+from infra.nats_server import EmbeddedNats
+from infra.publishing import FAST_LAYOUTS, PUBLIC_TOPICS, message_via_contract, to_message
+from infra.relay import Relay
+from infra.settings import Settings
+from infra.streams import read_stream
+from infra.vault import open_vault
+from tests.builders import NOW, a_coordinator, a_person, an_intake
+
+INTAKE_TYPE = "it.lgnet.case.intake_recorded.v1"
+
+
+@pytest.mark.nats
+async def test_an_intake_reaches_nats_as_a_valid_cloudevent(
+    tmp_path: Path, nats_server: EmbeddedNats
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    record = open_record(settings)
+    cases = CaseService(record, open_vault(settings))
+    case_id = uuid4()
+    receipt = cases.record_intake(
+        case_id,
+        an_intake(City.PALERMO, vulnerabilities=frozenset({Vulnerability.PREGNANCY})),
+        a_person(),
+        a_coordinator(City.PALERMO),
+        NOW,
+    )
+    await Relay(record, nats_server.url).publish_pending()
+
+    connection = await nats.connect(nats_server.url)
+    try:
+        (message,) = await read_stream(connection.jetstream())
+    finally:
+        await connection.close()
+    record.close()
+
+    assert message.subject == "lgnet.palermo.case.intake_recorded"
+    event = from_http(HTTPMessage(headers=message.headers, body=message.data), JSONFormat())
+    assert event.get_specversion() == "1.0"
+    assert event.get_id() == f"{case_id}.1"
+    assert event.get_source() == "/lgnet/cities/palermo"
+    assert event.get_type() == INTAKE_TYPE
+    assert event.get_subject() == receipt.case_code
+    assert event.get_time() == NOW
+    assert event.get_datacontenttype() == "application/json"
+    assert event.get_extension("lgnetposition") == str(receipt.position)
+    assert event.get_extension("actorrole") == "city_coordinator"
+    assert event.get_extension("actorcity") == "palermo"
+
+    data = event.get_data()
+    jsonschema.Draft202012Validator(json_schemas()[INTAKE_TYPE]).validate(data)
+    assert data["case_id"] == str(case_id)
+    assert data["case_code"] == receipt.case_code
+    assert data["vulnerabilities"] == ["pregnancy"]
+
+
+def test_the_schema_rejects_a_body_that_breaks_the_contract() -> None:
+    """The schema check above can fail: a body with a personal field is refused."""
+    validator = jsonschema.Draft202012Validator(json_schemas()[INTAKE_TYPE])
+    body = {
+        "case_id": str(uuid4()), "case_code": "FI-2021-00001", "city": "firenze",
+        "intake_date": "2021-03-10", "protection_status": "refugee",
+        "reception_situation": "never_in_reception", "left_reception_on": None,
+        "reception_centre_kind": None, "sex": "female", "age_band": "25-34",
+        "nationality": "ER", "household_size": 1, "vulnerabilities": [],
+        "consent_given_on": "2021-03-10", "consent_scopes": ["case_management"],
+        "priority_group": "international_protection", "eligibility": [],
+    }
+    validator.validate(body)
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate({**body, "given_name": "Amina"})
+
+
+def varied_intakes() -> list[Case]:
+    """Intakes across every protection status, reception history, sex, city, age and a spread
+    of vulnerabilities, by a user with and without a city and by the system."""
+    receptions = [
+        ReceptionHistory(ReceptionSituation.NEVER_IN_RECEPTION),
+        *(
+            ReceptionHistory(ReceptionSituation.LEFT_RECEPTION, date(2020, 12, 1), kind)
+            for kind in ReceptionCentreKind
+        ),
+    ]
+    actors = [
+        a_coordinator(City.BARI),
+        Actor(ActorKind.USER, "ministry-7", Role.MINISTRY),
+        Actor(ActorKind.SYSTEM, "importer", Role.SYSTEM),
+    ]
+    vulnerability_sets = [
+        frozenset(),
+        frozenset({Vulnerability.TRAFFICKING_VICTIM}),
+        frozenset({Vulnerability.SERIOUS_ILLNESS, Vulnerability.MENTAL_DISORDER,
+                   Vulnerability.ELDERLY}),
+    ]
+    cases = []
+    combinations = itertools.product(ProtectionStatus, receptions, Sex, vulnerability_sets)
+    for index, (status, reception, sex, vulnerabilities) in enumerate(combinations):
+        city = list(City)[index % len(City)]
+        facts = an_intake(
+            city,
+            protection_status=status,
+            reception=reception,
+            sex=sex,
+            vulnerabilities=vulnerabilities,
+            birth_date=date(1950 + index % 60, 1 + index % 12, 1 + index % 28),
+            household_size=1 + index % 30,
+            nationality=["ER", "AF", "NG", "UA", "SY"][index % 5],
+        )
+        at = datetime(2021, 3, 10, 8, index % 60, index % 60, index * 997 % 1_000_000, UTC)
+        code = f"{city.code_prefix}-2021-{index + 1:05d}"
+        cases.append(Case.take_in(uuid4(), code, facts, actors[index % len(actors)], at))
+    return cases
+
+
+def test_the_fast_mapping_writes_the_same_messages_as_the_contract(tmp_path: Path) -> None:
+    assert set(FAST_LAYOUTS) <= set(PUBLIC_TOPICS)
+    record = open_record(Settings(data_dir=tmp_path))
+    try:
+        cases = varied_intakes()
+        record.save(*cases)
+        notifications = record.recorder.select_notifications(1, 10_000, topics=PUBLIC_TOPICS)
+        assert {notification.topic for notification in notifications} == set(FAST_LAYOUTS)
+        assert len(notifications) == len(cases)
+        for notification in notifications:
+            fast = to_message(notification, record.mapper)
+            reference = message_via_contract(notification, record.mapper)
+            assert fast.subject == reference.subject
+            assert list(fast.headers.items()) == list(reference.headers.items())  # order too
+            assert fast.body == reference.body
+            assert fast.envelope == reference.envelope
+    finally:
+        record.close()
+
+
+def test_the_body_is_the_contract_in_json(tmp_path: Path) -> None:
+    record = open_record(Settings(data_dir=tmp_path))
+    try:
+        (case,) = varied_intakes()[:1]
+        record.save(case)
+        (notification,) = record.recorder.select_notifications(1, 10, topics=PUBLIC_TOPICS)
+        body = json.loads(to_message(notification, record.mapper).body)
+        assert body["case_id"] == str(case.id)
+        assert body["intake_date"] == "2021-03-10"
+        assert "birth_date" not in body  # only its age band travels
+    finally:
+        record.close()
