@@ -4,7 +4,8 @@ encrypted with one key per person, so erasing the key erases the person (crypto-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from enum import StrEnum
 from typing import Protocol
 from uuid import UUID
 
@@ -19,6 +20,31 @@ class PersonalData:
     email: str | None = None
 
 
+class AccessReason(StrEnum):
+    """Why identifiers were read. A list, not free text: a free text could itself carry
+    personal data into the log."""
+
+    CONTACT_PERSON = "contact_person"
+    REFERRAL_TO_SERVICE = "referral_to_service"
+    IDENTITY_CHECK = "identity_check"
+    LEGAL_OBLIGATION = "legal_obligation"
+    AUDIT_GRANT = "audit_grant"
+
+
+@dataclass(frozen=True)
+class IdentifierAccess:
+    """One reading of a person's identifiers: who, when, which case, and why. Kept so that
+    auditors can check every access (GDPR art. 5(2), accountability)."""
+
+    at: datetime
+    actor_id: str
+    actor_role: str
+    actor_city: str | None
+    case_id: UUID
+    case_code: str
+    reason: AccessReason
+
+
 class PersonalDataVault(Protocol):
     def store(self, case_id: UUID, data: PersonalData) -> None:
         """Encrypt and keep the person's identifiers under a new key of their own."""
@@ -28,3 +54,9 @@ class PersonalDataVault(Protocol):
 
     def erase(self, case_id: UUID) -> bool:
         """Destroy the person's key (and ciphertext). True when something was erased."""
+
+    def record_access(self, access: IdentifierAccess) -> None:
+        """Log one reading of identifiers; it must succeed before they are shown."""
+
+    def accesses(self, limit: int = 200, offset: int = 0) -> list[IdentifierAccess]:
+        """The access log, most recent first."""

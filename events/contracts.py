@@ -100,8 +100,26 @@ class CaseIntakeRecordedV1(EventContract):
     eligibility: list[Eligibility]
 
 
+class CasePersonalDataErasedV1(EventContract):
+    """The person's identifiers were destroyed in the vault at their request (GDPR art. 17).
+    The case stays, under its pseudonymous code, in every statistic."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "personal_data_erased"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    case_code: str = Field(pattern=r"^[A-Z]{2}-\d{4}-\d{5}$")
+    city: City
+    requested_on: date
+    request_reference: str = Field(
+        min_length=1, max_length=60, description="The erasure request's protocol number"
+    )
+
+
 CONTRACTS: dict[str, type[EventContract]] = {
-    contract.ce_type(): contract for contract in (CaseIntakeRecordedV1,)
+    contract.ce_type(): contract
+    for contract in (CaseIntakeRecordedV1, CasePersonalDataErasedV1)
 }
 
 

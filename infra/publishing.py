@@ -40,7 +40,7 @@ from events.cloudevents import (
     source_for,
     to_headers,
 )
-from events.contracts import CaseIntakeRecordedV1, EventContract
+from events.contracts import CaseIntakeRecordedV1, CasePersonalDataErasedV1, EventContract
 
 
 def _topic(cls: type[Any]) -> str:
@@ -48,7 +48,10 @@ def _topic(cls: type[Any]) -> str:
 
 
 # Internal bookkeeping (case registers, snapshots) is not published: only these topics are.
-PUBLIC_TOPICS: tuple[str, ...] = (_topic(Case.IntakeRecorded),)
+PUBLIC_TOPICS: tuple[str, ...] = (
+    _topic(Case.IntakeRecorded),
+    _topic(Case.PersonalDataErased),
+)
 
 
 @dataclass(slots=True)
@@ -91,6 +94,15 @@ def contract_of(domain_event: Any) -> tuple[EventContract, str, str]:
                 consent_scopes=domain_event.consent_scopes,
                 priority_group=domain_event.priority_group,
                 eligibility=domain_event.eligibility,
+            )
+            return contract, domain_event.city, domain_event.case_code
+        case Case.PersonalDataErased():
+            contract = CasePersonalDataErasedV1(
+                case_id=domain_event.originator_id,
+                case_code=domain_event.case_code,
+                city=domain_event.city,
+                requested_on=domain_event.requested_on,
+                request_reference=domain_event.request_reference,
             )
             return contract, domain_event.city, domain_event.case_code
     raise TypeError(f"No public contract for {type(domain_event).__qualname__}")

@@ -22,10 +22,10 @@ import os
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -33,7 +33,7 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from domain.vault import PersonalData, PersonalDataVault
+from domain.vault import AccessReason, IdentifierAccess, PersonalData, PersonalDataVault
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -171,6 +171,44 @@ def _deserialise(plaintext: bytes) -> PersonalData:
     return PersonalData(**fields)
 
 
+# --- The identifier-access log (who read whose identifiers, when and why) ---------------------
+
+# Kept beside the identifiers it is about, in the same protected store; it names the case by id
+# and pseudonymous code only, so it survives an erasure without keeping anything erased.
+_ACCESS_LOG_DDL = """CREATE TABLE IF NOT EXISTS vault_access_log (
+    at TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    actor_role TEXT NOT NULL,
+    actor_city TEXT,
+    case_id TEXT NOT NULL,
+    case_code TEXT NOT NULL,
+    reason TEXT NOT NULL
+)"""
+_ACCESS_LOG_INSERT = (
+    "INSERT INTO vault_access_log (at, actor_id, actor_role, actor_city, case_id, case_code, "
+    "reason) VALUES ({0}, {0}, {0}, {0}, {0}, {0}, {0})"
+)
+_ACCESS_LOG_SELECT = (
+    "SELECT at, actor_id, actor_role, actor_city, case_id, case_code, reason "
+    "FROM vault_access_log ORDER BY at DESC LIMIT {0} OFFSET {0}"
+)
+
+
+def _access_row(access: IdentifierAccess) -> tuple[str, ...]:
+    return (
+        access.at.isoformat(), access.actor_id, access.actor_role, access.actor_city or "",
+        str(access.case_id), access.case_code, access.reason.value,
+    )
+
+
+def _access_of(row: Sequence[Any]) -> IdentifierAccess:
+    return IdentifierAccess(
+        at=datetime.fromisoformat(row[0]), actor_id=row[1], actor_role=row[2],
+        actor_city=row[3] or None, case_id=UUID(row[4]), case_code=row[5],
+        reason=AccessReason(row[6]),
+    )
+
+
 # --- SQLite ------------------------------------------------------------------------------------
 
 _SQLITE_SCHEMA = (
@@ -183,6 +221,7 @@ _SQLITE_SCHEMA = (
         wrapped_key BLOB NOT NULL,
         ciphertext BLOB NOT NULL
     )""",
+    _ACCESS_LOG_DDL,
 )
 
 
@@ -258,6 +297,17 @@ class SqliteVault:
             cursor.execute("DELETE FROM vault_people WHERE case_id = ?", (case_id.bytes,))
             return cursor.rowcount > 0
 
+    def record_access(self, access: IdentifierAccess) -> None:
+        with self._transaction() as cursor:
+            cursor.execute(_ACCESS_LOG_INSERT.format("?"), _access_row(access))
+
+    def accesses(self, limit: int = 200, offset: int = 0) -> list[IdentifierAccess]:
+        with self._lock:
+            rows = self._connection.execute(
+                _ACCESS_LOG_SELECT.format("?"), (limit, offset)
+            ).fetchall()
+        return [_access_of(row) for row in rows]
+
     def close(self) -> None:
         with self._lock:
             self._connection.close()
@@ -275,6 +325,7 @@ _POSTGRES_SCHEMA = (
         wrapped_key BYTEA NOT NULL,
         ciphertext BYTEA NOT NULL
     )""",
+    _ACCESS_LOG_DDL,
 )
 
 
@@ -340,7 +391,24 @@ class PostgresVault:
     def erase(self, case_id: UUID) -> bool:
         with self._pool.connection() as connection:
             cursor = connection.execute("DELETE FROM vault_people WHERE case_id = %s", (case_id,))
-            return cursor.rowcount > 0
+            erased = cursor.rowcount > 0
+            if erased:
+                # A deleted row's bytes stay in the table file until its space is reused; a full
+                # vacuum rewrites the (small) table without them. Backups and archived WAL still
+                # hold the wrapped key until they age out: see docs/operations.md.
+                connection.execute("VACUUM FULL vault_people")
+            return erased
+
+    def record_access(self, access: IdentifierAccess) -> None:
+        with self._pool.connection() as connection:
+            connection.execute(_ACCESS_LOG_INSERT.format("%s"), _access_row(access))
+
+    def accesses(self, limit: int = 200, offset: int = 0) -> list[IdentifierAccess]:
+        with self._pool.connection() as connection:
+            rows = connection.execute(
+                _ACCESS_LOG_SELECT.format("%s"), (limit, offset)
+            ).fetchall()
+        return [_access_of(row) for row in rows]
 
     def close(self) -> None:
         self._pool.close()

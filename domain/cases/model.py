@@ -26,6 +26,8 @@ from domain.network import Actor, City, DomainError
 PROGRAMME_START = date(2019, 7, 1)
 MAX_HOUSEHOLD_SIZE = 30
 MAX_AGE_YEARS = 120
+# A protocol number, not a free text: a free text could itself carry personal data.
+MAX_REQUEST_REFERENCE = 60
 # "Today" is the date in Italy, where every intake happens, not the UTC date.
 PROGRAMME_TIMEZONE = ZoneInfo("Europe/Rome")
 _REGISTER_NAMESPACE = UUID("5b0f7f4e-3c55-4c1e-9a55-6f1d2f1b8a01")
@@ -59,6 +61,18 @@ class ImplausibleBirthDate(CaseError):
     """Raised when the birth date would make the person older than anyone alive."""
 
     code = "implausible_birth_date"
+
+
+class PersonalDataAlreadyErased(CaseError):
+    """Raised when erasure is requested for a case whose personal data is already erased."""
+
+    code = "personal_data_already_erased"
+
+
+class InvalidErasureRequest(CaseError):
+    """Raised when an erasure request lacks its reference or is dated in the future."""
+
+    code = "invalid_erasure_request"
 
 
 class ConsentMissing(CaseError):
@@ -155,6 +169,50 @@ class Case(Aggregate):
         self.consent_scopes = [ConsentScope(s) for s in consent_scopes]
         self.priority_group = priority_group
         self.eligibility = eligibility
+        self.personal_data_erased = False
+
+    class PersonalDataErased(Aggregate.Event):
+        """The person's identifiers were destroyed in the vault (GDPR art. 17). The event names
+        the request, never the data; the case stays, pseudonymous, for the statistics."""
+
+        case_code: str
+        city: str
+        requested_on: date
+        request_reference: str
+        actor: dict[str, str | None]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Case)
+            aggregate.personal_data_erased = True
+
+    def erase_personal_data(
+        self, requested_on: date, request_reference: str, actor: Actor, now: datetime
+    ) -> None:
+        """Record that the person's identifiers are erased. The caller destroys them in the
+        vault first, so a failure here leaves them destroyed, never recorded-but-kept."""
+        if self.personal_data_erased:
+            raise PersonalDataAlreadyErased(
+                "This person's personal data has already been erased.", field="case"
+            )
+        reference = request_reference.strip()
+        if not reference or len(reference) > MAX_REQUEST_REFERENCE:
+            raise InvalidErasureRequest(
+                "Give the erasure request's reference (its protocol number), up to 60 characters.",
+                field="request_reference",
+            )
+        if requested_on > now.astimezone(PROGRAMME_TIMEZONE).date():
+            raise InvalidErasureRequest(
+                "The erasure request cannot be dated in the future.", field="requested_on"
+            )
+        self.trigger_event(
+            self.PersonalDataErased,
+            timestamp=now,
+            case_code=self.case_code,
+            city=self.city.value,
+            requested_on=requested_on,
+            request_reference=reference,
+            actor=actor.as_record(),
+        )
 
     @classmethod
     def take_in(

@@ -56,7 +56,8 @@ class AgeBand(StrEnum):
 
     @classmethod
     def at(cls, birth_date: date, on: date) -> AgeBand:
-        years = on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+        before_birthday = (on.month, on.day) < (birth_date.month, birth_date.day)
+        years = on.year - birth_date.year - before_birthday
         for upper, band in _AGE_BAND_UPPER_BOUNDS:
             if years <= upper:
                 return band

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -12,7 +12,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.cases.model import Case, CaseRegister, IntakeFacts
 from domain.network import Actor
 from domain.record import ProgrammeRecord, position_of
-from domain.vault import PersonalData, PersonalDataVault
+from domain.vault import AccessReason, IdentifierAccess, PersonalData, PersonalDataVault
 
 _SAVE_ATTEMPTS = 8
 
@@ -66,6 +66,36 @@ class CaseService:
         register = self._register(facts, now)
         case_code = register.issue_code(now)
         return register, Case.take_in(case_id, case_code, facts, actor, now)
+
+    def reveal_identifiers(
+        self, case_id: UUID, reason: AccessReason, actor: Actor, now: datetime
+    ) -> PersonalData | None:
+        """The person's identifiers, logged before they are returned. Whether `actor` may see
+        them is decided by the access policy before this is called. None once erased."""
+        case = self.get(case_id)
+        self.vault.record_access(
+            IdentifierAccess(
+                at=now, actor_id=actor.id, actor_role=actor.role.value,
+                actor_city=actor.city.value if actor.city else None,
+                case_id=case_id, case_code=case.case_code, reason=reason,
+            )
+        )
+        return self.vault.read(case_id)
+
+    def erase_personal_data(
+        self,
+        case_id: UUID,
+        requested_on: date,
+        request_reference: str,
+        actor: Actor,
+        now: datetime,
+    ) -> int:
+        """Crypto-shred the person's identifiers and record it; returns the event's position.
+        The case itself stays for the statistics under its pseudonymous code."""
+        case = self.get(case_id)
+        case.erase_personal_data(requested_on, request_reference, actor, now)  # checks first
+        self.vault.erase(case_id)
+        return position_of(self.record.save(case))
 
     def get(self, case_id: UUID) -> Case:
         try:

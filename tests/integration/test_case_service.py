@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
 
-from domain.cases.model import ReceptionHistory, StillInReception
+from domain.cases.model import (
+    InvalidErasureRequest,
+    PersonalDataAlreadyErased,
+    ReceptionHistory,
+    StillInReception,
+)
 from domain.cases.rules import ReceptionSituation
 from domain.cases.service import CaseService
 from domain.network import City
+from domain.vault import AccessReason
 from infra.eventstore import open_record
 from infra.settings import Settings
 from infra.vault import open_vault
@@ -70,3 +77,42 @@ def test_the_case_keeps_no_identifier_but_the_vault_returns_them(cases: CaseServ
     case = cases.get(receipt.case_id)
     assert "Zyxwabena" not in repr(vars(case))
     assert cases.vault.read(receipt.case_id) == person
+
+
+def test_reading_identifiers_is_logged_with_who_when_and_why(cases: CaseService) -> None:
+    receipt = cases.record_intake(uuid4(), an_intake(), a_person(), a_coordinator(), NOW)
+    later = NOW + timedelta(hours=2)
+    person = cases.reveal_identifiers(
+        receipt.case_id, AccessReason.CONTACT_PERSON, a_coordinator(), later
+    )
+    assert person == a_person()
+    (access,) = cases.vault.accesses()
+    assert (access.at, access.actor_id, access.case_code, access.reason) == (
+        later, a_coordinator().id, receipt.case_code, AccessReason.CONTACT_PERSON)
+
+
+def test_erasure_shreds_the_identifiers_and_records_it_without_them(cases: CaseService) -> None:
+    receipt = cases.record_intake(uuid4(), an_intake(), a_person(), a_coordinator(), NOW)
+    position = cases.erase_personal_data(
+        receipt.case_id, NOW.date(), "PG/2021/0042", a_coordinator(), NOW
+    )
+    assert position > receipt.position
+    assert cases.vault.read(receipt.case_id) is None
+    case = cases.get(receipt.case_id)
+    assert case.personal_data_erased and case.case_code == receipt.case_code
+    erased = cases.record.recorder.select_notifications(position, 1)[0]
+    assert b"PG/2021/0042" in erased.state and b"Tesfaye" not in erased.state
+
+
+def test_erasure_twice_or_without_reference_is_refused_and_writes_nothing(
+    cases: CaseService,
+) -> None:
+    receipt = cases.record_intake(uuid4(), an_intake(), a_person(), a_coordinator(), NOW)
+    with pytest.raises(InvalidErasureRequest):
+        cases.erase_personal_data(receipt.case_id, NOW.date(), "  ", a_coordinator(), NOW)
+    assert cases.vault.read(receipt.case_id) == a_person()
+    cases.erase_personal_data(receipt.case_id, NOW.date(), "PG/1", a_coordinator(), NOW)
+    end = cases.record.recorder.max_notification_id()
+    with pytest.raises(PersonalDataAlreadyErased):
+        cases.erase_personal_data(receipt.case_id, NOW.date(), "PG/2", a_coordinator(), NOW)
+    assert cases.record.recorder.max_notification_id() == end

@@ -1,0 +1,258 @@
+"""Who may do what, and where: the one place that decides.
+
+Every page, API route, export and event subscription asks `may` (or `require`) here, with the
+principal making the request, what they want to do, and the city it concerns. The answer comes
+from one table (`POLICY`): for each role, each permission it holds and how far that permission
+reaches (the whole network, the principal's own city, the cities of a partner's agreement, or
+only under a time-limited grant). Anything the table does not list is refused.
+
+Access is role x city: a city's staff never reach another city's cases, and nobody but the
+city that serves a person sees that person's identifiers (the auditor only under a grant).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from domain.network import Actor, ActorKind, City, DomainError, Role
+
+# A city's case list and a case's facts are what its intake event recorded: a partner reads them
+# only where its agreement covers that kind of event (`<aggregate>.<event>`, as in the subject).
+CASE_INTAKE_EVENTS = "case.intake_recorded"
+
+
+class Permission(StrEnum):
+    VIEW_NETWORK_OVERVIEW = "view_network_overview"
+    """Every city's figures at a glance."""
+    VIEW_CITY = "view_city"
+    """A city's page and figures."""
+    LIST_CASES = "list_cases"
+    """A city's case list: pseudonymous case codes and the facts of each intake."""
+    VIEW_CASE = "view_case"
+    """One case, with its history."""
+    VIEW_SPECIAL_CATEGORIES = "view_special_categories"
+    """Vulnerabilities and what follows from them (GDPR art. 9 data), on pseudonymous cases."""
+    VIEW_PERSONAL_IDENTIFIERS = "view_personal_identifiers"
+    """Names, documents, contacts and birth dates, from the personal-data vault."""
+    RECORD_INTAKE = "record_intake"
+    REQUEST_ERASURE = "request_erasure"
+    MANAGE_CITY_STAFF = "manage_city_staff"
+    VIEW_AUDIT_LOG = "view_audit_log"
+    """The record's verification and who read which identifiers, when and why."""
+    READ_EVENTS = "read_events"
+    """Subscribe to the published events of a city, one kind of event at a time."""
+    APPROVE_EXPENDITURE = "approve_expenditure"
+
+
+class Reach(StrEnum):
+    """How far a permission held by a role extends."""
+
+    NETWORK = "network"
+    """Every city, and what belongs to no city."""
+    OWN_CITY = "own_city"
+    """Only the principal's own city."""
+    AGREEMENT = "agreement"
+    """Only the cities, and kinds of events, that a partner's agreement covers."""
+    GRANT = "grant"
+    """Only under an unexpired grant naming the permission (and the city, if it names one)."""
+
+
+_CITY_OPERATOR: Mapping[Permission, Reach] = {
+    Permission.VIEW_CITY: Reach.OWN_CITY,
+    Permission.LIST_CASES: Reach.OWN_CITY,
+    Permission.VIEW_CASE: Reach.OWN_CITY,
+    Permission.VIEW_SPECIAL_CATEGORIES: Reach.OWN_CITY,
+    Permission.VIEW_PERSONAL_IDENTIFIERS: Reach.OWN_CITY,
+    Permission.RECORD_INTAKE: Reach.OWN_CITY,
+    Permission.READ_EVENTS: Reach.OWN_CITY,
+}
+
+# The programme's access policy. The ministry and the auditors see every city's pseudonymous
+# cases (vulnerabilities included: the ministry steers the programme by them), never a person's
+# identifiers; partners read minimised data of their agreement only; nobody writes outside the
+# city they work for.
+POLICY: Mapping[Role, Mapping[Permission, Reach]] = {
+    Role.CITY_OPERATOR: _CITY_OPERATOR,
+    Role.CITY_COORDINATOR: {
+        **_CITY_OPERATOR,
+        Permission.REQUEST_ERASURE: Reach.OWN_CITY,
+        Permission.MANAGE_CITY_STAFF: Reach.OWN_CITY,
+    },
+    Role.MINISTRY: {
+        Permission.VIEW_NETWORK_OVERVIEW: Reach.NETWORK,
+        Permission.VIEW_CITY: Reach.NETWORK,
+        Permission.LIST_CASES: Reach.NETWORK,
+        Permission.VIEW_CASE: Reach.NETWORK,
+        Permission.VIEW_SPECIAL_CATEGORIES: Reach.NETWORK,
+        Permission.READ_EVENTS: Reach.NETWORK,
+        Permission.APPROVE_EXPENDITURE: Reach.NETWORK,
+    },
+    Role.AUDITOR: {
+        Permission.VIEW_NETWORK_OVERVIEW: Reach.NETWORK,
+        Permission.VIEW_CITY: Reach.NETWORK,
+        Permission.LIST_CASES: Reach.NETWORK,
+        Permission.VIEW_CASE: Reach.NETWORK,
+        Permission.VIEW_SPECIAL_CATEGORIES: Reach.NETWORK,
+        Permission.READ_EVENTS: Reach.NETWORK,
+        Permission.VIEW_AUDIT_LOG: Reach.NETWORK,
+        Permission.VIEW_PERSONAL_IDENTIFIERS: Reach.GRANT,
+    },
+    Role.PARTNER: {
+        Permission.LIST_CASES: Reach.AGREEMENT,
+        Permission.VIEW_CASE: Reach.AGREEMENT,
+        Permission.READ_EVENTS: Reach.AGREEMENT,
+    },
+    # System processes act through the application services, never through a request.
+    Role.SYSTEM: {},
+}
+
+# What a partner reads through a permission is the content of these events.
+_EVENTS_BEHIND: Mapping[Permission, str] = {
+    Permission.LIST_CASES: CASE_INTAKE_EVENTS,
+    Permission.VIEW_CASE: CASE_INTAKE_EVENTS,
+}
+
+CITY_ROLES = frozenset({Role.CITY_COORDINATOR, Role.CITY_OPERATOR})
+# The roles a person signing in with a password can hold; partners hold API tokens instead.
+USER_ROLES = frozenset({Role.MINISTRY, Role.CITY_COORDINATOR, Role.CITY_OPERATOR, Role.AUDITOR})
+
+
+@dataclass(frozen=True)
+class PartnerAgreement:
+    """What a partner system's agreement covers: the cities and the kinds of events
+    (`case.intake_recorded`, ...) whose minimised data it may read."""
+
+    cities: frozenset[City]
+    event_kinds: frozenset[str]
+
+    def __post_init__(self) -> None:
+        if not self.cities or not self.event_kinds:
+            raise ValueError("A partner agreement covers at least one city and one event kind")
+
+
+@dataclass(frozen=True)
+class AccessGrant:
+    """A time-limited permission given to one principal for a stated reason (an auditor reading
+    a person's identifiers, for instance). `city` None means every city."""
+
+    permission: Permission
+    reason: str
+    expires_at: datetime
+    city: City | None = None
+
+    def covers(self, permission: Permission, city: City | None, at: datetime) -> bool:
+        return (
+            self.permission is permission
+            and at < self.expires_at
+            and (self.city is None or self.city is city)
+        )
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a signed-in person (`id` is their username) or a partner system (`id` is
+    the partner's name), with the role they act in, their city (city staff only), their
+    partner agreement (partners only) and any grants they hold."""
+
+    id: str
+    role: Role
+    city: City | None = None
+    name: str = ""
+    agreement: PartnerAgreement | None = None
+    grants: tuple[AccessGrant, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if (self.role in CITY_ROLES) != (self.city is not None):
+            raise ValueError(f"A {self.role.value} works for one city: city is {self.city}")
+        if (self.role is Role.PARTNER) != (self.agreement is not None):
+            raise ValueError("Partners, and only partners, act under an agreement")
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.id
+
+    @property
+    def actor(self) -> Actor:
+        """Who the events this principal causes name."""
+        kind = ActorKind.SYSTEM if self.role is Role.PARTNER else ActorKind.USER
+        return Actor(kind, self.id, self.role, self.city)
+
+
+class AccessDenied(DomainError):
+    """Raised when a principal asks for something their role, city or agreement does not
+    cover."""
+
+    code = "access_denied"
+
+
+class SignInRefused(DomainError):
+    """Raised when a username and password open no session: an unknown user, a wrong password
+    and a disabled account are refused alike, so that a refusal tells nothing about accounts."""
+
+    code = "sign_in_refused"
+
+
+class SignInThrottled(DomainError):
+    """Raised when too many sign-ins failed lately, for the username or from the address; the
+    `until` parameter says when trying is allowed again."""
+
+    code = "sign_in_throttled"
+
+
+def may(
+    principal: Principal,
+    permission: Permission,
+    city: City | None = None,
+    *,
+    event_kind: str | None = None,
+    at: datetime | None = None,
+) -> bool:
+    """True when `principal` may do `permission` in `city` (None: something of no one city,
+    such as the network overview). `event_kind` narrows READ_EVENTS to one kind of event; `at`
+    is the time grants are judged at (without it, no grant counts)."""
+    reach = POLICY[principal.role].get(permission)
+    match reach:
+        case None:
+            return False
+        case Reach.NETWORK:
+            return True
+        case Reach.OWN_CITY:
+            return city is not None and city is principal.city
+        case Reach.AGREEMENT:
+            return _agreement_covers(principal.agreement, permission, city, event_kind)
+        case Reach.GRANT:
+            return at is not None and any(
+                grant.covers(permission, city, at) for grant in principal.grants
+            )
+
+
+def _agreement_covers(
+    agreement: PartnerAgreement | None,
+    permission: Permission,
+    city: City | None,
+    event_kind: str | None,
+) -> bool:
+    if agreement is None or city not in agreement.cities:
+        return False
+    kind = _EVENTS_BEHIND.get(permission, event_kind)
+    return kind in agreement.event_kinds
+
+
+def require(
+    principal: Principal,
+    permission: Permission,
+    city: City | None = None,
+    *,
+    event_kind: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Raise AccessDenied unless `may` says yes."""
+    if not may(principal, permission, city, event_kind=event_kind, at=at):
+        raise AccessDenied(
+            f"A {principal.role.value} may not {permission.value}"
+            + (f" in {city.value}" if city else ""),
+            permission=permission.value,
+        )
