@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 from domain.cases.service import CaseService
 from domain.record import ProgrammeRecord
 from domain.vault import PersonalDataVault
+from infra.accounts import Accounts, open_accounts
 from infra.eventstore import open_record
 from infra.projector import default_projections
 from infra.settings import Settings
@@ -35,10 +36,15 @@ class Platform:
     cases: CaseService
     case_list: CaseListQueries
     network: NetworkOverviewQueries
+    accounts: Accounts
 
     @property
     def read_your_writes_timeout(self) -> float:
         return self.settings.read_your_writes_timeout
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.settings.secure_cookies
 
     def now(self) -> datetime:
         return datetime.now(UTC)
@@ -60,6 +66,7 @@ class Platform:
             await asyncio.sleep(_POSITION_POLL_INTERVAL)
 
     def close(self) -> None:
+        self.accounts.close()
         self.read_models.close()
         self.record.close()
 
@@ -72,6 +79,13 @@ def build_platform(settings: Settings) -> Platform:
     projections = default_projections()
     for projection in projections:
         ensure_created(read_models, projection)
+    accounts = open_accounts(
+        settings.database_url,
+        settings.data_dir,
+        clock=lambda: datetime.now(UTC),
+        idle_timeout=timedelta(minutes=settings.session_idle_minutes),
+        lifetime=timedelta(hours=settings.session_hours),
+    )
     return Platform(
         settings=settings,
         record=record,
@@ -81,4 +95,5 @@ def build_platform(settings: Settings) -> Platform:
         cases=CaseService(record, vault),
         case_list=CaseListQueries(read_models),
         network=NetworkOverviewQueries(read_models),
+        accounts=accounts,
     )

@@ -1,5 +1,5 @@
 """The `lgnet` command line: run the platform or one of its parts, rebuild projections, print
-the event contracts, load demo data."""
+the event contracts, load demo data, manage users and partner API tokens."""
 
 from __future__ import annotations
 
@@ -7,12 +7,26 @@ import asyncio
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from tqdm import tqdm
 
-from events.contracts import json_schemas
+from domain.network import City, Role
+from events.contracts import CONTRACTS, json_schemas
+from infra.accounts import (
+    DEMO_CREDENTIALS_FILE_NAME,
+    AccountError,
+    Accounts,
+    create_demo_accounts,
+    generate_password,
+    open_accounts,
+    read_demo_credentials,
+)
 from infra.bootstrap import Platform, build_platform
 from infra.demo import load_demo
 from infra.nats_server import NatsServerError
@@ -22,8 +36,12 @@ from infra.settings import Settings, load_settings
 app = typer.Typer(help="LGNetEA coordination platform", no_args_is_help=True)
 events_app = typer.Typer(help="The published event contracts", no_args_is_help=True)
 projections_app = typer.Typer(help="Read models built from the event stream", no_args_is_help=True)
+users_app = typer.Typer(help="People who sign in to the web pages", no_args_is_help=True)
+tokens_app = typer.Typer(help="Partner systems' API tokens", no_args_is_help=True)
 app.add_typer(events_app, name="events")
 app.add_typer(projections_app, name="projections")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
 
 DEMO_INTAKES = 150
 
@@ -40,28 +58,48 @@ def _load_demo_on_first_start(platform: Platform) -> None:
         load_demo(platform.cases, intakes=DEMO_INTAKES, progress=lambda _n: bar.update())
 
 
+def _create_demo_users_on_first_start(platform: Platform) -> None:
+    """A platform with no user yet gets the demo users, so that `make run` can be tried at
+    once; their credentials go to a private file the banner prints them from."""
+    if platform.accounts.has_users():
+        return
+    create_demo_accounts(platform.accounts, _demo_credentials_file(platform.settings))
+
+
+def _demo_credentials_file(settings: Settings) -> Path:
+    return settings.data_dir / DEMO_CREDENTIALS_FILE_NAME
+
+
 def _announce(settings: Settings) -> None:
     web = f"http://{settings.http_host}:{settings.http_port}/"
     print(
         "\nLGNetEA is running.\n"
         f"  Web:   {web}\n"
         f"  NATS:  {settings.effective_nats_url}  (subscribe to lgnet.> for CloudEvents)\n"
-        f"  Data:  {settings.data_dir.resolve()}\n"
-        "Press Ctrl-C to stop.\n",
+        f"  Data:  {settings.data_dir.resolve()}\n",
         flush=True,
     )
+    credentials = read_demo_credentials(_demo_credentials_file(settings))
+    if credentials:
+        print("DEMO credentials (invented users for trying the platform; never use them for "
+              f"real data; kept in {_demo_credentials_file(settings)}):")
+        for username, password, role, city in credentials:
+            print(f"  {username:22} {password:22} {role}{f' ({city})' if city else ''}")
+        print()
+    print("Press Ctrl-C to stop.\n", flush=True)
 
 
 @app.command()
 def run() -> None:
     """Run the whole platform: embedded NATS (unless LGNET_NATS_URL is set), relay, projector
-    and web app. Loads demo data on first start."""
+    and web app. Loads demo data on first start, and creates demo users where there is none."""
     settings = load_settings()
     try:
         with embedded_nats_if_needed(settings):
             platform = _platform(settings)
             try:
                 _load_demo_on_first_start(platform)
+                _create_demo_users_on_first_start(platform)
                 asyncio.run(run_parts(platform, on_ready=lambda: _announce(settings)))
             finally:
                 platform.close()
@@ -160,6 +198,114 @@ def projections_rebuild() -> None:
         finally:
             platform.close()
     print(f"Rebuilt {len(platform.projections)} projections from {applied} events.")
+
+
+@contextmanager
+def _accounts() -> Iterator[Accounts]:
+    """The accounts alone: managing users needs neither the event store nor NATS. An account
+    command that cannot be carried out stops with its reason."""
+    settings = load_settings()
+    accounts = open_accounts(settings.database_url, settings.data_dir, lambda: datetime.now(UTC))
+    try:
+        yield accounts
+    except AccountError as error:
+        raise SystemExit(f"Error: {error}") from None
+    finally:
+        accounts.close()
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Lower-case letters, digits, '.', '_', '-'")],
+    role: Annotated[Role, typer.Option(help="ministry, city_coordinator, city_operator or "
+                                       "auditor")],
+    city: Annotated[City | None, typer.Option(help="The city of a coordinator or operator")] = None,
+    name: Annotated[str | None, typer.Option(help="The name shown on the pages")] = None,
+    generate: Annotated[bool, typer.Option("--generate-password", help="Make up a password and "
+                                           "print it, instead of asking for one")] = False,
+) -> None:
+    """Add a user who signs in with a password (asked for, or generated and printed once)."""
+    if generate:
+        password = generate_password()
+    else:
+        password = typer.prompt("Password (12 characters at least)", hide_input=True,
+                                confirmation_prompt=True)
+    with _accounts() as accounts:
+        user = accounts.add_user(username, role, password, city=city, display_name=name)
+    print(f"Added {user.username} ({user.role.value}"
+          f"{', ' + user.city.value if user.city else ''}).")
+    if generate:
+        print(f"Password: {password}\n(shown once: hand it over safely; it is stored only hashed)")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List the users, disabled ones included."""
+    with _accounts() as accounts:
+        users = accounts.users()
+    for user in users:
+        print(f"{user.username:24} {user.role.value:17} {(user.city or '') :10} "
+              f"{'DISABLED ' if user.disabled else ''}{user.display_name}")
+    if not users:
+        print("No users yet: lgnet users add USERNAME --role ROLE")
+
+
+@users_app.command("disable")
+def users_disable(username: str) -> None:
+    """Disable a user: they cannot sign in any more, and their open sessions end at once."""
+    with _accounts() as accounts:
+        accounts.disable_user(username)
+    print(f"Disabled {username}; their sessions are ended.")
+
+
+def _published_event_kinds() -> set[str]:
+    return {f"{contract.aggregate}.{contract.event}" for contract in CONTRACTS.values()}
+
+
+@tokens_app.command("issue")
+def tokens_issue(
+    partner: Annotated[str, typer.Argument(help="The partner organisation's name")],
+    city: Annotated[list[City], typer.Option(help="A city the agreement covers (repeat the "
+                                             "option for several)")],
+    kinds: Annotated[str, typer.Option(help="The event kinds the agreement covers, "
+                                       "comma-separated, e.g. case.intake_recorded")],
+) -> None:
+    """Issue an API token for a partner system. The token is printed once and stored only
+    hashed: hand it over safely."""
+    event_kinds = {kind.strip() for kind in kinds.split(",") if kind.strip()}
+    unknown = event_kinds - _published_event_kinds()
+    if unknown:
+        raise SystemExit(f"Error: unknown event kinds {', '.join(sorted(unknown))}; the "
+                         f"published ones are {', '.join(sorted(_published_event_kinds()))}.")
+    with _accounts() as accounts:
+        issued = accounts.issue_token(partner, city, event_kinds)
+    print(f"Token {issued.details.token_id} for {issued.details.partner}, cities "
+          f"{', '.join(sorted(c.value for c in issued.details.agreement.cities))}, kinds "
+          f"{', '.join(sorted(issued.details.agreement.event_kinds))}:\n{issued.token}\n"
+          "(shown once: it cannot be read back; revoke it with lgnet tokens revoke "
+          f"{issued.details.token_id})")
+
+
+@tokens_app.command("list")
+def tokens_list() -> None:
+    """List the partner tokens issued (their ids, never the tokens)."""
+    with _accounts() as accounts:
+        tokens = accounts.tokens()
+    for token in tokens:
+        state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "live"
+        print(f"{token.token_id}  {token.partner:30} "
+              f"{','.join(sorted(c.value for c in token.agreement.cities)):20} "
+              f"{','.join(sorted(token.agreement.event_kinds)):30} {state}")
+    if not tokens:
+        print("No tokens yet: lgnet tokens issue PARTNER --city CITY --kinds KINDS")
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: str) -> None:
+    """Revoke a partner token: it is refused from the next request on."""
+    with _accounts() as accounts:
+        accounts.revoke_token(token_id)
+    print(f"Revoked token {token_id}.")
 
 
 def main() -> None:

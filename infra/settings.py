@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     vault_key_file: Path | None = Field(default=None, description="The vault's master key; "
                                         "default <data_dir>/vault-master.key, created on first use")
     read_your_writes_timeout: float = Field(default=3.0, gt=0, le=60)
+    secure_cookies: bool = Field(default=False, description="Mark the session cookie Secure "
+                                 "even on plain http, as behind a proxy that terminates TLS "
+                                 "(requests that arrive over https get it anyway)")
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60, description="A session "
+                                      "ends after this many minutes without a request")
+    session_hours: int = Field(default=8, ge=1, le=7 * 24, description="A session ends this "
+                               "many hours after sign-in, active or not")
 
     @field_validator("nats_url")
     @classmethod

@@ -10,9 +10,11 @@ from fastapi.staticfiles import StaticFiles
 
 from web import health
 from web.api import api_router
+from web.authentication import Authentication, public_paths_of
 from web.errors import install_error_handlers
 from web.i18n import Catalogues
-from web.pages import cases, event_schemas, home, intake, ministry
+from web.pages import cases, event_schemas, home, intake, ministry, sign_in
+from web.security_headers import SecurityHeaders
 from web.services import WebServices
 from web.templating import Pages
 
@@ -29,6 +31,11 @@ VENDOR_PACKAGES = {
 API_DESCRIPTION = """\
 The LGNetEA coordination platform's API: intakes, cases and the network overview.
 
+Every operation needs credentials, except the event schemas and this document. Partner systems
+send their API token as `Authorization: Bearer <token>` and read, in the cities and kinds of
+events their agreement covers, a minimised view (no special-category data). Pages' scripts use
+the session cookie, and send the session's CSRF token in `X-CSRF-Token` with every POST.
+
 Errors (4xx) carry a translated `message` and the `problems`, each with its `field`. Answers are
 in Italian unless `?lang=en` is given (or the `lang` cookie says `en`). Personal identifiers are
 written to the encrypted vault and never returned.
@@ -37,7 +44,7 @@ The published event contracts are listed at `/api/v1/events/schemas`.
 """
 
 
-PAGE_AREAS = (home, intake, cases, ministry, event_schemas)
+PAGE_AREAS = (sign_in, home, intake, cases, ministry, event_schemas)
 
 
 class FrontEndPackagesMissing(RuntimeError):
@@ -62,6 +69,10 @@ def create_app(services: WebServices, *, node_modules: Path = NODE_MODULES) -> F
         app.include_router(area.router)
     app.include_router(api_router())
     app.include_router(health.router)
+    # The last added runs first: security headers go on everything, refusals of
+    # authentication included.
+    app.add_middleware(Authentication, public_paths=public_paths_of(app))
+    app.add_middleware(SecurityHeaders)
     return app
 
 

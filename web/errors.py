@@ -1,24 +1,28 @@
-"""Refusals, in words a coordinator reads: domain errors, invalid input and unknown resources are
-translated here and mapped to HTTP in one place, as JSON under /api/ and as a page elsewhere.
+"""Refusals, in words a coordinator reads: domain errors, invalid input, unknown resources, missing
+credentials and access the principal does not have are translated here and mapped to HTTP in one
+place, as JSON under /api/ and as a page elsewhere (or, without credentials, a way to sign in).
 
 Every refusal happens before anything is written: the domain checks all its rules before it
-saves, and input that does not parse never reaches it."""
+saves, input that does not parse never reaches it, and access is checked before either."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from domain.access import AccessDenied
 from domain.cases.model import MAX_HOUSEHOLD_SIZE, PROGRAMME_START
 from domain.network import City, DomainError
 from web.i18n import N_, Translator, translator_of
-from web.templating import Pages
+from web.templating import Pages, is_htmx_fragment_request
 
 # Where a refusal is answered in JSON; everywhere else people read it on a page.
 _JSON_PATHS = ("/api/", "/health", "/openapi.json")
@@ -91,6 +95,53 @@ class UnknownCase(ResourceNotFound):
         return translator.gettext(N_('There is no case "%(case_id)s".'), case_id=self.case_id)
 
 
+class NotSignedIn(Exception):
+    """Raised when a request that needs a signed-in user or a partner token has neither: no
+    credentials, a session that has ended, or an API token that is unknown or revoked."""
+
+    def __init__(self, *, session_ended: bool = False, invalid_token: bool = False) -> None:
+        super().__init__("not signed in")
+        self.session_ended = session_ended
+        self.invalid_token = invalid_token
+
+    @property
+    def code(self) -> str:
+        if self.invalid_token:
+            return "invalid_token"
+        return "session_ended" if self.session_ended else "not_signed_in"
+
+    def explain(self, translator: Translator) -> str:
+        if self.invalid_token:
+            return translator.gettext(N_("The API token is unknown or has been revoked."))
+        if self.session_ended:
+            return translator.gettext(N_(
+                "Your session has ended (after a while without activity, or at sign-out): "
+                "sign in again."))
+        return translator.gettext(N_(
+            "Sign in first (partner systems: send your API token as Authorization: Bearer)."))
+
+
+class CsrfRejected(Exception):
+    """Raised when an unsafe request made with a session cookie lacks the session's CSRF token,
+    or when a sign-in form is posted from another site."""
+
+    code = "csrf_rejected"
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(N_(
+            "This request did not carry the security token of your session, so it was not "
+            "carried out: reload the page and try again."))
+
+
+class RequestTooLarge(Exception):
+    """Raised when a form is larger than any form of the platform can be."""
+
+    code = "too_large"
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(N_("The request is too large."))
+
+
 _NOT_A_COUNTRY = N_(
     "Choose the nationality among the countries offered (an ISO 3166-1 two-letter code, such "
     "as ER for Eritrea)."
@@ -130,6 +181,29 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
         "Without consent to the processing of data for case management the person cannot be "
         "taken in: tick it once the person has given it."
     ),
+    ("personal_data_already_erased", None): N_(
+        "The person's identifiers have already been erased: there is nothing left to erase."
+    ),
+    ("invalid_erasure_request", "requested_on"): N_(
+        "The erasure request cannot be dated in the future."
+    ),
+    ("invalid_erasure_request", None): N_(
+        "Give the reference (protocol number) of the erasure request, in at most 60 characters."
+    ),
+    ("access_denied", "vulnerability"): N_(
+        "Vulnerabilities are special-category data that your agreement does not cover: you "
+        "cannot filter by them."
+    ),
+    ("access_denied", None): N_(
+        "You may not do this: your role, your city or your agreement does not cover it."
+    ),
+    ("sign_in_refused", None): N_(
+        "Wrong username or password, or the account is disabled."
+    ),
+    ("sign_in_throttled", None): N_(
+        "Too many failed sign-ins for this account or from this address: signing in is locked "
+        "until %(until)s. If you have forgotten your password, ask your coordinator."
+    ),
 }
 
 _UNTRANSLATED_DOMAIN_ERROR = N_("This breaks a rule of the programme: %(detail)s")
@@ -142,14 +216,17 @@ def explain_domain_error(error: DomainError, translator: Translator) -> Problem:
     if message is None:
         text = translator.gettext(_UNTRANSLATED_DOMAIN_ERROR, detail=error.message)
     else:
-        text = translator.gettext(message, **_domain_message_params(translator))
+        text = translator.gettext(message, **_domain_message_params(error, translator))
     return Problem(field=field, code=error.code, message=text)
 
 
-def _domain_message_params(translator: Translator) -> dict[str, object]:
+def _domain_message_params(error: DomainError, translator: Translator) -> dict[str, object]:
+    times = {name: translator.time(value) for name, value in error.params.items()
+             if isinstance(value, datetime)}
     return {
         "programme_start": translator.date(PROGRAMME_START, "long"),
         "max_household_size": MAX_HOUSEHOLD_SIZE,
+        **times,
     }
 
 
@@ -233,6 +310,14 @@ async def refuse(request: Request, error: Exception) -> Response:
     translator = translator_of(request)
     headers: dict[str, str] = {}
     match error:
+        case NotSignedIn():
+            return _ask_to_sign_in(request, error, translator)
+        case AccessDenied():
+            status_code, problems = 403, [explain_domain_error(error, translator)]
+        case CsrfRejected():
+            status_code, problems = 403, [_problem(error.code, error.explain(translator))]
+        case RequestTooLarge():
+            status_code, problems = 413, [_problem(error.code, error.explain(translator))]
         case DomainError():
             status_code, problems = 422, [explain_domain_error(error, translator)]
         case RequestValidationError():
@@ -241,6 +326,11 @@ async def refuse(request: Request, error: Exception) -> Response:
             status_code, problems = 404, [_not_found(error, translator)]
         case StarletteHTTPException(status_code=404):
             status_code, problems = 404, [_not_found(ResourceNotFound(), translator)]
+        case StarletteHTTPException(status_code=400):
+            # What FastAPI answers when a body cannot even be decoded (not UTF-8, say).
+            status_code, problems = 400, [_problem("unreadable_body", translator.gettext(N_(
+                "The request body could not be read: it is not well-formed (the API takes JSON, "
+                "in UTF-8).")))]
         case StarletteHTTPException():
             status_code, headers = error.status_code, dict(error.headers or {})
             problems = [Problem(field=None, code="http_error", message=translator.gettext(
@@ -253,7 +343,36 @@ async def refuse(request: Request, error: Exception) -> Response:
 
 
 def _not_found(error: ResourceNotFound, translator: Translator) -> Problem:
-    return Problem(field=None, code=error.code, message=error.explain(translator))
+    return _problem(error.code, error.explain(translator))
+
+
+def _problem(code: str, message: str) -> Problem:
+    return Problem(field=None, code=code, message=message)
+
+
+def sign_in_url(request: Request, *, next_path: str | None = None,
+                notice: str | None = None) -> str:
+    query = {name: value for name, value in (("next", next_path), ("notice", notice)) if value}
+    path = str(request.app.url_path_for("sign_in_page"))
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+def _ask_to_sign_in(request: Request, error: NotSignedIn, translator: Translator) -> Response:
+    """The API answers 401; a page leads to the sign-in page and back, and so does an htmx
+    request (whose 401 htmx would not show) through HX-Redirect."""
+    if request.url.path.startswith(_JSON_PATHS):
+        body = ErrorBody(message=error.explain(translator),
+                         problems=[_problem(error.code, error.explain(translator))])
+        challenge = 'Bearer realm="lgnet"' + (
+            ', error="invalid_token"' if error.invalid_token else "")
+        return JSONResponse(body.model_dump(), status_code=401,
+                            headers={"WWW-Authenticate": challenge})
+    back_to = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = sign_in_url(request, next_path=back_to,
+                         notice="session_ended" if error.session_ended else None)
+    if is_htmx_fragment_request(request):
+        return Response(status_code=401, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
 
 
 def _answer(
@@ -274,5 +393,5 @@ def _answer(
 
 def install_error_handlers(app: FastAPI) -> None:
     for refusal in (DomainError, RequestValidationError, ResourceNotFound,
-                    StarletteHTTPException):
+                    StarletteHTTPException, NotSignedIn, CsrfRejected, RequestTooLarge):
         app.add_exception_handler(refusal, refuse)

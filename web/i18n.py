@@ -20,7 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -67,6 +67,10 @@ class Translator:
 
     def date(self, value: date, style: str = "medium") -> str:
         return format_date(value, format=style, locale=self.language)
+
+    # Before `datetime`: below it, the name `datetime` in this class means that method.
+    def time(self, value: datetime, style: str = "short") -> str:
+        return format_time(value, format=style, tzinfo=DISPLAY_TIMEZONE, locale=self.language)
 
     def datetime(self, value: datetime, style: str = "medium") -> str:
         return format_datetime(value, format=style, tzinfo=DISPLAY_TIMEZONE, locale=self.language)

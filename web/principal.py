@@ -1,22 +1,78 @@
-"""Who is acting on a request.
+"""Who is acting on a request, and what the route lets them reach.
 
-There is no sign-in yet: until the access-control work replaces `acting_principal`, every write
-made through the web is made by the demo coordinator of the city in the path. Routes receive the
-principal through `ActingPrincipal`, so that replacement is the only change they need."""
+Web.authentication identifies the principal; the dependencies here apply domain.access to the
+city or case a route names, so that every route states what it needs in its signature:
+
+- `SignedIn`: any signed-in user or partner;
+- `CityToView`, `CityToList`, `CityToTakeIn`: the city in the path, where the principal may
+  view it, list its cases, or record an intake (403 elsewhere: the 19 cities are no secret);
+- `ViewableCase`: the case in the path, where the principal may view it. A case of another
+  city is answered 404, exactly as a case that does not exist, so existence does not leak;
+- `NetworkViewer`: a principal who may see the whole network's figures;
+- `ActingPrincipal`: the actor that the events a request causes will name.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
-from domain.network import Actor, ActorKind, Role
-from web.dependencies import PathCity
+from domain.access import Permission, Principal, may, require
+from domain.network import Actor, City
+from projections.case_list import CaseRow
+from web.dependencies import PathCaseId, PathCity, Services
+from web.errors import NotSignedIn, UnknownCase
 
 
-def acting_principal(city: PathCity) -> Actor:
-    """TEMPORARY, until sign-in: the city's demo coordinator acts for every web request."""
-    return Actor(ActorKind.USER, f"demo-coordinator-{city.value}", Role.CITY_COORDINATOR, city)
+def signed_in_principal(request: Request) -> Principal:
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        raise NotSignedIn()
+    return principal
+
+
+SignedIn = Annotated[Principal, Depends(signed_in_principal)]
+
+
+def acting_principal(principal: SignedIn) -> Actor:
+    return principal.actor
 
 
 ActingPrincipal = Annotated[Actor, Depends(acting_principal)]
+
+
+def city_where(permission: Permission) -> Callable[[City, Principal], City]:
+    """A dependency: the city in the path, once the principal is known to hold `permission`
+    there."""
+
+    def permitted_city(city: PathCity, principal: SignedIn) -> City:
+        require(principal, permission, city)
+        return city
+
+    return permitted_city
+
+
+def network_permission(permission: Permission) -> Callable[[Principal], Principal]:
+    """A dependency: the principal, once known to hold `permission` beyond any one city."""
+
+    def permitted(principal: SignedIn) -> Principal:
+        require(principal, permission)
+        return principal
+
+    return permitted
+
+
+def viewable_case(case_id: PathCaseId, principal: SignedIn, services: Services) -> CaseRow:
+    row = services.case_list.get_case(case_id)
+    if row is None or not may(principal, Permission.VIEW_CASE, City(row.city)):
+        raise UnknownCase(str(case_id))
+    return row
+
+
+CityToView = Annotated[City, Depends(city_where(Permission.VIEW_CITY))]
+CityToList = Annotated[City, Depends(city_where(Permission.LIST_CASES))]
+CityToTakeIn = Annotated[City, Depends(city_where(Permission.RECORD_INTAKE))]
+ViewableCase = Annotated[CaseRow, Depends(viewable_case)]
+NetworkViewer = Annotated[Principal, Depends(network_permission(Permission.VIEW_NETWORK_OVERVIEW))]

@@ -13,6 +13,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 
+from domain.access import Permission, Principal, may
+from domain.network import City
 from web.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGE_QUERY_PARAMETER,
@@ -108,15 +110,28 @@ class Pages:
     @staticmethod
     def _shared_context(request: Request) -> dict[str, Any]:
         translator = translator_of(request)
+        principal: Principal | None = getattr(request.state, "principal", None)
+        session = getattr(request.state, "session", None)
 
         def url_for(name: str, /, **params: Any) -> str:
             return str(request.app.url_path_for(name, **params))
+
+        def can(permission: Permission, city: str | None = None) -> bool:
+            """Whether to offer a link or button: the route behind it checks again."""
+            return principal is not None and may(
+                principal, permission, City(city) if city else None
+            )
 
         return {
             "request": request,
             "translator": translator,
             "labels": Labels(translator),
             "url_for": url_for,
+            "principal": principal,
+            # Pages are for people signed in with a session; partners' tokens open the API only.
+            "csrf_token": session.csrf_token if session is not None else None,
+            "can": can,
+            "Permission": Permission,
             "language_links": [
                 (language, path_with_query(request, **{LANGUAGE_QUERY_PARAMETER: language}))
                 for language in SUPPORTED_LANGUAGES

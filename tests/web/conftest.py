@@ -1,49 +1,63 @@
-"""The web app built from real parts: the event store (SQLite), the case service, the read models
-and both projections. Only the bus is left out: `wait_for_position` brings the read models up to
-date from the notification log directly, mapping each event as the relay would."""
+"""The web app built from real parts: the event store (SQLite), the encrypted personal-data vault
+(SQLite), the case service, the read models and both projections, and the accounts (SQLite).
+Only the bus is left out: `wait_for_position` brings the read models up to date from the
+notification log directly, mapping each event as the relay would.
+
+Test clients are signed in through the sign-in page, as people are: `client` is Florence's
+coordinator, `clients` makes a client for anyone else (`clients.coordinator("milano")`,
+`clients.ministry()`, `clients.partner(...)`, ...). The clock is the test's:
+`platform.clock.advance()`.
+"""
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from domain.cases.service import CaseService
+from domain.network import City, Role
 from domain.record import ProgrammeRecord
-from domain.vault import PersonalData, PersonalDataVault
+from domain.vault import PersonalDataVault
+from infra.accounts import Accounts, SqliteAccountDatabase
 from infra.publishing import PUBLIC_TOPICS, to_message
+from infra.vault import KEY_BYTES, SqliteVault
 from projections.case_list import CaseListProjection, CaseListQueries
 from projections.network_overview import NetworkOverviewProjection, NetworkOverviewQueries
 from projections.projection import Delivered, Projection, apply_batch, ensure_created
 from projections.storage import SqliteReadModels
 from web.app import create_app
+from web.authentication import CSRF_HEADER, SESSION_COOKIE
 
 _NOTIFICATIONS_PER_BATCH = 500
+PASSWORD = "a long enough test password"  # noqa: S105  (the test users')
+INTAKE_EVENTS = "case.intake_recorded"
+# argon2 at its cheapest: the tests sign in hundreds of times; the parameters are not under test.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
-class InMemoryVault:
-    """TODO(lead): replace with infra.vault (the encrypted vault) once it is in. The tests use
-    only the PersonalDataVault port (store, read, erase), so the swap is this fixture alone."""
+class Clock:
+    """The tests' clock: real time when the test starts (intake dates are checked against
+    today), moved forward only by `advance`."""
 
     def __init__(self) -> None:
-        self._people: dict[UUID, PersonalData] = {}
+        self.now = datetime.now(UTC)
 
-    def store(self, case_id: UUID, data: PersonalData) -> None:
-        self._people[case_id] = data
+    def __call__(self) -> datetime:
+        return self.now
 
-    def read(self, case_id: UUID) -> PersonalData | None:
-        return self._people.get(case_id)
-
-    def erase(self, case_id: UUID) -> bool:
-        return self._people.pop(case_id, None) is not None
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
 
 
 @dataclass
@@ -57,7 +71,10 @@ class WebTestPlatform:
     cases: CaseService
     case_list: CaseListQueries
     network: NetworkOverviewQueries
+    accounts: Accounts
+    clock: Clock
     read_your_writes_timeout: float = 1.0
+    secure_cookies: bool = False
     # False makes the read models lag forever: what a page shows while the projector is behind.
     projections_follow: bool = True
     # Every id handed out for a new case, so a test can look the person up in the vault.
@@ -65,7 +82,7 @@ class WebTestPlatform:
     _catching_up: threading.Lock = field(default_factory=threading.Lock)
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return self.clock()
 
     def new_id(self) -> UUID:
         self.issued_ids.append(uuid4())
@@ -109,11 +126,14 @@ def platform(tmp_path: Path) -> Iterator[WebTestPlatform]:
         env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
              "SQLITE_DBNAME": str(tmp_path / "events.sqlite")}
     )
-    vault = InMemoryVault()
+    vault = SqliteVault(tmp_path / "vault.sqlite", secrets.token_bytes(KEY_BYTES))
     read_models = SqliteReadModels(tmp_path / "readmodels.sqlite")
     projections: list[Projection] = [CaseListProjection(), NetworkOverviewProjection()]
     for projection in projections:
         ensure_created(read_models, projection)
+    clock = Clock()
+    accounts = Accounts(SqliteAccountDatabase(tmp_path / "accounts.sqlite"), clock,
+                        password_hasher=CHEAP_HASHER)
     yield WebTestPlatform(
         record=record,
         vault=vault,
@@ -122,7 +142,11 @@ def platform(tmp_path: Path) -> Iterator[WebTestPlatform]:
         cases=CaseService(record, vault),
         case_list=CaseListQueries(read_models),
         network=NetworkOverviewQueries(read_models),
+        accounts=accounts,
+        clock=clock,
     )
+    accounts.close()
+    vault.close()
     read_models.close()
     record.close()
 
@@ -132,10 +156,89 @@ def app(platform: WebTestPlatform) -> FastAPI:
     return create_app(platform)
 
 
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> TestClient:
+    """Sign `client` in through the sign-in page; from then on it sends the session's CSRF
+    token with every request, as htmx does from the page."""
+    response = client.post("/sign-in", data={"username": username, "password": password},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text[:500]
+    assert client.cookies[SESSION_COOKIE]
+    client.headers[CSRF_HEADER] = csrf_token_on(client.get("/").text)
+    return client
+
+
+def csrf_token_on(page: str) -> str:
+    """The CSRF token a page carries in its forms."""
+    start = page.index('name="csrf_token" value="') + len('name="csrf_token" value="')
+    return page[start:page.index('"', start)]
+
+
+class Clients:
+    """Test clients signed in as the users they are named after, each made (user included) on
+    first use; partners get a fresh API token each."""
+
+    def __init__(self, app: FastAPI, platform: WebTestPlatform) -> None:
+        self.app = app
+        self.platform = platform
+        self._clients: dict[str, TestClient] = {}
+        self._opened: list[TestClient] = []
+
+    def anonymous(self) -> TestClient:
+        return self._open()
+
+    def coordinator(self, city: str = "firenze") -> TestClient:
+        return self.user(f"{city}.coordinator", Role.CITY_COORDINATOR, City(city))
+
+    def operator(self, city: str = "firenze") -> TestClient:
+        return self.user(f"{city}.operator", Role.CITY_OPERATOR, City(city))
+
+    def ministry(self) -> TestClient:
+        return self.user("ministry", Role.MINISTRY)
+
+    def auditor(self) -> TestClient:
+        return self.user("auditor", Role.AUDITOR)
+
+    def user(self, username: str, role: Role, city: City | None = None) -> TestClient:
+        if username not in self._clients:
+            self.add_user(username, role, city)
+            self._clients[username] = sign_in(self._open(), username)
+        return self._clients[username]
+
+    def add_user(self, username: str, role: Role, city: City | None = None) -> None:
+        if username not in {user.username for user in self.platform.accounts.users()}:
+            self.platform.accounts.add_user(username, role, PASSWORD, city=city,
+                                            display_name=f"Test {username}")
+
+    def partner(self, *cities: str, kinds: tuple[str, ...] = (INTAKE_EVENTS,),
+                name: str = "Partner NGO") -> TestClient:
+        issued = self.platform.accounts.issue_token(name, [City(c) for c in cities], kinds)
+        client = self._open()
+        client.headers["Authorization"] = f"Bearer {issued.token}"
+        client.partner_token_id = issued.details.token_id  # type: ignore[attr-defined]
+        return client
+
+    def _open(self) -> TestClient:
+        client = TestClient(self.app)
+        client.__enter__()
+        self._opened.append(client)
+        return client
+
+    def close(self) -> None:
+        for client in self._opened:
+            client.__exit__(None, None, None)
+
+
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
-        yield test_client
+def clients(app: FastAPI, platform: WebTestPlatform) -> Iterator[Clients]:
+    made = Clients(app, platform)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def client(clients: Clients) -> TestClient:
+    """Florence's coordinator, signed in."""
+    return clients.coordinator("firenze")
 
 
 def an_intake_form(**overrides: Any) -> dict[str, Any]:
@@ -170,9 +273,10 @@ def an_intake_payload(**overrides: Any) -> dict[str, Any]:
     return payload
 
 
-def record_intake(client: TestClient, city: str = "firenze", **overrides: Any) -> dict[str, Any]:
-    """Take a person in through the API; returns the answer's body."""
-    response = client.post(f"/api/v1/cities/{city}/intakes", json=an_intake_payload(**overrides))
+def record_intake(clients: Clients, city: str = "firenze", **overrides: Any) -> dict[str, Any]:
+    """Take a person in through the API, as the city's coordinator; returns the answer's body."""
+    response = clients.coordinator(city).post(f"/api/v1/cities/{city}/intakes",
+                                              json=an_intake_payload(**overrides))
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body

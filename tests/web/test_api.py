@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import WebTestPlatform, an_intake_payload, record_intake
+from tests.web.conftest import Clients, WebTestPlatform, an_intake_payload, record_intake
 
 
 def test_an_intake_is_created_with_its_location_and_can_be_read_there(
@@ -35,12 +35,14 @@ def test_an_intake_is_created_with_its_location_and_can_be_read_there(
     }
     [intake] = body["history"]
     assert intake["type"] == "it.lgnet.case.intake_recorded.v1"
-    assert intake["actor"] == {"kind": "user", "id": "demo-coordinator-firenze",
+    assert intake["actor"] == {"kind": "user", "id": "firenze.coordinator",
                                "role": "city_coordinator", "city": "firenze"}
 
 
-def test_the_case_api_returns_no_personal_identifier(client: TestClient) -> None:
-    created = record_intake(client, email="amanuel@example.org")
+def test_the_case_api_returns_no_personal_identifier(
+    client: TestClient, clients: Clients
+) -> None:
+    created = record_intake(clients, email="amanuel@example.org")
 
     answer = client.get(f"/api/v1/cases/{created['case_id']}").text
     listing = client.get("/api/v1/cities/firenze/cases").text
@@ -51,11 +53,13 @@ def test_the_case_api_returns_no_personal_identifier(client: TestClient) -> None
         assert identifier not in listing
 
 
-def test_a_city_s_cases_are_listed_with_filters_and_pages(client: TestClient) -> None:
+def test_a_city_s_cases_are_listed_with_filters_and_pages(
+    client: TestClient, clients: Clients
+) -> None:
     for day in range(1, 6):
-        record_intake(client, intake_date=f"2021-03-0{day}",
+        record_intake(clients, intake_date=f"2021-03-0{day}",
                       vulnerabilities=["elderly"] if day % 2 else [])
-    record_intake(client, "roma")
+    record_intake(clients, "roma")
 
     everything = client.get("/api/v1/cities/firenze/cases").json()
     vulnerable = client.get("/api/v1/cities/firenze/cases",
@@ -68,11 +72,11 @@ def test_a_city_s_cases_are_listed_with_filters_and_pages(client: TestClient) ->
     assert [c["intake_date"] for c in vulnerable["items"]] == ["2021-03-01"]
 
 
-def test_the_network_overview_has_every_city_and_the_totals(client: TestClient) -> None:
-    record_intake(client, "bari", protection_status="other", vulnerabilities=["disability"])
-    record_intake(client, "bari")
+def test_the_network_overview_has_every_city_and_the_totals(clients: Clients) -> None:
+    record_intake(clients, "bari", protection_status="other", vulnerabilities=["disability"])
+    record_intake(clients, "bari")
 
-    overview = client.get("/api/v1/network/overview").json()
+    overview = clients.ministry().get("/api/v1/network/overview").json()
 
     assert len(overview["cities"]) == 19
     bari = next(c for c in overview["cities"] if c["city"] == "bari")
@@ -142,10 +146,10 @@ BAD_PAYLOADS: dict[str, tuple[dict[str, Any], str, str, str]] = {
 @pytest.mark.parametrize("changes, field, code, message", BAD_PAYLOADS.values(),
                          ids=BAD_PAYLOADS.keys())
 def test_a_bad_intake_is_refused_with_the_field_and_a_translated_reason_and_writes_nothing(
-    client: TestClient, platform: WebTestPlatform, changes: dict[str, Any], field: str,
-    code: str, message: str,
+    client: TestClient, clients: Clients, platform: WebTestPlatform, changes: dict[str, Any],
+    field: str, code: str, message: str,
 ) -> None:
-    record_intake(client)
+    record_intake(clients)
     position_before = platform.last_written_position()
     payload = {k: v for k, v in an_intake_payload(**changes).items() if v is not OMITTED}
 
@@ -207,17 +211,23 @@ def test_the_openapi_schema_documents_the_api(client: TestClient) -> None:
     }
     assert not any(path.startswith(("/cities", "/ministry", "/docs")) for path in schema["paths"])
     intake = schema["paths"]["/api/v1/cities/{city}/intakes"]["post"]
-    assert set(intake["responses"]) >= {"201", "404", "422"}
+    assert set(intake["responses"]) >= {"201", "401", "403", "404", "422"}
     assert intake["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/ErrorBody")
     request = schema["components"]["schemas"]["IntakeRequest"]
     assert request["examples"][0]["nationality"] == "ER"
     city = next(p for p in intake["parameters"] if p["name"] == "city")
     assert len(city["schema"]["enum"]) == 19
+    assert set(schema["components"]["securitySchemes"]) == {"partnerToken", "session"}
+    assert {"partnerToken": []} in intake["security"] and {"session": []} in intake["security"]
+    assert "security" not in schema["paths"]["/api/v1/events/schemas"]["get"]
 
 
-def test_the_event_schemas_and_health_answer(client: TestClient) -> None:
-    schemas = client.get("/api/v1/events/schemas").json()
+def test_the_published_contracts_and_health_answer_anyone(clients: Clients) -> None:
+    anyone = clients.anonymous()
+
+    schemas = anyone.get("/api/v1/events/schemas").json()
 
     assert "it.lgnet.case.intake_recorded.v1" in schemas
-    assert client.get("/health").json() == {"status": "ok"}
+    assert anyone.get("/health").json() == {"status": "ok"}
+    assert anyone.get("/openapi.json").json()["info"]["title"] == "LGNetEA"

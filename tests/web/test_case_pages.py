@@ -9,7 +9,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import record_intake
+from tests.web.conftest import Clients, record_intake
 
 CASE_LIST = "/cities/firenze/cases"
 HTMX = {"HX-Request": "true"}
@@ -24,20 +24,20 @@ def case_codes_in(page: str) -> list[str]:
 
 
 @pytest.fixture
-def three_cases(client: TestClient) -> dict[str, str]:
+def three_cases(clients: Clients) -> dict[str, str]:
     """A refugee with no vulnerability, a pregnant asylum seeker, and a torture survivor with
     subsidiary protection: case code by description."""
-    refugee = record_intake(client, intake_date="2021-03-01")
+    refugee = record_intake(clients, intake_date="2021-03-01")
     asylum_seeker = record_intake(
-        client, intake_date="2021-03-02", protection_status="asylum_seeker",
+        clients, intake_date="2021-03-02", protection_status="asylum_seeker",
         vulnerabilities=["pregnancy"], reception_situation="never_in_reception",
         left_reception_on=None, reception_centre_kind=None,
     )
     survivor = record_intake(
-        client, intake_date="2021-03-03", protection_status="subsidiary_protection",
+        clients, intake_date="2021-03-03", protection_status="subsidiary_protection",
         vulnerabilities=["torture_or_serious_violence", "mental_disorder"],
     )
-    record_intake(client, city="roma")
+    record_intake(clients, city="roma")
     return {
         "refugee": refugee["case_code"],
         "asylum seeker": asylum_seeker["case_code"],
@@ -150,9 +150,9 @@ def test_the_case_page_explains_eligibility_per_sub_action(
 
 
 def test_the_case_page_shows_facts_and_history_but_no_personal_identifier(
-    client: TestClient,
+    client: TestClient, clients: Clients
 ) -> None:
-    created = record_intake(client, vulnerabilities=["trafficking_victim"], household_size=3)
+    created = record_intake(clients, vulnerabilities=["trafficking_victim"], household_size=3)
 
     page = text_of(client.get(f"/cases/{created['case_id']}").text)
 

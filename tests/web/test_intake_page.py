@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import WebTestPlatform, an_intake_form, record_intake
+from tests.web.conftest import Clients, WebTestPlatform, an_intake_form, record_intake
 
 INTAKE_URL = "/cities/firenze/intake"
 
@@ -126,10 +126,10 @@ REFUSED_INTAKES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
 
 @pytest.mark.parametrize("changes, errors", REFUSED_INTAKES.values(), ids=REFUSED_INTAKES.keys())
 def test_a_refused_intake_is_shown_again_with_each_error_next_to_its_field_and_writes_nothing(
-    client: TestClient, platform: WebTestPlatform, changes: dict[str, Any],
+    client: TestClient, clients: Clients, platform: WebTestPlatform, changes: dict[str, Any],
     errors: dict[str, str],
 ) -> None:
-    record_intake(client)
+    record_intake(clients)
     [recorded_id] = platform.issued_ids
     position_before = platform.last_written_position()
 

@@ -7,7 +7,7 @@ import html
 
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import an_intake_form, record_intake
+from tests.web.conftest import Clients, an_intake_form, record_intake
 
 
 def test_pages_are_in_italian_by_default(client: TestClient) -> None:
@@ -29,12 +29,12 @@ def test_lang_en_switches_to_english_and_the_cookie_keeps_it(client: TestClient)
     assert switched.cookies["lang"] == "en"
     assert "httponly" in switched.headers["set-cookie"].lower()
 
-    later = client.get("/ministry")
+    later = client.get("/cities/firenze")
     assert '<html lang="en">' in later.text
-    assert "Ministry overview" in later.text
+    assert "Case list" in later.text
 
-    back = client.get("/ministry", params={"lang": "it"})
-    assert "Quadro del Ministero" in back.text
+    back = client.get("/cities/firenze", params={"lang": "it"})
+    assert "Elenco dei casi" in back.text
     assert back.cookies["lang"] == "it"
 
 
@@ -54,8 +54,8 @@ def test_an_unknown_language_falls_back_to_italian(client: TestClient) -> None:
     assert "lang" not in response.cookies
 
 
-def test_labels_and_errors_follow_the_language(client: TestClient) -> None:
-    created = record_intake(client, protection_status="asylum_seeker")
+def test_labels_and_errors_follow_the_language(client: TestClient, clients: Clients) -> None:
+    created = record_intake(clients, protection_status="asylum_seeker")
     client.cookies.set("lang", "en")
 
     case_page = html.unescape(client.get(f"/cases/{created['case_id']}").text)

@@ -9,7 +9,7 @@ import re
 from fastapi.testclient import TestClient
 
 from domain.network import City
-from tests.web.conftest import record_intake
+from tests.web.conftest import Clients, record_intake
 
 
 def figures_of(row: str) -> list[str]:
@@ -23,14 +23,14 @@ def row_of(page: str, city: str) -> str:
 
 
 def test_the_ministry_sees_every_city_with_its_cases_and_the_network_totals(
-    client: TestClient,
+    clients: Clients,
 ) -> None:
-    record_intake(client, "firenze", vulnerabilities=["elderly"])
-    record_intake(client, "firenze", protection_status="asylum_seeker")
-    record_intake(client, "palermo", protection_status="subsidiary_protection",
+    record_intake(clients, "firenze", vulnerabilities=["elderly"])
+    record_intake(clients, "firenze", protection_status="asylum_seeker")
+    record_intake(clients, "palermo", protection_status="subsidiary_protection",
                   vulnerabilities=["unaccompanied_minor"], birth_date="2005-06-01")
 
-    response = client.get("/ministry")
+    response = clients.ministry().get("/ministry")
 
     assert response.status_code == 200
     page = response.text
@@ -48,29 +48,53 @@ def test_the_ministry_sees_every_city_with_its_cases_and_the_network_totals(
     assert '<a href="/cities/palermo/cases">Palermo</a>' in page
 
 
-def test_the_home_page_leads_to_every_city_and_to_the_ministry(client: TestClient) -> None:
-    record_intake(client, "bari")
+def test_the_home_page_leads_the_ministry_to_every_city_and_to_its_overview(
+    clients: Clients,
+) -> None:
+    record_intake(clients, "bari")
 
-    response = client.get("/")
+    for viewer in (clients.ministry(), clients.auditor()):
+        response = viewer.get("/")
+
+        assert response.status_code == 200
+        for city in City:
+            assert f'href="/cities/{city.value}"' in response.text
+        assert response.text.count('href="/ministry"') == 2  # the navigation and the button
+        assert "1 caso" in response.text
+
+
+def test_the_home_page_leads_city_staff_to_their_city_only(clients: Clients) -> None:
+    record_intake(clients, "bari")
+    record_intake(clients, "bari")
+
+    response = clients.operator("bari").get("/")
 
     assert response.status_code == 200
-    for city in City:
-        assert f'href="/cities/{city.value}"' in response.text
-    assert 'href="/ministry"' in response.text
-    assert "1 caso" in response.text
+    assert re.findall(r'href="/cities/(\w+)"', response.text) == ["bari"]
+    assert 'href="/ministry"' not in response.text
+    assert "2 casi" in response.text
 
 
-def test_a_city_page_shows_its_figures_and_leads_to_intake_and_cases(client: TestClient) -> None:
-    record_intake(client, "genova", vulnerabilities=["disability"])
-    record_intake(client, "genova")
+def test_a_city_page_shows_its_figures_and_leads_to_intake_and_cases(clients: Clients) -> None:
+    record_intake(clients, "genova", vulnerabilities=["disability"])
+    record_intake(clients, "genova")
 
-    response = client.get("/cities/genova")
+    response = clients.operator("genova").get("/cities/genova")
 
     assert response.status_code == 200
     assert "<h1>Genova</h1>" in response.text
     assert re.findall(r'<p class="figure-value">(\d+)</p>', response.text) == ["2", "1"]
     assert 'href="/cities/genova/intake"' in response.text
     assert 'href="/cities/genova/cases"' in response.text
+
+
+def test_the_ministry_is_not_offered_an_intake_it_may_not_record(clients: Clients) -> None:
+    for page in ("/cities/genova", "/cities/genova/cases"):
+        response = clients.ministry().get(page)
+
+        assert response.status_code == 200
+        assert 'href="/cities/genova/cases"' in response.text or "case-table" in response.text
+        assert "/cities/genova/intake" not in response.text
 
 
 def test_the_event_contracts_page_shows_each_json_schema(client: TestClient) -> None:

@@ -3,24 +3,55 @@ OpenAPI schema at /openapi.json."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
+from fastapi.security import APIKeyCookie, HTTPBearer
 
 from web.api import cases, event_schemas, intakes, network
+from web.authentication import SESSION_COOKIE
 from web.errors import ErrorBody
 
 API_V1_PREFIX = "/api/v1"
-AREAS = (intakes, cases, network, event_schemas)
+# The published contracts are public; everything else needs credentials.
+PUBLIC_AREAS = (event_schemas,)
+PROTECTED_AREAS = (intakes, cases, network)
+AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
+
+# These only document the credentials in the OpenAPI schema: web.authentication checks them,
+# before any route runs.
+_PARTNER_TOKEN = HTTPBearer(
+    auto_error=False, scheme_name="partnerToken",
+    description="A partner system's API token (lgnet tokens issue)",
+)
+_SESSION = APIKeyCookie(
+    name=SESSION_COOKIE, auto_error=False, scheme_name="session",
+    description="A signed-in user's session; every POST must also send the session's CSRF "
+    "token in the X-CSRF-Token header",
+)
 
 
 def api_router() -> APIRouter:
     router = APIRouter(
         prefix=API_V1_PREFIX,
         responses={
-            404: {"model": ErrorBody, "description": "Unknown city or case"},
+            400: {"model": ErrorBody, "description": "The body could not be read (not UTF-8)"},
+            404: {"model": ErrorBody, "description": "Unknown city or case (a case of a city you "
+                  "may not see is unknown to you)"},
             422: {"model": ErrorBody, "description": "Invalid input, or a rule of the programme "
                   "refused it; nothing was written"},
         },
     )
-    for area in AREAS:
+    for area in PROTECTED_AREAS:
+        router.include_router(
+            area.router,
+            dependencies=[Depends(_PARTNER_TOKEN), Depends(_SESSION)],
+            responses={
+                401: {"model": ErrorBody, "description": "No credentials, an ended session, or "
+                      "an unknown or revoked API token"},
+                403: {"model": ErrorBody, "description": "The role, city or partner agreement "
+                      "does not cover this; or, with a session, the X-CSRF-Token header is "
+                      "missing"},
+            },
+        )
+    for area in PUBLIC_AREAS:
         router.include_router(area.router)
     return router

@@ -1,4 +1,5 @@
-"""Read cases: a city's list, filtered and paginated, and one case with its history."""
+"""Read cases: a city's list, filtered and paginated, and one case with its history. Partner
+systems get the minimised view (web.api.models), and only the history their agreement covers."""
 
 from __future__ import annotations
 
@@ -6,12 +7,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from domain.access import AccessDenied, Permission, Principal, may
+from domain.network import City
+from events.contracts import UnknownEventType, contract_for
 from web.api.models import CaseDetail, CaseList
 from web.case_filters import CaseListQuery
-from web.dependencies import PathCaseId, PathCity, Services
-from web.errors import UnknownCase
+from web.dependencies import Services
+from web.principal import CityToList, SignedIn, ViewableCase
 
 router = APIRouter(tags=["cases"])
+
+
+def _minimised(principal: Principal, city: City) -> bool:
+    return not may(principal, Permission.VIEW_SPECIAL_CATEGORIES, city)
 
 
 @router.get(
@@ -19,20 +27,40 @@ router = APIRouter(tags=["cases"])
     summary="A city's cases",
 )
 def list_cases(
-    city: PathCity, query: Annotated[CaseListQuery, Query()], services: Services
+    city: CityToList,
+    query: Annotated[CaseListQuery, Query()],
+    services: Services,
+    principal: SignedIn,
 ) -> CaseList:
+    minimised = _minimised(principal, city)
+    if minimised and query.vulnerability is not None:
+        # Filtering by vulnerability would tell who is vulnerable just as well as showing it.
+        raise AccessDenied("Filtering by vulnerability needs special-category access",
+                           field="vulnerability")
     page = services.case_list.list_cases(
         city.value, query.filters(), page=query.page, page_size=query.page_size
     )
-    return CaseList.of(page)
+    return CaseList.of(page, minimised=minimised)
 
 
 @router.get(
     "/cases/{case_id}", response_model=CaseDetail, name="api_get_case",
     summary="One case, with its eligibility and history",
 )
-def get_case(case_id: PathCaseId, services: Services) -> CaseDetail:
-    row = services.case_list.get_case(case_id)
-    if row is None:
-        raise UnknownCase(str(case_id))
-    return CaseDetail.of_case(row, services.case_list.history(case_id))
+def get_case(case: ViewableCase, services: Services, principal: SignedIn) -> CaseDetail:
+    city = City(case.city)
+    history = [
+        entry for entry in services.case_list.history(case.case_id)
+        if may(principal, Permission.READ_EVENTS, city, event_kind=_event_kind(entry.type))
+    ]
+    return CaseDetail.of_case(case, history, minimised=_minimised(principal, city))
+
+
+def _event_kind(ce_type: str) -> str | None:
+    """`case.intake_recorded` for `it.lgnet.case.intake_recorded.v1`: the kind of event, as
+    agreements and NATS subjects name it, whatever its version."""
+    try:
+        contract = contract_for(ce_type)
+    except UnknownEventType:
+        return None
+    return f"{contract.aggregate}.{contract.event}"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from web.api.models import IntakeCreated
-from web.dependencies import PathCity, Services
+from web.dependencies import Services
 from web.intake import IntakeRequest, take_in
-from web.principal import ActingPrincipal
+from web.principal import ActingPrincipal, CityToTakeIn
 
 router = APIRouter(tags=["intakes"])
 
@@ -21,7 +21,7 @@ router = APIRouter(tags=["intakes"])
     responses={201: {"description": "Recorded; Location names the new case"}},
 )
 async def record_intake(
-    city: PathCity,
+    city: CityToTakeIn,
     intake: IntakeRequest,
     services: Services,
     actor: ActingPrincipal,

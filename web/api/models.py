@@ -1,5 +1,8 @@
 """What the API answers. No personal identifier appears here: cases are known by their id and
-pseudonymous case code; names, documents, contacts and birth dates stay in the vault."""
+pseudonymous case code; names, documents, contacts and birth dates stay in the vault.
+
+Partner systems get a minimised view (`minimised=True`): no special-category data (the
+vulnerabilities, and the eligibility that follows from them) and no staff identities."""
 
 from __future__ import annotations
 
@@ -44,15 +47,17 @@ class CaseSummary(BaseModel):
     age_band: str
     nationality: str
     household_size: int
-    vulnerabilities: list[str]
+    vulnerabilities: list[str] | None = Field(
+        description="Special-category data: null in the minimised view partner systems get"
+    )
     priority_group: str
 
     @classmethod
-    def of(cls, row: CaseRow) -> CaseSummary:
-        return cls(**_summary_fields(row))
+    def of(cls, row: CaseRow, *, minimised: bool) -> CaseSummary:
+        return cls(**_summary_fields(row, minimised=minimised))
 
 
-def _summary_fields(row: CaseRow) -> dict[str, Any]:
+def _summary_fields(row: CaseRow, *, minimised: bool) -> dict[str, Any]:
     return {
         "case_id": row.case_id,
         "case_code": row.case_code,
@@ -65,7 +70,7 @@ def _summary_fields(row: CaseRow) -> dict[str, Any]:
         "age_band": row.age_band,
         "nationality": row.nationality,
         "household_size": row.household_size,
-        "vulnerabilities": list(row.vulnerabilities),
+        "vulnerabilities": None if minimised else list(row.vulnerabilities),
         "priority_group": row.priority_group,
     }
 
@@ -78,9 +83,9 @@ class CaseList(BaseModel):
     pages: int
 
     @classmethod
-    def of(cls, page: CasePage) -> CaseList:
+    def of(cls, page: CasePage, *, minimised: bool) -> CaseList:
         return cls(
-            items=[CaseSummary.of(row) for row in page.rows],
+            items=[CaseSummary.of(row, minimised=minimised) for row in page.rows],
             total=page.total,
             page=page.page,
             page_size=page.page_size,
@@ -90,7 +95,7 @@ class CaseList(BaseModel):
 
 class ActorOut(BaseModel):
     kind: str
-    id: str
+    id: str | None = Field(description="The user or system; null in the minimised view")
     role: str
     city: str | None
 
@@ -102,26 +107,32 @@ class HistoryEntryOut(BaseModel):
     actor: ActorOut
 
     @classmethod
-    def of(cls, entry: HistoryEntry) -> HistoryEntryOut:
+    def of(cls, entry: HistoryEntry, *, minimised: bool) -> HistoryEntryOut:
         return cls(
             position=entry.position,
             time=entry.time,
             type=entry.type,
-            actor=ActorOut(kind=entry.actor_kind, id=entry.actor_id, role=entry.actor_role,
-                        city=entry.actor_city),
+            actor=ActorOut(kind=entry.actor_kind, id=None if minimised else entry.actor_id,
+                           role=entry.actor_role, city=entry.actor_city),
         )
 
 
 class CaseDetail(CaseSummary):
-    eligibility: list[Eligibility]
-    history: list[HistoryEntryOut]
+    eligibility: list[Eligibility] | None = Field(
+        description="Follows from the vulnerabilities: null in the minimised view"
+    )
+    history: list[HistoryEntryOut] = Field(
+        description="The case's events; for a partner, those of the kinds its agreement covers"
+    )
 
     @classmethod
-    def of_case(cls, row: CaseRow, history: list[HistoryEntry]) -> CaseDetail:
+    def of_case(
+        cls, row: CaseRow, history: list[HistoryEntry], *, minimised: bool
+    ) -> CaseDetail:
         return cls(
-            **_summary_fields(row),
-            eligibility=[Eligibility(**e) for e in row.eligibility],
-            history=[HistoryEntryOut.of(entry) for entry in history],
+            **_summary_fields(row, minimised=minimised),
+            eligibility=None if minimised else [Eligibility(**e) for e in row.eligibility],
+            history=[HistoryEntryOut.of(entry, minimised=minimised) for entry in history],
         )
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from web.api.models import NetworkOverviewOut
 from web.dependencies import Services
+from web.principal import NetworkViewer
 
 router = APIRouter(tags=["network"])
 
@@ -14,5 +15,5 @@ router = APIRouter(tags=["network"])
     "/network/overview", response_model=NetworkOverviewOut, name="api_network_overview",
     summary="Cases per city and in the whole network",
 )
-def network_overview(services: Services) -> NetworkOverviewOut:
+def network_overview(services: Services, _viewer: NetworkViewer) -> NetworkOverviewOut:
     return NetworkOverviewOut.of(services.network.overview())

@@ -10,12 +10,13 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from domain.network import City
 from projections.case_list import CaseRow, HistoryEntry
 from web.case_filters import CaseListQuery
-from web.dependencies import CurrentTranslator, PageRenderer, PathCaseId, PathCity, Services
-from web.errors import UnknownCase
+from web.dependencies import CurrentTranslator, PageRenderer, Services
 from web.i18n import N_, Translator
 from web.labels import Labels
+from web.principal import CityToList, ViewableCase
 from web.services import WebServices
 from web.templating import is_htmx_fragment_request, path_with_query
 
@@ -28,7 +29,7 @@ _PAGE_LINKS_AROUND_CURRENT = 2
 @router.get("/cities/{city}/cases", name="case_list")
 def case_list(
     request: Request,
-    city: PathCity,
+    city: CityToList,
     query: Annotated[CaseListQuery, Query()],
     pages: PageRenderer,
     services: Services,
@@ -46,19 +47,23 @@ def case_list(
     }
     if is_htmx_fragment_request(request):
         return pages.render(request, "cases/list.html", context, block=CASE_TABLE_BLOCK)
-    context["created"] = _just_created(services, created)
+    context["created"] = _just_created(services, city, created)
     return pages.render(request, "cases/list.html", context)
 
 
-def _just_created(services: WebServices, created: str | None) -> CaseRow | str | None:
-    """The case just recorded, from the read model; its id alone while the model lags."""
+def _just_created(services: WebServices, city: City, created: str | None) -> CaseRow | str | None:
+    """The case just recorded, from the read model; its id alone while the model lags. Only a
+    case of this list's city: the parameter must not become a way to read another city's."""
     if not created:
         return None
     try:
         case_id = UUID(created)
     except ValueError:
         return None
-    return services.case_list.get_case(case_id) or str(case_id)
+    row = services.case_list.get_case(case_id)
+    if row is None:
+        return str(case_id)
+    return row if row.city == city.value else None
 
 
 def _page_numbers(current: int, last: int) -> list[int | None]:
@@ -77,16 +82,13 @@ def _page_numbers(current: int, last: int) -> list[int | None]:
 @router.get("/cases/{case_id}", name="case_page")
 def case_page(
     request: Request,
-    case_id: PathCaseId,
+    case: ViewableCase,
     pages: PageRenderer,
     services: Services,
     translator: CurrentTranslator,
 ) -> HTMLResponse:
-    row = services.case_list.get_case(case_id)
-    if row is None:
-        raise UnknownCase(str(case_id))
-    timeline = timeline_of(services.case_list.history(case_id), translator)
-    return pages.render(request, "cases/detail.html", {"case": row, "timeline": timeline})
+    timeline = timeline_of(services.case_list.history(case.case_id), translator)
+    return pages.render(request, "cases/detail.html", {"case": case, "timeline": timeline})
 
 
 @dataclass(frozen=True)

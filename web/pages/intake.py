@@ -11,10 +11,10 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from domain.network import DomainError
-from web.dependencies import CurrentTranslator, PageRenderer, PathCity, Services
+from web.dependencies import CurrentTranslator, PageRenderer, Services
 from web.errors import Problem, explain_domain_error, explain_validation_errors
 from web.intake import IntakeRequest, take_in
-from web.principal import ActingPrincipal
+from web.principal import ActingPrincipal, CityToTakeIn
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,7 +23,7 @@ _MULTIPLE_CHOICE_FIELDS = frozenset({"vulnerabilities", "consent_scopes"})
 
 @router.get("/cities/{city}/intake", name="intake_form")
 def intake_form(
-    request: Request, city: PathCity, pages: PageRenderer, services: Services
+    request: Request, city: CityToTakeIn, pages: PageRenderer, services: Services
 ) -> HTMLResponse:
     today = services.now().date().isoformat()
     values = {"intake_date": today, "consent_given_on": today, "household_size": "1"}
@@ -33,7 +33,7 @@ def intake_form(
 @router.post("/cities/{city}/intake", name="submit_intake")
 async def submit_intake(
     request: Request,
-    city: PathCity,
+    city: CityToTakeIn,
     pages: PageRenderer,
     services: Services,
     actor: ActingPrincipal,

@@ -1,0 +1,381 @@
+"""Accounts, sessions, the sign-in throttle and partner tokens, against real SQLite and real
+PostgreSQL (the `postgres_database` fixture); the clock is the test's."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from typer.testing import CliRunner
+
+from domain.access import CASE_INTAKE_EVENTS, PartnerAgreement, SignInRefused, SignInThrottled
+from domain.network import City, Role
+from infra.accounts import (
+    DEMO_ACCOUNTS,
+    AccountDatabase,
+    AccountError,
+    Accounts,
+    PostgresAccountDatabase,
+    SqliteAccountDatabase,
+    create_demo_accounts,
+    read_demo_credentials,
+)
+
+PASSWORD = "correct horse battery"  # noqa: S105  (the test users')
+WRONG = "not the password"
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2021, 3, 10, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AccountDatabase]:
+    if request.param == "sqlite":
+        made: AccountDatabase = SqliteAccountDatabase(tmp_path / "accounts.sqlite")
+    else:
+        made = PostgresAccountDatabase(request.getfixturevalue("postgres_database"))
+        with made.transaction() as tx:  # the database lives for the whole run: start empty
+            for table in ("acc_sessions", "acc_failed_sign_ins", "acc_partner_tokens",
+                          "acc_users"):
+                tx.execute(f"DELETE FROM {table}")
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def accounts(database: AccountDatabase, clock: Clock) -> Accounts:
+    return Accounts(database, clock, password_hasher=CHEAP_HASHER)
+
+
+@pytest.fixture
+def operator(accounts: Accounts) -> str:
+    accounts.add_user("firenze.operatore", Role.CITY_OPERATOR, PASSWORD, city=City.FIRENZE,
+                      display_name="Giulia Bianchi")
+    return "firenze.operatore"
+
+
+def stored_rows(accounts: Accounts, table: str) -> list[tuple[object, ...]]:
+    with accounts.database.transaction() as tx:
+        rows: list[tuple[object, ...]] = tx.fetchall(f"SELECT * FROM {table}")
+    return rows
+
+
+def test_a_user_is_kept_with_an_argon2id_hash_of_the_password_only(
+    accounts: Accounts, operator: str
+) -> None:
+    [user] = accounts.users()
+
+    assert (user.username, user.display_name, user.role, user.city, user.disabled) == (
+        operator, "Giulia Bianchi", Role.CITY_OPERATOR, City.FIRENZE, False)
+    [row] = stored_rows(accounts, "acc_users")
+    assert PASSWORD not in repr(row)
+    assert any(str(value).startswith("$argon2id$") for value in row)
+
+
+@pytest.mark.parametrize("username, role, city, password, reason", [
+    ("Firenze Operatore", Role.CITY_OPERATOR, City.FIRENZE, PASSWORD, "A username is"),
+    ("firenze.op2", Role.CITY_OPERATOR, None, PASSWORD, "need --city"),
+    ("ministero", Role.MINISTRY, City.ROMA, PASSWORD, "need --city"),
+    ("ngo", Role.PARTNER, None, PASSWORD, "partners get API tokens"),
+    ("firenze.op2", Role.CITY_OPERATOR, City.FIRENZE, "short", "at least 12"),
+    ("firenze.operatore", Role.CITY_OPERATOR, City.FIRENZE, PASSWORD, "already a user"),
+])
+def test_a_user_that_makes_no_sense_is_refused_with_the_reason(
+    accounts: Accounts, operator: str, username: str, role: Role, city: City | None,
+    password: str, reason: str,
+) -> None:
+    with pytest.raises(AccountError, match=reason):
+        accounts.add_user(username, role, password, city=city)
+
+    assert [user.username for user in accounts.users()] == [operator]
+
+
+def test_signing_in_opens_a_session_known_only_by_the_hash_of_its_token(
+    accounts: Accounts, operator: str
+) -> None:
+    session = accounts.sign_in(operator, PASSWORD, "10.0.0.1")
+
+    assert session.principal.id == operator
+    assert (session.principal.role, session.principal.city) == (Role.CITY_OPERATOR, City.FIRENZE)
+    assert session.principal.display_name == "Giulia Bianchi"
+    assert accounts.session(session.token) == session
+    [row] = stored_rows(accounts, "acc_sessions")
+    assert session.token not in repr(row) and session.csrf_token not in repr(row)
+    other = accounts.sign_in(operator, PASSWORD, "10.0.0.1")
+    assert other.token != session.token and other.csrf_token != session.csrf_token
+
+
+@pytest.mark.parametrize("username, password", [
+    ("firenze.operatore", WRONG), ("nessuno", PASSWORD), ("firenze.operatore", ""),
+])
+def test_a_wrong_password_or_an_unknown_user_is_refused_alike(
+    accounts: Accounts, operator: str, username: str, password: str
+) -> None:
+    with pytest.raises(SignInRefused) as refused:
+        accounts.sign_in(username, password, "10.0.0.1")
+
+    assert refused.value.message == "Wrong username or password, or the account is disabled."
+    assert stored_rows(accounts, "acc_sessions") == []
+
+
+def test_disabling_a_user_ends_their_sessions_and_refuses_their_sign_in(
+    accounts: Accounts, operator: str
+) -> None:
+    session = accounts.sign_in(operator, PASSWORD, None)
+
+    accounts.disable_user(operator)
+
+    assert accounts.session(session.token) is None
+    with pytest.raises(SignInRefused):
+        accounts.sign_in(operator, PASSWORD, None)
+    assert accounts.users()[0].disabled
+    with pytest.raises(AccountError, match="no user"):
+        accounts.disable_user("nessuno")
+
+
+def test_signing_out_ends_the_session(accounts: Accounts, operator: str) -> None:
+    session = accounts.sign_in(operator, PASSWORD, None)
+
+    accounts.sign_out(session.token)
+
+    assert accounts.session(session.token) is None
+    assert stored_rows(accounts, "acc_sessions") == []
+
+
+def test_a_session_idles_out_after_30_minutes_without_a_request(
+    accounts: Accounts, operator: str, clock: Clock
+) -> None:
+    session = accounts.sign_in(operator, PASSWORD, None)
+
+    clock.advance(minutes=20)
+    assert accounts.session(session.token) is not None  # activity: the idle time restarts
+    clock.advance(minutes=29)
+    assert accounts.session(session.token) is not None
+    clock.advance(minutes=30)
+    assert accounts.session(session.token) is None
+    clock.advance(minutes=-30)
+    assert accounts.session(session.token) is None  # ended for good: its row is gone
+
+
+def test_a_session_ends_8_hours_after_sign_in_however_active(
+    accounts: Accounts, operator: str, clock: Clock
+) -> None:
+    session = accounts.sign_in(operator, PASSWORD, None)
+
+    for _ in range(23):
+        clock.advance(minutes=20)
+        assert accounts.session(session.token) is not None, clock.now
+    clock.advance(minutes=20)
+
+    assert accounts.session(session.token) is None
+
+
+def test_five_failures_lock_the_username_for_15_minutes_even_for_the_right_password(
+    accounts: Accounts, operator: str, clock: Clock
+) -> None:
+    for _ in range(5):
+        with pytest.raises(SignInRefused):
+            accounts.sign_in(operator, WRONG, "10.0.0.1")
+        clock.advance(minutes=1)
+    fifth_failure = clock.now - timedelta(minutes=1)
+
+    with pytest.raises(SignInThrottled) as throttled:
+        accounts.sign_in(operator, PASSWORD, "10.0.0.2")
+    assert throttled.value.params["until"] == fifth_failure + timedelta(minutes=15)
+    assert throttled.value.params["by"] == "username"
+
+    clock.now = fifth_failure + timedelta(minutes=15)
+    assert accounts.sign_in(operator, PASSWORD, "10.0.0.2").principal.id == operator
+
+
+def test_failures_spread_beyond_the_window_do_not_lock(
+    accounts: Accounts, operator: str, clock: Clock
+) -> None:
+    for _ in range(8):
+        with pytest.raises(SignInRefused):
+            accounts.sign_in(operator, WRONG, None)
+        clock.advance(minutes=4)
+
+    assert accounts.sign_in(operator, PASSWORD, None).principal.id == operator
+
+
+def test_a_successful_sign_in_forgets_the_username_s_failures(
+    accounts: Accounts, operator: str
+) -> None:
+    for _ in range(4):
+        with pytest.raises(SignInRefused):
+            accounts.sign_in(operator, WRONG, None)
+    accounts.sign_in(operator, PASSWORD, None)
+    for _ in range(4):
+        with pytest.raises(SignInRefused):
+            accounts.sign_in(operator, WRONG, None)
+
+    assert accounts.sign_in(operator, PASSWORD, None).principal.id == operator
+
+
+def test_twenty_failures_from_one_address_lock_that_address_whatever_the_username(
+    accounts: Accounts, operator: str
+) -> None:
+    for attempt in range(20):
+        with pytest.raises(SignInRefused):
+            accounts.sign_in(f"guess{attempt}", WRONG, "192.0.2.7")
+
+    with pytest.raises(SignInThrottled) as throttled:
+        accounts.sign_in(operator, PASSWORD, "192.0.2.7")
+    assert throttled.value.params["by"] == "address"
+    assert accounts.sign_in(operator, PASSWORD, "192.0.2.8").principal.id == operator
+
+
+def test_the_throttle_stores_neither_usernames_nor_addresses(
+    accounts: Accounts, operator: str
+) -> None:
+    with pytest.raises(SignInRefused):
+        accounts.sign_in(operator, WRONG, "192.0.2.7")
+
+    stored = repr(stored_rows(accounts, "acc_failed_sign_ins"))
+    assert operator not in stored and "192.0.2.7" not in stored
+
+
+def test_a_hash_made_with_weaker_parameters_is_replaced_at_the_next_sign_in(
+    database: AccountDatabase, clock: Clock
+) -> None:
+    Accounts(database, clock, password_hasher=CHEAP_HASHER).add_user(
+        "ministero", Role.MINISTRY, PASSWORD)
+    stronger = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
+    accounts = Accounts(database, clock, password_hasher=stronger)
+
+    accounts.sign_in("ministero", PASSWORD, None)
+
+    [row] = stored_rows(accounts, "acc_users")
+    [stored_hash] = [value for value in row if str(value).startswith("$argon2id$")]
+    assert not stronger.check_needs_rehash(str(stored_hash))
+    assert accounts.sign_in("ministero", PASSWORD, None).principal.id == "ministero"
+
+
+def test_a_partner_token_is_shown_once_stored_hashed_and_opens_its_agreement(
+    accounts: Accounts,
+) -> None:
+    issued = accounts.issue_token("Caritas Firenze", [City.FIRENZE], [CASE_INTAKE_EVENTS])
+
+    principal = accounts.partner(issued.token)
+
+    assert principal is not None
+    assert (principal.id, principal.role) == ("Caritas Firenze", Role.PARTNER)
+    assert principal.agreement == PartnerAgreement(frozenset({City.FIRENZE}),
+                                                   frozenset({CASE_INTAKE_EVENTS}))
+    assert issued.token not in repr(stored_rows(accounts, "acc_partner_tokens"))
+    assert [t.token_id for t in accounts.tokens()] == [issued.details.token_id]
+
+
+def test_a_revoked_or_unknown_token_opens_nothing(accounts: Accounts, clock: Clock) -> None:
+    issued = accounts.issue_token("Caritas Firenze", [City.FIRENZE], [CASE_INTAKE_EVENTS])
+    kept = accounts.issue_token("Caritas Firenze", [City.FIRENZE], [CASE_INTAKE_EVENTS])
+
+    accounts.revoke_token(issued.details.token_id)
+
+    assert accounts.partner(issued.token) is None
+    assert accounts.partner(kept.token) is not None
+    assert accounts.partner(issued.token[:-1] + "x") is None
+    assert accounts.partner("not a token") is None
+    [revoked] = [t for t in accounts.tokens() if t.token_id == issued.details.token_id]
+    assert revoked.revoked_at == clock.now
+    with pytest.raises(AccountError, match="no unrevoked token"):
+        accounts.revoke_token(issued.details.token_id)
+
+
+def test_a_token_needs_a_partner_a_city_and_an_event_kind(accounts: Accounts) -> None:
+    for partner, cities, kinds in (("", [City.ROMA], [CASE_INTAKE_EVENTS]),
+                                   ("NGO", [], [CASE_INTAKE_EVENTS]),
+                                   ("NGO", [City.ROMA], [])):
+        with pytest.raises(AccountError):
+            accounts.issue_token(partner, cities, kinds)
+    assert accounts.tokens() == []
+
+
+def test_demo_accounts_are_made_with_private_credentials_that_sign_in(
+    accounts: Accounts, tmp_path: Path
+) -> None:
+    credentials_file = tmp_path / "demo-credentials.txt"
+
+    create_demo_accounts(accounts, credentials_file)
+
+    assert stat.S_IMODE(credentials_file.stat().st_mode) == 0o600
+    credentials = read_demo_credentials(credentials_file)
+    assert [c[0] for c in credentials] == [demo.username for demo in DEMO_ACCOUNTS]
+    roles = {(role, city) for _username, _password, role, city in credentials}
+    assert {("city_coordinator", "firenze"), ("city_operator", "firenze"),
+            ("city_coordinator", "milano"), ("city_operator", "milano"),
+            ("city_coordinator", "roma"), ("ministry", ""), ("auditor", "")} == roles
+    for username, password, _role, _city in credentials:
+        assert accounts.sign_in(username, password, None).principal.id == username
+    with pytest.raises(AccountError, match="no user yet"):
+        create_demo_accounts(accounts, credentials_file)
+
+
+def test_without_a_credentials_file_there_are_no_demo_credentials(tmp_path: Path) -> None:
+    assert read_demo_credentials(tmp_path / "absent.txt") == []
+
+
+def test_the_cli_adds_lists_and_disables_users_and_issues_and_revokes_tokens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infra.cli import app
+
+    monkeypatch.setenv("LGNET_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("LGNET_DATABASE_URL", raising=False)
+    cli = CliRunner()
+
+    added = cli.invoke(app, ["users", "add", "milano.operatore", "--role", "city_operator",
+                             "--city", "milano", "--name", "Luca Verdi",
+                             "--generate-password"])
+    prompted = cli.invoke(app, ["users", "add", "ministero", "--role", "ministry"],
+                          input=f"{PASSWORD}\n{PASSWORD}\n")
+    refused = cli.invoke(app, ["users", "add", "roma.operatore", "--role", "city_operator",
+                               "--generate-password"])
+    disabled = cli.invoke(app, ["users", "disable", "ministero"])
+    listed = cli.invoke(app, ["users", "list"])
+    issued = cli.invoke(app, ["tokens", "issue", "Caritas", "--city", "milano", "--kinds",
+                              CASE_INTAKE_EVENTS])
+    unknown_kind = cli.invoke(app, ["tokens", "issue", "Caritas", "--city", "milano",
+                                    "--kinds", "case.health_records"])
+
+    assert added.exit_code == 0, added.output
+    password = added.output.split("Password: ")[1].split()[0]
+    assert prompted.exit_code == 0, prompted.output
+    assert refused.exit_code != 0 and "need --city" in refused.output
+    assert disabled.exit_code == 0
+    assert "milano.operatore" in listed.output and "DISABLED" in listed.output
+    assert issued.exit_code == 0, issued.output
+    token = next(line for line in issued.output.splitlines() if line.startswith("lgp_"))
+    token_id = token.split("_")[1]
+    assert unknown_kind.exit_code != 0 and "unknown event kinds" in unknown_kind.output
+
+    revoked = cli.invoke(app, ["tokens", "revoke", token_id])
+    assert revoked.exit_code == 0, revoked.output
+    accounts = Accounts(SqliteAccountDatabase(tmp_path / "var" / "accounts.sqlite"),
+                        lambda: datetime.now(UTC))
+    try:
+        assert accounts.sign_in("milano.operatore", password, None).principal.city is City.MILANO
+        with pytest.raises(SignInRefused):
+            accounts.sign_in("ministero", PASSWORD, None)
+        assert accounts.partner(token) is None
+    finally:
+        accounts.close()
