@@ -6,11 +6,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
 from events.cloudevents import Envelope
-from events.contracts import CaseIntakeRecordedV1
+from events.contracts import CaseIntakeRecordedV1, Eligibility
 from projections.storage import ReadModelDatabase, Transaction
 
 CASE_STATUS_OPEN = "open"
@@ -78,6 +79,13 @@ _CASE_COLUMNS = (
 )
 
 
+_CASE_COLUMN_NAMES = tuple(name.strip() for name in _CASE_COLUMNS.split(","))
+_HISTORY_COLUMNS = (
+    "case_id", "position", "time", "type", "actor_kind", "actor_id", "actor_role", "actor_city",
+    "data",
+)
+
+
 class CaseListProjection:
     name = "case_list"
 
@@ -108,38 +116,46 @@ class CaseListProjection:
         tx.execute("DROP TABLE IF EXISTS rm_case_history")
 
     def apply(self, tx: Transaction, envelope: Envelope) -> None:
-        match envelope.data:
-            case CaseIntakeRecordedV1() as intake:
-                tx.execute(
-                    f"INSERT INTO rm_cases ({_CASE_COLUMNS}) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (case_id) DO NOTHING",
-                    (
-                        str(intake.case_id), intake.case_code, intake.city, CASE_STATUS_OPEN,
-                        intake.intake_date.isoformat(), intake.protection_status,
-                        intake.reception_situation, intake.sex, intake.age_band,
-                        intake.nationality, intake.household_size,
-                        _delimited(intake.vulnerabilities), intake.priority_group,
-                        json.dumps([e.model_dump() for e in intake.eligibility]),
-                        envelope.time.isoformat(), envelope.position,
-                    ),
-                )
-                self._record_history(tx, intake.case_id, envelope)
-            case _:
-                return
+        self.apply_all(tx, (envelope,))
 
-    @staticmethod
-    def _record_history(tx: Transaction, case_id: UUID, envelope: Envelope) -> None:
-        tx.execute(
-            "INSERT INTO rm_case_history (case_id, position, time, type, actor_kind, actor_id,"
-            " actor_role, actor_city, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (case_id, position) DO NOTHING",
-            (
-                str(case_id), envelope.position, envelope.time.isoformat(), envelope.type,
-                envelope.actor.kind, envelope.actor.id, envelope.actor.role,
-                envelope.actor.city, envelope.data.model_dump_json(),
-            ),
-        )
+    def apply_all(self, tx: Transaction, envelopes: Sequence[Envelope]) -> None:
+        # Rows are built here and written in one go per table (`insert_new`: executemany on
+        # SQLite, COPY on PostgreSQL). Measured, 25k events, this projection alone: SQLite 20 ->
+        # 17 us an event; PostgreSQL 42 -> 29 us (client CPU 23 -> 10 us) against two INSERTs an
+        # event in a pipeline.
+        cases: list[tuple[Any, ...]] = []
+        history: list[tuple[Any, ...]] = []
+        for envelope in envelopes:
+            data = envelope.data
+            if isinstance(data, CaseIntakeRecordedV1):
+                case_id, time = str(data.case_id), envelope.time.isoformat()
+                cases.append((
+                    case_id, data.case_code, data.city, CASE_STATUS_OPEN,
+                    data.intake_date.isoformat(), data.protection_status,
+                    data.reception_situation, data.sex, data.age_band, data.nationality,
+                    data.household_size, _delimited(data.vulnerabilities), data.priority_group,
+                    _eligibility_json(tuple(data.eligibility)), time, envelope.position,
+                ))
+                history.append(_history_values(case_id, time, envelope))
+        if cases:
+            tx.insert_new("rm_cases", _CASE_COLUMN_NAMES, ("case_id",), cases)
+        if history:
+            tx.insert_new("rm_case_history", _HISTORY_COLUMNS, ("case_id", "position"), history)
+
+
+def _history_values(case_id: str, time: str, envelope: Envelope) -> tuple[Any, ...]:
+    actor = envelope.actor
+    return (
+        case_id, envelope.position, time, envelope.type, actor.kind, actor.id, actor.role,
+        actor.city, envelope.data.model_dump_json(),
+    )
+
+
+@lru_cache(maxsize=1024)
+def _eligibility_json(eligibility: tuple[Eligibility, ...]) -> str:
+    # Few distinct outcomes recur across cases (frozen models: equal ones hash alike), and the
+    # JSON costs ~2 us to build: a tenth of a case's row.
+    return json.dumps([outcome.model_dump() for outcome in eligibility])
 
 
 def _delimited(values: Sequence[str]) -> str:

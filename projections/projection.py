@@ -1,5 +1,6 @@
-"""What every projection is, and how a batch of published events is applied to one: in stream
-order, skipping what the tracking position says is done, in one transaction with the tracking."""
+"""What every projection is, and how a batch of published events is applied to projections: in
+stream order, each projection skipping what its tracking position says is done, in one
+transaction with the tracking positions."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from projections.storage import (
     ReadModelDatabase,
     Tracking,
     Transaction,
-    advance_tracking,
-    tracking_in,
+    advance_trackings,
+    trackings_in,
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Delivered:
     """A published event with its JetStream stream sequence (the projection's order key)."""
 
@@ -32,22 +33,50 @@ class Projection(Protocol):
 
     def drop_tables(self, tx: Transaction) -> None: ...
 
-    def apply(self, tx: Transaction, envelope: Envelope) -> None: ...
+    def apply(self, tx: Transaction, envelope: Envelope) -> None:
+        """Apply one event; the same as `apply_all(tx, [envelope])`."""
+        ...
+
+    def apply_all(self, tx: Transaction, envelopes: Sequence[Envelope]) -> None:
+        """Apply events in order, leaving the read model as `apply` of each in turn would: the
+        batch form, so a projection writes a batch with a few statements instead of a few per
+        event. Never called twice with the same event (the tracking position sees to that)."""
+        ...
 
 
 def apply_batch(
     database: ReadModelDatabase, projection: Projection, batch: Sequence[Delivered]
 ) -> Tracking:
-    """Apply events newer than the tracking position; all or nothing. Returns the new tracking."""
+    """Apply to one projection the events newer than its tracking position; all or nothing.
+    Returns the new tracking."""
+    return apply_batch_to_all(database, (projection,), batch)[projection.name]
+
+
+def apply_batch_to_all(
+    database: ReadModelDatabase, projections: Sequence[Projection], batch: Sequence[Delivered]
+) -> dict[str, Tracking]:
+    """Apply a batch (in ascending stream order) to every projection in ONE transaction that also
+    moves every projection's tracking: each projection gets the events newer than its own
+    tracking position, so one behind the others catches up and redeliveries or replays change
+    nothing. All or nothing. Returns the tracking of each projection after the batch."""
     with database.transaction() as tx:
-        tracking = tracking_in(tx, projection.name)
-        for delivered in batch:
-            if delivered.stream_seq <= tracking.stream_seq:
-                continue  # redelivered or replayed: already applied
-            projection.apply(tx, delivered.envelope)
-            tracking = Tracking(delivered.stream_seq, delivered.envelope.position)
-        advance_tracking(tx, projection.name, tracking)
-    return tracking
+        trackings = trackings_in(tx, [projection.name for projection in projections])
+        if not batch:
+            return trackings
+        last = batch[-1]
+        moved: dict[str, Tracking] = {}
+        for projection in projections:
+            applied = trackings[projection.name].stream_seq
+            if last.stream_seq <= applied:
+                continue  # all of it redelivered or replayed: applied already
+            start = 0
+            if batch[0].stream_seq <= applied:
+                start = next(i for i, d in enumerate(batch) if d.stream_seq > applied)
+            projection.apply_all(tx, [delivered.envelope for delivered in batch[start:]])
+            moved[projection.name] = Tracking(last.stream_seq, last.envelope.position)
+        advance_trackings(tx, moved)
+    trackings.update(moved)
+    return trackings
 
 
 def reset(database: ReadModelDatabase, projection: Projection) -> None:

@@ -1,5 +1,6 @@
 """The read-model database: a SQLite file by default, PostgreSQL in production. Projections write
-portable SQL with `?` placeholders; this module adapts them and owns the tracking table."""
+portable SQL with `?` placeholders, and bulk inserts through `Transaction.insert_new`; this
+module adapts them and owns the tracking table."""
 
 from __future__ import annotations
 
@@ -25,6 +26,15 @@ class Transaction(Protocol):
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None: ...
+
+    def insert_new(
+        self, table: str, columns: Sequence[str], key: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+    ) -> None:
+        """Insert the rows whose `key` is not in `table` yet, in order (of rows with equal keys
+        the first wins): `INSERT ... ON CONFLICT (key) DO NOTHING` for many rows, written the
+        fastest way the database has."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,17 @@ class ReadModelDatabase:
         with self.reading() as tx:
             return tracking_in(tx, projection)
 
+    def trackings(self, projections: Sequence[str]) -> dict[str, Tracking]:
+        with self.reading() as tx:
+            return trackings_in(tx, projections)
+
+
+def _insert_new_sql(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        f" ON CONFLICT ({', '.join(key)}) DO NOTHING"
+    )
+
 
 def tracking_in(tx: Transaction, projection: str) -> Tracking:
     row = tx.fetchone(
@@ -70,12 +91,27 @@ def tracking_in(tx: Transaction, projection: str) -> Tracking:
     return Tracking(0, 0) if row is None else Tracking(int(row[0]), int(row[1]))
 
 
+def trackings_in(tx: Transaction, projections: Sequence[str]) -> dict[str, Tracking]:
+    """The tracking of each of these projections ((0, 0) for one that has applied nothing)."""
+    found = {
+        str(row[0]): Tracking(int(row[1]), int(row[2]))
+        for row in tx.fetchall("SELECT projection, stream_seq, position FROM rm_tracking")
+    }
+    return {name: found.get(name, Tracking(0, 0)) for name in projections}
+
+
 def advance_tracking(tx: Transaction, projection: str, tracking: Tracking) -> None:
-    tx.execute(
+    advance_trackings(tx, {projection: tracking})
+
+
+def advance_trackings(tx: Transaction, trackings: dict[str, Tracking]) -> None:
+    if not trackings:
+        return
+    tx.executemany(
         "INSERT INTO rm_tracking (projection, stream_seq, position) VALUES (?, ?, ?) "
         "ON CONFLICT (projection) DO UPDATE SET stream_seq = excluded.stream_seq, "
         "position = excluded.position",
-        (projection, tracking.stream_seq, tracking.position),
+        [(name, t.stream_seq, t.position) for name, t in trackings.items()],
     )
 
 
@@ -88,6 +124,12 @@ class _SqliteTransaction:
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.connection.executemany(sql, rows)
+
+    def insert_new(
+        self, table: str, columns: Sequence[str], key: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+    ) -> None:
+        self.connection.executemany(_insert_new_sql(table, columns, key), rows)
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.connection.execute(sql, params).fetchall())
@@ -168,6 +210,28 @@ class _PostgresTransaction:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.cursor.executemany(self._adapt(sql), rows)
 
+    def insert_new(
+        self, table: str, columns: Sequence[str], key: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+    ) -> None:
+        # COPY into a session-local staging table, then one INSERT ... SELECT: a third of the
+        # client CPU of executemany (which binds and sends every row as its own statement).
+        if not rows:
+            return
+        staging = f"staging_{table}"
+        names = ", ".join(columns)
+        self.cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} (LIKE {table} INCLUDING DEFAULTS,"
+            " staged_as BIGSERIAL) ON COMMIT DELETE ROWS"
+        )
+        with self.cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        self.cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} ORDER BY staged_as"
+            f" ON CONFLICT ({', '.join(key)}) DO NOTHING"
+        )
+
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         self.cursor.execute(self._adapt(sql), params)
         return list(self.cursor.fetchall())
@@ -191,13 +255,11 @@ class PostgresReadModels(ReadModelDatabase):
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        # Pipeline mode: statements go out without waiting for each reply (a fetch waits), so a
-        # projector batch costs a few round trips, not one per statement: 2.5-3x faster. An error
-        # still surfaces before the commit and rolls the whole transaction back.
+        # No pipeline mode: it cannot COPY (insert_new), and a projector batch is a dozen
+        # statements now, whatever its size.
         with (
             self.pool.connection() as connection,
             connection.transaction(),
-            connection.pipeline(),
             connection.cursor() as cursor,
         ):
             yield _PostgresTransaction(cursor)

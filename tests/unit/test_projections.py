@@ -1,4 +1,4 @@
-"""The read models and their queries on SQLite, and the projector's per-projection ordering logic
+"""The read models and their queries on SQLite, and the projector's ordering logic
 (`ProjectionFeed`) with stand-in deliveries. What a real nats-server does is tested in
 tests/integration/test_projections.py."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -15,15 +15,29 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from faststream.nats import JStream, NatsBroker
+from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.errors import NotFoundError
 
 from events.cloudevents import Actor, Envelope, event_id, source_for, to_headers
 from events.contracts import CaseIntakeRecordedV1, Eligibility
-from infra.projector import ProjectionFeed, stream_sequence
+from infra.projector import (
+    ProjectionFeed,
+    _lean_log_context,
+    _parse_header_block,
+    stream_sequence,
+)
 from projections.case_list import CaseFilters, CaseListProjection, CaseListQueries
 from projections.network_overview import CITIES, NetworkOverviewProjection, NetworkOverviewQueries
-from projections.projection import Delivered, Projection, apply_batch, ensure_created, reset
+from projections.projection import (
+    Delivered,
+    Projection,
+    apply_batch,
+    apply_batch_to_all,
+    ensure_created,
+    reset,
+)
 from projections.storage import ReadModelDatabase, SqliteReadModels, Tracking, Transaction
 
 # Event builders, shared with the integration tests ---------------------------------------------
@@ -242,9 +256,12 @@ class FailsAt:
         self.inner.drop_tables(tx)
 
     def apply(self, tx: Transaction, envelope: Envelope) -> None:
-        self.inner.apply(tx, envelope)
-        if envelope.position == self.position:
-            raise RuntimeError(f"cannot apply event {envelope.position}")
+        self.apply_all(tx, [envelope])
+
+    def apply_all(self, tx: Transaction, envelopes: Sequence[Envelope]) -> None:
+        self.inner.apply_all(tx, envelopes)
+        if any(envelope.position == self.position for envelope in envelopes):
+            raise RuntimeError(f"cannot apply event {self.position}")
 
 
 def test_a_failure_rolls_back_the_whole_batch_and_its_tracking(database: SqliteReadModels) -> None:
@@ -252,6 +269,78 @@ def test_a_failure_rolls_back_the_whole_batch_and_its_tracking(database: SqliteR
     with pytest.raises(RuntimeError):
         apply_batch(database, FailsAt(NetworkOverviewProjection(), position=3), batch)
     assert NetworkOverviewQueries(database).overview().total_cases == 0
+    assert database.tracking("network_overview") == Tracking(0, 0)
+
+
+READ_MODEL_TABLES = ("rm_cases", "rm_case_history", "rm_network_cities", "rm_network_protection")
+
+
+def all_rows(database: ReadModelDatabase) -> dict[str, list[tuple[Any, ...]]]:
+    with database.reading() as tx:
+        return {
+            table: sorted(tx.fetchall(f"SELECT * FROM {table}"))
+            for table in (*READ_MODEL_TABLES, "rm_tracking")
+        }
+
+
+def test_batches_give_the_same_read_models_as_one_event_at_a_time(tmp_path: Path) -> None:
+    statuses = ("refugee", "asylum_seeker", "subsidiary_protection", "other")
+    vulnerabilities: tuple[list[str], ...] = ([], ["disability"], ["minor", "pregnancy"])
+    delivered = [
+        Delivered(n, an_envelope(an_intake_recorded(
+            n, ("bari", "roma", "torino")[n % 3], protection_status=statuses[n % 4],
+            vulnerabilities=vulnerabilities[n % 3], intake_date=date(2021, 1, 1 + n % 28),
+        ), position=2 * n))
+        for n in range(1, 41)
+    ]
+    projections: list[Projection] = [CaseListProjection(), NetworkOverviewProjection()]
+    one_by_one, batched = (SqliteReadModels(tmp_path / f"{n}.sqlite") for n in ("one", "batch"))
+    for database in (one_by_one, batched):
+        for projection in projections:
+            ensure_created(database, projection)
+    for event in delivered:
+        for projection in projections:
+            apply_batch(one_by_one, projection, [event])
+    # Batches of 7 that overlap (every batch replays the last 2 of the one before): the same
+    # city and status recur within a batch and across batches.
+    for start in range(0, 40, 5):
+        apply_batch_to_all(batched, projections, delivered[start : start + 7])
+
+    assert all_rows(batched) == all_rows(one_by_one)
+    assert NetworkOverviewQueries(batched).overview().total_cases == 40
+    assert batched.tracking("case_list") == Tracking(40, 80)
+    one_by_one.close()
+    batched.close()
+
+
+def test_one_transaction_applies_each_projection_from_its_own_tracking(
+    database: SqliteReadModels,
+) -> None:
+    batch = [Delivered(n, an_envelope(an_intake_recorded(n, "bari"), n)) for n in range(1, 6)]
+    apply_batch(database, NetworkOverviewProjection(), batch[:3])  # the overview is ahead
+
+    trackings = apply_batch_to_all(
+        database, [CaseListProjection(), NetworkOverviewProjection()], batch
+    )
+
+    assert trackings == {"case_list": Tracking(5, 5), "network_overview": Tracking(5, 5)}
+    assert CaseListQueries(database).list_cases("bari").total == 5
+    bari = next(c for c in NetworkOverviewQueries(database).overview().cities if c.city == "bari")
+    assert bari.cases == 5  # events 1-3 were not counted twice
+    assert database.trackings(["case_list", "network_overview"]) == trackings
+
+
+def test_a_failure_in_one_projection_rolls_back_every_projection(
+    database: SqliteReadModels,
+) -> None:
+    batch = [Delivered(n, an_envelope(an_intake_recorded(n, "bari"), n)) for n in (1, 2, 3)]
+    with pytest.raises(RuntimeError):
+        apply_batch_to_all(
+            database, [CaseListProjection(), FailsAt(NetworkOverviewProjection(), position=3)],
+            batch,
+        )
+    assert CaseListQueries(database).list_cases("bari").total == 0
+    assert database.tracking("case_list") == Tracking(0, 0)
     assert database.tracking("network_overview") == Tracking(0, 0)
 
 
@@ -369,6 +458,10 @@ class RecordsOrder:
             (envelope.position,),
         )
 
+    def apply_all(self, tx: Transaction, envelopes: Sequence[Envelope]) -> None:
+        for envelope in envelopes:
+            self.apply(tx, envelope)
+
     @staticmethod
     def applied(database: ReadModelDatabase) -> list[int]:
         with database.reading() as tx:
@@ -390,8 +483,9 @@ class FeedHarness:
         ensure_created(database, projection)
         self.executor = ThreadPoolExecutor(max_workers=1)
         self.feed = ProjectionFeed(
-            database, projection, stream or StandInStream({}), self.executor,  # type: ignore[arg-type]
-            applied=database.tracking(projection.name), batch_size=batch_size,
+            database, [projection], stream or StandInStream({}), self.executor,  # type: ignore[arg-type]
+            applied={projection.name: database.tracking(projection.name)},
+            batch_size=batch_size,
         )
         self.applier = asyncio.create_task(self.feed.apply_until_closed())
         self.acked_before_commit: list[int] = []
@@ -423,6 +517,38 @@ class FeedHarness:
     @property
     def applied(self) -> list[int]:
         return RecordsOrder.applied(self.database)
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        b"".join(f"{k}: {v}\r\n".encode() for k, v in message(7)[0].items()) + b"\r\n",
+        b"Nats-Msg-Id: lgnet:7\r\nce-id:no-space\r\nk:\tv \r\n  padded name  :  value  \r\n",
+        b"bad name: skipped\r\n\x1cname: skipped too\r\n: empty name\r\nnocolon\r\n\r\n",
+        b"k: a:b:c\r\nk: later wins\r\nempty:\r\nblank:   \r\nvt: x\x0b\x0c\r\n",
+        "city: Forl\u00ec\r\nn\u00e9: non-ASCII name\r\nnbsp: kept\u00a0\r\n".encode(),
+        b"bad: \xff\xfe utf-8\r\nok: yes\r\n",
+        b"",
+    ],
+)
+def test_the_lean_header_parser_reads_what_nats_py_reads(block: bytes) -> None:
+    assert _parse_header_block(block) == Client._parse_header_lines(block)
+
+
+def test_the_lean_log_context_is_the_one_faststream_builds() -> None:
+    broker = NatsBroker("nats://127.0.0.1:1", apply_types=False)
+    subscriber = broker.subscriber(
+        "lgnet.>", stream=JStream("LGNET", declare=False), include_in_schema=False
+    )
+
+    @dataclass
+    class Received:
+        message_id: str
+
+    received: list[Any] = [Received("ce-1"), None]
+    expected = [subscriber.get_log_context(m) for m in received]
+    _lean_log_context(subscriber)
+    assert [subscriber.get_log_context(m) for m in received] == expected
 
 
 def test_the_stream_sequence_is_read_from_either_form_of_ack_subject() -> None:
