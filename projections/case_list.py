@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from events.cloudevents import Envelope
-from events.contracts import CaseIntakeRecordedV1, Eligibility
+from events.contracts import CaseIntakeRecordedV1, CasePersonalDataErasedV1, Eligibility
 from projections.storage import ReadModelDatabase, Transaction
 
 CASE_STATUS_OPEN = "open"
@@ -35,6 +35,7 @@ class CaseRow:
     eligibility: tuple[dict[str, Any], ...]
     opened_at: datetime
     last_position: int
+    personal_data_erased_on: date | None = None
 
     @property
     def is_vulnerable(self) -> bool:
@@ -75,7 +76,7 @@ class CaseFilters:
 _CASE_COLUMNS = (
     "case_id, case_code, city, status, intake_date, protection_status, reception_situation, sex, "
     "age_band, nationality, household_size, vulnerabilities, priority_group, eligibility, "
-    "opened_at, last_position"
+    "opened_at, last_position, personal_data_erased_on"
 )
 
 
@@ -98,7 +99,8 @@ class CaseListProjection:
             " nationality TEXT NOT NULL, household_size INTEGER NOT NULL,"
             # comma-delimited with leading and trailing commas, so ',minor,' matches exactly
             " vulnerabilities TEXT NOT NULL, priority_group TEXT NOT NULL,"
-            " eligibility TEXT NOT NULL, opened_at TEXT NOT NULL, last_position BIGINT NOT NULL)"
+            " eligibility TEXT NOT NULL, opened_at TEXT NOT NULL, last_position BIGINT NOT NULL,"
+            " personal_data_erased_on TEXT)"
         )
         tx.execute(
             "CREATE INDEX IF NOT EXISTS rm_cases_city ON rm_cases (city, intake_date, case_code)"
@@ -125,22 +127,34 @@ class CaseListProjection:
         # event in a pipeline.
         cases: list[tuple[Any, ...]] = []
         history: list[tuple[Any, ...]] = []
+        erasures: list[tuple[Any, ...]] = []
         for envelope in envelopes:
             data = envelope.data
-            if isinstance(data, CaseIntakeRecordedV1):
+            if isinstance(data, CasePersonalDataErasedV1):
+                case_id = str(data.case_id)
+                erasures.append((data.requested_on.isoformat(), envelope.position, case_id))
+                history.append(_history_values(case_id, envelope.time.isoformat(), envelope))
+            elif isinstance(data, CaseIntakeRecordedV1):
                 case_id, time = str(data.case_id), envelope.time.isoformat()
                 cases.append((
                     case_id, data.case_code, data.city, CASE_STATUS_OPEN,
                     data.intake_date.isoformat(), data.protection_status,
                     data.reception_situation, data.sex, data.age_band, data.nationality,
                     data.household_size, _delimited(data.vulnerabilities), data.priority_group,
-                    _eligibility_json(tuple(data.eligibility)), time, envelope.position,
+                    _eligibility_json(tuple(data.eligibility)), time, envelope.position, None,
                 ))
                 history.append(_history_values(case_id, time, envelope))
         if cases:
             tx.insert_new("rm_cases", _CASE_COLUMN_NAMES, ("case_id",), cases)
         if history:
             tx.insert_new("rm_case_history", _HISTORY_COLUMNS, ("case_id", "position"), history)
+        if erasures:
+            # After the inserts: an intake and its erasure can arrive in the same batch.
+            tx.executemany(
+                "UPDATE rm_cases SET personal_data_erased_on = ?, last_position = ?"
+                " WHERE case_id = ?",
+                erasures,
+            )
 
 
 def _history_values(case_id: str, time: str, envelope: Envelope) -> tuple[Any, ...]:
@@ -239,4 +253,5 @@ def _case_row(row: tuple[Any, ...]) -> CaseRow:
         eligibility=tuple(json.loads(row[13])),
         opened_at=datetime.fromisoformat(row[14]),
         last_position=int(row[15]),
+        personal_data_erased_on=date.fromisoformat(row[16]) if row[16] else None,
     )

@@ -8,7 +8,7 @@ import asyncio
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from nats.aio.msg import Msg
 from nats.js.errors import NotFoundError
 
 from events.cloudevents import Actor, Envelope, event_id, source_for, to_headers
-from events.contracts import CaseIntakeRecordedV1, Eligibility
+from events.contracts import CaseIntakeRecordedV1, CasePersonalDataErasedV1, Eligibility
 from infra.projector import (
     ProjectionFeed,
     _lean_log_context,
@@ -637,3 +637,24 @@ async def test_a_message_deleted_from_the_stream_is_skipped(database: SqliteRead
 
     assert harness.applied == [1, 2, 4, 5]
     assert database.tracking("records_order") == Tracking(5, 5)
+
+
+def test_an_erasure_marks_the_case_keeps_it_counted_and_joins_its_history(
+    database: SqliteReadModels,
+) -> None:
+    intake = an_envelope(an_intake_recorded(1), position=1)
+    erasure = CasePersonalDataErasedV1(
+        case_id=UUID(int=1), case_code="FI-2021-00001", city="firenze",
+        requested_on=date(2021, 4, 1), request_reference="PG/7",
+    )
+    erased = replace(intake, type=erasure.ce_type(), position=2, data=erasure)
+    # Both in one batch: the update must follow the insert.
+    with database.transaction() as tx:
+        for projection in (CaseListProjection(), NetworkOverviewProjection()):
+            projection.apply_all(tx, [intake, erased])
+    queries = CaseListQueries(database)
+    row = queries.get_case(UUID(int=1))
+    assert row is not None and row.personal_data_erased_on == date(2021, 4, 1)
+    assert [entry.type for entry in queries.history(UUID(int=1))] == [intake.type, erased.type]
+    figures = {c.city: c for c in NetworkOverviewQueries(database).overview().cities}
+    assert figures["firenze"].cases == 1
