@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from domain.network import Actor, ActorKind, City, DomainError, Role
@@ -42,6 +42,8 @@ class Permission(StrEnum):
     MANAGE_CITY_STAFF = "manage_city_staff"
     VIEW_AUDIT_LOG = "view_audit_log"
     """The record's verification and who read which identifiers, when and why."""
+    GRANT_IDENTIFIER_ACCESS = "grant_identifier_access"
+    """Give an auditor time-limited access to one city's personal identifiers."""
     READ_EVENTS = "read_events"
     """Subscribe to the published events of a city, one kind of event at a time."""
     APPROVE_EXPENDITURE = "approve_expenditure"
@@ -89,6 +91,10 @@ POLICY: Mapping[Role, Mapping[Permission, Reach]] = {
         Permission.VIEW_SPECIAL_CATEGORIES: Reach.NETWORK,
         Permission.READ_EVENTS: Reach.NETWORK,
         Permission.APPROVE_EXPENDITURE: Reach.NETWORK,
+        # As the programme's data controller, the ministry answers for who read identifiers:
+        # it reads the log, and it is who lets an auditor read them, for a while.
+        Permission.VIEW_AUDIT_LOG: Reach.NETWORK,
+        Permission.GRANT_IDENTIFIER_ACCESS: Reach.NETWORK,
     },
     Role.AUDITOR: {
         Permission.VIEW_NETWORK_OVERVIEW: Reach.NETWORK,
@@ -116,6 +122,9 @@ _EVENTS_BEHIND: Mapping[Permission, str] = {
 }
 
 CITY_ROLES = frozenset({Role.CITY_COORDINATOR, Role.CITY_OPERATOR})
+# The longest a grant lasts: an audit that needs more asks again, with a reason again.
+MAX_GRANT_DURATION = timedelta(hours=72)
+MAX_GRANT_REASON_LENGTH = 200
 # The roles a person signing in with a password can hold; partners hold API tokens instead.
 USER_ROLES = frozenset({Role.MINISTRY, Role.CITY_COORDINATOR, Role.CITY_OPERATOR, Role.AUDITOR})
 
@@ -188,6 +197,13 @@ class AccessDenied(DomainError):
     code = "access_denied"
 
 
+class GrantRefused(DomainError):
+    """Raised when a grant would go to someone who may not hold it, or comes from someone who
+    may not give it, lacks its stated reason or city, or outlasts MAX_GRANT_DURATION."""
+
+    code = "grant_refused"
+
+
 class SignInRefused(DomainError):
     """Raised when a username and password open no session: an unknown user, a wrong password
     and a disabled account are refused alike, so that a refusal tells nothing about accounts."""
@@ -227,6 +243,11 @@ def may(
             return at is not None and any(
                 grant.covers(permission, city, at) for grant in principal.grants
             )
+
+
+def may_be_granted(role: Role, permission: Permission) -> bool:
+    """True when a principal of `role` can hold `permission` through a grant (and only so)."""
+    return POLICY[role].get(permission) is Reach.GRANT
 
 
 def _agreement_covers(

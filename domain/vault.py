@@ -60,3 +60,6 @@ class PersonalDataVault(Protocol):
 
     def accesses(self, limit: int = 200, offset: int = 0) -> list[IdentifierAccess]:
         """The access log, most recent first."""
+
+    def close(self) -> None:
+        """Release the vault's connections."""

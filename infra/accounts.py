@@ -10,6 +10,10 @@
   too many in a window locks further tries for a while (see `SignInThrottle`).
 - A partner's API token is random, shown once when issued, stored as its SHA-256 hash, and
   revocable; it carries the partner's agreement (cities and event kinds).
+- A grant lets an auditor read one city's personal identifiers for a few hours (at most
+  domain.access.MAX_GRANT_DURATION), for a stated reason, given by someone whom the policy lets
+  give it (the ministry). Grants are kept, ended or not, so that an audit can list them all; the
+  principal of a session carries the live ones (see `session`).
 
 Time comes from the clock passed in, so tests can move it.
 """
@@ -36,11 +40,18 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from domain.access import (
     CITY_ROLES,
+    MAX_GRANT_DURATION,
+    MAX_GRANT_REASON_LENGTH,
     USER_ROLES,
+    AccessGrant,
+    GrantRefused,
     PartnerAgreement,
+    Permission,
     Principal,
     SignInRefused,
     SignInThrottled,
+    may,
+    may_be_granted,
 )
 from domain.network import City, Role
 
@@ -85,8 +96,9 @@ class User:
     disabled: bool
     created_at: datetime
 
-    def principal(self) -> Principal:
-        return Principal(id=self.username, role=self.role, city=self.city, name=self.display_name)
+    def principal(self, grants: Sequence[AccessGrant] = ()) -> Principal:
+        return Principal(id=self.username, role=self.role, city=self.city, name=self.display_name,
+                         grants=tuple(grants))
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,30 @@ class PartnerToken:
     agreement: PartnerAgreement
     issued_at: datetime
     revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class GrantRecord:
+    """A grant as kept: to whom, for which city and why, who gave it and when, until when, and
+    whether (and by whom) it was revoked before then."""
+
+    grant_id: str
+    grantee: str
+    permission: Permission
+    city: City
+    reason: str
+    granted_by: str
+    granted_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+
+    def is_live(self, at: datetime) -> bool:
+        return self.revoked_at is None and at < self.expires_at
+
+    @property
+    def grant(self) -> AccessGrant:
+        return AccessGrant(self.permission, self.reason, self.expires_at, self.city)
 
 
 @dataclass(frozen=True)
@@ -139,6 +175,15 @@ DDL = (
     " token_id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, partner TEXT NOT NULL,"
     " cities TEXT NOT NULL, event_kinds TEXT NOT NULL, issued_at TEXT NOT NULL,"
     " revoked_at TEXT)",
+    "CREATE TABLE IF NOT EXISTS acc_access_grants ("
+    " grant_id TEXT PRIMARY KEY,"
+    " grantee TEXT NOT NULL REFERENCES acc_users (username),"
+    " permission TEXT NOT NULL, city TEXT NOT NULL, reason TEXT NOT NULL,"
+    " granted_by TEXT NOT NULL REFERENCES acc_users (username),"
+    " granted_at TEXT NOT NULL, expires_at TEXT NOT NULL,"
+    " revoked_at TEXT, revoked_by TEXT REFERENCES acc_users (username))",
+    "CREATE INDEX IF NOT EXISTS acc_access_grants_grantee"
+    " ON acc_access_grants (grantee, expires_at)",
 )
 
 
@@ -448,7 +493,8 @@ class Accounts:
             if self.hasher.check_needs_rehash(stored_hash):
                 tx.execute("UPDATE acc_users SET password_hash = ? WHERE username = ?",
                            (self.hasher.hash(password), user.username))
-        return Session(token, user.principal(), csrf_token_for(token), now, now)
+            grants = self._live_grants(tx, user, now)
+        return Session(token, user.principal(grants), csrf_token_for(token), now, now)
 
     def _password_matches(self, stored_hash: str, password: str) -> bool:
         if len(password) > MAX_PASSWORD_LENGTH:
@@ -498,10 +544,11 @@ class Accounts:
                 " JOIN acc_users u ON u.username = s.username WHERE s.token_hash = ?",
                 (token_hash,),
             )
-        if row is None:
-            return None
+            if row is None:
+                return None
+            user = _user(row[2:8])
+            grants = self._live_grants(tx, user, now)
         started_at, last_seen_at = _moment(row[0]), _moment(row[1])
-        user = _user(row[2:8])
         if (
             user.disabled
             or now - last_seen_at >= self.idle_timeout
@@ -514,7 +561,8 @@ class Accounts:
                 tx.execute("UPDATE acc_sessions SET last_seen_at = ? WHERE token_hash = ?",
                            (_timestamp(now), token_hash))
             last_seen_at = now
-        return Session(token, user.principal(), csrf_token_for(token), started_at, last_seen_at)
+        return Session(token, user.principal(grants), csrf_token_for(token), started_at,
+                       last_seen_at)
 
     def sign_out(self, token: str) -> None:
         with self.database.transaction() as tx:
@@ -525,6 +573,104 @@ class Accounts:
             "DELETE FROM acc_sessions WHERE last_seen_at <= ? OR started_at <= ?",
             (_timestamp(now - self.idle_timeout), _timestamp(now - self.lifetime)),
         )
+
+    # grants
+
+    def grant_access(
+        self,
+        granted_by: str,
+        grantee: str,
+        city: City,
+        duration: timedelta,
+        reason: str,
+        *,
+        permission: Permission = Permission.VIEW_PERSONAL_IDENTIFIERS,
+    ) -> GrantRecord:
+        """Let `grantee` hold `permission` in `city` from now for `duration`, for `reason`.
+        Raises GrantRefused unless `granted_by` is an active user whom the policy lets give it,
+        `grantee` an active user whose role may hold it by grant, the reason stated (at most
+        MAX_GRANT_REASON_LENGTH characters) and the duration within MAX_GRANT_DURATION."""
+        now = self.clock()
+        reason = reason.strip()
+        if not reason or len(reason) > MAX_GRANT_REASON_LENGTH:
+            raise GrantRefused(
+                f"State the grant's reason, in at most {MAX_GRANT_REASON_LENGTH} characters.",
+                field="reason", max_length=MAX_GRANT_REASON_LENGTH,
+            )
+        if not timedelta(0) < duration <= MAX_GRANT_DURATION:
+            raise GrantRefused(
+                f"A grant lasts at most {MAX_GRANT_DURATION}.", field="hours",
+                max_hours=MAX_GRANT_DURATION // timedelta(hours=1),
+            )
+        grant_id = secrets.token_hex(8)
+        with self.database.transaction() as tx:
+            granter = _active_user(tx, granted_by)
+            if granter is None or not may(granter.principal(),
+                                          Permission.GRANT_IDENTIFIER_ACCESS):
+                raise GrantRefused(f"{granted_by} may not give grants.", field="granted_by")
+            receiver = _active_user(tx, grantee)
+            if receiver is None or not may_be_granted(receiver.role, permission):
+                raise GrantRefused(
+                    f"{grantee} is not an active user who may be granted {permission.value}.",
+                    field="grantee",
+                )
+            record = GrantRecord(
+                grant_id=grant_id, grantee=receiver.username, permission=permission, city=city,
+                reason=reason, granted_by=granter.username, granted_at=now,
+                expires_at=now + duration,
+            )
+            tx.execute(
+                "INSERT INTO acc_access_grants (grant_id, grantee, permission, city, reason,"
+                " granted_by, granted_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (record.grant_id, record.grantee, permission.value, city.value, reason,
+                 record.granted_by, _timestamp(now), _timestamp(record.expires_at)),
+            )
+        log.info("Grant %s: %s may %s in %s until %s (given by %s)", grant_id, record.grantee,
+                 permission.value, city.value, _timestamp(record.expires_at), record.granted_by)
+        return record
+
+    def revoke_grant(self, grant_id: str, revoked_by: str) -> GrantRecord | None:
+        """End a live grant before it expires; None when there is no live grant `grant_id`.
+        Raises GrantRefused unless `revoked_by` may give grants."""
+        now = self.clock()
+        with self.database.transaction() as tx:
+            revoker = _active_user(tx, revoked_by)
+            if revoker is None or not may(revoker.principal(),
+                                          Permission.GRANT_IDENTIFIER_ACCESS):
+                raise GrantRefused(f"{revoked_by} may not revoke grants.", field="revoked_by")
+            if not tx.execute(
+                "UPDATE acc_access_grants SET revoked_at = ?, revoked_by = ?"
+                " WHERE grant_id = ? AND revoked_at IS NULL AND expires_at > ?",
+                (_timestamp(now), revoker.username, grant_id, _timestamp(now)),
+            ):
+                return None
+            row = tx.fetchone(f"SELECT {_GRANT_COLUMNS} FROM acc_access_grants"
+                              " WHERE grant_id = ?", (grant_id,))
+        assert row is not None
+        log.info("Grant %s revoked by %s", grant_id, revoked_by)
+        return _grant_record(row)
+
+    def grants(self) -> list[GrantRecord]:
+        """Every grant ever given, live or not, the latest first."""
+        with self.database.reading() as tx:
+            rows = tx.fetchall(f"SELECT {_GRANT_COLUMNS} FROM acc_access_grants"
+                               " ORDER BY granted_at DESC, grant_id")
+        return [_grant_record(row) for row in rows]
+
+    @staticmethod
+    def _live_grants(tx: Transaction, user: User, now: datetime) -> list[AccessGrant]:
+        """What the principal of `user` holds by grant now (nothing, for most roles: the query
+        is only made for a role that may be granted something)."""
+        if user.role not in _GRANTABLE_ROLES or user.disabled:
+            return []
+        rows = tx.fetchall(
+            f"SELECT {_GRANT_COLUMNS} FROM acc_access_grants"
+            " WHERE grantee = ? AND revoked_at IS NULL AND expires_at > ?"
+            " ORDER BY expires_at",
+            (user.username, _timestamp(now)),
+        )
+        return [record.grant for record in map(_grant_record, rows)
+                if may_be_granted(user.role, record.permission)]
 
     # partner tokens
 
@@ -583,6 +729,39 @@ class Accounts:
         details = _partner_token(row)
         return Principal(id=details.partner, role=Role.PARTNER, name=details.partner,
                          agreement=details.agreement)
+
+
+_GRANTABLE_ROLES = frozenset(
+    role for role in Role if any(may_be_granted(role, permission) for permission in Permission)
+)
+_GRANT_COLUMNS = (
+    "grant_id, grantee, permission, city, reason, granted_by, granted_at, expires_at,"
+    " revoked_at, revoked_by"
+)
+
+
+def _grant_record(row: Sequence[Any]) -> GrantRecord:
+    return GrantRecord(
+        grant_id=str(row[0]),
+        grantee=str(row[1]),
+        permission=Permission(row[2]),
+        city=City(row[3]),
+        reason=str(row[4]),
+        granted_by=str(row[5]),
+        granted_at=_moment(row[6]),
+        expires_at=_moment(row[7]),
+        revoked_at=_moment(row[8]) if row[8] else None,
+        revoked_by=str(row[9]) if row[9] else None,
+    )
+
+
+def _active_user(tx: Transaction, username: str) -> User | None:
+    row = tx.fetchone(
+        "SELECT username, display_name, role, city, disabled, created_at"
+        " FROM acc_users WHERE username = ?", (username,)
+    )
+    user = None if row is None else _user(row)
+    return None if user is None or user.disabled else user
 
 
 def _user(row: Sequence[Any]) -> User:

@@ -67,6 +67,7 @@ class Platform:
 
     def close(self) -> None:
         self.accounts.close()
+        self.vault.close()
         self.read_models.close()
         self.record.close()
 

@@ -1,5 +1,5 @@
 """The `lgnet` command line: run the platform or one of its parts, rebuild projections, print
-the event contracts, load demo data, manage users and partner API tokens."""
+the event contracts, load demo data, manage users, partner API tokens and auditors' grants."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from tqdm import tqdm
 
+from domain.access import MAX_GRANT_DURATION, GrantRefused
 from domain.network import City, Role
 from events.contracts import CONTRACTS, json_schemas
 from infra.accounts import (
@@ -38,10 +39,13 @@ events_app = typer.Typer(help="The published event contracts", no_args_is_help=T
 projections_app = typer.Typer(help="Read models built from the event stream", no_args_is_help=True)
 users_app = typer.Typer(help="People who sign in to the web pages", no_args_is_help=True)
 tokens_app = typer.Typer(help="Partner systems' API tokens", no_args_is_help=True)
+grants_app = typer.Typer(help="Auditors' time-limited access to a city's identifiers",
+                         no_args_is_help=True)
 app.add_typer(events_app, name="events")
 app.add_typer(projections_app, name="projections")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(grants_app, name="grants")
 
 DEMO_INTAKES = 150
 
@@ -208,7 +212,7 @@ def _accounts() -> Iterator[Accounts]:
     accounts = open_accounts(settings.database_url, settings.data_dir, lambda: datetime.now(UTC))
     try:
         yield accounts
-    except AccountError as error:
+    except (AccountError, GrantRefused) as error:
         raise SystemExit(f"Error: {error}") from None
     finally:
         accounts.close()
@@ -306,6 +310,56 @@ def tokens_revoke(token_id: str) -> None:
     with _accounts() as accounts:
         accounts.revoke_token(token_id)
     print(f"Revoked token {token_id}.")
+
+
+@grants_app.command("give")
+def grants_give(
+    auditor: Annotated[str, typer.Argument(help="The auditor's username")],
+    city: Annotated[City, typer.Option(help="The city whose identifiers the auditor may read")],
+    hours: Annotated[int, typer.Option(
+        min=1, max=MAX_GRANT_DURATION // timedelta(hours=1), help="For how many hours")],
+    reason: Annotated[str, typer.Option(help="Why (the audit and its reference; never a "
+                                        "person's name)")],
+    by: Annotated[str, typer.Option(help="The ministry user who gives the grant")],
+) -> None:
+    """Let an auditor read one city's personal identifiers for a few hours (as the ministry's
+    audit page does). Every reading under the grant is logged."""
+    with _accounts() as accounts:
+        given = accounts.grant_access(by, auditor, city, timedelta(hours=hours), reason)
+    print(f"Grant {given.grant_id}: {given.grantee} may read the identifiers of "
+          f"{given.city.value} until {given.expires_at:%Y-%m-%d %H:%M} UTC "
+          f"(revoke it with lgnet grants revoke {given.grant_id} --by USER).")
+
+
+@grants_app.command("list")
+def grants_list() -> None:
+    """List every grant, live or ended, the latest first."""
+    now = datetime.now(UTC)
+    with _accounts() as accounts:
+        grants = accounts.grants()
+    for grant in grants:
+        if grant.revoked_at:
+            state = f"revoked {grant.revoked_at:%Y-%m-%d %H:%M} by {grant.revoked_by}"
+        else:
+            state = "live" if grant.is_live(now) else "expired"
+        print(f"{grant.grant_id}  {grant.grantee:20} {grant.city.value:10} "
+              f"{grant.granted_at:%Y-%m-%d %H:%M} -> {grant.expires_at:%Y-%m-%d %H:%M} UTC  "
+              f"by {grant.granted_by:15} {state:10}  {grant.reason}")
+    if not grants:
+        print("No grants yet: lgnet grants give AUDITOR --city CITY --hours N --reason WHY --by "
+              "USER")
+
+
+@grants_app.command("revoke")
+def grants_revoke(
+    grant_id: str,
+    by: Annotated[str, typer.Option(help="The ministry user who revokes the grant")],
+) -> None:
+    """End a live grant now."""
+    with _accounts() as accounts:
+        if accounts.revoke_grant(grant_id, by) is None:
+            raise AccountError(f"There is no live grant {grant_id}.")
+    print(f"Revoked grant {grant_id}.")
 
 
 def main() -> None:

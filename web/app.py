@@ -13,7 +13,16 @@ from web.api import api_router
 from web.authentication import Authentication, public_paths_of
 from web.errors import install_error_handlers
 from web.i18n import Catalogues
-from web.pages import cases, event_schemas, home, intake, ministry, sign_in
+from web.pages import (
+    audit,
+    cases,
+    event_schemas,
+    home,
+    intake,
+    ministry,
+    personal_data,
+    sign_in,
+)
 from web.security_headers import SecurityHeaders
 from web.services import WebServices
 from web.templating import Pages
@@ -38,13 +47,15 @@ the session cookie, and send the session's CSRF token in `X-CSRF-Token` with eve
 
 Errors (4xx) carry a translated `message` and the `problems`, each with its `field`. Answers are
 in Italian unless `?lang=en` is given (or the `lang` cookie says `en`). Personal identifiers are
-written to the encrypted vault and never returned.
+written to the encrypted vault and returned only by `POST /api/v1/cases/{case_id}/identifiers`,
+to the case's city staff (and to an auditor under a grant of the ministry), for a stated reason
+that is logged, with the reader, before they are returned; never to partner systems.
 
 The published event contracts are listed at `/api/v1/events/schemas`.
 """
 
 
-PAGE_AREAS = (sign_in, home, intake, cases, ministry, event_schemas)
+PAGE_AREAS = (sign_in, home, intake, cases, personal_data, ministry, audit, event_schemas)
 
 
 class FrontEndPackagesMissing(RuntimeError):

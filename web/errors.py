@@ -95,6 +95,22 @@ class UnknownCase(ResourceNotFound):
         return translator.gettext(N_('There is no case "%(case_id)s".'), case_id=self.case_id)
 
 
+class UnknownGrant(ResourceNotFound):
+    """Raised when no live grant has the id in the path (unknown, expired or revoked)."""
+
+    code = "unknown_grant"
+
+    def __init__(self, grant_id: str) -> None:
+        super().__init__(grant_id)
+        self.grant_id = grant_id
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(
+            N_('There is no live grant "%(grant_id)s": it has expired or been revoked.'),
+            grant_id=self.grant_id,
+        )
+
+
 class NotSignedIn(Exception):
     """Raised when a request that needs a signed-in user or a partner token has neither: no
     credentials, a session that has ended, or an API token that is unknown or revoked."""
@@ -190,6 +206,14 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
     ("invalid_erasure_request", None): N_(
         "Give the reference (protocol number) of the erasure request, in at most 60 characters."
     ),
+    ("grant_refused", "grantee"): N_(
+        "There is no active auditor with this username: grants go to auditors only."
+    ),
+    ("grant_refused", "reason"): N_(
+        "State why the auditor needs the identifiers, in at most %(max_length)s characters."
+    ),
+    ("grant_refused", "hours"): N_("A grant lasts from 1 to %(max_hours)s hours."),
+    ("grant_refused", None): N_("You may not give or revoke grants."),
     ("access_denied", "vulnerability"): N_(
         "Vulnerabilities are special-category data that your agreement does not cover: you "
         "cannot filter by them."
@@ -223,9 +247,11 @@ def explain_domain_error(error: DomainError, translator: Translator) -> Problem:
 def _domain_message_params(error: DomainError, translator: Translator) -> dict[str, object]:
     times = {name: translator.time(value) for name, value in error.params.items()
              if isinstance(value, datetime)}
+    numbers = {name: value for name, value in error.params.items() if isinstance(value, int)}
     return {
         "programme_start": translator.date(PROGRAMME_START, "long"),
         "max_household_size": MAX_HOUSEHOLD_SIZE,
+        **numbers,
         **times,
     }
 

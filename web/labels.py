@@ -21,7 +21,8 @@ from domain.cases.rules import (
     Vulnerability,
 )
 from domain.network import City, Role
-from events.contracts import CaseIntakeRecordedV1
+from domain.vault import AccessReason
+from events.contracts import CaseIntakeRecordedV1, CasePersonalDataErasedV1
 from projections.case_list import CASE_STATUS_OPEN
 from web.i18n import N_, Translator
 
@@ -183,12 +184,34 @@ INTAKE_FIELDS: Mapping[str, str] = {
     "consent_scopes": N_("The person consents to"),
 }
 
+# The fields of the other forms: reading identifiers, erasing them, granting an auditor access.
+OTHER_FIELDS: Mapping[str, str] = {
+    "reason": N_("Reason for reading them"),
+    "requested_on": N_("Date of the erasure request"),
+    "request_reference": N_("Protocol number of the request"),
+    "confirm": N_("Confirmation"),
+    "grantee": N_("Auditor (username)"),
+    "city": N_("City"),
+    "hours": N_("For how many hours"),
+    "grant_reason": N_("Reason for the grant"),
+}
+
+# Why identifiers were read: a list, so that no free text carries personal data into the log.
+ACCESS_REASONS: Mapping[str, str] = {
+    AccessReason.CONTACT_PERSON: N_("To contact the person"),
+    AccessReason.REFERRAL_TO_SERVICE: N_("To refer the person to a service"),
+    AccessReason.IDENTITY_CHECK: N_("To check the person's identity"),
+    AccessReason.LEGAL_OBLIGATION: N_("A legal obligation (authority's request)"),
+    AccessReason.AUDIT_GRANT: N_("Audit, under a grant of the ministry"),
+}
+
 CASE_STATUSES: Mapping[str, str] = {
     CASE_STATUS_OPEN: N_("Open"),
 }
 
 EVENT_TYPES: Mapping[str, str] = {
     CaseIntakeRecordedV1.ce_type(): N_("Intake recorded"),
+    CasePersonalDataErasedV1.ce_type(): N_("Personal data erased"),
 }
 
 
@@ -249,7 +272,13 @@ class Labels:
         return self._label(EVENT_TYPES, code)
 
     def field(self, name: str) -> str:
-        return self._label(INTAKE_FIELDS, name)
+        return self._label(INTAKE_FIELDS if name in INTAKE_FIELDS else OTHER_FIELDS, name)
+
+    def access_reason(self, code: str) -> str:
+        return self._label(ACCESS_REASONS, code)
+
+    def access_reasons(self, codes: Iterable[str]) -> list[tuple[str, str]]:
+        return self._choices(ACCESS_REASONS, codes)
 
     def cities(self) -> list[tuple[str, str]]:
         """The 19 cities in alphabetical order of their name in this language."""
@@ -292,4 +321,5 @@ def all_label_tables() -> dict[type[StrEnum], Mapping[str, str]]:
         PriorityGroup: PRIORITY_GROUPS,
         EligibilityReason: ELIGIBILITY_REASONS,
         Role: ROLES,
+        AccessReason: ACCESS_REASONS,
     }

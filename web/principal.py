@@ -8,7 +8,12 @@ city or case a route names, so that every route states what it needs in its sign
   view it, list its cases, or record an intake (403 elsewhere: the 19 cities are no secret);
 - `ViewableCase`: the case in the path, where the principal may view it. A case of another
   city is answered 404, exactly as a case that does not exist, so existence does not leak;
-- `NetworkViewer`: a principal who may see the whole network's figures;
+- `CaseWithIdentifiers`, `ErasableCase`: a viewable case whose person's identifiers the
+  principal may read now (own city's staff, or an auditor under a live grant), or whose erasure
+  they may record (own city's coordinators); 403 when the case is viewable but that is not
+  allowed, 404 as above when it is not even viewable;
+- `NetworkViewer`, `AuditLogReader`, `GrantGiver`: a principal who may see the whole network's
+  figures, read the identifier-access log, or give auditors time-limited grants;
 - `ActingPrincipal`: the actor that the events a request causes will name.
 """
 
@@ -24,6 +29,7 @@ from domain.network import Actor, City
 from projections.case_list import CaseRow
 from web.dependencies import PathCaseId, PathCity, Services
 from web.errors import NotSignedIn, UnknownCase
+from web.services import WebServices
 
 
 def signed_in_principal(request: Request) -> Principal:
@@ -71,8 +77,27 @@ def viewable_case(case_id: PathCaseId, principal: SignedIn, services: Services) 
     return row
 
 
+def case_where(permission: Permission) -> Callable[[CaseRow, Principal, WebServices], CaseRow]:
+    """A dependency: the case in the path, once the principal is known to hold `permission` in
+    its city now (grants are judged at the request's time)."""
+
+    def permitted_case(case: ViewableCase, principal: SignedIn, services: Services) -> CaseRow:
+        require(principal, permission, City(case.city), at=services.now())
+        return case
+
+    return permitted_case
+
+
 CityToView = Annotated[City, Depends(city_where(Permission.VIEW_CITY))]
 CityToList = Annotated[City, Depends(city_where(Permission.LIST_CASES))]
 CityToTakeIn = Annotated[City, Depends(city_where(Permission.RECORD_INTAKE))]
 ViewableCase = Annotated[CaseRow, Depends(viewable_case)]
+CaseWithIdentifiers = Annotated[
+    CaseRow, Depends(case_where(Permission.VIEW_PERSONAL_IDENTIFIERS))
+]
+ErasableCase = Annotated[CaseRow, Depends(case_where(Permission.REQUEST_ERASURE))]
 NetworkViewer = Annotated[Principal, Depends(network_permission(Permission.VIEW_NETWORK_OVERVIEW))]
+AuditLogReader = Annotated[Principal, Depends(network_permission(Permission.VIEW_AUDIT_LOG))]
+GrantGiver = Annotated[
+    Principal, Depends(network_permission(Permission.GRANT_IDENTIFIER_ACCESS))
+]

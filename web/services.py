@@ -3,12 +3,15 @@ the web layer never builds infrastructure itself."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
-from domain.access import Principal
+from domain.access import Permission, Principal
 from domain.cases.service import CaseService
+from domain.network import City
+from domain.vault import IdentifierAccess
 from projections.case_list import CaseListQueries
 from projections.network_overview import NetworkOverviewQueries
 
@@ -26,8 +29,35 @@ class SignedInSession(Protocol):
         """What every unsafe request made in this session must carry."""
 
 
+class AccessGrantRecord(Protocol):
+    """A grant as kept (infra.accounts.GrantRecord)."""
+
+    @property
+    def grant_id(self) -> str: ...
+    @property
+    def grantee(self) -> str: ...
+    @property
+    def permission(self) -> Permission: ...
+    @property
+    def city(self) -> City: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def granted_by(self) -> str: ...
+    @property
+    def granted_at(self) -> datetime: ...
+    @property
+    def expires_at(self) -> datetime: ...
+    @property
+    def revoked_at(self) -> datetime | None: ...
+    @property
+    def revoked_by(self) -> str | None: ...
+
+    def is_live(self, at: datetime) -> bool: ...
+
+
 class AccountsPort(Protocol):
-    """Sign-in, sessions and partner tokens (infra.accounts.Accounts)."""
+    """Sign-in, sessions, partner tokens and grants (infra.accounts.Accounts)."""
 
     def sign_in(self, username: str, password: str, client_address: str | None) -> SignedInSession:
         """A new session; raises domain.access.SignInThrottled or SignInRefused."""
@@ -40,6 +70,25 @@ class AccountsPort(Protocol):
     def partner(self, token: str) -> Principal | None:
         """The partner whose live API token this is, or None."""
 
+    def grant_access(
+        self, granted_by: str, grantee: str, city: City, duration: timedelta, reason: str
+    ) -> AccessGrantRecord:
+        """Let `grantee` read `city`'s identifiers for `duration`; raises
+        domain.access.GrantRefused when the grant breaks a rule."""
+
+    def revoke_grant(self, grant_id: str, revoked_by: str) -> AccessGrantRecord | None:
+        """End a live grant now; None when there is no live grant `grant_id`."""
+
+    def grants(self) -> Sequence[AccessGrantRecord]:
+        """Every grant, live or ended, the latest first."""
+
+
+class IdentifierAccessLog(Protocol):
+    """The vault's log of who read which identifiers (domain.vault.PersonalDataVault)."""
+
+    def accesses(self, limit: int = 200, offset: int = 0) -> list[IdentifierAccess]:
+        """The log, most recent first."""
+
 
 class WebServices(Protocol):
     cases: CaseService
@@ -48,6 +97,10 @@ class WebServices(Protocol):
 
     @property
     def accounts(self) -> AccountsPort: ...
+
+    @property
+    def vault(self) -> IdentifierAccessLog:
+        """Only its access log: identifiers are read through `cases`, which logs each reading."""
 
     @property
     def read_your_writes_timeout(self) -> float:

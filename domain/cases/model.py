@@ -95,6 +95,15 @@ class Consent:
 
 
 @dataclass(frozen=True)
+class Erasure:
+    """How a person's identifiers came to be erased: the request, and when it was carried out."""
+
+    requested_on: date
+    request_reference: str
+    erased_at: datetime
+
+
+@dataclass(frozen=True)
 class IntakeFacts:
     """What a coordinator records at intake, minus the personal identifiers (those go to the
     vault). The birth date is here only to derive the age band; it is never stored in an event."""
@@ -170,6 +179,7 @@ class Case(Aggregate):
         self.priority_group = priority_group
         self.eligibility = eligibility
         self.personal_data_erased = False
+        self.erasure: Erasure | None = None
 
     class PersonalDataErased(Aggregate.Event):
         """The person's identifiers were destroyed in the vault (GDPR art. 17). The event names
@@ -184,6 +194,7 @@ class Case(Aggregate):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Case)
             aggregate.personal_data_erased = True
+            aggregate.erasure = Erasure(self.requested_on, self.request_reference, self.timestamp)
 
     def erase_personal_data(
         self, requested_on: date, request_reference: str, actor: Actor, now: datetime

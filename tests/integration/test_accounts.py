@@ -1,5 +1,5 @@
-"""Accounts, sessions, the sign-in throttle and partner tokens, against real SQLite and real
-PostgreSQL (the `postgres_database` fixture); the clock is the test's."""
+"""Accounts, sessions, the sign-in throttle, partner tokens and auditors' grants, against real
+SQLite and real PostgreSQL (the `postgres_database` fixture); the clock is the test's."""
 
 from __future__ import annotations
 
@@ -12,7 +12,16 @@ import pytest
 from argon2 import PasswordHasher
 from typer.testing import CliRunner
 
-from domain.access import CASE_INTAKE_EVENTS, PartnerAgreement, SignInRefused, SignInThrottled
+from domain.access import (
+    CASE_INTAKE_EVENTS,
+    AccessGrant,
+    GrantRefused,
+    PartnerAgreement,
+    Permission,
+    SignInRefused,
+    SignInThrottled,
+    may,
+)
 from domain.network import City, Role
 from infra.accounts import (
     DEMO_ACCOUNTS,
@@ -49,7 +58,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Account
         made = PostgresAccountDatabase(request.getfixturevalue("postgres_database"))
         with made.transaction() as tx:  # the database lives for the whole run: start empty
             for table in ("acc_sessions", "acc_failed_sign_ins", "acc_partner_tokens",
-                          "acc_users"):
+                          "acc_access_grants", "acc_users"):
                 tx.execute(f"DELETE FROM {table}")
     yield made
     made.close()
@@ -379,3 +388,133 @@ def test_the_cli_adds_lists_and_disables_users_and_issues_and_revokes_tokens(
         assert accounts.partner(token) is None
     finally:
         accounts.close()
+
+
+# --- grants -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ministry_and_auditor(accounts: Accounts) -> tuple[str, str]:
+    accounts.add_user("ministero", Role.MINISTRY, PASSWORD)
+    accounts.add_user("revisore", Role.AUDITOR, PASSWORD)
+    return "ministero", "revisore"
+
+
+def test_a_grant_goes_with_the_auditor_s_sessions_until_it_expires(
+    accounts: Accounts, clock: Clock, ministry_and_auditor: tuple[str, str]
+) -> None:
+    ministry, auditor = ministry_and_auditor
+    session = accounts.sign_in(auditor, PASSWORD, None)
+    assert session.principal.grants == ()
+
+    given = accounts.grant_access(ministry, auditor, City.FIRENZE, timedelta(hours=4),
+                                  "  Audit 2021/7: sample of Florence's cases ")
+    principal = accounts.session(session.token).principal  # type: ignore[union-attr]
+    fresh = accounts.sign_in(auditor, PASSWORD, None).principal
+
+    expected = AccessGrant(Permission.VIEW_PERSONAL_IDENTIFIERS,
+                           "Audit 2021/7: sample of Florence's cases",
+                           clock.now + timedelta(hours=4), City.FIRENZE)
+    assert principal.grants == fresh.grants == (expected,)
+    assert may(principal, Permission.VIEW_PERSONAL_IDENTIFIERS, City.FIRENZE, at=clock.now)
+    assert not may(principal, Permission.VIEW_PERSONAL_IDENTIFIERS, City.MILANO, at=clock.now)
+    assert (given.grantee, given.granted_by, given.granted_at) == (auditor, ministry, clock.now)
+    assert accounts.grants() == [given]
+
+    clock.advance(hours=4)
+    later = accounts.sign_in(auditor, PASSWORD, None).principal
+    assert later.grants == ()
+    assert not accounts.grants()[0].is_live(clock.now)
+
+
+def test_a_revoked_grant_ends_at_once_and_is_kept_with_who_revoked_it(
+    accounts: Accounts, clock: Clock, ministry_and_auditor: tuple[str, str]
+) -> None:
+    ministry, auditor = ministry_and_auditor
+    given = accounts.grant_access(ministry, auditor, City.ROMA, timedelta(hours=72), "Audit")
+    session = accounts.sign_in(auditor, PASSWORD, None)
+    clock.advance(minutes=10)
+
+    revoked = accounts.revoke_grant(given.grant_id, ministry)
+
+    assert revoked is not None and revoked.revoked_at == clock.now
+    assert revoked.revoked_by == ministry
+    assert accounts.session(session.token).principal.grants == ()  # type: ignore[union-attr]
+    assert accounts.revoke_grant(given.grant_id, ministry) is None
+    assert accounts.revoke_grant("unknown", ministry) is None
+    assert accounts.grants() == [revoked]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"granted_by": "revisore"}, "granted_by"),
+        ({"granted_by": "nobody"}, "granted_by"),
+        ({"grantee": "ministero"}, "grantee"),
+        ({"grantee": "firenze.operatore"}, "grantee"),
+        ({"grantee": "nobody"}, "grantee"),
+        ({"duration": timedelta(hours=72, seconds=1)}, "hours"),
+        ({"duration": timedelta(0)}, "hours"),
+        ({"reason": "   "}, "reason"),
+        ({"reason": "x" * 201}, "reason"),
+    ],
+)
+def test_a_grant_that_breaks_a_rule_is_refused_and_not_kept(
+    accounts: Accounts, ministry_and_auditor: tuple[str, str], operator: str,
+    change: dict[str, object], field: str,
+) -> None:
+    ministry, auditor = ministry_and_auditor
+    wanted: dict[str, object] = {"granted_by": ministry, "grantee": auditor,
+                                 "city": City.FIRENZE, "duration": timedelta(hours=1),
+                                 "reason": "Audit"}
+    wanted.update(change)
+
+    with pytest.raises(GrantRefused) as refused:
+        accounts.grant_access(**wanted)  # type: ignore[arg-type]
+
+    assert refused.value.params["field"] == field
+    assert accounts.grants() == []
+
+
+def test_a_disabled_auditor_holds_no_grant_and_gets_none(
+    accounts: Accounts, ministry_and_auditor: tuple[str, str]
+) -> None:
+    ministry, auditor = ministry_and_auditor
+    accounts.disable_user(auditor)
+
+    with pytest.raises(GrantRefused):
+        accounts.grant_access(ministry, auditor, City.FIRENZE, timedelta(hours=1), "Audit")
+
+
+def test_the_cli_gives_lists_and_revokes_grants(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infra.cli import app
+
+    monkeypatch.setenv("LGNET_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("LGNET_DATABASE_URL", raising=False)
+    cli = CliRunner()
+    for username, role in (("ministero", "ministry"), ("revisore", "auditor")):
+        assert cli.invoke(app, ["users", "add", username, "--role", role,
+                                "--generate-password"]).exit_code == 0
+
+    given = cli.invoke(app, ["grants", "give", "revisore", "--city", "firenze", "--hours", "8",
+                             "--reason", "Audit 2021/7", "--by", "ministero"])
+    too_long = cli.invoke(app, ["grants", "give", "revisore", "--city", "firenze", "--hours",
+                                "73", "--reason", "Audit", "--by", "ministero"])
+    by_auditor = cli.invoke(app, ["grants", "give", "revisore", "--city", "firenze", "--hours",
+                                  "1", "--reason", "Audit", "--by", "revisore"])
+    assert given.exit_code == 0, given.output
+    grant_id = given.output.split()[1].rstrip(":")
+    listed = cli.invoke(app, ["grants", "list"])
+    revoked = cli.invoke(app, ["grants", "revoke", grant_id, "--by", "ministero"])
+    revoked_again = cli.invoke(app, ["grants", "revoke", grant_id, "--by", "ministero"])
+    listed_after = cli.invoke(app, ["grants", "list"])
+
+    assert too_long.exit_code != 0
+    assert by_auditor.exit_code != 0 and "may not give grants" in by_auditor.output
+    assert grant_id in listed.output and "revisore" in listed.output and "live" in listed.output
+    assert "Audit 2021/7" in listed.output
+    assert revoked.exit_code == 0, revoked.output
+    assert revoked_again.exit_code != 0 and "no live grant" in revoked_again.output
+    assert "revoked" in listed_after.output and "by ministero" in listed_after.output

@@ -16,6 +16,7 @@ from domain.access import (
     Permission,
     Principal,
     may,
+    may_be_granted,
     require,
 )
 from domain.network import Actor, ActorKind, City, Role
@@ -43,7 +44,8 @@ EXPECTED: dict[str, tuple[Principal, set[Permission], set[Permission], set[Permi
     "Florence operator": (FIRENZE_OPERATOR, CITY_WORK, set(), set()),
     "Florence coordinator": (
         FIRENZE_COORDINATOR, CITY_WORK | {P.REQUEST_ERASURE, P.MANAGE_CITY_STAFF}, set(), set()),
-    "ministry": (MINISTRY, *[OVERSIGHT | {P.APPROVE_EXPENDITURE}] * 3),
+    "ministry": (MINISTRY, *[OVERSIGHT | {P.APPROVE_EXPENDITURE, P.VIEW_AUDIT_LOG,
+                                          P.GRANT_IDENTIFIER_ACCESS}] * 3),
     "auditor": (AUDITOR, *[OVERSIGHT | {P.VIEW_AUDIT_LOG}] * 3),
     "Florence partner": (FIRENZE_PARTNER, {P.LIST_CASES, P.VIEW_CASE}, set(), set()),
 }
@@ -118,6 +120,13 @@ def test_an_auditor_reads_identifiers_only_under_an_unexpired_grant_for_the_city
                    at=NOW + timedelta(hours=1))
     assert not may(granted, P.VIEW_PERSONAL_IDENTIFIERS, City.FIRENZE)  # no time, no grant
     assert not may(AUDITOR, P.VIEW_PERSONAL_IDENTIFIERS, City.FIRENZE, at=NOW)
+
+
+def test_only_an_auditor_may_be_granted_identifiers_and_nothing_else_is_granted() -> None:
+    granted = {(role, permission) for role in Role for permission in Permission
+               if may_be_granted(role, permission)}
+
+    assert granted == {(Role.AUDITOR, P.VIEW_PERSONAL_IDENTIFIERS)}
 
 
 def test_a_grant_extends_only_a_permission_the_role_may_be_granted() -> None:

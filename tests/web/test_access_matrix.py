@@ -6,12 +6,16 @@ until someone decides who may use it.
 
 Where access is refused the answer is 401 (API) or a redirect to sign in (pages) without
 credentials, 404 for a case the principal may not see (so existence does not leak), 403
-otherwise; and it carries no case data."""
+otherwise (a case they may see, but not its identifiers, say); and it carries no case data.
+
+Erasing a person's data can be done once: each call of an erasure route names a Milan case of
+its own."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -47,6 +51,9 @@ PEOPLE = {FLORENCE_OPERATOR, FLORENCE_COORDINATOR, MILAN_OPERATOR, MILAN_COORDIN
 EVERYONE = {ANONYMOUS, *PEOPLE, *PARTNERS}
 MILAN_STAFF = {MILAN_OPERATOR, MILAN_COORDINATOR}
 OVERSIGHT = {MINISTRY, AUDITOR}
+# An auditor who is not among the principals: the matrix's grants go to them, so that the
+# auditor tried here never holds one.
+OTHER_AUDITOR = "other.auditor"
 
 # Who may use each route, with Milan in the path (and a Milan case).
 ACCESS: dict[str, set[str]] = {
@@ -63,12 +70,23 @@ ACCESS: dict[str, set[str]] = {
     "case_page": MILAN_STAFF | OVERSIGHT,
     "intake_form": MILAN_STAFF,
     "submit_intake": MILAN_STAFF,
+    "reveal_identifiers": MILAN_STAFF,
+    "erase_personal_data": {MILAN_COORDINATOR},
     "ministry_overview": OVERSIGHT,
+    "identifier_access_log": OVERSIGHT,
+    "grant_identifier_access": {MINISTRY},
+    "revoke_identifier_access": {MINISTRY},
     "api_list_cases": MILAN_STAFF | OVERSIGHT | {MILAN_PARTNER},
     "api_get_case": MILAN_STAFF | OVERSIGHT | {MILAN_PARTNER},
     "api_record_intake": MILAN_STAFF,
+    "api_reveal_identifiers": MILAN_STAFF,
+    "api_erase_personal_data": {MILAN_COORDINATOR},
     "api_network_overview": OVERSIGHT,
+    "api_identifier_access_log": OVERSIGHT,
+    "api_identifier_access_grants": OVERSIGHT,
 }
+ERASURE_ROUTES = {"erase_personal_data", "api_erase_personal_data"}
+AN_ERASURE_REQUEST = {"requested_on": "2021-03-12", "request_reference": "PG/2021/0001"}
 
 # What an unsafe request sends (it is sent by a fresh client: it may change the session).
 BODIES: dict[str, dict[str, Any]] = {
@@ -76,6 +94,13 @@ BODIES: dict[str, dict[str, Any]] = {
     "sign_out": {},
     "submit_intake": {"data": an_intake_form(intake_date="2021-03-11")},
     "api_record_intake": {"json": an_intake_payload(intake_date="2021-03-11")},
+    "reveal_identifiers": {"data": {"reason": "contact_person"}},
+    "api_reveal_identifiers": {"json": {"reason": "contact_person"}},
+    "erase_personal_data": {"data": {**AN_ERASURE_REQUEST, "confirm": "yes"}},
+    "api_erase_personal_data": {"json": AN_ERASURE_REQUEST},
+    "grant_identifier_access": {"data": {"grantee": OTHER_AUDITOR, "city": "milano",
+                                         "hours": "4", "reason": "Access matrix test"}},
+    "revoke_identifier_access": {},
 }
 
 
@@ -115,10 +140,23 @@ class Milan:
     case_code: str
 
 
-@pytest.fixture
-def milan(clients: Clients) -> Milan:
+def a_milan_case(clients: Clients) -> Milan:
     created = record_intake(clients, "milano", vulnerabilities=["trafficking_victim"])
     return Milan(created["case_id"], created["case_code"])
+
+
+@pytest.fixture
+def milan(clients: Clients) -> Milan:
+    return a_milan_case(clients)
+
+
+@pytest.fixture
+def grant_id(principals: Principals, clients: Clients) -> str:
+    """A live grant (to OTHER_AUDITOR), for the route that revokes one."""
+    clients.add_user(OTHER_AUDITOR, Role.AUDITOR)
+    given = clients.platform.accounts.grant_access(
+        USERS[MINISTRY][0], OTHER_AUDITOR, City.MILANO, timedelta(hours=1), "Matrix fixture")
+    return given.grant_id
 
 
 USERS = {
@@ -178,11 +216,13 @@ def asked_to_sign_in(response: Any) -> bool:
 
 def expected_refusal(principal: str, route: RouteUnderTest) -> int:
     """The status a refused principal gets: 303 (to the sign-in page) or 401 without
-    credentials (a partner's token opens no page), 404 for a case, 403 otherwise."""
+    credentials (a partner's token opens no page), 404 for a case they may not see, 403
+    otherwise."""
     without_credentials = principal == ANONYMOUS or (principal in PARTNERS and not route.is_api)
     if without_credentials:
         return 401 if route.is_api else 303
-    return 404 if route.names_a_case else 403
+    case_viewers = ACCESS["api_get_case" if route.is_api else "case_page"]
+    return 404 if route.names_a_case and principal not in case_viewers else 403
 
 
 def test_every_route_is_declared_and_the_public_ones_are_exactly_the_published_ones(
@@ -196,12 +236,13 @@ def test_every_route_is_declared_and_the_public_ones_are_exactly_the_published_o
 
 
 def test_every_route_answers_each_principal_as_declared_and_refusals_carry_no_case_data(
-    app: FastAPI, principals: Principals, milan: Milan
+    app: FastAPI, principals: Principals, milan: Milan, clients: Clients, grant_id: str
 ) -> None:
-    params = {"city": "milano", "case_id": milan.case_id}
     checked = 0
     for route in routes_of(app):
         for principal in sorted(EVERYONE):
+            case = a_milan_case(clients) if route.name in ERASURE_ROUTES else milan
+            params = {"city": "milano", "case_id": case.case_id, "grant_id": grant_id}
             response = call(principals, principal, route, params)
             where = f"{principal}: {route} -> {response.status_code}"
             if principal in ACCESS[route.name]:
@@ -210,8 +251,9 @@ def test_every_route_answers_each_principal_as_declared_and_refusals_carry_no_ca
                 assert response.status_code == expected_refusal(principal, route), where
                 if response.status_code == 303:
                     assert asked_to_sign_in(response), where
-                assert milan.case_code not in response.text, where
+                assert case.case_code not in response.text, where
                 assert "trafficking" not in response.text, where
+                assert "Tesfaye" not in response.text, where
                 if route.is_api:
                     assert set(response.json()) == {"message", "problems"}, where
             checked += 1
@@ -219,14 +261,14 @@ def test_every_route_answers_each_principal_as_declared_and_refusals_carry_no_ca
 
 
 def test_a_florence_operator_never_sees_a_milan_case_by_any_path(
-    app: FastAPI, principals: Principals, milan: Milan, clients: Clients
+    app: FastAPI, principals: Principals, milan: Milan, clients: Clients, grant_id: str
 ) -> None:
     record_intake(clients, "firenze")
     operator = FLORENCE_OPERATOR
     seen = []
     for route in routes_of(app):
-        for params in ({"city": "milano", "case_id": milan.case_id},
-                       {"city": "firenze", "case_id": milan.case_id}):
+        for params in ({"city": "milano", "case_id": milan.case_id, "grant_id": grant_id},
+                       {"city": "firenze", "case_id": milan.case_id, "grant_id": grant_id}):
             for query in ({}, {"created": milan.case_id}, {"vulnerability": "trafficking_victim"},
                           {"lang": "en"}):
                 seen.append(call(principals, operator, route, params, **query))

@@ -16,9 +16,10 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from domain.network import City, Role
+from domain.network import Actor, ActorKind, City, Role
 from infra.nats_server import free_port
-from tests.web.conftest import PASSWORD, WebTestPlatform
+from tests.web.conftest import PASSWORD, WebTestPlatform, an_intake_form
+from web.intake import IntakeRequest
 from web.security_headers import CONTENT_SECURITY_POLICY
 
 pytestmark = pytest.mark.browser
@@ -160,5 +161,45 @@ def test_a_coordinator_signs_in_records_an_intake_finds_it_in_the_filtered_list_
     page.wait_for_url(re.compile(r"/sign-in\?notice=signed_out"))
     page.goto(f"{live_server}/cities/firenze/cases")
     assert page.locator("h1").inner_text() == "Accedi"
+
+    assert page.problems == []
+
+
+def test_a_coordinator_reads_a_person_s_identifiers_for_a_reason_then_erases_them(
+    page: Any, live_server: str, screenshots: Path, platform: WebTestPlatform
+) -> None:
+    platform.accounts.add_user("firenze.coordinator", Role.CITY_COORDINATOR, PASSWORD,
+                               city=City.FIRENZE, display_name="Giulia Bianchi")
+    intake = IntakeRequest.model_validate(
+        {k: v for k, v in an_intake_form().items() if v not in ("", [])} | {"household_size": 1})
+    receipt = platform.cases.record_intake(
+        platform.new_id(), intake.facts(City.FIRENZE), intake.personal_data(),
+        Actor(ActorKind.USER, "firenze.coordinator", Role.CITY_COORDINATOR, City.FIRENZE),
+        platform.now())
+    platform.catch_up()
+
+    page.goto(f"{live_server}/cases/{receipt.case_id}")
+    page.fill("#username", "firenze.coordinator")
+    page.fill("#password", PASSWORD)
+    page.click(".sign-in-form button[type=submit]")
+    page.wait_for_url(f"{live_server}/cases/{receipt.case_id}")
+    assert "Tesfaye" not in page.content()
+
+    page.select_option("#reason", "contact_person")
+    page.click(".identifiers-form button[type=submit]")
+    page.wait_for_selector("#identifiers")
+    assert "Tesfaye" in page.locator("#identifiers").inner_text()
+    assert page.url == f"{live_server}/cases/{receipt.case_id}/identifiers"  # no data in it
+    page.screenshot(path=str(screenshots / "identifiers.png"), full_page=True)
+
+    page.click("details.erasure summary")
+    page.fill("#request_reference", "PG/2021/0001234")
+    page.click("label[for=confirm]")
+    page.screenshot(path=str(screenshots / "erasure-form.png"), full_page=True)
+    page.click(".erasure-form button[type=submit]")
+    page.wait_for_url(f"{live_server}/cases/{receipt.case_id}")
+    assert "Dati personali cancellati il" in page.locator("#personal-data-erased").inner_text()
+    assert page.locator(".identifiers-form").count() == 0
+    page.screenshot(path=str(screenshots / "erased.png"), full_page=True)
 
     assert page.problems == []

@@ -6,14 +6,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.security import APIKeyCookie, HTTPBearer
 
-from web.api import cases, event_schemas, intakes, network
+from web.api import audit, cases, event_schemas, intakes, network, personal_data
 from web.authentication import SESSION_COOKIE
 from web.errors import ErrorBody
 
 API_V1_PREFIX = "/api/v1"
 # The published contracts are public; everything else needs credentials.
 PUBLIC_AREAS = (event_schemas,)
-PROTECTED_AREAS = (intakes, cases, network)
+PROTECTED_AREAS = (intakes, cases, personal_data, network, audit)
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 
 # These only document the credentials in the OpenAPI schema: web.authentication checks them,

@@ -1,8 +1,10 @@
-"""A city's case list (filtered through htmx, which swaps only the table) and the case page."""
+"""A city's case list (filtered through htmx, which swaps only the table) and the case page,
+with the forms to read the person's identifiers and to erase them (web.pages.personal_data
+handles what they post)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -10,15 +12,18 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from domain.access import Permission, Principal, may
+from domain.cases.model import PROGRAMME_TIMEZONE
 from domain.network import City
 from projections.case_list import CaseRow, HistoryEntry
 from web.case_filters import CaseListQuery
 from web.dependencies import CurrentTranslator, PageRenderer, Services
 from web.i18n import N_, Translator
 from web.labels import Labels
-from web.principal import CityToList, ViewableCase
+from web.personal_data import PersonalDataView, erasure_of, reasons_for
+from web.principal import CityToList, SignedIn, ViewableCase
 from web.services import WebServices
-from web.templating import is_htmx_fragment_request, path_with_query
+from web.templating import Pages, is_htmx_fragment_request, path_with_query
 
 router = APIRouter(include_in_schema=False)
 
@@ -85,10 +90,54 @@ def case_page(
     case: ViewableCase,
     pages: PageRenderer,
     services: Services,
+    principal: SignedIn,
     translator: CurrentTranslator,
 ) -> HTMLResponse:
-    timeline = timeline_of(services.case_list.history(case.case_id), translator)
-    return pages.render(request, "cases/detail.html", {"case": case, "timeline": timeline})
+    erasure = erasure_of(services, case.case_id)
+    return render_case_page(
+        request, pages, services, principal, translator, case, PersonalDataView(erasure)
+    )
+
+
+@dataclass(frozen=True)
+class FormState:
+    """A form of the case page as it is shown again: what was typed, and what is wrong."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def render_case_page(
+    request: Request,
+    pages: Pages,
+    services: WebServices,
+    principal: Principal,
+    translator: Translator,
+    case: CaseRow,
+    personal_data: PersonalDataView,
+    *,
+    identifiers_form: FormState | None = None,
+    erasure_form: FormState | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The case page; with the person's identifiers when `personal_data` holds them, and the
+    forms to read or erase them for whoever may. Blocking (the read models): call it from a
+    thread in async code."""
+    city = City(case.city)
+    now = services.now()
+    erased = personal_data.erasure is not None
+    today = now.astimezone(PROGRAMME_TIMEZONE).date().isoformat()
+    context = {
+        "case": case,
+        "timeline": timeline_of(services.case_list.history(case.case_id), translator),
+        "personal_data": personal_data,
+        "reasons": () if erased else Labels(translator).access_reasons(
+            reasons_for(principal, city, now)),
+        "may_erase": not erased and may(principal, Permission.REQUEST_ERASURE, city),
+        "identifiers_form": identifiers_form or FormState(),
+        "erasure_form": erasure_form or FormState(values={"requested_on": today}),
+    }
+    return pages.render(request, "cases/detail.html", context, status_code=status_code)
 
 
 @dataclass(frozen=True)
@@ -131,6 +180,12 @@ def _details_in_words(data: dict[str, Any], translator: Translator, labels: Labe
             N_("Left reception on %(date)s (%(centre)s)."),
             date=translator.date(date.fromisoformat(data["left_reception_on"])),
             centre=labels.reception_centre_kind(data["reception_centre_kind"]),
+        ))
+    if data.get("request_reference") and data.get("requested_on"):
+        details.append(translator.gettext(
+            N_("Erasure request %(reference)s of %(date)s."),
+            reference=data["request_reference"],
+            date=translator.date(date.fromisoformat(data["requested_on"])),
         ))
     if data.get("consent_given_on"):
         details.append(translator.gettext(
