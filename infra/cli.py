@@ -29,6 +29,8 @@ from infra.accounts import (
     read_demo_credentials,
 )
 from infra.bootstrap import Platform, build_platform
+from infra.cli_nats import nats_app, partner_feed_command
+from infra.nats_auth import nats_banner_lines, platform_nats_url, url_without_credentials
 from infra.demo import load_demo
 from infra.nats_server import NatsServerError
 from infra.runtime import embedded_nats_if_needed, run_parts
@@ -42,6 +44,8 @@ tokens_app = typer.Typer(help="Partner systems' API tokens", no_args_is_help=Tru
 grants_app = typer.Typer(help="Auditors' time-limited access to a city's identifiers",
                          no_args_is_help=True)
 app.add_typer(events_app, name="events")
+app.add_typer(nats_app, name="nats")
+app.command("partner-feed")(partner_feed_command)
 app.add_typer(projections_app, name="projections")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
@@ -79,10 +83,10 @@ def _announce(settings: Settings) -> None:
     print(
         "\nLGNetEA is running.\n"
         f"  Web:   {web}\n"
-        f"  NATS:  {settings.effective_nats_url}  (subscribe to lgnet.> for CloudEvents)\n"
-        f"  Data:  {settings.data_dir.resolve()}\n",
+        f"  Data:  {settings.data_dir.resolve()}",
         flush=True,
     )
+    print("\n".join(nats_banner_lines(settings)) + "\n", flush=True)
     credentials = read_demo_credentials(_demo_credentials_file(settings))
     if credentials:
         print("DEMO credentials (invented users for trying the platform; never use them for "
@@ -155,14 +159,18 @@ def check() -> None:
 
     async def reach_nats() -> None:
         connection = await nats.connect(
-            servers=settings.nats_servers, connect_timeout=3, max_reconnect_attempts=0
+            servers=platform_nats_url(settings).split(","), connect_timeout=3,
+            max_reconnect_attempts=0,
         )
         await connection.close()
 
     try:
         asyncio.run(reach_nats())
     except Exception as error:
-        raise SystemExit(f"NATS not reachable at {settings.effective_nats_url}: {error}") from None
+        raise SystemExit(
+            f"NATS not reachable at {url_without_credentials(settings.effective_nats_url)}: "
+            f"{type(error).__name__}"
+        ) from None
     print("ok")
 
 
@@ -197,7 +205,7 @@ def projections_rebuild() -> None:
         platform = _platform(settings)
         try:
             applied = asyncio.run(
-                rebuild(platform.read_models, platform.projections, settings.effective_nats_url)
+                rebuild(platform.read_models, platform.projections, platform_nats_url(settings))
             )
         finally:
             platform.close()

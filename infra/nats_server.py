@@ -38,6 +38,10 @@ def port_is_taken(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def embedded_server_name(port: int) -> str:
+    return f"lgnet-{port}"
+
+
 @dataclass
 class EmbeddedNats:
     """One nats-server process with JetStream; `start()` returns once it accepts connections."""
@@ -52,6 +56,12 @@ class EmbeddedNats:
     def url(self) -> str:
         return f"nats://{self.host}:{self.port}"
 
+    @property
+    def pid_file(self) -> Path:
+        """Where the running server's process id is: `lgnet nats` commands signal it to reload
+        its configuration (infra.nats_auth.reload_embedded_server)."""
+        return self.store_dir / "nats-server.pid"
+
     def start(self, timeout: float = 10.0) -> EmbeddedNats:
         if port_is_taken(self.port, self.host):
             raise NatsServerError(
@@ -62,7 +72,8 @@ class EmbeddedNats:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         command = [
             find_nats_server(), "-a", self.host, "-p", str(self.port),
-            "-js", "-sd", str(self.store_dir), "--server_name", f"lgnet-{self.port}",
+            "-js", "-sd", str(self.store_dir), "--server_name", embedded_server_name(self.port),
+            "-P", str(self.pid_file),
         ]
         if self.config_file is not None:
             command += ["-c", str(self.config_file)]

@@ -199,8 +199,7 @@ class Relay:
             await connection.close()
             raise
         self._connection, self._js, self._cursor = connection, js, None
-        url = connection.connected_url
-        log.info("Relay connected to NATS at %s", url.netloc if url else self.servers)
+        log.info("Relay connected to NATS at %s", _server_of(connection))
 
     async def _on_error(self, error: Exception) -> None:
         if isinstance(error, nats.js.errors.APIError):
@@ -218,9 +217,8 @@ class Relay:
             log.warning("Relay disconnected from NATS; reconnecting")
 
     async def _on_reconnected(self) -> None:
-        url = self._connection.connected_url if self._connection else None
         log.info("Relay reconnected to NATS at %s; resuming from the stream's last message",
-                 url.netloc if url else "?")
+                 _server_of(self._connection))
         self._reconnected.set()
 
     # --- publishing -----------------------------------------------------------------------------
@@ -439,3 +437,11 @@ async def _sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
 
+
+def _server_of(connection: NatsClient | None) -> str:
+    """host:port of the connected server: never the URL's user and password, which must not
+    reach the logs."""
+    url = connection.connected_url if connection else None
+    if url is None or url.hostname is None:
+        return "?"
+    return f"{url.hostname}:{url.port}"

@@ -1,5 +1,8 @@
-"""Running the platform: the embedded NATS server, the relay, the projector and the web app in one
-process tree (`lgnet run`), or each part alone (the compose services)."""
+"""Running the platform: the embedded NATS server, the relay, the projector, the partner feed and
+the web app in one process tree (`lgnet run`), or each part alone (the compose services).
+
+Every part connects to NATS as the platform user (infra/nats_auth.py): `platform_nats_url`. The
+partner feed also connects as the feed user of the partners' account, where it publishes."""
 
 from __future__ import annotations
 
@@ -13,8 +16,10 @@ from contextlib import contextmanager
 import uvicorn
 
 from infra.bootstrap import Platform
+from infra.nats_auth import embedded_nats_server, partner_feed_nats_url, platform_nats_url
 from infra.nats_server import EmbeddedNats, port_is_taken
-from infra.projector import Projector
+from infra.partner_feed import PartnerFeed
+from infra.projector import Projector, tune_gc_for_throughput
 from infra.relay import Relay
 from infra.settings import Settings
 from web.app import create_app
@@ -34,12 +39,14 @@ class _WebServer(uvicorn.Server):
 def embedded_nats_if_needed(
     settings: Settings, *, reuse_running: bool = False
 ) -> Iterator[EmbeddedNats | None]:
-    """Start the embedded NATS server when no LGNET_NATS_URL is set. A tool run beside a running
-    platform (`reuse_running`) uses the server already listening on the embedded port."""
+    """Start the embedded NATS server when no LGNET_NATS_URL is set, with the accounts, users
+    and permissions of infra/nats_auth.py (passwords generated once, kept in the data dir). A
+    tool run beside a running platform (`reuse_running`) uses the server already listening on
+    the embedded port."""
     if not settings.embedded_nats or (reuse_running and port_is_taken(settings.nats_port)):
         yield None
         return
-    server = EmbeddedNats(store_dir=settings.data_dir / "nats", port=settings.nats_port).start()
+    server = embedded_nats_server(settings).start()
     try:
         yield server
     finally:
@@ -63,11 +70,15 @@ async def run_parts(
     relay: bool = True,
     projector: bool = True,
     web: bool = True,
+    partner_feed: bool | None = None,
     on_ready: Callable[[], None] | None = None,
 ) -> None:
-    """Run the chosen parts until SIGINT/SIGTERM, then stop them all cleanly."""
+    """Run the chosen parts until SIGINT/SIGTERM, then stop them all cleanly. `partner_feed`
+    None runs the partner feed with the whole platform (every other part chosen) and not with
+    a single part, so `lgnet relay` alone does not also feed the partners."""
+    if partner_feed is None:
+        partner_feed = relay and projector and web
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
     server = web_server(platform) if web else None
 
     def request_stop() -> None:
@@ -75,32 +86,63 @@ async def run_parts(
         if server is not None:
             server.should_exit = True
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, request_stop)
-
-    nats_url = platform.settings.effective_nats_url
+    _stop_on_signals(request_stop)
+    settings = platform.settings
+    nats_url = platform_nats_url(settings)
     tasks: list[asyncio.Task[None]] = []
     if relay:
-        relay_part = Relay(platform.record, nats_url, replicas=platform.settings.stream_replicas)
+        relay_part = Relay(platform.record, nats_url, replicas=settings.stream_replicas)
         tasks.append(asyncio.create_task(relay_part.run(stop), name="relay"))
     if projector:
         runner = Projector(platform.read_models, platform.projections, nats_url)
         tasks.append(asyncio.create_task(runner.run(stop), name="projector"))
+    if partner_feed:
+        feed = PartnerFeed(
+            nats_url,
+            partner_nats_url=partner_feed_nats_url(settings),
+            replicas=settings.stream_replicas,
+        )
+        tasks.append(asyncio.create_task(feed.run(stop), name="partner-feed"))
     if server is not None:
         tasks.append(asyncio.create_task(_serve(server, stop), name="web"))
-    if on_ready is not None:
-        tasks.append(asyncio.create_task(_when_started(server, on_ready), name="ready"))
+    if projector:
+        tune_gc_for_throughput()
+    # The announcement runs beside the parts, not among them: its end must not stop the others.
+    announcement = (
+        asyncio.create_task(_when_started(server, on_ready), name="ready") if on_ready else None
+    )
     try:
         done, _pending = await asyncio.wait(
             [*tasks, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED
         )
         for task in done:
-            if task.exception() is not None and task.get_name() != "ready":
+            if task.exception() is not None:
                 log.error("%s stopped with an error", task.get_name(), exc_info=task.exception())
     finally:
         request_stop()
+        if announcement is not None:
+            announcement.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def run_partner_feed(settings: Settings) -> None:
+    """The partner feed alone (`lgnet partner-feed`, the compose service) until SIGINT/SIGTERM.
+    It needs neither the event store nor the read models: only NATS."""
+    stop = asyncio.Event()
+    _stop_on_signals(stop.set)
+    feed = PartnerFeed(
+        platform_nats_url(settings),
+        partner_nats_url=partner_feed_nats_url(settings),
+        replicas=settings.stream_replicas,
+    )
+    await feed.run(stop)
+
+
+def _stop_on_signals(request_stop: Callable[[], None]) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, request_stop)
 
 
 async def _serve(server: _WebServer, stop: asyncio.Event) -> None:

@@ -52,7 +52,7 @@ def test_every_service_has_a_healthcheck(compose: dict) -> None:
 def test_every_app_service_runs_an_existing_lgnet_command(compose: dict) -> None:
     commands = lgnet_commands()
     app_services = {n: s for n, s in compose["services"].items() if s.get("command", [""])[0] == "lgnet"}
-    assert set(app_services) == {"web", "relay", "projector"}
+    assert set(app_services) == {"web", "relay", "projector", "partner-feed"}
     for name, service in app_services.items():
         assert tuple(service["command"][1:]) in commands, name
         assert tuple(service["healthcheck"]["test"][2:]) in commands, name

@@ -1,0 +1,352 @@
+"""`make bench`: throughput and latency of the event path, each beside the raw baseline of the
+same stack measured in the same run, on the same machine, with the same message sizes.
+
+Figures: intake commands/s vs raw eventsourcing saves; relay vs raw `js.publish_async`;
+projection catch-up vs a raw JetStream push consumer acking each message; HTTP intakes/s vs a
+bare FastAPI endpoint (wrk); end-to-end latency from HTTP accept to visible in the city list.
+Set LGNET_BENCH_INTAKES (default 20000) to change the store size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import nats
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
+from nats.js.api import StreamConfig
+
+from domain.network import City
+from infra.bootstrap import build_platform
+from infra.demo import demo_actor, demo_intake
+from infra.nats_server import EmbeddedNats, free_port
+from infra.projector import Projector
+from infra.publishing import PUBLIC_TOPICS, to_message
+from infra.relay import Relay
+from infra.settings import Settings
+from projections.projection import ensure_created
+from projections.storage import SqliteReadModels
+from web.intake import EXAMPLE_INTAKE
+
+INTAKES = int(os.environ.get("LGNET_BENCH_INTAKES", "20000"))
+PUBLISH_BATCH = 1000
+LATENCY_SAMPLES = 200
+WRK_SECONDS = 8
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    baseline_name: str
+    baseline: float
+    target: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.baseline if self.baseline else float("nan")
+
+
+def rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds > 0 else float("nan")
+
+
+class RawAggregate(Aggregate):
+    """The raw save baseline: an aggregate whose command emits as many events, of the same
+    size, as an intake does (a case-number event and the intake event)."""
+
+    class Created(Aggregate.Created):
+        payload: dict[str, Any]
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        self.payload = payload
+
+    class Noted(Aggregate.Event):
+        payload: dict[str, Any]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            aggregate.payload = self.payload  # type: ignore[attr-defined]
+
+
+def raw_saves(path: Path, count: int, payload: dict[str, Any]) -> float:
+    application: Application[Any] = Application(
+        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+    )
+    started = time.perf_counter()
+    for _ in range(count):
+        aggregate = RawAggregate(payload)
+        aggregate.trigger_event(RawAggregate.Noted, payload=payload)
+        application.save(aggregate)
+    elapsed = time.perf_counter() - started
+    application.close()
+    return rate(count, elapsed)
+
+
+def intakes_through_service(platform: Any, count: int) -> float:
+    rng = random.Random(7)
+    now = datetime(2021, 12, 20, 10, tzinfo=UTC)
+    commands = []
+    for _ in range(count):
+        city = rng.choice(tuple(City))
+        facts, person = demo_intake(rng, city, date(2021, 12, 1))
+        commands.append((facts, person, demo_actor(city)))
+    started = time.perf_counter()
+    for facts, person, actor in commands:
+        platform.cases.record_intake(uuid4(), facts, person, actor, now)
+    return rate(count, time.perf_counter() - started)
+
+
+async def raw_publish(url: str, count: int, sample: Any) -> float:
+    connection = await nats.connect(url)
+    js = connection.jetstream()
+    await js.add_stream(StreamConfig(name="RAW", subjects=["raw.>"]))
+    headers = dict(sample.headers)
+    started = time.perf_counter()
+    for first in range(0, count, PUBLISH_BATCH):
+        futures = [
+            await js.publish_async(
+                "raw." + sample.subject, sample.body,
+                headers={**headers, "Nats-Msg-Id": f"raw:{n}"},
+            )
+            for n in range(first, min(count, first + PUBLISH_BATCH))
+        ]
+        await asyncio.gather(*futures)
+    elapsed = time.perf_counter() - started
+    await js.delete_stream("RAW")
+    await connection.close()
+    return rate(count, elapsed)
+
+
+async def relay_all(platform: Any, url: str) -> tuple[float, int]:
+    relay = Relay(platform.record, url)
+    started = time.perf_counter()
+    published = await relay.publish_pending()
+    elapsed = time.perf_counter() - started
+    await relay.close()
+    return rate(published, elapsed), published
+
+
+async def raw_push_consume(url: str, count: int) -> float:
+    connection = await nats.connect(url)
+    js = connection.jetstream()
+    done = asyncio.Event()
+    received = 0
+
+    async def on_message(msg: Any) -> None:
+        nonlocal received
+        await msg.ack()
+        received += 1
+        if received == count:
+            done.set()
+
+    started = time.perf_counter()
+    subscription = await js.subscribe("lgnet.>", stream="LGNET", cb=on_message, manual_ack=True)
+    await done.wait()
+    elapsed = time.perf_counter() - started
+    await subscription.unsubscribe()
+    await connection.close()
+    return rate(count, elapsed)
+
+
+async def projector_catch_up(path: Path, projections: list[Any], url: str, count: int) -> float:
+    database = SqliteReadModels(path)
+    for projection in projections:
+        ensure_created(database, projection)
+    stop = asyncio.Event()
+    projector = Projector(database, projections, url, durable="bench")
+    started = time.perf_counter()
+    task = asyncio.create_task(projector.run(stop))
+    while min(database.tracking(p.name).stream_seq for p in projections) < count:
+        await asyncio.sleep(0.002)
+    elapsed = time.perf_counter() - started
+    stop.set()
+    await task
+    database.close()
+    return rate(count, elapsed)
+
+
+def wrk_rate(url: str, body: str, token: str | None) -> tuple[float, int]:
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    headers = 'wrk.headers["Content-Type"] = "application/json"\n'
+    if token:
+        headers += f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+    script.write_text(f'wrk.method = "POST"\n{headers}wrk.body = [[{body}]]\n')
+    output = subprocess.run(
+        ["wrk", "-t2", "-c32", f"-d{WRK_SECONDS}s", "-s", str(script), url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    requests_per_second = float(output.split("Requests/sec:")[1].split()[0])
+    errors = 0
+    if "Non-2xx or 3xx responses:" in output:
+        errors = int(output.split("Non-2xx or 3xx responses:")[1].split()[0])
+    return requests_per_second, errors
+
+
+def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer in {timeout}s")
+
+
+def lgnet(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "lgnet"), *args],
+        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def intake_body() -> str:
+    return json.dumps(EXAMPLE_INTAKE)
+
+
+def http_figures(tmp: Path, nats_url: str) -> list[Figure]:
+    if shutil.which("wrk") is None:
+        print("HTTP benchmark skipped: wrk is not installed (apt-get install wrk)")
+        return []
+    body = intake_body()
+    port = free_port()
+    bare = subprocess.Popen([sys.executable, "-m", "tests.bench.bare_app", str(port)])
+    try:
+        wait_http(f"http://127.0.0.1:{port}/docs", bare)
+        bare_rate, _ = wrk_rate(f"http://127.0.0.1:{port}/api/v1/cities/firenze/intakes", body, None)
+    finally:
+        stop_process(bare)
+    port = free_port()
+    env = {"LGNET_DATA_DIR": str(tmp / "http"), "LGNET_NATS_URL": nats_url,
+           "LGNET_HTTP_PORT": str(port)}
+    token = prepare_http_credentials(env)
+    web = lgnet(["web"], env)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health", web)
+        web_rate, errors = wrk_rate(
+            f"http://127.0.0.1:{port}/api/v1/cities/firenze/intakes", body, token
+        )
+    finally:
+        stop_process(web)
+    if errors:
+        print(f"WARNING: {errors} HTTP intakes were refused during the benchmark")
+    return [Figure("HTTP intakes (API, wrk 32 conns)", web_rate, "req/s",
+                   "bare FastAPI POST endpoint", bare_rate)]
+
+
+def prepare_http_credentials(env: dict[str, str]) -> str | None:
+    """A partner/API credential for the HTTP benchmark, once the API requires one."""
+    return None
+
+
+def latency_figures(tmp: Path) -> list[Figure]:
+    port, nats_port = free_port(), free_port()
+    env = {"LGNET_DATA_DIR": str(tmp / "e2e"), "LGNET_HTTP_PORT": str(port),
+           "LGNET_NATS_PORT": str(nats_port)}
+    token = prepare_http_credentials(env)
+    platform = lgnet(["run"], env)
+    samples: list[float] = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_http(f"{base}/health", platform, timeout=120)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        with httpx.Client(base_url=base, headers=headers, timeout=10) as client:
+            for _ in range(LATENCY_SAMPLES):
+                started = time.perf_counter()
+                created = client.post(
+                    "/api/v1/cities/firenze/intakes", content=intake_body(),
+                    headers={"Content-Type": "application/json"},
+                )
+                created.raise_for_status()
+                case_id = created.json()["case_id"]
+                while client.get(f"/api/v1/cases/{case_id}").status_code != 200:
+                    pass
+                samples.append((time.perf_counter() - started) * 1000)
+    finally:
+        stop_process(platform)
+    samples.sort()
+    p50 = statistics.median(samples)
+    p99 = samples[int(len(samples) * 0.99) - 1]
+    print(f"End-to-end latency, HTTP accept -> visible in the city list ({len(samples)} "
+          f"sequential intakes): p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+    return []
+
+
+async def event_path_figures(tmp: Path, server: EmbeddedNats) -> list[Figure]:
+    settings = Settings(data_dir=tmp / "data", nats_url=server.url)
+    platform = build_platform(settings)
+    try:
+        rng = random.Random(1)
+        facts, _person = demo_intake(rng, City.FIRENZE, date(2021, 6, 1))
+        payload = {"padding": "x" * 560}  # about the size of an intake event's state
+        print(f"Recording {INTAKES} intakes ...", flush=True)
+        raw_save_rate = raw_saves(tmp / "raw.sqlite", INTAKES, payload)
+        service_rate = intakes_through_service(platform, INTAKES)
+        figures = [Figure("Intake commands (CaseService, SQLite)", service_rate, "cmd/s",
+                          "raw eventsourcing saves, 2 events each", raw_save_rate)]
+
+        first = platform.record.recorder.select_notifications(1, 1, topics=PUBLIC_TOPICS)[0]
+        sample = to_message(first, platform.record.mapper)
+        print(f"Message size: {len(sample.body)} bytes body, {len(sample.headers)} headers")
+        raw_publish_rate = await raw_publish(server.url, INTAKES, sample)
+        relay_rate, published = await relay_all(platform, server.url)
+        assert published == INTAKES, published
+        figures.append(Figure("Relay (event store -> JetStream)", relay_rate, "ev/s",
+                              "raw js.publish_async, same size", raw_publish_rate, ">= 60%"))
+
+        raw_consume_rate = await raw_push_consume(server.url, INTAKES)
+        projection_rate = await projector_catch_up(
+            tmp / "readmodels.sqlite", platform.projections, server.url, INTAKES
+        )
+        figures.append(Figure("Projection catch-up (2 read models)", projection_rate, "ev/s",
+                              "raw push consumer, ack each", raw_consume_rate, ">= 50%"))
+        return figures
+    finally:
+        platform.close()
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="lgnet-bench-") as directory:
+        tmp = Path(directory)
+        server = EmbeddedNats(store_dir=tmp / "nats", port=free_port()).start()
+        try:
+            figures = asyncio.run(event_path_figures(tmp, server))
+            figures += http_figures(tmp, server.url)
+        finally:
+            server.stop()
+        figures += latency_figures(tmp)
+    print()
+    print(f"{'figure':44} {'value':>12}  {'baseline':44} {'baseline':>12} {'ratio':>7}  target")
+    for f in figures:
+        print(f"{f.name:44} {f.value:>8.0f} {f.unit:5} {f.baseline_name:44} "
+              f"{f.baseline:>8.0f} {f.unit:5} {f.ratio:>6.0%}  {f.target}")
+
+
+if __name__ == "__main__":
+    main()

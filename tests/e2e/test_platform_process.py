@@ -1,0 +1,140 @@
+"""`lgnet run` as a user runs it: one process tree with the embedded nats-server, demo data,
+the web app, relay, projector and partner feed. A partner-style NATS client sees each new
+intake as a CloudEvent; Ctrl-C stops everything cleanly; the next start loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import nats
+import pytest
+
+from infra.accounts import DEMO_CREDENTIALS_FILE_NAME, csrf_token_for, read_demo_credentials
+from infra.nats_auth import OBSERVER_USER, embedded_credentials, url_with_credentials
+from infra.nats_server import free_port
+from infra.settings import Settings
+from web.authentication import SESSION_COOKIE
+from web.intake import EXAMPLE_INTAKE
+
+pytestmark = pytest.mark.nats
+STARTUP_TIMEOUT = 90
+
+
+class RunningPlatform:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.http_port, self.nats_port = free_port(), free_port()
+        self.output = data_dir.parent / "lgnet-run.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(data_dir=self.data_dir, nats_port=self.nats_port)
+
+    def start(self) -> None:
+        already_written = self.output.stat().st_size if self.output.exists() else 0
+        env = {**os.environ, "LGNET_DATA_DIR": str(self.data_dir),
+               "LGNET_HTTP_PORT": str(self.http_port), "LGNET_NATS_PORT": str(self.nats_port)}
+        with self.output.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(Path(sys.executable).parent / "lgnet"), "run"], env=env,
+                stdout=log, stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while b"Press Ctrl-C to stop." not in self.output.read_bytes()[already_written:]:
+            assert self.process.poll() is None, self.output.read_text(errors="replace")
+            assert time.monotonic() < deadline, "lgnet run did not announce itself"
+            time.sleep(0.1)
+
+    def interrupt(self) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        return self.process.wait(30)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def signed_in_client(self, username: str) -> httpx.Client:
+        credentials = {u: p for u, p, _role, _city in read_demo_credentials(
+            self.data_dir / DEMO_CREDENTIALS_FILE_NAME)}
+        client = httpx.Client(base_url=self.base_url, timeout=10)
+        answer = client.post("/sign-in", data={"username": username,
+                                               "password": credentials[username]},
+                             headers={"Origin": self.base_url})
+        assert answer.status_code == 303, answer.text
+        client.headers["X-CSRF-Token"] = csrf_token_for(client.cookies[SESSION_COOKIE])
+        return client
+
+    def observer_url(self) -> str:
+        password = embedded_credentials(self.settings)[OBSERVER_USER]
+        return url_with_credentials(f"nats://127.0.0.1:{self.nats_port}", OBSERVER_USER, password)
+
+
+@pytest.fixture
+def platform(tmp_path: Path):
+    running = RunningPlatform(tmp_path / "var")
+    yield running
+    running.kill()
+
+
+async def next_intake_event(observer_url: str, act) -> tuple[dict[str, str], dict]:
+    """Subscribe to lgnet.> as a plain NATS client, do `act`, return the first intake seen."""
+    connection = await nats.connect(observer_url)
+    received: asyncio.Queue = asyncio.Queue()
+    await connection.subscribe("lgnet.>", cb=received.put)
+    await connection.flush()
+    await asyncio.to_thread(act)
+    while True:
+        message = await asyncio.wait_for(received.get(), 10)
+        if message.headers["ce-type"] == "it.lgnet.case.intake_recorded.v1":
+            await connection.close()
+            return message.headers, json.loads(message.data)
+
+
+def test_the_platform_runs_announces_publishes_stops_cleanly_and_resumes(platform) -> None:
+    platform.start()
+    banner = platform.output.read_text()
+    assert platform.base_url + "/" in banner
+    assert re.search(rf"nats://observer:\S+@127\.0\.0\.1:{platform.nats_port}", banner)
+    assert "firenze.coordinatore" in banner
+
+    coordinator = platform.signed_in_client("firenze.coordinatore")
+    created: dict = {}
+
+    def take_in() -> None:
+        answer = coordinator.post("/api/v1/cities/firenze/intakes", json=EXAMPLE_INTAKE)
+        assert answer.status_code == 201, answer.text
+        created.update(answer.json())
+
+    headers, data = asyncio.run(next_intake_event(platform.observer_url(), take_in))
+    assert headers["ce-specversion"] == "1.0"
+    assert headers["ce-subject"] == created["case_code"] == data["case_code"]
+    assert EXAMPLE_INTAKE["given_name"] not in json.dumps(data)
+    # Read-your-writes: the list shows the case as soon as the save has returned.
+    listing = coordinator.get("/api/v1/cities/firenze/cases", params={"page_size": 100})
+    assert created["case_code"] in listing.text
+    cases_before = coordinator.get("/api/v1/network/overview").json()
+
+    assert platform.interrupt() == 0
+    assert "LGNetEA stopped." in platform.output.read_text()
+
+    platform.start()  # same data dir: nothing lost, no demo data loaded twice
+    coordinator = platform.signed_in_client("firenze.coordinatore")
+    assert coordinator.get(f"/api/v1/cases/{created['case_id']}").status_code == 200
+    assert coordinator.get("/api/v1/network/overview").json() == cases_before
+    assert platform.interrupt() == 0

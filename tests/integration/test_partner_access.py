@@ -1,0 +1,683 @@
+"""Data-minimised NATS for partners, against a real nats-server started with the configuration
+`lgnet run` generates (infra/nats_auth.py): what a partner user, the observer and the partner
+feed can and cannot do, and what a partner receives."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from uuid import uuid4
+
+import jsonschema
+import nats
+import nats.errors
+import nats.js.errors
+import pytest
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from domain.cases.model import Case, CaseRegister
+from domain.cases.rules import ProtectionStatus, Vulnerability
+from domain.network import City
+from domain.record import ProgrammeRecord
+from events.partner import DATASCHEMA, partner_json_schemas, read_partner_message
+from infra.bootstrap import build_platform
+from infra.eventstore import open_record
+from infra.nats_auth import (
+    CLUSTER_CONFIG_FILE,
+    DEMO_PARTNER,
+    OBSERVER_USER,
+    PARTNER_FEED_USER,
+    PARTNERS_FILE_NAME,
+    PLATFORM_USER,
+    PartnerAccess,
+    embedded_credentials,
+    embedded_nats_server,
+    load_partners,
+    partner_feed_nats_url,
+    password_variable,
+    platform_nats_url,
+    reload_embedded_server,
+    save_partners,
+)
+from infra.nats_server import EmbeddedNats, find_nats_server, free_port, port_is_taken
+from infra.partner_feed import PARTNER_STREAM_NAME, PartnerFeed
+from infra.publishing import PUBLIC_TOPICS
+from infra.relay import Relay
+from infra.runtime import embedded_nats_if_needed, run_parts
+from infra.settings import Settings
+from infra.streams import STREAM_NAME
+from tests.builders import NOW, a_coordinator, an_intake
+
+pytestmark = pytest.mark.nats
+
+# Milano's partner has every case kind (case.*), to show a partner sees only its own city.
+MILANO_PARTNER = PartnerAccess(name="milano-services", cities=("milano",), kinds=("case.*",))
+CITIES = [City.FIRENZE, City.MILANO, City.ROMA]
+VULNERABILITY_WORDS = [v.value for v in Vulnerability] + ["vulnerab"]
+DENIED_WAIT = 0.5  # how long a request the server silently drops is waited for
+
+
+# --- the secured server -------------------------------------------------------------------------
+
+
+@dataclass
+class SecuredNats:
+    settings: Settings
+    server: EmbeddedNats
+    passwords: dict[str, str]
+
+    def url_for(self, user: str) -> str:
+        return f"nats://{user}:{self.passwords[user]}@127.0.0.1:{self.settings.nats_port}"
+
+
+@pytest.fixture
+def secured(tmp_path: Path) -> Iterator[SecuredNats]:
+    """The embedded server as `lgnet run` starts it, with the demo partner and Milano's."""
+    settings = Settings(data_dir=tmp_path / "data", nats_port=free_port())
+    save_partners(settings.data_dir / PARTNERS_FILE_NAME, [DEMO_PARTNER, MILANO_PARTNER])
+    server = embedded_nats_server(settings).start()
+    try:
+        yield SecuredNats(settings, server, embedded_credentials(settings))
+    finally:
+        server.stop()
+
+
+@dataclass
+class Client:
+    """A connection and the asynchronous errors the server reported to it."""
+
+    connection: NatsClient
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def js(self) -> JetStreamContext:
+        return self.connection.jetstream(timeout=DENIED_WAIT)
+
+    def permission_errors(self) -> list[str]:
+        return [error for error in self.errors if "permissions violation" in error.lower()]
+
+
+@pytest.fixture
+async def connect() -> AsyncIterator:
+    clients: list[Client] = []
+
+    async def connect_as(url: str, *, inbox_prefix: str = "_INBOX") -> Client:
+        client = Client(connection=None)  # type: ignore[arg-type]
+
+        async def record(error: Exception) -> None:
+            client.errors.append(str(error))
+
+        client.connection = await nats.connect(
+            url, error_cb=record, inbox_prefix=inbox_prefix, allow_reconnect=False
+        )
+        clients.append(client)
+        return client
+
+    yield connect_as
+    for client in clients:
+        if not client.connection.is_closed:
+            await client.connection.close()
+
+
+async def as_partner(connect, secured: SecuredNats, partner: PartnerAccess = DEMO_PARTNER):
+    return await connect(secured.url_for(partner.name), inbox_prefix=partner.inbox_prefix)
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def record(tmp_path: Path) -> Iterator[ProgrammeRecord]:
+    record = open_record(Settings(data_dir=tmp_path / "events"))
+    yield record
+    record.close()
+
+
+def save_vulnerable_intakes(record: ProgrammeRecord, count: int) -> dict[City, list[str]]:
+    """`count` intakes across Firenze, Milano and Roma, every one with special-category
+    vulnerabilities; returns the case codes per city, in order. Each save also records a case
+    register event, which is not public: the stream's positions have gaps."""
+    first = (record.recorder.max_notification_id() or 0) + 1
+    codes: dict[City, list[str]] = {city: [] for city in CITIES}
+    cases = []
+    for index in range(count):
+        city = CITIES[index % len(CITIES)]
+        facts = an_intake(
+            city,
+            protection_status=ProtectionStatus.ASYLUM_SEEKER,
+            vulnerabilities=frozenset({Vulnerability.TRAFFICKING_VICTIM,
+                                       Vulnerability.SERIOUS_ILLNESS}),
+        )
+        code = f"{city.code_prefix}-2021-{(first + index) % 100_000:05d}"
+        codes[city].append(code)
+        cases.append(Case.take_in(uuid4(), code, facts, a_coordinator(city), NOW))
+        if len(cases) == 250 or index == count - 1:
+            record.save(CaseRegister.open(city, 1900 + first + index, NOW), *cases)
+            cases = []
+    return codes
+
+
+async def publish_to_lgnet(record: ProgrammeRecord, secured: SecuredNats) -> int:
+    return await Relay(record, platform_nats_url(secured.settings)).publish_pending()
+
+
+def a_feed(secured: SecuredNats, **options) -> PartnerFeed:
+    return PartnerFeed(
+        platform_nats_url(secured.settings),
+        partner_nats_url=partner_feed_nats_url(secured.settings),
+        **options,
+    )
+
+
+async def partner_stream_messages(secured: SecuredNats, connect) -> list:
+    feed_user = await connect(partner_feed_nats_url(secured.settings))
+    js = feed_user.connection.jetstream()
+    last = (await js.stream_info(PARTNER_STREAM_NAME)).state.last_seq
+    return [await js.get_msg(PARTNER_STREAM_NAME, seq) for seq in range(1, last + 1)]
+
+
+async def fill_partner_stream(record: ProgrammeRecord, secured: SecuredNats, count: int):
+    codes = save_vulnerable_intakes(record, count)
+    assert await publish_to_lgnet(record, secured) == count
+    assert await a_feed(secured).publish_pending() == count
+    return codes
+
+
+# --- what a partner receives ------------------------------------------------------------------
+
+
+async def test_a_partner_reads_its_citys_events_minimised_from_its_filtered_consumer(
+    record: ProgrammeRecord, secured: SecuredNats, connect
+) -> None:
+    codes = await fill_partner_stream(record, secured, 30)
+    partner = await as_partner(connect, secured)
+
+    # As docs/partners.md shows: a durable pull consumer named as the user, on its subject.
+    subscription = await partner.js.pull_subscribe(
+        "partner.firenze.case.intake_recorded", durable=DEMO_PARTNER.consumer_name,
+        stream=PARTNER_STREAM_NAME,
+    )
+    received = await subscription.fetch(100, timeout=1)
+    for message in received:
+        await message.ack()
+    await partner.connection.flush()
+
+    assert [m.headers["ce-subject"] for m in received] == codes[City.FIRENZE]
+    schema = partner_json_schemas()["it.lgnet.case.intake_recorded.v1"]
+    for message in received:
+        body = json.loads(message.data)
+        jsonschema.validate(body, schema)
+        read_partner_message(message.headers, message.data)
+        assert message.headers["ce-type"] == "it.lgnet.case.intake_recorded.v1"
+        assert message.headers[DATASCHEMA] == schema["$id"]
+        assert "vulnerabilities" not in body
+        assert all(set(e) == {"sub_action", "eligible"} for e in body["eligibility"])
+        assert "ce-actorid" not in message.headers
+        for word in VULNERABILITY_WORDS:
+            assert word not in message.data.decode(), word
+    info = await partner.js.consumer_info(PARTNER_STREAM_NAME, DEMO_PARTNER.consumer_name)
+    assert info.ack_floor.stream_seq == received[-1].metadata.sequence.stream
+    assert partner.permission_errors() == []
+
+
+async def test_a_partner_push_consumer_can_start_from_a_sequence_and_sees_new_events_live(
+    record: ProgrammeRecord, secured: SecuredNats, connect
+) -> None:
+    codes = await fill_partner_stream(record, secured, 9)
+    partner = await as_partner(connect, secured)
+    received: list = []
+
+    async def take(message) -> None:
+        received.append(message)
+        await message.ack()
+
+    await partner.js.subscribe(
+        "partner.firenze.case.intake_recorded", stream=PARTNER_STREAM_NAME, cb=take,
+        manual_ack=True,
+        config=ConsumerConfig(
+            name=DEMO_PARTNER.consumer_name, durable_name=DEMO_PARTNER.consumer_name,
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=4,
+            ack_policy=AckPolicy.EXPLICIT,
+        ),
+    )
+    live: list = []
+
+    async def watch(message) -> None:
+        live.append(message)
+
+    await partner.connection.subscribe("partner.firenze.case.intake_recorded", cb=watch)
+    await partner.connection.flush()
+    later = save_vulnerable_intakes(record, 3)
+    await publish_to_lgnet(record, secured)
+    await a_feed(secured).publish_pending()
+    async with asyncio.timeout(5):
+        while len(received) < 3 or len(live) < 1:
+            await asyncio.sleep(0.02)
+
+    # Sequence 4 of the partner stream is the 4th intake, Milano's second... the filter keeps
+    # Firenze's from there: all but the first.
+    assert [m.headers["ce-subject"] for m in received] == (
+        codes[City.FIRENZE][1:] + later[City.FIRENZE]
+    )
+    assert [m.headers["ce-subject"] for m in live] == later[City.FIRENZE]
+    assert partner.permission_errors() == []
+
+
+# --- what a partner cannot do -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["lgnet.>", "lgnet.firenze.case.intake_recorded", "partner.milano.>", "partner.>",
+     "partner.firenze.>", "_INBOX.>", "_INBOX_milano-services.>"],
+)
+async def test_a_partner_cannot_subscribe_to_internal_or_other_subjects(
+    record: ProgrammeRecord, secured: SecuredNats, connect, subject: str
+) -> None:
+    partner = await as_partner(connect, secured)
+    received: list = []
+
+    async def take(message) -> None:
+        received.append(message)
+
+    await partner.connection.subscribe(subject, cb=take)
+    await partner.connection.flush()
+    await fill_partner_stream(record, secured, 6)
+    await asyncio.sleep(0.2)
+
+    # (nats-py reports the server's error in lower case.)
+    assert partner.permission_errors() == [
+        f'nats: permissions violation for subscription to "{subject.lower()}"'
+    ]
+    assert received == []
+
+
+async def refused(client: Client, request) -> str:
+    """Run a JetStream request the server must drop for lack of permission; return the
+    subject it names in the permissions error (in lower case, as nats-py reports it)."""
+    before = len(client.permission_errors())
+    with pytest.raises(nats.errors.TimeoutError):
+        await request
+    await client.connection.flush()
+    errors = client.permission_errors()[before:]
+    assert len(errors) == 1, client.errors
+    return errors[0].split('"')[1]
+
+
+async def test_a_partner_cannot_create_a_consumer_beyond_its_agreement(
+    record: ProgrammeRecord, secured: SecuredNats, connect
+) -> None:
+    await fill_partner_stream(record, secured, 3)
+    partner = await as_partner(connect, secured)
+    js, me = partner.js, DEMO_PARTNER.consumer_name
+
+    def create(config: ConsumerConfig, stream: str = PARTNER_STREAM_NAME):
+        return js.add_consumer(stream, config)
+
+    # Unfiltered: the filtered create subject is the only one allowed.
+    assert await refused(partner, create(ConsumerConfig(name=me, durable_name=me))) == (
+        f"$JS.API.CONSUMER.CREATE.{PARTNER_STREAM_NAME}.{me}".lower()
+    )
+    # The legacy durable form, whose subject does not name the filter.
+    legacy = await refused(partner, create(ConsumerConfig(
+        durable_name=me, filter_subject="partner.firenze.case.intake_recorded"
+    )))
+    assert legacy.startswith("$js.api.consumer.durable.create.")
+    # A server-named (ephemeral) consumer.
+    assert await refused(partner, create(ConsumerConfig(
+        filter_subject="partner.firenze.case.intake_recorded"
+    ))) == f"$JS.API.CONSUMER.CREATE.{PARTNER_STREAM_NAME}".lower()
+    # Another city's subjects, or a filter wider than its kinds.
+    for wider in ("partner.milano.case.intake_recorded", "partner.firenze.>", "partner.>"):
+        await refused(partner, create(ConsumerConfig(name=me, durable_name=me,
+                                                     filter_subject=wider)))
+    # Its own filter, under another consumer's name (it could be another partner's).
+    await refused(partner, create(ConsumerConfig(
+        name="milano-services", durable_name="milano-services",
+        filter_subject="partner.firenze.case.intake_recorded",
+    )))
+    # Any consumer on the internal stream.
+    await refused(partner, create(
+        ConsumerConfig(name=me, durable_name=me, filter_subject="lgnet.firenze.case.>"),
+        stream=STREAM_NAME,
+    ))
+    # The subject names its own filter but the body another: the server refuses it.
+    request = {"stream_name": PARTNER_STREAM_NAME, "config": ConsumerConfig(
+        name=me, durable_name=me, filter_subject="partner.milano.case.intake_recorded",
+    ).as_dict()}
+    reply = await partner.connection.request(
+        f"$JS.API.CONSUMER.CREATE.{PARTNER_STREAM_NAME}.{me}.partner.firenze.case.intake_recorded",
+        json.dumps(request).encode(), timeout=2,
+    )
+    assert json.loads(reply.data)["error"]["err_code"] == 10131  # filter mismatch
+    # Its stream info, though, it may read.
+    assert (await js.stream_info(PARTNER_STREAM_NAME)).state.messages == 3
+
+
+async def test_a_partner_cannot_read_messages_directly_or_publish(
+    record: ProgrammeRecord, secured: SecuredNats, connect
+) -> None:
+    await fill_partner_stream(record, secured, 3)
+    partner = await as_partner(connect, secured)
+    assert await refused(partner, partner.js.get_msg(PARTNER_STREAM_NAME, 2)) == (
+        f"$JS.API.STREAM.MSG.GET.{PARTNER_STREAM_NAME}".lower()
+    )
+    assert await refused(partner, partner.js.get_msg(PARTNER_STREAM_NAME, 2, direct=True)) == (
+        f"$JS.API.DIRECT.GET.{PARTNER_STREAM_NAME}".lower()
+    )
+    assert await refused(partner, partner.js.get_msg(STREAM_NAME, 1)) == (
+        f"$JS.API.STREAM.MSG.GET.{STREAM_NAME}".lower()
+    )
+    assert await refused(partner, partner.js.publish(
+        "partner.firenze.case.intake_recorded", b"{}"
+    )) == "partner.firenze.case.intake_recorded"
+    # Another partner's consumer: neither its info, nor its messages, nor deleting it.
+    milano = await as_partner(connect, secured, MILANO_PARTNER)
+    await milano.js.pull_subscribe("partner.milano.case.*", durable="milano-services",
+                                   stream=PARTNER_STREAM_NAME)
+    await refused(partner, partner.js.consumer_info(PARTNER_STREAM_NAME, "milano-services"))
+    await refused(partner, partner.js.delete_consumer(PARTNER_STREAM_NAME, "milano-services"))
+    await refused(partner, partner.connection.request(
+        f"$JS.API.CONSUMER.MSG.NEXT.{PARTNER_STREAM_NAME}.milano-services", b"1",
+        timeout=DENIED_WAIT,
+    ))
+
+
+async def test_a_partner_consumer_cannot_deliver_into_the_platform_account(
+    record: ProgrammeRecord, secured: SecuredNats, connect
+) -> None:
+    """A consumer delivers to the subject its creator names, unchecked by permissions: the
+    partner account keeps such deliveries away from every internal subscriber."""
+    await fill_partner_stream(record, secured, 3)
+    platform = await connect(platform_nats_url(secured.settings))
+    spoofed: list = []
+
+    async def take(message) -> None:
+        spoofed.append(message)
+
+    await platform.connection.subscribe("lgnet.firenze.case.intake_recorded", cb=take)
+    await platform.connection.flush()
+    partner = await as_partner(connect, secured)
+    await partner.js.add_consumer(PARTNER_STREAM_NAME, ConsumerConfig(
+        name=DEMO_PARTNER.consumer_name, durable_name=DEMO_PARTNER.consumer_name,
+        filter_subject="partner.firenze.case.intake_recorded",
+        deliver_subject="lgnet.firenze.case.intake_recorded", ack_policy=AckPolicy.NONE,
+    ))
+    await asyncio.sleep(0.5)
+    assert spoofed == []
+    internal = await platform.connection.jetstream().stream_info(STREAM_NAME)
+    assert internal.state.messages == 3
+
+
+# --- the observer -----------------------------------------------------------------------------
+
+
+async def test_the_observer_reads_every_internal_event_but_publishes_nothing(
+    record: ProgrammeRecord, secured: SecuredNats, connect
+) -> None:
+    observer = await connect(secured.url_for(OBSERVER_USER), inbox_prefix="_INBOX_observer")
+    live: list = []
+
+    async def take(message) -> None:
+        live.append(message)
+
+    await observer.connection.subscribe("lgnet.>", cb=take)
+    await observer.connection.flush()
+    save_vulnerable_intakes(record, 4)
+    await publish_to_lgnet(record, secured)
+    async with asyncio.timeout(5):
+        while len(live) < 4:
+            await asyncio.sleep(0.02)
+    # The internal events, special-category data included: auditors see what happened.
+    assert all("vulnerabilities" in json.loads(m.data) for m in live)
+    # History through JetStream: an ordered consumer, named as the user (docs/partners.md).
+    history: list = []
+
+    async def replay(message) -> None:
+        history.append(message)
+
+    await observer.js.subscribe(
+        "lgnet.>", stream=STREAM_NAME, cb=replay, ordered_consumer=True,
+        config=ConsumerConfig(name=OBSERVER_USER),
+    )
+    async with asyncio.timeout(5):
+        while len(history) < 4:
+            await asyncio.sleep(0.02)
+    assert [m.headers["Nats-Msg-Id"] for m in history] == [m.headers["Nats-Msg-Id"] for m in live]
+    assert observer.permission_errors() == []
+
+    assert await refused(observer, observer.js.publish(
+        "lgnet.firenze.case.intake_recorded", b"{}", headers={"Nats-Msg-Id": "lgnet:999"}
+    )) == "lgnet.firenze.case.intake_recorded"
+    await refused(observer, observer.js.delete_stream(STREAM_NAME))
+    await refused(observer, observer.js.purge_stream(STREAM_NAME))
+    # Its subscribe permission stops at lgnet.>: the partners' subjects are another account.
+    await observer.connection.subscribe("partner.>", cb=take)
+    await observer.connection.flush()
+    assert observer.permission_errors()[-1] == (
+        'nats: permissions violation for subscription to "partner.>"'
+    )
+    platform_js = (await connect(platform_nats_url(secured.settings))).connection.jetstream()
+    assert (await platform_js.stream_info(STREAM_NAME)).state.messages == 4
+
+
+async def test_the_observer_cannot_take_over_a_platform_consumer(
+    record: ProgrammeRecord, secured: SecuredNats, connect
+) -> None:
+    save_vulnerable_intakes(record, 2)
+    await publish_to_lgnet(record, secured)
+    platform = await connect(platform_nats_url(secured.settings))
+    projector_like = ConsumerConfig(
+        durable_name="lgnet-projection-case_list", deliver_subject="_INBOX.projector",
+        ack_policy=AckPolicy.EXPLICIT, filter_subject="lgnet.>",
+    )
+    await platform.connection.jetstream().add_consumer(STREAM_NAME, projector_like)
+    observer = await connect(secured.url_for(OBSERVER_USER), inbox_prefix="_INBOX_observer")
+
+    stolen = ConsumerConfig(
+        name="lgnet-projection-case_list", durable_name="lgnet-projection-case_list",
+        deliver_subject="_INBOX_observer.stolen", ack_policy=AckPolicy.EXPLICIT,
+        filter_subject="lgnet.>",
+    )
+    # By its name, in the filtered, unfiltered and legacy forms.
+    await refused(observer, observer.js.add_consumer(STREAM_NAME, stolen))
+    await refused(observer, observer.js.add_consumer(STREAM_NAME, stolen.evolve(
+        filter_subject=None)))
+    await refused(observer, observer.js.add_consumer(STREAM_NAME, stolen.evolve(name=None)))
+    # As a "server-named" consumer whose body names it: the server would hand it over.
+    hijack = {"stream_name": STREAM_NAME, "config": stolen.evolve(durable_name=None).as_dict()}
+    assert await refused(observer, observer.connection.request(
+        f"$JS.API.CONSUMER.CREATE.{STREAM_NAME}", json.dumps(hijack).encode(),
+        timeout=DENIED_WAIT,
+    )) == f"$JS.API.CONSUMER.CREATE.{STREAM_NAME}".lower()
+    info = await platform.connection.jetstream().consumer_info(
+        STREAM_NAME, "lgnet-projection-case_list"
+    )
+    assert info.config.deliver_subject == "_INBOX.projector"
+
+
+# --- the partner feed -------------------------------------------------------------------------
+
+
+def partner_visible_positions(record: ProgrammeRecord) -> list[int]:
+    return [n.id for n in record.recorder.select_notifications(1, 10**9, topics=PUBLIC_TOPICS)]
+
+
+async def assert_partner_stream_mirrors_lgnet(
+    secured: SecuredNats, connect, record: ProgrammeRecord
+) -> None:
+    messages = await partner_stream_messages(secured, connect)
+    expected = partner_visible_positions(record)
+    assert [int(m.headers["ce-lgnetposition"]) for m in messages] == expected
+    assert [m.headers["Nats-Msg-Id"] for m in messages] == [f"lgnet:{p}" for p in expected]
+    assert [m.seq for m in messages] == list(range(1, len(expected) + 1))
+
+
+async def test_the_feed_copies_each_event_once_in_order_and_resumes_after_a_stop(
+    record: ProgrammeRecord, secured: SecuredNats, connect
+) -> None:
+    total = 3000
+    save_vulnerable_intakes(record, total)
+    await publish_to_lgnet(record, secured)
+    feed_user = await connect(partner_feed_nats_url(secured.settings))
+    js = feed_user.connection.jetstream()
+
+    async def copied() -> int:
+        try:
+            return (await js.stream_info(PARTNER_STREAM_NAME)).state.messages
+        except nats.js.errors.NotFoundError:
+            return 0
+
+    running = asyncio.create_task(a_feed(secured, batch_size=200).run(asyncio.Event()))
+    async with asyncio.timeout(20):
+        while await copied() < 500:
+            await asyncio.sleep(0.01)
+    running.cancel()  # mid-run, batches in flight
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    await asyncio.sleep(0.2)  # what was in flight when it stopped lands, or not, by now
+    before = await copied()
+    assert before < total, "the feed finished before it could be stopped"
+
+    assert await a_feed(secured).publish_pending() == total - before
+    await assert_partner_stream_mirrors_lgnet(secured, connect, record)
+    assert await a_feed(secured).publish_pending() == 0
+
+    # Running: it follows new events, then stops cleanly when asked.
+    stop = asyncio.Event()
+    following = asyncio.create_task(a_feed(secured).run(stop))
+    save_vulnerable_intakes(record, 7)
+    await publish_to_lgnet(record, secured)
+    async with asyncio.timeout(10):
+        while await copied() < total + 7:
+            await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.wait_for(following, 10)
+    await assert_partner_stream_mirrors_lgnet(secured, connect, record)
+
+
+async def test_two_feeds_at_once_still_copy_each_event_once(
+    record: ProgrammeRecord, secured: SecuredNats, connect
+) -> None:
+    save_vulnerable_intakes(record, 600)
+    await publish_to_lgnet(record, secured)
+    first = a_feed(secured, batch_size=100, durable="feed-a")
+    second = a_feed(secured, batch_size=250, durable="feed-b")
+    stored = await asyncio.gather(first.publish_pending(), second.publish_pending())
+    assert sum(stored) == 600
+    await assert_partner_stream_mirrors_lgnet(secured, connect, record)
+
+
+async def test_the_feed_steps_over_messages_deleted_from_lgnet(
+    record: ProgrammeRecord, secured: SecuredNats, connect
+) -> None:
+    """Deleted messages leave holes in LGNET's sequences: neither the resume search nor the
+    consumer must stall on them or take them for lost deliveries."""
+    save_vulnerable_intakes(record, 40)
+    await publish_to_lgnet(record, secured)
+    platform_js = (await connect(platform_nats_url(secured.settings))).connection.jetstream()
+    deleted = [10, 11, 12, 25]
+    for seq in deleted:
+        await platform_js.delete_msg(STREAM_NAME, seq)
+    assert await a_feed(secured, batch_size=7).publish_pending() == 36
+    save_vulnerable_intakes(record, 5)
+    await publish_to_lgnet(record, secured)
+    await platform_js.delete_msg(STREAM_NAME, 41)
+    assert await a_feed(secured).publish_pending() == 4
+
+    kept = [p for seq, p in enumerate(partner_visible_positions(record), 1) if seq not in
+            (*deleted, 41)]
+    copies = await partner_stream_messages(secured, connect)
+    assert [int(m.headers["ce-lgnetposition"]) for m in copies] == kept
+
+
+async def test_run_parts_feeds_the_partners_with_the_platform(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", nats_port=free_port())
+    with embedded_nats_if_needed(settings):
+        platform = build_platform(settings)
+        try:
+            save_vulnerable_intakes(platform.record, 5)
+            running = asyncio.create_task(run_parts(platform, web=False, partner_feed=True))
+            connection = await nats.connect(partner_feed_nats_url(settings))
+            js = connection.jetstream()
+            try:
+                async with asyncio.timeout(15):
+                    while True:
+                        with contextlib.suppress(nats.js.errors.NotFoundError):
+                            if (await js.stream_info(PARTNER_STREAM_NAME)).state.messages == 5:
+                                break
+                        await asyncio.sleep(0.05)
+            finally:
+                await connection.close()
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
+        finally:
+            platform.close()
+
+
+# --- the embedded server and its configuration ------------------------------------------------
+
+
+async def test_lgnet_run_starts_a_server_that_refuses_anonymous_clients(
+    tmp_path: Path, connect
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data", nats_port=free_port())
+    with embedded_nats_if_needed(settings) as server:
+        assert server is not None
+        with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+            await nats.connect(f"nats://127.0.0.1:{settings.nats_port}", allow_reconnect=False)
+        with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+            await nats.connect(f"nats://{PLATFORM_USER}:guessed@127.0.0.1:{settings.nats_port}",
+                               allow_reconnect=False)
+        platform = await connect(platform_nats_url(settings))
+        assert (await platform.connection.jetstream().account_info()) is not None
+        passwords = embedded_credentials(settings)
+    assert not port_is_taken(settings.nats_port)
+    assert {PLATFORM_USER, OBSERVER_USER, PARTNER_FEED_USER, DEMO_PARTNER.name} <= set(passwords)
+    # The next start reuses the same passwords.
+    with embedded_nats_if_needed(settings):
+        assert embedded_credentials(settings) == passwords
+        await connect(platform_nats_url(settings))
+    for name in ("nats-credentials.json", "nats-server.conf"):
+        assert (settings.data_dir / name).stat().st_mode & 0o077 == 0, name
+
+
+async def test_a_partner_added_while_running_can_connect_at_once(
+    secured: SecuredNats, connect
+) -> None:
+    newcomer = PartnerAccess(name="roma-housing", cities=("roma",), kinds=("case.*",))
+    path = secured.settings.data_dir / PARTNERS_FILE_NAME
+    save_partners(path, [*load_partners(path), newcomer])
+    password = embedded_credentials(secured.settings)[newcomer.name]
+    assert reload_embedded_server(secured.settings)
+    url = f"nats://{newcomer.name}:{password}@127.0.0.1:{secured.settings.nats_port}"
+    async with asyncio.timeout(5):
+        while True:
+            try:
+                client = await connect(url, inbox_prefix=newcomer.inbox_prefix)
+                break
+            except (nats.errors.Error, OSError):
+                await asyncio.sleep(0.05)  # the reload is asynchronous
+    await client.connection.subscribe("partner.roma.case.*")
+    await client.connection.flush()
+    assert client.permission_errors() == []
+
+
+def test_the_compose_cluster_configuration_is_valid_for_nats_server() -> None:
+    partners = load_partners(CLUSTER_CONFIG_FILE.with_name("partners.toml"))
+    users = [PLATFORM_USER, OBSERVER_USER, PARTNER_FEED_USER, *(p.name for p in partners)]
+    environment = {**os.environ, **{password_variable(user): "a-password" for user in users}}
+    checked = subprocess.run(  # noqa: S603 (our nats-server, our file)
+        [find_nats_server(), "-t", "-c", str(CLUSTER_CONFIG_FILE)],
+        capture_output=True, text=True, env=environment, check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
