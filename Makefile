@@ -22,7 +22,9 @@ run: $(STAMP) $(NODE_STAMP)
 	$(BIN)/lgnet run
 
 test: $(STAMP) $(NODE_STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy domain events
 	$(BIN)/python -m pytest
 
 bench: $(STAMP) $(NODE_STAMP)

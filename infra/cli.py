@@ -30,8 +30,8 @@ from infra.accounts import (
 )
 from infra.bootstrap import Platform, build_platform
 from infra.cli_nats import nats_app, partner_feed_command
-from infra.nats_auth import nats_banner_lines, platform_nats_url, url_without_credentials
 from infra.demo import load_demo
+from infra.nats_auth import nats_banner_lines, platform_nats_url, url_without_credentials
 from infra.nats_server import NatsServerError
 from infra.runtime import embedded_nats_if_needed, run_parts
 from infra.settings import Settings, load_settings

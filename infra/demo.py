@@ -25,8 +25,26 @@ from domain.vault import PersonalData
 DEMO_START = date(2019, 9, 1)
 DEMO_END = date(2021, 12, 15)
 # Countries of origin frequent among people outside reception in Italy in 2019-2021.
-NATIONALITIES = ("NG", "GN", "CI", "ML", "GM", "SN", "BD", "PK", "AF", "ER", "SO", "SD", "TN",
-                 "EG", "MA", "IQ", "UA", "CM")
+NATIONALITIES = (
+    "NG",
+    "GN",
+    "CI",
+    "ML",
+    "GM",
+    "SN",
+    "BD",
+    "PK",
+    "AF",
+    "ER",
+    "SO",
+    "SD",
+    "TN",
+    "EG",
+    "MA",
+    "IQ",
+    "UA",
+    "CM",
+)
 PROTECTION_WEIGHTS = {
     ProtectionStatus.REFUGEE: 25,
     ProtectionStatus.SUBSIDIARY_PROTECTION: 20,
@@ -45,7 +63,9 @@ def demo_actor(city: City) -> Actor:
     return Actor(ActorKind.SYSTEM, "demo-loader", Role.SYSTEM, city)
 
 
-def demo_intake(rng: random.Random, city: City, intake_date: date) -> tuple[IntakeFacts, PersonalData]:
+def demo_intake(
+    rng: random.Random, city: City, intake_date: date
+) -> tuple[IntakeFacts, PersonalData]:
     status = rng.choices(list(PROTECTION_WEIGHTS), weights=list(PROTECTION_WEIGHTS.values()))[0]
     age_years = rng.choice([16, 17, 19, 22, 24, 27, 30, 33, 38, 45, 52, 67])
     birth_date = intake_date - timedelta(days=age_years * 365 + rng.randint(0, 300))
@@ -62,8 +82,11 @@ def demo_intake(rng: random.Random, city: City, intake_date: date) -> tuple[Inta
     vulnerabilities: set[Vulnerability] = set()
     if age_years < 18 and rng.random() < 0.6:
         vulnerabilities.add(Vulnerability.UNACCOMPANIED_MINOR)
-    adult_categories = [v for v in Vulnerability
-                        if v not in (Vulnerability.MINOR, Vulnerability.UNACCOMPANIED_MINOR)]
+    adult_categories = [
+        v
+        for v in Vulnerability
+        if v not in (Vulnerability.MINOR, Vulnerability.UNACCOMPANIED_MINOR)
+    ]
     while rng.random() < 0.35:
         vulnerabilities.add(rng.choice(adult_categories))
     sex = rng.choices([Sex.MALE, Sex.FEMALE, Sex.OTHER], weights=[70, 29, 1])[0]

@@ -35,12 +35,14 @@ from domain.network import City
 from infra.bootstrap import build_platform
 from infra.demo import demo_actor, demo_intake
 from infra.nats_server import EmbeddedNats, free_port
-from infra.projector import Projector
+from infra.projector import Projector, tune_gc_for_throughput
 from infra.publishing import PUBLIC_TOPICS, to_message
 from infra.relay import Relay
 from infra.settings import Settings
 from projections.projection import ensure_created
 from projections.storage import SqliteReadModels
+from tests.e2e.test_platform_process import RunningPlatform
+from web.authentication import SESSION_COOKIE
 from web.intake import EXAMPLE_INTAKE
 
 INTAKES = int(os.environ.get("LGNET_BENCH_INTAKES", "20000"))
@@ -181,12 +183,11 @@ async def projector_catch_up(path: Path, projections: list[Any], url: str, count
     return rate(count, elapsed)
 
 
-def wrk_rate(url: str, body: str, token: str | None) -> tuple[float, int]:
+def wrk_rate(url: str, body: str, headers: dict[str, str]) -> tuple[float, int]:
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    headers = 'wrk.headers["Content-Type"] = "application/json"\n'
-    if token:
-        headers += f'wrk.headers["Authorization"] = "Bearer {token}"\n'
-    script.write_text(f'wrk.method = "POST"\n{headers}wrk.body = [[{body}]]\n')
+    lines = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"']
+    lines += [f'wrk.headers["{name}"] = "{value}"' for name, value in headers.items()]
+    script.write_text("\n".join(lines) + f"\nwrk.body = [[{body}]]\n")
     output = subprocess.run(
         ["wrk", "-t2", "-c32", f"-d{WRK_SECONDS}s", "-s", str(script), url],
         capture_output=True, text=True, check=True,
@@ -211,13 +212,6 @@ def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -
     raise RuntimeError(f"{url} did not answer in {timeout}s")
 
 
-def lgnet(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [str(Path(sys.executable).parent / "lgnet"), *args],
-        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-
-
 def stop_process(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
@@ -230,80 +224,66 @@ def intake_body() -> str:
     return json.dumps(EXAMPLE_INTAKE)
 
 
-def http_figures(tmp: Path, nats_url: str) -> list[Figure]:
-    if shutil.which("wrk") is None:
-        print("HTTP benchmark skipped: wrk is not installed (apt-get install wrk)")
-        return []
-    body = intake_body()
+def bare_fastapi_rate() -> float:
     port = free_port()
     bare = subprocess.Popen([sys.executable, "-m", "tests.bench.bare_app", str(port)])
     try:
         wait_http(f"http://127.0.0.1:{port}/docs", bare)
-        bare_rate, _ = wrk_rate(f"http://127.0.0.1:{port}/api/v1/cities/firenze/intakes", body, None)
-    finally:
-        stop_process(bare)
-    port = free_port()
-    env = {"LGNET_DATA_DIR": str(tmp / "http"), "LGNET_NATS_URL": nats_url,
-           "LGNET_HTTP_PORT": str(port)}
-    token = prepare_http_credentials(env)
-    web = lgnet(["web"], env)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/health", web)
-        web_rate, errors = wrk_rate(
-            f"http://127.0.0.1:{port}/api/v1/cities/firenze/intakes", body, token
+        rate_, _errors = wrk_rate(
+            f"http://127.0.0.1:{port}/api/v1/cities/firenze/intakes", intake_body(), {}
         )
     finally:
-        stop_process(web)
-    if errors:
-        print(f"WARNING: {errors} HTTP intakes were refused during the benchmark")
-    return [Figure("HTTP intakes (API, wrk 32 conns)", web_rate, "req/s",
-                   "bare FastAPI POST endpoint", bare_rate)]
+        stop_process(bare)
+    return rate_
 
 
-def prepare_http_credentials(env: dict[str, str]) -> str | None:
-    """A partner/API credential for the HTTP benchmark, once the API requires one."""
-    return None
-
-
-def latency_figures(tmp: Path) -> list[Figure]:
-    port, nats_port = free_port(), free_port()
-    env = {"LGNET_DATA_DIR": str(tmp / "e2e"), "LGNET_HTTP_PORT": str(port),
-           "LGNET_NATS_PORT": str(nats_port)}
-    token = prepare_http_credentials(env)
-    platform = lgnet(["run"], env)
-    samples: list[float] = []
+def platform_figures(tmp: Path) -> tuple[list[Figure], str]:
+    """HTTP intakes/s through the whole running platform (`lgnet run`: the API waits for the
+    projections, read-your-writes) and end-to-end latency, signed in as a coordinator."""
+    platform = RunningPlatform(tmp / "platform" / "var")
+    platform.data_dir.parent.mkdir(parents=True)
+    platform.start()
     try:
-        base = f"http://127.0.0.1:{port}"
-        wait_http(f"{base}/health", platform, timeout=120)
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        with httpx.Client(base_url=base, headers=headers, timeout=10) as client:
-            for _ in range(LATENCY_SAMPLES):
-                started = time.perf_counter()
-                created = client.post(
-                    "/api/v1/cities/firenze/intakes", content=intake_body(),
-                    headers={"Content-Type": "application/json"},
-                )
-                created.raise_for_status()
-                case_id = created.json()["case_id"]
-                while client.get(f"/api/v1/cases/{case_id}").status_code != 200:
-                    pass
-                samples.append((time.perf_counter() - started) * 1000)
+        client = platform.signed_in_client("firenze.coordinatore")
+        samples: list[float] = []
+        for _ in range(LATENCY_SAMPLES):
+            started = time.perf_counter()
+            created = client.post("/api/v1/cities/firenze/intakes", content=intake_body(),
+                                  headers={"Content-Type": "application/json"})
+            created.raise_for_status()
+            case_id = created.json()["case_id"]
+            while client.get(f"/api/v1/cases/{case_id}").status_code != 200:
+                pass
+            samples.append((time.perf_counter() - started) * 1000)
+        figures = []
+        if shutil.which("wrk") is None:
+            print("HTTP throughput skipped: wrk is not installed (apt-get install wrk)")
+        else:
+            headers = {
+                "Cookie": f"{SESSION_COOKIE}={client.cookies[SESSION_COOKIE]}",
+                "X-CSRF-Token": client.headers["X-CSRF-Token"],
+            }
+            platform_rate, errors = wrk_rate(
+                f"{platform.base_url}/api/v1/cities/firenze/intakes", intake_body(), headers
+            )
+            if errors:
+                raise RuntimeError(f"{errors} HTTP intakes were refused during the benchmark")
+            figures.append(Figure("HTTP intakes (API, lgnet run, wrk 32 conns)", platform_rate,
+                                  "req/s", "bare FastAPI POST endpoint", bare_fastapi_rate()))
     finally:
-        stop_process(platform)
+        platform.interrupt()
     samples.sort()
-    p50 = statistics.median(samples)
-    p99 = samples[int(len(samples) * 0.99) - 1]
-    print(f"End-to-end latency, HTTP accept -> visible in the city list ({len(samples)} "
-          f"sequential intakes): p50 {p50:.1f} ms, p99 {p99:.1f} ms")
-    return []
+    latency = (f"End-to-end latency, HTTP accept -> visible in the city list "
+               f"({len(samples)} sequential intakes through the API): "
+               f"p50 {statistics.median(samples):.1f} ms, "
+               f"p99 {samples[int(len(samples) * 0.99) - 1]:.1f} ms")
+    return figures, latency
 
 
 async def event_path_figures(tmp: Path, server: EmbeddedNats) -> list[Figure]:
     settings = Settings(data_dir=tmp / "data", nats_url=server.url)
     platform = build_platform(settings)
     try:
-        rng = random.Random(1)
-        facts, _person = demo_intake(rng, City.FIRENZE, date(2021, 6, 1))
         payload = {"padding": "x" * 560}  # about the size of an intake event's state
         print(f"Recording {INTAKES} intakes ...", flush=True)
         raw_save_rate = raw_saves(tmp / "raw.sqlite", INTAKES, payload)
@@ -321,6 +301,7 @@ async def event_path_figures(tmp: Path, server: EmbeddedNats) -> list[Figure]:
                               "raw js.publish_async, same size", raw_publish_rate, ">= 60%"))
 
         raw_consume_rate = await raw_push_consume(server.url, INTAKES)
+        tune_gc_for_throughput()  # as `lgnet run` and `lgnet projector` do
         projection_rate = await projector_catch_up(
             tmp / "readmodels.sqlite", platform.projections, server.url, INTAKES
         )
@@ -337,15 +318,16 @@ def main() -> None:
         server = EmbeddedNats(store_dir=tmp / "nats", port=free_port()).start()
         try:
             figures = asyncio.run(event_path_figures(tmp, server))
-            figures += http_figures(tmp, server.url)
         finally:
             server.stop()
-        figures += latency_figures(tmp)
+        http, latency = platform_figures(tmp)
+        figures += http
     print()
     print(f"{'figure':44} {'value':>12}  {'baseline':44} {'baseline':>12} {'ratio':>7}  target")
     for f in figures:
         print(f"{f.name:44} {f.value:>8.0f} {f.unit:5} {f.baseline_name:44} "
               f"{f.baseline:>8.0f} {f.unit:5} {f.ratio:>6.0%}  {f.target}")
+    print(latency)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,9 @@ def cases(tmp_path: Path):
 
 def test_intakes_in_two_cities_get_independent_gapless_codes(cases: CaseService) -> None:
     codes = [
-        cases.record_intake(uuid4(), an_intake(city), a_person(), a_coordinator(city), NOW).case_code
+        cases.record_intake(
+            uuid4(), an_intake(city), a_person(), a_coordinator(city), NOW
+        ).case_code
         for city in (City.FIRENZE, City.MILANO, City.FIRENZE)
     ]
     assert codes == ["FI-2021-00001", "MI-2021-00001", "FI-2021-00002"]
@@ -88,7 +90,11 @@ def test_reading_identifiers_is_logged_with_who_when_and_why(cases: CaseService)
     assert person == a_person()
     (access,) = cases.vault.accesses()
     assert (access.at, access.actor_id, access.case_code, access.reason) == (
-        later, a_coordinator().id, receipt.case_code, AccessReason.CONTACT_PERSON)
+        later,
+        a_coordinator().id,
+        receipt.case_code,
+        AccessReason.CONTACT_PERSON,
+    )
 
 
 def test_erasure_shreds_the_identifiers_and_records_it_without_them(cases: CaseService) -> None:

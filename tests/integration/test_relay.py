@@ -158,7 +158,7 @@ async def test_a_relay_killed_mid_run_resumes_without_loss_or_duplicate(
 ) -> None:
     total = 6000
     save_intakes(record, total)
-    process = subprocess.Popen(  # noqa: S603 (this interpreter, our own script)
+    process = subprocess.Popen(
         [sys.executable, "-c", RELAY_PROCESS, str(tmp_path / "data"), nats_server.url],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -318,7 +318,7 @@ def an_older_nats_server() -> str | None:
     for candidate in ("/usr/sbin/nats-server", "/usr/bin/nats-server"):
         if not Path(candidate).exists():
             continue
-        version = subprocess.run(  # noqa: S603 (a fixed, local path)
+        version = subprocess.run(
             [candidate, "--version"], capture_output=True, text=True, check=False
         ).stdout
         digits = version.rsplit("v", 1)[-1].strip().split(".")
@@ -329,7 +329,7 @@ def an_older_nats_server() -> str | None:
 
 @contextlib.contextmanager
 def running(binary: str, store_dir: Path, port: int) -> Iterator[str]:
-    process = subprocess.Popen(  # noqa: S603 (a fixed, local path)
+    process = subprocess.Popen(
         [binary, "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store_dir)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

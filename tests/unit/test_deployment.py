@@ -36,7 +36,9 @@ def compose() -> dict:
     return yaml.safe_load((ROOT / "compose.yaml").read_text())
 
 
-def test_compose_has_a_three_node_nats_cluster_postgres_and_the_three_app_services(compose: dict) -> None:
+def test_compose_has_a_three_node_nats_cluster_postgres_and_the_three_app_services(
+    compose: dict,
+) -> None:
     services = compose["services"]
     assert {"nats-1", "nats-2", "nats-3", "postgres", "web", "relay", "projector"} <= set(services)
     for name in ("nats-1", "nats-2", "nats-3"):
@@ -45,13 +47,17 @@ def test_compose_has_a_three_node_nats_cluster_postgres_and_the_three_app_servic
 
 
 def test_every_service_has_a_healthcheck(compose: dict) -> None:
-    missing = [name for name, service in compose["services"].items() if "healthcheck" not in service]
+    missing = [
+        name for name, service in compose["services"].items() if "healthcheck" not in service
+    ]
     assert missing == []
 
 
 def test_every_app_service_runs_an_existing_lgnet_command(compose: dict) -> None:
     commands = lgnet_commands()
-    app_services = {n: s for n, s in compose["services"].items() if s.get("command", [""])[0] == "lgnet"}
+    app_services = {
+        n: s for n, s in compose["services"].items() if s.get("command", [""])[0] == "lgnet"
+    }
     assert set(app_services) == {"web", "relay", "projector", "partner-feed"}
     for name, service in app_services.items():
         assert tuple(service["command"][1:]) in commands, name
@@ -75,9 +81,13 @@ def test_default_embedded_nats_port_avoids_the_standard_one() -> None:
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("LGNET_HTTP_PORT", "eighty"), ("LGNET_HTTP_PORT", "70000"),
-     ("LGNET_NATS_URL", "http://localhost:4222"), ("LGNET_DATABASE_URL", "mysql://x/y"),
-     ("LGNET_DATABASE_URL", "postgresql://localhost")],
+    [
+        ("LGNET_HTTP_PORT", "eighty"),
+        ("LGNET_HTTP_PORT", "70000"),
+        ("LGNET_NATS_URL", "http://localhost:4222"),
+        ("LGNET_DATABASE_URL", "mysql://x/y"),
+        ("LGNET_DATABASE_URL", "postgresql://localhost"),
+    ],
 )
 def test_invalid_settings_stop_the_start_naming_the_variable(
     monkeypatch: pytest.MonkeyPatch, variable: str, value: str
