@@ -32,6 +32,7 @@ from events.cloudevents import ACTOR_CITY, ACTOR_KIND, ACTOR_ROLE, POSITION
 from events.contracts import (
     AgeBand,
     CaseIntakeRecordedV1,
+    CasePersonalDataErasedV1,
     City,
     ConsentScope,
     EventContract,
@@ -115,6 +116,25 @@ class PartnerCaseIntakeRecordedV1(EventContract):
         return partner_subject(city, cls.aggregate, cls.event)
 
 
+class PartnerCasePersonalDataErasedV1(EventContract):
+    """The person's identifiers were erased at their request (GDPR art. 17). Partners that
+    received the case must be told (art. 19), so they can erase what they hold on it too. Without
+    the request's protocol number, which is the city's business."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "personal_data_erased"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    case_code: str = Field(pattern=r"^[A-Z]{2}-\d{4}-\d{5}$")
+    city: City
+    requested_on: date
+
+    @classmethod
+    def subject(cls, city: str) -> str:
+        return partner_subject(city, cls.aggregate, cls.event)
+
+
 # --- the registry -----------------------------------------------------------------------------
 
 
@@ -158,6 +178,7 @@ PARTNER_KINDS: dict[str, PartnerKind] = {
     kind.ce_type: kind
     for kind in (
         PartnerKind(internal=CaseIntakeRecordedV1, partner=PartnerCaseIntakeRecordedV1),
+        PartnerKind(internal=CasePersonalDataErasedV1, partner=PartnerCasePersonalDataErasedV1),
     )
 }
 

@@ -5,12 +5,15 @@ that give them their permissions (infra/nats_auth.py). Also `partner_feed_comman
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from events.partner import partner_json_schemas
 from infra.nats_auth import (
     CLUSTER_CONFIG_FILE,
     CLUSTER_PARTNERS_FILE,
@@ -42,6 +45,14 @@ def partner_feed_command() -> None:
     """Run the partner feed alone: stream LGNET -> minimised copies in stream LGNET_PARTNER."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     asyncio.run(run_partner_feed(load_settings()))
+
+
+@nats_app.command("partner-schema")
+def partner_schema() -> None:
+    """Print the JSON Schema of every partner event contract, keyed by CloudEvents type; each
+    schema's $id is the `ce-dataschema` of the messages it describes."""
+    json.dump(partner_json_schemas(), sys.stdout, indent=2)
+    sys.stdout.write("\n")
 
 
 @nats_app.command("urls")
@@ -87,7 +98,8 @@ def partner_add(
                                password)
     print(f"Added partner {partner.name}: subjects {', '.join(partner.subjects())}\n"
           f"  URL:          {url}\n"
-          f"  stream:       {PARTNER_STREAM_NAME}, consumer name {partner.consumer_name}\n"
+          f"  stream:       {PARTNER_STREAM_NAME}, consumer names "
+          f"{', '.join(partner.consumer_names())} (one filter subject each)\n"
           f"  inbox prefix: {partner.inbox_prefix}\n"
           f"(password kept in {settings.data_dir / CREDENTIALS_FILE_NAME}; "
           + ("the running NATS server has it now)" if reloaded else

@@ -24,8 +24,9 @@ A partner user (name, cities, kinds) may ONLY:
   server refuses a request whose body names another filter than the subject); the unfiltered
   and legacy forms (`...CREATE.LGNET_PARTNER`, `...CREATE.LGNET_PARTNER.<name>`,
   `...DURABLE.CREATE...`) are not allowed;
-- use that consumer, named as the user and no other (info, delete, pull, acks, flow control):
-  a consumer of any name would let it pull, ack or delete another partner's;
+- use only its own consumers, named as the user (`<name>`, and `<name>_2`... when the agreement
+  has several subjects: a consumer filters on one), for info, delete, pull, acks and flow
+  control: a consumer of any name would let it pull, ack or delete another partner's;
 - read LGNET_PARTNER's stream info. Nothing else: no `$JS.API.STREAM.MSG.GET` or `DIRECT.GET`
   (they read any message), no stream or consumer listing, no publishing.
 """
@@ -85,9 +86,12 @@ class NatsAuthError(ValueError):
 
 @dataclass(frozen=True)
 class PartnerAccess:
-    """One partner system's NATS agreement. `name` is its NATS user, the name of its one
-    JetStream consumer and the tail of its inbox prefix. `kinds` are `<aggregate>.<event>`
-    (e.g. case.intake_recorded) or `<aggregate>.*` for all of an aggregate's partner kinds."""
+    """One partner system's NATS agreement. `name` is its NATS user, the name of its
+    JetStream consumer(s) and the tail of its inbox prefix. `kinds` are `<aggregate>.<event>`
+    (e.g. case.intake_recorded), `<aggregate>.*` for all of an aggregate's partner kinds, or `*`
+    for every partner kind (present and future ones: each is minimised, see events/partner.py).
+    A wildcard kind also lets one consumer receive several kinds in their order (an erasure
+    after its intake): a consumer has one filter subject."""
 
     name: str
     cities: tuple[str, ...]
@@ -108,10 +112,10 @@ class PartnerAccess:
         aggregates = {kind.split(".")[0] for kind in known}
         for kind in self.kinds:
             aggregate, _, event = kind.partition(".")
-            if kind not in known and not (event == "*" and aggregate in aggregates):
+            if kind != "*" and kind not in known and not (event == "*" and aggregate in aggregates):
                 raise NatsAuthError(
                     f"partner {self.name}: {kind!r} is not a kind partners may receive "
-                    f"({', '.join(sorted(known))}, or <aggregate>.*)"
+                    f"({', '.join(sorted(known))}, <aggregate>.* or *)"
                 )
 
     @property
@@ -120,23 +124,31 @@ class PartnerAccess:
 
     @property
     def consumer_name(self) -> str:
+        """Its first consumer's name (the only one when the agreement is one subject)."""
         return self.name
+
+    def consumer_names(self) -> list[str]:
+        """One consumer per subject of the agreement at most, since a consumer filters on one:
+        `<name>`, `<name>_2`, ... The '_' cannot occur in a partner name, so these never
+        collide with another partner's."""
+        return [self.name] + [f"{self.name}_{n}" for n in range(2, len(self.subjects()) + 1)]
 
     def subjects(self) -> list[str]:
         """The partner subjects (or subject patterns) this agreement covers."""
         return [
-            f"{PARTNER_SUBJECT_ROOT}.{city}.{kind}" for city in self.cities for kind in self.kinds
+            f"{PARTNER_SUBJECT_ROOT}.{city}.{'>' if kind == '*' else kind}"
+            for city in self.cities
+            for kind in self.kinds
         ]
 
 
-DEMO_PARTNER = PartnerAccess(
-    name="demo-firenze", cities=("firenze",), kinds=("case.intake_recorded",)
-)
+# Every partner kind of Firenze: intakes, and the erasures a partner must act on.
+DEMO_PARTNER = PartnerAccess(name="demo-firenze", cities=("firenze",), kinds=("*",))
 
 _PARTNERS_FILE_HEADER = """\
 # Partner systems that may read minimised events from NATS (stream LGNET_PARTNER, account
 # PARTNERS). One [[partner]] per agreement: `name` is the NATS user (and its consumer name),
-# `cities` the city slugs, `kinds` <aggregate>.<event> or <aggregate>.* (see docs/partners.md).
+# `cities` the city slugs, `kinds` <aggregate>.<event>, <aggregate>.* or * (docs/partners.md).
 """
 
 
@@ -215,18 +227,19 @@ def observer_permissions() -> dict[str, Any]:
 
 
 def partner_permissions(partner: PartnerAccess) -> dict[str, Any]:
-    stream, me = PARTNER_STREAM_NAME, partner.consumer_name
-    subjects = partner.subjects()
-    return {
-        "publish": {"allow": [
-            f"{_API}.STREAM.INFO.{stream}",
+    stream, subjects = PARTNER_STREAM_NAME, partner.subjects()
+    allowed = [f"{_API}.STREAM.INFO.{stream}"]
+    for me in partner.consumer_names():
+        allowed += [
             *(f"{_API}.CONSUMER.CREATE.{stream}.{me}.{subject}" for subject in subjects),
             f"{_API}.CONSUMER.INFO.{stream}.{me}",
             f"{_API}.CONSUMER.DELETE.{stream}.{me}",
             f"{_API}.CONSUMER.MSG.NEXT.{stream}.{me}",
             f"$JS.ACK.{stream}.{me}.>",
             f"$JS.FC.{stream}.{me}.*",
-        ]},
+        ]
+    return {
+        "publish": {"allow": allowed},
         "subscribe": {"allow": [*subjects, f"{partner.inbox_prefix}.>"]},
     }
 
@@ -487,8 +500,9 @@ def nats_banner_lines(settings: Settings) -> list[str]:
     demo = next((p for p in embedded_partners(settings) if p.name == DEMO_PARTNER.name), None)
     if demo is not None:
         partner = url_with_credentials(url, demo.name, credentials[demo.name])
+        kinds = "every partner kind" if demo.kinds == ("*",) else ", ".join(demo.kinds)
         lines += [
-            f"    demo partner ({', '.join(demo.cities)}; {', '.join(demo.kinds)}; minimised):"
+            f"    demo partner ({', '.join(demo.cities)}, {kinds}, minimised):"
             f"  subscribe to {', '.join(demo.subjects())} on",
             f"      {partner}",
             f"      (JetStream: stream {PARTNER_STREAM_NAME}, consumer {demo.consumer_name}, "

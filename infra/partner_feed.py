@@ -672,7 +672,7 @@ async def _lean_parse(delivery: Msg) -> NatsMessage:
 
 
 async def _raw_delivery(message: NatsMessage) -> Msg:
-    return message.raw_message  # type: ignore[no-any-return]
+    return message.raw_message
 
 
 async def _quietly(acknowledgement: Any) -> None:

@@ -16,7 +16,13 @@ import pytest
 import yaml
 
 from events.cloudevents import Actor, Envelope, event_id, source_for, to_headers
-from events.contracts import CONTRACTS, CaseIntakeRecordedV1, Eligibility, EventContract
+from events.contracts import (
+    CONTRACTS,
+    CaseIntakeRecordedV1,
+    CasePersonalDataErasedV1,
+    Eligibility,
+    EventContract,
+)
 from events.partner import (
     DATASCHEMA,
     PARTNER_KINDS,
@@ -40,9 +46,9 @@ from infra.nats_auth import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-# Attributes a partner copy must never carry, at any depth: special-category data, and the
-# eligibility reason, which says "vulnerable" for Sub-Action 3.
-FORBIDDEN_PROPERTIES = {"vulnerabilities", "reason"}
+# Attributes a partner copy must never carry, at any depth: special-category data, the
+# eligibility reason, which says "vulnerable" for Sub-Action 3, and the erasure request's number.
+FORBIDDEN_PROPERTIES = {"vulnerabilities", "reason", "request_reference"}
 
 
 def a_vulnerable_intake() -> CaseIntakeRecordedV1:
@@ -108,6 +114,16 @@ def test_the_partner_copy_of_an_intake_keeps_what_partners_need_and_no_special_c
     text = json.dumps(copy)
     for word in ("vulnerab", "trafficking", "serious_illness"):
         assert word not in text
+
+
+def test_the_partner_copy_of_an_erasure_leaves_out_the_request_reference() -> None:
+    erasure = CasePersonalDataErasedV1(
+        case_id=UUID(int=42), case_code="FI-2021-00042", city="firenze",
+        requested_on=date(2021, 4, 2), request_reference="PG/2021/0012345",
+    )
+    copy = PARTNER_KINDS[erasure.ce_type()].partner_copy(erasure).model_dump(mode="json")
+    assert copy == {"case_id": str(UUID(int=42)), "case_code": "FI-2021-00042",
+                    "city": "firenze", "requested_on": "2021-04-02"}
 
 
 def _property_names(schema: Any) -> set[str]:
@@ -226,7 +242,8 @@ def test_a_partner_reading_an_internal_body_or_another_schema_is_refused() -> No
      ("acme", ("florence",), ("case.intake_recorded",)),  # not a city slug
      ("acme", ("firenze",), ("case.vulnerabilities_assessed",)),  # not a partner kind
      ("acme", ("firenze",), (">",)),
-     ("acme", ("firenze",), ("*",)),
+     ("acme", ("firenze",), ("*.*",)),
+     ("acme", ("firenze",), ("placement.*",)),  # no partner kind of that aggregate (yet)
      ("acme", ("*",), ("case.intake_recorded",)),
      ("acme", (), ("case.intake_recorded",))],
 )
@@ -255,6 +272,30 @@ def test_a_partner_may_only_subscribe_and_consume_within_its_agreement() -> None
         assert subject.endswith(("LGNET_PARTNER", ".acme", ".acme.>", ".acme.*")) or (
             subject in creates
         ), subject
+
+
+def test_wildcard_kinds_cover_an_aggregate_or_every_partner_kind_of_the_city() -> None:
+    partner = PartnerAccess(name="acme", cities=("firenze", "milano"), kinds=("case.*",))
+    assert partner.subjects() == ["partner.firenze.case.*", "partner.milano.case.*"]
+    everything = PartnerAccess(name="acme", cities=("roma",), kinds=("*",))
+    assert everything.subjects() == ["partner.roma.>"]
+    assert "$JS.API.CONSUMER.CREATE.LGNET_PARTNER.acme.partner.roma.>" in (
+        partner_permissions(everything)["publish"]["allow"]
+    )
+
+
+def test_an_agreement_of_several_subjects_gets_a_consumer_name_per_subject() -> None:
+    partner = PartnerAccess(name="acme", cities=("firenze", "bologna"),
+                            kinds=("case.intake_recorded",))
+    assert partner.consumer_names() == ["acme", "acme_2"]
+    creates = [s for s in partner_permissions(partner)["publish"]["allow"] if ".CREATE." in s]
+    assert creates == [
+        f"$JS.API.CONSUMER.CREATE.LGNET_PARTNER.{name}.partner.{city}.case.intake_recorded"
+        for name in ("acme", "acme_2") for city in ("firenze", "bologna")
+    ]
+    # Partner names have no '_': "acme_2" can never be another partner's own name.
+    with pytest.raises(NatsAuthError):
+        PartnerAccess(name="acme_2", cities=("roma",), kinds=("*",))
 
 
 def test_the_observer_reads_lgnet_and_publishes_no_event() -> None:
