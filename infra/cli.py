@@ -160,7 +160,7 @@ def check() -> None:
     async def reach_nats() -> None:
         connection = await nats.connect(
             servers=platform_nats_url(settings).split(","), connect_timeout=3,
-            max_reconnect_attempts=0,
+            allow_reconnect=False,
         )
         await connection.close()
 

@@ -477,8 +477,7 @@ def partner_feed_nats_url(settings: Settings) -> str:
     embedded server's, or LGNET_PARTNER_NATS_URL, or else LGNET_NATS_URL (a server without
     accounts)."""
     if not settings.embedded_nats:
-        configured: str | None = getattr(settings, "partner_nats_url", None)
-        return configured or settings.effective_nats_url
+        return settings.partner_nats_url or settings.effective_nats_url
     password = embedded_credentials(settings)[PARTNER_FEED_USER]
     return url_with_credentials(_embedded_url(settings), PARTNER_FEED_USER, password)
 

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8000, ge=1, le=65535)
     nats_url: str | None = Field(default=None, description="Connect to this NATS server and "
                                  "start no embedded one")
+    partner_nats_url: str | None = Field(default=None, description="NATS URL(s) of the partner "
+                                         "feed's user in the PARTNERS account (production; the "
+                                         "embedded server derives it)")
     nats_port: int = Field(default=DEFAULT_EMBEDDED_NATS_PORT, ge=1, le=65535)
     database_url: str | None = Field(default=None, description="postgresql://... for the event "
                                      "store and read models; unset for SQLite in the data dir")
@@ -37,7 +40,7 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=8, ge=1, le=7 * 24, description="A session ends this "
                                "many hours after sign-in, active or not")
 
-    @field_validator("nats_url")
+    @field_validator("nats_url", "partner_nats_url")
     @classmethod
     def _nats_url_is_a_nats_url(cls, value: str | None) -> str | None:
         if value in (None, ""):

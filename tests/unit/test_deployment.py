@@ -66,7 +66,7 @@ def test_every_app_service_runs_an_existing_lgnet_command(compose: dict) -> None
 
 def test_app_services_are_configured_by_the_documented_settings(compose: dict) -> None:
     known = {f"LGNET_{name.upper()}" for name in Settings.model_fields}
-    for name in ("web", "relay", "projector"):
+    for name in ("web", "relay", "projector", "partner-feed"):
         environment = compose["services"][name]["environment"]
         assert "LGNET_DATABASE_URL" in environment and "LGNET_NATS_URL" in environment
         assert set(environment) <= known, name
