@@ -55,6 +55,9 @@ from domain.access import (
 )
 from domain.network import City, Role
 
+# The read models' SQL adapters (`?` placeholders on SQLite and PostgreSQL) serve here too.
+from projections.storage import PostgresTransaction, SqliteTransaction
+
 log = logging.getLogger(__name__)
 
 ACCOUNTS_FILE_NAME = "accounts.sqlite"
@@ -207,21 +210,6 @@ class AccountDatabase(Protocol):
     def close(self) -> None: ...
 
 
-class _SqliteTransaction:
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self.connection = connection
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return self.connection.execute(sql, params).rowcount
-
-    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return list(self.connection.execute(sql, params).fetchall())
-
-    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        row = self.connection.execute(sql, params).fetchone()
-        return None if row is None else tuple(row)
-
-
 class SqliteAccountDatabase:
     """A SQLite file in WAL mode, one connection per thread. Unlike the read models, accounts
     cannot be rebuilt from the stream: every commit is synced (synchronous=FULL)."""
@@ -256,7 +244,7 @@ class SqliteAccountDatabase:
         connection = self._connection()
         connection.execute("BEGIN IMMEDIATE")
         try:
-            yield _SqliteTransaction(connection)
+            yield SqliteTransaction(connection)
         except BaseException:
             connection.execute("ROLLBACK")
             raise
@@ -268,7 +256,7 @@ class SqliteAccountDatabase:
         connection = self._connection()
         connection.execute("BEGIN")
         try:
-            yield _SqliteTransaction(connection)
+            yield SqliteTransaction(connection)
         finally:
             connection.execute("COMMIT")
 
@@ -278,28 +266,6 @@ class SqliteAccountDatabase:
                 connection.close()
             self._connections.clear()
         self._local = threading.local()
-
-
-class _PostgresTransaction:
-    def __init__(self, cursor: Any) -> None:
-        self.cursor = cursor
-
-    @staticmethod
-    def _adapt(sql: str) -> str:
-        return sql.replace("%", "%%").replace("?", "%s")
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        self.cursor.execute(self._adapt(sql), params)
-        return int(self.cursor.rowcount)
-
-    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        self.cursor.execute(self._adapt(sql), params)
-        return list(self.cursor.fetchall())
-
-    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        self.cursor.execute(self._adapt(sql), params)
-        row = self.cursor.fetchone()
-        return None if row is None else tuple(row)
 
 
 class PostgresAccountDatabase:
@@ -321,7 +287,7 @@ class PostgresAccountDatabase:
     def transaction(self) -> Iterator[Transaction]:
         with self.pool.connection() as connection, connection.transaction():
             with connection.cursor() as cursor:
-                yield _PostgresTransaction(cursor)
+                yield PostgresTransaction(cursor)
 
     def reading(self) -> AbstractContextManager[Transaction]:
         return self.transaction()

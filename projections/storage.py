@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS rm_tracking (
 
 
 class Transaction(Protocol):
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None: ...
@@ -115,12 +115,16 @@ def advance_trackings(tx: Transaction, trackings: dict[str, Tracking]) -> None:
     )
 
 
-class _SqliteTransaction:
+class SqliteTransaction:
+    """Portable SQL (`?` placeholders) on one SQLite connection. Also used by infra's account
+    store, which needs the same adapter."""
+
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.connection.execute(sql, params)
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement; the number of rows it changed."""
+        return self.connection.execute(sql, params).rowcount
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.connection.executemany(sql, rows)
@@ -171,7 +175,7 @@ class SqliteReadModels(ReadModelDatabase):
         connection = self._connection()
         connection.execute("BEGIN IMMEDIATE")
         try:
-            yield _SqliteTransaction(connection)
+            yield SqliteTransaction(connection)
         except BaseException:
             connection.execute("ROLLBACK")
             raise
@@ -184,7 +188,7 @@ class SqliteReadModels(ReadModelDatabase):
         connection = self._connection()
         connection.execute("BEGIN")
         try:
-            yield _SqliteTransaction(connection)
+            yield SqliteTransaction(connection)
         finally:
             connection.execute("COMMIT")
 
@@ -196,7 +200,9 @@ class SqliteReadModels(ReadModelDatabase):
         self._local = threading.local()
 
 
-class _PostgresTransaction:
+class PostgresTransaction:
+    """The same portable SQL on a psycopg cursor: `?` becomes `%s`."""
+
     def __init__(self, cursor: Any) -> None:
         self.cursor = cursor
 
@@ -204,8 +210,10 @@ class _PostgresTransaction:
     def _adapt(sql: str) -> str:
         return sql.replace("%", "%%").replace("?", "%s")
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement; the number of rows it changed."""
         self.cursor.execute(self._adapt(sql), params)
+        return int(self.cursor.rowcount)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.cursor.executemany(self._adapt(sql), rows)
@@ -262,14 +270,14 @@ class PostgresReadModels(ReadModelDatabase):
             connection.transaction(),
             connection.cursor() as cursor,
         ):
-            yield _PostgresTransaction(cursor)
+            yield PostgresTransaction(cursor)
 
     @contextmanager
     def reading(self) -> Iterator[Transaction]:
         # Queries fetch after each statement: a pipeline would only add its syncs.
         with self.pool.connection() as connection, connection.transaction():
             with connection.cursor() as cursor:
-                yield _PostgresTransaction(cursor)
+                yield PostgresTransaction(cursor)
 
     def close(self) -> None:
         self.pool.close()
