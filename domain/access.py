@@ -38,6 +38,18 @@ class Permission(StrEnum):
     VIEW_PERSONAL_IDENTIFIERS = "view_personal_identifiers"
     """Names, documents, contacts and birth dates, from the personal-data vault."""
     RECORD_INTAKE = "record_intake"
+    RECORD_CASE_WORK = "record_case_work"
+    """The everyday work on a city's cases: referrals and their answers, waitlist places, bed
+    offers, move-ins and move-outs, enrolments and attendance, closing a case."""
+    MANAGE_FACILITIES = "manage_facilities"
+    """A city's shelters and their beds, and its community activities."""
+    CORRECT_CASE_RECORD = "correct_case_record"
+    """Correct intake facts and reopen a closed case: each a new event with its reason."""
+    OVERRIDE_CONSENT = "override_consent"
+    """Refer a case to an external partner without the person's recorded consent to it, for a
+    reason that is recorded with the referral."""
+    DECIDE_TRANSFER = "decide_transfer"
+    """Accept or decline a case another city asks to transfer to this one."""
     REQUEST_ERASURE = "request_erasure"
     MANAGE_CITY_STAFF = "manage_city_staff"
     VIEW_AUDIT_LOG = "view_audit_log"
@@ -69,6 +81,7 @@ _CITY_OPERATOR: Mapping[Permission, Reach] = {
     Permission.VIEW_SPECIAL_CATEGORIES: Reach.OWN_CITY,
     Permission.VIEW_PERSONAL_IDENTIFIERS: Reach.OWN_CITY,
     Permission.RECORD_INTAKE: Reach.OWN_CITY,
+    Permission.RECORD_CASE_WORK: Reach.OWN_CITY,
     Permission.READ_EVENTS: Reach.OWN_CITY,
 }
 
@@ -82,6 +95,10 @@ POLICY: Mapping[Role, Mapping[Permission, Reach]] = {
         **_CITY_OPERATOR,
         Permission.REQUEST_ERASURE: Reach.OWN_CITY,
         Permission.MANAGE_CITY_STAFF: Reach.OWN_CITY,
+        Permission.MANAGE_FACILITIES: Reach.OWN_CITY,
+        Permission.CORRECT_CASE_RECORD: Reach.OWN_CITY,
+        Permission.OVERRIDE_CONSENT: Reach.OWN_CITY,
+        Permission.DECIDE_TRANSFER: Reach.OWN_CITY,
     },
     Role.MINISTRY: {
         Permission.VIEW_NETWORK_OVERVIEW: Reach.NETWORK,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from events.contracts import EventContract, contract_for
+from events.catalogue import contract_for
+from events.contracts import EventContract
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"

@@ -5,7 +5,7 @@ is a new class; old ones stay so old events remain readable (see docs/events.md)
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -117,29 +117,101 @@ class CasePersonalDataErasedV1(EventContract):
     )
 
 
-CONTRACTS: dict[str, type[EventContract]] = {
-    contract.ce_type(): contract
-    for contract in (CaseIntakeRecordedV1, CasePersonalDataErasedV1)
-}
+CaseOutcome = Literal[
+    "autonomy", "other_programme", "moved_away", "lost_contact", "deceased", "other"
+]
+CorrectableField = Literal[
+    "protection_status", "sex", "nationality", "household_size", "vulnerabilities"
+]
 
 
-def contract_for(ce_type: str) -> type[EventContract]:
-    try:
-        return CONTRACTS[ce_type]
-    except KeyError:
-        raise UnknownEventType(ce_type) from None
+class CaseClosedV1(EventContract):
+    """A city closed a case, with the outcome and why. Nothing is deleted: the case can be
+    reopened, and every figure keeps it."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "closed"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    case_code: str = Field(pattern=r"^[A-Z]{2}-\d{4}-\d{5}$")
+    city: City
+    closed_on: date
+    outcome: CaseOutcome
+    reason: str = Field(min_length=1, max_length=500)
 
 
-class UnknownEventType(KeyError):
-    """Raised when a message carries a CloudEvents type with no contract here."""
+class CaseReopenedV1(EventContract):
+    """A closed case was opened again, and why."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "reopened"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    case_code: str = Field(pattern=r"^[A-Z]{2}-\d{4}-\d{5}$")
+    city: City
+    reopened_on: date
+    reason: str = Field(min_length=1, max_length=500)
 
 
-def json_schemas() -> dict[str, dict[str, Any]]:
-    """Every contract's JSON Schema, keyed by CloudEvents type."""
-    return {
-        ce_type: {
-            "$id": f"urn:lgnet:schema:{ce_type}",
-            **contract.model_json_schema(),
-        }
-        for ce_type, contract in CONTRACTS.items()
-    }
+class FieldChange(BaseModel):
+    """One corrected fact: its value before and after. Lists are vulnerability codes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    field: CorrectableField
+    before: str | int | list[str]
+    after: str | int | list[str]
+    corrects: str = Field(
+        description="The CloudEvents id of the event whose value this replaces: the intake, or "
+        "an earlier correction of the same fact"
+    )
+
+
+class CaseIntakeCorrectedV1(EventContract):
+    """Facts recorded at intake were wrong; this says which, what they were, what they are, and
+    why. The intake event itself is never changed; each change names the event it corrects.
+    Eligibility and priority group follow from the corrected facts and are given again."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "intake_corrected"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    case_code: str = Field(pattern=r"^[A-Z]{2}-\d{4}-\d{5}$")
+    city: City
+    changes: list[FieldChange] = Field(
+        min_length=1,
+        description="Vulnerability changes are special-category data: internal subjects only",
+    )
+    reason: str = Field(min_length=1, max_length=500)
+    priority_group: PriorityGroup
+    eligibility: list[Eligibility]
+
+
+class CaseTransferredV1(EventContract):
+    """A case moved to another city, which accepted a transfer referral. From this event on the
+    case is the new city's; the old city keeps the history up to here and sees nothing newer.
+    Published on the new city's subject."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "transferred"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    case_code: str = Field(pattern=r"^[A-Z]{2}-\d{4}-\d{5}$")
+    city: City = Field(description="The city the case now belongs to")
+    from_city: City
+    referral_id: UUID
+    transferred_on: date
+
+
+CASE_CONTRACTS: tuple[type[EventContract], ...] = (
+    CaseIntakeRecordedV1,
+    CasePersonalDataErasedV1,
+    CaseClosedV1,
+    CaseReopenedV1,
+    CaseIntakeCorrectedV1,
+    CaseTransferredV1,
+)

@@ -6,19 +6,26 @@ import asyncio
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
+from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
+from domain.housing.service import HousingService
 from domain.record import ProgrammeRecord
+from domain.referrals.service import ReferralService
 from domain.vault import PersonalDataVault
 from infra.accounts import Accounts, open_accounts
 from infra.eventstore import open_record
 from infra.projector import default_projections
 from infra.settings import Settings
 from infra.vault import open_vault
+from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
+from projections.housing import HousingQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.projection import Projection, ensure_created
+from projections.referrals import ReferralBoardQueries
 from projections.storage import ReadModelDatabase, open_read_models
 
 _POSITION_POLL_INTERVAL = 0.005
@@ -36,6 +43,12 @@ class Platform:
     cases: CaseService
     case_list: CaseListQueries
     network: NetworkOverviewQueries
+    referrals: ReferralService
+    referral_board: ReferralBoardQueries
+    housing: HousingService
+    housing_views: HousingQueries
+    activities: ActivityService
+    activity_register: ActivityRegisterQueries
     accounts: Accounts
 
     @property
@@ -72,6 +85,26 @@ class Platform:
         self.record.close()
 
 
+def workflows_over(
+    record: ProgrammeRecord, vault: PersonalDataVault, read_models: ReadModelDatabase
+) -> dict[str, Any]:
+    """The application services (commands) and read-model queries of every context, over one
+    record and one read-model database: what the web app calls. Tests compose theirs with it
+    too, so the wiring under test is this one."""
+    cases = CaseService(record, vault)
+    return {
+        "cases": cases,
+        "case_list": CaseListQueries(read_models),
+        "network": NetworkOverviewQueries(read_models),
+        "referrals": ReferralService(record, cases),
+        "referral_board": ReferralBoardQueries(read_models),
+        "housing": HousingService(record, cases),
+        "housing_views": HousingQueries(read_models),
+        "activities": ActivityService(record, cases),
+        "activity_register": ActivityRegisterQueries(read_models),
+    }
+
+
 def build_platform(settings: Settings) -> Platform:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     record = open_record(settings)
@@ -93,8 +126,6 @@ def build_platform(settings: Settings) -> Platform:
         vault=vault,
         read_models=read_models,
         projections=projections,
-        cases=CaseService(record, vault),
-        case_list=CaseListQueries(read_models),
-        network=NetworkOverviewQueries(read_models),
         accounts=accounts,
+        **workflows_over(record, vault, read_models),
     )

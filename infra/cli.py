@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from domain.access import MAX_GRANT_DURATION, GrantRefused
 from domain.network import City, Role
-from events.contracts import CONTRACTS, json_schemas
+from events.catalogue import CONTRACTS, json_schemas
 from infra.accounts import (
     DEMO_CREDENTIALS_FILE_NAME,
     AccountError,

@@ -63,7 +63,9 @@ from tqdm import tqdm
 
 from events.cloudevents import POSITION, from_message
 from infra.streams import STREAM_NAME, STREAM_SUBJECTS
+from projections.activities import ActivityRegisterProjection
 from projections.case_list import CaseListProjection
+from projections.housing import HousingProjection
 from projections.network_overview import NetworkOverviewProjection
 from projections.projection import (
     Delivered,
@@ -72,6 +74,7 @@ from projections.projection import (
     ensure_created,
     reset,
 )
+from projections.referrals import ReferralBoardProjection
 from projections.storage import ReadModelDatabase, Tracking
 
 log = logging.getLogger(__name__)
@@ -142,7 +145,13 @@ class StreamMissing(ProjectorError):
 
 
 def default_projections() -> list[Projection]:
-    return [CaseListProjection(), NetworkOverviewProjection()]
+    return [
+        CaseListProjection(),
+        NetworkOverviewProjection(),
+        ReferralBoardProjection(),
+        HousingProjection(),
+        ActivityRegisterProjection(),
+    ]
 
 
 def legacy_durable_name(projection: Projection) -> str:

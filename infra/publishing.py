@@ -40,18 +40,17 @@ from events.cloudevents import (
     source_for,
     to_headers,
 )
-from events.contracts import CaseIntakeRecordedV1, CasePersonalDataErasedV1, EventContract
+from events.contracts import CaseIntakeRecordedV1, EventContract
+from infra.event_mapping.catalogue import PUBLIC_EVENTS
 
 
 def _topic(cls: type[Any]) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
-# Internal bookkeeping (case registers, snapshots) is not published: only these topics are.
-PUBLIC_TOPICS: tuple[str, ...] = (
-    _topic(Case.IntakeRecorded),
-    _topic(Case.PersonalDataErased),
-)
+# Internal bookkeeping (case registers, bed bookkeeping, snapshots) is not published: only the
+# topics of infra.event_mapping are.
+PUBLIC_TOPICS: tuple[str, ...] = tuple(PUBLIC_EVENTS)
 
 
 @dataclass(slots=True)
@@ -74,38 +73,14 @@ class OutgoingMessage:
 
 def contract_of(domain_event: Any) -> tuple[EventContract, str, str]:
     """The contract for a public domain event, with the city it belongs to and its CE subject."""
-    match domain_event:
-        case Case.IntakeRecorded():
-            contract = CaseIntakeRecordedV1(
-                case_id=domain_event.originator_id,
-                case_code=domain_event.case_code,
-                city=domain_event.city,
-                intake_date=domain_event.intake_date,
-                protection_status=domain_event.protection_status,
-                reception_situation=domain_event.reception_situation,
-                left_reception_on=domain_event.left_reception_on,
-                reception_centre_kind=domain_event.reception_centre_kind,
-                sex=domain_event.sex,
-                age_band=domain_event.age_band,
-                nationality=domain_event.nationality,
-                household_size=domain_event.household_size,
-                vulnerabilities=domain_event.vulnerabilities,
-                consent_given_on=domain_event.consent_given_on,
-                consent_scopes=domain_event.consent_scopes,
-                priority_group=domain_event.priority_group,
-                eligibility=domain_event.eligibility,
-            )
-            return contract, domain_event.city, domain_event.case_code
-        case Case.PersonalDataErased():
-            contract = CasePersonalDataErasedV1(
-                case_id=domain_event.originator_id,
-                case_code=domain_event.case_code,
-                city=domain_event.city,
-                requested_on=domain_event.requested_on,
-                request_reference=domain_event.request_reference,
-            )
-            return contract, domain_event.city, domain_event.case_code
-    raise TypeError(f"No public contract for {type(domain_event).__qualname__}")
+    public = PUBLIC_EVENTS.get(_topic(type(domain_event)))
+    if public is None:
+        raise TypeError(f"No public contract for {type(domain_event).__qualname__}")
+    return (
+        public.contract_of(domain_event),
+        public.city_of(domain_event),
+        public.subject_of(domain_event),
+    )
 
 
 def message_via_contract(notification: Notification, mapper: Mapper[UUID]) -> OutgoingMessage:

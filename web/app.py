@@ -14,13 +14,17 @@ from web.authentication import Authentication, public_paths_of
 from web.errors import install_error_handlers
 from web.i18n import Catalogues
 from web.pages import (
+    activities,
     audit,
+    case_lifecycle,
     cases,
     event_schemas,
     home,
+    housing,
     intake,
     ministry,
     personal_data,
+    referrals,
     sign_in,
 )
 from web.security_headers import SecurityHeaders
@@ -55,7 +59,10 @@ The published event contracts are listed at `/api/v1/events/schemas`.
 """
 
 
-PAGE_AREAS = (sign_in, home, intake, cases, personal_data, ministry, audit, event_schemas)
+PAGE_AREAS = (
+    sign_in, home, intake, cases, case_lifecycle, personal_data, referrals, housing, activities,
+    ministry, audit, event_schemas,
+)
 
 
 class FrontEndPackagesMissing(RuntimeError):

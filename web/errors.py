@@ -23,7 +23,9 @@ from domain.cases.model import MAX_HOUSEHOLD_SIZE, PROGRAMME_START
 from domain.network import City, DomainError
 from web.i18n import N_, Translator, translator_of
 from web.templating import Pages, is_htmx_fragment_request
+from web.vocabulary import activities, case_lifecycle, housing, referrals
 
+AREAS = (case_lifecycle, referrals, housing, activities)
 # Where a refusal is answered in JSON; everywhere else people read it on a page.
 _JSON_PATHS = ("/api/", "/health", "/openapi.json")
 
@@ -228,6 +230,7 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
         "Too many failed sign-ins for this account or from this address: signing in is locked "
         "until %(until)s. If you have forgotten your password, ask your coordinator."
     ),
+    **{key: message for area in AREAS for key, message in area.DOMAIN_MESSAGES.items()},
 }
 
 _UNTRANSLATED_DOMAIN_ERROR = N_("This breaks a rule of the programme: %(detail)s")

@@ -113,15 +113,29 @@ def _collation_key(name: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+def catalogue_files(language: str, locale_dir: Path = LOCALE_DIR) -> list[Path]:
+    """A language's `.po` files: `messages.po` (the pages common to all), then one per area of
+    the programme's work (`referrals.po`, `housing.po`, ...), so that each area's words sit
+    beside each other. A message id belongs to one file only (a test checks)."""
+    directory = locale_dir / language / "LC_MESSAGES"
+    return sorted(directory.glob("*.po"), key=lambda path: (path.name != "messages.po", path.name))
+
+
+def compile_catalogues(language: str, locale_dir: Path = LOCALE_DIR) -> gettext.NullTranslations:
+    """All of a language's files as one catalogue."""
+    first, *others = [compile_catalogue(path, language)
+                      for path in catalogue_files(language, locale_dir)]
+    for other in others:
+        first.add_fallback(other)
+    return first
+
+
 class Catalogues:
     """The compiled catalogue of each supported language, loaded once per app."""
 
     def __init__(self, locale_dir: Path = LOCALE_DIR) -> None:
         self._translators = {
-            language: Translator(
-                language,
-                compile_catalogue(locale_dir / language / "LC_MESSAGES" / "messages.po", language),
-            )
+            language: Translator(language, compile_catalogues(language, locale_dir))
             for language in SUPPORTED_LANGUAGES
         }
 

@@ -25,6 +25,9 @@ from domain.vault import AccessReason
 from events.contracts import CaseIntakeRecordedV1, CasePersonalDataErasedV1
 from projections.case_list import CASE_STATUS_OPEN
 from web.i18n import N_, Translator
+from web.vocabulary import activities, case_lifecycle, housing, referrals
+
+AREAS = (case_lifecycle, referrals, housing, activities)
 
 CITY_NAMES: Mapping[str, str] = {
     City.AGRIGENTO: N_("Agrigento"),
@@ -212,6 +215,7 @@ CASE_STATUSES: Mapping[str, str] = {
 EVENT_TYPES: Mapping[str, str] = {
     CaseIntakeRecordedV1.ce_type(): N_("Intake recorded"),
     CasePersonalDataErasedV1.ce_type(): N_("Personal data erased"),
+    **{ce_type: label for area in AREAS for ce_type, label in area.EVENT_TYPES.items()},
 }
 
 
@@ -222,12 +226,17 @@ class Labels:
     def __init__(self, translator: Translator) -> None:
         self._translator = translator
 
-    def _label(self, table: Mapping[str, str], code: str) -> str:
+    def label(self, table: Mapping[str, str], code: str) -> str:
+        """`code`'s label from `table` (one of the tables here or of web.vocabulary)."""
         message = table.get(code)
         return code if message is None else self._translator.gettext(message)
 
-    def _choices(self, table: Mapping[str, str], codes: Iterable[str]) -> list[tuple[str, str]]:
-        return [(str(code), self._label(table, code)) for code in codes]
+    def choices(self, table: Mapping[str, str], codes: Iterable[str]) -> list[tuple[str, str]]:
+        """(code, label) for each code, in the given order: a select's options."""
+        return [(str(code), self.label(table, code)) for code in codes]
+
+    _label = label
+    _choices = choices
 
     def city(self, code: str) -> str:
         return self._label(CITY_NAMES, code)
@@ -322,4 +331,5 @@ def all_label_tables() -> dict[type[StrEnum], Mapping[str, str]]:
         EligibilityReason: ELIGIBILITY_REASONS,
         Role: ROLES,
         AccessReason: ACCESS_REASONS,
+        **{enum: table for area in AREAS for enum, table in area.LABEL_TABLES.items()},
     }

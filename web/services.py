@@ -9,11 +9,17 @@ from typing import Protocol
 from uuid import UUID
 
 from domain.access import Permission, Principal
+from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
+from domain.housing.service import HousingService
 from domain.network import City
+from domain.referrals.service import ReferralService
 from domain.vault import IdentifierAccess
+from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
+from projections.housing import HousingQueries
 from projections.network_overview import NetworkOverviewQueries
+from projections.referrals import ReferralBoardQueries
 
 
 class SignedInSession(Protocol):
@@ -94,6 +100,12 @@ class WebServices(Protocol):
     cases: CaseService
     case_list: CaseListQueries
     network: NetworkOverviewQueries
+    referrals: ReferralService
+    referral_board: ReferralBoardQueries
+    housing: HousingService
+    housing_views: HousingQueries
+    activities: ActivityService
+    activity_register: ActivityRegisterQueries
 
     @property
     def accounts(self) -> AccountsPort: ...

@@ -12,7 +12,9 @@ from eventsourcing.domain import Aggregate
 
 from domain.cases.rules import (
     AgeBand,
+    CaseOutcome,
     ConsentScope,
+    CorrectableField,
     ProtectionStatus,
     ReceptionCentreKind,
     ReceptionSituation,
@@ -28,6 +30,7 @@ MAX_HOUSEHOLD_SIZE = 30
 MAX_AGE_YEARS = 120
 # A protocol number, not a free text: a free text could itself carry personal data.
 MAX_REQUEST_REFERENCE = 60
+MAX_REASON = 500
 # "Today" is the date in Italy, where every intake happens, not the UTC date.
 PROGRAMME_TIMEZONE = ZoneInfo("Europe/Rome")
 _REGISTER_NAMESPACE = UUID("5b0f7f4e-3c55-4c1e-9a55-6f1d2f1b8a01")
@@ -79,6 +82,43 @@ class ConsentMissing(CaseError):
     """Raised when no consent to case management has been recorded."""
 
     code = "consent_missing"
+
+
+class CaseClosed(CaseError):
+    """Raised when work is recorded on a closed case, or a closed case is closed again."""
+
+    code = "case_closed"
+
+
+class CaseNotClosed(CaseError):
+    """Raised when an open case is reopened."""
+
+    code = "case_not_closed"
+
+
+class InvalidClosure(CaseError):
+    """Raised when a closure or reopening lacks its reason or has an impossible date."""
+
+    code = "invalid_closure"
+
+
+class InvalidCorrection(CaseError):
+    """Raised when a correction changes nothing, lacks its reason, or sets an invalid value."""
+
+    code = "invalid_correction"
+
+
+class InvalidTransfer(CaseError):
+    """Raised when a case would be transferred to the city it already belongs to."""
+
+    code = "invalid_transfer"
+
+
+@dataclass(frozen=True)
+class Closure:
+    closed_on: date
+    outcome: CaseOutcome
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -180,6 +220,10 @@ class Case(Aggregate):
         self.eligibility = eligibility
         self.personal_data_erased = False
         self.erasure: Erasure | None = None
+        self.closure: Closure | None = None
+        self.former_cities: list[City] = []
+        # Which event last set each correctable fact (its version): what a correction corrects.
+        self.fact_versions: dict[str, int] = {name.value: 1 for name in CorrectableField}
 
     class PersonalDataErased(Aggregate.Event):
         """The person's identifiers were destroyed in the vault (GDPR art. 17). The event names
@@ -224,6 +268,182 @@ class Case(Aggregate):
             request_reference=reference,
             actor=actor.as_record(),
         )
+
+    # --- closure, reopening, corrections, transfer -------------------------------------------
+
+    class Closed(Aggregate.Event):
+        case_code: str
+        city: str
+        closed_on: date
+        outcome: str
+        reason: str
+        actor: dict[str, str | None]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Case)
+            aggregate.closure = Closure(self.closed_on, CaseOutcome(self.outcome), self.reason)
+
+    class Reopened(Aggregate.Event):
+        case_code: str
+        city: str
+        reopened_on: date
+        reason: str
+        actor: dict[str, str | None]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Case)
+            aggregate.closure = None
+
+    class IntakeCorrected(Aggregate.Event):
+        case_code: str
+        city: str
+        changes: list[dict[str, Any]]
+        reason: str
+        priority_group: str
+        eligibility: list[dict[str, Any]]
+        actor: dict[str, str | None]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Case)
+            for change in self.changes:
+                aggregate.assign_fact(CorrectableField(change["field"]), change["after"])
+                aggregate.fact_versions[change["field"]] = self.originator_version
+            aggregate.priority_group = self.priority_group
+            aggregate.eligibility = self.eligibility
+
+    class Transferred(Aggregate.Event):
+        case_code: str
+        city: str
+        from_city: str
+        referral_id: UUID
+        transferred_on: date
+        actor: dict[str, str | None]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Case)
+            aggregate.former_cities.append(aggregate.city)
+            aggregate.city = City(self.city)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closure is not None
+
+    def require_open(self) -> None:
+        """Refuse new work on a closed case: it must be reopened first, with a reason."""
+        if self.is_closed:
+            raise CaseClosed(
+                "The case is closed: reopen it, with a reason, before recording new work.",
+                field="case",
+            )
+
+    def close(
+        self, outcome: CaseOutcome, closed_on: date, reason: str, actor: Actor, now: datetime
+    ) -> None:
+        self.require_open()
+        reason = _reason(reason)
+        if not self.intake_date <= closed_on <= _today(now):
+            raise InvalidClosure(
+                "The closing date must fall between the intake date and today.",
+                field="closed_on",
+            )
+        self.trigger_event(
+            self.Closed, timestamp=now, case_code=self.case_code, city=self.city.value,
+            closed_on=closed_on, outcome=outcome.value, reason=reason, actor=actor.as_record(),
+        )
+
+    def reopen(self, reopened_on: date, reason: str, actor: Actor, now: datetime) -> None:
+        if self.closure is None:
+            raise CaseNotClosed("The case is open: there is nothing to reopen.", field="case")
+        reason = _reason(reason)
+        if not self.closure.closed_on <= reopened_on <= _today(now):
+            raise InvalidClosure(
+                "The reopening date must fall between the closing date and today.",
+                field="reopened_on",
+            )
+        self.trigger_event(
+            self.Reopened, timestamp=now, case_code=self.case_code, city=self.city.value,
+            reopened_on=reopened_on, reason=reason, actor=actor.as_record(),
+        )
+
+    def correct_intake(
+        self, corrections: dict[CorrectableField, Any], reason: str, actor: Actor,
+        now: datetime,
+    ) -> None:
+        """Replace facts recorded at intake, saying why. Only values that differ from the
+        current ones count; a correction that changes nothing is refused. Works on a closed case
+        too: the record must be right whatever the case's state."""
+        reason = _reason(reason, InvalidCorrection)
+        changes: list[dict[str, Any]] = []
+        for name in CorrectableField:  # a fixed order, whatever order they were given in
+            if name not in corrections:
+                continue
+            after = _checked_fact(name, corrections[name], self.age_band)
+            before = self.fact(name)
+            if after != before:
+                changes.append({
+                    "field": name.value, "before": before, "after": after,
+                    "corrects": event_id_of(self.id, self.fact_versions[name.value]),
+                })
+        if not changes:
+            raise InvalidCorrection(
+                "The correction changes nothing: give at least one new value.", field="changes"
+            )
+        corrected = {CorrectableField(c["field"]): c["after"] for c in changes}
+        status = ProtectionStatus(
+            corrected.get(CorrectableField.PROTECTION_STATUS, self.protection_status.value)
+        )
+        vulnerabilities = frozenset(
+            Vulnerability(v) for v in corrected.get(
+                CorrectableField.VULNERABILITIES, [v.value for v in self.vulnerabilities])
+        )
+        self.trigger_event(
+            self.IntakeCorrected, timestamp=now, case_code=self.case_code,
+            city=self.city.value, changes=changes, reason=reason,
+            priority_group=priority_group_of(status).value,
+            eligibility=[e.as_record() for e in eligibility_for(status, vulnerabilities)],
+            actor=actor.as_record(),
+        )
+
+    def transfer_to(
+        self, city: City, referral_id: UUID, transferred_on: date, actor: Actor, now: datetime
+    ) -> None:
+        """Move the case to `city` (which accepted a transfer referral): from now on it is
+        that city's case."""
+        self.require_open()
+        if city is self.city:
+            raise InvalidTransfer("The case already belongs to this city.", field="to_city")
+        self.trigger_event(
+            self.Transferred, timestamp=now, case_code=self.case_code, city=city.value,
+            from_city=self.city.value, referral_id=referral_id, transferred_on=transferred_on,
+            actor=actor.as_record(),
+        )
+
+    def fact(self, name: CorrectableField) -> Any:
+        """A correctable fact as events record it (codes, a sorted list of codes)."""
+        match name:
+            case CorrectableField.PROTECTION_STATUS:
+                return self.protection_status.value
+            case CorrectableField.SEX:
+                return self.sex.value
+            case CorrectableField.NATIONALITY:
+                return self.nationality
+            case CorrectableField.HOUSEHOLD_SIZE:
+                return self.household_size
+            case CorrectableField.VULNERABILITIES:
+                return [v.value for v in self.vulnerabilities]
+
+    def assign_fact(self, name: CorrectableField, value: Any) -> None:
+        match name:
+            case CorrectableField.PROTECTION_STATUS:
+                self.protection_status = ProtectionStatus(value)
+            case CorrectableField.SEX:
+                self.sex = Sex(value)
+            case CorrectableField.NATIONALITY:
+                self.nationality = value
+            case CorrectableField.HOUSEHOLD_SIZE:
+                self.household_size = value
+            case CorrectableField.VULNERABILITIES:
+                self.vulnerabilities = [Vulnerability(v) for v in value]
 
     @classmethod
     def take_in(
@@ -274,6 +494,56 @@ class Case(Aggregate):
     @property
     def is_vulnerable(self) -> bool:
         return bool(self.vulnerabilities)
+
+
+def event_id_of(case_id: UUID, version: int) -> str:
+    """The CloudEvents id of the case's event at `version` (events.cloudevents.event_id; a test
+    checks they agree): how a correction names the event it corrects."""
+    return f"{case_id}.{version}"
+
+
+def _today(now: datetime) -> date:
+    return now.astimezone(PROGRAMME_TIMEZONE).date()
+
+
+def _reason(text: str, error: type[CaseError] = InvalidClosure) -> str:
+    reason = text.strip()
+    if not reason or len(reason) > MAX_REASON:
+        raise error("Give the reason, in up to 500 characters.", field="reason")
+    return reason
+
+
+def _checked_fact(name: CorrectableField, value: Any, age_band: AgeBand) -> Any:
+    """The value a correction sets, checked as the intake checks it, in its recorded form."""
+    try:
+        match name:
+            case CorrectableField.PROTECTION_STATUS:
+                return ProtectionStatus(value).value
+            case CorrectableField.SEX:
+                return Sex(value).value
+            case CorrectableField.NATIONALITY:
+                if not (isinstance(value, str) and len(value) == 2 and value.isalpha()
+                        and value.isupper()):
+                    raise ValueError(value)
+                return value
+            case CorrectableField.HOUSEHOLD_SIZE:
+                if isinstance(value, bool) or not isinstance(value, int) or not (
+                    1 <= value <= MAX_HOUSEHOLD_SIZE
+                ):
+                    raise ValueError(value)
+                return value
+            case CorrectableField.VULNERABILITIES:
+                given = {Vulnerability(v) for v in value}
+    except (ValueError, TypeError):
+        raise InvalidCorrection(
+            "The corrected value is not a valid one for this fact.", field=name.value
+        ) from None
+    minor = age_band is AgeBand.UNDER_18
+    if minor:
+        given.add(Vulnerability.MINOR)  # the age says so; it is not the coordinator's to drop
+    elif given & {Vulnerability.MINOR, Vulnerability.UNACCOMPANIED_MINOR}:
+        raise InvalidCorrection("An adult cannot be recorded as a minor.", field=name.value)
+    return [v.value for v in Vulnerability if v in given]
 
 
 def _check_intake(facts: IntakeFacts, now: datetime) -> None:

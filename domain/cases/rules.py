@@ -174,3 +174,28 @@ def priority_group_of(protection_status: ProtectionStatus) -> PriorityGroup:
     if protection_status.is_international_protection:
         return PriorityGroup.INTERNATIONAL_PROTECTION
     return PriorityGroup.OTHER_OUTSIDE_RECEPTION
+
+
+class CaseOutcome(StrEnum):
+    """How a case ended, recorded at closure."""
+
+    AUTONOMY = "autonomy"
+    """Self-sufficient: housing and income of their own."""
+    OTHER_PROGRAMME = "other_programme"
+    """Taken in by another programme (SAI, a regional or third-sector programme)."""
+    MOVED_AWAY = "moved_away"
+    LOST_CONTACT = "lost_contact"
+    DECEASED = "deceased"
+    OTHER = "other"
+
+
+class CorrectableField(StrEnum):
+    """The intake facts a correction may replace. The others either come from the vault (the
+    birth date, hence the age band), name the case (city, code, intake date: a wrong one is a
+    case recorded in error, closed and taken in again), or have their own events (consent)."""
+
+    PROTECTION_STATUS = "protection_status"
+    SEX = "sex"
+    NATIONALITY = "nationality"
+    HOUSEHOLD_SIZE = "household_size"
+    VULNERABILITIES = "vulnerabilities"

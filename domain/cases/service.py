@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain.cases.model import Case, CaseRegister, IntakeFacts
+from domain.cases.rules import CaseOutcome, CorrectableField
 from domain.network import Actor
 from domain.record import ProgrammeRecord, position_of
 from domain.vault import AccessReason, IdentifierAccess, PersonalData, PersonalDataVault
@@ -95,6 +97,31 @@ class CaseService:
         case = self.get(case_id)
         case.erase_personal_data(requested_on, request_reference, actor, now)  # checks first
         self.vault.erase(case_id)
+        return position_of(self.record.save(case))
+
+    def close(
+        self, case_id: UUID, outcome: CaseOutcome, closed_on: date, reason: str, actor: Actor,
+        now: datetime,
+    ) -> int:
+        """Close a case with its outcome; returns the event's position."""
+        case = self.get(case_id)
+        case.close(outcome, closed_on, reason, actor, now)
+        return position_of(self.record.save(case))
+
+    def reopen(
+        self, case_id: UUID, reopened_on: date, reason: str, actor: Actor, now: datetime
+    ) -> int:
+        case = self.get(case_id)
+        case.reopen(reopened_on, reason, actor, now)
+        return position_of(self.record.save(case))
+
+    def correct_intake(
+        self, case_id: UUID, corrections: dict[CorrectableField, Any], reason: str,
+        actor: Actor, now: datetime,
+    ) -> int:
+        """Record a correction of intake facts (a new event; the intake stays as it was)."""
+        case = self.get(case_id)
+        case.correct_intake(corrections, reason, actor, now)
         return position_of(self.record.save(case))
 
     def get(self, case_id: UUID) -> Case:

@@ -26,7 +26,7 @@ from domain.cases.rules import (
 )
 from domain.cases.service import CaseService
 from domain.network import Actor, ActorKind, City, Role
-from events.contracts import json_schemas
+from events.catalogue import json_schemas
 from infra.eventstore import open_record
 from infra.nats_server import EmbeddedNats
 from infra.publishing import FAST_LAYOUTS, PUBLIC_TOPICS, message_via_contract, to_message

@@ -15,9 +15,9 @@ import pydantic
 import pytest
 import yaml
 
+from events.catalogue import CONTRACTS
 from events.cloudevents import Actor, Envelope, event_id, source_for, to_headers
 from events.contracts import (
-    CONTRACTS,
     CaseIntakeRecordedV1,
     CasePersonalDataErasedV1,
     Eligibility,

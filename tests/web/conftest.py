@@ -25,16 +25,24 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
+from domain.housing.service import HousingService
 from domain.network import City, Role
 from domain.record import ProgrammeRecord
+from domain.referrals.service import ReferralService
 from domain.vault import PersonalDataVault
 from infra.accounts import Accounts, SqliteAccountDatabase
+from infra.bootstrap import workflows_over
+from infra.projector import default_projections
 from infra.publishing import PUBLIC_TOPICS, to_message
 from infra.vault import KEY_BYTES, SqliteVault
-from projections.case_list import CaseListProjection, CaseListQueries
-from projections.network_overview import NetworkOverviewProjection, NetworkOverviewQueries
+from projections.activities import ActivityRegisterQueries
+from projections.case_list import CaseListQueries
+from projections.housing import HousingQueries
+from projections.network_overview import NetworkOverviewQueries
 from projections.projection import Delivered, Projection, apply_batch, ensure_created
+from projections.referrals import ReferralBoardQueries
 from projections.storage import SqliteReadModels
 from web.app import create_app
 from web.authentication import CSRF_HEADER, SESSION_COOKIE
@@ -71,6 +79,12 @@ class WebTestPlatform:
     cases: CaseService
     case_list: CaseListQueries
     network: NetworkOverviewQueries
+    referrals: ReferralService
+    referral_board: ReferralBoardQueries
+    housing: HousingService
+    housing_views: HousingQueries
+    activities: ActivityService
+    activity_register: ActivityRegisterQueries
     accounts: Accounts
     clock: Clock
     read_your_writes_timeout: float = 1.0
@@ -128,7 +142,7 @@ def platform(tmp_path: Path) -> Iterator[WebTestPlatform]:
     )
     vault = SqliteVault(tmp_path / "vault.sqlite", secrets.token_bytes(KEY_BYTES))
     read_models = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    projections: list[Projection] = [CaseListProjection(), NetworkOverviewProjection()]
+    projections: list[Projection] = default_projections()
     for projection in projections:
         ensure_created(read_models, projection)
     clock = Clock()
@@ -139,10 +153,8 @@ def platform(tmp_path: Path) -> Iterator[WebTestPlatform]:
         vault=vault,
         read_models=read_models,
         projections=projections,
-        cases=CaseService(record, vault),
-        case_list=CaseListQueries(read_models),
-        network=NetworkOverviewQueries(read_models),
         accounts=accounts,
+        **workflows_over(record, vault, read_models),
         clock=clock,
     )
     accounts.close()

@@ -14,6 +14,7 @@ its own."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -84,8 +85,20 @@ ACCESS: dict[str, set[str]] = {
     "api_network_overview": OVERSIGHT,
     "api_identifier_access_log": OVERSIGHT,
     "api_identifier_access_grants": OVERSIGHT,
+    # -- case lifecycle (closure, reopening, corrections) --
+    # -- referrals --
+    # -- housing --
+    # -- activities --
 }
-ERASURE_ROUTES = {"erase_personal_data", "api_erase_personal_data"}
+# Routes whose every call changes what it names (an erasure, a referral's answer, ...): each call
+# gets resources of its own (a new Milan case, and whatever RESOURCES makes from it).
+FRESH_ROUTES = {
+    "erase_personal_data", "api_erase_personal_data",
+    # -- case lifecycle --
+    # -- referrals --
+    # -- housing --
+    # -- activities --
+}
 AN_ERASURE_REQUEST = {"requested_on": "2021-03-12", "request_reference": "PG/2021/0001"}
 
 # What an unsafe request sends (it is sent by a fresh client: it may change the session).
@@ -101,7 +114,21 @@ BODIES: dict[str, dict[str, Any]] = {
     "grant_identifier_access": {"data": {"grantee": OTHER_AUDITOR, "city": "milano",
                                          "hours": "4", "reason": "Access matrix test"}},
     "revoke_identifier_access": {},
+    # -- case lifecycle --
+    # -- referrals --
+    # -- housing --
+    # -- activities --
 }
+
+# The other resources a path can name, each made in Milan for a Milan case (its id given) by
+# Milan's coordinator: path parameter -> maker, returning the resource's id.
+RESOURCES: dict[str, Callable[[Clients, str], str]] = {
+    # -- referrals --
+    # -- housing --
+    # -- activities --
+}
+# A path naming one of these is answered 404, like an unknown one, to whoever may not see it.
+RESOURCE_PARAMETERS = ("case_id", "referral_id", "shelter_id", "activity_id")
 
 
 @dataclass(frozen=True)
@@ -115,8 +142,9 @@ class RouteUnderTest:
         return self.path.startswith(("/api/", "/openapi.json", "/health"))
 
     @property
-    def names_a_case(self) -> bool:
-        return "{case_id}" in self.path
+    def names_a_resource(self) -> bool:
+        """A case, or a referral, shelter or activity of a city (not just a city)."""
+        return any(f"{{{name}}}" in self.path for name in RESOURCE_PARAMETERS)
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -148,6 +176,13 @@ def a_milan_case(clients: Clients) -> Milan:
 @pytest.fixture
 def milan(clients: Clients) -> Milan:
     return a_milan_case(clients)
+
+
+def milan_path_params(clients: Clients, case: Milan, grant_id: str) -> dict[str, str]:
+    params = {"city": "milano", "case_id": case.case_id, "grant_id": grant_id}
+    for name, make in RESOURCES.items():
+        params[name] = make(clients, case.case_id)
+    return params
 
 
 @pytest.fixture
@@ -222,7 +257,7 @@ def expected_refusal(principal: str, route: RouteUnderTest) -> int:
     if without_credentials:
         return 401 if route.is_api else 303
     case_viewers = ACCESS["api_get_case" if route.is_api else "case_page"]
-    return 404 if route.names_a_case and principal not in case_viewers else 403
+    return 404 if route.names_a_resource and principal not in case_viewers else 403
 
 
 def test_every_route_is_declared_and_the_public_ones_are_exactly_the_published_ones(
@@ -239,10 +274,13 @@ def test_every_route_answers_each_principal_as_declared_and_refusals_carry_no_ca
     app: FastAPI, principals: Principals, milan: Milan, clients: Clients, grant_id: str
 ) -> None:
     checked = 0
+    shared = milan_path_params(clients, milan, grant_id)
     for route in routes_of(app):
         for principal in sorted(EVERYONE):
-            case = a_milan_case(clients) if route.name in ERASURE_ROUTES else milan
-            params = {"city": "milano", "case_id": case.case_id, "grant_id": grant_id}
+            case, params = milan, shared
+            if route.name in FRESH_ROUTES:
+                case = a_milan_case(clients)
+                params = milan_path_params(clients, case, grant_id)
             response = call(principals, principal, route, params)
             where = f"{principal}: {route} -> {response.status_code}"
             if principal in ACCESS[route.name]:
@@ -266,9 +304,9 @@ def test_a_florence_operator_never_sees_a_milan_case_by_any_path(
     record_intake(clients, "firenze")
     operator = FLORENCE_OPERATOR
     seen = []
+    in_milan = milan_path_params(clients, milan, grant_id)
     for route in routes_of(app):
-        for params in ({"city": "milano", "case_id": milan.case_id, "grant_id": grant_id},
-                       {"city": "firenze", "case_id": milan.case_id, "grant_id": grant_id}):
+        for params in (in_milan, {**in_milan, "city": "firenze"}):
             for query in ({}, {"created": milan.case_id}, {"vulnerability": "trafficking_victim"},
                           {"lang": "en"}):
                 seen.append(call(principals, operator, route, params, **query))

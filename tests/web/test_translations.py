@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 import domain.cases.model  # noqa: F401  (defines the case errors the web must explain)
 from domain.network import DomainError
 from web.errors import DOMAIN_MESSAGES
+from web.i18n import catalogue_files
 from web.intake import IntakeRequest
 from web.labels import INTAKE_FIELDS, all_label_tables
 
@@ -34,9 +35,33 @@ def extracted_message_ids() -> set[MessageId]:
             for _file, _line, message_id, _comments, _context in messages}
 
 
+def catalogue_parts(language: str) -> list[Catalog]:
+    parts = []
+    for path in catalogue_files(language, LOCALE_DIR):
+        with path.open("rb") as source:
+            parts.append(read_po(source, locale=language, abort_invalid=True))
+    return parts
+
+
 def catalogue(language: str) -> Catalog:
-    with (LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as source:
-        return read_po(source, locale=language, abort_invalid=True)
+    """A language's files as one catalogue (what the app compiles)."""
+    merged = Catalog(locale=language)
+    for part in catalogue_parts(language):
+        for message in part:
+            if message.id:
+                merged[message.id] = message
+    return merged
+
+
+@pytest.mark.parametrize("language", ["it", "en"])
+def test_no_message_is_in_two_files_of_a_language(language: str) -> None:
+    seen: dict[object, int] = {}
+    for part in catalogue_parts(language):
+        for message in part:
+            if message.id:
+                key = message.id if isinstance(message.id, str) else tuple(message.id)
+                seen[key] = seen.get(key, 0) + 1
+    assert [message_id for message_id, count in seen.items() if count > 1] == []
 
 
 def catalogue_ids(language: str) -> set[MessageId]:

@@ -6,14 +6,27 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.security import APIKeyCookie, HTTPBearer
 
-from web.api import audit, cases, event_schemas, intakes, network, personal_data
+from web.api import (
+    activities,
+    audit,
+    case_lifecycle,
+    cases,
+    event_schemas,
+    housing,
+    intakes,
+    network,
+    personal_data,
+    referrals,
+)
 from web.authentication import SESSION_COOKIE
 from web.errors import ErrorBody
 
 API_V1_PREFIX = "/api/v1"
 # The published contracts are public; everything else needs credentials.
 PUBLIC_AREAS = (event_schemas,)
-PROTECTED_AREAS = (intakes, cases, personal_data, network, audit)
+PROTECTED_AREAS = (
+    intakes, cases, case_lifecycle, personal_data, referrals, housing, activities, network, audit
+)
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 
 # These only document the credentials in the OpenAPI schema: web.authentication checks them,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from domain.access import AccessDenied, Permission, Principal, may
 from domain.network import City
-from events.contracts import UnknownEventType, contract_for
+from events.catalogue import UnknownEventType, contract_for
 from web.api.models import CaseDetail, CaseList
 from web.case_filters import CaseListQuery
 from web.dependencies import Services

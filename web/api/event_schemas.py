@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from events.contracts import json_schemas
+from events.catalogue import json_schemas
 
 router = APIRouter(tags=["events"])
 

@@ -24,6 +24,10 @@ from web.personal_data import PersonalDataView, erasure_of, reasons_for
 from web.principal import CityToList, SignedIn, ViewableCase
 from web.services import WebServices
 from web.templating import Pages, is_htmx_fragment_request, path_with_query
+from web.vocabulary import activities as activity_words
+from web.vocabulary import case_lifecycle as lifecycle_words
+from web.vocabulary import housing as housing_words
+from web.vocabulary import referrals as referral_words
 
 router = APIRouter(include_in_schema=False)
 
@@ -157,7 +161,7 @@ def timeline_of(history: list[HistoryEntry], translator: Translator) -> list[Tim
             time=entry.time,
             event=labels.event_type(entry.type),
             actor=_actor_in_words(entry, translator, labels),
-            details=_details_in_words(entry.data, translator, labels),
+            details=_details_of(entry, translator, labels),
         )
         for entry in history
     ]
@@ -172,8 +176,27 @@ def _actor_in_words(entry: HistoryEntry, translator: Translator, labels: Labels)
     return translator.gettext(N_("By: %(role)s"), role=labels.role(entry.actor_role))
 
 
+# Each area describes its own events: by the aggregate named in the CloudEvents type.
+_AREA_DETAILS = {
+    "referral": referral_words.timeline_details,
+    "placement": housing_words.timeline_details,
+    "shelter": housing_words.timeline_details,
+    "activity": activity_words.timeline_details,
+}
+
+
+def _details_of(entry: HistoryEntry, translator: Translator, labels: Labels) -> list[str]:
+    aggregate = entry.type.split(".")[2] if entry.type.count(".") >= 3 else ""
+    describe = _AREA_DETAILS.get(aggregate)
+    if describe is not None:
+        return describe(entry.data, translator, labels)
+    return [*_details_in_words(entry.data, translator, labels),
+            *lifecycle_words.timeline_details(entry.data, translator, labels)]
+
+
 def _details_in_words(data: dict[str, Any], translator: Translator, labels: Labels) -> list[str]:
-    """What an event recorded beyond the case's current facts: reception history and consent."""
+    """What an intake or erasure recorded beyond the case's current facts: reception history,
+    the erasure request and consent."""
     details = []
     if data.get("left_reception_on") and data.get("reception_centre_kind"):
         details.append(translator.gettext(

@@ -7,7 +7,7 @@ import json
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from events.contracts import json_schemas
+from events.catalogue import json_schemas
 from web.dependencies import PageRenderer
 
 router = APIRouter(include_in_schema=False)

@@ -1,0 +1,41 @@
+"""Every published event contract, by CloudEvents type: what consumers parse messages with and
+what the JSON Schemas and the AsyncAPI document are written from. Each context's contracts live
+in their own module; a new one is added here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from events.activities import ACTIVITY_CONTRACTS
+from events.contracts import CASE_CONTRACTS, EventContract
+from events.housing import HOUSING_CONTRACTS
+from events.referrals import REFERRAL_CONTRACTS
+
+CONTRACTS: dict[str, type[EventContract]] = {
+    contract.ce_type(): contract
+    for contract in (
+        *CASE_CONTRACTS, *REFERRAL_CONTRACTS, *HOUSING_CONTRACTS, *ACTIVITY_CONTRACTS
+    )
+}
+
+
+class UnknownEventType(KeyError):
+    """Raised when a message carries a CloudEvents type with no contract here."""
+
+
+def contract_for(ce_type: str) -> type[EventContract]:
+    try:
+        return CONTRACTS[ce_type]
+    except KeyError:
+        raise UnknownEventType(ce_type) from None
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """Every contract's JSON Schema, keyed by CloudEvents type."""
+    return {
+        ce_type: {
+            "$id": f"urn:lgnet:schema:{ce_type}",
+            **contract.model_json_schema(),
+        }
+        for ce_type, contract in CONTRACTS.items()
+    }
