@@ -59,6 +59,10 @@ class Permission(StrEnum):
     READ_EVENTS = "read_events"
     """Subscribe to the published events of a city, one kind of event at a time."""
     APPROVE_EXPENDITURE = "approve_expenditure"
+    RECORD_EXPENDITURE = "record_expenditure"
+    """Claim a city's costs against its allocations, each with its supporting document."""
+    SET_ALLOCATIONS = "set_allocations"
+    """Set or revise what each city is allocated per sub-action."""
 
 
 class Reach(StrEnum):
@@ -99,6 +103,7 @@ POLICY: Mapping[Role, Mapping[Permission, Reach]] = {
         Permission.CORRECT_CASE_RECORD: Reach.OWN_CITY,
         Permission.OVERRIDE_CONSENT: Reach.OWN_CITY,
         Permission.DECIDE_TRANSFER: Reach.OWN_CITY,
+        Permission.RECORD_EXPENDITURE: Reach.OWN_CITY,
     },
     Role.MINISTRY: {
         Permission.VIEW_NETWORK_OVERVIEW: Reach.NETWORK,
@@ -108,6 +113,7 @@ POLICY: Mapping[Role, Mapping[Permission, Reach]] = {
         Permission.VIEW_SPECIAL_CATEGORIES: Reach.NETWORK,
         Permission.READ_EVENTS: Reach.NETWORK,
         Permission.APPROVE_EXPENDITURE: Reach.NETWORK,
+        Permission.SET_ALLOCATIONS: Reach.NETWORK,
         # As the programme's data controller, the ministry answers for who read identifiers:
         # it reads the log, and it is who lets an auditor read them, for a while.
         Permission.VIEW_AUDIT_LOG: Reach.NETWORK,

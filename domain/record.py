@@ -11,6 +11,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
 
 from domain.cases.model import CaseRegister
+from domain.housing.model import Shelter
 
 
 class DateAsISO(Transcoding):
@@ -30,7 +31,9 @@ class ProgrammeRecord(Application[UUID]):
 
     name = "lgnet"
     # Registers issue one number per case: a snapshot every 100 numbers keeps loading them cheap.
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {CaseRegister: 100}
+    # A shelter gains two events per person it houses: a snapshot every 10 keeps loading one
+    # that housed thousands at about a millisecond (measured: docs/workflows/housing.md).
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {CaseRegister: 100, Shelter: 10}
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from events.catalogue import contract_for
 from events.contracts import EventContract
+from events.upcasting import latest
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -16,6 +17,11 @@ ACTOR_KIND = "ce-actorkind"
 ACTOR_ID = "ce-actorid"
 ACTOR_ROLE = "ce-actorrole"
 ACTOR_CITY = "ce-actorcity"
+# The audit chain (events/audit_chain.py): the event's sequence number in the chain and its hash.
+CHAIN_SEQ = "ce-lgnetchainseq"
+CHAIN_HASH = "ce-lgnethash"
+# The "city" of events about the whole network (audit checkpoints): subject lgnet.network.<...>.
+NETWORK = "network"
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,8 @@ class Envelope:
 
 
 def source_for(city: str) -> str:
+    if city == NETWORK:
+        return "/lgnet/network"
     return f"/lgnet/cities/{city}"
 
 
@@ -69,7 +77,9 @@ def to_headers(envelope: Envelope) -> dict[str, str]:
 
 
 def from_message(headers: dict[str, str], body: bytes) -> Envelope:
-    """Parse and validate a message; raises KeyError/ValueError on a malformed one."""
+    """Parse and validate a message; raises KeyError/ValueError on a malformed one. `data` is
+    the body read as the newest version of its contract (events/upcasting.py: the streams keep
+    old versions forever); `type` stays the message's own ce-type."""
     contract = contract_for(headers["ce-type"])
     return Envelope(
         id=headers["ce-id"],
@@ -84,5 +94,5 @@ def from_message(headers: dict[str, str], body: bytes) -> Envelope:
             role=headers[ACTOR_ROLE],
             city=headers.get(ACTOR_CITY),
         ),
-        data=contract.model_validate_json(body),
+        data=latest(contract.model_validate_json(body)),
     )

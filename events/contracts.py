@@ -117,6 +117,40 @@ class CasePersonalDataErasedV1(EventContract):
     )
 
 
+ErasureLegalBasis = Literal[
+    "art17_1a", "art17_1b", "art17_1c", "art17_1d", "art17_1e", "art17_1f", "not_recorded"
+]
+
+
+class CasePersonalDataErasedV2(EventContract):
+    """The person's identifiers were destroyed in the vault at their request (GDPR art. 17),
+    on the ground the city accepted. The case stays, under its pseudonymous code, in every
+    statistic. v2 adds `legal_basis` (a new required field: a breaking change, see the
+    versioning policy in docs/events.md); a v1 event reads as v2 with `not_recorded`."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "personal_data_erased"
+    version: ClassVar[int] = 2
+
+    case_id: UUID
+    case_code: str = Field(pattern=r"^[A-Z]{2}-\d{4}-\d{5}$")
+    city: City
+    requested_on: date
+    request_reference: str = Field(
+        min_length=1, max_length=60, description="The erasure request's protocol number"
+    )
+    legal_basis: ErasureLegalBasis = Field(
+        description="The ground of GDPR art. 17(1) the erasure was granted on, by its letter: "
+        "art17_1a no longer necessary, art17_1b consent withdrawn, art17_1c objection, "
+        "art17_1d unlawful processing, art17_1e legal obligation, art17_1f child's consent "
+        "to an information society service; not_recorded for erasures recorded before v2"
+    )
+
+    @classmethod
+    def from_v1(cls, v1: CasePersonalDataErasedV1) -> CasePersonalDataErasedV2:
+        return cls(**v1.model_dump(), legal_basis="not_recorded")
+
+
 CaseOutcome = Literal[
     "autonomy", "other_programme", "moved_away", "lost_contact", "deceased", "other"
 ]
@@ -210,6 +244,7 @@ class CaseTransferredV1(EventContract):
 CASE_CONTRACTS: tuple[type[EventContract], ...] = (
     CaseIntakeRecordedV1,
     CasePersonalDataErasedV1,
+    CasePersonalDataErasedV2,
     CaseClosedV1,
     CaseReopenedV1,
     CaseIntakeCorrectedV1,

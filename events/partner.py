@@ -7,7 +7,8 @@ no special-category attribute (vulnerabilities, health) and nothing that reveals
 the eligibility reason code `vulnerable`.
 
 The copy keeps the internal event's CloudEvents type (`it.lgnet.<aggregate>.<event>.v<N>`): it is
-the same fact. What tells the two bodies apart is `ce-dataschema`, which names the partner
+the same fact. (Or an older version's, when partners need not follow a new internal version:
+see PartnerKind.) What tells the two bodies apart is `ce-dataschema`, which names the partner
 schema (`urn:lgnet:schema:partner:<type>`); the internal messages carry none.
 
 Minimising is a whitelist: a partner contract lists its fields and the copy is the internal
@@ -26,13 +27,14 @@ from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from events.cloudevents import ACTOR_CITY, ACTOR_KIND, ACTOR_ROLE, POSITION
 from events.contracts import (
     AgeBand,
     CaseIntakeRecordedV1,
     CasePersonalDataErasedV1,
+    CasePersonalDataErasedV2,
     City,
     ConsentScope,
     EventContract,
@@ -42,6 +44,15 @@ from events.contracts import (
     ReceptionCentreKind,
     ReceptionSituation,
     Sex,
+)
+from events.housing import (
+    MoveOutOutcome,
+    PlacementBedOfferedV1,
+    PlacementLeftWaitlistV1,
+    PlacementMovedInV1,
+    PlacementMovedOutV1,
+    PlacementOfferDeclinedV1,
+    PlacementWaitlistedV1,
 )
 
 PARTNER_SUBJECT_ROOT = "partner"
@@ -135,28 +146,112 @@ class PartnerCasePersonalDataErasedV1(EventContract):
         return partner_subject(city, cls.aggregate, cls.event)
 
 
+# Placements (events/housing.py): a partner following a case learns that it is waiting for a
+# bed, was offered one, moved in or out (with the outcome). Left out of every placement copy:
+# whether the person is vulnerable; which shelter and bed, and the shelter's name and area (a
+# protected setting's location, and being placed in one, can reveal a trafficking or violence
+# history and where the person is); and free-text reasons and notes, which can say anything.
+
+
+class _PartnerPlacement(EventContract):
+    aggregate: ClassVar[str] = "placement"
+    version: ClassVar[int] = 1
+
+    housing_path_id: UUID = Field(description="The case's path through fast-track housing")
+    case_id: UUID
+    case_code: str = Field(pattern=r"^[A-Z]{2}-\d{4}-\d{5}$")
+    city: City
+
+    @classmethod
+    def subject(cls, city: str) -> str:
+        return partner_subject(city, cls.aggregate, cls.event)
+
+
+class PartnerPlacementWaitlistedV1(_PartnerPlacement):
+    """A case was put on its city's housing waitlist, as a partner sees it: without whether the
+    person is vulnerable (special-category data)."""
+
+    event: ClassVar[str] = "waitlisted"
+
+    waitlisted_at: AwareDatetime
+    priority_group: PriorityGroup
+    intake_date: date
+
+
+class PartnerPlacementBedOfferedV1(_PartnerPlacement):
+    """A bed was offered to a waitlisted case and is held for it; which shelter is left out."""
+
+    event: ClassVar[str] = "bed_offered"
+
+    offered_on: date
+
+
+class PartnerPlacementOfferDeclinedV1(_PartnerPlacement):
+    """The bed offered was declined; the case is back on the waitlist. Without the shelter and
+    the reason."""
+
+    event: ClassVar[str] = "offer_declined"
+
+
+class PartnerPlacementMovedInV1(_PartnerPlacement):
+    """The person moved into the bed offered; which shelter and bed is left out."""
+
+    event: ClassVar[str] = "moved_in"
+
+    moved_in_on: date
+    intake_date: date = Field(description="The case's intake: days to move-in count from it")
+
+
+class PartnerPlacementMovedOutV1(_PartnerPlacement):
+    """The person left the bed, with the outcome; without the shelter, the bed and the note."""
+
+    event: ClassVar[str] = "moved_out"
+
+    moved_out_on: date
+    outcome: MoveOutOutcome
+
+
+class PartnerPlacementLeftWaitlistV1(_PartnerPlacement):
+    """A case left the waitlist without a bed; without the reason."""
+
+    event: ClassVar[str] = "left_waitlist"
+
+
 # --- the registry -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class PartnerKind:
     """One kind of event partners may receive: its internal contract, its partner contract and
-    how the one becomes the other (by default: keep the partner contract's fields)."""
+    how the one becomes the other (by default: keep the partner contract's fields).
+
+    The partner contract is a version of the same kind of event: the internal one's, or an older
+    one. When an internal event gets a new version that partners need not see (or not yet), its
+    copies stay at the version partners read, projected onto that version's fields: partners go
+    on reading vN until their own contract moves (docs/events.md, versioning)."""
 
     internal: type[EventContract]
     partner: type[EventContract]
     minimise: Callable[[EventContract], EventContract] | None = field(default=None)
 
     def __post_init__(self) -> None:
-        if self.internal.ce_type() != self.partner.ce_type():
+        internal, partner = self.internal, self.partner
+        same_kind = (internal.aggregate, internal.event) == (partner.aggregate, partner.event)
+        if not same_kind or partner.version > internal.version:
             raise ValueError(
-                f"{self.partner.__name__} must keep the CloudEvents type of "
-                f"{self.internal.__name__} ({self.internal.ce_type()})"
+                f"{partner.__name__} must keep the CloudEvents type of {internal.__name__} "
+                f"({internal.ce_type()}), or be an older version of the same kind of event"
             )
 
     @property
     def ce_type(self) -> str:
+        """The CloudEvents type of the internal events this kind copies."""
         return self.internal.ce_type()
+
+    @property
+    def partner_ce_type(self) -> str:
+        """The CloudEvents type of the copies: the internal one's, or an older version."""
+        return self.partner.ce_type()
 
     @property
     def name(self) -> str:
@@ -165,7 +260,7 @@ class PartnerKind:
 
     @property
     def dataschema(self) -> str:
-        return PARTNER_SCHEMA_PREFIX + self.ce_type
+        return PARTNER_SCHEMA_PREFIX + self.partner_ce_type
 
     def partner_copy(self, event: EventContract) -> EventContract:
         if self.minimise is not None:
@@ -179,6 +274,15 @@ PARTNER_KINDS: dict[str, PartnerKind] = {
     for kind in (
         PartnerKind(internal=CaseIntakeRecordedV1, partner=PartnerCaseIntakeRecordedV1),
         PartnerKind(internal=CasePersonalDataErasedV1, partner=PartnerCasePersonalDataErasedV1),
+        # v2 added the erasure's legal ground, which partners have no use for: their copies
+        # stay v1 (a partner must erase what it holds on the case whatever the ground).
+        PartnerKind(internal=CasePersonalDataErasedV2, partner=PartnerCasePersonalDataErasedV1),
+        PartnerKind(internal=PlacementWaitlistedV1, partner=PartnerPlacementWaitlistedV1),
+        PartnerKind(internal=PlacementBedOfferedV1, partner=PartnerPlacementBedOfferedV1),
+        PartnerKind(internal=PlacementOfferDeclinedV1, partner=PartnerPlacementOfferDeclinedV1),
+        PartnerKind(internal=PlacementMovedInV1, partner=PartnerPlacementMovedInV1),
+        PartnerKind(internal=PlacementMovedOutV1, partner=PartnerPlacementMovedOutV1),
+        PartnerKind(internal=PlacementLeftWaitlistV1, partner=PartnerPlacementLeftWaitlistV1),
     )
 }
 
@@ -193,12 +297,18 @@ def partner_kind_names() -> set[str]:
     return {kind.name for kind in PARTNER_KINDS.values()}
 
 
+# The partner contracts by the CloudEvents type partner messages carry.
+_PARTNER_CONTRACTS: dict[str, PartnerKind] = {
+    kind.partner_ce_type: kind for kind in PARTNER_KINDS.values()
+}
+
+
 def partner_json_schemas() -> dict[str, dict[str, Any]]:
-    """Every partner contract's JSON Schema, keyed by CloudEvents type; its `$id` is the value
-    of `ce-dataschema` on the partner messages."""
+    """Every partner contract's JSON Schema, keyed by the CloudEvents type of the partner
+    messages; its `$id` is the value of their `ce-dataschema`."""
     return {
         ce_type: {"$id": kind.dataschema, **kind.partner.model_json_schema()}
-        for ce_type, kind in PARTNER_KINDS.items()
+        for ce_type, kind in _PARTNER_CONTRACTS.items()
     }
 
 
@@ -226,6 +336,7 @@ def partner_message(headers: Mapping[str, str], body: bytes) -> PartnerMessage |
     if not isinstance(city, str):
         raise TypeError(f"{kind.partner.__name__} has no city: partner subjects need one")
     kept = {name: headers[name] for name in PARTNER_HEADERS if name in headers}
+    kept["ce-type"] = kind.partner_ce_type
     kept[DATASCHEMA] = kind.dataschema
     return PartnerMessage(
         subject=partner_subject(city, kind.internal.aggregate, kind.internal.event),
@@ -241,7 +352,7 @@ class NotAPartnerMessage(ValueError):
 def read_partner_message(headers: Mapping[str, str], body: bytes) -> EventContract:
     """Validate a message a partner received (what a partner's own code would do): a known
     type, the partner schema named in `ce-dataschema`, and a body valid against it."""
-    kind = partner_kind_for(headers.get("ce-type", ""))
+    kind = _PARTNER_CONTRACTS.get(headers.get("ce-type", ""))
     if kind is None:
         raise NotAPartnerMessage(f"ce-type {headers.get('ce-type')!r} is not a partner kind")
     if headers.get(DATASCHEMA) != kind.dataschema:

@@ -1,7 +1,102 @@
-"""Event contracts of the referrals context (see docs/events.md)."""
+"""Event contracts of the referrals context (see docs/events.md and
+docs/workflows/referrals.md). Every referral event is published on the referring city's
+subject (`lgnet.<referring city>.referral.*`), with the case code as its CloudEvents subject;
+a transfer names the city it goes to in `to_city`."""
 
 from __future__ import annotations
 
-from events.contracts import EventContract
+from typing import ClassVar, Literal
+from uuid import UUID
 
-REFERRAL_CONTRACTS: tuple[type[EventContract], ...] = ()
+from pydantic import AwareDatetime, Field
+
+from events.contracts import City, EventContract
+
+DestinationKind = Literal["city_service", "partner", "transfer"]
+CityService = Literal[
+    "health", "legal_aid", "employment", "housing", "psychological_support", "mediation",
+    "education", "social_services", "other",
+]
+Urgency = Literal["immediate", "within_72_hours", "ordinary"]
+DeclineReason = Literal[
+    "no_capacity", "not_eligible", "person_declined", "unreachable", "duplicate", "other"
+]
+ConsentBasis = Literal["consent", "override"]
+
+_CASE_CODE = r"^[A-Z]{2}-\d{4}-\d{5}$"
+
+
+class _ReferralEvent(EventContract):
+    aggregate: ClassVar[str] = "referral"
+    version: ClassVar[int] = 1
+
+    referral_id: UUID
+    case_id: UUID
+    case_code: str = Field(pattern=_CASE_CODE)
+    city: City = Field(description="The referring city")
+
+
+class ReferralRequestedV1(_ReferralEvent):
+    """A city referred a case to one of its services, to an external partner, or to another
+    city (a transfer). The answer is due by `due_at`, set by the urgency."""
+
+    event: ClassVar[str] = "requested"
+
+    destination_kind: DestinationKind
+    service: CityService | None = Field(description="For a city service: which one")
+    partner_name: str | None = Field(
+        max_length=120, description="For a partner: the organisation's name"
+    )
+    to_city: City | None = Field(description="For a transfer: the city asked to take the case")
+    urgency: Urgency
+    due_at: AwareDatetime = Field(description="When the answer is due")
+    note: str | None = Field(max_length=500)
+    consent_basis: ConsentBasis = Field(
+        description="`override`: a partner referral without the person's consent, on a "
+        "coordinator's decision whose reason is `consent_override_reason`"
+    )
+    consent_override_reason: str | None = Field(max_length=500)
+
+
+class ReferralAcceptedV1(_ReferralEvent):
+    """The destination accepted the referral (the answer's time is the event's time). For a
+    transfer, the target city accepted: a `case.transferred` event follows at once."""
+
+    event: ClassVar[str] = "accepted"
+
+    to_city: City | None = Field(description="For a transfer: the city that accepted it")
+
+
+class ReferralDeclinedV1(_ReferralEvent):
+    """The destination declined the referral, for a reason from the list."""
+
+    event: ClassVar[str] = "declined"
+
+    to_city: City | None = Field(description="For a transfer: the city that declined it")
+    reason: DeclineReason
+    note: str | None = Field(max_length=500, description="Required when the reason is `other`")
+
+
+class ReferralCompletedV1(_ReferralEvent):
+    """The destination did what the referral asked."""
+
+    event: ClassVar[str] = "completed"
+
+    outcome_note: str | None = Field(max_length=500)
+
+
+class ReferralWithdrawnV1(_ReferralEvent):
+    """The referring city withdrew the referral."""
+
+    event: ClassVar[str] = "withdrawn"
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+REFERRAL_CONTRACTS: tuple[type[EventContract], ...] = (
+    ReferralRequestedV1,
+    ReferralAcceptedV1,
+    ReferralDeclinedV1,
+    ReferralCompletedV1,
+    ReferralWithdrawnV1,
+)

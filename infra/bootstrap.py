@@ -6,27 +6,40 @@ import asyncio
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 from uuid import UUID, uuid4
 
 from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
+from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
 from domain.vault import PersonalDataVault
 from infra.accounts import Accounts, open_accounts
+from infra.audit_store import AuditChainStore
+from infra.checkpoints import (
+    audit_dir,
+    load_or_create_signing_key,
+    public_key_pem,
+    read_public_key,
+)
+from infra.event_browser import EventBrowser
 from infra.eventstore import open_record
 from infra.projector import default_projections
+from infra.replay import AsOfServices, ReplayCache
 from infra.settings import Settings
 from infra.vault import open_vault
 from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
+from projections.finance import FinanceQueries
 from projections.housing import HousingQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.projection import Projection, ensure_created
 from projections.referrals import ReferralBoardQueries
 from projections.storage import ReadModelDatabase, open_read_models
+from web.services import WebServices
 
 _POSITION_POLL_INTERVAL = 0.005
 
@@ -49,7 +62,18 @@ class Platform:
     housing_views: HousingQueries
     activities: ActivityService
     activity_register: ActivityRegisterQueries
+    finance: FinanceService
+    finance_views: FinanceQueries
     accounts: Accounts
+    audit_trail: EventBrowser
+    replays: ReplayCache
+
+    def as_of(self, moment: datetime) -> WebServices:
+        """The platform with every read model as it was at `moment`, replayed from the record
+        (infra.replay); for reading only."""
+        read_models = self.replays.read_models_as_of(moment)
+        as_of = AsOfServices(self, moment, workflows_over(self.record, self.vault, read_models))
+        return cast(WebServices, as_of)  # every attribute it lacks is the live platform's
 
     @property
     def read_your_writes_timeout(self) -> float:
@@ -65,6 +89,15 @@ class Platform:
     def new_id(self) -> UUID:
         return uuid4()
 
+    def audit_public_key(self) -> str:
+        """The checkpoint key's public half, from the data dir (the pair is made on first use,
+        by whichever part of the platform needs it first)."""
+        directory = audit_dir(self.settings)
+        public_key = read_public_key(directory)
+        if public_key is None:
+            return load_or_create_signing_key(directory).public_pem
+        return public_key_pem(public_key)
+
     def projected_position(self) -> int:
         """The position every projection has reached (the slowest one)."""
         return min(self.read_models.tracking(p.name).position for p in self.projections)
@@ -79,6 +112,7 @@ class Platform:
             await asyncio.sleep(_POSITION_POLL_INTERVAL)
 
     def close(self) -> None:
+        self.replays.close()
         self.accounts.close()
         self.vault.close()
         self.read_models.close()
@@ -102,7 +136,15 @@ def workflows_over(
         "housing_views": HousingQueries(read_models),
         "activities": ActivityService(record, cases),
         "activity_register": ActivityRegisterQueries(read_models),
+        "finance": FinanceService(record),
+        "finance_views": FinanceQueries(read_models),
     }
+
+
+def _replay_directory(settings: Settings) -> Path:
+    directory = settings.data_dir / "replays"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
 
 
 def build_platform(settings: Settings) -> Platform:
@@ -127,5 +169,9 @@ def build_platform(settings: Settings) -> Platform:
         read_models=read_models,
         projections=projections,
         accounts=accounts,
+        audit_trail=EventBrowser(record, AuditChainStore(record).chain_hashes),
+        # Beside the live read models: replayed ones hold the same (special-category) data.
+        replays=ReplayCache(record, default_projections,
+                            directory=_replay_directory(settings)),
         **workflows_over(record, vault, read_models),
     )

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from tqdm import tqdm
 
 from domain.access import MAX_GRANT_DURATION, GrantRefused
 from domain.network import City, Role
+from events.asyncapi import asyncapi_document
 from events.catalogue import CONTRACTS, json_schemas
 from infra.accounts import (
     DEMO_CREDENTIALS_FILE_NAME,
@@ -29,12 +31,16 @@ from infra.accounts import (
     read_demo_credentials,
 )
 from infra.bootstrap import Platform, build_platform
+from infra.cli_audit import audit_app
+from infra.cli_finance import finance_app
 from infra.cli_nats import nats_app, partner_feed_command
+from infra.cli_replay import replay_command
 from infra.demo import load_demo
 from infra.nats_auth import nats_banner_lines, platform_nats_url, url_without_credentials
 from infra.nats_server import NatsServerError
 from infra.runtime import embedded_nats_if_needed, run_parts
 from infra.settings import Settings, load_settings
+from web.pages.event_docs import asyncapi_yaml
 
 app = typer.Typer(help="LGNetEA coordination platform", no_args_is_help=True)
 events_app = typer.Typer(help="The published event contracts", no_args_is_help=True)
@@ -50,8 +56,16 @@ app.add_typer(projections_app, name="projections")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(grants_app, name="grants")
+app.add_typer(audit_app, name="audit")
+app.add_typer(finance_app, name="finance")
+app.command("replay")(replay_command)
 
 DEMO_INTAKES = 150
+
+
+class AsyncApiFormat(StrEnum):
+    JSON = "json"
+    YAML = "yaml"
 
 
 def _platform(settings: Settings) -> Platform:
@@ -192,6 +206,19 @@ def demo(
 def events_schema() -> None:
     """Print the JSON Schema of every event contract, keyed by CloudEvents type."""
     json.dump(json_schemas(), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+@events_app.command("asyncapi")
+def events_asyncapi(
+    output_format: Annotated[AsyncApiFormat, typer.Option(
+        "--format", help="json or yaml")] = AsyncApiFormat.JSON,
+) -> None:
+    """Print the AsyncAPI 3.0 document of every event on NATS (as served at /docs/events)."""
+    if output_format is AsyncApiFormat.YAML:
+        sys.stdout.write(asyncapi_yaml())
+        return
+    json.dump(asyncapi_document(), sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
 
 

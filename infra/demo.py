@@ -19,8 +19,10 @@ from domain.cases.rules import (
     Vulnerability,
 )
 from domain.cases.service import CaseService
+from domain.finance.service import FinanceService
 from domain.network import Actor, ActorKind, City, Role
 from domain.vault import PersonalData
+from infra.cli_finance import DEMO_ALLOCATIONS_FILE, load_allocations
 
 DEMO_START = date(2019, 9, 1)
 DEMO_END = date(2021, 12, 15)
@@ -125,7 +127,10 @@ def load_demo(
     cities: tuple[City, ...] = tuple(City),
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Record `intakes` invented intakes in date order across `cities`; returns how many."""
+    """Record the demo allocations (labelled demo values), then `intakes` invented intakes in
+    date order across `cities`; returns how many intakes."""
+    load_allocations(FinanceService(cases.record), DEMO_ALLOCATIONS_FILE,
+                     datetime.combine(DEMO_START, time(8), tzinfo=UTC))
     rng = random.Random(seed)
     span = (DEMO_END - DEMO_START).days
     days = sorted(rng.randint(0, span) for _ in range(intakes))

@@ -65,6 +65,7 @@ from events.cloudevents import POSITION, from_message
 from infra.streams import STREAM_NAME, STREAM_SUBJECTS
 from projections.activities import ActivityRegisterProjection
 from projections.case_list import CaseListProjection
+from projections.finance import FinanceProjection
 from projections.housing import HousingProjection
 from projections.network_overview import NetworkOverviewProjection
 from projections.projection import (
@@ -151,6 +152,7 @@ def default_projections() -> list[Projection]:
         ReferralBoardProjection(),
         HousingProjection(),
         ActivityRegisterProjection(),
+        FinanceProjection(),
     ]
 
 

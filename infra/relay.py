@@ -13,6 +13,14 @@ How "exactly once, in order" is kept, whatever crashes:
   reconnect it re-reads the stream's last message and resumes after the position it carries. So
   a relay killed at any point, or a NATS server that lost acknowledged messages it had not yet
   synced to disk, is healed by republishing from the event store.
+
+The audit chain (events/audit_chain.py) is computed here, as the events are published in order:
+each message gets `ce-lgnetchainseq` and `ce-lgnethash`, and the acknowledged links are recorded
+in the event store's database (infra/audit_store.py). The chain resumes from the headers of the
+stream's last message, like the positions; links the stream holds but the table lacks (a crash
+between an ack and the write) are copied from the stream. A message is a pure function of its
+event, so a republished one carries the same chain headers as the first copy. With a
+Checkpointer, the relay signs the chain every `interval` events (infra/checkpoints.py).
 """
 
 from __future__ import annotations
@@ -33,6 +41,16 @@ from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
 from domain.record import ProgrammeRecord
+from events.audit_chain import (
+    GENESIS_HASH,
+    CanonicalTemplate,
+    canonical_template,
+    chain_from,
+    chain_headers,
+)
+from events.cloudevents import CHAIN_HASH, CHAIN_SEQ, POSITION
+from infra.audit_store import AuditChainStore, ChainLink
+from infra.checkpoints import Checkpointer
 from infra.publishing import PUBLIC_TOPICS, OutgoingMessage, to_message
 from infra.streams import (
     DUPLICATE_WINDOW_SECONDS,
@@ -42,8 +60,10 @@ from infra.streams import (
     MSG_ID_PREFIX,
     STREAM_NAME,
     WRONG_LAST_MSG_ID,
+    StreamTail,
     ensure_stream,
     msg_id_for,
+    read_stream,
     stream_tail,
 )
 
@@ -55,6 +75,10 @@ _MAX_BACKOFF = 5.0
 # something else is writing to the stream: give up rather than spin.
 _MAX_REFUSALS_WITHOUT_PROGRESS = 5
 _YIELD_EVERY = 500  # messages published between two turns of the event loop (~20 ms)
+
+
+# A public event read for publishing: its position, its message, its canonical content.
+_Outgoing = tuple[int, OutgoingMessage, CanonicalTemplate]
 
 
 class RelayError(RuntimeError):
@@ -74,11 +98,14 @@ class PublishIncomplete(RelayError):
 class _Cursor:
     """Where the relay stands: the next position to read and the msg id the stream ends with.
     `anchor_seq`, when set, is the stream's last sequence: the next message is made to follow it
-    by Nats-Expected-Last-Sequence, because the server has forgotten the last msg id (below)."""
+    by Nats-Expected-Last-Sequence, because the server has forgotten the last msg id (below).
+    `chain_seq` and `chain_hash` are the audit chain's values of the stream's last message."""
 
     next_position: int
     last_msg_id: str | None
     anchor_seq: int | None = None
+    chain_seq: int = 0
+    chain_hash: str = GENESIS_HASH
 
 
 class Relay:
@@ -96,8 +123,11 @@ class Relay:
         replicas: int | None = None,
         duplicate_window: float = DUPLICATE_WINDOW_SECONDS,
         reconnect_wait: float = 0.25,
+        checkpoints: Checkpointer | None = None,
     ) -> None:
         self.record = record
+        self.chain_store = AuditChainStore(record)
+        self.checkpoints = checkpoints
         self.servers = [server.strip() for server in nats_url.split(",") if server.strip()]
         self.poll_interval = poll_interval
         self.batch_size = batch_size
@@ -285,6 +315,7 @@ class Relay:
                 f"store's log ends at {log_end}: the relay is pointed at another (or a restored) "
                 "event store. Refusing to publish: new events would reuse positions."
             )
+        chain_seq, chain_hash = await self._chain_tail(tail)
         log.info("Resuming after position %s (stream sequence %s)", tail.position, tail.stream_seq)
         refused_expectation, self._refused_expectation = self._refused_expectation, None
         if refused_expectation == tail.msg_id:
@@ -294,19 +325,73 @@ class Relay:
             # is as strict a check: anchor the next message on it, and chain by id from there.
             log.warning("NATS has forgotten the last msg id of stream %s (%s); anchoring the "
                         "next message on sequence %s", STREAM_NAME, tail.msg_id, tail.stream_seq)
-            return _Cursor(tail.position + 1, tail.msg_id, anchor_seq=tail.stream_seq)
-        return _Cursor(next_position=tail.position + 1, last_msg_id=tail.msg_id)
+            return _Cursor(tail.position + 1, tail.msg_id, anchor_seq=tail.stream_seq,
+                           chain_seq=chain_seq, chain_hash=chain_hash)
+        return _Cursor(next_position=tail.position + 1, last_msg_id=tail.msg_id,
+                       chain_seq=chain_seq, chain_hash=chain_hash)
 
-    def _read_batch(self, start: int) -> list[tuple[int, OutgoingMessage]]:
-        """The next public events as messages (runs in a worker thread: the recorder is
-        synchronous and the mapping is CPU work)."""
+    async def _chain_tail(self, tail: StreamTail) -> tuple[int, str]:
+        """The audit chain's values at the stream's last message. Records the links the stream
+        holds beyond the table's last one, and signs a checkpoint that fell due but was not
+        signed (the relay stopped in between)."""
+        assert self._js is not None
+        last = await self._js.get_msg(STREAM_NAME, seq=tail.stream_seq)
+        headers = last.headers or {}
+        if CHAIN_SEQ not in headers or CHAIN_HASH not in headers:
+            raise RelayError(
+                f"The last message of stream {STREAM_NAME} (sequence {tail.stream_seq}) has no "
+                "audit-chain headers: it was published by an older relay. The chain covers the "
+                "whole stream from its first message: delete the stream (`nats stream rm "
+                "LGNET`; with the embedded server, stop the platform and delete the data dir's "
+                "nats/ directory) and the relay republishes every event with its chain."
+            )
+        chain_seq, chain_hash = int(headers[CHAIN_SEQ]), headers[CHAIN_HASH]
+        recorded = await asyncio.to_thread(self.chain_store.head)
+        recorded_seq = recorded.chain_seq if recorded else 0
+        if recorded_seq < chain_seq:
+            await self._copy_links_from_stream(recorded_seq, chain_seq, tail.stream_seq)
+        if self.checkpoints is not None:
+            head = ChainLink(chain_seq, tail.position, chain_hash)
+            due = self.checkpoints.last_due(head)
+            if due and not await asyncio.to_thread(self.checkpoints.exists, due):
+                for link in await asyncio.to_thread(self.chain_store.links, due, due):
+                    await asyncio.to_thread(self.checkpoints.sign, link)
+        return chain_seq, chain_hash
+
+    async def _copy_links_from_stream(
+        self, recorded_seq: int, chain_seq: int, last_stream_seq: int
+    ) -> None:
+        assert self._js is not None
+        # The stream's sequence numbers run alongside the chain's (one message per link, from
+        # the first): start where link recorded_seq + 1 should be, or from the start if not.
+        start = max(1, last_stream_seq - (chain_seq - recorded_seq) + 1)
+        messages = await read_stream(self._js, start_seq=start)
+        if not messages or int((messages[0].headers or {}).get(CHAIN_SEQ, 0)) > recorded_seq + 1:
+            messages = await read_stream(self._js)
+        links = [
+            ChainLink(int(h[CHAIN_SEQ]), int(h[POSITION]), h[CHAIN_HASH])
+            for h in (message.headers or {} for message in messages)
+            if int(h.get(CHAIN_SEQ, 0)) > recorded_seq
+        ]
+        log.info("Recording %d audit-chain links from the stream (seq %s to %s)", len(links),
+                 recorded_seq + 1, chain_seq)
+        await asyncio.to_thread(self.chain_store.record_links, links)
+
+    def _read_batch(self, start: int) -> list[_Outgoing]:
+        """The next public events as messages, with their canonical content for the chain (runs
+        in a worker thread: the recorder is synchronous, the mapping and the JSON are CPU work
+        that overlaps with waiting for acks)."""
         notifications = self.record.recorder.select_notifications(
             start, self.batch_size, topics=PUBLIC_TOPICS
         )
         mapper = self.record.mapper
-        return [(notice.id, to_message(notice, mapper)) for notice in notifications]
+        batch = []
+        for notice in notifications:
+            message = to_message(notice, mapper)
+            batch.append((notice.id, message, canonical_template(message.headers, message.body)))
+        return batch
 
-    async def _publish_batch(self, batch: list[tuple[int, OutgoingMessage]]) -> int:
+    async def _publish_batch(self, batch: list[_Outgoing]) -> int:
         """Pipeline the whole batch, then collect the acks in order. Returns how many were
         stored; raises PublishIncomplete when not all were acknowledged, after moving the cursor
         past those that were."""
@@ -314,13 +399,19 @@ class Relay:
         publish_async = self._js.publish_async
         last_msg_id = self._cursor.last_msg_id
         anchor_seq = self._cursor.anchor_seq
+        chain_seq, chain_hash = self._cursor.chain_seq, self._cursor.chain_hash
+        links: list[ChainLink] = []
         self._refused.clear()
         self._refusal = None
         acks: list[asyncio.Future[PubAck]] = []
         send_error: BaseException | None = None
         try:
-            for position, message in batch:
+            for position, message, canonical in batch:
                 headers = message.headers
+                chain_seq += 1
+                chain_hash = chain_from(canonical, chain_seq, chain_hash)
+                headers.update(chain_headers(chain_seq, chain_hash))
+                links.append(ChainLink(chain_seq, position, chain_hash))
                 msg_id = MSG_ID_PREFIX + str(position)
                 headers[MSG_ID] = msg_id
                 if anchor_seq is not None:
@@ -344,9 +435,9 @@ class Relay:
         cut_short = await self._await_acks(acks)
 
         stored = acked = 0
-        last_acked: int | None = None
+        last_acked: ChainLink | None = None
         failure: BaseException | None = None
-        for (position, _message), ack in zip(batch, acks, strict=False):
+        for link, ack in zip(links, acks, strict=False):
             outcome = _outcome(ack)  # read every outcome, so none is reported as never retrieved
             if failure is not None:
                 continue  # refused because an earlier one was
@@ -356,9 +447,15 @@ class Relay:
             acked += 1
             if not outcome.duplicate:
                 stored += 1
-            last_acked = position
+            last_acked = link
         if last_acked is not None:
-            self._cursor = _Cursor(next_position=last_acked + 1, last_msg_id=msg_id_for(last_acked))
+            self._cursor = _Cursor(
+                next_position=last_acked.position + 1,
+                last_msg_id=msg_id_for(last_acked.position),
+                chain_seq=last_acked.chain_seq,
+                chain_hash=last_acked.chain_hash,
+            )
+            await self._record_links(links[:acked])
         failure = failure or send_error
         if failure is None and (cut_short or len(acks) < len(batch)):
             failure = self._refusal or TimeoutError(
@@ -373,6 +470,15 @@ class Relay:
             stored=stored,
             acked=acked,
         ) from failure
+
+    async def _record_links(self, links: list[ChainLink]) -> None:
+        """Keep the acknowledged links, and sign the checkpoints that fall among them. A crash
+        before this is made up for on resume (_chain_tail)."""
+        await asyncio.to_thread(self.chain_store.record_links, links)
+        if self.checkpoints is not None:
+            for link in links:
+                if self.checkpoints.is_due(link):
+                    await asyncio.to_thread(self.checkpoints.sign, link)
 
     async def _await_acks(self, acks: list[asyncio.Future[PubAck]]) -> bool:
         """Wait for every ack, or until a refusal, the ack timeout or a reconnect (after which

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import uvicorn
 
 from infra.bootstrap import Platform
+from infra.checkpoints import open_checkpointer
 from infra.nats_auth import embedded_nats_server, partner_feed_nats_url, platform_nats_url
 from infra.nats_server import EmbeddedNats, port_is_taken
 from infra.partner_feed import PartnerFeed
@@ -91,7 +92,8 @@ async def run_parts(
     nats_url = platform_nats_url(settings)
     tasks: list[asyncio.Task[None]] = []
     if relay:
-        relay_part = Relay(platform.record, nats_url, replicas=settings.stream_replicas)
+        relay_part = Relay(platform.record, nats_url, replicas=settings.stream_replicas,
+                           checkpoints=open_checkpointer(settings, platform.record))
         tasks.append(asyncio.create_task(relay_part.run(stop), name="relay"))
     if projector:
         runner = Projector(platform.read_models, platform.projections, nats_url)

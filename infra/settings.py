@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     vault_key_file: Path | None = Field(default=None, description="The vault's master key; "
                                         "default <data_dir>/vault-master.key, created on first use")
     read_your_writes_timeout: float = Field(default=3.0, gt=0, le=60)
+    checkpoint_interval: int = Field(default=1000, ge=1, description="The relay signs the audit "
+                                     "chain every this many published events")
     secure_cookies: bool = Field(default=False, description="Mark the session cookie Secure "
                                  "even on plain http, as behind a proxy that terminates TLS "
                                  "(requests that arrive over https get it anyway)")

@@ -15,7 +15,7 @@ from events.contracts import (
     CaseClosedV1,
     CaseIntakeCorrectedV1,
     CaseIntakeRecordedV1,
-    CasePersonalDataErasedV1,
+    CasePersonalDataErasedV2,
     CaseReopenedV1,
     CaseTransferredV1,
     Eligibility,
@@ -206,7 +206,7 @@ _CORRECTED_COLUMNS = {
 def _case_updates(envelope: Envelope) -> list[tuple[str, tuple[Any, ...]]]:
     data, position = envelope.data, envelope.position
     match data:
-        case CasePersonalDataErasedV1():
+        case CasePersonalDataErasedV2():  # v1 messages arrive upcast (events/upcasting.py)
             return [("UPDATE rm_cases SET personal_data_erased_on = ?, last_position = ?"
                      " WHERE case_id = ?",
                      (data.requested_on.isoformat(), position, str(data.case_id)))]
@@ -234,8 +234,10 @@ def _case_updates(envelope: Envelope) -> list[tuple[str, tuple[Any, ...]]]:
             return [
                 ("UPDATE rm_cases SET city = ?, last_position = ? WHERE case_id = ?",
                  (data.city, position, str(data.case_id))),
+                # A rebuild over a kept table, or a replay, must not fail on the key.
                 ("INSERT INTO rm_case_handovers (case_id, case_code, from_city, to_city,"
-                 " transferred_on, until_position) VALUES (?, ?, ?, ?, ?, ?)",
+                 " transferred_on, until_position) VALUES (?, ?, ?, ?, ?, ?)"
+                 " ON CONFLICT (case_id, until_position) DO NOTHING",
                  (str(data.case_id), data.case_code, data.from_city, data.city,
                   data.transferred_on.isoformat(), position)),
             ]

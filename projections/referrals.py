@@ -1,29 +1,341 @@
-"""Read models of the referrals context (being built)."""
+"""The referrals board: one row per referral, from which each city sees what awaits an answer
+(overdue, due soon, the rest), what it was answered lately, the transfers other cities ask it to
+take, and the response times the programme's indicators count.
+
+Whether a referral is overdue or due soon depends on when one looks: the queries take `now`
+and never read the clock."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
 
 from events.cloudevents import Envelope
+from events.referrals import (
+    ReferralAcceptedV1,
+    ReferralCompletedV1,
+    ReferralDeclinedV1,
+    ReferralRequestedV1,
+    ReferralWithdrawnV1,
+)
 from projections.storage import ReadModelDatabase, Transaction
+
+STATUS_REQUESTED = "requested"
+STATUS_ACCEPTED = "accepted"
+STATUS_DECLINED = "declined"
+STATUS_COMPLETED = "completed"
+STATUS_WITHDRAWN = "withdrawn"
+# "Due soon": the answer is due within this time from now.
+DUE_SOON_WITHIN = timedelta(hours=24)
+RECENTLY_ANSWERED_SHOWN = 20
+
+OVERDUE = "overdue"
+DUE_SOON = "due_soon"
+ON_TIME = "on_time"
+
+
+@dataclass(frozen=True)
+class ReferralRow:
+    referral_id: UUID
+    case_id: UUID
+    case_code: str
+    city: str
+    destination_kind: str
+    service: str | None
+    partner_name: str | None
+    to_city: str | None
+    urgency: str
+    due_at: datetime
+    note: str | None
+    consent_basis: str
+    consent_override_reason: str | None
+    status: str
+    requested_at: datetime
+    requested_by_role: str
+    answered_at: datetime | None
+    response_seconds: int | None
+    decline_reason: str | None
+    decline_note: str | None
+    finished_at: datetime | None
+    outcome_note: str | None
+    withdrawal_reason: str | None
+    last_position: int
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == STATUS_REQUESTED
+
+    @property
+    def is_transfer(self) -> bool:
+        return self.destination_kind == "transfer"
+
+    def deadline(self, now: datetime) -> str | None:
+        """OVERDUE, DUE_SOON or ON_TIME while the answer is awaited; None once answered."""
+        if not self.is_pending:
+            return None
+        if self.due_at <= now:
+            return OVERDUE
+        return DUE_SOON if self.due_at <= now + DUE_SOON_WITHIN else ON_TIME
+
+    @property
+    def answered_in_time(self) -> bool | None:
+        if self.answered_at is None:
+            return None
+        return self.answered_at <= self.due_at
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    destination_kind: str | None = None
+    urgency: str | None = None
+
+
+@dataclass(frozen=True)
+class ReferralBoard:
+    """A city's referrals as seen at `now`."""
+
+    city: str
+    now: datetime
+    overdue: tuple[ReferralRow, ...]
+    due_soon: tuple[ReferralRow, ...]
+    waiting: tuple[ReferralRow, ...]
+    recently_answered: tuple[ReferralRow, ...]
+    incoming_transfers: tuple[ReferralRow, ...]
+
+    @property
+    def pending(self) -> tuple[ReferralRow, ...]:
+        """Every referral awaiting its answer, the earliest due first."""
+        return (*self.overdue, *self.due_soon, *self.waiting)
+
+
+@dataclass(frozen=True)
+class ResponseTimes:
+    """How fast a city's referrals were answered: the programme's rapid-response indicator."""
+
+    city: str
+    answered: int
+    answered_in_time: int
+    average_seconds: int | None
+    longest_seconds: int | None
+    by_urgency: dict[str, int]
+    """Average seconds to answer, per urgency that has answers."""
+
+
+_COLUMNS = (
+    "referral_id", "case_id", "case_code", "city", "destination_kind", "service",
+    "partner_name", "to_city", "urgency", "due_at", "note", "consent_basis",
+    "consent_override_reason", "status", "requested_at", "requested_by_role", "answered_at",
+    "response_seconds", "decline_reason", "decline_note", "finished_at", "outcome_note",
+    "withdrawal_reason", "last_position",
+)
+_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM rm_referrals"
+
+
+def _instant(value: datetime) -> str:
+    """A fixed-width UTC text, so that comparing texts compares instants."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
 class ReferralBoardProjection:
     name = "referral_board"
 
     def create_tables(self, tx: Transaction) -> None:
-        pass
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS rm_referrals ("
+            " referral_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, case_code TEXT NOT NULL,"
+            " city TEXT NOT NULL, destination_kind TEXT NOT NULL, service TEXT,"
+            " partner_name TEXT, to_city TEXT, urgency TEXT NOT NULL, due_at TEXT NOT NULL,"
+            " note TEXT, consent_basis TEXT NOT NULL, consent_override_reason TEXT,"
+            " status TEXT NOT NULL, requested_at TEXT NOT NULL,"
+            " requested_by_role TEXT NOT NULL, answered_at TEXT, response_seconds BIGINT,"
+            " decline_reason TEXT, decline_note TEXT, finished_at TEXT, outcome_note TEXT,"
+            " withdrawal_reason TEXT, last_position BIGINT NOT NULL)"
+        )
+        tx.execute(
+            "CREATE INDEX IF NOT EXISTS rm_referrals_city ON rm_referrals (city, status, due_at)"
+        )
+        tx.execute(
+            "CREATE INDEX IF NOT EXISTS rm_referrals_to_city"
+            " ON rm_referrals (to_city, status, due_at)"
+        )
+        tx.execute("CREATE INDEX IF NOT EXISTS rm_referrals_case ON rm_referrals (case_id)")
 
     def drop_tables(self, tx: Transaction) -> None:
-        pass
+        tx.execute("DROP TABLE IF EXISTS rm_referrals")
 
     def apply(self, tx: Transaction, envelope: Envelope) -> None:
         self.apply_all(tx, (envelope,))
 
     def apply_all(self, tx: Transaction, envelopes: Sequence[Envelope]) -> None:
-        pass
+        # Requests are inserted in runs (one statement for many); a run is written before any
+        # answer that follows it, which may answer a referral of that run.
+        requested: list[tuple[Any, ...]] = []
+        for envelope in envelopes:
+            data, time, position = envelope.data, _instant(envelope.time), envelope.position
+            if isinstance(data, ReferralRequestedV1):
+                requested.append((
+                    str(data.referral_id), str(data.case_id), data.case_code, data.city,
+                    data.destination_kind, data.service, data.partner_name, data.to_city,
+                    data.urgency, _instant(data.due_at), data.note, data.consent_basis,
+                    data.consent_override_reason, STATUS_REQUESTED, time, envelope.actor.role,
+                    None, None, None, None, None, None, None, position,
+                ))
+                continue
+            if requested:
+                tx.insert_new("rm_referrals", _COLUMNS, ("referral_id",), requested)
+                requested = []
+            match data:
+                case ReferralAcceptedV1():
+                    _answer(tx, data.referral_id, STATUS_ACCEPTED, envelope, position)
+                case ReferralDeclinedV1():
+                    _answer(tx, data.referral_id, STATUS_DECLINED, envelope, position)
+                    tx.execute(
+                        "UPDATE rm_referrals SET decline_reason = ?, decline_note = ?"
+                        " WHERE referral_id = ?",
+                        (data.reason, data.note, str(data.referral_id)),
+                    )
+                case ReferralCompletedV1():
+                    tx.execute(
+                        "UPDATE rm_referrals SET status = ?, finished_at = ?, outcome_note = ?,"
+                        " last_position = ? WHERE referral_id = ?",
+                        (STATUS_COMPLETED, time, data.outcome_note, position,
+                         str(data.referral_id)),
+                    )
+                case ReferralWithdrawnV1():
+                    tx.execute(
+                        "UPDATE rm_referrals SET status = ?, finished_at = ?,"
+                        " withdrawal_reason = ?, last_position = ? WHERE referral_id = ?",
+                        (STATUS_WITHDRAWN, time, data.reason, position, str(data.referral_id)),
+                    )
+        if requested:
+            tx.insert_new("rm_referrals", _COLUMNS, ("referral_id",), requested)
+
+
+def _answer(
+    tx: Transaction, referral_id: UUID, status: str, envelope: Envelope, position: int
+) -> None:
+    """Record the answer and how long it took since the request (the indicator)."""
+    row = tx.fetchone(
+        "SELECT requested_at FROM rm_referrals WHERE referral_id = ?", (str(referral_id),)
+    )
+    seconds = None
+    if row is not None:
+        elapsed = envelope.time - datetime.fromisoformat(row[0])
+        seconds = int(elapsed.total_seconds())
+    tx.execute(
+        "UPDATE rm_referrals SET status = ?, answered_at = ?, response_seconds = ?,"
+        " last_position = ? WHERE referral_id = ?",
+        (status, _instant(envelope.time), seconds, position, str(referral_id)),
+    )
 
 
 class ReferralBoardQueries:
     def __init__(self, database: ReadModelDatabase) -> None:
         self.database = database
+
+    def board(
+        self, city: str, now: datetime, filters: BoardFilters | None = None
+    ) -> ReferralBoard:
+        filters = filters or BoardFilters()
+        where, params = ["city = ?", "status = ?"], [city, STATUS_REQUESTED]
+        if filters.destination_kind:
+            where.append("destination_kind = ?")
+            params.append(filters.destination_kind)
+        if filters.urgency:
+            where.append("urgency = ?")
+            params.append(filters.urgency)
+        answered_where = " AND ".join(["city = ?", "status <> ?", *where[2:]])
+        with self.database.reading() as tx:
+            pending = tx.fetchall(
+                f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY due_at, case_code", params
+            )
+            answered = tx.fetchall(
+                f"{_SELECT} WHERE {answered_where}"
+                " ORDER BY COALESCE(finished_at, answered_at) DESC LIMIT ?",
+                [*params, RECENTLY_ANSWERED_SHOWN],
+            )
+            incoming = tx.fetchall(
+                f"{_SELECT} WHERE to_city = ? AND status = ? ORDER BY due_at, case_code",
+                (city, STATUS_REQUESTED),
+            )
+        rows = [_row(r) for r in pending]
+        return ReferralBoard(
+            city=city,
+            now=now,
+            overdue=tuple(r for r in rows if r.deadline(now) == OVERDUE),
+            due_soon=tuple(r for r in rows if r.deadline(now) == DUE_SOON),
+            waiting=tuple(r for r in rows if r.deadline(now) == ON_TIME),
+            recently_answered=tuple(_row(r) for r in answered),
+            incoming_transfers=tuple(_row(r) for r in incoming),
+        )
+
+    def referral(self, referral_id: UUID) -> ReferralRow | None:
+        with self.database.reading() as tx:
+            row = tx.fetchone(f"{_SELECT} WHERE referral_id = ?", (str(referral_id),))
+        return None if row is None else _row(row)
+
+    def of_case(self, case_id: UUID) -> list[ReferralRow]:
+        """Every referral of the case, the latest first."""
+        with self.database.reading() as tx:
+            rows = tx.fetchall(
+                f"{_SELECT} WHERE case_id = ? ORDER BY requested_at DESC", (str(case_id),)
+            )
+        return [_row(r) for r in rows]
+
+    def response_times(self, city: str) -> ResponseTimes:
+        with self.database.reading() as tx:
+            rows = tx.fetchall(
+                "SELECT urgency, response_seconds, answered_at <= due_at FROM rm_referrals"
+                " WHERE city = ? AND response_seconds IS NOT NULL",
+                (city,),
+            )
+        seconds = [int(r[1]) for r in rows]
+        by_urgency: dict[str, list[int]] = {}
+        for urgency, elapsed, _in_time in rows:
+            by_urgency.setdefault(urgency, []).append(int(elapsed))
+        return ResponseTimes(
+            city=city,
+            answered=len(rows),
+            answered_in_time=sum(1 for r in rows if r[2]),
+            average_seconds=sum(seconds) // len(seconds) if seconds else None,
+            longest_seconds=max(seconds) if seconds else None,
+            by_urgency={u: sum(s) // len(s) for u, s in by_urgency.items()},
+        )
+
+
+def _when(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _row(row: tuple[Any, ...]) -> ReferralRow:
+    values = dict(zip(_COLUMNS, row, strict=True))
+    return ReferralRow(
+        referral_id=UUID(values["referral_id"]),
+        case_id=UUID(values["case_id"]),
+        case_code=values["case_code"],
+        city=values["city"],
+        destination_kind=values["destination_kind"],
+        service=values["service"],
+        partner_name=values["partner_name"],
+        to_city=values["to_city"],
+        urgency=values["urgency"],
+        due_at=datetime.fromisoformat(values["due_at"]),
+        note=values["note"],
+        consent_basis=values["consent_basis"],
+        consent_override_reason=values["consent_override_reason"],
+        status=values["status"],
+        requested_at=datetime.fromisoformat(values["requested_at"]),
+        requested_by_role=values["requested_by_role"],
+        answered_at=_when(values["answered_at"]),
+        response_seconds=None if values["response_seconds"] is None
+        else int(values["response_seconds"]),
+        decline_reason=values["decline_reason"],
+        decline_note=values["decline_note"],
+        finished_at=_when(values["finished_at"]),
+        outcome_note=values["outcome_note"],
+        withdrawal_reason=values["withdrawal_reason"],
+        last_position=int(values["last_position"]),
+    )

@@ -11,6 +11,11 @@ import pytest
 
 from infra.nats_server import EmbeddedNats, free_port
 
+# Every event message a test publishes on lgnet.> / partner.> is checked against the AsyncAPI
+# document, failing the test that published an invalid one (tests/contract_check.py). pytester
+# runs a test inside a test: how tests/unit/test_asyncapi.py shows the check fails such a test.
+pytest_plugins = ("tests.contract_check", "pytester")
+
 POSTGRES_HOST = "127.0.0.1"
 POSTGRES_PORT = 5432
 

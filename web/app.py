@@ -15,10 +15,14 @@ from web.errors import install_error_handlers
 from web.i18n import Catalogues
 from web.pages import (
     activities,
+    as_of,
     audit,
+    audit_events,
     case_lifecycle,
     cases,
+    event_docs,
     event_schemas,
+    finance,
     home,
     housing,
     intake,
@@ -55,13 +59,16 @@ written to the encrypted vault and returned only by `POST /api/v1/cases/{case_id
 to the case's city staff (and to an auditor under a grant of the ministry), for a stated reason
 that is logged, with the reader, before they are returned; never to partner systems.
 
-The published event contracts are listed at `/api/v1/events/schemas`.
+The published event contracts are listed at `/api/v1/events/schemas`; the events on NATS, their
+subjects, headers and schemas, are described by the AsyncAPI document at
+`/docs/events/asyncapi.json` (readable at `/docs/events`).
 """
 
 
 PAGE_AREAS = (
     sign_in, home, intake, cases, case_lifecycle, personal_data, referrals, housing, activities,
-    ministry, audit, event_schemas,
+    ministry, audit, event_schemas, event_docs, as_of, audit_events,
+    finance,
 )
 
 
@@ -82,6 +89,7 @@ def create_app(services: WebServices, *, node_modules: Path = NODE_MODULES) -> F
     app.state.catalogues = Catalogues()
     app.state.pages = Pages()
     install_error_handlers(app)
+    as_of.install(app)
     _mount_static_files(app, node_modules)
     for area in PAGE_AREAS:
         app.include_router(area.router)

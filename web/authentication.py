@@ -35,10 +35,12 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 API_PATH_PREFIX = "/api/"
 # Routes anyone may use: signing in, liveness, and the published contracts (OpenAPI, event
-# schemas) that partners read before they have a token. None has path parameters, so each is
-# one path. The static files (under STATIC_PATH_PREFIX) are public too.
+# schemas, the AsyncAPI document and its page) that partners read before they have a token.
+# None has path parameters, so each is one path. The static files (under STATIC_PATH_PREFIX)
+# are public too.
 PUBLIC_ROUTES = frozenset({
     "sign_in_page", "sign_in", "health", "openapi", "event_schemas_page", "api_event_schemas",
+    "event_docs_page", "event_asyncapi_json", "event_asyncapi_yaml", "audit_public_key",
 })
 STATIC_PATH_PREFIX = "/static/"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -16,7 +16,9 @@ MAX_PAGE = 1_000_000
 
 
 class CaseListQuery(BaseModel):
-    status: Literal["open"] | None = Field(default=None, description="Only cases in this status")
+    status: Literal["open", "closed"] | None = Field(
+        default=None, description="Only cases in this status"
+    )
     vulnerability: Literal["any", "none"] | Vulnerability | None = Field(
         default=None,
         description="'any': vulnerable cases; 'none': the others; a category: cases in it",

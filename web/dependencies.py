@@ -11,13 +11,20 @@ from fastapi import Depends, Path, Request
 from domain.network import City
 from web.errors import UnknownCase, UnknownCity
 from web.i18n import Translator, translator_of
+from web.pages.as_of import refuse_changes_while_viewing_the_past, viewing_as_of
 from web.services import WebServices
 from web.templating import Pages
 
 
 def services_of(request: Request) -> WebServices:
+    """The platform's services; as of a past moment for an auditor or the ministry who chose
+    one (web.pages.as_of), who may then change nothing."""
     services: WebServices = request.app.state.services
-    return services
+    moment = viewing_as_of(request)
+    if moment is None:
+        return services
+    refuse_changes_while_viewing_the_past(request)
+    return services.as_of(moment)
 
 
 def pages_of(request: Request) -> Pages:

@@ -23,9 +23,9 @@ from domain.cases.model import MAX_HOUSEHOLD_SIZE, PROGRAMME_START
 from domain.network import City, DomainError
 from web.i18n import N_, Translator, translator_of
 from web.templating import Pages, is_htmx_fragment_request
-from web.vocabulary import activities, case_lifecycle, housing, referrals
+from web.vocabulary import activities, case_lifecycle, finance, housing, referrals
 
-AREAS = (case_lifecycle, referrals, housing, activities)
+AREAS = (case_lifecycle, referrals, housing, activities, finance)
 # Where a refusal is answered in JSON; everywhere else people read it on a page.
 _JSON_PATHS = ("/api/", "/health", "/openapi.json")
 
@@ -95,6 +95,51 @@ class UnknownCase(ResourceNotFound):
 
     def explain(self, translator: Translator) -> str:
         return translator.gettext(N_('There is no case "%(case_id)s".'), case_id=self.case_id)
+
+
+class UnknownReferral(ResourceNotFound):
+    """Raised when no referral has the id in the path (or none the principal may see)."""
+
+    code = "unknown_referral"
+
+    def __init__(self, referral_id: str) -> None:
+        super().__init__(referral_id)
+        self.referral_id = referral_id
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(
+            N_('There is no referral "%(referral_id)s".'), referral_id=self.referral_id
+        )
+
+
+class UnknownActivity(ResourceNotFound):
+    """Raised when no activity has the id in the path (or none the principal may see)."""
+
+    code = "unknown_activity"
+
+    def __init__(self, activity_id: str) -> None:
+        super().__init__(activity_id)
+        self.activity_id = activity_id
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(
+            N_('There is no activity "%(activity_id)s".'), activity_id=self.activity_id
+        )
+
+
+class UnknownShelter(ResourceNotFound):
+    """Raised when no shelter the principal may see has the id in the path."""
+
+    code = "unknown_shelter"
+
+    def __init__(self, shelter_id: str) -> None:
+        super().__init__(shelter_id)
+        self.shelter_id = shelter_id
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(
+            N_('There is no shelter "%(shelter_id)s".'), shelter_id=self.shelter_id
+        )
 
 
 class UnknownGrant(ResourceNotFound):

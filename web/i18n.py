@@ -14,6 +14,7 @@ import gettext
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -23,7 +24,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 from fastapi import Request
 
 SUPPORTED_LANGUAGES = ("it", "en")
@@ -77,6 +78,11 @@ class Translator:
 
     def number(self, value: int) -> str:
         return format_decimal(value, locale=self.language)
+
+    def money(self, value: Decimal) -> str:
+        """Euros as Italian public administration writes them, the sign first: € 346.000,00
+        (in English € 346,000.00)."""
+        return format_currency(value, "EUR", format="¤\u00a0#,##0.00", locale=self.language)
 
     def country(self, code: str) -> str:
         return str(Locale.parse(self.language).territories.get(code, code))

@@ -22,12 +22,16 @@ from domain.cases.rules import (
 )
 from domain.network import City, Role
 from domain.vault import AccessReason
-from events.contracts import CaseIntakeRecordedV1, CasePersonalDataErasedV1
-from projections.case_list import CASE_STATUS_OPEN
+from events.contracts import (
+    CaseIntakeRecordedV1,
+    CasePersonalDataErasedV1,
+    CasePersonalDataErasedV2,
+)
+from projections.case_list import CASE_STATUS_CLOSED, CASE_STATUS_OPEN
 from web.i18n import N_, Translator
-from web.vocabulary import activities, case_lifecycle, housing, referrals
+from web.vocabulary import activities, case_lifecycle, finance, housing, referrals
 
-AREAS = (case_lifecycle, referrals, housing, activities)
+AREAS = (case_lifecycle, referrals, housing, activities, finance)
 
 CITY_NAMES: Mapping[str, str] = {
     City.AGRIGENTO: N_("Agrigento"),
@@ -210,11 +214,13 @@ ACCESS_REASONS: Mapping[str, str] = {
 
 CASE_STATUSES: Mapping[str, str] = {
     CASE_STATUS_OPEN: N_("Open"),
+    CASE_STATUS_CLOSED: N_("Closed"),
 }
 
 EVENT_TYPES: Mapping[str, str] = {
     CaseIntakeRecordedV1.ce_type(): N_("Intake recorded"),
     CasePersonalDataErasedV1.ce_type(): N_("Personal data erased"),
+    CasePersonalDataErasedV2.ce_type(): N_("Personal data erased"),
     **{ce_type: label for area in AREAS for ce_type, label in area.EVENT_TYPES.items()},
 }
 

@@ -8,6 +8,10 @@ city or case a route names, so that every route states what it needs in its sign
   view it, list its cases, or record an intake (403 elsewhere: the 19 cities are no secret);
 - `ViewableCase`: the case in the path, where the principal may view it. A case of another
   city is answered 404, exactly as a case that does not exist, so existence does not leak;
+- `CaseOrHandover`: the same, except that a case the principal's city transferred to another
+  is its `Handover` (what the old city's staff still see: the history up to the transfer);
+- `CaseToWorkOn`, `CaseToCorrect`: a viewable case on which the principal may record work
+  (close it, refer it, ...) or correct the record (reopen it, correct its intake facts);
 - `CaseWithIdentifiers`, `ErasableCase`: a viewable case whose person's identifiers the
   principal may read now (own city's staff, or an auditor under a live grant), or whose erasure
   they may record (own city's coordinators); 403 when the case is viewable but that is not
@@ -24,9 +28,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from domain.access import Permission, Principal, may, require
+from domain.access import CITY_ROLES, Permission, Principal, may, require
 from domain.network import Actor, City
-from projections.case_list import CaseRow
+from projections.case_list import CaseRow, Handover
 from web.dependencies import PathCaseId, PathCity, Services
 from web.errors import NotSignedIn, UnknownCase
 from web.services import WebServices
@@ -77,6 +81,25 @@ def viewable_case(case_id: PathCaseId, principal: SignedIn, services: Services) 
     return row
 
 
+def viewable_case_or_handover(
+    case_id: PathCaseId, principal: SignedIn, services: Services
+) -> CaseRow | Handover:
+    """The case, where the principal may view it; else, for the staff of a city that
+    transferred it away, its handover. 404 for everybody else, as for an unknown case."""
+    row = services.case_list.get_case(case_id)
+    if row is None:
+        raise UnknownCase(str(case_id))
+    if may(principal, Permission.VIEW_CASE, City(row.city)):
+        return row
+    if principal.role in CITY_ROLES and principal.city is not None and may(
+        principal, Permission.VIEW_CASE, principal.city
+    ):
+        handover = services.case_list.handover(case_id, principal.city.value)
+        if handover is not None:
+            return handover
+    raise UnknownCase(str(case_id))
+
+
 def case_where(permission: Permission) -> Callable[[CaseRow, Principal, WebServices], CaseRow]:
     """A dependency: the case in the path, once the principal is known to hold `permission` in
     its city now (grants are judged at the request's time)."""
@@ -92,10 +115,13 @@ CityToView = Annotated[City, Depends(city_where(Permission.VIEW_CITY))]
 CityToList = Annotated[City, Depends(city_where(Permission.LIST_CASES))]
 CityToTakeIn = Annotated[City, Depends(city_where(Permission.RECORD_INTAKE))]
 ViewableCase = Annotated[CaseRow, Depends(viewable_case)]
+CaseOrHandover = Annotated[CaseRow | Handover, Depends(viewable_case_or_handover)]
 CaseWithIdentifiers = Annotated[
     CaseRow, Depends(case_where(Permission.VIEW_PERSONAL_IDENTIFIERS))
 ]
 ErasableCase = Annotated[CaseRow, Depends(case_where(Permission.REQUEST_ERASURE))]
+CaseToWorkOn = Annotated[CaseRow, Depends(case_where(Permission.RECORD_CASE_WORK))]
+CaseToCorrect = Annotated[CaseRow, Depends(case_where(Permission.CORRECT_CASE_RECORD))]
 NetworkViewer = Annotated[Principal, Depends(network_permission(Permission.VIEW_NETWORK_OVERVIEW))]
 AuditLogReader = Annotated[Principal, Depends(network_permission(Permission.VIEW_AUDIT_LOG))]
 GrantGiver = Annotated[

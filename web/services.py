@@ -4,19 +4,22 @@ the web layer never builds infrastructure itself."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from domain.access import Permission, Principal
 from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
+from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
 from domain.network import City
 from domain.referrals.service import ReferralService
 from domain.vault import IdentifierAccess
 from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
+from projections.finance import FinanceQueries
 from projections.housing import HousingQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.referrals import ReferralBoardQueries
@@ -96,6 +99,57 @@ class IdentifierAccessLog(Protocol):
         """The log, most recent first."""
 
 
+@dataclass(frozen=True)
+class EventFilters:
+    """What the auditors' event browser narrows the record to; None means any."""
+
+    city: str | None = None
+    event_type: str | None = None
+    actor: str | None = None  # an actor's id (username) or role
+    case_code: str | None = None
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # inclusive
+    oldest_first: bool = False
+
+
+@dataclass(frozen=True)
+class BrowsedEvent:
+    """One event of the record as published: its CloudEvent attributes, data and chain hash."""
+
+    id: str
+    source: str
+    type: str
+    subject: str
+    time: datetime
+    position: int
+    actor_kind: str
+    actor_id: str
+    actor_role: str
+    actor_city: str | None
+    data: dict[str, Any]
+    case_code: str | None  # the case to follow from here, if the event concerns one
+    chain_seq: int | None  # None until the audit chain covers the event
+    chain_hash: str | None
+
+
+@dataclass(frozen=True)
+class EventPage:
+    events: tuple[BrowsedEvent, ...]
+    page: int
+    page_size: int
+    total: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.page_size < self.total
+
+
+class AuditTrail(Protocol):
+    """The event store, as auditors browse it (infra.event_browser.EventBrowser)."""
+
+    def events(self, filters: EventFilters, page: int, page_size: int) -> EventPage: ...
+
+
 class WebServices(Protocol):
     cases: CaseService
     case_list: CaseListQueries
@@ -106,6 +160,8 @@ class WebServices(Protocol):
     housing_views: HousingQueries
     activities: ActivityService
     activity_register: ActivityRegisterQueries
+    finance: FinanceService
+    finance_views: FinanceQueries
 
     @property
     def accounts(self) -> AccountsPort: ...
@@ -130,3 +186,13 @@ class WebServices(Protocol):
     async def wait_for_position(self, position: int, timeout: float) -> bool:
         """Wait until every projection has applied the event at `position` (the value a save
         returned). True when it has; False when `timeout` seconds passed first."""
+
+    @property
+    def audit_trail(self) -> AuditTrail: ...
+
+    def audit_public_key(self) -> str:
+        """The PEM public key the audit chain's checkpoints are signed with (docs/audit.md)."""
+
+    def as_of(self, moment: datetime) -> WebServices:
+        """The same services with every read model as it was at `moment` (computed by replaying
+        the record up to it). Only for reading: its write services must not be used."""

@@ -1,12 +1,88 @@
-"""Application service of the activities context (being built)."""
+"""Application service for community activities: each command loads the activity (and the case
+it concerns), lets the aggregate decide, saves, and returns the event's log position. Who may
+call which command (planning, completing and cancelling: MANAGE_FACILITIES; enrolling and
+recording sessions: RECORD_CASE_WORK) is checked by the caller against domain.access."""
 
 from __future__ import annotations
 
-from domain.cases.service import CaseService
-from domain.record import ProgrammeRecord
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from domain.activities.model import Activity, ActivityPlan, NotACaseOfTheCity
+from domain.cases.model import Case
+from domain.cases.service import CaseNotFound, CaseService
+from domain.network import Actor
+from domain.record import ProgrammeRecord, position_of
+
+# Two people recording on one activity at once: the later save conflicts, and its command is
+# decided again on the activity as the earlier one left it.
+_SAVE_ATTEMPTS = 5
+
+
+class ActivityNotFound(LookupError):
+    """Raised when no activity has the given id."""
 
 
 class ActivityService:
     def __init__(self, record: ProgrammeRecord, cases: CaseService) -> None:
         self.record = record
         self.cases = cases
+
+    def plan_activity(
+        self, activity_id: UUID, plan: ActivityPlan, actor: Actor, now: datetime
+    ) -> int:
+        activity = Activity.plan(activity_id, plan, actor, now)
+        return position_of(self.record.save(activity))
+
+    def enrol(self, activity_id: UUID, case_id: UUID, actor: Actor, now: datetime) -> int:
+        return self._decide(
+            activity_id, lambda activity: activity.enrol(self._case(case_id), actor, now)
+        )
+
+    def record_session(
+        self, activity_id: UUID, held_on: date, hours: Decimal, attended: frozenset[UUID],
+        residents: int, actor: Actor, now: datetime,
+    ) -> int:
+        return self._decide(activity_id, lambda activity: activity.record_session(
+            held_on, hours, attended, residents, actor, now))
+
+    def complete(self, activity_id: UUID, actor: Actor, now: datetime) -> int:
+        return self._decide(activity_id, lambda activity: activity.complete(actor, now))
+
+    def cancel(self, activity_id: UUID, reason: str, actor: Actor, now: datetime) -> int:
+        return self._decide(activity_id, lambda activity: activity.cancel(reason, actor, now))
+
+    def _decide(self, activity_id: UUID, command: Callable[[Activity], None]) -> int:
+        """Load, decide, save; on a concurrent save, again on the newer activity."""
+        for _attempt in range(_SAVE_ATTEMPTS):
+            activity = self.get(activity_id)
+            command(activity)
+            try:
+                return position_of(self.record.save(activity))
+            except IntegrityError:
+                continue
+        raise IntegrityError(f"Activity {activity_id} kept changing: too many concurrent saves")
+
+    def get(self, activity_id: UUID) -> Activity:
+        try:
+            activity: object = self.record.repository.get(activity_id)
+        except AggregateNotFoundError:
+            raise ActivityNotFound(activity_id) from None
+        if not isinstance(activity, Activity):
+            raise ActivityNotFound(activity_id)
+        return activity
+
+    def _case(self, case_id: UUID) -> Case:
+        """The case to enrol. An unknown one is refused as a case of another city is: the
+        refusal must not tell which ids exist elsewhere."""
+        try:
+            return self.cases.get(case_id)
+        except CaseNotFound:
+            raise NotACaseOfTheCity(
+                "No case of the activity's city has this id or code.", field="case"
+            ) from None

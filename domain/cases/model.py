@@ -15,6 +15,7 @@ from domain.cases.rules import (
     CaseOutcome,
     ConsentScope,
     CorrectableField,
+    ErasureLegalBasis,
     ProtectionStatus,
     ReceptionCentreKind,
     ReceptionSituation,
@@ -109,7 +110,7 @@ class InvalidCorrection(CaseError):
 
 
 class InvalidTransfer(CaseError):
-    """Raised when a case would be transferred to the city it already belongs to."""
+    """Raised when a case would be transferred to its own city, or on an impossible date."""
 
     code = "invalid_transfer"
 
@@ -222,18 +223,29 @@ class Case(Aggregate):
         self.erasure: Erasure | None = None
         self.closure: Closure | None = None
         self.former_cities: list[City] = []
+        # The day the current city's work on the case began: intake, reopening or transfer.
+        # Nothing that follows (a closure, a transfer) can be dated before it.
+        self.open_since = intake_date
         # Which event last set each correctable fact (its version): what a correction corrects.
         self.fact_versions: dict[str, int] = {name.value: 1 for name in CorrectableField}
 
     class PersonalDataErased(Aggregate.Event):
         """The person's identifiers were destroyed in the vault (GDPR art. 17). The event names
-        the request, never the data; the case stays, pseudonymous, for the statistics."""
+        the request and its legal ground, never the data; the case stays, pseudonymous, for the
+        statistics. Version 2 added `legal_basis`: events stored before read as not_recorded."""
+
+        class_version = 2
 
         case_code: str
         city: str
         requested_on: date
         request_reference: str
+        legal_basis: str
         actor: dict[str, str | None]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["legal_basis"] = ErasureLegalBasis.NOT_RECORDED.value
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Case)
@@ -241,7 +253,8 @@ class Case(Aggregate):
             aggregate.erasure = Erasure(self.requested_on, self.request_reference, self.timestamp)
 
     def erase_personal_data(
-        self, requested_on: date, request_reference: str, actor: Actor, now: datetime
+        self, requested_on: date, request_reference: str, actor: Actor, now: datetime,
+        legal_basis: ErasureLegalBasis = ErasureLegalBasis.NOT_RECORDED,
     ) -> None:
         """Record that the person's identifiers are erased. The caller destroys them in the
         vault first, so a failure here leaves them destroyed, never recorded-but-kept."""
@@ -266,6 +279,7 @@ class Case(Aggregate):
             city=self.city.value,
             requested_on=requested_on,
             request_reference=reference,
+            legal_basis=ErasureLegalBasis(legal_basis).value,
             actor=actor.as_record(),
         )
 
@@ -293,6 +307,7 @@ class Case(Aggregate):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Case)
             aggregate.closure = None
+            aggregate.open_since = self.reopened_on
 
     class IntakeCorrected(Aggregate.Event):
         case_code: str
@@ -323,6 +338,7 @@ class Case(Aggregate):
             assert isinstance(aggregate, Case)
             aggregate.former_cities.append(aggregate.city)
             aggregate.city = City(self.city)
+            aggregate.open_since = self.transferred_on
 
     @property
     def is_closed(self) -> bool:
@@ -339,11 +355,14 @@ class Case(Aggregate):
     def close(
         self, outcome: CaseOutcome, closed_on: date, reason: str, actor: Actor, now: datetime
     ) -> None:
+        """End the case with its outcome, dated from the day it was (re)opened in this city to
+        today, saying why. A closed case takes no new work until it is reopened."""
         self.require_open()
         reason = _reason(reason)
-        if not self.intake_date <= closed_on <= _today(now):
+        if not self.open_since <= closed_on <= _today(now):
             raise InvalidClosure(
-                "The closing date must fall between the intake date and today.",
+                "The closing date must fall between the day the case was taken in, reopened "
+                "or transferred here, and today.",
                 field="closed_on",
             )
         self.trigger_event(
@@ -352,6 +371,7 @@ class Case(Aggregate):
         )
 
     def reopen(self, reopened_on: date, reason: str, actor: Actor, now: datetime) -> None:
+        """Open a closed case again, dated from its closure to today, saying why."""
         if self.closure is None:
             raise CaseNotClosed("The case is open: there is nothing to reopen.", field="case")
         reason = _reason(reason)
@@ -412,6 +432,12 @@ class Case(Aggregate):
         self.require_open()
         if city is self.city:
             raise InvalidTransfer("The case already belongs to this city.", field="to_city")
+        if not self.open_since <= transferred_on <= _today(now):
+            raise InvalidTransfer(
+                "The transfer date must fall between the day the case was taken in, reopened "
+                "or transferred here, and today.",
+                field="transferred_on",
+            )
         self.trigger_event(
             self.Transferred, timestamp=now, case_code=self.case_code, city=city.value,
             from_city=self.city.value, referral_id=referral_id, transferred_on=transferred_on,
@@ -522,8 +548,9 @@ def _checked_fact(name: CorrectableField, value: Any, age_band: AgeBand) -> Any:
             case CorrectableField.SEX:
                 return Sex(value).value
             case CorrectableField.NATIONALITY:
-                if not (isinstance(value, str) and len(value) == 2 and value.isalpha()
-                        and value.isupper()):
+                # ASCII too: the contract's pattern is [A-Z]{2}, and "ÉÜ" is alphabetic.
+                if not (isinstance(value, str) and len(value) == 2 and value.isascii()
+                        and value.isalpha() and value.isupper()):
                     raise ValueError(value)
                 return value
             case CorrectableField.HOUSEHOLD_SIZE:
@@ -633,4 +660,5 @@ class CaseRegister(Aggregate):
 
     def issue_code(self, now: datetime) -> str:
         self.trigger_event(self.NumberIssued, timestamp=now, number=self.last_number + 1)
-        return f"{self.city.code_prefix}-{self.year}-{self.last_number:05d}"
+        # City(): loaded from a snapshot the city is plain text (JSON knows no enums).
+        return f"{City(self.city).code_prefix}-{self.year}-{self.last_number:05d}"

@@ -189,6 +189,19 @@ class CaseOutcome(StrEnum):
     OTHER = "other"
 
 
+class ErasureLegalBasis(StrEnum):
+    """The ground of GDPR art. 17(1) an erasure was granted on, by its letter."""
+
+    NO_LONGER_NECESSARY = "art17_1a"
+    CONSENT_WITHDRAWN = "art17_1b"
+    OBJECTION = "art17_1c"
+    UNLAWFUL_PROCESSING = "art17_1d"
+    LEGAL_OBLIGATION = "art17_1e"
+    CHILD_INFORMATION_SOCIETY_SERVICE = "art17_1f"
+    NOT_RECORDED = "not_recorded"
+    """Erasures recorded before the ground was asked for (PersonalDataErased version 1)."""
+
+
 class CorrectableField(StrEnum):
     """The intake facts a correction may replace. The others either come from the vault (the
     birth date, hence the age band), name the case (city, code, intake date: a wrong one is a

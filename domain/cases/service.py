@@ -11,7 +11,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain.cases.model import Case, CaseRegister, IntakeFacts
-from domain.cases.rules import CaseOutcome, CorrectableField
+from domain.cases.rules import CaseOutcome, CorrectableField, ErasureLegalBasis
 from domain.network import Actor
 from domain.record import ProgrammeRecord, position_of
 from domain.vault import AccessReason, IdentifierAccess, PersonalData, PersonalDataVault
@@ -91,11 +91,13 @@ class CaseService:
         request_reference: str,
         actor: Actor,
         now: datetime,
+        legal_basis: ErasureLegalBasis = ErasureLegalBasis.NOT_RECORDED,
     ) -> int:
         """Crypto-shred the person's identifiers and record it; returns the event's position.
         The case itself stays for the statistics under its pseudonymous code."""
         case = self.get(case_id)
-        case.erase_personal_data(requested_on, request_reference, actor, now)  # checks first
+        case.erase_personal_data(  # checks first
+            requested_on, request_reference, actor, now, legal_basis)
         self.vault.erase(case_id)
         return position_of(self.record.save(case))
 

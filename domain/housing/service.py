@@ -1,12 +1,226 @@
-"""Application service of the housing context (being built)."""
+"""Application service of the housing context: shelters and their beds, and each case's path
+from the waitlist to a bed and out again. Every command returns the position of what it saved.
+
+Invariants are kept by optimistic concurrency, not by locks or views: a command that changes a
+bed saves the shelter and the case's housing path together, so a rival command that saved
+either of them first makes this save fail (IntegrityError) and nothing is written. The command
+then loads both again and decides again: the loser of a race for the last bed finds no free bed
+and is refused (NoFreeBed), never given the same bed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from domain.cases.model import Case
+from domain.cases.rules import SubAction
 from domain.cases.service import CaseService
-from domain.record import ProgrammeRecord
+from domain.housing.model import (
+    HousingBusy,
+    HousingError,
+    HousingPath,
+    MoveOutOutcome,
+    NoBedOffered,
+    NotEligibleForHousing,
+    NotHoused,
+    NotOnWaitlist,
+    Shelter,
+    ShelterKind,
+    ShelterOfAnotherCity,
+)
+from domain.network import Actor, City
+from domain.record import ProgrammeRecord, position_of
+
+# Enough for every rival of a crowded race to be told the outcome rather than "busy": each retry
+# is a reload and a decision, a few milliseconds.
+_SAVE_ATTEMPTS = 32
+
+_A = TypeVar("_A", bound=Aggregate)
+_NO_OFFER = "No bed is offered to the case."
+_NOT_WAITING = "The case is not waiting on the waitlist."
+
+
+def _replayed(aggregate: Any, events: Iterable[Any]) -> Any:
+    """The library's projector, less its per-event runtime-protocol assertion, which costs
+    more than applying the event (measured: nearly half of loading a shelter)."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
+class ShelterNotFound(LookupError):
+    """Raised when no shelter has the given id."""
 
 
 class HousingService:
     def __init__(self, record: ProgrammeRecord, cases: CaseService) -> None:
         self.record = record
         self.cases = cases
+
+    # --- shelters ------------------------------------------------------------------------------
+
+    def register_shelter(
+        self, shelter_id: UUID, city: City, name: str, kind: ShelterKind, address_area: str,
+        beds: int, actor: Actor, now: datetime,
+    ) -> int:
+        shelter = Shelter.register(shelter_id, city, name, kind, address_area, beds, actor, now)
+        return position_of(self.record.save(shelter))
+
+    def add_beds(self, shelter_id: UUID, count: int, actor: Actor, now: datetime) -> int:
+        return self._on_shelter(shelter_id, lambda shelter: shelter.add_beds(count, actor, now))
+
+    def remove_beds(self, shelter_id: UUID, count: int, actor: Actor, now: datetime) -> int:
+        return self._on_shelter(
+            shelter_id, lambda shelter: shelter.remove_beds(count, actor, now))
+
+    def close_shelter(self, shelter_id: UUID, reason: str, actor: Actor, now: datetime) -> int:
+        return self._on_shelter(shelter_id, lambda shelter: shelter.close(reason, actor, now))
+
+    def get_shelter(self, shelter_id: UUID) -> Shelter:
+        return self._get(shelter_id, Shelter, ShelterNotFound(shelter_id))
+
+    # --- a case's path ----------------------------------------------------------------------
+
+    def add_to_waitlist(self, case_id: UUID, actor: Actor, now: datetime) -> int:
+        """Put an open case, eligible for Sub-Action 4, on its city's waitlist; its waiting time
+        starts now."""
+
+        def decide() -> list[Aggregate]:
+            case = self._open_case(case_id)
+            if not any(e["sub_action"] == SubAction.FAST_TRACK_HOUSING.value and e["eligible"]
+                       for e in case.eligibility):
+                raise NotEligibleForHousing(
+                    "The case is not eligible for fast-track housing.", field="case")
+            path = self.housing_path(case_id) or HousingPath.start(
+                case_id, case.case_code, City(case.city), now)
+            path.waitlist(City(case.city), case.is_vulnerable, case.priority_group,
+                          case.intake_date, actor, now)
+            return [path]
+
+        return self._decide_and_save(decide)
+
+    def offer_bed(self, case_id: UUID, shelter_id: UUID, actor: Actor, now: datetime) -> int:
+        """Hold the shelter's lowest-numbered free bed for a waitlisted case of its city."""
+
+        def decide() -> list[Aggregate]:
+            case = self._open_case(case_id)
+            shelter = self.get_shelter(shelter_id)
+            path = self._path_of(case_id, NotOnWaitlist(_NOT_WAITING, field="case"))
+            path.require_waitlisted()
+            if City(shelter.city) != City(case.city):
+                raise ShelterOfAnotherCity(
+                    "The shelter is in another city than the case.", field="shelter_id")
+            bed = shelter.assign_bed(path.id, now)
+            path.offer(shelter, bed, actor, now)
+            return [shelter, path]
+
+        return self._decide_and_save(decide)
+
+    def decline_offer(self, case_id: UUID, reason: str, actor: Actor, now: datetime) -> int:
+        """The bed offered is refused: it is free again, and the case waits on, keeping its
+        place (its waiting time counts from when it was first waitlisted)."""
+
+        def decide() -> list[Aggregate]:
+            path = self._path_of(case_id, NoBedOffered(_NO_OFFER, field="case"))
+            shelter_id, bed = path.decline(reason, actor, now)
+            return [*self._released(shelter_id, bed, path, now), path]
+
+        return self._decide_and_save(decide)
+
+    def move_in(self, case_id: UUID, moved_in_on: date, actor: Actor, now: datetime) -> int:
+        def decide() -> list[Aggregate]:
+            self._open_case(case_id)
+            path = self._path_of(case_id, NoBedOffered(_NO_OFFER, field="case"))
+            path.move_in(moved_in_on, actor, now)
+            return [path]
+
+        return self._decide_and_save(decide)
+
+    def move_out(
+        self, case_id: UUID, outcome: MoveOutOutcome, moved_out_on: date, note: str,
+        actor: Actor, now: datetime,
+    ) -> int:
+        """The person leaves the bed, with the outcome; the bed is free again. Recorded on a
+        closed case too: whoever leaves a bed must be seen to have left it."""
+
+        def decide() -> list[Aggregate]:
+            path = self._path_of(
+                case_id, NotHoused("The case has not moved in anywhere.", field="case"))
+            shelter_id, bed = path.move_out(outcome, moved_out_on, note, actor, now)
+            return [*self._released(shelter_id, bed, path, now), path]
+
+        return self._decide_and_save(decide)
+
+    def leave_waitlist(self, case_id: UUID, reason: str, actor: Actor, now: datetime) -> int:
+        def decide() -> list[Aggregate]:
+            path = self._path_of(case_id, NotOnWaitlist(_NOT_WAITING, field="case"))
+            path.leave_waitlist(reason, actor, now)
+            return [path]
+
+        return self._decide_and_save(decide)
+
+    def housing_path(self, case_id: UUID) -> HousingPath | None:
+        """The case's housing path; None before it was first waitlisted."""
+        try:
+            return self._get(HousingPath.id_for(case_id), HousingPath, LookupError())
+        except LookupError:
+            return None
+
+    # --- the machinery ----------------------------------------------------------------------
+
+    def _path_of(self, case_id: UUID, if_none: HousingError) -> HousingPath:
+        """The case's path; `if_none` is raised for a case that never was on the waitlist."""
+        path = self.housing_path(case_id)
+        if path is None:
+            self.cases.get(case_id)  # an unknown case is that, not a case with no path
+            raise if_none
+        return path
+
+    def _open_case(self, case_id: UUID) -> Case:
+        case = self.cases.get(case_id)
+        case.require_open()
+        return case
+
+    def _released(
+        self, shelter_id: UUID, bed: int, path: HousingPath, now: datetime
+    ) -> list[Aggregate]:
+        shelter = self.get_shelter(shelter_id)
+        shelter.release_bed(bed, path.id, now)
+        return [shelter]
+
+    def _on_shelter(self, shelter_id: UUID, command: Callable[[Shelter], None]) -> int:
+        def decide() -> list[Aggregate]:
+            shelter = self.get_shelter(shelter_id)
+            command(shelter)
+            return [shelter]
+
+        return self._decide_and_save(decide)
+
+    def _decide_and_save(self, decide: Callable[[], list[Aggregate]]) -> int:
+        """Load, decide and save; when a rival saved one of the same aggregates first, load
+        again and decide again (the rules may now refuse). A refusal raises before anything is
+        saved."""
+        for _attempt in range(_SAVE_ATTEMPTS):
+            aggregates = decide()
+            try:
+                return position_of(self.record.save(*aggregates))
+            except IntegrityError:
+                continue
+        raise HousingBusy(
+            "Too many changes to this shelter or case at once: try again.", field=None)
+
+    def _get(self, aggregate_id: UUID, kind: type[_A], missing: Exception) -> _A:
+        try:
+            aggregate: object = self.record.repository.get(
+                aggregate_id, projector_func=_replayed)
+        except AggregateNotFoundError:
+            raise missing from None
+        if not isinstance(aggregate, kind):
+            raise missing
+        return aggregate

@@ -1,12 +1,196 @@
-"""Application service of the referrals context (being built)."""
+"""Application service of the referrals context: request a referral, record its answer, its
+completion or its withdrawal; each call checks who may do it, then returns the position of the
+last event saved (what a reader waits for)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from domain.access import USER_ROLES, AccessDenied, Permission, Principal, may
+from domain.cases.model import PROGRAMME_TIMEZONE, Case
 from domain.cases.service import CaseService
-from domain.record import ProgrammeRecord
+from domain.network import Actor, City
+from domain.record import ProgrammeRecord, position_of
+from domain.referrals.model import CaseMovedAway, CaseReferrals, Referral
+from domain.referrals.rules import DeclineReason, Destination, Urgency
+
+# A save that lost a race is decided again on the fresh state: a duplicate or an answer given
+# meanwhile is then refused with its own reason.
+_SAVE_ATTEMPTS = 4
+
+
+class ReferralNotFound(LookupError):
+    """Raised when no referral has the given id."""
 
 
 class ReferralService:
     def __init__(self, record: ProgrammeRecord, cases: CaseService) -> None:
         self.record = record
         self.cases = cases
+
+    def request(
+        self,
+        referral_id: UUID,
+        case_id: UUID,
+        destination: Destination,
+        urgency: Urgency | None,
+        note: str | None,
+        actor: Actor,
+        now: datetime,
+        *,
+        consent_override_reason: str | None = None,
+    ) -> int:
+        """Refer a case (its city's staff). Without an urgency, a vulnerable case gets 72 hours
+        and any other the ordinary 15 days. Refused when the case already waits for an answer
+        from the same destination."""
+
+        def decide() -> Sequence[Aggregate]:
+            case = self.cases.get(case_id)
+            _require(actor, Permission.RECORD_CASE_WORK, case.city)
+            referral = Referral.request(
+                referral_id, case, destination, urgency, note, actor, now,
+                consent_override_reason=consent_override_reason,
+                may_override_consent=_holds(actor, Permission.OVERRIDE_CONSENT, case.city),
+            )
+            index = self._index(case_id, now)
+            index.add(referral, now)
+            return [index, referral]
+
+        return self._save_decided(decide)
+
+    def accept(self, referral_id: UUID, actor: Actor, now: datetime) -> int:
+        """Record the destination's acceptance. A transfer is accepted by the coordinators of
+        the city it goes to, and the case becomes that city's in the same save."""
+
+        def decide() -> Sequence[Aggregate]:
+            referral, case = self._answerable(referral_id, actor)
+            if referral.is_transfer:
+                case.require_open()
+            referral.accept(actor, now)
+            index = self._index(referral.case_id, now)
+            index.settle(referral, now)
+            if not referral.is_transfer:
+                return [index, referral]
+            assert referral.destination.to_city is not None
+            case.transfer_to(
+                referral.destination.to_city, referral.id,
+                now.astimezone(PROGRAMME_TIMEZONE).date(), actor, now,
+            )
+            return [index, referral, case]
+
+        return self._save_decided(decide)
+
+    def decline(
+        self, referral_id: UUID, reason: DeclineReason, note: str | None, actor: Actor,
+        now: datetime,
+    ) -> int:
+        def decide() -> Sequence[Aggregate]:
+            referral, _case = self._answerable(referral_id, actor)
+            referral.decline(reason, note, actor, now)
+            index = self._index(referral.case_id, now)
+            index.settle(referral, now)
+            return [index, referral]
+
+        return self._save_decided(decide)
+
+    def complete(
+        self, referral_id: UUID, outcome_note: str | None, actor: Actor, now: datetime
+    ) -> int:
+        def decide() -> Sequence[Aggregate]:
+            referral = self.get(referral_id)
+            _require(actor, Permission.RECORD_CASE_WORK, referral.city)
+            self._require_case_still_in(referral)
+            referral.complete(outcome_note, actor, now)
+            index = self._index(referral.case_id, now)
+            index.settle(referral, now)
+            return [index, referral]
+
+        return self._save_decided(decide)
+
+    def withdraw(self, referral_id: UUID, reason: str, actor: Actor, now: datetime) -> int:
+        """Withdraw a referral (the referring city's staff). Allowed after the case moved to
+        another city too: the old city clears what it had asked for."""
+
+        def decide() -> Sequence[Aggregate]:
+            referral = self.get(referral_id)
+            _require(actor, Permission.RECORD_CASE_WORK, referral.city)
+            referral.withdraw(reason, actor, now)
+            index = self._index(referral.case_id, now)
+            index.settle(referral, now)
+            return [index, referral]
+
+        return self._save_decided(decide)
+
+    def get(self, referral_id: UUID) -> Referral:
+        try:
+            referral: object = self.record.repository.get(referral_id)
+        except AggregateNotFoundError:
+            raise ReferralNotFound(referral_id) from None
+        if not isinstance(referral, Referral):
+            raise ReferralNotFound(referral_id)
+        return referral
+
+    def _answerable(self, referral_id: UUID, actor: Actor) -> tuple[Referral, Case]:
+        """The referral and its case, once `actor` may answer it: the referring city's staff
+        record a service's or partner's answer; the target city's coordinators answer a
+        transfer."""
+        referral = self.get(referral_id)
+        if referral.is_transfer:
+            assert referral.destination.to_city is not None
+            _require(actor, Permission.DECIDE_TRANSFER, referral.destination.to_city)
+        else:
+            _require(actor, Permission.RECORD_CASE_WORK, referral.city)
+        return referral, self._require_case_still_in(referral)
+
+    def _require_case_still_in(self, referral: Referral) -> Case:
+        case = self.cases.get(referral.case_id)
+        if case.city is not referral.city:
+            raise CaseMovedAway(
+                "The case has been transferred to another city since it was referred.",
+                field="case",
+            )
+        return case
+
+    def _index(self, case_id: UUID, now: datetime) -> CaseReferrals:
+        try:
+            index: object = self.record.repository.get(CaseReferrals.id_for(case_id))
+        except AggregateNotFoundError:
+            return CaseReferrals.open(case_id, now)
+        assert isinstance(index, CaseReferrals)
+        return index
+
+    def _save_decided(self, decide: Callable[[], Sequence[Aggregate]]) -> int:
+        """Save what `decide` returns, deciding again after a lost race. The index goes first,
+        so the position returned is a published event's: the one readers wait for."""
+        for _attempt in range(_SAVE_ATTEMPTS - 1):
+            try:
+                return position_of(self.record.save(*decide()))
+            except IntegrityError:
+                continue
+        return position_of(self.record.save(*decide()))
+
+
+def _holds(actor: Actor, permission: Permission, city: City) -> bool:
+    """Whether the person behind `actor` holds `permission` in `city`. Partners and system
+    processes never act on referrals."""
+    if actor.role not in USER_ROLES:
+        return False
+    try:
+        principal = Principal(actor.id, actor.role, actor.city)
+    except ValueError:
+        return False
+    return may(principal, permission, city)
+
+
+def _require(actor: Actor, permission: Permission, city: City) -> None:
+    if not _holds(actor, permission, city):
+        raise AccessDenied(
+            f"A {actor.role.value} may not {permission.value} in {city.value}",
+            permission=permission.value,
+        )

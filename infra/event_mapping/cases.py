@@ -7,7 +7,7 @@ from events.contracts import (
     CaseClosedV1,
     CaseIntakeCorrectedV1,
     CaseIntakeRecordedV1,
-    CasePersonalDataErasedV1,
+    CasePersonalDataErasedV2,
     CaseReopenedV1,
     CaseTransferredV1,
 )
@@ -15,7 +15,7 @@ from infra.event_mapping import PublicEvent
 
 CASE_EVENTS: tuple[PublicEvent, ...] = (
     PublicEvent(Case.IntakeRecorded, CaseIntakeRecordedV1, id_field="case_id"),
-    PublicEvent(Case.PersonalDataErased, CasePersonalDataErasedV1, id_field="case_id"),
+    PublicEvent(Case.PersonalDataErased, CasePersonalDataErasedV2, id_field="case_id"),
     PublicEvent(Case.Closed, CaseClosedV1, id_field="case_id"),
     PublicEvent(Case.Reopened, CaseReopenedV1, id_field="case_id"),
     PublicEvent(Case.IntakeCorrected, CaseIntakeCorrectedV1, id_field="case_id"),

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from infra.event_mapping import PublicEvent
 from infra.event_mapping.activities import ACTIVITY_EVENTS
+from infra.event_mapping.audit import AUDIT_EVENTS
 from infra.event_mapping.cases import CASE_EVENTS
+from infra.event_mapping.finance import FINANCE_EVENTS
 from infra.event_mapping.housing import HOUSING_EVENTS
 from infra.event_mapping.referrals import REFERRAL_EVENTS
 
 PUBLIC_EVENTS: dict[str, PublicEvent] = {
     public.topic: public
-    for public in (*CASE_EVENTS, *REFERRAL_EVENTS, *HOUSING_EVENTS, *ACTIVITY_EVENTS)
+    for public in (*CASE_EVENTS, *REFERRAL_EVENTS, *HOUSING_EVENTS, *ACTIVITY_EVENTS,
+                   *AUDIT_EVENTS, *FINANCE_EVENTS)
 }

@@ -31,9 +31,13 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from nats.js.api import StreamConfig
 
+from domain.housing.model import HousingPath, MoveOutOutcome, Shelter, ShelterKind
+from domain.housing.service import HousingService
 from domain.network import City
+from domain.record import ProgrammeRecord
 from infra.bootstrap import build_platform
 from infra.demo import demo_actor, demo_intake
+from infra.eventstore import event_store_env
 from infra.nats_server import EmbeddedNats, free_port
 from infra.projector import Projector, tune_gc_for_throughput
 from infra.publishing import PUBLIC_TOPICS, to_message
@@ -49,6 +53,7 @@ INTAKES = int(os.environ.get("LGNET_BENCH_INTAKES", "20000"))
 PUBLISH_BATCH = 1000
 LATENCY_SAMPLES = 200
 WRK_SECONDS = 8
+SHELTER_PEOPLE = int(os.environ.get("LGNET_BENCH_SHELTER_PEOPLE", "5000"))
 
 
 @dataclass
@@ -312,6 +317,85 @@ async def event_path_figures(tmp: Path, server: EmbeddedNats) -> list[Figure]:
         platform.close()
 
 
+def shelter_load_latency(tmp: Path, people: int = SHELTER_PEOPLE) -> str:
+    """How long HousingService takes to load a shelter that has housed `people` people:
+    repository.get from the store (latest snapshot plus the events after it), and as a
+    deployment finds it (the aggregate cache, fast-forwarded). The history is written by the
+    aggregates themselves, the same events the service would save, fifty people per save (one
+    save per step would take an fsync each: minutes); the last few people go through the
+    service, intake included, so the tail after the snapshot is the service's own."""
+    platform = build_platform(Settings(data_dir=tmp / "housing"))
+    try:
+        now = datetime(2021, 12, 20, 10, tzinfo=UTC)
+        actor = demo_actor(City.MILANO)
+        shelter_id = uuid4()
+        platform.housing.register_shelter(shelter_id, City.MILANO, "Casa Aurora",
+                                          ShelterKind.TEMPORARY_SHELTER, "Niguarda", 20, actor,
+                                          now)
+        print(f"Housing {people} people in one shelter ...", flush=True)
+        shelter = platform.housing.get_shelter(shelter_id)
+        rng = random.Random(11)
+        through_service = 7
+        paths: list[HousingPath] = []
+        for person in range(people - through_service):
+            path = HousingPath.start(uuid4(), f"MI-2021-{person % 99999 + 1:05d}",
+                                     City.MILANO, now)
+            path.waitlist(City.MILANO, False, "international_protection", date(2021, 12, 1),
+                          actor, now)
+            path.offer(shelter, shelter.assign_bed(path.id, now), actor, now)
+            path.move_in(now.date(), actor, now)
+            freed = path.move_out(MoveOutOutcome.AUTONOMOUS_HOUSING, now.date(), "", actor, now)
+            shelter.release_bed(freed[1], path.id, now)
+            paths.append(path)
+            if len(paths) == 50:
+                platform.record.save(shelter, *paths)
+                paths.clear()
+        platform.record.save(shelter, *paths)
+        for _ in range(through_service):
+            facts, person_data = demo_intake(rng, City.MILANO, date(2021, 12, 1))
+            case_id = uuid4()
+            platform.cases.record_intake(case_id, facts, person_data, actor, now)
+            platform.housing.add_to_waitlist(case_id, actor, now)
+            platform.housing.offer_bed(case_id, shelter_id, actor, now)
+            platform.housing.move_in(case_id, now.date(), actor, now)
+            platform.housing.move_out(case_id, MoveOutOutcome.AUTONOMOUS_HOUSING, now.date(), "",
+                                      actor, now)
+        # The worst case: as many events after the latest snapshot as there can be. Each bed
+        # offered to someone waiting adds one.
+        interval = ProgrammeRecord.snapshotting_intervals[Shelter]
+        version = platform.housing.get_shelter(shelter_id).version
+        for _ in range((interval - 1 - version % interval) % interval):
+            facts, person_data = demo_intake(rng, City.MILANO, date(2021, 12, 1))
+            case_id = uuid4()
+            platform.cases.record_intake(case_id, facts, person_data, actor, now)
+            platform.housing.add_to_waitlist(case_id, actor, now)
+            platform.housing.offer_bed(case_id, shelter_id, actor, now)
+        assert platform.record.snapshots is not None
+        (snapshot,) = platform.record.snapshots.get(shelter_id, desc=True, limit=1)
+        events = platform.record.events
+        after_snapshot = len(list(events.get(shelter_id, gt=snapshot.originator_version)))
+        uncached = ProgrammeRecord(env={k: v for k, v in event_store_env(platform.settings).items()
+                                        if "AGGREGATE_CACHE" not in k})
+        try:
+            lines = []
+            for how, record in (("from the store", uncached), ("cached", platform.record)):
+                housing = HousingService(record, platform.cases)
+                samples = []
+                for _ in range(LATENCY_SAMPLES * 5):
+                    started = time.perf_counter()
+                    shelter = housing.get_shelter(shelter_id)
+                    samples.append((time.perf_counter() - started) * 1000)
+                samples.sort()
+                lines.append(f"{how}: p50 {statistics.median(samples):.2f} ms, "
+                             f"p99 {samples[int(len(samples) * 0.99) - 1]:.2f} ms")
+        finally:
+            uncached.close()
+        return (f"Loading a shelter that housed {people} people ({shelter.version} events, "
+                f"{after_snapshot} after the latest snapshot): " + "; ".join(lines))
+    finally:
+        platform.close()
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lgnet-bench-") as directory:
         tmp = Path(directory)
@@ -322,12 +406,14 @@ def main() -> None:
             server.stop()
         http, latency = platform_figures(tmp)
         figures += http
+        shelter_load = shelter_load_latency(tmp)
     print()
     print(f"{'figure':44} {'value':>12}  {'baseline':44} {'baseline':>12} {'ratio':>7}  target")
     for f in figures:
         print(f"{f.name:44} {f.value:>8.0f} {f.unit:5} {f.baseline_name:44} "
               f"{f.baseline:>8.0f} {f.unit:5} {f.ratio:>6.0%}  {f.target}")
     print(latency)
+    print(shelter_load)
 
 
 if __name__ == "__main__":

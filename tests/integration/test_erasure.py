@@ -30,7 +30,7 @@ from nats.aio.msg import Msg
 from domain.cases.service import CaseService
 from domain.network import City, Role
 from domain.vault import AccessReason, PersonalData
-from events.contracts import CasePersonalDataErasedV1
+from events.contracts import CasePersonalDataErasedV2
 from infra.bootstrap import Platform, build_platform
 from infra.eventstore import open_record
 from infra.nats_server import EmbeddedNats
@@ -256,9 +256,9 @@ def erase_a_person_and_check_what_stays(
 
     # The erasure is on the stream as a CloudEvent, without any identifier.
     [erasure] = [m for m in messages
-                 if (m.headers or {}).get("ce-type") == CasePersonalDataErasedV1.ce_type()]
+                 if (m.headers or {}).get("ce-type") == CasePersonalDataErasedV2.ce_type()]
     headers = erasure.headers or {}
-    body = CasePersonalDataErasedV1.model_validate_json(erasure.data)
+    body = CasePersonalDataErasedV2.model_validate_json(erasure.data)
     assert (body.case_id, body.case_code, body.request_reference) == (
         erased.case_id, erased.case_code, REQUEST_REFERENCE)
     assert headers["ce-subject"] == erased.case_code

@@ -45,10 +45,11 @@ EXPECTED: dict[str, tuple[Principal, set[Permission], set[Permission], set[Permi
     "Florence coordinator": (
         FIRENZE_COORDINATOR,
         CITY_WORK | {P.REQUEST_ERASURE, P.MANAGE_CITY_STAFF, P.MANAGE_FACILITIES,
-                     P.CORRECT_CASE_RECORD, P.OVERRIDE_CONSENT, P.DECIDE_TRANSFER},
+                     P.CORRECT_CASE_RECORD, P.OVERRIDE_CONSENT, P.DECIDE_TRANSFER,
+                     P.RECORD_EXPENDITURE},
         set(), set()),
     "ministry": (MINISTRY, *[OVERSIGHT | {P.APPROVE_EXPENDITURE, P.VIEW_AUDIT_LOG,
-                                          P.GRANT_IDENTIFIER_ACCESS}] * 3),
+                                          P.GRANT_IDENTIFIER_ACCESS, P.SET_ALLOCATIONS}] * 3),
     "auditor": (AUDITOR, *[OVERSIGHT | {P.VIEW_AUDIT_LOG}] * 3),
     "Florence partner": (FIRENZE_PARTNER, {P.LIST_CASES, P.VIEW_CASE}, set(), set()),
 }

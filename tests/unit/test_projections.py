@@ -21,7 +21,7 @@ from nats.aio.msg import Msg
 from nats.js.errors import NotFoundError
 
 from events.cloudevents import Actor, Envelope, event_id, source_for, to_headers
-from events.contracts import CaseIntakeRecordedV1, CasePersonalDataErasedV1, Eligibility
+from events.contracts import CaseIntakeRecordedV1, CasePersonalDataErasedV2, Eligibility
 from infra.projector import (
     ProjectionFeed,
     _lean_log_context,
@@ -643,9 +643,9 @@ def test_an_erasure_marks_the_case_keeps_it_counted_and_joins_its_history(
     database: SqliteReadModels,
 ) -> None:
     intake = an_envelope(an_intake_recorded(1), position=1)
-    erasure = CasePersonalDataErasedV1(
+    erasure = CasePersonalDataErasedV2(
         case_id=UUID(int=1), case_code="FI-2021-00001", city="firenze",
-        requested_on=date(2021, 4, 1), request_reference="PG/7",
+        requested_on=date(2021, 4, 1), request_reference="PG/7", legal_basis="art17_1b",
     )
     erased = replace(intake, type=erasure.ce_type(), position=2, data=erasure)
     # Both in one batch: the update must follow the insert.

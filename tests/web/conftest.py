@@ -17,28 +17,35 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import UUID, uuid4
 
 import pytest
 from argon2 import PasswordHasher
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
+from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
 from domain.network import City, Role
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
 from domain.vault import PersonalDataVault
 from infra.accounts import Accounts, SqliteAccountDatabase
+from infra.audit_store import AuditChainStore
 from infra.bootstrap import workflows_over
+from infra.checkpoints import SigningKey
+from infra.event_browser import EventBrowser
 from infra.projector import default_projections
 from infra.publishing import PUBLIC_TOPICS, to_message
+from infra.replay import AsOfServices, ReplayCache
 from infra.vault import KEY_BYTES, SqliteVault
 from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
+from projections.finance import FinanceQueries
 from projections.housing import HousingQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.projection import Delivered, Projection, apply_batch, ensure_created
@@ -46,6 +53,7 @@ from projections.referrals import ReferralBoardQueries
 from projections.storage import SqliteReadModels
 from web.app import create_app
 from web.authentication import CSRF_HEADER, SESSION_COOKIE
+from web.services import WebServices
 
 _NOTIFICATIONS_PER_BATCH = 500
 PASSWORD = "a long enough test password"  # noqa: S105  (the test users')
@@ -85,8 +93,12 @@ class WebTestPlatform:
     housing_views: HousingQueries
     activities: ActivityService
     activity_register: ActivityRegisterQueries
+    finance: FinanceService
+    finance_views: FinanceQueries
     accounts: Accounts
     clock: Clock
+    audit_trail: EventBrowser
+    replays: ReplayCache
     read_your_writes_timeout: float = 1.0
     secure_cookies: bool = False
     # False makes the read models lag forever: what a page shows while the projector is behind.
@@ -94,9 +106,15 @@ class WebTestPlatform:
     # Every id handed out for a new case, so a test can look the person up in the vault.
     issued_ids: list[UUID] = field(default_factory=list)
     _catching_up: threading.Lock = field(default_factory=threading.Lock)
+    audit_key: SigningKey = field(
+        default_factory=lambda: SigningKey(Ed25519PrivateKey.generate())
+    )
 
     def now(self) -> datetime:
         return self.clock()
+
+    def audit_public_key(self) -> str:
+        return self.audit_key.public_pem
 
     def new_id(self) -> UUID:
         self.issued_ids.append(uuid4())
@@ -129,6 +147,12 @@ class WebTestPlatform:
                     apply_batch(self.read_models, projection, batch)
                 applied = notifications[-1].id
 
+    def as_of(self, moment: datetime) -> WebServices:
+        """As infra.bootstrap.Platform.as_of: the same replay, the same wiring."""
+        read_models = self.replays.read_models_as_of(moment)
+        as_of = AsOfServices(self, moment, workflows_over(self.record, self.vault, read_models))
+        return cast(WebServices, as_of)  # every attribute it lacks is the live platform's
+
     def last_written_position(self) -> int | None:
         """The notification log's end: unchanged means nothing was written."""
         return self.record.recorder.max_notification_id()
@@ -148,6 +172,7 @@ def platform(tmp_path: Path) -> Iterator[WebTestPlatform]:
     clock = Clock()
     accounts = Accounts(SqliteAccountDatabase(tmp_path / "accounts.sqlite"), clock,
                         password_hasher=CHEAP_HASHER)
+    replays = ReplayCache(record, default_projections, directory=tmp_path)
     yield WebTestPlatform(
         record=record,
         vault=vault,
@@ -156,7 +181,10 @@ def platform(tmp_path: Path) -> Iterator[WebTestPlatform]:
         accounts=accounts,
         **workflows_over(record, vault, read_models),
         clock=clock,
+        audit_trail=EventBrowser(record, AuditChainStore(record).chain_hashes),
+        replays=replays,
     )
+    replays.close()
     accounts.close()
     vault.close()
     read_models.close()

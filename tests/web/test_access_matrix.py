@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi import FastAPI
@@ -64,6 +65,10 @@ ACCESS: dict[str, set[str]] = {
     "health": EVERYONE,
     "event_schemas_page": EVERYONE,
     "api_event_schemas": EVERYONE,
+    "event_docs_page": EVERYONE,
+    "event_asyncapi_json": EVERYONE,
+    "event_asyncapi_yaml": EVERYONE,
+    "audit_public_key": EVERYONE,
     "sign_out": PEOPLE,
     "home": PEOPLE,
     "city_home": MILAN_STAFF | OVERSIGHT,
@@ -85,21 +90,236 @@ ACCESS: dict[str, set[str]] = {
     "api_network_overview": OVERSIGHT,
     "api_identifier_access_log": OVERSIGHT,
     "api_identifier_access_grants": OVERSIGHT,
+    "as_of_picker": OVERSIGHT,
+    "audit_event_browser": OVERSIGHT,
+    "api_audit_events": OVERSIGHT,
     # -- case lifecycle (closure, reopening, corrections) --
+    "close_case": MILAN_STAFF,
+    "reopen_case": {MILAN_COORDINATOR},
+    "correct_case": {MILAN_COORDINATOR},
+    "api_close_case": MILAN_STAFF,
+    "api_reopen_case": {MILAN_COORDINATOR},
+    "api_correct_case": {MILAN_COORDINATOR},
     # -- referrals --
+    "referral_board": MILAN_STAFF | OVERSIGHT,
+    "new_referral_form": MILAN_STAFF,
+    "request_referral": MILAN_STAFF,
+    "referral_page": MILAN_STAFF | OVERSIGHT,
+    "accept_referral": MILAN_STAFF,
+    "decline_referral": MILAN_STAFF,
+    "complete_referral": MILAN_STAFF,
+    "withdraw_referral": MILAN_STAFF,
+    "api_request_referral": MILAN_STAFF,
+    "api_referral_board": MILAN_STAFF | OVERSIGHT,
+    "api_get_referral": MILAN_STAFF | OVERSIGHT,
+    "api_accept_referral": MILAN_STAFF,
+    "api_decline_referral": MILAN_STAFF,
+    "api_complete_referral": MILAN_STAFF,
+    "api_withdraw_referral": MILAN_STAFF,
     # -- housing --
+    "city_housing": MILAN_STAFF | OVERSIGHT,
+    "register_shelter": {MILAN_COORDINATOR},
+    "shelter_page": MILAN_STAFF | OVERSIGHT,
+    "add_beds": {MILAN_COORDINATOR},
+    "remove_beds": {MILAN_COORDINATOR},
+    "close_shelter": {MILAN_COORDINATOR},
+    "case_housing": MILAN_STAFF | OVERSIGHT,
+    "waitlist_case": MILAN_STAFF,
+    "offer_bed": MILAN_STAFF,
+    "decline_offer": MILAN_STAFF,
+    "move_in": MILAN_STAFF,
+    "move_out": MILAN_STAFF,
+    "leave_waitlist": MILAN_STAFF,
+    "api_city_shelters": MILAN_STAFF | OVERSIGHT,
+    "api_register_shelter": {MILAN_COORDINATOR},
+    "api_get_shelter": MILAN_STAFF | OVERSIGHT,
+    "api_add_beds": {MILAN_COORDINATOR},
+    "api_remove_beds": {MILAN_COORDINATOR},
+    "api_close_shelter": {MILAN_COORDINATOR},
+    "api_city_waitlist": MILAN_STAFF | OVERSIGHT,
+    "api_case_housing": MILAN_STAFF | OVERSIGHT,
+    "api_waitlist_case": MILAN_STAFF,
+    "api_offer_bed": MILAN_STAFF,
+    "api_decline_offer": MILAN_STAFF,
+    "api_move_in": MILAN_STAFF,
+    "api_move_out": MILAN_STAFF,
+    "api_leave_waitlist": MILAN_STAFF,
     # -- activities --
+    "activity_register": MILAN_STAFF | OVERSIGHT,
+    "plan_activity": {MILAN_COORDINATOR},
+    "activity_page": MILAN_STAFF | OVERSIGHT,
+    "enrol_participant": MILAN_STAFF,
+    "record_session": MILAN_STAFF,
+    "complete_activity": {MILAN_COORDINATOR},
+    "cancel_activity": {MILAN_COORDINATOR},
+    "api_activity_register": MILAN_STAFF | OVERSIGHT,
+    "api_plan_activity": {MILAN_COORDINATOR},
+    "api_get_activity": MILAN_STAFF | OVERSIGHT,
+    "api_enrol_participant": MILAN_STAFF,
+    "api_record_session": MILAN_STAFF,
+    "api_complete_activity": {MILAN_COORDINATOR},
+    "api_cancel_activity": {MILAN_COORDINATOR},
+    # -- finance --
+    "city_finance": MILAN_STAFF | OVERSIGHT,
+    "record_claim": {MILAN_COORDINATOR},
+    "ministry_finance": OVERSIGHT,
+    "set_allocation": {MINISTRY},
+    "approve_claim": {MINISTRY},
+    "reject_claim": {MINISTRY},
+    "api_city_finance": MILAN_STAFF | OVERSIGHT,
+    "api_record_claim": {MILAN_COORDINATOR},
+    "api_network_finance": OVERSIGHT,
+    "api_set_allocation": {MINISTRY},
+    "api_approve_claim": {MINISTRY},
+    "api_reject_claim": {MINISTRY},
 }
 # Routes whose every call changes what it names (an erasure, a referral's answer, ...): each call
 # gets resources of its own (a new Milan case, and whatever RESOURCES makes from it).
 FRESH_ROUTES = {
     "erase_personal_data", "api_erase_personal_data",
     # -- case lifecycle --
+    "close_case", "api_close_case", "reopen_case", "api_reopen_case", "correct_case",
+    "api_correct_case",
     # -- referrals --
+    "request_referral", "api_request_referral", "accept_referral", "api_accept_referral",
+    "decline_referral", "api_decline_referral", "complete_referral", "api_complete_referral",
+    "withdraw_referral", "api_withdraw_referral",
     # -- housing --
+    "add_beds", "api_add_beds", "remove_beds", "api_remove_beds", "close_shelter",
+    "api_close_shelter", "waitlist_case", "api_waitlist_case", "offer_bed", "api_offer_bed",
+    "decline_offer", "api_decline_offer", "move_in", "api_move_in", "move_out", "api_move_out",
+    "leave_waitlist", "api_leave_waitlist",
     # -- activities --
+    "enrol_participant", "api_enrol_participant", "complete_activity", "api_complete_activity",
+    "cancel_activity", "api_cancel_activity",
+    # -- finance --
+    "approve_claim", "api_approve_claim", "reject_claim", "api_reject_claim",
 }
 AN_ERASURE_REQUEST = {"requested_on": "2021-03-12", "request_reference": "PG/2021/0001"}
+# -- activities --
+AN_ACTIVITY_PLAN = {"sub_action": "3", "kind": "neighbourhood_mediation",
+                    "title": "Access matrix", "neighbourhood": "Niguarda",
+                    "starts_on": "2021-03-01", "ends_on": "2021-06-30",
+                    "organiser": "Ufficio Mediazione"}
+A_SESSION = {"held_on": "2021-03-15", "hours": "1.5", "residents": 3}
+
+
+def an_activity_with_a_session(clients: Clients, case_id: str) -> str:
+    """A Milan activity with a session held, so that it can be completed."""
+    coordinator = clients.coordinator("milano")
+    planned = coordinator.post("/api/v1/cities/milano/activities", json=AN_ACTIVITY_PLAN)
+    assert planned.status_code == 201, planned.text
+    activity_id: str = planned.json()["activity_id"]
+    held = coordinator.post(f"/api/v1/activities/{activity_id}/sessions", json=A_SESSION)
+    assert held.status_code == 201, held.text
+    return activity_id
+
+
+# -- finance --
+AN_ALLOCATION = {"city": "milano", "sub_action": "3", "amount": "1000000.00",
+                 "reason": "Access matrix"}
+A_CLAIM = {"sub_action": "3", "category": "staff", "amount": "10.00",
+           "spent_on": "2021-03-15", "document_reference": "PG/2021/0001"}
+
+
+def a_pending_claim(clients: Clients, case_id: str) -> str:
+    """A pending Milan claim, against an allocation the ministry sets large enough for all."""
+    allocated = clients.ministry().post("/api/v1/finance/allocations", json=AN_ALLOCATION)
+    assert allocated.status_code == 200, allocated.text
+    claimed = clients.coordinator("milano").post("/api/v1/cities/milano/finance/claims",
+                                                 json=A_CLAIM)
+    assert claimed.status_code == 201, claimed.text
+    claim_id: str = claimed.json()["claim_id"]
+    return claim_id
+
+
+# -- case lifecycle --
+A_CLOSURE = {"outcome": "autonomy", "closed_on": "2021-03-12", "reason": "Access matrix"}
+A_REOPENING = {"reopened_on": "2021-03-13", "reason": "Access matrix"}
+
+
+def closed(clients: Clients, case_id: str) -> None:
+    response = clients.coordinator("milano").post(f"/api/v1/cases/{case_id}/closure",
+                                                  json=A_CLOSURE)
+    assert response.status_code == 200, response.text
+
+
+# -- referrals --
+A_REFERRAL = {"destination_kind": "city_service", "service": "health"}
+# Another destination than A_REFERRAL's: the case of a fresh route already has that one.
+ANOTHER_REFERRAL = {"destination_kind": "city_service", "service": "legal_aid"}
+
+
+def a_referral(clients: Clients, case_id: str) -> str:
+    """A Milan referral awaiting its answer: of the case given, or of a new Milan case when
+    that one cannot be referred (a case closed for a route that reopens it)."""
+    coordinator = clients.coordinator("milano")
+    created = coordinator.post(f"/api/v1/cases/{case_id}/referrals", json=A_REFERRAL)
+    if created.status_code == 422:
+        other = record_intake(clients, "milano")["case_id"]
+        created = coordinator.post(f"/api/v1/cases/{other}/referrals", json=A_REFERRAL)
+    assert created.status_code == 201, created.text
+    referral_id: str = created.json()["referral_id"]
+    return referral_id
+
+
+# -- housing --
+A_SHELTER = {"name": "Casa Matrice", "kind": "temporary_shelter", "address_area": "Niguarda",
+             "beds": 3}
+# Moves are dated today (in Italy): the bed was offered today, and no move is in the future.
+TODAY_IN_ITALY = datetime.now(ZoneInfo("Europe/Rome")).date().isoformat()
+A_MOVE_OUT = {"outcome": "autonomous_housing", "moved_out_on": TODAY_IN_ITALY, "note": ""}
+
+
+def a_shelter(clients: Clients, case_id: str) -> str:
+    """A Milan shelter with free beds."""
+    registered = clients.coordinator("milano").post("/api/v1/cities/milano/shelters",
+                                                    json=A_SHELTER)
+    assert registered.status_code == 201, registered.text
+    shelter_id: str = registered.json()["shelter_id"]
+    return shelter_id
+
+
+def on_the_waitlist(clients: Clients, case_id: str) -> None:
+    answer = clients.coordinator("milano").post(f"/api/v1/cases/{case_id}/housing/waitlist")
+    assert answer.status_code == 200, answer.text
+
+
+def offered_a_bed(clients: Clients, case_id: str) -> None:
+    on_the_waitlist(clients, case_id)
+    shelter_id = a_shelter(clients, case_id)
+    answer = clients.coordinator("milano").post(
+        f"/api/v1/cases/{case_id}/housing/offers/{shelter_id}")
+    assert answer.status_code == 200, answer.text
+
+
+def housed(clients: Clients, case_id: str) -> None:
+    offered_a_bed(clients, case_id)
+    answer = clients.coordinator("milano").post(f"/api/v1/cases/{case_id}/housing/move-in",
+                                                json={"moved_in_on": TODAY_IN_ITALY})
+    assert answer.status_code == 200, answer.text
+
+
+# What a fresh case goes through before a route can be used on it (a reopening needs a closed
+# case): route name -> function(clients, the fresh Milan case's id).
+PREPARED: dict[str, Callable[[Clients, str], None]] = {
+    # -- case lifecycle --
+    "reopen_case": closed,
+    "api_reopen_case": closed,
+    # -- referrals --
+    # -- housing --
+    "offer_bed": on_the_waitlist,
+    "api_offer_bed": on_the_waitlist,
+    "leave_waitlist": on_the_waitlist,
+    "api_leave_waitlist": on_the_waitlist,
+    "decline_offer": offered_a_bed,
+    "api_decline_offer": offered_a_bed,
+    "move_in": offered_a_bed,
+    "api_move_in": offered_a_bed,
+    "move_out": housed,
+    "api_move_out": housed,
+    # -- activities --
+}
 
 # What an unsafe request sends (it is sent by a fresh client: it may change the session).
 BODIES: dict[str, dict[str, Any]] = {
@@ -115,20 +335,80 @@ BODIES: dict[str, dict[str, Any]] = {
                                          "hours": "4", "reason": "Access matrix test"}},
     "revoke_identifier_access": {},
     # -- case lifecycle --
+    "close_case": {"data": A_CLOSURE},
+    "api_close_case": {"json": A_CLOSURE},
+    "reopen_case": {"data": A_REOPENING},
+    "api_reopen_case": {"json": A_REOPENING},
+    "correct_case": {"data": {"protection_status": "asylum_seeker", "sex": "female",
+                              "nationality": "ER", "household_size": "1",
+                              "vulnerabilities": ["trafficking_victim"], "reason": "Matrix"}},
+    "api_correct_case": {"json": {"protection_status": "asylum_seeker", "reason": "Matrix"}},
     # -- referrals --
+    "request_referral": {"data": ANOTHER_REFERRAL},
+    "api_request_referral": {"json": ANOTHER_REFERRAL},
+    "accept_referral": {"data": {}},
+    "decline_referral": {"data": {"reason": "no_capacity"}},
+    "api_decline_referral": {"json": {"reason": "no_capacity"}},
+    "complete_referral": {"data": {"outcome_note": "Access matrix"}},
+    "api_complete_referral": {"json": {"outcome_note": "Access matrix"}},
+    "withdraw_referral": {"data": {"reason": "Access matrix"}},
+    "api_withdraw_referral": {"json": {"reason": "Access matrix"}},
     # -- housing --
+    "register_shelter": {"data": {**A_SHELTER, "beds": "3"}},
+    "api_register_shelter": {"json": A_SHELTER},
+    "add_beds": {"data": {"count": "1"}},
+    "api_add_beds": {"json": {"count": 1}},
+    "remove_beds": {"data": {"count": "1"}},
+    "api_remove_beds": {"json": {"count": 1}},
+    "close_shelter": {"data": {"reason": "Access matrix"}},
+    "api_close_shelter": {"json": {"reason": "Access matrix"}},
+    "waitlist_case": {"data": {}},
+    "offer_bed": {"data": {}},
+    "decline_offer": {"data": {"reason": "Access matrix"}},
+    "api_decline_offer": {"json": {"reason": "Access matrix"}},
+    "move_in": {"data": {"moved_in_on": TODAY_IN_ITALY}},
+    "api_move_in": {"json": {"moved_in_on": TODAY_IN_ITALY}},
+    "move_out": {"data": A_MOVE_OUT},
+    "api_move_out": {"json": A_MOVE_OUT},
+    "leave_waitlist": {"data": {"reason": "Access matrix"}},
+    "api_leave_waitlist": {"json": {"reason": "Access matrix"}},
     # -- activities --
+    "plan_activity": {"data": AN_ACTIVITY_PLAN},
+    "api_plan_activity": {"json": AN_ACTIVITY_PLAN},
+    # Each call enrols the matrix's first Milan case (the `milan` fixture's) in a fresh activity.
+    "enrol_participant": {"data": {"case_code": "MI-2021-00001"}},
+    "api_enrol_participant": {"json": {"case_code": "MI-2021-00001"}},
+    "record_session": {"data": {**A_SESSION, "hours": "1,5"}},
+    "api_record_session": {"json": A_SESSION},
+    "complete_activity": {},
+    "api_complete_activity": {},
+    "cancel_activity": {"data": {"reason": "Access matrix"}},
+    "api_cancel_activity": {"json": {"reason": "Access matrix"}},
+    # -- finance --
+    "record_claim": {"data": A_CLAIM},
+    "api_record_claim": {"json": A_CLAIM},
+    "set_allocation": {"data": AN_ALLOCATION},
+    "api_set_allocation": {"json": AN_ALLOCATION},
+    "approve_claim": {},
+    "api_approve_claim": {},
+    "reject_claim": {"data": {"reason": "Access matrix"}},
+    "api_reject_claim": {"json": {"reason": "Access matrix"}},
 }
 
 # The other resources a path can name, each made in Milan for a Milan case (its id given) by
 # Milan's coordinator: path parameter -> maker, returning the resource's id.
 RESOURCES: dict[str, Callable[[Clients, str], str]] = {
     # -- referrals --
+    "referral_id": a_referral,
     # -- housing --
+    "shelter_id": a_shelter,
     # -- activities --
+    "activity_id": an_activity_with_a_session,
+    # -- finance --
+    "claim_id": a_pending_claim,
 }
 # A path naming one of these is answered 404, like an unknown one, to whoever may not see it.
-RESOURCE_PARAMETERS = ("case_id", "referral_id", "shelter_id", "activity_id")
+RESOURCE_PARAMETERS = ("case_id", "referral_id", "shelter_id", "activity_id", "claim_id")
 
 
 @dataclass(frozen=True)
@@ -280,6 +560,8 @@ def test_every_route_answers_each_principal_as_declared_and_refusals_carry_no_ca
             case, params = milan, shared
             if route.name in FRESH_ROUTES:
                 case = a_milan_case(clients)
+                if route.name in PREPARED:
+                    PREPARED[route.name](clients, case.case_id)
                 params = milan_path_params(clients, case, grant_id)
             response = call(principals, principal, route, params)
             where = f"{principal}: {route} -> {response.status_code}"

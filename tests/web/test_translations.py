@@ -10,7 +10,11 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-import domain.cases.model  # noqa: F401  (defines the case errors the web must explain)
+import domain.activities.model
+import domain.cases.model
+import domain.finance.model
+import domain.housing.model
+import domain.referrals.model  # noqa: F401
 from domain.network import DomainError
 from web.errors import DOMAIN_MESSAGES
 from web.i18n import catalogue_files

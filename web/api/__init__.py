@@ -12,6 +12,7 @@ from web.api import (
     case_lifecycle,
     cases,
     event_schemas,
+    finance,
     housing,
     intakes,
     network,
@@ -25,7 +26,8 @@ API_V1_PREFIX = "/api/v1"
 # The published contracts are public; everything else needs credentials.
 PUBLIC_AREAS = (event_schemas,)
 PROTECTED_AREAS = (
-    intakes, cases, case_lifecycle, personal_data, referrals, housing, activities, network, audit
+    intakes, cases, case_lifecycle, personal_data, referrals, housing, activities, network, audit,
+    finance,
 )
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 

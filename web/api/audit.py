@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from domain.vault import AccessReason, IdentifierAccess
 from web.dependencies import Services
+from web.pages.as_of import viewing_as_of
+from web.pages.audit_events import EventQuery
 from web.personal_data import access_log_page
 from web.principal import AuditLogReader
-from web.services import AccessGrantRecord
+from web.services import AccessGrantRecord, BrowsedEvent
 
 router = APIRouter(tags=["audit"])
 
@@ -94,3 +96,59 @@ async def identifier_access_grants(services: Services, _reader: AuditLogReader) 
     grants = await run_in_threadpool(services.accounts.grants)
     now = services.now()
     return GrantList(items=[GrantOut.of(grant, now) for grant in grants])
+
+
+class EventActorOut(BaseModel):
+    kind: str
+    id: str
+    role: str
+    city: str | None
+
+
+class AuditedEventOut(BaseModel):
+    id: str = Field(description="The CloudEvents id: the aggregate and its version")
+    source: str
+    type: str
+    subject: str
+    time: datetime
+    position: int = Field(description="The event's position in the notification log")
+    actor: EventActorOut
+    data: dict[str, Any] = Field(description="The event's data, as its contract publishes it")
+    case_code: str | None = Field(description="The case the event concerns, if any")
+    chain_seq: int | None = Field(description="The event's sequence in the audit chain")
+    chain_hash: str | None = Field(description="The audit chain's hash up to this event")
+
+    @classmethod
+    def of(cls, event: BrowsedEvent) -> AuditedEventOut:
+        return cls(
+            id=event.id, source=event.source, type=event.type, subject=event.subject,
+            time=event.time, position=event.position,
+            actor=EventActorOut(kind=event.actor_kind, id=event.actor_id,
+                                role=event.actor_role, city=event.actor_city),
+            data=event.data, case_code=event.case_code, chain_seq=event.chain_seq,
+            chain_hash=event.chain_hash,
+        )
+
+
+class AuditedEvents(BaseModel):
+    items: list[AuditedEventOut]
+    page: int
+    page_size: int
+    total: int = Field(description="How many events match the filters")
+    has_next: bool
+
+
+@router.get(
+    "/audit/events", response_model=AuditedEvents, name="api_audit_events",
+    summary="The record's events as published, filtered, with their audit-chain hashes",
+)
+def audit_events(
+    request: Request, query: Annotated[EventQuery, Query()], services: Services,
+    _reader: AuditLogReader,
+) -> AuditedEvents:
+    """Viewing the record as of a moment (the `as_of` cookie of the pages), the events up to
+    it."""
+    found = services.audit_trail.events(
+        query.filters(viewing_as_of(request)), query.page, query.page_size)
+    return AuditedEvents(items=[AuditedEventOut.of(e) for e in found.events], page=found.page,
+                         page_size=found.page_size, total=found.total, has_next=found.has_next)

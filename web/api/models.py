@@ -39,7 +39,11 @@ class CaseSummary(BaseModel):
     case_id: UUID
     case_code: str
     city: str
-    status: str
+    status: str = Field(description="open or closed")
+    closed_on: date | None = Field(
+        default=None, description="While closed: the closing date (null for partner systems)")
+    outcome: str | None = Field(
+        default=None, description="While closed: how the case ended (null for partner systems)")
     intake_date: date
     protection_status: str
     reception_situation: str
@@ -63,6 +67,9 @@ def _summary_fields(row: CaseRow, *, minimised: bool) -> dict[str, Any]:
         "case_code": row.case_code,
         "city": row.city,
         "status": row.status,
+        # From the closure event: not part of the minimised view.
+        "closed_on": None if minimised else row.closed_on,
+        "outcome": None if minimised else row.outcome,
         "intake_date": row.intake_date,
         "protection_status": row.protection_status,
         "reception_situation": row.reception_situation,

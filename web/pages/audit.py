@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -130,3 +130,10 @@ async def _render(
     }
     return pages.render(request, "audit/identifier_access.html", context,
                         status_code=status_code)
+
+
+@router.get("/audit/public-key", name="audit_public_key")
+def audit_public_key(services: Services) -> PlainTextResponse:
+    """The Ed25519 public key (PEM) the audit chain's checkpoints are signed with: public, so
+    that anyone holding events or an evidence bundle can check them (docs/audit.md)."""
+    return PlainTextResponse(services.audit_public_key())

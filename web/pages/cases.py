@@ -1,6 +1,8 @@
 """A city's case list (filtered through htmx, which swaps only the table) and the case page,
 with the forms to read the person's identifiers and to erase them (web.pages.personal_data
-handles what they post)."""
+handles what they post), to close, reopen and correct the case (web.pages.case_lifecycle), and
+links to the work recorded on it. The staff of a city that transferred a case away see its
+handover instead: the history up to the transfer, nothing newer."""
 
 from __future__ import annotations
 
@@ -13,15 +15,16 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from domain.access import Permission, Principal, may
-from domain.cases.model import PROGRAMME_TIMEZONE
+from domain.cases.model import MAX_REASON, PROGRAMME_TIMEZONE
+from domain.cases.rules import CaseOutcome
 from domain.network import City
-from projections.case_list import CaseRow, HistoryEntry
+from projections.case_list import CASE_STATUS_OPEN, CaseRow, Handover, HistoryEntry
 from web.case_filters import CaseListQuery
 from web.dependencies import CurrentTranslator, PageRenderer, Services
 from web.i18n import N_, Translator
 from web.labels import Labels
 from web.personal_data import PersonalDataView, erasure_of, reasons_for
-from web.principal import CityToList, SignedIn, ViewableCase
+from web.principal import CaseOrHandover, CityToList, SignedIn
 from web.services import WebServices
 from web.templating import Pages, is_htmx_fragment_request, path_with_query
 from web.vocabulary import activities as activity_words
@@ -32,6 +35,10 @@ from web.vocabulary import referrals as referral_words
 router = APIRouter(include_in_schema=False)
 
 CASE_TABLE_BLOCK = "case_table"
+# The case page's lifecycle forms, by the name `render_case_page` knows them by.
+CLOSURE_FORM = "closure"
+REOPENING_FORM = "reopening"
+CORRECTION_FORM = "correction"
 _PAGE_LINKS_AROUND_CURRENT = 2
 
 
@@ -91,12 +98,14 @@ def _page_numbers(current: int, last: int) -> list[int | None]:
 @router.get("/cases/{case_id}", name="case_page")
 def case_page(
     request: Request,
-    case: ViewableCase,
+    case: CaseOrHandover,
     pages: PageRenderer,
     services: Services,
     principal: SignedIn,
     translator: CurrentTranslator,
 ) -> HTMLResponse:
+    if isinstance(case, Handover):
+        return render_handover(request, pages, services, translator, case)
     erasure = erasure_of(services, case.case_id)
     return render_case_page(
         request, pages, services, principal, translator, case, PersonalDataView(erasure)
@@ -122,26 +131,62 @@ def render_case_page(
     *,
     identifiers_form: FormState | None = None,
     erasure_form: FormState | None = None,
+    lifecycle_forms: dict[str, FormState] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    """The case page; with the person's identifiers when `personal_data` holds them, and the
-    forms to read or erase them for whoever may. Blocking (the read models): call it from a
-    thread in async code."""
+    """The case page; with the person's identifiers when `personal_data` holds them, the forms
+    to read or erase them, to close, reopen or correct the case, and the links to work on it,
+    each for whoever may use it. `lifecycle_forms` holds a lifecycle form shown again (by
+    CLOSURE_FORM, ...). Blocking (the read models): call it from a thread in async code."""
     city = City(case.city)
     now = services.now()
     erased = personal_data.erasure is not None
     today = now.astimezone(PROGRAMME_TIMEZONE).date().isoformat()
+    labels = Labels(translator)
+    is_open = case.status == CASE_STATUS_OPEN
+    may_work = may(principal, Permission.RECORD_CASE_WORK, city, at=now)
+    may_correct = may(principal, Permission.CORRECT_CASE_RECORD, city, at=now)
+    shown_again = lifecycle_forms or {}
     context = {
         "case": case,
+        "is_open": is_open,
         "timeline": timeline_of(services.case_list.history(case.case_id), translator),
         "personal_data": personal_data,
-        "reasons": () if erased else Labels(translator).access_reasons(
+        "reasons": () if erased else labels.access_reasons(
             reasons_for(principal, city, now)),
         "may_erase": not erased and may(principal, Permission.REQUEST_ERASURE, city),
         "identifiers_form": identifiers_form or FormState(),
         "erasure_form": erasure_form or FormState(values={"requested_on": today}),
+        "may_work": is_open and may_work,
+        "may_close": is_open and may_work,
+        "may_reopen": not is_open and may_correct,
+        "may_correct": may_correct,
+        "outcome_label": labels.label(lifecycle_words.CASE_OUTCOMES, case.outcome)
+        if case.outcome else None,
+        "outcomes": labels.choices(lifecycle_words.CASE_OUTCOMES, CaseOutcome),
+        "max_reason": MAX_REASON,
+        "closure_form": shown_again.get(CLOSURE_FORM) or FormState(values={"closed_on": today}),
+        "reopening_form": shown_again.get(REOPENING_FORM) or FormState(
+            values={"reopened_on": today}),
+        "correction_form": shown_again.get(CORRECTION_FORM) or FormState(values={
+            "protection_status": case.protection_status, "sex": case.sex,
+            "nationality": case.nationality, "household_size": str(case.household_size),
+            "vulnerabilities": list(case.vulnerabilities),
+        }),
     }
     return pages.render(request, "cases/detail.html", context, status_code=status_code)
+
+
+def render_handover(
+    request: Request, pages: Pages, services: WebServices, translator: Translator,
+    handover: Handover,
+) -> HTMLResponse:
+    """What the staff of the city that transferred a case away still see: the case code, where
+    it went and when, and its timeline up to the transfer. No facts as they are now, no
+    identifiers, no forms: the case is another city's."""
+    history = services.case_list.history(handover.case_id, until_position=handover.until_position)
+    context = {"handover": handover, "timeline": timeline_of(history, translator)}
+    return pages.render(request, "cases/handover.html", context)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,328 @@
-"""Pages of the housing area (being built)."""
+"""Pages of fast-track housing: a city's shelters, free beds and waitlist (its occupancy block
+refreshed by htmx, so free beds show without a reload); a shelter with who holds each bed; a
+case's housing path with the forms for its next steps. A refused form comes back as its page,
+422, with the message next to the form and nothing written; a recorded one leads back to the
+page, which shows it (read-your-writes)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from domain.access import Permission, Principal, may
+from domain.cases.model import PROGRAMME_TIMEZONE
+from domain.housing.model import HousingStage, MoveOutOutcome, ShelterKind
+from domain.network import City, DomainError
+from projections.case_list import CaseRow
+from projections.housing import ShelterRow
+from web.dependencies import CurrentTranslator, PageRenderer, Services
+from web.errors import Problem, explain_domain_error, explain_validation_errors
+from web.housing import (
+    BedChange,
+    CaseToHouse,
+    CaseToHouseView,
+    CityToManage,
+    ManagedShelter,
+    MoveInRequest,
+    MoveOutRequest,
+    Reason,
+    ShelterRegistration,
+    ViewableShelter,
+    carry_out,
+)
+from web.i18n import Translator
+from web.principal import ActingPrincipal, CityToView, SignedIn
+from web.services import WebServices
+from web.templating import Pages, is_htmx_fragment_request
+from web.vocabulary.housing import (
+    HOUSING_STAGES,
+    MOVE_OUT_OUTCOMES,
+    PLACEMENT_STATUSES,
+    SHELTER_KINDS,
+)
 
 router = APIRouter(include_in_schema=False)
+
+OCCUPANCY_BLOCK = "occupancy"
+
+
+@dataclass(frozen=True)
+class FormState:
+    """One form of a page as it is shown again: what was typed, and what is wrong."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _forms(failed: str | None, state: FormState | None) -> dict[str, FormState]:
+    """Each form's state: the failed one as it was posted, the others empty."""
+    return {failed: state} if failed and state else {}
+
+
+# The label tables the templates read codes through.
+_WORDS = {
+    "shelter_kinds": SHELTER_KINDS,
+    "stages": HOUSING_STAGES,
+    "placement_statuses": PLACEMENT_STATUSES,
+    "outcomes": MOVE_OUT_OUTCOMES,
+}
+
+
+# --- a city's housing --------------------------------------------------------------------------
+
+
+@router.get("/cities/{city}/housing", name="city_housing")
+def city_housing(
+    request: Request, city: CityToView, pages: PageRenderer, services: Services
+) -> HTMLResponse:
+    context = _city_context(services, city)
+    if is_htmx_fragment_request(request):
+        return pages.render(request, "housing/city.html", context, block=OCCUPANCY_BLOCK)
+    return pages.render(request, "housing/city.html", context)
+
+
+def _city_context(services: WebServices, city: City) -> dict[str, Any]:
+    return {
+        "city": city.value,
+        "housing": services.housing_views.city_housing(city.value),
+        "waitlist": services.housing_views.waitlist(city.value, services.now()),
+        "kinds": [kind.value for kind in ShelterKind],
+        "forms": {},
+        **_WORDS,
+    }
+
+
+@router.post("/cities/{city}/shelters", name="register_shelter")
+async def register_shelter(
+    request: Request, city: CityToManage, pages: PageRenderer, services: Services,
+    actor: ActingPrincipal, translator: CurrentTranslator,
+) -> Response:
+    values = await _posted(request, ShelterRegistration)
+    shelter_id = services.new_id()
+
+    def command(registration: ShelterRegistration) -> int:
+        return services.housing.register_shelter(
+            shelter_id, city, registration.name, registration.kind, registration.address_area,
+            registration.beds, actor, services.now())
+
+    problems = await _attempt(services, translator, ShelterRegistration, values, command)
+    if not problems:
+        return _see(request, "shelter_page", shelter_id=str(shelter_id))
+    context = await run_in_threadpool(_city_context, services, city)
+    context["forms"] = _forms("register", _state(values, problems))
+    return pages.render(request, "housing/city.html", context, status_code=422)
+
+
+# --- a shelter ----------------------------------------------------------------------------------
+
+
+@router.get("/shelters/{shelter_id}", name="shelter_page")
+def shelter_page(
+    request: Request, shelter: ViewableShelter, pages: PageRenderer, services: Services
+) -> HTMLResponse:
+    return _render_shelter(request, pages, services, shelter)
+
+
+def _render_shelter(
+    request: Request, pages: Pages, services: WebServices, shelter: ShelterRow, *,
+    failed: str | None = None, state: FormState | None = None,
+) -> HTMLResponse:
+    placements = services.housing_views.placements(shelter.shelter_id)
+    current = {p.bed: p for p in placements if p.status in ("offered", "housed")}
+    context = {
+        "shelter": services.housing_views.shelter(shelter.shelter_id) or shelter,
+        "current": current,
+        "history": [p for p in placements if p.status not in ("offered", "housed")],
+        "forms": _forms(failed, state),
+        **_WORDS,
+    }
+    return pages.render(request, "housing/shelter.html", context,
+                        status_code=422 if failed else 200)
+
+
+def _shelter_command(
+    form: str, model: type[BaseModel], run: Callable[[WebServices, ShelterRow, Any, Any], int],
+) -> Callable[..., Any]:
+    """A POST route for one shelter command: its form, its request model, and how it runs."""
+
+    async def route(
+        request: Request, shelter: ManagedShelter, pages: PageRenderer, services: Services,
+        actor: ActingPrincipal, translator: CurrentTranslator,
+    ) -> Response:
+        values = await _posted(request, model)
+        problems = await _attempt(services, translator, model, values,
+                                  lambda wanted: run(services, shelter, wanted, actor))
+        if not problems:
+            return _see(request, "shelter_page", shelter_id=str(shelter.shelter_id))
+        return await run_in_threadpool(
+            _render_shelter, request, pages, services, shelter, failed=form,
+            state=_state(values, problems))
+
+    return route
+
+
+router.add_api_route(
+    "/shelters/{shelter_id}/beds", _shelter_command(
+        "add_beds", BedChange, lambda services, shelter, wanted, actor:
+        services.housing.add_beds(shelter.shelter_id, wanted.count, actor, services.now())),
+    methods=["POST"], name="add_beds")
+router.add_api_route(
+    "/shelters/{shelter_id}/beds/removal", _shelter_command(
+        "remove_beds", BedChange, lambda services, shelter, wanted, actor:
+        services.housing.remove_beds(shelter.shelter_id, wanted.count, actor, services.now())),
+    methods=["POST"], name="remove_beds")
+router.add_api_route(
+    "/shelters/{shelter_id}/closure", _shelter_command(
+        "close", Reason, lambda services, shelter, wanted, actor:
+        services.housing.close_shelter(shelter.shelter_id, wanted.reason, actor,
+                                       services.now())),
+    methods=["POST"], name="close_shelter")
+
+
+# --- a case's housing ---------------------------------------------------------------------------
+
+
+@router.get("/cases/{case_id}/housing", name="case_housing")
+def case_housing(
+    request: Request, case: CaseToHouseView, pages: PageRenderer, services: Services,
+    principal: SignedIn,
+) -> HTMLResponse:
+    return _render_case(request, pages, services, principal, case)
+
+
+def _render_case(
+    request: Request, pages: Pages, services: WebServices, principal: Principal, case: CaseRow,
+    *, failed: str | None = None, state: FormState | None = None,
+) -> HTMLResponse:
+    views = services.housing_views
+    path = views.housing_path(case.case_id)
+    now = services.now()
+    waitlist = views.waitlist(case.city, now)
+    place = next((entry for entry in waitlist if entry.case_id == case.case_id), None)
+    stage = HousingStage(path.stage) if path else HousingStage.NONE
+    context = {
+        "case": case,
+        "housing_path": path,
+        "stage": stage,
+        "place": place,
+        "waitlist_length": len(waitlist),
+        "placements": views.case_placements(case.case_id),
+        "shelters_with_free_beds": views.open_shelters_with_free_beds(case.city)
+        if stage is HousingStage.WAITLISTED else [],
+        "may_record": may(principal, Permission.RECORD_CASE_WORK, City(case.city)),
+        "outcome_codes": [outcome.value for outcome in MoveOutOutcome],
+        "today": now.astimezone(PROGRAMME_TIMEZONE).date().isoformat(),
+        "forms": _forms(failed, state),
+        **_WORDS,
+    }
+    return pages.render(request, "housing/case.html", context,
+                        status_code=422 if failed else 200)
+
+
+def _case_command(
+    form: str, model: type[BaseModel] | None,
+    run: Callable[[WebServices, CaseRow, Any, Any], int],
+) -> Callable[..., Any]:
+    """A POST route for one step of a case's housing path."""
+
+    async def route(
+        request: Request, case: CaseToHouse, pages: PageRenderer, services: Services,
+        principal: SignedIn, actor: ActingPrincipal, translator: CurrentTranslator,
+    ) -> Response:
+        values = await _posted(request, model)
+        problems = await _attempt(services, translator, model, values,
+                                  lambda wanted: run(services, case, wanted, actor))
+        if not problems:
+            return _see(request, "case_housing", case_id=str(case.case_id))
+        return await run_in_threadpool(
+            _render_case, request, pages, services, principal, case, failed=form,
+            state=_state(values, problems))
+
+    return route
+
+
+_CASE_COMMANDS: Mapping[str, tuple[str, type[BaseModel] | None, Callable[..., int]]] = {
+    "waitlist_case": ("/waitlist", None, lambda services, case, _wanted, actor:
+                      services.housing.add_to_waitlist(case.case_id, actor, services.now())),
+    "decline_offer": ("/decline", Reason, lambda services, case, wanted, actor:
+                      services.housing.decline_offer(case.case_id, wanted.reason, actor,
+                                                     services.now())),
+    "move_in": ("/move-in", MoveInRequest, lambda services, case, wanted, actor:
+                services.housing.move_in(case.case_id, wanted.moved_in_on, actor,
+                                         services.now())),
+    "move_out": ("/move-out", MoveOutRequest, lambda services, case, wanted, actor:
+                 services.housing.move_out(case.case_id, wanted.outcome, wanted.moved_out_on,
+                                           wanted.note, actor, services.now())),
+    "leave_waitlist": ("/waitlist/leave", Reason, lambda services, case, wanted, actor:
+                       services.housing.leave_waitlist(case.case_id, wanted.reason, actor,
+                                                       services.now())),
+}
+for _name, (_suffix, _model, _run) in _CASE_COMMANDS.items():
+    router.add_api_route(f"/cases/{{case_id}}/housing{_suffix}",
+                         _case_command(_name, _model, _run), methods=["POST"], name=_name)
+
+
+@router.post("/cases/{case_id}/housing/offers/{shelter_id}", name="offer_bed")
+async def offer_bed(
+    request: Request, case: CaseToHouse, shelter: ViewableShelter, pages: PageRenderer,
+    services: Services, principal: SignedIn, actor: ActingPrincipal,
+    translator: CurrentTranslator,
+) -> Response:
+    """Each shelter with a free bed has its own button on the case's page: the shelter chosen
+    is the one in the path."""
+    problems = await _attempt(services, translator, None, {}, lambda _wanted:
+                              services.housing.offer_bed(case.case_id, shelter.shelter_id,
+                                                         actor, services.now()))
+    if not problems:
+        return _see(request, "case_housing", case_id=str(case.case_id))
+    return await run_in_threadpool(
+        _render_case, request, pages, services, principal, case, failed="offer_bed",
+        state=_state({}, problems))
+
+
+# --- forms -------------------------------------------------------------------------------------
+
+
+async def _posted(request: Request, model: type[BaseModel] | None) -> dict[str, Any]:
+    """The posted fields the request model knows, as typed: kept to show them again."""
+    if model is None:
+        return {}
+    form = await request.form()
+    return {name: str(form.get(name)) for name in model.model_fields
+            if isinstance(form.get(name), str)}
+
+
+async def _attempt(
+    services: WebServices, translator: Translator, model: type[BaseModel] | None,
+    values: dict[str, Any], command: Callable[[Any], int],
+) -> list[Problem]:
+    """Validate the form and carry out the command; the problems, if refused (then nothing
+    was written)."""
+    try:
+        wanted = None if model is None else model.model_validate(
+            {name: value for name, value in values.items()
+             if value.strip() or name == "note"})
+        await carry_out(services, lambda: command(wanted))
+    except ValidationError as error:
+        return explain_validation_errors(error.errors(), translator)
+    except DomainError as error:
+        return [explain_domain_error(error, translator)]
+    return []
+
+
+def _state(values: dict[str, Any], problems: list[Problem]) -> FormState:
+    """The form as posted, each problem by its field; one about no field the form shows (the
+    shelter in the path, the case) goes to the top of the form."""
+    return FormState(values=values, errors={
+        (problem.field if problem.field in values else ""): problem.message
+        for problem in problems})
+
+
+def _see(request: Request, name: str, **params: str) -> RedirectResponse:
+    return RedirectResponse(str(request.app.url_path_for(name, **params)), status_code=303)

@@ -1,7 +1,296 @@
-"""Pages of the referrals area (being built)."""
+"""The referrals pages: a city's board (overdue, due soon, awaiting, answered lately, and the
+transfers other cities ask it to take; filtered through htmx, which swaps only the board), the
+form that refers a case (htmx swaps the destination's fields when its kind changes), and a
+referral's page with the forms its state and the principal allow.
+
+A refused form comes back 422 with the messages next to its fields and nothing written; a
+recorded one leads (303) to the referral's page, which already shows it."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from domain.access import AccessDenied, Permission, Principal, may
+from domain.cases.rules import ConsentScope
+from domain.cases.service import CaseNotFound
+from domain.network import City, DomainError
+from domain.referrals.rules import DestinationKind, Urgency, default_urgency
+from projections.case_list import CaseRow
+from projections.referrals import ReferralRow
+from web.api.referrals import (
+    Answer,
+    BoardQuery,
+    CaseToRefer,
+    Completion,
+    Decline,
+    ReferralRequest,
+    ViewableReferral,
+    Withdrawal,
+    may_answer,
+    may_follow_up,
+    record,
+    refer,
+)
+from web.dependencies import CurrentTranslator, PageRenderer, Services
+from web.errors import Problem, UnknownCase, explain_domain_error, explain_validation_errors
+from web.i18n import Translator
+from web.principal import CityToView, SignedIn
+from web.services import WebServices
+from web.templating import Pages, is_htmx_fragment_request
+from web.vocabulary import referrals as referral_words
 
 router = APIRouter(include_in_schema=False)
+
+BOARD_BLOCK = "referral_board"
+DESTINATION_BLOCK = "destination_fields"
+_REQUEST_FIELDS = tuple(ReferralRequest.model_fields)
+
+
+@dataclass(frozen=True)
+class FormState:
+    """A form as it is shown again: what was typed, and what is wrong (by field; "" for what
+    concerns the whole form)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _form_state(
+    values: dict[str, Any], problems: list[Problem], fields: tuple[str, ...]
+) -> FormState:
+    errors: dict[str, str] = {}
+    for problem in problems:
+        errors.setdefault(problem.field if problem.field in fields else "", problem.message)
+    return FormState(values=values, errors=errors)
+
+
+def _text_fields(form: FormData, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: str(form.get(name)) for name in names if isinstance(form.get(name), str)}
+
+
+# --- the board ---------------------------------------------------------------------------------
+
+
+@router.get("/cities/{city}/referrals", name="referral_board")
+def referral_board(
+    request: Request,
+    city: CityToView,
+    query: Annotated[BoardQuery, Query()],
+    pages: PageRenderer,
+    services: Services,
+) -> HTMLResponse:
+    now = services.now()
+    context = {
+        "words": referral_words,
+        "city": city.value,
+        "query": query,
+        "now": now,
+        "board": services.referral_board.board(city.value, now, query.filters()),
+        "times": services.referral_board.response_times(city.value),
+    }
+    if is_htmx_fragment_request(request):
+        return pages.render(request, "referrals/board.html", context, block=BOARD_BLOCK)
+    return pages.render(request, "referrals/board.html", context)
+
+
+# --- referring a case --------------------------------------------------------------------------
+
+
+@router.get("/cases/{case_id}/referrals/new", name="new_referral_form")
+def new_referral_form(
+    request: Request,
+    case: CaseToRefer,
+    pages: PageRenderer,
+    services: Services,
+    principal: SignedIn,
+    destination_kind: Annotated[DestinationKind, Query()] = DestinationKind.CITY_SERVICE,
+) -> HTMLResponse:
+    """The form; an htmx request for another destination kind gets its fields only."""
+    form = FormState(values={"destination_kind": destination_kind.value})
+    block = DESTINATION_BLOCK if is_htmx_fragment_request(request) else None
+    return _render_form(request, pages, services, principal, case, form, block=block)
+
+
+@router.post("/cases/{case_id}/referrals", name="request_referral")
+async def request_referral(
+    request: Request,
+    case: CaseToRefer,
+    pages: PageRenderer,
+    services: Services,
+    principal: SignedIn,
+    translator: CurrentTranslator,
+) -> Response:
+    values = _text_fields(await request.form(), _REQUEST_FIELDS)
+    try:
+        wanted = ReferralRequest.model_validate(values)
+        referral_id, _position = await refer(services, case, wanted, principal.actor)
+    except ValidationError as error:
+        problems = explain_validation_errors(error.errors(), translator)
+    except AccessDenied:
+        raise
+    except DomainError as error:
+        problems = [explain_domain_error(error, translator)]
+    else:
+        page = request.app.url_path_for("referral_page", referral_id=str(referral_id))
+        return RedirectResponse(str(page), status_code=303)
+    form = _form_state(values, problems, _REQUEST_FIELDS)
+    return await run_in_threadpool(
+        _render_form, request, pages, services, principal, case, form, status_code=422
+    )
+
+
+def _render_form(
+    request: Request,
+    pages: Pages,
+    services: WebServices,
+    principal: Principal,
+    case: CaseRow,
+    form: FormState,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Blocking (the record, for the consent given): call it from a thread in async code."""
+    try:
+        consent_scopes = services.cases.get(case.case_id).consent_scopes
+    except CaseNotFound:
+        raise UnknownCase(str(case.case_id)) from None
+    city = City(case.city)
+    context = {
+        "words": referral_words,
+        "case": case,
+        "form": form,
+        "kinds": list(DestinationKind),
+        "urgencies": list(Urgency),
+        "default_urgency": default_urgency(case.is_vulnerable).value,
+        "consents_to_partners": ConsentScope.REFERRAL_TO_PARTNERS in consent_scopes,
+        "may_override": may(principal, Permission.OVERRIDE_CONSENT, city),
+    }
+    return pages.render(request, "referrals/new.html", context, block=block,
+                        status_code=status_code)
+
+
+# --- one referral ------------------------------------------------------------------------------
+
+
+@router.get("/referrals/{referral_id}", name="referral_page")
+def referral_page(
+    request: Request,
+    referral: ViewableReferral,
+    pages: PageRenderer,
+    services: Services,
+    principal: SignedIn,
+) -> HTMLResponse:
+    return render_referral_page(request, pages, services, principal, referral)
+
+
+_ANSWER_BODIES: dict[str, type[BaseModel] | None] = {
+    "accept": None, "decline": Decline, "complete": Completion, "withdraw": Withdrawal,
+}
+
+
+async def _answer(
+    answer: Answer,
+    request: Request,
+    referral: ReferralRow,
+    pages: Pages,
+    services: WebServices,
+    principal: Principal,
+    translator: Translator,
+) -> Response:
+    body_model = _ANSWER_BODIES[answer]
+    names = tuple(body_model.model_fields) if body_model else ()
+    values = _text_fields(await request.form(), names)
+    try:
+        body = body_model.model_validate(values) if body_model else None
+        await record(services, referral, principal, answer, body)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = explain_validation_errors(error.errors(), translator)
+    except AccessDenied:
+        raise
+    except DomainError as error:
+        problems = [explain_domain_error(error, translator)]
+    else:
+        page = request.app.url_path_for("referral_page", referral_id=str(referral.referral_id))
+        return RedirectResponse(str(page), status_code=303)
+    forms: dict[str, FormState] = {answer: _form_state(values, problems, names)}
+    return await run_in_threadpool(
+        render_referral_page, request, pages, services, principal, referral, forms=forms,
+        status_code=422,
+    )
+
+
+@router.post("/referrals/{referral_id}/acceptance", name="accept_referral")
+async def accept_referral(
+    request: Request, referral: ViewableReferral, pages: PageRenderer, services: Services,
+    principal: SignedIn, translator: CurrentTranslator,
+) -> Response:
+    return await _answer("accept", request, referral, pages, services, principal, translator)
+
+
+@router.post("/referrals/{referral_id}/decline", name="decline_referral")
+async def decline_referral(
+    request: Request, referral: ViewableReferral, pages: PageRenderer, services: Services,
+    principal: SignedIn, translator: CurrentTranslator,
+) -> Response:
+    return await _answer("decline", request, referral, pages, services, principal, translator)
+
+
+@router.post("/referrals/{referral_id}/completion", name="complete_referral")
+async def complete_referral(
+    request: Request, referral: ViewableReferral, pages: PageRenderer, services: Services,
+    principal: SignedIn, translator: CurrentTranslator,
+) -> Response:
+    return await _answer("complete", request, referral, pages, services, principal, translator)
+
+
+@router.post("/referrals/{referral_id}/withdrawal", name="withdraw_referral")
+async def withdraw_referral(
+    request: Request, referral: ViewableReferral, pages: PageRenderer, services: Services,
+    principal: SignedIn, translator: CurrentTranslator,
+) -> Response:
+    return await _answer("withdraw", request, referral, pages, services, principal, translator)
+
+
+def render_referral_page(
+    request: Request,
+    pages: Pages,
+    services: WebServices,
+    principal: Principal,
+    referral: ReferralRow,
+    *,
+    forms: dict[str, FormState] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The referral, and the forms to act on it that its state and the principal allow.
+    Blocking (the read models): call it from a thread in async code."""
+    now = services.now()
+    case = services.case_list.get_case(referral.case_id)
+    # The target city of a transfer sees the case only once it is theirs.
+    case_link = case is not None and may(principal, Permission.VIEW_CASE, City(case.city))
+    answerable = referral.is_pending and may_answer(principal, referral)
+    open_ = referral.status in ("requested", "accepted")
+    follow_up = open_ and may_follow_up(principal, referral)
+    forms = forms or {}
+    context = {
+        "words": referral_words,
+        "referral": referral,
+        "now": now,
+        "deadline": referral.deadline(now),
+        "case_link": case_link,
+        "may_accept": answerable,
+        "may_decline": answerable,
+        "may_complete": follow_up and not referral.is_transfer,
+        "may_withdraw": follow_up and not (referral.is_transfer and referral.status == "accepted"),
+        "awaits_target_coordinator": referral.is_pending and referral.is_transfer
+        and not answerable,
+        "forms": {name: forms.get(name, FormState()) for name in _ANSWER_BODIES},
+    }
+    return pages.render(request, "referrals/detail.html", context, status_code=status_code)

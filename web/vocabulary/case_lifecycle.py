@@ -3,19 +3,53 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from domain.cases.rules import CaseOutcome, CorrectableField
+from events.contracts import (
+    CaseClosedV1,
+    CaseIntakeCorrectedV1,
+    CaseReopenedV1,
+    CaseTransferredV1,
+)
 from web.i18n import N_
 
 if TYPE_CHECKING:
     from web.i18n import Translator
     from web.labels import Labels
 
+CASE_OUTCOMES: Mapping[str, str] = {
+    CaseOutcome.AUTONOMY: N_("Self-sufficient: housing and income of their own"),
+    CaseOutcome.OTHER_PROGRAMME: N_("Taken in by another programme (SAI, regional, third sector)"),
+    CaseOutcome.MOVED_AWAY: N_("Moved away"),
+    CaseOutcome.LOST_CONTACT: N_("Contact lost"),
+    CaseOutcome.DECEASED: N_("Deceased"),
+    CaseOutcome.OTHER: N_("Other outcome"),
+}
+
+# The same words as the case page's facts (messages.po), so a correction names them alike.
+CORRECTABLE_FIELDS: Mapping[str, str] = {
+    CorrectableField.PROTECTION_STATUS: N_("Protection status"),
+    CorrectableField.SEX: N_("Sex"),
+    CorrectableField.NATIONALITY: N_("Nationality"),
+    CorrectableField.HOUSEHOLD_SIZE: N_("Household size"),
+    CorrectableField.VULNERABILITIES: N_("Vulnerable categories"),
+}
+
 # Each enum of the area with its labels (checked complete by tests/web/test_translations.py).
-LABEL_TABLES: dict[type[StrEnum], Mapping[str, str]] = {}
+LABEL_TABLES: dict[type[StrEnum], Mapping[str, str]] = {
+    CaseOutcome: CASE_OUTCOMES,
+    CorrectableField: CORRECTABLE_FIELDS,
+}
 # CloudEvents type -> what the timeline calls the event.
-EVENT_TYPES: Mapping[str, str] = {}
+EVENT_TYPES: Mapping[str, str] = {
+    CaseClosedV1.ce_type(): N_("Case closed"),
+    CaseReopenedV1.ce_type(): N_("Case reopened"),
+    CaseIntakeCorrectedV1.ce_type(): N_("Intake facts corrected"),
+    CaseTransferredV1.ce_type(): N_("Case transferred to another city"),
+}
 # (domain error code, field or None) -> the message a coordinator reads.
 DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
     ("case_closed", None): N_(
@@ -24,7 +58,8 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
     ("case_not_closed", None): N_("The case is open: there is nothing to reopen."),
     ("invalid_closure", None): N_("Give the reason, in up to 500 characters."),
     ("invalid_closure", "closed_on"): N_(
-        "The closing date must fall between the intake date and today."
+        "The closing date must fall between the day the case was taken in (or reopened, or "
+        "transferred to your city) and today."
     ),
     ("invalid_closure", "reopened_on"): N_(
         "The reopening date must fall between the closing date and today."
@@ -40,9 +75,74 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
         "An adult cannot be recorded as a minor, and a minor stays recorded as one."
     ),
     ("invalid_transfer", None): N_("The case already belongs to this city."),
+    ("invalid_transfer", "transferred_on"): N_(
+        "The transfer date must fall between the day the case was taken in (or reopened, or "
+        "transferred to its current city) and today."
+    ),
 }
 
 
 def timeline_details(data: dict[str, Any], translator: Translator, labels: Labels) -> list[str]:
-    """What one of the area's events recorded, in sentences, for a case's timeline."""
+    """What one of the area's events recorded, in sentences, for a case's timeline. The events
+    are told apart by their fields: each of the four has one the others lack."""
+    if "outcome" in data and "closed_on" in data:
+        return [
+            translator.gettext(
+                N_("Closed on %(date)s with the outcome: %(outcome)s."),
+                date=_date(data["closed_on"], translator),
+                outcome=labels.label(CASE_OUTCOMES, data["outcome"]),
+            ),
+            _reason(data, translator),
+        ]
+    if "reopened_on" in data:
+        return [
+            translator.gettext(
+                N_("Reopened on %(date)s."), date=_date(data["reopened_on"], translator)
+            ),
+            _reason(data, translator),
+        ]
+    if "changes" in data and "reason" in data:
+        return [*(_change(change, translator, labels) for change in data["changes"]),
+                _reason(data, translator)]
+    if "from_city" in data and "transferred_on" in data:
+        return [translator.gettext(
+            N_("Transferred from %(from_city)s to %(to_city)s on %(date)s."),
+            from_city=labels.city(data["from_city"]), to_city=labels.city(data["city"]),
+            date=_date(data["transferred_on"], translator),
+        )]
     return []
+
+
+def _date(value: str, translator: Translator) -> str:
+    return translator.date(date.fromisoformat(value))
+
+
+def _reason(data: dict[str, Any], translator: Translator) -> str:
+    return translator.gettext(N_("Reason given: %(reason)s"), reason=data["reason"])
+
+
+def _change(change: dict[str, Any], translator: Translator, labels: Labels) -> str:
+    field = change["field"]
+    return translator.gettext(
+        N_("%(field)s: %(before)s → %(after)s (corrects event %(event)s)."),
+        field=labels.label(CORRECTABLE_FIELDS, field),
+        before=fact_in_words(field, change["before"], translator, labels),
+        after=fact_in_words(field, change["after"], translator, labels),
+        event=change["corrects"],
+    )
+
+
+def fact_in_words(field: str, value: Any, translator: Translator, labels: Labels) -> str:
+    """A correctable fact's value as the case page shows it."""
+    match field:
+        case CorrectableField.PROTECTION_STATUS:
+            return labels.protection_status(str(value))
+        case CorrectableField.SEX:
+            return labels.sex(str(value))
+        case CorrectableField.NATIONALITY:
+            return translator.country(str(value))
+        case CorrectableField.VULNERABILITIES:
+            if not value:
+                return translator.gettext(N_("None recorded"))
+            return "; ".join(labels.vulnerability(v) for v in value)
+    return str(value)

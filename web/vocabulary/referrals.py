@@ -1,23 +1,199 @@
-"""The words of the referrals area (being built)."""
+"""The words of the referrals area: destinations, urgencies, states and decline reasons; the
+referral events as a case's timeline tells them; and the refusals of the referral rules."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from domain.referrals.rules import (
+    CityService,
+    ConsentBasis,
+    DeclineReason,
+    DestinationKind,
+    ReferralStatus,
+    Urgency,
+)
+from events.referrals import (
+    ReferralAcceptedV1,
+    ReferralCompletedV1,
+    ReferralDeclinedV1,
+    ReferralRequestedV1,
+    ReferralWithdrawnV1,
+)
+from web.i18n import N_
 
 if TYPE_CHECKING:
     from web.i18n import Translator
     from web.labels import Labels
 
+DESTINATION_KINDS: Mapping[str, str] = {
+    DestinationKind.CITY_SERVICE: N_("A service of the city"),
+    DestinationKind.PARTNER: N_("An external partner organisation"),
+    DestinationKind.TRANSFER: N_("Transfer to another city"),
+}
+
+CITY_SERVICES: Mapping[str, str] = {
+    CityService.HEALTH: N_("Health services"),
+    CityService.LEGAL_AID: N_("Legal aid"),
+    CityService.EMPLOYMENT: N_("Employment services"),
+    CityService.HOUSING: N_("Housing services"),
+    CityService.PSYCHOLOGICAL_SUPPORT: N_("Psychological support"),
+    CityService.MEDIATION: N_("Cultural and linguistic mediation"),
+    CityService.EDUCATION: N_("Education and language courses"),
+    CityService.SOCIAL_SERVICES: N_("Social services"),
+    CityService.OTHER: N_("Another service"),
+}
+
+URGENCIES: Mapping[str, str] = {
+    Urgency.IMMEDIATE: N_("Immediate (answer within 24 hours)"),
+    Urgency.WITHIN_72_HOURS: N_("Within 72 hours"),
+    Urgency.ORDINARY: N_("Ordinary (answer within 15 days)"),
+}
+
+REFERRAL_STATUSES: Mapping[str, str] = {
+    ReferralStatus.REQUESTED: N_("Awaiting an answer"),
+    ReferralStatus.ACCEPTED: N_("Accepted"),
+    ReferralStatus.DECLINED: N_("Declined"),
+    ReferralStatus.COMPLETED: N_("Completed"),
+    ReferralStatus.WITHDRAWN: N_("Withdrawn"),
+}
+
+DECLINE_REASONS: Mapping[str, str] = {
+    DeclineReason.NO_CAPACITY: N_("No capacity available"),
+    DeclineReason.NOT_ELIGIBLE: N_("The person is not eligible for the service"),
+    DeclineReason.PERSON_DECLINED: N_("The person declined"),
+    DeclineReason.UNREACHABLE: N_("The person could not be reached"),
+    DeclineReason.DUPLICATE: N_("Already referred (duplicate)"),
+    DeclineReason.OTHER: N_("Another reason (explained in the note)"),
+}
+
+CONSENT_BASES: Mapping[str, str] = {
+    ConsentBasis.CONSENT: N_("The person's consent"),
+    ConsentBasis.OVERRIDE: N_("A coordinator's override, without consent"),
+}
+
 # Each enum of the area with its labels (checked complete by tests/web/test_translations.py).
-LABEL_TABLES: dict[type[StrEnum], Mapping[str, str]] = {}
+LABEL_TABLES: dict[type[StrEnum], Mapping[str, str]] = {
+    DestinationKind: DESTINATION_KINDS,
+    CityService: CITY_SERVICES,
+    Urgency: URGENCIES,
+    ReferralStatus: REFERRAL_STATUSES,
+    DeclineReason: DECLINE_REASONS,
+    ConsentBasis: CONSENT_BASES,
+}
 # CloudEvents type -> what the timeline calls the event.
-EVENT_TYPES: Mapping[str, str] = {}
+EVENT_TYPES: Mapping[str, str] = {
+    ReferralRequestedV1.ce_type(): N_("Referral requested"),
+    ReferralAcceptedV1.ce_type(): N_("Referral accepted"),
+    ReferralDeclinedV1.ce_type(): N_("Referral declined"),
+    ReferralCompletedV1.ce_type(): N_("Referral completed"),
+    ReferralWithdrawnV1.ce_type(): N_("Referral withdrawn"),
+}
 # (domain error code, field or None) -> the message a coordinator reads.
-DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {}
+DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
+    ("referral_error", None): N_("The referral breaks a rule of the programme."),
+    ("invalid_destination", None): N_("Choose where the case is referred to."),
+    ("invalid_destination", "service"): N_("Choose the service the case is referred to."),
+    ("invalid_destination", "partner_name"): N_(
+        "Name the partner organisation, in up to 120 characters."
+    ),
+    ("invalid_destination", "to_city"): N_(
+        "Choose the city asked to take the case: a city other than the case's own."
+    ),
+    ("invalid_referral_text", None): N_("This is too long: at most %(max_length)s characters."),
+    ("invalid_referral_text", "note"): N_(
+        "Write the note in up to %(max_length)s characters. When the reason is \"another "
+        "reason\", the note must say what it is."
+    ),
+    ("invalid_referral_text", "reason"): N_(
+        "Say why the referral is withdrawn, in up to %(max_length)s characters."
+    ),
+    ("invalid_referral_text", "consent_override_reason"): N_(
+        "Give the reason for referring without consent in up to %(max_length)s characters."
+    ),
+    ("invalid_referral_text", "outcome_note"): N_(
+        "Write the outcome in up to %(max_length)s characters."
+    ),
+    ("consent_required", None): N_(
+        "The person has not consented to referral to partner organisations. Record their "
+        "consent first or, if a coordinator decides to refer without it, give the reason for "
+        "the override."
+    ),
+    ("consent_override_refused", None): N_(
+        "Only the city's coordinators may refer a case to a partner without the person's "
+        "consent."
+    ),
+    ("duplicate_referral", None): N_(
+        "The case already has a referral to this destination awaiting an answer: wait for "
+        "that answer, or withdraw that referral first."
+    ),
+    ("referral_not_pending", None): N_(
+        "The referral is no longer awaiting an answer: it cannot be answered again."
+    ),
+    ("referral_finished", None): N_(
+        "The referral is already closed (declined, completed or withdrawn)."
+    ),
+    ("transfer_final", None): N_(
+        "An accepted transfer is final: the case now belongs to the other city. A transfer "
+        "is accepted or declined, never completed."
+    ),
+    ("case_moved_away", None): N_(
+        "The case has been transferred to another city since this referral was made: it can "
+        "only be withdrawn."
+    ),
+}
+
+
+def destination_in_words(
+    data: Mapping[str, Any], translator: Translator, labels: Labels
+) -> str:
+    """Where a referral goes, from a row or an event's data (`destination_kind`, `service`,
+    `partner_name`, `to_city`)."""
+    match data.get("destination_kind"):
+        case DestinationKind.CITY_SERVICE:
+            return labels.label(CITY_SERVICES, str(data.get("service")))
+        case DestinationKind.PARTNER:
+            return str(data.get("partner_name"))
+        case DestinationKind.TRANSFER:
+            return translator.gettext(
+                N_("Transfer to %(city)s"), city=labels.city(str(data.get("to_city")))
+            )
+    return ""
 
 
 def timeline_details(data: dict[str, Any], translator: Translator, labels: Labels) -> list[str]:
-    """What one of the area's events recorded, in sentences, for a case's timeline."""
-    return []
+    """What one of the area's events recorded, in sentences, for a case's timeline. The event
+    is told by its fields: only a request names a destination kind, only a completion an
+    outcome, and of the two with a reason only a decline names the target city."""
+    details: list[str] = []
+    if "destination_kind" in data:
+        details.append(translator.gettext(
+            N_("Referred to: %(destination)s. Urgency: %(urgency)s; answer due by %(due)s."),
+            destination=destination_in_words(data, translator, labels),
+            urgency=labels.label(URGENCIES, data["urgency"]),
+            due=translator.datetime(datetime.fromisoformat(data["due_at"])),
+        ))
+        if data.get("consent_basis") == ConsentBasis.OVERRIDE:
+            details.append(translator.gettext(
+                N_("Referred without the person's consent, on a coordinator's override: "
+                   "%(reason)s"),
+                reason=data.get("consent_override_reason") or "",
+            ))
+    elif "outcome_note" in data:
+        if data["outcome_note"]:
+            details.append(translator.gettext(
+                N_("Outcome: %(note)s"), note=data["outcome_note"]))
+    elif "reason" in data and "to_city" in data:
+        details.append(translator.gettext(
+            N_("Reason: %(reason)s"), reason=labels.label(DECLINE_REASONS, data["reason"])))
+    elif "reason" in data:
+        details.append(translator.gettext(N_("Reason: %(reason)s"), reason=data["reason"]))
+    elif data.get("to_city"):
+        details.append(translator.gettext(
+            N_("%(city)s accepted the case."), city=labels.city(data["to_city"])))
+    if data.get("note"):
+        details.append(translator.gettext(N_("Note: %(note)s"), note=data["note"]))
+    return details

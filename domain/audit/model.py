@@ -1,0 +1,98 @@
+"""Signed checkpoints of the audit chain: each one is a fact of the record, so it is itself
+published, chained and kept like every other event.
+
+The platform (infra) computes the chain and signs its head; this aggregate only records what was
+signed. Signing, keys and clocks stay outside the domain: the caller passes the signature, the
+checkpoint's id and `now`."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain.network import Actor, ActorKind, Role
+
+# Checkpoints are about the whole network's record, not one city's.
+NETWORK_SCOPE = "network"
+AUDIT_SYSTEM_ACTOR = Actor(kind=ActorKind.SYSTEM, id="lgnet-audit", role=Role.SYSTEM)
+_HEX_HASH = re.compile(r"^[0-9a-f]{64}$")
+_KEY_ID = re.compile(r"^[0-9a-f]{16}$")
+_SIGNATURE = re.compile(r"^[0-9a-f]{128}$")
+_CHECKPOINT_NAMESPACE = UUID("0d7f1f0e-8a43-4f6b-9c1e-5a3c2b1d4e6f")
+
+
+class AuditCheckpoint(Aggregate):
+    """One signed statement: "the audit chain's event `chain_seq`, at log position `position`,
+    has hash `chain_hash`", signed with the key `key_id`."""
+
+    class Signed(Aggregate.Created):
+        # Not a field: a checkpoint is about the whole network's record, so where an event
+        # names its city (its subject, lgnet.<city>...), this one names the network.
+        city = NETWORK_SCOPE
+
+        chain_seq: int
+        chain_hash: str
+        position: int
+        key_id: str
+        signature: str
+        actor: dict[str, str | None]
+
+    def __init__(
+        self,
+        chain_seq: int,
+        chain_hash: str,
+        position: int,
+        key_id: str,
+        signature: str,
+        actor: dict[str, str | None],
+    ) -> None:
+        self.chain_seq = chain_seq
+        self.chain_hash = chain_hash
+        self.position = position
+        self.key_id = key_id
+        self.signature = signature
+        self.signed_by = actor
+
+    @staticmethod
+    def id_for(chain_seq: int) -> UUID:
+        """One checkpoint per chain position: signing the same head twice (two relays, a
+        restart, an on-demand checkpoint at an interval's end) records it once."""
+        return uuid5(_CHECKPOINT_NAMESPACE, f"audit-checkpoint/{chain_seq}")
+
+    @classmethod
+    def sign(
+        cls,
+        *,
+        chain_seq: int,
+        chain_hash: str,
+        position: int,
+        key_id: str,
+        signature: str,
+        now: datetime,
+        actor: Actor = AUDIT_SYSTEM_ACTOR,
+    ) -> AuditCheckpoint:
+        # Only the platform signs checkpoints, from values it computed: a malformed one is a bug
+        # (ValueError), never a user's mistake to explain (so no DomainError).
+        if chain_seq < 1 or position < 1:
+            raise ValueError("A checkpoint covers at least the first event of the chain.")
+        for name, value, pattern in (
+            ("chain_hash", chain_hash, _HEX_HASH),
+            ("key_id", key_id, _KEY_ID),
+            ("signature", signature, _SIGNATURE),
+        ):
+            if not pattern.match(value):
+                raise ValueError(f"The checkpoint's {name} is malformed: {value!r}")
+        return cls._create(
+            cls.Signed,
+            id=cls.id_for(chain_seq),
+            timestamp=now,
+            chain_seq=chain_seq,
+            chain_hash=chain_hash,
+            position=position,
+            key_id=key_id,
+            signature=signature,
+            actor=actor.as_record(),
+        )

@@ -1,0 +1,434 @@
+"""The referral aggregate (one case sent to one destination, and what became of it) and the
+per-case index of pending referrals that refuses a second one to the same destination.
+
+States: requested -> accepted | declined; accepted -> completed | withdrawn; requested ->
+withdrawn. An accepted transfer is final: the case now belongs to the other city."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain.cases.model import Case
+from domain.cases.rules import ConsentScope
+from domain.network import Actor, City, DomainError
+from domain.referrals.rules import (
+    MAX_NOTE,
+    MAX_PARTNER_NAME,
+    MAX_REASON,
+    CityService,
+    ConsentBasis,
+    DeclineReason,
+    Destination,
+    DestinationKind,
+    ReferralStatus,
+    Urgency,
+    default_urgency,
+    due_at,
+)
+
+_INDEX_NAMESPACE = UUID("0f4c7b52-8e0e-4a43-a3c1-7d1f1e0b6a52")
+
+
+class ReferralError(DomainError):
+    """Raised when a command on a referral breaks a rule of the programme."""
+
+    code = "referral_error"
+
+
+class InvalidDestination(ReferralError):
+    """Raised when the destination lacks its service, partner name or city, or is the case's
+    own city."""
+
+    code = "invalid_destination"
+
+
+class InvalidReferralText(ReferralError):
+    """Raised when a note, reason or outcome is missing where required or too long."""
+
+    code = "invalid_referral_text"
+
+
+class ConsentRequired(ReferralError):
+    """Raised when a case is referred to a partner without consent and without an override."""
+
+    code = "consent_required"
+
+
+class ConsentOverrideRefused(ReferralError):
+    """Raised when someone who may not override consent gives an override reason."""
+
+    code = "consent_override_refused"
+
+
+class DuplicateReferral(ReferralError):
+    """Raised when the case already has a referral awaiting an answer from the destination."""
+
+    code = "duplicate_referral"
+
+
+class ReferralNotPending(ReferralError):
+    """Raised when a referral that is no longer awaiting its answer is accepted or declined."""
+
+    code = "referral_not_pending"
+
+
+class ReferralFinished(ReferralError):
+    """Raised when a declined, completed or withdrawn referral is completed or withdrawn."""
+
+    code = "referral_finished"
+
+
+class TransferFinal(ReferralError):
+    """Raised when a transfer is completed, or withdrawn once accepted."""
+
+    code = "transfer_final"
+
+
+class CaseMovedAway(ReferralError):
+    """Raised when a referral is answered after its case was transferred to another city."""
+
+    code = "case_moved_away"
+
+
+def _text(
+    value: str | None, field: str, limit: int, *, required: bool = False
+) -> str | None:
+    """A free text, stripped; None when blank. Refused when required and blank, or too long."""
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidReferralText(f"Give the {field}.", field=field, max_length=limit)
+    if len(text) > limit:
+        raise InvalidReferralText(
+            f"The {field} is too long: at most {limit} characters.", field=field,
+            max_length=limit,
+        )
+    return text or None
+
+
+def checked_destination(destination: Destination, case_city: City) -> Destination:
+    """The destination with its partner name tidied; refused when incomplete or when a
+    transfer names the case's own city."""
+    match destination.kind:
+        case DestinationKind.CITY_SERVICE:
+            if destination.service is None:
+                raise InvalidDestination("Choose the service.", field="service")
+            return Destination.city_service(CityService(destination.service))
+        case DestinationKind.PARTNER:
+            name = " ".join((destination.partner_name or "").split())
+            if not name or len(name) > MAX_PARTNER_NAME:
+                raise InvalidDestination(
+                    "Name the partner organisation, in up to 120 characters.",
+                    field="partner_name",
+                )
+            return Destination.partner(name)
+        case DestinationKind.TRANSFER:
+            if destination.to_city is None:
+                raise InvalidDestination("Choose the city.", field="to_city")
+            if destination.to_city is case_city:
+                raise InvalidDestination(
+                    "A case cannot be transferred to the city it belongs to.", field="to_city"
+                )
+            return Destination.transfer(City(destination.to_city))
+
+
+class Referral(Aggregate):
+    """One case sent to one destination. Its id is given by whoever requests it."""
+
+    class Requested(Aggregate.Created):
+        case_id: UUID
+        case_code: str
+        city: str
+        destination_kind: str
+        service: str | None
+        partner_name: str | None
+        to_city: str | None
+        urgency: str
+        due_at: datetime
+        note: str | None
+        consent_basis: str
+        consent_override_reason: str | None
+        actor: dict[str, str | None]
+
+    def __init__(
+        self,
+        case_id: UUID,
+        case_code: str,
+        city: str,
+        destination_kind: str,
+        service: str | None,
+        partner_name: str | None,
+        to_city: str | None,
+        urgency: str,
+        due_at: datetime,
+        note: str | None,
+        consent_basis: str,
+        consent_override_reason: str | None,
+        actor: dict[str, str | None],
+    ) -> None:
+        self.case_id = case_id
+        self.case_code = case_code
+        self.city = City(city)
+        self.destination = Destination(
+            DestinationKind(destination_kind),
+            service=CityService(service) if service else None,
+            partner_name=partner_name,
+            to_city=City(to_city) if to_city else None,
+        )
+        self.urgency = Urgency(urgency)
+        self.due_at = due_at
+        self.note = note
+        self.consent_basis = ConsentBasis(consent_basis)
+        self.consent_override_reason = consent_override_reason
+        self.requested_by = actor
+        self.status = ReferralStatus.REQUESTED
+        self.answered_at: datetime | None = None
+        self.decline_reason: DeclineReason | None = None
+        self.finished_at: datetime | None = None
+
+    @property
+    def requested_at(self) -> datetime:
+        return self.created_on
+
+    @property
+    def is_transfer(self) -> bool:
+        return self.destination.kind is DestinationKind.TRANSFER
+
+    @classmethod
+    def request(
+        cls,
+        referral_id: UUID,
+        case: Case,
+        destination: Destination,
+        urgency: Urgency | None,
+        note: str | None,
+        actor: Actor,
+        now: datetime,
+        *,
+        consent_override_reason: str | None = None,
+        may_override_consent: bool = False,
+    ) -> Referral:
+        """Refer an open case. A partner receives the case only with the person's consent to
+        referral to partners, or on a coordinator's override, whose reason is recorded."""
+        case.require_open()
+        destination = checked_destination(destination, case.city)
+        note = _text(note, "note", MAX_NOTE)
+        override = _text(consent_override_reason, "consent_override_reason", MAX_REASON)
+        basis, override = _consent_basis(case, destination, override, may_override_consent)
+        urgency = urgency or default_urgency(case.is_vulnerable)
+        return cls._create(
+            cls.Requested,
+            id=referral_id,
+            timestamp=now,
+            case_id=case.id,
+            case_code=case.case_code,
+            city=case.city.value,
+            destination_kind=destination.kind.value,
+            service=destination.service.value if destination.service else None,
+            partner_name=destination.partner_name,
+            to_city=destination.to_city.value if destination.to_city else None,
+            urgency=urgency.value,
+            due_at=due_at(now, urgency),
+            note=note,
+            consent_basis=basis.value,
+            consent_override_reason=override,
+            actor=actor.as_record(),
+        )
+
+    # --- answers -----------------------------------------------------------------------------
+
+    class Accepted(Aggregate.Event):
+        case_id: UUID
+        case_code: str
+        city: str
+        to_city: str | None
+        actor: dict[str, str | None]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Referral)
+            aggregate.status = ReferralStatus.ACCEPTED
+            aggregate.answered_at = self.timestamp
+
+    class Declined(Aggregate.Event):
+        case_id: UUID
+        case_code: str
+        city: str
+        to_city: str | None
+        reason: str
+        note: str | None
+        actor: dict[str, str | None]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Referral)
+            aggregate.status = ReferralStatus.DECLINED
+            aggregate.answered_at = self.timestamp
+            aggregate.decline_reason = DeclineReason(self.reason)
+
+    class Completed(Aggregate.Event):
+        case_id: UUID
+        case_code: str
+        city: str
+        outcome_note: str | None
+        actor: dict[str, str | None]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Referral)
+            aggregate.status = ReferralStatus.COMPLETED
+            aggregate.finished_at = self.timestamp
+
+    class Withdrawn(Aggregate.Event):
+        case_id: UUID
+        case_code: str
+        city: str
+        reason: str
+        actor: dict[str, str | None]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Referral)
+            aggregate.status = ReferralStatus.WITHDRAWN
+            aggregate.finished_at = self.timestamp
+
+    def _case_fields(self) -> dict[str, Any]:
+        return {"case_id": self.case_id, "case_code": self.case_code, "city": self.city.value}
+
+    def _to_city(self) -> str | None:
+        return self.destination.to_city.value if self.destination.to_city else None
+
+    def _require_pending(self) -> None:
+        if self.status is not ReferralStatus.REQUESTED:
+            raise ReferralNotPending(
+                f"The referral has already been answered ({self.status.value}).", field="status"
+            )
+
+    def accept(self, actor: Actor, now: datetime) -> None:
+        self._require_pending()
+        self.trigger_event(
+            self.Accepted, timestamp=now, **self._case_fields(), to_city=self._to_city(),
+            actor=actor.as_record(),
+        )
+
+    def decline(
+        self, reason: DeclineReason, note: str | None, actor: Actor, now: datetime
+    ) -> None:
+        """Record a refusal, with its reason from the list; "other" needs the note that says
+        what it was."""
+        self._require_pending()
+        text = _text(note, "note", MAX_NOTE, required=reason is DeclineReason.OTHER)
+        self.trigger_event(
+            self.Declined, timestamp=now, **self._case_fields(), to_city=self._to_city(),
+            reason=reason.value, note=text, actor=actor.as_record(),
+        )
+
+    def complete(self, outcome_note: str | None, actor: Actor, now: datetime) -> None:
+        """Record that the destination did what the referral asked. A service that took the
+        person in without answering first has accepted: its acceptance is recorded too, at the
+        same time, so the answer's time is still counted."""
+        if self.is_transfer:
+            raise TransferFinal(
+                "A transfer is not completed: once accepted, the case belongs to the other city.",
+                field="status",
+            )
+        if self.status not in (ReferralStatus.REQUESTED, ReferralStatus.ACCEPTED):
+            raise ReferralFinished(
+                f"The referral is already closed ({self.status.value}).", field="status"
+            )
+        text = _text(outcome_note, "outcome_note", MAX_NOTE)
+        if self.status is ReferralStatus.REQUESTED:
+            self.accept(actor, now)
+        self.trigger_event(
+            self.Completed, timestamp=now, **self._case_fields(), outcome_note=text,
+            actor=actor.as_record(),
+        )
+
+    def withdraw(self, reason: str, actor: Actor, now: datetime) -> None:
+        if self.is_transfer and self.status is ReferralStatus.ACCEPTED:
+            raise TransferFinal(
+                "An accepted transfer cannot be withdrawn: the case belongs to the other city.",
+                field="status",
+            )
+        if self.status not in (ReferralStatus.REQUESTED, ReferralStatus.ACCEPTED):
+            raise ReferralFinished(
+                f"The referral is already closed ({self.status.value}).", field="status"
+            )
+        text = _text(reason, "reason", MAX_REASON, required=True)
+        self.trigger_event(
+            self.Withdrawn, timestamp=now, **self._case_fields(), reason=text,
+            actor=actor.as_record(),
+        )
+
+
+def _consent_basis(
+    case: Case, destination: Destination, override: str | None, may_override: bool
+) -> tuple[ConsentBasis, str | None]:
+    """City services and transfers are case management, which the intake's consent covers; a
+    partner needs consent to referral to partners, or a coordinator's reasoned override."""
+    if destination.kind is not DestinationKind.PARTNER:
+        return ConsentBasis.CONSENT, None
+    if ConsentScope.REFERRAL_TO_PARTNERS in case.consent_scopes:
+        return ConsentBasis.CONSENT, None
+    if override is None:
+        raise ConsentRequired(
+            "The person has not consented to referral to partner organisations.",
+            field="consent_override_reason",
+        )
+    if not may_override:
+        raise ConsentOverrideRefused(
+            "Only the city's coordinators may refer to a partner without consent.",
+            field="consent_override_reason",
+        )
+    return ConsentBasis.OVERRIDE, override
+
+
+class CaseReferrals(Aggregate):
+    """A case's referrals awaiting an answer, by destination. Saved with every referral that
+    starts or stops waiting, so two concurrent requests to the same destination conflict and
+    the second is refused. Internal bookkeeping: its events are not published."""
+
+    class Opened(Aggregate.Created):
+        case_id: UUID
+
+    class Waiting(Aggregate.Event):
+        referral_id: UUID
+        destination: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, CaseReferrals)
+            aggregate.pending[self.destination] = self.referral_id
+
+    class Settled(Aggregate.Event):
+        referral_id: UUID
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, CaseReferrals)
+            aggregate.pending = {
+                key: referral for key, referral in aggregate.pending.items()
+                if referral != self.referral_id
+            }
+
+    def __init__(self, case_id: UUID) -> None:
+        self.case_id = case_id
+        self.pending: dict[str, UUID] = {}
+
+    @staticmethod
+    def id_for(case_id: UUID) -> UUID:
+        return uuid5(_INDEX_NAMESPACE, f"case-referrals/{case_id}")
+
+    @classmethod
+    def open(cls, case_id: UUID, now: datetime) -> CaseReferrals:
+        return cls._create(cls.Opened, id=cls.id_for(case_id), timestamp=now, case_id=case_id)
+
+    def add(self, referral: Referral, now: datetime) -> None:
+        key = referral.destination.key
+        if key in self.pending:
+            raise DuplicateReferral(
+                "The case already has a referral to this destination awaiting an answer.",
+                field="destination_kind", referral_id=str(self.pending[key]),
+            )
+        self.trigger_event(self.Waiting, timestamp=now, referral_id=referral.id, destination=key)
+
+    def settle(self, referral: Referral, now: datetime) -> None:
+        if referral.id in self.pending.values():
+            self.trigger_event(self.Settled, timestamp=now, referral_id=referral.id)

@@ -1,0 +1,44 @@
+"""Reading old versions of events as the newest (the versioning policy: docs/events.md).
+
+A breaking change to an event is a new contract class, vN+1, with its own CloudEvents type, on
+the same subject. Streams LGNET and LGNET_PARTNER are kept forever, so messages of every version
+stay in them: a reader parses a message by its `ce-type` (events.catalogue.contract_for) and then
+brings it to the newest version here, step by step, so that its code knows one version only.
+The same steps are done for stored domain events by the aggregates' `upcast_vN_vN+1` methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from events.contracts import CasePersonalDataErasedV1, CasePersonalDataErasedV2, EventContract
+
+# One step per old version: its class, to the function giving the next version.
+UPCASTERS: dict[type[EventContract], Callable[[Any], EventContract]] = {
+    CasePersonalDataErasedV1: CasePersonalDataErasedV2.from_v1,
+}
+
+
+def latest(contract: EventContract) -> EventContract:
+    """The event as its newest version says it (itself when it is the newest)."""
+    step = UPCASTERS.get(type(contract))
+    while step is not None:
+        contract = step(contract)
+        step = UPCASTERS.get(type(contract))
+    return contract
+
+
+def latest_version_of(contract_class: type[EventContract]) -> type[EventContract]:
+    """The class old events of `contract_class` are read as."""
+    newest = contract_class
+    while newest in UPCASTERS:
+        newest = _return_type(UPCASTERS[newest])
+    return newest
+
+
+def _return_type(step: Callable[[Any], EventContract]) -> type[EventContract]:
+    owner = getattr(step, "__self__", None)
+    if not (isinstance(owner, type) and issubclass(owner, EventContract)):
+        raise TypeError(f"{step!r}: an upcaster is a classmethod of the class it returns")
+    return owner

@@ -1,0 +1,283 @@
+"""Budget and expenditure, as the cities and the ministry read them: per city and sub-action
+what is allocated, claimed (pending and approved claims), approved, rejected and remaining
+(allocated less claimed), each city's claims with their status, and the network's totals.
+
+Amounts are stored as TEXT and summed in Python as Decimal, never as REAL: a float sum of cents
+drifts. The network's totals are computed as the sum of the cities' figures (never from a table
+of their own), so they always equal that sum."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import get_args
+from uuid import UUID
+
+from events.cloudevents import Envelope
+from events.contracts import City
+from events.finance import (
+    BudgetAllocationSetV1,
+    BudgetClaimApprovedV1,
+    BudgetClaimRecordedV1,
+    BudgetClaimRejectedV1,
+    BudgetSubAction,
+)
+from projections.storage import ReadModelDatabase, Transaction
+
+CLAIM_PENDING = "pending"
+CLAIM_APPROVED = "approved"
+CLAIM_REJECTED = "rejected"
+ZERO = Decimal("0.00")
+CITIES: tuple[str, ...] = get_args(City)
+SUB_ACTIONS: tuple[str, ...] = get_args(BudgetSubAction)
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    """One sub-action's figures (or, with `sub_action` None, the sum of the lines)."""
+
+    sub_action: str | None
+    allocated: Decimal
+    claimed: Decimal
+    """Pending and approved claims: what the allocation must cover."""
+    approved: Decimal
+    pending: Decimal
+    rejected: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.allocated - self.claimed
+
+
+def _sum_lines(sub_action: str | None, lines: Iterable[BudgetLine]) -> BudgetLine:
+    chosen = list(lines)
+    return BudgetLine(
+        sub_action=sub_action,
+        allocated=sum((line.allocated for line in chosen), ZERO),
+        claimed=sum((line.claimed for line in chosen), ZERO),
+        approved=sum((line.approved for line in chosen), ZERO),
+        pending=sum((line.pending for line in chosen), ZERO),
+        rejected=sum((line.rejected for line in chosen), ZERO),
+    )
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    claim_id: UUID
+    city: str
+    sub_action: str
+    category: str
+    amount: Decimal
+    spent_on: date
+    document_reference: str
+    status: str
+    recorded_at: datetime
+    recorded_by: str
+    decided_at: datetime | None
+    decided_by: str | None
+    rejection_reason: str | None
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == CLAIM_PENDING
+
+
+@dataclass(frozen=True)
+class CityFinance:
+    city: str
+    lines: tuple[BudgetLine, ...]
+    """One per sub-action with an allocation or a claim, in sub-action order."""
+    claims: tuple[ClaimRow, ...]
+    """The latest first."""
+
+    @property
+    def total(self) -> BudgetLine:
+        return _sum_lines(None, self.lines)
+
+    def line(self, sub_action: str) -> BudgetLine:
+        return next((line for line in self.lines if line.sub_action == sub_action),
+                    BudgetLine(sub_action, ZERO, ZERO, ZERO, ZERO, ZERO))
+
+
+@dataclass(frozen=True)
+class NetworkFinance:
+    cities: tuple[CityFinance, ...]
+    """Every city of the network, in alphabetical order of slug, with or without figures."""
+
+    def by_sub_action(self) -> tuple[BudgetLine, ...]:
+        """Each sub-action's figures over the cities: the sum of the cities' lines."""
+        return tuple(
+            _sum_lines(sub_action, (city.line(sub_action) for city in self.cities))
+            for sub_action in SUB_ACTIONS
+        )
+
+    @property
+    def total(self) -> BudgetLine:
+        """The network's figures: the sum of the cities' totals."""
+        return _sum_lines(None, (city.total for city in self.cities))
+
+    def pending_claims(self) -> tuple[ClaimRow, ...]:
+        """Every city's pending claims, the oldest first: the ministry's queue."""
+        pending = [claim for city in self.cities for claim in city.claims if claim.is_pending]
+        return tuple(sorted(pending, key=lambda claim: claim.recorded_at))
+
+
+class FinanceProjection:
+    name = "finance"
+
+    def create_tables(self, tx: Transaction) -> None:
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS rm_finance_allocations ("
+            " city TEXT NOT NULL, sub_action TEXT NOT NULL, allocated TEXT NOT NULL,"
+            " last_position BIGINT NOT NULL, PRIMARY KEY (city, sub_action))"
+        )
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS rm_finance_claims ("
+            " claim_id TEXT PRIMARY KEY, city TEXT NOT NULL, sub_action TEXT NOT NULL,"
+            " category TEXT NOT NULL, amount TEXT NOT NULL, spent_on TEXT NOT NULL,"
+            " document_reference TEXT NOT NULL, status TEXT NOT NULL,"
+            " recorded_at TEXT NOT NULL, recorded_by TEXT NOT NULL, decided_at TEXT,"
+            " decided_by TEXT, rejection_reason TEXT, last_position BIGINT NOT NULL)"
+        )
+        tx.execute(
+            "CREATE INDEX IF NOT EXISTS rm_finance_claims_city"
+            " ON rm_finance_claims (city, recorded_at)"
+        )
+
+    def drop_tables(self, tx: Transaction) -> None:
+        tx.execute("DROP TABLE IF EXISTS rm_finance_allocations")
+        tx.execute("DROP TABLE IF EXISTS rm_finance_claims")
+
+    def apply(self, tx: Transaction, envelope: Envelope) -> None:
+        self.apply_all(tx, (envelope,))
+
+    def apply_all(self, tx: Transaction, envelopes: Sequence[Envelope]) -> None:
+        # Budget events are few (people's work, not bulk imports): one at a time is plenty.
+        for envelope in envelopes:
+            data, position = envelope.data, envelope.position
+            match data:
+                case BudgetAllocationSetV1():
+                    tx.execute(
+                        "INSERT INTO rm_finance_allocations (city, sub_action, allocated,"
+                        " last_position) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT (city, sub_action) DO UPDATE SET"
+                        " allocated = excluded.allocated,"
+                        " last_position = excluded.last_position",
+                        (data.city, data.sub_action, data.amount, position),
+                    )
+                case BudgetClaimRecordedV1():
+                    tx.execute(
+                        "INSERT INTO rm_finance_claims (claim_id, city, sub_action, category,"
+                        " amount, spent_on, document_reference, status, recorded_at,"
+                        " recorded_by, decided_at, decided_by, rejection_reason,"
+                        " last_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL,"
+                        " NULL, ?) ON CONFLICT (claim_id) DO NOTHING",
+                        (str(data.claim_id), data.city, data.sub_action, data.category,
+                         data.amount, data.spent_on.isoformat(), data.document_reference,
+                         CLAIM_PENDING, envelope.time.isoformat(), envelope.actor.id,
+                         position),
+                    )
+                case BudgetClaimApprovedV1():
+                    self._decide(tx, envelope, data.claim_id, CLAIM_APPROVED, None)
+                case BudgetClaimRejectedV1():
+                    self._decide(tx, envelope, data.claim_id, CLAIM_REJECTED, data.reason)
+
+    @staticmethod
+    def _decide(tx: Transaction, envelope: Envelope, claim_id: UUID, status: str,
+                reason: str | None) -> None:
+        tx.execute(
+            "UPDATE rm_finance_claims SET status = ?, decided_at = ?, decided_by = ?,"
+            " rejection_reason = ?, last_position = ? WHERE claim_id = ?",
+            (status, envelope.time.isoformat(), envelope.actor.id, reason, envelope.position,
+             str(claim_id)),
+        )
+
+
+_CLAIM_COLUMNS = (
+    "claim_id, city, sub_action, category, amount, spent_on, document_reference, status,"
+    " recorded_at, recorded_by, decided_at, decided_by, rejection_reason"
+)
+
+
+class FinanceQueries:
+    def __init__(self, database: ReadModelDatabase) -> None:
+        self.database = database
+
+    def city(self, city: str) -> CityFinance:
+        with self.database.reading() as tx:
+            allocations = tx.fetchall(
+                "SELECT city, sub_action, allocated FROM rm_finance_allocations WHERE city = ?",
+                (city,),
+            )
+            claims = tx.fetchall(
+                f"SELECT {_CLAIM_COLUMNS} FROM rm_finance_claims WHERE city = ?"
+                " ORDER BY recorded_at DESC, claim_id", (city,),
+            )
+        return _city_finance(city, allocations, [_claim_of(row) for row in claims])
+
+    def network(self) -> NetworkFinance:
+        with self.database.reading() as tx:
+            allocations = tx.fetchall(
+                "SELECT city, sub_action, allocated FROM rm_finance_allocations"
+            )
+            claims = tx.fetchall(
+                f"SELECT {_CLAIM_COLUMNS} FROM rm_finance_claims"
+                " ORDER BY recorded_at DESC, claim_id"
+            )
+        rows = [_claim_of(row) for row in claims]
+        return NetworkFinance(cities=tuple(
+            _city_finance(
+                city, [row for row in allocations if row[0] == city],
+                [claim for claim in rows if claim.city == city],
+            )
+            for city in CITIES
+        ))
+
+    def claim(self, claim_id: UUID) -> ClaimRow | None:
+        with self.database.reading() as tx:
+            row = tx.fetchone(
+                f"SELECT {_CLAIM_COLUMNS} FROM rm_finance_claims WHERE claim_id = ?",
+                (str(claim_id),),
+            )
+        return None if row is None else _claim_of(row)
+
+
+def _city_finance(
+    city: str, allocations: Sequence[tuple[object, ...]], claims: Sequence[ClaimRow]
+) -> CityFinance:
+    allocated = {str(row[1]): Decimal(str(row[2])) for row in allocations}
+    sub_actions = sorted(set(allocated) | {claim.sub_action for claim in claims})
+
+    def total(sub_action: str, *statuses: str) -> Decimal:
+        return sum((claim.amount for claim in claims
+                    if claim.sub_action == sub_action and claim.status in statuses), ZERO)
+
+    lines = tuple(
+        BudgetLine(
+            sub_action=sub_action,
+            allocated=allocated.get(sub_action, ZERO),
+            claimed=total(sub_action, CLAIM_PENDING, CLAIM_APPROVED),
+            approved=total(sub_action, CLAIM_APPROVED),
+            pending=total(sub_action, CLAIM_PENDING),
+            rejected=total(sub_action, CLAIM_REJECTED),
+        )
+        for sub_action in sub_actions
+    )
+    return CityFinance(city=city, lines=lines, claims=tuple(claims))
+
+
+def _claim_of(row: tuple[object, ...]) -> ClaimRow:
+    (claim_id, city, sub_action, category, amount, spent_on, reference, status, recorded_at,
+     recorded_by, decided_at, decided_by, reason) = row
+    return ClaimRow(
+        claim_id=UUID(str(claim_id)), city=str(city), sub_action=str(sub_action),
+        category=str(category), amount=Decimal(str(amount)),
+        spent_on=date.fromisoformat(str(spent_on)), document_reference=str(reference),
+        status=str(status), recorded_at=datetime.fromisoformat(str(recorded_at)),
+        recorded_by=str(recorded_by),
+        decided_at=datetime.fromisoformat(str(decided_at)) if decided_at else None,
+        decided_by=str(decided_by) if decided_by else None,
+        rejection_reason=str(reason) if reason else None,
+    )

@@ -1,0 +1,142 @@
+"""A case closed, reopened, corrected and transferred through the domain reaches a real NATS
+server as valid CloudEvents: one message per event, on the city's subject (the NEW city's for
+the transfer), with the CloudEvents headers, read back with the `cloudevents` SDK and checked
+against the contracts' published JSON Schemas."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import jsonschema
+import nats
+import pytest
+from cloudevents.core.bindings.http import HTTPMessage, from_http
+from cloudevents.core.formats.json import JSONFormat
+
+from domain.cases.rules import CaseOutcome, CorrectableField, Vulnerability
+from domain.cases.service import CaseService
+from domain.network import City
+from events.catalogue import json_schemas
+from infra.eventstore import open_record
+from infra.nats_server import EmbeddedNats
+from infra.relay import Relay
+from infra.settings import Settings
+from infra.streams import read_stream
+from infra.vault import open_vault
+from tests.builders import NOW, a_coordinator, a_person, an_intake
+
+LATER = NOW + timedelta(days=120)
+CLOSED = "it.lgnet.case.closed.v1"
+REOPENED = "it.lgnet.case.reopened.v1"
+CORRECTED = "it.lgnet.case.intake_corrected.v1"
+TRANSFERRED = "it.lgnet.case.transferred.v1"
+
+
+@pytest.mark.nats
+async def test_closure_reopening_correction_and_transfer_reach_nats_as_valid_cloudevents(
+    tmp_path: Path, nats_server: EmbeddedNats
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    record = open_record(settings)
+    cases = CaseService(record, open_vault(settings))
+    case_id, referral_id = uuid4(), uuid4()
+    florence, milan = a_coordinator(City.FIRENZE), a_coordinator(City.MILANO, id="mi-coord")
+    receipt = cases.record_intake(case_id, an_intake(City.FIRENZE), a_person(), florence, NOW)
+    positions = [
+        cases.close(case_id, CaseOutcome.OTHER_PROGRAMME, date(2021, 6, 30),
+                    "Taken in by the SAI network", florence, LATER),
+        cases.reopen(case_id, date(2021, 7, 1), "Left the SAI project", florence, LATER),
+        cases.correct_intake(
+            case_id, {CorrectableField.PROTECTION_STATUS: "asylum_seeker",
+                      CorrectableField.VULNERABILITIES: [Vulnerability.PREGNANCY.value]},
+            "Permit shows a pending application", florence, LATER),
+    ]
+    case = cases.get(case_id)
+    case.transfer_to(City.MILANO, referral_id, date(2021, 7, 5), milan, LATER)
+    record.save(case)
+    # From the transfer on, the case's events are Milan's: the old city's subjects carry none.
+    cases.close(case_id, CaseOutcome.MOVED_AWAY, date(2021, 7, 6), "Left Italy", milan, LATER)
+    await Relay(record, nats_server.url).publish_pending()
+
+    connection = await nats.connect(nats_server.url)
+    try:
+        messages = await read_stream(connection.jetstream())
+    finally:
+        await connection.close()
+    record.close()
+
+    assert [m.subject for m in messages] == [
+        "lgnet.firenze.case.intake_recorded",
+        "lgnet.firenze.case.closed",
+        "lgnet.firenze.case.reopened",
+        "lgnet.firenze.case.intake_corrected",
+        "lgnet.milano.case.transferred",  # the new city's subject: it is the new city's case
+        "lgnet.milano.case.closed",
+    ]
+    events = [from_http(HTTPMessage(headers=m.headers, body=m.data), JSONFormat())
+              for m in messages]
+    schemas = json_schemas()
+    for version, event in enumerate(events, start=1):
+        assert event.get_specversion() == "1.0"
+        assert event.get_id() == f"{case_id}.{version}"
+        assert event.get_subject() == receipt.case_code
+        assert event.get_datacontenttype() == "application/json"
+        jsonschema.Draft202012Validator(schemas[event.get_type()]).validate(event.get_data())
+    closed, reopened, corrected, transferred, closed_in_milan = events[1:]
+    assert [e.get_type() for e in events[1:]] == [
+        CLOSED, REOPENED, CORRECTED, TRANSFERRED, CLOSED]
+    assert closed_in_milan.get_source() == "/lgnet/cities/milano"
+    assert closed_in_milan.get_data()["city"] == "milano"
+    for event, position in zip((closed, reopened, corrected), positions, strict=True):
+        assert event.get_source() == "/lgnet/cities/firenze"
+        assert event.get_time() == LATER
+        assert event.get_extension("lgnetposition") == str(position)
+        assert event.get_extension("actorid") == "coordinator-1"
+        assert event.get_extension("actorcity") == "firenze"
+
+    closure: dict[str, Any] = closed.get_data()
+    assert closure == {"case_id": str(case_id), "case_code": receipt.case_code,
+                       "city": "firenze", "closed_on": "2021-06-30",
+                       "outcome": "other_programme", "reason": "Taken in by the SAI network"}
+    assert reopened.get_data()["reopened_on"] == "2021-07-01"
+    assert reopened.get_data()["reason"] == "Left the SAI project"
+
+    correction: dict[str, Any] = corrected.get_data()
+    assert correction["changes"] == [
+        {"field": "protection_status", "before": "refugee", "after": "asylum_seeker",
+         "corrects": events[0].get_id()},
+        {"field": "vulnerabilities", "before": [], "after": ["pregnancy"],
+         "corrects": events[0].get_id()},
+    ]
+    assert correction["priority_group"] == "other_outside_reception"
+    assert {"sub_action": "2", "eligible": True, "reason": "asylum_seeker"} in (
+        correction["eligibility"])
+
+    assert transferred.get_source() == "/lgnet/cities/milano"
+    assert transferred.get_extension("actorid") == "mi-coord"
+    assert transferred.get_extension("actorcity") == "milano"
+    assert transferred.get_data() == {
+        "case_id": str(case_id), "case_code": receipt.case_code, "city": "milano",
+        "from_city": "firenze", "referral_id": str(referral_id),
+        "transferred_on": "2021-07-05",
+    }
+    for message in messages:
+        assert b"Tesfaye" not in message.data and b"Amina" not in message.data
+
+
+def test_the_schemas_refuse_a_correction_that_names_no_change_or_a_closure_without_reason(
+) -> None:
+    schemas = json_schemas()
+    correction = {"case_id": str(uuid4()), "case_code": "FI-2021-00001", "city": "firenze",
+                  "changes": [], "reason": "Typo", "priority_group": "international_protection",
+                  "eligibility": []}
+    closure = {"case_id": str(uuid4()), "case_code": "FI-2021-00001", "city": "firenze",
+               "closed_on": "2021-06-30", "outcome": "autonomy", "reason": ""}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schemas[CORRECTED]).validate(correction)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schemas[CLOSED]).validate(closure)
+    jsonschema.Draft202012Validator(schemas[CLOSED]).validate({**closure, "reason": "Done"})

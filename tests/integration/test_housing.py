@@ -1,0 +1,297 @@
+"""Fast-track housing on the real record (SQLite) and a real nats-server: a placement from the
+waitlist to move-out, told by the read models; refusals that write nothing; every housing event
+published as a valid CloudEvent; and a shelter that housed thousands loading from a snapshot."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+from uuid import UUID, uuid4
+
+import jsonschema
+import nats
+import psycopg
+import pytest
+from cloudevents.core.bindings.http import HTTPMessage, from_http
+from cloudevents.core.formats.json import JSONFormat
+
+from domain.cases.model import CaseClosed
+from domain.cases.rules import CaseOutcome, ProtectionStatus, Vulnerability
+from domain.cases.service import CaseNotFound, CaseService
+from domain.housing.model import (
+    MoveOutOutcome,
+    NoFreeBed,
+    NotOnWaitlist,
+    Shelter,
+    ShelterKind,
+    ShelterOfAnotherCity,
+)
+from domain.housing.service import HousingService
+from domain.network import City
+from domain.record import ProgrammeRecord
+from events.catalogue import json_schemas
+from events.housing import HOUSING_CONTRACTS
+from infra.eventstore import open_record
+from infra.nats_server import EmbeddedNats
+from infra.publishing import PUBLIC_TOPICS, to_message
+from infra.relay import Relay
+from infra.settings import Settings
+from infra.streams import read_stream
+from infra.vault import KEY_BYTES, SqliteVault
+from projections.housing import HousingProjection, HousingQueries
+from projections.projection import Delivered, apply_batch, ensure_created
+from projections.storage import PostgresReadModels, ReadModelDatabase, SqliteReadModels
+from tests.builders import NOW, a_coordinator, a_person, an_intake
+
+MILAN = a_coordinator(City.MILANO)
+FLORENCE = a_coordinator(City.FIRENZE)
+
+
+@dataclass
+class Housing:
+    record: ProgrammeRecord
+    cases: CaseService
+    service: HousingService
+    read_models: SqliteReadModels
+    projection: HousingProjection
+    views: HousingQueries
+
+    def take_in(self, city: City = City.MILANO, **facts: Any) -> UUID:
+        case_id = uuid4()
+        self.cases.record_intake(case_id, an_intake(city, **facts), a_person(),
+                                 a_coordinator(city), NOW)
+        return case_id
+
+    def shelter(self, beds: int, city: City = City.MILANO, name: str = "Casa Aurora") -> UUID:
+        shelter_id = uuid4()
+        self.service.register_shelter(shelter_id, city, name, ShelterKind.TEMPORARY_SHELTER,
+                                      "Niguarda", beds, a_coordinator(city), NOW)
+        return shelter_id
+
+    def project(self) -> None:
+        """Apply what the relay would publish, as the projector would."""
+        applied = self.read_models.tracking(self.projection.name).stream_seq
+        notifications = self.record.recorder.select_notifications(
+            applied + 1, 10_000, topics=PUBLIC_TOPICS)
+        if notifications:
+            apply_batch(self.read_models, self.projection, [
+                Delivered(n.id, to_message(n, self.record.mapper).envelope)
+                for n in notifications])
+
+    def written(self) -> int | None:
+        return self.record.recorder.max_notification_id()
+
+
+def housing_over(tmp_path: Path, read_models: ReadModelDatabase) -> Housing:
+    record = open_record(Settings(data_dir=tmp_path))
+    cases = CaseService(record, SqliteVault(tmp_path / "vault.sqlite",
+                                            secrets.token_bytes(KEY_BYTES)))
+    projection = HousingProjection()
+    ensure_created(read_models, projection)
+    return Housing(record, cases, HousingService(record, cases), read_models, projection,
+                   HousingQueries(read_models))
+
+
+@pytest.fixture
+def housing(tmp_path: Path) -> Iterator[Housing]:
+    made = housing_over(tmp_path, SqliteReadModels(tmp_path / "readmodels.sqlite"))
+    yield made
+    made.read_models.close()
+    made.cases.vault.close()  # type: ignore[attr-defined]
+    made.record.close()
+
+
+@pytest.fixture
+def housing_on_postgres(postgres_database: str, tmp_path: Path) -> Iterator[Housing]:
+    """Read models in a PostgreSQL database of this test's own (the event store on SQLite)."""
+    url = urlparse(postgres_database)
+    name = f"{url.path.lstrip('/')}_housing_views"
+    admin = {"host": url.hostname, "port": url.port, "user": url.username, "dbname": "postgres",
+             "autocommit": True}
+    with psycopg.connect(**admin) as connection:  # type: ignore[arg-type]
+        connection.execute(f'CREATE DATABASE "{name}"')
+    read_models = PostgresReadModels(url._replace(path=f"/{name}").geturl())
+    made = housing_over(tmp_path, read_models)
+    try:
+        yield made
+    finally:
+        read_models.close()
+        made.cases.vault.close()  # type: ignore[attr-defined]
+        made.record.close()
+        with psycopg.connect(**admin) as connection:  # type: ignore[arg-type]
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_placement_from_waitlist_to_move_out(housing: Housing) -> None:
+    a_placement_from_waitlist_to_move_out(housing)
+
+
+@pytest.mark.postgres
+def test_placement_from_waitlist_to_move_out_with_postgresql_read_models(
+    housing_on_postgres: Housing,
+) -> None:
+    a_placement_from_waitlist_to_move_out(housing_on_postgres)
+
+
+def a_placement_from_waitlist_to_move_out(housing: Housing) -> None:
+    """Two people wait for the one bed of a Milan shelter; the vulnerable one is offered it
+    first, declines (keeping her place), takes it a week later, and leaves for an apartment of
+    her own; the bed is then free for the next."""
+    shelter_id = housing.shelter(beds=1)
+    refugee = housing.take_in()
+    mother = housing.take_in(protection_status=ProtectionStatus.ASYLUM_SEEKER,
+                             vulnerabilities=frozenset({Vulnerability.SINGLE_PARENT_WITH_MINORS}))
+    housing.service.add_to_waitlist(refugee, MILAN, NOW)
+    housing.service.add_to_waitlist(mother, MILAN, NOW + timedelta(hours=1))
+    housing.project()
+
+    first_in_line = housing.views.waitlist("milano", NOW + timedelta(days=3))
+    assert [entry.case_id for entry in first_in_line] == [mother, refugee]
+    assert [entry.days_waiting for entry in first_in_line] == [2, 3]
+
+    housing.service.offer_bed(mother, shelter_id, MILAN, NOW + timedelta(days=3))
+    with pytest.raises(NoFreeBed):
+        housing.service.offer_bed(refugee, shelter_id, MILAN, NOW + timedelta(days=3))
+    housing.service.decline_offer(mother, "The children's school is far", MILAN,
+                                  NOW + timedelta(days=4))
+    housing.project()
+    assert [e.case_id for e in housing.views.waitlist("milano", NOW)] == [mother, refugee]
+    assert housing.views.city_housing("milano").free == 1
+
+    offered_at = NOW + timedelta(days=7)
+    housing.service.offer_bed(mother, shelter_id, MILAN, offered_at)
+    housing.service.move_in(mother, offered_at.date(), MILAN, offered_at)
+    housing.project()
+    city = housing.views.city_housing("milano")
+    assert (city.beds, city.occupied, city.free) == (1, 1, 0)
+    assert city.average_days_to_move_in == (offered_at.date() - date(2021, 3, 10)).days == 7
+    (current,) = housing.views.placements(shelter_id, current_only=True)
+    assert (current.case_id, current.bed, current.status) == (mother, 1, "housed")
+    assert [e.case_id for e in housing.views.waitlist("milano", NOW)] == [refugee]
+
+    left = NOW + timedelta(days=60)
+    housing.service.move_out(mother, MoveOutOutcome.AUTONOMOUS_HOUSING, left.date(), "", MILAN,
+                             left)
+    housing.service.offer_bed(refugee, shelter_id, MILAN, left)
+    housing.project()
+
+    path = housing.views.housing_path(mother)
+    assert path is not None and path.stage == "moved_out" and path.shelter_id is None
+    history = housing.views.placements(shelter_id)
+    assert [(p.case_id, p.status) for p in history] == [
+        (refugee, "offered"), (mother, "moved_out"), (mother, "declined")]
+    assert history[1].outcome == "autonomous_housing"
+    shelter = housing.service.get_shelter(shelter_id)
+    assert shelter.holder_of(1) is not None and shelter.occupied == 1
+    assert housing.views.shelter(shelter_id) is not None
+    assert housing.views.shelter(shelter_id).occupied == 1  # type: ignore[union-attr]
+
+
+def test_refusals_write_nothing(housing: Housing) -> None:
+    milan_shelter = housing.shelter(beds=2)
+    florence_case = housing.take_in(City.FIRENZE)
+    housing.service.add_to_waitlist(florence_case, FLORENCE, NOW)
+    closed_case = housing.take_in()
+    housing.service.add_to_waitlist(closed_case, MILAN, NOW)
+    housing.cases.close(closed_case, CaseOutcome.OTHER, NOW.date(), "Moved away", MILAN, NOW)
+    never_waitlisted = housing.take_in()
+    before = housing.written()
+
+    refusals: list[tuple[type[Exception], Any]] = [
+        (ShelterOfAnotherCity,
+         lambda: housing.service.offer_bed(florence_case, milan_shelter, FLORENCE, NOW)),
+        (CaseClosed, lambda: housing.service.offer_bed(closed_case, milan_shelter, MILAN, NOW)),
+        (NotOnWaitlist,
+         lambda: housing.service.offer_bed(never_waitlisted, milan_shelter, MILAN, NOW)),
+        (NotOnWaitlist, lambda: housing.service.leave_waitlist(never_waitlisted, "x", MILAN, NOW)),
+        (CaseNotFound, lambda: housing.service.add_to_waitlist(uuid4(), MILAN, NOW)),
+    ]
+    for error, command in refusals:
+        with pytest.raises(error):
+            command()
+
+    assert housing.written() == before
+
+
+@pytest.mark.nats
+async def test_every_housing_event_reaches_nats_as_a_valid_cloudevent(
+    housing: Housing, nats_server: EmbeddedNats
+) -> None:
+    shelter_id = housing.shelter(beds=3)
+    case_id = housing.take_in()
+    service = housing.service
+    service.add_beds(shelter_id, 2, MILAN, NOW)
+    service.remove_beds(shelter_id, 1, MILAN, NOW)
+    service.add_to_waitlist(case_id, MILAN, NOW)
+    service.offer_bed(case_id, shelter_id, MILAN, NOW)
+    service.decline_offer(case_id, "Too far", MILAN, NOW)
+    service.offer_bed(case_id, shelter_id, MILAN, NOW)
+    service.move_in(case_id, NOW.date(), MILAN, NOW)
+    service.move_out(case_id, MoveOutOutcome.OTHER, NOW.date(), "Hospital stay", MILAN, NOW)
+    service.add_to_waitlist(case_id, MILAN, NOW)
+    service.leave_waitlist(case_id, "Found a room", MILAN, NOW)
+    service.close_shelter(shelter_id, "End of the emergency", MILAN, NOW)
+    case_code = housing.cases.get(case_id).case_code
+
+    await Relay(housing.record, nats_server.url).publish_pending()
+    connection = await nats.connect(nats_server.url)
+    try:
+        messages = await read_stream(connection.jetstream())
+    finally:
+        await connection.close()
+
+    schemas = json_schemas()
+    housing_messages = [m for m in messages if m.subject.split(".")[2] in ("shelter", "placement")]
+    seen_types = [m.headers["ce-type"] for m in housing_messages]
+    assert set(seen_types) == {contract.ce_type() for contract in HOUSING_CONTRACTS}
+    assert len(housing_messages) == 12  # the bed bookkeeping and the path's start stay inside
+    for message in housing_messages:
+        event = from_http(HTTPMessage(headers=message.headers, body=message.data), JSONFormat())
+        ce_type = event.get_type()
+        aggregate, name = ce_type.split(".")[2:4]
+        assert message.subject == f"lgnet.milano.{aggregate}.{name}"
+        assert event.get_specversion() == "1.0"
+        assert event.get_source() == "/lgnet/cities/milano"
+        assert event.get_time() == NOW
+        assert event.get_extension("actorrole") == "city_coordinator"
+        data = event.get_data()
+        jsonschema.Draft202012Validator(schemas[ce_type]).validate(data)
+        if aggregate == "placement":
+            assert event.get_subject() == case_code
+            assert data["case_id"] == str(case_id) and data["case_code"] == case_code
+        else:
+            assert event.get_subject() == str(shelter_id)
+            assert data["shelter_id"] == str(shelter_id)
+        assert "Amina" not in message.data.decode()  # no personal identifier travels
+
+
+def test_a_shelter_that_housed_thousands_loads_from_a_snapshot_and_a_few_events(
+    housing: Housing,
+) -> None:
+    shelter_id = housing.shelter(beds=40)
+    shelter = housing.service.get_shelter(shelter_id)
+    for person in range(5_000):
+        path_id = uuid4()
+        bed = shelter.assign_bed(path_id, NOW)
+        shelter.release_bed(bed, path_id, NOW)
+        if person % 100 == 99:
+            housing.record.save(shelter)
+    for _ in range(7):  # seven beds held now, and the last snapshot some events back
+        shelter.assign_bed(uuid4(), NOW)
+    housing.record.save(shelter)
+    interval = ProgrammeRecord.snapshotting_intervals[Shelter]
+
+    assert housing.record.snapshots is not None
+    (snapshot,) = housing.record.snapshots.get(shelter_id, desc=True, limit=1)
+    replayed = list(housing.record.events.get(shelter_id, gt=snapshot.originator_version))
+    loaded = housing.service.get_shelter(shelter_id)
+
+    assert loaded.version == 1 + 10_000 + 7
+    assert len(replayed) < interval <= 20
+    assert loaded.occupied == 7 and loaded.free_beds == list(range(8, 41))
+    assert loaded.city == City.MILANO and loaded.kind == ShelterKind.TEMPORARY_SHELTER

@@ -1,0 +1,147 @@
+"""examples/partner_client.py, run as a partner would run it: a separate process with the demo
+partner's credentials, against a real nats-server started with the configuration `lgnet run`
+generates."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+
+from domain.cases.model import Case
+from domain.cases.rules import Vulnerability
+from domain.cases.service import CaseService
+from domain.housing.model import ShelterKind
+from domain.housing.service import HousingService
+from domain.network import City
+from domain.record import ProgrammeRecord
+from infra.nats_auth import DEMO_PARTNER
+from infra.settings import Settings
+from infra.vault import open_vault
+from tests.builders import NOW, a_coordinator, an_intake
+from tests.integration import test_partner_access as access
+from tests.integration.test_partner_access import (
+    SecuredNats,
+    a_feed,
+    publish_to_lgnet,
+    save_vulnerable_intakes,
+)
+
+pytestmark = pytest.mark.nats
+
+CLIENT = Path(__file__).resolve().parents[2] / "examples" / "partner_client.py"
+
+# The secured server and an event store, as the partner access tests have them.
+secured, record = access.secured, access.record
+
+
+async def add_events(record: ProgrammeRecord, secured: SecuredNats, count: int) -> list[str]:
+    codes = save_vulnerable_intakes(record, count)
+    await publish_to_lgnet(record, secured)
+    await a_feed(secured).publish_pending()
+    return codes[City.FIRENZE]
+
+
+async def run_client(secured: SecuredNats, *arguments: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, str(CLIENT), secured.url_for(DEMO_PARTNER.name), *arguments,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def lines_of(client: asyncio.subprocess.Process) -> list[str]:
+    try:
+        async with asyncio.timeout(30):
+            stdout, stderr = await client.communicate()
+    except TimeoutError:
+        client.kill()  # only this test's own process
+        await client.wait()
+        raise
+    assert client.returncode == 0, stderr.decode()
+    return stdout.decode().splitlines()
+
+
+def assert_minimised_intake_lines(lines: list[str], codes: list[str]) -> None:
+    assert len(lines) == len(codes)
+    for line, code in zip(lines, codes, strict=True):
+        time, ce_type, subject, body = line.split(" ", 3)
+        assert ce_type == "it.lgnet.case.intake_recorded.v1"
+        assert subject == code
+        assert time.startswith("2021-03-10T")
+        event = json.loads(body)
+        assert event["case_code"] == code and event["city"] == "firenze"
+        assert "vulnerabilities" not in event  # the partner copy
+
+
+async def test_the_example_client_prints_its_citys_events_live_and_resumes_where_it_stopped(
+    record: ProgrammeRecord, secured: SecuredNats
+) -> None:
+    earlier = await add_events(record, secured, 6)  # Firenze: 2 of them
+    client = await run_client(secured, "firenze", "case", "--limit", "3")
+    await asyncio.sleep(1)  # it has printed the two waiting, and waits for a third
+    live = await add_events(record, secured, 3)  # Firenze: 1
+    assert_minimised_intake_lines(await lines_of(client), earlier + live)
+
+    # Its durable consumer remembers: a second run starts after what the first acknowledged.
+    later = await add_events(record, secured, 6)
+    client = await run_client(secured, "firenze", "case", "--limit", "2")
+    assert_minimised_intake_lines(await lines_of(client), later)
+
+
+def record_placements(record: ProgrammeRecord, tmp_path: Path) -> list[tuple[str, str]]:
+    """A Firenze protected setting; two Firenze cases waitlisted (one vulnerable), the first
+    offered a bed and moved in, the second leaving the waitlist; a Milano case waitlisted.
+    Returns Firenze's placement events as (kind, case code), in order."""
+    housing = HousingService(record, CaseService(record, open_vault(
+        Settings(data_dir=tmp_path / "vault"))))
+    coordinator = a_coordinator(City.FIRENZE)
+    shelter_id = uuid4()
+    housing.register_shelter(shelter_id, City.FIRENZE, "Casa Aurora", ShelterKind.PROTECTED_SETTING,
+                             "Novoli", 4, coordinator, NOW)
+    cases = []
+    for index, (city, vulnerabilities) in enumerate([
+        (City.FIRENZE, frozenset({Vulnerability.TRAFFICKING_VICTIM})),
+        (City.FIRENZE, frozenset()),
+        (City.MILANO, frozenset()),
+    ]):
+        code = f"{city.code_prefix}-2021-{90 + index:05d}"
+        case = Case.take_in(uuid4(), code, an_intake(city, vulnerabilities=vulnerabilities),
+                            a_coordinator(city), NOW)
+        record.save(case)
+        cases.append(case)
+        housing.add_to_waitlist(case.id, a_coordinator(city), NOW)
+    first, second, _milano = cases
+    housing.offer_bed(first.id, shelter_id, coordinator, NOW)
+    housing.move_in(first.id, date(2021, 3, 10), coordinator, NOW)
+    housing.leave_waitlist(second.id, "Found a room with relatives", coordinator, NOW)
+    return [("waitlisted", first.case_code), ("waitlisted", second.case_code),
+            ("bed_offered", first.case_code), ("moved_in", first.case_code),
+            ("left_waitlist", second.case_code)]
+
+
+async def test_the_example_client_prints_a_citys_placements_minimised_by_default(
+    record: ProgrammeRecord, secured: SecuredNats, tmp_path: Path
+) -> None:
+    expected = record_placements(record, tmp_path)
+    await publish_to_lgnet(record, secured)
+    await a_feed(secured).publish_pending()
+
+    client = await run_client(secured, "firenze", "--limit", str(len(expected)))
+    lines = await lines_of(client)
+
+    printed = []
+    for line in lines:
+        _time, ce_type, subject, body = line.split(" ", 3)
+        event = json.loads(body)
+        printed.append((ce_type.split(".")[3], subject))
+        assert event["city"] == "firenze" and event["case_code"] == subject
+        # Nothing that tells of a vulnerability, of where the person sleeps, or free text.
+        assert set(event).isdisjoint({"vulnerable", "shelter_id", "shelter_name",
+                                      "address_area", "bed", "reason", "note"})
+        assert "Novoli" not in line and "Rifredi" not in line and "relatives" not in line
+    assert printed == expected

@@ -1,0 +1,195 @@
+"""The rules of a referral, on the aggregate alone: due times, default urgency, destinations,
+the consent gate, the state machine and the index that refuses a second pending referral."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import uuid4
+
+import pytest
+
+from domain.cases.model import Case, CaseClosed, Consent
+from domain.cases.rules import CaseOutcome, ConsentScope, Vulnerability
+from domain.network import City
+from domain.referrals.model import (
+    CaseReferrals,
+    ConsentOverrideRefused,
+    ConsentRequired,
+    DuplicateReferral,
+    InvalidDestination,
+    InvalidReferralText,
+    Referral,
+    ReferralFinished,
+    ReferralNotPending,
+    TransferFinal,
+)
+from domain.referrals.rules import (
+    CityService,
+    ConsentBasis,
+    DeclineReason,
+    Destination,
+    ReferralStatus,
+    Urgency,
+    default_urgency,
+    due_at,
+)
+from tests.builders import INTAKE_DATE, NOW, a_coordinator, an_intake
+
+HEALTH = Destination.city_service(CityService.HEALTH)
+
+
+def a_case(**overrides: object) -> Case:
+    facts = an_intake(City.MILANO, **overrides)
+    return Case.take_in(uuid4(), "MI-2021-00001", facts, a_coordinator(City.MILANO), NOW)
+
+
+def a_referral(case: Case | None = None, destination: Destination = HEALTH,
+               urgency: Urgency | None = None, **options: object) -> Referral:
+    return Referral.request(uuid4(), case or a_case(), destination, urgency, None,
+                            a_coordinator(City.MILANO), NOW, **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("urgency", "hours"), [
+    (Urgency.IMMEDIATE, 24), (Urgency.WITHIN_72_HOURS, 72), (Urgency.ORDINARY, 15 * 24),
+])
+def test_the_urgency_sets_when_the_answer_is_due(urgency: Urgency, hours: int) -> None:
+    assert due_at(NOW, urgency) == NOW + timedelta(hours=hours)
+    assert a_referral(urgency=urgency).due_at == NOW + timedelta(hours=hours)
+
+
+def test_a_vulnerable_person_is_answered_within_72_hours_by_default() -> None:
+    assert default_urgency(is_vulnerable=True) is Urgency.WITHIN_72_HOURS
+    assert default_urgency(is_vulnerable=False) is Urgency.ORDINARY
+    vulnerable = a_case(vulnerabilities=frozenset({Vulnerability.PREGNANCY}))
+    assert a_referral(vulnerable).urgency is Urgency.WITHIN_72_HOURS
+    assert a_referral(a_case()).urgency is Urgency.ORDINARY
+
+
+def test_the_coordinator_may_choose_a_slower_urgency_even_for_a_vulnerable_person() -> None:
+    vulnerable = a_case(vulnerabilities=frozenset({Vulnerability.ELDERLY}))
+    assert a_referral(vulnerable, urgency=Urgency.ORDINARY).urgency is Urgency.ORDINARY
+
+
+def test_a_transfer_cannot_go_to_the_case_s_own_city() -> None:
+    with pytest.raises(InvalidDestination) as refused:
+        a_referral(destination=Destination.transfer(City.MILANO))
+    assert refused.value.params["field"] == "to_city"
+    assert a_referral(destination=Destination.transfer(City.FIRENZE)).is_transfer
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 121])
+def test_a_partner_is_named_in_1_to_120_characters(name: str) -> None:
+    case = a_case(consent=Consent(INTAKE_DATE, frozenset(ConsentScope)))
+    with pytest.raises(InvalidDestination):
+        a_referral(case, Destination.partner(name))
+
+
+def test_a_partner_referral_needs_the_person_s_consent() -> None:
+    consenting = a_case(consent=Consent(INTAKE_DATE, frozenset(ConsentScope)))
+    referral = a_referral(consenting, Destination.partner("  Caritas   Ambrosiana "))
+    assert referral.consent_basis is ConsentBasis.CONSENT
+    assert referral.destination.partner_name == "Caritas Ambrosiana"
+
+    with pytest.raises(ConsentRequired):
+        a_referral(a_case(), Destination.partner("Caritas Ambrosiana"))
+
+
+def test_only_a_coordinator_with_a_reason_overrides_the_missing_consent() -> None:
+    partner = Destination.partner("Caritas Ambrosiana")
+    with pytest.raises(ConsentOverrideRefused):
+        a_referral(a_case(), partner, consent_override_reason="Life at risk")
+    with pytest.raises(ConsentRequired):
+        a_referral(a_case(), partner, consent_override_reason="  ", may_override_consent=True)
+
+    referral = a_referral(a_case(), partner, consent_override_reason="Life at risk",
+                          may_override_consent=True)
+    assert referral.consent_basis is ConsentBasis.OVERRIDE
+    assert referral.consent_override_reason == "Life at risk"
+
+
+def test_city_services_and_transfers_need_no_consent_beyond_case_management() -> None:
+    for destination in (HEALTH, Destination.transfer(City.ROMA)):
+        assert a_referral(a_case(), destination).consent_basis is ConsentBasis.CONSENT
+
+
+def test_a_closed_case_is_not_referred() -> None:
+    case = a_case()
+    case.close(CaseOutcome.AUTONOMY, INTAKE_DATE, "Found work", a_coordinator(City.MILANO), NOW)
+    with pytest.raises(CaseClosed):
+        a_referral(case)
+
+
+def test_a_referral_is_answered_once() -> None:
+    actor = a_coordinator(City.MILANO)
+    referral = a_referral()
+    referral.accept(actor, NOW + timedelta(hours=2))
+    assert referral.status is ReferralStatus.ACCEPTED
+    assert referral.answered_at == NOW + timedelta(hours=2)
+    with pytest.raises(ReferralNotPending):
+        referral.accept(actor, NOW)
+    with pytest.raises(ReferralNotPending):
+        referral.decline(DeclineReason.NO_CAPACITY, None, actor, NOW)
+
+
+def test_declining_for_another_reason_says_which() -> None:
+    actor = a_coordinator(City.MILANO)
+    with pytest.raises(InvalidReferralText) as refused:
+        a_referral().decline(DeclineReason.OTHER, " ", actor, NOW)
+    assert refused.value.params["field"] == "note"
+    referral = a_referral()
+    referral.decline(DeclineReason.NO_CAPACITY, None, actor, NOW)
+    assert referral.status is ReferralStatus.DECLINED
+
+
+def test_completing_an_unanswered_referral_records_its_acceptance_first() -> None:
+    referral = a_referral()
+    referral.complete("Seen by the GP", a_coordinator(City.MILANO), NOW + timedelta(days=1))
+    events = [type(e).__name__ for e in referral.collect_events()]
+    assert events == ["Requested", "Accepted", "Completed"]
+    assert referral.status is ReferralStatus.COMPLETED
+
+
+def test_a_finished_referral_is_neither_completed_nor_withdrawn() -> None:
+    actor = a_coordinator(City.MILANO)
+    declined = a_referral()
+    declined.decline(DeclineReason.UNREACHABLE, None, actor, NOW)
+    with pytest.raises(ReferralFinished):
+        declined.complete(None, actor, NOW)
+    with pytest.raises(ReferralFinished):
+        declined.withdraw("No longer needed", actor, NOW)
+
+
+def test_a_withdrawal_says_why() -> None:
+    with pytest.raises(InvalidReferralText):
+        a_referral().withdraw("", a_coordinator(City.MILANO), NOW)
+
+
+def test_an_accepted_transfer_is_final_but_a_requested_one_can_be_withdrawn() -> None:
+    actor = a_coordinator(City.MILANO)
+    transfer = a_referral(destination=Destination.transfer(City.FIRENZE))
+    with pytest.raises(TransferFinal):
+        transfer.complete(None, actor, NOW)
+    transfer.accept(a_coordinator(City.FIRENZE), NOW)
+    with pytest.raises(TransferFinal):
+        transfer.withdraw("Changed our mind", actor, NOW)
+
+    requested = a_referral(destination=Destination.transfer(City.FIRENZE))
+    requested.withdraw("The person stays in Milan", actor, NOW)
+    assert requested.status is ReferralStatus.WITHDRAWN
+
+
+def test_one_referral_per_destination_awaits_an_answer_at_a_time() -> None:
+    case = a_case(consent=Consent(INTAKE_DATE, frozenset(ConsentScope)))
+    index = CaseReferrals.open(case.id, NOW)
+    first = a_referral(case)
+    index.add(first, NOW)
+    index.add(a_referral(case, Destination.city_service(CityService.LEGAL_AID)), NOW)
+    index.add(a_referral(case, Destination.partner("Caritas")), NOW)
+    with pytest.raises(DuplicateReferral):
+        index.add(a_referral(case), NOW)
+    with pytest.raises(DuplicateReferral):
+        index.add(a_referral(case, Destination.partner(" CARITAS ")), NOW)
+
+    first.decline(DeclineReason.NO_CAPACITY, None, a_coordinator(City.MILANO), NOW)
+    index.settle(first, NOW)
+    index.add(a_referral(case), NOW)
