@@ -16,7 +16,10 @@ from domain.network import Actor
 from domain.record import ProgrammeRecord, position_of
 from domain.vault import AccessReason, IdentifierAccess, PersonalData, PersonalDataVault
 
-_SAVE_ATTEMPTS = 8
+# Each lost race means another intake of the same city and year was saved: with N writers at once
+# a number is drawn at worst N - 1 times. Generous, so that a busy machine never turns a race
+# into a refusal (8 did, once, with 4 writers on 2 loaded cores).
+_SAVE_ATTEMPTS = 32
 
 
 @dataclass(frozen=True)
