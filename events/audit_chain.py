@@ -62,6 +62,12 @@ class CanonicalTemplate:
         return self.before + str(chain_seq).encode() + self.after
 
 
+# Stands for the chain number while the canonical JSON is written in one go; it cannot come out
+# of a CloudEvent (a NUL character in a header value or in a contract field).
+_SEQ_SENTINEL = "\x00lgnet-chain-seq\x00"
+_SEQ_MEMBER = json.dumps(_SEQ_KEY) + ":" + json.dumps(_SEQ_SENTINEL)
+
+
 def canonical_template(headers: Mapping[str, str], body: bytes | Any) -> CanonicalTemplate:
     """The canonical content of a message, but for its chain number. `body` is the message body
     (bytes) or the data already parsed (as an evidence bundle holds it)."""
@@ -73,17 +79,14 @@ def canonical_template(headers: Mapping[str, str], body: bytes | Any) -> Canonic
     # pydantic-core's parser gives the same values as json.loads, three times faster.
     content["data"] = pydantic_core.from_json(body) if isinstance(body, bytes | bytearray) \
         else body
-    content.pop(_SEQ_KEY, None)
-    # The object written member by member in key order: what json.dumps(sort_keys=True) writes,
-    # cut where the chain number goes.
-    members = [(key, canonical_json(value).decode()) for key, value in content.items()]
-    members.append((_SEQ_KEY, ""))
-    members.sort()
-    texts = [json.dumps(key, ensure_ascii=False) + ":" + value for key, value in members]
-    cut = next(i for i, (key, _value) in enumerate(members) if key == _SEQ_KEY)
-    before = "{" + ",".join(texts[:cut + 1])
-    after = ",".join(["", *texts[cut + 1:]]) if cut + 1 < len(texts) else ""
-    return CanonicalTemplate(before.encode(), (after + "}").encode())
+    # The whole object in one json.dumps (4x faster than member by member, measured: the relay
+    # computes this for every event), with a sentinel for the chain number, cut around it.
+    content[_SEQ_KEY] = _SEQ_SENTINEL
+    text = canonical_json(content).decode()
+    before, found, after = text.partition(_SEQ_MEMBER)
+    if not found or _SEQ_MEMBER in after:
+        raise ValueError("a message cannot carry the chain-number sentinel")
+    return CanonicalTemplate((before + json.dumps(_SEQ_KEY) + ":").encode(), after.encode())
 
 
 def canonical_content(headers: Mapping[str, str], body: bytes | Any, chain_seq: int) -> bytes:

@@ -310,7 +310,8 @@ async def event_path_figures(tmp: Path, server: EmbeddedNats) -> list[Figure]:
         projection_rate = await projector_catch_up(
             tmp / "readmodels.sqlite", platform.projections, server.url, INTAKES
         )
-        figures.append(Figure("Projection catch-up (2 read models)", projection_rate, "ev/s",
+        figures.append(Figure(f"Projection catch-up ({len(platform.projections)} read models)",
+                              projection_rate, "ev/s",
                               "raw push consumer, ack each", raw_consume_rate, ">= 50%"))
         return figures
     finally:
