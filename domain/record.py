@@ -3,15 +3,18 @@ ordered sequence of every domain event (the outbox the relay publishes from)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
 
 from domain.cases.model import CaseRegister
 from domain.housing.model import Shelter
+from domain.network import DomainError
 
 
 class DateAsISO(Transcoding):
@@ -43,3 +46,34 @@ class ProgrammeRecord(Application[UUID]):
 def position_of(recordings: list[Recording[UUID]]) -> int:
     """The notification-log position of the last event saved: what a reader waits for."""
     return recordings[-1].notification.id
+
+
+class ConcurrentChanges(DomainError):
+    """Raised when what a command needs kept changing under it: every attempt lost its race."""
+
+    code = "concurrent_changes"
+
+
+def save_decided(
+    record: ProgrammeRecord,
+    decide: Callable[[], Sequence[Aggregate]],
+    attempts: int,
+    busy: Callable[[], DomainError] | None = None,
+) -> int:
+    """Save what `decide` returns (it loads afresh and applies the rules, raising a refusal
+    before anything is saved). When a rival saved one of the same aggregates first (optimistic
+    concurrency: IntegrityError, nothing written), decide again on the newer state, up to
+    `attempts` times; then raise `busy()` (by default ConcurrentChanges). Returns the position
+    of the last event saved."""
+    for _attempt in range(attempts):
+        aggregates = decide()
+        try:
+            return position_of(record.save(*aggregates))
+        except IntegrityError:
+            continue
+    raise (busy or _busy)()
+
+
+def _busy() -> DomainError:
+    return ConcurrentChanges(
+        "Others changed the same records at the same moment: try again.", field=None)

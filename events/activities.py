@@ -13,7 +13,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from events.contracts import City, EventContract
+from events.contracts import CASE_CODE_PATTERN, City, EventContract
 
 ActivitySubAction = Literal["2", "3", "5", "6"]
 ActivityKind = Literal[
@@ -24,7 +24,6 @@ ActivityKind = Literal[
     "staff_training",
     "other",
 ]
-CASE_CODE_PATTERN = r"^[A-Z]{2}-\d{4}-\d{5}$"
 
 
 class ActivityPlannedV1(EventContract):

@@ -11,6 +11,8 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 CE_TYPE_PREFIX = "it.lgnet"
+# A pseudonymous case code: the city's prefix, the year, the number (FI-2021-00042).
+CASE_CODE_PATTERN = r"^[A-Z]{2}-\d{4}-\d{5}$"
 SUBJECT_ROOT = "lgnet"
 
 ProtectionStatus = Literal[
@@ -80,7 +82,7 @@ class CaseIntakeRecordedV1(EventContract):
     version: ClassVar[int] = 1
 
     case_id: UUID
-    case_code: str = Field(pattern=r"^[A-Z]{2}-\d{4}-\d{5}$")
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City
     intake_date: date
     protection_status: ProtectionStatus
@@ -109,7 +111,7 @@ class CasePersonalDataErasedV1(EventContract):
     version: ClassVar[int] = 1
 
     case_id: UUID
-    case_code: str = Field(pattern=r"^[A-Z]{2}-\d{4}-\d{5}$")
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City
     requested_on: date
     request_reference: str = Field(
@@ -133,7 +135,7 @@ class CasePersonalDataErasedV2(EventContract):
     version: ClassVar[int] = 2
 
     case_id: UUID
-    case_code: str = Field(pattern=r"^[A-Z]{2}-\d{4}-\d{5}$")
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City
     requested_on: date
     request_reference: str = Field(
@@ -168,7 +170,7 @@ class CaseClosedV1(EventContract):
     version: ClassVar[int] = 1
 
     case_id: UUID
-    case_code: str = Field(pattern=r"^[A-Z]{2}-\d{4}-\d{5}$")
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City
     closed_on: date
     outcome: CaseOutcome
@@ -183,7 +185,7 @@ class CaseReopenedV1(EventContract):
     version: ClassVar[int] = 1
 
     case_id: UUID
-    case_code: str = Field(pattern=r"^[A-Z]{2}-\d{4}-\d{5}$")
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City
     reopened_on: date
     reason: str = Field(min_length=1, max_length=500)
@@ -213,7 +215,7 @@ class CaseIntakeCorrectedV1(EventContract):
     version: ClassVar[int] = 1
 
     case_id: UUID
-    case_code: str = Field(pattern=r"^[A-Z]{2}-\d{4}-\d{5}$")
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City
     changes: list[FieldChange] = Field(
         min_length=1,
@@ -234,7 +236,7 @@ class CaseTransferredV1(EventContract):
     version: ClassVar[int] = 1
 
     case_id: UUID
-    case_code: str = Field(pattern=r"^[A-Z]{2}-\d{4}-\d{5}$")
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City = Field(description="The city the case now belongs to")
     from_city: City
     referral_id: UUID

@@ -14,14 +14,13 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from events.contracts import City, EventContract, PriorityGroup
+from events.contracts import CASE_CODE_PATTERN, City, EventContract, PriorityGroup
 
 ShelterKind = Literal["temporary_shelter", "apartment", "protected_setting"]
 MoveOutOutcome = Literal[
     "autonomous_housing", "other_reception_programme", "family_reunification",
     "left_without_notice", "removed_for_rule_breach", "other",
 ]
-_CASE_CODE = r"^[A-Z]{2}-\d{4}-\d{5}$"
 
 
 class ShelterRegisteredV1(EventContract):
@@ -95,7 +94,7 @@ class PlacementWaitlistedV1(EventContract):
 
     housing_path_id: UUID
     case_id: UUID
-    case_code: str = Field(pattern=_CASE_CODE)
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City
     waitlisted_at: AwareDatetime
     vulnerable: bool = Field(
@@ -115,7 +114,7 @@ class PlacementBedOfferedV1(EventContract):
 
     housing_path_id: UUID
     case_id: UUID
-    case_code: str = Field(pattern=_CASE_CODE)
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City
     shelter_id: UUID
     shelter_name: str = Field(min_length=1, max_length=120)
@@ -134,7 +133,7 @@ class PlacementOfferDeclinedV1(EventContract):
 
     housing_path_id: UUID
     case_id: UUID
-    case_code: str = Field(pattern=_CASE_CODE)
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City
     shelter_id: UUID
     bed: int = Field(ge=1)
@@ -150,7 +149,7 @@ class PlacementMovedInV1(EventContract):
 
     housing_path_id: UUID
     case_id: UUID
-    case_code: str = Field(pattern=_CASE_CODE)
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City
     shelter_id: UUID
     bed: int = Field(ge=1)
@@ -167,7 +166,7 @@ class PlacementMovedOutV1(EventContract):
 
     housing_path_id: UUID
     case_id: UUID
-    case_code: str = Field(pattern=_CASE_CODE)
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City
     shelter_id: UUID
     bed: int = Field(ge=1)
@@ -185,7 +184,7 @@ class PlacementLeftWaitlistV1(EventContract):
 
     housing_path_id: UUID
     case_id: UUID
-    case_code: str = Field(pattern=_CASE_CODE)
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City
     reason: str = Field(min_length=1, max_length=500)
 

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -31,6 +32,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from events.cloudevents import ACTOR_CITY, ACTOR_KIND, ACTOR_ROLE, POSITION
 from events.contracts import (
+    CASE_CODE_PATTERN,
     AgeBand,
     CaseIntakeRecordedV1,
     CasePersonalDataErasedV1,
@@ -107,7 +109,7 @@ class PartnerCaseIntakeRecordedV1(EventContract):
     version: ClassVar[int] = 1
 
     case_id: UUID = Field(description="The case's stable id, pseudonymous like the case code")
-    case_code: str = Field(pattern=r"^[A-Z]{2}-\d{4}-\d{5}$")
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City
     intake_date: date
     protection_status: ProtectionStatus
@@ -137,7 +139,7 @@ class PartnerCasePersonalDataErasedV1(EventContract):
     version: ClassVar[int] = 1
 
     case_id: UUID
-    case_code: str = Field(pattern=r"^[A-Z]{2}-\d{4}-\d{5}$")
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City
     requested_on: date
 
@@ -159,7 +161,7 @@ class _PartnerPlacement(EventContract):
 
     housing_path_id: UUID = Field(description="The case's path through fast-track housing")
     case_id: UUID
-    case_code: str = Field(pattern=r"^[A-Z]{2}-\d{4}-\d{5}$")
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City
 
     @classmethod
@@ -232,7 +234,6 @@ class PartnerKind:
 
     internal: type[EventContract]
     partner: type[EventContract]
-    minimise: Callable[[EventContract], EventContract] | None = field(default=None)
 
     def __post_init__(self) -> None:
         internal, partner = self.internal, self.partner
@@ -263,8 +264,6 @@ class PartnerKind:
         return PARTNER_SCHEMA_PREFIX + self.partner_ce_type
 
     def partner_copy(self, event: EventContract) -> EventContract:
-        if self.minimise is not None:
-            return self.minimise(event)
         kept = event.model_dump(mode="json", include=_fields_of(self.partner))
         return self.partner.model_validate(kept)
 
@@ -362,9 +361,11 @@ def read_partner_message(headers: Mapping[str, str], body: bytes) -> EventContra
     return kind.partner.model_validate_json(body)
 
 
+@cache
 def _fields_of(model: type[BaseModel]) -> dict[str, Any]:
     """A pydantic `include` tree of a model's fields, nested models and lists of them included:
-    what `model_dump` must keep to produce exactly this model's data."""
+    what `model_dump` must keep to produce exactly this model's data. Cached: the partner feed
+    asks for it for every event it copies (the tree is only read, never changed)."""
     tree: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         nested = _model_in(info.annotation)

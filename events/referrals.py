@@ -10,7 +10,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from events.contracts import City, EventContract
+from events.contracts import CASE_CODE_PATTERN, City, EventContract
 
 DestinationKind = Literal["city_service", "partner", "transfer"]
 CityService = Literal[
@@ -23,7 +23,6 @@ DeclineReason = Literal[
 ]
 ConsentBasis = Literal["consent", "override"]
 
-_CASE_CODE = r"^[A-Z]{2}-\d{4}-\d{5}$"
 
 
 class _ReferralEvent(EventContract):
@@ -32,7 +31,7 @@ class _ReferralEvent(EventContract):
 
     referral_id: UUID
     case_id: UUID
-    case_code: str = Field(pattern=_CASE_CODE)
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City = Field(description="The referring city")
 
 

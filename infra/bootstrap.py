@@ -141,7 +141,8 @@ def workflows_over(
     }
 
 
-def _replay_directory(settings: Settings) -> Path:
+def replay_directory(settings: Settings) -> Path:
+    """Where replayed read models are kept: beside the live ones, since they hold the same data."""
     directory = settings.data_dir / "replays"
     directory.mkdir(parents=True, exist_ok=True)
     return directory
@@ -172,6 +173,6 @@ def build_platform(settings: Settings) -> Platform:
         audit_trail=EventBrowser(record, AuditChainStore(record).chain_hashes),
         # Beside the live read models: replayed ones hold the same (special-category) data.
         replays=ReplayCache(record, default_projections,
-                            directory=_replay_directory(settings)),
+                            directory=replay_directory(settings)),
         **workflows_over(record, vault, read_models),
     )

@@ -29,10 +29,10 @@ from infra.audit_evidence import (
 )
 from infra.audit_store import AuditChainStore
 from infra.checkpoints import (
-    Checkpointer,
     CheckpointKeyError,
     audit_dir,
     load_or_create_signing_key,
+    open_checkpointer,
     read_public_key,
 )
 from infra.eventstore import open_record
@@ -139,15 +139,16 @@ def checkpoint() -> None:
         head = store.head()
         if head is None:
             raise SystemExit("Nothing has been published yet: there is no chain to sign.")
-        key = load_or_create_signing_key(audit_dir(settings))
-        position = Checkpointer(record, key, settings.checkpoint_interval).sign(head)
+        checkpointer = open_checkpointer(settings, record)
+        position = checkpointer.sign(head)
     finally:
         record.close()
     if position is None:
         typer.echo(f"The chain is already signed at its head, seq {head.chain_seq}.")
     else:
+        key_id = checkpointer.key.key_id
         typer.echo(f"Signed the chain at seq {head.chain_seq} (position {head.position}, hash "
-                   f"{head.chain_hash}) with key {key.key_id}; the checkpoint is event "
+                   f"{head.chain_hash}) with key {key_id}; the checkpoint is event "
                    f"{position}, published by the relay.")
 
 

@@ -15,6 +15,7 @@ import typer
 
 from domain.cases.model import PROGRAMME_TIMEZONE
 from domain.network import City
+from infra.bootstrap import replay_directory
 from infra.eventstore import open_record
 from infra.projector import default_projections
 from infra.replay import discard, read_models_as_of
@@ -68,9 +69,7 @@ def replay_command(
     record = open_record(settings)
     projections = default_projections()
     started = time.perf_counter()
-    directory = settings.data_dir / "replays"  # beside the live read models: the same data
-    directory.mkdir(parents=True, exist_ok=True)
-    read_models = read_models_as_of(record, moment, projections, directory)
+    read_models = read_models_as_of(record, moment, projections, replay_directory(settings))
     try:
         took = time.perf_counter() - started
         local = moment.astimezone(PROGRAMME_TIMEZONE)

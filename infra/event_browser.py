@@ -20,11 +20,11 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from domain.record import ProgrammeRecord
 from events.cloudevents import Envelope
 from infra.publishing import PUBLIC_TOPICS, to_message
+from projections.case_list import cases_named
 from web.services import BrowsedEvent, EventFilters, EventPage
 
 # `chain_hashes(positions) -> {position: (chain sequence, hash)}` for the positions the audit
@@ -44,13 +44,6 @@ class _Indexed:
     actor_id: str
     actor_role: str
     case_ids: tuple[str, ...]
-
-
-def _cases_named(data: Any) -> tuple[str, ...]:
-    case_id = getattr(data, "case_id", None)
-    if case_id is not None:
-        return (str(case_id),)
-    return tuple(str(c) for c in getattr(data, "case_ids", ()) or ())
 
 
 class EventBrowser:
@@ -109,7 +102,7 @@ class EventBrowser:
             self._read_up_to = notifications[-1].id
 
     def _add(self, envelope: Envelope) -> None:
-        case_ids = _cases_named(envelope.data)
+        case_ids = cases_named(envelope.data)
         case_code = getattr(envelope.data, "case_code", None)
         if isinstance(case_code, str) and len(case_ids) == 1:
             self._case_ids_of_code.setdefault(case_code, set()).add(case_ids[0])
@@ -129,7 +122,7 @@ class EventBrowser:
             position, 1, topics=PUBLIC_TOPICS
         )[0]
         envelope = to_message(notification, self.record.mapper).envelope
-        case_ids = _cases_named(envelope.data)
+        case_ids = cases_named(envelope.data)
         with self._lock:
             case_code = next(
                 (self._code_of_case_id[c] for c in case_ids if c in self._code_of_case_id), None

@@ -141,6 +141,10 @@ def read_models_as_of(
 def discard(read_models: SqliteReadModels) -> None:
     """Close temporary read models and delete their files."""
     read_models.close()
+    _delete_files(read_models)
+
+
+def _delete_files(read_models: SqliteReadModels) -> None:
     for suffix in ("", *_SQLITE_SIDE_FILES):
         Path(f"{read_models.path}{suffix}").unlink(missing_ok=True)
 
@@ -211,8 +215,7 @@ class ReplayCache:
         self._retired = []
         while len(self._entries) > self.capacity:
             _, evicted = self._entries.popitem(last=False)
-            for suffix in ("", *_SQLITE_SIDE_FILES):
-                Path(f"{evicted.read_models.path}{suffix}").unlink(missing_ok=True)
+            _delete_files(evicted.read_models)  # closed later: a request may still be reading
             self._retired.append(evicted.read_models)
 
     def close(self) -> None:

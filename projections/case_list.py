@@ -176,7 +176,7 @@ class CaseListProjection:
             else:
                 updates.extend(_case_updates(envelope))
             # Everything that happens to a case is on its timeline, whatever the context.
-            for case_id in _cases_named(data):
+            for case_id in cases_named(data):
                 history.append(_history_values(case_id, time, envelope))
         if cases:
             tx.insert_new("rm_cases", _CASE_COLUMN_NAMES, ("case_id",), cases)
@@ -186,12 +186,13 @@ class CaseListProjection:
             tx.execute(statement, params)
 
 
-def _cases_named(data: Any) -> list[str]:
-    """The cases an event concerns: its `case_id`, or each of its `case_ids` (attendance)."""
+def cases_named(data: Any) -> tuple[str, ...]:
+    """The cases an event concerns: its `case_id`, or each of its `case_ids` (attendance). What
+    puts an event on a case's timeline, and in the auditors' event browser's case filter."""
     case_id = getattr(data, "case_id", None)
     if case_id is not None:
-        return [str(case_id)]
-    return [str(c) for c in getattr(data, "case_ids", ())]
+        return (str(case_id),)
+    return tuple(str(c) for c in getattr(data, "case_ids", ()) or ())
 
 
 _CORRECTED_COLUMNS = {

@@ -100,10 +100,6 @@ def trackings_in(tx: Transaction, projections: Sequence[str]) -> dict[str, Track
     return {name: found.get(name, Tracking(0, 0)) for name in projections}
 
 
-def advance_tracking(tx: Transaction, projection: str, tracking: Tracking) -> None:
-    advance_trackings(tx, {projection: tracking})
-
-
 def advance_trackings(tx: Transaction, trackings: dict[str, Tracking]) -> None:
     if not trackings:
         return

@@ -7,9 +7,14 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import nats
 import pytest
+from nats.aio.msg import Msg
 
+from domain.record import ProgrammeRecord
 from infra.nats_server import EmbeddedNats, free_port
+from infra.relay import Relay
+from infra.streams import read_stream
 
 # Every event message a test publishes on lgnet.> / partner.> is checked against the AsyncAPI
 # document, failing the test that published an invalid one (tests/contract_check.py). pytester
@@ -68,3 +73,14 @@ def postgres_database() -> Iterator[str]:
             autocommit=True,
         ) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def relayed(record: ProgrammeRecord, nats_url: str) -> list[Msg]:
+    """Relay every event not yet published to the server at `nats_url`, then read stream LGNET
+    back from its first message: what a subscriber of `lgnet.>` received."""
+    await Relay(record, nats_url).publish_pending()
+    connection = await nats.connect(nats_url)
+    try:
+        return await read_stream(connection.jetstream())
+    finally:
+        await connection.close()

@@ -23,9 +23,8 @@ from domain.cases.model import MAX_HOUSEHOLD_SIZE, PROGRAMME_START
 from domain.network import City, DomainError
 from web.i18n import N_, Translator, translator_of
 from web.templating import Pages, is_htmx_fragment_request
-from web.vocabulary import activities, case_lifecycle, finance, housing, referrals
+from web.vocabulary import AREAS
 
-AREAS = (case_lifecycle, referrals, housing, activities, finance)
 # Where a refusal is answered in JSON; everywhere else people read it on a page.
 _JSON_PATHS = ("/api/", "/health", "/openapi.json")
 
@@ -213,6 +212,9 @@ _NOT_A_COUNTRY = N_(
 # The domain names each rule it refuses to break by a code; some codes cover several checks, told
 # apart by the field the domain blames. (code, field) wins over (code, None).
 DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
+    ("concurrent_changes", None): N_(
+        "Others changed the same records at the same moment: nothing was saved. Try again."
+    ),
     ("still_in_reception", None): N_(
         "The person is still in the reception system, so cannot be taken in: the programme "
         "serves people who have left reception or were never in it."

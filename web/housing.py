@@ -14,7 +14,6 @@ from uuid import UUID
 
 from fastapi import Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from domain.access import Permission, Principal, may, require
 from domain.housing.model import MoveOutOutcome, ShelterKind
@@ -24,7 +23,6 @@ from projections.housing import ShelterRow
 from web.dependencies import Services
 from web.errors import UnknownShelter
 from web.principal import SignedIn, case_where, city_where
-from web.services import WebServices
 
 _FORM = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -108,11 +106,3 @@ CityToManage = Annotated[City, Depends(city_where(Permission.MANAGE_FACILITIES))
 # partners, whose agreements cover intake events only.
 CaseToHouseView = Annotated[CaseRow, Depends(case_where(Permission.VIEW_CITY))]
 CaseToHouse = Annotated[CaseRow, Depends(case_where(Permission.RECORD_CASE_WORK))]
-
-
-async def carry_out(services: WebServices, command: Callable[[], int]) -> int:
-    """Run a housing command (blocking) and wait, at most the read-your-writes timeout, for the
-    read models to show it. Returns its position; a refusal raises before anything is written."""
-    position = await run_in_threadpool(command)
-    await services.wait_for_position(position, services.read_your_writes_timeout)
-    return position

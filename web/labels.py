@@ -29,9 +29,7 @@ from events.contracts import (
 )
 from projections.case_list import CASE_STATUS_CLOSED, CASE_STATUS_OPEN
 from web.i18n import N_, Translator
-from web.vocabulary import activities, case_lifecycle, finance, housing, referrals
-
-AREAS = (case_lifecycle, referrals, housing, activities, finance)
+from web.vocabulary import AREAS
 
 CITY_NAMES: Mapping[str, str] = {
     City.AGRIGENTO: N_("Agrigento"),

@@ -3,10 +3,10 @@ fragment an htmx request swaps in)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -147,3 +147,17 @@ def remember_language(request: Request, response: HTMLResponse) -> None:
             LANGUAGE_COOKIE, language, max_age=_LANGUAGE_COOKIE_MAX_AGE, httponly=True,
             samesite="lax",
         )
+
+
+def path_of_this_site(
+    request: Request, next_path: str | None, *, refused: Callable[[str], bool]
+) -> str:
+    """`next_path` when it is a path of this site (never another site: an open redirect would
+    lend the platform's name to phishing) and `refused` does not reject it; else the home page."""
+    home = str(request.app.url_path_for("home"))
+    if not next_path or not next_path.startswith("/") or next_path.startswith(("//", "/\\")):
+        return home
+    parts = urlsplit(next_path)
+    if parts.scheme or parts.netloc or refused(parts.path):
+        return home
+    return next_path

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.cases.model import PROGRAMME_TIMEZONE, Case
+from domain.cases.model import Case, programme_today
 from domain.cases.rules import ProtectionStatus, SubAction
 from domain.network import Actor, City, DomainError
 
@@ -262,7 +262,7 @@ class Activity(Aggregate):
             raise InvalidSession(
                 "The session must fall within the activity's dates.", field="held_on"
             )
-        if held_on > now.astimezone(PROGRAMME_TIMEZONE).date():
+        if held_on > programme_today(now):
             raise InvalidSession("A session cannot be recorded before it is held.",
                                  field="held_on")
         if not (
@@ -319,7 +319,7 @@ class Activity(Aggregate):
         self.trigger_event(
             self.Completed, timestamp=now, city=self.city.value,
             sub_action=self.sub_action.value,
-            completed_on=now.astimezone(PROGRAMME_TIMEZONE).date(),
+            completed_on=programme_today(now),
             sessions=self.sessions_held, actor=actor.as_record(),
         )
 

@@ -11,13 +11,12 @@ from decimal import Decimal
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
 
 from domain.activities.model import Activity, ActivityPlan, NotACaseOfTheCity
 from domain.cases.model import Case
 from domain.cases.service import CaseNotFound, CaseService
 from domain.network import Actor
-from domain.record import ProgrammeRecord, position_of
+from domain.record import ProgrammeRecord, position_of, save_decided
 
 # Two people recording on one activity at once: the later save conflicts, and its command is
 # decided again on the activity as the earlier one left it.
@@ -59,14 +58,13 @@ class ActivityService:
 
     def _decide(self, activity_id: UUID, command: Callable[[Activity], None]) -> int:
         """Load, decide, save; on a concurrent save, again on the newer activity."""
-        for _attempt in range(_SAVE_ATTEMPTS):
+
+        def decide() -> list[Activity]:
             activity = self.get(activity_id)
             command(activity)
-            try:
-                return position_of(self.record.save(activity))
-            except IntegrityError:
-                continue
-        raise IntegrityError(f"Activity {activity_id} kept changing: too many concurrent saves")
+            return [activity]
+
+        return save_decided(self.record, decide, _SAVE_ATTEMPTS)
 
     def get(self, activity_id: UUID) -> Activity:
         try:

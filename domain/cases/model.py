@@ -268,7 +268,7 @@ class Case(Aggregate):
                 "Give the erasure request's reference (its protocol number), up to 60 characters.",
                 field="request_reference",
             )
-        if requested_on > now.astimezone(PROGRAMME_TIMEZONE).date():
+        if requested_on > programme_today(now):
             raise InvalidErasureRequest(
                 "The erasure request cannot be dated in the future.", field="requested_on"
             )
@@ -359,7 +359,7 @@ class Case(Aggregate):
         today, saying why. A closed case takes no new work until it is reopened."""
         self.require_open()
         reason = _reason(reason)
-        if not self.open_since <= closed_on <= _today(now):
+        if not self.open_since <= closed_on <= programme_today(now):
             raise InvalidClosure(
                 "The closing date must fall between the day the case was taken in, reopened "
                 "or transferred here, and today.",
@@ -375,7 +375,7 @@ class Case(Aggregate):
         if self.closure is None:
             raise CaseNotClosed("The case is open: there is nothing to reopen.", field="case")
         reason = _reason(reason)
-        if not self.closure.closed_on <= reopened_on <= _today(now):
+        if not self.closure.closed_on <= reopened_on <= programme_today(now):
             raise InvalidClosure(
                 "The reopening date must fall between the closing date and today.",
                 field="reopened_on",
@@ -432,7 +432,7 @@ class Case(Aggregate):
         self.require_open()
         if city is self.city:
             raise InvalidTransfer("The case already belongs to this city.", field="to_city")
-        if not self.open_since <= transferred_on <= _today(now):
+        if not self.open_since <= transferred_on <= programme_today(now):
             raise InvalidTransfer(
                 "The transfer date must fall between the day the case was taken in, reopened "
                 "or transferred here, and today.",
@@ -528,7 +528,8 @@ def event_id_of(case_id: UUID, version: int) -> str:
     return f"{case_id}.{version}"
 
 
-def _today(now: datetime) -> date:
+def programme_today(now: datetime) -> date:
+    """The date in Italy at `now`: what "today" means for every rule of the programme."""
     return now.astimezone(PROGRAMME_TIMEZONE).date()
 
 
@@ -574,7 +575,7 @@ def _checked_fact(name: CorrectableField, value: Any, age_band: AgeBand) -> Any:
 
 
 def _check_intake(facts: IntakeFacts, now: datetime) -> None:
-    today = now.astimezone(PROGRAMME_TIMEZONE).date()
+    today = programme_today(now)
     reception = facts.reception
     if reception.situation is ReceptionSituation.IN_RECEPTION:
         raise StillInReception(

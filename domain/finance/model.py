@@ -21,7 +21,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.cases.model import PROGRAMME_TIMEZONE
+from domain.cases.model import programme_today
 from domain.cases.rules import SubAction
 from domain.network import Actor, City, DomainError
 
@@ -273,7 +273,7 @@ class CityBudget(Aggregate):
         if claim_id in self.claims:
             raise InvalidClaim("A claim with this id is already recorded.", field="claim_id")
         amount = euros(draft.amount)
-        today = now.astimezone(PROGRAMME_TIMEZONE).date()
+        today = programme_today(now)
         if not ELIGIBILITY_START <= draft.spent_on <= min(ELIGIBILITY_END, today):
             raise OutsideEligibility(
                 "The cost must be dated within the eligibility window (2019-07-01 to "

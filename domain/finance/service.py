@@ -16,7 +16,6 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
 
 from domain.cases.rules import SubAction
 from domain.finance.model import (
@@ -30,7 +29,7 @@ from domain.finance.model import (
     city_budget_id,
 )
 from domain.network import Actor, City
-from domain.record import ProgrammeRecord, position_of
+from domain.record import ProgrammeRecord, save_decided
 
 # Budgets change at the pace of people's work: a few retries are plenty to tell a loser of a
 # race the outcome rather than "busy".
@@ -108,10 +107,5 @@ class FinanceService:
 
     def _saved(self, decide: Callable[[], list[Aggregate]]) -> int:
         """Decide on freshly loaded aggregates and save them together; on a lost race, again."""
-        for _attempt in range(_SAVE_ATTEMPTS):
-            aggregates = decide()
-            try:
-                return position_of(self.record.save(*aggregates))
-            except IntegrityError:
-                continue
-        raise BudgetBusy("The budget kept changing: try again.", field="amount")
+        return save_decided(self.record, decide, _SAVE_ATTEMPTS, lambda: BudgetBusy(
+            "The budget kept changing: try again.", field="amount"))

@@ -21,7 +21,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.cases.model import PROGRAMME_TIMEZONE
+from domain.cases.model import programme_today
 from domain.network import Actor, City, DomainError
 
 MAX_BEDS = 500
@@ -173,10 +173,6 @@ class MoveOutOutcome(StrEnum):
     LEFT_WITHOUT_NOTICE = "left_without_notice"
     REMOVED_FOR_RULE_BREACH = "removed_for_rule_breach"
     OTHER = "other"
-
-
-def _today(now: datetime) -> date:
-    return now.astimezone(PROGRAMME_TIMEZONE).date()
 
 
 def _text(value: str, limit: int, error: HousingError) -> str:
@@ -361,7 +357,7 @@ class Shelter(Aggregate):
                 "The shelter still has beds offered or occupied.", field="shelter_id",
                 occupied=self.occupied)
         self.trigger_event(
-            self.Closed, timestamp=now, city=str(self.city), closed_on=_today(now),
+            self.Closed, timestamp=now, city=str(self.city), closed_on=programme_today(now),
             reason=_reason(reason), actor=actor.as_record(),
         )
 
@@ -550,7 +546,7 @@ class HousingPath(Aggregate):
         self.trigger_event(
             self.BedOffered, timestamp=now, **self._case_fields(shelter.city),
             shelter_id=shelter.id, shelter_name=shelter.name,
-            address_area=shelter.address_area, bed=bed, offered_on=_today(now),
+            address_area=shelter.address_area, bed=bed, offered_on=programme_today(now),
             actor=actor.as_record(),
         )
 
@@ -572,7 +568,7 @@ class HousingPath(Aggregate):
     def move_in(self, moved_in_on: date, actor: Actor, now: datetime) -> None:
         shelter_id, bed = self._require_offered()
         assert self.offered_on is not None and self.intake_date is not None
-        if not self.offered_on <= moved_in_on <= _today(now):
+        if not self.offered_on <= moved_in_on <= programme_today(now):
             raise InvalidHousingDate(
                 "The move-in date must fall between the day the bed was offered and today.",
                 field="moved_in_on")
@@ -591,7 +587,7 @@ class HousingPath(Aggregate):
             raise NotHoused("The case has not moved in anywhere.", field="case",
                             stage=self.stage.value)
         assert self.moved_in_on is not None
-        if not self.moved_in_on <= moved_out_on <= _today(now):
+        if not self.moved_in_on <= moved_out_on <= programme_today(now):
             raise InvalidHousingDate(
                 "The move-out date must fall between the move-in date and today.",
                 field="moved_out_on")

@@ -16,7 +16,6 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
 
 from domain.cases.model import Case
 from domain.cases.rules import SubAction
@@ -35,7 +34,7 @@ from domain.housing.model import (
     ShelterOfAnotherCity,
 )
 from domain.network import Actor, City
-from domain.record import ProgrammeRecord, position_of
+from domain.record import ProgrammeRecord, position_of, save_decided
 
 # Enough for every rival of a crowded race to be told the outcome rather than "busy": each retry
 # is a reload and a decision, a few milliseconds.
@@ -206,14 +205,8 @@ class HousingService:
         """Load, decide and save; when a rival saved one of the same aggregates first, load
         again and decide again (the rules may now refuse). A refusal raises before anything is
         saved."""
-        for _attempt in range(_SAVE_ATTEMPTS):
-            aggregates = decide()
-            try:
-                return position_of(self.record.save(*aggregates))
-            except IntegrityError:
-                continue
-        raise HousingBusy(
-            "Too many changes to this shelter or case at once: try again.", field=None)
+        return save_decided(self.record, decide, _SAVE_ATTEMPTS, lambda: HousingBusy(
+            "Too many changes to this shelter or case at once: try again.", field=None))
 
     def _get(self, aggregate_id: UUID, kind: type[_A], missing: Exception) -> _A:
         try:

@@ -10,13 +10,12 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
 
 from domain.access import USER_ROLES, AccessDenied, Permission, Principal, may
-from domain.cases.model import PROGRAMME_TIMEZONE, Case
+from domain.cases.model import Case, programme_today
 from domain.cases.service import CaseService
 from domain.network import Actor, City
-from domain.record import ProgrammeRecord, position_of
+from domain.record import ProgrammeRecord, save_decided
 from domain.referrals.model import CaseMovedAway, CaseReferrals, Referral
 from domain.referrals.rules import DeclineReason, Destination, Urgency
 
@@ -80,7 +79,7 @@ class ReferralService:
             assert referral.destination.to_city is not None
             case.transfer_to(
                 referral.destination.to_city, referral.id,
-                now.astimezone(PROGRAMME_TIMEZONE).date(), actor, now,
+                programme_today(now), actor, now,
             )
             return [index, referral, case]
 
@@ -168,12 +167,7 @@ class ReferralService:
     def _save_decided(self, decide: Callable[[], Sequence[Aggregate]]) -> int:
         """Save what `decide` returns, deciding again after a lost race. The index goes first,
         so the position returned is a published event's: the one readers wait for."""
-        for _attempt in range(_SAVE_ATTEMPTS - 1):
-            try:
-                return position_of(self.record.save(*decide()))
-            except IntegrityError:
-                continue
-        return position_of(self.record.save(*decide()))
+        return save_decided(self.record, decide, _SAVE_ATTEMPTS)
 
 
 def _holds(actor: Actor, permission: Permission, city: City) -> bool:

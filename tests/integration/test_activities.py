@@ -13,7 +13,6 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 import jsonschema
-import nats
 import pytest
 from cloudevents.core.bindings.http import HTTPMessage, from_http
 from cloudevents.core.formats.json import JSONFormat
@@ -34,15 +33,14 @@ from events.catalogue import json_schemas
 from events.cloudevents import from_message
 from infra.eventstore import open_record
 from infra.nats_server import EmbeddedNats
-from infra.relay import Relay
 from infra.settings import Settings
-from infra.streams import read_stream
 from infra.vault import open_vault
 from projections.activities import ActivityRegisterProjection, ActivityRegisterQueries
 from projections.case_list import CaseListProjection, CaseListQueries
 from projections.projection import Delivered, apply_batch, reset
 from projections.storage import PostgresReadModels, ReadModelDatabase, SqliteReadModels
 from tests.builders import NOW, a_coordinator, a_person, an_intake
+from tests.conftest import relayed
 
 MILANO = City.MILANO
 COORDINATOR = a_coordinator(MILANO)
@@ -165,12 +163,7 @@ async def test_every_activity_event_reaches_nats_as_a_valid_cloudevent_and_feeds
                               kind=ActivityKind.STAFF_TRAINING, title="Formazione anagrafe")
     programme.activities.cancel(training, "Trainer unavailable", COORDINATOR, NOW)
 
-    await Relay(programme.record, nats_server.url).publish_pending()
-    connection = await nats.connect(nats_server.url)
-    try:
-        messages = await read_stream(connection.jetstream())
-    finally:
-        await connection.close()
+    messages = await relayed(programme.record, nats_server.url)
 
     schemas = json_schemas()
     activity_messages = [m for m in messages if ".activity." in m.subject]

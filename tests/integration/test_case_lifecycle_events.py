@@ -11,7 +11,6 @@ from typing import Any
 from uuid import uuid4
 
 import jsonschema
-import nats
 import pytest
 from cloudevents.core.bindings.http import HTTPMessage, from_http
 from cloudevents.core.formats.json import JSONFormat
@@ -22,11 +21,10 @@ from domain.network import City
 from events.catalogue import json_schemas
 from infra.eventstore import open_record
 from infra.nats_server import EmbeddedNats
-from infra.relay import Relay
 from infra.settings import Settings
-from infra.streams import read_stream
 from infra.vault import open_vault
 from tests.builders import NOW, a_coordinator, a_person, an_intake
+from tests.conftest import relayed
 
 LATER = NOW + timedelta(days=120)
 CLOSED = "it.lgnet.case.closed.v1"
@@ -59,13 +57,7 @@ async def test_closure_reopening_correction_and_transfer_reach_nats_as_valid_clo
     record.save(case)
     # From the transfer on, the case's events are Milan's: the old city's subjects carry none.
     cases.close(case_id, CaseOutcome.MOVED_AWAY, date(2021, 7, 6), "Left Italy", milan, LATER)
-    await Relay(record, nats_server.url).publish_pending()
-
-    connection = await nats.connect(nats_server.url)
-    try:
-        messages = await read_stream(connection.jetstream())
-    finally:
-        await connection.close()
+    messages = await relayed(record, nats_server.url)
     record.close()
 
     assert [m.subject for m in messages] == [

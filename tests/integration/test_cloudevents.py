@@ -11,7 +11,6 @@ from pathlib import Path
 from uuid import uuid4
 
 import jsonschema
-import nats
 import pytest
 from cloudevents.core.bindings.http import HTTPMessage, from_http
 from cloudevents.core.formats.json import JSONFormat
@@ -30,11 +29,10 @@ from events.catalogue import json_schemas
 from infra.eventstore import open_record
 from infra.nats_server import EmbeddedNats
 from infra.publishing import FAST_LAYOUTS, PUBLIC_TOPICS, message_via_contract, to_message
-from infra.relay import Relay
 from infra.settings import Settings
-from infra.streams import read_stream
 from infra.vault import open_vault
 from tests.builders import NOW, a_coordinator, a_person, an_intake
+from tests.conftest import relayed
 
 INTAKE_TYPE = "it.lgnet.case.intake_recorded.v1"
 
@@ -54,13 +52,7 @@ async def test_an_intake_reaches_nats_as_a_valid_cloudevent(
         a_coordinator(City.PALERMO),
         NOW,
     )
-    await Relay(record, nats_server.url).publish_pending()
-
-    connection = await nats.connect(nats_server.url)
-    try:
-        (message,) = await read_stream(connection.jetstream())
-    finally:
-        await connection.close()
+    (message,) = await relayed(record, nats_server.url)
     record.close()
 
     assert message.subject == "lgnet.palermo.case.intake_recorded"

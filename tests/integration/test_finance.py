@@ -13,7 +13,6 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 import jsonschema
-import nats
 import pytest
 from cloudevents.core.bindings.http import HTTPMessage, from_http
 from cloudevents.core.formats.json import JSONFormat
@@ -48,13 +47,12 @@ from infra.cli_finance import (
 from infra.eventstore import open_record
 from infra.nats_server import EmbeddedNats
 from infra.publishing import PUBLIC_TOPICS, to_message
-from infra.relay import Relay
 from infra.settings import Settings
-from infra.streams import read_stream
 from projections.finance import FinanceProjection, FinanceQueries
 from projections.projection import Delivered, apply_batch, reset
 from projections.storage import PostgresReadModels, SqliteReadModels
 from tests.builders import NOW, a_coordinator
+from tests.conftest import relayed
 
 MINISTRY = Actor(ActorKind.USER, "ministry", Role.MINISTRY)
 HOUSING = SubAction.FAST_TRACK_HOUSING
@@ -89,13 +87,7 @@ async def test_every_budget_event_reaches_nats_as_a_valid_cloudevent(
     finance.record_claim(rejected, a_draft(amount="0.10"), a_coordinator(), NOW)
     finance.approve_claim(City.FIRENZE, approved, MINISTRY, NOW)
     finance.reject_claim(City.FIRENZE, rejected, "Documento illeggibile", MINISTRY, NOW)
-    await Relay(record, nats_server.url).publish_pending()
-
-    connection = await nats.connect(nats_server.url)
-    try:
-        messages = await read_stream(connection.jetstream())
-    finally:
-        await connection.close()
+    messages = await relayed(record, nats_server.url)
 
     # The programme budget's bookkeeping and the budgets' openings are internal.
     assert [m.subject for m in messages] == [

@@ -14,7 +14,6 @@ from urllib.parse import urlparse
 from uuid import UUID, uuid4
 
 import jsonschema
-import nats
 import psycopg
 import pytest
 from cloudevents.core.bindings.http import HTTPMessage, from_http
@@ -39,14 +38,13 @@ from events.housing import HOUSING_CONTRACTS
 from infra.eventstore import open_record
 from infra.nats_server import EmbeddedNats
 from infra.publishing import PUBLIC_TOPICS, to_message
-from infra.relay import Relay
 from infra.settings import Settings
-from infra.streams import read_stream
 from infra.vault import KEY_BYTES, SqliteVault
 from projections.housing import HousingProjection, HousingQueries
 from projections.projection import Delivered, apply_batch, ensure_created
 from projections.storage import PostgresReadModels, ReadModelDatabase, SqliteReadModels
 from tests.builders import NOW, a_coordinator, a_person, an_intake
+from tests.conftest import relayed
 
 MILAN = a_coordinator(City.MILANO)
 FLORENCE = a_coordinator(City.FIRENZE)
@@ -238,12 +236,7 @@ async def test_every_housing_event_reaches_nats_as_a_valid_cloudevent(
     service.close_shelter(shelter_id, "End of the emergency", MILAN, NOW)
     case_code = housing.cases.get(case_id).case_code
 
-    await Relay(housing.record, nats_server.url).publish_pending()
-    connection = await nats.connect(nats_server.url)
-    try:
-        messages = await read_stream(connection.jetstream())
-    finally:
-        await connection.close()
+    messages = await relayed(housing.record, nats_server.url)
 
     schemas = json_schemas()
     housing_messages = [m for m in messages if m.subject.split(".")[2] in ("shelter", "placement")]

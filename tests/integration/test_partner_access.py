@@ -203,6 +203,12 @@ async def fill_partner_stream(record: ProgrammeRecord, secured: SecuredNats, cou
     return codes
 
 
+async def add_events(record: ProgrammeRecord, secured: SecuredNats, count: int) -> list[str]:
+    """`count` intakes over Firenze, Milano and Roma, relayed and copied to the partner stream;
+    returns Firenze's case codes, in order."""
+    return (await fill_partner_stream(record, secured, count))[City.FIRENZE]
+
+
 # --- what a partner receives ------------------------------------------------------------------
 
 

@@ -28,8 +28,8 @@ from tests.integration import test_partner_access as access
 from tests.integration.test_partner_access import (
     SecuredNats,
     a_feed,
+    add_events,
     publish_to_lgnet,
-    save_vulnerable_intakes,
 )
 
 pytestmark = pytest.mark.nats
@@ -38,13 +38,6 @@ CLIENT = Path(__file__).resolve().parents[2] / "examples" / "partner_client.py"
 
 # The secured server and an event store, as the partner access tests have them.
 secured, record = access.secured, access.record
-
-
-async def add_events(record: ProgrammeRecord, secured: SecuredNats, count: int) -> list[str]:
-    codes = save_vulnerable_intakes(record, count)
-    await publish_to_lgnet(record, secured)
-    await a_feed(secured).publish_pending()
-    return codes[City.FIRENZE]
 
 
 async def run_client(secured: SecuredNats, *arguments: str) -> asyncio.subprocess.Process:

@@ -10,17 +10,14 @@ from datetime import UTC, datetime
 import pytest
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from domain.network import City
 from domain.record import ProgrammeRecord
 from infra.nats_auth import DEMO_PARTNER
 from infra.partner_feed import PARTNER_STREAM_NAME
 from tests.integration import test_partner_access as access
 from tests.integration.test_partner_access import (
     SecuredNats,
-    a_feed,
+    add_events,
     as_partner,
-    publish_to_lgnet,
-    save_vulnerable_intakes,
 )
 
 # The secured server, its clients and an event store, as the partner access tests have them.
@@ -32,15 +29,6 @@ NAME = DEMO_PARTNER.consumer_name  # the only consumer name demo-firenze may cre
 FIRENZE = "partner.firenze.>"
 # Short, so that an event fetched but never acknowledged comes again within the test.
 ACK_WAIT = 1.0
-
-
-async def add_events(record: ProgrammeRecord, secured: SecuredNats, count: int) -> list[str]:
-    """`count` intakes over Firenze, Milano and Roma, relayed and copied to the partner stream;
-    returns Firenze's case codes, in order."""
-    codes = save_vulnerable_intakes(record, count)
-    await publish_to_lgnet(record, secured)
-    await a_feed(secured).publish_pending()
-    return codes[City.FIRENZE]
 
 
 async def durable(partner, config: ConsumerConfig, subject: str = FIRENZE):

@@ -8,7 +8,6 @@ from datetime import date
 from pathlib import Path
 from uuid import uuid4
 
-import nats
 import pytest
 
 from domain.cases.service import CaseService
@@ -16,15 +15,14 @@ from domain.network import City
 from events.cloudevents import from_message
 from infra.eventstore import open_record
 from infra.nats_server import EmbeddedNats
-from infra.relay import Relay
 from infra.settings import Settings
-from infra.streams import read_stream
 from infra.vault import open_vault
 from projections.case_list import CaseListProjection
 from projections.network_overview import NetworkOverviewProjection
 from projections.projection import Delivered, apply_batch, ensure_created
 from projections.storage import open_read_models
 from tests.builders import NOW, a_coordinator, a_person, an_intake
+from tests.conftest import relayed
 
 pytestmark = pytest.mark.nats
 
@@ -67,14 +65,8 @@ async def test_identifiers_are_nowhere_but_in_the_vault(
         city = [City.TORINO, City.NAPOLI][index % 2]
         cases.record_intake(case_id, an_intake(city, birth_date=BIRTH_DATE), person,
                             a_coordinator(city), NOW)
-    await Relay(record, nats_server.url).publish_pending()
-
     # The read models, built from the stream as the projector builds them.
-    connection = await nats.connect(nats_server.url)
-    try:
-        messages = await read_stream(connection.jetstream())
-    finally:
-        await connection.close()
+    messages = await relayed(record, nats_server.url)
     assert len(messages) == len(case_ids)
     read_models = open_read_models(None, data_dir / "readmodels.sqlite")
     batch = [

@@ -12,7 +12,6 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 import jsonschema
-import nats
 import pytest
 from cloudevents.core.bindings.http import HTTPMessage, from_http
 from cloudevents.core.formats.json import JSONFormat
@@ -41,14 +40,13 @@ from events.referrals import REFERRAL_CONTRACTS
 from infra.eventstore import open_record
 from infra.nats_server import EmbeddedNats
 from infra.publishing import PUBLIC_TOPICS, to_message
-from infra.relay import Relay
 from infra.settings import Settings
-from infra.streams import read_stream
 from infra.vault import open_vault
 from projections.projection import Delivered, apply_batch, reset
 from projections.referrals import ReferralBoardProjection, ReferralBoardQueries
 from projections.storage import PostgresReadModels, ReadModelDatabase, SqliteReadModels
 from tests.builders import INTAKE_DATE, NOW, a_coordinator, a_person, an_intake
+from tests.conftest import relayed
 
 HEALTH = Destination.city_service(CityService.HEALTH)
 MILAN_COORDINATOR = a_coordinator(City.MILANO)
@@ -328,12 +326,7 @@ async def test_every_referral_event_reaches_nats_as_a_valid_cloudevent(
                       MILAN_COORDINATOR, NOW)
     referrals.accept(transfer, FLORENCE_COORDINATOR, NOW + timedelta(hours=4))
 
-    await Relay(bench.record, nats_server.url).publish_pending()
-    connection = await nats.connect(nats_server.url)
-    try:
-        messages = await read_stream(connection.jetstream())
-    finally:
-        await connection.close()
+    messages = await relayed(bench.record, nats_server.url)
 
     schemas = json_schemas()
     seen = []

@@ -26,6 +26,7 @@ from domain.cases.rules import (
 )
 from domain.network import Actor
 from projections.case_list import CaseRow
+from web.commands import carry_out
 from web.dependencies import Services
 from web.i18n import is_country_code
 from web.principal import CaseToCorrect, CaseToWorkOn, SignedIn
@@ -119,31 +120,22 @@ async def close(services: WebServices, case: CaseRow, request: ClosureRequest,
                 actor: Actor) -> int:
     """Record the closure and wait (at most the read-your-writes timeout) for the read models.
     The domain refuses (DomainError) before anything is written."""
-    position = await run_in_threadpool(
-        services.cases.close, case.case_id, request.outcome, request.closed_on, request.reason,
-        actor, services.now(),
-    )
-    await services.wait_for_position(position, services.read_your_writes_timeout)
+    position = await carry_out(services, lambda: services.cases.close(
+        case.case_id, request.outcome, request.closed_on, request.reason, actor, services.now()))
     return position
 
 
 async def reopen(services: WebServices, case: CaseRow, request: ReopeningRequest,
                  actor: Actor) -> int:
-    position = await run_in_threadpool(
-        services.cases.reopen, case.case_id, request.reopened_on, request.reason, actor,
-        services.now(),
-    )
-    await services.wait_for_position(position, services.read_your_writes_timeout)
+    position = await carry_out(services, lambda: services.cases.reopen(
+        case.case_id, request.reopened_on, request.reason, actor, services.now()))
     return position
 
 
 async def correct(services: WebServices, case: CaseRow, request: CorrectionRequest,
                   actor: Actor) -> int:
-    position = await run_in_threadpool(
-        services.cases.correct_intake, case.case_id, request.corrections(), request.reason,
-        actor, services.now(),
-    )
-    await services.wait_for_position(position, services.read_your_writes_timeout)
+    position = await carry_out(services, lambda: services.cases.correct_intake(
+        case.case_id, request.corrections(), request.reason, actor, services.now()))
     return position
 
 

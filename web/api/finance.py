@@ -18,7 +18,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from domain.access import Permission, Principal, may, require
 from domain.cases.rules import SubAction
@@ -26,6 +25,7 @@ from domain.finance.model import ClaimDraft, ExpenseCategory, InvalidAmount
 from domain.network import Actor, City
 from events.finance import Euros
 from projections.finance import BudgetLine, CityFinance, ClaimRow, NetworkFinance
+from web.commands import carry_out
 from web.dependencies import Services
 from web.errors import ResourceNotFound
 from web.i18n import N_, Translator
@@ -276,10 +276,8 @@ async def record_claim(
 ) -> ClaimReceipt:
     draft = request.draft(city)
     claim_id = services.new_id()
-    position = await run_in_threadpool(
-        services.finance.record_claim, claim_id, draft, actor, services.now()
-    )
-    await services.wait_for_position(position, services.read_your_writes_timeout)
+    position = await carry_out(services, lambda: services.finance.record_claim(
+        claim_id, draft, actor, services.now()))
     return ClaimReceipt(claim_id=claim_id, position=position)
 
 
@@ -287,32 +285,23 @@ async def set_allocation(
     services: WebServices, request: AllocationRequest, actor: Actor
 ) -> AllocationReceipt:
     amount = parse_amount(request.amount)
-    position = await run_in_threadpool(
-        services.finance.set_allocation, request.city, request.sub_action, amount,
-        request.reason, actor, services.now(),
-    )
-    await services.wait_for_position(position, services.read_your_writes_timeout)
+    position = await carry_out(services, lambda: services.finance.set_allocation(
+        request.city, request.sub_action, amount, request.reason, actor, services.now()))
     return AllocationReceipt(city=request.city.value, sub_action=request.sub_action.value,
                              position=position)
 
 
 async def approve(services: WebServices, claim: ClaimRow, actor: Actor) -> ClaimReceipt:
-    position = await run_in_threadpool(
-        services.finance.approve_claim, City(claim.city), claim.claim_id, actor,
-        services.now(),
-    )
-    await services.wait_for_position(position, services.read_your_writes_timeout)
+    position = await carry_out(services, lambda: services.finance.approve_claim(
+        City(claim.city), claim.claim_id, actor, services.now()))
     return ClaimReceipt(claim_id=claim.claim_id, position=position)
 
 
 async def reject(
     services: WebServices, claim: ClaimRow, request: RejectionRequest, actor: Actor
 ) -> ClaimReceipt:
-    position = await run_in_threadpool(
-        services.finance.reject_claim, City(claim.city), claim.claim_id, request.reason,
-        actor, services.now(),
-    )
-    await services.wait_for_position(position, services.read_your_writes_timeout)
+    position = await carry_out(services, lambda: services.finance.reject_claim(
+        City(claim.city), claim.claim_id, request.reason, actor, services.now()))
     return ClaimReceipt(claim_id=claim.claim_id, position=position)
 
 

@@ -20,6 +20,7 @@ from projections.housing import (
     ShelterRow,
     WaitlistEntry,
 )
+from web.commands import carry_out
 from web.dependencies import Services
 from web.housing import (
     BedChange,
@@ -32,7 +33,6 @@ from web.housing import (
     Reason,
     ShelterRegistration,
     ViewableShelter,
-    carry_out,
 )
 from web.principal import ActingPrincipal, CityToView
 

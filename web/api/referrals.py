@@ -31,6 +31,7 @@ from domain.referrals.rules import (
 from domain.referrals.service import ReferralNotFound
 from projections.case_list import CaseRow
 from projections.referrals import BoardFilters, ReferralBoard, ReferralRow, ResponseTimes
+from web.commands import carry_out
 from web.dependencies import Services
 from web.errors import UnknownCase, UnknownReferral
 from web.principal import ActingPrincipal, CityToView, SignedIn, case_where
@@ -202,7 +203,7 @@ async def refer(
     show it. The domain refuses (DomainError) before anything is written."""
     referral_id = services.new_id()
 
-    def carry_out() -> int:
+    def command() -> int:
         try:
             return services.referrals.request(
                 referral_id, case.case_id, wanted.destination(), wanted.urgency, wanted.note,
@@ -211,8 +212,7 @@ async def refer(
         except CaseNotFound:
             raise UnknownCase(str(case.case_id)) from None
 
-    position = await run_in_threadpool(carry_out)
-    await services.wait_for_position(position, services.read_your_writes_timeout)
+    position = await carry_out(services, command)
     return referral_id, position
 
 
@@ -232,7 +232,7 @@ async def record(
     actor = principal.actor
     referrals = services.referrals
 
-    def carry_out() -> int:
+    def command() -> int:
         now = services.now()
         try:
             match answer, body:
@@ -249,8 +249,7 @@ async def record(
             raise UnknownReferral(str(row.referral_id)) from None
         raise TypeError(f"{answer} takes another body than {type(body).__name__}")
 
-    position = await run_in_threadpool(carry_out)
-    await services.wait_for_position(position, services.read_your_writes_timeout)
+    position = await carry_out(services, command)
     return position
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -25,7 +24,7 @@ from domain.access import Permission, Principal, may, require
 from domain.cases.model import PROGRAMME_START, PROGRAMME_TIMEZONE
 from web.errors import ErrorBody, NotSignedIn, Problem
 from web.i18n import N_, Translator, translator_of
-from web.templating import Pages
+from web.templating import Pages, path_of_this_site
 
 router = APIRouter(include_in_schema=False)
 
@@ -177,14 +176,9 @@ def choose_moment(
 
 
 def _safe_next(request: Request, next_path: str | None) -> str:
-    """A path of this site only (never an open redirect), and not this route again."""
-    home = str(request.app.url_path_for("home"))
-    if not next_path or not next_path.startswith("/") or next_path.startswith(("//", "/\\")):
-        return home
-    parts = urlsplit(next_path)
-    if parts.scheme or parts.netloc or parts.path == request.url.path:
-        return home
-    return next_path
+    """A page of this site, not this route again."""
+    return path_of_this_site(request, next_path,
+                             refused=lambda path: path == request.url.path)
 
 
 async def _refuse(request: Request, error: Exception) -> Response:

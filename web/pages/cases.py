@@ -106,7 +106,8 @@ def case_page(
 ) -> HTMLResponse:
     if isinstance(case, Handover):
         return render_handover(request, pages, services, translator, case)
-    erasure = erasure_of(services, case.case_id)
+    # Only an erased case needs the record's account of its erasure: no load on every view.
+    erasure = erasure_of(services, case.case_id) if case.personal_data_erased_on else None
     return render_case_page(
         request, pages, services, principal, translator, case, PersonalDataView(erasure)
     )
@@ -114,7 +115,8 @@ def case_page(
 
 @dataclass(frozen=True)
 class FormState:
-    """A form of the case page as it is shown again: what was typed, and what is wrong."""
+    """A form of a page as it is shown again: what was typed, and what is wrong (by field; ""
+    for what concerns the whole form). Every area's pages use this one."""
 
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)

@@ -7,7 +7,6 @@ page, which shows it (read-your-writes)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,6 +20,7 @@ from domain.housing.model import HousingStage, MoveOutOutcome, ShelterKind
 from domain.network import City, DomainError
 from projections.case_list import CaseRow
 from projections.housing import ShelterRow
+from web.commands import carry_out
 from web.dependencies import CurrentTranslator, PageRenderer, Services
 from web.errors import Problem, explain_domain_error, explain_validation_errors
 from web.housing import (
@@ -34,9 +34,9 @@ from web.housing import (
     Reason,
     ShelterRegistration,
     ViewableShelter,
-    carry_out,
 )
 from web.i18n import Translator
+from web.pages.cases import FormState
 from web.principal import ActingPrincipal, CityToView, SignedIn
 from web.services import WebServices
 from web.templating import Pages, is_htmx_fragment_request
@@ -50,14 +50,6 @@ from web.vocabulary.housing import (
 router = APIRouter(include_in_schema=False)
 
 OCCUPANCY_BLOCK = "occupancy"
-
-
-@dataclass(frozen=True)
-class FormState:
-    """One form of a page as it is shown again: what was typed, and what is wrong."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
 
 
 def _forms(failed: str | None, state: FormState | None) -> dict[str, FormState]:

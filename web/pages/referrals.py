@@ -8,7 +8,6 @@ recorded one leads (303) to the referral's page, which already shows it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -41,6 +40,7 @@ from web.api.referrals import (
 from web.dependencies import CurrentTranslator, PageRenderer, Services
 from web.errors import Problem, UnknownCase, explain_domain_error, explain_validation_errors
 from web.i18n import Translator
+from web.pages.cases import FormState
 from web.principal import CityToView, SignedIn
 from web.services import WebServices
 from web.templating import Pages, is_htmx_fragment_request
@@ -51,15 +51,6 @@ router = APIRouter(include_in_schema=False)
 BOARD_BLOCK = "referral_board"
 DESTINATION_BLOCK = "destination_fields"
 _REQUEST_FIELDS = tuple(ReferralRequest.model_fields)
-
-
-@dataclass(frozen=True)
-class FormState:
-    """A form as it is shown again: what was typed, and what is wrong (by field; "" for what
-    concerns the whole form)."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
 
 
 def _form_state(

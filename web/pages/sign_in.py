@@ -20,6 +20,7 @@ from web.errors import CsrfRejected, explain_domain_error, sign_in_url
 from web.i18n import N_
 from web.principal import SignedIn
 from web.services import WebServices
+from web.templating import path_of_this_site
 
 router = APIRouter(include_in_schema=False)
 
@@ -118,15 +119,9 @@ def _refuse_cross_site_posts(request: Request) -> None:
 
 
 def _safe_next(request: Request, next_path: str | None) -> str:
-    """Where to go after signing in: a path of this site only, never another site (an open
-    redirect would lend the platform's name to phishing)."""
-    home = str(request.app.url_path_for("home"))
-    if not next_path or not next_path.startswith("/") or next_path.startswith(("//", "/\\")):
-        return home
-    parts = urlsplit(next_path)
-    if parts.scheme or parts.netloc or parts.path.startswith("/sign-"):
-        return home
-    return next_path
+    """Where to go after signing in: a page of this site, not the sign-in pages again."""
+    return path_of_this_site(request, next_path,
+                             refused=lambda path: path.startswith("/sign-"))
 
 
 def _render(
