@@ -341,10 +341,20 @@ class ProjectionFeed:
             self, first, first + len(batch) - 1, self.consecutive_failures, delay,
             exc_info=True,
         )
-        handles = [item for item in batch if not isinstance(item, _Stored)]
+        # Every ack handle of the batch is nak'ed: those applied in the failed attempt, and the
+        # fresher ones that redeliveries filed in the buffer while it ran (left un-nak'ed, they
+        # would wait out the whole ack wait before coming back).
+        handles: list[Msg] = []
+        first_comes_back = False
+        for seq, item in enumerate(batch, start=first):
+            fresh = self.buffer.get(seq)
+            for handle in (item, None if fresh is item else fresh):
+                if handle is not None and not isinstance(handle, _Stored):
+                    handles.append(handle)
+                    first_comes_back |= seq == first
         # Hold and forget the handles before the naks go out: a redelivery can arrive while they
         # are being sent, and it must find the hold to release and keep its fresh handle.
-        grace = 0.0 if isinstance(batch[0], _Stored) else REDELIVERY_GRACE
+        grace = REDELIVERY_GRACE if first_comes_back else 0.0
         self._hold(first, delay + grace)
         for seq, item in enumerate(batch, start=first):
             self.buffer[seq] = _Stored(item.headers, item.data)

@@ -612,6 +612,44 @@ async def test_after_a_failure_nothing_later_is_applied_until_the_redelivery(
     assert database.tracking("records_order") == Tracking(5, 5)
 
 
+@dataclass
+class FailsSlowlyOnce(RecordsOrder):
+    """Fails once at `fail_once_at`, but only after the test has delivered more meanwhile."""
+
+    failing: threading.Event = field(default_factory=threading.Event)
+    may_fail: threading.Event = field(default_factory=threading.Event)
+
+    def apply(self, tx: Transaction, envelope: Envelope) -> None:
+        if envelope.position == self.fail_once_at and self.attempts_at_failure == 0:
+            self.failing.set()
+            self.may_fail.wait(5)
+        super().apply(tx, envelope)
+
+
+async def test_a_redelivery_that_arrives_during_a_failing_batch_is_nakd_too(
+    database: SqliteReadModels,
+) -> None:
+    # Seen in CI: a redelivery filed while the batch was failing lost its ack handle, so that
+    # message waited out the whole ack wait (60 s) before JetStream sent it again.
+    projection = FailsSlowlyOnce(fail_once_at=2)
+    harness = FeedHarness(database, projection, batch_size=10)
+    await harness.deliver(1, 2, 3)
+    await asyncio.to_thread(projection.failing.wait, 5)
+    await harness.deliver(3, times_delivered=2)  # a copy arrives while the batch is being applied
+    projection.may_fail.set()
+    await harness.settle()
+    naks = sorted(o for o in harness.outcomes if o[0] == "nak")
+
+    await harness.deliver(1, 2, 3, times_delivered=3)
+    await harness.settle()
+    await harness.close()
+
+    assert naks == [("nak", 1), ("nak", 2), ("nak", 3), ("nak", 3)]
+    assert harness.applied == [1, 2, 3]
+    acks = sorted(o for o in harness.outcomes if o[0] == "ack")
+    assert acks == [("ack", 1), ("ack", 2), ("ack", 3)]
+
+
 async def test_a_message_lost_in_flight_is_read_from_the_stream_before_later_ones(
     database: SqliteReadModels,
 ) -> None:
