@@ -35,6 +35,7 @@ from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
 from projections.finance import FinanceQueries
 from projections.housing import HousingQueries
+from projections.indicators import IndicatorQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.projection import Projection, ensure_created
 from projections.referrals import ReferralBoardQueries
@@ -64,6 +65,7 @@ class Platform:
     activity_register: ActivityRegisterQueries
     finance: FinanceService
     finance_views: FinanceQueries
+    indicators: IndicatorQueries
     accounts: Accounts
     audit_trail: EventBrowser
     replays: ReplayCache
@@ -138,6 +140,7 @@ def workflows_over(
         "activity_register": ActivityRegisterQueries(read_models),
         "finance": FinanceService(record),
         "finance_views": FinanceQueries(read_models),
+        "indicators": IndicatorQueries(read_models),
     }
 
 

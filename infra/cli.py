@@ -35,7 +35,7 @@ from infra.cli_audit import audit_app
 from infra.cli_finance import finance_app
 from infra.cli_nats import nats_app, partner_feed_command
 from infra.cli_replay import replay_command
-from infra.demo import load_demo
+from infra.demo import SCALES, DemoReport, DemoScale, load_demo, simulated_days
 from infra.nats_auth import nats_banner_lines, platform_nats_url, url_without_credentials
 from infra.nats_server import NatsServerError
 from infra.runtime import embedded_nats_if_needed, run_parts
@@ -60,7 +60,11 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(finance_app, name="finance")
 app.command("replay")(replay_command)
 
-DEMO_INTAKES = 150
+# What the first start loads: every city and every kind of work, in seconds.
+FIRST_START_DEMO = "small"
+DEMO_SEED = 2019
+# Refusals listed at the end of a demo run; the rest are counted.
+_REFUSALS_SHOWN = 10
 
 
 class AsyncApiFormat(StrEnum):
@@ -76,8 +80,28 @@ def _platform(settings: Settings) -> Platform:
 def _load_demo_on_first_start(platform: Platform) -> None:
     if platform.record.recorder.max_notification_id() is not None:
         return
-    with tqdm(total=DEMO_INTAKES, desc="Loading demo data", unit="intake") as bar:
-        load_demo(platform.cases, intakes=DEMO_INTAKES, progress=lambda _n: bar.update())
+    _report_demo(platform, SCALES[FIRST_START_DEMO], _generate_demo(
+        platform, SCALES[FIRST_START_DEMO], DEMO_SEED))
+
+
+def _generate_demo(platform: Platform, scale: DemoScale, seed: int) -> DemoReport:
+    with tqdm(total=simulated_days(scale), desc=f"Generating the {scale.name} demo",
+              unit="day") as bar:
+        return load_demo(platform, scale, seed=seed, progress=lambda _day: bar.update())
+
+
+def _report_demo(platform: Platform, scale: DemoScale, report: DemoReport) -> None:
+    """Say what the demo wrote, and any command the domain refused: each is a bug of the
+    generator, listed so that it gets fixed."""
+    events = platform.record.recorder.max_notification_id() or 0
+    minutes, seconds = divmod(round(report.seconds), 60)
+    print(f"Demo data ({scale.name}): {events:,} events written in "
+          f"{f'{minutes} min ' if minutes else ''}{seconds} s, from {report.commands:,} "
+          f"commands ({len(report.refused)} refused).", flush=True)
+    for refusal in report.refused[:_REFUSALS_SHOWN]:
+        print(f"  refused: {refusal}", file=sys.stderr)
+    if len(report.refused) > _REFUSALS_SHOWN:
+        print(f"  ... and {len(report.refused) - _REFUSALS_SHOWN} more", file=sys.stderr)
 
 
 def _create_demo_users_on_first_start(platform: Platform) -> None:
@@ -188,18 +212,39 @@ def check() -> None:
     print("ok")
 
 
+class DemoScaleName(StrEnum):
+    SMALL = "small"
+    FULL = "full"
+
+
 @app.command()
 def demo(
-    intakes: Annotated[int, typer.Option(min=1, help="How many intakes to invent")] = DEMO_INTAKES,
-    seed: Annotated[int, typer.Option(help="Same seed, same data")] = 2019,
+    scale: Annotated[DemoScaleName, typer.Option(
+        help="small: every city, about 260 intakes, seconds (what the first start loads); "
+        "full: the whole programme, thousands of cases, minutes")] = DemoScaleName.SMALL,
+    seed: Annotated[int, typer.Option(help="Same seed, same data")] = DEMO_SEED,
 ) -> None:
-    """Record invented intakes through the application service."""
-    platform = _platform(load_settings())
+    """Invent a plausible run of the programme (all 19 cities, 2019-07 to 2021-12) through the
+    application services. Only into an empty record: the record is append-only, so demo events
+    could never be taken out of real ones. The platform publishes and projects them when it
+    runs (lgnet run)."""
+    settings = load_settings()
+    platform = _platform(settings)
     try:
-        with tqdm(total=intakes, desc="Loading demo data", unit="intake") as bar:
-            load_demo(platform.cases, intakes=intakes, seed=seed, progress=lambda _n: bar.update())
+        held = platform.record.recorder.max_notification_id()
+        if held is not None:
+            raise SystemExit(
+                f"Refused: the record already holds {held:,} events, and demo data can never be "
+                "taken out of it again (it is append-only). Generate the demo into an empty "
+                "data dir, e.g. LGNET_DATA_DIR=var-demo lgnet demo --scale "
+                f"{scale.value}.")
+        chosen = SCALES[scale.value]
+        report = _generate_demo(platform, chosen, seed)
+        _report_demo(platform, chosen, report)
     finally:
         platform.close()
+    if report.refused:
+        raise SystemExit(1)
 
 
 @events_app.command("schema")

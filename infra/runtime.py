@@ -10,10 +10,12 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import uvicorn
+from fastapi import FastAPI
 
 from infra.bootstrap import Platform
 from infra.checkpoints import open_checkpointer
@@ -24,16 +26,24 @@ from infra.projector import Projector, tune_gc_for_throughput
 from infra.relay import Relay
 from infra.settings import Settings
 from web.app import create_app
+from web.pages.live import end_live_streams
 
 log = logging.getLogger("lgnet")
 
 
-class _WebServer(uvicorn.Server):
+class WebServer(uvicorn.Server):
     """uvicorn without its own signal handling: the runtime stops every part together."""
 
     @contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # uvicorn waits for every open response before it stops: the dashboards' live streams
+        # are told to end first, or Ctrl-C would wait for them.
+        if isinstance(self.config.app, FastAPI):
+            end_live_streams(self.config.app)
+        await super().shutdown(sockets)
 
 
 @contextmanager
@@ -54,7 +64,7 @@ def embedded_nats_if_needed(
         server.stop()
 
 
-def web_server(platform: Platform) -> _WebServer:
+def web_server(platform: Platform) -> WebServer:
     config = uvicorn.Config(
         create_app(platform),
         host=platform.settings.http_host,
@@ -62,7 +72,7 @@ def web_server(platform: Platform) -> _WebServer:
         log_level="warning",
         lifespan="on",
     )
-    return _WebServer(config)
+    return WebServer(config)
 
 
 async def run_parts(
@@ -147,14 +157,14 @@ def _stop_on_signals(request_stop: Callable[[], None]) -> None:
             loop.add_signal_handler(sig, request_stop)
 
 
-async def _serve(server: _WebServer, stop: asyncio.Event) -> None:
+async def _serve(server: WebServer, stop: asyncio.Event) -> None:
     try:
         await server.serve()
     finally:
         stop.set()
 
 
-async def _when_started(server: _WebServer | None, announce: Callable[[], None]) -> None:
+async def _when_started(server: WebServer | None, announce: Callable[[], None]) -> None:
     while server is not None and not server.started:
         if server.should_exit:
             return

@@ -95,7 +95,17 @@ class Handover:
 class CaseFilters:
     status: str | None = None
     vulnerability: str | None = None
+    """A category; "any": vulnerable cases; "none": the others."""
     protection_status: str | None = None
+    sex: str | None = None
+    age_band: str | None = None
+    nationality: str | None = None
+    outcome: str | None = None
+    """The closure outcome (closed cases only)."""
+    intake_month: str | None = None
+    """YYYY-MM: cases taken in during that month."""
+    eligible_for: str | None = None
+    """A sub-action ("1".."6"): cases whose eligibility says they are eligible for it."""
 
 
 _CASE_COLUMNS = (
@@ -260,6 +270,13 @@ def _eligibility_json(eligibility: tuple[Eligibility, ...]) -> str:
     return json.dumps([outcome.model_dump() for outcome in eligibility])
 
 
+def _eligible_json(sub_action: str) -> str:
+    """How the stored eligibility (`_eligibility_json`) says a case is eligible for
+    `sub_action`: the same dump, cut after `eligible`."""
+    outcome = json.dumps({"sub_action": sub_action, "eligible": True})
+    return outcome[:-1]  # without the closing brace: the reason follows
+
+
 def _delimited(values: Sequence[str]) -> str:
     return "," + ",".join(values) + "," if values else ""
 
@@ -277,9 +294,20 @@ class CaseListQueries:
         if filters.status:
             where.append("status = ?")
             params.append(filters.status)
-        if filters.protection_status:
-            where.append("protection_status = ?")
-            params.append(filters.protection_status)
+        for column in ("protection_status", "sex", "age_band", "nationality", "outcome"):
+            value = getattr(filters, column)
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if filters.intake_month:
+            # A range rather than substr(): the (city, intake_date) index serves it.
+            first = date.fromisoformat(f"{filters.intake_month}-01")
+            following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+            where.append("intake_date >= ? AND intake_date < ?")
+            params += [first.isoformat(), following.isoformat()]
+        if filters.eligible_for:
+            where.append("eligibility LIKE ?")
+            params.append(f"%{_eligible_json(filters.eligible_for)}%")
         if filters.vulnerability == "any":
             where.append("vulnerabilities <> ''")
         elif filters.vulnerability == "none":

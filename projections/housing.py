@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from events.cloudevents import Envelope
 from events.contracts import (
@@ -45,6 +46,9 @@ MOVED_OUT = "moved_out"
 LEFT_WAITLIST = "left_waitlist"
 DECLINED = "declined"  # a placement whose offer was declined
 INTERNATIONAL_PROTECTION = "international_protection"
+# The programme's days are Rome's: a change of beds made at 00:30 in Rome on the 1st counts from
+# the 1st, though it is still the 31st in UTC (the domain dates closures the same way).
+PROGRAMME_TIMEZONE = ZoneInfo("Europe/Rome")
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,7 @@ _PATH_COLUMNS = (
     "intake_date", "waitlisted_at", "episodes", "shelter_id", "shelter_name", "address_area",
     "bed", "offered_on", "moved_in_on", "case_closed", "last_position",
 )
+_BED_COUNT_COLUMNS = ("shelter_id", "position", "city", "effective_on", "beds")
 _PLACEMENT_COLUMNS = (
     "case_id", "offered_position", "case_code", "city", "shelter_id", "shelter_name", "bed",
     "offered_on", "status", "intake_date", "moved_in_on", "days_to_move_in", "moved_out_on",
@@ -213,9 +218,19 @@ class HousingProjection:
         tx.execute(
             "CREATE INDEX IF NOT EXISTS rm_placements_city ON rm_placements (city, status)"
         )
+        # Each shelter's beds over time, one row per change (registered, beds added or removed,
+        # closed: 0 beds), dated when the change took effect: what occupancy over the months is
+        # measured against.
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS rm_shelter_bed_counts ("
+            " shelter_id TEXT NOT NULL, position BIGINT NOT NULL, city TEXT NOT NULL,"
+            " effective_on TEXT NOT NULL, beds INTEGER NOT NULL,"
+            " PRIMARY KEY (shelter_id, position))"
+        )
 
     def drop_tables(self, tx: Transaction) -> None:
-        for table in ("rm_shelters", "rm_housing_paths", "rm_placements"):
+        for table in ("rm_shelters", "rm_housing_paths", "rm_placements",
+                      "rm_shelter_bed_counts"):
             tx.execute(f"DROP TABLE IF EXISTS {table}")
 
     def apply(self, tx: Transaction, envelope: Envelope) -> None:
@@ -236,6 +251,8 @@ def _apply(tx: Transaction, envelope: Envelope) -> None:
                 _numbers_text(range(1, data.beds + 1)), 0, _utc(envelope.time), None, None,
                 position,
             )])
+            _count_beds(tx, data.shelter_id, data.city, _programme_day(envelope.time),
+                        data.beds, position)
         case ShelterBedsAddedV1() | ShelterBedsRemovedV1():
             row = tx.fetchone("SELECT bed_numbers FROM rm_shelters WHERE shelter_id = ?",
                               (str(data.shelter_id),))
@@ -250,12 +267,15 @@ def _apply(tx: Transaction, envelope: Envelope) -> None:
                 "UPDATE rm_shelters SET bed_numbers = ?, last_position = ? WHERE shelter_id = ?",
                 (_numbers_text(sorted(numbers)), position, str(data.shelter_id)),
             )
+            _count_beds(tx, data.shelter_id, data.city, _programme_day(envelope.time),
+                        len(numbers), position)
         case ShelterClosedV1():
             tx.execute(
                 "UPDATE rm_shelters SET closed_on = ?, closed_reason = ?, last_position = ?"
                 " WHERE shelter_id = ?",
                 (data.closed_on.isoformat(), data.reason, position, str(data.shelter_id)),
             )
+            _count_beds(tx, data.shelter_id, data.city, data.closed_on, 0, position)
         case PlacementWaitlistedV1():
             tx.execute(
                 "INSERT INTO rm_housing_paths (" + ", ".join(_PATH_COLUMNS) + ") VALUES ("
@@ -317,6 +337,17 @@ def _apply(tx: Transaction, envelope: Envelope) -> None:
             _update_path(tx, data.case_id, None, case_closed=0)
         case CaseTransferredV1():
             _update_path(tx, data.case_id, None, city=data.city)
+
+
+def _count_beds(tx: Transaction, shelter_id: UUID, city: str, effective_on: date, beds: int,
+                position: int) -> None:
+    tx.insert_new("rm_shelter_bed_counts", _BED_COUNT_COLUMNS, ("shelter_id", "position"),
+                  [(str(shelter_id), position, city, effective_on.isoformat(), beds)])
+
+
+def _programme_day(moment: datetime) -> date:
+    """The day (in Rome) of a change the event dates only by its time."""
+    return moment.astimezone(PROGRAMME_TIMEZONE).date()
 
 
 def _update_path(tx: Transaction, case_id: UUID, position: int | None, **values: Any) -> None:
@@ -462,6 +493,25 @@ class HousingQueries:
                 + " ORDER BY CASE WHEN status IN ('offered', 'housed') THEN 0 ELSE 1 END,"
                 " CASE WHEN status IN ('offered', 'housed') THEN bed ELSE 0 END,"
                 " offered_position DESC",
+                params,
+            )
+        return [_placement(row) for row in rows]
+
+    def city_placements(
+        self, city: str, outcome: str | None = None, moved_in: bool | None = None
+    ) -> list[PlacementRow]:
+        """The city's placements, the latest offer first; only those that ended with `outcome`
+        (a move-out's), and only those that reached move-in (True) or did not (False)."""
+        where, params = ["city = ?"], [city]
+        if outcome is not None:
+            where.append("status = ? AND outcome = ?")
+            params += [MOVED_OUT, outcome]
+        if moved_in is not None:
+            where.append("moved_in_on IS NOT NULL" if moved_in else "moved_in_on IS NULL")
+        with self.database.reading() as tx:
+            rows = tx.fetchall(
+                "SELECT " + ", ".join(_PLACEMENT_COLUMNS) + " FROM rm_placements"
+                f" WHERE {' AND '.join(where)} ORDER BY offered_on DESC, offered_position DESC",
                 params,
             )
         return [_placement(row) for row in rows]

@@ -285,6 +285,25 @@ class ReferralBoardQueries:
             )
         return [_row(r) for r in rows]
 
+    def requested_in(
+        self, city: str, *, destination_kind: str | None = None, service: str | None = None,
+        status: str | None = None,
+    ) -> list[ReferralRow]:
+        """The referrals requested in the city, the latest first, narrowed to a destination
+        kind, a city service and/or a status."""
+        where, params = ["city = ?"], [city]
+        for column, value in (("destination_kind", destination_kind), ("service", service),
+                              ("status", status)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        with self.database.reading() as tx:
+            rows = tx.fetchall(
+                f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY requested_at DESC, referral_id",
+                params,
+            )
+        return [_row(r) for r in rows]
+
     def response_times(self, city: str) -> ResponseTimes:
         with self.database.reading() as tx:
             rows = tx.fetchall(

@@ -20,12 +20,14 @@ from web.pages import (
     audit_events,
     case_lifecycle,
     cases,
+    dashboards,
     event_docs,
     event_schemas,
     finance,
     home,
     housing,
     intake,
+    live,
     ministry,
     personal_data,
     referrals,
@@ -43,6 +45,7 @@ VENDOR_PACKAGES = {
     # mount name: (URL path, directory under node_modules)
     "vendor_bootstrap_italia": ("/static/vendor/bootstrap-italia", "bootstrap-italia/dist"),
     "vendor_htmx": ("/static/vendor/htmx", "htmx.org/dist"),
+    "vendor_htmx_sse": ("/static/vendor/htmx-ext-sse", "htmx-ext-sse/dist"),
 }
 
 API_DESCRIPTION = """\
@@ -68,7 +71,7 @@ subjects, headers and schemas, are described by the AsyncAPI document at
 PAGE_AREAS = (
     sign_in, home, intake, cases, case_lifecycle, personal_data, referrals, housing, activities,
     ministry, audit, event_schemas, event_docs, as_of, audit_events,
-    finance,
+    finance, dashboards, live,
 )
 
 

@@ -21,6 +21,7 @@ from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
 from projections.finance import FinanceQueries
 from projections.housing import HousingQueries
+from projections.indicators import IndicatorQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.referrals import ReferralBoardQueries
 
@@ -162,6 +163,7 @@ class WebServices(Protocol):
     activity_register: ActivityRegisterQueries
     finance: FinanceService
     finance_views: FinanceQueries
+    indicators: IndicatorQueries
 
     @property
     def accounts(self) -> AccountsPort: ...
@@ -182,6 +184,10 @@ class WebServices(Protocol):
         """The current time, timezone-aware (UTC)."""
 
     def new_id(self) -> UUID: ...
+
+    def projected_position(self) -> int:
+        """The position every projection of the live read models has reached (the slowest
+        one's): what the live dashboards watch."""
 
     async def wait_for_position(self, position: int, timeout: float) -> bool:
         """Wait until every projection has applied the event at `position` (the value a save

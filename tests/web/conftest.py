@@ -47,6 +47,7 @@ from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
 from projections.finance import FinanceQueries
 from projections.housing import HousingQueries
+from projections.indicators import IndicatorQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.projection import Delivered, Projection, apply_batch, ensure_created
 from projections.referrals import ReferralBoardQueries
@@ -95,6 +96,7 @@ class WebTestPlatform:
     activity_register: ActivityRegisterQueries
     finance: FinanceService
     finance_views: FinanceQueries
+    indicators: IndicatorQueries
     accounts: Accounts
     clock: Clock
     audit_trail: EventBrowser

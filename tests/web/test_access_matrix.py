@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
@@ -172,6 +173,44 @@ ACCESS: dict[str, set[str]] = {
     "api_set_allocation": {MINISTRY},
     "api_approve_claim": {MINISTRY},
     "api_reject_claim": {MINISTRY},
+    # -- dashboards and indicators --
+    "city_dashboard": MILAN_STAFF | OVERSIGHT,
+    "indicator_referrals": MILAN_STAFF | OVERSIGHT,
+    "indicator_referrals_export": MILAN_STAFF | OVERSIGHT,
+    "indicator_placements": MILAN_STAFF | OVERSIGHT,
+    "indicator_placements_export": MILAN_STAFF | OVERSIGHT,
+    "city_dashboard_export": MILAN_STAFF | OVERSIGHT,
+    "ministry_dashboard": OVERSIGHT,
+    "ministry_dashboard_export": OVERSIGHT,
+    "api_city_indicators": MILAN_STAFF | OVERSIGHT,
+    "api_network_indicators": OVERSIGHT,
+    # -- exports --
+    "referral_board_export": MILAN_STAFF | OVERSIGHT,
+    "city_housing_export": MILAN_STAFF | OVERSIGHT,
+    "shelter_page_export": MILAN_STAFF | OVERSIGHT,
+    "activity_register_export": MILAN_STAFF | OVERSIGHT,
+    "activity_page_export": MILAN_STAFF | OVERSIGHT,
+    "city_finance_export": MILAN_STAFF | OVERSIGHT,
+    "ministry_finance_export": OVERSIGHT,
+    "ministry_overview_export": OVERSIGHT,
+    "audit_event_browser_export": OVERSIGHT,
+    # -- live updates --
+    "live_stream": PEOPLE,
+}
+# Routes whose answer never ends (server-sent events): a call reads the answer up to its first
+# event, then hangs up.
+STREAMING_ROUTES = {"live_stream"}
+# The `{table}` of an export route whose page shows several tables: one the page has.
+EXPORTED_TABLE = {
+    "city_housing_export": "waitlist",
+    "shelter_page_export": "beds",
+    "activity_register_export": "activities",
+    "activity_page_export": "participants",
+    "city_finance_export": "claims",
+    "ministry_finance_export": "cities",
+    # -- dashboards and indicators --
+    "city_dashboard_export": "activities",
+    "ministry_dashboard_export": "cities",
 }
 # Routes that change the session itself: each call gets a client of its own.
 SESSION_ROUTES = {"sign_in", "sign_out"}
@@ -465,7 +504,7 @@ def milan_path_params(
 ) -> dict[str, str]:
     """The path parameters, naming Milan resources made for `case`: every kind, or only those
     the path of `only_for` names."""
-    params = {"city": "milano", "case_id": case.case_id, "grant_id": grant_id}
+    params = {"city": "milano", "case_id": case.case_id, "grant_id": grant_id, "fmt": "xlsx"}
     for name, make in RESOURCES.items():
         if only_for is None or f"{{{name}}}" in only_for.path:
             params[name] = make(clients, case.case_id)
@@ -524,11 +563,25 @@ def principals(clients: Clients) -> Principals:
 
 def call(principals: Principals, principal: str, route: RouteUnderTest,
          path_params: dict[str, str], **query: str) -> Any:
+    path_params = {**path_params, "table": EXPORTED_TABLE.get(route.name, "")}
     path = re.sub(r"\{(\w+)\}", lambda m: path_params[m.group(1)], route.path)
     unsafe = route.method not in ("GET", "HEAD")
     client = principals.client(principal, fresh=route.name in SESSION_ROUTES)
+    if route.name in STREAMING_ROUTES:
+        return up_to_the_first_event(client, route.method, path, params=query or None)
     return client.request(route.method, path, params=query or None, follow_redirects=False,
                           **BODIES.get(route.name, {}) if unsafe else {})
+
+
+def up_to_the_first_event(client: TestClient, method: str, path: str, **options: Any) -> Any:
+    """A stream's answer up to its first event (a refusal's whole answer)."""
+    with client.stream(method, path, follow_redirects=False, **options) as streamed:
+        if not streamed.headers.get("content-type", "").startswith("text/event-stream"):
+            streamed.read()
+            return streamed
+        first = next(streamed.iter_bytes(), b"")
+    return httpx.Response(streamed.status_code, headers=streamed.headers, content=first,
+                          request=streamed.request)
 
 
 def asked_to_sign_in(response: Any) -> bool:

@@ -9,6 +9,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,14 @@ from fastapi import FastAPI
 
 from domain.network import Actor, ActorKind, City, Role
 from infra.nats_server import free_port
-from tests.web.conftest import PASSWORD, WebTestPlatform, an_intake_form
+from infra.runtime import WebServer
+from tests.web.conftest import (
+    PASSWORD,
+    Clients,
+    WebTestPlatform,
+    an_intake_form,
+    record_intake,
+)
 from web.intake import IntakeRequest
 from web.security_headers import CONTENT_SECURITY_POLICY
 
@@ -51,12 +59,14 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture
-def live_server(app: FastAPI) -> Iterator[str]:
+@contextmanager
+def served(app: FastAPI) -> Iterator[tuple[str, WebServer]]:
+    """The app served by uvicorn in a thread, as `lgnet run` serves it (its server ends the live
+    streams as it stops): its base URL, and the server, to stop it early."""
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                             lifespan="off")
-    server = uvicorn.Server(config)
+    server = WebServer(config)
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -65,10 +75,16 @@ def live_server(app: FastAPI) -> Iterator[str]:
             pytest.fail("uvicorn did not start")
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", server
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(app: FastAPI) -> Iterator[str]:
+    with served(app) as (base_url, _server):
+        yield base_url
 
 
 @pytest.fixture
@@ -202,4 +218,27 @@ def test_a_coordinator_reads_a_person_s_identifiers_for_a_reason_then_erases_the
     assert page.locator(".identifiers-form").count() == 0
     page.screenshot(path=str(screenshots / "erased.png"), full_page=True)
 
+    assert page.problems == []
+
+
+def test_the_ministry_dashboard_updates_by_itself_when_a_city_takes_someone_in(
+    page: Any, live_server: str, screenshots: Path, clients: Clients
+) -> None:
+    record_intake(clients, "milano")
+    clients.add_user("ministry", Role.MINISTRY)
+    page.goto(f"{live_server}/ministry/dashboard")
+    page.fill("#username", "ministry")
+    page.fill("#password", PASSWORD)
+    with page.expect_response(lambda answer: "/live/stream" in answer.url):
+        page.click(".sign-in-form button[type=submit]")
+    taken_in = page.locator("[data-figure=taken_in] .figure-value")
+    assert taken_in.inner_text().strip() == "1"
+    page.evaluate("window.stillTheSamePage = true")
+
+    record_intake(clients, "firenze")
+
+    # Waited for with a locator: wait_for_function evaluates a string, which the CSP forbids.
+    taken_in.filter(has_text=re.compile(r"^\s*2\s*$")).wait_for()
+    assert page.evaluate("window.stillTheSamePage") is True
+    page.screenshot(path=str(screenshots / "live-dashboard.png"), full_page=True)
     assert page.problems == []

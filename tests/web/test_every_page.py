@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import Clients, record_intake
-from tests.web.test_access_matrix import RESOURCES
+from tests.web.test_access_matrix import EXPORTED_TABLE, RESOURCES, STREAMING_ROUTES
 from web import api, health
 from web.api import API_V1_PREFIX
 from web.app import PAGE_AREAS
@@ -22,18 +22,24 @@ def get_paths(clients: Clients, case_id: str) -> list[str]:
     """Each GET route of every area the app includes, with its path parameters filled in: a
     Milan case, and a referral, shelter, activity and claim of Milan made as the access matrix
     makes them."""
-    examples = {"city": "milano", "case_id": case_id}
+    examples = {"city": "milano", "case_id": case_id, "fmt": "xlsx"}
     for name, make in RESOURCES.items():
         examples[name] = make(clients, case_id)
     routers = [("", area.router) for area in PAGE_AREAS]
     routers += [(API_V1_PREFIX, area.router) for area in api.AREAS]
     routers += [("", health.router)]
     return [
-        re.sub(r"\{(\w+)\}", lambda m: examples[m.group(1)], prefix + route.path)
+        _filled(prefix + route.path, {**examples, "table": EXPORTED_TABLE.get(route.name, "")})
         for prefix, router in routers
         for route in router.routes
+        # A stream never ends: tests/web/test_live_updates.py reads it.
         if isinstance(route, APIRoute) and "GET" in route.methods
+        and route.name not in STREAMING_ROUTES
     ]
+
+
+def _filled(path: str, examples: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: examples[m.group(1)], path)
 
 
 @pytest.mark.parametrize("language", ["it", "en"])

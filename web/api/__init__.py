@@ -14,6 +14,7 @@ from web.api import (
     event_schemas,
     finance,
     housing,
+    indicators,
     intakes,
     network,
     personal_data,
@@ -27,7 +28,7 @@ API_V1_PREFIX = "/api/v1"
 PUBLIC_AREAS = (event_schemas,)
 PROTECTED_AREAS = (
     intakes, cases, case_lifecycle, personal_data, referrals, housing, activities, network, audit,
-    finance,
+    finance, indicators,
 )
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 

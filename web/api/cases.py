@@ -33,10 +33,13 @@ def list_cases(
     principal: SignedIn,
 ) -> CaseList:
     minimised = _minimised(principal, city)
-    if minimised and query.vulnerability is not None:
-        # Filtering by vulnerability would tell who is vulnerable just as well as showing it.
-        raise AccessDenied("Filtering by vulnerability needs special-category access",
-                           field="vulnerability")
+    if minimised:
+        # Filtering by what the minimised view leaves out would tell it just as well as
+        # showing it: the vulnerabilities, the eligibility that follows from them, the outcome.
+        for name in ("vulnerability", "eligible_for", "outcome"):
+            if getattr(query, name) is not None:
+                raise AccessDenied(f"Filtering by {name} needs special-category access",
+                                   field=name)
     page = services.case_list.list_cases(
         city.value, query.filters(), page=query.page, page_size=query.page_size
     )

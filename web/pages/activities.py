@@ -45,7 +45,16 @@ from web.api.activities import (
 )
 from web.dependencies import CurrentTranslator, PageRenderer, Services
 from web.errors import Problem, explain_domain_error, explain_validation_errors
+from web.exports import (
+    Column,
+    Table,
+    UnknownExport,
+    export_format,
+    export_response,
+    table_stamp,
+)
 from web.i18n import Translator
+from web.labels import Labels
 from web.pages.cases import FormState
 from web.principal import ActingPrincipal, SignedIn
 from web.services import WebServices
@@ -83,6 +92,70 @@ def activity_register(
     return _render_register(request, pages, services, translator, city, sub_action, FormState())
 
 
+REGISTER_TABLES = ("totals", "activities")
+
+
+@router.get("/cities/{city}/activities/{table}/export.{fmt}", name="activity_register_export")
+def activity_register_export(
+    table: str,
+    fmt: str,
+    city: CityOfActivities,
+    services: Services,
+    translator: CurrentTranslator,
+    sub_action: Annotated[str | None, Query()] = None,
+) -> Response:
+    """The register's totals per sub-action, or its activities (`table`: one of
+    REGISTER_TABLES), for the sub-action chosen on the page."""
+    chosen_format = export_format(fmt)
+    if table not in REGISTER_TABLES:
+        raise UnknownExport(table)
+    as_of, position = table_stamp(services)
+    chosen = _known_sub_action(sub_action)
+    register = services.activity_register.register(city.value, chosen)
+    labels, _ = Labels(translator), translator.gettext
+    filters = [(_("Sub-action"), _sub_action_words(chosen, translator, labels))] if chosen else []
+    where = labels.city(city.value)
+    if table == "totals":
+        return export_response(Table(
+            name=f"activity-totals-{city.value}",
+            title=f"{_('Totals per sub-action')} – {where}",
+            columns=[Column(_("Sub-action")), Column(_("Activities"), "int"),
+                     Column(_("Beneficiaries enrolled"), "int"),
+                     Column(_("Resident attendances"), "int"),
+                     Column(_("Hours of sessions"), "decimal"),
+                     Column(_("Hours attended by beneficiaries"), "decimal")],
+            rows=[[_("All shown") if t.sub_action is None
+                   else _("Sub-Action %(number)s", number=t.sub_action),
+                   t.activities, t.beneficiaries, t.residents, t.hours, t.participant_hours]
+                  for t in register.totals],
+            as_of=as_of, position=position, filters=filters,
+        ), chosen_format)
+    return export_response(Table(
+        name=f"activities-{city.value}",
+        title=f"{_('Community activities')} – {where}",
+        columns=[Column(_("Title of the activity")), Column(_("Kind of activity")),
+                 Column(_("Sub-action")), Column(_("Neighbourhood where it takes place")),
+                 Column(_("First day of the activity"), "date"),
+                 Column(_("Last day of the activity"), "date"), Column(_("Status")),
+                 Column(_("Sessions held"), "int"), Column(_("Beneficiaries enrolled"), "int"),
+                 Column(_("Resident attendances"), "int"),
+                 Column(_("Hours of sessions"), "decimal")],
+        rows=[[a.title, labels.label(ACTIVITY_KINDS, a.kind), a.sub_action, a.neighbourhood,
+               a.starts_on, a.ends_on, labels.label(ACTIVITY_STATUSES, a.status), a.sessions,
+               a.participants, a.residents, a.hours] for a in register.activities],
+        as_of=as_of, position=position, filters=filters,
+    ), chosen_format)
+
+
+def _known_sub_action(sub_action: str | None) -> str | None:
+    """An unknown sub-action in the query shows them all rather than failing the page."""
+    return sub_action if sub_action in {s.value for s in ACTIVITY_SUB_ACTIONS} else None
+
+
+def _sub_action_words(code: str, translator: Translator, labels: Labels) -> str:
+    return f"{translator.gettext('Sub-Action %(number)s', number=code)} – {labels.sub_action(code)}"
+
+
 @router.post("/cities/{city}/activities", name="plan_activity")
 async def plan_activity(
     request: Request,
@@ -111,8 +184,7 @@ def _render_register(
     request: Request, pages: Pages, services: WebServices, translator: Translator, city: City,
     sub_action: str | None, plan_form: FormState, status_code: int = 200,
 ) -> HTMLResponse:
-    # An unknown sub-action in the query shows them all rather than failing the page.
-    chosen = sub_action if sub_action in {s.value for s in ACTIVITY_SUB_ACTIONS} else None
+    chosen = _known_sub_action(sub_action)
     register = services.activity_register.register(city.value, chosen)
     context = {
         "city": city.value,
@@ -152,6 +224,50 @@ def activity_page(
 ) -> HTMLResponse:
     return _render_activity(request, pages, services, principal, translator, activity,
                             ActivityForms())
+
+
+ACTIVITY_TABLES = ("participants", "sessions")
+
+
+@router.get("/activities/{activity_id}/{table}/export.{fmt}", name="activity_page_export")
+def activity_page_export(
+    table: str,
+    fmt: str,
+    activity: ViewableActivity,
+    services: Services,
+    translator: CurrentTranslator,
+) -> Response:
+    """The activity's participants and their hours, or its sessions (`table`: one of
+    ACTIVITY_TABLES)."""
+    chosen = export_format(fmt)
+    if table not in ACTIVITY_TABLES:
+        raise UnknownExport(table)
+    as_of, position = table_stamp(services)
+    _ = translator.gettext
+    summary = activity.summary
+    if table == "participants":
+        return export_response(Table(
+            name=f"participants-{summary.activity_id}",
+            title=f"{_('Participants and hours')} – {summary.title}",
+            columns=[Column(_("Case code")), Column(_("Date of enrolment"), "datetime"),
+                     Column(_("Sessions attended"), "int"),
+                     Column(_("Hours attended"), "decimal")],
+            rows=[[p.case_code, p.enrolled_at, p.sessions_attended, p.hours]
+                  for p in activity.participants],
+            as_of=as_of, position=position,
+        ), chosen)
+    codes = {p.case_id: p.case_code for p in activity.participants}
+    return export_response(Table(
+        name=f"sessions-{summary.activity_id}",
+        title=f"{_('Sessions held')} – {summary.title}",
+        columns=[Column(_("Session number"), "int"), Column(_("Date of the session"), "date"),
+                 Column(_("Length in hours"), "decimal"), Column(_("Beneficiaries present")),
+                 Column(_("Residents present"), "int")],
+        rows=[[session.session_number, session.held_on, session.hours,
+               ", ".join(codes.get(case_id, str(case_id)) for case_id in session.attended),
+               session.residents] for session in activity.sessions],
+        as_of=as_of, position=position,
+    ), chosen)
 
 
 @router.post("/activities/{activity_id}/participants", name="enrol_participant")

@@ -11,13 +11,23 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain.cases.model import PROGRAMME_TIMEZONE
 from domain.network import City
 from events.catalogue import CONTRACTS
-from web.dependencies import PageRenderer, Services
+from web.dependencies import CurrentTranslator, PageRenderer, Services
+from web.exports import (
+    MAX_EXPORT_ROWS,
+    Column,
+    Table,
+    export_format,
+    export_response,
+    table_stamp,
+)
+from web.i18n import Translator
+from web.labels import Labels
 from web.pages.as_of import viewing_as_of
 from web.principal import AuditLogReader
 from web.services import EventFilters
@@ -127,3 +137,60 @@ def audit_event_browser(
         + "?" + urlencode({"case": code, "order": "oldest"}),
     }
     return pages.render(request, "audit/events.html", context)
+
+
+@router.get("/audit/events/export.{fmt}", name="audit_event_browser_export")
+def audit_event_browser_export(
+    fmt: str,
+    request: Request,
+    query: Annotated[EventQuery, Query()],
+    services: Services,
+    _reader: AuditLogReader,
+    translator: CurrentTranslator,
+) -> Response:
+    """The events the filters select, in the page's order, every page of them up to
+    MAX_EXPORT_ROWS (the title says when there were more)."""
+    chosen = export_format(fmt)
+    as_of, position = table_stamp(services)
+    found = services.audit_trail.events(query.filters(viewing_as_of(request)), 1,
+                                        MAX_EXPORT_ROWS)
+    labels, _ = Labels(translator), translator.gettext
+    title = _("Event browser")
+    if found.total > len(found.events):
+        title = _("%(title)s (the first %(shown)s of %(total)s events)", title=title,
+                  shown=translator.number(len(found.events)),
+                  total=translator.number(found.total))
+    return export_response(Table(
+        name="events",
+        title=title,
+        columns=[Column("lgnetposition", "int"), Column("time", "datetime"),
+                 Column(_("Event type")), Column("type"), Column("id"), Column("source"),
+                 Column("subject"), Column(_("Case code")), Column(_("Recorded by")),
+                 Column(_("Role")), Column(_("City")), Column(_("Chain hash")),
+                 Column(_("Event data"))],
+        rows=[[event.position, event.time, labels.event_type(event.type), event.type,
+               event.id, event.source, event.subject, event.case_code or "",
+               f"{event.actor_kind} {event.actor_id}", labels.role(event.actor_role),
+               labels.city(event.actor_city) if event.actor_city else "",
+               f"{event.chain_seq} {event.chain_hash}" if event.chain_hash else "",
+               json.dumps(event.data, ensure_ascii=False, sort_keys=True)]
+              for event in found.events],
+        as_of=as_of, position=position, filters=_filters_in_words(query, translator, labels),
+    ), chosen)
+
+
+def _filters_in_words(
+    query: EventQuery, translator: Translator, labels: Labels
+) -> list[tuple[str, str]]:
+    _ = translator.gettext
+    chosen = (
+        (_("City"), labels.city(query.city.value) if query.city else None),
+        (_("Event type"), query.type),
+        (_("Actor (username or role)"), query.actor),
+        (_("Case code"), query.case),
+        (_("From (day)"), query.since.isoformat() if query.since else None),
+        (_("To (day)"), query.until.isoformat() if query.until else None),
+        (_("Order of the events"),
+         _("Oldest first") if query.order == "oldest" else _("Newest first")),
+    )
+    return [(name, value) for name, value in chosen if value is not None]

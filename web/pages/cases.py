@@ -13,16 +13,18 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
 
 from domain.access import Permission, Principal, may
 from domain.cases.model import MAX_REASON, PROGRAMME_TIMEZONE
-from domain.cases.rules import CaseOutcome
+from domain.cases.rules import AgeBand, CaseOutcome
 from domain.network import City
-from projections.case_list import CASE_STATUS_OPEN, CaseRow, Handover, HistoryEntry
-from web.case_filters import CaseListQuery
+from projections.case_list import CASE_STATUS_OPEN, CasePage, CaseRow, Handover, HistoryEntry
+from web.case_filters import CHIP_FILTERS, DEFAULT_PAGE_SIZE, FILTER_NAMES, CaseListQuery
 from web.dependencies import CurrentTranslator, PageRenderer, Services
+from web.errors import explain_validation_errors
 from web.i18n import N_, Translator
-from web.labels import Labels
+from web.labels import AGE_BANDS, Labels
 from web.personal_data import PersonalDataView, erasure_of, reasons_for
 from web.principal import CaseOrHandover, CityToList, SignedIn
 from web.services import WebServices
@@ -46,25 +48,82 @@ _PAGE_LINKS_AROUND_CURRENT = 2
 def case_list(
     request: Request,
     city: CityToList,
-    query: Annotated[CaseListQuery, Query()],
     pages: PageRenderer,
     services: Services,
+    translator: CurrentTranslator,
     created: Annotated[str | None, Query(description="The case just recorded")] = None,
 ) -> HTMLResponse:
-    page = services.case_list.list_cases(
-        city.value, query.filters(), page=query.page, page_size=query.page_size
-    )
-    context: dict[str, Any] = {
-        "city": city.value,
-        "query": query,
+    # The filters are read here rather than by FastAPI, so that a wrong one (a drill-down link
+    # edited by hand, say) is shown on the list, next to the filters, rather than on an error
+    # page: the list shows nothing until it is put right.
+    typed = {name: request.query_params.get(name, "") for name in FILTER_NAMES}
+    context: dict[str, Any] = {"city": city.value, "typed": typed, "errors": {}}
+    try:
+        query = CaseListQuery.model_validate(dict(request.query_params))
+    except ValidationError as invalid:
+        context["errors"] = {
+            problem.field or "": problem.message
+            for problem in explain_validation_errors(invalid.errors(), translator)
+        }
+        query = None
+    if query is None:
+        page = CasePage((), 0, 1, DEFAULT_PAGE_SIZE)
+    else:
+        page = services.case_list.list_cases(
+            city.value, query.filters(), page=query.page, page_size=query.page_size
+        )
+    context.update({
         "page": page,
         "page_numbers": _page_numbers(page.page, page.pages),
         "page_url": lambda number: path_with_query(request, page=number, created=None),
-    }
+        "chips": _filter_chips(request, typed, Labels(translator), translator),
+        "age_bands": Labels(translator).choices(AGE_BANDS, AgeBand),
+    })
+    status_code = 422 if context["errors"] else 200
     if is_htmx_fragment_request(request):
-        return pages.render(request, "cases/list.html", context, block=CASE_TABLE_BLOCK)
+        return pages.render(request, "cases/list.html", context, block=CASE_TABLE_BLOCK,
+                            status_code=status_code)
     context["created"] = _just_created(services, city, created)
-    return pages.render(request, "cases/list.html", context)
+    return pages.render(request, "cases/list.html", context, status_code=status_code)
+
+
+@dataclass(frozen=True)
+class FilterChip:
+    """A filter a drill-down link set that the form has no field for, with the way to drop it."""
+
+    name: str
+    label: str
+    remove_url: str
+
+
+def _filter_chips(
+    request: Request, typed: dict[str, str], labels: Labels, translator: Translator
+) -> list[FilterChip]:
+    describe = {
+        "intake_month": lambda value: translator.gettext(
+            N_("Taken in: %(month)s"), month=_month_in_words(value, translator)),
+        "eligible_for": lambda value: translator.gettext(
+            N_("Eligible for Sub-Action %(number)s – %(name)s"), number=value,
+            name=labels.sub_action(value)),
+        "outcome": lambda value: translator.gettext(
+            N_("Closed with outcome: %(outcome)s"),
+            outcome=labels.label(lifecycle_words.CASE_OUTCOMES, value)),
+    }
+    return [
+        FilterChip(name, describe[name](typed[name]),
+                   path_with_query(request, **{name: None}, page=None, created=None))
+        for name in CHIP_FILTERS if typed[name]
+    ]
+
+
+def _month_in_words(month: str, translator: Translator) -> str:
+    """"marzo 2021" for 2021-03; a month not written so, as it is (the list says what is
+    wrong with it)."""
+    try:
+        first = date.fromisoformat(f"{month}-01")
+    except ValueError:
+        return month
+    return translator.date(first, "LLLL y")
 
 
 def _just_created(services: WebServices, city: City, created: str | None) -> CaseRow | str | None:

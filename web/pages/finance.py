@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +20,7 @@ from domain.access import Permission, Principal, may
 from domain.cases.rules import SubAction
 from domain.finance.model import ELIGIBILITY_END, ELIGIBILITY_START, ExpenseCategory
 from domain.network import City, DomainError
+from projections.finance import BudgetLine, ClaimRow
 from web.api.activities import without_blanks
 from web.api.finance import (
     AllocationRequest,
@@ -36,7 +38,16 @@ from web.api.finance import (
 )
 from web.dependencies import CurrentTranslator, PageRenderer, Services
 from web.errors import Problem, explain_domain_error, explain_validation_errors
+from web.exports import (
+    Column,
+    Table,
+    UnknownExport,
+    export_format,
+    export_response,
+    table_stamp,
+)
 from web.i18n import Translator
+from web.labels import Labels
 from web.pages.cases import FormState
 from web.principal import SignedIn
 from web.services import WebServices
@@ -69,6 +80,62 @@ def city_finance(
     principal: SignedIn,
 ) -> HTMLResponse:
     return _render_city(request, pages, services, principal, city, FormState())
+
+
+CITY_FINANCE_TABLES = ("lines", "claims")
+
+
+@router.get("/cities/{city}/finance/{table}/export.{fmt}", name="city_finance_export")
+def city_finance_export(
+    table: str, fmt: str, city: CityFinanceToView, services: Services,
+    translator: CurrentTranslator,
+) -> Response:
+    """The city's figures per sub-action with its total, or its claims (`table`: one of
+    CITY_FINANCE_TABLES)."""
+    chosen = export_format(fmt)
+    if table not in CITY_FINANCE_TABLES:
+        raise UnknownExport(table)
+    as_of, position = table_stamp(services)
+    labels, _ = Labels(translator), translator.gettext
+    finance = services.finance_views.city(city.value)
+    where = labels.city(city.value)
+    if table == "lines":
+        return export_response(Table(
+            name=f"budget-{city.value}",
+            title=f"{_('Allocations and claims per sub-action')} – {where}",
+            columns=_budget_columns(_("Sub-action"), translator),
+            rows=[[_sub_action_words(line.sub_action or "", translator, labels),
+                   *_budget_figures(line)] for line in finance.lines]
+            + ([[_("City total"), *_budget_figures(finance.total)]] if finance.lines else []),
+            as_of=as_of, position=position,
+        ), chosen)
+    return export_response(Table(
+        name=f"claims-{city.value}",
+        title=f"{_('Expenditure claims')} – {where}",
+        columns=[Column(_("Date of the cost"), "date"), Column(_("Sub-action")),
+                 Column(_("Category")), Column(_("Supporting document")),
+                 Column(_("Amount"), "money"), Column(_("Status")),
+                 Column(_("Reason for rejecting"))],
+        rows=[[claim.spent_on, claim.sub_action, labels.label(EXPENSE_CATEGORIES, claim.category),
+               claim.document_reference, claim.amount,
+               labels.label(CLAIM_STATUSES, claim.status), claim.rejection_reason or ""]
+              for claim in finance.claims],
+        as_of=as_of, position=position,
+    ), chosen)
+
+
+def _budget_columns(first: str, translator: Translator) -> list[Column]:
+    _ = translator.gettext
+    return [Column(first), Column(_("Allocated"), "money"), Column(_("Claimed"), "money"),
+            Column(_("Approved"), "money"), Column(_("Remaining"), "money")]
+
+
+def _budget_figures(line: BudgetLine) -> list[Decimal]:
+    return [line.allocated, line.claimed, line.approved, line.remaining]
+
+
+def _sub_action_words(code: str, translator: Translator, labels: Labels) -> str:
+    return f"{translator.gettext('Sub-Action %(number)s', number=code)} – {labels.sub_action(code)}"
 
 
 @router.post("/cities/{city}/finance/claims", name="record_claim")
@@ -123,6 +190,66 @@ def ministry_finance(
     request: Request, pages: PageRenderer, services: Services, viewer: NetworkFinanceViewer,
 ) -> HTMLResponse:
     return _render_ministry(request, pages, services, viewer, MinistryForms())
+
+
+MINISTRY_FINANCE_TABLES = ("cities", "sub-actions", "cities-by-sub-action", "pending")
+
+
+@router.get("/ministry/finance/{table}/export.{fmt}", name="ministry_finance_export")
+def ministry_finance_export(
+    table: str, fmt: str, services: Services, _viewer: NetworkFinanceViewer,
+    translator: CurrentTranslator,
+) -> Response:
+    """The network's figures per city, per sub-action, per city and sub-action, or the claims
+    awaiting the ministry's check (`table`: one of MINISTRY_FINANCE_TABLES)."""
+    chosen = export_format(fmt)
+    if table not in MINISTRY_FINANCE_TABLES:
+        raise UnknownExport(table)
+    as_of, position = table_stamp(services)
+    labels, _ = Labels(translator), translator.gettext
+    network = services.finance_views.network()
+    if table == "cities":
+        return export_response(Table(
+            name="budget-cities", title=_("Allocations and claims per city"),
+            columns=_budget_columns(_("City"), translator),
+            rows=[[labels.city(city.city), *_budget_figures(city.total)]
+                  for city in network.cities]
+            + [[_("Network total"), *_budget_figures(network.total)]],
+            as_of=as_of, position=position), chosen)
+    if table == "sub-actions":
+        return export_response(Table(
+            name="budget-sub-actions", title=_("Allocations and claims per sub-action"),
+            columns=_budget_columns(_("Sub-action"), translator),
+            rows=[[_sub_action_words(line.sub_action or "", translator, labels),
+                   *_budget_figures(line)] for line in network.by_sub_action()],
+            as_of=as_of, position=position), chosen)
+    if table == "cities-by-sub-action":
+        return export_response(Table(
+            name="budget-cities-by-sub-action", title=_("Each city, sub-action by sub-action"),
+            columns=[Column(_("City")), *_budget_columns(_("Sub-action"), translator)],
+            rows=[[labels.city(city.city),
+                   _sub_action_words(code, translator, labels),
+                   *_budget_figures(city.line(code))]
+                  for city in network.cities for code in _words()["sub_actions"]],
+            as_of=as_of, position=position), chosen)
+    return export_response(Table(
+        name="claims-pending", title=_("Claims awaiting the ministry's check"),
+        columns=_claim_columns(translator),
+        rows=[_claim_cells(claim, labels) for claim in network.pending_claims()],
+        as_of=as_of, position=position), chosen)
+
+
+def _claim_columns(translator: Translator) -> list[Column]:
+    _ = translator.gettext
+    return [Column(_("City")), Column(_("Sub-action")), Column(_("Category")),
+            Column(_("Date of the cost"), "date"), Column(_("Supporting document")),
+            Column(_("Amount"), "money")]
+
+
+def _claim_cells(claim: ClaimRow, labels: Labels) -> list[object]:
+    return [labels.city(claim.city), claim.sub_action,
+            labels.label(EXPENSE_CATEGORIES, claim.category), claim.spent_on,
+            claim.document_reference, claim.amount]
 
 
 @router.post("/ministry/finance/allocations", name="set_allocation")

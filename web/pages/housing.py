@@ -23,6 +23,14 @@ from projections.housing import ShelterRow
 from web.commands import carry_out
 from web.dependencies import CurrentTranslator, PageRenderer, Services
 from web.errors import Problem, explain_domain_error, explain_validation_errors
+from web.exports import (
+    Column,
+    Table,
+    UnknownExport,
+    export_format,
+    export_response,
+    table_stamp,
+)
 from web.housing import (
     BedChange,
     CaseToHouse,
@@ -36,6 +44,7 @@ from web.housing import (
     ViewableShelter,
 )
 from web.i18n import Translator
+from web.labels import Labels
 from web.pages.cases import FormState
 from web.principal import ActingPrincipal, CityToView, SignedIn
 from web.services import WebServices
@@ -90,6 +99,50 @@ def _city_context(services: WebServices, city: City) -> dict[str, Any]:
     }
 
 
+CITY_HOUSING_TABLES = ("shelters", "waitlist")
+
+
+@router.get("/cities/{city}/housing/{table}/export.{fmt}", name="city_housing_export")
+def city_housing_export(
+    table: str, fmt: str, city: CityToView, services: Services, translator: CurrentTranslator,
+) -> Response:
+    """The page's shelters, or its waitlist (`table`: one of CITY_HOUSING_TABLES)."""
+    chosen = export_format(fmt)
+    if table not in CITY_HOUSING_TABLES:
+        raise UnknownExport(table)
+    as_of, position = table_stamp(services)
+    labels, _ = Labels(translator), translator.gettext
+    where = labels.city(city.value)
+    if table == "shelters":
+        shelters = services.housing_views.city_housing(city.value).shelters
+        return export_response(Table(
+            name=f"shelters-{city.value}",
+            title=f"{_('Shelters and apartments')} – {where}",
+            columns=[Column(_("Shelter")), Column(_("Kind of shelter")),
+                     Column(_("Area (neighbourhood)")), Column(_("Beds"), "int"),
+                     Column(_("Offered or occupied"), "int"), Column(_("Free beds"), "int"),
+                     Column(_("Average days to move-in"), "decimal"),
+                     Column(_("Closed on"), "date")],
+            rows=[[shelter.name, labels.label(SHELTER_KINDS, shelter.kind),
+                   shelter.address_area, shelter.beds, shelter.occupied, shelter.free,
+                   shelter.average_days_to_move_in, shelter.closed_on]
+                  for shelter in shelters],
+            as_of=as_of, position=position,
+        ), chosen)
+    waitlist = services.housing_views.waitlist(city.value, services.now())
+    return export_response(Table(
+        name=f"waitlist-{city.value}",
+        title=f"{_('Waitlist')} – {where}",
+        columns=[Column(_("Place in line"), "int"), Column(_("Case")), Column(_("Vulnerable")),
+                 Column(_("Priority group")), Column(_("On the waitlist since"), "date"),
+                 Column(_("Days waiting"), "int")],
+        rows=[[entry.rank, entry.case_code, _("Vulnerable") if entry.vulnerable else "",
+               labels.priority_group(entry.priority_group), entry.waitlisted_at.date(),
+               entry.days_waiting] for entry in waitlist],
+        as_of=as_of, position=position,
+    ), chosen)
+
+
 @router.post("/cities/{city}/shelters", name="register_shelter")
 async def register_shelter(
     request: Request, city: CityToManage, pages: PageRenderer, services: Services,
@@ -119,6 +172,49 @@ def shelter_page(
     request: Request, shelter: ViewableShelter, pages: PageRenderer, services: Services
 ) -> HTMLResponse:
     return _render_shelter(request, pages, services, shelter)
+
+
+SHELTER_TABLES = ("beds", "placements")
+
+
+@router.get("/shelters/{shelter_id}/{table}/export.{fmt}", name="shelter_page_export")
+def shelter_page_export(
+    table: str, fmt: str, shelter: ViewableShelter, services: Services,
+    translator: CurrentTranslator,
+) -> Response:
+    """Who holds each bed now, or the past placements (`table`: one of SHELTER_TABLES)."""
+    chosen = export_format(fmt)
+    if table not in SHELTER_TABLES:
+        raise UnknownExport(table)
+    as_of, position = table_stamp(services)
+    labels, _ = Labels(translator), translator.gettext
+    shelter = services.housing_views.shelter(shelter.shelter_id) or shelter
+    placements = services.housing_views.placements(shelter.shelter_id)
+    if table == "beds":
+        current = {p.bed: p for p in placements if p.status in ("offered", "housed")}
+        beds = [(bed, current.get(bed)) for bed in shelter.bed_numbers]
+        return export_response(Table(
+            name=f"beds-{shelter.shelter_id}",
+            title=f"{_('Beds')} – {shelter.name}",
+            columns=[Column(_("Bed"), "int"), Column(_("Case")), Column(_("Status")),
+                     Column(_("Since"), "date")],
+            rows=[[bed, placement.case_code,
+                   labels.label(PLACEMENT_STATUSES, placement.status),
+                   placement.moved_in_on or placement.offered_on] if placement else
+                  [bed, "", _("Free bed"), None] for bed, placement in beds],
+            as_of=as_of, position=position,
+        ), chosen)
+    return export_response(Table(
+        name=f"placements-{shelter.shelter_id}",
+        title=f"{_('Past placements')} – {shelter.name}",
+        columns=[Column(_("Case")), Column(_("Bed"), "int"), Column(_("Status")),
+                 Column(_("Moved in"), "date"), Column(_("Moved out"), "date"),
+                 Column(_("Outcome"))],
+        rows=[[p.case_code, p.bed, labels.label(PLACEMENT_STATUSES, p.status), p.moved_in_on,
+               p.moved_out_on, labels.label(MOVE_OUT_OUTCOMES, p.outcome) if p.outcome else ""]
+              for p in placements if p.status not in ("offered", "housed")],
+        as_of=as_of, position=position,
+    ), chosen)
 
 
 def _render_shelter(

@@ -1,12 +1,14 @@
 """The ministry's overview of the network: every city's cases, vulnerable cases and cases by
-protection status, and the network's totals."""
+protection status, and the network's totals; and the same table as a download."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from web.dependencies import PageRenderer, Services
+from web.dependencies import CurrentTranslator, PageRenderer, Services
+from web.exports import Column, Table, export_format, export_response, table_stamp
+from web.labels import Labels
 from web.principal import NetworkViewer
 
 router = APIRouter(include_in_schema=False)
@@ -18,3 +20,28 @@ def ministry_overview(
 ) -> HTMLResponse:
     overview = services.network.overview()
     return pages.render(request, "ministry/overview.html", {"overview": overview})
+
+
+@router.get("/ministry/export.{fmt}", name="ministry_overview_export")
+def ministry_overview_export(
+    fmt: str, services: Services, _viewer: NetworkViewer, translator: CurrentTranslator,
+) -> Response:
+    chosen = export_format(fmt)
+    as_of, position = table_stamp(services)
+    overview = services.network.overview()
+    labels, _ = Labels(translator), translator.gettext
+    statuses = labels.protection_statuses()
+    totals_by_status = overview.by_protection_status()
+    return export_response(Table(
+        name="network-overview",
+        title=_("Cases per city"),
+        columns=[Column(_("City")), Column(_("Cases"), "int"),
+                 Column(_("Vulnerable cases"), "int"),
+                 *(Column(label, "int") for _status, label in statuses)],
+        rows=[[labels.city(figures.city), figures.cases, figures.vulnerable_cases,
+               *(figures.by_protection_status.get(status, 0) for status, _label in statuses)]
+              for figures in sorted(overview.cities, key=lambda figures: figures.city)]
+        + [[_("Network total"), overview.total_cases, overview.total_vulnerable_cases,
+            *(totals_by_status.get(status, 0) for status, _label in statuses)]],
+        as_of=as_of, position=position,
+    ), chosen)

@@ -8,6 +8,7 @@ recorded one leads (303) to the referral's page, which already shows it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -39,7 +40,9 @@ from web.api.referrals import (
 )
 from web.dependencies import CurrentTranslator, PageRenderer, Services
 from web.errors import Problem, UnknownCase, explain_domain_error, explain_validation_errors
+from web.exports import Column, Table, export_format, export_response, table_stamp
 from web.i18n import Translator
+from web.labels import Labels
 from web.pages.cases import FormState
 from web.principal import CityToView, SignedIn
 from web.services import WebServices
@@ -89,6 +92,74 @@ def referral_board(
     if is_htmx_fragment_request(request):
         return pages.render(request, "referrals/board.html", context, block=BOARD_BLOCK)
     return pages.render(request, "referrals/board.html", context)
+
+
+@router.get("/cities/{city}/referrals/export.{fmt}", name="referral_board_export")
+def referral_board_export(
+    fmt: str,
+    city: CityToView,
+    query: Annotated[BoardQuery, Query()],
+    services: Services,
+    translator: CurrentTranslator,
+) -> Response:
+    """The board's referrals as one table, each row saying in which part of the board it is."""
+    chosen = export_format(fmt)
+    as_of, position = table_stamp(services)
+    board = services.referral_board.board(city.value, services.now(), query.filters())
+    labels = Labels(translator)
+    _ = translator.gettext
+    sections = (
+        (_("Overdue"), board.overdue), (_("Due within 24 hours"), board.due_soon),
+        (_("Other referrals awaiting an answer"), board.waiting),
+        (_("Transfers other cities ask us to take"), board.incoming_transfers),
+        (_("Answered lately"), board.recently_answered),
+    )
+    rows = [
+        [section, r.case_code, labels.city(r.city), _destination(r, labels, translator),
+         labels.label(referral_words.URGENCIES, r.urgency), r.requested_at, r.due_at,
+         _deadline_or_status(r, board.now, labels, translator),
+         (r.note or "") if part is board.incoming_transfers else ""]
+        for section, part in sections for r in part
+    ]
+    filters = [(name, value) for name, value in (
+        (_("Referred to"), labels.label(referral_words.DESTINATION_KINDS,
+                                        query.destination_kind.value)
+         if query.destination_kind else None),
+        (_("Urgency"), labels.label(referral_words.URGENCIES, query.urgency.value)
+         if query.urgency else None),
+    ) if value is not None]
+    return export_response(Table(
+        name=f"referrals-{city.value}",
+        title=f"{_('Referrals')} – {labels.city(city.value)}",
+        columns=[Column(_("Part of the board")), Column(_("Case code")),
+                 Column(_("Referring city")), Column(_("Referred to")), Column(_("Urgency")),
+                 Column(_("Requested on"), "datetime"), Column(_("Answer due by"), "datetime"),
+                 Column(_("Status")), Column(_("Note"))],
+        rows=rows, as_of=as_of, position=position, filters=filters,
+    ), chosen)
+
+
+def _destination(referral: ReferralRow, labels: Labels, translator: Translator) -> str:
+    """As the board shows it (templates/referrals/macros.html `destination`)."""
+    if referral.destination_kind == "city_service":
+        return labels.label(referral_words.CITY_SERVICES, referral.service or "")
+    if referral.destination_kind == "partner":
+        return referral.partner_name or ""
+    return translator.gettext("Transfer to %(city)s", city=labels.city(referral.to_city or ""))
+
+
+def _deadline_or_status(
+    referral: ReferralRow, now: datetime, labels: Labels, translator: Translator
+) -> str:
+    """As the board's badge (templates/referrals/macros.html `deadline_badge`)."""
+    match referral.deadline(now):
+        case "overdue":
+            return translator.gettext("Overdue")
+        case "due_soon":
+            return translator.gettext("Due within 24 hours")
+        case "on_time":
+            return translator.gettext("Awaiting an answer")
+    return labels.label(referral_words.REFERRAL_STATUSES, referral.status)
 
 
 # --- referring a case --------------------------------------------------------------------------

@@ -1,0 +1,132 @@
+"""The demo generator over real SQLite records: the same seed writes the same events (every
+stored event's aggregate, version, type and data), another seed other ones; the domain accepts
+every command it gives; every kind of work appears, in time order along the log; and
+`lgnet demo` refuses a record that already holds events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from domain.activities.service import ActivityService
+from domain.cases.service import CaseService
+from domain.finance.service import FinanceService
+from domain.housing.service import HousingService
+from domain.network import City
+from domain.record import ProgrammeRecord
+from domain.referrals.service import ReferralService
+from infra.cli import app
+from infra.demo import DemoReport, DemoScale, load_demo
+from infra.eventstore import open_record
+from infra.settings import Settings
+from infra.vault import open_vault
+
+# Two cities for a programme's first quarter: every kind of work, in a couple of seconds.
+TWO_CITIES_ONE_QUARTER = DemoScale(
+    "test", ((City.FIRENZE, 12), (City.MILANO, 14)), date(2019, 7, 1), date(2019, 9, 30),
+    activities_per_sub_action=8, claims_per_sub_action=10,
+)
+StoredEvent = tuple[str, int, str, bytes]
+
+
+@dataclass
+class Services:
+    cases: CaseService
+    referrals: ReferralService
+    housing: HousingService
+    activities: ActivityService
+    finance: FinanceService
+
+
+@dataclass
+class DemoRun:
+    data_dir: Path
+    report: DemoReport
+    events: list[StoredEvent]
+    times_in_log_order: list[str]
+
+
+def run_demo(data_dir: Path, seed: int) -> DemoRun:
+    settings = Settings(data_dir=data_dir)
+    record = open_record(settings)
+    try:
+        cases = CaseService(record, open_vault(settings))
+        report = load_demo(Services(
+            cases=cases, referrals=ReferralService(record, cases),
+            housing=HousingService(record, cases), activities=ActivityService(record, cases),
+            finance=FinanceService(record),
+        ), TWO_CITIES_ONE_QUARTER, seed=seed)
+        stored = stored_events(record)
+        times = [record.mapper.to_domain_event(event).timestamp.isoformat()
+                 for event in record.recorder.select_notifications(start=1, limit=len(stored))]
+    finally:
+        record.close()
+    return DemoRun(data_dir, report, stored, times)
+
+
+def stored_events(record: ProgrammeRecord) -> list[StoredEvent]:
+    last = record.recorder.max_notification_id() or 0
+    return [(str(n.originator_id), n.originator_version, n.topic, n.state)
+            for n in record.recorder.select_notifications(start=1, limit=last)]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DemoRun, DemoRun, DemoRun]]:
+    first = run_demo(tmp_path_factory.mktemp("seed-7-first"), seed=7)
+    again = run_demo(tmp_path_factory.mktemp("seed-7-again"), seed=7)
+    other = run_demo(tmp_path_factory.mktemp("seed-8"), seed=8)
+    yield first, again, other
+
+
+def test_the_same_seed_writes_the_same_events_and_another_seed_others(runs) -> None:
+    first, again, other = runs
+    assert len(first.events) > 300
+    assert first.events == again.events
+    assert other.events != first.events
+
+
+def test_the_domain_accepts_every_command_the_demo_gives(runs) -> None:
+    for run in runs:
+        assert run.report.refused == []
+        assert run.report.commands > 150
+
+
+def test_every_kind_of_work_appears(runs) -> None:
+    first, _again, _other = runs
+    topics = {topic.rpartition(":")[2] for _id, _version, topic, _state in first.events}
+    assert {
+        "CityBudget.AllocationSet", "Case.IntakeRecorded", "Referral.Requested",
+        "Referral.Accepted", "Shelter.Registered", "HousingPath.Waitlisted",
+        "HousingPath.BedOffered", "HousingPath.MovedIn", "Activity.Planned",
+        "Activity.ParticipantEnrolled", "Activity.SessionHeld", "CityBudget.ClaimRecorded",
+    } <= topics
+    accepted = first.report.accepted
+    assert accepted["intake"] == 26
+    assert accepted["allocation"] == 12  # the two cities' six sub-actions each
+
+
+def test_events_are_in_time_order_along_the_log(runs) -> None:
+    first, _again, _other = runs
+    assert first.times_in_log_order == sorted(first.times_in_log_order)
+    assert first.times_in_log_order[0] >= "2019-07-01"
+    assert first.times_in_log_order[-1] < "2019-10-01"
+
+
+def test_the_demo_command_refuses_a_record_that_holds_events(
+    runs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, _again, _other = runs
+    monkeypatch.setenv("LGNET_DATA_DIR", str(first.data_dir))
+    result = CliRunner().invoke(app, ["demo", "--scale", "small"])
+    assert result.exit_code == 1
+    assert f"already holds {len(first.events):,} events" in result.output
+    record = open_record(Settings(data_dir=first.data_dir))
+    try:
+        assert record.recorder.max_notification_id() == len(first.events)  # nothing added
+    finally:
+        record.close()

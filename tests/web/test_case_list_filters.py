@@ -1,0 +1,151 @@
+"""The case list's drill-down filters (sex, age band, nationality, closure outcome, intake month,
+eligibility): each narrows the page and the API to the cases an indicator counted; a wrong value
+is a clear 422, on the list itself for people; partners cannot filter by what they may not see."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import pytest
+from fastapi.testclient import TestClient
+
+from domain.cases.rules import CaseOutcome
+from domain.network import Actor, ActorKind, City, Role
+from tests.web.conftest import Clients, WebTestPlatform, record_intake
+
+CASE_LIST = "/cities/firenze/cases"
+API_LIST = "/api/v1/cities/firenze/cases"
+HTMX = {"HX-Request": "true"}
+FLORENCE = Actor(ActorKind.USER, "firenze.coordinator", Role.CITY_COORDINATOR, City.FIRENZE)
+
+
+def case_codes_in(page: str) -> list[str]:
+    return re.findall(r">([A-Z]{2}-\d{4}-\d{5})</a>", page)
+
+
+@pytest.fixture
+def three_cases(clients: Clients, platform: WebTestPlatform) -> dict[str, str]:
+    """Case codes by name:
+    - refugee: female, 26 at intake (25-34), Eritrean, taken in 2021-03-10, open;
+    - asylum seeker: male, 21 (18-24), Nigerian, taken in 2021-02-15, open;
+    - closed: male, 41 (35-49), Eritrean refugee, taken in 2021-02-20, closed: moved away."""
+    refugee = record_intake(clients)
+    asylum_seeker = record_intake(
+        clients, sex="male", birth_date="2000-01-01", nationality="NG",
+        protection_status="asylum_seeker", intake_date="2021-02-15",
+        consent_given_on="2021-02-15")
+    closed = record_intake(
+        clients, sex="male", birth_date="1980-01-01", intake_date="2021-02-20",
+        consent_given_on="2021-02-20")
+    platform.cases.close(UUID(closed["case_id"]), CaseOutcome.MOVED_AWAY, date(2021, 4, 1),
+                         "Moved to Lyon", FLORENCE, platform.now())
+    platform.catch_up()
+    return {"refugee": refugee["case_code"], "asylum seeker": asylum_seeker["case_code"],
+            "closed": closed["case_code"]}
+
+
+# Filters, and the cases they list (by name, in the list's order: the latest intake first).
+NARROWING: list[tuple[dict[str, str], list[str]]] = [
+    ({"sex": "male"}, ["closed", "asylum seeker"]),
+    ({"age_band": "18-24"}, ["asylum seeker"]),
+    ({"nationality": "ER"}, ["refugee", "closed"]),
+    ({"nationality": "er"}, ["refugee", "closed"]),
+    ({"outcome": "moved_away"}, ["closed"]),
+    ({"outcome": "deceased"}, []),
+    ({"intake_month": "2021-02"}, ["closed", "asylum seeker"]),
+    ({"intake_month": "2021-03"}, ["refugee"]),
+    ({"eligible_for": "2"}, ["asylum seeker"]),  # civic engagement: asylum seekers only
+    ({"eligible_for": "4"}, ["refugee", "closed", "asylum seeker"]),
+    ({"eligible_for": "1"}, []),  # coordination enrols nobody
+    ({"sex": "male", "nationality": "ER", "intake_month": "2021-02"}, ["closed"]),
+    ({"sex": "", "age_band": "", "nationality": "", "outcome": ""},
+     ["refugee", "closed", "asylum seeker"]),
+]
+
+
+def test_each_drill_down_filter_narrows_the_page_and_the_api_alike_and_shows_on_the_page(
+    clients: Clients, three_cases: dict[str, str]
+) -> None:
+    coordinator = clients.coordinator("firenze")
+    # One scenario for every filter: the cases are the slow part.
+    for filters, expected in NARROWING:
+        codes = [three_cases[name] for name in expected]
+
+        fragment = coordinator.get(CASE_LIST, params=filters, headers=HTMX)
+        listed = coordinator.get(API_LIST, params=filters)
+
+        assert fragment.status_code == 200 and listed.status_code == 200, filters
+        assert case_codes_in(fragment.text) == codes, filters
+        assert [case["case_code"] for case in listed.json()["items"]] == codes, filters
+        assert listed.json()["total"] == len(codes)
+
+    # The whole page shows the filters chosen, and the drill-down ones as removable chips.
+    response = coordinator.get(CASE_LIST, params={
+        "sex": "male", "age_band": "35-49", "nationality": "ER", "intake_month": "2021-02",
+        "eligible_for": "4", "outcome": "moved_away"})
+
+    page = html.unescape(response.text)
+    assert response.status_code == 200
+    assert case_codes_in(page) == [three_cases["closed"]]
+    assert '<option value="male" selected>' in page
+    assert '<option value="35-49" selected>' in page
+    assert '<option value="ER" selected>' in page
+    assert "Presa in carico: febbraio 2021" in page
+    assert "Idonei alla Sub-Azione 4 – Rapido inserimento abitativo" in page
+    assert "Chiuso con esito: Trasferito/a altrove" in page
+    # Each chip's link drops its own filter, and the form keeps the others when it is sent.
+    assert ('href="/cities/firenze/cases?sex=male&age_band=35-49&nationality=ER'
+            '&eligible_for=4&outcome=moved_away"') in page
+    assert '<input type="hidden" name="intake_month" value="2021-02">' in page
+
+
+# A wrong value, the field blamed, and words of the message that explains it.
+WRONG: list[tuple[dict[str, str], str, str]] = [
+    ({"sex": "robot"}, "sex", "Scegli una delle opzioni proposte."),
+    ({"age_band": "17"}, "age_band", "Scegli una delle opzioni proposte."),
+    ({"nationality": "Eritrea"}, "nationality", "ISO 3166-1"),
+    ({"nationality": "XX"}, "nationality", "ISO 3166-1"),
+    ({"outcome": "vanished"}, "outcome", "Scegli una delle opzioni proposte."),
+    ({"intake_month": "2021-13"}, "intake_month", "AAAA-MM"),
+    ({"intake_month": "marzo"}, "intake_month", "AAAA-MM"),
+    ({"eligible_for": "7"}, "eligible_for", "Scegli una delle opzioni proposte."),
+]
+
+
+def test_a_wrong_filter_value_is_a_422_that_says_what_is_wrong(client: TestClient) -> None:
+    for filters, field, message in WRONG:
+        api = client.get(API_LIST, params=filters)
+        page = client.get(CASE_LIST, params=filters)
+
+        assert api.status_code == 422, filters
+        problems = api.json()["problems"]
+        assert [problem["field"] for problem in problems] == [field]
+        assert message in problems[0]["message"], filters
+        assert page.status_code == 422
+        text = html.unescape(page.text)
+        assert "Alcuni filtri non sono validi" in text and message in text, filters
+        assert 'class="case-filters' in text  # the list, with its filters, to put it right
+
+    fragment = client.get(CASE_LIST, params={"intake_month": "2021-3"}, headers=HTMX)
+    assert fragment.status_code == 422
+    assert fragment.text.lstrip().startswith('<div id="case-table"')
+    assert "Mese della presa in carico" in html.unescape(fragment.text)
+
+
+def test_partners_cannot_filter_by_outcome_or_eligibility_which_they_do_not_see(
+    clients: Clients, three_cases: dict[str, str]
+) -> None:
+    partner = clients.partner("firenze")
+
+    for filters in ({"outcome": "moved_away"}, {"eligible_for": "2"}):
+        refused: Any = partner.get(API_LIST, params=filters)
+        assert refused.status_code == 403
+        assert refused.json()["problems"][0]["field"] == next(iter(filters))
+    allowed = partner.get(API_LIST, params={"sex": "male", "intake_month": "2021-02"})
+    assert allowed.status_code == 200
+    assert {case["case_code"] for case in allowed.json()["items"]} == {
+        three_cases["closed"], three_cases["asylum seeker"]}

@@ -1,0 +1,230 @@
+"""Every table the pages show downloads as CSV and XLSX holding the page's figures, stamped with
+the moment and the event position it reflects (the as-of moment when an auditor or the ministry
+views the past), under the page's own access rules."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from domain.cases.model import PROGRAMME_TIMEZONE
+from tests.web.conftest import Clients, WebTestPlatform, record_intake
+from tests.web.test_access_matrix import (
+    A_CLAIM,
+    AN_ALLOCATION,
+    a_pending_claim,
+    a_referral,
+    a_shelter,
+    an_activity_with_a_session,
+    on_the_waitlist,
+)
+from tests.web.test_as_of_pages import rome_time, two_intakes_minutes_apart, view_as_of
+from web.pages import audit_events
+
+
+def csv_export(client: TestClient, path: str, **params: str) -> tuple[dict[str, Any],
+                                                                       list[list[str]]]:
+    """The stamps (with the filters as a list) and the table (header first) of a CSV export."""
+    response = client.get(path, params={"lang": "en", **params})
+    assert response.status_code == 200, response.text[:500]
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith(b"\xef\xbb\xbf")  # the BOM
+    assert b"\r\n" in response.content
+    lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+    blank = lines.index([])
+    stamps: dict[str, Any] = {"Filter": []}
+    for line in lines[:blank]:
+        if line[0] == "Filter":
+            stamps["Filter"].append((line[1], line[2]))
+        else:
+            stamps[line[0]] = line[1]
+    stamps["disposition"] = response.headers["content-disposition"]
+    return stamps, lines[blank + 1:]
+
+
+def xlsx_export(client: TestClient, path: str, **params: str) -> Any:
+    response = client.get(path, params={"lang": "en", **params})
+    assert response.status_code == 200, response.text[:500]
+    assert response.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return load_workbook(io.BytesIO(response.content))
+
+
+def about(workbook: Any) -> dict[str, Any]:
+    return {row[0]: row[1] for row in workbook["About"].iter_rows(values_only=True)}
+
+
+def page_cells(html: str, marker: str) -> list[list[str]]:
+    """The text of each body row's cells of the page's table whose opening tag holds `marker`
+    (its class or id)."""
+    table = re.search(rf'<table [^>]*{marker}[^>]*>.*?</table>', html, re.S)
+    assert table, marker
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table.group(0), re.S)[1:]
+    return [[re.sub(r"<[^>]+>|\s+", " ", cell).strip()
+             for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)] for row in rows]
+
+
+def test_the_referral_board_downloads_as_the_page_shows_it(
+    clients: Clients, platform: WebTestPlatform
+) -> None:
+    case = record_intake(clients, "milano")
+    a_referral(clients, case["case_id"])
+    coordinator = clients.coordinator("milano")
+    page = coordinator.get("/cities/milano/referrals", params={"lang": "en"}).text
+
+    stamps, table = csv_export(coordinator, "/cities/milano/referrals/export.csv")
+    filtered, none = csv_export(coordinator, "/cities/milano/referrals/export.csv",
+                                urgency="immediate")
+    workbook = xlsx_export(coordinator, "/cities/milano/referrals/export.xlsx")
+
+    assert "/cities/milano/referrals/export.xlsx" in page
+    assert table[0][:4] == ["Part of the board", "Case code", "Referring city", "Referred to"]
+    assert [row[1] for row in table[1:]] == [case["case_code"]]
+    assert table[1][3] == "Health services" and table[1][3] in page
+    assert stamps["Table"] == "Referrals – Milan"
+    assert stamps["Event position"] == str(platform.projected_position())
+    assert datetime.fromisoformat(stamps["As of"]) == platform.clock()
+    day = platform.clock().astimezone(PROGRAMME_TIMEZONE).date().isoformat()
+    assert stamps["disposition"] == f'attachment; filename="referrals-milano-{day}.csv"'
+    assert filtered["Filter"] == [("Urgency", "Immediate (answer within 24 hours)")]
+    assert none == [table[0]]  # the header only: no immediate referral
+    sheet = workbook.worksheets[0]
+    assert [cell.value for cell in sheet[1]][:2] == ["Part of the board", "Case code"]
+    assert sheet["B2"].value == case["case_code"] and sheet["A1"].font.bold
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:I2"
+    assert isinstance(sheet["F2"].value, datetime)  # a real date and time, not text
+    assert about(workbook)["Event position"] == platform.projected_position()
+
+
+def test_money_downloads_as_numbers_with_two_decimals(
+    clients: Clients, platform: WebTestPlatform
+) -> None:
+    a_pending_claim(clients, "")
+    coordinator = clients.coordinator("milano")
+    page = coordinator.get("/cities/milano/finance", params={"lang": "en"}).text
+
+    _, lines = csv_export(coordinator, "/cities/milano/finance/lines/export.csv")
+    _, claims = csv_export(coordinator, "/cities/milano/finance/claims/export.csv")
+    workbook = xlsx_export(coordinator, "/cities/milano/finance/lines/export.xlsx")
+    pending = xlsx_export(clients.ministry(), "/ministry/finance/pending/export.xlsx")
+
+    shown = page_cells(page, "finance-lines")
+    assert shown[0][1:] == ["€ 1,000,000.00", "€ 10.00", "€ 0.00", "€ 999,990.00"]
+    assert lines[1][1:] == ["1000000.00", "10.00", "0.00", "999990.00"]
+    assert lines[-1][0] == "City total"
+    assert claims[1][4] == A_CLAIM["amount"] and claims[1][0] == A_CLAIM["spent_on"]
+    sheet = workbook.worksheets[0]
+    assert sheet["B2"].value == Decimal(AN_ALLOCATION["amount"])
+    assert sheet["B2"].number_format == "#,##0.00"
+    pending_sheet = pending.worksheets[0]
+    assert pending_sheet["F2"].value == Decimal(A_CLAIM["amount"])
+    assert pending_sheet["D2"].value.date().isoformat() == A_CLAIM["spent_on"]
+
+
+def test_housing_and_activity_tables_download_with_the_page_s_rows(
+    clients: Clients, platform: WebTestPlatform
+) -> None:
+    case = record_intake(clients, "milano")
+    shelter_id = a_shelter(clients, case["case_id"])
+    on_the_waitlist(clients, case["case_id"])
+    activity_id = an_activity_with_a_session(clients, case["case_id"])
+    coordinator = clients.coordinator("milano")
+    housing_page = coordinator.get("/cities/milano/housing", params={"lang": "en"}).text
+    register = coordinator.get("/cities/milano/activities", params={"lang": "en"}).text
+    civic = re.search(r'<option value="2"[^>]*>Sub-Action 2 – ([^<]+)</option>', register)
+    assert civic
+
+    _, shelters = csv_export(coordinator, "/cities/milano/housing/shelters/export.csv")
+    _, waitlist = csv_export(coordinator, "/cities/milano/housing/waitlist/export.csv")
+    _, beds = csv_export(coordinator, f"/shelters/{shelter_id}/beds/export.csv")
+    _, sessions = csv_export(coordinator, f"/activities/{activity_id}/sessions/export.csv")
+    _, activities = csv_export(coordinator, "/cities/milano/activities/activities/export.csv",
+                               sub_action="3")
+    other_sub_action, none = csv_export(
+        coordinator, "/cities/milano/activities/activities/export.csv", sub_action="2")
+
+    assert page_cells(housing_page, 'id="shelters"') == [[*shelters[1][:6], "–"]]
+    assert shelters[1][6:] == ["", ""]  # no move-in yet, not closed
+    assert [row[1] for row in waitlist[1:]] == [case["case_code"]]
+    assert page_cells(housing_page, 'id="waitlist"')[0][:2] == waitlist[1][:2]
+    assert waitlist[1][2] == ""  # not vulnerable (the page shows a dash)
+    assert [row[:3] for row in beds[1:]] == [["1", "", "Free bed"], ["2", "", "Free bed"],
+                                            ["3", "", "Free bed"]]
+    assert sessions[1][:2] == ["1", "2021-03-15"] and Decimal(sessions[1][2]) == Decimal("1.5")
+    assert [row[0] for row in activities[1:]] == ["Access matrix"]
+    assert other_sub_action["Filter"] == [("Sub-action", f"Sub-Action 2 – {civic.group(1)}")]
+    assert none == [activities[0]]
+
+
+def test_an_export_as_of_a_past_moment_carries_that_moment_and_the_older_figures(
+    clients: Clients, platform: WebTestPlatform
+) -> None:
+    first, second, between = two_intakes_minutes_apart(clients, platform)
+    ministry = clients.ministry()
+    now_stamps, now_table = csv_export(ministry, "/ministry/export.csv")
+    view_as_of(ministry, rome_time(between))
+    page = ministry.get("/ministry", params={"lang": "en"}).text
+
+    past_stamps, past_table = csv_export(ministry, "/ministry/export.csv")
+    workbook = xlsx_export(ministry, "/ministry/export.xlsx")
+
+    moment = between.replace(microsecond=0)
+    assert datetime.fromisoformat(past_stamps["As of"]) == moment
+    assert about(workbook)["As of"] == moment.astimezone(PROGRAMME_TIMEZONE).isoformat()
+    assert int(past_stamps["Event position"]) < int(now_stamps["Event position"])
+    day = moment.astimezone(PROGRAMME_TIMEZONE).date().isoformat()
+    assert past_stamps["disposition"].endswith(f'network-overview-{day}.csv"')
+    milan_now = next(row for row in now_table if row[0] == "Milan")
+    milan_then = next(row for row in past_table if row[0] == "Milan")
+    assert milan_now[1:3] == ["2", "1"] and milan_then[1:3] == ["1", "0"]
+    assert past_table[-1][:2] == ["Network total", "1"]
+    assert re.search(r'id="total-cases">\s*1\s*<', page)
+    assert first["case_code"] != second["case_code"]
+
+
+def test_the_event_browser_exports_the_filtered_events_and_says_when_it_stops(
+    clients: Clients, platform: WebTestPlatform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = record_intake(clients, "milano")
+    record_intake(clients, "milano")
+    record_intake(clients, "firenze")
+    auditor = clients.auditor()
+
+    stamps, table = csv_export(auditor, "/audit/events/export.csv", city="milano",
+                               order="oldest")
+    monkeypatch.setattr(audit_events, "MAX_EXPORT_ROWS", 1)
+    capped, one = csv_export(auditor, "/audit/events/export.csv", city="milano")
+
+    assert [row[7] for row in table[1:]] == [first["case_code"], table[2][7]]
+    assert all(row[2] == "Intake recorded" for row in table[1:])
+    assert int(table[1][0]) < int(table[2][0])  # oldest first, as asked
+    assert ("City", "Milan") in stamps["Filter"] and ("Order of the events", "Oldest first") in (
+        stamps["Filter"])
+    assert capped["Table"] == "Event browser (the first 1 of 2 events)"
+    assert len(one) == 2
+
+
+def test_unknown_formats_and_tables_are_not_found_and_foreign_staff_are_refused(
+    clients: Clients, platform: WebTestPlatform
+) -> None:
+    record_intake(clients, "milano")
+    milan, florence = clients.coordinator("milano"), clients.coordinator("firenze")
+
+    pdf = milan.get("/cities/milano/referrals/export.pdf", params={"lang": "en"})
+    unknown_table = milan.get("/cities/milano/housing/cases/export.csv")
+    foreign = florence.get("/cities/milano/housing/waitlist/export.xlsx")
+    foreign_board = florence.get("/cities/milano/referrals/export.csv")
+    network = milan.get("/ministry/export.csv")
+
+    assert pdf.status_code == 404 and "tables download as CSV, XLSX" in pdf.text
+    assert unknown_table.status_code == 404
+    assert foreign.status_code == foreign_board.status_code == network.status_code == 403
+    assert "attachment" not in foreign.headers.get("content-disposition", "")

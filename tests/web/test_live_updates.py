@@ -1,0 +1,120 @@
+"""Live dashboards (issue 6): the server-sent event stream that tells open dashboards the read
+models have moved on. Tested over real HTTP, the app served by uvicorn as `lgnet run` serves it:
+a signed-in person's stream says where it starts (unless the page already knows), then announces
+a new intake; anyone else is sent to sign in; while viewing the past the stream stays quiet; and
+a stopping server ends the open streams instead of waiting for them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from domain.cases.model import PROGRAMME_START
+from domain.network import Role
+from tests.web.conftest import Clients, WebTestPlatform, record_intake, sign_in
+from tests.web.test_browser import served
+from web.pages.live import POLL_INTERVAL, PROJECTED_EVENT, RECONNECT_AFTER_MS
+
+READ_TIMEOUT = 5.0
+# Once a stream has had its update, any other stream would have had it within a poll.
+QUIET_FOR = 2 * POLL_INTERVAL
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    data: str
+    id: str | None = None
+
+
+def events_of(stream: httpx.Response) -> Iterator[Event]:
+    """The stream's events as an EventSource reads them, after checking that it opens with its
+    reconnection hint; comments (keep-alives) skipped."""
+    lines = stream.iter_lines()
+    assert next(lines).startswith(":")
+    assert next(lines) == f"retry: {RECONNECT_AFTER_MS}"
+    assert next(lines) == ""
+    fields: dict[str, str] = {}
+    for line in lines:
+        if line == "":
+            if "data" in fields:
+                yield Event(fields.get("event", "message"), fields["data"], fields.get("id"))
+            fields = {}
+        elif not line.startswith(":"):
+            name, _, value = line.partition(":")
+            fields[name] = value.removeprefix(" ")
+
+
+@contextmanager
+def signed_in(base_url: str, clients: Clients, username: str, role: Role) -> Iterator[httpx.Client]:
+    """An HTTP client signed in through the sign-in page, as `username`."""
+    clients.add_user(username, role)
+    with httpx.Client(base_url=base_url, timeout=READ_TIMEOUT) as person:
+        sign_in(person, username)  # type: ignore[arg-type]  # a TestClient is an httpx.Client
+        yield person
+
+
+def test_a_stream_says_where_it_starts_then_announces_a_new_intake_to_those_viewing_now_only(
+    app: FastAPI, clients: Clients, platform: WebTestPlatform
+) -> None:
+    record_intake(clients, "milano")
+    start = str(platform.projected_position())
+    with (served(app) as (base_url, _server),
+          httpx.Client(base_url=base_url) as anonymous,
+          signed_in(base_url, clients, "ministry", Role.MINISTRY) as ministry,
+          signed_in(base_url, clients, "auditor", Role.AUDITOR) as auditor):
+        refused = anonymous.get("/live/stream", follow_redirects=False)
+        assert refused.status_code == 303
+        assert refused.headers["location"] == "/sign-in?next=%2Flive%2Fstream"
+        assert ministry.get("/live/stream", params={"since": "-1"}).status_code == 422
+        chosen = auditor.get("/as-of", follow_redirects=False,
+                             params={"moment": PROGRAMME_START.isoformat(), "next": "/"})
+        assert chosen.status_code == 303 and "as_of" in auditor.cookies
+
+        with (ministry.stream("GET", "/live/stream") as now,
+              ministry.stream("GET", "/live/stream", params={"since": start}) as page_at_start,
+              ministry.stream("GET", "/live/stream", headers={"Last-Event-ID": start})
+              as reconnected,
+              auditor.stream("GET", "/live/stream", timeout=QUIET_FOR) as past):
+            assert now.status_code == 200
+            assert now.headers["content-type"].startswith("text/event-stream")
+            assert now.headers["cache-control"] == "no-cache"
+            assert now.headers["x-accel-buffering"] == "no"
+            live = events_of(now)
+            assert next(live) == Event(PROJECTED_EVENT, start, start)
+            in_the_past = events_of(past)
+
+            record_intake(clients, "firenze")  # another person, through the API
+            recorded_at = time.monotonic()
+            update = next(live)
+
+            assert time.monotonic() - recorded_at < 3
+            assert update.name == PROJECTED_EVENT
+            assert int(update.data) == platform.projected_position() > int(start)
+            # Those that knew where they started hear of the intake first, nothing before it.
+            assert next(events_of(page_at_start)) == update
+            assert next(events_of(reconnected)) == update
+            with pytest.raises(httpx.ReadTimeout):
+                next(in_the_past)
+
+
+def test_a_stopping_server_ends_the_open_streams_at_once(app: FastAPI, clients: Clients) -> None:
+    with served(app) as (base_url, server):
+        with (signed_in(base_url, clients, "ministry", Role.MINISTRY) as ministry,
+              ministry.stream("GET", "/live/stream") as stream):
+            events = events_of(stream)
+            next(events)
+            server.should_exit = True
+            asked_at = time.monotonic()
+            assert list(events) == []
+        stream_ended_after = time.monotonic() - asked_at
+    stopped_after = time.monotonic() - asked_at
+
+    assert stream_ended_after < 2 * POLL_INTERVAL + 0.5
+    assert stopped_after < 3
