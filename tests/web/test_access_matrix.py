@@ -185,6 +185,8 @@ ACCESS: dict[str, set[str]] = {
     "api_city_indicators": MILAN_STAFF | OVERSIGHT,
     "api_network_indicators": OVERSIGHT,
     # -- exports --
+    "case_list_export": MILAN_STAFF | OVERSIGHT,
+    "identifier_access_log_export": OVERSIGHT,
     "referral_board_export": MILAN_STAFF | OVERSIGHT,
     "city_housing_export": MILAN_STAFF | OVERSIGHT,
     "shelter_page_export": MILAN_STAFF | OVERSIGHT,
@@ -208,6 +210,7 @@ EXPORTED_TABLE = {
     "activity_page_export": "participants",
     "city_finance_export": "claims",
     "ministry_finance_export": "cities",
+    "identifier_access_log_export": "readings",
     # -- dashboards and indicators --
     "city_dashboard_export": "activities",
     "ministry_dashboard_export": "cities",

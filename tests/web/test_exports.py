@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from domain.cases.model import PROGRAMME_TIMEZONE
+from domain.network import Role
 from tests.web.conftest import Clients, WebTestPlatform, record_intake
 from tests.web.test_access_matrix import (
     A_CLAIM,
@@ -228,3 +229,58 @@ def test_unknown_formats_and_tables_are_not_found_and_foreign_staff_are_refused(
     assert unknown_table.status_code == 404
     assert foreign.status_code == foreign_board.status_code == network.status_code == 403
     assert "attachment" not in foreign.headers.get("content-disposition", "")
+
+
+def test_the_case_list_downloads_every_case_its_filters_select_not_only_the_page(
+    clients: Clients,
+) -> None:
+    for _ in range(3):
+        record_intake(clients, "milano", protection_status="asylum_seeker")
+    record_intake(clients, "milano", protection_status="refugee")
+    coordinator = clients.coordinator("milano")
+    page = coordinator.get("/cities/milano/cases",
+                           params={"lang": "en", "protection_status": "asylum_seeker",
+                                   "page_size": 2}).text
+    shown = [row[0] for row in page_cells(page, "table-hover")]
+    assert len(shown) == 2 and "3 cases" in page
+
+    stamps, table = csv_export(coordinator, "/cities/milano/cases/export.csv",
+                               protection_status="asylum_seeker", page_size="2")
+    assert stamps["Filter"] == [("protection_status", "asylum_seeker")]
+    assert table[0][:3] == ["Case code", "Intake date", "Protection status"]
+    codes = [row[0] for row in table[1:]]
+    assert len(codes) == 3 and set(shown) <= set(codes)
+    assert {row[2] for row in table[1:]} == {"Asylum seeker"}
+
+    sheet = xlsx_export(coordinator, "/cities/milano/cases/export.xlsx").worksheets[0]
+    assert sheet.max_row == 1 + 4  # the header and every Milan case
+    assert clients.coordinator("firenze").get("/cities/milano/cases/export.csv").status_code \
+        in (403, 404)
+
+
+def test_the_identifier_access_log_and_the_grants_download_for_those_who_check_them(
+    clients: Clients,
+) -> None:
+    case = record_intake(clients, "milano")
+    coordinator = clients.coordinator("milano")
+    for _ in range(2):
+        answer = coordinator.post(f"/api/v1/cases/{case['case_id']}/identifiers",
+                                  json={"reason": "contact_person"})
+        assert answer.status_code == 200, answer.text
+    ministry = clients.ministry()
+    clients.add_user("other.auditor", Role.AUDITOR)
+    given = ministry.post("/audit/grants", data={"grantee": "other.auditor", "city": "milano",
+                                                 "hours": "2", "reason": "Sample check"},
+                          follow_redirects=False)
+    assert given.status_code == 303, given.text[:500]
+
+    _, readings = csv_export(ministry, "/audit/identifier-access/readings/export.csv")
+    assert readings[0] == ["When", "Who", "Role", "City", "Case", "Why"]
+    assert [row[1:3] + row[4:5] for row in readings[1:]] == [
+        ["milano.coordinator", "City coordinator", case["case_code"]]] * 2
+    sheet = xlsx_export(clients.auditor(), "/audit/identifier-access/grants/export.xlsx")
+    rows = list(sheet.worksheets[0].iter_rows(values_only=True))
+    assert rows[1][:4] == ("other.auditor", "Milan", "Sample check", "ministry")
+    assert rows[1][6] == "Live"
+    assert coordinator.get("/audit/identifier-access/grants/export.csv").status_code == 403
+    assert ministry.get("/audit/identifier-access/other/export.csv").status_code == 404

@@ -4,7 +4,7 @@ city's identifiers for a few hours, which the ministry gives and revokes here.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -27,6 +27,17 @@ from web.errors import (
     explain_domain_error,
     explain_validation_errors,
 )
+from web.exports import (
+    MAX_EXPORT_ROWS,
+    Column,
+    Table,
+    UnknownExport,
+    export_format,
+    export_response,
+    table_stamp,
+)
+from web.i18n import Translator
+from web.labels import Labels
 from web.personal_data import access_log_page
 from web.principal import AuditLogReader, GrantGiver
 from web.services import AccessGrantRecord, WebServices
@@ -58,6 +69,59 @@ async def identifier_access_log(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
     return await _render(request, pages, services, principal, page)
+
+
+@router.get("/audit/identifier-access/{table}/export.{fmt}",
+            name="identifier_access_log_export")
+async def identifier_access_log_export(
+    table: str, fmt: str, services: Services, _reader: AuditLogReader,
+    translator: CurrentTranslator,
+) -> Response:
+    """The readings of identifiers (the latest MAX_EXPORT_ROWS; the title says when there were
+    more), or every grant. The log is kept by the vault, not in the record: its stamp's event
+    position only tells when the file was made."""
+    chosen = export_format(fmt)
+    if table not in ("readings", "grants"):
+        raise UnknownExport(table)
+    as_of, position = table_stamp(services)
+    labels, _ = Labels(translator), translator.gettext
+    if table == "readings":
+        log = await run_in_threadpool(access_log_page, services, 1, MAX_EXPORT_ROWS)
+        title = _("Readings of identifiers")
+        if log.has_next:
+            title = _("%(title)s (the latest %(shown)s)", title=title,
+                      shown=translator.number(len(log.entries)))
+        exported = Table(
+            name="identifier-readings", title=title,
+            columns=[Column(_("When"), "datetime"), Column(_("Who")), Column(_("Role")),
+                     Column(_("City")), Column(_("Case")), Column(_("Why"))],
+            rows=[[entry.at, entry.actor_id, labels.role(entry.actor_role),
+                   labels.city(entry.actor_city) if entry.actor_city else "", entry.case_code,
+                   labels.access_reason(entry.reason)] for entry in log.entries],
+            as_of=as_of, position=position)
+    else:
+        grants = await run_in_threadpool(services.accounts.grants)
+        now = services.now()
+        exported = Table(
+            name="identifier-grants", title=_("Grants to auditors"),
+            columns=[Column(_("Auditor")), Column(_("City")), Column(_("Reason")),
+                     Column(_("Given by")), Column(_("From"), "datetime"),
+                     Column(_("Until"), "datetime"), Column(_("State"))],
+            rows=[[grant.grantee, labels.city(grant.city), grant.reason, grant.granted_by,
+                   grant.granted_at, grant.expires_at, _grant_state(grant, now, translator)]
+                  for grant in grants],
+            as_of=as_of, position=position)
+    return export_response(exported, chosen)
+
+
+def _grant_state(grant: AccessGrantRecord, now: datetime, translator: Translator) -> str:
+    """As the page says it."""
+    if grant.revoked_at is not None:
+        return translator.gettext("Revoked by %(by)s on %(at)s", by=grant.revoked_by,
+                                  at=translator.datetime(grant.revoked_at))
+    if grant.is_live(now):
+        return translator.gettext("Live")
+    return translator.gettext("Expired")
 
 
 @router.post("/audit/grants", name="grant_identifier_access")

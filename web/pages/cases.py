@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from domain.access import Permission, Principal, may
@@ -23,6 +23,7 @@ from projections.case_list import CASE_STATUS_OPEN, CasePage, CaseRow, Handover,
 from web.case_filters import CHIP_FILTERS, DEFAULT_PAGE_SIZE, FILTER_NAMES, CaseListQuery
 from web.dependencies import CurrentTranslator, PageRenderer, Services
 from web.errors import explain_validation_errors
+from web.exports import MAX_EXPORT_ROWS, Column, Table, export_format, export_response, table_stamp
 from web.i18n import N_, Translator
 from web.labels import AGE_BANDS, Labels
 from web.personal_data import PersonalDataView, erasure_of, reasons_for
@@ -85,6 +86,47 @@ def case_list(
                             status_code=status_code)
     context["created"] = _just_created(services, city, created)
     return pages.render(request, "cases/list.html", context, status_code=status_code)
+
+
+@router.get("/cities/{city}/cases/export.{fmt}", name="case_list_export")
+def case_list_export(
+    request: Request,
+    fmt: str,
+    city: CityToList,
+    query: Annotated[CaseListQuery, Query()],
+    services: Services,
+    translator: CurrentTranslator,
+) -> Response:
+    """Every case the filters select (not only the page shown), up to MAX_EXPORT_ROWS (the
+    title says when there were more), with the facts the list shows and those its filters
+    narrow by."""
+    chosen = export_format(fmt)
+    as_of, position = table_stamp(services)
+    found = services.case_list.list_cases(city.value, query.filters(), page=1,
+                                          page_size=MAX_EXPORT_ROWS)
+    labels, _ = Labels(translator), translator.gettext
+    title = f"{_('Cases')} – {labels.city(city.value)}"
+    if found.total > len(found.rows):
+        title = _("%(title)s (the first %(shown)s of %(total)s cases)", title=title,
+                  shown=translator.number(len(found.rows)), total=translator.number(found.total))
+    filters = [(name, request.query_params[name]) for name in FILTER_NAMES
+               if request.query_params.get(name)]
+    return export_response(Table(
+        name=f"cases-{city.value}",
+        title=title,
+        columns=[Column(_("Case code")), Column(_("Intake date"), "date"),
+                 Column(_("Protection status")), Column(_("Sex")), Column(_("Age")),
+                 Column(_("Nationality")), Column(_("Vulnerability")),
+                 Column(_("Household size"), "int"), Column(_("Status")),
+                 Column(_("Closed on"), "date"), Column(_("Closure outcome"))],
+        rows=[[case.case_code, case.intake_date, labels.protection_status(case.protection_status),
+               labels.sex(case.sex), labels.age_band(case.age_band), case.nationality,
+               "; ".join(labels.vulnerability(v) for v in case.vulnerabilities),
+               case.household_size, labels.case_status(case.status), case.closed_on,
+               labels.label(lifecycle_words.CASE_OUTCOMES, case.outcome) if case.outcome else ""]
+              for case in found.rows],
+        as_of=as_of, position=position, filters=filters,
+    ), chosen)
 
 
 @dataclass(frozen=True)
