@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import orjson
 import pydantic_core
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -44,10 +45,17 @@ _SEQ_KEY = "lgnetchainseq"
 
 
 def canonical_json(value: Any) -> bytes:
-    """The one JSON form that is hashed and signed."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode()
+    """The one JSON form that is hashed and signed: the standard library's `json.dumps(value,
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False)`, UTF-8 (docs/audit.md). orjson
+    writes the same bytes for what messages hold (checked by tests/unit/test_audit_chain.py)
+    about ten times faster, and the relay writes it for every event; what orjson refuses (an
+    integer beyond 64 bits, a non-string key) falls back to the standard library."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        ).encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +73,8 @@ class CanonicalTemplate:
 # Stands for the chain number while the canonical JSON is written in one go; it cannot come out
 # of a CloudEvent (a NUL character in a header value or in a contract field).
 _SEQ_SENTINEL = "\x00lgnet-chain-seq\x00"
-_SEQ_MEMBER = json.dumps(_SEQ_KEY) + ":" + json.dumps(_SEQ_SENTINEL)
+_SEQ_MEMBER = (json.dumps(_SEQ_KEY) + ":" + json.dumps(_SEQ_SENTINEL)).encode()
+_SEQ_PREFIX = (json.dumps(_SEQ_KEY) + ":").encode()
 
 
 def canonical_template(headers: Mapping[str, str], body: bytes | Any) -> CanonicalTemplate:
@@ -76,17 +85,17 @@ def canonical_template(headers: Mapping[str, str], body: bytes | Any) -> Canonic
         for name, value in headers.items()
         if name.startswith(CE_PREFIX) and name not in CHAIN_HEADERS
     }
-    # pydantic-core's parser gives the same values as json.loads, three times faster.
-    content["data"] = pydantic_core.from_json(body) if isinstance(body, bytes | bytearray) \
-        else body
+    # pydantic-core's parser gives the same values as json.loads, three times faster. NaN and
+    # infinities are refused, as the canonical form has no way to write them.
+    content["data"] = (pydantic_core.from_json(body, allow_inf_nan=False)
+                       if isinstance(body, bytes | bytearray) else body)
     # The whole object in one json.dumps (4x faster than member by member, measured: the relay
     # computes this for every event), with a sentinel for the chain number, cut around it.
     content[_SEQ_KEY] = _SEQ_SENTINEL
-    text = canonical_json(content).decode()
-    before, found, after = text.partition(_SEQ_MEMBER)
+    before, found, after = canonical_json(content).partition(_SEQ_MEMBER)
     if not found or _SEQ_MEMBER in after:
         raise ValueError("a message cannot carry the chain-number sentinel")
-    return CanonicalTemplate((before + json.dumps(_SEQ_KEY) + ":").encode(), after.encode())
+    return CanonicalTemplate(before + _SEQ_PREFIX, after)
 
 
 def canonical_content(headers: Mapping[str, str], body: bytes | Any, chain_seq: int) -> bytes:

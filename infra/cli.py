@@ -80,8 +80,8 @@ def _platform(settings: Settings) -> Platform:
 def _load_demo_on_first_start(platform: Platform) -> None:
     if platform.record.recorder.max_notification_id() is not None:
         return
-    _report_demo(platform, SCALES[FIRST_START_DEMO], _generate_demo(
-        platform, SCALES[FIRST_START_DEMO], DEMO_SEED))
+    scale = SCALES[FIRST_START_DEMO]
+    _report_demo(platform, scale, _generate_demo(platform, scale, DEMO_SEED))
 
 
 def _generate_demo(platform: Platform, scale: DemoScale, seed: int) -> DemoReport:
@@ -233,11 +233,13 @@ def demo(
     try:
         held = platform.record.recorder.max_notification_id()
         if held is not None:
+            # With PostgreSQL the record is the database's, whatever the data dir.
+            elsewhere = ("an empty database (LGNET_DATABASE_URL)" if settings.uses_postgres
+                         else "an empty data dir, e.g. LGNET_DATA_DIR=var-demo lgnet demo "
+                         f"--scale {scale.value}")
             raise SystemExit(
                 f"Refused: the record already holds {held:,} events, and demo data can never be "
-                "taken out of it again (it is append-only). Generate the demo into an empty "
-                "data dir, e.g. LGNET_DATA_DIR=var-demo lgnet demo --scale "
-                f"{scale.value}.")
+                f"taken out of it again (it is append-only). Generate the demo into {elsewhere}.")
         chosen = SCALES[scale.value]
         report = _generate_demo(platform, chosen, seed)
         _report_demo(platform, chosen, report)

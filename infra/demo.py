@@ -196,7 +196,8 @@ def demo_intake(
         vulnerabilities.add(Vulnerability.UNACCOMPANIED_MINOR)
     if age_years >= 65:
         vulnerabilities.add(Vulnerability.ELDERLY)
-    adult_categories = [v for v in Vulnerability if _may_apply(v, sex, household_size)]
+    adult_categories = [v for v in Vulnerability
+                        if _may_apply(v, sex, age_years, household_size)]
     while rng.random() < 0.35:
         vulnerabilities.add(rng.choice(adult_categories))
     scopes = {ConsentScope.CASE_MANAGEMENT, ConsentScope.STATISTICS}
@@ -224,13 +225,16 @@ def demo_intake(
     return facts, person
 
 
-def _may_apply(vulnerability: Vulnerability, sex: Sex, household_size: int) -> bool:
+def _may_apply(vulnerability: Vulnerability, sex: Sex, age_years: int, household_size: int
+               ) -> bool:
     """Whether a category drawn at random fits the person (age categories are set from the
     age, never drawn)."""
     match vulnerability:
         case Vulnerability.MINOR | Vulnerability.UNACCOMPANIED_MINOR | Vulnerability.ELDERLY:
             return False
-        case Vulnerability.PREGNANCY | Vulnerability.FEMALE_GENITAL_MUTILATION:
+        case Vulnerability.PREGNANCY:
+            return sex is Sex.FEMALE and age_years < 50
+        case Vulnerability.FEMALE_GENITAL_MUTILATION:
             return sex is Sex.FEMALE
         case Vulnerability.SINGLE_PARENT_WITH_MINORS:
             return household_size > 1
@@ -270,7 +274,6 @@ class _Case:
     status: ProtectionStatus
     vulnerable: bool
     partner_consent: bool
-    open_since: date
     closed_on: date | None = None
     housing: str = "none"  # waitlisted, offered, housed; "none" when out of housing
     waitlisted_at: datetime | None = None
@@ -319,8 +322,6 @@ class _Activity:
     id: UUID
     city: City
     sub_action: SubAction
-    starts_on: date
-    ends_on: date
     enrolled: list[_Case] = field(default_factory=list)
     sessions: int = 0
     ended: bool = False
@@ -468,7 +469,6 @@ class _Simulation:
             id=case_id, code=receipts[0].case_code, city=city, status=facts.protection_status,
             vulnerable=bool(facts.vulnerabilities) or _minor(facts),
             partner_consent=ConsentScope.REFERRAL_TO_PARTNERS in facts.consent.scopes,
-            open_since=today,
         )
         self.cases_of[city].append(case)
         self.plan_case(case)
@@ -532,7 +532,6 @@ class _Simulation:
         if not self.attempt("reopening", reopen):
             return
         case.closed_on = None
-        case.open_since = self.clock.date()
         if self.rng.random() < 0.5:
             self.at(self.later(self.clock, self.rng.uniform(24, 24 * 10)),
                     lambda: self.refer(case))
@@ -659,7 +658,6 @@ class _Simulation:
                 return
             self.cases_of[case.city].remove(case)
             case.city = target
-            case.open_since = self.clock.date()
             self.cases_of[target].append(case)
         else:
             reason = self.rng.choice([DeclineReason.NO_CAPACITY, DeclineReason.NOT_ELIGIBLE])
@@ -832,8 +830,7 @@ class _Simulation:
         self.at(self.working_time(planned_on), lambda: self.plan_activity(plan))
 
     def plan_activity(self, plan: ActivityPlan) -> None:
-        activity = _Activity(self.new_id(), plan.city, plan.sub_action, plan.starts_on,
-                             plan.ends_on)
+        activity = _Activity(self.new_id(), plan.city, plan.sub_action)
         if not self.attempt("activity", lambda now: self.services.activities.plan_activity(
                 activity.id, plan, coordinator(plan.city), now)):
             return
@@ -843,8 +840,10 @@ class _Simulation:
         if starts_in_lockdown or rng.random() < 0.05:
             reason = (_LOCKDOWN_CANCELLATION if starts_in_lockdown
                       else rng.choice(_CANCELLATION_REASONS))
+            # Called off a few days before it was to start (or the lockdown began).
+            before = LOCKDOWN[0] if starts_in_lockdown else plan.starts_on
             cancel_on = max(self.clock.date() + timedelta(days=1),
-                            min(plan.starts_on, LOCKDOWN[0]) - timedelta(days=rng.randint(0, 3)))
+                            before - timedelta(days=rng.randint(0, 3)))
             self.at(self.working_time(cancel_on), lambda: self.cancel_activity(activity, reason))
         if plan.sub_action in (SubAction.CIVIC_ENGAGEMENT, SubAction.EMERGENCY_TAKE_IN):
             enrol_until = min(plan.starts_on + timedelta(days=14), plan.ends_on)
@@ -946,7 +945,7 @@ class _Simulation:
         number = self.report.accepted["claim"] + 1
         draft = ClaimDraft(
             city=claim.city, sub_action=claim.sub_action, category=claim.category,
-            amount=claim.amount, spent_on=min(spent_on, today),
+            amount=claim.amount, spent_on=spent_on,
             document_reference=f"DEMO/{claim.city.code_prefix}/{today.year}/{number:05d}",
         )
         if not self.attempt("claim", lambda now: self.services.finance.record_claim(

@@ -300,11 +300,10 @@ class CaseListQueries:
                 where.append(f"{column} = ?")
                 params.append(value)
         if filters.intake_month:
-            # A range rather than substr(): the (city, intake_date) index serves it.
-            first = date.fromisoformat(f"{filters.intake_month}-01")
-            following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-            where.append("intake_date >= ? AND intake_date < ?")
-            params += [first.isoformat(), following.isoformat()]
+            # A range of ISO texts rather than substr(): the (city, intake_date) index serves
+            # it; no month has a day past the 31st, and no date arithmetic to overflow.
+            where.append("intake_date BETWEEN ? AND ?")
+            params += [f"{filters.intake_month}-01", f"{filters.intake_month}-31"]
         if filters.eligible_for:
             where.append("eligibility LIKE ?")
             params.append(f"%{_eligible_json(filters.eligible_for)}%")

@@ -207,33 +207,11 @@ class FinanceQueries:
 
     def city(self, city: str) -> CityFinance:
         with self.database.reading() as tx:
-            allocations = tx.fetchall(
-                "SELECT city, sub_action, allocated FROM rm_finance_allocations WHERE city = ?",
-                (city,),
-            )
-            claims = tx.fetchall(
-                f"SELECT {_CLAIM_COLUMNS} FROM rm_finance_claims WHERE city = ?"
-                " ORDER BY recorded_at DESC, claim_id", (city,),
-            )
-        return _city_finance(city, allocations, [_claim_of(row) for row in claims])
+            return city_finance_in(tx, city)
 
     def network(self) -> NetworkFinance:
         with self.database.reading() as tx:
-            allocations = tx.fetchall(
-                "SELECT city, sub_action, allocated FROM rm_finance_allocations"
-            )
-            claims = tx.fetchall(
-                f"SELECT {_CLAIM_COLUMNS} FROM rm_finance_claims"
-                " ORDER BY recorded_at DESC, claim_id"
-            )
-        rows = [_claim_of(row) for row in claims]
-        return NetworkFinance(cities=tuple(
-            _city_finance(
-                city, [row for row in allocations if row[0] == city],
-                [claim for claim in rows if claim.city == city],
-            )
-            for city in CITIES
-        ))
+            return network_finance_in(tx)
 
     def claim(self, claim_id: UUID) -> ClaimRow | None:
         with self.database.reading() as tx:
@@ -242,6 +220,35 @@ class FinanceQueries:
                 (str(claim_id),),
             )
         return None if row is None else _claim_of(row)
+
+
+def city_finance_in(tx: Transaction, city: str) -> CityFinance:
+    """`FinanceQueries.city` within `tx`: in one read with other read models' figures."""
+    allocations = tx.fetchall(
+        "SELECT city, sub_action, allocated FROM rm_finance_allocations WHERE city = ?",
+        (city,),
+    )
+    claims = tx.fetchall(
+        f"SELECT {_CLAIM_COLUMNS} FROM rm_finance_claims WHERE city = ?"
+        " ORDER BY recorded_at DESC, claim_id", (city,),
+    )
+    return _city_finance(city, allocations, [_claim_of(row) for row in claims])
+
+
+def network_finance_in(tx: Transaction) -> NetworkFinance:
+    """`FinanceQueries.network` within `tx`: in one read with other read models' figures."""
+    allocations = tx.fetchall("SELECT city, sub_action, allocated FROM rm_finance_allocations")
+    claims = tx.fetchall(
+        f"SELECT {_CLAIM_COLUMNS} FROM rm_finance_claims ORDER BY recorded_at DESC, claim_id"
+    )
+    rows = [_claim_of(row) for row in claims]
+    return NetworkFinance(cities=tuple(
+        _city_finance(
+            city, [row for row in allocations if row[0] == city],
+            [claim for claim in rows if claim.city == city],
+        )
+        for city in CITIES
+    ))
 
 
 def _city_finance(

@@ -270,9 +270,13 @@ class PostgresReadModels(ReadModelDatabase):
 
     @contextmanager
     def reading(self) -> Iterator[Transaction]:
-        # Queries fetch after each statement: a pipeline would only add its syncs.
+        # Queries fetch after each statement: a pipeline would only add its syncs. REPEATABLE
+        # READ makes every query of the transaction see one snapshot, as on SQLite: figures read
+        # by several queries (the indicators) then agree with each other and with the position
+        # read beside them. A transaction that only reads never fails to serialise.
         with self.pool.connection() as connection, connection.transaction():
             with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 yield PostgresTransaction(cursor)
 
     def close(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -19,6 +20,7 @@ from events.audit_chain import (
     ChainedMessage,
     ProblemKind,
     canonical_content,
+    canonical_json,
     chain,
     chain_headers,
     checkpoint_statement,
@@ -68,6 +70,19 @@ def test_the_canonical_form_is_sorted_compact_utf8_json_of_the_ce_headers_and_da
     assert canonical == (
         '{"data":{"a":"è","b":1},"id":"i","lgnetchainseq":3,"lgnetposition":"4","type":"t"}'
     ).encode()
+
+
+@pytest.mark.parametrize("value", [
+    {"b": 1, "a": "è", "c": [True, None, {"z": "😀", "y": "\u2028\u00a0"}]},
+    {"quotes": 'a"b\\c', "controls": "\x00\x01\x08\t\n\x0c\r\x1f\x7f", "html": "</p>"},
+    {"negative": -12, "large": 2**63 - 1, "huge": 2**70, "empty": {}, "none": []},
+    {"Z": 1, "a": 2, "É": 3, "é": 4, "10": 5, "9": 6},
+])
+def test_the_fast_canonical_json_is_the_standard_library_s(value: dict[str, Any]) -> None:
+    # docs/audit.md describes the form as Python's json.dumps writes it: auditors reimplement
+    # that, so the fast writer must give the same bytes (2**70 takes the fallback).
+    assert canonical_json(value) == json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def test_each_hash_covers_the_previous_one_and_the_content() -> None:

@@ -58,6 +58,8 @@ NARROWING: list[tuple[dict[str, str], list[str]]] = [
     ({"outcome": "deceased"}, []),
     ({"intake_month": "2021-02"}, ["closed", "asylum seeker"]),
     ({"intake_month": "2021-03"}, ["refugee"]),
+    ({"intake_month": "9999-12"}, []),  # no month after it, yet no overflow
+    ({"intake_month": "0000-01"}, []),
     ({"eligible_for": "2"}, ["asylum seeker"]),  # civic engagement: asylum seekers only
     ({"eligible_for": "4"}, ["refugee", "closed", "asylum seeker"]),
     ({"eligible_for": "1"}, []),  # coordination enrols nobody

@@ -9,7 +9,7 @@ import csv
 import html
 import io
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any
@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from tests.web.conftest import Clients, record_intake
+from tests.web.conftest import Clients, WebTestPlatform, record_intake
 
 HTMX = {"HX-Request": "true"}
 TODAY = datetime.now(ZoneInfo("Europe/Rome")).date().isoformat()
@@ -198,7 +198,9 @@ def test_every_figure_of_a_city_dashboard_opens_a_list_of_exactly_that_many_reco
     assert "Cases taken in" in english and "Family reunification" in english
     assert re.search(r'sse-connect="/live/stream\?since=[0-9]+"', english)
     assert english.count('hx-trigger="sse:projected"') == 6
-    assert 'aria-live="polite"' in english
+    # Only the headline is announced when it reloads, not every table of the page.
+    assert english.count('aria-live="polite"') == 1
+    assert re.search(r'aria-live="polite">\s*<section id="part-headline"', english)
     assert fragment.status_code == 200
     assert fragment.text.lstrip().startswith('<section id="part-referrals"')
     assert "<html" not in fragment.text and "part-cases" not in fragment.text
@@ -270,6 +272,10 @@ def test_bad_parameters_and_foreign_viewers_are_refused_in_words(clients: Client
                                 params={"outcome": "vanished"}),
         "moved_in": ministry.get("/cities/milano/dashboard/placements",
                                  params={"moved_in": "maybe"}),
+        "in_time": ministry.get("/cities/milano/dashboard/referrals/export.csv",
+                                params={"in_time": "soon"}),
+        "housed": ministry.get("/cities/milano/dashboard/placements/export.xlsx",
+                               params={"housed": "1"}),
     }
     for parameter, answer in refused.items():
         assert answer.status_code == 422, parameter
@@ -277,6 +283,11 @@ def test_bad_parameters_and_foreign_viewers_are_refused_in_words(clients: Client
             answer.text), parameter
     assert "is not a value of" in html.unescape(refused["destination"].text)
     assert "legal_aid" in refused["destination"].text
+    for path in ("/cities/milano/dashboard/referrals/export.pdf", "/cities/atlantis/dashboard",
+                 "/api/v1/cities/atlantis/indicators"):
+        assert ministry.get(path).status_code == 404, path
+    assert ministry.get("/ministry/dashboard/cities/export.csv",
+                        params={"order": "sideways"}).status_code == 422
 
     florence = clients.coordinator("firenze")
     for path in ("/cities/milano/dashboard", "/cities/milano/dashboard/referrals",
@@ -287,16 +298,28 @@ def test_bad_parameters_and_foreign_viewers_are_refused_in_words(clients: Client
     assert partner.get("/api/v1/cities/milano/indicators").status_code == 403
 
 
-def test_viewing_the_past_the_dashboard_does_not_follow_the_live_stream(
-    clients: Clients,
+def test_viewing_the_past_the_dashboards_show_the_past_figures_and_do_not_follow_the_stream(
+    clients: Clients, platform: WebTestPlatform,
 ) -> None:
     record_intake(clients, "milano")
+    between = platform.clock() + timedelta(minutes=5)
+    platform.clock.advance(timedelta(minutes=10))
+    record_intake(clients, "milano")
     auditor = clients.auditor()
-    assert auditor.get("/as-of", params={"moment": TODAY, "next": "/"},
+    assert auditor.get("/as-of", params={"moment": between.isoformat(), "next": "/"},
                        follow_redirects=False).status_code == 303
 
-    page = auditor.get("/cities/milano/dashboard")
+    page = auditor.get("/cities/milano/dashboard", params={"lang": "en"})
+    network = Links(auditor.get("/ministry/dashboard").text)
+    api = auditor.get("/api/v1/cities/milano/indicators").json()
+    exported = auditor.get("/cities/milano/dashboard/intakes/export.csv")
 
     assert page.status_code == 200
     assert "sse-connect" not in page.text and "sse:projected" not in page.text
-    assert 'data-count="1"' in page.text
+    assert "Figures as the record stood on" in page.text
+    assert dict(Links(page.text).counted)["/cities/milano/cases"] == 1
+    assert network.column("cities", 0, "milano") == "1"
+    assert api["cases"]["taken_in"] == 1
+    assert datetime.fromisoformat(api["as_of"]) == between
+    stamps = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert datetime.fromisoformat(stamps[1][1]) == between

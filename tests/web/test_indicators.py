@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -72,7 +73,13 @@ def at(day: str, hour: int = 9) -> datetime:
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebTestPlatform]:
     """The web tests' platform (tests/web/conftest.py), once for the module: the scenario is
     recorded once and only read."""
-    directory: Path = tmp_path_factory.mktemp("indicators")
+    with the_scenario(tmp_path_factory.mktemp("indicators")) as built:
+        yield built
+
+
+@contextmanager
+def the_scenario(directory: Path) -> Iterator[WebTestPlatform]:
+    """A platform in `directory` holding the scenario, its read models caught up."""
     record = ProgrammeRecord(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                                   "SQLITE_DBNAME": str(directory / "events.sqlite")})
     vault = SqliteVault(directory / "vault.sqlite", secrets.token_bytes(KEY_BYTES))
@@ -89,14 +96,16 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebTestPlatfo
         accounts=accounts, **workflows_over(record, vault, read_models), clock=clock,
         audit_trail=EventBrowser(record, AuditChainStore(record).chain_hashes), replays=replays,
     )
-    record_the_scenario(built)
-    built.catch_up()
-    yield built
-    replays.close()
-    accounts.close()
-    vault.close()
-    read_models.close()
-    record.close()
+    try:
+        record_the_scenario(built)
+        built.catch_up()
+        yield built
+    finally:
+        replays.close()
+        accounts.close()
+        vault.close()
+        read_models.close()
+        record.close()
 
 
 def take_in(platform: WebTestPlatform, city: City, day: str, sex: Sex, born: str,
@@ -155,14 +164,21 @@ def record_the_scenario(platform: WebTestPlatform) -> None:
     refer(platform, m2, Destination.partner("Caritas Ambrosiana"), MILAN, at("2021-01-21"),
           "decline", 30)
     refer(platform, n1, health, NAPLES, at("2021-01-16"), "accept", 100, Urgency.IMMEDIATE)
-    # Shelters: Milan's 3 beds from 2021-01-05 (4 from 2021-02-10), Naples's 2 from 01-02.
-    milan_shelter, naples_shelter = uuid4(), uuid4()
+    # Shelters: Milan's 3 beds from 2021-01-05 (4 from 2021-02-10), Naples's 2 from 01-02,
+    # and Naples's 3 from 01-03, 2 of them removed at 00:30 on 02-01 in Rome (still 01-31 in
+    # UTC), the shelter closed in March.
+    milan_shelter, naples_shelter, naples_closed = uuid4(), uuid4(), uuid4()
     platform.housing.register_shelter(milan_shelter, City.MILANO, "Casa Aurora",
                                       ShelterKind.TEMPORARY_SHELTER, "Niguarda", 3, MILAN,
                                       at("2021-01-05"))
     platform.housing.register_shelter(naples_shelter, City.NAPOLI, "Casa Vesuvio",
                                       ShelterKind.APARTMENT, "Sanità", 2, NAPLES,
                                       at("2021-01-02"))
+    platform.housing.register_shelter(naples_closed, City.NAPOLI, "Casa Partenope",
+                                      ShelterKind.APARTMENT, "Chiaia", 3, NAPLES,
+                                      at("2021-01-03"))
+    platform.housing.remove_beds(naples_closed, 2, NAPLES,
+                                 datetime(2021, 1, 31, 23, 30, tzinfo=UTC))
     # Placements: M1 in on 01-22 (12 days after intake), out on 02-15 to autonomous housing;
     # M2 offered on 01-25 and declined; N1 in on 01-20 (5 days); M3 in on 02-08 (3 days).
     for case_id, actor, day in ((m1, MILAN, "2021-01-19"), (m2, MILAN, "2021-01-24"),
@@ -229,6 +245,7 @@ def record_the_scenario(platform: WebTestPlatform) -> None:
         date(2021, 2, 10), "PG/2021/0003"), MILAN, at("2021-02-11"))
     platform.finance.reject_claim(City.MILANO, rejected, "Receipt missing", MINISTRY,
                                   at("2021-02-12"))
+    platform.housing.close_shelter(naples_closed, "Lease ended", NAPLES, at("2021-03-10"))
     platform.cases.close(m2, CaseOutcome.MOVED_AWAY, date(2021, 3, 1), "Moved to Lyon", MILAN,
                          at("2021-03-01", 10))
     take_in(platform, City.NAPOLI, "2021-03-01", Sex.MALE, "1970-01-01", "NG",
@@ -372,10 +389,11 @@ def test_the_network_sums_the_cities_and_takes_percentiles_over_all_records(
                                                         "days")
     assert network.housing.occupancy_rate == Decimal("0.33")  # 2 of 6
     # Naples's March intake stretches the network's series to 2021-03; on 01-31 M1 and N1
-    # are housed in 3 + 2 beds, on 02-28 and 03-31 M3 and N1 in 4 + 2.
+    # are housed in 3 + 2 + 3 beds, on 02-28 M3 and N1 in 4 + 2 + 1, on 03-31 in 4 + 2 (the
+    # closed shelter's beds are gone, as they are from the beds now).
     assert network.cases.intakes_per_month[-1] == MonthValue(date(2021, 3, 1), 1)
     assert network.housing.occupancy_per_month[-3:] == (
-        (date(2021, 1, 1), 2, 5), (date(2021, 2, 1), 2, 6), (date(2021, 3, 1), 2, 6))
+        (date(2021, 1, 1), 2, 8), (date(2021, 2, 1), 2, 7), (date(2021, 3, 1), 2, 6))
     assert network.activities.total == milan.activities.total
     assert platform.indicators.indicators(None) == network
     assert dashboard.position == network.position == platform.indicators.position() > 0

@@ -1,8 +1,9 @@
 """Live dashboards (issue 6): the server-sent event stream that tells open dashboards the read
 models have moved on. Tested over real HTTP, the app served by uvicorn as `lgnet run` serves it:
 a signed-in person's stream says where it starts (unless the page already knows), then announces
-a new intake; anyone else is sent to sign in; while viewing the past the stream stays quiet; and
-a stopping server ends the open streams instead of waiting for them."""
+a new intake; anyone else is sent to sign in; while viewing the past the stream stays quiet; a
+stream ends when its client goes and after its lifetime; and a stopping server ends the open
+streams instead of waiting for them."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from domain.cases.model import PROGRAMME_START
 from domain.network import Role
 from tests.web.conftest import Clients, WebTestPlatform, record_intake, sign_in
 from tests.web.test_browser import served
+from web.pages import live
 from web.pages.live import POLL_INTERVAL, PROJECTED_EVENT, RECONNECT_AFTER_MS
 
 READ_TIMEOUT = 5.0
@@ -104,6 +106,30 @@ def test_a_stream_says_where_it_starts_then_announces_a_new_intake_to_those_view
                 next(in_the_past)
 
 
+def test_a_stream_ends_when_its_client_goes_and_after_its_lifetime(
+    app: FastAPI, clients: Clients, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with (served(app) as (base_url, server),
+          signed_in(base_url, clients, "ministry", Role.MINISTRY) as ministry):
+        with ministry.stream("GET", "/live/stream") as stream:
+            next(events_of(stream))
+        gone_at = time.monotonic()
+        while server.server_state.tasks and time.monotonic() - gone_at < 5:
+            time.sleep(0.05)
+        # The server's side ends at its next poll; the margin is for a machine busy with other
+        # tests (the suite runs on two workers).
+        assert not server.server_state.tasks
+        assert time.monotonic() - gone_at < 2 * POLL_INTERVAL + 2
+
+        monkeypatch.setattr(live, "STREAM_LIFETIME", 3 * POLL_INTERVAL)
+        with ministry.stream("GET", "/live/stream") as stream:
+            opened_at = time.monotonic()
+            events = events_of(stream)
+            next(events)
+            assert list(events) == []  # it ends by itself, the browser then reconnects
+        assert 3 * POLL_INTERVAL <= time.monotonic() - opened_at < 5 * POLL_INTERVAL + 2
+
+
 def test_a_stopping_server_ends_the_open_streams_at_once(app: FastAPI, clients: Clients) -> None:
     with served(app) as (base_url, server):
         with (signed_in(base_url, clients, "ministry", Role.MINISTRY) as ministry,
@@ -116,5 +142,5 @@ def test_a_stopping_server_ends_the_open_streams_at_once(app: FastAPI, clients: 
         stream_ended_after = time.monotonic() - asked_at
     stopped_after = time.monotonic() - asked_at
 
-    assert stream_ended_after < 2 * POLL_INTERVAL + 0.5
-    assert stopped_after < 3
+    assert stream_ended_after < 2 * POLL_INTERVAL + 2
+    assert stopped_after < 5

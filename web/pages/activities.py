@@ -45,14 +45,7 @@ from web.api.activities import (
 )
 from web.dependencies import CurrentTranslator, PageRenderer, Services
 from web.errors import Problem, explain_domain_error, explain_validation_errors
-from web.exports import (
-    Column,
-    Table,
-    UnknownExport,
-    export_format,
-    export_response,
-    table_stamp,
-)
+from web.exports import Column, start_export
 from web.i18n import Translator
 from web.labels import Labels
 from web.pages.cases import FormState
@@ -106,17 +99,14 @@ def activity_register_export(
 ) -> Response:
     """The register's totals per sub-action, or its activities (`table`: one of
     REGISTER_TABLES), for the sub-action chosen on the page."""
-    chosen_format = export_format(fmt)
-    if table not in REGISTER_TABLES:
-        raise UnknownExport(table)
-    as_of, position = table_stamp(services)
+    export = start_export(services, fmt, table, REGISTER_TABLES)
     chosen = _known_sub_action(sub_action)
     register = services.activity_register.register(city.value, chosen)
     labels, _ = Labels(translator), translator.gettext
     filters = [(_("Sub-action"), _sub_action_words(chosen, translator, labels))] if chosen else []
     where = labels.city(city.value)
     if table == "totals":
-        return export_response(Table(
+        return export.respond(
             name=f"activity-totals-{city.value}",
             title=f"{_('Totals per sub-action')} – {where}",
             columns=[Column(_("Sub-action")), Column(_("Activities"), "int"),
@@ -128,9 +118,9 @@ def activity_register_export(
                    else _("Sub-Action %(number)s", number=t.sub_action),
                    t.activities, t.beneficiaries, t.residents, t.hours, t.participant_hours]
                   for t in register.totals],
-            as_of=as_of, position=position, filters=filters,
-        ), chosen_format)
-    return export_response(Table(
+            filters=filters,
+        )
+    return export.respond(
         name=f"activities-{city.value}",
         title=f"{_('Community activities')} – {where}",
         columns=[Column(_("Title of the activity")), Column(_("Kind of activity")),
@@ -143,8 +133,8 @@ def activity_register_export(
         rows=[[a.title, labels.label(ACTIVITY_KINDS, a.kind), a.sub_action, a.neighbourhood,
                a.starts_on, a.ends_on, labels.label(ACTIVITY_STATUSES, a.status), a.sessions,
                a.participants, a.residents, a.hours] for a in register.activities],
-        as_of=as_of, position=position, filters=filters,
-    ), chosen_format)
+        filters=filters,
+    )
 
 
 def _known_sub_action(sub_action: str | None) -> str | None:
@@ -239,14 +229,11 @@ def activity_page_export(
 ) -> Response:
     """The activity's participants and their hours, or its sessions (`table`: one of
     ACTIVITY_TABLES)."""
-    chosen = export_format(fmt)
-    if table not in ACTIVITY_TABLES:
-        raise UnknownExport(table)
-    as_of, position = table_stamp(services)
+    export = start_export(services, fmt, table, ACTIVITY_TABLES)
     _ = translator.gettext
     summary = activity.summary
     if table == "participants":
-        return export_response(Table(
+        return export.respond(
             name=f"participants-{summary.activity_id}",
             title=f"{_('Participants and hours')} – {summary.title}",
             columns=[Column(_("Case code")), Column(_("Date of enrolment"), "datetime"),
@@ -254,10 +241,9 @@ def activity_page_export(
                      Column(_("Hours attended"), "decimal")],
             rows=[[p.case_code, p.enrolled_at, p.sessions_attended, p.hours]
                   for p in activity.participants],
-            as_of=as_of, position=position,
-        ), chosen)
+        )
     codes = {p.case_id: p.case_code for p in activity.participants}
-    return export_response(Table(
+    return export.respond(
         name=f"sessions-{summary.activity_id}",
         title=f"{_('Sessions held')} – {summary.title}",
         columns=[Column(_("Session number"), "int"), Column(_("Date of the session"), "date"),
@@ -266,8 +252,7 @@ def activity_page_export(
         rows=[[session.session_number, session.held_on, session.hours,
                ", ".join(codes.get(case_id, str(case_id)) for case_id in session.attended),
                session.residents] for session in activity.sessions],
-        as_of=as_of, position=position,
-    ), chosen)
+    )
 
 
 @router.post("/activities/{activity_id}/participants", name="enrol_participant")

@@ -27,15 +27,7 @@ from web.errors import (
     explain_domain_error,
     explain_validation_errors,
 )
-from web.exports import (
-    MAX_EXPORT_ROWS,
-    Column,
-    Table,
-    UnknownExport,
-    export_format,
-    export_response,
-    table_stamp,
-)
+from web.exports import MAX_EXPORT_ROWS, Column, start_export
 from web.i18n import Translator
 from web.labels import Labels
 from web.personal_data import access_log_page
@@ -80,10 +72,7 @@ async def identifier_access_log_export(
     """The readings of identifiers (the latest MAX_EXPORT_ROWS; the title says when there were
     more), or every grant. The log is kept by the vault, not in the record: its stamp's event
     position only tells when the file was made."""
-    chosen = export_format(fmt)
-    if table not in ("readings", "grants"):
-        raise UnknownExport(table)
-    as_of, position = table_stamp(services)
+    export = start_export(services, fmt, table, ("readings", "grants"))
     labels, _ = Labels(translator), translator.gettext
     if table == "readings":
         log = await run_in_threadpool(access_log_page, services, 1, MAX_EXPORT_ROWS)
@@ -91,27 +80,23 @@ async def identifier_access_log_export(
         if log.has_next:
             title = _("%(title)s (the latest %(shown)s)", title=title,
                       shown=translator.number(len(log.entries)))
-        exported = Table(
+        return export.respond(
             name="identifier-readings", title=title,
             columns=[Column(_("When"), "datetime"), Column(_("Who")), Column(_("Role")),
                      Column(_("City")), Column(_("Case")), Column(_("Why"))],
             rows=[[entry.at, entry.actor_id, labels.role(entry.actor_role),
                    labels.city(entry.actor_city) if entry.actor_city else "", entry.case_code,
-                   labels.access_reason(entry.reason)] for entry in log.entries],
-            as_of=as_of, position=position)
-    else:
-        grants = await run_in_threadpool(services.accounts.grants)
-        now = services.now()
-        exported = Table(
-            name="identifier-grants", title=_("Grants to auditors"),
-            columns=[Column(_("Auditor")), Column(_("City")), Column(_("Reason")),
-                     Column(_("Given by")), Column(_("From"), "datetime"),
-                     Column(_("Until"), "datetime"), Column(_("State"))],
-            rows=[[grant.grantee, labels.city(grant.city), grant.reason, grant.granted_by,
-                   grant.granted_at, grant.expires_at, _grant_state(grant, now, translator)]
-                  for grant in grants],
-            as_of=as_of, position=position)
-    return export_response(exported, chosen)
+                   labels.access_reason(entry.reason)] for entry in log.entries])
+    grants = await run_in_threadpool(services.accounts.grants)
+    now = services.now()
+    return export.respond(
+        name="identifier-grants", title=_("Grants to auditors"),
+        columns=[Column(_("Auditor")), Column(_("City")), Column(_("Reason")),
+                 Column(_("Given by")), Column(_("From"), "datetime"),
+                 Column(_("Until"), "datetime"), Column(_("State"))],
+        rows=[[grant.grantee, labels.city(grant.city), grant.reason, grant.granted_by,
+               grant.granted_at, grant.expires_at, _grant_state(grant, now, translator)]
+              for grant in grants])
 
 
 def _grant_state(grant: AccessGrantRecord, now: datetime, translator: Translator) -> str:

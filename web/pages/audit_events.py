@@ -18,14 +18,7 @@ from domain.cases.model import PROGRAMME_TIMEZONE
 from domain.network import City
 from events.catalogue import CONTRACTS
 from web.dependencies import CurrentTranslator, PageRenderer, Services
-from web.exports import (
-    MAX_EXPORT_ROWS,
-    Column,
-    Table,
-    export_format,
-    export_response,
-    table_stamp,
-)
+from web.exports import MAX_EXPORT_ROWS, Column, start_export
 from web.i18n import Translator
 from web.labels import Labels
 from web.pages.as_of import viewing_as_of
@@ -150,8 +143,7 @@ def audit_event_browser_export(
 ) -> Response:
     """The events the filters select, in the page's order, every page of them up to
     MAX_EXPORT_ROWS (the title says when there were more)."""
-    chosen = export_format(fmt)
-    as_of, position = table_stamp(services)
+    export = start_export(services, fmt)
     found = services.audit_trail.events(query.filters(viewing_as_of(request)), 1,
                                         MAX_EXPORT_ROWS)
     labels, _ = Labels(translator), translator.gettext
@@ -160,7 +152,7 @@ def audit_event_browser_export(
         title = _("%(title)s (the first %(shown)s of %(total)s events)", title=title,
                   shown=translator.number(len(found.events)),
                   total=translator.number(found.total))
-    return export_response(Table(
+    return export.respond(
         name="events",
         title=title,
         columns=[Column("lgnetposition", "int"), Column("time", "datetime"),
@@ -175,15 +167,15 @@ def audit_event_browser_export(
                f"{event.chain_seq} {event.chain_hash}" if event.chain_hash else "",
                json.dumps(event.data, ensure_ascii=False, sort_keys=True)]
               for event in found.events],
-        as_of=as_of, position=position, filters=_filters_in_words(query, translator, labels),
-    ), chosen)
+        filters=_filters_in_words(query, translator, labels),
+    )
 
 
 def _filters_in_words(
     query: EventQuery, translator: Translator, labels: Labels
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, str | None]]:
     _ = translator.gettext
-    chosen = (
+    return [
         (_("City"), labels.city(query.city.value) if query.city else None),
         (_("Event type"), query.type),
         (_("Actor (username or role)"), query.actor),
@@ -192,5 +184,4 @@ def _filters_in_words(
         (_("To (day)"), query.until.isoformat() if query.until else None),
         (_("Order of the events"),
          _("Oldest first") if query.order == "oldest" else _("Newest first")),
-    )
-    return [(name, value) for name, value in chosen if value is not None]
+    ]

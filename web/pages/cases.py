@@ -23,7 +23,7 @@ from projections.case_list import CASE_STATUS_OPEN, CasePage, CaseRow, Handover,
 from web.case_filters import CHIP_FILTERS, DEFAULT_PAGE_SIZE, FILTER_NAMES, CaseListQuery
 from web.dependencies import CurrentTranslator, PageRenderer, Services
 from web.errors import explain_validation_errors
-from web.exports import MAX_EXPORT_ROWS, Column, Table, export_format, export_response, table_stamp
+from web.exports import MAX_EXPORT_ROWS, Column, start_export
 from web.i18n import N_, Translator
 from web.labels import AGE_BANDS, Labels
 from web.personal_data import PersonalDataView, erasure_of, reasons_for
@@ -90,7 +90,6 @@ def case_list(
 
 @router.get("/cities/{city}/cases/export.{fmt}", name="case_list_export")
 def case_list_export(
-    request: Request,
     fmt: str,
     city: CityToList,
     query: Annotated[CaseListQuery, Query()],
@@ -100,8 +99,7 @@ def case_list_export(
     """Every case the filters select (not only the page shown), up to MAX_EXPORT_ROWS (the
     title says when there were more), with the facts the list shows and those its filters
     narrow by."""
-    chosen = export_format(fmt)
-    as_of, position = table_stamp(services)
+    export = start_export(services, fmt)
     found = services.case_list.list_cases(city.value, query.filters(), page=1,
                                           page_size=MAX_EXPORT_ROWS)
     labels, _ = Labels(translator), translator.gettext
@@ -109,9 +107,7 @@ def case_list_export(
     if found.total > len(found.rows):
         title = _("%(title)s (the first %(shown)s of %(total)s cases)", title=title,
                   shown=translator.number(len(found.rows)), total=translator.number(found.total))
-    filters = [(name, request.query_params[name]) for name in FILTER_NAMES
-               if request.query_params.get(name)]
-    return export_response(Table(
+    return export.respond(
         name=f"cases-{city.value}",
         title=title,
         columns=[Column(_("Case code")), Column(_("Intake date"), "date"),
@@ -125,8 +121,34 @@ def case_list_export(
                case.household_size, labels.case_status(case.status), case.closed_on,
                labels.label(lifecycle_words.CASE_OUTCOMES, case.outcome) if case.outcome else ""]
               for case in found.rows],
-        as_of=as_of, position=position, filters=filters,
-    ), chosen)
+        filters=_filters_in_words(query, translator, labels),
+    )
+
+
+def _filters_in_words(
+    query: CaseListQuery, translator: Translator, labels: Labels
+) -> list[tuple[str, str | None]]:
+    """The list's filters as its form and chips name them (templates/cases/list.html)."""
+    _ = translator.gettext
+    vulnerability = {"any": _("Any vulnerable category"),
+                     "none": _("No vulnerable category")}.get(query.vulnerability or "")
+    return [
+        (_("Case status"), labels.case_status(query.status) if query.status else None),
+        (_("Vulnerability"), vulnerability or (
+            labels.vulnerability(query.vulnerability) if query.vulnerability else None)),
+        (_("Protection status"),
+         labels.protection_status(query.protection_status) if query.protection_status else None),
+        (_("Sex"), labels.sex(query.sex) if query.sex else None),
+        (_("Age"), labels.age_band(query.age_band) if query.age_band else None),
+        (_("Nationality"), translator.country(query.nationality) if query.nationality else None),
+        (_("Closure outcome"), labels.label(lifecycle_words.CASE_OUTCOMES, query.outcome)
+         if query.outcome else None),
+        (_("Intake month"), _month_in_words(query.intake_month, translator)
+         if query.intake_month else None),
+        (_("Eligible for sub-action"),
+         f"{query.eligible_for} – {labels.sub_action(query.eligible_for)}"
+         if query.eligible_for else None),
+    ]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, Protocol, get_args
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -64,6 +64,7 @@ from web.templating import Pages, is_htmx_fragment_request, path_with_query
 from web.vocabulary.housing import PLACEMENT_STATUSES
 from web.vocabulary.indicators import (
     CASE_BREAKDOWNS,
+    NO_FIGURE,
     key_label,
     money_in_words,
     number_in_words,
@@ -584,11 +585,11 @@ def sorted_cities(rows: Sequence[CityRow], column: str, order: str,
 
 
 def cities_table(
-    dashboard: NetworkDashboard, request: Request, principal: Principal, translator: Translator,
+    dashboard: NetworkDashboard, figures: Dashboard, request: Request, principal: Principal,
     column: str, order: str,
 ) -> FigureTable:
-    _ = translator.gettext
-    labels = Labels(translator)
+    """The table of cities, sorted by `column`; `figures` (the network's) writes its cells."""
+    _, labels = figures.translator.gettext, figures.labels
     columns = (
         Column(_("City")), Column(_("Cases taken in"), "int"), Column(_("Open cases"), "int"),
         Column(_("Vulnerable cases"), "int"), Column(_("Referrals"), "int"),
@@ -604,7 +605,6 @@ def cities_table(
             else ("asc" if name == "city" else "desc"))) + "#part-cities",
         direction=("ascending" if order == "asc" else "descending") if name == column else None,
     ) for name in CITY_COLUMNS)
-    figures = Dashboard(dashboard.network, DrillDown(request, principal, None), translator)
     rows = []
     for row in sorted_cities(dashboard.cities, column, order, labels):
         city_dashboard = str(request.app.url_path_for("city_dashboard", city=row.city))
@@ -628,20 +628,19 @@ def cities_table(
         )))
     every = dashboard.cities
     housed, beds = sum(r.housed_now for r in every), sum(r.beds for r in every)
-    network = figures
     totals = Row("network", (
-        network.text(_("Network total")),
-        *(network.count(sum(getattr(r, name) for r in every))
+        figures.text(_("Network total")),
+        *(figures.count(sum(getattr(r, name) for r in every))
           for name in ("taken_in", "open", "vulnerable", "referrals")),
         # A median cannot be summed: the network's, over all its answered referrals.
-        network.measure(dashboard.network.referrals.response_time.median),
-        network.count(housed), network.count(beds),
-        network.share((Decimal(housed) / Decimal(beds)).quantize(_CENT, ROUND_HALF_UP)
+        figures.measure(dashboard.network.referrals.response_time.median),
+        figures.count(housed), figures.count(beds),
+        figures.share((Decimal(housed) / Decimal(beds)).quantize(_CENT, ROUND_HALF_UP)
                       if beds else None),
-        *(network.count(sum(getattr(r, name) for r in every))
+        *(figures.count(sum(getattr(r, name) for r in every))
           for name in ("activities", "participants")),
-        network.measure(sum((r.hours for r in every), Decimal(0))),
-        *(network.money(sum((getattr(r, name) for r in every), Decimal(0)))
+        figures.measure(sum((r.hours for r in every), Decimal(0))),
+        *(figures.money(sum((getattr(r, name) for r in every), Decimal(0)))
           for name in ("allocated", "claimed", "approved")),
     ))
     return FigureTable(
@@ -701,6 +700,12 @@ def city_dashboard(
     return pages.render(request, "dashboards/city.html", context)
 
 
+def _city_columns(sort: str | None, order: str | None) -> tuple[str, str]:
+    """The column the table of cities is sorted by, and the direction; raises UnknownChoice."""
+    return (choice("sort", sort, CITY_COLUMNS) or "city",
+            choice("order", order, SORT_ORDERS) or "asc")
+
+
 @router.get("/ministry/dashboard", name="ministry_dashboard")
 def ministry_dashboard(
     request: Request, pages: PageRenderer, services: Services, viewer: NetworkViewer,
@@ -709,43 +714,86 @@ def ministry_dashboard(
 ) -> HTMLResponse:
     try:
         section = choice("part", part, MINISTRY_PARTS)
-        column = choice("sort", sort, CITY_COLUMNS) or "city"
-        direction = choice("order", order, SORT_ORDERS) or "asc"
+        column, direction = _city_columns(sort, order)
     except UnknownChoice as refused:
         return _refuse(request, pages, translator, refused)
-    dashboard = services.indicators.network_dashboard()
-    view = _ministry_view(request, dashboard, viewer, translator, column, direction)
+    view = _ministry_view(request, services, viewer, translator, column, direction)
     context = _dashboard_context(request, services, view, MINISTRY_PARTS, city=None,
                                  export_route="ministry_dashboard_export", export_params={},
                                  sort_query=urlencode({"sort": column, "order": direction}))
     if section is not None and is_htmx_fragment_request(request):
+        # The table of cities is the ministry page's own block; the others, the layout's.
         template = "dashboards/ministry.html" if section == "cities" else "dashboards/layout.html"
         return pages.render(request, template, context, block=f"part_{section}")
     return pages.render(request, "dashboards/ministry.html", context)
 
 
-def _ministry_view(request: Request, dashboard: NetworkDashboard, principal: Principal,
+def _ministry_view(request: Request, services: WebServices, principal: Principal,
                    translator: Translator, column: str, order: str) -> DashboardView:
+    dashboard = services.indicators.network_dashboard()
     cities_path = str(request.app.url_path_for("ministry_dashboard"))
 
     def sorted_by(key: str) -> str:
         return f"{cities_path}?{urlencode({'sort': key, 'order': 'desc'})}#part-cities"
 
-    view = Dashboard(dashboard.network, DrillDown(request, principal, None), translator,
-                     network_links=sorted_by).view()
-    table = cities_table(dashboard, request, principal, translator, column, order)
+    network = Dashboard(dashboard.network, DrillDown(request, principal, None), translator,
+                        network_links=sorted_by)
+    view = network.view()
+    table = cities_table(dashboard, network, request, principal, column, order)
     return DashboardView(position=dashboard.position, figures=view.figures,
                          tables={"cities": table, **view.tables}, charts=view.charts)
 
 
-# --- exports of the dashboards' tables ----------------------------------------------------------
+# --- drill-down: the records behind a figure ----------------------------------------------------
 
 
-def _file_name(table: str, where: str) -> str:
-    return f"dashboard-{where}-{table.replace('_', '-')}"
+class DrillDownFilters(Protocol):
+    """What narrows a drill-down list to the records one figure counts."""
+
+    def table(self, services: WebServices, city: str, request: Request, labels: Labels,
+              translator: Translator) -> FigureTable:
+        """The records, as the list shows them and its export downloads them."""
+        ...
+
+    def described(self, labels: Labels, translator: Translator) -> list[tuple[str, str]]:
+        """The filters given, in words: (name, value)."""
+        ...
 
 
-# --- drill-down: the referrals behind a figure --------------------------------------------------
+def _records_behind(
+    request: Request, pages: Pages, services: WebServices, translator: Translator, city: City,
+    kind: str, parse: Callable[[], DrillDownFilters], fmt: str | None = None,
+) -> Response:
+    """A drill-down list (`dashboards/<kind>.html`), or its download in `fmt`: one reading of
+    the query parameters and one table for both."""
+    chosen = None if fmt is None else export_format(fmt)
+    try:
+        filters = parse()
+    except UnknownChoice as refused:
+        return _refuse(request, pages, translator, refused)
+    labels = Labels(translator)
+    table = filters.table(services, city.value, request, labels, translator)
+    described = filters.described(labels, translator)
+    if chosen is not None:
+        return export_response(
+            table.export(_file_name(kind, city.value), services, described), chosen)
+    return pages.render(request, f"dashboards/{kind}.html", {
+        "city": city.value, "table": table, "export_route": f"indicator_{kind}_export",
+        "filters": described,
+    })
+
+
+def _words(text: str) -> Cell:
+    """A cell exported as it is shown (a label in the reader's language)."""
+    return Cell(text, text)
+
+
+def _yes_no(translator: Translator, value: bool | None) -> str | None:
+    _ = translator.gettext
+    return None if value is None else _("yes") if value else _("no")
+
+
+# The referrals behind a figure.
 
 
 @dataclass(frozen=True)
@@ -770,26 +818,24 @@ class ReferralFilters:
         if self.answered is not None:
             rows = [r for r in rows if (r.response_seconds is not None) == self.answered]
         if self.in_time is not None:
-            rows = [r for r in rows if answered_in_time(r) == self.in_time]
+            # As `ReferralIndicators.answered_in_time` counts them: answered by the due time.
+            rows = [r for r in rows if bool(r.answered_in_time) == self.in_time]
         return rows
+
+    def table(self, services: WebServices, city: str, request: Request, labels: Labels,
+              translator: Translator) -> FigureTable:
+        return _referral_table(self.rows(services, city), request, labels, translator)
 
     def described(self, labels: Labels, translator: Translator) -> list[tuple[str, str]]:
         _ = translator.gettext
-        yes_no = {True: _("yes"), False: _("no")}
         return [(name, value) for name, value in (
             (_("Referred to"), key_label("destination", self.destination, labels, translator)
              if self.destination else None),
             (_("Status"), key_label("referral_status", self.status, labels, translator)
              if self.status else None),
-            (_("Answered"), None if self.answered is None else yes_no[self.answered]),
-            (_("Answered before the answer was due"),
-             None if self.in_time is None else yes_no[self.in_time]),
+            (_("Answered"), _yes_no(translator, self.answered)),
+            (_("Answered before the answer was due"), _yes_no(translator, self.in_time)),
         ) if value is not None]
-
-
-def answered_in_time(referral: ReferralRow) -> bool:
-    """As `ReferralIndicators.answered_in_time` counts them: answered by the due time."""
-    return referral.answered_at is not None and referral.answered_at <= referral.due_at
 
 
 def _referral_table(rows: Sequence[ReferralRow], request: Request, labels: Labels,
@@ -805,15 +851,13 @@ def _referral_table(rows: Sequence[ReferralRow], request: Request, labels: Label
                  else (Decimal(referral.response_seconds) / 3600).quantize(Decimal("0.1")))
         table_rows.append(Row(str(referral.referral_id), (
             Cell(referral.case_code, referral.case_code, href),
-            Cell(key_label("destination", destination or "", labels, translator),
-                 key_label("destination", destination or "", labels, translator)),
+            _words(key_label("destination", destination or "", labels, translator)),
             Cell(referral.requested_at, translator.datetime(referral.requested_at, "short")),
             Cell(referral.due_at, translator.datetime(referral.due_at, "short")),
             Cell(referral.answered_at, translator.datetime(referral.answered_at, "short")
-                 if referral.answered_at else "–"),
+                 if referral.answered_at else NO_FIGURE),
             Cell(hours, number_in_words(hours, translator)),
-            Cell(key_label("referral_status", referral.status, labels, translator),
-                 key_label("referral_status", referral.status, labels, translator)),
+            _words(key_label("referral_status", referral.status, labels, translator)),
         )))
     return FigureTable(
         name="referrals", title=_("Referrals behind the figure"),
@@ -830,17 +874,9 @@ def indicator_referrals(
     request: Request, city: CityToView, pages: PageRenderer, services: Services,
     translator: CurrentTranslator, destination: Parameter = None, status: Parameter = None,
     answered: Parameter = None, in_time: Parameter = None,
-) -> HTMLResponse:
-    try:
-        filters = ReferralFilters.parse(destination, status, answered, in_time)
-    except UnknownChoice as refused:
-        return _refuse(request, pages, translator, refused)
-    labels = Labels(translator)
-    table = _referral_table(filters.rows(services, city.value), request, labels, translator)
-    return pages.render(request, "dashboards/referrals.html", {
-        "city": city.value, "table": table, "export_route": "indicator_referrals_export",
-        "filters": filters.described(labels, translator),
-    })
+) -> Response:
+    return _records_behind(request, pages, services, translator, city, "referrals", lambda: (
+        ReferralFilters.parse(destination, status, answered, in_time)))
 
 
 @router.get("/cities/{city}/dashboard/referrals/export.{fmt}",
@@ -850,18 +886,11 @@ def indicator_referrals_export(
     translator: CurrentTranslator, destination: Parameter = None, status: Parameter = None,
     answered: Parameter = None, in_time: Parameter = None,
 ) -> Response:
-    chosen = export_format(fmt)
-    try:
-        filters = ReferralFilters.parse(destination, status, answered, in_time)
-    except UnknownChoice as refused:
-        return _refuse(request, pages, translator, refused)
-    labels = Labels(translator)
-    table = _referral_table(filters.rows(services, city.value), request, labels, translator)
-    return export_response(table.export(_file_name("referrals", city.value), services,
-                                        filters.described(labels, translator)), chosen)
+    return _records_behind(request, pages, services, translator, city, "referrals", lambda: (
+        ReferralFilters.parse(destination, status, answered, in_time)), fmt)
 
 
-# --- drill-down: the placements behind a figure -------------------------------------------------
+# The placements behind a figure.
 
 
 @dataclass(frozen=True)
@@ -889,15 +918,18 @@ class PlacementFilters:
             rows = [r for r in rows if moved_out(r) == self.moved_out]
         return rows
 
+    def table(self, services: WebServices, city: str, request: Request, labels: Labels,
+              translator: Translator) -> FigureTable:
+        return _placement_table(self.rows(services, city), request, labels, translator)
+
     def described(self, labels: Labels, translator: Translator) -> list[tuple[str, str]]:
         _ = translator.gettext
-        yes_no = {True: _("yes"), False: _("no")}
         return [(name, value) for name, value in (
             (_("Outcome"), key_label("exit_outcome", self.outcome, labels, translator)
              if self.outcome else None),
-            (_("Moved in"), None if self.moved_in is None else yes_no[self.moved_in]),
-            (_("Housed now"), None if self.housed is None else yes_no[self.housed]),
-            (_("Moved out"), None if self.moved_out is None else yes_no[self.moved_out]),
+            (_("Moved in"), _yes_no(translator, self.moved_in)),
+            (_("Housed now"), _yes_no(translator, self.housed)),
+            (_("Moved out"), _yes_no(translator, self.moved_out)),
         ) if value is not None]
 
 
@@ -911,7 +943,7 @@ def _placement_table(rows: Sequence[PlacementRow], request: Request, labels: Lab
     _ = translator.gettext
 
     def day(value: date | None) -> Cell:
-        return Cell(value, translator.date(value) if value else "–")
+        return Cell(value, translator.date(value) if value else NO_FIGURE)
 
     table_rows = []
     for placement in rows:
@@ -925,11 +957,11 @@ def _placement_table(rows: Sequence[PlacementRow], request: Request, labels: Lab
             Cell(placement.case_code, placement.case_code, case_href),
             Cell(placement.shelter_name, placement.shelter_name, shelter_href),
             Cell(placement.bed, number_in_words(placement.bed, translator)),
-            day(placement.offered_on), Cell(status, status), day(placement.intake_date),
+            day(placement.offered_on), _words(status), day(placement.intake_date),
             day(placement.moved_in_on),
             Cell(placement.days_to_move_in, number_in_words(placement.days_to_move_in,
                                                             translator)),
-            day(placement.moved_out_on), Cell(outcome or None, outcome or "–"),
+            day(placement.moved_out_on), Cell(outcome or None, outcome or NO_FIGURE),
         )))
     return FigureTable(
         name="placements", title=_("Placements behind the figure"),
@@ -947,17 +979,9 @@ def indicator_placements(
     request: Request, city: CityToView, pages: PageRenderer, services: Services,
     translator: CurrentTranslator, outcome: Parameter = None, moved_in: Parameter = None,
     housed: Parameter = None, moved_out: Parameter = None,
-) -> HTMLResponse:
-    try:
-        filters = PlacementFilters.parse(outcome, moved_in, housed, moved_out)
-    except UnknownChoice as refused:
-        return _refuse(request, pages, translator, refused)
-    labels = Labels(translator)
-    table = _placement_table(filters.rows(services, city.value), request, labels, translator)
-    return pages.render(request, "dashboards/placements.html", {
-        "city": city.value, "table": table, "export_route": "indicator_placements_export",
-        "filters": filters.described(labels, translator),
-    })
+) -> Response:
+    return _records_behind(request, pages, services, translator, city, "placements", lambda: (
+        PlacementFilters.parse(outcome, moved_in, housed, moved_out)))
 
 
 @router.get("/cities/{city}/dashboard/placements/export.{fmt}",
@@ -967,18 +991,15 @@ def indicator_placements_export(
     translator: CurrentTranslator, outcome: Parameter = None, moved_in: Parameter = None,
     housed: Parameter = None, moved_out: Parameter = None,
 ) -> Response:
-    chosen = export_format(fmt)
-    try:
-        filters = PlacementFilters.parse(outcome, moved_in, housed, moved_out)
-    except UnknownChoice as refused:
-        return _refuse(request, pages, translator, refused)
-    labels = Labels(translator)
-    table = _placement_table(filters.rows(services, city.value), request, labels, translator)
-    return export_response(table.export(_file_name("placements", city.value), services,
-                                        filters.described(labels, translator)), chosen)
+    return _records_behind(request, pages, services, translator, city, "placements", lambda: (
+        PlacementFilters.parse(outcome, moved_in, housed, moved_out)), fmt)
 
 
 # --- exports of the dashboards' tables (after the drill-downs': their paths are more specific) --
+
+
+def _file_name(table: str, where: str) -> str:
+    return f"dashboard-{where}-{table.replace('_', '-')}"
 
 
 @router.get("/cities/{city}/dashboard/{table}/export.{fmt}",
@@ -1006,11 +1027,9 @@ def ministry_dashboard_export(
     if table not in MINISTRY_TABLES:
         raise UnknownExport(table)
     try:
-        column = choice("sort", sort, CITY_COLUMNS) or "city"
-        direction = choice("order", order, SORT_ORDERS) or "asc"
+        column, direction = _city_columns(sort, order)
     except UnknownChoice as refused:
         return _refuse(request, pages, translator, refused)
-    dashboard = services.indicators.network_dashboard()
-    view = _ministry_view(request, dashboard, viewer, translator, column, direction)
+    view = _ministry_view(request, services, viewer, translator, column, direction)
     return export_response(view.tables[table].export(
         _file_name(table, "network"), services), chosen)

@@ -38,14 +38,7 @@ from web.api.finance import (
 )
 from web.dependencies import CurrentTranslator, PageRenderer, Services
 from web.errors import Problem, explain_domain_error, explain_validation_errors
-from web.exports import (
-    Column,
-    Table,
-    UnknownExport,
-    export_format,
-    export_response,
-    table_stamp,
-)
+from web.exports import Column, start_export
 from web.i18n import Translator
 from web.labels import Labels
 from web.pages.cases import FormState
@@ -92,24 +85,20 @@ def city_finance_export(
 ) -> Response:
     """The city's figures per sub-action with its total, or its claims (`table`: one of
     CITY_FINANCE_TABLES)."""
-    chosen = export_format(fmt)
-    if table not in CITY_FINANCE_TABLES:
-        raise UnknownExport(table)
-    as_of, position = table_stamp(services)
+    export = start_export(services, fmt, table, CITY_FINANCE_TABLES)
     labels, _ = Labels(translator), translator.gettext
     finance = services.finance_views.city(city.value)
     where = labels.city(city.value)
     if table == "lines":
-        return export_response(Table(
+        return export.respond(
             name=f"budget-{city.value}",
             title=f"{_('Allocations and claims per sub-action')} – {where}",
             columns=_budget_columns(_("Sub-action"), translator),
             rows=[[_sub_action_words(line.sub_action or "", translator, labels),
                    *_budget_figures(line)] for line in finance.lines]
             + ([[_("City total"), *_budget_figures(finance.total)]] if finance.lines else []),
-            as_of=as_of, position=position,
-        ), chosen)
-    return export_response(Table(
+        )
+    return export.respond(
         name=f"claims-{city.value}",
         title=f"{_('Expenditure claims')} – {where}",
         columns=[Column(_("Date of the cost"), "date"), Column(_("Sub-action")),
@@ -120,8 +109,7 @@ def city_finance_export(
                claim.document_reference, claim.amount,
                labels.label(CLAIM_STATUSES, claim.status), claim.rejection_reason or ""]
               for claim in finance.claims],
-        as_of=as_of, position=position,
-    ), chosen)
+    )
 
 
 def _budget_columns(first: str, translator: Translator) -> list[Column]:
@@ -202,41 +190,34 @@ def ministry_finance_export(
 ) -> Response:
     """The network's figures per city, per sub-action, per city and sub-action, or the claims
     awaiting the ministry's check (`table`: one of MINISTRY_FINANCE_TABLES)."""
-    chosen = export_format(fmt)
-    if table not in MINISTRY_FINANCE_TABLES:
-        raise UnknownExport(table)
-    as_of, position = table_stamp(services)
+    export = start_export(services, fmt, table, MINISTRY_FINANCE_TABLES)
     labels, _ = Labels(translator), translator.gettext
     network = services.finance_views.network()
     if table == "cities":
-        return export_response(Table(
+        return export.respond(
             name="budget-cities", title=_("Allocations and claims per city"),
             columns=_budget_columns(_("City"), translator),
             rows=[[labels.city(city.city), *_budget_figures(city.total)]
                   for city in network.cities]
-            + [[_("Network total"), *_budget_figures(network.total)]],
-            as_of=as_of, position=position), chosen)
+            + [[_("Network total"), *_budget_figures(network.total)]])
     if table == "sub-actions":
-        return export_response(Table(
+        return export.respond(
             name="budget-sub-actions", title=_("Allocations and claims per sub-action"),
             columns=_budget_columns(_("Sub-action"), translator),
             rows=[[_sub_action_words(line.sub_action or "", translator, labels),
-                   *_budget_figures(line)] for line in network.by_sub_action()],
-            as_of=as_of, position=position), chosen)
+                   *_budget_figures(line)] for line in network.by_sub_action()])
     if table == "cities-by-sub-action":
-        return export_response(Table(
+        return export.respond(
             name="budget-cities-by-sub-action", title=_("Each city, sub-action by sub-action"),
             columns=[Column(_("City")), *_budget_columns(_("Sub-action"), translator)],
             rows=[[labels.city(city.city),
                    _sub_action_words(code, translator, labels),
                    *_budget_figures(city.line(code))]
-                  for city in network.cities for code in _words()["sub_actions"]],
-            as_of=as_of, position=position), chosen)
-    return export_response(Table(
+                  for city in network.cities for code in SubAction])
+    return export.respond(
         name="claims-pending", title=_("Claims awaiting the ministry's check"),
         columns=_claim_columns(translator),
-        rows=[_claim_cells(claim, labels) for claim in network.pending_claims()],
-        as_of=as_of, position=position), chosen)
+        rows=[_claim_cells(claim, labels) for claim in network.pending_claims()])
 
 
 def _claim_columns(translator: Translator) -> list[Column]:

@@ -23,14 +23,7 @@ from projections.housing import ShelterRow
 from web.commands import carry_out
 from web.dependencies import CurrentTranslator, PageRenderer, Services
 from web.errors import Problem, explain_domain_error, explain_validation_errors
-from web.exports import (
-    Column,
-    Table,
-    UnknownExport,
-    export_format,
-    export_response,
-    table_stamp,
-)
+from web.exports import Column, start_export
 from web.housing import (
     BedChange,
     CaseToHouse,
@@ -107,15 +100,12 @@ def city_housing_export(
     table: str, fmt: str, city: CityToView, services: Services, translator: CurrentTranslator,
 ) -> Response:
     """The page's shelters, or its waitlist (`table`: one of CITY_HOUSING_TABLES)."""
-    chosen = export_format(fmt)
-    if table not in CITY_HOUSING_TABLES:
-        raise UnknownExport(table)
-    as_of, position = table_stamp(services)
+    export = start_export(services, fmt, table, CITY_HOUSING_TABLES)
     labels, _ = Labels(translator), translator.gettext
     where = labels.city(city.value)
     if table == "shelters":
         shelters = services.housing_views.city_housing(city.value).shelters
-        return export_response(Table(
+        return export.respond(
             name=f"shelters-{city.value}",
             title=f"{_('Shelters and apartments')} – {where}",
             columns=[Column(_("Shelter")), Column(_("Kind of shelter")),
@@ -127,10 +117,9 @@ def city_housing_export(
                    shelter.address_area, shelter.beds, shelter.occupied, shelter.free,
                    shelter.average_days_to_move_in, shelter.closed_on]
                   for shelter in shelters],
-            as_of=as_of, position=position,
-        ), chosen)
+        )
     waitlist = services.housing_views.waitlist(city.value, services.now())
-    return export_response(Table(
+    return export.respond(
         name=f"waitlist-{city.value}",
         title=f"{_('Waitlist')} – {where}",
         columns=[Column(_("Place in line"), "int"), Column(_("Case")), Column(_("Vulnerable")),
@@ -139,8 +128,7 @@ def city_housing_export(
         rows=[[entry.rank, entry.case_code, _("Vulnerable") if entry.vulnerable else "",
                labels.priority_group(entry.priority_group), entry.waitlisted_at.date(),
                entry.days_waiting] for entry in waitlist],
-        as_of=as_of, position=position,
-    ), chosen)
+    )
 
 
 @router.post("/cities/{city}/shelters", name="register_shelter")
@@ -183,17 +171,14 @@ def shelter_page_export(
     translator: CurrentTranslator,
 ) -> Response:
     """Who holds each bed now, or the past placements (`table`: one of SHELTER_TABLES)."""
-    chosen = export_format(fmt)
-    if table not in SHELTER_TABLES:
-        raise UnknownExport(table)
-    as_of, position = table_stamp(services)
+    export = start_export(services, fmt, table, SHELTER_TABLES)
     labels, _ = Labels(translator), translator.gettext
     shelter = services.housing_views.shelter(shelter.shelter_id) or shelter
     placements = services.housing_views.placements(shelter.shelter_id)
     if table == "beds":
         current = {p.bed: p for p in placements if p.status in ("offered", "housed")}
         beds = [(bed, current.get(bed)) for bed in shelter.bed_numbers]
-        return export_response(Table(
+        return export.respond(
             name=f"beds-{shelter.shelter_id}",
             title=f"{_('Beds')} – {shelter.name}",
             columns=[Column(_("Bed"), "int"), Column(_("Case")), Column(_("Status")),
@@ -202,9 +187,8 @@ def shelter_page_export(
                    labels.label(PLACEMENT_STATUSES, placement.status),
                    placement.moved_in_on or placement.offered_on] if placement else
                   [bed, "", _("Free bed"), None] for bed, placement in beds],
-            as_of=as_of, position=position,
-        ), chosen)
-    return export_response(Table(
+        )
+    return export.respond(
         name=f"placements-{shelter.shelter_id}",
         title=f"{_('Past placements')} – {shelter.name}",
         columns=[Column(_("Case")), Column(_("Bed"), "int"), Column(_("Status")),
@@ -213,8 +197,7 @@ def shelter_page_export(
         rows=[[p.case_code, p.bed, labels.label(PLACEMENT_STATUSES, p.status), p.moved_in_on,
                p.moved_out_on, labels.label(MOVE_OUT_OUTCOMES, p.outcome) if p.outcome else ""]
               for p in placements if p.status not in ("offered", "housed")],
-        as_of=as_of, position=position,
-    ), chosen)
+    )
 
 
 def _render_shelter(

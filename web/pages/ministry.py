@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from web.dependencies import CurrentTranslator, PageRenderer, Services
-from web.exports import Column, Table, export_format, export_response, table_stamp
+from web.exports import Column, start_export
 from web.labels import Labels
 from web.principal import NetworkViewer
 
@@ -26,13 +26,12 @@ def ministry_overview(
 def ministry_overview_export(
     fmt: str, services: Services, _viewer: NetworkViewer, translator: CurrentTranslator,
 ) -> Response:
-    chosen = export_format(fmt)
-    as_of, position = table_stamp(services)
+    export = start_export(services, fmt)
     overview = services.network.overview()
     labels, _ = Labels(translator), translator.gettext
     statuses = labels.protection_statuses()
     totals_by_status = overview.by_protection_status()
-    return export_response(Table(
+    return export.respond(
         name="network-overview",
         title=_("Cases per city"),
         columns=[Column(_("City")), Column(_("Cases"), "int"),
@@ -43,5 +42,4 @@ def ministry_overview_export(
               for figures in sorted(overview.cities, key=lambda figures: figures.city)]
         + [[_("Network total"), overview.total_cases, overview.total_vulnerable_cases,
             *(totals_by_status.get(status, 0) for status, _label in statuses)]],
-        as_of=as_of, position=position,
-    ), chosen)
+    )

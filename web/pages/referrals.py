@@ -40,7 +40,7 @@ from web.api.referrals import (
 )
 from web.dependencies import CurrentTranslator, PageRenderer, Services
 from web.errors import Problem, UnknownCase, explain_domain_error, explain_validation_errors
-from web.exports import Column, Table, export_format, export_response, table_stamp
+from web.exports import Column, start_export
 from web.i18n import Translator
 from web.labels import Labels
 from web.pages.cases import FormState
@@ -103,8 +103,7 @@ def referral_board_export(
     translator: CurrentTranslator,
 ) -> Response:
     """The board's referrals as one table, each row saying in which part of the board it is."""
-    chosen = export_format(fmt)
-    as_of, position = table_stamp(services)
+    export = start_export(services, fmt)
     board = services.referral_board.board(city.value, services.now(), query.filters())
     labels = Labels(translator)
     _ = translator.gettext
@@ -121,22 +120,22 @@ def referral_board_export(
          (r.note or "") if part is board.incoming_transfers else ""]
         for section, part in sections for r in part
     ]
-    filters = [(name, value) for name, value in (
-        (_("Referred to"), labels.label(referral_words.DESTINATION_KINDS,
-                                        query.destination_kind.value)
-         if query.destination_kind else None),
-        (_("Urgency"), labels.label(referral_words.URGENCIES, query.urgency.value)
-         if query.urgency else None),
-    ) if value is not None]
-    return export_response(Table(
+    return export.respond(
         name=f"referrals-{city.value}",
         title=f"{_('Referrals')} – {labels.city(city.value)}",
         columns=[Column(_("Part of the board")), Column(_("Case code")),
                  Column(_("Referring city")), Column(_("Referred to")), Column(_("Urgency")),
                  Column(_("Requested on"), "datetime"), Column(_("Answer due by"), "datetime"),
                  Column(_("Status")), Column(_("Note"))],
-        rows=rows, as_of=as_of, position=position, filters=filters,
-    ), chosen)
+        rows=rows,
+        filters=[
+            (_("Referred to"), labels.label(referral_words.DESTINATION_KINDS,
+                                            query.destination_kind.value)
+             if query.destination_kind else None),
+            (_("Urgency"), labels.label(referral_words.URGENCIES, query.urgency.value)
+             if query.urgency else None),
+        ],
+    )
 
 
 def _destination(referral: ReferralRow, labels: Labels, translator: Translator) -> str:

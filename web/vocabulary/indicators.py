@@ -61,8 +61,6 @@ def key_label(dimension: str, key: str, labels: Labels, translator: Translator) 
             return labels.vulnerability(key)
         case "outcome":
             return labels.label(CASE_OUTCOMES, key)
-        case "status":
-            return labels.case_status(key)
         case "destination":
             return labels.label(REFERRAL_DESTINATIONS, key)
         case "referral_status":
