@@ -187,6 +187,7 @@ ACCESS: dict[str, set[str]] = {
     # -- exports --
     "case_list_export": MILAN_STAFF | OVERSIGHT,
     "identifier_access_log_export": OVERSIGHT,
+    "case_housing_export": MILAN_STAFF | OVERSIGHT,
     "referral_board_export": MILAN_STAFF | OVERSIGHT,
     "city_housing_export": MILAN_STAFF | OVERSIGHT,
     "shelter_page_export": MILAN_STAFF | OVERSIGHT,

@@ -25,6 +25,7 @@ from tests.web.test_access_matrix import (
     a_referral,
     a_shelter,
     an_activity_with_a_session,
+    offered_a_bed,
     on_the_waitlist,
 )
 from tests.web.test_as_of_pages import rome_time, two_intakes_minutes_apart, view_as_of
@@ -342,3 +343,21 @@ def test_every_text_cell_and_stamp_is_inert_and_numbers_stay_numbers() -> None:
     assert {row[1].data_type for row in rows[:-1]} == {"n"}
     assert about(workbook)["Table"] == FORMULAS[2]
     assert workbook["About"]["B1"].data_type == "s"
+
+
+def test_a_case_s_beds_offered_download_as_its_housing_page_lists_them(
+    clients: Clients,
+) -> None:
+    case = record_intake(clients, "milano")
+    offered_a_bed(clients, case["case_id"])
+    coordinator = clients.coordinator("milano")
+    page = coordinator.get(f"/cases/{case['case_id']}/housing", params={"lang": "en"}).text
+
+    stamps, table = csv_export(coordinator, f"/cases/{case['case_id']}/housing/export.csv")
+    assert stamps["Table"] == f"Beds offered – {case['case_code']}"
+    assert table[0] == ["Shelter", "Bed", "Status", "Offered on", "Moved in", "Moved out",
+                        "Outcome"]
+    assert [row[:3] for row in table[1:]] == [row[:3] for row in page_cells(page,
+                                                                            'id="placements"')]
+    assert clients.coordinator("firenze").get(
+        f"/cases/{case['case_id']}/housing/export.csv").status_code == 404

@@ -267,6 +267,26 @@ def case_housing(
     return _render_case(request, pages, services, principal, case)
 
 
+@router.get("/cases/{case_id}/housing/export.{fmt}", name="case_housing_export")
+def case_housing_export(
+    fmt: str, case: CaseToHouseView, services: Services, translator: CurrentTranslator,
+) -> Response:
+    """The beds offered to the case, and what came of each, as its housing page lists them."""
+    export = start_export(services, fmt)
+    labels, _ = Labels(translator), translator.gettext
+    return export.respond(
+        name=f"beds-offered-{case.case_code}",
+        title=f"{_('Beds offered')} – {case.case_code}",
+        columns=[Column(_("Shelter")), Column(_("Bed"), "int"), Column(_("Status")),
+                 Column(_("Offered on"), "date"), Column(_("Moved in"), "date"),
+                 Column(_("Moved out"), "date"), Column(_("Outcome"))],
+        rows=[[p.shelter_name, p.bed, labels.label(PLACEMENT_STATUSES, p.status), p.offered_on,
+               p.moved_in_on, p.moved_out_on,
+               labels.label(MOVE_OUT_OUTCOMES, p.outcome) if p.outcome else (p.reason or "")]
+              for p in services.housing_views.case_placements(case.case_id)],
+    )
+
+
 def _render_case(
     request: Request, pages: Pages, services: WebServices, principal: Principal, case: CaseRow,
     *, failed: str | None = None, state: FormState | None = None,
