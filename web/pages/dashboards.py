@@ -16,14 +16,15 @@ says the read models moved on. Viewing the past, nothing moves."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Annotated, Any, Protocol, get_args
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
@@ -213,7 +214,36 @@ class DashboardView:
     position: int
     figures: tuple[Figure, ...]
     tables: dict[str, FigureTable]
-    charts: dict[str, Markup | None] = field(default_factory=dict)
+    charts: Mapping[str, Markup | None] = field(default_factory=dict)
+
+
+class DrawnWhenShown(Mapping[str, Markup | None]):
+    """A dashboard's charts, each drawn the first time a template shows it: a section reloaded
+    by itself (`?part=`, at every projected event on every open dashboard) draws only its own,
+    and drawing is most of what is left of a section's cost."""
+
+    def __init__(self, draw: dict[str, Callable[[], Markup | None]]) -> None:
+        self._draw = draw
+        self._drawn: dict[str, Markup | None] = {}
+
+    def __getitem__(self, name: str) -> Markup | None:
+        if name not in self._drawn:
+            self._drawn[name] = self._draw[name]()
+        return self._drawn[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._draw)
+
+    def __len__(self) -> int:
+        return len(self._draw)
+
+
+@lru_cache(maxsize=512)
+def city_path(app: FastAPI, route: str, city: str) -> str:
+    """The path of a city's page. A dashboard links each of its figures (the ministry's: about a
+    thousand), and Starlette finds a route's path by trying every route of the app in turn:
+    most of a dashboard's rendering time before these were kept."""
+    return str(app.url_path_for(route, city=city))
 
 
 class DrillDown:
@@ -227,7 +257,7 @@ class DrillDown:
     def _url(self, route: str, permission: Permission, **query: str) -> str | None:
         if self.city is None or not may(self._principal, permission, City(self.city)):
             return None
-        path = str(self._request.app.url_path_for(route, city=self.city))
+        path = city_path(self._request.app, route, self.city)
         return path + ("?" + urlencode(query) if query else "")
 
     def cases(self, **filters: str) -> str | None:
@@ -292,8 +322,9 @@ class Dashboard:
             position=self.indicators.position,
             figures=self.headline(),
             tables={table.name: table for table in tables},
-            charts={"intakes": self.intakes_chart(), "occupancy": self.occupancy_chart(),
-                    "expenditure": self.expenditure_chart()},
+            charts=DrawnWhenShown({"intakes": self.intakes_chart,
+                                   "occupancy": self.occupancy_chart,
+                                   "expenditure": self.expenditure_chart}),
         )
 
     # The headline.
@@ -607,7 +638,7 @@ def cities_table(
     ) for name in CITY_COLUMNS)
     rows = []
     for row in sorted_cities(dashboard.cities, column, order, labels):
-        city_dashboard = str(request.app.url_path_for("city_dashboard", city=row.city))
+        city_dashboard = city_path(request.app, "city_dashboard", row.city)
         links = DrillDown(request, principal, row.city)
         rows.append(Row(row.city, (
             Cell(row.city, labels.city(row.city), city_dashboard),
