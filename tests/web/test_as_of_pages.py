@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from domain.cases.model import PROGRAMME_TIMEZONE
 from domain.network import City
-from tests.web.conftest import Clients, WebTestPlatform, record_intake
+from tests.web.conftest import Clients, WebTestPlatform, record_intake, sign_in
 
 BANNER = "You are viewing the record as it was on"
 
@@ -135,11 +135,15 @@ def test_signing_out_still_works_while_viewing_the_past(
 ) -> None:
     auditor = clients.auditor()
     view_as_of(auditor, "2020-06-30")
+    assert "as-of-banner" in auditor.get("/").text
 
     signed_out = auditor.post("/sign-out", follow_redirects=False)
 
     assert signed_out.status_code == 303
     assert auditor.get("/", follow_redirects=False).status_code == 303
+    # Whoever signs in next on this browser sees the record as it is now.
+    sign_in(auditor, "auditor")
+    assert "as-of-banner" not in auditor.get("/").text
 
 
 def test_moments_in_the_future_before_the_programme_or_unreadable_are_refused(

@@ -18,6 +18,7 @@ from web.authentication import SESSION_COOKIE
 from web.dependencies import CurrentTranslator, PageRenderer, Services
 from web.errors import CsrfRejected, explain_domain_error, sign_in_url
 from web.i18n import N_
+from web.pages.as_of import AS_OF_COOKIE
 from web.principal import SignedIn
 from web.services import WebServices
 from web.templating import path_of_this_site
@@ -78,6 +79,7 @@ async def sign_in(
                        error=explain_domain_error(error, translator).message)
     await _end_previous_session(request, services)
     response = RedirectResponse(_safe_next(request, next_path), status_code=303)
+    _forget_the_moment_viewed(response)
     response.set_cookie(
         SESSION_COOKIE,
         session.token,
@@ -94,7 +96,14 @@ async def sign_out(request: Request, services: Services, _principal: SignedIn) -
     await _end_previous_session(request, services)
     response = RedirectResponse(sign_in_url(request, notice="signed_out"), status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    _forget_the_moment_viewed(response)
     return response
+
+
+def _forget_the_moment_viewed(response: Response) -> None:
+    """A past moment chosen in one session (web.pages.as_of) is not the next one's: whoever signs
+    in next on this browser starts from the record as it is now."""
+    response.delete_cookie(AS_OF_COOKIE, path="/", httponly=True, samesite="lax")
 
 
 async def _end_previous_session(request: Request, services: WebServices) -> None:
