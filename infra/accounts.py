@@ -498,9 +498,10 @@ class Accounts:
                     log.warning("Sign-in locked for %s after %s failures (subject %s...)",
                                 self.throttle.lock, limit, subject[:12])
 
-    def session(self, token: str) -> Session | None:
+    def session(self, token: str, *, activity: bool = True) -> Session | None:
         """The live session with this token, or None (unknown, expired, signed out, or its user
-        disabled). Counts as activity: it keeps the session from idling out."""
+        disabled). Counts as activity, which keeps the session from idling out, unless
+        `activity` is False: what a page does by itself (a live dashboard) is not a person."""
         now = self.clock()
         token_hash = _sha256(token)
         with self.database.reading() as tx:
@@ -522,7 +523,7 @@ class Accounts:
         ):
             self.sign_out(token)
             return None
-        if now - last_seen_at >= _LAST_SEEN_RESOLUTION:
+        if activity and now - last_seen_at >= _LAST_SEEN_RESOLUTION:
             with self.database.transaction() as tx:
                 tx.execute("UPDATE acc_sessions SET last_seen_at = ? WHERE token_hash = ?",
                            (_timestamp(now), token_hash))

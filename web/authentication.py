@@ -63,6 +63,19 @@ def public_paths_of(app: Any) -> frozenset[str]:
     return frozenset(str(app.url_path_for(name)) for name in PUBLIC_ROUTES)
 
 
+# What a page asks for by itself, with nobody at the keyboard: the live dashboards' event stream
+# (EventSource cannot add a header, so it goes by its path: web.pages.live) and the sections it
+# makes reload (marked with this header). An unattended dashboard must not keep its session
+# from idling out: its figures include special-category data.
+LIVE_STREAM_PATH = "/live/stream"
+MADE_BY_THE_PAGE_HEADER = "X-LGNet-Made-By-The-Page"
+
+
+def is_made_by_the_page(request: Request) -> bool:
+    return (request.url.path == LIVE_STREAM_PATH
+            or request.headers.get(MADE_BY_THE_PAGE_HEADER) is not None)
+
+
 def identify(request: Request, accounts: AccountsPort) -> Identity:
     """Blocking (database lookups): run it in a thread."""
     authorization = request.headers.get("authorization")
@@ -75,7 +88,7 @@ def identify(request: Request, accounts: AccountsPort) -> Identity:
     session_token = request.cookies.get(SESSION_COOKIE)
     if not session_token:
         return Identity(refusal=NotSignedIn())
-    session = accounts.session(session_token)
+    session = accounts.session(session_token, activity=not is_made_by_the_page(request))
     if session is None:
         return Identity(refusal=NotSignedIn(session_ended=True))
     return Identity(principal=session.principal, session=session)

@@ -72,8 +72,9 @@ class AccountsPort(Protocol):
     def sign_in(self, username: str, password: str, client_address: str | None) -> SignedInSession:
         """A new session; raises domain.access.SignInThrottled or SignInRefused."""
 
-    def session(self, token: str) -> SignedInSession | None:
-        """The live session with this token, or None; keeps it from idling out."""
+    def session(self, token: str, *, activity: bool = True) -> SignedInSession | None:
+        """The live session with this token, or None; keeps it from idling out, unless
+        `activity` is False (a request a page made by itself)."""
 
     def sign_out(self, token: str) -> None: ...
 

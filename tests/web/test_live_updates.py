@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -144,3 +145,23 @@ def test_a_stopping_server_ends_the_open_streams_at_once(app: FastAPI, clients: 
 
     assert stream_ended_after < 2 * POLL_INTERVAL + 2
     assert stopped_after < 5
+
+
+def test_an_unattended_live_dashboard_does_not_keep_its_session_from_idling_out(
+    clients: Clients, platform: WebTestPlatform,
+) -> None:
+    ministry = clients.ministry()
+    dashboard = ministry.get("/ministry/dashboard").text
+    assert 'hx-headers=\'{"X-LGNet-Made-By-The-Page": "live"}\'' in dashboard
+    made_by_the_page = {"HX-Request": "true", "X-LGNet-Made-By-The-Page": "live"}
+    for minutes in (15, 10):  # sections reloading by themselves, nobody clicking
+        platform.clock.advance(timedelta(minutes=minutes))
+        reload = ministry.get("/ministry/dashboard", params={"part": "headline"},
+                              headers=made_by_the_page)
+        assert reload.status_code == 200, reload.text[:300]
+
+    platform.clock.advance(timedelta(minutes=10))
+    after = ministry.get("/ministry/dashboard", params={"part": "headline"},
+                         headers=made_by_the_page)
+    assert after.status_code == 401  # idle since the page was opened, 35 minutes ago
+    assert after.headers["hx-redirect"].startswith("/sign-in?next=")

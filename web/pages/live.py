@@ -28,6 +28,7 @@ from typing import Annotated
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
+from web.authentication import LIVE_STREAM_PATH
 from web.pages.as_of import viewing_as_of
 from web.principal import SignedIn
 
@@ -81,7 +82,7 @@ def end_live_streams(app: FastAPI) -> None:
     projected_positions(app).ended.set()
 
 
-@router.get("/live/stream", name="live_stream", response_class=EventSourceResponse)
+@router.get(LIVE_STREAM_PATH, name="live_stream", response_class=EventSourceResponse)
 async def live_stream(
     request: Request, _principal: SignedIn, since: Annotated[int | None, Query(ge=0)] = None,
 ) -> AsyncIterator[ServerSentEvent]:
