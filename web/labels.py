@@ -269,6 +269,11 @@ class Labels:
     def sub_action(self, code: str) -> str:
         return self._label(SUB_ACTIONS, code)
 
+    def numbered_sub_action(self, code: str) -> str:
+        """"Sub-Action 4 – Fast-track housing inclusion", as tables and exports name one."""
+        number = self._translator.gettext("Sub-Action %(number)s", number=code)
+        return f"{number} – {self.sub_action(code)}"
+
     def priority_group(self, code: str) -> str:
         return self._label(PRIORITY_GROUPS, code)
 

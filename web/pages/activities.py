@@ -103,7 +103,7 @@ def activity_register_export(
     chosen = _known_sub_action(sub_action)
     register = services.activity_register.register(city.value, chosen)
     labels, _ = Labels(translator), translator.gettext
-    filters = [(_("Sub-action"), _sub_action_words(chosen, translator, labels))] if chosen else []
+    filters = [(_("Sub-action"), labels.numbered_sub_action(chosen))] if chosen else []
     where = labels.city(city.value)
     if table == "totals":
         return export.respond(
@@ -141,9 +141,6 @@ def _known_sub_action(sub_action: str | None) -> str | None:
     """An unknown sub-action in the query shows them all rather than failing the page."""
     return sub_action if sub_action in {s.value for s in ACTIVITY_SUB_ACTIONS} else None
 
-
-def _sub_action_words(code: str, translator: Translator, labels: Labels) -> str:
-    return f"{translator.gettext('Sub-Action %(number)s', number=code)} – {labels.sub_action(code)}"
 
 
 @router.post("/cities/{city}/activities", name="plan_activity")

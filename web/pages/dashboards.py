@@ -312,8 +312,7 @@ class Dashboard:
         return Cell(value, value)
 
     def sub_action(self, code: str) -> Cell:
-        name = self._("Sub-Action %(number)s", number=code)
-        return self.text(f"{name} – {self.labels.sub_action(code)}")
+        return self.text(self.labels.numbered_sub_action(code))
 
     def view(self) -> DashboardView:
         tables = [*self.case_tables(), *self.referral_tables(), *self.housing_tables(),

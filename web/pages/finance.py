@@ -94,7 +94,7 @@ def city_finance_export(
             name=f"budget-{city.value}",
             title=f"{_('Allocations and claims per sub-action')} – {where}",
             columns=_budget_columns(_("Sub-action"), translator),
-            rows=[[_sub_action_words(line.sub_action or "", translator, labels),
+            rows=[[labels.numbered_sub_action(line.sub_action or ""),
                    *_budget_figures(line)] for line in finance.lines]
             + ([[_("City total"), *_budget_figures(finance.total)]] if finance.lines else []),
         )
@@ -121,9 +121,6 @@ def _budget_columns(first: str, translator: Translator) -> list[Column]:
 def _budget_figures(line: BudgetLine) -> list[Decimal]:
     return [line.allocated, line.claimed, line.approved, line.remaining]
 
-
-def _sub_action_words(code: str, translator: Translator, labels: Labels) -> str:
-    return f"{translator.gettext('Sub-Action %(number)s', number=code)} – {labels.sub_action(code)}"
 
 
 @router.post("/cities/{city}/finance/claims", name="record_claim")
@@ -204,14 +201,14 @@ def ministry_finance_export(
         return export.respond(
             name="budget-sub-actions", title=_("Allocations and claims per sub-action"),
             columns=_budget_columns(_("Sub-action"), translator),
-            rows=[[_sub_action_words(line.sub_action or "", translator, labels),
+            rows=[[labels.numbered_sub_action(line.sub_action or ""),
                    *_budget_figures(line)] for line in network.by_sub_action()])
     if table == "cities-by-sub-action":
         return export.respond(
             name="budget-cities-by-sub-action", title=_("Each city, sub-action by sub-action"),
             columns=[Column(_("City")), *_budget_columns(_("Sub-action"), translator)],
             rows=[[labels.city(city.city),
-                   _sub_action_words(code, translator, labels),
+                   labels.numbered_sub_action(code),
                    *_budget_figures(city.line(code))]
                   for city in network.cities for code in SubAction])
     return export.respond(
