@@ -1,38 +1,66 @@
-# Two commands do everything: `make run` and `make test`. Both create .venv and install what
-# they need from pyproject.toml and package.json/package-lock.json on first use.
+# Two commands do everything: `make run` and `make test`. Both create .venv and install exactly
+# what uv.lock pins (with hashes), and the front-end packages from package-lock.json, on first use.
+# `make run` installs the runtime dependencies only; `make test` adds the dev group (pytest,
+# Playwright, mypy, ruff ...).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+# uv itself lives in a venv of its own, installed by pip from requirements-uv.txt (hash-checked),
+# so that `uv sync`, which removes whatever uv.lock does not name, never removes uv.
+UV_VENV := .uv
+UV := $(UV_VENV)/bin/uv
+# Never let uv download an interpreter: the machine's Python 3.11+ is the one we test on.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+RUN_STAMP := $(VENV)/.runtime-stamp
+DEV_STAMP := $(VENV)/.dev-stamp
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: run test bench lint clean
+.PHONY: run test test-browser bench lint lock lock-upgrade clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+$(UV): requirements-uv.txt
+	test -x $(UV_VENV)/bin/python || $(PYTHON) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/python -m pip install -qq --require-hashes --no-deps -r requirements-uv.txt
+	touch $(UV)
+
+# --locked: refuse to install when uv.lock no longer matches pyproject.toml (run `make lock`).
+# --inexact: keep the dev packages a previous `make test` installed instead of removing them.
+$(RUN_STAMP): $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --no-dev --inexact --quiet
+	touch $(RUN_STAMP)
+
+$(DEV_STAMP): $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --quiet
+	touch $(DEV_STAMP) $(RUN_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-run: $(STAMP) $(NODE_STAMP)
+run: $(RUN_STAMP) $(NODE_STAMP)
 	$(BIN)/lgnet run
 
-test: $(STAMP) $(NODE_STAMP)
+test: $(DEV_STAMP) $(NODE_STAMP)
+	$(UV) lock --check --quiet
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy domain events
 	$(BIN)/python -m pytest -n 2
 
-bench: $(STAMP) $(NODE_STAMP)
+bench: $(DEV_STAMP) $(NODE_STAMP)
 	$(BIN)/python -m tests.bench
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
+# After changing a range in pyproject.toml: re-resolve, keeping every pin that still fits.
+lock: $(UV)
+	$(UV) lock
+
+# To take the newest releases inside the ranges (then run `make test` before committing).
+lock-upgrade: $(UV)
+	$(UV) lock --upgrade
+
 clean:
-	rm -rf $(VENV) node_modules
+	rm -rf $(VENV) $(UV_VENV) node_modules

@@ -48,15 +48,21 @@ def _postgres_unavailable_reason() -> str | None:
         return f"PostgreSQL not reachable on {POSTGRES_HOST}:{POSTGRES_PORT}: {error}"
 
 
+def skip_outside_ci(reason: str) -> None:
+    """Skip a test whose real component is missing on this machine, with the reason; under
+    CI=true the component must be there, so the same absence is a failure."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{reason} (CI=true: every test must run)")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A database created for this test run on the local PostgreSQL, dropped afterwards.
     Skips where there is no server, except under CI=true, where that is a failure."""
     reason = _postgres_unavailable_reason()
     if reason is not None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
-        pytest.skip(reason)
+        skip_outside_ci(reason)
     import psycopg
 
     name = f"lgnet_test_{uuid.uuid4().hex[:12]}"

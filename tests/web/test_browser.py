@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from domain.network import Actor, ActorKind, City, Role
 from infra.nats_server import free_port
 from infra.runtime import WebServer
+from tests.conftest import skip_outside_ci
 from tests.web.conftest import (
     PASSWORD,
     Clients,
@@ -49,8 +50,8 @@ TIMEOUT_MS = 10_000
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip(f"No Chromium at {CHROMIUM}: install Debian's package (apt-get install "
-                    "chromium) to run the browser test")
+        skip_outside_ci(f"No Chromium at {CHROMIUM}: install Debian's package (apt-get "
+                        "install chromium) to run the browser tests")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

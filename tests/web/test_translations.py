@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 import domain.activities.model
@@ -17,7 +18,7 @@ import domain.housing.model
 import domain.referrals.model  # noqa: F401
 from domain.network import DomainError
 from web.errors import DOMAIN_MESSAGES
-from web.i18n import catalogue_files
+from web.i18n import catalogue_files, compile_catalogues
 from web.intake import IntakeRequest
 from web.labels import INTAKE_FIELDS, all_label_tables
 
@@ -106,6 +107,28 @@ def test_the_english_catalogue_lists_every_message(in_the_code: set[MessageId]) 
 def test_translations_keep_the_placeholders_of_their_message(language: str) -> None:
     problems = [(message.id, errors) for message, errors in catalogue(language).check()]
     assert problems == []
+
+
+@pytest.mark.parametrize("language", ["it", "en"])
+def test_every_file_declares_the_plural_forms_of_the_locked_babels_cldr_data(
+    language: str,
+) -> None:
+    # CLDR 46+ gives Italian three categories: one, many (round millions: "1000000 di casi")
+    # and other. A future CLDR change fails here, and only when someone refreshes uv.lock.
+    expected = get_plural(language).plural_forms
+    declared = [part.plural_forms for part in catalogue_parts(language)]
+    assert declared == [expected] * len(catalogue_files(language, LOCALE_DIR))
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [(1, "1 caso"), (0, "0 casi"), (2, "2 casi"), (1_000_000, "1000000 di casi"),
+     (2_000_000, "2000000 di casi"), (1_000_001, "1000001 casi")],
+)
+def test_italian_plurals_take_the_form_cldr_gives_each_count(count: int, expected: str) -> None:
+    translations = compile_catalogues("it", LOCALE_DIR)
+    message = translations.ngettext("%(count)s case", "%(count)s cases", count)
+    assert message % {"count": count} == expected
 
 
 def test_every_code_a_page_shows_has_a_label() -> None:
