@@ -14,7 +14,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording,
 
 from domain.cases.model import CaseRegister
 from domain.housing.model import Shelter
-from domain.network import DomainError
+from domain.programme import DomainError
 
 
 class DateAsISO(Transcoding):

@@ -14,7 +14,7 @@ from uuid import UUID
 import typer
 
 from domain.cases.model import PROGRAMME_TIMEZONE
-from domain.network import City
+from domain.programme import City
 from infra.bootstrap import replay_directory
 from infra.eventstore import open_record
 from infra.projector import default_projections

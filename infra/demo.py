@@ -52,7 +52,7 @@ from domain.finance.model import ClaimDraft, ExpenseCategory
 from domain.finance.service import FinanceService
 from domain.housing.model import MoveOutOutcome, ShelterKind
 from domain.housing.service import HousingService
-from domain.network import Actor, ActorKind, City, DomainError, Role
+from domain.programme import Actor, ActorKind, City, DomainError, Role
 from domain.referrals.rules import CityService, DeclineReason, Destination, Urgency
 from domain.referrals.service import ReferralService
 from domain.vault import PersonalData

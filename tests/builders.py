@@ -16,7 +16,7 @@ from domain.cases.rules import (
     ReceptionSituation,
     Sex,
 )
-from domain.network import Actor, ActorKind, City, Role
+from domain.programme import Actor, ActorKind, City, Role
 from domain.vault import PersonalData
 
 INTAKE_DATE = date(2021, 3, 10)

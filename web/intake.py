@@ -24,7 +24,7 @@ from domain.cases.rules import (
     Vulnerability,
 )
 from domain.cases.service import IntakeReceipt
-from domain.network import Actor, City
+from domain.programme import Actor, City
 from domain.vault import PersonalData
 from web.i18n import is_country_code
 from web.services import WebServices

@@ -20,7 +20,7 @@ from domain.cases.rules import (
     SubAction,
     Vulnerability,
 )
-from domain.network import City, Role
+from domain.programme import City, Role
 from domain.vault import AccessReason
 from events.contracts import (
     CaseIntakeRecordedV1,

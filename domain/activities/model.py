@@ -18,7 +18,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.cases.model import Case, programme_today
 from domain.cases.rules import ProtectionStatus, SubAction
-from domain.network import Actor, City, DomainError
+from domain.programme import Actor, City, DomainError
 
 PROGRAMME_START = date(2019, 7, 1)
 PROGRAMME_END = date(2021, 12, 31)

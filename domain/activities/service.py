@@ -15,7 +15,7 @@ from eventsourcing.application import AggregateNotFoundError
 from domain.activities.model import Activity, ActivityPlan, NotACaseOfTheCity
 from domain.cases.model import Case
 from domain.cases.service import CaseNotFound, CaseService
-from domain.network import Actor
+from domain.programme import Actor
 from domain.record import ProgrammeRecord, position_of, save_decided
 
 # Two people recording on one activity at once: the later save conflicts, and its command is

@@ -24,7 +24,7 @@ from domain.cases.rules import (
     eligibility_for,
     priority_group_of,
 )
-from domain.network import Actor, City, DomainError
+from domain.programme import Actor, City, DomainError
 
 PROGRAMME_START = date(2019, 7, 1)
 MAX_HOUSEHOLD_SIZE = 30

@@ -23,7 +23,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.cases.model import programme_today
 from domain.cases.rules import SubAction
-from domain.network import Actor, City, DomainError
+from domain.programme import Actor, City, DomainError
 
 PROGRAMME_TOTAL_COST = Decimal("11434653.45")
 PROGRAMME_FINANCED = Decimal("10291188.10")

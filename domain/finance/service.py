@@ -28,7 +28,7 @@ from domain.finance.model import (
     ProgrammeBudget,
     city_budget_id,
 )
-from domain.network import Actor, City
+from domain.programme import Actor, City
 from domain.record import ProgrammeRecord, save_decided
 
 # Budgets change at the pace of people's work: a few retries are plenty to tell a loser of a

@@ -33,7 +33,7 @@ from domain.housing.model import (
     ShelterKind,
     ShelterOfAnotherCity,
 )
-from domain.network import Actor, City
+from domain.programme import Actor, City
 from domain.record import ProgrammeRecord, position_of, save_decided
 
 # Enough for every rival of a crowded race to be told the outcome rather than "busy": each retry

@@ -14,7 +14,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.cases.model import Case
 from domain.cases.rules import ConsentScope
-from domain.network import Actor, City, DomainError
+from domain.programme import Actor, City, DomainError
 from domain.referrals.rules import (
     MAX_NOTE,
     MAX_PARTNER_NAME,

@@ -24,7 +24,7 @@ from domain.cases.rules import (
     Vulnerability,
 )
 from domain.cases.service import CaseService
-from domain.network import Actor, ActorKind, City, Role
+from domain.programme import Actor, ActorKind, City, Role
 from events.catalogue import json_schemas
 from infra.eventstore import open_record
 from infra.nats_server import EmbeddedNats

@@ -35,7 +35,7 @@ from domain.finance.model import (
     city_budget_id,
 )
 from domain.finance.service import FinanceService
-from domain.network import Actor, ActorKind, City, Role
+from domain.programme import Actor, ActorKind, City, Role
 from domain.record import ProgrammeRecord
 from events.catalogue import json_schemas
 from infra.cli_finance import (

@@ -31,7 +31,7 @@ from domain.housing.model import (
     ShelterOfAnotherCity,
 )
 from domain.housing.service import HousingService
-from domain.network import City
+from domain.programme import City
 from domain.record import ProgrammeRecord
 from events.catalogue import json_schemas
 from events.housing import HOUSING_CONTRACTS

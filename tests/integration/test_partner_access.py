@@ -26,7 +26,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from domain.cases.model import Case, CaseRegister
 from domain.cases.rules import ProtectionStatus, Vulnerability
-from domain.network import City
+from domain.programme import City
 from domain.record import ProgrammeRecord
 from events.partner import (
     DATASCHEMA,

@@ -20,7 +20,7 @@ from domain.access import AccessDenied
 from domain.cases.model import CaseClosed, Consent
 from domain.cases.rules import CaseOutcome, ConsentScope, Vulnerability
 from domain.cases.service import CaseService
-from domain.network import Actor, ActorKind, City, Role
+from domain.programme import Actor, ActorKind, City, Role
 from domain.record import ProgrammeRecord
 from domain.referrals.model import (
     CaseMovedAway,

@@ -25,7 +25,7 @@ from nats.js.api import StorageType
 
 from domain.cases.model import Case, CaseRegister
 from domain.cases.rules import ProtectionStatus, Vulnerability
-from domain.network import City
+from domain.programme import City
 from domain.record import ProgrammeRecord
 from infra.eventstore import open_record
 from infra.nats_server import EmbeddedNats, free_port, port_is_taken

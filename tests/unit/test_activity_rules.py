@@ -29,7 +29,7 @@ from domain.activities.model import (
 )
 from domain.cases.model import Case, CaseClosed
 from domain.cases.rules import CaseOutcome, CorrectableField, ProtectionStatus, SubAction
-from domain.network import City, DomainError
+from domain.programme import City, DomainError
 from tests.builders import NOW, a_coordinator, an_intake
 
 LATER = NOW + timedelta(days=30)  # 2021-04-09

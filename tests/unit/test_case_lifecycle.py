@@ -28,7 +28,7 @@ from domain.cases.rules import (
     Sex,
     Vulnerability,
 )
-from domain.network import City
+from domain.programme import City
 from events.cloudevents import Actor, Envelope, event_id, source_for
 from events.contracts import (
     CaseClosedV1,

@@ -29,7 +29,7 @@ from domain.cases.rules import (
     SubAction,
     Vulnerability,
 )
-from domain.network import City
+from domain.programme import City
 from tests.builders import NOW, a_coordinator, an_intake
 
 

@@ -36,7 +36,7 @@ from domain.finance.model import (
     city_budget_id,
     euros,
 )
-from domain.network import Actor, ActorKind, City, DomainError, Role
+from domain.programme import Actor, ActorKind, City, DomainError, Role
 from tests.builders import NOW, a_coordinator
 
 MINISTRY = Actor(ActorKind.USER, "ministry", Role.MINISTRY)

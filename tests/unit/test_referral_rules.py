@@ -10,7 +10,7 @@ import pytest
 
 from domain.cases.model import Case, CaseClosed, Consent
 from domain.cases.rules import CaseOutcome, ConsentScope, Vulnerability
-from domain.network import City
+from domain.programme import City
 from domain.referrals.model import (
     CaseReferrals,
     ConsentOverrideRefused,

@@ -32,7 +32,7 @@ from domain.cases.rules import (
 )
 from domain.finance.model import ClaimDraft, ExpenseCategory
 from domain.housing.model import MoveOutOutcome, ShelterKind
-from domain.network import Actor, ActorKind, City, Role
+from domain.programme import Actor, ActorKind, City, Role
 from domain.record import ProgrammeRecord
 from domain.referrals.rules import CityService, DeclineReason, Destination, Urgency
 from infra.accounts import Accounts, SqliteAccountDatabase

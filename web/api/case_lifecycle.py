@@ -24,7 +24,7 @@ from domain.cases.rules import (
     Sex,
     Vulnerability,
 )
-from domain.network import Actor
+from domain.programme import Actor
 from projections.case_list import CaseRow
 from web.commands import carry_out
 from web.dependencies import Services
