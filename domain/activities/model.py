@@ -16,12 +16,18 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.cases.model import Case, programme_today
-from domain.cases.rules import ProtectionStatus, SubAction
-from domain.programme import Actor, City, DomainError
+from domain.cases.model import Case
+from domain.programme import (
+    PROGRAMME_END,
+    PROGRAMME_START,
+    Actor,
+    City,
+    DomainError,
+    ProtectionStatus,
+    SubAction,
+    programme_today,
+)
 
-PROGRAMME_START = date(2019, 7, 1)
-PROGRAMME_END = date(2021, 12, 31)
 MAX_TITLE = 120
 MAX_NEIGHBOURHOOD = 80
 MAX_ORGANISER = 120
@@ -35,7 +41,7 @@ ACTIVITY_SUB_ACTIONS = (
     SubAction.ADMINISTRATION_EMPOWERMENT,
     SubAction.COMMUNICATION,
 )
-# Cross-cutting sub-actions: nobody is enrolled in them (domain.cases.rules.SubAction).
+# Cross-cutting sub-actions: nobody is enrolled in them (domain.programme.SubAction).
 SUB_ACTIONS_WITHOUT_ENROLMENT = (SubAction.ADMINISTRATION_EMPOWERMENT, SubAction.COMMUNICATION)
 
 

@@ -11,17 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-
-class ProtectionStatus(StrEnum):
-    REFUGEE = "refugee"
-    SUBSIDIARY_PROTECTION = "subsidiary_protection"
-    SPECIAL_PROTECTION = "special_protection"  # special / humanitarian protection
-    ASYLUM_SEEKER = "asylum_seeker"
-    OTHER = "other"
-
-    @property
-    def is_international_protection(self) -> bool:
-        return self in (ProtectionStatus.REFUGEE, ProtectionStatus.SUBSIDIARY_PROTECTION)
+from domain.programme import ProtectionStatus, SubAction
 
 
 class ReceptionSituation(StrEnum):
@@ -89,30 +79,6 @@ class Vulnerability(StrEnum):
     MENTAL_DISORDER = "mental_disorder"
     TORTURE_OR_SERIOUS_VIOLENCE = "torture_or_serious_violence"
     FEMALE_GENITAL_MUTILATION = "female_genital_mutilation"
-
-
-class ConsentScope(StrEnum):
-    CASE_MANAGEMENT = "case_management"
-    REFERRAL_TO_PARTNERS = "referral_to_partners"
-    STATISTICS = "statistics"
-
-
-class SubAction(StrEnum):
-    """The six sub-actions. 1, 5 and 6 are cross-cutting: no person is enrolled in them."""
-
-    COORDINATION = "1"
-    CIVIC_ENGAGEMENT = "2"
-    EMERGENCY_TAKE_IN = "3"
-    FAST_TRACK_HOUSING = "4"
-    ADMINISTRATION_EMPOWERMENT = "5"
-    COMMUNICATION = "6"
-
-
-PERSON_SUB_ACTIONS = (
-    SubAction.CIVIC_ENGAGEMENT,
-    SubAction.EMERGENCY_TAKE_IN,
-    SubAction.FAST_TRACK_HOUSING,
-)
 
 
 class PriorityGroup(StrEnum):

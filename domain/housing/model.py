@@ -21,8 +21,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.cases.model import programme_today
-from domain.programme import Actor, City, DomainError
+from domain.programme import Actor, City, DomainError, programme_today
 
 MAX_BEDS = 500
 MAX_BED_CHANGE = 200

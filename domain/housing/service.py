@@ -18,7 +18,6 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from domain.cases.model import Case
-from domain.cases.rules import SubAction
 from domain.cases.service import CaseService
 from domain.housing.model import (
     HousingBusy,
@@ -33,7 +32,7 @@ from domain.housing.model import (
     ShelterKind,
     ShelterOfAnotherCity,
 )
-from domain.programme import Actor, City
+from domain.programme import Actor, City, SubAction
 from domain.record import ProgrammeRecord, position_of, save_decided
 
 # Enough for every rival of a crowded race to be told the outcome rather than "busy": each retry

@@ -13,8 +13,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.cases.model import Case
-from domain.cases.rules import ConsentScope
-from domain.programme import Actor, City, DomainError
+from domain.programme import Actor, City, ConsentScope, DomainError
 from domain.referrals.rules import (
     MAX_NOTE,
     MAX_PARTNER_NAME,

@@ -12,9 +12,9 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from domain.access import USER_ROLES, AccessDenied, Permission, Principal, may
-from domain.cases.model import Case, programme_today
+from domain.cases.model import Case
 from domain.cases.service import CaseService
-from domain.programme import Actor, City
+from domain.programme import Actor, City, programme_today
 from domain.record import ProgrammeRecord, save_decided
 from domain.referrals.model import CaseMovedAway, CaseReferrals, Referral
 from domain.referrals.rules import DeclineReason, Destination, Urgency
