@@ -1,12 +1,8 @@
 """What every context of the programme shares: the network it runs in (its cities, the roles
-people hold, who acted), its sub-actions, the people it serves (their protection status and
-what they consented to), its period and what "today" means, and the base of every domain error.
-
-The vocabulary comes from the project card and the law it cites (see docs/domain.md): the
-target group is people outside the reception system, holders of international protection
-first; Sub-Action 2 (civic engagement) is open only to asylum seekers (art. 8, law 46/2017
-amending d.lgs. 142/2015).
-"""
+people hold, who acted), its sub-actions and who may join them, the people it serves (their
+protection status and what they consented to), its period and what "today" means, and the base
+of every domain error. The vocabulary comes from the project card and the law it cites (see
+docs/domain.md)."""
 
 from __future__ import annotations
 
@@ -165,6 +161,14 @@ class SubAction(StrEnum):
     FAST_TRACK_HOUSING = "4"
     ADMINISTRATION_EMPOWERMENT = "5"
     COMMUNICATION = "6"
+
+    def is_open_to(self, protection_status: ProtectionStatus) -> bool:
+        """Sub-Action 2 (civic engagement) is open only to asylum seekers (art. 8 of law
+        46/2017, amending d.lgs. 142/2015); the others to anyone the programme serves. Intake
+        eligibility and enrolment in an activity both ask here."""
+        return self is not SubAction.CIVIC_ENGAGEMENT or (
+            protection_status is ProtectionStatus.ASYLUM_SEEKER
+        )
 
 
 PERSON_SUB_ACTIONS = (

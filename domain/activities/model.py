@@ -1,9 +1,9 @@
 """Community activities (Sub-Actions 2, 3, 5 and 6): planned by a city, attended by enrolled
 beneficiaries and counted residents, session by session, until completed or cancelled.
 
-Sub-Action 2 (civic engagement) is open only to asylum seekers (art. 8 of law 46/2017, amending
-d.lgs. 142/2015). Sub-Actions 5 and 6 are cross-cutting (training of municipal staff,
-communication): no case is enrolled in them, their participants are only counted."""
+Sub-Action 2 (civic engagement) is open only to asylum seekers (`SubAction.is_open_to`, the rule
+intake eligibility applies too). Sub-Actions 5 and 6 are cross-cutting (training of municipal
+staff, communication): no case is enrolled in them, their participants are only counted."""
 
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ from eventsourcing.domain import Aggregate
 
 from domain.cases.model import Case
 from domain.programme import (
+    PERSON_SUB_ACTIONS,
     PROGRAMME_END,
     PROGRAMME_START,
     Actor,
     City,
     DomainError,
-    ProtectionStatus,
     SubAction,
     programme_today,
 )
@@ -41,8 +41,10 @@ ACTIVITY_SUB_ACTIONS = (
     SubAction.ADMINISTRATION_EMPOWERMENT,
     SubAction.COMMUNICATION,
 )
-# Cross-cutting sub-actions: nobody is enrolled in them (domain.programme.SubAction).
-SUB_ACTIONS_WITHOUT_ENROLMENT = (SubAction.ADMINISTRATION_EMPOWERMENT, SubAction.COMMUNICATION)
+# Cross-cutting sub-actions (5 and 6): nobody is enrolled in their activities.
+SUB_ACTIONS_WITHOUT_ENROLMENT = tuple(
+    sub_action for sub_action in ACTIVITY_SUB_ACTIONS if sub_action not in PERSON_SUB_ACTIONS
+)
 
 
 class ActivityKind(StrEnum):
@@ -225,10 +227,7 @@ class Activity(Aggregate):
                 "No case of the activity's city has this id or code.", field="case"
             )
         case.require_open()
-        if (
-            self.sub_action is SubAction.CIVIC_ENGAGEMENT
-            and case.protection_status is not ProtectionStatus.ASYLUM_SEEKER
-        ):
+        if not self.sub_action.is_open_to(case.protection_status):
             raise CivicEngagementReserved(
                 "Sub-Action 2 is reserved for applicants for international protection (art. 8 "
                 "of law 46/2017, amending d.lgs. 142/2015), and the person is not an asylum "

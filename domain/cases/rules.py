@@ -1,8 +1,8 @@
 """The programme's vocabulary for a person taken in, and the eligibility rules that follow from it.
 
 The rules come from the project card and the law it cites (see docs/domain.md): the target group is
-people outside the reception system, holders of international protection first; Sub-Action 2
-(civic engagement) is open only to asylum seekers (art. 8, law 46/2017 amending d.lgs. 142/2015).
+people outside the reception system, holders of international protection first; who may join which
+sub-action is the programme's rule (`SubAction.is_open_to`: Sub-Action 2 only for asylum seekers).
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def eligibility_for(
     """Eligibility per person-level sub-action for someone already known to be outside reception."""
     civic = (
         Eligibility(SubAction.CIVIC_ENGAGEMENT, True, EligibilityReason.ASYLUM_SEEKER)
-        if protection_status is ProtectionStatus.ASYLUM_SEEKER
+        if SubAction.CIVIC_ENGAGEMENT.is_open_to(protection_status)
         else Eligibility(SubAction.CIVIC_ENGAGEMENT, False, EligibilityReason.NOT_ASYLUM_SEEKER)
     )
     take_in = Eligibility(
