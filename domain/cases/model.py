@@ -30,6 +30,7 @@ from domain.programme import (
     ProtectionStatus,
     programme_today,
 )
+from domain.record import snapshotted_every
 
 MAX_HOUSEHOLD_SIZE = 30
 MAX_AGE_YEARS = 120
@@ -626,6 +627,8 @@ def _check_intake(facts: IntakeFacts, now: datetime) -> None:
         raise InvalidIntake("Consent cannot be dated in the future.", field="consent_given_on")
 
 
+# A register issues one number per case: a snapshot every 100 numbers keeps loading it cheap.
+@snapshotted_every(100)
 class CaseRegister(Aggregate):
     """Issues a city's case numbers for one year, so that case codes are unique and gapless.
     Internal bookkeeping: its events are not published (see docs/events.md)."""
