@@ -12,7 +12,7 @@ from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
 
 from domain.programme import DomainError
@@ -72,7 +72,7 @@ class ConcurrentChanges(DomainError):
 
 def save_decided(
     record: ProgrammeRecord,
-    decide: Callable[[], Sequence[Aggregate]],
+    decide: Callable[[], Sequence[MutableOrImmutableAggregate[UUID]]],
     attempts: int,
     busy: Callable[[], DomainError] | None = None,
 ) -> int:

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.cases.model import Case
 from domain.programme import (
     PERSON_SUB_ACTIONS,
     PROGRAMME_END,
@@ -24,6 +23,7 @@ from domain.programme import (
     Actor,
     City,
     DomainError,
+    ProtectionStatus,
     SubAction,
     programme_today,
 )
@@ -136,6 +136,26 @@ class ActivityPlan:
     organiser: str
 
 
+class CaseToEnrol(Protocol):
+    """What enrolment needs of a case (the cases context's Case is one): whose it is, whether it
+    is open, and the protection status Sub-Action 2 depends on."""
+
+    @property
+    def id(self) -> UUID: ...
+
+    @property
+    def case_code(self) -> str: ...
+
+    @property
+    def city(self) -> City: ...
+
+    @property
+    def protection_status(self) -> ProtectionStatus: ...
+
+    def require_open(self) -> None:
+        """Refuse (the cases context's own error) when the case is closed."""
+
+
 @dataclass(frozen=True)
 class Participant:
     case_id: UUID
@@ -212,7 +232,7 @@ class Activity(Aggregate):
             assert isinstance(aggregate, Activity)
             aggregate.participants[self.case_id] = Participant(self.case_id, self.case_code)
 
-    def enrol(self, case: Case, actor: Actor, now: datetime) -> None:
+    def enrol(self, case: CaseToEnrol, actor: Actor, now: datetime) -> None:
         """Enrol a case of the activity's city. Eligibility is judged on the case's current
         facts: a corrected protection status counts, the one recorded at intake no longer."""
         self._require_not_ended()
