@@ -18,6 +18,11 @@ PROGRAMME_END = date(2021, 12, 31)
 PROGRAMME_TIMEZONE = ZoneInfo("Europe/Rome")
 
 
+def programme_today(now: datetime) -> date:
+    """The date in Italy at `now`: what "today" means for every rule of the programme."""
+    return now.astimezone(PROGRAMME_TIMEZONE).date()
+
+
 class City(StrEnum):
     """The 19 partner municipalities. The value is the stable slug used in subjects and URLs."""
 
@@ -127,11 +132,6 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.params = params
-
-
-def programme_today(now: datetime) -> date:
-    """The date in Italy at `now`: what "today" means for every rule of the programme."""
-    return now.astimezone(PROGRAMME_TIMEZONE).date()
 
 
 class ProtectionStatus(StrEnum):
