@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from domain.network import Actor, ActorKind, City, DomainError, Role
+from domain.programme import Actor, ActorKind, City, DomainError, Role
 
 # A city's case list and a case's facts are what its intake event recorded: a partner reads them
 # only where its agreement covers that kind of event (`<aggregate>.<event>`, as in the subject).

@@ -1,20 +1,23 @@
 """The programme's record: one event-sourced application whose notification log is the single,
-ordered sequence of every domain event (the outbox the relay publishes from)."""
+ordered sequence of every domain event (the outbox the relay publishes from).
+
+It knows no context: the contexts save their aggregates into it, and declare on the aggregate
+classes whose history grows long enough to need snapshots (`snapshotted_every`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
 
-from domain.cases.model import CaseRegister
-from domain.housing.model import Shelter
-from domain.network import DomainError
+from domain.programme import DomainError
+
+_A = TypeVar("_A", bound=Aggregate)
 
 
 class DateAsISO(Transcoding):
@@ -33,14 +36,27 @@ class ProgrammeRecord(Application[UUID]):
     from the environment the composition root passes in."""
 
     name = "lgnet"
-    # Registers issue one number per case: a snapshot every 100 numbers keeps loading them cheap.
-    # A shelter gains two events per person it houses: a snapshot every 10 keeps loading one
-    # that housed thousands at about a millisecond (measured: docs/workflows/housing.md).
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {CaseRegister: 100, Shelter: 10}
+    # Filled by `snapshotted_every` as the aggregate classes are defined. The snapshot store is
+    # on from the start: a record may be opened before those classes are imported, and none of
+    # their instances can be saved before its class (hence its declaration) exists.
+    is_snapshotting_enabled = True
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {}
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+
+def snapshotted_every(interval: int) -> Callable[[type[_A]], type[_A]]:
+    """Declare, on an aggregate class, that the record snapshots its aggregates every `interval`
+    events, so that loading one replays its latest snapshot and the events after it. The context
+    that owns the aggregate knows how fast its history grows, so the context says it."""
+
+    def declare(aggregate_class: type[_A]) -> type[_A]:
+        ProgrammeRecord.snapshotting_intervals[aggregate_class] = interval
+        return aggregate_class
+
+    return declare
 
 
 def position_of(recordings: list[Recording[UUID]]) -> int:
@@ -56,7 +72,7 @@ class ConcurrentChanges(DomainError):
 
 def save_decided(
     record: ProgrammeRecord,
-    decide: Callable[[], Sequence[Aggregate]],
+    decide: Callable[[], Sequence[MutableOrImmutableAggregate[UUID]]],
     attempts: int,
     busy: Callable[[], DomainError] | None = None,
 ) -> int:

@@ -53,7 +53,7 @@ from domain.access import (
     may,
     may_be_granted,
 )
-from domain.network import City, Role
+from domain.programme import City, Role
 
 # The read models' SQL adapters (`?` placeholders on SQLite and PostgreSQL) serve here too.
 from projections.storage import PostgresTransaction, SqliteTransaction

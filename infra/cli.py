@@ -18,7 +18,7 @@ import typer
 from tqdm import tqdm
 
 from domain.access import MAX_GRANT_DURATION, GrantRefused
-from domain.network import City, Role
+from domain.programme import City, Role
 from events.asyncapi import asyncapi_document
 from events.catalogue import CONTRACTS, json_schemas
 from infra.accounts import (

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from domain.network import City
+from domain.programme import City
 from domain.record import ProgrammeRecord
 from events.audit_chain import ChainReport, key_id_of, load_public_key
 from infra.audit_evidence import (

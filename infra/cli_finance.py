@@ -19,10 +19,9 @@ from typing import Annotated, Any
 
 import typer
 
-from domain.cases.rules import SubAction
 from domain.finance.model import PROGRAMME_FINANCED, FinanceError, euros
 from domain.finance.service import FinanceService
-from domain.network import Actor, ActorKind, City, Role
+from domain.programme import Actor, ActorKind, City, Role, SubAction
 from infra.eventstore import open_record
 from infra.settings import load_settings
 

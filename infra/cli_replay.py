@@ -13,8 +13,7 @@ from uuid import UUID
 
 import typer
 
-from domain.cases.model import PROGRAMME_TIMEZONE
-from domain.network import City
+from domain.programme import PROGRAMME_TIMEZONE, City
 from infra.bootstrap import replay_directory
 from infra.eventstore import open_record
 from infra.projector import default_projections

@@ -27,24 +27,15 @@ from functools import cache
 from typing import Protocol
 from uuid import UUID
 
-from domain.activities.model import PROGRAMME_END, ActivityKind, ActivityPlan
+from domain.activities.model import ActivityKind, ActivityPlan
 from domain.activities.service import ActivityService
-from domain.cases.model import (
-    PROGRAMME_START,
-    Consent,
-    IntakeFacts,
-    ReceptionHistory,
-    programme_today,
-)
+from domain.cases.model import Consent, IntakeFacts, ReceptionHistory
 from domain.cases.rules import (
     AgeBand,
     CaseOutcome,
-    ConsentScope,
-    ProtectionStatus,
     ReceptionCentreKind,
     ReceptionSituation,
     Sex,
-    SubAction,
     Vulnerability,
 )
 from domain.cases.service import CaseService
@@ -52,7 +43,19 @@ from domain.finance.model import ClaimDraft, ExpenseCategory
 from domain.finance.service import FinanceService
 from domain.housing.model import MoveOutOutcome, ShelterKind
 from domain.housing.service import HousingService
-from domain.network import Actor, ActorKind, City, DomainError, Role
+from domain.programme import (
+    PROGRAMME_END,
+    PROGRAMME_START,
+    Actor,
+    ActorKind,
+    City,
+    ConsentScope,
+    DomainError,
+    ProtectionStatus,
+    Role,
+    SubAction,
+    programme_today,
+)
 from domain.referrals.rules import CityService, DeclineReason, Destination, Urgency
 from domain.referrals.service import ReferralService
 from domain.vault import PersonalData

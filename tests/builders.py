@@ -9,14 +9,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from domain.cases.model import Consent, IntakeFacts, ReceptionHistory
-from domain.cases.rules import (
-    ConsentScope,
-    ProtectionStatus,
-    ReceptionCentreKind,
-    ReceptionSituation,
-    Sex,
-)
-from domain.network import Actor, ActorKind, City, Role
+from domain.cases.rules import ReceptionCentreKind, ReceptionSituation, Sex
+from domain.programme import Actor, ActorKind, City, ConsentScope, ProtectionStatus, Role
 from domain.vault import PersonalData
 
 INTAKE_DATE = date(2021, 3, 10)

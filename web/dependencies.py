@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import Depends, Path, Request
 
-from domain.network import City
+from domain.programme import City
 from web.errors import UnknownCase, UnknownCity
 from web.i18n import Translator, translator_of
 from web.pages.as_of import refuse_changes_while_viewing_the_past, viewing_as_of

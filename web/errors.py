@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.access import AccessDenied
-from domain.cases.model import MAX_HOUSEHOLD_SIZE, PROGRAMME_START
-from domain.network import City, DomainError
+from domain.cases.model import MAX_HOUSEHOLD_SIZE
+from domain.programme import PROGRAMME_START, City, DomainError
 from web.i18n import N_, Translator, translator_of
 from web.templating import Pages, is_htmx_fragment_request
 from web.vocabulary import AREAS

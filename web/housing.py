@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.access import Permission, Principal, may, require
 from domain.housing.model import MoveOutOutcome, ShelterKind
-from domain.network import City
+from domain.programme import City
 from projections.case_list import CaseRow
 from projections.housing import ShelterRow
 from web.dependencies import Services

@@ -15,16 +15,9 @@ from pydantic_core import PydanticCustomError
 from starlette.concurrency import run_in_threadpool
 
 from domain.cases.model import Consent, IntakeFacts, ReceptionHistory
-from domain.cases.rules import (
-    ConsentScope,
-    ProtectionStatus,
-    ReceptionCentreKind,
-    ReceptionSituation,
-    Sex,
-    Vulnerability,
-)
+from domain.cases.rules import ReceptionCentreKind, ReceptionSituation, Sex, Vulnerability
 from domain.cases.service import IntakeReceipt
-from domain.network import Actor, City
+from domain.programme import Actor, City, ConsentScope, ProtectionStatus
 from domain.vault import PersonalData
 from web.i18n import is_country_code
 from web.services import WebServices

@@ -10,17 +10,14 @@ from enum import StrEnum
 
 from domain.cases.rules import (
     AgeBand,
-    ConsentScope,
     EligibilityReason,
     PriorityGroup,
-    ProtectionStatus,
     ReceptionCentreKind,
     ReceptionSituation,
     Sex,
-    SubAction,
     Vulnerability,
 )
-from domain.network import City, Role
+from domain.programme import City, ConsentScope, ProtectionStatus, Role, SubAction
 from domain.vault import AccessReason
 from events.contracts import (
     CaseIntakeRecordedV1,

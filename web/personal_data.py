@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from domain.access import Permission, Principal, may
 from domain.cases.model import MAX_REQUEST_REFERENCE, Erasure
 from domain.cases.service import CaseNotFound
-from domain.network import Actor, City
+from domain.programme import Actor, City
 from domain.vault import AccessReason, IdentifierAccess, PersonalData
 from projections.case_list import CaseRow
 from web.errors import UnknownCase

@@ -29,7 +29,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from domain.access import CITY_ROLES, Permission, Principal, may, require
-from domain.network import Actor, City
+from domain.programme import Actor, City
 from projections.case_list import CaseRow, Handover
 from web.dependencies import PathCaseId, PathCity, Services
 from web.errors import NotSignedIn, UnknownCase

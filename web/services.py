@@ -14,7 +14,7 @@ from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
-from domain.network import City
+from domain.programme import City
 from domain.referrals.service import ReferralService
 from domain.vault import IdentifierAccess
 from projections.activities import ActivityRegisterQueries

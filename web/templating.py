@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 from jinja2.runtime import Context
 
 from domain.access import Permission, Principal, may
-from domain.network import City
+from domain.programme import City
 from web.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGE_QUERY_PARAMETER,

@@ -1,9 +1,9 @@
 """Community activities (Sub-Actions 2, 3, 5 and 6): planned by a city, attended by enrolled
 beneficiaries and counted residents, session by session, until completed or cancelled.
 
-Sub-Action 2 (civic engagement) is open only to asylum seekers (art. 8 of law 46/2017, amending
-d.lgs. 142/2015). Sub-Actions 5 and 6 are cross-cutting (training of municipal staff,
-communication): no case is enrolled in them, their participants are only counted."""
+Sub-Action 2 (civic engagement) is open only to asylum seekers (`SubAction.is_open_to`, the rule
+intake eligibility applies too). Sub-Actions 5 and 6 are cross-cutting (training of municipal
+staff, communication): no case is enrolled in them, their participants are only counted."""
 
 from __future__ import annotations
 
@@ -11,17 +11,23 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.cases.model import Case, programme_today
-from domain.cases.rules import ProtectionStatus, SubAction
-from domain.network import Actor, City, DomainError
+from domain.programme import (
+    PERSON_SUB_ACTIONS,
+    PROGRAMME_END,
+    PROGRAMME_START,
+    Actor,
+    City,
+    DomainError,
+    ProtectionStatus,
+    SubAction,
+    programme_today,
+)
 
-PROGRAMME_START = date(2019, 7, 1)
-PROGRAMME_END = date(2021, 12, 31)
 MAX_TITLE = 120
 MAX_NEIGHBOURHOOD = 80
 MAX_ORGANISER = 120
@@ -35,8 +41,10 @@ ACTIVITY_SUB_ACTIONS = (
     SubAction.ADMINISTRATION_EMPOWERMENT,
     SubAction.COMMUNICATION,
 )
-# Cross-cutting sub-actions: nobody is enrolled in them (domain.cases.rules.SubAction).
-SUB_ACTIONS_WITHOUT_ENROLMENT = (SubAction.ADMINISTRATION_EMPOWERMENT, SubAction.COMMUNICATION)
+# Cross-cutting sub-actions (5 and 6): nobody is enrolled in their activities.
+SUB_ACTIONS_WITHOUT_ENROLMENT = tuple(
+    sub_action for sub_action in ACTIVITY_SUB_ACTIONS if sub_action not in PERSON_SUB_ACTIONS
+)
 
 
 class ActivityKind(StrEnum):
@@ -128,6 +136,26 @@ class ActivityPlan:
     organiser: str
 
 
+class CaseToEnrol(Protocol):
+    """What enrolment needs of a case (the cases context's Case is one): whose it is, whether it
+    is open, and the protection status Sub-Action 2 depends on."""
+
+    @property
+    def id(self) -> UUID: ...
+
+    @property
+    def case_code(self) -> str: ...
+
+    @property
+    def city(self) -> City: ...
+
+    @property
+    def protection_status(self) -> ProtectionStatus: ...
+
+    def require_open(self) -> None:
+        """Refuse (the cases context's own error) when the case is closed."""
+
+
 @dataclass(frozen=True)
 class Participant:
     case_id: UUID
@@ -204,7 +232,7 @@ class Activity(Aggregate):
             assert isinstance(aggregate, Activity)
             aggregate.participants[self.case_id] = Participant(self.case_id, self.case_code)
 
-    def enrol(self, case: Case, actor: Actor, now: datetime) -> None:
+    def enrol(self, case: CaseToEnrol, actor: Actor, now: datetime) -> None:
         """Enrol a case of the activity's city. Eligibility is judged on the case's current
         facts: a corrected protection status counts, the one recorded at intake no longer."""
         self._require_not_ended()
@@ -219,10 +247,7 @@ class Activity(Aggregate):
                 "No case of the activity's city has this id or code.", field="case"
             )
         case.require_open()
-        if (
-            self.sub_action is SubAction.CIVIC_ENGAGEMENT
-            and case.protection_status is not ProtectionStatus.ASYLUM_SEEKER
-        ):
+        if not self.sub_action.is_open_to(case.protection_status):
             raise CivicEngagementReserved(
                 "Sub-Action 2 is reserved for applicants for international protection (art. 8 "
                 "of law 46/2017, amending d.lgs. 142/2015), and the person is not an asylum "

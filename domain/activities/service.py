@@ -8,14 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Protocol
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from domain.activities.model import Activity, ActivityPlan, NotACaseOfTheCity
-from domain.cases.model import Case
-from domain.cases.service import CaseNotFound, CaseService
-from domain.network import Actor
+from domain.activities.model import Activity, ActivityPlan, CaseToEnrol, NotACaseOfTheCity
+from domain.programme import Actor
 from domain.record import ProgrammeRecord, position_of, save_decided
 
 # Two people recording on one activity at once: the later save conflicts, and its command is
@@ -27,8 +26,17 @@ class ActivityNotFound(LookupError):
     """Raised when no activity has the given id."""
 
 
+class CasesToEnrol(Protocol):
+    """Where the service finds the case to enrol: the cases context's CaseService, which the
+    composition root passes in."""
+
+    def get(self, case_id: UUID) -> CaseToEnrol:
+        """The case with this id; raises a LookupError when there is none."""
+        ...
+
+
 class ActivityService:
-    def __init__(self, record: ProgrammeRecord, cases: CaseService) -> None:
+    def __init__(self, record: ProgrammeRecord, cases: CasesToEnrol) -> None:
         self.record = record
         self.cases = cases
 
@@ -75,12 +83,12 @@ class ActivityService:
             raise ActivityNotFound(activity_id)
         return activity
 
-    def _case(self, case_id: UUID) -> Case:
+    def _case(self, case_id: UUID) -> CaseToEnrol:
         """The case to enrol. An unknown one is refused as a case of another city is: the
         refusal must not tell which ids exist elsewhere."""
         try:
             return self.cases.get(case_id)
-        except CaseNotFound:
+        except LookupError:
             raise NotACaseOfTheCity(
                 "No case of the activity's city has this id or code.", field="case"
             ) from None

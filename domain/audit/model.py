@@ -13,7 +13,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.network import Actor, ActorKind, Role
+from domain.programme import Actor, ActorKind, Role
 
 # Checkpoints are about the whole network's record, not one city's.
 NETWORK_SCOPE = "network"

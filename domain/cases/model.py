@@ -6,17 +6,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid5
-from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import Aggregate
 
 from domain.cases.rules import (
     AgeBand,
     CaseOutcome,
-    ConsentScope,
     CorrectableField,
     ErasureLegalBasis,
-    ProtectionStatus,
     ReceptionCentreKind,
     ReceptionSituation,
     Sex,
@@ -24,16 +21,22 @@ from domain.cases.rules import (
     eligibility_for,
     priority_group_of,
 )
-from domain.network import Actor, City, DomainError
+from domain.programme import (
+    PROGRAMME_START,
+    Actor,
+    City,
+    ConsentScope,
+    DomainError,
+    ProtectionStatus,
+    programme_today,
+)
+from domain.record import snapshotted_every
 
-PROGRAMME_START = date(2019, 7, 1)
 MAX_HOUSEHOLD_SIZE = 30
 MAX_AGE_YEARS = 120
 # A protocol number, not a free text: a free text could itself carry personal data.
 MAX_REQUEST_REFERENCE = 60
 MAX_REASON = 500
-# "Today" is the date in Italy, where every intake happens, not the UTC date.
-PROGRAMME_TIMEZONE = ZoneInfo("Europe/Rome")
 _REGISTER_NAMESPACE = UUID("5b0f7f4e-3c55-4c1e-9a55-6f1d2f1b8a01")
 
 
@@ -528,11 +531,6 @@ def event_id_of(case_id: UUID, version: int) -> str:
     return f"{case_id}.{version}"
 
 
-def programme_today(now: datetime) -> date:
-    """The date in Italy at `now`: what "today" means for every rule of the programme."""
-    return now.astimezone(PROGRAMME_TIMEZONE).date()
-
-
 def _reason(text: str, error: type[CaseError] = InvalidClosure) -> str:
     reason = text.strip()
     if not reason or len(reason) > MAX_REASON:
@@ -629,6 +627,8 @@ def _check_intake(facts: IntakeFacts, now: datetime) -> None:
         raise InvalidIntake("Consent cannot be dated in the future.", field="consent_given_on")
 
 
+# A register issues one number per case: a snapshot every 100 numbers keeps loading it cheap.
+@snapshotted_every(100)
 class CaseRegister(Aggregate):
     """Issues a city's case numbers for one year, so that case codes are unique and gapless.
     Internal bookkeeping: its events are not published (see docs/events.md)."""

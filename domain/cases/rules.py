@@ -1,8 +1,8 @@
 """The programme's vocabulary for a person taken in, and the eligibility rules that follow from it.
 
 The rules come from the project card and the law it cites (see docs/domain.md): the target group is
-people outside the reception system, holders of international protection first; Sub-Action 2
-(civic engagement) is open only to asylum seekers (art. 8, law 46/2017 amending d.lgs. 142/2015).
+people outside the reception system, holders of international protection first; who may join which
+sub-action is the programme's rule (`SubAction.is_open_to`: Sub-Action 2 only for asylum seekers).
 """
 
 from __future__ import annotations
@@ -11,17 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-
-class ProtectionStatus(StrEnum):
-    REFUGEE = "refugee"
-    SUBSIDIARY_PROTECTION = "subsidiary_protection"
-    SPECIAL_PROTECTION = "special_protection"  # special / humanitarian protection
-    ASYLUM_SEEKER = "asylum_seeker"
-    OTHER = "other"
-
-    @property
-    def is_international_protection(self) -> bool:
-        return self in (ProtectionStatus.REFUGEE, ProtectionStatus.SUBSIDIARY_PROTECTION)
+from domain.programme import ProtectionStatus, SubAction
 
 
 class ReceptionSituation(StrEnum):
@@ -91,30 +81,6 @@ class Vulnerability(StrEnum):
     FEMALE_GENITAL_MUTILATION = "female_genital_mutilation"
 
 
-class ConsentScope(StrEnum):
-    CASE_MANAGEMENT = "case_management"
-    REFERRAL_TO_PARTNERS = "referral_to_partners"
-    STATISTICS = "statistics"
-
-
-class SubAction(StrEnum):
-    """The six sub-actions. 1, 5 and 6 are cross-cutting: no person is enrolled in them."""
-
-    COORDINATION = "1"
-    CIVIC_ENGAGEMENT = "2"
-    EMERGENCY_TAKE_IN = "3"
-    FAST_TRACK_HOUSING = "4"
-    ADMINISTRATION_EMPOWERMENT = "5"
-    COMMUNICATION = "6"
-
-
-PERSON_SUB_ACTIONS = (
-    SubAction.CIVIC_ENGAGEMENT,
-    SubAction.EMERGENCY_TAKE_IN,
-    SubAction.FAST_TRACK_HOUSING,
-)
-
-
 class PriorityGroup(StrEnum):
     """The target group's order: holders of international protection first."""
 
@@ -150,7 +116,7 @@ def eligibility_for(
     """Eligibility per person-level sub-action for someone already known to be outside reception."""
     civic = (
         Eligibility(SubAction.CIVIC_ENGAGEMENT, True, EligibilityReason.ASYLUM_SEEKER)
-        if protection_status is ProtectionStatus.ASYLUM_SEEKER
+        if SubAction.CIVIC_ENGAGEMENT.is_open_to(protection_status)
         else Eligibility(SubAction.CIVIC_ENGAGEMENT, False, EligibilityReason.NOT_ASYLUM_SEEKER)
     )
     take_in = Eligibility(

@@ -12,7 +12,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.cases.model import Case, CaseRegister, IntakeFacts
 from domain.cases.rules import CaseOutcome, CorrectableField, ErasureLegalBasis
-from domain.network import Actor
+from domain.programme import Actor
 from domain.record import ProgrammeRecord, position_of
 from domain.vault import AccessReason, IdentifierAccess, PersonalData, PersonalDataVault
 

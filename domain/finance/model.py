@@ -21,16 +21,23 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.cases.model import programme_today
-from domain.cases.rules import SubAction
-from domain.network import Actor, City, DomainError
+from domain.programme import (
+    PROGRAMME_END,
+    PROGRAMME_START,
+    Actor,
+    City,
+    DomainError,
+    SubAction,
+    programme_today,
+)
 
 PROGRAMME_TOTAL_COST = Decimal("11434653.45")
 PROGRAMME_FINANCED = Decimal("10291188.10")
 FLORENCE_SHARE = Decimal("346000.00")
-# The expenditure-eligibility window: a cost is claimable only if incurred within it.
-ELIGIBILITY_START = date(2019, 7, 1)
-ELIGIBILITY_END = date(2021, 12, 31)
+# The expenditure-eligibility window, the programme's period: a cost is claimable only if
+# incurred within it.
+ELIGIBILITY_START = PROGRAMME_START
+ELIGIBILITY_END = PROGRAMME_END
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_DOCUMENT_REFERENCE = 60

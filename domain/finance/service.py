@@ -17,7 +17,6 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
-from domain.cases.rules import SubAction
 from domain.finance.model import (
     PROGRAMME_BUDGET_ID,
     BudgetBusy,
@@ -28,7 +27,7 @@ from domain.finance.model import (
     ProgrammeBudget,
     city_budget_id,
 )
-from domain.network import Actor, City
+from domain.programme import Actor, City, SubAction
 from domain.record import ProgrammeRecord, save_decided
 
 # Budgets change at the pace of people's work: a few retries are plenty to tell a loser of a

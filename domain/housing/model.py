@@ -21,8 +21,8 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.cases.model import programme_today
-from domain.network import Actor, City, DomainError
+from domain.programme import Actor, City, DomainError, programme_today
+from domain.record import snapshotted_every
 
 MAX_BEDS = 500
 MAX_BED_CHANGE = 200
@@ -192,6 +192,9 @@ def _bed_key(bed: int) -> str:
     return str(bed)
 
 
+# A shelter gains two events per person it houses: a snapshot every 10 keeps loading one that
+# housed thousands at about a millisecond (measured: docs/workflows/housing.md).
+@snapshotted_every(10)
 class Shelter(Aggregate):
     """A shelter, apartment or protected setting of one city, with numbered beds."""
 

@@ -9,17 +9,14 @@ and is refused (NoFreeBed), never given the same bed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
-from domain.cases.model import Case
-from domain.cases.rules import SubAction
-from domain.cases.service import CaseService
 from domain.housing.model import (
     HousingBusy,
     HousingError,
@@ -33,7 +30,7 @@ from domain.housing.model import (
     ShelterKind,
     ShelterOfAnotherCity,
 )
-from domain.network import Actor, City
+from domain.programme import Actor, City, SubAction
 from domain.record import ProgrammeRecord, position_of, save_decided
 
 # Enough for every rival of a crowded race to be told the outcome rather than "busy": each retry
@@ -57,8 +54,46 @@ class ShelterNotFound(LookupError):
     """Raised when no shelter has the given id."""
 
 
+class CaseToHouse(Protocol):
+    """What housing needs of a case (the cases context's Case is one): whose it is, whether it
+    is open and eligible for Sub-Action 4, and what orders the waitlist."""
+
+    @property
+    def case_code(self) -> str: ...
+
+    @property
+    def city(self) -> City: ...
+
+    @property
+    def intake_date(self) -> date: ...
+
+    @property
+    def priority_group(self) -> str: ...
+
+    @property
+    def is_vulnerable(self) -> bool: ...
+
+    @property
+    def eligibility(self) -> Sequence[Mapping[str, Any]]:
+        """Per sub-action, as the case's events record it: sub_action, eligible, reason."""
+        ...
+
+    def require_open(self) -> None:
+        """Refuse (the cases context's own error) when the case is closed."""
+
+
+class CasesToHouse(Protocol):
+    """Where the service finds the cases it houses: the cases context's CaseService, which the
+    composition root passes in."""
+
+    def get(self, case_id: UUID) -> CaseToHouse:
+        """The case with this id; raises a LookupError (the cases context's) when there is
+        none."""
+        ...
+
+
 class HousingService:
-    def __init__(self, record: ProgrammeRecord, cases: CaseService) -> None:
+    def __init__(self, record: ProgrammeRecord, cases: CasesToHouse) -> None:
         self.record = record
         self.cases = cases
 
@@ -181,7 +216,7 @@ class HousingService:
             raise if_none
         return path
 
-    def _open_case(self, case_id: UUID) -> Case:
+    def _open_case(self, case_id: UUID) -> CaseToHouse:
         case = self.cases.get(case_id)
         case.require_open()
         return case

@@ -6,15 +6,14 @@ withdrawn. An accepted transfer is final: the case now belongs to the other city
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.cases.model import Case
-from domain.cases.rules import ConsentScope
-from domain.network import Actor, City, DomainError
+from domain.programme import Actor, City, ConsentScope, DomainError
 from domain.referrals.rules import (
     MAX_NOTE,
     MAX_PARTNER_NAME,
@@ -92,6 +91,30 @@ class CaseMovedAway(ReferralError):
     """Raised when a referral is answered after its case was transferred to another city."""
 
     code = "case_moved_away"
+
+
+class CaseToRefer(Protocol):
+    """What a referral needs of its case (the cases context's Case is one): whose it is,
+    whether it is open, whether the person is vulnerable (the default urgency) and what they
+    consented to."""
+
+    @property
+    def id(self) -> UUID: ...
+
+    @property
+    def case_code(self) -> str: ...
+
+    @property
+    def city(self) -> City: ...
+
+    @property
+    def is_vulnerable(self) -> bool: ...
+
+    @property
+    def consent_scopes(self) -> Sequence[ConsentScope]: ...
+
+    def require_open(self) -> None:
+        """Refuse (the cases context's own error) when the case is closed."""
 
 
 def _text(
@@ -201,7 +224,7 @@ class Referral(Aggregate):
     def request(
         cls,
         referral_id: UUID,
-        case: Case,
+        case: CaseToRefer,
         destination: Destination,
         urgency: Urgency | None,
         note: str | None,
@@ -361,7 +384,7 @@ class Referral(Aggregate):
 
 
 def _consent_basis(
-    case: Case, destination: Destination, override: str | None, may_override: bool
+    case: CaseToRefer, destination: Destination, override: str | None, may_override: bool
 ) -> tuple[ConsentBasis, str | None]:
     """City services and transfers are case management, which the intake's consent covers; a
     partner needs consent to referral to partners, or a coordinator's reasoned override."""

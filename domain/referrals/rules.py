@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from domain.network import City
+from domain.programme import City
 
 MAX_PARTNER_NAME = 120
 MAX_NOTE = 500

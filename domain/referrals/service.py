@@ -5,18 +5,17 @@ last event saved (what a reader waits for)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
+from typing import Protocol
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import MutableAggregateProtocol
 
 from domain.access import USER_ROLES, AccessDenied, Permission, Principal, may
-from domain.cases.model import Case, programme_today
-from domain.cases.service import CaseService
-from domain.network import Actor, City
+from domain.programme import Actor, City, programme_today
 from domain.record import ProgrammeRecord, save_decided
-from domain.referrals.model import CaseMovedAway, CaseReferrals, Referral
+from domain.referrals.model import CaseMovedAway, CaseReferrals, CaseToRefer, Referral
 from domain.referrals.rules import DeclineReason, Destination, Urgency
 
 # A save that lost a race is decided again on the fresh state: a duplicate or an answer given
@@ -24,12 +23,38 @@ from domain.referrals.rules import DeclineReason, Destination, Urgency
 _SAVE_ATTEMPTS = 4
 
 
+# What a decision saves: the referral context's aggregates, and the case an accepted transfer
+# moves (all in one save, so the case never belongs to two cities or to none).
+Decided = Sequence[MutableAggregateProtocol[UUID]]
+
+
 class ReferralNotFound(LookupError):
     """Raised when no referral has the given id."""
 
 
+class CaseToTransfer(CaseToRefer, MutableAggregateProtocol[UUID], Protocol):
+    """A case as the service handles it (the cases context's Case is one): referred, and, once
+    a transfer to another city is accepted, moved there and saved with the referral."""
+
+    def transfer_to(
+        self, city: City, referral_id: UUID, transferred_on: date, actor: Actor, now: datetime
+    ) -> None:
+        """Record that the case now belongs to `city`; refuse (the cases context's own errors)
+        when it is closed or the date is impossible."""
+
+
+class CasesToRefer(Protocol):
+    """Where the service finds the cases it refers: the cases context's CaseService, which the
+    composition root passes in."""
+
+    def get(self, case_id: UUID) -> CaseToTransfer:
+        """The case with this id; raises a LookupError (the cases context's) when there is
+        none."""
+        ...
+
+
 class ReferralService:
-    def __init__(self, record: ProgrammeRecord, cases: CaseService) -> None:
+    def __init__(self, record: ProgrammeRecord, cases: CasesToRefer) -> None:
         self.record = record
         self.cases = cases
 
@@ -49,7 +74,7 @@ class ReferralService:
         and any other the ordinary 15 days. Refused when the case already waits for an answer
         from the same destination."""
 
-        def decide() -> Sequence[Aggregate]:
+        def decide() -> Decided:
             case = self.cases.get(case_id)
             _require(actor, Permission.RECORD_CASE_WORK, case.city)
             referral = Referral.request(
@@ -67,7 +92,7 @@ class ReferralService:
         """Record the destination's acceptance. A transfer is accepted by the coordinators of
         the city it goes to, and the case becomes that city's in the same save."""
 
-        def decide() -> Sequence[Aggregate]:
+        def decide() -> Decided:
             referral, case = self._answerable(referral_id, actor)
             if referral.is_transfer:
                 case.require_open()
@@ -89,7 +114,7 @@ class ReferralService:
         self, referral_id: UUID, reason: DeclineReason, note: str | None, actor: Actor,
         now: datetime,
     ) -> int:
-        def decide() -> Sequence[Aggregate]:
+        def decide() -> Decided:
             referral, _case = self._answerable(referral_id, actor)
             referral.decline(reason, note, actor, now)
             index = self._index(referral.case_id, now)
@@ -101,7 +126,7 @@ class ReferralService:
     def complete(
         self, referral_id: UUID, outcome_note: str | None, actor: Actor, now: datetime
     ) -> int:
-        def decide() -> Sequence[Aggregate]:
+        def decide() -> Decided:
             referral = self.get(referral_id)
             _require(actor, Permission.RECORD_CASE_WORK, referral.city)
             self._require_case_still_in(referral)
@@ -116,7 +141,7 @@ class ReferralService:
         """Withdraw a referral (the referring city's staff). Allowed after the case moved to
         another city too: the old city clears what it had asked for."""
 
-        def decide() -> Sequence[Aggregate]:
+        def decide() -> Decided:
             referral = self.get(referral_id)
             _require(actor, Permission.RECORD_CASE_WORK, referral.city)
             referral.withdraw(reason, actor, now)
@@ -135,7 +160,7 @@ class ReferralService:
             raise ReferralNotFound(referral_id)
         return referral
 
-    def _answerable(self, referral_id: UUID, actor: Actor) -> tuple[Referral, Case]:
+    def _answerable(self, referral_id: UUID, actor: Actor) -> tuple[Referral, CaseToTransfer]:
         """The referral and its case, once `actor` may answer it: the referring city's staff
         record a service's or partner's answer; the target city's coordinators answer a
         transfer."""
@@ -147,7 +172,7 @@ class ReferralService:
             _require(actor, Permission.RECORD_CASE_WORK, referral.city)
         return referral, self._require_case_still_in(referral)
 
-    def _require_case_still_in(self, referral: Referral) -> Case:
+    def _require_case_still_in(self, referral: Referral) -> CaseToTransfer:
         case = self.cases.get(referral.case_id)
         if case.city is not referral.city:
             raise CaseMovedAway(
@@ -164,7 +189,7 @@ class ReferralService:
         assert isinstance(index, CaseReferrals)
         return index
 
-    def _save_decided(self, decide: Callable[[], Sequence[Aggregate]]) -> int:
+    def _save_decided(self, decide: Callable[[], Decided]) -> int:
         """Save what `decide` returns, deciding again after a lost race. The index goes first,
         so the position returned is a published event's: the one readers wait for."""
         return save_decided(self.record, decide, _SAVE_ATTEMPTS)

@@ -33,7 +33,7 @@ from nats.js.api import StreamConfig
 
 from domain.housing.model import HousingPath, MoveOutOutcome, Shelter, ShelterKind
 from domain.housing.service import HousingService
-from domain.network import City
+from domain.programme import City
 from domain.record import ProgrammeRecord
 from infra.bootstrap import build_platform
 from infra.demo import demo_actor, demo_intake

@@ -22,7 +22,7 @@ from domain.access import (
     SignInThrottled,
     may,
 )
-from domain.network import City, Role
+from domain.programme import City, Role
 from infra.accounts import (
     DEMO_ACCOUNTS,
     AccountDatabase,

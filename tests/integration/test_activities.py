@@ -25,9 +25,9 @@ from domain.activities.model import (
     NotACaseOfTheCity,
 )
 from domain.activities.service import ActivityService
-from domain.cases.rules import CorrectableField, ProtectionStatus, SubAction
+from domain.cases.rules import CorrectableField
 from domain.cases.service import CaseService
-from domain.network import City
+from domain.programme import City, ProtectionStatus, SubAction
 from domain.record import ProgrammeRecord
 from events.catalogue import json_schemas
 from events.cloudevents import from_message

@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 
 from domain.cases.model import Case, CaseRegister
 from domain.cases.rules import CaseOutcome
-from domain.network import City
+from domain.programme import City
 from domain.record import ProgrammeRecord
 from events.audit import AuditCheckpointSignedV1
 from events.audit_chain import GENESIS_HASH, ProblemKind, canonical_content, link_hash

@@ -17,7 +17,7 @@ from cloudevents.core.formats.json import JSONFormat
 
 from domain.cases.rules import CaseOutcome, CorrectableField, Vulnerability
 from domain.cases.service import CaseService
-from domain.network import City
+from domain.programme import City
 from events.catalogue import json_schemas
 from infra.eventstore import open_record
 from infra.nats_server import EmbeddedNats

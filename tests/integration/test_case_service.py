@@ -17,7 +17,7 @@ from domain.cases.model import (
 )
 from domain.cases.rules import ReceptionSituation
 from domain.cases.service import CaseService
-from domain.network import City
+from domain.programme import City
 from domain.vault import AccessReason
 from infra.eventstore import open_record
 from infra.settings import Settings

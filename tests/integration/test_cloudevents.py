@@ -16,15 +16,9 @@ from cloudevents.core.bindings.http import HTTPMessage, from_http
 from cloudevents.core.formats.json import JSONFormat
 
 from domain.cases.model import Case, ReceptionHistory
-from domain.cases.rules import (
-    ProtectionStatus,
-    ReceptionCentreKind,
-    ReceptionSituation,
-    Sex,
-    Vulnerability,
-)
+from domain.cases.rules import ReceptionCentreKind, ReceptionSituation, Sex, Vulnerability
 from domain.cases.service import CaseService
-from domain.network import Actor, ActorKind, City, Role
+from domain.programme import Actor, ActorKind, City, ProtectionStatus, Role
 from events.catalogue import json_schemas
 from infra.eventstore import open_record
 from infra.nats_server import EmbeddedNats

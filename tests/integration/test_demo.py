@@ -23,7 +23,7 @@ from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
-from domain.network import City
+from domain.programme import City
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
 from infra.demo import DemoReport, DemoScale, load_demo

@@ -28,7 +28,7 @@ from fastapi.testclient import TestClient
 from nats.aio.msg import Msg
 
 from domain.cases.service import CaseService
-from domain.network import City, Role
+from domain.programme import City, Role
 from domain.vault import AccessReason, PersonalData
 from events.contracts import CasePersonalDataErasedV2
 from infra.bootstrap import Platform, build_platform

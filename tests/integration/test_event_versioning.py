@@ -16,7 +16,7 @@ from eventsourcing.utils import get_topic
 
 from domain.cases.model import Case
 from domain.cases.rules import ErasureLegalBasis
-from domain.network import City
+from domain.programme import City
 from domain.record import ProgrammeRecord
 from events.cloudevents import from_message, to_headers
 from events.contracts import CasePersonalDataErasedV1, CasePersonalDataErasedV2

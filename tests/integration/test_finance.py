@@ -18,7 +18,6 @@ from cloudevents.core.bindings.http import HTTPMessage, from_http
 from cloudevents.core.formats.json import JSONFormat
 from eventsourcing.persistence import IntegrityError
 
-from domain.cases.rules import SubAction
 from domain.finance.model import (
     FLORENCE_SHARE,
     PROGRAMME_FINANCED,
@@ -35,7 +34,7 @@ from domain.finance.model import (
     city_budget_id,
 )
 from domain.finance.service import FinanceService
-from domain.network import Actor, ActorKind, City, Role
+from domain.programme import Actor, ActorKind, City, Role, SubAction
 from domain.record import ProgrammeRecord
 from events.catalogue import json_schemas
 from infra.cli_finance import (

@@ -20,7 +20,7 @@ from cloudevents.core.bindings.http import HTTPMessage, from_http
 from cloudevents.core.formats.json import JSONFormat
 
 from domain.cases.model import CaseClosed
-from domain.cases.rules import CaseOutcome, ProtectionStatus, Vulnerability
+from domain.cases.rules import CaseOutcome, Vulnerability
 from domain.cases.service import CaseNotFound, CaseService
 from domain.housing.model import (
     MoveOutOutcome,
@@ -31,7 +31,7 @@ from domain.housing.model import (
     ShelterOfAnotherCity,
 )
 from domain.housing.service import HousingService
-from domain.network import City
+from domain.programme import City, ProtectionStatus
 from domain.record import ProgrammeRecord
 from events.catalogue import json_schemas
 from events.housing import HOUSING_CONTRACTS

@@ -26,7 +26,7 @@ from domain.housing.model import (
     ShelterKind,
 )
 from domain.housing.service import HousingService
-from domain.network import City
+from domain.programme import City
 from domain.record import ProgrammeRecord
 from infra.eventstore import open_record
 from infra.settings import Settings

@@ -25,8 +25,8 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from domain.cases.model import Case, CaseRegister
-from domain.cases.rules import ProtectionStatus, Vulnerability
-from domain.network import City
+from domain.cases.rules import Vulnerability
+from domain.programme import City, ProtectionStatus
 from domain.record import ProgrammeRecord
 from events.partner import (
     DATASCHEMA,

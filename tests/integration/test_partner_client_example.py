@@ -18,7 +18,7 @@ from domain.cases.rules import Vulnerability
 from domain.cases.service import CaseService
 from domain.housing.model import ShelterKind
 from domain.housing.service import HousingService
-from domain.network import City
+from domain.programme import City
 from domain.record import ProgrammeRecord
 from infra.nats_auth import DEMO_PARTNER
 from infra.settings import Settings

@@ -11,7 +11,7 @@ from uuid import uuid4
 import pytest
 
 from domain.cases.service import CaseService
-from domain.network import City
+from domain.programme import City
 from events.cloudevents import from_message
 from infra.eventstore import open_record
 from infra.nats_server import EmbeddedNats

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from domain.cases.service import CaseService
-from domain.network import City
+from domain.programme import City
 from events.cloudevents import from_message
 from events.contracts import CaseIntakeRecordedV1
 from infra.eventstore import event_store_env, open_record, postgres_env

@@ -18,9 +18,9 @@ from cloudevents.core.formats.json import JSONFormat
 
 from domain.access import AccessDenied
 from domain.cases.model import CaseClosed, Consent
-from domain.cases.rules import CaseOutcome, ConsentScope, Vulnerability
+from domain.cases.rules import CaseOutcome, Vulnerability
 from domain.cases.service import CaseService
-from domain.network import Actor, ActorKind, City, Role
+from domain.programme import Actor, ActorKind, City, ConsentScope, Role
 from domain.record import ProgrammeRecord
 from domain.referrals.model import (
     CaseMovedAway,

@@ -24,8 +24,8 @@ from nats.js import JetStreamContext
 from nats.js.api import StorageType
 
 from domain.cases.model import Case, CaseRegister
-from domain.cases.rules import ProtectionStatus, Vulnerability
-from domain.network import City
+from domain.cases.rules import Vulnerability
+from domain.programme import City, ProtectionStatus
 from domain.record import ProgrammeRecord
 from infra.eventstore import open_record
 from infra.nats_server import EmbeddedNats, free_port, port_is_taken

@@ -19,7 +19,7 @@ from typer.testing import CliRunner, Result
 
 from domain.cases.model import Case
 from domain.cases.rules import CaseOutcome, Vulnerability
-from domain.network import City
+from domain.programme import City
 from domain.record import ProgrammeRecord
 from infra.audit_store import AuditChainStore
 from infra.bootstrap import build_platform

@@ -19,7 +19,7 @@ from domain.access import (
     may_be_granted,
     require,
 )
-from domain.network import Actor, ActorKind, City, Role
+from domain.programme import Actor, ActorKind, City, Role
 
 P = Permission
 NOW = datetime(2021, 3, 10, 9, 30, tzinfo=UTC)

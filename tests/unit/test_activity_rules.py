@@ -28,8 +28,8 @@ from domain.activities.model import (
     NotACaseOfTheCity,
 )
 from domain.cases.model import Case, CaseClosed
-from domain.cases.rules import CaseOutcome, CorrectableField, ProtectionStatus, SubAction
-from domain.network import City, DomainError
+from domain.cases.rules import CaseOutcome, CorrectableField
+from domain.programme import City, DomainError, ProtectionStatus, SubAction
 from tests.builders import NOW, a_coordinator, an_intake
 
 LATER = NOW + timedelta(days=30)  # 2021-04-09

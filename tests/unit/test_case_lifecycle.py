@@ -20,15 +20,8 @@ from domain.cases.model import (
     InvalidTransfer,
     event_id_of,
 )
-from domain.cases.rules import (
-    CaseOutcome,
-    CorrectableField,
-    PriorityGroup,
-    ProtectionStatus,
-    Sex,
-    Vulnerability,
-)
-from domain.network import City
+from domain.cases.rules import CaseOutcome, CorrectableField, PriorityGroup, Sex, Vulnerability
+from domain.programme import City, ProtectionStatus
 from events.cloudevents import Actor, Envelope, event_id, source_for
 from events.contracts import (
     CaseClosedV1,

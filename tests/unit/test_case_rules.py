@@ -20,16 +20,13 @@ from domain.cases.model import (
 )
 from domain.cases.rules import (
     AgeBand,
-    ConsentScope,
     EligibilityReason,
     PriorityGroup,
-    ProtectionStatus,
     ReceptionCentreKind,
     ReceptionSituation,
-    SubAction,
     Vulnerability,
 )
-from domain.network import City
+from domain.programme import City, ConsentScope, ProtectionStatus, SubAction
 from tests.builders import NOW, a_coordinator, an_intake
 
 

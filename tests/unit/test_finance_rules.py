@@ -12,7 +12,6 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.cases.rules import SubAction
 from domain.finance.model import (
     FLORENCE_SHARE,
     PROGRAMME_FINANCED,
@@ -36,7 +35,7 @@ from domain.finance.model import (
     city_budget_id,
     euros,
 )
-from domain.network import Actor, ActorKind, City, DomainError, Role
+from domain.programme import Actor, ActorKind, City, DomainError, Role, SubAction
 from tests.builders import NOW, a_coordinator
 
 MINISTRY = Actor(ActorKind.USER, "ministry", Role.MINISTRY)

@@ -26,7 +26,7 @@ from domain.housing.model import (
     ShelterKind,
     ShelterNotEmpty,
 )
-from domain.network import City
+from domain.programme import City
 from tests.builders import INTAKE_DATE, NOW, a_coordinator
 
 ACTOR = a_coordinator()

@@ -9,8 +9,8 @@ from uuid import uuid4
 import pytest
 
 from domain.cases.model import Case, CaseClosed, Consent
-from domain.cases.rules import CaseOutcome, ConsentScope, Vulnerability
-from domain.network import City
+from domain.cases.rules import CaseOutcome, Vulnerability
+from domain.programme import City, ConsentScope
 from domain.referrals.model import (
     CaseReferrals,
     ConsentOverrideRefused,

@@ -30,7 +30,7 @@ from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
-from domain.network import City, Role
+from domain.programme import City, Role
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
 from domain.vault import PersonalDataVault

@@ -27,7 +27,7 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
-from domain.network import City, Role
+from domain.programme import City, Role
 from tests.web.conftest import (
     PASSWORD,
     Clients,

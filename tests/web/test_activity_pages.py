@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from domain.cases.rules import CaseOutcome
-from domain.network import City
+from domain.programme import City
 from tests.builders import a_coordinator
 from tests.web.conftest import Clients, WebTestPlatform, record_intake
 

@@ -9,8 +9,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from domain.cases.model import PROGRAMME_TIMEZONE
-from domain.network import City
+from domain.programme import PROGRAMME_TIMEZONE, City
 from tests.web.conftest import Clients, WebTestPlatform, record_intake, sign_in
 
 BANNER = "You are viewing the record as it was on"

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.cases.rules import CaseOutcome
-from domain.network import Actor, ActorKind, City, Role
+from domain.programme import Actor, ActorKind, City, Role
 from infra.audit_store import AuditChainStore, ChainLink
 from tests.web.conftest import Clients, WebTestPlatform, record_intake
 

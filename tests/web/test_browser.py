@@ -17,7 +17,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from domain.network import Actor, ActorKind, City, Role
+from domain.programme import Actor, ActorKind, City, Role
 from infra.nats_server import free_port
 from infra.runtime import WebServer
 from tests.conftest import skip_outside_ci

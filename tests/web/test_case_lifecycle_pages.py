@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from domain.cases.model import Case
-from domain.network import Actor, ActorKind, City, Role
+from domain.programme import Actor, ActorKind, City, Role
 from tests.web.conftest import Clients, WebTestPlatform, record_intake
 
 CLOSURE = {"outcome": "autonomy", "closed_on": "2021-06-30",

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from domain.cases.rules import CaseOutcome
-from domain.network import Actor, ActorKind, City, Role
+from domain.programme import Actor, ActorKind, City, Role
 from tests.web.conftest import Clients, WebTestPlatform, record_intake
 
 CASE_LIST = "/cities/firenze/cases"

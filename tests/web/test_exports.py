@@ -15,8 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from domain.cases.model import PROGRAMME_TIMEZONE
-from domain.network import Role
+from domain.programme import PROGRAMME_TIMEZONE, Role
 from tests.web.conftest import Clients, WebTestPlatform, record_intake
 from tests.web.test_access_matrix import (
     A_CLAIM,

@@ -22,17 +22,14 @@ from domain.cases.model import Consent, ReceptionHistory
 from domain.cases.rules import (
     AgeBand,
     CaseOutcome,
-    ConsentScope,
-    ProtectionStatus,
     ReceptionCentreKind,
     ReceptionSituation,
     Sex,
-    SubAction,
     Vulnerability,
 )
 from domain.finance.model import ClaimDraft, ExpenseCategory
 from domain.housing.model import MoveOutOutcome, ShelterKind
-from domain.network import Actor, ActorKind, City, Role
+from domain.programme import Actor, ActorKind, City, ConsentScope, ProtectionStatus, Role, SubAction
 from domain.record import ProgrammeRecord
 from domain.referrals.rules import CityService, DeclineReason, Destination, Urgency
 from infra.accounts import Accounts, SqliteAccountDatabase

@@ -17,8 +17,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from domain.cases.model import PROGRAMME_START
-from domain.network import Role
+from domain.programme import PROGRAMME_START, Role
 from tests.web.conftest import Clients, WebTestPlatform, record_intake, sign_in
 from tests.web.test_browser import served
 from web.pages import live

@@ -8,7 +8,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from domain.network import City
+from domain.programme import City
 from tests.web.conftest import Clients, record_intake
 
 

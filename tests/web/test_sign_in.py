@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from domain.network import City, Role
+from domain.programme import City, Role
 from tests.web.conftest import (
     INTAKE_EVENTS,
     PASSWORD,

@@ -16,7 +16,7 @@ import domain.cases.model
 import domain.finance.model
 import domain.housing.model
 import domain.referrals.model  # noqa: F401
-from domain.network import DomainError
+from domain.programme import DomainError
 from web.errors import DOMAIN_MESSAGES
 from web.i18n import catalogue_files, compile_catalogues
 from web.intake import IntakeRequest

@@ -21,8 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.access import Permission, Principal, may, require
 from domain.activities.model import ActivityKind, ActivityPlan, NotACaseOfTheCity
-from domain.cases.rules import SubAction
-from domain.network import Actor, City
+from domain.programme import Actor, City, SubAction
 from projections.activities import (
     ActivityDetail,
     ActivityRegister,

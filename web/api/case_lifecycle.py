@@ -17,14 +17,8 @@ from pydantic_core import PydanticCustomError
 from starlette.concurrency import run_in_threadpool
 
 from domain.cases.model import MAX_HOUSEHOLD_SIZE, MAX_REASON
-from domain.cases.rules import (
-    CaseOutcome,
-    CorrectableField,
-    ProtectionStatus,
-    Sex,
-    Vulnerability,
-)
-from domain.network import Actor
+from domain.cases.rules import CaseOutcome, CorrectableField, Sex, Vulnerability
+from domain.programme import Actor, ProtectionStatus
 from projections.case_list import CaseRow
 from web.commands import carry_out
 from web.dependencies import Services

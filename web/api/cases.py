@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from domain.access import AccessDenied, Permission, Principal, may
-from domain.network import City
+from domain.programme import City
 from events.catalogue import UnknownEventType, contract_for
 from web.api.models import CaseDetail, CaseList
 from web.case_filters import CaseListQuery

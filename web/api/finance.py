@@ -20,9 +20,8 @@ from fastapi import APIRouter, Depends, Path, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.access import Permission, Principal, may, require
-from domain.cases.rules import SubAction
 from domain.finance.model import ClaimDraft, ExpenseCategory, InvalidAmount
-from domain.network import Actor, City
+from domain.programme import Actor, City, SubAction
 from events.finance import Euros
 from projections.finance import BudgetLine, CityFinance, ClaimRow, NetworkFinance
 from web.commands import carry_out

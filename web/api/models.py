@@ -12,7 +12,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.cases.rules import ProtectionStatus
+from domain.programme import ProtectionStatus
 from projections.case_list import CasePage, CaseRow, HistoryEntry
 from projections.network_overview import CityFigures, NetworkOverview
 

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.access import Permission, Principal, may, require
 from domain.cases.service import CaseNotFound
-from domain.network import Actor, City
+from domain.programme import Actor, City
 from domain.referrals.rules import (
     CityService,
     DeclineReason,

@@ -22,8 +22,7 @@ from domain.activities.model import (
     SUB_ACTIONS_WITHOUT_ENROLMENT,
     ActivityKind,
 )
-from domain.cases.rules import ProtectionStatus, SubAction
-from domain.network import City, DomainError
+from domain.programme import City, DomainError, ProtectionStatus, SubAction
 from projections.activities import ActivityDetail
 from projections.case_list import CASE_STATUS_OPEN, CaseFilters, CaseRow
 from web.api.activities import (

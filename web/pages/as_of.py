@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from domain.access import Permission, Principal, may, require
-from domain.cases.model import PROGRAMME_START, PROGRAMME_TIMEZONE
+from domain.programme import PROGRAMME_START, PROGRAMME_TIMEZONE
 from web.errors import ErrorBody, NotSignedIn, Problem
 from web.i18n import N_, Translator, translator_of
 from web.templating import Pages, path_of_this_site

@@ -19,7 +19,7 @@ from domain.access import (
     Principal,
     may,
 )
-from domain.network import City, DomainError
+from domain.programme import City, DomainError
 from web.dependencies import CurrentTranslator, PageRenderer, Services
 from web.errors import (
     Problem,

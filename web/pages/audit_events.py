@@ -14,8 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from domain.cases.model import PROGRAMME_TIMEZONE
-from domain.network import City
+from domain.programme import PROGRAMME_TIMEZONE, City
 from events.catalogue import CONTRACTS
 from web.dependencies import CurrentTranslator, PageRenderer, Services
 from web.exports import MAX_EXPORT_ROWS, Column, start_export

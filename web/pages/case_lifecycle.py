@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from domain.access import Principal
-from domain.network import DomainError
+from domain.programme import DomainError
 from projections.case_list import CaseRow
 from web.api.case_lifecycle import (
     ClosureRequest,

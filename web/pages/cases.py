@@ -16,9 +16,9 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from domain.access import Permission, Principal, may
-from domain.cases.model import MAX_REASON, PROGRAMME_TIMEZONE
+from domain.cases.model import MAX_REASON
 from domain.cases.rules import AgeBand, CaseOutcome
-from domain.network import City
+from domain.programme import PROGRAMME_TIMEZONE, City
 from projections.case_list import CASE_STATUS_OPEN, CasePage, CaseRow, Handover, HistoryEntry
 from web.case_filters import CHIP_FILTERS, DEFAULT_PAGE_SIZE, FILTER_NAMES, CaseListQuery
 from web.dependencies import CurrentTranslator, PageRenderer, Services

@@ -30,7 +30,7 @@ from markupsafe import Markup
 
 from domain.access import Permission, Principal, may
 from domain.housing.model import HousingStage
-from domain.network import City
+from domain.programme import City
 from domain.referrals.rules import ReferralStatus
 from events.housing import MoveOutOutcome
 from events.referrals import CityService

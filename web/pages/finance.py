@@ -17,9 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from domain.access import Permission, Principal, may
-from domain.cases.rules import SubAction
 from domain.finance.model import ELIGIBILITY_END, ELIGIBILITY_START, ExpenseCategory
-from domain.network import City, DomainError
+from domain.programme import City, DomainError, SubAction
 from projections.finance import BudgetLine, ClaimRow
 from web.api.activities import without_blanks
 from web.api.finance import (

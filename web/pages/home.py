@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from domain.access import Permission, may
-from domain.network import City
+from domain.programme import City
 from web.dependencies import PageRenderer, Services
 from web.principal import CityToView, SignedIn
 

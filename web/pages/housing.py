@@ -15,9 +15,8 @@ from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from domain.access import Permission, Principal, may
-from domain.cases.model import PROGRAMME_TIMEZONE
 from domain.housing.model import HousingStage, MoveOutOutcome, ShelterKind
-from domain.network import City, DomainError
+from domain.programme import PROGRAMME_TIMEZONE, City, DomainError
 from projections.case_list import CaseRow
 from projections.housing import ShelterRow
 from web.commands import carry_out

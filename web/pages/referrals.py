@@ -18,9 +18,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from domain.access import AccessDenied, Permission, Principal, may
-from domain.cases.rules import ConsentScope
 from domain.cases.service import CaseNotFound
-from domain.network import City, DomainError
+from domain.programme import City, ConsentScope, DomainError
 from domain.referrals.rules import DestinationKind, Urgency, default_urgency
 from projections.case_list import CaseRow
 from projections.referrals import ReferralRow

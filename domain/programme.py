@@ -1,9 +1,26 @@
-"""The network the programme runs in: its cities, the roles people hold, and who acted."""
+"""What every context of the programme shares: the network it runs in (its cities, the roles
+people hold, who acted), its sub-actions and who may join them, the people it serves (their
+protection status and what they consented to), its period and what "today" means, and the base
+of every domain error. The vocabulary comes from the project card and the law it cites (see
+docs/domain.md)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+PROGRAMME_START = date(2019, 7, 1)
+# The period is also the expenditure-eligibility window (docs/workflows/finance.md).
+PROGRAMME_END = date(2021, 12, 31)
+# "Today" is the date in Italy, where every intake happens, not the UTC date.
+PROGRAMME_TIMEZONE = ZoneInfo("Europe/Rome")
+
+
+def programme_today(now: datetime) -> date:
+    """The date in Italy at `now`: what "today" means for every rule of the programme."""
+    return now.astimezone(PROGRAMME_TIMEZONE).date()
 
 
 class City(StrEnum):
@@ -115,3 +132,47 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.params = params
+
+
+class ProtectionStatus(StrEnum):
+    REFUGEE = "refugee"
+    SUBSIDIARY_PROTECTION = "subsidiary_protection"
+    SPECIAL_PROTECTION = "special_protection"  # special / humanitarian protection
+    ASYLUM_SEEKER = "asylum_seeker"
+    OTHER = "other"
+
+    @property
+    def is_international_protection(self) -> bool:
+        return self in (ProtectionStatus.REFUGEE, ProtectionStatus.SUBSIDIARY_PROTECTION)
+
+
+class ConsentScope(StrEnum):
+    CASE_MANAGEMENT = "case_management"
+    REFERRAL_TO_PARTNERS = "referral_to_partners"
+    STATISTICS = "statistics"
+
+
+class SubAction(StrEnum):
+    """The six sub-actions. 1, 5 and 6 are cross-cutting: no person is enrolled in them."""
+
+    COORDINATION = "1"
+    CIVIC_ENGAGEMENT = "2"
+    EMERGENCY_TAKE_IN = "3"
+    FAST_TRACK_HOUSING = "4"
+    ADMINISTRATION_EMPOWERMENT = "5"
+    COMMUNICATION = "6"
+
+    def is_open_to(self, protection_status: ProtectionStatus) -> bool:
+        """Sub-Action 2 (civic engagement) is open only to asylum seekers (art. 8 of law
+        46/2017, amending d.lgs. 142/2015); the others to anyone the programme serves. Intake
+        eligibility and enrolment in an activity both ask here."""
+        return self is not SubAction.CIVIC_ENGAGEMENT or (
+            protection_status is ProtectionStatus.ASYLUM_SEEKER
+        )
+
+
+PERSON_SUB_ACTIONS = (
+    SubAction.CIVIC_ENGAGEMENT,
+    SubAction.EMERGENCY_TAKE_IN,
+    SubAction.FAST_TRACK_HOUSING,
+)
