@@ -13,6 +13,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import MutableAggregateProtocol
 
 from domain.access import USER_ROLES, AccessDenied, Permission, Principal, may
+from domain.privacy import LEGAL_BASES, LegalBases, LegalBasis
 from domain.programme import Actor, City, programme_today
 from domain.record import ProgrammeRecord, save_decided
 from domain.referrals.model import CaseMovedAway, CaseReferrals, CaseToRefer, Referral
@@ -54,9 +55,13 @@ class CasesToRefer(Protocol):
 
 
 class ReferralService:
-    def __init__(self, record: ProgrammeRecord, cases: CasesToRefer) -> None:
+    def __init__(
+        self, record: ProgrammeRecord, cases: CasesToRefer,
+        legal_bases: LegalBases = LEGAL_BASES,
+    ) -> None:
         self.record = record
         self.cases = cases
+        self.legal_bases = legal_bases
 
     def request(
         self,
@@ -68,19 +73,22 @@ class ReferralService:
         actor: Actor,
         now: datetime,
         *,
-        consent_override_reason: str | None = None,
+        other_legal_basis: LegalBasis | None = None,
     ) -> int:
         """Refer a case (its city's staff). Without an urgency, a vulnerable case gets 72 hours
-        and any other the ordinary 15 days. Refused when the case already waits for an answer
-        from the same destination."""
+        and any other the ordinary 15 days. A partner receives it with the person's consent,
+        or on another legal basis a coordinator names. Refused when the case already waits for
+        an answer from the same destination."""
 
         def decide() -> Decided:
             case = self.cases.get(case_id)
             _require(actor, Permission.RECORD_CASE_WORK, case.city)
             referral = Referral.request(
                 referral_id, case, destination, urgency, note, actor, now,
-                consent_override_reason=consent_override_reason,
-                may_override_consent=_holds(actor, Permission.OVERRIDE_CONSENT, case.city),
+                other_legal_basis=other_legal_basis,
+                may_share_on_other_basis=_holds(
+                    actor, Permission.SHARE_ON_OTHER_LEGAL_BASIS, case.city),
+                legal_bases=self.legal_bases,
             )
             index = self._index(case_id, now)
             index.add(referral, now)

@@ -13,7 +13,7 @@ from uuid import UUID
 
 import pytest
 
-from events.contracts import CaseIntakeCorrectedV1, CaseTransferredV1, EventContract, FieldChange
+from events.contracts import CaseIntakeCorrectedV1, CaseTransferredV1, EventContract, FieldChangeV1
 from projections.network_overview import NetworkOverviewProjection, NetworkOverviewQueries
 from projections.projection import Delivered, apply_batch, ensure_created
 from projections.storage import SqliteReadModels
@@ -36,7 +36,7 @@ def a_transfer(number: int, from_city: str, to_city: str) -> CaseTransferredV1:
     )
 
 
-def a_correction(number: int, city: str, *changes: FieldChange) -> CaseIntakeCorrectedV1:
+def a_correction(number: int, city: str, *changes: FieldChangeV1) -> CaseIntakeCorrectedV1:
     return CaseIntakeCorrectedV1(
         case_id=UUID(int=number), case_code=f"{city[:2].upper()}-2021-{number:05d}", city=city,
         changes=list(changes), reason="Wrong document read at intake",
@@ -44,8 +44,8 @@ def a_correction(number: int, city: str, *changes: FieldChange) -> CaseIntakeCor
     )
 
 
-def change(field: Any, before: Any, after: Any, number: int) -> FieldChange:
-    return FieldChange(field=field, before=before, after=after, corrects=f"{UUID(int=number)}.1")
+def change(field: Any, before: Any, after: Any, number: int) -> FieldChangeV1:
+    return FieldChangeV1(field=field, before=before, after=after, corrects=f"{UUID(int=number)}.1")
 
 
 def project(database: SqliteReadModels, events: list[EventContract], *, batch_size: int) -> None:
