@@ -17,7 +17,6 @@ from domain.housing.service import HousingService
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
 from domain.vault import PersonalDataVault
-from infra.accounts import Accounts, open_accounts
 from infra.audit_store import AuditChainStore
 from infra.checkpoints import (
     audit_dir,
@@ -26,11 +25,12 @@ from infra.checkpoints import (
     read_public_key,
 )
 from infra.event_browser import EventBrowser
-from infra.eventstore import open_record
 from infra.projector import default_projections
 from infra.replay import AsOfServices, ReplayCache
 from infra.settings import Settings
-from infra.vault import open_vault
+from infra.store.accounts import Accounts, open_accounts
+from infra.store.eventstore import open_record
+from infra.store.vault import open_vault
 from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
 from projections.finance import FinanceQueries
@@ -39,7 +39,7 @@ from projections.indicators import IndicatorQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.projection import Projection, ensure_created
 from projections.referrals import ReferralBoardQueries
-from projections.storage import ReadModelDatabase, open_read_models
+from projections.storage.read_models import ReadModelDatabase, open_read_models
 from web.services import WebServices
 
 _POSITION_POLL_INTERVAL = 0.005

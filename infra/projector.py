@@ -76,7 +76,7 @@ from projections.projection import (
     reset,
 )
 from projections.referrals import ReferralBoardProjection
-from projections.storage import ReadModelDatabase, Tracking
+from projections.storage.read_models import ReadModelDatabase, Tracking
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from events.activities import (
     ActivitySessionHeldV1,
 )
 from events.cloudevents import Envelope
-from projections.storage import ReadModelDatabase, Transaction
+from projections.storage.read_models import ReadModelDatabase, Transaction
 
 ACTIVITY_STATUS_PLANNED = "planned"
 ACTIVITY_STATUS_COMPLETED = "completed"

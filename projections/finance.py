@@ -24,7 +24,7 @@ from events.finance import (
     BudgetClaimRejectedV1,
     BudgetSubAction,
 )
-from projections.storage import ReadModelDatabase, Transaction
+from projections.storage.read_models import ReadModelDatabase, Transaction
 
 CLAIM_PENDING = "pending"
 CLAIM_APPROVED = "approved"

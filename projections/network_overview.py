@@ -13,7 +13,7 @@ from events.contracts import (
     CaseTransferredV1,
     City,
 )
-from projections.storage import ReadModelDatabase, Transaction
+from projections.storage.read_models import ReadModelDatabase, Transaction
 
 CITIES: tuple[str, ...] = City.__args__  # type: ignore[attr-defined]
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from events.cloudevents import Envelope
-from projections.storage import (
+from projections.storage.read_models import (
     ReadModelDatabase,
     Tracking,
     Transaction,

@@ -23,7 +23,7 @@ from domain.access import (
     may,
 )
 from domain.network import City, Role
-from infra.accounts import (
+from infra.store.accounts import (
     DEMO_ACCOUNTS,
     AccountDatabase,
     AccountError,

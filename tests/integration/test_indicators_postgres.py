@@ -14,7 +14,7 @@ from infra.replay import replay_until
 from projections.case_list import CaseFilters, CaseListQueries
 from projections.indicators import IndicatorQueries
 from projections.projection import reset
-from projections.storage import PostgresReadModels
+from projections.storage.read_models import PostgresReadModels
 from tests.web.conftest import WebTestPlatform
 from tests.web.test_indicators import the_scenario
 

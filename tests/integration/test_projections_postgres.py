@@ -14,7 +14,7 @@ from infra.projector import default_projections, rebuild
 from projections.case_list import CaseFilters, CaseListQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.projection import reset
-from projections.storage import (
+from projections.storage.read_models import (
     PostgresReadModels,
     ReadModelDatabase,
     SqliteReadModels,

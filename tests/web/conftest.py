@@ -34,7 +34,6 @@ from domain.network import City, Role
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
 from domain.vault import PersonalDataVault
-from infra.accounts import Accounts, SqliteAccountDatabase
 from infra.audit_store import AuditChainStore
 from infra.bootstrap import workflows_over
 from infra.checkpoints import SigningKey
@@ -42,7 +41,8 @@ from infra.event_browser import EventBrowser
 from infra.projector import default_projections
 from infra.publishing import PUBLIC_TOPICS, to_message
 from infra.replay import AsOfServices, ReplayCache
-from infra.vault import KEY_BYTES, SqliteVault
+from infra.store.accounts import Accounts, SqliteAccountDatabase
+from infra.store.vault import KEY_BYTES, SqliteVault
 from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
 from projections.finance import FinanceQueries
@@ -51,7 +51,7 @@ from projections.indicators import IndicatorQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.projection import Delivered, Projection, apply_batch, ensure_created
 from projections.referrals import ReferralBoardQueries
-from projections.storage import SqliteReadModels
+from projections.storage.read_models import SqliteReadModels
 from web.app import create_app
 from web.authentication import CSRF_HEADER, SESSION_COOKIE
 from web.services import WebServices

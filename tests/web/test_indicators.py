@@ -35,13 +35,13 @@ from domain.housing.model import MoveOutOutcome, ShelterKind
 from domain.network import Actor, ActorKind, City, Role
 from domain.record import ProgrammeRecord
 from domain.referrals.rules import CityService, DeclineReason, Destination, Urgency
-from infra.accounts import Accounts, SqliteAccountDatabase
 from infra.audit_store import AuditChainStore
 from infra.bootstrap import workflows_over
 from infra.event_browser import EventBrowser
 from infra.projector import default_projections
 from infra.replay import ReplayCache
-from infra.vault import KEY_BYTES, SqliteVault
+from infra.store.accounts import Accounts, SqliteAccountDatabase
+from infra.store.vault import KEY_BYTES, SqliteVault
 from projections.indicators import (
     TRACKED_PROJECTIONS,
     Count,
@@ -51,7 +51,7 @@ from projections.indicators import (
     MonthValue,
 )
 from projections.projection import ensure_created
-from projections.storage import SqliteReadModels
+from projections.storage.read_models import SqliteReadModels
 from tests.builders import a_person, an_intake
 from tests.web.conftest import CHEAP_HASHER, Clock, WebTestPlatform
 

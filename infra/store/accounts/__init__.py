@@ -56,7 +56,7 @@ from domain.access import (
 from domain.network import City, Role
 
 # The read models' SQL adapters (`?` placeholders on SQLite and PostgreSQL) serve here too.
-from projections.storage import PostgresTransaction, SqliteTransaction
+from projections.storage.read_models import PostgresTransaction, SqliteTransaction
 
 log = logging.getLogger(__name__)
 
