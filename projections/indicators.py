@@ -54,7 +54,8 @@ from projections.finance import (
 from projections.housing import HOUSED, MOVED_OUT, HousingProjection, HousingQueries, PlacementRow
 from projections.network_overview import NetworkOverviewProjection
 from projections.referrals import ReferralBoardProjection, ReferralBoardQueries, ReferralRow
-from projections.storage.read_models import ReadModelDatabase, Transaction, trackings_in
+from projections.storage.read_models import ReadModelDatabase, trackings_in
+from projections.storage.transaction import Transaction
 
 # How many nationalities are named one by one; the rest are summed under OTHER_NATIONALITIES.
 TOP_NATIONALITIES = 10

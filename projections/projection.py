@@ -12,10 +12,10 @@ from events.cloudevents import Envelope
 from projections.storage.read_models import (
     ReadModelDatabase,
     Tracking,
-    Transaction,
     advance_trackings,
     trackings_in,
 )
+from projections.storage.transaction import Transaction
 
 
 @dataclass(frozen=True, slots=True)

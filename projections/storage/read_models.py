@@ -1,17 +1,19 @@
-"""The read-model database: a SQLite file by default, PostgreSQL in production. Projections write
-portable SQL with `?` placeholders, and bulk inserts through `Transaction.insert_new`; this
-module adapts them and owns the tracking table."""
+"""The read-model database: a SQLite file by default, PostgreSQL in production, through the
+storage kit. Projections write portable SQL with `?` placeholders, and bulk inserts through
+`Transaction.insert_new`; this module owns the tracking table."""
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
 
+from projections.storage.postgres import PostgresPool
+from projections.storage.sqlite import SqlitePerThread
+from projections.storage.transaction import Database, Transaction
+
+_SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
 TRACKING_DDL = """
 CREATE TABLE IF NOT EXISTS rm_tracking (
     projection TEXT PRIMARY KEY,
@@ -19,22 +21,6 @@ CREATE TABLE IF NOT EXISTS rm_tracking (
     position BIGINT NOT NULL
 )
 """
-
-
-class Transaction(Protocol):
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
-    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
-    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None: ...
-
-    def insert_new(
-        self, table: str, columns: Sequence[str], key: Sequence[str],
-        rows: Sequence[Sequence[Any]],
-    ) -> None:
-        """Insert the rows whose `key` is not in `table` yet, in order (of rows with equal keys
-        the first wins): `INSERT ... ON CONFLICT (key) DO NOTHING` for many rows, written the
-        fastest way the database has."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -48,21 +34,21 @@ class ReadModelDatabase:
 
     dialect: str
 
-    @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        """A read-write transaction: committed when the block ends, rolled back on an error."""
-        raise NotImplementedError
-        yield
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self.ensure_tracking_table()
 
-    @contextmanager
-    def reading(self) -> Iterator[Transaction]:
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """A read-write transaction: committed when the block ends, rolled back on an error."""
+        return self._database.transaction()
+
+    def reading(self) -> AbstractContextManager[Transaction]:
         """A transaction for queries. On SQLite it takes no write lock (and reads one snapshot), so
         pages and read-your-writes polls never queue behind, or hold up, the projector."""
-        with self.transaction() as tx:
-            yield tx
+        return self._database.reading()
 
     def close(self) -> None:
-        raise NotImplementedError
+        self._database.close()
 
     def ensure_tracking_table(self) -> None:
         with self.transaction() as tx:
@@ -75,13 +61,6 @@ class ReadModelDatabase:
     def trackings(self, projections: Sequence[str]) -> dict[str, Tracking]:
         with self.reading() as tx:
             return trackings_in(tx, projections)
-
-
-def _insert_new_sql(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        f" ON CONFLICT ({', '.join(key)}) DO NOTHING"
-    )
 
 
 def tracking_in(tx: Transaction, projection: str) -> Tracking:
@@ -111,34 +90,6 @@ def advance_trackings(tx: Transaction, trackings: dict[str, Tracking]) -> None:
     )
 
 
-class SqliteTransaction:
-    """Portable SQL (`?` placeholders) on one SQLite connection. Also used by infra's account
-    store, which needs the same adapter."""
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self.connection = connection
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run a statement; the number of rows it changed."""
-        return self.connection.execute(sql, params).rowcount
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self.connection.executemany(sql, rows)
-
-    def insert_new(
-        self, table: str, columns: Sequence[str], key: Sequence[str],
-        rows: Sequence[Sequence[Any]],
-    ) -> None:
-        self.connection.executemany(_insert_new_sql(table, columns, key), rows)
-
-    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return list(self.connection.execute(sql, params).fetchall())
-
-    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        row = self.connection.execute(sql, params).fetchone()
-        return None if row is None else tuple(row)
-
-
 class SqliteReadModels(ReadModelDatabase):
     """A SQLite file in WAL mode; one connection per thread. Read models can be rebuilt from the
     stream, so commits skip the fsync (synchronous=NORMAL)."""
@@ -147,140 +98,20 @@ class SqliteReadModels(ReadModelDatabase):
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
-        self.ensure_tracking_table()
-
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=30
-            )
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            self._local.connection = connection
-            with self._lock:
-                self._connections.append(connection)
-        return connection
-
-    @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        connection = self._connection()
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield SqliteTransaction(connection)
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
-
-    @contextmanager
-    def reading(self) -> Iterator[Transaction]:
-        # A deferred BEGIN takes no lock until it reads; in WAL mode readers never block the
-        # writer, whereas BEGIN IMMEDIATE would make every page view wait for the projector.
-        connection = self._connection()
-        connection.execute("BEGIN")
-        try:
-            yield SqliteTransaction(connection)
-        finally:
-            connection.execute("COMMIT")
-
-    def close(self) -> None:
-        with self._lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
-        self._local = threading.local()
-
-
-class PostgresTransaction:
-    """The same portable SQL on a psycopg cursor: `?` becomes `%s`."""
-
-    def __init__(self, cursor: Any) -> None:
-        self.cursor = cursor
-
-    @staticmethod
-    def _adapt(sql: str) -> str:
-        return sql.replace("%", "%%").replace("?", "%s")
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run a statement; the number of rows it changed."""
-        self.cursor.execute(self._adapt(sql), params)
-        return int(self.cursor.rowcount)
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self.cursor.executemany(self._adapt(sql), rows)
-
-    def insert_new(
-        self, table: str, columns: Sequence[str], key: Sequence[str],
-        rows: Sequence[Sequence[Any]],
-    ) -> None:
-        # COPY into a session-local staging table, then one INSERT ... SELECT: a third of the
-        # client CPU of executemany (which binds and sends every row as its own statement).
-        if not rows:
-            return
-        staging = f"staging_{table}"
-        names = ", ".join(columns)
-        self.cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} (LIKE {table} INCLUDING DEFAULTS,"
-            " staged_as BIGSERIAL) ON COMMIT DELETE ROWS"
-        )
-        with self.cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        self.cursor.execute(
-            f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} ORDER BY staged_as"
-            f" ON CONFLICT ({', '.join(key)}) DO NOTHING"
-        )
-
-    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        self.cursor.execute(self._adapt(sql), params)
-        return list(self.cursor.fetchall())
-
-    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        self.cursor.execute(self._adapt(sql), params)
-        row = self.cursor.fetchone()
-        return None if row is None else tuple(row)
+        super().__init__(SqlitePerThread(path, _SQLITE_PRAGMAS))
 
 
 class PostgresReadModels(ReadModelDatabase):
-    """Read models in PostgreSQL, through a small connection pool."""
+    """Read models in PostgreSQL, through a small connection pool.
+
+    Reading is REPEATABLE READ: every query of the transaction sees one snapshot, as on SQLite,
+    so figures read by several queries (the indicators) agree with each other and with the
+    position read beside them. A transaction that only reads never fails to serialise."""
 
     dialect = "postgres"
 
     def __init__(self, url: str, max_size: int = 8) -> None:
-        from psycopg_pool import ConnectionPool
-
-        self.pool = ConnectionPool(url, min_size=1, max_size=max_size, open=True)
-        self.ensure_tracking_table()
-
-    @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        # No pipeline mode: it cannot COPY (insert_new), and a projector batch is a dozen
-        # statements now, whatever its size.
-        with (
-            self.pool.connection() as connection,
-            connection.transaction(),
-            connection.cursor() as cursor,
-        ):
-            yield PostgresTransaction(cursor)
-
-    @contextmanager
-    def reading(self) -> Iterator[Transaction]:
-        # Queries fetch after each statement: a pipeline would only add its syncs. REPEATABLE
-        # READ makes every query of the transaction see one snapshot, as on SQLite: figures read
-        # by several queries (the indicators) then agree with each other and with the position
-        # read beside them. A transaction that only reads never fails to serialise.
-        with self.pool.connection() as connection, connection.transaction():
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                yield PostgresTransaction(cursor)
-
-    def close(self) -> None:
-        self.pool.close()
+        super().__init__(PostgresPool(url, max_size=max_size, read_isolation="REPEATABLE READ"))
 
 
 def open_read_models(database_url: str | None, sqlite_path: Path) -> ReadModelDatabase:

@@ -26,14 +26,11 @@ import logging
 import os
 import re
 import secrets
-import sqlite3
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -54,9 +51,9 @@ from domain.access import (
     may_be_granted,
 )
 from domain.network import City, Role
-
-# The read models' SQL adapters (`?` placeholders on SQLite and PostgreSQL) serve here too.
-from projections.storage.read_models import PostgresTransaction, SqliteTransaction
+from projections.storage.postgres import PostgresPool
+from projections.storage.sqlite import SqlitePerThread
+from projections.storage.transaction import Database, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -190,113 +187,37 @@ DDL = (
 )
 
 
-class Transaction(Protocol):
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run a statement; the number of rows it changed."""
-
-    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
-
-    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None: ...
+# WAL, one connection per thread, as the read models; but accounts cannot be rebuilt from the
+# stream: every commit is synced (synchronous=FULL).
+_SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON")
 
 
-class AccountDatabase(Protocol):
-    def transaction(self) -> AbstractContextManager[Transaction]:
-        """A read-write transaction: committed at the end, rolled back on an error."""
-
-    def reading(self) -> AbstractContextManager[Transaction]:
-        """A transaction for queries only, which (on SQLite) takes no write lock: looking a
-        session up on every request must not queue the requests behind each other."""
-
-    def close(self) -> None: ...
-
-
-class SqliteAccountDatabase:
-    """A SQLite file in WAL mode, one connection per thread. Unlike the read models, accounts
-    cannot be rebuilt from the stream: every commit is synced (synchronous=FULL)."""
+class SqliteAccountDatabase(SqlitePerThread):
+    """The accounts in their own SQLite file (mode 0600). `reading()` takes no lock: looking a
+    session up on every request must not queue the requests behind each other."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        super().__init__(path, _SQLITE_PRAGMAS)
         with self.transaction() as tx:
             for statement in DDL:
                 tx.execute(statement)
         os.chmod(path, 0o600)
 
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=30
-            )
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=FULL")
-            connection.execute("PRAGMA foreign_keys=ON")
-            self._local.connection = connection
-            with self._lock:
-                self._connections.append(connection)
-        return connection
 
-    @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        connection = self._connection()
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield SqliteTransaction(connection)
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
-
-    @contextmanager
-    def reading(self) -> Iterator[Transaction]:
-        # Deferred: no lock until the first read, and in WAL mode readers never wait for writers.
-        connection = self._connection()
-        connection.execute("BEGIN")
-        try:
-            yield SqliteTransaction(connection)
-        finally:
-            connection.execute("COMMIT")
-
-    def close(self) -> None:
-        with self._lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
-        self._local = threading.local()
-
-
-class PostgresAccountDatabase:
+class PostgresAccountDatabase(PostgresPool):
     """The accounts' tables (acc_*) in the platform's PostgreSQL database, through a small
     connection pool."""
 
     def __init__(self, url: str, max_size: int = 4) -> None:
-        from psycopg_pool import ConnectionPool
-
-        self.pool = ConnectionPool(url, min_size=1, max_size=max_size, open=True,
-                                   name="lgnet-accounts")
+        super().__init__(url, max_size=max_size, name="lgnet-accounts")
         with self.transaction() as tx:
             # Two processes starting together must not both create the tables.
             tx.execute("SELECT pg_advisory_xact_lock(hashtext('lgnet accounts schema'))")
             for statement in DDL:
                 tx.execute(statement)
 
-    @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        with self.pool.connection() as connection, connection.transaction():
-            with connection.cursor() as cursor:
-                yield PostgresTransaction(cursor)
 
-    def reading(self) -> AbstractContextManager[Transaction]:
-        return self.transaction()
-
-    def close(self) -> None:
-        self.pool.close()
-
-
-def open_account_database(database_url: str | None, sqlite_path: Path) -> AccountDatabase:
+def open_account_database(database_url: str | None, sqlite_path: Path) -> Database:
     if database_url:
         return PostgresAccountDatabase(database_url)
     return SqliteAccountDatabase(sqlite_path)
@@ -332,7 +253,7 @@ class Accounts:
 
     def __init__(
         self,
-        database: AccountDatabase,
+        database: Database,
         clock: Callable[[], datetime],
         *,
         idle_timeout: timedelta = timedelta(minutes=30),
