@@ -25,7 +25,6 @@ from infra.checkpoints import (
     read_public_key,
 )
 from infra.event_browser import EventBrowser
-from infra.projector import default_projections
 from infra.replay import AsOfServices, ReplayCache
 from infra.settings import Settings
 from infra.store.accounts import Accounts, open_accounts
@@ -39,6 +38,7 @@ from projections.indicators import IndicatorQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.projection import Projection, ensure_created
 from projections.referrals import ReferralBoardQueries
+from projections.registry import default_projections
 from projections.storage.read_models import ReadModelDatabase, open_read_models
 from web.services import WebServices
 

@@ -35,9 +35,8 @@ from typing import Any, NamedTuple
 from projections.activities import (
     ACTIVITY_STATUS_CANCELLED,
     ACTIVITY_STATUS_COMPLETED,
-    ActivityRegisterProjection,
 )
-from projections.case_list import CASE_STATUS_CLOSED, CASE_STATUS_OPEN, CaseListProjection
+from projections.case_list import CASE_STATUS_CLOSED, CASE_STATUS_OPEN
 from projections.finance import (
     CLAIM_APPROVED,
     CLAIM_PENDING,
@@ -46,14 +45,13 @@ from projections.finance import (
     BudgetLine,
     CityFinance,
     ClaimRow,
-    FinanceProjection,
     NetworkFinance,
     city_finance_in,
     network_finance_in,
 )
-from projections.housing import HOUSED, MOVED_OUT, HousingProjection, HousingQueries, PlacementRow
-from projections.network_overview import NetworkOverviewProjection
-from projections.referrals import ReferralBoardProjection, ReferralBoardQueries, ReferralRow
+from projections.housing import HOUSED, MOVED_OUT, HousingQueries, PlacementRow
+from projections.referrals import ReferralBoardQueries, ReferralRow
+from projections.registry import PROJECTION_NAMES
 from projections.storage.read_models import ReadModelDatabase, trackings_in
 from projections.storage.transaction import Transaction
 
@@ -71,12 +69,8 @@ ACTIVITY_SUB_ACTIONS = ("2", "3", "5", "6")
 PARTNER_DESTINATION = "partner"
 TRANSFER_DESTINATION = "transfer"
 CITY_SERVICE = "city_service"
-# What the read models are built by (infra.projector.default_projections, which projections
-# cannot import): the position they all reached is the slowest one's.
-TRACKED_PROJECTIONS: tuple[str, ...] = tuple(projection.name for projection in (
-    CaseListProjection, NetworkOverviewProjection, ReferralBoardProjection, HousingProjection,
-    ActivityRegisterProjection, FinanceProjection,
-))
+# What the read models are built by: the position they all reached is the slowest one's.
+TRACKED_PROJECTIONS = PROJECTION_NAMES
 HOURS = "hours"
 DAYS = "days"
 _TENTH = Decimal("0.1")

@@ -51,13 +51,13 @@ from infra.nats_auth import (
     platform_nats_url,
 )
 from infra.nats_server import EmbeddedNats, free_port
-from infra.projector import default_projections
 from infra.publishing import PUBLIC_TOPICS, to_message
 from infra.relay import Relay, RelayError
 from infra.settings import Settings
 from infra.store.eventstore import EVENTS_FILE_NAME, open_record
 from infra.streams import STREAM_NAME, ensure_stream, read_stream
 from projections.projection import Delivered, apply_batch, ensure_created
+from projections.registry import default_projections
 from projections.storage.read_models import SqliteReadModels
 from tests.builders import NOW, a_coordinator, an_intake
 

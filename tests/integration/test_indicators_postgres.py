@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from infra.projector import default_projections
 from infra.replay import replay_until
 from projections.case_list import CaseFilters, CaseListQueries
 from projections.indicators import IndicatorQueries
 from projections.projection import reset
+from projections.registry import default_projections
 from projections.storage.read_models import PostgresReadModels
 from tests.web.conftest import WebTestPlatform
 from tests.web.test_indicators import the_scenario

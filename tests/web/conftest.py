@@ -38,7 +38,6 @@ from infra.audit_store import AuditChainStore
 from infra.bootstrap import workflows_over
 from infra.checkpoints import SigningKey
 from infra.event_browser import EventBrowser
-from infra.projector import default_projections
 from infra.publishing import PUBLIC_TOPICS, to_message
 from infra.replay import AsOfServices, ReplayCache
 from infra.store.accounts import Accounts, SqliteAccountDatabase
@@ -51,6 +50,7 @@ from projections.indicators import IndicatorQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.projection import Delivered, Projection, apply_batch, ensure_created
 from projections.referrals import ReferralBoardQueries
+from projections.registry import default_projections
 from projections.storage.read_models import SqliteReadModels
 from web.app import create_app
 from web.authentication import CSRF_HEADER, SESSION_COOKIE

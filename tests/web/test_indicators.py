@@ -38,7 +38,6 @@ from domain.referrals.rules import CityService, DeclineReason, Destination, Urge
 from infra.audit_store import AuditChainStore
 from infra.bootstrap import workflows_over
 from infra.event_browser import EventBrowser
-from infra.projector import default_projections
 from infra.replay import ReplayCache
 from infra.store.accounts import Accounts, SqliteAccountDatabase
 from infra.store.vault import KEY_BYTES, SqliteVault
@@ -51,6 +50,7 @@ from projections.indicators import (
     MonthValue,
 )
 from projections.projection import ensure_created
+from projections.registry import default_projections
 from projections.storage.read_models import SqliteReadModels
 from tests.builders import a_person, an_intake
 from tests.web.conftest import CHEAP_HASHER, Clock, WebTestPlatform
