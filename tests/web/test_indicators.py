@@ -41,14 +41,9 @@ from infra.event_browser import EventBrowser
 from infra.replay import ReplayCache
 from infra.store.accounts import Accounts, SqliteAccountDatabase
 from infra.store.vault import KEY_BYTES, SqliteVault
-from projections.indicators import (
-    TRACKED_PROJECTIONS,
-    Count,
-    Durations,
-    IndicatorQueries,
-    Indicators,
-    MonthValue,
-)
+from projections.indicators import IndicatorQueries
+from projections.indicators.figures import Count, Durations, Indicators, MonthValue
+from projections.indicators.tallies import TRACKED_PROJECTIONS
 from projections.projection import ensure_created
 from projections.registry import default_projections
 from projections.storage.read_models import SqliteReadModels
