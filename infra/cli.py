@@ -31,15 +31,13 @@ from infra.nats_auth import nats_banner_lines, platform_nats_url, url_without_cr
 from infra.nats_server import NatsServerError
 from infra.runtime import embedded_nats_if_needed, run_parts
 from infra.settings import Settings, load_settings
-from infra.store.accounts import (
+from infra.store.accounts import Accounts, open_accounts
+from infra.store.accounts.demo import (
     DEMO_CREDENTIALS_FILE_NAME,
-    AccountError,
-    Accounts,
     create_demo_accounts,
-    generate_password,
-    open_accounts,
     read_demo_credentials,
 )
+from infra.store.accounts.users import AccountError, generate_password
 from web.pages.event_docs import asyncapi_yaml
 
 app = typer.Typer(help="LGNetEA coordination platform", no_args_is_help=True)

@@ -23,15 +23,10 @@ from domain.access import (
     may,
 )
 from domain.network import City, Role
-from infra.store.accounts import (
-    DEMO_ACCOUNTS,
-    AccountError,
-    Accounts,
-    PostgresAccountDatabase,
-    SqliteAccountDatabase,
-    create_demo_accounts,
-    read_demo_credentials,
-)
+from infra.store.accounts import Accounts
+from infra.store.accounts.demo import DEMO_ACCOUNTS, create_demo_accounts, read_demo_credentials
+from infra.store.accounts.storage import PostgresAccountDatabase, SqliteAccountDatabase
+from infra.store.accounts.users import AccountError
 from projections.storage.transaction import Database
 
 PASSWORD = "correct horse battery"  # noqa: S105  (the test users')

@@ -40,7 +40,8 @@ from infra.checkpoints import SigningKey
 from infra.event_browser import EventBrowser
 from infra.publishing import PUBLIC_TOPICS, to_message
 from infra.replay import AsOfServices, ReplayCache
-from infra.store.accounts import Accounts, SqliteAccountDatabase
+from infra.store.accounts import Accounts
+from infra.store.accounts.storage import SqliteAccountDatabase
 from infra.store.vault import KEY_BYTES, SqliteVault
 from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries

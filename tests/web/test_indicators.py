@@ -39,7 +39,8 @@ from infra.audit_store import AuditChainStore
 from infra.bootstrap import workflows_over
 from infra.event_browser import EventBrowser
 from infra.replay import ReplayCache
-from infra.store.accounts import Accounts, SqliteAccountDatabase
+from infra.store.accounts import Accounts
+from infra.store.accounts.storage import SqliteAccountDatabase
 from infra.store.vault import KEY_BYTES, SqliteVault
 from projections.indicators import IndicatorQueries
 from projections.indicators.figures import Count, Durations, Indicators, MonthValue
