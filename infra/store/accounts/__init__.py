@@ -57,6 +57,8 @@ def open_accounts(
     *,
     idle_timeout: timedelta = timedelta(minutes=30),
     lifetime: timedelta = timedelta(hours=8),
+    password_hasher: PasswordHasher | None = None,
 ) -> Accounts:
     database = open_account_database(database_url, data_dir / ACCOUNTS_FILE_NAME)
-    return Accounts(database, clock, idle_timeout=idle_timeout, lifetime=lifetime)
+    return Accounts(database, clock, idle_timeout=idle_timeout, lifetime=lifetime,
+                    password_hasher=password_hasher)
