@@ -21,15 +21,6 @@ from domain.access import MAX_GRANT_DURATION, GrantRefused
 from domain.programme import City, Role
 from events.asyncapi import asyncapi_document
 from events.catalogue import CONTRACTS, json_schemas
-from infra.accounts import (
-    DEMO_CREDENTIALS_FILE_NAME,
-    AccountError,
-    Accounts,
-    create_demo_accounts,
-    generate_password,
-    open_accounts,
-    read_demo_credentials,
-)
 from infra.bootstrap import Platform, build_platform
 from infra.cli_audit import audit_app
 from infra.cli_finance import finance_app
@@ -40,6 +31,13 @@ from infra.nats_auth import nats_banner_lines, platform_nats_url, url_without_cr
 from infra.nats_server import NatsServerError
 from infra.runtime import embedded_nats_if_needed, run_parts
 from infra.settings import Settings, load_settings
+from infra.store.accounts import Accounts, open_accounts
+from infra.store.accounts.demo import (
+    DEMO_CREDENTIALS_FILE_NAME,
+    create_demo_accounts,
+    read_demo_credentials,
+)
+from infra.store.accounts.users import AccountError, generate_password
 from web.pages.event_docs import asyncapi_yaml
 
 app = typer.Typer(help="LGNetEA coordination platform", no_args_is_help=True)

@@ -35,9 +35,9 @@ from infra.checkpoints import (
     open_checkpointer,
     read_public_key,
 )
-from infra.eventstore import open_record
 from infra.nats_auth import url_without_credentials
 from infra.settings import load_settings
+from infra.store.eventstore import open_record
 
 audit_app = typer.Typer(help="Tamper evidence: the audit chain, its signed checkpoints, "
                         "evidence bundles", no_args_is_help=True)

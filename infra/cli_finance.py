@@ -22,8 +22,8 @@ import typer
 from domain.finance.model import PROGRAMME_FINANCED, FinanceError, euros
 from domain.finance.service import FinanceService
 from domain.programme import Actor, ActorKind, City, Role, SubAction
-from infra.eventstore import open_record
 from infra.settings import load_settings
+from infra.store.eventstore import open_record
 
 DEMO_ALLOCATIONS_FILE = Path(__file__).parent / "finance_allocations.demo.toml"
 # Not a person: the process that records, for the ministry, the allocations of a file the

@@ -15,12 +15,12 @@ import typer
 
 from domain.programme import PROGRAMME_TIMEZONE, City
 from infra.bootstrap import replay_directory
-from infra.eventstore import open_record
-from infra.projector import default_projections
 from infra.replay import discard, read_models_as_of
 from infra.settings import load_settings
+from infra.store.eventstore import open_record
 from projections.case_list import CaseFilters, CaseListQueries, CaseRow
 from projections.network_overview import NetworkOverviewQueries
+from projections.registry import default_projections
 from web.i18n import Catalogues
 from web.pages.as_of import InvalidMoment, moment_of
 

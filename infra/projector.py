@@ -63,11 +63,6 @@ from tqdm import tqdm
 
 from events.cloudevents import POSITION, from_message
 from infra.streams import STREAM_NAME, STREAM_SUBJECTS
-from projections.activities import ActivityRegisterProjection
-from projections.case_list import CaseListProjection
-from projections.finance import FinanceProjection
-from projections.housing import HousingProjection
-from projections.network_overview import NetworkOverviewProjection
 from projections.projection import (
     Delivered,
     Projection,
@@ -75,8 +70,7 @@ from projections.projection import (
     ensure_created,
     reset,
 )
-from projections.referrals import ReferralBoardProjection
-from projections.storage import ReadModelDatabase, Tracking
+from projections.storage.read_models import ReadModelDatabase, Tracking
 
 log = logging.getLogger(__name__)
 
@@ -143,17 +137,6 @@ class ProjectorAlreadyRunning(ProjectorError):
 
 class StreamMissing(ProjectorError):
     """Raised by `rebuild` when the stream does not exist (the relay creates it)."""
-
-
-def default_projections() -> list[Projection]:
-    return [
-        CaseListProjection(),
-        NetworkOverviewProjection(),
-        ReferralBoardProjection(),
-        HousingProjection(),
-        ActivityRegisterProjection(),
-        FinanceProjection(),
-    ]
 
 
 def legacy_durable_name(projection: Projection) -> str:

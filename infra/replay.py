@@ -39,7 +39,7 @@ from eventsourcing.persistence import Mapper, Notification
 from domain.record import ProgrammeRecord
 from infra.publishing import PUBLIC_TOPICS, to_message
 from projections.projection import Delivered, Projection, apply_batch_to_all, ensure_created
-from projections.storage import SqliteReadModels
+from projections.storage.read_models import SqliteReadModels
 
 # Notifications read (and applied) per transaction: as the projector's rebuild does.
 REPLAY_BATCH_SIZE = 2000

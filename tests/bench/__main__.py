@@ -37,14 +37,14 @@ from domain.programme import City
 from domain.record import ProgrammeRecord
 from infra.bootstrap import build_platform
 from infra.demo import demo_actor, demo_intake
-from infra.eventstore import event_store_env
 from infra.nats_server import EmbeddedNats, free_port
 from infra.projector import Projector, tune_gc_for_throughput
 from infra.publishing import PUBLIC_TOPICS, to_message
 from infra.relay import Relay
 from infra.settings import Settings
+from infra.store.eventstore import event_store_env
 from projections.projection import ensure_created
-from projections.storage import SqliteReadModels
+from projections.storage.read_models import SqliteReadModels
 from tests.e2e.test_platform_process import RunningPlatform
 from web.authentication import SESSION_COOKIE
 from web.intake import EXAMPLE_INTAKE

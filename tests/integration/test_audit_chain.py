@@ -44,7 +44,6 @@ from infra.checkpoints import (
     read_public_key,
 )
 from infra.cli import app
-from infra.eventstore import EVENTS_FILE_NAME, open_record
 from infra.nats_auth import (
     OBSERVER_USER,
     embedded_credentials,
@@ -52,13 +51,14 @@ from infra.nats_auth import (
     platform_nats_url,
 )
 from infra.nats_server import EmbeddedNats, free_port
-from infra.projector import default_projections
 from infra.publishing import PUBLIC_TOPICS, to_message
 from infra.relay import Relay, RelayError
 from infra.settings import Settings
+from infra.store.eventstore import EVENTS_FILE_NAME, open_record
 from infra.streams import STREAM_NAME, ensure_stream, read_stream
 from projections.projection import Delivered, apply_batch, ensure_created
-from projections.storage import SqliteReadModels
+from projections.registry import default_projections
+from projections.storage.read_models import SqliteReadModels
 from tests.builders import NOW, a_coordinator, an_intake
 
 pytestmark = pytest.mark.nats
@@ -405,7 +405,7 @@ RELAY_PROCESS = """
 import asyncio, sys
 from pathlib import Path
 from infra.checkpoints import open_checkpointer
-from infra.eventstore import open_record
+from infra.store.eventstore import open_record
 from infra.relay import Relay
 from infra.settings import Settings
 settings = Settings(data_dir=Path(sys.argv[1]), checkpoint_interval=100)

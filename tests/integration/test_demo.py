@@ -27,9 +27,9 @@ from domain.programme import City
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
 from infra.demo import DemoReport, DemoScale, load_demo
-from infra.eventstore import open_record
 from infra.settings import Settings
-from infra.vault import open_vault
+from infra.store.eventstore import open_record
+from infra.store.vault import open_vault
 
 # Two cities for a programme's first quarter: every kind of work, in a couple of seconds.
 TWO_CITIES_ONE_QUARTER = DemoScale(

@@ -43,13 +43,13 @@ from infra.cli_finance import (
     load_allocations,
     read_allocations,
 )
-from infra.eventstore import open_record
 from infra.nats_server import EmbeddedNats
 from infra.publishing import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
+from infra.store.eventstore import open_record
 from projections.finance import FinanceProjection, FinanceQueries
 from projections.projection import Delivered, apply_batch, reset
-from projections.storage import PostgresReadModels, SqliteReadModels
+from projections.storage.read_models import PostgresReadModels, SqliteReadModels
 from tests.builders import NOW, a_coordinator
 from tests.conftest import relayed
 

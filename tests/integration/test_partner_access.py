@@ -35,7 +35,6 @@ from events.partner import (
     read_partner_message,
 )
 from infra.bootstrap import build_platform
-from infra.eventstore import open_record
 from infra.nats_auth import (
     CLUSTER_CONFIG_FILE,
     DEMO_PARTNER,
@@ -59,6 +58,7 @@ from infra.publishing import PUBLIC_TOPICS
 from infra.relay import Relay
 from infra.runtime import embedded_nats_if_needed, run_parts
 from infra.settings import Settings
+from infra.store.eventstore import open_record
 from infra.streams import STREAM_NAME, read_stream
 from tests.builders import NOW, a_coordinator, an_intake
 

@@ -22,7 +22,7 @@ from domain.programme import City
 from domain.record import ProgrammeRecord
 from infra.nats_auth import DEMO_PARTNER
 from infra.settings import Settings
-from infra.vault import open_vault
+from infra.store.vault import open_vault
 from tests.builders import NOW, a_coordinator, an_intake
 from tests.integration import test_partner_access as access
 from tests.integration.test_partner_access import (

@@ -27,7 +27,6 @@ from infra.projector import (
     ProjectorAlreadyRunning,
     ProjectorError,
     StreamMissing,
-    default_projections,
     legacy_durable_name,
     rebuild,
 )
@@ -35,7 +34,9 @@ from infra.streams import MSG_ID, STREAM_NAME, ensure_stream, msg_id_for, read_s
 from projections.case_list import CaseFilters, CaseListQueries
 from projections.network_overview import CITIES, NetworkOverviewQueries
 from projections.projection import Delivered, Projection, apply_batch
-from projections.storage import ReadModelDatabase, SqliteReadModels, Tracking, Transaction
+from projections.registry import default_projections
+from projections.storage.read_models import ReadModelDatabase, SqliteReadModels, Tracking
+from projections.storage.transaction import Transaction
 from tests.unit.test_projections import RecordsOrder, an_envelope, an_intake_recorded
 
 pytestmark = pytest.mark.nats

@@ -27,11 +27,11 @@ from domain.cases.model import Case, CaseRegister
 from domain.cases.rules import Vulnerability
 from domain.programme import City, ProtectionStatus
 from domain.record import ProgrammeRecord
-from infra.eventstore import open_record
 from infra.nats_server import EmbeddedNats, free_port, port_is_taken
 from infra.publishing import PUBLIC_TOPICS
 from infra.relay import Relay, RelayError
 from infra.settings import Settings
+from infra.store.eventstore import open_record
 from infra.streams import DUPLICATE_WINDOW_SECONDS, STREAM_NAME, ensure_stream, read_stream
 from tests.builders import NOW, a_coordinator, an_intake
 
@@ -145,7 +145,7 @@ async def test_run_follows_new_events_until_stopped(
 RELAY_PROCESS = """
 import asyncio, sys
 from pathlib import Path
-from infra.eventstore import open_record
+from infra.store.eventstore import open_record
 from infra.relay import Relay
 from infra.settings import Settings
 record = open_record(Settings(data_dir=Path(sys.argv[1])))

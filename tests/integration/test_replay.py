@@ -25,15 +25,15 @@ from infra.audit_store import AuditChainStore
 from infra.bootstrap import build_platform
 from infra.cli import app
 from infra.event_browser import EventBrowser
-from infra.eventstore import open_record
 from infra.nats_server import EmbeddedNats
-from infra.projector import default_projections
 from infra.relay import Relay
 from infra.replay import ReplayCache, discard, read_models_as_of
 from infra.settings import Settings, load_settings
+from infra.store.eventstore import open_record
 from infra.streams import read_stream
 from projections.case_list import CaseListQueries
 from projections.network_overview import NetworkOverviewQueries
+from projections.registry import default_projections
 from tests.builders import a_coordinator, a_person, an_intake
 from web.services import EventFilters
 

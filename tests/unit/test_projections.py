@@ -38,7 +38,8 @@ from projections.projection import (
     ensure_created,
     reset,
 )
-from projections.storage import ReadModelDatabase, SqliteReadModels, Tracking, Transaction
+from projections.storage.read_models import ReadModelDatabase, SqliteReadModels, Tracking
+from projections.storage.transaction import Transaction
 
 # Event builders, shared with the integration tests ---------------------------------------------
 

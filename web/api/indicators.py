@@ -18,7 +18,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from events.finance import Euros
-from projections.indicators import (
+from projections.indicators.figures import (
     ActivityLine,
     Breakdown,
     CityRow,

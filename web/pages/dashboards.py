@@ -36,7 +36,7 @@ from events.housing import MoveOutOutcome
 from events.referrals import CityService
 from projections.finance import BudgetLine
 from projections.housing import PlacementRow
-from projections.indicators import (
+from projections.indicators.figures import (
     OTHER_NATIONALITIES,
     ActivityLine,
     Breakdown,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from babel.numbers import format_decimal, format_percent
 
-from projections.indicators import OTHER_NATIONALITIES
+from projections.indicators.figures import OTHER_NATIONALITIES
 from web.i18n import N_
 from web.vocabulary.case_lifecycle import CASE_OUTCOMES
 from web.vocabulary.housing import MOVE_OUT_OUTCOMES

@@ -1,4 +1,5 @@
-"""The personal-data vault (domain.vault.PersonalDataVault) on SQLite or PostgreSQL.
+"""The personal-data vault (domain.vault.PersonalDataVault) on SQLite or PostgreSQL, through the
+storage kit (projections.storage).
 
 Envelope encryption, one key per person:
 - each person gets a random 256-bit data key; their PersonalData, as JSON, is encrypted with it
@@ -20,10 +21,7 @@ import json
 import logging
 import os
 import secrets
-import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
@@ -35,6 +33,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.vault import AccessReason, IdentifierAccess, PersonalData, PersonalDataVault
 from infra.settings import Settings
+from projections.storage.postgres import PostgresPool
+from projections.storage.sqlite import SqliteSerialised
 
 log = logging.getLogger(__name__)
 
@@ -186,11 +186,11 @@ _ACCESS_LOG_DDL = """CREATE TABLE IF NOT EXISTS vault_access_log (
 )"""
 _ACCESS_LOG_INSERT = (
     "INSERT INTO vault_access_log (at, actor_id, actor_role, actor_city, case_id, case_code, "
-    "reason) VALUES ({0}, {0}, {0}, {0}, {0}, {0}, {0})"
+    "reason) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _ACCESS_LOG_SELECT = (
     "SELECT at, actor_id, actor_role, actor_city, case_id, case_code, reason "
-    "FROM vault_access_log ORDER BY at DESC LIMIT {0} OFFSET {0}"
+    "FROM vault_access_log ORDER BY at DESC LIMIT ? OFFSET ?"
 )
 
 
@@ -223,6 +223,7 @@ _SQLITE_SCHEMA = (
     )""",
     _ACCESS_LOG_DDL,
 )
+_SQLITE_PRAGMAS = ("PRAGMA secure_delete = ON", "PRAGMA journal_mode = DELETE")
 
 
 class SqliteVault:
@@ -237,80 +238,56 @@ class SqliteVault:
     def __init__(self, path: Path, master_key: bytes) -> None:
         self.path = path
         self._cipher = VaultCipher(master_key)
-        self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._connection = sqlite3.connect(
-            path, check_same_thread=False, isolation_level=None, timeout=10.0
-        )
+        self._database = SqliteSerialised(path, _SQLITE_PRAGMAS, timeout=10.0)
         try:
-            self._connection.execute("PRAGMA secure_delete = ON")
-            self._connection.execute("PRAGMA journal_mode = DELETE")
-            with self._transaction() as cursor:
+            with self._database.transaction() as tx:
                 for statement in _SQLITE_SCHEMA:
-                    cursor.execute(statement)
-                cursor.execute(
+                    tx.execute(statement)
+                tx.execute(
                     "INSERT OR IGNORE INTO vault_meta (name, value) VALUES ('canary', ?)",
                     (self._cipher.canary(),),
                 )
-                (canary,) = cursor.execute(
-                    "SELECT value FROM vault_meta WHERE name = 'canary'"
-                ).fetchone()
-            self._cipher.check_canary(canary)
+                row = tx.fetchone("SELECT value FROM vault_meta WHERE name = 'canary'")
+            assert row is not None
+            self._cipher.check_canary(row[0])
         except BaseException:
-            self._connection.close()
+            self._database.close()
             raise
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Cursor]:
-        with self._lock:
-            cursor = self._connection.cursor()
-            cursor.execute("BEGIN IMMEDIATE")
-            try:
-                yield cursor
-                cursor.execute("COMMIT")
-            except BaseException:
-                if self._connection.in_transaction:
-                    cursor.execute("ROLLBACK")
-                raise
 
     def store(self, case_id: UUID, data: PersonalData) -> None:
         wrapped_key, ciphertext = self._cipher.seal(case_id, data)
-        with self._transaction() as cursor:
-            cursor.execute(
+        with self._database.transaction() as tx:
+            tx.execute(
                 "INSERT OR REPLACE INTO vault_people (case_id, wrapped_key, ciphertext) "
                 "VALUES (?, ?, ?)",
                 (case_id.bytes, wrapped_key, ciphertext),
             )
 
     def read(self, case_id: UUID) -> PersonalData | None:
-        with self._lock:
-            row = self._connection.execute(
+        with self._database.reading() as tx:
+            row = tx.fetchone(
                 "SELECT wrapped_key, ciphertext FROM vault_people WHERE case_id = ?",
                 (case_id.bytes,),
-            ).fetchone()
+            )
         if row is None:
             return None
         return self._cipher.open(case_id, row[0], row[1])
 
     def erase(self, case_id: UUID) -> bool:
-        with self._transaction() as cursor:
-            cursor.execute("DELETE FROM vault_people WHERE case_id = ?", (case_id.bytes,))
-            return cursor.rowcount > 0
+        with self._database.transaction() as tx:
+            return tx.execute("DELETE FROM vault_people WHERE case_id = ?", (case_id.bytes,)) > 0
 
     def record_access(self, access: IdentifierAccess) -> None:
-        with self._transaction() as cursor:
-            cursor.execute(_ACCESS_LOG_INSERT.format("?"), _access_row(access))
+        with self._database.transaction() as tx:
+            tx.execute(_ACCESS_LOG_INSERT, _access_row(access))
 
     def accesses(self, limit: int = 200, offset: int = 0) -> list[IdentifierAccess]:
-        with self._lock:
-            rows = self._connection.execute(
-                _ACCESS_LOG_SELECT.format("?"), (limit, offset)
-            ).fetchall()
+        with self._database.reading() as tx:
+            rows = tx.fetchall(_ACCESS_LOG_SELECT, (limit, offset))
         return [_access_of(row) for row in rows]
 
     def close(self) -> None:
-        with self._lock:
-            self._connection.close()
+        self._database.close()
 
 
 # --- PostgreSQL --------------------------------------------------------------------------------
@@ -331,87 +308,76 @@ _POSTGRES_SCHEMA = (
 
 class PostgresVault:
     """The vault in its own tables of the platform's PostgreSQL database. A small connection pool
-    makes it safe to call from many threads.
+    makes it safe to call from many threads; each statement commits on its own (autocommit), as
+    VACUUM must.
 
     PostgreSQL keeps a deleted row's bytes until VACUUM reuses the space, and in its WAL until
     recycled: what shreds an erased person there is that their key was only ever stored wrapped
     by a master key that never enters the database."""
 
     def __init__(self, database_url: str, master_key: bytes, *, max_connections: int = 4) -> None:
-        from psycopg_pool import ConnectionPool
-
         self._cipher = VaultCipher(master_key)
-        self._pool = ConnectionPool(
-            database_url,
-            min_size=1,
-            max_size=max_connections,
-            kwargs={"autocommit": True},
-            open=True,
-            name="lgnet-vault",
+        self._database = PostgresPool(
+            database_url, max_size=max_connections, name="lgnet-vault", autocommit=True
         )
         try:
-            with self._pool.connection() as connection, connection.transaction():
+            with self._database.transaction() as tx:
                 # Several processes may create the tables at once on a fresh database.
-                connection.execute("SELECT pg_advisory_xact_lock(hashtext('lgnet-vault-schema'))")
+                tx.execute("SELECT pg_advisory_xact_lock(hashtext('lgnet-vault-schema'))")
                 for statement in _POSTGRES_SCHEMA:
-                    connection.execute(statement)
-                connection.execute(
-                    "INSERT INTO vault_meta (name, value) VALUES ('canary', %s) "
+                    tx.execute(statement)
+                tx.execute(
+                    "INSERT INTO vault_meta (name, value) VALUES ('canary', ?) "
                     "ON CONFLICT (name) DO NOTHING",
                     (self._cipher.canary(),),
                 )
-                row = connection.execute(
-                    "SELECT value FROM vault_meta WHERE name = 'canary'"
-                ).fetchone()
+                row = tx.fetchone("SELECT value FROM vault_meta WHERE name = 'canary'")
             assert row is not None
             self._cipher.check_canary(bytes(row[0]))
         except BaseException:
-            self._pool.close()
+            self._database.close()
             raise
 
     def store(self, case_id: UUID, data: PersonalData) -> None:
         wrapped_key, ciphertext = self._cipher.seal(case_id, data)
-        with self._pool.connection() as connection:
-            connection.execute(
-                "INSERT INTO vault_people (case_id, wrapped_key, ciphertext) VALUES (%s, %s, %s) "
+        with self._database.statements() as tx:
+            tx.execute(
+                "INSERT INTO vault_people (case_id, wrapped_key, ciphertext) VALUES (?, ?, ?) "
                 "ON CONFLICT (case_id) DO UPDATE "
                 "SET wrapped_key = EXCLUDED.wrapped_key, ciphertext = EXCLUDED.ciphertext",
                 (case_id, wrapped_key, ciphertext),
             )
 
     def read(self, case_id: UUID) -> PersonalData | None:
-        with self._pool.connection() as connection:
-            row = connection.execute(
-                "SELECT wrapped_key, ciphertext FROM vault_people WHERE case_id = %s", (case_id,)
-            ).fetchone()
+        with self._database.statements() as tx:
+            row = tx.fetchone(
+                "SELECT wrapped_key, ciphertext FROM vault_people WHERE case_id = ?", (case_id,)
+            )
         if row is None:
             return None
         return self._cipher.open(case_id, bytes(row[0]), bytes(row[1]))
 
     def erase(self, case_id: UUID) -> bool:
-        with self._pool.connection() as connection:
-            cursor = connection.execute("DELETE FROM vault_people WHERE case_id = %s", (case_id,))
-            erased = cursor.rowcount > 0
+        with self._database.statements() as tx:
+            erased = tx.execute("DELETE FROM vault_people WHERE case_id = ?", (case_id,)) > 0
             if erased:
                 # A deleted row's bytes stay in the table file until its space is reused; a full
                 # vacuum rewrites the (small) table without them. Backups and archived WAL still
                 # hold the wrapped key until they age out: see docs/operations.md.
-                connection.execute("VACUUM FULL vault_people")
+                tx.execute("VACUUM FULL vault_people")
             return erased
 
     def record_access(self, access: IdentifierAccess) -> None:
-        with self._pool.connection() as connection:
-            connection.execute(_ACCESS_LOG_INSERT.format("%s"), _access_row(access))
+        with self._database.statements() as tx:
+            tx.execute(_ACCESS_LOG_INSERT, _access_row(access))
 
     def accesses(self, limit: int = 200, offset: int = 0) -> list[IdentifierAccess]:
-        with self._pool.connection() as connection:
-            rows = connection.execute(
-                _ACCESS_LOG_SELECT.format("%s"), (limit, offset)
-            ).fetchall()
+        with self._database.statements() as tx:
+            rows = tx.fetchall(_ACCESS_LOG_SELECT, (limit, offset))
         return [_access_of(row) for row in rows]
 
     def close(self) -> None:
-        self._pool.close()
+        self._database.close()
 
 
 def open_vault(settings: Settings, *, master_key: bytes | None = None) -> PersonalDataVault:
