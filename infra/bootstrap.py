@@ -18,17 +18,17 @@ from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
 from domain.vault import PersonalDataVault
 from infra.accounts import Accounts, open_accounts
-from infra.audit_store import AuditChainStore
-from infra.checkpoints import (
+from infra.audit.chain_store import AuditChainStore
+from infra.audit.checkpoints import (
     audit_dir,
     load_or_create_signing_key,
     public_key_pem,
     read_public_key,
 )
-from infra.event_browser import EventBrowser
+from infra.audit.event_browser import EventBrowser
 from infra.eventstore import open_record
-from infra.projector import default_projections
-from infra.replay import AsOfServices, ReplayCache
+from infra.pipeline.projector.runner import default_projections
+from infra.pipeline.replay import AsOfServices, ReplayCache
 from infra.settings import Settings
 from infra.vault import open_vault
 from projections.activities import ActivityRegisterQueries

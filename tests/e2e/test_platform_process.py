@@ -19,8 +19,8 @@ import nats
 import pytest
 
 from infra.accounts import DEMO_CREDENTIALS_FILE_NAME, csrf_token_for, read_demo_credentials
-from infra.nats_auth import OBSERVER_USER, embedded_credentials, url_with_credentials
-from infra.nats_server import free_port
+from infra.nats.auth import OBSERVER_USER, embedded_credentials, url_with_credentials
+from infra.nats.server import free_port
 from infra.settings import Settings
 from web.authentication import SESSION_COOKIE
 from web.intake import EXAMPLE_INTAKE

@@ -32,7 +32,7 @@ from domain.record import ProgrammeRecord
 from events.catalogue import json_schemas
 from events.cloudevents import from_message
 from infra.eventstore import open_record
-from infra.nats_server import EmbeddedNats
+from infra.nats.server import EmbeddedNats
 from infra.settings import Settings
 from infra.vault import open_vault
 from projections.activities import ActivityRegisterProjection, ActivityRegisterQueries

@@ -20,7 +20,7 @@ from domain.cases.service import CaseService
 from domain.network import City
 from events.catalogue import json_schemas
 from infra.eventstore import open_record
-from infra.nats_server import EmbeddedNats
+from infra.nats.server import EmbeddedNats
 from infra.settings import Settings
 from infra.vault import open_vault
 from tests.builders import NOW, a_coordinator, a_person, an_intake

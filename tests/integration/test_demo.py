@@ -26,7 +26,7 @@ from domain.housing.service import HousingService
 from domain.network import City
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
-from infra.demo import DemoReport, DemoScale, load_demo
+from infra.demo.simulation import DemoReport, DemoScale, load_demo
 from infra.eventstore import open_record
 from infra.settings import Settings
 from infra.vault import open_vault
@@ -160,7 +160,7 @@ def test_the_demo_command_refuses_a_record_that_holds_events(
 ) -> None:
     # Imported here: the child process of `run_demo_in_another_process` imports this module, and
     # the command line (with the web app) would take it seconds more.
-    from infra.cli import app
+    from infra.cli.main import app
 
     first, _again, _other = runs
     monkeypatch.setenv("LGNET_DATA_DIR", str(first.data_dir))

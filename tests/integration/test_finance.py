@@ -38,15 +38,15 @@ from domain.finance.service import FinanceService
 from domain.network import Actor, ActorKind, City, Role
 from domain.record import ProgrammeRecord
 from events.catalogue import json_schemas
-from infra.cli_finance import (
+from infra.cli.finance import (
     DEMO_ALLOCATIONS_FILE,
     AllocationFileError,
     load_allocations,
     read_allocations,
 )
 from infra.eventstore import open_record
-from infra.nats_server import EmbeddedNats
-from infra.publishing import PUBLIC_TOPICS, to_message
+from infra.nats.server import EmbeddedNats
+from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
 from projections.finance import FinanceProjection, FinanceQueries
 from projections.projection import Delivered, apply_batch, reset

@@ -36,8 +36,8 @@ from domain.record import ProgrammeRecord
 from events.catalogue import json_schemas
 from events.housing import HOUSING_CONTRACTS
 from infra.eventstore import open_record
-from infra.nats_server import EmbeddedNats
-from infra.publishing import PUBLIC_TOPICS, to_message
+from infra.nats.server import EmbeddedNats
+from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
 from infra.vault import KEY_BYTES, SqliteVault
 from projections.housing import HousingProjection, HousingQueries

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from infra.projector import default_projections
-from infra.replay import replay_until
+from infra.pipeline.projector.runner import default_projections
+from infra.pipeline.replay import replay_until
 from projections.case_list import CaseFilters, CaseListQueries
 from projections.indicators import IndicatorQueries
 from projections.projection import reset

@@ -14,7 +14,7 @@ from domain.cases.service import CaseService
 from domain.network import City
 from events.cloudevents import from_message
 from infra.eventstore import open_record
-from infra.nats_server import EmbeddedNats
+from infra.nats.server import EmbeddedNats
 from infra.settings import Settings
 from infra.vault import open_vault
 from projections.case_list import CaseListProjection

@@ -19,10 +19,10 @@ from domain.network import City
 from events.cloudevents import from_message
 from events.contracts import CaseIntakeRecordedV1
 from infra.eventstore import event_store_env, open_record, postgres_env
-from infra.nats_server import EmbeddedNats
-from infra.relay import Relay
+from infra.nats.server import EmbeddedNats
+from infra.nats.streams import read_stream
+from infra.pipeline.relay import Relay
 from infra.settings import Settings
-from infra.streams import read_stream
 from infra.vault import PostgresVault, WrongMasterKey, open_vault
 from tests.builders import NOW, a_coordinator, a_person, an_intake
 

@@ -38,8 +38,8 @@ from events.catalogue import json_schemas
 from events.cloudevents import from_message
 from events.referrals import REFERRAL_CONTRACTS
 from infra.eventstore import open_record
-from infra.nats_server import EmbeddedNats
-from infra.publishing import PUBLIC_TOPICS, to_message
+from infra.nats.server import EmbeddedNats
+from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
 from infra.vault import open_vault
 from projections.projection import Delivered, apply_batch, reset

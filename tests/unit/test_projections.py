@@ -22,7 +22,7 @@ from nats.js.errors import NotFoundError
 
 from events.cloudevents import Actor, Envelope, event_id, source_for, to_headers
 from events.contracts import CaseIntakeRecordedV1, CasePersonalDataErasedV2, Eligibility
-from infra.projector import (
+from infra.pipeline.projector.runner import (
     ProjectionFeed,
     _lean_log_context,
     _parse_header_block,

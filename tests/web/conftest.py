@@ -35,13 +35,13 @@ from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
 from domain.vault import PersonalDataVault
 from infra.accounts import Accounts, SqliteAccountDatabase
-from infra.audit_store import AuditChainStore
+from infra.audit.chain_store import AuditChainStore
+from infra.audit.checkpoints import SigningKey
+from infra.audit.event_browser import EventBrowser
 from infra.bootstrap import workflows_over
-from infra.checkpoints import SigningKey
-from infra.event_browser import EventBrowser
-from infra.projector import default_projections
-from infra.publishing import PUBLIC_TOPICS, to_message
-from infra.replay import AsOfServices, ReplayCache
+from infra.pipeline.projector.runner import default_projections
+from infra.pipeline.replay import AsOfServices, ReplayCache
+from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.vault import KEY_BYTES, SqliteVault
 from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries

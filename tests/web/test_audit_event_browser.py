@@ -9,7 +9,7 @@ from uuid import UUID
 
 from domain.cases.rules import CaseOutcome
 from domain.network import Actor, ActorKind, City, Role
-from infra.audit_store import AuditChainStore, ChainLink
+from infra.audit.chain_store import AuditChainStore, ChainLink
 from tests.web.conftest import Clients, WebTestPlatform, record_intake
 
 INTAKE = "it.lgnet.case.intake_recorded.v1"

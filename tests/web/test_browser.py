@@ -18,7 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from domain.network import Actor, ActorKind, City, Role
-from infra.nats_server import free_port
+from infra.nats.server import free_port
 from infra.runtime import WebServer
 from tests.conftest import skip_outside_ci
 from tests.web.conftest import (

@@ -36,11 +36,11 @@ from domain.network import Actor, ActorKind, City, Role
 from domain.record import ProgrammeRecord
 from domain.referrals.rules import CityService, DeclineReason, Destination, Urgency
 from infra.accounts import Accounts, SqliteAccountDatabase
-from infra.audit_store import AuditChainStore
+from infra.audit.chain_store import AuditChainStore
+from infra.audit.event_browser import EventBrowser
 from infra.bootstrap import workflows_over
-from infra.event_browser import EventBrowser
-from infra.projector import default_projections
-from infra.replay import ReplayCache
+from infra.pipeline.projector.runner import default_projections
+from infra.pipeline.replay import ReplayCache
 from infra.vault import KEY_BYTES, SqliteVault
 from projections.indicators import (
     TRACKED_PROJECTIONS,

@@ -59,7 +59,7 @@ class EmbeddedNats:
     @property
     def pid_file(self) -> Path:
         """Where the running server's process id is: `lgnet nats` commands signal it to reload
-        its configuration (infra.nats_auth.reload_embedded_server)."""
+        its configuration (infra.nats.auth.reload_embedded_server)."""
         return self.store_dir / "nats-server.pid"
 
     def start(self, timeout: float = 10.0) -> EmbeddedNats:

@@ -62,7 +62,7 @@ from nats.js.errors import NotFoundError
 from tqdm import tqdm
 
 from events.cloudevents import POSITION, from_message
-from infra.streams import STREAM_NAME, STREAM_SUBJECTS
+from infra.nats.streams import STREAM_NAME, STREAM_SUBJECTS
 from projections.activities import ActivityRegisterProjection
 from projections.case_list import CaseListProjection
 from projections.finance import FinanceProjection
@@ -470,7 +470,7 @@ def _lean_log_context(subscriber: PushStreamSubscriber) -> None:
 def _consumer_config(durable: str, start_seq: int) -> js_api.ConsumerConfig:
     return js_api.ConsumerConfig(
         durable_name=durable,
-        description="LGNet read-model projections (infra.projector)",
+        description="LGNet read-model projections (infra.pipeline.projector.runner)",
         deliver_policy=js_api.DeliverPolicy.BY_START_SEQUENCE,
         opt_start_seq=start_seq,
         ack_policy=js_api.AckPolicy.EXPLICIT,

@@ -11,7 +11,7 @@ from events.contracts import (
     CaseReopenedV1,
     CaseTransferredV1,
 )
-from infra.event_mapping import PublicEvent
+from infra.publishing.event_mapping import PublicEvent
 
 CASE_EVENTS: tuple[PublicEvent, ...] = (
     PublicEvent(Case.IntakeRecorded, CaseIntakeRecordedV1, id_field="case_id"),

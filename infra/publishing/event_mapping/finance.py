@@ -11,7 +11,7 @@ from events.finance import (
     BudgetClaimRecordedV1,
     BudgetClaimRejectedV1,
 )
-from infra.event_mapping import PublicEvent
+from infra.publishing.event_mapping import PublicEvent
 
 _BY_CLAIM = {"id_field": "budget_id", "subject_attribute": "claim_id"}
 

@@ -15,7 +15,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from domain.network import City
 from domain.record import ProgrammeRecord
 from events.audit_chain import ChainReport, key_id_of, load_public_key
-from infra.audit_evidence import (
+from infra.audit.chain_store import AuditChainStore
+from infra.audit.checkpoints import (
+    CheckpointKeyError,
+    audit_dir,
+    load_or_create_signing_key,
+    open_checkpointer,
+    read_public_key,
+)
+from infra.audit.evidence import (
     CHECKPOINTS_FILE,
     EVENTS_FILE,
     PUBLIC_KEY_FILE,
@@ -27,16 +35,8 @@ from infra.audit_evidence import (
     verify_messages,
     verify_store,
 )
-from infra.audit_store import AuditChainStore
-from infra.checkpoints import (
-    CheckpointKeyError,
-    audit_dir,
-    load_or_create_signing_key,
-    open_checkpointer,
-    read_public_key,
-)
 from infra.eventstore import open_record
-from infra.nats_auth import url_without_credentials
+from infra.nats.auth import url_without_credentials
 from infra.settings import load_settings
 
 audit_app = typer.Typer(help="Tamper evidence: the audit chain, its signed checkpoints, "

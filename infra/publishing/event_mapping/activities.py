@@ -11,7 +11,7 @@ from events.activities import (
     ActivityPlannedV1,
     ActivitySessionHeldV1,
 )
-from infra.event_mapping import PublicEvent
+from infra.publishing.event_mapping import PublicEvent
 
 _BY_ACTIVITY = {"id_field": "activity_id", "subject_attribute": "originator_id"}
 

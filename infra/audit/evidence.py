@@ -33,10 +33,10 @@ from events.audit_chain import (
     verify_with_checkpoints,
 )
 from events.cloudevents import POSITION
-from infra.audit_store import AuditChainStore, ChainLink
-from infra.checkpoints import public_key_pem
-from infra.publishing import PUBLIC_TOPICS, OutgoingMessage, to_message
-from infra.streams import STREAM_NAME, STREAM_SUBJECTS
+from infra.audit.chain_store import AuditChainStore, ChainLink
+from infra.audit.checkpoints import public_key_pem
+from infra.nats.streams import STREAM_NAME, STREAM_SUBJECTS
+from infra.publishing.messages import PUBLIC_TOPICS, OutgoingMessage, to_message
 
 _PAGE = 2000
 EVENTS_FILE = "events.jsonl"

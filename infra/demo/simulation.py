@@ -56,7 +56,7 @@ from domain.network import Actor, ActorKind, City, DomainError, Role
 from domain.referrals.rules import CityService, DeclineReason, Destination, Urgency
 from domain.referrals.service import ReferralService
 from domain.vault import PersonalData
-from infra.cli_finance import ALLOCATIONS_LOADER, DEMO_ALLOCATIONS_FILE, read_allocations
+from infra.cli.finance import ALLOCATIONS_LOADER, DEMO_ALLOCATIONS_FILE, read_allocations
 
 # Countries of origin frequent among people outside reception in Italy in 2019-2021.
 NATIONALITIES = (

@@ -18,7 +18,7 @@ from events.housing import (
     ShelterClosedV1,
     ShelterRegisteredV1,
 )
-from infra.event_mapping import PublicEvent
+from infra.publishing.event_mapping import PublicEvent
 
 
 def _shelter_event(domain_event: type, contract: type[EventContract]) -> PublicEvent:

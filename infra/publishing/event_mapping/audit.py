@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain.audit.model import AuditCheckpoint
 from events.audit import AuditCheckpointSignedV1
-from infra.event_mapping import PublicEvent
+from infra.publishing.event_mapping import PublicEvent
 
 AUDIT_EVENTS: tuple[PublicEvent, ...] = (
     # Its city is "network" (events.cloudevents.NETWORK); its CloudEvents subject is the chain

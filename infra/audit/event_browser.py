@@ -3,7 +3,7 @@ attributes, data, chain hash), filtered by city, type, actor, case and time, a p
 
 It reads the event store itself, not a read model: what an auditor checks must be the record,
 not something derived from it. Each public notification is mapped once, as the relay maps it
-(`infra.publishing.to_message`), into a small in-memory index entry (position, time, type,
+(`infra.publishing.messages.to_message`), into a small in-memory index entry (position, time, type,
 city, actor, subject, the cases it names); later queries map only the events saved since.
 Filtering runs over the index in Python, so a query costs a pass over it (a few milliseconds per
 10,000 events) and the first one after a start a pass over the log (see docs/replay.md). A page's
@@ -23,7 +23,7 @@ from datetime import datetime
 
 from domain.record import ProgrammeRecord
 from events.cloudevents import Envelope
-from infra.publishing import PUBLIC_TOPICS, to_message
+from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from projections.case_list import cases_named
 from web.services import BrowsedEvent, EventFilters, EventPage
 

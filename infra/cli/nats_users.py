@@ -1,5 +1,5 @@
 """`lgnet nats ...`: the NATS users partner systems connect as, and the server configurations
-that give them their permissions (infra/nats_auth.py). Also `partner_feed_command`, the body of
+that give them their permissions (infra/nats/auth.py). Also `partner_feed_command`, the body of
 `lgnet partner-feed`."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from events.partner import partner_json_schemas
-from infra.nats_auth import (
+from infra.nats.auth import (
     CLUSTER_CONFIG_FILE,
     CLUSTER_PARTNERS_FILE,
     CREDENTIALS_FILE_NAME,
@@ -32,7 +32,7 @@ from infra.nats_auth import (
     save_partners,
     url_with_credentials,
 )
-from infra.partner_feed import PARTNER_STREAM_NAME
+from infra.pipeline.partner_feed.feed import PARTNER_STREAM_NAME
 from infra.runtime import run_partner_feed
 from infra.settings import load_settings
 

@@ -35,7 +35,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.audit.model import AuditCheckpoint
 from domain.record import ProgrammeRecord, position_of
 from events.audit_chain import checkpoint_statement, key_id_of, load_public_key
-from infra.audit_store import ChainLink
+from infra.audit.chain_store import ChainLink
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from events.referrals import (
     ReferralRequestedV1,
     ReferralWithdrawnV1,
 )
-from infra.event_mapping import PublicEvent
+from infra.publishing.event_mapping import PublicEvent
 
 REFERRAL_EVENTS: tuple[PublicEvent, ...] = (
     PublicEvent(Referral.Requested, ReferralRequestedV1, id_field="referral_id"),

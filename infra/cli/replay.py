@@ -1,7 +1,7 @@
-"""`lgnet replay`: the network, a city's cases or one case as they were at a past moment, computed
-by replaying the event store the settings point to (infra.replay) into temporary read models.
-Works with the platform stopped: it needs the event store only, not NATS or the live read
-models."""
+"""`lgnet replay`: the network, a city's cases or one case as they were at a past moment,
+computed by replaying the event store the settings point to (infra.pipeline.replay) into
+temporary read models. Works with the platform stopped: it needs the event store only, not NATS
+or the live read models."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from domain.cases.model import PROGRAMME_TIMEZONE
 from domain.network import City
 from infra.bootstrap import replay_directory
 from infra.eventstore import open_record
-from infra.projector import default_projections
-from infra.replay import discard, read_models_as_of
+from infra.pipeline.projector.runner import default_projections
+from infra.pipeline.replay import discard, read_models_as_of
 from infra.settings import load_settings
 from projections.case_list import CaseFilters, CaseListQueries, CaseRow
 from projections.network_overview import NetworkOverviewQueries

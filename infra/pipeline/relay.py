@@ -16,11 +16,11 @@ How "exactly once, in order" is kept, whatever crashes:
 
 The audit chain (events/audit_chain.py) is computed here, as the events are published in order:
 each message gets `ce-lgnetchainseq` and `ce-lgnethash`, and the acknowledged links are recorded
-in the event store's database (infra/audit_store.py). The chain resumes from the headers of the
-stream's last message, like the positions; links the stream holds but the table lacks (a crash
-between an ack and the write) are copied from the stream. A message is a pure function of its
-event, so a republished one carries the same chain headers as the first copy. With a
-Checkpointer, the relay signs the chain every `interval` events (infra/checkpoints.py).
+in the event store's database (infra/audit/chain_store.py). The chain resumes from the headers of
+the stream's last message, like the positions; links the stream holds but the table lacks (a
+crash between an ack and the write) are copied from the stream. A message is a pure function of
+its event, so a republished one carries the same chain headers as the first copy. With a
+Checkpointer, the relay signs the chain every `interval` events (infra/audit/checkpoints.py).
 """
 
 from __future__ import annotations
@@ -49,10 +49,9 @@ from events.audit_chain import (
     chain_headers,
 )
 from events.cloudevents import CHAIN_HASH, CHAIN_SEQ, POSITION
-from infra.audit_store import AuditChainStore, ChainLink
-from infra.checkpoints import Checkpointer
-from infra.publishing import PUBLIC_TOPICS, OutgoingMessage, to_message
-from infra.streams import (
+from infra.audit.chain_store import AuditChainStore, ChainLink
+from infra.audit.checkpoints import Checkpointer
+from infra.nats.streams import (
     DUPLICATE_WINDOW_SECONDS,
     EXPECTED_LAST_MSG_ID,
     EXPECTED_LAST_SEQUENCE,
@@ -66,6 +65,7 @@ from infra.streams import (
     read_stream,
     stream_tail,
 )
+from infra.publishing.messages import PUBLIC_TOPICS, OutgoingMessage, to_message
 
 log = logging.getLogger(__name__)
 

@@ -48,10 +48,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from events.contracts import City
 from events.partner import PARTNER_SUBJECT_ROOT, partner_kind_names
-from infra.nats_server import EmbeddedNats, embedded_server_name
-from infra.partner_feed import PARTNER_STREAM_NAME
+from infra.nats.server import EmbeddedNats, embedded_server_name
+from infra.nats.streams import STREAM_NAME, STREAM_SUBJECTS
+from infra.pipeline.partner_feed.feed import PARTNER_STREAM_NAME
 from infra.settings import Settings
-from infra.streams import STREAM_NAME, STREAM_SUBJECTS
 
 PLATFORM_ACCOUNT = "LGNET"
 PARTNER_ACCOUNT = "PARTNERS"
@@ -69,7 +69,7 @@ EMBEDDED_STORE_DIR_NAME = "nats"
 EMBEDDED_HOST = "127.0.0.1"
 
 # The compose cluster's configuration and partner list (rendered by `lgnet nats cluster-config`).
-CLUSTER_DIR = Path(__file__).resolve().parent / "nats"
+CLUSTER_DIR = Path(__file__).resolve().parent
 CLUSTER_CONFIG_FILE = CLUSTER_DIR / "cluster.conf"
 CLUSTER_PARTNERS_FILE = CLUSTER_DIR / "partners.toml"
 

@@ -12,7 +12,7 @@ within the same instant, a demo load or an import with its own timestamps), so r
 whole log and keeps each event whose time is not after the moment; stopping at the first later
 one would drop earlier-dated events saved after it. The cost is one pass over the log's public
 events: each event's time is read from its stored JSON first, and only the events kept are mapped
-as the relay maps them (`infra.publishing.to_message`); see docs/replay.md for the figures.
+as the relay maps them (`infra.publishing.messages.to_message`); see docs/replay.md for the figures.
 
 `ReplayCache` keeps the last few moments asked for. An entry remembers how far it has read the
 log, so when events are saved later only those are read and, if dated at or before its moment,
@@ -37,7 +37,7 @@ from uuid import UUID
 from eventsourcing.persistence import Mapper, Notification
 
 from domain.record import ProgrammeRecord
-from infra.publishing import PUBLIC_TOPICS, to_message
+from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from projections.projection import Delivered, Projection, apply_batch_to_all, ensure_created
 from projections.storage import SqliteReadModels
 

@@ -41,7 +41,7 @@ from events.cloudevents import (
     to_headers,
 )
 from events.contracts import CaseIntakeRecordedV1, EventContract
-from infra.event_mapping.catalogue import PUBLIC_EVENTS
+from infra.publishing.event_mapping.catalogue import PUBLIC_EVENTS
 
 
 def _topic(cls: type[Any]) -> str:
@@ -49,7 +49,7 @@ def _topic(cls: type[Any]) -> str:
 
 
 # Internal bookkeeping (case registers, bed bookkeeping, snapshots) is not published: only the
-# topics of infra.event_mapping are.
+# topics of infra.publishing.event_mapping are.
 PUBLIC_TOPICS: tuple[str, ...] = tuple(PUBLIC_EVENTS)
 
 

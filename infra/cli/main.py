@@ -31,13 +31,13 @@ from infra.accounts import (
     read_demo_credentials,
 )
 from infra.bootstrap import Platform, build_platform
-from infra.cli_audit import audit_app
-from infra.cli_finance import finance_app
-from infra.cli_nats import nats_app, partner_feed_command
-from infra.cli_replay import replay_command
-from infra.demo import SCALES, DemoReport, DemoScale, load_demo, simulated_days
-from infra.nats_auth import nats_banner_lines, platform_nats_url, url_without_credentials
-from infra.nats_server import NatsServerError
+from infra.cli.audit import audit_app
+from infra.cli.finance import finance_app
+from infra.cli.nats_users import nats_app, partner_feed_command
+from infra.cli.replay import replay_command
+from infra.demo.simulation import SCALES, DemoReport, DemoScale, load_demo, simulated_days
+from infra.nats.auth import nats_banner_lines, platform_nats_url, url_without_credentials
+from infra.nats.server import NatsServerError
 from infra.runtime import embedded_nats_if_needed, run_parts
 from infra.settings import Settings, load_settings
 from web.pages.event_docs import asyncapi_yaml
@@ -272,7 +272,7 @@ def events_asyncapi(
 @projections_app.command("rebuild")
 def projections_rebuild() -> None:
     """Drop the read models and rebuild them from the JetStream stream, with a progress bar."""
-    from infra.projector import rebuild
+    from infra.pipeline.projector.runner import rebuild
 
     settings = load_settings()
     with embedded_nats_if_needed(settings, reuse_running=True):

@@ -2,7 +2,7 @@
 (events/partner.py), to stream LGNET_PARTNER, exactly once and in order.
 
 Stream LGNET_PARTNER holds subjects `partner.<city>.<aggregate>.<event>` on file storage, kept
-forever, and lives in the NATS account of the partners (infra/nats_auth.py), apart from the
+forever, and lives in the NATS account of the partners (infra/nats/auth.py), apart from the
 platform's account where LGNET is: nothing a partner does there can reach an internal subject.
 So the feed holds two connections: one as the platform, to consume LGNET, and one as the feed
 user of the partner account, to publish.
@@ -53,7 +53,7 @@ from nats.js.errors import NotFoundError
 
 from events.cloudevents import POSITION
 from events.partner import PARTNER_SUBJECT_ROOT, partner_message
-from infra.streams import (
+from infra.nats.streams import (
     DUPLICATE_WINDOW_SECONDS,
     EXPECTED_LAST_MSG_ID,
     EXPECTED_LAST_SEQUENCE,
@@ -434,7 +434,7 @@ class _Session:
                 config=js_api.ConsumerConfig(
                     durable_name=durable,
                     description="LGNet partner feed: LGNET -> LGNET_PARTNER "
-                                "(infra.partner_feed)",
+                                "(infra.pipeline.partner_feed.feed)",
                     deliver_policy=js_api.DeliverPolicy.BY_START_SEQUENCE,
                     opt_start_seq=self.next_seq,
                     ack_policy=js_api.AckPolicy.EXPLICIT,

@@ -26,7 +26,7 @@ from domain.network import Actor, ActorKind, City, Role
 from infra.eventstore import open_record
 from infra.settings import load_settings
 
-DEMO_ALLOCATIONS_FILE = Path(__file__).parent / "finance_allocations.demo.toml"
+DEMO_ALLOCATIONS_FILE = Path(__file__).parents[1] / "demo" / "finance_allocations.demo.toml"
 # Not a person: the process that records, for the ministry, the allocations of a file the
 # ministry issued (the events name it, with the ministry's role).
 ALLOCATIONS_LOADER = Actor(ActorKind.SYSTEM, "finance-allocations-loader", Role.MINISTRY)
@@ -105,7 +105,7 @@ def load_allocations(finance: FinanceService, path: Path, now: datetime) -> int:
 @finance_app.command("load-allocations")
 def load_allocations_command(
     file: Annotated[Path, typer.Argument(help="A TOML file such as "
-                                         "infra/finance_allocations.demo.toml")],
+                                         "infra/demo/finance_allocations.demo.toml")],
 ) -> None:
     """Record the allocations of FILE (per city and sub-action) for the ministry."""
     record = open_record(load_settings())

@@ -1,0 +1,1 @@
+"""The demo data generator: a plausible, invented run of the whole programme."""
