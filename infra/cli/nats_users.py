@@ -32,7 +32,7 @@ from infra.nats.auth import (
     save_partners,
     url_with_credentials,
 )
-from infra.pipeline.partner_feed.feed import PARTNER_STREAM_NAME
+from infra.nats.streams import PARTNER_STREAM_NAME
 from infra.runtime import run_partner_feed
 from infra.settings import load_settings
 

@@ -49,8 +49,7 @@ from urllib.parse import urlsplit, urlunsplit
 from events.contracts import City
 from events.partner import PARTNER_SUBJECT_ROOT, partner_kind_names
 from infra.nats.server import EmbeddedNats, embedded_server_name
-from infra.nats.streams import STREAM_NAME, STREAM_SUBJECTS
-from infra.pipeline.partner_feed.feed import PARTNER_STREAM_NAME
+from infra.nats.streams import PARTNER_STREAM_NAME, STREAM_NAME, STREAM_SUBJECTS
 from infra.settings import Settings
 
 PLATFORM_ACCOUNT = "LGNET"

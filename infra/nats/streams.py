@@ -1,24 +1,33 @@
-"""The JetStream stream every event is published to, and what the relay needs to know about it.
+"""The two JetStream streams, and what their publishers need to know about them.
 
 Stream `LGNET` holds subjects `lgnet.>` on file storage, kept forever (it is the bus's history:
-projections are rebuilt from it). Each message carries `Nats-Msg-Id: lgnet:<position>`, the
-position being the event's notification id in the event store, so the stream's last message
-says how far the relay has got."""
+projections are rebuilt from it); the relay publishes to it. Stream `LGNET_PARTNER` holds the
+minimised copies partners read, `partner.<city>.<aggregate>.<event>` (events/partner.py), in the
+partners' NATS account (infra/nats/auth.py); the partner feed publishes to it. Each message of
+either carries `Nats-Msg-Id: lgnet:<position>`, the position being the event's notification id
+in the event store, so a stream's last message says how far its publisher has got."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy, StorageType, StreamConfig, StreamInfo
 from nats.js.errors import NotFoundError
 
+from events.partner import PARTNER_SUBJECT_ROOT
+
 log = logging.getLogger(__name__)
 
 STREAM_NAME = "LGNET"
 STREAM_SUBJECTS = ("lgnet.>",)
+PARTNER_STREAM_NAME = "LGNET_PARTNER"
+PARTNER_STREAM_SUBJECTS = (f"{PARTNER_SUBJECT_ROOT}.>",)
+# Who publishes to each stream (named in errors about a stream's content).
+_PUBLISHERS = {STREAM_NAME: "the relay", PARTNER_STREAM_NAME: "the partner feed"}
 # Long enough to cover a relay restart or a NATS reconnect: a message republished within it is
 # recognised as a duplicate by its Nats-Msg-Id and not stored twice.
 DUPLICATE_WINDOW_SECONDS = 120.0
@@ -31,7 +40,8 @@ WRONG_LAST_MSG_ID = 10070
 
 
 class StreamError(RuntimeError):
-    """Raised when the stream cannot serve as the relay's outbox target."""
+    """Raised when a stream cannot serve as its publisher's target (its storage, or a message
+    that its publisher did not write)."""
 
 
 def msg_id_for(position: int) -> str:
@@ -58,6 +68,20 @@ def stream_config(
     )
 
 
+def partner_stream_config(
+    *, replicas: int = 1, duplicate_window: float = DUPLICATE_WINDOW_SECONDS
+) -> StreamConfig:
+    return StreamConfig(
+        name=PARTNER_STREAM_NAME,
+        description="LGNetEA events for partner systems: minimised copies, in event-store order",
+        subjects=list(PARTNER_STREAM_SUBJECTS),
+        storage=StorageType.FILE,
+        max_age=0,  # no expiry: a partner may replay from the start of the programme
+        duplicate_window=duplicate_window,
+        num_replicas=replicas,
+    )
+
+
 async def ensure_stream(
     js: JetStreamContext,
     *,
@@ -68,27 +92,51 @@ async def ensure_stream(
     window. `replicas` None keeps an existing stream's replica count (1 for a new one), so a
     relay started without it never shrinks a cluster's R3 stream."""
     wanted = stream_config(replicas=replicas or 1, duplicate_window=duplicate_window)
+    return await _ensure(
+        js, wanted, replicas,
+        recreate="a stream's storage cannot be changed: recreate it and restart the relay",
+    )
+
+
+async def ensure_partner_stream(
+    js: JetStreamContext,
+    *,
+    replicas: int | None = None,
+    duplicate_window: float = DUPLICATE_WINDOW_SECONDS,
+) -> StreamInfo:
+    """Create stream LGNET_PARTNER, or bring an existing one back to our subjects, retention and
+    duplicate window. `replicas` None keeps an existing stream's replica count."""
+    wanted = partner_stream_config(replicas=replicas or 1, duplicate_window=duplicate_window)
+    return await _ensure(
+        js, wanted, replicas, recreate="recreate it: the feed refills it from LGNET"
+    )
+
+
+async def _ensure(
+    js: JetStreamContext, wanted: StreamConfig, replicas: int | None, *, recreate: str
+) -> StreamInfo:
+    name = wanted.name
+    assert name is not None and wanted.subjects is not None
     try:
-        info = await js.stream_info(STREAM_NAME)
+        info = await js.stream_info(name)
     except NotFoundError:
-        log.info("Creating JetStream stream %s (%s)", STREAM_NAME, ", ".join(STREAM_SUBJECTS))
+        log.info("Creating JetStream stream %s (%s)", name, ", ".join(wanted.subjects))
         return await js.add_stream(wanted)
     current = info.config
     if current.storage not in (None, StorageType.FILE):
         raise StreamError(
-            f"Stream {STREAM_NAME} uses {current.storage} storage; it must be file storage "
-            "(a stream's storage cannot be changed: recreate it and restart the relay)"
+            f"Stream {name} uses {current.storage} storage; it must be file storage ({recreate})"
         )
-    changes = {
+    changes: dict[str, Any] = {
         "subjects": wanted.subjects,
         "max_age": 0.0,
-        "duplicate_window": duplicate_window,
+        "duplicate_window": wanted.duplicate_window,
     }
     if replicas is not None:
         changes["num_replicas"] = replicas
-    if all(_same(getattr(current, name), value) for name, value in changes.items()):
+    if all(_same(getattr(current, field), value) for field, value in changes.items()):
         return info
-    log.info("Updating JetStream stream %s: %s", STREAM_NAME, changes)
+    log.info("Updating JetStream stream %s: %s", name, changes)
     return await js.update_stream(current.evolve(**changes))
 
 
@@ -100,7 +148,7 @@ def _same(current: object, wanted: object) -> bool:
 
 @dataclass(frozen=True)
 class StreamTail:
-    """The stream's last message: its sequence and the event-store position it carries."""
+    """A stream's last message: its sequence and the event-store position it carries."""
 
     stream_seq: int
     position: int
@@ -110,17 +158,18 @@ class StreamTail:
         return msg_id_for(self.position)
 
 
-async def stream_tail(js: JetStreamContext) -> StreamTail | None:
+async def stream_tail(js: JetStreamContext, stream: str = STREAM_NAME) -> StreamTail | None:
     """The stream's last message, or None when the stream holds no message."""
-    info = await js.stream_info(STREAM_NAME)
+    info = await js.stream_info(stream)
     if info.state.messages == 0:
         return None
-    last = await js.get_msg(STREAM_NAME, seq=info.state.last_seq)
+    last = await js.get_msg(stream, seq=info.state.last_seq)
     msg_id = (last.headers or {}).get(MSG_ID)
     if msg_id is None:
         raise StreamError(
-            f"The last message of stream {STREAM_NAME} (sequence {last.seq}, subject "
-            f"{last.subject}) has no {MSG_ID}: something other than the relay publishes to it"
+            f"The last message of stream {stream} (sequence {last.seq}, subject "
+            f"{last.subject}) has no {MSG_ID}: something other than {_PUBLISHERS[stream]} "
+            "publishes to it"
         )
     return StreamTail(stream_seq=info.state.last_seq, position=position_of_msg_id(msg_id))
 

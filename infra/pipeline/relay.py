@@ -51,6 +51,14 @@ from events.audit_chain import (
 from events.cloudevents import CHAIN_HASH, CHAIN_SEQ, POSITION
 from infra.audit.chain_store import AuditChainStore, ChainLink
 from infra.audit.checkpoints import Checkpointer
+from infra.nats.jetstream import (
+    PUBLISHES_BETWEEN_YIELDS,
+    batch_publisher,
+    outcome,
+    retry_pause,
+    server_list,
+    wait_at_most,
+)
 from infra.nats.streams import (
     DUPLICATE_WINDOW_SECONDS,
     EXPECTED_LAST_MSG_ID,
@@ -69,12 +77,9 @@ from infra.publishing.messages import PUBLIC_TOPICS, OutgoingMessage, to_message
 
 log = logging.getLogger(__name__)
 
-_FIRST_BACKOFF = 0.1
-_MAX_BACKOFF = 5.0
 # A batch refused this many times in a row, each time right after re-reading the stream, means
 # something else is writing to the stream: give up rather than spin.
 _MAX_REFUSALS_WITHOUT_PROGRESS = 5
-_YIELD_EVERY = 500  # messages published between two turns of the event loop (~20 ms)
 
 
 # A public event read for publishing: its position, its message, its canonical content.
@@ -128,7 +133,7 @@ class Relay:
         self.record = record
         self.chain_store = AuditChainStore(record)
         self.checkpoints = checkpoints
-        self.servers = [server.strip() for server in nats_url.split(",") if server.strip()]
+        self.servers = server_list(nats_url)
         self.poll_interval = poll_interval
         self.batch_size = batch_size
         self.ack_timeout = ack_timeout
@@ -162,17 +167,17 @@ class Relay:
                 except Exception as error:
                     failures += 1
                     self._cursor = None
-                    pause = min(_MAX_BACKOFF, _FIRST_BACKOFF * 2 ** (failures - 1))
+                    pause = retry_pause(failures)
                     log.warning(
                         "Relay interrupted (%s: %s); retrying in %.1f s",
                         type(error).__name__, error, pause,
                         exc_info=not _is_nats_error(error),
                     )
-                    await _sleep_unless_stopped(stop, pause)
+                    await wait_at_most(stop, pause)
                     continue
                 failures = 0
                 if published == 0:
-                    await _sleep_unless_stopped(stop, self.poll_interval)
+                    await wait_at_most(stop, self.poll_interval)
         finally:
             await self.close()
 
@@ -222,8 +227,7 @@ class Relay:
             reconnected_cb=self._on_reconnected,
         )
         try:
-            # Room for a whole batch in flight (plus the tail of the previous one).
-            js = connection.jetstream(publish_async_max_pending=max(4000, 2 * self.batch_size))
+            js = batch_publisher(connection, self.batch_size)
             await ensure_stream(js, replicas=self.replicas, duplicate_window=self.duplicate_window)
         except BaseException:
             await connection.close()
@@ -424,7 +428,7 @@ class Relay:
                 # The pending limit is set above a batch, so the call never has to wait.
                 acks.append(await publish_async(message.subject, message.body, headers=headers))
                 last_msg_id = msg_id
-                if len(acks) % _YIELD_EVERY == 0:
+                if len(acks) % PUBLISHES_BETWEEN_YIELDS == 0:
                     # publish_async does not yield: let the socket flush, acks come in and the
                     # other tasks sharing the loop (web app, projector) run.
                     await asyncio.sleep(0)
@@ -438,14 +442,14 @@ class Relay:
         last_acked: ChainLink | None = None
         failure: BaseException | None = None
         for link, ack in zip(links, acks, strict=False):
-            outcome = _outcome(ack)  # read every outcome, so none is reported as never retrieved
+            result = outcome(ack)  # read every outcome, so none is reported as never retrieved
             if failure is not None:
                 continue  # refused because an earlier one was
-            if isinstance(outcome, BaseException):
-                failure = self._refusal or outcome
+            if isinstance(result, BaseException):
+                failure = self._refusal or result
                 continue
             acked += 1
-            if not outcome.duplicate:
+            if not result.duplicate:
                 stored += 1
             last_acked = link
         if last_acked is not None:
@@ -524,24 +528,12 @@ class _Prefetch:
         self.batch.add_done_callback(lambda done: done.cancelled() or done.exception())
 
 
-def _outcome(ack: asyncio.Future[PubAck]) -> PubAck | BaseException:
-    if ack.cancelled():
-        return asyncio.CancelledError()
-    error = ack.exception()
-    return error if error is not None else ack.result()
-
-
 def _is_wrong_last_msg_id(error: BaseException | None) -> bool:
     return isinstance(error, nats.js.errors.APIError) and error.err_code == WRONG_LAST_MSG_ID
 
 
 def _is_nats_error(error: BaseException) -> bool:
     return isinstance(error, nats.errors.Error | OSError | TimeoutError | RelayError)
-
-
-async def _sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
 
 
 def _server_of(connection: NatsClient | None) -> str:

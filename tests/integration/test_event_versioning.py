@@ -28,8 +28,7 @@ from events.partner import (
     read_partner_message,
 )
 from infra.nats.auth import DEMO_PARTNER, platform_nats_url
-from infra.nats.streams import read_stream
-from infra.pipeline.partner_feed.feed import PARTNER_STREAM_NAME
+from infra.nats.streams import PARTNER_STREAM_NAME, read_stream
 from tests.builders import NOW, a_coordinator, an_intake
 from tests.integration import test_partner_access as access
 from tests.integration.test_partner_access import (

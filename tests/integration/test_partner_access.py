@@ -54,8 +54,8 @@ from infra.nats.auth import (
     save_partners,
 )
 from infra.nats.server import EmbeddedNats, find_nats_server, free_port, port_is_taken
-from infra.nats.streams import STREAM_NAME, read_stream
-from infra.pipeline.partner_feed.feed import PARTNER_STREAM_NAME, PartnerFeed
+from infra.nats.streams import PARTNER_STREAM_NAME, STREAM_NAME, read_stream
+from infra.pipeline.partner_feed.feed import PartnerFeed
 from infra.pipeline.relay import Relay
 from infra.publishing.messages import PUBLIC_TOPICS
 from infra.runtime import embedded_nats_if_needed, run_parts

@@ -1,9 +1,10 @@
 """The partner feed: copies every partner-visible event of stream LGNET, minimised
 (events/partner.py), to stream LGNET_PARTNER, exactly once and in order.
 
-Stream LGNET_PARTNER holds subjects `partner.<city>.<aggregate>.<event>` on file storage, kept
-forever, and lives in the NATS account of the partners (infra/nats/auth.py), apart from the
-platform's account where LGNET is: nothing a partner does there can reach an internal subject.
+Stream LGNET_PARTNER (infra/nats/streams.py) holds subjects `partner.<city>.<aggregate>.<event>`
+on file storage, kept forever, and lives in the NATS account of the partners (infra/nats/auth.py),
+apart from the platform's account where LGNET is: nothing a partner does there can reach an
+internal subject.
 So the feed holds two connections: one as the platform, to consume LGNET, and one as the feed
 user of the partner account, to publish.
 
@@ -34,40 +35,48 @@ import asyncio
 import contextlib
 import logging
 import time
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import nats
 import nats.errors
 import nats.js.errors
-from faststream.middlewares import AckPolicy
-from faststream.nats import JStream, NatsBroker
-from faststream.nats.message import NatsMessage
+from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js import api as js_api
-from nats.js.api import PubAck, StorageType, StreamConfig, StreamInfo
-from nats.js.errors import NotFoundError
+from nats.js.api import PubAck
 
 from events.cloudevents import POSITION
-from events.partner import PARTNER_SUBJECT_ROOT, partner_message
+from events.partner import partner_message
+from infra.nats.consumer import in_order_consumer_config, stream_sequence, subscribe_in_order
+from infra.nats.jetstream import (
+    PUBLISHES_BETWEEN_YIELDS,
+    batch_publisher,
+    outcome,
+    quietly,
+    remove_idle_consumer,
+    retry_pause,
+    server_list,
+    wait_at_most,
+    wait_for_stream,
+)
 from infra.nats.streams import (
     DUPLICATE_WINDOW_SECONDS,
     EXPECTED_LAST_MSG_ID,
     EXPECTED_LAST_SEQUENCE,
     MSG_ID,
+    PARTNER_STREAM_NAME,
     STREAM_NAME,
     STREAM_SUBJECTS,
+    StreamError,
+    ensure_partner_stream,
     msg_id_for,
-    position_of_msg_id,
+    stream_tail,
 )
 
 log = logging.getLogger(__name__)
 
-PARTNER_STREAM_NAME = "LGNET_PARTNER"
-PARTNER_STREAM_SUBJECTS = (f"{PARTNER_SUBJECT_ROOT}.>",)
 DEFAULT_DURABLE = "lgnet-partner-feed"
 DEFAULT_BATCH_SIZE = 1000
 # The server stops delivering once this many messages await an ack: it bounds the buffer, and
@@ -75,10 +84,6 @@ DEFAULT_BATCH_SIZE = 1000
 MAX_ACK_PENDING = 10_000
 # Generous: a source message is acked only after its copy is stored, and a redelivery is harmless.
 ACK_WAIT_SECONDS = 60.0
-STREAM_POLL_INTERVAL = 0.25
-_FIRST_BACKOFF = 0.1
-_MAX_BACKOFF = 5.0
-_YIELD_EVERY = 500  # publishes between two turns of the event loop (the socket flushes, acks come)
 # publish_pending gives up after this many sessions in a row that stored nothing.
 _MAX_SESSIONS_WITHOUT_PROGRESS = 5
 
@@ -95,82 +100,7 @@ class _SessionInterrupted(Exception):
     """The session must end and the next one resume from the partner stream's tail."""
 
 
-# --- the partner stream -----------------------------------------------------------------------
-
-
-def partner_stream_config(
-    *, replicas: int = 1, duplicate_window: float = DUPLICATE_WINDOW_SECONDS
-) -> StreamConfig:
-    return StreamConfig(
-        name=PARTNER_STREAM_NAME,
-        description="LGNetEA events for partner systems: minimised copies, in event-store order",
-        subjects=list(PARTNER_STREAM_SUBJECTS),
-        storage=StorageType.FILE,
-        max_age=0,  # no expiry: a partner may replay from the start of the programme
-        duplicate_window=duplicate_window,
-        num_replicas=replicas,
-    )
-
-
-async def ensure_partner_stream(
-    js: JetStreamContext,
-    *,
-    replicas: int | None = None,
-    duplicate_window: float = DUPLICATE_WINDOW_SECONDS,
-) -> StreamInfo:
-    """Create stream LGNET_PARTNER, or bring an existing one back to our subjects, retention and
-    duplicate window. `replicas` None keeps an existing stream's replica count."""
-    wanted = partner_stream_config(replicas=replicas or 1, duplicate_window=duplicate_window)
-    try:
-        info = await js.stream_info(PARTNER_STREAM_NAME)
-    except NotFoundError:
-        log.info("Creating JetStream stream %s (%s)", PARTNER_STREAM_NAME,
-                 ", ".join(PARTNER_STREAM_SUBJECTS))
-        return await js.add_stream(wanted)
-    current = info.config
-    if current.storage not in (None, StorageType.FILE):
-        raise PartnerFeedError(
-            f"Stream {PARTNER_STREAM_NAME} uses {current.storage} storage; it must be file "
-            "storage (recreate it: the feed refills it from LGNET)"
-        )
-    same = (
-        current.subjects == wanted.subjects
-        and not current.max_age
-        and abs((current.duplicate_window or 0) - duplicate_window) < 1e-6
-        and (replicas is None or current.num_replicas == replicas)
-    )
-    if same:
-        return info
-    changes: dict[str, Any] = {
-        "subjects": wanted.subjects, "max_age": 0.0, "duplicate_window": duplicate_window,
-    }
-    if replicas is not None:
-        changes["num_replicas"] = replicas
-    log.info("Updating JetStream stream %s: %s", PARTNER_STREAM_NAME, changes)
-    return await js.update_stream(current.evolve(**changes))
-
-
-@dataclass(frozen=True)
-class PartnerTail:
-    """The partner stream's last message: its sequence and the event-store position it copies."""
-
-    stream_seq: int
-    position: int
-
-
-async def partner_stream_tail(js: JetStreamContext) -> PartnerTail | None:
-    """The partner stream's last message, or None when it holds none."""
-    info = await js.stream_info(PARTNER_STREAM_NAME)
-    if info.state.messages == 0:
-        return None
-    last = await js.get_msg(PARTNER_STREAM_NAME, seq=info.state.last_seq)
-    msg_id = (last.headers or {}).get(MSG_ID)
-    if msg_id is None:
-        raise PartnerFeedError(
-            f"The last message of stream {PARTNER_STREAM_NAME} (sequence {last.seq}) has no "
-            f"{MSG_ID}: something other than the partner feed publishes to it"
-        )
-    return PartnerTail(stream_seq=info.state.last_seq, position=position_of_msg_id(msg_id))
+# --- where to start in LGNET ----------------------------------------------------------------------
 
 
 async def lgnet_start_after(js: JetStreamContext, position: int) -> int:
@@ -236,8 +166,8 @@ class PartnerFeed:
         of the partners' account, where LGNET_PARTNER is; None for a server without accounts."""
         if batch_size >= MAX_ACK_PENDING:
             raise ValueError(f"batch_size must be below {MAX_ACK_PENDING}")
-        self.source_servers = _servers(nats_url)
-        self.partner_servers = _servers(partner_nats_url or nats_url)
+        self.source_servers = server_list(nats_url)
+        self.partner_servers = server_list(partner_nats_url or nats_url)
         self.durable = durable
         self.batch_size = batch_size
         self.ack_timeout = ack_timeout
@@ -258,13 +188,13 @@ class PartnerFeed:
             except Exception as error:
                 # A session that copied something before it ended is no cause to slow down.
                 failures = 1 if session.stored else failures + 1
-                pause = min(_MAX_BACKOFF, _FIRST_BACKOFF * 2 ** (failures - 1))
+                pause = retry_pause(failures)
                 log.warning(
                     "Partner feed interrupted (%s: %s); resuming in %.1f s",
                     type(error).__name__, error, pause,
                     exc_info=not isinstance(error, _EXPECTED_ERRORS),
                 )
-                await _sleep_unless_stopped(stop, pause)
+                await wait_at_most(stop, pause)
             else:
                 failures = 0
 
@@ -291,7 +221,7 @@ class PartnerFeed:
 
 
 _EXPECTED_ERRORS = (
-    nats.errors.Error, OSError, TimeoutError, PartnerFeedError, _SessionInterrupted,
+    nats.errors.Error, OSError, TimeoutError, PartnerFeedError, StreamError, _SessionInterrupted,
 )
 
 
@@ -374,21 +304,21 @@ class _Session:
         try:
             await source.connect()
             source_js = source.connection.jetstream()
-            if not await self._wait_for_lgnet(source_js):
+            if not await wait_for_stream(
+                source_js, STREAM_NAME, self.stop, waiter="Partner feed",
+                give_up=self.until_caught_up,
+            ):
                 return
             partner = await nats.connect(
                 servers=feed.partner_servers, name="lgnet-partner-feed", connect_timeout=2,
                 allow_reconnect=False, error_cb=self._on_partner_error,
                 disconnected_cb=self._on_disconnected,
             )
-            # Room for a whole batch in flight, and the tail of the previous one.
-            partner_js = partner.jetstream(
-                publish_async_max_pending=max(4000, 2 * feed.batch_size)
-            )
+            partner_js = batch_publisher(partner, feed.batch_size)
             await ensure_partner_stream(
                 partner_js, replicas=feed.replicas, duplicate_window=feed.duplicate_window
             )
-            tail = await partner_stream_tail(partner_js)
+            tail = await stream_tail(partner_js, PARTNER_STREAM_NAME)
             if tail is not None:
                 self.last_position = tail.position
             self.anchor_seq = tail.stream_seq if tail is not None else 0
@@ -398,7 +328,10 @@ class _Session:
                 return
             log.info("Partner feed resuming after position %d (LGNET sequence %d)",
                      self.last_position, self.next_seq)
-            await _remove_idle_consumer(source_js, feed.durable)
+            await remove_idle_consumer(
+                source_js, STREAM_NAME, feed.durable,
+                in_use=PartnerFeedAlreadyRunning, holder="partner feed",
+            )
             subscriber = self._subscribe(source, feed.durable)
             await source.start()
             await self._copy(source_js, partner_js,
@@ -406,60 +339,21 @@ class _Session:
         finally:
             await self._shut_down(source, subscriber, partner)
 
-    async def _wait_for_lgnet(self, js: JetStreamContext) -> bool:
-        """The relay creates LGNET; at first start the feed may be up before it."""
-        announced = False
-        while not self.stop.is_set():
-            try:
-                await js.stream_info(STREAM_NAME)
-                return True
-            except NotFoundError:
-                if self.until_caught_up:
-                    return False
-                if not announced:
-                    log.info("Partner feed: waiting for the stream %s to be created", STREAM_NAME)
-                    announced = True
-            await _sleep_unless_stopped(self.stop, STREAM_POLL_INTERVAL)
-        return False
-
     def _subscribe(self, broker: NatsBroker, durable: str) -> Any:
-        with warnings.catch_warnings():
-            # FastStream warns that a durable push consumer cannot be shared by several
-            # instances: one in-order consumer is the point.
-            warnings.filterwarnings("ignore", "The JetStream Push consumer", RuntimeWarning)
-            subscriber = broker.subscriber(
-                STREAM_SUBJECTS[0],
-                stream=JStream(STREAM_NAME, declare=False),
-                durable=durable,
-                config=js_api.ConsumerConfig(
-                    durable_name=durable,
-                    description="LGNet partner feed: LGNET -> LGNET_PARTNER "
-                                "(infra.pipeline.partner_feed.feed)",
-                    deliver_policy=js_api.DeliverPolicy.BY_START_SEQUENCE,
-                    opt_start_seq=self.next_seq,
-                    ack_policy=js_api.AckPolicy.EXPLICIT,
-                    ack_wait=ACK_WAIT_SECONDS,
-                    max_ack_pending=MAX_ACK_PENDING,
-                    max_deliver=-1,  # never give a message up: a partner would miss it
-                    filter_subject=STREAM_SUBJECTS[0],
-                ),
-                # MANUAL: acked once the copy is stored. FastStream's default would terminate
-                # a message whose handling failed, and it would never be copied.
-                ack_policy=AckPolicy.MANUAL,
-                parser=_lean_parse,
-                decoder=_raw_delivery,
-                title=f"{durable}:consume",
-                include_in_schema=False,
-            )
-        subscriber(self._receive)
-        return subscriber
+        # Each source message is acked once its copy is stored.
+        config = in_order_consumer_config(
+            durable, self.next_seq,
+            description="LGNet partner feed: LGNET -> LGNET_PARTNER (infra.pipeline.partner_feed)",
+            ack_wait=ACK_WAIT_SECONDS, max_ack_pending=MAX_ACK_PENDING,
+        )
+        return subscribe_in_order(broker, self._receive, config)
 
     async def _receive(self, delivery: Msg) -> None:
         """The subscriber's handler: only files the delivery, so delivery goes on while a batch
         is being published. Never raises."""
-        stream_seq = _stream_sequence(delivery)
+        stream_seq = stream_sequence(delivery)
         if stream_seq < self.next_seq:
-            await _quietly(delivery.ack())  # copied already: a redelivery
+            await quietly(delivery.ack())  # copied already: a redelivery
             return
         self.buffer[stream_seq] = _Received(
             stream_seq, delivery.headers or {}, delivery.data, delivery
@@ -484,7 +378,7 @@ class _Session:
             await self._publish(partner_js, run)
             for item in run:
                 if item.delivery is not None:
-                    await _quietly(item.delivery.ack())
+                    await quietly(item.delivery.ack())
             self.next_seq = run[-1].stream_seq + 1
             await self._drop_stale()
 
@@ -512,7 +406,7 @@ class _Session:
             for seq in [seq for seq in self.buffer if seq < self.next_seq]:
                 item = self.buffer.pop(seq)
                 if item.delivery is not None:
-                    await _quietly(item.delivery.ack())
+                    await quietly(item.delivery.ack())
 
     def _take_run(self) -> list[_Received]:
         run: list[_Received] = []
@@ -565,7 +459,7 @@ class _Session:
                 ack.add_done_callback(self._count_response)
                 acks.append(ack)
                 last_msg_id = msg_id
-                if len(acks) % _YIELD_EVERY == 0:
+                if len(acks) % PUBLISHES_BETWEEN_YIELDS == 0:
                     await asyncio.sleep(0)
                     if self.interrupted.is_set():
                         break  # the session ends with this batch: send no more
@@ -574,15 +468,15 @@ class _Session:
         await self._await_acks(acks)
         failed = False
         for (position, msg_id, _copy), ack in zip(copies, acks, strict=False):
-            outcome = _outcome(ack)
-            if isinstance(outcome, BaseException):
+            result = outcome(ack)
+            if isinstance(result, BaseException):
                 if not failed:
-                    self._interrupt(f"no ack for position {position}: {outcome!r}")
+                    self._interrupt(f"no ack for position {position}: {result!r}")
                 failed = True
                 continue
             # Copies after a refused one can still be stored: another feed may have stored the
             # refused one's twin, and they chain onto it. Count them all.
-            if not outcome.duplicate:
+            if not result.duplicate:
                 self.stored += 1
             if not failed:
                 self.last_position, self.last_msg_id, self.anchor_seq = position, msg_id, None
@@ -604,11 +498,7 @@ class _Session:
             if remaining <= 0:
                 break
             self.response_arrived.clear()
-            # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation
-            # that comes as the awaited event is set, and the feed would never stop.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(remaining):
-                    await self.response_arrived.wait()
+            await wait_at_most(self.response_arrived, remaining)
         outstanding = [ack for ack in acks if not ack.done()]
         for ack in outstanding:
             ack.cancel()
@@ -632,65 +522,3 @@ class _Session:
         if partner is not None and not partner.is_closed:
             with contextlib.suppress(Exception):
                 await partner.close()
-
-
-async def _remove_idle_consumer(js: JetStreamContext, durable: str) -> None:
-    """Delete the durable consumer (it restarts at the partner stream's tail) unless another
-    feed is bound to it."""
-    try:
-        info = await js.consumer_info(STREAM_NAME, durable)
-    except NotFoundError:
-        return
-    if info.push_bound:
-        raise PartnerFeedAlreadyRunning(
-            f"the consumer {durable} on stream {STREAM_NAME} is in use: another partner feed "
-            "is running"
-        )
-    await js.delete_consumer(STREAM_NAME, durable)
-
-
-def _servers(url: str) -> list[str]:
-    return [server.strip() for server in url.split(",") if server.strip()]
-
-
-def _stream_sequence(delivery: Msg) -> int:
-    """From the ack subject `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>...` (or the
-    newer form with a domain and account hash), without Msg.metadata's datetime and objects."""
-    tokens = (delivery.reply or "").split(".")
-    if len(tokens) == 9:
-        return int(tokens[5])
-    return int(delivery.metadata.sequence.stream)
-
-
-async def _lean_parse(delivery: Msg) -> NatsMessage:
-    # FastStream's default parser matches the subject against a pattern and makes a uuid4 per
-    # message; the feed needs neither.
-    headers = delivery.headers or {}
-    message_id = headers.get("ce-id") or delivery.reply
-    return NatsMessage(raw_message=delivery, body=delivery.data, headers=headers,
-                       correlation_id=message_id, message_id=message_id)
-
-
-async def _raw_delivery(message: NatsMessage) -> Msg:
-    return message.raw_message
-
-
-async def _quietly(acknowledgement: Any) -> None:
-    """Send an ack; if it is lost (connection gone) JetStream redelivers, which is harmless."""
-    try:
-        await acknowledgement
-    except nats.errors.Error as error:
-        log.debug("acknowledgement not sent: %s", error)
-
-
-def _outcome(ack: asyncio.Future[PubAck]) -> PubAck | BaseException:
-    if ack.cancelled():
-        return asyncio.CancelledError()
-    error = ack.exception()
-    return error if error is not None else ack.result()
-
-
-async def _sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(seconds):  # not wait_for: see Session._await_acks
-            await stop.wait()

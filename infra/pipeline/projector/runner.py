@@ -39,21 +39,17 @@ Order is kept even around failures:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import time
-import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import nats
-import nats.aio.client as nats_client
-from faststream.middlewares import AckPolicy
-from faststream.nats import JStream, NatsBroker
-from faststream.nats.message import NatsMessage
+from faststream.nats import NatsBroker
 from faststream.nats.subscriber.usecases import PushStreamSubscriber
-from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
@@ -62,7 +58,16 @@ from nats.js.errors import NotFoundError
 from tqdm import tqdm
 
 from events.cloudevents import POSITION, from_message
-from infra.nats.streams import STREAM_NAME, STREAM_SUBJECTS
+from infra.nats.consumer import (
+    SUBJECTS,
+    in_order_consumer_config,
+    lean_log_context,
+    stream_sequence,
+    subscribe_in_order,
+)
+from infra.nats.headers import use_lean_header_parser
+from infra.nats.jetstream import quietly, remove_idle_consumer, wait_for_stream
+from infra.nats.streams import STREAM_NAME
 from projections.activities import ActivityRegisterProjection
 from projections.case_list import CaseListProjection
 from projections.finance import FinanceProjection
@@ -81,8 +86,6 @@ from projections.storage import ReadModelDatabase, Tracking
 log = logging.getLogger(__name__)
 
 STREAM = STREAM_NAME
-# All of the stream: then deliveries are consecutive stream sequences, less deleted messages.
-SUBJECTS = STREAM_SUBJECTS[0]
 DEFAULT_DURABLE = "lgnet-projector"
 # Before one consumer fed every projection, each had its own: `lgnet-projection-<name>`.
 # The projector and `rebuild` delete those if they find them.
@@ -106,7 +109,6 @@ MAX_RETRY_DELAY = 10.0
 # How long to wait for a nak'ed message to come back before retrying from the buffer anyway (the
 # nak itself can be lost with a dropped connection; the buffer still holds the message).
 REDELIVERY_GRACE = 5.0
-STREAM_POLL_INTERVAL = 0.25
 REBUILD_BATCH_SIZE = 2000
 REBUILD_QUEUED_BATCHES = 4
 
@@ -210,7 +212,7 @@ class ProjectionFeed:
         if stream_seq < self.next_seq:
             # Applied already: a redelivery (after a nak or an expired ack wait) or a replay.
             log.debug("%s: message %d is applied already; acknowledged again", self, stream_seq)
-            await _quietly(delivery.ack())
+            await quietly(delivery.ack())
             return
         # A redelivery replaces the earlier copy, so the freshest ack handle is the one used.
         self.buffer[stream_seq] = delivery
@@ -238,10 +240,10 @@ class ProjectionFeed:
         if hold is None:
             await self.work.wait()
         else:
-            try:
-                await asyncio.wait_for(self.work.wait(), hold)
-            except TimeoutError:
-                pass  # the hold has ended: retry from the buffer
+            # Until the hold ends at the latest: then retry from the buffer.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(hold):
+                    await self.work.wait()
         self.work.clear()
 
     def _hold_remaining(self) -> float | None:
@@ -359,7 +361,7 @@ class ProjectionFeed:
         for seq, item in enumerate(batch, start=first):
             self.buffer[seq] = _Stored(item.headers, item.data)
         for delivery in handles:
-            await _quietly(delivery.nak(delay=delay or None))
+            await quietly(delivery.nak(delay=delay or None))
 
     def _hold(self, stream_seq: int, seconds: float) -> None:
         self.held_for_redelivery_of = stream_seq
@@ -369,134 +371,11 @@ class ProjectionFeed:
         return f"projector ({', '.join(p.name for p in self.projections)})"
 
 
-def stream_sequence(delivery: Msg) -> int:
-    """The delivery's stream sequence, read from its ack subject: `$JS.ACK.<stream>.<consumer>.
-    <delivered>.<stream seq>.<consumer seq>.<time>.<pending>`, or with `<domain>.<account hash>.`
-    after `$JS.ACK.` (the newer form). `Msg.metadata` parses the same subject but also builds a
-    datetime and three objects per message: a few percent of the whole projector."""
-    tokens = delivery.reply.split(".")
-    if len(tokens) == 9:
-        return int(tokens[5])
-    return delivery.metadata.sequence.stream
-
-
-async def _quietly(acknowledgement: object) -> None:
-    """Send an ack or nak; if it is lost (connection gone) JetStream redelivers, which is safe."""
-    try:
-        await acknowledgement  # type: ignore[misc]
-    except NatsError as error:
-        log.debug("acknowledgement not sent: %s", error)
-
-
-async def _lean_parse(delivery: Msg) -> NatsMessage:
-    # FastStream's default parser matches the subject against a pattern and makes a uuid4 for
-    # every message; we need neither, and per message that is ~10% of the consumer's time.
-    headers = delivery.headers or {}
-    message_id = headers.get("ce-id") or delivery.reply
-    return NatsMessage(
-        raw_message=delivery,
-        body=delivery.data,
-        headers=headers,
-        correlation_id=message_id,
-        message_id=message_id,
-    )
-
-
-async def _nats_delivery(message: NatsMessage) -> Msg:
-    # The handler needs the raw delivery (ack handle, stream sequence), not a decoded body.
-    return message.raw_message
-
-
-# nats-py parses each message's header block line by line, decoding every name and value on its
-# own and checking every name for whitespace character by character: ~8.6 us a message for the
-# 13 CloudEvents headers, about a fifth of the projector's transport cost (nats-py + FastStream).
-# The projector's connection gets `_parse_header_block` instead: the same result (tested against
-# nats-py's own parser), ~2.3 us, by decoding the block at once and checking each distinct header
-# name once. nats-py calls the parser as `self._parse_header_lines(raw)`, so it is replaced on the
-# projector's connection object alone; if nats-py changes that, the connection keeps its own.
-_ASCII_WHITESPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() strips
-_MAX_KNOWN_HEADER_NAMES = 256
-_known_header_names: dict[str, str | None] = {}
-_nats_parse_header_lines: Callable[[bytes], dict[str, str]] | None = getattr(
-    NatsClient, "_parse_header_lines", None
-)
-
-
-def _parse_header_block(raw: bytes) -> dict[str, str]:
-    """`nats.aio.client.Client._parse_header_lines`, faster (see above)."""
-    try:
-        text = raw.decode()
-    except UnicodeDecodeError:
-        # Bad UTF-8 (nats-py replaces it, value by value): rare enough to leave to nats-py.
-        assert _nats_parse_header_lines is not None  # installed only when it is there
-        return _nats_parse_header_lines(raw)
-    headers: dict[str, str] = {}
-    known = _known_header_names
-    for line in text.split("\r\n"):
-        name, colon, value = line.partition(":")
-        if not colon:
-            continue
-        try:
-            key = known[name]
-        except KeyError:
-            key = name.strip(_ASCII_WHITESPACE)
-            if not key.isascii() or any(c.isspace() for c in key):
-                key = None  # nats-py skips non-ASCII names and names with whitespace inside
-            if len(known) < _MAX_KNOWN_HEADER_NAMES:
-                known[name] = key
-        if key is not None:
-            headers[key] = value.strip(_ASCII_WHITESPACE)
-    return headers
-
-
-def _use_lean_header_parser(connection: NatsClient) -> None:
-    # Only where nats-py parses headers itself (it prefers fast_mail_parser when installed).
-    if _nats_parse_header_lines is not None and getattr(nats_client, "parse_email", 0) is None:
-        connection._parse_header_lines = _parse_header_block  # type: ignore[method-assign]
-
-
-def _lean_log_context(subscriber: PushStreamSubscriber) -> None:
-    """FastStream builds a log context for every message, resolving the subscriber's subject
-    template anew each time (~2.5 us a message, 5-8% of the transport): build the same context
-    from what is resolved once."""
-    fixed = subscriber.get_log_context(None)
-
-    def log_context(message: object) -> dict[str, str]:
-        return {**fixed, "message_id": getattr(message, "message_id", "")}
-
-    subscriber.get_log_context = log_context  # type: ignore[method-assign]
-
-
 def _consumer_config(durable: str, start_seq: int) -> js_api.ConsumerConfig:
-    return js_api.ConsumerConfig(
-        durable_name=durable,
-        description="LGNet read-model projections (infra.pipeline.projector.runner)",
-        deliver_policy=js_api.DeliverPolicy.BY_START_SEQUENCE,
-        opt_start_seq=start_seq,
-        ack_policy=js_api.AckPolicy.EXPLICIT,
-        ack_wait=ACK_WAIT_SECONDS,
-        max_ack_pending=MAX_ACK_PENDING,
-        max_deliver=-1,  # never give a message up: skipping one would corrupt the read model
-        filter_subject=SUBJECTS,
+    return in_order_consumer_config(
+        durable, start_seq, description="LGNet read-model projections (infra.pipeline.projector)",
+        ack_wait=ACK_WAIT_SECONDS, max_ack_pending=MAX_ACK_PENDING,
     )
-
-
-async def _wait_for_stream(js: JetStreamContext, stop: asyncio.Event) -> bool:
-    """The relay creates the stream; at first start the projector may be up before it."""
-    announced = False
-    while not stop.is_set():
-        try:
-            await js.stream_info(STREAM)
-            return True
-        except NotFoundError:
-            if not announced:
-                log.info("projector: waiting for the stream %s to be created", STREAM)
-                announced = True
-        try:
-            await asyncio.wait_for(stop.wait(), STREAM_POLL_INTERVAL)
-        except TimeoutError:
-            pass
-    return False
 
 
 async def _check_same_history(js: JetStreamContext, name: str, applied: Tracking) -> None:
@@ -523,26 +402,15 @@ async def _check_same_history(js: JetStreamContext, name: str, applied: Tracking
         )
 
 
-async def _remove_idle_consumer(js: JetStreamContext, durable: str) -> None:
-    """Delete the durable consumer unless a running projector is bound to it."""
-    try:
-        info = await js.consumer_info(STREAM, durable)
-    except NotFoundError:
-        return
-    if info.push_bound:
-        raise ProjectorAlreadyRunning(
-            f"the consumer {durable} on stream {STREAM} is in use: another projector is running"
-        )
-    await js.delete_consumer(STREAM, durable)
-
-
 async def _remove_idle_consumers(
     js: JetStreamContext, durable: str, projections: Sequence[Projection]
 ) -> None:
-    """The projector's consumer and any left from when each projection had its own."""
-    await _remove_idle_consumer(js, durable)
-    for projection in projections:
-        await _remove_idle_consumer(js, legacy_durable_name(projection))
+    """Delete the projector's consumer and any left from when each projection had its own,
+    unless a running projector is bound to one."""
+    for name in (durable, *(legacy_durable_name(projection) for projection in projections)):
+        await remove_idle_consumer(
+            js, STREAM, name, in_use=ProjectorAlreadyRunning, holder="projector"
+        )
 
 
 class Projector:
@@ -588,9 +456,9 @@ class Projector:
         applier: asyncio.Task[None] | None = None
         try:
             await broker.connect()
-            _use_lean_header_parser(broker.connection)
+            use_lean_header_parser(broker.connection)
             js = broker.connection.jetstream()
-            if not await _wait_for_stream(js, stop):
+            if not await wait_for_stream(js, STREAM, stop, waiter="projector"):
                 return
             names = [projection.name for projection in self.projections]
             applied = await asyncio.get_running_loop().run_in_executor(
@@ -621,25 +489,11 @@ class Projector:
             ensure_created(self.database, projection)
 
     def _subscribe(self, broker: NatsBroker, feed: ProjectionFeed) -> PushStreamSubscriber:
-        with warnings.catch_warnings():
-            # FastStream warns that a durable push consumer cannot be shared by several
-            # instances. That is the point: one in-order consumer.
-            warnings.filterwarnings("ignore", "The JetStream Push consumer", RuntimeWarning)
-            subscriber = broker.subscriber(
-                SUBJECTS,
-                stream=JStream(STREAM, declare=False),
-                durable=self.durable,
-                config=_consumer_config(self.durable, feed.next_seq),
-                # MANUAL: the applier acks after the commit and naks on failure. The default
-                # (REJECT_ON_ERROR) would terminate a failed message, losing it for good.
-                ack_policy=AckPolicy.MANUAL,
-                parser=_lean_parse,
-                decoder=_nats_delivery,
-                title=f"{self.durable}:consume",
-                include_in_schema=False,
-            )
-        subscriber(feed.receive)
-        _lean_log_context(subscriber)
+        # The applier acks after the commit and naks on failure.
+        subscriber = subscribe_in_order(
+            broker, feed.receive, _consumer_config(self.durable, feed.next_seq)
+        )
+        lean_log_context(subscriber)
         return subscriber
 
 
