@@ -1,12 +1,9 @@
 """`lgnet nats ...`: the NATS users partner systems connect as, and the server configurations
-that give them their permissions (infra/nats/auth.py). Also `partner_feed_command`, the body of
-`lgnet partner-feed`."""
+that give them their permissions (infra/nats/auth.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -33,18 +30,11 @@ from infra.nats.auth import (
     url_with_credentials,
 )
 from infra.nats.streams import PARTNER_STREAM_NAME
-from infra.runtime import run_partner_feed
 from infra.settings import load_settings
 
 nats_app = typer.Typer(
     help="NATS users for partner systems and the server configurations", no_args_is_help=True
 )
-
-
-def partner_feed_command() -> None:
-    """Run the partner feed alone: stream LGNET -> minimised copies in stream LGNET_PARTNER."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    asyncio.run(run_partner_feed(load_settings()))
 
 
 @nats_app.command("partner-schema")

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
 from functools import cache
+from pathlib import Path
 from typing import Protocol
 from uuid import UUID
 
@@ -56,8 +57,10 @@ from domain.network import Actor, ActorKind, City, DomainError, Role
 from domain.referrals.rules import CityService, DeclineReason, Destination, Urgency
 from domain.referrals.service import ReferralService
 from domain.vault import PersonalData
-from infra.cli.finance import ALLOCATIONS_LOADER, DEMO_ALLOCATIONS_FILE, read_allocations
+from infra.finance_allocations import ALLOCATIONS_LOADER, read_allocations
 
+# The demo's allocations, recorded first: labelled demo values, not the programme's.
+DEMO_ALLOCATIONS_FILE = Path(__file__).parent / "finance_allocations.demo.toml"
 # Countries of origin frequent among people outside reception in Italy in 2019-2021.
 NATIONALITIES = (
     "NG", "GN", "CI", "ML", "GM", "SN", "BD", "PK", "AF", "ER", "SO", "SD", "TN", "EG", "MA", "IQ",

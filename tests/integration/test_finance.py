@@ -38,13 +38,9 @@ from domain.finance.service import FinanceService
 from domain.network import Actor, ActorKind, City, Role
 from domain.record import ProgrammeRecord
 from events.catalogue import json_schemas
-from infra.cli.finance import (
-    DEMO_ALLOCATIONS_FILE,
-    AllocationFileError,
-    load_allocations,
-    read_allocations,
-)
+from infra.demo.simulation import DEMO_ALLOCATIONS_FILE
 from infra.eventstore import open_record
+from infra.finance_allocations import AllocationFileError, load_allocations, read_allocations
 from infra.nats.server import EmbeddedNats
 from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings

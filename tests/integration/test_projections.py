@@ -22,15 +22,14 @@ from events.cloudevents import Envelope, from_message, to_headers
 from events.contracts import CaseIntakeRecordedV1
 from infra.nats.server import EmbeddedNats
 from infra.nats.streams import MSG_ID, STREAM_NAME, ensure_stream, msg_id_for, read_stream
+from infra.pipeline.projector.rebuild import StreamMissing, rebuild
 from infra.pipeline.projector.runner import (
     DEFAULT_DURABLE,
     Projector,
     ProjectorAlreadyRunning,
     ProjectorError,
-    StreamMissing,
     default_projections,
     legacy_durable_name,
-    rebuild,
 )
 from projections.case_list import CaseFilters, CaseListQueries
 from projections.network_overview import CITIES, NetworkOverviewQueries

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from infra.nats.server import EmbeddedNats
-from infra.pipeline.projector.runner import default_projections, rebuild
+from infra.pipeline.projector.rebuild import rebuild
+from infra.pipeline.projector.runner import default_projections
 from projections.case_list import CaseFilters, CaseListQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.projection import reset

@@ -25,7 +25,7 @@ from events.contracts import CaseIntakeRecordedV1, CasePersonalDataErasedV2, Eli
 from infra.nats.consumer import lean_log_context as _lean_log_context
 from infra.nats.consumer import stream_sequence
 from infra.nats.headers import parse_header_block as _parse_header_block
-from infra.pipeline.projector.runner import ProjectionFeed
+from infra.pipeline.projector.feed import ProjectionFeed
 from projections.case_list import CaseFilters, CaseListProjection, CaseListQueries
 from projections.network_overview import CITIES, NetworkOverviewProjection, NetworkOverviewQueries
 from projections.projection import (
