@@ -12,7 +12,9 @@ from tqdm import tqdm
 
 from infra.bootstrap import Platform
 from infra.cli.platform import open_platform
-from infra.demo.simulation import SCALES, DemoReport, DemoScale, load_demo, simulated_days
+from infra.demo.scale import SCALES, DemoScale, simulated_days
+from infra.demo.scheduler import DemoReport
+from infra.demo.simulation import load_demo
 from infra.settings import load_settings
 
 # What the first start loads: every city and every kind of work, in seconds.

@@ -36,7 +36,7 @@ from domain.housing.service import HousingService
 from domain.network import City
 from domain.record import ProgrammeRecord
 from infra.bootstrap import build_platform
-from infra.demo.simulation import demo_actor, demo_intake
+from infra.demo.people import demo_actor, demo_intake
 from infra.eventstore import event_store_env
 from infra.nats.server import EmbeddedNats, free_port
 from infra.pipeline.projector.runner import Projector, tune_gc_for_throughput

@@ -26,7 +26,9 @@ from domain.housing.service import HousingService
 from domain.network import City
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
-from infra.demo.simulation import DemoReport, DemoScale, load_demo
+from infra.demo.scale import DemoScale
+from infra.demo.scheduler import DemoReport
+from infra.demo.simulation import load_demo
 from infra.eventstore import open_record
 from infra.settings import Settings
 from infra.vault import open_vault

@@ -38,7 +38,7 @@ from domain.finance.service import FinanceService
 from domain.network import Actor, ActorKind, City, Role
 from domain.record import ProgrammeRecord
 from events.catalogue import json_schemas
-from infra.demo.simulation import DEMO_ALLOCATIONS_FILE
+from infra.demo.finance import DEMO_ALLOCATIONS_FILE
 from infra.eventstore import open_record
 from infra.finance_allocations import AllocationFileError, load_allocations, read_allocations
 from infra.nats.server import EmbeddedNats
