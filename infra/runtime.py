@@ -1,8 +1,8 @@
 """Running the platform: the embedded NATS server, the relay, the projector, the partner feed and
 the web app in one process tree (`lgnet run`), or each part alone (the compose services).
 
-Every part connects to NATS as the platform user (infra/nats/auth.py): `platform_nats_url`. The
-partner feed also connects as the feed user of the partners' account, where it publishes."""
+Every part connects to NATS as the platform user: `platform_nats_url` (infra/nats/credentials.py).
+The partner feed also connects as the feed user of the partners' account, where it publishes."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 from infra.audit.checkpoints import open_checkpointer
 from infra.bootstrap import Platform
-from infra.nats.auth import embedded_nats_server, partner_feed_nats_url, platform_nats_url
+from infra.nats.credentials import embedded_nats_server, partner_feed_nats_url, platform_nats_url
 from infra.nats.server import EmbeddedNats, port_is_taken
 from infra.pipeline.partner_feed.feed import PartnerFeed
 from infra.pipeline.projector.runner import Projector, tune_gc_for_throughput

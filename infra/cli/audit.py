@@ -36,7 +36,7 @@ from infra.audit.evidence import (
     verify_store,
 )
 from infra.eventstore import open_record
-from infra.nats.auth import url_without_credentials
+from infra.nats.credentials import url_without_credentials
 from infra.settings import load_settings
 
 audit_app = typer.Typer(help="Tamper evidence: the audit chain, its signed checkpoints, "

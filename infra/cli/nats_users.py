@@ -14,19 +14,21 @@ from events.partner import partner_json_schemas
 from infra.nats.auth import (
     CLUSTER_CONFIG_FILE,
     CLUSTER_PARTNERS_FILE,
-    CREDENTIALS_FILE_NAME,
-    EMBEDDED_HOST,
-    PARTNERS_FILE_NAME,
     NatsAuthError,
     PartnerAccess,
     cluster_config,
+    load_partners,
+    password_variable,
+    save_partners,
+)
+from infra.nats.credentials import (
+    CREDENTIALS_FILE_NAME,
+    EMBEDDED_HOST,
+    PARTNERS_FILE_NAME,
     embedded_credentials,
     embedded_partners,
-    load_partners,
     nats_banner_lines,
-    password_variable,
     reload_embedded_server,
-    save_partners,
     url_with_credentials,
 )
 from infra.nats.streams import PARTNER_STREAM_NAME

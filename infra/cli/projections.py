@@ -7,7 +7,7 @@ import asyncio
 import typer
 
 from infra.cli.platform import open_platform
-from infra.nats.auth import platform_nats_url
+from infra.nats.credentials import platform_nats_url
 from infra.runtime import embedded_nats_if_needed
 from infra.settings import load_settings
 

@@ -10,7 +10,7 @@ from infra.accounts import DEMO_CREDENTIALS_FILE_NAME, create_demo_accounts, rea
 from infra.bootstrap import Platform, build_platform
 from infra.cli.demo import load_demo_on_first_start
 from infra.cli.platform import configure_logging, open_platform
-from infra.nats.auth import nats_banner_lines, platform_nats_url, url_without_credentials
+from infra.nats.credentials import nats_banner_lines, platform_nats_url, url_without_credentials
 from infra.nats.server import NatsServerError
 from infra.runtime import embedded_nats_if_needed, run_partner_feed, run_parts
 from infra.settings import Settings, load_settings

@@ -19,7 +19,8 @@ import nats
 import pytest
 
 from infra.accounts import DEMO_CREDENTIALS_FILE_NAME, csrf_token_for, read_demo_credentials
-from infra.nats.auth import OBSERVER_USER, embedded_credentials, url_with_credentials
+from infra.nats.auth import OBSERVER_USER
+from infra.nats.credentials import embedded_credentials, url_with_credentials
 from infra.nats.server import free_port
 from infra.settings import Settings
 from web.authentication import SESSION_COOKIE

@@ -45,12 +45,8 @@ from infra.audit.checkpoints import (
 from infra.audit.evidence import ChainedMessage, stored_events, verify_messages, verify_store
 from infra.cli.main import app
 from infra.eventstore import EVENTS_FILE_NAME, open_record
-from infra.nats.auth import (
-    OBSERVER_USER,
-    embedded_credentials,
-    embedded_nats_server,
-    platform_nats_url,
-)
+from infra.nats.auth import OBSERVER_USER
+from infra.nats.credentials import embedded_credentials, embedded_nats_server, platform_nats_url
 from infra.nats.server import EmbeddedNats, free_port
 from infra.nats.streams import STREAM_NAME, ensure_stream, read_stream
 from infra.pipeline.projector.runner import default_projections

@@ -27,7 +27,8 @@ from events.partner import (
     partner_message,
     read_partner_message,
 )
-from infra.nats.auth import DEMO_PARTNER, platform_nats_url
+from infra.nats.auth import DEMO_PARTNER
+from infra.nats.credentials import platform_nats_url
 from infra.nats.streams import PARTNER_STREAM_NAME, read_stream
 from tests.builders import NOW, a_coordinator, an_intake
 from tests.integration import test_partner_access as access

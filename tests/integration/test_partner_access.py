@@ -41,17 +41,19 @@ from infra.nats.auth import (
     DEMO_PARTNER,
     OBSERVER_USER,
     PARTNER_FEED_USER,
-    PARTNERS_FILE_NAME,
     PLATFORM_USER,
     PartnerAccess,
+    load_partners,
+    password_variable,
+    save_partners,
+)
+from infra.nats.credentials import (
+    PARTNERS_FILE_NAME,
     embedded_credentials,
     embedded_nats_server,
-    load_partners,
     partner_feed_nats_url,
-    password_variable,
     platform_nats_url,
     reload_embedded_server,
-    save_partners,
 )
 from infra.nats.server import EmbeddedNats, find_nats_server, free_port, port_is_taken
 from infra.nats.streams import PARTNER_STREAM_NAME, STREAM_NAME, read_stream
