@@ -424,8 +424,8 @@ class Relay:
                 elif last_msg_id is not None:
                     headers[EXPECTED_LAST_MSG_ID] = last_msg_id
                 # No wait_stall: with one, nats-py wraps each call in a task, so the loop turns
-                # and flushes the socket once per message instead of once per batch (3x slower).
-                # The pending limit is set above a batch, so the call never has to wait.
+                # and flushes the socket once per message instead of once per batch (much slower:
+                # docs/benchmarks.md). The pending limit is above a batch: the call never waits.
                 acks.append(await publish_async(message.subject, message.body, headers=headers))
                 last_msg_id = msg_id
                 if len(acks) % PUBLISHES_BETWEEN_YIELDS == 0:

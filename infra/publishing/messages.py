@@ -6,9 +6,10 @@ Two ways to the same bytes:
   contract (validating it), serialise that (`message_via_contract`);
 - the fast path the relay runs on: read the stored event's JSON state directly and lay out the
   contract's fields in the contract's order, serialised by pydantic-core's own JSON writer. It
-  skips decoding into Python objects and validating, which cost ~4/5 of the relay's time
-  otherwise. tests/integration/test_cloudevents.py proves both paths give identical subjects,
-  headers and bodies for every public topic with a fast layout, over all the enum values.
+  skips decoding into Python objects and validating, which would otherwise be most of the
+  relay's time (docs/benchmarks.md). tests/integration/test_cloudevents.py proves both paths
+  give identical subjects, headers and bodies for every public topic with a fast layout, over
+  all the enum values.
 A topic without a fast layout, or a stored state in a form the fast path does not expect (an
 older class version, a compressor or cipher configured), takes the reference path.
 """

@@ -20,8 +20,7 @@ ack-all whose delivery sequence is below that of an earlier ack, which is what t
 messages delivered before a redelivered batch, and applied after it, look like (seen with
 nats-server 2.15: the ack floor stayed at the retried batch, everything after it pending). Those
 messages would wait for their ack wait to expire, and with the pending limit reached the consumer
-would stall that long. Explicit acks cost at most a few percent of the projector's time (within
-the noise of our measurements).
+would stall that long. Explicit acks cost little (docs/benchmarks.md).
 
 Order is kept even around failures:
 - a batch that fails is rolled back and nak'ed, and nothing after it is applied until its first

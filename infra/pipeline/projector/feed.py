@@ -27,9 +27,8 @@ from projections.storage import ReadModelDatabase, Tracking
 
 log = logging.getLogger(__name__)
 
-# Measured on 30k events: 200 gives ~15% less throughput than 1000, 4000 no more than 1000 (and a
-# failed batch costs more to redo). Measured again with one consumer for both projections (25k
-# events): 500, 1000, 2000 and 5000 all within the noise of the machine.
+# Large enough that the per-transaction cost is spread thin, small enough that a failed batch is
+# cheap to redo (measured: docs/benchmarks.md).
 DEFAULT_BATCH_SIZE = 1000
 # After a failed batch: the first retry is immediate, later ones back off up to the maximum, so a
 # database outage or a poison message does not spin.

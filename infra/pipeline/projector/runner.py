@@ -58,13 +58,12 @@ def tune_gc_for_throughput() -> None:
 
     Every message allocates a few dozen container objects (nats-py and FastStream per-message
     objects, header dicts, the pydantic model, the envelope, the rows), and up to MAX_ACK_PENDING
-    received messages wait in the buffer: with the default threshold (700) a young collection
-    runs every ~20 messages and the older ones keep rescanning the buffer and every module-level
+    received messages wait in the buffer: with the default threshold (700) young collections run
+    every few dozen messages and the older ones keep rescanning the buffer and every module-level
     object. `gc.freeze()` moves what start-up created into the permanent generation (never scanned
-    again) and a gen-0 threshold of 50,000 makes young collections ~70 times rarer. Measured on
-    25k events, SQLite, both projections: the projector's CPU per event fell by ~15% (79 -> 67 us;
-    freeze alone: 73 us; a threshold of 100,000 gave no more). Memory: cyclic garbage (rare here:
-    reference counting frees the rest at once) lives up to 50,000 allocations longer."""
+    again) and a gen-0 threshold of 50,000 makes young collections far rarer (the CPU saved per
+    event: docs/benchmarks.md). Memory: cyclic garbage (rare here: reference counting frees the
+    rest at once) lives up to 50,000 allocations longer."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(GC_GEN0_THRESHOLD)
