@@ -28,16 +28,16 @@ from domain.housing.service import HousingService
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
 from domain.vault import PersonalDataVault
-from infra.audit_store import AuditChainStore
-from infra.checkpoints import (
+from infra.audit.chain_store import AuditChainStore
+from infra.audit.checkpoints import (
     audit_dir,
     load_or_create_signing_key,
     public_key_pem,
     read_public_key,
 )
-from infra.event_browser import EventBrowser
-from infra.publishing import PUBLIC_TOPICS, to_message
-from infra.replay import AsOfServices, ReplayCache
+from infra.audit.event_browser import EventBrowser
+from infra.pipeline.replay import AsOfServices, ReplayCache
+from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
 from infra.store.accounts import Accounts, open_accounts
 from infra.store.eventstore import open_record
@@ -68,7 +68,7 @@ class Follow(Enum):
     """How the read models come to show what the record holds."""
 
     PROJECTOR = "projector"
-    """The projector (infra.projector) applies what the relay published on NATS."""
+    """The projector (infra.pipeline.projector) applies what the relay published on NATS."""
     IN_PROCESS = "in_process"
     """Caught up from the record itself whenever a write waits for them: no bus (tests)."""
 

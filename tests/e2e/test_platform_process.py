@@ -18,8 +18,9 @@ import httpx
 import nats
 import pytest
 
-from infra.nats_auth import OBSERVER_USER, embedded_credentials, url_with_credentials
-from infra.nats_server import free_port
+from infra.nats.auth import OBSERVER_USER
+from infra.nats.credentials import embedded_credentials, url_with_credentials
+from infra.nats.server import free_port
 from infra.settings import Settings
 from infra.store.accounts.demo import DEMO_CREDENTIALS_FILE_NAME, read_demo_credentials
 from infra.store.accounts.sessions import csrf_token_for

@@ -341,7 +341,7 @@ def test_without_a_credentials_file_there_are_no_demo_credentials(tmp_path: Path
 def test_the_cli_adds_lists_and_disables_users_and_issues_and_revokes_tokens(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from infra.cli import app
+    from infra.cli.main import app
 
     monkeypatch.setenv("LGNET_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("LGNET_DATABASE_URL", raising=False)
@@ -484,7 +484,7 @@ def test_a_disabled_auditor_holds_no_grant_and_gets_none(
 def test_the_cli_gives_lists_and_revokes_grants(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from infra.cli import app
+    from infra.cli.main import app
 
     monkeypatch.setenv("LGNET_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("LGNET_DATABASE_URL", raising=False)

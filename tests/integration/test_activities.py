@@ -31,7 +31,7 @@ from domain.programme import City, ProtectionStatus, SubAction
 from domain.record import ProgrammeRecord
 from events.catalogue import json_schemas
 from events.cloudevents import from_message
-from infra.nats_server import EmbeddedNats
+from infra.nats.server import EmbeddedNats
 from infra.settings import Settings
 from infra.store.eventstore import open_record
 from infra.store.vault import open_vault

@@ -19,7 +19,7 @@ from domain.cases.rules import CaseOutcome, CorrectableField, Vulnerability
 from domain.cases.service import CaseService
 from domain.programme import City
 from events.catalogue import json_schemas
-from infra.nats_server import EmbeddedNats
+from infra.nats.server import EmbeddedNats
 from infra.settings import Settings
 from infra.store.eventstore import open_record
 from infra.store.vault import open_vault

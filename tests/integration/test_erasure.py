@@ -32,13 +32,13 @@ from domain.programme import City, Role
 from domain.vault import AccessReason, PersonalData
 from events.contracts import CasePersonalDataErasedV2
 from infra.bootstrap import Platform, build_platform
-from infra.nats_server import EmbeddedNats
-from infra.projector import Projector
-from infra.relay import Relay
+from infra.nats.server import EmbeddedNats
+from infra.nats.streams import read_stream
+from infra.pipeline.projector.runner import Projector
+from infra.pipeline.relay import Relay
 from infra.settings import Settings
 from infra.store.eventstore import open_record
 from infra.store.vault import VAULT_FILE_NAME, PostgresVault, VaultCipher, read_master_key
-from infra.streams import read_stream
 from tests.builders import NOW, a_coordinator, a_person, an_intake
 from tests.integration.test_personal_data import (
     BIRTH_DATE,

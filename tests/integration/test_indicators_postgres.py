@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from infra.bootstrap import Platform
-from infra.replay import replay_until
+from infra.pipeline.replay import replay_until
 from projections.case_list import CaseFilters, CaseListQueries
 from projections.indicators import IndicatorQueries
 from projections.projection import reset

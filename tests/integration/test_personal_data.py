@@ -13,7 +13,7 @@ import pytest
 from domain.cases.service import CaseService
 from domain.programme import City
 from events.cloudevents import from_message
-from infra.nats_server import EmbeddedNats
+from infra.nats.server import EmbeddedNats
 from infra.settings import Settings
 from infra.store.eventstore import open_record
 from infra.store.vault import open_vault

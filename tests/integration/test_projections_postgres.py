@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from infra.nats_server import EmbeddedNats
-from infra.projector import rebuild
+from infra.nats.server import EmbeddedNats
+from infra.pipeline.projector.rebuild import rebuild
 from projections.case_list import CaseFilters, CaseListQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.projection import reset

@@ -37,8 +37,8 @@ from domain.referrals.service import ReferralService
 from events.catalogue import json_schemas
 from events.cloudevents import from_message
 from events.referrals import REFERRAL_CONTRACTS
-from infra.nats_server import EmbeddedNats
-from infra.publishing import PUBLIC_TOPICS, to_message
+from infra.nats.server import EmbeddedNats
+from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
 from infra.store.eventstore import open_record
 from infra.store.vault import open_vault

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from domain.cases.rules import CaseOutcome
 from domain.programme import Actor, ActorKind, City, Role
-from infra.audit_store import AuditChainStore, ChainLink
+from infra.audit.chain_store import AuditChainStore, ChainLink
 from infra.bootstrap import Platform
 from tests.web.conftest import Clients, record_intake
 

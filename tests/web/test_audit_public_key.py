@@ -7,8 +7,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from events.audit_chain import checkpoint_statement, key_id_of
+from infra.audit.checkpoints import audit_dir, load_or_create_signing_key
 from infra.bootstrap import Platform
-from infra.checkpoints import audit_dir, load_or_create_signing_key
 from tests.web.conftest import Clients
 
 

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 from domain.programme import Actor, ActorKind, City, Role
 from infra.bootstrap import Platform
-from infra.nats_server import free_port
+from infra.nats.server import free_port
 from infra.runtime import WebServer
 from tests.conftest import skip_outside_ci
 from tests.web.conftest import PASSWORD, Clients, an_intake_form, record_intake
