@@ -22,8 +22,8 @@ from infra.replay import discard, read_models_as_of
 from infra.settings import load_settings
 from projections.case_list import CaseFilters, CaseListQueries, CaseRow
 from projections.network_overview import NetworkOverviewQueries
-from web.i18n import Catalogues
-from web.pages.as_of import InvalidMoment, moment_of
+from web.kit.as_of import InvalidMoment, moment_of
+from web.kit.i18n import Catalogues
 
 _CASES_PER_READ = 500
 

@@ -8,14 +8,15 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from web import health
 from web.api import api_router
-from web.authentication import Authentication, public_paths_of
-from web.errors import install_error_handlers
-from web.i18n import Catalogues
+from web.kit import as_of, health, live
+from web.kit.authentication import Authentication, public_paths_of
+from web.kit.errors import install_error_handlers
+from web.kit.i18n import Catalogues
+from web.kit.security_headers import SecurityHeaders
+from web.kit.templating import Pages
 from web.pages import (
     activities,
-    as_of,
     audit,
     audit_events,
     case_lifecycle,
@@ -27,15 +28,12 @@ from web.pages import (
     home,
     housing,
     intake,
-    live,
     ministry,
     personal_data,
     referrals,
     sign_in,
 )
-from web.security_headers import SecurityHeaders
 from web.services import WebServices
-from web.templating import Pages
 
 STATIC_DIR = Path(__file__).parent / "static"
 # Installed by `npm ci` from package.json + package-lock.json (the Makefile does it); served from

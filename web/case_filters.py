@@ -19,13 +19,13 @@ from domain.cases.rules import (
     Vulnerability,
 )
 from projections.case_list import CaseFilters
-from web.i18n import is_country_code
+from web.kit.i18n import is_country_code
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 # Far beyond any city's list, and small enough for the database's 64-bit OFFSET.
 MAX_PAGE = 1_000_000
-# The error type of a month not written YYYY-MM (web.errors explains it).
+# The error type of a month not written YYYY-MM (web.kit.errors explains it).
 MONTH_FORMAT = "month_format"
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 # The filters a drill-down link sets that the filter form has no field for: shown as removable

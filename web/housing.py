@@ -20,9 +20,9 @@ from domain.housing.model import MoveOutOutcome, ShelterKind
 from domain.network import City
 from projections.case_list import CaseRow
 from projections.housing import ShelterRow
-from web.dependencies import Services
-from web.errors import UnknownShelter
-from web.principal import SignedIn, case_where, city_where
+from web.kit.dependencies import Services
+from web.kit.errors import UnknownShelter
+from web.kit.principal import SignedIn, case_where, city_where
 
 _FORM = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

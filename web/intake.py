@@ -26,7 +26,7 @@ from domain.cases.rules import (
 from domain.cases.service import IntakeReceipt
 from domain.network import Actor, City
 from domain.vault import PersonalData
-from web.i18n import is_country_code
+from web.kit.i18n import is_country_code
 from web.services import WebServices
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -1,6 +1,6 @@
 """A person's identifiers as the web reads and erases them, for the case page and the API alike.
 
-Who may do either is settled before any of this runs (web.principal: `CaseWithIdentifiers`,
+Who may do either is settled before any of this runs (web.kit.principal: `CaseWithIdentifiers`,
 `ErasableCase`). What is settled here is why: a reading states its reason, one of
 domain.vault.AccessReason, and the reasons offered depend on how the principal may read. The
 city's own staff pick the reason their work gives; an auditor reads only under a grant, and
@@ -26,7 +26,7 @@ from domain.cases.service import CaseNotFound
 from domain.network import Actor, City
 from domain.vault import AccessReason, IdentifierAccess, PersonalData
 from projections.case_list import CaseRow
-from web.errors import UnknownCase
+from web.kit.errors import UnknownCase
 from web.services import WebServices
 
 # What an answer holding identifiers says to every cache on its way.

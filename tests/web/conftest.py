@@ -53,7 +53,7 @@ from projections.projection import Delivered, Projection, apply_batch, ensure_cr
 from projections.referrals import ReferralBoardQueries
 from projections.storage import SqliteReadModels
 from web.app import create_app
-from web.authentication import CSRF_HEADER, SESSION_COOKIE
+from web.kit.authentication import CSRF_HEADER, SESSION_COOKIE
 from web.services import WebServices
 
 _NOTIFICATIONS_PER_BATCH = 500

@@ -29,7 +29,7 @@ from tests.web.conftest import (
     record_intake,
 )
 from web.intake import IntakeRequest
-from web.security_headers import CONTENT_SECURITY_POLICY
+from web.kit.security_headers import CONTENT_SECURITY_POLICY
 
 pytestmark = pytest.mark.browser
 

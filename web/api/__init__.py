@@ -20,8 +20,8 @@ from web.api import (
     personal_data,
     referrals,
 )
-from web.authentication import SESSION_COOKIE
-from web.errors import ErrorBody
+from web.kit.authentication import SESSION_COOKIE
+from web.kit.errors import ErrorBody
 
 API_V1_PREFIX = "/api/v1"
 # The published contracts are public; everything else needs credentials.
@@ -32,7 +32,7 @@ PROTECTED_AREAS = (
 )
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 
-# These only document the credentials in the OpenAPI schema: web.authentication checks them,
+# These only document the credentials in the OpenAPI schema: web.kit.authentication checks them,
 # before any route runs.
 _PARTNER_TOKEN = HTTPBearer(
     auto_error=False, scheme_name="partnerToken",

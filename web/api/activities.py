@@ -30,9 +30,9 @@ from projections.activities import (
     SubActionTotals,
 )
 from projections.case_list import CaseFilters
-from web.dependencies import Services
-from web.errors import UnknownActivity
-from web.principal import ActingPrincipal, SignedIn, city_where
+from web.kit.dependencies import Services
+from web.kit.errors import UnknownActivity
+from web.kit.principal import ActingPrincipal, SignedIn, city_where
 from web.services import WebServices
 
 router = APIRouter(tags=["activities"])

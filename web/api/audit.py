@@ -11,11 +11,11 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from domain.vault import AccessReason, IdentifierAccess
-from web.dependencies import Services
-from web.pages.as_of import viewing_as_of
+from web.kit.as_of import viewing_as_of
+from web.kit.dependencies import Services
+from web.kit.principal import AuditLogReader
 from web.pages.audit_events import EventQuery
 from web.personal_data import access_log_page
-from web.principal import AuditLogReader
 from web.services import AccessGrantRecord, BrowsedEvent
 
 router = APIRouter(tags=["audit"])

@@ -26,10 +26,10 @@ from domain.cases.rules import (
 )
 from domain.network import Actor
 from projections.case_list import CaseRow
-from web.commands import carry_out
-from web.dependencies import Services
-from web.i18n import is_country_code
-from web.principal import CaseToCorrect, CaseToWorkOn, SignedIn
+from web.kit.commands import carry_out
+from web.kit.dependencies import Services
+from web.kit.i18n import is_country_code
+from web.kit.principal import CaseToCorrect, CaseToWorkOn, SignedIn
 from web.services import WebServices
 
 router = APIRouter(tags=["case lifecycle"])

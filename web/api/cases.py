@@ -12,8 +12,8 @@ from domain.network import City
 from events.catalogue import UnknownEventType, contract_for
 from web.api.models import CaseDetail, CaseList
 from web.case_filters import CaseListQuery
-from web.dependencies import Services
-from web.principal import CityToList, SignedIn, ViewableCase
+from web.kit.dependencies import Services
+from web.kit.principal import CityToList, SignedIn, ViewableCase
 
 router = APIRouter(tags=["cases"])
 

@@ -25,11 +25,11 @@ from domain.finance.model import ClaimDraft, ExpenseCategory, InvalidAmount
 from domain.network import Actor, City
 from events.finance import Euros
 from projections.finance import BudgetLine, CityFinance, ClaimRow, NetworkFinance
-from web.commands import carry_out
-from web.dependencies import Services
-from web.errors import ResourceNotFound
-from web.i18n import N_, Translator
-from web.principal import SignedIn, city_where, network_permission
+from web.kit.commands import carry_out
+from web.kit.dependencies import Services
+from web.kit.errors import ResourceNotFound
+from web.kit.i18n import N_, Translator
+from web.kit.principal import SignedIn, city_where, network_permission
 from web.services import WebServices
 
 router = APIRouter(tags=["finance"])

@@ -20,8 +20,6 @@ from projections.housing import (
     ShelterRow,
     WaitlistEntry,
 )
-from web.commands import carry_out
-from web.dependencies import Services
 from web.housing import (
     BedChange,
     CaseToHouse,
@@ -34,7 +32,9 @@ from web.housing import (
     ShelterRegistration,
     ViewableShelter,
 )
-from web.principal import ActingPrincipal, CityToView
+from web.kit.commands import carry_out
+from web.kit.dependencies import Services
+from web.kit.principal import ActingPrincipal, CityToView
 
 router = APIRouter(tags=["housing"])
 

@@ -27,9 +27,9 @@ from projections.indicators import (
     NetworkDashboard,
 )
 from web.api.finance import BudgetLineOut
-from web.dependencies import Services
-from web.exports import table_stamp
-from web.principal import CityToView, NetworkViewer
+from web.kit.dependencies import Services
+from web.kit.exports import table_stamp
+from web.kit.principal import CityToView, NetworkViewer
 
 router = APIRouter(tags=["indicators"])
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from web.api.models import IntakeCreated
-from web.dependencies import Services
 from web.intake import IntakeRequest, take_in
-from web.principal import ActingPrincipal, CityToTakeIn
+from web.kit.dependencies import Services
+from web.kit.principal import ActingPrincipal, CityToTakeIn
 
 router = APIRouter(tags=["intakes"])
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from web.api.models import NetworkOverviewOut
-from web.dependencies import Services
-from web.principal import NetworkViewer
+from web.kit.dependencies import Services
+from web.kit.principal import NetworkViewer
 
 router = APIRouter(tags=["network"])
 

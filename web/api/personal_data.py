@@ -13,9 +13,9 @@ from pydantic import BaseModel, Field
 
 from domain.cases.model import Erasure
 from domain.vault import AccessReason, PersonalData
-from web.dependencies import Services
+from web.kit.dependencies import Services
+from web.kit.principal import CaseWithIdentifiers, ErasableCase, SignedIn
 from web.personal_data import NO_STORE, ErasureRequest, IdentifiersRequest, erase, reveal
-from web.principal import CaseWithIdentifiers, ErasableCase, SignedIn
 
 router = APIRouter(tags=["personal data"])
 

@@ -31,10 +31,10 @@ from domain.referrals.rules import (
 from domain.referrals.service import ReferralNotFound
 from projections.case_list import CaseRow
 from projections.referrals import BoardFilters, ReferralBoard, ReferralRow, ResponseTimes
-from web.commands import carry_out
-from web.dependencies import Services
-from web.errors import UnknownCase, UnknownReferral
-from web.principal import ActingPrincipal, CityToView, SignedIn, case_where
+from web.kit.commands import carry_out
+from web.kit.dependencies import Services
+from web.kit.errors import UnknownCase, UnknownReferral
+from web.kit.principal import ActingPrincipal, CityToView, SignedIn, case_where
 from web.services import WebServices
 
 router = APIRouter(tags=["referrals"])

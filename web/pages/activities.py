@@ -43,16 +43,16 @@ from web.api.activities import (
     record_session,
     without_blanks,
 )
-from web.dependencies import CurrentTranslator, PageRenderer, Services
-from web.errors import Problem, explain_domain_error, explain_validation_errors
-from web.exports import Column, start_export
-from web.i18n import Translator
-from web.labels import Labels
+from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
+from web.kit.errors import Problem, explain_domain_error, explain_validation_errors
+from web.kit.exports import Column, start_export
+from web.kit.i18n import Translator
+from web.kit.labels import Labels
+from web.kit.principal import ActingPrincipal, SignedIn
+from web.kit.templating import Pages, is_htmx_fragment_request
+from web.kit.vocabulary.activities import ACTIVITY_KINDS, ACTIVITY_STATUSES, hours_in_words
 from web.pages.cases import FormState
-from web.principal import ActingPrincipal, SignedIn
 from web.services import WebServices
-from web.templating import Pages, is_htmx_fragment_request
-from web.vocabulary.activities import ACTIVITY_KINDS, ACTIVITY_STATUSES, hours_in_words
 
 router = APIRouter(include_in_schema=False)
 

@@ -20,18 +20,18 @@ from domain.access import (
     may,
 )
 from domain.network import City, DomainError
-from web.dependencies import CurrentTranslator, PageRenderer, Services
-from web.errors import (
+from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
+from web.kit.errors import (
     Problem,
     UnknownGrant,
     explain_domain_error,
     explain_validation_errors,
 )
-from web.exports import MAX_EXPORT_ROWS, Column, start_export
-from web.i18n import Translator
-from web.labels import Labels
+from web.kit.exports import MAX_EXPORT_ROWS, Column, start_export
+from web.kit.i18n import Translator
+from web.kit.labels import Labels
+from web.kit.principal import AuditLogReader, GrantGiver
 from web.personal_data import access_log_page
-from web.principal import AuditLogReader, GrantGiver
 from web.services import AccessGrantRecord, WebServices
 
 router = APIRouter(include_in_schema=False)

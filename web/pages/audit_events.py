@@ -17,14 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from domain.cases.model import PROGRAMME_TIMEZONE
 from domain.network import City
 from events.catalogue import CONTRACTS
-from web.dependencies import CurrentTranslator, PageRenderer, Services
-from web.exports import MAX_EXPORT_ROWS, Column, start_export
-from web.i18n import Translator
-from web.labels import Labels
-from web.pages.as_of import viewing_as_of
-from web.principal import AuditLogReader
+from web.kit.as_of import viewing_as_of
+from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
+from web.kit.exports import MAX_EXPORT_ROWS, Column, start_export
+from web.kit.i18n import Translator
+from web.kit.labels import Labels
+from web.kit.principal import AuditLogReader
+from web.kit.templating import path_with_query
 from web.services import EventFilters
-from web.templating import path_with_query
 
 router = APIRouter(include_in_schema=False)
 

@@ -26,9 +26,11 @@ from web.api.case_lifecycle import (
     correct,
     reopen,
 )
-from web.dependencies import CurrentTranslator, PageRenderer, Services
-from web.errors import Problem, explain_domain_error, explain_validation_errors
-from web.i18n import Translator
+from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
+from web.kit.errors import Problem, explain_domain_error, explain_validation_errors
+from web.kit.i18n import Translator
+from web.kit.principal import CaseToCorrect, CaseToWorkOn, SignedIn
+from web.kit.templating import Pages
 from web.pages.cases import (
     CLOSURE_FORM,
     CORRECTION_FORM,
@@ -37,9 +39,7 @@ from web.pages.cases import (
     render_case_page,
 )
 from web.personal_data import PersonalDataView, erasure_of
-from web.principal import CaseToCorrect, CaseToWorkOn, SignedIn
 from web.services import WebServices
-from web.templating import Pages
 
 router = APIRouter(include_in_schema=False)
 

@@ -21,19 +21,19 @@ from domain.cases.rules import AgeBand, CaseOutcome
 from domain.network import City
 from projections.case_list import CASE_STATUS_OPEN, CasePage, CaseRow, Handover, HistoryEntry
 from web.case_filters import CHIP_FILTERS, DEFAULT_PAGE_SIZE, FILTER_NAMES, CaseListQuery
-from web.dependencies import CurrentTranslator, PageRenderer, Services
-from web.errors import explain_validation_errors
-from web.exports import MAX_EXPORT_ROWS, Column, start_export
-from web.i18n import N_, Translator
-from web.labels import AGE_BANDS, Labels
+from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
+from web.kit.errors import explain_validation_errors
+from web.kit.exports import MAX_EXPORT_ROWS, Column, start_export
+from web.kit.i18n import N_, Translator
+from web.kit.labels import AGE_BANDS, Labels
+from web.kit.principal import CaseOrHandover, CityToList, SignedIn
+from web.kit.templating import Pages, is_htmx_fragment_request, path_with_query
+from web.kit.vocabulary import activities as activity_words
+from web.kit.vocabulary import case_lifecycle as lifecycle_words
+from web.kit.vocabulary import housing as housing_words
+from web.kit.vocabulary import referrals as referral_words
 from web.personal_data import PersonalDataView, erasure_of, reasons_for
-from web.principal import CaseOrHandover, CityToList, SignedIn
 from web.services import WebServices
-from web.templating import Pages, is_htmx_fragment_request, path_with_query
-from web.vocabulary import activities as activity_words
-from web.vocabulary import case_lifecycle as lifecycle_words
-from web.vocabulary import housing as housing_words
-from web.vocabulary import referrals as referral_words
 
 router = APIRouter(include_in_schema=False)
 

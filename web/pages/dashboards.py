@@ -11,7 +11,7 @@ register, an expenditure figure to the city's budget page. The pages read the in
 fragments, its exports and the API all show the same numbers.
 
 Live: while the record is viewed as it is now, each section of a dashboard reloads itself
-(htmx, `?part=<section>` with the HX-Request header) when the live stream (web.pages.live)
+(htmx, `?part=<section>` with the HX-Request header) when the live stream (web.kit.live)
 says the read models moved on. Viewing the past, nothing moves."""
 
 from __future__ import annotations
@@ -46,9 +46,10 @@ from projections.indicators import (
 )
 from projections.referrals import ReferralRow
 from web.charts import Series, bar_chart, line_chart, progress_bars
-from web.dependencies import CurrentTranslator, PageRenderer, Services
-from web.errors import Problem
-from web.exports import (
+from web.kit.as_of import viewing_as_of
+from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
+from web.kit.errors import Problem
+from web.kit.exports import (
     Column,
     Table,
     UnknownExport,
@@ -56,13 +57,12 @@ from web.exports import (
     export_response,
     table_stamp,
 )
-from web.i18n import N_, Translator
-from web.labels import Labels
-from web.pages.as_of import viewing_as_of
-from web.principal import CityToView, NetworkViewer, SignedIn
+from web.kit.i18n import N_, Translator
+from web.kit.labels import Labels
+from web.kit.principal import CityToView, NetworkViewer, SignedIn
+from web.kit.templating import Pages, is_htmx_fragment_request, path_with_query
+from web.kit.vocabulary.housing import PLACEMENT_STATUSES
 from web.services import WebServices
-from web.templating import Pages, is_htmx_fragment_request, path_with_query
-from web.vocabulary.housing import PLACEMENT_STATUSES
 from web.vocabulary.indicators import (
     CASE_BREAKDOWNS,
     NO_FIGURE,

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from events.asyncapi import INTERNAL_SERVER, asyncapi_document
-from web.dependencies import PageRenderer
+from web.kit.dependencies import PageRenderer
 
 router = APIRouter(include_in_schema=False)
 

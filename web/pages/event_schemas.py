@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from events.catalogue import json_schemas
-from web.dependencies import PageRenderer
+from web.kit.dependencies import PageRenderer
 
 router = APIRouter(include_in_schema=False)
 

@@ -36,16 +36,16 @@ from web.api.finance import (
     reject,
     set_allocation,
 )
-from web.dependencies import CurrentTranslator, PageRenderer, Services
-from web.errors import Problem, explain_domain_error, explain_validation_errors
-from web.exports import Column, start_export
-from web.i18n import Translator
-from web.labels import Labels
+from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
+from web.kit.errors import Problem, explain_domain_error, explain_validation_errors
+from web.kit.exports import Column, start_export
+from web.kit.i18n import Translator
+from web.kit.labels import Labels
+from web.kit.principal import SignedIn
+from web.kit.templating import Pages
+from web.kit.vocabulary.finance import CLAIM_STATUSES, EXPENSE_CATEGORIES
 from web.pages.cases import FormState
-from web.principal import SignedIn
 from web.services import WebServices
-from web.templating import Pages
-from web.vocabulary.finance import CLAIM_STATUSES, EXPENSE_CATEGORIES
 
 router = APIRouter(include_in_schema=False)
 

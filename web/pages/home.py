@@ -8,8 +8,8 @@ from fastapi.responses import HTMLResponse
 
 from domain.access import Permission, may
 from domain.network import City
-from web.dependencies import PageRenderer, Services
-from web.principal import CityToView, SignedIn
+from web.kit.dependencies import PageRenderer, Services
+from web.kit.principal import CityToView, SignedIn
 
 router = APIRouter(include_in_schema=False)
 

@@ -20,10 +20,6 @@ from domain.housing.model import HousingStage, MoveOutOutcome, ShelterKind
 from domain.network import City, DomainError
 from projections.case_list import CaseRow
 from projections.housing import ShelterRow
-from web.commands import carry_out
-from web.dependencies import CurrentTranslator, PageRenderer, Services
-from web.errors import Problem, explain_domain_error, explain_validation_errors
-from web.exports import Column, start_export
 from web.housing import (
     BedChange,
     CaseToHouse,
@@ -36,18 +32,22 @@ from web.housing import (
     ShelterRegistration,
     ViewableShelter,
 )
-from web.i18n import Translator
-from web.labels import Labels
-from web.pages.cases import FormState
-from web.principal import ActingPrincipal, CityToView, SignedIn
-from web.services import WebServices
-from web.templating import Pages, is_htmx_fragment_request
-from web.vocabulary.housing import (
+from web.kit.commands import carry_out
+from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
+from web.kit.errors import Problem, explain_domain_error, explain_validation_errors
+from web.kit.exports import Column, start_export
+from web.kit.i18n import Translator
+from web.kit.labels import Labels
+from web.kit.principal import ActingPrincipal, CityToView, SignedIn
+from web.kit.templating import Pages, is_htmx_fragment_request
+from web.kit.vocabulary.housing import (
     HOUSING_STAGES,
     MOVE_OUT_OUTCOMES,
     PLACEMENT_STATUSES,
     SHELTER_KINDS,
 )
+from web.pages.cases import FormState
+from web.services import WebServices
 
 router = APIRouter(include_in_schema=False)
 

@@ -11,10 +11,10 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from domain.network import DomainError
-from web.dependencies import CurrentTranslator, PageRenderer, Services
-from web.errors import Problem, explain_domain_error, explain_validation_errors
 from web.intake import IntakeRequest, take_in
-from web.principal import ActingPrincipal, CityToTakeIn
+from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
+from web.kit.errors import Problem, explain_domain_error, explain_validation_errors
+from web.kit.principal import ActingPrincipal, CityToTakeIn
 
 router = APIRouter(include_in_schema=False)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from web.dependencies import CurrentTranslator, PageRenderer, Services
-from web.exports import Column, start_export
-from web.labels import Labels
-from web.principal import NetworkViewer
+from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
+from web.kit.exports import Column, start_export
+from web.kit.labels import Labels
+from web.kit.principal import NetworkViewer
 
 router = APIRouter(include_in_schema=False)
 

@@ -17,9 +17,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from domain.network import DomainError
-from web.dependencies import CurrentTranslator, PageRenderer, Services
-from web.errors import Problem, explain_domain_error, explain_validation_errors
-from web.i18n import N_
+from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
+from web.kit.errors import Problem, explain_domain_error, explain_validation_errors
+from web.kit.i18n import N_
+from web.kit.principal import CaseWithIdentifiers, ErasableCase, SignedIn
 from web.pages.cases import FormState, render_case_page
 from web.personal_data import (
     NO_STORE,
@@ -30,7 +31,6 @@ from web.personal_data import (
     erasure_of,
     reveal,
 )
-from web.principal import CaseWithIdentifiers, ErasableCase, SignedIn
 
 router = APIRouter(include_in_schema=False)
 

@@ -38,16 +38,16 @@ from web.api.referrals import (
     record,
     refer,
 )
-from web.dependencies import CurrentTranslator, PageRenderer, Services
-from web.errors import Problem, UnknownCase, explain_domain_error, explain_validation_errors
-from web.exports import Column, start_export
-from web.i18n import Translator
-from web.labels import Labels
+from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
+from web.kit.errors import Problem, UnknownCase, explain_domain_error, explain_validation_errors
+from web.kit.exports import Column, start_export
+from web.kit.i18n import Translator
+from web.kit.labels import Labels
+from web.kit.principal import CityToView, SignedIn
+from web.kit.templating import Pages, is_htmx_fragment_request
+from web.kit.vocabulary import referrals as referral_words
 from web.pages.cases import FormState
-from web.principal import CityToView, SignedIn
 from web.services import WebServices
-from web.templating import Pages, is_htmx_fragment_request
-from web.vocabulary import referrals as referral_words
 
 router = APIRouter(include_in_schema=False)
 

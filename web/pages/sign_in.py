@@ -14,14 +14,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from domain.access import SignInRefused, SignInThrottled
-from web.authentication import SESSION_COOKIE
-from web.dependencies import CurrentTranslator, PageRenderer, Services
-from web.errors import CsrfRejected, explain_domain_error, sign_in_url
-from web.i18n import N_
-from web.pages.as_of import AS_OF_COOKIE
-from web.principal import SignedIn
+from web.kit.as_of import AS_OF_COOKIE
+from web.kit.authentication import SESSION_COOKIE
+from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
+from web.kit.errors import CsrfRejected, explain_domain_error, sign_in_url
+from web.kit.i18n import N_
+from web.kit.principal import SignedIn
+from web.kit.templating import path_of_this_site
 from web.services import WebServices
-from web.templating import path_of_this_site
 
 router = APIRouter(include_in_schema=False)
 
@@ -101,7 +101,7 @@ async def sign_out(request: Request, services: Services, _principal: SignedIn) -
 
 
 def _forget_the_moment_viewed(response: Response) -> None:
-    """A past moment chosen in one session (web.pages.as_of) is not the next one's: whoever signs
+    """A past moment chosen in one session (web.kit.as_of) is not the next one's: whoever signs
     in next on this browser starts from the record as it is now."""
     response.delete_cookie(AS_OF_COOKIE, path="/", httponly=True, samesite="lax")
 

@@ -2,8 +2,8 @@
 protection status, a nationality, a referral's destination...), and how its figures are written
 (numbers, shares, durations) in the request's language.
 
-The keys' labels are the other areas' (web.labels, web.vocabulary.*): a figure names a protection
-status or an exit outcome exactly as the case and housing pages do."""
+The keys' labels are the other areas' (web.kit.labels, web.kit.vocabulary.*): a figure names a
+protection status or an exit outcome exactly as the case and housing pages do."""
 
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 from babel.numbers import format_decimal, format_percent
 
 from projections.indicators import OTHER_NATIONALITIES
-from web.i18n import N_
-from web.vocabulary.case_lifecycle import CASE_OUTCOMES
-from web.vocabulary.housing import MOVE_OUT_OUTCOMES
-from web.vocabulary.referrals import CITY_SERVICES, DESTINATION_KINDS, REFERRAL_STATUSES
+from web.kit.i18n import N_
+from web.kit.vocabulary.case_lifecycle import CASE_OUTCOMES
+from web.kit.vocabulary.housing import MOVE_OUT_OUTCOMES
+from web.kit.vocabulary.referrals import CITY_SERVICES, DESTINATION_KINDS, REFERRAL_STATUSES
 
 if TYPE_CHECKING:
-    from web.i18n import Translator
-    from web.labels import Labels
+    from web.kit.i18n import Translator
+    from web.kit.labels import Labels
 
 # What a breakdown of the cases is called, and the heading of its first column.
 CASE_BREAKDOWNS: Mapping[str, tuple[str, str]] = {

@@ -20,11 +20,11 @@ from events.housing import (
     ShelterClosedV1,
     ShelterRegisteredV1,
 )
-from web.i18n import N_
+from web.kit.i18n import N_
 
 if TYPE_CHECKING:
-    from web.i18n import Translator
-    from web.labels import Labels
+    from web.kit.i18n import Translator
+    from web.kit.labels import Labels
 
 SHELTER_KINDS: Mapping[str, str] = {
     ShelterKind.TEMPORARY_SHELTER: N_("Temporary shelter"),

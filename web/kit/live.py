@@ -28,9 +28,9 @@ from typing import Annotated
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from web.authentication import LIVE_STREAM_PATH
-from web.pages.as_of import viewing_as_of
-from web.principal import SignedIn
+from web.kit.as_of import viewing_as_of
+from web.kit.authentication import LIVE_STREAM_PATH
+from web.kit.principal import SignedIn
 
 router = APIRouter(include_in_schema=False)
 

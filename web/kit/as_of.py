@@ -2,7 +2,7 @@
 
 Every page carries a small date-and-time picker for them (templates/macros/as_of.html); it asks
 `GET /as-of?moment=...&next=...`, which remembers the moment in the `as_of` cookie and goes back
-to the page. While the cookie is set, the `Services` dependency (web.dependencies) hands their
+to the page. While the cookie is set, the `Services` dependency (web.kit.dependencies) hands their
 requests services whose read models are replayed up to that moment (infra.replay), every page
 says so in a banner, and nothing can be changed: an unsafe request is refused (409) with a way
 back to the present, `GET /as-of` without a moment, which clears the cookie. Everyone else's
@@ -22,9 +22,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from domain.access import Permission, Principal, may, require
 from domain.cases.model import PROGRAMME_START, PROGRAMME_TIMEZONE
-from web.errors import ErrorBody, NotSignedIn, Problem
-from web.i18n import N_, Translator, translator_of
-from web.templating import Pages, path_of_this_site
+from web.kit.errors import ErrorBody, NotSignedIn, Problem
+from web.kit.i18n import N_, Translator, translator_of
+from web.kit.templating import Pages, path_of_this_site
 
 router = APIRouter(include_in_schema=False)
 

@@ -28,8 +28,8 @@ from events.contracts import (
     CasePersonalDataErasedV2,
 )
 from projections.case_list import CASE_STATUS_CLOSED, CASE_STATUS_OPEN
-from web.i18n import N_, Translator
-from web.vocabulary import AREAS
+from web.kit.i18n import N_, Translator
+from web.kit.vocabulary import AREAS
 
 CITY_NAMES: Mapping[str, str] = {
     City.AGRIGENTO: N_("Agrigento"),
@@ -231,7 +231,7 @@ class Labels:
         self._translator = translator
 
     def label(self, table: Mapping[str, str], code: str) -> str:
-        """`code`'s label from `table` (one of the tables here or of web.vocabulary)."""
+        """`code`'s label from `table` (one of the tables here or of web.kit.vocabulary)."""
         message = table.get(code)
         return code if message is None else self._translator.gettext(message)
 

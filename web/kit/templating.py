@@ -15,7 +15,7 @@ from jinja2.runtime import Context
 
 from domain.access import Permission, Principal, may
 from domain.network import City
-from web.i18n import (
+from web.kit.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGE_QUERY_PARAMETER,
     SUPPORTED_LANGUAGES,
@@ -23,9 +23,9 @@ from web.i18n import (
     requested_language,
     translator_of,
 )
-from web.labels import Labels
+from web.kit.labels import Labels
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
+TEMPLATES_DIR = Path(__file__).parents[1] / "templates"
 _LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 

@@ -19,11 +19,11 @@ from events.activities import (
     ActivityPlannedV1,
     ActivitySessionHeldV1,
 )
-from web.i18n import N_
+from web.kit.i18n import N_
 
 if TYPE_CHECKING:
-    from web.i18n import Translator
-    from web.labels import Labels
+    from web.kit.i18n import Translator
+    from web.kit.labels import Labels
 
 ACTIVITY_KINDS: Mapping[str, str] = {
     ActivityKind.CIVIC_ENGAGEMENT_INITIATIVE: N_("Civic engagement initiative"),

@@ -41,8 +41,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from web.errors import ResourceNotFound
-from web.i18n import DISPLAY_TIMEZONE, N_, Translator
+from web.kit.errors import ResourceNotFound
+from web.kit.i18n import DISPLAY_TIMEZONE, N_, Translator
 from web.services import WebServices
 
 ExportFormat = Literal["csv", "xlsx"]

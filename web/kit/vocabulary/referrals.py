@@ -23,11 +23,11 @@ from events.referrals import (
     ReferralRequestedV1,
     ReferralWithdrawnV1,
 )
-from web.i18n import N_
+from web.kit.i18n import N_
 
 if TYPE_CHECKING:
-    from web.i18n import Translator
-    from web.labels import Labels
+    from web.kit.i18n import Translator
+    from web.kit.labels import Labels
 
 DESTINATION_KINDS: Mapping[str, str] = {
     DestinationKind.CITY_SERVICE: N_("A service of the city"),

@@ -31,7 +31,7 @@ SUPPORTED_LANGUAGES = ("it", "en")
 DEFAULT_LANGUAGE = "it"
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_QUERY_PARAMETER = "lang"
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = Path(__file__).parents[1] / "locale"
 # The coordinators work in Italy: times are shown on Italian clocks whatever the language.
 DISPLAY_TIMEZONE = ZoneInfo("Europe/Rome")
 

@@ -9,16 +9,16 @@ from uuid import UUID
 from fastapi import Depends, Path, Request
 
 from domain.network import City
-from web.errors import UnknownCase, UnknownCity
-from web.i18n import Translator, translator_of
-from web.pages.as_of import refuse_changes_while_viewing_the_past, viewing_as_of
+from web.kit.as_of import refuse_changes_while_viewing_the_past, viewing_as_of
+from web.kit.errors import UnknownCase, UnknownCity
+from web.kit.i18n import Translator, translator_of
+from web.kit.templating import Pages
 from web.services import WebServices
-from web.templating import Pages
 
 
 def services_of(request: Request) -> WebServices:
     """The platform's services; as of a past moment for an auditor or the ministry who chose
-    one (web.pages.as_of), who may then change nothing."""
+    one (web.kit.as_of), who may then change nothing."""
     services: WebServices = request.app.state.services
     moment = viewing_as_of(request)
     if moment is None:

@@ -15,11 +15,11 @@ from events.finance import (
     BudgetClaimRecordedV1,
     BudgetClaimRejectedV1,
 )
-from web.i18n import N_
+from web.kit.i18n import N_
 
 if TYPE_CHECKING:
-    from web.i18n import Translator
-    from web.labels import Labels
+    from web.kit.i18n import Translator
+    from web.kit.labels import Labels
 
 EXPENSE_CATEGORIES: Mapping[str, str] = {
     ExpenseCategory.STAFF: N_("Staff"),

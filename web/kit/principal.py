@@ -31,8 +31,8 @@ from fastapi import Depends, Request
 from domain.access import CITY_ROLES, Permission, Principal, may, require
 from domain.network import Actor, City
 from projections.case_list import CaseRow, Handover
-from web.dependencies import PathCaseId, PathCity, Services
-from web.errors import NotSignedIn, UnknownCase
+from web.kit.dependencies import PathCaseId, PathCity, Services
+from web.kit.errors import NotSignedIn, UnknownCase
 from web.services import WebServices
 
 

@@ -14,11 +14,11 @@ from events.contracts import (
     CaseReopenedV1,
     CaseTransferredV1,
 )
-from web.i18n import N_
+from web.kit.i18n import N_
 
 if TYPE_CHECKING:
-    from web.i18n import Translator
-    from web.labels import Labels
+    from web.kit.i18n import Translator
+    from web.kit.labels import Labels
 
 CASE_OUTCOMES: Mapping[str, str] = {
     CaseOutcome.AUTONOMY: N_("Self-sufficient: housing and income of their own"),

@@ -8,7 +8,7 @@
 - Partner systems call /api/ with `Authorization: Bearer <token>`; no cookie, so no CSRF.
 
 The principal found (or None) is put on `request.state` for the routes, which decide what it
-may do (web.principal). Only the public routes (`PUBLIC_ROUTES` and the static files) answer
+may do (web.kit.principal). Only the public routes (`PUBLIC_ROUTES` and the static files) answer
 without one; anything else, an unknown path included, first asks to sign in, so that nobody
 learns anything about the platform without credentials.
 """
@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.access import Principal
-from web.errors import CsrfRejected, NotSignedIn, RequestTooLarge, refuse
+from web.kit.errors import CsrfRejected, NotSignedIn, RequestTooLarge, refuse
 from web.services import AccountsPort, SignedInSession, WebServices
 
 SESSION_COOKIE = "lgnet_session"
@@ -64,7 +64,7 @@ def public_paths_of(app: Any) -> frozenset[str]:
 
 
 # What a page asks for by itself, with nobody at the keyboard: the live dashboards' event stream
-# (EventSource cannot add a header, so it goes by its path: web.pages.live) and the sections it
+# (EventSource cannot add a header, so it goes by its path: web.kit.live) and the sections it
 # makes reload (marked with this header). An unattended dashboard must not keep its session
 # from idling out: its figures include special-category data.
 LIVE_STREAM_PATH = "/live/stream"

@@ -21,9 +21,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from domain.access import AccessDenied
 from domain.cases.model import MAX_HOUSEHOLD_SIZE, PROGRAMME_START
 from domain.network import City, DomainError
-from web.i18n import N_, Translator, translator_of
-from web.templating import Pages, is_htmx_fragment_request
-from web.vocabulary import AREAS
+from web.kit.i18n import N_, Translator, translator_of
+from web.kit.templating import Pages, is_htmx_fragment_request
+from web.kit.vocabulary import AREAS
 
 # Where a refusal is answered in JSON; everywhere else people read it on a page.
 _JSON_PATHS = ("/api/", "/health", "/openapi.json")
