@@ -40,7 +40,7 @@ from infra.nats_auth import nats_banner_lines, platform_nats_url, url_without_cr
 from infra.nats_server import NatsServerError
 from infra.runtime import embedded_nats_if_needed, run_parts
 from infra.settings import Settings, load_settings
-from web.pages.event_docs import asyncapi_yaml
+from web.areas.event_docs.pages import asyncapi_yaml
 
 app = typer.Typer(help="LGNetEA coordination platform", no_args_is_help=True)
 events_app = typer.Typer(help="The published event contracts", no_args_is_help=True)

@@ -9,30 +9,28 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from web.api import api_router
+from web.areas.activities import pages as activities
+from web.areas.audit import event_browser as audit_events
+from web.areas.audit import pages as audit
+from web.areas.cases import case_forms as case_lifecycle
+from web.areas.cases import pages as cases
+from web.areas.cases import personal_data_pages as personal_data
+from web.areas.dashboards import pages as dashboards
+from web.areas.event_docs import pages as event_docs
+from web.areas.event_docs import schemas as event_schemas
+from web.areas.finance import pages as finance
+from web.areas.housing import pages as housing
+from web.areas.intake import pages as intake
+from web.areas.network import ministry
+from web.areas.network import pages as home
+from web.areas.referrals import pages as referrals
+from web.areas.sign_in import pages as sign_in
 from web.kit import as_of, health, live
 from web.kit.authentication import Authentication, public_paths_of
 from web.kit.errors import install_error_handlers
 from web.kit.i18n import Catalogues
 from web.kit.security_headers import SecurityHeaders
 from web.kit.templating import Pages
-from web.pages import (
-    activities,
-    audit,
-    audit_events,
-    case_lifecycle,
-    cases,
-    dashboards,
-    event_docs,
-    event_schemas,
-    finance,
-    home,
-    housing,
-    intake,
-    ministry,
-    personal_data,
-    referrals,
-    sign_in,
-)
 from web.services import WebServices
 
 STATIC_DIR = Path(__file__).parent / "static"

@@ -46,7 +46,7 @@ from infra.settings import Settings
 from projections.projection import ensure_created
 from projections.storage import SqliteReadModels
 from tests.e2e.test_platform_process import RunningPlatform
-from web.intake import EXAMPLE_INTAKE
+from web.areas.intake.requests import EXAMPLE_INTAKE
 from web.kit.authentication import SESSION_COOKIE
 
 INTAKES = int(os.environ.get("LGNET_BENCH_INTAKES", "20000"))

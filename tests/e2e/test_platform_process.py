@@ -22,7 +22,7 @@ from infra.accounts import DEMO_CREDENTIALS_FILE_NAME, csrf_token_for, read_demo
 from infra.nats_auth import OBSERVER_USER, embedded_credentials, url_with_credentials
 from infra.nats_server import free_port
 from infra.settings import Settings
-from web.intake import EXAMPLE_INTAKE
+from web.areas.intake.requests import EXAMPLE_INTAKE
 from web.kit.authentication import SESSION_COOKIE
 
 pytestmark = pytest.mark.nats

@@ -28,7 +28,7 @@ from tests.web.conftest import (
     an_intake_form,
     record_intake,
 )
-from web.intake import IntakeRequest
+from web.areas.intake.requests import IntakeRequest
 from web.kit.security_headers import CONTENT_SECURITY_POLICY
 
 pytestmark = pytest.mark.browser

@@ -17,7 +17,7 @@ import domain.finance.model
 import domain.housing.model
 import domain.referrals.model  # noqa: F401
 from domain.network import DomainError
-from web.intake import IntakeRequest
+from web.areas.intake.requests import IntakeRequest
 from web.kit.errors import DOMAIN_MESSAGES
 from web.kit.i18n import catalogue_files, compile_catalogues
 from web.kit.labels import INTAKE_FIELDS, all_label_tables
