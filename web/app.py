@@ -12,17 +12,15 @@ from web.api import api_router
 from web.areas.activities import pages as activities
 from web.areas.audit import event_browser as audit_events
 from web.areas.audit import pages as audit
-from web.areas.cases import case_forms as case_lifecycle
+from web.areas.cases import lifecycle_pages as case_lifecycle
 from web.areas.cases import pages as cases
 from web.areas.cases import personal_data_pages as personal_data
 from web.areas.dashboards import pages as dashboards
 from web.areas.event_docs import pages as event_docs
-from web.areas.event_docs import schemas as event_schemas
 from web.areas.finance import pages as finance
 from web.areas.housing import pages as housing
 from web.areas.intake import pages as intake
-from web.areas.network import ministry
-from web.areas.network import pages as home
+from web.areas.network import pages as network
 from web.areas.referrals import pages as referrals
 from web.areas.sign_in import pages as sign_in
 from web.kit import as_of, health, live
@@ -65,9 +63,8 @@ subjects, headers and schemas, are described by the AsyncAPI document at
 
 
 PAGE_AREAS = (
-    sign_in, home, intake, cases, case_lifecycle, personal_data, referrals, housing, activities,
-    ministry, audit, event_schemas, event_docs, as_of, audit_events,
-    finance, dashboards, live,
+    sign_in, network, intake, cases, case_lifecycle, personal_data, referrals, housing,
+    activities, audit, event_docs, as_of, audit_events, finance, dashboards, live,
 )
 
 

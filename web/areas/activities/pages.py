@@ -26,7 +26,7 @@ from domain.cases.rules import ProtectionStatus, SubAction
 from domain.network import City, DomainError
 from projections.activities import ActivityDetail
 from projections.case_list import CASE_STATUS_OPEN, CaseFilters, CaseRow
-from web.areas.activities.api import (
+from web.areas.activities.requests import (
     ActivityPlanRequest,
     ActivityToManage,
     ActivityToWorkOn,
@@ -41,12 +41,11 @@ from web.areas.activities.api import (
     enrol,
     plan,
     record_session,
-    without_blanks,
 )
-from web.areas.cases.pages import FormState
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.errors import Problem, explain_domain_error, explain_validation_errors
 from web.kit.exports import Column, start_export
+from web.kit.forms import FormState, without_blanks
 from web.kit.i18n import Translator
 from web.kit.labels import Labels
 from web.kit.principal import ActingPrincipal, SignedIn

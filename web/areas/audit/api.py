@@ -1,4 +1,5 @@
-"""The identifier-access log and the grants, for those who check them (auditors, the ministry)."""
+"""The identifier-access log, the grants and the record's events as JSON, for those who check
+them (auditors, the ministry)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from domain.vault import AccessReason, IdentifierAccess
-from web.areas.audit.event_browser import EventQuery
-from web.areas.cases.personal_data import access_log_page
+from web.areas.audit.requests import EventQuery, access_log_page
 from web.kit.as_of import viewing_as_of
 from web.kit.dependencies import Services
 from web.kit.principal import AuditLogReader

@@ -6,17 +6,14 @@ store itself (services.audit_trail), for auditors and the ministry."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from domain.cases.model import PROGRAMME_TIMEZONE
-from domain.network import City
 from events.catalogue import CONTRACTS
+from web.areas.audit.requests import EventQuery
 from web.kit.as_of import viewing_as_of
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.exports import MAX_EXPORT_ROWS, Column, start_export
@@ -24,87 +21,8 @@ from web.kit.i18n import Translator
 from web.kit.labels import Labels
 from web.kit.principal import AuditLogReader
 from web.kit.templating import path_with_query
-from web.services import EventFilters
 
 router = APIRouter(include_in_schema=False)
-
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
-MAX_PAGE = 1_000_000
-
-
-class EventQuery(BaseModel):
-    """The browser's filters and paging, shared by its page and its API."""
-
-    model_config = ConfigDict(populate_by_name=True, str_strip_whitespace=True)
-
-    city: City | None = Field(default=None, description="Only events of this city")
-    type: str | None = Field(
-        default=None, max_length=100,
-        description="Only events of this CloudEvents type (see /api/v1/events/schemas)",
-    )
-    actor: str | None = Field(
-        default=None, max_length=64,
-        description="Only events by this actor: a username, or a role such as city_coordinator",
-    )
-    case: str | None = Field(
-        default=None, max_length=32, description="Only the events of the case with this code",
-    )
-    since: date | None = Field(
-        default=None, alias="from", description="From this day (Europe/Rome), included",
-    )
-    until: date | None = Field(
-        default=None, alias="to", description="Up to this day (Europe/Rome), included",
-    )
-    order: Literal["newest", "oldest"] = "newest"
-    page: int = Field(default=1, ge=1, le=MAX_PAGE)
-    page_size: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-
-    @field_validator("city", "type", "actor", "case", "since", "until", "order", mode="before")
-    @classmethod
-    def _empty_means_any(cls, value: Any) -> Any:
-        # A filter form's "any" option (or an empty box) submits an empty value.
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
-
-    @field_validator("type")
-    @classmethod
-    def _a_published_type(cls, value: str | None) -> str | None:
-        if value is not None and value not in CONTRACTS:
-            raise ValueError("not a published event type")
-        return value
-
-    @field_validator("case")
-    @classmethod
-    def _case_codes_are_upper_case(cls, value: str | None) -> str | None:
-        return value.upper() if value is not None else None
-
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> EventQuery:
-        if self.since is not None and self.until is not None and self.since > self.until:
-            raise ValueError("the first day comes after the last")
-        return self
-
-    def filters(self, as_of: datetime | None = None) -> EventFilters:
-        """The filters; viewing the record as of a moment, only the events up to it."""
-        until = (_start_of(self.until + timedelta(days=1)) - timedelta(microseconds=1)
-                 if self.until is not None else None)
-        if as_of is not None:
-            until = as_of if until is None else min(until, as_of)
-        return EventFilters(
-            city=self.city.value if self.city is not None else None,
-            event_type=self.type,
-            actor=self.actor,
-            case_code=self.case,
-            since=_start_of(self.since) if self.since is not None else None,
-            until=until,
-            oldest_first=self.order == "oldest",
-        )
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(), PROGRAMME_TIMEZONE)
 
 
 @router.get("/audit/events", name="audit_event_browser")

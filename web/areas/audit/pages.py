@@ -20,7 +20,7 @@ from domain.access import (
     may,
 )
 from domain.network import City, DomainError
-from web.areas.cases.personal_data import access_log_page
+from web.areas.audit.requests import access_log_page
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.errors import (
     Problem,

@@ -10,23 +10,9 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from domain.cases.rules import ProtectionStatus
 from projections.case_list import CasePage, CaseRow, HistoryEntry
-from projections.network_overview import CityFigures, NetworkOverview
-
-
-class IntakeCreated(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "case_id": "0b8e1c9e-4c0a-4f43-9a59-5c7d0e2a9f11",
-        "case_code": "FI-2021-00001",
-        "position": 42,
-    }]})
-
-    case_id: UUID
-    case_code: str = Field(description="Pseudonymous: province code, year, number")
-    position: int = Field(description="The intake's position in the event log")
 
 
 class Eligibility(BaseModel):
@@ -140,47 +126,4 @@ class CaseDetail(CaseSummary):
             **_summary_fields(row, minimised=minimised),
             eligibility=None if minimised else [Eligibility(**e) for e in row.eligibility],
             history=[HistoryEntryOut.of(entry, minimised=minimised) for entry in history],
-        )
-
-
-def _by_status(counts: dict[str, int]) -> dict[str, int]:
-    """Every protection status, with zeros where there are no cases."""
-    return {status.value: 0 for status in ProtectionStatus} | counts
-
-
-class CityFiguresOut(BaseModel):
-    city: str
-    cases: int
-    vulnerable_cases: int
-    by_protection_status: dict[str, int]
-
-    @classmethod
-    def of(cls, figures: CityFigures) -> CityFiguresOut:
-        return cls(
-            city=figures.city,
-            cases=figures.cases,
-            vulnerable_cases=figures.vulnerable_cases,
-            by_protection_status=_by_status(figures.by_protection_status),
-        )
-
-
-class NetworkTotals(BaseModel):
-    cases: int
-    vulnerable_cases: int
-    by_protection_status: dict[str, int]
-
-
-class NetworkOverviewOut(BaseModel):
-    cities: list[CityFiguresOut] = Field(description="All 19 cities, with zeros where no case is")
-    totals: NetworkTotals
-
-    @classmethod
-    def of(cls, overview: NetworkOverview) -> NetworkOverviewOut:
-        return cls(
-            cities=[CityFiguresOut.of(figures) for figures in overview.cities],
-            totals=NetworkTotals(
-                cases=overview.total_cases,
-                vulnerable_cases=overview.total_vulnerable_cases,
-                by_protection_status=_by_status(overview.by_protection_status()),
-            ),
         )

@@ -1,14 +1,14 @@
 """A city's case list (filtered through htmx, which swaps only the table) and the case page,
 with the forms to read the person's identifiers and to erase them
 (web.areas.cases.personal_data_pages handles what they post), to close, reopen and correct the
-case (web.areas.cases.case_forms), and links to the work recorded on it. The staff of a city
+case (web.areas.cases.lifecycle_pages), and links to the work recorded on it. The staff of a city
 that transferred a case away see its handover instead: the history up to the transfer, nothing
 newer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -20,20 +20,19 @@ from domain.access import Permission, Principal, may
 from domain.cases.model import MAX_REASON, PROGRAMME_TIMEZONE
 from domain.cases.rules import AgeBand, CaseOutcome
 from domain.network import City
-from projections.case_list import CASE_STATUS_OPEN, CasePage, CaseRow, Handover, HistoryEntry
+from projections.case_list import CASE_STATUS_OPEN, CasePage, CaseRow, Handover
 from web.areas.cases.filters import CHIP_FILTERS, DEFAULT_PAGE_SIZE, FILTER_NAMES, CaseListQuery
 from web.areas.cases.personal_data import PersonalDataView, erasure_of, reasons_for
+from web.areas.cases.timeline import timeline_of
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.errors import explain_validation_errors
 from web.kit.exports import MAX_EXPORT_ROWS, Column, start_export
+from web.kit.forms import FormState
 from web.kit.i18n import N_, Translator
 from web.kit.labels import AGE_BANDS, Labels
 from web.kit.principal import CaseOrHandover, CityToList, SignedIn
 from web.kit.templating import Pages, is_htmx_fragment_request, path_with_query
-from web.kit.vocabulary import activities as activity_words
 from web.kit.vocabulary import case_lifecycle as lifecycle_words
-from web.kit.vocabulary import housing as housing_words
-from web.kit.vocabulary import referrals as referral_words
 from web.services import WebServices
 
 router = APIRouter(include_in_schema=False)
@@ -237,15 +236,6 @@ def case_page(
     )
 
 
-@dataclass(frozen=True)
-class FormState:
-    """A form of a page as it is shown again: what was typed, and what is wrong (by field; ""
-    for what concerns the whole form). Every area's pages use this one."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-
 def render_case_page(
     request: Request,
     pages: Pages,
@@ -313,78 +303,3 @@ def render_handover(
     history = services.case_list.history(handover.case_id, until_position=handover.until_position)
     context = {"handover": handover, "timeline": timeline_of(history, translator)}
     return pages.render(request, "cases/handover.html", context)
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One event of a case's history, in words."""
-
-    time: datetime
-    event: str
-    actor: str
-    details: list[str]
-
-
-def timeline_of(history: list[HistoryEntry], translator: Translator) -> list[TimelineEntry]:
-    labels = Labels(translator)
-    return [
-        TimelineEntry(
-            time=entry.time,
-            event=labels.event_type(entry.type),
-            actor=_actor_in_words(entry, translator, labels),
-            details=_details_of(entry, translator, labels),
-        )
-        for entry in history
-    ]
-
-
-def _actor_in_words(entry: HistoryEntry, translator: Translator, labels: Labels) -> str:
-    if entry.actor_city:
-        return translator.gettext(
-            N_("By: %(role)s, %(city)s"),
-            role=labels.role(entry.actor_role), city=labels.city(entry.actor_city),
-        )
-    return translator.gettext(N_("By: %(role)s"), role=labels.role(entry.actor_role))
-
-
-# Each area describes its own events: by the aggregate named in the CloudEvents type.
-_AREA_DETAILS = {
-    "referral": referral_words.timeline_details,
-    "placement": housing_words.timeline_details,
-    "shelter": housing_words.timeline_details,
-    "activity": activity_words.timeline_details,
-}
-
-
-def _details_of(entry: HistoryEntry, translator: Translator, labels: Labels) -> list[str]:
-    aggregate = entry.type.split(".")[2] if entry.type.count(".") >= 3 else ""
-    describe = _AREA_DETAILS.get(aggregate)
-    if describe is not None:
-        return describe(entry.data, translator, labels)
-    return [*_details_in_words(entry.data, translator, labels),
-            *lifecycle_words.timeline_details(entry.data, translator, labels)]
-
-
-def _details_in_words(data: dict[str, Any], translator: Translator, labels: Labels) -> list[str]:
-    """What an intake or erasure recorded beyond the case's current facts: reception history,
-    the erasure request and consent."""
-    details = []
-    if data.get("left_reception_on") and data.get("reception_centre_kind"):
-        details.append(translator.gettext(
-            N_("Left reception on %(date)s (%(centre)s)."),
-            date=translator.date(date.fromisoformat(data["left_reception_on"])),
-            centre=labels.reception_centre_kind(data["reception_centre_kind"]),
-        ))
-    if data.get("request_reference") and data.get("requested_on"):
-        details.append(translator.gettext(
-            N_("Erasure request %(reference)s of %(date)s."),
-            reference=data["request_reference"],
-            date=translator.date(date.fromisoformat(data["requested_on"])),
-        ))
-    if data.get("consent_given_on"):
-        details.append(translator.gettext(
-            N_("Consent given on %(date)s to: %(scopes)s."),
-            date=translator.date(date.fromisoformat(data["consent_given_on"])),
-            scopes="; ".join(labels.consent_scope(s) for s in data.get("consent_scopes", [])),
-        ))
-    return details

@@ -24,7 +24,7 @@ from domain.access import Permission, Principal, may
 from domain.cases.model import MAX_REQUEST_REFERENCE, Erasure
 from domain.cases.service import CaseNotFound
 from domain.network import Actor, City
-from domain.vault import AccessReason, IdentifierAccess, PersonalData
+from domain.vault import AccessReason, PersonalData
 from projections.case_list import CaseRow
 from web.kit.errors import UnknownCase
 from web.services import WebServices
@@ -138,18 +138,3 @@ async def erase(
     return position, erasure
 
 
-@dataclass(frozen=True)
-class AccessLogPage:
-    """One page of the log, newest first; `has_next` when older entries follow."""
-
-    entries: list[IdentifierAccess]
-    page: int
-    page_size: int
-    has_next: bool
-
-
-def access_log_page(services: WebServices, page: int, page_size: int) -> AccessLogPage:
-    """Blocking (the vault): call it from a thread. One entry more than the page is read, to
-    know whether another page follows without counting the whole log."""
-    entries = services.vault.accesses(limit=page_size + 1, offset=(page - 1) * page_size)
-    return AccessLogPage(entries[:page_size], page, page_size, len(entries) > page_size)

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from domain.network import DomainError
-from web.areas.cases.pages import FormState, render_case_page
+from web.areas.cases.pages import render_case_page
 from web.areas.cases.personal_data import (
     NO_STORE,
     ErasureRequest,
@@ -29,6 +29,7 @@ from web.areas.cases.personal_data import (
 )
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.errors import Problem, explain_domain_error, explain_validation_errors
+from web.kit.forms import FormState
 from web.kit.i18n import N_
 from web.kit.principal import CaseWithIdentifiers, ErasableCase, SignedIn
 

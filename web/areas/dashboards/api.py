@@ -26,7 +26,7 @@ from projections.indicators import (
     Indicators,
     NetworkDashboard,
 )
-from web.areas.finance.api import BudgetLineOut
+from web.kit.budget import BudgetLineOut
 from web.kit.dependencies import Services
 from web.kit.exports import table_stamp
 from web.kit.principal import CityToView, NetworkViewer

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from babel.numbers import format_decimal, format_percent
 
 from projections.indicators import OTHER_NATIONALITIES
-from web.kit.i18n import N_
+from web.kit.i18n import N_, Translator
+from web.kit.labels import Labels
 from web.kit.vocabulary.case_lifecycle import CASE_OUTCOMES
 from web.kit.vocabulary.housing import MOVE_OUT_OUTCOMES
 from web.kit.vocabulary.referrals import CITY_SERVICES, DESTINATION_KINDS, REFERRAL_STATUSES
-
-if TYPE_CHECKING:
-    from web.kit.i18n import Translator
-    from web.kit.labels import Labels
 
 # What a breakdown of the cases is called, and the heading of its first column.
 CASE_BREAKDOWNS: Mapping[str, tuple[str, str]] = {

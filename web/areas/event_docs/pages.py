@@ -1,9 +1,10 @@
-"""The AsyncAPI document of the events on NATS: a readable page for partners' developers, and
-the document itself (JSON, YAML) for their tools. Public, like the JSON Schemas: partners read
-them before they have credentials."""
+"""The published events, for partners' developers: the AsyncAPI document of the events on NATS
+as a readable page and as the document itself (JSON, YAML) for their tools, and the event
+contracts' JSON Schemas as a page. Public: partners read them before they have credentials."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import yaml
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from events.asyncapi import INTERNAL_SERVER, asyncapi_document
+from events.catalogue import json_schemas
 from web.kit.dependencies import PageRenderer
 
 router = APIRouter(include_in_schema=False)
@@ -79,3 +81,12 @@ def _properties(schema: dict[str, Any]) -> list[dict[str, Any]]:
          "description": property_schema.get("description", "")}
         for name, property_schema in schema.get("properties", {}).items()
     ]
+
+
+@router.get("/docs/events/schemas", name="event_schemas_page")
+def event_schemas_page(request: Request, pages: PageRenderer) -> HTMLResponse:
+    schemas = {
+        ce_type: json.dumps(schema, indent=2, ensure_ascii=False)
+        for ce_type, schema in sorted(json_schemas().items())
+    }
+    return pages.render(request, "docs/event_schemas.html", {"schemas": schemas})

@@ -21,9 +21,7 @@ from domain.cases.rules import SubAction
 from domain.finance.model import ELIGIBILITY_END, ELIGIBILITY_START, ExpenseCategory
 from domain.network import City, DomainError
 from projections.finance import BudgetLine, ClaimRow
-from web.areas.activities.api import without_blanks
-from web.areas.cases.pages import FormState
-from web.areas.finance.api import (
+from web.areas.finance.requests import (
     AllocationRequest,
     AllocationSetter,
     CityFinanceToView,
@@ -40,6 +38,7 @@ from web.areas.finance.api import (
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.errors import Problem, explain_domain_error, explain_validation_errors
 from web.kit.exports import Column, start_export
+from web.kit.forms import FormState, without_blanks
 from web.kit.i18n import Translator
 from web.kit.labels import Labels
 from web.kit.principal import SignedIn

@@ -20,7 +20,6 @@ from domain.housing.model import HousingStage, MoveOutOutcome, ShelterKind
 from domain.network import City, DomainError
 from projections.case_list import CaseRow
 from projections.housing import ShelterRow
-from web.areas.cases.pages import FormState
 from web.areas.housing.requests import (
     BedChange,
     CaseToHouse,
@@ -37,6 +36,7 @@ from web.kit.commands import carry_out
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.errors import Problem, explain_domain_error, explain_validation_errors
 from web.kit.exports import Column, start_export
+from web.kit.forms import FormState
 from web.kit.i18n import Translator
 from web.kit.labels import Labels
 from web.kit.principal import ActingPrincipal, CityToView, SignedIn

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from uuid import UUID
 
-from web.areas.cases.models import IntakeCreated
+from fastapi import APIRouter, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
 from web.areas.intake.requests import IntakeRequest, take_in
 from web.kit.dependencies import Services
 from web.kit.principal import ActingPrincipal, CityToTakeIn
 
 router = APIRouter(tags=["intakes"])
+
+
+class IntakeCreated(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "case_id": "0b8e1c9e-4c0a-4f43-9a59-5c7d0e2a9f11",
+        "case_code": "FI-2021-00001",
+        "position": 42,
+    }]})
+
+    case_id: UUID
+    case_code: str = Field(description="Pseudonymous: province code, year, number")
+    position: int = Field(description="The intake's position in the event log")
 
 
 @router.post(

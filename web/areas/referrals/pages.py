@@ -24,8 +24,7 @@ from domain.network import City, DomainError
 from domain.referrals.rules import DestinationKind, Urgency, default_urgency
 from projections.case_list import CaseRow
 from projections.referrals import ReferralRow
-from web.areas.cases.pages import FormState
-from web.areas.referrals.api import (
+from web.areas.referrals.requests import (
     Answer,
     BoardQuery,
     CaseToRefer,
@@ -42,6 +41,7 @@ from web.areas.referrals.api import (
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.errors import Problem, UnknownCase, explain_domain_error, explain_validation_errors
 from web.kit.exports import Column, start_export
+from web.kit.forms import FormState
 from web.kit.i18n import Translator
 from web.kit.labels import Labels
 from web.kit.principal import CityToView, SignedIn

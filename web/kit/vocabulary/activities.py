@@ -1,13 +1,11 @@
 """The words of the activities area: kinds and statuses of activities, their events, their
-refusals, and how an enrolment or a session reads on a case's timeline."""
+refusals, and hours as the language writes them."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
 
 from babel.numbers import format_decimal
 
@@ -19,11 +17,7 @@ from events.activities import (
     ActivityPlannedV1,
     ActivitySessionHeldV1,
 )
-from web.kit.i18n import N_
-
-if TYPE_CHECKING:
-    from web.kit.i18n import Translator
-    from web.kit.labels import Labels
+from web.kit.i18n import N_, Translator
 
 ACTIVITY_KINDS: Mapping[str, str] = {
     ActivityKind.CIVIC_ENGAGEMENT_INITIATIVE: N_("Civic engagement initiative"),
@@ -123,22 +117,3 @@ def hours_in_words(value: Decimal | str, translator: Translator) -> str:
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
     return format_decimal(number, format="#,##0.##", locale=translator.language)
-
-
-def timeline_details(data: dict[str, Any], translator: Translator, labels: Labels) -> list[str]:
-    """What one of the area's events recorded, in sentences, for a case's timeline."""
-    sub_action = str(data.get("sub_action", ""))
-    where = translator.gettext(
-        N_("Sub-Action %(number)s – %(name)s."), number=sub_action,
-        name=labels.sub_action(sub_action),
-    )
-    if "held_on" in data and "hours" in data:
-        return [where, translator.gettext(
-            N_("Session %(number)s, on %(date)s: %(hours)s hours."),
-            number=data.get("session_number", ""),
-            date=translator.date(date.fromisoformat(data["held_on"])),
-            hours=hours_in_words(data["hours"], translator),
-        )]
-    if "kind" in data:
-        return [where, labels.label(ACTIVITY_KINDS, str(data["kind"]))]
-    return [where]

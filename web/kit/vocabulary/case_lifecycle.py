@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
 
 from domain.cases.rules import CaseOutcome, CorrectableField
 from events.contracts import (
@@ -15,10 +13,6 @@ from events.contracts import (
     CaseTransferredV1,
 )
 from web.kit.i18n import N_
-
-if TYPE_CHECKING:
-    from web.kit.i18n import Translator
-    from web.kit.labels import Labels
 
 CASE_OUTCOMES: Mapping[str, str] = {
     CaseOutcome.AUTONOMY: N_("Self-sufficient: housing and income of their own"),
@@ -80,69 +74,3 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
         "transferred to its current city) and today."
     ),
 }
-
-
-def timeline_details(data: dict[str, Any], translator: Translator, labels: Labels) -> list[str]:
-    """What one of the area's events recorded, in sentences, for a case's timeline. The events
-    are told apart by their fields: each of the four has one the others lack."""
-    if "outcome" in data and "closed_on" in data:
-        return [
-            translator.gettext(
-                N_("Closed on %(date)s with the outcome: %(outcome)s."),
-                date=_date(data["closed_on"], translator),
-                outcome=labels.label(CASE_OUTCOMES, data["outcome"]),
-            ),
-            _reason(data, translator),
-        ]
-    if "reopened_on" in data:
-        return [
-            translator.gettext(
-                N_("Reopened on %(date)s."), date=_date(data["reopened_on"], translator)
-            ),
-            _reason(data, translator),
-        ]
-    if "changes" in data and "reason" in data:
-        return [*(_change(change, translator, labels) for change in data["changes"]),
-                _reason(data, translator)]
-    if "from_city" in data and "transferred_on" in data:
-        return [translator.gettext(
-            N_("Transferred from %(from_city)s to %(to_city)s on %(date)s."),
-            from_city=labels.city(data["from_city"]), to_city=labels.city(data["city"]),
-            date=_date(data["transferred_on"], translator),
-        )]
-    return []
-
-
-def _date(value: str, translator: Translator) -> str:
-    return translator.date(date.fromisoformat(value))
-
-
-def _reason(data: dict[str, Any], translator: Translator) -> str:
-    return translator.gettext(N_("Reason given: %(reason)s"), reason=data["reason"])
-
-
-def _change(change: dict[str, Any], translator: Translator, labels: Labels) -> str:
-    field = change["field"]
-    return translator.gettext(
-        N_("%(field)s: %(before)s → %(after)s (corrects event %(event)s)."),
-        field=labels.label(CORRECTABLE_FIELDS, field),
-        before=fact_in_words(field, change["before"], translator, labels),
-        after=fact_in_words(field, change["after"], translator, labels),
-        event=change["corrects"],
-    )
-
-
-def fact_in_words(field: str, value: Any, translator: Translator, labels: Labels) -> str:
-    """A correctable fact's value as the case page shows it."""
-    match field:
-        case CorrectableField.PROTECTION_STATUS:
-            return labels.protection_status(str(value))
-        case CorrectableField.SEX:
-            return labels.sex(str(value))
-        case CorrectableField.NATIONALITY:
-            return translator.country(str(value))
-        case CorrectableField.VULNERABILITIES:
-            if not value:
-                return translator.gettext(N_("None recorded"))
-            return "; ".join(labels.vulnerability(v) for v in value)
-    return str(value)

@@ -1,12 +1,10 @@
 """The words of budget and expenditure: expense categories and claim statuses, the budget's
-events, its refusals, and how one of its events reads in the record."""
+events and its refusals."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
 
 from domain.finance.model import ClaimStatus, ExpenseCategory
 from events.finance import (
@@ -16,10 +14,6 @@ from events.finance import (
     BudgetClaimRejectedV1,
 )
 from web.kit.i18n import N_
-
-if TYPE_CHECKING:
-    from web.kit.i18n import Translator
-    from web.kit.labels import Labels
 
 EXPENSE_CATEGORIES: Mapping[str, str] = {
     ExpenseCategory.STAFF: N_("Staff"),
@@ -89,28 +83,3 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
         "The budget was being changed by someone else at the same moment: try again."
     ),
 }
-
-
-def _money(value: object, translator: Translator) -> str:
-    try:
-        return translator.money(Decimal(str(value)))
-    except (InvalidOperation, ValueError):
-        return str(value)
-
-
-def timeline_details(data: dict[str, Any], translator: Translator, labels: Labels) -> list[str]:
-    """What one of the area's events recorded, in sentences (budget events concern no case:
-    this is how the record's browser reads them)."""
-    sub_action = str(data.get("sub_action", ""))
-    details = [translator.gettext(
-        N_("Sub-Action %(number)s – %(name)s."), number=sub_action,
-        name=labels.sub_action(sub_action),
-    )]
-    if "amount" in data:
-        details.append(translator.gettext(N_("Amount: %(amount)s."),
-                                          amount=_money(data["amount"], translator)))
-    if "category" in data:
-        details.append(labels.label(EXPENSE_CATEGORIES, str(data["category"])))
-    if data.get("reason"):
-        details.append(translator.gettext(N_("Reason: %(reason)s"), reason=str(data["reason"])))
-    return details

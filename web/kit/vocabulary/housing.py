@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
 
 from domain.housing.model import HousingStage, MoveOutOutcome, ShelterKind
 from events.housing import (
@@ -21,10 +19,6 @@ from events.housing import (
     ShelterRegisteredV1,
 )
 from web.kit.i18n import N_
-
-if TYPE_CHECKING:
-    from web.kit.i18n import Translator
-    from web.kit.labels import Labels
 
 SHELTER_KINDS: Mapping[str, str] = {
     ShelterKind.TEMPORARY_SHELTER: N_("Temporary shelter"),
@@ -133,34 +127,3 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
         "Try again."
     ),
 }
-
-
-def timeline_details(data: dict[str, Any], translator: Translator, labels: Labels) -> list[str]:
-    """What one of the area's events recorded, in sentences, for a case's timeline."""
-    details = []
-    if data.get("shelter_name") and data.get("bed"):
-        details.append(translator.gettext(
-            N_("%(shelter)s (%(area)s), bed %(bed)s."),
-            shelter=data["shelter_name"], area=data.get("address_area", ""), bed=data["bed"],
-        ))
-    elif data.get("bed") and "housing_path_id" in data:
-        details.append(translator.gettext(N_("Bed %(bed)s."), bed=data["bed"]))
-    if data.get("waitlisted_at") and data.get("priority_group"):
-        details.append(translator.gettext(
-            N_("Priority group: %(group)s."), group=labels.priority_group(data["priority_group"])
-        ))
-    if data.get("moved_in_on"):
-        details.append(translator.gettext(
-            N_("Moved in on %(date)s."),
-            date=translator.date(date.fromisoformat(data["moved_in_on"]))))
-    if data.get("moved_out_on"):
-        details.append(translator.gettext(
-            N_("Moved out on %(date)s: %(outcome)s."),
-            date=translator.date(date.fromisoformat(data["moved_out_on"])),
-            outcome=labels.label(MOVE_OUT_OUTCOMES, data.get("outcome", "")),
-        ))
-    if data.get("note"):
-        details.append(translator.gettext(N_("Note: %(note)s"), note=data["note"]))
-    if data.get("reason"):
-        details.append(translator.gettext(N_("Reason: %(reason)s"), reason=data["reason"]))
-    return details

@@ -1,12 +1,10 @@
 """The words of the referrals area: destinations, urgencies, states and decline reasons; the
-referral events as a case's timeline tells them; and the refusals of the referral rules."""
+referral events' names; and the refusals of the referral rules."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
 
 from domain.referrals.rules import (
     CityService,
@@ -24,10 +22,6 @@ from events.referrals import (
     ReferralWithdrawnV1,
 )
 from web.kit.i18n import N_
-
-if TYPE_CHECKING:
-    from web.kit.i18n import Translator
-    from web.kit.labels import Labels
 
 DESTINATION_KINDS: Mapping[str, str] = {
     DestinationKind.CITY_SERVICE: N_("A service of the city"),
@@ -145,55 +139,3 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
         "only be withdrawn."
     ),
 }
-
-
-def destination_in_words(
-    data: Mapping[str, Any], translator: Translator, labels: Labels
-) -> str:
-    """Where a referral goes, from a row or an event's data (`destination_kind`, `service`,
-    `partner_name`, `to_city`)."""
-    match data.get("destination_kind"):
-        case DestinationKind.CITY_SERVICE:
-            return labels.label(CITY_SERVICES, str(data.get("service")))
-        case DestinationKind.PARTNER:
-            return str(data.get("partner_name"))
-        case DestinationKind.TRANSFER:
-            return translator.gettext(
-                N_("Transfer to %(city)s"), city=labels.city(str(data.get("to_city")))
-            )
-    return ""
-
-
-def timeline_details(data: dict[str, Any], translator: Translator, labels: Labels) -> list[str]:
-    """What one of the area's events recorded, in sentences, for a case's timeline. The event
-    is told by its fields: only a request names a destination kind, only a completion an
-    outcome, and of the two with a reason only a decline names the target city."""
-    details: list[str] = []
-    if "destination_kind" in data:
-        details.append(translator.gettext(
-            N_("Referred to: %(destination)s. Urgency: %(urgency)s; answer due by %(due)s."),
-            destination=destination_in_words(data, translator, labels),
-            urgency=labels.label(URGENCIES, data["urgency"]),
-            due=translator.datetime(datetime.fromisoformat(data["due_at"])),
-        ))
-        if data.get("consent_basis") == ConsentBasis.OVERRIDE:
-            details.append(translator.gettext(
-                N_("Referred without the person's consent, on a coordinator's override: "
-                   "%(reason)s"),
-                reason=data.get("consent_override_reason") or "",
-            ))
-    elif "outcome_note" in data:
-        if data["outcome_note"]:
-            details.append(translator.gettext(
-                N_("Outcome: %(note)s"), note=data["outcome_note"]))
-    elif "reason" in data and "to_city" in data:
-        details.append(translator.gettext(
-            N_("Reason: %(reason)s"), reason=labels.label(DECLINE_REASONS, data["reason"])))
-    elif "reason" in data:
-        details.append(translator.gettext(N_("Reason: %(reason)s"), reason=data["reason"]))
-    elif data.get("to_city"):
-        details.append(translator.gettext(
-            N_("%(city)s accepted the case."), city=labels.city(data["to_city"])))
-    if data.get("note"):
-        details.append(translator.gettext(N_("Note: %(note)s"), note=data["note"]))
-    return details

@@ -30,12 +30,12 @@ from web.areas.cases.pages import (
     CLOSURE_FORM,
     CORRECTION_FORM,
     REOPENING_FORM,
-    FormState,
     render_case_page,
 )
 from web.areas.cases.personal_data import PersonalDataView, erasure_of
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.errors import Problem, explain_domain_error, explain_validation_errors
+from web.kit.forms import FormState
 from web.kit.i18n import Translator
 from web.kit.principal import CaseToCorrect, CaseToWorkOn, SignedIn
 from web.kit.templating import Pages
