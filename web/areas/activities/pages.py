@@ -6,15 +6,13 @@ leads back to the page, which already shows it (303)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
-from starlette.datastructures import FormData
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 
 from domain.access import Permission, Principal, may
 from domain.activities.model import (
@@ -23,7 +21,7 @@ from domain.activities.model import (
     ActivityKind,
 )
 from domain.cases.rules import ProtectionStatus, SubAction
-from domain.network import City, DomainError
+from domain.network import City
 from projections.activities import ActivityDetail
 from projections.case_list import CASE_STATUS_OPEN, CaseFilters, CaseRow
 from web.areas.activities.requests import (
@@ -43,9 +41,8 @@ from web.areas.activities.requests import (
     record_session,
 )
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
-from web.kit.errors import Problem, explain_domain_error, explain_validation_errors
 from web.kit.exports import Column, start_export
-from web.kit.forms import FormState, without_blanks
+from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.i18n import Translator
 from web.kit.labels import Labels
 from web.kit.principal import ActingPrincipal, SignedIn
@@ -58,7 +55,8 @@ router = APIRouter(include_in_schema=False)
 ACTIVITY_TABLE_BLOCK = "activity_table"
 # The enrolment form suggests the city's open cases; more than this is typed, not picked.
 _SUGGESTED_CASES = 2_000
-_PLAN_FIELDS = tuple(ActivityPlanRequest.model_fields)
+# The domain blames the case where the enrolment form asks for its code.
+_CASE_CODE = {"case": "case_code", "case_id": "case_code"}
 
 
 def _words(translator: Translator) -> dict[str, Any]:
@@ -151,19 +149,14 @@ async def plan_activity(
     actor: ActingPrincipal,
     translator: CurrentTranslator,
 ) -> Response:
-    form = await request.form()
-    values = {name: str(form.get(name, "")) for name in _PLAN_FIELDS}
+    form = await PostedForm.read(request, ActivityPlanRequest.model_fields)
     try:
-        body = ActivityPlanRequest.model_validate(without_blanks(values))
-        receipt = await plan(services, city, body, actor)
-    except ValidationError as error:
-        problems = explain_validation_errors(error.errors(), translator)
-    except DomainError as error:
-        problems = [explain_domain_error(error, translator)]
-    else:
-        return _see(request, "activity_page", activity_id=str(receipt.activity_id))
-    return _render_register(request, pages, services, translator, city, None,
-                            _form_state(values, problems), status_code=422)
+        receipt = await form.submit(
+            ActivityPlanRequest, lambda body: plan(services, city, body, actor), translator)
+    except FormRefused as refused:
+        return _render_register(request, pages, services, translator, city, None,
+                                refused.form, status_code=422)
+    return see_other(request, "activity_page", activity_id=str(receipt.activity_id))
 
 
 def _render_register(
@@ -261,14 +254,11 @@ async def enrol_participant(
     actor: ActingPrincipal,
     translator: CurrentTranslator,
 ) -> Response:
-    values = {"case_code": str((await request.form()).get("case_code", ""))}
-
-    async def write() -> None:
-        body = EnrolmentRequest.model_validate(without_blanks(values))
-        await enrol(services, activity, body, actor)
-
-    return await _command(request, pages, services, principal, translator, activity, write,
-                          lambda state: ActivityForms(enrolment=state), values)
+    form = await PostedForm.read(request, ("case_code",))
+    return await _command(
+        request, pages, services, principal, translator, activity, form, EnrolmentRequest,
+        lambda body: enrol(services, activity, body, actor),
+        lambda state: ActivityForms(enrolment=state))
 
 
 @router.post("/activities/{activity_id}/sessions", name="record_session")
@@ -281,20 +271,16 @@ async def record_activity_session(
     actor: ActingPrincipal,
     translator: CurrentTranslator,
 ) -> Response:
-    form = await request.form()
-    values: dict[str, Any] = {
-        "held_on": str(form.get("held_on", "")),
-        "hours": str(form.get("hours", "")).replace(",", "."),  # 1,5 as Italians write it
-        "residents": str(form.get("residents", "")) or "0",
-        "attended": _strings(form, "attended"),
-    }
-
-    async def write() -> None:
-        body = SessionRequest.model_validate(without_blanks(values))
-        await record_session(services, activity, body, actor)
-
-    return await _command(request, pages, services, principal, translator, activity, write,
-                          lambda state: ActivityForms(session=state), values)
+    posted = await PostedForm.read(request, SessionRequest.model_fields, lists=("attended",))
+    form = PostedForm({
+        **posted.values,
+        "hours": posted.values.get("hours", "").replace(",", "."),  # 1,5 as Italians write it
+        "residents": posted.values.get("residents") or "0",
+    }, posted.fields)
+    return await _command(
+        request, pages, services, principal, translator, activity, form, SessionRequest,
+        lambda body: record_session(services, activity, body, actor),
+        lambda state: ActivityForms(session=state))
 
 
 @router.post("/activities/{activity_id}/completion", name="complete_activity")
@@ -307,11 +293,10 @@ async def complete_activity(
     actor: ActingPrincipal,
     translator: CurrentTranslator,
 ) -> Response:
-    async def write() -> None:
-        await complete(services, activity, actor)
-
-    return await _command(request, pages, services, principal, translator, activity, write,
-                          lambda state: ActivityForms(completion=state), {})
+    return await _command(
+        request, pages, services, principal, translator, activity, PostedForm({}), None,
+        lambda _nothing: complete(services, activity, actor),
+        lambda state: ActivityForms(completion=state))
 
 
 @router.post("/activities/{activity_id}/cancellation", name="cancel_activity")
@@ -324,35 +309,29 @@ async def cancel_activity(
     actor: ActingPrincipal,
     translator: CurrentTranslator,
 ) -> Response:
-    values = {"reason": str((await request.form()).get("reason", ""))}
-
-    async def write() -> None:
-        body = CancellationRequest.model_validate(without_blanks(values))
-        await cancel(services, activity, body, actor)
-
-    return await _command(request, pages, services, principal, translator, activity, write,
-                          lambda state: ActivityForms(cancellation=state), values)
+    form = await PostedForm.read(request, CancellationRequest.model_fields)
+    return await _command(
+        request, pages, services, principal, translator, activity, form, CancellationRequest,
+        lambda body: cancel(services, activity, body, actor),
+        lambda state: ActivityForms(cancellation=state))
 
 
 async def _command(
     request: Request, pages: Pages, services: WebServices, principal: Principal,
-    translator: Translator, activity: ActivityDetail, write: Callable[[], Any],
-    forms: Callable[[FormState], ActivityForms], values: dict[str, Any],
+    translator: Translator, activity: ActivityDetail, form: PostedForm,
+    model: type[BaseModel] | None, command: Callable[[Any], Awaitable[object]],
+    forms: Callable[[FormState], ActivityForms],
 ) -> Response:
-    """Run one of the page's commands: back to the page once written, or the page again with
+    """Submit one of the page's forms: back to the page once written, or the page again with
     the refused form's errors (nothing written)."""
     try:
-        await write()
-    except (ValidationError, RequestValidationError) as error:
-        problems = explain_validation_errors(error.errors(), translator)
-    except DomainError as error:
-        problems = [explain_domain_error(error, translator)]
-    else:
-        return _see(request, "activity_page", activity_id=str(activity.summary.activity_id))
-    # The page shows the activity as it is now, not as it was before the refused command.
-    current = services.activity_register.activity(activity.summary.activity_id) or activity
-    return _render_activity(request, pages, services, principal, translator, current,
-                            forms(_form_state(values, problems)), status_code=422)
+        await form.submit(model, command, translator, aliases=_CASE_CODE)
+    except FormRefused as refused:
+        # The page shows the activity as it is now, not as it was before the refused command.
+        current = services.activity_register.activity(activity.summary.activity_id) or activity
+        return _render_activity(request, pages, services, principal, translator, current,
+                                forms(refused.form), status_code=422)
+    return see_other(request, "activity_page", activity_id=str(activity.summary.activity_id))
 
 
 def _render_activity(
@@ -392,28 +371,3 @@ def _suggested_cases(
     )
     page = services.case_list.list_cases(activity.city, filters, page_size=_SUGGESTED_CASES)
     return [row for row in page.rows if not activity.is_enrolled(row.case_id)]
-
-
-# --- forms --------------------------------------------------------------------------------------
-
-
-def _form_state(values: dict[str, Any], problems: list[Problem]) -> FormState:
-    return FormState(values=values, errors={
-        _form_field(problem.field): problem.message for problem in problems})
-
-
-# The domain blames a case or an activity as a whole where the form has one field for it.
-_FORM_FIELDS = {"case": "case_code", "case_id": "case_code", "activity": ""}
-
-
-def _form_field(name: str | None) -> str:
-    return _FORM_FIELDS.get(name or "", name or "")
-
-
-def _strings(form: FormData, name: str) -> list[str]:
-    return [str(value) for value in form.getlist(name)]
-
-
-def _see(request: Request, route: str, **params: str) -> RedirectResponse:
-    return RedirectResponse(str(request.app.url_path_for(route, **params)), status_code=303)
-

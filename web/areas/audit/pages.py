@@ -5,11 +5,11 @@ city's identifiers for a few hours, which the ministry gives and revokes here.""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from domain.access import (
@@ -19,16 +19,14 @@ from domain.access import (
     Principal,
     may,
 )
-from domain.network import City, DomainError
+from domain.network import City
 from web.areas.audit.requests import access_log_page
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.errors import (
-    Problem,
     UnknownGrant,
-    explain_domain_error,
-    explain_validation_errors,
 )
 from web.kit.exports import MAX_EXPORT_ROWS, Column, start_export
+from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.i18n import Translator
 from web.kit.labels import Labels
 from web.kit.principal import AuditLogReader, GrantGiver
@@ -38,7 +36,6 @@ router = APIRouter(include_in_schema=False)
 
 ACCESS_LOG_PAGE_SIZE = 50
 MAX_GRANT_HOURS = MAX_GRANT_DURATION // timedelta(hours=1)
-_GRANT_FIELDS = ("grantee", "city", "hours", "reason")
 
 
 class GrantRequest(BaseModel):
@@ -117,26 +114,16 @@ async def grant_identifier_access(
     principal: GrantGiver,
     translator: CurrentTranslator,
 ) -> Response:
-    form = await request.form()
-    values = {name: str(form.get(name)) for name in _GRANT_FIELDS
-              if isinstance(form.get(name), str)}
+    form = await PostedForm.read(request, GrantRequest.model_fields)
     try:
-        wanted = GrantRequest.model_validate(
-            {name: value for name, value in values.items() if value.strip()}
-        )
-        await run_in_threadpool(
+        await form.submit(GrantRequest, lambda wanted: run_in_threadpool(
             services.accounts.grant_access, principal.id, wanted.grantee, wanted.city,
             timedelta(hours=wanted.hours), wanted.reason,
-        )
-    except ValidationError as error:
-        problems = explain_validation_errors(error.errors(), translator)
-    except DomainError as error:
-        problems = [explain_domain_error(error, translator)]
-    else:
-        return RedirectResponse(str(request.app.url_path_for("identifier_access_log")),
-                                status_code=303)
-    return await _render(request, pages, services, principal, 1, values=values,
-                         problems=problems, status_code=422)
+        ), translator)
+    except FormRefused as refused:
+        return await _render(request, pages, services, principal, 1, refused.form,
+                             status_code=422)
+    return see_other(request, "identifier_access_log")
 
 
 @router.post("/audit/grants/{grant_id}/revoke", name="revoke_identifier_access")
@@ -146,8 +133,7 @@ async def revoke_identifier_access(
     revoked = await run_in_threadpool(services.accounts.revoke_grant, grant_id, principal.id)
     if revoked is None:
         raise UnknownGrant(grant_id)
-    return RedirectResponse(str(request.app.url_path_for("identifier_access_log")),
-                            status_code=303)
+    return see_other(request, "identifier_access_log")
 
 
 async def _render(
@@ -156,24 +142,21 @@ async def _render(
     services: WebServices,
     principal: Principal,
     page: int,
+    grant_form: FormState | None = None,
     *,
-    values: dict[str, Any] | None = None,
-    problems: list[Problem] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The log's page `page`, the grants, and the form to give one (as refused, if it was)."""
     log = await run_in_threadpool(access_log_page, services, page, ACCESS_LOG_PAGE_SIZE)
     grants: list[AccessGrantRecord] = list(await run_in_threadpool(services.accounts.grants))
-    errors: dict[str, str] = {}
-    for problem in problems or []:
-        errors.setdefault(problem.field if problem.field in _GRANT_FIELDS else "",
-                          problem.message)
+    form = grant_form or FormState({"hours": "8"})
     context = {
         "log": log,
         "grants": grants,
         "now": services.now(),
         "may_grant": may(principal, Permission.GRANT_IDENTIFIER_ACCESS),
-        "values": values or {"hours": "8"},
-        "errors": errors,
+        "values": form.values or {"hours": "8"},
+        "errors": form.errors,
         "max_grant_hours": MAX_GRANT_HOURS,
         "max_reason_length": MAX_GRANT_REASON_LENGTH,
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -14,6 +14,7 @@ from domain.cases.model import PROGRAMME_TIMEZONE
 from domain.network import City
 from domain.vault import IdentifierAccess
 from events.catalogue import CONTRACTS
+from web.kit.forms import blank_is_none
 from web.services import EventFilters, WebServices
 
 DEFAULT_PAGE_SIZE = 50
@@ -48,13 +49,10 @@ class EventQuery(BaseModel):
     page: int = Field(default=1, ge=1, le=MAX_PAGE)
     page_size: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
-    @field_validator("city", "type", "actor", "case", "since", "until", "order", mode="before")
-    @classmethod
-    def _empty_means_any(cls, value: Any) -> Any:
-        # A filter form's "any" option (or an empty box) submits an empty value.
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
+    # A filter form's "any" option (or an empty box) submits an empty value.
+    _empty_means_any = field_validator(
+        "city", "type", "actor", "case", "since", "until", "order", mode="before",
+    )(blank_is_none)
 
     @field_validator("type")
     @classmethod

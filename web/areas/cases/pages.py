@@ -7,6 +7,7 @@ newer."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from domain.access import Permission, Principal, may
 from domain.cases.model import MAX_REASON, PROGRAMME_TIMEZONE
@@ -27,7 +29,7 @@ from web.areas.cases.timeline import timeline_of
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.errors import explain_validation_errors
 from web.kit.exports import MAX_EXPORT_ROWS, Column, start_export
-from web.kit.forms import FormState
+from web.kit.forms import FormRefused, FormState
 from web.kit.i18n import N_, Translator
 from web.kit.labels import AGE_BANDS, Labels
 from web.kit.principal import CaseOrHandover, CityToList, SignedIn
@@ -38,7 +40,9 @@ from web.services import WebServices
 router = APIRouter(include_in_schema=False)
 
 CASE_TABLE_BLOCK = "case_table"
-# The case page's lifecycle forms, by the name `render_case_page` knows them by.
+# The case page's forms, by the name `render_case_page` knows them by.
+IDENTIFIERS_FORM = "identifiers"
+ERASURE_FORM = "erasure"
 CLOSURE_FORM = "closure"
 REOPENING_FORM = "reopening"
 CORRECTION_FORM = "correction"
@@ -245,15 +249,13 @@ def render_case_page(
     case: CaseRow,
     personal_data: PersonalDataView,
     *,
-    identifiers_form: FormState | None = None,
-    erasure_form: FormState | None = None,
-    lifecycle_forms: dict[str, FormState] | None = None,
+    shown_again: Mapping[str, FormState] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     """The case page; with the person's identifiers when `personal_data` holds them, the forms
     to read or erase them, to close, reopen or correct the case, and the links to work on it,
-    each for whoever may use it. `lifecycle_forms` holds a lifecycle form shown again (by
-    CLOSURE_FORM, ...). Blocking (the read models): call it from a thread in async code."""
+    each for whoever may use it. `shown_again` holds a form shown again, by its name
+    (IDENTIFIERS_FORM, ...). Blocking (the read models): call it from a thread in async code."""
     city = City(case.city)
     now = services.now()
     erased = personal_data.erasure is not None
@@ -262,7 +264,7 @@ def render_case_page(
     is_open = case.status == CASE_STATUS_OPEN
     may_work = may(principal, Permission.RECORD_CASE_WORK, city, at=now)
     may_correct = may(principal, Permission.CORRECT_CASE_RECORD, city, at=now)
-    shown_again = lifecycle_forms or {}
+    shown_again = shown_again or {}
     context = {
         "case": case,
         "is_open": is_open,
@@ -271,8 +273,9 @@ def render_case_page(
         "reasons": () if erased else labels.access_reasons(
             reasons_for(principal, city, now)),
         "may_erase": not erased and may(principal, Permission.REQUEST_ERASURE, city),
-        "identifiers_form": identifiers_form or FormState(),
-        "erasure_form": erasure_form or FormState(values={"requested_on": today}),
+        "identifiers_form": shown_again.get(IDENTIFIERS_FORM) or FormState(),
+        "erasure_form": shown_again.get(ERASURE_FORM) or FormState(
+            values={"requested_on": today}),
         "may_work": is_open and may_work,
         "may_close": is_open and may_work,
         "may_reopen": not is_open and may_correct,
@@ -291,6 +294,25 @@ def render_case_page(
         }),
     }
     return pages.render(request, "cases/detail.html", context, status_code=status_code)
+
+
+async def refused_on_case_page(
+    request: Request,
+    pages: Pages,
+    services: WebServices,
+    principal: Principal,
+    translator: Translator,
+    case: CaseRow,
+    form_name: str,
+    refused: FormRefused,
+) -> HTMLResponse:
+    """The case page again, 422, with the form `form_name` as it was refused (nothing was
+    written): how each of the case page's forms answers a refusal."""
+    erasure = await run_in_threadpool(erasure_of, services, case.case_id)
+    return await run_in_threadpool(
+        render_case_page, request, pages, services, principal, translator, case,
+        PersonalDataView(erasure), shown_again={form_name: refused.form}, status_code=422,
+    )
 
 
 def render_handover(

@@ -13,19 +13,20 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 
 from domain.access import Permission, Principal, may
 from domain.cases.rules import SubAction
 from domain.finance.model import ELIGIBILITY_END, ELIGIBILITY_START, ExpenseCategory
-from domain.network import City, DomainError
+from domain.network import City
 from projections.finance import BudgetLine, ClaimRow
 from web.areas.finance.requests import (
     AllocationRequest,
     AllocationSetter,
     CityFinanceToView,
     CityToClaimIn,
+    ClaimReceipt,
     ClaimRequest,
     ClaimToDecide,
     NetworkFinanceViewer,
@@ -36,9 +37,8 @@ from web.areas.finance.requests import (
     set_allocation,
 )
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
-from web.kit.errors import Problem, explain_domain_error, explain_validation_errors
 from web.kit.exports import Column, start_export
-from web.kit.forms import FormState, without_blanks
+from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.i18n import Translator
 from web.kit.labels import Labels
 from web.kit.principal import SignedIn
@@ -47,9 +47,6 @@ from web.kit.vocabulary.finance import CLAIM_STATUSES, EXPENSE_CATEGORIES
 from web.services import WebServices
 
 router = APIRouter(include_in_schema=False)
-
-_CLAIM_FIELDS = tuple(ClaimRequest.model_fields)
-_ALLOCATION_FIELDS = tuple(AllocationRequest.model_fields)
 
 
 def _words() -> dict[str, Any]:
@@ -127,18 +124,14 @@ async def record_expenditure_claim(
     request: Request, city: CityToClaimIn, pages: PageRenderer, services: Services,
     principal: SignedIn, translator: CurrentTranslator,
 ) -> Response:
-    form = await request.form()
-    values = {name: str(form.get(name, "")) for name in _CLAIM_FIELDS}
-
-    async def write() -> None:
-        body = ClaimRequest.model_validate(without_blanks(values))
-        await record_claim(services, city, body, principal.actor)
-
-    problems = await _problems_of(write, translator)
-    if not problems:
-        return _see(request, "city_finance", city=city.value)
-    return _render_city(request, pages, services, principal, city,
-                        _form_state(values, problems), status_code=422)
+    form = await PostedForm.read(request, ClaimRequest.model_fields)
+    try:
+        await form.submit(ClaimRequest, lambda claim: record_claim(
+            services, city, claim, principal.actor), translator)
+    except FormRefused as refused:
+        return _render_city(request, pages, services, principal, city, refused.form,
+                            status_code=422)
+    return see_other(request, "city_finance", city=city.value)
 
 
 def _render_city(
@@ -234,19 +227,14 @@ async def set_city_allocation(
     request: Request, setter: AllocationSetter, pages: PageRenderer, services: Services,
     translator: CurrentTranslator,
 ) -> Response:
-    form = await request.form()
-    values = {name: str(form.get(name, "")) for name in _ALLOCATION_FIELDS}
-
-    async def write() -> None:
-        body = AllocationRequest.model_validate(without_blanks(values))
-        await set_allocation(services, body, setter.actor)
-
-    problems = await _problems_of(write, translator)
-    if not problems:
-        return _see(request, "ministry_finance")
-    return _render_ministry(request, pages, services, setter,
-                            MinistryForms(allocation=_form_state(values, problems)),
-                            status_code=422)
+    form = await PostedForm.read(request, AllocationRequest.model_fields)
+    try:
+        await form.submit(AllocationRequest, lambda allocation: set_allocation(
+            services, allocation, setter.actor), translator)
+    except FormRefused as refused:
+        return _render_ministry(request, pages, services, setter,
+                                MinistryForms(allocation=refused.form), status_code=422)
+    return see_other(request, "ministry_finance")
 
 
 @router.post("/ministry/finance/claims/{claim_id}/approval", name="approve_claim")
@@ -254,11 +242,9 @@ async def approve_claim(
     request: Request, claim: ClaimToDecide, pages: PageRenderer, services: Services,
     principal: SignedIn, translator: CurrentTranslator,
 ) -> Response:
-    async def write() -> None:
-        await approve(services, claim, principal.actor)
-
     return await _decide(request, pages, services, principal, translator, claim.claim_id,
-                         write, {})
+                         PostedForm({}), None, lambda _nothing: approve(
+                             services, claim, principal.actor))
 
 
 @router.post("/ministry/finance/claims/{claim_id}/rejection", name="reject_claim")
@@ -266,26 +252,23 @@ async def reject_claim(
     request: Request, claim: ClaimToDecide, pages: PageRenderer, services: Services,
     principal: SignedIn, translator: CurrentTranslator,
 ) -> Response:
-    values = {"reason": str((await request.form()).get("reason", ""))}
-
-    async def write() -> None:
-        body = RejectionRequest.model_validate(without_blanks(values))
-        await reject(services, claim, body, principal.actor)
-
+    form = await PostedForm.read(request, RejectionRequest.model_fields)
     return await _decide(request, pages, services, principal, translator, claim.claim_id,
-                         write, values)
+                         form, RejectionRequest, lambda rejection: reject(
+                             services, claim, rejection, principal.actor))
 
 
 async def _decide(
     request: Request, pages: Pages, services: WebServices, principal: Principal,
-    translator: Translator, claim_id: UUID, write: Callable[[], Awaitable[None]],
-    values: dict[str, Any],
+    translator: Translator, claim_id: UUID, form: PostedForm, model: type[BaseModel] | None,
+    command: Callable[[Any], Awaitable[ClaimReceipt]],
 ) -> Response:
-    problems = await _problems_of(write, translator)
-    if not problems:
-        return _see(request, "ministry_finance")
-    forms = MinistryForms(decision=_form_state(values, problems), decided_claim=claim_id)
-    return _render_ministry(request, pages, services, principal, forms, status_code=422)
+    try:
+        await form.submit(model, command, translator)
+    except FormRefused as refused:
+        forms = MinistryForms(decision=refused.form, decided_claim=claim_id)
+        return _render_ministry(request, pages, services, principal, forms, status_code=422)
+    return see_other(request, "ministry_finance")
 
 
 def _render_ministry(
@@ -301,33 +284,3 @@ def _render_ministry(
         **_words(),
     }
     return pages.render(request, "finance/ministry.html", context, status_code=status_code)
-
-
-# --- forms --------------------------------------------------------------------------------------
-
-
-async def _problems_of(write: Callable[[], Awaitable[None]],
-                       translator: Translator) -> list[Problem]:
-    """What is wrong with a command, in words; none when it was written."""
-    try:
-        await write()
-    except ValidationError as error:
-        return explain_validation_errors(error.errors(), translator)
-    except DomainError as error:
-        return [explain_domain_error(error, translator)]
-    return []
-
-
-# The domain blames a claim as a whole where the form has no field for it.
-_FORM_FIELDS = {"claim_id": ""}
-
-
-def _form_state(values: dict[str, Any], problems: list[Problem]) -> FormState:
-    return FormState(values=values, errors={
-        _FORM_FIELDS.get(problem.field or "", problem.field or ""): problem.message
-        for problem in problems
-    })
-
-
-def _see(request: Request, route: str, **params: str) -> RedirectResponse:
-    return RedirectResponse(str(request.app.url_path_for(route, **params)), status_code=303)

@@ -10,14 +10,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from domain.access import Permission, Principal, may
 from domain.cases.model import PROGRAMME_TIMEZONE
 from domain.housing.model import HousingStage, MoveOutOutcome, ShelterKind
-from domain.network import City, DomainError
+from domain.network import City
 from projections.case_list import CaseRow
 from projections.housing import ShelterRow
 from web.areas.housing.requests import (
@@ -34,9 +34,8 @@ from web.areas.housing.requests import (
 )
 from web.kit.commands import carry_out
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
-from web.kit.errors import Problem, explain_domain_error, explain_validation_errors
 from web.kit.exports import Column, start_export
-from web.kit.forms import FormState
+from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.i18n import Translator
 from web.kit.labels import Labels
 from web.kit.principal import ActingPrincipal, CityToView, SignedIn
@@ -136,7 +135,7 @@ async def register_shelter(
     request: Request, city: CityToManage, pages: PageRenderer, services: Services,
     actor: ActingPrincipal, translator: CurrentTranslator,
 ) -> Response:
-    values = await _posted(request, ShelterRegistration)
+    form = await PostedForm.read(request, ShelterRegistration.model_fields)
     shelter_id = services.new_id()
 
     def command(registration: ShelterRegistration) -> int:
@@ -144,12 +143,13 @@ async def register_shelter(
             shelter_id, city, registration.name, registration.kind, registration.address_area,
             registration.beds, actor, services.now())
 
-    problems = await _attempt(services, translator, ShelterRegistration, values, command)
-    if not problems:
-        return _see(request, "shelter_page", shelter_id=str(shelter_id))
-    context = await run_in_threadpool(_city_context, services, city)
-    context["forms"] = _forms("register", _state(values, problems))
-    return pages.render(request, "housing/city.html", context, status_code=422)
+    try:
+        await _carry_out(services, translator, form, ShelterRegistration, command)
+    except FormRefused as refused:
+        context = await run_in_threadpool(_city_context, services, city)
+        context["forms"] = _forms("register", refused.form)
+        return pages.render(request, "housing/city.html", context, status_code=422)
+    return see_other(request, "shelter_page", shelter_id=str(shelter_id))
 
 
 # --- a shelter ----------------------------------------------------------------------------------
@@ -226,14 +226,15 @@ def _shelter_command(
         request: Request, shelter: ManagedShelter, pages: PageRenderer, services: Services,
         actor: ActingPrincipal, translator: CurrentTranslator,
     ) -> Response:
-        values = await _posted(request, model)
-        problems = await _attempt(services, translator, model, values,
-                                  lambda wanted: run(services, shelter, wanted, actor))
-        if not problems:
-            return _see(request, "shelter_page", shelter_id=str(shelter.shelter_id))
-        return await run_in_threadpool(
-            _render_shelter, request, pages, services, shelter, failed=form,
-            state=_state(values, problems))
+        posted = await PostedForm.read(request, model.model_fields)
+        try:
+            await _carry_out(services, translator, posted, model,
+                             lambda wanted: run(services, shelter, wanted, actor))
+        except FormRefused as refused:
+            return await run_in_threadpool(
+                _render_shelter, request, pages, services, shelter, failed=form,
+                state=refused.form)
+        return see_other(request, "shelter_page", shelter_id=str(shelter.shelter_id))
 
     return route
 
@@ -326,14 +327,15 @@ def _case_command(
         request: Request, case: CaseToHouse, pages: PageRenderer, services: Services,
         principal: SignedIn, actor: ActingPrincipal, translator: CurrentTranslator,
     ) -> Response:
-        values = await _posted(request, model)
-        problems = await _attempt(services, translator, model, values,
-                                  lambda wanted: run(services, case, wanted, actor))
-        if not problems:
-            return _see(request, "case_housing", case_id=str(case.case_id))
-        return await run_in_threadpool(
-            _render_case, request, pages, services, principal, case, failed=form,
-            state=_state(values, problems))
+        posted = await PostedForm.read(request, model.model_fields if model else ())
+        try:
+            await _carry_out(services, translator, posted, model,
+                             lambda wanted: run(services, case, wanted, actor))
+        except FormRefused as refused:
+            return await run_in_threadpool(
+                _render_case, request, pages, services, principal, case, failed=form,
+                state=refused.form)
+        return see_other(request, "case_housing", case_id=str(case.case_id))
 
     return route
 
@@ -367,53 +369,25 @@ async def offer_bed(
 ) -> Response:
     """Each shelter with a free bed has its own button on the case's page: the shelter chosen
     is the one in the path."""
-    problems = await _attempt(services, translator, None, {}, lambda _wanted:
-                              services.housing.offer_bed(case.case_id, shelter.shelter_id,
-                                                         actor, services.now()))
-    if not problems:
-        return _see(request, "case_housing", case_id=str(case.case_id))
-    return await run_in_threadpool(
-        _render_case, request, pages, services, principal, case, failed="offer_bed",
-        state=_state({}, problems))
-
-
-# --- forms -------------------------------------------------------------------------------------
-
-
-async def _posted(request: Request, model: type[BaseModel] | None) -> dict[str, Any]:
-    """The posted fields the request model knows, as typed: kept to show them again."""
-    if model is None:
-        return {}
-    form = await request.form()
-    return {name: str(form.get(name)) for name in model.model_fields
-            if isinstance(form.get(name), str)}
-
-
-async def _attempt(
-    services: WebServices, translator: Translator, model: type[BaseModel] | None,
-    values: dict[str, Any], command: Callable[[Any], int],
-) -> list[Problem]:
-    """Validate the form and carry out the command; the problems, if refused (then nothing
-    was written)."""
     try:
-        wanted = None if model is None else model.model_validate(
-            {name: value for name, value in values.items()
-             if value.strip() or name == "note"})
-        await carry_out(services, lambda: command(wanted))
-    except ValidationError as error:
-        return explain_validation_errors(error.errors(), translator)
-    except DomainError as error:
-        return [explain_domain_error(error, translator)]
-    return []
+        await _carry_out(services, translator, PostedForm({}), None, lambda _nothing:
+                         services.housing.offer_bed(case.case_id, shelter.shelter_id, actor,
+                                                    services.now()))
+    except FormRefused as refused:
+        return await run_in_threadpool(
+            _render_case, request, pages, services, principal, case, failed="offer_bed",
+            state=refused.form)
+    return see_other(request, "case_housing", case_id=str(case.case_id))
 
 
-def _state(values: dict[str, Any], problems: list[Problem]) -> FormState:
-    """The form as posted, each problem by its field; one about no field the form shows (the
-    shelter in the path, the case) goes to the top of the form."""
-    return FormState(values=values, errors={
-        (problem.field if problem.field in values else ""): problem.message
-        for problem in problems})
+# --- forms ---------------------------------------------------------------------------------------
 
 
-def _see(request: Request, name: str, **params: str) -> RedirectResponse:
-    return RedirectResponse(str(request.app.url_path_for(name, **params)), status_code=303)
+async def _carry_out(
+    services: WebServices, translator: Translator, form: PostedForm,
+    model: type[BaseModel] | None, command: Callable[[Any], int],
+) -> int:
+    """Submit the form: the command (the housing service's, blocking) runs in a thread and is
+    waited for, to be shown by the page the answer leads to."""
+    return await form.submit(
+        model, lambda wanted: carry_out(services, lambda: command(wanted)), translator)

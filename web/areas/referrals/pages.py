@@ -9,18 +9,17 @@ recorded one leads (303) to the referral's page, which already shows it."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
 
-from domain.access import AccessDenied, Permission, Principal, may
+from domain.access import Permission, Principal, may
 from domain.cases.rules import ConsentScope
 from domain.cases.service import CaseNotFound
-from domain.network import City, DomainError
+from domain.network import City
 from domain.referrals.rules import DestinationKind, Urgency, default_urgency
 from projections.case_list import CaseRow
 from projections.referrals import ReferralRow
@@ -39,9 +38,9 @@ from web.areas.referrals.requests import (
     refer,
 )
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
-from web.kit.errors import Problem, UnknownCase, explain_domain_error, explain_validation_errors
+from web.kit.errors import UnknownCase
 from web.kit.exports import Column, start_export
-from web.kit.forms import FormState
+from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.i18n import Translator
 from web.kit.labels import Labels
 from web.kit.principal import CityToView, SignedIn
@@ -53,21 +52,6 @@ router = APIRouter(include_in_schema=False)
 
 BOARD_BLOCK = "referral_board"
 DESTINATION_BLOCK = "destination_fields"
-_REQUEST_FIELDS = tuple(ReferralRequest.model_fields)
-
-
-def _form_state(
-    values: dict[str, Any], problems: list[Problem], fields: tuple[str, ...]
-) -> FormState:
-    errors: dict[str, str] = {}
-    for problem in problems:
-        errors.setdefault(problem.field if problem.field in fields else "", problem.message)
-    return FormState(values=values, errors=errors)
-
-
-def _text_fields(form: FormData, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: str(form.get(name)) for name in names if isinstance(form.get(name), str)}
-
 
 # --- the board ---------------------------------------------------------------------------------
 
@@ -188,23 +172,17 @@ async def request_referral(
     principal: SignedIn,
     translator: CurrentTranslator,
 ) -> Response:
-    values = _text_fields(await request.form(), _REQUEST_FIELDS)
+    form = await PostedForm.read(request, ReferralRequest.model_fields)
     try:
-        wanted = ReferralRequest.model_validate(values)
-        referral_id, _position = await refer(services, case, wanted, principal.actor)
-    except ValidationError as error:
-        problems = explain_validation_errors(error.errors(), translator)
-    except AccessDenied:
-        raise
-    except DomainError as error:
-        problems = [explain_domain_error(error, translator)]
-    else:
-        page = request.app.url_path_for("referral_page", referral_id=str(referral_id))
-        return RedirectResponse(str(page), status_code=303)
-    form = _form_state(values, problems, _REQUEST_FIELDS)
-    return await run_in_threadpool(
-        _render_form, request, pages, services, principal, case, form, status_code=422
-    )
+        # Blanks kept: the request body takes them itself (JSON clients send them too).
+        referral_id, _position = await form.submit(
+            ReferralRequest, lambda wanted: refer(services, case, wanted, principal.actor),
+            translator, keep_blanks=True)
+    except FormRefused as refused:
+        return await run_in_threadpool(
+            _render_form, request, pages, services, principal, case, refused.form,
+            status_code=422)
+    return see_other(request, "referral_page", referral_id=str(referral_id))
 
 
 def _render_form(
@@ -267,25 +245,16 @@ async def _answer(
     translator: Translator,
 ) -> Response:
     body_model = _ANSWER_BODIES[answer]
-    names = tuple(body_model.model_fields) if body_model else ()
-    values = _text_fields(await request.form(), names)
+    form = await PostedForm.read(request, body_model.model_fields if body_model else ())
     try:
-        body = body_model.model_validate(values) if body_model else None
-        await record(services, referral, principal, answer, body)  # type: ignore[arg-type]
-    except ValidationError as error:
-        problems = explain_validation_errors(error.errors(), translator)
-    except AccessDenied:
-        raise
-    except DomainError as error:
-        problems = [explain_domain_error(error, translator)]
-    else:
-        page = request.app.url_path_for("referral_page", referral_id=str(referral.referral_id))
-        return RedirectResponse(str(page), status_code=303)
-    forms: dict[str, FormState] = {answer: _form_state(values, problems, names)}
-    return await run_in_threadpool(
-        render_referral_page, request, pages, services, principal, referral, forms=forms,
-        status_code=422,
-    )
+        await form.submit(
+            body_model, lambda body: record(services, referral, principal, answer, body),
+            translator, keep_blanks=True)
+    except FormRefused as refused:
+        return await run_in_threadpool(
+            render_referral_page, request, pages, services, principal, referral,
+            forms={answer: refused.form}, status_code=422)
+    return see_other(request, "referral_page", referral_id=str(referral.referral_id))
 
 
 @router.post("/referrals/{referral_id}/acceptance", name="accept_referral")

@@ -10,7 +10,7 @@ unknown to them (404). Partner systems have no access to referrals."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import Depends, Path
@@ -32,6 +32,7 @@ from projections.referrals import BoardFilters, ReferralRow
 from web.kit.commands import carry_out
 from web.kit.dependencies import Services
 from web.kit.errors import UnknownCase, UnknownReferral
+from web.kit.forms import blank_is_none
 from web.kit.principal import SignedIn, case_where
 from web.services import WebServices
 
@@ -98,9 +99,6 @@ def require_to_follow_up(principal: Principal, row: ReferralRow) -> None:
 # --- what is posted -----------------------------------------------------------------------------
 
 
-def _blank_is_none(value: Any) -> Any:
-    return None if isinstance(value, str) and not value.strip() else value
-
 
 class ReferralRequest(BaseModel):
     """Where to refer the case, how urgently, and on what consent."""
@@ -137,7 +135,7 @@ class ReferralRequest(BaseModel):
     _blanks = field_validator(
         "service", "partner_name", "to_city", "urgency", "note", "consent_override_reason",
         mode="before",
-    )(_blank_is_none)
+    )(blank_is_none)
 
     def destination(self) -> Destination:
         return Destination(
@@ -155,7 +153,7 @@ class Decline(BaseModel):
     reason: DeclineReason
     note: str | None = Field(default=None, description="Required when the reason is `other`")
 
-    _blanks = field_validator("note", mode="before")(_blank_is_none)
+    _blanks = field_validator("note", mode="before")(blank_is_none)
 
 
 class Completion(BaseModel):
@@ -163,7 +161,7 @@ class Completion(BaseModel):
 
     outcome_note: str | None = Field(default=None, description="What came of it, optional")
 
-    _blanks = field_validator("outcome_note", mode="before")(_blank_is_none)
+    _blanks = field_validator("outcome_note", mode="before")(blank_is_none)
 
 
 class Withdrawal(BaseModel):
@@ -179,7 +177,7 @@ class BoardQuery(BaseModel):
     destination_kind: DestinationKind | None = None
     urgency: Urgency | None = None
 
-    _blanks = field_validator("destination_kind", "urgency", mode="before")(_blank_is_none)
+    _blanks = field_validator("destination_kind", "urgency", mode="before")(blank_is_none)
 
     def filters(self) -> BoardFilters:
         return BoardFilters(
