@@ -29,7 +29,9 @@ from web.areas.dashboards.vocabulary import (
     number_in_words,
     share_in_words,
 )
-from web.charts import Series, bar_chart, line_chart, progress_bars
+from web.charts.bars import bar_chart
+from web.charts.lines import Series, line_chart
+from web.charts.progress import progress_bars
 from web.kit.exports import Column
 from web.kit.i18n import Translator
 from web.kit.labels import Labels
