@@ -44,7 +44,10 @@ def event_asyncapi_yaml() -> Response:
 
 def asyncapi_yaml() -> str:
     # Keys in the document's order: asyncapi, info, servers, channels... as people write it.
-    return yaml.safe_dump(asyncapi_document(), sort_keys=False, allow_unicode=True, width=100)
+    # Given no stream, safe_dump returns the text (typed Any by PyYAML's stubs).
+    text: str = yaml.safe_dump(
+        asyncapi_document(), sort_keys=False, allow_unicode=True, width=100)
+    return text
 
 
 def _channel_view(key: str, channel: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
