@@ -8,9 +8,8 @@ from fastapi.security import APIKeyCookie, HTTPBearer
 
 from web.areas.activities import api as activities
 from web.areas.audit import api as audit
-from web.areas.cases import api as cases
-from web.areas.cases import lifecycle_api as case_lifecycle
-from web.areas.cases import personal_data_api as personal_data
+from web.areas.cases.api import cases, personal_data
+from web.areas.cases.api import lifecycle as case_lifecycle
 from web.areas.dashboards import api as indicators
 from web.areas.event_docs import api as event_schemas
 from web.areas.finance import api as finance

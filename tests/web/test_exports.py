@@ -29,7 +29,7 @@ from tests.web.test_access_matrix import (
     on_the_waitlist,
 )
 from tests.web.test_as_of_pages import rome_time, two_intakes_minutes_apart, view_as_of
-from web.areas.audit import event_browser as audit_events
+from web.areas.audit.pages import event_browser as audit_events
 from web.kit.exports import Column, Table, to_csv, to_xlsx
 
 

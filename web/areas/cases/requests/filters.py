@@ -10,14 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from domain.cases.rules import (
-    AgeBand,
-    CaseOutcome,
-    ProtectionStatus,
-    Sex,
-    SubAction,
-    Vulnerability,
-)
+from domain.cases.rules import AgeBand, CaseOutcome, ProtectionStatus, Sex, SubAction, Vulnerability
 from projections.case_list import CaseFilters
 from web.kit.i18n import is_country_code
 

@@ -1,5 +1,5 @@
 """Closing a case, reopening it, and correcting the facts recorded at its intake, as JSON (the
-request bodies and the commands are web.areas.cases.lifecycle, shared with the case page's
+request bodies and the commands are web.areas.cases.requests.lifecycle, shared with the case page's
 forms). Closing is for the case's city staff (operators and coordinators); reopening and
 corrections for its coordinators. A refusal is 422 with the problems, and writes nothing."""
 
@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.cases.rules import CaseOutcome
 from projections.case_list import CaseRow
-from web.areas.cases.lifecycle import (
+from web.areas.cases.requests.lifecycle import (
     ClosureRequest,
     CorrectionRequest,
     ReopeningRequest,

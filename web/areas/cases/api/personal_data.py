@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from domain.cases.model import Erasure
 from domain.vault import AccessReason, PersonalData
-from web.areas.cases.personal_data import (
+from web.areas.cases.requests.personal_data import (
     NO_STORE,
     ErasureRequest,
     IdentifiersRequest,

@@ -15,19 +15,19 @@ from pydantic import BaseModel
 
 from domain.access import Principal
 from projections.case_list import CaseRow
-from web.areas.cases.lifecycle import (
+from web.areas.cases.pages.case_page import (
+    CLOSURE_FORM,
+    CORRECTION_FORM,
+    REOPENING_FORM,
+    refused_on_case_page,
+)
+from web.areas.cases.requests.lifecycle import (
     ClosureRequest,
     CorrectionRequest,
     ReopeningRequest,
     close,
     correct,
     reopen,
-)
-from web.areas.cases.pages import (
-    CLOSURE_FORM,
-    CORRECTION_FORM,
-    REOPENING_FORM,
-    refused_on_case_page,
 )
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, PostedForm, see_other

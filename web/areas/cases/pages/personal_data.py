@@ -11,13 +11,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from web.areas.cases.pages import (
+from web.areas.cases.pages.case_page import (
     ERASURE_FORM,
     IDENTIFIERS_FORM,
     refused_on_case_page,
     render_case_page,
 )
-from web.areas.cases.personal_data import (
+from web.areas.cases.requests.personal_data import (
     NO_STORE,
     ErasureRequest,
     IdentifiersRequest,

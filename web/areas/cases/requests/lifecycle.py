@@ -4,7 +4,7 @@ staff (operators and coordinators); reopening and corrections for its coordinato
 domain refuses (DomainError) before anything is written.
 
 The request bodies and the commands here serve the case page's forms
-(web.areas.cases.lifecycle_pages) and the API (web.areas.cases.lifecycle_api) alike."""
+(web.areas.cases.pages.lifecycle) and the API (web.areas.cases.api.lifecycle) alike."""
 
 from __future__ import annotations
 
@@ -15,13 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from domain.cases.model import MAX_HOUSEHOLD_SIZE, MAX_REASON
-from domain.cases.rules import (
-    CaseOutcome,
-    CorrectableField,
-    ProtectionStatus,
-    Sex,
-    Vulnerability,
-)
+from domain.cases.rules import CaseOutcome, CorrectableField, ProtectionStatus, Sex, Vulnerability
 from domain.network import Actor
 from projections.case_list import CaseRow
 from web.kit.commands import carry_out

@@ -1,5 +1,5 @@
 """Read cases: a city's list, filtered and paginated, and one case with its history. Partner
-systems get the minimised view (web.areas.cases.models), and only the history their agreement
+systems get the minimised view (web.areas.cases.api.models), and only the history their agreement
 covers."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from fastapi import APIRouter, Query
 from domain.access import AccessDenied, Permission, Principal, may
 from domain.network import City
 from events.catalogue import UnknownEventType, contract_for
-from web.areas.cases.filters import CaseListQuery
-from web.areas.cases.models import CaseDetail, CaseList
+from web.areas.cases.api.models import CaseDetail, CaseList
+from web.areas.cases.requests.filters import CaseListQuery
 from web.kit.dependencies import Services
 from web.kit.principal import CityToList, SignedIn, ViewableCase
 
