@@ -61,6 +61,7 @@ subjects, headers and schemas, are described by the AsyncAPI document at
 """
 
 
+# The page routers, each module's, in the order their routes are matched.
 PAGE_AREAS = (
     sign_in, network, intake, case_list, case_page, case_lifecycle, personal_data, referrals,
     housing, activities, audit, event_docs, as_of, audit_events, finance, dashboards, live,
