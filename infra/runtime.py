@@ -26,7 +26,7 @@ from infra.pipeline.projector.runner import Projector, tune_gc_for_throughput
 from infra.pipeline.relay import Relay
 from infra.settings import Settings
 from web.app import create_app
-from web.pages.live import end_live_streams
+from web.kit.live import end_live_streams
 
 log = logging.getLogger("lgnet")
 

@@ -12,7 +12,7 @@ import typer
 
 from events.asyncapi import asyncapi_document
 from events.catalogue import json_schemas
-from web.pages.event_docs import asyncapi_yaml
+from web.areas.event_docs.pages import asyncapi_yaml
 
 events_app = typer.Typer(help="The published event contracts", no_args_is_help=True)
 

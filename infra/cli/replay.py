@@ -21,8 +21,8 @@ from infra.store.eventstore import open_record
 from projections.case_list import CaseFilters, CaseListQueries, CaseRow
 from projections.network_overview import NetworkOverviewQueries
 from projections.registry import default_projections
-from web.i18n import Catalogues
-from web.pages.as_of import InvalidMoment, moment_of
+from web.kit.as_of import InvalidMoment, moment_of
+from web.kit.i18n import Catalogues
 
 _CASES_PER_READ = 500
 

@@ -46,8 +46,8 @@ from infra.store.eventstore import event_store_env
 from projections.projection import ensure_created
 from projections.storage.read_models import SqliteReadModels
 from tests.e2e.test_platform_process import RunningPlatform
-from web.authentication import SESSION_COOKIE
-from web.intake import EXAMPLE_INTAKE
+from web.areas.intake.requests import EXAMPLE_INTAKE
+from web.kit.authentication import SESSION_COOKIE
 
 INTAKES = int(os.environ.get("LGNET_BENCH_INTAKES", "20000"))
 PUBLISH_BATCH = 1000

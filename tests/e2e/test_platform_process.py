@@ -24,8 +24,8 @@ from infra.nats.server import free_port
 from infra.settings import Settings
 from infra.store.accounts.demo import DEMO_CREDENTIALS_FILE_NAME, read_demo_credentials
 from infra.store.accounts.sessions import csrf_token_for
-from web.authentication import SESSION_COOKIE
-from web.intake import EXAMPLE_INTAKE
+from web.areas.intake.requests import EXAMPLE_INTAKE
+from web.kit.authentication import SESSION_COOKIE
 
 pytestmark = pytest.mark.nats
 STARTUP_TIMEOUT = 90

@@ -52,7 +52,7 @@ from tests.integration.test_personal_data import (
 )
 from tests.integration.test_postgres_core import MASTER_KEY as POSTGRES_MASTER_KEY
 from web.app import create_app
-from web.authentication import CSRF_HEADER
+from web.kit.authentication import CSRF_HEADER
 
 pytestmark = pytest.mark.nats
 

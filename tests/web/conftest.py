@@ -29,7 +29,7 @@ from domain.programme import City, Role
 from infra.bootstrap import Follow, Platform, build_platform
 from infra.settings import Settings
 from web.app import create_app
-from web.authentication import CSRF_HEADER, SESSION_COOKIE
+from web.kit.authentication import CSRF_HEADER, SESSION_COOKIE
 
 PASSWORD = "a long enough test password"  # noqa: S105  (the test users')
 INTAKE_EVENTS = "case.intake_recorded"

@@ -23,8 +23,8 @@ from infra.nats.server import free_port
 from infra.runtime import WebServer
 from tests.conftest import skip_outside_ci
 from tests.web.conftest import PASSWORD, Clients, an_intake_form, record_intake
-from web.intake import IntakeRequest
-from web.security_headers import CONTENT_SECURITY_POLICY
+from web.areas.intake.requests import IntakeRequest
+from web.kit.security_headers import CONTENT_SECURITY_POLICY
 
 pytestmark = pytest.mark.browser
 

@@ -29,8 +29,8 @@ from tests.web.test_access_matrix import (
     on_the_waitlist,
 )
 from tests.web.test_as_of_pages import rome_time, two_intakes_minutes_apart, view_as_of
-from web.exports import Column, Table, to_csv, to_xlsx
-from web.pages import audit_events
+from web.areas.audit.pages import event_browser as audit_events
+from web.kit.exports import Column, Table, to_csv, to_xlsx
 
 
 def csv_export(client: TestClient, path: str, **params: str) -> tuple[dict[str, Any],

@@ -21,8 +21,8 @@ from domain.programme import PROGRAMME_START, Role
 from infra.bootstrap import Platform
 from tests.web.conftest import Clients, record_intake, sign_in
 from tests.web.test_browser import served
-from web.pages import live
-from web.pages.live import POLL_INTERVAL, PROJECTED_EVENT, RECONNECT_AFTER_MS
+from web.kit import live
+from web.kit.live import POLL_INTERVAL, PROJECTED_EVENT, RECONNECT_AFTER_MS
 
 READ_TIMEOUT = 5.0
 # Once a stream has had its update, any other stream would have had it within a poll.

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from domain.vault import AccessReason, IdentifierAccess
 from infra.bootstrap import Platform
 from tests.web.conftest import Clients, record_intake, sign_in
-from web.authentication import CSRF_HEADER
+from web.kit.authentication import CSRF_HEADER
 
 IDENTIFIERS = ("Amanuel", "Tesfaye", "PS1234567", "+39 333 1234567")
 SHOW_IDENTIFIERS = "Mostra i dati identificativi"

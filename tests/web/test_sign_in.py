@@ -24,7 +24,7 @@ from tests.web.conftest import (
     record_intake,
     sign_in,
 )
-from web.authentication import CSRF_HEADER, SESSION_COOKIE
+from web.kit.authentication import CSRF_HEADER, SESSION_COOKIE
 
 
 def text_of(response: Any) -> str:
@@ -72,7 +72,7 @@ def test_the_session_cookie_is_http_only_same_site_and_secure_when_asked(
         follow_redirects=False)
 
     for response, is_secure in ((plain, False), (secure, True), (over_https, True)):
-        # Signing in also drops a past moment a previous session viewed (web.pages.as_of).
+        # Signing in also drops a past moment a previous session viewed (web.kit.as_of).
         cookie = next(header.lower() for header in response.headers.get_list("set-cookie")
                       if header.startswith(f"{SESSION_COOKIE}="))
         assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
