@@ -25,7 +25,7 @@ from events.contracts import (
 )
 from events.referrals import ReferralRequestedV1, ReferralRequestedV2
 from events.upcasting import latest
-from infra.event_mapping.catalogue import PUBLIC_EVENTS
+from infra.publishing.event_mapping.catalogue import PUBLIC_EVENTS
 from tests.builders import NOW, a_coordinator
 from tests.v1_store import store_v1, v1_correction, v1_intake, v1_referral
 

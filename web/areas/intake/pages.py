@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from domain.privacy import LEGAL_BASES
 from web.areas.intake.requests import IntakeRequest, take_in
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
@@ -13,7 +14,7 @@ from web.kit.principal import ActingPrincipal, CityToTakeIn
 
 router = APIRouter(include_in_schema=False)
 
-_MULTIPLE_CHOICE_FIELDS = ("vulnerabilities", "consent_scopes")
+_MULTIPLE_CHOICE_FIELDS = ("vulnerabilities", "consents")
 
 
 @router.get("/cities/{city}/intake", name="intake_form")
@@ -21,7 +22,8 @@ def intake_form(
     request: Request, city: CityToTakeIn, pages: PageRenderer, services: Services
 ) -> HTMLResponse:
     today = services.now().date().isoformat()
-    values = {"intake_date": today, "consent_given_on": today, "household_size": "1"}
+    values = {"intake_date": today, "information_notice_given_on": today,
+              "information_notice_language": "it", "household_size": "1"}
     return _render_form(request, pages, city.value, FormState(values))
 
 
@@ -51,6 +53,7 @@ def _render_form(
     return pages.render(
         request,
         "intake/form.html",
-        {"city": city, "values": form.values, "errors": form.errors},
+        {"city": city, "values": form.values, "errors": form.errors,
+         "consent_purposes": sorted(LEGAL_BASES.resting_on_consent)},
         status_code=status_code,
     )
