@@ -39,6 +39,8 @@ def an_intake(city: City = City.FIRENZE, **overrides: Any) -> IntakeFacts:
         information_notice=InformationNotice(given_on=INTAKE_DATE, language="ti"),
         consents=frozenset(),
     )
+    if "intake_date" in overrides and "information_notice" not in overrides:
+        overrides["information_notice"] = InformationNotice(overrides["intake_date"], "ti")
     return replace(facts, **overrides)
 
 

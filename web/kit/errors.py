@@ -365,6 +365,7 @@ VALIDATION_MESSAGES: dict[str, str] = {
     "uuid_parsing": N_("This is not a valid identifier."),
     "email_format": N_("Enter a valid e-mail address, such as name@example.org."),
     "country_code": _NOT_A_COUNTRY,
+    "language_code": N_("Choose the language the information notice was given in."),
     "month_format": N_("Give the month as year and month, YYYY-MM (such as 2021-03)."),
     "phone_format": N_(
         "Enter a valid phone number: digits and spaces, with an optional leading +."
