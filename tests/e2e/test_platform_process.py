@@ -105,7 +105,7 @@ async def next_intake_event(observer_url: str, act, case_code) -> tuple[dict[str
     await asyncio.to_thread(act)
     while True:
         message = await asyncio.wait_for(received.get(), 10)
-        if (message.headers["ce-type"] == "it.lgnet.case.intake_recorded.v1"
+        if (message.headers["ce-type"] == "it.lgnet.case.intake_recorded.v2"
                 and message.headers["ce-subject"] == case_code()):
             await connection.close()
             return message.headers, json.loads(message.data)

@@ -4,9 +4,8 @@ words, with nothing written."""
 
 from __future__ import annotations
 
-import re
-
 import html
+import re
 from datetime import timedelta
 from typing import Any
 
