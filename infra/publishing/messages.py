@@ -17,6 +17,7 @@ older class version, a compressor or cipher configured), takes the reference pat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from operator import itemgetter
 from typing import Any
@@ -43,6 +44,7 @@ from events.cloudevents import (
 )
 from events.contracts import CaseIntakeRecordedV2, EventContract
 from infra.publishing.event_mapping.catalogue import PUBLIC_EVENTS
+from infra.publishing.event_mapping.versions import PUBLISHED_BEFORE
 
 
 def _topic(cls: type[Any]) -> str:
@@ -88,13 +90,46 @@ def message_via_contract(notification: Notification, mapper: Mapper[UUID]) -> Ou
     """The message built by decoding the domain event and validating its contract."""
     domain_event: Any = mapper.to_domain_event(notification)
     contract, city, subject = contract_of(domain_event)
-    actor = domain_event.actor
+    return _message(notification, contract, city, subject, domain_event.actor,
+                    domain_event.timestamp)
+
+
+def message_as_first_published(
+    notification: Notification, mapper: Mapper[UUID]
+) -> OutgoingMessage | None:
+    """The message an event stored by an older class version was published as before its
+    class changed (the older contract, from the state as stored, not upcast); None when the
+    event is stored by the current version or its kind never changed. What the audit chain
+    recorded for the events the relay published before an upgrade."""
+    public = PUBLIC_EVENTS.get(notification.topic)
+    contracts = PUBLISHED_BEFORE.get(notification.topic)
+    if public is None or contracts is None:
+        return None
+    stored = notification.state
+    if mapper.cipher:
+        stored = mapper.cipher.decrypt(stored)
+    if mapper.compressor:
+        stored = mapper.compressor.decompress(stored)
+    state: dict[str, Any] = mapper.transcoder.decode(stored)
+    former = contracts.get(state.pop("class_version", 1))
+    if former is None:
+        return None
+    values = {name: state[name] for name in former.model_fields if name != public.id_field}
+    contract = former.model_validate(values | {public.id_field: notification.originator_id})
+    return _message(notification, contract, str(state[public.city_attribute]),
+                    str(state[public.subject_attribute]), state["actor"], state["timestamp"])
+
+
+def _message(
+    notification: Notification, contract: EventContract, city: str, subject: str,
+    actor: dict[str, Any], time: datetime,
+) -> OutgoingMessage:
     envelope = Envelope(
         id=event_id(str(notification.originator_id), notification.originator_version),
         source=source_for(city),
         type=contract.ce_type(),
         subject=subject,
-        time=domain_event.timestamp,
+        time=time,
         position=notification.id,
         actor=Actor(kind=actor["kind"], id=actor["id"], role=actor["role"], city=actor["city"]),
         data=contract,
