@@ -179,7 +179,7 @@ def test_after_erasure_the_name_is_nowhere_and_the_case_still_counts(
         shreddable = erase_a_person_and_check_what_stays(platform, nats_server)
     finally:
         platform.close()
-        platform.vault.close()  # type: ignore[attr-defined]
+        platform.vault.close()
     nats_server.stop()  # flushes JetStream's files, so every byte it keeps is on disk
 
     searched = files_under(data_dir, nats_server.store_dir)
