@@ -110,7 +110,8 @@ async def next_intake_event(
     await connection.flush()
     await asyncio.to_thread(act)
     while True:
-        message = await asyncio.wait_for(received.get(), 10)
+        async with asyncio.timeout(10):
+            message = await received.get()
         headers = headers_of(message)
         if (headers["ce-type"] == "it.lgnet.case.intake_recorded.v1"
                 and headers["ce-subject"] == case_code()):

@@ -111,7 +111,8 @@ async def publish_and_project(platform: Platform, nats_url: str, position: int) 
             await asyncio.sleep(0.02)
     finally:
         stop.set()
-        await asyncio.wait_for(projector, 20)
+        async with asyncio.timeout(20):
+            await projector
 
 
 async def stream_messages(nats_url: str) -> list[Msg]:

@@ -640,7 +640,8 @@ async def test_the_feed_copies_each_event_once_in_order_and_resumes_after_a_stop
         while await copied() < total + 7:
             await asyncio.sleep(0.02)
     stop.set()
-    await asyncio.wait_for(following, 10)
+    async with asyncio.timeout(10):
+        await following
     await assert_partner_stream_mirrors_lgnet(secured, connect, record)
 
 
@@ -674,7 +675,8 @@ async def test_a_running_feed_outlives_a_nats_crash(
         while await copied() < 2005:
             await asyncio.sleep(0.05)
     stop.set()
-    await asyncio.wait_for(running, 10)
+    async with asyncio.timeout(10):
+        await running
     await assert_partner_stream_mirrors_lgnet(secured, connect, record)
 
 

@@ -139,7 +139,8 @@ async def test_run_follows_new_events_until_stopped(
         await asyncio.to_thread(save_intakes, record, expected - await stream_count(js))
         await wait_for_stream_count(js, expected, timeout=5)
     stop.set()
-    await asyncio.wait_for(running, timeout=5)
+    async with asyncio.timeout(5):
+        await running
     await assert_stream_mirrors_log(js, record)
 
 
