@@ -35,6 +35,7 @@ from projections.indicators import IndicatorQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.registry import default_projections
 from tests.builders import a_coordinator, an_intake
+from tests.conftest import headers_of
 from tests.integration.test_audit_chain import Platform, algnet, js, platform  # noqa: F401
 from tests.v1_store import store_v1, v1_correction, v1_intake, v1_referral
 
@@ -115,7 +116,7 @@ async def test_a_store_written_before_the_change_is_read_published_replayed_and_
         await platform.publish()
 
     # The new code takes a decision on the applicant and an applicant still hosted in a CAS.
-    applicant = record.repository.get(APPLICANT)
+    applicant: object = record.repository.get(APPLICANT)
     assert isinstance(applicant, Case)
     applicant.change_status(date(2021, 6, 1), ProtectionStatus.REFUGEE, date(2026, 5, 31),
                             a_coordinator(), JUNE)
@@ -127,20 +128,22 @@ async def test_a_store_written_before_the_change_is_read_published_replayed_and_
     await platform.publish()
 
     # Every case loads, in today's terms.
-    refugee = record.repository.get(REFUGEE_LEFT_IN_2019)
+    refugee: object = record.repository.get(REFUGEE_LEFT_IN_2019)
+    reloaded: object = record.repository.get(APPLICANT)
+    assert isinstance(refugee, Case) and isinstance(reloaded, Case)
     assert refugee.reception_centre_kind is ReceptionCentreKind.SIPROIMI
-    assert applicant.citizenship == "ET" and applicant.sex.value == "not_stated"
-    assert [d.status for d in record.repository.get(APPLICANT).status_history] == [
+    assert reloaded.citizenship == "ET" and reloaded.sex.value == "not_stated"
+    assert [d.status for d in reloaded.status_history] == [
         ProtectionStatus.ASYLUM_SEEKER, ProtectionStatus.REFUGEE]
 
     # The stream holds both versions, each as published; every message reads as the newest.
     messages = [m for m in await read_stream(js) if not m.subject.endswith("checkpoint_signed")]
-    assert [m.headers["ce-type"].rsplit(".", 2)[-2:] for m in messages] == [
+    assert [headers_of(m)["ce-type"].rsplit(".", 2)[-2:] for m in messages] == [
         ["intake_recorded", "v1"], ["intake_recorded", "v1"], ["intake_recorded", "v1"],
         ["intake_corrected", "v1"], ["requested", "v1"],
         ["status_changed", "v1"], ["intake_recorded", "v2"],
     ]
-    read = [from_message(dict(m.headers), m.data).data for m in messages]
+    read: list[Any] = [from_message(headers_of(m), m.data).data for m in messages]
     assert all(isinstance(data, CaseIntakeRecordedV2) for data in (read[0], read[1], read[2]))
     assert isinstance(read[3], CaseIntakeCorrectedV2)
     assert read[3].changes[0].field == "citizenship"

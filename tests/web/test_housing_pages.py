@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from fastapi.testclient import TestClient
 
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, record_intake
+from tests.web.conftest import Clients, clock_of, record_intake
 
 HTMX = {"HX-Request": "true"}
 TODAY = datetime.now(ZoneInfo("Europe/Rome")).date().isoformat()
@@ -94,9 +94,9 @@ def test_the_waitlist_puts_the_vulnerable_first_then_international_protection_th
     first_come = waitlisted(clients, protection_status="special_protection",
                             reception_situation="never_in_reception", left_reception_on=None,
                             reception_centre_kind=None)
-    platform.clock.advance(timedelta(minutes=5))
+    clock_of(platform).advance(timedelta(minutes=5))
     refugee = waitlisted(clients)
-    platform.clock.advance(timedelta(minutes=5))
+    clock_of(platform).advance(timedelta(minutes=5))
     vulnerable = waitlisted(clients, protection_status="asylum_seeker",
                             vulnerabilities=["pregnancy"])
 
