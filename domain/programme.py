@@ -153,7 +153,11 @@ class ConsentScope(StrEnum):
 
 
 class SubAction(StrEnum):
-    """The six sub-actions. 1, 5 and 6 are cross-cutting: no person is enrolled in them."""
+    """The six sub-actions. The card: "due Sub-Azioni trasversali (Sub-Azione 1 ... e Sub-Azione
+    6 ...) e quattro distinte Sub-Azioni centrali": 1 (management and coordination) and 6
+    (communication and dissemination) are cross-cutting; 2, 3, 4 and 5 are central. A separate
+    notion: the people taken in (final recipients) are enrolled only in 2, 3 and 4
+    (`enrols_final_recipients`), since 5, though central, trains municipal staff."""
 
     COORDINATION = "1"
     CIVIC_ENGAGEMENT = "2"
@@ -170,7 +174,26 @@ class SubAction(StrEnum):
             protection_status is ProtectionStatus.ASYLUM_SEEKER
         )
 
+    @property
+    def is_cross_cutting(self) -> bool:
+        """Sub-Actions 1 and 6 only (the card's "due Sub-Azioni trasversali")."""
+        return self in CROSS_CUTTING_SUB_ACTIONS
 
+    @property
+    def enrols_final_recipients(self) -> bool:
+        """Whether people taken in are enrolled in it: 2, 3 and 4. Not 1 and 6 (cross-cutting),
+        nor 5 (central, but its participants are municipal staff)."""
+        return self in PERSON_SUB_ACTIONS
+
+
+CROSS_CUTTING_SUB_ACTIONS = (SubAction.COORDINATION, SubAction.COMMUNICATION)
+CENTRAL_SUB_ACTIONS = (
+    SubAction.CIVIC_ENGAGEMENT,
+    SubAction.EMERGENCY_TAKE_IN,
+    SubAction.FAST_TRACK_HOUSING,
+    SubAction.ADMINISTRATION_EMPOWERMENT,
+)
+# The sub-actions that enrol final recipients (people taken in): eligibility is per these.
 PERSON_SUB_ACTIONS = (
     SubAction.CIVIC_ENGAGEMENT,
     SubAction.EMERGENCY_TAKE_IN,
