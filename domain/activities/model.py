@@ -18,13 +18,13 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.programme import (
-    PROGRAMME_END,
-    PROGRAMME_START,
+    CARD_TERMS,
     Actor,
     City,
     DomainError,
     ProtectionStatus,
     SubAction,
+    TermsInForce,
     programme_today,
 )
 
@@ -195,8 +195,12 @@ class Activity(Aggregate):
         self.sessions_held = 0
 
     @classmethod
-    def plan(cls, activity_id: UUID, plan: ActivityPlan, actor: Actor, now: datetime) -> Activity:
-        """Decide a new activity: every fact checked before anything is recorded."""
+    def plan(
+        cls, activity_id: UUID, plan: ActivityPlan, actor: Actor, now: datetime,
+        terms: TermsInForce = CARD_TERMS,
+    ) -> Activity:
+        """Decide a new activity: every fact checked before anything is recorded. Its days lie
+        within the programme's period (`terms`: as amended), while its city is a partner."""
         if plan.sub_action not in ACTIVITY_SUB_ACTIONS:
             raise InvalidActivity(
                 "Community activities belong to Sub-Action 2, 3, 5 or 6.", field="sub_action"
@@ -204,17 +208,13 @@ class Activity(Aggregate):
         title = _text(plan.title, MAX_TITLE, "title")
         neighbourhood = _text(plan.neighbourhood, MAX_NEIGHBOURHOOD, "neighbourhood")
         organiser = _text(plan.organiser, MAX_ORGANISER, "organiser")
-        if not PROGRAMME_START <= plan.starts_on <= PROGRAMME_END:
-            raise InvalidActivity(
-                "The activity must start within the programme (2019-07-01 to 2021-12-31).",
-                field="starts_on",
-            )
-        if not plan.starts_on <= plan.ends_on <= PROGRAMME_END:
-            raise InvalidActivity(
-                "The activity must end on or after its start, by the programme's end "
-                "(2021-12-31).",
-                field="ends_on",
-            )
+        terms.require_in_period(plan.starts_on, field="starts_on")
+        if plan.ends_on < plan.starts_on:
+            raise InvalidActivity("The activity must end on or after its start.",
+                                  field="ends_on")
+        terms.require_in_period(plan.ends_on, field="ends_on")
+        terms.require_partner(plan.city, plan.starts_on, field="starts_on")
+        terms.require_partner(plan.city, plan.ends_on, field="ends_on")
         return cls._create(
             cls.Planned, id=activity_id, timestamp=now, city=plan.city.value,
             sub_action=plan.sub_action.value, kind=plan.kind.value, title=title,

@@ -49,7 +49,8 @@ EXPECTED: dict[str, tuple[Principal, set[Permission], set[Permission], set[Permi
                      P.RECORD_EXPENDITURE},
         set(), set()),
     "ministry": (MINISTRY, *[OVERSIGHT | {P.APPROVE_EXPENDITURE, P.VIEW_AUDIT_LOG,
-                                          P.GRANT_IDENTIFIER_ACCESS, P.SET_ALLOCATIONS}] * 3),
+                                          P.GRANT_IDENTIFIER_ACCESS, P.SET_ALLOCATIONS,
+                                          P.AMEND_PROGRAMME_TERMS}] * 3),
     "auditor": (AUDITOR, *[OVERSIGHT | {P.VIEW_AUDIT_LOG}] * 3),
     "Florence partner": (FIRENZE_PARTNER, {P.LIST_CASES, P.VIEW_CASE}, set(), set()),
 }

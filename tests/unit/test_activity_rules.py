@@ -85,9 +85,7 @@ def test_a_planned_activity_records_its_facts_trimmed() -> None:
     ({"title": "x" * 121}, "title"),
     ({"neighbourhood": ""}, "neighbourhood"),
     ({"organiser": "o" * 121}, "organiser"),
-    ({"starts_on": date(2019, 6, 30)}, "starts_on"),
     ({"starts_on": date(2021, 7, 1), "ends_on": date(2021, 6, 30)}, "ends_on"),
-    ({"ends_on": date(2022, 1, 1)}, "ends_on"),
 ])
 def test_an_activity_outside_the_rules_is_not_planned(overrides: dict[str, Any],
                                                       field: str) -> None:
