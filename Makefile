@@ -44,7 +44,7 @@ test: $(DEV_STAMP) $(NODE_STAMP)
 	$(UV) lock --check --quiet
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy domain events
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2
 
 bench: $(DEV_STAMP) $(NODE_STAMP)

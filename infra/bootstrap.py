@@ -1,14 +1,25 @@
-"""The composition root: builds the platform's parts from the settings, once, in one place."""
+"""The composition root: builds the platform's parts from the settings, once, in one place.
+
+What differs between a deployment and a test is a parameter of `build_platform`, never a second
+declaration of the platform: the clock, where new ids come from, how the read models follow the
+record (the projector, fed by the relay over NATS; or caught up in-process, with no bus), and
+the accounts' password hasher. Everything else comes from the settings (the stores, the
+read-your-writes timeout, secure cookies)."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 from uuid import UUID, uuid4
+
+from argon2 import PasswordHasher
 
 from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
@@ -17,32 +28,117 @@ from domain.housing.service import HousingService
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
 from domain.vault import PersonalDataVault
-from infra.accounts import Accounts, open_accounts
-from infra.audit_store import AuditChainStore
-from infra.checkpoints import (
+from infra.audit.chain_store import AuditChainStore
+from infra.audit.checkpoints import (
     audit_dir,
     load_or_create_signing_key,
     public_key_pem,
     read_public_key,
 )
-from infra.event_browser import EventBrowser
-from infra.eventstore import open_record
-from infra.projector import default_projections
-from infra.replay import AsOfServices, ReplayCache
+from infra.audit.event_browser import EventBrowser
+from infra.pipeline.replay import AsOfServices, ReplayCache
+from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
-from infra.vault import open_vault
+from infra.store.accounts import Accounts, open_accounts
+from infra.store.eventstore import open_record
+from infra.store.vault import open_vault
 from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
 from projections.finance import FinanceQueries
 from projections.housing import HousingQueries
 from projections.indicators import IndicatorQueries
 from projections.network_overview import NetworkOverviewQueries
-from projections.projection import Projection, ensure_created
+from projections.projection import Delivered, Projection, apply_batch, ensure_created
 from projections.referrals import ReferralBoardQueries
-from projections.storage import ReadModelDatabase, open_read_models
+from projections.registry import default_projections
+from projections.storage.read_models import ReadModelDatabase, open_read_models
 from web.services import WebServices
 
 _POSITION_POLL_INTERVAL = 0.005
+_NOTIFICATIONS_PER_CATCH_UP_BATCH = 500
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class Follow(Enum):
+    """How the read models come to show what the record holds."""
+
+    PROJECTOR = "projector"
+    """The projector (infra.pipeline.projector) applies what the relay published on NATS."""
+    IN_PROCESS = "in_process"
+    """Caught up from the record itself whenever a write waits for them: no bus (tests)."""
+
+
+class Follower(Protocol):
+    async def wait_for_position(self, position: int, timeout: float) -> bool:
+        """True once every projection has applied the event at `position`; False when
+        `timeout` seconds passed first."""
+        ...
+
+
+def projected_position(read_models: ReadModelDatabase, projections: Sequence[Projection]) -> int:
+    """The position every projection has reached (the slowest one's)."""
+    return min(read_models.tracking(p.name).position for p in projections)
+
+
+@dataclass
+class ProjectorFollower:
+    """Waits for the projector, which runs elsewhere, to move the tracking positions."""
+
+    read_models: ReadModelDatabase
+    projections: Sequence[Projection]
+
+    async def wait_for_position(self, position: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while True:
+            reached = await asyncio.to_thread(projected_position, self.read_models,
+                                              self.projections)
+            if reached >= position:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(_POSITION_POLL_INTERVAL)
+
+
+@dataclass
+class InProcessFollower:
+    """Brings the read models up to date from the notification log directly, mapping each event
+    as the relay publishes it, whenever a write waits for them. `following = False` makes them
+    lag forever: what a page shows while the projector is behind."""
+
+    record: ProgrammeRecord
+    read_models: ReadModelDatabase
+    projections: Sequence[Projection]
+    following: bool = True
+    _catching_up: threading.Lock = field(default_factory=threading.Lock)
+
+    async def wait_for_position(self, position: int, timeout: float) -> bool:
+        if self.following:
+            self.catch_up()
+        return projected_position(self.read_models, self.projections) >= position
+
+    def catch_up(self) -> None:
+        """Apply every public event not yet applied, in notification order, as the projector
+        would apply what the relay published (the notification id stands for the stream seq)."""
+        with self._catching_up:
+            applied = min(self.read_models.tracking(p.name).stream_seq for p in self.projections)
+            while True:
+                notifications = self.record.recorder.select_notifications(
+                    applied + 1, _NOTIFICATIONS_PER_CATCH_UP_BATCH, topics=PUBLIC_TOPICS
+                )
+                if not notifications:
+                    return
+                batch = [
+                    Delivered(stream_seq=n.id, envelope=to_message(n, self.record.mapper).envelope)
+                    for n in notifications
+                ]
+                for projection in self.projections:
+                    apply_batch(self.read_models, projection, batch)
+                applied = notifications[-1].id
 
 
 @dataclass
@@ -69,6 +165,11 @@ class Platform:
     accounts: Accounts
     audit_trail: EventBrowser
     replays: ReplayCache
+    clock: Clock
+    ids: Callable[[], UUID]
+    follower: Follower
+    read_your_writes_timeout: float
+    secure_cookies: bool
 
     def as_of(self, moment: datetime) -> WebServices:
         """The platform with every read model as it was at `moment`, replayed from the record
@@ -77,19 +178,11 @@ class Platform:
         as_of = AsOfServices(self, moment, workflows_over(self.record, self.vault, read_models))
         return cast(WebServices, as_of)  # every attribute it lacks is the live platform's
 
-    @property
-    def read_your_writes_timeout(self) -> float:
-        return self.settings.read_your_writes_timeout
-
-    @property
-    def secure_cookies(self) -> bool:
-        return self.settings.secure_cookies
-
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return self.clock()
 
     def new_id(self) -> UUID:
-        return uuid4()
+        return self.ids()
 
     def audit_public_key(self) -> str:
         """The checkpoint key's public half, from the data dir (the pair is made on first use,
@@ -102,16 +195,14 @@ class Platform:
 
     def projected_position(self) -> int:
         """The position every projection has reached (the slowest one)."""
-        return min(self.read_models.tracking(p.name).position for p in self.projections)
+        return projected_position(self.read_models, self.projections)
 
     async def wait_for_position(self, position: int, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while True:
-            if await asyncio.to_thread(self.projected_position) >= position:
-                return True
-            if time.monotonic() >= deadline:
-                return False
-            await asyncio.sleep(_POSITION_POLL_INTERVAL)
+        return await self.follower.wait_for_position(position, timeout)
+
+    def last_written_position(self) -> int | None:
+        """The notification log's end: unchanged means nothing was written."""
+        return self.record.recorder.max_notification_id()
 
     def close(self) -> None:
         self.replays.close()
@@ -151,7 +242,16 @@ def replay_directory(settings: Settings) -> Path:
     return directory
 
 
-def build_platform(settings: Settings) -> Platform:
+def build_platform(
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    ids: Callable[[], UUID] = uuid4,
+    follow: Follow = Follow.PROJECTOR,
+    password_hasher: PasswordHasher | None = None,
+) -> Platform:
+    """The platform over the stores `settings` name. `password_hasher`: the accounts' (None: the
+    argon2 defaults)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     record = open_record(settings)
     vault = open_vault(settings)
@@ -162,9 +262,14 @@ def build_platform(settings: Settings) -> Platform:
     accounts = open_accounts(
         settings.database_url,
         settings.data_dir,
-        clock=lambda: datetime.now(UTC),
+        clock=clock,
         idle_timeout=timedelta(minutes=settings.session_idle_minutes),
         lifetime=timedelta(hours=settings.session_hours),
+        password_hasher=password_hasher,
+    )
+    follower: Follower = (
+        InProcessFollower(record, read_models, projections) if follow is Follow.IN_PROCESS
+        else ProjectorFollower(read_models, projections)
     )
     return Platform(
         settings=settings,
@@ -177,5 +282,10 @@ def build_platform(settings: Settings) -> Platform:
         # Beside the live read models: replayed ones hold the same (special-category) data.
         replays=ReplayCache(record, default_projections,
                             directory=replay_directory(settings)),
+        clock=clock,
+        ids=ids,
+        follower=follower,
+        read_your_writes_timeout=settings.read_your_writes_timeout,
+        secure_cookies=settings.secure_cookies,
         **workflows_over(record, vault, read_models),
     )

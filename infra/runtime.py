@@ -1,8 +1,8 @@
 """Running the platform: the embedded NATS server, the relay, the projector, the partner feed and
 the web app in one process tree (`lgnet run`), or each part alone (the compose services).
 
-Every part connects to NATS as the platform user (infra/nats_auth.py): `platform_nats_url`. The
-partner feed also connects as the feed user of the partners' account, where it publishes."""
+Every part connects to NATS as the platform user: `platform_nats_url` (infra/nats/credentials.py).
+The partner feed also connects as the feed user of the partners' account, where it publishes."""
 
 from __future__ import annotations
 
@@ -17,16 +17,16 @@ from contextlib import contextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from infra.audit.checkpoints import open_checkpointer
 from infra.bootstrap import Platform
-from infra.checkpoints import open_checkpointer
-from infra.nats_auth import embedded_nats_server, partner_feed_nats_url, platform_nats_url
-from infra.nats_server import EmbeddedNats, port_is_taken
-from infra.partner_feed import PartnerFeed
-from infra.projector import Projector, tune_gc_for_throughput
-from infra.relay import Relay
+from infra.nats.credentials import embedded_nats_server, partner_feed_nats_url, platform_nats_url
+from infra.nats.server import EmbeddedNats, port_is_taken
+from infra.pipeline.partner_feed.feed import PartnerFeed
+from infra.pipeline.projector.runner import Projector, tune_gc_for_throughput
+from infra.pipeline.relay import Relay
 from infra.settings import Settings
 from web.app import create_app
-from web.pages.live import end_live_streams
+from web.kit.live import end_live_streams
 
 log = logging.getLogger("lgnet")
 
@@ -51,7 +51,7 @@ def embedded_nats_if_needed(
     settings: Settings, *, reuse_running: bool = False
 ) -> Iterator[EmbeddedNats | None]:
     """Start the embedded NATS server when no LGNET_NATS_URL is set, with the accounts, users
-    and permissions of infra/nats_auth.py (passwords generated once, kept in the data dir). A
+    and permissions of infra/nats/auth.py (passwords generated once, kept in the data dir). A
     tool run beside a running platform (`reuse_running`) uses the server already listening on
     the embedded port."""
     if not settings.embedded_nats or (reuse_running and port_is_taken(settings.nats_port)):

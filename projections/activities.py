@@ -21,7 +21,8 @@ from events.activities import (
     ActivitySessionHeldV1,
 )
 from events.cloudevents import Envelope
-from projections.storage import ReadModelDatabase, Transaction
+from projections.storage.read_models import ReadModelDatabase
+from projections.storage.transaction import Transaction
 
 ACTIVITY_STATUS_PLANNED = "planned"
 ACTIVITY_STATUS_COMPLETED = "completed"

@@ -20,7 +20,8 @@ from events.contracts import (
     CaseTransferredV1,
     Eligibility,
 )
-from projections.storage import ReadModelDatabase, Transaction
+from projections.storage.read_models import ReadModelDatabase
+from projections.storage.transaction import Transaction
 
 CASE_STATUS_OPEN = "open"
 CASE_STATUS_CLOSED = "closed"

@@ -24,7 +24,8 @@ from events.finance import (
     BudgetClaimRejectedV1,
     BudgetSubAction,
 )
-from projections.storage import ReadModelDatabase, Transaction
+from projections.storage.read_models import ReadModelDatabase
+from projections.storage.transaction import Transaction
 
 CLAIM_PENDING = "pending"
 CLAIM_APPROVED = "approved"

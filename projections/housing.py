@@ -36,7 +36,8 @@ from events.housing import (
     ShelterClosedV1,
     ShelterRegisteredV1,
 )
-from projections.storage import ReadModelDatabase, Transaction
+from projections.storage.read_models import ReadModelDatabase
+from projections.storage.transaction import Transaction
 
 # The stages of a housing path as the read model names them (the domain's HousingStage values).
 WAITLISTED = "waitlisted"

@@ -13,7 +13,8 @@ from events.contracts import (
     CaseTransferredV1,
     City,
 )
-from projections.storage import ReadModelDatabase, Transaction
+from projections.storage.read_models import ReadModelDatabase
+from projections.storage.transaction import Transaction
 
 CITIES: tuple[str, ...] = City.__args__  # type: ignore[attr-defined]
 

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from events.cloudevents import Envelope
-from projections.storage import (
+from projections.storage.read_models import (
     ReadModelDatabase,
     Tracking,
-    Transaction,
     advance_trackings,
     trackings_in,
 )
+from projections.storage.transaction import Transaction
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,8 @@ from events.referrals import (
     ReferralRequestedV1,
     ReferralWithdrawnV1,
 )
-from projections.storage import ReadModelDatabase, Transaction
+from projections.storage.read_models import ReadModelDatabase
+from projections.storage.transaction import Transaction
 
 STATUS_REQUESTED = "requested"
 STATUS_ACCEPTED = "accepted"

@@ -12,9 +12,9 @@ import pytest
 from nats.aio.msg import Msg
 
 from domain.record import ProgrammeRecord
-from infra.nats_server import EmbeddedNats, free_port
-from infra.relay import Relay
-from infra.streams import read_stream
+from infra.nats.server import EmbeddedNats, free_port
+from infra.nats.streams import read_stream
+from infra.pipeline.relay import Relay
 
 # Every event message a test publishes on lgnet.> / partner.> is checked against the AsyncAPI
 # document, failing the test that published an invalid one (tests/contract_check.py). pytester

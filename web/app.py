@@ -8,34 +8,27 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from web import health
 from web.api import api_router
-from web.authentication import Authentication, public_paths_of
-from web.errors import install_error_handlers
-from web.i18n import Catalogues
-from web.pages import (
-    activities,
-    as_of,
-    audit,
-    audit_events,
-    case_lifecycle,
-    cases,
-    dashboards,
-    event_docs,
-    event_schemas,
-    finance,
-    home,
-    housing,
-    intake,
-    live,
-    ministry,
-    personal_data,
-    referrals,
-    sign_in,
-)
-from web.security_headers import SecurityHeaders
+from web.areas.activities import pages as activities
+from web.areas.audit.pages import access_log as audit
+from web.areas.audit.pages import event_browser as audit_events
+from web.areas.cases.pages import case_list, case_page, personal_data
+from web.areas.cases.pages import lifecycle as case_lifecycle
+from web.areas.dashboards import pages as dashboards
+from web.areas.event_docs import pages as event_docs
+from web.areas.finance import pages as finance
+from web.areas.housing import pages as housing
+from web.areas.intake import pages as intake
+from web.areas.network import pages as network
+from web.areas.referrals import pages as referrals
+from web.areas.sign_in import pages as sign_in
+from web.kit import as_of, health, live
+from web.kit.authentication import Authentication, public_paths_of
+from web.kit.errors import install_error_handlers
+from web.kit.i18n import Catalogues
+from web.kit.security_headers import SecurityHeaders
+from web.kit.templating import Pages
 from web.services import WebServices
-from web.templating import Pages
 
 STATIC_DIR = Path(__file__).parent / "static"
 # Installed by `npm ci` from package.json + package-lock.json (the Makefile does it); served from
@@ -68,10 +61,10 @@ subjects, headers and schemas, are described by the AsyncAPI document at
 """
 
 
+# The page routers, each module's, in the order their routes are matched.
 PAGE_AREAS = (
-    sign_in, home, intake, cases, case_lifecycle, personal_data, referrals, housing, activities,
-    ministry, audit, event_schemas, event_docs, as_of, audit_events,
-    finance, dashboards, live,
+    sign_in, network, intake, case_list, case_page, case_lifecycle, personal_data, referrals,
+    housing, activities, audit, event_docs, as_of, audit_events, finance, dashboards, live,
 )
 
 

@@ -36,18 +36,18 @@ from domain.housing.service import HousingService
 from domain.programme import City
 from domain.record import ProgrammeRecord
 from infra.bootstrap import build_platform
-from infra.demo import demo_actor, demo_intake
-from infra.eventstore import event_store_env
-from infra.nats_server import EmbeddedNats, free_port
-from infra.projector import Projector, tune_gc_for_throughput
-from infra.publishing import PUBLIC_TOPICS, to_message
-from infra.relay import Relay
+from infra.demo.people import demo_actor, demo_intake
+from infra.nats.server import EmbeddedNats, free_port
+from infra.pipeline.projector.runner import Projector, tune_gc_for_throughput
+from infra.pipeline.relay import Relay
+from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
+from infra.store.eventstore import event_store_env
 from projections.projection import ensure_created
-from projections.storage import SqliteReadModels
+from projections.storage.read_models import SqliteReadModels
 from tests.e2e.test_platform_process import RunningPlatform
-from web.authentication import SESSION_COOKIE
-from web.intake import EXAMPLE_INTAKE
+from web.areas.intake.requests import EXAMPLE_INTAKE
+from web.kit.authentication import SESSION_COOKIE
 
 INTAKES = int(os.environ.get("LGNET_BENCH_INTAKES", "20000"))
 PUBLISH_BATCH = 1000

@@ -18,12 +18,14 @@ import httpx
 import nats
 import pytest
 
-from infra.accounts import DEMO_CREDENTIALS_FILE_NAME, csrf_token_for, read_demo_credentials
-from infra.nats_auth import OBSERVER_USER, embedded_credentials, url_with_credentials
-from infra.nats_server import free_port
+from infra.nats.auth import OBSERVER_USER
+from infra.nats.credentials import embedded_credentials, url_with_credentials
+from infra.nats.server import free_port
 from infra.settings import Settings
-from web.authentication import SESSION_COOKIE
-from web.intake import EXAMPLE_INTAKE
+from infra.store.accounts.demo import DEMO_CREDENTIALS_FILE_NAME, read_demo_credentials
+from infra.store.accounts.sessions import csrf_token_for
+from web.areas.intake.requests import EXAMPLE_INTAKE
+from web.kit.authentication import SESSION_COOKIE
 
 pytestmark = pytest.mark.nats
 STARTUP_TIMEOUT = 90

@@ -23,16 +23,11 @@ from domain.access import (
     may,
 )
 from domain.programme import City, Role
-from infra.accounts import (
-    DEMO_ACCOUNTS,
-    AccountDatabase,
-    AccountError,
-    Accounts,
-    PostgresAccountDatabase,
-    SqliteAccountDatabase,
-    create_demo_accounts,
-    read_demo_credentials,
-)
+from infra.store.accounts import Accounts
+from infra.store.accounts.demo import DEMO_ACCOUNTS, create_demo_accounts, read_demo_credentials
+from infra.store.accounts.storage import PostgresAccountDatabase, SqliteAccountDatabase
+from infra.store.accounts.users import AccountError
+from projections.storage.transaction import Database
 
 PASSWORD = "correct horse battery"  # noqa: S105  (the test users')
 WRONG = "not the password"
@@ -51,9 +46,9 @@ class Clock:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AccountDatabase]:
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     if request.param == "sqlite":
-        made: AccountDatabase = SqliteAccountDatabase(tmp_path / "accounts.sqlite")
+        made: Database = SqliteAccountDatabase(tmp_path / "accounts.sqlite")
     else:
         made = PostgresAccountDatabase(request.getfixturevalue("postgres_database"))
         with made.transaction() as tx:  # the database lives for the whole run: start empty
@@ -70,7 +65,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def accounts(database: AccountDatabase, clock: Clock) -> Accounts:
+def accounts(database: Database, clock: Clock) -> Accounts:
     return Accounts(database, clock, password_hasher=CHEAP_HASHER)
 
 
@@ -264,7 +259,7 @@ def test_the_throttle_stores_neither_usernames_nor_addresses(
 
 
 def test_a_hash_made_with_weaker_parameters_is_replaced_at_the_next_sign_in(
-    database: AccountDatabase, clock: Clock
+    database: Database, clock: Clock
 ) -> None:
     Accounts(database, clock, password_hasher=CHEAP_HASHER).add_user(
         "ministero", Role.MINISTRY, PASSWORD)
@@ -346,7 +341,7 @@ def test_without_a_credentials_file_there_are_no_demo_credentials(tmp_path: Path
 def test_the_cli_adds_lists_and_disables_users_and_issues_and_revokes_tokens(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from infra.cli import app
+    from infra.cli.main import app
 
     monkeypatch.setenv("LGNET_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("LGNET_DATABASE_URL", raising=False)
@@ -489,7 +484,7 @@ def test_a_disabled_auditor_holds_no_grant_and_gets_none(
 def test_the_cli_gives_lists_and_revokes_grants(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from infra.cli import app
+    from infra.cli.main import app
 
     monkeypatch.setenv("LGNET_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("LGNET_DATABASE_URL", raising=False)

@@ -31,14 +31,14 @@ from domain.programme import City, ProtectionStatus, SubAction
 from domain.record import ProgrammeRecord
 from events.catalogue import json_schemas
 from events.cloudevents import from_message
-from infra.eventstore import open_record
-from infra.nats_server import EmbeddedNats
+from infra.nats.server import EmbeddedNats
 from infra.settings import Settings
-from infra.vault import open_vault
+from infra.store.eventstore import open_record
+from infra.store.vault import open_vault
 from projections.activities import ActivityRegisterProjection, ActivityRegisterQueries
 from projections.case_list import CaseListProjection, CaseListQueries
 from projections.projection import Delivered, apply_batch, reset
-from projections.storage import PostgresReadModels, ReadModelDatabase, SqliteReadModels
+from projections.storage.read_models import PostgresReadModels, ReadModelDatabase, SqliteReadModels
 from tests.builders import NOW, a_coordinator, a_person, an_intake
 from tests.conftest import relayed
 

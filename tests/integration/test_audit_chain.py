@@ -34,31 +34,27 @@ from events.audit import AuditCheckpointSignedV1
 from events.audit_chain import GENESIS_HASH, ProblemKind, canonical_content, link_hash
 from events.catalogue import json_schemas
 from events.cloudevents import CHAIN_HASH, CHAIN_SEQ, from_message
-from infra.audit_evidence import ChainedMessage, stored_events, verify_messages, verify_store
-from infra.audit_store import CHAIN_TABLE, AuditChainStore, ChainLink
-from infra.checkpoints import (
+from infra.audit.chain_store import CHAIN_TABLE, AuditChainStore, ChainLink
+from infra.audit.checkpoints import (
     Checkpointer,
     SigningKey,
     audit_dir,
     load_or_create_signing_key,
     read_public_key,
 )
-from infra.cli import app
-from infra.eventstore import EVENTS_FILE_NAME, open_record
-from infra.nats_auth import (
-    OBSERVER_USER,
-    embedded_credentials,
-    embedded_nats_server,
-    platform_nats_url,
-)
-from infra.nats_server import EmbeddedNats, free_port
-from infra.projector import default_projections
-from infra.publishing import PUBLIC_TOPICS, to_message
-from infra.relay import Relay, RelayError
+from infra.audit.evidence import ChainedMessage, stored_events, verify_messages, verify_store
+from infra.cli.main import app
+from infra.nats.auth import OBSERVER_USER
+from infra.nats.credentials import embedded_credentials, embedded_nats_server, platform_nats_url
+from infra.nats.server import EmbeddedNats, free_port
+from infra.nats.streams import STREAM_NAME, ensure_stream, read_stream
+from infra.pipeline.relay import Relay, RelayError
+from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
-from infra.streams import STREAM_NAME, ensure_stream, read_stream
+from infra.store.eventstore import EVENTS_FILE_NAME, open_record
 from projections.projection import Delivered, apply_batch, ensure_created
-from projections.storage import SqliteReadModels
+from projections.registry import default_projections
+from projections.storage.read_models import SqliteReadModels
 from tests.builders import NOW, a_coordinator, an_intake
 
 pytestmark = pytest.mark.nats
@@ -404,9 +400,9 @@ async def test_a_bundle_with_a_forged_checkpoint_signature_fails(
 RELAY_PROCESS = """
 import asyncio, sys
 from pathlib import Path
-from infra.checkpoints import open_checkpointer
-from infra.eventstore import open_record
-from infra.relay import Relay
+from infra.audit.checkpoints import open_checkpointer
+from infra.store.eventstore import open_record
+from infra.pipeline.relay import Relay
 from infra.settings import Settings
 settings = Settings(data_dir=Path(sys.argv[1]), checkpoint_interval=100)
 record = open_record(settings)

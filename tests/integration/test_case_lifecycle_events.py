@@ -19,10 +19,10 @@ from domain.cases.rules import CaseOutcome, CorrectableField, Vulnerability
 from domain.cases.service import CaseService
 from domain.programme import City
 from events.catalogue import json_schemas
-from infra.eventstore import open_record
-from infra.nats_server import EmbeddedNats
+from infra.nats.server import EmbeddedNats
 from infra.settings import Settings
-from infra.vault import open_vault
+from infra.store.eventstore import open_record
+from infra.store.vault import open_vault
 from tests.builders import NOW, a_coordinator, a_person, an_intake
 from tests.conftest import relayed
 

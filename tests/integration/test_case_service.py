@@ -19,9 +19,9 @@ from domain.cases.rules import ReceptionSituation
 from domain.cases.service import CaseService
 from domain.programme import City
 from domain.vault import AccessReason
-from infra.eventstore import open_record
 from infra.settings import Settings
-from infra.vault import open_vault
+from infra.store.eventstore import open_record
+from infra.store.vault import open_vault
 from tests.builders import NOW, a_coordinator, a_person, an_intake
 
 

@@ -20,11 +20,11 @@ from domain.cases.rules import ReceptionCentreKind, ReceptionSituation, Sex, Vul
 from domain.cases.service import CaseService
 from domain.programme import Actor, ActorKind, City, ProtectionStatus, Role
 from events.catalogue import json_schemas
-from infra.eventstore import open_record
-from infra.nats_server import EmbeddedNats
-from infra.publishing import FAST_LAYOUTS, PUBLIC_TOPICS, message_via_contract, to_message
+from infra.nats.server import EmbeddedNats
+from infra.publishing.messages import FAST_LAYOUTS, PUBLIC_TOPICS, message_via_contract, to_message
 from infra.settings import Settings
-from infra.vault import open_vault
+from infra.store.eventstore import open_record
+from infra.store.vault import open_vault
 from tests.builders import NOW, a_coordinator, a_person, an_intake
 from tests.conftest import relayed
 

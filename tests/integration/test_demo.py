@@ -26,10 +26,12 @@ from domain.housing.service import HousingService
 from domain.programme import City
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
-from infra.demo import DemoReport, DemoScale, load_demo
-from infra.eventstore import open_record
+from infra.demo.scale import DemoScale
+from infra.demo.scheduler import DemoReport
+from infra.demo.simulation import load_demo
 from infra.settings import Settings
-from infra.vault import open_vault
+from infra.store.eventstore import open_record
+from infra.store.vault import open_vault
 
 # Two cities for a programme's first quarter: every kind of work, in a couple of seconds.
 TWO_CITIES_ONE_QUARTER = DemoScale(
@@ -160,7 +162,7 @@ def test_the_demo_command_refuses_a_record_that_holds_events(
 ) -> None:
     # Imported here: the child process of `run_demo_in_another_process` imports this module, and
     # the command line (with the web app) would take it seconds more.
-    from infra.cli import app
+    from infra.cli.main import app
 
     first, _again, _other = runs
     monkeypatch.setenv("LGNET_DATA_DIR", str(first.data_dir))

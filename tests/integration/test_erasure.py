@@ -32,13 +32,13 @@ from domain.programme import City, Role
 from domain.vault import AccessReason, PersonalData
 from events.contracts import CasePersonalDataErasedV2
 from infra.bootstrap import Platform, build_platform
-from infra.eventstore import open_record
-from infra.nats_server import EmbeddedNats
-from infra.projector import Projector
-from infra.relay import Relay
+from infra.nats.server import EmbeddedNats
+from infra.nats.streams import read_stream
+from infra.pipeline.projector.runner import Projector
+from infra.pipeline.relay import Relay
 from infra.settings import Settings
-from infra.streams import read_stream
-from infra.vault import VAULT_FILE_NAME, PostgresVault, VaultCipher, read_master_key
+from infra.store.eventstore import open_record
+from infra.store.vault import VAULT_FILE_NAME, PostgresVault, VaultCipher, read_master_key
 from tests.builders import NOW, a_coordinator, a_person, an_intake
 from tests.integration.test_personal_data import (
     BIRTH_DATE,
@@ -52,7 +52,7 @@ from tests.integration.test_personal_data import (
 )
 from tests.integration.test_postgres_core import MASTER_KEY as POSTGRES_MASTER_KEY
 from web.app import create_app
-from web.authentication import CSRF_HEADER
+from web.kit.authentication import CSRF_HEADER
 
 pytestmark = pytest.mark.nats
 

@@ -27,9 +27,9 @@ from events.partner import (
     partner_message,
     read_partner_message,
 )
-from infra.nats_auth import DEMO_PARTNER, platform_nats_url
-from infra.partner_feed import PARTNER_STREAM_NAME
-from infra.streams import read_stream
+from infra.nats.auth import DEMO_PARTNER
+from infra.nats.credentials import platform_nats_url
+from infra.nats.streams import PARTNER_STREAM_NAME, read_stream
 from tests.builders import NOW, a_coordinator, an_intake
 from tests.integration import test_partner_access as access
 from tests.integration.test_partner_access import (

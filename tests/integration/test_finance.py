@@ -37,19 +37,15 @@ from domain.finance.service import FinanceService
 from domain.programme import Actor, ActorKind, City, Role, SubAction
 from domain.record import ProgrammeRecord
 from events.catalogue import json_schemas
-from infra.cli_finance import (
-    DEMO_ALLOCATIONS_FILE,
-    AllocationFileError,
-    load_allocations,
-    read_allocations,
-)
-from infra.eventstore import open_record
-from infra.nats_server import EmbeddedNats
-from infra.publishing import PUBLIC_TOPICS, to_message
+from infra.demo.finance import DEMO_ALLOCATIONS_FILE
+from infra.finance_allocations import AllocationFileError, load_allocations, read_allocations
+from infra.nats.server import EmbeddedNats
+from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
+from infra.store.eventstore import open_record
 from projections.finance import FinanceProjection, FinanceQueries
 from projections.projection import Delivered, apply_batch, reset
-from projections.storage import PostgresReadModels, SqliteReadModels
+from projections.storage.read_models import PostgresReadModels, SqliteReadModels
 from tests.builders import NOW, a_coordinator
 from tests.conftest import relayed
 

@@ -35,14 +35,14 @@ from domain.programme import City, ProtectionStatus
 from domain.record import ProgrammeRecord
 from events.catalogue import json_schemas
 from events.housing import HOUSING_CONTRACTS
-from infra.eventstore import open_record
-from infra.nats_server import EmbeddedNats
-from infra.publishing import PUBLIC_TOPICS, to_message
+from infra.nats.server import EmbeddedNats
+from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
-from infra.vault import KEY_BYTES, SqliteVault
+from infra.store.eventstore import open_record
+from infra.store.vault import KEY_BYTES, SqliteVault
 from projections.housing import HousingProjection, HousingQueries
 from projections.projection import Delivered, apply_batch, ensure_created
-from projections.storage import PostgresReadModels, ReadModelDatabase, SqliteReadModels
+from projections.storage.read_models import PostgresReadModels, ReadModelDatabase, SqliteReadModels
 from tests.builders import NOW, a_coordinator, a_person, an_intake
 from tests.conftest import relayed
 

@@ -28,9 +28,9 @@ from domain.housing.model import (
 from domain.housing.service import HousingService
 from domain.programme import City
 from domain.record import ProgrammeRecord
-from infra.eventstore import open_record
 from infra.settings import Settings
-from infra.vault import KEY_BYTES, SqliteVault
+from infra.store.eventstore import open_record
+from infra.store.vault import KEY_BYTES, SqliteVault
 from tests.builders import NOW, a_coordinator, a_person, an_intake
 
 RIVALS = 16

@@ -9,27 +9,27 @@ from datetime import UTC, datetime
 
 import pytest
 
-from infra.projector import default_projections
-from infra.replay import replay_until
+from infra.bootstrap import Platform
+from infra.pipeline.replay import replay_until
 from projections.case_list import CaseFilters, CaseListQueries
 from projections.indicators import IndicatorQueries
 from projections.projection import reset
-from projections.storage import PostgresReadModels
-from tests.web.conftest import WebTestPlatform
+from projections.registry import default_projections
+from projections.storage.read_models import PostgresReadModels
 from tests.web.test_indicators import the_scenario
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
-def on_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebTestPlatform]:
+def on_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     with the_scenario(tmp_path_factory.mktemp("indicators")) as platform:
         yield platform
 
 
 @pytest.fixture(scope="module")
 def on_postgres(
-    on_sqlite: WebTestPlatform, postgres_database: str
+    on_sqlite: Platform, postgres_database: str
 ) -> Iterator[PostgresReadModels]:
     database = PostgresReadModels(postgres_database)
     projections = default_projections()
@@ -43,7 +43,7 @@ def on_postgres(
 
 
 def test_postgresql_gives_the_indicators_sqlite_gives(
-    on_sqlite: WebTestPlatform, on_postgres: PostgresReadModels
+    on_sqlite: Platform, on_postgres: PostgresReadModels
 ) -> None:
     postgres, sqlite = IndicatorQueries(on_postgres), on_sqlite.indicators
     assert postgres.position() == sqlite.position() > 0
@@ -53,7 +53,7 @@ def test_postgresql_gives_the_indicators_sqlite_gives(
 
 
 def test_postgresql_gives_the_drill_down_lists_sqlite_gives(
-    on_sqlite: WebTestPlatform, on_postgres: PostgresReadModels
+    on_sqlite: Platform, on_postgres: PostgresReadModels
 ) -> None:
     postgres, sqlite = IndicatorQueries(on_postgres), on_sqlite.indicators
     for filters in ({}, {"destination": "legal_aid"}, {"destination": "partner"},

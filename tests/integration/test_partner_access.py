@@ -1,5 +1,5 @@
 """Data-minimised NATS for partners, against a real nats-server started with the configuration
-`lgnet run` generates (infra/nats_auth.py): what a partner user, the observer and the partner
+`lgnet run` generates (infra/nats/auth.py): what a partner user, the observer and the partner
 feed can and cannot do, and what a partner receives."""
 
 from __future__ import annotations
@@ -35,31 +35,33 @@ from events.partner import (
     read_partner_message,
 )
 from infra.bootstrap import build_platform
-from infra.eventstore import open_record
-from infra.nats_auth import (
+from infra.nats.auth import (
     CLUSTER_CONFIG_FILE,
     DEMO_PARTNER,
     OBSERVER_USER,
     PARTNER_FEED_USER,
-    PARTNERS_FILE_NAME,
     PLATFORM_USER,
     PartnerAccess,
-    embedded_credentials,
-    embedded_nats_server,
     load_partners,
-    partner_feed_nats_url,
     password_variable,
-    platform_nats_url,
-    reload_embedded_server,
     save_partners,
 )
-from infra.nats_server import EmbeddedNats, find_nats_server, free_port, port_is_taken
-from infra.partner_feed import PARTNER_STREAM_NAME, PartnerFeed
-from infra.publishing import PUBLIC_TOPICS
-from infra.relay import Relay
+from infra.nats.credentials import (
+    PARTNERS_FILE_NAME,
+    embedded_credentials,
+    embedded_nats_server,
+    partner_feed_nats_url,
+    platform_nats_url,
+    reload_embedded_server,
+)
+from infra.nats.server import EmbeddedNats, find_nats_server, free_port, port_is_taken
+from infra.nats.streams import PARTNER_STREAM_NAME, STREAM_NAME, read_stream
+from infra.pipeline.partner_feed.feed import PartnerFeed
+from infra.pipeline.relay import Relay
+from infra.publishing.messages import PUBLIC_TOPICS
 from infra.runtime import embedded_nats_if_needed, run_parts
 from infra.settings import Settings
-from infra.streams import STREAM_NAME, read_stream
+from infra.store.eventstore import open_record
 from tests.builders import NOW, a_coordinator, an_intake
 
 pytestmark = pytest.mark.nats

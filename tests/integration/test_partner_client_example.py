@@ -20,9 +20,9 @@ from domain.housing.model import ShelterKind
 from domain.housing.service import HousingService
 from domain.programme import City
 from domain.record import ProgrammeRecord
-from infra.nats_auth import DEMO_PARTNER
+from infra.nats.auth import DEMO_PARTNER
 from infra.settings import Settings
-from infra.vault import open_vault
+from infra.store.vault import open_vault
 from tests.builders import NOW, a_coordinator, an_intake
 from tests.integration import test_partner_access as access
 from tests.integration.test_partner_access import (

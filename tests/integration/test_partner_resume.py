@@ -11,8 +11,8 @@ import pytest
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from domain.record import ProgrammeRecord
-from infra.nats_auth import DEMO_PARTNER
-from infra.partner_feed import PARTNER_STREAM_NAME
+from infra.nats.auth import DEMO_PARTNER
+from infra.nats.streams import PARTNER_STREAM_NAME
 from tests.integration import test_partner_access as access
 from tests.integration.test_partner_access import (
     SecuredNats,

@@ -13,14 +13,14 @@ import pytest
 from domain.cases.service import CaseService
 from domain.programme import City
 from events.cloudevents import from_message
-from infra.eventstore import open_record
-from infra.nats_server import EmbeddedNats
+from infra.nats.server import EmbeddedNats
 from infra.settings import Settings
-from infra.vault import open_vault
+from infra.store.eventstore import open_record
+from infra.store.vault import open_vault
 from projections.case_list import CaseListProjection
 from projections.network_overview import NetworkOverviewProjection
 from projections.projection import Delivered, apply_batch, ensure_created
-from projections.storage import open_read_models
+from projections.storage.read_models import open_read_models
 from tests.builders import NOW, a_coordinator, a_person, an_intake
 from tests.conftest import relayed
 

@@ -18,12 +18,12 @@ from domain.cases.service import CaseService
 from domain.programme import City
 from events.cloudevents import from_message
 from events.contracts import CaseIntakeRecordedV1
-from infra.eventstore import event_store_env, open_record, postgres_env
-from infra.nats_server import EmbeddedNats
-from infra.relay import Relay
+from infra.nats.server import EmbeddedNats
+from infra.nats.streams import read_stream
+from infra.pipeline.relay import Relay
 from infra.settings import Settings
-from infra.streams import read_stream
-from infra.vault import PostgresVault, WrongMasterKey, open_vault
+from infra.store.eventstore import event_store_env, open_record, postgres_env
+from infra.store.vault import PostgresVault, WrongMasterKey, open_vault
 from tests.builders import NOW, a_coordinator, a_person, an_intake
 
 MASTER_KEY = bytes(range(100, 132))

@@ -17,25 +17,25 @@ import nats
 import pytest
 from nats.js import api as js_api
 
-import infra.projector as projector_module
+import infra.pipeline.projector.runner as projector_module
 from events.cloudevents import Envelope, from_message, to_headers
 from events.contracts import CaseIntakeRecordedV1
-from infra.nats_server import EmbeddedNats
-from infra.projector import (
+from infra.nats.server import EmbeddedNats
+from infra.nats.streams import MSG_ID, STREAM_NAME, ensure_stream, msg_id_for, read_stream
+from infra.pipeline.projector.rebuild import StreamMissing, rebuild
+from infra.pipeline.projector.runner import (
     DEFAULT_DURABLE,
     Projector,
     ProjectorAlreadyRunning,
     ProjectorError,
-    StreamMissing,
-    default_projections,
     legacy_durable_name,
-    rebuild,
 )
-from infra.streams import MSG_ID, STREAM_NAME, ensure_stream, msg_id_for, read_stream
 from projections.case_list import CaseFilters, CaseListQueries
 from projections.network_overview import CITIES, NetworkOverviewQueries
 from projections.projection import Delivered, Projection, apply_batch
-from projections.storage import ReadModelDatabase, SqliteReadModels, Tracking, Transaction
+from projections.registry import default_projections
+from projections.storage.read_models import ReadModelDatabase, SqliteReadModels, Tracking
+from projections.storage.transaction import Transaction
 from tests.unit.test_projections import RecordsOrder, an_envelope, an_intake_recorded
 
 pytestmark = pytest.mark.nats

@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
-from infra.nats_server import EmbeddedNats
-from infra.projector import default_projections, rebuild
+from infra.nats.server import EmbeddedNats
+from infra.pipeline.projector.rebuild import rebuild
 from projections.case_list import CaseFilters, CaseListQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.projection import reset
-from projections.storage import (
+from projections.registry import default_projections
+from projections.storage.read_models import (
     PostgresReadModels,
     ReadModelDatabase,
     SqliteReadModels,

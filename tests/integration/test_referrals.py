@@ -37,14 +37,14 @@ from domain.referrals.service import ReferralService
 from events.catalogue import json_schemas
 from events.cloudevents import from_message
 from events.referrals import REFERRAL_CONTRACTS
-from infra.eventstore import open_record
-from infra.nats_server import EmbeddedNats
-from infra.publishing import PUBLIC_TOPICS, to_message
+from infra.nats.server import EmbeddedNats
+from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
-from infra.vault import open_vault
+from infra.store.eventstore import open_record
+from infra.store.vault import open_vault
 from projections.projection import Delivered, apply_batch, reset
 from projections.referrals import ReferralBoardProjection, ReferralBoardQueries
-from projections.storage import PostgresReadModels, ReadModelDatabase, SqliteReadModels
+from projections.storage.read_models import PostgresReadModels, ReadModelDatabase, SqliteReadModels
 from tests.builders import INTAKE_DATE, NOW, a_coordinator, a_person, an_intake
 from tests.conftest import relayed
 

@@ -27,12 +27,12 @@ from domain.cases.model import Case, CaseRegister
 from domain.cases.rules import Vulnerability
 from domain.programme import City, ProtectionStatus
 from domain.record import ProgrammeRecord
-from infra.eventstore import open_record
-from infra.nats_server import EmbeddedNats, free_port, port_is_taken
-from infra.publishing import PUBLIC_TOPICS
-from infra.relay import Relay, RelayError
+from infra.nats.server import EmbeddedNats, free_port, port_is_taken
+from infra.nats.streams import DUPLICATE_WINDOW_SECONDS, STREAM_NAME, ensure_stream, read_stream
+from infra.pipeline.relay import Relay, RelayError
+from infra.publishing.messages import PUBLIC_TOPICS
 from infra.settings import Settings
-from infra.streams import DUPLICATE_WINDOW_SECONDS, STREAM_NAME, ensure_stream, read_stream
+from infra.store.eventstore import open_record
 from tests.builders import NOW, a_coordinator, an_intake
 
 pytestmark = pytest.mark.nats
@@ -145,8 +145,8 @@ async def test_run_follows_new_events_until_stopped(
 RELAY_PROCESS = """
 import asyncio, sys
 from pathlib import Path
-from infra.eventstore import open_record
-from infra.relay import Relay
+from infra.store.eventstore import open_record
+from infra.pipeline.relay import Relay
 from infra.settings import Settings
 record = open_record(Settings(data_dir=Path(sys.argv[1])))
 asyncio.run(Relay(record, sys.argv[2], batch_size=100).run(asyncio.Event()))
@@ -218,7 +218,7 @@ async def test_a_nats_crash_that_loses_acknowledged_messages_is_healed(
     (block,) = sorted(nats_server.store_dir.glob(f"**/{STREAM_NAME}/msgs/*.blk"))[-1:]
     with block.open("r+b") as file:
         file.truncate(block.stat().st_size * 6 // 10)
-    caplog.set_level(logging.INFO, logger="infra.relay")
+    caplog.set_level(logging.INFO, logger="infra.pipeline.relay")
     nats_server.start()  # same port, same store dir
 
     # The running relay reconnects, finds the stream's tail gone and republishes it.

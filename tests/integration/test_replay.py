@@ -21,19 +21,19 @@ from domain.cases.model import Case
 from domain.cases.rules import CaseOutcome, Vulnerability
 from domain.programme import City
 from domain.record import ProgrammeRecord
-from infra.audit_store import AuditChainStore
+from infra.audit.chain_store import AuditChainStore
+from infra.audit.event_browser import EventBrowser
 from infra.bootstrap import build_platform
-from infra.cli import app
-from infra.event_browser import EventBrowser
-from infra.eventstore import open_record
-from infra.nats_server import EmbeddedNats
-from infra.projector import default_projections
-from infra.relay import Relay
-from infra.replay import ReplayCache, discard, read_models_as_of
+from infra.cli.main import app
+from infra.nats.server import EmbeddedNats
+from infra.nats.streams import read_stream
+from infra.pipeline.relay import Relay
+from infra.pipeline.replay import ReplayCache, discard, read_models_as_of
 from infra.settings import Settings, load_settings
-from infra.streams import read_stream
+from infra.store.eventstore import open_record
 from projections.case_list import CaseListQueries
 from projections.network_overview import NetworkOverviewQueries
+from projections.registry import default_projections
 from tests.builders import a_coordinator, a_person, an_intake
 from web.services import EventFilters
 

@@ -19,8 +19,8 @@ from events.asyncapi import CITIES, asyncapi_document
 from events.catalogue import CONTRACTS
 from events.cloudevents import CHAIN_HASH, CHAIN_SEQ, NETWORK, to_headers
 from events.partner import DATASCHEMA, PARTNER_KINDS, partner_message
-from infra.nats_server import EmbeddedNats
-from infra.streams import MSG_ID, ensure_stream
+from infra.nats.server import EmbeddedNats
+from infra.nats.streams import MSG_ID, ensure_stream
 from tests.contract_check import ContractCheck, contract_check
 from tests.unit.test_projections import an_envelope, an_intake_recorded
 
@@ -229,8 +229,8 @@ async def test_an_invalid_message_published_to_nats_is_reported_and_a_refused_on
 PUBLISHING_TEST = """
 import asyncio, json
 import nats, pytest
-from infra.nats_server import EmbeddedNats, free_port
-from infra.streams import ensure_stream
+from infra.nats.server import EmbeddedNats, free_port
+from infra.nats.streams import ensure_stream
 from tests.unit.test_asyncapi import an_intake_message
 
 {marker}
@@ -280,7 +280,7 @@ def test_a_test_may_say_it_publishes_invalid_messages_on_purpose(
 def test_lgnet_events_asyncapi_prints_the_document(output_format: str) -> None:
     from typer.testing import CliRunner
 
-    from infra.cli import app
+    from infra.cli.main import app
 
     result = CliRunner().invoke(app, ["events", "asyncapi", "--format", output_format])
 

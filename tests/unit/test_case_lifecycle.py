@@ -33,7 +33,7 @@ from events.contracts import (
 from events.contracts import Eligibility as ContractEligibility
 from projections.case_list import CaseFilters, CaseListProjection, CaseListQueries, Handover
 from projections.projection import Delivered, apply_batch, ensure_created
-from projections.storage import SqliteReadModels
+from projections.storage.read_models import SqliteReadModels
 from tests.builders import NOW, a_coordinator, an_intake
 from tests.unit.test_projections import EVENT_TIME, an_envelope, an_intake_recorded
 

@@ -12,7 +12,9 @@ from decimal import Decimal
 import pytest
 from markupsafe import Markup
 
-from web.charts import Series, bar_chart, line_chart, progress_bars
+from web.charts.bars import bar_chart
+from web.charts.lines import Series, line_chart
+from web.charts.progress import progress_bars
 
 SVG = "{http://www.w3.org/2000/svg}"
 MONTHS = [f"{month:02d}/{year}" for year in (2019, 2020, 2021) for month in range(1, 13)][6:]

@@ -9,7 +9,7 @@ import pytest
 import typer.main
 import yaml
 
-from infra.cli import app
+from infra.cli.main import app
 from infra.settings import DEFAULT_EMBEDDED_NATS_PORT, Settings, SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ import pytest
 from events.contracts import CaseIntakeCorrectedV1, CaseTransferredV1, EventContract, FieldChange
 from projections.network_overview import NetworkOverviewProjection, NetworkOverviewQueries
 from projections.projection import Delivered, apply_batch, ensure_created
-from projections.storage import SqliteReadModels
+from projections.storage.read_models import SqliteReadModels
 from tests.unit.test_projections import an_envelope, an_intake_recorded
 
 

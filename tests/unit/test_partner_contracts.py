@@ -1,5 +1,5 @@
 """The minimised event contracts partners receive (events/partner.py), and the agreements and
-permissions that give them access (infra/nats_auth.py), checked without a server."""
+permissions that give them access (infra/nats/auth.py), checked without a server."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from events.partner import (
     partner_message,
     read_partner_message,
 )
-from infra.nats_auth import (
+from infra.nats.auth import (
     CLUSTER_CONFIG_FILE,
     CLUSTER_PARTNERS_FILE,
     DEMO_PARTNER,

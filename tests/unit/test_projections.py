@@ -22,12 +22,10 @@ from nats.js.errors import NotFoundError
 
 from events.cloudevents import Actor, Envelope, event_id, source_for, to_headers
 from events.contracts import CaseIntakeRecordedV1, CasePersonalDataErasedV2, Eligibility
-from infra.projector import (
-    ProjectionFeed,
-    _lean_log_context,
-    _parse_header_block,
-    stream_sequence,
-)
+from infra.nats.consumer import lean_log_context as _lean_log_context
+from infra.nats.consumer import stream_sequence
+from infra.nats.headers import parse_header_block as _parse_header_block
+from infra.pipeline.projector.feed import ProjectionFeed
 from projections.case_list import CaseFilters, CaseListProjection, CaseListQueries
 from projections.network_overview import CITIES, NetworkOverviewProjection, NetworkOverviewQueries
 from projections.projection import (
@@ -38,7 +36,8 @@ from projections.projection import (
     ensure_created,
     reset,
 )
-from projections.storage import ReadModelDatabase, SqliteReadModels, Tracking, Transaction
+from projections.storage.read_models import ReadModelDatabase, SqliteReadModels, Tracking
+from projections.storage.transaction import Transaction
 
 # Event builders, shared with the integration tests ---------------------------------------------
 

@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from infra.settings import Settings
-from infra.vault import (
+from infra.store.vault import (
     MasterKeyFileError,
     SqliteVault,
     VaultCipher,

@@ -1,62 +1,36 @@
-"""The web app built from real parts: the event store (SQLite), the encrypted personal-data vault
-(SQLite), the case service, the read models and both projections, and the accounts (SQLite).
-Only the bus is left out: `wait_for_position` brings the read models up to date from the
-notification log directly, mapping each event as the relay would.
+"""The web app built from real parts, through the platform's own composition root
+(infra.bootstrap.build_platform): the event store, the encrypted personal-data vault, the read
+models and the accounts, all SQLite files in the test's directory. Only the bus is left out: the
+read models follow in-process (`Follow.IN_PROCESS`), brought up to date from the notification
+log directly, each event mapped as the relay would (`platform.follower.catch_up()`; setting
+`platform.follower.following = False` makes them lag).
 
 Test clients are signed in through the sign-in page, as people are: `client` is Florence's
 coordinator, `clients` makes a client for anyone else (`clients.coordinator("milano")`,
 `clients.ministry()`, `clients.partner(...)`, ...). The clock is the test's:
-`platform.clock.advance()`.
+`platform.clock.advance()`; every id handed out for a new case is in `platform.ids.issued`.
 """
 
 from __future__ import annotations
 
-import secrets
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 from argon2 import PasswordHasher
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from domain.activities.service import ActivityService
-from domain.cases.service import CaseService
-from domain.finance.service import FinanceService
-from domain.housing.service import HousingService
 from domain.programme import City, Role
-from domain.record import ProgrammeRecord
-from domain.referrals.service import ReferralService
-from domain.vault import PersonalDataVault
-from infra.accounts import Accounts, SqliteAccountDatabase
-from infra.audit_store import AuditChainStore
-from infra.bootstrap import workflows_over
-from infra.checkpoints import SigningKey
-from infra.event_browser import EventBrowser
-from infra.projector import default_projections
-from infra.publishing import PUBLIC_TOPICS, to_message
-from infra.replay import AsOfServices, ReplayCache
-from infra.vault import KEY_BYTES, SqliteVault
-from projections.activities import ActivityRegisterQueries
-from projections.case_list import CaseListQueries
-from projections.finance import FinanceQueries
-from projections.housing import HousingQueries
-from projections.indicators import IndicatorQueries
-from projections.network_overview import NetworkOverviewQueries
-from projections.projection import Delivered, Projection, apply_batch, ensure_created
-from projections.referrals import ReferralBoardQueries
-from projections.storage import SqliteReadModels
+from infra.bootstrap import Follow, Platform, build_platform
+from infra.settings import Settings
 from web.app import create_app
-from web.authentication import CSRF_HEADER, SESSION_COOKIE
-from web.services import WebServices
+from web.kit.authentication import CSRF_HEADER, SESSION_COOKIE
 
-_NOTIFICATIONS_PER_BATCH = 500
 PASSWORD = "a long enough test password"  # noqa: S105  (the test users')
 INTAKE_EVENTS = "case.intake_recorded"
 # argon2 at its cheapest: the tests sign in hundreds of times; the parameters are not under test.
@@ -77,124 +51,44 @@ class Clock:
         self.now += delta
 
 
-@dataclass
-class WebTestPlatform:
-    """Implements web.services.WebServices over the real record and read models."""
+class IssuedIds:
+    """New ids, each kept in `issued`, so a test can look the person up in the vault."""
 
-    record: ProgrammeRecord
-    vault: PersonalDataVault
-    read_models: SqliteReadModels
-    projections: list[Projection]
-    cases: CaseService
-    case_list: CaseListQueries
-    network: NetworkOverviewQueries
-    referrals: ReferralService
-    referral_board: ReferralBoardQueries
-    housing: HousingService
-    housing_views: HousingQueries
-    activities: ActivityService
-    activity_register: ActivityRegisterQueries
-    finance: FinanceService
-    finance_views: FinanceQueries
-    indicators: IndicatorQueries
-    accounts: Accounts
-    clock: Clock
-    audit_trail: EventBrowser
-    replays: ReplayCache
-    read_your_writes_timeout: float = 1.0
-    secure_cookies: bool = False
-    # False makes the read models lag forever: what a page shows while the projector is behind.
-    projections_follow: bool = True
-    # Every id handed out for a new case, so a test can look the person up in the vault.
-    issued_ids: list[UUID] = field(default_factory=list)
-    _catching_up: threading.Lock = field(default_factory=threading.Lock)
-    audit_key: SigningKey = field(
-        default_factory=lambda: SigningKey(Ed25519PrivateKey.generate())
-    )
+    def __init__(self) -> None:
+        self.issued: list[UUID] = []
 
-    def now(self) -> datetime:
-        return self.clock()
+    def __call__(self) -> UUID:
+        self.issued.append(uuid4())
+        return self.issued[-1]
 
-    def audit_public_key(self) -> str:
-        return self.audit_key.public_pem
 
-    def new_id(self) -> UUID:
-        self.issued_ids.append(uuid4())
-        return self.issued_ids[-1]
+def settings_for_tests(data_dir: Path) -> Settings:
+    """SQLite files in `data_dir`, and the values the web tests rely on, whatever LGNET_*
+    variables the environment holds."""
+    return Settings(data_dir=data_dir, database_url=None, vault_key_file=None,
+                    read_your_writes_timeout=1.0, secure_cookies=False,
+                    session_idle_minutes=30, session_hours=8)
 
-    async def wait_for_position(self, position: int, timeout: float) -> bool:
-        if self.projections_follow:
-            self.catch_up()
-        return self.projected_position() >= position
 
-    def projected_position(self) -> int:
-        return min(self.read_models.tracking(p.name).position for p in self.projections)
-
-    def catch_up(self) -> None:
-        """Apply every public event not yet applied, in notification order, as the projector
-        would apply what the relay published (the notification id stands for the stream seq)."""
-        with self._catching_up:
-            applied = min(self.read_models.tracking(p.name).stream_seq for p in self.projections)
-            while True:
-                notifications = self.record.recorder.select_notifications(
-                    applied + 1, _NOTIFICATIONS_PER_BATCH, topics=PUBLIC_TOPICS
-                )
-                if not notifications:
-                    return
-                batch = [
-                    Delivered(stream_seq=n.id, envelope=to_message(n, self.record.mapper).envelope)
-                    for n in notifications
-                ]
-                for projection in self.projections:
-                    apply_batch(self.read_models, projection, batch)
-                applied = notifications[-1].id
-
-    def as_of(self, moment: datetime) -> WebServices:
-        """As infra.bootstrap.Platform.as_of: the same replay, the same wiring."""
-        read_models = self.replays.read_models_as_of(moment)
-        as_of = AsOfServices(self, moment, workflows_over(self.record, self.vault, read_models))
-        return cast(WebServices, as_of)  # every attribute it lacks is the live platform's
-
-    def last_written_position(self) -> int | None:
-        """The notification log's end: unchanged means nothing was written."""
-        return self.record.recorder.max_notification_id()
+@contextmanager
+def platform_for_tests(data_dir: Path) -> Iterator[Platform]:
+    """The platform the web tests use, in `data_dir`; closed at the end."""
+    platform = build_platform(settings_for_tests(data_dir), clock=Clock(), ids=IssuedIds(),
+                              follow=Follow.IN_PROCESS, password_hasher=CHEAP_HASHER)
+    try:
+        yield platform
+    finally:
+        platform.close()
 
 
 @pytest.fixture
-def platform(tmp_path: Path) -> Iterator[WebTestPlatform]:
-    record = ProgrammeRecord(
-        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-             "SQLITE_DBNAME": str(tmp_path / "events.sqlite")}
-    )
-    vault = SqliteVault(tmp_path / "vault.sqlite", secrets.token_bytes(KEY_BYTES))
-    read_models = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    projections: list[Projection] = default_projections()
-    for projection in projections:
-        ensure_created(read_models, projection)
-    clock = Clock()
-    accounts = Accounts(SqliteAccountDatabase(tmp_path / "accounts.sqlite"), clock,
-                        password_hasher=CHEAP_HASHER)
-    replays = ReplayCache(record, default_projections, directory=tmp_path)
-    yield WebTestPlatform(
-        record=record,
-        vault=vault,
-        read_models=read_models,
-        projections=projections,
-        accounts=accounts,
-        **workflows_over(record, vault, read_models),
-        clock=clock,
-        audit_trail=EventBrowser(record, AuditChainStore(record).chain_hashes),
-        replays=replays,
-    )
-    replays.close()
-    accounts.close()
-    vault.close()
-    read_models.close()
-    record.close()
+def platform(tmp_path: Path) -> Iterator[Platform]:
+    with platform_for_tests(tmp_path) as built:
+        yield built
 
 
 @pytest.fixture
-def app(platform: WebTestPlatform) -> FastAPI:
+def app(platform: Platform) -> FastAPI:
     return create_app(platform)
 
 
@@ -219,7 +113,7 @@ class Clients:
     """Test clients signed in as the users they are named after, each made (user included) on
     first use; partners get a fresh API token each."""
 
-    def __init__(self, app: FastAPI, platform: WebTestPlatform) -> None:
+    def __init__(self, app: FastAPI, platform: Platform) -> None:
         self.app = app
         self.platform = platform
         self._clients: dict[str, TestClient] = {}
@@ -271,7 +165,7 @@ class Clients:
 
 
 @pytest.fixture
-def clients(app: FastAPI, platform: WebTestPlatform) -> Iterator[Clients]:
+def clients(app: FastAPI, platform: Platform) -> Iterator[Clients]:
     made = Clients(app, platform)
     yield made
     made.close()

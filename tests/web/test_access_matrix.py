@@ -36,7 +36,7 @@ from tests.web.conftest import (
     record_intake,
     sign_in,
 )
-from web.authentication import PUBLIC_ROUTES
+from web.kit.authentication import PUBLIC_ROUTES
 
 ANONYMOUS = "anonymous"
 FLORENCE_OPERATOR = "Florence operator"

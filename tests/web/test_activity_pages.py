@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 
 from domain.cases.rules import CaseOutcome
 from domain.programme import City
+from infra.bootstrap import Platform
 from tests.builders import a_coordinator
-from tests.web.conftest import Clients, WebTestPlatform, record_intake
+from tests.web.conftest import Clients, record_intake
 
 CIVIC_REFUSAL_IT = (
     "La Sub-Azione 2 è riservata esclusivamente ai richiedenti protezione internazionale (art. 8 "
@@ -60,7 +61,7 @@ def a_session(**overrides: Any) -> dict[str, Any]:
 
 
 def test_civic_engagement_enrolment_is_refused_for_a_refugee_and_accepted_for_an_asylum_seeker(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     """A Milan coordinator plans a civic-engagement path on the page, tries to enrol a refugee
     (refused, with the law that reserves Sub-Action 2 to asylum seekers, nothing written), then
@@ -113,7 +114,7 @@ def test_civic_engagement_enrolment_is_refused_for_a_refugee_and_accepted_for_an
 
 
 def test_sessions_give_each_participant_their_hours_and_the_register_its_totals(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     operator = clients.operator("milano")
     first = record_intake(clients, "milano")
@@ -182,7 +183,7 @@ def test_the_register_filters_by_sub_action_through_htmx(clients: Clients) -> No
 
 
 def test_completion_needs_a_session_and_then_nothing_more_is_recorded(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     coordinator = clients.coordinator("milano")
     case = record_intake(clients, "milano")
@@ -210,7 +211,7 @@ def test_completion_needs_a_session_and_then_nothing_more_is_recorded(
     assert platform.last_written_position() == ended
 
 
-def test_a_cancelled_activity_shows_why(clients: Clients, platform: WebTestPlatform) -> None:
+def test_a_cancelled_activity_shows_why(clients: Clients, platform: Platform) -> None:
     coordinator = clients.coordinator("milano")
     activity_id = plan_activity(clients)
     before = platform.last_written_position()
@@ -237,7 +238,7 @@ def test_a_cancelled_activity_shows_why(clients: Clients, platform: WebTestPlatf
     ({"starts_on": "yesterday"}, "starts_on"),
 ])
 def test_an_invalid_plan_is_refused_on_the_page_and_by_the_api_and_writes_nothing(
-    clients: Clients, platform: WebTestPlatform, overrides: dict[str, str], field: str
+    clients: Clients, platform: Platform, overrides: dict[str, str], field: str
 ) -> None:
     coordinator = clients.coordinator("milano")
     before = platform.last_written_position()
@@ -265,7 +266,7 @@ def test_an_invalid_plan_is_refused_on_the_page_and_by_the_api_and_writes_nothin
     ({"attended": ["STRANGER"]}, "attended"),
 ])
 def test_an_invalid_session_is_refused_and_writes_nothing(
-    clients: Clients, platform: WebTestPlatform, session: dict[str, Any], field: str
+    clients: Clients, platform: Platform, session: dict[str, Any], field: str
 ) -> None:
     operator = clients.operator("milano")
     enrolled = record_intake(clients, "milano")
@@ -288,14 +289,14 @@ def test_an_invalid_session_is_refused_and_writes_nothing(
 
 
 def test_only_the_city_s_open_cases_are_enrolled_and_the_refusal_tells_nothing_of_others(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     coordinator = clients.coordinator("milano")
     florence = record_intake(clients, "firenze")
     closed = record_intake(clients, "milano")
     platform.cases.close(UUID(closed["case_id"]), CaseOutcome.AUTONOMY, date(2021, 3, 12),
                          "Found work and a flat", a_coordinator(City.MILANO), platform.now())
-    platform.catch_up()
+    platform.follower.catch_up()
     activity_id = plan_activity(clients)
     cross_cutting = plan_activity(clients, sub_action="6", kind="information_event")
     before = platform.last_written_position()

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import Clients, WebTestPlatform, an_intake_payload, record_intake
+from infra.bootstrap import Platform
+from tests.web.conftest import Clients, an_intake_payload, record_intake
 
 
 def test_an_intake_is_created_with_its_location_and_can_be_read_there(
-    client: TestClient, platform: WebTestPlatform
+    client: TestClient, platform: Platform
 ) -> None:
     response = client.post("/api/v1/cities/firenze/intakes", json=an_intake_payload(
         protection_status="asylum_seeker", vulnerabilities=["pregnancy"]))
@@ -146,7 +147,7 @@ BAD_PAYLOADS: dict[str, tuple[dict[str, Any], str, str, str]] = {
 @pytest.mark.parametrize("changes, field, code, message", BAD_PAYLOADS.values(),
                          ids=BAD_PAYLOADS.keys())
 def test_a_bad_intake_is_refused_with_the_field_and_a_translated_reason_and_writes_nothing(
-    client: TestClient, clients: Clients, platform: WebTestPlatform, changes: dict[str, Any],
+    client: TestClient, clients: Clients, platform: Platform, changes: dict[str, Any],
     field: str, code: str, message: str,
 ) -> None:
     record_intake(clients)
@@ -160,7 +161,7 @@ def test_a_bad_intake_is_refused_with_the_field_and_a_translated_reason_and_writ
     assert problem["code"] == code
     assert problem["message"].startswith(message)
     assert platform.last_written_position() == position_before
-    assert all(platform.vault.read(refused) is None for refused in platform.issued_ids[1:])
+    assert all(platform.vault.read(refused) is None for refused in platform.ids.issued[1:])
 
 
 def test_a_body_that_is_not_json_is_refused(client: TestClient) -> None:

@@ -21,7 +21,7 @@ from schemathesis.checks import (
 )
 
 from tests.web.conftest import Clients, record_intake
-from web.authentication import CSRF_HEADER, SESSION_COOKIE
+from web.kit.authentication import CSRF_HEADER, SESSION_COOKIE
 
 # Enough to reach the edges of every operation's inputs, few enough to keep the suite quick: with
 # ~50 operations and two kinds of credentials, 100 took 4 of the suite's 10 minutes.

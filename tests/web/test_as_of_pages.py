@@ -10,7 +10,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from domain.programme import PROGRAMME_TIMEZONE, City
-from tests.web.conftest import Clients, WebTestPlatform, record_intake, sign_in
+from infra.bootstrap import Platform
+from tests.web.conftest import Clients, record_intake, sign_in
 
 BANNER = "You are viewing the record as it was on"
 
@@ -25,7 +26,7 @@ def view_as_of(client: TestClient, moment: str, next_path: str = "/") -> Any:
                       follow_redirects=False)
 
 
-def two_intakes_minutes_apart(clients: Clients, platform: WebTestPlatform
+def two_intakes_minutes_apart(clients: Clients, platform: Platform
                                 ) -> tuple[dict[str, Any], dict[str, Any], datetime]:
     """Two Milan intakes, ten minutes apart (sessions idle out after longer); returns a moment
     between."""
@@ -37,7 +38,7 @@ def two_intakes_minutes_apart(clients: Clients, platform: WebTestPlatform
 
 
 def test_an_auditor_sees_the_city_the_network_and_a_case_as_they_were(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     first, second, between = two_intakes_minutes_apart(clients, platform)
     auditor = clients.auditor()
@@ -61,7 +62,7 @@ def test_an_auditor_sees_the_city_the_network_and_a_case_as_they_were(
     assert second_case.status_code == 404
 
 
-def test_back_to_now_shows_everything_again(clients: Clients, platform: WebTestPlatform) -> None:
+def test_back_to_now_shows_everything_again(clients: Clients, platform: Platform) -> None:
     first, second, between = two_intakes_minutes_apart(clients, platform)
     auditor = clients.auditor()
     view_as_of(auditor, rome_time(between))
@@ -76,7 +77,7 @@ def test_back_to_now_shows_everything_again(clients: Clients, platform: WebTestP
     assert auditor.get("/api/v1/network/overview").json()["totals"]["cases"] == 2
 
 
-def test_as_of_now_both_cases_are_there(clients: Clients, platform: WebTestPlatform) -> None:
+def test_as_of_now_both_cases_are_there(clients: Clients, platform: Platform) -> None:
     first, second, _ = two_intakes_minutes_apart(clients, platform)
     ministry = clients.ministry()
     platform.clock.advance(timedelta(seconds=1))  # the picker is to the second
@@ -89,7 +90,7 @@ def test_as_of_now_both_cases_are_there(clients: Clients, platform: WebTestPlatf
 
 
 def test_a_coordinator_ignores_the_cookie_and_may_not_choose_a_moment(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     first, second, between = two_intakes_minutes_apart(clients, platform)
     coordinator = clients.coordinator("milano")
@@ -105,7 +106,7 @@ def test_a_coordinator_ignores_the_cookie_and_may_not_choose_a_moment(
 
 
 def test_changes_are_refused_while_viewing_the_past(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     first, _, between = two_intakes_minutes_apart(clients, platform)
     ministry, auditor = clients.ministry(), clients.auditor()
@@ -130,7 +131,7 @@ def test_changes_are_refused_while_viewing_the_past(
 
 
 def test_signing_out_still_works_while_viewing_the_past(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     auditor = clients.auditor()
     view_as_of(auditor, "2020-06-30")
@@ -146,7 +147,7 @@ def test_signing_out_still_works_while_viewing_the_past(
 
 
 def test_moments_in_the_future_before_the_programme_or_unreadable_are_refused(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     auditor = clients.auditor()
     tomorrow = (platform.clock() + timedelta(days=1)).astimezone(PROGRAMME_TIMEZONE).date()
@@ -164,7 +165,7 @@ def test_moments_in_the_future_before_the_programme_or_unreadable_are_refused(
 
 
 def test_the_picker_and_the_banner_are_on_every_page_for_auditors(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     auditor = clients.auditor()
     home = auditor.get("/", params={"lang": "en"})
@@ -178,7 +179,7 @@ def test_the_picker_and_the_banner_are_on_every_page_for_auditors(
 
 
 def test_the_event_browser_lists_the_events_up_to_the_moment(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     first, second, between = two_intakes_minutes_apart(clients, platform)
     auditor = clients.auditor()

@@ -9,8 +9,9 @@ from uuid import UUID
 
 from domain.cases.rules import CaseOutcome
 from domain.programme import Actor, ActorKind, City, Role
-from infra.audit_store import AuditChainStore, ChainLink
-from tests.web.conftest import Clients, WebTestPlatform, record_intake
+from infra.audit.chain_store import AuditChainStore, ChainLink
+from infra.bootstrap import Platform
+from tests.web.conftest import Clients, record_intake
 
 INTAKE = "it.lgnet.case.intake_recorded.v1"
 CLOSED = "it.lgnet.case.closed.v1"
@@ -23,13 +24,13 @@ def events(clients: Clients, **params: Any) -> dict[str, Any]:
     return body
 
 
-def close_case(platform: WebTestPlatform, case_id: str, city: str) -> None:
+def close_case(platform: Platform, case_id: str, city: str) -> None:
     coordinator = Actor(ActorKind.USER, f"{city}.coordinator", Role.CITY_COORDINATOR, City(city))
     platform.cases.close(UUID(case_id), CaseOutcome.AUTONOMY, date(2021, 3, 20),
                          "Autonomous housing found", coordinator, platform.now())
 
 
-def test_filters_by_city_type_actor_and_case(clients: Clients, platform: WebTestPlatform
+def test_filters_by_city_type_actor_and_case(clients: Clients, platform: Platform
                                              ) -> None:
     milan = record_intake(clients, "milano")
     florence = record_intake(clients, "firenze")
@@ -55,7 +56,7 @@ def test_filters_by_city_type_actor_and_case(clients: Clients, platform: WebTest
 
 
 def test_each_event_shows_its_cloudevent_attributes_data_and_actor(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     created = record_intake(clients, "milano", vulnerabilities=["disability"])
 
@@ -73,7 +74,7 @@ def test_each_event_shows_its_cloudevent_attributes_data_and_actor(
     assert "Tesfaye" not in str(event)  # no identifier is ever in an event
 
 
-def test_the_date_range_is_in_rome_days_inclusive(clients: Clients, platform: WebTestPlatform
+def test_the_date_range_is_in_rome_days_inclusive(clients: Clients, platform: Platform
                                                   ) -> None:
     first = record_intake(clients, "milano")
     platform.clock.advance(timedelta(days=2))
@@ -90,7 +91,7 @@ def test_the_date_range_is_in_rome_days_inclusive(clients: Clients, platform: We
     assert [e["subject"] for e in from_the_next_day["items"]] == [second["case_code"]]
 
 
-def test_pages_of_events_newest_or_oldest_first(clients: Clients, platform: WebTestPlatform
+def test_pages_of_events_newest_or_oldest_first(clients: Clients, platform: Platform
                                                 ) -> None:
     codes = [record_intake(clients, "milano")["case_code"] for _ in range(5)]
 
@@ -105,7 +106,7 @@ def test_pages_of_events_newest_or_oldest_first(clients: Clients, platform: WebT
 
 
 def test_the_chain_hash_recorded_for_an_event_is_shown(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     recorded = record_intake(clients, "milano")
     unchained = record_intake(clients, "milano")
@@ -121,7 +122,7 @@ def test_the_chain_hash_recorded_for_an_event_is_shown(
     assert "ab" * 32 in page.text
 
 
-def test_the_page_lists_events_and_follows_a_case(clients: Clients, platform: WebTestPlatform
+def test_the_page_lists_events_and_follows_a_case(clients: Clients, platform: Platform
                                                   ) -> None:
     milan = record_intake(clients, "milano")
     other = record_intake(clients, "milano")
@@ -145,7 +146,7 @@ def test_the_page_lists_events_and_follows_a_case(clients: Clients, platform: We
     assert f'&#34;case_code&#34;: &#34;{milan["case_code"]}&#34;' in followed.text
 
 
-def test_filters_that_make_no_sense_get_a_clear_422(clients: Clients, platform: WebTestPlatform
+def test_filters_that_make_no_sense_get_a_clear_422(clients: Clients, platform: Platform
                                                     ) -> None:
     auditor = clients.auditor()
 
@@ -169,7 +170,7 @@ def test_filters_that_make_no_sense_get_a_clear_422(clients: Clients, platform: 
     assert harmless.status_code == 200 and harmless.json()["items"] == []
 
 
-def test_city_staff_may_not_browse_events(clients: Clients, platform: WebTestPlatform) -> None:
+def test_city_staff_may_not_browse_events(clients: Clients, platform: Platform) -> None:
     record_intake(clients, "milano")
     coordinator = clients.coordinator("milano")
 

@@ -18,18 +18,13 @@ import uvicorn
 from fastapi import FastAPI
 
 from domain.programme import Actor, ActorKind, City, Role
-from infra.nats_server import free_port
+from infra.bootstrap import Platform
+from infra.nats.server import free_port
 from infra.runtime import WebServer
 from tests.conftest import skip_outside_ci
-from tests.web.conftest import (
-    PASSWORD,
-    Clients,
-    WebTestPlatform,
-    an_intake_form,
-    record_intake,
-)
-from web.intake import IntakeRequest
-from web.security_headers import CONTENT_SECURITY_POLICY
+from tests.web.conftest import PASSWORD, Clients, an_intake_form, record_intake
+from web.areas.intake.requests import IntakeRequest
+from web.kit.security_headers import CONTENT_SECURITY_POLICY
 
 pytestmark = pytest.mark.browser
 
@@ -115,7 +110,7 @@ def screenshots(tmp_path: Path) -> Path:
 
 
 def test_a_coordinator_signs_in_records_an_intake_finds_it_in_the_filtered_list_and_signs_out(
-    page: Any, live_server: str, screenshots: Path, platform: WebTestPlatform
+    page: Any, live_server: str, screenshots: Path, platform: Platform
 ) -> None:
     platform.accounts.add_user("firenze.coordinator", Role.CITY_COORDINATOR, PASSWORD,
                                city=City.FIRENZE, display_name="Giulia Bianchi")
@@ -183,7 +178,7 @@ def test_a_coordinator_signs_in_records_an_intake_finds_it_in_the_filtered_list_
 
 
 def test_a_coordinator_reads_a_person_s_identifiers_for_a_reason_then_erases_them(
-    page: Any, live_server: str, screenshots: Path, platform: WebTestPlatform
+    page: Any, live_server: str, screenshots: Path, platform: Platform
 ) -> None:
     platform.accounts.add_user("firenze.coordinator", Role.CITY_COORDINATOR, PASSWORD,
                                city=City.FIRENZE, display_name="Giulia Bianchi")
@@ -193,7 +188,7 @@ def test_a_coordinator_reads_a_person_s_identifiers_for_a_reason_then_erases_the
         platform.new_id(), intake.facts(City.FIRENZE), intake.personal_data(),
         Actor(ActorKind.USER, "firenze.coordinator", Role.CITY_COORDINATOR, City.FIRENZE),
         platform.now())
-    platform.catch_up()
+    platform.follower.catch_up()
 
     page.goto(f"{live_server}/cases/{receipt.case_id}")
     page.fill("#username", "firenze.coordinator")

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 
 from domain.cases.model import Case
 from domain.programme import Actor, ActorKind, City, Role
-from tests.web.conftest import Clients, WebTestPlatform, record_intake
+from infra.bootstrap import Platform
+from tests.web.conftest import Clients, record_intake
 
 CLOSURE = {"outcome": "autonomy", "closed_on": "2021-06-30",
            "reason": "Rents a flat and works full time."}
@@ -92,7 +93,7 @@ def test_a_closed_case_is_listed_under_the_closed_status(clients: Clients, case_
     ],
 )
 def test_a_refused_closure_shows_the_form_again_and_writes_nothing(
-    client: TestClient, platform: WebTestPlatform, case_id: str, form: dict[str, str],
+    client: TestClient, platform: Platform, case_id: str, form: dict[str, str],
     field: str, message: str,
 ) -> None:
     before = platform.last_written_position()
@@ -109,7 +110,7 @@ def test_a_refused_closure_shows_the_form_again_and_writes_nothing(
 
 
 def test_a_closed_case_cannot_be_closed_again(
-    clients: Clients, platform: WebTestPlatform, case_id: str
+    clients: Clients, platform: Platform, case_id: str
 ) -> None:
     assert close_through_the_api(clients, case_id).status_code == 200
     before = platform.last_written_position()
@@ -145,7 +146,7 @@ def test_a_coordinator_reopens_a_closed_case_on_its_page(
 
 
 def test_a_refused_reopening_writes_nothing(
-    clients: Clients, platform: WebTestPlatform, case_id: str
+    clients: Clients, platform: Platform, case_id: str
 ) -> None:
     coordinator = clients.coordinator("firenze")
     before = platform.last_written_position()
@@ -225,7 +226,7 @@ def test_a_second_correction_names_the_first_one(client: TestClient, case_id: st
     ],
 )
 def test_a_refused_correction_shows_the_form_again_and_writes_nothing(
-    client: TestClient, platform: WebTestPlatform, case_id: str, changes: dict[str, Any],
+    client: TestClient, platform: Platform, case_id: str, changes: dict[str, Any],
     field: str, message: str,
 ) -> None:
     before = platform.last_written_position()
@@ -285,7 +286,7 @@ def test_the_api_documents_the_lifecycle_routes(client: TestClient) -> None:
 
 
 def test_the_api_refuses_unknown_fields_and_cases(
-    client: TestClient, platform: WebTestPlatform, case_id: str
+    client: TestClient, platform: Platform, case_id: str
 ) -> None:
     before = platform.last_written_position()
     extra = client.post(f"/api/v1/cases/{case_id}/corrections",
@@ -306,7 +307,7 @@ def a_milan_coordinator() -> Actor:
 
 
 def test_the_old_city_sees_only_the_handover_and_the_history_up_to_the_transfer(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     created = record_intake(clients, "firenze", vulnerabilities=["trafficking_victim"])
     case_id = UUID(created["case_id"])
@@ -319,7 +320,7 @@ def test_the_old_city_sees_only_the_handover_and_the_history_up_to_the_transfer(
     case.transfer_to(City.MILANO, uuid4(), platform.now().date(), a_milan_coordinator(),
                      platform.now())
     platform.record.save(case)
-    platform.catch_up()
+    platform.follower.catch_up()
     milan = clients.coordinator("milano")
     before_the_transfer = milan.post(f"/cases/{case_id}/closure", data=CLOSURE)
     assert before_the_transfer.status_code == 422  # Milan had not got the case in June 2021

@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 
 from domain.cases.rules import CaseOutcome
 from domain.programme import Actor, ActorKind, City, Role
-from tests.web.conftest import Clients, WebTestPlatform, record_intake
+from infra.bootstrap import Platform
+from tests.web.conftest import Clients, record_intake
 
 CASE_LIST = "/cities/firenze/cases"
 API_LIST = "/api/v1/cities/firenze/cases"
@@ -28,7 +29,7 @@ def case_codes_in(page: str) -> list[str]:
 
 
 @pytest.fixture
-def three_cases(clients: Clients, platform: WebTestPlatform) -> dict[str, str]:
+def three_cases(clients: Clients, platform: Platform) -> dict[str, str]:
     """Case codes by name:
     - refugee: female, 26 at intake (25-34), Eritrean, taken in 2021-03-10, open;
     - asylum seeker: male, 21 (18-24), Nigerian, taken in 2021-02-15, open;
@@ -43,7 +44,7 @@ def three_cases(clients: Clients, platform: WebTestPlatform) -> dict[str, str]:
         consent_given_on="2021-02-20")
     platform.cases.close(UUID(closed["case_id"]), CaseOutcome.MOVED_AWAY, date(2021, 4, 1),
                          "Moved to Lyon", FLORENCE, platform.now())
-    platform.catch_up()
+    platform.follower.catch_up()
     return {"refugee": refugee["case_code"], "asylum seeker": asylum_seeker["case_code"],
             "closed": closed["case_code"]}
 

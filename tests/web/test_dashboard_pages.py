@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from tests.web.conftest import Clients, WebTestPlatform, record_intake
+from infra.bootstrap import Platform
+from tests.web.conftest import Clients, record_intake
 
 HTMX = {"HX-Request": "true"}
 TODAY = datetime.now(ZoneInfo("Europe/Rome")).date().isoformat()
@@ -299,7 +300,7 @@ def test_bad_parameters_and_foreign_viewers_are_refused_in_words(clients: Client
 
 
 def test_viewing_the_past_the_dashboards_show_the_past_figures_and_do_not_follow_the_stream(
-    clients: Clients, platform: WebTestPlatform,
+    clients: Clients, platform: Platform,
 ) -> None:
     record_intake(clients, "milano")
     between = platform.clock() + timedelta(minutes=5)

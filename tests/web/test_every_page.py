@@ -12,10 +12,11 @@ from fastapi.testclient import TestClient
 
 from tests.web.conftest import Clients, record_intake
 from tests.web.test_access_matrix import EXPORTED_TABLE, RESOURCES, STREAMING_ROUTES
-from web import api, health
+from web import api
 from web.api import API_V1_PREFIX
 from web.app import PAGE_AREAS
-from web.security_headers import SECURITY_HEADERS
+from web.kit import health
+from web.kit.security_headers import SECURITY_HEADERS
 
 
 def get_paths(clients: Clients, case_id: str) -> list[str]:

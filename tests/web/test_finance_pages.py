@@ -9,7 +9,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import Clients, WebTestPlatform
+from infra.bootstrap import Platform
+from tests.web.conftest import Clients
 
 NBSP = "\u00a0"
 
@@ -94,7 +95,7 @@ def test_the_pages_show_euros_as_italians_write_them(clients: Clients) -> None:
 
 
 def test_a_claim_goes_from_the_city_s_form_to_the_ministry_s_approval(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     ministry = clients.ministry()
     set_by_form = ministry.post("/ministry/finance/allocations", data={
@@ -124,7 +125,7 @@ def test_a_claim_goes_from_the_city_s_form_to_the_ministry_s_approval(
 
 
 def test_claims_the_rules_refuse_are_refused_with_a_reason_and_nothing_written(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     allocate(clients, "milano", "3", "1000.00")
     claim(clients, amount="900.00")
@@ -154,7 +155,7 @@ def test_claims_the_rules_refuse_are_refused_with_a_reason_and_nothing_written(
 
 
 def test_the_ministry_s_refusals_write_nothing(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     allocate(clients, "milano", "3", "1000.00")
     claim_id = claim(clients, amount="600.00")
@@ -181,7 +182,7 @@ def test_the_ministry_s_refusals_write_nothing(
 
 
 def test_a_claim_is_decided_only_by_the_ministry_and_hidden_from_other_cities(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     allocate(clients, "milano", "3", "1000.00")
     claim_id = claim(clients)

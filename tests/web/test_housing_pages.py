@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import Clients, WebTestPlatform, record_intake
+from infra.bootstrap import Platform
+from tests.web.conftest import Clients, record_intake
 
 HTMX = {"HX-Request": "true"}
 TODAY = datetime.now(ZoneInfo("Europe/Rome")).date().isoformat()
@@ -39,7 +40,7 @@ def waitlisted(clients: Clients, city: str = "firenze", **intake: Any) -> dict[s
 
 
 def test_a_placement_from_the_waitlist_to_move_out_through_the_pages(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     coordinator = clients.coordinator("firenze")
     operator = clients.operator("firenze")
@@ -88,7 +89,7 @@ def test_a_placement_from_the_waitlist_to_move_out_through_the_pages(
 
 
 def test_the_waitlist_puts_the_vulnerable_first_then_international_protection_then_the_longest_waiting(  # noqa: E501
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     first_come = waitlisted(clients, protection_status="special_protection",
                             reception_situation="never_in_reception", left_reception_on=None,
@@ -125,7 +126,7 @@ def test_the_occupancy_block_refreshes_alone_through_htmx(clients: Clients) -> N
 
 
 def test_a_bed_offered_elsewhere_is_not_free_any_more_and_the_loser_is_told(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     coordinator = clients.coordinator("firenze")
     shelter_id = a_shelter(coordinator, beds=1)
@@ -145,7 +146,7 @@ def test_a_bed_offered_elsewhere_is_not_free_any_more_and_the_loser_is_told(
 
 
 def test_bad_input_is_refused_with_a_message_and_writes_nothing(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     coordinator = clients.coordinator("firenze")
     shelter_id = a_shelter(coordinator, beds=2)

@@ -6,7 +6,6 @@ network's figures against the sum of the cities'."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -30,27 +29,15 @@ from domain.cases.rules import (
 from domain.finance.model import ClaimDraft, ExpenseCategory
 from domain.housing.model import MoveOutOutcome, ShelterKind
 from domain.programme import Actor, ActorKind, City, ConsentScope, ProtectionStatus, Role, SubAction
-from domain.record import ProgrammeRecord
 from domain.referrals.rules import CityService, DeclineReason, Destination, Urgency
-from infra.accounts import Accounts, SqliteAccountDatabase
-from infra.audit_store import AuditChainStore
-from infra.bootstrap import workflows_over
-from infra.event_browser import EventBrowser
-from infra.projector import default_projections
-from infra.replay import ReplayCache
-from infra.vault import KEY_BYTES, SqliteVault
-from projections.indicators import (
-    TRACKED_PROJECTIONS,
-    Count,
-    Durations,
-    IndicatorQueries,
-    Indicators,
-    MonthValue,
-)
-from projections.projection import ensure_created
-from projections.storage import SqliteReadModels
+from infra.bootstrap import Platform
+from projections.indicators import IndicatorQueries
+from projections.indicators.figures import Count, Durations, Indicators, MonthValue
+from projections.indicators.tallies import TRACKED_PROJECTIONS
+from projections.registry import default_projections
+from projections.storage.read_models import SqliteReadModels
 from tests.builders import a_person, an_intake
-from tests.web.conftest import CHEAP_HASHER, Clock, WebTestPlatform
+from tests.web.conftest import platform_for_tests
 
 MILAN = Actor(ActorKind.USER, "milano.coordinator", Role.CITY_COORDINATOR, City.MILANO)
 NAPLES = Actor(ActorKind.USER, "napoli.coordinator", Role.CITY_COORDINATOR, City.NAPOLI)
@@ -67,7 +54,7 @@ def at(day: str, hour: int = 9) -> datetime:
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebTestPlatform]:
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """The web tests' platform (tests/web/conftest.py), once for the module: the scenario is
     recorded once and only read."""
     with the_scenario(tmp_path_factory.mktemp("indicators")) as built:
@@ -75,37 +62,15 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebTestPlatfo
 
 
 @contextmanager
-def the_scenario(directory: Path) -> Iterator[WebTestPlatform]:
+def the_scenario(directory: Path) -> Iterator[Platform]:
     """A platform in `directory` holding the scenario, its read models caught up."""
-    record = ProgrammeRecord(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                                  "SQLITE_DBNAME": str(directory / "events.sqlite")})
-    vault = SqliteVault(directory / "vault.sqlite", secrets.token_bytes(KEY_BYTES))
-    read_models = SqliteReadModels(directory / "readmodels.sqlite")
-    projections = default_projections()
-    for projection in projections:
-        ensure_created(read_models, projection)
-    clock = Clock()
-    accounts = Accounts(SqliteAccountDatabase(directory / "accounts.sqlite"), clock,
-                        password_hasher=CHEAP_HASHER)
-    replays = ReplayCache(record, default_projections, directory=directory)
-    built = WebTestPlatform(
-        record=record, vault=vault, read_models=read_models, projections=projections,
-        accounts=accounts, **workflows_over(record, vault, read_models), clock=clock,
-        audit_trail=EventBrowser(record, AuditChainStore(record).chain_hashes), replays=replays,
-    )
-    try:
+    with platform_for_tests(directory) as built:
         record_the_scenario(built)
-        built.catch_up()
+        built.follower.catch_up()
         yield built
-    finally:
-        replays.close()
-        accounts.close()
-        vault.close()
-        read_models.close()
-        record.close()
 
 
-def take_in(platform: WebTestPlatform, city: City, day: str, sex: Sex, born: str,
+def take_in(platform: Platform, city: City, day: str, sex: Sex, born: str,
             nationality: str, status: ProtectionStatus,
             *vulnerabilities: Vulnerability) -> UUID:
     case_id = uuid4()
@@ -124,7 +89,7 @@ def take_in(platform: WebTestPlatform, city: City, day: str, sex: Sex, born: str
     return case_id
 
 
-def refer(platform: WebTestPlatform, case_id: UUID, destination: Destination, actor: Actor,
+def refer(platform: Platform, case_id: UUID, destination: Destination, actor: Actor,
           requested: datetime, answer: str | None, after_hours: int = 0,
           urgency: Urgency | None = None) -> None:
     referral_id = uuid4()
@@ -137,7 +102,7 @@ def refer(platform: WebTestPlatform, case_id: UUID, destination: Destination, ac
         platform.referrals.decline(referral_id, DeclineReason.NO_CAPACITY, None, actor, answered)
 
 
-def record_the_scenario(platform: WebTestPlatform) -> None:
+def record_the_scenario(platform: Platform) -> None:
     # Cases (age band from the birth date at intake):
     #   M1 Milan 2021-01-10 female 30y 25-34 ER refugee               pregnancy
     #   M2 Milan 2021-01-20 male   21y 18-24 SO asylum seeker          -         closed 03-01
@@ -263,7 +228,7 @@ def counts(*pairs: tuple[str, int]) -> tuple[Count, ...]:
 
 
 @pytest.fixture(scope="module")
-def milan(platform: WebTestPlatform) -> Indicators:
+def milan(platform: Platform) -> Indicators:
     return platform.indicators.indicators("milano")
 
 
@@ -352,7 +317,7 @@ def test_milan_expenditure_by_sub_action_and_claimed_month_by_month(milan: Indic
 
 
 def test_the_network_sums_the_cities_and_takes_percentiles_over_all_records(
-    platform: WebTestPlatform, milan: Indicators
+    platform: Platform, milan: Indicators
 ) -> None:
     dashboard = platform.indicators.network_dashboard()
     network = dashboard.network
@@ -397,7 +362,7 @@ def test_the_network_sums_the_cities_and_takes_percentiles_over_all_records(
 
 
 def test_the_indicators_as_of_a_past_moment_count_only_what_had_happened(
-    platform: WebTestPlatform, milan: Indicators
+    platform: Platform, milan: Indicators
 ) -> None:
     then = platform.as_of(END_OF_JANUARY).indicators.indicators("milano")
     # By 2021-02-01: M1 and M2 only, both open.
@@ -423,7 +388,7 @@ def test_the_indicators_as_of_a_past_moment_count_only_what_had_happened(
     assert replace(later, position=milan.position) == milan
 
 
-def test_the_position_is_the_slowest_projection_s(platform: WebTestPlatform) -> None:
+def test_the_position_is_the_slowest_projection_s(platform: Platform) -> None:
     positions = {name: platform.read_models.tracking(name).position
                  for name in TRACKED_PROJECTIONS}
     assert set(TRACKED_PROJECTIONS) == {p.name for p in default_projections()}
@@ -435,7 +400,7 @@ def test_the_position_is_the_slowest_projection_s(platform: WebTestPlatform) -> 
         nothing_projected.close()
 
 
-def test_the_drill_down_lists_are_the_figures_records(platform: WebTestPlatform) -> None:
+def test_the_drill_down_lists_are_the_figures_records(platform: Platform) -> None:
     indicators = platform.indicators
     assert [r.service for r in indicators.referrals("milano", destination="legal_aid")] == [
         "legal_aid", "legal_aid"]

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import Clients, WebTestPlatform, an_intake_form, record_intake
+from infra.bootstrap import Platform
+from tests.web.conftest import Clients, an_intake_form, record_intake
 
 INTAKE_URL = "/cities/firenze/intake"
 
@@ -42,7 +43,7 @@ def test_the_form_offers_every_field_in_italian(client: TestClient) -> None:
 
 
 def test_a_recorded_intake_leads_to_the_case_list_which_already_shows_it(
-    client: TestClient, platform: WebTestPlatform
+    client: TestClient, platform: Platform
 ) -> None:
     response = client.post(INTAKE_URL, data=an_intake_form(), follow_redirects=False)
 
@@ -51,15 +52,15 @@ def test_a_recorded_intake_leads_to_the_case_list_which_already_shows_it(
     case_list = client.get(response.headers["location"])
     assert "Presa in carico registrata: il codice del caso è FI-2021-00001." in case_list.text
     assert ">FI-2021-00001</a>" in case_list.text
-    person = platform.vault.read(platform.issued_ids[-1])
+    person = platform.vault.read(platform.ids.issued[-1])
     assert person is not None
     assert (person.given_name, person.family_name) == ("Amanuel", "Tesfaye")
 
 
 def test_the_case_list_says_when_it_does_not_show_the_new_case_yet(
-    client: TestClient, platform: WebTestPlatform
+    client: TestClient, platform: Platform
 ) -> None:
-    platform.projections_follow = False
+    platform.follower.following = False
 
     response = client.post(INTAKE_URL, data=an_intake_form())
 
@@ -126,11 +127,11 @@ REFUSED_INTAKES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
 
 @pytest.mark.parametrize("changes, errors", REFUSED_INTAKES.values(), ids=REFUSED_INTAKES.keys())
 def test_a_refused_intake_is_shown_again_with_each_error_next_to_its_field_and_writes_nothing(
-    client: TestClient, clients: Clients, platform: WebTestPlatform, changes: dict[str, Any],
+    client: TestClient, clients: Clients, platform: Platform, changes: dict[str, Any],
     errors: dict[str, str],
 ) -> None:
     record_intake(clients)
-    [recorded_id] = platform.issued_ids
+    [recorded_id] = platform.ids.issued
     position_before = platform.last_written_position()
 
     response = client.post(INTAKE_URL, data=an_intake_form(**changes))
@@ -142,7 +143,7 @@ def test_a_refused_intake_is_shown_again_with_each_error_next_to_its_field_and_w
     assert len(re.findall(r'<li><a href="#\w+">', summary)) == len(errors)
     assert 'value="Tesfaye"' in response.text  # what was typed is kept
     assert platform.last_written_position() == position_before
-    assert all(platform.vault.read(refused) is None for refused in platform.issued_ids[1:])
+    assert all(platform.vault.read(refused) is None for refused in platform.ids.issued[1:])
     assert platform.vault.read(recorded_id) is not None
 
 

@@ -18,10 +18,11 @@ import pytest
 from fastapi import FastAPI
 
 from domain.programme import PROGRAMME_START, Role
-from tests.web.conftest import Clients, WebTestPlatform, record_intake, sign_in
+from infra.bootstrap import Platform
+from tests.web.conftest import Clients, record_intake, sign_in
 from tests.web.test_browser import served
-from web.pages import live
-from web.pages.live import POLL_INTERVAL, PROJECTED_EVENT, RECONNECT_AFTER_MS
+from web.kit import live
+from web.kit.live import POLL_INTERVAL, PROJECTED_EVENT, RECONNECT_AFTER_MS
 
 READ_TIMEOUT = 5.0
 # Once a stream has had its update, any other stream would have had it within a poll.
@@ -63,7 +64,7 @@ def signed_in(base_url: str, clients: Clients, username: str, role: Role) -> Ite
 
 
 def test_a_stream_says_where_it_starts_then_announces_a_new_intake_to_those_viewing_now_only(
-    app: FastAPI, clients: Clients, platform: WebTestPlatform
+    app: FastAPI, clients: Clients, platform: Platform
 ) -> None:
     record_intake(clients, "milano")
     start = str(platform.projected_position())
@@ -147,7 +148,7 @@ def test_a_stopping_server_ends_the_open_streams_at_once(app: FastAPI, clients: 
 
 
 def test_an_unattended_live_dashboard_does_not_keep_its_session_from_idling_out(
-    clients: Clients, platform: WebTestPlatform,
+    clients: Clients, platform: Platform,
 ) -> None:
     ministry = clients.ministry()
     dashboard = ministry.get("/ministry/dashboard").text

@@ -16,8 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from domain.vault import AccessReason, IdentifierAccess
-from tests.web.conftest import Clients, WebTestPlatform, record_intake, sign_in
-from web.authentication import CSRF_HEADER
+from infra.bootstrap import Platform
+from tests.web.conftest import Clients, record_intake, sign_in
+from web.kit.authentication import CSRF_HEADER
 
 IDENTIFIERS = ("Amanuel", "Tesfaye", "PS1234567", "+39 333 1234567")
 SHOW_IDENTIFIERS = "Mostra i dati identificativi"
@@ -58,7 +59,7 @@ def grant(clients: Clients, **overrides: str) -> Any:
     return clients.ministry().post("/audit/grants", data=form, follow_redirects=False)
 
 
-def logged(platform: WebTestPlatform) -> list[IdentifierAccess]:
+def logged(platform: Platform) -> list[IdentifierAccess]:
     return platform.vault.accesses()
 
 
@@ -72,7 +73,7 @@ def case(clients: Clients) -> dict[str, Any]:
 
 
 def test_the_city_s_staff_see_identifiers_for_a_reason_and_the_reading_is_logged_first(
-    clients: Clients, platform: WebTestPlatform, case: dict[str, Any]
+    clients: Clients, platform: Platform, case: dict[str, Any]
 ) -> None:
     operator = clients.operator("firenze")
     page = operator.get(f"/cases/{case['case_id']}")
@@ -96,7 +97,7 @@ def test_the_city_s_staff_see_identifiers_for_a_reason_and_the_reading_is_logged
 
 
 def test_the_audit_page_and_api_say_who_read_which_case_s_identifiers_when_and_why(
-    clients: Clients, platform: WebTestPlatform, case: dict[str, Any]
+    clients: Clients, platform: Platform, case: dict[str, Any]
 ) -> None:
     reveal(clients.operator("firenze"), case["case_id"], "contact_person")
     platform.clock.advance(timedelta(minutes=5))
@@ -128,7 +129,7 @@ def test_the_audit_page_and_api_say_who_read_which_case_s_identifiers_when_and_w
 
 
 def test_identifiers_are_refused_to_another_city_the_ministry_partners_and_an_auditor(
-    clients: Clients, platform: WebTestPlatform, case: dict[str, Any]
+    clients: Clients, platform: Platform, case: dict[str, Any]
 ) -> None:
     case_id = case["case_id"]
     refusals = {
@@ -152,7 +153,7 @@ def test_identifiers_are_refused_to_another_city_the_ministry_partners_and_an_au
 
 
 def test_a_reading_needs_a_reason_from_the_list_and_staff_may_not_claim_an_audit_grant(
-    clients: Clients, platform: WebTestPlatform, case: dict[str, Any]
+    clients: Clients, platform: Platform, case: dict[str, Any]
 ) -> None:
     coordinator = clients.coordinator("firenze")
 
@@ -187,7 +188,7 @@ def test_identifiers_are_only_posted_for_never_fetched_nor_put_in_a_url(
 
 
 def test_reading_identifiers_needs_the_session_s_csrf_token(
-    clients: Clients, platform: WebTestPlatform, case: dict[str, Any]
+    clients: Clients, platform: Platform, case: dict[str, Any]
 ) -> None:
     coordinator = sign_in(clients.anonymous(), "firenze.coordinator")
     token = coordinator.headers.pop(CSRF_HEADER)
@@ -210,7 +211,7 @@ def test_reading_identifiers_needs_the_session_s_csrf_token(
 
 
 def test_an_auditor_reads_a_city_s_identifiers_under_a_grant_until_it_expires(
-    clients: Clients, platform: WebTestPlatform, case: dict[str, Any]
+    clients: Clients, platform: Platform, case: dict[str, Any]
 ) -> None:
     auditor = clients.auditor()
     milan_case = record_intake(clients, "milano")
@@ -250,7 +251,7 @@ def test_an_auditor_reads_a_city_s_identifiers_under_a_grant_until_it_expires(
 
 
 def test_the_ministry_revokes_a_grant_before_it_expires(
-    clients: Clients, platform: WebTestPlatform, case: dict[str, Any]
+    clients: Clients, platform: Platform, case: dict[str, Any]
 ) -> None:
     auditor = clients.auditor()
     grant(clients, hours="72")
@@ -279,7 +280,7 @@ def test_the_ministry_revokes_a_grant_before_it_expires(
     ],
 )
 def test_a_grant_that_breaks_a_rule_is_refused_in_words_and_not_given(
-    clients: Clients, platform: WebTestPlatform, change: dict[str, str], message: str
+    clients: Clients, platform: Platform, change: dict[str, str], message: str
 ) -> None:
     clients.auditor()
     clients.operator("firenze")
@@ -291,7 +292,7 @@ def test_a_grant_that_breaks_a_rule_is_refused_in_words_and_not_given(
     assert platform.accounts.grants() == []
 
 
-def test_only_the_ministry_gives_grants(clients: Clients, platform: WebTestPlatform) -> None:
+def test_only_the_ministry_gives_grants(clients: Clients, platform: Platform) -> None:
     for giver in (clients.auditor(), clients.coordinator("firenze")):
         refused = giver.post("/audit/grants", data={
             "grantee": "auditor", "city": "firenze", "hours": "2", "reason": "Mine"})
@@ -300,7 +301,7 @@ def test_only_the_ministry_gives_grants(clients: Clients, platform: WebTestPlatf
 
 
 def test_the_access_log_is_paginated_newest_first(
-    clients: Clients, platform: WebTestPlatform, case: dict[str, Any]
+    clients: Clients, platform: Platform, case: dict[str, Any]
 ) -> None:
     start = platform.clock()
     for minute in range(60):
@@ -330,7 +331,7 @@ def test_the_access_log_is_paginated_newest_first(
 
 
 def test_a_coordinator_erases_the_personal_data_and_the_case_stays_in_lists_and_figures(
-    clients: Clients, platform: WebTestPlatform, case: dict[str, Any]
+    clients: Clients, platform: Platform, case: dict[str, Any]
 ) -> None:
     other = record_intake(clients, "firenze")
     coordinator = clients.coordinator("firenze")
@@ -365,7 +366,7 @@ def test_a_coordinator_erases_the_personal_data_and_the_case_stays_in_lists_and_
 
 
 def test_erasure_through_the_api_answers_the_erasure_and_a_second_one_is_refused(
-    clients: Clients, platform: WebTestPlatform, case: dict[str, Any]
+    clients: Clients, platform: Platform, case: dict[str, Any]
 ) -> None:
     coordinator = clients.coordinator("firenze")
     body = {"requested_on": "2021-04-02", "request_reference": "PG/2021/0001234"}
@@ -387,7 +388,7 @@ def test_erasure_through_the_api_answers_the_erasure_and_a_second_one_is_refused
 
 
 def test_an_operator_may_not_erase(
-    clients: Clients, platform: WebTestPlatform, case: dict[str, Any]
+    clients: Clients, platform: Platform, case: dict[str, Any]
 ) -> None:
     operator = clients.operator("firenze")
     before = platform.last_written_position()
@@ -403,7 +404,7 @@ def test_an_operator_may_not_erase(
 
 
 def test_erasure_by_another_city_s_coordinator_is_not_found(
-    clients: Clients, platform: WebTestPlatform, case: dict[str, Any]
+    clients: Clients, platform: Platform, case: dict[str, Any]
 ) -> None:
     refused = clients.coordinator("milano").post(f"/cases/{case['case_id']}/erasure",
                                                   data=erasure_form())
@@ -424,7 +425,7 @@ def test_erasure_by_another_city_s_coordinator_is_not_found(
     ],
 )
 def test_an_erasure_refused_by_a_rule_is_explained_and_writes_nothing(
-    clients: Clients, platform: WebTestPlatform, case: dict[str, Any], form: dict[str, str],
+    clients: Clients, platform: Platform, case: dict[str, Any], form: dict[str, str],
     message: str,
 ) -> None:
     coordinator = clients.coordinator("firenze")
@@ -448,7 +449,7 @@ def test_an_erasure_refused_by_a_rule_is_explained_and_writes_nothing(
     ],
 )
 def test_an_erasure_refused_through_the_api_writes_nothing(
-    clients: Clients, platform: WebTestPlatform, case: dict[str, Any], body: dict[str, str],
+    clients: Clients, platform: Platform, case: dict[str, Any], body: dict[str, str],
     code: str,
 ) -> None:
     before = platform.last_written_position()

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import Clients, WebTestPlatform, record_intake, sign_in
+from infra.bootstrap import Platform
+from tests.web.conftest import Clients, record_intake, sign_in
 
 HTMX = {"HX-Request": "true"}
 
@@ -31,7 +32,7 @@ def refer(clients: Clients, case_id: str, city: str = "milano", client: TestClie
     return created
 
 
-def later(clients: Clients, platform: WebTestPlatform, delta: timedelta,
+def later(clients: Clients, platform: Platform, delta: timedelta,
           username: str = "milano.operator") -> TestClient:
     """Move the clock on; sessions idle out meanwhile, so sign `username` in again."""
     platform.clock.advance(delta)
@@ -44,7 +45,7 @@ def milan_case(clients: Clients) -> dict[str, Any]:
 
 
 def test_scenario_a_referral_accepted_and_completed_through_the_pages(
-    clients: Clients, platform: WebTestPlatform, milan_case: dict[str, Any]
+    clients: Clients, platform: Platform, milan_case: dict[str, Any]
 ) -> None:
     """A Milan operator refers a pregnant woman to the health service from the form, leaving
     the urgency to its default (72 hours: she is vulnerable). The board lists it as awaiting
@@ -96,7 +97,7 @@ def test_scenario_a_referral_accepted_and_completed_through_the_pages(
 
 
 def test_scenario_a_transfer_between_two_cities(
-    clients: Clients, platform: WebTestPlatform, milan_case: dict[str, Any]
+    clients: Clients, platform: Platform, milan_case: dict[str, Any]
 ) -> None:
     """Milan asks Florence to take a case over. Florence's board lists the request; Florence
     reads the referral but not the case; its operator may not decide, its coordinator accepts;
@@ -150,7 +151,7 @@ def test_scenario_a_transfer_between_two_cities(
 
 
 def test_the_api_refers_and_answers_and_the_board_tells_where_each_referral_stands(
-    clients: Clients, platform: WebTestPlatform, milan_case: dict[str, Any]
+    clients: Clients, platform: Platform, milan_case: dict[str, Any]
 ) -> None:
     operator = clients.operator("milano")
     response = operator.post(f"/api/v1/cases/{milan_case['case_id']}/referrals", json={
@@ -217,7 +218,7 @@ def test_the_form_swaps_the_destination_s_fields_through_htmx(
 
 
 def test_the_consent_gate_refuses_an_operator_and_records_a_coordinator_s_override(
-    clients: Clients, platform: WebTestPlatform, milan_case: dict[str, Any]
+    clients: Clients, platform: Platform, milan_case: dict[str, Any]
 ) -> None:
     path = f"/api/v1/cases/{milan_case['case_id']}/referrals"
     partner = {"destination_kind": "partner", "partner_name": "Caritas Ambrosiana"}
@@ -252,7 +253,7 @@ def test_the_consent_gate_refuses_an_operator_and_records_a_coordinator_s_overri
      "extra_forbidden", "given_name"),
 ])
 def test_a_bad_referral_is_refused_in_words_and_writes_nothing(
-    clients: Clients, platform: WebTestPlatform, milan_case: dict[str, Any],
+    clients: Clients, platform: Platform, milan_case: dict[str, Any],
     body: dict[str, Any], code: str, field: str,
 ) -> None:
     before = platform.last_written_position()
@@ -266,7 +267,7 @@ def test_a_bad_referral_is_refused_in_words_and_writes_nothing(
 
 
 def test_a_second_referral_to_the_same_destination_waits_for_the_first(
-    clients: Clients, platform: WebTestPlatform, milan_case: dict[str, Any]
+    clients: Clients, platform: Platform, milan_case: dict[str, Any]
 ) -> None:
     refer(clients, milan_case["case_id"])
     before = platform.last_written_position()
@@ -280,7 +281,7 @@ def test_a_second_referral_to_the_same_destination_waits_for_the_first(
 
 
 def test_the_form_shows_each_problem_next_to_its_field(
-    clients: Clients, platform: WebTestPlatform, milan_case: dict[str, Any]
+    clients: Clients, platform: Platform, milan_case: dict[str, Any]
 ) -> None:
     before = platform.last_written_position()
     page = clients.operator("milano").post(
@@ -293,7 +294,7 @@ def test_the_form_shows_each_problem_next_to_its_field(
 
 
 def test_wrong_answers_are_refused_and_write_nothing(
-    clients: Clients, platform: WebTestPlatform, milan_case: dict[str, Any]
+    clients: Clients, platform: Platform, milan_case: dict[str, Any]
 ) -> None:
     operator = clients.operator("milano")
     referral_id = refer(clients, milan_case["case_id"])["referral_id"]

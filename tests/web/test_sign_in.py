@@ -13,18 +13,18 @@ import pytest
 from fastapi.testclient import TestClient
 
 from domain.programme import City, Role
+from infra.bootstrap import Platform
 from tests.web.conftest import (
     INTAKE_EVENTS,
     PASSWORD,
     Clients,
-    WebTestPlatform,
     an_intake_form,
     an_intake_payload,
     csrf_token_on,
     record_intake,
     sign_in,
 )
-from web.authentication import CSRF_HEADER, SESSION_COOKIE
+from web.kit.authentication import CSRF_HEADER, SESSION_COOKIE
 
 
 def text_of(response: Any) -> str:
@@ -59,7 +59,7 @@ def test_a_page_asks_to_sign_in_and_leads_back_to_itself_afterwards(
 
 
 def test_the_session_cookie_is_http_only_same_site_and_secure_when_asked(
-    anonymous: TestClient, platform: WebTestPlatform, clients: Clients
+    anonymous: TestClient, platform: Platform, clients: Clients
 ) -> None:
     plain = anonymous.post("/sign-in", data={"username": "firenze.operator",
                                              "password": PASSWORD}, follow_redirects=False)
@@ -72,7 +72,7 @@ def test_the_session_cookie_is_http_only_same_site_and_secure_when_asked(
         follow_redirects=False)
 
     for response, is_secure in ((plain, False), (secure, True), (over_https, True)):
-        # Signing in also drops a past moment a previous session viewed (web.pages.as_of).
+        # Signing in also drops a past moment a previous session viewed (web.kit.as_of).
         cookie = next(header.lower() for header in response.headers.get_list("set-cookie")
                       if header.startswith(f"{SESSION_COOKIE}="))
         assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
@@ -99,7 +99,7 @@ def test_an_empty_form_is_asked_again(anonymous: TestClient) -> None:
 
 
 def test_after_five_failures_signing_in_is_locked_for_15_minutes_with_a_clear_message(
-    anonymous: TestClient, platform: WebTestPlatform
+    anonymous: TestClient, platform: Platform
 ) -> None:
     for _ in range(5):
         assert anonymous.post("/sign-in", data={"username": "firenze.operator",
@@ -135,7 +135,7 @@ def test_signing_out_ends_the_session_for_good(client: TestClient) -> None:
 
 
 def test_a_session_ends_after_30_idle_minutes_for_pages_htmx_and_the_api(
-    client: TestClient, platform: WebTestPlatform
+    client: TestClient, platform: Platform
 ) -> None:
     platform.clock.advance(timedelta(minutes=29))
     assert client.get("/cities/firenze").status_code == 200
@@ -157,7 +157,7 @@ def test_a_session_ends_after_30_idle_minutes_for_pages_htmx_and_the_api(
 
 
 def test_a_session_ends_8_hours_after_sign_in_however_busy(
-    client: TestClient, platform: WebTestPlatform
+    client: TestClient, platform: Platform
 ) -> None:
     for _ in range(23):
         platform.clock.advance(timedelta(minutes=20))
@@ -168,7 +168,7 @@ def test_a_session_ends_8_hours_after_sign_in_however_busy(
 
 
 def test_a_disabled_user_is_out_at_the_next_request(
-    client: TestClient, platform: WebTestPlatform
+    client: TestClient, platform: Platform
 ) -> None:
     platform.accounts.disable_user("firenze.coordinator")
 
@@ -176,7 +176,7 @@ def test_a_disabled_user_is_out_at_the_next_request(
 
 
 def test_signing_in_replaces_the_session_the_browser_had(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     browser = clients.coordinator("firenze")
     first = browser.cookies[SESSION_COOKIE]
@@ -262,7 +262,7 @@ def without_csrf_header(client: TestClient) -> TestClient:
 
 
 def test_the_intake_form_posts_its_csrf_token_in_a_hidden_field(
-    client: TestClient, platform: WebTestPlatform
+    client: TestClient, platform: Platform
 ) -> None:
     form_page = client.get("/cities/firenze/intake").text
     token = csrf_token_on(form_page)
@@ -278,7 +278,7 @@ def test_the_intake_form_posts_its_csrf_token_in_a_hidden_field(
 
 @pytest.mark.parametrize("sent", [None, "", "0" * 64, "other session"])
 def test_an_unsafe_request_without_the_session_s_csrf_token_is_refused_and_writes_nothing(
-    client: TestClient, clients: Clients, platform: WebTestPlatform, sent: str | None
+    client: TestClient, clients: Clients, platform: Platform, sent: str | None
 ) -> None:
     if sent == "other session":
         sent = clients.operator("firenze").headers[CSRF_HEADER]
@@ -298,7 +298,7 @@ def test_an_unsafe_request_without_the_session_s_csrf_token_is_refused_and_write
         assert response.status_code == 403, response.request.url
         assert "codice di sicurezza della sessione" in text_of(response)
     assert platform.last_written_position() is None
-    assert platform.issued_ids == []
+    assert platform.ids.issued == []
     assert client.get("/cities/firenze").status_code == 200  # still signed in
 
 
@@ -379,7 +379,7 @@ def test_a_partner_whose_agreement_leaves_out_intakes_reads_no_case(
 
 
 def test_a_revoked_or_made_up_token_is_refused(
-    clients: Clients, platform: WebTestPlatform
+    clients: Clients, platform: Platform
 ) -> None:
     partner = clients.partner("milano")
     assert partner.get("/api/v1/cities/milano/cases").status_code == 200
@@ -411,7 +411,7 @@ def test_a_partner_token_opens_no_page(clients: Clients) -> None:
 
 
 def test_no_password_token_session_id_or_personal_identifier_reaches_the_logs(
-    clients: Clients, platform: WebTestPlatform, caplog: pytest.LogCaptureFixture
+    clients: Clients, platform: Platform, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     clients.add_user("firenze.operator", Role.CITY_OPERATOR, City.FIRENZE)

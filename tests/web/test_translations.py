@@ -17,10 +17,10 @@ import domain.finance.model
 import domain.housing.model
 import domain.referrals.model  # noqa: F401
 from domain.programme import DomainError
-from web.errors import DOMAIN_MESSAGES
-from web.i18n import catalogue_files, compile_catalogues
-from web.intake import IntakeRequest
-from web.labels import INTAKE_FIELDS, all_label_tables
+from web.areas.intake.requests import IntakeRequest
+from web.kit.errors import DOMAIN_MESSAGES
+from web.kit.i18n import catalogue_files, compile_catalogues
+from web.kit.labels import INTAKE_FIELDS, all_label_tables
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 LOCALE_DIR = WEB_DIR / "locale"

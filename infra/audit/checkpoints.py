@@ -1,0 +1,197 @@
+"""Signed checkpoints of the audit chain, and the key they are signed with.
+
+The Ed25519 key pair lives in `<data_dir>/audit/`: the private key (PKCS#8 PEM, readable by its
+owner only, created on first use) and the public key (SubjectPublicKeyInfo PEM), which auditors
+fetch from `GET /audit/public-key` or `lgnet audit public-key`. A checkpoint signs the statement
+of events.audit_chain.checkpoint_statement and is recorded as a domain event
+(domain.audit.model.AuditCheckpoint), so it is published and chained like any other event.
+
+Every relay signing checkpoints must use the same key: with several relays (PostgreSQL
+deployments), give them the same `audit/` directory contents."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+    load_pem_private_key,
+)
+from eventsourcing.persistence import IntegrityError
+
+from domain.audit.model import AuditCheckpoint
+from domain.record import ProgrammeRecord, position_of
+from events.audit_chain import checkpoint_statement, key_id_of, load_public_key
+from infra.audit.chain_store import ChainLink
+from infra.settings import Settings
+
+log = logging.getLogger(__name__)
+
+AUDIT_DIR_NAME = "audit"
+PRIVATE_KEY_FILE_NAME = "checkpoint-signing-key.pem"
+PUBLIC_KEY_FILE_NAME = "checkpoint-public-key.pem"
+
+
+class CheckpointKeyError(RuntimeError):
+    """Raised when the checkpoint key files are unreadable or do not match."""
+
+
+def audit_dir(settings: Settings) -> Path:
+    return settings.data_dir / AUDIT_DIR_NAME
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    private_key: Ed25519PrivateKey
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        return self.private_key.public_key()
+
+    @property
+    def key_id(self) -> str:
+        return key_id_of(self.public_key)
+
+    @property
+    def public_pem(self) -> str:
+        return public_key_pem(self.public_key)
+
+    def sign(self, statement: bytes) -> str:
+        return self.private_key.sign(statement).hex()
+
+
+def public_key_pem(public_key: Ed25519PublicKey) -> str:
+    return public_key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def load_or_create_signing_key(directory: Path) -> SigningKey:
+    """The key pair in `directory`, created on first use. Creation is atomic (written to a
+    private temporary file, then linked into place), so two processes starting together end up
+    with the same key; the public key file is (re)written from the private key."""
+    private_path = directory / PRIVATE_KEY_FILE_NAME
+    if not private_path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        os.chmod(directory, 0o700)
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
+        )
+        temporary = directory / f".{PRIVATE_KEY_FILE_NAME}.{secrets.token_hex(8)}.tmp"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(pem)
+                file.flush()
+                os.fsync(file.fileno())
+            try:
+                os.link(temporary, private_path)
+                log.info("Created the audit checkpoint key %s: back it up, keep it private",
+                         private_path)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+        finally:
+            temporary.unlink(missing_ok=True)
+    key = _read_private_key(private_path)
+    public_path = directory / PUBLIC_KEY_FILE_NAME
+    if not public_path.exists() or public_path.read_text() != key.public_pem:
+        temporary = directory / f".{PUBLIC_KEY_FILE_NAME}.{secrets.token_hex(8)}.tmp"
+        temporary.write_text(key.public_pem)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, public_path)
+    return key
+
+
+def _read_private_key(path: Path) -> SigningKey:
+    if path.stat().st_mode & 0o077:
+        log.warning("The audit checkpoint key %s is readable by other users: chmod 600 it", path)
+    try:
+        key = load_pem_private_key(path.read_bytes(), password=None)
+    except ValueError as error:
+        raise CheckpointKeyError(f"{path} is not a PEM private key: {error}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise CheckpointKeyError(f"{path} is not an Ed25519 key")
+    return SigningKey(key)
+
+
+def read_public_key(directory: Path) -> Ed25519PublicKey | None:
+    """The platform's public key from `directory`, or None when no key was ever made there.
+    Read without touching the private key: what a verification with the platform stopped
+    uses."""
+    path = directory / PUBLIC_KEY_FILE_NAME
+    if not path.exists():
+        return None
+    try:
+        return load_public_key(path.read_bytes())
+    except ValueError as error:
+        raise CheckpointKeyError(f"{path}: {error}") from None
+
+
+class Checkpointer:
+    """Signs the chain at given links and records each checkpoint in the programme record.
+    One checkpoint per chain seq (its aggregate id is derived from it), so signing twice is
+    harmless."""
+
+    def __init__(
+        self,
+        record: ProgrammeRecord,
+        key: SigningKey,
+        interval: int,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        if interval < 1:
+            raise ValueError("The checkpoint interval is at least 1")
+        self.record = record
+        self.key = key
+        self.interval = interval
+        self.clock = clock
+
+    def is_due(self, link: ChainLink) -> bool:
+        return link.chain_seq % self.interval == 0
+
+    def last_due(self, head: ChainLink) -> int:
+        """The chain seq of the latest interval checkpoint at or before `head` (0: none)."""
+        return head.chain_seq - head.chain_seq % self.interval
+
+    def exists(self, chain_seq: int) -> bool:
+        return AuditCheckpoint.id_for(chain_seq) in self.record.repository
+
+    def sign(self, link: ChainLink) -> int | None:
+        """Record a checkpoint of the chain at `link`; its log position, or None when that
+        link was already signed."""
+        if self.exists(link.chain_seq):
+            return None
+        statement = checkpoint_statement(
+            link.chain_seq, link.chain_hash, link.position, self.key.key_id
+        )
+        checkpoint = AuditCheckpoint.sign(
+            chain_seq=link.chain_seq,
+            chain_hash=link.chain_hash,
+            position=link.position,
+            key_id=self.key.key_id,
+            signature=self.key.sign(statement),
+            now=self.clock(),
+        )
+        try:
+            position = position_of(self.record.save(checkpoint))
+        except IntegrityError:
+            return None  # signed at the same moment by another relay
+        log.info("Signed audit checkpoint at chain seq %s (position %s)", link.chain_seq,
+                 link.position)
+        return position
+
+
+def open_checkpointer(settings: Settings, record: ProgrammeRecord) -> Checkpointer:
+    return Checkpointer(record, load_or_create_signing_key(audit_dir(settings)),
+                        settings.checkpoint_interval)

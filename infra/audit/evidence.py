@@ -1,0 +1,289 @@
+"""Reading the audit chain back for verification and export: from the event store (the events
+recomputed from the notification log, with the hashes the relay recorded), from the NATS stream
+(headers and bodies alone, as an auditor with read-only credentials reads them), and from or to
+an evidence bundle. The checks themselves are events.audit_chain's."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import nats
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from domain.record import ProgrammeRecord
+from events.audit_chain import (
+    CHECKPOINT_TYPE,
+    GENESIS_HASH,
+    BundleLine,
+    ChainedMessage,
+    ChainReport,
+    Problem,
+    ProblemKind,
+    chain_headers,
+    key_id_of,
+    load_public_key,
+    parse_bundle_lines,
+    verify_bundle,
+    verify_with_checkpoints,
+)
+from events.cloudevents import POSITION
+from infra.audit.chain_store import AuditChainStore, ChainLink
+from infra.audit.checkpoints import public_key_pem
+from infra.nats.streams import STREAM_NAME, STREAM_SUBJECTS
+from infra.publishing.messages import PUBLIC_TOPICS, OutgoingMessage, to_message
+
+_PAGE = 2000
+EVENTS_FILE = "events.jsonl"
+CHECKPOINTS_FILE = "checkpoints.jsonl"
+PUBLIC_KEY_FILE = "public_key.pem"
+README_FILE = "README.md"
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """A public event of the log recomputed as the relay would publish it (None: its stored
+    state cannot be read), with the chain link the relay recorded for it (None: none)."""
+
+    position: int
+    message: OutgoingMessage | None
+    link: ChainLink | None
+
+
+def stored_events(record: ProgrammeRecord, store: AuditChainStore) -> Iterator[StoredEvent]:
+    """Every public event of the log up to the last one the chain records, in log order."""
+    head = store.head()
+    if head is None:
+        return
+    start = 1
+    while start <= head.position:
+        notifications = record.recorder.select_notifications(
+            start, _PAGE, stop=head.position, topics=PUBLIC_TOPICS
+        )
+        if not notifications:
+            return
+        links = store.chain_hashes([n.id for n in notifications])
+        for notification in notifications:
+            try:
+                message: OutgoingMessage | None = to_message(notification, record.mapper)
+            except Exception:  # a stored state altered beyond reading is itself the finding
+                message = None
+            link = links.get(notification.id)
+            yield StoredEvent(
+                notification.id, message,
+                ChainLink(link[0], notification.id, link[1]) if link else None,
+            )
+        start = notifications[-1].id + 1
+
+
+def unpublished_count(record: ProgrammeRecord, store: AuditChainStore) -> int:
+    """Public events saved after the chain's last link: not published yet, so not covered."""
+    head = store.head()
+    start = (head.position if head else 0) + 1
+    count = 0
+    while True:
+        page = record.recorder.select_notifications(start, _PAGE, topics=PUBLIC_TOPICS)
+        if not page:
+            return count
+        count += len(page)
+        start = page[-1].id + 1
+
+
+def _chained(event: StoredEvent) -> ChainedMessage:
+    if event.message is None:
+        headers = {POSITION: str(event.position)}
+        body: bytes = b""  # unreadable: reported as altered at its position
+    else:
+        headers, body = dict(event.message.headers), event.message.body
+    if event.link is not None:
+        headers |= chain_headers(event.link.chain_seq, event.link.chain_hash)
+    return ChainedMessage(headers, body)
+
+
+def verify_store(
+    record: ProgrammeRecord, store: AuditChainStore, public_key: Ed25519PublicKey | None
+) -> ChainReport:
+    """The chain recomputed from the event store against the hashes the relay recorded, and
+    every checkpoint in it."""
+    recorded = {link.chain_seq: link.position for link in store.links()}
+    messages = [_chained(event) for event in stored_events(record, store)]
+    return verify_with_checkpoints(messages, public_key, position_of_seq=recorded.get)
+
+
+# --- NATS ----------------------------------------------------------------------------------------
+
+
+async def read_stream_as(
+    url: str,
+    *,
+    user: str | None = None,
+    password: str | None = None,
+    creds: Path | None = None,
+    consumer_name: str = "observer",
+    timeout: float = 5.0,
+) -> list[ChainedMessage]:
+    """Every message of stream LGNET, in stream order, through an ordered consumer named
+    `consumer_name` (the observer user may create only the one named as itself), with the
+    inbox prefix that user may subscribe to."""
+    options: dict[str, Any] = {"connect_timeout": 5, "allow_reconnect": False}
+    if user is not None:
+        options |= {"user": user, "password": password or ""}
+    if creds is not None:
+        options["user_credentials"] = str(creds)
+    options["inbox_prefix"] = f"_INBOX_{consumer_name}"
+    connection = await nats.connect(servers=[s.strip() for s in url.split(",")], **options)
+    try:
+        js = connection.jetstream()
+        info = await js.stream_info(STREAM_NAME)
+        last_seq = info.state.last_seq
+        if info.state.messages == 0:
+            return []
+        subscription = await js.subscribe(
+            STREAM_SUBJECTS[0], stream=STREAM_NAME, ordered_consumer=True,
+            config=ConsumerConfig(name=consumer_name, deliver_policy=DeliverPolicy.ALL),
+        )
+        messages: list[ChainedMessage] = []
+        try:
+            while True:
+                message = await subscription.next_msg(timeout=timeout)
+                messages.append(ChainedMessage(dict(message.headers or {}), message.data))
+                if message.metadata.sequence.stream >= last_seq:
+                    return messages
+        finally:
+            await subscription.unsubscribe()
+    finally:
+        await connection.close()
+
+
+def verify_messages(
+    messages: Sequence[ChainedMessage], public_key: Ed25519PublicKey | None
+) -> ChainReport:
+    return verify_with_checkpoints(messages, public_key)
+
+
+# --- evidence bundles ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which events a bundle holds (every one when nothing is set). Dates are the events'
+    `ce-time` dates, both ends included."""
+
+    city: str | None = None
+    case_code: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    def selects(self, message: OutgoingMessage) -> bool:
+        if self.city is not None and message.subject.split(".")[1] != self.city:
+            return False
+        if self.case_code is not None and message.headers.get("ce-subject") != self.case_code:
+            return False
+        day = datetime.fromisoformat(message.headers["ce-time"]).date()
+        if self.since is not None and day < self.since:
+            return False
+        return self.until is None or day <= self.until
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    events: int
+    checkpoints: int
+
+
+def export_bundle(
+    record: ProgrammeRecord,
+    store: AuditChainStore,
+    public_key: Ed25519PublicKey,
+    selection: Selection,
+    out: Path,
+    readme: Callable[[Selection], str],
+) -> ExportSummary:
+    """Write the bundle of the selected events into directory `out` (created; files in it are
+    replaced). Events are taken from the event store as recorded, not checked: a bundle of an
+    altered store fails its verification, which is the evidence."""
+    previous_hash = GENESIS_HASH
+    selected: list[BundleLine] = []
+    checkpoint_lines: list[tuple[int, BundleLine]] = []  # (chain seq signed, line)
+    for event in stored_events(record, store):
+        link = event.link
+        if link is None or event.message is None:
+            continue
+        line = BundleLine(
+            chain_seq=link.chain_seq,
+            chain_hash=link.chain_hash,
+            previous_hash=previous_hash,
+            headers=dict(event.message.headers) | chain_headers(link.chain_seq,
+                                                                link.chain_hash),
+            data=json.loads(event.message.body),
+        )
+        previous_hash = link.chain_hash
+        if event.message.headers.get("ce-type") == CHECKPOINT_TYPE:
+            checkpoint_lines.append((int(line.data["chain_seq"]), line))
+        if selection.selects(event.message):
+            selected.append(line)
+    covering = _covering(selected, checkpoint_lines)
+    out.mkdir(parents=True, exist_ok=True)
+    _write_lines(out / EVENTS_FILE, selected)
+    _write_lines(out / CHECKPOINTS_FILE, covering)
+    (out / PUBLIC_KEY_FILE).write_text(public_key_pem(public_key))
+    (out / README_FILE).write_text(readme(selection))
+    return ExportSummary(events=len(selected), checkpoints=len(covering))
+
+
+def _covering(
+    selected: Sequence[BundleLine], checkpoints: Sequence[tuple[int, BundleLine]]
+) -> list[BundleLine]:
+    """The checkpoints signed at or after the first selected event, up to the first one that
+    covers the last selected event."""
+    if not selected:
+        return []
+    first, last = selected[0].chain_seq, selected[-1].chain_seq
+    covering: list[BundleLine] = []
+    for signed_seq, line in checkpoints:
+        if signed_seq < first:
+            continue
+        covering.append(line)
+        if signed_seq >= last:
+            break
+    return covering
+
+
+def _write_lines(path: Path, lines: Sequence[BundleLine]) -> None:
+    with path.open("w", encoding="utf-8") as file:
+        for line in lines:
+            file.write(json.dumps(line.as_json(), ensure_ascii=False, separators=(",", ":")))
+            file.write("\n")
+
+
+def verify_bundle_dir(directory: Path, public_key: Ed25519PublicKey | None = None) -> ChainReport:
+    """Verify the bundle in `directory` with its own public key (or the one given, which the
+    auditor fetched from the platform: then the bundle's copy must be the same key)."""
+    try:
+        bundled_key = (directory / PUBLIC_KEY_FILE).read_bytes()
+        events_text = (directory / EVENTS_FILE).read_text(encoding="utf-8")
+        checkpoints_text = (directory / CHECKPOINTS_FILE).read_text(encoding="utf-8")
+    except OSError as error:
+        return ChainReport(problem=Problem(ProblemKind.MALFORMED, None, None,
+                                           f"the bundle is incomplete ({error})"))
+    try:
+        key = load_public_key(bundled_key)
+    except ValueError as error:
+        return ChainReport(problem=Problem(ProblemKind.MALFORMED, None, None,
+                                           f"{PUBLIC_KEY_FILE}: {error}"))
+    if public_key is not None and key_id_of(public_key) != key_id_of(key):
+        return ChainReport(problem=Problem(
+            ProblemKind.BAD_SIGNATURE, None, None,
+            f"the bundle's public key ({key_id_of(key)}) is not the one given "
+            f"({key_id_of(public_key)})"))
+    events, problem = parse_bundle_lines(events_text.splitlines())
+    if problem is None:
+        checkpoints, problem = parse_bundle_lines(checkpoints_text.splitlines())
+    if problem is not None:
+        return ChainReport(problem=problem)
+    return verify_bundle(events, checkpoints, key)

@@ -1,0 +1,1 @@
+"""The `lgnet` command line: one module per command group, assembled by `infra.cli.main`."""

@@ -1,0 +1,38 @@
+"""`lgnet finance load-allocations FILE`: record the allocations a TOML file lists (per city and
+sub-action) as AllocationSet events, as the ministry (infra/finance_allocations.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from domain.finance.model import FinanceError
+from domain.finance.service import FinanceService
+from infra.finance_allocations import AllocationFileError, load_allocations
+from infra.settings import load_settings
+from infra.store.eventstore import open_record
+
+finance_app = typer.Typer(help="Budget and expenditure", no_args_is_help=True)
+
+
+@finance_app.command("load-allocations")
+def load_allocations_command(
+    file: Annotated[Path, typer.Argument(help="A TOML file such as "
+                                         "infra/demo/finance_allocations.demo.toml")],
+) -> None:
+    """Record the allocations of FILE (per city and sub-action) for the ministry."""
+    record = open_record(load_settings())
+    try:
+        count = load_allocations(FinanceService(record), file, datetime.now(UTC))
+    except AllocationFileError as error:
+        raise typer.BadParameter(str(error), param_hint="FILE") from None
+    except FinanceError as error:
+        typer.echo(f"Refused: {error.message}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        record.close()
+    typer.echo(f"{count} allocations recorded.")
+

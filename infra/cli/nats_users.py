@@ -1,0 +1,135 @@
+"""`lgnet nats ...`: the NATS users partner systems connect as, and the server configurations
+that give them their permissions (infra/nats/auth.py)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from events.partner import partner_json_schemas
+from infra.nats.auth import (
+    CLUSTER_CONFIG_FILE,
+    CLUSTER_PARTNERS_FILE,
+    NatsAuthError,
+    PartnerAccess,
+    cluster_config,
+    load_partners,
+    password_variable,
+    save_partners,
+)
+from infra.nats.credentials import (
+    CREDENTIALS_FILE_NAME,
+    EMBEDDED_HOST,
+    PARTNERS_FILE_NAME,
+    embedded_credentials,
+    embedded_partners,
+    nats_banner_lines,
+    reload_embedded_server,
+    url_with_credentials,
+)
+from infra.nats.streams import PARTNER_STREAM_NAME
+from infra.settings import load_settings
+
+nats_app = typer.Typer(
+    help="NATS users for partner systems and the server configurations", no_args_is_help=True
+)
+
+
+@nats_app.command("partner-schema")
+def partner_schema() -> None:
+    """Print the JSON Schema of every partner event contract, keyed by CloudEvents type; each
+    schema's $id is the `ce-dataschema` of the messages it describes."""
+    json.dump(partner_json_schemas(), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+@nats_app.command("urls")
+def urls() -> None:
+    """Print the embedded server's URLs for the observer and the demo partner, with their
+    passwords (as `lgnet run` does)."""
+    print("\n".join(nats_banner_lines(load_settings())))
+
+
+@nats_app.command("partners")
+def partners_list() -> None:
+    """List the partner users of the embedded server (<data dir>/nats-partners.toml)."""
+    for partner in embedded_partners(load_settings()):
+        print(f"{partner.name:24} {','.join(partner.cities):24} {','.join(partner.kinds)}")
+
+
+@nats_app.command("partner-add")
+def partner_add(
+    name: Annotated[str, typer.Argument(help="The NATS user: 3-40 of a-z, 0-9 and '-'")],
+    city: Annotated[list[str], typer.Option(help="A city slug the agreement covers (repeat "
+                                            "the option for several)")],
+    kinds: Annotated[str, typer.Option(help="Comma-separated event kinds, e.g. "
+                                       "case.intake_recorded, or case.* for all case events")],
+) -> None:
+    """Add a partner user to the embedded server, print its URL and password, and have a
+    running server take it at once."""
+    settings = load_settings()
+    try:
+        partner = PartnerAccess(
+            name=name,
+            cities=tuple(city),
+            kinds=tuple(kind.strip() for kind in kinds.split(",") if kind.strip()),
+        )
+        partners = embedded_partners(settings)
+    except NatsAuthError as error:
+        raise SystemExit(f"Error: {error}") from None
+    if any(existing.name == partner.name for existing in partners):
+        raise SystemExit(f"Error: there is already a partner {partner.name}")
+    save_partners(settings.data_dir / PARTNERS_FILE_NAME, [*partners, partner])
+    password = embedded_credentials(settings)[partner.name]
+    reloaded = reload_embedded_server(settings)
+    url = url_with_credentials(f"nats://{EMBEDDED_HOST}:{settings.nats_port}", partner.name,
+                               password)
+    print(f"Added partner {partner.name}: subjects {', '.join(partner.subjects())}\n"
+          f"  URL:          {url}\n"
+          f"  stream:       {PARTNER_STREAM_NAME}, consumer names "
+          f"{', '.join(partner.consumer_names())} (one filter subject each)\n"
+          f"  inbox prefix: {partner.inbox_prefix}\n"
+          f"(password kept in {settings.data_dir / CREDENTIALS_FILE_NAME}; "
+          + ("the running NATS server has it now)" if reloaded else
+             "it applies from the next `lgnet run`)"))
+
+
+@nats_app.command("partner-remove")
+def partner_remove(name: str) -> None:
+    """Remove a partner user from the embedded server (its password is forgotten)."""
+    settings = load_settings()
+    partners = embedded_partners(settings)
+    if not any(partner.name == name for partner in partners):
+        raise SystemExit(f"Error: there is no partner {name}")
+    remaining = [partner for partner in partners if partner.name != name]
+    save_partners(settings.data_dir / PARTNERS_FILE_NAME, remaining)
+    embedded_credentials(settings, remaining)
+    reloaded = reload_embedded_server(settings)
+    print(f"Removed partner {name}" + ("; the running NATS server refuses it now." if reloaded
+                                       else "."))
+
+
+@nats_app.command("cluster-config")
+def cluster_config_command(
+    partners: Annotated[Path, typer.Option(help="The partner list (TOML)")] = CLUSTER_PARTNERS_FILE,
+    output: Annotated[Path | None, typer.Option(help="Write here instead of printing")] = None,
+) -> None:
+    """Render the NATS cluster's accounts, users and permissions (for compose.yaml, whose nats
+    services mount infra/nats/cluster.conf) from a partner list. Passwords are read by
+    nats-server from environment variables, listed in the output's header."""
+    try:
+        text = cluster_config(load_partners(partners))
+    except NatsAuthError as error:
+        raise SystemExit(f"Error: {error}") from None
+    if output is None:
+        print(text, end="")
+        return
+    output.write_text(text)
+    variables = [password_variable(p.name) for p in load_partners(partners)]
+    print(f"Wrote {output}. Each nats service needs, besides the internal users' passwords, "
+          f"{', '.join(variables) or 'no partner password'} in its environment"
+          + (" (see compose.yaml)." if output == CLUSTER_CONFIG_FILE else "."))

@@ -1,0 +1,32 @@
+"""`lgnet projections rebuild`: drop the read models and rebuild them from stream LGNET."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from infra.cli.platform import open_platform
+from infra.nats.credentials import platform_nats_url
+from infra.runtime import embedded_nats_if_needed
+from infra.settings import load_settings
+
+projections_app = typer.Typer(help="Read models built from the event stream", no_args_is_help=True)
+
+
+@projections_app.command("rebuild")
+def projections_rebuild() -> None:
+    """Drop the read models and rebuild them from the JetStream stream, with a progress bar."""
+    from infra.pipeline.projector.rebuild import rebuild
+
+    settings = load_settings()
+    with embedded_nats_if_needed(settings, reuse_running=True):
+        platform = open_platform(settings)
+        try:
+            applied = asyncio.run(
+                rebuild(platform.read_models, platform.projections, platform_nats_url(settings))
+            )
+        finally:
+            platform.close()
+    print(f"Rebuilt {len(platform.projections)} projections from {applied} events.")
+

@@ -1,0 +1,130 @@
+"""`lgnet run` (the whole platform), `lgnet web`, `relay`, `projector`, `partner-feed` (one part
+each, as the compose services run them) and `lgnet check` (readiness)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from infra.bootstrap import Platform, build_platform
+from infra.cli.demo import load_demo_on_first_start
+from infra.cli.platform import configure_logging, open_platform
+from infra.nats.credentials import nats_banner_lines, platform_nats_url, url_without_credentials
+from infra.nats.server import NatsServerError
+from infra.runtime import embedded_nats_if_needed, run_partner_feed, run_parts
+from infra.settings import Settings, load_settings
+from infra.store.accounts.demo import (
+    DEMO_CREDENTIALS_FILE_NAME,
+    create_demo_accounts,
+    read_demo_credentials,
+)
+
+
+def _create_demo_users_on_first_start(platform: Platform) -> None:
+    """A platform with no user yet gets the demo users, so that `make run` can be tried at
+    once; their credentials go to a private file the banner prints them from."""
+    if platform.accounts.has_users():
+        return
+    create_demo_accounts(platform.accounts, _demo_credentials_file(platform.settings))
+
+
+def _demo_credentials_file(settings: Settings) -> Path:
+    return settings.data_dir / DEMO_CREDENTIALS_FILE_NAME
+
+
+def _announce(settings: Settings) -> None:
+    web = f"http://{settings.http_host}:{settings.http_port}/"
+    print(
+        "\nLGNetEA is running.\n"
+        f"  Web:   {web}\n"
+        f"  Data:  {settings.data_dir.resolve()}",
+        flush=True,
+    )
+    print("\n".join(nats_banner_lines(settings)) + "\n", flush=True)
+    credentials = read_demo_credentials(_demo_credentials_file(settings))
+    if credentials:
+        print("DEMO credentials (invented users for trying the platform; never use them for "
+              f"real data; kept in {_demo_credentials_file(settings)}):")
+        for username, password, role, city in credentials:
+            print(f"  {username:22} {password:22} {role}{f' ({city})' if city else ''}")
+        print()
+    print("Press Ctrl-C to stop.\n", flush=True)
+
+
+def run() -> None:
+    """Run the whole platform: embedded NATS (unless LGNET_NATS_URL is set), relay, projector
+    and web app. Loads demo data on first start, and creates demo users where there is none."""
+    settings = load_settings()
+    try:
+        with embedded_nats_if_needed(settings):
+            platform = open_platform(settings)
+            try:
+                load_demo_on_first_start(platform)
+                _create_demo_users_on_first_start(platform)
+                asyncio.run(run_parts(platform, on_ready=lambda: _announce(settings)))
+            finally:
+                platform.close()
+    except NatsServerError as error:
+        raise SystemExit(f"Cannot start NATS: {error}") from None
+    print("LGNetEA stopped.")
+
+
+def web() -> None:
+    """Run the web app alone (relay and projector run elsewhere)."""
+    _run_part(web=True)
+
+
+def relay() -> None:
+    """Run the outbox relay alone: event store -> JetStream stream LGNET."""
+    _run_part(relay=True)
+
+
+def projector() -> None:
+    """Run the projections alone: JetStream -> read models."""
+    _run_part(projector=True)
+
+
+def _run_part(*, web: bool = False, relay: bool = False, projector: bool = False) -> None:
+    settings = load_settings()
+    platform = open_platform(settings)
+    try:
+        asyncio.run(run_parts(platform, web=web, relay=relay, projector=projector))
+    finally:
+        platform.close()
+
+
+def partner_feed_command() -> None:
+    """Run the partner feed alone: stream LGNET -> minimised copies in stream LGNET_PARTNER."""
+    configure_logging()
+    asyncio.run(run_partner_feed(load_settings()))
+
+
+def check() -> None:
+    """Readiness check (used by compose healthchecks): settings valid, database and NATS
+    reachable. Exits 0 when all are."""
+    import nats
+
+    settings = load_settings()
+    platform = build_platform(settings)
+    try:
+        platform.record.recorder.max_notification_id()
+        platform.projected_position()
+    finally:
+        platform.close()
+
+    async def reach_nats() -> None:
+        connection = await nats.connect(
+            servers=platform_nats_url(settings).split(","), connect_timeout=3,
+            allow_reconnect=False,
+        )
+        await connection.close()
+
+    try:
+        asyncio.run(reach_nats())
+    except Exception as error:
+        raise SystemExit(
+            f"NATS not reachable at {url_without_credentials(settings.effective_nats_url)}: "
+            f"{type(error).__name__}"
+        ) from None
+    print("ok")
+

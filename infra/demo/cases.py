@@ -1,0 +1,161 @@
+"""Intakes and cases: people taken in on the busy days of the calendar, what then happens to each
+case (referrals, perhaps the housing waitlist, perhaps a transfer), its closure, and now and then
+its reopening."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from domain.cases.model import IntakeFacts
+from domain.cases.rules import AgeBand, CaseOutcome
+from domain.programme import PROGRAMME_START, City, ConsentScope, programme_today
+from infra.demo.housing import HousingDesk
+from infra.demo.known import KnownCase
+from infra.demo.people import coordinator, demo_intake, operator
+from infra.demo.referrals import ReferralDesk
+from infra.demo.scale import HOUSING_FOCUS_CITY, LOCKDOWN
+from infra.demo.scheduler import Area, DemoServices, Scheduler
+
+
+class CaseDesk(Area):
+    """The cities' intake desks and their case management."""
+
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        services: DemoServices,
+        cases_of: dict[City, list[KnownCase]],
+        *,
+        referrals: ReferralDesk,
+        housing: HousingDesk,
+    ) -> None:
+        super().__init__(scheduler, services, cases_of)
+        self.referrals = referrals
+        self.housing = housing
+
+    def intake_days(self, count: int) -> list[date]:
+        days = [self.scale.start + timedelta(days=n)
+                for n in range((self.scale.end - self.scale.start).days + 1)]
+        return sorted(self.rng.choices(days, weights=[_intake_weight(d) for d in days], k=count))
+
+    def take_in(self, city: City) -> None:
+        today = self.clock.date()
+        facts, person = demo_intake(self.rng, city, today)
+        case_id = self.new_id()
+        receipts = []
+
+        def record(now: datetime) -> None:
+            receipts.append(self.services.cases.record_intake(
+                case_id, facts, person, operator(city), now))
+
+        if not self.attempt("intake", record):
+            return
+        case = KnownCase(
+            id=case_id, code=receipts[0].case_code, city=city, status=facts.protection_status,
+            vulnerable=bool(facts.vulnerabilities) or _minor(facts),
+            partner_consent=ConsentScope.REFERRAL_TO_PARTNERS in facts.consent.scopes,
+        )
+        self.cases_of[city].append(case)
+        self.plan_case(case)
+
+    def plan_case(self, case: KnownCase) -> None:
+        """What will happen to a case just taken in: its referrals, perhaps the housing
+        waitlist, perhaps a transfer, and in time its closure."""
+        rng = self.rng
+        start = self.clock
+        for _ in range(rng.choices([0, 1, 2, 3], weights=[25, 35, 28, 12])[0]):
+            self.at(self.later(start, rng.uniform(0.5, 24 * 45)),
+                    lambda: self.referrals.refer(case))
+        wants_housing = 0.25 + 0.2 * case.vulnerable + 0.15 * case.international_protection
+        if case.city is HOUSING_FOCUS_CITY:
+            wants_housing += 0.15
+        if rng.random() < wants_housing:
+            self.at(self.later(start, rng.uniform(1, 24 * 10)),
+                    lambda: self.housing.add_to_waitlist(case))
+        if rng.random() < 0.03 and len(self.scale.cities) > 1:
+            target = rng.choice([c for c in self.scale.cities if c is not case.city])
+            self.at(self.later(start, rng.uniform(24 * 20, 24 * 120)),
+                    lambda: self.referrals.request_transfer(case, target))
+        if rng.random() < 0.65:
+            self.at(self.working_time(start.date() + timedelta(days=rng.randint(60, 420))),
+                    lambda: self.close(case, attempts=6))
+
+    def close(self, case: KnownCase, attempts: int) -> None:
+        if not case.is_open:
+            return
+        if case.is_busy:
+            if attempts > 1:
+                self.at(self.working_time(self.clock.date() + timedelta(days=30)),
+                        lambda: self.close(case, attempts - 1))
+            return
+        rng = self.rng
+        if case.moved_out_autonomous and rng.random() < 0.8:
+            outcome = CaseOutcome.AUTONOMY
+        else:
+            outcome = rng.choices(list(_CLOSURE_REASONS),
+                                  weights=[w for w, _r in _CLOSURE_REASONS.values()])[0]
+        reason = rng.choice(_CLOSURE_REASONS[outcome][1])
+        city = case.city
+
+        def close(now: datetime) -> None:
+            self.services.cases.close(case.id, outcome, programme_today(now), reason,
+                                      operator(city), now)
+
+        if not self.attempt("closure", close):
+            return
+        case.closed_on = self.clock.date()
+        if rng.random() < 0.05:
+            self.at(self.working_time(self.clock.date() + timedelta(days=rng.randint(20, 150))),
+                    lambda: self.reopen(case))
+
+    def reopen(self, case: KnownCase) -> None:
+        city = case.city
+        reason = self.rng.choice(_REOPENING_REASONS)
+
+        def reopen(now: datetime) -> None:
+            self.services.cases.reopen(case.id, programme_today(now), reason, coordinator(city),
+                                       now)
+
+        if not self.attempt("reopening", reopen):
+            return
+        case.closed_on = None
+        if self.rng.random() < 0.5:
+            self.at(self.later(self.clock, self.rng.uniform(24, 24 * 10)),
+                    lambda: self.referrals.refer(case))
+        self.at(self.working_time(self.clock.date() + timedelta(days=self.rng.randint(30, 200))),
+                lambda: self.close(case, attempts=4))
+
+
+def _intake_weight(day: date) -> float:
+    """How busy intake desks are on `day`: a slow start while the cities set up, few intakes
+    during the lockdown, fewer in August and on Sundays."""
+    months = (day.year - PROGRAMME_START.year) * 12 + day.month - PROGRAMME_START.month
+    weight = min(1.0, 0.3 + 0.15 * months)
+    if LOCKDOWN[0] <= day <= LOCKDOWN[1]:
+        weight *= 0.3
+    if day.month == 8:
+        weight *= 0.7
+    if day.weekday() == 6:
+        weight *= 0.1
+    return weight
+
+def _minor(facts: IntakeFacts) -> bool:
+    return AgeBand.at(facts.birth_date, facts.intake_date) is AgeBand.UNDER_18
+
+
+_CLOSURE_REASONS: dict[CaseOutcome, tuple[int, tuple[str, ...]]] = {
+    CaseOutcome.AUTONOMY: (30, ("Lavoro stabile e alloggio in affitto.",
+                                "Autonomia abitativa e lavorativa raggiunta.")),
+    CaseOutcome.OTHER_PROGRAMME: (25, ("Inserita nella rete SAI.",
+                                       "Presa in carico da un progetto regionale.")),
+    CaseOutcome.MOVED_AWAY: (15, ("Trasferita in un'altra regione.",
+                                  "Ricongiungimento familiare all'estero.")),
+    CaseOutcome.LOST_CONTACT: (22, ("Nessun contatto da oltre tre mesi.",)),
+    CaseOutcome.OTHER: (8, ("Rimpatrio volontario assistito.",)),
+}
+
+_REOPENING_REASONS = (
+    "Nuova richiesta di assistenza.",
+    "Perdita del lavoro e dell'alloggio.",
+    "La persona è tornata in città.",
+)

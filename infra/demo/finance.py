@@ -1,0 +1,141 @@
+"""Expenditure: the demo allocations (the budget, labelled demo values) recorded first, then each
+city's claims over the period, within most of each allocation, checked by the ministry (a few
+rejected, most of those resubmitted)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+from functools import cache, partial
+from pathlib import Path
+from uuid import UUID
+
+from domain.finance.model import ClaimDraft, ExpenseCategory
+from domain.programme import PROGRAMME_END, PROGRAMME_START, City, SubAction
+from infra.demo.people import MINISTRY, coordinator
+from infra.demo.scheduler import Area
+from infra.finance_allocations import ALLOCATIONS_LOADER, PlannedAllocation, read_allocations
+
+# The demo's allocations, recorded first: labelled demo values, not the programme's.
+DEMO_ALLOCATIONS_FILE = Path(__file__).parent / "finance_allocations.demo.toml"
+
+
+@dataclass(eq=False)
+class _Claim:
+    id: UUID
+    city: City
+    sub_action: SubAction
+    category: ExpenseCategory
+    amount: Decimal
+    resubmission: bool = False
+
+
+class FinanceDesk(Area):
+    """The cities' expenditure claims, and the ministry's allocations and checks."""
+
+    def set_allocations(self) -> None:
+        """The demo allocations file's figures for the scale's cities, set by the ministry's
+        loader at the start (as `lgnet finance load-allocations` does)."""
+        allocations = read_allocations(DEMO_ALLOCATIONS_FILE)
+        for allocation in allocations.allocations:
+            if allocation.city in self.scale.cities:
+                self.attempt("allocation",
+                             partial(self.set_allocation, allocation, allocations.reason))
+
+    def set_allocation(
+        self, allocation: PlannedAllocation, reason: str, now: datetime
+    ) -> None:
+        self.services.finance.set_allocation(
+            allocation.city, allocation.sub_action, allocation.amount, reason,
+            ALLOCATIONS_LOADER, now)
+
+    def plan_claims(self, city: City) -> None:
+        """Each sub-action's claims over the period, adding up to most (never more) of its
+        allocation: the demo allocations file is the budget."""
+        rng = self.rng
+        scale = self.scale
+        share_of_programme = Decimal((scale.end - scale.start).days) / Decimal(
+            (PROGRAMME_END - PROGRAMME_START).days)
+        first = max(scale.start + timedelta(days=20), PROGRAMME_START + timedelta(days=60))
+        if first > scale.end:
+            first = scale.end
+        span = (scale.end - first).days
+        for sub_action, allocated in demo_allocations()[city].items():
+            count = scale.share(scale.claims_per_sub_action)
+            target = allocated * share_of_programme * Decimal(rng.randint(70, 95)) / 100
+            weights = [rng.randint(50, 150) for _ in range(count)]
+            total_weight = sum(weights)
+            for weight in weights:
+                amount = (target * weight / total_weight).quantize(
+                    Decimal("0.01"), rounding=ROUND_DOWN)
+                if amount <= 0:
+                    continue
+                category = rng.choice(_CATEGORIES[sub_action])
+                claim = _Claim(self.new_id(), city, sub_action, category, amount)
+                day = first + timedelta(days=rng.randint(0, span))
+                self.at(self.working_time(day), partial(self.record_claim, claim))
+
+    def record_claim(self, claim: _Claim) -> None:
+        today = self.clock.date()
+        spent_on = max(PROGRAMME_START, self.scale.start,
+                       today - timedelta(days=self.rng.randint(5, 60)))
+        number = self.report.accepted["claim"] + 1
+        draft = ClaimDraft(
+            city=claim.city, sub_action=claim.sub_action, category=claim.category,
+            amount=claim.amount, spent_on=spent_on,
+            document_reference=f"DEMO/{claim.city.code_prefix}/{today.year}/{number:05d}",
+        )
+        if not self.attempt("claim", lambda now: self.services.finance.record_claim(
+                claim.id, draft, coordinator(claim.city), now)):
+            return
+        if self.rng.random() < 0.93:
+            self.at(self.working_time(today + timedelta(days=self.rng.randint(10, 45))),
+                    lambda: self.check_claim(claim))
+
+    def check_claim(self, claim: _Claim) -> None:
+        finance = self.services.finance
+        rng = self.rng
+        if claim.resubmission or rng.random() < 0.9:
+            self.attempt("claim_approved", lambda now: finance.approve_claim(
+                claim.city, claim.id, MINISTRY, now))
+            return
+        reason = rng.choice(_CLAIM_REJECTIONS)
+        if not self.attempt("claim_rejected", lambda now: finance.reject_claim(
+                claim.city, claim.id, reason, MINISTRY, now)):
+            return
+        if rng.random() < 0.6:
+            again = _Claim(self.new_id(), claim.city, claim.sub_action, claim.category,
+                           claim.amount, resubmission=True)
+            self.at(self.working_time(self.clock.date() + timedelta(days=rng.randint(5, 25))),
+                    lambda: self.record_claim(again))
+
+
+@cache
+def demo_allocations() -> dict[City, dict[SubAction, Decimal]]:
+    allocations: dict[City, dict[SubAction, Decimal]] = {}
+    for allocation in read_allocations(DEMO_ALLOCATIONS_FILE).allocations:
+        allocations.setdefault(allocation.city, {})[allocation.sub_action] = allocation.amount
+    return allocations
+
+def focus_of(city: City) -> SubAction:
+    """The sub-action a city chose as its main area: the one with its largest allocation."""
+    by_sub_action = demo_allocations()[city]
+    return max(by_sub_action, key=lambda sub_action: by_sub_action[sub_action])
+
+
+_CATEGORIES = {
+    SubAction.COORDINATION: (ExpenseCategory.STAFF, ExpenseCategory.TRAVEL),
+    SubAction.CIVIC_ENGAGEMENT: (ExpenseCategory.SERVICES, ExpenseCategory.GOODS),
+    SubAction.EMERGENCY_TAKE_IN: (ExpenseCategory.STAFF, ExpenseCategory.SERVICES),
+    SubAction.FAST_TRACK_HOUSING: (ExpenseCategory.HOUSING_COSTS, ExpenseCategory.SERVICES),
+    SubAction.ADMINISTRATION_EMPOWERMENT: (ExpenseCategory.STAFF, ExpenseCategory.TRAVEL,
+                                           ExpenseCategory.SERVICES),
+    SubAction.COMMUNICATION: (ExpenseCategory.SERVICES, ExpenseCategory.GOODS),
+}
+
+_CLAIM_REJECTIONS = (
+    "Documentazione di spesa incompleta: manca la quietanza.",
+    "Spesa non ammissibile per la sotto-azione indicata.",
+    "Giustificativo illeggibile: ripresentare.",
+)

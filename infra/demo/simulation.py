@@ -1,0 +1,73 @@
+"""The demo run: every city of the scale planned at the start (its intakes, shelters, activities
+and claims), the allocations recorded first, then the calendar run to its end through the areas
+of work, each action scheduling what follows from it."""
+
+from __future__ import annotations
+
+import random
+import time as clock
+from collections.abc import Callable
+
+from domain.programme import City, SubAction
+from infra.demo.activities import ActivityDesk
+from infra.demo.cases import CaseDesk
+from infra.demo.finance import FinanceDesk, focus_of
+from infra.demo.housing import HousingDesk
+from infra.demo.known import KnownCase
+from infra.demo.referrals import ReferralDesk
+from infra.demo.scale import DemoScale
+from infra.demo.scheduler import DemoReport, DemoServices, Scheduler
+
+
+def load_demo(
+    services: DemoServices,
+    scale: DemoScale,
+    *,
+    seed: int = 2019,
+    progress: Callable[[int], None] | None = None,
+) -> DemoReport:
+    """Record the demo allocations (labelled demo values), then simulate the programme at
+    `scale`, day by day. `progress` is told each simulated day as it passes (its number, from
+    1); there are `simulated_days(scale)` of them. Returns what was done and refused."""
+    started = clock.perf_counter()
+    simulation = _Simulation(services, scale, random.Random(seed))
+    simulation.run(progress)
+    simulation.report.seconds = clock.perf_counter() - started
+    return simulation.report
+
+
+class _Simulation:
+    """The programme's cities at work, action by action in time order, one area of work each
+    (`cases`, `referrals`, `housing`, `activities`, `finance`), all on one scheduler."""
+
+    def __init__(self, services: DemoServices, scale: DemoScale, rng: random.Random) -> None:
+        self.scale = scale
+        self.scheduler = Scheduler(scale, rng)
+        self.report = self.scheduler.report
+        cases_of: dict[City, list[KnownCase]] = {city: [] for city in scale.cities}
+        self.referrals = ReferralDesk(self.scheduler, services, cases_of)
+        self.housing = HousingDesk(self.scheduler, services, cases_of)
+        self.cases = CaseDesk(self.scheduler, services, cases_of,
+                              referrals=self.referrals, housing=self.housing)
+        self.activities = ActivityDesk(self.scheduler, services, cases_of)
+        self.finance = FinanceDesk(self.scheduler, services, cases_of)
+
+    def run(self, progress: Callable[[int], None] | None) -> None:
+        start = self.scheduler.working_time(self.scale.start, 7, 8)
+        self.scheduler.at(start, self.finance.set_allocations)
+        for city in self.scale.cities:
+            self.plan_city(city)
+        self.scheduler.run(progress)
+
+    def plan_city(self, city: City) -> None:
+        intakes = dict(self.scale.intakes)[city]
+        for day in self.cases.intake_days(intakes):
+            self.scheduler.at(self.scheduler.working_time(day), lambda: self.cases.take_in(city))
+        self.housing.plan_shelters(city, intakes)
+        focus = focus_of(city)
+        for sub_action in (SubAction.CIVIC_ENGAGEMENT, SubAction.EMERGENCY_TAKE_IN,
+                           SubAction.ADMINISTRATION_EMPOWERMENT, SubAction.COMMUNICATION):
+            count = self.scale.share(self.scale.activities_per_sub_action)
+            for _ in range(count * (2 if sub_action is focus else 1)):
+                self.activities.plan_activity_of(city, sub_action)
+        self.finance.plan_claims(city)

@@ -1,0 +1,214 @@
+"""Who connects as whom: every NATS user's password, and the URL each part of the platform
+connects with. For the embedded server (`lgnet run`), the passwords are generated once and kept
+in the data dir, and its configuration (infra/nats/auth.py's accounts and permissions, with those
+passwords) is written there at each start; with LGNET_NATS_URL the credentials are in the URLs
+as configured (see compose.yaml)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from infra.nats.auth import (
+    DEMO_PARTNER,
+    INTERNAL_USERS,
+    OBSERVER_USER,
+    PARTNER_FEED_USER,
+    PLATFORM_USER,
+    PartnerAccess,
+    load_partners,
+    save_partners,
+    server_config,
+)
+from infra.nats.server import EmbeddedNats, embedded_server_name
+from infra.nats.streams import PARTNER_STREAM_NAME
+from infra.settings import Settings
+
+# In the data dir, for the embedded server. The credentials and the configuration (which holds
+# the passwords: nats-server knows no other hash than bcrypt) are readable by their owner only.
+PARTNERS_FILE_NAME = "nats-partners.toml"
+CREDENTIALS_FILE_NAME = "nats-credentials.json"
+SERVER_CONFIG_FILE_NAME = "nats-server.conf"
+EMBEDDED_STORE_DIR_NAME = "nats"
+EMBEDDED_HOST = "127.0.0.1"
+
+
+def embedded_partners(settings: Settings) -> list[PartnerAccess]:
+    """The partner list in the data dir, created with the demo partner on first use."""
+    path = settings.data_dir / PARTNERS_FILE_NAME
+    if not path.exists():
+        save_partners(path, [DEMO_PARTNER])
+    return load_partners(path)
+
+
+def embedded_credentials(
+    settings: Settings, partners: Sequence[PartnerAccess] | None = None
+) -> dict[str, str]:
+    """Every user's password for the embedded server: generated on first need, kept (mode 0600)
+    in the data dir and reused on later starts. Partners no longer listed lose theirs."""
+    if partners is None:
+        partners = embedded_partners(settings)
+    path = settings.data_dir / CREDENTIALS_FILE_NAME
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    users = [*INTERNAL_USERS, *(partner.name for partner in partners)]
+    credentials = {user: stored.get(user) or generate_password() for user in users}
+    if credentials != stored:
+        _write_private(path, json.dumps(credentials, indent=2) + "\n")
+    return credentials
+
+
+def generate_password() -> str:
+    # URL-safe, so it can stand in a nats://user:password@host URL as it is.
+    return secrets.token_urlsafe(24)
+
+
+def write_embedded_server_config(settings: Settings) -> Path:
+    """Write the embedded server's configuration (mode 0600) and return its path."""
+    partners = embedded_partners(settings)
+    credentials = embedded_credentials(settings, partners)
+    path = settings.data_dir / SERVER_CONFIG_FILE_NAME
+    _write_private(
+        path,
+        "# Written by LGNetEA at each start from nats-partners.toml and nats-credentials.json: "
+        "edits are lost.\n"
+        # As on EmbeddedNats's command line: a reload (SIGHUP) reads only this file, and takes a
+        # server name missing from it for an attempt to change it.
+        f"server_name: {json.dumps(embedded_server_name(settings.nats_port))}\n"
+        + server_config(credentials, partners),
+    )
+    return path
+
+
+def embedded_nats_server(settings: Settings) -> EmbeddedNats:
+    """The embedded server (not started), its configuration written: JetStream under
+    <data_dir>/nats, the accounts and users above."""
+    return EmbeddedNats(
+        store_dir=settings.data_dir / EMBEDDED_STORE_DIR_NAME,
+        port=settings.nats_port,
+        host=EMBEDDED_HOST,
+        config_file=write_embedded_server_config(settings),
+    )
+
+
+def reload_embedded_server(settings: Settings) -> bool:
+    """Rewrite the configuration and have a running embedded server reload it (SIGHUP), so a
+    partner added or removed takes effect at once. False when no embedded server runs."""
+    write_embedded_server_config(settings)
+    pid_file = EmbeddedNats(
+        store_dir=settings.data_dir / EMBEDDED_STORE_DIR_NAME, port=settings.nats_port
+    ).pid_file
+    try:
+        pid = int(pid_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return False
+    if not _is_nats_server(pid):
+        return False  # a stale pid file (the server was killed): never signal a stranger
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _is_nats_server(pid: int) -> bool:
+    command_line = Path(f"/proc/{pid}/cmdline")
+    try:
+        return b"nats-server" in command_line.read_bytes()
+    except FileNotFoundError:
+        # No such process, or no /proc (macOS): then trust a live pid only.
+        return Path("/proc").is_dir() is False and _process_exists(pid)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read, replacing any earlier one in one step."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
+    os.chmod(temporary, 0o600)  # in case it existed with a wider mode
+    os.replace(temporary, path)
+
+
+def url_with_credentials(url: str, user: str, password: str) -> str:
+    """Each server of a (comma-separated) NATS URL, with these credentials."""
+    servers = []
+    for server in url.split(","):
+        parts = urlsplit(server.strip())
+        host = parts.hostname or EMBEDDED_HOST
+        netloc = f"{user}:{password}@{host}" + (f":{parts.port}" if parts.port else "")
+        servers.append(urlunsplit((parts.scheme, netloc, parts.path, "", "")))
+    return ",".join(servers)
+
+
+def url_without_credentials(url: str) -> str:
+    servers = []
+    for server in url.split(","):
+        parts = urlsplit(server.strip())
+        netloc = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+        servers.append(urlunsplit((parts.scheme, netloc, parts.path, "", "")))
+    return ",".join(servers)
+
+
+def _embedded_url(settings: Settings) -> str:
+    return f"nats://{EMBEDDED_HOST}:{settings.nats_port}"
+
+
+def platform_nats_url(settings: Settings) -> str:
+    """The URL every platform connection uses: the embedded server as `lgnet-platform`, or
+    LGNET_NATS_URL as set (with the platform user's credentials in it, see compose.yaml)."""
+    if not settings.embedded_nats:
+        return settings.effective_nats_url
+    password = embedded_credentials(settings)[PLATFORM_USER]
+    return url_with_credentials(_embedded_url(settings), PLATFORM_USER, password)
+
+
+def partner_feed_nats_url(settings: Settings) -> str:
+    """The URL the partner feed publishes with, as the feed user of the partner account: the
+    embedded server's, or LGNET_PARTNER_NATS_URL, or else LGNET_NATS_URL (a server without
+    accounts)."""
+    if not settings.embedded_nats:
+        return settings.partner_nats_url or settings.effective_nats_url
+    password = embedded_credentials(settings)[PARTNER_FEED_USER]
+    return url_with_credentials(_embedded_url(settings), PARTNER_FEED_USER, password)
+
+
+def nats_banner_lines(settings: Settings) -> list[str]:
+    """What `lgnet run` prints about NATS: for the embedded server, the observer's URL (any NATS
+    client can watch `lgnet.>` with it) and the demo partner's, credentials included."""
+    if not settings.embedded_nats:
+        return [f"  NATS:  {url_without_credentials(settings.effective_nats_url)}  "
+                "(users and passwords as configured on the NATS servers)"]
+    credentials = embedded_credentials(settings)
+    url = _embedded_url(settings)
+    observer = url_with_credentials(url, OBSERVER_USER, credentials[OBSERVER_USER])
+    lines = [
+        f"  NATS:  {url}  (users and passwords: {settings.data_dir / CREDENTIALS_FILE_NAME})",
+        "    observer, read-only, every event as a CloudEvent:  subscribe to lgnet.> on",
+        f"      {observer}",
+    ]
+    demo = next((p for p in embedded_partners(settings) if p.name == DEMO_PARTNER.name), None)
+    if demo is not None:
+        partner = url_with_credentials(url, demo.name, credentials[demo.name])
+        kinds = "every partner kind" if demo.kinds == ("*",) else ", ".join(demo.kinds)
+        lines += [
+            f"    demo partner ({', '.join(demo.cities)}, {kinds}, minimised):"
+            f"  subscribe to {', '.join(demo.subjects())} on",
+            f"      {partner}",
+            f"      (JetStream: stream {PARTNER_STREAM_NAME}, consumer {demo.consumer_name}, "
+            f"inbox prefix {demo.inbox_prefix}; see docs/partners.md)",
+        ]
+    return lines

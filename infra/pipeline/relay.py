@@ -1,0 +1,545 @@
+"""The transactional-outbox relay: follows the event store's notification log in order and
+publishes every public event to JetStream stream LGNET, exactly once, in order.
+
+How "exactly once, in order" is kept, whatever crashes:
+- each message carries `Nats-Msg-Id: lgnet:<position>` and, except the very first of an empty
+  stream, `Nats-Expected-Last-Msg-Id: lgnet:<position of the previous public event>`. The stream
+  accepts a message only right after its predecessor, so it never holds a gap or a reordering,
+  even with a whole batch pipelined before any ack comes back (the server handles one
+  connection's messages in order: once one is refused, all after it are refused too);
+- a message already stored (republished after a lost ack) is recognised by its Nats-Msg-Id within
+  the duplicate window and acked as a duplicate, not stored again;
+- the relay keeps no state of its own: on start, after any publish error and after every
+  reconnect it re-reads the stream's last message and resumes after the position it carries. So
+  a relay killed at any point, or a NATS server that lost acknowledged messages it had not yet
+  synced to disk, is healed by republishing from the event store.
+
+The audit chain (events/audit_chain.py) is computed here, as the events are published in order:
+each message gets `ce-lgnetchainseq` and `ce-lgnethash`, and the acknowledged links are recorded
+in the event store's database (infra/audit/chain_store.py). The chain resumes from the headers of
+the stream's last message, like the positions; links the stream holds but the table lacks (a
+crash between an ack and the write) are copied from the stream. A message is a pure function of
+its event, so a republished one carries the same chain headers as the first copy. With a
+Checkpointer, the relay signs the chain every `interval` events (infra/audit/checkpoints.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import nats
+import nats.errors
+import nats.js.errors
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+from nats.js.api import PubAck
+
+from domain.record import ProgrammeRecord
+from events.audit_chain import (
+    GENESIS_HASH,
+    CanonicalTemplate,
+    canonical_template,
+    chain_from,
+    chain_headers,
+)
+from events.cloudevents import CHAIN_HASH, CHAIN_SEQ, POSITION
+from infra.audit.chain_store import AuditChainStore, ChainLink
+from infra.audit.checkpoints import Checkpointer
+from infra.nats.jetstream import (
+    PUBLISHES_BETWEEN_YIELDS,
+    batch_publisher,
+    outcome,
+    retry_pause,
+    server_list,
+    wait_at_most,
+)
+from infra.nats.streams import (
+    DUPLICATE_WINDOW_SECONDS,
+    EXPECTED_LAST_MSG_ID,
+    EXPECTED_LAST_SEQUENCE,
+    MSG_ID,
+    MSG_ID_PREFIX,
+    STREAM_NAME,
+    WRONG_LAST_MSG_ID,
+    StreamTail,
+    ensure_stream,
+    msg_id_for,
+    read_stream,
+    stream_tail,
+)
+from infra.publishing.messages import PUBLIC_TOPICS, OutgoingMessage, to_message
+
+log = logging.getLogger(__name__)
+
+# A batch refused this many times in a row, each time right after re-reading the stream, means
+# something else is writing to the stream: give up rather than spin.
+_MAX_REFUSALS_WITHOUT_PROGRESS = 5
+
+
+# A public event read for publishing: its position, its message, its canonical content.
+_Outgoing = tuple[int, OutgoingMessage, CanonicalTemplate]
+
+
+class RelayError(RuntimeError):
+    """Raised when the relay cannot go on without someone looking at the stream or the store."""
+
+
+class PublishIncomplete(RelayError):
+    """A batch was only partly acknowledged (refused, timed out or cut by a reconnect)."""
+
+    def __init__(self, message: str, *, stored: int, acked: int) -> None:
+        super().__init__(message)
+        self.stored = stored  # new in the stream
+        self.acked = acked  # acknowledged, duplicates included: how far the batch got
+
+
+@dataclass(frozen=True)
+class _Cursor:
+    """Where the relay stands: the next position to read and the msg id the stream ends with.
+    `anchor_seq`, when set, is the stream's last sequence: the next message is made to follow it
+    by Nats-Expected-Last-Sequence, because the server has forgotten the last msg id (below).
+    `chain_seq` and `chain_hash` are the audit chain's values of the stream's last message."""
+
+    next_position: int
+    last_msg_id: str | None
+    anchor_seq: int | None = None
+    chain_seq: int = 0
+    chain_hash: str = GENESIS_HASH
+
+
+class Relay:
+    """Publishes the notification log to stream LGNET. `run` follows the log until stopped;
+    `publish_pending` publishes what is not in the stream yet and returns."""
+
+    def __init__(
+        self,
+        record: ProgrammeRecord,
+        nats_url: str,
+        *,
+        poll_interval: float = 0.01,
+        batch_size: int = 1000,
+        ack_timeout: float = 5.0,
+        replicas: int | None = None,
+        duplicate_window: float = DUPLICATE_WINDOW_SECONDS,
+        reconnect_wait: float = 0.25,
+        checkpoints: Checkpointer | None = None,
+    ) -> None:
+        self.record = record
+        self.chain_store = AuditChainStore(record)
+        self.checkpoints = checkpoints
+        self.servers = server_list(nats_url)
+        self.poll_interval = poll_interval
+        self.batch_size = batch_size
+        self.ack_timeout = ack_timeout
+        self.replicas = replicas
+        self.duplicate_window = duplicate_window
+        self.reconnect_wait = reconnect_wait
+        self._connection: NatsClient | None = None
+        self._js: JetStreamContext | None = None
+        self._cursor: _Cursor | None = None
+        # Set by a reconnect: the server may have lost messages, so the cursor cannot be trusted.
+        self._reconnected = asyncio.Event()
+        # Set when the server refuses a publish (see _on_error).
+        self._refused = asyncio.Event()
+        self._refusal: Exception | None = None
+        # The msg id a refused batch expected the stream to end with (see _resume_point).
+        self._refused_expectation: str | None = None
+
+    # --- public API ---------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Follow the notification log and publish until `stop` is set. NATS and database errors
+        are logged and retried with a growing pause (up to 5 s); nothing is skipped."""
+        failures = 0
+        try:
+            while not stop.is_set():
+                try:
+                    await self._ensure_connected()
+                    published = await self._publish_available(stop)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    failures += 1
+                    self._cursor = None
+                    pause = retry_pause(failures)
+                    log.warning(
+                        "Relay interrupted (%s: %s); retrying in %.1f s",
+                        type(error).__name__, error, pause,
+                        exc_info=not _is_nats_error(error),
+                    )
+                    await wait_at_most(stop, pause)
+                    continue
+                failures = 0
+                if published == 0:
+                    await wait_at_most(stop, self.poll_interval)
+        finally:
+            await self.close()
+
+    async def publish_pending(self) -> int:
+        """Publish every public event not yet in the stream; return how many were stored (not
+        counting duplicates). Uses the open connection, or opens one for the call."""
+        opened_here = self._connection is None or self._connection.is_closed
+        if opened_here:
+            await self._ensure_connected()
+        try:
+            return await self._publish_available(None)
+        finally:
+            if opened_here:
+                await self.close()
+
+    async def close(self) -> None:
+        connection, self._connection, self._js, self._cursor = self._connection, None, None, None
+        if connection is not None and not connection.is_closed:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+    async def __aenter__(self) -> Relay:
+        await self._ensure_connected()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # --- connection ---------------------------------------------------------------------------
+
+    async def _ensure_connected(self) -> None:
+        if self._connection is not None and not self._connection.is_closed:
+            return
+        connection = await nats.connect(
+            servers=self.servers,
+            name="lgnet-relay",
+            connect_timeout=2,
+            reconnect_time_wait=self.reconnect_wait,
+            max_reconnect_attempts=-1,
+            error_cb=self._on_error,
+            disconnected_cb=self._on_disconnected,
+            reconnected_cb=self._on_reconnected,
+        )
+        try:
+            js = batch_publisher(connection, self.batch_size)
+            await ensure_stream(js, replicas=self.replicas, duplicate_window=self.duplicate_window)
+        except BaseException:
+            await connection.close()
+            raise
+        self._connection, self._js, self._cursor = connection, js, None
+        log.info("Relay connected to NATS at %s", _server_of(connection))
+
+    async def _on_error(self, error: Exception) -> None:
+        if isinstance(error, nats.js.errors.APIError):
+            # nats-py 2.16 (nats-io/nats.py#985): when the server refuses a publish_async, the
+            # error escapes to this callback and the message's ack future is never resolved.
+            # Note the refusal, so the batch waiting for acks stops at once and resumes.
+            if self._refusal is None:
+                self._refusal = error
+            self._refused.set()
+            return
+        log.warning("NATS: %s: %s", type(error).__name__, error)
+
+    async def _on_disconnected(self) -> None:
+        if self._connection is not None:  # not our own close()
+            log.warning("Relay disconnected from NATS; reconnecting")
+
+    async def _on_reconnected(self) -> None:
+        log.info("Relay reconnected to NATS at %s; resuming from the stream's last message",
+                 _server_of(self._connection))
+        self._reconnected.set()
+
+    # --- publishing -----------------------------------------------------------------------------
+
+    async def _publish_available(self, stop: asyncio.Event | None) -> int:
+        """Publish batches until the log is exhausted (or `stop` is set); return how many were
+        stored. A refused or cut batch is resumed from the stream's last message. The next batch
+        is read and mapped in a worker thread while this one is being published and acked."""
+        stored = 0
+        refusals = 0
+        prefetch: _Prefetch | None = None
+        while stop is None or not stop.is_set():
+            if self._cursor is None or self._reconnected.is_set():
+                self._cursor = await self._resume_point()
+            start = self._cursor.next_position
+            if prefetch is not None and prefetch.start == start:
+                batch = await prefetch.batch
+            else:
+                batch = await asyncio.to_thread(self._read_batch, start)
+            prefetch = None
+            if not batch:
+                return stored
+            full = len(batch) == self.batch_size
+            if full:
+                prefetch = _Prefetch(self, batch[-1][0] + 1)
+            try:
+                stored += await self._publish_batch(batch)
+            except PublishIncomplete as incomplete:
+                if incomplete.acked == 0 and _is_wrong_last_msg_id(incomplete.__cause__):
+                    self._refused_expectation = self._cursor.last_msg_id
+                self._cursor = None
+                refusals = 0 if incomplete.acked else refusals + 1
+                stored += incomplete.stored
+                if refusals >= _MAX_REFUSALS_WITHOUT_PROGRESS:
+                    raise RelayError(
+                        f"Stream {STREAM_NAME} refused position {batch[0][0]} "
+                        f"{refusals} times: is something else publishing to it?"
+                    ) from incomplete.__cause__
+                log.warning("%s; resuming from the stream's last message", incomplete)
+                continue
+            if not full:
+                return stored
+        return stored
+
+    async def _resume_point(self) -> _Cursor:
+        assert self._js is not None
+        self._reconnected.clear()
+        try:
+            tail = await stream_tail(self._js)
+        except nats.js.errors.NotFoundError:
+            # The server came back without the stream (its store was lost or wiped): recreate
+            # it and publish the whole log again.
+            await ensure_stream(
+                self._js, replicas=self.replicas, duplicate_window=self.duplicate_window
+            )
+            tail = await stream_tail(self._js)
+        if tail is None:
+            log.info("Stream %s is empty: publishing from the start of the log", STREAM_NAME)
+            return _Cursor(next_position=1, last_msg_id=None)
+        log_end = await asyncio.to_thread(self.record.recorder.max_notification_id) or 0
+        if tail.position > log_end:
+            raise RelayError(
+                f"Stream {STREAM_NAME} already holds position {tail.position}, but the event "
+                f"store's log ends at {log_end}: the relay is pointed at another (or a restored) "
+                "event store. Refusing to publish: new events would reuse positions."
+            )
+        chain_seq, chain_hash = await self._chain_tail(tail)
+        log.info("Resuming after position %s (stream sequence %s)", tail.position, tail.stream_seq)
+        refused_expectation, self._refused_expectation = self._refused_expectation, None
+        if refused_expectation == tail.msg_id:
+            # The stream does end where we expected, yet the server refused our expectation: it
+            # has forgotten the last msg id. nats-server before 2.11 recovers it after a restart
+            # only if the last message is younger than the duplicate window. The last sequence
+            # is as strict a check: anchor the next message on it, and chain by id from there.
+            log.warning("NATS has forgotten the last msg id of stream %s (%s); anchoring the "
+                        "next message on sequence %s", STREAM_NAME, tail.msg_id, tail.stream_seq)
+            return _Cursor(tail.position + 1, tail.msg_id, anchor_seq=tail.stream_seq,
+                           chain_seq=chain_seq, chain_hash=chain_hash)
+        return _Cursor(next_position=tail.position + 1, last_msg_id=tail.msg_id,
+                       chain_seq=chain_seq, chain_hash=chain_hash)
+
+    async def _chain_tail(self, tail: StreamTail) -> tuple[int, str]:
+        """The audit chain's values at the stream's last message. Records the links the stream
+        holds beyond the table's last one, and signs a checkpoint that fell due but was not
+        signed (the relay stopped in between)."""
+        assert self._js is not None
+        last = await self._js.get_msg(STREAM_NAME, seq=tail.stream_seq)
+        headers = last.headers or {}
+        if CHAIN_SEQ not in headers or CHAIN_HASH not in headers:
+            raise RelayError(
+                f"The last message of stream {STREAM_NAME} (sequence {tail.stream_seq}) has no "
+                "audit-chain headers: it was published by an older relay. The chain covers the "
+                "whole stream from its first message: delete the stream (`nats stream rm "
+                "LGNET`; with the embedded server, stop the platform and delete the data dir's "
+                "nats/ directory) and the relay republishes every event with its chain."
+            )
+        chain_seq, chain_hash = int(headers[CHAIN_SEQ]), headers[CHAIN_HASH]
+        recorded = await asyncio.to_thread(self.chain_store.head)
+        recorded_seq = recorded.chain_seq if recorded else 0
+        if recorded_seq < chain_seq:
+            await self._copy_links_from_stream(recorded_seq, chain_seq, tail.stream_seq)
+        if self.checkpoints is not None:
+            head = ChainLink(chain_seq, tail.position, chain_hash)
+            due = self.checkpoints.last_due(head)
+            if due and not await asyncio.to_thread(self.checkpoints.exists, due):
+                for link in await asyncio.to_thread(self.chain_store.links, due, due):
+                    await asyncio.to_thread(self.checkpoints.sign, link)
+        return chain_seq, chain_hash
+
+    async def _copy_links_from_stream(
+        self, recorded_seq: int, chain_seq: int, last_stream_seq: int
+    ) -> None:
+        assert self._js is not None
+        # The stream's sequence numbers run alongside the chain's (one message per link, from
+        # the first): start where link recorded_seq + 1 should be, or from the start if not.
+        start = max(1, last_stream_seq - (chain_seq - recorded_seq) + 1)
+        messages = await read_stream(self._js, start_seq=start)
+        if not messages or int((messages[0].headers or {}).get(CHAIN_SEQ, 0)) > recorded_seq + 1:
+            messages = await read_stream(self._js)
+        links = [
+            ChainLink(int(h[CHAIN_SEQ]), int(h[POSITION]), h[CHAIN_HASH])
+            for h in (message.headers or {} for message in messages)
+            if int(h.get(CHAIN_SEQ, 0)) > recorded_seq
+        ]
+        log.info("Recording %d audit-chain links from the stream (seq %s to %s)", len(links),
+                 recorded_seq + 1, chain_seq)
+        await asyncio.to_thread(self.chain_store.record_links, links)
+
+    def _read_batch(self, start: int) -> list[_Outgoing]:
+        """The next public events as messages, with their canonical content for the chain (runs
+        in a worker thread: the recorder is synchronous, the mapping and the JSON are CPU work
+        that overlaps with waiting for acks)."""
+        notifications = self.record.recorder.select_notifications(
+            start, self.batch_size, topics=PUBLIC_TOPICS
+        )
+        mapper = self.record.mapper
+        batch = []
+        for notice in notifications:
+            message = to_message(notice, mapper)
+            batch.append((notice.id, message, canonical_template(message.headers, message.body)))
+        return batch
+
+    async def _publish_batch(self, batch: list[_Outgoing]) -> int:
+        """Pipeline the whole batch, then collect the acks in order. Returns how many were
+        stored; raises PublishIncomplete when not all were acknowledged, after moving the cursor
+        past those that were."""
+        assert self._js is not None and self._cursor is not None
+        publish_async = self._js.publish_async
+        last_msg_id = self._cursor.last_msg_id
+        anchor_seq = self._cursor.anchor_seq
+        chain_seq, chain_hash = self._cursor.chain_seq, self._cursor.chain_hash
+        links: list[ChainLink] = []
+        self._refused.clear()
+        self._refusal = None
+        acks: list[asyncio.Future[PubAck]] = []
+        send_error: BaseException | None = None
+        try:
+            for position, message, canonical in batch:
+                headers = message.headers
+                chain_seq += 1
+                chain_hash = chain_from(canonical, chain_seq, chain_hash)
+                headers.update(chain_headers(chain_seq, chain_hash))
+                links.append(ChainLink(chain_seq, position, chain_hash))
+                msg_id = MSG_ID_PREFIX + str(position)
+                headers[MSG_ID] = msg_id
+                if anchor_seq is not None:
+                    headers[EXPECTED_LAST_SEQUENCE] = str(anchor_seq)
+                    anchor_seq = None
+                elif last_msg_id is not None:
+                    headers[EXPECTED_LAST_MSG_ID] = last_msg_id
+                # No wait_stall: with one, nats-py wraps each call in a task, so the loop turns
+                # and flushes the socket once per message instead of once per batch (much slower:
+                # docs/benchmarks.md). The pending limit is above a batch: the call never waits.
+                acks.append(await publish_async(message.subject, message.body, headers=headers))
+                last_msg_id = msg_id
+                if len(acks) % PUBLISHES_BETWEEN_YIELDS == 0:
+                    # publish_async does not yield: let the socket flush, acks come in and the
+                    # other tasks sharing the loop (web app, projector) run.
+                    await asyncio.sleep(0)
+                    if self._refused.is_set() or self._reconnected.is_set():
+                        break  # the rest would be refused too: stop the batch here
+        except Exception as error:  # the connection refused more (closed, buffer full)
+            send_error = error
+        cut_short = await self._await_acks(acks)
+
+        stored = acked = 0
+        last_acked: ChainLink | None = None
+        failure: BaseException | None = None
+        for link, ack in zip(links, acks, strict=False):
+            result = outcome(ack)  # read every outcome, so none is reported as never retrieved
+            if failure is not None:
+                continue  # refused because an earlier one was
+            if isinstance(result, BaseException):
+                failure = self._refusal or result
+                continue
+            acked += 1
+            if not result.duplicate:
+                stored += 1
+            last_acked = link
+        if last_acked is not None:
+            self._cursor = _Cursor(
+                next_position=last_acked.position + 1,
+                last_msg_id=msg_id_for(last_acked.position),
+                chain_seq=last_acked.chain_seq,
+                chain_hash=last_acked.chain_hash,
+            )
+            await self._record_links(links[:acked])
+        failure = failure or send_error
+        if failure is None and (cut_short or len(acks) < len(batch)):
+            failure = self._refusal or TimeoutError(
+                f"no ack within {self.ack_timeout} s, or NATS reconnected"
+            )
+        if failure is None:
+            return stored
+        assert self._cursor is not None
+        raise PublishIncomplete(
+            f"Publishing stopped before position {self._cursor.next_position} "
+            f"({type(failure).__name__}: {failure})",
+            stored=stored,
+            acked=acked,
+        ) from failure
+
+    async def _record_links(self, links: list[ChainLink]) -> None:
+        """Keep the acknowledged links, and sign the checkpoints that fall among them. A crash
+        before this is made up for on resume (_chain_tail)."""
+        await asyncio.to_thread(self.chain_store.record_links, links)
+        if self.checkpoints is not None:
+            for link in links:
+                if self.checkpoints.is_due(link):
+                    await asyncio.to_thread(self.checkpoints.sign, link)
+
+    async def _await_acks(self, acks: list[asyncio.Future[PubAck]]) -> bool:
+        """Wait for every ack, or until a refusal, the ack timeout or a reconnect (after which
+        some acks never come: the server that owed them is gone). True when cut short; the acks
+        still outstanding are then cancelled. Acks arrive in publishing order, so when a refusal
+        is noticed every ack before the refused message is already in."""
+        if not acks:
+            return False
+        started = time.monotonic()
+        all_acks: asyncio.Future[Any] = asyncio.gather(*acks, return_exceptions=True)
+        interruptions: list[asyncio.Future[Any]] = [
+            asyncio.ensure_future(self._reconnected.wait()),
+            asyncio.ensure_future(self._refused.wait()),
+        ]
+        try:
+            await asyncio.wait(
+                {all_acks, *interruptions},
+                timeout=self.ack_timeout,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            for interruption in interruptions:
+                interruption.cancel()
+        if all_acks.done():
+            return False
+        all_acks.cancel()  # cancels the outstanding acks, which frees their slots
+        with contextlib.suppress(asyncio.CancelledError):
+            await all_acks
+        log.debug("Stopped waiting for %d of %d acks after %.3f s",
+                  sum(1 for ack in acks if ack.cancelled()), len(acks),
+                  time.monotonic() - started)
+        return True
+
+
+class _Prefetch:
+    """A batch being read in a worker thread, from `start`. Dropped if the relay has to resume
+    from elsewhere; its thread then finishes on its own and its result is discarded."""
+
+    def __init__(self, relay: Relay, start: int) -> None:
+        self.start = start
+        self.batch = asyncio.ensure_future(asyncio.to_thread(relay._read_batch, start))
+        # A dropped prefetch that failed must not be reported as an unretrieved exception.
+        self.batch.add_done_callback(lambda done: done.cancelled() or done.exception())
+
+
+def _is_wrong_last_msg_id(error: BaseException | None) -> bool:
+    return isinstance(error, nats.js.errors.APIError) and error.err_code == WRONG_LAST_MSG_ID
+
+
+def _is_nats_error(error: BaseException) -> bool:
+    return isinstance(error, nats.errors.Error | OSError | TimeoutError | RelayError)
+
+
+def _server_of(connection: NatsClient | None) -> str:
+    """host:port of the connected server: never the URL's user and password, which must not
+    reach the logs."""
+    url = connection.connected_url if connection else None
+    if url is None or url.hostname is None:
+        return "?"
+    return f"{url.hostname}:{url.port}"

@@ -1,0 +1,95 @@
+"""Where the accounts are kept: their tables (acc_*), in a SQLite file of their own or in the
+platform's PostgreSQL database, through the storage kit (projections.storage); and how values are
+written into them."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from projections.storage.postgres import PostgresPool
+from projections.storage.sqlite import SqlitePerThread
+from projections.storage.transaction import Database
+
+ACCOUNTS_FILE_NAME = "accounts.sqlite"
+
+DDL = (
+    "CREATE TABLE IF NOT EXISTS acc_users ("
+    " username TEXT PRIMARY KEY, display_name TEXT NOT NULL, role TEXT NOT NULL, city TEXT,"
+    " password_hash TEXT NOT NULL, disabled BOOLEAN NOT NULL DEFAULT FALSE,"
+    " created_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS acc_sessions ("
+    " token_hash TEXT PRIMARY KEY,"
+    " username TEXT NOT NULL REFERENCES acc_users (username),"
+    " started_at TEXT NOT NULL, last_seen_at TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS acc_sessions_username ON acc_sessions (username)",
+    # subject: the hash of "username:<name>" or "address:<ip>", never the name or address itself
+    "CREATE TABLE IF NOT EXISTS acc_failed_sign_ins ("
+    " subject TEXT NOT NULL, failed_at TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS acc_failed_sign_ins_subject"
+    " ON acc_failed_sign_ins (subject, failed_at)",
+    "CREATE TABLE IF NOT EXISTS acc_partner_tokens ("
+    " token_id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, partner TEXT NOT NULL,"
+    " cities TEXT NOT NULL, event_kinds TEXT NOT NULL, issued_at TEXT NOT NULL,"
+    " revoked_at TEXT)",
+    "CREATE TABLE IF NOT EXISTS acc_access_grants ("
+    " grant_id TEXT PRIMARY KEY,"
+    " grantee TEXT NOT NULL REFERENCES acc_users (username),"
+    " permission TEXT NOT NULL, city TEXT NOT NULL, reason TEXT NOT NULL,"
+    " granted_by TEXT NOT NULL REFERENCES acc_users (username),"
+    " granted_at TEXT NOT NULL, expires_at TEXT NOT NULL,"
+    " revoked_at TEXT, revoked_by TEXT REFERENCES acc_users (username))",
+    "CREATE INDEX IF NOT EXISTS acc_access_grants_grantee"
+    " ON acc_access_grants (grantee, expires_at)",
+)
+
+
+# WAL, one connection per thread, as the read models; but accounts cannot be rebuilt from the
+# stream: every commit is synced (synchronous=FULL).
+_SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON")
+
+
+class SqliteAccountDatabase(SqlitePerThread):
+    """The accounts in their own SQLite file (mode 0600). `reading()` takes no lock: looking a
+    session up on every request must not queue the requests behind each other."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, _SQLITE_PRAGMAS)
+        with self.transaction() as tx:
+            for statement in DDL:
+                tx.execute(statement)
+        os.chmod(path, 0o600)
+
+
+class PostgresAccountDatabase(PostgresPool):
+    """The accounts' tables (acc_*) in the platform's PostgreSQL database, through a small
+    connection pool."""
+
+    def __init__(self, url: str, max_size: int = 4) -> None:
+        super().__init__(url, max_size=max_size, name="lgnet-accounts")
+        with self.transaction() as tx:
+            # Two processes starting together must not both create the tables.
+            tx.execute("SELECT pg_advisory_xact_lock(hashtext('lgnet accounts schema'))")
+            for statement in DDL:
+                tx.execute(statement)
+
+
+def open_account_database(database_url: str | None, sqlite_path: Path) -> Database:
+    if database_url:
+        return PostgresAccountDatabase(database_url)
+    return SqliteAccountDatabase(sqlite_path)
+
+
+def timestamp(moment: datetime) -> str:
+    """A fixed-width UTC timestamp: compared as text, it sorts as time does."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def moment(stored: str) -> datetime:
+    return datetime.fromisoformat(stored)
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,391 @@
+"""The personal-data vault (domain.vault.PersonalDataVault) on SQLite or PostgreSQL, through the
+storage kit (projections.storage).
+
+Envelope encryption, one key per person:
+- each person gets a random 256-bit data key; their PersonalData, as JSON, is encrypted with it
+  (AES-256-GCM, random 96-bit nonce, the case id as associated data, so a ciphertext moved to
+  another case's row does not decrypt);
+- the data key is stored only wrapped by the vault master key (AES-256-GCM again, bound to the
+  case id under a different label, so a wrapped key cannot pass for a ciphertext);
+- the master key lives outside the database, in a file (mode 0600, created on first use);
+- erasing a person deletes their wrapped key and ciphertext: without the key, any copy of the
+  ciphertext left in a backup is noise (crypto-shredding).
+
+A canary encrypted under the master key is stored with the vault, so opening it with the wrong
+master key fails at once with WrongMasterKey rather than on the first read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from domain.vault import AccessReason, IdentifierAccess, PersonalData, PersonalDataVault
+from infra.settings import Settings
+from projections.storage.postgres import PostgresPool
+from projections.storage.sqlite import SqliteSerialised
+
+log = logging.getLogger(__name__)
+
+VAULT_FILE_NAME = "vault.sqlite"
+KEY_BYTES = 32  # AES-256
+NONCE_BYTES = 12  # 96 bits, the GCM standard nonce
+_PLAINTEXT_VERSION = 1
+_CANARY = b"lgnet personal-data vault"
+_CANARY_LABEL = b"lgnet-vault/canary"
+_DATA_KEY_LABEL = b"lgnet-vault/data-key/"
+_DATA_LABEL = b"lgnet-vault/personal-data/"
+
+
+class VaultError(RuntimeError):
+    """Raised when the vault cannot be opened or read."""
+
+
+class WrongMasterKey(VaultError):
+    """Raised when the master key given is not the one this vault was created with."""
+
+
+class MasterKeyFileError(VaultError):
+    """Raised when the master key file is unreadable or not 32 bytes."""
+
+
+# --- the master key ---------------------------------------------------------------------------
+
+
+def load_or_create_master_key(path: Path) -> bytes:
+    """The 32-byte master key in `path`, created (mode 0600) when the file does not exist yet.
+    Creation is atomic: the key is written to a private temporary file and linked into place, so
+    two processes starting together end up with the same key and nobody reads a half-written one.
+    """
+    try:
+        return read_master_key(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(secrets.token_bytes(KEY_BYTES))
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(temporary, path)
+            log.info("Created the vault master key %s: back it up apart from the database", path)
+        except FileExistsError:
+            pass  # another process created it first: use theirs
+    finally:
+        temporary.unlink(missing_ok=True)
+    return read_master_key(path)
+
+
+def read_master_key(path: Path) -> bytes:
+    key = path.read_bytes()
+    if len(key) != KEY_BYTES:
+        raise MasterKeyFileError(
+            f"The vault master key {path} holds {len(key)} bytes; a key is {KEY_BYTES} bytes"
+        )
+    if path.stat().st_mode & 0o077:
+        log.warning("The vault master key %s is readable by other users: chmod 600 it", path)
+    return key
+
+
+# --- the cryptography, independent of where rows are kept --------------------------------------
+
+
+class VaultCipher:
+    """Seals and opens one person's record; knows nothing of storage."""
+
+    def __init__(self, master_key: bytes) -> None:
+        if len(master_key) != KEY_BYTES:
+            raise ValueError(f"The vault master key must be {KEY_BYTES} bytes")
+        self._master = AESGCM(master_key)
+
+    def seal(self, case_id: UUID, data: PersonalData) -> tuple[bytes, bytes]:
+        """(wrapped data key, ciphertext) for a new random key of the person's own."""
+        data_key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
+        ciphertext = _encrypt(AESGCM(data_key), _serialise(data), _DATA_LABEL + case_id.bytes)
+        wrapped_key = _encrypt(self._master, data_key, _DATA_KEY_LABEL + case_id.bytes)
+        return wrapped_key, ciphertext
+
+    def open(self, case_id: UUID, wrapped_key: bytes, ciphertext: bytes) -> PersonalData:
+        try:
+            data_key = _decrypt(self._master, wrapped_key, _DATA_KEY_LABEL + case_id.bytes)
+        except InvalidTag:
+            raise WrongMasterKey(
+                f"The vault master key does not open the key of case {case_id}"
+            ) from None
+        try:
+            plaintext = _decrypt(AESGCM(data_key), ciphertext, _DATA_LABEL + case_id.bytes)
+        except InvalidTag:
+            raise VaultError(f"The personal data of case {case_id} is corrupt") from None
+        return _deserialise(plaintext)
+
+    def canary(self) -> bytes:
+        return _encrypt(self._master, _CANARY, _CANARY_LABEL)
+
+    def check_canary(self, sealed_canary: bytes) -> None:
+        try:
+            opened = _decrypt(self._master, sealed_canary, _CANARY_LABEL)
+        except InvalidTag:
+            opened = None
+        if opened != _CANARY:
+            raise WrongMasterKey(
+                "The vault master key is not the one this vault was created with "
+                "(check LGNET_VAULT_KEY_FILE)"
+            )
+
+
+def _encrypt(aead: AESGCM, plaintext: bytes, associated_data: bytes) -> bytes:
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    return nonce + aead.encrypt(nonce, plaintext, associated_data)
+
+
+def _decrypt(aead: AESGCM, sealed: bytes, associated_data: bytes) -> bytes:
+    return aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], associated_data)
+
+
+def _serialise(data: PersonalData) -> bytes:
+    fields = asdict(data)
+    fields["birth_date"] = data.birth_date.isoformat()
+    return json.dumps({"v": _PLAINTEXT_VERSION, **fields}, ensure_ascii=False).encode()
+
+
+def _deserialise(plaintext: bytes) -> PersonalData:
+    fields: dict[str, Any] = json.loads(plaintext)
+    version = fields.pop("v")
+    if version != _PLAINTEXT_VERSION:
+        raise VaultError(f"Unknown personal-data format version {version}")
+    fields["birth_date"] = date.fromisoformat(fields["birth_date"])
+    return PersonalData(**fields)
+
+
+# --- The identifier-access log (who read whose identifiers, when and why) ---------------------
+
+# Kept beside the identifiers it is about, in the same protected store; it names the case by id
+# and pseudonymous code only, so it survives an erasure without keeping anything erased.
+_ACCESS_LOG_DDL = """CREATE TABLE IF NOT EXISTS vault_access_log (
+    at TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    actor_role TEXT NOT NULL,
+    actor_city TEXT,
+    case_id TEXT NOT NULL,
+    case_code TEXT NOT NULL,
+    reason TEXT NOT NULL
+)"""
+_ACCESS_LOG_INSERT = (
+    "INSERT INTO vault_access_log (at, actor_id, actor_role, actor_city, case_id, case_code, "
+    "reason) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_ACCESS_LOG_SELECT = (
+    "SELECT at, actor_id, actor_role, actor_city, case_id, case_code, reason "
+    "FROM vault_access_log ORDER BY at DESC LIMIT ? OFFSET ?"
+)
+
+
+def _access_row(access: IdentifierAccess) -> tuple[str, ...]:
+    return (
+        access.at.isoformat(), access.actor_id, access.actor_role, access.actor_city or "",
+        str(access.case_id), access.case_code, access.reason.value,
+    )
+
+
+def _access_of(row: Sequence[Any]) -> IdentifierAccess:
+    return IdentifierAccess(
+        at=datetime.fromisoformat(row[0]), actor_id=row[1], actor_role=row[2],
+        actor_city=row[3] or None, case_id=UUID(row[4]), case_code=row[5],
+        reason=AccessReason(row[6]),
+    )
+
+
+# --- SQLite ------------------------------------------------------------------------------------
+
+_SQLITE_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS vault_meta (
+        name TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS vault_people (
+        case_id BLOB PRIMARY KEY,
+        wrapped_key BLOB NOT NULL,
+        ciphertext BLOB NOT NULL
+    )""",
+    _ACCESS_LOG_DDL,
+)
+_SQLITE_PRAGMAS = ("PRAGMA secure_delete = ON", "PRAGMA journal_mode = DELETE")
+
+
+class SqliteVault:
+    """The vault in its own SQLite file. One connection, serialised by a lock: the web app calls
+    it from a threadpool, and an intake's single small write does not need more.
+
+    `secure_delete` makes SQLite overwrite deleted rows with zeros, so an erased person's wrapped
+    key is gone from the file, not merely unlinked from the b-tree. The rollback journal (not WAL)
+    is used for the same reason: a WAL file would keep old copies of the page until a checkpoint.
+    """
+
+    def __init__(self, path: Path, master_key: bytes) -> None:
+        self.path = path
+        self._cipher = VaultCipher(master_key)
+        self._database = SqliteSerialised(path, _SQLITE_PRAGMAS, timeout=10.0)
+        try:
+            with self._database.transaction() as tx:
+                for statement in _SQLITE_SCHEMA:
+                    tx.execute(statement)
+                tx.execute(
+                    "INSERT OR IGNORE INTO vault_meta (name, value) VALUES ('canary', ?)",
+                    (self._cipher.canary(),),
+                )
+                row = tx.fetchone("SELECT value FROM vault_meta WHERE name = 'canary'")
+            assert row is not None
+            self._cipher.check_canary(row[0])
+        except BaseException:
+            self._database.close()
+            raise
+
+    def store(self, case_id: UUID, data: PersonalData) -> None:
+        wrapped_key, ciphertext = self._cipher.seal(case_id, data)
+        with self._database.transaction() as tx:
+            tx.execute(
+                "INSERT OR REPLACE INTO vault_people (case_id, wrapped_key, ciphertext) "
+                "VALUES (?, ?, ?)",
+                (case_id.bytes, wrapped_key, ciphertext),
+            )
+
+    def read(self, case_id: UUID) -> PersonalData | None:
+        with self._database.reading() as tx:
+            row = tx.fetchone(
+                "SELECT wrapped_key, ciphertext FROM vault_people WHERE case_id = ?",
+                (case_id.bytes,),
+            )
+        if row is None:
+            return None
+        return self._cipher.open(case_id, row[0], row[1])
+
+    def erase(self, case_id: UUID) -> bool:
+        with self._database.transaction() as tx:
+            return tx.execute("DELETE FROM vault_people WHERE case_id = ?", (case_id.bytes,)) > 0
+
+    def record_access(self, access: IdentifierAccess) -> None:
+        with self._database.transaction() as tx:
+            tx.execute(_ACCESS_LOG_INSERT, _access_row(access))
+
+    def accesses(self, limit: int = 200, offset: int = 0) -> list[IdentifierAccess]:
+        with self._database.reading() as tx:
+            rows = tx.fetchall(_ACCESS_LOG_SELECT, (limit, offset))
+        return [_access_of(row) for row in rows]
+
+    def close(self) -> None:
+        self._database.close()
+
+
+# --- PostgreSQL --------------------------------------------------------------------------------
+
+_POSTGRES_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS vault_meta (
+        name TEXT PRIMARY KEY,
+        value BYTEA NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS vault_people (
+        case_id UUID PRIMARY KEY,
+        wrapped_key BYTEA NOT NULL,
+        ciphertext BYTEA NOT NULL
+    )""",
+    _ACCESS_LOG_DDL,
+)
+
+
+class PostgresVault:
+    """The vault in its own tables of the platform's PostgreSQL database. A small connection pool
+    makes it safe to call from many threads; each statement commits on its own (autocommit), as
+    VACUUM must.
+
+    PostgreSQL keeps a deleted row's bytes until VACUUM reuses the space, and in its WAL until
+    recycled: what shreds an erased person there is that their key was only ever stored wrapped
+    by a master key that never enters the database."""
+
+    def __init__(self, database_url: str, master_key: bytes, *, max_connections: int = 4) -> None:
+        self._cipher = VaultCipher(master_key)
+        self._database = PostgresPool(
+            database_url, max_size=max_connections, name="lgnet-vault", autocommit=True
+        )
+        try:
+            with self._database.transaction() as tx:
+                # Several processes may create the tables at once on a fresh database.
+                tx.execute("SELECT pg_advisory_xact_lock(hashtext('lgnet-vault-schema'))")
+                for statement in _POSTGRES_SCHEMA:
+                    tx.execute(statement)
+                tx.execute(
+                    "INSERT INTO vault_meta (name, value) VALUES ('canary', ?) "
+                    "ON CONFLICT (name) DO NOTHING",
+                    (self._cipher.canary(),),
+                )
+                row = tx.fetchone("SELECT value FROM vault_meta WHERE name = 'canary'")
+            assert row is not None
+            self._cipher.check_canary(bytes(row[0]))
+        except BaseException:
+            self._database.close()
+            raise
+
+    def store(self, case_id: UUID, data: PersonalData) -> None:
+        wrapped_key, ciphertext = self._cipher.seal(case_id, data)
+        with self._database.statements() as tx:
+            tx.execute(
+                "INSERT INTO vault_people (case_id, wrapped_key, ciphertext) VALUES (?, ?, ?) "
+                "ON CONFLICT (case_id) DO UPDATE "
+                "SET wrapped_key = EXCLUDED.wrapped_key, ciphertext = EXCLUDED.ciphertext",
+                (case_id, wrapped_key, ciphertext),
+            )
+
+    def read(self, case_id: UUID) -> PersonalData | None:
+        with self._database.statements() as tx:
+            row = tx.fetchone(
+                "SELECT wrapped_key, ciphertext FROM vault_people WHERE case_id = ?", (case_id,)
+            )
+        if row is None:
+            return None
+        return self._cipher.open(case_id, bytes(row[0]), bytes(row[1]))
+
+    def erase(self, case_id: UUID) -> bool:
+        with self._database.statements() as tx:
+            erased = tx.execute("DELETE FROM vault_people WHERE case_id = ?", (case_id,)) > 0
+            if erased:
+                # A deleted row's bytes stay in the table file until its space is reused; a full
+                # vacuum rewrites the (small) table without them. Backups and archived WAL still
+                # hold the wrapped key until they age out: see docs/operations.md.
+                tx.execute("VACUUM FULL vault_people")
+            return erased
+
+    def record_access(self, access: IdentifierAccess) -> None:
+        with self._database.statements() as tx:
+            tx.execute(_ACCESS_LOG_INSERT, _access_row(access))
+
+    def accesses(self, limit: int = 200, offset: int = 0) -> list[IdentifierAccess]:
+        with self._database.statements() as tx:
+            rows = tx.fetchall(_ACCESS_LOG_SELECT, (limit, offset))
+        return [_access_of(row) for row in rows]
+
+    def close(self) -> None:
+        self._database.close()
+
+
+def open_vault(settings: Settings, *, master_key: bytes | None = None) -> PersonalDataVault:
+    """The deployment's vault: in PostgreSQL when `database_url` is set, else `vault.sqlite` in
+    the data dir. The master key comes from `settings.vault_key_path` (created there on first use)
+    unless given."""
+    if master_key is None:
+        master_key = load_or_create_master_key(settings.vault_key_path)
+    if settings.database_url is not None:
+        return PostgresVault(settings.database_url, master_key)
+    return SqliteVault(settings.data_dir / VAULT_FILE_NAME, master_key)

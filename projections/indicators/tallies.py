@@ -1,0 +1,182 @@
+"""What the read models hold, by city: the raw figures (counts, and the records percentiles and
+series are taken over) read with a handful of GROUP BY queries over every city at once, in
+portable SQL (on PostgreSQL dates are ISO texts too, hence `substr` for months)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from projections.finance import ZERO
+from projections.indicators.figures import CITY_SERVICE
+from projections.registry import PROJECTION_NAMES
+from projections.storage.read_models import trackings_in
+from projections.storage.transaction import Transaction
+
+# What the read models are built by: the position they all reached is the slowest one's.
+TRACKED_PROJECTIONS = PROJECTION_NAMES
+
+
+def position_in(tx: Transaction) -> int:
+    trackings = trackings_in(tx, TRACKED_PROJECTIONS)
+    return min(tracking.position for tracking in trackings.values())
+
+
+class Placement(NamedTuple):
+    status: str
+    offered_on: str
+    moved_in_on: str | None
+    moved_out_on: str | None
+    days_to_move_in: int | None
+    outcome: str | None
+
+
+class BedChange(NamedTuple):
+    effective_on: str
+    position: int
+    shelter_id: str
+    beds: int
+
+
+@dataclass
+class CityTallies:
+    """One city's raw figures: counts, to be summed over cities, and the records percentiles
+    and series are taken over."""
+
+    cases: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    """By dimension ("vulnerabilities": the stored delimited text; "month": YYYY-MM)."""
+    referrals: list[tuple[str, str, int, int]] = field(default_factory=list)
+    """(destination key, status, referrals, answered in time)."""
+    response_seconds: list[int] = field(default_factory=list)
+    placements: list[Placement] = field(default_factory=list)
+    open_beds: int = 0
+    bed_changes: list[BedChange] = field(default_factory=list)
+    activities: list[tuple[str, str, int, int, int]] = field(default_factory=list)
+    """(sub-action, status, activities, sessions, residents)."""
+    participants: Counter[str] = field(default_factory=Counter)
+    """Distinct cases enrolled, by sub-action."""
+    participants_overall: int = 0
+    """Distinct cases enrolled in any of the city's activities."""
+    hours: dict[str, Decimal] = field(default_factory=dict)
+    """Participants' hours, by sub-action."""
+
+
+@dataclass
+class Tallies:
+    position: int
+    cities: dict[str, CityTallies]
+
+    def of(self, city: str) -> CityTallies:
+        return self.cities.get(city) or CityTallies()
+
+    def network(self) -> list[CityTallies]:
+        return list(self.cities.values())
+
+    @classmethod
+    def read(cls, tx: Transaction, city: str | None) -> Tallies:
+        """Every raw figure of one city, or of all: in one snapshot on SQLite; on PostgreSQL
+        (each statement seeing what was committed before it) at or after `position`, read
+        first so that the live stream reloads a page whose figures are ahead of it."""
+        position = position_in(tx)
+        cities: dict[str, CityTallies] = defaultdict(CityTallies)
+        where, params = ("WHERE city = ?", [city]) if city else ("", [])
+        also = "AND city = ?" if city else ""
+        _read_cases(tx, cities, where, params)
+        for city_, destination, status, count, in_time in tx.fetchall(
+            f"SELECT city, {_DESTINATION_KEY}, status, COUNT(*),"
+            " SUM(CASE WHEN answered_at <= due_at THEN 1 ELSE 0 END)"
+            f" FROM rm_referrals {where} GROUP BY city, {_DESTINATION_KEY}, status", params,
+        ):
+            cities[city_].referrals.append((destination, status, int(count), int(in_time)))
+        for city_, seconds in tx.fetchall(
+            f"SELECT city, response_seconds FROM rm_referrals WHERE response_seconds IS NOT NULL"
+            f" {also}", params,
+        ):
+            cities[city_].response_seconds.append(int(seconds))
+        for row in tx.fetchall(
+            "SELECT city, status, offered_on, moved_in_on, moved_out_on, days_to_move_in, outcome"
+            f" FROM rm_placements {where}", params,
+        ):
+            cities[row[0]].placements.append(Placement(
+                status=row[1], offered_on=row[2], moved_in_on=row[3], moved_out_on=row[4],
+                days_to_move_in=None if row[5] is None else int(row[5]), outcome=row[6],
+            ))
+        for city_, numbers in tx.fetchall(
+            f"SELECT city, bed_numbers FROM rm_shelters WHERE closed_on IS NULL {also}", params,
+        ):
+            cities[city_].open_beds += sum(1 for number in numbers.split(",") if number)
+        for city_, effective_on, change_position, shelter_id, beds in tx.fetchall(
+            "SELECT city, effective_on, position, shelter_id, beds FROM rm_shelter_bed_counts"
+            f" {where}", params,
+        ):
+            cities[city_].bed_changes.append(
+                BedChange(effective_on, int(change_position), shelter_id, int(beds)))
+        _read_activities(tx, cities, city)
+        return cls(position=position, cities=dict(cities))
+
+
+# The key a referral's destination is counted under: its service, or "partner", or "transfer".
+_DESTINATION_KEY = (
+    f"CASE WHEN destination_kind = '{CITY_SERVICE}' THEN service ELSE destination_kind END"
+)
+# The case dimensions few values each: counted with one GROUP BY over them all (a sort of the
+# cases is most of a GROUP BY's cost, so one sort instead of six); the others one by one.
+_CASE_PROFILE = ("status", "protection_status", "sex", "age_band", "outcome")
+_CASE_GROUPS = {
+    "vulnerabilities": "vulnerabilities",
+    "nationality": "nationality",
+    "month": "substr(intake_date, 1, 7)",
+}
+
+
+def _read_cases(tx: Transaction, cities: dict[str, CityTallies], where: str,
+                params: list[Any]) -> None:
+    profile = ", ".join(_CASE_PROFILE)
+    for city, *values, count in tx.fetchall(
+        f"SELECT city, {profile}, COUNT(*) FROM rm_cases {where} GROUP BY city, {profile}",
+        params,
+    ):
+        cases = cities[city].cases
+        for dimension, value in zip(_CASE_PROFILE, values, strict=True):
+            if value is not None:  # the outcome of an open case
+                cases[dimension][value] += int(count)
+    selects = [
+        f"SELECT '{dimension}', city, {column}, COUNT(*) FROM rm_cases {where}"
+        f" GROUP BY city, {column}"
+        for dimension, column in _CASE_GROUPS.items()
+    ]
+    for dimension, city, key, count in tx.fetchall(
+        " UNION ALL ".join(selects), params * len(selects)
+    ):
+        cities[city].cases[dimension][key] += int(count)
+
+
+def _read_activities(tx: Transaction, cities: dict[str, CityTallies], city: str | None) -> None:
+    where, params = ("WHERE a.city = ?", [city]) if city else ("", [])
+    joined = ("FROM rm_activity_participants p"
+              " JOIN rm_activities a ON a.activity_id = p.activity_id")
+    for city_, sub_action, status, count, sessions, residents in tx.fetchall(
+        "SELECT a.city, a.sub_action, a.status, COUNT(*), SUM(a.sessions), SUM(a.residents)"
+        f" FROM rm_activities a {where} GROUP BY a.city, a.sub_action, a.status", params,
+    ):
+        cities[city_].activities.append(
+            (sub_action, status, int(count), int(sessions), int(residents)))
+    for city_, sub_action, count in tx.fetchall(
+        f"SELECT a.city, a.sub_action, COUNT(DISTINCT p.case_id) {joined} {where}"
+        " GROUP BY a.city, a.sub_action", params,
+    ):
+        cities[city_].participants[sub_action] = int(count)
+    for city_, count in tx.fetchall(
+        f"SELECT a.city, COUNT(DISTINCT p.case_id) {joined} {where} GROUP BY a.city", params,
+    ):
+        cities[city_].participants_overall = int(count)
+    # Hours are decimal texts: summed here as Decimal, the equal ones counted by the database.
+    for city_, sub_action, hours, count in tx.fetchall(
+        f"SELECT a.city, a.sub_action, p.hours, COUNT(*) {joined} {where}"
+        " GROUP BY a.city, a.sub_action, p.hours", params,
+    ):
+        tallies = cities[city_]
+        tallies.hours[sub_action] = (
+            tallies.hours.get(sub_action, ZERO) + Decimal(str(hours)) * int(count))

@@ -1,0 +1,28 @@
+"""The read models the platform keeps: every projection the projector feeds, in the order it
+applies them. The web reads them, a replay rebuilds them (infra.replay), and the position the
+read models reached is the slowest of these projections' (projections.indicators)."""
+
+from __future__ import annotations
+
+from projections.activities import ActivityRegisterProjection
+from projections.case_list import CaseListProjection
+from projections.finance import FinanceProjection
+from projections.housing import HousingProjection
+from projections.network_overview import NetworkOverviewProjection
+from projections.projection import Projection
+from projections.referrals import ReferralBoardProjection
+
+
+def default_projections() -> list[Projection]:
+    """A new instance of every read model's projection."""
+    return [
+        CaseListProjection(),
+        NetworkOverviewProjection(),
+        ReferralBoardProjection(),
+        HousingProjection(),
+        ActivityRegisterProjection(),
+        FinanceProjection(),
+    ]
+
+
+PROJECTION_NAMES: tuple[str, ...] = tuple(projection.name for projection in default_projections())

@@ -1,0 +1,120 @@
+"""The read-model database: a SQLite file by default, PostgreSQL in production, through the
+storage kit. Projections write portable SQL with `?` placeholders, and bulk inserts through
+`Transaction.insert_new`; this module owns the tracking table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+from projections.storage.postgres import PostgresPool
+from projections.storage.sqlite import SqlitePerThread
+from projections.storage.transaction import Database, Transaction
+
+_SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
+TRACKING_DDL = """
+CREATE TABLE IF NOT EXISTS rm_tracking (
+    projection TEXT PRIMARY KEY,
+    stream_seq BIGINT NOT NULL,
+    position BIGINT NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True)
+class Tracking:
+    stream_seq: int
+    position: int
+
+
+class ReadModelDatabase:
+    """One database holding every read model and the tracking positions."""
+
+    dialect: str
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self.ensure_tracking_table()
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """A read-write transaction: committed when the block ends, rolled back on an error."""
+        return self._database.transaction()
+
+    def reading(self) -> AbstractContextManager[Transaction]:
+        """A transaction for queries. On SQLite it takes no write lock (and reads one snapshot), so
+        pages and read-your-writes polls never queue behind, or hold up, the projector."""
+        return self._database.reading()
+
+    def close(self) -> None:
+        self._database.close()
+
+    def ensure_tracking_table(self) -> None:
+        with self.transaction() as tx:
+            tx.execute(TRACKING_DDL)
+
+    def tracking(self, projection: str) -> Tracking:
+        with self.reading() as tx:
+            return tracking_in(tx, projection)
+
+    def trackings(self, projections: Sequence[str]) -> dict[str, Tracking]:
+        with self.reading() as tx:
+            return trackings_in(tx, projections)
+
+
+def tracking_in(tx: Transaction, projection: str) -> Tracking:
+    row = tx.fetchone(
+        "SELECT stream_seq, position FROM rm_tracking WHERE projection = ?", (projection,)
+    )
+    return Tracking(0, 0) if row is None else Tracking(int(row[0]), int(row[1]))
+
+
+def trackings_in(tx: Transaction, projections: Sequence[str]) -> dict[str, Tracking]:
+    """The tracking of each of these projections ((0, 0) for one that has applied nothing)."""
+    found = {
+        str(row[0]): Tracking(int(row[1]), int(row[2]))
+        for row in tx.fetchall("SELECT projection, stream_seq, position FROM rm_tracking")
+    }
+    return {name: found.get(name, Tracking(0, 0)) for name in projections}
+
+
+def advance_trackings(tx: Transaction, trackings: dict[str, Tracking]) -> None:
+    if not trackings:
+        return
+    tx.executemany(
+        "INSERT INTO rm_tracking (projection, stream_seq, position) VALUES (?, ?, ?) "
+        "ON CONFLICT (projection) DO UPDATE SET stream_seq = excluded.stream_seq, "
+        "position = excluded.position",
+        [(name, t.stream_seq, t.position) for name, t in trackings.items()],
+    )
+
+
+class SqliteReadModels(ReadModelDatabase):
+    """A SQLite file in WAL mode; one connection per thread. Read models can be rebuilt from the
+    stream, so commits skip the fsync (synchronous=NORMAL)."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(SqlitePerThread(path, _SQLITE_PRAGMAS))
+
+
+class PostgresReadModels(ReadModelDatabase):
+    """Read models in PostgreSQL, through a small connection pool.
+
+    Reading is REPEATABLE READ: every query of the transaction sees one snapshot, as on SQLite,
+    so figures read by several queries (the indicators) agree with each other and with the
+    position read beside them. A transaction that only reads never fails to serialise."""
+
+    dialect = "postgres"
+
+    def __init__(self, url: str, max_size: int = 8) -> None:
+        super().__init__(PostgresPool(url, max_size=max_size, read_isolation="REPEATABLE READ"))
+
+
+def open_read_models(database_url: str | None, sqlite_path: Path) -> ReadModelDatabase:
+    if database_url:
+        return PostgresReadModels(database_url)
+    return SqliteReadModels(sqlite_path)

@@ -1,0 +1,94 @@
+"""Closing a case, reopening it, and correcting the facts recorded at its intake, as JSON (the
+request bodies and the commands are web.areas.cases.requests.lifecycle, shared with the case page's
+forms). Closing is for the case's city staff (operators and coordinators); reopening and
+corrections for its coordinators. A refusal is 422 with the problems, and writes nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from domain.cases.rules import CaseOutcome
+from projections.case_list import CaseRow
+from web.areas.cases.requests.lifecycle import (
+    ClosureRequest,
+    CorrectionRequest,
+    ReopeningRequest,
+    close,
+    correct,
+    reopen,
+)
+from web.kit.dependencies import Services
+from web.kit.principal import CaseToCorrect, CaseToWorkOn, SignedIn
+from web.services import WebServices
+
+router = APIRouter(tags=["case lifecycle"])
+
+
+class LifecycleRecorded(BaseModel):
+    """What was recorded, and the case as it now is."""
+
+    case_id: UUID
+    case_code: str
+    position: int = Field(description="The event's position in the event log")
+    status: str = Field(description="open or closed")
+    closed_on: date | None
+    outcome: CaseOutcome | None
+
+
+def _recorded(services: WebServices, case: CaseRow, position: int) -> LifecycleRecorded:
+    # The record itself: the read model may still lag behind when the wait timed out.
+    state = services.cases.get(case.case_id)
+    closure = state.closure
+    return LifecycleRecorded(
+        case_id=case.case_id, case_code=case.case_code, position=position,
+        status="closed" if closure else "open",
+        closed_on=closure.closed_on if closure else None,
+        outcome=closure.outcome if closure else None,
+    )
+
+
+@router.post(
+    "/cases/{case_id}/closure", response_model=LifecycleRecorded, name="api_close_case",
+    summary="Close a case with its outcome",
+)
+async def close_case(
+    case: CaseToWorkOn, closure: ClosureRequest, services: Services, principal: SignedIn
+) -> LifecycleRecorded:
+    """Refused (422, nothing written) when the case is already closed, without a reason, or
+    dated before the intake or in the future."""
+    position = await close(services, case, closure, principal.actor)
+    return await run_in_threadpool(_recorded, services, case, position)
+
+
+@router.post(
+    "/cases/{case_id}/reopening", response_model=LifecycleRecorded, name="api_reopen_case",
+    summary="Reopen a closed case",
+)
+async def reopen_case(
+    case: CaseToCorrect, reopening: ReopeningRequest, services: Services, principal: SignedIn
+) -> LifecycleRecorded:
+    """For the city's coordinators. Refused (422, nothing written) when the case is open,
+    without a reason, or dated before the closure or in the future."""
+    position = await reopen(services, case, reopening, principal.actor)
+    return await run_in_threadpool(_recorded, services, case, position)
+
+
+@router.post(
+    "/cases/{case_id}/corrections", response_model=LifecycleRecorded, name="api_correct_case",
+    summary="Correct facts recorded at intake",
+)
+async def correct_case(
+    case: CaseToCorrect, correction: CorrectionRequest, services: Services,
+    principal: SignedIn,
+) -> LifecycleRecorded:
+    """For the city's coordinators; allowed on a closed case too (the record must be right).
+    Each change names the event whose value it replaces; eligibility and priority group are
+    worked out again. Refused (422, nothing written) when nothing changes, without a reason,
+    or when a value is invalid (an adult recorded as a minor, say)."""
+    position = await correct(services, case, correction, principal.actor)
+    return await run_in_threadpool(_recorded, services, case, position)

@@ -1,0 +1,142 @@
+"""The case page: the case's facts, eligibility and history, with the forms to read the
+person's identifiers and to erase them (web.areas.cases.pages.personal_data handles what they
+post), to close, reopen and correct the case (web.areas.cases.pages.lifecycle), and links to
+the work recorded on it; each form shown again, as refused, by `refused_on_case_page`. The
+staff of a city that transferred a case away see its handover instead: the history up to the
+transfer, nothing newer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from domain.access import Permission, Principal, may
+from domain.cases.model import MAX_REASON
+from domain.cases.rules import CaseOutcome
+from domain.programme import PROGRAMME_TIMEZONE, City
+from projections.case_list import CASE_STATUS_OPEN, CaseRow, Handover
+from web.areas.cases.pages.timeline import timeline_of
+from web.areas.cases.requests.personal_data import PersonalDataView, erasure_of, reasons_for
+from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
+from web.kit.forms import FormRefused, FormState
+from web.kit.i18n import Translator
+from web.kit.labels import Labels
+from web.kit.principal import CaseOrHandover, SignedIn
+from web.kit.templating import Pages
+from web.kit.vocabulary import case_lifecycle as lifecycle_words
+from web.services import WebServices
+
+router = APIRouter(include_in_schema=False)
+
+# The case page's forms, by the name `render_case_page` knows them by.
+IDENTIFIERS_FORM = "identifiers"
+ERASURE_FORM = "erasure"
+CLOSURE_FORM = "closure"
+REOPENING_FORM = "reopening"
+CORRECTION_FORM = "correction"
+@router.get("/cases/{case_id}", name="case_page")
+def case_page(
+    request: Request,
+    case: CaseOrHandover,
+    pages: PageRenderer,
+    services: Services,
+    principal: SignedIn,
+    translator: CurrentTranslator,
+) -> HTMLResponse:
+    if isinstance(case, Handover):
+        return render_handover(request, pages, services, translator, case)
+    # Only an erased case needs the record's account of its erasure: no load on every view.
+    erasure = erasure_of(services, case.case_id) if case.personal_data_erased_on else None
+    return render_case_page(
+        request, pages, services, principal, translator, case, PersonalDataView(erasure)
+    )
+
+
+def render_case_page(
+    request: Request,
+    pages: Pages,
+    services: WebServices,
+    principal: Principal,
+    translator: Translator,
+    case: CaseRow,
+    personal_data: PersonalDataView,
+    *,
+    shown_again: Mapping[str, FormState] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The case page; with the person's identifiers when `personal_data` holds them, the forms
+    to read or erase them, to close, reopen or correct the case, and the links to work on it,
+    each for whoever may use it. `shown_again` holds a form shown again, by its name
+    (IDENTIFIERS_FORM, ...). Blocking (the read models): call it from a thread in async code."""
+    city = City(case.city)
+    now = services.now()
+    erased = personal_data.erasure is not None
+    today = now.astimezone(PROGRAMME_TIMEZONE).date().isoformat()
+    labels = Labels(translator)
+    is_open = case.status == CASE_STATUS_OPEN
+    may_work = may(principal, Permission.RECORD_CASE_WORK, city, at=now)
+    may_correct = may(principal, Permission.CORRECT_CASE_RECORD, city, at=now)
+    shown_again = shown_again or {}
+    context = {
+        "case": case,
+        "is_open": is_open,
+        "timeline": timeline_of(services.case_list.history(case.case_id), translator),
+        "personal_data": personal_data,
+        "reasons": () if erased else labels.access_reasons(
+            reasons_for(principal, city, now)),
+        "may_erase": not erased and may(principal, Permission.REQUEST_ERASURE, city),
+        "identifiers_form": shown_again.get(IDENTIFIERS_FORM) or FormState(),
+        "erasure_form": shown_again.get(ERASURE_FORM) or FormState(
+            values={"requested_on": today}),
+        "may_work": is_open and may_work,
+        "may_close": is_open and may_work,
+        "may_reopen": not is_open and may_correct,
+        "may_correct": may_correct,
+        "outcome_label": labels.label(lifecycle_words.CASE_OUTCOMES, case.outcome)
+        if case.outcome else None,
+        "outcomes": labels.choices(lifecycle_words.CASE_OUTCOMES, CaseOutcome),
+        "max_reason": MAX_REASON,
+        "closure_form": shown_again.get(CLOSURE_FORM) or FormState(values={"closed_on": today}),
+        "reopening_form": shown_again.get(REOPENING_FORM) or FormState(
+            values={"reopened_on": today}),
+        "correction_form": shown_again.get(CORRECTION_FORM) or FormState(values={
+            "protection_status": case.protection_status, "sex": case.sex,
+            "nationality": case.nationality, "household_size": str(case.household_size),
+            "vulnerabilities": list(case.vulnerabilities),
+        }),
+    }
+    return pages.render(request, "cases/detail.html", context, status_code=status_code)
+
+
+async def refused_on_case_page(
+    request: Request,
+    pages: Pages,
+    services: WebServices,
+    principal: Principal,
+    translator: Translator,
+    case: CaseRow,
+    form_name: str,
+    refused: FormRefused,
+) -> HTMLResponse:
+    """The case page again, 422, with the form `form_name` as it was refused (nothing was
+    written): how each of the case page's forms answers a refusal."""
+    erasure = await run_in_threadpool(erasure_of, services, case.case_id)
+    return await run_in_threadpool(
+        render_case_page, request, pages, services, principal, translator, case,
+        PersonalDataView(erasure), shown_again={form_name: refused.form}, status_code=422,
+    )
+
+
+def render_handover(
+    request: Request, pages: Pages, services: WebServices, translator: Translator,
+    handover: Handover,
+) -> HTMLResponse:
+    """What the staff of the city that transferred a case away still see: the case code, where
+    it went and when, and its timeline up to the transfer. No facts as they are now, no
+    identifiers, no forms: the case is another city's."""
+    history = services.case_list.history(handover.case_id, until_position=handover.until_position)
+    context = {"handover": handover, "timeline": timeline_of(history, translator)}
+    return pages.render(request, "cases/handover.html", context)

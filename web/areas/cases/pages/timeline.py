@@ -1,0 +1,273 @@
+"""A case's history in words, as the case page (and a handover) tells it: each event, whatever
+area recorded it, with its name, who recorded it, and what it recorded in sentences.
+
+The case's own events (intake, erasure, closure, reopening, correction, transfer) and those of
+the other areas (referrals, placements, activities) are told here, in the words of
+web.kit.vocabulary: an event is recognised by the aggregate its CloudEvents type names, and
+then by its fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from domain.cases.rules import CorrectableField
+from domain.referrals.rules import ConsentBasis, DestinationKind
+from projections.case_list import HistoryEntry
+from web.kit.i18n import N_, Translator
+from web.kit.labels import Labels
+from web.kit.vocabulary.activities import ACTIVITY_KINDS, hours_in_words
+from web.kit.vocabulary.case_lifecycle import CASE_OUTCOMES, CORRECTABLE_FIELDS
+from web.kit.vocabulary.housing import MOVE_OUT_OUTCOMES
+from web.kit.vocabulary.referrals import CITY_SERVICES, DECLINE_REASONS, URGENCIES
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One event of a case's history, in words."""
+
+    time: datetime
+    event: str
+    actor: str
+    details: list[str]
+
+
+def timeline_of(history: list[HistoryEntry], translator: Translator) -> list[TimelineEntry]:
+    labels = Labels(translator)
+    return [
+        TimelineEntry(
+            time=entry.time,
+            event=labels.event_type(entry.type),
+            actor=_actor_in_words(entry, translator, labels),
+            details=_details_of(entry, translator, labels),
+        )
+        for entry in history
+    ]
+
+
+def _actor_in_words(entry: HistoryEntry, translator: Translator, labels: Labels) -> str:
+    if entry.actor_city:
+        return translator.gettext(
+            N_("By: %(role)s, %(city)s"),
+            role=labels.role(entry.actor_role), city=labels.city(entry.actor_city),
+        )
+    return translator.gettext(N_("By: %(role)s"), role=labels.role(entry.actor_role))
+
+
+def _details_of(entry: HistoryEntry, translator: Translator, labels: Labels) -> list[str]:
+    aggregate = entry.type.split(".")[2] if entry.type.count(".") >= 3 else ""
+    describe = _AREA_DETAILS.get(aggregate)
+    if describe is not None:
+        return describe(entry.data, translator, labels)
+    return [*_intake_details(entry.data, translator, labels),
+            *_lifecycle_details(entry.data, translator, labels)]
+
+
+# --- the case's own events -----------------------------------------------------------------------
+
+
+def _intake_details(data: dict[str, Any], translator: Translator, labels: Labels) -> list[str]:
+    """What an intake or erasure recorded beyond the case's current facts: reception history,
+    the erasure request and consent."""
+    details = []
+    if data.get("left_reception_on") and data.get("reception_centre_kind"):
+        details.append(translator.gettext(
+            N_("Left reception on %(date)s (%(centre)s)."),
+            date=translator.date(date.fromisoformat(data["left_reception_on"])),
+            centre=labels.reception_centre_kind(data["reception_centre_kind"]),
+        ))
+    if data.get("request_reference") and data.get("requested_on"):
+        details.append(translator.gettext(
+            N_("Erasure request %(reference)s of %(date)s."),
+            reference=data["request_reference"],
+            date=translator.date(date.fromisoformat(data["requested_on"])),
+        ))
+    if data.get("consent_given_on"):
+        details.append(translator.gettext(
+            N_("Consent given on %(date)s to: %(scopes)s."),
+            date=translator.date(date.fromisoformat(data["consent_given_on"])),
+            scopes="; ".join(labels.consent_scope(s) for s in data.get("consent_scopes", [])),
+        ))
+    return details
+
+
+def _lifecycle_details(data: dict[str, Any], translator: Translator, labels: Labels) -> list[str]:
+    """What a closure, reopening, correction or transfer recorded. The events are told apart by
+    their fields: each of the four has one the others lack."""
+    if "outcome" in data and "closed_on" in data:
+        return [
+            translator.gettext(
+                N_("Closed on %(date)s with the outcome: %(outcome)s."),
+                date=_date(data["closed_on"], translator),
+                outcome=labels.label(CASE_OUTCOMES, data["outcome"]),
+            ),
+            _reason(data, translator),
+        ]
+    if "reopened_on" in data:
+        return [
+            translator.gettext(
+                N_("Reopened on %(date)s."), date=_date(data["reopened_on"], translator)
+            ),
+            _reason(data, translator),
+        ]
+    if "changes" in data and "reason" in data:
+        return [*(_change(change, translator, labels) for change in data["changes"]),
+                _reason(data, translator)]
+    if "from_city" in data and "transferred_on" in data:
+        return [translator.gettext(
+            N_("Transferred from %(from_city)s to %(to_city)s on %(date)s."),
+            from_city=labels.city(data["from_city"]), to_city=labels.city(data["city"]),
+            date=_date(data["transferred_on"], translator),
+        )]
+    return []
+
+
+def _date(value: str, translator: Translator) -> str:
+    return translator.date(date.fromisoformat(value))
+
+
+def _reason(data: dict[str, Any], translator: Translator) -> str:
+    return translator.gettext(N_("Reason given: %(reason)s"), reason=data["reason"])
+
+
+def _change(change: dict[str, Any], translator: Translator, labels: Labels) -> str:
+    field = change["field"]
+    return translator.gettext(
+        N_("%(field)s: %(before)s → %(after)s (corrects event %(event)s)."),
+        field=labels.label(CORRECTABLE_FIELDS, field),
+        before=_fact_in_words(field, change["before"], translator, labels),
+        after=_fact_in_words(field, change["after"], translator, labels),
+        event=change["corrects"],
+    )
+
+
+def _fact_in_words(field: str, value: Any, translator: Translator, labels: Labels) -> str:
+    """A correctable fact's value as the case page shows it."""
+    match field:
+        case CorrectableField.PROTECTION_STATUS:
+            return labels.protection_status(str(value))
+        case CorrectableField.SEX:
+            return labels.sex(str(value))
+        case CorrectableField.NATIONALITY:
+            return translator.country(str(value))
+        case CorrectableField.VULNERABILITIES:
+            if not value:
+                return translator.gettext(N_("None recorded"))
+            return "; ".join(labels.vulnerability(v) for v in value)
+    return str(value)
+
+
+# --- the other areas' events ---------------------------------------------------------------------
+
+
+def _destination_in_words(
+    data: Mapping[str, Any], translator: Translator, labels: Labels
+) -> str:
+    """Where a referral goes, from a row or an event's data (`destination_kind`, `service`,
+    `partner_name`, `to_city`)."""
+    match data.get("destination_kind"):
+        case DestinationKind.CITY_SERVICE:
+            return labels.label(CITY_SERVICES, str(data.get("service")))
+        case DestinationKind.PARTNER:
+            return str(data.get("partner_name"))
+        case DestinationKind.TRANSFER:
+            return translator.gettext(
+                N_("Transfer to %(city)s"), city=labels.city(str(data.get("to_city")))
+            )
+    return ""
+
+
+def _referral_details(data: dict[str, Any], translator: Translator, labels: Labels) -> list[str]:
+    """What a referral's event recorded. The event is told by its fields: only a request names
+    a destination kind, only a completion an outcome, and of the two with a reason only a
+    decline names the target city."""
+    details: list[str] = []
+    if "destination_kind" in data:
+        details.append(translator.gettext(
+            N_("Referred to: %(destination)s. Urgency: %(urgency)s; answer due by %(due)s."),
+            destination=_destination_in_words(data, translator, labels),
+            urgency=labels.label(URGENCIES, data["urgency"]),
+            due=translator.datetime(datetime.fromisoformat(data["due_at"])),
+        ))
+        if data.get("consent_basis") == ConsentBasis.OVERRIDE:
+            details.append(translator.gettext(
+                N_("Referred without the person's consent, on a coordinator's override: "
+                   "%(reason)s"),
+                reason=data.get("consent_override_reason") or "",
+            ))
+    elif "outcome_note" in data:
+        if data["outcome_note"]:
+            details.append(translator.gettext(
+                N_("Outcome: %(note)s"), note=data["outcome_note"]))
+    elif "reason" in data and "to_city" in data:
+        details.append(translator.gettext(
+            N_("Reason: %(reason)s"), reason=labels.label(DECLINE_REASONS, data["reason"])))
+    elif "reason" in data:
+        details.append(translator.gettext(N_("Reason: %(reason)s"), reason=data["reason"]))
+    elif data.get("to_city"):
+        details.append(translator.gettext(
+            N_("%(city)s accepted the case."), city=labels.city(data["to_city"])))
+    if data.get("note"):
+        details.append(translator.gettext(N_("Note: %(note)s"), note=data["note"]))
+    return details
+
+
+def _housing_details(data: dict[str, Any], translator: Translator, labels: Labels) -> list[str]:
+    """What a placement's (or a shelter's) event recorded."""
+    details = []
+    if data.get("shelter_name") and data.get("bed"):
+        details.append(translator.gettext(
+            N_("%(shelter)s (%(area)s), bed %(bed)s."),
+            shelter=data["shelter_name"], area=data.get("address_area", ""), bed=data["bed"],
+        ))
+    elif data.get("bed") and "housing_path_id" in data:
+        details.append(translator.gettext(N_("Bed %(bed)s."), bed=data["bed"]))
+    if data.get("waitlisted_at") and data.get("priority_group"):
+        details.append(translator.gettext(
+            N_("Priority group: %(group)s."), group=labels.priority_group(data["priority_group"])
+        ))
+    if data.get("moved_in_on"):
+        details.append(translator.gettext(
+            N_("Moved in on %(date)s."),
+            date=translator.date(date.fromisoformat(data["moved_in_on"]))))
+    if data.get("moved_out_on"):
+        details.append(translator.gettext(
+            N_("Moved out on %(date)s: %(outcome)s."),
+            date=translator.date(date.fromisoformat(data["moved_out_on"])),
+            outcome=labels.label(MOVE_OUT_OUTCOMES, data.get("outcome", "")),
+        ))
+    if data.get("note"):
+        details.append(translator.gettext(N_("Note: %(note)s"), note=data["note"]))
+    if data.get("reason"):
+        details.append(translator.gettext(N_("Reason: %(reason)s"), reason=data["reason"]))
+    return details
+
+
+def _activity_details(data: dict[str, Any], translator: Translator, labels: Labels) -> list[str]:
+    """What an enrolment or a session recorded."""
+    sub_action = str(data.get("sub_action", ""))
+    where = translator.gettext(
+        N_("Sub-Action %(number)s – %(name)s."), number=sub_action,
+        name=labels.sub_action(sub_action),
+    )
+    if "held_on" in data and "hours" in data:
+        return [where, translator.gettext(
+            N_("Session %(number)s, on %(date)s: %(hours)s hours."),
+            number=data.get("session_number", ""),
+            date=translator.date(date.fromisoformat(data["held_on"])),
+            hours=hours_in_words(data["hours"], translator),
+        )]
+    if "kind" in data:
+        return [where, labels.label(ACTIVITY_KINDS, str(data["kind"]))]
+    return [where]
+
+
+# The events of the other areas, by the aggregate named in the CloudEvents type.
+_AREA_DETAILS = {
+    "referral": _referral_details,
+    "placement": _housing_details,
+    "shelter": _housing_details,
+    "activity": _activity_details,
+}

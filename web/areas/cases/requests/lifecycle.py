@@ -1,0 +1,118 @@
+"""Closing a case, reopening it, and correcting the facts recorded at its intake. Each is a new
+event naming its reason; nothing recorded before is changed. Closing is for the case's city
+staff (operators and coordinators); reopening and corrections for its coordinators. The
+domain refuses (DomainError) before anything is written.
+
+The request bodies and the commands here serve the case page's forms
+(web.areas.cases.pages.lifecycle) and the API (web.areas.cases.api.lifecycle) alike."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from domain.cases.model import MAX_HOUSEHOLD_SIZE, MAX_REASON
+from domain.cases.rules import CaseOutcome, CorrectableField, Sex, Vulnerability
+from domain.programme import Actor, ProtectionStatus
+from projections.case_list import CaseRow
+from web.kit.commands import carry_out
+from web.kit.i18n import is_country_code
+from web.services import WebServices
+
+_REASON = (
+    f"Why, in up to {MAX_REASON} characters; published with the event, so never a personal "
+    "identifier"
+)
+
+
+def _a_country_code(value: str) -> str:
+    if not is_country_code(value):
+        raise PydanticCustomError("country_code", "not an ISO 3166-1 alpha-2 country code")
+    return value
+
+
+class ClosureRequest(BaseModel):
+    """How the case ended, when, and why."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
+        "examples": [{"outcome": "autonomy", "closed_on": "2021-06-30",
+                      "reason": "Rents a flat and works full time since June."}]
+    })
+
+    outcome: CaseOutcome
+    closed_on: date = Field(description="Between the intake date and today")
+    # Presence and length are the domain's rules, so the refusal is the domain's message.
+    reason: str = Field(description=_REASON)
+
+
+class ReopeningRequest(BaseModel):
+    """When a closed case was opened again, and why."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
+        "examples": [{"reopened_on": "2021-09-01", "reason": "Lost the job and the flat."}]
+    })
+
+    reopened_on: date = Field(description="Between the closing date and today")
+    reason: str = Field(description=_REASON)
+
+
+class CorrectionRequest(BaseModel):
+    """New values for intake facts that were recorded wrong, and why. Give only the facts to
+    correct; a value equal to the recorded one is no correction. The other intake facts cannot
+    be corrected: the age band follows from the birth date in the vault, the city, code and
+    intake date name the case, and consent has events of its own."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
+        "examples": [{"protection_status": "asylum_seeker",
+                      "reason": "The residence permit shows a pending application."}]
+    })
+
+    protection_status: ProtectionStatus | None = None
+    sex: Sex | None = None
+    nationality: Annotated[str, AfterValidator(_a_country_code)] | None = Field(
+        default=None, description="ISO 3166-1 alpha-2 country code, upper case", examples=["ER"]
+    )
+    household_size: int | None = Field(default=None, ge=1, le=MAX_HOUSEHOLD_SIZE)
+    vulnerabilities: list[Vulnerability] | None = Field(
+        default=None,
+        description="The whole list as it should be (replacing the recorded one); a minor "
+        "stays recorded as a minor",
+    )
+    reason: str = Field(description=_REASON)
+
+    def corrections(self) -> dict[CorrectableField, Any]:
+        given: dict[CorrectableField, Any] = {}
+        for name in CorrectableField:
+            value = getattr(self, name.value)
+            if value is not None:
+                given[name] = value.value if isinstance(value, ProtectionStatus | Sex) else (
+                    [v.value for v in value] if isinstance(value, list) else value)
+        return given
+
+
+async def close(services: WebServices, case: CaseRow, request: ClosureRequest,
+                actor: Actor) -> int:
+    """Record the closure and wait (at most the read-your-writes timeout) for the read models.
+    The domain refuses (DomainError) before anything is written."""
+    position = await carry_out(services, lambda: services.cases.close(
+        case.case_id, request.outcome, request.closed_on, request.reason, actor, services.now()))
+    return position
+
+
+async def reopen(services: WebServices, case: CaseRow, request: ReopeningRequest,
+                 actor: Actor) -> int:
+    position = await carry_out(services, lambda: services.cases.reopen(
+        case.case_id, request.reopened_on, request.reason, actor, services.now()))
+    return position
+
+
+async def correct(services: WebServices, case: CaseRow, request: CorrectionRequest,
+                  actor: Actor) -> int:
+    position = await carry_out(services, lambda: services.cases.correct_intake(
+        case.case_id, request.corrections(), request.reason, actor, services.now()))
+    return position
+
+

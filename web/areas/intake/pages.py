@@ -1,0 +1,56 @@
+"""The intake form: errors are shown next to their fields, with what was typed kept; a recorded
+intake leads to the city's case list, which already shows it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from web.areas.intake.requests import IntakeRequest, take_in
+from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
+from web.kit.forms import FormRefused, FormState, PostedForm, see_other
+from web.kit.principal import ActingPrincipal, CityToTakeIn
+
+router = APIRouter(include_in_schema=False)
+
+_MULTIPLE_CHOICE_FIELDS = ("vulnerabilities", "consent_scopes")
+
+
+@router.get("/cities/{city}/intake", name="intake_form")
+def intake_form(
+    request: Request, city: CityToTakeIn, pages: PageRenderer, services: Services
+) -> HTMLResponse:
+    today = services.now().date().isoformat()
+    values = {"intake_date": today, "consent_given_on": today, "household_size": "1"}
+    return _render_form(request, pages, city.value, FormState(values))
+
+
+@router.post("/cities/{city}/intake", name="submit_intake")
+async def submit_intake(
+    request: Request,
+    city: CityToTakeIn,
+    pages: PageRenderer,
+    services: Services,
+    actor: ActingPrincipal,
+    translator: CurrentTranslator,
+) -> Response:
+    form = await PostedForm.read(request, IntakeRequest.model_fields,
+                                 lists=_MULTIPLE_CHOICE_FIELDS)
+    try:
+        receipt = await form.submit(
+            IntakeRequest, lambda intake: take_in(services, city, intake, actor), translator)
+    except FormRefused as refused:
+        return _render_form(request, pages, city.value, refused.form, status_code=422)
+    # The list tells from its read model whether the new case is there yet, and says so.
+    return see_other(request, "case_list", {"created": str(receipt.case_id)}, city=city.value)
+
+
+def _render_form(
+    request: Request, pages: PageRenderer, city: str, form: FormState, status_code: int = 200,
+) -> HTMLResponse:
+    return pages.render(
+        request,
+        "intake/form.html",
+        {"city": city, "values": form.values, "errors": form.errors},
+        status_code=status_code,
+    )

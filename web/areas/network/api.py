@@ -1,0 +1,64 @@
+"""The network at a glance, for the ministry."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from domain.programme import ProtectionStatus
+from projections.network_overview import CityFigures, NetworkOverview
+from web.kit.dependencies import Services
+from web.kit.principal import NetworkViewer
+
+router = APIRouter(tags=["network"])
+
+
+def _by_status(counts: dict[str, int]) -> dict[str, int]:
+    """Every protection status, with zeros where there are no cases."""
+    return {status.value: 0 for status in ProtectionStatus} | counts
+
+
+class CityFiguresOut(BaseModel):
+    city: str
+    cases: int
+    vulnerable_cases: int
+    by_protection_status: dict[str, int]
+
+    @classmethod
+    def of(cls, figures: CityFigures) -> CityFiguresOut:
+        return cls(
+            city=figures.city,
+            cases=figures.cases,
+            vulnerable_cases=figures.vulnerable_cases,
+            by_protection_status=_by_status(figures.by_protection_status),
+        )
+
+
+class NetworkTotals(BaseModel):
+    cases: int
+    vulnerable_cases: int
+    by_protection_status: dict[str, int]
+
+
+class NetworkOverviewOut(BaseModel):
+    cities: list[CityFiguresOut] = Field(description="All 19 cities, with zeros where no case is")
+    totals: NetworkTotals
+
+    @classmethod
+    def of(cls, overview: NetworkOverview) -> NetworkOverviewOut:
+        return cls(
+            cities=[CityFiguresOut.of(figures) for figures in overview.cities],
+            totals=NetworkTotals(
+                cases=overview.total_cases,
+                vulnerable_cases=overview.total_vulnerable_cases,
+                by_protection_status=_by_status(overview.by_protection_status()),
+            ),
+        )
+
+
+@router.get(
+    "/network/overview", response_model=NetworkOverviewOut, name="api_network_overview",
+    summary="Cases per city and in the whole network",
+)
+def network_overview(services: Services, _viewer: NetworkViewer) -> NetworkOverviewOut:
+    return NetworkOverviewOut.of(services.network.overview())

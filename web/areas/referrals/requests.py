@@ -1,0 +1,246 @@
+"""What the referral pages and the referrals API both receive and carry out: the referral named
+in a path and who may see and act on it, the request bodies and the board's filters, and the
+commands that refer a case and record an answer, a completion or a withdrawal. One route is as
+strict as the other.
+
+Who may do what: the referring city's staff request, record a service's or partner's answer,
+complete and withdraw; the coordinators of the city a transfer goes to accept or decline it,
+and see it (not the case) until they accept. A referral of a city the principal may not see is
+unknown to them (404). Partner systems have no access to referrals."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import Depends, Path
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from domain.access import Permission, Principal, may, require
+from domain.cases.service import CaseNotFound
+from domain.programme import Actor, City
+from domain.referrals.rules import (
+    CityService,
+    DeclineReason,
+    Destination,
+    DestinationKind,
+    Urgency,
+)
+from domain.referrals.service import ReferralNotFound
+from projections.case_list import CaseRow
+from projections.referrals import BoardFilters, ReferralRow
+from web.kit.commands import carry_out
+from web.kit.dependencies import Services
+from web.kit.errors import UnknownCase, UnknownReferral
+from web.kit.forms import blank_is_none
+from web.kit.principal import SignedIn, case_where
+from web.services import WebServices
+
+# --- who may see and act ------------------------------------------------------------------------
+
+
+def referral_id_in_path(
+    referral_id: Annotated[
+        str, Path(description="The referral's id", json_schema_extra={"format": "uuid"})
+    ],
+) -> UUID:
+    try:
+        return UUID(referral_id)
+    except ValueError:
+        raise UnknownReferral(referral_id) from None
+
+
+def viewable_referral(
+    referral_id: Annotated[UUID, Depends(referral_id_in_path)],
+    principal: SignedIn,
+    services: Services,
+) -> ReferralRow:
+    """The referral, for whoever may see the referring city's cases or, for a transfer, the
+    target city's; 404 for anyone else, as for an unknown one. Partners: 403."""
+    row = services.referral_board.referral(referral_id)
+    if row is None:
+        raise UnknownReferral(str(referral_id))
+    cities = [City(row.city)] + ([City(row.to_city)] if row.is_transfer and row.to_city else [])
+    visible = [city for city in cities if may(principal, Permission.VIEW_CASE, city)]
+    if not visible:
+        raise UnknownReferral(str(referral_id))
+    require(principal, Permission.VIEW_CITY, visible[-1])
+    return row
+
+
+ViewableReferral = Annotated[ReferralRow, Depends(viewable_referral)]
+CaseToRefer = Annotated[CaseRow, Depends(case_where(Permission.RECORD_CASE_WORK))]
+
+
+def may_answer(principal: Principal, row: ReferralRow) -> bool:
+    """Accept or decline: the target city's coordinators for a transfer, the referring city's
+    staff (recording the service's or partner's answer) otherwise."""
+    if row.is_transfer and row.to_city:
+        return may(principal, Permission.DECIDE_TRANSFER, City(row.to_city))
+    return may(principal, Permission.RECORD_CASE_WORK, City(row.city))
+
+
+def may_follow_up(principal: Principal, row: ReferralRow) -> bool:
+    """Complete or withdraw: the referring city's staff."""
+    return may(principal, Permission.RECORD_CASE_WORK, City(row.city))
+
+
+def require_to_answer(principal: Principal, row: ReferralRow) -> None:
+    if row.is_transfer and row.to_city:
+        require(principal, Permission.DECIDE_TRANSFER, City(row.to_city))
+    else:
+        require(principal, Permission.RECORD_CASE_WORK, City(row.city))
+
+
+def require_to_follow_up(principal: Principal, row: ReferralRow) -> None:
+    require(principal, Permission.RECORD_CASE_WORK, City(row.city))
+
+
+# --- what is posted -----------------------------------------------------------------------------
+
+
+
+class ReferralRequest(BaseModel):
+    """Where to refer the case, how urgently, and on what consent."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
+        "examples": [
+            {"destination_kind": "city_service", "service": "health", "urgency": "immediate",
+             "note": "Needs a prenatal check"},
+            {"destination_kind": "partner", "partner_name": "Caritas Ambrosiana",
+             "consent_override_reason": "Risk of harm: no shelter tonight"},
+            {"destination_kind": "transfer", "to_city": "firenze",
+             "note": "Family reunification"},
+        ]
+    })
+
+    destination_kind: DestinationKind
+    service: CityService | None = Field(default=None, description="For a city service")
+    partner_name: str | None = Field(
+        default=None, description="For a partner: the organisation's name, 1 to 120 characters"
+    )
+    to_city: City | None = Field(
+        default=None, description="For a transfer: another city of the network"
+    )
+    urgency: Urgency | None = Field(default=None, description=(
+        "immediate: answer due in 24 hours; within_72_hours; ordinary: 15 days. Without it, "
+        "within_72_hours for a vulnerable person and ordinary otherwise"
+    ))
+    note: str | None = Field(default=None, description="Up to 500 characters; never a name")
+    consent_override_reason: str | None = Field(default=None, description=(
+        "A partner referral without the person's consent to referral to partners: the "
+        "coordinator's reason for overriding it (coordinators only; recorded with the event)"
+    ))
+
+    _blanks = field_validator(
+        "service", "partner_name", "to_city", "urgency", "note", "consent_override_reason",
+        mode="before",
+    )(blank_is_none)
+
+    def destination(self) -> Destination:
+        return Destination(
+            self.destination_kind, service=self.service, partner_name=self.partner_name,
+            to_city=self.to_city,
+        )
+
+
+class Decline(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
+        "examples": [{"reason": "no_capacity"},
+                     {"reason": "other", "note": "The course starts in June"}]
+    })
+
+    reason: DeclineReason
+    note: str | None = Field(default=None, description="Required when the reason is `other`")
+
+    _blanks = field_validator("note", mode="before")(blank_is_none)
+
+
+class Completion(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    outcome_note: str | None = Field(default=None, description="What came of it, optional")
+
+    _blanks = field_validator("outcome_note", mode="before")(blank_is_none)
+
+
+class Withdrawal(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
+        "examples": [{"reason": "The person found a job"}]
+    })
+
+    # Its presence and length are the domain's rules (so the refusal is the domain's words).
+    reason: str = Field(description="Why the referral is withdrawn, up to 500 characters")
+
+
+class BoardQuery(BaseModel):
+    destination_kind: DestinationKind | None = None
+    urgency: Urgency | None = None
+
+    _blanks = field_validator("destination_kind", "urgency", mode="before")(blank_is_none)
+
+    def filters(self) -> BoardFilters:
+        return BoardFilters(
+            destination_kind=self.destination_kind.value if self.destination_kind else None,
+            urgency=self.urgency.value if self.urgency else None,
+        )
+
+
+# --- carrying it out (pages and API alike) ------------------------------------------------------
+
+
+async def refer(
+    services: WebServices, case: CaseRow, wanted: ReferralRequest, actor: Actor
+) -> tuple[UUID, int]:
+    """Record the referral and wait (at most the read-your-writes timeout) for the board to
+    show it. The domain refuses (DomainError) before anything is written."""
+    referral_id = services.new_id()
+
+    def command() -> int:
+        try:
+            return services.referrals.request(
+                referral_id, case.case_id, wanted.destination(), wanted.urgency, wanted.note,
+                actor, services.now(), consent_override_reason=wanted.consent_override_reason,
+            )
+        except CaseNotFound:
+            raise UnknownCase(str(case.case_id)) from None
+
+    position = await carry_out(services, command)
+    return referral_id, position
+
+
+Answer = Literal["accept", "decline", "complete", "withdraw"]
+
+
+async def record(
+    services: WebServices, row: ReferralRow, principal: Principal, answer: Answer,
+    body: Decline | Completion | Withdrawal | None = None,
+) -> int:
+    """Record an answer, a completion or a withdrawal, once `principal` may; wait for the board
+    to show it. Returns the last event's position."""
+    if answer in ("accept", "decline"):
+        require_to_answer(principal, row)
+    else:
+        require_to_follow_up(principal, row)
+    actor = principal.actor
+    referrals = services.referrals
+
+    def command() -> int:
+        now = services.now()
+        try:
+            match answer, body:
+                case "accept", _:
+                    return referrals.accept(row.referral_id, actor, now)
+                case "decline", Decline():
+                    return referrals.decline(row.referral_id, body.reason, body.note, actor, now)
+                case "complete", Completion() | None:
+                    note = body.outcome_note if body else None
+                    return referrals.complete(row.referral_id, note, actor, now)
+                case "withdraw", Withdrawal():
+                    return referrals.withdraw(row.referral_id, body.reason, actor, now)
+        except (ReferralNotFound, CaseNotFound):
+            raise UnknownReferral(str(row.referral_id)) from None
+        raise TypeError(f"{answer} takes another body than {type(body).__name__}")
+
+    position = await carry_out(services, command)
+    return position

@@ -1,0 +1,1 @@
+"""Signing in and out: the sign-in page and what it posts."""

@@ -1,0 +1,474 @@
+"""Refusals, in words a coordinator reads: domain errors, invalid input, unknown resources, missing
+credentials and access the principal does not have are translated here and mapped to HTTP in one
+place, as JSON under /api/ and as a page elsewhere (or, without credentials, a way to sign in).
+
+Every refusal happens before anything is written: the domain checks all its rules before it
+saves, input that does not parse never reaches it, and access is checked before either."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.access import AccessDenied
+from domain.cases.model import MAX_HOUSEHOLD_SIZE
+from domain.programme import PROGRAMME_START, City, DomainError
+from web.kit.i18n import N_, Translator, translator_of
+from web.kit.templating import Pages, is_htmx_fragment_request
+from web.kit.vocabulary import AREAS
+
+# Where a refusal is answered in JSON; everywhere else people read it on a page.
+_JSON_PATHS = ("/api/", "/health", "/openapi.json")
+
+
+class Problem(BaseModel):
+    """One thing wrong with a request."""
+
+    field: str | None = Field(description="The offending field, when there is one")
+    code: str = Field(description="What kind of problem: a domain rule's code, or an input check")
+    message: str = Field(description="The explanation, in the request's language")
+
+
+class ErrorBody(BaseModel):
+    """The body of every 4xx answer of the API."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{
+                "message": "La persona è ancora nel sistema di accoglienza: ...",
+                "problems": [{
+                    "field": "reception_situation",
+                    "code": "still_in_reception",
+                    "message": "La persona è ancora nel sistema di accoglienza: ...",
+                }],
+            }]
+        }
+    )
+
+    message: str
+    problems: list[Problem]
+
+
+class ResourceNotFound(Exception):
+    """Raised when a path names a city, case or page that does not exist."""
+
+    code = "not_found"
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(N_("There is no such page."))
+
+
+class UnknownCity(ResourceNotFound):
+    """Raised when a path names a city that is not one of the network's 19."""
+
+    code = "unknown_city"
+
+    def __init__(self, city: str) -> None:
+        super().__init__(city)
+        self.city = city
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(
+            N_('"%(city)s" is not a city of the network. The cities are: %(cities)s.'),
+            city=self.city,
+            cities=", ".join(city.value for city in City),
+        )
+
+
+class UnknownCase(ResourceNotFound):
+    """Raised when no case has the id in the path."""
+
+    code = "unknown_case"
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__(case_id)
+        self.case_id = case_id
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(N_('There is no case "%(case_id)s".'), case_id=self.case_id)
+
+
+class UnknownReferral(ResourceNotFound):
+    """Raised when no referral has the id in the path (or none the principal may see)."""
+
+    code = "unknown_referral"
+
+    def __init__(self, referral_id: str) -> None:
+        super().__init__(referral_id)
+        self.referral_id = referral_id
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(
+            N_('There is no referral "%(referral_id)s".'), referral_id=self.referral_id
+        )
+
+
+class UnknownActivity(ResourceNotFound):
+    """Raised when no activity has the id in the path (or none the principal may see)."""
+
+    code = "unknown_activity"
+
+    def __init__(self, activity_id: str) -> None:
+        super().__init__(activity_id)
+        self.activity_id = activity_id
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(
+            N_('There is no activity "%(activity_id)s".'), activity_id=self.activity_id
+        )
+
+
+class UnknownShelter(ResourceNotFound):
+    """Raised when no shelter the principal may see has the id in the path."""
+
+    code = "unknown_shelter"
+
+    def __init__(self, shelter_id: str) -> None:
+        super().__init__(shelter_id)
+        self.shelter_id = shelter_id
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(
+            N_('There is no shelter "%(shelter_id)s".'), shelter_id=self.shelter_id
+        )
+
+
+class UnknownGrant(ResourceNotFound):
+    """Raised when no live grant has the id in the path (unknown, expired or revoked)."""
+
+    code = "unknown_grant"
+
+    def __init__(self, grant_id: str) -> None:
+        super().__init__(grant_id)
+        self.grant_id = grant_id
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(
+            N_('There is no live grant "%(grant_id)s": it has expired or been revoked.'),
+            grant_id=self.grant_id,
+        )
+
+
+class NotSignedIn(Exception):
+    """Raised when a request that needs a signed-in user or a partner token has neither: no
+    credentials, a session that has ended, or an API token that is unknown or revoked."""
+
+    def __init__(self, *, session_ended: bool = False, invalid_token: bool = False) -> None:
+        super().__init__("not signed in")
+        self.session_ended = session_ended
+        self.invalid_token = invalid_token
+
+    @property
+    def code(self) -> str:
+        if self.invalid_token:
+            return "invalid_token"
+        return "session_ended" if self.session_ended else "not_signed_in"
+
+    def explain(self, translator: Translator) -> str:
+        if self.invalid_token:
+            return translator.gettext(N_("The API token is unknown or has been revoked."))
+        if self.session_ended:
+            return translator.gettext(N_(
+                "Your session has ended (after a while without activity, or at sign-out): "
+                "sign in again."))
+        return translator.gettext(N_(
+            "Sign in first (partner systems: send your API token as Authorization: Bearer)."))
+
+
+class CsrfRejected(Exception):
+    """Raised when an unsafe request made with a session cookie lacks the session's CSRF token,
+    or when a sign-in form is posted from another site."""
+
+    code = "csrf_rejected"
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(N_(
+            "This request did not carry the security token of your session, so it was not "
+            "carried out: reload the page and try again."))
+
+
+class RequestTooLarge(Exception):
+    """Raised when a form is larger than any form of the platform can be."""
+
+    code = "too_large"
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(N_("The request is too large."))
+
+
+_NOT_A_COUNTRY = N_(
+    "Choose the nationality among the countries offered (an ISO 3166-1 two-letter code, such "
+    "as ER for Eritrea)."
+)
+
+# The domain names each rule it refuses to break by a code; some codes cover several checks, told
+# apart by the field the domain blames. (code, field) wins over (code, None).
+DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
+    ("concurrent_changes", None): N_(
+        "Others changed the same records at the same moment: nothing was saved. Try again."
+    ),
+    ("still_in_reception", None): N_(
+        "The person is still in the reception system, so cannot be taken in: the programme "
+        "serves people who have left reception or were never in it."
+    ),
+    ("inconsistent_reception_history", None): N_(
+        "The reception details do not fit the reception situation. For someone who has left "
+        "reception give the date they left, not after the intake date, and the kind of centre; "
+        "for someone never in reception leave both empty."
+    ),
+    ("invalid_intake", "intake_date"): N_(
+        "The intake date must fall between the start of the programme (%(programme_start)s) "
+        "and today."
+    ),
+    ("invalid_intake", "birth_date"): N_("The birth date cannot come after the intake date."),
+    ("implausible_birth_date", None): N_(
+        "The birth date is more than 120 years before the intake date: check the year."
+    ),
+    ("invalid_intake", "household_size"): N_(
+        "The household must count between 1 and %(max_household_size)s people."
+    ),
+    ("invalid_intake", "nationality"): _NOT_A_COUNTRY,
+    ("invalid_intake", "vulnerabilities"): N_(
+        "The person is an adult by birth date: they cannot be recorded as a minor or an "
+        "unaccompanied minor."
+    ),
+    ("invalid_intake", "consent_given_on"): N_("The consent cannot be dated in the future."),
+    ("invalid_intake", None): N_("The intake's facts contradict each other."),
+    ("consent_missing", None): N_(
+        "Without consent to the processing of data for case management the person cannot be "
+        "taken in: tick it once the person has given it."
+    ),
+    ("personal_data_already_erased", None): N_(
+        "The person's identifiers have already been erased: there is nothing left to erase."
+    ),
+    ("invalid_erasure_request", "requested_on"): N_(
+        "The erasure request cannot be dated in the future."
+    ),
+    ("invalid_erasure_request", None): N_(
+        "Give the reference (protocol number) of the erasure request, in at most 60 characters."
+    ),
+    ("grant_refused", "grantee"): N_(
+        "There is no active auditor with this username: grants go to auditors only."
+    ),
+    ("grant_refused", "reason"): N_(
+        "State why the auditor needs the identifiers, in at most %(max_length)s characters."
+    ),
+    ("grant_refused", "hours"): N_("A grant lasts from 1 to %(max_hours)s hours."),
+    ("grant_refused", None): N_("You may not give or revoke grants."),
+    ("access_denied", "vulnerability"): N_(
+        "Vulnerabilities are special-category data that your agreement does not cover: you "
+        "cannot filter by them."
+    ),
+    ("access_denied", None): N_(
+        "You may not do this: your role, your city or your agreement does not cover it."
+    ),
+    ("sign_in_refused", None): N_(
+        "Wrong username or password, or the account is disabled."
+    ),
+    ("sign_in_throttled", None): N_(
+        "Too many failed sign-ins for this account or from this address: signing in is locked "
+        "until %(until)s. If you have forgotten your password, ask your coordinator."
+    ),
+    **{key: message for area in AREAS for key, message in area.DOMAIN_MESSAGES.items()},
+}
+
+_UNTRANSLATED_DOMAIN_ERROR = N_("This breaks a rule of the programme: %(detail)s")
+
+
+def explain_domain_error(error: DomainError, translator: Translator) -> Problem:
+    field = error.params.get("field")
+    field = field if isinstance(field, str) else None
+    message = DOMAIN_MESSAGES.get((error.code, field)) or DOMAIN_MESSAGES.get((error.code, None))
+    if message is None:
+        text = translator.gettext(_UNTRANSLATED_DOMAIN_ERROR, detail=error.message)
+    else:
+        text = translator.gettext(message, **_domain_message_params(error, translator))
+    return Problem(field=field, code=error.code, message=text)
+
+
+def _domain_message_params(error: DomainError, translator: Translator) -> dict[str, object]:
+    times = {name: translator.time(value) for name, value in error.params.items()
+             if isinstance(value, datetime)}
+    numbers = {name: value for name, value in error.params.items() if isinstance(value, int)}
+    return {
+        "programme_start": translator.date(PROGRAMME_START, "long"),
+        "max_household_size": MAX_HOUSEHOLD_SIZE,
+        **numbers,
+        **times,
+    }
+
+
+_REQUIRED = N_("This field is required.")
+_INVALID_DATE = N_("Enter a valid date (day, month and year).")
+_WHOLE_NUMBER = N_("Enter a whole number.")
+_NOT_AN_OPTION = N_("Choose one of the options offered.")
+_NOT_AN_OBJECT = N_("The request body must be a JSON object.")
+# Pydantic's error types, and the few custom ones our request models raise.
+VALIDATION_MESSAGES: dict[str, str] = {
+    "missing": _REQUIRED,
+    # names and other texts are stripped and must keep at least one character
+    "string_too_short": _REQUIRED,
+    "string_too_long": N_("This is too long: at most %(max_length)s characters."),
+    "string_type": N_("Enter text."),
+    "date_type": _INVALID_DATE,
+    "date_parsing": _INVALID_DATE,
+    "date_from_datetime_parsing": _INVALID_DATE,
+    "date_from_datetime_inexact": _INVALID_DATE,
+    "int_type": _WHOLE_NUMBER,
+    "int_parsing": _WHOLE_NUMBER,
+    "int_from_float": _WHOLE_NUMBER,
+    "greater_than_equal": N_("Enter a number of at least %(ge)s."),
+    "less_than_equal": N_("Enter a number of at most %(le)s."),
+    "enum": _NOT_AN_OPTION,
+    "literal_error": _NOT_AN_OPTION,
+    "list_type": N_("Give a list of values."),
+    "json_invalid": N_("The request body is not valid JSON."),
+    "model_attributes_type": _NOT_AN_OBJECT,
+    "dict_type": _NOT_AN_OBJECT,
+    "model_type": _NOT_AN_OBJECT,
+    "extra_forbidden": N_("This field is not part of the request."),
+    "uuid_parsing": N_("This is not a valid identifier."),
+    "email_format": N_("Enter a valid e-mail address, such as name@example.org."),
+    "country_code": _NOT_A_COUNTRY,
+    "month_format": N_("Give the month as year and month, YYYY-MM (such as 2021-03)."),
+    "phone_format": N_(
+        "Enter a valid phone number: digits and spaces, with an optional leading +."
+    ),
+}
+_INVALID_VALUE = N_("This value is not valid.")
+_REQUEST_LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
+
+
+def explain_validation_errors(
+    errors: Iterable[Any], translator: Translator
+) -> list[Problem]:
+    """Pydantic's errors (from a request or a form), one translated problem per field."""
+    problems: dict[str | None, Problem] = {}
+    for error in errors:
+        field = _field_of(error.get("loc", ()))
+        if field in problems:
+            continue  # the first problem of a field is the one worth fixing first
+        kind = str(error.get("type", ""))
+        message = VALIDATION_MESSAGES.get(kind, _INVALID_VALUE)
+        try:
+            text = translator.gettext(message, **(error.get("ctx") or {}))
+        except (KeyError, TypeError, ValueError):
+            text = translator.gettext(_INVALID_VALUE)
+        problems[field] = Problem(field=field, code=kind or "invalid", message=text)
+    return list(problems.values())
+
+
+def _field_of(location: Sequence[Any]) -> str | None:
+    parts = list(location)
+    if parts and parts[0] in _REQUEST_LOCATIONS:
+        parts = parts[1:]
+    return next((str(part) for part in parts if isinstance(part, str)), None)
+
+
+def summary_of(problems: Sequence[Problem], translator: Translator) -> str:
+    if len(problems) == 1:
+        return problems[0].message
+    return translator.gettext(
+        N_("The request has %(count)s problems: see each field."), count=len(problems)
+    )
+
+
+async def refuse(request: Request, error: Exception) -> Response:
+    """The one exception handler: every refusal, whatever raised it, becomes a 4xx answer with
+    translated problems; JSON for the API, a page for people."""
+    translator = translator_of(request)
+    headers: dict[str, str] = {}
+    match error:
+        case NotSignedIn():
+            return _ask_to_sign_in(request, error, translator)
+        case AccessDenied():
+            status_code, problems = 403, [explain_domain_error(error, translator)]
+        case CsrfRejected():
+            status_code, problems = 403, [_problem(error.code, error.explain(translator))]
+        case RequestTooLarge():
+            status_code, problems = 413, [_problem(error.code, error.explain(translator))]
+        case DomainError():
+            status_code, problems = 422, [explain_domain_error(error, translator)]
+        case RequestValidationError():
+            status_code, problems = 422, explain_validation_errors(error.errors(), translator)
+        case ResourceNotFound():
+            status_code, problems = 404, [_not_found(error, translator)]
+        case StarletteHTTPException(status_code=404):
+            status_code, problems = 404, [_not_found(ResourceNotFound(), translator)]
+        case StarletteHTTPException(status_code=400):
+            # What FastAPI answers when a body cannot even be decoded (not UTF-8, say).
+            status_code, problems = 400, [_problem("unreadable_body", translator.gettext(N_(
+                "The request body could not be read: it is not well-formed (the API takes JSON, "
+                "in UTF-8).")))]
+        case StarletteHTTPException():
+            status_code, headers = error.status_code, dict(error.headers or {})
+            problems = [Problem(field=None, code="http_error", message=translator.gettext(
+                N_("The request could not be handled (HTTP %(status)s)."), status=status_code))]
+        case _:
+            raise error
+    response = _answer(request, status_code, problems, translator)
+    response.headers.update(headers)
+    return response
+
+
+def _not_found(error: ResourceNotFound, translator: Translator) -> Problem:
+    return _problem(error.code, error.explain(translator))
+
+
+def _problem(code: str, message: str) -> Problem:
+    return Problem(field=None, code=code, message=message)
+
+
+def sign_in_url(request: Request, *, next_path: str | None = None,
+                notice: str | None = None) -> str:
+    query = {name: value for name, value in (("next", next_path), ("notice", notice)) if value}
+    path = str(request.app.url_path_for("sign_in_page"))
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+def _ask_to_sign_in(request: Request, error: NotSignedIn, translator: Translator) -> Response:
+    """The API answers 401; a page leads to the sign-in page and back, and so does an htmx
+    request (whose 401 htmx would not show) through HX-Redirect."""
+    if request.url.path.startswith(_JSON_PATHS):
+        body = ErrorBody(message=error.explain(translator),
+                         problems=[_problem(error.code, error.explain(translator))])
+        challenge = 'Bearer realm="lgnet"' + (
+            ', error="invalid_token"' if error.invalid_token else "")
+        return JSONResponse(body.model_dump(), status_code=401,
+                            headers={"WWW-Authenticate": challenge})
+    back_to = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = sign_in_url(request, next_path=back_to,
+                         notice="session_ended" if error.session_ended else None)
+    if is_htmx_fragment_request(request):
+        return Response(status_code=401, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+def _answer(
+    request: Request, status_code: int, problems: list[Problem], translator: Translator
+) -> Response:
+    message = summary_of(problems, translator)
+    if request.url.path.startswith(_JSON_PATHS):
+        body = ErrorBody(message=message, problems=problems)
+        return JSONResponse(body.model_dump(), status_code=status_code)
+    pages: Pages = request.app.state.pages
+    return pages.render(
+        request,
+        "error.html",
+        {"status_code": status_code, "message": message, "problems": problems},
+        status_code=status_code,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    for refusal in (DomainError, RequestValidationError, ResourceNotFound,
+                    StarletteHTTPException, NotSignedIn, CsrfRejected, RequestTooLarge):
+        app.add_exception_handler(refusal, refuse)

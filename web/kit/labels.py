@@ -1,0 +1,341 @@
+"""Words for the programme's codes: every enum value a page shows, translated.
+
+The tables are keyed by the domain's enums (whose values are the codes stored in events and read
+models), so a value added to an enum without a label here fails the label test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+
+from domain.cases.rules import (
+    AgeBand,
+    EligibilityReason,
+    PriorityGroup,
+    ReceptionCentreKind,
+    ReceptionSituation,
+    Sex,
+    Vulnerability,
+)
+from domain.programme import City, ConsentScope, ProtectionStatus, Role, SubAction
+from domain.vault import AccessReason
+from events.contracts import (
+    CaseIntakeRecordedV1,
+    CasePersonalDataErasedV1,
+    CasePersonalDataErasedV2,
+)
+from projections.case_list import CASE_STATUS_CLOSED, CASE_STATUS_OPEN
+from web.kit.i18n import N_, Translator
+from web.kit.vocabulary import AREAS
+
+CITY_NAMES: Mapping[str, str] = {
+    City.AGRIGENTO: N_("Agrigento"),
+    City.BARI: N_("Bari"),
+    City.BOLOGNA: N_("Bologna"),
+    City.BOLZANO: N_("Bolzano"),
+    City.CASERTA: N_("Caserta"),
+    City.CATANIA: N_("Catania"),
+    City.FIRENZE: N_("Florence"),
+    City.GENOVA: N_("Genoa"),
+    City.LATINA: N_("Latina"),
+    City.MILANO: N_("Milan"),
+    City.NAPOLI: N_("Naples"),
+    City.PALERMO: N_("Palermo"),
+    City.PERUGIA: N_("Perugia"),
+    City.POTENZA: N_("Potenza"),
+    City.ROMA: N_("Rome"),
+    City.SASSARI: N_("Sassari"),
+    City.TARANTO: N_("Taranto"),
+    City.TORINO: N_("Turin"),
+    City.TRIESTE: N_("Trieste"),
+}
+
+PROTECTION_STATUSES: Mapping[str, str] = {
+    ProtectionStatus.REFUGEE: N_("Refugee status"),
+    ProtectionStatus.SUBSIDIARY_PROTECTION: N_("Subsidiary protection"),
+    ProtectionStatus.SPECIAL_PROTECTION: N_("Special or humanitarian protection"),
+    ProtectionStatus.ASYLUM_SEEKER: N_("Asylum seeker"),
+    ProtectionStatus.OTHER: N_("Other residence status"),
+}
+
+RECEPTION_SITUATIONS: Mapping[str, str] = {
+    ReceptionSituation.LEFT_RECEPTION: N_("Has left the reception system"),
+    ReceptionSituation.NEVER_IN_RECEPTION: N_("Was never in the reception system"),
+    ReceptionSituation.IN_RECEPTION: N_("Is still in the reception system"),
+}
+
+RECEPTION_CENTRE_KINDS: Mapping[str, str] = {
+    ReceptionCentreKind.FIRST_RECEPTION: N_("First-reception centre (hub)"),
+    ReceptionCentreKind.CAS: N_("Extraordinary reception centre (CAS)"),
+    ReceptionCentreKind.SAI: N_("Reception and integration system (SAI, formerly SPRAR/SIPROIMI)"),
+    ReceptionCentreKind.OTHER: N_("Other facility"),
+}
+
+SEXES: Mapping[str, str] = {
+    Sex.FEMALE: N_("Female"),
+    Sex.MALE: N_("Male"),
+    Sex.OTHER: N_("Other sex"),
+}
+
+AGE_BANDS: Mapping[str, str] = {
+    AgeBand.UNDER_18: N_("Under 18"),
+    AgeBand.FROM_18_TO_24: N_("18 to 24"),
+    AgeBand.FROM_25_TO_34: N_("25 to 34"),
+    AgeBand.FROM_35_TO_49: N_("35 to 49"),
+    AgeBand.FROM_50_TO_64: N_("50 to 64"),
+    AgeBand.OVER_64: N_("65 and over"),
+}
+
+# The categories of d.lgs. 142/2015 art. 17 c.1, worded as the law words them.
+VULNERABILITIES: Mapping[str, str] = {
+    Vulnerability.MINOR: N_("Minors"),
+    Vulnerability.UNACCOMPANIED_MINOR: N_("Unaccompanied foreign minors"),
+    Vulnerability.DISABILITY: N_("People with disabilities"),
+    Vulnerability.ELDERLY: N_("Elderly people"),
+    Vulnerability.PREGNANCY: N_("Pregnant women"),
+    Vulnerability.SINGLE_PARENT_WITH_MINORS: N_("Single parents with minor children"),
+    Vulnerability.TRAFFICKING_VICTIM: N_("Victims of trafficking in human beings"),
+    Vulnerability.SERIOUS_ILLNESS: N_("People with serious illnesses"),
+    Vulnerability.MENTAL_DISORDER: N_("People with mental disorders"),
+    Vulnerability.TORTURE_OR_SERIOUS_VIOLENCE: N_(
+        "People who have suffered torture, rape or other serious psychological, physical or "
+        "sexual violence, including violence linked to sexual orientation or gender identity"
+    ),
+    Vulnerability.FEMALE_GENITAL_MUTILATION: N_("Victims of female genital mutilation"),
+}
+
+CONSENT_SCOPES: Mapping[str, str] = {
+    ConsentScope.CASE_MANAGEMENT: N_("Case management"),
+    ConsentScope.REFERRAL_TO_PARTNERS: N_("Referral to services and partner organisations"),
+    ConsentScope.STATISTICS: N_("Statistical processing"),
+}
+
+SUB_ACTIONS: Mapping[str, str] = {
+    SubAction.COORDINATION: N_("Management and coordination of the action"),
+    SubAction.CIVIC_ENGAGEMENT: N_("Civic engagement paths"),
+    SubAction.EMERGENCY_TAKE_IN: N_(
+        "Emergency take-in of vulnerable people and urban resilience"
+    ),
+    SubAction.FAST_TRACK_HOUSING: N_("Fast-track housing inclusion"),
+    SubAction.ADMINISTRATION_EMPOWERMENT: N_(
+        "Organisational and operational empowerment of local administrations"
+    ),
+    SubAction.COMMUNICATION: N_("Communication and dissemination"),
+}
+
+PRIORITY_GROUPS: Mapping[str, str] = {
+    PriorityGroup.INTERNATIONAL_PROTECTION: N_("Holders of international protection"),
+    PriorityGroup.OTHER_OUTSIDE_RECEPTION: N_("Other migrants outside the reception system"),
+}
+
+# Why a case is, or is not, eligible for a sub-action: what a coordinator reads on the case page.
+ELIGIBILITY_REASONS: Mapping[str, str] = {
+    EligibilityReason.ASYLUM_SEEKER: N_(
+        "The person is an asylum seeker, and Sub-Action 2 is reserved for applicants for "
+        "international protection (art. 8 of law 46/2017, amending d.lgs. 142/2015)."
+    ),
+    EligibilityReason.NOT_ASYLUM_SEEKER: N_(
+        "Sub-Action 2 is reserved for applicants for international protection (art. 8 of law "
+        "46/2017, amending d.lgs. 142/2015), and the person is not an asylum seeker."
+    ),
+    EligibilityReason.VULNERABLE: N_(
+        "The person belongs to at least one vulnerable category (d.lgs. 142/2015, art. 17 c.1): "
+        "emergency take-in with priority."
+    ),
+    EligibilityReason.NOT_VULNERABLE_YET_OUTSIDE_RECEPTION: N_(
+        "No vulnerability recorded, but the person is outside the reception system, which is "
+        "enough for emergency take-in."
+    ),
+    EligibilityReason.INTERNATIONAL_PROTECTION_FIRST: N_(
+        "The person holds international protection, the programme's first target group: first "
+        "in line for fast-track housing."
+    ),
+    EligibilityReason.OUTSIDE_RECEPTION: N_(
+        "The person is outside the reception system, so within the programme's target group; "
+        "holders of international protection come first."
+    ),
+}
+
+ROLES: Mapping[str, str] = {
+    Role.MINISTRY: N_("Ministry of the Interior"),
+    Role.CITY_COORDINATOR: N_("City coordinator"),
+    Role.CITY_OPERATOR: N_("City operator"),
+    Role.AUDITOR: N_("Auditor"),
+    Role.PARTNER: N_("Partner organisation"),
+    Role.SYSTEM: N_("System"),
+}
+
+# The intake's fields (form inputs, API body fields, and the `field` of its errors).
+INTAKE_FIELDS: Mapping[str, str] = {
+    "given_name": N_("Given name"),
+    "family_name": N_("Family name"),
+    "birth_date": N_("Birth date"),
+    "document_number": N_("Document number"),
+    "phone": N_("Phone"),
+    "email": N_("E-mail"),
+    "intake_date": N_("Intake date"),
+    "protection_status": N_("Protection status"),
+    "reception_situation": N_("Reception situation"),
+    "left_reception_on": N_("Date the person left reception"),
+    "reception_centre_kind": N_("Kind of centre left"),
+    "sex": N_("Sex"),
+    "nationality": N_("Nationality"),
+    "household_size": N_("Household size"),
+    "vulnerabilities": N_("Vulnerable categories (d.lgs. 142/2015, art. 17 c.1)"),
+    "consent_given_on": N_("Consent given on"),
+    "consent_scopes": N_("The person consents to"),
+}
+
+# The fields of the other forms: reading identifiers, erasing them, granting an auditor access.
+OTHER_FIELDS: Mapping[str, str] = {
+    "reason": N_("Reason for reading them"),
+    "requested_on": N_("Date of the erasure request"),
+    "request_reference": N_("Protocol number of the request"),
+    "confirm": N_("Confirmation"),
+    "grantee": N_("Auditor (username)"),
+    "city": N_("City"),
+    "hours": N_("For how many hours"),
+    "grant_reason": N_("Reason for the grant"),
+}
+
+# Why identifiers were read: a list, so that no free text carries personal data into the log.
+ACCESS_REASONS: Mapping[str, str] = {
+    AccessReason.CONTACT_PERSON: N_("To contact the person"),
+    AccessReason.REFERRAL_TO_SERVICE: N_("To refer the person to a service"),
+    AccessReason.IDENTITY_CHECK: N_("To check the person's identity"),
+    AccessReason.LEGAL_OBLIGATION: N_("A legal obligation (authority's request)"),
+    AccessReason.AUDIT_GRANT: N_("Audit, under a grant of the ministry"),
+}
+
+CASE_STATUSES: Mapping[str, str] = {
+    CASE_STATUS_OPEN: N_("Open"),
+    CASE_STATUS_CLOSED: N_("Closed"),
+}
+
+EVENT_TYPES: Mapping[str, str] = {
+    CaseIntakeRecordedV1.ce_type(): N_("Intake recorded"),
+    CasePersonalDataErasedV1.ce_type(): N_("Personal data erased"),
+    CasePersonalDataErasedV2.ce_type(): N_("Personal data erased"),
+    **{ce_type: label for area in AREAS for ce_type, label in area.EVENT_TYPES.items()},
+}
+
+
+class Labels:
+    """The tables above, in the language of one request. Unknown codes are shown as they are,
+    so a page never fails on a value newer than its labels."""
+
+    def __init__(self, translator: Translator) -> None:
+        self._translator = translator
+
+    def label(self, table: Mapping[str, str], code: str) -> str:
+        """`code`'s label from `table` (one of the tables here or of web.kit.vocabulary)."""
+        message = table.get(code)
+        return code if message is None else self._translator.gettext(message)
+
+    def choices(self, table: Mapping[str, str], codes: Iterable[str]) -> list[tuple[str, str]]:
+        """(code, label) for each code, in the given order: a select's options."""
+        return [(str(code), self.label(table, code)) for code in codes]
+
+    _label = label
+    _choices = choices
+
+    def city(self, code: str) -> str:
+        return self._label(CITY_NAMES, code)
+
+    def protection_status(self, code: str) -> str:
+        return self._label(PROTECTION_STATUSES, code)
+
+    def reception_situation(self, code: str) -> str:
+        return self._label(RECEPTION_SITUATIONS, code)
+
+    def reception_centre_kind(self, code: str) -> str:
+        return self._label(RECEPTION_CENTRE_KINDS, code)
+
+    def sex(self, code: str) -> str:
+        return self._label(SEXES, code)
+
+    def age_band(self, code: str) -> str:
+        return self._label(AGE_BANDS, code)
+
+    def vulnerability(self, code: str) -> str:
+        return self._label(VULNERABILITIES, code)
+
+    def consent_scope(self, code: str) -> str:
+        return self._label(CONSENT_SCOPES, code)
+
+    def sub_action(self, code: str) -> str:
+        return self._label(SUB_ACTIONS, code)
+
+    def numbered_sub_action(self, code: str) -> str:
+        """"Sub-Action 4 – Fast-track housing inclusion", as tables and exports name one."""
+        number = self._translator.gettext("Sub-Action %(number)s", number=code)
+        return f"{number} – {self.sub_action(code)}"
+
+    def priority_group(self, code: str) -> str:
+        return self._label(PRIORITY_GROUPS, code)
+
+    def eligibility_reason(self, code: str) -> str:
+        return self._label(ELIGIBILITY_REASONS, code)
+
+    def role(self, code: str) -> str:
+        return self._label(ROLES, code)
+
+    def case_status(self, code: str) -> str:
+        return self._label(CASE_STATUSES, code)
+
+    def event_type(self, code: str) -> str:
+        return self._label(EVENT_TYPES, code)
+
+    def field(self, name: str) -> str:
+        return self._label(INTAKE_FIELDS if name in INTAKE_FIELDS else OTHER_FIELDS, name)
+
+    def access_reason(self, code: str) -> str:
+        return self._label(ACCESS_REASONS, code)
+
+    def access_reasons(self, codes: Iterable[str]) -> list[tuple[str, str]]:
+        return self._choices(ACCESS_REASONS, codes)
+
+    def cities(self) -> list[tuple[str, str]]:
+        """The 19 cities in alphabetical order of their name in this language."""
+        return sorted(self._choices(CITY_NAMES, City), key=lambda choice: choice[1])
+
+    def protection_statuses(self) -> list[tuple[str, str]]:
+        return self._choices(PROTECTION_STATUSES, ProtectionStatus)
+
+    def reception_situations(self) -> list[tuple[str, str]]:
+        return self._choices(RECEPTION_SITUATIONS, ReceptionSituation)
+
+    def reception_centre_kinds(self) -> list[tuple[str, str]]:
+        return self._choices(RECEPTION_CENTRE_KINDS, ReceptionCentreKind)
+
+    def sexes(self) -> list[tuple[str, str]]:
+        return self._choices(SEXES, Sex)
+
+    def vulnerabilities(self) -> list[tuple[str, str]]:
+        return self._choices(VULNERABILITIES, Vulnerability)
+
+    def consent_scopes(self) -> list[tuple[str, str]]:
+        return self._choices(CONSENT_SCOPES, ConsentScope)
+
+    def case_statuses(self) -> list[tuple[str, str]]:
+        return self._choices(CASE_STATUSES, CASE_STATUSES)
+
+
+def all_label_tables() -> dict[type[StrEnum], Mapping[str, str]]:
+    """Each enum with its table: what the test checks for completeness."""
+    return {
+        City: CITY_NAMES,
+        ProtectionStatus: PROTECTION_STATUSES,
+        ReceptionSituation: RECEPTION_SITUATIONS,
+        ReceptionCentreKind: RECEPTION_CENTRE_KINDS,
+        Sex: SEXES,
+        AgeBand: AGE_BANDS,
+        Vulnerability: VULNERABILITIES,
+        ConsentScope: CONSENT_SCOPES,
+        SubAction: SUB_ACTIONS,
+        PriorityGroup: PRIORITY_GROUPS,
+        EligibilityReason: ELIGIBILITY_REASONS,
+        Role: ROLES,
+        AccessReason: ACCESS_REASONS,
+        **{enum: table for area in AREAS for enum, table in area.LABEL_TABLES.items()},
+    }

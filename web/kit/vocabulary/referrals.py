@@ -1,0 +1,141 @@
+"""The words of the referrals area: destinations, urgencies, states and decline reasons; the
+referral events' names; and the refusals of the referral rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+from domain.referrals.rules import (
+    CityService,
+    ConsentBasis,
+    DeclineReason,
+    DestinationKind,
+    ReferralStatus,
+    Urgency,
+)
+from events.referrals import (
+    ReferralAcceptedV1,
+    ReferralCompletedV1,
+    ReferralDeclinedV1,
+    ReferralRequestedV1,
+    ReferralWithdrawnV1,
+)
+from web.kit.i18n import N_
+
+DESTINATION_KINDS: Mapping[str, str] = {
+    DestinationKind.CITY_SERVICE: N_("A service of the city"),
+    DestinationKind.PARTNER: N_("An external partner organisation"),
+    DestinationKind.TRANSFER: N_("Transfer to another city"),
+}
+
+CITY_SERVICES: Mapping[str, str] = {
+    CityService.HEALTH: N_("Health services"),
+    CityService.LEGAL_AID: N_("Legal aid"),
+    CityService.EMPLOYMENT: N_("Employment services"),
+    CityService.HOUSING: N_("Housing services"),
+    CityService.PSYCHOLOGICAL_SUPPORT: N_("Psychological support"),
+    CityService.MEDIATION: N_("Cultural and linguistic mediation"),
+    CityService.EDUCATION: N_("Education and language courses"),
+    CityService.SOCIAL_SERVICES: N_("Social services"),
+    CityService.OTHER: N_("Another service"),
+}
+
+URGENCIES: Mapping[str, str] = {
+    Urgency.IMMEDIATE: N_("Immediate (answer within 24 hours)"),
+    Urgency.WITHIN_72_HOURS: N_("Within 72 hours"),
+    Urgency.ORDINARY: N_("Ordinary (answer within 15 days)"),
+}
+
+REFERRAL_STATUSES: Mapping[str, str] = {
+    ReferralStatus.REQUESTED: N_("Awaiting an answer"),
+    ReferralStatus.ACCEPTED: N_("Accepted"),
+    ReferralStatus.DECLINED: N_("Declined"),
+    ReferralStatus.COMPLETED: N_("Completed"),
+    ReferralStatus.WITHDRAWN: N_("Withdrawn"),
+}
+
+DECLINE_REASONS: Mapping[str, str] = {
+    DeclineReason.NO_CAPACITY: N_("No capacity available"),
+    DeclineReason.NOT_ELIGIBLE: N_("The person is not eligible for the service"),
+    DeclineReason.PERSON_DECLINED: N_("The person declined"),
+    DeclineReason.UNREACHABLE: N_("The person could not be reached"),
+    DeclineReason.DUPLICATE: N_("Already referred (duplicate)"),
+    DeclineReason.OTHER: N_("Another reason (explained in the note)"),
+}
+
+CONSENT_BASES: Mapping[str, str] = {
+    ConsentBasis.CONSENT: N_("The person's consent"),
+    ConsentBasis.OVERRIDE: N_("A coordinator's override, without consent"),
+}
+
+# Each enum of the area with its labels (checked complete by tests/web/test_translations.py).
+LABEL_TABLES: dict[type[StrEnum], Mapping[str, str]] = {
+    DestinationKind: DESTINATION_KINDS,
+    CityService: CITY_SERVICES,
+    Urgency: URGENCIES,
+    ReferralStatus: REFERRAL_STATUSES,
+    DeclineReason: DECLINE_REASONS,
+    ConsentBasis: CONSENT_BASES,
+}
+# CloudEvents type -> what the timeline calls the event.
+EVENT_TYPES: Mapping[str, str] = {
+    ReferralRequestedV1.ce_type(): N_("Referral requested"),
+    ReferralAcceptedV1.ce_type(): N_("Referral accepted"),
+    ReferralDeclinedV1.ce_type(): N_("Referral declined"),
+    ReferralCompletedV1.ce_type(): N_("Referral completed"),
+    ReferralWithdrawnV1.ce_type(): N_("Referral withdrawn"),
+}
+# (domain error code, field or None) -> the message a coordinator reads.
+DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
+    ("referral_error", None): N_("The referral breaks a rule of the programme."),
+    ("invalid_destination", None): N_("Choose where the case is referred to."),
+    ("invalid_destination", "service"): N_("Choose the service the case is referred to."),
+    ("invalid_destination", "partner_name"): N_(
+        "Name the partner organisation, in up to 120 characters."
+    ),
+    ("invalid_destination", "to_city"): N_(
+        "Choose the city asked to take the case: a city other than the case's own."
+    ),
+    ("invalid_referral_text", None): N_("This is too long: at most %(max_length)s characters."),
+    ("invalid_referral_text", "note"): N_(
+        "Write the note in up to %(max_length)s characters. When the reason is \"another "
+        "reason\", the note must say what it is."
+    ),
+    ("invalid_referral_text", "reason"): N_(
+        "Say why the referral is withdrawn, in up to %(max_length)s characters."
+    ),
+    ("invalid_referral_text", "consent_override_reason"): N_(
+        "Give the reason for referring without consent in up to %(max_length)s characters."
+    ),
+    ("invalid_referral_text", "outcome_note"): N_(
+        "Write the outcome in up to %(max_length)s characters."
+    ),
+    ("consent_required", None): N_(
+        "The person has not consented to referral to partner organisations. Record their "
+        "consent first or, if a coordinator decides to refer without it, give the reason for "
+        "the override."
+    ),
+    ("consent_override_refused", None): N_(
+        "Only the city's coordinators may refer a case to a partner without the person's "
+        "consent."
+    ),
+    ("duplicate_referral", None): N_(
+        "The case already has a referral to this destination awaiting an answer: wait for "
+        "that answer, or withdraw that referral first."
+    ),
+    ("referral_not_pending", None): N_(
+        "The referral is no longer awaiting an answer: it cannot be answered again."
+    ),
+    ("referral_finished", None): N_(
+        "The referral is already closed (declined, completed or withdrawn)."
+    ),
+    ("transfer_final", None): N_(
+        "An accepted transfer is final: the case now belongs to the other city. A transfer "
+        "is accepted or declined, never completed."
+    ),
+    ("case_moved_away", None): N_(
+        "The case has been transferred to another city since this referral was made: it can "
+        "only be withdrawn."
+    ),
+}
