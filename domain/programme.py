@@ -381,7 +381,7 @@ class TermsInForce:
         if not self.is_partner(city, on):
             raise NotAPartnerCity(
                 f"{city.display_name} is not a partner of the programme on {on}.",
-                field=field, city=city.display_name, on=on,
+                field=field, city=city.value, on=on,
             )
 
     def partners_on(self, day: date) -> tuple[City, ...]:

@@ -34,13 +34,19 @@ _SAVE_ATTEMPTS = 4
 
 
 class ProgrammeTermsService:
-    def __init__(self, record: ProgrammeRecord) -> None:
+    """`as_of`: a view of the terms as they were at that moment (for as-of pages), which
+    decides nothing."""
+
+    def __init__(self, record: ProgrammeRecord, as_of: datetime | None = None) -> None:
         self.record = record
+        self.as_of = as_of
 
     # --- reading ----------------------------------------------------------------------------
 
     def terms_in_force(self) -> TermsInForce:
-        """The terms as the latest decision left them; the card's before any."""
+        """The terms as the latest decision (up to `as_of`) left them; the card's before any."""
+        if self.as_of is not None:
+            return self.terms_at(self.as_of)
         terms = self._terms()
         return CARD_TERMS if terms is None else terms.in_force
 
@@ -51,8 +57,9 @@ class ProgrammeTermsService:
         return CARD_TERMS if terms is None else terms.in_force
 
     def amendments(self, moment: datetime | None = None) -> list[Amendment]:
-        """The decisions so far (up to `moment`, if given), oldest first, the establishment of
-        the card's terms included once there is any."""
+        """The decisions so far (up to `moment`, or `as_of`, if given), oldest first, the
+        establishment of the card's terms included once there is any."""
+        moment = moment or self.as_of
         terms = self._replayed(lambda event: moment is None or event.timestamp <= moment)
         return [] if terms is None else list(terms.history)
 
@@ -100,6 +107,8 @@ class ProgrammeTermsService:
         """Check who decides, then load (or establish) the terms, decide, save; a lost race is
         decided again on the newer terms. Establishment and the first decision are saved
         together."""
+        if self.as_of is not None:
+            raise RuntimeError("A view of the terms as of a past moment decides nothing.")
         _require_ministry(actor)
 
         def decide() -> list[Aggregate]:

@@ -36,8 +36,6 @@ PROGRAMME_FINANCED = Decimal("10291188.10")
 FLORENCE_SHARE = Decimal("346000.00")
 # The expenditure-eligibility window is the programme's period (as the ministry amends it: the
 # terms in force): a cost is claimable only if incurred within it, by a partner city.
-ELIGIBILITY_START = CARD_TERMS.period.starts_on
-ELIGIBILITY_END = CARD_TERMS.period.ends_on  # before any amendment: the pages read the terms
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_DOCUMENT_REFERENCE = 60
