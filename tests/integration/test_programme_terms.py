@@ -14,6 +14,8 @@ from typer.testing import CliRunner
 
 from domain.amendments.service import ProgrammeTermsService
 from events.cloudevents import CHAIN_HASH, CHAIN_SEQ
+from infra.bootstrap import build_platform
+from infra.cli.demo import DEMO_ACT, extend_for_trying
 from infra.cli.main import app
 from infra.nats.server import EmbeddedNats
 from infra.settings import Settings
@@ -116,3 +118,24 @@ async def test_the_decisions_are_published_to_the_whole_network_and_chained(
         "act_reference": "DM 123/2021", "ends_on": "2022-06-30",
         "previous_ends_on": "2021-12-31"}
     assert json.loads(established.data)["cities"][:2] == ["agrigento", "bari"]
+
+
+def test_the_first_start_demo_extends_the_period_with_an_invented_act_said_to_be_one(
+    tmp_path: Path,
+) -> None:
+    """`make run` on today's date: the demo's programme ended in 2021, so the first start
+    records a decision labelled as invented, and a real deployment (no demo) has none."""
+    platform = build_platform(Settings(data_dir=tmp_path))
+    try:
+        on_a_day_in_2026 = datetime(2026, 12, 6, 9, tzinfo=UTC)
+        assert extend_for_trying(platform, on_a_day_in_2026) == date(2026, 12, 31)
+        assert extend_for_trying(platform, on_a_day_in_2026) is None  # once
+        terms = platform.programme_terms.terms_in_force()
+        assert terms.period.ends_on == date(2026, 12, 31)
+        decision = platform.programme_terms.amendments()[-1]
+        assert decision.act_reference == DEMO_ACT == "DEMO - non è un atto reale"
+        assert decision.actor == {"kind": "system", "id": "lgnet-demo", "role": "ministry",
+                                  "city": None}
+        assert decision.decided_on == date(2026, 12, 6)
+    finally:
+        platform.close()
