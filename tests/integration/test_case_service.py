@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -26,7 +27,7 @@ from tests.builders import NOW, a_coordinator, a_person, an_intake
 
 
 @pytest.fixture
-def cases(tmp_path: Path):
+def cases(tmp_path: Path) -> Iterator[CaseService]:
     settings = Settings(data_dir=tmp_path)
     record = open_record(settings)
     yield CaseService(record, open_vault(settings))

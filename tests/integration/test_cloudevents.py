@@ -26,7 +26,7 @@ from infra.settings import Settings
 from infra.store.eventstore import open_record
 from infra.store.vault import open_vault
 from tests.builders import NOW, a_coordinator, a_person, an_intake
-from tests.conftest import relayed
+from tests.conftest import data_of, headers_of, relayed
 
 INTAKE_TYPE = "it.lgnet.case.intake_recorded.v1"
 
@@ -50,7 +50,7 @@ async def test_an_intake_reaches_nats_as_a_valid_cloudevent(
     record.close()
 
     assert message.subject == "lgnet.palermo.case.intake_recorded"
-    event = from_http(HTTPMessage(headers=message.headers, body=message.data), JSONFormat())
+    event = from_http(HTTPMessage(headers=headers_of(message), body=message.data), JSONFormat())
     assert event.get_specversion() == "1.0"
     assert event.get_id() == f"{case_id}.1"
     assert event.get_source() == "/lgnet/cities/palermo"
@@ -62,7 +62,7 @@ async def test_an_intake_reaches_nats_as_a_valid_cloudevent(
     assert event.get_extension("actorrole") == "city_coordinator"
     assert event.get_extension("actorcity") == "palermo"
 
-    data = event.get_data()
+    data = data_of(event)
     jsonschema.Draft202012Validator(json_schemas()[INTAKE_TYPE]).validate(data)
     assert data["case_id"] == str(case_id)
     assert data["case_code"] == receipt.case_code

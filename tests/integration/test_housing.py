@@ -45,7 +45,7 @@ from projections.housing import HousingProjection, HousingQueries, WaitlistEntry
 from projections.projection import Delivered, apply_batch, ensure_created
 from projections.storage.read_models import PostgresReadModels, ReadModelDatabase, SqliteReadModels
 from tests.builders import NOW, a_coordinator, a_person, an_intake
-from tests.conftest import relayed
+from tests.conftest import data_of, headers_of, relayed
 
 MILAN = a_coordinator(City.MILANO)
 FLORENCE = a_coordinator(City.FIRENZE)
@@ -56,7 +56,7 @@ class Housing:
     record: ProgrammeRecord
     cases: CaseService
     service: HousingService
-    read_models: SqliteReadModels
+    read_models: ReadModelDatabase
     projection: HousingProjection
     views: HousingQueries
 
@@ -101,7 +101,7 @@ def housing(tmp_path: Path) -> Iterator[Housing]:
     made = housing_over(tmp_path, SqliteReadModels(tmp_path / "readmodels.sqlite"))
     yield made
     made.read_models.close()
-    made.cases.vault.close()  # type: ignore[attr-defined]
+    made.cases.vault.close()
     made.record.close()
 
 
@@ -110,9 +110,9 @@ def housing_on_postgres(postgres_database: str, tmp_path: Path) -> Iterator[Hous
     """Read models in a PostgreSQL database of this test's own (the event store on SQLite)."""
     url = urlparse(postgres_database)
     name = f"{url.path.lstrip('/')}_housing_views"
-    admin = {"host": url.hostname, "port": url.port, "user": url.username, "dbname": "postgres",
-             "autocommit": True}
-    with psycopg.connect(**admin) as connection:  # type: ignore[arg-type]
+    admin: dict[str, Any] = {"host": url.hostname, "port": url.port, "user": url.username,
+                             "dbname": "postgres", "autocommit": True}
+    with psycopg.connect(**admin) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     read_models = PostgresReadModels(url._replace(path=f"/{name}").geturl())
     made = housing_over(tmp_path, read_models)
@@ -120,9 +120,9 @@ def housing_on_postgres(postgres_database: str, tmp_path: Path) -> Iterator[Hous
         yield made
     finally:
         read_models.close()
-        made.cases.vault.close()  # type: ignore[attr-defined]
+        made.cases.vault.close()
         made.record.close()
-        with psycopg.connect(**admin) as connection:  # type: ignore[arg-type]
+        with psycopg.connect(**admin) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -248,11 +248,12 @@ async def test_every_housing_event_reaches_nats_as_a_valid_cloudevent(
 
     schemas = json_schemas()
     housing_messages = [m for m in messages if m.subject.split(".")[2] in ("shelter", "placement")]
-    seen_types = [m.headers["ce-type"] for m in housing_messages]
+    seen_types = [headers_of(m)["ce-type"] for m in housing_messages]
     assert set(seen_types) == {contract.ce_type() for contract in HOUSING_CONTRACTS}
     assert len(housing_messages) == 12  # the bed bookkeeping and the path's start stay inside
     for message in housing_messages:
-        event = from_http(HTTPMessage(headers=message.headers, body=message.data), JSONFormat())
+        event = from_http(HTTPMessage(headers=headers_of(message), body=message.data),
+                          JSONFormat())
         ce_type = event.get_type()
         aggregate, name = ce_type.split(".")[2:4]
         assert message.subject == f"lgnet.milano.{aggregate}.{name}"
@@ -260,7 +261,7 @@ async def test_every_housing_event_reaches_nats_as_a_valid_cloudevent(
         assert event.get_source() == "/lgnet/cities/milano"
         assert event.get_time() == NOW
         assert event.get_extension("actorrole") == "city_coordinator"
-        data = event.get_data()
+        data = data_of(event)
         jsonschema.Draft202012Validator(schemas[ce_type]).validate(data)
         if aggregate == "placement":
             assert event.get_subject() == case_code

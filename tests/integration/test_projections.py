@@ -87,7 +87,8 @@ async def projecting(
         yield task
     finally:
         stop.set()
-        await asyncio.wait_for(task, 20)
+        async with asyncio.timeout(20):
+            await task
 
 
 async def until_applied(
@@ -481,7 +482,8 @@ async def test_a_second_projector_for_the_same_projections_is_refused(
         await until_applied(read_models, projections, 5, projector)
         second = Projector(other_read_models, projections, nats_server.url)
         with pytest.raises(ProjectorAlreadyRunning):
-            await asyncio.wait_for(second.run(asyncio.Event()), 10)
+            async with asyncio.timeout(10):
+                await second.run(asyncio.Event())
         with pytest.raises(ProjectorAlreadyRunning):
             await rebuild(other_read_models, projections, nats_server.url, progress=False)
         assert not projector.done()

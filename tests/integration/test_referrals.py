@@ -5,7 +5,7 @@ board the cities read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -46,7 +46,7 @@ from projections.projection import Delivered, apply_batch, reset
 from projections.referrals import ReferralBoardProjection, ReferralBoardQueries
 from projections.storage.read_models import PostgresReadModels, ReadModelDatabase, SqliteReadModels
 from tests.builders import INTAKE_DATE, NOW, a_coordinator, a_person, an_intake
-from tests.conftest import relayed
+from tests.conftest import data_of, headers_of, relayed
 
 HEALTH = Destination.city_service(CityService.HEALTH)
 MILAN_COORDINATOR = a_coordinator(City.MILANO)
@@ -280,7 +280,7 @@ def test_a_refused_command_writes_nothing(bench: Workbench, refused: str) -> Non
                                 NOW)
     request = bench.referrals.request
     ministry = Actor(ActorKind.USER, "ministry", Role.MINISTRY)
-    attempts = {
+    attempts: dict[str, tuple[type[Exception], Callable[[], object]]] = {
         "duplicate": (DuplicateReferral, lambda: request(
             uuid4(), case_id, HEALTH, Urgency.IMMEDIATE, None, MILAN_COORDINATOR, NOW)),
         "florence staff": (AccessDenied, lambda: request(
@@ -331,11 +331,12 @@ async def test_every_referral_event_reaches_nats_as_a_valid_cloudevent(
     schemas = json_schemas()
     seen = []
     for message in messages:
-        event = from_http(HTTPMessage(headers=message.headers, body=message.data), JSONFormat())
+        event = from_http(HTTPMessage(headers=headers_of(message), body=message.data),
+                          JSONFormat())
         if event.get_type() not in REFERRAL_TYPES:
             continue
         seen.append(event.get_type())
-        data = event.get_data()
+        data = data_of(event)
         jsonschema.Draft202012Validator(schemas[event.get_type()]).validate(data)
         assert event.get_specversion() == "1.0"
         assert event.get_source() == "/lgnet/cities/milano"
@@ -344,7 +345,7 @@ async def test_every_referral_event_reaches_nats_as_a_valid_cloudevent(
         assert data["case_id"] == str(case_id)
         assert data["city"] == "milano"
         assert "Amina" not in message.data.decode() and "Tesfaye" not in message.data.decode()
-        envelope = from_message(dict(message.headers), message.data)
+        envelope = from_message(dict(headers_of(message)), message.data)
         assert envelope.data.model_dump(mode="json") == data
     assert seen == [
         "it.lgnet.referral.requested.v1", "it.lgnet.referral.accepted.v1",
@@ -356,7 +357,7 @@ async def test_every_referral_event_reaches_nats_as_a_valid_cloudevent(
     assert REFERRAL_TYPES == set(seen)
     # The transfer's acceptance is followed by the case's move, on the new city's subject.
     assert messages[-1].subject == "lgnet.firenze.case.transferred"
-    requested = [m for m in messages if m.headers["ce-type"].endswith("requested.v1")]
+    requested = [m for m in messages if headers_of(m)["ce-type"].endswith("requested.v1")]
     override = next(m for m in requested if b"Caritas" in m.data)
     assert b'"consent_basis":"override"' in override.data
     assert b'"consent_override_reason":"Urgent shelter"' in override.data

@@ -165,7 +165,7 @@ def test_closure_and_reopening_survive_a_replay_of_the_events() -> None:
     case.reopen(date(2021, 7, 1), "Back", a_coordinator(), LATER)
     copy: Case | None = None
     for event in case.collect_events():
-        copy = event.mutate(copy)  # type: ignore[assignment]
+        copy = event.mutate(copy)
     assert copy is not None and not copy.is_closed and copy.version == 3
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -36,7 +37,7 @@ from domain.programme import (
 from tests.builders import NOW, a_coordinator, an_intake
 
 
-def take_in(**overrides: object) -> Case:
+def take_in(**overrides: Any) -> Case:
     return Case.take_in(uuid4(), "FI-2021-00001", an_intake(**overrides), a_coordinator(), NOW)
 
 
@@ -140,6 +141,7 @@ def test_the_eleven_vulnerable_categories_of_article_17() -> None:
 def test_the_intake_event_records_actor_and_time_passed_in() -> None:
     case = take_in()
     (event,) = case.collect_events()
+    assert isinstance(event, Case.IntakeRecorded)
     assert event.timestamp == NOW
     assert event.actor == a_coordinator().as_record()
 

@@ -15,7 +15,7 @@ import pytest
 from domain.access import AccessDenied
 from domain.activities.model import ActivityKind, ActivityPlan
 from domain.activities.service import ActivityService
-from domain.amendments.model import TERMS_ID, AmendmentKind, ProgrammeTerms
+from domain.amendments.model import TERMS_ID, AmendmentKind
 from domain.amendments.service import ProgrammeTermsService
 from domain.cases.model import Consent
 from domain.cases.service import CaseService
@@ -103,8 +103,8 @@ def test_the_first_decision_is_saved_with_the_card_s_terms_before_it(
                                    MINISTRY, DECIDED_AT)
 
     stored = list(record.repository.event_store.get(TERMS_ID))
-    assert [type(e) for e in stored] == [ProgrammeTerms.Established,
-                                         ProgrammeTerms.PeriodExtended]
+    assert [type(e).__qualname__ for e in stored] == [
+        "ProgrammeTerms.Established", "ProgrammeTerms.PeriodExtended"]
     assert position == record.recorder.max_notification_id()
     assert terms.terms_in_force().period == ProgrammePeriod(date(2019, 7, 1), date(2022, 6, 30))
     assert [(a.kind, a.act_reference) for a in terms.amendments()] == [

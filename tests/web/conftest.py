@@ -2,15 +2,15 @@
 (infra.bootstrap.build_platform): the event store, the encrypted personal-data vault, the read
 models and the accounts, all SQLite files in the test's directory. Only the bus is left out: the
 read models follow in-process (`Follow.IN_PROCESS`), brought up to date from the notification
-log directly, each event mapped as the relay would (`platform.follower.catch_up()`; setting
-`platform.follower.following = False` makes them lag).
+log directly, each event mapped as the relay would (`follower_of(platform).catch_up()`; setting
+`follower_of(platform).following = False` makes them lag).
 
 Test clients are signed in through the sign-in page, as people are: `client` is Florence's
 coordinator, `clients` makes a client for anyone else (`clients.coordinator("milano")`,
 `clients.ministry()`, `clients.partner(...)`, ...). The clock is the test's, set inside the
 programme's period (`TESTS_START`: new intakes, referrals and placements are refused outside
-it) and moved by `platform.clock.advance()`; every id handed out for a new case is in
-`platform.ids.issued`.
+it) and moved by `clock_of(platform).advance()`; every id handed out for a new case is in
+`ids_of(platform).issued`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from domain.programme import PROGRAMME_TIMEZONE, City, Role
-from infra.bootstrap import Follow, Platform, build_platform
+from infra.bootstrap import Follow, InProcessFollower, Platform, build_platform
 from infra.settings import Settings
 from web.app import create_app
 from web.kit.authentication import CSRF_HEADER, SESSION_COOKIE
@@ -87,6 +87,24 @@ def platform_for_tests(data_dir: Path) -> Iterator[Platform]:
         yield platform
     finally:
         platform.close()
+
+
+def clock_of(platform: Platform) -> Clock:
+    """The test's clock a platform of `platform_for_tests` runs on."""
+    assert isinstance(platform.clock, Clock)
+    return platform.clock
+
+
+def ids_of(platform: Platform) -> IssuedIds:
+    """The ids a platform of `platform_for_tests` handed out."""
+    assert isinstance(platform.ids, IssuedIds)
+    return platform.ids
+
+
+def follower_of(platform: Platform) -> InProcessFollower:
+    """What brings the read models of a platform of `platform_for_tests` up to date."""
+    assert isinstance(platform.follower, InProcessFollower)
+    return platform.follower
 
 
 @pytest.fixture
@@ -158,7 +176,7 @@ class Clients:
         issued = self.platform.accounts.issue_token(name, [City(c) for c in cities], kinds)
         client = self._open()
         client.headers["Authorization"] = f"Bearer {issued.token}"
-        client.partner_token_id = issued.details.token_id  # type: ignore[attr-defined]
+        client.partner_token_id = issued.details.token_id
         return client
 
     def _open(self) -> TestClient:

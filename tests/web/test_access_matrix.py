@@ -588,7 +588,7 @@ def up_to_the_first_event(client: TestClient, method: str, path: str, **options:
                           request=streamed.request)
 
 
-def asked_to_sign_in(response: Any) -> bool:
+def asked_to_sign_in(response: httpx.Response) -> bool:
     return response.status_code == 303 and response.headers["location"].startswith(
         "/sign-in?next=")
 

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, an_intake_payload, record_intake
+from tests.web.conftest import Clients, an_intake_payload, ids_of, record_intake
 
 
 def test_an_intake_is_created_with_its_location_and_can_be_read_there(
@@ -161,7 +161,7 @@ def test_a_bad_intake_is_refused_with_the_field_and_a_translated_reason_and_writ
     assert problem["code"] == code
     assert problem["message"].startswith(message)
     assert platform.last_written_position() == position_before
-    assert all(platform.vault.read(refused) is None for refused in platform.ids.issued[1:])
+    assert all(platform.vault.read(refused) is None for refused in ids_of(platform).issued[1:])
 
 
 def test_a_body_that_is_not_json_is_refused(client: TestClient) -> None:

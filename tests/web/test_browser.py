@@ -22,7 +22,7 @@ from infra.bootstrap import Platform
 from infra.nats.server import free_port
 from infra.runtime import WebServer
 from tests.conftest import skip_outside_ci
-from tests.web.conftest import PASSWORD, Clients, an_intake_form, record_intake
+from tests.web.conftest import PASSWORD, Clients, an_intake_form, follower_of, record_intake
 from web.areas.intake.requests import IntakeRequest
 from web.kit.security_headers import CONTENT_SECURITY_POLICY
 
@@ -188,7 +188,7 @@ def test_a_coordinator_reads_a_person_s_identifiers_for_a_reason_then_erases_the
         platform.new_id(), intake.facts(City.FIRENZE), intake.personal_data(),
         Actor(ActorKind.USER, "firenze.coordinator", Role.CITY_COORDINATOR, City.FIRENZE),
         platform.now())
-    platform.follower.catch_up()
+    follower_of(platform).catch_up()
 
     page.goto(f"{live_server}/cases/{receipt.case_id}")
     page.fill("#username", "firenze.coordinator")

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from domain.cases.model import Case
 from domain.programme import Actor, ActorKind, City, Role
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, record_intake
+from tests.web.conftest import Clients, follower_of, record_intake
 
 CLOSURE = {"outcome": "autonomy", "closed_on": "2021-06-30",
            "reason": "Rents a flat and works full time."}
@@ -320,7 +320,7 @@ def test_the_old_city_sees_only_the_handover_and_the_history_up_to_the_transfer(
     case.transfer_to(City.MILANO, uuid4(), platform.now().date(), a_milan_coordinator(),
                      platform.now())
     platform.record.save(case)
-    platform.follower.catch_up()
+    follower_of(platform).catch_up()
     milan = clients.coordinator("milano")
     before_the_transfer = milan.post(f"/cases/{case_id}/closure", data=CLOSURE)
     assert before_the_transfer.status_code == 422  # Milan had not got the case in June 2021

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from domain.cases.rules import CaseOutcome
 from domain.programme import Actor, ActorKind, City, Role
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, record_intake
+from tests.web.conftest import Clients, follower_of, record_intake
 
 CASE_LIST = "/cities/firenze/cases"
 API_LIST = "/api/v1/cities/firenze/cases"
@@ -44,7 +44,7 @@ def three_cases(clients: Clients, platform: Platform) -> dict[str, str]:
         consent_given_on="2021-02-20")
     platform.cases.close(UUID(closed["case_id"]), CaseOutcome.MOVED_AWAY, date(2021, 4, 1),
                          "Moved to Lyon", FLORENCE, platform.now())
-    platform.follower.catch_up()
+    follower_of(platform).catch_up()
     return {"refugee": refugee["case_code"], "asylum seeker": asylum_seeker["case_code"],
             "closed": closed["case_code"]}
 

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from infra.bootstrap import Platform
-from tests.web.conftest import TODAY_IN_ITALY, Clients, record_intake
+from tests.web.conftest import TODAY_IN_ITALY, Clients, clock_of, record_intake
 
 HTMX = {"HX-Request": "true"}
 TODAY = TODAY_IN_ITALY  # the day of the tests' clock, in Italy
@@ -303,7 +303,7 @@ def test_viewing_the_past_the_dashboards_show_the_past_figures_and_do_not_follow
 ) -> None:
     record_intake(clients, "milano")
     between = platform.clock() + timedelta(minutes=5)
-    platform.clock.advance(timedelta(minutes=10))
+    clock_of(platform).advance(timedelta(minutes=10))
     record_intake(clients, "milano")
     auditor = clients.auditor()
     assert auditor.get("/as-of", params={"moment": between.isoformat(), "next": "/"},

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from infra.bootstrap import Platform
-from tests.web.conftest import TODAY_IN_ITALY, Clients, record_intake
+from tests.web.conftest import TODAY_IN_ITALY, Clients, clock_of, record_intake
 
 HTMX = {"HX-Request": "true"}
 TODAY = TODAY_IN_ITALY  # the day of the tests' clock, in Italy
@@ -99,10 +99,10 @@ def test_the_waitlist_puts_protection_first_then_vulnerability_then_the_longest_
     first_come = waitlisted(clients, protection_status="special_protection",
                             reception_situation="never_in_reception", left_reception_on=None,
                             reception_centre_kind=None)
-    platform.clock.advance(timedelta(minutes=5))
+    clock_of(platform).advance(timedelta(minutes=5))
     vulnerable = waitlisted(clients, protection_status="asylum_seeker",
                             vulnerabilities=["pregnancy"])
-    platform.clock.advance(timedelta(minutes=5))
+    clock_of(platform).advance(timedelta(minutes=5))
     refugee = waitlisted(clients)
 
     waitlist = clients.operator("firenze").get("/api/v1/cities/firenze/waitlist").json()

@@ -37,7 +37,7 @@ from projections.indicators.tallies import TRACKED_PROJECTIONS
 from projections.registry import default_projections
 from projections.storage.read_models import SqliteReadModels
 from tests.builders import a_person, an_intake
-from tests.web.conftest import platform_for_tests
+from tests.web.conftest import follower_of, platform_for_tests
 
 MILAN = Actor(ActorKind.USER, "milano.coordinator", Role.CITY_COORDINATOR, City.MILANO)
 NAPLES = Actor(ActorKind.USER, "napoli.coordinator", Role.CITY_COORDINATOR, City.NAPOLI)
@@ -66,7 +66,7 @@ def the_scenario(directory: Path) -> Iterator[Platform]:
     """A platform in `directory` holding the scenario, its read models caught up."""
     with platform_for_tests(directory) as built:
         record_the_scenario(built)
-        built.follower.catch_up()
+        follower_of(built).catch_up()
         yield built
 
 
@@ -393,6 +393,7 @@ def test_the_position_is_the_slowest_projection_s(platform: Platform) -> None:
                  for name in TRACKED_PROJECTIONS}
     assert set(TRACKED_PROJECTIONS) == {p.name for p in default_projections()}
     assert platform.indicators.position() == min(positions.values())
+    assert isinstance(platform.read_models, SqliteReadModels)
     nothing_projected = SqliteReadModels(platform.read_models.path.parent / "empty.sqlite")
     try:
         assert IndicatorQueries(nothing_projected).position() == 0

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, an_intake_form, record_intake
+from tests.web.conftest import Clients, an_intake_form, follower_of, ids_of, record_intake
 
 INTAKE_URL = "/cities/firenze/intake"
 
@@ -52,7 +52,7 @@ def test_a_recorded_intake_leads_to_the_case_list_which_already_shows_it(
     case_list = client.get(response.headers["location"])
     assert "Presa in carico registrata: il codice del caso è FI-2021-00001." in case_list.text
     assert ">FI-2021-00001</a>" in case_list.text
-    person = platform.vault.read(platform.ids.issued[-1])
+    person = platform.vault.read(ids_of(platform).issued[-1])
     assert person is not None
     assert (person.given_name, person.family_name) == ("Amanuel", "Tesfaye")
 
@@ -60,7 +60,7 @@ def test_a_recorded_intake_leads_to_the_case_list_which_already_shows_it(
 def test_the_case_list_says_when_it_does_not_show_the_new_case_yet(
     client: TestClient, platform: Platform
 ) -> None:
-    platform.follower.following = False
+    follower_of(platform).following = False
 
     response = client.post(INTAKE_URL, data=an_intake_form())
 
@@ -141,7 +141,7 @@ def test_a_refused_intake_is_shown_again_with_each_error_next_to_its_field_and_w
     errors: dict[str, str],
 ) -> None:
     record_intake(clients)
-    [recorded_id] = platform.ids.issued
+    [recorded_id] = ids_of(platform).issued
     position_before = platform.last_written_position()
 
     response = client.post(INTAKE_URL, data=an_intake_form(**changes))
@@ -153,7 +153,7 @@ def test_a_refused_intake_is_shown_again_with_each_error_next_to_its_field_and_w
     assert len(re.findall(r'<li><a href="#\w+">', summary)) == len(errors)
     assert 'value="Tesfaye"' in response.text  # what was typed is kept
     assert platform.last_written_position() == position_before
-    assert all(platform.vault.read(refused) is None for refused in platform.ids.issued[1:])
+    assert all(platform.vault.read(refused) is None for refused in ids_of(platform).issued[1:])
     assert platform.vault.read(recorded_id) is not None
 
 

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from domain.vault import AccessReason, IdentifierAccess
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, record_intake, sign_in
+from tests.web.conftest import Clients, clock_of, record_intake, sign_in
 from web.kit.authentication import CSRF_HEADER
 
 IDENTIFIERS = ("Amanuel", "Tesfaye", "PS1234567", "+39 333 1234567")
@@ -100,7 +100,7 @@ def test_the_audit_page_and_api_say_who_read_which_case_s_identifiers_when_and_w
     clients: Clients, platform: Platform, case: dict[str, Any]
 ) -> None:
     reveal(clients.operator("firenze"), case["case_id"], "contact_person")
-    platform.clock.advance(timedelta(minutes=5))
+    clock_of(platform).advance(timedelta(minutes=5))
     api = reveal_api(clients.coordinator("firenze"), case["case_id"], "identity_check")
 
     page = clients.auditor().get("/audit/identifier-access")
@@ -238,7 +238,7 @@ def test_an_auditor_reads_a_city_s_identifiers_under_a_grant_until_it_expires(
     assert [(a.actor_id, a.actor_role, a.reason) for a in logged(platform)] == [
         ("auditor", "auditor", AccessReason.AUDIT_GRANT)] * 2
 
-    platform.clock.advance(timedelta(hours=2))
+    clock_of(platform).advance(timedelta(hours=2))
     auditor = sign_in(clients.anonymous(), "auditor")  # the old session idled out meanwhile
     expired = reveal(auditor, case["case_id"], "audit_grant")
     expired_api = reveal_api(auditor, case["case_id"], "audit_grant")

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from domain.programme import Actor, ActorKind, AnswerTimes, City, Role
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, an_intake_payload, record_intake, sign_in
+from tests.web.conftest import Clients, an_intake_payload, clock_of, record_intake, sign_in
 from tests.web.test_as_of_pages import rome_time
 
 MINISTRY = Actor(ActorKind.USER, "ministero", Role.MINISTRY)
@@ -27,7 +27,7 @@ def after_the_end(clients: Clients, platform: Platform) -> TestClient:
     """Move the clock into January 2022 and sign Milan's operator in again (sessions idle out
     meanwhile)."""
     clients.operator("milano")  # the user exists from here on
-    platform.clock.advance(date(2022, 1, 10) - platform.clock().date())
+    clock_of(platform).advance(date(2022, 1, 10) - platform.clock().date())
     return sign_in(clients.anonymous(), "milano.operator")
 
 
@@ -141,10 +141,10 @@ def test_as_of_a_moment_the_pages_judge_by_the_terms_then_in_force(
     page shows the terms as they were at the chosen moment."""
     record_intake(clients, "milano")
     before_the_decision = platform.now()
-    platform.clock.advance(timedelta(minutes=5))
+    clock_of(platform).advance(timedelta(minutes=5))
     platform.programme_terms.extend_period(date(2022, 6, 30), date(2021, 10, 4), "DM 12/2021",
                                            MINISTRY, platform.now())
-    platform.clock.advance(timedelta(minutes=5))
+    clock_of(platform).advance(timedelta(minutes=5))
     auditor = clients.auditor()
 
     def as_of(moment: datetime) -> str:

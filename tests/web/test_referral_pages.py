@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, record_intake, sign_in
+from tests.web.conftest import Clients, clock_of, record_intake, sign_in
 
 HTMX = {"HX-Request": "true"}
 
@@ -35,7 +35,7 @@ def refer(clients: Clients, case_id: str, city: str = "milano", client: TestClie
 def later(clients: Clients, platform: Platform, delta: timedelta,
           username: str = "milano.operator") -> TestClient:
     """Move the clock on; sessions idle out meanwhile, so sign `username` in again."""
-    platform.clock.advance(delta)
+    clock_of(platform).advance(delta)
     return sign_in(clients.anonymous(), username)
 
 
