@@ -174,8 +174,9 @@ class ReferralRequest(BaseModel):
         default=None, description="For a transfer: another city of the network"
     )
     urgency: Urgency | None = Field(default=None, description=(
-        "immediate: answer due in 24 hours; within_72_hours; ordinary: 15 days. Without it, "
-        "within_72_hours for a vulnerable person and ordinary otherwise"
+        "immediate, within_72_hours (urgent) or ordinary; the answer is due after the Ministry's "
+        "answer time for it (the programme's terms; until it decides: 24 hours, 72 hours, 15 "
+        "days). Without it, within_72_hours for a vulnerable person and ordinary otherwise"
     ))
     note: str | None = Field(default=None, description="Up to 500 characters; never a name")
     consent_override_reason: str | None = Field(default=None, description=(
