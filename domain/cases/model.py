@@ -22,12 +22,13 @@ from domain.cases.rules import (
     priority_group_of,
 )
 from domain.programme import (
-    PROGRAMME_START,
+    CARD_TERMS,
     Actor,
     City,
     ConsentScope,
     DomainError,
     ProtectionStatus,
+    TermsInForce,
     programme_today,
 )
 from domain.record import snapshotted_every
@@ -476,11 +477,13 @@ class Case(Aggregate):
 
     @classmethod
     def take_in(
-        cls, case_id: UUID, case_code: str, facts: IntakeFacts, actor: Actor, now: datetime
+        cls, case_id: UUID, case_code: str, facts: IntakeFacts, actor: Actor, now: datetime,
+        terms: TermsInForce = CARD_TERMS,
     ) -> Case:
-        """Decide an intake: check the programme's rules, derive age band, vulnerabilities and
-        eligibility, and record the case. Raises a CaseError subclass when a rule is broken."""
-        _check_intake(facts, now)
+        """Decide an intake: check the programme's rules (`terms`: the period and partner cities
+        in force), derive age band, vulnerabilities and eligibility, and record the case.
+        Raises a CaseError subclass, or a TermsError, when a rule is broken."""
+        _check_intake(facts, now, terms)
         age_band = AgeBand.at(facts.birth_date, facts.intake_date)
         vulnerabilities = set(facts.vulnerabilities)
         if age_band is AgeBand.UNDER_18:
@@ -572,7 +575,7 @@ def _checked_fact(name: CorrectableField, value: Any, age_band: AgeBand) -> Any:
     return [v.value for v in Vulnerability if v in given]
 
 
-def _check_intake(facts: IntakeFacts, now: datetime) -> None:
+def _check_intake(facts: IntakeFacts, now: datetime, terms: TermsInForce) -> None:
     today = programme_today(now)
     reception = facts.reception
     if reception.situation is ReceptionSituation.IN_RECEPTION:
@@ -597,11 +600,10 @@ def _check_intake(facts: IntakeFacts, now: datetime) -> None:
             "A person never in reception has no date or centre of leaving.",
             field="left_reception_on",
         )
-    if not PROGRAMME_START <= facts.intake_date <= today:
-        raise InvalidIntake(
-            "The intake date must fall between the programme start (2019-07-01) and today.",
-            field="intake_date",
-        )
+    terms.require_in_period(facts.intake_date, field="intake_date")
+    if facts.intake_date > today:
+        raise InvalidIntake("The intake date cannot be in the future.", field="intake_date")
+    terms.require_partner(facts.city, facts.intake_date, field="city")
     if facts.birth_date > facts.intake_date:
         raise InvalidIntake("The birth date cannot follow the intake date.", field="birth_date")
     if facts.intake_date.year - facts.birth_date.year > MAX_AGE_YEARS:

@@ -12,7 +12,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.cases.model import Case, CaseRegister, IntakeFacts
 from domain.cases.rules import CaseOutcome, CorrectableField, ErasureLegalBasis
-from domain.programme import Actor
+from domain.programme import Actor, CardTermsSource, TermsInForce, TermsSource
 from domain.record import ProgrammeRecord, position_of
 from domain.vault import AccessReason, IdentifierAccess, PersonalData, PersonalDataVault
 
@@ -34,9 +34,14 @@ class CaseNotFound(LookupError):
 
 
 class CaseService:
-    def __init__(self, record: ProgrammeRecord, vault: PersonalDataVault) -> None:
+    def __init__(
+        self, record: ProgrammeRecord, vault: PersonalDataVault,
+        terms: TermsSource | None = None,
+    ) -> None:
         self.record = record
         self.vault = vault
+        # The programme's terms (period, partner cities): the card's unless a source is given.
+        self.terms = terms or CardTermsSource()
 
     def record_intake(
         self,
@@ -49,14 +54,15 @@ class CaseService:
         """Take a person in: identifiers to the vault, the case and its number to the record.
         The rules are checked before anything is written. Two intakes racing for the same
         number conflict on the register; the loser draws the next number and retries."""
-        register, case = self._decide_intake(case_id, facts, actor, now)
+        terms = self.terms.terms_in_force()
+        register, case = self._decide_intake(case_id, facts, actor, now, terms)
         self.vault.store(case_id, personal_data)
         try:
             for _attempt in range(_SAVE_ATTEMPTS):
                 try:
                     recordings = self.record.save(register, case)
                 except IntegrityError:
-                    register, case = self._decide_intake(case_id, facts, actor, now)
+                    register, case = self._decide_intake(case_id, facts, actor, now, terms)
                     continue
                 return IntakeReceipt(case_id, case.case_code, position_of(recordings))
             raise IntegrityError("Could not allocate a case number: too many concurrent intakes")
@@ -66,11 +72,12 @@ class CaseService:
             raise
 
     def _decide_intake(
-        self, case_id: UUID, facts: IntakeFacts, actor: Actor, now: datetime
+        self, case_id: UUID, facts: IntakeFacts, actor: Actor, now: datetime,
+        terms: TermsInForce,
     ) -> tuple[CaseRegister, Case]:
         register = self._register(facts, now)
         case_code = register.issue_code(now)
-        return register, Case.take_in(case_id, case_code, facts, actor, now)
+        return register, Case.take_in(case_id, case_code, facts, actor, now, terms)
 
     def reveal_identifiers(
         self, case_id: UUID, reason: AccessReason, actor: Actor, now: datetime

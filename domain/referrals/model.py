@@ -13,7 +13,15 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.programme import Actor, City, ConsentScope, DomainError
+from domain.programme import (
+    CARD_TERMS,
+    Actor,
+    City,
+    ConsentScope,
+    DomainError,
+    TermsInForce,
+    programme_today,
+)
 from domain.referrals.rules import (
     MAX_NOTE,
     MAX_PARTNER_NAME,
@@ -233,11 +241,18 @@ class Referral(Aggregate):
         *,
         consent_override_reason: str | None = None,
         may_override_consent: bool = False,
+        terms: TermsInForce = CARD_TERMS,
     ) -> Referral:
-        """Refer an open case. A partner receives the case only with the person's consent to
-        referral to partners, or on a coordinator's override, whose reason is recorded."""
+        """Refer an open case, within the programme's period; a transfer only to a city that is
+        a partner today. A partner receives the case only with the person's consent to referral
+        to partners, or on a coordinator's override, whose reason is recorded. The answer is due
+        after the answer time `terms` set for the urgency."""
         case.require_open()
+        today = programme_today(now)
+        terms.require_in_period(today, field=None)
         destination = checked_destination(destination, case.city)
+        if destination.to_city is not None:
+            terms.require_partner(destination.to_city, today, field="to_city")
         note = _text(note, "note", MAX_NOTE)
         override = _text(consent_override_reason, "consent_override_reason", MAX_REASON)
         basis, override = _consent_basis(case, destination, override, may_override_consent)
@@ -254,7 +269,7 @@ class Referral(Aggregate):
             partner_name=destination.partner_name,
             to_city=destination.to_city.value if destination.to_city else None,
             urgency=urgency.value,
-            due_at=due_at(now, urgency),
+            due_at=due_at(now, urgency, terms.answer_times),
             note=note,
             consent_basis=basis.value,
             consent_override_reason=override,
@@ -326,8 +341,12 @@ class Referral(Aggregate):
                 f"The referral has already been answered ({self.status.value}).", field="status"
             )
 
-    def accept(self, actor: Actor, now: datetime) -> None:
+    def accept(self, actor: Actor, now: datetime, terms: TermsInForce = CARD_TERMS) -> None:
+        """Record the acceptance. A transfer is accepted only by a city that is still a partner
+        today: taking a case over is new work."""
         self._require_pending()
+        if self.destination.to_city is not None:
+            terms.require_partner(self.destination.to_city, programme_today(now), field="to_city")
         self.trigger_event(
             self.Accepted, timestamp=now, **self._case_fields(), to_city=self._to_city(),
             actor=actor.as_record(),

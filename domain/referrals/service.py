@@ -13,7 +13,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import MutableAggregateProtocol
 
 from domain.access import USER_ROLES, AccessDenied, Permission, Principal, may
-from domain.programme import Actor, City, programme_today
+from domain.programme import Actor, CardTermsSource, City, TermsSource, programme_today
 from domain.record import ProgrammeRecord, save_decided
 from domain.referrals.model import CaseMovedAway, CaseReferrals, CaseToRefer, Referral
 from domain.referrals.rules import DeclineReason, Destination, Urgency
@@ -54,9 +54,13 @@ class CasesToRefer(Protocol):
 
 
 class ReferralService:
-    def __init__(self, record: ProgrammeRecord, cases: CasesToRefer) -> None:
+    def __init__(
+        self, record: ProgrammeRecord, cases: CasesToRefer, terms: TermsSource | None = None
+    ) -> None:
         self.record = record
         self.cases = cases
+        # The programme's terms (period, partner cities, answer times): the card's by default.
+        self.terms = terms or CardTermsSource()
 
     def request(
         self,
@@ -70,9 +74,10 @@ class ReferralService:
         *,
         consent_override_reason: str | None = None,
     ) -> int:
-        """Refer a case (its city's staff). Without an urgency, a vulnerable case gets 72 hours
-        and any other the ordinary 15 days. Refused when the case already waits for an answer
-        from the same destination."""
+        """Refer a case (its city's staff). Without an urgency, a vulnerable case is urgent and
+        any other ordinary; the answer times are those in force. Refused outside the programme's
+        period, and when the case already waits for an answer from the same destination."""
+        terms = self.terms.terms_in_force()
 
         def decide() -> Decided:
             case = self.cases.get(case_id)
@@ -81,6 +86,7 @@ class ReferralService:
                 referral_id, case, destination, urgency, note, actor, now,
                 consent_override_reason=consent_override_reason,
                 may_override_consent=_holds(actor, Permission.OVERRIDE_CONSENT, case.city),
+                terms=terms,
             )
             index = self._index(case_id, now)
             index.add(referral, now)
@@ -90,13 +96,15 @@ class ReferralService:
 
     def accept(self, referral_id: UUID, actor: Actor, now: datetime) -> int:
         """Record the destination's acceptance. A transfer is accepted by the coordinators of
-        the city it goes to, and the case becomes that city's in the same save."""
+        the city it goes to (a partner today), and the case becomes that city's in the same
+        save."""
+        terms = self.terms.terms_in_force()
 
         def decide() -> Decided:
             referral, case = self._answerable(referral_id, actor)
             if referral.is_transfer:
                 case.require_open()
-            referral.accept(actor, now)
+            referral.accept(actor, now, terms)
             index = self._index(referral.case_id, now)
             index.settle(referral, now)
             if not referral.is_transfer:

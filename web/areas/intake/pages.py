@@ -10,6 +10,8 @@ from web.areas.intake.requests import IntakeRequest, take_in
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.principal import ActingPrincipal, CityToTakeIn
+from web.kit.terms import terms_shown
+from web.services import WebServices
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,7 +24,7 @@ def intake_form(
 ) -> HTMLResponse:
     today = services.now().date().isoformat()
     values = {"intake_date": today, "consent_given_on": today, "household_size": "1"}
-    return _render_form(request, pages, city.value, FormState(values))
+    return _render_form(request, pages, services, city.value, FormState(values))
 
 
 @router.post("/cities/{city}/intake", name="submit_intake")
@@ -40,17 +42,20 @@ async def submit_intake(
         receipt = await form.submit(
             IntakeRequest, lambda intake: take_in(services, city, intake, actor), translator)
     except FormRefused as refused:
-        return _render_form(request, pages, city.value, refused.form, status_code=422)
+        return _render_form(request, pages, services, city.value, refused.form,
+                            status_code=422)
     # The list tells from its read model whether the new case is there yet, and says so.
     return see_other(request, "case_list", {"created": str(receipt.case_id)}, city=city.value)
 
 
 def _render_form(
-    request: Request, pages: PageRenderer, city: str, form: FormState, status_code: int = 200,
+    request: Request, pages: PageRenderer, services: WebServices, city: str, form: FormState,
+    status_code: int = 200,
 ) -> HTMLResponse:
     return pages.render(
         request,
         "intake/form.html",
-        {"city": city, "values": form.values, "errors": form.errors},
+        {"city": city, "values": form.values, "errors": form.errors,
+         "programme": terms_shown(services)},
         status_code=status_code,
     )
