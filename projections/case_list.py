@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -120,6 +120,8 @@ class CaseFilters:
     """A sub-action ("1".."6"): cases whose eligibility says they are eligible for it."""
 
 
+# Ids per IN (...) list: well under SQLite's limit on parameters.
+_IDS_PER_QUERY = 500
 _CASE_COLUMNS = (
     "case_id, case_code, city, status, intake_date, protection_status, reception_situation, sex, "
     "age_band, citizenship, household_size, vulnerabilities, priority_group, eligibility, "
@@ -375,6 +377,20 @@ class CaseListQueries:
                 f"SELECT {_CASE_COLUMNS} FROM rm_cases WHERE case_id = ?", (str(case_id),)
             )
         return None if row is None else _case_row(row)
+
+    def cases(self, case_ids: Iterable[UUID]) -> dict[UUID, CaseRow]:
+        """The cases with these ids (those known), by id: one reading for a whole board."""
+        wanted = sorted({str(case_id) for case_id in case_ids})
+        found: dict[UUID, CaseRow] = {}
+        with self.database.reading() as tx:
+            for start in range(0, len(wanted), _IDS_PER_QUERY):
+                chunk = wanted[start:start + _IDS_PER_QUERY]
+                rows = tx.fetchall(
+                    f"SELECT {_CASE_COLUMNS} FROM rm_cases"
+                    f" WHERE case_id IN ({', '.join('?' * len(chunk))})", chunk,
+                )
+                found.update((row.case_id, row) for row in map(_case_row, rows))
+        return found
 
     def handover(self, case_id: UUID, from_city: str) -> Handover | None:
         """The latest transfer of the case away from `from_city`, if it ever left it."""

@@ -13,7 +13,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.cases.model import Case, CaseRegister, IntakeFacts, InvalidIntake
 from domain.cases.rules import CaseOutcome, CorrectableField, ErasureLegalBasis
 from domain.privacy import LEGAL_BASES, LegalBases, ProcessingPurpose
-from domain.programme import Actor, ProtectionStatus
+from domain.programme import Actor, CardTermsSource, ProtectionStatus, TermsInForce, TermsSource
 from domain.record import ProgrammeRecord, position_of
 from domain.vault import AccessReason, IdentifierAccess, PersonalData, PersonalDataVault
 
@@ -37,10 +37,12 @@ class CaseNotFound(LookupError):
 class CaseService:
     def __init__(
         self, record: ProgrammeRecord, vault: PersonalDataVault,
-        legal_bases: LegalBases = LEGAL_BASES,
+        terms: TermsSource | None = None, legal_bases: LegalBases = LEGAL_BASES,
     ) -> None:
         self.record = record
         self.vault = vault
+        # The programme's terms (period, partner cities): the card's unless a source is given.
+        self.terms = terms or CardTermsSource()
         self.legal_bases = legal_bases
 
     def record_intake(
@@ -60,14 +62,15 @@ class CaseService:
                 "document.",
                 field="document_number",
             )
-        register, case = self._decide_intake(case_id, facts, actor, now)
+        terms = self.terms.terms_in_force()
+        register, case = self._decide_intake(case_id, facts, actor, now, terms)
         self.vault.store(case_id, personal_data)
         try:
             for _attempt in range(_SAVE_ATTEMPTS):
                 try:
                     recordings = self.record.save(register, case)
                 except IntegrityError:
-                    register, case = self._decide_intake(case_id, facts, actor, now)
+                    register, case = self._decide_intake(case_id, facts, actor, now, terms)
                     continue
                 return IntakeReceipt(case_id, case.case_code, position_of(recordings))
             raise IntegrityError("Could not allocate a case number: too many concurrent intakes")
@@ -77,11 +80,13 @@ class CaseService:
             raise
 
     def _decide_intake(
-        self, case_id: UUID, facts: IntakeFacts, actor: Actor, now: datetime
+        self, case_id: UUID, facts: IntakeFacts, actor: Actor, now: datetime,
+        terms: TermsInForce,
     ) -> tuple[CaseRegister, Case]:
         register = self._register(facts, now)
         case_code = register.issue_code(now)
-        return register, Case.take_in(case_id, case_code, facts, actor, now, self.legal_bases)
+        return register, Case.take_in(
+            case_id, case_code, facts, actor, now, terms, self.legal_bases)
 
     def reveal_identifiers(
         self, case_id: UUID, reason: AccessReason, actor: Actor, now: datetime

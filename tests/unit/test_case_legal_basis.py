@@ -38,7 +38,7 @@ def events_of(aggregate: Any) -> list[Any]:
 
 def take_in(legal_bases: LegalBases = LEGAL_BASES, **overrides: Any) -> Case:
     return Case.take_in(uuid4(), "FI-2021-00001", an_intake(**overrides), a_coordinator(), NOW,
-                        legal_bases)
+                        legal_bases=legal_bases)
 
 
 def refused_with(error: pytest.ExceptionInfo[DomainError]) -> tuple[str, object]:

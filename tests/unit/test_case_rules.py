@@ -24,7 +24,12 @@ from domain.cases.rules import (
     ReceptionSituation,
     Vulnerability,
 )
-from domain.programme import City, ProtectionStatus, SubAction
+from domain.programme import (
+    City,
+    OutsideProgrammePeriod,
+    ProtectionStatus,
+    SubAction,
+)
 from tests.builders import NOW, a_coordinator, an_intake
 
 
@@ -101,9 +106,10 @@ def test_age_band_is_derived_from_birth_date_on_the_intake_date(birth: date, ban
 
 
 def test_intake_date_cannot_be_in_the_future_or_before_the_programme() -> None:
+    """Card: "Inizio progetto: 01/07/2019" (the period's end: tests/unit/test_programme_terms)."""
     with pytest.raises(InvalidIntake):
         take_in(intake_date=NOW.date() + timedelta(days=1))
-    with pytest.raises(InvalidIntake):
+    with pytest.raises(OutsideProgrammePeriod):
         take_in(intake_date=date(2019, 6, 30),
                 reception=ReceptionHistory(ReceptionSituation.NEVER_IN_RECEPTION))
 

@@ -7,8 +7,9 @@ log directly, each event mapped as the relay would (`follower_of(platform).catch
 
 Test clients are signed in through the sign-in page, as people are: `client` is Florence's
 coordinator, `clients` makes a client for anyone else (`clients.coordinator("milano")`,
-`clients.ministry()`, `clients.partner(...)`, ...). The clock is the test's:
-`clock_of(platform).advance()`; every id handed out for a new case is in
+`clients.ministry()`, `clients.partner(...)`, ...). The clock is the test's, set inside the
+programme's period (`TESTS_START`: new intakes, referrals and placements are refused outside
+it) and moved by `clock_of(platform).advance()`; every id handed out for a new case is in
 `ids_of(platform).issued`.
 """
 
@@ -26,7 +27,7 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from domain.programme import City, Role
+from domain.programme import PROGRAMME_TIMEZONE, City, Role
 from infra.bootstrap import Follow, InProcessFollower, Platform, build_platform
 from infra.settings import Settings
 from web.app import create_app
@@ -38,12 +39,18 @@ INTAKE_EVENTS = "case.intake_recorded"
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
+# "Now" when a web test starts: inside the programme's period (2019-07-01..2021-12-31), after
+# every intake date the tests record, with room to advance days before the period ends.
+TESTS_START = datetime(2021, 10, 4, 8, 30, tzinfo=UTC)
+TODAY_IN_ITALY = TESTS_START.astimezone(PROGRAMME_TIMEZONE).date().isoformat()
+
+
 class Clock:
-    """The tests' clock: real time when the test starts (intake dates are checked against
-    today), moved forward only by `advance`."""
+    """The tests' clock: `TESTS_START` when the test starts (intake dates are checked against
+    today, new work against the programme's period), moved forward only by `advance`."""
 
     def __init__(self) -> None:
-        self.now = datetime.now(UTC)
+        self.now = TESTS_START
 
     def __call__(self) -> datetime:
         return self.now

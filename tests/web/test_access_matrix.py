@@ -16,9 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -30,6 +29,7 @@ from starlette.routing import Mount
 from domain.programme import City, Role
 from tests.web.conftest import (
     PASSWORD,
+    TODAY_IN_ITALY,
     Clients,
     an_intake_form,
     an_intake_payload,
@@ -72,6 +72,7 @@ ACCESS: dict[str, set[str]] = {
     "audit_public_key": EVERYONE,
     "sign_out": PEOPLE,
     "home": PEOPLE,
+    "programme_terms": PEOPLE,
     "city_home": MILAN_STAFF | OVERSIGHT,
     "case_list": MILAN_STAFF | OVERSIGHT,
     "case_page": MILAN_STAFF | OVERSIGHT,
@@ -329,7 +330,6 @@ def a_referral(clients: Clients, case_id: str) -> str:
 A_SHELTER = {"name": "Casa Matrice", "kind": "temporary_shelter", "address_area": "Niguarda",
              "beds": 3}
 # Moves are dated today (in Italy): the bed was offered today, and no move is in the future.
-TODAY_IN_ITALY = datetime.now(ZoneInfo("Europe/Rome")).date().isoformat()
 A_MOVE_OUT = {"outcome": "autonomous_housing", "moved_out_on": TODAY_IN_ITALY, "note": ""}
 
 

@@ -13,16 +13,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, clock_of, record_intake
+from tests.web.conftest import TODAY_IN_ITALY, Clients, clock_of, record_intake
 
 HTMX = {"HX-Request": "true"}
-TODAY = datetime.now(ZoneInfo("Europe/Rome")).date().isoformat()
+TODAY = TODAY_IN_ITALY  # the day of the tests' clock, in Italy
 DRILL_DOWNS = ("/cities/milano/cases", "/cities/milano/dashboard/referrals",
                "/cities/milano/dashboard/placements")
 

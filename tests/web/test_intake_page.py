@@ -123,10 +123,19 @@ REFUSED_INTAKES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
         {"birth_date": "1994-02-30"},
         {"birth_date": "Inserisci una data valida (giorno, mese e anno)."},
     ),
-    "an intake date in the future": (
+    "an intake date after the programme's period": (
         {"intake_date": "2999-01-01"},
-        {"intake_date": "La data di presa in carico deve essere compresa fra l'avvio del "
-                        "programma (1 luglio 2019) e oggi."},
+        {"intake_date": "La data di presa in carico deve cadere nel periodo del programma, "
+                        "dal 1 luglio 2019 al 31 dicembre 2021 (il Ministero può prorogarlo)."},
+    ),
+    "an intake date before the programme's period": (
+        {"intake_date": "2019-06-30", "left_reception_on": "2019-06-01"},
+        {"intake_date": "La data di presa in carico deve cadere nel periodo del programma, "
+                        "dal 1 luglio 2019 al 31 dicembre 2021"},
+    ),
+    "an intake date in the future, within the period": (
+        {"intake_date": "2021-12-01"},
+        {"intake_date": "La data di presa in carico non può essere nel futuro."},
     ),
     "leaving reception after the intake": (
         {"left_reception_on": "2021-04-01"},

@@ -49,7 +49,8 @@ def test_scenario_a_referral_accepted_and_completed_through_the_pages(
     clients: Clients, platform: Platform, milan_case: dict[str, Any]
 ) -> None:
     """A Milan operator refers a pregnant woman to the health service from the form, leaving
-    the urgency to its default (72 hours: she is vulnerable). The board lists it as awaiting
+    the urgency to its default (urgent, 72 hours: she is vulnerable; the form shows the answer
+    times in force, the platform's starting ones). The board lists it as awaiting
     an answer, due soon two days later, overdue after three; the service's acceptance and the
     completion are recorded from the referral's page."""
     operator = clients.operator("milano")
@@ -57,7 +58,10 @@ def test_scenario_a_referral_accepted_and_completed_through_the_pages(
     form = operator.get(f"/cases/{case_id}/referrals/new")
     assert form.status_code == 200
     assert "Servizi sanitari" in text_of(form)
-    assert "Predefinita per questo caso: Entro 72 ore" in text_of(form)
+    assert "Predefinita per questo caso: Urgente" in text_of(form)
+    assert "Immediata: 24 ore" in text_of(form) and "Urgente: 72 ore" in text_of(form)
+    assert "Ordinaria: 15 giorni" in text_of(form)
+    assert "Valori iniziali della piattaforma" in text_of(form)
 
     posted = operator.post(f"/cases/{case_id}/referrals", data={
         "destination_kind": "city_service", "service": "health", "urgency": "",
@@ -68,6 +72,7 @@ def test_scenario_a_referral_accepted_and_completed_through_the_pages(
     assert "Servizi sanitari" in text_of(page)
     assert "Controllo prenatale" in text_of(page)
     assert "In attesa di risposta" in text_of(page)
+    assert "il tempo di risposta in vigore al momento della richiesta: 72 ore" in text_of(page)
 
     board = operator.get("/cities/milano/referrals")
     assert milan_case["case_code"] in board.text

@@ -8,7 +8,7 @@ saves, input that does not parse never reaches it, and access is checked before 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,8 +20,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.access import AccessDenied
 from domain.cases.model import MAX_HOUSEHOLD_SIZE
-from domain.programme import PROGRAMME_START, City, DomainError
+from domain.programme import City, DomainError
 from web.kit.i18n import N_, Translator, translator_of
+from web.kit.labels import Labels
 from web.kit.templating import Pages, is_htmx_fragment_request
 from web.kit.vocabulary import AREAS
 
@@ -252,10 +253,7 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
         "Consent is asked only for what rests on it (such as sharing the case with a named "
         "partner, or photographs): case management rests on the city's public task."
     ),
-    ("invalid_intake", "intake_date"): N_(
-        "The intake date must fall between the start of the programme (%(programme_start)s) "
-        "and today."
-    ),
+    ("invalid_intake", "intake_date"): N_("The intake date cannot be in the future."),
     ("invalid_intake", "birth_date"): N_("The birth date cannot come after the intake date."),
     ("implausible_birth_date", None): N_(
         "The birth date is more than 120 years before the intake date: check the year."
@@ -324,12 +322,17 @@ def explain_domain_error(error: DomainError, translator: Translator) -> Problem:
 def _domain_message_params(error: DomainError, translator: Translator) -> dict[str, object]:
     times = {name: translator.time(value) for name, value in error.params.items()
              if isinstance(value, datetime)}
+    days = {name: translator.date(value, "long") for name, value in error.params.items()
+            if isinstance(value, date) and not isinstance(value, datetime)}
     numbers = {name: value for name, value in error.params.items() if isinstance(value, int)}
+    city = error.params.get("city")
+    cities = {"city": Labels(translator).city(city)} if isinstance(city, str) else {}
     return {
-        "programme_start": translator.date(PROGRAMME_START, "long"),
         "max_household_size": MAX_HOUSEHOLD_SIZE,
         **numbers,
         **times,
+        **days,
+        **cities,
     }
 
 

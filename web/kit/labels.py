@@ -32,6 +32,7 @@ from events.contracts import (
 from projections.case_list import CASE_STATUS_CLOSED, CASE_STATUS_OPEN
 from web.kit.i18n import N_, Translator
 from web.kit.vocabulary import AREAS
+from web.kit.vocabulary.programme import AMENDMENT_KINDS, PRIORITY_FACTORS
 
 CITY_NAMES: Mapping[str, str] = {
     City.AGRIGENTO: N_("Agrigento"),
@@ -337,6 +338,12 @@ class Labels:
 
     def eligibility_reason(self, code: str) -> str:
         return self._label(ELIGIBILITY_REASONS, code)
+
+    def priority_factor(self, code: str) -> str:
+        return self._label(PRIORITY_FACTORS, code)
+
+    def amendment_kind(self, code: str) -> str:
+        return self._label(AMENDMENT_KINDS, code)
 
     def role(self, code: str) -> str:
         return self._label(ROLES, code)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from domain.access import Principal
+from domain.programme import Priority
 from projections.referrals import ReferralBoard, ReferralRow, ResponseTimes
 from web.areas.referrals.requests import (
     Answer,
@@ -25,11 +26,13 @@ from web.areas.referrals.requests import (
     ReferralRequest,
     ViewableReferral,
     Withdrawal,
+    prioritised_board,
     record,
     refer,
 )
 from web.kit.dependencies import Services
 from web.kit.principal import ActingPrincipal, CityToView, SignedIn
+from web.kit.terms import PriorityOut
 from web.services import WebServices
 
 router = APIRouter(tags=["referrals"])
@@ -69,9 +72,13 @@ class ReferralOut(BaseModel):
     finished_at: datetime | None = Field(description="When it was completed or withdrawn")
     outcome_note: str | None
     withdrawal_reason: str | None
+    priority: PriorityOut | None = Field(
+        default=None, description="On the board, while the answer is awaited: the card's "
+        "priority of the person (protection, vulnerability, waiting since the request), the "
+        "order within each part of the board")
 
     @classmethod
-    def of(cls, row: ReferralRow, now: datetime) -> ReferralOut:
+    def of(cls, row: ReferralRow, now: datetime, priority: Priority | None = None) -> ReferralOut:
         return cls(
             referral_id=row.referral_id, case_id=row.case_id, case_code=row.case_code,
             city=row.city, destination_kind=row.destination_kind, service=row.service,
@@ -84,6 +91,7 @@ class ReferralOut(BaseModel):
             decline_reason=row.decline_reason, decline_note=row.decline_note,
             finished_at=row.finished_at, outcome_note=row.outcome_note,
             withdrawal_reason=row.withdrawal_reason,
+            priority=PriorityOut.of(priority) if priority else None,
         )
 
 
@@ -122,9 +130,12 @@ class ReferralBoardOut(BaseModel):
     response_times: ResponseTimesOut
 
     @classmethod
-    def of(cls, board: ReferralBoard, times: ResponseTimes) -> ReferralBoardOut:
+    def of(
+        cls, board: ReferralBoard, times: ResponseTimes, priorities: dict[UUID, Priority]
+    ) -> ReferralBoardOut:
         def out(rows: tuple[ReferralRow, ...]) -> list[ReferralOut]:
-            return [ReferralOut.of(row, board.now) for row in rows]
+            return [ReferralOut.of(row, board.now, priorities.get(row.referral_id))
+                    for row in rows]
 
         return cls(
             city=board.city, at=board.now, overdue=out(board.overdue),
@@ -181,8 +192,10 @@ async def request_referral(
 def referral_board(
     city: CityToView, query: Annotated[BoardQuery, Query()], services: Services
 ) -> ReferralBoardOut:
-    board = services.referral_board.board(city.value, services.now(), query.filters())
-    return ReferralBoardOut.of(board, services.referral_board.response_times(city.value))
+    board, priorities = prioritised_board(
+        services, services.referral_board.board(city.value, services.now(), query.filters()))
+    return ReferralBoardOut.of(
+        board, services.referral_board.response_times(city.value), priorities)
 
 
 @router.get(

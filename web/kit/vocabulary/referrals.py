@@ -43,10 +43,12 @@ CITY_SERVICES: Mapping[str, str] = {
     CityService.OTHER: N_("Another service"),
 }
 
+# How long each allows is the Ministry's (the answer times in force, shown beside the choice):
+# the labels name the level only. `within_72_hours` is the urgent level's historical code.
 URGENCIES: Mapping[str, str] = {
-    Urgency.IMMEDIATE: N_("Immediate (answer within 24 hours)"),
-    Urgency.WITHIN_72_HOURS: N_("Within 72 hours"),
-    Urgency.ORDINARY: N_("Ordinary (answer within 15 days)"),
+    Urgency.IMMEDIATE: N_("Immediate"),
+    Urgency.WITHIN_72_HOURS: N_("Urgent"),
+    Urgency.ORDINARY: N_("Ordinary"),
 }
 
 REFERRAL_STATUSES: Mapping[str, str] = {
