@@ -96,7 +96,7 @@ REFUSED_INTAKES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     ),
     "leaving reception without a date": (
         {"left_reception_on": ""},
-        {"left_reception_on": "indica la data di uscita"},
+        {"left_reception_on": "indicare la data di uscita"},
     ),
     "an adult marked as an unaccompanied minor": (
         {"vulnerabilities": ["unaccompanied_minor"]},
