@@ -121,13 +121,13 @@ BAD_PAYLOADS: dict[str, tuple[dict[str, Any], str, str, str]] = {
     # name: (changes, field, code, start of the message)
     "a missing field": ({"given_name": OMITTED}, "given_name", "missing", "Campo obbligatorio."),
     "a name that is not text": ({"family_name": 7}, "family_name", "string_type",
-                                "Inserisci un testo."),
+                                "Inserire un testo."),
     "an unknown protection status": (
         {"protection_status": "tourist"}, "protection_status", "enum",
-        "Scegli una delle opzioni proposte."),
+        "Scegliere una delle opzioni proposte."),
     "a malformed date": (
         {"intake_date": "10/03/2021"}, "intake_date", "date_from_datetime_parsing",
-        "Inserisci una data valida"),
+        "Inserire una data valida"),
     "a field the API does not know": (
         {"religion": "none"}, "religion", "extra_forbidden", "Questo campo non fa parte"),
     "a person still in reception": (
@@ -140,7 +140,7 @@ BAD_PAYLOADS: dict[str, tuple[dict[str, Any], str, str, str]] = {
     "no consent to case management": (
         {"consent_scopes": []}, "consent_scopes", "consent_missing", "Senza il consenso"),
     "a lower-case nationality": (
-        {"nationality": "er"}, "nationality", "country_code", "Scegli la cittadinanza"),
+        {"nationality": "er"}, "nationality", "country_code", "Scegliere la cittadinanza"),
 }
 
 

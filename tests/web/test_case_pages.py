@@ -122,8 +122,8 @@ def test_an_unknown_filter_value_is_refused_with_a_page_not_an_error(
 
     assert response.status_code == 422
     page = text_of(response.text)
-    assert "Scegli una delle opzioni proposte." in page
-    assert "Inserisci un numero intero." in page
+    assert "Scegliere una delle opzioni proposte." in page
+    assert "Inserire un numero intero." in page
 
 
 def test_the_case_page_explains_eligibility_per_sub_action(
@@ -137,8 +137,8 @@ def test_the_case_page_explains_eligibility_per_sub_action(
 
     assert re.search(r"Sub-Azione 2 – Percorsi di civic engagement\s*</h3>\s*<p class=\"mb-2\">"
                      r"\s*<span class=\"badge bg-success\">", asylum_seeker)
-    assert ("La persona è richiedente asilo e la Sub-Azione 2 è riservata ai richiedenti "
-            "protezione internazionale (art. 8 della legge 46/2017") in asylum_seeker
+    assert ("La persona è richiedente protezione internazionale, e la Sub-Azione 2 è riservata a "
+            "questa categoria di persone (art. 8 della legge 46/2017") in asylum_seeker
     assert "La persona rientra in almeno una categoria vulnerabile" in asylum_seeker
     assert re.search(r"Sub-Azione 2 – Percorsi di civic engagement\s*</h3>\s*<p class=\"mb-2\">"
                      r"\s*<span class=\"badge bg-danger\">", refugee)

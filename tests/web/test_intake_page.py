@@ -36,7 +36,7 @@ def test_the_form_offers_every_field_in_italian(client: TestClient) -> None:
         assert label in page, label
     assert page.count('name="vulnerabilities"') == 11
     assert "Minori stranieri non accompagnati" in page
-    assert "Richiedente asilo" in page
+    assert "Richiedente protezione internazionale" in page
     assert '<option value="ER">Eritrea</option>' in page
     assert '<option value="CI">Costa d’Avorio</option>' in page
     assert page.count('name="consent_scopes"') == 3
@@ -83,7 +83,7 @@ REFUSED_INTAKES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     ),
     "a date that does not exist": (
         {"birth_date": "1994-02-30"},
-        {"birth_date": "Inserisci una data valida (giorno, mese e anno)."},
+        {"birth_date": "Inserire una data valida (giorno, mese e anno)."},
     ),
     "an intake date after the programme's period": (
         {"intake_date": "2999-01-01", "consent_given_on": "2021-03-10"},
@@ -106,7 +106,7 @@ REFUSED_INTAKES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     ),
     "leaving reception without a date": (
         {"left_reception_on": ""},
-        {"left_reception_on": "indica la data di uscita"},
+        {"left_reception_on": "indicare la data di uscita"},
     ),
     "an adult marked as an unaccompanied minor": (
         {"vulnerabilities": ["unaccompanied_minor"]},
@@ -118,7 +118,7 @@ REFUSED_INTAKES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     ),
     "a household that is not a number": (
         {"household_size": "tre"},
-        {"household_size": "Inserisci un numero intero."},
+        {"household_size": "Inserire un numero intero."},
     ),
     "an empty household": (
         {"household_size": "0"},
@@ -126,11 +126,11 @@ REFUSED_INTAKES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     ),
     "an unknown nationality": (
         {"nationality": "XY"},
-        {"nationality": "Scegli la cittadinanza fra i Paesi proposti"},
+        {"nationality": "Scegliere la cittadinanza fra i Paesi proposti"},
     ),
     "an e-mail address without a domain": (
         {"email": "amanuel@"},
-        {"email": "Inserisci un indirizzo e-mail valido"},
+        {"email": "Inserire un indirizzo e-mail valido"},
     ),
 }
 

@@ -43,7 +43,7 @@ def test_the_ministry_sees_every_city_with_its_cases_and_the_network_totals(
     assert figures_of(totals) == ["3", "2", "1", "1", "0", "1", "0"]
     text = html.unescape(page)
     for heading in ("Casi vulnerabili", "Status di rifugiato", "Protezione sussidiaria",
-                    "Richiedente asilo", "Totale della rete"):
+                    "Richiedente protezione internazionale", "Totale della rete"):
         assert heading in text
     assert '<a href="/cities/palermo/cases">Palermo</a>' in page
 
