@@ -737,7 +737,7 @@ def test_a_refusal_says_why_in_words_and_shows_nothing_of_the_city(
 
     assert page.status_code == 403
     assert "<h1>Accesso non consentito</h1>" in page.text
-    assert "il tuo ruolo, il tuo Comune o il tuo accordo non la prevedono" in page.text
+    assert "il ruolo, il Comune o l&#39;accordo dell&#39;utente non la prevedono" in page.text
     assert "case-table" not in page.text
     assert api.json()["message"] == (
         "You may not do this: your role, your city or your agreement does not cover it.")

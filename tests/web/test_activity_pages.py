@@ -18,7 +18,8 @@ from tests.web.conftest import Clients, follower_of, record_intake
 
 CIVIC_REFUSAL_IT = (
     "La Sub-Azione 2 è riservata esclusivamente ai richiedenti protezione internazionale (art. 8 "
-    "della legge 46/2017, che modifica il d.lgs. 142/2015) e la persona non è richiedente asilo."
+    "della legge 46/2017, che modifica il d.lgs. 142/2015) e la persona non è richiedente "
+    "protezione internazionale."
 )
 CIVIC_REFUSAL_EN = (
     "Sub-Action 2 is reserved for applicants for international protection (art. 8 of law "
@@ -77,7 +78,7 @@ def test_civic_engagement_enrolment_is_refused_for_a_refugee_and_accepted_for_an
     page_path = planned.headers["location"]
     page = coordinator.get(page_path)
     assert "Orti condivisi" in page.text
-    assert "solo i richiedenti asilo possono essere iscritti" in page.text
+    assert "che modifica il d.lgs. 142/2015): si possono iscrivere solo loro" in page.text
     # Only asylum seekers are suggested for a civic-engagement path.
     assert f'value="{seeker["case_code"]}"' in page.text
     assert f'value="{refugee["case_code"]}"' not in page.text

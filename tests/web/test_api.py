@@ -122,13 +122,13 @@ BAD_PAYLOADS: dict[str, tuple[dict[str, Any], str, str, str]] = {
     # name: (changes, field, code, start of the message)
     "a missing field": ({"given_name": OMITTED}, "given_name", "missing", "Campo obbligatorio."),
     "a name that is not text": ({"family_name": 7}, "family_name", "string_type",
-                                "Inserisci un testo."),
+                                "Inserire un testo."),
     "an unknown protection status": (
         {"protection_status": "tourist"}, "protection_status", "enum",
-        "Scegli una delle opzioni proposte."),
+        "Scegliere una delle opzioni proposte."),
     "a malformed date": (
         {"intake_date": "10/03/2021"}, "intake_date", "date_from_datetime_parsing",
-        "Inserisci una data valida"),
+        "Inserire una data valida"),
     "a field the API does not know": (
         {"religion": "none"}, "religion", "extra_forbidden", "Questo campo non fa parte"),
     "a person in reception without the kind of centre": (
@@ -149,9 +149,9 @@ BAD_PAYLOADS: dict[str, tuple[dict[str, Any], str, str, str]] = {
         "Campo obbligatorio"),
     "an unknown language of the notice": (
         {"information_notice_language": "xx"}, "information_notice_language",
-        "language_code", "Scelga la lingua"),
+        "language_code", "Scegliere la lingua"),
     "a lower-case citizenship": (
-        {"citizenship": "er"}, "citizenship", "country_code", "Scelga la cittadinanza"),
+        {"citizenship": "er"}, "citizenship", "country_code", "Scegliere la cittadinanza"),
 }
 
 

@@ -117,7 +117,7 @@ def test_a_coordinator_signs_in_records_an_intake_finds_it_in_the_filtered_list_
 
     first = page.goto(f"{live_server}/cities/firenze/intake")
     assert first.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
-    assert page.locator("h1").inner_text() == "Accedi"
+    assert page.locator("h1").inner_text() == "Accedere"
     page.fill("#username", "firenze.coordinator")
     page.fill("#password", PASSWORD)
     page.screenshot(path=str(screenshots / "sign-in.png"), full_page=True)
@@ -183,7 +183,7 @@ def test_a_coordinator_signs_in_records_an_intake_finds_it_in_the_filtered_list_
     page.click(".signed-in-user button[type=submit]")
     page.wait_for_url(re.compile(r"/sign-in\?notice=signed_out"))
     page.goto(f"{live_server}/cities/firenze/cases")
-    assert page.locator("h1").inner_text() == "Accedi"
+    assert page.locator("h1").inner_text() == "Accedere"
 
     assert page.problems == []
 

@@ -80,16 +80,16 @@ def test_a_closed_case_is_listed_under_the_closed_status(clients: Clients, case_
     [
         ({**CLOSURE, "closed_on": "2021-03-09"}, "closed_on",
          ("La data di chiusura deve essere compresa tra il giorno della presa in carico (o "
-          "della riapertura, o del trasferimento al tuo Comune) e oggi.")),
+          "della riapertura, o del trasferimento al Comune attuale) e oggi.")),
         ({**CLOSURE, "closed_on": "2999-01-01"}, "closed_on",
          ("La data di chiusura deve essere compresa tra il giorno della presa in carico (o "
-          "della riapertura, o del trasferimento al tuo Comune) e oggi.")),
+          "della riapertura, o del trasferimento al Comune attuale) e oggi.")),
         ({**CLOSURE, "reason": "   "}, "reason", "Campo obbligatorio."),
         ({**CLOSURE, "reason": "x" * 501}, "reason",
-         "Indica il motivo, in non più di 500 caratteri."),
-        ({**CLOSURE, "outcome": "vanished"}, "outcome", "Scegli una delle opzioni proposte."),
+         "Indicare il motivo, in non più di 500 caratteri."),
+        ({**CLOSURE, "outcome": "vanished"}, "outcome", "Scegliere una delle opzioni proposte."),
         ({**CLOSURE, "closed_on": "30/06/2021"}, "closed_on",
-         "Inserisci una data valida (giorno, mese e anno)."),
+         "Inserire una data valida (giorno, mese e anno)."),
     ],
 )
 def test_a_refused_closure_shows_the_form_again_and_writes_nothing(
@@ -215,13 +215,13 @@ def test_a_second_correction_names_the_first_one(client: TestClient, case_id: st
 @pytest.mark.parametrize(
     "changes, field, message",
     [
-        ({}, "", "La correzione non cambia nulla: indica almeno un valore diverso da quello "
+        ({}, "", "La correzione non cambia nulla: indicare almeno un valore diverso da quello "
                  "registrato."),
         ({"vulnerabilities": ["unaccompanied_minor"]}, "vulnerabilities",
          "Un adulto non può essere registrato come minore, e un minore resta registrato come "
          "tale."),
-        ({"citizenship": "ZZ"}, "citizenship", "Scelga la cittadinanza tra i Paesi proposti"),
-        ({"household_size": "31"}, "household_size", "Inserisci un numero non superiore a 30."),
+        ({"citizenship": "ZZ"}, "citizenship", "Scegliere la cittadinanza fra i Paesi proposti"),
+        ({"household_size": "31"}, "household_size", "Inserire un numero non superiore a 30."),
         ({"protection_status": "asylum_seeker", "reason": ""}, "reason",
          "Campo obbligatorio."),
     ],

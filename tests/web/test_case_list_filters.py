@@ -106,14 +106,14 @@ def test_each_drill_down_filter_narrows_the_page_and_the_api_alike_and_shows_on_
 
 # A wrong value, the field blamed, and words of the message that explains it.
 WRONG: list[tuple[dict[str, str], str, str]] = [
-    ({"sex": "robot"}, "sex", "Scegli una delle opzioni proposte."),
-    ({"age_band": "17"}, "age_band", "Scegli una delle opzioni proposte."),
+    ({"sex": "robot"}, "sex", "Scegliere una delle opzioni proposte."),
+    ({"age_band": "17"}, "age_band", "Scegliere una delle opzioni proposte."),
     ({"citizenship": "Eritrea"}, "citizenship", "ISO 3166-1"),
     ({"citizenship": "XX"}, "citizenship", "ISO 3166-1"),
-    ({"outcome": "vanished"}, "outcome", "Scegli una delle opzioni proposte."),
+    ({"outcome": "vanished"}, "outcome", "Scegliere una delle opzioni proposte."),
     ({"intake_month": "2021-13"}, "intake_month", "AAAA-MM"),
     ({"intake_month": "marzo"}, "intake_month", "AAAA-MM"),
-    ({"eligible_for": "7"}, "eligible_for", "Scegli una delle opzioni proposte."),
+    ({"eligible_for": "7"}, "eligible_for", "Scegliere una delle opzioni proposte."),
 ]
 
 

@@ -122,8 +122,8 @@ def test_an_unknown_filter_value_is_refused_with_a_page_not_an_error(
 
     assert response.status_code == 422
     page = text_of(response.text)
-    assert "Scegli una delle opzioni proposte." in page
-    assert "Inserisci un numero intero." in page
+    assert "Scegliere una delle opzioni proposte." in page
+    assert "Inserire un numero intero." in page
 
 
 def test_the_case_page_explains_eligibility_per_sub_action(

@@ -194,7 +194,7 @@ def test_every_figure_of_a_city_dashboard_opens_a_list_of_exactly_that_many_reco
     fragment = ministry.get("/cities/milano/dashboard", params={"part": "referrals"},
                             headers=HTMX)
 
-    assert "Persone accolte" in italian and "Eritrea" in italian
+    assert "Prese in carico" in italian and "Eritrea" in italian
     assert "Cases taken in" in english and "Family reunification" in english
     assert re.search(r'sse-connect="/live/stream\?since=[0-9]+"', english)
     assert english.count('hx-trigger="sse:projected"') == 6

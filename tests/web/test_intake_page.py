@@ -112,7 +112,7 @@ REFUSED_INTAKES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     "in reception without the kind of centre": (
         {"reception_situation": "in_reception", "left_reception_on": "",
          "reception_centre_kind": ""},
-        {"reception_centre_kind": "Per chi è ospite di un centro indichi il tipo di centro"},
+        {"reception_centre_kind": "per chi è ospite di un centro indicare il tipo di centro"},
     ),
     "missing fields": (
         {"given_name": "  ", "birth_date": "", "protection_status": "", "sex": ""},
@@ -121,7 +121,7 @@ REFUSED_INTAKES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     ),
     "a date that does not exist": (
         {"birth_date": "1994-02-30"},
-        {"birth_date": "Inserisci una data valida (giorno, mese e anno)."},
+        {"birth_date": "Inserire una data valida (giorno, mese e anno)."},
     ),
     "an intake date after the programme's period": (
         {"intake_date": "2999-01-01"},
@@ -143,7 +143,7 @@ REFUSED_INTAKES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     ),
     "leaving reception without a date": (
         {"left_reception_on": ""},
-        {"left_reception_on": "per chi ne è uscito, la data di uscita"},
+        {"left_reception_on": "per chi ne è uscito, indicare la data di uscita"},
     ),
     "an adult marked as an unaccompanied minor": (
         {"vulnerabilities": ["unaccompanied_minor"]},
@@ -172,7 +172,7 @@ REFUSED_INTAKES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     ),
     "a household that is not a number": (
         {"household_size": "tre"},
-        {"household_size": "Inserisci un numero intero."},
+        {"household_size": "Inserire un numero intero."},
     ),
     "an empty household": (
         {"household_size": "0"},
@@ -180,11 +180,11 @@ REFUSED_INTAKES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     ),
     "an unknown citizenship": (
         {"citizenship": "XY"},
-        {"citizenship": "Scelga la cittadinanza tra i Paesi proposti"},
+        {"citizenship": "Scegliere la cittadinanza fra i Paesi proposti"},
     ),
     "an e-mail address without a domain": (
         {"email": "amanuel@"},
-        {"email": "Inserisci un indirizzo e-mail valido"},
+        {"email": "Inserire un indirizzo e-mail valido"},
     ),
 }
 

@@ -49,7 +49,7 @@ def test_a_page_asks_to_sign_in_and_leads_back_to_itself_afterwards(
         "/sign-in?next=%2Fcities%2Ffirenze%2Fcases%3Fvulnerability%3Dany")
     form = anonymous.get(asked.headers["location"])
     assert 'name="next" value="/cities/firenze/cases?vulnerability=any"' in form.text
-    assert "Accedi" in form.text
+    assert "Accedere" in form.text
 
     signed_in = anonymous.post("/sign-in", data={
         "username": "firenze.operator", "password": PASSWORD,
@@ -97,7 +97,7 @@ def test_an_empty_form_is_asked_again(anonymous: TestClient) -> None:
     response = anonymous.post("/sign-in", data={"username": "firenze.operator"})
 
     assert response.status_code == 422
-    assert "Inserisci il nome utente e la password." in response.text
+    assert "Inserire il nome utente e la password." in response.text
 
 
 def test_after_five_failures_signing_in_is_locked_for_15_minutes_with_a_clear_message(
@@ -129,7 +129,7 @@ def test_signing_out_ends_the_session_for_good(client: TestClient) -> None:
     assert response.status_code == 303
     assert response.headers["location"] == "/sign-in?notice=signed_out"
     assert SESSION_COOKIE not in client.cookies
-    assert "Hai chiuso la sessione." in client.get(response.headers["location"]).text
+    assert "La sessione è stata chiusa." in client.get(response.headers["location"]).text
     client.cookies.set(SESSION_COOKIE, cookie)  # the old cookie, replayed
     replayed = client.get("/cities/firenze", follow_redirects=False)
     assert replayed.status_code == 303
