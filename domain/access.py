@@ -45,9 +45,9 @@ class Permission(StrEnum):
     """A city's shelters and their beds, and its community activities."""
     CORRECT_CASE_RECORD = "correct_case_record"
     """Correct intake facts and reopen a closed case: each a new event with its reason."""
-    OVERRIDE_CONSENT = "override_consent"
-    """Refer a case to an external partner without the person's recorded consent to it, for a
-    reason that is recorded with the referral."""
+    SHARE_ON_OTHER_LEGAL_BASIS = "share_on_other_legal_basis"
+    """Refer a case to an external partner without the person's consent to it, on another legal
+    basis (GDPR art. 6(1)(c)-(e)) that is recorded with the referral."""
     DECIDE_TRANSFER = "decide_transfer"
     """Accept or decline a case another city asks to transfer to this one."""
     REQUEST_ERASURE = "request_erasure"
@@ -104,7 +104,7 @@ POLICY: Mapping[Role, Mapping[Permission, Reach]] = {
         Permission.MANAGE_CITY_STAFF: Reach.OWN_CITY,
         Permission.MANAGE_FACILITIES: Reach.OWN_CITY,
         Permission.CORRECT_CASE_RECORD: Reach.OWN_CITY,
-        Permission.OVERRIDE_CONSENT: Reach.OWN_CITY,
+        Permission.SHARE_ON_OTHER_LEGAL_BASIS: Reach.OWN_CITY,
         Permission.DECIDE_TRANSFER: Reach.OWN_CITY,
         Permission.RECORD_EXPENDITURE: Reach.OWN_CITY,
     },

@@ -1,6 +1,6 @@
 """What every context of the programme shares: the network it runs in (its cities, the roles
 people hold, who acted), its sub-actions and who may join them, the people it serves (their
-protection status and what they consented to), what "today" means, the terms in force (the
+protection status), what "today" means, the terms in force (the
 period, the partner cities, referral answer times, priority weights: the ministry amends them,
 see `TermsInForce`), and the base of every domain error. The vocabulary comes from the project
 card and the law it cites (see docs/domain.md)."""
@@ -140,21 +140,58 @@ class DomainError(Exception):
 
 
 class ProtectionStatus(StrEnum):
+    """A person's protection status or residence permit (docs/domain.md, "Protection status").
+    A status is held from a dated decision until the next one (`Case.StatusChanged`); most come
+    with a permit whose expiry is recorded beside them."""
+
     REFUGEE = "refugee"
+    """Refugee status (d.lgs. 251/2007)."""
     SUBSIDIARY_PROTECTION = "subsidiary_protection"
-    SPECIAL_PROTECTION = "special_protection"  # special / humanitarian protection
+    """Subsidiary protection (d.lgs. 251/2007)."""
     ASYLUM_SEEKER = "asylum_seeker"
-    OTHER = "other"
+    """Applicant for international protection at first instance (d.lgs. 25/2008)."""
+    APPELLANT = "appellant"
+    """Applicant appealing a refusal, awaiting the court's decision (ricorrente)."""
+    HUMANITARIAN_PROTECTION = "humanitarian_protection"
+    """Art. 5 c.6 TUI: permits issued before 5 Oct 2018, valid until they expire (abolished by
+    d.l. 113/2018)."""
+    SPECIAL_CASES = "special_cases"
+    """"Casi speciali": the transitional permits of d.l. 113/2018 art. 1 c.9."""
+    SPECIAL_PROTECTION = "special_protection"
+    """Special protection (art. 32 c.3 d.lgs. 25/2008 as amended by d.l. 113/2018, widened by
+    d.l. 130/2020). Version 1 of the intake used this code for "special or humanitarian"."""
+    PERMIT_ART_18 = "permit_art_18"
+    """Art. 18 TUI: victims of trafficking or serious exploitation."""
+    PERMIT_ART_18_BIS = "permit_art_18_bis"
+    """Art. 18-bis TUI: victims of domestic violence."""
+    PERMIT_ART_19_C2_D_BIS = "permit_art_19_c2_d_bis"
+    """Art. 19 c.2 d-bis TUI: medical treatment."""
+    PERMIT_ART_20_BIS = "permit_art_20_bis"
+    """Art. 20-bis TUI: disaster in the country of origin."""
+    PERMIT_ART_22_C12_QUATER = "permit_art_22_c12_quater"
+    """Art. 22 c.12-quater TUI: victims of labour exploitation."""
+    PERMIT_ART_42_BIS = "permit_art_42_bis"
+    """Art. 42-bis TUI: acts of civil valour."""
+    STATELESS = "stateless"
+    """Recognised stateless person (1954 New York Convention): no citizenship."""
+    NO_VALID_PERMIT = "no_valid_permit"
+    """No valid permit: refused, or expired and not renewed."""
+    OTHER_RESIDENCE_PERMIT = "other_residence_permit"
+    """Any other residence permit (work, family, study, ...). Version 1's "other"."""
 
     @property
     def is_international_protection(self) -> bool:
         return self in (ProtectionStatus.REFUGEE, ProtectionStatus.SUBSIDIARY_PROTECTION)
 
+    @property
+    def is_applicant(self) -> bool:
+        """An applicant for international protection, at first instance or appealing."""
+        return self in (ProtectionStatus.ASYLUM_SEEKER, ProtectionStatus.APPELLANT)
 
-class ConsentScope(StrEnum):
-    CASE_MANAGEMENT = "case_management"
-    REFERRAL_TO_PARTNERS = "referral_to_partners"
-    STATISTICS = "statistics"
+    @property
+    def has_permit(self) -> bool:
+        """Whether the status comes with a residence permit (whose expiry may be recorded)."""
+        return self is not ProtectionStatus.NO_VALID_PERMIT
 
 
 class SubAction(StrEnum):
@@ -172,12 +209,11 @@ class SubAction(StrEnum):
     COMMUNICATION = "6"
 
     def is_open_to(self, protection_status: ProtectionStatus) -> bool:
-        """Sub-Action 2 (civic engagement) is open only to asylum seekers (art. 8 of law
-        46/2017, amending d.lgs. 142/2015); the others to anyone the programme serves. Intake
-        eligibility and enrolment in an activity both ask here."""
-        return self is not SubAction.CIVIC_ENGAGEMENT or (
-            protection_status is ProtectionStatus.ASYLUM_SEEKER
-        )
+        """Sub-Action 2 (civic engagement) is open only to applicants for international
+        protection, at first instance or appealing (art. 8 of law 46/2017, amending d.lgs.
+        142/2015); the others to anyone the programme serves. Intake eligibility and enrolment
+        in an activity both ask here."""
+        return self is not SubAction.CIVIC_ENGAGEMENT or protection_status.is_applicant
 
     @property
     def is_cross_cutting(self) -> bool:

@@ -43,7 +43,14 @@ from events.cloudevents import (
     source_for,
 )
 from events.contracts import City, EventContract
-from events.partner import DATASCHEMA, PARTNER_HEADERS, PARTNER_KINDS, PartnerKind, partner_subject
+from events.partner import (
+    DATASCHEMA,
+    PARTNER_HEADERS,
+    PARTNER_KINDS,
+    PartnerKind,
+    dataschema_of,
+    partner_subject,
+)
 from events.upcasting import latest_version_of
 
 ASYNCAPI_VERSION = "3.0.0"
@@ -211,7 +218,9 @@ def _channels() -> list[_Channel]:
                 "cities and kinds of each partner's agreement.",
             )
         # Two internal versions may be copied as one partner version: one message.
-        channel.messages[message_key(kind.partner_ce_type, partner=True)] = _partner_message(kind)
+        for contract in kind.copied_as:
+            channel.messages[message_key(contract.ce_type(), partner=True)] = (
+                _partner_message(kind, contract))
     return list(channels.values())
 
 
@@ -275,17 +284,16 @@ def _internal_message(contract: type[EventContract]) -> dict[str, Any]:
     }
 
 
-def _partner_message(kind: PartnerKind) -> dict[str, Any]:
-    contract = kind.partner
+def _partner_message(kind: PartnerKind, contract: type[EventContract]) -> dict[str, Any]:
     return {
-        "name": kind.partner_ce_type,
+        "name": contract.ce_type(),
         "title": f"{kind.name} v{contract.version} (partner copy)",
         "summary": _summary(contract),
         "description": _description(contract),
         "contentType": CONTENT_TYPE,
         "headers": _headers_schema(contract, partner_headers(), partner=True,
-                                   dataschema=kind.dataschema),
-        "payload": _payload(contract, schema_id=kind.dataschema),
+                                   dataschema=dataschema_of(contract)),
+        "payload": _payload(contract, schema_id=dataschema_of(contract)),
         "x-lgnet-version": contract.version,
         "x-lgnet-kind": kind.name,
     }

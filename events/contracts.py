@@ -5,7 +5,7 @@ is a new class; old ones stay so old events remain readable (see docs/events.md)
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,12 +15,33 @@ CE_TYPE_PREFIX = "it.lgnet"
 CASE_CODE_PATTERN = r"^[A-Z]{2}-\d{4}-\d{5}$"
 SUBJECT_ROOT = "lgnet"
 
-ProtectionStatus = Literal[
+# Version 1's code lists (it.lgnet.case.intake_recorded.v1, intake_corrected.v1).
+ProtectionStatusV1 = Literal[
     "refugee", "subsidiary_protection", "special_protection", "asylum_seeker", "other"
 ]
-ReceptionSituation = Literal["left_reception", "never_in_reception"]
-ReceptionCentreKind = Literal["first_reception", "cas", "sai", "other"]
-Sex = Literal["female", "male", "other"]
+ReceptionSituationV1 = Literal["left_reception", "never_in_reception"]
+ReceptionCentreKindV1 = Literal["first_reception", "cas", "sai", "other"]
+SexV1 = Literal["female", "male", "other"]
+ConsentScopeV1 = Literal["case_management", "referral_to_partners", "statistics"]
+
+ProtectionStatus = Literal[
+    "refugee", "subsidiary_protection", "asylum_seeker", "appellant",
+    "humanitarian_protection", "special_cases", "special_protection",
+    "permit_art_18", "permit_art_18_bis", "permit_art_19_c2_d_bis", "permit_art_20_bis",
+    "permit_art_22_c12_quater", "permit_art_42_bis",
+    "stateless", "no_valid_permit", "other_residence_permit",
+]
+ReceptionSituation = Literal[
+    "in_reception", "leaving_reception", "left_reception", "never_in_reception"
+]
+ReceptionCentreKind = Literal[
+    "sprar", "siproimi", "sai", "cas", "government_first_reception", "hotspot", "other"
+]
+Sex = Literal["female", "male", "not_stated"]
+ProcessingPurpose = Literal[
+    "case_management", "statistics", "referral_to_named_partner", "photographs"
+]
+LegalBasis = Literal["public_task", "consent", "vital_interests", "legal_obligation"]
 AgeBand = Literal["0-17", "18-24", "25-34", "35-49", "50-64", "65+"]
 Vulnerability = Literal[
     "minor",
@@ -35,7 +56,6 @@ Vulnerability = Literal[
     "torture_or_serious_violence",
     "female_genital_mutilation",
 ]
-ConsentScope = Literal["case_management", "referral_to_partners", "statistics"]
 PersonSubAction = Literal["2", "3", "4"]
 PriorityGroup = Literal["international_protection", "other_outside_reception"]
 City = Literal[
@@ -85,11 +105,11 @@ class CaseIntakeRecordedV1(EventContract):
     case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City
     intake_date: date
-    protection_status: ProtectionStatus
-    reception_situation: ReceptionSituation
+    protection_status: ProtectionStatusV1
+    reception_situation: ReceptionSituationV1
     left_reception_on: date | None
-    reception_centre_kind: ReceptionCentreKind | None
-    sex: Sex
+    reception_centre_kind: ReceptionCentreKindV1 | None
+    sex: SexV1
     age_band: AgeBand
     nationality: str = Field(pattern=r"^[A-Z]{2}$")
     household_size: int = Field(ge=1, le=30)
@@ -97,9 +117,189 @@ class CaseIntakeRecordedV1(EventContract):
         description="Special-category data: only on internal subjects, never to partners"
     )
     consent_given_on: date
-    consent_scopes: list[ConsentScope]
+    consent_scopes: list[ConsentScopeV1]
     priority_group: PriorityGroup
     eligibility: list[Eligibility]
+
+
+# The days the law renamed the second-line reception network (d.l. 113/2018, d.l. 130/2020);
+# the domain's rules say the same (domain/cases/rules.py), contracts stand alone.
+SIPROIMI_FROM = date(2018, 10, 5)
+SAI_FROM = date(2020, 10, 22)
+
+
+def _v1_status(code: str) -> str:
+    return "other_residence_permit" if code == "other" else code
+
+
+def _v1_sex(code: str) -> str:
+    return "not_stated" if code == "other" else code
+
+
+class PurposeLegalBasis(BaseModel):
+    """The legal basis one purpose of processing rested on at intake."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    purpose: ProcessingPurpose
+    legal_basis: LegalBasis
+
+
+class PurposeConsent(BaseModel):
+    """A consent given to one purpose that rests on consent."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    purpose: ProcessingPurpose
+    given_on: date
+
+
+class CaseIntakeRecordedV2(EventContract):
+    """A city took a person into the programme. Carries no personal identifier: the person is
+    known only by the pseudonymous case code; name, birth date and documents are in the vault.
+
+    v2 (issue 12; a breaking change, docs/events.md): a person still in reception or leaving it
+    may be taken in (`in_reception`, `leaving_reception` with `planned_exit_on`); the protection
+    statuses of the period, with the permit's expiry; reception centres by the name they had on
+    the date (SPRAR, SIPROIMI, SAI, CAS, government first reception, hotspot); sex as documents
+    state it or `not_stated`; `citizenship` (null: none, stateless) for `nationality`, and
+    whether an identity document exists; the information notice (GDPR art. 13), the legal basis
+    of each purpose, and consents per purpose instead of `consent_scopes`. A v1 event reads as
+    v2 by `from_v1`."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "intake_recorded"
+    version: ClassVar[int] = 2
+
+    case_id: UUID
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    city: City
+    intake_date: date
+    protection_status: ProtectionStatus = Field(
+        description="The status held on the intake date; later decisions are case.status_changed"
+    )
+    permit_expires_on: date | None = Field(description="The residence permit's expiry, if known")
+    reception_situation: ReceptionSituation
+    left_reception_on: date | None = Field(description="For left_reception")
+    planned_exit_on: date | None = Field(description="For leaving_reception")
+    reception_centre_kind: ReceptionCentreKind | None = Field(
+        description="The centre the person is in, is leaving or left, by its name on the day "
+        "left (or on the intake date); null for never_in_reception"
+    )
+    sex: Sex
+    age_band: AgeBand
+    citizenship: str | None = Field(
+        pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2; null for a person with none"
+    )
+    has_identity_document: bool | None = Field(
+        description="Whether the person has any identity document (null: not recorded, v1)"
+    )
+    household_size: int = Field(ge=1, le=30)
+    vulnerabilities: list[Vulnerability] = Field(
+        description="Special-category data: only on internal subjects, never to partners"
+    )
+    information_notice_given_on: date | None = Field(
+        description="When the information notice (GDPR art. 13) was given; null only for "
+        "intakes recorded before v2"
+    )
+    information_notice_language: str | None = Field(
+        pattern=r"^[a-z]{2}$", description="ISO 639-1 code of the notice's language"
+    )
+    legal_bases: list[PurposeLegalBasis] = Field(
+        description="The legal basis of each purpose of processing; empty for v1 intakes"
+    )
+    consents: list[PurposeConsent] = Field(
+        description="Consents given at intake, per purpose; later ones are "
+        "case.consent_given / case.consent_withdrawn"
+    )
+    priority_group: PriorityGroup
+    eligibility: list[Eligibility]
+
+    @classmethod
+    def from_v1(cls, v1: CaseIntakeRecordedV1) -> CaseIntakeRecordedV2:
+        """v1 in v2's terms: its "other" status is another residence permit, its
+        "special_protection" (which meant "special or humanitarian") special protection; its
+        "sai" centre (meaning "SAI, formerly SPRAR/SIPROIMI") the network's name on the day the
+        person left, its "first_reception" a government first-reception centre; its "other" sex
+        not stated; its consent to each scope a consent to the purpose of the same meaning.
+        Notice, legal bases and document were not recorded."""
+        values: dict[str, Any] = v1.model_dump(
+            exclude={"nationality", "consent_given_on", "consent_scopes"})
+        kind, left_on = v1.reception_centre_kind, v1.left_reception_on
+        if kind == "first_reception":
+            values["reception_centre_kind"] = "government_first_reception"
+        elif kind == "sai" and left_on is not None:
+            values["reception_centre_kind"] = (
+                "sprar" if left_on < SIPROIMI_FROM else "siproimi" if left_on < SAI_FROM
+                else "sai")
+        purposes = {"referral_to_partners": "referral_to_named_partner"}
+        return cls(
+            **values | {
+                "protection_status": _v1_status(v1.protection_status),
+                "sex": _v1_sex(v1.sex),
+            },
+            permit_expires_on=None,
+            planned_exit_on=None,
+            citizenship=v1.nationality,
+            has_identity_document=None,
+            information_notice_given_on=None,
+            information_notice_language=None,
+            legal_bases=[],
+            consents=[
+                PurposeConsent(purpose=purposes.get(scope, scope),  # type: ignore[arg-type]
+                               given_on=v1.consent_given_on)
+                for scope in v1.consent_scopes
+            ],
+        )
+
+
+class CaseStatusChangedV1(EventContract):
+    """A decision changed the person's protection status (a territorial commission's or a
+    court's, a new or renewed permit), from `decided_on`. Not a correction: the status recorded
+    before stays true up to that date, so figures as of an earlier date still show it.
+    Eligibility and priority group follow from the new status and are given again."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "status_changed"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    city: City
+    decided_on: date
+    protection_status: ProtectionStatus
+    permit_expires_on: date | None
+    priority_group: PriorityGroup
+    eligibility: list[Eligibility]
+
+
+class CaseConsentGivenV1(EventContract):
+    """The person consented to one purpose that rests on consent (GDPR art. 6(1)(a))."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "consent_given"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    city: City
+    purpose: ProcessingPurpose
+    given_on: date
+
+
+class CaseConsentWithdrawnV1(EventContract):
+    """The person withdrew a consent (GDPR art. 7(3)); from that day the purpose has no basis
+    unless another one is recorded where the data is used."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "consent_withdrawn"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    city: City
+    purpose: ProcessingPurpose
+    withdrawn_on: date
 
 
 class CasePersonalDataErasedV1(EventContract):
@@ -156,8 +356,12 @@ class CasePersonalDataErasedV2(EventContract):
 CaseOutcome = Literal[
     "autonomy", "other_programme", "moved_away", "lost_contact", "deceased", "other"
 ]
-CorrectableField = Literal[
+CorrectableFieldV1 = Literal[
     "protection_status", "sex", "nationality", "household_size", "vulnerabilities"
+]
+CorrectableField = Literal[
+    "protection_status", "permit_expires_on", "sex", "citizenship", "household_size",
+    "vulnerabilities",
 ]
 
 
@@ -191,12 +395,12 @@ class CaseReopenedV1(EventContract):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class FieldChange(BaseModel):
+class FieldChangeV1(BaseModel):
     """One corrected fact: its value before and after. Lists are vulnerability codes."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    field: CorrectableField
+    field: CorrectableFieldV1
     before: str | int | list[str]
     after: str | int | list[str]
     corrects: str = Field(
@@ -217,6 +421,45 @@ class CaseIntakeCorrectedV1(EventContract):
     case_id: UUID
     case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City
+    changes: list[FieldChangeV1] = Field(
+        min_length=1,
+        description="Vulnerability changes are special-category data: internal subjects only",
+    )
+    reason: str = Field(min_length=1, max_length=500)
+    priority_group: PriorityGroup
+    eligibility: list[Eligibility]
+
+
+class FieldChange(BaseModel):
+    """One corrected fact: its value before and after. Lists are vulnerability codes; the
+    permit's expiry is an ISO date; null is no value (no expiry, no citizenship)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    field: CorrectableField
+    before: str | int | list[str] | None
+    after: str | int | list[str] | None
+    corrects: str = Field(
+        description="The CloudEvents id of the event whose value this replaces: the intake, a "
+        "status decision, or an earlier correction of the same fact"
+    )
+
+
+class CaseIntakeCorrectedV2(EventContract):
+    """Facts typed wrong; this says which, what they were, what they are, and why. The event
+    that recorded them is never changed; each change names the event it corrects (for the
+    status and the permit's expiry, the latest decision, or the intake). A new status is not a
+    correction: it is case.status_changed. Eligibility and priority group follow from the
+    corrected facts and are given again. v2: the new code lists, `citizenship` for
+    `nationality`, the permit's expiry; v1 reads as v2 by `from_v1`."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "intake_corrected"
+    version: ClassVar[int] = 2
+
+    case_id: UUID
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    city: City
     changes: list[FieldChange] = Field(
         min_length=1,
         description="Vulnerability changes are special-category data: internal subjects only",
@@ -224,6 +467,21 @@ class CaseIntakeCorrectedV1(EventContract):
     reason: str = Field(min_length=1, max_length=500)
     priority_group: PriorityGroup
     eligibility: list[Eligibility]
+
+    @classmethod
+    def from_v1(cls, v1: CaseIntakeCorrectedV1) -> CaseIntakeCorrectedV2:
+        recoded = {"protection_status": _v1_status, "sex": _v1_sex}
+        changes = []
+        for change in v1.changes:
+            name = "citizenship" if change.field == "nationality" else change.field
+            before, after = change.before, change.after
+            recode = recoded.get(name)
+            if recode is not None and isinstance(before, str) and isinstance(after, str):
+                before, after = recode(before), recode(after)
+            changes.append(FieldChange(
+                field=name, before=before, after=after,
+                corrects=change.corrects))
+        return cls(**v1.model_dump(exclude={"changes"}), changes=changes)
 
 
 class CaseTransferredV1(EventContract):
@@ -245,10 +503,15 @@ class CaseTransferredV1(EventContract):
 
 CASE_CONTRACTS: tuple[type[EventContract], ...] = (
     CaseIntakeRecordedV1,
+    CaseIntakeRecordedV2,
     CasePersonalDataErasedV1,
     CasePersonalDataErasedV2,
     CaseClosedV1,
     CaseReopenedV1,
     CaseIntakeCorrectedV1,
+    CaseIntakeCorrectedV2,
     CaseTransferredV1,
+    CaseStatusChangedV1,
+    CaseConsentGivenV1,
+    CaseConsentWithdrawnV1,
 )

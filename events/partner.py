@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -35,17 +35,23 @@ from events.contracts import (
     CASE_CODE_PATTERN,
     AgeBand,
     CaseIntakeRecordedV1,
+    CaseIntakeRecordedV2,
     CasePersonalDataErasedV1,
     CasePersonalDataErasedV2,
     City,
-    ConsentScope,
+    ConsentScopeV1,
     EventContract,
     PersonSubAction,
     PriorityGroup,
+    ProcessingPurpose,
     ProtectionStatus,
+    ProtectionStatusV1,
     ReceptionCentreKind,
+    ReceptionCentreKindV1,
     ReceptionSituation,
+    ReceptionSituationV1,
     Sex,
+    SexV1,
 )
 from events.housing import (
     MoveOutOutcome,
@@ -112,21 +118,115 @@ class PartnerCaseIntakeRecordedV1(EventContract):
     case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City
     intake_date: date
-    protection_status: ProtectionStatus
-    reception_situation: ReceptionSituation
+    protection_status: ProtectionStatusV1
+    reception_situation: ReceptionSituationV1
     left_reception_on: date | None
-    reception_centre_kind: ReceptionCentreKind | None
-    sex: Sex
+    reception_centre_kind: ReceptionCentreKindV1 | None
+    sex: SexV1
     age_band: AgeBand
     nationality: str = Field(pattern=r"^[A-Z]{2}$")
     household_size: int = Field(ge=1, le=30)
-    consent_scopes: list[ConsentScope]
+    consent_scopes: list[ConsentScopeV1]
     priority_group: PriorityGroup
     eligibility: list[PartnerEligibility]
 
     @classmethod
     def subject(cls, city: str) -> str:
         return partner_subject(city, cls.aggregate, cls.event)
+
+
+class PartnerPurposeConsent(BaseModel):
+    """A purpose the person consented to, without the date."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    purpose: ProcessingPurpose
+
+
+class PartnerCaseIntakeRecordedV2(EventContract):
+    """A city took a person into the programme, as a partner sees it: the internal
+    it.lgnet.case.intake_recorded.v2 without the vulnerabilities, the eligibility reasons, the
+    permit's expiry, whether a document exists, the information notice, the legal bases and the
+    consents' dates. Whether the person consented to referral to a named partner is in
+    `consents`. During the deprecation window partners receive this version only for intakes
+    that v1 cannot express (a person in or leaving reception, without citizenship, whose sex is
+    not stated, or without a valid permit); every other intake still comes as v1."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "intake_recorded"
+    version: ClassVar[int] = 2
+
+    case_id: UUID = Field(description="The case's stable id, pseudonymous like the case code")
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    city: City
+    intake_date: date
+    protection_status: ProtectionStatus
+    reception_situation: ReceptionSituation
+    left_reception_on: date | None
+    planned_exit_on: date | None
+    reception_centre_kind: ReceptionCentreKind | None
+    sex: Sex
+    age_band: AgeBand
+    citizenship: str | None = Field(
+        pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2; null for a person with none"
+    )
+    household_size: int = Field(ge=1, le=30)
+    consents: list[PartnerPurposeConsent]
+    priority_group: PriorityGroup
+    eligibility: list[PartnerEligibility]
+
+    @classmethod
+    def subject(cls, city: str) -> str:
+        return partner_subject(city, cls.aggregate, cls.event)
+
+
+# v2's codes in v1's terms, where v1 had a code of the same meaning: v1's "asylum_seeker" was any
+# applicant (appeal included), its "special_protection" meant "special or humanitarian", its
+# "other" any other residence status; its "sai" meant "SAI, formerly SPRAR/SIPROIMI", its
+# "first_reception" every first-reception facility (hotspots included). A person without a valid
+# permit has no v1 code (v1's "other" was a residence status), nor has a stateless person (v1
+# needed a citizenship).
+_STATUS_IN_V1 = {
+    "appellant": "asylum_seeker",
+    "humanitarian_protection": "special_protection",
+    "special_cases": "special_protection",
+    "permit_art_18": "other",
+    "permit_art_18_bis": "other",
+    "permit_art_19_c2_d_bis": "other",
+    "permit_art_20_bis": "other",
+    "permit_art_22_c12_quater": "other",
+    "permit_art_42_bis": "other",
+    "other_residence_permit": "other",
+}
+_CENTRE_IN_V1 = {
+    "sprar": "sai", "siproimi": "sai", "government_first_reception": "first_reception",
+    "hotspot": "first_reception",
+}
+
+
+def intake_in_v1_terms(event: EventContract) -> dict[str, Any] | None:
+    """An intake v2 as partner v1 says it, or None when v1 cannot say it truthfully: a person
+    in or leaving reception (v1 knew only people who had left it or were never in it), without
+    citizenship, whose sex is not stated (v1's third value meant something else), or without a
+    valid permit. v1's `consent_scopes` are the purposes the data may be processed for: case
+    management and statistics (now on the public task), and referral to partners when the
+    person consented to it."""
+    assert isinstance(event, CaseIntakeRecordedV2)
+    if (event.reception_situation not in ("left_reception", "never_in_reception")
+            or event.citizenship is None or event.sex == "not_stated"
+            or event.protection_status == "no_valid_permit"):
+        return None
+    scopes = ["case_management", "statistics"]
+    if any(c.purpose == "referral_to_named_partner" for c in event.consents):
+        scopes.insert(1, "referral_to_partners")
+    kind = event.reception_centre_kind
+    return event.model_dump(mode="json", include=_fields_of(PartnerCaseIntakeRecordedV1)) | {
+        "protection_status": _STATUS_IN_V1.get(event.protection_status,
+                                               event.protection_status),
+        "reception_centre_kind": _CENTRE_IN_V1.get(kind, kind) if kind else None,
+        "nationality": event.citizenship,
+        "consent_scopes": scopes,
+    }
 
 
 class PartnerCasePersonalDataErasedV1(EventContract):
@@ -234,15 +334,29 @@ class PartnerKind:
 
     internal: type[EventContract]
     partner: type[EventContract]
+    in_partner_terms: Callable[[EventContract], dict[str, Any] | None] | None = None
+    """When the partner version's codes differ from the internal one's: the event's data in
+    the partner version's terms, or None when that version cannot say it truthfully; the copy
+    is then `successor`, the partner version that can (partners accept both from the start of
+    the deprecation window, docs/events.md rule 5)."""
+    successor: type[EventContract] | None = None
 
     def __post_init__(self) -> None:
-        internal, partner = self.internal, self.partner
-        same_kind = (internal.aggregate, internal.event) == (partner.aggregate, partner.event)
-        if not same_kind or partner.version > internal.version:
-            raise ValueError(
-                f"{partner.__name__} must keep the CloudEvents type of {internal.__name__} "
-                f"({internal.ce_type()}), or be an older version of the same kind of event"
-            )
+        internal = self.internal
+        for partner in self.copied_as:
+            same_kind = (internal.aggregate, internal.event) == (partner.aggregate, partner.event)
+            if not same_kind or partner.version > internal.version:
+                raise ValueError(
+                    f"{partner.__name__} must keep the CloudEvents type of {internal.__name__} "
+                    f"({internal.ce_type()}), or be an older version of the same kind of event"
+                )
+        if (self.in_partner_terms is None) != (self.successor is None):
+            raise ValueError("in_partner_terms and successor go together")
+
+    @property
+    def copied_as(self) -> tuple[type[EventContract], ...]:
+        """Every partner contract its copies may have."""
+        return (self.partner,) if self.successor is None else (self.partner, self.successor)
 
     @property
     def ce_type(self) -> str:
@@ -261,17 +375,33 @@ class PartnerKind:
 
     @property
     def dataschema(self) -> str:
-        return PARTNER_SCHEMA_PREFIX + self.partner_ce_type
+        return dataschema_of(self.partner)
 
     def partner_copy(self, event: EventContract) -> EventContract:
+        if self.in_partner_terms is not None:
+            said = self.in_partner_terms(event)
+            if said is not None:
+                return self.partner.model_validate(said)
+            assert self.successor is not None
+            return self.successor.model_validate(
+                event.model_dump(mode="json", include=_fields_of(self.successor)))
         kept = event.model_dump(mode="json", include=_fields_of(self.partner))
         return self.partner.model_validate(kept)
+
+
+def dataschema_of(partner_contract: type[EventContract]) -> str:
+    """The `ce-dataschema` of partner copies with this contract (its JSON Schema's `$id`)."""
+    return PARTNER_SCHEMA_PREFIX + partner_contract.ce_type()
 
 
 PARTNER_KINDS: dict[str, PartnerKind] = {
     kind.ce_type: kind
     for kind in (
         PartnerKind(internal=CaseIntakeRecordedV1, partner=PartnerCaseIntakeRecordedV1),
+        # v2 (issue 12) is copied as v1 wherever v1 can say it, for the deprecation window;
+        # as v2 where it cannot (a person in reception, stateless, ...), rather than falsely.
+        PartnerKind(internal=CaseIntakeRecordedV2, partner=PartnerCaseIntakeRecordedV1,
+                    in_partner_terms=intake_in_v1_terms, successor=PartnerCaseIntakeRecordedV2),
         PartnerKind(internal=CasePersonalDataErasedV1, partner=PartnerCasePersonalDataErasedV1),
         # v2 added the erasure's legal ground, which partners have no use for: their copies
         # stay v1 (a partner must erase what it holds on the case whatever the ground).
@@ -297,8 +427,9 @@ def partner_kind_names() -> set[str]:
 
 
 # The partner contracts by the CloudEvents type partner messages carry.
-_PARTNER_CONTRACTS: dict[str, PartnerKind] = {
-    kind.partner_ce_type: kind for kind in PARTNER_KINDS.values()
+_PARTNER_CONTRACTS: dict[str, type[EventContract]] = {
+    contract.ce_type(): contract
+    for kind in PARTNER_KINDS.values() for contract in kind.copied_as
 }
 
 
@@ -306,8 +437,8 @@ def partner_json_schemas() -> dict[str, dict[str, Any]]:
     """Every partner contract's JSON Schema, keyed by the CloudEvents type of the partner
     messages; its `$id` is the value of their `ce-dataschema`."""
     return {
-        ce_type: {"$id": kind.dataschema, **kind.partner.model_json_schema()}
-        for ce_type, kind in _PARTNER_CONTRACTS.items()
+        ce_type: {"$id": dataschema_of(contract), **contract.model_json_schema()}
+        for ce_type, contract in _PARTNER_CONTRACTS.items()
     }
 
 
@@ -335,8 +466,8 @@ def partner_message(headers: Mapping[str, str], body: bytes) -> PartnerMessage |
     if not isinstance(city, str):
         raise TypeError(f"{kind.partner.__name__} has no city: partner subjects need one")
     kept = {name: headers[name] for name in PARTNER_HEADERS if name in headers}
-    kept["ce-type"] = kind.partner_ce_type
-    kept[DATASCHEMA] = kind.dataschema
+    kept["ce-type"] = copy.ce_type()
+    kept[DATASCHEMA] = dataschema_of(type(copy))
     return PartnerMessage(
         subject=partner_subject(city, kind.internal.aggregate, kind.internal.event),
         headers=kept,
@@ -351,14 +482,14 @@ class NotAPartnerMessage(ValueError):
 def read_partner_message(headers: Mapping[str, str], body: bytes) -> EventContract:
     """Validate a message a partner received (what a partner's own code would do): a known
     type, the partner schema named in `ce-dataschema`, and a body valid against it."""
-    kind = _PARTNER_CONTRACTS.get(headers.get("ce-type", ""))
-    if kind is None:
+    contract = _PARTNER_CONTRACTS.get(headers.get("ce-type", ""))
+    if contract is None:
         raise NotAPartnerMessage(f"ce-type {headers.get('ce-type')!r} is not a partner kind")
-    if headers.get(DATASCHEMA) != kind.dataschema:
+    if headers.get(DATASCHEMA) != dataschema_of(contract):
         raise NotAPartnerMessage(
-            f"ce-dataschema {headers.get(DATASCHEMA)!r} is not {kind.dataschema!r}"
+            f"ce-dataschema {headers.get(DATASCHEMA)!r} is not {dataschema_of(contract)!r}"
         )
-    return kind.partner.model_validate_json(body)
+    return contract.model_validate_json(body)
 
 
 @cache

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from events.contracts import CASE_CODE_PATTERN, City, EventContract
+from events.contracts import CASE_CODE_PATTERN, City, EventContract, LegalBasis
 
 DestinationKind = Literal["city_service", "partner", "transfer"]
 CityService = Literal[
@@ -22,7 +22,7 @@ DeclineReason = Literal[
     "no_capacity", "not_eligible", "person_declined", "unreachable", "duplicate", "other"
 ]
 ConsentBasis = Literal["consent", "override"]
-
+ReferralLegalBasis = LegalBasis | Literal["not_recorded"]
 
 
 class _ReferralEvent(EventContract):
@@ -63,6 +63,44 @@ class ReferralRequestedV1(_ReferralEvent):
     consent_override_reason: str | None = Field(max_length=500)
 
 
+class ReferralRequestedV2(_ReferralEvent):
+    """A city referred a case to one of its services, to an external partner, or to another
+    city (a transfer), on the legal basis recorded. The answer is due by `due_at`, set by the
+    urgency. v2 (issue 12): `legal_basis` replaces `consent_basis`; the former "override of
+    consent" is now sharing on another legal basis, which is recorded. A v1 referral reads as
+    v2 by `from_v1`."""
+
+    event: ClassVar[str] = "requested"
+    version: ClassVar[int] = 2
+
+    destination_kind: DestinationKind
+    service: CityService | None = Field(description="For a city service: which one")
+    partner_name: str | None = Field(
+        max_length=120, description="For a partner: the organisation's name"
+    )
+    to_city: City | None = Field(description="For a transfer: the city asked to take the case")
+    urgency: Urgency
+    due_at: AwareDatetime = Field(description="When the answer is due")
+    note: str | None = Field(max_length=500)
+    legal_basis: ReferralLegalBasis = Field(
+        description="What the sharing rests on (GDPR art. 6(1)): public_task for the city's "
+        "services and transfers; consent for a partner the person agreed to; or another basis "
+        "a coordinator named. not_recorded: a v1 referral on a coordinator's override"
+    )
+    consent_override_reason: str | None = Field(
+        max_length=500,
+        description="Only in v1 referrals on an override: the coordinator's reason. Never set "
+        "since v2",
+    )
+
+    @classmethod
+    def from_v1(cls, v1: ReferralRequestedV1) -> ReferralRequestedV2:
+        return cls(
+            **v1.model_dump(exclude={"consent_basis"}),
+            legal_basis="consent" if v1.consent_basis == "consent" else "not_recorded",
+        )
+
+
 class ReferralAcceptedV1(_ReferralEvent):
     """The destination accepted the referral (the answer's time is the event's time). For a
     transfer, the target city accepted: a `case.transferred` event follows at once."""
@@ -100,6 +138,7 @@ class ReferralWithdrawnV1(_ReferralEvent):
 
 REFERRAL_CONTRACTS: tuple[type[EventContract], ...] = (
     ReferralRequestedV1,
+    ReferralRequestedV2,
     ReferralAcceptedV1,
     ReferralDeclinedV1,
     ReferralCompletedV1,

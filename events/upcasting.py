@@ -12,11 +12,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from events.contracts import CasePersonalDataErasedV1, CasePersonalDataErasedV2, EventContract
+from events.contracts import (
+    CaseIntakeCorrectedV1,
+    CaseIntakeCorrectedV2,
+    CaseIntakeRecordedV1,
+    CaseIntakeRecordedV2,
+    CasePersonalDataErasedV1,
+    CasePersonalDataErasedV2,
+    EventContract,
+)
+from events.referrals import ReferralRequestedV1, ReferralRequestedV2
 
 # One step per old version: its class, to the function giving the next version.
 UPCASTERS: dict[type[EventContract], Callable[[Any], EventContract]] = {
     CasePersonalDataErasedV1: CasePersonalDataErasedV2.from_v1,
+    CaseIntakeRecordedV1: CaseIntakeRecordedV2.from_v1,
+    CaseIntakeCorrectedV1: CaseIntakeCorrectedV2.from_v1,
+    ReferralRequestedV1: ReferralRequestedV2.from_v1,
 }
 
 

@@ -21,8 +21,9 @@ from zoneinfo import ZoneInfo
 from events.cloudevents import Envelope
 from events.contracts import (
     CaseClosedV1,
-    CaseIntakeCorrectedV1,
+    CaseIntakeCorrectedV2,
     CaseReopenedV1,
+    CaseStatusChangedV1,
     CaseTransferredV1,
 )
 from events.housing import (
@@ -325,12 +326,14 @@ def _apply(tx: Transaction, envelope: Envelope) -> None:
             _count_occupant(tx, data.shelter_id, -1, position)
         case PlacementLeftWaitlistV1():
             _update_path(tx, data.case_id, position, stage=LEFT_WAITLIST)
-        case CaseIntakeCorrectedV1():
+        case CaseIntakeCorrectedV2():  # v1 messages arrive upcast
             changes = {change.field: change.after for change in data.changes}
             values: dict[str, Any] = {"priority_group": data.priority_group}
             if "vulnerabilities" in changes:
                 values["vulnerable"] = int(bool(changes["vulnerabilities"]))
             _update_path(tx, data.case_id, None, **values)
+        case CaseStatusChangedV1():
+            _update_path(tx, data.case_id, None, priority_group=data.priority_group)
         case CaseClosedV1():
             _update_path(tx, data.case_id, None, case_closed=1)
         case CaseReopenedV1():

@@ -1,6 +1,7 @@
 """Test data: a valid intake, a person, a coordinator; any field can be overridden by keyword.
 Shared by every test suite, so the defaults stay plain: an adult refugee taken in by Firenze on
-2021-03-10 after leaving a CAS centre, with consent to case management and statistics."""
+2021-03-10 after leaving a CAS centre, with an identity document, given the information notice in
+Tigrinya that day, and no consent asked (nothing she was asked about rests on consent)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from domain.cases.model import Consent, IntakeFacts, ReceptionHistory
+from domain.cases.model import InformationNotice, IntakeFacts, ReceptionHistory
 from domain.cases.rules import ReceptionCentreKind, ReceptionSituation, Sex
-from domain.programme import Actor, ActorKind, City, ConsentScope, ProtectionStatus, Role
+from domain.programme import Actor, ActorKind, City, ProtectionStatus, Role
 from domain.vault import PersonalData
 
 INTAKE_DATE = date(2021, 3, 10)
@@ -23,6 +24,7 @@ def an_intake(city: City = City.FIRENZE, **overrides: Any) -> IntakeFacts:
         city=city,
         intake_date=INTAKE_DATE,
         protection_status=ProtectionStatus.REFUGEE,
+        permit_expires_on=None,
         reception=ReceptionHistory(
             situation=ReceptionSituation.LEFT_RECEPTION,
             left_on=date(2021, 1, 15),
@@ -30,14 +32,15 @@ def an_intake(city: City = City.FIRENZE, **overrides: Any) -> IntakeFacts:
         ),
         sex=Sex.FEMALE,
         birth_date=date(1990, 5, 17),
-        nationality="ER",
+        citizenship="ER",
+        has_identity_document=True,
         household_size=1,
         vulnerabilities=frozenset(),
-        consent=Consent(
-            given_on=INTAKE_DATE,
-            scopes=frozenset({ConsentScope.CASE_MANAGEMENT, ConsentScope.STATISTICS}),
-        ),
+        information_notice=InformationNotice(given_on=INTAKE_DATE, language="ti"),
+        consents=frozenset(),
     )
+    if "intake_date" in overrides and "information_notice" not in overrides:
+        overrides["information_notice"] = InformationNotice(overrides["intake_date"], "ti")
     return replace(facts, **overrides)
 
 

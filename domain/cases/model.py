@@ -1,8 +1,17 @@
-"""The case aggregate (one beneficiary taken in by one city) and the city's case register."""
+"""The case aggregate (one person taken in by one city) and the city's case register.
+
+A case records, at intake, the person's protection status and reception situation (a person
+still in reception may be taken in: eligibility per sub-action says what they may receive), the
+information notice they were given and the legal basis of each purpose of processing, and the
+consents given for the purposes that rest on consent. After intake, three kinds of change are
+kept apart: a new protection status is a dated decision (`change_status`, its own event, so that
+eligibility can be computed as of any date); a consent is given or withdrawn per purpose
+(`give_consent`, `withdraw_consent`); a fact typed wrong is corrected (`correct_intake`), naming
+the event whose value it replaces."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid5
@@ -13,19 +22,21 @@ from domain.cases.rules import (
     AgeBand,
     CaseOutcome,
     CorrectableField,
+    Eligibility,
     ErasureLegalBasis,
     ReceptionCentreKind,
     ReceptionSituation,
     Sex,
     Vulnerability,
+    can_be_granted_on,
     eligibility_for,
     priority_group_of,
 )
+from domain.privacy import LEGAL_BASES, LegalBases, ProcessingPurpose
 from domain.programme import (
     CARD_TERMS,
     Actor,
     City,
-    ConsentScope,
     DomainError,
     ProtectionStatus,
     TermsInForce,
@@ -47,16 +58,31 @@ class CaseError(DomainError):
     code = "case_error"
 
 
-class StillInReception(CaseError):
-    """Raised when the person is still in the reception system, outside the target group."""
-
-    code = "still_in_reception"
-
-
 class InconsistentReceptionHistory(CaseError):
     """Raised when the reception dates or centre do not fit the reception situation."""
 
     code = "inconsistent_reception_history"
+
+
+class ReceptionNameOutOfPeriod(CaseError):
+    """Raised when a reception centre is named by a name it did not have on the date (SPRAR until
+    4 Oct 2018, SIPROIMI from 5 Oct 2018, SAI from 22 Oct 2020)."""
+
+    code = "reception_name_out_of_period"
+
+
+class InvalidProtectionStatus(CaseError):
+    """Raised when a protection status does not fit its permit's expiry, the citizenship, or the
+    date it is said to be held or granted on."""
+
+    code = "invalid_protection_status"
+
+
+class InvalidStatusChange(CaseError):
+    """Raised when a status decision changes nothing, or is dated before the status it follows
+    or in the future."""
+
+    code = "invalid_status_change"
 
 
 class InvalidIntake(CaseError):
@@ -83,10 +109,23 @@ class InvalidErasureRequest(CaseError):
     code = "invalid_erasure_request"
 
 
-class ConsentMissing(CaseError):
-    """Raised when no consent to case management has been recorded."""
+class InformationNoticeMissing(CaseError):
+    """Raised when an intake does not record the information notice (GDPR art. 13) given to the
+    person, its date and language, or dates it after the intake."""
 
-    code = "consent_missing"
+    code = "information_notice_missing"
+
+
+class ConsentNotTheBasis(CaseError):
+    """Raised when consent is recorded for a purpose that does not rest on consent."""
+
+    code = "consent_not_the_basis"
+
+
+class InvalidConsentChange(CaseError):
+    """Raised when a consent is given twice, withdrawn when not given, or dated impossibly."""
+
+    code = "invalid_consent_change"
 
 
 class CaseClosed(CaseError):
@@ -128,15 +167,41 @@ class Closure:
 
 @dataclass(frozen=True)
 class ReceptionHistory:
+    """Where the person stands towards reception on the intake date: the centre they are in,
+    are leaving (on the planned exit date) or left (on the date they left), by its kind."""
+
     situation: ReceptionSituation
     left_on: date | None = None
     centre_kind: ReceptionCentreKind | None = None
+    planned_exit_on: date | None = None
 
 
 @dataclass(frozen=True)
-class Consent:
+class InformationNotice:
+    """The information notice of GDPR art. 13: when it was given, and in which language (an
+    ISO 639-1 code, e.g. "it", "en", "ti")."""
+
     given_on: date
-    scopes: frozenset[ConsentScope]
+    language: str
+
+
+@dataclass(frozen=True)
+class StatusDecision:
+    """One entry of the status history: the status held from `since` (the intake date for the
+    status recorded at intake, a decision's date after), and its permit's expiry."""
+
+    since: date
+    status: ProtectionStatus
+    permit_expires_on: date | None
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """A consent to one purpose resting on consent, and its withdrawal if it was withdrawn."""
+
+    purpose: ProcessingPurpose
+    given_on: date
+    withdrawn_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -151,41 +216,100 @@ class Erasure:
 @dataclass(frozen=True)
 class IntakeFacts:
     """What a coordinator records at intake, minus the personal identifiers (those go to the
-    vault). The birth date is here only to derive the age band; it is never stored in an event."""
+    vault). The birth date is here only to derive the age band; it is never stored in an event.
+    `citizenship` is None for a person with none (stateless); `consents` are the purposes resting
+    on consent the person agreed to, on the intake date."""
 
     city: City
     intake_date: date
     protection_status: ProtectionStatus
+    permit_expires_on: date | None
     reception: ReceptionHistory
     sex: Sex
     birth_date: date
-    nationality: str
+    citizenship: str | None
+    has_identity_document: bool
     household_size: int
     vulnerabilities: frozenset[Vulnerability]
-    consent: Consent
+    information_notice: InformationNotice | None
+    consents: frozenset[ProcessingPurpose]
+
+
+def _v1_status(code: str) -> str:
+    """A protection status as version 1 coded it, in today's codes: its "other" is any other
+    residence permit; its "special_protection" meant "special or humanitarian" and reads as
+    special protection (the only one of the two that can still be granted)."""
+    return ProtectionStatus.OTHER_RESIDENCE_PERMIT.value if code == "other" else code
+
+
+def _v1_sex(code: str) -> str:
+    """Version 1 offered a third category, "other", which no document states: not stated."""
+    return Sex.NOT_STATED.value if code == "other" else code
 
 
 class Case(Aggregate):
     """A beneficiary's case. Identified by a random UUID and a pseudonymous case code."""
 
     class IntakeRecorded(Aggregate.Created):
+        """The intake. Version 2 (issue 12): a person in reception may be taken in; statuses,
+        centre kinds and sex in their new codes; citizenship (None for none) and whether an
+        identity document exists; the information notice, the legal basis of each purpose, and
+        consents per purpose instead of one consent to every scope."""
+
+        class_version = 2
+
         case_code: str
         city: str
         intake_date: date
         protection_status: str
+        permit_expires_on: date | None
         reception_situation: str
         left_reception_on: date | None
+        planned_exit_on: date | None
         reception_centre_kind: str | None
         sex: str
         age_band: str
-        nationality: str
+        citizenship: str | None
+        has_identity_document: bool | None
         household_size: int
         vulnerabilities: list[str]
-        consent_given_on: date
-        consent_scopes: list[str]
+        information_notice_given_on: date | None
+        information_notice_language: str | None
+        legal_bases: list[dict[str, str]]
+        consents: list[dict[str, Any]]
         priority_group: str
         eligibility: list[dict[str, Any]]
         actor: dict[str, str | None]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 as version 2 says it. Version 1 took in only people out of reception,
+            and recorded neither the notice, nor the legal bases, nor a document: those read
+            as not recorded (None, an empty list). Its consent to each scope becomes a consent
+            to the purpose of the same meaning, on the same date."""
+            state["protection_status"] = _v1_status(state["protection_status"])
+            state["permit_expires_on"] = None
+            state["planned_exit_on"] = None
+            kind, left_on = state["reception_centre_kind"], state["left_reception_on"]
+            if kind == "first_reception":
+                state["reception_centre_kind"] = (
+                    ReceptionCentreKind.GOVERNMENT_FIRST_RECEPTION.value)
+            elif kind == "sai" and left_on is not None:
+                # v1's "SAI (formerly SPRAR/SIPROIMI)": the network's name on the day they left.
+                state["reception_centre_kind"] = (
+                    ReceptionCentreKind.second_line_network_on(left_on).value)
+            state["sex"] = _v1_sex(state["sex"])
+            state["citizenship"] = state.pop("nationality")
+            state["has_identity_document"] = None
+            state["information_notice_given_on"] = None
+            state["information_notice_language"] = None
+            state["legal_bases"] = []
+            given_on = state.pop("consent_given_on")
+            purposes = {"referral_to_partners": ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER.value}
+            state["consents"] = [
+                {"purpose": purposes.get(scope, scope), "given_on": given_on}
+                for scope in state.pop("consent_scopes")
+            ]
 
     def __init__(
         self,
@@ -193,16 +317,21 @@ class Case(Aggregate):
         city: str,
         intake_date: date,
         protection_status: str,
+        permit_expires_on: date | None,
         reception_situation: str,
         left_reception_on: date | None,
+        planned_exit_on: date | None,
         reception_centre_kind: str | None,
         sex: str,
         age_band: str,
-        nationality: str,
+        citizenship: str | None,
+        has_identity_document: bool | None,
         household_size: int,
         vulnerabilities: list[str],
-        consent_given_on: date,
-        consent_scopes: list[str],
+        information_notice_given_on: date | None,
+        information_notice_language: str | None,
+        legal_bases: list[dict[str, str]],
+        consents: list[dict[str, Any]],
         priority_group: str,
         eligibility: list[dict[str, Any]],
         actor: dict[str, str | None],
@@ -210,17 +339,31 @@ class Case(Aggregate):
         self.case_code = case_code
         self.city = City(city)
         self.intake_date = intake_date
-        self.protection_status = ProtectionStatus(protection_status)
+        self.status_history = [StatusDecision(
+            intake_date, ProtectionStatus(protection_status), permit_expires_on)]
         self.reception_situation = ReceptionSituation(reception_situation)
         self.left_reception_on = left_reception_on
-        self.reception_centre_kind = reception_centre_kind
+        self.planned_exit_on = planned_exit_on
+        self.reception_centre_kind = (
+            ReceptionCentreKind(reception_centre_kind) if reception_centre_kind else None)
         self.sex = Sex(sex)
         self.age_band = AgeBand(age_band)
-        self.nationality = nationality
+        self.citizenship = citizenship
+        self.has_identity_document = has_identity_document
         self.household_size = household_size
         self.vulnerabilities = [Vulnerability(v) for v in vulnerabilities]
-        self.consent_given_on = consent_given_on
-        self.consent_scopes = [ConsentScope(s) for s in consent_scopes]
+        self.information_notice = (
+            InformationNotice(information_notice_given_on, information_notice_language)
+            if information_notice_given_on and information_notice_language else None
+        )
+        # Empty for intakes recorded before version 2, which did not record them.
+        self.legal_bases = {
+            ProcessingPurpose(b["purpose"]): b["legal_basis"] for b in legal_bases}
+        self.consents = {
+            ProcessingPurpose(c["purpose"]): ConsentRecord(
+                ProcessingPurpose(c["purpose"]), c["given_on"])
+            for c in consents
+        }
         self.priority_group = priority_group
         self.eligibility = eligibility
         self.personal_data_erased = False
@@ -232,6 +375,192 @@ class Case(Aggregate):
         self.open_since = intake_date
         # Which event last set each correctable fact (its version): what a correction corrects.
         self.fact_versions: dict[str, int] = {name.value: 1 for name in CorrectableField}
+
+    # --- the status history ------------------------------------------------------------------
+
+    @property
+    def protection_status(self) -> ProtectionStatus:
+        """The status held now: the latest decision's, or the intake's."""
+        return self.status_history[-1].status
+
+    @property
+    def permit_expires_on(self) -> date | None:
+        return self.status_history[-1].permit_expires_on
+
+    def status_on(self, day: date) -> StatusDecision | None:
+        """The status held on `day` (None before the intake): decisions count from their date,
+        so the figures as of an earlier date still show the status held then."""
+        held = None
+        for decision in self.status_history:
+            if decision.since > day:
+                break
+            held = decision
+        return held
+
+    def eligibility_on(self, day: date) -> tuple[Eligibility, ...]:
+        """Eligibility per sub-action on `day`, from the status held then. Before the intake the
+        case does not exist: nothing."""
+        held = self.status_on(day)
+        if held is None:
+            return ()
+        return eligibility_for(
+            held.status, self.reception_situation, frozenset(self.vulnerabilities))
+
+    class StatusChanged(Aggregate.Event):
+        """A decision changed the person's protection status (a territorial commission's or a
+        court's, a new permit, a permit renewed with a new expiry), from `decided_on`. Not a
+        correction: what was recorded before stays true up to that date. Eligibility and
+        priority group follow from the new status and are given again."""
+
+        case_code: str
+        city: str
+        decided_on: date
+        protection_status: str
+        permit_expires_on: date | None
+        priority_group: str
+        eligibility: list[dict[str, Any]]
+        actor: dict[str, str | None]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Case)
+            aggregate.status_history.append(StatusDecision(
+                self.decided_on, ProtectionStatus(self.protection_status),
+                self.permit_expires_on))
+            for fact in (CorrectableField.PROTECTION_STATUS, CorrectableField.PERMIT_EXPIRES_ON):
+                aggregate.fact_versions[fact.value] = self.originator_version
+            aggregate.priority_group = self.priority_group
+            aggregate.eligibility = self.eligibility
+
+    def change_status(
+        self, decided_on: date, status: ProtectionStatus, permit_expires_on: date | None,
+        actor: Actor, now: datetime,
+    ) -> None:
+        """Record a decision on the person's status, dated from the status it follows (the
+        intake or the previous decision) to today. Eligibility is computed again from it."""
+        self.require_open()
+        latest = self.status_history[-1]
+        if not latest.since <= decided_on <= programme_today(now):
+            raise InvalidStatusChange(
+                "The decision must be dated between the date of the status it follows (the "
+                "intake or the previous decision) and today.",
+                field="decided_on",
+            )
+        if not can_be_granted_on(status, decided_on):
+            raise InvalidProtectionStatus(
+                "This status could not be granted on that date: humanitarian protection was "
+                "abolished by d.l. 113/2018 (5 October 2018), which introduced special "
+                "protection, the \"casi speciali\" and the permits of art. 19 c.2 d-bis, 20-bis "
+                "and 42-bis TUI.",
+                field="protection_status",
+            )
+        if permit_expires_on is not None and permit_expires_on <= decided_on:
+            raise InvalidStatusChange(
+                "A permit granted by the decision expires after it.", field="permit_expires_on"
+            )
+        _check_status(status, permit_expires_on, decided_on, self.citizenship)
+        if (status, permit_expires_on) == (latest.status, latest.permit_expires_on):
+            raise InvalidStatusChange(
+                "The decision changes nothing: the person already holds this status with this "
+                "expiry.",
+                field="protection_status",
+            )
+        self.trigger_event(
+            self.StatusChanged, timestamp=now, case_code=self.case_code, city=self.city.value,
+            decided_on=decided_on, protection_status=status.value,
+            permit_expires_on=permit_expires_on,
+            priority_group=priority_group_of(status).value,
+            eligibility=[e.as_record() for e in eligibility_for(
+                status, self.reception_situation, frozenset(self.vulnerabilities))],
+            actor=actor.as_record(),
+        )
+
+    # --- consents ------------------------------------------------------------------------------
+
+    def has_consent_to(self, purpose: ProcessingPurpose) -> bool:
+        """Whether the person's consent to `purpose` is given and not withdrawn."""
+        consent = self.consents.get(purpose)
+        return consent is not None and consent.withdrawn_on is None
+
+    class ConsentGiven(Aggregate.Event):
+        """The person consented to one purpose that rests on consent (GDPR art. 6(1)(a))."""
+
+        case_code: str
+        city: str
+        purpose: str
+        given_on: date
+        actor: dict[str, str | None]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Case)
+            purpose = ProcessingPurpose(self.purpose)
+            aggregate.consents[purpose] = ConsentRecord(purpose, self.given_on)
+
+    class ConsentWithdrawn(Aggregate.Event):
+        """The person withdrew a consent (GDPR art. 7(3)): from that day the purpose has no
+        basis, unless another one is recorded where the data is used (a referral)."""
+
+        case_code: str
+        city: str
+        purpose: str
+        withdrawn_on: date
+        actor: dict[str, str | None]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Case)
+            purpose = ProcessingPurpose(self.purpose)
+            given = aggregate.consents[purpose]
+            aggregate.consents[purpose] = ConsentRecord(purpose, given.given_on,
+                                                        self.withdrawn_on)
+
+    def give_consent(
+        self, purpose: ProcessingPurpose, given_on: date, actor: Actor, now: datetime,
+        legal_bases: LegalBases = LEGAL_BASES,
+    ) -> None:
+        """Record a consent to `purpose`, dated from the intake to today. Consent is asked only
+        for a purpose that rests on it: for the others it would be no basis at all."""
+        if purpose not in legal_bases.resting_on_consent:
+            raise ConsentNotTheBasis(
+                "This purpose does not rest on consent: the person is not asked for it.",
+                field="purpose",
+            )
+        if self.has_consent_to(purpose):
+            raise InvalidConsentChange(
+                "The person has already given this consent.", field="purpose")
+        withdrawn = self.consents.get(purpose)
+        since = withdrawn.withdrawn_on if withdrawn and withdrawn.withdrawn_on else (
+            self.intake_date)
+        if not since <= given_on <= programme_today(now):
+            raise InvalidConsentChange(
+                "A consent is dated between the intake (or its last withdrawal) and today.",
+                field="given_on",
+            )
+        self.trigger_event(
+            self.ConsentGiven, timestamp=now, case_code=self.case_code, city=self.city.value,
+            purpose=purpose.value, given_on=given_on, actor=actor.as_record(),
+        )
+
+    def withdraw_consent(
+        self, purpose: ProcessingPurpose, withdrawn_on: date, actor: Actor, now: datetime
+    ) -> None:
+        """Record that the person withdrew a consent, dated from when it was given to today.
+        Withdrawing is always possible (GDPR art. 7(3)), on a closed case too."""
+        consent = self.consents.get(purpose)
+        if consent is None or consent.withdrawn_on is not None:
+            raise InvalidConsentChange(
+                "The person has not given this consent: there is nothing to withdraw.",
+                field="purpose",
+            )
+        if not consent.given_on <= withdrawn_on <= programme_today(now):
+            raise InvalidConsentChange(
+                "A withdrawal is dated between the consent and today.", field="withdrawn_on"
+            )
+        self.trigger_event(
+            self.ConsentWithdrawn, timestamp=now, case_code=self.case_code,
+            city=self.city.value, purpose=purpose.value, withdrawn_on=withdrawn_on,
+            actor=actor.as_record(),
+        )
+
+    # --- erasure -------------------------------------------------------------------------------
 
     class PersonalDataErased(Aggregate.Event):
         """The person's identifiers were destroyed in the vault (GDPR art. 17). The event names
@@ -314,6 +643,11 @@ class Case(Aggregate):
             aggregate.open_since = self.reopened_on
 
     class IntakeCorrected(Aggregate.Event):
+        """Facts typed wrong, corrected. Version 2 (issue 12): the new codes of statuses and
+        sex, `citizenship` for version 1's "nationality", and the permit's expiry."""
+
+        class_version = 2
+
         case_code: str
         city: str
         changes: list[dict[str, Any]]
@@ -321,6 +655,19 @@ class Case(Aggregate):
         priority_group: str
         eligibility: list[dict[str, Any]]
         actor: dict[str, str | None]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            recoded = {"protection_status": _v1_status, "sex": _v1_sex}
+            changes = []
+            for change in state["changes"]:
+                name = "citizenship" if change["field"] == "nationality" else change["field"]
+                recode = recoded.get(name)
+                if recode is not None:
+                    change = {**change, "before": recode(change["before"]),
+                              "after": recode(change["after"])}
+                changes.append({**change, "field": name})
+            state["changes"] = changes
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Case)
@@ -393,9 +740,11 @@ class Case(Aggregate):
         self, corrections: dict[CorrectableField, Any], reason: str, actor: Actor,
         now: datetime,
     ) -> None:
-        """Replace facts recorded at intake, saying why. Only values that differ from the
-        current ones count; a correction that changes nothing is refused. Works on a closed case
-        too: the record must be right whatever the case's state."""
+        """Replace facts that were typed wrong, saying why. Only values that differ from the
+        current ones count; a correction that changes nothing is refused. The status and the
+        permit's expiry are those of the latest decision (or of the intake): a new decision is
+        `change_status`, not a correction. Works on a closed case too: the record must be right
+        whatever the case's state."""
         reason = _reason(reason, InvalidCorrection)
         changes: list[dict[str, Any]] = []
         for name in CorrectableField:  # a fixed order, whatever order they were given in
@@ -416,6 +765,15 @@ class Case(Aggregate):
         status = ProtectionStatus(
             corrected.get(CorrectableField.PROTECTION_STATUS, self.protection_status.value)
         )
+        expiry_text = corrected.get(
+            CorrectableField.PERMIT_EXPIRES_ON, self.fact(CorrectableField.PERMIT_EXPIRES_ON))
+        citizenship = corrected.get(CorrectableField.CITIZENSHIP, self.citizenship)
+        try:
+            _check_status(
+                status, date.fromisoformat(expiry_text) if expiry_text else None,
+                self.status_history[-1].since, citizenship)
+        except InvalidProtectionStatus as mismatch:
+            raise InvalidCorrection(mismatch.message, **mismatch.params) from None
         vulnerabilities = frozenset(
             Vulnerability(v) for v in corrected.get(
                 CorrectableField.VULNERABILITIES, [v.value for v in self.vulnerabilities])
@@ -424,7 +782,8 @@ class Case(Aggregate):
             self.IntakeCorrected, timestamp=now, case_code=self.case_code,
             city=self.city.value, changes=changes, reason=reason,
             priority_group=priority_group_of(status).value,
-            eligibility=[e.as_record() for e in eligibility_for(status, vulnerabilities)],
+            eligibility=[e.as_record() for e in eligibility_for(
+                status, self.reception_situation, vulnerabilities)],
             actor=actor.as_record(),
         )
 
@@ -449,27 +808,34 @@ class Case(Aggregate):
         )
 
     def fact(self, name: CorrectableField) -> Any:
-        """A correctable fact as events record it (codes, a sorted list of codes)."""
+        """A correctable fact as events record it (codes, an ISO date, a sorted list of codes)."""
         match name:
             case CorrectableField.PROTECTION_STATUS:
                 return self.protection_status.value
+            case CorrectableField.PERMIT_EXPIRES_ON:
+                expiry = self.permit_expires_on
+                return expiry.isoformat() if expiry else None
             case CorrectableField.SEX:
                 return self.sex.value
-            case CorrectableField.NATIONALITY:
-                return self.nationality
+            case CorrectableField.CITIZENSHIP:
+                return self.citizenship
             case CorrectableField.HOUSEHOLD_SIZE:
                 return self.household_size
             case CorrectableField.VULNERABILITIES:
                 return [v.value for v in self.vulnerabilities]
 
     def assign_fact(self, name: CorrectableField, value: Any) -> None:
+        latest = self.status_history[-1]
         match name:
             case CorrectableField.PROTECTION_STATUS:
-                self.protection_status = ProtectionStatus(value)
+                self.status_history[-1] = replace(latest, status=ProtectionStatus(value))
+            case CorrectableField.PERMIT_EXPIRES_ON:
+                self.status_history[-1] = replace(
+                    latest, permit_expires_on=date.fromisoformat(value) if value else None)
             case CorrectableField.SEX:
                 self.sex = Sex(value)
-            case CorrectableField.NATIONALITY:
-                self.nationality = value
+            case CorrectableField.CITIZENSHIP:
+                self.citizenship = value
             case CorrectableField.HOUSEHOLD_SIZE:
                 self.household_size = value
             case CorrectableField.VULNERABILITIES:
@@ -478,12 +844,14 @@ class Case(Aggregate):
     @classmethod
     def take_in(
         cls, case_id: UUID, case_code: str, facts: IntakeFacts, actor: Actor, now: datetime,
-        terms: TermsInForce = CARD_TERMS,
+        terms: TermsInForce = CARD_TERMS, legal_bases: LegalBases = LEGAL_BASES,
     ) -> Case:
         """Decide an intake: check the programme's rules (`terms`: the period and partner cities
-        in force), derive age band, vulnerabilities and eligibility, and record the case.
-        Raises a CaseError subclass, or a TermsError, when a rule is broken."""
-        _check_intake(facts, now, terms)
+        in force), derive age band, vulnerabilities and eligibility, and record the case with
+        the legal basis of each purpose of processing. Raises a CaseError subclass, or a
+        TermsError, when a rule is broken."""
+        _check_intake(facts, now, terms, legal_bases)
+        assert facts.information_notice is not None  # _check_intake refuses an intake without
         age_band = AgeBand.at(facts.birth_date, facts.intake_date)
         vulnerabilities = set(facts.vulnerabilities)
         if age_band is AgeBand.UNDER_18:
@@ -495,6 +863,7 @@ class Case(Aggregate):
                 "An adult cannot be recorded as a minor.", field="vulnerabilities"
             )
         ordered_vulnerabilities = [v.value for v in Vulnerability if v in vulnerabilities]
+        reception = facts.reception
         return cls._create(
             cls.IntakeRecorded,
             id=case_id,
@@ -503,22 +872,29 @@ class Case(Aggregate):
             city=facts.city.value,
             intake_date=facts.intake_date,
             protection_status=facts.protection_status.value,
-            reception_situation=facts.reception.situation.value,
-            left_reception_on=facts.reception.left_on,
-            reception_centre_kind=(
-                facts.reception.centre_kind.value if facts.reception.centre_kind else None
-            ),
+            permit_expires_on=facts.permit_expires_on,
+            reception_situation=reception.situation.value,
+            left_reception_on=reception.left_on,
+            planned_exit_on=reception.planned_exit_on,
+            reception_centre_kind=reception.centre_kind.value if reception.centre_kind else None,
             sex=facts.sex.value,
             age_band=age_band.value,
-            nationality=facts.nationality,
+            citizenship=facts.citizenship,
+            has_identity_document=facts.has_identity_document,
             household_size=facts.household_size,
             vulnerabilities=ordered_vulnerabilities,
-            consent_given_on=facts.consent.given_on,
-            consent_scopes=sorted(s.value for s in facts.consent.scopes),
+            information_notice_given_on=facts.information_notice.given_on,
+            information_notice_language=facts.information_notice.language,
+            legal_bases=legal_bases.as_record(),
+            consents=[
+                {"purpose": p.value, "given_on": facts.intake_date}
+                for p in ProcessingPurpose if p in facts.consents
+            ],
             priority_group=priority_group_of(facts.protection_status).value,
             eligibility=[
                 e.as_record()
-                for e in eligibility_for(facts.protection_status, frozenset(vulnerabilities))
+                for e in eligibility_for(
+                    facts.protection_status, reception.situation, frozenset(vulnerabilities))
             ],
             actor=actor.as_record(),
         )
@@ -541,18 +917,30 @@ def _reason(text: str, error: type[CaseError] = InvalidClosure) -> str:
     return reason
 
 
+def _is_country_code(value: object) -> bool:
+    # ASCII too: the contract's pattern is [A-Z]{2}, and "ÉÜ" is alphabetic.
+    return (isinstance(value, str) and len(value) == 2 and value.isascii() and value.isalpha()
+            and value.isupper())
+
+
 def _checked_fact(name: CorrectableField, value: Any, age_band: AgeBand) -> Any:
     """The value a correction sets, checked as the intake checks it, in its recorded form."""
     try:
         match name:
             case CorrectableField.PROTECTION_STATUS:
                 return ProtectionStatus(value).value
+            case CorrectableField.PERMIT_EXPIRES_ON:
+                if value is None:
+                    return None
+                if isinstance(value, str):
+                    value = date.fromisoformat(value)
+                if not isinstance(value, date) or isinstance(value, datetime):
+                    raise ValueError(value)
+                return value.isoformat()
             case CorrectableField.SEX:
                 return Sex(value).value
-            case CorrectableField.NATIONALITY:
-                # ASCII too: the contract's pattern is [A-Z]{2}, and "ÉÜ" is alphabetic.
-                if not (isinstance(value, str) and len(value) == 2 and value.isascii()
-                        and value.isalpha() and value.isupper()):
+            case CorrectableField.CITIZENSHIP:
+                if value is not None and not _is_country_code(value):
                     raise ValueError(value)
                 return value
             case CorrectableField.HOUSEHOLD_SIZE:
@@ -575,31 +963,86 @@ def _checked_fact(name: CorrectableField, value: Any, age_band: AgeBand) -> Any:
     return [v.value for v in Vulnerability if v in given]
 
 
-def _check_intake(facts: IntakeFacts, now: datetime, terms: TermsInForce) -> None:
-    today = programme_today(now)
-    reception = facts.reception
-    if reception.situation is ReceptionSituation.IN_RECEPTION:
-        raise StillInReception(
-            "The person is still in the reception system: the programme serves people who have "
-            "left it or were never in it.",
-            field="reception_situation",
+def _check_status(
+    status: ProtectionStatus, permit_expires_on: date | None, held_on: date,
+    citizenship: str | None,
+) -> None:
+    """A status fits its permit and the person: no permit without one; a humanitarian permit is
+    valid only until it expires (d.l. 113/2018 art. 1 c.8: those issued before 5 Oct 2018 stay
+    valid until expiry, and are not renewed as such), so it needs its expiry, not passed on the
+    day it is said to be held; a stateless person has no citizenship."""
+    if not status.has_permit and permit_expires_on is not None:
+        raise InvalidProtectionStatus(
+            "A person without a valid permit has no permit expiry.", field="permit_expires_on"
         )
-    if reception.situation is ReceptionSituation.LEFT_RECEPTION:
-        if reception.left_on is None or reception.centre_kind is None:
-            raise InconsistentReceptionHistory(
-                "Give the date the person left reception and the kind of centre.",
-                field="left_reception_on",
-            )
-        if reception.left_on > facts.intake_date:
-            raise InconsistentReceptionHistory(
-                "The person cannot have left reception after the intake date.",
-                field="left_reception_on",
-            )
-    elif reception.left_on is not None or reception.centre_kind is not None:
+    if status is ProtectionStatus.HUMANITARIAN_PROTECTION and (
+        permit_expires_on is None or permit_expires_on < held_on
+    ):
+        raise InvalidProtectionStatus(
+            "A humanitarian protection permit is valid only until it expires (d.l. 113/2018 "
+            "art. 1 c.8): give its expiry, which cannot have passed.",
+            field="permit_expires_on",
+        )
+    if status is ProtectionStatus.STATELESS and citizenship is not None:
+        raise InvalidProtectionStatus(
+            "A stateless person has no citizenship.", field="citizenship"
+        )
+
+
+def _check_reception(reception: ReceptionHistory, intake_date: date) -> None:
+    """Each situation has exactly its dates: a centre left on a day not after the intake, a
+    centre being left on a planned day not before it, a centre the person is in; and the centre
+    has the name it had on that day (the day left, or the intake date)."""
+    situation = reception.situation
+    needs_left_on = situation is ReceptionSituation.LEFT_RECEPTION
+    needs_exit_on = situation is ReceptionSituation.LEAVING_RECEPTION
+    needs_centre = situation is not ReceptionSituation.NEVER_IN_RECEPTION
+    if needs_centre and reception.centre_kind is None:
         raise InconsistentReceptionHistory(
-            "A person never in reception has no date or centre of leaving.",
+            "Give the kind of reception centre.", field="reception_centre_kind"
+        )
+    if not needs_centre and reception.centre_kind is not None:
+        raise InconsistentReceptionHistory(
+            "A person never in reception has no reception centre.",
+            field="reception_centre_kind",
+        )
+    if needs_left_on != (reception.left_on is not None):
+        raise InconsistentReceptionHistory(
+            "Give the date the person left reception, and only for a person who left it.",
             field="left_reception_on",
         )
+    if needs_exit_on != (reception.planned_exit_on is not None):
+        raise InconsistentReceptionHistory(
+            "Give the planned exit date, and only for a person leaving reception.",
+            field="planned_exit_on",
+        )
+    if reception.left_on is not None and reception.left_on > intake_date:
+        raise InconsistentReceptionHistory(
+            "The person cannot have left reception after the intake date.",
+            field="left_reception_on",
+        )
+    if reception.planned_exit_on is not None and reception.planned_exit_on < intake_date:
+        raise InconsistentReceptionHistory(
+            "A person who left before the intake date has left reception: the planned exit "
+            "cannot precede the intake.",
+            field="planned_exit_on",
+        )
+    named_on = reception.left_on or intake_date
+    if reception.centre_kind is not None and not reception.centre_kind.existed_on(named_on):
+        raise ReceptionNameOutOfPeriod(
+            "The second-line reception network was called SPRAR until 4 October 2018, SIPROIMI "
+            "from 5 October 2018 (d.l. 113/2018) and SAI from 22 October 2020 (d.l. 130/2020): "
+            "choose the name it had on that date.",
+            field="reception_centre_kind",
+            expected=ReceptionCentreKind.second_line_network_on(named_on).value,
+        )
+
+
+def _check_intake(
+    facts: IntakeFacts, now: datetime, terms: TermsInForce, legal_bases: LegalBases,
+) -> None:
+    today = programme_today(now)
+    _check_reception(facts.reception, facts.intake_date)
     terms.require_in_period(facts.intake_date, field="intake_date")
     if facts.intake_date > today:
         raise InvalidIntake("The intake date cannot be in the future.", field="intake_date")
@@ -614,19 +1057,40 @@ def _check_intake(facts: IntakeFacts, now: datetime, terms: TermsInForce) -> Non
         raise InvalidIntake(
             "The household size must be between 1 and 30.", field="household_size"
         )
-    if len(facts.nationality) != 2 or not facts.nationality.isalpha() or (
-        not facts.nationality.isupper()
-    ):
+    if facts.citizenship is not None and not _is_country_code(facts.citizenship):
         raise InvalidIntake(
-            "The nationality must be a two-letter ISO 3166 country code.", field="nationality"
+            "The citizenship must be a two-letter ISO 3166 country code, or none for a "
+            "stateless person.",
+            field="citizenship",
         )
-    if ConsentScope.CASE_MANAGEMENT not in facts.consent.scopes:
-        raise ConsentMissing(
-            "Consent to the processing of data for case management is required.",
-            field="consent_scopes",
+    _check_status(
+        facts.protection_status, facts.permit_expires_on, facts.intake_date, facts.citizenship)
+    notice = facts.information_notice
+    if notice is None:
+        raise InformationNoticeMissing(
+            "Record the information notice (GDPR art. 13) given to the person: its date and "
+            "language.",
+            field="information_notice_given_on",
         )
-    if facts.consent.given_on > today:
-        raise InvalidIntake("Consent cannot be dated in the future.", field="consent_given_on")
+    if notice.given_on > facts.intake_date:
+        raise InformationNoticeMissing(
+            "The information notice is given when the data is collected (GDPR art. 13(1)): "
+            "not after the intake date.",
+            field="information_notice_given_on",
+        )
+    if not (len(notice.language) == 2 and notice.language.isascii()
+            and notice.language.isalpha() and notice.language.islower()):
+        raise InformationNoticeMissing(
+            "The notice's language is a two-letter ISO 639-1 code (e.g. it, en, ar).",
+            field="information_notice_language",
+        )
+    not_on_consent = facts.consents - legal_bases.resting_on_consent
+    if not_on_consent:
+        raise ConsentNotTheBasis(
+            "Consent is asked only for what rests on it; this purpose rests on another legal "
+            "basis.",
+            field="consents", purposes=sorted(p.value for p in not_on_consent),
+        )
 
 
 # A register issues one number per case: a snapshot every 100 numbers keeps loading it cheap.

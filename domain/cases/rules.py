@@ -1,8 +1,10 @@
 """The programme's vocabulary for a person taken in, and the eligibility rules that follow from it.
 
 The rules come from the project card and the law it cites (see docs/domain.md): the target group is
-people outside the reception system, holders of international protection first; who may join which
-sub-action is the programme's rule (`SubAction.is_open_to`: Sub-Action 2 only for asylum seekers).
+people outside the reception system or leaving it, holders of international protection first, and,
+for Sub-Action 2 only, applicants for international protection wherever they live
+(`SubAction.is_open_to`); reception centres and protection statuses carry the names the law gave
+them on each date.
 """
 
 from __future__ import annotations
@@ -13,27 +15,70 @@ from enum import StrEnum
 
 from domain.programme import ProtectionStatus, SubAction
 
+SIPROIMI_FROM = date(2018, 10, 5)
+"""D.l. 113/2018 in force: the SPRAR network became SIPROIMI, humanitarian protection was
+abolished (permits already issued stay valid until they expire, art. 1 c.8) and special
+protection took its place."""
+SAI_FROM = date(2020, 10, 22)
+"""D.l. 130/2020 in force: SIPROIMI became SAI, and special protection was widened."""
+
 
 class ReceptionSituation(StrEnum):
+    """Where the person stands towards the reception system on the intake date. The card serves
+    people who left it or were never in it, and "persone in uscita dai centri" (leaving it);
+    applicants for international protection are in it while their claim is examined, and are
+    Sub-Action 2's whole target group."""
+
+    IN_RECEPTION = "in_reception"
+    LEAVING_RECEPTION = "leaving_reception"
     LEFT_RECEPTION = "left_reception"
     NEVER_IN_RECEPTION = "never_in_reception"
-    IN_RECEPTION = "in_reception"
+
+    @property
+    def is_out_or_leaving(self) -> bool:
+        """Out of reception or leaving it: the target group of Sub-Actions 3 and 4."""
+        return self is not ReceptionSituation.IN_RECEPTION
 
 
 class ReceptionCentreKind(StrEnum):
-    """The kind of centre a person left: first-reception hubs, extraordinary centres (CAS), the
-    SAI network (formerly SPRAR/SIPROIMI), or another facility."""
+    """The kind of reception centre, by its name on the date that matters (the day the person
+    left it, or the intake date for a person still in it): the second-line network was SPRAR
+    until 4 Oct 2018, SIPROIMI from 5 Oct 2018 (d.l. 113/2018) and SAI from 22 Oct 2020 (d.l.
+    130/2020). CAS (d.lgs. 142/2015 art. 11), government first-reception centres (art. 9) and
+    hotspots (art. 10-ter TUI) are kinds of their own throughout."""
 
-    FIRST_RECEPTION = "first_reception"
-    CAS = "cas"
+    SPRAR = "sprar"
+    SIPROIMI = "siproimi"
     SAI = "sai"
+    CAS = "cas"
+    GOVERNMENT_FIRST_RECEPTION = "government_first_reception"
+    HOTSPOT = "hotspot"
     OTHER = "other"
+
+    @classmethod
+    def second_line_network_on(cls, day: date) -> ReceptionCentreKind:
+        """The second-line network's name on `day`."""
+        if day < SIPROIMI_FROM:
+            return cls.SPRAR
+        if day < SAI_FROM:
+            return cls.SIPROIMI
+        return cls.SAI
+
+    def existed_on(self, day: date) -> bool:
+        """Whether a centre of this kind could be so named on `day` (a "left SAI in 2019" is
+        impossible: SAI did not exist yet)."""
+        if self in (ReceptionCentreKind.SPRAR, ReceptionCentreKind.SIPROIMI,
+                    ReceptionCentreKind.SAI):
+            return self is ReceptionCentreKind.second_line_network_on(day)
+        return True
 
 
 class Sex(StrEnum):
+    """As the person's documents state it (M/F), or not stated: no third category is invented."""
+
     FEMALE = "female"
     MALE = "male"
-    OTHER = "other"
+    NOT_STATED = "not_stated"
 
 
 class AgeBand(StrEnum):
@@ -82,7 +127,9 @@ class Vulnerability(StrEnum):
 
 
 class PriorityGroup(StrEnum):
-    """The target group's order: holders of international protection first."""
+    """The target group's order: holders of international protection first. It follows from the
+    protection status alone; `other_outside_reception` is everyone else (its name predates the
+    intake of people still in reception, and stays: housing events and partners read it)."""
 
     INTERNATIONAL_PROTECTION = "international_protection"
     OTHER_OUTSIDE_RECEPTION = "other_outside_reception"
@@ -93,10 +140,15 @@ class EligibilityReason(StrEnum):
 
     OUTSIDE_RECEPTION = "outside_reception"
     ASYLUM_SEEKER = "asylum_seeker"
+    """An applicant for international protection, at first instance or appealing."""
     NOT_ASYLUM_SEEKER = "not_asylum_seeker"
     VULNERABLE = "vulnerable"
     NOT_VULNERABLE_YET_OUTSIDE_RECEPTION = "not_vulnerable_yet_outside_reception"
     INTERNATIONAL_PROTECTION_FIRST = "international_protection_first"
+    LEAVING_RECEPTION = "leaving_reception"
+    """About to leave a reception centre, on the planned exit date recorded."""
+    IN_RECEPTION = "in_reception"
+    """Still hosted in reception: only Sub-Action 2 (for applicants) is open to them."""
 
 
 @dataclass(frozen=True)
@@ -111,19 +163,31 @@ class Eligibility:
 
 
 def eligibility_for(
-    protection_status: ProtectionStatus, vulnerabilities: frozenset[Vulnerability]
+    protection_status: ProtectionStatus,
+    reception: ReceptionSituation,
+    vulnerabilities: frozenset[Vulnerability],
 ) -> tuple[Eligibility, ...]:
-    """Eligibility per person-level sub-action for someone already known to be outside reception."""
+    """Eligibility per person-level sub-action, from the status and the reception situation.
+    Sub-Action 2 is for applicants for international protection wherever they live (art. 8 law
+    46/2017); Sub-Actions 3 and 4 for people out of reception or leaving it (the card: people
+    who left the reception system or are not in it, and "persone in uscita dai centri")."""
     civic = (
         Eligibility(SubAction.CIVIC_ENGAGEMENT, True, EligibilityReason.ASYLUM_SEEKER)
         if SubAction.CIVIC_ENGAGEMENT.is_open_to(protection_status)
         else Eligibility(SubAction.CIVIC_ENGAGEMENT, False, EligibilityReason.NOT_ASYLUM_SEEKER)
     )
+    if not reception.is_out_or_leaving:
+        return (
+            civic,
+            Eligibility(SubAction.EMERGENCY_TAKE_IN, False, EligibilityReason.IN_RECEPTION),
+            Eligibility(SubAction.FAST_TRACK_HOUSING, False, EligibilityReason.IN_RECEPTION),
+        )
+    leaving = reception is ReceptionSituation.LEAVING_RECEPTION
     take_in = Eligibility(
         SubAction.EMERGENCY_TAKE_IN,
         True,
-        EligibilityReason.VULNERABLE
-        if vulnerabilities
+        EligibilityReason.VULNERABLE if vulnerabilities
+        else EligibilityReason.LEAVING_RECEPTION if leaving
         else EligibilityReason.NOT_VULNERABLE_YET_OUTSIDE_RECEPTION,
     )
     housing = Eligibility(
@@ -131,6 +195,7 @@ def eligibility_for(
         True,
         EligibilityReason.INTERNATIONAL_PROTECTION_FIRST
         if protection_status.is_international_protection
+        else EligibilityReason.LEAVING_RECEPTION if leaving
         else EligibilityReason.OUTSIDE_RECEPTION,
     )
     return (civic, take_in, housing)
@@ -140,6 +205,24 @@ def priority_group_of(protection_status: ProtectionStatus) -> PriorityGroup:
     if protection_status.is_international_protection:
         return PriorityGroup.INTERNATIONAL_PROTECTION
     return PriorityGroup.OTHER_OUTSIDE_RECEPTION
+
+
+_DECIDED_UNTIL = {ProtectionStatus.HUMANITARIAN_PROTECTION: SIPROIMI_FROM}
+_DECIDED_FROM = {
+    ProtectionStatus.SPECIAL_CASES: SIPROIMI_FROM,
+    ProtectionStatus.SPECIAL_PROTECTION: SIPROIMI_FROM,
+    ProtectionStatus.PERMIT_ART_19_C2_D_BIS: SIPROIMI_FROM,
+    ProtectionStatus.PERMIT_ART_20_BIS: SIPROIMI_FROM,
+    ProtectionStatus.PERMIT_ART_42_BIS: SIPROIMI_FROM,
+}
+
+
+def can_be_granted_on(status: ProtectionStatus, day: date) -> bool:
+    """Whether a decision on `day` can grant `status`. D.l. 113/2018 (in force 5 Oct 2018)
+    abolished humanitarian protection (art. 1 c.1) and introduced the "casi speciali" (art. 1
+    c.9), special protection and the permits of art. 19 c.2 d-bis, 20-bis and 42-bis TUI."""
+    until = _DECIDED_UNTIL.get(status)
+    return day >= _DECIDED_FROM.get(status, day) and (until is None or day < until)
 
 
 class CaseOutcome(StrEnum):
@@ -169,12 +252,16 @@ class ErasureLegalBasis(StrEnum):
 
 
 class CorrectableField(StrEnum):
-    """The intake facts a correction may replace. The others either come from the vault (the
-    birth date, hence the age band), name the case (city, code, intake date: a wrong one is a
-    case recorded in error, closed and taken in again), or have their own events (consent)."""
+    """The facts a correction may replace, when they were typed wrong. The others either come
+    from the vault (the birth date, hence the age band), name the case (city, code, intake date:
+    a wrong one is a case recorded in error, closed and taken in again), or have their own
+    events (consents; a new protection status is a decision: `Case.change_status`). A
+    correction of the status or the permit's expiry corrects the latest decision recorded.
+    Version 1 called `citizenship` "nationality"."""
 
     PROTECTION_STATUS = "protection_status"
+    PERMIT_EXPIRES_ON = "permit_expires_on"
     SEX = "sex"
-    NATIONALITY = "nationality"
+    CITIZENSHIP = "citizenship"
     HOUSEHOLD_SIZE = "household_size"
     VULNERABILITIES = "vulnerabilities"

@@ -10,9 +10,10 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from domain.cases.model import Case, CaseRegister, IntakeFacts
+from domain.cases.model import Case, CaseRegister, IntakeFacts, InvalidIntake
 from domain.cases.rules import CaseOutcome, CorrectableField, ErasureLegalBasis
-from domain.programme import Actor, CardTermsSource, TermsInForce, TermsSource
+from domain.privacy import LEGAL_BASES, LegalBases, ProcessingPurpose
+from domain.programme import Actor, CardTermsSource, ProtectionStatus, TermsInForce, TermsSource
 from domain.record import ProgrammeRecord, position_of
 from domain.vault import AccessReason, IdentifierAccess, PersonalData, PersonalDataVault
 
@@ -36,12 +37,13 @@ class CaseNotFound(LookupError):
 class CaseService:
     def __init__(
         self, record: ProgrammeRecord, vault: PersonalDataVault,
-        terms: TermsSource | None = None,
+        terms: TermsSource | None = None, legal_bases: LegalBases = LEGAL_BASES,
     ) -> None:
         self.record = record
         self.vault = vault
         # The programme's terms (period, partner cities): the card's unless a source is given.
         self.terms = terms or CardTermsSource()
+        self.legal_bases = legal_bases
 
     def record_intake(
         self,
@@ -54,6 +56,12 @@ class CaseService:
         """Take a person in: identifiers to the vault, the case and its number to the record.
         The rules are checked before anything is written. Two intakes racing for the same
         number conflict on the register; the loser draws the next number and retries."""
+        if not facts.has_identity_document and personal_data.document_number:
+            raise InvalidIntake(
+                "A document number is given for a person recorded as having no identity "
+                "document.",
+                field="document_number",
+            )
         terms = self.terms.terms_in_force()
         register, case = self._decide_intake(case_id, facts, actor, now, terms)
         self.vault.store(case_id, personal_data)
@@ -77,7 +85,8 @@ class CaseService:
     ) -> tuple[CaseRegister, Case]:
         register = self._register(facts, now)
         case_code = register.issue_code(now)
-        return register, Case.take_in(case_id, case_code, facts, actor, now, terms)
+        return register, Case.take_in(
+            case_id, case_code, facts, actor, now, terms, self.legal_bases)
 
     def reveal_identifiers(
         self, case_id: UUID, reason: AccessReason, actor: Actor, now: datetime
@@ -134,6 +143,31 @@ class CaseService:
         """Record a correction of intake facts (a new event; the intake stays as it was)."""
         case = self.get(case_id)
         case.correct_intake(corrections, reason, actor, now)
+        return position_of(self.record.save(case))
+
+    def change_status(
+        self, case_id: UUID, decided_on: date, status: ProtectionStatus,
+        permit_expires_on: date | None, actor: Actor, now: datetime,
+    ) -> int:
+        """Record a decision on the person's protection status (a new event, from its date)."""
+        case = self.get(case_id)
+        case.change_status(decided_on, status, permit_expires_on, actor, now)
+        return position_of(self.record.save(case))
+
+    def give_consent(
+        self, case_id: UUID, purpose: ProcessingPurpose, given_on: date, actor: Actor,
+        now: datetime,
+    ) -> int:
+        case = self.get(case_id)
+        case.give_consent(purpose, given_on, actor, now, self.legal_bases)
+        return position_of(self.record.save(case))
+
+    def withdraw_consent(
+        self, case_id: UUID, purpose: ProcessingPurpose, withdrawn_on: date, actor: Actor,
+        now: datetime,
+    ) -> int:
+        case = self.get(case_id)
+        case.withdraw_consent(purpose, withdrawn_on, actor, now)
         return position_of(self.record.save(case))
 
     def get(self, case_id: UUID) -> Case:

@@ -6,18 +6,17 @@ withdrawn. An accepted transfer is final: the case now belongs to the other city
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from domain.privacy import LEGAL_BASES, LegalBases, LegalBasis, ProcessingPurpose
 from domain.programme import (
     CARD_TERMS,
     Actor,
     City,
-    ConsentScope,
     DomainError,
     TermsInForce,
     programme_today,
@@ -26,8 +25,8 @@ from domain.referrals.rules import (
     MAX_NOTE,
     MAX_PARTNER_NAME,
     MAX_REASON,
+    NOT_RECORDED,
     CityService,
-    ConsentBasis,
     DeclineReason,
     Destination,
     DestinationKind,
@@ -60,15 +59,17 @@ class InvalidReferralText(ReferralError):
 
 
 class ConsentRequired(ReferralError):
-    """Raised when a case is referred to a partner without consent and without an override."""
+    """Raised when a case is referred to a partner without the person's consent to it and
+    without another legal basis."""
 
     code = "consent_required"
 
 
-class ConsentOverrideRefused(ReferralError):
-    """Raised when someone who may not override consent gives an override reason."""
+class OtherLegalBasisRefused(ReferralError):
+    """Raised when someone who may not share a case on another legal basis than consent names
+    one, or names one where the referral needs none."""
 
-    code = "consent_override_refused"
+    code = "other_legal_basis_refused"
 
 
 class DuplicateReferral(ReferralError):
@@ -103,8 +104,8 @@ class CaseMovedAway(ReferralError):
 
 class CaseToRefer(Protocol):
     """What a referral needs of its case (the cases context's Case is one): whose it is,
-    whether it is open, whether the person is vulnerable (the default urgency) and what they
-    consented to."""
+    whether it is open, whether the person is vulnerable (the default urgency) and whether they
+    consent to a purpose."""
 
     @property
     def id(self) -> UUID: ...
@@ -118,8 +119,8 @@ class CaseToRefer(Protocol):
     @property
     def is_vulnerable(self) -> bool: ...
 
-    @property
-    def consent_scopes(self) -> Sequence[ConsentScope]: ...
+    def has_consent_to(self, purpose: ProcessingPurpose) -> bool:
+        """Whether the person's consent to `purpose` is given and not withdrawn."""
 
     def require_open(self) -> None:
         """Refuse (the cases context's own error) when the case is closed."""
@@ -170,6 +171,13 @@ class Referral(Aggregate):
     """One case sent to one destination. Its id is given by whoever requests it."""
 
     class Requested(Aggregate.Created):
+        """Version 2 (issue 12): `legal_basis`, the basis the case's data goes to the
+        destination on, replaces consent-or-override. A version 1 referral on consent reads as
+        on consent; one on a coordinator's override as `not_recorded`, with its reason kept in
+        `consent_override_reason` (never set since)."""
+
+        class_version = 2
+
         case_id: UUID
         case_code: str
         city: str
@@ -180,9 +188,15 @@ class Referral(Aggregate):
         urgency: str
         due_at: datetime
         note: str | None
-        consent_basis: str
+        legal_basis: str
         consent_override_reason: str | None
         actor: dict[str, str | None]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            basis = state.pop("consent_basis")
+            state["legal_basis"] = LegalBasis.CONSENT.value if basis == "consent" else (
+                NOT_RECORDED)
 
     def __init__(
         self,
@@ -196,7 +210,7 @@ class Referral(Aggregate):
         urgency: str,
         due_at: datetime,
         note: str | None,
-        consent_basis: str,
+        legal_basis: str,
         consent_override_reason: str | None,
         actor: dict[str, str | None],
     ) -> None:
@@ -212,7 +226,8 @@ class Referral(Aggregate):
         self.urgency = Urgency(urgency)
         self.due_at = due_at
         self.note = note
-        self.consent_basis = ConsentBasis(consent_basis)
+        # None: a version 1 override, whose basis was not recorded.
+        self.legal_basis = None if legal_basis == NOT_RECORDED else LegalBasis(legal_basis)
         self.consent_override_reason = consent_override_reason
         self.requested_by = actor
         self.status = ReferralStatus.REQUESTED
@@ -239,14 +254,17 @@ class Referral(Aggregate):
         actor: Actor,
         now: datetime,
         *,
-        consent_override_reason: str | None = None,
-        may_override_consent: bool = False,
+        other_legal_basis: LegalBasis | None = None,
+        may_share_on_other_basis: bool = False,
+        legal_bases: LegalBases = LEGAL_BASES,
         terms: TermsInForce = CARD_TERMS,
     ) -> Referral:
         """Refer an open case, within the programme's period; a transfer only to a city that is
-        a partner today. A partner receives the case only with the person's consent to referral
-        to partners, or on a coordinator's override, whose reason is recorded. The answer is due
-        after the answer time `terms` set for the urgency."""
+        a partner today. The referral rests on the legal basis of the purpose it serves
+        (`legal_bases`): a city service or another city is case management (the public task); a
+        named partner receives the case with the person's consent to it, or, without it, on
+        another legal basis a coordinator names, which is recorded. The answer is due after the
+        answer time `terms` set for the urgency."""
         case.require_open()
         today = programme_today(now)
         terms.require_in_period(today, field=None)
@@ -254,8 +272,8 @@ class Referral(Aggregate):
         if destination.to_city is not None:
             terms.require_partner(destination.to_city, today, field="to_city")
         note = _text(note, "note", MAX_NOTE)
-        override = _text(consent_override_reason, "consent_override_reason", MAX_REASON)
-        basis, override = _consent_basis(case, destination, override, may_override_consent)
+        basis = _legal_basis(
+            case, destination, other_legal_basis, may_share_on_other_basis, legal_bases)
         urgency = urgency or default_urgency(case.is_vulnerable)
         return cls._create(
             cls.Requested,
@@ -271,8 +289,8 @@ class Referral(Aggregate):
             urgency=urgency.value,
             due_at=due_at(now, urgency, terms.answer_times),
             note=note,
-            consent_basis=basis.value,
-            consent_override_reason=override,
+            legal_basis=basis.value,
+            consent_override_reason=None,
             actor=actor.as_record(),
         )
 
@@ -402,26 +420,40 @@ class Referral(Aggregate):
         )
 
 
-def _consent_basis(
-    case: CaseToRefer, destination: Destination, override: str | None, may_override: bool
-) -> tuple[ConsentBasis, str | None]:
-    """City services and transfers are case management, which the intake's consent covers; a
-    partner needs consent to referral to partners, or a coordinator's reasoned override."""
-    if destination.kind is not DestinationKind.PARTNER:
-        return ConsentBasis.CONSENT, None
-    if ConsentScope.REFERRAL_TO_PARTNERS in case.consent_scopes:
-        return ConsentBasis.CONSENT, None
-    if override is None:
+def _legal_basis(
+    case: CaseToRefer, destination: Destination, other: LegalBasis | None, may_name_other: bool,
+    legal_bases: LegalBases,
+) -> LegalBasis:
+    """The basis the case's data goes to `destination` on. Its purpose's configured basis; for
+    a purpose resting on consent (by default, a named partner), the person's consent, or
+    another basis (GDPR art. 6(1)(c)-(e)) that a coordinator names instead of the former
+    "override of consent"."""
+    purpose = (ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER
+               if destination.kind is DestinationKind.PARTNER
+               else ProcessingPurpose.CASE_MANAGEMENT)
+    configured = legal_bases.of(purpose)
+    if configured is not LegalBasis.CONSENT:
+        if other is not None and other is not configured:
+            raise OtherLegalBasisRefused(
+                "This referral rests on the city's public task: no other legal basis is named.",
+                field="legal_basis",
+            )
+        return configured
+    if other is None or other is LegalBasis.CONSENT:
+        if case.has_consent_to(purpose):
+            return LegalBasis.CONSENT
         raise ConsentRequired(
-            "The person has not consented to referral to partner organisations.",
-            field="consent_override_reason",
+            "The person has not consented to their case being shared with a partner "
+            "organisation: name another legal basis, or ask for their consent first.",
+            field="legal_basis",
         )
-    if not may_override:
-        raise ConsentOverrideRefused(
-            "Only the city's coordinators may refer to a partner without consent.",
-            field="consent_override_reason",
+    if not may_name_other:
+        raise OtherLegalBasisRefused(
+            "Only the city's coordinators may share a case with a partner on another legal "
+            "basis than the person's consent.",
+            field="legal_basis",
         )
-    return ConsentBasis.OVERRIDE, override
+    return other
 
 
 class CaseReferrals(Aggregate):

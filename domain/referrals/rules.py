@@ -88,14 +88,9 @@ class DeclineReason(StrEnum):
     OTHER = "other"
 
 
-class ConsentBasis(StrEnum):
-    """Why the person's data may go to the destination."""
-
-    CONSENT = "consent"
-    """The person consented: to case management (city services, transfers), or to referral
-    to partners (external partners)."""
-    OVERRIDE = "override"
-    """A coordinator referred to a partner without that consent, for a recorded reason."""
+NOT_RECORDED = "not_recorded"
+"""The legal basis of a referral recorded before version 2 on a coordinator's override of
+consent: the basis was not asked for (its reason was)."""
 
 
 def default_urgency(is_vulnerable: bool) -> Urgency:

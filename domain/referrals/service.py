@@ -13,6 +13,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import MutableAggregateProtocol
 
 from domain.access import USER_ROLES, AccessDenied, Permission, Principal, may
+from domain.privacy import LEGAL_BASES, LegalBases, LegalBasis
 from domain.programme import Actor, CardTermsSource, City, TermsSource, programme_today
 from domain.record import ProgrammeRecord, save_decided
 from domain.referrals.model import CaseMovedAway, CaseReferrals, CaseToRefer, Referral
@@ -55,12 +56,14 @@ class CasesToRefer(Protocol):
 
 class ReferralService:
     def __init__(
-        self, record: ProgrammeRecord, cases: CasesToRefer, terms: TermsSource | None = None
+        self, record: ProgrammeRecord, cases: CasesToRefer, terms: TermsSource | None = None,
+        legal_bases: LegalBases = LEGAL_BASES,
     ) -> None:
         self.record = record
         self.cases = cases
         # The programme's terms (period, partner cities, answer times): the card's by default.
         self.terms = terms or CardTermsSource()
+        self.legal_bases = legal_bases
 
     def request(
         self,
@@ -72,11 +75,13 @@ class ReferralService:
         actor: Actor,
         now: datetime,
         *,
-        consent_override_reason: str | None = None,
+        other_legal_basis: LegalBasis | None = None,
     ) -> int:
         """Refer a case (its city's staff). Without an urgency, a vulnerable case is urgent and
-        any other ordinary; the answer times are those in force. Refused outside the programme's
-        period, and when the case already waits for an answer from the same destination."""
+        any other ordinary; the answer times are those in force. A partner receives it with the
+        person's consent, or on another legal basis a coordinator names. Refused outside the
+        programme's period, and when the case already waits for an answer from the same
+        destination."""
         terms = self.terms.terms_in_force()
 
         def decide() -> Decided:
@@ -84,8 +89,10 @@ class ReferralService:
             _require(actor, Permission.RECORD_CASE_WORK, case.city)
             referral = Referral.request(
                 referral_id, case, destination, urgency, note, actor, now,
-                consent_override_reason=consent_override_reason,
-                may_override_consent=_holds(actor, Permission.OVERRIDE_CONSENT, case.city),
+                other_legal_basis=other_legal_basis,
+                may_share_on_other_basis=_holds(
+                    actor, Permission.SHARE_ON_OTHER_LEGAL_BASIS, case.city),
+                legal_bases=self.legal_bases,
                 terms=terms,
             )
             index = self._index(case_id, now)

@@ -7,10 +7,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from domain.cases.model import IntakeFacts
-from domain.cases.rules import AgeBand, CaseOutcome
-from domain.programme import PROGRAMME_START, City, ConsentScope, programme_today
+from domain.cases.rules import AgeBand, CaseOutcome, ReceptionSituation
+from domain.privacy import ProcessingPurpose
+from domain.programme import PROGRAMME_START, City, programme_today
 from infra.demo.housing import HousingDesk
 from infra.demo.known import KnownCase
+from infra.demo.legal import decision_for, permit_expiry
 from infra.demo.people import coordinator, demo_intake, operator
 from infra.demo.referrals import ReferralDesk
 from infra.demo.scale import HOUSING_FOCUS_CITY, LOCKDOWN
@@ -52,8 +54,10 @@ class CaseDesk(Area):
             return
         case = KnownCase(
             id=case_id, code=receipts[0].case_code, city=city, status=facts.protection_status,
+            status_since=today,
             vulnerable=bool(facts.vulnerabilities) or _minor(facts),
-            partner_consent=ConsentScope.REFERRAL_TO_PARTNERS in facts.consent.scopes,
+            partner_consent=ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER in facts.consents,
+            in_reception=facts.reception.situation is ReceptionSituation.IN_RECEPTION,
         )
         self.cases_of[city].append(case)
         self.plan_case(case)
@@ -69,7 +73,10 @@ class CaseDesk(Area):
         wants_housing = 0.25 + 0.2 * case.vulnerable + 0.15 * case.international_protection
         if case.city is HOUSING_FOCUS_CITY:
             wants_housing += 0.15
-        if rng.random() < wants_housing:
+        if case.status.is_applicant and rng.random() < 0.7:
+            self.at(self.working_time(start.date() + timedelta(days=rng.randint(45, 330))),
+                    lambda: self.decide_status(case))
+        if not case.in_reception and rng.random() < wants_housing:
             self.at(self.later(start, rng.uniform(1, 24 * 10)),
                     lambda: self.housing.add_to_waitlist(case))
         if rng.random() < 0.03 and len(self.scale.cities) > 1:
@@ -79,6 +86,29 @@ class CaseDesk(Area):
         if rng.random() < 0.65:
             self.at(self.working_time(start.date() + timedelta(days=rng.randint(60, 420))),
                     lambda: self.close(case, attempts=6))
+
+    def decide_status(self, case: KnownCase) -> None:
+        """A territorial commission's (or, on appeal, a court's) decision on an applicant: a
+        status change from its date, never a correction. An appellant may hear again later."""
+        if not case.is_open or case.transfer_waiting:
+            return
+        rng = self.rng
+        decided_on = self.clock.date() - timedelta(days=rng.randint(0, 10))
+        decided_on = max(decided_on, case.status_since)
+        status = decision_for(rng, case.status, decided_on)
+        expiry = permit_expiry(rng, status, decided_on)
+        city = case.city
+
+        def change(now: datetime) -> None:
+            self.services.cases.change_status(case.id, decided_on, status, expiry,
+                                              operator(city), now)
+
+        if not self.attempt("status_change", change):
+            return
+        case.status, case.status_since = status, decided_on
+        if status.is_applicant and rng.random() < 0.6:
+            self.at(self.working_time(self.clock.date() + timedelta(days=rng.randint(90, 400))),
+                    lambda: self.decide_status(case))
 
     def close(self, case: KnownCase, attempts: int) -> None:
         if not case.is_open:

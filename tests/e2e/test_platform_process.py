@@ -113,7 +113,7 @@ async def next_intake_event(
         async with asyncio.timeout(10):
             message = await received.get()
         headers = headers_of(message)
-        if (headers["ce-type"] == "it.lgnet.case.intake_recorded.v1"
+        if (headers["ce-type"] == "it.lgnet.case.intake_recorded.v2"
                 and headers["ce-subject"] == case_code()):
             await connection.close()
             return headers, json.loads(message.data)

@@ -219,6 +219,6 @@ async def test_every_activity_event_reaches_nats_as_a_valid_cloudevent_and_feeds
     assert (overall.activities, overall.beneficiaries, overall.residents) == (2, 2, 12)
     assert overall.participant_hours == Decimal("3.25")  # 1.75 + 1.50
     assert [entry.type for entry in timeline] == [
-        "it.lgnet.case.intake_recorded.v1", CE_TYPES["participant_enrolled"],
+        "it.lgnet.case.intake_recorded.v2", CE_TYPES["participant_enrolled"],
         CE_TYPES["session_held"],
     ]

@@ -380,7 +380,7 @@ async def test_a_bundle_verifies_offline_and_fails_at_an_altered_line(
     assert "checkpoints verified" in output
 
     altered = json.loads(lines[2])
-    altered["data"]["nationality"] = "FR"
+    altered["data"]["citizenship"] = "FR"
     (firenze / "events.jsonl").write_text(
         "\n".join([lines[0], lines[1], json.dumps(altered), lines[3]]) + "\n")
     code, output = lgnet(published, "audit", "verify", "--bundle", str(firenze))

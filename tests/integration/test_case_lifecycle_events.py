@@ -29,7 +29,7 @@ from tests.conftest import data_of, headers_of, relayed
 LATER = NOW + timedelta(days=120)
 CLOSED = "it.lgnet.case.closed.v1"
 REOPENED = "it.lgnet.case.reopened.v1"
-CORRECTED = "it.lgnet.case.intake_corrected.v1"
+CORRECTED = "it.lgnet.case.intake_corrected.v2"
 TRANSFERRED = "it.lgnet.case.transferred.v1"
 
 

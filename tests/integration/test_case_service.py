@@ -14,9 +14,9 @@ from domain.cases.model import (
     InvalidErasureRequest,
     PersonalDataAlreadyErased,
     ReceptionHistory,
-    StillInReception,
+    ReceptionNameOutOfPeriod,
 )
-from domain.cases.rules import ReceptionSituation
+from domain.cases.rules import ReceptionCentreKind, ReceptionSituation
 from domain.cases.service import CaseService
 from domain.programme import City
 from domain.vault import AccessReason
@@ -62,10 +62,11 @@ def test_concurrent_intakes_never_share_a_case_code(tmp_path: Path) -> None:
 
 def test_a_refused_intake_writes_nothing(cases: CaseService) -> None:
     case_id = uuid4()
-    with pytest.raises(StillInReception):
+    with pytest.raises(ReceptionNameOutOfPeriod):  # SIPROIMI was SAI from 22 October 2020
         cases.record_intake(
             case_id,
-            an_intake(reception=ReceptionHistory(ReceptionSituation.IN_RECEPTION)),
+            an_intake(reception=ReceptionHistory(ReceptionSituation.IN_RECEPTION,
+                                                 centre_kind=ReceptionCentreKind.SIPROIMI)),
             a_person(),
             a_coordinator(),
             NOW,

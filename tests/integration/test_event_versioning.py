@@ -14,9 +14,9 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
-from domain.cases.model import Case
-from domain.cases.rules import ErasureLegalBasis
-from domain.programme import City
+from domain.cases.model import Case, ReceptionHistory
+from domain.cases.rules import ErasureLegalBasis, ReceptionCentreKind, ReceptionSituation
+from domain.programme import City, ProtectionStatus
 from domain.record import ProgrammeRecord
 from events.cloudevents import from_message, to_headers
 from events.contracts import CasePersonalDataErasedV1, CasePersonalDataErasedV2
@@ -139,3 +139,36 @@ def test_a_v1_message_in_the_stream_reads_as_v2_and_still_has_a_v1_partner_copy(
     assert copy.subject == "partner.firenze.case.personal_data_erased"
     assert json.loads(copy.body) == {"case_id": str(v1.case_id), "case_code": v1.case_code,
                                      "city": "firenze", "requested_on": "2021-03-10"}
+
+
+@pytest.mark.nats
+async def test_partners_get_intake_v1_copies_where_v1_can_say_it_and_v2_where_it_cannot(
+    record: ProgrammeRecord, secured: SecuredNats, connect: Connect
+) -> None:
+    """Issue 12: partners keep reading intake v1 during the deprecation window; an intake v1
+    cannot express truthfully (a person hosted in reception) reaches them as v2 instead."""
+    coordinator = a_coordinator(City.FIRENZE)
+    out = Case.take_in(uuid4(), "FI-2021-09980", an_intake(City.FIRENZE), coordinator, NOW)
+    hosted = Case.take_in(uuid4(), "FI-2021-09981", an_intake(
+        City.FIRENZE, protection_status=ProtectionStatus.ASYLUM_SEEKER,
+        reception=ReceptionHistory(ReceptionSituation.IN_RECEPTION,
+                                   centre_kind=ReceptionCentreKind.CAS)), coordinator, NOW)
+    record.save(out, hosted)
+    assert await publish_to_lgnet(record, secured) == 2
+    assert await a_feed(secured).publish_pending() == 2
+
+    partner = await as_partner(connect, secured)
+    consumer = await partner.js.pull_subscribe(
+        "partner.firenze.case.intake_recorded", durable=DEMO_PARTNER.consumer_name,
+        stream=PARTNER_STREAM_NAME,
+    )
+    copies = await consumer.fetch(10, timeout=2)
+    assert [headers_of(m)["ce-type"] for m in copies] == [
+        "it.lgnet.case.intake_recorded.v1", "it.lgnet.case.intake_recorded.v2"]
+    for copy in copies:
+        headers = headers_of(copy)
+        jsonschema.validate(json.loads(copy.data), partner_json_schemas()[headers["ce-type"]])
+        read_partner_message(headers, copy.data)
+        assert b"vulnerab" not in copy.data and b"legal_bases" not in copy.data
+    assert json.loads(copies[1].data)["reception_situation"] == "in_reception"
+    assert partner.permission_errors() == []

@@ -18,7 +18,7 @@ import pytest
 from domain.cases.service import CaseService
 from domain.programme import City
 from events.cloudevents import from_message
-from events.contracts import CaseIntakeRecordedV1
+from events.contracts import CaseIntakeRecordedV2
 from infra.nats.server import EmbeddedNats
 from infra.nats.streams import read_stream
 from infra.pipeline.relay import Relay
@@ -79,7 +79,7 @@ async def test_an_intake_on_postgres_reaches_nats_as_a_cloudevent(
     assert message.subject == "lgnet.bologna.case.intake_recorded"
     assert envelope.position == receipt.position
     assert envelope.time == NOW
-    assert isinstance(envelope.data, CaseIntakeRecordedV1)
+    assert isinstance(envelope.data, CaseIntakeRecordedV2)
     assert envelope.data.case_code == receipt.case_code
     # Nothing went to SQLite: the data dir holds no event store and no vault file.
     assert not list(tmp_path.glob("*.sqlite"))

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from pathlib import Path
 from uuid import uuid4
 
@@ -51,9 +52,12 @@ def save_intakes(record: ProgrammeRecord, count: int, *, per_save: int = 250) ->
         cases = []
         for index in range(offset, min(count, offset + per_save)):
             city = CITIES[index % len(CITIES)]
+            status = STATUSES[index % len(STATUSES)]
             facts = an_intake(
                 city,
-                protection_status=STATUSES[index % len(STATUSES)],
+                protection_status=status,
+                permit_expires_on=date(2023, 3, 1) if status.has_permit else None,
+                citizenship=None if status is ProtectionStatus.STATELESS else "ER",
                 vulnerabilities=frozenset({Vulnerability.DISABILITY}) if index % 3 else frozenset(),
             )
             code = f"{city.code_prefix}-2021-{(first + index) % 100_000:05d}"

@@ -155,7 +155,6 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             facts = an_intake(
                 City.MILANO, intake_date=when.date(),
                 reception=replace(an_intake().reception, left_on=date(2020, 1, 15)),
-                consent=replace(an_intake().consent, given_on=when.date()),
             )
             platform.cases.record_intake(case_id, facts, a_person(), coordinator, when)
         platform.cases.close(UUID(int=2), CaseOutcome.OTHER_PROGRAMME, date(2020, 7, 15),

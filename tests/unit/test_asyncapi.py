@@ -265,7 +265,7 @@ def test_a_test_that_publishes_an_invalid_message_fails(pytester: pytest.Pyteste
     result.assert_outcomes(passed=1, errors=1)  # the test body passed; its teardown did not
     result.stdout.fnmatch_lines([
         "*1 published message(s) do not follow the AsyncAPI document*",
-        "*lgnet.firenze.case.intake_recorded (it.lgnet.case.intake_recorded.v1): body "
+        "*lgnet.firenze.case.intake_recorded (it.lgnet.case.intake_recorded.v2): body "
         "vulnerabilities/0*not_a_vulnerability*",
     ])
 

@@ -11,13 +11,10 @@ import pytest
 from domain.cases.model import (
     Case,
     CaseRegister,
-    Consent,
-    ConsentMissing,
     ImplausibleBirthDate,
     InconsistentReceptionHistory,
     InvalidIntake,
     ReceptionHistory,
-    StillInReception,
 )
 from domain.cases.rules import (
     AgeBand,
@@ -29,7 +26,6 @@ from domain.cases.rules import (
 )
 from domain.programme import (
     City,
-    ConsentScope,
     OutsideProgrammePeriod,
     ProtectionStatus,
     SubAction,
@@ -45,11 +41,6 @@ def eligibility_of(case: Case) -> dict[str, tuple[bool, str]]:
     return {e["sub_action"]: (e["eligible"], e["reason"]) for e in case.eligibility}
 
 
-def test_refuses_a_person_still_in_reception() -> None:
-    with pytest.raises(StillInReception):
-        take_in(reception=ReceptionHistory(ReceptionSituation.IN_RECEPTION))
-
-
 def test_accepts_a_person_never_in_reception() -> None:
     case = take_in(reception=ReceptionHistory(ReceptionSituation.NEVER_IN_RECEPTION))
     assert case.reception_situation is ReceptionSituation.NEVER_IN_RECEPTION
@@ -63,7 +54,7 @@ def test_leaving_reception_needs_a_date_and_a_centre() -> None:
 def test_cannot_leave_reception_after_the_intake() -> None:
     with pytest.raises(InconsistentReceptionHistory):
         take_in(reception=ReceptionHistory(
-            ReceptionSituation.LEFT_RECEPTION, date(2021, 3, 11), ReceptionCentreKind.SAI))
+            ReceptionSituation.LEFT_RECEPTION, date(2021, 3, 11), ReceptionCentreKind.CAS))
 
 
 def test_never_in_reception_has_no_leaving_date() -> None:
@@ -123,15 +114,11 @@ def test_intake_date_cannot_be_in_the_future_or_before_the_programme() -> None:
                 reception=ReceptionHistory(ReceptionSituation.NEVER_IN_RECEPTION))
 
 
-def test_consent_to_case_management_is_required() -> None:
-    with pytest.raises(ConsentMissing):
-        take_in(consent=Consent(date(2021, 3, 10), frozenset({ConsentScope.STATISTICS})))
-
-
-@pytest.mark.parametrize("nationality", ["er", "ERI", "E1", ""])
-def test_nationality_is_a_two_letter_iso_code(nationality: str) -> None:
-    with pytest.raises(InvalidIntake):
-        take_in(nationality=nationality)
+@pytest.mark.parametrize("citizenship", ["er", "ERI", "E1", "", "ÉÜ"])
+def test_citizenship_is_a_two_letter_iso_code(citizenship: str) -> None:
+    with pytest.raises(InvalidIntake) as refused:
+        take_in(citizenship=citizenship)
+    assert (refused.value.code, refused.value.params["field"]) == ("invalid_intake", "citizenship")
 
 
 def test_the_eleven_vulnerable_categories_of_article_17() -> None:

@@ -18,7 +18,7 @@ from events.contracts import (
     CaseTransferredV1,
     City,
     EventContract,
-    FieldChange,
+    FieldChangeV1,
 )
 from projections.network_overview import NetworkOverviewProjection, NetworkOverviewQueries
 from projections.projection import Delivered, apply_batch, ensure_created
@@ -42,7 +42,7 @@ def a_transfer(number: int, from_city: City, to_city: City) -> CaseTransferredV1
     )
 
 
-def a_correction(number: int, city: City, *changes: FieldChange) -> CaseIntakeCorrectedV1:
+def a_correction(number: int, city: City, *changes: FieldChangeV1) -> CaseIntakeCorrectedV1:
     return CaseIntakeCorrectedV1(
         case_id=UUID(int=number), case_code=f"{city[:2].upper()}-2021-{number:05d}", city=city,
         changes=list(changes), reason="Wrong document read at intake",
@@ -50,13 +50,13 @@ def a_correction(number: int, city: City, *changes: FieldChange) -> CaseIntakeCo
     )
 
 
-def change(field: Any, before: Any, after: Any, number: int) -> FieldChange:
-    return FieldChange(field=field, before=before, after=after, corrects=f"{UUID(int=number)}.1")
+def change(field: Any, before: Any, after: Any, number: int) -> FieldChangeV1:
+    return FieldChangeV1(field=field, before=before, after=after, corrects=f"{UUID(int=number)}.1")
 
 
 def project(database: SqliteReadModels, events: list[EventContract], *, batch_size: int) -> None:
     delivered = [
-        Delivered(n, replace(an_envelope(event, n), type=event.ce_type()))  # type: ignore[arg-type]
+        Delivered(n, replace(an_envelope(event, n), type=event.ce_type()))
         for n, event in enumerate(events, start=1)
     ]
     for start in range(0, len(delivered), batch_size):

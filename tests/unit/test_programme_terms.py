@@ -24,7 +24,7 @@ from domain.amendments.model import (
     NotAnExtension,
     ProgrammeTerms,
 )
-from domain.cases.model import Case, Consent
+from domain.cases.model import Case
 from domain.finance.model import CityBudget, ClaimDraft, ExpenseCategory, OutsideEligibility
 from domain.housing.model import HousingPath, MoveOutOutcome, Shelter, ShelterKind
 from domain.programme import (
@@ -33,7 +33,6 @@ from domain.programme import (
     Actor,
     ActorKind,
     City,
-    ConsentScope,
     DomainError,
     Membership,
     NotAPartnerCity,
@@ -229,8 +228,7 @@ def test_a_withdrawn_city_rejoins_from_its_withdrawal_on_and_a_partner_cannot_jo
 
 
 def an_intake_on(day: date, city: City = City.FIRENZE) -> Any:
-    return an_intake(city, intake_date=day, consent=Consent(day, frozenset(
-        {ConsentScope.CASE_MANAGEMENT, ConsentScope.STATISTICS})))
+    return an_intake(city, intake_date=day)  # the notice given that day (tests.builders)
 
 
 def take_in(day: date, terms: TermsInForce, city: City = City.FIRENZE,

@@ -17,7 +17,6 @@ from domain.activities.model import ActivityKind, ActivityPlan
 from domain.activities.service import ActivityService
 from domain.amendments.model import TERMS_ID, AmendmentKind
 from domain.amendments.service import ProgrammeTermsService
-from domain.cases.model import Consent
 from domain.cases.service import CaseService
 from domain.finance.model import ClaimDraft, ExpenseCategory, OutsideEligibility
 from domain.finance.service import FinanceService
@@ -28,7 +27,6 @@ from domain.programme import (
     ActorKind,
     AnswerTimes,
     City,
-    ConsentScope,
     NotAPartnerCity,
     OutsideProgrammePeriod,
     ProgrammePeriod,
@@ -147,8 +145,7 @@ def test_only_the_ministry_decides_and_a_refusal_stores_nothing(
 
 
 def an_intake_on(day: date, city: City = City.FIRENZE):  # type: ignore[no-untyped-def]
-    return an_intake(city, intake_date=day, consent=Consent(day, frozenset(
-        {ConsentScope.CASE_MANAGEMENT, ConsentScope.STATISTICS})))
+    return an_intake(city, intake_date=day)  # the notice given that day (tests.builders)
 
 
 def test_the_cases_service_takes_in_after_the_card_s_end_only_once_the_period_is_extended(

@@ -4,20 +4,22 @@ the consent gate, the state machine and the index that refuses a second pending 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
 
-from domain.cases.model import Case, CaseClosed, Consent
+from domain.cases.model import Case, CaseClosed
 from domain.cases.rules import CaseOutcome, Vulnerability
-from domain.programme import City, ConsentScope
+from domain.privacy import LegalBases, LegalBasis, ProcessingPurpose
+from domain.programme import City
 from domain.referrals.model import (
     CaseReferrals,
-    ConsentOverrideRefused,
     ConsentRequired,
     DuplicateReferral,
     InvalidDestination,
     InvalidReferralText,
+    OtherLegalBasisRefused,
     Referral,
     ReferralFinished,
     ReferralNotPending,
@@ -25,7 +27,6 @@ from domain.referrals.model import (
 )
 from domain.referrals.rules import (
     CityService,
-    ConsentBasis,
     DeclineReason,
     Destination,
     ReferralStatus,
@@ -35,8 +36,15 @@ from domain.referrals.rules import (
 )
 from tests.builders import INTAKE_DATE, NOW, a_coordinator, an_intake
 
+CONSENTING = frozenset({ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER})
+
 HEALTH = Destination.city_service(CityService.HEALTH)
 
+
+
+def events_of(aggregate: Any) -> list[Any]:
+    """The events an aggregate recorded, as Any: each test asserts the fields of its own."""
+    return list(aggregate.collect_events())
 
 def a_case(**overrides: object) -> Case:
     facts = an_intake(City.MILANO, **overrides)
@@ -79,37 +87,77 @@ def test_a_transfer_cannot_go_to_the_case_s_own_city() -> None:
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 121])
 def test_a_partner_is_named_in_1_to_120_characters(name: str) -> None:
-    case = a_case(consent=Consent(INTAKE_DATE, frozenset(ConsentScope)))
+    case = a_case(consents=CONSENTING)
     with pytest.raises(InvalidDestination):
         a_referral(case, Destination.partner(name))
 
 
-def test_a_partner_referral_needs_the_person_s_consent() -> None:
-    consenting = a_case(consent=Consent(INTAKE_DATE, frozenset(ConsentScope)))
+def test_a_partner_referral_rests_on_the_person_s_consent_to_it() -> None:
+    """GDPR art. 6(1)(a): sharing the case with a named NGO partner rests on consent."""
+    consenting = a_case(consents=CONSENTING)
     referral = a_referral(consenting, Destination.partner("  Caritas   Ambrosiana "))
-    assert referral.consent_basis is ConsentBasis.CONSENT
+    assert referral.legal_basis is LegalBasis.CONSENT
     assert referral.destination.partner_name == "Caritas Ambrosiana"
+    (event,) = events_of(referral)
+    assert (event.legal_basis, event.consent_override_reason) == ("consent", None)
 
-    with pytest.raises(ConsentRequired):
+    with pytest.raises(ConsentRequired) as refused:
         a_referral(a_case(), Destination.partner("Caritas Ambrosiana"))
+    assert (refused.value.code, refused.value.params["field"]) == (
+        "consent_required", "legal_basis")
 
 
-def test_only_a_coordinator_with_a_reason_overrides_the_missing_consent() -> None:
-    partner = Destination.partner("Caritas Ambrosiana")
-    with pytest.raises(ConsentOverrideRefused):
-        a_referral(a_case(), partner, consent_override_reason="Life at risk")
+def test_a_withdrawn_consent_no_longer_lets_a_partner_receive_the_case() -> None:
+    """GDPR art. 7(3): consent can be withdrawn, and from then on it is no basis."""
+    case = a_case(consents=CONSENTING)
+    case.withdraw_consent(ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER, INTAKE_DATE,
+                          a_coordinator(City.MILANO), NOW)
     with pytest.raises(ConsentRequired):
-        a_referral(a_case(), partner, consent_override_reason="  ", may_override_consent=True)
-
-    referral = a_referral(a_case(), partner, consent_override_reason="Life at risk",
-                          may_override_consent=True)
-    assert referral.consent_basis is ConsentBasis.OVERRIDE
-    assert referral.consent_override_reason == "Life at risk"
+        a_referral(case, Destination.partner("Caritas Ambrosiana"))
 
 
-def test_city_services_and_transfers_need_no_consent_beyond_case_management() -> None:
+@pytest.mark.parametrize("basis", [
+    LegalBasis.VITAL_INTERESTS, LegalBasis.LEGAL_OBLIGATION, LegalBasis.PUBLIC_TASK])
+def test_without_consent_a_coordinator_shares_with_a_partner_on_another_legal_basis_recorded(
+    basis: LegalBasis,
+) -> None:
+    """Issue 12: the former "override of consent" is sharing on another legal basis (GDPR art.
+    6(1)(c)-(e)), and the basis is recorded."""
+    partner = Destination.partner("Caritas Ambrosiana")
+    with pytest.raises(OtherLegalBasisRefused) as refused:
+        a_referral(a_case(), partner, other_legal_basis=basis)
+    assert (refused.value.code, refused.value.params["field"]) == (
+        "other_legal_basis_refused", "legal_basis")
+
+    referral = a_referral(a_case(), partner, other_legal_basis=basis,
+                          may_share_on_other_basis=True)
+    assert referral.legal_basis is basis
+    (event,) = events_of(referral)
+    assert (event.legal_basis, event.consent_override_reason) == (basis.value, None)
+
+
+def test_naming_consent_as_the_other_basis_still_needs_the_consent() -> None:
+    with pytest.raises(ConsentRequired):
+        a_referral(a_case(), Destination.partner("Caritas"), other_legal_basis=LegalBasis.CONSENT,
+                   may_share_on_other_basis=True)
+
+
+def test_city_services_and_transfers_rest_on_the_public_task() -> None:
+    """GDPR art. 6(1)(e), 9(2)(g), art. 2-sexies d.lgs. 196/2003: case management is the
+    municipality's public task; no consent is asked, and no other basis may be named."""
     for destination in (HEALTH, Destination.transfer(City.ROMA)):
-        assert a_referral(a_case(), destination).consent_basis is ConsentBasis.CONSENT
+        assert a_referral(a_case(), destination).legal_basis is LegalBasis.PUBLIC_TASK
+        with pytest.raises(OtherLegalBasisRefused):
+            a_referral(a_case(), destination, other_legal_basis=LegalBasis.VITAL_INTERESTS,
+                       may_share_on_other_basis=True)
+
+
+def test_the_gate_follows_the_configured_legal_basis_of_each_purpose() -> None:
+    """The legal basis is configurable per purpose: where referral to a partner rests on the
+    public task, a partner receives the case without consent, on that basis."""
+    public = LegalBases({ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER: LegalBasis.PUBLIC_TASK})
+    referral = a_referral(a_case(), Destination.partner("Caritas"), legal_bases=public)
+    assert referral.legal_basis is LegalBasis.PUBLIC_TASK
 
 
 def test_a_closed_case_is_not_referred() -> None:
@@ -144,7 +192,7 @@ def test_declining_for_another_reason_says_which() -> None:
 def test_completing_an_unanswered_referral_records_its_acceptance_first() -> None:
     referral = a_referral()
     referral.complete("Seen by the GP", a_coordinator(City.MILANO), NOW + timedelta(days=1))
-    events = [type(e).__name__ for e in referral.collect_events()]
+    events = [type(e).__name__ for e in events_of(referral)]
     assert events == ["Requested", "Accepted", "Completed"]
     assert referral.status is ReferralStatus.COMPLETED
 
@@ -179,7 +227,7 @@ def test_an_accepted_transfer_is_final_but_a_requested_one_can_be_withdrawn() ->
 
 
 def test_one_referral_per_destination_awaits_an_answer_at_a_time() -> None:
-    case = a_case(consent=Consent(INTAKE_DATE, frozenset(ConsentScope)))
+    case = a_case(consents=CONSENTING)
     index = CaseReferrals.open(case.id, NOW)
     first = a_referral(case)
     index.add(first, NOW)

@@ -209,6 +209,7 @@ def an_intake_form(**overrides: Any) -> dict[str, Any]:
         "given_name": "Amanuel",
         "family_name": "Tesfaye",
         "birth_date": "1994-05-02",
+        "has_identity_document": "true",
         "document_number": "PS1234567",
         "phone": "+39 333 1234567",
         "email": "",
@@ -218,21 +219,23 @@ def an_intake_form(**overrides: Any) -> dict[str, Any]:
         "left_reception_on": "2021-01-20",
         "reception_centre_kind": "cas",
         "sex": "female",
-        "nationality": "ER",
+        "citizenship": "ER",
         "household_size": "1",
         "vulnerabilities": [],
-        "consent_given_on": "2021-03-10",
-        "consent_scopes": ["case_management"],
+        "information_notice_given_on": "2021-03-10",
+        "information_notice_language": "ti",
+        "consents": [],
     }
     form.update(overrides)
+    if "information_notice_given_on" not in overrides:
+        form["information_notice_given_on"] = form["intake_date"]  # given at intake
     return form
 
 
 def an_intake_payload(**overrides: Any) -> dict[str, Any]:
     """The same intake as the API's JSON body."""
-    payload = an_intake_form(email=None, household_size=1)
-    payload.update(overrides)
-    return payload
+    return an_intake_form(**{"email": None, "household_size": 1,
+                              "has_identity_document": True, **overrides})
 
 
 def record_intake(clients: Clients, city: str = "firenze", **overrides: Any) -> dict[str, Any]:

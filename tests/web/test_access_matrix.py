@@ -102,6 +102,13 @@ ACCESS: dict[str, set[str]] = {
     "api_close_case": MILAN_STAFF,
     "api_reopen_case": {MILAN_COORDINATOR},
     "api_correct_case": {MILAN_COORDINATOR},
+    # -- status decisions and consents: the case's everyday work --
+    "change_case_status": MILAN_STAFF,
+    "api_change_case_status": MILAN_STAFF,
+    "give_case_consent": MILAN_STAFF,
+    "api_give_case_consent": MILAN_STAFF,
+    "withdraw_case_consent": MILAN_STAFF,
+    "api_withdraw_case_consent": MILAN_STAFF,
     # -- referrals --
     "referral_board": MILAN_STAFF | OVERSIGHT,
     "new_referral_form": MILAN_STAFF,
@@ -225,7 +232,8 @@ FRESH_ROUTES = {
     "erase_personal_data", "api_erase_personal_data",
     # -- case lifecycle --
     "close_case", "api_close_case", "reopen_case", "api_reopen_case", "correct_case",
-    "api_correct_case",
+    "api_correct_case", "change_case_status", "api_change_case_status", "give_case_consent",
+    "api_give_case_consent", "withdraw_case_consent", "api_withdraw_case_consent",
     # -- referrals --
     "request_referral", "api_request_referral", "accept_referral", "api_accept_referral",
     "decline_referral", "api_decline_referral", "complete_referral", "api_complete_referral",
@@ -296,6 +304,15 @@ A_REFERRAL = {"destination_kind": "city_service", "service": "health"}
 ANOTHER_REFERRAL = {"destination_kind": "city_service", "service": "legal_aid"}
 
 
+A_CONSENT = {"purpose": "referral_to_named_partner", "given_on": "2021-03-11"}
+
+
+def consented(clients: Clients, case_id: str) -> None:
+    answer = clients.coordinator("milano").post(f"/api/v1/cases/{case_id}/consents",
+                                                json=A_CONSENT)
+    assert answer.status_code == 200, answer.text
+
+
 def a_referral(clients: Clients, case_id: str) -> str:
     """A Milan referral awaiting its answer: of the case given, or of a new Milan case when
     that one cannot be referred (a case closed for a route that reopens it)."""
@@ -351,6 +368,8 @@ PREPARED: dict[str, Callable[[Clients, str], None]] = {
     # -- case lifecycle --
     "reopen_case": closed,
     "api_reopen_case": closed,
+    "withdraw_case_consent": consented,
+    "api_withdraw_case_consent": consented,
     # -- referrals --
     # -- housing --
     "offer_bed": on_the_waitlist,
@@ -385,9 +404,19 @@ BODIES: dict[str, dict[str, Any]] = {
     "reopen_case": {"data": A_REOPENING},
     "api_reopen_case": {"json": A_REOPENING},
     "correct_case": {"data": {"protection_status": "asylum_seeker", "sex": "female",
-                              "nationality": "ER", "household_size": "1",
+                              "citizenship": "ER", "household_size": "1",
                               "vulnerabilities": ["trafficking_victim"], "reason": "Matrix"}},
     "api_correct_case": {"json": {"protection_status": "asylum_seeker", "reason": "Matrix"}},
+    "change_case_status": {"data": {"decided_on": "2021-03-11",
+                                    "protection_status": "subsidiary_protection"}},
+    "api_change_case_status": {"json": {"decided_on": "2021-03-11",
+                                        "protection_status": "subsidiary_protection"}},
+    "give_case_consent": {"data": A_CONSENT},
+    "api_give_case_consent": {"json": A_CONSENT},
+    "withdraw_case_consent": {"data": {"purpose": "referral_to_named_partner",
+                                       "withdrawn_on": "2021-03-11"}},
+    "api_withdraw_case_consent": {"json": {"purpose": "referral_to_named_partner",
+                                           "withdrawn_on": "2021-03-11"}},
     # -- referrals --
     "request_referral": {"data": ANOTHER_REFERRAL},
     "api_request_referral": {"json": ANOTHER_REFERRAL},

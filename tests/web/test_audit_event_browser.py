@@ -13,7 +13,7 @@ from infra.audit.chain_store import AuditChainStore, ChainLink
 from infra.bootstrap import Platform
 from tests.web.conftest import Clients, clock_of, record_intake
 
-INTAKE = "it.lgnet.case.intake_recorded.v1"
+INTAKE = "it.lgnet.case.intake_recorded.v2"
 CLOSED = "it.lgnet.case.closed.v1"
 
 

@@ -253,11 +253,13 @@ def test_the_case_list_downloads_every_case_its_filters_select_not_only_the_page
 
     stamps, table = csv_export(coordinator, "/cities/milano/cases/export.csv",
                                protection_status="asylum_seeker", page_size="2")
-    assert stamps["Filter"] == [("Protection status", "Asylum seeker")]  # as the form says
+    assert stamps["Filter"] == [  # as the form says
+        ("Protection status", "Applicant for international protection (first instance)")]
     assert table[0][:3] == ["Case code", "Intake date", "Protection status"]
     codes = [row[0] for row in table[1:]]
     assert len(codes) == 3 and set(shown) <= set(codes)
-    assert {row[2] for row in table[1:]} == {"Asylum seeker"}
+    assert {row[2] for row in table[1:]} == {
+        "Applicant for international protection (first instance)"}
 
     sheet = xlsx_export(coordinator, "/cities/milano/cases/export.xlsx").worksheets[0]
     assert sheet.max_row == 1 + 4  # the header and every Milan case

@@ -60,7 +60,7 @@ def test_after_the_period_s_end_new_work_is_refused_in_words_and_writes_nothing(
     refused = operator.post(f"/cases/{case['case_id']}/referrals", data={**HEALTH, "urgency": ""})
     api = operator.post(f"/api/v1/cases/{case['case_id']}/referrals", json=HEALTH)
     intake = operator.post("/api/v1/cities/milano/intakes", json={
-        **an_intake_payload(), "intake_date": "2022-01-05", "consent_given_on": "2022-01-05"})
+        **an_intake_payload(intake_date="2022-01-05")})
     waitlist = operator.post(f"/api/v1/cases/{case['case_id']}/housing/waitlist")
 
     assert refused.status_code == 422
@@ -120,9 +120,9 @@ def test_a_withdrawn_city_takes_no_intake_from_its_withdrawal_and_its_page_says_
                                            "DM 9/2021", MINISTRY, platform.now())
     coordinator = clients.coordinator("milano")
     before = coordinator.post("/api/v1/cities/milano/intakes", json={
-        **an_intake_payload(), "intake_date": "2021-09-30", "consent_given_on": "2021-09-30"})
+        **an_intake_payload(intake_date="2021-09-30")})
     after = coordinator.post("/api/v1/cities/milano/intakes", json={
-        **an_intake_payload(), "intake_date": "2021-10-01", "consent_given_on": "2021-10-01"})
+        **an_intake_payload(intake_date="2021-10-01")})
 
     assert before.status_code == 201, before.text
     assert after.status_code == 422

@@ -341,7 +341,7 @@ def test_a_partner_token_reads_its_city_minimised_and_nothing_else(
     body = case.json()
     assert body["vulnerabilities"] is None and body["eligibility"] is None
     [entry] = body["history"]
-    assert entry["type"] == "it.lgnet.case.intake_recorded.v1"
+    assert entry["type"] == "it.lgnet.case.intake_recorded.v2"
     assert entry["actor"] == {"kind": "user", "id": None, "role": "city_coordinator",
                               "city": "milano"}
     assert "trafficking" not in listing.text + case.text

@@ -9,13 +9,13 @@ from events.referrals import (
     ReferralAcceptedV1,
     ReferralCompletedV1,
     ReferralDeclinedV1,
-    ReferralRequestedV1,
+    ReferralRequestedV2,
     ReferralWithdrawnV1,
 )
 from infra.publishing.event_mapping import PublicEvent
 
 REFERRAL_EVENTS: tuple[PublicEvent, ...] = (
-    PublicEvent(Referral.Requested, ReferralRequestedV1, id_field="referral_id"),
+    PublicEvent(Referral.Requested, ReferralRequestedV2, id_field="referral_id"),
     PublicEvent(Referral.Accepted, ReferralAcceptedV1, id_field="referral_id"),
     PublicEvent(Referral.Declined, ReferralDeclinedV1, id_field="referral_id"),
     PublicEvent(Referral.Completed, ReferralCompletedV1, id_field="referral_id"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from domain.privacy import LEGAL_BASES
 from web.areas.intake.requests import IntakeRequest, take_in
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
@@ -15,7 +16,7 @@ from web.services import WebServices
 
 router = APIRouter(include_in_schema=False)
 
-_MULTIPLE_CHOICE_FIELDS = ("vulnerabilities", "consent_scopes")
+_MULTIPLE_CHOICE_FIELDS = ("vulnerabilities", "consents")
 
 
 @router.get("/cities/{city}/intake", name="intake_form")
@@ -23,7 +24,8 @@ def intake_form(
     request: Request, city: CityToTakeIn, pages: PageRenderer, services: Services
 ) -> HTMLResponse:
     today = services.now().date().isoformat()
-    values = {"intake_date": today, "consent_given_on": today, "household_size": "1"}
+    values = {"intake_date": today, "information_notice_given_on": today,
+              "information_notice_language": "it", "household_size": "1"}
     return _render_form(request, pages, services, city.value, FormState(values))
 
 
@@ -56,6 +58,7 @@ def _render_form(
         request,
         "intake/form.html",
         {"city": city, "values": form.values, "errors": form.errors,
+         "consent_purposes": sorted(LEGAL_BASES.resting_on_consent),
          "programme": terms_shown(services)},
         status_code=status_code,
     )

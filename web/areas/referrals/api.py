@@ -56,8 +56,12 @@ class ReferralOut(BaseModel):
         description="While the answer is awaited: overdue, due within 24 hours, or on time"
     )
     note: str | None
-    consent_basis: str = Field(description="consent, or override (a coordinator's decision)")
-    consent_override_reason: str | None
+    legal_basis: str = Field(description=(
+        "What the sharing rests on (GDPR art. 6(1)): public_task, consent, vital_interests, "
+        "legal_obligation; not_recorded for a referral on a coordinator's override recorded "
+        "before the legal basis was asked for"))
+    consent_override_reason: str | None = Field(
+        description="Only for such an override: the coordinator's reason")
     status: str = Field(description="requested, accepted, declined, completed or withdrawn")
     requested_at: datetime
     answered_at: datetime | None
@@ -80,7 +84,7 @@ class ReferralOut(BaseModel):
             city=row.city, destination_kind=row.destination_kind, service=row.service,
             partner_name=row.partner_name, to_city=row.to_city, urgency=row.urgency,
             due_at=row.due_at, deadline=row.deadline(now),  # type: ignore[arg-type]
-            note=row.note, consent_basis=row.consent_basis,
+            note=row.note, legal_basis=row.legal_basis,
             consent_override_reason=row.consent_override_reason, status=row.status,
             requested_at=row.requested_at, answered_at=row.answered_at,
             response_seconds=row.response_seconds, answered_in_time=row.answered_in_time,
@@ -172,7 +176,8 @@ async def request_referral(
 ) -> ReferralRecorded:
     """Refused (422, nothing written) when the case is closed, the destination is incomplete
     or is the case's own city, the case already awaits an answer from that destination, or a
-    partner referral lacks the person's consent and a coordinator's reasoned override."""
+    partner referral lacks both the person's consent and another legal basis named by a
+    coordinator."""
     referral_id, position = await refer(services, case, wanted, actor)
     response.headers["Location"] = str(
         request.app.url_path_for("api_get_referral", referral_id=str(referral_id))

@@ -18,7 +18,8 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.access import Permission, Principal, may
 from domain.cases.service import CaseNotFound
-from domain.programme import City, ConsentScope, Priority, PriorityFactor
+from domain.privacy import ProcessingPurpose
+from domain.programme import City, Priority, PriorityFactor
 from domain.referrals.rules import DestinationKind, Urgency, default_urgency
 from projections.case_list import CaseRow
 from projections.referrals import ReferralRow
@@ -214,7 +215,8 @@ def _render_form(
 ) -> HTMLResponse:
     """Blocking (the record, for the consent given): call it from a thread in async code."""
     try:
-        consent_scopes = services.cases.get(case.case_id).consent_scopes
+        consents = services.cases.get(case.case_id).has_consent_to(
+            ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER)
     except CaseNotFound:
         raise UnknownCase(str(case.case_id)) from None
     city = City(case.city)
@@ -226,8 +228,9 @@ def _render_form(
         "urgencies": list(Urgency),
         "default_urgency": default_urgency(case.is_vulnerable).value,
         "programme": terms_shown(services),
-        "consents_to_partners": ConsentScope.REFERRAL_TO_PARTNERS in consent_scopes,
-        "may_override": may(principal, Permission.OVERRIDE_CONSENT, city),
+        "consents_to_partners": consents,
+        "may_name_other_basis": may(principal, Permission.SHARE_ON_OTHER_LEGAL_BASIS, city),
+        "other_legal_bases": referral_words.OTHER_LEGAL_BASES,
     }
     return pages.render(request, "referrals/new.html", context, block=block,
                         status_code=status_code)

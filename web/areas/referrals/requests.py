@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.access import Permission, Principal, may, require
 from domain.cases.service import CaseNotFound
+from domain.privacy import LegalBasis
 from domain.programme import Actor, City, Priority
 from domain.referrals.rules import (
     CityService,
@@ -152,14 +153,15 @@ def require_to_follow_up(principal: Principal, row: ReferralRow) -> None:
 
 
 class ReferralRequest(BaseModel):
-    """Where to refer the case, how urgently, and on what consent."""
+    """Where to refer the case, how urgently, and, for a partner without the person's consent,
+    on which other legal basis."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
         "examples": [
             {"destination_kind": "city_service", "service": "health", "urgency": "immediate",
              "note": "Needs a prenatal check"},
             {"destination_kind": "partner", "partner_name": "Caritas Ambrosiana",
-             "consent_override_reason": "Risk of harm: no shelter tonight"},
+             "other_legal_basis": "vital_interests"},
             {"destination_kind": "transfer", "to_city": "firenze",
              "note": "Family reunification"},
         ]
@@ -179,13 +181,14 @@ class ReferralRequest(BaseModel):
         "days). Without it, within_72_hours for a vulnerable person and ordinary otherwise"
     ))
     note: str | None = Field(default=None, description="Up to 500 characters; never a name")
-    consent_override_reason: str | None = Field(default=None, description=(
-        "A partner referral without the person's consent to referral to partners: the "
-        "coordinator's reason for overriding it (coordinators only; recorded with the event)"
+    other_legal_basis: LegalBasis | None = Field(default=None, description=(
+        "A partner referral without the person's consent to it: the other legal basis it rests "
+        "on (vital_interests, legal_obligation, public_task; coordinators only; recorded with "
+        "the event)"
     ))
 
     _blanks = field_validator(
-        "service", "partner_name", "to_city", "urgency", "note", "consent_override_reason",
+        "service", "partner_name", "to_city", "urgency", "note", "other_legal_basis",
         mode="before",
     )(blank_is_none)
 
@@ -252,7 +255,7 @@ async def refer(
         try:
             return services.referrals.request(
                 referral_id, case.case_id, wanted.destination(), wanted.urgency, wanted.note,
-                actor, services.now(), consent_override_reason=wanted.consent_override_reason,
+                actor, services.now(), other_legal_basis=wanted.other_legal_basis,
             )
         except CaseNotFound:
             raise UnknownCase(str(case.case_id)) from None
