@@ -63,6 +63,9 @@ class Permission(StrEnum):
     """Claim a city's costs against its allocations, each with its supporting document."""
     SET_ALLOCATIONS = "set_allocations"
     """Set or revise what each city is allocated per sub-action."""
+    AMEND_PROGRAMME_TERMS = "amend_programme_terms"
+    """Record the lead partner's decisions on the programme's terms: extending the period,
+    admitting or withdrawing a city, referral answer times, priority weights."""
 
 
 class Reach(StrEnum):
@@ -114,6 +117,7 @@ POLICY: Mapping[Role, Mapping[Permission, Reach]] = {
         Permission.READ_EVENTS: Reach.NETWORK,
         Permission.APPROVE_EXPENDITURE: Reach.NETWORK,
         Permission.SET_ALLOCATIONS: Reach.NETWORK,
+        Permission.AMEND_PROGRAMME_TERMS: Reach.NETWORK,
         # As the programme's data controller, the ministry answers for who read identifiers:
         # it reads the log, and it is who lets an auditor read them, for a while.
         Permission.VIEW_AUDIT_LOG: Reach.NETWORK,

@@ -1,17 +1,23 @@
 """What every context of the programme shares: the network it runs in (its cities, the roles
 people hold, who acted), its sub-actions and who may join them, the people it serves (their
-protection status), its period and what "today" means, and the base of every domain error. The
-vocabulary comes from the project card and the law it cites (see docs/domain.md)."""
+protection status), what "today" means, the terms in force (the
+period, the partner cities, referral answer times, priority weights: the ministry amends them,
+see `TermsInForce`), and the base of every domain error. The vocabulary comes from the project
+card and the law it cites (see docs/domain.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+# The card's period ("Inizio progetto: 01/07/2019", "Fine progetto: 31/12/2021"), also the
+# expenditure-eligibility window (docs/workflows/finance.md). The ministry may extend the end:
+# the rules read `TermsInForce.period`, these are only its value before any amendment.
 PROGRAMME_START = date(2019, 7, 1)
-# The period is also the expenditure-eligibility window (docs/workflows/finance.md).
 PROGRAMME_END = date(2021, 12, 31)
 # "Today" is the date in Italy, where every intake happens, not the UTC date.
 PROGRAMME_TIMEZONE = ZoneInfo("Europe/Rome")
@@ -189,7 +195,11 @@ class ProtectionStatus(StrEnum):
 
 
 class SubAction(StrEnum):
-    """The six sub-actions. 1, 5 and 6 are cross-cutting: no person is enrolled in them."""
+    """The six sub-actions. The card: "due Sub-Azioni trasversali (Sub-Azione 1 ... e Sub-Azione
+    6 ...) e quattro distinte Sub-Azioni centrali": 1 (management and coordination) and 6
+    (communication and dissemination) are cross-cutting; 2, 3, 4 and 5 are central. A separate
+    notion: the people taken in (final recipients) are enrolled only in 2, 3 and 4
+    (`enrols_final_recipients`), since 5, though central, trains municipal staff."""
 
     COORDINATION = "1"
     CIVIC_ENGAGEMENT = "2"
@@ -205,9 +215,241 @@ class SubAction(StrEnum):
         in an activity both ask here."""
         return self is not SubAction.CIVIC_ENGAGEMENT or protection_status.is_applicant
 
+    @property
+    def is_cross_cutting(self) -> bool:
+        """Sub-Actions 1 and 6 only (the card's "due Sub-Azioni trasversali")."""
+        return self in CROSS_CUTTING_SUB_ACTIONS
 
+    @property
+    def enrols_final_recipients(self) -> bool:
+        """Whether people taken in are enrolled in it: 2, 3 and 4. Not 1 and 6 (cross-cutting),
+        nor 5 (central, but its participants are municipal staff)."""
+        return self in PERSON_SUB_ACTIONS
+
+
+CROSS_CUTTING_SUB_ACTIONS = (SubAction.COORDINATION, SubAction.COMMUNICATION)
+CENTRAL_SUB_ACTIONS = (
+    SubAction.CIVIC_ENGAGEMENT,
+    SubAction.EMERGENCY_TAKE_IN,
+    SubAction.FAST_TRACK_HOUSING,
+    SubAction.ADMINISTRATION_EMPOWERMENT,
+)
+# The sub-actions that enrol final recipients (people taken in): eligibility is per these.
 PERSON_SUB_ACTIONS = (
     SubAction.CIVIC_ENGAGEMENT,
     SubAction.EMERGENCY_TAKE_IN,
     SubAction.FAST_TRACK_HOUSING,
 )
+
+
+# --- the terms in force ----------------------------------------------------------------------
+# The programme's period, its partner cities, how fast a referral must be answered and how the
+# waitlists are ordered are the ministry's decisions, recorded as events of the amendments
+# context (domain/amendments): data, not constants. Every context checks its commands against
+# the `TermsInForce` its service passes in; `CARD_TERMS` are the terms before any amendment.
+
+
+class TermsError(DomainError):
+    """Raised when a command falls outside the programme's terms in force."""
+
+    code = "terms_error"
+
+
+class OutsideProgrammePeriod(TermsError):
+    """Raised when an intake, a referral, a placement or an activity is dated outside the
+    programme's period (as amended)."""
+
+    code = "outside_programme_period"
+
+
+class NotAPartnerCity(TermsError):
+    """Raised when new work is recorded for a city on a day it is not a partner of the
+    programme (it withdrew, or joins later)."""
+
+    code = "not_a_partner_city"
+
+
+@dataclass(frozen=True)
+class ProgrammePeriod:
+    """The days the programme runs, both ends included."""
+
+    starts_on: date
+    ends_on: date
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.starts_on <= day <= self.ends_on
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A stretch of days a city is a partner: from `joins_on`, up to the day before `leaves_on`
+    (None: until the programme ends)."""
+
+    joins_on: date
+    leaves_on: date | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.joins_on <= day and (self.leaves_on is None or day < self.leaves_on)
+
+
+@dataclass(frozen=True)
+class AnswerTimes:
+    """How long a referral's destination has to answer, per urgency (immediate, urgent, i.e.
+    the code `within_72_hours`, and ordinary)."""
+
+    immediate: timedelta
+    urgent: timedelta
+    ordinary: timedelta
+
+
+class PriorityFactor(StrEnum):
+    """What puts a person ahead, in the card's order: "in via primaria, i titolari di protezione
+    internazionale"; then the vulnerable categories of art. 17 c.1 d.lgs. 142/2015, "prese in
+    considerazione in tutte le Sub-Azioni"; then the time waited."""
+
+    INTERNATIONAL_PROTECTION = "international_protection"
+    VULNERABILITY = "vulnerability"
+    WAITING_TIME = "waiting_time"
+
+
+@dataclass(frozen=True)
+class PriorityPoints:
+    """One factor's share of a priority: its points, and for the waiting time the days."""
+
+    factor: PriorityFactor
+    points: int
+    days: int | None = None
+
+
+@dataclass(frozen=True)
+class Priority:
+    """A person's priority, factor by factor: what a page shows to say why someone is first."""
+
+    factors: tuple[PriorityPoints, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(factor.points for factor in self.factors)
+
+
+@dataclass(frozen=True)
+class PriorityWeights:
+    """Points per factor. A holder of international protection gets `international_protection`,
+    a vulnerable person `vulnerability`, and each full day waited `per_day_waiting`, up to
+    `waiting_days_counted` days. With the card's weights (2000, 1000, 1 a day up to 999 days,
+    longer than the programme) the order is exactly the card's: protection first, then
+    vulnerability, then waiting time."""
+
+    international_protection: int
+    vulnerability: int
+    per_day_waiting: int
+    waiting_days_counted: int
+
+    def priority(
+        self, *, international_protection: bool, vulnerable: bool, days_waiting: int
+    ) -> Priority:
+        days = max(0, days_waiting)
+        return Priority((
+            PriorityPoints(PriorityFactor.INTERNATIONAL_PROTECTION,
+                           self.international_protection if international_protection else 0),
+            PriorityPoints(PriorityFactor.VULNERABILITY, self.vulnerability if vulnerable else 0),
+            PriorityPoints(PriorityFactor.WAITING_TIME,
+                           self.per_day_waiting * min(days, self.waiting_days_counted), days),
+        ))
+
+
+@dataclass(frozen=True)
+class PriorityFacts:
+    """What a person's priority is computed from; `tiebreak` orders equals waiting as long."""
+
+    international_protection: bool
+    vulnerable: bool
+    waiting_since: datetime
+    tiebreak: str
+
+
+_T = TypeVar("_T")
+
+
+def in_priority_order(
+    items: Iterable[_T], weights: PriorityWeights, now: datetime,
+    facts: Callable[[_T], PriorityFacts],
+) -> list[tuple[_T, Priority]]:
+    """`items` highest priority first, each with its priority. Equal totals: the longest waiting
+    first (to the second, not only the day), then by `tiebreak` (a case code), so the order
+    never depends on how the items were read."""
+    scored = []
+    for item in items:
+        known = facts(item)
+        days = (now - known.waiting_since) // timedelta(days=1)
+        priority = weights.priority(
+            international_protection=known.international_protection,
+            vulnerable=known.vulnerable, days_waiting=days)
+        scored.append((item, priority, known))
+    scored.sort(key=lambda entry: (-entry[1].total, entry[2].waiting_since, entry[2].tiebreak))
+    return [(item, priority) for item, priority, _known in scored]
+
+
+@dataclass(frozen=True)
+class TermsInForce:
+    """The programme's terms at one moment: its period, which cities are partners when, the
+    referral answer times and the priority weights."""
+
+    period: ProgrammePeriod
+    memberships: Mapping[City, tuple[Membership, ...]]
+    answer_times: AnswerTimes
+    priority_weights: PriorityWeights
+
+    def require_in_period(self, day: date, field: str | None) -> None:
+        """Refuse work dated outside the period: intakes, referrals, placements, activities."""
+        if day not in self.period:
+            raise OutsideProgrammePeriod(
+                f"The date must fall within the programme's period ({self.period.starts_on} "
+                f"to {self.period.ends_on}).",
+                field=field, starts_on=self.period.starts_on, ends_on=self.period.ends_on,
+            )
+
+    def is_partner(self, city: City, on: date) -> bool:
+        return any(m.covers(on) for m in self.memberships.get(city, ()))
+
+    def require_partner(self, city: City, on: date, field: str | None) -> None:
+        """Refuse new work for a city on a day it is not a partner (withdrawn, or not yet in)."""
+        if not self.is_partner(city, on):
+            raise NotAPartnerCity(
+                f"{city.display_name} is not a partner of the programme on {on}.",
+                field=field, city=city.value, on=on,
+            )
+
+    def partners_on(self, day: date) -> tuple[City, ...]:
+        return tuple(city for city in City if self.is_partner(city, day))
+
+
+# Not on the card: the platform's starting answer times, until the ministry sets its own.
+STARTING_ANSWER_TIMES = AnswerTimes(
+    immediate=timedelta(hours=24), urgent=timedelta(hours=72), ordinary=timedelta(days=15))
+# The card's order (see PriorityWeights), as points.
+CARD_PRIORITY_WEIGHTS = PriorityWeights(
+    international_protection=2000, vulnerability=1000, per_day_waiting=1,
+    waiting_days_counted=999)
+CARD_TERMS = TermsInForce(
+    period=ProgrammePeriod(PROGRAMME_START, PROGRAMME_END),
+    memberships={city: (Membership(PROGRAMME_START),) for city in City},
+    answer_times=STARTING_ANSWER_TIMES,
+    priority_weights=CARD_PRIORITY_WEIGHTS,
+)
+
+
+class TermsSource(Protocol):
+    """Where a service reads the terms in force (the amendments context's service, passed in
+    by the composition root)."""
+
+    def terms_in_force(self) -> TermsInForce:
+        """The terms as the ministry's amendments left them."""
+        ...
+
+
+class CardTermsSource:
+    """The terms before any amendment: what a service reads when no source is passed in."""
+
+    def terms_in_force(self) -> TermsInForce:
+        return CARD_TERMS

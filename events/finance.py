@@ -67,7 +67,9 @@ class BudgetClaimRecordedV1(EventContract):
     sub_action: BudgetSubAction
     category: ExpenseCategory
     amount: Euros
-    spent_on: date = Field(description="Within the eligibility window, 2019-07-01..2021-12-31")
+    spent_on: date = Field(
+        description="Within the eligibility window: the programme's period, 2019-07-01.."
+        "2021-12-31 unless the ministry extended it (programme.period_extended)")
     document_reference: str = Field(min_length=1, max_length=60)
 
 

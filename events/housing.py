@@ -85,8 +85,9 @@ class ShelterClosedV1(EventContract):
 
 class PlacementWaitlistedV1(EventContract):
     """A case was put on its city's housing waitlist. The waitlist's order follows from these
-    fields: vulnerable cases first, then holders of international protection, then the
-    longest waiting."""
+    fields, as the card sets it: holders of international protection first, then vulnerable
+    cases, then the longest waiting, with the points the ministry sets for each
+    (programme.priority_weights_set)."""
 
     aggregate: ClassVar[str] = "placement"
     event: ClassVar[str] = "waitlisted"

@@ -37,7 +37,8 @@ class _ReferralEvent(EventContract):
 
 class ReferralRequestedV1(_ReferralEvent):
     """A city referred a case to one of its services, to an external partner, or to another
-    city (a transfer). The answer is due by `due_at`, set by the urgency."""
+    city (a transfer). The answer is due by `due_at`, set by the urgency and the answer times in
+    force when it was requested."""
 
     event: ClassVar[str] = "requested"
 
@@ -47,8 +48,13 @@ class ReferralRequestedV1(_ReferralEvent):
         max_length=120, description="For a partner: the organisation's name"
     )
     to_city: City | None = Field(description="For a transfer: the city asked to take the case")
-    urgency: Urgency
-    due_at: AwareDatetime = Field(description="When the answer is due")
+    urgency: Urgency = Field(
+        description="The level: immediate, urgent (its code `within_72_hours` is the name it had "
+        "when 72 hours was fixed) or ordinary. How long each allows is the ministry's decision "
+        "(programme.answer_times_set): `due_at` is the deadline")
+    due_at: AwareDatetime = Field(
+        description="When the answer is due: the request's time plus the answer time in force "
+        "for the urgency")
     note: str | None = Field(max_length=500)
     consent_basis: ConsentBasis = Field(
         description="`override`: a partner referral without the person's consent, on a "

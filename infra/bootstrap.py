@@ -22,6 +22,7 @@ from uuid import UUID, uuid4
 from argon2 import PasswordHasher
 
 from domain.activities.service import ActivityService
+from domain.amendments.service import ProgrammeTermsService
 from domain.cases.service import CaseService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
@@ -162,6 +163,7 @@ class Platform:
     finance: FinanceService
     finance_views: FinanceQueries
     indicators: IndicatorQueries
+    programme_terms: ProgrammeTermsService
     accounts: Accounts
     audit_trail: EventBrowser
     replays: ReplayCache
@@ -175,7 +177,8 @@ class Platform:
         """The platform with every read model as it was at `moment`, replayed from the record
         (infra.replay); for reading only."""
         read_models = self.replays.read_models_as_of(moment)
-        as_of = AsOfServices(self, moment, workflows_over(self.record, self.vault, read_models))
+        as_of = AsOfServices(
+            self, moment, workflows_over(self.record, self.vault, read_models, as_of=moment))
         return cast(WebServices, as_of)  # every attribute it lacks is the live platform's
 
     def now(self) -> datetime:
@@ -213,25 +216,30 @@ class Platform:
 
 
 def workflows_over(
-    record: ProgrammeRecord, vault: PersonalDataVault, read_models: ReadModelDatabase
+    record: ProgrammeRecord, vault: PersonalDataVault, read_models: ReadModelDatabase,
+    as_of: datetime | None = None,
 ) -> dict[str, Any]:
     """The application services (commands) and read-model queries of every context, over one
     record and one read-model database: what the web app calls. Tests compose theirs with it
-    too, so the wiring under test is this one."""
-    cases = CaseService(record, vault)
+    too, so the wiring under test is this one. Every service reads the programme's terms in
+    force (period, partner cities, answer times) from the one terms service; `as_of`: the
+    terms as they were then (as-of pages read, never write)."""
+    terms = ProgrammeTermsService(record, as_of=as_of)
+    cases = CaseService(record, vault, terms)
     return {
         "cases": cases,
         "case_list": CaseListQueries(read_models),
         "network": NetworkOverviewQueries(read_models),
-        "referrals": ReferralService(record, cases),
+        "referrals": ReferralService(record, cases, terms),
         "referral_board": ReferralBoardQueries(read_models),
-        "housing": HousingService(record, cases),
+        "housing": HousingService(record, cases, terms),
         "housing_views": HousingQueries(read_models),
-        "activities": ActivityService(record, cases),
+        "activities": ActivityService(record, cases, terms),
         "activity_register": ActivityRegisterQueries(read_models),
-        "finance": FinanceService(record),
+        "finance": FinanceService(record, terms),
         "finance_views": FinanceQueries(read_models),
         "indicators": IndicatorQueries(read_models),
+        "programme_terms": terms,
     }
 
 

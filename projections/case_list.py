@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -13,10 +13,13 @@ from uuid import UUID
 from events.cloudevents import Envelope
 from events.contracts import (
     CaseClosedV1,
-    CaseIntakeCorrectedV1,
-    CaseIntakeRecordedV1,
+    CaseConsentGivenV1,
+    CaseConsentWithdrawnV1,
+    CaseIntakeCorrectedV2,
+    CaseIntakeRecordedV2,
     CasePersonalDataErasedV2,
     CaseReopenedV1,
+    CaseStatusChangedV1,
     CaseTransferredV1,
     Eligibility,
 )
@@ -39,7 +42,8 @@ class CaseRow:
     reception_situation: str
     sex: str
     age_band: str
-    nationality: str
+    citizenship: str | None
+    """ISO 3166 alpha-2; None: no citizenship (stateless)."""
     household_size: int
     vulnerabilities: tuple[str, ...]
     priority_group: str
@@ -49,6 +53,12 @@ class CaseRow:
     personal_data_erased_on: date | None = None
     closed_on: date | None = None
     outcome: str | None = None
+    permit_expires_on: date | None = None
+    """The current status's permit expiry (the work queue's input)."""
+    reception_centre_kind: str | None = None
+    planned_exit_on: date | None = None
+    consents: tuple[str, ...] = ()
+    """The purposes the person consents to now (given and not withdrawn)."""
 
     @property
     def is_vulnerable(self) -> bool:
@@ -100,7 +110,8 @@ class CaseFilters:
     protection_status: str | None = None
     sex: str | None = None
     age_band: str | None = None
-    nationality: str | None = None
+    citizenship: str | None = None
+    """An ISO 3166 code, or "none": people without citizenship."""
     outcome: str | None = None
     """The closure outcome (closed cases only)."""
     intake_month: str | None = None
@@ -109,11 +120,15 @@ class CaseFilters:
     """A sub-action ("1".."6"): cases whose eligibility says they are eligible for it."""
 
 
+# Ids per IN (...) list: well under SQLite's limit on parameters.
+_IDS_PER_QUERY = 500
 _CASE_COLUMNS = (
     "case_id, case_code, city, status, intake_date, protection_status, reception_situation, sex, "
-    "age_band, nationality, household_size, vulnerabilities, priority_group, eligibility, "
-    "opened_at, last_position, personal_data_erased_on, closed_on, outcome"
+    "age_band, citizenship, household_size, vulnerabilities, priority_group, eligibility, "
+    "opened_at, last_position, personal_data_erased_on, closed_on, outcome, permit_expires_on, "
+    "reception_centre_kind, planned_exit_on, consents"
 )
+CITIZENSHIP_NONE = "none"
 
 
 _CASE_COLUMN_NAMES = tuple(name.strip() for name in _CASE_COLUMNS.split(","))
@@ -132,11 +147,13 @@ class CaseListProjection:
             " case_id TEXT PRIMARY KEY, case_code TEXT NOT NULL, city TEXT NOT NULL,"
             " status TEXT NOT NULL, intake_date TEXT NOT NULL, protection_status TEXT NOT NULL,"
             " reception_situation TEXT NOT NULL, sex TEXT NOT NULL, age_band TEXT NOT NULL,"
-            " nationality TEXT NOT NULL, household_size INTEGER NOT NULL,"
+            " citizenship TEXT, household_size INTEGER NOT NULL,"
             # comma-delimited with leading and trailing commas, so ',minor,' matches exactly
             " vulnerabilities TEXT NOT NULL, priority_group TEXT NOT NULL,"
             " eligibility TEXT NOT NULL, opened_at TEXT NOT NULL, last_position BIGINT NOT NULL,"
-            " personal_data_erased_on TEXT, closed_on TEXT, outcome TEXT)"
+            " personal_data_erased_on TEXT, closed_on TEXT, outcome TEXT,"
+            " permit_expires_on TEXT, reception_centre_kind TEXT, planned_exit_on TEXT,"
+            " consents TEXT NOT NULL)"
         )
         tx.execute(
             "CREATE TABLE IF NOT EXISTS rm_case_handovers ("
@@ -175,14 +192,16 @@ class CaseListProjection:
         for envelope in envelopes:
             data = envelope.data
             time = envelope.time.isoformat()
-            if isinstance(data, CaseIntakeRecordedV1):
+            if isinstance(data, CaseIntakeRecordedV2):  # v1 messages arrive upcast
                 cases.append((
                     str(data.case_id), data.case_code, data.city, CASE_STATUS_OPEN,
                     data.intake_date.isoformat(), data.protection_status,
-                    data.reception_situation, data.sex, data.age_band, data.nationality,
+                    data.reception_situation, data.sex, data.age_band, data.citizenship,
                     data.household_size, _delimited(data.vulnerabilities), data.priority_group,
                     _eligibility_json(tuple(data.eligibility)), time, envelope.position, None,
-                    None, None,
+                    None, None, _iso(data.permit_expires_on), data.reception_centre_kind,
+                    _iso(data.planned_exit_on),
+                    _delimited(sorted(c.purpose for c in data.consents)),
                 ))
             else:
                 updates.extend(_case_updates(envelope))
@@ -208,11 +227,16 @@ def cases_named(data: Any) -> tuple[str, ...]:
 
 _CORRECTED_COLUMNS = {
     "protection_status": "protection_status",
+    "permit_expires_on": "permit_expires_on",
     "sex": "sex",
-    "nationality": "nationality",
+    "citizenship": "citizenship",
     "household_size": "household_size",
     "vulnerabilities": "vulnerabilities",
 }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _case_updates(envelope: Envelope) -> list[tuple[str, tuple[Any, ...]]]:
@@ -231,7 +255,7 @@ def _case_updates(envelope: Envelope) -> list[tuple[str, tuple[Any, ...]]]:
             return [("UPDATE rm_cases SET status = ?, closed_on = NULL, outcome = NULL,"
                      " last_position = ? WHERE case_id = ?",
                      (CASE_STATUS_OPEN, position, str(data.case_id)))]
-        case CaseIntakeCorrectedV1():
+        case CaseIntakeCorrectedV2():  # v1 messages arrive upcast
             assignments, values = [], []
             for change in data.changes:
                 assignments.append(f"{_CORRECTED_COLUMNS[change.field]} = ?")
@@ -242,6 +266,21 @@ def _case_updates(envelope: Envelope) -> list[tuple[str, tuple[Any, ...]]]:
                      (*values, data.priority_group,
                       _eligibility_json(tuple(data.eligibility)), position,
                       str(data.case_id)))]
+        case CaseStatusChangedV1():
+            return [("UPDATE rm_cases SET protection_status = ?, permit_expires_on = ?,"
+                     " priority_group = ?, eligibility = ?, last_position = ? WHERE case_id = ?",
+                     (data.protection_status, _iso(data.permit_expires_on), data.priority_group,
+                      _eligibility_json(tuple(data.eligibility)), position,
+                      str(data.case_id)))]
+        case CaseConsentGivenV1():
+            # Delimited like the vulnerabilities; a purpose is given only when not held.
+            return [("UPDATE rm_cases SET consents = CASE WHEN consents = '' THEN ? ELSE"
+                     " consents || ? END, last_position = ? WHERE case_id = ?",
+                     (f",{data.purpose},", f"{data.purpose},", position, str(data.case_id)))]
+        case CaseConsentWithdrawnV1():
+            return [("UPDATE rm_cases SET consents = CASE WHEN consents = ? THEN '' ELSE"
+                     " REPLACE(consents, ?, ',') END, last_position = ? WHERE case_id = ?",
+                     (f",{data.purpose},", f",{data.purpose},", position, str(data.case_id)))]
         case CaseTransferredV1():
             return [
                 ("UPDATE rm_cases SET city = ?, last_position = ? WHERE case_id = ?",
@@ -295,11 +334,16 @@ class CaseListQueries:
         if filters.status:
             where.append("status = ?")
             params.append(filters.status)
-        for column in ("protection_status", "sex", "age_band", "nationality", "outcome"):
+        for column in ("protection_status", "sex", "age_band", "outcome"):
             value = getattr(filters, column)
             if value:
                 where.append(f"{column} = ?")
                 params.append(value)
+        if filters.citizenship == CITIZENSHIP_NONE:
+            where.append("citizenship IS NULL")
+        elif filters.citizenship:
+            where.append("citizenship = ?")
+            params.append(filters.citizenship)
         if filters.intake_month:
             # A range of ISO texts rather than substr(): the (city, intake_date) index serves
             # it; no month has a day past the 31st, and no date arithmetic to overflow.
@@ -333,6 +377,20 @@ class CaseListQueries:
                 f"SELECT {_CASE_COLUMNS} FROM rm_cases WHERE case_id = ?", (str(case_id),)
             )
         return None if row is None else _case_row(row)
+
+    def cases(self, case_ids: Iterable[UUID]) -> dict[UUID, CaseRow]:
+        """The cases with these ids (those known), by id: one reading for a whole board."""
+        wanted = sorted({str(case_id) for case_id in case_ids})
+        found: dict[UUID, CaseRow] = {}
+        with self.database.reading() as tx:
+            for start in range(0, len(wanted), _IDS_PER_QUERY):
+                chunk = wanted[start:start + _IDS_PER_QUERY]
+                rows = tx.fetchall(
+                    f"SELECT {_CASE_COLUMNS} FROM rm_cases"
+                    f" WHERE case_id IN ({', '.join('?' * len(chunk))})", chunk,
+                )
+                found.update((row.case_id, row) for row in map(_case_row, rows))
+        return found
 
     def handover(self, case_id: UUID, from_city: str) -> Handover | None:
         """The latest transfer of the case away from `from_city`, if it ever left it."""
@@ -377,7 +435,7 @@ def _case_row(row: tuple[Any, ...]) -> CaseRow:
         reception_situation=row[6],
         sex=row[7],
         age_band=row[8],
-        nationality=row[9],
+        citizenship=row[9],
         household_size=int(row[10]),
         vulnerabilities=tuple(v for v in row[11].split(",") if v),
         priority_group=row[12],
@@ -387,4 +445,8 @@ def _case_row(row: tuple[Any, ...]) -> CaseRow:
         personal_data_erased_on=date.fromisoformat(row[16]) if row[16] else None,
         closed_on=date.fromisoformat(row[17]) if row[17] else None,
         outcome=row[18],
+        permit_expires_on=date.fromisoformat(row[19]) if row[19] else None,
+        reception_centre_kind=row[20],
+        planned_exit_on=date.fromisoformat(row[21]) if row[21] else None,
+        consents=tuple(c for c in row[22].split(",") if c),
     )

@@ -1,6 +1,7 @@
 """Read models of fast-track housing: each city's shelters with their beds and how many are
-taken now, the city's waitlist in priority order, every placement (offer, stay, move-out) per
-shelter, the days from intake to move-in, and each case's housing path.
+taken now, who waits on the city's waitlist (with what their priority is computed from: the
+order itself is the domain's, with the Ministry's weights), every placement (offer, stay,
+move-out) per shelter, the days from intake to move-in, and each case's housing path.
 
 Built from the published `shelter.*` and `placement.*` events only (the shelters' internal bed
 bookkeeping never leaves the record), plus three case events that change where a case stands on
@@ -20,8 +21,9 @@ from zoneinfo import ZoneInfo
 from events.cloudevents import Envelope
 from events.contracts import (
     CaseClosedV1,
-    CaseIntakeCorrectedV1,
+    CaseIntakeCorrectedV2,
     CaseReopenedV1,
+    CaseStatusChangedV1,
     CaseTransferredV1,
 )
 from events.housing import (
@@ -46,7 +48,6 @@ HOUSED = "housed"
 MOVED_OUT = "moved_out"
 LEFT_WAITLIST = "left_waitlist"
 DECLINED = "declined"  # a placement whose offer was declined
-INTERNATIONAL_PROTECTION = "international_protection"
 # The programme's days are Rome's: a change of beds made at 00:30 in Rome on the 1st counts from
 # the 1st, though it is still the 31st in UTC (the domain dates closures the same way).
 PROGRAMME_TIMEZONE = ZoneInfo("Europe/Rome")
@@ -107,7 +108,6 @@ class CityHousing:
 
 @dataclass(frozen=True)
 class WaitlistEntry:
-    rank: int
     case_id: UUID
     case_code: str
     vulnerable: bool
@@ -326,12 +326,14 @@ def _apply(tx: Transaction, envelope: Envelope) -> None:
             _count_occupant(tx, data.shelter_id, -1, position)
         case PlacementLeftWaitlistV1():
             _update_path(tx, data.case_id, position, stage=LEFT_WAITLIST)
-        case CaseIntakeCorrectedV1():
+        case CaseIntakeCorrectedV2():  # v1 messages arrive upcast
             changes = {change.field: change.after for change in data.changes}
             values: dict[str, Any] = {"priority_group": data.priority_group}
             if "vulnerabilities" in changes:
                 values["vulnerable"] = int(bool(changes["vulnerabilities"]))
             _update_path(tx, data.case_id, None, **values)
+        case CaseStatusChangedV1():
+            _update_path(tx, data.case_id, None, priority_group=data.priority_group)
         case CaseClosedV1():
             _update_path(tx, data.case_id, None, case_closed=1)
         case CaseReopenedV1():
@@ -458,24 +460,24 @@ class HousingQueries:
         return [s for s in self.city_housing(city).open_shelters if s.free > 0]
 
     def waitlist(self, city: str, now: datetime) -> list[WaitlistEntry]:
-        """The city's waitlist in priority order: vulnerable cases first, then holders of
-        international protection, then the longest waiting, then by case code. Cases closed
-        meanwhile are left out: they wait for nothing until reopened."""
+        """The cases waiting on the city's waitlist now, the longest waiting first (then by
+        case code), with what their priority is computed from. The order of priority is the
+        domain's rule with the Ministry's weights (domain/housing/priority.py): a read model
+        holds facts, not the weights of the day. Cases closed meanwhile are left out: they wait
+        for nothing until reopened."""
         with self.database.reading() as tx:
             rows = tx.fetchall(
                 "SELECT case_id, case_code, vulnerable, priority_group, intake_date,"
                 " waitlisted_at FROM rm_housing_paths"
                 " WHERE city = ? AND stage = ? AND case_closed = 0"
-                " ORDER BY vulnerable DESC,"
-                f" CASE WHEN priority_group = '{INTERNATIONAL_PROTECTION}' THEN 0 ELSE 1 END,"
-                " waitlisted_at, case_code",
+                " ORDER BY waitlisted_at, case_code",
                 (city, WAITLISTED),
             )
         entries = []
-        for rank, row in enumerate(rows, start=1):
+        for row in rows:
             waitlisted_at = datetime.fromisoformat(row[5])
             entries.append(WaitlistEntry(
-                rank=rank, case_id=UUID(row[0]), case_code=row[1], vulnerable=bool(row[2]),
+                case_id=UUID(row[0]), case_code=row[1], vulnerable=bool(row[2]),
                 priority_group=row[3], intake_date=date.fromisoformat(row[4]),
                 waitlisted_at=waitlisted_at, days_waiting=max(0, (now - waitlisted_at).days),
             ))

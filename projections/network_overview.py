@@ -1,5 +1,5 @@
-"""The ministry's network overview: per city, cases, vulnerable cases and cases by protection
-status. Every one of the 19 cities appears, with zeros until its first intake."""
+"""The ministry's network overview: per city, cases, vulnerable cases and cases by the protection
+status they hold. Every one of the 19 cities appears, with zeros until its first intake."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 from events.cloudevents import Envelope
 from events.contracts import (
-    CaseIntakeCorrectedV1,
-    CaseIntakeRecordedV1,
+    CaseIntakeCorrectedV2,
+    CaseIntakeRecordedV2,
+    CaseStatusChangedV1,
     CaseTransferredV1,
     City,
 )
@@ -85,7 +86,7 @@ class NetworkOverviewProjection:
         facts: list[tuple[str, str, int, str]] = []
         for envelope in envelopes:
             data = envelope.data
-            if isinstance(data, CaseIntakeRecordedV1):
+            if isinstance(data, CaseIntakeRecordedV2):  # v1 messages arrive upcast
                 counts = cities.get(data.city)
                 if counts is None:
                     counts = cities[data.city] = [0, 0]
@@ -96,7 +97,7 @@ class NetworkOverviewProjection:
                 statuses[key] = statuses.get(key, 0) + 1
                 facts.append((str(data.case_id), data.city, int(bool(data.vulnerabilities)),
                               data.protection_status))
-            elif isinstance(data, CaseTransferredV1 | CaseIntakeCorrectedV1):
+            elif isinstance(data, CaseTransferredV1 | CaseIntakeCorrectedV2 | CaseStatusChangedV1):
                 _write_counts(tx, cities, statuses, facts)
                 cities, statuses, facts = {}, {}, []
                 _move_counts(tx, data)
@@ -132,8 +133,11 @@ def _write_counts(
                       ("case_id", "city", "vulnerable", "protection_status"), ("case_id",), facts)
 
 
-def _move_counts(tx: Transaction, data: CaseTransferredV1 | CaseIntakeCorrectedV1) -> None:
-    """Take the case's counts out of where they were and put them where they now belong."""
+def _move_counts(
+    tx: Transaction, data: CaseTransferredV1 | CaseIntakeCorrectedV2 | CaseStatusChangedV1,
+) -> None:
+    """Take the case's counts out of where they were and put them where they now belong: a
+    case counts under the status it holds now (a decision moves it from its date on)."""
     row = tx.fetchone(
         "SELECT city, vulnerable, protection_status FROM rm_network_case_facts"
         " WHERE case_id = ?", (str(data.case_id),),
@@ -144,6 +148,8 @@ def _move_counts(tx: Transaction, data: CaseTransferredV1 | CaseIntakeCorrectedV
     new_city, new_vulnerable, new_status = city, vulnerable, status
     if isinstance(data, CaseTransferredV1):
         new_city = data.city
+    elif isinstance(data, CaseStatusChangedV1):
+        new_status = data.protection_status
     else:
         for change in data.changes:
             if change.field == "protection_status":

@@ -18,7 +18,7 @@ from events.referrals import (
     ReferralAcceptedV1,
     ReferralCompletedV1,
     ReferralDeclinedV1,
-    ReferralRequestedV1,
+    ReferralRequestedV2,
     ReferralWithdrawnV1,
 )
 from projections.storage.read_models import ReadModelDatabase
@@ -51,8 +51,10 @@ class ReferralRow:
     urgency: str
     due_at: datetime
     note: str | None
-    consent_basis: str
+    legal_basis: str
+    """What the sharing rests on (GDPR art. 6(1)); not_recorded for a v1 override."""
     consent_override_reason: str | None
+    """Only for referrals recorded before v2 on an override: the coordinator's reason."""
     status: str
     requested_at: datetime
     requested_by_role: str
@@ -127,7 +129,7 @@ class ResponseTimes:
 
 _COLUMNS = (
     "referral_id", "case_id", "case_code", "city", "destination_kind", "service",
-    "partner_name", "to_city", "urgency", "due_at", "note", "consent_basis",
+    "partner_name", "to_city", "urgency", "due_at", "note", "legal_basis",
     "consent_override_reason", "status", "requested_at", "requested_by_role", "answered_at",
     "response_seconds", "decline_reason", "decline_note", "finished_at", "outcome_note",
     "withdrawal_reason", "last_position",
@@ -149,7 +151,7 @@ class ReferralBoardProjection:
             " referral_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, case_code TEXT NOT NULL,"
             " city TEXT NOT NULL, destination_kind TEXT NOT NULL, service TEXT,"
             " partner_name TEXT, to_city TEXT, urgency TEXT NOT NULL, due_at TEXT NOT NULL,"
-            " note TEXT, consent_basis TEXT NOT NULL, consent_override_reason TEXT,"
+            " note TEXT, legal_basis TEXT NOT NULL, consent_override_reason TEXT,"
             " status TEXT NOT NULL, requested_at TEXT NOT NULL,"
             " requested_by_role TEXT NOT NULL, answered_at TEXT, response_seconds BIGINT,"
             " decline_reason TEXT, decline_note TEXT, finished_at TEXT, outcome_note TEXT,"
@@ -176,11 +178,11 @@ class ReferralBoardProjection:
         requested: list[tuple[Any, ...]] = []
         for envelope in envelopes:
             data, time, position = envelope.data, _instant(envelope.time), envelope.position
-            if isinstance(data, ReferralRequestedV1):
+            if isinstance(data, ReferralRequestedV2):  # v1 messages arrive upcast
                 requested.append((
                     str(data.referral_id), str(data.case_id), data.case_code, data.city,
                     data.destination_kind, data.service, data.partner_name, data.to_city,
-                    data.urgency, _instant(data.due_at), data.note, data.consent_basis,
+                    data.urgency, _instant(data.due_at), data.note, data.legal_basis,
                     data.consent_override_reason, STATUS_REQUESTED, time, envelope.actor.role,
                     None, None, None, None, None, None, None, position,
                 ))
@@ -344,7 +346,7 @@ def _row(row: tuple[Any, ...]) -> ReferralRow:
         urgency=values["urgency"],
         due_at=datetime.fromisoformat(values["due_at"]),
         note=values["note"],
-        consent_basis=values["consent_basis"],
+        legal_basis=values["legal_basis"],
         consent_override_reason=values["consent_override_reason"],
         status=values["status"],
         requested_at=datetime.fromisoformat(values["requested_at"]),

@@ -6,10 +6,13 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import nats
 import pytest
+from cloudevents.core.base import BaseCloudEvent
 from nats.aio.msg import Msg
+from nats.js.api import RawStreamMsg
 
 from domain.record import ProgrammeRecord
 from infra.nats.server import EmbeddedNats, free_port
@@ -90,3 +93,16 @@ async def relayed(record: ProgrammeRecord, nats_url: str) -> list[Msg]:
         return await read_stream(connection.jetstream())
     finally:
         await connection.close()
+
+
+def headers_of(message: Msg | RawStreamMsg) -> dict[str, str]:
+    """The headers of a message the platform published: it always sends some."""
+    assert message.headers is not None
+    return message.headers
+
+
+def data_of(event: BaseCloudEvent) -> dict[str, Any]:
+    """The JSON object a CloudEvent of the platform carries as its data."""
+    data = event.get_data()
+    assert isinstance(data, dict)
+    return data

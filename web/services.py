@@ -11,6 +11,7 @@ from uuid import UUID
 
 from domain.access import Permission, Principal
 from domain.activities.service import ActivityService
+from domain.amendments.service import ProgrammeTermsService
 from domain.cases.service import CaseService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
@@ -165,6 +166,9 @@ class WebServices(Protocol):
     finance: FinanceService
     finance_views: FinanceQueries
     indicators: IndicatorQueries
+    programme_terms: ProgrammeTermsService
+    """The programme's terms in force (as of the viewed moment, on as-of pages) and the
+    ministry's decisions on them."""
 
     @property
     def accounts(self) -> AccountsPort: ...

@@ -2,8 +2,9 @@
 beneficiaries and counted residents, session by session, until completed or cancelled.
 
 Sub-Action 2 (civic engagement) is open only to asylum seekers (`SubAction.is_open_to`, the rule
-intake eligibility applies too). Sub-Actions 5 and 6 are cross-cutting (training of municipal
-staff, communication): no case is enrolled in them, their participants are only counted."""
+intake eligibility applies too). No case is enrolled in Sub-Action 5 (central, but it trains
+municipal staff) nor in Sub-Action 6 (cross-cutting: communication): their participants are only
+counted."""
 
 from __future__ import annotations
 
@@ -17,14 +18,13 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.programme import (
-    PERSON_SUB_ACTIONS,
-    PROGRAMME_END,
-    PROGRAMME_START,
+    CARD_TERMS,
     Actor,
     City,
     DomainError,
     ProtectionStatus,
     SubAction,
+    TermsInForce,
     programme_today,
 )
 
@@ -41,9 +41,10 @@ ACTIVITY_SUB_ACTIONS = (
     SubAction.ADMINISTRATION_EMPOWERMENT,
     SubAction.COMMUNICATION,
 )
-# Cross-cutting sub-actions (5 and 6): nobody is enrolled in their activities.
+# Sub-Actions 5 (training of municipal staff) and 6 (communication): they enrol no final
+# recipient, so nobody is enrolled in their activities.
 SUB_ACTIONS_WITHOUT_ENROLMENT = tuple(
-    sub_action for sub_action in ACTIVITY_SUB_ACTIONS if sub_action not in PERSON_SUB_ACTIONS
+    sub_action for sub_action in ACTIVITY_SUB_ACTIONS if not sub_action.enrols_final_recipients
 )
 
 
@@ -99,7 +100,8 @@ class CivicEngagementReserved(ActivityError):
 
 
 class NoEnrolmentInSubAction(ActivityError):
-    """Raised when a case would be enrolled in a cross-cutting (Sub-Action 5 or 6) activity."""
+    """Raised when a case would be enrolled in an activity of Sub-Action 5 (training of municipal
+    staff) or 6 (communication), which enrol no final recipient."""
 
     code = "no_enrolment_in_sub_action"
 
@@ -193,8 +195,12 @@ class Activity(Aggregate):
         self.sessions_held = 0
 
     @classmethod
-    def plan(cls, activity_id: UUID, plan: ActivityPlan, actor: Actor, now: datetime) -> Activity:
-        """Decide a new activity: every fact checked before anything is recorded."""
+    def plan(
+        cls, activity_id: UUID, plan: ActivityPlan, actor: Actor, now: datetime,
+        terms: TermsInForce = CARD_TERMS,
+    ) -> Activity:
+        """Decide a new activity: every fact checked before anything is recorded. Its days lie
+        within the programme's period (`terms`: as amended), while its city is a partner."""
         if plan.sub_action not in ACTIVITY_SUB_ACTIONS:
             raise InvalidActivity(
                 "Community activities belong to Sub-Action 2, 3, 5 or 6.", field="sub_action"
@@ -202,17 +208,13 @@ class Activity(Aggregate):
         title = _text(plan.title, MAX_TITLE, "title")
         neighbourhood = _text(plan.neighbourhood, MAX_NEIGHBOURHOOD, "neighbourhood")
         organiser = _text(plan.organiser, MAX_ORGANISER, "organiser")
-        if not PROGRAMME_START <= plan.starts_on <= PROGRAMME_END:
-            raise InvalidActivity(
-                "The activity must start within the programme (2019-07-01 to 2021-12-31).",
-                field="starts_on",
-            )
-        if not plan.starts_on <= plan.ends_on <= PROGRAMME_END:
-            raise InvalidActivity(
-                "The activity must end on or after its start, by the programme's end "
-                "(2021-12-31).",
-                field="ends_on",
-            )
+        terms.require_in_period(plan.starts_on, field="starts_on")
+        if plan.ends_on < plan.starts_on:
+            raise InvalidActivity("The activity must end on or after its start.",
+                                  field="ends_on")
+        terms.require_in_period(plan.ends_on, field="ends_on")
+        terms.require_partner(plan.city, plan.starts_on, field="starts_on")
+        terms.require_partner(plan.city, plan.ends_on, field="ends_on")
         return cls._create(
             cls.Planned, id=activity_id, timestamp=now, city=plan.city.value,
             sub_action=plan.sub_action.value, kind=plan.kind.value, title=title,
@@ -238,8 +240,9 @@ class Activity(Aggregate):
         self._require_not_ended()
         if self.sub_action in SUB_ACTIONS_WITHOUT_ENROLMENT:
             raise NoEnrolmentInSubAction(
-                "Sub-Actions 5 and 6 are cross-cutting: no case is enrolled in their "
-                "activities; count the participants at each session instead.",
+                "Sub-Action 5 trains municipal staff and Sub-Action 6 is communication: no "
+                "case is enrolled in their activities; count the participants at each session "
+                "instead.",
                 field="case",
             )
         if case.city is not self.city:

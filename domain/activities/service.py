@@ -14,7 +14,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.activities.model import Activity, ActivityPlan, CaseToEnrol, NotACaseOfTheCity
-from domain.programme import Actor
+from domain.programme import Actor, CardTermsSource, TermsSource
 from domain.record import ProgrammeRecord, position_of, save_decided
 
 # Two people recording on one activity at once: the later save conflicts, and its command is
@@ -36,14 +36,18 @@ class CasesToEnrol(Protocol):
 
 
 class ActivityService:
-    def __init__(self, record: ProgrammeRecord, cases: CasesToEnrol) -> None:
+    def __init__(
+        self, record: ProgrammeRecord, cases: CasesToEnrol, terms: TermsSource | None = None
+    ) -> None:
         self.record = record
         self.cases = cases
+        # The programme's terms (period, partner cities): the card's unless a source is given.
+        self.terms = terms or CardTermsSource()
 
     def plan_activity(
         self, activity_id: UUID, plan: ActivityPlan, actor: Actor, now: datetime
     ) -> int:
-        activity = Activity.plan(activity_id, plan, actor, now)
+        activity = Activity.plan(activity_id, plan, actor, now, self.terms.terms_in_force())
         return position_of(self.record.save(activity))
 
     def enrol(self, activity_id: UUID, case_id: UUID, actor: Actor, now: datetime) -> int:

@@ -42,11 +42,12 @@ from domain.cases.rules import (
 )
 from domain.privacy import LEGAL_BASES, LegalBases, ProcessingPurpose
 from domain.programme import (
-    PROGRAMME_START,
+    CARD_TERMS,
     Actor,
     City,
     DomainError,
     ProtectionStatus,
+    TermsInForce,
     programme_today,
 )
 from domain.record import snapshotted_every
@@ -1189,12 +1190,13 @@ class Case(Aggregate):
     @classmethod
     def take_in(
         cls, case_id: UUID, case_code: str, facts: IntakeFacts, actor: Actor, now: datetime,
-        legal_bases: LegalBases = LEGAL_BASES,
+        terms: TermsInForce = CARD_TERMS, legal_bases: LegalBases = LEGAL_BASES,
     ) -> Case:
-        """Decide an intake: check the programme's rules, derive age band, vulnerabilities and
-        eligibility, and record the case with the legal basis of each purpose of processing.
-        Raises a CaseError subclass when a rule is broken."""
-        _check_intake(facts, now, legal_bases)
+        """Decide an intake: check the programme's rules (`terms`: the period and partner cities
+        in force), derive age band, vulnerabilities and eligibility, and record the case with
+        the legal basis of each purpose of processing. Raises a CaseError subclass, or a
+        TermsError, when a rule is broken."""
+        _check_intake(facts, now, terms, legal_bases)
         assert facts.information_notice is not None  # _check_intake refuses an intake without
         age_band = AgeBand.at(facts.birth_date, facts.intake_date)
         vulnerabilities = set(facts.vulnerabilities)
@@ -1401,14 +1403,15 @@ def _check_reception(reception: ReceptionHistory, intake_date: date) -> None:
         )
 
 
-def _check_intake(facts: IntakeFacts, now: datetime, legal_bases: LegalBases) -> None:
+def _check_intake(
+    facts: IntakeFacts, now: datetime, terms: TermsInForce, legal_bases: LegalBases,
+) -> None:
     today = programme_today(now)
     _check_reception(facts.reception, facts.intake_date)
-    if not PROGRAMME_START <= facts.intake_date <= today:
-        raise InvalidIntake(
-            "The intake date must fall between the programme start (2019-07-01) and today.",
-            field="intake_date",
-        )
+    terms.require_in_period(facts.intake_date, field="intake_date")
+    if facts.intake_date > today:
+        raise InvalidIntake("The intake date cannot be in the future.", field="intake_date")
+    terms.require_partner(facts.city, facts.intake_date, field="city")
     if facts.birth_date > facts.intake_date:
         raise InvalidIntake("The birth date cannot follow the intake date.", field="birth_date")
     if facts.intake_date.year - facts.birth_date.year > MAX_AGE_YEARS:

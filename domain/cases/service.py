@@ -29,7 +29,7 @@ from domain.cases.rules import (
     Vulnerability,
 )
 from domain.privacy import LEGAL_BASES, LegalBases, ProcessingPurpose
-from domain.programme import Actor, ProtectionStatus
+from domain.programme import Actor, CardTermsSource, ProtectionStatus, TermsInForce, TermsSource
 from domain.record import ProgrammeRecord, position_of
 from domain.vault import AccessReason, IdentifierAccess, PersonalData, PersonalDataVault
 
@@ -62,10 +62,12 @@ class AgeFollowed(StrEnum):
 class CaseService:
     def __init__(
         self, record: ProgrammeRecord, vault: PersonalDataVault,
-        legal_bases: LegalBases = LEGAL_BASES,
+        terms: TermsSource | None = None, legal_bases: LegalBases = LEGAL_BASES,
     ) -> None:
         self.record = record
         self.vault = vault
+        # The programme's terms (period, partner cities): the card's unless a source is given.
+        self.terms = terms or CardTermsSource()
         self.legal_bases = legal_bases
 
     def record_intake(
@@ -90,7 +92,8 @@ class CaseService:
                 field="document_number",
             )
         description = _other_description(facts, other_vulnerability_description)
-        register, case = self._decide_intake(case_id, facts, actor, now)
+        terms = self.terms.terms_in_force()
+        register, case = self._decide_intake(case_id, facts, actor, now, terms)
         self.vault.store(case_id, personal_data)
         try:
             reference = None
@@ -104,7 +107,7 @@ class CaseService:
                 try:
                     recordings = self.record.save(register, case)
                 except IntegrityError:
-                    register, case = self._decide_intake(case_id, facts, actor, now)
+                    register, case = self._decide_intake(case_id, facts, actor, now, terms)
                     if reference is not None:
                         case.describe_other_vulnerability(reference, actor, now)
                     continue
@@ -116,11 +119,13 @@ class CaseService:
             raise
 
     def _decide_intake(
-        self, case_id: UUID, facts: IntakeFacts, actor: Actor, now: datetime
+        self, case_id: UUID, facts: IntakeFacts, actor: Actor, now: datetime,
+        terms: TermsInForce,
     ) -> tuple[CaseRegister, Case]:
         register = self._register(facts, now)
         case_code = register.issue_code(now)
-        return register, Case.take_in(case_id, case_code, facts, actor, now, self.legal_bases)
+        return register, Case.take_in(
+            case_id, case_code, facts, actor, now, terms, self.legal_bases)
 
     def reveal_identifiers(
         self, case_id: UUID, reason: AccessReason, actor: Actor, now: datetime

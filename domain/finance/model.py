@@ -22,22 +22,20 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.programme import (
-    PROGRAMME_END,
-    PROGRAMME_START,
+    CARD_TERMS,
     Actor,
     City,
     DomainError,
     SubAction,
+    TermsInForce,
     programme_today,
 )
 
 PROGRAMME_TOTAL_COST = Decimal("11434653.45")
 PROGRAMME_FINANCED = Decimal("10291188.10")
 FLORENCE_SHARE = Decimal("346000.00")
-# The expenditure-eligibility window, the programme's period: a cost is claimable only if
-# incurred within it.
-ELIGIBILITY_START = PROGRAMME_START
-ELIGIBILITY_END = PROGRAMME_END
+# The expenditure-eligibility window is the programme's period (as the ministry amends it: the
+# terms in force): a cost is claimable only if incurred within it, by a partner city.
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_DOCUMENT_REFERENCE = 60
@@ -84,7 +82,8 @@ class InvalidAmount(FinanceError):
 
 
 class OutsideEligibility(FinanceError):
-    """Raised when a cost is dated outside 2019-07-01..2021-12-31 or after today."""
+    """Raised when a cost is dated outside the programme's period (the eligibility window,
+    2019-07-01..2021-12-31 unless amended) or after today."""
 
     code = "outside_eligibility"
 
@@ -272,21 +271,25 @@ class CityBudget(Aggregate):
             )
 
     def record_claim(self, claim_id: UUID, draft: ClaimDraft, actor: Actor,
-                     now: datetime) -> None:
-        """Record a cost the city claims: every rule checked before anything is recorded."""
+                     now: datetime, terms: TermsInForce = CARD_TERMS) -> None:
+        """Record a cost the city claims: every rule checked before anything is recorded. The
+        cost is incurred within the eligibility window (the period in `terms`), by then, and
+        while the city was a partner; the claim itself may come later (final statements are
+        drawn up after the period)."""
         if draft.city is not self.city:
             raise NoAllocation("The city has no allocation for this sub-action.",
                                field="sub_action")
         if claim_id in self.claims:
             raise InvalidClaim("A claim with this id is already recorded.", field="claim_id")
         amount = euros(draft.amount)
-        today = programme_today(now)
-        if not ELIGIBILITY_START <= draft.spent_on <= min(ELIGIBILITY_END, today):
+        period = terms.period
+        if draft.spent_on not in period or draft.spent_on > programme_today(now):
             raise OutsideEligibility(
-                "The cost must be dated within the eligibility window (2019-07-01 to "
-                "2021-12-31), and not in the future.",
-                field="spent_on",
+                f"The cost must be dated within the eligibility window ({period.starts_on} to "
+                f"{period.ends_on}), and not in the future.",
+                field="spent_on", starts_on=period.starts_on, ends_on=period.ends_on,
             )
+        terms.require_partner(self.city, draft.spent_on, field="spent_on")
         reference = draft.document_reference.strip()
         if not reference or len(reference) > MAX_DOCUMENT_REFERENCE:
             raise InvalidClaim(

@@ -27,7 +27,7 @@ from domain.finance.model import (
     ProgrammeBudget,
     city_budget_id,
 )
-from domain.programme import Actor, City, SubAction
+from domain.programme import Actor, CardTermsSource, City, SubAction, TermsSource
 from domain.record import ProgrammeRecord, save_decided
 
 # Budgets change at the pace of people's work: a few retries are plenty to tell a loser of a
@@ -36,8 +36,10 @@ _SAVE_ATTEMPTS = 8
 
 
 class FinanceService:
-    def __init__(self, record: ProgrammeRecord) -> None:
+    def __init__(self, record: ProgrammeRecord, terms: TermsSource | None = None) -> None:
         self.record = record
+        # The programme's terms (the eligibility window, partner cities): the card's by default.
+        self.terms = terms or CardTermsSource()
 
     def set_allocation(
         self, city: City, sub_action: SubAction, amount: Decimal, reason: str, actor: Actor,
@@ -55,12 +57,14 @@ class FinanceService:
 
     def record_claim(self, claim_id: UUID, draft: ClaimDraft, actor: Actor,
                      now: datetime) -> int:
+        terms = self.terms.terms_in_force()
+
         def decide() -> list[Aggregate]:
             budget = self.budget(draft.city)
             if budget is None:
                 raise NoAllocation("The city has no allocation for this sub-action.",
                                    field="sub_action")
-            budget.record_claim(claim_id, draft, actor, now)
+            budget.record_claim(claim_id, draft, actor, now, terms)
             return [budget]
 
         return self._saved(decide)

@@ -21,7 +21,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.programme import Actor, City, DomainError, programme_today
+from domain.programme import CARD_TERMS, Actor, City, DomainError, TermsInForce, programme_today
 from domain.record import snapshotted_every
 
 MAX_BEDS = 500
@@ -527,8 +527,13 @@ class HousingPath(Aggregate):
 
     def waitlist(
         self, city: City, vulnerable: bool, priority_group: str, intake_date: date,
-        actor: Actor, now: datetime,
+        actor: Actor, now: datetime, terms: TermsInForce = CARD_TERMS,
     ) -> None:
+        """Put the case on its city's waitlist: within the programme's period, in a partner
+        city."""
+        today = programme_today(now)
+        terms.require_in_period(today, field=None)
+        terms.require_partner(city, today, field="case")
         if not self.stage.may_be_waitlisted:
             raise AlreadyInHousing(
                 "The case is already on the waitlist, offered a bed or housed.", field="case",
@@ -544,14 +549,26 @@ class HousingPath(Aggregate):
             raise NotOnWaitlist("The case is not waiting on the waitlist.", field="case",
                                 stage=self.stage.value)
 
-    def offer(self, shelter: Shelter, bed: int, actor: Actor, now: datetime) -> None:
-        self.require_waitlisted()
+    def offer(
+        self, shelter: Shelter, bed: int, actor: Actor, now: datetime,
+        terms: TermsInForce = CARD_TERMS,
+    ) -> None:
+        """Offer the bed (which the shelter holds for this path)."""
+        self.require_offerable(City(shelter.city), now, terms)
         self.trigger_event(
             self.BedOffered, timestamp=now, **self._case_fields(shelter.city),
             shelter_id=shelter.id, shelter_name=shelter.name,
             address_area=shelter.address_area, bed=bed, offered_on=programme_today(now),
             actor=actor.as_record(),
         )
+
+    def require_offerable(self, city: City, now: datetime, terms: TermsInForce) -> None:
+        """A bed is offered to a waitlisted case, within the programme's period, in a city that
+        is a partner today: a placement is new work."""
+        self.require_waitlisted()
+        today = programme_today(now)
+        terms.require_in_period(today, field=None)
+        terms.require_partner(city, today, field="shelter_id")
 
     def _require_offered(self) -> tuple[UUID, int]:
         if self.stage is not HousingStage.OFFERED or self.shelter_id is None or self.bed is None:
@@ -568,13 +585,18 @@ class HousingPath(Aggregate):
         )
         return shelter_id, bed
 
-    def move_in(self, moved_in_on: date, actor: Actor, now: datetime) -> None:
+    def move_in(
+        self, moved_in_on: date, actor: Actor, now: datetime, terms: TermsInForce = CARD_TERMS,
+    ) -> None:
+        """Record the move-in, dated from the offer to today and within the programme's
+        period (a move-out, a declined offer, leaving the waitlist: always possible)."""
         shelter_id, bed = self._require_offered()
         assert self.offered_on is not None and self.intake_date is not None
         if not self.offered_on <= moved_in_on <= programme_today(now):
             raise InvalidHousingDate(
                 "The move-in date must fall between the day the bed was offered and today.",
                 field="moved_in_on")
+        terms.require_in_period(moved_in_on, field="moved_in_on")
         self.trigger_event(
             self.MovedIn, timestamp=now, **self._case_fields(self.city), shelter_id=shelter_id,
             bed=bed, moved_in_on=moved_in_on, intake_date=self.intake_date,

@@ -30,7 +30,7 @@ from domain.housing.model import (
     ShelterKind,
     ShelterOfAnotherCity,
 )
-from domain.programme import Actor, City, SubAction
+from domain.programme import Actor, CardTermsSource, City, SubAction, TermsSource
 from domain.record import ProgrammeRecord, position_of, save_decided
 
 # Enough for every rival of a crowded race to be told the outcome rather than "busy": each retry
@@ -93,9 +93,13 @@ class CasesToHouse(Protocol):
 
 
 class HousingService:
-    def __init__(self, record: ProgrammeRecord, cases: CasesToHouse) -> None:
+    def __init__(
+        self, record: ProgrammeRecord, cases: CasesToHouse, terms: TermsSource | None = None
+    ) -> None:
         self.record = record
         self.cases = cases
+        # The programme's terms (period, partner cities): the card's unless a source is given.
+        self.terms = terms or CardTermsSource()
 
     # --- shelters ------------------------------------------------------------------------------
 
@@ -123,7 +127,9 @@ class HousingService:
 
     def add_to_waitlist(self, case_id: UUID, actor: Actor, now: datetime) -> int:
         """Put an open case, eligible for Sub-Action 4, on its city's waitlist; its waiting time
-        starts now."""
+        starts now. Refused outside the programme's period and in a city that is not a partner
+        today."""
+        terms = self.terms.terms_in_force()
 
         def decide() -> list[Aggregate]:
             case = self._open_case(case_id)
@@ -134,13 +140,15 @@ class HousingService:
             path = self.housing_path(case_id) or HousingPath.start(
                 case_id, case.case_code, City(case.city), now)
             path.waitlist(City(case.city), case.is_vulnerable, case.priority_group,
-                          case.intake_date, actor, now)
+                          case.intake_date, actor, now, terms)
             return [path]
 
         return self._decide_and_save(decide)
 
     def offer_bed(self, case_id: UUID, shelter_id: UUID, actor: Actor, now: datetime) -> int:
-        """Hold the shelter's lowest-numbered free bed for a waitlisted case of its city."""
+        """Hold the shelter's lowest-numbered free bed for a waitlisted case of its city, within
+        the programme's period."""
+        terms = self.terms.terms_in_force()
 
         def decide() -> list[Aggregate]:
             case = self._open_case(case_id)
@@ -150,8 +158,9 @@ class HousingService:
             if City(shelter.city) != City(case.city):
                 raise ShelterOfAnotherCity(
                     "The shelter is in another city than the case.", field="shelter_id")
+            path.require_offerable(City(shelter.city), now, terms)
             bed = shelter.assign_bed(path.id, now)
-            path.offer(shelter, bed, actor, now)
+            path.offer(shelter, bed, actor, now, terms)
             return [shelter, path]
 
         return self._decide_and_save(decide)
@@ -168,10 +177,12 @@ class HousingService:
         return self._decide_and_save(decide)
 
     def move_in(self, case_id: UUID, moved_in_on: date, actor: Actor, now: datetime) -> int:
+        terms = self.terms.terms_in_force()
+
         def decide() -> list[Aggregate]:
             self._open_case(case_id)
             path = self._path_of(case_id, NoBedOffered(_NO_OFFER, field="case"))
-            path.move_in(moved_in_on, actor, now)
+            path.move_in(moved_in_on, actor, now, terms)
             return [path]
 
         return self._decide_and_save(decide)

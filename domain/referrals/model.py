@@ -13,7 +13,14 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.privacy import LEGAL_BASES, LegalBases, LegalBasis, ProcessingPurpose
-from domain.programme import Actor, City, DomainError
+from domain.programme import (
+    CARD_TERMS,
+    Actor,
+    City,
+    DomainError,
+    TermsInForce,
+    programme_today,
+)
 from domain.referrals.rules import (
     MAX_NOTE,
     MAX_PARTNER_NAME,
@@ -250,13 +257,20 @@ class Referral(Aggregate):
         other_legal_basis: LegalBasis | None = None,
         may_share_on_other_basis: bool = False,
         legal_bases: LegalBases = LEGAL_BASES,
+        terms: TermsInForce = CARD_TERMS,
     ) -> Referral:
-        """Refer an open case, on the legal basis of the purpose it serves (`legal_bases`): a
-        city service or another city is case management (the public task); a named partner
-        receives the case with the person's consent to it, or, without it, on another legal
-        basis a coordinator names, which is recorded."""
+        """Refer an open case, within the programme's period; a transfer only to a city that is
+        a partner today. The referral rests on the legal basis of the purpose it serves
+        (`legal_bases`): a city service or another city is case management (the public task); a
+        named partner receives the case with the person's consent to it, or, without it, on
+        another legal basis a coordinator names, which is recorded. The answer is due after the
+        answer time `terms` set for the urgency."""
         case.require_open()
+        today = programme_today(now)
+        terms.require_in_period(today, field=None)
         destination = checked_destination(destination, case.city)
+        if destination.to_city is not None:
+            terms.require_partner(destination.to_city, today, field="to_city")
         note = _text(note, "note", MAX_NOTE)
         basis = _legal_basis(
             case, destination, other_legal_basis, may_share_on_other_basis, legal_bases)
@@ -273,7 +287,7 @@ class Referral(Aggregate):
             partner_name=destination.partner_name,
             to_city=destination.to_city.value if destination.to_city else None,
             urgency=urgency.value,
-            due_at=due_at(now, urgency),
+            due_at=due_at(now, urgency, terms.answer_times),
             note=note,
             legal_basis=basis.value,
             consent_override_reason=None,
@@ -345,8 +359,12 @@ class Referral(Aggregate):
                 f"The referral has already been answered ({self.status.value}).", field="status"
             )
 
-    def accept(self, actor: Actor, now: datetime) -> None:
+    def accept(self, actor: Actor, now: datetime, terms: TermsInForce = CARD_TERMS) -> None:
+        """Record the acceptance. A transfer is accepted only by a city that is still a partner
+        today: taking a case over is new work."""
         self._require_pending()
+        if self.destination.to_city is not None:
+            terms.require_partner(self.destination.to_city, programme_today(now), field="to_city")
         self.trigger_event(
             self.Accepted, timestamp=now, **self._case_fields(), to_city=self._to_city(),
             actor=actor.as_record(),

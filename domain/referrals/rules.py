@@ -1,17 +1,29 @@
 """The referrals vocabulary: where a case can be sent, how urgently, and why a referral is
-declined; and the rules that follow from it (the due time of an answer, the default urgency).
+declined; and the rules that follow from it (the due time of an answer, the default urgency,
+the order a city's pending referrals are dealt with).
 
 The programme exists for rapid response (see docs/workflows/referrals.md): every referral has a
 due time for its answer, earlier for vulnerable people, and the time each answer took is kept
-for the programme's indicators."""
+for the programme's indicators. How long each urgency allows is the ministry's decision (the
+terms in force, `AnswerTimes`), not a constant of the code."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
-from domain.programme import City
+from domain.programme import (
+    STARTING_ANSWER_TIMES,
+    AnswerTimes,
+    City,
+    Priority,
+    PriorityFacts,
+    PriorityWeights,
+    in_priority_order,
+)
 
 MAX_PARTNER_NAME = 120
 MAX_NOTE = 500
@@ -40,21 +52,23 @@ class CityService(StrEnum):
 
 
 class Urgency(StrEnum):
+    """How soon the destination must answer. The middle level's code, `within_72_hours`, is the
+    name it was stored under when 72 hours was fixed in the code: it means "urgent", whatever
+    answer time the ministry sets for it."""
+
     IMMEDIATE = "immediate"
     WITHIN_72_HOURS = "within_72_hours"
     ORDINARY = "ordinary"
 
-    @property
-    def answer_within(self) -> timedelta:
-        """How long the destination has to answer."""
-        return _ANSWER_WITHIN[self]
-
-
-_ANSWER_WITHIN = {
-    Urgency.IMMEDIATE: timedelta(hours=24),
-    Urgency.WITHIN_72_HOURS: timedelta(hours=72),
-    Urgency.ORDINARY: timedelta(days=15),
-}
+    def answer_within(self, times: AnswerTimes) -> timedelta:
+        """How long the destination has to answer, under the answer times in force."""
+        match self:
+            case Urgency.IMMEDIATE:
+                return times.immediate
+            case Urgency.WITHIN_72_HOURS:
+                return times.urgent
+            case Urgency.ORDINARY:
+                return times.ordinary
 
 
 class ReferralStatus(StrEnum):
@@ -80,12 +94,15 @@ consent: the basis was not asked for (its reason was)."""
 
 
 def default_urgency(is_vulnerable: bool) -> Urgency:
-    """Vulnerable people are answered within 72 hours unless the coordinator says otherwise."""
+    """Vulnerable people are answered urgently unless the coordinator says otherwise."""
     return Urgency.WITHIN_72_HOURS if is_vulnerable else Urgency.ORDINARY
 
 
-def due_at(requested_at: datetime, urgency: Urgency) -> datetime:
-    return requested_at + urgency.answer_within
+def due_at(
+    requested_at: datetime, urgency: Urgency, times: AnswerTimes = STARTING_ANSWER_TIMES
+) -> datetime:
+    """When the answer is due: set once, at the request, by the answer times then in force."""
+    return requested_at + urgency.answer_within(times)
 
 
 @dataclass(frozen=True)
@@ -120,3 +137,37 @@ class Destination:
                 return "partner:" + " ".join((self.partner_name or "").split()).casefold()
             case DestinationKind.TRANSFER:
                 return f"transfer:{self.to_city}"
+
+
+class PendingReferral(Protocol):
+    """What orders a city's pending referrals: the case's priority facts as they are now (a
+    corrected status counts), when the referral was requested, and its case code."""
+
+    @property
+    def case_code(self) -> str: ...
+
+    @property
+    def requested_at(self) -> datetime: ...
+
+    @property
+    def international_protection(self) -> bool: ...
+
+    @property
+    def vulnerable(self) -> bool: ...
+
+
+_R = TypeVar("_R", bound=PendingReferral)
+
+
+def in_referral_priority_order(
+    referrals: Iterable[_R], weights: PriorityWeights, now: datetime
+) -> list[tuple[_R, Priority]]:
+    """Pending referrals in the order the card sets for the people they serve: holders of
+    international protection first ("in via primaria"), then the vulnerable, then the longest
+    waiting for an answer (from the request); each with the points of each factor, so a page
+    can say why a referral comes first."""
+    return in_priority_order(referrals, weights, now, lambda referral: PriorityFacts(
+        international_protection=referral.international_protection,
+        vulnerable=referral.vulnerable, waiting_since=referral.requested_at,
+        tiebreak=referral.case_code,
+    ))

@@ -14,7 +14,7 @@ from eventsourcing.domain import MutableAggregateProtocol
 
 from domain.access import USER_ROLES, AccessDenied, Permission, Principal, may
 from domain.privacy import LEGAL_BASES, LegalBases, LegalBasis
-from domain.programme import Actor, City, programme_today
+from domain.programme import Actor, CardTermsSource, City, TermsSource, programme_today
 from domain.record import ProgrammeRecord, save_decided
 from domain.referrals.model import CaseMovedAway, CaseReferrals, CaseToRefer, Referral
 from domain.referrals.rules import DeclineReason, Destination, Urgency
@@ -56,11 +56,13 @@ class CasesToRefer(Protocol):
 
 class ReferralService:
     def __init__(
-        self, record: ProgrammeRecord, cases: CasesToRefer,
+        self, record: ProgrammeRecord, cases: CasesToRefer, terms: TermsSource | None = None,
         legal_bases: LegalBases = LEGAL_BASES,
     ) -> None:
         self.record = record
         self.cases = cases
+        # The programme's terms (period, partner cities, answer times): the card's by default.
+        self.terms = terms or CardTermsSource()
         self.legal_bases = legal_bases
 
     def request(
@@ -75,10 +77,12 @@ class ReferralService:
         *,
         other_legal_basis: LegalBasis | None = None,
     ) -> int:
-        """Refer a case (its city's staff). Without an urgency, a vulnerable case gets 72 hours
-        and any other the ordinary 15 days. A partner receives it with the person's consent,
-        or on another legal basis a coordinator names. Refused when the case already waits for
-        an answer from the same destination."""
+        """Refer a case (its city's staff). Without an urgency, a vulnerable case is urgent and
+        any other ordinary; the answer times are those in force. A partner receives it with the
+        person's consent, or on another legal basis a coordinator names. Refused outside the
+        programme's period, and when the case already waits for an answer from the same
+        destination."""
+        terms = self.terms.terms_in_force()
 
         def decide() -> Decided:
             case = self.cases.get(case_id)
@@ -89,6 +93,7 @@ class ReferralService:
                 may_share_on_other_basis=_holds(
                     actor, Permission.SHARE_ON_OTHER_LEGAL_BASIS, case.city),
                 legal_bases=self.legal_bases,
+                terms=terms,
             )
             index = self._index(case_id, now)
             index.add(referral, now)
@@ -98,13 +103,15 @@ class ReferralService:
 
     def accept(self, referral_id: UUID, actor: Actor, now: datetime) -> int:
         """Record the destination's acceptance. A transfer is accepted by the coordinators of
-        the city it goes to, and the case becomes that city's in the same save."""
+        the city it goes to (a partner today), and the case becomes that city's in the same
+        save."""
+        terms = self.terms.terms_in_force()
 
         def decide() -> Decided:
             referral, case = self._answerable(referral_id, actor)
             if referral.is_transfer:
                 case.require_open()
-            referral.accept(actor, now)
+            referral.accept(actor, now, terms)
             index = self._index(referral.case_id, now)
             index.settle(referral, now)
             if not referral.is_transfer:

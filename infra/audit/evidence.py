@@ -25,6 +25,7 @@ from events.audit_chain import (
     ChainReport,
     Problem,
     ProblemKind,
+    chain,
     chain_headers,
     key_id_of,
     load_public_key,
@@ -36,7 +37,12 @@ from events.cloudevents import POSITION
 from infra.audit.chain_store import AuditChainStore, ChainLink
 from infra.audit.checkpoints import public_key_pem
 from infra.nats.streams import STREAM_NAME, STREAM_SUBJECTS
-from infra.publishing.messages import PUBLIC_TOPICS, OutgoingMessage, to_message
+from infra.publishing.messages import (
+    PUBLIC_TOPICS,
+    OutgoingMessage,
+    message_as_first_published,
+    to_message,
+)
 
 _PAGE = 2000
 EVENTS_FILE = "events.jsonl"
@@ -60,6 +66,7 @@ def stored_events(record: ProgrammeRecord, store: AuditChainStore) -> Iterator[S
     head = store.head()
     if head is None:
         return
+    recorded: dict[int, str] = {0: GENESIS_HASH}  # chain seq -> hash, as the relay recorded it
     start = 1
     while start <= head.position:
         notifications = record.recorder.select_notifications(
@@ -69,16 +76,41 @@ def stored_events(record: ProgrammeRecord, store: AuditChainStore) -> Iterator[S
             return
         links = store.chain_hashes([n.id for n in notifications])
         for notification in notifications:
+            link = links.get(notification.id)
             try:
                 message: OutgoingMessage | None = to_message(notification, record.mapper)
+                if link is not None and message is not None:
+                    message = _as_chained(notification, record, store, message, link, recorded)
             except Exception:  # a stored state altered beyond reading is itself the finding
                 message = None
-            link = links.get(notification.id)
+            if link is not None:
+                recorded[link[0]] = link[1]
             yield StoredEvent(
                 notification.id, message,
                 ChainLink(link[0], notification.id, link[1]) if link else None,
             )
         start = notifications[-1].id + 1
+
+
+def _as_chained(
+    notification: Any, record: ProgrammeRecord, store: AuditChainStore,
+    message: OutgoingMessage, link: tuple[int, str], recorded: dict[int, str],
+) -> OutgoingMessage:
+    """The message the chain recorded for an event: the newest version's, or, for an event the
+    relay published before its kind got a new version (docs/events.md, "Versioning"), the older
+    version's it was published as. Both follow from the stored content alone, so this admits no
+    other message: an altered event matches neither and is reported altered."""
+    seq, recorded_hash = link
+    previous = recorded.pop(seq - 1, None)
+    if previous is None:  # the previous link is not a public event of this log (a removed one)
+        earlier = store.links(seq - 1, seq - 1)
+        previous = earlier[0].chain_hash if earlier else GENESIS_HASH
+    if chain(message.headers, message.body, seq, previous) == recorded_hash:
+        return message
+    first = message_as_first_published(notification, record.mapper)
+    if first is not None and chain(first.headers, first.body, seq, previous) == recorded_hash:
+        return first
+    return message
 
 
 def unpublished_count(record: ProgrammeRecord, store: AuditChainStore) -> int:

@@ -4,12 +4,14 @@ also the demo data `lgnet run` loads on its first start."""
 from __future__ import annotations
 
 import sys
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 from tqdm import tqdm
 
+from domain.programme import Actor, ActorKind, Role, programme_today
 from infra.bootstrap import Platform
 from infra.cli.platform import open_platform
 from infra.demo.scale import SCALES, DemoScale, simulated_days
@@ -22,6 +24,9 @@ FIRST_START_DEMO = "small"
 DEMO_SEED = 2019
 # Refusals listed at the end of a demo run; the rest are counted.
 _REFUSALS_SHOWN = 10
+# The first start's invented decision, so that new work can be tried today (see below).
+DEMO_ACT = "DEMO - non è un atto reale"
+DEMO_MINISTRY = Actor(ActorKind.SYSTEM, "lgnet-demo", Role.MINISTRY)
 
 
 def load_demo_on_first_start(platform: Platform) -> None:
@@ -29,6 +34,27 @@ def load_demo_on_first_start(platform: Platform) -> None:
         return
     scale = SCALES[FIRST_START_DEMO]
     _report_demo(platform, scale, _generate_demo(platform, scale, DEMO_SEED))
+    extend_for_trying(platform, datetime.now(UTC))
+
+
+def extend_for_trying(platform: Platform, now: datetime) -> date | None:
+    """The demo's programme ran 2019-07..2021-12, as the card's; on today's date the platform
+    refuses new intakes, referrals and placements after that period, as it must. So that `make
+    run` can be tried at once, the first start records an invented decision of the Ministry
+    extending the period to the end of this year: act "DEMO - non è un atto reale", recorded by
+    the system actor `lgnet-demo`, shown as such on /programme and in the event browser. A
+    real deployment starts with no demo, hence with no such decision (docs/operations.md).
+    Returns the new end, or None when the period already covers this year."""
+    today = programme_today(now)
+    end = date(today.year, 12, 31)
+    if today in platform.programme_terms.terms_in_force().period:
+        return None
+    platform.programme_terms.extend_period(end, today, DEMO_ACT, DEMO_MINISTRY, now)
+    print(f"DEMO: the programme's period (2019-07-01 to 2021-12-31) is over; so that new work "
+          f"can be tried today, an invented decision of the Ministry (act \"{DEMO_ACT}\") "
+          f"extends it to {end}. It is shown on /programme; a real deployment has none.",
+          flush=True)
+    return end
 
 
 def _generate_demo(platform: Platform, scale: DemoScale, seed: int) -> DemoReport:

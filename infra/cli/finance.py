@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from domain.amendments.service import ProgrammeTermsService
 from domain.finance.model import FinanceError
 from domain.finance.service import FinanceService
 from infra.finance_allocations import AllocationFileError, load_allocations
@@ -26,7 +27,8 @@ def load_allocations_command(
     """Record the allocations of FILE (per city and sub-action) for the ministry."""
     record = open_record(load_settings())
     try:
-        count = load_allocations(FinanceService(record), file, datetime.now(UTC))
+        finance = FinanceService(record, ProgrammeTermsService(record))
+        count = load_allocations(finance, file, datetime.now(UTC))
     except AllocationFileError as error:
         raise typer.BadParameter(str(error), param_hint="FILE") from None
     except FinanceError as error:

@@ -13,6 +13,7 @@ from infra.cli.events import events_app
 from infra.cli.finance import finance_app
 from infra.cli.grants import grants_app
 from infra.cli.nats_users import nats_app
+from infra.cli.programme import programme_app
 from infra.cli.projections import projections_app
 from infra.cli.replay import replay_command
 from infra.cli.tokens import tokens_app
@@ -37,6 +38,7 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(grants_app, name="grants")
 app.add_typer(audit_app, name="audit")
 app.add_typer(finance_app, name="finance")
+app.add_typer(programme_app, name="programme")
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from functools import partial
 from uuid import UUID
 
 from domain.activities.model import ActivityKind, ActivityPlan
-from domain.programme import PROGRAMME_END, City, ProtectionStatus, SubAction
+from domain.programme import PROGRAMME_END, City, SubAction
 from infra.demo.known import KnownCase
 from infra.demo.people import coordinator, operator
 from infra.demo.scale import AREAS, LOCKDOWN
@@ -88,7 +88,7 @@ class ActivityDesk(Area):
             case for case in self.cases_of[activity.city][-80:]
             if case.is_open and not case.transfer_waiting and case not in activity.enrolled
             and (activity.sub_action is not SubAction.CIVIC_ENGAGEMENT
-                 or case.status is ProtectionStatus.ASYLUM_SEEKER)
+                 or case.status.is_applicant)
         ]
         if not candidates:
             return

@@ -5,12 +5,21 @@ its reopening."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from domain.cases.model import IntakeFacts
-from domain.cases.rules import AgeBand, CaseOutcome
-from domain.programme import PROGRAMME_START, City, ConsentScope, programme_today
+from domain.cases.rules import (
+    AgeBand,
+    AssessingService,
+    CaseOutcome,
+    ReceptionSituation,
+    Vulnerability,
+)
+from domain.privacy import ProcessingPurpose
+from domain.programme import PROGRAMME_START, City, programme_today
 from infra.demo.housing import HousingDesk
 from infra.demo.known import KnownCase
+from infra.demo.legal import decision_for, permit_expiry
 from infra.demo.people import coordinator, demo_intake, operator
 from infra.demo.referrals import ReferralDesk
 from infra.demo.scale import HOUSING_FOCUS_CITY, LOCKDOWN
@@ -44,19 +53,60 @@ class CaseDesk(Area):
         case_id = self.new_id()
         receipts = []
 
+        # Invented, like every demo person: what an "other" vulnerability might be.
+        description = (self.rng.choice(_OTHER_VULNERABILITIES)
+                       if Vulnerability.OTHER in facts.vulnerabilities else None)
+
         def record(now: datetime) -> None:
             receipts.append(self.services.cases.record_intake(
-                case_id, facts, person, operator(city), now))
+                case_id, facts, person, operator(city), now,
+                other_vulnerability_description=description, new_id=self.new_id))
 
         if not self.attempt("intake", record):
             return
         case = KnownCase(
             id=case_id, code=receipts[0].case_code, city=city, status=facts.protection_status,
+            status_since=today,
             vulnerable=bool(facts.vulnerabilities) or _minor(facts),
-            partner_consent=ConsentScope.REFERRAL_TO_PARTNERS in facts.consent.scopes,
+            partner_consent=ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER in facts.consents,
+            in_reception=facts.reception.situation is ReceptionSituation.IN_RECEPTION,
         )
         self.cases_of[city].append(case)
         self.plan_case(case)
+        self.plan_care(case, facts)
+
+    def plan_care(self, case: KnownCase, facts: IntakeFacts) -> None:
+        """An unaccompanied minor's guardian, mostly appointed within weeks (l. 47/2017), now
+        and then already before the intake; some vulnerabilities assessed by a service."""
+        rng = self.rng
+        start = self.clock
+        if Vulnerability.UNACCOMPANIED_MINOR in facts.vulnerabilities and rng.random() < 0.8:
+            days = rng.randint(-20, 60)
+            self.at(self.later(start, max(days, 0) * 24 + rng.uniform(1, 8)),
+                    lambda: self.appoint_guardian(case, start.date() + timedelta(days=days)))
+        for vulnerability in Vulnerability:  # in a fixed order: the demo is reproducible
+            if vulnerability not in facts.vulnerabilities or vulnerability in (
+                    Vulnerability.MINOR, Vulnerability.UNACCOMPANIED_MINOR):
+                continue
+            if rng.random() < 0.4:
+                self.at(self.later(start, rng.uniform(24, 24 * 90)),
+                        partial(self.assess, case, vulnerability))
+
+    def appoint_guardian(self, case: KnownCase, appointed_on: date) -> None:
+        if not case.is_open or case.transfer_waiting:
+            return
+        city = case.city
+        self.attempt("guardian", lambda now: self.services.cases.appoint_guardian(
+            case.id, min(appointed_on, programme_today(now)), operator(city), now))
+
+    def assess(self, case: KnownCase, vulnerability: Vulnerability) -> None:
+        if not case.is_open or case.transfer_waiting:
+            return
+        service = _ASSESSED_BY.get(vulnerability, AssessingService.HEALTH_SERVICE)
+        assessed_on = self.clock.date() - timedelta(days=self.rng.randint(0, 5))
+        city = case.city
+        self.attempt("assessment", lambda now: self.services.cases.assess_vulnerability(
+            case.id, vulnerability, assessed_on, service, operator(city), now))
 
     def plan_case(self, case: KnownCase) -> None:
         """What will happen to a case just taken in: its referrals, perhaps the housing
@@ -69,7 +119,10 @@ class CaseDesk(Area):
         wants_housing = 0.25 + 0.2 * case.vulnerable + 0.15 * case.international_protection
         if case.city is HOUSING_FOCUS_CITY:
             wants_housing += 0.15
-        if rng.random() < wants_housing:
+        if case.status.is_applicant and rng.random() < 0.7:
+            self.at(self.working_time(start.date() + timedelta(days=rng.randint(45, 330))),
+                    lambda: self.decide_status(case))
+        if not case.in_reception and rng.random() < wants_housing:
             self.at(self.later(start, rng.uniform(1, 24 * 10)),
                     lambda: self.housing.add_to_waitlist(case))
         if rng.random() < 0.03 and len(self.scale.cities) > 1:
@@ -79,6 +132,29 @@ class CaseDesk(Area):
         if rng.random() < 0.65:
             self.at(self.working_time(start.date() + timedelta(days=rng.randint(60, 420))),
                     lambda: self.close(case, attempts=6))
+
+    def decide_status(self, case: KnownCase) -> None:
+        """A territorial commission's (or, on appeal, a court's) decision on an applicant: a
+        status change from its date, never a correction. An appellant may hear again later."""
+        if not case.is_open or case.transfer_waiting:
+            return
+        rng = self.rng
+        decided_on = self.clock.date() - timedelta(days=rng.randint(0, 10))
+        decided_on = max(decided_on, case.status_since)
+        status = decision_for(rng, case.status, decided_on)
+        expiry = permit_expiry(rng, status, decided_on)
+        city = case.city
+
+        def change(now: datetime) -> None:
+            self.services.cases.change_status(case.id, decided_on, status, expiry,
+                                              operator(city), now)
+
+        if not self.attempt("status_change", change):
+            return
+        case.status, case.status_since = status, decided_on
+        if status.is_applicant and rng.random() < 0.6:
+            self.at(self.working_time(self.clock.date() + timedelta(days=rng.randint(90, 400))),
+                    lambda: self.decide_status(case))
 
     def close(self, case: KnownCase, attempts: int) -> None:
         if not case.is_open:
@@ -159,3 +235,17 @@ _REOPENING_REASONS = (
     "Perdita del lavoro e dell'alloggio.",
     "La persona è tornata in città.",
 )
+
+
+_OTHER_VULNERABILITIES = (
+    "Ipoacusia parziale (dichiarata)",
+    "Isolamento sociale grave dopo la perdita del lavoro",
+    "Dipendenza da gioco d'azzardo in trattamento",
+)
+_ASSESSED_BY = {
+    Vulnerability.TRAFFICKING_VICTIM: AssessingService.ANTI_TRAFFICKING_PROGRAMME,
+    Vulnerability.SINGLE_PARENT_WITH_MINORS: AssessingService.SOCIAL_SERVICE,
+    Vulnerability.ELDERLY: AssessingService.SOCIAL_SERVICE,
+    Vulnerability.TORTURE_OR_SERIOUS_VIOLENCE: AssessingService.HEALTH_SERVICE,
+    Vulnerability.OTHER: AssessingService.SOCIAL_SERVICE,
+}

@@ -7,7 +7,13 @@ from datetime import timedelta
 from functools import partial
 
 from domain.housing.model import MoveOutOutcome, ShelterKind
-from domain.programme import City, programme_today
+from domain.programme import (
+    CARD_PRIORITY_WEIGHTS,
+    City,
+    PriorityFacts,
+    in_priority_order,
+    programme_today,
+)
 from infra.demo.known import KnownCase, KnownShelter
 from infra.demo.people import coordinator, operator
 from infra.demo.scale import AREAS, HOUSING_FOCUS_CITY
@@ -98,14 +104,16 @@ class HousingDesk(Area):
                 lambda: self.housing_round(city))
 
     def housing_round(self, city: City) -> None:
-        """Offer every free bed, in the waitlist's order: vulnerable people first, then holders
-        of international protection, then the longest waiting (as the waitlist page ranks)."""
+        """Offer every free bed, in the waitlist's order as the waitlist page ranks it: the
+        card's (holders of international protection, then vulnerable people, then the longest
+        waiting), with the card's weights (the demo records no decision of the Ministry)."""
         self.housing_round_due.discard(city)
-        waiting = sorted(
-            (case for case in self.waitlist[city] if case.is_open and not case.transfer_waiting),
-            key=lambda case: (not case.vulnerable, not case.international_protection,
-                              case.waitlisted_at, case.code),
-        )
+        candidates = [case for case in self.waitlist[city]
+                      if case.is_open and not case.transfer_waiting]
+        waiting = [case for case, _priority in in_priority_order(
+            candidates, CARD_PRIORITY_WEIGHTS, self.clock, lambda case: PriorityFacts(
+                case.international_protection, case.vulnerable,
+                case.waitlisted_at or self.clock, case.code))]
         shelters = sorted(self.shelters[city], key=lambda shelter: shelter.name)
         for case in waiting:
             shelter = next((s for s in shelters if s.free > 0), None)

@@ -17,8 +17,11 @@ class KnownCase:
     code: str
     city: City
     status: ProtectionStatus
+    status_since: date
     vulnerable: bool
     partner_consent: bool
+    in_reception: bool = False
+    """Still hosted in reception: only Sub-Action 2 is open to them (no housing)."""
     closed_on: date | None = None
     housing: str = "none"  # waitlisted, offered, housed; "none" when out of housing
     waitlisted_at: datetime | None = None

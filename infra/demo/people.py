@@ -6,24 +6,23 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from domain.cases.model import Consent, IntakeFacts, ReceptionHistory
-from domain.cases.rules import ReceptionCentreKind, ReceptionSituation, Sex, Vulnerability
-from domain.programme import Actor, ActorKind, City, ConsentScope, ProtectionStatus, Role
+from domain.cases.model import InformationNotice, IntakeFacts
+from domain.cases.rules import Sex, Vulnerability
+from domain.privacy import ProcessingPurpose
+from domain.programme import Actor, ActorKind, City, ProtectionStatus, Role
 from domain.vault import PersonalData
+from infra.demo.legal import (
+    notice_language,
+    permit_expiry,
+    reception_at_intake,
+    status_at_intake,
+)
 
-# Countries of origin frequent among people outside reception in Italy in 2019-2021.
-NATIONALITIES = (
+# Countries of citizenship frequent among the people served in Italy in 2019-2021.
+CITIZENSHIPS = (
     "NG", "GN", "CI", "ML", "GM", "SN", "BD", "PK", "AF", "ER", "SO", "SD", "TN", "EG", "MA", "IQ",
     "UA", "CM",
 )
-
-PROTECTION_WEIGHTS = {
-    ProtectionStatus.REFUGEE: 25,
-    ProtectionStatus.SUBSIDIARY_PROTECTION: 20,
-    ProtectionStatus.SPECIAL_PROTECTION: 20,
-    ProtectionStatus.ASYLUM_SEEKER: 30,
-    ProtectionStatus.OTHER: 5,
-}
 
 _SYLLABLES = ("ka", "mo", "ri", "sa", "na", "te", "lu", "bi", "do", "fa", "ye", "zu", "ol", "am")
 
@@ -51,22 +50,17 @@ def _name(rng: random.Random) -> str:
 def demo_intake(
     rng: random.Random, city: City, intake_date: date
 ) -> tuple[IntakeFacts, PersonalData]:
-    """An invented person taken in by `city` on `intake_date`, and their identifiers."""
-    status = rng.choices(list(PROTECTION_WEIGHTS), weights=list(PROTECTION_WEIGHTS.values()))[0]
+    """An invented person taken in by `city` on `intake_date`, and their identifiers: a legal
+    situation plausible for the date (infra/demo/legal.py)."""
+    status = status_at_intake(rng, intake_date)
     age_years = rng.choice([16, 17, 19, 22, 24, 27, 30, 33, 38, 45, 52, 67])
     birth_date = intake_date - timedelta(days=age_years * 365 + rng.randint(0, 300))
-    never = rng.random() < 0.3
-    reception = (
-        ReceptionHistory(ReceptionSituation.NEVER_IN_RECEPTION)
-        if never
-        else ReceptionHistory(
-            ReceptionSituation.LEFT_RECEPTION,
-            left_on=intake_date - timedelta(days=rng.randint(3, 400)),
-            centre_kind=rng.choice(list(ReceptionCentreKind)),
-        )
-    )
+    reception = reception_at_intake(rng, status, intake_date)
+    citizenship = (None if status is ProtectionStatus.STATELESS or rng.random() < 0.01
+                   else rng.choice(CITIZENSHIPS))
+    has_document = rng.random() < 0.92
     household_size = rng.choices([1, 2, 3, 4, 5], weights=[55, 15, 12, 10, 8])[0]
-    sex = rng.choices([Sex.MALE, Sex.FEMALE, Sex.OTHER], weights=[70, 29, 1])[0]
+    sex = rng.choices([Sex.MALE, Sex.FEMALE, Sex.NOT_STATED], weights=[70, 29, 1])[0]
     vulnerabilities: set[Vulnerability] = set()
     if age_years < 18 and rng.random() < 0.6:
         vulnerabilities.add(Vulnerability.UNACCOMPANIED_MINOR)
@@ -76,26 +70,31 @@ def demo_intake(
                         if _may_apply(v, sex, age_years, household_size)]
     while rng.random() < 0.35:
         vulnerabilities.add(rng.choice(adult_categories))
-    scopes = {ConsentScope.CASE_MANAGEMENT, ConsentScope.STATISTICS}
+    consents = set()
     if rng.random() < 0.7:
-        scopes.add(ConsentScope.REFERRAL_TO_PARTNERS)
+        consents.add(ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER)
+    if rng.random() < 0.3:
+        consents.add(ProcessingPurpose.PHOTOGRAPHS)
     facts = IntakeFacts(
         city=city,
         intake_date=intake_date,
         protection_status=status,
+        permit_expires_on=permit_expiry(rng, status, intake_date),
         reception=reception,
         sex=sex,
         birth_date=birth_date,
-        nationality=rng.choice(NATIONALITIES),
+        citizenship=citizenship,
+        has_identity_document=has_document,
         household_size=household_size,
         vulnerabilities=frozenset(vulnerabilities),
-        consent=Consent(given_on=intake_date, scopes=frozenset(scopes)),
+        information_notice=InformationNotice(intake_date, notice_language(rng, citizenship)),
+        consents=frozenset(consents),
     )
     person = PersonalData(
         given_name=_name(rng),
         family_name=_name(rng),
         birth_date=birth_date,
-        document_number=f"DEMO{rng.randint(100000, 999999)}",
+        document_number=f"DEMO{rng.randint(100000, 999999)}" if has_document else None,
         phone=f"+39 3{rng.randint(10, 99)} {rng.randint(1000000, 9999999)}",
     )
     return facts, person

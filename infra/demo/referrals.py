@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from domain.privacy import LegalBasis
 from domain.programme import City
 from domain.referrals.rules import CityService, DeclineReason, Destination, Urgency
 from infra.demo.known import KnownCase
@@ -31,8 +32,13 @@ class ReferralDesk(Area):
         if not case.is_open or case.transfer_waiting:
             return
         rng = self.rng
+        other_basis: LegalBasis | None = None
         if case.partner_consent and rng.random() < 0.25:
             destination = Destination.partner(rng.choice(_PARTNERS))
+        elif case.vulnerable and rng.random() < 0.03:
+            # Without consent, a coordinator shares the case to protect the person's life.
+            destination = Destination.partner(rng.choice(_PARTNERS))
+            other_basis = LegalBasis.VITAL_INTERESTS
         else:
             services = list(CityService)
             destination = Destination.city_service(
@@ -50,8 +56,10 @@ class ReferralDesk(Area):
         city = case.city
 
         def request(now: datetime) -> None:
-            self.services.referrals.request(referral.id, case.id, destination, urgency, note,
-                                            operator(city), now)
+            self.services.referrals.request(
+                referral.id, case.id, destination, urgency, note,
+                coordinator(city) if other_basis else operator(city), now,
+                other_legal_basis=other_basis)
 
         if not self.attempt("referral", request):
             return

@@ -36,8 +36,8 @@ from projections.indicators.figures import (
     ACTIVITY_SUB_ACTIONS,
     DAYS,
     HOURS,
-    OTHER_NATIONALITIES,
-    TOP_NATIONALITIES,
+    OTHER_CITIZENSHIPS,
+    TOP_CITIZENSHIPS,
     ActivityIndicators,
     ActivityLine,
     Breakdown,
@@ -88,11 +88,11 @@ def _case_indicators(scope: Sequence[CityTallies]) -> CaseIndicators:
         if categories:
             vulnerable += count
             vulnerabilities.update({category: count for category in categories})
-    nationalities = summed("nationality")
-    top = largest_first(nationalities)
-    shown, rest = top[:TOP_NATIONALITIES], top[TOP_NATIONALITIES:]
+    citizenships = summed("citizenship")
+    top = largest_first(citizenships)
+    shown, rest = top[:TOP_CITIZENSHIPS], top[TOP_CITIZENSHIPS:]
     if rest:
-        shown.append(Count(OTHER_NATIONALITIES, sum(c.count for c in rest)))
+        shown.append(Count(OTHER_CITIZENSHIPS, sum(c.count for c in rest)))
     months = summed("month")
     return CaseIndicators(
         taken_in=taken_in,
@@ -102,7 +102,7 @@ def _case_indicators(scope: Sequence[CityTallies]) -> CaseIndicators:
         by_protection_status=breakdown("protection_status", summed("protection_status")),
         by_sex=breakdown("sex", summed("sex")),
         by_age_band=breakdown("age_band", summed("age_band")),
-        by_nationality=Breakdown("nationality", taken_in, tuple(shown)),
+        by_citizenship=Breakdown("citizenship", taken_in, tuple(shown)),
         by_vulnerability=breakdown("vulnerability", vulnerabilities, total=vulnerable),
         by_outcome=breakdown("outcome", summed("outcome")),
         intakes_per_month=tuple(

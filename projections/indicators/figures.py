@@ -9,11 +9,11 @@ from decimal import Decimal
 
 from projections.finance import BudgetLine
 
-# How many nationalities are named one by one; the rest are summed under OTHER_NATIONALITIES.
-TOP_NATIONALITIES = 10
-OTHER_NATIONALITIES = "other"
+# How many citizenships are named one by one; the rest are summed under OTHER_CITIZENSHIPS.
+TOP_CITIZENSHIPS = 10
+OTHER_CITIZENSHIPS = "other"
 # Dimensions of the case figures (the case list's filters of the same name narrow to them).
-CASE_DIMENSIONS = ("status", "protection_status", "sex", "age_band", "nationality",
+CASE_DIMENSIONS = ("status", "protection_status", "sex", "age_band", "citizenship",
                    "vulnerability", "outcome")
 # Month series start with the programme (its expenditure-eligibility window opens 2019-07-01).
 PROGRAMME_START_MONTH = date(2019, 7, 1)
@@ -30,7 +30,8 @@ DAYS = "days"
 @dataclass(frozen=True)
 class Count:
     """One figure of a breakdown: `key` is the value filtered on (a protection status, a sex,
-    an age band, a nationality code, a vulnerability category, a referral destination...)."""
+    an age band, a citizenship code ("none": no citizenship), a vulnerability category, a
+    referral destination...)."""
 
     key: str
     count: int
@@ -77,8 +78,8 @@ class CaseIndicators:
     by_protection_status: Breakdown
     by_sex: Breakdown
     by_age_band: Breakdown
-    by_nationality: Breakdown
-    """The TOP_NATIONALITIES largest, then OTHER_NATIONALITIES for the rest (if any)."""
+    by_citizenship: Breakdown
+    """The TOP_CITIZENSHIPS largest, then OTHER_CITIZENSHIPS for the rest (if any)."""
     by_vulnerability: Breakdown
     """A case with two categories counts in both; `total` is the number of vulnerable cases."""
     by_outcome: Breakdown

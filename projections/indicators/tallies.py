@@ -126,7 +126,8 @@ _DESTINATION_KEY = (
 _CASE_PROFILE = ("status", "protection_status", "sex", "age_band", "outcome")
 _CASE_GROUPS = {
     "vulnerabilities": "vulnerabilities",
-    "nationality": "nationality",
+    # None (no citizenship) is a key of its own, filtered on as "none" (case_list).
+    "citizenship": "COALESCE(citizenship, 'none')",
     "month": "substr(intake_date, 1, 7)",
 }
 

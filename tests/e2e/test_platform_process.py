@@ -12,11 +12,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import nats
 import pytest
+from nats.aio.msg import Msg
 
 from infra.nats.auth import OBSERVER_USER
 from infra.nats.credentials import embedded_credentials, url_with_credentials
@@ -24,6 +27,7 @@ from infra.nats.server import free_port
 from infra.settings import Settings
 from infra.store.accounts.demo import DEMO_CREDENTIALS_FILE_NAME, read_demo_credentials
 from infra.store.accounts.sessions import csrf_token_for
+from tests.conftest import headers_of
 from web.areas.intake.requests import EXAMPLE_INTAKE
 from web.kit.authentication import SESSION_COOKIE
 
@@ -88,30 +92,36 @@ class RunningPlatform:
 
 
 @pytest.fixture
-def platform(tmp_path: Path):
+def platform(tmp_path: Path) -> Iterator[RunningPlatform]:
     running = RunningPlatform(tmp_path / "var")
     yield running
     running.kill()
 
 
-async def next_intake_event(observer_url: str, act, case_code) -> tuple[dict[str, str], dict]:
+async def next_intake_event(
+    observer_url: str, act: Callable[[], None], case_code: Callable[[], str]
+) -> tuple[dict[str, str], dict[str, Any]]:
     """Subscribe to lgnet.> as a plain NATS client, do `act`, return the intake of the case
     `case_code()` names once `act` is done. The relay may still be publishing the demo data
     loaded on first start: those intakes come first and are passed over."""
     connection = await nats.connect(observer_url)
-    received: asyncio.Queue = asyncio.Queue()
+    received: asyncio.Queue[Msg] = asyncio.Queue()
     await connection.subscribe("lgnet.>", cb=received.put)
     await connection.flush()
     await asyncio.to_thread(act)
     while True:
-        message = await asyncio.wait_for(received.get(), 10)
-        if (message.headers["ce-type"] == "it.lgnet.case.intake_recorded.v1"
-                and message.headers["ce-subject"] == case_code()):
+        async with asyncio.timeout(10):
+            message = await received.get()
+        headers = headers_of(message)
+        if (headers["ce-type"] == "it.lgnet.case.intake_recorded.v2"
+                and headers["ce-subject"] == case_code()):
             await connection.close()
-            return message.headers, json.loads(message.data)
+            return headers, json.loads(message.data)
 
 
-def test_the_platform_runs_announces_publishes_stops_cleanly_and_resumes(platform) -> None:
+def test_the_platform_runs_announces_publishes_stops_cleanly_and_resumes(
+    platform: RunningPlatform,
+) -> None:
     platform.start()
     banner = platform.output.read_text()
     assert platform.base_url + "/" in banner
@@ -119,7 +129,7 @@ def test_the_platform_runs_announces_publishes_stops_cleanly_and_resumes(platfor
     assert "firenze.coordinatore" in banner
 
     coordinator = platform.signed_in_client("firenze.coordinatore")
-    created: dict = {}
+    created: dict[str, Any] = {}
 
     def take_in() -> None:
         answer = coordinator.post("/api/v1/cities/firenze/intakes", json=EXAMPLE_INTAKE)

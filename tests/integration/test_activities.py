@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 import jsonschema
@@ -40,7 +41,7 @@ from projections.case_list import CaseListProjection, CaseListQueries
 from projections.projection import Delivered, apply_batch, reset
 from projections.storage.read_models import PostgresReadModels, ReadModelDatabase, SqliteReadModels
 from tests.builders import NOW, a_coordinator, a_person, an_intake
-from tests.conftest import relayed
+from tests.conftest import data_of, headers_of, relayed
 
 MILANO = City.MILANO
 COORDINATOR = a_coordinator(MILANO)
@@ -58,7 +59,7 @@ class Programme:
                                  a_person(), a_coordinator(city), NOW)
         return case_id
 
-    def plan(self, **overrides: object) -> UUID:
+    def plan(self, **overrides: Any) -> UUID:
         activity_id = uuid4()
         plan = ActivityPlan(
             city=MILANO, sub_action=SubAction.CIVIC_ENGAGEMENT,
@@ -175,8 +176,9 @@ async def test_every_activity_event_reaches_nats_as_a_valid_cloudevent_and_feeds
     for message in activity_messages:
         event_name = message.subject.rsplit(".", 1)[1]
         assert message.subject == f"lgnet.milano.activity.{event_name}"
-        event = from_http(HTTPMessage(headers=message.headers, body=message.data), JSONFormat())
-        data = event.get_data()
+        event = from_http(HTTPMessage(headers=headers_of(message), body=message.data),
+                          JSONFormat())
+        data = data_of(event)
         assert event.get_specversion() == "1.0"
         assert event.get_type() == CE_TYPES[event_name]
         assert event.get_source() == "/lgnet/cities/milano"
@@ -217,6 +219,6 @@ async def test_every_activity_event_reaches_nats_as_a_valid_cloudevent_and_feeds
     assert (overall.activities, overall.beneficiaries, overall.residents) == (2, 2, 12)
     assert overall.participant_hours == Decimal("3.25")  # 1.75 + 1.50
     assert [entry.type for entry in timeline] == [
-        "it.lgnet.case.intake_recorded.v1", CE_TYPES["participant_enrolled"],
+        "it.lgnet.case.intake_recorded.v2", CE_TYPES["participant_enrolled"],
         CE_TYPES["session_held"],
     ]

@@ -26,12 +26,19 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from nats.js import JetStreamContext
 from typer.testing import CliRunner
 
+from domain.audit.model import AuditCheckpoint
 from domain.cases.model import Case, CaseRegister
 from domain.cases.rules import CaseOutcome
 from domain.programme import City
 from domain.record import ProgrammeRecord
 from events.audit import AuditCheckpointSignedV1
-from events.audit_chain import GENESIS_HASH, ProblemKind, canonical_content, link_hash
+from events.audit_chain import (
+    GENESIS_HASH,
+    ChainedMessage,
+    ProblemKind,
+    canonical_content,
+    link_hash,
+)
 from events.catalogue import json_schemas
 from events.cloudevents import CHAIN_HASH, CHAIN_SEQ, from_message
 from infra.audit.chain_store import CHAIN_TABLE, AuditChainStore, ChainLink
@@ -42,7 +49,7 @@ from infra.audit.checkpoints import (
     load_or_create_signing_key,
     read_public_key,
 )
-from infra.audit.evidence import ChainedMessage, stored_events, verify_messages, verify_store
+from infra.audit.evidence import stored_events, verify_messages, verify_store
 from infra.cli.main import app
 from infra.nats.auth import OBSERVER_USER
 from infra.nats.credentials import embedded_credentials, embedded_nats_server, platform_nats_url
@@ -56,6 +63,7 @@ from projections.projection import Delivered, apply_batch, ensure_created
 from projections.registry import default_projections
 from projections.storage.read_models import SqliteReadModels
 from tests.builders import NOW, a_coordinator, an_intake
+from tests.conftest import headers_of
 
 pytestmark = pytest.mark.nats
 
@@ -179,31 +187,33 @@ async def test_an_untouched_history_verifies_from_the_store_and_from_nats(
     assert "3 checkpoints verified, the last at chain seq 12" in output
 
     messages = await read_stream(js)
-    assert [int(m.headers[CHAIN_SEQ]) for m in messages] == list(range(1, 15))
+    assert [int(headers_of(m)[CHAIN_SEQ]) for m in messages] == list(range(1, 15))
     # The hash rule, recomputed here from the stream's bytes.
     previous = GENESIS_HASH
     for seq, message in enumerate(messages, start=1):
-        previous = link_hash(previous, canonical_content(message.headers, message.data, seq))
-        assert message.headers[CHAIN_HASH] == previous
+        previous = link_hash(previous, canonical_content(headers_of(message), message.data, seq))
+        assert headers_of(message)[CHAIN_HASH] == previous
     store = AuditChainStore(published.record)
     assert [(link.chain_seq, link.position, link.chain_hash) for link in store.links()] == [
-        (int(m.headers[CHAIN_SEQ]), int(m.headers["ce-lgnetposition"]), m.headers[CHAIN_HASH])
+        (int(headers_of(m)[CHAIN_SEQ]), int(headers_of(m)["ce-lgnetposition"]),
+         headers_of(m)[CHAIN_HASH])
         for m in messages
     ]
-    third = int(messages[2].headers["ce-lgnetposition"])
+    third = int(headers_of(messages[2])["ce-lgnetposition"])
     # What the auditors' event browser shows: an unpublished position has no hash.
-    assert store.chain_hashes([third, 10**6]) == {third: (3, messages[2].headers[CHAIN_HASH])}
+    assert store.chain_hashes([third, 10**6]) == {
+        third: (3, headers_of(messages[2])[CHAIN_HASH])}
 
 
 async def test_a_checkpoint_is_a_network_event_every_consumer_can_read_and_ignore(
     published: Platform, js: JetStreamContext, tmp_path: Path
 ) -> None:
     messages = await read_stream(js)
-    checkpoints = [m for m in messages if m.headers["ce-type"] == CHECKPOINT_TYPE]
+    checkpoints = [m for m in messages if headers_of(m)["ce-type"] == CHECKPOINT_TYPE]
     assert [json.loads(m.data)["chain_seq"] for m in checkpoints] == [4, 8, 12]
     first = checkpoints[0]
     assert first.subject == "lgnet.network.audit.checkpoint_signed"
-    event = from_http(HTTPMessage(headers=first.headers, body=first.data), JSONFormat())
+    event = from_http(HTTPMessage(headers=headers_of(first), body=first.data), JSONFormat())
     assert event.get_source() == "/lgnet/network"
     assert event.get_subject() == "4"
     assert event.get_extension("actorkind") == "system"
@@ -215,7 +225,7 @@ async def test_a_checkpoint_is_a_network_event_every_consumer_can_read_and_ignor
             ensure_created(read_models, projection)
             tracking = apply_batch(read_models, projection, [Delivered(
                 stream_seq=first.metadata.sequence.stream,
-                envelope=from_message(first.headers, first.data),
+                envelope=from_message(headers_of(first), first.data),
             )])
             assert tracking.stream_seq == first.metadata.sequence.stream
         with read_models.reading() as tx:
@@ -301,7 +311,9 @@ async def test_a_checkpoint_signed_with_another_key_fails(published: Platform) -
     checkpoint_position = next(
         n.id for n in published.record.recorder.select_notifications(1, 10**6)
         if n.topic.endswith("AuditCheckpoint.Signed")
-        and published.record.mapper.to_domain_event(n).key_id != key_id
+        and isinstance(signed := published.record.mapper.to_domain_event(n),
+                       AuditCheckpoint.Signed)
+        and signed.key_id != key_id
     )
     code, output = lgnet(published, "audit", "verify")
     assert code == 1
@@ -329,6 +341,7 @@ async def test_a_message_added_to_the_stream_is_detected(
     published: Platform, js: JetStreamContext
 ) -> None:
     copied = await js.get_msg(STREAM_NAME, 2)
+    assert copied.subject is not None and copied.data is not None and copied.headers is not None
     headers = {name: value for name, value in (copied.headers or {}).items()
                if not name.startswith("Nats-Expected")} | {"Nats-Msg-Id": "lgnet:999999"}
     await js.publish(copied.subject, copied.data, headers=headers)
@@ -337,7 +350,7 @@ async def test_a_message_added_to_the_stream_is_detected(
     assert f"INSERTED at position {copied.headers['ce-lgnetposition']}" in output
 
     forged_body = copied.data.replace(b'"ER"', b'"FR"')
-    messages = [ChainedMessage(dict(m.headers), m.data) for m in await read_stream(js)][:-1]
+    messages = [ChainedMessage(dict(headers_of(m)), m.data) for m in await read_stream(js)][:-1]
     messages[1] = ChainedMessage(messages[1].headers, forged_body)
     report = verify_messages(messages, read_public_key(audit_dir(published.settings)))
     assert report.problem is not None and report.problem.kind is ProblemKind.ALTERED
@@ -367,7 +380,7 @@ async def test_a_bundle_verifies_offline_and_fails_at_an_altered_line(
     assert "checkpoints verified" in output
 
     altered = json.loads(lines[2])
-    altered["data"]["nationality"] = "FR"
+    altered["data"]["citizenship"] = "FR"
     (firenze / "events.jsonl").write_text(
         "\n".join([lines[0], lines[1], json.dumps(altered), lines[3]]) + "\n")
     code, output = lgnet(published, "audit", "verify", "--bundle", str(firenze))
@@ -437,7 +450,7 @@ async def test_the_chain_survives_a_relay_killed_mid_run(
     messages = await read_stream(js)
     assert len(messages) == len(platform.public_positions())
     assert len(store.links()) == len(messages)
-    assert sum(m.headers["ce-type"] == CHECKPOINT_TYPE for m in messages) >= 10
+    assert sum(headers_of(m)["ce-type"] == CHECKPOINT_TYPE for m in messages) >= 10
     code, output = await algnet(platform, "audit", "verify", "--store", "--nats",
                                 platform.nats_url)
     assert code == 0, output
@@ -454,10 +467,12 @@ async def _stream_count(js: JetStreamContext) -> int:
 async def test_a_stream_lost_and_republished_carries_the_same_chain(
     published: Platform, js: JetStreamContext
 ) -> None:
-    before = [(m.headers[CHAIN_SEQ], m.headers[CHAIN_HASH]) for m in await read_stream(js)]
+    before = [(headers_of(m)[CHAIN_SEQ], headers_of(m)[CHAIN_HASH])
+              for m in await read_stream(js)]
     await js.delete_stream(STREAM_NAME)
     await published.publish()
-    after = [(m.headers[CHAIN_SEQ], m.headers[CHAIN_HASH]) for m in await read_stream(js)]
+    after = [(headers_of(m)[CHAIN_SEQ], headers_of(m)[CHAIN_HASH])
+             for m in await read_stream(js)]
     assert after[:len(before)] == before
     assert (await algnet(published, "audit", "verify", "--store", "--nats",
                          published.nats_url))[0] == 0

@@ -24,12 +24,12 @@ from infra.settings import Settings
 from infra.store.eventstore import open_record
 from infra.store.vault import open_vault
 from tests.builders import NOW, a_coordinator, a_person, an_intake
-from tests.conftest import relayed
+from tests.conftest import data_of, headers_of, relayed
 
 LATER = NOW + timedelta(days=120)
 CLOSED = "it.lgnet.case.closed.v1"
 REOPENED = "it.lgnet.case.reopened.v1"
-CORRECTED = "it.lgnet.case.intake_corrected.v1"
+CORRECTED = "it.lgnet.case.intake_corrected.v2"
 TRANSFERRED = "it.lgnet.case.transferred.v1"
 
 
@@ -68,7 +68,7 @@ async def test_closure_reopening_correction_and_transfer_reach_nats_as_valid_clo
         "lgnet.milano.case.transferred",  # the new city's subject: it is the new city's case
         "lgnet.milano.case.closed",
     ]
-    events = [from_http(HTTPMessage(headers=m.headers, body=m.data), JSONFormat())
+    events = [from_http(HTTPMessage(headers=headers_of(m), body=m.data), JSONFormat())
               for m in messages]
     schemas = json_schemas()
     for version, event in enumerate(events, start=1):
@@ -81,7 +81,7 @@ async def test_closure_reopening_correction_and_transfer_reach_nats_as_valid_clo
     assert [e.get_type() for e in events[1:]] == [
         CLOSED, REOPENED, CORRECTED, TRANSFERRED, CLOSED]
     assert closed_in_milan.get_source() == "/lgnet/cities/milano"
-    assert closed_in_milan.get_data()["city"] == "milano"
+    assert data_of(closed_in_milan)["city"] == "milano"
     for event, position in zip((closed, reopened, corrected), positions, strict=True):
         assert event.get_source() == "/lgnet/cities/firenze"
         assert event.get_time() == LATER
@@ -89,14 +89,14 @@ async def test_closure_reopening_correction_and_transfer_reach_nats_as_valid_clo
         assert event.get_extension("actorid") == "coordinator-1"
         assert event.get_extension("actorcity") == "firenze"
 
-    closure: dict[str, Any] = closed.get_data()
+    closure: dict[str, Any] = data_of(closed)
     assert closure == {"case_id": str(case_id), "case_code": receipt.case_code,
                        "city": "firenze", "closed_on": "2021-06-30",
                        "outcome": "other_programme", "reason": "Taken in by the SAI network"}
-    assert reopened.get_data()["reopened_on"] == "2021-07-01"
-    assert reopened.get_data()["reason"] == "Left the SAI project"
+    assert data_of(reopened)["reopened_on"] == "2021-07-01"
+    assert data_of(reopened)["reason"] == "Left the SAI project"
 
-    correction: dict[str, Any] = corrected.get_data()
+    correction: dict[str, Any] = data_of(corrected)
     assert correction["changes"] == [
         {"field": "protection_status", "before": "refugee", "after": "asylum_seeker",
          "corrects": events[0].get_id()},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -13,9 +14,9 @@ from domain.cases.model import (
     InvalidErasureRequest,
     PersonalDataAlreadyErased,
     ReceptionHistory,
-    StillInReception,
+    ReceptionNameOutOfPeriod,
 )
-from domain.cases.rules import ReceptionSituation
+from domain.cases.rules import ReceptionCentreKind, ReceptionSituation
 from domain.cases.service import CaseService
 from domain.programme import City
 from domain.vault import AccessReason
@@ -26,7 +27,7 @@ from tests.builders import NOW, a_coordinator, a_person, an_intake
 
 
 @pytest.fixture
-def cases(tmp_path: Path):
+def cases(tmp_path: Path) -> Iterator[CaseService]:
     settings = Settings(data_dir=tmp_path)
     record = open_record(settings)
     yield CaseService(record, open_vault(settings))
@@ -61,10 +62,11 @@ def test_concurrent_intakes_never_share_a_case_code(tmp_path: Path) -> None:
 
 def test_a_refused_intake_writes_nothing(cases: CaseService) -> None:
     case_id = uuid4()
-    with pytest.raises(StillInReception):
+    with pytest.raises(ReceptionNameOutOfPeriod):  # SIPROIMI was SAI from 22 October 2020
         cases.record_intake(
             case_id,
-            an_intake(reception=ReceptionHistory(ReceptionSituation.IN_RECEPTION)),
+            an_intake(reception=ReceptionHistory(ReceptionSituation.IN_RECEPTION,
+                                                 centre_kind=ReceptionCentreKind.SIPROIMI)),
             a_person(),
             a_coordinator(),
             NOW,

@@ -18,6 +18,7 @@ from cloudevents.core.formats.json import JSONFormat
 from domain.cases.model import Case, ReceptionHistory
 from domain.cases.rules import ReceptionCentreKind, ReceptionSituation, Sex, Vulnerability
 from domain.cases.service import CaseService
+from domain.privacy import LEGAL_BASES
 from domain.programme import Actor, ActorKind, City, ProtectionStatus, Role
 from events.catalogue import json_schemas
 from infra.nats.server import EmbeddedNats
@@ -26,9 +27,9 @@ from infra.settings import Settings
 from infra.store.eventstore import open_record
 from infra.store.vault import open_vault
 from tests.builders import NOW, a_coordinator, a_person, an_intake
-from tests.conftest import relayed
+from tests.conftest import data_of, headers_of, relayed
 
-INTAKE_TYPE = "it.lgnet.case.intake_recorded.v1"
+INTAKE_TYPE = "it.lgnet.case.intake_recorded.v2"
 
 
 @pytest.mark.nats
@@ -50,7 +51,7 @@ async def test_an_intake_reaches_nats_as_a_valid_cloudevent(
     record.close()
 
     assert message.subject == "lgnet.palermo.case.intake_recorded"
-    event = from_http(HTTPMessage(headers=message.headers, body=message.data), JSONFormat())
+    event = from_http(HTTPMessage(headers=headers_of(message), body=message.data), JSONFormat())
     assert event.get_specversion() == "1.0"
     assert event.get_id() == f"{case_id}.1"
     assert event.get_source() == "/lgnet/cities/palermo"
@@ -62,7 +63,7 @@ async def test_an_intake_reaches_nats_as_a_valid_cloudevent(
     assert event.get_extension("actorrole") == "city_coordinator"
     assert event.get_extension("actorcity") == "palermo"
 
-    data = event.get_data()
+    data = data_of(event)
     jsonschema.Draft202012Validator(json_schemas()[INTAKE_TYPE]).validate(data)
     assert data["case_id"] == str(case_id)
     assert data["case_code"] == receipt.case_code
@@ -74,11 +75,14 @@ def test_the_schema_rejects_a_body_that_breaks_the_contract() -> None:
     validator = jsonschema.Draft202012Validator(json_schemas()[INTAKE_TYPE])
     body = {
         "case_id": str(uuid4()), "case_code": "FI-2021-00001", "city": "firenze",
-        "intake_date": "2021-03-10", "protection_status": "refugee",
+        "intake_date": "2021-03-10", "protection_status": "refugee", "permit_expires_on": None,
         "reception_situation": "never_in_reception", "left_reception_on": None,
-        "reception_centre_kind": None, "sex": "female", "age_band": "25-34",
-        "nationality": "ER", "household_size": 1, "vulnerabilities": [],
-        "consent_given_on": "2021-03-10", "consent_scopes": ["case_management"],
+        "planned_exit_on": None, "reception_centre_kind": None, "sex": "female",
+        "age_band": "25-34", "citizenship": "ER", "has_identity_document": True,
+        "household_size": 1, "vulnerabilities": [],
+        "information_notice_given_on": "2021-03-10", "information_notice_language": "ti",
+        "legal_bases": [{"purpose": "case_management", "legal_basis": "public_task"}],
+        "consents": [{"purpose": "photographs", "given_on": "2021-03-10"}],
         "priority_group": "international_protection", "eligibility": [],
     }
     validator.validate(body)
@@ -87,15 +91,20 @@ def test_the_schema_rejects_a_body_that_breaks_the_contract() -> None:
 
 
 def varied_intakes() -> list[Case]:
-    """Intakes across every protection status, reception history, sex, city, age and a spread
-    of vulnerabilities, by a user with and without a city and by the system."""
+    """Intakes across every protection status, reception situation and centre, sex, city, age,
+    citizenship (none too), consents and a spread of vulnerabilities, by a user with and
+    without a city and by the system."""
     receptions = [
         ReceptionHistory(ReceptionSituation.NEVER_IN_RECEPTION),
         *(
             ReceptionHistory(ReceptionSituation.LEFT_RECEPTION, date(2020, 12, 1), kind)
-            for kind in ReceptionCentreKind
+            for kind in ReceptionCentreKind if kind.existed_on(date(2020, 12, 1))
         ),
+        ReceptionHistory(ReceptionSituation.IN_RECEPTION, centre_kind=ReceptionCentreKind.CAS),
+        ReceptionHistory(ReceptionSituation.LEAVING_RECEPTION,
+                         centre_kind=ReceptionCentreKind.SAI, planned_exit_on=date(2021, 4, 1)),
     ]
+    consent_sets = [frozenset(), frozenset(LEGAL_BASES.resting_on_consent)]
     actors = [
         a_coordinator(City.BARI),
         Actor(ActorKind.USER, "ministry-7", Role.MINISTRY),
@@ -119,7 +128,11 @@ def varied_intakes() -> list[Case]:
             vulnerabilities=vulnerabilities,
             birth_date=date(1950 + index % 60, 1 + index % 12, 1 + index % 28),
             household_size=1 + index % 30,
-            nationality=["ER", "AF", "NG", "UA", "SY"][index % 5],
+            citizenship=None if status is ProtectionStatus.STATELESS else [
+                "ER", "AF", "NG", "UA", "SY", None][index % 6],
+            permit_expires_on=None if not status.has_permit else date(2022, 1, 1 + index % 28),
+            has_identity_document=index % 7 != 0,
+            consents=consent_sets[index % 2],
         )
         at = datetime(2021, 3, 10, 8, index % 60, index % 60, index * 997 % 1_000_000, UTC)
         code = f"{city.code_prefix}-2021-{index + 1:05d}"

@@ -111,7 +111,8 @@ async def publish_and_project(platform: Platform, nats_url: str, position: int) 
             await asyncio.sleep(0.02)
     finally:
         stop.set()
-        await asyncio.wait_for(projector, 20)
+        async with asyncio.timeout(20):
+            await projector
 
 
 async def stream_messages(nats_url: str) -> list[Msg]:
@@ -179,7 +180,7 @@ def test_after_erasure_the_name_is_nowhere_and_the_case_still_counts(
         shreddable = erase_a_person_and_check_what_stays(platform, nats_server)
     finally:
         platform.close()
-        platform.vault.close()  # type: ignore[attr-defined]
+        platform.vault.close()
     nats_server.stop()  # flushes JetStream's files, so every byte it keeps is on disk
 
     searched = files_under(data_dir, nats_server.store_dir)

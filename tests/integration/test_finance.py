@@ -47,7 +47,7 @@ from projections.finance import FinanceProjection, FinanceQueries
 from projections.projection import Delivered, apply_batch, reset
 from projections.storage.read_models import PostgresReadModels, SqliteReadModels
 from tests.builders import NOW, a_coordinator
-from tests.conftest import relayed
+from tests.conftest import data_of, headers_of, relayed
 
 MINISTRY = Actor(ActorKind.USER, "ministry", Role.MINISTRY)
 HOUSING = SubAction.FAST_TRACK_HOUSING
@@ -93,7 +93,7 @@ async def test_every_budget_event_reaches_nats_as_a_valid_cloudevent(
         "lgnet.firenze.budget.claim_rejected",
     ]
     schemas = json_schemas()
-    events = [from_http(HTTPMessage(headers=m.headers, body=m.data), JSONFormat())
+    events = [from_http(HTTPMessage(headers=headers_of(m), body=m.data), JSONFormat())
               for m in messages]
     for event in events:
         assert event.get_specversion() == "1.0"
@@ -101,22 +101,22 @@ async def test_every_budget_event_reaches_nats_as_a_valid_cloudevent(
         assert event.get_time() == NOW
         assert event.get_type().startswith("it.lgnet.budget.")
         jsonschema.Draft202012Validator(schemas[event.get_type()]).validate(event.get_data())
-        assert event.get_data()["budget_id"] == str(city_budget_id(City.FIRENZE))
+        assert data_of(event)["budget_id"] == str(city_budget_id(City.FIRENZE))
     allocation, first, second, approval, rejection = events
     assert allocation.get_type() == "it.lgnet.budget.allocation_set.v1"
     assert allocation.get_subject() == "firenze"
-    assert allocation.get_data()["amount"] == "346000.00"
+    assert data_of(allocation)["amount"] == "346000.00"
     assert allocation.get_extension("actorrole") == "ministry"
     assert first.get_type() == "it.lgnet.budget.claim_recorded.v1"
     assert first.get_subject() == str(approved)
-    assert first.get_data()["amount"] == "1234.50"
-    assert first.get_data()["spent_on"] == "2021-03-01"
+    assert data_of(first)["amount"] == "1234.50"
+    assert data_of(first)["spent_on"] == "2021-03-01"
     assert first.get_extension("actorrole") == "city_coordinator"
-    assert second.get_data()["amount"] == "0.10"
+    assert data_of(second)["amount"] == "0.10"
     assert approval.get_type() == "it.lgnet.budget.claim_approved.v1"
     assert approval.get_subject() == str(approved)
     assert rejection.get_type() == "it.lgnet.budget.claim_rejected.v1"
-    assert rejection.get_data()["reason"] == "Documento illeggibile"
+    assert data_of(rejection)["reason"] == "Documento illeggibile"
 
 
 def test_the_schema_refuses_an_amount_written_as_a_number_or_with_three_decimals() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -30,8 +30,9 @@ from domain.housing.model import (
     ShelterKind,
     ShelterOfAnotherCity,
 )
+from domain.housing.priority import in_waitlist_order
 from domain.housing.service import HousingService
-from domain.programme import City, ProtectionStatus
+from domain.programme import CARD_PRIORITY_WEIGHTS, City, ProtectionStatus
 from domain.record import ProgrammeRecord
 from events.catalogue import json_schemas
 from events.housing import HOUSING_CONTRACTS
@@ -40,11 +41,11 @@ from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
 from infra.store.eventstore import open_record
 from infra.store.vault import KEY_BYTES, SqliteVault
-from projections.housing import HousingProjection, HousingQueries
+from projections.housing import HousingProjection, HousingQueries, WaitlistEntry
 from projections.projection import Delivered, apply_batch, ensure_created
 from projections.storage.read_models import PostgresReadModels, ReadModelDatabase, SqliteReadModels
 from tests.builders import NOW, a_coordinator, a_person, an_intake
-from tests.conftest import relayed
+from tests.conftest import data_of, headers_of, relayed
 
 MILAN = a_coordinator(City.MILANO)
 FLORENCE = a_coordinator(City.FIRENZE)
@@ -55,7 +56,7 @@ class Housing:
     record: ProgrammeRecord
     cases: CaseService
     service: HousingService
-    read_models: SqliteReadModels
+    read_models: ReadModelDatabase
     projection: HousingProjection
     views: HousingQueries
 
@@ -100,7 +101,7 @@ def housing(tmp_path: Path) -> Iterator[Housing]:
     made = housing_over(tmp_path, SqliteReadModels(tmp_path / "readmodels.sqlite"))
     yield made
     made.read_models.close()
-    made.cases.vault.close()  # type: ignore[attr-defined]
+    made.cases.vault.close()
     made.record.close()
 
 
@@ -109,9 +110,9 @@ def housing_on_postgres(postgres_database: str, tmp_path: Path) -> Iterator[Hous
     """Read models in a PostgreSQL database of this test's own (the event store on SQLite)."""
     url = urlparse(postgres_database)
     name = f"{url.path.lstrip('/')}_housing_views"
-    admin = {"host": url.hostname, "port": url.port, "user": url.username, "dbname": "postgres",
-             "autocommit": True}
-    with psycopg.connect(**admin) as connection:  # type: ignore[arg-type]
+    admin: dict[str, Any] = {"host": url.hostname, "port": url.port, "user": url.username,
+                             "dbname": "postgres", "autocommit": True}
+    with psycopg.connect(**admin) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     read_models = PostgresReadModels(url._replace(path=f"/{name}").geturl())
     made = housing_over(tmp_path, read_models)
@@ -119,9 +120,9 @@ def housing_on_postgres(postgres_database: str, tmp_path: Path) -> Iterator[Hous
         yield made
     finally:
         read_models.close()
-        made.cases.vault.close()  # type: ignore[attr-defined]
+        made.cases.vault.close()
         made.record.close()
-        with psycopg.connect(**admin) as connection:  # type: ignore[arg-type]
+        with psycopg.connect(**admin) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -137,18 +138,19 @@ def test_placement_from_waitlist_to_move_out_with_postgresql_read_models(
 
 
 def a_placement_from_waitlist_to_move_out(housing: Housing) -> None:
-    """Two people wait for the one bed of a Milan shelter; the vulnerable one is offered it
-    first, declines (keeping her place), takes it a week later, and leaves for an apartment of
-    her own; the bed is then free for the next."""
+    """Two people wait for the one bed of a Milan shelter; the vulnerable one is first in the
+    card's order (neither holds international protection; vulnerability outweighs waiting an
+    hour longer), is offered it, declines (keeping her place), takes it a week later, and
+    leaves for an apartment of her own; the bed is then free for the next."""
     shelter_id = housing.shelter(beds=1)
-    refugee = housing.take_in()
+    refugee = housing.take_in(protection_status=ProtectionStatus.SPECIAL_PROTECTION)
     mother = housing.take_in(protection_status=ProtectionStatus.ASYLUM_SEEKER,
                              vulnerabilities=frozenset({Vulnerability.SINGLE_PARENT_WITH_MINORS}))
     housing.service.add_to_waitlist(refugee, MILAN, NOW)
     housing.service.add_to_waitlist(mother, MILAN, NOW + timedelta(hours=1))
     housing.project()
 
-    first_in_line = housing.views.waitlist("milano", NOW + timedelta(days=3))
+    first_in_line = in_line(housing, NOW + timedelta(days=3))
     assert [entry.case_id for entry in first_in_line] == [mother, refugee]
     assert [entry.days_waiting for entry in first_in_line] == [2, 3]
 
@@ -158,7 +160,7 @@ def a_placement_from_waitlist_to_move_out(housing: Housing) -> None:
     housing.service.decline_offer(mother, "The children's school is far", MILAN,
                                   NOW + timedelta(days=4))
     housing.project()
-    assert [e.case_id for e in housing.views.waitlist("milano", NOW)] == [mother, refugee]
+    assert [e.case_id for e in in_line(housing, NOW)] == [mother, refugee]
     assert housing.views.city_housing("milano").free == 1
 
     offered_at = NOW + timedelta(days=7)
@@ -170,7 +172,7 @@ def a_placement_from_waitlist_to_move_out(housing: Housing) -> None:
     assert city.average_days_to_move_in == (offered_at.date() - date(2021, 3, 10)).days == 7
     (current,) = housing.views.placements(shelter_id, current_only=True)
     assert (current.case_id, current.bed, current.status) == (mother, 1, "housed")
-    assert [e.case_id for e in housing.views.waitlist("milano", NOW)] == [refugee]
+    assert [e.case_id for e in in_line(housing, NOW)] == [refugee]
 
     left = NOW + timedelta(days=60)
     housing.service.move_out(mother, MoveOutOutcome.AUTONOMOUS_HOUSING, left.date(), "", MILAN,
@@ -188,6 +190,12 @@ def a_placement_from_waitlist_to_move_out(housing: Housing) -> None:
     assert shelter.holder_of(1) is not None and shelter.occupied == 1
     assert housing.views.shelter(shelter_id) is not None
     assert housing.views.shelter(shelter_id).occupied == 1  # type: ignore[union-attr]
+
+
+def in_line(housing: Housing, now: datetime) -> list[WaitlistEntry]:
+    """Milan's waitlist in the card's priority order, with the card's weights."""
+    return [entry for entry, _priority in in_waitlist_order(
+        housing.views.waitlist("milano", now), CARD_PRIORITY_WEIGHTS, now)]
 
 
 def test_refusals_write_nothing(housing: Housing) -> None:
@@ -240,11 +248,12 @@ async def test_every_housing_event_reaches_nats_as_a_valid_cloudevent(
 
     schemas = json_schemas()
     housing_messages = [m for m in messages if m.subject.split(".")[2] in ("shelter", "placement")]
-    seen_types = [m.headers["ce-type"] for m in housing_messages]
+    seen_types = [headers_of(m)["ce-type"] for m in housing_messages]
     assert set(seen_types) == {contract.ce_type() for contract in HOUSING_CONTRACTS}
     assert len(housing_messages) == 12  # the bed bookkeeping and the path's start stay inside
     for message in housing_messages:
-        event = from_http(HTTPMessage(headers=message.headers, body=message.data), JSONFormat())
+        event = from_http(HTTPMessage(headers=headers_of(message), body=message.data),
+                          JSONFormat())
         ce_type = event.get_type()
         aggregate, name = ce_type.split(".")[2:4]
         assert message.subject == f"lgnet.milano.{aggregate}.{name}"
@@ -252,7 +261,7 @@ async def test_every_housing_event_reaches_nats_as_a_valid_cloudevent(
         assert event.get_source() == "/lgnet/cities/milano"
         assert event.get_time() == NOW
         assert event.get_extension("actorrole") == "city_coordinator"
-        data = event.get_data()
+        data = data_of(event)
         jsonschema.Draft202012Validator(schemas[ce_type]).validate(data)
         if aggregate == "placement":
             assert event.get_subject() == case_code

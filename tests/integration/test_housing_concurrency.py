@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 from uuid import UUID, uuid4
 
@@ -53,6 +54,7 @@ def services_over(record: ProgrammeRecord, store: Store) -> HousingService:
 
 
 def waitlisted_cases(service: HousingService, count: int) -> list[UUID]:
+    assert isinstance(service.cases, CaseService)
     cases = []
     for _ in range(count):
         case_id = uuid4()
@@ -105,10 +107,10 @@ def the_last_free_bed_goes_to_exactly_one(store: Store) -> None:
         first, *rivals = waitlisted_cases(service, RIVALS + 1)
         service.offer_bed(first, shelter_id, MILAN, NOW)  # one bed left
 
-        results = race(store, [
-            lambda racer, case_id=case_id: racer.offer_bed(case_id, shelter_id, MILAN, NOW)
-            for case_id in rivals
-        ])
+        def offer(case_id: UUID) -> Callable[[HousingService], int]:
+            return lambda racer: racer.offer_bed(case_id, shelter_id, MILAN, NOW)
+
+        results = race(store, [offer(case_id) for case_id in rivals])
 
         winners = [case_id for case_id, result in zip(rivals, results, strict=True)
                    if isinstance(result, int)]
@@ -143,10 +145,10 @@ def a_case_is_never_in_two_beds(store: Store) -> None:
         shelters = [a_shelter(service, beds=3) for _ in range(4)]
         (case_id,) = waitlisted_cases(service, 1)
 
-        results = race(store, [
-            lambda racer, shelter_id=shelter_id: racer.offer_bed(case_id, shelter_id, MILAN, NOW)
-            for shelter_id in shelters
-        ])
+        def offer(shelter_id: UUID) -> Callable[[HousingService], int]:
+            return lambda racer: racer.offer_bed(case_id, shelter_id, MILAN, NOW)
+
+        results = race(store, [offer(shelter_id) for shelter_id in shelters])
 
         assert sum(isinstance(result, int) for result in results) == 1, results
         assert all(isinstance(r, NotOnWaitlist) for r in results if not isinstance(r, int))
@@ -177,15 +179,15 @@ def postgres_store(postgres_database: str, tmp_path: Path) -> Iterator[Store]:
     """A database of this module's own, so the race sees only its own events."""
     url = urlparse(postgres_database)
     name = f"{url.path.lstrip('/')}_housing"
-    admin = {"host": url.hostname, "port": url.port, "user": url.username, "dbname": "postgres",
-             "autocommit": True}
-    with psycopg.connect(**admin) as connection:  # type: ignore[arg-type]
+    admin: dict[str, Any] = {"host": url.hostname, "port": url.port, "user": url.username,
+                             "dbname": "postgres", "autocommit": True}
+    with psycopg.connect(**admin) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     settings = Settings(data_dir=tmp_path, database_url=url._replace(path=f"/{name}").geturl())
     try:
         yield Store(lambda: open_record(settings), tmp_path / "vault.sqlite")
     finally:
-        with psycopg.connect(**admin) as connection:  # type: ignore[arg-type]
+        with psycopg.connect(**admin) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

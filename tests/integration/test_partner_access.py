@@ -9,10 +9,11 @@ import contextlib
 import json
 import os
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any, Protocol
 from uuid import uuid4
 
 import jsonschema
@@ -21,8 +22,9 @@ import nats.errors
 import nats.js.errors
 import pytest
 from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy, RawStreamMsg
 
 from domain.cases.model import Case, CaseRegister
 from domain.cases.rules import Vulnerability
@@ -62,7 +64,8 @@ from infra.publishing.messages import PUBLIC_TOPICS
 from infra.runtime import embedded_nats_if_needed, run_parts
 from infra.settings import Settings
 from infra.store.eventstore import open_record
-from tests.builders import NOW, a_coordinator, an_intake
+from tests.builders import BORN_IN_A_PARTNER_V1_BAND, NOW, a_coordinator, an_intake
+from tests.conftest import headers_of
 
 pytestmark = pytest.mark.nats
 
@@ -71,7 +74,9 @@ MILANO_PARTNER = PartnerAccess(
     name="milano-services", cities=("milano", "roma"), kinds=("case.*",)
 )
 CITIES = [City.FIRENZE, City.MILANO, City.ROMA]
-VULNERABILITY_WORDS = [v.value for v in Vulnerability] + ["vulnerab"]
+# Each category's code, as it would stand in a list ("other" alone is also a word of other codes,
+# such as the priority group "other_outside_reception").
+VULNERABILITY_WORDS = [f'"{v.value}"' for v in Vulnerability] + ["vulnerab"]
 DENIED_WAIT = 0.5  # how long a request the server silently drops is waited for
 
 
@@ -115,8 +120,14 @@ class Client:
         return [error for error in self.errors if "permissions violation" in error.lower()]
 
 
+class Connect(Protocol):
+    """The `connect` fixture: a client of the server at `url`, closed when the test ends."""
+
+    async def __call__(self, url: str, *, inbox_prefix: str = "_INBOX") -> Client: ...
+
+
 @pytest.fixture
-async def connect() -> AsyncIterator:
+async def connect() -> AsyncIterator[Connect]:
     clients: list[Client] = []
 
     async def connect_as(url: str, *, inbox_prefix: str = "_INBOX") -> Client:
@@ -137,7 +148,9 @@ async def connect() -> AsyncIterator:
             await client.connection.close()
 
 
-async def as_partner(connect, secured: SecuredNats, partner: PartnerAccess = DEMO_PARTNER):
+async def as_partner(
+    connect: Connect, secured: SecuredNats, partner: PartnerAccess = DEMO_PARTNER
+) -> Client:
     return await connect(secured.url_for(partner.name), inbox_prefix=partner.inbox_prefix)
 
 
@@ -163,6 +176,7 @@ def save_vulnerable_intakes(record: ProgrammeRecord, count: int) -> dict[City, l
         facts = an_intake(
             city,
             protection_status=ProtectionStatus.ASYLUM_SEEKER,
+            birth_date=BORN_IN_A_PARTNER_V1_BAND,
             vulnerabilities=frozenset({Vulnerability.TRAFFICKING_VICTIM,
                                        Vulnerability.SERIOUS_ILLNESS}),
         )
@@ -183,7 +197,7 @@ async def publish_to_lgnet(record: ProgrammeRecord, secured: SecuredNats) -> int
     return await Relay(record, platform_nats_url(secured.settings)).publish_pending()
 
 
-def a_feed(secured: SecuredNats, **options) -> PartnerFeed:
+def a_feed(secured: SecuredNats, **options: Any) -> PartnerFeed:
     return PartnerFeed(
         platform_nats_url(secured.settings),
         partner_nats_url=partner_feed_nats_url(secured.settings),
@@ -191,14 +205,18 @@ def a_feed(secured: SecuredNats, **options) -> PartnerFeed:
     )
 
 
-async def partner_stream_messages(secured: SecuredNats, connect) -> list:
+async def partner_stream_messages(
+    secured: SecuredNats, connect: Connect
+) -> list[RawStreamMsg]:
     feed_user = await connect(partner_feed_nats_url(secured.settings))
     js = feed_user.connection.jetstream()
     last = (await js.stream_info(PARTNER_STREAM_NAME)).state.last_seq
     return [await js.get_msg(PARTNER_STREAM_NAME, seq) for seq in range(1, last + 1)]
 
 
-async def fill_partner_stream(record: ProgrammeRecord, secured: SecuredNats, count: int):
+async def fill_partner_stream(
+    record: ProgrammeRecord, secured: SecuredNats, count: int
+) -> dict[City, list[str]]:
     codes = save_vulnerable_intakes(record, count)
     assert await publish_to_lgnet(record, secured) == count
     assert await a_feed(secured).publish_pending() == count
@@ -215,7 +233,7 @@ async def add_events(record: ProgrammeRecord, secured: SecuredNats, count: int) 
 
 
 async def test_a_partner_reads_its_citys_events_minimised_from_its_filtered_consumer(
-    record: ProgrammeRecord, secured: SecuredNats, connect
+    record: ProgrammeRecord, secured: SecuredNats, connect: Connect
 ) -> None:
     codes = await fill_partner_stream(record, secured, 30)
     partner = await as_partner(connect, secured)
@@ -230,17 +248,17 @@ async def test_a_partner_reads_its_citys_events_minimised_from_its_filtered_cons
         await message.ack()
     await partner.connection.flush()
 
-    assert [m.headers["ce-subject"] for m in received] == codes[City.FIRENZE]
+    assert [headers_of(m)["ce-subject"] for m in received] == codes[City.FIRENZE]
     schema = partner_json_schemas()["it.lgnet.case.intake_recorded.v1"]
     for message in received:
         body = json.loads(message.data)
         jsonschema.validate(body, schema)
-        read_partner_message(message.headers, message.data)
-        assert message.headers["ce-type"] == "it.lgnet.case.intake_recorded.v1"
-        assert message.headers[DATASCHEMA] == schema["$id"]
+        read_partner_message(headers_of(message), message.data)
+        assert headers_of(message)["ce-type"] == "it.lgnet.case.intake_recorded.v1"
+        assert headers_of(message)[DATASCHEMA] == schema["$id"]
         assert "vulnerabilities" not in body
         assert all(set(e) == {"sub_action", "eligible"} for e in body["eligibility"])
-        assert "ce-actorid" not in message.headers
+        assert "ce-actorid" not in headers_of(message)
         for word in VULNERABILITY_WORDS:
             assert word not in message.data.decode(), word
     info = await partner.js.consumer_info(PARTNER_STREAM_NAME, DEMO_PARTNER.consumer_name)
@@ -249,13 +267,13 @@ async def test_a_partner_reads_its_citys_events_minimised_from_its_filtered_cons
 
 
 async def test_a_partner_push_consumer_can_start_from_a_sequence_and_sees_new_events_live(
-    record: ProgrammeRecord, secured: SecuredNats, connect
+    record: ProgrammeRecord, secured: SecuredNats, connect: Connect
 ) -> None:
     codes = await fill_partner_stream(record, secured, 9)
     partner = await as_partner(connect, secured)
-    received: list = []
+    received: list[Msg] = []
 
-    async def take(message) -> None:
+    async def take(message: Msg) -> None:
         received.append(message)
         await message.ack()
 
@@ -268,9 +286,9 @@ async def test_a_partner_push_consumer_can_start_from_a_sequence_and_sees_new_ev
             ack_policy=AckPolicy.EXPLICIT,
         ),
     )
-    live: list = []
+    live: list[Msg] = []
 
-    async def watch(message) -> None:
+    async def watch(message: Msg) -> None:
         live.append(message)
 
     await partner.connection.subscribe("partner.firenze.case.intake_recorded", cb=watch)
@@ -284,20 +302,21 @@ async def test_a_partner_push_consumer_can_start_from_a_sequence_and_sees_new_ev
 
     # Sequence 4 of the partner stream is the 4th intake, Milano's second... the filter keeps
     # Firenze's from there: all but the first.
-    assert [m.headers["ce-subject"] for m in received] == (
+    assert [headers_of(m)["ce-subject"] for m in received] == (
         codes[City.FIRENZE][1:] + later[City.FIRENZE]
     )
-    assert [m.headers["ce-subject"] for m in live] == later[City.FIRENZE]
+    assert [headers_of(m)["ce-subject"] for m in live] == later[City.FIRENZE]
     assert partner.permission_errors() == []
 
 
 async def test_a_partner_learns_of_an_erasure_after_the_intake_on_the_same_consumer(
-    record: ProgrammeRecord, secured: SecuredNats, connect
+    record: ProgrammeRecord, secured: SecuredNats, connect: Connect
 ) -> None:
     """Recipients of a case must hear of its erasure (GDPR art. 19): a partner with every kind
     gets it, in order after the intake, through its one consumer."""
     coordinator = a_coordinator(City.FIRENZE)
-    case = Case.take_in(uuid4(), "FI-2021-09999", an_intake(City.FIRENZE), coordinator, NOW)
+    case = Case.take_in(uuid4(), "FI-2021-09999", an_intake(
+        City.FIRENZE, birth_date=BORN_IN_A_PARTNER_V1_BAND), coordinator, NOW)
     record.save(case)
     case.erase_personal_data(date(2021, 3, 10), "PG/2021/0012345", coordinator, NOW)
     record.save(case)
@@ -309,14 +328,14 @@ async def test_a_partner_learns_of_an_erasure_after_the_intake_on_the_same_consu
         "partner.firenze.>", durable=DEMO_PARTNER.consumer_name, stream=PARTNER_STREAM_NAME
     )
     intake, erasure = await subscription.fetch(2, timeout=1)
-    assert intake.headers["ce-type"] == "it.lgnet.case.intake_recorded.v1"
-    assert erasure.headers["ce-type"] == "it.lgnet.case.personal_data_erased.v1"
+    assert headers_of(intake)["ce-type"] == "it.lgnet.case.intake_recorded.v1"
+    assert headers_of(erasure)["ce-type"] == "it.lgnet.case.personal_data_erased.v1"
     assert erasure.subject == "partner.firenze.case.personal_data_erased"
     assert json.loads(erasure.data) == {
         "case_id": str(case.id), "case_code": "FI-2021-09999", "city": "firenze",
         "requested_on": "2021-03-10",
     }
-    read_partner_message(erasure.headers, erasure.data)
+    read_partner_message(headers_of(erasure), erasure.data)
 
 
 # --- what a partner cannot do -----------------------------------------------------------------
@@ -328,12 +347,12 @@ async def test_a_partner_learns_of_an_erasure_after_the_intake_on_the_same_consu
      "partner.*.case.intake_recorded", "_INBOX.>", "_INBOX_milano-services.>"],
 )
 async def test_a_partner_cannot_subscribe_to_internal_or_other_subjects(
-    record: ProgrammeRecord, secured: SecuredNats, connect, subject: str
+    record: ProgrammeRecord, secured: SecuredNats, connect: Connect, subject: str
 ) -> None:
     partner = await as_partner(connect, secured)
-    received: list = []
+    received: list[Msg] = []
 
-    async def take(message) -> None:
+    async def take(message: Msg) -> None:
         received.append(message)
 
     await partner.connection.subscribe(subject, cb=take)
@@ -348,7 +367,7 @@ async def test_a_partner_cannot_subscribe_to_internal_or_other_subjects(
     assert received == []
 
 
-async def refused(client: Client, request) -> str:
+async def refused(client: Client, request: Awaitable[object]) -> str:
     """Run a JetStream request the server must drop for lack of permission; return the
     subject it names in the permissions error (in lower case, as nats-py reports it)."""
     before = len(client.permission_errors())
@@ -361,13 +380,15 @@ async def refused(client: Client, request) -> str:
 
 
 async def test_a_partner_cannot_create_a_consumer_beyond_its_agreement(
-    record: ProgrammeRecord, secured: SecuredNats, connect
+    record: ProgrammeRecord, secured: SecuredNats, connect: Connect
 ) -> None:
     await fill_partner_stream(record, secured, 3)
     partner = await as_partner(connect, secured)
     js, me = partner.js, DEMO_PARTNER.consumer_name
 
-    def create(config: ConsumerConfig, stream: str = PARTNER_STREAM_NAME):
+    def create(
+        config: ConsumerConfig, stream: str = PARTNER_STREAM_NAME
+    ) -> Awaitable[ConsumerInfo]:
         return js.add_consumer(stream, config)
 
     # Unfiltered: the filtered create subject is the only one allowed.
@@ -412,7 +433,7 @@ async def test_a_partner_cannot_create_a_consumer_beyond_its_agreement(
 
 
 async def test_a_partner_cannot_read_messages_directly_or_publish(
-    record: ProgrammeRecord, secured: SecuredNats, connect
+    record: ProgrammeRecord, secured: SecuredNats, connect: Connect
 ) -> None:
     await fill_partner_stream(record, secured, 3)
     partner = await as_partner(connect, secured)
@@ -447,15 +468,15 @@ async def test_a_partner_cannot_read_messages_directly_or_publish(
 
 
 async def test_a_partner_consumer_cannot_deliver_into_the_platform_account(
-    record: ProgrammeRecord, secured: SecuredNats, connect
+    record: ProgrammeRecord, secured: SecuredNats, connect: Connect
 ) -> None:
     """A consumer delivers to the subject its creator names, unchecked by permissions: the
     partner account keeps such deliveries away from every internal subscriber."""
     await fill_partner_stream(record, secured, 3)
     platform = await connect(platform_nats_url(secured.settings))
-    spoofed: list = []
+    spoofed: list[Msg] = []
 
-    async def take(message) -> None:
+    async def take(message: Msg) -> None:
         spoofed.append(message)
 
     await platform.connection.subscribe("lgnet.firenze.case.intake_recorded", cb=take)
@@ -476,12 +497,12 @@ async def test_a_partner_consumer_cannot_deliver_into_the_platform_account(
 
 
 async def test_the_observer_reads_every_internal_event_but_publishes_nothing(
-    record: ProgrammeRecord, secured: SecuredNats, connect
+    record: ProgrammeRecord, secured: SecuredNats, connect: Connect
 ) -> None:
     observer = await connect(secured.url_for(OBSERVER_USER), inbox_prefix="_INBOX_observer")
-    live: list = []
+    live: list[Msg] = []
 
-    async def take(message) -> None:
+    async def take(message: Msg) -> None:
         live.append(message)
 
     await observer.connection.subscribe("lgnet.>", cb=take)
@@ -494,9 +515,9 @@ async def test_the_observer_reads_every_internal_event_but_publishes_nothing(
     # The internal events, special-category data included: auditors see what happened.
     assert all("vulnerabilities" in json.loads(m.data) for m in live)
     # History through JetStream: an ordered consumer, named as the user (docs/partners.md).
-    history: list = []
+    history: list[Msg] = []
 
-    async def replay(message) -> None:
+    async def replay(message: Msg) -> None:
         history.append(message)
 
     await observer.js.subscribe(
@@ -506,7 +527,8 @@ async def test_the_observer_reads_every_internal_event_but_publishes_nothing(
     async with asyncio.timeout(5):
         while len(history) < 4:
             await asyncio.sleep(0.02)
-    assert [m.headers["Nats-Msg-Id"] for m in history] == [m.headers["Nats-Msg-Id"] for m in live]
+    assert [headers_of(m)["Nats-Msg-Id"] for m in history] == [
+        headers_of(m)["Nats-Msg-Id"] for m in live]
     assert observer.permission_errors() == []
 
     assert await refused(observer, observer.js.publish(
@@ -526,7 +548,7 @@ async def test_the_observer_reads_every_internal_event_but_publishes_nothing(
 
 
 async def test_the_observer_cannot_take_over_a_platform_consumer(
-    record: ProgrammeRecord, secured: SecuredNats, connect
+    record: ProgrammeRecord, secured: SecuredNats, connect: Connect
 ) -> None:
     save_vulnerable_intakes(record, 2)
     await publish_to_lgnet(record, secured)
@@ -563,28 +585,28 @@ async def test_the_observer_cannot_take_over_a_platform_consumer(
 # --- the partner feed -------------------------------------------------------------------------
 
 
-async def partner_visible_positions(secured: SecuredNats, connect) -> list[int]:
+async def partner_visible_positions(secured: SecuredNats, connect: Connect) -> list[int]:
     """The positions of LGNET's events of a partner kind, in LGNET's order: what the partner
     stream must mirror."""
     platform = await connect(platform_nats_url(secured.settings))
     internal = await read_stream(platform.connection.jetstream())
-    return [int(m.headers["ce-lgnetposition"]) for m in internal
-            if partner_kind_for(m.headers["ce-type"]) is not None]
+    return [int(headers_of(m)["ce-lgnetposition"]) for m in internal
+            if partner_kind_for(headers_of(m)["ce-type"]) is not None]
 
 
 async def assert_partner_stream_mirrors_lgnet(
-    secured: SecuredNats, connect, record: ProgrammeRecord
+    secured: SecuredNats, connect: Connect, record: ProgrammeRecord
 ) -> None:
     messages = await partner_stream_messages(secured, connect)
     expected = await partner_visible_positions(secured, connect)
     assert len(expected) == len(public_positions(record)), "a partner kind went unpublished"
-    assert [int(m.headers["ce-lgnetposition"]) for m in messages] == expected
-    assert [m.headers["Nats-Msg-Id"] for m in messages] == [f"lgnet:{p}" for p in expected]
+    assert [int(headers_of(m)["ce-lgnetposition"]) for m in messages] == expected
+    assert [headers_of(m)["Nats-Msg-Id"] for m in messages] == [f"lgnet:{p}" for p in expected]
     assert [m.seq for m in messages] == list(range(1, len(expected) + 1))
 
 
 async def test_the_feed_copies_each_event_once_in_order_and_resumes_after_a_stop(
-    record: ProgrammeRecord, secured: SecuredNats, connect
+    record: ProgrammeRecord, secured: SecuredNats, connect: Connect
 ) -> None:
     total = 3000
     save_vulnerable_intakes(record, total)
@@ -622,12 +644,13 @@ async def test_the_feed_copies_each_event_once_in_order_and_resumes_after_a_stop
         while await copied() < total + 7:
             await asyncio.sleep(0.02)
     stop.set()
-    await asyncio.wait_for(following, 10)
+    async with asyncio.timeout(10):
+        await following
     await assert_partner_stream_mirrors_lgnet(secured, connect, record)
 
 
 async def test_a_running_feed_outlives_a_nats_crash(
-    record: ProgrammeRecord, secured: SecuredNats, connect
+    record: ProgrammeRecord, secured: SecuredNats, connect: Connect
 ) -> None:
     save_vulnerable_intakes(record, 2000)
     await publish_to_lgnet(record, secured)
@@ -656,12 +679,13 @@ async def test_a_running_feed_outlives_a_nats_crash(
         while await copied() < 2005:
             await asyncio.sleep(0.05)
     stop.set()
-    await asyncio.wait_for(running, 10)
+    async with asyncio.timeout(10):
+        await running
     await assert_partner_stream_mirrors_lgnet(secured, connect, record)
 
 
 async def test_two_feeds_at_once_still_copy_each_event_once(
-    record: ProgrammeRecord, secured: SecuredNats, connect
+    record: ProgrammeRecord, secured: SecuredNats, connect: Connect
 ) -> None:
     save_vulnerable_intakes(record, 600)
     await publish_to_lgnet(record, secured)
@@ -673,7 +697,7 @@ async def test_two_feeds_at_once_still_copy_each_event_once(
 
 
 async def test_the_feed_steps_over_messages_deleted_from_lgnet(
-    record: ProgrammeRecord, secured: SecuredNats, connect
+    record: ProgrammeRecord, secured: SecuredNats, connect: Connect
 ) -> None:
     """Deleted messages leave holes in LGNET's sequences: neither the resume search nor the
     consumer must stall on them or take them for lost deliveries."""
@@ -690,7 +714,7 @@ async def test_the_feed_steps_over_messages_deleted_from_lgnet(
     assert await a_feed(secured).publish_pending() == 4
 
     copies = await partner_stream_messages(secured, connect)
-    assert [int(m.headers["ce-lgnetposition"]) for m in copies] == (
+    assert [int(headers_of(m)["ce-lgnetposition"]) for m in copies] == (
         await partner_visible_positions(secured, connect)
     )
     assert len(copies) == len(public_positions(record)) - 5
@@ -725,7 +749,7 @@ async def test_run_parts_feeds_the_partners_with_the_platform(tmp_path: Path) ->
 
 
 async def test_lgnet_run_starts_a_server_that_refuses_anonymous_clients(
-    tmp_path: Path, connect
+    tmp_path: Path, connect: Connect
 ) -> None:
     settings = Settings(data_dir=tmp_path / "data", nats_port=free_port())
     with embedded_nats_if_needed(settings) as server:
@@ -749,7 +773,7 @@ async def test_lgnet_run_starts_a_server_that_refuses_anonymous_clients(
 
 
 async def test_a_partner_added_while_running_can_connect_at_once(
-    secured: SecuredNats, connect
+    secured: SecuredNats, connect: Connect
 ) -> None:
     newcomer = PartnerAccess(name="roma-housing", cities=("roma",), kinds=("case.*",))
     path = secured.settings.data_dir / PARTNERS_FILE_NAME

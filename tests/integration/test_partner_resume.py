@@ -8,13 +8,18 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from domain.record import ProgrammeRecord
 from infra.nats.auth import DEMO_PARTNER
 from infra.nats.streams import PARTNER_STREAM_NAME
+from tests.conftest import headers_of
 from tests.integration import test_partner_access as access
 from tests.integration.test_partner_access import (
+    Client,
+    Connect,
     SecuredNats,
     add_events,
     as_partner,
@@ -31,7 +36,9 @@ FIRENZE = "partner.firenze.>"
 ACK_WAIT = 1.0
 
 
-async def durable(partner, config: ConsumerConfig, subject: str = FIRENZE):
+async def durable(
+    partner: Client, config: ConsumerConfig, subject: str = FIRENZE
+) -> JetStreamContext.PullSubscription:
     """The partner's durable pull consumer: created with `config` the first time, bound to (and
     resumed) afterwards, as docs/partners.md shows."""
     return await partner.js.pull_subscribe(
@@ -40,7 +47,9 @@ async def durable(partner, config: ConsumerConfig, subject: str = FIRENZE):
     )
 
 
-async def take(consumer, count: int, *, ack: bool = True) -> list:
+async def take(
+    consumer: JetStreamContext.PullSubscription, count: int, *, ack: bool = True
+) -> list[Msg]:
     messages = await consumer.fetch(count, timeout=2)
     if ack:
         for message in messages:
@@ -48,12 +57,12 @@ async def take(consumer, count: int, *, ack: bool = True) -> list:
     return messages
 
 
-def codes_of(messages) -> list[str]:
-    return [message.headers["ce-subject"] for message in messages]
+def codes_of(messages: list[Msg]) -> list[str]:
+    return [headers_of(message)["ce-subject"] for message in messages]
 
 
 async def test_a_durable_consumer_from_a_sequence_resumes_after_a_disconnect_losing_nothing(
-    record: ProgrammeRecord, secured: SecuredNats, connect
+    record: ProgrammeRecord, secured: SecuredNats, connect: Connect
 ) -> None:
     first = await add_events(record, secured, 12)  # partner stream sequences 1..12
     partner = await as_partner(connect, secured)
@@ -84,7 +93,7 @@ async def test_a_durable_consumer_from_a_sequence_resumes_after_a_disconnect_los
 
 
 async def test_a_durable_consumer_from_a_time_gets_what_was_stored_since_then(
-    record: ProgrammeRecord, secured: SecuredNats, connect
+    record: ProgrammeRecord, secured: SecuredNats, connect: Connect
 ) -> None:
     await add_events(record, secured, 6)
     await asyncio.sleep(0.05)
@@ -111,7 +120,7 @@ async def test_a_durable_consumer_from_a_time_gets_what_was_stored_since_then(
 
 
 async def test_a_partner_replays_its_citys_subjects_from_the_beginning(
-    record: ProgrammeRecord, secured: SecuredNats, connect
+    record: ProgrammeRecord, secured: SecuredNats, connect: Connect
 ) -> None:
     everything = await add_events(record, secured, 15)
     partner = await as_partner(connect, secured)

@@ -22,7 +22,7 @@ from projections.network_overview import NetworkOverviewProjection
 from projections.projection import Delivered, apply_batch, ensure_created
 from projections.storage.read_models import open_read_models
 from tests.builders import NOW, a_coordinator, a_person, an_intake
-from tests.conftest import relayed
+from tests.conftest import headers_of, relayed
 
 pytestmark = pytest.mark.nats
 
@@ -70,7 +70,7 @@ async def test_identifiers_are_nowhere_but_in_the_vault(
     assert len(messages) == len(case_ids)
     read_models = open_read_models(None, data_dir / "readmodels.sqlite")
     batch = [
-        Delivered(message.metadata.sequence.stream, from_message(message.headers, message.data))
+        Delivered(message.metadata.sequence.stream, from_message(headers_of(message), message.data))
         for message in messages
     ]
     for projection in (CaseListProjection(), NetworkOverviewProjection()):
@@ -82,7 +82,7 @@ async def test_identifiers_are_nowhere_but_in_the_vault(
     assert all(vault.read(case_id) == person for case_id in case_ids)
 
     record.close()
-    vault.close()  # type: ignore[attr-defined]
+    vault.close()
     nats_server.stop()  # flushes JetStream's files, so every byte it keeps is on disk
 
     searched = files_under(data_dir, nats_server.store_dir)

@@ -7,8 +7,9 @@ import secrets
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import nats
 import psycopg
@@ -17,7 +18,7 @@ import pytest
 from domain.cases.service import CaseService
 from domain.programme import City
 from events.cloudevents import from_message
-from events.contracts import CaseIntakeRecordedV1
+from events.contracts import CaseIntakeRecordedV2
 from infra.nats.server import EmbeddedNats
 from infra.nats.streams import read_stream
 from infra.pipeline.relay import Relay
@@ -25,6 +26,7 @@ from infra.settings import Settings
 from infra.store.eventstore import event_store_env, open_record, postgres_env
 from infra.store.vault import PostgresVault, WrongMasterKey, open_vault
 from tests.builders import NOW, a_coordinator, a_person, an_intake
+from tests.conftest import headers_of
 
 MASTER_KEY = bytes(range(100, 132))
 
@@ -35,8 +37,8 @@ def database_url(postgres_database: str) -> Iterator[str]:
     the vault's master-key canary) start empty, whatever other suites wrote in theirs."""
     url = urlparse(postgres_database)
     name = f"{url.path.lstrip('/')}_core"
-    admin = {"host": url.hostname, "port": url.port, "user": url.username, "dbname": "postgres",
-             "autocommit": True}
+    admin: dict[str, Any] = {"host": url.hostname, "port": url.port, "user": url.username,
+                             "dbname": "postgres", "autocommit": True}
     with psycopg.connect(**admin) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     try:
@@ -64,7 +66,7 @@ async def test_an_intake_on_postgres_reaches_nats_as_a_cloudevent(
         assert vault.read(case_id) == person
     finally:
         record.close()
-        vault.close()  # type: ignore[attr-defined]
+        vault.close()
 
     connection = await nats.connect(nats_server.url)
     try:
@@ -72,12 +74,12 @@ async def test_an_intake_on_postgres_reaches_nats_as_a_cloudevent(
     finally:
         await connection.close()
     assert published == len(messages) >= 1
-    (message,) = [m for m in messages if m.headers["ce-id"] == f"{case_id}.1"]
-    envelope = from_message(message.headers, message.data)
+    (message,) = [m for m in messages if headers_of(m)["ce-id"] == f"{case_id}.1"]
+    envelope = from_message(headers_of(message), message.data)
     assert message.subject == "lgnet.bologna.case.intake_recorded"
     assert envelope.position == receipt.position
     assert envelope.time == NOW
-    assert isinstance(envelope.data, CaseIntakeRecordedV1)
+    assert isinstance(envelope.data, CaseIntakeRecordedV2)
     assert envelope.data.case_code == receipt.case_code
     # Nothing went to SQLite: the data dir holds no event store and no vault file.
     assert not list(tmp_path.glob("*.sqlite"))
@@ -91,7 +93,7 @@ def test_the_postgres_vault_keeps_erases_and_guards_its_master_key(database_url:
         vault.store(kept, a_person(given_name="Kept"))
         vault.store(erased, a_person(given_name="Erased"))
         with psycopg.connect(database_url) as connection:
-            keys = dict(connection.execute(
+            keys: dict[UUID, bytes] = dict(connection.execute(
                 "SELECT case_id, wrapped_key FROM vault_people WHERE case_id IN (%s, %s)",
                 (kept, erased),
             ).fetchall())

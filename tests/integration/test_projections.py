@@ -19,7 +19,7 @@ from nats.js import api as js_api
 
 import infra.pipeline.projector.runner as projector_module
 from events.cloudevents import Envelope, from_message, to_headers
-from events.contracts import CaseIntakeRecordedV1
+from events.contracts import CaseIntakeRecordedV2
 from infra.nats.server import EmbeddedNats
 from infra.nats.streams import MSG_ID, STREAM_NAME, ensure_stream, msg_id_for, read_stream
 from infra.pipeline.projector.rebuild import StreamMissing, rebuild
@@ -67,7 +67,7 @@ async def publish(nats_url: str, envelopes: Iterable[Envelope]) -> None:
         js = connection.jetstream()
         await ensure_stream(js)
         for envelope in envelopes:
-            assert isinstance(envelope.data, CaseIntakeRecordedV1)
+            assert isinstance(envelope.data, CaseIntakeRecordedV2)
             await js.publish(
                 envelope.data.subject(envelope.data.city),
                 envelope.data.model_dump_json().encode(),
@@ -87,7 +87,8 @@ async def projecting(
         yield task
     finally:
         stop.set()
-        await asyncio.wait_for(task, 20)
+        async with asyncio.timeout(20):
+            await task
 
 
 async def until_applied(
@@ -212,7 +213,7 @@ def other_read_models(tmp_path: Path) -> Iterable[SqliteReadModels]:
 
 
 def newest_first(envelopes: Iterable[Envelope]) -> list[str]:
-    intakes = [e.data for e in envelopes if isinstance(e.data, CaseIntakeRecordedV1)]
+    intakes = [e.data for e in envelopes if isinstance(e.data, CaseIntakeRecordedV2)]
     intakes.sort(key=lambda i: (i.intake_date, i.case_code), reverse=True)
     return [i.case_code for i in intakes]
 
@@ -246,8 +247,9 @@ async def test_published_events_appear_in_both_read_models(
     assert listed(protection_status="asylum_seeker") == expected(
         lambda d: d.protection_status == "asylum_seeker"
     )
-    assert listed(vulnerability="any", protection_status="other") == expected(
-        lambda d: d.vulnerabilities and d.protection_status == "other"
+    # v1's "other" is read as another residence permit (events.upcasting).
+    assert listed(vulnerability="any", protection_status="other_residence_permit") == expected(
+        lambda d: d.vulnerabilities and d.protection_status == "other_residence_permit"
     )
     pages = [cases.list_cases(city, page=n, page_size=7) for n in range(1, 4)]
     assert [r.case_code for p in pages for r in p.rows] == newest_first(in_city)
@@ -260,7 +262,9 @@ async def test_published_events_appear_in_both_read_models(
         assert figures.cases == len(mine)
         assert figures.vulnerable_cases == len([d for d in mine if d.vulnerabilities])  # type: ignore[attr-defined]
     assert sum(1 for c in overview.cities if c.cases == 0) == 13
-    assert overview.by_protection_status() == {status: 30 for status in PROTECTION_STATUSES}
+    assert overview.by_protection_status() == {
+        "other_residence_permit" if status == "other" else status: 30
+        for status in PROTECTION_STATUSES}
     assert read_models.tracking("case_list") == Tracking(stream_seq=120, position=120)
 
 
@@ -481,7 +485,8 @@ async def test_a_second_projector_for_the_same_projections_is_refused(
         await until_applied(read_models, projections, 5, projector)
         second = Projector(other_read_models, projections, nats_server.url)
         with pytest.raises(ProjectorAlreadyRunning):
-            await asyncio.wait_for(second.run(asyncio.Event()), 10)
+            async with asyncio.timeout(10):
+                await second.run(asyncio.Event())
         with pytest.raises(ProjectorAlreadyRunning):
             await rebuild(other_read_models, projections, nats_server.url, progress=False)
         assert not projector.done()

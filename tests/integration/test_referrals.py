@@ -5,7 +5,7 @@ board the cities read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -17,17 +17,18 @@ from cloudevents.core.bindings.http import HTTPMessage, from_http
 from cloudevents.core.formats.json import JSONFormat
 
 from domain.access import AccessDenied
-from domain.cases.model import CaseClosed, Consent
+from domain.cases.model import CaseClosed
 from domain.cases.rules import CaseOutcome, Vulnerability
 from domain.cases.service import CaseService
-from domain.programme import Actor, ActorKind, City, ConsentScope, Role
+from domain.privacy import LegalBasis, ProcessingPurpose
+from domain.programme import Actor, ActorKind, City, Role
 from domain.record import ProgrammeRecord
 from domain.referrals.model import (
     CaseMovedAway,
-    ConsentOverrideRefused,
     ConsentRequired,
     DuplicateReferral,
     InvalidDestination,
+    OtherLegalBasisRefused,
     ReferralError,
     ReferralNotPending,
     TransferFinal,
@@ -46,7 +47,7 @@ from projections.projection import Delivered, apply_batch, reset
 from projections.referrals import ReferralBoardProjection, ReferralBoardQueries
 from projections.storage.read_models import PostgresReadModels, ReadModelDatabase, SqliteReadModels
 from tests.builders import INTAKE_DATE, NOW, a_coordinator, a_person, an_intake
-from tests.conftest import relayed
+from tests.conftest import data_of, headers_of, relayed
 
 HEALTH = Destination.city_service(CityService.HEALTH)
 MILAN_COORDINATOR = a_coordinator(City.MILANO)
@@ -123,7 +124,7 @@ def test_scenario_a_referral_accepted_and_completed(bench: Workbench) -> None:
     referral_id = uuid4()
     position = bench.referrals.request(referral_id, case_id, HEALTH, None, "Prenatal check",
                                        MILAN_OPERATOR, NOW)
-    assert published_at(bench, position) == "it.lgnet.referral.requested.v1"
+    assert published_at(bench, position) == "it.lgnet.referral.requested.v2"
     bench.project()
 
     board = bench.board.board("milano", NOW)
@@ -243,27 +244,28 @@ def test_a_closed_case_keeps_its_answers_but_is_not_transferred(bench: Workbench
 
 
 def a_partner_referral(bench: Workbench, case_id: UUID, actor: Actor,
-                       override: str | None = None) -> int:
+                       basis: LegalBasis | None = None) -> int:
     return bench.referrals.request(uuid4(), case_id, Destination.partner("Caritas Ambrosiana"),
-                                   None, None, actor, NOW, consent_override_reason=override)
+                                   None, None, actor, NOW, other_legal_basis=basis)
 
 
-def test_the_consent_gate_and_its_recorded_override(bench: Workbench) -> None:
-    case_id = bench.a_case()  # consent to case management and statistics only
+def test_the_consent_gate_and_the_other_legal_basis_it_records(bench: Workbench) -> None:
+    """Issue 12 item 5: a named partner receives the case on the person's consent, or on
+    another legal basis a coordinator names (GDPR art. 6(1)(c)-(e)), recorded."""
+    case_id = bench.a_case()  # no consent asked at intake
     before = bench.written()
     with pytest.raises(ConsentRequired):
         a_partner_referral(bench, case_id, MILAN_COORDINATOR)
-    with pytest.raises(ConsentOverrideRefused):
-        a_partner_referral(bench, case_id, MILAN_OPERATOR, override="Risk of harm")
+    with pytest.raises(OtherLegalBasisRefused):
+        a_partner_referral(bench, case_id, MILAN_OPERATOR, basis=LegalBasis.VITAL_INTERESTS)
     assert bench.written() == before
 
-    a_partner_referral(bench, case_id, MILAN_COORDINATOR, override="Risk of harm tonight")
+    a_partner_referral(bench, case_id, MILAN_COORDINATOR, basis=LegalBasis.VITAL_INTERESTS)
     bench.project()
     (row,) = bench.board.of_case(case_id)
-    assert (row.consent_basis, row.consent_override_reason) == ("override",
-                                                               "Risk of harm tonight")
+    assert (row.legal_basis, row.consent_override_reason) == ("vital_interests", None)
 
-    consenting = bench.a_case(consent=Consent(INTAKE_DATE, frozenset(ConsentScope)))
+    consenting = bench.a_case(consents=frozenset({ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER}))
     a_partner_referral(bench, consenting, MILAN_OPERATOR)
 
 
@@ -280,7 +282,7 @@ def test_a_refused_command_writes_nothing(bench: Workbench, refused: str) -> Non
                                 NOW)
     request = bench.referrals.request
     ministry = Actor(ActorKind.USER, "ministry", Role.MINISTRY)
-    attempts = {
+    attempts: dict[str, tuple[type[Exception], Callable[[], object]]] = {
         "duplicate": (DuplicateReferral, lambda: request(
             uuid4(), case_id, HEALTH, Urgency.IMMEDIATE, None, MILAN_COORDINATOR, NOW)),
         "florence staff": (AccessDenied, lambda: request(
@@ -320,7 +322,7 @@ async def test_every_referral_event_reaches_nats_as_a_valid_cloudevent(
     referrals.decline(declined, DeclineReason.OTHER, "Course full until June", MILAN_OPERATOR,
                       NOW + timedelta(days=1))
     referrals.request(withdrawn, case_id, Destination.partner("Caritas Ambrosiana"), None,
-                      None, MILAN_COORDINATOR, NOW, consent_override_reason="Urgent shelter")
+                      None, MILAN_COORDINATOR, NOW, other_legal_basis=LegalBasis.VITAL_INTERESTS)
     referrals.withdraw(withdrawn, "Found a place", MILAN_OPERATOR, NOW + timedelta(hours=3))
     referrals.request(transfer, case_id, Destination.transfer(City.FIRENZE), None, None,
                       MILAN_COORDINATOR, NOW)
@@ -331,11 +333,12 @@ async def test_every_referral_event_reaches_nats_as_a_valid_cloudevent(
     schemas = json_schemas()
     seen = []
     for message in messages:
-        event = from_http(HTTPMessage(headers=message.headers, body=message.data), JSONFormat())
+        event = from_http(HTTPMessage(headers=headers_of(message), body=message.data),
+                          JSONFormat())
         if event.get_type() not in REFERRAL_TYPES:
             continue
         seen.append(event.get_type())
-        data = event.get_data()
+        data = data_of(event)
         jsonschema.Draft202012Validator(schemas[event.get_type()]).validate(data)
         assert event.get_specversion() == "1.0"
         assert event.get_source() == "/lgnet/cities/milano"
@@ -344,19 +347,21 @@ async def test_every_referral_event_reaches_nats_as_a_valid_cloudevent(
         assert data["case_id"] == str(case_id)
         assert data["city"] == "milano"
         assert "Amina" not in message.data.decode() and "Tesfaye" not in message.data.decode()
-        envelope = from_message(dict(message.headers), message.data)
+        envelope = from_message(dict(headers_of(message)), message.data)
         assert envelope.data.model_dump(mode="json") == data
     assert seen == [
-        "it.lgnet.referral.requested.v1", "it.lgnet.referral.accepted.v1",
+        "it.lgnet.referral.requested.v2", "it.lgnet.referral.accepted.v1",
         "it.lgnet.referral.completed.v1",
-        "it.lgnet.referral.requested.v1", "it.lgnet.referral.declined.v1",
-        "it.lgnet.referral.requested.v1", "it.lgnet.referral.withdrawn.v1",
-        "it.lgnet.referral.requested.v1", "it.lgnet.referral.accepted.v1",
+        "it.lgnet.referral.requested.v2", "it.lgnet.referral.declined.v1",
+        "it.lgnet.referral.requested.v2", "it.lgnet.referral.withdrawn.v1",
+        "it.lgnet.referral.requested.v2", "it.lgnet.referral.accepted.v1",
     ]
-    assert REFERRAL_TYPES == set(seen)
+    # v1 of referral.requested (superseded) is no longer published; the streams keep its old
+    # messages, which read as v2.
+    assert REFERRAL_TYPES - {"it.lgnet.referral.requested.v1"} == set(seen)
     # The transfer's acceptance is followed by the case's move, on the new city's subject.
     assert messages[-1].subject == "lgnet.firenze.case.transferred"
-    requested = [m for m in messages if m.headers["ce-type"].endswith("requested.v1")]
-    override = next(m for m in requested if b"Caritas" in m.data)
-    assert b'"consent_basis":"override"' in override.data
-    assert b'"consent_override_reason":"Urgent shelter"' in override.data
+    requested = [m for m in messages if headers_of(m)["ce-type"].endswith("requested.v2")]
+    other_basis = next(m for m in requested if b"Caritas" in m.data)
+    assert b'"legal_basis":"vital_interests"' in other_basis.data
+    assert b'"consent_override_reason":null' in other_basis.data

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from pathlib import Path
 from uuid import uuid4
 
@@ -34,6 +35,7 @@ from infra.publishing.messages import PUBLIC_TOPICS
 from infra.settings import Settings
 from infra.store.eventstore import open_record
 from tests.builders import NOW, a_coordinator, an_intake
+from tests.conftest import headers_of
 
 pytestmark = pytest.mark.nats
 
@@ -50,9 +52,12 @@ def save_intakes(record: ProgrammeRecord, count: int, *, per_save: int = 250) ->
         cases = []
         for index in range(offset, min(count, offset + per_save)):
             city = CITIES[index % len(CITIES)]
+            status = STATUSES[index % len(STATUSES)]
             facts = an_intake(
                 city,
-                protection_status=STATUSES[index % len(STATUSES)],
+                protection_status=status,
+                permit_expires_on=date(2023, 3, 1) if status.has_permit else None,
+                citizenship=None if status is ProtectionStatus.STATELESS else "ER",
                 vulnerabilities=frozenset({Vulnerability.DISABILITY}) if index % 3 else frozenset(),
             )
             code = f"{city.code_prefix}-2021-{(first + index) % 100_000:05d}"
@@ -70,12 +75,12 @@ def public_positions(record: ProgrammeRecord) -> list[int]:
 async def assert_stream_mirrors_log(js: JetStreamContext, record: ProgrammeRecord) -> None:
     messages = await read_stream(js)
     expected = public_positions(record)
-    positions = [int(message.headers["ce-lgnetposition"]) for message in messages]
+    positions = [int(headers_of(message)["ce-lgnetposition"]) for message in messages]
     assert len(positions) == len(expected), "some events are missing or duplicated"
     assert positions == expected
-    assert [m.headers["Nats-Msg-Id"] for m in messages] == [f"lgnet:{p}" for p in expected]
+    assert [headers_of(m)["Nats-Msg-Id"] for m in messages] == [f"lgnet:{p}" for p in expected]
     # Each stored message names its predecessor, the first none: the chain has no gap.
-    chain = [m.headers.get("Nats-Expected-Last-Msg-Id") for m in messages]
+    chain = [headers_of(m).get("Nats-Expected-Last-Msg-Id") for m in messages]
     assert chain == [None] + [f"lgnet:{p}" for p in expected[:-1]]
     assert [m.metadata.sequence.stream for m in messages] == list(range(1, len(expected) + 1))
 
@@ -100,7 +105,7 @@ async def wait_for_stream_count(js: JetStreamContext, count: int, timeout: float
 
 
 @pytest.fixture
-def record(tmp_path: Path):
+def record(tmp_path: Path) -> Iterator[ProgrammeRecord]:
     record = open_record(Settings(data_dir=tmp_path / "data"))
     yield record
     record.close()
@@ -138,7 +143,8 @@ async def test_run_follows_new_events_until_stopped(
         await asyncio.to_thread(save_intakes, record, expected - await stream_count(js))
         await wait_for_stream_count(js, expected, timeout=5)
     stop.set()
-    await asyncio.wait_for(running, timeout=5)
+    async with asyncio.timeout(5):
+        await running
     await assert_stream_mirrors_log(js, record)
 
 
@@ -224,7 +230,7 @@ async def test_a_nats_crash_that_loses_acknowledged_messages_is_healed(
     # The running relay reconnects, finds the stream's tail gone and republishes it.
     await wait_for_stream_count(js, total)
     resumed_after = [
-        int(record_.args[0])  # type: ignore[index]
+        int(record_.getMessage().split()[3])  # "Resuming after position N (...)"
         for record_ in caplog.records
         if record_.msg.startswith("Resuming after position")
     ]
@@ -375,7 +381,7 @@ async def assert_stream_mirrors_log_after_restart(
     predecessor by sequence rather than by msg id."""
     messages = await read_stream(js)
     expected = public_positions(record)
-    assert [int(m.headers["ce-lgnetposition"]) for m in messages] == expected
-    assert [m.headers["Nats-Msg-Id"] for m in messages] == [f"lgnet:{p}" for p in expected]
-    anchored = [m for m in messages if "Nats-Expected-Last-Sequence" in m.headers]
-    assert [m.headers["Nats-Expected-Last-Sequence"] for m in anchored] == ["20"]
+    assert [int(headers_of(m)["ce-lgnetposition"]) for m in messages] == expected
+    assert [headers_of(m)["Nats-Msg-Id"] for m in messages] == [f"lgnet:{p}" for p in expected]
+    anchored = [m for m in messages if "Nats-Expected-Last-Sequence" in headers_of(m)]
+    assert [headers_of(m)["Nats-Expected-Last-Sequence"] for m in anchored] == ["20"]

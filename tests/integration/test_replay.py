@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 from uuid import UUID, uuid4
 
@@ -34,7 +35,9 @@ from infra.store.eventstore import open_record
 from projections.case_list import CaseListQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.registry import default_projections
+from projections.storage.read_models import ReadModelDatabase
 from tests.builders import a_coordinator, a_person, an_intake
+from tests.conftest import headers_of
 from web.services import EventFilters
 
 MARCH = datetime(2021, 3, 10, 9, 0, tzinfo=UTC)
@@ -55,7 +58,7 @@ def take_in(record: ProgrammeRecord, city: City, number: int, at: datetime,
     return case
 
 
-def cases_in(read_models: object, city: City) -> list[str]:
+def cases_in(read_models: ReadModelDatabase, city: City) -> list[str]:
     return [row.case_code for row in CaseListQueries(read_models).list_cases(city.value).rows]
 
 
@@ -152,7 +155,6 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             facts = an_intake(
                 City.MILANO, intake_date=when.date(),
                 reception=replace(an_intake().reception, left_on=date(2020, 1, 15)),
-                consent=replace(an_intake().consent, given_on=when.date()),
             )
             platform.cases.record_intake(case_id, facts, a_person(), coordinator, when)
         platform.cases.close(UUID(int=2), CaseOutcome.OTHER_PROGRAMME, date(2020, 7, 15),
@@ -224,7 +226,8 @@ async def test_the_browser_shows_the_chain_hash_each_event_was_published_with(
         take_in(record, city, number, MARCH + timedelta(minutes=number))
     async with Relay(record, nats_server.url) as relay:
         assert await relay.publish_pending() == 3
-    published = {int(m.headers["ce-lgnetposition"]): m.headers for m in await read_stream(js)}
+    published = {int(headers_of(m)["ce-lgnetposition"]): headers_of(m)
+                 for m in await read_stream(js)}
     browser = EventBrowser(record, AuditChainStore(record).chain_hashes)
 
     shown = browser.events(EventFilters(oldest_first=True), page=1, page_size=10).events
@@ -242,8 +245,8 @@ def postgres_url(postgres_database: str) -> Iterator[str]:
     """A database of this module's own: its event log starts empty."""
     url = urlparse(postgres_database)
     name = f"{url.path.lstrip('/')}_replay"
-    admin = {"host": url.hostname, "port": url.port, "user": url.username, "dbname": "postgres",
-             "autocommit": True}
+    admin: dict[str, Any] = {"host": url.hostname, "port": url.port, "user": url.username,
+                             "dbname": "postgres", "autocommit": True}
     with psycopg.connect(**admin) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     try:

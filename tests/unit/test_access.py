@@ -39,6 +39,14 @@ CITY_WORK = {P.VIEW_CITY, P.LIST_CASES, P.VIEW_CASE, P.VIEW_SPECIAL_CATEGORIES,
 OVERSIGHT = {P.VIEW_NETWORK_OVERVIEW, P.VIEW_CITY, P.LIST_CASES, P.VIEW_CASE,
              P.VIEW_SPECIAL_CATEGORIES, P.READ_EVENTS}
 
+
+def everywhere(
+    allowed: set[Permission],
+) -> tuple[set[Permission], set[Permission], set[Permission]]:
+    """The same permissions in Firenze, in Milano and beyond any one city."""
+    return allowed, allowed, allowed
+
+
 # principal: (allowed in Firenze, allowed in Milano, allowed beyond any one city)
 EXPECTED: dict[str, tuple[Principal, set[Permission], set[Permission], set[Permission]]] = {
     "Florence operator": (FIRENZE_OPERATOR, CITY_WORK, set(), set()),
@@ -48,9 +56,10 @@ EXPECTED: dict[str, tuple[Principal, set[Permission], set[Permission], set[Permi
                      P.CORRECT_CASE_RECORD, P.SHARE_ON_OTHER_LEGAL_BASIS, P.DECIDE_TRANSFER,
                      P.RECORD_EXPENDITURE},
         set(), set()),
-    "ministry": (MINISTRY, *[OVERSIGHT | {P.APPROVE_EXPENDITURE, P.VIEW_AUDIT_LOG,
-                                          P.GRANT_IDENTIFIER_ACCESS, P.SET_ALLOCATIONS}] * 3),
-    "auditor": (AUDITOR, *[OVERSIGHT | {P.VIEW_AUDIT_LOG}] * 3),
+    "ministry": (MINISTRY, *everywhere(OVERSIGHT | {P.APPROVE_EXPENDITURE, P.VIEW_AUDIT_LOG,
+                                                    P.GRANT_IDENTIFIER_ACCESS,
+                                                    P.SET_ALLOCATIONS, P.AMEND_PROGRAMME_TERMS})),
+    "auditor": (AUDITOR, *everywhere(OVERSIGHT | {P.VIEW_AUDIT_LOG})),
     "Florence partner": (FIRENZE_PARTNER, {P.LIST_CASES, P.VIEW_CASE}, set(), set()),
 }
 

@@ -96,8 +96,9 @@ def test_every_contract_and_partner_kind_is_a_message_of_its_subjects_channel(
 ) -> None:
     by_address = {channel["address"]: channel for channel in document["channels"].values()}
     for ce_type, contract in CONTRACTS.items():
-        # Events of the whole network (audit checkpoints) have it in place of a city.
-        city = NETWORK if contract.aggregate == "audit" else "{city}"
+        # Events of the whole network (audit checkpoints, the programme's terms) have it in
+        # place of a city.
+        city = NETWORK if contract.aggregate in ("audit", "programme") else "{city}"
         channel = by_address[contract.subject(city)]
         message = resolve(document, channel["messages"][ce_type]["$ref"])
         assert message["name"] == ce_type
@@ -264,7 +265,7 @@ def test_a_test_that_publishes_an_invalid_message_fails(pytester: pytest.Pyteste
     result.assert_outcomes(passed=1, errors=1)  # the test body passed; its teardown did not
     result.stdout.fnmatch_lines([
         "*1 published message(s) do not follow the AsyncAPI document*",
-        "*lgnet.firenze.case.intake_recorded (it.lgnet.case.intake_recorded.v1): body "
+        "*lgnet.firenze.case.intake_recorded (it.lgnet.case.intake_recorded.v2): body "
         "vulnerabilities/0*not_a_vulnerability*",
     ])
 

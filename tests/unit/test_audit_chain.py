@@ -112,7 +112,7 @@ def test_an_altered_body_is_reported_at_its_position() -> None:
 
 def test_an_altered_header_is_reported_at_its_position() -> None:
     messages = published([1, 2, 5, 9])
-    messages[1] = ChainedMessage(messages[1].headers | {"ce-actorid": "someone.else"},
+    messages[1] = ChainedMessage(dict(messages[1].headers) | {"ce-actorid": "someone.else"},
                                  messages[1].body)
     problem = verify_chain(messages).problem
     assert problem is not None and (problem.kind, problem.position) == (ProblemKind.ALTERED, 2)
@@ -203,7 +203,7 @@ def test_checkpoints_verify_with_the_platform_key_only() -> None:
 def test_a_checkpoint_of_a_hash_the_chain_does_not_have_is_reported() -> None:
     key = Ed25519PrivateKey.generate()
     messages = published([1, 2, 5])
-    wrong = ChainedMessage(messages[1].headers | {"ce-lgnethash": "ab" * 32}, b"{}")
+    wrong = ChainedMessage(dict(messages[1].headers) | {"ce-lgnethash": "ab" * 32}, b"{}")
     checkpoint = checkpoint_message(key, wrong, 4, messages[2].chain_hash or "")
     problem = verify_with_checkpoints([*messages, checkpoint], key.public_key()).problem
     assert problem is not None and problem.kind is ProblemKind.CHECKPOINT_MISMATCH

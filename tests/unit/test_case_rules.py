@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -26,11 +27,16 @@ from domain.cases.rules import (
     age_on,
     reaches_age_on,
 )
-from domain.programme import City, ProtectionStatus, SubAction
+from domain.programme import (
+    City,
+    OutsideProgrammePeriod,
+    ProtectionStatus,
+    SubAction,
+)
 from tests.builders import NOW, a_coordinator, an_intake
 
 
-def take_in(**overrides: object) -> Case:
+def take_in(**overrides: Any) -> Case:
     return Case.take_in(uuid4(), "FI-2021-00001", an_intake(**overrides), a_coordinator(), NOW)
 
 
@@ -126,9 +132,10 @@ def test_a_person_born_on_29_february_turns_a_year_older_on_1_march_of_a_common_
 
 
 def test_intake_date_cannot_be_in_the_future_or_before_the_programme() -> None:
+    """Card: "Inizio progetto: 01/07/2019" (the period's end: tests/unit/test_programme_terms)."""
     with pytest.raises(InvalidIntake):
         take_in(intake_date=NOW.date() + timedelta(days=1))
-    with pytest.raises(InvalidIntake):
+    with pytest.raises(OutsideProgrammePeriod):
         take_in(intake_date=date(2019, 6, 30),
                 reception=ReceptionHistory(ReceptionSituation.NEVER_IN_RECEPTION))
 
@@ -150,6 +157,7 @@ def test_the_eleven_vulnerable_categories_of_article_17_and_other_as_the_list_is
 def test_the_intake_event_records_actor_and_time_passed_in() -> None:
     case = take_in()
     (event,) = case.collect_events()
+    assert isinstance(event, Case.IntakeRecorded)
     assert event.timestamp == NOW
     assert event.actor == a_coordinator().as_record()
 

@@ -25,7 +25,7 @@ from events.contracts import (
 )
 from events.referrals import ReferralRequestedV1, ReferralRequestedV2
 from events.upcasting import latest
-from infra.event_mapping.catalogue import PUBLIC_EVENTS
+from infra.publishing.event_mapping.catalogue import PUBLIC_EVENTS
 from tests.builders import NOW, a_coordinator
 from tests.v1_store import store_v1, v1_correction, v1_intake, v1_referral
 
@@ -35,7 +35,7 @@ CASE_ID = UUID(int=7)
 def load_v1_intake(**overrides: Any) -> tuple[ProgrammeRecord, Case]:
     record = ProgrammeRecord()
     store_v1(record, CASE_ID, 1, Case.IntakeRecorded, v1_intake(**overrides))
-    case = record.repository.get(CASE_ID)
+    case: object = record.repository.get(CASE_ID)
     assert isinstance(case, Case)
     return record, case
 
@@ -127,7 +127,7 @@ def test_a_correction_stored_by_version_1_reads_in_today_s_terms() -> None:
     ]
     state = v1_correction(changes=changes)
     store_v1(record, CASE_ID, 2, Case.IntakeCorrected, state)
-    case = record.repository.get(CASE_ID)
+    case: object = record.repository.get(CASE_ID)
     assert isinstance(case, Case)
     assert (case.protection_status, case.sex, case.citizenship) == (
         ProtectionStatus.ASYLUM_SEEKER, Sex.NOT_STATED, "ET")
@@ -157,7 +157,7 @@ def test_a_referral_stored_by_version_1_keeps_its_basis_and_an_override_s_reason
     referral_id = uuid4()
     state = v1_referral(CASE_ID, consent_basis=basis, consent_override_reason=reason)
     store_v1(record, referral_id, 1, Referral.Requested, state)
-    referral = record.repository.get(referral_id)
+    referral: object = record.repository.get(referral_id)
     assert isinstance(referral, Referral)
     assert referral.legal_basis is reads_as
     assert referral.consent_override_reason == reason
@@ -174,7 +174,7 @@ def test_a_case_taken_in_by_version_1_takes_a_status_change_and_answers_as_of_ea
     case.change_status(date(2021, 6, 1), ProtectionStatus.REFUGEE, None, a_coordinator(),
                        NOW + timedelta(days=90))
     record.save(case)
-    again = record.repository.get(CASE_ID)
+    again: object = record.repository.get(CASE_ID)
     assert isinstance(again, Case)
     before = again.status_on(date(2021, 5, 31))
     assert before is not None and before.status is ProtectionStatus.ASYLUM_SEEKER

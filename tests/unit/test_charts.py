@@ -41,7 +41,8 @@ def height(bar: ET.Element) -> float:
     return float(bar.attrib["height"])
 
 
-def width(bar: ET.Element) -> float:
+def width(bar: ET.Element | None) -> float:
+    assert bar is not None
     return float(bar.attrib["width"])
 
 
@@ -60,7 +61,7 @@ def all_three_charts() -> list[Markup]:
     ]
 
 
-def test_bar_heights_are_proportional_to_values_from_a_zero_baseline():
+def test_bar_heights_are_proportional_to_values_from_a_zero_baseline() -> None:
     root = parsed(bar_chart([("a", 5), ("b", 10), ("c", 0)], title="T", description="D"))
 
     five, ten, zero = marks(root, "rect")
@@ -73,7 +74,7 @@ def test_bar_heights_are_proportional_to_values_from_a_zero_baseline():
         assert float(bar.attrib["y"]) + height(bar) == pytest.approx(float(baseline.attrib["y1"]))
 
 
-def test_the_tallest_of_thirty_monthly_bars_fits_within_the_plot():
+def test_the_tallest_of_thirty_monthly_bars_fits_within_the_plot() -> None:
     values = [(index * 7) % 23 for index in range(len(MONTHS))]
     root = parsed(bar_chart(list(zip(MONTHS, values, strict=True)), title="T", description="D"))
 
@@ -92,7 +93,7 @@ def test_the_tallest_of_thirty_monthly_bars_fits_within_the_plot():
     assert max(float(bar.attrib["x"]) + width(bar) for bar in bars) <= view_width
 
 
-def test_thirty_month_labels_are_thinned_keeping_the_first_and_the_last():
+def test_thirty_month_labels_are_thinned_keeping_the_first_and_the_last() -> None:
     root = parsed(bar_chart([(month, 1) for month in MONTHS], title="T", description="D"))
 
     shown = texts_in(root, "chart-axis-x")
@@ -102,7 +103,7 @@ def test_thirty_month_labels_are_thinned_keeping_the_first_and_the_last():
     assert shown[:3] == [MONTHS[0], MONTHS[3], MONTHS[6]]
 
 
-def test_nineteen_city_labels_are_all_shown_slanted_rather_than_thinned_out():
+def test_nineteen_city_labels_are_all_shown_slanted_rather_than_thinned_out() -> None:
     cities = [f"City number {number}" for number in range(19)]
     root = parsed(bar_chart([(city, 1) for city in cities], title="T", description="D"))
 
@@ -116,7 +117,7 @@ def test_nineteen_city_labels_are_all_shown_slanted_rather_than_thinned_out():
     assert all(text.attrib["transform"].startswith("rotate(-45 ") for text in labels)
 
 
-def test_long_labels_are_shortened_on_the_axis_but_kept_whole_on_the_mark():
+def test_long_labels_are_shortened_on_the_axis_but_kept_whole_on_the_mark() -> None:
     long_name = "Reggio di Calabria, Città metropolitana"
     root = parsed(bar_chart([(long_name, 1), ("Bari", 2)], title="T", description="D"))
 
@@ -130,7 +131,9 @@ def test_long_labels_are_shortened_on_the_axis_but_kept_whole_on_the_mark():
     "largest",
     [1, 3, 7, 13, 99, 100, 101, 2_345, Decimal("0.3"), Decimal("346000.00"), Decimal("1234567.89")],
 )
-def test_value_ticks_are_four_to_six_round_numbers_from_zero_covering_the_largest(largest):
+def test_value_ticks_are_four_to_six_round_numbers_from_zero_covering_the_largest(
+    largest: int | Decimal,
+) -> None:
     root = parsed(bar_chart([("a", largest), ("b", largest * 0)], title="T", description="D"))
 
     ticks = [Decimal(text) for text in texts_in(root, "chart-axis-y")]
@@ -147,7 +150,7 @@ def test_value_ticks_are_four_to_six_round_numbers_from_zero_covering_the_larges
         assert all(tick == tick.to_integral_value() for tick in ticks)
 
 
-def test_axis_and_bar_values_are_written_by_the_given_formatter():
+def test_axis_and_bar_values_are_written_by_the_given_formatter() -> None:
     def euros(value: int | Decimal) -> str:
         return f"€ {Decimal(value):,.2f}"
 
@@ -167,7 +170,7 @@ def test_axis_and_bar_values_are_written_by_the_given_formatter():
     assert "€ 12.50" in texts_in(root, "chart-marks")
 
 
-def test_labels_and_titles_from_user_data_stay_text():
+def test_labels_and_titles_from_user_data_stay_text() -> None:
     hostile = '<script>alert("x")</script>'
     chart = bar_chart(
         [("<script>", 1), ('a"b', 2)], title="Cities & <b>towns</b>", description=hostile
@@ -177,12 +180,14 @@ def test_labels_and_titles_from_user_data_stay_text():
     assert not [element for element in root.iter() if element.tag.endswith("script")]
     assert [bar.attrib["data-label"] for bar in marks(root, "rect")] == ["<script>", 'a"b']
     assert "<script>" in texts_in(root, "chart-axis-x")
-    assert root.find(SVG + "title").text == "Cities & <b>towns</b>"
-    assert root.find(SVG + "desc").text == hostile
+    title, desc = root.find(SVG + "title"), root.find(SVG + "desc")
+    assert title is not None and desc is not None
+    assert title.text == "Cities & <b>towns</b>"
+    assert desc.text == hostile
     assert "<script>" not in str(chart)
 
 
-def test_series_names_and_progress_labels_stay_text():
+def test_series_names_and_progress_labels_stay_text() -> None:
     lines = line_chart(["<i>"], [Series("<b>x</b>", [1])], title="T", description="D")
     bars = progress_bars([("<u>", Decimal(1), Decimal(2))], title="T", description="D")
 
@@ -207,10 +212,11 @@ def test_series_names_and_progress_labels_stay_text():
     assert "<b>x</b>" in texts_in(parsed(lines), "chart-legend")
 
 
-def test_every_chart_is_an_image_with_a_title_and_description_for_screen_readers():
+def test_every_chart_is_an_image_with_a_title_and_description_for_screen_readers() -> None:
     for chart in all_three_charts():
         root = parsed(chart)
         title, desc = root.find(SVG + "title"), root.find(SVG + "desc")
+        assert title is not None and desc is not None
         assert root.attrib["role"] == "img"
         assert root.attrib["aria-labelledby"] == title.attrib["id"]
         assert root.attrib["aria-describedby"] == desc.attrib["id"]
@@ -221,7 +227,7 @@ def test_every_chart_is_an_image_with_a_title_and_description_for_screen_readers
         assert not [text for text in root.iter(SVG + "text") if "font-size" in text.attrib]
 
 
-def test_chart_ids_are_the_same_on_every_rendering_and_differ_between_charts():
+def test_chart_ids_are_the_same_on_every_rendering_and_differ_between_charts() -> None:
     first = bar_chart([("a", 1)], title="Intakes per month", description="D")
     again = bar_chart([("a", 1)], title="Intakes per month", description="D")
     other = bar_chart([("a", 1)], title="Intakes per city", description="D")
@@ -230,7 +236,7 @@ def test_chart_ids_are_the_same_on_every_rendering_and_differ_between_charts():
     assert parsed(first).attrib["id"] != parsed(other).attrib["id"]
 
 
-def test_no_chart_needs_inline_styles_forbidden_by_the_content_security_policy():
+def test_no_chart_needs_inline_styles_forbidden_by_the_content_security_policy() -> None:
     for chart in all_three_charts():
         root = parsed(chart)
         assert not [element for element in root.iter() if "style" in element.attrib]
@@ -238,14 +244,14 @@ def test_no_chart_needs_inline_styles_forbidden_by_the_content_security_policy()
         assert "<script" not in str(chart)
 
 
-def test_empty_input_gives_empty_markup_for_the_page_to_say_there_is_no_data():
+def test_empty_input_gives_empty_markup_for_the_page_to_say_there_is_no_data() -> None:
     assert bar_chart([], title="T", description="D") == Markup("")
     assert line_chart([], [], title="T", description="D") == Markup("")
     assert line_chart(["a", "b"], [Series("s", [None, None])], title="T", description="D") == ""
     assert progress_bars([], title="T", description="D") == Markup("")
 
 
-def test_a_line_breaks_where_a_value_is_missing():
+def test_a_line_breaks_where_a_value_is_missing() -> None:
     labels = ["07/2019", "08/2019", "09/2019", "10/2019", "11/2019"]
     root = parsed(
         line_chart(
@@ -271,7 +277,7 @@ def test_a_line_breaks_where_a_value_is_missing():
     assert [point.attrib["data-value"] for point in points] == ["1", "2", "4", "5"]
 
 
-def test_each_line_has_its_own_class_dash_pattern_and_legend_entry():
+def test_each_line_has_its_own_class_dash_pattern_and_legend_entry() -> None:
     root = parsed(
         line_chart(
             ["a", "b"],
@@ -295,12 +301,12 @@ def test_each_line_has_its_own_class_dash_pattern_and_legend_entry():
     assert len(set(marker_shapes.values())) == 3
 
 
-def test_a_line_series_must_have_a_value_per_label():
+def test_a_line_series_must_have_a_value_per_label() -> None:
     with pytest.raises(ValueError, match="Housed"):
         line_chart(["a", "b"], [Series("Housed", [1])], title="T", description="D")
 
 
-def test_progress_bars_show_the_used_share_of_what_is_available():
+def test_progress_bars_show_the_used_share_of_what_is_available() -> None:
     root = parsed(
         progress_bars(
             [
@@ -343,10 +349,11 @@ def test_progress_bars_show_the_used_share_of_what_is_available():
     assert "100.00" in texts_in(root, "chart-row")
 
 
-def test_available_amounts_are_hatched_and_outlined_so_they_print_in_black_and_white():
+def test_available_amounts_are_hatched_and_outlined_so_they_print_in_black_and_white() -> None:
     root = parsed(progress_bars([("1.1", Decimal(1), Decimal(4))], title="T", description="D"))
 
     pattern = root.find(f".//{SVG}pattern")
+    assert pattern is not None
     available = next(
         rect for rect in root.iter(SVG + "rect") if rect.get("class") == "chart-available"
     )

@@ -4,6 +4,7 @@ command is a real `lgnet` command. And the settings fail clearly on bad values."
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer.main
@@ -32,12 +33,13 @@ def lgnet_commands() -> set[tuple[str, ...]]:
 
 
 @pytest.fixture(scope="module")
-def compose() -> dict:
-    return yaml.safe_load((ROOT / "compose.yaml").read_text())
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    return loaded
 
 
 def test_compose_has_a_three_node_nats_cluster_postgres_and_the_three_app_services(
-    compose: dict,
+    compose: dict[str, Any],
 ) -> None:
     services = compose["services"]
     assert {"nats-1", "nats-2", "nats-3", "postgres", "web", "relay", "projector"} <= set(services)
@@ -46,14 +48,14 @@ def test_compose_has_a_three_node_nats_cluster_postgres_and_the_three_app_servic
         assert "-js" in command and "--cluster_name" in command
 
 
-def test_every_service_has_a_healthcheck(compose: dict) -> None:
+def test_every_service_has_a_healthcheck(compose: dict[str, Any]) -> None:
     missing = [
         name for name, service in compose["services"].items() if "healthcheck" not in service
     ]
     assert missing == []
 
 
-def test_every_app_service_runs_an_existing_lgnet_command(compose: dict) -> None:
+def test_every_app_service_runs_an_existing_lgnet_command(compose: dict[str, Any]) -> None:
     commands = lgnet_commands()
     app_services = {
         n: s for n, s in compose["services"].items() if s.get("command", [""])[0] == "lgnet"
@@ -64,7 +66,7 @@ def test_every_app_service_runs_an_existing_lgnet_command(compose: dict) -> None
         assert tuple(service["healthcheck"]["test"][2:]) in commands, name
 
 
-def test_app_services_are_configured_by_the_documented_settings(compose: dict) -> None:
+def test_app_services_are_configured_by_the_documented_settings(compose: dict[str, Any]) -> None:
     known = {f"LGNET_{name.upper()}" for name in Settings.model_fields}
     for name in ("web", "relay", "projector", "partner-feed"):
         environment = compose["services"][name]["environment"]

@@ -13,7 +13,13 @@ from uuid import UUID
 
 import pytest
 
-from events.contracts import CaseIntakeCorrectedV1, CaseTransferredV1, EventContract, FieldChangeV1
+from events.contracts import (
+    CaseIntakeCorrectedV1,
+    CaseTransferredV1,
+    City,
+    EventContract,
+    FieldChangeV1,
+)
 from projections.network_overview import NetworkOverviewProjection, NetworkOverviewQueries
 from projections.projection import Delivered, apply_batch, ensure_created
 from projections.storage.read_models import SqliteReadModels
@@ -28,7 +34,7 @@ def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
     db.close()
 
 
-def a_transfer(number: int, from_city: str, to_city: str) -> CaseTransferredV1:
+def a_transfer(number: int, from_city: City, to_city: City) -> CaseTransferredV1:
     return CaseTransferredV1(
         case_id=UUID(int=number), case_code=f"{from_city[:2].upper()}-2021-{number:05d}",
         city=to_city, from_city=from_city, referral_id=UUID(int=10_000 + number),
@@ -36,7 +42,7 @@ def a_transfer(number: int, from_city: str, to_city: str) -> CaseTransferredV1:
     )
 
 
-def a_correction(number: int, city: str, *changes: FieldChangeV1) -> CaseIntakeCorrectedV1:
+def a_correction(number: int, city: City, *changes: FieldChangeV1) -> CaseIntakeCorrectedV1:
     return CaseIntakeCorrectedV1(
         case_id=UUID(int=number), case_code=f"{city[:2].upper()}-2021-{number:05d}", city=city,
         changes=list(changes), reason="Wrong document read at intake",
@@ -50,7 +56,7 @@ def change(field: Any, before: Any, after: Any, number: int) -> FieldChangeV1:
 
 def project(database: SqliteReadModels, events: list[EventContract], *, batch_size: int) -> None:
     delivered = [
-        Delivered(n, replace(an_envelope(event, n), type=event.ce_type()))  # type: ignore[arg-type]
+        Delivered(n, replace(an_envelope(event, n), type=event.ce_type()))
         for n, event in enumerate(events, start=1)
     ]
     for start in range(0, len(delivered), batch_size):

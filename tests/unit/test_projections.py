@@ -22,6 +22,7 @@ from nats.js.errors import NotFoundError
 
 from events.cloudevents import Actor, Envelope, event_id, source_for, to_headers
 from events.contracts import CaseIntakeRecordedV1, CasePersonalDataErasedV2, Eligibility
+from events.upcasting import latest
 from infra.nats.consumer import lean_log_context as _lean_log_context
 from infra.nats.consumer import stream_sequence
 from infra.nats.headers import parse_header_block as _parse_header_block
@@ -71,8 +72,11 @@ def an_intake_recorded(
     return CaseIntakeRecordedV1(**fields)
 
 
-def an_envelope(data: CaseIntakeRecordedV1, position: int) -> Envelope:
-    """The event as the relay publishes it, at event-store position `position`."""
+def an_envelope(data: Any, position: int) -> Envelope:
+    """The event as the relay publishes it today, at event-store position `position`: in the
+    newest version of its contract (an older one given here is upcast, as the relay upcasts
+    events stored by older code)."""
+    data = latest(data)
     return Envelope(
         id=event_id(str(data.case_id), 1),
         source=source_for(data.city),
@@ -141,7 +145,9 @@ def test_case_list_filters_by_status_vulnerability_and_protection_status(
     assert filtered(vulnerability="any") == ["FI-2021-00001", "FI-2021-00002", "FI-2021-00004"]
     assert filtered(vulnerability="none") == ["FI-2021-00003"]
     assert filtered(protection_status="asylum_seeker") == ["FI-2021-00003"]
-    assert filtered(protection_status="other", vulnerability="pregnancy") == ["FI-2021-00002"]
+    # v1's "other" reads as another residence permit (events.upcasting).
+    assert filtered(protection_status="other_residence_permit",
+                    vulnerability="pregnancy") == ["FI-2021-00002"]
     assert len(filtered(status="open")) == 4
     assert filtered(status="closed") == []
 
@@ -172,7 +178,7 @@ def test_a_case_and_its_history_are_readable_by_id(database: SqliteReadModels) -
         "FI-2021-00007", ("disability",), 2,
     )
     assert [(h.position, h.type, h.actor_role) for h in history] == [
-        (2, "it.lgnet.case.intake_recorded.v1", "city_coordinator")
+        (2, "it.lgnet.case.intake_recorded.v2", "city_coordinator")
     ]
     assert history[0].data["case_code"] == "FI-2021-00007"
     assert queries.get_case(UUID(int=999)) is None
@@ -469,8 +475,8 @@ class RecordsOrder:
 
 
 def message(seq: int) -> tuple[dict[str, str], bytes]:
-    intake = an_intake_recorded(seq)
-    return to_headers(an_envelope(intake, seq)), intake.model_dump_json().encode()
+    envelope = an_envelope(an_intake_recorded(seq), seq)
+    return to_headers(envelope), envelope.data.model_dump_json().encode()
 
 
 class FeedHarness:

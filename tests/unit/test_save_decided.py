@@ -51,7 +51,8 @@ def test_a_command_that_wins_at_the_second_attempt_returns_its_position(
         attempts.append(1)
         if len(attempts) == 1:
             return [Note.numbered(note_id)]  # stale: loses
-        note = record.repository.get(note_id)
+        note: object = record.repository.get(note_id)
+        assert isinstance(note, Note)
         note.trigger_event(Aggregate.Event)
         return [note]
 

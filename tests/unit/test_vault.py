@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import stat
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -28,7 +29,7 @@ MASTER_KEY = bytes(range(32))
 
 
 @pytest.fixture
-def vault(tmp_path: Path):
+def vault(tmp_path: Path) -> Iterator[SqliteVault]:
     vault = SqliteVault(tmp_path / "vault.sqlite", MASTER_KEY)
     yield vault
     vault.close()
@@ -36,7 +37,7 @@ def vault(tmp_path: Path):
 
 def stored_row(path: Path, case_id: UUID) -> tuple[bytes, bytes]:
     with sqlite3.connect(path) as connection:
-        row = connection.execute(
+        row: tuple[bytes, bytes] | None = connection.execute(
             "SELECT wrapped_key, ciphertext FROM vault_people WHERE case_id = ?", (case_id.bytes,)
         ).fetchone()
     assert row is not None
@@ -129,14 +130,14 @@ def test_the_master_key_file_is_created_private_once_and_then_reused(tmp_path: P
     case_id = uuid4()
     first = open_vault(settings)
     first.store(case_id, a_person())
-    first.close()  # type: ignore[attr-defined]
+    first.close()
 
     key_file = settings.vault_key_path
     assert len(key_file.read_bytes()) == 32
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     again = open_vault(settings)
     assert again.read(case_id) == a_person()
-    again.close()  # type: ignore[attr-defined]
+    again.close()
 
 
 def test_a_damaged_master_key_file_is_reported(tmp_path: Path) -> None:

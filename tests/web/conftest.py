@@ -2,13 +2,15 @@
 (infra.bootstrap.build_platform): the event store, the encrypted personal-data vault, the read
 models and the accounts, all SQLite files in the test's directory. Only the bus is left out: the
 read models follow in-process (`Follow.IN_PROCESS`), brought up to date from the notification
-log directly, each event mapped as the relay would (`platform.follower.catch_up()`; setting
-`platform.follower.following = False` makes them lag).
+log directly, each event mapped as the relay would (`follower_of(platform).catch_up()`; setting
+`follower_of(platform).following = False` makes them lag).
 
 Test clients are signed in through the sign-in page, as people are: `client` is Florence's
 coordinator, `clients` makes a client for anyone else (`clients.coordinator("milano")`,
-`clients.ministry()`, `clients.partner(...)`, ...). The clock is the test's:
-`platform.clock.advance()`; every id handed out for a new case is in `platform.ids.issued`.
+`clients.ministry()`, `clients.partner(...)`, ...). The clock is the test's, set inside the
+programme's period (`TESTS_START`: new intakes, referrals and placements are refused outside
+it) and moved by `clock_of(platform).advance()`; every id handed out for a new case is in
+`ids_of(platform).issued`.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from domain.programme import City, Role
-from infra.bootstrap import Follow, Platform, build_platform
+from domain.programme import PROGRAMME_TIMEZONE, City, Role
+from infra.bootstrap import Follow, InProcessFollower, Platform, build_platform
 from infra.settings import Settings
 from web.app import create_app
 from web.kit.authentication import CSRF_HEADER, SESSION_COOKIE
@@ -37,12 +39,18 @@ INTAKE_EVENTS = "case.intake_recorded"
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
+# "Now" when a web test starts: inside the programme's period (2019-07-01..2021-12-31), after
+# every intake date the tests record, with room to advance days before the period ends.
+TESTS_START = datetime(2021, 10, 4, 8, 30, tzinfo=UTC)
+TODAY_IN_ITALY = TESTS_START.astimezone(PROGRAMME_TIMEZONE).date().isoformat()
+
+
 class Clock:
-    """The tests' clock: real time when the test starts (intake dates are checked against
-    today), moved forward only by `advance`."""
+    """The tests' clock: `TESTS_START` when the test starts (intake dates are checked against
+    today, new work against the programme's period), moved forward only by `advance`."""
 
     def __init__(self) -> None:
-        self.now = datetime.now(UTC)
+        self.now = TESTS_START
 
     def __call__(self) -> datetime:
         return self.now
@@ -79,6 +87,24 @@ def platform_for_tests(data_dir: Path) -> Iterator[Platform]:
         yield platform
     finally:
         platform.close()
+
+
+def clock_of(platform: Platform) -> Clock:
+    """The test's clock a platform of `platform_for_tests` runs on."""
+    assert isinstance(platform.clock, Clock)
+    return platform.clock
+
+
+def ids_of(platform: Platform) -> IssuedIds:
+    """The ids a platform of `platform_for_tests` handed out."""
+    assert isinstance(platform.ids, IssuedIds)
+    return platform.ids
+
+
+def follower_of(platform: Platform) -> InProcessFollower:
+    """What brings the read models of a platform of `platform_for_tests` up to date."""
+    assert isinstance(platform.follower, InProcessFollower)
+    return platform.follower
 
 
 @pytest.fixture
@@ -150,7 +176,7 @@ class Clients:
         issued = self.platform.accounts.issue_token(name, [City(c) for c in cities], kinds)
         client = self._open()
         client.headers["Authorization"] = f"Bearer {issued.token}"
-        client.partner_token_id = issued.details.token_id  # type: ignore[attr-defined]
+        client.partner_token_id = issued.details.token_id
         return client
 
     def _open(self) -> TestClient:
@@ -183,6 +209,7 @@ def an_intake_form(**overrides: Any) -> dict[str, Any]:
         "given_name": "Amanuel",
         "family_name": "Tesfaye",
         "birth_date": "1994-05-02",
+        "has_identity_document": "true",
         "document_number": "PS1234567",
         "phone": "+39 333 1234567",
         "email": "",
@@ -192,21 +219,23 @@ def an_intake_form(**overrides: Any) -> dict[str, Any]:
         "left_reception_on": "2021-01-20",
         "reception_centre_kind": "cas",
         "sex": "female",
-        "nationality": "ER",
+        "citizenship": "ER",
         "household_size": "1",
         "vulnerabilities": [],
-        "consent_given_on": "2021-03-10",
-        "consent_scopes": ["case_management"],
+        "information_notice_given_on": "2021-03-10",
+        "information_notice_language": "ti",
+        "consents": [],
     }
     form.update(overrides)
+    if "information_notice_given_on" not in overrides:
+        form["information_notice_given_on"] = form["intake_date"]  # given at intake
     return form
 
 
 def an_intake_payload(**overrides: Any) -> dict[str, Any]:
     """The same intake as the API's JSON body."""
-    payload = an_intake_form(email=None, household_size=1)
-    payload.update(overrides)
-    return payload
+    return an_intake_form(**{"email": None, "household_size": 1,
+                              "has_identity_document": True, **overrides})
 
 
 def record_intake(clients: Clients, city: str = "firenze", **overrides: Any) -> dict[str, Any]:

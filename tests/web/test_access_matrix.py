@@ -16,9 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -30,6 +29,7 @@ from starlette.routing import Mount
 from domain.programme import City, Role
 from tests.web.conftest import (
     PASSWORD,
+    TODAY_IN_ITALY,
     Clients,
     an_intake_form,
     an_intake_payload,
@@ -72,6 +72,7 @@ ACCESS: dict[str, set[str]] = {
     "audit_public_key": EVERYONE,
     "sign_out": PEOPLE,
     "home": PEOPLE,
+    "programme_terms": PEOPLE,
     "city_home": MILAN_STAFF | OVERSIGHT,
     "case_list": MILAN_STAFF | OVERSIGHT,
     "case_page": MILAN_STAFF | OVERSIGHT,
@@ -101,6 +102,13 @@ ACCESS: dict[str, set[str]] = {
     "api_close_case": MILAN_STAFF,
     "api_reopen_case": {MILAN_COORDINATOR},
     "api_correct_case": {MILAN_COORDINATOR},
+    # -- status decisions and consents: the case's everyday work --
+    "change_case_status": MILAN_STAFF,
+    "api_change_case_status": MILAN_STAFF,
+    "give_case_consent": MILAN_STAFF,
+    "api_give_case_consent": MILAN_STAFF,
+    "withdraw_case_consent": MILAN_STAFF,
+    "api_withdraw_case_consent": MILAN_STAFF,
     # -- referrals --
     "referral_board": MILAN_STAFF | OVERSIGHT,
     "new_referral_form": MILAN_STAFF,
@@ -224,7 +232,8 @@ FRESH_ROUTES = {
     "erase_personal_data", "api_erase_personal_data",
     # -- case lifecycle --
     "close_case", "api_close_case", "reopen_case", "api_reopen_case", "correct_case",
-    "api_correct_case",
+    "api_correct_case", "change_case_status", "api_change_case_status", "give_case_consent",
+    "api_give_case_consent", "withdraw_case_consent", "api_withdraw_case_consent",
     # -- referrals --
     "request_referral", "api_request_referral", "accept_referral", "api_accept_referral",
     "decline_referral", "api_decline_referral", "complete_referral", "api_complete_referral",
@@ -295,6 +304,15 @@ A_REFERRAL = {"destination_kind": "city_service", "service": "health"}
 ANOTHER_REFERRAL = {"destination_kind": "city_service", "service": "legal_aid"}
 
 
+A_CONSENT = {"purpose": "referral_to_named_partner", "given_on": "2021-03-11"}
+
+
+def consented(clients: Clients, case_id: str) -> None:
+    answer = clients.coordinator("milano").post(f"/api/v1/cases/{case_id}/consents",
+                                                json=A_CONSENT)
+    assert answer.status_code == 200, answer.text
+
+
 def a_referral(clients: Clients, case_id: str) -> str:
     """A Milan referral awaiting its answer: of the case given, or of a new Milan case when
     that one cannot be referred (a case closed for a route that reopens it)."""
@@ -312,7 +330,6 @@ def a_referral(clients: Clients, case_id: str) -> str:
 A_SHELTER = {"name": "Casa Matrice", "kind": "temporary_shelter", "address_area": "Niguarda",
              "beds": 3}
 # Moves are dated today (in Italy): the bed was offered today, and no move is in the future.
-TODAY_IN_ITALY = datetime.now(ZoneInfo("Europe/Rome")).date().isoformat()
 A_MOVE_OUT = {"outcome": "autonomous_housing", "moved_out_on": TODAY_IN_ITALY, "note": ""}
 
 
@@ -351,6 +368,8 @@ PREPARED: dict[str, Callable[[Clients, str], None]] = {
     # -- case lifecycle --
     "reopen_case": closed,
     "api_reopen_case": closed,
+    "withdraw_case_consent": consented,
+    "api_withdraw_case_consent": consented,
     # -- referrals --
     # -- housing --
     "offer_bed": on_the_waitlist,
@@ -385,9 +404,19 @@ BODIES: dict[str, dict[str, Any]] = {
     "reopen_case": {"data": A_REOPENING},
     "api_reopen_case": {"json": A_REOPENING},
     "correct_case": {"data": {"protection_status": "asylum_seeker", "sex": "female",
-                              "nationality": "ER", "household_size": "1",
+                              "citizenship": "ER", "household_size": "1",
                               "vulnerabilities": ["trafficking_victim"], "reason": "Matrix"}},
     "api_correct_case": {"json": {"protection_status": "asylum_seeker", "reason": "Matrix"}},
+    "change_case_status": {"data": {"decided_on": "2021-03-11",
+                                    "protection_status": "subsidiary_protection"}},
+    "api_change_case_status": {"json": {"decided_on": "2021-03-11",
+                                        "protection_status": "subsidiary_protection"}},
+    "give_case_consent": {"data": A_CONSENT},
+    "api_give_case_consent": {"json": A_CONSENT},
+    "withdraw_case_consent": {"data": {"purpose": "referral_to_named_partner",
+                                       "withdrawn_on": "2021-03-11"}},
+    "api_withdraw_case_consent": {"json": {"purpose": "referral_to_named_partner",
+                                           "withdrawn_on": "2021-03-11"}},
     # -- referrals --
     "request_referral": {"data": ANOTHER_REFERRAL},
     "api_request_referral": {"json": ANOTHER_REFERRAL},
@@ -588,7 +617,7 @@ def up_to_the_first_event(client: TestClient, method: str, path: str, **options:
                           request=streamed.request)
 
 
-def asked_to_sign_in(response: Any) -> bool:
+def asked_to_sign_in(response: httpx.Response) -> bool:
     return response.status_code == 303 and response.headers["location"].startswith(
         "/sign-in?next=")
 
@@ -708,7 +737,7 @@ def test_a_refusal_says_why_in_words_and_shows_nothing_of_the_city(
 
     assert page.status_code == 403
     assert "<h1>Accesso non consentito</h1>" in page.text
-    assert "il tuo ruolo, il tuo Comune o il tuo accordo non la prevedono" in page.text
+    assert "il ruolo, il Comune o l&#39;accordo dell&#39;utente non la prevedono" in page.text
     assert "case-table" not in page.text
     assert api.json()["message"] == (
         "You may not do this: your role, your city or your agreement does not cover it.")

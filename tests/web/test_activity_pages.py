@@ -14,11 +14,12 @@ from domain.cases.rules import CaseOutcome
 from domain.programme import City
 from infra.bootstrap import Platform
 from tests.builders import a_coordinator
-from tests.web.conftest import Clients, record_intake
+from tests.web.conftest import Clients, follower_of, record_intake
 
 CIVIC_REFUSAL_IT = (
     "La Sub-Azione 2 è riservata esclusivamente ai richiedenti protezione internazionale (art. 8 "
-    "della legge 46/2017, che modifica il d.lgs. 142/2015) e la persona non è richiedente asilo."
+    "della legge 46/2017, che modifica il d.lgs. 142/2015) e la persona non è richiedente "
+    "protezione internazionale."
 )
 CIVIC_REFUSAL_EN = (
     "Sub-Action 2 is reserved for applicants for international protection (art. 8 of law "
@@ -77,7 +78,7 @@ def test_civic_engagement_enrolment_is_refused_for_a_refugee_and_accepted_for_an
     page_path = planned.headers["location"]
     page = coordinator.get(page_path)
     assert "Orti condivisi" in page.text
-    assert "solo i richiedenti asilo possono essere iscritti" in page.text
+    assert "che modifica il d.lgs. 142/2015): si possono iscrivere solo loro" in page.text
     # Only asylum seekers are suggested for a civic-engagement path.
     assert f'value="{seeker["case_code"]}"' in page.text
     assert f'value="{refugee["case_code"]}"' not in page.text
@@ -101,7 +102,7 @@ def test_civic_engagement_enrolment_is_refused_for_a_refugee_and_accepted_for_an
                                 data={"case_code": seeker["case_code"].lower()},
                                 follow_redirects=False)
     assert accepted.status_code == 303
-    assert platform.last_written_position() == before + 1
+    assert before is not None and platform.last_written_position() == before + 1
     detail = coordinator.get(f"/api/v1/activities/{activity_id}").json()
     assert [p["case_code"] for p in detail["participant_list"]] == [seeker["case_code"]]
     assert detail["participants"] == 1
@@ -296,7 +297,7 @@ def test_only_the_city_s_open_cases_are_enrolled_and_the_refusal_tells_nothing_o
     closed = record_intake(clients, "milano")
     platform.cases.close(UUID(closed["case_id"]), CaseOutcome.AUTONOMY, date(2021, 3, 12),
                          "Found work and a flat", a_coordinator(City.MILANO), platform.now())
-    platform.follower.catch_up()
+    follower_of(platform).catch_up()
     activity_id = plan_activity(clients)
     cross_cutting = plan_activity(clients, sub_action="6", kind="information_event")
     before = platform.last_written_position()

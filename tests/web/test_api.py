@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, an_intake_payload, record_intake
+from tests.web.conftest import Clients, an_intake_payload, ids_of, record_intake
 
 
 def test_an_intake_is_created_with_its_location_and_can_be_read_there(
@@ -35,7 +35,7 @@ def test_an_intake_is_created_with_its_location_and_can_be_read_there(
         ("2", True, "asylum_seeker"), ("3", True, "vulnerable"), ("4", True, "outside_reception"),
     }
     [intake] = body["history"]
-    assert intake["type"] == "it.lgnet.case.intake_recorded.v1"
+    assert intake["type"] == "it.lgnet.case.intake_recorded.v2"
     assert intake["actor"] == {"kind": "user", "id": "firenze.coordinator",
                                "role": "city_coordinator", "city": "firenze"}
 
@@ -74,7 +74,8 @@ def test_a_city_s_cases_are_listed_with_filters_and_pages(
 
 
 def test_the_network_overview_has_every_city_and_the_totals(clients: Clients) -> None:
-    record_intake(clients, "bari", protection_status="other", vulnerabilities=["disability"])
+    record_intake(clients, "bari", protection_status="other_residence_permit",
+                  vulnerabilities=["disability"])
     record_intake(clients, "bari")
 
     overview = clients.ministry().get("/api/v1/network/overview").json()
@@ -82,11 +83,11 @@ def test_the_network_overview_has_every_city_and_the_totals(clients: Clients) ->
     assert len(overview["cities"]) == 19
     bari = next(c for c in overview["cities"] if c["city"] == "bari")
     assert (bari["cases"], bari["vulnerable_cases"]) == (2, 1)
-    assert bari["by_protection_status"] == {"refugee": 1, "subsidiary_protection": 0,
-                                            "special_protection": 0, "asylum_seeker": 0,
-                                            "other": 1}
+    assert {status: n for status, n in bari["by_protection_status"].items() if n} == {
+        "refugee": 1, "other_residence_permit": 1}
+    assert len(bari["by_protection_status"]) == 16  # every status of the period, zeros too
     assert overview["totals"]["cases"] == 2
-    assert overview["totals"]["by_protection_status"]["other"] == 1
+    assert overview["totals"]["by_protection_status"]["other_residence_permit"] == 1
 
 
 @pytest.mark.parametrize(
@@ -121,26 +122,36 @@ BAD_PAYLOADS: dict[str, tuple[dict[str, Any], str, str, str]] = {
     # name: (changes, field, code, start of the message)
     "a missing field": ({"given_name": OMITTED}, "given_name", "missing", "Campo obbligatorio."),
     "a name that is not text": ({"family_name": 7}, "family_name", "string_type",
-                                "Inserisci un testo."),
+                                "Inserire un testo."),
     "an unknown protection status": (
         {"protection_status": "tourist"}, "protection_status", "enum",
-        "Scegli una delle opzioni proposte."),
+        "Scegliere una delle opzioni proposte."),
     "a malformed date": (
         {"intake_date": "10/03/2021"}, "intake_date", "date_from_datetime_parsing",
-        "Inserisci una data valida"),
+        "Inserire una data valida"),
     "a field the API does not know": (
         {"religion": "none"}, "religion", "extra_forbidden", "Questo campo non fa parte"),
-    "a person still in reception": (
+    "a person in reception without the kind of centre": (
         {"reception_situation": "in_reception", "left_reception_on": None,
          "reception_centre_kind": None},
-        "reception_situation", "still_in_reception", "La persona è ancora nel sistema"),
+        "reception_centre_kind", "inconsistent_reception_history", "I dati dell'accoglienza"),
+    "a centre named SIPROIMI after 21 October 2020 (d.l. 130/2020)": (
+        {"reception_centre_kind": "siproimi"}, "reception_centre_kind",
+        "reception_name_out_of_period", "In quella data il centro non aveva quel nome"),
     "an adult marked as an unaccompanied minor": (
         {"vulnerabilities": ["unaccompanied_minor"]}, "vulnerabilities", "invalid_intake",
         "In base alla data di nascita la persona è maggiorenne"),
-    "no consent to case management": (
-        {"consent_scopes": []}, "consent_scopes", "consent_missing", "Senza il consenso"),
-    "a lower-case nationality": (
-        {"nationality": "er"}, "nationality", "country_code", "Scegli la cittadinanza"),
+    "a consent to case management, which rests on the public task": (
+        {"consents": ["case_management"]}, "consents", "consent_not_the_basis",
+        "Il consenso si chiede solo"),
+    "no information notice": (
+        {"information_notice_given_on": OMITTED}, "information_notice_given_on", "missing",
+        "Campo obbligatorio"),
+    "an unknown language of the notice": (
+        {"information_notice_language": "xx"}, "information_notice_language",
+        "language_code", "Scegliere la lingua"),
+    "a lower-case citizenship": (
+        {"citizenship": "er"}, "citizenship", "country_code", "Scegliere la cittadinanza"),
 }
 
 
@@ -161,7 +172,7 @@ def test_a_bad_intake_is_refused_with_the_field_and_a_translated_reason_and_writ
     assert problem["code"] == code
     assert problem["message"].startswith(message)
     assert platform.last_written_position() == position_before
-    assert all(platform.vault.read(refused) is None for refused in platform.ids.issued[1:])
+    assert all(platform.vault.read(refused) is None for refused in ids_of(platform).issued[1:])
 
 
 def test_a_body_that_is_not_json_is_refused(client: TestClient) -> None:
@@ -180,7 +191,8 @@ def test_a_body_with_many_problems_lists_them_all(client: TestClient) -> None:
     assert response.status_code == 422
     assert body["message"].startswith("La richiesta presenta")
     fields = {problem["field"] for problem in body["problems"]}
-    assert {"given_name", "family_name", "birth_date", "sex", "nationality"} <= fields
+    assert {"given_name", "family_name", "birth_date", "sex", "citizenship",
+            "has_identity_document", "information_notice_given_on"} <= fields
 
 
 def test_bad_list_parameters_are_refused(client: TestClient) -> None:
@@ -216,7 +228,7 @@ def test_the_openapi_schema_documents_the_api(client: TestClient) -> None:
     assert intake["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/ErrorBody")
     request = schema["components"]["schemas"]["IntakeRequest"]
-    assert request["examples"][0]["nationality"] == "ER"
+    assert request["examples"][0]["citizenship"] == "ER"
     city = next(p for p in intake["parameters"] if p["name"] == "city")
     assert len(city["schema"]["enum"]) == 19
     assert set(schema["components"]["securitySchemes"]) == {"partnerToken", "session"}
@@ -229,6 +241,7 @@ def test_the_published_contracts_and_health_answer_anyone(clients: Clients) -> N
 
     schemas = anyone.get("/api/v1/events/schemas").json()
 
-    assert "it.lgnet.case.intake_recorded.v1" in schemas
+    assert {"it.lgnet.case.intake_recorded.v1", "it.lgnet.case.intake_recorded.v2"} <= set(
+        schemas)
     assert anyone.get("/health").json() == {"status": "ok"}
     assert anyone.get("/openapi.json").json()["info"]["title"] == "LGNetEA"

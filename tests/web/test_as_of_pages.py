@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from domain.programme import PROGRAMME_TIMEZONE, City
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, record_intake, sign_in
+from tests.web.conftest import Clients, clock_of, record_intake, sign_in
 
 BANNER = "You are viewing the record as it was on"
 
@@ -32,7 +32,7 @@ def two_intakes_minutes_apart(clients: Clients, platform: Platform
     between."""
     first = record_intake(clients, "milano")
     between = platform.clock() + timedelta(minutes=5)
-    platform.clock.advance(timedelta(minutes=10))
+    clock_of(platform).advance(timedelta(minutes=10))
     second = record_intake(clients, "milano", vulnerabilities=["trafficking_victim"])
     return first, second, between
 
@@ -80,7 +80,7 @@ def test_back_to_now_shows_everything_again(clients: Clients, platform: Platform
 def test_as_of_now_both_cases_are_there(clients: Clients, platform: Platform) -> None:
     first, second, _ = two_intakes_minutes_apart(clients, platform)
     ministry = clients.ministry()
-    platform.clock.advance(timedelta(seconds=1))  # the picker is to the second
+    clock_of(platform).advance(timedelta(seconds=1))  # the picker is to the second
 
     view_as_of(ministry, rome_time(platform.clock()))
     case_list = ministry.get("/cities/milano/cases", params={"lang": "en"})

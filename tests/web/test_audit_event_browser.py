@@ -11,9 +11,9 @@ from domain.cases.rules import CaseOutcome
 from domain.programme import Actor, ActorKind, City, Role
 from infra.audit.chain_store import AuditChainStore, ChainLink
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, record_intake
+from tests.web.conftest import Clients, clock_of, record_intake
 
-INTAKE = "it.lgnet.case.intake_recorded.v1"
+INTAKE = "it.lgnet.case.intake_recorded.v2"
 CLOSED = "it.lgnet.case.closed.v1"
 
 
@@ -77,7 +77,7 @@ def test_each_event_shows_its_cloudevent_attributes_data_and_actor(
 def test_the_date_range_is_in_rome_days_inclusive(clients: Clients, platform: Platform
                                                   ) -> None:
     first = record_intake(clients, "milano")
-    platform.clock.advance(timedelta(days=2))
+    clock_of(platform).advance(timedelta(days=2))
     # Sessions idle out: a new client signs in at the new time.
     clients._clients.clear()
     second = record_intake(clients, "milano")

@@ -22,7 +22,7 @@ from infra.bootstrap import Platform
 from infra.nats.server import free_port
 from infra.runtime import WebServer
 from tests.conftest import skip_outside_ci
-from tests.web.conftest import PASSWORD, Clients, an_intake_form, record_intake
+from tests.web.conftest import PASSWORD, Clients, an_intake_form, follower_of, record_intake
 from web.areas.intake.requests import IntakeRequest
 from web.kit.security_headers import CONTENT_SECURITY_POLICY
 
@@ -117,7 +117,7 @@ def test_a_coordinator_signs_in_records_an_intake_finds_it_in_the_filtered_list_
 
     first = page.goto(f"{live_server}/cities/firenze/intake")
     assert first.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
-    assert page.locator("h1").inner_text() == "Accedi"
+    assert page.locator("h1").inner_text() == "Accedere"
     page.fill("#username", "firenze.coordinator")
     page.fill("#password", PASSWORD)
     page.screenshot(path=str(screenshots / "sign-in.png"), full_page=True)
@@ -132,12 +132,22 @@ def test_a_coordinator_signs_in_records_an_intake_finds_it_in_the_filtered_list_
 
     page.select_option("#reception_situation", "never_in_reception")
     assert page.locator("#reception-details").is_hidden()
+    page.select_option("#reception_situation", "in_reception")  # the centre, no dates
+    assert page.locator("#reception_centre_kind").is_visible()
+    assert page.locator("#left_reception_on").is_hidden()
+    assert page.locator("#planned_exit_on").is_hidden()
+    page.select_option("#reception_situation", "leaving_reception")
+    assert page.locator("#planned_exit_on").is_visible()
+    assert page.locator("#left_reception_on").is_hidden()
     page.select_option("#reception_situation", "left_reception")
     assert page.locator("#reception-details").is_visible()
+    assert page.locator("#left_reception_on").is_visible()
+    assert page.locator("#planned_exit_on").is_hidden()
 
     page.fill("#given_name", "Amanuel")
     page.fill("#family_name", "Tesfaye")
     page.fill("#birth_date", "1994-05-02")
+    page.click("label[for=has_identity_document-true]")
     page.fill("#document_number", "PS1234567")
     page.fill("#phone", "+39 333 1234567")
     page.fill("#intake_date", "2021-03-10")
@@ -145,11 +155,12 @@ def test_a_coordinator_signs_in_records_an_intake_finds_it_in_the_filtered_list_
     page.fill("#left_reception_on", "2021-01-20")
     page.select_option("#reception_centre_kind", "cas")
     page.click("label[for=sex-female]")
-    page.select_option("#nationality", "ER")
+    page.select_option("#citizenship", "ER")
     page.fill("#household_size", "3")
     page.click("label[for=vulnerabilities-single_parent_with_minors]")
-    page.fill("#consent_given_on", "2021-03-10")
-    page.click("label[for=consent_scopes-case_management]")
+    page.fill("#information_notice_given_on", "2021-03-10")
+    page.select_option("#information_notice_language", "ti")
+    page.click("label[for=consents-referral_to_named_partner]")
     page.screenshot(path=str(screenshots / "intake-form.png"), full_page=True)
 
     page.click(".intake-form button[type=submit]")
@@ -172,7 +183,7 @@ def test_a_coordinator_signs_in_records_an_intake_finds_it_in_the_filtered_list_
     page.click(".signed-in-user button[type=submit]")
     page.wait_for_url(re.compile(r"/sign-in\?notice=signed_out"))
     page.goto(f"{live_server}/cities/firenze/cases")
-    assert page.locator("h1").inner_text() == "Accedi"
+    assert page.locator("h1").inner_text() == "Accedere"
 
     assert page.problems == []
 
@@ -188,7 +199,7 @@ def test_a_coordinator_reads_a_person_s_identifiers_for_a_reason_then_erases_the
         platform.new_id(), intake.facts(City.FIRENZE), intake.personal_data(),
         Actor(ActorKind.USER, "firenze.coordinator", Role.CITY_COORDINATOR, City.FIRENZE),
         platform.now())
-    platform.follower.catch_up()
+    follower_of(platform).catch_up()
 
     page.goto(f"{live_server}/cases/{receipt.case_id}")
     page.fill("#username", "firenze.coordinator")

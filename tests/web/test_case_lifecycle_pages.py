@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from domain.cases.model import Case
 from domain.programme import Actor, ActorKind, City, Role
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, record_intake
+from tests.web.conftest import Clients, follower_of, record_intake
 
 CLOSURE = {"outcome": "autonomy", "closed_on": "2021-06-30",
            "reason": "Rents a flat and works full time."}
@@ -80,16 +80,16 @@ def test_a_closed_case_is_listed_under_the_closed_status(clients: Clients, case_
     [
         ({**CLOSURE, "closed_on": "2021-03-09"}, "closed_on",
          ("La data di chiusura deve essere compresa tra il giorno della presa in carico (o "
-          "della riapertura, o del trasferimento al tuo Comune) e oggi.")),
+          "della riapertura, o del trasferimento al Comune attuale) e oggi.")),
         ({**CLOSURE, "closed_on": "2999-01-01"}, "closed_on",
          ("La data di chiusura deve essere compresa tra il giorno della presa in carico (o "
-          "della riapertura, o del trasferimento al tuo Comune) e oggi.")),
+          "della riapertura, o del trasferimento al Comune attuale) e oggi.")),
         ({**CLOSURE, "reason": "   "}, "reason", "Campo obbligatorio."),
         ({**CLOSURE, "reason": "x" * 501}, "reason",
-         "Indica il motivo, in non più di 500 caratteri."),
-        ({**CLOSURE, "outcome": "vanished"}, "outcome", "Scegli una delle opzioni proposte."),
+         "Indicare il motivo, in non più di 500 caratteri."),
+        ({**CLOSURE, "outcome": "vanished"}, "outcome", "Scegliere una delle opzioni proposte."),
         ({**CLOSURE, "closed_on": "30/06/2021"}, "closed_on",
-         "Inserisci una data valida (giorno, mese e anno)."),
+         "Inserire una data valida (giorno, mese e anno)."),
     ],
 )
 def test_a_refused_closure_shows_the_form_again_and_writes_nothing(
@@ -172,7 +172,7 @@ def test_a_refused_reopening_writes_nothing(
 def a_correction(**changes: Any) -> dict[str, Any]:
     """The correction form as the page posts it: every fact, as recorded unless changed."""
     form: dict[str, Any] = {"protection_status": "refugee", "sex": "female",
-                            "nationality": "ER", "household_size": "1", "vulnerabilities": [],
+                            "citizenship": "ER", "household_size": "1", "vulnerabilities": [],
                             "reason": "The residence permit says otherwise."}
     form.update(changes)
     return form
@@ -194,7 +194,8 @@ def test_a_coordinator_corrects_the_protection_status_and_eligibility_follows(
     assert {e["sub_action"]: e["eligible"] for e in case["eligibility"]}["2"] is True
     page = text_of(client.get(f"/cases/{case_id}"))
     assert "Dati della presa in carico corretti" in page
-    assert (f"Status di protezione: Status di rifugiato → Richiedente asilo (corregge l'evento "
+    assert (f"Status di protezione: Status di rifugiato → Richiedente protezione internazionale "
+            f"(primo grado) (corregge l'evento "
             f"{case_id}.1).") in page
     assert "Motivo indicato: The residence permit says otherwise." in page
 
@@ -214,13 +215,13 @@ def test_a_second_correction_names_the_first_one(client: TestClient, case_id: st
 @pytest.mark.parametrize(
     "changes, field, message",
     [
-        ({}, "", "La correzione non cambia nulla: indica almeno un valore diverso da quello "
+        ({}, "", "La correzione non cambia nulla: indicare almeno un valore diverso da quello "
                  "registrato."),
         ({"vulnerabilities": ["unaccompanied_minor"]}, "vulnerabilities",
          "Un adulto non può essere registrato come minore, e un minore resta registrato come "
          "tale."),
-        ({"nationality": "ZZ"}, "nationality", "Scegli la cittadinanza fra i Paesi proposti"),
-        ({"household_size": "31"}, "household_size", "Inserisci un numero non superiore a 30."),
+        ({"citizenship": "ZZ"}, "citizenship", "Scegliere la cittadinanza fra i Paesi proposti"),
+        ({"household_size": "31"}, "household_size", "Inserire un numero non superiore a 30."),
         ({"protection_status": "asylum_seeker", "reason": ""}, "reason",
          "Campo obbligatorio."),
     ],
@@ -320,7 +321,7 @@ def test_the_old_city_sees_only_the_handover_and_the_history_up_to_the_transfer(
     case.transfer_to(City.MILANO, uuid4(), platform.now().date(), a_milan_coordinator(),
                      platform.now())
     platform.record.save(case)
-    platform.follower.catch_up()
+    follower_of(platform).catch_up()
     milan = clients.coordinator("milano")
     before_the_transfer = milan.post(f"/cases/{case_id}/closure", data=CLOSURE)
     assert before_the_transfer.status_code == 422  # Milan had not got the case in June 2021
@@ -380,5 +381,52 @@ def test_a_partner_sees_the_status_but_not_the_outcome(clients: Clients, case_id
     closing = partner.post(f"/api/v1/cases/{case_id}/closure", json=CLOSURE)
 
     assert (case["status"], case["outcome"], case["closed_on"]) == ("closed", None, None)
-    assert [entry["type"] for entry in case["history"]] == ["it.lgnet.case.intake_recorded.v1"]
+    assert [entry["type"] for entry in case["history"]] == ["it.lgnet.case.intake_recorded.v2"]
     assert closing.status_code == 403
+
+
+# -- status decisions ----------------------------------------------------------------------------
+
+
+def test_a_decision_is_a_change_of_status_on_the_page_and_eligibility_follows_from_its_date(
+    clients: Clients,
+) -> None:
+    """Issue 12 item 4: a territorial commission's decision is a StatusChanged of its own, not a
+    correction; the history keeps the applicant status up to the decision's date."""
+    applicant = record_intake(clients, "firenze", protection_status="asylum_seeker",
+                              reception_situation="in_reception", left_reception_on=None,
+                              reception_centre_kind="cas")
+    case_id = applicant["case_id"]
+    operator = clients.operator("firenze")
+    page = text_of(operator.get(f"/cases/{case_id}"))
+    assert f'action="/cases/{case_id}/status"' in page  # everyday work: operators too
+
+    response = operator.post(f"/cases/{case_id}/status", follow_redirects=False, data={
+        "decided_on": "2021-03-11", "protection_status": "refugee",
+        "permit_expires_on": "2026-03-10"})
+
+    assert response.status_code == 303
+    case = operator.get(f"/api/v1/cases/{case_id}").json()
+    assert (case["protection_status"], case["permit_expires_on"]) == ("refugee", "2026-03-10")
+    assert {e["sub_action"]: e["eligible"] for e in case["eligibility"]}["2"] is False
+    assert case["priority_group"] == "international_protection"
+    assert [entry["type"] for entry in case["history"]] == [
+        "it.lgnet.case.intake_recorded.v2", "it.lgnet.case.status_changed.v1"]
+    page = text_of(operator.get(f"/cases/{case_id}"))
+    history = page[page.index('id="status-history"'):page.index('id="legal-basis"')]
+    assert "Richiedente protezione internazionale (primo grado)" in history
+    assert "Status di rifugiato" in history and "10 mar 2026" in history
+    assert "Cambio di status di protezione" in page
+    assert "Dal 11 mar 2021: Status di rifugiato, permesso in scadenza il 10 mar 2026." in page
+
+
+def test_a_decision_that_changes_nothing_is_refused_next_to_the_form_and_writes_nothing(
+    clients: Clients, platform: Platform, case_id: str,
+) -> None:
+    before = platform.last_written_position()
+    response = clients.operator("firenze").post(f"/cases/{case_id}/status", data={
+        "decided_on": "2021-03-11", "protection_status": "refugee"})
+    assert response.status_code == 422
+    assert "La decisione non cambia nulla" in text_of(response)
+    assert 'id="status" open' in response.text
+    assert platform.last_written_position() == before

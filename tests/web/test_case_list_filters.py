@@ -1,4 +1,4 @@
-"""The case list's drill-down filters (sex, age band, nationality, closure outcome, intake month,
+"""The case list's drill-down filters (sex, age band, citizenship, closure outcome, intake month,
 eligibility): each narrows the page and the API to the cases an indicator counted; a wrong value
 is a clear 422, on the list itself for people; partners cannot filter by what they may not see."""
 
@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from domain.cases.rules import CaseOutcome
 from domain.programme import Actor, ActorKind, City, Role
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, record_intake
+from tests.web.conftest import Clients, follower_of, record_intake
 
 CASE_LIST = "/cities/firenze/cases"
 API_LIST = "/api/v1/cities/firenze/cases"
@@ -36,15 +36,13 @@ def three_cases(clients: Clients, platform: Platform) -> dict[str, str]:
     - closed: male, 41 (35-49), Eritrean refugee, taken in 2021-02-20, closed: moved away."""
     refugee = record_intake(clients)
     asylum_seeker = record_intake(
-        clients, sex="male", birth_date="2000-01-01", nationality="NG",
-        protection_status="asylum_seeker", intake_date="2021-02-15",
-        consent_given_on="2021-02-15")
+        clients, sex="male", birth_date="2000-01-01", citizenship="NG",
+        protection_status="asylum_seeker", intake_date="2021-02-15")
     closed = record_intake(
-        clients, sex="male", birth_date="1980-01-01", intake_date="2021-02-20",
-        consent_given_on="2021-02-20")
+        clients, sex="male", birth_date="1980-01-01", intake_date="2021-02-20")
     platform.cases.close(UUID(closed["case_id"]), CaseOutcome.MOVED_AWAY, date(2021, 4, 1),
                          "Moved to Lyon", FLORENCE, platform.now())
-    platform.follower.catch_up()
+    follower_of(platform).catch_up()
     return {"refugee": refugee["case_code"], "asylum seeker": asylum_seeker["case_code"],
             "closed": closed["case_code"]}
 
@@ -53,8 +51,8 @@ def three_cases(clients: Clients, platform: Platform) -> dict[str, str]:
 NARROWING: list[tuple[dict[str, str], list[str]]] = [
     ({"sex": "male"}, ["closed", "asylum seeker"]),
     ({"age_band": "18-24"}, ["asylum seeker"]),
-    ({"nationality": "ER"}, ["refugee", "closed"]),
-    ({"nationality": "er"}, ["refugee", "closed"]),
+    ({"citizenship": "ER"}, ["refugee", "closed"]),
+    ({"citizenship": "er"}, ["refugee", "closed"]),
     ({"outcome": "moved_away"}, ["closed"]),
     ({"outcome": "deceased"}, []),
     ({"intake_month": "2021-02"}, ["closed", "asylum seeker"]),
@@ -64,8 +62,8 @@ NARROWING: list[tuple[dict[str, str], list[str]]] = [
     ({"eligible_for": "2"}, ["asylum seeker"]),  # civic engagement: asylum seekers only
     ({"eligible_for": "4"}, ["refugee", "closed", "asylum seeker"]),
     ({"eligible_for": "1"}, []),  # coordination enrols nobody
-    ({"sex": "male", "nationality": "ER", "intake_month": "2021-02"}, ["closed"]),
-    ({"sex": "", "age_band": "", "nationality": "", "outcome": ""},
+    ({"sex": "male", "citizenship": "ER", "intake_month": "2021-02"}, ["closed"]),
+    ({"sex": "", "age_band": "", "citizenship": "", "outcome": ""},
      ["refugee", "closed", "asylum seeker"]),
 ]
 
@@ -88,7 +86,7 @@ def test_each_drill_down_filter_narrows_the_page_and_the_api_alike_and_shows_on_
 
     # The whole page shows the filters chosen, and the drill-down ones as removable chips.
     response = coordinator.get(CASE_LIST, params={
-        "sex": "male", "age_band": "35-49", "nationality": "ER", "intake_month": "2021-02",
+        "sex": "male", "age_band": "35-49", "citizenship": "ER", "intake_month": "2021-02",
         "eligible_for": "4", "outcome": "moved_away"})
 
     page = html.unescape(response.text)
@@ -101,21 +99,21 @@ def test_each_drill_down_filter_narrows_the_page_and_the_api_alike_and_shows_on_
     assert "Idonei alla Sub-Azione 4 – Rapido inserimento abitativo" in page
     assert "Chiuso con esito: Trasferito/a altrove" in page
     # Each chip's link drops its own filter, and the form keeps the others when it is sent.
-    assert ('href="/cities/firenze/cases?sex=male&age_band=35-49&nationality=ER'
+    assert ('href="/cities/firenze/cases?sex=male&age_band=35-49&citizenship=ER'
             '&eligible_for=4&outcome=moved_away"') in page
     assert '<input type="hidden" name="intake_month" value="2021-02">' in page
 
 
 # A wrong value, the field blamed, and words of the message that explains it.
 WRONG: list[tuple[dict[str, str], str, str]] = [
-    ({"sex": "robot"}, "sex", "Scegli una delle opzioni proposte."),
-    ({"age_band": "17"}, "age_band", "Scegli una delle opzioni proposte."),
-    ({"nationality": "Eritrea"}, "nationality", "ISO 3166-1"),
-    ({"nationality": "XX"}, "nationality", "ISO 3166-1"),
-    ({"outcome": "vanished"}, "outcome", "Scegli una delle opzioni proposte."),
+    ({"sex": "robot"}, "sex", "Scegliere una delle opzioni proposte."),
+    ({"age_band": "17"}, "age_band", "Scegliere una delle opzioni proposte."),
+    ({"citizenship": "Eritrea"}, "citizenship", "ISO 3166-1"),
+    ({"citizenship": "XX"}, "citizenship", "ISO 3166-1"),
+    ({"outcome": "vanished"}, "outcome", "Scegliere una delle opzioni proposte."),
     ({"intake_month": "2021-13"}, "intake_month", "AAAA-MM"),
     ({"intake_month": "marzo"}, "intake_month", "AAAA-MM"),
-    ({"eligible_for": "7"}, "eligible_for", "Scegli una delle opzioni proposte."),
+    ({"eligible_for": "7"}, "eligible_for", "Scegliere una delle opzioni proposte."),
 ]
 
 

@@ -122,8 +122,8 @@ def test_an_unknown_filter_value_is_refused_with_a_page_not_an_error(
 
     assert response.status_code == 422
     page = text_of(response.text)
-    assert "Scegli una delle opzioni proposte." in page
-    assert "Inserisci un numero intero." in page
+    assert "Scegliere una delle opzioni proposte." in page
+    assert "Inserire un numero intero." in page
 
 
 def test_the_case_page_explains_eligibility_per_sub_action(
@@ -137,13 +137,15 @@ def test_the_case_page_explains_eligibility_per_sub_action(
 
     assert re.search(r"Sub-Azione 2 – Percorsi di civic engagement\s*</h3>\s*<p class=\"mb-2\">"
                      r"\s*<span class=\"badge bg-success\">", asylum_seeker)
-    assert ("La persona è richiedente asilo e la Sub-Azione 2 è riservata ai richiedenti "
-            "protezione internazionale (art. 8 della legge 46/2017") in asylum_seeker
+    assert ("La persona è richiedente protezione internazionale (in primo grado o ricorrente), "
+            "e la Sub-Azione 2 è riservata ai richiedenti, ovunque vivano (art. 8 della legge "
+            "46/2017") in asylum_seeker
     assert "La persona rientra in almeno una categoria vulnerabile" in asylum_seeker
     assert re.search(r"Sub-Azione 2 – Percorsi di civic engagement\s*</h3>\s*<p class=\"mb-2\">"
                      r"\s*<span class=\"badge bg-danger\">", refugee)
-    assert ("La Sub-Azione 2 è riservata esclusivamente ai richiedenti protezione "
-            "internazionale") in refugee
+    assert ("La Sub-Azione 2 è riservata ai richiedenti protezione internazionale (art. 8 della "
+            "legge 46/2017, che modifica il d.lgs. 142/2015), e la persona non è richiedente."
+            ) in refugee
     assert "Nessuna vulnerabilità rilevata, ma la persona è fuori dal sistema" in refugee
     assert "La persona è titolare di protezione internazionale" in refugee
     assert "Titolari di protezione internazionale" in refugee
@@ -165,7 +167,9 @@ def test_the_case_page_shows_facts_and_history_but_no_personal_identifier(
     assert "Da: Coordinatore comunale, Firenze" in page
     assert "Uscita dall'accoglienza il 20 gen 2021 (Centro di accoglienza straordinaria (CAS))."\
         in page
-    assert "Consenso espresso il 10 mar 2021 per: Gestione del caso." in page
+    assert "Informativa (art. 13 GDPR) fornita il 10 mar 2021 in tigrino." in page
+    assert "Nessun consenso dato." in page
+    assert "Compito di interesse pubblico e interesse pubblico rilevante" in page
     for identifier in ("Amanuel", "Tesfaye", "PS1234567", "333 1234567", "1994"):
         assert identifier not in page
 

@@ -13,16 +13,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, record_intake
+from tests.web.conftest import TODAY_IN_ITALY, Clients, clock_of, record_intake
 
 HTMX = {"HX-Request": "true"}
-TODAY = datetime.now(ZoneInfo("Europe/Rome")).date().isoformat()
+TODAY = TODAY_IN_ITALY  # the day of the tests' clock, in Italy
 DRILL_DOWNS = ("/cities/milano/cases", "/cities/milano/dashboard/referrals",
                "/cities/milano/dashboard/placements")
 
@@ -75,7 +74,7 @@ def a_milan_scenario(clients: Clients) -> dict[str, Any]:
     activity of Sub-Action 3 and a claim; and a Florence case, which must not count."""
     coordinator = clients.coordinator("milano")
     first = record_intake(clients, "milano", intake_date="2021-03-10")
-    second = record_intake(clients, "milano", intake_date="2021-04-02", nationality="AF",
+    second = record_intake(clients, "milano", intake_date="2021-04-02", citizenship="AF",
                            sex="male", protection_status="asylum_seeker",
                            vulnerabilities=["trafficking_victim"])
     third = record_intake(clients, "milano", intake_date="2021-04-15",
@@ -158,8 +157,8 @@ def test_every_figure_of_a_city_dashboard_opens_a_list_of_exactly_that_many_reco
     assert cards["/cities/milano/cases"] == 3
     assert cards["/cities/milano/cases?status=open"] == 2
     assert cards["/cities/milano/cases?vulnerability=any"] == 2
-    assert cards["/cities/milano/cases?nationality=ER"] == 2
-    assert cards["/cities/milano/cases?nationality=AF"] == 1
+    assert cards["/cities/milano/cases?citizenship=ER"] == 2
+    assert cards["/cities/milano/cases?citizenship=AF"] == 1
     assert cards["/cities/milano/cases?outcome=autonomy"] == 1
     assert cards["/cities/milano/cases?intake_month=2021-04"] == 2
     assert cards["/cities/milano/dashboard/referrals"] == 2
@@ -174,7 +173,7 @@ def test_every_figure_of_a_city_dashboard_opens_a_list_of_exactly_that_many_reco
     assert len(drilled) >= 30
     for href, count in drilled.items():
         assert rows_behind(coordinator, href) == count, href
-    for href in ("/cities/milano/cases?nationality=ER", "/cities/milano/cases?outcome=autonomy"):
+    for href in ("/cities/milano/cases?citizenship=ER", "/cities/milano/cases?outcome=autonomy"):
         assert coordinator.get(href).status_code == 200, href
     for href in {link for link in links.links if "/activities" in link or "/finance" in link
                  or link.endswith("/housing")}:
@@ -195,7 +194,7 @@ def test_every_figure_of_a_city_dashboard_opens_a_list_of_exactly_that_many_reco
     fragment = ministry.get("/cities/milano/dashboard", params={"part": "referrals"},
                             headers=HTMX)
 
-    assert "Persone accolte" in italian and "Eritrea" in italian
+    assert "Prese in carico" in italian and "Eritrea" in italian
     assert "Cases taken in" in english and "Family reunification" in english
     assert re.search(r'sse-connect="/live/stream\?since=[0-9]+"', english)
     assert english.count('hx-trigger="sse:projected"') == 6
@@ -207,7 +206,7 @@ def test_every_figure_of_a_city_dashboard_opens_a_list_of_exactly_that_many_reco
     assert "<html" not in fragment.text and "part-cases" not in fragment.text
     assert 'hx-get="/cities/milano/dashboard?part=referrals"' in fragment.text
 
-    exported = ministry.get("/cities/milano/dashboard/nationality/export.csv")
+    exported = ministry.get("/cities/milano/dashboard/citizenship/export.csv")
     assert exported.status_code == 200
     lines = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert ["Eritrea", "2"] in lines
@@ -304,7 +303,7 @@ def test_viewing_the_past_the_dashboards_show_the_past_figures_and_do_not_follow
 ) -> None:
     record_intake(clients, "milano")
     between = platform.clock() + timedelta(minutes=5)
-    platform.clock.advance(timedelta(minutes=10))
+    clock_of(platform).advance(timedelta(minutes=10))
     record_intake(clients, "milano")
     auditor = clients.auditor()
     assert auditor.get("/as-of", params={"moment": between.isoformat(), "next": "/"},

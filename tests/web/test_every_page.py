@@ -34,7 +34,7 @@ def get_paths(clients: Clients, case_id: str) -> list[str]:
         for prefix, router in routers
         for route in router.routes
         # A stream never ends: tests/web/test_live_updates.py reads it.
-        if isinstance(route, APIRoute) and "GET" in route.methods
+        if isinstance(route, APIRoute) and route.methods is not None and "GET" in route.methods
         and route.name not in STREAMING_ROUTES
     ]
 

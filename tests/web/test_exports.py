@@ -92,17 +92,22 @@ def test_the_referral_board_downloads_as_the_page_shows_it(
     assert table[0][:4] == ["Part of the board", "Case code", "Referring city", "Referred to"]
     assert [row[1] for row in table[1:]] == [case["case_code"]]
     assert table[1][3] == "Health services" and table[1][3] in page
+    # Why the referral has its place (issue 12, item 9): the priority and each factor's points.
+    assert table[0][8:12] == ["Priority", "International protection", "Vulnerability",
+                              "Waiting time"]
+    total, *factors = (int(cell) for cell in table[1][8:12])
+    assert total == sum(factors) and total in (2000, 3000)
     assert stamps["Table"] == "Referrals – Milan"
     assert stamps["Event position"] == str(platform.projected_position())
     assert datetime.fromisoformat(stamps["As of"]) == platform.clock()
     day = platform.clock().astimezone(PROGRAMME_TIMEZONE).date().isoformat()
     assert stamps["disposition"] == f'attachment; filename="referrals-milano-{day}.csv"'
-    assert filtered["Filter"] == [("Urgency", "Immediate (answer within 24 hours)")]
+    assert filtered["Filter"] == [("Urgency", "Immediate")]
     assert none == [table[0]]  # the header only: no immediate referral
     sheet = workbook.worksheets[0]
     assert [cell.value for cell in sheet[1]][:2] == ["Part of the board", "Case code"]
     assert sheet["B2"].value == case["case_code"] and sheet["A1"].font.bold
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:I2"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:M2"
     assert isinstance(sheet["F2"].value, datetime)  # a real date and time, not text
     assert about(workbook)["Event position"] == platform.projected_position()
 
@@ -248,11 +253,13 @@ def test_the_case_list_downloads_every_case_its_filters_select_not_only_the_page
 
     stamps, table = csv_export(coordinator, "/cities/milano/cases/export.csv",
                                protection_status="asylum_seeker", page_size="2")
-    assert stamps["Filter"] == [("Protection status", "Asylum seeker")]  # as the form says
+    assert stamps["Filter"] == [  # as the form says
+        ("Protection status", "Applicant for international protection (first instance)")]
     assert table[0][:3] == ["Case code", "Intake date", "Protection status"]
     codes = [row[0] for row in table[1:]]
     assert len(codes) == 3 and set(shown) <= set(codes)
-    assert {row[2] for row in table[1:]} == {"Asylum seeker"}
+    assert {row[2] for row in table[1:]} == {
+        "Applicant for international protection (first instance)"}
 
     sheet = xlsx_export(coordinator, "/cities/milano/cases/export.xlsx").worksheets[0]
     assert sheet.max_row == 1 + 4  # the header and every Milan case

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, record_intake
+from tests.web.conftest import TODAY_IN_ITALY, Clients, clock_of, record_intake
 
 HTMX = {"HX-Request": "true"}
-TODAY = datetime.now(ZoneInfo("Europe/Rome")).date().isoformat()
+TODAY = TODAY_IN_ITALY  # the day of the tests' clock, in Italy
 
 
 def text_of(response: Any) -> str:
@@ -57,7 +56,10 @@ def test_a_placement_from_the_waitlist_to_move_out_through_the_pages(
     assert waitlist.status_code == 303 and waitlist.headers["location"] == housing
     city_page = text_of(coordinator.get("/cities/firenze/housing"))
     assert case["case_code"] in city_page
-    assert "prima le persone in una categoria vulnerabile" in city_page
+    assert "prima i titolari di protezione internazionale" in city_page
+    assert "Protezione internazionale: 2.000" in city_page  # why the case is where it is
+    case_page = text_of(operator.get(housing))
+    assert "1 su 1" in case_page and "Protezione internazionale: 2.000" in case_page
 
     shelter_id = shelter_page.rsplit("/", 1)[1]
     offered = operator.post(f"{housing}/offers/{shelter_id}", follow_redirects=False)
@@ -88,29 +90,48 @@ def test_a_placement_from_the_waitlist_to_move_out_through_the_pages(
     assert "Ricongiungimento familiare" in timeline
 
 
-def test_the_waitlist_puts_the_vulnerable_first_then_international_protection_then_the_longest_waiting(  # noqa: E501
+def test_the_waitlist_puts_protection_first_then_vulnerability_then_the_longest_waiting(
     clients: Clients, platform: Platform
 ) -> None:
+    """Issue 12, item 9, the card's order: "in via primaria, i titolari di protezione
+    internazionale", then the vulnerable categories of art. 17 d.lgs. 142/2015, then waiting
+    time; each factor's points shown on the page and in the API ("why first")."""
     first_come = waitlisted(clients, protection_status="special_protection",
                             reception_situation="never_in_reception", left_reception_on=None,
                             reception_centre_kind=None)
-    platform.clock.advance(timedelta(minutes=5))
-    refugee = waitlisted(clients)
-    platform.clock.advance(timedelta(minutes=5))
+    clock_of(platform).advance(timedelta(minutes=5))
     vulnerable = waitlisted(clients, protection_status="asylum_seeker",
                             vulnerabilities=["pregnancy"])
+    clock_of(platform).advance(timedelta(minutes=5))
+    refugee = waitlisted(clients)
 
     waitlist = clients.operator("firenze").get("/api/v1/cities/firenze/waitlist").json()
 
     assert [e["case_code"] for e in waitlist["entries"]] == [
-        vulnerable["case_code"], refugee["case_code"], first_come["case_code"]]
+        refugee["case_code"], vulnerable["case_code"], first_come["case_code"]]
+    assert [e["rank"] for e in waitlist["entries"]] == [1, 2, 3]
     assert [e["days_waiting"] for e in waitlist["entries"]] == [0, 0, 0]
+    assert [e["priority"] for e in waitlist["entries"]] == [
+        {"total": 2000, "factors": [
+            {"factor": "international_protection", "points": 2000, "days": None},
+            {"factor": "vulnerability", "points": 0, "days": None},
+            {"factor": "waiting_time", "points": 0, "days": 0}]},
+        {"total": 1000, "factors": [
+            {"factor": "international_protection", "points": 0, "days": None},
+            {"factor": "vulnerability", "points": 1000, "days": None},
+            {"factor": "waiting_time", "points": 0, "days": 0}]},
+        {"total": 0, "factors": [
+            {"factor": "international_protection", "points": 0, "days": None},
+            {"factor": "vulnerability", "points": 0, "days": None},
+            {"factor": "waiting_time", "points": 0, "days": 0}]},
+    ]
     in_two_days = platform.housing_views.waitlist("firenze", platform.now() + timedelta(days=2))
     assert [entry.days_waiting for entry in in_two_days] == [2, 2, 2]
-    assert waitlist["order"].startswith("Vulnerable cases first")
+    assert waitlist["order"].startswith("As the project card says: holders of international")
     page = clients.operator("firenze").get("/cities/firenze/housing")
     assert re.findall(r">([A-Z]{2}-\d{4}-\d{5})</a>", page.text) == [
-        vulnerable["case_code"], refugee["case_code"], first_come["case_code"]]
+        refugee["case_code"], vulnerable["case_code"], first_come["case_code"]]
+    assert 'data-factor="vulnerability">Vulnerabilità: 1.000<' in page.text
 
 
 def test_the_occupancy_block_refreshes_alone_through_htmx(clients: Clients) -> None:

@@ -17,7 +17,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.activities.model import ActivityKind, ActivityPlan
-from domain.cases.model import Consent, ReceptionHistory
+from domain.cases.model import InformationNotice, ReceptionHistory
 from domain.cases.rules import (
     AgeBand,
     CaseOutcome,
@@ -28,7 +28,8 @@ from domain.cases.rules import (
 )
 from domain.finance.model import ClaimDraft, ExpenseCategory
 from domain.housing.model import MoveOutOutcome, ShelterKind
-from domain.programme import Actor, ActorKind, City, ConsentScope, ProtectionStatus, Role, SubAction
+from domain.privacy import ProcessingPurpose
+from domain.programme import Actor, ActorKind, City, ProtectionStatus, Role, SubAction
 from domain.referrals.rules import CityService, DeclineReason, Destination, Urgency
 from infra.bootstrap import Platform
 from projections.indicators import IndicatorQueries
@@ -37,7 +38,7 @@ from projections.indicators.tallies import TRACKED_PROJECTIONS
 from projections.registry import default_projections
 from projections.storage.read_models import SqliteReadModels
 from tests.builders import a_person, an_intake
-from tests.web.conftest import platform_for_tests
+from tests.web.conftest import follower_of, platform_for_tests
 
 MILAN = Actor(ActorKind.USER, "milano.coordinator", Role.CITY_COORDINATOR, City.MILANO)
 NAPLES = Actor(ActorKind.USER, "napoli.coordinator", Role.CITY_COORDINATOR, City.NAPOLI)
@@ -66,7 +67,7 @@ def the_scenario(directory: Path) -> Iterator[Platform]:
     """A platform in `directory` holding the scenario, its read models caught up."""
     with platform_for_tests(directory) as built:
         record_the_scenario(built)
-        built.follower.catch_up()
+        follower_of(built).catch_up()
         yield built
 
 
@@ -77,12 +78,12 @@ def take_in(platform: Platform, city: City, day: str, sex: Sex, born: str,
     intake_date = date.fromisoformat(day)
     facts = replace(
         an_intake(city), intake_date=intake_date, sex=sex, birth_date=date.fromisoformat(born),
-        nationality=nationality, protection_status=status,
+        citizenship=nationality, protection_status=status,
         vulnerabilities=frozenset(vulnerabilities),
         reception=ReceptionHistory(ReceptionSituation.LEFT_RECEPTION, date(2020, 12, 1),
                                    ReceptionCentreKind.CAS),
-        consent=Consent(intake_date, frozenset({ConsentScope.CASE_MANAGEMENT,
-                                                ConsentScope.REFERRAL_TO_PARTNERS})),
+        information_notice=InformationNotice(intake_date, "it"),
+        consents=frozenset({ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER}),
     )
     actor = MILAN if city is City.MILANO else NAPLES
     platform.cases.record_intake(case_id, facts, a_person(), actor, at(day))
@@ -238,7 +239,7 @@ def test_milan_cases_are_counted_by_every_dimension(milan: Indicators) -> None:
     assert cases.by_sex.counts == counts(("male", 2), ("female", 1))
     assert cases.by_age_band.counts == counts(
         (AgeBand.FROM_18_TO_24, 1), (AgeBand.FROM_25_TO_34, 1), (AgeBand.FROM_35_TO_49, 1))
-    assert cases.by_nationality.counts == counts(("ER", 2), ("SO", 1))
+    assert cases.by_citizenship.counts == counts(("ER", 2), ("SO", 1))
     assert cases.by_protection_status.counts == counts(
         ("asylum_seeker", 1), ("refugee", 1), ("subsidiary_protection", 1))
     # M3 counts in both of its categories; the total counts vulnerable cases (M1, M3).
@@ -340,7 +341,7 @@ def test_the_network_sums_the_cities_and_takes_percentiles_over_all_records(
     assert network.housing.housed_now == sum(row.housed_now for row in rows.values()) == 2
     assert network.housing.beds == sum(row.beds for row in rows.values()) == 6
     assert network.expenditure.total.claimed == sum(row.claimed for row in rows.values())
-    assert network.cases.by_nationality.counts == counts(("ER", 2), ("NG", 2), ("SO", 1))
+    assert network.cases.by_citizenship.counts == counts(("ER", 2), ("NG", 2), ("SO", 1))
     # Answers after 2, 10, 30, 100 hours: median (10 + 30) / 2 = 20; 90th at rank 2.7:
     # 30 + 0.7 * (100 - 30) = 79.
     assert network.referrals.response_time == Durations(4, Decimal("20.0"), Decimal("79.0"),
@@ -393,6 +394,7 @@ def test_the_position_is_the_slowest_projection_s(platform: Platform) -> None:
                  for name in TRACKED_PROJECTIONS}
     assert set(TRACKED_PROJECTIONS) == {p.name for p in default_projections()}
     assert platform.indicators.position() == min(positions.values())
+    assert isinstance(platform.read_models, SqliteReadModels)
     nothing_projected = SqliteReadModels(platform.read_models.path.parent / "empty.sqlite")
     try:
         assert IndicatorQueries(nothing_projected).position() == 0

@@ -60,14 +60,15 @@ def test_labels_and_errors_follow_the_language(client: TestClient, clients: Clie
 
     case_page = html.unescape(client.get(f"/cases/{created['case_id']}").text)
     refused = client.post("/cities/firenze/intake",
-                          data=an_intake_form(reception_situation="in_reception"))
+                          data=an_intake_form(reception_centre_kind="siproimi"))
     api_refusal = client.post("/api/v1/cities/firenze/intakes", json={})
 
-    assert "Asylum seeker" in case_page
+    assert "Applicant for international protection (first instance)" in case_page
     assert "Sub-Action 2 – Civic engagement paths" in case_page
-    assert "The person is an asylum seeker, and Sub-Action 2 is reserved" in case_page
+    assert ("The person is an applicant for international protection (first instance or "
+            "appeal), and Sub-Action 2 is reserved") in case_page
     assert "By: City coordinator, Florence" in case_page
-    assert "The person is still in the reception system" in html.unescape(refused.text)
+    assert "The centre did not have that name on that date" in html.unescape(refused.text)
     assert api_refusal.json()["problems"][0]["message"] == "This field is required."
 
 

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 from domain.programme import PROGRAMME_START, Role
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, record_intake, sign_in
+from tests.web.conftest import Clients, clock_of, record_intake, sign_in
 from tests.web.test_browser import served
 from web.kit import live
 from web.kit.live import POLL_INTERVAL, PROJECTED_EVENT, RECONNECT_AFTER_MS
@@ -155,12 +155,12 @@ def test_an_unattended_live_dashboard_does_not_keep_its_session_from_idling_out(
     assert 'hx-headers=\'{"X-LGNet-Made-By-The-Page": "live"}\'' in dashboard
     made_by_the_page = {"HX-Request": "true", "X-LGNet-Made-By-The-Page": "live"}
     for minutes in (15, 10):  # sections reloading by themselves, nobody clicking
-        platform.clock.advance(timedelta(minutes=minutes))
+        clock_of(platform).advance(timedelta(minutes=minutes))
         reload = ministry.get("/ministry/dashboard", params={"part": "headline"},
                               headers=made_by_the_page)
         assert reload.status_code == 200, reload.text[:300]
 
-    platform.clock.advance(timedelta(minutes=10))
+    clock_of(platform).advance(timedelta(minutes=10))
     after = ministry.get("/ministry/dashboard", params={"part": "headline"},
                          headers=made_by_the_page)
     assert after.status_code == 401  # idle since the page was opened, 35 minutes ago

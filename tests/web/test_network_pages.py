@@ -35,15 +35,17 @@ def test_the_ministry_sees_every_city_with_its_cases_and_the_network_totals(
     assert response.status_code == 200
     page = response.text
     assert page.count("<tr data-city=") == 19
-    # cases, vulnerable, then refugee, subsidiary, special, asylum seeker, other
-    assert figures_of(row_of(page, "firenze")) == ["2", "1", "1", "0", "0", "1", "0"]
-    assert figures_of(row_of(page, "palermo")) == ["1", "1", "0", "1", "0", "0", "0"]
-    assert figures_of(row_of(page, "trieste")) == ["0"] * 7
+    # cases, vulnerable, then each of the 16 statuses of the period: refugee, subsidiary,
+    # applicant (first instance), ... (domain.programme.ProtectionStatus's order)
+    assert figures_of(row_of(page, "firenze")) == ["2", "1", "1", "0", "1"] + ["0"] * 13
+    assert figures_of(row_of(page, "palermo")) == ["1", "1", "0", "1", "0"] + ["0"] * 13
+    assert figures_of(row_of(page, "trieste")) == ["0"] * 18
     totals = page[page.index("<tfoot>"):page.index("</tfoot>")]
-    assert figures_of(totals) == ["3", "2", "1", "1", "0", "1", "0"]
+    assert figures_of(totals) == ["3", "2", "1", "1", "1"] + ["0"] * 13
     text = html.unescape(page)
     for heading in ("Casi vulnerabili", "Status di rifugiato", "Protezione sussidiaria",
-                    "Richiedente asilo", "Totale della rete"):
+                    "Richiedente protezione internazionale (primo grado)", "Apolide",
+                    "Totale della rete"):
         assert heading in text
     assert '<a href="/cities/palermo/cases">Palermo</a>' in page
 

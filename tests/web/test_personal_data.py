@@ -17,11 +17,11 @@ from fastapi.testclient import TestClient
 
 from domain.vault import AccessReason, IdentifierAccess
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, record_intake, sign_in
+from tests.web.conftest import Clients, clock_of, record_intake, sign_in
 from web.kit.authentication import CSRF_HEADER
 
 IDENTIFIERS = ("Amanuel", "Tesfaye", "PS1234567", "+39 333 1234567")
-SHOW_IDENTIFIERS = "Mostra i dati identificativi"
+SHOW_IDENTIFIERS = "Mostrare i dati identificativi"
 ERASED = "Dati personali cancellati il"
 
 
@@ -86,8 +86,8 @@ def test_the_city_s_staff_see_identifiers_for_a_reason_and_the_reading_is_logged
     assert shows_identifiers(shown)
     assert "2 maggio 1994" in text_of(shown)
     assert shown.headers["cache-control"] == "no-store"
-    assert ("Questa consultazione è stata registrata con il tuo nome, l'ora e il motivo: Per "
-            "inviare la persona a un servizio.") in text_of(shown)
+    assert ("Questa consultazione è stata registrata con il nome dell'utente, l'ora e il motivo: "
+            "Per inviare la persona a un servizio.") in text_of(shown)
     [access] = logged(platform)
     assert (access.actor_id, access.actor_role, access.actor_city) == (
         "firenze.operator", "city_operator", "firenze")
@@ -100,7 +100,7 @@ def test_the_audit_page_and_api_say_who_read_which_case_s_identifiers_when_and_w
     clients: Clients, platform: Platform, case: dict[str, Any]
 ) -> None:
     reveal(clients.operator("firenze"), case["case_id"], "contact_person")
-    platform.clock.advance(timedelta(minutes=5))
+    clock_of(platform).advance(timedelta(minutes=5))
     api = reveal_api(clients.coordinator("firenze"), case["case_id"], "identity_check")
 
     page = clients.auditor().get("/audit/identifier-access")
@@ -164,8 +164,8 @@ def test_a_reading_needs_a_reason_from_the_list_and_staff_may_not_claim_an_audit
 
     assert missing.status_code == invented.status_code == claimed.status_code == 422
     assert "Campo obbligatorio." in text_of(missing)
-    assert "Scegli una delle opzioni proposte." in text_of(invented)
-    assert "Scegli una delle opzioni proposte." in text_of(claimed)
+    assert "Scegliere una delle opzioni proposte." in text_of(invented)
+    assert "Scegliere una delle opzioni proposte." in text_of(claimed)
     assert claimed_api.status_code == 422
     assert claimed_api.json()["problems"][0]["field"] == "reason"
     for refused in (missing, invented, claimed, claimed_api):
@@ -238,7 +238,7 @@ def test_an_auditor_reads_a_city_s_identifiers_under_a_grant_until_it_expires(
     assert [(a.actor_id, a.actor_role, a.reason) for a in logged(platform)] == [
         ("auditor", "auditor", AccessReason.AUDIT_GRANT)] * 2
 
-    platform.clock.advance(timedelta(hours=2))
+    clock_of(platform).advance(timedelta(hours=2))
     auditor = sign_in(clients.anonymous(), "auditor")  # the old session idled out meanwhile
     expired = reveal(auditor, case["case_id"], "audit_grant")
     expired_api = reveal_api(auditor, case["case_id"], "audit_grant")
@@ -271,12 +271,12 @@ def test_the_ministry_revokes_a_grant_before_it_expires(
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"hours": "73"}, "Inserisci un numero non superiore a 72."),
-        ({"hours": "0"}, "Inserisci un numero"),
+        ({"hours": "73"}, "Inserire un numero non superiore a 72."),
+        ({"hours": "0"}, "Inserire un numero"),
         ({"grantee": "firenze.operator"}, "Non esiste alcun revisore attivo con questo nome"),
         ({"grantee": "nobody"}, "Non esiste alcun revisore attivo con questo nome"),
         ({"reason": "  "}, "Campo obbligatorio."),
-        ({"city": "atlantis"}, "Scegli una delle opzioni proposte."),
+        ({"city": "atlantis"}, "Scegliere una delle opzioni proposte."),
     ],
 )
 def test_a_grant_that_breaks_a_rule_is_refused_in_words_and_not_given(
@@ -416,12 +416,13 @@ def test_erasure_by_another_city_s_coordinator_is_not_found(
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        (erasure_form(request_reference=""), "Indica il riferimento (numero di protocollo)"),
-        (erasure_form(request_reference="x" * 61), "Indica il riferimento (numero di protocollo)"),
+        (erasure_form(request_reference=""), "Indicare il riferimento (numero di protocollo)"),
+        (erasure_form(request_reference="x" * 61),
+         "Indicare il riferimento (numero di protocollo)"),
         (erasure_form(requested_on="2999-01-01"),
          "La richiesta di cancellazione non può avere una data futura."),
-        (erasure_form(requested_on=""), "Inserisci una data valida"),
-        (erasure_form(confirm=None), "Spunta la casella per confermare la cancellazione"),
+        (erasure_form(requested_on=""), "Inserire una data valida"),
+        (erasure_form(confirm=None), "Spuntare la casella per confermare la cancellazione"),
     ],
 )
 def test_an_erasure_refused_by_a_rule_is_explained_and_writes_nothing(

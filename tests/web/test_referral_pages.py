@@ -5,6 +5,7 @@ words, with nothing written."""
 from __future__ import annotations
 
 import html
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, record_intake, sign_in
+from tests.web.conftest import Clients, clock_of, record_intake, sign_in
 
 HTMX = {"HX-Request": "true"}
 
@@ -35,7 +36,7 @@ def refer(clients: Clients, case_id: str, city: str = "milano", client: TestClie
 def later(clients: Clients, platform: Platform, delta: timedelta,
           username: str = "milano.operator") -> TestClient:
     """Move the clock on; sessions idle out meanwhile, so sign `username` in again."""
-    platform.clock.advance(delta)
+    clock_of(platform).advance(delta)
     return sign_in(clients.anonymous(), username)
 
 
@@ -48,7 +49,8 @@ def test_scenario_a_referral_accepted_and_completed_through_the_pages(
     clients: Clients, platform: Platform, milan_case: dict[str, Any]
 ) -> None:
     """A Milan operator refers a pregnant woman to the health service from the form, leaving
-    the urgency to its default (72 hours: she is vulnerable). The board lists it as awaiting
+    the urgency to its default (urgent, 72 hours: she is vulnerable; the form shows the answer
+    times in force, the platform's starting ones). The board lists it as awaiting
     an answer, due soon two days later, overdue after three; the service's acceptance and the
     completion are recorded from the referral's page."""
     operator = clients.operator("milano")
@@ -56,7 +58,10 @@ def test_scenario_a_referral_accepted_and_completed_through_the_pages(
     form = operator.get(f"/cases/{case_id}/referrals/new")
     assert form.status_code == 200
     assert "Servizi sanitari" in text_of(form)
-    assert "Predefinita per questo caso: Entro 72 ore" in text_of(form)
+    assert "Predefinita per questo caso: Urgente" in text_of(form)
+    assert "Immediata: 24 ore" in text_of(form) and "Urgente: 72 ore" in text_of(form)
+    assert "Ordinaria: 15 giorni" in text_of(form)
+    assert "Valori iniziali della piattaforma" in text_of(form)
 
     posted = operator.post(f"/cases/{case_id}/referrals", data={
         "destination_kind": "city_service", "service": "health", "urgency": "",
@@ -67,6 +72,7 @@ def test_scenario_a_referral_accepted_and_completed_through_the_pages(
     assert "Servizi sanitari" in text_of(page)
     assert "Controllo prenatale" in text_of(page)
     assert "In attesa di risposta" in text_of(page)
+    assert "il tempo di risposta in vigore al momento della richiesta: 72 ore" in text_of(page)
 
     board = operator.get("/cities/milano/referrals")
     assert milan_case["case_code"] in board.text
@@ -207,36 +213,69 @@ def test_the_form_swaps_the_destination_s_fields_through_htmx(
     fragment = operator.get(path, params={"destination_kind": "partner"}, headers=HTMX)
     assert fragment.text.lstrip().startswith('<div id="destination-fields"')
     assert 'name="partner_name"' in fragment.text
-    # The person gave no consent to partners, and an operator may not override it.
-    assert "non ha acconsentito all'invio" in text_of(fragment)
-    assert 'name="consent_override_reason"' not in fragment.text
+    # The person gave no consent to sharing with a partner, and an operator may not name
+    # another legal basis.
+    assert "non ha acconsentito alla comunicazione del suo caso" in text_of(fragment)
+    assert 'name="other_legal_basis"' not in fragment.text
     coordinator = clients.coordinator("milano").get(
         path, params={"destination_kind": "partner"}, headers=HTMX)
-    assert 'name="consent_override_reason"' in coordinator.text
+    assert 'name="other_legal_basis"' in coordinator.text
+    assert re.findall(r'<option value="(\w+)"', coordinator.text.split(
+        'name="other_legal_basis"')[1].split("</select>")[0]) == [
+        "vital_interests", "legal_obligation", "public_task"]
     transfer = operator.get(path, params={"destination_kind": "transfer"}, headers=HTMX)
     assert 'value="firenze"' in transfer.text and 'value="milano"' not in transfer.text
 
 
-def test_the_consent_gate_refuses_an_operator_and_records_a_coordinator_s_override(
+def test_the_gate_refuses_an_operator_and_records_the_legal_basis_a_coordinator_names(
     clients: Clients, platform: Platform, milan_case: dict[str, Any]
 ) -> None:
+    """Issue 12 item 5: the coordinator's override of consent becomes sharing on another legal
+    basis (GDPR art. 6(1)(c)-(e)), which is recorded."""
     path = f"/api/v1/cases/{milan_case['case_id']}/referrals"
     partner = {"destination_kind": "partner", "partner_name": "Caritas Ambrosiana"}
     before = platform.last_written_position()
     without = clients.operator("milano").post(path, json=partner, params={"lang": "en"})
     assert without.status_code == 422
-    assert without.json()["problems"][0]["code"] == "consent_required"
-    assert "has not consented to referral to partner organisations" in without.json()["message"]
-    operator_override = clients.operator("milano").post(
-        path, json={**partner, "consent_override_reason": "Rischio per la persona"})
-    assert operator_override.json()["problems"][0]["code"] == "consent_override_refused"
+    assert (without.json()["problems"][0]["code"], without.json()["problems"][0]["field"]) == (
+        "consent_required", "legal_basis")
+    assert "has not consented to their case being shared" in without.json()["message"]
+    by_operator = clients.operator("milano").post(
+        path, json={**partner, "other_legal_basis": "vital_interests"})
+    assert by_operator.json()["problems"][0]["code"] == "other_legal_basis_refused"
     assert platform.last_written_position() == before
 
     created = refer(clients, milan_case["case_id"], client=clients.coordinator("milano"),
-                    **partner, consent_override_reason="Rischio per la persona")
-    assert created["referral"]["consent_basis"] == "override"
+                    **partner, other_legal_basis="vital_interests")
+    assert created["referral"]["legal_basis"] == "vital_interests"
+    assert created["referral"]["consent_override_reason"] is None
     page = text_of(clients.operator("milano").get(f"/referrals/{created['referral_id']}"))
-    assert "Deroga del coordinatore, senza consenso: Rischio per la persona" in page
+    assert "Interessi vitali (art. 6, par. 1, lett. d) e art. 9, par. 2, lett. c) GDPR)" in page
+
+
+def test_a_consent_given_on_the_case_page_lets_a_partner_receive_the_case(
+    clients: Clients, milan_case: dict[str, Any]
+) -> None:
+    """GDPR art. 6(1)(a): consent, per purpose; given after intake, then withdrawn
+    (art. 7(3)), after which the gate refuses again."""
+    case_id = milan_case["case_id"]
+    operator = clients.operator("milano")
+    given = operator.post(f"/cases/{case_id}/consents", follow_redirects=False, data={
+        "purpose": "referral_to_named_partner", "given_on": "2021-03-11"})
+    assert given.status_code == 303
+    created = refer(clients, case_id, client=operator, destination_kind="partner",
+                    partner_name="Caritas Ambrosiana")
+    assert created["referral"]["legal_basis"] == "consent"
+    withdrawn = operator.post(f"/cases/{case_id}/consent-withdrawals", follow_redirects=False,
+                              data={"purpose": "referral_to_named_partner",
+                                    "withdrawn_on": "2021-03-11"})
+    assert withdrawn.status_code == 303
+    again = operator.post(f"/api/v1/cases/{case_id}/referrals", json={
+        "destination_kind": "partner", "partner_name": "Emergency"})
+    assert again.json()["problems"][0]["code"] == "consent_required"
+    page = text_of(operator.get(f"/cases/{case_id}"))
+    assert ("Comunicazione del caso a un'organizzazione partner nominata: consenso dato il "
+            "11 mar 2021, revocato il 11 mar 2021.") in page
 
 
 @pytest.mark.parametrize(("body", "code", "field"), [

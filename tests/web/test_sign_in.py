@@ -20,7 +20,9 @@ from tests.web.conftest import (
     Clients,
     an_intake_form,
     an_intake_payload,
+    clock_of,
     csrf_token_on,
+    ids_of,
     record_intake,
     sign_in,
 )
@@ -47,7 +49,7 @@ def test_a_page_asks_to_sign_in_and_leads_back_to_itself_afterwards(
         "/sign-in?next=%2Fcities%2Ffirenze%2Fcases%3Fvulnerability%3Dany")
     form = anonymous.get(asked.headers["location"])
     assert 'name="next" value="/cities/firenze/cases?vulnerability=any"' in form.text
-    assert "Accedi" in form.text
+    assert "Accedere" in form.text
 
     signed_in = anonymous.post("/sign-in", data={
         "username": "firenze.operator", "password": PASSWORD,
@@ -95,7 +97,7 @@ def test_an_empty_form_is_asked_again(anonymous: TestClient) -> None:
     response = anonymous.post("/sign-in", data={"username": "firenze.operator"})
 
     assert response.status_code == 422
-    assert "Inserisci il nome utente e la password." in response.text
+    assert "Inserire il nome utente e la password." in response.text
 
 
 def test_after_five_failures_signing_in_is_locked_for_15_minutes_with_a_clear_message(
@@ -113,7 +115,7 @@ def test_after_five_failures_signing_in_is_locked_for_15_minutes_with_a_clear_me
     assert "Too many failed sign-ins for this account or from this address: signing in is " \
            "locked until" in text_of(locked)
     assert SESSION_COOKIE not in anonymous.cookies
-    platform.clock.advance(timedelta(minutes=15))
+    clock_of(platform).advance(timedelta(minutes=15))
     assert anonymous.post("/sign-in", data={"username": "firenze.operator",
                                             "password": PASSWORD},
                           follow_redirects=False).status_code == 303
@@ -127,7 +129,7 @@ def test_signing_out_ends_the_session_for_good(client: TestClient) -> None:
     assert response.status_code == 303
     assert response.headers["location"] == "/sign-in?notice=signed_out"
     assert SESSION_COOKIE not in client.cookies
-    assert "Hai chiuso la sessione." in client.get(response.headers["location"]).text
+    assert "La sessione è stata chiusa." in client.get(response.headers["location"]).text
     client.cookies.set(SESSION_COOKIE, cookie)  # the old cookie, replayed
     replayed = client.get("/cities/firenze", follow_redirects=False)
     assert replayed.status_code == 303
@@ -137,9 +139,9 @@ def test_signing_out_ends_the_session_for_good(client: TestClient) -> None:
 def test_a_session_ends_after_30_idle_minutes_for_pages_htmx_and_the_api(
     client: TestClient, platform: Platform
 ) -> None:
-    platform.clock.advance(timedelta(minutes=29))
+    clock_of(platform).advance(timedelta(minutes=29))
     assert client.get("/cities/firenze").status_code == 200
-    platform.clock.advance(timedelta(minutes=30))
+    clock_of(platform).advance(timedelta(minutes=30))
 
     page = client.get("/cities/firenze/cases", follow_redirects=False)
     fragment = client.get("/cities/firenze/cases", headers={"HX-Request": "true"})
@@ -160,9 +162,9 @@ def test_a_session_ends_8_hours_after_sign_in_however_busy(
     client: TestClient, platform: Platform
 ) -> None:
     for _ in range(23):
-        platform.clock.advance(timedelta(minutes=20))
+        clock_of(platform).advance(timedelta(minutes=20))
         assert client.get("/cities/firenze").status_code == 200
-    platform.clock.advance(timedelta(minutes=20))
+    clock_of(platform).advance(timedelta(minutes=20))
 
     assert client.get("/cities/firenze", follow_redirects=False).status_code == 303
 
@@ -298,7 +300,7 @@ def test_an_unsafe_request_without_the_session_s_csrf_token_is_refused_and_write
         assert response.status_code == 403, response.request.url
         assert "codice di sicurezza della sessione" in text_of(response)
     assert platform.last_written_position() is None
-    assert platform.ids.issued == []
+    assert ids_of(platform).issued == []
     assert client.get("/cities/firenze").status_code == 200  # still signed in
 
 
@@ -339,7 +341,7 @@ def test_a_partner_token_reads_its_city_minimised_and_nothing_else(
     body = case.json()
     assert body["vulnerabilities"] is None and body["eligibility"] is None
     [entry] = body["history"]
-    assert entry["type"] == "it.lgnet.case.intake_recorded.v1"
+    assert entry["type"] == "it.lgnet.case.intake_recorded.v2"
     assert entry["actor"] == {"kind": "user", "id": None, "role": "city_coordinator",
                               "city": "milano"}
     assert "trafficking" not in listing.text + case.text
@@ -383,7 +385,7 @@ def test_a_revoked_or_made_up_token_is_refused(
 ) -> None:
     partner = clients.partner("milano")
     assert partner.get("/api/v1/cities/milano/cases").status_code == 200
-    platform.accounts.revoke_token(partner.partner_token_id)  # type: ignore[attr-defined]
+    platform.accounts.revoke_token(partner.partner_token_id)
 
     revoked = partner.get("/api/v1/cities/milano/cases")
     made_up = clients.anonymous().get("/api/v1/cities/milano/cases",
@@ -418,7 +420,7 @@ def test_no_password_token_session_id_or_personal_identifier_reaches_the_logs(
     browser = clients.anonymous()
     for _ in range(6):
         browser.post("/sign-in", data={"username": "firenze.operator", "password": "Wr0ng-pw!"})
-    platform.clock.advance(timedelta(minutes=16))
+    clock_of(platform).advance(timedelta(minutes=16))
     operator = sign_in(browser, "firenze.operator")
     operator.post("/cities/firenze/intake", data=an_intake_form(given_name="Zewditu",
                                                                 document_number="ZX998877"))

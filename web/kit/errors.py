@@ -8,7 +8,7 @@ saves, input that does not parse never reaches it, and access is checked before 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,8 +20,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.access import AccessDenied
 from domain.cases.model import MAX_HOUSEHOLD_SIZE
-from domain.programme import PROGRAMME_START, City, DomainError
+from domain.programme import City, DomainError
 from web.kit.i18n import N_, Translator, translator_of
+from web.kit.labels import Labels
 from web.kit.templating import Pages, is_htmx_fragment_request
 from web.kit.vocabulary import AREAS
 
@@ -43,11 +44,12 @@ class ErrorBody(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [{
-                "message": "La persona è ancora nel sistema di accoglienza: ...",
+                "message": "La rete di seconda accoglienza si chiamava SIPROIMI in quella data ...",
                 "problems": [{
-                    "field": "reception_situation",
-                    "code": "still_in_reception",
-                    "message": "La persona è ancora nel sistema di accoglienza: ...",
+                    "field": "reception_centre_kind",
+                    "code": "reception_name_out_of_period",
+                    "message": "La rete di seconda accoglienza si chiamava SIPROIMI in quella "
+                               "data ...",
                 }],
             }]
         }
@@ -205,8 +207,8 @@ class RequestTooLarge(Exception):
 
 
 _NOT_A_COUNTRY = N_(
-    "Choose the nationality among the countries offered (an ISO 3166-1 two-letter code, such "
-    "as ER for Eritrea)."
+    "Choose the citizenship among the countries offered (an ISO 3166-1 two-letter code, such "
+    "as ER for Eritrea), or no citizenship."
 )
 
 # The domain names each rule it refuses to break by a code; some codes cover several checks, told
@@ -215,19 +217,43 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
     ("concurrent_changes", None): N_(
         "Others changed the same records at the same moment: nothing was saved. Try again."
     ),
-    ("still_in_reception", None): N_(
-        "The person is still in the reception system, so cannot be taken in: the programme "
-        "serves people who have left reception or were never in it."
-    ),
     ("inconsistent_reception_history", None): N_(
-        "The reception details do not fit the reception situation. For someone who has left "
-        "reception give the date they left, not after the intake date, and the kind of centre; "
-        "for someone never in reception leave both empty."
+        "The reception details do not fit the reception situation. For someone hosted in a "
+        "centre give the kind of centre; for someone about to leave it, also the planned exit "
+        "date, not before the intake date; for someone who has left it, the date they left, not "
+        "after the intake date; for someone never in reception, none of these."
     ),
-    ("invalid_intake", "intake_date"): N_(
-        "The intake date must fall between the start of the programme (%(programme_start)s) "
-        "and today."
+    ("reception_name_out_of_period", None): N_(
+        "The centre did not have that name on that date: the second-line network was called "
+        "SPRAR until 4 October 2018, SIPROIMI from 5 October 2018 (d.l. 113/2018) and SAI from "
+        "22 October 2020 (d.l. 130/2020). Choose the name it had on the day the person left it "
+        "(or on the intake date, if they are still there)."
     ),
+    ("invalid_protection_status", "permit_expires_on"): N_(
+        "The permit's expiry does not fit the status: a person without a valid permit has no "
+        "expiry, and a humanitarian protection permit counts only until it expires (d.l. "
+        "113/2018, art. 1 c.8), so give its expiry, which cannot have passed."
+    ),
+    ("invalid_protection_status", "citizenship"): N_(
+        "A stateless person has no citizenship: choose \"No citizenship\"."
+    ),
+    ("invalid_protection_status", None): N_(
+        "This status could not be granted on that date: humanitarian protection was abolished "
+        "on 5 October 2018 (d.l. 113/2018), which introduced special protection, the special "
+        "cases and the permits of art. 19 c.2 d-bis, 20-bis and 42-bis TUI."
+    ),
+    ("information_notice_missing", "information_notice_language"): N_(
+        "Choose the language the information notice was given in."
+    ),
+    ("information_notice_missing", None): N_(
+        "Record when the information notice (GDPR art. 13) was given to the person: at the "
+        "latest on the intake date, when their data is collected."
+    ),
+    ("consent_not_the_basis", None): N_(
+        "Consent is asked only for what rests on it (such as sharing the case with a named "
+        "partner, or photographs): case management rests on the city's public task."
+    ),
+    ("invalid_intake", "intake_date"): N_("The intake date cannot be in the future."),
     ("invalid_intake", "birth_date"): N_("The birth date cannot come after the intake date."),
     ("implausible_birth_date", None): N_(
         "The birth date is more than 120 years before the intake date: check the year."
@@ -235,17 +261,16 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
     ("invalid_intake", "household_size"): N_(
         "The household must count between 1 and %(max_household_size)s people."
     ),
-    ("invalid_intake", "nationality"): _NOT_A_COUNTRY,
+    ("invalid_intake", "citizenship"): _NOT_A_COUNTRY,
+    ("invalid_intake", "document_number"): N_(
+        "The person is recorded as having no identity document: leave the document number "
+        "empty, or say that they have one."
+    ),
     ("invalid_intake", "vulnerabilities"): N_(
         "The person is an adult by birth date: they cannot be recorded as a minor or an "
         "unaccompanied minor."
     ),
-    ("invalid_intake", "consent_given_on"): N_("The consent cannot be dated in the future."),
     ("invalid_intake", None): N_("The intake's facts contradict each other."),
-    ("consent_missing", None): N_(
-        "Without consent to the processing of data for case management the person cannot be "
-        "taken in: tick it once the person has given it."
-    ),
     ("personal_data_already_erased", None): N_(
         "The person's identifiers have already been erased: there is nothing left to erase."
     ),
@@ -297,12 +322,17 @@ def explain_domain_error(error: DomainError, translator: Translator) -> Problem:
 def _domain_message_params(error: DomainError, translator: Translator) -> dict[str, object]:
     times = {name: translator.time(value) for name, value in error.params.items()
              if isinstance(value, datetime)}
+    days = {name: translator.date(value, "long") for name, value in error.params.items()
+            if isinstance(value, date) and not isinstance(value, datetime)}
     numbers = {name: value for name, value in error.params.items() if isinstance(value, int)}
+    city = error.params.get("city")
+    cities = {"city": Labels(translator).city(city)} if isinstance(city, str) else {}
     return {
-        "programme_start": translator.date(PROGRAMME_START, "long"),
         "max_household_size": MAX_HOUSEHOLD_SIZE,
         **numbers,
         **times,
+        **days,
+        **cities,
     }
 
 
@@ -338,6 +368,7 @@ VALIDATION_MESSAGES: dict[str, str] = {
     "uuid_parsing": N_("This is not a valid identifier."),
     "email_format": N_("Enter a valid e-mail address, such as name@example.org."),
     "country_code": _NOT_A_COUNTRY,
+    "language_code": N_("Choose the language the information notice was given in."),
     "month_format": N_("Give the month as year and month, YYYY-MM (such as 2021-03)."),
     "phone_format": N_(
         "Enter a valid phone number: digits and spaces, with an optional leading +."

@@ -87,8 +87,21 @@ class Translator:
     def country(self, code: str) -> str:
         return str(Locale.parse(self.language).territories.get(code, code))
 
+    def citizenship(self, code: str | None) -> str:
+        """A citizenship's country, or "No citizenship" (None, or "none" in filters)."""
+        if not code or code == NO_CITIZENSHIP:
+            return self.gettext(N_("No citizenship"))
+        return self.country(code)
+
     def countries(self) -> tuple[tuple[str, str], ...]:
         return _countries(self.language)
+
+    def language_name(self, code: str) -> str:
+        return str(Locale.parse(self.language).languages.get(code, code))
+
+    def languages(self) -> tuple[tuple[str, str], ...]:
+        """The languages an information notice may be given in (ISO 639-1), by name."""
+        return _languages(self.language)
 
 
 @cache
@@ -103,9 +116,32 @@ def _countries(language: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(choices, key=lambda choice: _collation_key(choice[1])))
 
 
+# How filters, figures and forms name "no citizenship" (a stateless person, or anyone without).
+NO_CITIZENSHIP = "none"
+
+
 def is_country_code(code: str) -> bool:
-    """True for the codes the nationality list offers (the same in every language)."""
+    """True for the codes the citizenship list offers (the same in every language)."""
     return code in _country_codes()
+
+
+@cache
+def _languages(language: str) -> tuple[tuple[str, str], ...]:
+    """(ISO 639-1 code, name in the language), in alphabetical order of name."""
+    names = Locale.parse(language).languages
+    choices = [(code, str(name)) for code, name in names.items()
+               if len(code) == 2 and code.isascii() and code.isalpha() and code.islower()]
+    return tuple(sorted(choices, key=lambda choice: _collation_key(choice[1])))
+
+
+def is_language_code(code: str) -> bool:
+    """True for the codes the notice's language list offers (the same in every language)."""
+    return code in _language_codes()
+
+
+@cache
+def _language_codes() -> frozenset[str]:
+    return frozenset(code for code, _name in _languages(DEFAULT_LANGUAGE))
 
 
 @cache

@@ -17,16 +17,22 @@ from domain.cases.rules import (
     Sex,
     Vulnerability,
 )
-from domain.programme import City, ConsentScope, ProtectionStatus, Role, SubAction
+from domain.privacy import LegalBasis, ProcessingPurpose
+from domain.programme import City, ProtectionStatus, Role, SubAction
 from domain.vault import AccessReason
 from events.contracts import (
+    CaseConsentGivenV1,
+    CaseConsentWithdrawnV1,
     CaseIntakeRecordedV1,
+    CaseIntakeRecordedV2,
     CasePersonalDataErasedV1,
     CasePersonalDataErasedV2,
+    CaseStatusChangedV1,
 )
 from projections.case_list import CASE_STATUS_CLOSED, CASE_STATUS_OPEN
 from web.kit.i18n import N_, Translator
 from web.kit.vocabulary import AREAS
+from web.kit.vocabulary.programme import AMENDMENT_KINDS, PRIORITY_FACTORS
 
 CITY_NAMES: Mapping[str, str] = {
     City.AGRIGENTO: N_("Agrigento"),
@@ -50,31 +56,52 @@ CITY_NAMES: Mapping[str, str] = {
     City.TRIESTE: N_("Trieste"),
 }
 
+# The statuses of the period, each with its legal source (docs/domain.md, docs/glossary.md).
 PROTECTION_STATUSES: Mapping[str, str] = {
     ProtectionStatus.REFUGEE: N_("Refugee status"),
     ProtectionStatus.SUBSIDIARY_PROTECTION: N_("Subsidiary protection"),
-    ProtectionStatus.SPECIAL_PROTECTION: N_("Special or humanitarian protection"),
-    ProtectionStatus.ASYLUM_SEEKER: N_("Asylum seeker"),
-    ProtectionStatus.OTHER: N_("Other residence status"),
+    ProtectionStatus.ASYLUM_SEEKER: N_("Applicant for international protection (first instance)"),
+    ProtectionStatus.APPELLANT: N_("Applicant for international protection, appealing"),
+    ProtectionStatus.HUMANITARIAN_PROTECTION: N_(
+        "Humanitarian protection (permit issued before 5 October 2018)"),
+    ProtectionStatus.SPECIAL_CASES: N_("Special cases (d.l. 113/2018, art. 1 c.9)"),
+    ProtectionStatus.SPECIAL_PROTECTION: N_("Special protection"),
+    ProtectionStatus.PERMIT_ART_18: N_("Permit for victims of trafficking (art. 18 TUI)"),
+    ProtectionStatus.PERMIT_ART_18_BIS: N_(
+        "Permit for victims of domestic violence (art. 18-bis TUI)"),
+    ProtectionStatus.PERMIT_ART_19_C2_D_BIS: N_(
+        "Permit for medical treatment (art. 19 c.2 d-bis TUI)"),
+    ProtectionStatus.PERMIT_ART_20_BIS: N_("Permit for disaster (art. 20-bis TUI)"),
+    ProtectionStatus.PERMIT_ART_22_C12_QUATER: N_(
+        "Permit for victims of labour exploitation (art. 22 c.12-quater TUI)"),
+    ProtectionStatus.PERMIT_ART_42_BIS: N_("Permit for acts of civil valour (art. 42-bis TUI)"),
+    ProtectionStatus.STATELESS: N_("Stateless person"),
+    ProtectionStatus.NO_VALID_PERMIT: N_("No valid permit (refused or expired)"),
+    ProtectionStatus.OTHER_RESIDENCE_PERMIT: N_("Other residence permit"),
 }
 
 RECEPTION_SITUATIONS: Mapping[str, str] = {
+    ReceptionSituation.IN_RECEPTION: N_("Is hosted in a reception centre"),
+    ReceptionSituation.LEAVING_RECEPTION: N_("Is about to leave a reception centre"),
     ReceptionSituation.LEFT_RECEPTION: N_("Has left the reception system"),
     ReceptionSituation.NEVER_IN_RECEPTION: N_("Was never in the reception system"),
-    ReceptionSituation.IN_RECEPTION: N_("Is still in the reception system"),
 }
 
 RECEPTION_CENTRE_KINDS: Mapping[str, str] = {
-    ReceptionCentreKind.FIRST_RECEPTION: N_("First-reception centre (hub)"),
+    ReceptionCentreKind.SPRAR: N_("SPRAR (until 4 October 2018)"),
+    ReceptionCentreKind.SIPROIMI: N_("SIPROIMI (5 October 2018 to 21 October 2020)"),
+    ReceptionCentreKind.SAI: N_("SAI (from 22 October 2020)"),
     ReceptionCentreKind.CAS: N_("Extraordinary reception centre (CAS)"),
-    ReceptionCentreKind.SAI: N_("Reception and integration system (SAI, formerly SPRAR/SIPROIMI)"),
+    ReceptionCentreKind.GOVERNMENT_FIRST_RECEPTION: N_("Government first-reception centre"),
+    ReceptionCentreKind.HOTSPOT: N_("Hotspot"),
     ReceptionCentreKind.OTHER: N_("Other facility"),
 }
 
+# As the person's documents state it, or not stated: no other category.
 SEXES: Mapping[str, str] = {
     Sex.FEMALE: N_("Female"),
     Sex.MALE: N_("Male"),
-    Sex.OTHER: N_("Other sex"),
+    Sex.NOT_STATED: N_("Not stated"),
 }
 
 AGE_BANDS: Mapping[str, str] = {
@@ -104,10 +131,21 @@ VULNERABILITIES: Mapping[str, str] = {
     Vulnerability.FEMALE_GENITAL_MUTILATION: N_("Victims of female genital mutilation"),
 }
 
-CONSENT_SCOPES: Mapping[str, str] = {
-    ConsentScope.CASE_MANAGEMENT: N_("Case management"),
-    ConsentScope.REFERRAL_TO_PARTNERS: N_("Referral to services and partner organisations"),
-    ConsentScope.STATISTICS: N_("Statistical processing"),
+PROCESSING_PURPOSES: Mapping[str, str] = {
+    ProcessingPurpose.CASE_MANAGEMENT: N_("Case management"),
+    ProcessingPurpose.STATISTICS: N_("Statistical processing"),
+    ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER: N_(
+        "Sharing the case with a named partner organisation"),
+    ProcessingPurpose.PHOTOGRAPHS: N_("Photographs at the programme's events"),
+}
+
+LEGAL_BASES: Mapping[str, str] = {
+    LegalBasis.PUBLIC_TASK: N_(
+        "Public task and substantial public interest (GDPR art. 6(1)(e), 9(2)(g); art. "
+        "2-sexies d.lgs. 196/2003)"),
+    LegalBasis.CONSENT: N_("Consent of the person (GDPR art. 6(1)(a), 9(2)(a))"),
+    LegalBasis.VITAL_INTERESTS: N_("Vital interests (GDPR art. 6(1)(d), 9(2)(c))"),
+    LegalBasis.LEGAL_OBLIGATION: N_("Legal obligation (GDPR art. 6(1)(c))"),
 }
 
 SUB_ACTIONS: Mapping[str, str] = {
@@ -131,12 +169,21 @@ PRIORITY_GROUPS: Mapping[str, str] = {
 # Why a case is, or is not, eligible for a sub-action: what a coordinator reads on the case page.
 ELIGIBILITY_REASONS: Mapping[str, str] = {
     EligibilityReason.ASYLUM_SEEKER: N_(
-        "The person is an asylum seeker, and Sub-Action 2 is reserved for applicants for "
-        "international protection (art. 8 of law 46/2017, amending d.lgs. 142/2015)."
+        "The person is an applicant for international protection (first instance or appeal), "
+        "and Sub-Action 2 is reserved for applicants, wherever they live (art. 8 of law "
+        "46/2017, amending d.lgs. 142/2015)."
     ),
     EligibilityReason.NOT_ASYLUM_SEEKER: N_(
         "Sub-Action 2 is reserved for applicants for international protection (art. 8 of law "
-        "46/2017, amending d.lgs. 142/2015), and the person is not an asylum seeker."
+        "46/2017, amending d.lgs. 142/2015), and the person is not an applicant."
+    ),
+    EligibilityReason.LEAVING_RECEPTION: N_(
+        "The person is about to leave a reception centre, on the planned exit date recorded: "
+        "the programme serves people leaving the centres."
+    ),
+    EligibilityReason.IN_RECEPTION: N_(
+        "The person is hosted in a reception centre: this sub-action serves people who have "
+        "left it, are leaving it or were never in it."
     ),
     EligibilityReason.VULNERABLE: N_(
         "The person belongs to at least one vulnerable category (d.lgs. 142/2015, art. 17 c.1): "
@@ -173,17 +220,21 @@ INTAKE_FIELDS: Mapping[str, str] = {
     "document_number": N_("Document number"),
     "phone": N_("Phone"),
     "email": N_("E-mail"),
+    "has_identity_document": N_("Identity document"),
     "intake_date": N_("Intake date"),
     "protection_status": N_("Protection status"),
+    "permit_expires_on": N_("Permit expires on"),
     "reception_situation": N_("Reception situation"),
     "left_reception_on": N_("Date the person left reception"),
-    "reception_centre_kind": N_("Kind of centre left"),
-    "sex": N_("Sex"),
-    "nationality": N_("Nationality"),
+    "planned_exit_on": N_("Planned exit date"),
+    "reception_centre_kind": N_("Kind of reception centre"),
+    "sex": N_("Sex (as in the documents)"),
+    "citizenship": N_("Citizenship"),
     "household_size": N_("Household size"),
     "vulnerabilities": N_("Vulnerable categories (d.lgs. 142/2015, art. 17 c.1)"),
-    "consent_given_on": N_("Consent given on"),
-    "consent_scopes": N_("The person consents to"),
+    "information_notice_given_on": N_("Information notice (GDPR art. 13) given on"),
+    "information_notice_language": N_("Language of the information notice"),
+    "consents": N_("The person consents to"),
 }
 
 # The fields of the other forms: reading identifiers, erasing them, granting an auditor access.
@@ -196,6 +247,10 @@ OTHER_FIELDS: Mapping[str, str] = {
     "city": N_("City"),
     "hours": N_("For how many hours"),
     "grant_reason": N_("Reason for the grant"),
+    "decided_on": N_("Date of the decision"),
+    "purpose": N_("Purpose"),
+    "given_on": N_("Consent given on"),
+    "withdrawn_on": N_("Consent withdrawn on"),
 }
 
 # Why identifiers were read: a list, so that no free text carries personal data into the log.
@@ -214,6 +269,10 @@ CASE_STATUSES: Mapping[str, str] = {
 
 EVENT_TYPES: Mapping[str, str] = {
     CaseIntakeRecordedV1.ce_type(): N_("Intake recorded"),
+    CaseIntakeRecordedV2.ce_type(): N_("Intake recorded"),
+    CaseStatusChangedV1.ce_type(): N_("Protection status changed"),
+    CaseConsentGivenV1.ce_type(): N_("Consent given"),
+    CaseConsentWithdrawnV1.ce_type(): N_("Consent withdrawn"),
     CasePersonalDataErasedV1.ce_type(): N_("Personal data erased"),
     CasePersonalDataErasedV2.ce_type(): N_("Personal data erased"),
     **{ce_type: label for area in AREAS for ce_type, label in area.EVENT_TYPES.items()},
@@ -260,8 +319,11 @@ class Labels:
     def vulnerability(self, code: str) -> str:
         return self._label(VULNERABILITIES, code)
 
-    def consent_scope(self, code: str) -> str:
-        return self._label(CONSENT_SCOPES, code)
+    def purpose(self, code: str) -> str:
+        return self._label(PROCESSING_PURPOSES, code)
+
+    def legal_basis(self, code: str) -> str:
+        return self._label(LEGAL_BASES, code)
 
     def sub_action(self, code: str) -> str:
         return self._label(SUB_ACTIONS, code)
@@ -276,6 +338,12 @@ class Labels:
 
     def eligibility_reason(self, code: str) -> str:
         return self._label(ELIGIBILITY_REASONS, code)
+
+    def priority_factor(self, code: str) -> str:
+        return self._label(PRIORITY_FACTORS, code)
+
+    def amendment_kind(self, code: str) -> str:
+        return self._label(AMENDMENT_KINDS, code)
 
     def role(self, code: str) -> str:
         return self._label(ROLES, code)
@@ -314,8 +382,11 @@ class Labels:
     def vulnerabilities(self) -> list[tuple[str, str]]:
         return self._choices(VULNERABILITIES, Vulnerability)
 
-    def consent_scopes(self) -> list[tuple[str, str]]:
-        return self._choices(CONSENT_SCOPES, ConsentScope)
+    def purposes(self, codes: Iterable[str]) -> list[tuple[str, str]]:
+        return self._choices(PROCESSING_PURPOSES, codes)
+
+    def legal_bases(self, codes: Iterable[str]) -> list[tuple[str, str]]:
+        return self._choices(LEGAL_BASES, codes)
 
     def case_statuses(self) -> list[tuple[str, str]]:
         return self._choices(CASE_STATUSES, CASE_STATUSES)
@@ -331,7 +402,8 @@ def all_label_tables() -> dict[type[StrEnum], Mapping[str, str]]:
         Sex: SEXES,
         AgeBand: AGE_BANDS,
         Vulnerability: VULNERABILITIES,
-        ConsentScope: CONSENT_SCOPES,
+        ProcessingPurpose: PROCESSING_PURPOSES,
+        LegalBasis: LEGAL_BASES,
         SubAction: SUB_ACTIONS,
         PriorityGroup: PRIORITY_GROUPS,
         EligibilityReason: ELIGIBILITY_REASONS,

@@ -47,7 +47,7 @@ DecimalText = Annotated[
 
 
 class CountOut(BaseModel):
-    key: str = Field(description="The value counted: a protection status, a nationality, ...")
+    key: str = Field(description="The value counted: a protection status, a citizenship, ...")
     count: int
 
 
@@ -87,7 +87,7 @@ class CaseIndicatorsOut(BaseModel):
     by_protection_status: BreakdownOut
     by_sex: BreakdownOut
     by_age_band: BreakdownOut
-    by_nationality: BreakdownOut = Field(description='The ten largest, then "other"')
+    by_citizenship: BreakdownOut = Field(description='The ten largest, then "other"')
     by_vulnerability: BreakdownOut
     by_outcome: BreakdownOut
     intakes_per_month: list[MonthCountOut]
@@ -176,7 +176,7 @@ class IndicatorsOut(BaseModel):
                 by_protection_status=BreakdownOut.of(cases.by_protection_status),
                 by_sex=BreakdownOut.of(cases.by_sex),
                 by_age_band=BreakdownOut.of(cases.by_age_band),
-                by_nationality=BreakdownOut.of(cases.by_nationality),
+                by_citizenship=BreakdownOut.of(cases.by_citizenship),
                 by_vulnerability=BreakdownOut.of(cases.by_vulnerability),
                 by_outcome=BreakdownOut.of(cases.by_outcome),
                 intakes_per_month=[MonthCountOut(month=m.month, value=m.value)

@@ -12,7 +12,12 @@ from decimal import Decimal
 from markupsafe import Markup
 
 from projections.finance import BudgetLine
-from projections.indicators.figures import OTHER_NATIONALITIES, ActivityLine, Breakdown, Indicators
+from projections.indicators.figures import (
+    OTHER_CITIZENSHIPS,
+    ActivityLine,
+    Breakdown,
+    Indicators,
+)
 from web.areas.dashboards.figures import (
     Cell,
     DashboardView,
@@ -128,7 +133,7 @@ class Dashboard:
             "protection_status": (cases.by_protection_status, _("All cases"), links.cases()),
             "sex": (cases.by_sex, _("All cases"), links.cases()),
             "age_band": (cases.by_age_band, _("All cases"), links.cases()),
-            "nationality": (cases.by_nationality, _("All cases"), links.cases()),
+            "citizenship": (cases.by_citizenship, _("All cases"), links.cases()),
             "vulnerability": (cases.by_vulnerability, _("Vulnerable cases"),
                               links.cases(vulnerability="any")),
             "outcome": (cases.by_outcome, _("Closed cases"), links.cases(status="closed")),
@@ -155,9 +160,9 @@ class Dashboard:
 
     def case_link(self, dimension: str) -> Callable[[str], str | None]:
         """The cases of one key of a breakdown: the case list filtered by it (none for the
-        nationalities summed as "other", which no filter gives)."""
+        citizenships summed as "other", which no filter gives)."""
         def href(key: str) -> str | None:
-            if key == OTHER_NATIONALITIES:
+            if key == OTHER_CITIZENSHIPS:
                 return None
             return self.links.cases(**{dimension: key})
 

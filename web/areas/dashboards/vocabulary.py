@@ -1,5 +1,5 @@
 """The words of the indicators: what each breakdown is called, how one of its keys reads (a
-protection status, a nationality, a referral's destination...), and how its figures are written
+protection status, a citizenship, a referral's destination...), and how its figures are written
 (numbers, shares, durations) in the request's language.
 
 The keys' labels are the other areas' (web.kit.labels, web.kit.vocabulary.*): a figure names a
@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal, format_percent
 
-from projections.indicators.figures import OTHER_NATIONALITIES
+from projections.indicators.figures import OTHER_CITIZENSHIPS
 from web.kit.i18n import N_, Translator
 from web.kit.labels import Labels
 from web.kit.vocabulary.case_lifecycle import CASE_OUTCOMES
@@ -24,7 +24,7 @@ CASE_BREAKDOWNS: Mapping[str, tuple[str, str]] = {
     "protection_status": (N_("Cases by protection status"), N_("Protection status")),
     "sex": (N_("Cases by sex"), N_("Sex")),
     "age_band": (N_("Cases by age band at intake"), N_("Age band")),
-    "nationality": (N_("Cases by nationality"), N_("Nationality")),
+    "citizenship": (N_("Cases by citizenship"), N_("Citizenship")),
     "vulnerability": (N_("Cases by vulnerable category"), N_("Vulnerable category")),
     "outcome": (N_("Closed cases by outcome"), N_("Outcome")),
 }
@@ -36,7 +36,7 @@ REFERRAL_DESTINATIONS: Mapping[str, str] = {
     "transfer": DESTINATION_KINDS["transfer"],
 }
 
-OTHER_NATIONALITIES_LABEL = N_("Other nationalities")
+OTHER_CITIZENSHIPS_LABEL = N_("Other citizenships")
 NO_FIGURE = "–"
 
 
@@ -49,10 +49,10 @@ def key_label(dimension: str, key: str, labels: Labels, translator: Translator) 
             return labels.sex(key)
         case "age_band":
             return labels.age_band(key)
-        case "nationality":
-            if key == OTHER_NATIONALITIES:
-                return translator.gettext(OTHER_NATIONALITIES_LABEL)
-            return translator.country(key)
+        case "citizenship":
+            if key == OTHER_CITIZENSHIPS:
+                return translator.gettext(OTHER_CITIZENSHIPS_LABEL)
+            return translator.citizenship(key)
         case "vulnerability":
             return labels.vulnerability(key)
         case "outcome":

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from domain.access import Permission, Principal, may
-from domain.finance.model import ELIGIBILITY_END, ELIGIBILITY_START, ExpenseCategory
+from domain.finance.model import ExpenseCategory
 from domain.programme import City, SubAction
 from projections.finance import BudgetLine, ClaimRow
 from web.areas.finance.requests import (
@@ -48,14 +48,16 @@ from web.services import WebServices
 router = APIRouter(include_in_schema=False)
 
 
-def _words() -> dict[str, Any]:
+def _words(services: WebServices) -> dict[str, Any]:
+    # The eligibility window is the programme's period in force (the Ministry may extend it).
+    period = services.programme_terms.terms_in_force().period
     return {
         "categories": EXPENSE_CATEGORIES,
         "statuses": CLAIM_STATUSES,
         "sub_actions": [s.value for s in SubAction],
         "expense_categories": [c.value for c in ExpenseCategory],
-        "eligibility_start": ELIGIBILITY_START.isoformat(),
-        "eligibility_end": ELIGIBILITY_END.isoformat(),
+        "eligibility_start": period.starts_on.isoformat(),
+        "eligibility_end": period.ends_on.isoformat(),
     }
 
 
@@ -143,7 +145,7 @@ def _render_city(
         "claim_form": claim_form,
         "may_claim": may(principal, Permission.RECORD_EXPENDITURE, city),
         "today": services.now().date().isoformat(),
-        **_words(),
+        **_words(services),
     }
     return pages.render(request, "finance/city.html", context, status_code=status_code)
 
@@ -280,6 +282,6 @@ def _render_ministry(
         "may_decide": may(principal, Permission.APPROVE_EXPENDITURE),
         "may_allocate": may(principal, Permission.SET_ALLOCATIONS),
         "cities": [c.value for c in City],
-        **_words(),
+        **_words(services),
     }
     return pages.render(request, "finance/ministry.html", context, status_code=status_code)

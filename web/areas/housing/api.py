@@ -18,7 +18,6 @@ from projections.housing import (
     HousingPathRow,
     PlacementRow,
     ShelterRow,
-    WaitlistEntry,
 )
 from web.areas.housing.requests import (
     BedChange,
@@ -31,17 +30,22 @@ from web.areas.housing.requests import (
     Reason,
     ShelterRegistration,
     ViewableShelter,
+    WaitlistPlace,
+    ranked_waitlist,
 )
 from web.kit.commands import carry_out
 from web.kit.dependencies import Services
 from web.kit.principal import ActingPrincipal, CityToView
+from web.kit.terms import PriorityOut
 
 router = APIRouter(tags=["housing"])
 
 WAITLIST_ORDER = (
-    "Vulnerable cases first; then holders of international protection; then the longest "
-    "waiting (from the day the case was put on the waitlist, kept when an offer is declined); "
-    "then by case code."
+    "As the project card says: holders of international protection first, then vulnerable "
+    "cases, then the longest waiting (from the day the case was put on the waitlist, kept when "
+    "an offer is declined), as points per factor whose weights the Ministry sets (`priority`; "
+    "the weights in force: the programme's terms page); equal totals by waiting time, then by "
+    "case code."
 )
 
 
@@ -129,13 +133,16 @@ class WaitlistEntryOut(BaseModel):
     priority_group: str
     waitlisted_at: datetime
     days_waiting: int
+    priority: PriorityOut = Field(description="Why the case has its place: points per factor")
 
     @classmethod
-    def of(cls, entry: WaitlistEntry) -> WaitlistEntryOut:
+    def of(cls, place: WaitlistPlace) -> WaitlistEntryOut:
+        entry = place.entry
         return cls(
-            rank=entry.rank, case_id=entry.case_id, case_code=entry.case_code,
+            rank=place.rank, case_id=entry.case_id, case_code=entry.case_code,
             vulnerable=entry.vulnerable, priority_group=entry.priority_group,
             waitlisted_at=entry.waitlisted_at, days_waiting=entry.days_waiting,
+            priority=PriorityOut.of(place.priority),
         )
 
 
@@ -259,9 +266,9 @@ async def close_shelter(
 @router.get("/cities/{city}/waitlist", response_model=WaitlistOut, name="api_city_waitlist",
             summary="A city's housing waitlist, in priority order")
 def city_waitlist(city: CityToView, services: Services) -> WaitlistOut:
-    entries = services.housing_views.waitlist(city.value, services.now())
+    places = ranked_waitlist(services, city.value, services.now())
     return WaitlistOut(city=city.value, order=WAITLIST_ORDER,
-                       entries=[WaitlistEntryOut.of(e) for e in entries])
+                       entries=[WaitlistEntryOut.of(place) for place in places])
 
 
 @router.get("/cases/{case_id}/housing", response_model=HousingPathOut,

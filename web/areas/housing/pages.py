@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.access import Permission, Principal, may
 from domain.housing.model import HousingStage, MoveOutOutcome, ShelterKind
-from domain.programme import PROGRAMME_TIMEZONE, City
+from domain.programme import PROGRAMME_TIMEZONE, City, PriorityFactor
 from projections.case_list import CaseRow
 from projections.housing import ShelterRow
 from web.areas.housing.requests import (
@@ -30,6 +30,7 @@ from web.areas.housing.requests import (
     Reason,
     ShelterRegistration,
     ViewableShelter,
+    ranked_waitlist,
 )
 from web.kit.commands import carry_out
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
@@ -39,6 +40,7 @@ from web.kit.i18n import Translator
 from web.kit.labels import Labels
 from web.kit.principal import ActingPrincipal, CityToView, SignedIn
 from web.kit.templating import Pages, is_htmx_fragment_request
+from web.kit.terms import terms_shown
 from web.kit.vocabulary.housing import (
     HOUSING_STAGES,
     MOVE_OUT_OUTCOMES,
@@ -83,7 +85,8 @@ def _city_context(services: WebServices, city: City) -> dict[str, Any]:
     return {
         "city": city.value,
         "housing": services.housing_views.city_housing(city.value),
-        "waitlist": services.housing_views.waitlist(city.value, services.now()),
+        "waitlist": ranked_waitlist(services, city.value, services.now()),
+        "programme": terms_shown(services),
         "kinds": [kind.value for kind in ShelterKind],
         "forms": {},
         **_WORDS,
@@ -116,16 +119,19 @@ def city_housing_export(
                    shelter.average_days_to_move_in, shelter.closed_on]
                   for shelter in shelters],
         )
-    waitlist = services.housing_views.waitlist(city.value, services.now())
+    waitlist = ranked_waitlist(services, city.value, services.now())
     return export.respond(
         name=f"waitlist-{city.value}",
         title=f"{_('Waitlist')} – {where}",
         columns=[Column(_("Place in line"), "int"), Column(_("Case")), Column(_("Vulnerable")),
                  Column(_("Priority group")), Column(_("On the waitlist since"), "date"),
-                 Column(_("Days waiting"), "int")],
-        rows=[[entry.rank, entry.case_code, _("Vulnerable") if entry.vulnerable else "",
-               labels.priority_group(entry.priority_group), entry.waitlisted_at.date(),
-               entry.days_waiting] for entry in waitlist],
+                 Column(_("Days waiting"), "int"), Column(_("Priority"), "int"),
+                 *(Column(labels.priority_factor(factor), "int") for factor in PriorityFactor)],
+        rows=[[place.rank, place.entry.case_code,
+               _("Vulnerable") if place.entry.vulnerable else "",
+               labels.priority_group(place.entry.priority_group),
+               place.entry.waitlisted_at.date(), place.entry.days_waiting, place.priority.total,
+               *(factor.points for factor in place.priority.factors)] for place in waitlist],
     )
 
 
@@ -294,8 +300,8 @@ def _render_case(
     views = services.housing_views
     path = views.housing_path(case.case_id)
     now = services.now()
-    waitlist = views.waitlist(case.city, now)
-    place = next((entry for entry in waitlist if entry.case_id == case.case_id), None)
+    waitlist = ranked_waitlist(services, case.city, now)
+    place = next((place for place in waitlist if place.entry.case_id == case.case_id), None)
     stage = HousingStage(path.stage) if path else HousingStage.NONE
     context = {
         "case": case,
@@ -307,6 +313,7 @@ def _render_case(
         "shelters_with_free_beds": views.open_shelters_with_free_beds(case.city)
         if stage is HousingStage.WAITLISTED else [],
         "may_record": may(principal, Permission.RECORD_CASE_WORK, City(case.city)),
+        "programme": terms_shown(services),
         "outcome_codes": [outcome.value for outcome in MoveOutOutcome],
         "today": now.astimezone(PROGRAMME_TIMEZONE).date().isoformat(),
         "forms": _forms(failed, state),

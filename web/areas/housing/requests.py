@@ -8,7 +8,8 @@ whoever may see the city's cases but not the city (a partner), 403 as for a case
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -17,12 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.access import Permission, Principal, may, require
 from domain.housing.model import MoveOutOutcome, ShelterKind
-from domain.programme import City
+from domain.housing.priority import in_waitlist_order
+from domain.programme import City, Priority
 from projections.case_list import CaseRow
-from projections.housing import ShelterRow
+from projections.housing import ShelterRow, WaitlistEntry
 from web.kit.dependencies import Services
 from web.kit.errors import UnknownShelter
 from web.kit.principal import SignedIn, case_where, city_where
+from web.services import WebServices
 
 _FORM = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -106,3 +109,25 @@ CityToManage = Annotated[City, Depends(city_where(Permission.MANAGE_FACILITIES))
 # partners, whose agreements cover intake events only.
 CaseToHouseView = Annotated[CaseRow, Depends(case_where(Permission.VIEW_CITY))]
 CaseToHouse = Annotated[CaseRow, Depends(case_where(Permission.RECORD_CASE_WORK))]
+
+
+# --- the waitlist in the card's priority order -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaitlistPlace:
+    """A case's place on its city's waitlist, with its priority factor by factor."""
+
+    rank: int
+    entry: WaitlistEntry
+    priority: Priority
+
+
+def ranked_waitlist(services: WebServices, city: str, now: datetime) -> list[WaitlistPlace]:
+    """The city's waitlist, first to be offered a bed first: the domain's order
+    (domain.housing.priority: protection, vulnerability, waiting time) with the Ministry's
+    weights in force (as of the viewed moment, on as-of pages)."""
+    weights = services.programme_terms.terms_in_force().priority_weights
+    ranked = in_waitlist_order(services.housing_views.waitlist(city, now), weights, now)
+    return [WaitlistPlace(rank, entry, priority)
+            for rank, (entry, priority) in enumerate(ranked, start=1)]

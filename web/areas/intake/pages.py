@@ -6,14 +6,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from domain.privacy import LEGAL_BASES
 from web.areas.intake.requests import IntakeRequest, take_in
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.principal import ActingPrincipal, CityToTakeIn
+from web.kit.terms import terms_shown
+from web.services import WebServices
 
 router = APIRouter(include_in_schema=False)
 
-_MULTIPLE_CHOICE_FIELDS = ("vulnerabilities", "consent_scopes")
+_MULTIPLE_CHOICE_FIELDS = ("vulnerabilities", "consents")
 
 
 @router.get("/cities/{city}/intake", name="intake_form")
@@ -21,8 +24,9 @@ def intake_form(
     request: Request, city: CityToTakeIn, pages: PageRenderer, services: Services
 ) -> HTMLResponse:
     today = services.now().date().isoformat()
-    values = {"intake_date": today, "consent_given_on": today, "household_size": "1"}
-    return _render_form(request, pages, city.value, FormState(values))
+    values = {"intake_date": today, "information_notice_given_on": today,
+              "information_notice_language": "it", "household_size": "1"}
+    return _render_form(request, pages, services, city.value, FormState(values))
 
 
 @router.post("/cities/{city}/intake", name="submit_intake")
@@ -40,17 +44,21 @@ async def submit_intake(
         receipt = await form.submit(
             IntakeRequest, lambda intake: take_in(services, city, intake, actor), translator)
     except FormRefused as refused:
-        return _render_form(request, pages, city.value, refused.form, status_code=422)
+        return _render_form(request, pages, services, city.value, refused.form,
+                            status_code=422)
     # The list tells from its read model whether the new case is there yet, and says so.
     return see_other(request, "case_list", {"created": str(receipt.case_id)}, city=city.value)
 
 
 def _render_form(
-    request: Request, pages: PageRenderer, city: str, form: FormState, status_code: int = 200,
+    request: Request, pages: PageRenderer, services: WebServices, city: str, form: FormState,
+    status_code: int = 200,
 ) -> HTMLResponse:
     return pages.render(
         request,
         "intake/form.html",
-        {"city": city, "values": form.values, "errors": form.errors},
+        {"city": city, "values": form.values, "errors": form.errors,
+         "consent_purposes": sorted(LEGAL_BASES.resting_on_consent),
+         "programme": terms_shown(services)},
         status_code=status_code,
     )

@@ -1,8 +1,9 @@
 """An intake as the web receives it, from the form or the API, and how it is handed to the domain.
 
 The request model checks only the shape of the input (types, dates, known codes). The programme's
-rules (reception situation, dates, consent, minors) are the domain's, which checks them all before
-writing anything and explains a refusal with a DomainError."""
+rules (reception situation and centre names by date, statuses and permits, the information notice,
+consents, minors) are the domain's, which checks them all before writing anything and explains a
+refusal with a DomainError."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 from starlette.concurrency import run_in_threadpool
 
-from domain.cases.model import Consent, IntakeFacts, ReceptionHistory
+from domain.cases.model import InformationNotice, IntakeFacts, ReceptionHistory
 from domain.cases.rules import ReceptionCentreKind, ReceptionSituation, Sex, Vulnerability
 from domain.cases.service import IntakeReceipt
-from domain.programme import Actor, City, ConsentScope, ProtectionStatus
+from domain.privacy import ProcessingPurpose
+from domain.programme import Actor, City, ProtectionStatus
 from domain.vault import PersonalData
-from web.kit.i18n import is_country_code
+from web.kit.i18n import is_country_code, is_language_code
 from web.services import WebServices
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -38,9 +40,21 @@ def _a_phone_number(value: str | None) -> str | None:
     return value
 
 
-def _a_country_code(value: str) -> str:
+# What the form posts for a person without citizenship (the API sends null).
+NO_CITIZENSHIP = "none"
+
+
+def _a_citizenship(value: str | None) -> str | None:
+    if value is None or value == NO_CITIZENSHIP:
+        return None
     if not is_country_code(value):
         raise PydanticCustomError("country_code", "not an ISO 3166-1 alpha-2 country code")
+    return value
+
+
+def _a_language_code(value: str) -> str:
+    if not is_language_code(value):
+        raise PydanticCustomError("language_code", "not an ISO 639-1 language code")
     return value
 
 
@@ -50,20 +64,23 @@ EXAMPLE_INTAKE: dict[str, Any] = {
     "given_name": "Amanuel",
     "family_name": "Tesfaye",
     "birth_date": "1994-05-02",
+    "has_identity_document": True,
     "document_number": "PS1234567",
     "phone": "+39 333 1234567",
     "email": None,
     "intake_date": "2021-03-10",
     "protection_status": "refugee",
+    "permit_expires_on": "2025-11-30",
     "reception_situation": "left_reception",
     "left_reception_on": "2021-01-20",
-    "reception_centre_kind": "cas",
+    "reception_centre_kind": "sai",
     "sex": "female",
-    "nationality": "ER",
+    "citizenship": "ER",
     "household_size": 1,
     "vulnerabilities": ["single_parent_with_minors"],
-    "consent_given_on": "2021-03-10",
-    "consent_scopes": ["case_management", "statistics"],
+    "information_notice_given_on": "2021-03-10",
+    "information_notice_language": "ti",
+    "consents": ["referral_to_named_partner"],
 }
 
 
@@ -80,7 +97,14 @@ class IntakeRequest(BaseModel):
     given_name: Name = Field(description="Vault only")
     family_name: Name = Field(description="Vault only")
     birth_date: date = Field(description="Vault only; the case keeps the age band")
-    document_number: str | None = Field(default=None, max_length=50, description="Vault only")
+    has_identity_document: bool = Field(
+        description="Whether the person has any identity document; a person without one is "
+        "taken in all the same"
+    )
+    document_number: str | None = Field(
+        default=None, max_length=50,
+        description="Vault only; only for a person with a document, and optional then",
+    )
     phone: Annotated[str | None, AfterValidator(_a_phone_number)] = Field(
         default=None, max_length=30, description="Vault only"
     )
@@ -88,19 +112,30 @@ class IntakeRequest(BaseModel):
         default=None, max_length=254, description="Vault only"
     )
     intake_date: date
-    protection_status: ProtectionStatus
+    protection_status: ProtectionStatus = Field(description="The status held on the intake date")
+    permit_expires_on: date | None = Field(
+        default=None, description="The residence permit's expiry, where there is one"
+    )
     reception_situation: ReceptionSituation = Field(
-        description="People still in reception are refused: the programme serves those outside it"
+        description="A person hosted in reception is taken in too: eligibility per sub-action "
+        "says what they may receive (Sub-Action 2 for applicants wherever they live)"
     )
     left_reception_on: date | None = Field(
         default=None, description="Required when the person has left reception, else empty"
     )
-    reception_centre_kind: ReceptionCentreKind | None = Field(
-        default=None, description="Required when the person has left reception, else empty"
+    planned_exit_on: date | None = Field(
+        default=None, description="Required when the person is leaving reception, else empty"
     )
-    sex: Sex
-    nationality: Annotated[str, AfterValidator(_a_country_code)] = Field(
-        description="ISO 3166-1 alpha-2 country code, upper case", examples=["ER"]
+    reception_centre_kind: ReceptionCentreKind | None = Field(
+        default=None,
+        description="The centre the person is in, is leaving or left, by its name on the date "
+        "(SPRAR until 4 Oct 2018, SIPROIMI from 5 Oct 2018, SAI from 22 Oct 2020); empty for "
+        "a person never in reception",
+    )
+    sex: Sex = Field(description="As the documents state it, or not_stated")
+    citizenship: Annotated[str | None, AfterValidator(_a_citizenship)] = Field(
+        description="ISO 3166-1 alpha-2 country code, upper case; null (or \"none\") for no "
+        "citizenship", examples=["ER"],
     )
     household_size: int = Field(description="People in the household, the person included")
     vulnerabilities: list[Vulnerability] = Field(
@@ -108,9 +143,17 @@ class IntakeRequest(BaseModel):
         description="Categories of d.lgs. 142/2015 art. 17 c.1; 'minor' is added from the "
         "birth date",
     )
-    consent_given_on: date
-    consent_scopes: list[ConsentScope] = Field(
-        default_factory=list, description="Must include case_management"
+    information_notice_given_on: date = Field(
+        description="When the information notice (GDPR art. 13) was given: at the latest on the "
+        "intake date"
+    )
+    information_notice_language: Annotated[str, AfterValidator(_a_language_code)] = Field(
+        description="ISO 639-1 code of the notice's language", examples=["ti"],
+    )
+    consents: list[ProcessingPurpose] = Field(
+        default_factory=list,
+        description="Purposes resting on consent that the person agreed to (by default "
+        "referral_to_named_partner, photographs); case management needs none",
     )
 
     def facts(self, city: City) -> IntakeFacts:
@@ -118,15 +161,20 @@ class IntakeRequest(BaseModel):
             city=city,
             intake_date=self.intake_date,
             protection_status=self.protection_status,
+            permit_expires_on=self.permit_expires_on,
             reception=ReceptionHistory(
-                self.reception_situation, self.left_reception_on, self.reception_centre_kind
+                self.reception_situation, self.left_reception_on, self.reception_centre_kind,
+                self.planned_exit_on,
             ),
             sex=self.sex,
             birth_date=self.birth_date,
-            nationality=self.nationality,
+            citizenship=self.citizenship,
+            has_identity_document=self.has_identity_document,
             household_size=self.household_size,
             vulnerabilities=frozenset(self.vulnerabilities),
-            consent=Consent(self.consent_given_on, frozenset(self.consent_scopes)),
+            information_notice=InformationNotice(
+                self.information_notice_given_on, self.information_notice_language),
+            consents=frozenset(self.consents),
         )
 
     def personal_data(self) -> PersonalData:

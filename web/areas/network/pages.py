@@ -14,6 +14,7 @@ from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.exports import Column, start_export
 from web.kit.labels import Labels
 from web.kit.principal import CityToView, NetworkViewer, SignedIn
+from web.kit.terms import terms_shown
 
 router = APIRouter(include_in_schema=False)
 
@@ -24,7 +25,8 @@ def home(
 ) -> HTMLResponse:
     cities = {city.value for city in City if may(principal, Permission.VIEW_CITY, city)}
     case_counts = {f.city: f.cases for f in services.network.overview().cities if f.city in cities}
-    return pages.render(request, "home.html", {"case_counts": case_counts})
+    return pages.render(request, "home.html", {"case_counts": case_counts,
+                                               "programme": terms_shown(services)})
 
 
 @router.get("/cities/{city}", name="city_home")

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from domain.access import Principal
+from domain.programme import Priority
 from projections.referrals import ReferralBoard, ReferralRow, ResponseTimes
 from web.areas.referrals.requests import (
     Answer,
@@ -25,11 +26,13 @@ from web.areas.referrals.requests import (
     ReferralRequest,
     ViewableReferral,
     Withdrawal,
+    prioritised_board,
     record,
     refer,
 )
 from web.kit.dependencies import Services
 from web.kit.principal import ActingPrincipal, CityToView, SignedIn
+from web.kit.terms import PriorityOut
 from web.services import WebServices
 
 router = APIRouter(tags=["referrals"])
@@ -53,8 +56,12 @@ class ReferralOut(BaseModel):
         description="While the answer is awaited: overdue, due within 24 hours, or on time"
     )
     note: str | None
-    consent_basis: str = Field(description="consent, or override (a coordinator's decision)")
-    consent_override_reason: str | None
+    legal_basis: str = Field(description=(
+        "What the sharing rests on (GDPR art. 6(1)): public_task, consent, vital_interests, "
+        "legal_obligation; not_recorded for a referral on a coordinator's override recorded "
+        "before the legal basis was asked for"))
+    consent_override_reason: str | None = Field(
+        description="Only for such an override: the coordinator's reason")
     status: str = Field(description="requested, accepted, declined, completed or withdrawn")
     requested_at: datetime
     answered_at: datetime | None
@@ -65,21 +72,26 @@ class ReferralOut(BaseModel):
     finished_at: datetime | None = Field(description="When it was completed or withdrawn")
     outcome_note: str | None
     withdrawal_reason: str | None
+    priority: PriorityOut | None = Field(
+        default=None, description="On the board, while the answer is awaited: the card's "
+        "priority of the person (protection, vulnerability, waiting since the request), the "
+        "order within each part of the board")
 
     @classmethod
-    def of(cls, row: ReferralRow, now: datetime) -> ReferralOut:
+    def of(cls, row: ReferralRow, now: datetime, priority: Priority | None = None) -> ReferralOut:
         return cls(
             referral_id=row.referral_id, case_id=row.case_id, case_code=row.case_code,
             city=row.city, destination_kind=row.destination_kind, service=row.service,
             partner_name=row.partner_name, to_city=row.to_city, urgency=row.urgency,
             due_at=row.due_at, deadline=row.deadline(now),  # type: ignore[arg-type]
-            note=row.note, consent_basis=row.consent_basis,
+            note=row.note, legal_basis=row.legal_basis,
             consent_override_reason=row.consent_override_reason, status=row.status,
             requested_at=row.requested_at, answered_at=row.answered_at,
             response_seconds=row.response_seconds, answered_in_time=row.answered_in_time,
             decline_reason=row.decline_reason, decline_note=row.decline_note,
             finished_at=row.finished_at, outcome_note=row.outcome_note,
             withdrawal_reason=row.withdrawal_reason,
+            priority=PriorityOut.of(priority) if priority else None,
         )
 
 
@@ -118,9 +130,12 @@ class ReferralBoardOut(BaseModel):
     response_times: ResponseTimesOut
 
     @classmethod
-    def of(cls, board: ReferralBoard, times: ResponseTimes) -> ReferralBoardOut:
+    def of(
+        cls, board: ReferralBoard, times: ResponseTimes, priorities: dict[UUID, Priority]
+    ) -> ReferralBoardOut:
         def out(rows: tuple[ReferralRow, ...]) -> list[ReferralOut]:
-            return [ReferralOut.of(row, board.now) for row in rows]
+            return [ReferralOut.of(row, board.now, priorities.get(row.referral_id))
+                    for row in rows]
 
         return cls(
             city=board.city, at=board.now, overdue=out(board.overdue),
@@ -161,7 +176,8 @@ async def request_referral(
 ) -> ReferralRecorded:
     """Refused (422, nothing written) when the case is closed, the destination is incomplete
     or is the case's own city, the case already awaits an answer from that destination, or a
-    partner referral lacks the person's consent and a coordinator's reasoned override."""
+    partner referral lacks both the person's consent and another legal basis named by a
+    coordinator."""
     referral_id, position = await refer(services, case, wanted, actor)
     response.headers["Location"] = str(
         request.app.url_path_for("api_get_referral", referral_id=str(referral_id))
@@ -176,8 +192,10 @@ async def request_referral(
 def referral_board(
     city: CityToView, query: Annotated[BoardQuery, Query()], services: Services
 ) -> ReferralBoardOut:
-    board = services.referral_board.board(city.value, services.now(), query.filters())
-    return ReferralBoardOut.of(board, services.referral_board.response_times(city.value))
+    board, priorities = prioritised_board(
+        services, services.referral_board.board(city.value, services.now(), query.filters()))
+    return ReferralBoardOut.of(
+        board, services.referral_board.response_times(city.value), priorities)
 
 
 @router.get(

@@ -18,7 +18,8 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.access import Permission, Principal, may
 from domain.cases.service import CaseNotFound
-from domain.programme import City, ConsentScope
+from domain.privacy import ProcessingPurpose
+from domain.programme import City, Priority, PriorityFactor
 from domain.referrals.rules import DestinationKind, Urgency, default_urgency
 from projections.case_list import CaseRow
 from projections.referrals import ReferralRow
@@ -33,6 +34,7 @@ from web.areas.referrals.requests import (
     Withdrawal,
     may_answer,
     may_follow_up,
+    prioritised_board,
     record,
     refer,
 )
@@ -44,6 +46,7 @@ from web.kit.i18n import Translator
 from web.kit.labels import Labels
 from web.kit.principal import CityToView, SignedIn
 from web.kit.templating import Pages, is_htmx_fragment_request
+from web.kit.terms import terms_shown
 from web.kit.vocabulary import referrals as referral_words
 from web.services import WebServices
 
@@ -64,12 +67,16 @@ def referral_board(
     services: Services,
 ) -> HTMLResponse:
     now = services.now()
+    board, priorities = prioritised_board(
+        services, services.referral_board.board(city.value, now, query.filters()))
     context = {
         "words": referral_words,
         "city": city.value,
         "query": query,
         "now": now,
-        "board": services.referral_board.board(city.value, now, query.filters()),
+        "board": board,
+        "priorities": priorities,
+        "programme": terms_shown(services),
         "times": services.referral_board.response_times(city.value),
     }
     if is_htmx_fragment_request(request):
@@ -87,7 +94,8 @@ def referral_board_export(
 ) -> Response:
     """The board's referrals as one table, each row saying in which part of the board it is."""
     export = start_export(services, fmt)
-    board = services.referral_board.board(city.value, services.now(), query.filters())
+    board, priorities = prioritised_board(
+        services, services.referral_board.board(city.value, services.now(), query.filters()))
     labels = Labels(translator)
     _ = translator.gettext
     sections = (
@@ -100,6 +108,7 @@ def referral_board_export(
         [section, r.case_code, labels.city(r.city), _destination(r, labels, translator),
          labels.label(referral_words.URGENCIES, r.urgency), r.requested_at, r.due_at,
          _deadline_or_status(r, board.now, labels, translator),
+         *_priority_cells(priorities.get(r.referral_id)),
          (r.note or "") if part is board.incoming_transfers else ""]
         for section, part in sections for r in part
     ]
@@ -109,7 +118,9 @@ def referral_board_export(
         columns=[Column(_("Part of the board")), Column(_("Case code")),
                  Column(_("Referring city")), Column(_("Referred to")), Column(_("Urgency")),
                  Column(_("Requested on"), "datetime"), Column(_("Answer due by"), "datetime"),
-                 Column(_("Status")), Column(_("Note"))],
+                 Column(_("Status")), Column(_("Priority"), "int"),
+                 *(Column(labels.priority_factor(factor), "int") for factor in PriorityFactor),
+                 Column(_("Note"))],
         rows=rows,
         filters=[
             (_("Referred to"), labels.label(referral_words.DESTINATION_KINDS,
@@ -119,6 +130,13 @@ def referral_board_export(
              if query.urgency else None),
         ],
     )
+
+
+def _priority_cells(priority: Priority | None) -> list[int | None]:
+    """The priority's total and its points per factor; blanks for a referral not pending."""
+    if priority is None:
+        return [None] * (1 + len(PriorityFactor))
+    return [priority.total, *(factor.points for factor in priority.factors)]
 
 
 def _destination(referral: ReferralRow, labels: Labels, translator: Translator) -> str:
@@ -197,7 +215,8 @@ def _render_form(
 ) -> HTMLResponse:
     """Blocking (the record, for the consent given): call it from a thread in async code."""
     try:
-        consent_scopes = services.cases.get(case.case_id).consent_scopes
+        consents = services.cases.get(case.case_id).has_consent_to(
+            ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER)
     except CaseNotFound:
         raise UnknownCase(str(case.case_id)) from None
     city = City(case.city)
@@ -208,8 +227,10 @@ def _render_form(
         "kinds": list(DestinationKind),
         "urgencies": list(Urgency),
         "default_urgency": default_urgency(case.is_vulnerable).value,
-        "consents_to_partners": ConsentScope.REFERRAL_TO_PARTNERS in consent_scopes,
-        "may_override": may(principal, Permission.OVERRIDE_CONSENT, city),
+        "programme": terms_shown(services),
+        "consents_to_partners": consents,
+        "may_name_other_basis": may(principal, Permission.SHARE_ON_OTHER_LEGAL_BASIS, city),
+        "other_legal_bases": referral_words.OTHER_LEGAL_BASES,
     }
     return pages.render(request, "referrals/new.html", context, block=block,
                         status_code=status_code)

@@ -10,6 +10,8 @@ unknown to them (404). Partner systems have no access to referrals."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -18,23 +20,73 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.access import Permission, Principal, may, require
 from domain.cases.service import CaseNotFound
-from domain.programme import Actor, City
+from domain.privacy import LegalBasis
+from domain.programme import Actor, City, Priority
 from domain.referrals.rules import (
     CityService,
     DeclineReason,
     Destination,
     DestinationKind,
     Urgency,
+    in_referral_priority_order,
 )
 from domain.referrals.service import ReferralNotFound
 from projections.case_list import CaseRow
-from projections.referrals import BoardFilters, ReferralRow
+from projections.referrals import BoardFilters, ReferralBoard, ReferralRow
 from web.kit.commands import carry_out
 from web.kit.dependencies import Services
 from web.kit.errors import UnknownCase, UnknownReferral
 from web.kit.forms import blank_is_none
 from web.kit.principal import SignedIn, case_where
 from web.services import WebServices
+
+# --- the board in the card's priority order ----------------------------------------------------
+
+INTERNATIONAL_PROTECTION_GROUP = "international_protection"
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A pending referral with its case's priority facts as they are now."""
+
+    row: ReferralRow
+    international_protection: bool
+    vulnerable: bool
+
+    @property
+    def case_code(self) -> str:
+        return self.row.case_code
+
+    @property
+    def requested_at(self) -> datetime:
+        return self.row.requested_at
+
+
+def prioritised_board(
+    services: WebServices, board: ReferralBoard
+) -> tuple[ReferralBoard, dict[UUID, Priority]]:
+    """The board with each deadline group (overdue, due soon, the rest) in the card's priority
+    order (domain.referrals.rules.in_referral_priority_order: protection, vulnerability, waiting
+    since the request, with the Ministry's weights in force), and each pending referral's
+    priority, factor by factor, by referral id."""
+    cases = services.case_list.cases(r.case_id for r in board.pending)
+    weights = services.programme_terms.terms_in_force().priority_weights
+    priorities: dict[UUID, Priority] = {}
+
+    def ordered(rows: tuple[ReferralRow, ...]) -> tuple[ReferralRow, ...]:
+        pending = []
+        for row in rows:
+            case = cases.get(row.case_id)
+            pending.append(_Pending(
+                row, case is not None and case.priority_group == INTERNATIONAL_PROTECTION_GROUP,
+                case is not None and case.is_vulnerable))
+        ranked = in_referral_priority_order(pending, weights, board.now)
+        priorities.update((entry.row.referral_id, priority) for entry, priority in ranked)
+        return tuple(entry.row for entry, _priority in ranked)
+
+    return replace(board, overdue=ordered(board.overdue), due_soon=ordered(board.due_soon),
+                   waiting=ordered(board.waiting)), priorities
+
 
 # --- who may see and act ------------------------------------------------------------------------
 
@@ -101,14 +153,15 @@ def require_to_follow_up(principal: Principal, row: ReferralRow) -> None:
 
 
 class ReferralRequest(BaseModel):
-    """Where to refer the case, how urgently, and on what consent."""
+    """Where to refer the case, how urgently, and, for a partner without the person's consent,
+    on which other legal basis."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
         "examples": [
             {"destination_kind": "city_service", "service": "health", "urgency": "immediate",
              "note": "Needs a prenatal check"},
             {"destination_kind": "partner", "partner_name": "Caritas Ambrosiana",
-             "consent_override_reason": "Risk of harm: no shelter tonight"},
+             "other_legal_basis": "vital_interests"},
             {"destination_kind": "transfer", "to_city": "firenze",
              "note": "Family reunification"},
         ]
@@ -123,17 +176,19 @@ class ReferralRequest(BaseModel):
         default=None, description="For a transfer: another city of the network"
     )
     urgency: Urgency | None = Field(default=None, description=(
-        "immediate: answer due in 24 hours; within_72_hours; ordinary: 15 days. Without it, "
-        "within_72_hours for a vulnerable person and ordinary otherwise"
+        "immediate, within_72_hours (urgent) or ordinary; the answer is due after the Ministry's "
+        "answer time for it (the programme's terms; until it decides: 24 hours, 72 hours, 15 "
+        "days). Without it, within_72_hours for a vulnerable person and ordinary otherwise"
     ))
     note: str | None = Field(default=None, description="Up to 500 characters; never a name")
-    consent_override_reason: str | None = Field(default=None, description=(
-        "A partner referral without the person's consent to referral to partners: the "
-        "coordinator's reason for overriding it (coordinators only; recorded with the event)"
+    other_legal_basis: LegalBasis | None = Field(default=None, description=(
+        "A partner referral without the person's consent to it: the other legal basis it rests "
+        "on (vital_interests, legal_obligation, public_task; coordinators only; recorded with "
+        "the event)"
     ))
 
     _blanks = field_validator(
-        "service", "partner_name", "to_city", "urgency", "note", "consent_override_reason",
+        "service", "partner_name", "to_city", "urgency", "note", "other_legal_basis",
         mode="before",
     )(blank_is_none)
 
@@ -200,7 +255,7 @@ async def refer(
         try:
             return services.referrals.request(
                 referral_id, case.case_id, wanted.destination(), wanted.urgency, wanted.note,
-                actor, services.now(), consent_override_reason=wanted.consent_override_reason,
+                actor, services.now(), other_legal_basis=wanted.other_legal_basis,
             )
         except CaseNotFound:
             raise UnknownCase(str(case.case_id)) from None

@@ -6,7 +6,14 @@ every area's), and the dashboards label every area's codes. Each area keeps its 
 leaf that imports only web.kit.i18n, so that its words sit together (and its translations in
 its own `.po` file)."""
 
-from web.kit.vocabulary import activities, case_lifecycle, finance, housing, referrals
+from web.kit.vocabulary import (
+    activities,
+    case_lifecycle,
+    finance,
+    housing,
+    programme,
+    referrals,
+)
 
 # Every area, once: labels, refusal messages and event names are gathered from these.
-AREAS = (case_lifecycle, referrals, housing, activities, finance)
+AREAS = (case_lifecycle, referrals, housing, activities, finance, programme)

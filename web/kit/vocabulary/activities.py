@@ -82,8 +82,8 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
         "46/2017, amending d.lgs. 142/2015), and the person is not an asylum seeker."
     ),
     ("no_enrolment_in_sub_action", None): N_(
-        "Sub-Actions 5 and 6 are cross-cutting: no case is enrolled in their activities. Count "
-        "the participants at each session instead."
+        "Sub-Action 5 trains municipal staff and Sub-Action 6 is communication: no case is "
+        "enrolled in their activities. Count the participants at each session instead."
     ),
     ("invalid_session", None): N_("The session's details are not valid."),
     ("invalid_session", "held_on"): N_(

@@ -1,4 +1,5 @@
-"""The words of the case lifecycle: closure, reopening, corrections, transfers."""
+"""The words of the case lifecycle: closure, reopening, corrections, transfers, status changes
+and consents."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from domain.cases.rules import CaseOutcome, CorrectableField
 from events.contracts import (
     CaseClosedV1,
     CaseIntakeCorrectedV1,
+    CaseIntakeCorrectedV2,
     CaseReopenedV1,
     CaseTransferredV1,
 )
@@ -26,8 +28,9 @@ CASE_OUTCOMES: Mapping[str, str] = {
 # The same words as the case page's facts (messages.po), so a correction names them alike.
 CORRECTABLE_FIELDS: Mapping[str, str] = {
     CorrectableField.PROTECTION_STATUS: N_("Protection status"),
+    CorrectableField.PERMIT_EXPIRES_ON: N_("Permit expires on"),
     CorrectableField.SEX: N_("Sex"),
-    CorrectableField.NATIONALITY: N_("Nationality"),
+    CorrectableField.CITIZENSHIP: N_("Citizenship"),
     CorrectableField.HOUSEHOLD_SIZE: N_("Household size"),
     CorrectableField.VULNERABILITIES: N_("Vulnerable categories"),
 }
@@ -42,6 +45,7 @@ EVENT_TYPES: Mapping[str, str] = {
     CaseClosedV1.ce_type(): N_("Case closed"),
     CaseReopenedV1.ce_type(): N_("Case reopened"),
     CaseIntakeCorrectedV1.ce_type(): N_("Intake facts corrected"),
+    CaseIntakeCorrectedV2.ce_type(): N_("Intake facts corrected"),
     CaseTransferredV1.ce_type(): N_("Case transferred to another city"),
 }
 # (domain error code, field or None) -> the message a coordinator reads.
@@ -67,6 +71,38 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
     ),
     ("invalid_correction", "vulnerabilities"): N_(
         "An adult cannot be recorded as a minor, and a minor stays recorded as one."
+    ),
+    ("invalid_correction", "citizenship"): N_(
+        "Choose a citizenship among the countries offered, or none; a stateless person has no "
+        "citizenship."
+    ),
+    ("invalid_correction", "permit_expires_on"): N_(
+        "The permit's expiry does not fit the status: a person without a valid permit has no "
+        "expiry, and a humanitarian protection permit needs one, not yet passed."
+    ),
+    ("invalid_status_change", "decided_on"): N_(
+        "The decision must be dated between the date of the status it follows (the intake, or "
+        "the previous decision) and today."
+    ),
+    ("invalid_status_change", "permit_expires_on"): N_(
+        "A permit granted by the decision expires after the decision's date."
+    ),
+    ("invalid_status_change", None): N_(
+        "The decision changes nothing: the person already holds this status with this expiry. "
+        "To fix a typing mistake, correct the facts instead."
+    ),
+    ("consent_not_the_basis", "purpose"): N_(
+        "This purpose does not rest on consent: the person is not asked for it."
+    ),
+    ("invalid_consent_change", "given_on"): N_(
+        "A consent is dated between the intake (or its last withdrawal) and today."
+    ),
+    ("invalid_consent_change", "withdrawn_on"): N_(
+        "A withdrawal is dated between the day the consent was given and today."
+    ),
+    ("invalid_consent_change", None): N_(
+        "The person has already given this consent, or has not given it and so cannot withdraw "
+        "it."
     ),
     ("invalid_transfer", None): N_("The case already belongs to this city."),
     ("invalid_transfer", "transferred_on"): N_(

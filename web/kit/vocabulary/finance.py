@@ -50,8 +50,8 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
         "1.234,50."
     ),
     ("outside_eligibility", None): N_(
-        "The cost must be dated within the eligibility window, between 1 July 2019 and "
-        "31 December 2021, and not in the future."
+        "The cost must be dated within the eligibility window, the programme's period "
+        "(%(starts_on)s to %(ends_on)s), and not in the future."
     ),
     ("no_allocation", None): N_(
         "The city has no allocation for this sub-action: costs can be claimed only against a "

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
+from domain.privacy import LegalBasis
 from domain.referrals.rules import (
+    NOT_RECORDED,
     CityService,
-    ConsentBasis,
     DeclineReason,
     DestinationKind,
     ReferralStatus,
@@ -19,6 +20,7 @@ from events.referrals import (
     ReferralCompletedV1,
     ReferralDeclinedV1,
     ReferralRequestedV1,
+    ReferralRequestedV2,
     ReferralWithdrawnV1,
 )
 from web.kit.i18n import N_
@@ -41,10 +43,12 @@ CITY_SERVICES: Mapping[str, str] = {
     CityService.OTHER: N_("Another service"),
 }
 
+# How long each allows is the Ministry's (the answer times in force, shown beside the choice):
+# the labels name the level only. `within_72_hours` is the urgent level's historical code.
 URGENCIES: Mapping[str, str] = {
-    Urgency.IMMEDIATE: N_("Immediate (answer within 24 hours)"),
-    Urgency.WITHIN_72_HOURS: N_("Within 72 hours"),
-    Urgency.ORDINARY: N_("Ordinary (answer within 15 days)"),
+    Urgency.IMMEDIATE: N_("Immediate"),
+    Urgency.WITHIN_72_HOURS: N_("Urgent"),
+    Urgency.ORDINARY: N_("Ordinary"),
 }
 
 REFERRAL_STATUSES: Mapping[str, str] = {
@@ -64,10 +68,19 @@ DECLINE_REASONS: Mapping[str, str] = {
     DeclineReason.OTHER: N_("Another reason (explained in the note)"),
 }
 
-CONSENT_BASES: Mapping[str, str] = {
-    ConsentBasis.CONSENT: N_("The person's consent"),
-    ConsentBasis.OVERRIDE: N_("A coordinator's override, without consent"),
+# What a referral rests on (GDPR art. 6(1)); not_recorded: a referral recorded before the legal
+# basis was asked for, on a coordinator's override of consent.
+REFERRAL_LEGAL_BASES: Mapping[str, str] = {
+    LegalBasis.PUBLIC_TASK: N_("The city's public task"),
+    LegalBasis.CONSENT: N_("The person's consent"),
+    LegalBasis.VITAL_INTERESTS: N_("Vital interests (GDPR art. 6(1)(d), 9(2)(c))"),
+    LegalBasis.LEGAL_OBLIGATION: N_("Legal obligation (GDPR art. 6(1)(c))"),
+    NOT_RECORDED: N_("Not recorded: a coordinator's override of consent, before the legal basis "
+                     "was asked for"),
 }
+# The bases a coordinator may name to share a case with a partner without the person's consent.
+OTHER_LEGAL_BASES = (LegalBasis.VITAL_INTERESTS, LegalBasis.LEGAL_OBLIGATION,
+                     LegalBasis.PUBLIC_TASK)
 
 # Each enum of the area with its labels (checked complete by tests/web/test_translations.py).
 LABEL_TABLES: dict[type[StrEnum], Mapping[str, str]] = {
@@ -76,11 +89,11 @@ LABEL_TABLES: dict[type[StrEnum], Mapping[str, str]] = {
     Urgency: URGENCIES,
     ReferralStatus: REFERRAL_STATUSES,
     DeclineReason: DECLINE_REASONS,
-    ConsentBasis: CONSENT_BASES,
 }
 # CloudEvents type -> what the timeline calls the event.
 EVENT_TYPES: Mapping[str, str] = {
     ReferralRequestedV1.ce_type(): N_("Referral requested"),
+    ReferralRequestedV2.ce_type(): N_("Referral requested"),
     ReferralAcceptedV1.ce_type(): N_("Referral accepted"),
     ReferralDeclinedV1.ce_type(): N_("Referral declined"),
     ReferralCompletedV1.ce_type(): N_("Referral completed"),
@@ -105,20 +118,19 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
     ("invalid_referral_text", "reason"): N_(
         "Say why the referral is withdrawn, in up to %(max_length)s characters."
     ),
-    ("invalid_referral_text", "consent_override_reason"): N_(
-        "Give the reason for referring without consent in up to %(max_length)s characters."
-    ),
     ("invalid_referral_text", "outcome_note"): N_(
         "Write the outcome in up to %(max_length)s characters."
     ),
     ("consent_required", None): N_(
-        "The person has not consented to referral to partner organisations. Record their "
-        "consent first or, if a coordinator decides to refer without it, give the reason for "
-        "the override."
+        "The person has not consented to their case being shared with a partner organisation. "
+        "Record their consent on the case page first or, if a coordinator decides to share it "
+        "on another legal basis (vital interests, a legal obligation, the public task), choose "
+        "that basis: it is recorded with the referral."
     ),
-    ("consent_override_refused", None): N_(
-        "Only the city's coordinators may refer a case to a partner without the person's "
-        "consent."
+    ("other_legal_basis_refused", None): N_(
+        "Only the city's coordinators may share a case with a partner on another legal basis "
+        "than the person's consent, and only where consent is the basis: a city service or "
+        "another city receives the case on the city's public task."
     ),
     ("duplicate_referral", None): N_(
         "The case already has a referral to this destination awaiting an answer: wait for "

@@ -1,24 +1,24 @@
-// The intake form's reception details (date left, kind of centre) matter only for a person who
-// has left the reception system. They are hidden otherwise, and disabled so that a value typed
-// before the answer changed is not sent. Without JavaScript they simply stay visible.
+// The intake form's details that matter only for some answers: the reception centre (for a person
+// in reception, leaving it or who left it), the date left, the planned exit date. An element with
+// data-shown-for="<select id>" and data-shown-when="<values, space-separated>" is hidden
+// otherwise, and disabled so that a value typed before the answer changed is not sent. Without
+// JavaScript they simply stay visible.
 (function () {
   "use strict";
 
-  function showDetailsIfRelevant(select) {
-    var details = document.getElementById(select.dataset.details);
-    if (!details) {
-      return;
-    }
-    var relevant = select.value === select.dataset.detailsWhen;
-    details.hidden = !relevant;
-    details.disabled = !relevant;
+  function showWhatIsRelevant(select) {
+    document.querySelectorAll('[data-shown-for="' + select.id + '"]').forEach(function (details) {
+      var relevant = details.dataset.shownWhen.split(" ").indexOf(select.value) !== -1;
+      details.hidden = !relevant;
+      details.disabled = !relevant;
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("select[data-details]").forEach(function (select) {
-      showDetailsIfRelevant(select);
+    document.querySelectorAll("select[data-shows-details]").forEach(function (select) {
+      showWhatIsRelevant(select);
       select.addEventListener("change", function () {
-        showDetailsIfRelevant(select);
+        showWhatIsRelevant(select);
       });
     });
   });

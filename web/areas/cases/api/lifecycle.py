@@ -1,6 +1,7 @@
-"""Closing a case, reopening it, and correcting the facts recorded at its intake, as JSON (the
-request bodies and the commands are web.areas.cases.requests.lifecycle, shared with the case page's
-forms). Closing is for the case's city staff (operators and coordinators); reopening and
+"""Closing a case, reopening it, correcting its facts, recording a status decision and a consent
+given or withdrawn, as JSON (the request bodies and the commands are
+web.areas.cases.requests.lifecycle, shared with the case page's forms). Closing, status decisions
+and consents are for the case's city staff (operators and coordinators); reopening and
 corrections for its coordinators. A refusal is 422 with the problems, and writes nothing."""
 
 from __future__ import annotations
@@ -16,11 +17,17 @@ from domain.cases.rules import CaseOutcome
 from projections.case_list import CaseRow
 from web.areas.cases.requests.lifecycle import (
     ClosureRequest,
+    ConsentRequest,
+    ConsentWithdrawalRequest,
     CorrectionRequest,
     ReopeningRequest,
+    StatusChangeRequest,
+    change_status,
     close,
     correct,
+    give_consent,
     reopen,
+    withdraw_consent,
 )
 from web.kit.dependencies import Services
 from web.kit.principal import CaseToCorrect, CaseToWorkOn, SignedIn
@@ -91,4 +98,47 @@ async def correct_case(
     worked out again. Refused (422, nothing written) when nothing changes, without a reason,
     or when a value is invalid (an adult recorded as a minor, say)."""
     position = await correct(services, case, correction, principal.actor)
+    return await run_in_threadpool(_recorded, services, case, position)
+
+
+@router.post(
+    "/cases/{case_id}/status", response_model=LifecycleRecorded, name="api_change_case_status",
+    summary="Record a decision on the person's protection status",
+)
+async def change_case_status(
+    case: CaseToWorkOn, decision: StatusChangeRequest, services: Services, principal: SignedIn
+) -> LifecycleRecorded:
+    """A new status from the decision's date (not a correction: the status before stays true
+    up to then); eligibility and priority group are worked out again. Refused (422, nothing
+    written) on a closed case, when it changes nothing, when dated before the status it
+    follows or in the future, or when the status cannot be granted on that date."""
+    position = await change_status(services, case, decision, principal.actor)
+    return await run_in_threadpool(_recorded, services, case, position)
+
+
+@router.post(
+    "/cases/{case_id}/consents", response_model=LifecycleRecorded, name="api_give_case_consent",
+    summary="Record a consent the person gave, to one purpose resting on consent",
+)
+async def give_case_consent(
+    case: CaseToWorkOn, consent: ConsentRequest, services: Services, principal: SignedIn
+) -> LifecycleRecorded:
+    """Refused (422, nothing written) for a purpose that does not rest on consent, a consent
+    already given, or a date before the intake (or the last withdrawal) or in the future."""
+    position = await give_consent(services, case, consent, principal.actor)
+    return await run_in_threadpool(_recorded, services, case, position)
+
+
+@router.post(
+    "/cases/{case_id}/consent-withdrawals", response_model=LifecycleRecorded,
+    name="api_withdraw_case_consent",
+    summary="Record that the person withdrew a consent (GDPR art. 7(3))",
+)
+async def withdraw_case_consent(
+    case: CaseToWorkOn, withdrawal: ConsentWithdrawalRequest, services: Services,
+    principal: SignedIn,
+) -> LifecycleRecorded:
+    """Allowed on a closed case too. Refused (422, nothing written) when the consent is not
+    given, or dated before it was given or in the future."""
+    position = await withdraw_consent(services, case, withdrawal, principal.actor)
     return await run_in_threadpool(_recorded, services, case, position)

@@ -31,11 +31,15 @@ class CaseSummary(BaseModel):
     outcome: str | None = Field(
         default=None, description="While closed: how the case ended (null for partner systems)")
     intake_date: date
-    protection_status: str
+    protection_status: str = Field(description="The status held now (the latest decision's)")
+    permit_expires_on: date | None = Field(
+        default=None, description="The current status's permit expiry, where there is one")
     reception_situation: str
+    reception_centre_kind: str | None = None
+    planned_exit_on: date | None = None
     sex: str
     age_band: str
-    nationality: str
+    citizenship: str | None = Field(description="ISO 3166 alpha-2; null: no citizenship")
     household_size: int
     vulnerabilities: list[str] | None = Field(
         description="Special-category data: null in the minimised view partner systems get"
@@ -58,10 +62,13 @@ def _summary_fields(row: CaseRow, *, minimised: bool) -> dict[str, Any]:
         "outcome": None if minimised else row.outcome,
         "intake_date": row.intake_date,
         "protection_status": row.protection_status,
+        "permit_expires_on": row.permit_expires_on,
         "reception_situation": row.reception_situation,
+        "reception_centre_kind": row.reception_centre_kind,
+        "planned_exit_on": row.planned_exit_on,
         "sex": row.sex,
         "age_band": row.age_band,
-        "nationality": row.nationality,
+        "citizenship": row.citizenship,
         "household_size": row.household_size,
         "vulnerabilities": None if minimised else list(row.vulnerabilities),
         "priority_group": row.priority_group,

@@ -108,11 +108,12 @@ def case_list_export(
         title=title,
         columns=[Column(_("Case code")), Column(_("Intake date"), "date"),
                  Column(_("Protection status")), Column(_("Sex")), Column(_("Age")),
-                 Column(_("Nationality")), Column(_("Vulnerability")),
+                 Column(_("Citizenship")), Column(_("Vulnerability")),
                  Column(_("Household size"), "int"), Column(_("Status")),
                  Column(_("Closed on"), "date"), Column(_("Closure outcome"))],
         rows=[[case.case_code, case.intake_date, labels.protection_status(case.protection_status),
-               labels.sex(case.sex), labels.age_band(case.age_band), case.nationality,
+               labels.sex(case.sex), labels.age_band(case.age_band),
+               case.citizenship or translator.citizenship(None),
                "; ".join(labels.vulnerability(v) for v in case.vulnerabilities),
                case.household_size, labels.case_status(case.status), case.closed_on,
                labels.label(lifecycle_words.CASE_OUTCOMES, case.outcome) if case.outcome else ""]
@@ -136,7 +137,8 @@ def _filters_in_words(
          labels.protection_status(query.protection_status) if query.protection_status else None),
         (_("Sex"), labels.sex(query.sex) if query.sex else None),
         (_("Age"), labels.age_band(query.age_band) if query.age_band else None),
-        (_("Nationality"), translator.country(query.nationality) if query.nationality else None),
+        (_("Citizenship"),
+         translator.citizenship(query.citizenship) if query.citizenship else None),
         (_("Closure outcome"), labels.label(lifecycle_words.CASE_OUTCOMES, query.outcome)
          if query.outcome else None),
         (_("Intake month"), _month_in_words(query.intake_month, translator)

@@ -1,9 +1,10 @@
-"""The case page: the case's facts, eligibility and history, with the forms to read the
-person's identifiers and to erase them (web.areas.cases.pages.personal_data handles what they
-post), to close, reopen and correct the case (web.areas.cases.pages.lifecycle), and links to
-the work recorded on it; each form shown again, as refused, by `refused_on_case_page`. The
-staff of a city that transferred a case away see its handover instead: the history up to the
-transfer, nothing newer."""
+"""The case page: the case's facts, eligibility, protection-status history, legal bases and
+consents, and history, with the forms to read the person's identifiers and to erase them
+(web.areas.cases.pages.personal_data handles what they post), to close, reopen and correct the
+case, to record a status decision and a consent given or withdrawn
+(web.areas.cases.pages.lifecycle), and links to the work recorded on it; each form shown again,
+as refused, by `refused_on_case_page`. The staff of a city that transferred a case away see its
+handover instead: the history up to the transfer, nothing newer."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from starlette.concurrency import run_in_threadpool
 from domain.access import Permission, Principal, may
 from domain.cases.model import MAX_REASON
 from domain.cases.rules import CaseOutcome
+from domain.privacy import LEGAL_BASES, ProcessingPurpose
 from domain.programme import PROGRAMME_TIMEZONE, City
 from projections.case_list import CASE_STATUS_OPEN, CaseRow, Handover
+from web.areas.cases.pages.legal_status import consents_of, status_history
 from web.areas.cases.pages.timeline import timeline_of
 from web.areas.cases.requests.personal_data import PersonalDataView, erasure_of, reasons_for
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
@@ -37,6 +40,11 @@ ERASURE_FORM = "erasure"
 CLOSURE_FORM = "closure"
 REOPENING_FORM = "reopening"
 CORRECTION_FORM = "correction"
+STATUS_FORM = "status"
+CONSENT_FORM = "consent"
+WITHDRAWAL_FORM = "withdrawal"
+
+
 @router.get("/cases/{case_id}", name="case_page")
 def case_page(
     request: Request,
@@ -80,10 +88,26 @@ def render_case_page(
     may_work = may(principal, Permission.RECORD_CASE_WORK, city, at=now)
     may_correct = may(principal, Permission.CORRECT_CASE_RECORD, city, at=now)
     shown_again = shown_again or {}
+    history = services.case_list.history(case.case_id)
+    consents = consents_of(history)
+    withdrawable = [c.purpose for c in consents if c.withdrawn_on is None]
+    # What may be asked: the purposes resting on consent not given now.
+    askable = [p.value for p in sorted(LEGAL_BASES.resting_on_consent) if p not in withdrawable]
     context = {
         "case": case,
         "is_open": is_open,
-        "timeline": timeline_of(services.case_list.history(case.case_id), translator),
+        "timeline": timeline_of(history, translator),
+        "status_history": status_history(history),
+        "consents": consents,
+        "legal_bases": [(purpose, LEGAL_BASES.of(purpose)) for purpose in ProcessingPurpose],
+        "status_form": shown_again.get(STATUS_FORM) or FormState(values={
+            "decided_on": today, "protection_status": case.protection_status}),
+        "consent_form": shown_again.get(CONSENT_FORM) or FormState(values={"given_on": today}),
+        "withdrawal_form": shown_again.get(WITHDRAWAL_FORM) or FormState(
+            values={"withdrawn_on": today}),
+        "askable_purposes": askable,
+        "withdrawable_purposes": withdrawable,
+        "may_record_consents": may_work,
         "personal_data": personal_data,
         "reasons": () if erased else labels.access_reasons(
             reasons_for(principal, city, now)),
@@ -104,7 +128,9 @@ def render_case_page(
             values={"reopened_on": today}),
         "correction_form": shown_again.get(CORRECTION_FORM) or FormState(values={
             "protection_status": case.protection_status, "sex": case.sex,
-            "nationality": case.nationality, "household_size": str(case.household_size),
+            "permit_expires_on": case.permit_expires_on.isoformat()
+            if case.permit_expires_on else "",
+            "citizenship": case.citizenship or "none", "household_size": str(case.household_size),
             "vulnerabilities": list(case.vulnerabilities),
         }),
     }

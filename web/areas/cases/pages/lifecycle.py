@@ -1,8 +1,8 @@
-"""What the case page's lifecycle forms post: closing the case, reopening it, correcting its
-intake facts. Each success waits for the read model and leads back to the case page (303); a
-refusal comes back as the case page, 422, with the messages next to the form and nothing
-written. Plain form posts: each changes the status, the facts and the timeline, so the whole
-page is what has to be shown again."""
+"""What the case page's lifecycle forms post: closing the case, reopening it, correcting its facts,
+recording a status decision, a consent given or withdrawn. Each success waits for the read model
+and leads back to the case page (303); a refusal comes back as the case page, 422, with the
+messages next to the form and nothing written. Plain form posts: each changes the status, the
+facts and the timeline, so the whole page is what has to be shown again."""
 
 from __future__ import annotations
 
@@ -17,17 +17,26 @@ from domain.access import Principal
 from projections.case_list import CaseRow
 from web.areas.cases.pages.case_page import (
     CLOSURE_FORM,
+    CONSENT_FORM,
     CORRECTION_FORM,
     REOPENING_FORM,
+    STATUS_FORM,
+    WITHDRAWAL_FORM,
     refused_on_case_page,
 )
 from web.areas.cases.requests.lifecycle import (
     ClosureRequest,
+    ConsentRequest,
+    ConsentWithdrawalRequest,
     CorrectionRequest,
     ReopeningRequest,
+    StatusChangeRequest,
+    change_status,
     close,
     correct,
+    give_consent,
     reopen,
+    withdraw_consent,
 )
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, PostedForm, see_other
@@ -69,6 +78,40 @@ async def correct_case(
     return await _answer(
         request, pages, services, principal, translator, case, CORRECTION_FORM,
         CorrectionRequest, lambda wanted: correct(services, case, wanted, principal.actor),
+    )
+
+
+@router.post("/cases/{case_id}/status", name="change_case_status")
+async def change_case_status(
+    request: Request, case: CaseToWorkOn, pages: PageRenderer, services: Services,
+    principal: SignedIn, translator: CurrentTranslator,
+) -> Response:
+    return await _answer(
+        request, pages, services, principal, translator, case, STATUS_FORM, StatusChangeRequest,
+        lambda wanted: change_status(services, case, wanted, principal.actor),
+    )
+
+
+@router.post("/cases/{case_id}/consents", name="give_case_consent")
+async def give_case_consent(
+    request: Request, case: CaseToWorkOn, pages: PageRenderer, services: Services,
+    principal: SignedIn, translator: CurrentTranslator,
+) -> Response:
+    return await _answer(
+        request, pages, services, principal, translator, case, CONSENT_FORM, ConsentRequest,
+        lambda wanted: give_consent(services, case, wanted, principal.actor),
+    )
+
+
+@router.post("/cases/{case_id}/consent-withdrawals", name="withdraw_case_consent")
+async def withdraw_case_consent(
+    request: Request, case: CaseToWorkOn, pages: PageRenderer, services: Services,
+    principal: SignedIn, translator: CurrentTranslator,
+) -> Response:
+    return await _answer(
+        request, pages, services, principal, translator, case, WITHDRAWAL_FORM,
+        ConsentWithdrawalRequest,
+        lambda wanted: withdraw_consent(services, case, wanted, principal.actor),
     )
 
 

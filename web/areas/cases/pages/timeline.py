@@ -14,14 +14,20 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.cases.rules import CorrectableField
-from domain.referrals.rules import ConsentBasis, DestinationKind
+from domain.privacy import LegalBasis
+from domain.referrals.rules import NOT_RECORDED, DestinationKind
 from projections.case_list import HistoryEntry
 from web.kit.i18n import N_, Translator
 from web.kit.labels import Labels
 from web.kit.vocabulary.activities import ACTIVITY_KINDS, hours_in_words
 from web.kit.vocabulary.case_lifecycle import CASE_OUTCOMES, CORRECTABLE_FIELDS
 from web.kit.vocabulary.housing import MOVE_OUT_OUTCOMES
-from web.kit.vocabulary.referrals import CITY_SERVICES, DECLINE_REASONS, URGENCIES
+from web.kit.vocabulary.referrals import (
+    CITY_SERVICES,
+    DECLINE_REASONS,
+    REFERRAL_LEGAL_BASES,
+    URGENCIES,
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,9 @@ def _details_of(entry: HistoryEntry, translator: Translator, labels: Labels) -> 
     describe = _AREA_DETAILS.get(aggregate)
     if describe is not None:
         return describe(entry.data, translator, labels)
+    status_or_consent = _status_and_consent_details(entry.data, translator, labels)
+    if status_or_consent is not None:
+        return status_or_consent
     return [*_intake_details(entry.data, translator, labels),
             *_lifecycle_details(entry.data, translator, labels)]
 
@@ -69,28 +78,71 @@ def _details_of(entry: HistoryEntry, translator: Translator, labels: Labels) -> 
 
 
 def _intake_details(data: dict[str, Any], translator: Translator, labels: Labels) -> list[str]:
-    """What an intake or erasure recorded beyond the case's current facts: reception history,
-    the erasure request and consent."""
+    """What an intake or erasure recorded beyond the case's current facts: the reception
+    situation, the information notice and consents, the erasure request."""
     details = []
-    if data.get("left_reception_on") and data.get("reception_centre_kind"):
+    centre = data.get("reception_centre_kind")
+    if data.get("left_reception_on") and centre:
         details.append(translator.gettext(
             N_("Left reception on %(date)s (%(centre)s)."),
-            date=translator.date(date.fromisoformat(data["left_reception_on"])),
-            centre=labels.reception_centre_kind(data["reception_centre_kind"]),
+            date=_date(data["left_reception_on"], translator),
+            centre=labels.reception_centre_kind(centre),
         ))
+    elif data.get("planned_exit_on") and centre:
+        details.append(translator.gettext(
+            N_("Leaving reception (%(centre)s) on %(date)s."),
+            date=_date(data["planned_exit_on"], translator),
+            centre=labels.reception_centre_kind(centre),
+        ))
+    elif centre and "reception_situation" in data:
+        details.append(translator.gettext(
+            N_("Hosted in reception (%(centre)s)."), centre=labels.reception_centre_kind(centre)))
     if data.get("request_reference") and data.get("requested_on"):
         details.append(translator.gettext(
             N_("Erasure request %(reference)s of %(date)s."),
             reference=data["request_reference"],
-            date=translator.date(date.fromisoformat(data["requested_on"])),
+            date=_date(data["requested_on"], translator),
         ))
-    if data.get("consent_given_on"):
+    if data.get("information_notice_given_on"):
         details.append(translator.gettext(
-            N_("Consent given on %(date)s to: %(scopes)s."),
-            date=translator.date(date.fromisoformat(data["consent_given_on"])),
-            scopes="; ".join(labels.consent_scope(s) for s in data.get("consent_scopes", [])),
+            N_("Information notice (GDPR art. 13) given on %(date)s in %(language)s."),
+            date=_date(data["information_notice_given_on"], translator),
+            language=translator.language_name(data.get("information_notice_language") or ""),
+        ))
+    for consent in data.get("consents") or ():
+        details.append(translator.gettext(
+            N_("Consent given on %(date)s to: %(purpose)s."),
+            date=_date(consent["given_on"], translator), purpose=labels.purpose(consent["purpose"]),
         ))
     return details
+
+
+def _status_and_consent_details(
+    data: dict[str, Any], translator: Translator, labels: Labels,
+) -> list[str] | None:
+    """What a status decision or a consent recorded; None for the other events."""
+    if "decided_on" in data and "protection_status" in data:
+        status = labels.protection_status(data["protection_status"])
+        expiry = data.get("permit_expires_on")
+        return [translator.gettext(
+            N_("From %(date)s: %(status)s, permit expiring on %(expiry)s."),
+            date=_date(data["decided_on"], translator), status=status,
+            expiry=_date(expiry, translator),
+        ) if expiry else translator.gettext(
+            N_("From %(date)s: %(status)s."), date=_date(data["decided_on"], translator),
+            status=status,
+        )]
+    if "purpose" in data and "given_on" in data:
+        return [translator.gettext(
+            N_("Consent given on %(date)s to: %(purpose)s."),
+            date=_date(data["given_on"], translator), purpose=labels.purpose(data["purpose"]),
+        )]
+    if "purpose" in data and "withdrawn_on" in data:
+        return [translator.gettext(
+            N_("Consent to %(purpose)s withdrawn on %(date)s."),
+            date=_date(data["withdrawn_on"], translator), purpose=labels.purpose(data["purpose"]),
+        )]
+    return None
 
 
 def _lifecycle_details(data: dict[str, Any], translator: Translator, labels: Labels) -> list[str]:
@@ -148,9 +200,15 @@ def _fact_in_words(field: str, value: Any, translator: Translator, labels: Label
     match field:
         case CorrectableField.PROTECTION_STATUS:
             return labels.protection_status(str(value))
+        case CorrectableField.PERMIT_EXPIRES_ON:
+            if not value:
+                return translator.gettext(N_("None recorded"))
+            return _date(str(value), translator)
         case CorrectableField.SEX:
             return labels.sex(str(value))
-        case CorrectableField.NATIONALITY:
+        case CorrectableField.CITIZENSHIP:
+            if not value:
+                return translator.gettext(N_("No citizenship"))
             return translator.country(str(value))
         case CorrectableField.VULNERABILITIES:
             if not value:
@@ -191,11 +249,19 @@ def _referral_details(data: dict[str, Any], translator: Translator, labels: Labe
             urgency=labels.label(URGENCIES, data["urgency"]),
             due=translator.datetime(datetime.fromisoformat(data["due_at"])),
         ))
-        if data.get("consent_basis") == ConsentBasis.OVERRIDE:
+        basis = data.get("legal_basis")
+        if basis == NOT_RECORDED:
             details.append(translator.gettext(
                 N_("Referred without the person's consent, on a coordinator's override: "
                    "%(reason)s"),
                 reason=data.get("consent_override_reason") or "",
+            ))
+        elif (basis in (LegalBasis.VITAL_INTERESTS, LegalBasis.LEGAL_OBLIGATION)
+              or (basis == LegalBasis.PUBLIC_TASK
+                  and data.get("destination_kind") == DestinationKind.PARTNER)):
+            details.append(translator.gettext(
+                N_("Shared without the person's consent, on another legal basis: %(basis)s."),
+                basis=labels.label(REFERRAL_LEGAL_BASES, str(basis)),
             ))
     elif "outcome_note" in data:
         if data["outcome_note"]:

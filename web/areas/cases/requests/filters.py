@@ -1,6 +1,6 @@
 """The filters and paging of a city's case list, shared by its page and its API. Besides the
 list's own filters, the indicators' drill-down links narrow it by the same keys the figures are
-counted under: sex, age band, nationality, closure outcome, intake month, eligibility."""
+counted under: sex, age band, citizenship, closure outcome, intake month, eligibility."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pydantic_core import PydanticCustomError
 
 from domain.cases.rules import AgeBand, CaseOutcome, Sex, Vulnerability
 from domain.programme import ProtectionStatus, SubAction
-from projections.case_list import CaseFilters
+from projections.case_list import CITIZENSHIP_NONE, CaseFilters
 from web.kit.i18n import is_country_code
 
 DEFAULT_PAGE_SIZE = 25
@@ -26,11 +26,13 @@ _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 # chips (and kept through the form as hidden fields).
 CHIP_FILTERS = ("intake_month", "eligible_for", "outcome")
 FILTER_NAMES = ("status", "vulnerability", "protection_status", "sex", "age_band",
-                "nationality", *CHIP_FILTERS)
+                "citizenship", *CHIP_FILTERS)
 
 
 def _a_country_code(value: str) -> str:
     code = value.strip().upper()
+    if code == CITIZENSHIP_NONE.upper():
+        return CITIZENSHIP_NONE
     if not is_country_code(code):
         raise PydanticCustomError("country_code", "not an ISO 3166-1 alpha-2 country code")
     return code
@@ -53,8 +55,10 @@ class CaseListQuery(BaseModel):
     protection_status: ProtectionStatus | None = None
     sex: Sex | None = None
     age_band: AgeBand | None = Field(default=None, description="The age band at intake")
-    nationality: Annotated[str, AfterValidator(_a_country_code)] | None = Field(
-        default=None, description="An ISO 3166-1 alpha-2 country code, such as ER"
+    citizenship: Annotated[str, AfterValidator(_a_country_code)] | None = Field(
+        default=None,
+        description="An ISO 3166-1 alpha-2 country code, such as ER; \"none\": people without "
+        "citizenship",
     )
     outcome: CaseOutcome | None = Field(
         default=None, description="Only cases closed with this outcome"
@@ -84,7 +88,7 @@ class CaseListQuery(BaseModel):
             protection_status=self.protection_status,
             sex=self.sex,
             age_band=self.age_band,
-            nationality=self.nationality,
+            citizenship=self.citizenship,
             outcome=self.outcome,
             intake_month=self.intake_month,
             eligible_for=self.eligible_for,

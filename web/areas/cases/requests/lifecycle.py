@@ -1,6 +1,7 @@
-"""Closing a case, reopening it, and correcting the facts recorded at its intake. Each is a new
-event naming its reason; nothing recorded before is changed. Closing is for the case's city
-staff (operators and coordinators); reopening and corrections for its coordinators. The
+"""Closing a case, reopening it, correcting the facts recorded at its intake, recording a decision
+on the person's protection status, and a consent given or withdrawn. Each is a new event;
+nothing recorded before is changed. Closing, status decisions and consents are for the case's
+city staff (operators and coordinators); reopening and corrections for its coordinators. The
 domain refuses (DomainError) before anything is written.
 
 The request bodies and the commands here serve the case page's forms
@@ -16,10 +17,11 @@ from pydantic_core import PydanticCustomError
 
 from domain.cases.model import MAX_HOUSEHOLD_SIZE, MAX_REASON
 from domain.cases.rules import CaseOutcome, CorrectableField, Sex, Vulnerability
+from domain.privacy import ProcessingPurpose
 from domain.programme import Actor, ProtectionStatus
 from projections.case_list import CaseRow
 from web.kit.commands import carry_out
-from web.kit.i18n import is_country_code
+from web.kit.i18n import NO_CITIZENSHIP, is_country_code
 from web.services import WebServices
 
 _REASON = (
@@ -29,7 +31,7 @@ _REASON = (
 
 
 def _a_country_code(value: str) -> str:
-    if not is_country_code(value):
+    if value != NO_CITIZENSHIP and not is_country_code(value):
         raise PydanticCustomError("country_code", "not an ISO 3166-1 alpha-2 country code")
     return value
 
@@ -60,10 +62,12 @@ class ReopeningRequest(BaseModel):
 
 
 class CorrectionRequest(BaseModel):
-    """New values for intake facts that were recorded wrong, and why. Give only the facts to
-    correct; a value equal to the recorded one is no correction. The other intake facts cannot
-    be corrected: the age band follows from the birth date in the vault, the city, code and
-    intake date name the case, and consent has events of its own."""
+    """New values for facts that were typed wrong, and why. Give only the facts to correct; a
+    value equal to the recorded one is no correction. The status and the permit's expiry are
+    those of the latest decision (or of the intake): a new decision is a status change, not a
+    correction. The other intake facts cannot be corrected: the age band follows from the birth
+    date in the vault, the city, code and intake date name the case, and consents have events
+    of their own."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
         "examples": [{"protection_status": "asylum_seeker",
@@ -71,9 +75,12 @@ class CorrectionRequest(BaseModel):
     })
 
     protection_status: ProtectionStatus | None = None
+    permit_expires_on: date | None = None
     sex: Sex | None = None
-    nationality: Annotated[str, AfterValidator(_a_country_code)] | None = Field(
-        default=None, description="ISO 3166-1 alpha-2 country code, upper case", examples=["ER"]
+    citizenship: Annotated[str, AfterValidator(_a_country_code)] | None = Field(
+        default=None,
+        description="ISO 3166-1 alpha-2 country code, upper case; \"none\": no citizenship",
+        examples=["ER"],
     )
     household_size: int | None = Field(default=None, ge=1, le=MAX_HOUSEHOLD_SIZE)
     vulnerabilities: list[Vulnerability] | None = Field(
@@ -87,10 +94,52 @@ class CorrectionRequest(BaseModel):
         given: dict[CorrectableField, Any] = {}
         for name in CorrectableField:
             value = getattr(self, name.value)
-            if value is not None:
+            if value is None:
+                continue
+            if name is CorrectableField.CITIZENSHIP and value == NO_CITIZENSHIP:
+                given[name] = None
+            else:
                 given[name] = value.value if isinstance(value, ProtectionStatus | Sex) else (
                     [v.value for v in value] if isinstance(value, list) else value)
         return given
+
+
+class StatusChangeRequest(BaseModel):
+    """A decision on the person's protection status (a territorial commission's, a court's, a
+    new or renewed permit): from its date, the new status and its permit's expiry. Not a
+    correction: the status recorded before stays true up to that date."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
+        "examples": [{"decided_on": "2021-05-20", "protection_status": "refugee",
+                      "permit_expires_on": "2026-05-19"}]
+    })
+
+    decided_on: date = Field(description="Between the date of the status it follows and today")
+    protection_status: ProtectionStatus
+    permit_expires_on: date | None = Field(
+        default=None, description="The permit's expiry, after the decision; none without one")
+
+
+class ConsentRequest(BaseModel):
+    """A consent the person gave, to one purpose that rests on consent."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
+        "examples": [{"purpose": "referral_to_named_partner", "given_on": "2021-04-02"}]
+    })
+
+    purpose: ProcessingPurpose
+    given_on: date = Field(description="Between the intake (or the last withdrawal) and today")
+
+
+class ConsentWithdrawalRequest(BaseModel):
+    """The person withdrew a consent (GDPR art. 7(3)): possible at any time."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
+        "examples": [{"purpose": "photographs", "withdrawn_on": "2021-06-01"}]
+    })
+
+    purpose: ProcessingPurpose
+    withdrawn_on: date = Field(description="Between the day the consent was given and today")
 
 
 async def close(services: WebServices, case: CaseRow, request: ClosureRequest,
@@ -116,3 +165,25 @@ async def correct(services: WebServices, case: CaseRow, request: CorrectionReque
     return position
 
 
+
+
+async def change_status(services: WebServices, case: CaseRow, request: StatusChangeRequest,
+                        actor: Actor) -> int:
+    position = await carry_out(services, lambda: services.cases.change_status(
+        case.case_id, request.decided_on, request.protection_status, request.permit_expires_on,
+        actor, services.now()))
+    return position
+
+
+async def give_consent(services: WebServices, case: CaseRow, request: ConsentRequest,
+                       actor: Actor) -> int:
+    position = await carry_out(services, lambda: services.cases.give_consent(
+        case.case_id, request.purpose, request.given_on, actor, services.now()))
+    return position
+
+
+async def withdraw_consent(services: WebServices, case: CaseRow,
+                           request: ConsentWithdrawalRequest, actor: Actor) -> int:
+    position = await carry_out(services, lambda: services.cases.withdraw_consent(
+        case.case_id, request.purpose, request.withdrawn_on, actor, services.now()))
+    return position

@@ -1,0 +1,32 @@
+"""The contracts events were published as before their class got a new version.
+
+The relay publishes every event in the newest version of its contract, upcasting what older
+code stored (docs/events.md, "Versioning"). The audit chain, though, recorded the events
+published before an upgrade as they were then: `lgnet audit verify` recomputes those from their
+state as stored (not upcast) with the contract of their stored class version, listed here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.cases.model import Case
+from domain.referrals.model import Referral
+from events.contracts import (
+    CaseIntakeCorrectedV1,
+    CaseIntakeRecordedV1,
+    CasePersonalDataErasedV1,
+    EventContract,
+)
+from events.referrals import ReferralRequestedV1
+
+
+def _topic(cls: type[Any]) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+PUBLISHED_BEFORE: dict[str, dict[int, type[EventContract]]] = {
+    _topic(Case.IntakeRecorded): {1: CaseIntakeRecordedV1},
+    _topic(Case.IntakeCorrected): {1: CaseIntakeCorrectedV1},
+    _topic(Case.PersonalDataErased): {1: CasePersonalDataErasedV1},
+    _topic(Referral.Requested): {1: ReferralRequestedV1},
+}
