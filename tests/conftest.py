@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +60,9 @@ def skip_outside_ci(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A database created for this test run on the local PostgreSQL, dropped afterwards.
+@contextmanager
+def _created_database() -> Iterator[str]:
+    """A new database on the local PostgreSQL, dropped afterwards (connections and all).
     Skips where there is no server, except under CI=true, where that is a failure."""
     reason = _postgres_unavailable_reason()
     if reason is not None:
@@ -82,6 +83,22 @@ def postgres_database() -> Iterator[str]:
             autocommit=True,
         ) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A database created for this test run (one per worker), shared by its PostgreSQL tests."""
+    with _created_database() as url:
+        yield url
+
+
+@pytest.fixture
+def own_postgres_database() -> Iterator[str]:
+    """A database for one test alone: for a test whose assertion another test's leftovers in a
+    shared database could mask (an open transaction elsewhere in the database keeps dead rows
+    alive through VACUUM FULL, for instance)."""
+    with _created_database() as url:
+        yield url
 
 
 async def relayed(record: ProgrammeRecord, nats_url: str) -> list[Msg]:

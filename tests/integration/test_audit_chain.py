@@ -507,9 +507,9 @@ async def test_an_auditor_with_the_read_only_observer_credentials_verifies_the_s
 
 @pytest.mark.postgres
 async def test_the_chain_is_kept_and_verified_on_postgresql(
-    postgres_database: str, tmp_path: Path, nats_server: EmbeddedNats
+    own_postgres_database: str, tmp_path: Path, nats_server: EmbeddedNats
 ) -> None:
-    settings = Settings(data_dir=tmp_path / "data", database_url=postgres_database,
+    settings = Settings(data_dir=tmp_path / "data", database_url=own_postgres_database,
                         checkpoint_interval=CHECKPOINT_INTERVAL)
     record = open_record(settings)
     try:

@@ -282,24 +282,24 @@ def erase_a_person_and_check_what_stays(
 
 @pytest.mark.postgres
 def test_on_postgresql_erasure_removes_the_key_from_the_vault_table_s_file(
-    postgres_database: str,
+    own_postgres_database: str,
 ) -> None:
     """PostgreSQL keeps a deleted row in its table file until the space is reused: the vault
     rewrites its table (VACUUM FULL) after an erasure, so the wrapped key is gone from the
     current file too. (Backups and archived WAL keep it until they age out: docs/operations.md.)"""
     import psycopg
 
-    settings = Settings(database_url=postgres_database)
+    settings = Settings(database_url=own_postgres_database)
     record = open_record(settings)
     # Every vault opened on one database must share its master key (the test run's one).
-    vault = PostgresVault(postgres_database, POSTGRES_MASTER_KEY)
+    vault = PostgresVault(own_postgres_database, POSTGRES_MASTER_KEY)
     cases = CaseService(record, vault)
     person = replace(the_person(), document_number=f"QX{uuid4().hex[:8].upper()}")
     receipt = cases.record_intake(uuid4(), an_intake(City.FIRENZE), person,
                                   a_coordinator(City.FIRENZE), NOW)
 
     def table_file() -> bytes:
-        with psycopg.connect(postgres_database, autocommit=True) as connection:
+        with psycopg.connect(own_postgres_database, autocommit=True) as connection:
             connection.execute("CHECKPOINT")  # what shared buffers hold, to the file
             row = connection.execute(
                 "SELECT pg_read_binary_file(pg_relation_filepath('vault_people'))"
@@ -307,7 +307,7 @@ def test_on_postgresql_erasure_removes_the_key_from_the_vault_table_s_file(
         assert row is not None
         return bytes(row[0])
 
-    with psycopg.connect(postgres_database) as connection:
+    with psycopg.connect(own_postgres_database) as connection:
         stored = connection.execute(
             "SELECT wrapped_key, ciphertext FROM vault_people WHERE case_id = %s",
             (receipt.case_id,),
