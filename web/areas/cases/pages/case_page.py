@@ -9,6 +9,7 @@ handover instead: the history up to the transfer, nothing newer."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -102,6 +103,9 @@ def render_case_page(
     context = {
         "case": case,
         "care": care,
+        # "giugno 2021": the month only, as the record keeps it.
+        "adult_from": translator.date(date.fromisoformat(f"{care.adult_from}-01"), "LLLL y")
+        if care.adult_from else None,
         "assessable": [(code, text) for code, text in labels.vulnerabilities()
                        if code != Vulnerability.MINOR.value and (
                            code != Vulnerability.UNACCOMPANIED_MINOR.value or care.is_minor)
