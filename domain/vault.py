@@ -53,7 +53,20 @@ class PersonalDataVault(Protocol):
         """The person's identifiers, or None when unknown or erased."""
 
     def erase(self, case_id: UUID) -> bool:
-        """Destroy the person's key (and ciphertext). True when something was erased."""
+        """Destroy the person's key (and ciphertext, and every text kept on them). True when
+        something was erased."""
+
+    def store_text(self, case_id: UUID, text_id: UUID, text: str) -> str:
+        """Keep a free text about the person (free text is personal data: people write names
+        and diagnoses in it), encrypted with the person's own key, so that their erasure shreds
+        it too. Returns its digest, keyed with the person's key: what an event may carry. Raises
+        LookupError when the person has no key (unknown, or erased)."""
+
+    def read_text(self, case_id: UUID, text_id: UUID) -> str | None:
+        """A text kept on the person, or None when unknown or erased."""
+
+    def discard_text(self, case_id: UUID, text_id: UUID) -> None:
+        """Remove one text (a command that kept it and then failed to record it)."""
 
     def record_access(self, access: IdentifierAccess) -> None:
         """Log one reading of identifiers; it must succeed before they are shown."""

@@ -42,7 +42,19 @@ ProcessingPurpose = Literal[
     "case_management", "statistics", "referral_to_named_partner", "photographs"
 ]
 LegalBasis = Literal["public_task", "consent", "vital_interests", "legal_obligation"]
-AgeBand = Literal["0-17", "18-24", "25-34", "35-49", "50-64", "65+"]
+AgeBandV1 = Literal["0-17", "18-24", "25-34", "35-49", "50-64", "65+"]
+AgeBand = Literal[
+    "0-13", "14-17", "18-34", "35-64", "65+",
+    "0-17", "18-24", "25-34", "35-49", "50-64",
+]
+"""Eurostat's age classes (since issue 12), then the bands before them, which events recorded
+earlier carry. Each code names its own bracket ("65+" is in both)."""
+AgeBandChangeReason = Literal["birthday", "scheme"]
+AssessingService = Literal[
+    "health_service", "social_service", "territorial_commission", "anti_trafficking_programme",
+    "other",
+]
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 Vulnerability = Literal[
     "minor",
     "unaccompanied_minor",
@@ -55,6 +67,7 @@ Vulnerability = Literal[
     "mental_disorder",
     "torture_or_serious_violence",
     "female_genital_mutilation",
+    "other",
 ]
 PersonSubAction = Literal["2", "3", "4"]
 PriorityGroup = Literal["international_protection", "other_outside_reception"]
@@ -110,7 +123,7 @@ class CaseIntakeRecordedV1(EventContract):
     left_reception_on: date | None
     reception_centre_kind: ReceptionCentreKindV1 | None
     sex: SexV1
-    age_band: AgeBand
+    age_band: AgeBandV1
     nationality: str = Field(pattern=r"^[A-Z]{2}$")
     household_size: int = Field(ge=1, le=30)
     vulnerabilities: list[Vulnerability] = Field(
@@ -187,7 +200,10 @@ class CaseIntakeRecordedV2(EventContract):
         "left (or on the intake date); null for never_in_reception"
     )
     sex: Sex
-    age_band: AgeBand
+    age_band: AgeBand = Field(
+        description="The age band on the intake date: Eurostat's classes since issue 12, the "
+        "bands before them in intakes recorded earlier; later changes are case.age_band_changed"
+    )
     citizenship: str | None = Field(
         pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2; null for a person with none"
     )
@@ -501,6 +517,99 @@ class CaseTransferredV1(EventContract):
     transferred_on: date
 
 
+class CaseAgeBandChangedV1(EventContract):
+    """The person's age band changed, from the month `from_month`: they grew into the next band
+    (`birthday`: from the month after the birthday's), or the platform's bands changed
+    (`scheme`: from the month the job re-banded the case; the figures before it keep the bands
+    of their time). Recorded by a system job that runs alike for everyone; no field, and not
+    `ce-time`, says more than the month (GDPR art. 5(1)(c))."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "age_band_changed"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    city: City
+    from_month: str = Field(pattern=MONTH_PATTERN, description="YYYY-MM, never a day")
+    age_band: AgeBand
+    previous_age_band: AgeBand
+    reason: AgeBandChangeReason
+
+
+class CaseCameOfAgeV1(EventContract):
+    """A minor turned 18: an adult from `from_month` (the month after their birthday's, so a
+    minor's protections last to the end of that month). The categories `minor` and
+    `unaccompanied_minor` end; `vulnerabilities` are those that remain, and eligibility follows
+    from them."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "came_of_age"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    city: City
+    from_month: str = Field(pattern=MONTH_PATTERN, description="YYYY-MM, never a day")
+    vulnerabilities: list[Vulnerability] = Field(
+        description="Special-category data: only on internal subjects, never to partners"
+    )
+    eligibility: list[Eligibility]
+
+
+class CaseGuardianAppointedV1(EventContract):
+    """A guardian (tutore) was appointed for the unaccompanied minor (l. 47/2017): that and
+    when, never who."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "guardian_appointed"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    city: City
+    appointed_on: date
+
+
+class CaseVulnerabilityAssessedV1(EventContract):
+    """A service assessed (accertato, art. 17 c.1 d.lgs. 142/2015) one of the person's
+    vulnerabilities on `assessed_on`; `assessed_by` is the kind of service, never which. A
+    vulnerability not recorded before is recorded by it: `vulnerabilities` and eligibility are
+    given again. A vulnerability without an assessment is declared."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "vulnerability_assessed"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    city: City
+    vulnerability: Vulnerability = Field(description="Special-category data: internal only")
+    assessed_on: date
+    assessed_by: AssessingService
+    vulnerabilities: list[Vulnerability] = Field(
+        description="Special-category data: only on internal subjects, never to partners"
+    )
+    eligibility: list[Eligibility]
+
+
+class CaseOtherVulnerabilityDescribedV1(EventContract):
+    """What the person's `other` vulnerability is was written down. The text is personal data,
+    kept encrypted in the vault with the person's key (shredded by erasure): the event carries
+    only its id there and its digest (an HMAC under the person's key, so it cannot be checked
+    against guessed texts)."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "other_vulnerability_described"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    city: City
+    description_id: UUID
+    description_digest: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
 CASE_CONTRACTS: tuple[type[EventContract], ...] = (
     CaseIntakeRecordedV1,
     CaseIntakeRecordedV2,
@@ -514,4 +623,9 @@ CASE_CONTRACTS: tuple[type[EventContract], ...] = (
     CaseStatusChangedV1,
     CaseConsentGivenV1,
     CaseConsentWithdrawnV1,
+    CaseAgeBandChangedV1,
+    CaseCameOfAgeV1,
+    CaseGuardianAppointedV1,
+    CaseVulnerabilityAssessedV1,
+    CaseOtherVulnerabilityDescribedV1,
 )

@@ -34,6 +34,7 @@ from events.cloudevents import ACTOR_CITY, ACTOR_KIND, ACTOR_ROLE, POSITION
 from events.contracts import (
     CASE_CODE_PATTERN,
     AgeBand,
+    AgeBandV1,
     CaseIntakeRecordedV1,
     CaseIntakeRecordedV2,
     CasePersonalDataErasedV1,
@@ -123,7 +124,7 @@ class PartnerCaseIntakeRecordedV1(EventContract):
     left_reception_on: date | None
     reception_centre_kind: ReceptionCentreKindV1 | None
     sex: SexV1
-    age_band: AgeBand
+    age_band: AgeBandV1
     nationality: str = Field(pattern=r"^[A-Z]{2}$")
     household_size: int = Field(ge=1, le=30)
     consent_scopes: list[ConsentScopeV1]
@@ -150,7 +151,9 @@ class PartnerCaseIntakeRecordedV2(EventContract):
     consents' dates. Whether the person consented to referral to a named partner is in
     `consents`. During the deprecation window partners receive this version only for intakes
     that v1 cannot express (a person in or leaving reception, without citizenship, whose sex is
-    not stated, or without a valid permit); every other intake still comes as v1."""
+    not stated, without a valid permit, or in an age band of Eurostat's that spans two of v1's);
+    every other intake still comes as v1. `age_band` may be Eurostat's (0-13, 14-17, 18-34,
+    35-64, 65+) or v1's: each code names its own bracket."""
 
     aggregate: ClassVar[str] = "case"
     event: ClassVar[str] = "intake_recorded"
@@ -198,6 +201,9 @@ _STATUS_IN_V1 = {
     "permit_art_42_bis": "other",
     "other_residence_permit": "other",
 }
+# Eurostat's classes (issue 12) in v1's bands, where one v1 band holds the whole class.
+_AGE_BAND_IN_V1 = {"0-13": "0-17", "14-17": "0-17"}
+_AGE_BANDS_V1 = typing.get_args(AgeBandV1)
 _CENTRE_IN_V1 = {
     "sprar": "sai", "siproimi": "sai", "government_first_reception": "first_reception",
     "hotspot": "first_reception",
@@ -208,13 +214,17 @@ def intake_in_v1_terms(event: EventContract) -> dict[str, Any] | None:
     """An intake v2 as partner v1 says it, or None when v1 cannot say it truthfully: a person
     in or leaving reception (v1 knew only people who had left it or were never in it), without
     citizenship, whose sex is not stated (v1's third value meant something else), or without a
-    valid permit. v1's `consent_scopes` are the purposes the data may be processed for: case
+    valid permit, or whose age band (Eurostat's since issue 12: 18-34, 35-64) spans two of v1's.
+    v1's `consent_scopes` are the purposes the data may be processed for: case
     management and statistics (now on the public task), and referral to partners when the
     person consented to it."""
     assert isinstance(event, CaseIntakeRecordedV2)
     if (event.reception_situation not in ("left_reception", "never_in_reception")
             or event.citizenship is None or event.sex == "not_stated"
             or event.protection_status == "no_valid_permit"):
+        return None
+    age_band = _AGE_BAND_IN_V1.get(event.age_band, event.age_band)
+    if age_band not in _AGE_BANDS_V1:
         return None
     scopes = ["case_management", "statistics"]
     if any(c.purpose == "referral_to_named_partner" for c in event.consents):
@@ -225,6 +235,7 @@ def intake_in_v1_terms(event: EventContract) -> dict[str, Any] | None:
                                                event.protection_status),
         "reception_centre_kind": _CENTRE_IN_V1.get(kind, kind) if kind else None,
         "nationality": event.citizenship,
+        "age_band": age_band,
         "consent_scopes": scopes,
     }
 

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from infra.ages import run_age_job
 from infra.audit.checkpoints import open_checkpointer
 from infra.bootstrap import Platform
 from infra.nats.credentials import embedded_nats_server, partner_feed_nats_url, platform_nats_url
@@ -82,13 +83,18 @@ async def run_parts(
     projector: bool = True,
     web: bool = True,
     partner_feed: bool | None = None,
+    age_job: bool | None = None,
     on_ready: Callable[[], None] | None = None,
 ) -> None:
     """Run the chosen parts until SIGINT/SIGTERM, then stop them all cleanly. `partner_feed`
-    None runs the partner feed with the whole platform (every other part chosen) and not with
-    a single part, so `lgnet relay` alone does not also feed the partners."""
+    and `age_job` None run the partner feed and the age job (infra/ages.py) with the whole
+    platform (every other part chosen) and not with a single part, so `lgnet relay` alone does
+    not also feed the partners (the compose stack runs `lgnet cases age` on a schedule)."""
+    whole_platform = relay and projector and web
     if partner_feed is None:
-        partner_feed = relay and projector and web
+        partner_feed = whole_platform
+    if age_job is None:
+        age_job = whole_platform
     stop = asyncio.Event()
     server = web_server(platform) if web else None
 
@@ -115,6 +121,9 @@ async def run_parts(
             replicas=settings.stream_replicas,
         )
         tasks.append(asyncio.create_task(feed.run(stop), name="partner-feed"))
+    if age_job:
+        tasks.append(asyncio.create_task(
+            run_age_job(platform.record, platform.cases, platform.now, stop), name="age-job"))
     if server is not None:
         tasks.append(asyncio.create_task(_serve(server, stop), name="web"))
     if projector:

@@ -12,15 +12,19 @@ from uuid import UUID
 
 from events.cloudevents import Envelope
 from events.contracts import (
+    CaseAgeBandChangedV1,
+    CaseCameOfAgeV1,
     CaseClosedV1,
     CaseConsentGivenV1,
     CaseConsentWithdrawnV1,
+    CaseGuardianAppointedV1,
     CaseIntakeCorrectedV2,
     CaseIntakeRecordedV2,
     CasePersonalDataErasedV2,
     CaseReopenedV1,
     CaseStatusChangedV1,
     CaseTransferredV1,
+    CaseVulnerabilityAssessedV1,
     Eligibility,
 )
 from projections.storage.read_models import ReadModelDatabase
@@ -59,6 +63,13 @@ class CaseRow:
     planned_exit_on: date | None = None
     consents: tuple[str, ...] = ()
     """The purposes the person consents to now (given and not withdrawn)."""
+    guardian_appointed_on: date | None = None
+    """When the latest guardian (tutore) of an unaccompanied minor was appointed."""
+
+    @property
+    def needs_guardian(self) -> bool:
+        """An unaccompanied minor with no guardian recorded (l. 47/2017): the work queue's flag."""
+        return "unaccompanied_minor" in self.vulnerabilities and self.guardian_appointed_on is None
 
     @property
     def is_vulnerable(self) -> bool:
@@ -118,6 +129,8 @@ class CaseFilters:
     """YYYY-MM: cases taken in during that month."""
     eligible_for: str | None = None
     """A sub-action ("1".."6"): cases whose eligibility says they are eligible for it."""
+    guardian: str | None = None
+    """"missing": unaccompanied minors with no guardian recorded (the work queue's flag)."""
 
 
 # Ids per IN (...) list: well under SQLite's limit on parameters.
@@ -126,8 +139,9 @@ _CASE_COLUMNS = (
     "case_id, case_code, city, status, intake_date, protection_status, reception_situation, sex, "
     "age_band, citizenship, household_size, vulnerabilities, priority_group, eligibility, "
     "opened_at, last_position, personal_data_erased_on, closed_on, outcome, permit_expires_on, "
-    "reception_centre_kind, planned_exit_on, consents"
+    "reception_centre_kind, planned_exit_on, consents, guardian_appointed_on"
 )
+GUARDIAN_MISSING = "missing"
 CITIZENSHIP_NONE = "none"
 
 
@@ -153,7 +167,7 @@ class CaseListProjection:
             " eligibility TEXT NOT NULL, opened_at TEXT NOT NULL, last_position BIGINT NOT NULL,"
             " personal_data_erased_on TEXT, closed_on TEXT, outcome TEXT,"
             " permit_expires_on TEXT, reception_centre_kind TEXT, planned_exit_on TEXT,"
-            " consents TEXT NOT NULL)"
+            " consents TEXT NOT NULL, guardian_appointed_on TEXT)"
         )
         tx.execute(
             "CREATE TABLE IF NOT EXISTS rm_case_handovers ("
@@ -201,7 +215,7 @@ class CaseListProjection:
                     _eligibility_json(tuple(data.eligibility)), time, envelope.position, None,
                     None, None, _iso(data.permit_expires_on), data.reception_centre_kind,
                     _iso(data.planned_exit_on),
-                    _delimited(sorted(c.purpose for c in data.consents)),
+                    _delimited(sorted(c.purpose for c in data.consents)), None,
                 ))
             else:
                 updates.extend(_case_updates(envelope))
@@ -281,6 +295,18 @@ def _case_updates(envelope: Envelope) -> list[tuple[str, tuple[Any, ...]]]:
             return [("UPDATE rm_cases SET consents = CASE WHEN consents = ? THEN '' ELSE"
                      " REPLACE(consents, ?, ',') END, last_position = ? WHERE case_id = ?",
                      (f",{data.purpose},", f",{data.purpose},", position, str(data.case_id)))]
+        case CaseAgeBandChangedV1():
+            return [("UPDATE rm_cases SET age_band = ?, last_position = ? WHERE case_id = ?",
+                     (data.age_band, position, str(data.case_id)))]
+        case CaseCameOfAgeV1() | CaseVulnerabilityAssessedV1():
+            return [("UPDATE rm_cases SET vulnerabilities = ?, eligibility = ?, last_position = ?"
+                     " WHERE case_id = ?",
+                     (_delimited(data.vulnerabilities), _eligibility_json(tuple(data.eligibility)),
+                      position, str(data.case_id)))]
+        case CaseGuardianAppointedV1():
+            return [("UPDATE rm_cases SET guardian_appointed_on = ?, last_position = ?"
+                     " WHERE case_id = ?",
+                     (data.appointed_on.isoformat(), position, str(data.case_id)))]
         case CaseTransferredV1():
             return [
                 ("UPDATE rm_cases SET city = ?, last_position = ? WHERE case_id = ?",
@@ -352,6 +378,9 @@ class CaseListQueries:
         if filters.eligible_for:
             where.append("eligibility LIKE ?")
             params.append(f"%{_eligible_json(filters.eligible_for)}%")
+        if filters.guardian == GUARDIAN_MISSING:
+            where.append("vulnerabilities LIKE ? AND guardian_appointed_on IS NULL")
+            params.append("%,unaccompanied_minor,%")
         if filters.vulnerability == "any":
             where.append("vulnerabilities <> ''")
         elif filters.vulnerability == "none":
@@ -449,4 +478,5 @@ def _case_row(row: tuple[Any, ...]) -> CaseRow:
         reception_centre_kind=row[20],
         planned_exit_on=date.fromisoformat(row[21]) if row[21] else None,
         consents=tuple(c for c in row[22].split(",") if c),
+        guardian_appointed_on=date.fromisoformat(row[23]) if row[23] else None,
     )

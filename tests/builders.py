@@ -15,6 +15,9 @@ from domain.programme import Actor, ActorKind, City, ProtectionStatus, Role
 from domain.vault import PersonalData
 
 INTAKE_DATE = date(2021, 3, 10)
+# Eurostat's 18-34 and 35-64 (issue 12) each span two of partner intake v1's bands, so an intake
+# copied to partners as v1 (docs/events.md) needs a person v1 can say: here, one of 65 and over.
+BORN_IN_A_PARTNER_V1_BAND = date(1950, 5, 17)
 # "Now" is the morning of the intake, so tests do not depend on the day they run.
 NOW = datetime(2021, 3, 10, 9, 30, tzinfo=UTC)
 

@@ -12,14 +12,18 @@ the event whose value it replaces."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from domain.cases.rules import (
+    AGE_SCHEME,
     AgeBand,
+    AgeBandChangeReason,
+    AgeScheme,
+    AssessingService,
     CaseOutcome,
     CorrectableField,
     Eligibility,
@@ -30,7 +34,11 @@ from domain.cases.rules import (
     Vulnerability,
     can_be_granted_on,
     eligibility_for,
+    first_day_of,
+    month_after,
+    month_of,
     priority_group_of,
+    reaches_age_on,
 )
 from domain.privacy import LEGAL_BASES, LegalBases, ProcessingPurpose
 from domain.programme import (
@@ -158,6 +166,34 @@ class InvalidTransfer(CaseError):
     code = "invalid_transfer"
 
 
+class GuardianNotApplicable(CaseError):
+    """Raised when a guardian (tutore) is recorded for a person not recorded as an unaccompanied
+    minor (l. 47/2017: the guardian is for the unaccompanied minor)."""
+
+    code = "guardian_not_applicable"
+
+
+class InvalidGuardianAppointment(CaseError):
+    """Raised when a guardian's appointment is dated in the future, or not after the appointment
+    it replaces."""
+
+    code = "invalid_guardian_appointment"
+
+
+class InvalidVulnerabilityAssessment(CaseError):
+    """Raised when an assessment is dated in the future, recorded twice, of a category that is
+    not assessed (`minor` follows from the age), or of one the person cannot have."""
+
+    code = "invalid_vulnerability_assessment"
+
+
+class InvalidVulnerabilityDescription(CaseError):
+    """Raised when what an "other vulnerability" is, is given for a case without one, or is
+    blank or too long."""
+
+    code = "invalid_vulnerability_description"
+
+
 @dataclass(frozen=True)
 class Closure:
     closed_on: date
@@ -202,6 +238,32 @@ class ConsentRecord:
     purpose: ProcessingPurpose
     given_on: date
     withdrawn_on: date | None = None
+
+
+@dataclass(frozen=True)
+class BandSince:
+    """One entry of the age-band history: the band held from `since` (the intake date, then the
+    first day of the month an AgeBandChanged counts from)."""
+
+    since: date
+    band: AgeBand
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A vulnerability assessed (accertata): when, and by which kind of service."""
+
+    assessed_on: date
+    assessed_by: AssessingService
+
+
+@dataclass(frozen=True)
+class TextReference:
+    """Free text kept in the vault, encrypted with the person's key: its id there, and the
+    digest the vault gave it (keyed with the person's key, so it dies with the erasure)."""
+
+    text_id: UUID
+    digest: str
 
 
 @dataclass(frozen=True)
@@ -375,6 +437,12 @@ class Case(Aggregate):
         self.open_since = intake_date
         # Which event last set each correctable fact (its version): what a correction corrects.
         self.fact_versions: dict[str, int] = {name.value: 1 for name in CorrectableField}
+        # Age, guardian and vulnerabilities as they change after intake (issue 12, items 7-8).
+        self.age_bands = [BandSince(intake_date, self.age_band)]
+        self.adult_from: str | None = None  # the month from which a minor counts as adult
+        self.guardian_appointed_on: date | None = None
+        self.assessments: dict[Vulnerability, list[Assessment]] = {}
+        self.other_vulnerability: TextReference | None = None
 
     # --- the status history ------------------------------------------------------------------
 
@@ -559,6 +627,284 @@ class Case(Aggregate):
             city=self.city.value, purpose=purpose.value, withdrawn_on=withdrawn_on,
             actor=actor.as_record(),
         )
+
+    # --- age, guardian, vulnerabilities (issue 12, items 7 and 8) -----------------------------
+
+    @property
+    def is_minor(self) -> bool:
+        """Under 18 as the record stands: the band recorded at intake, followed by the age job."""
+        return self.age_band.is_minor
+
+    @property
+    def needs_guardian(self) -> bool:
+        """An unaccompanied minor with no guardian (tutore) recorded (l. 47/2017): the work
+        queue's flag."""
+        return (Vulnerability.UNACCOMPANIED_MINOR in self.vulnerabilities
+                and self.guardian_appointed_on is None)
+
+    def age_band_on(self, day: date) -> AgeBand | None:
+        """The band held on `day` (None before the intake): a change counts from the first day
+        of its month, so the figures as of an earlier date keep the band (and the scheme) they
+        showed then."""
+        held = None
+        for entry in self.age_bands:
+            if entry.since > day:
+                break
+            held = entry.band
+        return held
+
+    def is_minor_on(self, day: date) -> bool:
+        band = self.age_band_on(day)
+        return band is not None and band.is_minor
+
+    def assessment_of(self, vulnerability: Vulnerability) -> Assessment | None:
+        """The latest assessment of a vulnerability; None when it is declared only."""
+        assessments = self.assessments.get(vulnerability)
+        return assessments[-1] if assessments else None
+
+    class AgeBandChanged(Aggregate.Event):
+        """The person's age band changed, from the month `from_month` (YYYY-MM): they grew into
+        the next band (`birthday`), or the platform's bands changed (`scheme`). Dated to the
+        month, never the day, and recorded by a job that runs the same way for everyone, so no
+        birth date can be inferred from it more precisely than the month (GDPR art. 5(1)(c))."""
+
+        case_code: str
+        city: str
+        from_month: str
+        age_band: str
+        previous_age_band: str
+        reason: str
+        actor: dict[str, str | None]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Case)
+            band = AgeBand(self.age_band)
+            aggregate.age_band = band
+            aggregate.age_bands.append(BandSince(first_day_of(self.from_month), band))
+
+    class CameOfAge(Aggregate.Event):
+        """A minor turned 18: counted as an adult from the month `from_month` (YYYY-MM), the
+        month after their birthday's, so a minor's protections last to the end of the month they
+        come of age, and no day is said. The categories `minor` and `unaccompanied_minor` end;
+        `vulnerabilities` are those that remain, and eligibility follows from them."""
+
+        case_code: str
+        city: str
+        from_month: str
+        vulnerabilities: list[str]
+        eligibility: list[dict[str, Any]]
+        actor: dict[str, str | None]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Case)
+            aggregate.adult_from = self.from_month
+            aggregate.vulnerabilities = [Vulnerability(v) for v in self.vulnerabilities]
+            aggregate.eligibility = self.eligibility
+            aggregate.fact_versions[CorrectableField.VULNERABILITIES.value] = (
+                self.originator_version)
+
+    def follow_age(
+        self, birth_date: date, actor: Actor, now: datetime, scheme: AgeScheme = AGE_SCHEME,
+    ) -> None:
+        """Bring the age band (and minority) up to date from the birth date the vault keeps:
+        whole months only, as they stood at the end of the last complete month. Each band the
+        person grew into since the one recorded is recorded from the month after the birthday
+        that brought it (and the 18th birthday as CameOfAge); a band of another scheme than
+        `scheme` is then re-banded from the current month, so the figures before it keep the
+        bands of their time. Records nothing when the record is up to date (the job may run any
+        number of times)."""
+        if birth_date > self.intake_date:
+            raise ImplausibleBirthDate(
+                "The birth date cannot follow the intake date.", field="birth_date")
+        today = programme_today(now)
+        end_of_last_month = today.replace(day=1) - timedelta(days=1)
+        recorded = self.age_band
+        for band in (b for b in _scheme_of(recorded).bands
+                     if b.lowest_age > recorded.lowest_age):
+            turned = reaches_age_on(birth_date, band.lowest_age)
+            if turned > end_of_last_month:
+                break
+            from_month = month_after(turned)
+            if recorded.is_minor and not band.is_minor:
+                self._come_of_age(from_month, actor, now)
+            self._change_age_band(band, recorded, from_month, AgeBandChangeReason.BIRTHDAY,
+                                  actor, now)
+            recorded = band
+        if not recorded.belongs_to(scheme):
+            band = AgeBand.at(birth_date, max(end_of_last_month, self.intake_date), scheme)
+            self._change_age_band(band, recorded, month_of(today), AgeBandChangeReason.SCHEME,
+                                  actor, now)
+
+    def _come_of_age(self, from_month: str, actor: Actor, now: datetime) -> None:
+        remaining = frozenset(self.vulnerabilities) - {
+            Vulnerability.MINOR, Vulnerability.UNACCOMPANIED_MINOR}
+        self.trigger_event(
+            self.CameOfAge, timestamp=now, case_code=self.case_code, city=self.city.value,
+            from_month=from_month,
+            vulnerabilities=[v.value for v in Vulnerability if v in remaining],
+            eligibility=[e.as_record() for e in eligibility_for(
+                self.protection_status, self.reception_situation, remaining)],
+            actor=actor.as_record(),
+        )
+
+    def _change_age_band(
+        self, band: AgeBand, previous: AgeBand, from_month: str, reason: AgeBandChangeReason,
+        actor: Actor, now: datetime,
+    ) -> None:
+        self.trigger_event(
+            self.AgeBandChanged, timestamp=now, case_code=self.case_code, city=self.city.value,
+            from_month=from_month, age_band=band.value, previous_age_band=previous.value,
+            reason=reason.value, actor=actor.as_record(),
+        )
+
+    class GuardianAppointed(Aggregate.Event):
+        """A guardian (tutore) was appointed for the unaccompanied minor (l. 47/2017), on
+        `appointed_on`. That and when, never who: the guardian's identity is not recorded."""
+
+        case_code: str
+        city: str
+        appointed_on: date
+        actor: dict[str, str | None]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Case)
+            aggregate.guardian_appointed_on = self.appointed_on
+
+    def appoint_guardian(self, appointed_on: date, actor: Actor, now: datetime) -> None:
+        """Record that a guardian was appointed for an unaccompanied minor, on a day up to
+        today (before the intake too: the juvenile court may have appointed one earlier). A
+        later appointment replaces a guardian, so it is dated after the one recorded."""
+        self.require_open()
+        if Vulnerability.UNACCOMPANIED_MINOR not in self.vulnerabilities:
+            raise GuardianNotApplicable(
+                "A guardian is recorded for an unaccompanied minor (l. 47/2017); this person is "
+                "not recorded as one.",
+                field="case",
+            )
+        if appointed_on > programme_today(now):
+            raise InvalidGuardianAppointment(
+                "The appointment cannot be dated in the future.", field="appointed_on")
+        if self.guardian_appointed_on is not None and appointed_on <= self.guardian_appointed_on:
+            raise InvalidGuardianAppointment(
+                "A guardian appointed on or after this date is already recorded: a new "
+                "appointment replaces them, and is dated after it.",
+                field="appointed_on",
+            )
+        self.trigger_event(
+            self.GuardianAppointed, timestamp=now, case_code=self.case_code,
+            city=self.city.value, appointed_on=appointed_on, actor=actor.as_record(),
+        )
+
+    class VulnerabilityAssessed(Aggregate.Event):
+        """A service assessed (accertato) one vulnerability on `assessed_on`: a vulnerability not
+        recorded before is recorded by it, and `vulnerabilities` and eligibility are given again.
+        Which kind of service, never which office or professional. A document of the assessment,
+        if any, is not here (no attachments exist yet)."""
+
+        case_code: str
+        city: str
+        vulnerability: str
+        assessed_on: date
+        assessed_by: str
+        vulnerabilities: list[str]
+        eligibility: list[dict[str, Any]]
+        actor: dict[str, str | None]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Case)
+            vulnerability = Vulnerability(self.vulnerability)
+            aggregate.assessments.setdefault(vulnerability, []).append(
+                Assessment(self.assessed_on, AssessingService(self.assessed_by)))
+            new = [Vulnerability(v) for v in self.vulnerabilities]
+            if new != aggregate.vulnerabilities:
+                aggregate.fact_versions[CorrectableField.VULNERABILITIES.value] = (
+                    self.originator_version)
+            aggregate.vulnerabilities = new
+            aggregate.eligibility = self.eligibility
+
+    def assess_vulnerability(
+        self, vulnerability: Vulnerability, assessed_on: date, assessed_by: AssessingService,
+        actor: Actor, now: datetime,
+    ) -> None:
+        """Record that a service assessed a vulnerability (art. 17 c.1 d.lgs. 142/2015 speaks of
+        vulnerabilities "accertate"), on a day up to today (before the intake too: a certificate
+        may predate it). One not recorded yet is recorded by the assessment; `minor` follows
+        from the age and is not assessed; an adult is not an unaccompanied minor; an `other`
+        vulnerability is described before it is assessed."""
+        self.require_open()
+        if vulnerability is Vulnerability.MINOR:
+            raise InvalidVulnerabilityAssessment(
+                "Minority follows from the birth date, and is not assessed here.",
+                field="vulnerability",
+            )
+        if vulnerability is Vulnerability.UNACCOMPANIED_MINOR and not self.is_minor:
+            raise InvalidVulnerabilityAssessment(
+                "An adult cannot be recorded as a minor.", field="vulnerability")
+        if vulnerability is Vulnerability.OTHER and Vulnerability.OTHER not in (
+            self.vulnerabilities
+        ):
+            raise InvalidVulnerabilityAssessment(
+                "Record what the other vulnerability is before its assessment.",
+                field="vulnerability",
+            )
+        if assessed_on > programme_today(now):
+            raise InvalidVulnerabilityAssessment(
+                "The assessment cannot be dated in the future.", field="assessed_on")
+        if Assessment(assessed_on, assessed_by) in self.assessments.get(vulnerability, []):
+            raise InvalidVulnerabilityAssessment(
+                "This assessment is already recorded.", field="assessed_on")
+        after = frozenset(self.vulnerabilities) | {vulnerability}
+        self.trigger_event(
+            self.VulnerabilityAssessed, timestamp=now, case_code=self.case_code,
+            city=self.city.value, vulnerability=vulnerability.value, assessed_on=assessed_on,
+            assessed_by=assessed_by.value,
+            vulnerabilities=[v.value for v in Vulnerability if v in after],
+            eligibility=[e.as_record() for e in eligibility_for(
+                self.protection_status, self.reception_situation, after)],
+            actor=actor.as_record(),
+        )
+
+    class OtherVulnerabilityDescribed(Aggregate.Event):
+        """What the person's "other" vulnerability is was written down: the text is in the
+        vault, encrypted with the person's key (free text is personal data); the event carries
+        its id there and its digest, never the text. A new description replaces the former."""
+
+        case_code: str
+        city: str
+        description_id: UUID
+        description_digest: str
+        actor: dict[str, str | None]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Case)
+            aggregate.other_vulnerability = TextReference(
+                self.description_id, self.description_digest)
+
+    def describe_other_vulnerability(
+        self, description: TextReference, actor: Actor, now: datetime
+    ) -> None:
+        """Record where the description of the person's `other` vulnerability is kept (the
+        caller put it in the vault, after `check_describable`)."""
+        self.check_describable()
+        self.trigger_event(
+            self.OtherVulnerabilityDescribed, timestamp=now, case_code=self.case_code,
+            city=self.city.value, description_id=description.text_id,
+            description_digest=description.digest, actor=actor.as_record(),
+        )
+
+    def check_describable(self) -> None:
+        """Refuse a description of an `other` vulnerability the person has not, or of a
+        person whose data is erased."""
+        if Vulnerability.OTHER not in self.vulnerabilities:
+            raise InvalidVulnerabilityDescription(
+                "The person has no \"other\" vulnerability recorded to describe.",
+                field="other_vulnerability",
+            )
+        if self.personal_data_erased:
+            raise PersonalDataAlreadyErased(
+                "This person's personal data has been erased: no new text is kept on them.",
+                field="case",
+            )
 
     # --- erasure -------------------------------------------------------------------------------
 
@@ -854,7 +1200,7 @@ class Case(Aggregate):
         assert facts.information_notice is not None  # _check_intake refuses an intake without
         age_band = AgeBand.at(facts.birth_date, facts.intake_date)
         vulnerabilities = set(facts.vulnerabilities)
-        if age_band is AgeBand.UNDER_18:
+        if age_band.is_minor:
             vulnerabilities.add(Vulnerability.MINOR)
         elif Vulnerability.UNACCOMPANIED_MINOR in vulnerabilities or (
             Vulnerability.MINOR in vulnerabilities
@@ -910,6 +1256,26 @@ def event_id_of(case_id: UUID, version: int) -> str:
     return f"{case_id}.{version}"
 
 
+MAX_VULNERABILITY_DESCRIPTION = 1000
+
+
+def check_other_vulnerability_description(text: str) -> str:
+    """The description of an "other" vulnerability, stripped: 1 to 1,000 characters."""
+    description = text.strip()
+    if not description or len(description) > MAX_VULNERABILITY_DESCRIPTION:
+        raise InvalidVulnerabilityDescription(
+            "Say what the other vulnerability is, in up to 1,000 characters.",
+            field="other_vulnerability_description",
+        )
+    return description
+
+
+def _scheme_of(band: AgeBand) -> AgeScheme:
+    """The scheme a band was recorded in ("65+", in both, reads as the current one)."""
+    return AGE_SCHEME if band.belongs_to(AGE_SCHEME) else next(
+        scheme for scheme in AgeScheme if band.belongs_to(scheme))
+
+
 def _reason(text: str, error: type[CaseError] = InvalidClosure) -> str:
     reason = text.strip()
     if not reason or len(reason) > MAX_REASON:
@@ -955,8 +1321,7 @@ def _checked_fact(name: CorrectableField, value: Any, age_band: AgeBand) -> Any:
         raise InvalidCorrection(
             "The corrected value is not a valid one for this fact.", field=name.value
         ) from None
-    minor = age_band is AgeBand.UNDER_18
-    if minor:
+    if age_band.is_minor:
         given.add(Vulnerability.MINOR)  # the age says so; it is not the coordinator's to drop
     elif given & {Vulnerability.MINOR, Vulnerability.UNACCOMPANIED_MINOR}:
         raise InvalidCorrection("An adult cannot be recorded as a minor.", field=name.value)

@@ -81,37 +81,116 @@ class Sex(StrEnum):
     NOT_STATED = "not_stated"
 
 
+class AgeScheme(StrEnum):
+    """A set of age bands. Eurostat's classes (0-13, 14-17, 18-34, 35-64, 65+: the breakdown of
+    its asylum and migration statistics, which the ministry reports to) since issue 12; the
+    bands before it are `legacy`, kept because events recorded then carry them and no birth date
+    is in any event to re-band them (docs/domain.md, "Age")."""
+
+    EUROSTAT = "eurostat"
+    LEGACY = "legacy"
+
+    @property
+    def bands(self) -> tuple[AgeBand, ...]:
+        """The scheme's bands, youngest first."""
+        return _SCHEME_BANDS[self]
+
+
 class AgeBand(StrEnum):
+    """An age band, in whole years. Each code names its own bracket, so the codes of both
+    schemes can stand side by side; "65+" belongs to both."""
+
+    FROM_0_TO_13 = "0-13"
+    FROM_14_TO_17 = "14-17"
+    FROM_18_TO_34 = "18-34"
+    FROM_35_TO_64 = "35-64"
+    OVER_64 = "65+"
+    # The bands before issue 12 (AgeScheme.LEGACY).
     UNDER_18 = "0-17"
     FROM_18_TO_24 = "18-24"
     FROM_25_TO_34 = "25-34"
     FROM_35_TO_49 = "35-49"
     FROM_50_TO_64 = "50-64"
-    OVER_64 = "65+"
+
+    @property
+    def lowest_age(self) -> int:
+        """The youngest age in the band, in whole years."""
+        return int(self.value.rstrip("+").split("-")[0])
+
+    @property
+    def is_minor(self) -> bool:
+        """Every age in the band is under 18 (the age of majority, art. 2 of the civil code)."""
+        return self in (AgeBand.FROM_0_TO_13, AgeBand.FROM_14_TO_17, AgeBand.UNDER_18)
+
+    def belongs_to(self, scheme: AgeScheme) -> bool:
+        return self in scheme.bands
 
     @classmethod
-    def at(cls, birth_date: date, on: date) -> AgeBand:
-        before_birthday = (on.month, on.day) < (birth_date.month, birth_date.day)
-        years = on.year - birth_date.year - before_birthday
-        for upper, band in _AGE_BAND_UPPER_BOUNDS:
-            if years <= upper:
-                return band
-        return cls.OVER_64
+    def at(cls, birth_date: date, on: date, scheme: AgeScheme | None = None) -> AgeBand:
+        """The band of a person born on `birth_date`, on the day `on`, in `scheme` (the
+        current one, AGE_SCHEME, unless given)."""
+        years = age_on(birth_date, on)
+        band = (scheme or AGE_SCHEME).bands[0]
+        for candidate in (scheme or AGE_SCHEME).bands:
+            if candidate.lowest_age <= years:
+                band = candidate
+        return band
 
 
-_AGE_BAND_UPPER_BOUNDS = (
-    (17, AgeBand.UNDER_18),
-    (24, AgeBand.FROM_18_TO_24),
-    (34, AgeBand.FROM_25_TO_34),
-    (49, AgeBand.FROM_35_TO_49),
-    (64, AgeBand.FROM_50_TO_64),
-)
+_SCHEME_BANDS = {
+    AgeScheme.EUROSTAT: (
+        AgeBand.FROM_0_TO_13, AgeBand.FROM_14_TO_17, AgeBand.FROM_18_TO_34,
+        AgeBand.FROM_35_TO_64, AgeBand.OVER_64,
+    ),
+    AgeScheme.LEGACY: (
+        AgeBand.UNDER_18, AgeBand.FROM_18_TO_24, AgeBand.FROM_25_TO_34, AgeBand.FROM_35_TO_49,
+        AgeBand.FROM_50_TO_64, AgeBand.OVER_64,
+    ),
+}
+
+AGE_SCHEME = AgeScheme.EUROSTAT
+"""The scheme new intakes and the age job record. Changing it re-bands every case, from the
+month the job first runs after the change (as issue 12's change from LEGACY did)."""
+
+ADULT_AGE = 18
+
+
+def age_on(birth_date: date, on: date) -> int:
+    """Age in whole years on `on`. Someone born on 29 February is a year older on 1 March of a
+    common year (their birthday has not come on 28 February)."""
+    before_birthday = (on.month, on.day) < (birth_date.month, birth_date.day)
+    return on.year - birth_date.year - before_birthday
+
+
+def reaches_age_on(birth_date: date, years: int) -> date:
+    """The day a person born on `birth_date` turns `years` (1 March for 29 February in a
+    common year)."""
+    try:
+        return birth_date.replace(year=birth_date.year + years)
+    except ValueError:  # 29 February, common year
+        return date(birth_date.year + years, 3, 1)
+
+
+def month_of(day: date) -> str:
+    """The month of `day`, as YYYY-MM: how the age job dates what it records (no day)."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def month_after(day: date) -> str:
+    """The month after the month of `day`, as YYYY-MM."""
+    return month_of(date(day.year + day.month // 12, day.month % 12 + 1, 1))
+
+
+def first_day_of(month: str) -> date:
+    """The first day of a YYYY-MM month."""
+    return date.fromisoformat(f"{month}-01")
 
 
 class Vulnerability(StrEnum):
     """The vulnerable categories of d.lgs. 142/2015 art. 17 c.1. The law's single item "serious
     illness or mental disorders" is two categories here, because services and referrals differ
-    for each; that makes eleven."""
+    for each; that makes eleven, and `other`, because the list is illustrative ("quali").
+    Each may be declared, or assessed (accertata) by a service: Case.assess_vulnerability."""
 
     MINOR = "minor"
     UNACCOMPANIED_MINOR = "unaccompanied_minor"
@@ -123,7 +202,35 @@ class Vulnerability(StrEnum):
     SERIOUS_ILLNESS = "serious_illness"
     MENTAL_DISORDER = "mental_disorder"
     TORTURE_OR_SERIOUS_VIOLENCE = "torture_or_serious_violence"
+    """Persons for whom it has been established ("per le quali è stato accertato") that they
+    suffered torture, rape or other serious forms of psychological, physical or sexual violence,
+    or violence linked to sexual orientation or gender identity (art. 17 c.1)."""
     FEMALE_GENITAL_MUTILATION = "female_genital_mutilation"
+    OTHER = "other"
+    """Any other vulnerability: the law's list is illustrative ("quali"). What it is, is free
+    text, kept encrypted in the vault with the person's key (Case.describe_other_vulnerability)."""
+
+
+class AssessingService(StrEnum):
+    """The kind of service that assessed (accertato) a vulnerability: never which office or
+    person, which could name the person's doctor or case worker."""
+
+    HEALTH_SERVICE = "health_service"
+    """The national health service (a public health unit, a hospital, a specialist centre)."""
+    SOCIAL_SERVICE = "social_service"
+    TERRITORIAL_COMMISSION = "territorial_commission"
+    """The territorial commission for international protection, in its decision."""
+    ANTI_TRAFFICKING_PROGRAMME = "anti_trafficking_programme"
+    """A programme of art. 18 TUI (emersione, assistenza e integrazione sociale)."""
+    OTHER = "other"
+
+
+class AgeBandChangeReason(StrEnum):
+    """Why a case's age band changed: the person grew into the next band, or the platform's
+    bands changed (AGE_SCHEME) and the case is re-banded from the month the job ran."""
+
+    BIRTHDAY = "birthday"
+    SCHEME = "scheme"
 
 
 class PriorityGroup(StrEnum):

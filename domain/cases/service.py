@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from domain.cases.model import Case, CaseRegister, IntakeFacts, InvalidIntake
-from domain.cases.rules import CaseOutcome, CorrectableField, ErasureLegalBasis
+from domain.cases.model import (
+    Case,
+    CaseRegister,
+    IntakeFacts,
+    InvalidIntake,
+    InvalidVulnerabilityDescription,
+    TextReference,
+    check_other_vulnerability_description,
+)
+from domain.cases.rules import (
+    AssessingService,
+    CaseOutcome,
+    CorrectableField,
+    ErasureLegalBasis,
+    Vulnerability,
+)
 from domain.privacy import LEGAL_BASES, LegalBases, ProcessingPurpose
 from domain.programme import Actor, CardTermsSource, ProtectionStatus, TermsInForce, TermsSource
 from domain.record import ProgrammeRecord, position_of
@@ -34,6 +50,15 @@ class CaseNotFound(LookupError):
     """Raised when no case has the given id."""
 
 
+class AgeFollowed(StrEnum):
+    """What the age job did with one case."""
+
+    UPDATED = "updated"
+    UP_TO_DATE = "up_to_date"
+    ERASED = "erased"
+    """The person's data is erased: there is no birth date to follow, and none is sought."""
+
+
 class CaseService:
     def __init__(
         self, record: ProgrammeRecord, vault: PersonalDataVault,
@@ -52,25 +77,39 @@ class CaseService:
         personal_data: PersonalData,
         actor: Actor,
         now: datetime,
+        other_vulnerability_description: str | None = None,
+        new_id: Callable[[], UUID] | None = None,
     ) -> IntakeReceipt:
         """Take a person in: identifiers to the vault, the case and its number to the record.
         The rules are checked before anything is written. Two intakes racing for the same
-        number conflict on the register; the loser draws the next number and retries."""
+        number conflict on the register; the loser draws the next number and retries. An
+        `other` vulnerability is recorded with what it is (free text: to the vault, under the
+        person's key; `new_id` names it there)."""
         if not facts.has_identity_document and personal_data.document_number:
             raise InvalidIntake(
                 "A document number is given for a person recorded as having no identity "
                 "document.",
                 field="document_number",
             )
+        description = _other_description(facts, other_vulnerability_description)
         terms = self.terms.terms_in_force()
         register, case = self._decide_intake(case_id, facts, actor, now, terms)
         self.vault.store(case_id, personal_data)
         try:
+            reference = None
+            if description is not None:
+                assert new_id is not None, "an intake with a description needs new_id"
+                text_id = new_id()
+                reference = TextReference(
+                    text_id, self.vault.store_text(case_id, text_id, description))
+                case.describe_other_vulnerability(reference, actor, now)
             for _attempt in range(_SAVE_ATTEMPTS):
                 try:
                     recordings = self.record.save(register, case)
                 except IntegrityError:
                     register, case = self._decide_intake(case_id, facts, actor, now, terms)
+                    if reference is not None:
+                        case.describe_other_vulnerability(reference, actor, now)
                     continue
                 return IntakeReceipt(case_id, case.case_code, position_of(recordings))
             raise IntegrityError("Could not allocate a case number: too many concurrent intakes")
@@ -170,6 +209,71 @@ class CaseService:
         case.withdraw_consent(purpose, withdrawn_on, actor, now)
         return position_of(self.record.save(case))
 
+    def follow_age(self, case_id: UUID, actor: Actor, now: datetime) -> AgeFollowed:
+        """Bring one case's age band and minority up to date from the birth date in the vault
+        (Case.follow_age). A case whose personal data is erased is left as it is."""
+        for _attempt in range(_SAVE_ATTEMPTS):
+            case = self.get(case_id)
+            person = None if case.personal_data_erased else self.vault.read(case_id)
+            if person is None:
+                return AgeFollowed.ERASED
+            case.follow_age(person.birth_date, actor, now)
+            if not case.pending_events:
+                return AgeFollowed.UP_TO_DATE
+            try:
+                self.record.save(case)
+            except IntegrityError:
+                continue  # a coordinator saved the case meanwhile: decide again on it
+            return AgeFollowed.UPDATED
+        raise IntegrityError(f"Case {case_id} kept changing while its age was followed")
+
+    def appoint_guardian(
+        self, case_id: UUID, appointed_on: date, actor: Actor, now: datetime
+    ) -> int:
+        """Record that a guardian (tutore) was appointed for an unaccompanied minor."""
+        case = self.get(case_id)
+        case.appoint_guardian(appointed_on, actor, now)
+        return position_of(self.record.save(case))
+
+    def assess_vulnerability(
+        self, case_id: UUID, vulnerability: Vulnerability, assessed_on: date,
+        assessed_by: AssessingService, actor: Actor, now: datetime,
+    ) -> int:
+        """Record that a service assessed (accertato) one of the person's vulnerabilities."""
+        case = self.get(case_id)
+        case.assess_vulnerability(vulnerability, assessed_on, assessed_by, actor, now)
+        return position_of(self.record.save(case))
+
+    def describe_other_vulnerability(
+        self, case_id: UUID, text_id: UUID, description: str, actor: Actor, now: datetime
+    ) -> int:
+        """Say what the person's `other` vulnerability is: the text to the vault, under the
+        person's key, the event with its id and digest. Nothing is kept if it is refused."""
+        description = check_other_vulnerability_description(description)
+        case = self.get(case_id)
+        case.check_describable()  # before anything reaches the vault
+        try:
+            digest = self.vault.store_text(case_id, text_id, description)
+        except LookupError:
+            raise InvalidVulnerabilityDescription(
+                "This person's personal data has been erased: no new text is kept on them.",
+                field="case",
+            ) from None
+        try:
+            case.describe_other_vulnerability(TextReference(text_id, digest), actor, now)
+            return position_of(self.record.save(case))
+        except BaseException:
+            self.vault.discard_text(case_id, text_id)
+            raise
+
+    def other_vulnerability_description(self, case_id: UUID) -> str | None:
+        """The latest description of the person's `other` vulnerability; None when there is
+        none, or it was erased. Whether the reader may see it is the access policy's call."""
+        case = self.get(case_id)
+        if case.other_vulnerability is None:
+            return None
+        return self.vault.read_text(case_id, case.other_vulnerability.text_id)
+
     def get(self, case_id: UUID) -> Case:
         try:
             case: object = self.record.repository.get(case_id)
@@ -189,3 +293,24 @@ class CaseService:
             return CaseRegister.open(facts.city, year, now)
         assert isinstance(register, CaseRegister)
         return register
+
+
+def _other_description(facts: IntakeFacts, description: str | None) -> str | None:
+    """An intake's description of its `other` vulnerability, checked: given exactly when the
+    vulnerability is."""
+    has_other = Vulnerability.OTHER in facts.vulnerabilities
+    if description is not None and not description.strip() and not has_other:
+        return None
+    if description is None or not description.strip():
+        if has_other:
+            raise InvalidVulnerabilityDescription(
+                "Say what the other vulnerability is, in up to 1,000 characters.",
+                field="other_vulnerability_description",
+            )
+        return None
+    if not has_other:
+        raise InvalidVulnerabilityDescription(
+            "A description is given, but no \"other\" vulnerability is recorded.",
+            field="other_vulnerability_description",
+        )
+    return check_other_vulnerability_description(description)

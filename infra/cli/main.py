@@ -8,6 +8,7 @@ import typer
 
 from infra.cli import demo, run
 from infra.cli.audit import audit_app
+from infra.cli.cases import cases_app
 from infra.cli.events import events_app
 from infra.cli.finance import finance_app
 from infra.cli.grants import grants_app
@@ -28,6 +29,7 @@ app.command()(run.relay)
 app.command()(run.projector)
 app.command()(run.check)
 app.command()(demo.demo)
+app.add_typer(cases_app, name="cases")
 app.add_typer(events_app, name="events")
 app.add_typer(nats_app, name="nats")
 app.add_typer(projections_app, name="projections")

@@ -5,9 +5,16 @@ its reopening."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from domain.cases.model import IntakeFacts
-from domain.cases.rules import AgeBand, CaseOutcome, ReceptionSituation
+from domain.cases.rules import (
+    AgeBand,
+    AssessingService,
+    CaseOutcome,
+    ReceptionSituation,
+    Vulnerability,
+)
 from domain.privacy import ProcessingPurpose
 from domain.programme import PROGRAMME_START, City, programme_today
 from infra.demo.housing import HousingDesk
@@ -46,9 +53,14 @@ class CaseDesk(Area):
         case_id = self.new_id()
         receipts = []
 
+        # Invented, like every demo person: what an "other" vulnerability might be.
+        description = (self.rng.choice(_OTHER_VULNERABILITIES)
+                       if Vulnerability.OTHER in facts.vulnerabilities else None)
+
         def record(now: datetime) -> None:
             receipts.append(self.services.cases.record_intake(
-                case_id, facts, person, operator(city), now))
+                case_id, facts, person, operator(city), now,
+                other_vulnerability_description=description, new_id=self.new_id))
 
         if not self.attempt("intake", record):
             return
@@ -61,6 +73,40 @@ class CaseDesk(Area):
         )
         self.cases_of[city].append(case)
         self.plan_case(case)
+        self.plan_care(case, facts)
+
+    def plan_care(self, case: KnownCase, facts: IntakeFacts) -> None:
+        """An unaccompanied minor's guardian, mostly appointed within weeks (l. 47/2017), now
+        and then already before the intake; some vulnerabilities assessed by a service."""
+        rng = self.rng
+        start = self.clock
+        if Vulnerability.UNACCOMPANIED_MINOR in facts.vulnerabilities and rng.random() < 0.8:
+            days = rng.randint(-20, 60)
+            self.at(self.later(start, max(days, 0) * 24 + rng.uniform(1, 8)),
+                    lambda: self.appoint_guardian(case, start.date() + timedelta(days=days)))
+        for vulnerability in Vulnerability:  # in a fixed order: the demo is reproducible
+            if vulnerability not in facts.vulnerabilities or vulnerability in (
+                    Vulnerability.MINOR, Vulnerability.UNACCOMPANIED_MINOR):
+                continue
+            if rng.random() < 0.4:
+                self.at(self.later(start, rng.uniform(24, 24 * 90)),
+                        partial(self.assess, case, vulnerability))
+
+    def appoint_guardian(self, case: KnownCase, appointed_on: date) -> None:
+        if not case.is_open or case.transfer_waiting:
+            return
+        city = case.city
+        self.attempt("guardian", lambda now: self.services.cases.appoint_guardian(
+            case.id, min(appointed_on, programme_today(now)), operator(city), now))
+
+    def assess(self, case: KnownCase, vulnerability: Vulnerability) -> None:
+        if not case.is_open or case.transfer_waiting:
+            return
+        service = _ASSESSED_BY.get(vulnerability, AssessingService.HEALTH_SERVICE)
+        assessed_on = self.clock.date() - timedelta(days=self.rng.randint(0, 5))
+        city = case.city
+        self.attempt("assessment", lambda now: self.services.cases.assess_vulnerability(
+            case.id, vulnerability, assessed_on, service, operator(city), now))
 
     def plan_case(self, case: KnownCase) -> None:
         """What will happen to a case just taken in: its referrals, perhaps the housing
@@ -189,3 +235,17 @@ _REOPENING_REASONS = (
     "Perdita del lavoro e dell'alloggio.",
     "La persona è tornata in città.",
 )
+
+
+_OTHER_VULNERABILITIES = (
+    "Ipoacusia parziale (dichiarata)",
+    "Isolamento sociale grave dopo la perdita del lavoro",
+    "Dipendenza da gioco d'azzardo in trattamento",
+)
+_ASSESSED_BY = {
+    Vulnerability.TRAFFICKING_VICTIM: AssessingService.ANTI_TRAFFICKING_PROGRAMME,
+    Vulnerability.SINGLE_PARENT_WITH_MINORS: AssessingService.SOCIAL_SERVICE,
+    Vulnerability.ELDERLY: AssessingService.SOCIAL_SERVICE,
+    Vulnerability.TORTURE_OR_SERIOUS_VIOLENCE: AssessingService.HEALTH_SERVICE,
+    Vulnerability.OTHER: AssessingService.SOCIAL_SERVICE,
+}

@@ -8,8 +8,12 @@ Envelope encryption, one key per person:
 - the data key is stored only wrapped by the vault master key (AES-256-GCM again, bound to the
   case id under a different label, so a wrapped key cannot pass for a ciphertext);
 - the master key lives outside the database, in a file (mode 0600, created on first use);
-- erasing a person deletes their wrapped key and ciphertext: without the key, any copy of the
-  ciphertext left in a backup is noise (crypto-shredding).
+- free texts about the person (the description of an "other" vulnerability, ...) are encrypted
+  with the same data key, one row each, bound to the case and the text's id; their digest, which
+  events carry, is an HMAC under a key derived from the data key, so it cannot be checked
+  against guessed texts by anyone without the key, nor by anyone at all after erasure;
+- erasing a person deletes their wrapped key, ciphertext and texts: without the key, any copy of
+  the ciphertext left in a backup is noise (crypto-shredding).
 
 A canary encrypted under the master key is stored with the vault, so opening it with the wrong
 master key fails at once with WrongMasterKey rather than on the first read.
@@ -17,6 +21,8 @@ master key fails at once with WrongMasterKey rather than on the first read.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -46,6 +52,8 @@ _CANARY = b"lgnet personal-data vault"
 _CANARY_LABEL = b"lgnet-vault/canary"
 _DATA_KEY_LABEL = b"lgnet-vault/data-key/"
 _DATA_LABEL = b"lgnet-vault/personal-data/"
+_TEXT_LABEL = b"lgnet-vault/text/"
+_DIGEST_LABEL = b"lgnet-vault/text-digest/"
 
 
 class VaultError(RuntimeError):
@@ -131,6 +139,36 @@ class VaultCipher:
         except InvalidTag:
             raise VaultError(f"The personal data of case {case_id} is corrupt") from None
         return _deserialise(plaintext)
+
+    def data_key(self, case_id: UUID, wrapped_key: bytes) -> bytes:
+        try:
+            return _decrypt(self._master, wrapped_key, _DATA_KEY_LABEL + case_id.bytes)
+        except InvalidTag:
+            raise WrongMasterKey(
+                f"The vault master key does not open the key of case {case_id}"
+            ) from None
+
+    def seal_text(
+        self, case_id: UUID, wrapped_key: bytes, text_id: UUID, text: str
+    ) -> tuple[bytes, str]:
+        """(ciphertext, digest) of a text about the person, under the person's data key."""
+        data_key = self.data_key(case_id, wrapped_key)
+        plaintext = text.encode()
+        label = _TEXT_LABEL + case_id.bytes + text_id.bytes
+        digest_key = hmac.digest(data_key, _DIGEST_LABEL, "sha256")
+        digest = hmac.new(digest_key, text_id.bytes + plaintext, hashlib.sha256).hexdigest()
+        return _encrypt(AESGCM(data_key), plaintext, label), digest
+
+    def open_text(
+        self, case_id: UUID, wrapped_key: bytes, text_id: UUID, ciphertext: bytes
+    ) -> str:
+        data_key = self.data_key(case_id, wrapped_key)
+        try:
+            plaintext = _decrypt(AESGCM(data_key), ciphertext,
+                                 _TEXT_LABEL + case_id.bytes + text_id.bytes)
+        except InvalidTag:
+            raise VaultError(f"A text of case {case_id} is corrupt") from None
+        return plaintext.decode()
 
     def canary(self) -> bytes:
         return _encrypt(self._master, _CANARY, _CANARY_LABEL)
@@ -221,6 +259,12 @@ _SQLITE_SCHEMA = (
         wrapped_key BLOB NOT NULL,
         ciphertext BLOB NOT NULL
     )""",
+    """CREATE TABLE IF NOT EXISTS vault_texts (
+        case_id BLOB NOT NULL,
+        text_id BLOB NOT NULL,
+        ciphertext BLOB NOT NULL,
+        PRIMARY KEY (case_id, text_id)
+    )""",
     _ACCESS_LOG_DDL,
 )
 _SQLITE_PRAGMAS = ("PRAGMA secure_delete = ON", "PRAGMA journal_mode = DELETE")
@@ -275,7 +319,39 @@ class SqliteVault:
 
     def erase(self, case_id: UUID) -> bool:
         with self._database.transaction() as tx:
-            return tx.execute("DELETE FROM vault_people WHERE case_id = ?", (case_id.bytes,)) > 0
+            texts = tx.execute("DELETE FROM vault_texts WHERE case_id = ?", (case_id.bytes,))
+            return tx.execute(
+                "DELETE FROM vault_people WHERE case_id = ?", (case_id.bytes,)) + texts > 0
+
+    def store_text(self, case_id: UUID, text_id: UUID, text: str) -> str:
+        with self._database.transaction() as tx:
+            row = tx.fetchone(
+                "SELECT wrapped_key FROM vault_people WHERE case_id = ?", (case_id.bytes,))
+            if row is None:
+                raise LookupError(f"No personal data kept for case {case_id}")
+            ciphertext, digest = self._cipher.seal_text(case_id, row[0], text_id, text)
+            tx.execute(
+                "INSERT OR REPLACE INTO vault_texts (case_id, text_id, ciphertext) "
+                "VALUES (?, ?, ?)",
+                (case_id.bytes, text_id.bytes, ciphertext),
+            )
+        return digest
+
+    def read_text(self, case_id: UUID, text_id: UUID) -> str | None:
+        with self._database.reading() as tx:
+            row = tx.fetchone(
+                "SELECT p.wrapped_key, t.ciphertext FROM vault_texts t JOIN vault_people p "
+                "ON p.case_id = t.case_id WHERE t.case_id = ? AND t.text_id = ?",
+                (case_id.bytes, text_id.bytes),
+            )
+        if row is None:
+            return None
+        return self._cipher.open_text(case_id, row[0], text_id, row[1])
+
+    def discard_text(self, case_id: UUID, text_id: UUID) -> None:
+        with self._database.transaction() as tx:
+            tx.execute("DELETE FROM vault_texts WHERE case_id = ? AND text_id = ?",
+                       (case_id.bytes, text_id.bytes))
 
     def record_access(self, access: IdentifierAccess) -> None:
         with self._database.transaction() as tx:
@@ -301,6 +377,12 @@ _POSTGRES_SCHEMA = (
         case_id UUID PRIMARY KEY,
         wrapped_key BYTEA NOT NULL,
         ciphertext BYTEA NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS vault_texts (
+        case_id UUID NOT NULL,
+        text_id UUID NOT NULL,
+        ciphertext BYTEA NOT NULL,
+        PRIMARY KEY (case_id, text_id)
     )""",
     _ACCESS_LOG_DDL,
 )
@@ -359,13 +441,46 @@ class PostgresVault:
 
     def erase(self, case_id: UUID) -> bool:
         with self._database.statements() as tx:
+            texts = tx.execute("DELETE FROM vault_texts WHERE case_id = ?", (case_id,))
             erased = tx.execute("DELETE FROM vault_people WHERE case_id = ?", (case_id,)) > 0
             if erased:
                 # A deleted row's bytes stay in the table file until its space is reused; a full
                 # vacuum rewrites the (small) table without them. Backups and archived WAL still
                 # hold the wrapped key until they age out: see docs/operations.md.
                 tx.execute("VACUUM FULL vault_people")
-            return erased
+            if texts:
+                tx.execute("VACUUM FULL vault_texts")
+            return erased or texts > 0
+
+    def store_text(self, case_id: UUID, text_id: UUID, text: str) -> str:
+        with self._database.statements() as tx:
+            row = tx.fetchone(
+                "SELECT wrapped_key FROM vault_people WHERE case_id = ?", (case_id,))
+            if row is None:
+                raise LookupError(f"No personal data kept for case {case_id}")
+            ciphertext, digest = self._cipher.seal_text(case_id, bytes(row[0]), text_id, text)
+            tx.execute(
+                "INSERT INTO vault_texts (case_id, text_id, ciphertext) VALUES (?, ?, ?) "
+                "ON CONFLICT (case_id, text_id) DO UPDATE SET ciphertext = EXCLUDED.ciphertext",
+                (case_id, text_id, ciphertext),
+            )
+        return digest
+
+    def read_text(self, case_id: UUID, text_id: UUID) -> str | None:
+        with self._database.statements() as tx:
+            row = tx.fetchone(
+                "SELECT p.wrapped_key, t.ciphertext FROM vault_texts t JOIN vault_people p "
+                "ON p.case_id = t.case_id WHERE t.case_id = ? AND t.text_id = ?",
+                (case_id, text_id),
+            )
+        if row is None:
+            return None
+        return self._cipher.open_text(case_id, bytes(row[0]), text_id, bytes(row[1]))
+
+    def discard_text(self, case_id: UUID, text_id: UUID) -> None:
+        with self._database.statements() as tx:
+            tx.execute("DELETE FROM vault_texts WHERE case_id = ? AND text_id = ?",
+                       (case_id, text_id))
 
     def record_access(self, access: IdentifierAccess) -> None:
         with self._database.statements() as tx:

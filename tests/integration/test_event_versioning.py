@@ -30,7 +30,7 @@ from events.partner import (
 from infra.nats.auth import DEMO_PARTNER
 from infra.nats.credentials import platform_nats_url
 from infra.nats.streams import PARTNER_STREAM_NAME, read_stream
-from tests.builders import NOW, a_coordinator, an_intake
+from tests.builders import BORN_IN_A_PARTNER_V1_BAND, NOW, a_coordinator, an_intake
 from tests.conftest import headers_of
 from tests.integration import test_partner_access as access
 from tests.integration.test_partner_access import (
@@ -148,7 +148,8 @@ async def test_partners_get_intake_v1_copies_where_v1_can_say_it_and_v2_where_it
     """Issue 12: partners keep reading intake v1 during the deprecation window; an intake v1
     cannot express truthfully (a person hosted in reception) reaches them as v2 instead."""
     coordinator = a_coordinator(City.FIRENZE)
-    out = Case.take_in(uuid4(), "FI-2021-09980", an_intake(City.FIRENZE), coordinator, NOW)
+    out = Case.take_in(uuid4(), "FI-2021-09980", an_intake(
+        City.FIRENZE, birth_date=BORN_IN_A_PARTNER_V1_BAND), coordinator, NOW)
     hosted = Case.take_in(uuid4(), "FI-2021-09981", an_intake(
         City.FIRENZE, protection_status=ProtectionStatus.ASYLUM_SEEKER,
         reception=ReceptionHistory(ReceptionSituation.IN_RECEPTION,

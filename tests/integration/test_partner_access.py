@@ -64,7 +64,7 @@ from infra.publishing.messages import PUBLIC_TOPICS
 from infra.runtime import embedded_nats_if_needed, run_parts
 from infra.settings import Settings
 from infra.store.eventstore import open_record
-from tests.builders import NOW, a_coordinator, an_intake
+from tests.builders import BORN_IN_A_PARTNER_V1_BAND, NOW, a_coordinator, an_intake
 from tests.conftest import headers_of
 
 pytestmark = pytest.mark.nats
@@ -74,7 +74,9 @@ MILANO_PARTNER = PartnerAccess(
     name="milano-services", cities=("milano", "roma"), kinds=("case.*",)
 )
 CITIES = [City.FIRENZE, City.MILANO, City.ROMA]
-VULNERABILITY_WORDS = [v.value for v in Vulnerability] + ["vulnerab"]
+# Each category's code, as it would stand in a list ("other" alone is also a word of other codes,
+# such as the priority group "other_outside_reception").
+VULNERABILITY_WORDS = [f'"{v.value}"' for v in Vulnerability] + ["vulnerab"]
 DENIED_WAIT = 0.5  # how long a request the server silently drops is waited for
 
 
@@ -174,6 +176,7 @@ def save_vulnerable_intakes(record: ProgrammeRecord, count: int) -> dict[City, l
         facts = an_intake(
             city,
             protection_status=ProtectionStatus.ASYLUM_SEEKER,
+            birth_date=BORN_IN_A_PARTNER_V1_BAND,
             vulnerabilities=frozenset({Vulnerability.TRAFFICKING_VICTIM,
                                        Vulnerability.SERIOUS_ILLNESS}),
         )
@@ -312,7 +315,8 @@ async def test_a_partner_learns_of_an_erasure_after_the_intake_on_the_same_consu
     """Recipients of a case must hear of its erasure (GDPR art. 19): a partner with every kind
     gets it, in order after the intake, through its one consumer."""
     coordinator = a_coordinator(City.FIRENZE)
-    case = Case.take_in(uuid4(), "FI-2021-09999", an_intake(City.FIRENZE), coordinator, NOW)
+    case = Case.take_in(uuid4(), "FI-2021-09999", an_intake(
+        City.FIRENZE, birth_date=BORN_IN_A_PARTNER_V1_BAND), coordinator, NOW)
     record.save(case)
     case.erase_personal_data(date(2021, 3, 10), "PG/2021/0012345", coordinator, NOW)
     record.save(case)

@@ -23,7 +23,7 @@ from domain.record import ProgrammeRecord
 from infra.nats.auth import DEMO_PARTNER
 from infra.settings import Settings
 from infra.store.vault import open_vault
-from tests.builders import NOW, a_coordinator, an_intake
+from tests.builders import BORN_IN_A_PARTNER_V1_BAND, NOW, a_coordinator, an_intake
 from tests.integration import test_partner_access as access
 from tests.integration.test_partner_access import (
     SecuredNats,
@@ -103,7 +103,8 @@ def record_placements(record: ProgrammeRecord, tmp_path: Path) -> list[tuple[str
         (City.MILANO, frozenset()),
     ]):
         code = f"{city.code_prefix}-2021-{90 + index:05d}"
-        case = Case.take_in(uuid4(), code, an_intake(city, vulnerabilities=vulnerabilities),
+        case = Case.take_in(uuid4(), code, an_intake(city, vulnerabilities=vulnerabilities,
+                                                     birth_date=BORN_IN_A_PARTNER_V1_BAND),
                             a_coordinator(city), NOW)
         record.save(case)
         cases.append(case)

@@ -18,11 +18,14 @@ from domain.cases.model import (
 )
 from domain.cases.rules import (
     AgeBand,
+    AgeScheme,
     EligibilityReason,
     PriorityGroup,
     ReceptionCentreKind,
     ReceptionSituation,
     Vulnerability,
+    age_on,
+    reaches_age_on,
 )
 from domain.programme import (
     City,
@@ -87,7 +90,7 @@ def test_emergency_take_in_explains_vulnerability() -> None:
 
 def test_a_minor_is_recorded_as_vulnerable_by_age() -> None:
     case = take_in(birth_date=date(2005, 1, 1))
-    assert case.age_band is AgeBand.UNDER_18
+    assert case.age_band is AgeBand.FROM_14_TO_17
     assert Vulnerability.MINOR in case.vulnerabilities
 
 
@@ -98,11 +101,34 @@ def test_an_adult_cannot_be_an_unaccompanied_minor() -> None:
 
 @pytest.mark.parametrize(
     ("birth", "band"),
+    [(date(2007, 3, 11), AgeBand.FROM_0_TO_13), (date(2007, 3, 10), AgeBand.FROM_14_TO_17),
+     (date(2003, 3, 11), AgeBand.FROM_14_TO_17), (date(2003, 3, 10), AgeBand.FROM_18_TO_34),
+     (date(1986, 3, 11), AgeBand.FROM_18_TO_34), (date(1986, 3, 10), AgeBand.FROM_35_TO_64),
+     (date(1956, 3, 11), AgeBand.FROM_35_TO_64), (date(1956, 3, 10), AgeBand.OVER_64)],
+)
+def test_age_band_is_eurostats_class_on_the_intake_date_each_limit_and_one_day_short(
+    birth: date, band: AgeBand,
+) -> None:
+    """Issue 12 item 7: age bands aligned with Eurostat's (0-13, 14-17, 18-34, 35-64, 65+)."""
+    assert AgeBand.at(birth, date(2021, 3, 10)) is band
+
+
+@pytest.mark.parametrize(
+    ("birth", "band"),
     [(date(2003, 3, 11), AgeBand.UNDER_18), (date(2003, 3, 10), AgeBand.FROM_18_TO_24),
      (date(1956, 3, 10), AgeBand.OVER_64), (date(1972, 1, 1), AgeBand.FROM_35_TO_49)],
 )
-def test_age_band_is_derived_from_birth_date_on_the_intake_date(birth: date, band: AgeBand) -> None:
-    assert AgeBand.at(birth, date(2021, 3, 10)) is band
+def test_the_bands_before_issue_12_are_still_known_as_the_legacy_scheme(
+    birth: date, band: AgeBand,
+) -> None:
+    assert AgeBand.at(birth, date(2021, 3, 10), AgeScheme.LEGACY) is band
+    assert band.belongs_to(AgeScheme.LEGACY)
+
+
+def test_a_person_born_on_29_february_turns_a_year_older_on_1_march_of_a_common_year() -> None:
+    assert age_on(date(2004, 2, 29), date(2022, 2, 28)) == 17
+    assert age_on(date(2004, 2, 29), date(2022, 3, 1)) == 18
+    assert reaches_age_on(date(2004, 2, 29), 18) == date(2022, 3, 1)
 
 
 def test_intake_date_cannot_be_in_the_future_or_before_the_programme() -> None:
@@ -121,8 +147,11 @@ def test_citizenship_is_a_two_letter_iso_code(citizenship: str) -> None:
     assert (refused.value.code, refused.value.params["field"]) == ("invalid_intake", "citizenship")
 
 
-def test_the_eleven_vulnerable_categories_of_article_17() -> None:
-    assert len(Vulnerability) == 11
+def test_the_eleven_vulnerable_categories_of_article_17_and_other_as_the_list_is_open() -> None:
+    """Art. 17 c.1 d.lgs. 142/2015 lists vulnerable people with "quali": an illustrative list,
+    so `other` exists beside the eleven (issue 12 item 8)."""
+    assert len(Vulnerability) == 12
+    assert Vulnerability.OTHER in Vulnerability
 
 
 def test_the_intake_event_records_actor_and_time_passed_in() -> None:

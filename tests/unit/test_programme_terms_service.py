@@ -60,6 +60,15 @@ class DictVault:
     def erase(self, case_id: UUID) -> bool:
         return self.data.pop(case_id, None) is not None
 
+    def store_text(self, case_id: UUID, text_id: UUID, text: str) -> str:
+        raise LookupError(case_id)  # no text is kept here
+
+    def read_text(self, case_id: UUID, text_id: UUID) -> str | None:
+        return None
+
+    def discard_text(self, case_id: UUID, text_id: UUID) -> None:
+        pass
+
     def record_access(self, access: IdentifierAccess) -> None:
         pass
 

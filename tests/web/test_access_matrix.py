@@ -108,6 +108,10 @@ ACCESS: dict[str, set[str]] = {
     "give_case_consent": MILAN_STAFF,
     "api_give_case_consent": MILAN_STAFF,
     "withdraw_case_consent": MILAN_STAFF,
+    # -- guardian, assessments, other vulnerability: the case's everyday work --
+    "appoint_case_guardian": MILAN_STAFF,
+    "assess_case_vulnerability": MILAN_STAFF,
+    "describe_case_vulnerability": MILAN_STAFF,
     "api_withdraw_case_consent": MILAN_STAFF,
     # -- referrals --
     "referral_board": MILAN_STAFF | OVERSIGHT,
@@ -234,6 +238,7 @@ FRESH_ROUTES = {
     "close_case", "api_close_case", "reopen_case", "api_reopen_case", "correct_case",
     "api_correct_case", "change_case_status", "api_change_case_status", "give_case_consent",
     "api_give_case_consent", "withdraw_case_consent", "api_withdraw_case_consent",
+    "appoint_case_guardian", "assess_case_vulnerability", "describe_case_vulnerability",
     # -- referrals --
     "request_referral", "api_request_referral", "accept_referral", "api_accept_referral",
     "decline_referral", "api_decline_referral", "complete_referral", "api_complete_referral",
@@ -417,6 +422,12 @@ BODIES: dict[str, dict[str, Any]] = {
                                        "withdrawn_on": "2021-03-11"}},
     "api_withdraw_case_consent": {"json": {"purpose": "referral_to_named_partner",
                                            "withdrawn_on": "2021-03-11"}},
+    # On the fresh cases of FRESH_CASES (tests/web/test_vulnerability_pages.py: what is recorded).
+    "appoint_case_guardian": {"data": {"appointed_on": "2021-03-11"}},
+    "assess_case_vulnerability": {"data": {"vulnerability": "disability",
+                                           "assessed_on": "2021-03-11",
+                                           "assessed_by": "health_service"}},
+    "describe_case_vulnerability": {"data": {"description": "Matrix"}},
     # -- referrals --
     "request_referral": {"data": ANOTHER_REFERRAL},
     "api_request_referral": {"json": ANOTHER_REFERRAL},
@@ -530,6 +541,25 @@ def a_milan_case(clients: Clients) -> Milan:
 @pytest.fixture
 def milan(clients: Clients) -> Milan:
     return a_milan_case(clients)
+
+
+def a_milan_unaccompanied_minor(clients: Clients) -> Milan:
+    created = record_intake(clients, "milano", birth_date="2005-01-01",
+                            vulnerabilities=["unaccompanied_minor", "trafficking_victim"])
+    return Milan(created["case_id"], created["case_code"])
+
+
+def a_milan_case_with_another_vulnerability(clients: Clients) -> Milan:
+    created = record_intake(clients, "milano", vulnerabilities=["other", "trafficking_victim"],
+                            other_vulnerability_description="Matrix")
+    return Milan(created["case_id"], created["case_code"])
+
+
+# The routes whose fresh case must be of a kind (the guardian is for an unaccompanied minor).
+FRESH_CASES: dict[str, Callable[[Clients], Milan]] = {
+    "appoint_case_guardian": a_milan_unaccompanied_minor,
+    "describe_case_vulnerability": a_milan_case_with_another_vulnerability,
+}
 
 
 def milan_path_params(
@@ -654,7 +684,7 @@ def test_every_route_answers_each_principal_as_declared_and_refusals_carry_no_ca
             # A refusal comes before anything is written, so only a call that will change
             # something needs resources of its own.
             if route.name in FRESH_ROUTES and principal in ACCESS[route.name]:
-                case = a_milan_case(clients)
+                case = FRESH_CASES.get(route.name, a_milan_case)(clients)
                 if route.name in PREPARED:
                     PREPARED[route.name](clients, case.case_id)
                 params = milan_path_params(clients, case, grant_id, only_for=route)

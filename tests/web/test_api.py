@@ -30,7 +30,7 @@ def test_an_intake_is_created_with_its_location_and_can_be_read_there(
     assert body["case_code"] == "FI-2021-00001"
     assert body["protection_status"] == "asylum_seeker"
     assert body["vulnerabilities"] == ["pregnancy"]
-    assert body["age_band"] == "25-34"
+    assert body["age_band"] == "18-34"  # Eurostat's classes since issue 12
     assert {(e["sub_action"], e["eligible"], e["reason"]) for e in body["eligibility"]} == {
         ("2", True, "asylum_seeker"), ("3", True, "vulnerable"), ("4", True, "outside_reception"),
     }

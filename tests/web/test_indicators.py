@@ -104,12 +104,12 @@ def refer(platform: Platform, case_id: UUID, destination: Destination, actor: Ac
 
 
 def record_the_scenario(platform: Platform) -> None:
-    # Cases (age band from the birth date at intake):
-    #   M1 Milan 2021-01-10 female 30y 25-34 ER refugee               pregnancy
-    #   M2 Milan 2021-01-20 male   21y 18-24 SO asylum seeker          -         closed 03-01
-    #   M3 Milan 2021-02-05 male   40y 35-49 ER subsidiary protection  torture + mental disorder
-    #   N1 Naples 2021-01-15 female 25y 25-34 NG refugee               -
-    #   N2 Naples 2021-03-01 male  51y 50-64 NG asylum seeker          serious illness
+    # Cases (age band, Eurostat's classes, from the birth date at intake):
+    #   M1 Milan 2021-01-10 female 30y 18-34 ER refugee               pregnancy
+    #   M2 Milan 2021-01-20 male   21y 18-34 SO asylum seeker          -         closed 03-01
+    #   M3 Milan 2021-02-05 male   40y 35-64 ER subsidiary protection  torture + mental disorder
+    #   N1 Naples 2021-01-15 female 25y 18-34 NG refugee               -
+    #   N2 Naples 2021-03-01 male  51y 35-64 NG asylum seeker          serious illness
     m1 = take_in(platform, City.MILANO, "2021-01-10", Sex.FEMALE, "1990-06-01", "ER",
                  ProtectionStatus.REFUGEE, Vulnerability.PREGNANCY)
     m2 = take_in(platform, City.MILANO, "2021-01-20", Sex.MALE, "2000-01-01", "SO",
@@ -238,7 +238,7 @@ def test_milan_cases_are_counted_by_every_dimension(milan: Indicators) -> None:
     assert (cases.taken_in, cases.open, cases.closed, cases.vulnerable) == (3, 2, 1, 2)
     assert cases.by_sex.counts == counts(("male", 2), ("female", 1))
     assert cases.by_age_band.counts == counts(
-        (AgeBand.FROM_18_TO_24, 1), (AgeBand.FROM_25_TO_34, 1), (AgeBand.FROM_35_TO_49, 1))
+        (AgeBand.FROM_18_TO_34, 2), (AgeBand.FROM_35_TO_64, 1))
     assert cases.by_citizenship.counts == counts(("ER", 2), ("SO", 1))
     assert cases.by_protection_status.counts == counts(
         ("asylum_seeker", 1), ("refugee", 1), ("subsidiary_protection", 1))

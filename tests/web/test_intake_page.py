@@ -37,7 +37,9 @@ def test_the_form_offers_every_field_in_italian(client: TestClient) -> None:
                   "Componenti del nucleo familiare", "Informativa (art. 13 GDPR) fornita il",
                   "Lingua dell'informativa"):
         assert label in page, label
-    assert page.count('name="vulnerabilities"') == 11
+    # The eleven categories of art. 17 c.1 and "other" (the list is illustrative: "quali").
+    assert page.count('name="vulnerabilities"') == 12
+    assert 'name="other_vulnerability_description"' in page
     assert "Minori stranieri non accompagnati" in page
     assert '<option value="ER">Eritrea</option>' in page
     assert '<option value="CI">Costa d’Avorio</option>' in page

@@ -140,10 +140,11 @@ def test_every_intake_field_has_a_label() -> None:
     assert set(INTAKE_FIELDS) == set(IntakeRequest.model_fields)
 
 
-def test_there_are_eleven_vulnerable_categories_each_with_its_label() -> None:
+def test_there_are_eleven_vulnerable_categories_and_other_each_with_its_label() -> None:
+    """Art. 17 c.1 d.lgs. 142/2015 lists them with "quali": an illustrative list, so "other"."""
     from domain.cases.rules import Vulnerability
 
-    assert len(all_label_tables()[Vulnerability]) == 11
+    assert len(all_label_tables()[Vulnerability]) == 12
 
 
 def _concrete_domain_errors(base: type[DomainError]) -> list[type[DomainError]]:

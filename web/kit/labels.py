@@ -104,7 +104,13 @@ SEXES: Mapping[str, str] = {
     Sex.NOT_STATED: N_("Not stated"),
 }
 
+# Eurostat's classes (since issue 12), then the bands intakes recorded before them: a case whose
+# personal data is erased keeps the band last recorded (docs/domain.md, "Age").
 AGE_BANDS: Mapping[str, str] = {
+    AgeBand.FROM_0_TO_13: N_("0 to 13"),
+    AgeBand.FROM_14_TO_17: N_("14 to 17"),
+    AgeBand.FROM_18_TO_34: N_("18 to 34"),
+    AgeBand.FROM_35_TO_64: N_("35 to 64"),
     AgeBand.UNDER_18: N_("Under 18"),
     AgeBand.FROM_18_TO_24: N_("18 to 24"),
     AgeBand.FROM_25_TO_34: N_("25 to 34"),
@@ -124,11 +130,15 @@ VULNERABILITIES: Mapping[str, str] = {
     Vulnerability.TRAFFICKING_VICTIM: N_("Victims of trafficking in human beings"),
     Vulnerability.SERIOUS_ILLNESS: N_("People with serious illnesses"),
     Vulnerability.MENTAL_DISORDER: N_("People with mental disorders"),
+    # Art. 17 c.1: "persone per le quali è stato accertato che hanno subito torture, stupri o
+    # altre forme gravi di violenza psicologica, fisica o sessuale o legata all'orientamento
+    # sessuale o all'identità di genere". Whether it is assessed is shown beside it.
     Vulnerability.TORTURE_OR_SERIOUS_VIOLENCE: N_(
-        "People who have suffered torture, rape or other serious psychological, physical or "
-        "sexual violence, including violence linked to sexual orientation or gender identity"
+        "People who have suffered torture, rape or other serious forms of psychological, "
+        "physical or sexual violence or violence linked to sexual orientation or gender identity"
     ),
     Vulnerability.FEMALE_GENITAL_MUTILATION: N_("Victims of female genital mutilation"),
+    Vulnerability.OTHER: N_("Other vulnerability (described in the case)"),
 }
 
 PROCESSING_PURPOSES: Mapping[str, str] = {
@@ -232,6 +242,7 @@ INTAKE_FIELDS: Mapping[str, str] = {
     "citizenship": N_("Citizenship"),
     "household_size": N_("Household size"),
     "vulnerabilities": N_("Vulnerable categories (d.lgs. 142/2015, art. 17 c.1)"),
+    "other_vulnerability_description": N_("The other vulnerability"),
     "information_notice_given_on": N_("Information notice (GDPR art. 13) given on"),
     "information_notice_language": N_("Language of the information notice"),
     "consents": N_("The person consents to"),
@@ -248,6 +259,11 @@ OTHER_FIELDS: Mapping[str, str] = {
     "hours": N_("For how many hours"),
     "grant_reason": N_("Reason for the grant"),
     "decided_on": N_("Date of the decision"),
+    "appointed_on": N_("Date of the guardian's appointment"),
+    "vulnerability": N_("Vulnerability"),
+    "assessed_on": N_("Date of the assessment"),
+    "assessed_by": N_("Assessed by"),
+    "description": N_("What the other vulnerability is"),
     "purpose": N_("Purpose"),
     "given_on": N_("Consent given on"),
     "withdrawn_on": N_("Consent withdrawn on"),

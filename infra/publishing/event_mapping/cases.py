@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from domain.cases.model import Case
 from events.contracts import (
+    CaseAgeBandChangedV1,
+    CaseCameOfAgeV1,
     CaseClosedV1,
     CaseConsentGivenV1,
     CaseConsentWithdrawnV1,
+    CaseGuardianAppointedV1,
     CaseIntakeCorrectedV2,
     CaseIntakeRecordedV2,
+    CaseOtherVulnerabilityDescribedV1,
     CasePersonalDataErasedV2,
     CaseReopenedV1,
     CaseStatusChangedV1,
     CaseTransferredV1,
+    CaseVulnerabilityAssessedV1,
 )
 from infra.publishing.event_mapping import PublicEvent
 
@@ -26,4 +31,10 @@ CASE_EVENTS: tuple[PublicEvent, ...] = (
     PublicEvent(Case.StatusChanged, CaseStatusChangedV1, id_field="case_id"),
     PublicEvent(Case.ConsentGiven, CaseConsentGivenV1, id_field="case_id"),
     PublicEvent(Case.ConsentWithdrawn, CaseConsentWithdrawnV1, id_field="case_id"),
+    PublicEvent(Case.AgeBandChanged, CaseAgeBandChangedV1, id_field="case_id"),
+    PublicEvent(Case.CameOfAge, CaseCameOfAgeV1, id_field="case_id"),
+    PublicEvent(Case.GuardianAppointed, CaseGuardianAppointedV1, id_field="case_id"),
+    PublicEvent(Case.VulnerabilityAssessed, CaseVulnerabilityAssessedV1, id_field="case_id"),
+    PublicEvent(Case.OtherVulnerabilityDescribed, CaseOtherVulnerabilityDescribedV1,
+                id_field="case_id"),
 )

@@ -143,6 +143,11 @@ class IntakeRequest(BaseModel):
         description="Categories of d.lgs. 142/2015 art. 17 c.1; 'minor' is added from the "
         "birth date",
     )
+    other_vulnerability_description: str | None = Field(
+        default=None,
+        description="For an 'other' vulnerability only: what it is. Free text, personal data: "
+        "kept encrypted in the vault with the person's identifiers, never in an event",
+    )
     information_notice_given_on: date = Field(
         description="When the information notice (GDPR art. 13) was given: at the latest on the "
         "intake date"
@@ -201,6 +206,8 @@ async def take_in(
         intake.personal_data(),
         actor,
         services.now(),
+        intake.other_vulnerability_description or None,
+        services.new_id,
     )
     await services.wait_for_position(receipt.position, services.read_your_writes_timeout)
     return receipt

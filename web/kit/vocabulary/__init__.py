@@ -13,7 +13,8 @@ from web.kit.vocabulary import (
     housing,
     programme,
     referrals,
+    vulnerabilities,
 )
 
 # Every area, once: labels, refusal messages and event names are gathered from these.
-AREAS = (case_lifecycle, referrals, housing, activities, finance, programme)
+AREAS = (case_lifecycle, referrals, housing, activities, finance, programme, vulnerabilities)

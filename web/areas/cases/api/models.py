@@ -45,6 +45,12 @@ class CaseSummary(BaseModel):
         description="Special-category data: null in the minimised view partner systems get"
     )
     priority_group: str
+    guardian_appointed_on: date | None = Field(
+        default=None, description="An unaccompanied minor's guardian: when appointed (never who; "
+        "null in the minimised view)")
+    needs_guardian: bool | None = Field(
+        default=None, description="An unaccompanied minor without a guardian recorded (l. "
+        "47/2017): the work queue's flag; null in the minimised view")
 
     @classmethod
     def of(cls, row: CaseRow, *, minimised: bool) -> CaseSummary:
@@ -72,6 +78,9 @@ def _summary_fields(row: CaseRow, *, minimised: bool) -> dict[str, Any]:
         "household_size": row.household_size,
         "vulnerabilities": None if minimised else list(row.vulnerabilities),
         "priority_group": row.priority_group,
+        # Says that the person is an unaccompanied minor: special-category, like vulnerabilities.
+        "guardian_appointed_on": None if minimised else row.guardian_appointed_on,
+        "needs_guardian": None if minimised else row.needs_guardian,
     }
 
 

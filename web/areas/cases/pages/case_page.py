@@ -9,6 +9,7 @@ handover instead: the history up to the transfer, nothing newer."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -16,12 +17,13 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.access import Permission, Principal, may
 from domain.cases.model import MAX_REASON
-from domain.cases.rules import CaseOutcome
+from domain.cases.rules import AssessingService, CaseOutcome, Vulnerability
 from domain.privacy import LEGAL_BASES, ProcessingPurpose
 from domain.programme import PROGRAMME_TIMEZONE, City
 from projections.case_list import CASE_STATUS_OPEN, CaseRow, Handover
 from web.areas.cases.pages.legal_status import consents_of, status_history
 from web.areas.cases.pages.timeline import timeline_of
+from web.areas.cases.pages.vulnerabilities import minors_and_vulnerabilities_of
 from web.areas.cases.requests.personal_data import PersonalDataView, erasure_of, reasons_for
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState
@@ -30,6 +32,7 @@ from web.kit.labels import Labels
 from web.kit.principal import CaseOrHandover, SignedIn
 from web.kit.templating import Pages
 from web.kit.vocabulary import case_lifecycle as lifecycle_words
+from web.kit.vocabulary import vulnerabilities as vulnerability_words
 from web.services import WebServices
 
 router = APIRouter(include_in_schema=False)
@@ -43,6 +46,9 @@ CORRECTION_FORM = "correction"
 STATUS_FORM = "status"
 CONSENT_FORM = "consent"
 WITHDRAWAL_FORM = "withdrawal"
+GUARDIAN_FORM = "guardian"
+ASSESSMENT_FORM = "assessment"
+DESCRIPTION_FORM = "description"
 
 
 @router.get("/cases/{case_id}", name="case_page")
@@ -93,8 +99,25 @@ def render_case_page(
     withdrawable = [c.purpose for c in consents if c.withdrawn_on is None]
     # What may be asked: the purposes resting on consent not given now.
     askable = [p.value for p in sorted(LEGAL_BASES.resting_on_consent) if p not in withdrawable]
+    care = minors_and_vulnerabilities_of(case, history)
     context = {
         "case": case,
+        "care": care,
+        # "giugno 2021": the month only, as the record keeps it.
+        "adult_from": translator.date(date.fromisoformat(f"{care.adult_from}-01"), "LLLL y")
+        if care.adult_from else None,
+        "assessable": [(code, text) for code, text in labels.vulnerabilities()
+                       if code != Vulnerability.MINOR.value and (
+                           code != Vulnerability.UNACCOMPANIED_MINOR.value or care.is_minor)
+                       and (code != Vulnerability.OTHER.value or care.other_described)],
+        "assessing_services_table": vulnerability_words.ASSESSING_SERVICES,
+        "assessing_services": labels.choices(
+            vulnerability_words.ASSESSING_SERVICES, AssessingService),
+        "guardian_form": shown_again.get(GUARDIAN_FORM) or FormState(
+            values={"appointed_on": today}),
+        "assessment_form": shown_again.get(ASSESSMENT_FORM) or FormState(
+            values={"assessed_on": today}),
+        "description_form": shown_again.get(DESCRIPTION_FORM) or FormState(),
         "is_open": is_open,
         "timeline": timeline_of(history, translator),
         "status_history": status_history(history),

@@ -16,9 +16,12 @@ from pydantic import BaseModel
 from domain.access import Principal
 from projections.case_list import CaseRow
 from web.areas.cases.pages.case_page import (
+    ASSESSMENT_FORM,
     CLOSURE_FORM,
     CONSENT_FORM,
     CORRECTION_FORM,
+    DESCRIPTION_FORM,
+    GUARDIAN_FORM,
     REOPENING_FORM,
     STATUS_FORM,
     WITHDRAWAL_FORM,
@@ -37,6 +40,14 @@ from web.areas.cases.requests.lifecycle import (
     give_consent,
     reopen,
     withdraw_consent,
+)
+from web.areas.cases.requests.vulnerabilities import (
+    AssessmentRequest,
+    GuardianRequest,
+    OtherVulnerabilityRequest,
+    appoint_guardian,
+    assess_vulnerability,
+    describe_other_vulnerability,
 )
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, PostedForm, see_other
@@ -112,6 +123,41 @@ async def withdraw_case_consent(
         request, pages, services, principal, translator, case, WITHDRAWAL_FORM,
         ConsentWithdrawalRequest,
         lambda wanted: withdraw_consent(services, case, wanted, principal.actor),
+    )
+
+
+@router.post("/cases/{case_id}/guardian", name="appoint_case_guardian")
+async def appoint_case_guardian(
+    request: Request, case: CaseToWorkOn, pages: PageRenderer, services: Services,
+    principal: SignedIn, translator: CurrentTranslator,
+) -> Response:
+    return await _answer(
+        request, pages, services, principal, translator, case, GUARDIAN_FORM, GuardianRequest,
+        lambda wanted: appoint_guardian(services, case, wanted, principal.actor),
+    )
+
+
+@router.post("/cases/{case_id}/assessments", name="assess_case_vulnerability")
+async def assess_case_vulnerability(
+    request: Request, case: CaseToWorkOn, pages: PageRenderer, services: Services,
+    principal: SignedIn, translator: CurrentTranslator,
+) -> Response:
+    return await _answer(
+        request, pages, services, principal, translator, case, ASSESSMENT_FORM,
+        AssessmentRequest,
+        lambda wanted: assess_vulnerability(services, case, wanted, principal.actor),
+    )
+
+
+@router.post("/cases/{case_id}/other-vulnerability", name="describe_case_vulnerability")
+async def describe_case_vulnerability(
+    request: Request, case: CaseToWorkOn, pages: PageRenderer, services: Services,
+    principal: SignedIn, translator: CurrentTranslator,
+) -> Response:
+    return await _answer(
+        request, pages, services, principal, translator, case, DESCRIPTION_FORM,
+        OtherVulnerabilityRequest,
+        lambda wanted: describe_other_vulnerability(services, case, wanted, principal.actor),
     )
 
 

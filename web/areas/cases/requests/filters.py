@@ -54,7 +54,9 @@ class CaseListQuery(BaseModel):
     )
     protection_status: ProtectionStatus | None = None
     sex: Sex | None = None
-    age_band: AgeBand | None = Field(default=None, description="The age band at intake")
+    age_band: AgeBand | None = Field(
+        default=None, description="The age band now (it follows the calendar, by the month): "
+        "Eurostat's classes, or the bands before them for a case whose data is erased")
     citizenship: Annotated[str, AfterValidator(_a_country_code)] | None = Field(
         default=None,
         description="An ISO 3166-1 alpha-2 country code, such as ER; \"none\": people without "
@@ -72,6 +74,9 @@ class CaseListQuery(BaseModel):
         description="Only cases eligible for this sub-action (\"1\" to \"6\"; people are "
                     "enrolled in 2, 3 and 4 only, so 1, 5 and 6 list nobody)",
     )
+    guardian: Literal["missing"] | None = Field(
+        default=None, description="\"missing\": unaccompanied minors with no guardian "
+        "recorded (l. 47/2017), the work queue's flag")
     page: int = Field(default=1, ge=1, le=MAX_PAGE)
     page_size: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
@@ -92,4 +97,5 @@ class CaseListQuery(BaseModel):
             outcome=self.outcome,
             intake_month=self.intake_month,
             eligible_for=self.eligible_for,
+            guardian=self.guardian,
         )
