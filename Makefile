@@ -15,8 +15,12 @@ export UV_PYTHON := $(PYTHON)
 RUN_STAMP := $(VENV)/.runtime-stamp
 DEV_STAMP := $(VENV)/.dev-stamp
 NODE_STAMP := node_modules/.installed-stamp
+# pylock.toml (PEP 751) is uv.lock exported in the standard format, for other tools
+# that read PEP 751 lock files; `make lock` writes it, `make test` checks it.
+PYLOCK_EXPORT := $(UV) export --format pylock.toml --frozen --all-groups --no-emit-project \
+	--no-header --quiet
 
-.PHONY: run test test-browser bench lint lock lock-upgrade clean
+.PHONY: run test bench lint lock lock-upgrade clean
 
 $(UV): requirements-uv.txt
 	test -x $(UV_VENV)/bin/python || $(PYTHON) -m venv $(UV_VENV)
@@ -42,6 +46,8 @@ run: $(RUN_STAMP) $(NODE_STAMP)
 
 test: $(DEV_STAMP) $(NODE_STAMP)
 	$(UV) lock --check --quiet
+	$(PYLOCK_EXPORT) | diff -q - pylock.toml >/dev/null \
+	  || { echo "pylock.toml is not uv.lock exported: run 'make lock'"; exit 1; }
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
@@ -57,10 +63,12 @@ lint: $(DEV_STAMP)
 # After changing a range in pyproject.toml: re-resolve, keeping every pin that still fits.
 lock: $(UV)
 	$(UV) lock
+	$(PYLOCK_EXPORT) -o pylock.toml
 
 # To take the newest releases inside the ranges (then run `make test` before committing).
 lock-upgrade: $(UV)
 	$(UV) lock --upgrade
+	$(PYLOCK_EXPORT) -o pylock.toml
 
 clean:
 	rm -rf $(VENV) $(UV_VENV) node_modules
