@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
+from uuid import UUID
 
 from events.cloudevents import Envelope
 from projections.storage.read_models import (
@@ -24,6 +26,26 @@ class Delivered:
 
     stream_seq: int
     envelope: Envelope
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """One thing a city's staff must act on (a line of the work queue), as a read model knows it.
+    The read models that have due things each offer them through `WorkItemSource`; the work
+    queue gathers them, joins them with who holds each case and sorts them by `due`."""
+
+    kind: str  # a code ("referral_answer_due", "follow_up_due"...): the web names and links it
+    city: str  # the city code whose staff act on it
+    due: datetime  # timezone-aware; a date-only deadline is the end of that day in Italy
+    case_id: UUID | None  # the case it concerns, if any
+    case_code: str | None
+    subject_id: UUID | None  # what it is about: the referral, note, goal, document...
+
+
+class WorkItemSource(Protocol):
+    def work_items(self, city: str, until: datetime) -> list[WorkItem]:
+        """The city's open items due before `until` (overdue ones included)."""
+        ...
 
 
 class Projection(Protocol):
