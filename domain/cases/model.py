@@ -443,6 +443,12 @@ class Case(Aggregate):
         self.guardian_appointed_on: date | None = None
         self.assessments: dict[Vulnerability, list[Assessment]] = {}
         self.other_vulnerability: TextReference | None = None
+        # The dated changes of `vulnerabilities` after intake, so that eligibility as of an
+        # earlier day sees the categories held then: a vulnerability an assessment added counts
+        # from the assessment's day; the minors' categories end when the person comes of age.
+        # Corrections are retroactive (a typing mistake was always a mistake) and clear them.
+        self.vulnerability_added_on: dict[Vulnerability, date] = {}
+        self.minor_categories_until: tuple[date, frozenset[Vulnerability]] | None = None
 
     # --- the status history ------------------------------------------------------------------
 
@@ -465,14 +471,25 @@ class Case(Aggregate):
             held = decision
         return held
 
+    def vulnerabilities_on(self, day: date) -> frozenset[Vulnerability]:
+        """The vulnerability categories held on `day`: today's, without those an assessment
+        added after `day`, and with the minors' categories a person held before coming of age."""
+        held = {v for v in self.vulnerabilities
+                if not (v in self.vulnerability_added_on and self.vulnerability_added_on[v] > day)}
+        if self.minor_categories_until is not None:
+            adult_from, categories = self.minor_categories_until
+            if day < adult_from:
+                held |= categories
+        return frozenset(held)
+
     def eligibility_on(self, day: date) -> tuple[Eligibility, ...]:
-        """Eligibility per sub-action on `day`, from the status held then. Before the intake the
-        case does not exist: nothing."""
+        """Eligibility per sub-action on `day`, from the status and vulnerabilities held then.
+        Before the intake the case does not exist: nothing."""
         held = self.status_on(day)
         if held is None:
             return ()
         return eligibility_for(
-            held.status, self.reception_situation, frozenset(self.vulnerabilities))
+            held.status, self.reception_situation, self.vulnerabilities_on(day))
 
     class StatusChanged(Aggregate.Event):
         """A decision changed the person's protection status (a territorial commission's or a
@@ -698,7 +715,11 @@ class Case(Aggregate):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Case)
             aggregate.adult_from = self.from_month
-            aggregate.vulnerabilities = [Vulnerability(v) for v in self.vulnerabilities]
+            remaining = [Vulnerability(v) for v in self.vulnerabilities]
+            aggregate.minor_categories_until = (
+                first_day_of(self.from_month),
+                frozenset(aggregate.vulnerabilities) - frozenset(remaining))
+            aggregate.vulnerabilities = remaining
             aggregate.eligibility = self.eligibility
             aggregate.fact_versions[CorrectableField.VULNERABILITIES.value] = (
                 self.originator_version)
@@ -816,6 +837,8 @@ class Case(Aggregate):
             aggregate.assessments.setdefault(vulnerability, []).append(
                 Assessment(self.assessed_on, AssessingService(self.assessed_by)))
             new = [Vulnerability(v) for v in self.vulnerabilities]
+            if vulnerability in new and vulnerability not in aggregate.vulnerabilities:
+                aggregate.vulnerability_added_on[vulnerability] = self.assessed_on
             if new != aggregate.vulnerabilities:
                 aggregate.fact_versions[CorrectableField.VULNERABILITIES.value] = (
                     self.originator_version)
@@ -1186,6 +1209,8 @@ class Case(Aggregate):
                 self.household_size = value
             case CorrectableField.VULNERABILITIES:
                 self.vulnerabilities = [Vulnerability(v) for v in value]
+                self.vulnerability_added_on.clear()
+                self.minor_categories_until = None
 
     @classmethod
     def take_in(

@@ -175,3 +175,21 @@ def test_a_birth_date_after_the_intake_is_refused() -> None:
         case.follow_age(date(2021, 3, 11), JOB, at(date(2021, 6, 1)))
     assert (refused.value.code, refused.value.params["field"]) == (
         "implausible_birth_date", "birth_date")
+
+
+def test_eligibility_as_of_a_day_before_coming_of_age_still_counts_the_minor_as_vulnerable(
+) -> None:
+    """Issue 12 item 4: eligibility is computed as of each date. A minor (vulnerable as a minor,
+    art. 17 c.1 d.lgs. 142/2015) is counted as an adult from June 2021 (18 on 20 May): on the
+    last day of May the minor's category still holds, on 1 June it no longer does."""
+    case = take_in()
+    followed(case, date(2021, 6, 1))
+
+    def reason_on(day: date) -> str:
+        eligibility = {e.sub_action: e for e in case.eligibility_on(day)}
+        return eligibility[SubAction.EMERGENCY_TAKE_IN].reason.value
+
+    assert case.vulnerabilities_on(date(2021, 5, 31)) == {Vulnerability.MINOR}
+    assert reason_on(date(2021, 5, 31)) == "vulnerable"
+    assert case.vulnerabilities_on(date(2021, 6, 1)) == frozenset()
+    assert reason_on(date(2021, 6, 1)) == "not_vulnerable_yet_outside_reception"

@@ -275,3 +275,28 @@ def test_the_age_job_skips_an_erased_person(service: CaseService) -> None:
     later = datetime(2024, 1, 2, tzinfo=UTC)
     assert service.follow_age(receipt.case_id, AGE_JOB_ACTOR, later) is AgeFollowed.ERASED
     assert service.get(receipt.case_id).is_minor
+
+
+def test_a_vulnerability_an_assessment_records_counts_from_the_assessment_day() -> None:
+    """Issue 12 items 4 and 8: eligibility as of a date before the assessment does not see the
+    vulnerability it recorded; from the assessment's day it does. A vulnerability declared at
+    intake and assessed later counted from the intake all along."""
+    case = take_in(vulnerabilities=frozenset({Vulnerability.DISABILITY}))
+    case.assess_vulnerability(Vulnerability.TRAFFICKING_VICTIM, date(2021, 3, 18),
+                              AssessingService.ANTI_TRAFFICKING_PROGRAMME, a_coordinator(), LATER)
+    case.assess_vulnerability(Vulnerability.DISABILITY, date(2021, 3, 19),
+                              AssessingService.HEALTH_SERVICE, a_coordinator(), LATER)
+    assert case.vulnerabilities_on(date(2021, 3, 17)) == {Vulnerability.DISABILITY}
+    assert case.vulnerabilities_on(date(2021, 3, 18)) == {
+        Vulnerability.DISABILITY, Vulnerability.TRAFFICKING_VICTIM}
+    only_assessed = take_in()
+    only_assessed.assess_vulnerability(
+        Vulnerability.TRAFFICKING_VICTIM, date(2021, 3, 18),
+        AssessingService.ANTI_TRAFFICKING_PROGRAMME, a_coordinator(), LATER)
+
+    def take_in_reason(day: date) -> str:
+        return next(e.reason.value for e in only_assessed.eligibility_on(day)
+                    if e.sub_action.value == "3")
+
+    assert take_in_reason(date(2021, 3, 17)) == "not_vulnerable_yet_outside_reception"
+    assert take_in_reason(date(2021, 3, 18)) == "vulnerable"
