@@ -23,7 +23,7 @@ from web.kit.vocabulary.referrals import CITY_SERVICES, DESTINATION_KINDS, REFER
 CASE_BREAKDOWNS: Mapping[str, tuple[str, str]] = {
     "protection_status": (N_("Cases by protection status"), N_("Protection status")),
     "sex": (N_("Cases by sex"), N_("Sex")),
-    "age_band": (N_("Cases by age band at intake"), N_("Age band")),
+    "age_band": (N_("Cases by age band"), N_("Age band")),
     "citizenship": (N_("Cases by citizenship"), N_("Citizenship")),
     "vulnerability": (N_("Cases by vulnerable category"), N_("Vulnerable category")),
     "outcome": (N_("Closed cases by outcome"), N_("Outcome")),
