@@ -193,6 +193,42 @@ class ProtectionStatus(StrEnum):
         """Whether the status comes with a residence permit (whose expiry may be recorded)."""
         return self is not ProtectionStatus.NO_VALID_PERMIT
 
+    @property
+    def group(self) -> ProtectionStatusGroup:
+        """The kind of status, for figures that cannot show sixteen columns."""
+        if self.is_international_protection:
+            return ProtectionStatusGroup.INTERNATIONAL_PROTECTION
+        if self.is_applicant:
+            return ProtectionStatusGroup.APPLICANT
+        if self in _NATIONAL_PROTECTION:
+            return ProtectionStatusGroup.NATIONAL_PROTECTION
+        if self is ProtectionStatus.NO_VALID_PERMIT:
+            return ProtectionStatusGroup.NO_VALID_PERMIT
+        return ProtectionStatusGroup.OTHER_STATUS
+
+
+class ProtectionStatusGroup(StrEnum):
+    """The statuses in five kinds (docs/domain.md, "Protection status"): international
+    protection (d.lgs. 251/2007); applicants (d.lgs. 25/2008); the national forms of protection
+    and the special permits of the TUI (humanitarian, casi speciali, special protection, art.
+    18, 18-bis, 19 c.2 d-bis, 20-bis, 22 c.12-quater, 42-bis); other statuses (stateless, any
+    other permit); no valid permit."""
+
+    INTERNATIONAL_PROTECTION = "international_protection"
+    APPLICANT = "applicant"
+    NATIONAL_PROTECTION = "national_protection"
+    OTHER_STATUS = "other_status"
+    NO_VALID_PERMIT = "no_valid_permit"
+
+
+_NATIONAL_PROTECTION = frozenset({
+    ProtectionStatus.HUMANITARIAN_PROTECTION, ProtectionStatus.SPECIAL_CASES,
+    ProtectionStatus.SPECIAL_PROTECTION, ProtectionStatus.PERMIT_ART_18,
+    ProtectionStatus.PERMIT_ART_18_BIS, ProtectionStatus.PERMIT_ART_19_C2_D_BIS,
+    ProtectionStatus.PERMIT_ART_20_BIS, ProtectionStatus.PERMIT_ART_22_C12_QUATER,
+    ProtectionStatus.PERMIT_ART_42_BIS,
+})
+
 
 class SubAction(StrEnum):
     """The six sub-actions. The card: "due Sub-Azioni trasversali (Sub-Azione 1 ... e Sub-Azione

@@ -6,6 +6,8 @@ from domain.programme import (
     CENTRAL_SUB_ACTIONS,
     CROSS_CUTTING_SUB_ACTIONS,
     PERSON_SUB_ACTIONS,
+    ProtectionStatus,
+    ProtectionStatusGroup,
     SubAction,
 )
 
@@ -29,3 +31,22 @@ def test_final_recipients_are_enrolled_in_2_3_and_4_only_5_being_central_but_for
         SubAction.CIVIC_ENGAGEMENT, SubAction.EMERGENCY_TAKE_IN, SubAction.FAST_TRACK_HOUSING)
     assert not SubAction.ADMINISTRATION_EMPOWERMENT.is_cross_cutting
     assert not SubAction.ADMINISTRATION_EMPOWERMENT.enrols_final_recipients
+
+
+def test_the_sixteen_statuses_fall_into_five_kinds_for_the_figures() -> None:
+    """docs/domain.md, "Protection status": international protection is refugee status and
+    subsidiary protection (d.lgs. 251/2007); applicants are at first instance or appealing
+    (d.lgs. 25/2008); the national forms and the TUI's special permits are one kind."""
+    kinds: dict[ProtectionStatusGroup, set[str]] = {}
+    for status in ProtectionStatus:
+        kinds.setdefault(status.group, set()).add(status.value)
+    assert kinds == {
+        ProtectionStatusGroup.INTERNATIONAL_PROTECTION: {"refugee", "subsidiary_protection"},
+        ProtectionStatusGroup.APPLICANT: {"asylum_seeker", "appellant"},
+        ProtectionStatusGroup.NATIONAL_PROTECTION: {
+            "humanitarian_protection", "special_cases", "special_protection", "permit_art_18",
+            "permit_art_18_bis", "permit_art_19_c2_d_bis", "permit_art_20_bis",
+            "permit_art_22_c12_quater", "permit_art_42_bis"},
+        ProtectionStatusGroup.OTHER_STATUS: {"stateless", "other_residence_permit"},
+        ProtectionStatusGroup.NO_VALID_PERMIT: {"no_valid_permit"},
+    }

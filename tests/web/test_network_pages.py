@@ -35,17 +35,29 @@ def test_the_ministry_sees_every_city_with_its_cases_and_the_network_totals(
     assert response.status_code == 200
     page = response.text
     assert page.count("<tr data-city=") == 19
-    # cases, vulnerable, then each of the 16 statuses of the period: refugee, subsidiary,
-    # applicant (first instance), ... (domain.programme.ProtectionStatus's order)
-    assert figures_of(row_of(page, "firenze")) == ["2", "1", "1", "0", "1"] + ["0"] * 13
-    assert figures_of(row_of(page, "palermo")) == ["1", "1", "0", "1", "0"] + ["0"] * 13
-    assert figures_of(row_of(page, "trieste")) == ["0"] * 18
+    # cases, vulnerable, then the five kinds of status (domain.programme.ProtectionStatusGroup):
+    # international protection, applicants, national protection and special permits, stateless
+    # and other permits, no valid permit. Florence: a refugee (the intake's default) and an
+    # applicant; Palermo: subsidiary protection.
+    assert figures_of(row_of(page, "firenze")) == ["2", "1", "1", "1", "0", "0", "0"]
+    assert figures_of(row_of(page, "palermo")) == ["1", "1", "1", "0", "0", "0", "0"]
+    assert figures_of(row_of(page, "trieste")) == ["0"] * 7
     totals = page[page.index("<tfoot>"):page.index("</tfoot>")]
-    assert figures_of(totals) == ["3", "2", "1", "1", "1"] + ["0"] * 13
+    assert figures_of(totals) == ["3", "2", "2", "1", "0", "0", "0"]
+    # ... and the sixteen statuses in a table of their own, grouped by kind, network totals.
+    by_status = dict(re.findall(
+        r'<tr data-status="(\w+)">\s*<th[^>]*>[^<]*</th>\s*<td class="text-end">(\d+)</td>', page))
+    assert len(by_status) == 16
+    assert {status: n for status, n in by_status.items() if n != "0"} == {
+        "refugee": "1", "subsidiary_protection": "1", "asylum_seeker": "1"}
+    groups = re.findall(r'<tbody data-group="(\w+)">', page)
+    assert groups == ["international_protection", "applicant", "national_protection",
+                      "other_status", "no_valid_permit"]
     text = html.unescape(page)
     for heading in ("Casi vulnerabili", "Status di rifugiato", "Protezione sussidiaria",
                     "Richiedente protezione internazionale (primo grado)", "Apolide",
-                    "Totale della rete"):
+                    "Totale della rete", "Protezione internazionale",
+                    "Protezione nazionale e permessi speciali", "Senza permesso valido"):
         assert heading in text
     assert '<a href="/cities/palermo/cases">Palermo</a>' in page
 

@@ -18,7 +18,7 @@ from domain.cases.rules import (
     Vulnerability,
 )
 from domain.privacy import LegalBasis, ProcessingPurpose
-from domain.programme import City, ProtectionStatus, Role, SubAction
+from domain.programme import City, ProtectionStatus, ProtectionStatusGroup, Role, SubAction
 from domain.vault import AccessReason
 from events.contracts import (
     CaseConsentGivenV1,
@@ -78,6 +78,14 @@ PROTECTION_STATUSES: Mapping[str, str] = {
     ProtectionStatus.STATELESS: N_("Stateless person"),
     ProtectionStatus.NO_VALID_PERMIT: N_("No valid permit (refused or expired)"),
     ProtectionStatus.OTHER_RESIDENCE_PERMIT: N_("Other residence permit"),
+}
+
+PROTECTION_STATUS_GROUPS: Mapping[str, str] = {
+    ProtectionStatusGroup.INTERNATIONAL_PROTECTION: N_("International protection"),
+    ProtectionStatusGroup.APPLICANT: N_("Applicants for international protection"),
+    ProtectionStatusGroup.NATIONAL_PROTECTION: N_("National protection and special permits"),
+    ProtectionStatusGroup.OTHER_STATUS: N_("Stateless persons and other permits"),
+    ProtectionStatusGroup.NO_VALID_PERMIT: N_("No valid permit"),
 }
 
 RECEPTION_SITUATIONS: Mapping[str, str] = {
@@ -385,6 +393,13 @@ class Labels:
 
     def protection_statuses(self) -> list[tuple[str, str]]:
         return self._choices(PROTECTION_STATUSES, ProtectionStatus)
+
+    def protection_status_groups(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
+        """(group, label, its statuses as (code, label)) in the order of the domain's enums."""
+        return [(group.value, self._label(PROTECTION_STATUS_GROUPS, group),
+                 [(status.value, self._label(PROTECTION_STATUSES, status))
+                  for status in ProtectionStatus if status.group is group])
+                for group in ProtectionStatusGroup]
 
     def reception_situations(self) -> list[tuple[str, str]]:
         return self._choices(RECEPTION_SITUATIONS, ReceptionSituation)
