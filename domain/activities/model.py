@@ -99,6 +99,13 @@ class CivicEngagementReserved(ActivityError):
     code = "civic_engagement_reserved"
 
 
+class NotEligibleForSubAction(ActivityError):
+    """Raised when a case would be enrolled in an activity of a sub-action it is not eligible
+    for on the day: Sub-Actions 3 and 4 are for people out of reception or leaving it."""
+
+    code = "not_eligible_for_sub_action"
+
+
 class NoEnrolmentInSubAction(ActivityError):
     """Raised when a case would be enrolled in an activity of Sub-Action 5 (training of municipal
     staff) or 6 (communication), which enrol no final recipient."""
@@ -156,6 +163,10 @@ class CaseToEnrol(Protocol):
 
     def require_open(self) -> None:
         """Refuse (the cases context's own error) when the case is closed."""
+
+    def is_eligible_for(self, sub_action: SubAction, day: date) -> bool:
+        """Whether the person may receive what `sub_action` offers on `day`, from the status,
+        reception situation and vulnerabilities held then."""
 
 
 @dataclass(frozen=True)
@@ -235,8 +246,9 @@ class Activity(Aggregate):
             aggregate.participants[self.case_id] = Participant(self.case_id, self.case_code)
 
     def enrol(self, case: CaseToEnrol, actor: Actor, now: datetime) -> None:
-        """Enrol a case of the activity's city. Eligibility is judged on the case's current
-        facts: a corrected protection status counts, the one recorded at intake no longer."""
+        """Enrol a case of the activity's city. Eligibility is judged on the case's facts as
+        they stand today: a corrected protection status counts, the one recorded at intake no
+        longer; Sub-Actions 3 and 4 need a person out of reception or leaving it."""
         self._require_not_ended()
         if self.sub_action in SUB_ACTIONS_WITHOUT_ENROLMENT:
             raise NoEnrolmentInSubAction(
@@ -255,6 +267,13 @@ class Activity(Aggregate):
                 "Sub-Action 2 is reserved for applicants for international protection (art. 8 "
                 "of law 46/2017, amending d.lgs. 142/2015), and the person is not an asylum "
                 "seeker.",
+                field="case",
+            )
+        if not case.is_eligible_for(self.sub_action, programme_today(now)):
+            raise NotEligibleForSubAction(
+                "The person is hosted in a reception centre and not about to leave it: Sub-"
+                "Actions 3 and 4 are for people who left the reception system or were never in "
+                "it, and for people about to leave a centre (the project card).",
                 field="case",
             )
         if case.id in self.participants:

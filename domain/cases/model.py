@@ -47,6 +47,7 @@ from domain.programme import (
     City,
     DomainError,
     ProtectionStatus,
+    SubAction,
     TermsInForce,
     programme_today,
 )
@@ -490,6 +491,15 @@ class Case(Aggregate):
             return ()
         return eligibility_for(
             held.status, self.reception_situation, self.vulnerabilities_on(day))
+
+    def is_eligible_for(self, sub_action: SubAction, day: date) -> bool:
+        """Whether the person may receive what `sub_action` offers on `day`. The sub-actions
+        without a person-level eligibility (1, 5, 6: they enrol no final recipient) ask nothing
+        of the person; before the intake the person is eligible for nothing."""
+        eligibility = self.eligibility_on(day)
+        if not eligibility:
+            return False
+        return next((e.eligible for e in eligibility if e.sub_action is sub_action), True)
 
     class StatusChanged(Aggregate.Event):
         """A decision changed the person's protection status (a territorial commission's or a

@@ -26,9 +26,15 @@ from domain.activities.model import (
     NoEnrolmentInSubAction,
     NoSessionHeld,
     NotACaseOfTheCity,
+    NotEligibleForSubAction,
 )
-from domain.cases.model import Case, CaseClosed
-from domain.cases.rules import CaseOutcome, CorrectableField
+from domain.cases.model import Case, CaseClosed, ReceptionHistory
+from domain.cases.rules import (
+    CaseOutcome,
+    CorrectableField,
+    ReceptionCentreKind,
+    ReceptionSituation,
+)
 from domain.programme import City, DomainError, ProtectionStatus, SubAction
 from tests.builders import NOW, a_coordinator, an_intake
 
@@ -125,6 +131,25 @@ def test_other_sub_actions_take_anyone_outside_reception(sub_action: SubAction) 
     activity = an_activity(sub_action=sub_action)
     activity.enrol(a_case(protection_status=ProtectionStatus.REFUGEE), a_coordinator(), NOW)
     assert len(activity.participants) == 1
+
+
+def test_sub_action_3_takes_a_person_leaving_reception_but_not_one_staying_in_it() -> None:
+    """The card: Sub-Action 3 serves people who left the reception system or are not in it,
+    and "persone in uscita dai centri"; an applicant still hosted in a CAS is taken in for
+    Sub-Action 2 only (issue 12 item 2), so enrolment in a Sub-Action 3 activity is refused."""
+    activity = an_activity(sub_action=SubAction.EMERGENCY_TAKE_IN)
+    activity.collect_events()
+    in_cas = an_asylum_seeker(reception=ReceptionHistory(
+        ReceptionSituation.IN_RECEPTION, centre_kind=ReceptionCentreKind.CAS))
+    refuses(NotEligibleForSubAction, activity, activity.enrol, in_cas, a_coordinator(), NOW)
+    leaving = an_asylum_seeker(number=2, reception=ReceptionHistory(
+        ReceptionSituation.LEAVING_RECEPTION, centre_kind=ReceptionCentreKind.CAS,
+        planned_exit_on=date(2021, 4, 30)))
+    activity.enrol(leaving, a_coordinator(), NOW)
+    (event,) = activity.collect_events()
+    assert isinstance(event, Activity.ParticipantEnrolled)
+    assert (event.case_id, event.case_code, event.sub_action) == (
+        leaving.id, "FI-2021-00002", "3")
 
 
 @pytest.mark.parametrize("sub_action", [SubAction.ADMINISTRATION_EMPOWERMENT,

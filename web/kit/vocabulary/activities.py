@@ -81,6 +81,11 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
         "Sub-Action 2 is reserved for applicants for international protection (art. 8 of law "
         "46/2017, amending d.lgs. 142/2015), and the person is not an asylum seeker."
     ),
+    ("not_eligible_for_sub_action", None): N_(
+        "The person is hosted in a reception centre and not about to leave it: Sub-Actions 3 "
+        "and 4 are for people who left the reception system or were never in it, and for "
+        "people about to leave a centre (the project card)."
+    ),
     ("no_enrolment_in_sub_action", None): N_(
         "Sub-Action 5 trains municipal staff and Sub-Action 6 is communication: no case is "
         "enrolled in their activities. Count the participants at each session instead."
