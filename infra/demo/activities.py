@@ -87,8 +87,8 @@ class ActivityDesk(Area):
         candidates = [
             case for case in self.cases_of[activity.city][-80:]
             if case.is_open and not case.transfer_waiting and case not in activity.enrolled
-            and (activity.sub_action is not SubAction.CIVIC_ENGAGEMENT
-                 or case.status.is_applicant)
+            and (case.status.is_applicant if activity.sub_action is SubAction.CIVIC_ENGAGEMENT
+                 else not case.in_reception)
         ]
         if not candidates:
             return
