@@ -8,7 +8,7 @@ from fastapi.security import APIKeyCookie, HTTPBearer
 
 from web.areas.activities import api as activities
 from web.areas.audit import api as audit
-from web.areas.cases.api import cases, personal_data
+from web.areas.cases.api import care, cases, personal_data
 from web.areas.cases.api import lifecycle as case_lifecycle
 from web.areas.dashboards import api as indicators
 from web.areas.event_docs import api as event_schemas
@@ -24,8 +24,8 @@ API_V1_PREFIX = "/api/v1"
 # The published contracts are public; everything else needs credentials.
 PUBLIC_AREAS = (event_schemas,)
 PROTECTED_AREAS = (
-    intakes, cases, case_lifecycle, personal_data, referrals, housing, activities, network, audit,
-    finance, indicators,
+    intakes, cases, case_lifecycle, care, personal_data, referrals, housing, activities, network,
+    audit, finance, indicators,
 )
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 

@@ -112,6 +112,11 @@ ACCESS: dict[str, set[str]] = {
     "appoint_case_guardian": MILAN_STAFF,
     "assess_case_vulnerability": MILAN_STAFF,
     "describe_case_vulnerability": MILAN_STAFF,
+    "api_appoint_case_guardian": MILAN_STAFF,
+    "api_assess_case_vulnerability": MILAN_STAFF,
+    "api_describe_case_vulnerability": MILAN_STAFF,
+    # The description is personal data: only the staff who work with the person read it.
+    "api_read_case_vulnerability_description": MILAN_STAFF,
     "api_withdraw_case_consent": MILAN_STAFF,
     # -- referrals --
     "referral_board": MILAN_STAFF | OVERSIGHT,
@@ -239,6 +244,8 @@ FRESH_ROUTES = {
     "api_correct_case", "change_case_status", "api_change_case_status", "give_case_consent",
     "api_give_case_consent", "withdraw_case_consent", "api_withdraw_case_consent",
     "appoint_case_guardian", "assess_case_vulnerability", "describe_case_vulnerability",
+    "api_appoint_case_guardian", "api_assess_case_vulnerability",
+    "api_describe_case_vulnerability",
     # -- referrals --
     "request_referral", "api_request_referral", "accept_referral", "api_accept_referral",
     "decline_referral", "api_decline_referral", "complete_referral", "api_complete_referral",
@@ -428,6 +435,11 @@ BODIES: dict[str, dict[str, Any]] = {
                                            "assessed_on": "2021-03-11",
                                            "assessed_by": "health_service"}},
     "describe_case_vulnerability": {"data": {"description": "Matrix"}},
+    "api_appoint_case_guardian": {"json": {"appointed_on": "2021-03-11"}},
+    "api_assess_case_vulnerability": {"json": {"vulnerability": "disability",
+                                               "assessed_on": "2021-03-11",
+                                               "assessed_by": "health_service"}},
+    "api_describe_case_vulnerability": {"json": {"description": "Matrix"}},
     # -- referrals --
     "request_referral": {"data": ANOTHER_REFERRAL},
     "api_request_referral": {"json": ANOTHER_REFERRAL},
@@ -559,6 +571,8 @@ def a_milan_case_with_another_vulnerability(clients: Clients) -> Milan:
 FRESH_CASES: dict[str, Callable[[Clients], Milan]] = {
     "appoint_case_guardian": a_milan_unaccompanied_minor,
     "describe_case_vulnerability": a_milan_case_with_another_vulnerability,
+    "api_appoint_case_guardian": a_milan_unaccompanied_minor,
+    "api_describe_case_vulnerability": a_milan_case_with_another_vulnerability,
 }
 
 

@@ -152,3 +152,22 @@ def test_partners_cannot_filter_by_outcome_or_eligibility_which_they_do_not_see(
     assert allowed.status_code == 200
     assert {case["case_code"] for case in allowed.json()["items"]} == {
         three_cases["closed"], three_cases["asylum seeker"]}
+
+
+def test_the_list_page_offers_the_missing_guardian_filter_and_narrows_to_those_minors(
+    clients: Clients, three_cases: dict[str, str],
+) -> None:
+    """L. 47/2017: an unaccompanied minor is given a guardian; the list finds those without."""
+    minor = record_intake(clients, birth_date="2005-01-01",
+                          vulnerabilities=["unaccompanied_minor"])
+    coordinator = clients.coordinator("firenze")
+    unfiltered = coordinator.get(CASE_LIST).text
+    assert re.search(r'<input id="filter-guardian" type="checkbox" name="guardian" '
+                     r'value="missing">', unfiltered)
+    filtered = coordinator.get(CASE_LIST, params={"guardian": "missing"})
+    assert filtered.status_code == 200
+    assert case_codes_in(filtered.text) == [minor["case_code"]]
+    assert 'name="guardian" value="missing" checked' in filtered.text
+    coordinator.post(f"/api/v1/cases/{minor['case_id']}/guardian",
+                     json={"appointed_on": "2021-10-01"})
+    assert case_codes_in(coordinator.get(CASE_LIST, params={"guardian": "missing"}).text) == []

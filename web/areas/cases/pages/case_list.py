@@ -143,6 +143,8 @@ def _filters_in_words(
          if query.outcome else None),
         (_("Intake month"), _month_in_words(query.intake_month, translator)
          if query.intake_month else None),
+        (_("Guardian"), _("Unaccompanied minors without a guardian")
+         if query.guardian == "missing" else None),
         (_("Eligible for sub-action"),
          f"{query.eligible_for} – {labels.sub_action(query.eligible_for)}"
          if query.eligible_for else None),

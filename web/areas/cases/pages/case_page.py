@@ -118,6 +118,10 @@ def render_case_page(
         "assessment_form": shown_again.get(ASSESSMENT_FORM) or FormState(
             values={"assessed_on": today}),
         "description_form": shown_again.get(DESCRIPTION_FORM) or FormState(),
+        # Free text from the vault: only for the city's staff, who work with the person.
+        "other_description": services.cases.other_vulnerability_description(case.case_id)
+        if may_work and Vulnerability.OTHER.value in case.vulnerabilities and not erased
+        else None,
         "is_open": is_open,
         "timeline": timeline_of(history, translator),
         "status_history": status_history(history),

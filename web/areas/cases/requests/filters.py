@@ -26,7 +26,7 @@ _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 # chips (and kept through the form as hidden fields).
 CHIP_FILTERS = ("intake_month", "eligible_for", "outcome")
 FILTER_NAMES = ("status", "vulnerability", "protection_status", "sex", "age_band",
-                "citizenship", *CHIP_FILTERS)
+                "citizenship", "guardian", *CHIP_FILTERS)
 
 
 def _a_country_code(value: str) -> str:
