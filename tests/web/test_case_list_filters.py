@@ -171,3 +171,15 @@ def test_the_list_page_offers_the_missing_guardian_filter_and_narrows_to_those_m
     coordinator.post(f"/api/v1/cases/{minor['case_id']}/guardian",
                      json={"appointed_on": "2021-10-01"})
     assert case_codes_in(coordinator.get(CASE_LIST, params={"guardian": "missing"}).text) == []
+
+
+def test_the_api_refuses_the_filter_issue_12_renamed_rather_than_list_every_case(
+    clients: Clients, three_cases: dict[str, str],
+) -> None:
+    """`nationality` became `citizenship` (docs/partners.md): an old client must not be
+    answered with every case as if it had filtered."""
+    response = clients.coordinator("firenze").get(API_LIST, params={"nationality": "ER"})
+    assert response.status_code == 422
+    (problem,) = response.json()["problems"]
+    assert (problem["field"], problem["code"]) == ("nationality", "renamed_parameter")
+    assert "citizenship" in problem["message"]

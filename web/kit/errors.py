@@ -373,6 +373,7 @@ VALIDATION_MESSAGES: dict[str, str] = {
     "phone_format": N_(
         "Enter a valid phone number: digits and spaces, with an optional leading +."
     ),
+    "renamed_parameter": N_("This parameter is now called %(new_name)s (docs/partners.md)."),
 }
 _INVALID_VALUE = N_("This value is not valid.")
 _REQUEST_LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.exceptions import RequestValidationError
 
 from domain.access import AccessDenied, Permission, Principal, may
 from domain.programme import City
@@ -32,7 +33,13 @@ def list_cases(
     query: Annotated[CaseListQuery, Query()],
     services: Services,
     principal: SignedIn,
+    nationality: Annotated[str | None, Query(include_in_schema=False)] = None,
 ) -> CaseList:
+    if nationality is not None:
+        # Renamed by issue 12: ignoring it would answer an old client with every case.
+        raise RequestValidationError([{
+            "type": "renamed_parameter", "loc": ("query", "nationality"),
+            "ctx": {"new_name": "citizenship"}, "input": nationality}])
     minimised = _minimised(principal, city)
     if minimised:
         # Filtering by what the minimised view leaves out would tell it just as well as
