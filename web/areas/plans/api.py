@@ -21,6 +21,7 @@ from web.areas.plans.requests import (
     GoalRequest,
     NoPlan,
     PlanStartRequest,
+    PlanToView,
     PlanWritten,
     ReviewRequest,
     achieve_goal,
@@ -33,7 +34,7 @@ from web.areas.plans.requests import (
 )
 from web.kit.dependencies import Services
 from web.kit.plans import ShownPlan, shown_plan
-from web.kit.principal import ActingPrincipal, CaseToWorkOn, SignedIn, ViewableCase
+from web.kit.principal import ActingPrincipal, CaseToWorkOn, SignedIn
 
 router = APIRouter(tags=["plans"])
 
@@ -108,7 +109,7 @@ class PlanOut(BaseModel):
 
 @router.get("/cases/{case_id}/plan", name="api_get_plan", response_model=PlanOut)
 async def get_plan(
-    case: ViewableCase, services: Services, principal: SignedIn,
+    case: PlanToView, services: Services, principal: SignedIn,
 ) -> PlanOut:
     """The case's plan; 404 when it has none."""
     shown = await run_in_threadpool(

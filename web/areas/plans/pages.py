@@ -33,6 +33,7 @@ from web.areas.plans.requests import (
     DroppingRequest,
     GoalRequest,
     PlanStartRequest,
+    PlanToView,
     ReviewRequest,
     achieve_goal,
     agree_goal,
@@ -49,7 +50,7 @@ from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.i18n import Translator
 from web.kit.labels import Labels
 from web.kit.plans import shown_plan
-from web.kit.principal import ActingPrincipal, CaseToWorkOn, SignedIn, ViewableCase
+from web.kit.principal import ActingPrincipal, CaseToWorkOn, SignedIn
 from web.kit.templating import Pages
 from web.kit.vocabulary.plans import ACTION_OWNERS, DROP_REASONS, GOAL_AREAS, GOAL_STATUSES
 from web.services import WebServices
@@ -69,7 +70,7 @@ DONE_FORM = "done"
 @router.get("/cases/{case_id}/plan", name="plan_page")
 def plan_page(
     request: Request,
-    case: ViewableCase,
+    case: PlanToView,
     pages: PageRenderer,
     services: Services,
     principal: SignedIn,

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
+from fastapi import Depends
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
+from domain.access import Permission
 from domain.plans.model import (
     MAX_ACTION_TEXT,
     MAX_GOAL_TEXT,
@@ -28,9 +30,15 @@ from projections.case_list import CaseRow
 from web.kit.errors import Problem, ResourceNotFound
 from web.kit.forms import blank_is_none
 from web.kit.i18n import N_, Translator
+from web.kit.principal import case_where
 from web.services import WebServices
 
 _NO_FREE_TEXT = "Personal data: kept encrypted in the vault, never in an event"
+
+
+# Who may read a case's plan: its city's staff and the oversight (the city's work, as its
+# pages); partners, who may read some cases under an agreement, have nothing of case work.
+PlanToView = Annotated[CaseRow, Depends(case_where(Permission.VIEW_CITY))]
 
 
 class NoPlan(ResourceNotFound):
