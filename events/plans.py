@@ -30,33 +30,35 @@ DIGEST_PATTERN = r"^[0-9a-f]{64}$"
 STAFF_USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 
 
-class PlanStartedV1(EventContract):
-    """A case's individual plan was started, with the day of its first review."""
+class PlanEvent(EventContract):
+    """What every event of a plan carries: the plan, and the case it is of (its city when the
+    event was recorded)."""
 
     aggregate: ClassVar[str] = "plan"
-    event: ClassVar[str] = "started"
-    version: ClassVar[int] = 1
 
     plan_id: UUID
     case_id: UUID
     case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City
+
+
+class PlanStartedV1(PlanEvent):
+    """A case's individual plan was started, with the day of its first review."""
+
+    event: ClassVar[str] = "started"
+    version: ClassVar[int] = 1
+
     started_on: date
     next_review_on: date = Field(description="Not before started_on")
 
 
-class PlanGoalAgreedV1(EventContract):
+class PlanGoalAgreedV1(PlanEvent):
     """A goal was agreed with the person: its area and target date; its words are in the vault
     (`text_id`, `text_digest`)."""
 
-    aggregate: ClassVar[str] = "plan"
     event: ClassVar[str] = "goal_agreed"
     version: ClassVar[int] = 1
 
-    plan_id: UUID
-    case_id: UUID
-    case_code: str = Field(pattern=CASE_CODE_PATTERN)
-    city: City
     goal_id: UUID
     area: GoalArea
     agreed_on: date
@@ -65,49 +67,34 @@ class PlanGoalAgreedV1(EventContract):
     text_digest: str = Field(pattern=DIGEST_PATTERN)
 
 
-class PlanGoalAchievedV1(EventContract):
+class PlanGoalAchievedV1(PlanEvent):
     """An open goal was reached."""
 
-    aggregate: ClassVar[str] = "plan"
     event: ClassVar[str] = "goal_achieved"
     version: ClassVar[int] = 1
 
-    plan_id: UUID
-    case_id: UUID
-    case_code: str = Field(pattern=CASE_CODE_PATTERN)
-    city: City
     goal_id: UUID
     achieved_on: date
 
 
-class PlanGoalDroppedV1(EventContract):
+class PlanGoalDroppedV1(PlanEvent):
     """An open goal was given up, for a reason (a code)."""
 
-    aggregate: ClassVar[str] = "plan"
     event: ClassVar[str] = "goal_dropped"
     version: ClassVar[int] = 1
 
-    plan_id: UUID
-    case_id: UUID
-    case_code: str = Field(pattern=CASE_CODE_PATTERN)
-    city: City
     goal_id: UUID
     dropped_on: date
     reason: DropReason
 
 
-class PlanActionPlannedV1(EventContract):
+class PlanActionPlannedV1(PlanEvent):
     """An action under an open goal: who carries it out (a role code, and for the operator
     optionally the staff username), by when; its description is in the vault."""
 
-    aggregate: ClassVar[str] = "plan"
     event: ClassVar[str] = "action_planned"
     version: ClassVar[int] = 1
 
-    plan_id: UUID
-    case_id: UUID
-    case_code: str = Field(pattern=CASE_CODE_PATTERN)
-    city: City
     goal_id: UUID
     action_id: UUID
     owner: ActionOwner
@@ -120,33 +107,23 @@ class PlanActionPlannedV1(EventContract):
     text_digest: str = Field(pattern=DIGEST_PATTERN)
 
 
-class PlanActionDoneV1(EventContract):
+class PlanActionDoneV1(PlanEvent):
     """An action was carried out."""
 
-    aggregate: ClassVar[str] = "plan"
     event: ClassVar[str] = "action_done"
     version: ClassVar[int] = 1
 
-    plan_id: UUID
-    case_id: UUID
-    case_code: str = Field(pattern=CASE_CODE_PATTERN)
-    city: City
     goal_id: UUID
     action_id: UUID
     done_on: date
 
 
-class PlanReviewedV1(EventContract):
+class PlanReviewedV1(PlanEvent):
     """The plan was reviewed with the person; what changed is in the vault."""
 
-    aggregate: ClassVar[str] = "plan"
     event: ClassVar[str] = "reviewed"
     version: ClassVar[int] = 1
 
-    plan_id: UUID
-    case_id: UUID
-    case_code: str = Field(pattern=CASE_CODE_PATTERN)
-    city: City
     review_id: UUID
     reviewed_on: date
     next_review_on: date = Field(description="Not before reviewed_on")
