@@ -11,6 +11,7 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from domain.cases.rules import CaseOutcome
 from domain.cases.service import CaseService
@@ -403,3 +404,19 @@ def test_erasure_shreds_the_plan_s_texts_with_the_person(
 
     assert plans.texts(case_id, plan.text_ids()) == {}
     assert all(plans.vault.read_text(case_id, text_id) is None for text_id in plan.text_ids())
+
+
+def test_two_plans_started_at_once_for_one_case_conflict_and_one_survives(
+    cases: CaseService, plans: PlanService,
+) -> None:
+    """The plan's id derives from the case's: two starts decided on the same state (two
+    operators at once) write to the same aggregate, and the record refuses the second."""
+    case_id = a_case(cases)
+    case = cases.get(case_id)
+    first = Plan.start(case, INTAKE_DATE, TODAY, a_coordinator(), LATER)
+    second = Plan.start(case, TODAY, TODAY, a_coordinator(), LATER)
+    plans.record.save(first)
+    with pytest.raises(IntegrityError):
+        plans.record.save(second)
+    found = plans.find(case_id)
+    assert found is not None and found.started_on == INTAKE_DATE
