@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from domain.amendments.service import ProgrammeTermsService
 from domain.cases.rules import CaseOutcome
 from domain.cases.service import CaseService
 from domain.plans.model import ActionOwner, DropReason, GoalArea, GoalStatus, Plan
 from domain.plans.service import PlanService
-from domain.programme import City, DomainError
+from domain.programme import Actor, ActorKind, City, DomainError, Role
 from domain.record import ProgrammeRecord
 from infra.store.vault import SqliteVault
 from tests.builders import INTAKE_DATE, NOW, a_coordinator, a_person, an_intake
@@ -420,3 +421,23 @@ def test_two_plans_started_at_once_for_one_case_conflict_and_one_survives(
         plans.record.save(second)
     found = plans.find(case_id)
     assert found is not None and found.started_on == INTAKE_DATE
+
+
+def test_an_extension_of_the_programme_s_period_lets_targets_fall_in_it(
+    vault: SqliteVault,
+) -> None:
+    """The period is the terms in force (domain/amendments): once the Ministry extends it to
+    30 June 2022, a target in 2022 is within it, and one after the new end is not."""
+    record = ProgrammeRecord()
+    terms = ProgrammeTermsService(record)
+    cases = CaseService(record, vault, terms)
+    plans = PlanService(record, vault, cases, terms)
+    case_id = a_plan(cases, plans)
+    ministry = Actor(ActorKind.USER, "ministero", Role.MINISTRY)
+    terms.extend_period(date(2022, 6, 30), date(2021, 11, 12), "DM 123/2021", ministry,
+                        datetime(2021, 11, 15, 10, tzinfo=UTC))
+
+    a_goal(plans, case_id, target_date=date(2022, 6, 30))
+    with pytest.raises(DomainError) as refused:
+        a_goal(plans, case_id, target_date=date(2022, 7, 1))
+    assert refused_with(refused) == ("outside_programme_period", "target_date")
