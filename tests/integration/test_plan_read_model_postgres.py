@@ -5,14 +5,10 @@ read back with its texts from the vault, and its due things offered to the work 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlparse
 from uuid import uuid4
 
-import psycopg
 import pytest
 
 from domain.plans.model import ActionOwner, GoalArea
@@ -27,26 +23,10 @@ LATER = NOW + timedelta(days=10)
 TODAY = date(2021, 3, 20)
 
 
-@pytest.fixture(scope="module")
-def database_url(postgres_database: str) -> Iterator[str]:
-    """A database of this module's own, beside the session's."""
-    url = urlparse(postgres_database)
-    name = f"{url.path.lstrip('/')}_plans"
-    admin: dict[str, Any] = {"host": url.hostname, "port": url.port, "user": url.username,
-                             "dbname": "postgres", "autocommit": True}
-    with psycopg.connect(**admin) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url._replace(path=f"/{name}").geturl()
-    finally:
-        with psycopg.connect(**admin) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def test_a_plan_on_postgresql_reads_back_with_its_texts_and_its_due_things(
-    tmp_path: Path, database_url: str,
+    tmp_path: Path, own_postgres_database: str,
 ) -> None:
-    platform = build_platform(Settings(data_dir=tmp_path, database_url=database_url),
+    platform = build_platform(Settings(data_dir=tmp_path, database_url=own_postgres_database),
                               follow=Follow.IN_PROCESS)
     try:
         coordinator = a_coordinator()
