@@ -16,6 +16,7 @@ from web.areas.finance import api as finance
 from web.areas.housing import api as housing
 from web.areas.intake import api as intakes
 from web.areas.network import api as network
+from web.areas.plans import api as plans
 from web.areas.referrals import api as referrals
 from web.kit.authentication import SESSION_COOKIE
 from web.kit.errors import ErrorBody
@@ -24,8 +25,19 @@ API_V1_PREFIX = "/api/v1"
 # The published contracts are public; everything else needs credentials.
 PUBLIC_AREAS = (event_schemas,)
 PROTECTED_AREAS = (
-    intakes, cases, case_lifecycle, care, personal_data, referrals, housing, activities, network,
-    audit, finance, indicators,
+    intakes,
+    cases,
+    case_lifecycle,
+    care,
+    personal_data,
+    referrals,
+    housing,
+    activities,
+    network,
+    audit,
+    finance,
+    indicators,
+    plans,
 )
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 

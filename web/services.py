@@ -15,6 +15,7 @@ from domain.amendments.service import ProgrammeTermsService
 from domain.cases.service import CaseService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
+from domain.plans.service import PlanService
 from domain.programme import City
 from domain.referrals.service import ReferralService
 from domain.vault import IdentifierAccess
@@ -24,6 +25,7 @@ from projections.finance import FinanceQueries
 from projections.housing import HousingQueries
 from projections.indicators import IndicatorQueries
 from projections.network_overview import NetworkOverviewQueries
+from projections.plans import PlanQueries
 from projections.referrals import ReferralBoardQueries
 
 
@@ -169,6 +171,10 @@ class WebServices(Protocol):
     programme_terms: ProgrammeTermsService
     """The programme's terms in force (as of the viewed moment, on as-of pages) and the
     ministry's decisions on them."""
+    plans: PlanService
+    """Individual plans: their commands, and their texts from the vault (for the staff of the
+    case's city only)."""
+    plan_views: PlanQueries
 
     @property
     def accounts(self) -> AccountsPort: ...

@@ -14,6 +14,7 @@ from infra.demo.cases import CaseDesk
 from infra.demo.finance import FinanceDesk, focus_of
 from infra.demo.housing import HousingDesk
 from infra.demo.known import KnownCase
+from infra.demo.plans import PlanDesk
 from infra.demo.referrals import ReferralDesk
 from infra.demo.scale import DemoScale
 from infra.demo.scheduler import DemoReport, DemoServices, Scheduler
@@ -51,6 +52,7 @@ class _Simulation:
                               referrals=self.referrals, housing=self.housing)
         self.activities = ActivityDesk(self.scheduler, services, cases_of)
         self.finance = FinanceDesk(self.scheduler, services, cases_of)
+        self.plans = PlanDesk(self.scheduler, services, cases_of)
 
     def run(self, progress: Callable[[int], None] | None) -> None:
         start = self.scheduler.working_time(self.scale.start, 7, 8)
@@ -71,3 +73,4 @@ class _Simulation:
             for _ in range(count * (2 if sub_action is focus else 1)):
                 self.activities.plan_activity_of(city, sub_action)
         self.finance.plan_claims(city)
+        self.plans.plan_city(city)

@@ -26,6 +26,7 @@ from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
+from domain.plans.service import PlanService
 from domain.programme import City
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
@@ -52,6 +53,7 @@ class Services:
     housing: HousingService
     activities: ActivityService
     finance: FinanceService
+    plans: PlanService
 
 
 @dataclass
@@ -72,11 +74,12 @@ def generate(data_dir: Path, seed: int) -> DemoReport:
     settings = Settings(data_dir=data_dir)
     record = open_record(settings)
     try:
-        cases = CaseService(record, open_vault(settings))
+        vault = open_vault(settings)
+        cases = CaseService(record, vault)
         return load_demo(Services(
             cases=cases, referrals=ReferralService(record, cases),
             housing=HousingService(record, cases), activities=ActivityService(record, cases),
-            finance=FinanceService(record),
+            finance=FinanceService(record), plans=PlanService(record, vault, cases),
         ), TWO_CITIES_ONE_QUARTER, seed=seed)
     finally:
         record.close()
@@ -122,13 +125,13 @@ def event_time(record: ProgrammeRecord, notification: Notification) -> str:
 
 # The digest of a text kept in the vault is keyed with the person's key, drawn at random by the
 # vault (so that it cannot be checked against guesses): the one value two runs cannot share.
-_KEYED_DIGEST = re.compile(rb'"description_digest":"[0-9a-f]{64}"')
+_KEYED_DIGEST = re.compile(rb'"(description|text)_digest":"[0-9a-f]{64}"')
 
 
 def stored_events(record: ProgrammeRecord) -> list[StoredEvent]:
     last = record.recorder.max_notification_id() or 0
     return [(str(n.originator_id), n.originator_version, n.topic,
-             _KEYED_DIGEST.sub(b'"description_digest":"keyed"', n.state))
+             _KEYED_DIGEST.sub(rb'"\1_digest":"keyed"', n.state))
             for n in record.recorder.select_notifications(start=1, limit=last)]
 
 
@@ -162,6 +165,7 @@ def test_every_kind_of_work_appears(runs: Runs) -> None:
         "Referral.Accepted", "Shelter.Registered", "HousingPath.Waitlisted",
         "HousingPath.BedOffered", "HousingPath.MovedIn", "Activity.Planned",
         "Activity.ParticipantEnrolled", "Activity.SessionHeld", "CityBudget.ClaimRecorded",
+        "Plan.Started", "Plan.GoalAgreed", "Plan.ActionPlanned",
     } <= topics
     accepted = first.report.accepted
     assert accepted["intake"] == 26

@@ -216,6 +216,23 @@ ACCESS: dict[str, set[str]] = {
     "audit_event_browser_export": OVERSIGHT,
     # -- live updates --
     "live_stream": PEOPLE,
+    # -- individual plans: the case's everyday work; the oversight reads them without texts --
+    "plan_page": MILAN_STAFF | OVERSIGHT,
+    "start_plan": MILAN_STAFF,
+    "agree_plan_goal": MILAN_STAFF,
+    "achieve_plan_goal": MILAN_STAFF,
+    "drop_plan_goal": MILAN_STAFF,
+    "plan_goal_action": MILAN_STAFF,
+    "complete_plan_action": MILAN_STAFF,
+    "review_plan": MILAN_STAFF,
+    "api_get_plan": MILAN_STAFF | OVERSIGHT,
+    "api_start_plan": MILAN_STAFF,
+    "api_agree_plan_goal": MILAN_STAFF,
+    "api_achieve_plan_goal": MILAN_STAFF,
+    "api_drop_plan_goal": MILAN_STAFF,
+    "api_plan_goal_action": MILAN_STAFF,
+    "api_complete_plan_action": MILAN_STAFF,
+    "api_review_plan": MILAN_STAFF,
 }
 # Routes whose answer never ends (server-sent events): a call reads the answer up to its first
 # event, then hangs up.
@@ -260,6 +277,9 @@ FRESH_ROUTES = {
     "cancel_activity", "api_cancel_activity",
     # -- finance --
     "approve_claim", "api_approve_claim", "reject_claim", "api_reject_claim",
+    # -- individual plans --
+    "start_plan", "api_start_plan", "achieve_plan_goal", "api_achieve_plan_goal",
+    "drop_plan_goal", "api_drop_plan_goal", "complete_plan_action", "api_complete_plan_action",
 }
 AN_ERASURE_REQUEST = {"requested_on": "2021-03-12", "request_reference": "PG/2021/0001"}
 # -- activities --
@@ -297,6 +317,35 @@ def a_pending_claim(clients: Clients, case_id: str) -> str:
     assert claimed.status_code == 201, claimed.text
     claim_id: str = claimed.json()["claim_id"]
     return claim_id
+
+
+# -- individual plans --
+A_PLAN_START = {"started_on": TODAY_IN_ITALY, "next_review_on": TODAY_IN_ITALY}
+A_GOAL = {"area": "work", "text": "Matrice", "agreed_on": TODAY_IN_ITALY,
+          "target_date": TODAY_IN_ITALY}
+AN_ACTION = {"text": "Matrice", "owner": "person", "due_on": TODAY_IN_ITALY}
+A_REVIEW = {"text": "Matrice", "reviewed_on": TODAY_IN_ITALY, "next_review_on": TODAY_IN_ITALY}
+
+
+def a_goal(clients: Clients, case_id: str) -> str:
+    """An open goal of the case's plan (started here when the case has none yet)."""
+    coordinator = clients.coordinator("milano")
+    started = coordinator.post(f"/api/v1/cases/{case_id}/plan", json=A_PLAN_START)
+    assert started.status_code in (201, 422), started.text
+    agreed = coordinator.post(f"/api/v1/cases/{case_id}/plan/goals", json=A_GOAL)
+    assert agreed.status_code == 201, agreed.text
+    goal_id: str = agreed.json()["item_id"]
+    return goal_id
+
+
+def an_action(clients: Clients, case_id: str) -> str:
+    """An action not yet done, under a new goal of the case's plan."""
+    goal_id = a_goal(clients, case_id)
+    planned = clients.coordinator("milano").post(
+        f"/api/v1/cases/{case_id}/plan/goals/{goal_id}/actions", json=AN_ACTION)
+    assert planned.status_code == 201, planned.text
+    action_id: str = planned.json()["item_id"]
+    return action_id
 
 
 # -- case lifecycle --
@@ -490,6 +539,21 @@ BODIES: dict[str, dict[str, Any]] = {
     "api_approve_claim": {},
     "reject_claim": {"data": {"reason": "Access matrix"}},
     "api_reject_claim": {"json": {"reason": "Access matrix"}},
+    # -- individual plans --
+    "start_plan": {"data": A_PLAN_START},
+    "api_start_plan": {"json": A_PLAN_START},
+    "agree_plan_goal": {"data": A_GOAL},
+    "api_agree_plan_goal": {"json": A_GOAL},
+    "achieve_plan_goal": {"data": {"achieved_on": TODAY_IN_ITALY}},
+    "api_achieve_plan_goal": {"json": {"achieved_on": TODAY_IN_ITALY}},
+    "drop_plan_goal": {"data": {"dropped_on": TODAY_IN_ITALY, "reason": "not_feasible"}},
+    "api_drop_plan_goal": {"json": {"dropped_on": TODAY_IN_ITALY, "reason": "not_feasible"}},
+    "plan_goal_action": {"data": AN_ACTION},
+    "api_plan_goal_action": {"json": AN_ACTION},
+    "complete_plan_action": {"data": {"done_on": TODAY_IN_ITALY}},
+    "api_complete_plan_action": {"json": {"done_on": TODAY_IN_ITALY}},
+    "review_plan": {"data": A_REVIEW},
+    "api_review_plan": {"json": A_REVIEW},
 }
 
 # The other resources a path can name, each made in Milan for a Milan case (its id given) by
@@ -503,9 +567,13 @@ RESOURCES: dict[str, Callable[[Clients, str], str]] = {
     "activity_id": an_activity_with_a_session,
     # -- finance --
     "claim_id": a_pending_claim,
+    # -- individual plans (a goal's maker starts the case's plan) --
+    "goal_id": a_goal,
+    "action_id": an_action,
 }
 # A path naming one of these is answered 404, like an unknown one, to whoever may not see it.
-RESOURCE_PARAMETERS = ("case_id", "referral_id", "shelter_id", "activity_id", "claim_id")
+RESOURCE_PARAMETERS = ("case_id", "referral_id", "shelter_id", "activity_id", "claim_id",
+                       "goal_id", "action_id")
 
 
 @dataclass(frozen=True)

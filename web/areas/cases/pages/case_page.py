@@ -29,6 +29,7 @@ from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState
 from web.kit.i18n import Translator
 from web.kit.labels import Labels
+from web.kit.plans import shown_plan
 from web.kit.principal import CaseOrHandover, SignedIn
 from web.kit.templating import Pages
 from web.kit.vocabulary import case_lifecycle as lifecycle_words
@@ -124,6 +125,7 @@ def render_case_page(
         else None,
         "is_open": is_open,
         "timeline": timeline_of(history, translator),
+        "plan": shown_plan(services, principal, case.case_id, now),
         "status_history": status_history(history),
         "consents": consents,
         "legal_bases": [(purpose, LEGAL_BASES.of(purpose)) for purpose in ProcessingPurpose],

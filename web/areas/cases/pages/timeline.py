@@ -8,7 +8,7 @@ then by its fields."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -22,6 +22,7 @@ from web.kit.labels import Labels
 from web.kit.vocabulary.activities import ACTIVITY_KINDS, hours_in_words
 from web.kit.vocabulary.case_lifecycle import CASE_OUTCOMES, CORRECTABLE_FIELDS
 from web.kit.vocabulary.housing import MOVE_OUT_OUTCOMES
+from web.kit.vocabulary.plans import plan_details
 from web.kit.vocabulary.referrals import (
     CITY_SERVICES,
     DECLINE_REASONS,
@@ -331,9 +332,10 @@ def _activity_details(data: dict[str, Any], translator: Translator, labels: Labe
 
 
 # The events of the other areas, by the aggregate named in the CloudEvents type.
-_AREA_DETAILS = {
+_AREA_DETAILS: dict[str, Callable[[dict[str, Any], Translator, Labels], list[str]]] = {
     "referral": _referral_details,
     "placement": _housing_details,
     "shelter": _housing_details,
     "activity": _activity_details,
+    "plan": plan_details,
 }
