@@ -13,6 +13,7 @@ from domain.access import Permission, Principal
 from domain.activities.service import ActivityService
 from domain.amendments.service import ProgrammeTermsService
 from domain.cases.service import CaseService
+from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
 from domain.programme import City
@@ -20,6 +21,7 @@ from domain.referrals.service import ReferralService
 from domain.vault import IdentifierAccess
 from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
+from projections.documents import DocumentQueries
 from projections.finance import FinanceQueries
 from projections.housing import HousingQueries
 from projections.indicators import IndicatorQueries
@@ -169,6 +171,9 @@ class WebServices(Protocol):
     programme_terms: ProgrammeTermsService
     """The programme's terms in force (as of the viewed moment, on as-of pages) and the
     ministry's decisions on them."""
+    documents: DocumentService
+    """Files attached to cases and claims: kept in the vault, every reading logged."""
+    document_views: DocumentQueries
 
     @property
     def accounts(self) -> AccountsPort: ...
