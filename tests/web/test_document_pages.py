@@ -254,7 +254,7 @@ def test_an_invoice_is_attached_by_the_coordinator_and_read_by_the_ministry_and_
     assert attached.status_code == 201, attached.text
     document_id = attached.json()["document_id"]
     assert isinstance(platform.record.repository.get(UUID(document_id)), ClaimDocument)
-    path = f"/api/v1/claims/{claim_id}/documents/{document_id}/file"
+    path = f"/api/v1/claim-documents/{document_id}"
     for reader in (clients.coordinator(), clients.ministry(), clients.auditor()):
         answer = reader.get(path)
         assert answer.status_code == 200

@@ -21,8 +21,8 @@ from web.areas.documents.requests import (
     CaseDocumentRequest,
     CaseForFiles,
     ClaimDocumentRequest,
+    ClaimDocumentToRead,
     ClaimToAttachTo,
-    ClaimToRead,
     DownloadRequest,
     ViewableClaim,
     attach_to_case,
@@ -142,14 +142,15 @@ async def attach_claim_document(
                         .model_dump(mode="json"), status_code=201)
 
 
-@router.get("/claims/{claim_id}/documents/{claim_document_id}/file",
-            name="api_download_claim_document", response_class=Response,
+@router.get("/claim-documents/{claim_document_id}", name="api_download_claim_document",
+            response_class=Response,
             summary="Read a claim's file (the city, the ministry, the auditors; logged first)",
             responses=_DOWNLOAD_ANSWERS)
 def download_claim_document(
-    claim: ClaimToRead, claim_document_id: str, services: Services, principal: SignedIn,
+    wanted: ClaimDocumentToRead, services: Services, principal: SignedIn,
 ) -> Response:
-    return claim_download(services, claim, document_id_in_path(claim_document_id), principal)
+    claim, document_id = wanted
+    return claim_download(services, claim, document_id, principal)
 
 
 def _parsed(model: type[_Model], fields: dict[str, str | None]) -> _Model:

@@ -24,8 +24,8 @@ from web.areas.documents.requests import (
     CaseDocumentRequest,
     CaseForFiles,
     ClaimDocumentRequest,
+    ClaimDocumentToRead,
     ClaimToAttachTo,
-    ClaimToRead,
     DownloadRequest,
     ViewableClaim,
     attach_to_case,
@@ -179,12 +179,12 @@ async def attach_claim_document(
     return _see_documents(request, "claim_documents", claim_id=str(claim.claim_id))
 
 
-@router.get("/claims/{claim_id}/documents/{claim_document_id}/file",
-            name="download_claim_document")
+@router.get("/claim-documents/{claim_document_id}", name="download_claim_document")
 def download_claim_document(
-    claim: ClaimToRead, claim_document_id: str, services: Services, principal: SignedIn,
+    wanted: ClaimDocumentToRead, services: Services, principal: SignedIn,
 ) -> Response:
-    return claim_download(services, claim, document_id_in_path(claim_document_id), principal)
+    claim, document_id = wanted
+    return claim_download(services, claim, document_id, principal)
 
 
 def _status_of(sizes: list[int], services: WebServices) -> int:

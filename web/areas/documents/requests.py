@@ -38,7 +38,7 @@ from domain.programme import City
 from domain.vault import AccessReason
 from events.documents import CaseDocumentKind, ClaimDocumentKind
 from projections.case_list import CaseRow
-from projections.documents import DocumentRow
+from projections.documents import OWNER_CLAIM, DocumentRow
 from projections.finance import ClaimRow
 from web.kit.dependencies import Services
 from web.kit.errors import ResourceNotFound
@@ -134,15 +134,27 @@ ClaimToAttachTo = Annotated[ClaimRow, Depends(claim_where(
     Permission.RECORD_EXPENDITURE))]
 
 
-def _claim_reader(claim: Annotated[ClaimRow, Depends(claim_in_path)], principal: SignedIn,
-                  services: Services) -> ClaimRow:
+def claim_document_in_path(
+    claim_document_id: Annotated[str, Path(
+        description="The claim document's id", json_schema_extra={"format": "uuid"})],
+    principal: SignedIn, services: Services,
+) -> tuple[ClaimRow, UUID]:
+    """A claim's document and its claim, for whoever may read the claim's files; unknown (404)
+    to whoever may not see the claim's city, refused (403) to whoever sees it but may not."""
+    document_id = document_id_in_path(claim_document_id)
+    row = services.document_views.document(document_id)
+    if row is None or row.owner != OWNER_CLAIM:
+        raise UnknownDocument(claim_document_id)
+    claim = services.finance_views.claim(row.owner_id)
+    if claim is None or not may(principal, Permission.VIEW_CASE, City(claim.city)):
+        raise UnknownDocument(claim_document_id)
     if not may_read_claim_files(principal, City(claim.city), services.now()):
         raise AccessDenied(f"A {principal.role.value} may not read claim files",
                            permission=Permission.RECORD_EXPENDITURE.value)
-    return claim
+    return claim, document_id
 
 
-ClaimToRead = Annotated[ClaimRow, Depends(_claim_reader)]
+ClaimDocumentToRead = Annotated[tuple[ClaimRow, UUID], Depends(claim_document_in_path)]
 
 
 def document_id_in_path(value: str) -> UUID:
