@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 
 from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
+from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
 from domain.programme import City
@@ -32,6 +33,7 @@ from domain.referrals.service import ReferralService
 from infra.demo.scale import DemoScale
 from infra.demo.scheduler import DemoReport
 from infra.demo.simulation import load_demo
+from infra.document_sources import CaseFactsFromCases, ClaimsFromFinance
 from infra.settings import Settings
 from infra.store.eventstore import open_record
 from infra.store.vault import open_vault
@@ -52,6 +54,7 @@ class Services:
     housing: HousingService
     activities: ActivityService
     finance: FinanceService
+    documents: DocumentService
 
 
 @dataclass
@@ -72,11 +75,14 @@ def generate(data_dir: Path, seed: int) -> DemoReport:
     settings = Settings(data_dir=data_dir)
     record = open_record(settings)
     try:
-        cases = CaseService(record, open_vault(settings))
+        vault = open_vault(settings)
+        cases = CaseService(record, vault)
+        finance = FinanceService(record)
         return load_demo(Services(
             cases=cases, referrals=ReferralService(record, cases),
             housing=HousingService(record, cases), activities=ActivityService(record, cases),
-            finance=FinanceService(record),
+            finance=finance, documents=DocumentService(
+                record, vault, CaseFactsFromCases(cases), ClaimsFromFinance(finance)),
         ), TWO_CITIES_ONE_QUARTER, seed=seed)
     finally:
         record.close()
@@ -162,6 +168,7 @@ def test_every_kind_of_work_appears(runs: Runs) -> None:
         "Referral.Accepted", "Shelter.Registered", "HousingPath.Waitlisted",
         "HousingPath.BedOffered", "HousingPath.MovedIn", "Activity.Planned",
         "Activity.ParticipantEnrolled", "Activity.SessionHeld", "CityBudget.ClaimRecorded",
+        "CaseDocument.Attached", "ClaimDocument.Attached",
     } <= topics
     accepted = first.report.accepted
     assert accepted["intake"] == 26

@@ -8,6 +8,7 @@ import hashlib
 from datetime import date, timedelta
 from uuid import UUID
 
+import httpx
 from fastapi.testclient import TestClient
 
 from domain.documents.model import CaseDocument, ClaimDocument
@@ -28,10 +29,12 @@ def a_pdf(marker: str = "permesso", size: int | None = None) -> bytes:
 
 
 def attach(client: TestClient, case_id: str, content: bytes, name: str = "scan.pdf",
-           content_type: str = "application/pdf", **fields: str) -> object:
-    return client.post(f"/api/v1/cases/{case_id}/documents",
-                       data={"kind": "residence_permit", "expires_on": "2022-03-31", **fields},
-                       files={"file": (name, content, content_type)})
+           content_type: str = "application/pdf", **fields: str) -> httpx.Response:
+    answer: httpx.Response = client.post(
+        f"/api/v1/cases/{case_id}/documents",
+        data={"kind": "residence_permit", "expires_on": "2022-03-31", **fields},
+        files={"file": (name, content, content_type)})
+    return answer
 
 
 def test_a_permit_attached_is_listed_recorded_without_its_content_and_read_back_logged(
@@ -45,7 +48,7 @@ def test_a_permit_attached_is_listed_recorded_without_its_content_and_read_back_
 
     assert answer.status_code == 201, answer.text
     document_id = UUID(answer.json()["document_id"])
-    recorded = platform.record.repository.get(document_id)
+    recorded: object = platform.record.repository.get(document_id)
     assert isinstance(recorded, CaseDocument)
     assert (recorded.case_id, recorded.case_code, recorded.city.value, recorded.kind.value,
             recorded.file_type.value, recorded.size, recorded.sha256, recorded.expires_on,
