@@ -147,6 +147,8 @@ class DocumentService:
         document = self._get(document_id, CaseDocument)
         if document.case_id != case_id:
             raise DocumentNotFound(document_id)
+        if case.personal_data_erased:
+            return None  # nothing left to read, nothing to log
         self.vault.record_access(IdentifierAccess(
             at=now, actor_id=principal.actor.id, actor_role=principal.role.value,
             actor_city=principal.city.value if principal.city else None,

@@ -15,6 +15,7 @@ from domain.documents.model import CaseDocument, ClaimDocument
 from infra.bootstrap import Platform
 from projections.documents import DOCUMENT_EXPIRING
 from tests.web.conftest import TESTS_START, Clients, record_intake
+from web.kit.authentication import CSRF_HEADER
 
 MAX_BYTES = 10 * 1024 * 1024  # the default limit (infra.settings: document_max_bytes)
 
@@ -273,3 +274,59 @@ def test_an_invoice_is_attached_by_the_coordinator_and_read_by_the_ministry_and_
     page = clients.ministry().get(f"/claims/{claim_id}/documents")
     assert page.status_code == 200 and "Fattura" in page.text
     assert "claim-documents-link" in clients.coordinator().get("/cities/firenze/finance").text
+
+
+def test_a_browser_s_upload_carries_its_token_in_the_form_up_to_the_file_limit(
+    clients: Clients, platform: Platform,
+) -> None:
+    """A page's form sends the CSRF token as a field of the multipart body, not as a header: the
+    check reads such a body up to the file limit (and its framing), not the 256 KiB of forms."""
+    case = record_intake(clients)
+    operator = clients.operator()
+    token = operator.headers.pop(CSRF_HEADER)
+    try:
+        at_the_limit = operator.post(
+            f"/cases/{case['case_id']}/documents",
+            data={"csrf_token": token, "kind": "information_notice"},
+            files={"file": ("a.pdf", a_pdf(size=MAX_BYTES), "application/pdf")},
+            follow_redirects=False)
+        without_token = operator.post(
+            f"/cases/{case['case_id']}/documents", data={"kind": "information_notice"},
+            files={"file": ("a.pdf", a_pdf(), "application/pdf")}, follow_redirects=False)
+        far_too_large = operator.post(
+            f"/cases/{case['case_id']}/documents",
+            data={"csrf_token": token, "kind": "information_notice"},
+            files={"file": ("a.pdf", a_pdf(size=MAX_BYTES + 128 * 1024), "application/pdf")},
+            follow_redirects=False)
+    finally:
+        operator.headers[CSRF_HEADER] = token
+
+    assert at_the_limit.status_code == 303, at_the_limit.text[:300]
+    assert without_token.status_code == 403
+    assert far_too_large.status_code == 413
+    assert len(platform.document_views.of_owner(UUID(case["case_id"]))) == 1
+
+
+def test_the_person_s_erasure_ends_the_expiring_permit_s_line_and_its_file(
+    clients: Clients, platform: Platform,
+) -> None:
+    case = record_intake(clients)
+    expires = (TESTS_START.date() + timedelta(days=3)).isoformat()
+    document_id = attach(clients.operator(), case["case_id"], a_pdf(), expires_on=expires
+                         ).json()["document_id"]
+    assert len(platform.document_views.work_items("firenze", TESTS_START)) == 1
+
+    erased = clients.coordinator().post(f"/api/v1/cases/{case['case_id']}/erasure", json={
+        "requested_on": TESTS_START.date().isoformat(), "request_reference": "PG/2021/9"})
+
+    assert erased.status_code == 200, erased.text
+    assert platform.document_views.work_items("firenze", TESTS_START) == []
+    assert platform.vault.read_file(UUID(case["case_id"]), UUID(document_id)) is None
+    read = clients.operator().post(
+        f"/api/v1/cases/{case['case_id']}/documents/{document_id}/file",
+        json={"reason": "identity_check"})
+    assert read.status_code == 404
+    assert platform.vault.accesses() == []  # nothing was read, so nothing is logged
+    refused = attach(clients.operator(), case["case_id"], a_pdf())
+    assert refused.status_code == 422
+    assert refused.json()["problems"][0]["code"] == "documents_closed"
