@@ -178,6 +178,7 @@ def test_the_case_page_lists_documents_and_the_upload_form_posts_a_multipart_fil
     assert "PDF, JPEG" in refused.text and "document-errors" in refused.text
     assert 'id="documents"' in page and "informativa" not in page
     assert page.count('class="download-document') == 1
+    assert "Documento allegato al caso" in page and "Informativa firmata." in page
 
 
 def test_only_the_case_s_city_staff_read_its_files_and_a_foreign_city_learns_nothing(
