@@ -4,6 +4,7 @@ is answered 413, one of a type not accepted (judged by its content) 422; nothing
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated, TypeVar
 from uuid import UUID
@@ -36,6 +37,7 @@ from web.kit.dependencies import Services
 from web.kit.errors import ErrorBody, explain_domain_error
 from web.kit.i18n import translator_of
 from web.kit.principal import SignedIn
+from web.services import WebServices
 
 router = APIRouter(tags=["documents"])
 _Model = TypeVar("_Model", bound=BaseModel)
@@ -96,13 +98,8 @@ async def attach_case_document(
 ) -> Response:
     body = _parsed(CaseDocumentRequest,
                    {"kind": kind, "expires_on": expires_on, "vulnerability": vulnerability})
-    try:
-        content = await file_content(file, services.documents.rules.max_bytes)
-        document_id, position = await attach_to_case(services, case, body, content, principal)
-    except FileTooLarge as error:
-        return _too_large(request, error)
-    return JSONResponse(DocumentReceipt(document_id=document_id, position=position)
-                        .model_dump(mode="json"), status_code=201)
+    return await _attached(request, file, services, lambda content: attach_to_case(
+        services, case, body, content, principal))
 
 
 @router.post("/cases/{case_id}/documents/{document_id}/file",
@@ -133,13 +130,8 @@ async def attach_claim_document(
     kind: Annotated[str, Form()],
 ) -> Response:
     body = _parsed(ClaimDocumentRequest, {"kind": kind})
-    try:
-        content = await file_content(file, services.documents.rules.max_bytes)
-        document_id, position = await attach_to_claim(services, claim, body, content, principal)
-    except FileTooLarge as error:
-        return _too_large(request, error)
-    return JSONResponse(DocumentReceipt(document_id=document_id, position=position)
-                        .model_dump(mode="json"), status_code=201)
+    return await _attached(request, file, services, lambda content: attach_to_claim(
+        services, claim, body, content, principal))
 
 
 @router.get("/claim-documents/{claim_document_id}", name="api_download_claim_document",
@@ -161,6 +153,21 @@ def _parsed(model: type[_Model], fields: dict[str, str | None]) -> _Model:
         raise RequestValidationError(
             [{**problem, "loc": ("body", *problem["loc"])} for problem in error.errors()]
         ) from None
+
+
+async def _attached(
+    request: Request, file: UploadFile, services: WebServices,
+    attach: Callable[[bytes], Awaitable[tuple[UUID, int]]],
+) -> Response:
+    """The receipt (201) of a file attached, or 413 for one over the limit (nothing kept); any
+    other refusal goes to the one exception handler (422)."""
+    try:
+        content = await file_content(file, services.documents.rules.max_bytes)
+        document_id, position = await attach(content)
+    except FileTooLarge as error:
+        return _too_large(request, error)
+    return JSONResponse(DocumentReceipt(document_id=document_id, position=position)
+                        .model_dump(mode="json"), status_code=201)
 
 
 def _too_large(request: Request, error: DomainError) -> JSONResponse:

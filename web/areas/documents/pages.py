@@ -5,10 +5,12 @@ for a file too large), with the message next to the form and nothing kept."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from domain.access import Permission, Principal, may
@@ -18,8 +20,6 @@ from domain.programme import City
 from projections.case_list import CASE_STATUS_OPEN, CaseRow
 from projections.finance import ClaimRow
 from web.areas.documents.requests import (
-    CASE_FIELDS,
-    CLAIM_FIELDS,
     STAFF_REASONS,
     CaseDocumentRequest,
     CaseForFiles,
@@ -45,6 +45,7 @@ from web.kit.vocabulary import documents as words
 from web.services import WebServices
 
 router = APIRouter(include_in_schema=False)
+_Body = TypeVar("_Body", bound=BaseModel)
 
 def case_documents_context(
     services: WebServices, principal: Principal, translator: Translator, case: CaseRow,
@@ -86,22 +87,14 @@ async def attach_case_document(
     request: Request, case: CaseForFiles, pages: PageRenderer, services: Services,
     principal: SignedIn, translator: CurrentTranslator,
 ) -> Response:
-    form = await PostedForm.read(request, (*CASE_FIELDS, "file"))
-    upload = (await request.form()).get("file")
-
-    sizes: list[int] = []
-
-    async def attach(body: CaseDocumentRequest) -> None:
-        content = await file_content(upload, services.documents.rules.max_bytes)
-        sizes.append(len(content))
-        await attach_to_case(services, case, body, content, principal)
-
-    try:
-        await form.submit(CaseDocumentRequest, attach, translator)
-    except FormRefused as refused:
+    refused = await _upload(
+        request, CaseDocumentRequest, services, translator,
+        lambda body, content: attach_to_case(services, case, body, content, principal))
+    if refused is not None:
+        form, status_code = refused
         return await run_in_threadpool(
             _render_case, request, pages, services, principal, translator, case,
-            form=refused.form, status_code=_status_of(sizes, services))
+            form=form, status_code=status_code)
     return _see_documents(request, "case_page", case_id=str(case.case_id))
 
 
@@ -160,22 +153,14 @@ async def attach_claim_document(
     request: Request, claim: ClaimToAttachTo, pages: PageRenderer, services: Services,
     principal: SignedIn, translator: CurrentTranslator,
 ) -> Response:
-    form = await PostedForm.read(request, (*CLAIM_FIELDS, "file"))
-    upload = (await request.form()).get("file")
-
-    sizes: list[int] = []
-
-    async def attach(body: ClaimDocumentRequest) -> None:
-        content = await file_content(upload, services.documents.rules.max_bytes)
-        sizes.append(len(content))
-        await attach_to_claim(services, claim, body, content, principal)
-
-    try:
-        await form.submit(ClaimDocumentRequest, attach, translator)
-    except FormRefused as refused:
+    refused = await _upload(
+        request, ClaimDocumentRequest, services, translator,
+        lambda body, content: attach_to_claim(services, claim, body, content, principal))
+    if refused is not None:
+        form, status_code = refused
         return await run_in_threadpool(
             _render_claim, request, pages, services, principal, translator, claim,
-            form=refused.form, status_code=_status_of(sizes, services))
+            form=form, status_code=status_code)
     return _see_documents(request, "claim_documents", claim_id=str(claim.claim_id))
 
 
@@ -187,9 +172,27 @@ def download_claim_document(
     return claim_download(services, claim, document_id, principal)
 
 
-def _status_of(sizes: list[int], services: WebServices) -> int:
-    """413 for a file over the limit (refused, nothing kept), else 422."""
-    return 413 if sizes and sizes[0] > services.documents.rules.max_bytes else 422
+async def _upload(
+    request: Request, model: type[_Body], services: WebServices, translator: Translator,
+    attach: Callable[[_Body, bytes], Awaitable[object]],
+) -> tuple[FormState, int] | None:
+    """Read an upload form and its file and carry out `attach`; None once attached, else the
+    form to show again and its status: 413 for a file over the limit, 422 for the rest."""
+    form = await PostedForm.read(request, (*model.model_fields, "file"))
+    upload = (await request.form()).get("file")
+    limit = services.documents.rules.max_bytes
+    sizes: list[int] = []
+
+    async def command(body: _Body) -> None:
+        content = await file_content(upload, limit)
+        sizes.append(len(content))
+        await attach(body, content)
+
+    try:
+        await form.submit(model, command, translator)
+    except FormRefused as refused:
+        return refused.form, 413 if sizes and sizes[0] > limit else 422
+    return None
 
 
 def _see_documents(request: Request, route: str, **params: str) -> Response:

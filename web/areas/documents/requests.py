@@ -41,7 +41,7 @@ from projections.case_list import CaseRow
 from projections.documents import OWNER_CLAIM, DocumentRow
 from projections.finance import ClaimRow
 from web.kit.dependencies import Services
-from web.kit.errors import ResourceNotFound
+from web.kit.errors import ResourceNotFound, UnknownClaim
 from web.kit.forms import blank_is_none
 from web.kit.i18n import N_, Translator
 from web.kit.principal import SignedIn, ViewableCase
@@ -53,20 +53,6 @@ DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-st
                     "Pragma": "no-cache"}
 # The reasons city staff give for reading a case's file (an auditor reads none).
 STAFF_REASONS = tuple(reason for reason in AccessReason if reason is not AccessReason.AUDIT_GRANT)
-
-
-class UnknownClaimOfDocuments(ResourceNotFound):
-    """Raised when no claim the principal may see has the id in the path."""
-
-    code = "unknown_claim"
-
-    def __init__(self, claim_id: str) -> None:
-        super().__init__(claim_id)
-        self.claim_id = claim_id
-
-    def explain(self, translator: Translator) -> str:
-        return translator.gettext(N_('There is no claim "%(claim_id)s".'),
-                                  claim_id=self.claim_id)
 
 
 class UnknownDocument(ResourceNotFound):
@@ -106,9 +92,9 @@ def claim_in_path(
     try:
         claim = services.finance_views.claim(UUID(claim_id))
     except ValueError:
-        raise UnknownClaimOfDocuments(claim_id) from None
+        raise UnknownClaim(claim_id) from None
     if claim is None or not may(principal, Permission.VIEW_CASE, City(claim.city)):
-        raise UnknownClaimOfDocuments(claim_id)
+        raise UnknownClaim(claim_id)
     require(principal, Permission.VIEW_CITY, City(claim.city))
     return claim
 
@@ -206,9 +192,6 @@ class DownloadRequest(BaseModel):
         "Why the file is read (city staff's reasons: "
         + ", ".join(reason.value for reason in STAFF_REASONS) + ")"))
 
-
-CASE_FIELDS = tuple(CaseDocumentRequest.model_fields)
-CLAIM_FIELDS = tuple(ClaimDocumentRequest.model_fields)
 
 
 async def file_content(upload: Any, max_bytes: int) -> bytes:
