@@ -331,3 +331,28 @@ def test_the_person_s_erasure_ends_the_expiring_permit_s_line_and_its_file(
     refused = attach(clients.operator(), case["case_id"], a_pdf())
     assert refused.status_code == 422
     assert refused.json()["problems"][0]["code"] == "documents_closed"
+
+
+def test_the_pages_refuse_a_file_one_byte_over_the_limit_413_and_a_reading_without_reason(
+    clients: Clients, platform: Platform,
+) -> None:
+    case = record_intake(clients)
+    operator = clients.operator()
+    document_id = attach(operator, case["case_id"], a_pdf()).json()["document_id"]
+    before = platform.record.recorder.max_notification_id()
+
+    too_large = operator.post(
+        f"/cases/{case['case_id']}/documents", data={"kind": "information_notice"},
+        files={"file": ("a.pdf", a_pdf(size=MAX_BYTES + 1), "application/pdf")})
+    no_reason = operator.post(f"/cases/{case['case_id']}/documents/{document_id}/file", data={})
+    read = operator.post(f"/cases/{case['case_id']}/documents/{document_id}/file",
+                         data={"reason": "contact_person"})
+
+    assert too_large.status_code == 413
+    assert "10 MB" in too_large.text and 'id="document-file-error"' in too_large.text
+    assert platform.record.recorder.max_notification_id() == before
+    assert no_reason.status_code == 422 and 'id="download-errors"' in no_reason.text
+    assert read.status_code == 200 and read.content == a_pdf()
+    assert read.headers["x-content-type-options"] == "nosniff"
+    # The reading refused (no reason) logged nothing; the one carried out, its reason.
+    assert [a.reason.value for a in platform.vault.accesses()] == ["contact_person"]
