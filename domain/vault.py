@@ -45,6 +45,21 @@ class IdentifierAccess:
     reason: AccessReason
 
 
+@dataclass(frozen=True)
+class ClaimFileAccess:
+    """One download of an expenditure claim's file (an invoice, a proof of payment): who, when,
+    which claim and file. Kept like the identifier readings, though no person's: the auditors
+    check who read the accounts' evidence too. (A case's files are personal data: their
+    downloads are IdentifierAccess entries of the case.)"""
+
+    at: datetime
+    actor_id: str
+    actor_role: str
+    actor_city: str | None
+    claim_id: UUID
+    file_id: UUID
+
+
 class PersonalDataVault(Protocol):
     def store(self, case_id: UUID, data: PersonalData) -> None:
         """Encrypt and keep the person's identifiers under a new key of their own."""
@@ -68,8 +83,36 @@ class PersonalDataVault(Protocol):
     def discard_text(self, case_id: UUID, text_id: UUID) -> None:
         """Remove one text (a command that kept it and then failed to record it)."""
 
+    def store_file(self, case_id: UUID, file_id: UUID, content: bytes) -> None:
+        """Keep a file about the person (a scanned permit, a certificate), encrypted with the
+        person's own key, so that their erasure shreds it too. Raises LookupError when the
+        person has no key (unknown, or erased)."""
+
+    def read_file(self, case_id: UUID, file_id: UUID) -> bytes | None:
+        """A file kept on the person, or None when unknown or erased."""
+
+    def discard_file(self, case_id: UUID, file_id: UUID) -> None:
+        """Remove one file (a command that kept it and then failed to record it)."""
+
+    def store_claim_file(self, claim_id: UUID, file_id: UUID, content: bytes) -> None:
+        """Keep a file of an expenditure claim (an invoice, a proof of payment) encrypted under
+        a key of its own, wrapped by the master key: the city's accounts, no person's, so no
+        person's erasure touches it."""
+
+    def read_claim_file(self, claim_id: UUID, file_id: UUID) -> bytes | None:
+        """A claim's file, or None when unknown."""
+
+    def discard_claim_file(self, claim_id: UUID, file_id: UUID) -> None:
+        """Remove one claim file (a command that kept it and then failed to record it)."""
+
     def record_access(self, access: IdentifierAccess) -> None:
         """Log one reading of identifiers; it must succeed before they are shown."""
+
+    def record_claim_file_access(self, access: ClaimFileAccess) -> None:
+        """Log one download of a claim's file; it must succeed before the file is served."""
+
+    def claim_file_accesses(self, limit: int = 200, offset: int = 0) -> list[ClaimFileAccess]:
+        """The claim files' download log, most recent first."""
 
     def accesses(self, limit: int = 200, offset: int = 0) -> list[IdentifierAccess]:
         """The access log, most recent first."""

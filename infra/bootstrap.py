@@ -24,6 +24,7 @@ from argon2 import PasswordHasher
 from domain.activities.service import ActivityService
 from domain.amendments.service import ProgrammeTermsService
 from domain.cases.service import CaseService
+from domain.documents.service import DocumentRules, DocumentService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
 from domain.plans.service import PlanService
@@ -38,6 +39,7 @@ from infra.audit.checkpoints import (
     read_public_key,
 )
 from infra.audit.event_browser import EventBrowser
+from infra.document_sources import CaseFactsFromCases, ClaimsFromFinance
 from infra.pipeline.replay import AsOfServices, ReplayCache
 from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
@@ -46,6 +48,7 @@ from infra.store.eventstore import open_record
 from infra.store.vault import open_vault
 from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
+from projections.documents import DocumentQueries
 from projections.finance import FinanceQueries
 from projections.housing import HousingQueries
 from projections.indicators import IndicatorQueries
@@ -168,6 +171,8 @@ class Platform:
     programme_terms: ProgrammeTermsService
     plans: PlanService
     plan_views: PlanQueries
+    documents: DocumentService
+    document_views: DocumentQueries
     accounts: Accounts
     audit_trail: EventBrowser
     replays: ReplayCache
@@ -182,7 +187,8 @@ class Platform:
         (infra.replay); for reading only."""
         read_models = self.replays.read_models_as_of(moment)
         as_of = AsOfServices(
-            self, moment, workflows_over(self.record, self.vault, read_models, as_of=moment))
+            self, moment, workflows_over(self.record, self.vault, read_models, as_of=moment,
+                                         document_rules=self.documents.rules))
         return cast(WebServices, as_of)  # every attribute it lacks is the live platform's
 
     def now(self) -> datetime:
@@ -221,7 +227,7 @@ class Platform:
 
 def workflows_over(
     record: ProgrammeRecord, vault: PersonalDataVault, read_models: ReadModelDatabase,
-    as_of: datetime | None = None,
+    as_of: datetime | None = None, document_rules: DocumentRules | None = None,
 ) -> dict[str, Any]:
     """The application services (commands) and read-model queries of every context, over one
     record and one read-model database: what the web app calls. Tests compose theirs with it
@@ -230,6 +236,8 @@ def workflows_over(
     terms as they were then (as-of pages read, never write)."""
     terms = ProgrammeTermsService(record, as_of=as_of)
     cases = CaseService(record, vault, terms)
+    finance = FinanceService(record, terms)
+    rules = document_rules or DocumentRules()
     return {
         "cases": cases,
         "case_list": CaseListQueries(read_models),
@@ -240,12 +248,15 @@ def workflows_over(
         "housing_views": HousingQueries(read_models),
         "activities": ActivityService(record, cases, terms),
         "activity_register": ActivityRegisterQueries(read_models),
-        "finance": FinanceService(record, terms),
+        "finance": finance,
         "finance_views": FinanceQueries(read_models),
         "indicators": IndicatorQueries(read_models),
         "programme_terms": terms,
         "plans": PlanService(record, vault, cases, terms),
         "plan_views": PlanQueries(read_models),
+        "documents": DocumentService(
+            record, vault, CaseFactsFromCases(cases), ClaimsFromFinance(finance), rules),
+        "document_views": DocumentQueries(read_models, rules.expiry_warning_days),
     }
 
 
@@ -301,5 +312,7 @@ def build_platform(
         follower=follower,
         read_your_writes_timeout=settings.read_your_writes_timeout,
         secure_cookies=settings.secure_cookies,
-        **workflows_over(record, vault, read_models),
+        **workflows_over(record, vault, read_models, document_rules=DocumentRules(
+            max_bytes=settings.document_max_bytes,
+            expiry_warning_days=settings.document_expiry_warning_days)),
     )

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
                                       "ends after this many minutes without a request")
     session_hours: int = Field(default=8, ge=1, le=7 * 24, description="A session ends this "
                                "many hours after sign-in, active or not")
+    document_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024,
+                                    description="The largest file accepted as a document "
+                                    "(docs/workflows/documents.md)")
+    document_expiry_warning_days: int = Field(default=30, ge=0, le=365, description="A "
+                                              "document enters the work queue this many days "
+                                              "before it expires")
 
     @field_validator("nats_url", "partner_nats_url")
     @classmethod

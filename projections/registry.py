@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from projections.activities import ActivityRegisterProjection
 from projections.case_list import CaseListProjection
+from projections.documents import DocumentsProjection
 from projections.finance import FinanceProjection
 from projections.housing import HousingProjection
 from projections.network_overview import NetworkOverviewProjection
@@ -24,6 +25,7 @@ def default_projections() -> list[Projection]:
         ActivityRegisterProjection(),
         FinanceProjection(),
         PlansProjection(),
+        DocumentsProjection(),
     ]
 
 

@@ -11,6 +11,7 @@ from web.areas.audit import api as audit
 from web.areas.cases.api import care, cases, personal_data
 from web.areas.cases.api import lifecycle as case_lifecycle
 from web.areas.dashboards import api as indicators
+from web.areas.documents import api as documents
 from web.areas.event_docs import api as event_schemas
 from web.areas.finance import api as finance
 from web.areas.housing import api as housing
@@ -38,6 +39,7 @@ PROTECTED_AREAS = (
     finance,
     indicators,
     plans,
+    documents,
 )
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 

@@ -13,6 +13,7 @@ from domain.access import Permission, Principal
 from domain.activities.service import ActivityService
 from domain.amendments.service import ProgrammeTermsService
 from domain.cases.service import CaseService
+from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
 from domain.plans.service import PlanService
@@ -21,6 +22,7 @@ from domain.referrals.service import ReferralService
 from domain.vault import IdentifierAccess
 from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
+from projections.documents import DocumentQueries
 from projections.finance import FinanceQueries
 from projections.housing import HousingQueries
 from projections.indicators import IndicatorQueries
@@ -175,6 +177,9 @@ class WebServices(Protocol):
     """Individual plans: their commands, and their texts from the vault (for the staff of the
     case's city only)."""
     plan_views: PlanQueries
+    documents: DocumentService
+    """Files attached to cases and claims: kept in the vault, every reading logged."""
+    document_views: DocumentQueries
 
     @property
     def accounts(self) -> AccountsPort: ...

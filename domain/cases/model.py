@@ -829,8 +829,9 @@ class Case(Aggregate):
     class VulnerabilityAssessed(Aggregate.Event):
         """A service assessed (accertato) one vulnerability on `assessed_on`: a vulnerability not
         recorded before is recorded by it, and `vulnerabilities` and eligibility are given again.
-        Which kind of service, never which office or professional. A document of the assessment,
-        if any, is not here (no attachments exist yet)."""
+        Which kind of service, never which office or professional. The document of the
+        assessment, if any, is a medical certificate attached to the case (domain.documents),
+        linked to the vulnerability and this assessment's date."""
 
         case_code: str
         city: str

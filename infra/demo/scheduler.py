@@ -16,6 +16,7 @@ from uuid import UUID
 
 from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
+from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
 from domain.plans.service import PlanService
@@ -50,6 +51,7 @@ class DemoServices(Protocol):
     activities: ActivityService
     finance: FinanceService
     plans: PlanService
+    documents: DocumentService
 
 
 Action = Callable[[], None]

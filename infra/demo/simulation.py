@@ -11,6 +11,7 @@ from collections.abc import Callable
 from domain.programme import City, SubAction
 from infra.demo.activities import ActivityDesk
 from infra.demo.cases import CaseDesk
+from infra.demo.documents import DocumentDesk
 from infra.demo.finance import FinanceDesk, focus_of
 from infra.demo.housing import HousingDesk
 from infra.demo.known import KnownCase
@@ -53,6 +54,7 @@ class _Simulation:
         self.activities = ActivityDesk(self.scheduler, services, cases_of)
         self.finance = FinanceDesk(self.scheduler, services, cases_of)
         self.plans = PlanDesk(self.scheduler, services, cases_of)
+        self.documents = DocumentDesk(self.scheduler, services, cases_of)
 
     def run(self, progress: Callable[[int], None] | None) -> None:
         start = self.scheduler.working_time(self.scale.start, 7, 8)
@@ -74,3 +76,4 @@ class _Simulation:
                 self.activities.plan_activity_of(city, sub_action)
         self.finance.plan_claims(city)
         self.plans.plan_city(city)
+        self.documents.plan_city(city)

@@ -12,8 +12,13 @@ Envelope encryption, one key per person:
   with the same data key, one row each, bound to the case and the text's id; their digest, which
   events carry, is an HMAC under a key derived from the data key, so it cannot be checked
   against guessed texts by anyone without the key, nor by anyone at all after erasure;
-- erasing a person deletes their wrapped key, ciphertext and texts: without the key, any copy of
-  the ciphertext left in a backup is noise (crypto-shredding).
+- files about the person (a scanned permit, a medical certificate: domain.documents) are
+  encrypted with the same data key, one row each, bound to the case and the file's id;
+- erasing a person deletes their wrapped key, ciphertext, texts and files: without the key, any
+  copy of the ciphertext left in a backup is noise (crypto-shredding);
+- an expenditure claim's files (invoices, proofs of payment) are no person's: each is encrypted
+  under a random key of its own, kept wrapped by the master key beside it (bound to the claim and
+  the file), so that no erasure reaches them and they stay as long as the accounts must.
 
 A canary encrypted under the master key is stored with the vault, so opening it with the wrong
 master key fails at once with WrongMasterKey rather than on the first read.
@@ -37,7 +42,13 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from domain.vault import AccessReason, IdentifierAccess, PersonalData, PersonalDataVault
+from domain.vault import (
+    AccessReason,
+    ClaimFileAccess,
+    IdentifierAccess,
+    PersonalData,
+    PersonalDataVault,
+)
 from infra.settings import Settings
 from projections.storage.postgres import PostgresPool
 from projections.storage.sqlite import SqliteSerialised
@@ -54,6 +65,9 @@ _DATA_KEY_LABEL = b"lgnet-vault/data-key/"
 _DATA_LABEL = b"lgnet-vault/personal-data/"
 _TEXT_LABEL = b"lgnet-vault/text/"
 _DIGEST_LABEL = b"lgnet-vault/text-digest/"
+_FILE_LABEL = b"lgnet-vault/file/"
+_CLAIM_FILE_KEY_LABEL = b"lgnet-vault/claim-file-key/"
+_CLAIM_FILE_LABEL = b"lgnet-vault/claim-file/"
 
 
 class VaultError(RuntimeError):
@@ -170,6 +184,43 @@ class VaultCipher:
             raise VaultError(f"A text of case {case_id} is corrupt") from None
         return plaintext.decode()
 
+    def seal_file(self, case_id: UUID, wrapped_key: bytes, file_id: UUID, content: bytes) -> bytes:
+        """A file about the person, under the person's data key."""
+        data_key = self.data_key(case_id, wrapped_key)
+        return _encrypt(AESGCM(data_key), content, _FILE_LABEL + case_id.bytes + file_id.bytes)
+
+    def open_file(
+        self, case_id: UUID, wrapped_key: bytes, file_id: UUID, ciphertext: bytes
+    ) -> bytes:
+        data_key = self.data_key(case_id, wrapped_key)
+        try:
+            return _decrypt(AESGCM(data_key), ciphertext,
+                            _FILE_LABEL + case_id.bytes + file_id.bytes)
+        except InvalidTag:
+            raise VaultError(f"A file of case {case_id} is corrupt") from None
+
+    def seal_claim_file(self, claim_id: UUID, file_id: UUID, content: bytes) -> tuple[bytes, bytes]:
+        """(wrapped key, ciphertext) of a claim's file, under a new random key of its own."""
+        bound = claim_id.bytes + file_id.bytes
+        file_key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
+        ciphertext = _encrypt(AESGCM(file_key), content, _CLAIM_FILE_LABEL + bound)
+        return _encrypt(self._master, file_key, _CLAIM_FILE_KEY_LABEL + bound), ciphertext
+
+    def open_claim_file(
+        self, claim_id: UUID, file_id: UUID, wrapped_key: bytes, ciphertext: bytes
+    ) -> bytes:
+        bound = claim_id.bytes + file_id.bytes
+        try:
+            file_key = _decrypt(self._master, wrapped_key, _CLAIM_FILE_KEY_LABEL + bound)
+        except InvalidTag:
+            raise WrongMasterKey(
+                f"The vault master key does not open the key of a file of claim {claim_id}"
+            ) from None
+        try:
+            return _decrypt(AESGCM(file_key), ciphertext, _CLAIM_FILE_LABEL + bound)
+        except InvalidTag:
+            raise VaultError(f"A file of claim {claim_id} is corrupt") from None
+
     def canary(self) -> bytes:
         return _encrypt(self._master, _CANARY, _CANARY_LABEL)
 
@@ -232,6 +283,37 @@ _ACCESS_LOG_SELECT = (
 )
 
 
+# Downloads of claim files (no person's: see ClaimFileAccess), beside the identifier readings.
+_CLAIM_FILE_LOG_DDL = """CREATE TABLE IF NOT EXISTS vault_claim_file_log (
+    at TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    actor_role TEXT NOT NULL,
+    actor_city TEXT,
+    claim_id TEXT NOT NULL,
+    file_id TEXT NOT NULL
+)"""
+_CLAIM_FILE_LOG_INSERT = (
+    "INSERT INTO vault_claim_file_log (at, actor_id, actor_role, actor_city, claim_id, file_id) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+_CLAIM_FILE_LOG_SELECT = (
+    "SELECT at, actor_id, actor_role, actor_city, claim_id, file_id "
+    "FROM vault_claim_file_log ORDER BY at DESC LIMIT ? OFFSET ?"
+)
+
+
+def _claim_file_access_row(access: ClaimFileAccess) -> tuple[str, ...]:
+    return (access.at.isoformat(), access.actor_id, access.actor_role, access.actor_city or "",
+            str(access.claim_id), str(access.file_id))
+
+
+def _claim_file_access_of(row: Sequence[Any]) -> ClaimFileAccess:
+    return ClaimFileAccess(
+        at=datetime.fromisoformat(row[0]), actor_id=row[1], actor_role=row[2],
+        actor_city=row[3] or None, claim_id=UUID(row[4]), file_id=UUID(row[5]),
+    )
+
+
 def _access_row(access: IdentifierAccess) -> tuple[str, ...]:
     return (
         access.at.isoformat(), access.actor_id, access.actor_role, access.actor_city or "",
@@ -265,7 +347,21 @@ _SQLITE_SCHEMA = (
         ciphertext BLOB NOT NULL,
         PRIMARY KEY (case_id, text_id)
     )""",
+    """CREATE TABLE IF NOT EXISTS vault_files (
+        case_id BLOB NOT NULL,
+        file_id BLOB NOT NULL,
+        ciphertext BLOB NOT NULL,
+        PRIMARY KEY (case_id, file_id)
+    )""",
+    """CREATE TABLE IF NOT EXISTS vault_claim_files (
+        claim_id BLOB NOT NULL,
+        file_id BLOB NOT NULL,
+        wrapped_key BLOB NOT NULL,
+        ciphertext BLOB NOT NULL,
+        PRIMARY KEY (claim_id, file_id)
+    )""",
     _ACCESS_LOG_DDL,
+    _CLAIM_FILE_LOG_DDL,
 )
 _SQLITE_PRAGMAS = ("PRAGMA secure_delete = ON", "PRAGMA journal_mode = DELETE")
 
@@ -320,6 +416,7 @@ class SqliteVault:
     def erase(self, case_id: UUID) -> bool:
         with self._database.transaction() as tx:
             texts = tx.execute("DELETE FROM vault_texts WHERE case_id = ?", (case_id.bytes,))
+            texts += tx.execute("DELETE FROM vault_files WHERE case_id = ?", (case_id.bytes,))
             return tx.execute(
                 "DELETE FROM vault_people WHERE case_id = ?", (case_id.bytes,)) + texts > 0
 
@@ -353,9 +450,70 @@ class SqliteVault:
             tx.execute("DELETE FROM vault_texts WHERE case_id = ? AND text_id = ?",
                        (case_id.bytes, text_id.bytes))
 
+    def store_file(self, case_id: UUID, file_id: UUID, content: bytes) -> None:
+        with self._database.transaction() as tx:
+            row = tx.fetchone(
+                "SELECT wrapped_key FROM vault_people WHERE case_id = ?", (case_id.bytes,))
+            if row is None:
+                raise LookupError(f"No personal data kept for case {case_id}")
+            ciphertext = self._cipher.seal_file(case_id, row[0], file_id, content)
+            tx.execute(
+                "INSERT OR REPLACE INTO vault_files (case_id, file_id, ciphertext) "
+                "VALUES (?, ?, ?)",
+                (case_id.bytes, file_id.bytes, ciphertext),
+            )
+
+    def read_file(self, case_id: UUID, file_id: UUID) -> bytes | None:
+        with self._database.reading() as tx:
+            row = tx.fetchone(
+                "SELECT p.wrapped_key, f.ciphertext FROM vault_files f JOIN vault_people p "
+                "ON p.case_id = f.case_id WHERE f.case_id = ? AND f.file_id = ?",
+                (case_id.bytes, file_id.bytes),
+            )
+        if row is None:
+            return None
+        return self._cipher.open_file(case_id, row[0], file_id, row[1])
+
+    def discard_file(self, case_id: UUID, file_id: UUID) -> None:
+        with self._database.transaction() as tx:
+            tx.execute("DELETE FROM vault_files WHERE case_id = ? AND file_id = ?",
+                       (case_id.bytes, file_id.bytes))
+
+    def store_claim_file(self, claim_id: UUID, file_id: UUID, content: bytes) -> None:
+        wrapped_key, ciphertext = self._cipher.seal_claim_file(claim_id, file_id, content)
+        with self._database.transaction() as tx:
+            tx.execute(
+                "INSERT OR REPLACE INTO vault_claim_files (claim_id, file_id, wrapped_key, "
+                "ciphertext) VALUES (?, ?, ?, ?)",
+                (claim_id.bytes, file_id.bytes, wrapped_key, ciphertext),
+            )
+
+    def read_claim_file(self, claim_id: UUID, file_id: UUID) -> bytes | None:
+        with self._database.reading() as tx:
+            row = tx.fetchone(
+                "SELECT wrapped_key, ciphertext FROM vault_claim_files "
+                "WHERE claim_id = ? AND file_id = ?", (claim_id.bytes, file_id.bytes))
+        if row is None:
+            return None
+        return self._cipher.open_claim_file(claim_id, file_id, row[0], row[1])
+
+    def discard_claim_file(self, claim_id: UUID, file_id: UUID) -> None:
+        with self._database.transaction() as tx:
+            tx.execute("DELETE FROM vault_claim_files WHERE claim_id = ? AND file_id = ?",
+                       (claim_id.bytes, file_id.bytes))
+
     def record_access(self, access: IdentifierAccess) -> None:
         with self._database.transaction() as tx:
             tx.execute(_ACCESS_LOG_INSERT, _access_row(access))
+
+    def record_claim_file_access(self, access: ClaimFileAccess) -> None:
+        with self._database.transaction() as tx:
+            tx.execute(_CLAIM_FILE_LOG_INSERT, _claim_file_access_row(access))
+
+    def claim_file_accesses(self, limit: int = 200, offset: int = 0) -> list[ClaimFileAccess]:
+        with self._database.reading() as tx:
+            rows = tx.fetchall(_CLAIM_FILE_LOG_SELECT, (limit, offset))
+        return [_claim_file_access_of(row) for row in rows]
 
     def accesses(self, limit: int = 200, offset: int = 0) -> list[IdentifierAccess]:
         with self._database.reading() as tx:
@@ -384,7 +542,21 @@ _POSTGRES_SCHEMA = (
         ciphertext BYTEA NOT NULL,
         PRIMARY KEY (case_id, text_id)
     )""",
+    """CREATE TABLE IF NOT EXISTS vault_files (
+        case_id UUID NOT NULL,
+        file_id UUID NOT NULL,
+        ciphertext BYTEA NOT NULL,
+        PRIMARY KEY (case_id, file_id)
+    )""",
+    """CREATE TABLE IF NOT EXISTS vault_claim_files (
+        claim_id UUID NOT NULL,
+        file_id UUID NOT NULL,
+        wrapped_key BYTEA NOT NULL,
+        ciphertext BYTEA NOT NULL,
+        PRIMARY KEY (claim_id, file_id)
+    )""",
     _ACCESS_LOG_DDL,
+    _CLAIM_FILE_LOG_DDL,
 )
 
 
@@ -442,6 +614,7 @@ class PostgresVault:
     def erase(self, case_id: UUID) -> bool:
         with self._database.statements() as tx:
             texts = tx.execute("DELETE FROM vault_texts WHERE case_id = ?", (case_id,))
+            files = tx.execute("DELETE FROM vault_files WHERE case_id = ?", (case_id,))
             erased = tx.execute("DELETE FROM vault_people WHERE case_id = ?", (case_id,)) > 0
             if erased:
                 # A deleted row's bytes stay in the table file until its space is reused; a full
@@ -450,7 +623,9 @@ class PostgresVault:
                 tx.execute("VACUUM FULL vault_people")
             if texts:
                 tx.execute("VACUUM FULL vault_texts")
-            return erased or texts > 0
+            if files:
+                tx.execute("VACUUM FULL vault_files")
+            return erased or texts + files > 0
 
     def store_text(self, case_id: UUID, text_id: UUID, text: str) -> str:
         with self._database.statements() as tx:
@@ -482,9 +657,71 @@ class PostgresVault:
             tx.execute("DELETE FROM vault_texts WHERE case_id = ? AND text_id = ?",
                        (case_id, text_id))
 
+    def store_file(self, case_id: UUID, file_id: UUID, content: bytes) -> None:
+        with self._database.statements() as tx:
+            row = tx.fetchone(
+                "SELECT wrapped_key FROM vault_people WHERE case_id = ?", (case_id,))
+            if row is None:
+                raise LookupError(f"No personal data kept for case {case_id}")
+            ciphertext = self._cipher.seal_file(case_id, bytes(row[0]), file_id, content)
+            tx.execute(
+                "INSERT INTO vault_files (case_id, file_id, ciphertext) VALUES (?, ?, ?) "
+                "ON CONFLICT (case_id, file_id) DO UPDATE SET ciphertext = EXCLUDED.ciphertext",
+                (case_id, file_id, ciphertext),
+            )
+
+    def read_file(self, case_id: UUID, file_id: UUID) -> bytes | None:
+        with self._database.statements() as tx:
+            row = tx.fetchone(
+                "SELECT p.wrapped_key, f.ciphertext FROM vault_files f JOIN vault_people p "
+                "ON p.case_id = f.case_id WHERE f.case_id = ? AND f.file_id = ?",
+                (case_id, file_id),
+            )
+        if row is None:
+            return None
+        return self._cipher.open_file(case_id, bytes(row[0]), file_id, bytes(row[1]))
+
+    def discard_file(self, case_id: UUID, file_id: UUID) -> None:
+        with self._database.statements() as tx:
+            tx.execute("DELETE FROM vault_files WHERE case_id = ? AND file_id = ?",
+                       (case_id, file_id))
+
+    def store_claim_file(self, claim_id: UUID, file_id: UUID, content: bytes) -> None:
+        wrapped_key, ciphertext = self._cipher.seal_claim_file(claim_id, file_id, content)
+        with self._database.statements() as tx:
+            tx.execute(
+                "INSERT INTO vault_claim_files (claim_id, file_id, wrapped_key, ciphertext) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (claim_id, file_id) DO UPDATE "
+                "SET wrapped_key = EXCLUDED.wrapped_key, ciphertext = EXCLUDED.ciphertext",
+                (claim_id, file_id, wrapped_key, ciphertext),
+            )
+
+    def read_claim_file(self, claim_id: UUID, file_id: UUID) -> bytes | None:
+        with self._database.statements() as tx:
+            row = tx.fetchone(
+                "SELECT wrapped_key, ciphertext FROM vault_claim_files "
+                "WHERE claim_id = ? AND file_id = ?", (claim_id, file_id))
+        if row is None:
+            return None
+        return self._cipher.open_claim_file(claim_id, file_id, bytes(row[0]), bytes(row[1]))
+
+    def discard_claim_file(self, claim_id: UUID, file_id: UUID) -> None:
+        with self._database.statements() as tx:
+            tx.execute("DELETE FROM vault_claim_files WHERE claim_id = ? AND file_id = ?",
+                       (claim_id, file_id))
+
     def record_access(self, access: IdentifierAccess) -> None:
         with self._database.statements() as tx:
             tx.execute(_ACCESS_LOG_INSERT, _access_row(access))
+
+    def record_claim_file_access(self, access: ClaimFileAccess) -> None:
+        with self._database.statements() as tx:
+            tx.execute(_CLAIM_FILE_LOG_INSERT, _claim_file_access_row(access))
+
+    def claim_file_accesses(self, limit: int = 200, offset: int = 0) -> list[ClaimFileAccess]:
+        with self._database.statements() as tx:
+            rows = tx.fetchall(_CLAIM_FILE_LOG_SELECT, (limit, offset))
+        return [_claim_file_access_of(row) for row in rows]
 
     def accesses(self, limit: int = 200, offset: int = 0) -> list[IdentifierAccess]:
         with self._database.statements() as tx:

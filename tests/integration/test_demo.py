@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 
 from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
+from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
 from domain.plans.service import PlanService
@@ -33,6 +34,7 @@ from domain.referrals.service import ReferralService
 from infra.demo.scale import DemoScale
 from infra.demo.scheduler import DemoReport
 from infra.demo.simulation import load_demo
+from infra.document_sources import CaseFactsFromCases, ClaimsFromFinance
 from infra.settings import Settings
 from infra.store.eventstore import open_record
 from infra.store.vault import open_vault
@@ -54,6 +56,7 @@ class Services:
     activities: ActivityService
     finance: FinanceService
     plans: PlanService
+    documents: DocumentService
 
 
 @dataclass
@@ -76,10 +79,13 @@ def generate(data_dir: Path, seed: int) -> DemoReport:
     try:
         vault = open_vault(settings)
         cases = CaseService(record, vault)
+        finance = FinanceService(record)
         return load_demo(Services(
             cases=cases, referrals=ReferralService(record, cases),
             housing=HousingService(record, cases), activities=ActivityService(record, cases),
-            finance=FinanceService(record), plans=PlanService(record, vault, cases),
+            finance=finance, plans=PlanService(record, vault, cases),
+            documents=DocumentService(
+                record, vault, CaseFactsFromCases(cases), ClaimsFromFinance(finance)),
         ), TWO_CITIES_ONE_QUARTER, seed=seed)
     finally:
         record.close()
@@ -166,6 +172,7 @@ def test_every_kind_of_work_appears(runs: Runs) -> None:
         "HousingPath.BedOffered", "HousingPath.MovedIn", "Activity.Planned",
         "Activity.ParticipantEnrolled", "Activity.SessionHeld", "CityBudget.ClaimRecorded",
         "Plan.Started", "Plan.GoalAgreed", "Plan.ActionPlanned",
+        "CaseDocument.Attached", "ClaimDocument.Attached",
     } <= topics
     accepted = first.report.accepted
     assert accepted["intake"] == 26

@@ -29,6 +29,7 @@ import pytest
 from domain.activities.service import ActivityService
 from domain.cases.model import Case
 from domain.cases.service import CaseService
+from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
 from domain.plans.service import PlanService
@@ -37,6 +38,7 @@ from domain.referrals.service import ReferralService
 from infra.demo.scale import DemoScale
 from infra.demo.scheduler import DemoReport
 from infra.demo.simulation import load_demo
+from infra.document_sources import CaseFactsFromCases, ClaimsFromFinance
 from infra.settings import Settings
 from infra.store.eventstore import open_record
 from infra.store.vault import open_vault
@@ -62,6 +64,7 @@ class Services:
     activities: ActivityService
     finance: FinanceService
     plans: PlanService
+    documents: DocumentService
 
 
 @dataclass
@@ -78,10 +81,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walked]:
     try:
         vault = open_vault(settings)
         cases = CaseService(record, vault)
+        finance = FinanceService(record)
         report = load_demo(Services(
             cases=cases, referrals=ReferralService(record, cases),
             housing=HousingService(record, cases), activities=ActivityService(record, cases),
-            finance=FinanceService(record), plans=PlanService(record, vault, cases)),
+            finance=finance, plans=PlanService(record, vault, cases),
+            documents=DocumentService(
+                record, vault, CaseFactsFromCases(cases), ClaimsFromFinance(finance))),
             WHOLE_PROGRAMME, seed=12)
         last = record.recorder.max_notification_id() or 0
         events = [record.mapper.to_domain_event(n)

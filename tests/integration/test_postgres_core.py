@@ -141,3 +141,28 @@ def test_without_a_database_url_the_event_store_is_a_file_in_the_data_dir(tmp_pa
     env = event_store_env(Settings(data_dir=tmp_path / "var"))
     assert env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
     assert env["SQLITE_DBNAME"] == str(tmp_path / "var" / "events.sqlite")
+
+
+@pytest.mark.postgres
+def test_the_postgres_vault_keeps_files_and_erasure_shreds_a_case_s_not_a_claim_s(
+    database_url: str,
+) -> None:
+    vault = PostgresVault(database_url, MASTER_KEY)
+    try:
+        case_id, file_id, claim_id = uuid4(), uuid4(), uuid4()
+        scan = b"%PDF-1.4\n% a permit\n%%EOF\n"
+        vault.store(case_id, a_person())
+        vault.store_file(case_id, file_id, scan)
+        vault.store_claim_file(claim_id, file_id, scan)
+
+        assert vault.read_file(case_id, file_id) == scan
+        assert vault.read_claim_file(claim_id, file_id) == scan
+        assert vault.erase(case_id) is True
+        assert vault.read_file(case_id, file_id) is None
+        assert vault.read_claim_file(claim_id, file_id) == scan
+        with pytest.raises(LookupError):
+            vault.store_file(case_id, uuid4(), scan)
+        vault.discard_claim_file(claim_id, file_id)
+        assert vault.read_claim_file(claim_id, file_id) is None
+    finally:
+        vault.close()

@@ -36,7 +36,7 @@ from domain.programme import (
 from domain.record import ProgrammeRecord
 from domain.referrals.rules import CityService, Destination, Urgency
 from domain.referrals.service import ReferralService
-from domain.vault import IdentifierAccess, PersonalData
+from domain.vault import ClaimFileAccess, IdentifierAccess, PersonalData
 from tests.builders import a_coordinator, a_person, an_intake
 
 MINISTRY = Actor(ActorKind.USER, "ministero", Role.MINISTRY)
@@ -68,6 +68,30 @@ class DictVault:
 
     def discard_text(self, case_id: UUID, text_id: UUID) -> None:
         pass
+
+    def store_file(self, case_id: UUID, file_id: UUID, content: bytes) -> None:
+        raise LookupError(case_id)  # no file is kept here
+
+    def read_file(self, case_id: UUID, file_id: UUID) -> bytes | None:
+        return None
+
+    def discard_file(self, case_id: UUID, file_id: UUID) -> None:
+        pass
+
+    def store_claim_file(self, claim_id: UUID, file_id: UUID, content: bytes) -> None:
+        pass
+
+    def read_claim_file(self, claim_id: UUID, file_id: UUID) -> bytes | None:
+        return None
+
+    def discard_claim_file(self, claim_id: UUID, file_id: UUID) -> None:
+        pass
+
+    def record_claim_file_access(self, access: ClaimFileAccess) -> None:
+        pass
+
+    def claim_file_accesses(self, limit: int = 200, offset: int = 0) -> list[ClaimFileAccess]:
+        return []
 
     def record_access(self, access: IdentifierAccess) -> None:
         pass

@@ -164,3 +164,69 @@ def test_many_threads_store_read_and_erase_at_once(vault: SqliteVault) -> None:
     with sqlite3.connect(vault.path) as connection:
         (remaining,) = connection.execute("SELECT count(*) FROM vault_people").fetchone()
     assert remaining == 100
+
+
+# --- files: a case's under the person's key, a claim's under a key of its own ---------------
+
+A_SCAN = b"%PDF-1.4\n% Quortlemaine residence permit scan\n%%EOF\n"
+
+
+def test_a_case_file_is_kept_encrypted_read_back_and_shredded_with_the_person(
+    vault: SqliteVault,
+) -> None:
+    case_id, file_id = uuid4(), uuid4()
+    vault.store(case_id, a_person())
+    vault.store_file(case_id, file_id, A_SCAN)
+
+    assert vault.read_file(case_id, file_id) == A_SCAN
+    assert b"Quortlemaine" not in vault.path.read_bytes()
+    with sqlite3.connect(vault.path) as connection:
+        (ciphertext,) = connection.execute(
+            "SELECT ciphertext FROM vault_files WHERE file_id = ?", (file_id.bytes,)).fetchone()
+    assert vault.erase(case_id) is True
+    assert vault.read_file(case_id, file_id) is None
+    assert bytes(ciphertext)[12:40] not in vault.path.read_bytes()
+
+
+def test_no_file_is_kept_on_an_unknown_or_erased_person(vault: SqliteVault) -> None:
+    case_id = uuid4()
+    with pytest.raises(LookupError):
+        vault.store_file(case_id, uuid4(), A_SCAN)
+    vault.store(case_id, a_person())
+    vault.erase(case_id)
+    with pytest.raises(LookupError):
+        vault.store_file(case_id, uuid4(), A_SCAN)
+
+
+def test_a_discarded_file_is_gone_and_a_file_moved_to_another_case_does_not_open(
+    vault: SqliteVault,
+) -> None:
+    owner, other, file_id = uuid4(), uuid4(), uuid4()
+    vault.store(owner, a_person())
+    vault.store(other, a_person())
+    vault.store_file(owner, file_id, A_SCAN)
+    with sqlite3.connect(vault.path) as connection:
+        connection.execute("UPDATE vault_files SET case_id = ? WHERE file_id = ?",
+                           (other.bytes, file_id.bytes))
+    with pytest.raises(VaultError):
+        vault.read_file(other, file_id)
+    vault.discard_file(other, file_id)
+    assert vault.read_file(other, file_id) is None
+
+
+def test_a_claim_file_has_a_key_of_its_own_and_no_erasure_touches_it(vault: SqliteVault) -> None:
+    claim_id, first, second, case_id = uuid4(), uuid4(), uuid4(), uuid4()
+    vault.store_claim_file(claim_id, first, A_SCAN)
+    vault.store_claim_file(claim_id, second, A_SCAN)
+    vault.store(case_id, a_person())
+
+    vault.erase(case_id)
+
+    assert vault.read_claim_file(claim_id, first) == A_SCAN
+    assert vault.read_claim_file(uuid4(), first) is None
+    with sqlite3.connect(vault.path) as connection:
+        keys = {row[0] for row in connection.execute(
+            "SELECT wrapped_key FROM vault_claim_files WHERE claim_id = ?", (claim_id.bytes,))}
+    assert len(keys) == 2
+    vault.discard_claim_file(claim_id, second)
+    assert vault.read_claim_file(claim_id, second) is None

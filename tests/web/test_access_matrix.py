@@ -233,6 +233,19 @@ ACCESS: dict[str, set[str]] = {
     "api_plan_goal_action": MILAN_STAFF,
     "api_complete_plan_action": MILAN_STAFF,
     "api_review_plan": MILAN_STAFF,
+    # -- documents: a case's files are its city staff's; a claim's are read by the oversight --
+    "case_documents": MILAN_STAFF,
+    "attach_case_document": MILAN_STAFF,
+    "download_case_document": MILAN_STAFF,
+    "api_case_documents": MILAN_STAFF,
+    "api_attach_case_document": MILAN_STAFF,
+    "api_download_case_document": MILAN_STAFF,
+    "claim_documents": MILAN_STAFF | OVERSIGHT,
+    "attach_claim_document": {MILAN_COORDINATOR},
+    "download_claim_document": {MILAN_COORDINATOR} | OVERSIGHT,
+    "api_claim_documents": MILAN_STAFF | OVERSIGHT,
+    "api_attach_claim_document": {MILAN_COORDINATOR},
+    "api_download_claim_document": {MILAN_COORDINATOR} | OVERSIGHT,
 }
 # Routes whose answer never ends (server-sent events): a call reads the answer up to its first
 # event, then hangs up.
@@ -346,6 +359,29 @@ def an_action(clients: Clients, case_id: str) -> str:
     assert planned.status_code == 201, planned.text
     action_id: str = planned.json()["item_id"]
     return action_id
+# -- documents --
+A_PDF = b"%PDF-1.4\n% Access matrix\n%%EOF\n"
+
+
+def a_case_document(clients: Clients, case_id: str) -> str:
+    """A file attached to the Milan case given."""
+    attached = clients.coordinator("milano").post(
+        f"/api/v1/cases/{case_id}/documents", data={"kind": "information_notice"},
+        files={"file": ("a.pdf", A_PDF, "application/pdf")})
+    assert attached.status_code == 201, attached.text
+    document_id: str = attached.json()["document_id"]
+    return document_id
+
+
+def a_claim_document(clients: Clients, case_id: str) -> str:
+    """An invoice attached to a pending Milan claim of its own."""
+    claim_id = a_pending_claim(clients, case_id)
+    attached = clients.coordinator("milano").post(
+        f"/api/v1/claims/{claim_id}/documents", data={"kind": "invoice"},
+        files={"file": ("a.pdf", A_PDF, "application/pdf")})
+    assert attached.status_code == 201, attached.text
+    document_id: str = attached.json()["document_id"]
+    return document_id
 
 
 # -- case lifecycle --
@@ -554,6 +590,17 @@ BODIES: dict[str, dict[str, Any]] = {
     "api_complete_plan_action": {"json": {"done_on": TODAY_IN_ITALY}},
     "review_plan": {"data": A_REVIEW},
     "api_review_plan": {"json": A_REVIEW},
+    # -- documents --
+    "attach_case_document": {"data": {"kind": "information_notice"},
+                             "files": {"file": ("a.pdf", A_PDF, "application/pdf")}},
+    "api_attach_case_document": {"data": {"kind": "information_notice"},
+                                 "files": {"file": ("a.pdf", A_PDF, "application/pdf")}},
+    "download_case_document": {"data": {"reason": "identity_check"}},
+    "api_download_case_document": {"json": {"reason": "identity_check"}},
+    "attach_claim_document": {"data": {"kind": "invoice"},
+                              "files": {"file": ("a.pdf", A_PDF, "application/pdf")}},
+    "api_attach_claim_document": {"data": {"kind": "invoice"},
+                                  "files": {"file": ("a.pdf", A_PDF, "application/pdf")}},
 }
 
 # The other resources a path can name, each made in Milan for a Milan case (its id given) by
@@ -570,10 +617,13 @@ RESOURCES: dict[str, Callable[[Clients, str], str]] = {
     # -- individual plans (a goal's maker starts the case's plan) --
     "goal_id": a_goal,
     "action_id": an_action,
+    # -- documents --
+    "document_id": a_case_document,
+    "claim_document_id": a_claim_document,
 }
 # A path naming one of these is answered 404, like an unknown one, to whoever may not see it.
 RESOURCE_PARAMETERS = ("case_id", "referral_id", "shelter_id", "activity_id", "claim_id",
-                       "goal_id", "action_id")
+                       "goal_id", "action_id", "document_id", "claim_document_id")
 
 
 @dataclass(frozen=True)

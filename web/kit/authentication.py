@@ -46,6 +46,9 @@ STATIC_PATH_PREFIX = "/static/"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The intake form is a few kilobytes: a form body beyond this is not one of ours.
 MAX_FORM_BYTES = 256 * 1024
+# A form that uploads a file (multipart) may be as large as the largest file accepted
+# (services.documents.rules.max_bytes) and this much more for its other fields and framing.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,9 @@ class Authentication:
             refusal = identity.refusal
         elif identity.session is not None and scope["method"] not in SAFE_METHODS:
             try:
-                receive = await _check_csrf(scope, receive, identity.session.csrf_token)
+                receive = await _check_csrf(
+                    scope, receive, identity.session.csrf_token,
+                    upload_limit=services.documents.rules.max_bytes + MULTIPART_OVERHEAD_BYTES)
             except (CsrfRejected, RequestTooLarge) as error:
                 refusal = error
         if refusal is not None:
@@ -131,16 +136,22 @@ class Authentication:
         await self.app(scope, receive, send)
 
 
-async def _check_csrf(scope: Scope, receive: Receive, expected: str) -> Receive:
+async def _check_csrf(
+    scope: Scope, receive: Receive, expected: str, *, upload_limit: int = MAX_FORM_BYTES
+) -> Receive:
     """Raise CsrfRejected unless the request carries `expected`, in the header or in a form
-    field; returns what the app must receive the body from (replayed, if it was read here)."""
+    field; returns what the app must receive the body from (replayed, if it was read here). A
+    multipart form (a file's upload) may be up to `upload_limit` bytes, any other form
+    MAX_FORM_BYTES."""
     headers = Headers(scope=scope)
     sent = headers.get(CSRF_HEADER)
     content_type = headers.get("content-type", "")
     if sent is None and content_type.startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
-        body = await _read_body(receive)
+        body = await _read_body(
+            receive, upload_limit if content_type.startswith("multipart/form-data")
+            else MAX_FORM_BYTES)
         try:
             form = await Request(scope, _replay(body, receive)).form()
         except (HTTPException, MultiPartException):
@@ -153,7 +164,7 @@ async def _check_csrf(scope: Scope, receive: Receive, expected: str) -> Receive:
     return receive
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -162,7 +173,7 @@ async def _read_body(receive: Receive) -> bytes:
             break
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_FORM_BYTES:
+        if size > limit:
             raise RequestTooLarge()
         chunks.append(chunk)
         if not message.get("more_body", False):

@@ -143,6 +143,21 @@ class UnknownShelter(ResourceNotFound):
         )
 
 
+class UnknownClaim(ResourceNotFound):
+    """Raised when no claim the principal may see has the id in the path (the finance and the
+    documents areas name claims)."""
+
+    code = "unknown_claim"
+
+    def __init__(self, claim_id: str) -> None:
+        super().__init__(claim_id)
+        self.claim_id = claim_id
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(N_('There is no claim "%(claim_id)s".'),
+                                  claim_id=self.claim_id)
+
+
 class UnknownGrant(ResourceNotFound):
     """Raised when no live grant has the id in the path (unknown, expired or revoked)."""
 

@@ -32,6 +32,7 @@ from events.contracts import (
 from projections.case_list import CASE_STATUS_CLOSED, CASE_STATUS_OPEN
 from web.kit.i18n import N_, Translator
 from web.kit.vocabulary import AREAS
+from web.kit.vocabulary.documents import DOCUMENT_KINDS
 from web.kit.vocabulary.programme import AMENDMENT_KINDS, PRIORITY_FACTORS
 
 CITY_NAMES: Mapping[str, str] = {
@@ -412,6 +413,12 @@ class Labels:
 
     def vulnerabilities(self) -> list[tuple[str, str]]:
         return self._choices(VULNERABILITIES, Vulnerability)
+
+    def document_kind(self, code: str) -> str:
+        return self._label(DOCUMENT_KINDS, code)
+
+    def document_kinds(self, codes: Iterable[str]) -> list[tuple[str, str]]:
+        return self._choices(DOCUMENT_KINDS, codes)
 
     def purposes(self, codes: Iterable[str]) -> list[tuple[str, str]]:
         return self._choices(PROCESSING_PURPOSES, codes)

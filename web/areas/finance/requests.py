@@ -23,28 +23,13 @@ from domain.programme import Actor, City, SubAction
 from projections.finance import ClaimRow
 from web.kit.commands import carry_out
 from web.kit.dependencies import Services
-from web.kit.errors import ResourceNotFound
-from web.kit.i18n import N_, Translator
+from web.kit.errors import UnknownClaim
 from web.kit.principal import SignedIn, city_where, network_permission
 from web.services import WebServices
 
 # Euros as people type them: 1234.50, 1234,5, 1.234,50 (Italian thousands), € 1.234,50.
 _AMOUNT = re.compile(r"^\d+(\.\d{1,2})?$")
 _MAX_AMOUNT_TEXT = 20
-
-
-class UnknownClaim(ResourceNotFound):
-    """Raised when no claim the principal may see has the id in the path."""
-
-    code = "unknown_claim"
-
-    def __init__(self, claim_id: str) -> None:
-        super().__init__(claim_id)
-        self.claim_id = claim_id
-
-    def explain(self, translator: Translator) -> str:
-        return translator.gettext(N_('There is no claim "%(claim_id)s".'),
-                                  claim_id=self.claim_id)
 
 
 def parse_amount(text: str) -> Decimal:

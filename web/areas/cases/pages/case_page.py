@@ -145,6 +145,7 @@ def render_case_page(
         "erasure_form": shown_again.get(ERASURE_FORM) or FormState(
             values={"requested_on": today}),
         "may_work": is_open and may_work,
+        "case_documents": services.document_views.of_owner(case.case_id) if may_work else (),
         "may_close": is_open and may_work,
         "may_reopen": not is_open and may_correct,
         "may_correct": may_correct,

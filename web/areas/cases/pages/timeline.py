@@ -332,7 +332,19 @@ def _activity_details(data: dict[str, Any], translator: Translator, labels: Labe
 
 
 # The events of the other areas, by the aggregate named in the CloudEvents type.
+def _document_details(
+    data: dict[str, Any], translator: Translator, labels: Labels,
+) -> list[str]:
+    """What a file attached to the case is: its kind and, when it has one, its expiry."""
+    kind = labels.document_kind(data.get("kind") or "")
+    if data.get("expires_on"):
+        return [translator.gettext(N_("%(kind)s, expiring on %(date)s."), kind=kind,
+                                   date=_date(data["expires_on"], translator))]
+    return [f"{kind}."]
+
+
 _AREA_DETAILS: dict[str, Callable[[dict[str, Any], Translator, Labels], list[str]]] = {
+    "document": _document_details,
     "referral": _referral_details,
     "placement": _housing_details,
     "shelter": _housing_details,
