@@ -18,7 +18,6 @@ from domain.cases.model import (
     IntakeFacts,
     InvalidIntake,
     InvalidVulnerabilityDescription,
-    TextReference,
     check_other_vulnerability_description,
 )
 from domain.cases.rules import (
@@ -31,7 +30,13 @@ from domain.cases.rules import (
 from domain.privacy import LEGAL_BASES, LegalBases, ProcessingPurpose
 from domain.programme import Actor, CardTermsSource, ProtectionStatus, TermsInForce, TermsSource
 from domain.record import ProgrammeRecord, position_of
-from domain.vault import AccessReason, IdentifierAccess, PersonalData, PersonalDataVault
+from domain.vault import (
+    AccessReason,
+    IdentifierAccess,
+    PersonalData,
+    PersonalDataVault,
+    TextReference,
+)
 
 # Each lost race means another intake of the same city and year was saved: with N writers at once
 # a number is drawn at worst N - 1 times. Generous, so that a busy machine never turns a race
