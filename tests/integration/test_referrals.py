@@ -124,7 +124,7 @@ def test_scenario_a_referral_accepted_and_completed(bench: Workbench) -> None:
     referral_id = uuid4()
     position = bench.referrals.request(referral_id, case_id, HEALTH, None, "Prenatal check",
                                        MILAN_OPERATOR, NOW)
-    assert published_at(bench, position) == "it.lgnet.referral.requested.v2"
+    assert published_at(bench, position) == "it.lgnet.referral.requested.v3"
     bench.project()
 
     board = bench.board.board("milano", NOW)
@@ -146,7 +146,10 @@ def test_scenario_a_referral_accepted_and_completed(bench: Workbench) -> None:
     assert row.status == "completed"
     assert row.response_seconds == 5 * 3600
     assert row.answered_in_time is True
-    assert row.outcome_note == "Seen by the obstetrician"
+    texts = bench.referrals.texts(referral_id)
+    assert {name: t.text for name, t in texts.items()} == {
+        "note": "Prenatal check", "outcome_note": "Seen by the obstetrician"}
+    assert not any(t.legacy for t in texts.values())
     later = bench.board.board("milano", NOW + timedelta(days=7))
     assert later.pending == ()
     assert [r.referral_id for r in later.recently_answered] == [referral_id]
@@ -167,8 +170,8 @@ def test_scenario_a_transfer_between_two_cities(bench: Workbench) -> None:
     bench.project()
 
     (incoming,) = bench.board.board("firenze", NOW).incoming_transfers
-    assert (incoming.referral_id, incoming.city, incoming.note) == (
-        transfer_id, "milano", "Family in Florence")
+    assert (incoming.referral_id, incoming.city) == (transfer_id, "milano")
+    assert bench.referrals.texts(transfer_id)["note"].text == "Family in Florence"
     assert bench.board.board("milano", NOW).incoming_transfers == ()
 
     before = bench.written()
@@ -263,7 +266,7 @@ def test_the_consent_gate_and_the_other_legal_basis_it_records(bench: Workbench)
     a_partner_referral(bench, case_id, MILAN_COORDINATOR, basis=LegalBasis.VITAL_INTERESTS)
     bench.project()
     (row,) = bench.board.of_case(case_id)
-    assert (row.legal_basis, row.consent_override_reason) == ("vital_interests", None)
+    assert row.legal_basis == "vital_interests"
 
     consenting = bench.a_case(consents=frozenset({ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER}))
     a_partner_referral(bench, consenting, MILAN_OPERATOR)
@@ -347,21 +350,27 @@ async def test_every_referral_event_reaches_nats_as_a_valid_cloudevent(
         assert data["case_id"] == str(case_id)
         assert data["city"] == "milano"
         assert "Amina" not in message.data.decode() and "Tesfaye" not in message.data.decode()
+        # Issue 16: no free text in events; the texts are in the vault.
+        for text in ("Done", "Course full until June", "Found a place"):
+            assert text.encode() not in message.data
         envelope = from_message(dict(headers_of(message)), message.data)
         assert envelope.data.model_dump(mode="json") == data
     assert seen == [
-        "it.lgnet.referral.requested.v2", "it.lgnet.referral.accepted.v1",
-        "it.lgnet.referral.completed.v1",
-        "it.lgnet.referral.requested.v2", "it.lgnet.referral.declined.v1",
-        "it.lgnet.referral.requested.v2", "it.lgnet.referral.withdrawn.v1",
-        "it.lgnet.referral.requested.v2", "it.lgnet.referral.accepted.v1",
+        "it.lgnet.referral.requested.v3", "it.lgnet.referral.accepted.v1",
+        "it.lgnet.referral.completed.v2",
+        "it.lgnet.referral.requested.v3", "it.lgnet.referral.declined.v2",
+        "it.lgnet.referral.requested.v3", "it.lgnet.referral.withdrawn.v2",
+        "it.lgnet.referral.requested.v3", "it.lgnet.referral.accepted.v1",
     ]
-    # v1 of referral.requested (superseded) is no longer published; the streams keep its old
-    # messages, which read as v2.
-    assert REFERRAL_TYPES - {"it.lgnet.referral.requested.v1"} == set(seen)
+    # The superseded versions are no longer published; the streams keep their old messages,
+    # which read as the newest.
+    assert REFERRAL_TYPES - {
+        "it.lgnet.referral.requested.v1", "it.lgnet.referral.requested.v2",
+        "it.lgnet.referral.declined.v1", "it.lgnet.referral.completed.v1",
+        "it.lgnet.referral.withdrawn.v1"} == set(seen)
     # The transfer's acceptance is followed by the case's move, on the new city's subject.
     assert messages[-1].subject == "lgnet.firenze.case.transferred"
-    requested = [m for m in messages if headers_of(m)["ce-type"].endswith("requested.v2")]
+    requested = [m for m in messages if headers_of(m)["ce-type"].endswith("requested.v3")]
     other_basis = next(m for m in requested if b"Caritas" in m.data)
     assert b'"legal_basis":"vital_interests"' in other_basis.data
-    assert b'"consent_override_reason":null' in other_basis.data
+    assert b'consent_override_reason' not in other_basis.data
