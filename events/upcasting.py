@@ -21,6 +21,14 @@ from events.contracts import (
     CasePersonalDataErasedV2,
     EventContract,
 )
+from events.housing import (
+    PlacementLeftWaitlistV1,
+    PlacementLeftWaitlistV2,
+    PlacementMovedOutV1,
+    PlacementMovedOutV2,
+    PlacementOfferDeclinedV1,
+    PlacementOfferDeclinedV2,
+)
 from events.referrals import (
     ReferralCompletedV1,
     ReferralCompletedV2,
@@ -43,6 +51,9 @@ UPCASTERS: dict[type[EventContract], Callable[[Any], EventContract]] = {
     ReferralDeclinedV1: ReferralDeclinedV2.from_v1,
     ReferralCompletedV1: ReferralCompletedV2.from_v1,
     ReferralWithdrawnV1: ReferralWithdrawnV2.from_v1,
+    PlacementOfferDeclinedV1: PlacementOfferDeclinedV2.from_v1,
+    PlacementMovedOutV1: PlacementMovedOutV2.from_v1,
+    PlacementLeftWaitlistV1: PlacementLeftWaitlistV2.from_v1,
 }
 
 

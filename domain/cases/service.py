@@ -279,6 +279,12 @@ class CaseService:
             return None
         return self.vault.read_text(case_id, case.other_vulnerability.text_id)
 
+    def case_text(self, case_id: UUID, text_id: UUID) -> str | None:
+        """A free text kept on the person in the vault (a referral's note, a move-out note...,
+        whose events carry only its id and digest); None when unknown or erased. Whether the
+        reader may see it is the access policy's call."""
+        return self.vault.read_text(case_id, text_id)
+
     def get(self, case_id: UUID) -> Case:
         try:
             case: object = self.record.repository.get(case_id)

@@ -10,12 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 from domain.cases.model import Case
+from domain.housing.model import HousingPath
 from domain.referrals.model import Referral
 from events.contracts import (
     CaseIntakeCorrectedV1,
     CaseIntakeRecordedV1,
     CasePersonalDataErasedV1,
     EventContract,
+)
+from events.housing import (
+    PlacementLeftWaitlistV1,
+    PlacementMovedOutV1,
+    PlacementOfferDeclinedV1,
 )
 from events.referrals import (
     ReferralCompletedV1,
@@ -38,4 +44,7 @@ PUBLISHED_BEFORE: dict[str, dict[int, type[EventContract]]] = {
     _topic(Referral.Declined): {1: ReferralDeclinedV1},
     _topic(Referral.Completed): {1: ReferralCompletedV1},
     _topic(Referral.Withdrawn): {1: ReferralWithdrawnV1},
+    _topic(HousingPath.OfferDeclined): {1: PlacementOfferDeclinedV1},
+    _topic(HousingPath.MovedOut): {1: PlacementMovedOutV1},
+    _topic(HousingPath.LeftWaitlist): {1: PlacementLeftWaitlistV1},
 }

@@ -22,7 +22,7 @@ from domain.privacy import LEGAL_BASES, ProcessingPurpose
 from domain.programme import PROGRAMME_TIMEZONE, City
 from projections.case_list import CASE_STATUS_OPEN, CaseRow, Handover
 from web.areas.cases.pages.legal_status import consents_of, status_history
-from web.areas.cases.pages.timeline import timeline_of
+from web.areas.cases.pages.timeline import texts_of, timeline_of
 from web.areas.cases.pages.vulnerabilities import minors_and_vulnerabilities_of
 from web.areas.cases.requests.personal_data import PersonalDataView, erasure_of, reasons_for
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
@@ -119,7 +119,7 @@ def render_case_page(
             values={"assessed_on": today}),
         "description_form": shown_again.get(DESCRIPTION_FORM) or FormState(),
         "is_open": is_open,
-        "timeline": timeline_of(history, translator),
+        "timeline": timeline_of(history, translator, texts_of(services, case.case_id, may_work)),
         "status_history": status_history(history),
         "consents": consents,
         "legal_bases": [(purpose, LEGAL_BASES.of(purpose)) for purpose in ProcessingPurpose],
