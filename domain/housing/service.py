@@ -176,7 +176,10 @@ class HousingService:
 
         return self._decide_and_save(decide)
 
-    def decline_offer(self, case_id: UUID, reason: str, actor: Actor, now: datetime) -> int:
+    def decline_offer(
+        self, case_id: UUID, reason: str, actor: Actor, now: datetime, *,
+        new_id: Callable[[], UUID] | None = None,
+    ) -> int:
         """The bed offered is refused: it is free again, and the case waits on, keeping its
         place (its waiting time counts from when it was first waitlisted). The reason goes to
         the vault."""
@@ -188,7 +191,7 @@ class HousingService:
             shelter_id, bed = path.decline(kept, actor, now)
             return [*self._released(shelter_id, bed, path, now), path]
 
-        return self._save_with_text(case_id, "reason", text, decide)
+        return self._save_with_text(case_id, "reason", text, decide, new_id)
 
     def move_in(self, case_id: UUID, moved_in_on: date, actor: Actor, now: datetime) -> int:
         terms = self.terms.terms_in_force()
@@ -203,7 +206,7 @@ class HousingService:
 
     def move_out(
         self, case_id: UUID, outcome: MoveOutOutcome, moved_out_on: date, note: str | None,
-        actor: Actor, now: datetime,
+        actor: Actor, now: datetime, *, new_id: Callable[[], UUID] | None = None,
     ) -> int:
         """The person leaves the bed, with the outcome; the bed is free again. Recorded on a
         closed case too: whoever leaves a bed must be seen to have left it. The note, if any,
@@ -216,9 +219,12 @@ class HousingService:
             shelter_id, bed = path.move_out(outcome, moved_out_on, kept, actor, now)
             return [*self._released(shelter_id, bed, path, now), path]
 
-        return self._save_with_text(case_id, "note", text, decide)
+        return self._save_with_text(case_id, "note", text, decide, new_id)
 
-    def leave_waitlist(self, case_id: UUID, reason: str, actor: Actor, now: datetime) -> int:
+    def leave_waitlist(
+        self, case_id: UUID, reason: str, actor: Actor, now: datetime, *,
+        new_id: Callable[[], UUID] | None = None,
+    ) -> int:
         """The case leaves the waitlist without a bed; the reason goes to the vault."""
         text = checked_reason(reason)
 
@@ -228,7 +234,7 @@ class HousingService:
             path.leave_waitlist(kept, actor, now)
             return [path]
 
-        return self._save_with_text(case_id, "reason", text, decide)
+        return self._save_with_text(case_id, "reason", text, decide, new_id)
 
     def placement_text(self, case_id: UUID, text_id: UUID) -> str | None:
         """A placement's free text (a reason, a move-out note) from the vault; None when
@@ -275,14 +281,16 @@ class HousingService:
     def _save_with_text(
         self, case_id: UUID, field: str, text: str | None,
         decide: Callable[[TextReference | None], list[Aggregate]],
+        new_id: Callable[[], UUID] | None = None,
     ) -> int:
         """Keep the text in the vault under the person's key, then decide and save with its
-        reference; when nothing is saved, the text is discarded."""
+        reference; when nothing is saved, the text is discarded. `new_id` names the text (the
+        service's own by default; the demo's, drawn from its seed)."""
         if text is None:
             return self._decide_and_save(lambda: decide(None))
         self.cases.get(case_id)  # an unknown case is that, not a text refused
         vault = self.cases.vault
-        text_id = self.new_id()
+        text_id = (new_id or self.new_id)()
         try:
             kept = TextReference(text_id, vault.store_text(case_id, text_id, text))
         except LookupError:

@@ -90,6 +90,7 @@ class ReferralService:
         now: datetime,
         *,
         other_legal_basis: LegalBasis | None = None,
+        new_id: Callable[[], UUID] | None = None,
     ) -> int:
         """Refer a case (its city's staff). Without an urgency, a vulnerable case is urgent and
         any other ordinary; the answer times are those in force. A partner receives it with the
@@ -116,7 +117,7 @@ class ReferralService:
             index.add(referral, now)
             return [index, referral]
 
-        return self._save_with_texts(case_id, {"note": text}, decide)
+        return self._save_with_texts(case_id, {"note": text}, decide, new_id)
 
     def accept(self, referral_id: UUID, actor: Actor, now: datetime) -> int:
         """Record the destination's acceptance. A transfer is accepted by the coordinators of
@@ -144,7 +145,7 @@ class ReferralService:
 
     def decline(
         self, referral_id: UUID, reason: DeclineReason, note: str | None, actor: Actor,
-        now: datetime,
+        now: datetime, *, new_id: Callable[[], UUID] | None = None,
     ) -> int:
         text = Referral.checked_decline_note(reason, note)
         case_id = self._answerable(referral_id, actor)[0].case_id
@@ -156,10 +157,11 @@ class ReferralService:
             index.settle(referral, now)
             return [index, referral]
 
-        return self._save_with_texts(case_id, {"note": text}, decide)
+        return self._save_with_texts(case_id, {"note": text}, decide, new_id)
 
     def complete(
-        self, referral_id: UUID, outcome_note: str | None, actor: Actor, now: datetime
+        self, referral_id: UUID, outcome_note: str | None, actor: Actor, now: datetime, *,
+        new_id: Callable[[], UUID] | None = None,
     ) -> int:
         text = checked_text(outcome_note, "outcome_note", MAX_NOTE)
         case_id = self._on_own(referral_id, actor).case_id
@@ -172,9 +174,12 @@ class ReferralService:
             index.settle(referral, now)
             return [index, referral]
 
-        return self._save_with_texts(case_id, {"outcome_note": text}, decide)
+        return self._save_with_texts(case_id, {"outcome_note": text}, decide, new_id)
 
-    def withdraw(self, referral_id: UUID, reason: str, actor: Actor, now: datetime) -> int:
+    def withdraw(
+        self, referral_id: UUID, reason: str, actor: Actor, now: datetime, *,
+        new_id: Callable[[], UUID] | None = None,
+    ) -> int:
         """Withdraw a referral (the referring city's staff). Allowed after the case moved to
         another city too: the old city clears what it had asked for. The reason goes to the
         vault."""
@@ -190,7 +195,7 @@ class ReferralService:
             index.settle(referral, now)
             return [index, referral]
 
-        return self._save_with_texts(case_id, {"reason": text}, decide)
+        return self._save_with_texts(case_id, {"reason": text}, decide, new_id)
 
     def texts(self, referral_id: UUID) -> dict[str, CaseText]:
         """The referral's free texts, by what they are (`note`, `decline_note`,
@@ -257,16 +262,19 @@ class ReferralService:
     def _save_with_texts(
         self, case_id: UUID, texts: dict[str, str | None],
         decide: Callable[[dict[str, TextReference | None]], Decided],
+        new_id: Callable[[], UUID] | None = None,
     ) -> int:
         """Keep the texts in the vault under the person's key, then save what `decide` returns
-        with their references; when nothing is saved, the texts are discarded."""
+        with their references; when nothing is saved, the texts are discarded. `new_id` names
+        the texts (the service's own by default; the demo's, drawn from its seed, for a
+        demo that writes the same events from the same seed)."""
         vault = self.cases.vault
         kept: dict[str, TextReference | None] = {}
         try:
             for name, text in texts.items():
                 kept[name] = None
                 if text is not None:
-                    text_id = self.new_id()
+                    text_id = (new_id or self.new_id)()
                     try:
                         kept[name] = TextReference(
                             text_id, vault.store_text(case_id, text_id, text))
