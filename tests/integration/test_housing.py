@@ -23,8 +23,10 @@ from domain.cases.model import CaseClosed
 from domain.cases.rules import CaseOutcome, Vulnerability
 from domain.cases.service import CaseNotFound, CaseService
 from domain.housing.model import (
+    InvalidHousingReason,
     MoveOutOutcome,
     NoFreeBed,
+    NotHoused,
     NotOnWaitlist,
     Shelter,
     ShelterKind,
@@ -301,3 +303,37 @@ def test_a_shelter_that_housed_thousands_loads_from_a_snapshot_and_a_few_events(
     assert len(replayed) < interval <= 20
     assert loaded.occupied == 7 and loaded.free_beds == list(range(8, 41))
     assert loaded.city == City.MILANO and loaded.kind == ShelterKind.TEMPORARY_SHELTER
+
+
+def test_placement_texts_are_kept_in_the_vault_and_discarded_when_refused(
+    housing: Housing,
+) -> None:
+    """Issue 16: the move-out note is in the vault, read back for the page; a refused command
+    keeps no text; an erased person gets none."""
+    service, case_id = housing.service, housing.take_in()
+    shelter_id = housing.shelter(beds=1)
+    coordinator = a_coordinator(City.MILANO)
+    vault = housing.cases.vault
+    text_ids = iter([UUID(int=1), UUID(int=2), UUID(int=3)])
+    with pytest.raises(NotHoused):  # refused: the text it kept is discarded
+        service.move_out(case_id, MoveOutOutcome.OTHER, NOW.date(), "Back home", coordinator,
+                         NOW, new_id=lambda: next(text_ids))
+    assert vault.read_text(case_id, UUID(int=1)) is None
+    service.add_to_waitlist(case_id, coordinator, NOW)
+    service.offer_bed(case_id, shelter_id, coordinator, NOW)
+    service.move_in(case_id, NOW.date(), coordinator, NOW)
+    service.move_out(case_id, MoveOutOutcome.OTHER, NOW.date(), "  Back home  ", coordinator,
+                     NOW, new_id=lambda: next(text_ids))
+    housing.project()
+    (placement,) = housing.views.case_placements(case_id)
+    assert placement.note_id == UUID(int=2)
+    assert service.placement_text(case_id, UUID(int=2)) == "Back home"
+
+    erased = housing.take_in()
+    housing.cases.erase_personal_data(erased, NOW.date(), "PG/2", coordinator, NOW)
+    service.add_to_waitlist(erased, coordinator, NOW)
+    before = housing.written()
+    with pytest.raises(InvalidHousingReason) as refused:
+        service.leave_waitlist(erased, "Found a room", coordinator, NOW)
+    assert refused.value.params["field"] == "reason"
+    assert housing.written() == before

@@ -5,6 +5,7 @@ board the cities read."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,8 +29,10 @@ from domain.referrals.model import (
     ConsentRequired,
     DuplicateReferral,
     InvalidDestination,
+    InvalidReferralText,
     OtherLegalBasisRefused,
     ReferralError,
+    ReferralFinished,
     ReferralNotPending,
     TransferFinal,
 )
@@ -42,7 +45,7 @@ from infra.nats.server import EmbeddedNats
 from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
 from infra.store.eventstore import open_record
-from infra.store.vault import open_vault
+from infra.store.vault import VAULT_FILE_NAME, open_vault
 from projections.projection import Delivered, apply_batch, reset
 from projections.referrals import ReferralBoardProjection, ReferralBoardQueries
 from projections.storage.read_models import PostgresReadModels, ReadModelDatabase, SqliteReadModels
@@ -63,6 +66,13 @@ class Workbench:
     referrals: ReferralService
     read_models: ReadModelDatabase
     board: ReferralBoardQueries
+    data_dir: Path
+
+    def texts_kept(self) -> int:
+        """How many free texts the vault keeps (issue 16: notes and reasons go there)."""
+        with sqlite3.connect(self.data_dir / VAULT_FILE_NAME) as connection:
+            (count,) = connection.execute("SELECT COUNT(*) FROM vault_texts").fetchone()
+        return int(count)
 
     def a_case(self, city: City = City.MILANO, **overrides: object) -> UUID:
         case_id = uuid4()
@@ -96,7 +106,7 @@ def a_workbench(tmp_path: Path, read_models: ReadModelDatabase) -> Workbench:
     cases = CaseService(record, open_vault(settings))
     reset(read_models, ReferralBoardProjection())
     return Workbench(record, cases, ReferralService(record, cases), read_models,
-                     ReferralBoardQueries(read_models))
+                     ReferralBoardQueries(read_models), settings.data_dir)
 
 
 @pytest.fixture
@@ -274,7 +284,7 @@ def test_the_consent_gate_and_the_other_legal_basis_it_records(bench: Workbench)
 
 @pytest.mark.parametrize("refused", [
     "duplicate", "florence staff", "ministry", "own city transfer", "answered twice",
-    "unknown decline note",
+    "unknown decline note", "withdrawn twice",
 ])
 def test_a_refused_command_writes_nothing(bench: Workbench, refused: str) -> None:
     case_id = bench.a_case()
@@ -287,24 +297,44 @@ def test_a_refused_command_writes_nothing(bench: Workbench, refused: str) -> Non
     ministry = Actor(ActorKind.USER, "ministry", Role.MINISTRY)
     attempts: dict[str, tuple[type[Exception], Callable[[], object]]] = {
         "duplicate": (DuplicateReferral, lambda: request(
-            uuid4(), case_id, HEALTH, Urgency.IMMEDIATE, None, MILAN_COORDINATOR, NOW)),
+            uuid4(), case_id, HEALTH, Urgency.IMMEDIATE, "A note", MILAN_COORDINATOR, NOW)),
         "florence staff": (AccessDenied, lambda: request(
-            uuid4(), case_id, Destination.city_service(CityService.MEDIATION), None, None,
+            uuid4(), case_id, Destination.city_service(CityService.MEDIATION), None, "A note",
             FLORENCE_COORDINATOR, NOW)),
         "ministry": (AccessDenied, lambda: bench.referrals.accept(referral_id, ministry, NOW)),
         "own city transfer": (InvalidDestination, lambda: request(
-            uuid4(), case_id, Destination.transfer(City.MILANO), None, None,
+            uuid4(), case_id, Destination.transfer(City.MILANO), None, "A note",
             MILAN_COORDINATOR, NOW)),
         "answered twice": (ReferralNotPending, lambda: bench.referrals.accept(
             referral_id, MILAN_OPERATOR, NOW)),
         "unknown decline note": (ReferralError, lambda: bench.referrals.decline(
             referral_id, DeclineReason.OTHER, "", MILAN_OPERATOR, NOW)),
+        "withdrawn twice": (ReferralFinished, lambda: bench.referrals.withdraw(
+            referral_id, "A reason", MILAN_OPERATOR, NOW)),
     }
+    if refused == "withdrawn twice":
+        bench.referrals.withdraw(referral_id, "The first reason", MILAN_OPERATOR, NOW)
     error, attempt = attempts[refused]
-    before = bench.written()
+    before, texts_before = bench.written(), bench.texts_kept()
     with pytest.raises(error):
         attempt()
     assert bench.written() == before
+    # A text kept in the vault for a command that was then refused is discarded.
+    assert bench.texts_kept() == texts_before
+
+
+def test_no_new_text_is_kept_on_an_erased_person(bench: Workbench) -> None:
+    """Erasure shreds the person's key: a referral may still be recorded, without a text."""
+    case_id = bench.a_case()
+    bench.cases.erase_personal_data(case_id, INTAKE_DATE, "PG/1", MILAN_COORDINATOR, NOW)
+    before = bench.written()
+    with pytest.raises(InvalidReferralText) as refused:
+        bench.referrals.request(uuid4(), case_id, HEALTH, None, "A note", MILAN_OPERATOR, NOW)
+    assert refused.value.params["field"] == "note"
+    assert bench.written() == before and bench.texts_kept() == 0
+    referral_id = uuid4()
+    bench.referrals.request(referral_id, case_id, HEALTH, None, None, MILAN_OPERATOR, NOW)
+    assert bench.referrals.texts(referral_id) == {}
 
 
 REFERRAL_TYPES = {contract.ce_type() for contract in REFERRAL_CONTRACTS}
