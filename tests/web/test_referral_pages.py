@@ -107,6 +107,8 @@ def test_scenario_a_referral_accepted_and_completed_through_the_pages(
 
     timeline = text_of(operator.get(f"/cases/{case_id}"))
     assert "Invio richiesto" in timeline and "Invio completato" in timeline
+    # The timeline reads the texts from the vault for the city's staff (issue 16).
+    assert "Controllo prenatale" in timeline and "Visita effettuata" in timeline
 
 
 def test_scenario_a_transfer_between_two_cities(
