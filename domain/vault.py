@@ -20,6 +20,26 @@ class PersonalData:
     email: str | None = None
 
 
+@dataclass(frozen=True)
+class TextReference:
+    """Free text kept in the vault, encrypted with the person's key: its id there, and the
+    digest the vault gave it (keyed with the person's key, so it dies with the erasure). What an
+    event carries in place of the text: free text never goes into an event (docs/events.md)."""
+
+    text_id: UUID
+    digest: str
+
+
+@dataclass(frozen=True)
+class CaseText:
+    """A free text as a page shows it: the text, and whether it is a legacy text, written into
+    an event before free text moved to the vault (kept in that event, not in the vault, so an
+    erasure does not shred it; see docs/events.md, "No free text in events")."""
+
+    text: str
+    legacy: bool = False
+
+
 class AccessReason(StrEnum):
     """Why identifiers were read. A list, not free text: a free text could itself carry
     personal data into the log."""

@@ -593,6 +593,13 @@ class CaseVulnerabilityAssessedV1(EventContract):
     eligibility: list[Eligibility]
 
 
+TEXT_DIGEST_PATTERN = r"^[0-9a-f]{64}$"
+"""A free text's digest in the vault: an HMAC-SHA256 under a key derived from the person's own
+key. It lets whoever reads the text from the vault check it is the one the event recorded (and
+puts the text under the audit hash chain), but it cannot be checked against guessed texts by
+anyone without the person's key, nor by anyone at all once the person is erased."""
+
+
 class CaseOtherVulnerabilityDescribedV1(EventContract):
     """What the person's `other` vulnerability is was written down. The text is personal data,
     kept encrypted in the vault with the person's key (shredded by erasure): the event carries
@@ -607,7 +614,7 @@ class CaseOtherVulnerabilityDescribedV1(EventContract):
     case_code: str = Field(pattern=CASE_CODE_PATTERN)
     city: City
     description_id: UUID
-    description_digest: str = Field(pattern=r"^[0-9a-f]{64}$")
+    description_digest: str = Field(pattern=TEXT_DIGEST_PATTERN)
 
 
 CASE_CONTRACTS: tuple[type[EventContract], ...] = (

@@ -14,7 +14,13 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from events.contracts import CASE_CODE_PATTERN, City, EventContract, PriorityGroup
+from events.contracts import (
+    CASE_CODE_PATTERN,
+    TEXT_DIGEST_PATTERN,
+    City,
+    EventContract,
+    PriorityGroup,
+)
 
 ShelterKind = Literal["temporary_shelter", "apartment", "protected_setting"]
 MoveOutOutcome = Literal[
@@ -141,6 +147,35 @@ class PlacementOfferDeclinedV1(EventContract):
     reason: str = Field(min_length=1, max_length=500)
 
 
+_LEGACY = (
+    " Null in a message upcast from v1, whose text was in the event itself: it stays in that "
+    "message and in the event store, and is not carried on."
+)
+
+
+class PlacementOfferDeclinedV2(EventContract):
+    """The bed offered was declined: it is free again, and the case is back on the waitlist
+    with the waiting time it had. v2 (issue 16): the reason is free text, kept in the vault
+    encrypted with the person's key; the event carries its id and digest."""
+
+    aggregate: ClassVar[str] = "placement"
+    event: ClassVar[str] = "offer_declined"
+    version: ClassVar[int] = 2
+
+    housing_path_id: UUID
+    case_id: UUID
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    city: City
+    shelter_id: UUID
+    bed: int = Field(ge=1)
+    reason_id: UUID | None = Field(description="The reason's id in the vault." + _LEGACY)
+    reason_digest: str | None = Field(pattern=TEXT_DIGEST_PATTERN)
+
+    @classmethod
+    def from_v1(cls, v1: PlacementOfferDeclinedV1) -> PlacementOfferDeclinedV2:
+        return cls(**v1.model_dump(exclude={"reason"}), reason_id=None, reason_digest=None)
+
+
 class PlacementMovedInV1(EventContract):
     """The person moved into the bed offered."""
 
@@ -176,6 +211,31 @@ class PlacementMovedOutV1(EventContract):
     note: str = Field(max_length=500, description="Required when the outcome is `other`")
 
 
+class PlacementMovedOutV2(EventContract):
+    """The person left the bed, with the outcome; the bed is free again. v2 (issue 16): the
+    note (required when the outcome is `other`) is kept in the vault encrypted with the
+    person's key; the event carries its id and digest."""
+
+    aggregate: ClassVar[str] = "placement"
+    event: ClassVar[str] = "moved_out"
+    version: ClassVar[int] = 2
+
+    housing_path_id: UUID
+    case_id: UUID
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    city: City
+    shelter_id: UUID
+    bed: int = Field(ge=1)
+    moved_out_on: date
+    outcome: MoveOutOutcome
+    note_id: UUID | None = Field(description="The note's id in the vault; null: no note." + _LEGACY)
+    note_digest: str | None = Field(pattern=TEXT_DIGEST_PATTERN)
+
+    @classmethod
+    def from_v1(cls, v1: PlacementMovedOutV1) -> PlacementMovedOutV2:
+        return cls(**v1.model_dump(exclude={"note"}), note_id=None, note_digest=None)
+
+
 class PlacementLeftWaitlistV1(EventContract):
     """A case left the waitlist without a bed (housing found elsewhere, no longer needed...)."""
 
@@ -190,6 +250,27 @@ class PlacementLeftWaitlistV1(EventContract):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class PlacementLeftWaitlistV2(EventContract):
+    """A case left the waitlist without a bed (housing found elsewhere, no longer needed...).
+    v2 (issue 16): the reason is kept in the vault encrypted with the person's key; the event
+    carries its id and digest."""
+
+    aggregate: ClassVar[str] = "placement"
+    event: ClassVar[str] = "left_waitlist"
+    version: ClassVar[int] = 2
+
+    housing_path_id: UUID
+    case_id: UUID
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    city: City
+    reason_id: UUID | None = Field(description="The reason's id in the vault." + _LEGACY)
+    reason_digest: str | None = Field(pattern=TEXT_DIGEST_PATTERN)
+
+    @classmethod
+    def from_v1(cls, v1: PlacementLeftWaitlistV1) -> PlacementLeftWaitlistV2:
+        return cls(**v1.model_dump(exclude={"reason"}), reason_id=None, reason_digest=None)
+
+
 HOUSING_CONTRACTS: tuple[type[EventContract], ...] = (
     ShelterRegisteredV1,
     ShelterBedsAddedV1,
@@ -198,7 +279,10 @@ HOUSING_CONTRACTS: tuple[type[EventContract], ...] = (
     PlacementWaitlistedV1,
     PlacementBedOfferedV1,
     PlacementOfferDeclinedV1,
+    PlacementOfferDeclinedV2,
     PlacementMovedInV1,
     PlacementMovedOutV1,
+    PlacementMovedOutV2,
     PlacementLeftWaitlistV1,
+    PlacementLeftWaitlistV2,
 )

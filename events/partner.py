@@ -58,9 +58,12 @@ from events.housing import (
     MoveOutOutcome,
     PlacementBedOfferedV1,
     PlacementLeftWaitlistV1,
+    PlacementLeftWaitlistV2,
     PlacementMovedInV1,
     PlacementMovedOutV1,
+    PlacementMovedOutV2,
     PlacementOfferDeclinedV1,
+    PlacementOfferDeclinedV2,
     PlacementWaitlistedV1,
 )
 
@@ -423,6 +426,11 @@ PARTNER_KINDS: dict[str, PartnerKind] = {
         PartnerKind(internal=PlacementMovedInV1, partner=PartnerPlacementMovedInV1),
         PartnerKind(internal=PlacementMovedOutV1, partner=PartnerPlacementMovedOutV1),
         PartnerKind(internal=PlacementLeftWaitlistV1, partner=PartnerPlacementLeftWaitlistV1),
+        # v2 (issue 16) moved the free texts to the vault: partners never had them, nor get the
+        # texts' ids and digests; their copies stay v1.
+        PartnerKind(internal=PlacementOfferDeclinedV2, partner=PartnerPlacementOfferDeclinedV1),
+        PartnerKind(internal=PlacementMovedOutV2, partner=PartnerPlacementMovedOutV1),
+        PartnerKind(internal=PlacementLeftWaitlistV2, partner=PartnerPlacementLeftWaitlistV1),
     )
 }
 

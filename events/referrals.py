@@ -10,7 +10,13 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from events.contracts import CASE_CODE_PATTERN, City, EventContract, LegalBasis
+from events.contracts import (
+    CASE_CODE_PATTERN,
+    TEXT_DIGEST_PATTERN,
+    City,
+    EventContract,
+    LegalBasis,
+)
 
 DestinationKind = Literal["city_service", "partner", "transfer"]
 CityService = Literal[
@@ -101,6 +107,47 @@ class ReferralRequestedV2(_ReferralEvent):
         )
 
 
+_LEGACY = (
+    " Absent (null) in a message upcast from the version before, whose text, if any, was in "
+    "the event itself: it stays in that message and in the event store, and is not carried on."
+)
+
+
+class ReferralRequestedV3(_ReferralEvent):
+    """A city referred a case to one of its services, to an external partner, or to another
+    city (a transfer), on the legal basis recorded. v3 (issue 16): no free text in events. The
+    note is kept in the vault, encrypted with the person's key (so their erasure shreds it):
+    the event carries its id there and its digest. A v2 referral reads as v3 by `from_v2`."""
+
+    event: ClassVar[str] = "requested"
+    version: ClassVar[int] = 3
+
+    destination_kind: DestinationKind
+    service: CityService | None = Field(description="For a city service: which one")
+    partner_name: str | None = Field(
+        max_length=120,
+        description="For a partner: the organisation's name (an organisation, not a person)",
+    )
+    to_city: City | None = Field(description="For a transfer: the city asked to take the case")
+    urgency: Urgency
+    due_at: AwareDatetime = Field(description="When the answer is due")
+    note_id: UUID | None = Field(description="The note's id in the vault; null: no note." + _LEGACY)
+    note_digest: str | None = Field(
+        pattern=TEXT_DIGEST_PATTERN, description="The note's digest (keyed with the person's key)")
+    legal_basis: ReferralLegalBasis = Field(
+        description="What the sharing rests on (GDPR art. 6(1)): public_task for the city's "
+        "services and transfers; consent for a partner the person agreed to; or another basis "
+        "a coordinator named. not_recorded: a v1 referral on a coordinator's override"
+    )
+
+    @classmethod
+    def from_v2(cls, v2: ReferralRequestedV2) -> ReferralRequestedV3:
+        return cls(
+            **v2.model_dump(exclude={"note", "consent_override_reason"}),
+            note_id=None, note_digest=None,
+        )
+
+
 class ReferralAcceptedV1(_ReferralEvent):
     """The destination accepted the referral (the answer's time is the event's time). For a
     transfer, the target city accepted: a `case.transferred` event follows at once."""
@@ -120,12 +167,47 @@ class ReferralDeclinedV1(_ReferralEvent):
     note: str | None = Field(max_length=500, description="Required when the reason is `other`")
 
 
+class ReferralDeclinedV2(_ReferralEvent):
+    """The destination declined the referral, for a reason from the list. v2 (issue 16): the
+    note (required when the reason is `other`) is in the vault; the event carries its id and
+    digest."""
+
+    event: ClassVar[str] = "declined"
+    version: ClassVar[int] = 2
+
+    to_city: City | None = Field(description="For a transfer: the city that declined it")
+    reason: DeclineReason
+    note_id: UUID | None = Field(description="The note's id in the vault; null: no note." + _LEGACY)
+    note_digest: str | None = Field(pattern=TEXT_DIGEST_PATTERN)
+
+    @classmethod
+    def from_v1(cls, v1: ReferralDeclinedV1) -> ReferralDeclinedV2:
+        return cls(**v1.model_dump(exclude={"note"}), note_id=None, note_digest=None)
+
+
 class ReferralCompletedV1(_ReferralEvent):
     """The destination did what the referral asked."""
 
     event: ClassVar[str] = "completed"
 
     outcome_note: str | None = Field(max_length=500)
+
+
+class ReferralCompletedV2(_ReferralEvent):
+    """The destination did what the referral asked. v2 (issue 16): the outcome, if written, is
+    in the vault; the event carries its id and digest."""
+
+    event: ClassVar[str] = "completed"
+    version: ClassVar[int] = 2
+
+    outcome_note_id: UUID | None = Field(
+        description="The outcome's id in the vault; null: none written." + _LEGACY)
+    outcome_note_digest: str | None = Field(pattern=TEXT_DIGEST_PATTERN)
+
+    @classmethod
+    def from_v1(cls, v1: ReferralCompletedV1) -> ReferralCompletedV2:
+        return cls(**v1.model_dump(exclude={"outcome_note"}), outcome_note_id=None,
+                   outcome_note_digest=None)
 
 
 class ReferralWithdrawnV1(_ReferralEvent):
@@ -136,11 +218,31 @@ class ReferralWithdrawnV1(_ReferralEvent):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class ReferralWithdrawnV2(_ReferralEvent):
+    """The referring city withdrew the referral. v2 (issue 16): the reason, always written, is
+    in the vault; the event carries its id and digest."""
+
+    event: ClassVar[str] = "withdrawn"
+    version: ClassVar[int] = 2
+
+    reason_id: UUID | None = Field(
+        description="The reason's id in the vault; set on every v2 withdrawal." + _LEGACY)
+    reason_digest: str | None = Field(pattern=TEXT_DIGEST_PATTERN)
+
+    @classmethod
+    def from_v1(cls, v1: ReferralWithdrawnV1) -> ReferralWithdrawnV2:
+        return cls(**v1.model_dump(exclude={"reason"}), reason_id=None, reason_digest=None)
+
+
 REFERRAL_CONTRACTS: tuple[type[EventContract], ...] = (
     ReferralRequestedV1,
     ReferralRequestedV2,
+    ReferralRequestedV3,
     ReferralAcceptedV1,
     ReferralDeclinedV1,
+    ReferralDeclinedV2,
     ReferralCompletedV1,
+    ReferralCompletedV2,
     ReferralWithdrawnV1,
+    ReferralWithdrawnV2,
 )

@@ -21,7 +21,25 @@ from events.contracts import (
     CasePersonalDataErasedV2,
     EventContract,
 )
-from events.referrals import ReferralRequestedV1, ReferralRequestedV2
+from events.housing import (
+    PlacementLeftWaitlistV1,
+    PlacementLeftWaitlistV2,
+    PlacementMovedOutV1,
+    PlacementMovedOutV2,
+    PlacementOfferDeclinedV1,
+    PlacementOfferDeclinedV2,
+)
+from events.referrals import (
+    ReferralCompletedV1,
+    ReferralCompletedV2,
+    ReferralDeclinedV1,
+    ReferralDeclinedV2,
+    ReferralRequestedV1,
+    ReferralRequestedV2,
+    ReferralRequestedV3,
+    ReferralWithdrawnV1,
+    ReferralWithdrawnV2,
+)
 
 # One step per old version: its class, to the function giving the next version.
 UPCASTERS: dict[type[EventContract], Callable[[Any], EventContract]] = {
@@ -29,6 +47,13 @@ UPCASTERS: dict[type[EventContract], Callable[[Any], EventContract]] = {
     CaseIntakeRecordedV1: CaseIntakeRecordedV2.from_v1,
     CaseIntakeCorrectedV1: CaseIntakeCorrectedV2.from_v1,
     ReferralRequestedV1: ReferralRequestedV2.from_v1,
+    ReferralRequestedV2: ReferralRequestedV3.from_v2,
+    ReferralDeclinedV1: ReferralDeclinedV2.from_v1,
+    ReferralCompletedV1: ReferralCompletedV2.from_v1,
+    ReferralWithdrawnV1: ReferralWithdrawnV2.from_v1,
+    PlacementOfferDeclinedV1: PlacementOfferDeclinedV2.from_v1,
+    PlacementMovedOutV1: PlacementMovedOutV2.from_v1,
+    PlacementLeftWaitlistV1: PlacementLeftWaitlistV2.from_v1,
 }
 
 

@@ -28,10 +28,10 @@ from events.contracts import (
 )
 from events.housing import (
     PlacementBedOfferedV1,
-    PlacementLeftWaitlistV1,
+    PlacementLeftWaitlistV2,
     PlacementMovedInV1,
-    PlacementMovedOutV1,
-    PlacementOfferDeclinedV1,
+    PlacementMovedOutV2,
+    PlacementOfferDeclinedV2,
     PlacementWaitlistedV1,
     ShelterBedsAddedV1,
     ShelterBedsRemovedV1,
@@ -134,8 +134,10 @@ class PlacementRow:
     days_to_move_in: int | None
     moved_out_on: date | None
     outcome: str | None
-    note: str | None
-    reason: str | None
+    note_id: UUID | None
+    """The move-out note's id in the vault (free text, kept under the person's key)."""
+    reason_id: UUID | None
+    """A declined offer's reason's id in the vault."""
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,7 @@ _BED_COUNT_COLUMNS = ("shelter_id", "position", "city", "effective_on", "beds")
 _PLACEMENT_COLUMNS = (
     "case_id", "offered_position", "case_code", "city", "shelter_id", "shelter_name", "bed",
     "offered_on", "status", "intake_date", "moved_in_on", "days_to_move_in", "moved_out_on",
-    "outcome", "note", "reason",
+    "outcome", "note_id", "reason_id",
 )
 
 
@@ -209,7 +211,7 @@ class HousingProjection:
             " city TEXT NOT NULL, shelter_id TEXT NOT NULL, shelter_name TEXT NOT NULL,"
             " bed INTEGER NOT NULL, offered_on TEXT NOT NULL, status TEXT NOT NULL,"
             " intake_date TEXT, moved_in_on TEXT, days_to_move_in INTEGER, moved_out_on TEXT,"
-            " outcome TEXT, note TEXT, reason TEXT,"
+            " outcome TEXT, note_id TEXT, reason_id TEXT,"
             " PRIMARY KEY (case_id, offered_position))"
         )
         tx.execute(
@@ -305,10 +307,11 @@ def _apply(tx: Transaction, envelope: Envelope) -> None:
                 intake[0] if intake else None, None, None, None, None, None, None,
             )])
             _count_occupant(tx, data.shelter_id, +1, position)
-        case PlacementOfferDeclinedV1():
+        case PlacementOfferDeclinedV2():  # v1 messages arrive upcast, without their text
             _update_path(tx, data.case_id, position, stage=WAITLISTED, shelter_id=None,
                          shelter_name=None, address_area=None, bed=None, offered_on=None)
-            _update_placement(tx, data.case_id, status=DECLINED, reason=data.reason)
+            _update_placement(tx, data.case_id, status=DECLINED, reason_id=_text_id(
+                data.reason_id))
             _count_occupant(tx, data.shelter_id, -1, position)
         case PlacementMovedInV1():
             _update_path(tx, data.case_id, position, stage=HOUSED,
@@ -317,14 +320,14 @@ def _apply(tx: Transaction, envelope: Envelope) -> None:
                               moved_in_on=data.moved_in_on.isoformat(),
                               intake_date=data.intake_date.isoformat(),
                               days_to_move_in=(data.moved_in_on - data.intake_date).days)
-        case PlacementMovedOutV1():
+        case PlacementMovedOutV2():
             _update_path(tx, data.case_id, position, stage=MOVED_OUT, shelter_id=None,
                          shelter_name=None, address_area=None, bed=None, offered_on=None)
             _update_placement(tx, data.case_id, status=MOVED_OUT,
                               moved_out_on=data.moved_out_on.isoformat(),
-                              outcome=data.outcome, note=data.note)
+                              outcome=data.outcome, note_id=_text_id(data.note_id))
             _count_occupant(tx, data.shelter_id, -1, position)
-        case PlacementLeftWaitlistV1():
+        case PlacementLeftWaitlistV2():
             _update_path(tx, data.case_id, position, stage=LEFT_WAITLIST)
         case CaseIntakeCorrectedV2():  # v1 messages arrive upcast
             changes = {change.field: change.after for change in data.changes}
@@ -359,6 +362,10 @@ def _update_path(tx: Transaction, case_id: UUID, position: int | None, **values:
     assignments = ", ".join(f"{column} = ?" for column in values)
     tx.execute(f"UPDATE rm_housing_paths SET {assignments} WHERE case_id = ?",
                (*values.values(), str(case_id)))
+
+
+def _text_id(text_id: UUID | None) -> str | None:
+    return str(text_id) if text_id else None
 
 
 def _update_placement(tx: Transaction, case_id: UUID, **values: Any) -> None:
@@ -423,7 +430,8 @@ def _placement(row: tuple[Any, ...]) -> PlacementRow:
         shelter_name=row[5], bed=int(row[6]), offered_on=date.fromisoformat(row[7]),
         status=row[8], intake_date=_date(row[9]), moved_in_on=_date(row[10]),
         days_to_move_in=None if row[11] is None else int(row[11]),
-        moved_out_on=_date(row[12]), outcome=row[13], note=row[14], reason=row[15],
+        moved_out_on=_date(row[12]), outcome=row[13],
+        note_id=UUID(row[14]) if row[14] else None, reason_id=UUID(row[15]) if row[15] else None,
     )
 
 

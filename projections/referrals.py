@@ -16,10 +16,10 @@ from uuid import UUID
 from events.cloudevents import Envelope
 from events.referrals import (
     ReferralAcceptedV1,
-    ReferralCompletedV1,
-    ReferralDeclinedV1,
-    ReferralRequestedV2,
-    ReferralWithdrawnV1,
+    ReferralCompletedV2,
+    ReferralDeclinedV2,
+    ReferralRequestedV3,
+    ReferralWithdrawnV2,
 )
 from projections.storage.read_models import ReadModelDatabase
 from projections.storage.transaction import Transaction
@@ -50,22 +50,18 @@ class ReferralRow:
     to_city: str | None
     urgency: str
     due_at: datetime
-    note: str | None
     legal_basis: str
     """What the sharing rests on (GDPR art. 6(1)); not_recorded for a v1 override."""
-    consent_override_reason: str | None
-    """Only for referrals recorded before v2 on an override: the coordinator's reason."""
     status: str
     requested_at: datetime
     requested_by_role: str
     answered_at: datetime | None
     response_seconds: int | None
     decline_reason: str | None
-    decline_note: str | None
     finished_at: datetime | None
-    outcome_note: str | None
-    withdrawal_reason: str | None
     last_position: int
+    # The free texts (note, outcome, reasons) are not here: events carry only their references
+    # in the vault (issue 16); the pages read them through the referrals service.
 
     @property
     def is_pending(self) -> bool:
@@ -129,10 +125,9 @@ class ResponseTimes:
 
 _COLUMNS = (
     "referral_id", "case_id", "case_code", "city", "destination_kind", "service",
-    "partner_name", "to_city", "urgency", "due_at", "note", "legal_basis",
-    "consent_override_reason", "status", "requested_at", "requested_by_role", "answered_at",
-    "response_seconds", "decline_reason", "decline_note", "finished_at", "outcome_note",
-    "withdrawal_reason", "last_position",
+    "partner_name", "to_city", "urgency", "due_at", "legal_basis",
+    "status", "requested_at", "requested_by_role", "answered_at",
+    "response_seconds", "decline_reason", "finished_at", "last_position",
 )
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM rm_referrals"
 
@@ -151,11 +146,10 @@ class ReferralBoardProjection:
             " referral_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, case_code TEXT NOT NULL,"
             " city TEXT NOT NULL, destination_kind TEXT NOT NULL, service TEXT,"
             " partner_name TEXT, to_city TEXT, urgency TEXT NOT NULL, due_at TEXT NOT NULL,"
-            " note TEXT, legal_basis TEXT NOT NULL, consent_override_reason TEXT,"
+            " legal_basis TEXT NOT NULL,"
             " status TEXT NOT NULL, requested_at TEXT NOT NULL,"
             " requested_by_role TEXT NOT NULL, answered_at TEXT, response_seconds BIGINT,"
-            " decline_reason TEXT, decline_note TEXT, finished_at TEXT, outcome_note TEXT,"
-            " withdrawal_reason TEXT, last_position BIGINT NOT NULL)"
+            " decline_reason TEXT, finished_at TEXT, last_position BIGINT NOT NULL)"
         )
         tx.execute(
             "CREATE INDEX IF NOT EXISTS rm_referrals_city ON rm_referrals (city, status, due_at)"
@@ -178,13 +172,13 @@ class ReferralBoardProjection:
         requested: list[tuple[Any, ...]] = []
         for envelope in envelopes:
             data, time, position = envelope.data, _instant(envelope.time), envelope.position
-            if isinstance(data, ReferralRequestedV2):  # v1 messages arrive upcast
+            if isinstance(data, ReferralRequestedV3):  # v1, v2 messages arrive upcast
                 requested.append((
                     str(data.referral_id), str(data.case_id), data.case_code, data.city,
                     data.destination_kind, data.service, data.partner_name, data.to_city,
-                    data.urgency, _instant(data.due_at), data.note, data.legal_basis,
-                    data.consent_override_reason, STATUS_REQUESTED, time, envelope.actor.role,
-                    None, None, None, None, None, None, None, position,
+                    data.urgency, _instant(data.due_at), data.legal_basis,
+                    STATUS_REQUESTED, time, envelope.actor.role,
+                    None, None, None, None, position,
                 ))
                 continue
             if requested:
@@ -193,25 +187,23 @@ class ReferralBoardProjection:
             match data:
                 case ReferralAcceptedV1():
                     _answer(tx, data.referral_id, STATUS_ACCEPTED, envelope, position)
-                case ReferralDeclinedV1():
+                case ReferralDeclinedV2():
                     _answer(tx, data.referral_id, STATUS_DECLINED, envelope, position)
                     tx.execute(
-                        "UPDATE rm_referrals SET decline_reason = ?, decline_note = ?"
-                        " WHERE referral_id = ?",
-                        (data.reason, data.note, str(data.referral_id)),
+                        "UPDATE rm_referrals SET decline_reason = ? WHERE referral_id = ?",
+                        (data.reason, str(data.referral_id)),
                     )
-                case ReferralCompletedV1():
-                    tx.execute(
-                        "UPDATE rm_referrals SET status = ?, finished_at = ?, outcome_note = ?,"
-                        " last_position = ? WHERE referral_id = ?",
-                        (STATUS_COMPLETED, time, data.outcome_note, position,
-                         str(data.referral_id)),
-                    )
-                case ReferralWithdrawnV1():
+                case ReferralCompletedV2():
                     tx.execute(
                         "UPDATE rm_referrals SET status = ?, finished_at = ?,"
-                        " withdrawal_reason = ?, last_position = ? WHERE referral_id = ?",
-                        (STATUS_WITHDRAWN, time, data.reason, position, str(data.referral_id)),
+                        " last_position = ? WHERE referral_id = ?",
+                        (STATUS_COMPLETED, time, position, str(data.referral_id)),
+                    )
+                case ReferralWithdrawnV2():
+                    tx.execute(
+                        "UPDATE rm_referrals SET status = ?, finished_at = ?,"
+                        " last_position = ? WHERE referral_id = ?",
+                        (STATUS_WITHDRAWN, time, position, str(data.referral_id)),
                     )
         if requested:
             tx.insert_new("rm_referrals", _COLUMNS, ("referral_id",), requested)
@@ -345,9 +337,7 @@ def _row(row: tuple[Any, ...]) -> ReferralRow:
         to_city=values["to_city"],
         urgency=values["urgency"],
         due_at=datetime.fromisoformat(values["due_at"]),
-        note=values["note"],
         legal_basis=values["legal_basis"],
-        consent_override_reason=values["consent_override_reason"],
         status=values["status"],
         requested_at=datetime.fromisoformat(values["requested_at"]),
         requested_by_role=values["requested_by_role"],
@@ -355,9 +345,6 @@ def _row(row: tuple[Any, ...]) -> ReferralRow:
         response_seconds=None if values["response_seconds"] is None
         else int(values["response_seconds"]),
         decline_reason=values["decline_reason"],
-        decline_note=values["decline_note"],
         finished_at=_when(values["finished_at"]),
-        outcome_note=values["outcome_note"],
-        withdrawal_reason=values["withdrawal_reason"],
         last_position=int(values["last_position"]),
     )

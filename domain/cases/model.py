@@ -52,6 +52,7 @@ from domain.programme import (
     programme_today,
 )
 from domain.record import snapshotted_every
+from domain.vault import TextReference
 
 MAX_HOUSEHOLD_SIZE = 30
 MAX_AGE_YEARS = 120
@@ -256,15 +257,6 @@ class Assessment:
 
     assessed_on: date
     assessed_by: AssessingService
-
-
-@dataclass(frozen=True)
-class TextReference:
-    """Free text kept in the vault, encrypted with the person's key: its id there, and the
-    digest the vault gave it (keyed with the person's key, so it dies with the erasure)."""
-
-    text_id: UUID
-    digest: str
 
 
 @dataclass(frozen=True)

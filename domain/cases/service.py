@@ -18,7 +18,6 @@ from domain.cases.model import (
     IntakeFacts,
     InvalidIntake,
     InvalidVulnerabilityDescription,
-    TextReference,
     check_other_vulnerability_description,
 )
 from domain.cases.rules import (
@@ -31,7 +30,13 @@ from domain.cases.rules import (
 from domain.privacy import LEGAL_BASES, LegalBases, ProcessingPurpose
 from domain.programme import Actor, CardTermsSource, ProtectionStatus, TermsInForce, TermsSource
 from domain.record import ProgrammeRecord, position_of
-from domain.vault import AccessReason, IdentifierAccess, PersonalData, PersonalDataVault
+from domain.vault import (
+    AccessReason,
+    IdentifierAccess,
+    PersonalData,
+    PersonalDataVault,
+    TextReference,
+)
 
 # Each lost race means another intake of the same city and year was saved: with N writers at once
 # a number is drawn at worst N - 1 times. Generous, so that a busy machine never turns a race
@@ -273,6 +278,12 @@ class CaseService:
         if case.other_vulnerability is None:
             return None
         return self.vault.read_text(case_id, case.other_vulnerability.text_id)
+
+    def case_text(self, case_id: UUID, text_id: UUID) -> str | None:
+        """A free text kept on the person in the vault (a referral's note, a move-out note...,
+        whose events carry only its id and digest); None when unknown or erased. Whether the
+        reader may see it is the access policy's call."""
+        return self.vault.read_text(case_id, text_id)
 
     def get(self, case_id: UUID) -> Case:
         try:

@@ -17,12 +17,14 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from domain.programme import CARD_TERMS, Actor, City, DomainError, TermsInForce, programme_today
 from domain.record import snapshotted_every
+from domain.vault import TextReference
 
 MAX_BEDS = 500
 MAX_BED_CHANGE = 200
@@ -185,6 +187,30 @@ def _text(value: str, limit: int, error: HousingError) -> str:
 def _reason(value: str) -> str:
     return _text(value, MAX_REASON, InvalidHousingReason(
         "Give the reason, in up to 500 characters.", field="reason"))
+
+
+def checked_reason(value: str) -> str:
+    """A placement's reason (an offer declined, the waitlist left), stripped; refused when
+    blank or too long. Free text: the service keeps it in the vault, the event its reference."""
+    return _reason(value)
+
+
+def checked_move_out_note(outcome: MoveOutOutcome, note: str | None) -> str | None:
+    """A move-out's note, stripped; None when blank. Needed when the outcome is `other`."""
+    text = (note or "").strip()
+    if len(text) > MAX_NOTE:
+        raise InvalidHousingReason("The note is at most 500 characters.", field="note")
+    if outcome is MoveOutOutcome.OTHER and not text:
+        raise InvalidHousingReason("Say what the outcome was, in the note.", field="note")
+    return text or None
+
+
+def _to_legacy(state: dict[str, Any], field: str) -> None:
+    """Move the free text an event stored before free text left events (issue 16) to its
+    `legacy_texts`: the event store keeps it as written (the audit chain holds), it is never
+    published again, and nothing new is written there."""
+    text = state.pop(field, None)
+    state["legacy_texts"] = {field: text} if text else None
 
 
 def _bed_key(bed: int) -> str:
@@ -463,13 +489,25 @@ class HousingPath(Aggregate):
             aggregate.offered_on = self.offered_on
 
     class OfferDeclined(Aggregate.Event):
+        """Version 2 (issue 16): the reason is in the vault, under the person's key; the event
+        carries its id and digest. A version 1 reason reads as a legacy text."""
+
+        class_version = 2
+
         case_id: UUID
         case_code: str
         city: str
         shelter_id: UUID
         bed: int
-        reason: str
+        reason_id: UUID | None
+        reason_digest: str | None
         actor: dict[str, str | None]
+        legacy_texts: dict[str, str] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _to_legacy(state, "reason")
+            state["reason_id"] = state["reason_digest"] = None
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, HousingPath)
@@ -495,6 +533,11 @@ class HousingPath(Aggregate):
             aggregate.moved_in_on = self.moved_in_on
 
     class MovedOut(Aggregate.Event):
+        """Version 2 (issue 16): the note, if any, is in the vault, under the person's key;
+        the event carries its id and digest. A version 1 note reads as a legacy text."""
+
+        class_version = 2
+
         case_id: UUID
         case_code: str
         city: str
@@ -502,8 +545,15 @@ class HousingPath(Aggregate):
         bed: int
         moved_out_on: date
         outcome: str
-        note: str
+        note_id: UUID | None
+        note_digest: str | None
         actor: dict[str, str | None]
+        legacy_texts: dict[str, str] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _to_legacy(state, "note")
+            state["note_id"] = state["note_digest"] = None
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, HousingPath)
@@ -512,11 +562,23 @@ class HousingPath(Aggregate):
             aggregate.bed = None
 
     class LeftWaitlist(Aggregate.Event):
+        """Version 2 (issue 16): the reason is in the vault, under the person's key; the event
+        carries its id and digest. A version 1 reason reads as a legacy text."""
+
+        class_version = 2
+
         case_id: UUID
         case_code: str
         city: str
-        reason: str
+        reason_id: UUID | None
+        reason_digest: str | None
         actor: dict[str, str | None]
+        legacy_texts: dict[str, str] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _to_legacy(state, "reason")
+            state["reason_id"] = state["reason_digest"] = None
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, HousingPath)
@@ -576,12 +638,16 @@ class HousingPath(Aggregate):
                                stage=self.stage.value)
         return self.shelter_id, self.bed
 
-    def decline(self, reason: str, actor: Actor, now: datetime) -> tuple[UUID, int]:
-        """Record the refusal; returns the shelter and bed it frees."""
+    def decline(
+        self, reason: TextReference, actor: Actor, now: datetime
+    ) -> tuple[UUID, int]:
+        """Record the refusal (its reason, `checked_reason`, kept in the vault); returns the
+        shelter and bed it frees."""
         shelter_id, bed = self._require_offered()
         self.trigger_event(
             self.OfferDeclined, timestamp=now, **self._case_fields(self.city),
-            shelter_id=shelter_id, bed=bed, reason=_reason(reason), actor=actor.as_record(),
+            shelter_id=shelter_id, bed=bed, reason_id=reason.text_id,
+            reason_digest=reason.digest, actor=actor.as_record(), legacy_texts=None,
         )
         return shelter_id, bed
 
@@ -604,10 +670,11 @@ class HousingPath(Aggregate):
         )
 
     def move_out(
-        self, outcome: MoveOutOutcome, moved_out_on: date, note: str, actor: Actor,
-        now: datetime,
+        self, outcome: MoveOutOutcome, moved_out_on: date, note: TextReference | None,
+        actor: Actor, now: datetime,
     ) -> tuple[UUID, int]:
-        """Record the move-out; returns the shelter and bed it frees."""
+        """Record the move-out (its note, `checked_move_out_note`, kept in the vault); returns
+        the shelter and bed it frees."""
         if self.stage is not HousingStage.HOUSED or self.shelter_id is None or self.bed is None:
             raise NotHoused("The case has not moved in anywhere.", field="case",
                             stage=self.stage.value)
@@ -616,20 +683,18 @@ class HousingPath(Aggregate):
             raise InvalidHousingDate(
                 "The move-out date must fall between the move-in date and today.",
                 field="moved_out_on")
-        note = note.strip()
-        if len(note) > MAX_NOTE:
-            raise InvalidHousingReason("The note is at most 500 characters.", field="note")
-        if outcome is MoveOutOutcome.OTHER and not note:
+        if outcome is MoveOutOutcome.OTHER and note is None:
             raise InvalidHousingReason("Say what the outcome was, in the note.", field="note")
         shelter_id, bed = self.shelter_id, self.bed
         self.trigger_event(
             self.MovedOut, timestamp=now, **self._case_fields(self.city), shelter_id=shelter_id,
-            bed=bed, moved_out_on=moved_out_on, outcome=outcome.value, note=note,
-            actor=actor.as_record(),
+            bed=bed, moved_out_on=moved_out_on, outcome=outcome.value,
+            note_id=note.text_id if note else None, note_digest=note.digest if note else None,
+            actor=actor.as_record(), legacy_texts=None,
         )
         return shelter_id, bed
 
-    def leave_waitlist(self, reason: str, actor: Actor, now: datetime) -> None:
+    def leave_waitlist(self, reason: TextReference, actor: Actor, now: datetime) -> None:
         if self.stage is HousingStage.OFFERED:
             raise NotOnWaitlist(
                 "A bed is offered to the case: record the move-in or the declined offer first.",
@@ -637,5 +702,6 @@ class HousingPath(Aggregate):
         self.require_waitlisted()
         self.trigger_event(
             self.LeftWaitlist, timestamp=now, **self._case_fields(self.city),
-            reason=_reason(reason), actor=actor.as_record(),
+            reason_id=reason.text_id, reason_digest=reason.digest, actor=actor.as_record(),
+            legacy_texts=None,
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
@@ -21,6 +21,7 @@ from domain.housing.model import (
     HousingBusy,
     HousingError,
     HousingPath,
+    InvalidHousingReason,
     MoveOutOutcome,
     NoBedOffered,
     NotEligibleForHousing,
@@ -29,9 +30,12 @@ from domain.housing.model import (
     Shelter,
     ShelterKind,
     ShelterOfAnotherCity,
+    checked_move_out_note,
+    checked_reason,
 )
 from domain.programme import Actor, CardTermsSource, City, SubAction, TermsSource
 from domain.record import ProgrammeRecord, position_of, save_decided
+from domain.vault import PersonalDataVault, TextReference
 
 # Enough for every rival of a crowded race to be told the outcome rather than "busy": each retry
 # is a reload and a decision, a few milliseconds.
@@ -84,7 +88,11 @@ class CaseToHouse(Protocol):
 
 class CasesToHouse(Protocol):
     """Where the service finds the cases it houses: the cases context's CaseService, which the
-    composition root passes in."""
+    composition root passes in. Its vault keeps the placements' free texts (reasons, move-out
+    notes) under the person's key, so that the person's erasure shreds them too."""
+
+    @property
+    def vault(self) -> PersonalDataVault: ...
 
     def get(self, case_id: UUID) -> CaseToHouse:
         """The case with this id; raises a LookupError (the cases context's) when there is
@@ -94,10 +102,13 @@ class CasesToHouse(Protocol):
 
 class HousingService:
     def __init__(
-        self, record: ProgrammeRecord, cases: CasesToHouse, terms: TermsSource | None = None
+        self, record: ProgrammeRecord, cases: CasesToHouse, terms: TermsSource | None = None,
+        new_id: Callable[[], UUID] = uuid4,
     ) -> None:
         self.record = record
         self.cases = cases
+        # Names the free texts kept in the vault (random: a text id says nothing of the text).
+        self.new_id = new_id
         # The programme's terms (period, partner cities): the card's unless a source is given.
         self.terms = terms or CardTermsSource()
 
@@ -165,16 +176,22 @@ class HousingService:
 
         return self._decide_and_save(decide)
 
-    def decline_offer(self, case_id: UUID, reason: str, actor: Actor, now: datetime) -> int:
+    def decline_offer(
+        self, case_id: UUID, reason: str, actor: Actor, now: datetime, *,
+        new_id: Callable[[], UUID] | None = None,
+    ) -> int:
         """The bed offered is refused: it is free again, and the case waits on, keeping its
-        place (its waiting time counts from when it was first waitlisted)."""
+        place (its waiting time counts from when it was first waitlisted). The reason goes to
+        the vault."""
+        text = checked_reason(reason)
 
-        def decide() -> list[Aggregate]:
+        def decide(kept: TextReference | None) -> list[Aggregate]:
+            assert kept is not None
             path = self._path_of(case_id, NoBedOffered(_NO_OFFER, field="case"))
-            shelter_id, bed = path.decline(reason, actor, now)
+            shelter_id, bed = path.decline(kept, actor, now)
             return [*self._released(shelter_id, bed, path, now), path]
 
-        return self._decide_and_save(decide)
+        return self._save_with_text(case_id, "reason", text, decide, new_id)
 
     def move_in(self, case_id: UUID, moved_in_on: date, actor: Actor, now: datetime) -> int:
         terms = self.terms.terms_in_force()
@@ -188,27 +205,41 @@ class HousingService:
         return self._decide_and_save(decide)
 
     def move_out(
-        self, case_id: UUID, outcome: MoveOutOutcome, moved_out_on: date, note: str,
-        actor: Actor, now: datetime,
+        self, case_id: UUID, outcome: MoveOutOutcome, moved_out_on: date, note: str | None,
+        actor: Actor, now: datetime, *, new_id: Callable[[], UUID] | None = None,
     ) -> int:
         """The person leaves the bed, with the outcome; the bed is free again. Recorded on a
-        closed case too: whoever leaves a bed must be seen to have left it."""
+        closed case too: whoever leaves a bed must be seen to have left it. The note, if any,
+        goes to the vault."""
+        text = checked_move_out_note(outcome, note)
 
-        def decide() -> list[Aggregate]:
+        def decide(kept: TextReference | None) -> list[Aggregate]:
             path = self._path_of(
                 case_id, NotHoused("The case has not moved in anywhere.", field="case"))
-            shelter_id, bed = path.move_out(outcome, moved_out_on, note, actor, now)
+            shelter_id, bed = path.move_out(outcome, moved_out_on, kept, actor, now)
             return [*self._released(shelter_id, bed, path, now), path]
 
-        return self._decide_and_save(decide)
+        return self._save_with_text(case_id, "note", text, decide, new_id)
 
-    def leave_waitlist(self, case_id: UUID, reason: str, actor: Actor, now: datetime) -> int:
-        def decide() -> list[Aggregate]:
+    def leave_waitlist(
+        self, case_id: UUID, reason: str, actor: Actor, now: datetime, *,
+        new_id: Callable[[], UUID] | None = None,
+    ) -> int:
+        """The case leaves the waitlist without a bed; the reason goes to the vault."""
+        text = checked_reason(reason)
+
+        def decide(kept: TextReference | None) -> list[Aggregate]:
+            assert kept is not None
             path = self._path_of(case_id, NotOnWaitlist(_NOT_WAITING, field="case"))
-            path.leave_waitlist(reason, actor, now)
+            path.leave_waitlist(kept, actor, now)
             return [path]
 
-        return self._decide_and_save(decide)
+        return self._save_with_text(case_id, "reason", text, decide, new_id)
+
+    def placement_text(self, case_id: UUID, text_id: UUID) -> str | None:
+        """A placement's free text (a reason, a move-out note) from the vault; None when
+        unknown or erased. Whether the reader may see it is the access policy's call."""
+        return self.cases.vault.read_text(case_id, text_id)
 
     def housing_path(self, case_id: UUID) -> HousingPath | None:
         """The case's housing path; None before it was first waitlisted."""
@@ -246,6 +277,31 @@ class HousingService:
             return [shelter]
 
         return self._decide_and_save(decide)
+
+    def _save_with_text(
+        self, case_id: UUID, field: str, text: str | None,
+        decide: Callable[[TextReference | None], list[Aggregate]],
+        new_id: Callable[[], UUID] | None = None,
+    ) -> int:
+        """Keep the text in the vault under the person's key, then decide and save with its
+        reference; when nothing is saved, the text is discarded. `new_id` names the text (the
+        service's own by default; the demo's, drawn from its seed)."""
+        if text is None:
+            return self._decide_and_save(lambda: decide(None))
+        self.cases.get(case_id)  # an unknown case is that, not a text refused
+        vault = self.cases.vault
+        text_id = (new_id or self.new_id)()
+        try:
+            kept = TextReference(text_id, vault.store_text(case_id, text_id, text))
+        except LookupError:
+            raise InvalidHousingReason(
+                "This person's personal data has been erased: no new text is kept on them.",
+                field=field) from None
+        try:
+            return self._decide_and_save(lambda: decide(kept))
+        except BaseException:
+            vault.discard_text(case_id, text_id)
+            raise
 
     def _decide_and_save(self, decide: Callable[[], list[Aggregate]]) -> int:
         """Load, decide and save; when a rival saved one of the same aggregates first, load

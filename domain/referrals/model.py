@@ -24,7 +24,6 @@ from domain.programme import (
 from domain.referrals.rules import (
     MAX_NOTE,
     MAX_PARTNER_NAME,
-    MAX_REASON,
     NOT_RECORDED,
     CityService,
     DeclineReason,
@@ -35,6 +34,7 @@ from domain.referrals.rules import (
     default_urgency,
     due_at,
 )
+from domain.vault import TextReference
 
 _INDEX_NAMESPACE = UUID("0f4c7b52-8e0e-4a43-a3c1-7d1f1e0b6a52")
 
@@ -119,6 +119,11 @@ class CaseToRefer(Protocol):
     @property
     def is_vulnerable(self) -> bool: ...
 
+    @property
+    def personal_data_erased(self) -> bool:
+        """Whether the person's data was erased (their texts in the vault are shredded)."""
+        ...
+
     def has_consent_to(self, purpose: ProcessingPurpose) -> bool:
         """Whether the person's consent to `purpose` is given and not withdrawn."""
 
@@ -126,10 +131,11 @@ class CaseToRefer(Protocol):
         """Refuse (the cases context's own error) when the case is closed."""
 
 
-def _text(
-    value: str | None, field: str, limit: int, *, required: bool = False
+def checked_text(
+    value: str | None, field: str, limit: int = MAX_NOTE, *, required: bool = False
 ) -> str | None:
-    """A free text, stripped; None when blank. Refused when required and blank, or too long."""
+    """A free text, stripped; None when blank. Refused when required and blank, or too long.
+    The service checks it before it keeps it in the vault: the events carry its reference."""
     text = (value or "").strip()
     if required and not text:
         raise InvalidReferralText(f"Give the {field}.", field=field, max_length=limit)
@@ -173,10 +179,14 @@ class Referral(Aggregate):
     class Requested(Aggregate.Created):
         """Version 2 (issue 12): `legal_basis`, the basis the case's data goes to the
         destination on, replaces consent-or-override. A version 1 referral on consent reads as
-        on consent; one on a coordinator's override as `not_recorded`, with its reason kept in
-        `consent_override_reason` (never set since)."""
+        on consent; one on a coordinator's override as `not_recorded`.
 
-        class_version = 2
+        Version 3 (issue 16): no free text in events. The note is in the vault, under the
+        person's key; the event carries its id and digest. A version 2 referral's note, and a
+        version 1 override's reason, read as legacy texts (`legacy_texts`, never written
+        since): the event store keeps them as they were written, so the audit chain holds."""
+
+        class_version = 3
 
         case_id: UUID
         case_code: str
@@ -187,16 +197,23 @@ class Referral(Aggregate):
         to_city: str | None
         urgency: str
         due_at: datetime
-        note: str | None
+        note_id: UUID | None
+        note_digest: str | None
         legal_basis: str
-        consent_override_reason: str | None
         actor: dict[str, str | None]
+        legacy_texts: dict[str, str] | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             basis = state.pop("consent_basis")
             state["legal_basis"] = LegalBasis.CONSENT.value if basis == "consent" else (
                 NOT_RECORDED)
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            _to_legacy(state, note="note", consent_override_reason="consent_override_reason")
+            state["note_id"] = None
+            state["note_digest"] = None
 
     def __init__(
         self,
@@ -209,10 +226,11 @@ class Referral(Aggregate):
         to_city: str | None,
         urgency: str,
         due_at: datetime,
-        note: str | None,
+        note_id: UUID | None,
+        note_digest: str | None,
         legal_basis: str,
-        consent_override_reason: str | None,
         actor: dict[str, str | None],
+        legacy_texts: dict[str, str] | None,
     ) -> None:
         self.case_id = case_id
         self.case_code = case_code
@@ -225,10 +243,14 @@ class Referral(Aggregate):
         )
         self.urgency = Urgency(urgency)
         self.due_at = due_at
-        self.note = note
+        # Free texts: in the vault, by what they are (note, decline_note, outcome_note,
+        # withdrawal_reason); legacy texts, written into events before version 3, apart.
+        self.texts: dict[str, TextReference] = {}
+        self.legacy_texts: dict[str, str] = dict(legacy_texts or {})
+        if note_id is not None and note_digest is not None:
+            self.texts["note"] = TextReference(note_id, note_digest)
         # None: a version 1 override, whose basis was not recorded.
         self.legal_basis = None if legal_basis == NOT_RECORDED else LegalBasis(legal_basis)
-        self.consent_override_reason = consent_override_reason
         self.requested_by = actor
         self.status = ReferralStatus.REQUESTED
         self.answered_at: datetime | None = None
@@ -250,7 +272,7 @@ class Referral(Aggregate):
         case: CaseToRefer,
         destination: Destination,
         urgency: Urgency | None,
-        note: str | None,
+        note: TextReference | None,
         actor: Actor,
         now: datetime,
         *,
@@ -264,14 +286,14 @@ class Referral(Aggregate):
         (`legal_bases`): a city service or another city is case management (the public task); a
         named partner receives the case with the person's consent to it, or, without it, on
         another legal basis a coordinator names, which is recorded. The answer is due after the
-        answer time `terms` set for the urgency."""
+        answer time `terms` set for the urgency. The note, if any, is in the vault already
+        (`checked_text` first): the event carries its reference."""
         case.require_open()
         today = programme_today(now)
         terms.require_in_period(today, field=None)
         destination = checked_destination(destination, case.city)
         if destination.to_city is not None:
             terms.require_partner(destination.to_city, today, field="to_city")
-        note = _text(note, "note", MAX_NOTE)
         basis = _legal_basis(
             case, destination, other_legal_basis, may_share_on_other_basis, legal_bases)
         urgency = urgency or default_urgency(case.is_vulnerable)
@@ -288,10 +310,11 @@ class Referral(Aggregate):
             to_city=destination.to_city.value if destination.to_city else None,
             urgency=urgency.value,
             due_at=due_at(now, urgency, terms.answer_times),
-            note=note,
+            note_id=note.text_id if note else None,
+            note_digest=note.digest if note else None,
             legal_basis=basis.value,
-            consent_override_reason=None,
             actor=actor.as_record(),
+            legacy_texts=None,
         )
 
     # --- answers -----------------------------------------------------------------------------
@@ -309,43 +332,95 @@ class Referral(Aggregate):
             aggregate.answered_at = self.timestamp
 
     class Declined(Aggregate.Event):
+        """Version 2 (issue 16): the note is in the vault; a version 1 note reads as legacy."""
+
+        class_version = 2
+
         case_id: UUID
         case_code: str
         city: str
         to_city: str | None
         reason: str
-        note: str | None
+        note_id: UUID | None
+        note_digest: str | None
         actor: dict[str, str | None]
+        legacy_texts: dict[str, str] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _to_legacy(state, note="decline_note")
+            state["note_id"] = None
+            state["note_digest"] = None
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Referral)
             aggregate.status = ReferralStatus.DECLINED
             aggregate.answered_at = self.timestamp
             aggregate.decline_reason = DeclineReason(self.reason)
+            aggregate.keep_texts(self.legacy_texts, decline_note=(self.note_id, self.note_digest))
 
     class Completed(Aggregate.Event):
+        """Version 2 (issue 16): the outcome is in the vault; a version 1 outcome reads as
+        legacy."""
+
+        class_version = 2
+
         case_id: UUID
         case_code: str
         city: str
-        outcome_note: str | None
+        outcome_note_id: UUID | None
+        outcome_note_digest: str | None
         actor: dict[str, str | None]
+        legacy_texts: dict[str, str] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _to_legacy(state, outcome_note="outcome_note")
+            state["outcome_note_id"] = None
+            state["outcome_note_digest"] = None
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Referral)
             aggregate.status = ReferralStatus.COMPLETED
             aggregate.finished_at = self.timestamp
+            aggregate.keep_texts(
+                self.legacy_texts, outcome_note=(self.outcome_note_id, self.outcome_note_digest))
 
     class Withdrawn(Aggregate.Event):
+        """Version 2 (issue 16): the reason is in the vault; a version 1 reason reads as
+        legacy (its id is then None)."""
+
+        class_version = 2
+
         case_id: UUID
         case_code: str
         city: str
-        reason: str
+        reason_id: UUID | None
+        reason_digest: str | None
         actor: dict[str, str | None]
+        legacy_texts: dict[str, str] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _to_legacy(state, reason="withdrawal_reason")
+            state["reason_id"] = None
+            state["reason_digest"] = None
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Referral)
             aggregate.status = ReferralStatus.WITHDRAWN
             aggregate.finished_at = self.timestamp
+            aggregate.keep_texts(
+                self.legacy_texts, withdrawal_reason=(self.reason_id, self.reason_digest))
+
+    def keep_texts(
+        self, legacy: dict[str, str] | None, **references: tuple[UUID | None, str | None]
+    ) -> None:
+        """Note where an event's texts are: in the vault (a reference), or legacy."""
+        self.legacy_texts.update(legacy or {})
+        for name, (text_id, digest) in references.items():
+            if text_id is not None and digest is not None:
+                self.texts[name] = TextReference(text_id, digest)
 
     def _case_fields(self) -> dict[str, Any]:
         return {"case_id": self.case_id, "case_code": self.case_code, "city": self.city.value}
@@ -371,18 +446,28 @@ class Referral(Aggregate):
         )
 
     def decline(
-        self, reason: DeclineReason, note: str | None, actor: Actor, now: datetime
+        self, reason: DeclineReason, note: TextReference | None, actor: Actor, now: datetime
     ) -> None:
         """Record a refusal, with its reason from the list; "other" needs the note that says
-        what it was."""
+        what it was (checked by `checked_decline_note`, kept in the vault)."""
         self._require_pending()
-        text = _text(note, "note", MAX_NOTE, required=reason is DeclineReason.OTHER)
+        if reason is DeclineReason.OTHER and note is None:
+            raise InvalidReferralText("Give the note.", field="note", max_length=MAX_NOTE)
         self.trigger_event(
             self.Declined, timestamp=now, **self._case_fields(), to_city=self._to_city(),
-            reason=reason.value, note=text, actor=actor.as_record(),
+            reason=reason.value, note_id=note.text_id if note else None,
+            note_digest=note.digest if note else None, actor=actor.as_record(),
+            legacy_texts=None,
         )
 
-    def complete(self, outcome_note: str | None, actor: Actor, now: datetime) -> None:
+    @staticmethod
+    def checked_decline_note(reason: DeclineReason, note: str | None) -> str | None:
+        """A decline's note, checked: "other" needs it."""
+        return checked_text(note, "note", MAX_NOTE, required=reason is DeclineReason.OTHER)
+
+    def complete(
+        self, outcome_note: TextReference | None, actor: Actor, now: datetime
+    ) -> None:
         """Record that the destination did what the referral asked. A service that took the
         person in without answering first has accepted: its acceptance is recorded too, at the
         same time, so the answer's time is still counted."""
@@ -395,15 +480,18 @@ class Referral(Aggregate):
             raise ReferralFinished(
                 f"The referral is already closed ({self.status.value}).", field="status"
             )
-        text = _text(outcome_note, "outcome_note", MAX_NOTE)
         if self.status is ReferralStatus.REQUESTED:
             self.accept(actor, now)
         self.trigger_event(
-            self.Completed, timestamp=now, **self._case_fields(), outcome_note=text,
-            actor=actor.as_record(),
+            self.Completed, timestamp=now, **self._case_fields(),
+            outcome_note_id=outcome_note.text_id if outcome_note else None,
+            outcome_note_digest=outcome_note.digest if outcome_note else None,
+            actor=actor.as_record(), legacy_texts=None,
         )
 
-    def withdraw(self, reason: str, actor: Actor, now: datetime) -> None:
+    def withdraw(self, reason: TextReference, actor: Actor, now: datetime) -> None:
+        """Record the withdrawal; its reason (`checked_text(..., required=True)`) is in the
+        vault."""
         if self.is_transfer and self.status is ReferralStatus.ACCEPTED:
             raise TransferFinal(
                 "An accepted transfer cannot be withdrawn: the case belongs to the other city.",
@@ -413,11 +501,19 @@ class Referral(Aggregate):
             raise ReferralFinished(
                 f"The referral is already closed ({self.status.value}).", field="status"
             )
-        text = _text(reason, "reason", MAX_REASON, required=True)
         self.trigger_event(
-            self.Withdrawn, timestamp=now, **self._case_fields(), reason=text,
-            actor=actor.as_record(),
+            self.Withdrawn, timestamp=now, **self._case_fields(), reason_id=reason.text_id,
+            reason_digest=reason.digest, actor=actor.as_record(), legacy_texts=None,
         )
+
+
+def _to_legacy(state: dict[str, Any], **names: str) -> None:
+    """Move the free texts an event stored before free text left events (issue 16) to its
+    `legacy_texts`, by what they are (`names`: the stored field -> the text's name)."""
+    legacy = {name: state.pop(field) for field, name in names.items() if state.get(field)}
+    for field in names:
+        state.pop(field, None)
+    state["legacy_texts"] = legacy or None
 
 
 def _legal_basis(

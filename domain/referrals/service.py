@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Protocol
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import MutableAggregateProtocol
@@ -16,8 +16,16 @@ from domain.access import USER_ROLES, AccessDenied, Permission, Principal, may
 from domain.privacy import LEGAL_BASES, LegalBases, LegalBasis
 from domain.programme import Actor, CardTermsSource, City, TermsSource, programme_today
 from domain.record import ProgrammeRecord, save_decided
-from domain.referrals.model import CaseMovedAway, CaseReferrals, CaseToRefer, Referral
-from domain.referrals.rules import DeclineReason, Destination, Urgency
+from domain.referrals.model import (
+    CaseMovedAway,
+    CaseReferrals,
+    CaseToRefer,
+    InvalidReferralText,
+    Referral,
+    checked_text,
+)
+from domain.referrals.rules import MAX_NOTE, MAX_REASON, DeclineReason, Destination, Urgency
+from domain.vault import CaseText, PersonalDataVault, TextReference
 
 # A save that lost a race is decided again on the fresh state: a duplicate or an answer given
 # meanwhile is then refused with its own reason.
@@ -46,7 +54,11 @@ class CaseToTransfer(CaseToRefer, MutableAggregateProtocol[UUID], Protocol):
 
 class CasesToRefer(Protocol):
     """Where the service finds the cases it refers: the cases context's CaseService, which the
-    composition root passes in."""
+    composition root passes in. Its vault keeps the referrals' free texts, under the person's
+    key, so that the person's erasure shreds them too."""
+
+    @property
+    def vault(self) -> PersonalDataVault: ...
 
     def get(self, case_id: UUID) -> CaseToTransfer:
         """The case with this id; raises a LookupError (the cases context's) when there is
@@ -57,10 +69,12 @@ class CasesToRefer(Protocol):
 class ReferralService:
     def __init__(
         self, record: ProgrammeRecord, cases: CasesToRefer, terms: TermsSource | None = None,
-        legal_bases: LegalBases = LEGAL_BASES,
+        legal_bases: LegalBases = LEGAL_BASES, new_id: Callable[[], UUID] = uuid4,
     ) -> None:
         self.record = record
         self.cases = cases
+        # Names the free texts kept in the vault (random: a text id says nothing of the text).
+        self.new_id = new_id
         # The programme's terms (period, partner cities, answer times): the card's by default.
         self.terms = terms or CardTermsSource()
         self.legal_bases = legal_bases
@@ -76,19 +90,23 @@ class ReferralService:
         now: datetime,
         *,
         other_legal_basis: LegalBasis | None = None,
+        new_id: Callable[[], UUID] | None = None,
     ) -> int:
         """Refer a case (its city's staff). Without an urgency, a vulnerable case is urgent and
         any other ordinary; the answer times are those in force. A partner receives it with the
         person's consent, or on another legal basis a coordinator names. Refused outside the
         programme's period, and when the case already waits for an answer from the same
-        destination."""
+        destination. The note goes to the vault, under the person's key; the event carries its
+        reference."""
         terms = self.terms.terms_in_force()
+        text = checked_text(note, "note", MAX_NOTE)
+        _require(actor, Permission.RECORD_CASE_WORK, self.cases.get(case_id).city)
 
-        def decide() -> Decided:
+        def decide(texts: dict[str, TextReference | None]) -> Decided:
             case = self.cases.get(case_id)
             _require(actor, Permission.RECORD_CASE_WORK, case.city)
             referral = Referral.request(
-                referral_id, case, destination, urgency, note, actor, now,
+                referral_id, case, destination, urgency, texts["note"], actor, now,
                 other_legal_basis=other_legal_basis,
                 may_share_on_other_basis=_holds(
                     actor, Permission.SHARE_ON_OTHER_LEGAL_BASIS, case.city),
@@ -99,7 +117,7 @@ class ReferralService:
             index.add(referral, now)
             return [index, referral]
 
-        return self._save_decided(decide)
+        return self._save_with_texts(case_id, {"note": text}, decide, new_id)
 
     def accept(self, referral_id: UUID, actor: Actor, now: datetime) -> int:
         """Record the destination's acceptance. A transfer is accepted by the coordinators of
@@ -127,44 +145,81 @@ class ReferralService:
 
     def decline(
         self, referral_id: UUID, reason: DeclineReason, note: str | None, actor: Actor,
-        now: datetime,
+        now: datetime, *, new_id: Callable[[], UUID] | None = None,
     ) -> int:
-        def decide() -> Decided:
+        text = Referral.checked_decline_note(reason, note)
+        case_id = self._answerable(referral_id, actor)[0].case_id
+
+        def decide(texts: dict[str, TextReference | None]) -> Decided:
             referral, _case = self._answerable(referral_id, actor)
-            referral.decline(reason, note, actor, now)
+            referral.decline(reason, texts["note"], actor, now)
             index = self._index(referral.case_id, now)
             index.settle(referral, now)
             return [index, referral]
 
-        return self._save_decided(decide)
+        return self._save_with_texts(case_id, {"note": text}, decide, new_id)
 
     def complete(
-        self, referral_id: UUID, outcome_note: str | None, actor: Actor, now: datetime
+        self, referral_id: UUID, outcome_note: str | None, actor: Actor, now: datetime, *,
+        new_id: Callable[[], UUID] | None = None,
     ) -> int:
-        def decide() -> Decided:
-            referral = self.get(referral_id)
-            _require(actor, Permission.RECORD_CASE_WORK, referral.city)
+        text = checked_text(outcome_note, "outcome_note", MAX_NOTE)
+        case_id = self._on_own(referral_id, actor).case_id
+
+        def decide(texts: dict[str, TextReference | None]) -> Decided:
+            referral = self._on_own(referral_id, actor)
             self._require_case_still_in(referral)
-            referral.complete(outcome_note, actor, now)
+            referral.complete(texts["outcome_note"], actor, now)
             index = self._index(referral.case_id, now)
             index.settle(referral, now)
             return [index, referral]
 
-        return self._save_decided(decide)
+        return self._save_with_texts(case_id, {"outcome_note": text}, decide, new_id)
 
-    def withdraw(self, referral_id: UUID, reason: str, actor: Actor, now: datetime) -> int:
+    def withdraw(
+        self, referral_id: UUID, reason: str, actor: Actor, now: datetime, *,
+        new_id: Callable[[], UUID] | None = None,
+    ) -> int:
         """Withdraw a referral (the referring city's staff). Allowed after the case moved to
-        another city too: the old city clears what it had asked for."""
+        another city too: the old city clears what it had asked for. The reason goes to the
+        vault."""
+        text = checked_text(reason, "reason", MAX_REASON, required=True)
+        case_id = self._on_own(referral_id, actor).case_id
 
-        def decide() -> Decided:
-            referral = self.get(referral_id)
-            _require(actor, Permission.RECORD_CASE_WORK, referral.city)
-            referral.withdraw(reason, actor, now)
+        def decide(texts: dict[str, TextReference | None]) -> Decided:
+            referral = self._on_own(referral_id, actor)
+            kept = texts["reason"]
+            assert kept is not None
+            referral.withdraw(kept, actor, now)
             index = self._index(referral.case_id, now)
             index.settle(referral, now)
             return [index, referral]
 
-        return self._save_decided(decide)
+        return self._save_with_texts(case_id, {"reason": text}, decide, new_id)
+
+    def texts(self, referral_id: UUID) -> dict[str, CaseText]:
+        """The referral's free texts, by what they are (`note`, `decline_note`,
+        `outcome_note`, `withdrawal_reason`; `consent_override_reason` for a version 1
+        override): read from the vault, or legacy texts written into its events before
+        free text left events (issue 16). Once the person's data is erased the vault's are
+        gone, and the legacy ones are not shown either. Whether the reader may see them is
+        the access policy's call (the pages show them to whoever may see the referral)."""
+        referral = self.get(referral_id)
+        if self.cases.get(referral.case_id).personal_data_erased:
+            return {}
+        found = {name: CaseText(text, legacy=True)
+                 for name, text in referral.legacy_texts.items()}
+        for name, reference in referral.texts.items():
+            text = self.cases.vault.read_text(referral.case_id, reference.text_id)
+            if text is not None:
+                found[name] = CaseText(text)
+        return found
+
+    def _on_own(self, referral_id: UUID, actor: Actor) -> Referral:
+        """The referral, once `actor` may work on the referring city's cases."""
+        referral = self.get(referral_id)
+        _require(actor, Permission.RECORD_CASE_WORK, referral.city)
+        return referral
 
     def get(self, referral_id: UUID) -> Referral:
         try:
@@ -203,6 +258,37 @@ class ReferralService:
             return CaseReferrals.open(case_id, now)
         assert isinstance(index, CaseReferrals)
         return index
+
+    def _save_with_texts(
+        self, case_id: UUID, texts: dict[str, str | None],
+        decide: Callable[[dict[str, TextReference | None]], Decided],
+        new_id: Callable[[], UUID] | None = None,
+    ) -> int:
+        """Keep the texts in the vault under the person's key, then save what `decide` returns
+        with their references; when nothing is saved, the texts are discarded. `new_id` names
+        the texts (the service's own by default; the demo's, drawn from its seed, for a
+        demo that writes the same events from the same seed)."""
+        vault = self.cases.vault
+        kept: dict[str, TextReference | None] = {}
+        try:
+            for name, text in texts.items():
+                kept[name] = None
+                if text is not None:
+                    text_id = (new_id or self.new_id)()
+                    try:
+                        kept[name] = TextReference(
+                            text_id, vault.store_text(case_id, text_id, text))
+                    except LookupError:
+                        raise InvalidReferralText(
+                            "This person's personal data has been erased: no new text is kept "
+                            "on them. Leave the field empty.", field=name,
+                            max_length=MAX_NOTE) from None
+            return self._save_decided(lambda: decide(kept))
+        except BaseException:
+            for reference in kept.values():
+                if reference is not None:
+                    vault.discard_text(case_id, reference.text_id)
+            raise
 
     def _save_decided(self, decide: Callable[[], Decided]) -> int:
         """Save what `decide` returns, deciding again after a lost race. The index goes first,

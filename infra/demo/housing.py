@@ -91,7 +91,7 @@ class HousingDesk(Area):
             return
         reason = self.rng.choice(_LEFT_WAITLIST_REASONS)
         if self.attempt("left_waitlist", lambda now: self.services.housing.leave_waitlist(
-                case.id, reason, operator(case.city), now)):
+                case.id, reason, operator(case.city), now, new_id=self.new_id)):
             case.housing = "none"
             self.waitlist[case.city].remove(case)
 
@@ -141,7 +141,7 @@ class HousingDesk(Area):
         assert shelter is not None
         reason = self.rng.choice(_OFFER_DECLINED_REASONS)
         if not self.attempt("offer_declined", lambda now: self.services.housing.decline_offer(
-                case.id, reason, operator(case.city), now)):
+                case.id, reason, operator(case.city), now, new_id=self.new_id)):
             return
         shelter.free += 1
         case.housing, case.shelter, case.declined_an_offer = "waitlisted", None, True
@@ -164,9 +164,10 @@ class HousingDesk(Area):
         assert shelter is not None
         rng = self.rng
         outcome = rng.choices(list(_MOVE_OUT_WEIGHTS), weights=list(_MOVE_OUT_WEIGHTS.values()))[0]
-        note = rng.choice(_MOVE_OUT_NOTES[outcome]) if outcome in _MOVE_OUT_NOTES else ""
+        note = rng.choice(_MOVE_OUT_NOTES[outcome]) if outcome in _MOVE_OUT_NOTES else None
         if not self.attempt("moved_out", lambda now: self.services.housing.move_out(
-                case.id, outcome, programme_today(now), note, operator(case.city), now)):
+                case.id, outcome, programme_today(now), note, operator(case.city), now,
+                new_id=self.new_id)):
             return
         shelter.free += 1
         case.housing, case.shelter = "none", None

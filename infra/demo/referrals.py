@@ -59,7 +59,7 @@ class ReferralDesk(Area):
             self.services.referrals.request(
                 referral.id, case.id, destination, urgency, note,
                 coordinator(city) if other_basis else operator(city), now,
-                other_legal_basis=other_basis)
+                other_legal_basis=other_basis, new_id=self.new_id)
 
         if not self.attempt("referral", request):
             return
@@ -84,15 +84,15 @@ class ReferralDesk(Area):
             reason = rng.choices(list(_DECLINE_WEIGHTS), weights=list(_DECLINE_WEIGHTS.values()))[0]
             note = rng.choice(_DECLINE_NOTES) if reason is DeclineReason.OTHER else None
             done = self.attempt("referral_declined", lambda now: referrals.decline(
-                referral.id, reason, note, operator(city), now))
+                referral.id, reason, note, operator(city), now, new_id=self.new_id))
         elif choice == "complete":
             outcome = rng.choice(_COMPLETION_NOTES)
             done = self.attempt("referral_completed", lambda now: referrals.complete(
-                referral.id, outcome, operator(city), now))
+                referral.id, outcome, operator(city), now, new_id=self.new_id))
         else:
             withdrawal = rng.choice(_WITHDRAWAL_REASONS)
             done = self.attempt("referral_withdrawn", lambda now: referrals.withdraw(
-                referral.id, withdrawal, operator(city), now))
+                referral.id, withdrawal, operator(city), now, new_id=self.new_id))
         if not done:
             return
         case.referrals_waiting.remove(referral.key)
@@ -114,11 +114,11 @@ class ReferralDesk(Area):
         if how == "complete":
             outcome = self.rng.choice(_COMPLETION_NOTES) if self.rng.random() < 0.6 else None
             done = self.attempt("referral_completed", lambda now: referrals.complete(
-                referral.id, outcome, operator(city), now))
+                referral.id, outcome, operator(city), now, new_id=self.new_id))
         else:
             reason = self.rng.choice(_WITHDRAWAL_REASONS)
             done = self.attempt("referral_withdrawn", lambda now: referrals.withdraw(
-                referral.id, reason, operator(city), now))
+                referral.id, reason, operator(city), now, new_id=self.new_id))
         if done:
             referral.status = "finished"
             referral.case.referrals_open -= 1
@@ -135,7 +135,7 @@ class ReferralDesk(Area):
         def request(now: datetime) -> None:
             self.services.referrals.request(
                 referral.id, case.id, Destination.transfer(target), Urgency.ORDINARY, note,
-                operator(city), now)
+                operator(city), now, new_id=self.new_id)
 
         if not self.attempt("transfer", request):
             return
@@ -157,7 +157,7 @@ class ReferralDesk(Area):
         else:
             reason = self.rng.choice([DeclineReason.NO_CAPACITY, DeclineReason.NOT_ELIGIBLE])
             if not self.attempt("transfer_declined", lambda now: referrals.decline(
-                    referral.id, reason, None, coordinator(target), now)):
+                    referral.id, reason, None, coordinator(target), now, new_id=self.new_id)):
                 return
         case.transfer_waiting = False
 

@@ -345,7 +345,7 @@ def shelter_load_latency(tmp: Path, people: int = SHELTER_PEOPLE) -> str:
                           actor, now)
             path.offer(shelter, shelter.assign_bed(path.id, now), actor, now)
             path.move_in(now.date(), actor, now)
-            freed = path.move_out(MoveOutOutcome.AUTONOMOUS_HOUSING, now.date(), "", actor, now)
+            freed = path.move_out(MoveOutOutcome.AUTONOMOUS_HOUSING, now.date(), None, actor, now)
             shelter.release_bed(freed[1], path.id, now)
             paths.append(path)
             if len(paths) == 50:

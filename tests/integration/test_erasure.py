@@ -28,7 +28,9 @@ from fastapi.testclient import TestClient
 from nats.aio.msg import Msg
 
 from domain.cases.service import CaseService
-from domain.programme import City, Role
+from domain.housing.model import MoveOutOutcome, ShelterKind
+from domain.programme import City, Role, programme_today
+from domain.referrals.rules import CityService, Destination
 from domain.vault import AccessReason, PersonalData
 from events.contracts import CasePersonalDataErasedV2
 from infra.bootstrap import Platform, build_platform
@@ -57,6 +59,12 @@ from web.kit.authentication import CSRF_HEADER
 pytestmark = pytest.mark.nats
 
 PASSWORD = "a long enough test password"  # noqa: S105  (the test users')
+# Free texts written about the person (issue 16 item 4): kept only in the vault, encrypted with
+# the person's key, so they are in no event, message or read model, and erasure shreds them.
+REFERRAL_NOTE = "Referral note 7Q3XK: cardiology on Tuesdays"
+OUTCOME_NOTE = "Outcome 8RZ2M: seen by the cardiologist"
+MOVE_OUT_NOTE = "Move-out note 4WJ9P: went to live with her sister"
+FREE_TEXTS = (REFERRAL_NOTE, OUTCOME_NOTE, MOVE_OUT_NOTE)
 REQUEST_REFERENCE = "PG/2021/0000042"
 ERASED_ON = NOW + timedelta(days=2)
 # A person erased is in none of these byte windows: a fragment of a key or ciphertext left in a
@@ -67,6 +75,40 @@ WINDOW = 16
 def the_person() -> PersonalData:
     return a_person(given_name=GIVEN_NAME, family_name=FAMILY_NAME, document_number=DOCUMENT,
                     phone=PHONE, email=EMAIL, birth_date=BIRTH_DATE)
+
+
+def text_forms() -> list[bytes]:
+    """The free texts as they could sit in a file: UTF-8 and UTF-16 (SQLite may use either)."""
+    return sorted({form for text in FREE_TEXTS
+                   for form in (text.encode("utf-8"), text.encode("utf-16-le"))})
+
+
+def vault_text_rows(data_dir: Path, case_id: UUID) -> int:
+    connection = sqlite3.connect(f"file:{data_dir / VAULT_FILE_NAME}?mode=ro", uri=True)
+    try:
+        (count,) = connection.execute(
+            "SELECT COUNT(*) FROM vault_texts WHERE case_id = ?", (case_id.bytes,)).fetchone()
+    finally:
+        connection.close()
+    return int(count)
+
+
+def write_free_texts(platform: Platform, case_id: UUID) -> int:
+    """A referral with a note and an outcome, and a stay ended with a move-out note, for the
+    person; returns the last position."""
+    coordinator = a_coordinator(City.FIRENZE)
+    referral_id, shelter_id = uuid4(), uuid4()
+    platform.referrals.request(referral_id, case_id, Destination.city_service(
+        CityService.HEALTH), None, REFERRAL_NOTE, coordinator, NOW)
+    platform.referrals.complete(referral_id, OUTCOME_NOTE, coordinator, NOW)
+    housing = platform.housing
+    housing.register_shelter(shelter_id, City.FIRENZE, "Casa Aurora",
+                             ShelterKind.TEMPORARY_SHELTER, "Novoli", 2, coordinator, NOW)
+    housing.add_to_waitlist(case_id, coordinator, NOW)
+    housing.offer_bed(case_id, shelter_id, coordinator, NOW)
+    housing.move_in(case_id, programme_today(NOW), coordinator, NOW)
+    return housing.move_out(case_id, MoveOutOutcome.OTHER, programme_today(NOW), MOVE_OUT_NOTE,
+                            coordinator, NOW)
 
 
 def windows(secret: bytes) -> list[bytes]:
@@ -190,7 +232,7 @@ def test_after_erasure_the_name_is_nowhere_and_the_case_still_counts(
     # Every file there is, journals and WAL files included: the vault's rollback journal is
     # deleted at each commit, and would be searched here if one were left behind.
     leaks = [(path.relative_to(tmp_path), form) for path in searched
-             for form in identifier_forms() if form in path.read_bytes()]
+             for form in identifier_forms() + text_forms() if form in path.read_bytes()]
     assert leaks == []
     # Crypto-shredding: the bytes that opened to the name are nowhere, so the master key
     # (still in the data dir, as in development) recovers nothing.
@@ -220,8 +262,24 @@ def erase_a_person_and_check_what_stays(
     erased = receipts[0]
     platform.cases.reveal_identifiers(erased.case_id, AccessReason.CONTACT_PERSON,
                                       a_coordinator(City.FIRENZE), NOW)
-    asyncio.run(publish_and_project(platform, nats_server.url, receipts[-1].position))
+    last = write_free_texts(platform, erased.case_id)
+    asyncio.run(publish_and_project(platform, nats_server.url, last))
     overview_before = platform.network.overview()
+
+    # The free texts are in the vault (3 rows, encrypted), and in clear in no event store row,
+    # NATS message or read model: they are in no file at all.
+    assert vault_text_rows(data_dir, erased.case_id) == 3
+    (referral,) = platform.referral_board.of_case(erased.case_id)
+    assert {name: text.text for name, text in platform.referrals.texts(
+        referral.referral_id).items()} == {"note": REFERRAL_NOTE, "outcome_note": OUTCOME_NOTE}
+    (placement,) = platform.housing_views.case_placements(erased.case_id)
+    assert placement.note_id is not None
+    assert platform.housing.placement_text(erased.case_id, placement.note_id) == MOVE_OUT_NOTE
+    written = files_under(data_dir, nats_server.store_dir)
+    assert [(path.name, form) for path in written for form in text_forms()
+            if form in path.read_bytes()] == []
+    on_the_stream = b"".join(m.data for m in asyncio.run(stream_messages(nats_server.url)))
+    assert [form for form in text_forms() if form in on_the_stream] == []
 
     # Before erasure: the person's key and ciphertext are in the vault file, and with the
     # master key they open to the name.
@@ -266,15 +324,20 @@ def erase_a_person_and_check_what_stays(
     assert erasure.subject == "lgnet.firenze.case.personal_data_erased"
     on_the_wire = erasure.data + repr(sorted(headers.items())).encode()
     assert [form for form in identifier_forms() if form in on_the_wire] == []
-    assert len(messages) == len(cases) + 1
+    texts_written = 8  # the referral's request, acceptance, completion; the shelter, the stay
+    assert len(messages) == len(cases) + texts_written + 1
 
     # The other people are untouched; the erased one is gone for good.
     assert platform.vault.read(erased.case_id) is None
     assert platform.vault.read(receipts[1].case_id) == cases[1][1]
     assert vault_row(data_dir, erased.case_id) is None
+    # The free texts are shredded with the key: no row left, nothing to read.
+    assert vault_text_rows(data_dir, erased.case_id) == 0
+    assert platform.referrals.texts(referral.referral_id) == {}
+    assert platform.housing.placement_text(erased.case_id, placement.note_id) is None
 
     leaks_in_answers = [(name, form) for name, text in answers.items()
-                        for form in identifier_forms() if form in text.encode()]
+                        for form in identifier_forms() + text_forms() if form in text.encode()]
     assert leaks_in_answers == []
 
     return shreddable

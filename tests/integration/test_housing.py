@@ -23,8 +23,10 @@ from domain.cases.model import CaseClosed
 from domain.cases.rules import CaseOutcome, Vulnerability
 from domain.cases.service import CaseNotFound, CaseService
 from domain.housing.model import (
+    InvalidHousingReason,
     MoveOutOutcome,
     NoFreeBed,
+    NotHoused,
     NotOnWaitlist,
     Shelter,
     ShelterKind,
@@ -249,7 +251,9 @@ async def test_every_housing_event_reaches_nats_as_a_valid_cloudevent(
     schemas = json_schemas()
     housing_messages = [m for m in messages if m.subject.split(".")[2] in ("shelter", "placement")]
     seen_types = [headers_of(m)["ce-type"] for m in housing_messages]
-    assert set(seen_types) == {contract.ce_type() for contract in HOUSING_CONTRACTS}
+    superseded = {"it.lgnet.placement.offer_declined.v1", "it.lgnet.placement.moved_out.v1",
+                  "it.lgnet.placement.left_waitlist.v1"}  # issue 16: their texts left events
+    assert set(seen_types) == {contract.ce_type() for contract in HOUSING_CONTRACTS} - superseded
     assert len(housing_messages) == 12  # the bed bookkeeping and the path's start stay inside
     for message in housing_messages:
         event = from_http(HTTPMessage(headers=headers_of(message), body=message.data),
@@ -270,6 +274,8 @@ async def test_every_housing_event_reaches_nats_as_a_valid_cloudevent(
             assert event.get_subject() == str(shelter_id)
             assert data["shelter_id"] == str(shelter_id)
         assert "Amina" not in message.data.decode()  # no personal identifier travels
+        for text in (b"Too far", b"Hospital stay", b"Found a room"):  # nor free text
+            assert text not in message.data
 
 
 def test_a_shelter_that_housed_thousands_loads_from_a_snapshot_and_a_few_events(
@@ -297,3 +303,37 @@ def test_a_shelter_that_housed_thousands_loads_from_a_snapshot_and_a_few_events(
     assert len(replayed) < interval <= 20
     assert loaded.occupied == 7 and loaded.free_beds == list(range(8, 41))
     assert loaded.city == City.MILANO and loaded.kind == ShelterKind.TEMPORARY_SHELTER
+
+
+def test_placement_texts_are_kept_in_the_vault_and_discarded_when_refused(
+    housing: Housing,
+) -> None:
+    """Issue 16: the move-out note is in the vault, read back for the page; a refused command
+    keeps no text; an erased person gets none."""
+    service, case_id = housing.service, housing.take_in()
+    shelter_id = housing.shelter(beds=1)
+    coordinator = a_coordinator(City.MILANO)
+    vault = housing.cases.vault
+    text_ids = iter([UUID(int=1), UUID(int=2), UUID(int=3)])
+    with pytest.raises(NotHoused):  # refused: the text it kept is discarded
+        service.move_out(case_id, MoveOutOutcome.OTHER, NOW.date(), "Back home", coordinator,
+                         NOW, new_id=lambda: next(text_ids))
+    assert vault.read_text(case_id, UUID(int=1)) is None
+    service.add_to_waitlist(case_id, coordinator, NOW)
+    service.offer_bed(case_id, shelter_id, coordinator, NOW)
+    service.move_in(case_id, NOW.date(), coordinator, NOW)
+    service.move_out(case_id, MoveOutOutcome.OTHER, NOW.date(), "  Back home  ", coordinator,
+                     NOW, new_id=lambda: next(text_ids))
+    housing.project()
+    (placement,) = housing.views.case_placements(case_id)
+    assert placement.note_id == UUID(int=2)
+    assert service.placement_text(case_id, UUID(int=2)) == "Back home"
+
+    erased = housing.take_in()
+    housing.cases.erase_personal_data(erased, NOW.date(), "PG/2", coordinator, NOW)
+    service.add_to_waitlist(erased, coordinator, NOW)
+    before = housing.written()
+    with pytest.raises(InvalidHousingReason) as refused:
+        service.leave_waitlist(erased, "Found a room", coordinator, NOW)
+    assert refused.value.params["field"] == "reason"
+    assert housing.written() == before

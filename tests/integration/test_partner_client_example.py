@@ -23,7 +23,7 @@ from domain.record import ProgrammeRecord
 from infra.nats.auth import DEMO_PARTNER
 from infra.settings import Settings
 from infra.store.vault import open_vault
-from tests.builders import BORN_IN_A_PARTNER_V1_BAND, NOW, a_coordinator, an_intake
+from tests.builders import BORN_IN_A_PARTNER_V1_BAND, NOW, a_coordinator, a_person, an_intake
 from tests.integration import test_partner_access as access
 from tests.integration.test_partner_access import (
     SecuredNats,
@@ -90,8 +90,8 @@ def record_placements(record: ProgrammeRecord, tmp_path: Path) -> list[tuple[str
     """A Firenze protected setting; two Firenze cases waitlisted (one vulnerable), the first
     offered a bed and moved in, the second leaving the waitlist; a Milano case waitlisted.
     Returns Firenze's placement events as (kind, case code), in order."""
-    housing = HousingService(record, CaseService(record, open_vault(
-        Settings(data_dir=tmp_path / "vault"))))
+    vault = open_vault(Settings(data_dir=tmp_path / "vault"))
+    housing = HousingService(record, CaseService(record, vault))
     coordinator = a_coordinator(City.FIRENZE)
     shelter_id = uuid4()
     housing.register_shelter(shelter_id, City.FIRENZE, "Casa Aurora", ShelterKind.PROTECTED_SETTING,
@@ -107,6 +107,7 @@ def record_placements(record: ProgrammeRecord, tmp_path: Path) -> list[tuple[str
                                                      birth_date=BORN_IN_A_PARTNER_V1_BAND),
                             a_coordinator(city), NOW)
         record.save(case)
+        vault.store(case.id, a_person())  # the person's key: a reason is kept under it
         cases.append(case)
         housing.add_to_waitlist(case.id, a_coordinator(city), NOW)
     first, second, _milano = cases

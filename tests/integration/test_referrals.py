@@ -5,6 +5,7 @@ board the cities read."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,8 +29,10 @@ from domain.referrals.model import (
     ConsentRequired,
     DuplicateReferral,
     InvalidDestination,
+    InvalidReferralText,
     OtherLegalBasisRefused,
     ReferralError,
+    ReferralFinished,
     ReferralNotPending,
     TransferFinal,
 )
@@ -42,7 +45,7 @@ from infra.nats.server import EmbeddedNats
 from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
 from infra.store.eventstore import open_record
-from infra.store.vault import open_vault
+from infra.store.vault import VAULT_FILE_NAME, open_vault
 from projections.projection import Delivered, apply_batch, reset
 from projections.referrals import ReferralBoardProjection, ReferralBoardQueries
 from projections.storage.read_models import PostgresReadModels, ReadModelDatabase, SqliteReadModels
@@ -63,6 +66,13 @@ class Workbench:
     referrals: ReferralService
     read_models: ReadModelDatabase
     board: ReferralBoardQueries
+    data_dir: Path
+
+    def texts_kept(self) -> int:
+        """How many free texts the vault keeps (issue 16: notes and reasons go there)."""
+        with sqlite3.connect(self.data_dir / VAULT_FILE_NAME) as connection:
+            (count,) = connection.execute("SELECT COUNT(*) FROM vault_texts").fetchone()
+        return int(count)
 
     def a_case(self, city: City = City.MILANO, **overrides: object) -> UUID:
         case_id = uuid4()
@@ -96,7 +106,7 @@ def a_workbench(tmp_path: Path, read_models: ReadModelDatabase) -> Workbench:
     cases = CaseService(record, open_vault(settings))
     reset(read_models, ReferralBoardProjection())
     return Workbench(record, cases, ReferralService(record, cases), read_models,
-                     ReferralBoardQueries(read_models))
+                     ReferralBoardQueries(read_models), settings.data_dir)
 
 
 @pytest.fixture
@@ -124,7 +134,7 @@ def test_scenario_a_referral_accepted_and_completed(bench: Workbench) -> None:
     referral_id = uuid4()
     position = bench.referrals.request(referral_id, case_id, HEALTH, None, "Prenatal check",
                                        MILAN_OPERATOR, NOW)
-    assert published_at(bench, position) == "it.lgnet.referral.requested.v2"
+    assert published_at(bench, position) == "it.lgnet.referral.requested.v3"
     bench.project()
 
     board = bench.board.board("milano", NOW)
@@ -146,7 +156,10 @@ def test_scenario_a_referral_accepted_and_completed(bench: Workbench) -> None:
     assert row.status == "completed"
     assert row.response_seconds == 5 * 3600
     assert row.answered_in_time is True
-    assert row.outcome_note == "Seen by the obstetrician"
+    texts = bench.referrals.texts(referral_id)
+    assert {name: t.text for name, t in texts.items()} == {
+        "note": "Prenatal check", "outcome_note": "Seen by the obstetrician"}
+    assert not any(t.legacy for t in texts.values())
     later = bench.board.board("milano", NOW + timedelta(days=7))
     assert later.pending == ()
     assert [r.referral_id for r in later.recently_answered] == [referral_id]
@@ -167,8 +180,8 @@ def test_scenario_a_transfer_between_two_cities(bench: Workbench) -> None:
     bench.project()
 
     (incoming,) = bench.board.board("firenze", NOW).incoming_transfers
-    assert (incoming.referral_id, incoming.city, incoming.note) == (
-        transfer_id, "milano", "Family in Florence")
+    assert (incoming.referral_id, incoming.city) == (transfer_id, "milano")
+    assert bench.referrals.texts(transfer_id)["note"].text == "Family in Florence"
     assert bench.board.board("milano", NOW).incoming_transfers == ()
 
     before = bench.written()
@@ -263,7 +276,7 @@ def test_the_consent_gate_and_the_other_legal_basis_it_records(bench: Workbench)
     a_partner_referral(bench, case_id, MILAN_COORDINATOR, basis=LegalBasis.VITAL_INTERESTS)
     bench.project()
     (row,) = bench.board.of_case(case_id)
-    assert (row.legal_basis, row.consent_override_reason) == ("vital_interests", None)
+    assert row.legal_basis == "vital_interests"
 
     consenting = bench.a_case(consents=frozenset({ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER}))
     a_partner_referral(bench, consenting, MILAN_OPERATOR)
@@ -271,7 +284,7 @@ def test_the_consent_gate_and_the_other_legal_basis_it_records(bench: Workbench)
 
 @pytest.mark.parametrize("refused", [
     "duplicate", "florence staff", "ministry", "own city transfer", "answered twice",
-    "unknown decline note",
+    "unknown decline note", "withdrawn twice",
 ])
 def test_a_refused_command_writes_nothing(bench: Workbench, refused: str) -> None:
     case_id = bench.a_case()
@@ -284,24 +297,44 @@ def test_a_refused_command_writes_nothing(bench: Workbench, refused: str) -> Non
     ministry = Actor(ActorKind.USER, "ministry", Role.MINISTRY)
     attempts: dict[str, tuple[type[Exception], Callable[[], object]]] = {
         "duplicate": (DuplicateReferral, lambda: request(
-            uuid4(), case_id, HEALTH, Urgency.IMMEDIATE, None, MILAN_COORDINATOR, NOW)),
+            uuid4(), case_id, HEALTH, Urgency.IMMEDIATE, "A note", MILAN_COORDINATOR, NOW)),
         "florence staff": (AccessDenied, lambda: request(
-            uuid4(), case_id, Destination.city_service(CityService.MEDIATION), None, None,
+            uuid4(), case_id, Destination.city_service(CityService.MEDIATION), None, "A note",
             FLORENCE_COORDINATOR, NOW)),
         "ministry": (AccessDenied, lambda: bench.referrals.accept(referral_id, ministry, NOW)),
         "own city transfer": (InvalidDestination, lambda: request(
-            uuid4(), case_id, Destination.transfer(City.MILANO), None, None,
+            uuid4(), case_id, Destination.transfer(City.MILANO), None, "A note",
             MILAN_COORDINATOR, NOW)),
         "answered twice": (ReferralNotPending, lambda: bench.referrals.accept(
             referral_id, MILAN_OPERATOR, NOW)),
         "unknown decline note": (ReferralError, lambda: bench.referrals.decline(
             referral_id, DeclineReason.OTHER, "", MILAN_OPERATOR, NOW)),
+        "withdrawn twice": (ReferralFinished, lambda: bench.referrals.withdraw(
+            referral_id, "A reason", MILAN_OPERATOR, NOW)),
     }
+    if refused == "withdrawn twice":
+        bench.referrals.withdraw(referral_id, "The first reason", MILAN_OPERATOR, NOW)
     error, attempt = attempts[refused]
-    before = bench.written()
+    before, texts_before = bench.written(), bench.texts_kept()
     with pytest.raises(error):
         attempt()
     assert bench.written() == before
+    # A text kept in the vault for a command that was then refused is discarded.
+    assert bench.texts_kept() == texts_before
+
+
+def test_no_new_text_is_kept_on_an_erased_person(bench: Workbench) -> None:
+    """Erasure shreds the person's key: a referral may still be recorded, without a text."""
+    case_id = bench.a_case()
+    bench.cases.erase_personal_data(case_id, INTAKE_DATE, "PG/1", MILAN_COORDINATOR, NOW)
+    before = bench.written()
+    with pytest.raises(InvalidReferralText) as refused:
+        bench.referrals.request(uuid4(), case_id, HEALTH, None, "A note", MILAN_OPERATOR, NOW)
+    assert refused.value.params["field"] == "note"
+    assert bench.written() == before and bench.texts_kept() == 0
+    referral_id = uuid4()
+    bench.referrals.request(referral_id, case_id, HEALTH, None, None, MILAN_OPERATOR, NOW)
+    assert bench.referrals.texts(referral_id) == {}
 
 
 REFERRAL_TYPES = {contract.ce_type() for contract in REFERRAL_CONTRACTS}
@@ -347,21 +380,27 @@ async def test_every_referral_event_reaches_nats_as_a_valid_cloudevent(
         assert data["case_id"] == str(case_id)
         assert data["city"] == "milano"
         assert "Amina" not in message.data.decode() and "Tesfaye" not in message.data.decode()
+        # Issue 16: no free text in events; the texts are in the vault.
+        for text in ("Done", "Course full until June", "Found a place"):
+            assert text.encode() not in message.data
         envelope = from_message(dict(headers_of(message)), message.data)
         assert envelope.data.model_dump(mode="json") == data
     assert seen == [
-        "it.lgnet.referral.requested.v2", "it.lgnet.referral.accepted.v1",
-        "it.lgnet.referral.completed.v1",
-        "it.lgnet.referral.requested.v2", "it.lgnet.referral.declined.v1",
-        "it.lgnet.referral.requested.v2", "it.lgnet.referral.withdrawn.v1",
-        "it.lgnet.referral.requested.v2", "it.lgnet.referral.accepted.v1",
+        "it.lgnet.referral.requested.v3", "it.lgnet.referral.accepted.v1",
+        "it.lgnet.referral.completed.v2",
+        "it.lgnet.referral.requested.v3", "it.lgnet.referral.declined.v2",
+        "it.lgnet.referral.requested.v3", "it.lgnet.referral.withdrawn.v2",
+        "it.lgnet.referral.requested.v3", "it.lgnet.referral.accepted.v1",
     ]
-    # v1 of referral.requested (superseded) is no longer published; the streams keep its old
-    # messages, which read as v2.
-    assert REFERRAL_TYPES - {"it.lgnet.referral.requested.v1"} == set(seen)
+    # The superseded versions are no longer published; the streams keep their old messages,
+    # which read as the newest.
+    assert REFERRAL_TYPES - {
+        "it.lgnet.referral.requested.v1", "it.lgnet.referral.requested.v2",
+        "it.lgnet.referral.declined.v1", "it.lgnet.referral.completed.v1",
+        "it.lgnet.referral.withdrawn.v1"} == set(seen)
     # The transfer's acceptance is followed by the case's move, on the new city's subject.
     assert messages[-1].subject == "lgnet.firenze.case.transferred"
-    requested = [m for m in messages if headers_of(m)["ce-type"].endswith("requested.v2")]
+    requested = [m for m in messages if headers_of(m)["ce-type"].endswith("requested.v3")]
     other_basis = next(m for m in requested if b"Caritas" in m.data)
     assert b'"legal_basis":"vital_interests"' in other_basis.data
-    assert b'"consent_override_reason":null' in other_basis.data
+    assert b'consent_override_reason' not in other_basis.data

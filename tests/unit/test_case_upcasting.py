@@ -23,7 +23,7 @@ from events.contracts import (
     CaseIntakeRecordedV1,
     CaseIntakeRecordedV2,
 )
-from events.referrals import ReferralRequestedV1, ReferralRequestedV2
+from events.referrals import ReferralRequestedV1, ReferralRequestedV3
 from events.upcasting import latest
 from infra.publishing.event_mapping.catalogue import PUBLIC_EVENTS
 from tests.builders import NOW, a_coordinator
@@ -160,10 +160,12 @@ def test_a_referral_stored_by_version_1_keeps_its_basis_and_an_override_s_reason
     referral: object = record.repository.get(referral_id)
     assert isinstance(referral, Referral)
     assert referral.legal_basis is reads_as
-    assert referral.consent_override_reason == reason
+    # The reason reads as a legacy text (issue 16: no free text in events since v3).
+    assert referral.legacy_texts.get("consent_override_reason") == reason
+    assert referral.texts == {}
 
     now = published_now(record)
-    assert isinstance(now, ReferralRequestedV2)
+    assert isinstance(now, ReferralRequestedV3)
     assert now.legal_basis == (reads_as.value if reads_as else "not_recorded")
     assert latest(v1_contract_of(state, ReferralRequestedV1, "referral_id", referral_id)) == now
 

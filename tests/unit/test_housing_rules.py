@@ -26,11 +26,16 @@ from domain.housing.model import (
     ShelterClosed,
     ShelterKind,
     ShelterNotEmpty,
+    checked_move_out_note,
+    checked_reason,
 )
 from domain.programme import City
+from domain.vault import TextReference
 from tests.builders import INTAKE_DATE, NOW, a_coordinator
 
 ACTOR = a_coordinator()
+# A free text kept in the vault, as the service hands it to the path (issue 16).
+KEPT = TextReference(uuid4(), "1" * 64)
 TODAY = NOW.date()
 
 
@@ -161,8 +166,8 @@ def test_a_path_goes_from_waitlist_to_bed_to_move_out_and_may_start_again() -> N
 
     path.move_in(moved_in_on, ACTOR, NOW)
     assert stage_of(path) is HousingStage.HOUSED
-    shelter_id, bed = path.move_out(MoveOutOutcome.AUTONOMOUS_HOUSING, later.date(), "", ACTOR,
-                                    later)
+    shelter_id, bed = path.move_out(MoveOutOutcome.AUTONOMOUS_HOUSING, later.date(), None,
+                                    ACTOR, later)
 
     assert (shelter_id, bed) == (shelter.id, 1)
     assert stage_of(path) is HousingStage.MOVED_OUT
@@ -175,7 +180,11 @@ def test_declining_keeps_the_waiting_time() -> None:
     path = a_waitlisted_path()
     offered(path, shelter)
 
-    path.decline("Too far from school", ACTOR, NOW + timedelta(days=2))
+    path.decline(KEPT, ACTOR, NOW + timedelta(days=2))
+    (declined,) = [e for e in path.collect_events()
+                   if isinstance(e, HousingPath.OfferDeclined)]
+    assert (declined.reason_id, declined.reason_digest, declined.legacy_texts) == (
+        KEPT.text_id, KEPT.digest, None)
 
     assert path.stage is HousingStage.WAITLISTED
     assert path.waitlisted_at == NOW
@@ -190,14 +199,14 @@ def test_each_step_needs_the_stage_before_it() -> None:
     with pytest.raises(NoBedOffered):
         path.move_in(TODAY, ACTOR, NOW)
     with pytest.raises(NoBedOffered):
-        path.decline("No", ACTOR, NOW)
+        path.decline(KEPT, ACTOR, NOW)
     with pytest.raises(NotHoused):
-        path.move_out(MoveOutOutcome.OTHER, TODAY, "note", ACTOR, NOW)
+        path.move_out(MoveOutOutcome.OTHER, TODAY, KEPT, ACTOR, NOW)
     offered(path, shelter)
     with pytest.raises(NotOnWaitlist):
         path.offer(shelter, 2, ACTOR, NOW)
     with pytest.raises(NotOnWaitlist):
-        path.leave_waitlist("Found a room", ACTOR, NOW)
+        path.leave_waitlist(KEPT, ACTOR, NOW)
 
 
 def test_moves_are_dated_between_the_step_before_and_today() -> None:
@@ -210,7 +219,7 @@ def test_moves_are_dated_between_the_step_before_and_today() -> None:
         path.move_in(TODAY + timedelta(days=1), ACTOR, NOW)  # in the future
     path.move_in(TODAY, ACTOR, NOW)
     with pytest.raises(InvalidHousingDate):
-        path.move_out(MoveOutOutcome.AUTONOMOUS_HOUSING, date(2021, 1, 1), "", ACTOR, NOW)
+        path.move_out(MoveOutOutcome.AUTONOMOUS_HOUSING, date(2021, 1, 1), None, ACTOR, NOW)
 
 
 def test_an_other_outcome_needs_its_note_and_reasons_are_required() -> None:
@@ -219,9 +228,21 @@ def test_an_other_outcome_needs_its_note_and_reasons_are_required() -> None:
     path.move_in(TODAY, ACTOR, NOW)
 
     with pytest.raises(InvalidHousingReason):
-        path.move_out(MoveOutOutcome.OTHER, TODAY, "  ", ACTOR, NOW)
+        checked_move_out_note(MoveOutOutcome.OTHER, "  ")
     with pytest.raises(InvalidHousingReason):
-        a_waitlisted_path().leave_waitlist(" ", ACTOR, NOW)
+        path.move_out(MoveOutOutcome.OTHER, TODAY, None, ACTOR, NOW)
+    with pytest.raises(InvalidHousingReason):
+        checked_move_out_note(MoveOutOutcome.AUTONOMOUS_HOUSING, "x" * 501)
+    assert checked_move_out_note(MoveOutOutcome.AUTONOMOUS_HOUSING, " ") is None
+    assert checked_move_out_note(MoveOutOutcome.OTHER, "x" * 500) == "x" * 500
+    with pytest.raises(InvalidHousingReason):
+        checked_reason(" ")
+    with pytest.raises(InvalidHousingReason):
+        checked_reason("x" * 501)
+    path.move_out(MoveOutOutcome.OTHER, TODAY, KEPT, ACTOR, NOW)
+    moved_out = path.collect_events()[-1]
+    assert isinstance(moved_out, HousingPath.MovedOut)
+    assert (moved_out.note_id, moved_out.note_digest) == (KEPT.text_id, KEPT.digest)
 
 
 def test_a_path_id_follows_from_the_case_so_a_case_has_one_path() -> None:

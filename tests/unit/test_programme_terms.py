@@ -335,7 +335,7 @@ def test_placements_are_made_until_the_period_s_last_day_and_refused_after() -> 
     assert refused.value.params["field"] == "moved_in_on"
     path.move_in(LAST_DAY, a_coordinator(), after, CARD_TERMS)
     # Ending what was begun stays possible after the end: the person moves out.
-    path.move_out(MoveOutOutcome.AUTONOMOUS_HOUSING, DAY_AFTER, "", a_coordinator(), after)
+    path.move_out(MoveOutOutcome.AUTONOMOUS_HOUSING, DAY_AFTER, None, a_coordinator(), after)
 
 
 def test_no_placement_in_a_city_that_has_withdrawn() -> None:

@@ -24,6 +24,7 @@ from domain.referrals.model import (
     ReferralFinished,
     ReferralNotPending,
     TransferFinal,
+    checked_text,
 )
 from domain.referrals.rules import (
     CityService,
@@ -34,7 +35,11 @@ from domain.referrals.rules import (
     default_urgency,
     due_at,
 )
+from domain.vault import TextReference
 from tests.builders import INTAKE_DATE, NOW, a_coordinator, an_intake
+
+# A text kept in the vault, as the service hands it to the referral (issue 16).
+KEPT = TextReference(uuid4(), "0" * 64)
 
 CONSENTING = frozenset({ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER})
 
@@ -99,7 +104,7 @@ def test_a_partner_referral_rests_on_the_person_s_consent_to_it() -> None:
     assert referral.legal_basis is LegalBasis.CONSENT
     assert referral.destination.partner_name == "Caritas Ambrosiana"
     (event,) = events_of(referral)
-    assert (event.legal_basis, event.consent_override_reason) == ("consent", None)
+    assert (event.legal_basis, event.note_id, event.legacy_texts) == ("consent", None, None)
 
     with pytest.raises(ConsentRequired) as refused:
         a_referral(a_case(), Destination.partner("Caritas Ambrosiana"))
@@ -133,7 +138,7 @@ def test_without_consent_a_coordinator_shares_with_a_partner_on_another_legal_ba
                           may_share_on_other_basis=True)
     assert referral.legal_basis is basis
     (event,) = events_of(referral)
-    assert (event.legal_basis, event.consent_override_reason) == (basis.value, None)
+    assert (event.legal_basis, event.note_id, event.legacy_texts) == (basis.value, None, None)
 
 
 def test_naming_consent_as_the_other_basis_still_needs_the_consent() -> None:
@@ -182,8 +187,13 @@ def test_a_referral_is_answered_once() -> None:
 def test_declining_for_another_reason_says_which() -> None:
     actor = a_coordinator(City.MILANO)
     with pytest.raises(InvalidReferralText) as refused:
-        a_referral().decline(DeclineReason.OTHER, " ", actor, NOW)
+        Referral.checked_decline_note(DeclineReason.OTHER, " ")
     assert refused.value.params["field"] == "note"
+    with pytest.raises(InvalidReferralText) as refused:
+        a_referral().decline(DeclineReason.OTHER, None, actor, NOW)
+    assert refused.value.params["field"] == "note"
+    assert Referral.checked_decline_note(DeclineReason.NO_CAPACITY, " ") is None
+    assert Referral.checked_decline_note(DeclineReason.OTHER, " Full ") == "Full"
     referral = a_referral()
     referral.decline(DeclineReason.NO_CAPACITY, None, actor, NOW)
     assert referral.status is ReferralStatus.DECLINED
@@ -191,9 +201,14 @@ def test_declining_for_another_reason_says_which() -> None:
 
 def test_completing_an_unanswered_referral_records_its_acceptance_first() -> None:
     referral = a_referral()
-    referral.complete("Seen by the GP", a_coordinator(City.MILANO), NOW + timedelta(days=1))
-    events = [type(e).__name__ for e in events_of(referral)]
+    referral.complete(KEPT, a_coordinator(City.MILANO), NOW + timedelta(days=1))
+    recorded = events_of(referral)  # collects them: once only
+    events = [type(e).__name__ for e in recorded]
     assert events == ["Requested", "Accepted", "Completed"]
+    completed = recorded[-1]
+    assert (completed.outcome_note_id, completed.outcome_note_digest) == (
+        KEPT.text_id, KEPT.digest)
+    assert referral.texts == {"outcome_note": KEPT}
     assert referral.status is ReferralStatus.COMPLETED
 
 
@@ -204,12 +219,15 @@ def test_a_finished_referral_is_neither_completed_nor_withdrawn() -> None:
     with pytest.raises(ReferralFinished):
         declined.complete(None, actor, NOW)
     with pytest.raises(ReferralFinished):
-        declined.withdraw("No longer needed", actor, NOW)
+        declined.withdraw(KEPT, actor, NOW)
 
 
 def test_a_withdrawal_says_why() -> None:
     with pytest.raises(InvalidReferralText):
-        a_referral().withdraw("", a_coordinator(City.MILANO), NOW)
+        checked_text("", "reason", 500, required=True)
+    with pytest.raises(InvalidReferralText):
+        checked_text("x" * 501, "reason", 500, required=True)
+    assert checked_text(" " + "x" * 500 + " ", "reason", 500, required=True) == "x" * 500
 
 
 def test_an_accepted_transfer_is_final_but_a_requested_one_can_be_withdrawn() -> None:
@@ -219,10 +237,10 @@ def test_an_accepted_transfer_is_final_but_a_requested_one_can_be_withdrawn() ->
         transfer.complete(None, actor, NOW)
     transfer.accept(a_coordinator(City.FIRENZE), NOW)
     with pytest.raises(TransferFinal):
-        transfer.withdraw("Changed our mind", actor, NOW)
+        transfer.withdraw(KEPT, actor, NOW)
 
     requested = a_referral(destination=Destination.transfer(City.FIRENZE))
-    requested.withdraw("The person stays in Milan", actor, NOW)
+    requested.withdraw(KEPT, actor, NOW)
     assert requested.status is ReferralStatus.WITHDRAWN
 
 

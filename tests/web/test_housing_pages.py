@@ -76,11 +76,16 @@ def test_a_placement_from_the_waitlist_to_move_out_through_the_pages(
     assert "Alloggiato" in text_of(operator.get(housing))
     moved_out = operator.post(f"{housing}/move-out", data={
         "moved_in_on": TODAY, "moved_out_on": TODAY, "outcome": "family_reunification",
-        "note": ""}, follow_redirects=False)
+        "note": "Raggiunge il marito a Prato"}, follow_redirects=False)
     assert moved_out.status_code == 303
 
     page = text_of(operator.get(housing))
     assert "Uscito" in page and "Ricongiungimento familiare" in page
+    # The note is in the vault (issue 16): read back for the city's staff, not for the ministry.
+    assert "Raggiunge il marito a Prato" in page
+    ministry_page = clients.ministry().get(housing)
+    assert ministry_page.status_code == 200
+    assert "Raggiunge il marito a Prato" not in ministry_page.text
     shelter = coordinator.get(f"/api/v1/shelters/{shelter_id}").json()
     assert shelter["free"] == 1 and shelter["current"] == []
     city = coordinator.get("/api/v1/cities/firenze/shelters").json()
@@ -88,6 +93,7 @@ def test_a_placement_from_the_waitlist_to_move_out_through_the_pages(
     timeline = text_of(operator.get(f"/cases/{case['case_id']}"))
     assert "Inserito nella lista d'attesa per l'alloggio" in timeline
     assert "Ricongiungimento familiare" in timeline
+    assert "Raggiunge il marito a Prato" in timeline
 
 
 def test_the_waitlist_puts_protection_first_then_vulnerability_then_the_longest_waiting(

@@ -72,6 +72,13 @@ def test_scenario_a_referral_accepted_and_completed_through_the_pages(
     assert "Servizi sanitari" in text_of(page)
     assert "Controllo prenatale" in text_of(page)
     assert "In attesa di risposta" in text_of(page)
+    # The note is in the vault (issue 16): the ministry reads the referral, not the note.
+    read_only = clients.ministry().get(posted.headers["location"])
+    assert read_only.status_code == 200 and "Controllo prenatale" not in read_only.text
+    as_json = clients.ministry().get("/api/v1" + posted.headers["location"]).json()
+    assert as_json["note"] is None
+    assert operator.get("/api/v1" + posted.headers["location"]).json()["note"] == (
+        "Controllo prenatale")
     assert "il tempo di risposta in vigore al momento della richiesta: 72 ore" in text_of(page)
 
     board = operator.get("/cities/milano/referrals")
@@ -100,6 +107,8 @@ def test_scenario_a_referral_accepted_and_completed_through_the_pages(
 
     timeline = text_of(operator.get(f"/cases/{case_id}"))
     assert "Invio richiesto" in timeline and "Invio completato" in timeline
+    # The timeline reads the texts from the vault for the city's staff (issue 16).
+    assert "Controllo prenatale" in timeline and "Visita effettuata" in timeline
 
 
 def test_scenario_a_transfer_between_two_cities(

@@ -8,10 +8,10 @@ from domain.housing.model import HousingPath, Shelter
 from events.contracts import EventContract
 from events.housing import (
     PlacementBedOfferedV1,
-    PlacementLeftWaitlistV1,
+    PlacementLeftWaitlistV2,
     PlacementMovedInV1,
-    PlacementMovedOutV1,
-    PlacementOfferDeclinedV1,
+    PlacementMovedOutV2,
+    PlacementOfferDeclinedV2,
     PlacementWaitlistedV1,
     ShelterBedsAddedV1,
     ShelterBedsRemovedV1,
@@ -37,8 +37,8 @@ HOUSING_EVENTS: tuple[PublicEvent, ...] = (
     _shelter_event(Shelter.Closed, ShelterClosedV1),
     _placement_event(HousingPath.Waitlisted, PlacementWaitlistedV1),
     _placement_event(HousingPath.BedOffered, PlacementBedOfferedV1),
-    _placement_event(HousingPath.OfferDeclined, PlacementOfferDeclinedV1),
+    _placement_event(HousingPath.OfferDeclined, PlacementOfferDeclinedV2),
     _placement_event(HousingPath.MovedIn, PlacementMovedInV1),
-    _placement_event(HousingPath.MovedOut, PlacementMovedOutV1),
-    _placement_event(HousingPath.LeftWaitlist, PlacementLeftWaitlistV1),
+    _placement_event(HousingPath.MovedOut, PlacementMovedOutV2),
+    _placement_event(HousingPath.LeftWaitlist, PlacementLeftWaitlistV2),
 )

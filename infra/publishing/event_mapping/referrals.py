@@ -7,17 +7,17 @@ from __future__ import annotations
 from domain.referrals.model import Referral
 from events.referrals import (
     ReferralAcceptedV1,
-    ReferralCompletedV1,
-    ReferralDeclinedV1,
-    ReferralRequestedV2,
-    ReferralWithdrawnV1,
+    ReferralCompletedV2,
+    ReferralDeclinedV2,
+    ReferralRequestedV3,
+    ReferralWithdrawnV2,
 )
 from infra.publishing.event_mapping import PublicEvent
 
 REFERRAL_EVENTS: tuple[PublicEvent, ...] = (
-    PublicEvent(Referral.Requested, ReferralRequestedV2, id_field="referral_id"),
+    PublicEvent(Referral.Requested, ReferralRequestedV3, id_field="referral_id"),
     PublicEvent(Referral.Accepted, ReferralAcceptedV1, id_field="referral_id"),
-    PublicEvent(Referral.Declined, ReferralDeclinedV1, id_field="referral_id"),
-    PublicEvent(Referral.Completed, ReferralCompletedV1, id_field="referral_id"),
-    PublicEvent(Referral.Withdrawn, ReferralWithdrawnV1, id_field="referral_id"),
+    PublicEvent(Referral.Declined, ReferralDeclinedV2, id_field="referral_id"),
+    PublicEvent(Referral.Completed, ReferralCompletedV2, id_field="referral_id"),
+    PublicEvent(Referral.Withdrawn, ReferralWithdrawnV2, id_field="referral_id"),
 )

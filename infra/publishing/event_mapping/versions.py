@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.cases.model import Case
+from domain.housing.model import HousingPath
 from domain.referrals.model import Referral
 from events.contracts import (
     CaseIntakeCorrectedV1,
@@ -17,7 +18,18 @@ from events.contracts import (
     CasePersonalDataErasedV1,
     EventContract,
 )
-from events.referrals import ReferralRequestedV1
+from events.housing import (
+    PlacementLeftWaitlistV1,
+    PlacementMovedOutV1,
+    PlacementOfferDeclinedV1,
+)
+from events.referrals import (
+    ReferralCompletedV1,
+    ReferralDeclinedV1,
+    ReferralRequestedV1,
+    ReferralRequestedV2,
+    ReferralWithdrawnV1,
+)
 
 
 def _topic(cls: type[Any]) -> str:
@@ -28,5 +40,11 @@ PUBLISHED_BEFORE: dict[str, dict[int, type[EventContract]]] = {
     _topic(Case.IntakeRecorded): {1: CaseIntakeRecordedV1},
     _topic(Case.IntakeCorrected): {1: CaseIntakeCorrectedV1},
     _topic(Case.PersonalDataErased): {1: CasePersonalDataErasedV1},
-    _topic(Referral.Requested): {1: ReferralRequestedV1},
+    _topic(Referral.Requested): {1: ReferralRequestedV1, 2: ReferralRequestedV2},
+    _topic(Referral.Declined): {1: ReferralDeclinedV1},
+    _topic(Referral.Completed): {1: ReferralCompletedV1},
+    _topic(Referral.Withdrawn): {1: ReferralWithdrawnV1},
+    _topic(HousingPath.OfferDeclined): {1: PlacementOfferDeclinedV1},
+    _topic(HousingPath.MovedOut): {1: PlacementMovedOutV1},
+    _topic(HousingPath.LeftWaitlist): {1: PlacementLeftWaitlistV1},
 }

@@ -6,8 +6,9 @@ page, which shows it (read-your-writes)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -18,7 +19,7 @@ from domain.access import Permission, Principal, may
 from domain.housing.model import HousingStage, MoveOutOutcome, ShelterKind
 from domain.programme import PROGRAMME_TIMEZONE, City, PriorityFactor
 from projections.case_list import CaseRow
-from projections.housing import ShelterRow
+from projections.housing import PlacementRow, ShelterRow
 from web.areas.housing.requests import (
     BedChange,
     CaseToHouse,
@@ -276,10 +277,13 @@ def case_housing(
 @router.get("/cases/{case_id}/housing/export.{fmt}", name="case_housing_export")
 def case_housing_export(
     fmt: str, case: CaseToHouseView, services: Services, translator: CurrentTranslator,
+    principal: SignedIn,
 ) -> Response:
     """The beds offered to the case, and what came of each, as its housing page lists them."""
     export = start_export(services, fmt)
     labels, _ = Labels(translator), translator.gettext
+    placements = services.housing_views.case_placements(case.case_id)
+    texts = placement_texts(services, principal, case, placements)
     return export.respond(
         name=f"beds-offered-{case.case_code}",
         title=f"{_('Beds offered')} – {case.case_code}",
@@ -288,8 +292,9 @@ def case_housing_export(
                  Column(_("Moved out"), "date"), Column(_("Outcome"))],
         rows=[[p.shelter_name, p.bed, labels.label(PLACEMENT_STATUSES, p.status), p.offered_on,
                p.moved_in_on, p.moved_out_on,
-               labels.label(MOVE_OUT_OUTCOMES, p.outcome) if p.outcome else (p.reason or "")]
-              for p in services.housing_views.case_placements(case.case_id)],
+               labels.label(MOVE_OUT_OUTCOMES, p.outcome) if p.outcome
+               else texts.get(p.reason_id, "") if p.reason_id else ""]
+              for p in placements],
     )
 
 
@@ -303,13 +308,16 @@ def _render_case(
     waitlist = ranked_waitlist(services, case.city, now)
     place = next((place for place in waitlist if place.entry.case_id == case.case_id), None)
     stage = HousingStage(path.stage) if path else HousingStage.NONE
+    placements = views.case_placements(case.case_id)
     context = {
         "case": case,
         "housing_path": path,
         "stage": stage,
         "place": place,
         "waitlist_length": len(waitlist),
-        "placements": views.case_placements(case.case_id),
+        "placements": placements,
+        # The placements' free texts (reasons, move-out notes), from the vault, by id.
+        "texts": placement_texts(services, principal, case, placements),
         "shelters_with_free_beds": views.open_shelters_with_free_beds(case.city)
         if stage is HousingStage.WAITLISTED else [],
         "may_record": may(principal, Permission.RECORD_CASE_WORK, City(case.city)),
@@ -321,6 +329,24 @@ def _render_case(
     }
     return pages.render(request, "housing/case.html", context,
                         status_code=422 if failed else 200)
+
+
+def placement_texts(
+    services: WebServices, principal: Principal, case: CaseRow,
+    placements: Sequence[PlacementRow],
+) -> dict[UUID, str]:
+    """The placements' free texts by id, read from the vault, for the staff of the case's city
+    only (free text is personal data). Blocking (the vault)."""
+    if not may(principal, Permission.RECORD_CASE_WORK, City(case.city)):
+        return {}
+    texts = {}
+    for placement in placements:
+        for text_id in (placement.note_id, placement.reason_id):
+            if text_id is not None:
+                text = services.housing.placement_text(case.case_id, text_id)
+                if text is not None:
+                    texts[text_id] = text
+    return texts
 
 
 def _case_command(

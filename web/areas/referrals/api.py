@@ -6,6 +6,7 @@ referrals."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
@@ -16,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.access import Principal
 from domain.programme import Priority
+from domain.vault import CaseText
 from projections.referrals import ReferralBoard, ReferralRow, ResponseTimes
 from web.areas.referrals.requests import (
     Answer,
@@ -29,6 +31,7 @@ from web.areas.referrals.requests import (
     prioritised_board,
     record,
     refer,
+    referral_texts,
 )
 from web.kit.dependencies import Services
 from web.kit.principal import ActingPrincipal, CityToView, SignedIn
@@ -55,7 +58,10 @@ class ReferralOut(BaseModel):
     deadline: Literal["overdue", "due_soon", "on_time"] | None = Field(
         description="While the answer is awaited: overdue, due within 24 hours, or on time"
     )
-    note: str | None
+    note: str | None = Field(description=(
+        "Free text, personal data: kept in the vault under the person's key (never in an "
+        "event), and given only to the staff who work on the referral, on the referral's own "
+        "endpoints (null on the board)"))
     legal_basis: str = Field(description=(
         "What the sharing rests on (GDPR art. 6(1)): public_task, consent, vital_interests, "
         "legal_obligation; not_recorded for a referral on a coordinator's override recorded "
@@ -78,19 +84,26 @@ class ReferralOut(BaseModel):
         "order within each part of the board")
 
     @classmethod
-    def of(cls, row: ReferralRow, now: datetime, priority: Priority | None = None) -> ReferralOut:
+    def of(
+        cls, row: ReferralRow, now: datetime, priority: Priority | None = None,
+        texts: Mapping[str, CaseText] | None = None,
+    ) -> ReferralOut:
+        def text(name: str) -> str | None:
+            found = (texts or {}).get(name)
+            return found.text if found else None
+
         return cls(
             referral_id=row.referral_id, case_id=row.case_id, case_code=row.case_code,
             city=row.city, destination_kind=row.destination_kind, service=row.service,
             partner_name=row.partner_name, to_city=row.to_city, urgency=row.urgency,
             due_at=row.due_at, deadline=row.deadline(now),  # type: ignore[arg-type]
-            note=row.note, legal_basis=row.legal_basis,
-            consent_override_reason=row.consent_override_reason, status=row.status,
+            note=text("note"), legal_basis=row.legal_basis,
+            consent_override_reason=text("consent_override_reason"), status=row.status,
             requested_at=row.requested_at, answered_at=row.answered_at,
             response_seconds=row.response_seconds, answered_in_time=row.answered_in_time,
-            decline_reason=row.decline_reason, decline_note=row.decline_note,
-            finished_at=row.finished_at, outcome_note=row.outcome_note,
-            withdrawal_reason=row.withdrawal_reason,
+            decline_reason=row.decline_reason, decline_note=text("decline_note"),
+            finished_at=row.finished_at, outcome_note=text("outcome_note"),
+            withdrawal_reason=text("withdrawal_reason"),
             priority=PriorityOut.of(priority) if priority else None,
         )
 
@@ -146,12 +159,16 @@ class ReferralBoardOut(BaseModel):
         )
 
 
-def _recorded(services: WebServices, referral_id: UUID, position: int) -> ReferralRecorded:
+def _recorded(
+    services: WebServices, principal: Principal, referral_id: UUID, position: int
+) -> ReferralRecorded:
     row = services.referral_board.referral(referral_id)
     shown = row if row is not None and row.last_position >= position else None
     return ReferralRecorded(
         referral_id=referral_id, position=position,
-        referral=ReferralOut.of(shown, services.now()) if shown else None,
+        referral=ReferralOut.of(
+            shown, services.now(), texts=referral_texts(services, principal, shown),
+        ) if shown else None,
     )
 
 
@@ -171,6 +188,7 @@ async def request_referral(
     wanted: ReferralRequest,
     services: Services,
     actor: ActingPrincipal,
+    principal: SignedIn,
     request: Request,
     response: Response,
 ) -> ReferralRecorded:
@@ -182,7 +200,7 @@ async def request_referral(
     response.headers["Location"] = str(
         request.app.url_path_for("api_get_referral", referral_id=str(referral_id))
     )
-    return await run_in_threadpool(_recorded, services, referral_id, position)
+    return await run_in_threadpool(_recorded, services, principal, referral_id, position)
 
 
 @router.get(
@@ -202,8 +220,11 @@ def referral_board(
     "/referrals/{referral_id}", response_model=ReferralOut, name="api_get_referral",
     summary="One referral",
 )
-def get_referral(referral: ViewableReferral, services: Services) -> ReferralOut:
-    return ReferralOut.of(referral, services.now())
+def get_referral(
+    referral: ViewableReferral, services: Services, principal: SignedIn
+) -> ReferralOut:
+    return ReferralOut.of(
+        referral, services.now(), texts=referral_texts(services, principal, referral))
 
 
 async def _answered(
@@ -211,7 +232,7 @@ async def _answered(
     body: Decline | Completion | Withdrawal | None = None,
 ) -> ReferralRecorded:
     position = await record(services, row, principal, answer, body)
-    return await run_in_threadpool(_recorded, services, row.referral_id, position)
+    return await run_in_threadpool(_recorded, services, principal, row.referral_id, position)
 
 
 @router.post(

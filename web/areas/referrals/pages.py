@@ -37,6 +37,8 @@ from web.areas.referrals.requests import (
     prioritised_board,
     record,
     refer,
+    referral_texts,
+    transfer_notes,
 )
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.errors import UnknownCase
@@ -65,6 +67,7 @@ def referral_board(
     query: Annotated[BoardQuery, Query()],
     pages: PageRenderer,
     services: Services,
+    principal: SignedIn,
 ) -> HTMLResponse:
     now = services.now()
     board, priorities = prioritised_board(
@@ -76,6 +79,7 @@ def referral_board(
         "now": now,
         "board": board,
         "priorities": priorities,
+        "transfer_notes": transfer_notes(services, principal, board.incoming_transfers),
         "programme": terms_shown(services),
         "times": services.referral_board.response_times(city.value),
     }
@@ -91,6 +95,7 @@ def referral_board_export(
     query: Annotated[BoardQuery, Query()],
     services: Services,
     translator: CurrentTranslator,
+    principal: SignedIn,
 ) -> Response:
     """The board's referrals as one table, each row saying in which part of the board it is."""
     export = start_export(services, fmt)
@@ -104,12 +109,13 @@ def referral_board_export(
         (_("Transfers other cities ask us to take"), board.incoming_transfers),
         (_("Answered lately"), board.recently_answered),
     )
+    notes = transfer_notes(services, principal, board.incoming_transfers)
     rows = [
         [section, r.case_code, labels.city(r.city), _destination(r, labels, translator),
          labels.label(referral_words.URGENCIES, r.urgency), r.requested_at, r.due_at,
          _deadline_or_status(r, board.now, labels, translator),
          *_priority_cells(priorities.get(r.referral_id)),
-         (r.note or "") if part is board.incoming_transfers else ""]
+         notes[r.referral_id].text if r.referral_id in notes else ""]
         for section, part in sections for r in part
     ]
     return export.respond(
@@ -342,5 +348,6 @@ def render_referral_page(
         "awaits_target_coordinator": referral.is_pending and referral.is_transfer
         and not answerable,
         "forms": {name: forms.get(name, FormState()) for name in _ANSWER_BODIES},
+        "texts": referral_texts(services, principal, referral),
     }
     return pages.render(request, "referrals/detail.html", context, status_code=status_code)

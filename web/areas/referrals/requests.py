@@ -31,6 +31,7 @@ from domain.referrals.rules import (
     in_referral_priority_order,
 )
 from domain.referrals.service import ReferralNotFound
+from domain.vault import CaseText
 from projections.case_list import CaseRow
 from projections.referrals import BoardFilters, ReferralBoard, ReferralRow
 from web.kit.commands import carry_out
@@ -135,6 +136,39 @@ def may_answer(principal: Principal, row: ReferralRow) -> bool:
 def may_follow_up(principal: Principal, row: ReferralRow) -> bool:
     """Complete or withdraw: the referring city's staff."""
     return may(principal, Permission.RECORD_CASE_WORK, City(row.city))
+
+
+def may_read_texts(principal: Principal, row: ReferralRow) -> bool:
+    """The referral's free texts (note, outcome, reasons) are personal data, kept in the vault
+    under the person's key: shown to the staff who work on it (the referring city's, and for a
+    transfer the target city's coordinators), not to read-only roles."""
+    return may_answer(principal, row) or may_follow_up(principal, row)
+
+
+def referral_texts(
+    services: WebServices, principal: Principal, row: ReferralRow
+) -> dict[str, CaseText]:
+    """The referral's free texts by name (see ReferralService.texts), or none for a reader who
+    may not see them. Blocking (the vault): call it from a thread in async code."""
+    if not may_read_texts(principal, row):
+        return {}
+    try:
+        return services.referrals.texts(row.referral_id)
+    except (ReferralNotFound, CaseNotFound):
+        return {}  # the board is ahead of the record (a restore): nothing to show
+
+
+def transfer_notes(
+    services: WebServices, principal: Principal, rows: tuple[ReferralRow, ...]
+) -> dict[UUID, CaseText]:
+    """The notes of the incoming transfers the board lists, for the coordinators who answer
+    them."""
+    notes = {}
+    for row in rows:
+        note = referral_texts(services, principal, row).get("note")
+        if note is not None:
+            notes[row.referral_id] = note
+    return notes
 
 
 def require_to_answer(principal: Principal, row: ReferralRow) -> None:

@@ -9,9 +9,12 @@ from domain.housing.model import HousingStage, MoveOutOutcome, ShelterKind
 from events.housing import (
     PlacementBedOfferedV1,
     PlacementLeftWaitlistV1,
+    PlacementLeftWaitlistV2,
     PlacementMovedInV1,
     PlacementMovedOutV1,
+    PlacementMovedOutV2,
     PlacementOfferDeclinedV1,
+    PlacementOfferDeclinedV2,
     PlacementWaitlistedV1,
     ShelterBedsAddedV1,
     ShelterBedsRemovedV1,
@@ -63,9 +66,12 @@ EVENT_TYPES: Mapping[str, str] = {
     PlacementWaitlistedV1.ce_type(): N_("Put on the housing waitlist"),
     PlacementBedOfferedV1.ce_type(): N_("Bed offered"),
     PlacementOfferDeclinedV1.ce_type(): N_("Bed offer declined"),
+    PlacementOfferDeclinedV2.ce_type(): N_("Bed offer declined"),
     PlacementMovedInV1.ce_type(): N_("Moved in"),
     PlacementMovedOutV1.ce_type(): N_("Moved out"),
+    PlacementMovedOutV2.ce_type(): N_("Moved out"),
     PlacementLeftWaitlistV1.ce_type(): N_("Left the housing waitlist"),
+    PlacementLeftWaitlistV2.ce_type(): N_("Left the housing waitlist"),
 }
 # (domain error code, field or None) -> the message a coordinator reads.
 DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {

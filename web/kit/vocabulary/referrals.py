@@ -18,10 +18,14 @@ from domain.referrals.rules import (
 from events.referrals import (
     ReferralAcceptedV1,
     ReferralCompletedV1,
+    ReferralCompletedV2,
     ReferralDeclinedV1,
+    ReferralDeclinedV2,
     ReferralRequestedV1,
     ReferralRequestedV2,
+    ReferralRequestedV3,
     ReferralWithdrawnV1,
+    ReferralWithdrawnV2,
 )
 from web.kit.i18n import N_
 
@@ -94,10 +98,14 @@ LABEL_TABLES: dict[type[StrEnum], Mapping[str, str]] = {
 EVENT_TYPES: Mapping[str, str] = {
     ReferralRequestedV1.ce_type(): N_("Referral requested"),
     ReferralRequestedV2.ce_type(): N_("Referral requested"),
+    ReferralRequestedV3.ce_type(): N_("Referral requested"),
     ReferralAcceptedV1.ce_type(): N_("Referral accepted"),
     ReferralDeclinedV1.ce_type(): N_("Referral declined"),
+    ReferralDeclinedV2.ce_type(): N_("Referral declined"),
     ReferralCompletedV1.ce_type(): N_("Referral completed"),
+    ReferralCompletedV2.ce_type(): N_("Referral completed"),
     ReferralWithdrawnV1.ce_type(): N_("Referral withdrawn"),
+    ReferralWithdrawnV2.ce_type(): N_("Referral withdrawn"),
 }
 # (domain error code, field or None) -> the message a coordinator reads.
 DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {

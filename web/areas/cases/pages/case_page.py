@@ -22,7 +22,7 @@ from domain.privacy import LEGAL_BASES, ProcessingPurpose
 from domain.programme import PROGRAMME_TIMEZONE, City
 from projections.case_list import CASE_STATUS_OPEN, CaseRow, Handover
 from web.areas.cases.pages.legal_status import consents_of, status_history
-from web.areas.cases.pages.timeline import timeline_of
+from web.areas.cases.pages.timeline import texts_of, timeline_of
 from web.areas.cases.pages.vulnerabilities import minors_and_vulnerabilities_of
 from web.areas.cases.requests.personal_data import PersonalDataView, erasure_of, reasons_for
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
@@ -124,7 +124,7 @@ def render_case_page(
         if may_work and Vulnerability.OTHER.value in case.vulnerabilities and not erased
         else None,
         "is_open": is_open,
-        "timeline": timeline_of(history, translator),
+        "timeline": timeline_of(history, translator, texts_of(services, case.case_id, may_work)),
         "plan": shown_plan(services, principal, case.case_id, now),
         "status_history": status_history(history),
         "consents": consents,

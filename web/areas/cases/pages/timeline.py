@@ -9,9 +9,10 @@ then by its fields."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 from domain.cases.rules import CorrectableField
 from domain.privacy import LegalBasis
@@ -29,6 +30,7 @@ from web.kit.vocabulary.referrals import (
     REFERRAL_LEGAL_BASES,
     URGENCIES,
 )
+from web.services import WebServices
 
 
 @dataclass(frozen=True)
@@ -41,17 +43,53 @@ class TimelineEntry:
     details: list[str]
 
 
-def timeline_of(history: list[HistoryEntry], translator: Translator) -> list[TimelineEntry]:
+TextReader = Callable[[UUID], str | None]
+"""Reads a free text kept in the vault by its id (None: unknown, erased)."""
+
+# Where events carry a free text's reference since issue 16, and the name the text had when
+# events carried it: the timeline reads the text from the vault and tells it as before.
+_TEXT_REFERENCES = {"note_id": "note", "outcome_note_id": "outcome_note", "reason_id": "reason"}
+
+
+def timeline_of(
+    history: list[HistoryEntry], translator: Translator, texts: TextReader | None = None
+) -> list[TimelineEntry]:
+    """The case's history in words. `texts` reads the free texts (notes, outcomes, reasons)
+    from the vault: given only for the staff who may read them; without it the timeline tells
+    the events without their texts."""
     labels = Labels(translator)
     return [
         TimelineEntry(
             time=entry.time,
             event=labels.event_type(entry.type),
             actor=_actor_in_words(entry, translator, labels),
-            details=_details_of(entry, translator, labels),
+            details=_details_of(replace(entry, data=_with_texts(entry.data, texts)),
+                                translator, labels),
         )
         for entry in history
     ]
+
+
+def texts_of(services: WebServices, case_id: UUID, may_read: bool) -> TextReader | None:
+    """What reads the case's free texts for the timeline: for the city's staff (`may_read`)
+    only. Blocking (the vault)."""
+    if not may_read:
+        return None
+    return lambda text_id: services.cases.case_text(case_id, text_id)
+
+
+def _with_texts(data: dict[str, Any], texts: TextReader | None) -> dict[str, Any]:
+    """The event's data with its texts read from the vault under their former names."""
+    if not any(reference in data for reference in _TEXT_REFERENCES):
+        return data
+    told = dict(data)
+    for reference, name in _TEXT_REFERENCES.items():
+        if reference not in data:
+            continue
+        text = texts(UUID(str(data[reference]))) if texts and data[reference] else None
+        if text or name == "outcome_note":  # a completion is told by its outcome_note
+            told[name] = text
+    return told
 
 
 def _actor_in_words(entry: HistoryEntry, translator: Translator, labels: Labels) -> str:
