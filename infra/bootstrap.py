@@ -25,6 +25,7 @@ from domain.activities.service import ActivityService
 from domain.amendments.service import ProgrammeTermsService
 from domain.cases.service import CaseService
 from domain.finance.service import FinanceService
+from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
@@ -46,8 +47,10 @@ from infra.store.vault import open_vault
 from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
 from projections.finance import FinanceQueries
+from projections.households import HouseholdQueries
 from projections.housing import HousingQueries
 from projections.indicators import IndicatorQueries
+from projections.indicators.households import HouseholdSizeQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.projection import Delivered, Projection, apply_batch, ensure_created
 from projections.referrals import ReferralBoardQueries
@@ -164,6 +167,9 @@ class Platform:
     finance_views: FinanceQueries
     indicators: IndicatorQueries
     programme_terms: ProgrammeTermsService
+    households: HouseholdService
+    household_views: HouseholdQueries
+    household_sizes: HouseholdSizeQueries
     accounts: Accounts
     audit_trail: EventBrowser
     replays: ReplayCache
@@ -226,13 +232,14 @@ def workflows_over(
     terms as they were then (as-of pages read, never write)."""
     terms = ProgrammeTermsService(record, as_of=as_of)
     cases = CaseService(record, vault, terms)
+    households = HouseholdService(record, cases)
     return {
         "cases": cases,
         "case_list": CaseListQueries(read_models),
         "network": NetworkOverviewQueries(read_models),
         "referrals": ReferralService(record, cases, terms),
         "referral_board": ReferralBoardQueries(read_models),
-        "housing": HousingService(record, cases, terms),
+        "housing": HousingService(record, cases, terms, households=households),
         "housing_views": HousingQueries(read_models),
         "activities": ActivityService(record, cases, terms),
         "activity_register": ActivityRegisterQueries(read_models),
@@ -240,6 +247,9 @@ def workflows_over(
         "finance_views": FinanceQueries(read_models),
         "indicators": IndicatorQueries(read_models),
         "programme_terms": terms,
+        "households": households,
+        "household_views": HouseholdQueries(read_models),
+        "household_sizes": HouseholdSizeQueries(read_models),
     }
 
 

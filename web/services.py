@@ -14,6 +14,7 @@ from domain.activities.service import ActivityService
 from domain.amendments.service import ProgrammeTermsService
 from domain.cases.service import CaseService
 from domain.finance.service import FinanceService
+from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
 from domain.programme import City
 from domain.referrals.service import ReferralService
@@ -21,8 +22,10 @@ from domain.vault import IdentifierAccess
 from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
 from projections.finance import FinanceQueries
+from projections.households import HouseholdQueries
 from projections.housing import HousingQueries
 from projections.indicators import IndicatorQueries
+from projections.indicators.households import HouseholdSizeQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.referrals import ReferralBoardQueries
 
@@ -169,6 +172,10 @@ class WebServices(Protocol):
     programme_terms: ProgrammeTermsService
     """The programme's terms in force (as of the viewed moment, on as-of pages) and the
     ministry's decisions on them."""
+    households: HouseholdService
+    household_views: HouseholdQueries
+    household_sizes: HouseholdSizeQueries
+    """Figures by household size, from the household links."""
 
     @property
     def accounts(self) -> AccountsPort: ...
