@@ -69,6 +69,7 @@ class HouseholdView:
 @dataclass(frozen=True)
 class HouseholdSummary:
     household_id: UUID
+    head_case_id: UUID | None
     head_case_code: str | None
     size: int
     formed_on: date
@@ -224,16 +225,19 @@ class HouseholdQueries:
         """The city's households that have members now, the latest formed first."""
         with self.database.reading() as tx:
             rows = tx.fetchall(
-                "SELECT h.household_id, h.formed_on,"
-                " (SELECT m.case_code FROM rm_household_members m WHERE m.household_id ="
-                "  h.household_id AND m.left_on IS NULL AND m.relationship = ?),"
+                "SELECT h.household_id, h.formed_on, head.case_id, head.case_code,"
                 " (SELECT COUNT(*) FROM rm_household_members m WHERE m.household_id ="
                 "  h.household_id AND m.left_on IS NULL)"
-                " FROM rm_households h WHERE h.city = ? AND h.ended_on IS NULL"
+                " FROM rm_households h LEFT JOIN rm_household_members head"
+                " ON head.household_id = h.household_id AND head.left_on IS NULL"
+                " AND head.relationship = ?"
+                " WHERE h.city = ? AND h.ended_on IS NULL"
                 " ORDER BY h.formed_on DESC, h.household_id", (HEAD, city))
-        return [HouseholdSummary(UUID(str(household_id)), str(head) if head else None,
-                                 int(size), date.fromisoformat(str(formed_on)))
-                for household_id, formed_on, head, size in rows]
+        return [HouseholdSummary(UUID(str(household_id)),
+                                 UUID(str(head_id)) if head_id else None,
+                                 str(head_code) if head_code else None, int(size),
+                                 date.fromisoformat(str(formed_on)))
+                for household_id, formed_on, head_id, head_code, size in rows]
 
     def _household_in(self, tx: Transaction, household_id: str) -> HouseholdView | None:
         row = tx.fetchone(

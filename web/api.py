@@ -13,6 +13,7 @@ from web.areas.cases.api import lifecycle as case_lifecycle
 from web.areas.dashboards import api as indicators
 from web.areas.event_docs import api as event_schemas
 from web.areas.finance import api as finance
+from web.areas.households import api as households
 from web.areas.housing import api as housing
 from web.areas.intake import api as intakes
 from web.areas.network import api as network
@@ -25,7 +26,7 @@ API_V1_PREFIX = "/api/v1"
 PUBLIC_AREAS = (event_schemas,)
 PROTECTED_AREAS = (
     intakes, cases, case_lifecycle, personal_data, referrals, housing, activities, network, audit,
-    finance, indicators,
+    finance, indicators, households,
 )
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 

@@ -17,6 +17,7 @@ from web.areas.cases.pages import lifecycle as case_lifecycle
 from web.areas.dashboards import pages as dashboards
 from web.areas.event_docs import pages as event_docs
 from web.areas.finance import pages as finance
+from web.areas.households import pages as households
 from web.areas.housing import pages as housing
 from web.areas.intake import pages as intake
 from web.areas.network import pages as network
@@ -66,7 +67,7 @@ subjects, headers and schemas, are described by the AsyncAPI document at
 PAGE_AREAS = (
     sign_in, network, intake, case_list, case_page, case_lifecycle, personal_data, referrals,
     housing, activities, audit, event_docs, as_of, audit_events, finance, dashboards, live,
-    programme,
+    programme, households,
 )
 
 

@@ -40,6 +40,13 @@ class NotInAHousehold(HouseholdError):
     code = "not_in_a_household"
 
 
+class NoHouseholdWithMember(HouseholdError):
+    """Raised when a case would join the household of a case code that is no member of a
+    household of its city."""
+
+    code = "no_household_with_member"
+
+
 class CaseToLink(Protocol):
     """What households need of a case (the cases context's Case is one)."""
 

@@ -10,6 +10,7 @@ from web.kit.vocabulary import (
     activities,
     case_lifecycle,
     finance,
+    households,
     housing,
     programme,
     referrals,
@@ -17,4 +18,5 @@ from web.kit.vocabulary import (
 )
 
 # Every area, once: labels, refusal messages and event names are gathered from these.
-AREAS = (case_lifecycle, referrals, housing, activities, finance, programme, vulnerabilities)
+AREAS = (case_lifecycle, referrals, housing, activities, finance, programme, vulnerabilities,
+         households)

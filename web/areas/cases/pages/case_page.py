@@ -32,6 +32,7 @@ from web.kit.labels import Labels
 from web.kit.principal import CaseOrHandover, SignedIn
 from web.kit.templating import Pages
 from web.kit.vocabulary import case_lifecycle as lifecycle_words
+from web.kit.vocabulary import households as household_words
 from web.kit.vocabulary import vulnerabilities as vulnerability_words
 from web.services import WebServices
 
@@ -120,6 +121,8 @@ def render_case_page(
         "description_form": shown_again.get(DESCRIPTION_FORM) or FormState(),
         "is_open": is_open,
         "timeline": timeline_of(history, translator),
+        "household": services.household_views.household_of_case(case.case_id),
+        "household_relationships": household_words.RELATIONSHIPS,
         "status_history": status_history(history),
         "consents": consents,
         "legal_bases": [(purpose, LEGAL_BASES.of(purpose)) for purpose in ProcessingPurpose],
