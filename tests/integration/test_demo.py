@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
 from domain.finance.service import FinanceService
+from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
 from domain.programme import City
 from domain.record import ProgrammeRecord
@@ -52,6 +53,7 @@ class Services:
     housing: HousingService
     activities: ActivityService
     finance: FinanceService
+    households: HouseholdService
 
 
 @dataclass
@@ -73,10 +75,12 @@ def generate(data_dir: Path, seed: int) -> DemoReport:
     record = open_record(settings)
     try:
         cases = CaseService(record, open_vault(settings))
+        households = HouseholdService(record, cases)
         return load_demo(Services(
             cases=cases, referrals=ReferralService(record, cases),
-            housing=HousingService(record, cases), activities=ActivityService(record, cases),
-            finance=FinanceService(record),
+            housing=HousingService(record, cases, households=households),
+            activities=ActivityService(record, cases),
+            finance=FinanceService(record), households=households,
         ), TWO_CITIES_ONE_QUARTER, seed=seed)
     finally:
         record.close()
