@@ -7,11 +7,16 @@ typed size kept as the declared value."""
 from __future__ import annotations
 
 import html
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import TODAY_IN_ITALY, Clients, record_intake
+from domain.programme import PROGRAMME_TIMEZONE
+from events.households import HOUSEHOLD_CONTRACTS
+from events.partner import partner_kind_for
+from infra.bootstrap import Platform
+from tests.web.conftest import TODAY_IN_ITALY, Clients, clock_of, record_intake
 
 TODAY = TODAY_IN_ITALY
 
@@ -193,3 +198,40 @@ def test_a_member_who_leaves_is_shown_as_a_former_member(clients: Clients) -> No
     (former,) = household["former_members"]
     assert (former["case_code"], former["departure_reason"]) == (
         child["case_code"], "formed_own_household")
+
+
+def test_the_household_as_of_a_past_moment_is_the_record_replayed_to_it(
+    clients: Clients, platform: Platform,
+) -> None:
+    """Joins and departures are events: an auditor viewing the record as of a moment sees the
+    household as it was then."""
+    head, child = a_household(clients, "child")
+    between = platform.clock() + timedelta(minutes=5)
+    clock_of(platform).advance(timedelta(minutes=10))
+    coordinator = clients.coordinator("firenze")
+    left = coordinator.post(f"/api/v1/cases/{child['case_id']}/household/departure",
+                            json={"reason": "moved_away", "left_on": TODAY})
+    assert left.status_code == 200, left.text
+    auditor = clients.auditor()
+
+    now = auditor.get(f"/api/v1/cases/{head['case_id']}/household").json()["household"]
+    chosen = auditor.get("/as-of", params={"moment": between.astimezone(
+        PROGRAMME_TIMEZONE).strftime("%Y-%m-%dT%H:%M:%S"), "next": "/"}, follow_redirects=False)
+    then = auditor.get(f"/api/v1/cases/{head['case_id']}/household").json()["household"]
+
+    assert chosen.status_code == 303
+    assert [m["case_code"] for m in now["members"]] == [head["case_code"]]
+    assert [m["case_code"] for m in then["members"]] == [head["case_code"], child["case_code"]]
+    assert then["former_members"] == []
+
+
+def test_partners_see_no_household_and_get_no_household_event(clients: Clients) -> None:
+    head, _child = a_household(clients, "child", city="milano")
+    partner = clients.partner("milano")
+
+    answer = partner.get(f"/api/v1/cases/{head['case_id']}/household")
+
+    assert answer.status_code == 403
+    assert head["case_code"] not in answer.text
+    assert all(partner_kind_for(contract.ce_type()) is None
+               for contract in HOUSEHOLD_CONTRACTS)
