@@ -79,6 +79,8 @@ def test_a_household_formed_and_joined_through_the_pages_shows_on_each_member_s_
     assert f'<a href="/cases/{head["case_id"]}">{head["case_code"]}</a> (Capofamiglia)' in section
     assert f'<a href="/cases/{child["case_id"]}">{child["case_code"]}</a> (Figlio o figlia)' in (
         section)
+    assert "Entrato in un nucleo familiare" in page  # on the timeline, in words
+    assert "Figlio o figlia, dal" in page
     household_page = text_of(operator.get(f"/cases/{child['case_id']}/household"))
     assert 'id="declared-size">3<' in household_page
     assert 'id="linked-size">2<' in household_page
