@@ -219,6 +219,7 @@ ACCESS: dict[str, set[str]] = {
     "make_household_head": MILAN_STAFF,
     "offer_household_beds": MILAN_STAFF,
     "city_households": MILAN_STAFF | OVERSIGHT,
+    "network_households": OVERSIGHT,
     "api_case_household": MILAN_STAFF | OVERSIGHT,
     "api_form_household": MILAN_STAFF,
     "api_join_household": MILAN_STAFF,

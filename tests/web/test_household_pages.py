@@ -184,6 +184,8 @@ def test_figures_by_household_size_come_from_the_links_not_from_the_typed_size(
     assert network["city"] is None and network["in_a_household"] >= 3
     page = text_of(clients.ministry().get("/cities/bari/households"))
     assert "3 casi fanno parte di un nucleo familiare; 1 non fanno parte" in page
+    network_page = clients.ministry().get("/households")
+    assert network_page.status_code == 200 and 'id="household-sizes"' in network_page.text
 
 
 def test_a_member_who_leaves_is_shown_as_a_former_member(clients: Clients) -> None:

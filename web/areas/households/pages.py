@@ -35,7 +35,7 @@ from web.areas.households.requests import (
 from web.kit.commands import carry_out
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
-from web.kit.principal import ActingPrincipal, CityToView, SignedIn
+from web.kit.principal import ActingPrincipal, CityToView, NetworkViewer, SignedIn
 from web.kit.templating import Pages
 from web.kit.vocabulary.households import DEPARTURE_REASONS, RELATIONSHIPS
 from web.services import WebServices
@@ -141,3 +141,15 @@ def city_households(
         "sizes": services.household_sizes.household_sizes(city.value),
     }
     return pages.render(request, "households/city.html", context)
+
+
+@router.get("/households", name="network_households")
+def network_households(
+    request: Request, viewer: NetworkViewer, pages: PageRenderer, services: Services
+) -> HTMLResponse:
+    """The network's figures by household size (the ministry's and the auditors')."""
+    context = {
+        "sizes": services.household_sizes.household_sizes(None),
+        "cities": [city.value for city in City],
+    }
+    return pages.render(request, "households/network.html", context)
