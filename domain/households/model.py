@@ -140,7 +140,7 @@ class Household(Aggregate):
         actor: Actor, now: datetime,
     ) -> Household:
         """A new household, with `head` as its first member and head; dated `formed_on`."""
-        _require_not_future(formed_on, now, "joined_on")
+        _require_not_future(formed_on, now, "formed_on")
         head.require_free(formed_on)
         household = cls._create(cls.Formed, id=household_id, timestamp=now, city=city.value,
                                 formed_on=formed_on, actor=actor.as_record())

@@ -239,3 +239,18 @@ def test_partners_see_no_household_and_get_no_household_event(clients: Clients) 
     assert head["case_code"] not in answer.text
     assert all(partner_kind_for(contract.ce_type()) is None
                for contract in HOUSEHOLD_CONTRACTS)
+
+
+def test_a_household_formed_from_a_future_day_is_refused_next_to_its_field(
+    clients: Clients,
+) -> None:
+    case = record_intake(clients, "firenze")
+
+    refused = clients.operator("firenze").post(f"/cases/{case['case_id']}/household",
+                                               data={"formed_on": "2021-12-31"})
+
+    assert refused.status_code == 422
+    assert ("Non si può registrare un nucleo convivente da una data futura."
+            in text_of(refused))
+    answer = clients.operator("firenze").get(f"/api/v1/cases/{case['case_id']}/household")
+    assert answer.json()["household"] is None

@@ -73,6 +73,9 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
         "The date of joining cannot be in the future, before the household was formed, or "
         "before the day the person left their previous household."
     ),
+    ("invalid_household_date", "formed_on"): N_(
+        "The household cannot be recorded as living together from a day in the future."
+    ),
     ("invalid_household_date", "left_on"): N_(
         "The date of leaving cannot be in the future or before the day the person joined."
     ),
