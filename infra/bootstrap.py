@@ -26,6 +26,7 @@ from domain.amendments.service import ProgrammeTermsService
 from domain.cases.service import CaseService
 from domain.documents.service import DocumentRules, DocumentService
 from domain.finance.service import FinanceService
+from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
 from domain.plans.service import PlanService
 from domain.record import ProgrammeRecord
@@ -50,8 +51,10 @@ from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
 from projections.documents import DocumentQueries
 from projections.finance import FinanceQueries
+from projections.households import HouseholdQueries
 from projections.housing import HousingQueries
 from projections.indicators import IndicatorQueries
+from projections.indicators.households import HouseholdSizeQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.plans import PlanQueries
 from projections.projection import Delivered, Projection, apply_batch, ensure_created
@@ -173,6 +176,9 @@ class Platform:
     plan_views: PlanQueries
     documents: DocumentService
     document_views: DocumentQueries
+    households: HouseholdService
+    household_views: HouseholdQueries
+    household_sizes: HouseholdSizeQueries
     accounts: Accounts
     audit_trail: EventBrowser
     replays: ReplayCache
@@ -238,13 +244,14 @@ def workflows_over(
     cases = CaseService(record, vault, terms)
     finance = FinanceService(record, terms)
     rules = document_rules or DocumentRules()
+    households = HouseholdService(record, cases)
     return {
         "cases": cases,
         "case_list": CaseListQueries(read_models),
         "network": NetworkOverviewQueries(read_models),
         "referrals": ReferralService(record, cases, terms),
         "referral_board": ReferralBoardQueries(read_models),
-        "housing": HousingService(record, cases, terms),
+        "housing": HousingService(record, cases, terms, households=households),
         "housing_views": HousingQueries(read_models),
         "activities": ActivityService(record, cases, terms),
         "activity_register": ActivityRegisterQueries(read_models),
@@ -257,6 +264,9 @@ def workflows_over(
         "documents": DocumentService(
             record, vault, CaseFactsFromCases(cases), ClaimsFromFinance(finance), rules),
         "document_views": DocumentQueries(read_models, rules.expiry_warning_days),
+        "households": households,
+        "household_views": HouseholdQueries(read_models),
+        "household_sizes": HouseholdSizeQueries(read_models),
     }
 
 

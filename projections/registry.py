@@ -8,6 +8,7 @@ from projections.activities import ActivityRegisterProjection
 from projections.case_list import CaseListProjection
 from projections.documents import DocumentsProjection
 from projections.finance import FinanceProjection
+from projections.households import HouseholdProjection
 from projections.housing import HousingProjection
 from projections.network_overview import NetworkOverviewProjection
 from projections.plans import PlansProjection
@@ -26,6 +27,7 @@ def default_projections() -> list[Projection]:
         FinanceProjection(),
         PlansProjection(),
         DocumentsProjection(),
+        HouseholdProjection(),
     ]
 
 

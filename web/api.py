@@ -14,6 +14,7 @@ from web.areas.dashboards import api as indicators
 from web.areas.documents import api as documents
 from web.areas.event_docs import api as event_schemas
 from web.areas.finance import api as finance
+from web.areas.households import api as households
 from web.areas.housing import api as housing
 from web.areas.intake import api as intakes
 from web.areas.network import api as network
@@ -40,6 +41,7 @@ PROTECTED_AREAS = (
     indicators,
     plans,
     documents,
+    households,
 )
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 

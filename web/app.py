@@ -18,6 +18,7 @@ from web.areas.dashboards import pages as dashboards
 from web.areas.documents import pages as documents
 from web.areas.event_docs import pages as event_docs
 from web.areas.finance import pages as finance
+from web.areas.households import pages as households
 from web.areas.housing import pages as housing
 from web.areas.intake import pages as intake
 from web.areas.network import pages as network
@@ -68,7 +69,7 @@ subjects, headers and schemas, are described by the AsyncAPI document at
 PAGE_AREAS = (
     sign_in, network, intake, case_list, case_page, case_lifecycle, personal_data, referrals,
     housing, activities, audit, event_docs, as_of, audit_events, finance, dashboards, live,
-    programme, plans, documents,
+    programme, plans, documents, households,
 )
 
 

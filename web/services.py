@@ -15,6 +15,7 @@ from domain.amendments.service import ProgrammeTermsService
 from domain.cases.service import CaseService
 from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
+from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
 from domain.plans.service import PlanService
 from domain.programme import City
@@ -24,8 +25,10 @@ from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
 from projections.documents import DocumentQueries
 from projections.finance import FinanceQueries
+from projections.households import HouseholdQueries
 from projections.housing import HousingQueries
 from projections.indicators import IndicatorQueries
+from projections.indicators.households import HouseholdSizeQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.plans import PlanQueries
 from projections.referrals import ReferralBoardQueries
@@ -180,6 +183,10 @@ class WebServices(Protocol):
     documents: DocumentService
     """Files attached to cases and claims: kept in the vault, every reading logged."""
     document_views: DocumentQueries
+    households: HouseholdService
+    household_views: HouseholdQueries
+    household_sizes: HouseholdSizeQueries
+    """Figures by household size, from the household links."""
 
     @property
     def accounts(self) -> AccountsPort: ...

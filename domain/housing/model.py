@@ -85,6 +85,26 @@ class NoFreeBed(HousingError):
     code = "no_free_bed"
 
 
+class NotEnoughFreeBeds(HousingError):
+    """Raised when a household is offered beds in a shelter with fewer free beds than it has
+    members: a household is housed together or not at all."""
+
+    code = "not_enough_free_beds"
+
+
+class HouseholdMemberNotWaiting(HousingError):
+    """Raised when a household is offered beds while one of its members is not waiting on the
+    waitlist."""
+
+    code = "household_member_not_waiting"
+
+
+class EmptyHousehold(HousingError):
+    """Raised when beds are offered to a household with no members left."""
+
+    code = "empty_household"
+
+
 class ShelterOfAnotherCity(HousingError):
     """Raised when a case would be offered a bed in a shelter of another city."""
 
@@ -311,6 +331,16 @@ class Shelter(Aggregate):
             assert isinstance(aggregate, Shelter)
             aggregate.holders[_bed_key(self.bed)] = self.housing_path_id
 
+    class HouseholdBedsOffered(Aggregate.Event):
+        """Published: beds of this shelter were offered, together, to every member of a
+        household (each member's own BedOffered tells which bed is theirs)."""
+
+        city: str
+        household_id: UUID
+        bed_numbers: list[int]
+        offered_on: date
+        actor: dict[str, str | None]
+
     class BedReleased(Aggregate.Event):
         """Internal bookkeeping (not published): the bed is free again."""
 
@@ -399,6 +429,28 @@ class Shelter(Aggregate):
         self.trigger_event(
             self.BedAssigned, timestamp=now, bed=free[0], housing_path_id=housing_path_id)
         return free[0]
+
+    def assign_beds(
+        self, housing_path_ids: list[UUID], household_id: UUID, actor: Actor, now: datetime,
+    ) -> list[int]:
+        """Hold one free bed for each housing path of a household, the lowest-numbered first,
+        all or none: with fewer free beds than paths, nothing is held. Returns the numbers, in
+        the order of the paths."""
+        self._require_open()
+        free = self.free_beds
+        if len(free) < len(housing_path_ids):
+            raise NotEnoughFreeBeds(
+                "The shelter has fewer free beds than the household has members.",
+                field="shelter_id", needed=len(housing_path_ids), free=len(free))
+        beds = free[:len(housing_path_ids)]
+        for bed, housing_path_id in zip(beds, housing_path_ids, strict=True):
+            self.trigger_event(
+                self.BedAssigned, timestamp=now, bed=bed, housing_path_id=housing_path_id)
+        self.trigger_event(
+            self.HouseholdBedsOffered, timestamp=now, city=str(self.city),
+            household_id=household_id, bed_numbers=beds, offered_on=programme_today(now),
+            actor=actor.as_record())
+        return beds
 
     def release_bed(self, bed: int, housing_path_id: UUID, now: datetime) -> None:
         if self.holder_of(bed) != housing_path_id:

@@ -18,9 +18,12 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from domain.housing.model import (
+    EmptyHousehold,
+    HouseholdMemberNotWaiting,
     HousingBusy,
     HousingError,
     HousingPath,
+    HousingStage,
     InvalidHousingReason,
     MoveOutOutcome,
     NoBedOffered,
@@ -100,15 +103,38 @@ class CasesToHouse(Protocol):
         ...
 
 
+class HouseholdToHouse(Protocol):
+    """A household's members now (the households context's HouseholdMembers is one)."""
+
+    @property
+    def city(self) -> City: ...
+
+    @property
+    def case_ids(self) -> tuple[UUID, ...]: ...
+
+
+class HouseholdsToHouse(Protocol):
+    """Where the service finds a household's members: the households context's
+    HouseholdService, which the composition root passes in."""
+
+    def members_of(self, household_id: UUID) -> HouseholdToHouse:
+        """The household's members now; raises a LookupError when there is no such
+        household."""
+        ...
+
+
 class HousingService:
     def __init__(
         self, record: ProgrammeRecord, cases: CasesToHouse, terms: TermsSource | None = None,
         new_id: Callable[[], UUID] = uuid4,
+        households: HouseholdsToHouse | None = None,
     ) -> None:
         self.record = record
         self.cases = cases
         # Names the free texts kept in the vault (random: a text id says nothing of the text).
         self.new_id = new_id
+        # Households are another context's: only household offers need them.
+        self.households = households
         # The programme's terms (period, partner cities): the card's unless a source is given.
         self.terms = terms or CardTermsSource()
 
@@ -173,6 +199,43 @@ class HousingService:
             bed = shelter.assign_bed(path.id, now)
             path.offer(shelter, bed, actor, now, terms)
             return [shelter, path]
+
+        return self._decide_and_save(decide)
+
+    def offer_beds_to_household(
+        self, household_id: UUID, shelter_id: UUID, actor: Actor, now: datetime,
+    ) -> int:
+        """Hold one bed of the shelter for each member of the household, all or none: every
+        member must be an open case waiting on the waitlist, and the shelter (of their city)
+        must have a free bed for each. From then on each member's offer is their own: each
+        moves in or declines as for a single offer."""
+        terms = self.terms.terms_in_force()
+        if self.households is None:
+            raise RuntimeError("The housing service was built without the households")
+        households = self.households
+
+        def decide() -> list[Aggregate]:
+            household = households.members_of(household_id)
+            if not household.case_ids:
+                raise EmptyHousehold("The household has no members.", field="household")
+            shelter = self.get_shelter(shelter_id)
+            if City(shelter.city) != City(household.city):
+                raise ShelterOfAnotherCity(
+                    "The shelter is in another city than the household.", field="shelter_id")
+            paths: list[HousingPath] = []
+            for case_id in household.case_ids:
+                case = self._open_case(case_id)
+                path = self.housing_path(case_id)
+                if path is None or path.stage != HousingStage.WAITLISTED:
+                    raise HouseholdMemberNotWaiting(
+                        "A member of the household is not waiting on the waitlist.",
+                        field="household", case_code=case.case_code)
+                path.require_offerable(City(shelter.city), now, terms)
+                paths.append(path)
+            beds = shelter.assign_beds([path.id for path in paths], household_id, actor, now)
+            for path, bed in zip(paths, beds, strict=True):
+                path.offer(shelter, bed, actor, now, terms)
+            return [shelter, *paths]
 
         return self._decide_and_save(decide)
 

@@ -18,6 +18,7 @@ from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
 from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
+from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
 from domain.plans.service import PlanService
 from domain.programme import City, DomainError
@@ -52,6 +53,7 @@ class DemoServices(Protocol):
     finance: FinanceService
     plans: PlanService
     documents: DocumentService
+    households: HouseholdService
 
 
 Action = Callable[[], None]
@@ -77,16 +79,20 @@ class Scheduler:
         if when <= self.horizon:
             heapq.heappush(self.queue, (when, next(self.sequence), action))
 
-    def now(self) -> datetime:
+    def now(self, rng: random.Random | None = None) -> datetime:
         """The moment of the next command: never before the previous one's, so the log's times
-        increase."""
+        increase. `rng`: an area's own random source, to draw the step from instead."""
         moment = self.clock
-        self.clock += timedelta(seconds=self.rng.randint(20, 240))
+        self.clock += timedelta(seconds=(rng or self.rng).randint(20, 240))
         return moment
 
-    def attempt(self, kind: str, command: Callable[[datetime], object]) -> bool:
-        """Call one service command at the next moment; a refusal is counted, not raised."""
-        now = self.now()
+    def attempt(
+        self, kind: str, command: Callable[[datetime], object],
+        rng: random.Random | None = None,
+    ) -> bool:
+        """Call one service command at the next moment; a refusal is counted, not raised.
+        `rng`: as for `now`."""
+        now = self.now(rng)
         try:
             command(now)
         except DomainError as error:

@@ -13,6 +13,7 @@ from infra.demo.activities import ActivityDesk
 from infra.demo.cases import CaseDesk
 from infra.demo.documents import DocumentDesk
 from infra.demo.finance import FinanceDesk, focus_of
+from infra.demo.households import HouseholdDesk
 from infra.demo.housing import HousingDesk
 from infra.demo.known import KnownCase
 from infra.demo.plans import PlanDesk
@@ -55,6 +56,7 @@ class _Simulation:
         self.finance = FinanceDesk(self.scheduler, services, cases_of)
         self.plans = PlanDesk(self.scheduler, services, cases_of)
         self.documents = DocumentDesk(self.scheduler, services, cases_of)
+        self.households = HouseholdDesk(self.scheduler, services, cases_of, self.housing)
 
     def run(self, progress: Callable[[int], None] | None) -> None:
         start = self.scheduler.working_time(self.scale.start, 7, 8)
@@ -77,3 +79,4 @@ class _Simulation:
         self.finance.plan_claims(city)
         self.plans.plan_city(city)
         self.documents.plan_city(city)
+        self.households.plan_rounds(city)

@@ -28,6 +28,7 @@ from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
 from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
+from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
 from domain.plans.service import PlanService
 from domain.programme import City
@@ -59,6 +60,7 @@ class Services:
     finance: FinanceService
     plans: PlanService
     documents: DocumentService
+    households: HouseholdService
 
 
 @dataclass
@@ -82,12 +84,15 @@ def generate(data_dir: Path, seed: int) -> DemoReport:
         vault = open_vault(settings)
         cases = CaseService(record, vault)
         finance = FinanceService(record)
+        households = HouseholdService(record, cases)
         return load_demo(Services(
             cases=cases, referrals=ReferralService(record, cases),
-            housing=HousingService(record, cases), activities=ActivityService(record, cases),
+            housing=HousingService(record, cases, households=households),
+            activities=ActivityService(record, cases),
             finance=finance, plans=PlanService(record, vault, cases),
             documents=DocumentService(
                 record, vault, CaseFactsFromCases(cases), ClaimsFromFinance(finance)),
+            households=households,
         ), TWO_CITIES_ONE_QUARTER, seed=seed)
     finally:
         record.close()

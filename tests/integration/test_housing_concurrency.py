@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 from domain.cases.service import CaseService
+from domain.households.service import HouseholdService
 from domain.housing.model import (
     HousingPath,
     HousingStage,
@@ -50,7 +51,8 @@ class Store:
 def services_over(record: ProgrammeRecord, store: Store) -> HousingService:
     # Each racer has its own vault handle too; no racer reads the vault.
     vault = SqliteVault(store.vault_path, VAULT_KEY)
-    return HousingService(record, CaseService(record, vault))
+    cases = CaseService(record, vault)
+    return HousingService(record, cases, households=HouseholdService(record, cases))
 
 
 def waitlisted_cases(service: HousingService, count: int) -> list[UUID]:

@@ -246,6 +246,23 @@ ACCESS: dict[str, set[str]] = {
     "api_claim_documents": MILAN_STAFF | OVERSIGHT,
     "api_attach_claim_document": {MILAN_COORDINATOR},
     "api_download_claim_document": {MILAN_COORDINATOR} | OVERSIGHT,
+    # -- households --
+    "case_household": MILAN_STAFF | OVERSIGHT,
+    "form_household": MILAN_STAFF,
+    "join_household": MILAN_STAFF,
+    "leave_household": MILAN_STAFF,
+    "make_household_head": MILAN_STAFF,
+    "offer_household_beds": MILAN_STAFF,
+    "city_households": MILAN_STAFF | OVERSIGHT,
+    "network_households": OVERSIGHT,
+    "api_case_household": MILAN_STAFF | OVERSIGHT,
+    "api_form_household": MILAN_STAFF,
+    "api_join_household": MILAN_STAFF,
+    "api_leave_household": MILAN_STAFF,
+    "api_make_household_head": MILAN_STAFF,
+    "api_offer_household_beds": MILAN_STAFF,
+    "api_city_household_sizes": MILAN_STAFF | OVERSIGHT,
+    "api_network_household_sizes": OVERSIGHT,
 }
 # Routes whose answer never ends (server-sent events): a call reads the answer up to its first
 # event, then hangs up.
@@ -293,6 +310,10 @@ FRESH_ROUTES = {
     # -- individual plans --
     "start_plan", "api_start_plan", "achieve_plan_goal", "api_achieve_plan_goal",
     "drop_plan_goal", "api_drop_plan_goal", "complete_plan_action", "api_complete_plan_action",
+    # -- households --
+    "form_household", "api_form_household", "join_household", "api_join_household",
+    "leave_household", "api_leave_household", "make_household_head", "api_make_household_head",
+    "offer_household_beds", "api_offer_household_beds",
 }
 AN_ERASURE_REQUEST = {"requested_on": "2021-03-12", "request_reference": "PG/2021/0001"}
 # -- activities --
@@ -459,6 +480,47 @@ def housed(clients: Clients, case_id: str) -> None:
     assert answer.status_code == 200, answer.text
 
 
+# -- households --
+# The matrix's first Milan case (the `milan` fixture's): fresh cases join its household.
+FIRST_MILAN_CASE = "MI-2021-00001"
+A_HOUSEHOLD = {"formed_on": TODAY_IN_ITALY}
+A_JOINING = {"household_of": FIRST_MILAN_CASE, "relationship": "sibling",
+             "joined_on": TODAY_IN_ITALY}
+
+
+def in_a_household_of_its_own(clients: Clients, case_id: str) -> None:
+    answer = clients.coordinator("milano").post(f"/api/v1/cases/{case_id}/household",
+                                                json=A_HOUSEHOLD)
+    assert answer.status_code == 201, answer.text
+
+
+def the_first_case_in_a_household(clients: Clients, case_id: str) -> None:
+    """The first Milan case has a household (formed on first use), for fresh cases to join."""
+    coordinator = clients.coordinator("milano")
+    first, page, pages = None, 1, 1
+    while first is None and page <= pages:
+        listed = coordinator.get("/api/v1/cities/milano/cases",
+                                 params={"page_size": 100, "page": page}).json()
+        first = next((c["case_id"] for c in listed["items"]
+                      if c["case_code"] == FIRST_MILAN_CASE), None)
+        page, pages = page + 1, listed["pages"]
+    assert first is not None
+    if coordinator.get(f"/api/v1/cases/{first}/household").json()["household"] is None:
+        in_a_household_of_its_own(clients, first)
+
+
+def in_the_first_case_s_household(clients: Clients, case_id: str) -> None:
+    the_first_case_in_a_household(clients, case_id)
+    answer = clients.coordinator("milano").post(f"/api/v1/cases/{case_id}/household/join",
+                                                json=A_JOINING)
+    assert answer.status_code == 200, answer.text
+
+
+def a_waitlisted_household(clients: Clients, case_id: str) -> None:
+    on_the_waitlist(clients, case_id)
+    in_a_household_of_its_own(clients, case_id)
+
+
 # What a fresh case goes through before a route can be used on it (a reopening needs a closed
 # case): route name -> function(clients, the fresh Milan case's id).
 PREPARED: dict[str, Callable[[Clients, str], None]] = {
@@ -480,6 +542,15 @@ PREPARED: dict[str, Callable[[Clients, str], None]] = {
     "move_out": housed,
     "api_move_out": housed,
     # -- activities --
+    # -- households --
+    "join_household": the_first_case_in_a_household,
+    "api_join_household": the_first_case_in_a_household,
+    "leave_household": in_a_household_of_its_own,
+    "api_leave_household": in_a_household_of_its_own,
+    "make_household_head": in_the_first_case_s_household,
+    "api_make_household_head": in_the_first_case_s_household,
+    "offer_household_beds": a_waitlisted_household,
+    "api_offer_household_beds": a_waitlisted_household,
 }
 
 # What an unsafe request sends.
@@ -601,6 +672,19 @@ BODIES: dict[str, dict[str, Any]] = {
                               "files": {"file": ("a.pdf", A_PDF, "application/pdf")}},
     "api_attach_claim_document": {"data": {"kind": "invoice"},
                                   "files": {"file": ("a.pdf", A_PDF, "application/pdf")}},
+    # -- households --
+    "form_household": {"data": A_HOUSEHOLD},
+    "api_form_household": {"json": A_HOUSEHOLD},
+    "join_household": {"data": A_JOINING},
+    "api_join_household": {"json": A_JOINING},
+    "leave_household": {"data": {"reason": "moved_away", "left_on": TODAY_IN_ITALY}},
+    "api_leave_household": {"json": {"reason": "moved_away", "left_on": TODAY_IN_ITALY}},
+    "make_household_head": {"data": {"previous_head_relationship": "sibling",
+                                     "changed_on": TODAY_IN_ITALY}},
+    "api_make_household_head": {"json": {"previous_head_relationship": "sibling",
+                                         "changed_on": TODAY_IN_ITALY}},
+    "offer_household_beds": {"data": {}},
+    "api_offer_household_beds": {},
 }
 
 # The other resources a path can name, each made in Milan for a Milan case (its id given) by

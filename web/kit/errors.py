@@ -342,12 +342,16 @@ def _domain_message_params(error: DomainError, translator: Translator) -> dict[s
     numbers = {name: value for name, value in error.params.items() if isinstance(value, int)}
     city = error.params.get("city")
     cities = {"city": Labels(translator).city(city)} if isinstance(city, str) else {}
+    # Case codes are pseudonymous: a refusal may name the case it is about.
+    codes = {name: value for name, value in error.params.items()
+             if name.endswith("case_code") and isinstance(value, str)}
     return {
         "max_household_size": MAX_HOUSEHOLD_SIZE,
         **numbers,
         **times,
         **days,
         **cities,
+        **codes,
     }
 
 

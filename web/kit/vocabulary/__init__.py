@@ -11,6 +11,7 @@ from web.kit.vocabulary import (
     case_lifecycle,
     documents,
     finance,
+    households,
     housing,
     plans,
     programme,
@@ -20,4 +21,4 @@ from web.kit.vocabulary import (
 
 # Every area, once: labels, refusal messages and event names are gathered from these.
 AREAS = (case_lifecycle, referrals, housing, activities, finance, programme, vulnerabilities,
-         plans, documents)
+         plans, documents, households)

@@ -33,6 +33,7 @@ from web.kit.plans import shown_plan
 from web.kit.principal import CaseOrHandover, SignedIn
 from web.kit.templating import Pages
 from web.kit.vocabulary import case_lifecycle as lifecycle_words
+from web.kit.vocabulary import households as household_words
 from web.kit.vocabulary import vulnerabilities as vulnerability_words
 from web.services import WebServices
 
@@ -126,6 +127,8 @@ def render_case_page(
         "is_open": is_open,
         "timeline": timeline_of(history, translator, texts_of(services, case.case_id, may_work)),
         "plan": shown_plan(services, principal, case.case_id, now),
+        "household": services.household_views.household_of_case(case.case_id),
+        "household_relationships": household_words.RELATIONSHIPS,
         "status_history": status_history(history),
         "consents": consents,
         "legal_bases": [(purpose, LEGAL_BASES.of(purpose)) for purpose in ProcessingPurpose],

@@ -22,6 +22,7 @@ from web.kit.i18n import N_, Translator
 from web.kit.labels import Labels
 from web.kit.vocabulary.activities import ACTIVITY_KINDS, hours_in_words
 from web.kit.vocabulary.case_lifecycle import CASE_OUTCOMES, CORRECTABLE_FIELDS
+from web.kit.vocabulary.households import DEPARTURE_REASONS, RELATIONSHIPS
 from web.kit.vocabulary.housing import MOVE_OUT_OUTCOMES
 from web.kit.vocabulary.plans import plan_details
 from web.kit.vocabulary.referrals import (
@@ -370,6 +371,25 @@ def _activity_details(data: dict[str, Any], translator: Translator, labels: Labe
 
 
 # The events of the other areas, by the aggregate named in the CloudEvents type.
+def _household_details(
+    data: dict[str, Any], translator: Translator, labels: Labels
+) -> list[str]:
+    """A member's join (relationship and date), departure (date and reason) or becoming head."""
+    if "joined_on" in data:
+        return [translator.gettext(
+            N_("%(relationship)s, from %(date)s."),
+            relationship=labels.label(RELATIONSHIPS, data["relationship"]),
+            date=_date(data["joined_on"], translator))]
+    if "left_on" in data:
+        return [translator.gettext(
+            N_("Left on %(date)s: %(reason)s."), date=_date(data["left_on"], translator),
+            reason=labels.label(DEPARTURE_REASONS, data["reason"]))]
+    if "changed_on" in data:
+        return [translator.gettext(N_("From %(date)s."),
+                                   date=_date(data["changed_on"], translator))]
+    return []
+
+
 def _document_details(
     data: dict[str, Any], translator: Translator, labels: Labels,
 ) -> list[str]:
@@ -383,6 +403,7 @@ def _document_details(
 
 _AREA_DETAILS: dict[str, Callable[[dict[str, Any], Translator, Labels], list[str]]] = {
     "document": _document_details,
+    "household": _household_details,
     "referral": _referral_details,
     "placement": _housing_details,
     "shelter": _housing_details,

@@ -1,0 +1,1 @@
+"""Households: who lives with whom, and beds offered to a household together."""
