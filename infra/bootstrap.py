@@ -26,6 +26,7 @@ from domain.amendments.service import ProgrammeTermsService
 from domain.cases.service import CaseService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
+from domain.notes.service import NoteService
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
 from domain.vault import PersonalDataVault
@@ -49,6 +50,7 @@ from projections.finance import FinanceQueries
 from projections.housing import HousingQueries
 from projections.indicators import IndicatorQueries
 from projections.network_overview import NetworkOverviewQueries
+from projections.notes import CaseNotesQueries
 from projections.projection import Delivered, Projection, apply_batch, ensure_created
 from projections.referrals import ReferralBoardQueries
 from projections.registry import default_projections
@@ -164,6 +166,8 @@ class Platform:
     finance_views: FinanceQueries
     indicators: IndicatorQueries
     programme_terms: ProgrammeTermsService
+    notes: NoteService
+    notes_views: CaseNotesQueries
     accounts: Accounts
     audit_trail: EventBrowser
     replays: ReplayCache
@@ -240,6 +244,8 @@ def workflows_over(
         "finance_views": FinanceQueries(read_models),
         "indicators": IndicatorQueries(read_models),
         "programme_terms": terms,
+        "notes": NoteService(record, vault, cases),
+        "notes_views": CaseNotesQueries(read_models),
     }
 
 

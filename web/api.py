@@ -16,6 +16,7 @@ from web.areas.finance import api as finance
 from web.areas.housing import api as housing
 from web.areas.intake import api as intakes
 from web.areas.network import api as network
+from web.areas.notes import api as notes
 from web.areas.referrals import api as referrals
 from web.kit.authentication import SESSION_COOKIE
 from web.kit.errors import ErrorBody
@@ -25,7 +26,7 @@ API_V1_PREFIX = "/api/v1"
 PUBLIC_AREAS = (event_schemas,)
 PROTECTED_AREAS = (
     intakes, cases, case_lifecycle, personal_data, referrals, housing, activities, network, audit,
-    finance, indicators,
+    finance, indicators, notes,
 )
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 

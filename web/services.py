@@ -15,6 +15,7 @@ from domain.amendments.service import ProgrammeTermsService
 from domain.cases.service import CaseService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
+from domain.notes.service import NoteService
 from domain.programme import City
 from domain.referrals.service import ReferralService
 from domain.vault import IdentifierAccess
@@ -24,6 +25,7 @@ from projections.finance import FinanceQueries
 from projections.housing import HousingQueries
 from projections.indicators import IndicatorQueries
 from projections.network_overview import NetworkOverviewQueries
+from projections.notes import CaseNotesQueries
 from projections.referrals import ReferralBoardQueries
 
 
@@ -166,6 +168,9 @@ class WebServices(Protocol):
     finance: FinanceService
     finance_views: FinanceQueries
     indicators: IndicatorQueries
+    notes: NoteService
+    """Case notes: their texts to and from the vault, their facts to the record."""
+    notes_views: CaseNotesQueries
     programme_terms: ProgrammeTermsService
     """The programme's terms in force (as of the viewed moment, on as-of pages) and the
     ministry's decisions on them."""

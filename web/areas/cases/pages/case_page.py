@@ -25,6 +25,7 @@ from web.areas.cases.pages.legal_status import consents_of, status_history
 from web.areas.cases.pages.timeline import timeline_of
 from web.areas.cases.pages.vulnerabilities import minors_and_vulnerabilities_of
 from web.areas.cases.requests.personal_data import PersonalDataView, erasure_of, reasons_for
+from web.kit.case_notes import notes_section
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState
 from web.kit.i18n import Translator
@@ -118,6 +119,7 @@ def render_case_page(
         "assessment_form": shown_again.get(ASSESSMENT_FORM) or FormState(
             values={"assessed_on": today}),
         "description_form": shown_again.get(DESCRIPTION_FORM) or FormState(),
+        "notes": notes_section(services, principal, translator, case),
         "is_open": is_open,
         "timeline": timeline_of(history, translator),
         "status_history": status_history(history),
