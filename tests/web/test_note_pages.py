@@ -15,7 +15,7 @@ from infra.bootstrap import Platform
 from projections.notes import FOLLOW_UP_DUE
 from tests.web.conftest import TODAY_IN_ITALY, Clients, clock_of, record_intake
 
-SECRET = "Ha raccontato della sorella a Quortlemaine"
+NOTE_TEXT = "Ha raccontato della sorella a Quortlemaine"
 
 
 def text_of(response: Any) -> str:
@@ -24,7 +24,7 @@ def text_of(response: Any) -> str:
 
 def a_note(**overrides: Any) -> dict[str, Any]:
     return {"kind": "home_visit", "contacted_on": "2021-09-30", "contacted_time": "15:30",
-            "duration_minutes": "45", "text": SECRET, "follow_up_on": "2021-10-07",
+            "duration_minutes": "45", "text": NOTE_TEXT, "follow_up_on": "2021-10-07",
             **overrides}
 
 
@@ -39,23 +39,23 @@ def test_a_note_written_on_the_case_page_is_shown_to_staff_and_only_its_facts_to
     assert written.status_code == 303
     assert written.headers["location"] == f"/cases/{case_id}#notes"
     page = text_of(operator.get(f"/cases/{case_id}"))
-    assert SECRET in page
+    assert NOTE_TEXT in page
     assert "Visita domiciliare" in page and "45 minuti" in page and "firenze.operator" in page
     assert "Prossima verifica: 7 ott 2021." in page
     assert "Nota di un contatto scritta" in page  # the timeline
     for overseer in (clients.ministry(), clients.auditor()):
         seen = text_of(overseer.get(f"/cases/{case_id}"))
         assert "Visita domiciliare" in seen and "45 minuti" in seen
-        assert SECRET not in seen
+        assert NOTE_TEXT not in seen
         assert "Scrivere la nota di un contatto" not in seen
         api = overseer.get(f"/api/v1/cases/{case_id}/notes").json()
         assert api["texts_shown"] is False
         [note] = api["notes"]
         assert (note["kind"], note["text"], note["follow_up_on"]) == (
             "home_visit", None, "2021-10-07")
-        assert SECRET not in text_of(overseer.get(f"/cases/{case_id}/notes"))
+        assert NOTE_TEXT not in text_of(overseer.get(f"/cases/{case_id}/notes"))
     [note] = operator.get(f"/api/v1/cases/{case_id}/notes").json()["notes"]
-    assert note["text"] == SECRET
+    assert note["text"] == NOTE_TEXT
     assert note["contacted_at"].startswith("2021-09-30T15:30:00+02:00")
 
 
@@ -152,7 +152,7 @@ def test_no_note_on_an_erased_case_and_its_texts_are_gone(clients: Clients) -> N
     assert erased.status_code == 200, erased.text
 
     page = text_of(coordinator.get(f"/cases/{case_id}"))
-    assert SECRET not in page and "Scrivere la nota di un contatto" not in page
+    assert NOTE_TEXT not in page and "Scrivere la nota di un contatto" not in page
     assert "i testi delle note sono stati cancellati" in page
     refused = coordinator.post(f"/api/v1/cases/{case_id}/notes", json=a_note())
     assert refused.status_code == 422
