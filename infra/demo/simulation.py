@@ -14,6 +14,7 @@ from infra.demo.cases import CaseDesk
 from infra.demo.finance import FinanceDesk, focus_of
 from infra.demo.housing import HousingDesk
 from infra.demo.known import KnownCase
+from infra.demo.notes import NoteDesk
 from infra.demo.referrals import ReferralDesk
 from infra.demo.scale import DemoScale
 from infra.demo.scheduler import DemoReport, DemoServices, Scheduler
@@ -51,12 +52,14 @@ class _Simulation:
                               referrals=self.referrals, housing=self.housing)
         self.activities = ActivityDesk(self.scheduler, services, cases_of)
         self.finance = FinanceDesk(self.scheduler, services, cases_of)
+        self.notes = NoteDesk(self.scheduler, services, cases_of)
 
     def run(self, progress: Callable[[int], None] | None) -> None:
         start = self.scheduler.working_time(self.scale.start, 7, 8)
         self.scheduler.at(start, self.finance.set_allocations)
         for city in self.scale.cities:
             self.plan_city(city)
+        self.notes.plan_rounds()
         self.scheduler.run(progress)
 
     def plan_city(self, city: City) -> None:

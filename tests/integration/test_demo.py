@@ -26,6 +26,8 @@ from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
+from domain.notes.model import CaseNotes
+from domain.notes.service import NoteService
 from domain.programme import City
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
@@ -52,6 +54,7 @@ class Services:
     housing: HousingService
     activities: ActivityService
     finance: FinanceService
+    notes: NoteService
 
 
 @dataclass
@@ -72,11 +75,12 @@ def generate(data_dir: Path, seed: int) -> DemoReport:
     settings = Settings(data_dir=data_dir)
     record = open_record(settings)
     try:
-        cases = CaseService(record, open_vault(settings))
+        vault = open_vault(settings)
+        cases = CaseService(record, vault)
         return load_demo(Services(
             cases=cases, referrals=ReferralService(record, cases),
             housing=HousingService(record, cases), activities=ActivityService(record, cases),
-            finance=FinanceService(record),
+            finance=FinanceService(record), notes=NoteService(record, vault, cases),
         ), TWO_CITIES_ONE_QUARTER, seed=seed)
     finally:
         record.close()
@@ -122,13 +126,13 @@ def event_time(record: ProgrammeRecord, notification: Notification) -> str:
 
 # The digest of a text kept in the vault is keyed with the person's key, drawn at random by the
 # vault (so that it cannot be checked against guesses): the one value two runs cannot share.
-_KEYED_DIGEST = re.compile(rb'"description_digest":"[0-9a-f]{64}"')
+_KEYED_DIGEST = re.compile(rb'"(description_digest|text_digest)":"[0-9a-f]{64}"')
 
 
 def stored_events(record: ProgrammeRecord) -> list[StoredEvent]:
     last = record.recorder.max_notification_id() or 0
     return [(str(n.originator_id), n.originator_version, n.topic,
-             _KEYED_DIGEST.sub(b'"description_digest":"keyed"', n.state))
+             _KEYED_DIGEST.sub(rb'"\1":"keyed"', n.state))
             for n in record.recorder.select_notifications(start=1, limit=last)]
 
 
@@ -162,6 +166,7 @@ def test_every_kind_of_work_appears(runs: Runs) -> None:
         "Referral.Accepted", "Shelter.Registered", "HousingPath.Waitlisted",
         "HousingPath.BedOffered", "HousingPath.MovedIn", "Activity.Planned",
         "Activity.ParticipantEnrolled", "Activity.SessionHeld", "CityBudget.ClaimRecorded",
+        "CaseNotes.NoteWritten",
     } <= topics
     accepted = first.report.accepted
     assert accepted["intake"] == 26
@@ -192,3 +197,32 @@ def test_the_demo_command_refuses_a_record_that_holds_events(
         assert record.recorder.max_notification_id() == len(first.events)  # nothing added
     finally:
         record.close()
+
+
+def test_notes_follow_up_their_contacts_and_leave_some_overdue_at_the_end(runs: Runs) -> None:
+    """Issue 16 item 4 in the demo: every case's notes in Italian phrases (in the vault), most
+    follow-ups done by a later contact, a few corrections, and some follow-ups overdue at the
+    calendar's end, for the work queue to show."""
+    record = open_record(Settings(data_dir=runs[0].data_dir))
+    try:
+        last = record.recorder.max_notification_id() or 0
+        notes = [event for n in record.recorder.select_notifications(start=1, limit=last)
+                 if isinstance(event := record.mapper.to_domain_event(n), CaseNotes.NoteWritten)]
+    finally:
+        record.close()
+    open_follow_ups: dict[object, date] = {}
+    for note in notes:
+        assert note.contacted_on <= note.timestamp.date()
+        assert note.follow_up_on is None or note.follow_up_on >= note.contacted_on
+        if note.follow_up_on is not None:
+            open_follow_ups[note.note_id] = note.follow_up_on
+        if note.supersedes is not None:
+            open_follow_ups.pop(note.supersedes, None)
+        for done in note.follow_ups_done:
+            open_follow_ups.pop(done, None)
+    assert len(notes) > 26  # more than one per case taken in
+    assert {note.kind for note in notes} == {"meeting", "phone_call", "home_visit",
+                                             "accompaniment"}
+    assert any(note.follow_ups_done for note in notes)
+    assert any(note.supersedes for note in notes)
+    assert [on for on in open_follow_ups.values() if on <= TWO_CITIES_ONE_QUARTER.end]
