@@ -17,6 +17,8 @@ from pydantic import AwareDatetime, Field
 
 from events.contracts import CASE_CODE_PATTERN, City, EventContract
 
+# A staff username, as the accounts allow them (infra.store.accounts.users): a code, not free text.
+USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,63}$"
 ContactKind = Literal["meeting", "phone_call", "home_visit", "accompaniment"]
 
 
@@ -40,7 +42,7 @@ class CaseNoteWrittenV1(EventContract):
     contacted_at: AwareDatetime | None = Field(
         default=None, description="The time of the contact, when given; on `contacted_on`")
     duration_minutes: int = Field(ge=1, le=720)
-    author: str = Field(min_length=1, max_length=150,
+    author: str = Field(pattern=USERNAME_PATTERN,
                         description="The staff member's username (never the person served)")
     follow_up_on: date | None = Field(
         default=None, description="The next follow-up, not before `contacted_on`")
