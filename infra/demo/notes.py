@@ -9,13 +9,13 @@ has follow-ups overdue in the work queue."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from functools import partial
 from uuid import UUID
 
 from domain.notes.model import Contact, ContactKind
-from domain.programme import PROGRAMME_TIMEZONE, City, DomainError, programme_today
+from domain.programme import PROGRAMME_TIMEZONE, City, programme_today
 from infra.demo.known import KnownCase
 from infra.demo.people import operator
 from infra.demo.scheduler import Area, DemoServices, Scheduler
@@ -97,30 +97,9 @@ class NoteDesk(Area):
         # shared one: the notes leave every other area's draws (people, dates, statuses) as
         # they were without them.
         self.rng = random.Random(f"notes:{scheduler.rng.getstate()[1][:8]}")
-        self.new_id = self._new_id
-        self.working_time = self._working_time
-        self.attempt = self._attempt
-
-    def _new_id(self) -> UUID:
-        return UUID(int=self.rng.getrandbits(128), version=4)
-
-    def _working_time(self, day: date, earliest: int = 8, latest: int = 17) -> datetime:
-        minutes = self.rng.randint(earliest * 60, latest * 60 - 1)
-        return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=UTC)
-
-    def _attempt(self, kind: str, command: Callable[[datetime], object]) -> bool:
-        """The scheduler's `attempt`, its clock moved on by this desk's own draw."""
-        scheduler = self.scheduler
-        now = scheduler.clock
-        scheduler.clock += timedelta(seconds=self.rng.randint(20, 240))
-        try:
-            command(now)
-        except DomainError as error:
-            self.report.refused.append(
-                f"{now:%Y-%m-%d %H:%M} {kind}: {type(error).__name__}: {error.message}")
-            return False
-        self.report.accepted[kind] += 1
-        return True
+        self.new_id = lambda: UUID(int=self.rng.getrandbits(128), version=4)
+        self.working_time = partial(scheduler.working_time, rng=self.rng)
+        self.attempt = partial(scheduler.attempt, rng=self.rng)
 
     def plan_rounds(self) -> None:
         """A round every week of the calendar, on a working morning."""

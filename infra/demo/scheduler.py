@@ -75,16 +75,17 @@ class Scheduler:
         if when <= self.horizon:
             heapq.heappush(self.queue, (when, next(self.sequence), action))
 
-    def now(self) -> datetime:
+    def now(self, rng: random.Random | None = None) -> datetime:
         """The moment of the next command: never before the previous one's, so the log's times
-        increase."""
+        increase. `rng`: the random source to draw the step from (by default the run's)."""
         moment = self.clock
-        self.clock += timedelta(seconds=self.rng.randint(20, 240))
+        self.clock += timedelta(seconds=(rng or self.rng).randint(20, 240))
         return moment
 
-    def attempt(self, kind: str, command: Callable[[datetime], object]) -> bool:
+    def attempt(self, kind: str, command: Callable[[datetime], object],
+                rng: random.Random | None = None) -> bool:
         """Call one service command at the next moment; a refusal is counted, not raised."""
-        now = self.now()
+        now = self.now(rng)
         try:
             command(now)
         except DomainError as error:
@@ -94,9 +95,10 @@ class Scheduler:
         self.report.accepted[kind] += 1
         return True
 
-    def working_time(self, day: date, earliest: int = 8, latest: int = 17) -> datetime:
+    def working_time(self, day: date, earliest: int = 8, latest: int = 17,
+                     rng: random.Random | None = None) -> datetime:
         """A moment of the working day (UTC hours), at a whole minute."""
-        minutes = self.rng.randint(earliest * 60, latest * 60 - 1)
+        minutes = (rng or self.rng).randint(earliest * 60, latest * 60 - 1)
         return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=UTC)
 
     def later(self, moment: datetime, hours: float) -> datetime:
