@@ -42,7 +42,8 @@ def test_a_note_written_on_the_case_page_is_shown_to_staff_and_only_its_facts_to
     assert NOTE_TEXT in page
     assert "Visita domiciliare" in page and "45 minuti" in page and "firenze.operator" in page
     assert "Prossima verifica: 7 ott 2021." in page
-    assert "Nota di un contatto scritta" in page  # the timeline
+    assert "Nota di un contatto scritta" in page  # the timeline, with the facts, not the text
+    assert "Visita domiciliare del 30 set 2021, 45 minuti, di firenze.operator." in page
     for overseer in (clients.ministry(), clients.auditor()):
         seen = text_of(overseer.get(f"/cases/{case_id}"))
         assert "Visita domiciliare" in seen and "45 minuti" in seen
