@@ -63,8 +63,9 @@ class NoteService:
                 field="case") from None
 
         def decide() -> list[CaseNotes]:
-            notebook = self.notebook(case_id) or CaseNotes.start(self._case(case_id), now)
-            notebook.write(self._case(case_id), note_id, contact, digest, actor, now)
+            current = self._case(case_id)  # afresh: a rival may have closed it meanwhile
+            notebook = self.notebook(case_id) or CaseNotes.start(current, now)
+            notebook.write(current, note_id, contact, digest, actor, now)
             return [notebook]
 
         try:
