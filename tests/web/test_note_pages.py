@@ -160,3 +160,25 @@ def test_no_note_on_an_erased_case_and_its_texts_are_gone(clients: Clients) -> N
     assert refused.json()["problems"][0]["code"] == "notes_closed"
     [note] = coordinator.get(f"/api/v1/cases/{case_id}/notes").json()["notes"]
     assert note["text"] is None and note["kind"] == "home_visit"
+
+
+def test_a_closed_case_s_follow_ups_leave_the_queue_and_come_back_when_it_reopens(
+    clients: Clients, platform: Platform,
+) -> None:
+    case_id = record_intake(clients)["case_id"]
+    coordinator = clients.coordinator("firenze")
+    coordinator.post(f"/api/v1/cases/{case_id}/notes", json=a_note(follow_up_on="2021-10-01"))
+    now = clock_of(platform).now
+    assert len(platform.notes_views.work_items("firenze", now)) == 1
+
+    closed = coordinator.post(f"/api/v1/cases/{case_id}/closure", json={
+        "outcome": "autonomy", "closed_on": "2021-10-02", "reason": "Autonoma"})
+    assert closed.status_code == 200, closed.text
+    assert platform.notes_views.work_items("firenze", now) == []
+    refused = coordinator.post(f"/api/v1/cases/{case_id}/notes", json=a_note())
+    assert refused.status_code == 422  # reopen it first
+
+    reopened = coordinator.post(f"/api/v1/cases/{case_id}/reopening", json={
+        "reopened_on": "2021-10-03", "reason": "Ritornata"})
+    assert reopened.status_code == 200, reopened.text
+    assert len(platform.notes_views.work_items("firenze", now)) == 1
