@@ -63,6 +63,11 @@ class Permission(StrEnum):
     """Claim a city's costs against its allocations, each with its supporting document."""
     SET_ALLOCATIONS = "set_allocations"
     """Set or revise what each city is allocated per sub-action."""
+    VIEW_CASE_NOTES = "view_case_notes"
+    """That a case has notes of contacts, with their kind, date, length, author and follow-up:
+    never their text."""
+    READ_NOTE_TEXTS = "read_note_texts"
+    """The text of a case's notes (free text, personal data: in the vault), and writing notes."""
     AMEND_PROGRAMME_TERMS = "amend_programme_terms"
     """Record the lead partner's decisions on the programme's terms: extending the period,
     admitting or withdrawing a city, referral answer times, priority weights."""
@@ -90,6 +95,8 @@ _CITY_OPERATOR: Mapping[Permission, Reach] = {
     Permission.RECORD_INTAKE: Reach.OWN_CITY,
     Permission.RECORD_CASE_WORK: Reach.OWN_CITY,
     Permission.READ_EVENTS: Reach.OWN_CITY,
+    Permission.VIEW_CASE_NOTES: Reach.OWN_CITY,
+    Permission.READ_NOTE_TEXTS: Reach.OWN_CITY,
 }
 
 # The programme's access policy. The ministry and the auditors see every city's pseudonymous
@@ -115,6 +122,8 @@ POLICY: Mapping[Role, Mapping[Permission, Reach]] = {
         Permission.VIEW_CASE: Reach.NETWORK,
         Permission.VIEW_SPECIAL_CATEGORIES: Reach.NETWORK,
         Permission.READ_EVENTS: Reach.NETWORK,
+        # That notes exist and their kind and date (the work done), never their text.
+        Permission.VIEW_CASE_NOTES: Reach.NETWORK,
         Permission.APPROVE_EXPENDITURE: Reach.NETWORK,
         Permission.SET_ALLOCATIONS: Reach.NETWORK,
         Permission.AMEND_PROGRAMME_TERMS: Reach.NETWORK,
@@ -131,6 +140,7 @@ POLICY: Mapping[Role, Mapping[Permission, Reach]] = {
         Permission.VIEW_SPECIAL_CATEGORIES: Reach.NETWORK,
         Permission.READ_EVENTS: Reach.NETWORK,
         Permission.VIEW_AUDIT_LOG: Reach.NETWORK,
+        Permission.VIEW_CASE_NOTES: Reach.NETWORK,
         Permission.VIEW_PERSONAL_IDENTIFIERS: Reach.GRANT,
     },
     Role.PARTNER: {

@@ -28,6 +28,7 @@ from domain.documents.service import DocumentRules, DocumentService
 from domain.finance.service import FinanceService
 from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
+from domain.notes.service import NoteService
 from domain.plans.service import PlanService
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
@@ -56,6 +57,7 @@ from projections.housing import HousingQueries
 from projections.indicators import IndicatorQueries
 from projections.indicators.households import HouseholdSizeQueries
 from projections.network_overview import NetworkOverviewQueries
+from projections.notes import CaseNotesQueries
 from projections.plans import PlanQueries
 from projections.projection import Delivered, Projection, apply_batch, ensure_created
 from projections.referrals import ReferralBoardQueries
@@ -179,6 +181,8 @@ class Platform:
     households: HouseholdService
     household_views: HouseholdQueries
     household_sizes: HouseholdSizeQueries
+    notes: NoteService
+    notes_views: CaseNotesQueries
     accounts: Accounts
     audit_trail: EventBrowser
     replays: ReplayCache
@@ -267,6 +271,8 @@ def workflows_over(
         "households": households,
         "household_views": HouseholdQueries(read_models),
         "household_sizes": HouseholdSizeQueries(read_models),
+        "notes": NoteService(record, vault, cases),
+        "notes_views": CaseNotesQueries(read_models),
     }
 
 

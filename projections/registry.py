@@ -11,6 +11,7 @@ from projections.finance import FinanceProjection
 from projections.households import HouseholdProjection
 from projections.housing import HousingProjection
 from projections.network_overview import NetworkOverviewProjection
+from projections.notes import CaseNotesProjection
 from projections.plans import PlansProjection
 from projections.projection import Projection
 from projections.referrals import ReferralBoardProjection
@@ -28,6 +29,7 @@ def default_projections() -> list[Projection]:
         PlansProjection(),
         DocumentsProjection(),
         HouseholdProjection(),
+        CaseNotesProjection(),
     ]
 
 

@@ -18,6 +18,7 @@ from web.areas.households import api as households
 from web.areas.housing import api as housing
 from web.areas.intake import api as intakes
 from web.areas.network import api as network
+from web.areas.notes import api as notes
 from web.areas.plans import api as plans
 from web.areas.referrals import api as referrals
 from web.kit.authentication import SESSION_COOKIE
@@ -42,6 +43,7 @@ PROTECTED_AREAS = (
     plans,
     documents,
     households,
+    notes,
 )
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 

@@ -22,6 +22,7 @@ from web.areas.households import pages as households
 from web.areas.housing import pages as housing
 from web.areas.intake import pages as intake
 from web.areas.network import pages as network
+from web.areas.notes import pages as notes
 from web.areas.plans import pages as plans
 from web.areas.programme import pages as programme
 from web.areas.referrals import pages as referrals
@@ -69,7 +70,7 @@ subjects, headers and schemas, are described by the AsyncAPI document at
 PAGE_AREAS = (
     sign_in, network, intake, case_list, case_page, case_lifecycle, personal_data, referrals,
     housing, activities, audit, event_docs, as_of, audit_events, finance, dashboards, live,
-    programme, plans, documents, households,
+    programme, plans, documents, households, notes,
 )
 
 

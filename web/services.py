@@ -17,6 +17,7 @@ from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
 from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
+from domain.notes.service import NoteService
 from domain.plans.service import PlanService
 from domain.programme import City
 from domain.referrals.service import ReferralService
@@ -30,6 +31,7 @@ from projections.housing import HousingQueries
 from projections.indicators import IndicatorQueries
 from projections.indicators.households import HouseholdSizeQueries
 from projections.network_overview import NetworkOverviewQueries
+from projections.notes import CaseNotesQueries
 from projections.plans import PlanQueries
 from projections.referrals import ReferralBoardQueries
 
@@ -173,6 +175,9 @@ class WebServices(Protocol):
     finance: FinanceService
     finance_views: FinanceQueries
     indicators: IndicatorQueries
+    notes: NoteService
+    """Case notes: their texts to and from the vault, their facts to the record."""
+    notes_views: CaseNotesQueries
     programme_terms: ProgrammeTermsService
     """The programme's terms in force (as of the viewed moment, on as-of pages) and the
     ministry's decisions on them."""

@@ -20,6 +20,7 @@ from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
 from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
+from domain.notes.service import NoteService
 from domain.plans.service import PlanService
 from domain.programme import City, DomainError
 from domain.referrals.service import ReferralService
@@ -54,6 +55,7 @@ class DemoServices(Protocol):
     plans: PlanService
     documents: DocumentService
     households: HouseholdService
+    notes: NoteService
 
 
 Action = Callable[[], None]
@@ -102,9 +104,10 @@ class Scheduler:
         self.report.accepted[kind] += 1
         return True
 
-    def working_time(self, day: date, earliest: int = 8, latest: int = 17) -> datetime:
+    def working_time(self, day: date, earliest: int = 8, latest: int = 17,
+                     rng: random.Random | None = None) -> datetime:
         """A moment of the working day (UTC hours), at a whole minute."""
-        minutes = self.rng.randint(earliest * 60, latest * 60 - 1)
+        minutes = (rng or self.rng).randint(earliest * 60, latest * 60 - 1)
         return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=UTC)
 
     def later(self, moment: datetime, hours: float) -> datetime:

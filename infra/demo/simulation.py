@@ -16,6 +16,7 @@ from infra.demo.finance import FinanceDesk, focus_of
 from infra.demo.households import HouseholdDesk
 from infra.demo.housing import HousingDesk
 from infra.demo.known import KnownCase
+from infra.demo.notes import NoteDesk
 from infra.demo.plans import PlanDesk
 from infra.demo.referrals import ReferralDesk
 from infra.demo.scale import DemoScale
@@ -57,12 +58,14 @@ class _Simulation:
         self.plans = PlanDesk(self.scheduler, services, cases_of)
         self.documents = DocumentDesk(self.scheduler, services, cases_of)
         self.households = HouseholdDesk(self.scheduler, services, cases_of, self.housing)
+        self.notes = NoteDesk(self.scheduler, services, cases_of)
 
     def run(self, progress: Callable[[int], None] | None) -> None:
         start = self.scheduler.working_time(self.scale.start, 7, 8)
         self.scheduler.at(start, self.finance.set_allocations)
         for city in self.scale.cities:
             self.plan_city(city)
+        self.notes.plan_rounds()
         self.scheduler.run(progress)
 
     def plan_city(self, city: City) -> None:

@@ -30,6 +30,8 @@ from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
 from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
+from domain.notes.model import CaseNotes
+from domain.notes.service import NoteService
 from domain.plans.service import PlanService
 from domain.programme import City
 from domain.record import ProgrammeRecord
@@ -61,6 +63,7 @@ class Services:
     plans: PlanService
     documents: DocumentService
     households: HouseholdService
+    notes: NoteService
 
 
 @dataclass
@@ -92,7 +95,7 @@ def generate(data_dir: Path, seed: int) -> DemoReport:
             finance=finance, plans=PlanService(record, vault, cases),
             documents=DocumentService(
                 record, vault, CaseFactsFromCases(cases), ClaimsFromFinance(finance)),
-            households=households,
+            households=households, notes=NoteService(record, vault, cases),
         ), TWO_CITIES_ONE_QUARTER, seed=seed)
     finally:
         record.close()
@@ -180,6 +183,7 @@ def test_every_kind_of_work_appears(runs: Runs) -> None:
         "Activity.ParticipantEnrolled", "Activity.SessionHeld", "CityBudget.ClaimRecorded",
         "Plan.Started", "Plan.GoalAgreed", "Plan.ActionPlanned",
         "CaseDocument.Attached", "ClaimDocument.Attached",
+        "CaseNotes.NoteWritten",
     } <= topics
     accepted = first.report.accepted
     assert accepted["intake"] == 26
@@ -243,3 +247,32 @@ def test_the_demo_command_refuses_a_record_that_holds_events(
         assert record.recorder.max_notification_id() == len(first.events)  # nothing added
     finally:
         record.close()
+
+
+def test_notes_follow_up_their_contacts_and_leave_some_overdue_at_the_end(runs: Runs) -> None:
+    """Issue 16 item 4 in the demo: every case's notes in Italian phrases (in the vault), most
+    follow-ups done by a later contact, a few corrections, and some follow-ups overdue at the
+    calendar's end, for the work queue to show."""
+    record = open_record(Settings(data_dir=runs[0].data_dir))
+    try:
+        last = record.recorder.max_notification_id() or 0
+        notes = [event for n in record.recorder.select_notifications(start=1, limit=last)
+                 if isinstance(event := record.mapper.to_domain_event(n), CaseNotes.NoteWritten)]
+    finally:
+        record.close()
+    open_follow_ups: dict[object, date] = {}
+    for note in notes:
+        assert note.contacted_on <= note.timestamp.date()
+        assert note.follow_up_on is None or note.follow_up_on >= note.contacted_on
+        if note.follow_up_on is not None:
+            open_follow_ups[note.note_id] = note.follow_up_on
+        if note.supersedes is not None:
+            open_follow_ups.pop(note.supersedes, None)
+        for done in note.follow_ups_done:
+            open_follow_ups.pop(done, None)
+    assert len(notes) > 26  # more than one per case taken in
+    assert {note.kind for note in notes} == {"meeting", "phone_call", "home_visit",
+                                             "accompaniment"}
+    assert any(note.follow_ups_done for note in notes)
+    assert any(note.supersedes for note in notes)
+    assert [on for on in open_follow_ups.values() if on <= TWO_CITIES_ONE_QUARTER.end]

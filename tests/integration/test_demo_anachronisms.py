@@ -33,6 +33,7 @@ from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
 from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
+from domain.notes.service import NoteService
 from domain.plans.service import PlanService
 from domain.programme import City
 from domain.referrals.service import ReferralService
@@ -69,6 +70,7 @@ class Services:
     plans: PlanService
     documents: DocumentService
     households: HouseholdService
+    notes: NoteService
 
 
 @dataclass
@@ -94,7 +96,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walked]:
             finance=finance, plans=PlanService(record, vault, cases),
             documents=DocumentService(
                 record, vault, CaseFactsFromCases(cases), ClaimsFromFinance(finance)),
-            households=households), WHOLE_PROGRAMME, seed=13)
+            households=households, notes=NoteService(record, vault, cases)),
+            WHOLE_PROGRAMME, seed=13)
         last = record.recorder.max_notification_id() or 0
         events = [record.mapper.to_domain_event(n)
                   for n in record.recorder.select_notifications(start=1, limit=last)]

@@ -263,6 +263,11 @@ ACCESS: dict[str, set[str]] = {
     "api_offer_household_beds": MILAN_STAFF,
     "api_city_household_sizes": MILAN_STAFF | OVERSIGHT,
     "api_network_household_sizes": OVERSIGHT,
+    # -- case notes: that notes exist for oversight, their texts and writing for the staff --
+    "case_notes": MILAN_STAFF | OVERSIGHT,
+    "write_case_note": MILAN_STAFF,
+    "api_case_notes": MILAN_STAFF | OVERSIGHT,
+    "api_write_case_note": MILAN_STAFF,
 }
 # Routes whose answer never ends (server-sent events): a call reads the answer up to its first
 # event, then hangs up.
@@ -334,6 +339,10 @@ def an_activity_with_a_session(clients: Clients, case_id: str) -> str:
     assert held.status_code == 201, held.text
     return activity_id
 
+
+# -- case notes --
+A_NOTE = {"kind": "phone_call", "contacted_on": "2021-03-11", "duration_minutes": 10,
+          "text": "Access matrix", "follow_up_on": "2021-03-18"}
 
 # -- finance --
 AN_ALLOCATION = {"city": "milano", "sub_action": "3", "amount": "1000000.00",
@@ -685,6 +694,9 @@ BODIES: dict[str, dict[str, Any]] = {
                                          "changed_on": TODAY_IN_ITALY}},
     "offer_household_beds": {"data": {}},
     "api_offer_household_beds": {},
+    # -- case notes --
+    "write_case_note": {"data": A_NOTE},
+    "api_write_case_note": {"json": A_NOTE},
 }
 
 # The other resources a path can name, each made in Milan for a Milan case (its id given) by

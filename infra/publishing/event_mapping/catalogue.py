@@ -10,6 +10,7 @@ from infra.publishing.event_mapping.documents import DOCUMENT_EVENTS
 from infra.publishing.event_mapping.finance import FINANCE_EVENTS
 from infra.publishing.event_mapping.households import HOUSEHOLD_EVENTS
 from infra.publishing.event_mapping.housing import HOUSING_EVENTS
+from infra.publishing.event_mapping.notes import NOTE_EVENTS
 from infra.publishing.event_mapping.plans import PLAN_EVENTS
 from infra.publishing.event_mapping.programme import PROGRAMME_EVENTS
 from infra.publishing.event_mapping.referrals import REFERRAL_EVENTS
@@ -18,5 +19,5 @@ PUBLIC_EVENTS: dict[str, PublicEvent] = {
     public.topic: public
     for public in (*CASE_EVENTS, *REFERRAL_EVENTS, *HOUSING_EVENTS, *ACTIVITY_EVENTS,
                    *AUDIT_EVENTS, *FINANCE_EVENTS, *PROGRAMME_EVENTS, *PLAN_EVENTS,
-                   *DOCUMENT_EVENTS, *HOUSEHOLD_EVENTS)
+                   *DOCUMENT_EVENTS, *HOUSEHOLD_EVENTS, *NOTE_EVENTS)
 }

@@ -13,6 +13,7 @@ from web.kit.vocabulary import (
     finance,
     households,
     housing,
+    notes,
     plans,
     programme,
     referrals,
@@ -21,4 +22,4 @@ from web.kit.vocabulary import (
 
 # Every area, once: labels, refusal messages and event names are gathered from these.
 AREAS = (case_lifecycle, referrals, housing, activities, finance, programme, vulnerabilities,
-         plans, documents, households)
+         plans, documents, households, notes)

@@ -25,6 +25,7 @@ from web.areas.cases.pages.legal_status import consents_of, status_history
 from web.areas.cases.pages.timeline import texts_of, timeline_of
 from web.areas.cases.pages.vulnerabilities import minors_and_vulnerabilities_of
 from web.areas.cases.requests.personal_data import PersonalDataView, erasure_of, reasons_for
+from web.kit.case_notes import notes_section
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState
 from web.kit.i18n import Translator
@@ -124,6 +125,7 @@ def render_case_page(
         "other_description": services.cases.other_vulnerability_description(case.case_id)
         if may_work and Vulnerability.OTHER.value in case.vulnerabilities and not erased
         else None,
+        "notes": notes_section(services, principal, translator, case),
         "is_open": is_open,
         "timeline": timeline_of(history, translator, texts_of(services, case.case_id, may_work)),
         "plan": shown_plan(services, principal, case.case_id, now),

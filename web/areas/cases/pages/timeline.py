@@ -24,6 +24,7 @@ from web.kit.vocabulary.activities import ACTIVITY_KINDS, hours_in_words
 from web.kit.vocabulary.case_lifecycle import CASE_OUTCOMES, CORRECTABLE_FIELDS
 from web.kit.vocabulary.households import DEPARTURE_REASONS, RELATIONSHIPS
 from web.kit.vocabulary.housing import MOVE_OUT_OUTCOMES
+from web.kit.vocabulary.notes import CONTACT_KINDS
 from web.kit.vocabulary.plans import plan_details
 from web.kit.vocabulary.referrals import (
     CITY_SERVICES,
@@ -370,6 +371,23 @@ def _activity_details(data: dict[str, Any], translator: Translator, labels: Labe
     return [where]
 
 
+def _note_details(data: dict[str, Any], translator: Translator, labels: Labels) -> list[str]:
+    """What a note of a contact recorded (its text is in the vault, never here)."""
+    details = [translator.gettext(
+        N_("%(kind)s on %(date)s, %(minutes)s minutes, by %(author)s."),
+        kind=labels.label(CONTACT_KINDS, str(data.get("kind", ""))),
+        date=_date(str(data.get("contacted_on", "")), translator),
+        minutes=data.get("duration_minutes", ""), author=data.get("author", ""))]
+    if data.get("supersedes"):
+        details.append(translator.gettext(N_("It corrects an earlier note, which is kept.")))
+    if data.get("follow_ups_done"):
+        details.append(translator.gettext(N_("It was the follow-up of an earlier contact.")))
+    if data.get("follow_up_on"):
+        details.append(translator.gettext(
+            N_("Next follow-up: %(date)s."), date=_date(str(data["follow_up_on"]), translator)))
+    return details
+
+
 # The events of the other areas, by the aggregate named in the CloudEvents type.
 def _household_details(
     data: dict[str, Any], translator: Translator, labels: Labels
@@ -409,4 +427,5 @@ _AREA_DETAILS: dict[str, Callable[[dict[str, Any], Translator, Labels], list[str
     "shelter": _housing_details,
     "activity": _activity_details,
     "plan": plan_details,
+    "case_note": _note_details,
 }
