@@ -111,6 +111,8 @@ DOMAIN_ALLOWED: dict[str, str] = {
     "CaseRegister.Opened:city": "a city code (internal: the case-number register)",
     "HousingPath.Started:case_code": "the case code (internal: the path's start)",
     "HousingPath.Started:city": "a city code (internal)",
+    "CaseNotes.Started:case_code": "the case code (internal: the notebook's start)",
+    "CaseNotes.Started:city": "a city code (internal)",
     "CaseReferrals.Waiting:destination": "a destination key: a service code, a city code or "
     "the partner organisation's name (internal: the pending-referrals index)",
     "CityBudget.Opened:city": "a city code (internal)",
