@@ -5,6 +5,7 @@ read models reached is the slowest of these projections' (projections.indicators
 from __future__ import annotations
 
 from projections.activities import ActivityRegisterProjection
+from projections.assignment import AssignmentProjection
 from projections.case_list import CaseListProjection
 from projections.finance import FinanceProjection
 from projections.housing import HousingProjection
@@ -22,6 +23,7 @@ def default_projections() -> list[Projection]:
         HousingProjection(),
         ActivityRegisterProjection(),
         FinanceProjection(),
+        AssignmentProjection(),
     ]
 
 

@@ -12,6 +12,7 @@ from uuid import UUID
 from domain.access import Permission, Principal
 from domain.activities.service import ActivityService
 from domain.amendments.service import ProgrammeTermsService
+from domain.assignment.service import AssignmentService
 from domain.cases.service import CaseService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
@@ -19,12 +20,14 @@ from domain.programme import City
 from domain.referrals.service import ReferralService
 from domain.vault import IdentifierAccess
 from projections.activities import ActivityRegisterQueries
+from projections.assignment import AssignmentQueries
 from projections.case_list import CaseListQueries
 from projections.finance import FinanceQueries
 from projections.housing import HousingQueries
 from projections.indicators import IndicatorQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.referrals import ReferralBoardQueries
+from projections.work_queue import CityWorkQueues, NetworkWorkQueue
 
 
 class SignedInSession(Protocol):
@@ -67,6 +70,15 @@ class AccessGrantRecord(Protocol):
     def is_live(self, at: datetime) -> bool: ...
 
 
+class StaffMember(Protocol):
+    """A city's operator or coordinator, as the accounts know them (infra.accounts.User)."""
+
+    @property
+    def username(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+
+
 class AccountsPort(Protocol):
     """Sign-in, sessions, partner tokens and grants (infra.accounts.Accounts)."""
 
@@ -93,6 +105,9 @@ class AccountsPort(Protocol):
 
     def grants(self) -> Sequence[AccessGrantRecord]:
         """Every grant, live or ended, the latest first."""
+
+    def city_staff(self, city: City) -> Sequence[StaffMember]:
+        """The enabled operators and coordinators of `city`: who may hold its cases."""
 
 
 class IdentifierAccessLog(Protocol):
@@ -169,6 +184,10 @@ class WebServices(Protocol):
     programme_terms: ProgrammeTermsService
     """The programme's terms in force (as of the viewed moment, on as-of pages) and the
     ministry's decisions on them."""
+    assignments: AssignmentService
+    assignment_views: AssignmentQueries
+    work_queues: CityWorkQueues
+    ministry_queue: NetworkWorkQueue
 
     @property
     def accounts(self) -> AccountsPort: ...
