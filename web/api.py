@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends
 from fastapi.security import APIKeyCookie, HTTPBearer
 
 from web.areas.activities import api as activities
+from web.areas.assignment import api as assignment
 from web.areas.audit import api as audit
 from web.areas.cases.api import cases, personal_data
 from web.areas.cases.api import lifecycle as case_lifecycle
@@ -17,6 +18,7 @@ from web.areas.housing import api as housing
 from web.areas.intake import api as intakes
 from web.areas.network import api as network
 from web.areas.referrals import api as referrals
+from web.areas.work_queue import api as work_queue
 from web.kit.authentication import SESSION_COOKIE
 from web.kit.errors import ErrorBody
 
@@ -25,7 +27,7 @@ API_V1_PREFIX = "/api/v1"
 PUBLIC_AREAS = (event_schemas,)
 PROTECTED_AREAS = (
     intakes, cases, case_lifecycle, personal_data, referrals, housing, activities, network, audit,
-    finance, indicators,
+    finance, indicators, assignment, work_queue,
 )
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 

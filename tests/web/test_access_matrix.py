@@ -211,6 +211,14 @@ ACCESS: dict[str, set[str]] = {
     "audit_event_browser_export": OVERSIGHT,
     # -- live updates --
     "live_stream": PEOPLE,
+    # -- assignment and work queue (issue 16) --
+    "assign_case": {MILAN_COORDINATOR},
+    "api_assign_case": {MILAN_COORDINATOR},
+    "api_case_assignment": MILAN_STAFF | OVERSIGHT,
+    "work_queue": PEOPLE,
+    "work_queue_lines": PEOPLE,
+    "work_queue_count": PEOPLE,
+    "api_work_queue": PEOPLE,
 }
 # Routes whose answer never ends (server-sent events): a call reads the answer up to its first
 # event, then hangs up.
@@ -253,6 +261,8 @@ FRESH_ROUTES = {
     "cancel_activity", "api_cancel_activity",
     # -- finance --
     "approve_claim", "api_approve_claim", "reject_claim", "api_reject_claim",
+    # -- assignment: each call gives a fresh case (held by its recorder) to someone else --
+    "assign_case", "api_assign_case",
 }
 AN_ERASURE_REQUEST = {"requested_on": "2021-03-12", "request_reference": "PG/2021/0001"}
 # -- activities --
@@ -457,6 +467,9 @@ BODIES: dict[str, dict[str, Any]] = {
     "api_move_out": {"json": A_MOVE_OUT},
     "leave_waitlist": {"data": {"reason": "Access matrix"}},
     "api_leave_waitlist": {"json": {"reason": "Access matrix"}},
+    # -- assignment --
+    "assign_case": {"data": {"assignee": "milano.operator"}},
+    "api_assign_case": {"json": {"assignee": "milano.operator"}},
     # -- activities --
     "plan_activity": {"data": AN_ACTIVITY_PLAN},
     "api_plan_activity": {"json": AN_ACTIVITY_PLAN},

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from domain.access import Permission, may
 from domain.programme import City
+from web.areas.work_queue.pages import queue_context
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.exports import Column, start_export
 from web.kit.labels import Labels
@@ -26,7 +27,8 @@ def home(
     cities = {city.value for city in City if may(principal, Permission.VIEW_CITY, city)}
     case_counts = {f.city: f.cases for f in services.network.overview().cities if f.city in cities}
     return pages.render(request, "home.html", {"case_counts": case_counts,
-                                               "programme": terms_shown(services)})
+                                               "programme": terms_shown(services),
+                                               **queue_context(request, services, principal)})
 
 
 @router.get("/cities/{city}", name="city_home")

@@ -21,6 +21,7 @@ from domain.cases.rules import AssessingService, CaseOutcome, Vulnerability
 from domain.privacy import LEGAL_BASES, ProcessingPurpose
 from domain.programme import PROGRAMME_TIMEZONE, City
 from projections.case_list import CASE_STATUS_OPEN, CaseRow, Handover
+from web.areas.assignment.requests import ASSIGNMENT_FORM, assignment_section
 from web.areas.cases.pages.legal_status import consents_of, status_history
 from web.areas.cases.pages.timeline import timeline_of
 from web.areas.cases.pages.vulnerabilities import minors_and_vulnerabilities_of
@@ -118,6 +119,8 @@ def render_case_page(
         "assessment_form": shown_again.get(ASSESSMENT_FORM) or FormState(
             values={"assessed_on": today}),
         "description_form": shown_again.get(DESCRIPTION_FORM) or FormState(),
+        "assignment": assignment_section(services, principal, case,
+                                         shown_again.get(ASSIGNMENT_FORM)),
         "is_open": is_open,
         "timeline": timeline_of(history, translator),
         "status_history": status_history(history),
