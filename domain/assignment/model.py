@@ -117,11 +117,11 @@ class CaseAssignment(Aggregate):
         return uuid5(_NAMESPACE, f"case-assignment/{case_id}")
 
     @classmethod
-    def open(cls, case_id: UUID, city: City, recorded_by: str | None, recorded_at: datetime
-             ) -> CaseAssignment:
+    def open(cls, case_id: UUID, city: City, recorded_by: str | None, recorded_at: datetime,
+             now: datetime) -> CaseAssignment:
         """The case's assignments as the intake left them: held by `recorded_by` (the default
-        holder) from `recorded_at`."""
-        return cls._create(cls.Opened, id=cls.id_for(case_id), timestamp=recorded_at,
+        holder) from `recorded_at`. Recorded `now` (with the first assignment)."""
+        return cls._create(cls.Opened, id=cls.id_for(case_id), timestamp=now,
                            case_id=case_id, city=city.value, recorded_by=recorded_by,
                            recorded_at=recorded_at)
 

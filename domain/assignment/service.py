@@ -45,7 +45,7 @@ class AssignmentAtIntake:
         recorder = default_holder(actor.kind.value, actor.id, actor.role.value)
         if assignee is None or assignee == recorder:
             return ()
-        assignment = CaseAssignment.open(case.id, case.city, recorder, now)
+        assignment = CaseAssignment.open(case.id, case.city, recorder, now, now)
         assignment.assign(case, assignee, self.staff, actor, now)
         return (assignment,)
 
@@ -64,7 +64,7 @@ class AssignmentService:
         def decide() -> Sequence[MutableAggregateProtocol[UUID]]:
             case = self.cases.get(case_id)
             case.require_open()
-            assignment = self._assignment(case_id)
+            assignment = self._assignment(case_id, now)
             assignment.assign(case, assignee, self.staff, actor, now)
             return (assignment,)
 
@@ -78,15 +78,17 @@ class AssignmentService:
         """Who held the case at `moment`, and for which city (None: before its intake)."""
         return self._assignment(case_id).holding_on(moment)
 
-    def _assignment(self, case_id: UUID) -> CaseAssignment:
+    def _assignment(self, case_id: UUID, now: datetime | None = None) -> CaseAssignment:
+        """The case's assignments; `now`: when a new one would be saved (what reads them only
+        gives none)."""
         try:
             found: object = self.record.repository.get(CaseAssignment.id_for(case_id))
         except AggregateNotFoundError:
-            return self._as_the_intake_left_it(case_id)
+            return self._as_the_intake_left_it(case_id, now)
         assert isinstance(found, CaseAssignment)
         return found
 
-    def _as_the_intake_left_it(self, case_id: UUID) -> CaseAssignment:
+    def _as_the_intake_left_it(self, case_id: UUID, now: datetime | None) -> CaseAssignment:
         """A case nobody assigned yet: held by its intake's recorder (the intake event's actor:
         histories recorded before assignments existed read the same)."""
         intake: Any = next(iter(self.record.events.get(case_id, lte=1)), None)
@@ -96,5 +98,6 @@ class AssignmentService:
         city = str(intake.city)
         recorder = default_holder(str(actor.get("kind")), str(actor.get("id")),
                                   str(actor.get("role")))
-        return CaseAssignment.open(case_id, City(city), recorder, intake.timestamp)
+        return CaseAssignment.open(case_id, City(city), recorder, intake.timestamp,
+                                   now or intake.timestamp)
 
