@@ -141,8 +141,6 @@ class CaseFilters:
     """A sub-action ("1".."6"): cases whose eligibility says they are eligible for it."""
     guardian: str | None = None
     """"missing": unaccompanied minors with no guardian recorded (the work queue's flag)."""
-    case_ids: frozenset[UUID] | None = None
-    """Only these cases ("my cases": those the signed-in operator holds)."""
 
 
 # Ids per IN (...) list: well under SQLite's limit on parameters.
@@ -364,8 +362,10 @@ class CaseListQueries:
         self.database = database
 
     def list_cases(
-        self, city: str, filters: CaseFilters | None = None, page: int = 1, page_size: int = 25
+        self, city: str, filters: CaseFilters | None = None, page: int = 1, page_size: int = 25,
+        *, case_ids: frozenset[UUID] | None = None,
     ) -> CasePage:
+        """`case_ids`: only these cases ("my cases": those the signed-in operator holds)."""
         filters = filters or CaseFilters()
         where = ["city = ?"]
         params: list[Any] = [city]
@@ -393,10 +393,10 @@ class CaseListQueries:
         if filters.guardian == GUARDIAN_MISSING:
             where.append("vulnerabilities LIKE ? AND guardian_appointed_on IS NULL")
             params.append("%,unaccompanied_minor,%")
-        if filters.case_ids is not None:
-            if filters.case_ids:
-                where.append(f"case_id IN ({', '.join('?' * len(filters.case_ids))})")
-                params += sorted(str(case_id) for case_id in filters.case_ids)
+        if case_ids is not None:
+            if case_ids:
+                where.append(f"case_id IN ({', '.join('?' * len(case_ids))})")
+                params += sorted(str(case_id) for case_id in case_ids)
             else:
                 where.append("1 = 0")
         if filters.vulnerability == "any":

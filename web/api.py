@@ -7,9 +7,8 @@ from fastapi import APIRouter, Depends
 from fastapi.security import APIKeyCookie, HTTPBearer
 
 from web.areas.activities import api as activities
-from web.areas.assignment import api as assignment
 from web.areas.audit import api as audit
-from web.areas.cases.api import cases, personal_data
+from web.areas.cases.api import assignment, cases, personal_data
 from web.areas.cases.api import lifecycle as case_lifecycle
 from web.areas.dashboards import api as indicators
 from web.areas.event_docs import api as event_schemas

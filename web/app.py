@@ -10,10 +10,9 @@ from fastapi.staticfiles import StaticFiles
 
 from web.api import api_router
 from web.areas.activities import pages as activities
-from web.areas.assignment import pages as assignment
 from web.areas.audit.pages import access_log as audit
 from web.areas.audit.pages import event_browser as audit_events
-from web.areas.cases.pages import case_list, case_page, personal_data
+from web.areas.cases.pages import assignment, case_list, case_page, personal_data
 from web.areas.cases.pages import lifecycle as case_lifecycle
 from web.areas.dashboards import pages as dashboards
 from web.areas.event_docs import pages as event_docs

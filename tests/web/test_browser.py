@@ -272,7 +272,7 @@ def test_an_operator_s_day_the_queue_leads_to_the_overdue_referral_and_changes_b
 
     context = browser.new_context(viewport={"width": width, "height": 900}, locale="it-IT")
     home, work = context.new_page(), context.new_page()
-    problems: list[str] = []
+    problems: Any = []
     for tab in (home, work):
         tab.set_default_timeout(TIMEOUT_MS)
         tab.on("console", lambda message: message.type == "error" and problems.append(

@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse
 
 from domain.access import Permission, may
 from domain.programme import City
-from web.areas.work_queue.pages import queue_context
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.exports import Column, start_export
 from web.kit.labels import Labels
 from web.kit.principal import CityToView, NetworkViewer, SignedIn
 from web.kit.terms import terms_shown
+from web.kit.work_queue import queue_context
 
 router = APIRouter(include_in_schema=False)
 

@@ -15,9 +15,9 @@ from pydantic import BaseModel, Field
 
 from domain.access import AccessDenied
 from projections.work_queue import SCOPE_ALL
-from web.areas.work_queue.queue import queue_for
 from web.kit.dependencies import Services
 from web.kit.principal import SignedIn
+from web.kit.work_queue import queue_for
 
 router = APIRouter(tags=["work queue"])
 

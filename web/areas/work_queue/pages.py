@@ -5,33 +5,20 @@ the city"."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from projections.work_queue import SCOPE_ALL, SCOPES
-from web.areas.work_queue.queue import QueueView, queue_for
+from projections.work_queue import SCOPE_ALL
 from web.kit.dependencies import PageRenderer, Services
 from web.kit.errors import ResourceNotFound
 from web.kit.principal import SignedIn
-from web.kit.vocabulary.casework import WORK_ITEM_KINDS
-from web.services import WebServices
+from web.kit.work_queue import queue_context
 
 router = APIRouter(include_in_schema=False)
 
 Scope = Annotated[str, Query(pattern="^(mine|all)$")]
-
-
-def queue_context(request: Request, services: WebServices, principal: Any,
-                  scope: str = SCOPE_ALL) -> dict[str, Any]:
-    """What the queue's templates need (work_queue/_queue.html)."""
-
-    def url_for(name: str, /, **params: Any) -> str:
-        return str(request.app.url_path_for(name, **params))
-
-    queue: QueueView | None = queue_for(services, principal, scope, url_for)
-    return {"queue": queue, "scopes": SCOPES, "work_item_kinds": WORK_ITEM_KINDS}
 
 
 @router.get("/queue", name="work_queue")

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from domain.cases.rules import AgeBand
 from domain.programme import City
 from projections.case_list import CasePage, CaseRow
-from web.areas.assignment.mine import held_cases_only
+from web.areas.cases.requests.assignment import held_cases_only
 from web.areas.cases.requests.filters import (
     CHIP_FILTERS,
     DEFAULT_PAGE_SIZE,
@@ -69,8 +69,8 @@ def case_list(
         page = CasePage((), 0, 1, DEFAULT_PAGE_SIZE)
     else:
         page = services.case_list.list_cases(
-            city.value, held_cases_only(services, principal, city, query),
-            page=query.page, page_size=query.page_size,
+            city.value, query.filters(), page=query.page, page_size=query.page_size,
+            case_ids=held_cases_only(services, principal, city, query),
         )
     context.update({
         "page": page,

@@ -21,10 +21,10 @@ from domain.cases.rules import AssessingService, CaseOutcome, Vulnerability
 from domain.privacy import LEGAL_BASES, ProcessingPurpose
 from domain.programme import PROGRAMME_TIMEZONE, City
 from projections.case_list import CASE_STATUS_OPEN, CaseRow, Handover
-from web.areas.assignment.requests import ASSIGNMENT_FORM, assignment_section
 from web.areas.cases.pages.legal_status import consents_of, status_history
 from web.areas.cases.pages.timeline import timeline_of
 from web.areas.cases.pages.vulnerabilities import minors_and_vulnerabilities_of
+from web.areas.cases.requests.assignment import ASSIGNMENT_FORM, assignment_section
 from web.areas.cases.requests.personal_data import PersonalDataView, erasure_of, reasons_for
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.access import Permission, Principal, may
 from domain.programme import Actor, City
 from projections.case_list import CaseRow
+from web.areas.cases.requests.filters import CaseListQuery
 from web.kit.commands import carry_out
 from web.kit.forms import FormState
 from web.services import WebServices
@@ -87,3 +88,12 @@ def assignment_section(services: WebServices, principal: Principal, case: CaseRo
         "may_assign": may_assign,
         "form": shown_again or FormState(values={"assignee": view.holder or ""}),
     }
+
+
+def held_cases_only(services: WebServices, principal: Principal, city: City,
+                    query: CaseListQuery) -> frozenset[UUID] | None:
+    """"My cases": with the query's `holder=mine`, the cases of `city` the principal holds (none
+    for anyone who holds no case: the ministry, an auditor, a partner); else None (any case)."""
+    if query.holder != "mine":
+        return None
+    return frozenset(services.assignment_views.held_by(city.value, principal.id))

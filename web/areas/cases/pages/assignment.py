@@ -12,8 +12,8 @@ from fastapi.responses import Response
 
 from domain.access import Permission
 from projections.case_list import CaseRow
-from web.areas.assignment.requests import ASSIGNMENT_FORM, AssignmentRequest, assign
 from web.areas.cases.pages.case_page import refused_on_case_page
+from web.areas.cases.requests.assignment import ASSIGNMENT_FORM, AssignmentRequest, assign
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, PostedForm, see_other
 from web.kit.principal import SignedIn, case_where

@@ -1,4 +1,5 @@
-"""The signed-in person's work queue, as the pages and the API show it: a city's staff get their
+"""The signed-in person's work queue, as the pages (the work queue's, and the home page) and the
+API show it: a city's staff get their
 city's queue (projections.work_queue), all of it or only the lines of the cases they hold; the
 ministry gets its own (claims awaiting a decision, cities late with their reporting); an auditor
 the grants they hold that are about to end. Each line links to where it is acted on."""
@@ -8,12 +9,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
+
+from fastapi import Request
 
 from domain.access import CITY_ROLES, Principal
 from domain.programme import Role
 from projections.projection import WorkItem
-from projections.work_queue import SCOPE_ALL, SCOPE_MINE, QueueLine, WorkQueue, sorted_lines
+from projections.work_queue import (
+    SCOPE_ALL,
+    SCOPE_MINE,
+    SCOPES,
+    QueueLine,
+    WorkQueue,
+    sorted_lines,
+)
+from web.kit.vocabulary.casework import WORK_ITEM_KINDS
 from web.services import WebServices
 
 GRANT_EXPIRING = "grant_expiring"
@@ -71,8 +83,15 @@ def queue_for(services: WebServices, principal: Principal, scope: str,
     )
 
 
-def may_have_a_queue(principal: Principal) -> bool:
-    return principal.role in CITY_ROLES or principal.role in (Role.MINISTRY, Role.AUDITOR)
+def queue_context(request: Request, services: WebServices, principal: Principal,
+                  scope: str = SCOPE_ALL) -> dict[str, Any]:
+    """What the queue's templates need (work_queue/_queue.html): the home page shows it too."""
+
+    def url_for(name: str, /, **params: Any) -> str:
+        return str(request.app.url_path_for(name, **params))
+
+    queue = queue_for(services, principal, scope, url_for)
+    return {"queue": queue, "scopes": SCOPES, "work_item_kinds": WORK_ITEM_KINDS}
 
 
 def _grants_expiring(services: WebServices, principal: Principal, now: datetime) -> WorkQueue:

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from domain.access import AccessDenied, Permission
 from domain.programme import Role
 from projections.case_list import CaseRow
-from web.areas.assignment.requests import (
+from web.areas.cases.requests.assignment import (
     AssignmentRequest,
     AssignmentView,
     assign,
