@@ -18,7 +18,14 @@ from domain.programme import City, Role
 from infra.bootstrap import Platform
 from projections.projection import WorkItem, WorkItemSource
 from projections.work_queue import sorted_lines
-from tests.web.conftest import Clients, an_intake_payload, clock_of, record_intake, sign_in
+from tests.web.conftest import (
+    Clients,
+    an_intake_form,
+    an_intake_payload,
+    clock_of,
+    record_intake,
+    sign_in,
+)
 
 
 def text_of(response: Any) -> str:
@@ -268,3 +275,34 @@ def test_the_queue_is_sorted_overdue_first_then_by_due() -> None:
     lines = sorted_lines(items, {}, now)
     assert [(line.item.kind, line.overdue) for line in lines] == [
         ("a", True), ("c", True), ("b", False)]
+
+
+def test_the_coordinator_chooses_who_holds_a_case_at_intake_or_the_recorder_holds_it(
+    clients: Clients, platform: Platform,
+) -> None:
+    clients.add_user("firenze.operator", Role.CITY_OPERATOR, City.FIRENZE)
+    clients.add_user("milano.operator", Role.CITY_OPERATOR, City.MILANO)
+    coordinator = clients.coordinator()
+    form = text_of(coordinator.get("/cities/firenze/intake"))
+    assert "Operatore di riferimento del caso" in form and "firenze.operator" in form
+    chosen = coordinator.post("/api/v1/cities/firenze/intakes",
+                              json=an_intake_payload(assignee="firenze.operator"))
+    assert chosen.status_code == 201, chosen.text
+    view = coordinator.get(f"/api/v1/cases/{chosen.json()['case_id']}/assignment").json()
+    assert view["holder"] == "firenze.operator"
+    assert [(h["holder"], h["assigned_by"]) for h in view["history"]] == [
+        ("firenze.coordinator", None), ("firenze.operator", "firenze.coordinator")]
+
+    posted = coordinator.post("/cities/firenze/intake", data={
+        **an_intake_form(), "assignee": ""}, follow_redirects=False)
+    assert posted.status_code == 303  # nobody chosen: the recorder holds it
+
+    before = platform.last_written_position()
+    foreign = coordinator.post("/api/v1/cities/firenze/intakes",
+                               json=an_intake_payload(assignee="milano.operator"))
+    assert foreign.status_code == 422
+    assert foreign.json()["problems"][0]["code"] == "assignee_not_city_staff"
+    by_operator = clients.operator().post("/api/v1/cities/firenze/intakes",
+                                          json=an_intake_payload(assignee="firenze.coordinator"))
+    assert by_operator.status_code == 403
+    assert platform.last_written_position() == before
