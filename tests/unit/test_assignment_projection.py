@@ -16,7 +16,7 @@ import pytest
 
 from events.assignment import CaseAssignedV1
 from events.cloudevents import Actor, Envelope
-from events.contracts import CaseAgeBandChangedV1, CaseTransferredV1
+from events.contracts import CaseAgeBandChangedV1, CaseTransferredV1, EventContract
 from projections.assignment import AssignmentProjection, AssignmentQueries
 from projections.projection import Delivered, apply_batch, ensure_created
 from projections.storage.read_models import SqliteReadModels
@@ -35,7 +35,7 @@ def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
     db.close()
 
 
-def _later(envelope: Envelope, data: object, position: int, hours: int, actor: Actor
+def _later(envelope: Envelope, data: EventContract, position: int, hours: int, actor: Actor
            ) -> Envelope:
     return replace(envelope, data=data, position=position, actor=actor,
                    time=EVENT_TIME + timedelta(hours=hours), type="x")
