@@ -306,3 +306,27 @@ def test_the_coordinator_chooses_who_holds_a_case_at_intake_or_the_recorder_hold
                                           json=an_intake_payload(assignee="firenze.coordinator"))
     assert by_operator.status_code == 403
     assert platform.last_written_position() == before
+
+
+def test_an_auditor_sees_who_held_a_case_as_of_a_past_moment(
+    clients: Clients, platform: Platform,
+) -> None:
+    from domain.programme import PROGRAMME_TIMEZONE
+
+    case = operator_intake(clients)
+    between = platform.clock() + timedelta(minutes=5)
+    clock_of(platform).advance(timedelta(minutes=10))
+    answer = clients.coordinator().post(f"/api/v1/cases/{case['case_id']}/assignment",
+                                        json={"assignee": "firenze.coordinator"})
+    assert answer.status_code == 200, answer.text
+    auditor = clients.auditor()
+    assert "Held by Test firenze.coordinator" in text_of(
+        auditor.get(f"/cases/{case['case_id']}?lang=en"))
+    moment = between.astimezone(PROGRAMME_TIMEZONE).strftime("%Y-%m-%dT%H:%M:%S")
+    chosen = auditor.get("/as-of", params={"moment": moment, "next": "/", "lang": "en"},
+                         follow_redirects=False)
+    assert chosen.status_code == 303
+    past = text_of(auditor.get(f"/cases/{case['case_id']}?lang=en"))
+    assert "Held by Test firenze.operator" in past and "firenze.coordinator since" not in past
+    assert auditor.get(f"/api/v1/cases/{case['case_id']}/assignment").json()["holder"] == (
+        "firenze.operator")

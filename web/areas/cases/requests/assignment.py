@@ -75,16 +75,12 @@ def assignment_section(services: WebServices, principal: Principal, case: CaseRo
     city = City(case.city)
     view = assignment_of(services, case)
     may_assign = case.status == "open" and may(principal, Permission.ASSIGN_CASES, city)
-    names = {}
-    staff = []
-    if may_assign:
-        staff = [(member.username, member.display_name)
-                 for member in services.accounts.city_staff(city)]
-        names = dict(staff)
+    staff = [(member.username, member.display_name)
+             for member in services.accounts.city_staff(city)]
     return {
         "view": view,
-        "names": names,
-        "staff": staff,
+        "names": dict(staff),
+        "staff": staff if may_assign else [],
         "may_assign": may_assign,
         "form": shown_again or FormState(values={"assignee": view.holder or ""}),
     }
