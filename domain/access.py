@@ -48,6 +48,8 @@ class Permission(StrEnum):
     SHARE_ON_OTHER_LEGAL_BASIS = "share_on_other_legal_basis"
     """Refer a case to an external partner without the person's consent to it, on another legal
     basis (GDPR art. 6(1)(c)-(e)) that is recorded with the referral."""
+    ASSIGN_CASES = "assign_cases"
+    """Give a case of the city to one of its operators or coordinators, and take it back."""
     DECIDE_TRANSFER = "decide_transfer"
     """Accept or decline a case another city asks to transfer to this one."""
     REQUEST_ERASURE = "request_erasure"
@@ -113,6 +115,7 @@ POLICY: Mapping[Role, Mapping[Permission, Reach]] = {
         Permission.CORRECT_CASE_RECORD: Reach.OWN_CITY,
         Permission.SHARE_ON_OTHER_LEGAL_BASIS: Reach.OWN_CITY,
         Permission.DECIDE_TRANSFER: Reach.OWN_CITY,
+        Permission.ASSIGN_CASES: Reach.OWN_CITY,
         Permission.RECORD_EXPENDITURE: Reach.OWN_CITY,
     },
     Role.MINISTRY: {

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from events.activities import ACTIVITY_CONTRACTS
+from events.assignment import ASSIGNMENT_CONTRACTS
 from events.audit import AUDIT_CONTRACTS
 from events.contracts import CASE_CONTRACTS, EventContract
 from events.documents import DOCUMENT_CONTRACTS
@@ -23,7 +24,7 @@ CONTRACTS: dict[str, type[EventContract]] = {
     for contract in (
         *CASE_CONTRACTS, *REFERRAL_CONTRACTS, *HOUSING_CONTRACTS, *ACTIVITY_CONTRACTS,
         *AUDIT_CONTRACTS, *FINANCE_CONTRACTS, *PROGRAMME_CONTRACTS, *PLAN_CONTRACTS,
-        *DOCUMENT_CONTRACTS, *HOUSEHOLD_CONTRACTS, *NOTE_CONTRACTS,
+        *DOCUMENT_CONTRACTS, *HOUSEHOLD_CONTRACTS, *NOTE_CONTRACTS, *ASSIGNMENT_CONTRACTS,
     )
 }
 

@@ -23,6 +23,8 @@ from argon2 import PasswordHasher
 
 from domain.activities.service import ActivityService
 from domain.amendments.service import ProgrammeTermsService
+from domain.assignment.model import CityStaff
+from domain.assignment.service import AssignmentAtIntake, AssignmentService
 from domain.cases.service import CaseService
 from domain.documents.service import DocumentRules, DocumentService
 from domain.finance.service import FinanceService
@@ -30,6 +32,7 @@ from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
 from domain.notes.service import NoteService
 from domain.plans.service import PlanService
+from domain.programme import City
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
 from domain.vault import PersonalDataVault
@@ -49,6 +52,7 @@ from infra.store.accounts import Accounts, open_accounts
 from infra.store.eventstore import open_record
 from infra.store.vault import open_vault
 from projections.activities import ActivityRegisterQueries
+from projections.assignment import DEFAULT_INACTIVE_AFTER, AssignmentQueries
 from projections.case_list import CaseListQueries
 from projections.documents import DocumentQueries
 from projections.finance import FinanceQueries
@@ -59,10 +63,17 @@ from projections.indicators.households import HouseholdSizeQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.notes import CaseNotesQueries
 from projections.plans import PlanQueries
-from projections.projection import Delivered, Projection, apply_batch, ensure_created
+from projections.projection import (
+    Delivered,
+    Projection,
+    WorkItemSource,
+    apply_batch,
+    ensure_created,
+)
 from projections.referrals import ReferralBoardQueries
 from projections.registry import default_projections
 from projections.storage.read_models import ReadModelDatabase, open_read_models
+from projections.work_queue import DEFAULT_HORIZON, CityWorkQueues, NetworkWorkQueue
 from web.services import WebServices
 
 _POSITION_POLL_INTERVAL = 0.005
@@ -183,6 +194,10 @@ class Platform:
     household_sizes: HouseholdSizeQueries
     notes: NoteService
     notes_views: CaseNotesQueries
+    assignments: AssignmentService
+    assignment_views: AssignmentQueries
+    work_queues: CityWorkQueues
+    ministry_queue: NetworkWorkQueue
     accounts: Accounts
     audit_trail: EventBrowser
     replays: ReplayCache
@@ -198,7 +213,10 @@ class Platform:
         read_models = self.replays.read_models_as_of(moment)
         as_of = AsOfServices(
             self, moment, workflows_over(self.record, self.vault, read_models, as_of=moment,
-                                         document_rules=self.documents.rules))
+                                         document_rules=self.documents.rules,
+                                         staff=self.accounts,
+                                         inactive_after=inactive_after(self.settings),
+                                         horizon=work_queue_horizon(self.settings)))
         return cast(WebServices, as_of)  # every attribute it lacks is the live platform's
 
     def now(self) -> datetime:
@@ -235,9 +253,27 @@ class Platform:
         self.record.close()
 
 
+class NoCityStaff:
+    """A CityStaff port that knows nobody (a composition without accounts: nobody can be
+    assigned a case)."""
+
+    def is_city_staff(self, username: str, city: Any) -> bool:
+        return False
+
+
+def inactive_after(settings: Settings) -> timedelta:
+    return timedelta(days=settings.inactive_case_days)
+
+
+def work_queue_horizon(settings: Settings) -> timedelta:
+    return timedelta(days=settings.work_queue_days)
+
+
 def workflows_over(
     record: ProgrammeRecord, vault: PersonalDataVault, read_models: ReadModelDatabase,
-    as_of: datetime | None = None, document_rules: DocumentRules | None = None,
+    as_of: datetime | None = None, *, document_rules: DocumentRules | None = None,
+    staff: CityStaff | None = None,
+    inactive_after: timedelta = DEFAULT_INACTIVE_AFTER, horizon: timedelta = DEFAULT_HORIZON,
 ) -> dict[str, Any]:
     """The application services (commands) and read-model queries of every context, over one
     record and one read-model database: what the web app calls. Tests compose theirs with it
@@ -245,34 +281,55 @@ def workflows_over(
     force (period, partner cities, answer times) from the one terms service; `as_of`: the
     terms as they were then (as-of pages read, never write)."""
     terms = ProgrammeTermsService(record, as_of=as_of)
-    cases = CaseService(record, vault, terms)
+    staff = staff or NoCityStaff()
+    cases = CaseService(record, vault, terms, intake_companion=AssignmentAtIntake(staff))
     finance = FinanceService(record, terms)
     rules = document_rules or DocumentRules()
     households = HouseholdService(record, cases)
+    case_list = CaseListQueries(read_models)
+    referral_board = ReferralBoardQueries(read_models)
+    housing_views = HousingQueries(read_models)
+    finance_views = FinanceQueries(read_models)
+    assignment_views = AssignmentQueries(read_models, inactive_after)
+    plan_views = PlanQueries(read_models)
+    document_views = DocumentQueries(read_models, rules.expiry_warning_days)
+    notes_views = CaseNotesQueries(read_models)
+    # The work queue's sources: every read model with due things for a city's staff. A new
+    # capability with due things adds its queries here (docs/workflows/casework.md).
+    city_work: list[WorkItemSource] = [
+        referral_board, housing_views, case_list, assignment_views, plan_views, notes_views,
+        document_views,
+    ]
+    # The ministry's: claims awaiting a decision, cities late with their reporting.
+    ministry_work: list[WorkItemSource] = [finance_views]
     return {
         "cases": cases,
-        "case_list": CaseListQueries(read_models),
+        "case_list": case_list,
         "network": NetworkOverviewQueries(read_models),
         "referrals": ReferralService(record, cases, terms),
-        "referral_board": ReferralBoardQueries(read_models),
+        "referral_board": referral_board,
         "housing": HousingService(record, cases, terms, households=households),
-        "housing_views": HousingQueries(read_models),
+        "housing_views": housing_views,
         "activities": ActivityService(record, cases, terms),
         "activity_register": ActivityRegisterQueries(read_models),
         "finance": finance,
-        "finance_views": FinanceQueries(read_models),
+        "finance_views": finance_views,
         "indicators": IndicatorQueries(read_models),
         "programme_terms": terms,
         "plans": PlanService(record, vault, cases, terms),
-        "plan_views": PlanQueries(read_models),
+        "plan_views": plan_views,
         "documents": DocumentService(
             record, vault, CaseFactsFromCases(cases), ClaimsFromFinance(finance), rules),
-        "document_views": DocumentQueries(read_models, rules.expiry_warning_days),
+        "document_views": document_views,
         "households": households,
         "household_views": HouseholdQueries(read_models),
         "household_sizes": HouseholdSizeQueries(read_models),
         "notes": NoteService(record, vault, cases),
-        "notes_views": CaseNotesQueries(read_models),
+        "notes_views": notes_views,
+        "assignments": AssignmentService(record, cases, staff),
+        "assignment_views": assignment_views,
+        "work_queues": CityWorkQueues(city_work, assignment_views, horizon),
+        "ministry_queue": NetworkWorkQueue(ministry_work, [c.value for c in City], horizon),
     }
 
 
@@ -330,5 +387,7 @@ def build_platform(
         secure_cookies=settings.secure_cookies,
         **workflows_over(record, vault, read_models, document_rules=DocumentRules(
             max_bytes=settings.document_max_bytes,
-            expiry_warning_days=settings.document_expiry_warning_days)),
+            expiry_warning_days=settings.document_expiry_warning_days),
+            staff=accounts, inactive_after=inactive_after(settings),
+            horizon=work_queue_horizon(settings)),
     )

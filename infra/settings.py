@@ -48,6 +48,12 @@ class Settings(BaseSettings):
                                               "document enters the work queue this many days "
                                               "before it expires")
 
+    inactive_case_days: int = Field(default=30, ge=1, le=365, description="The work queue "
+                                    "lists an open case on which its city's staff recorded "
+                                    "nothing for this many days")
+    work_queue_days: int = Field(default=7, ge=1, le=90, description="The work queue lists "
+                                 "what is overdue and what falls due within this many days")
+
     @field_validator("nats_url", "partner_nats_url")
     @classmethod
     def _nats_url_is_a_nats_url(cls, value: str | None) -> str | None:

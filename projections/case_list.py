@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from events.cloudevents import Envelope
 from events.contracts import (
@@ -27,12 +28,21 @@ from events.contracts import (
     CaseVulnerabilityAssessedV1,
     Eligibility,
 )
+from projections.projection import WorkItem
 from projections.storage.read_models import ReadModelDatabase
 from projections.storage.transaction import Transaction
 
 CASE_STATUS_OPEN = "open"
 CASE_STATUS_CLOSED = "closed"
 CASE_STATUSES = (CASE_STATUS_OPEN, CASE_STATUS_CLOSED)
+# The work queue's kinds of item (projections.projection.WorkItem). A residence permit about to
+# expire is due PERMIT_RENEWAL_NOTICE before its expiry (time to ask for its renewal); an
+# unaccompanied minor without a guardian is due from the intake (l. 47/2017: a guardian is
+# asked for at once).
+PERMIT_EXPIRING = "permit_expiring"
+GUARDIAN_MISSING_ITEM = "guardian_missing"
+PERMIT_RENEWAL_NOTICE = timedelta(days=60)
+_ITALY = ZoneInfo("Europe/Rome")
 
 
 @dataclass(frozen=True)
@@ -352,8 +362,10 @@ class CaseListQueries:
         self.database = database
 
     def list_cases(
-        self, city: str, filters: CaseFilters | None = None, page: int = 1, page_size: int = 25
+        self, city: str, filters: CaseFilters | None = None, page: int = 1, page_size: int = 25,
+        *, case_ids: frozenset[UUID] | None = None,
     ) -> CasePage:
+        """`case_ids`: only these cases ("my cases": those the signed-in operator holds)."""
         filters = filters or CaseFilters()
         where = ["city = ?"]
         params: list[Any] = [city]
@@ -381,6 +393,12 @@ class CaseListQueries:
         if filters.guardian == GUARDIAN_MISSING:
             where.append("vulnerabilities LIKE ? AND guardian_appointed_on IS NULL")
             params.append("%,unaccompanied_minor,%")
+        if case_ids is not None:
+            if case_ids:
+                where.append(f"case_id IN ({', '.join('?' * len(case_ids))})")
+                params += sorted(str(case_id) for case_id in case_ids)
+            else:
+                where.append("1 = 0")
         if filters.vulnerability == "any":
             where.append("vulnerabilities <> ''")
         elif filters.vulnerability == "none":
@@ -420,6 +438,29 @@ class CaseListQueries:
                 )
                 found.update((row.case_id, row) for row in map(_case_row, rows))
         return found
+
+    def work_items(self, city: str, until: datetime) -> list[WorkItem]:
+        """The work queue's items among the city's open cases: residence permits expiring
+        (due PERMIT_RENEWAL_NOTICE before the end of the expiry day, in Italy), and
+        unaccompanied minors with no guardian recorded (due from the intake); those due by
+        `until`, overdue ones included."""
+        with self.database.reading() as tx:
+            rows = tx.fetchall(
+                f"SELECT {_CASE_COLUMNS} FROM rm_cases WHERE city = ? AND status = ?"
+                " AND (permit_expires_on IS NOT NULL OR (vulnerabilities LIKE ?"
+                " AND guardian_appointed_on IS NULL))",
+                (city, CASE_STATUS_OPEN, "%,unaccompanied_minor,%"))
+        items = []
+        for case in map(_case_row, rows):
+            if case.permit_expires_on is not None:
+                expires = datetime.combine(case.permit_expires_on + timedelta(days=1), time(),
+                                           _ITALY) - timedelta(microseconds=1)
+                items.append(WorkItem(PERMIT_EXPIRING, city, expires - PERMIT_RENEWAL_NOTICE,
+                                      case.case_id, case.case_code, case.case_id))
+            if case.needs_guardian:
+                items.append(WorkItem(GUARDIAN_MISSING_ITEM, city, case.opened_at, case.case_id,
+                                      case.case_code, case.case_id))
+        return [item for item in items if item.due <= until]
 
     def handover(self, case_id: UUID, from_city: str) -> Handover | None:
         """The latest transfer of the case away from `from_city`, if it ever left it."""

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import get_args
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from events.cloudevents import Envelope
 from events.contracts import City
@@ -24,6 +25,7 @@ from events.finance import (
     BudgetClaimRejectedV1,
     BudgetSubAction,
 )
+from projections.projection import WorkItem
 from projections.storage.read_models import ReadModelDatabase
 from projections.storage.transaction import Transaction
 
@@ -33,6 +35,14 @@ CLAIM_REJECTED = "rejected"
 ZERO = Decimal("0.00")
 CITIES: tuple[str, ...] = get_args(City)
 SUB_ACTIONS: tuple[str, ...] = get_args(BudgetSubAction)
+# The ministry's work queue (projections.projection.WorkItem): a claim awaits a decision from the
+# moment it is recorded; a city is late with its reporting when a quarter in which the network
+# reported spending (some city's claim spent in it) ended REPORTING_GRACE ago and the city, which
+# has an allocation, recorded no claim of spending in it. Due at the end of the grace.
+CLAIM_AWAITING_DECISION = "claim_awaiting_decision"
+REPORTING_LATE = "reporting_late"
+REPORTING_GRACE = timedelta(days=30)
+_ITALY = ZoneInfo("Europe/Rome")
 
 
 @dataclass(frozen=True)
@@ -214,6 +224,29 @@ class FinanceQueries:
         with self.database.reading() as tx:
             return network_finance_in(tx)
 
+    def work_items(self, city: str, until: datetime) -> list[WorkItem]:
+        """The ministry's items for `city`: its claims awaiting a decision (due from when they
+        were recorded), and its latest quarter of late reporting, if any (see REPORTING_LATE),
+        when due by `until`."""
+        with self.database.reading() as tx:
+            pending = tx.fetchall(
+                "SELECT claim_id, recorded_at FROM rm_finance_claims WHERE city = ? AND status = ?"
+                " ORDER BY recorded_at", (city, CLAIM_PENDING))
+            allocated = tx.fetchone(
+                "SELECT 1 FROM rm_finance_allocations WHERE city = ? LIMIT 1", (city,))
+            spent = tx.fetchall("SELECT city, spent_on FROM rm_finance_claims")
+        items = [WorkItem(CLAIM_AWAITING_DECISION, city, datetime.fromisoformat(r[1]), None,
+                          None, UUID(r[0])) for r in pending]
+        if allocated is not None and spent:
+            network = {_quarter_of(date.fromisoformat(r[1])) for r in spent}
+            reported = {_quarter_of(date.fromisoformat(r[1])) for r in spent if r[0] == city}
+            for quarter in sorted(network - reported, reverse=True):
+                due = _end_of_quarter(quarter) + REPORTING_GRACE
+                if due <= until:
+                    items.append(WorkItem(REPORTING_LATE, city, due, None, None, None))
+                    break
+        return items
+
     def claim(self, claim_id: UUID) -> ClaimRow | None:
         with self.database.reading() as tx:
             row = tx.fetchone(
@@ -221,6 +254,17 @@ class FinanceQueries:
                 (str(claim_id),),
             )
         return None if row is None else _claim_of(row)
+
+
+def _quarter_of(day: date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def _end_of_quarter(quarter: tuple[int, int]) -> datetime:
+    """The last instant of the quarter, in Italy."""
+    year, number = quarter
+    start_of_next = date(year + 1, 1, 1) if number == 4 else date(year, number * 3 + 1, 1)
+    return datetime.combine(start_of_next, time(), _ITALY) - timedelta(microseconds=1)
 
 
 def city_finance_in(tx: Transaction, city: str) -> CityFinance:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -38,6 +38,7 @@ from events.housing import (
     ShelterClosedV1,
     ShelterRegisteredV1,
 )
+from projections.projection import WorkItem
 from projections.storage.read_models import ReadModelDatabase
 from projections.storage.transaction import Transaction
 
@@ -51,6 +52,14 @@ DECLINED = "declined"  # a placement whose offer was declined
 # The programme's days are Rome's: a change of beds made at 00:30 in Rome on the 1st counts from
 # the 1st, though it is still the 31st in UTC (the domain dates closures the same way).
 PROGRAMME_TIMEZONE = ZoneInfo("Europe/Rome")
+# The work queue's kinds of item (projections.projection.WorkItem), and when each is due: a bed
+# offered awaits the person's answer (move in, or decline) by the end of the day after the
+# offer; a case waiting on the waitlist calls for attention after WAITLIST_ATTENTION_AFTER
+# (the longest waiting come first). Platform conventions, not law: docs/workflows/casework.md.
+BED_OFFER_AWAITING_ANSWER = "bed_offer_awaiting_answer"
+WAITING_LONGEST = "waitlist_waiting_long"
+BED_OFFER_ANSWER_DAYS = 1
+WAITLIST_ATTENTION_AFTER = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -345,6 +354,12 @@ def _apply(tx: Transaction, envelope: Envelope) -> None:
             _update_path(tx, data.case_id, None, city=data.city)
 
 
+def end_of_programme_day(day: date) -> datetime:
+    """The last instant of `day` in Italy: when a date-only deadline passes."""
+    return datetime.combine(day + timedelta(days=1), time(), PROGRAMME_TIMEZONE
+                            ) - timedelta(microseconds=1)
+
+
 def _count_beds(tx: Transaction, shelter_id: UUID, city: str, effective_on: date, beds: int,
                 position: int) -> None:
     tx.insert_new("rm_shelter_bed_counts", _BED_COUNT_COLUMNS, ("shelter_id", "position"),
@@ -490,6 +505,32 @@ class HousingQueries:
                 waitlisted_at=waitlisted_at, days_waiting=max(0, (now - waitlisted_at).days),
             ))
         return entries
+
+    def work_items(self, city: str, until: datetime) -> list[WorkItem]:
+        """The work queue's items: bed offers awaiting the person's answer (due at the end of
+        the day after the offer, in Italy), and cases on the waitlist for
+        WAITLIST_ATTENTION_AFTER (due then); those due by `until`, overdue ones included."""
+        with self.database.reading() as tx:
+            offers = tx.fetchall(
+                "SELECT case_id, case_code, offered_on, shelter_id FROM rm_housing_paths"
+                " WHERE city = ? AND stage = ? AND case_closed = 0", (city, OFFERED))
+            waiting = tx.fetchall(
+                "SELECT case_id, case_code, waitlisted_at, housing_path_id FROM rm_housing_paths"
+                " WHERE city = ? AND stage = ? AND case_closed = 0", (city, WAITLISTED))
+        items = [
+            WorkItem(kind=BED_OFFER_AWAITING_ANSWER, city=city,
+                     due=end_of_programme_day(
+                         date.fromisoformat(r[2]) + timedelta(days=BED_OFFER_ANSWER_DAYS)),
+                     case_id=UUID(r[0]), case_code=r[1], subject_id=UUID(r[3]))
+            for r in offers
+        ]
+        items += [
+            WorkItem(kind=WAITING_LONGEST, city=city,
+                     due=datetime.fromisoformat(r[2]) + WAITLIST_ATTENTION_AFTER,
+                     case_id=UUID(r[0]), case_code=r[1], subject_id=UUID(r[3]))
+            for r in waiting
+        ]
+        return [item for item in items if item.due <= until]
 
     def placements(self, shelter_id: UUID, *, current_only: bool = False) -> list[PlacementRow]:
         """The shelter's placements, by bed for the current ones (offered or housed), the most

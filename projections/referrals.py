@@ -21,6 +21,7 @@ from events.referrals import (
     ReferralRequestedV3,
     ReferralWithdrawnV2,
 )
+from projections.projection import WorkItem
 from projections.storage.read_models import ReadModelDatabase
 from projections.storage.transaction import Transaction
 
@@ -32,6 +33,10 @@ STATUS_WITHDRAWN = "withdrawn"
 # "Due soon": the answer is due within this time from now.
 DUE_SOON_WITHIN = timedelta(hours=24)
 RECENTLY_ANSWERED_SHOWN = 20
+
+# The work queue's kinds of item (projections.projection.WorkItem).
+REFERRAL_ANSWER_DUE = "referral_answer_due"
+TRANSFER_AWAITING_ACCEPTANCE = "transfer_awaiting_acceptance"
 
 OVERDUE = "overdue"
 DUE_SOON = "due_soon"
@@ -298,6 +303,29 @@ class ReferralBoardQueries:
                 params,
             )
         return [_row(r) for r in rows]
+
+    def work_items(self, city: str, until: datetime) -> list[WorkItem]:
+        """The work queue's items: the city's referrals (to its services and to partners)
+        awaiting an answer due by `until`, and the transfers other cities ask it to take,
+        awaiting its acceptance by `until`; each due at its answer deadline (`due_at`, from the
+        answer times in force when it was requested). Overdue ones included."""
+        with self.database.reading() as tx:
+            answers = tx.fetchall(
+                "SELECT referral_id, case_id, case_code, due_at FROM rm_referrals"
+                " WHERE city = ? AND status = ? AND destination_kind <> ? AND due_at <= ?",
+                (city, STATUS_REQUESTED, "transfer", _instant(until)))
+            transfers = tx.fetchall(
+                "SELECT referral_id, case_id, case_code, due_at FROM rm_referrals"
+                " WHERE to_city = ? AND status = ? AND due_at <= ?",
+                (city, STATUS_REQUESTED, _instant(until)))
+        return [
+            WorkItem(kind=kind, city=city, due=datetime.fromisoformat(r[3]),
+                     case_id=UUID(r[1]) if kind == REFERRAL_ANSWER_DUE else None,
+                     case_code=r[2], subject_id=UUID(r[0]))
+            for kind, rows in ((REFERRAL_ANSWER_DUE, answers),
+                               (TRANSFER_AWAITING_ACCEPTANCE, transfers))
+            for r in rows
+        ]
 
     def response_times(self, city: str) -> ResponseTimes:
         with self.database.reading() as tx:

@@ -5,6 +5,7 @@ read models reached is the slowest of these projections' (projections.indicators
 from __future__ import annotations
 
 from projections.activities import ActivityRegisterProjection
+from projections.assignment import AssignmentProjection
 from projections.case_list import CaseListProjection
 from projections.documents import DocumentsProjection
 from projections.finance import FinanceProjection
@@ -30,6 +31,7 @@ def default_projections() -> list[Projection]:
         DocumentsProjection(),
         HouseholdProjection(),
         CaseNotesProjection(),
+        AssignmentProjection(),
     ]
 
 

@@ -8,7 +8,7 @@ from fastapi.security import APIKeyCookie, HTTPBearer
 
 from web.areas.activities import api as activities
 from web.areas.audit import api as audit
-from web.areas.cases.api import care, cases, personal_data
+from web.areas.cases.api import assignment, care, cases, personal_data
 from web.areas.cases.api import lifecycle as case_lifecycle
 from web.areas.dashboards import api as indicators
 from web.areas.documents import api as documents
@@ -21,6 +21,7 @@ from web.areas.network import api as network
 from web.areas.notes import api as notes
 from web.areas.plans import api as plans
 from web.areas.referrals import api as referrals
+from web.areas.work_queue import api as work_queue
 from web.kit.authentication import SESSION_COOKIE
 from web.kit.errors import ErrorBody
 
@@ -44,6 +45,8 @@ PROTECTED_AREAS = (
     documents,
     households,
     notes,
+    assignment,
+    work_queue,
 )
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 

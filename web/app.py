@@ -12,7 +12,7 @@ from web.api import api_router
 from web.areas.activities import pages as activities
 from web.areas.audit.pages import access_log as audit
 from web.areas.audit.pages import event_browser as audit_events
-from web.areas.cases.pages import case_list, case_page, personal_data
+from web.areas.cases.pages import assignment, case_list, case_page, personal_data
 from web.areas.cases.pages import lifecycle as case_lifecycle
 from web.areas.dashboards import pages as dashboards
 from web.areas.documents import pages as documents
@@ -27,6 +27,7 @@ from web.areas.plans import pages as plans
 from web.areas.programme import pages as programme
 from web.areas.referrals import pages as referrals
 from web.areas.sign_in import pages as sign_in
+from web.areas.work_queue import pages as work_queue
 from web.kit import as_of, health, live
 from web.kit.authentication import Authentication, public_paths_of
 from web.kit.errors import install_error_handlers
@@ -70,7 +71,7 @@ subjects, headers and schemas, are described by the AsyncAPI document at
 PAGE_AREAS = (
     sign_in, network, intake, case_list, case_page, case_lifecycle, personal_data, referrals,
     housing, activities, audit, event_docs, as_of, audit_events, finance, dashboards, live,
-    programme, plans, documents, households, notes,
+    programme, plans, documents, households, notes, assignment, work_queue,
 )
 
 

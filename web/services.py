@@ -12,6 +12,7 @@ from uuid import UUID
 from domain.access import Permission, Principal
 from domain.activities.service import ActivityService
 from domain.amendments.service import ProgrammeTermsService
+from domain.assignment.service import AssignmentService
 from domain.cases.service import CaseService
 from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
@@ -23,6 +24,7 @@ from domain.programme import City
 from domain.referrals.service import ReferralService
 from domain.vault import IdentifierAccess
 from projections.activities import ActivityRegisterQueries
+from projections.assignment import AssignmentQueries
 from projections.case_list import CaseListQueries
 from projections.documents import DocumentQueries
 from projections.finance import FinanceQueries
@@ -34,6 +36,7 @@ from projections.network_overview import NetworkOverviewQueries
 from projections.notes import CaseNotesQueries
 from projections.plans import PlanQueries
 from projections.referrals import ReferralBoardQueries
+from projections.work_queue import CityWorkQueues, NetworkWorkQueue
 
 
 class SignedInSession(Protocol):
@@ -76,6 +79,15 @@ class AccessGrantRecord(Protocol):
     def is_live(self, at: datetime) -> bool: ...
 
 
+class StaffMember(Protocol):
+    """A city's operator or coordinator, as the accounts know them (infra.accounts.User)."""
+
+    @property
+    def username(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+
+
 class AccountsPort(Protocol):
     """Sign-in, sessions, partner tokens and grants (infra.accounts.Accounts)."""
 
@@ -102,6 +114,9 @@ class AccountsPort(Protocol):
 
     def grants(self) -> Sequence[AccessGrantRecord]:
         """Every grant, live or ended, the latest first."""
+
+    def city_staff(self, city: City) -> Sequence[StaffMember]:
+        """The enabled operators and coordinators of `city`: who may hold its cases."""
 
 
 class IdentifierAccessLog(Protocol):
@@ -192,6 +207,10 @@ class WebServices(Protocol):
     household_views: HouseholdQueries
     household_sizes: HouseholdSizeQueries
     """Figures by household size, from the household links."""
+    assignments: AssignmentService
+    assignment_views: AssignmentQueries
+    work_queues: CityWorkQueues
+    ministry_queue: NetworkWorkQueue
 
     @property
     def accounts(self) -> AccountsPort: ...

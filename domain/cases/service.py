@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import MutableAggregateProtocol
 from eventsourcing.persistence import IntegrityError
 
 from domain.cases.model import (
@@ -51,6 +52,13 @@ class IntakeReceipt:
     position: int
 
 
+# What an intake saves besides the case and its register, decided on the case about to be
+# saved (the assignment context's AssignmentAtIntake: the coordinator's choice of who holds it).
+# Raises its own refusal before anything is written.
+IntakeCompanion = Callable[
+    [Case, Actor, datetime, str | None], Sequence[MutableAggregateProtocol[UUID]]]
+
+
 class CaseNotFound(LookupError):
     """Raised when no case has the given id."""
 
@@ -68,8 +76,10 @@ class CaseService:
     def __init__(
         self, record: ProgrammeRecord, vault: PersonalDataVault,
         terms: TermsSource | None = None, legal_bases: LegalBases = LEGAL_BASES,
+        intake_companion: IntakeCompanion | None = None,
     ) -> None:
         self.record = record
+        self.intake_companion = intake_companion
         self.vault = vault
         # The programme's terms (period, partner cities): the card's unless a source is given.
         self.terms = terms or CardTermsSource()
@@ -84,12 +94,14 @@ class CaseService:
         now: datetime,
         other_vulnerability_description: str | None = None,
         new_id: Callable[[], UUID] | None = None,
+        assignee: str | None = None,
     ) -> IntakeReceipt:
         """Take a person in: identifiers to the vault, the case and its number to the record.
         The rules are checked before anything is written. Two intakes racing for the same
         number conflict on the register; the loser draws the next number and retries. An
         `other` vulnerability is recorded with what it is (free text: to the vault, under the
-        person's key; `new_id` names it there)."""
+        person's key; `new_id` names it there). `assignee`: who holds the case, when not its
+        recorder (the intake companion checks and records it in the same save)."""
         if not facts.has_identity_document and personal_data.document_number:
             raise InvalidIntake(
                 "A document number is given for a person recorded as having no identity "
@@ -99,6 +111,7 @@ class CaseService:
         description = _other_description(facts, other_vulnerability_description)
         terms = self.terms.terms_in_force()
         register, case = self._decide_intake(case_id, facts, actor, now, terms)
+        companions = self._companions(case, actor, now, assignee)  # refusals before any write
         self.vault.store(case_id, personal_data)
         try:
             reference = None
@@ -110,11 +123,12 @@ class CaseService:
                 case.describe_other_vulnerability(reference, actor, now)
             for _attempt in range(_SAVE_ATTEMPTS):
                 try:
-                    recordings = self.record.save(register, case)
+                    recordings = self.record.save(register, case, *companions)
                 except IntegrityError:
                     register, case = self._decide_intake(case_id, facts, actor, now, terms)
                     if reference is not None:
                         case.describe_other_vulnerability(reference, actor, now)
+                    companions = self._companions(case, actor, now, assignee)
                     continue
                 return IntakeReceipt(case_id, case.case_code, position_of(recordings))
             raise IntegrityError("Could not allocate a case number: too many concurrent intakes")
@@ -122,6 +136,15 @@ class CaseService:
             # Nothing was recorded: the identifiers must not outlive the failed intake.
             self.vault.erase(case_id)
             raise
+
+    def _companions(
+        self, case: Case, actor: Actor, now: datetime, assignee: str | None
+    ) -> Sequence[MutableAggregateProtocol[UUID]]:
+        if self.intake_companion is None:
+            if assignee is not None:
+                raise ValueError("An assignee at intake needs the intake companion")
+            return ()
+        return self.intake_companion(case, actor, now, assignee)
 
     def _decide_intake(
         self, case_id: UUID, facts: IntakeFacts, actor: Actor, now: datetime,

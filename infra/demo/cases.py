@@ -17,6 +17,7 @@ from domain.cases.rules import (
 )
 from domain.privacy import ProcessingPurpose
 from domain.programme import PROGRAMME_START, City, programme_today
+from infra.demo.assignment import AssignmentDesk
 from infra.demo.housing import HousingDesk
 from infra.demo.known import KnownCase
 from infra.demo.legal import decision_for, permit_expiry
@@ -37,10 +38,12 @@ class CaseDesk(Area):
         *,
         referrals: ReferralDesk,
         housing: HousingDesk,
+        assignments: AssignmentDesk | None = None,
     ) -> None:
         super().__init__(scheduler, services, cases_of)
         self.referrals = referrals
         self.housing = housing
+        self.assignments = assignments
 
     def intake_days(self, count: int) -> list[date]:
         days = [self.scale.start + timedelta(days=n)
@@ -74,6 +77,8 @@ class CaseDesk(Area):
         self.cases_of[city].append(case)
         self.plan_case(case)
         self.plan_care(case, facts)
+        if self.assignments is not None:
+            self.assignments.plan(case)
 
     def plan_care(self, case: KnownCase, facts: IntakeFacts) -> None:
         """An unaccompanied minor's guardian, mostly appointed within weeks (l. 47/2017), now

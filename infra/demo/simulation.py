@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from domain.programme import City, SubAction
 from infra.demo.activities import ActivityDesk
+from infra.demo.assignment import AssignmentDesk
 from infra.demo.cases import CaseDesk
 from infra.demo.documents import DocumentDesk
 from infra.demo.finance import FinanceDesk, focus_of
@@ -51,8 +52,10 @@ class _Simulation:
         cases_of: dict[City, list[KnownCase]] = {city: [] for city in scale.cities}
         self.referrals = ReferralDesk(self.scheduler, services, cases_of)
         self.housing = HousingDesk(self.scheduler, services, cases_of)
+        self.assignments = AssignmentDesk(self.scheduler, services, cases_of)
         self.cases = CaseDesk(self.scheduler, services, cases_of,
-                              referrals=self.referrals, housing=self.housing)
+                              referrals=self.referrals, housing=self.housing,
+                              assignments=self.assignments)
         self.activities = ActivityDesk(self.scheduler, services, cases_of)
         self.finance = FinanceDesk(self.scheduler, services, cases_of)
         self.plans = PlanDesk(self.scheduler, services, cases_of)

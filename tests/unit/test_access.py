@@ -56,7 +56,7 @@ EXPECTED: dict[str, tuple[Principal, set[Permission], set[Permission], set[Permi
         FIRENZE_COORDINATOR,
         CITY_WORK | {P.REQUEST_ERASURE, P.MANAGE_CITY_STAFF, P.MANAGE_FACILITIES,
                      P.CORRECT_CASE_RECORD, P.SHARE_ON_OTHER_LEGAL_BASIS, P.DECIDE_TRANSFER,
-                     P.RECORD_EXPENDITURE},
+                     P.ASSIGN_CASES, P.RECORD_EXPENDITURE},
         set(), set()),
     "ministry": (MINISTRY, *everywhere(OVERSIGHT | {P.APPROVE_EXPENDITURE, P.VIEW_AUDIT_LOG,
                                                     P.GRANT_IDENTIFIER_ACCESS,

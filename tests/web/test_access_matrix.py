@@ -268,6 +268,14 @@ ACCESS: dict[str, set[str]] = {
     "write_case_note": MILAN_STAFF,
     "api_case_notes": MILAN_STAFF | OVERSIGHT,
     "api_write_case_note": MILAN_STAFF,
+    # -- assignment and work queue (issue 16) --
+    "assign_case": {MILAN_COORDINATOR},
+    "api_assign_case": {MILAN_COORDINATOR},
+    "api_case_assignment": MILAN_STAFF | OVERSIGHT,
+    "work_queue": PEOPLE,
+    "work_queue_lines": PEOPLE,
+    "work_queue_count": PEOPLE,
+    "api_work_queue": PEOPLE,
 }
 # Routes whose answer never ends (server-sent events): a call reads the answer up to its first
 # event, then hangs up.
@@ -319,6 +327,8 @@ FRESH_ROUTES = {
     "form_household", "api_form_household", "join_household", "api_join_household",
     "leave_household", "api_leave_household", "make_household_head", "api_make_household_head",
     "offer_household_beds", "api_offer_household_beds",
+    # -- assignment: each call gives a fresh case (held by its recorder) to someone else --
+    "assign_case", "api_assign_case",
 }
 AN_ERASURE_REQUEST = {"requested_on": "2021-03-12", "request_reference": "PG/2021/0001"}
 # -- activities --
@@ -634,6 +644,9 @@ BODIES: dict[str, dict[str, Any]] = {
     "api_move_out": {"json": A_MOVE_OUT},
     "leave_waitlist": {"data": {"reason": "Access matrix"}},
     "api_leave_waitlist": {"json": {"reason": "Access matrix"}},
+    # -- assignment --
+    "assign_case": {"data": {"assignee": "milano.operator"}},
+    "api_assign_case": {"json": {"assignee": "milano.operator"}},
     # -- activities --
     "plan_activity": {"data": AN_ACTIVITY_PLAN},
     "api_plan_activity": {"json": AN_ACTIVITY_PLAN},

@@ -249,3 +249,59 @@ def test_the_ministry_dashboard_updates_by_itself_when_a_city_takes_someone_in(
     assert page.evaluate("window.stillTheSamePage") is True
     page.screenshot(path=str(screenshots / "live-dashboard.png"), full_page=True)
     assert page.problems == []
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_an_operator_s_day_the_queue_leads_to_the_overdue_referral_and_changes_by_itself(
+    browser: Any, live_server: str, screenshots: Path, clients: Clients, platform: Platform,
+    width: int,
+) -> None:
+    """Issue 16: sign in, see the work queue, open the overdue referral from it, answer it, and
+    see the queue (left open in another tab) drop it without reloading."""
+    from datetime import timedelta
+
+    from tests.web.conftest import an_intake_payload, clock_of
+
+    operator = clients.operator()
+    case = operator.post("/api/v1/cities/firenze/intakes", json=an_intake_payload()).json()
+    referred = operator.post(f"/api/v1/cases/{case['case_id']}/referrals", json={
+        "destination_kind": "city_service", "service": "legal_aid", "urgency": "immediate"})
+    assert referred.status_code == 201, referred.text
+    referral_id = referred.json()["referral_id"]
+    clock_of(platform).advance(timedelta(days=2))  # the answer is overdue now
+
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="it-IT")
+    home, work = context.new_page(), context.new_page()
+    problems: Any = []
+    for tab in (home, work):
+        tab.set_default_timeout(TIMEOUT_MS)
+        tab.on("console", lambda message: message.type == "error" and problems.append(
+            f"console: {message.text}"))
+        tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    try:
+        home.goto(f"{live_server}/")
+        home.fill("#username", "firenze.operator")
+        home.fill("#password", PASSWORD)
+        with home.expect_response(lambda answer: "/live/stream" in answer.url):
+            home.click(".sign-in-form button[type=submit]")
+        line = home.locator("#work-queue .work-item[data-kind=referral_answer_due]")
+        assert line.count() == 1
+        assert "Scaduta dal" in line.inner_text()
+        assert home.locator(".work-queue-count").inner_text().strip() != ""
+        assert home.evaluate(
+            "document.querySelector('#work-queue').scrollWidth <= window.innerWidth")
+        home.screenshot(path=str(screenshots / f"work-queue-{width}.png"), full_page=True)
+        home.evaluate("window.stillTheSamePage = true")
+        href = line.locator("a").get_attribute("href")
+        assert href == f"/referrals/{referral_id}"
+
+        work.goto(f"{live_server}{href}")  # the same session: the link, opened alongside
+        work.click(".accept-form button[type=submit]")
+        work.wait_for_url(re.compile(rf".*/referrals/{referral_id}$"))
+
+        home.locator("#work-queue .work-item[data-kind=referral_answer_due]").wait_for(
+            state="detached")
+        assert home.evaluate("window.stillTheSamePage") is True
+    finally:
+        context.close()
+    assert problems == []

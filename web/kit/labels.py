@@ -255,6 +255,7 @@ INTAKE_FIELDS: Mapping[str, str] = {
     "information_notice_given_on": N_("Information notice (GDPR art. 13) given on"),
     "information_notice_language": N_("Language of the information notice"),
     "consents": N_("The person consents to"),
+    "assignee": N_("Operator who holds the case"),
 }
 
 # The fields of the other forms: reading identifiers, erasing them, granting an auditor access.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from infra.publishing.event_mapping import PublicEvent
 from infra.publishing.event_mapping.activities import ACTIVITY_EVENTS
+from infra.publishing.event_mapping.assignment import ASSIGNMENT_EVENTS
 from infra.publishing.event_mapping.audit import AUDIT_EVENTS
 from infra.publishing.event_mapping.cases import CASE_EVENTS
 from infra.publishing.event_mapping.documents import DOCUMENT_EVENTS
@@ -19,5 +20,6 @@ PUBLIC_EVENTS: dict[str, PublicEvent] = {
     public.topic: public
     for public in (*CASE_EVENTS, *REFERRAL_EVENTS, *HOUSING_EVENTS, *ACTIVITY_EVENTS,
                    *AUDIT_EVENTS, *FINANCE_EVENTS, *PROGRAMME_EVENTS, *PLAN_EVENTS,
-                   *DOCUMENT_EVENTS, *HOUSEHOLD_EVENTS, *NOTE_EVENTS)
+                   *DOCUMENT_EVENTS, *HOUSEHOLD_EVENTS, *NOTE_EVENTS,
+                   *ASSIGNMENT_EVENTS)
 }

@@ -99,6 +99,18 @@ class Users:
             )
         return [user_from_row(row) for row in rows]
 
+    def is_city_staff(self, username: str, city: City) -> bool:
+        """True when `username` is an enabled operator or coordinator of `city` (the domain's
+        CityStaff port: who may hold the city's cases)."""
+        with self.database.reading() as tx:
+            user = active_user(tx, username)
+        return user is not None and user.role in CITY_ROLES and user.city is city
+
+    def city_staff(self, city: City) -> list[User]:
+        """The enabled operators and coordinators of `city`, by username."""
+        return [user for user in self.users()
+                if user.city is city and user.role in CITY_ROLES and not user.disabled]
+
     def has_users(self) -> bool:
         with self.database.reading() as tx:
             return tx.fetchone("SELECT 1 FROM acc_users LIMIT 1") is not None

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from domain.privacy import LEGAL_BASES
+from domain.programme import City
 from web.areas.intake.requests import IntakeRequest, take_in
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
@@ -59,6 +60,7 @@ def _render_form(
         "intake/form.html",
         {"city": city, "values": form.values, "errors": form.errors,
          "consent_purposes": sorted(LEGAL_BASES.resting_on_consent),
-         "programme": terms_shown(services)},
+         "programme": terms_shown(services),
+         "city_staff": services.accounts.city_staff(City(city))},
         status_code=status_code,
     )

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 from starlette.concurrency import run_in_threadpool
 
+from domain.access import AccessDenied, Permission, Principal, may
 from domain.cases.model import InformationNotice, IntakeFacts, ReceptionHistory
 from domain.cases.rules import ReceptionCentreKind, ReceptionSituation, Sex, Vulnerability
 from domain.cases.service import IntakeReceipt
@@ -148,6 +150,12 @@ class IntakeRequest(BaseModel):
         description="For an 'other' vulnerability only: what it is. Free text, personal data: "
         "kept encrypted in the vault with the person's identifiers, never in an event",
     )
+    assignee: str | None = Field(
+        default=None, pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$",
+        description="The city's coordinators only: the username of the operator (or "
+        "coordinator) of the city who is to hold the case, when not whoever records the intake "
+        "(recorded with the intake, in the same save)",
+    )
     information_notice_given_on: date = Field(
         description="When the information notice (GDPR art. 13) was given: at the latest on the "
         "intake date"
@@ -198,9 +206,14 @@ async def take_in(
 ) -> IntakeReceipt:
     """Record the intake, then wait (at most the read-your-writes timeout) until the read models
     show it, so that the page or client that follows reads its own write. Past the timeout it
-    returns all the same: what reads the case next tells whether it is there yet."""
+    returns all the same: what reads the case next tells whether it is there yet. Choosing who
+    holds the case (`assignee`) is the city's coordinators' (ASSIGN_CASES)."""
+    if intake.assignee is not None and not may(
+            Principal(actor.id, actor.role, actor.city), Permission.ASSIGN_CASES, city):
+        raise AccessDenied("Only the city's coordinators choose who holds a case",
+                           field="assignee")
     receipt = await run_in_threadpool(
-        services.cases.record_intake,
+        partial(services.cases.record_intake, assignee=intake.assignee),
         services.new_id(),
         intake.facts(city),
         intake.personal_data(),

@@ -15,6 +15,7 @@ from web.kit.exports import Column, start_export
 from web.kit.labels import Labels
 from web.kit.principal import CityToView, NetworkViewer, SignedIn
 from web.kit.terms import terms_shown
+from web.kit.work_queue import queue_context
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,7 +27,8 @@ def home(
     cities = {city.value for city in City if may(principal, Permission.VIEW_CITY, city)}
     case_counts = {f.city: f.cases for f in services.network.overview().cities if f.city in cities}
     return pages.render(request, "home.html", {"case_counts": case_counts,
-                                               "programme": terms_shown(services)})
+                                               "programme": terms_shown(services),
+                                               **queue_context(request, services, principal)})
 
 
 @router.get("/cities/{city}", name="city_home")

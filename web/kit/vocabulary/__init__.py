@@ -9,6 +9,7 @@ its own `.po` file)."""
 from web.kit.vocabulary import (
     activities,
     case_lifecycle,
+    casework,
     documents,
     finance,
     households,
@@ -22,4 +23,4 @@ from web.kit.vocabulary import (
 
 # Every area, once: labels, refusal messages and event names are gathered from these.
 AREAS = (case_lifecycle, referrals, housing, activities, finance, programme, vulnerabilities,
-         plans, documents, households, notes)
+         plans, documents, households, notes, casework)

@@ -13,6 +13,7 @@ from domain.access import AccessDenied, Permission, Principal, may
 from domain.programme import City
 from events.catalogue import UnknownEventType, contract_for
 from web.areas.cases.api.models import CaseDetail, CaseList
+from web.areas.cases.requests.assignment import held_cases_only
 from web.areas.cases.requests.filters import CaseListQuery
 from web.kit.dependencies import Services
 from web.kit.principal import CityToList, SignedIn, ViewableCase
@@ -49,7 +50,8 @@ def list_cases(
                 raise AccessDenied(f"Filtering by {name} needs special-category access",
                                    field=name)
     page = services.case_list.list_cases(
-        city.value, query.filters(), page=query.page, page_size=query.page_size
+        city.value, query.filters(), page=query.page, page_size=query.page_size,
+        case_ids=held_cases_only(services, principal, city, query),
     )
     return CaseList.of(page, minimised=minimised)
 

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from domain.cases.rules import AgeBand
 from domain.programme import City
 from projections.case_list import CasePage, CaseRow
+from web.areas.cases.requests.assignment import held_cases_only
 from web.areas.cases.requests.filters import (
     CHIP_FILTERS,
     DEFAULT_PAGE_SIZE,
@@ -28,7 +29,7 @@ from web.kit.errors import explain_validation_errors
 from web.kit.exports import MAX_EXPORT_ROWS, Column, start_export
 from web.kit.i18n import N_, Translator
 from web.kit.labels import AGE_BANDS, Labels
-from web.kit.principal import CityToList
+from web.kit.principal import CityToList, SignedIn
 from web.kit.templating import is_htmx_fragment_request, path_with_query
 from web.kit.vocabulary import case_lifecycle as lifecycle_words
 from web.services import WebServices
@@ -48,12 +49,13 @@ def case_list(
     pages: PageRenderer,
     services: Services,
     translator: CurrentTranslator,
+    principal: SignedIn,
     created: Annotated[str | None, Query(description="The case just recorded")] = None,
 ) -> HTMLResponse:
     # The filters are read here rather than by FastAPI, so that a wrong one (a drill-down link
     # edited by hand, say) is shown on the list, next to the filters, rather than on an error
     # page: the list shows nothing until it is put right.
-    typed = {name: request.query_params.get(name, "") for name in FILTER_NAMES}
+    typed = {name: request.query_params.get(name, "") for name in (*FILTER_NAMES, "holder")}
     context: dict[str, Any] = {"city": city.value, "typed": typed, "errors": {}}
     try:
         query = CaseListQuery.model_validate(dict(request.query_params))
@@ -67,7 +69,8 @@ def case_list(
         page = CasePage((), 0, 1, DEFAULT_PAGE_SIZE)
     else:
         page = services.case_list.list_cases(
-            city.value, query.filters(), page=query.page, page_size=query.page_size
+            city.value, query.filters(), page=query.page, page_size=query.page_size,
+            case_ids=held_cases_only(services, principal, city, query),
         )
     context.update({
         "page": page,

@@ -24,6 +24,7 @@ from projections.case_list import CASE_STATUS_OPEN, CaseRow, Handover
 from web.areas.cases.pages.legal_status import consents_of, status_history
 from web.areas.cases.pages.timeline import texts_of, timeline_of
 from web.areas.cases.pages.vulnerabilities import minors_and_vulnerabilities_of
+from web.areas.cases.requests.assignment import ASSIGNMENT_FORM, assignment_section
 from web.areas.cases.requests.personal_data import PersonalDataView, erasure_of, reasons_for
 from web.kit.case_notes import notes_section
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
@@ -126,6 +127,8 @@ def render_case_page(
         if may_work and Vulnerability.OTHER.value in case.vulnerabilities and not erased
         else None,
         "notes": notes_section(services, principal, translator, case),
+        "assignment": assignment_section(services, principal, case,
+                                         shown_again.get(ASSIGNMENT_FORM)),
         "is_open": is_open,
         "timeline": timeline_of(history, translator, texts_of(services, case.case_id, may_work)),
         "plan": shown_plan(services, principal, case.case_id, now),

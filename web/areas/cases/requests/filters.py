@@ -77,10 +77,13 @@ class CaseListQuery(BaseModel):
     guardian: Literal["missing"] | None = Field(
         default=None, description="\"missing\": unaccompanied minors with no guardian "
         "recorded (l. 47/2017), the work queue's flag")
+    holder: Literal["mine"] | None = Field(
+        default=None, description="\"mine\": only the cases the signed-in operator holds "
+        "(assignment: docs/workflows/casework.md)")
     page: int = Field(default=1, ge=1, le=MAX_PAGE)
     page_size: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
-    @field_validator(*FILTER_NAMES, mode="before")
+    @field_validator(*FILTER_NAMES, "holder", mode="before")
     @classmethod
     def _empty_means_all(cls, value: Any) -> Any:
         # A filter form's "all" option submits an empty value.
