@@ -113,6 +113,9 @@ DOMAIN_ALLOWED: dict[str, str] = {
     "HousingPath.Started:city": "a city code (internal)",
     "CaseNotes.Started:case_code": "the case code (internal: the notebook's start)",
     "CaseNotes.Started:city": "a city code (internal)",
+    "CaseAssignment.Opened:city": "a city code (internal: the case's assignments start)",
+    "CaseAssignment.Opened:recorded_by": "the staff username who recorded the intake (staff "
+    "may travel in events)",
     "CaseReferrals.Waiting:destination": "a destination key: a service code, a city code or "
     "the partner organisation's name (internal: the pending-referrals index)",
     "CityBudget.Opened:city": "a city code (internal)",
