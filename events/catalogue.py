@@ -9,6 +9,7 @@ from typing import Any
 from events.activities import ACTIVITY_CONTRACTS
 from events.audit import AUDIT_CONTRACTS
 from events.contracts import CASE_CONTRACTS, EventContract
+from events.deliveries import DELIVERY_CONTRACTS
 from events.finance import FINANCE_CONTRACTS
 from events.housing import HOUSING_CONTRACTS
 from events.programme import PROGRAMME_CONTRACTS
@@ -18,7 +19,7 @@ CONTRACTS: dict[str, type[EventContract]] = {
     contract.ce_type(): contract
     for contract in (
         *CASE_CONTRACTS, *REFERRAL_CONTRACTS, *HOUSING_CONTRACTS, *ACTIVITY_CONTRACTS,
-        *AUDIT_CONTRACTS, *FINANCE_CONTRACTS, *PROGRAMME_CONTRACTS,
+        *AUDIT_CONTRACTS, *FINANCE_CONTRACTS, *PROGRAMME_CONTRACTS, *DELIVERY_CONTRACTS,
     )
 }
 

@@ -24,6 +24,7 @@ from argon2 import PasswordHasher
 from domain.activities.service import ActivityService
 from domain.amendments.service import ProgrammeTermsService
 from domain.cases.service import CaseService
+from domain.deliveries.service import DeliveryService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
 from domain.record import ProgrammeRecord
@@ -45,6 +46,7 @@ from infra.store.eventstore import open_record
 from infra.store.vault import open_vault
 from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
+from projections.deliveries import DeliveryQueries
 from projections.finance import FinanceQueries
 from projections.housing import HousingQueries
 from projections.indicators import IndicatorQueries
@@ -160,6 +162,8 @@ class Platform:
     housing_views: HousingQueries
     activities: ActivityService
     activity_register: ActivityRegisterQueries
+    deliveries: DeliveryService
+    delivery_register: DeliveryQueries
     finance: FinanceService
     finance_views: FinanceQueries
     indicators: IndicatorQueries
@@ -236,6 +240,8 @@ def workflows_over(
         "housing_views": HousingQueries(read_models),
         "activities": ActivityService(record, cases, terms),
         "activity_register": ActivityRegisterQueries(read_models),
+        "deliveries": DeliveryService(record, cases, terms),
+        "delivery_register": DeliveryQueries(read_models),
         "finance": FinanceService(record, terms),
         "finance_views": FinanceQueries(read_models),
         "indicators": IndicatorQueries(read_models),

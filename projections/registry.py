@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from projections.activities import ActivityRegisterProjection
 from projections.case_list import CaseListProjection
+from projections.deliveries import DeliveryProjection
 from projections.finance import FinanceProjection
 from projections.housing import HousingProjection
 from projections.network_overview import NetworkOverviewProjection
@@ -22,6 +23,7 @@ def default_projections() -> list[Projection]:
         HousingProjection(),
         ActivityRegisterProjection(),
         FinanceProjection(),
+        DeliveryProjection(),
     ]
 
 

@@ -11,6 +11,7 @@ from web.areas.audit import api as audit
 from web.areas.cases.api import cases, personal_data
 from web.areas.cases.api import lifecycle as case_lifecycle
 from web.areas.dashboards import api as indicators
+from web.areas.deliveries import api as deliveries
 from web.areas.event_docs import api as event_schemas
 from web.areas.finance import api as finance
 from web.areas.housing import api as housing
@@ -25,7 +26,7 @@ API_V1_PREFIX = "/api/v1"
 PUBLIC_AREAS = (event_schemas,)
 PROTECTED_AREAS = (
     intakes, cases, case_lifecycle, personal_data, referrals, housing, activities, network, audit,
-    finance, indicators,
+    finance, indicators, deliveries,
 )
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 

@@ -13,6 +13,7 @@ from domain.access import Permission, Principal
 from domain.activities.service import ActivityService
 from domain.amendments.service import ProgrammeTermsService
 from domain.cases.service import CaseService
+from domain.deliveries.service import DeliveryService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
 from domain.programme import City
@@ -20,6 +21,7 @@ from domain.referrals.service import ReferralService
 from domain.vault import IdentifierAccess
 from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
+from projections.deliveries import DeliveryQueries
 from projections.finance import FinanceQueries
 from projections.housing import HousingQueries
 from projections.indicators import IndicatorQueries
@@ -163,6 +165,8 @@ class WebServices(Protocol):
     housing_views: HousingQueries
     activities: ActivityService
     activity_register: ActivityRegisterQueries
+    deliveries: DeliveryService
+    delivery_register: DeliveryQueries
     finance: FinanceService
     finance_views: FinanceQueries
     indicators: IndicatorQueries

@@ -9,6 +9,7 @@ its own `.po` file)."""
 from web.kit.vocabulary import (
     activities,
     case_lifecycle,
+    deliveries,
     finance,
     housing,
     programme,
@@ -17,4 +18,5 @@ from web.kit.vocabulary import (
 )
 
 # Every area, once: labels, refusal messages and event names are gathered from these.
-AREAS = (case_lifecycle, referrals, housing, activities, finance, programme, vulnerabilities)
+AREAS = (case_lifecycle, referrals, housing, activities, finance, programme, vulnerabilities,
+         deliveries)
