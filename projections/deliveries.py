@@ -196,7 +196,7 @@ def _totals(counted: Sequence[tuple[Any, ...]], by_city: bool) -> tuple[Delivery
         if voided is not None:
             continue
         key = (city if by_city else None, sub_action, kind, unit)
-        deliveries, people, total = keyed.get(key, (0, set(), ZERO))
+        deliveries, people, total = keyed.get(key, (0, set(), Decimal(0)))
         people.add((city, case_id))
         keyed[key] = (deliveries + int(count), people,
                       total + Decimal(str(quantity)) * int(count))
