@@ -211,6 +211,18 @@ ACCESS: dict[str, set[str]] = {
     "audit_event_browser_export": OVERSIGHT,
     # -- live updates --
     "live_stream": PEOPLE,
+    # -- services delivered --
+    "case_deliveries": MILAN_STAFF | OVERSIGHT,
+    "record_delivery": MILAN_STAFF,
+    "void_delivery": MILAN_STAFF,
+    "delivery_register": MILAN_STAFF | OVERSIGHT,
+    "api_case_deliveries": MILAN_STAFF | OVERSIGHT,
+    "api_record_delivery": MILAN_STAFF,
+    "api_void_delivery": MILAN_STAFF,
+    "api_delivery_register": MILAN_STAFF | OVERSIGHT,
+    # -- the case summary's print view --
+    "case_summary_print": MILAN_STAFF | OVERSIGHT,
+    "case_summary_print_with_identifiers": MILAN_STAFF,
 }
 # Routes whose answer never ends (server-sent events): a call reads the answer up to its first
 # event, then hangs up.
@@ -253,6 +265,8 @@ FRESH_ROUTES = {
     "cancel_activity", "api_cancel_activity",
     # -- finance --
     "approve_claim", "api_approve_claim", "reject_claim", "api_reject_claim",
+    # -- services delivered --
+    "void_delivery", "api_void_delivery",
 }
 AN_ERASURE_REQUEST = {"requested_on": "2021-03-12", "request_reference": "PG/2021/0001"}
 # -- activities --
@@ -290,6 +304,18 @@ def a_pending_claim(clients: Clients, case_id: str) -> str:
     assert claimed.status_code == 201, claimed.text
     claim_id: str = claimed.json()["claim_id"]
     return claim_id
+
+
+# -- services delivered --
+A_DELIVERY = {"sub_action": "3", "kind": "meals", "quantity": "14", "delivered_on": "2021-03-15"}
+
+
+def a_delivery(clients: Clients, case_id: str) -> str:
+    recorded = clients.coordinator("milano").post(f"/api/v1/cases/{case_id}/deliveries",
+                                                  json=A_DELIVERY)
+    assert recorded.status_code == 201, recorded.text
+    delivery_id: str = recorded.json()["delivery_id"]
+    return delivery_id
 
 
 # -- case lifecycle --
@@ -478,6 +504,12 @@ BODIES: dict[str, dict[str, Any]] = {
     "api_approve_claim": {},
     "reject_claim": {"data": {"reason": "Access matrix"}},
     "api_reject_claim": {"json": {"reason": "Access matrix"}},
+    # -- services delivered --
+    "record_delivery": {"data": A_DELIVERY},
+    "api_record_delivery": {"json": A_DELIVERY},
+    "void_delivery": {"data": {"reason": "duplicate"}},
+    "api_void_delivery": {"json": {"reason": "duplicate"}},
+    "case_summary_print_with_identifiers": {"data": {"reason": "contact_person"}},
 }
 
 # The other resources a path can name, each made in Milan for a Milan case (its id given) by
@@ -491,9 +523,12 @@ RESOURCES: dict[str, Callable[[Clients, str], str]] = {
     "activity_id": an_activity_with_a_session,
     # -- finance --
     "claim_id": a_pending_claim,
+    # -- services delivered --
+    "delivery_id": a_delivery,
 }
 # A path naming one of these is answered 404, like an unknown one, to whoever may not see it.
-RESOURCE_PARAMETERS = ("case_id", "referral_id", "shelter_id", "activity_id", "claim_id")
+RESOURCE_PARAMETERS = ("case_id", "referral_id", "shelter_id", "activity_id", "claim_id",
+                       "delivery_id")
 
 
 @dataclass(frozen=True)

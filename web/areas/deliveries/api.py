@@ -17,6 +17,7 @@ from domain.deliveries.model import DeliveryKind
 from domain.programme import SubAction
 from projections.deliveries import DeliveryRegister, DeliveryRow, DeliveryTotal
 from web.areas.deliveries.requests import (
+    CaseToView,
     DeliveryReceipt,
     DeliveryRequest,
     DeliveryToVoid,
@@ -25,7 +26,7 @@ from web.areas.deliveries.requests import (
     void,
 )
 from web.kit.dependencies import Services
-from web.kit.principal import ActingPrincipal, CaseToWorkOn, CityToView, ViewableCase
+from web.kit.principal import ActingPrincipal, CaseToWorkOn, CityToView
 
 router = APIRouter(tags=["deliveries"])
 
@@ -85,7 +86,7 @@ class DeliveryRegisterOut(BaseModel):
     "/cases/{case_id}/deliveries", response_model=list[DeliveryOut],
     name="api_case_deliveries", summary="The services delivered to a case's person",
 )
-def case_deliveries(case: ViewableCase, services: Services) -> list[DeliveryOut]:
+def case_deliveries(case: CaseToView, services: Services) -> list[DeliveryOut]:
     return [DeliveryOut.of(row) for row in services.delivery_register.of_case(case.case_id)]
 
 

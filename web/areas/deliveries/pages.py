@@ -16,6 +16,7 @@ from domain.deliveries.model import DELIVERY_SUB_ACTIONS, DeliveryKind
 from domain.programme import PROGRAMME_TIMEZONE, City
 from projections.case_list import CASE_STATUS_OPEN, CaseRow
 from web.areas.deliveries.requests import (
+    CaseToView,
     DeliveryRequest,
     DeliveryToVoid,
     VoidRequest,
@@ -26,7 +27,7 @@ from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.errors import UnknownCase
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.i18n import Translator
-from web.kit.principal import ActingPrincipal, CaseToWorkOn, CityToView, SignedIn, ViewableCase
+from web.kit.principal import ActingPrincipal, CaseToWorkOn, CityToView, SignedIn
 from web.kit.templating import Pages
 from web.kit.vocabulary.deliveries import delivery_words
 from web.services import WebServices
@@ -37,7 +38,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/cases/{case_id}/deliveries", name="case_deliveries")
 def case_deliveries(
     request: Request,
-    case: ViewableCase,
+    case: CaseToView,
     pages: PageRenderer,
     services: Services,
     principal: SignedIn,

@@ -22,7 +22,7 @@ from projections.case_list import CaseRow
 from projections.deliveries import DeliveryRow
 from web.kit.dependencies import Services
 from web.kit.errors import UnknownDelivery
-from web.kit.principal import SignedIn
+from web.kit.principal import SignedIn, case_where
 from web.services import WebServices
 
 
@@ -46,6 +46,7 @@ def viewable_delivery(
     # Whoever may not see the city's cases learns nothing of its deliveries.
     if row is None or not may(principal, Permission.VIEW_CASE, City(row.city)):
         raise UnknownDelivery(str(delivery_id))
+    require(principal, Permission.VIEW_CITY, City(row.city))
     return row
 
 
@@ -60,6 +61,9 @@ def delivery_where(permission: Permission) -> Callable[..., DeliveryRow]:
     return permitted
 
 
+# A case's services are the city's business: its staff, the ministry and the auditors; not the
+# partners, whose agreements cover intake events only.
+CaseToView = Annotated[CaseRow, Depends(case_where(Permission.VIEW_CITY))]
 DeliveryToVoid = Annotated[DeliveryRow, Depends(delivery_where(Permission.RECORD_CASE_WORK))]
 
 
