@@ -81,7 +81,7 @@ def test_the_print_view_has_no_form_no_button_no_navigation_and_no_identifiers(
 ) -> None:
     operator = clients.operator("firenze")
     page = operator.get(f"/cases/{case['case_id']}")
-    assert 'href="/cases/%s/summary"' % case["case_id"] in page.text
+    assert f'href="/cases/{case["case_id"]}/summary"' in page.text
     assert "Stampa scheda" in page.text
 
     printed = operator.get(f"/cases/{case['case_id']}/summary")

@@ -6,14 +6,16 @@ totals; every refusal a 4xx with a coordinator's message, and nothing written.""
 from __future__ import annotations
 
 import html
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from domain.programme import PROGRAMME_TIMEZONE
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, record_intake
+from tests.web.conftest import Clients, clock_of, record_intake
 
 
 def a_delivery(**overrides: Any) -> dict[str, Any]:
@@ -156,3 +158,41 @@ def test_the_register_page_shows_the_totals_in_the_reader_s_language(
     assert "Sostegno economico" in page
     assert "€\u00a0999,90" in page
     assert Decimal("999.90") == Decimal(register(operator)["cash"])
+
+
+def test_the_indicators_count_deliveries_per_city_sub_action_and_kind_as_of_any_moment(
+    clients: Clients, platform: Platform
+) -> None:
+    florence = str(record_intake(clients, "firenze")["case_id"])
+    milan = str(record_intake(clients, "milano")["case_id"])
+    other_milan = str(record_intake(clients, "milano")["case_id"])
+    milano = clients.operator("milano")
+    assert deliver(clients.operator("firenze"), florence, quantity="5").status_code == 201
+    assert deliver(milano, milan, quantity="10").status_code == 201
+    assert deliver(milano, other_milan, quantity="4").status_code == 201
+    before_cash = platform.clock() + timedelta(minutes=5)
+    clock_of(platform).advance(timedelta(minutes=10))
+    assert deliver(milano, milan, kind="cash_support", quantity="200.00",
+                   sub_action="4").status_code == 201
+    voided = deliver(milano, milan, kind="cash_support", quantity="50.00", sub_action="4")
+    assert milano.post(f"/api/v1/deliveries/{voided.json()['delivery_id']}/void",
+                       json={"reason": "entered_in_error"}).status_code == 200
+
+    city = milano.get("/api/v1/cities/milano/indicators").json()["deliveries"]
+    assert [(line["sub_action"], line["kind"], line["deliveries"], line["people"],
+             line["quantity"]) for line in city["lines"]] == [
+        ("3", "meals", 2, 2, "14"), ("4", "cash_support", 1, 1, "200.00")]
+    assert (city["deliveries"], city["people"], city["cash"]) == (3, 2, "200.00")
+    network = clients.ministry().get("/api/v1/network/indicators").json()["network"]["deliveries"]
+    assert network["lines"][0]["quantity"] == "19" and network["people"] == 3
+
+    page = clients.coordinator("milano").get("/cities/milano/dashboard")
+    assert 'id="part-deliveries"' in page.text
+    assert "/cities/milano/deliveries?sub_action=3&amp;kind=meals" in page.text
+
+    auditor = clients.auditor()
+    chosen = auditor.get("/as-of", params={"moment": before_cash.astimezone(
+        PROGRAMME_TIMEZONE).strftime("%Y-%m-%dT%H:%M:%S"), "next": "/"}, follow_redirects=False)
+    assert chosen.status_code == 303
+    then = auditor.get("/api/v1/cities/milano/indicators").json()["deliveries"]
+    assert (then["deliveries"], then["cash"]) == (2, "0.00")
