@@ -196,3 +196,17 @@ def test_the_indicators_count_deliveries_per_city_sub_action_and_kind_as_of_any_
     assert chosen.status_code == 303
     then = auditor.get("/api/v1/cities/milano/indicators").json()["deliveries"]
     assert (then["deliveries"], then["cash"]) == (2, "0.00")
+
+
+def test_the_case_s_history_tells_what_was_delivered_and_what_was_voided(
+    clients: Clients, case_id: str
+) -> None:
+    operator = clients.operator("firenze")
+    delivery_id = deliver(operator, case_id, kind="transport_tickets", quantity="4").json()[
+        "delivery_id"]
+    operator.post(f"/api/v1/deliveries/{delivery_id}/void", json={"reason": "not_provided"})
+    history = html.unescape(operator.get(f"/cases/{case_id}").text)
+    history = history[history.index('id="history-title"'):]
+    assert "Servizio erogato" in history
+    assert "Titoli di viaggio: 4 titoli di viaggio il 15 mar 2021, Sub-Azione 3." in history
+    assert "Servizio erogato annullato" in history and "Non erogata" in history

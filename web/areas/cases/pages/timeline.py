@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from domain.cases.rules import CorrectableField
@@ -21,6 +22,7 @@ from web.kit.i18n import N_, Translator
 from web.kit.labels import Labels
 from web.kit.vocabulary.activities import ACTIVITY_KINDS, hours_in_words
 from web.kit.vocabulary.case_lifecycle import CASE_OUTCOMES, CORRECTABLE_FIELDS
+from web.kit.vocabulary.deliveries import DELIVERY_KINDS, VOID_REASONS, quantity_in_words
 from web.kit.vocabulary.housing import MOVE_OUT_OUTCOMES
 from web.kit.vocabulary.referrals import (
     CITY_SERVICES,
@@ -330,10 +332,25 @@ def _activity_details(data: dict[str, Any], translator: Translator, labels: Labe
     return [where]
 
 
+def _delivery_details(data: dict[str, Any], translator: Translator, labels: Labels) -> list[str]:
+    """What a delivery recorded (or why it was voided)."""
+    if "reason" in data:
+        return [labels.label(VOID_REASONS, str(data["reason"]))]
+    return [translator.gettext(
+        N_("%(kind)s: %(quantity)s on %(date)s, Sub-Action %(number)s."),
+        kind=labels.label(DELIVERY_KINDS, str(data.get("kind", ""))),
+        quantity=quantity_in_words(Decimal(str(data.get("quantity", "0"))),
+                                   str(data.get("unit", "")), translator),
+        date=translator.date(date.fromisoformat(data["delivered_on"])),
+        number=data.get("sub_action", ""),
+    )] if "delivered_on" in data else []
+
+
 # The events of the other areas, by the aggregate named in the CloudEvents type.
 _AREA_DETAILS = {
     "referral": _referral_details,
     "placement": _housing_details,
     "shelter": _housing_details,
     "activity": _activity_details,
+    "delivery": _delivery_details,
 }
