@@ -16,6 +16,7 @@ from uuid import UUID
 
 from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
+from domain.deliveries.service import DeliveryService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
 from domain.programme import City, DomainError
@@ -48,6 +49,7 @@ class DemoServices(Protocol):
     housing: HousingService
     activities: ActivityService
     finance: FinanceService
+    deliveries: DeliveryService
 
 
 Action = Callable[[], None]

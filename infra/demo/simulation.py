@@ -11,6 +11,7 @@ from collections.abc import Callable
 from domain.programme import City, SubAction
 from infra.demo.activities import ActivityDesk
 from infra.demo.cases import CaseDesk
+from infra.demo.deliveries import DeliveryDesk
 from infra.demo.finance import FinanceDesk, focus_of
 from infra.demo.housing import HousingDesk
 from infra.demo.known import KnownCase
@@ -51,6 +52,7 @@ class _Simulation:
                               referrals=self.referrals, housing=self.housing)
         self.activities = ActivityDesk(self.scheduler, services, cases_of)
         self.finance = FinanceDesk(self.scheduler, services, cases_of)
+        self.deliveries = DeliveryDesk(self.scheduler, services, cases_of)
 
     def run(self, progress: Callable[[int], None] | None) -> None:
         start = self.scheduler.working_time(self.scale.start, 7, 8)
@@ -71,3 +73,4 @@ class _Simulation:
             for _ in range(count * (2 if sub_action is focus else 1)):
                 self.activities.plan_activity_of(city, sub_action)
         self.finance.plan_claims(city)
+        self.deliveries.plan_rounds(city)

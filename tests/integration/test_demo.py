@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 
 from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
+from domain.deliveries.service import DeliveryService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
 from domain.programme import City
@@ -52,6 +53,7 @@ class Services:
     housing: HousingService
     activities: ActivityService
     finance: FinanceService
+    deliveries: DeliveryService
 
 
 @dataclass
@@ -76,7 +78,7 @@ def generate(data_dir: Path, seed: int) -> DemoReport:
         return load_demo(Services(
             cases=cases, referrals=ReferralService(record, cases),
             housing=HousingService(record, cases), activities=ActivityService(record, cases),
-            finance=FinanceService(record),
+            finance=FinanceService(record), deliveries=DeliveryService(record, cases),
         ), TWO_CITIES_ONE_QUARTER, seed=seed)
     finally:
         record.close()
@@ -162,6 +164,7 @@ def test_every_kind_of_work_appears(runs: Runs) -> None:
         "Referral.Accepted", "Shelter.Registered", "HousingPath.Waitlisted",
         "HousingPath.BedOffered", "HousingPath.MovedIn", "Activity.Planned",
         "Activity.ParticipantEnrolled", "Activity.SessionHeld", "CityBudget.ClaimRecorded",
+        "Delivery.Recorded",
     } <= topics
     accepted = first.report.accepted
     assert accepted["intake"] == 26

@@ -29,6 +29,7 @@ import pytest
 from domain.activities.service import ActivityService
 from domain.cases.model import Case
 from domain.cases.service import CaseService
+from domain.deliveries.service import DeliveryService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
 from domain.programme import City
@@ -60,6 +61,7 @@ class Services:
     housing: HousingService
     activities: ActivityService
     finance: FinanceService
+    deliveries: DeliveryService
 
 
 @dataclass
@@ -78,7 +80,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walked]:
         report = load_demo(Services(
             cases=cases, referrals=ReferralService(record, cases),
             housing=HousingService(record, cases), activities=ActivityService(record, cases),
-            finance=FinanceService(record)), WHOLE_PROGRAMME, seed=12)
+            finance=FinanceService(record),
+            deliveries=DeliveryService(record, cases)), WHOLE_PROGRAMME, seed=12)
         last = record.recorder.max_notification_id() or 0
         events = [record.mapper.to_domain_event(n)
                   for n in record.recorder.select_notifications(start=1, limit=last)]
