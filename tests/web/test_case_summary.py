@@ -51,7 +51,7 @@ def test_the_case_page_opens_with_where_the_person_stands(
 
     assert page.index('id="summary"') < page.index('id="history-title"')
     assert "In lista di attesa: posizione 1 su 1" in summary
-    assert "in attesa di risposta, entro" in summary
+    assert "Servizi sanitari: risposta attesa entro il " in summary
     assert f'href="/referrals/{referral.json()["referral_id"]}"' in summary
     assert "Sostegno economico: €\u00a0150,00 (Sub-Azione 4)" in summary
     assert "Nessuna iscrizione ad attività in corso." in summary

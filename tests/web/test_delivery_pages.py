@@ -100,7 +100,7 @@ def test_the_case_page_records_a_delivery_and_shows_it(clients: Clients, case_id
     page = operator.get(f"/cases/{case_id}")
     assert 'id="delivery-form"' in page.text
     recorded = operator.post(f"/cases/{case_id}/deliveries", data=a_delivery(
-        kind="language_course", quantity="2,5".replace(",", "."), sub_action="3"),
+        kind="language_course", quantity="2,5", sub_action="3"),
         follow_redirects=False)
     assert recorded.status_code == 303
     assert recorded.headers["location"] == f"/cases/{case_id}#deliveries"
@@ -153,7 +153,9 @@ def test_the_register_page_shows_the_totals_in_the_reader_s_language(
     clients: Clients, case_id: str
 ) -> None:
     operator = clients.operator("firenze")
-    deliver(operator, case_id, kind="cash_support", quantity="1234.5".replace("1234.5", "999.9"))
+    recorded = operator.post(f"/cases/{case_id}/deliveries", data=a_delivery(
+        kind="cash_support", quantity="€ 999,90"), follow_redirects=False)
+    assert recorded.status_code == 303
     page = html.unescape(operator.get("/cities/firenze/deliveries").text)
     assert "Sostegno economico" in page
     assert "€\u00a0999,90" in page

@@ -57,7 +57,9 @@ async def record_delivery(
     actor: ActingPrincipal,
     translator: CurrentTranslator,
 ) -> Response:
-    form = await PostedForm.read(request, DeliveryRequest.model_fields)
+    posted = await PostedForm.read(request, DeliveryRequest.model_fields)
+    form = PostedForm({**posted.values, "quantity": italian_decimal(
+        posted.values.get("quantity", ""))}, posted.fields)
     try:
         await form.submit(DeliveryRequest, lambda body: record(services, case, body, actor),
                           translator, aliases={"case": "quantity"})
@@ -90,6 +92,13 @@ async def void_delivery(
         return _render_case(request, pages, services, principal, translator, case,
                             None, void_error=refused.form, status_code=422)
     return see_other(request, "case_deliveries", case_id=str(delivery.case_id))
+
+
+def italian_decimal(typed: str) -> str:
+    """150,50 or 1.500,00 as Italians write them, as a decimal (150.50, 1500.00); with no comma,
+    the dot is the decimal mark. More decimals than the kind allows are the domain's refusal."""
+    written = typed.strip().replace("€", "").replace("\u00a0", "").replace(" ", "")
+    return written.replace(".", "").replace(",", ".") if "," in written else written
 
 
 def _render_case(

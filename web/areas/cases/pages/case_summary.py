@@ -169,8 +169,9 @@ def open_referrals(sources: SummarySources) -> SummarySection:
                  else labels.label(DESTINATION_KINDS, referral.destination_kind))
         when: str | None
         if referral.status == STATUS_REQUESTED:
-            text = t.gettext(N_("%(destination)s: awaiting an answer, due by"), destination=where)
-            when = t.datetime(referral.due_at, "short")
+            text = t.gettext(N_("%(destination)s: answer awaited by %(due)s"),
+                             destination=where, due=t.datetime(referral.due_at, "short"))
+            when = None
         else:
             text = t.gettext(N_("%(destination)s: accepted"), destination=where)
             when = t.datetime(referral.answered_at, "short") if referral.answered_at else None
