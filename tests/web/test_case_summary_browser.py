@@ -51,7 +51,12 @@ def test_the_case_page_opens_with_the_summary_and_prints_without_forms(
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     problems: list[str] = []
-    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            problems.append(message.text)
+
+    page.on("console", on_console)
     page.on("pageerror", lambda error: problems.append(str(error)))
     try:
         page.goto(f"{live_server}/cases/{case['case_id']}")
