@@ -83,6 +83,8 @@ def test_the_print_view_has_no_form_no_button_no_navigation_and_no_identifiers(
     page = operator.get(f"/cases/{case['case_id']}")
     assert f'href="/cases/{case["case_id"]}/summary"' in page.text
     assert "Stampa scheda" in page.text
+    # Printing with identifiers is the identifiers form's second button: the same reasons.
+    assert re.search(r'formaction="/cases/[^"]+/summary" formtarget="_blank"', page.text)
 
     printed = operator.get(f"/cases/{case['case_id']}/summary")
 

@@ -21,7 +21,7 @@ from domain.cases.rules import AssessingService, CaseOutcome, Vulnerability
 from domain.privacy import LEGAL_BASES, ProcessingPurpose
 from domain.programme import PROGRAMME_TIMEZONE, City
 from projections.case_list import CASE_STATUS_OPEN, CaseRow, Handover
-from web.areas.cases.pages.case_summary import case_summary, print_reasons
+from web.areas.cases.pages.case_summary import case_summary
 from web.areas.cases.pages.legal_status import consents_of, status_history
 from web.areas.cases.pages.timeline import timeline_of
 from web.areas.cases.pages.vulnerabilities import minors_and_vulnerabilities_of
@@ -107,8 +107,6 @@ def render_case_page(
         # Where the person stands (cases/_summary.html), and services delivered
         # (cases/_deliveries.html, whose form posts to the deliveries area).
         "summary": case_summary(services, case, translator),
-        "print_reasons": () if erased else labels.access_reasons(
-            print_reasons(principal, case, services)),
         "deliveries": services.delivery_register.of_case(case.case_id, limit=10),
         "may_record_delivery": is_open and may_work,
         "delivery_form": FormState(values={"delivered_on": today}),

@@ -22,9 +22,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from domain.access import Principal
 from domain.housing.priority import in_waitlist_order
-from domain.programme import PROGRAMME_TIMEZONE, City
+from domain.programme import PROGRAMME_TIMEZONE
 from projections.activities import ACTIVITY_STATUS_PLANNED
 from projections.case_list import CaseRow
 from projections.housing import HOUSED, OFFERED, WAITLISTED
@@ -35,7 +34,6 @@ from web.areas.cases.requests.personal_data import (
     IdentifiersRequest,
     PersonalDataView,
     erasure_of,
-    reasons_for,
     reveal,
 )
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
@@ -288,7 +286,3 @@ def render_print(
     }
     return pages.render(request, "cases/print.html", context, status_code=status_code)
 
-
-def print_reasons(principal: Principal, case: CaseRow, services: WebServices) -> list[str]:
-    """The reasons the case page offers for printing with identifiers (none: no such form)."""
-    return [reason.value for reason in reasons_for(principal, City(case.city), services.now())]
