@@ -10,6 +10,7 @@ from events.activities import ACTIVITY_CONTRACTS
 from events.assignment import ASSIGNMENT_CONTRACTS
 from events.audit import AUDIT_CONTRACTS
 from events.contracts import CASE_CONTRACTS, EventContract
+from events.deliveries import DELIVERY_CONTRACTS
 from events.documents import DOCUMENT_CONTRACTS
 from events.finance import FINANCE_CONTRACTS
 from events.households import HOUSEHOLD_CONTRACTS
@@ -25,6 +26,7 @@ CONTRACTS: dict[str, type[EventContract]] = {
         *CASE_CONTRACTS, *REFERRAL_CONTRACTS, *HOUSING_CONTRACTS, *ACTIVITY_CONTRACTS,
         *AUDIT_CONTRACTS, *FINANCE_CONTRACTS, *PROGRAMME_CONTRACTS, *PLAN_CONTRACTS,
         *DOCUMENT_CONTRACTS, *HOUSEHOLD_CONTRACTS, *NOTE_CONTRACTS, *ASSIGNMENT_CONTRACTS,
+        *DELIVERY_CONTRACTS,
     )
 }
 

@@ -26,6 +26,7 @@ from domain.amendments.service import ProgrammeTermsService
 from domain.assignment.model import CityStaff
 from domain.assignment.service import AssignmentAtIntake, AssignmentService
 from domain.cases.service import CaseService
+from domain.deliveries.service import DeliveryService
 from domain.documents.service import DocumentRules, DocumentService
 from domain.finance.service import FinanceService
 from domain.households.service import HouseholdService
@@ -54,6 +55,7 @@ from infra.store.vault import open_vault
 from projections.activities import ActivityRegisterQueries
 from projections.assignment import DEFAULT_INACTIVE_AFTER, AssignmentQueries
 from projections.case_list import CaseListQueries
+from projections.deliveries import DeliveryQueries
 from projections.documents import DocumentQueries
 from projections.finance import FinanceQueries
 from projections.households import HouseholdQueries
@@ -181,6 +183,8 @@ class Platform:
     housing_views: HousingQueries
     activities: ActivityService
     activity_register: ActivityRegisterQueries
+    deliveries: DeliveryService
+    delivery_register: DeliveryQueries
     finance: FinanceService
     finance_views: FinanceQueries
     indicators: IndicatorQueries
@@ -312,6 +316,8 @@ def workflows_over(
         "housing_views": housing_views,
         "activities": ActivityService(record, cases, terms),
         "activity_register": ActivityRegisterQueries(read_models),
+        "deliveries": DeliveryService(record, cases, terms),
+        "delivery_register": DeliveryQueries(read_models),
         "finance": finance,
         "finance_views": finance_views,
         "indicators": IndicatorQueries(read_models),

@@ -268,6 +268,18 @@ class ActivityRegisterQueries:
         return ActivityRegister(city, sub_action or None, activities,
                                 _totals(activities, enrolments))
 
+    def of_case(self, case_id: UUID) -> list[ActivitySummary]:
+        """The activities the case is enrolled in, the latest start first."""
+        with self.database.reading() as tx:
+            rows = tx.fetchall(
+                f"SELECT {', '.join('a.' + c.strip() for c in _SUMMARY_COLUMNS.split(','))}"
+                " FROM rm_activities a JOIN rm_activity_participants p"
+                " ON p.activity_id = a.activity_id WHERE p.case_id = ?"
+                " ORDER BY a.starts_on DESC, a.title",
+                (str(case_id),),
+            )
+        return [_summary(row) for row in rows]
+
     def activity(self, activity_id: UUID) -> ActivityDetail | None:
         with self.database.reading() as tx:
             row = tx.fetchone(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from projections.activities import ActivityRegisterProjection
 from projections.assignment import AssignmentProjection
 from projections.case_list import CaseListProjection
+from projections.deliveries import DeliveryProjection
 from projections.documents import DocumentsProjection
 from projections.finance import FinanceProjection
 from projections.households import HouseholdProjection
@@ -32,6 +33,7 @@ def default_projections() -> list[Projection]:
         HouseholdProjection(),
         CaseNotesProjection(),
         AssignmentProjection(),
+        DeliveryProjection(),
     ]
 
 

@@ -11,6 +11,7 @@ from web.areas.audit import api as audit
 from web.areas.cases.api import assignment, care, cases, personal_data
 from web.areas.cases.api import lifecycle as case_lifecycle
 from web.areas.dashboards import api as indicators
+from web.areas.deliveries import api as deliveries
 from web.areas.documents import api as documents
 from web.areas.event_docs import api as event_schemas
 from web.areas.finance import api as finance
@@ -47,6 +48,7 @@ PROTECTED_AREAS = (
     notes,
     assignment,
     work_queue,
+    deliveries,
 )
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 

@@ -12,9 +12,10 @@ from web.api import api_router
 from web.areas.activities import pages as activities
 from web.areas.audit.pages import access_log as audit
 from web.areas.audit.pages import event_browser as audit_events
-from web.areas.cases.pages import assignment, case_list, case_page, personal_data
+from web.areas.cases.pages import assignment, case_list, case_page, case_summary, personal_data
 from web.areas.cases.pages import lifecycle as case_lifecycle
 from web.areas.dashboards import pages as dashboards
+from web.areas.deliveries import pages as deliveries
 from web.areas.documents import pages as documents
 from web.areas.event_docs import pages as event_docs
 from web.areas.finance import pages as finance
@@ -71,7 +72,8 @@ subjects, headers and schemas, are described by the AsyncAPI document at
 PAGE_AREAS = (
     sign_in, network, intake, case_list, case_page, case_lifecycle, personal_data, referrals,
     housing, activities, audit, event_docs, as_of, audit_events, finance, dashboards, live,
-    programme, plans, documents, households, notes, assignment, work_queue,
+    programme, plans, documents, households, notes, assignment, work_queue, deliveries,
+    case_summary,
 )
 
 

@@ -14,6 +14,7 @@ from domain.activities.service import ActivityService
 from domain.amendments.service import ProgrammeTermsService
 from domain.assignment.service import AssignmentService
 from domain.cases.service import CaseService
+from domain.deliveries.service import DeliveryService
 from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
 from domain.households.service import HouseholdService
@@ -26,6 +27,7 @@ from domain.vault import IdentifierAccess
 from projections.activities import ActivityRegisterQueries
 from projections.assignment import AssignmentQueries
 from projections.case_list import CaseListQueries
+from projections.deliveries import DeliveryQueries
 from projections.documents import DocumentQueries
 from projections.finance import FinanceQueries
 from projections.households import HouseholdQueries
@@ -187,6 +189,8 @@ class WebServices(Protocol):
     housing_views: HousingQueries
     activities: ActivityService
     activity_register: ActivityRegisterQueries
+    deliveries: DeliveryService
+    delivery_register: DeliveryQueries
     finance: FinanceService
     finance_views: FinanceQueries
     indicators: IndicatorQueries

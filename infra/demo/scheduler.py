@@ -16,6 +16,7 @@ from uuid import UUID
 
 from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
+from domain.deliveries.service import DeliveryService
 from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
 from domain.households.service import HouseholdService
@@ -56,6 +57,7 @@ class DemoServices(Protocol):
     documents: DocumentService
     households: HouseholdService
     notes: NoteService
+    deliveries: DeliveryService
 
 
 Action = Callable[[], None]

@@ -12,6 +12,7 @@ from domain.programme import City, SubAction
 from infra.demo.activities import ActivityDesk
 from infra.demo.assignment import AssignmentDesk
 from infra.demo.cases import CaseDesk
+from infra.demo.deliveries import DeliveryDesk
 from infra.demo.documents import DocumentDesk
 from infra.demo.finance import FinanceDesk, focus_of
 from infra.demo.households import HouseholdDesk
@@ -62,6 +63,7 @@ class _Simulation:
         self.documents = DocumentDesk(self.scheduler, services, cases_of)
         self.households = HouseholdDesk(self.scheduler, services, cases_of, self.housing)
         self.notes = NoteDesk(self.scheduler, services, cases_of)
+        self.deliveries = DeliveryDesk(self.scheduler, services, cases_of)
 
     def run(self, progress: Callable[[int], None] | None) -> None:
         start = self.scheduler.working_time(self.scale.start, 7, 8)
@@ -86,3 +88,4 @@ class _Simulation:
         self.plans.plan_city(city)
         self.documents.plan_city(city)
         self.households.plan_rounds(city)
+        self.deliveries.plan_rounds(city)

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from projections.activities import ACTIVITY_STATUS_CANCELLED, ACTIVITY_STATUS_COMPLETED
 from projections.case_list import CASE_STATUS_CLOSED, CASE_STATUS_OPEN
+from projections.deliveries import CASH_UNIT
 from projections.finance import (
     CLAIM_APPROVED,
     CLAIM_PENDING,
@@ -44,6 +45,8 @@ from projections.indicators.figures import (
     CaseIndicators,
     CityRow,
     Count,
+    DeliveryIndicators,
+    DeliveryLine,
     ExpenditureIndicators,
     HousingIndicators,
     Indicators,
@@ -69,6 +72,7 @@ def indicators_from(
         housing=_housing_indicators(scope, last_intake_month),
         activities=_activity_indicators(scope),
         expenditure=expenditure,
+        deliveries=_delivery_indicators(scope),
     )
 
 
@@ -257,4 +261,24 @@ def city_row(city: str, tallies: CityTallies, budget: BudgetLine) -> CityRow:
         allocated=budget.allocated,
         claimed=budget.claimed,
         approved=budget.approved,
+    )
+
+
+def _delivery_indicators(scope: Sequence[CityTallies]) -> DeliveryIndicators:
+    summed: dict[tuple[str, str, str], tuple[int, Decimal]] = {}
+    for tallies in scope:
+        for key, (deliveries, quantity) in tallies.delivered.items():
+            before = summed.get(key, (0, Decimal(0)))
+            summed[key] = (before[0] + deliveries, before[1] + quantity)
+    lines = tuple(
+        DeliveryLine(sub_action=sub_action, kind=kind, unit=unit, deliveries=deliveries,
+                     people=sum(t.served.get((sub_action, kind), 0) for t in scope),
+                     quantity=quantity)
+        for (sub_action, kind, unit), (deliveries, quantity) in sorted(summed.items())
+    )
+    return DeliveryIndicators(
+        lines=lines,
+        deliveries=sum(line.deliveries for line in lines),
+        people=sum(t.served_overall for t in scope),
+        cash=sum((line.quantity for line in lines if line.unit == CASH_UNIT), Decimal("0.00")),
     )

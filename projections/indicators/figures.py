@@ -147,6 +147,32 @@ class ActivityIndicators:
 
 
 @dataclass(frozen=True)
+class DeliveryLine:
+    """The services of one kind delivered under one sub-action (voided deliveries aside)."""
+
+    sub_action: str
+    kind: str
+    unit: str
+    """meals, items, tickets, hours or eur (cash support)."""
+    deliveries: int
+    people: int
+    """Distinct cases served (the network's figure: the sum of the cities')."""
+    quantity: Decimal
+    """Summed, in `unit`."""
+
+
+@dataclass(frozen=True)
+class DeliveryIndicators:
+    lines: tuple[DeliveryLine, ...]
+    """Each sub-action and kind with deliveries, by sub-action then kind."""
+    deliveries: int
+    people: int
+    """Distinct cases served by any delivery (the network's: the sum of the cities')."""
+    cash: Decimal
+    """Cash support, in euros."""
+
+
+@dataclass(frozen=True)
 class ExpenditureIndicators:
     lines: tuple[BudgetLine, ...]
     """Every sub-action (1-6), each even without figures."""
@@ -169,6 +195,8 @@ class Indicators:
     housing: HousingIndicators
     activities: ActivityIndicators
     expenditure: ExpenditureIndicators
+    deliveries: DeliveryIndicators
+    """Services delivered to people (Sub-Actions 2, 3 and 4)."""
 
 
 @dataclass(frozen=True)

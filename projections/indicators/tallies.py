@@ -61,6 +61,12 @@ class CityTallies:
     """Distinct cases enrolled in any of the city's activities."""
     hours: dict[str, Decimal] = field(default_factory=dict)
     """Participants' hours, by sub-action."""
+    delivered: dict[tuple[str, str, str], tuple[int, Decimal]] = field(default_factory=dict)
+    """(sub-action, kind, unit) -> (deliveries, quantity), voided ones aside."""
+    served: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Distinct cases served, by (sub-action, kind)."""
+    served_overall: int = 0
+    """Distinct cases served by any of the city's deliveries."""
 
 
 @dataclass
@@ -114,6 +120,7 @@ class Tallies:
             cities[city_].bed_changes.append(
                 BedChange(effective_on, int(change_position), shelter_id, int(beds)))
         _read_activities(tx, cities, city)
+        _read_deliveries(tx, cities, city)
         return cls(position=position, cities=dict(cities))
 
 
@@ -181,3 +188,26 @@ def _read_activities(tx: Transaction, cities: dict[str, CityTallies], city: str 
         tallies = cities[city_]
         tallies.hours[sub_action] = (
             tallies.hours.get(sub_action, ZERO) + Decimal(str(hours)) * int(count))
+
+
+def _read_deliveries(tx: Transaction, cities: dict[str, CityTallies], city: str | None) -> None:
+    where = "WHERE voided_reason IS NULL" + (" AND city = ?" if city else "")
+    params = [city] if city else []
+    # Quantities are decimal texts: summed here as Decimal, the equal ones counted by the database.
+    for city_, sub_action, kind, unit, quantity, count in tx.fetchall(
+        "SELECT city, sub_action, kind, unit, quantity, COUNT(*) FROM rm_deliveries"
+        f" {where} GROUP BY city, sub_action, kind, unit, quantity", params,
+    ):
+        delivered = cities[city_].delivered
+        deliveries, total = delivered.get((sub_action, kind, unit), (0, Decimal(0)))
+        delivered[(sub_action, kind, unit)] = (
+            deliveries + int(count), total + Decimal(str(quantity)) * int(count))
+    for city_, sub_action, kind, count in tx.fetchall(
+        "SELECT city, sub_action, kind, COUNT(DISTINCT case_id) FROM rm_deliveries"
+        f" {where} GROUP BY city, sub_action, kind", params,
+    ):
+        cities[city_].served[(sub_action, kind)] = int(count)
+    for city_, count in tx.fetchall(
+        f"SELECT city, COUNT(DISTINCT case_id) FROM rm_deliveries {where} GROUP BY city", params,
+    ):
+        cities[city_].served_overall = int(count)

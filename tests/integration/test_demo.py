@@ -26,6 +26,7 @@ from typer.testing import CliRunner
 
 from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
+from domain.deliveries.service import DeliveryService
 from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
 from domain.households.service import HouseholdService
@@ -64,6 +65,7 @@ class Services:
     documents: DocumentService
     households: HouseholdService
     notes: NoteService
+    deliveries: DeliveryService
 
 
 @dataclass
@@ -96,6 +98,7 @@ def generate(data_dir: Path, seed: int) -> DemoReport:
             documents=DocumentService(
                 record, vault, CaseFactsFromCases(cases), ClaimsFromFinance(finance)),
             households=households, notes=NoteService(record, vault, cases),
+            deliveries=DeliveryService(record, cases),
         ), TWO_CITIES_ONE_QUARTER, seed=seed)
     finally:
         record.close()
@@ -184,6 +187,7 @@ def test_every_kind_of_work_appears(runs: Runs) -> None:
         "Plan.Started", "Plan.GoalAgreed", "Plan.ActionPlanned",
         "CaseDocument.Attached", "ClaimDocument.Attached",
         "CaseNotes.NoteWritten",
+        "Delivery.Recorded",
     } <= topics
     accepted = first.report.accepted
     assert accepted["intake"] == 26

@@ -29,6 +29,7 @@ import pytest
 from domain.activities.service import ActivityService
 from domain.cases.model import Case
 from domain.cases.service import CaseService
+from domain.deliveries.service import DeliveryService
 from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
 from domain.households.service import HouseholdService
@@ -71,6 +72,7 @@ class Services:
     documents: DocumentService
     households: HouseholdService
     notes: NoteService
+    deliveries: DeliveryService
 
 
 @dataclass
@@ -96,8 +98,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walked]:
             finance=finance, plans=PlanService(record, vault, cases),
             documents=DocumentService(
                 record, vault, CaseFactsFromCases(cases), ClaimsFromFinance(finance)),
-            households=households, notes=NoteService(record, vault, cases)),
-            WHOLE_PROGRAMME, seed=13)
+            households=households, notes=NoteService(record, vault, cases),
+            deliveries=DeliveryService(record, cases)), WHOLE_PROGRAMME, seed=13)
         last = record.recorder.max_notification_id() or 0
         events = [record.mapper.to_domain_event(n)
                   for n in record.recorder.select_notifications(start=1, limit=last)]

@@ -276,6 +276,18 @@ ACCESS: dict[str, set[str]] = {
     "work_queue_lines": PEOPLE,
     "work_queue_count": PEOPLE,
     "api_work_queue": PEOPLE,
+    # -- services delivered --
+    "case_deliveries": MILAN_STAFF | OVERSIGHT,
+    "record_delivery": MILAN_STAFF,
+    "void_delivery": MILAN_STAFF,
+    "delivery_register": MILAN_STAFF | OVERSIGHT,
+    "api_case_deliveries": MILAN_STAFF | OVERSIGHT,
+    "api_record_delivery": MILAN_STAFF,
+    "api_void_delivery": MILAN_STAFF,
+    "api_delivery_register": MILAN_STAFF | OVERSIGHT,
+    # -- the case summary's print view --
+    "case_summary_print": MILAN_STAFF | OVERSIGHT,
+    "case_summary_print_with_identifiers": MILAN_STAFF,
 }
 # Routes whose answer never ends (server-sent events): a call reads the answer up to its first
 # event, then hangs up.
@@ -329,6 +341,8 @@ FRESH_ROUTES = {
     "offer_household_beds", "api_offer_household_beds",
     # -- assignment: each call gives a fresh case (held by its recorder) to someone else --
     "assign_case", "api_assign_case",
+    # -- services delivered --
+    "void_delivery", "api_void_delivery",
 }
 AN_ERASURE_REQUEST = {"requested_on": "2021-03-12", "request_reference": "PG/2021/0001"}
 # -- activities --
@@ -422,6 +436,16 @@ def a_claim_document(clients: Clients, case_id: str) -> str:
     assert attached.status_code == 201, attached.text
     document_id: str = attached.json()["document_id"]
     return document_id
+# -- services delivered --
+A_DELIVERY = {"sub_action": "3", "kind": "meals", "quantity": "14", "delivered_on": "2021-03-15"}
+
+
+def a_delivery(clients: Clients, case_id: str) -> str:
+    recorded = clients.coordinator("milano").post(f"/api/v1/cases/{case_id}/deliveries",
+                                                  json=A_DELIVERY)
+    assert recorded.status_code == 201, recorded.text
+    delivery_id: str = recorded.json()["delivery_id"]
+    return delivery_id
 
 
 # -- case lifecycle --
@@ -710,6 +734,12 @@ BODIES: dict[str, dict[str, Any]] = {
     # -- case notes --
     "write_case_note": {"data": A_NOTE},
     "api_write_case_note": {"json": A_NOTE},
+    # -- services delivered --
+    "record_delivery": {"data": A_DELIVERY},
+    "api_record_delivery": {"json": A_DELIVERY},
+    "void_delivery": {"data": {"reason": "duplicate"}},
+    "api_void_delivery": {"json": {"reason": "duplicate"}},
+    "case_summary_print_with_identifiers": {"data": {"reason": "contact_person"}},
 }
 
 # The other resources a path can name, each made in Milan for a Milan case (its id given) by
@@ -729,10 +759,12 @@ RESOURCES: dict[str, Callable[[Clients, str], str]] = {
     # -- documents --
     "document_id": a_case_document,
     "claim_document_id": a_claim_document,
+    # -- services delivered --
+    "delivery_id": a_delivery,
 }
 # A path naming one of these is answered 404, like an unknown one, to whoever may not see it.
 RESOURCE_PARAMETERS = ("case_id", "referral_id", "shelter_id", "activity_id", "claim_id",
-                       "goal_id", "action_id", "document_id", "claim_document_id")
+                       "goal_id", "action_id", "document_id", "claim_document_id", "delivery_id")
 
 
 @dataclass(frozen=True)

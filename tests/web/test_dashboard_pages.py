@@ -197,7 +197,7 @@ def test_every_figure_of_a_city_dashboard_opens_a_list_of_exactly_that_many_reco
     assert "Prese in carico" in italian and "Eritrea" in italian
     assert "Cases taken in" in english and "Family reunification" in english
     assert re.search(r'sse-connect="/live/stream\?since=[0-9]+"', english)
-    assert english.count('hx-trigger="sse:projected"') == 6
+    assert english.count('hx-trigger="sse:projected"') == 7
     # Only the headline is announced when it reloads, not every table of the page.
     assert english.count('aria-live="polite"') == 1
     assert re.search(r'aria-live="polite">\s*<section id="part-headline"', english)

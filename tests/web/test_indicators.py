@@ -26,6 +26,7 @@ from domain.cases.rules import (
     Sex,
     Vulnerability,
 )
+from domain.deliveries.model import DeliveryKind, DeliveryOrder, VoidReason
 from domain.finance.model import ClaimDraft, ExpenseCategory
 from domain.housing.model import MoveOutOutcome, ShelterKind
 from domain.privacy import ProcessingPurpose
@@ -33,7 +34,14 @@ from domain.programme import Actor, ActorKind, City, ProtectionStatus, Role, Sub
 from domain.referrals.rules import CityService, DeclineReason, Destination, Urgency
 from infra.bootstrap import Platform
 from projections.indicators import IndicatorQueries
-from projections.indicators.figures import Count, Durations, Indicators, MonthValue
+from projections.indicators.figures import (
+    Count,
+    DeliveryIndicators,
+    DeliveryLine,
+    Durations,
+    Indicators,
+    MonthValue,
+)
 from projections.indicators.tallies import TRACKED_PROJECTIONS
 from projections.registry import default_projections
 from projections.storage.read_models import SqliteReadModels
@@ -153,6 +161,23 @@ def record_the_scenario(platform: Platform) -> None:
     platform.housing.move_in(n1, date(2021, 1, 20), NAPLES, at("2021-01-20"))
     platform.housing.offer_bed(m2, milan_shelter, MILAN, at("2021-01-25"))
     platform.housing.decline_offer(m2, "Too far from work", MILAN, at("2021-01-26"))
+    # Services delivered: meals and cash support to M1 in Milan, meals to N1 in Naples (one
+    # more voided): the figures of tests/web/test_delivery_pages.py, here for PostgreSQL.
+    for delivery, case_id, actor, order in (
+        (uuid4(), m1, MILAN, DeliveryOrder(SubAction.EMERGENCY_TAKE_IN, DeliveryKind.MEALS,
+                                           Decimal(14), date(2021, 1, 26))),
+        (uuid4(), m1, MILAN, DeliveryOrder(SubAction.FAST_TRACK_HOUSING,
+                                           DeliveryKind.CASH_SUPPORT, Decimal("150.50"),
+                                           date(2021, 1, 26))),
+        (uuid4(), n1, NAPLES, DeliveryOrder(SubAction.EMERGENCY_TAKE_IN, DeliveryKind.MEALS,
+                                            Decimal(7), date(2021, 1, 26))),
+    ):
+        platform.deliveries.record_delivery(delivery, case_id, order, actor, at("2021-01-26"))
+    voided = uuid4()
+    platform.deliveries.record_delivery(voided, n1, DeliveryOrder(
+        SubAction.EMERGENCY_TAKE_IN, DeliveryKind.CLOTHING, Decimal(3), date(2021, 1, 26)),
+        NAPLES, at("2021-01-26"))
+    platform.deliveries.void(voided, VoidReason.DUPLICATE, NAPLES, at("2021-01-27"))
     # Budget: Milan's allocations on 01-05; a claim of 1,200.00 (SA3, spent 01-20) approved
     # on 01-25.
     platform.finance.set_allocation(City.MILANO, SubAction.COORDINATION, Decimal("10000.00"),
@@ -315,6 +340,20 @@ def test_milan_expenditure_by_sub_action_and_claimed_month_by_month(milan: Indic
     assert [month for month, _claimed in series] == months(date(2021, 2, 1))
     assert series[-3:] == ((date(2020, 12, 1), Decimal("0")), (date(2021, 1, 1),
                            Decimal("1200.00")), (date(2021, 2, 1), Decimal("1500.50")))
+
+
+def test_services_delivered_per_sub_action_and_kind_voided_ones_aside(
+    platform: Platform, milan: Indicators
+) -> None:
+    assert milan.deliveries == DeliveryIndicators(
+        lines=(DeliveryLine("3", "meals", "meals", 1, 1, Decimal(14)),
+               DeliveryLine("4", "cash_support", "eur", 1, 1, Decimal("150.50"))),
+        deliveries=2, people=1, cash=Decimal("150.50"))
+    network = platform.indicators.network_dashboard().network.deliveries
+    assert [(line.kind, line.deliveries, line.people, line.quantity)
+            for line in network.lines] == [("meals", 2, 2, Decimal(21)),
+                                           ("cash_support", 1, 1, Decimal("150.50"))]
+    assert (network.deliveries, network.people, network.cash) == (3, 2, Decimal("150.50"))
 
 
 def test_the_network_sums_the_cities_and_takes_percentiles_over_all_records(

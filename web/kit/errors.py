@@ -128,6 +128,21 @@ class UnknownActivity(ResourceNotFound):
         )
 
 
+class UnknownDelivery(ResourceNotFound):
+    """Raised when no delivery has the id in the path (or none the principal may see)."""
+
+    code = "unknown_delivery"
+
+    def __init__(self, delivery_id: str) -> None:
+        super().__init__(delivery_id)
+        self.delivery_id = delivery_id
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(
+            N_('There is no delivery "%(delivery_id)s".'), delivery_id=self.delivery_id
+        )
+
+
 class UnknownShelter(ResourceNotFound):
     """Raised when no shelter the principal may see has the id in the path."""
 

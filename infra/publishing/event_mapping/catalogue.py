@@ -7,6 +7,7 @@ from infra.publishing.event_mapping.activities import ACTIVITY_EVENTS
 from infra.publishing.event_mapping.assignment import ASSIGNMENT_EVENTS
 from infra.publishing.event_mapping.audit import AUDIT_EVENTS
 from infra.publishing.event_mapping.cases import CASE_EVENTS
+from infra.publishing.event_mapping.deliveries import DELIVERY_EVENTS
 from infra.publishing.event_mapping.documents import DOCUMENT_EVENTS
 from infra.publishing.event_mapping.finance import FINANCE_EVENTS
 from infra.publishing.event_mapping.households import HOUSEHOLD_EVENTS
@@ -21,5 +22,6 @@ PUBLIC_EVENTS: dict[str, PublicEvent] = {
     for public in (*CASE_EVENTS, *REFERRAL_EVENTS, *HOUSING_EVENTS, *ACTIVITY_EVENTS,
                    *AUDIT_EVENTS, *FINANCE_EVENTS, *PROGRAMME_EVENTS, *PLAN_EVENTS,
                    *DOCUMENT_EVENTS, *HOUSEHOLD_EVENTS, *NOTE_EVENTS,
-                   *ASSIGNMENT_EVENTS)
+                   *ASSIGNMENT_EVENTS,
+                   *DELIVERY_EVENTS)
 }

@@ -143,6 +143,22 @@ class ActivityIndicatorsOut(BaseModel):
     total: ActivityLineOut
 
 
+class DeliveryLineOut(BaseModel):
+    sub_action: str
+    kind: str
+    unit: str = Field(description="meals, items, tickets, hours or eur")
+    deliveries: int
+    people: int = Field(description="Distinct cases served")
+    quantity: DecimalText = Field(description="Summed, in `unit`")
+
+
+class DeliveryIndicatorsOut(BaseModel):
+    lines: list[DeliveryLineOut] = Field(description="Per sub-action and kind")
+    deliveries: int
+    people: int = Field(description="Distinct cases served by any delivery")
+    cash: Euros = Field(description="Cash support paid")
+
+
 class ClaimedMonthOut(BaseModel):
     month: date
     claimed: Euros = Field(description="Claimed up to the month's end, cumulative")
@@ -163,6 +179,7 @@ class IndicatorsOut(BaseModel):
     housing: HousingIndicatorsOut
     activities: ActivityIndicatorsOut
     expenditure: ExpenditureIndicatorsOut
+    deliveries: DeliveryIndicatorsOut
 
     @classmethod
     def of(cls, figures: Indicators, as_of: datetime) -> IndicatorsOut:
@@ -212,6 +229,12 @@ class IndicatorsOut(BaseModel):
                     for month, claimed in spent.claimed_per_month
                 ],
             ),
+            deliveries=DeliveryIndicatorsOut.model_validate({
+                "lines": [DeliveryLineOut.model_validate(line.__dict__)
+                          for line in figures.deliveries.lines],
+                "deliveries": figures.deliveries.deliveries,
+                "people": figures.deliveries.people, "cash": figures.deliveries.cash,
+            }),
         )
 
 

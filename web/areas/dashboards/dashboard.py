@@ -16,6 +16,7 @@ from projections.indicators.figures import (
     OTHER_CITIZENSHIPS,
     ActivityLine,
     Breakdown,
+    DeliveryLine,
     Indicators,
 )
 from web.areas.dashboards.figures import (
@@ -40,6 +41,7 @@ from web.charts.progress import progress_bars
 from web.kit.exports import Column
 from web.kit.i18n import Translator
 from web.kit.labels import Labels
+from web.kit.vocabulary.deliveries import DELIVERY_KINDS, quantity_in_words
 
 
 class Dashboard:
@@ -77,7 +79,7 @@ class Dashboard:
 
     def view(self) -> DashboardView:
         tables = [*self.case_tables(), *self.referral_tables(), *self.housing_tables(),
-                  self.activity_table(), self.expenditure_table()]
+                  self.activity_table(), self.expenditure_table(), self.delivery_table()]
         return DashboardView(
             position=self.indicators.position,
             figures=self.headline(),
@@ -294,6 +296,38 @@ class Dashboard:
             totals=(row(activities.total, "total", self.text(_("All activities"))),),
             note=_("Residents are counted once per session they attended; hours are summed "
                    "over the participants."),
+        )
+
+    # Services delivered to people (Sub-Actions 2, 3, 4).
+
+    def delivery_table(self) -> FigureTable:
+        deliveries, _ = self.indicators.deliveries, self._
+
+        def row(line: DeliveryLine) -> Row:
+            href = self.links.deliveries(line.sub_action, line.kind)
+            return Row(f"{line.sub_action}-{line.kind}", (
+                self.sub_action(line.sub_action),
+                self.text(self.labels.label(DELIVERY_KINDS, line.kind)),
+                self.count(line.deliveries, href), self.count(line.people, href),
+                Cell(line.quantity, quantity_in_words(line.quantity, line.unit,
+                                                      self.translator), href),
+            ))
+
+        return FigureTable(
+            name="deliveries", title=_("Services delivered per sub-action and kind"),
+            columns=(Column(_("Sub-action")), Column(_("Service delivered")),
+                     Column(_("Deliveries"), "int"), Column(_("People served"), "int"),
+                     Column(_("Quantity"), "decimal")),
+            rows=tuple(row(line) for line in deliveries.lines),
+            totals=(Row("total", (
+                self.text(_("All services")), self.text(""),
+                self.count(deliveries.deliveries, self.links.deliveries()),
+                self.count(deliveries.people, self.links.deliveries()),
+                self.money(deliveries.cash, self.links.deliveries(kind="cash_support")),
+            )),),
+            note=_("Quantities in each service's unit; the total is the cash support paid, in "
+                   "euros. Voided deliveries are not counted; a person served in two cities "
+                   "counts in each."),
         )
 
     # Expenditure (Sub-Actions 1-6).

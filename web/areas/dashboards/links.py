@@ -52,5 +52,10 @@ class DrillDown:
             return self._url("activity_register", Permission.VIEW_CITY)
         return self._url("activity_register", Permission.VIEW_CITY, sub_action=sub_action)
 
+    def deliveries(self, sub_action: str | None = None, kind: str | None = None) -> str | None:
+        query = {name: value for name, value in (("sub_action", sub_action), ("kind", kind))
+                 if value}
+        return self._url("delivery_register", Permission.VIEW_CITY, **query)
+
     def finance(self) -> str | None:
         return self._url("city_finance", Permission.VIEW_CITY)

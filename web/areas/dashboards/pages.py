@@ -44,13 +44,14 @@ from web.services import WebServices
 router = APIRouter(include_in_schema=False)
 
 # The sections of a dashboard that reload by themselves (`?part=`), in the order shown.
-CITY_PARTS = ("headline", "cases", "referrals", "housing", "activities", "expenditure")
+CITY_PARTS = ("headline", "cases", "referrals", "housing", "activities", "expenditure",
+              "deliveries")
 MINISTRY_PARTS = (*CITY_PARTS, "cities")
 # The tables of a dashboard, each downloadable (`/dashboard/<table>/export.<fmt>`).
 CASE_TABLES = tuple(CASE_BREAKDOWNS)
 CITY_TABLES = (
     *CASE_TABLES, "intakes", "referral_destinations", "referral_outcomes", "referral_figures",
-    "housing_figures", "exits", "occupancy", "activities", "expenditure",
+    "housing_figures", "exits", "occupancy", "activities", "expenditure", "deliveries",
 )
 MINISTRY_TABLES = ("cities", *CITY_TABLES)
 SORT_ORDERS = ("asc", "desc")

@@ -10,6 +10,7 @@ from web.kit.vocabulary import (
     activities,
     case_lifecycle,
     casework,
+    deliveries,
     documents,
     finance,
     households,
@@ -23,4 +24,4 @@ from web.kit.vocabulary import (
 
 # Every area, once: labels, refusal messages and event names are gathered from these.
 AREAS = (case_lifecycle, referrals, housing, activities, finance, programme, vulnerabilities,
-         plans, documents, households, notes, casework)
+         plans, documents, households, notes, casework, deliveries)

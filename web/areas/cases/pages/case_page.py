@@ -21,6 +21,7 @@ from domain.cases.rules import AssessingService, CaseOutcome, Vulnerability
 from domain.privacy import LEGAL_BASES, ProcessingPurpose
 from domain.programme import PROGRAMME_TIMEZONE, City
 from projections.case_list import CASE_STATUS_OPEN, CaseRow, Handover
+from web.areas.cases.pages.case_summary import case_summary
 from web.areas.cases.pages.legal_status import consents_of, status_history
 from web.areas.cases.pages.timeline import texts_of, timeline_of
 from web.areas.cases.pages.vulnerabilities import minors_and_vulnerabilities_of
@@ -37,6 +38,7 @@ from web.kit.templating import Pages
 from web.kit.vocabulary import case_lifecycle as lifecycle_words
 from web.kit.vocabulary import households as household_words
 from web.kit.vocabulary import vulnerabilities as vulnerability_words
+from web.kit.vocabulary.deliveries import delivery_words
 from web.services import WebServices
 
 router = APIRouter(include_in_schema=False)
@@ -106,6 +108,13 @@ def render_case_page(
     care = minors_and_vulnerabilities_of(case, history)
     context = {
         "case": case,
+        # Where the person stands (cases/_summary.html), and services delivered
+        # (cases/_deliveries.html, whose form posts to the deliveries area).
+        "summary": case_summary(services, case, translator),
+        "deliveries": services.delivery_register.of_case(case.case_id, limit=10),
+        "may_record_delivery": is_open and may_work,
+        "delivery_form": FormState(values={"delivered_on": today}),
+        **delivery_words(translator),
         "care": care,
         # "giugno 2021": the month only, as the record keeps it.
         "adult_from": translator.date(date.fromisoformat(f"{care.adult_from}-01"), "LLLL y")

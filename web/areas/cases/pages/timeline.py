@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +23,7 @@ from web.kit.i18n import N_, Translator
 from web.kit.labels import Labels
 from web.kit.vocabulary.activities import ACTIVITY_KINDS, hours_in_words
 from web.kit.vocabulary.case_lifecycle import CASE_OUTCOMES, CORRECTABLE_FIELDS
+from web.kit.vocabulary.deliveries import DELIVERY_KINDS, VOID_REASONS, quantity_in_words
 from web.kit.vocabulary.households import DEPARTURE_REASONS, RELATIONSHIPS
 from web.kit.vocabulary.housing import MOVE_OUT_OUTCOMES
 from web.kit.vocabulary.notes import CONTACT_KINDS
@@ -388,6 +390,20 @@ def _note_details(data: dict[str, Any], translator: Translator, labels: Labels) 
     return details
 
 
+def _delivery_details(data: dict[str, Any], translator: Translator, labels: Labels) -> list[str]:
+    """What a delivery recorded (or why it was voided)."""
+    if "reason" in data:
+        return [labels.label(VOID_REASONS, str(data["reason"]))]
+    return [translator.gettext(
+        N_("%(kind)s: %(quantity)s on %(date)s, Sub-Action %(number)s."),
+        kind=labels.label(DELIVERY_KINDS, str(data.get("kind", ""))),
+        quantity=quantity_in_words(Decimal(str(data.get("quantity", "0"))),
+                                   str(data.get("unit", "")), translator),
+        date=translator.date(date.fromisoformat(data["delivered_on"])),
+        number=data.get("sub_action", ""),
+    )] if "delivered_on" in data else []
+
+
 # The events of the other areas, by the aggregate named in the CloudEvents type.
 def _household_details(
     data: dict[str, Any], translator: Translator, labels: Labels
@@ -428,4 +444,5 @@ _AREA_DETAILS: dict[str, Callable[[dict[str, Any], Translator, Labels], list[str
     "activity": _activity_details,
     "plan": plan_details,
     "case_note": _note_details,
+    "delivery": _delivery_details,
 }

@@ -1,0 +1,288 @@
+"""Where the person stands: the summary that opens the case page (`cases/_summary.html`) and its
+print view (`cases/print.html`, the "Stampa scheda" action).
+
+The summary is one object, `CaseSummary`, assembled from the read models by the section
+builders listed in `SUMMARY_SECTIONS`, each a function of the same `SummarySources` giving one
+`SummarySection` (a title and its lines, each line a sentence with an optional link, date and
+warning). A capability adds its part of the summary with one function and one line in that list
+(assigned operator, plan goals, next follow-up, household and documents expiring come that way).
+
+The print view is the summary with the case's facts and history, without forms, buttons or
+navigation. It shows the person's identifiers only when the user reads them for a reason with
+the same POST that reads them on the case page (logged first, answered `no-store`); a GET never
+shows them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from domain.housing.priority import in_waitlist_order
+from domain.programme import PROGRAMME_TIMEZONE
+from projections.activities import ACTIVITY_STATUS_PLANNED
+from projections.case_list import CaseRow
+from projections.housing import HOUSED, OFFERED, WAITLISTED
+from projections.referrals import OVERDUE, STATUS_ACCEPTED, STATUS_REQUESTED
+from web.areas.cases.pages.timeline import timeline_of
+from web.areas.cases.requests.personal_data import (
+    NO_STORE,
+    IdentifiersRequest,
+    PersonalDataView,
+    erasure_of,
+    reveal,
+)
+from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
+from web.kit.forms import FormRefused, PostedForm
+from web.kit.i18n import N_, Translator
+from web.kit.labels import Labels
+from web.kit.principal import CaseWithIdentifiers, SignedIn, ViewableCase
+from web.kit.templating import Pages
+from web.kit.vocabulary.activities import ACTIVITY_KINDS
+from web.kit.vocabulary.deliveries import DELIVERY_KINDS, quantity_in_words
+from web.kit.vocabulary.referrals import CITY_SERVICES, DESTINATION_KINDS
+from web.services import WebServices
+
+router = APIRouter(include_in_schema=False)
+
+# A permit expiring within this many days is flagged on the summary.
+PERMIT_WARNING = timedelta(days=60)
+# The deliveries the summary lists (the case's deliveries page lists them all).
+RECENT_DELIVERIES = 5
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    text: str
+    href: str | None = None
+    when: str | None = None
+    """A date or deadline in words, shown beside the text."""
+    warning: bool = False
+    """Something to act on: an overdue answer, a permit about to expire."""
+
+
+@dataclass(frozen=True)
+class SummarySection:
+    key: str
+    """The section's id on the page (`summary-<key>`)."""
+    title: str
+    lines: list[SummaryLine] = field(default_factory=list)
+    empty: str = ""
+    """What is said when there are no lines."""
+
+
+@dataclass(frozen=True)
+class SummarySources:
+    """What every section builder reads: the case, the read models, the moment, the words."""
+
+    case: CaseRow
+    services: WebServices
+    translator: Translator
+    now: datetime
+
+    @property
+    def labels(self) -> Labels:
+        return Labels(self.translator)
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(PROGRAMME_TIMEZONE).date()
+
+    def gettext(self, message: str, **params: object) -> str:
+        return self.translator.gettext(message, **params)
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    case: CaseRow
+    sections: list[SummarySection]
+
+
+def status_and_eligibility(sources: SummarySources) -> SummarySection:
+    case, labels, t = sources.case, sources.labels, sources.translator
+    status = labels.protection_status(case.protection_status)
+    lines = [SummaryLine(status)]
+    if case.permit_expires_on:
+        expired = case.permit_expires_on < sources.today
+        lines = [SummaryLine(
+            t.gettext(N_("%(status)s – permit expired on %(date)s") if expired
+                      else N_("%(status)s – permit expiring on %(date)s"),
+                      status=status, date=t.date(case.permit_expires_on)),
+            warning=case.permit_expires_on <= sources.today + PERMIT_WARNING)]
+    for entry in case.eligibility:
+        sub_action = labels.numbered_sub_action(str(entry["sub_action"]))
+        lines.append(SummaryLine(
+            t.gettext(N_("Eligible: %(sub_action)s"), sub_action=sub_action) if entry["eligible"]
+            else t.gettext(N_("Not eligible: %(sub_action)s"), sub_action=sub_action)))
+    return SummarySection("status", t.gettext(N_("Status and eligibility")), lines)
+
+
+def housing_now(sources: SummarySources) -> SummarySection:
+    case, t = sources.case, sources.translator
+    title = t.gettext(N_("Housing now"))
+    path = sources.services.housing_views.housing_path(case.case_id)
+    href = f"/cases/{case.case_id}/housing"
+    nothing = t.gettext(N_("Not on the waitlist, not housed."))
+    if path is None:
+        return SummarySection("housing", title, empty=nothing)
+    if path.stage == HOUSED and path.shelter_name:
+        line = SummaryLine(t.gettext(N_("Housed in %(shelter)s, bed %(bed)s"),
+                                     shelter=path.shelter_name, bed=path.bed), href=href,
+                           when=t.date(path.moved_in_on) if path.moved_in_on else None)
+    elif path.stage == OFFERED and path.shelter_name:
+        line = SummaryLine(t.gettext(
+            N_("Bed %(bed)s offered in %(shelter)s, awaiting an answer"),
+            shelter=path.shelter_name, bed=path.bed), href=href,
+                           when=t.date(path.offered_on) if path.offered_on else None)
+    elif path.stage == WAITLISTED:
+        line = SummaryLine(_waitlist_place(sources), href=href)
+    else:
+        return SummarySection("housing", title, empty=nothing)
+    return SummarySection("housing", title, [line])
+
+
+def _waitlist_place(sources: SummarySources) -> str:
+    services, case, t = sources.services, sources.case, sources.translator
+    waiting = services.housing_views.waitlist(case.city, sources.now)
+    weights = services.programme_terms.terms_in_force().priority_weights
+    ranked = [entry.case_id for entry, _ in in_waitlist_order(waiting, weights, sources.now)]
+    if case.case_id not in ranked:
+        return t.gettext(N_("On the waitlist"))
+    return t.gettext(N_("On the waitlist: place %(place)s of %(count)s"),
+                     place=ranked.index(case.case_id) + 1, count=len(ranked))
+
+
+def open_referrals(sources: SummarySources) -> SummarySection:
+    t, labels = sources.translator, sources.labels
+    lines = []
+    for referral in sources.services.referral_board.of_case(sources.case.case_id):
+        if referral.status not in (STATUS_REQUESTED, STATUS_ACCEPTED):
+            continue
+        where = (labels.label(CITY_SERVICES, referral.service) if referral.service
+                 else labels.city(referral.to_city) if referral.to_city
+                 else labels.label(DESTINATION_KINDS, referral.destination_kind))
+        when: str | None
+        if referral.status == STATUS_REQUESTED:
+            text = t.gettext(N_("%(destination)s: answer awaited by %(due)s"),
+                             destination=where, due=t.datetime(referral.due_at, "short"))
+            when = None
+        else:
+            text = t.gettext(N_("%(destination)s: accepted"), destination=where)
+            when = t.datetime(referral.answered_at, "short") if referral.answered_at else None
+        lines.append(SummaryLine(
+            text, href=f"/referrals/{referral.referral_id}", when=when,
+            warning=referral.deadline(sources.now) == OVERDUE))
+    return SummarySection("referrals", t.gettext(N_("Open referrals")), lines,
+                          empty=t.gettext(N_("No open referral.")))
+
+
+def current_activities(sources: SummarySources) -> SummarySection:
+    t, labels = sources.translator, sources.labels
+    lines = [
+        SummaryLine(f"{activity.title} ({labels.label(ACTIVITY_KINDS, activity.kind)})",
+                    href=f"/activities/{activity.activity_id}",
+                    when=f"{t.date(activity.starts_on)} – {t.date(activity.ends_on)}")
+        for activity in sources.services.activity_register.of_case(sources.case.case_id)
+        if activity.status == ACTIVITY_STATUS_PLANNED
+    ]
+    return SummarySection("activities", t.gettext(N_("Current activities")), lines,
+                          empty=t.gettext(N_("Enrolled in no activity under way.")))
+
+
+def services_delivered(sources: SummarySources) -> SummarySection:
+    t, labels = sources.translator, sources.labels
+    delivered = [d for d in sources.services.delivery_register.of_case(sources.case.case_id)
+                 if not d.is_voided]
+    lines = [
+        SummaryLine(
+            t.gettext(N_("%(kind)s: %(quantity)s (Sub-Action %(sub_action)s)"),
+                      kind=labels.label(DELIVERY_KINDS, d.kind),
+                      quantity=quantity_in_words(d.quantity, d.unit, t),
+                      sub_action=d.sub_action),
+            when=t.date(d.delivered_on))
+        for d in delivered[:RECENT_DELIVERIES]
+    ]
+    return SummarySection("deliveries", t.gettext(N_("Services delivered recently")), lines,
+                          empty=t.gettext(N_("No service delivered yet.")))
+
+
+# The summary's sections, in the order the page shows them. At merge, one line each for:
+# the assigned operator (first), plan goals and their status, next follow-up, household,
+# documents expiring.
+SUMMARY_SECTIONS: tuple[Callable[[SummarySources], SummarySection], ...] = (
+    status_and_eligibility,
+    housing_now,
+    open_referrals,
+    current_activities,
+    services_delivered,
+)
+
+
+def case_summary(services: WebServices, case: CaseRow, translator: Translator) -> CaseSummary:
+    """The case's summary, as the read models hold it now (or as of the viewed moment).
+    Blocking (the read models): call it from a thread in async code."""
+    sources = SummarySources(case, services, translator, services.now())
+    return CaseSummary(case, [section(sources) for section in SUMMARY_SECTIONS])
+
+
+# --- the print view ----------------------------------------------------------------------------
+
+
+@router.get("/cases/{case_id}/summary", name="case_summary_print")
+def case_summary_print(
+    request: Request,
+    case: ViewableCase,
+    pages: PageRenderer,
+    services: Services,
+    translator: CurrentTranslator,
+) -> HTMLResponse:
+    """The case's summary to print (or save as PDF), without identifiers."""
+    return render_print(request, pages, services, translator, case, PersonalDataView())
+
+
+@router.post("/cases/{case_id}/summary", name="case_summary_print_with_identifiers")
+async def case_summary_print_with_identifiers(
+    request: Request,
+    case: CaseWithIdentifiers,
+    pages: PageRenderer,
+    services: Services,
+    principal: SignedIn,
+    translator: CurrentTranslator,
+) -> Response:
+    """The same, with the identifiers read (and logged) for the reason given, as the case
+    page's "Show identifiers" reads them."""
+    form = await PostedForm.read(request, IdentifiersRequest.model_fields)
+    try:
+        personal_data = await form.submit(
+            IdentifiersRequest, lambda wanted: reveal(services, case, wanted.reason, principal),
+            translator)
+    except FormRefused:
+        return await run_in_threadpool(
+            render_print, request, pages, services, translator, case, PersonalDataView(),
+            422)
+    response = await run_in_threadpool(
+        render_print, request, pages, services, translator, case, personal_data)
+    response.headers.update(NO_STORE)
+    return response
+
+
+def render_print(
+    request: Request, pages: Pages, services: WebServices, translator: Translator,
+    case: CaseRow, personal_data: PersonalDataView, status_code: int = 200,
+) -> HTMLResponse:
+    erasure = personal_data.erasure or (
+        erasure_of(services, case.case_id) if case.personal_data_erased_on else None)
+    context = {
+        "case": case,
+        "summary": case_summary(services, case, translator),
+        "personal_data": PersonalDataView(erasure, personal_data.identifiers,
+                                          personal_data.reason),
+        "timeline": timeline_of(services.case_list.history(case.case_id), translator),
+        "printed_at": services.now(),
+    }
+    return pages.render(request, "cases/print.html", context, status_code=status_code)
+
