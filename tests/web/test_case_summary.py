@@ -132,3 +132,46 @@ def test_another_city_cannot_print_the_case(clients: Clients, case: dict[str, An
     assert milano.get(f"/cases/{case['case_id']}/summary").status_code == 404
     assert milano.post(f"/cases/{case['case_id']}/summary",
                        data={"reason": "contact_person"}).status_code == 404
+
+
+def test_the_summary_names_the_holder_the_plan_the_follow_up_the_household_and_documents(
+    clients: Clients,
+) -> None:
+    """Issue 16 item 10: the operator holding the case, the plan's goals (area and status,
+    never their words), the next follow-up, the household's other members and the documents
+    that expire, each with its date, flagged when it is due."""
+    operator = clients.operator("firenze")
+    head = record_intake(clients, "firenze")
+    child = record_intake(clients, "firenze", birth_date="2010-02-02")
+    case_id = child["case_id"]
+    assert operator.post(f"/api/v1/cases/{head['case_id']}/household",
+                         json={"formed_on": "2021-09-01"}).status_code == 201
+    joined = operator.post(f"/api/v1/cases/{case_id}/household/join", json={
+        "household_of": head["case_code"], "relationship": "child", "joined_on": "2021-09-01"})
+    assert joined.status_code == 200, joined.text
+    assert operator.post(f"/api/v1/cases/{case_id}/plan", json={
+        "started_on": "2021-09-15", "next_review_on": "2021-10-01"}).status_code == 201
+    goal = operator.post(f"/api/v1/cases/{case_id}/plan/goals", json={
+        "area": "language", "text": "Corso di italiano A2", "agreed_on": "2021-09-15",
+        "target_date": "2021-12-20"})
+    assert goal.status_code == 201, goal.text
+    note = operator.post(f"/api/v1/cases/{case_id}/notes", json={
+        "kind": "meeting", "contacted_on": "2021-10-01", "duration_minutes": 30,
+        "text": "Colloquio", "follow_up_on": "2021-10-08"})
+    assert note.status_code == 201, note.text
+    permit = operator.post(
+        f"/api/v1/cases/{case_id}/documents",
+        data={"kind": "residence_permit", "expires_on": "2021-10-20"},
+        files={"file": ("p.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")})
+    assert permit.status_code == 201, permit.text
+
+    summary = summary_part(text_of(operator.get(f"/cases/{case_id}")))
+
+    assert re.search(r'id="summary-assignment".*?firenze\.coordinator.*?dal ', summary, re.S)
+    assert "Lingua italiana: Obiettivo aperto" in summary
+    assert "Corso di italiano" not in summary  # the goal's words stay on the plan's page
+    assert re.search(r'class="text-danger[^"]*">\s*(<a [^>]*>)?Prossima verifica del progetto',
+                     summary)
+    assert "Verifica con la persona" in summary and "8 ott 2021" in summary
+    assert f'href="/cases/{head["case_id"]}"' in summary and head["case_code"] in summary
+    assert re.search(r'class="text-danger[^"]*">\s*(<a [^>]*>)?Permesso di soggiorno', summary)

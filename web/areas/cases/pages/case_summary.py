@@ -5,7 +5,7 @@ The summary is one object, `CaseSummary`, assembled from the read models by the 
 builders listed in `SUMMARY_SECTIONS`, each a function of the same `SummarySources` giving one
 `SummarySection` (a title and its lines, each line a sentence with an optional link, date and
 warning). A capability adds its part of the summary with one function and one line in that list
-(assigned operator, plan goals, next follow-up, household and documents expiring come that way).
+(assigned operator, plan goals, next follow-up, household and documents expiring came that way).
 
 The print view is the summary with the case's facts and history, without forms, buttons or
 navigation. It shows the person's identifiers only when the user reads them for a reason with
@@ -44,6 +44,8 @@ from web.kit.principal import CaseWithIdentifiers, SignedIn, ViewableCase
 from web.kit.templating import Pages
 from web.kit.vocabulary.activities import ACTIVITY_KINDS
 from web.kit.vocabulary.deliveries import DELIVERY_KINDS, quantity_in_words
+from web.kit.vocabulary.households import RELATIONSHIPS
+from web.kit.vocabulary.plans import GOAL_AREAS, GOAL_STATUSES
 from web.kit.vocabulary.referrals import CITY_SERVICES, DESTINATION_KINDS
 from web.services import WebServices
 
@@ -210,15 +212,97 @@ def services_delivered(sources: SummarySources) -> SummarySection:
                           empty=t.gettext(N_("No service delivered yet.")))
 
 
-# The summary's sections, in the order the page shows them. At merge, one line each for:
-# the assigned operator (first), plan goals and their status, next follow-up, household,
-# documents expiring.
+def assigned_operator(sources: SummarySources) -> SummarySection:
+    t = sources.translator
+    held = sources.services.assignment_views.holder(sources.case.case_id)
+    title = t.gettext(N_("Assigned operator"))
+    if held is None or held.holder is None:
+        return SummarySection("assignment", title,
+                              empty=t.gettext(N_("Nobody in the city holds the case yet.")))
+    since = held.since.astimezone(PROGRAMME_TIMEZONE).date()
+    return SummarySection("assignment", title, [SummaryLine(
+        held.holder, when=t.gettext(N_("since %(date)s"), date=t.date(since)))])
+
+
+def plan_goals(sources: SummarySources) -> SummarySection:
+    """The goals by area and status, with their target dates: never their words (free text,
+    for the staff on the plan's page; the summary is also printed and seen by oversight)."""
+    t, labels, case = sources.translator, sources.labels, sources.case
+    title = t.gettext(N_("Individual plan"))
+    plan = sources.services.plan_views.plan(case.case_id)
+    if plan is None:
+        return SummarySection("plan", title, empty=t.gettext(N_("No individual plan yet.")))
+    href = f"/cases/{case.case_id}/plan"
+    lines = [SummaryLine(
+        t.gettext(N_("%(area)s: %(status)s"), area=labels.label(GOAL_AREAS, goal.area),
+                  status=labels.label(GOAL_STATUSES, goal.status)),
+        href=href, when=t.date(goal.target_date),
+        warning=goal.is_open and goal.target_date < sources.today)
+        for goal in plan.goals]
+    lines.append(SummaryLine(t.gettext(N_("Next review of the plan")), href=href,
+                             when=t.date(plan.next_review_on),
+                             warning=plan.next_review_on <= sources.today))
+    return SummarySection("plan", title, lines)
+
+
+def next_follow_up(sources: SummarySources) -> SummarySection:
+    t = sources.translator
+    title = t.gettext(N_("Next follow-up"))
+    due = sources.services.notes_views.next_follow_up(sources.case.case_id)
+    if due is None:
+        return SummarySection("follow-up", title, empty=t.gettext(N_("No follow-up planned.")))
+    return SummarySection("follow-up", title, [SummaryLine(
+        t.gettext(N_("Follow-up with the person")), href="#notes", when=t.date(due),
+        warning=due <= sources.today)])
+
+
+def household(sources: SummarySources) -> SummarySection:
+    t, labels, case = sources.translator, sources.labels, sources.case
+    title = t.gettext(N_("Household"))
+    found = sources.services.household_views.household_of_case(case.case_id)
+    if found is None:
+        return SummarySection("household", title, empty=t.gettext(
+            N_("Not linked to a household: counted as a household of one.")))
+    lines = [SummaryLine(
+        t.gettext(N_("%(code)s – %(relationship)s"), code=member.case_code,
+                  relationship=labels.label(RELATIONSHIPS, member.relationship)),
+        href=f"/cases/{member.case_id}")
+        for member in found.members if member.case_id != case.case_id]
+    return SummarySection("household", title, lines, empty=t.gettext(
+        N_("The household has no other member now.")))
+
+
+def documents_expiring(sources: SummarySources) -> SummarySection:
+    """The latest document of each kind that expires, with its expiry; flagged as the work
+    queue flags it (within the warning days, or expired)."""
+    t, labels, case = sources.translator, sources.labels, sources.case
+    title = t.gettext(N_("Documents with an expiry"))
+    latest: dict[str, date] = {}
+    for document in sources.services.document_views.of_owner(case.case_id):
+        if document.expires_on is not None:
+            latest[document.kind] = max(latest.get(document.kind, document.expires_on),
+                                        document.expires_on)
+    warning_days = timedelta(days=sources.services.document_views.warning_days)
+    lines = [SummaryLine(labels.document_kind(kind), href=f"/cases/{case.case_id}/documents",
+                         when=t.gettext(N_("expires on %(date)s"), date=t.date(expires_on)),
+                         warning=expires_on <= sources.today + warning_days)
+             for kind, expires_on in sorted(latest.items(), key=lambda item: item[1])]
+    return SummarySection("documents", title, lines,
+                          empty=t.gettext(N_("No document with an expiry.")))
+
+
+# The summary's sections, in the order the page shows them.
 SUMMARY_SECTIONS: tuple[Callable[[SummarySources], SummarySection], ...] = (
+    assigned_operator,
     status_and_eligibility,
     housing_now,
     open_referrals,
+    plan_goals,
+    next_follow_up,
     current_activities,
     services_delivered,
+    household,
+    documents_expiring,
 )
 
 
