@@ -17,7 +17,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from domain.programme import Actor, ActorKind, City, Role
+from domain.programme import PROGRAMME_TIMEZONE, Actor, ActorKind, City, Role
 from infra.bootstrap import Platform
 from infra.nats.server import free_port
 from infra.runtime import WebServer
@@ -257,7 +257,9 @@ def test_an_operator_s_day_the_queue_leads_to_the_overdue_referral_and_changes_b
     width: int,
 ) -> None:
     """Issue 16: sign in, see the work queue, open the overdue referral from it, answer it, and
-    see the queue (left open in another tab) drop it without reloading."""
+    see the queue (left open in another tab) drop it without reloading; then write a note of the
+    contact with a follow-up today, and see the queue take the follow-up, still without
+    reloading."""
     from datetime import timedelta
 
     from tests.web.conftest import an_intake_payload, clock_of
@@ -302,6 +304,24 @@ def test_an_operator_s_day_the_queue_leads_to_the_overdue_referral_and_changes_b
         home.locator("#work-queue .work-item[data-kind=referral_answer_due]").wait_for(
             state="detached")
         assert home.evaluate("window.stillTheSamePage") is True
+
+        today = platform.now().astimezone(PROGRAMME_TIMEZONE).date().isoformat()
+        work.goto(f"{live_server}/cases/{case['case_id']}")
+        work.click("#note-form summary")
+        work.select_option("#note-kind", "meeting")
+        work.fill("#note-contacted_on", today)
+        work.fill("#note-duration_minutes", "30")
+        work.fill("#note-text", "Colloquio dopo l'invio al servizio legale")
+        work.fill("#note-follow_up_on", today)
+        work.click("#note-form button[type=submit]")
+        work.locator("#note-list .note").first.wait_for()
+        follow_up = home.locator("#work-queue .work-item[data-kind=follow_up_due]")
+        follow_up.wait_for()
+        assert follow_up.locator("a").get_attribute("href") == (
+            f"/cases/{case['case_id']}#notes")
+        assert home.evaluate("window.stillTheSamePage") is True
+        home.screenshot(path=str(screenshots / f"work-queue-follow-up-{width}.png"),
+                        full_page=True)
     finally:
         context.close()
     assert problems == []

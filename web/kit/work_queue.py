@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
 from fastapi import Request
 
 from domain.access import CITY_ROLES, Principal
-from domain.programme import Role
+from domain.programme import PROGRAMME_TIMEZONE, Role
 from projections.projection import WorkItem
 from projections.work_queue import (
     SCOPE_ALL,
@@ -46,6 +46,9 @@ class ShownLine:
     holder: str | None
     mine: bool
     href: str
+    due_day: date | None
+    """The day, for a line due by the end of a day (a follow-up, a review, an expiry): its
+    time, 24:00 in Italy, says nothing and would read as the next day."""
 
 
 @dataclass(frozen=True)
@@ -111,8 +114,19 @@ def _shown(line: QueueLine, principal: Principal, url_for: UrlFor) -> ShownLine:
         kind=item.kind, city=item.city, due=item.due, overdue=line.overdue,
         case_id=item.case_id, case_code=item.case_code, subject_id=item.subject_id,
         holder=line.holder, mine=line.holder == principal.id,
-        href=_where_acted_on(item, url_for),
+        href=_where_acted_on(item, url_for), due_day=_whole_day(item.due),
     )
+
+
+def _whole_day(due: datetime) -> date | None:
+    """The day a deadline at the end of a day in Italy closes (the sources write it as
+    23:59:59.999999 of the day or 00:00 of the next); None for a deadline at another time."""
+    local = due.astimezone(PROGRAMME_TIMEZONE)
+    if local.time() == time(0):
+        return local.date() - timedelta(days=1)
+    if local.time() >= time(23, 59, 59):
+        return local.date()
+    return None
 
 
 def _where_acted_on(item: WorkItem, url_for: UrlFor) -> str:
