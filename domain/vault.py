@@ -18,6 +18,9 @@ class PersonalData:
     document_number: str | None = None
     phone: str | None = None
     email: str | None = None
+    tax_code: str | None = None
+    """The Italian tax code (codice fiscale) or the CUI of the police's register, when known:
+    kept here and, as a keyed hash, in the duplicate check's blind index."""
 
 
 class AccessReason(StrEnum):

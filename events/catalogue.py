@@ -11,6 +11,7 @@ from events.audit import AUDIT_CONTRACTS
 from events.contracts import CASE_CONTRACTS, EventContract
 from events.finance import FINANCE_CONTRACTS
 from events.housing import HOUSING_CONTRACTS
+from events.identity import IDENTITY_CONTRACTS
 from events.programme import PROGRAMME_CONTRACTS
 from events.referrals import REFERRAL_CONTRACTS
 
@@ -19,6 +20,7 @@ CONTRACTS: dict[str, type[EventContract]] = {
     for contract in (
         *CASE_CONTRACTS, *REFERRAL_CONTRACTS, *HOUSING_CONTRACTS, *ACTIVITY_CONTRACTS,
         *AUDIT_CONTRACTS, *FINANCE_CONTRACTS, *PROGRAMME_CONTRACTS,
+        *IDENTITY_CONTRACTS,
     )
 }
 

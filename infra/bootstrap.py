@@ -26,6 +26,8 @@ from domain.amendments.service import ProgrammeTermsService
 from domain.cases.service import CaseService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
+from domain.identity.model import PersonIndex
+from domain.identity.service import IdentityService
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
 from domain.vault import PersonalDataVault
@@ -42,6 +44,7 @@ from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
 from infra.store.accounts import Accounts, open_accounts
 from infra.store.eventstore import open_record
+from infra.store.person_index import open_person_index
 from infra.store.vault import open_vault
 from projections.activities import ActivityRegisterQueries
 from projections.case_list import CaseListQueries
@@ -49,6 +52,7 @@ from projections.finance import FinanceQueries
 from projections.housing import HousingQueries
 from projections.indicators import IndicatorQueries
 from projections.network_overview import NetworkOverviewQueries
+from projections.person_links import PersonLinksQueries
 from projections.projection import Delivered, Projection, apply_batch, ensure_created
 from projections.referrals import ReferralBoardQueries
 from projections.registry import default_projections
@@ -164,6 +168,9 @@ class Platform:
     finance_views: FinanceQueries
     indicators: IndicatorQueries
     programme_terms: ProgrammeTermsService
+    person_links: PersonLinksQueries
+    person_index: PersonIndex
+    identity: IdentityService
     accounts: Accounts
     audit_trail: EventBrowser
     replays: ReplayCache
@@ -210,6 +217,7 @@ class Platform:
     def close(self) -> None:
         self.replays.close()
         self.accounts.close()
+        self.person_index.close()
         self.vault.close()
         self.read_models.close()
         self.record.close()
@@ -240,6 +248,7 @@ def workflows_over(
         "finance_views": FinanceQueries(read_models),
         "indicators": IndicatorQueries(read_models),
         "programme_terms": terms,
+        "person_links": PersonLinksQueries(read_models),
     }
 
 
@@ -263,6 +272,7 @@ def build_platform(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     record = open_record(settings)
     vault = open_vault(settings)
+    person_index = open_person_index(settings)
     read_models = open_read_models(settings.database_url, settings.data_dir / "readmodels.sqlite")
     projections = default_projections()
     for projection in projections:
@@ -279,10 +289,13 @@ def build_platform(
         InProcessFollower(record, read_models, projections) if follow is Follow.IN_PROCESS
         else ProjectorFollower(read_models, projections)
     )
+    workflows = workflows_over(record, vault, read_models)
     return Platform(
         settings=settings,
         record=record,
         vault=vault,
+        person_index=person_index,
+        identity=IdentityService(record, person_index, workflows["cases"]),
         read_models=read_models,
         projections=projections,
         accounts=accounts,
@@ -295,5 +308,5 @@ def build_platform(
         follower=follower,
         read_your_writes_timeout=settings.read_your_writes_timeout,
         secure_cookies=settings.secure_cookies,
-        **workflows_over(record, vault, read_models),
+        **workflows,
     )

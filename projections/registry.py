@@ -9,6 +9,7 @@ from projections.case_list import CaseListProjection
 from projections.finance import FinanceProjection
 from projections.housing import HousingProjection
 from projections.network_overview import NetworkOverviewProjection
+from projections.person_links import PersonLinksProjection
 from projections.projection import Projection
 from projections.referrals import ReferralBoardProjection
 
@@ -22,6 +23,7 @@ def default_projections() -> list[Projection]:
         HousingProjection(),
         ActivityRegisterProjection(),
         FinanceProjection(),
+        PersonLinksProjection(),
     ]
 
 

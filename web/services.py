@@ -15,6 +15,7 @@ from domain.amendments.service import ProgrammeTermsService
 from domain.cases.service import CaseService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
+from domain.identity.service import IdentityService
 from domain.programme import City
 from domain.referrals.service import ReferralService
 from domain.vault import IdentifierAccess
@@ -24,6 +25,7 @@ from projections.finance import FinanceQueries
 from projections.housing import HousingQueries
 from projections.indicators import IndicatorQueries
 from projections.network_overview import NetworkOverviewQueries
+from projections.person_links import PersonLinksQueries
 from projections.referrals import ReferralBoardQueries
 
 
@@ -169,6 +171,10 @@ class WebServices(Protocol):
     programme_terms: ProgrammeTermsService
     """The programme's terms in force (as of the viewed moment, on as-of pages) and the
     ministry's decisions on them."""
+    identity: IdentityService
+    """The duplicate check at intake and the decisions on possible matches (domain.identity)."""
+    person_links: PersonLinksQueries
+    """Possible and confirmed matches, people counted once, case codes for the search box."""
 
     @property
     def accounts(self) -> AccountsPort: ...

@@ -247,6 +247,25 @@ def _access_of(row: Sequence[Any]) -> IdentifierAccess:
     )
 
 
+# --- The duplicate check's blind index (infra.store.person_index), kept with the vault ---------
+
+# Keyed hashes (HMAC-SHA256 under the blind-index key) of a person's normalised identifiers, by
+# case: never the identifiers. Erasing the person here removes their entries with them.
+PERSON_INDEX_TABLE = "vault_person_index"
+_PERSON_INDEX_DDL = (
+    """CREATE TABLE IF NOT EXISTS vault_person_index (
+        digest {blob} NOT NULL,
+        kind TEXT NOT NULL,
+        case_id {case_id} NOT NULL,
+        PRIMARY KEY (digest, case_id)
+    )""",
+    "CREATE INDEX IF NOT EXISTS vault_person_index_case ON vault_person_index (case_id)",
+)
+SQLITE_PERSON_INDEX_DDL = tuple(s.format(blob="BLOB", case_id="BLOB") for s in _PERSON_INDEX_DDL)
+POSTGRES_PERSON_INDEX_DDL = tuple(
+    s.format(blob="BYTEA", case_id="UUID") for s in _PERSON_INDEX_DDL)
+
+
 # --- SQLite ------------------------------------------------------------------------------------
 
 _SQLITE_SCHEMA = (
@@ -266,6 +285,7 @@ _SQLITE_SCHEMA = (
         PRIMARY KEY (case_id, text_id)
     )""",
     _ACCESS_LOG_DDL,
+    *SQLITE_PERSON_INDEX_DDL,
 )
 _SQLITE_PRAGMAS = ("PRAGMA secure_delete = ON", "PRAGMA journal_mode = DELETE")
 
@@ -320,6 +340,8 @@ class SqliteVault:
     def erase(self, case_id: UUID) -> bool:
         with self._database.transaction() as tx:
             texts = tx.execute("DELETE FROM vault_texts WHERE case_id = ?", (case_id.bytes,))
+            texts += tx.execute(
+                "DELETE FROM vault_person_index WHERE case_id = ?", (case_id.bytes,))
             return tx.execute(
                 "DELETE FROM vault_people WHERE case_id = ?", (case_id.bytes,)) + texts > 0
 
@@ -385,6 +407,7 @@ _POSTGRES_SCHEMA = (
         PRIMARY KEY (case_id, text_id)
     )""",
     _ACCESS_LOG_DDL,
+    *POSTGRES_PERSON_INDEX_DDL,
 )
 
 
@@ -442,6 +465,7 @@ class PostgresVault:
     def erase(self, case_id: UUID) -> bool:
         with self._database.statements() as tx:
             texts = tx.execute("DELETE FROM vault_texts WHERE case_id = ?", (case_id,))
+            indexed = tx.execute("DELETE FROM vault_person_index WHERE case_id = ?", (case_id,))
             erased = tx.execute("DELETE FROM vault_people WHERE case_id = ?", (case_id,)) > 0
             if erased:
                 # A deleted row's bytes stay in the table file until its space is reused; a full
@@ -450,7 +474,9 @@ class PostgresVault:
                 tx.execute("VACUUM FULL vault_people")
             if texts:
                 tx.execute("VACUUM FULL vault_texts")
-            return erased or texts > 0
+            if indexed:
+                tx.execute("VACUUM FULL vault_person_index")
+            return erased or texts + indexed > 0
 
     def store_text(self, case_id: UUID, text_id: UUID, text: str) -> str:
         with self._database.statements() as tx:

@@ -8,11 +8,13 @@ from infra.publishing.event_mapping.audit import AUDIT_EVENTS
 from infra.publishing.event_mapping.cases import CASE_EVENTS
 from infra.publishing.event_mapping.finance import FINANCE_EVENTS
 from infra.publishing.event_mapping.housing import HOUSING_EVENTS
+from infra.publishing.event_mapping.identity import IDENTITY_EVENTS
 from infra.publishing.event_mapping.programme import PROGRAMME_EVENTS
 from infra.publishing.event_mapping.referrals import REFERRAL_EVENTS
 
 PUBLIC_EVENTS: dict[str, PublicEvent] = {
     public.topic: public
     for public in (*CASE_EVENTS, *REFERRAL_EVENTS, *HOUSING_EVENTS, *ACTIVITY_EVENTS,
-                   *AUDIT_EVENTS, *FINANCE_EVENTS, *PROGRAMME_EVENTS)
+                   *AUDIT_EVENTS, *FINANCE_EVENTS, *PROGRAMME_EVENTS,
+                   *IDENTITY_EVENTS)
 }

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from domain.cases.model import InformationNotice, IntakeFacts, ReceptionHistory
 from domain.cases.rules import ReceptionCentreKind, ReceptionSituation, Sex, Vulnerability
 from domain.cases.service import IntakeReceipt
+from domain.identity.keys import TAX_CODE_PATTERN
 from domain.privacy import ProcessingPurpose
 from domain.programme import Actor, City, ProtectionStatus
 from domain.vault import PersonalData
@@ -111,6 +112,18 @@ class IntakeRequest(BaseModel):
     email: Annotated[str | None, AfterValidator(_an_email)] = Field(
         default=None, max_length=254, description="Vault only"
     )
+    tax_code: str | None = Field(
+        default=None, pattern=TAX_CODE_PATTERN,
+        description="Vault only: the tax code (codice fiscale) or the CUI, when known; with "
+        "the names, birth date and document number it is what the duplicate check looks for "
+        "(as a keyed hash)",
+    )
+    new_case_despite_possible_match: bool = Field(
+        default=False,
+        description="The duplicate check found the person among the cases already taken in "
+        "(the intake was answered 409 with their codes), and it is someone else, or a new "
+        "case is wanted all the same: record it, linked to them as a possible same person",
+    )
     intake_date: date
     protection_status: ProtectionStatus = Field(description="The status held on the intake date")
     permit_expires_on: date | None = Field(
@@ -190,6 +203,7 @@ class IntakeRequest(BaseModel):
             document_number=self.document_number or None,
             phone=self.phone,
             email=self.email,
+            tax_code=self.tax_code or None,
         )
 
 
@@ -199,15 +213,16 @@ async def take_in(
     """Record the intake, then wait (at most the read-your-writes timeout) until the read models
     show it, so that the page or client that follows reads its own write. Past the timeout it
     returns all the same: what reads the case next tells whether it is there yet."""
-    receipt = await run_in_threadpool(
-        services.cases.record_intake,
-        services.new_id(),
-        intake.facts(city),
-        intake.personal_data(),
-        actor,
-        services.now(),
-        intake.other_vulnerability_description or None,
-        services.new_id,
-    )
-    await services.wait_for_position(receipt.position, services.read_your_writes_timeout)
-    return receipt
+    case_id, now, person = services.new_id(), services.now(), intake.personal_data()
+
+    def record() -> IntakeReceipt:
+        return services.cases.record_intake(
+            case_id, intake.facts(city), person, actor, now,
+            intake.other_vulnerability_description or None, services.new_id)
+
+    # The duplicate check first: PossibleSamePerson, with nothing written, unless told to go on.
+    checked = await run_in_threadpool(
+        services.identity.take_in, case_id, city, person,
+        intake.new_case_despite_possible_match, record, actor, now)
+    await services.wait_for_position(checked.position, services.read_your_writes_timeout)
+    return checked.receipt

@@ -11,10 +11,12 @@ from web.kit.vocabulary import (
     case_lifecycle,
     finance,
     housing,
+    identity,
     programme,
     referrals,
     vulnerabilities,
 )
 
 # Every area, once: labels, refusal messages and event names are gathered from these.
-AREAS = (case_lifecycle, referrals, housing, activities, finance, programme, vulnerabilities)
+AREAS = (case_lifecycle, referrals, housing, activities, finance, programme, vulnerabilities,
+         identity)
