@@ -295,7 +295,7 @@ def build_platform(
         record=record,
         vault=vault,
         person_index=person_index,
-        identity=IdentityService(record, person_index, workflows["cases"]),
+        identity=IdentityService(record, person_index, workflows["cases"], vault),
         read_models=read_models,
         projections=projections,
         accounts=accounts,

@@ -11,12 +11,14 @@ from web.areas.audit import api as audit
 from web.areas.cases.api import cases, personal_data
 from web.areas.cases.api import lifecycle as case_lifecycle
 from web.areas.dashboards import api as indicators
+from web.areas.duplicates import api as duplicates
 from web.areas.event_docs import api as event_schemas
 from web.areas.finance import api as finance
 from web.areas.housing import api as housing
 from web.areas.intake import api as intakes
 from web.areas.network import api as network
 from web.areas.referrals import api as referrals
+from web.areas.search import api as search
 from web.kit.authentication import SESSION_COOKIE
 from web.kit.errors import ErrorBody
 
@@ -25,7 +27,7 @@ API_V1_PREFIX = "/api/v1"
 PUBLIC_AREAS = (event_schemas,)
 PROTECTED_AREAS = (
     intakes, cases, case_lifecycle, personal_data, referrals, housing, activities, network, audit,
-    finance, indicators,
+    finance, indicators, search, duplicates,
 )
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 

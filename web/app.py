@@ -15,6 +15,7 @@ from web.areas.audit.pages import event_browser as audit_events
 from web.areas.cases.pages import case_list, case_page, personal_data
 from web.areas.cases.pages import lifecycle as case_lifecycle
 from web.areas.dashboards import pages as dashboards
+from web.areas.duplicates import pages as duplicates
 from web.areas.event_docs import pages as event_docs
 from web.areas.finance import pages as finance
 from web.areas.housing import pages as housing
@@ -22,6 +23,7 @@ from web.areas.intake import pages as intake
 from web.areas.network import pages as network
 from web.areas.programme import pages as programme
 from web.areas.referrals import pages as referrals
+from web.areas.search import pages as search
 from web.areas.sign_in import pages as sign_in
 from web.kit import as_of, health, live
 from web.kit.authentication import Authentication, public_paths_of
@@ -66,7 +68,7 @@ subjects, headers and schemas, are described by the AsyncAPI document at
 PAGE_AREAS = (
     sign_in, network, intake, case_list, case_page, case_lifecycle, personal_data, referrals,
     housing, activities, audit, event_docs, as_of, audit_events, finance, dashboards, live,
-    programme,
+    programme, search, duplicates,
 )
 
 

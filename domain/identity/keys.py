@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from domain.vault import PersonalData
@@ -58,11 +59,24 @@ def normalise_code(code: str) -> str:
 def identity_keys(person: PersonalData) -> tuple[IdentityKey, ...]:
     """The keys a person is indexed and looked up by: names with birth date always; document
     number and tax code when given (and not blank once normalised)."""
-    names = sorted((normalise_name(person.family_name), normalise_name(person.given_name)))
-    keys = [IdentityKey(KeyKind.NAME_AND_BIRTH_DATE,
-                        f"{names[0]}|{names[1]}|{person.birth_date.isoformat()}")]
-    if person.document_number and (document := normalise_code(person.document_number)):
+    return keys_of(person.given_name, person.family_name, person.birth_date,
+                   person.document_number, person.tax_code)
+
+
+def keys_of(
+    given_name: str | None, family_name: str | None, birth_date: date | None,
+    document_number: str | None = None, tax_code: str | None = None,
+) -> tuple[IdentityKey, ...]:
+    """The keys of what is known of someone: names with birth date when all three are given
+    (a name alone is no key: too many people share one), document number, tax code."""
+    keys = []
+    if given_name and family_name and birth_date:
+        names = sorted((normalise_name(family_name), normalise_name(given_name)))
+        if all(names):
+            keys.append(IdentityKey(KeyKind.NAME_AND_BIRTH_DATE,
+                                    f"{names[0]}|{names[1]}|{birth_date.isoformat()}"))
+    if document_number and (document := normalise_code(document_number)):
         keys.append(IdentityKey(KeyKind.DOCUMENT_NUMBER, document))
-    if person.tax_code and (tax_code := normalise_code(person.tax_code)):
-        keys.append(IdentityKey(KeyKind.TAX_CODE, tax_code))
+    if tax_code and (tax := normalise_code(tax_code)):
+        keys.append(IdentityKey(KeyKind.TAX_CODE, tax))
     return tuple(keys)

@@ -51,6 +51,13 @@ class PossibleSamePerson(IdentityError):
         self.matches = tuple(matches)
 
 
+class NothingToSearchBy(IdentityError):
+    """Raised when a search by identifiers gives no complete key: names with birth date, a
+    document number or a tax code."""
+
+    code = "nothing_to_search_by"
+
+
 class MatchAlreadyDecided(IdentityError):
     """Raised when a possible match already confirmed or ruled out is decided again."""
 

@@ -16,12 +16,13 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 
-from domain.identity.keys import identity_keys
+from domain.identity.keys import IdentityKey, identity_keys
 from domain.identity.model import (
     CasePerson,
     DifferentPersonsLinked,
     IdentityError,
     MatchFound,
+    NothingToSearchBy,
     PersonIndex,
     PossibleMatch,
     PossibleSamePerson,
@@ -29,7 +30,7 @@ from domain.identity.model import (
 )
 from domain.programme import Actor, City
 from domain.record import ProgrammeRecord, position_of, save_decided
-from domain.vault import PersonalData
+from domain.vault import AccessReason, IdentifierAccess, PersonalData
 
 _SAVE_ATTEMPTS = 5
 
@@ -55,6 +56,12 @@ class CasesToMatch(Protocol):
     def get(self, case_id: UUID) -> CaseToMatch:
         """The case; a LookupError when there is none."""
         ...
+
+
+class AccessLog(Protocol):
+    """Where readings of identifiers are logged (the vault's access log)."""
+
+    def record_access(self, access: IdentifierAccess) -> None: ...
 
 
 class Receipt(Protocol):
@@ -84,11 +91,12 @@ class CheckedIntake(Generic[_R]):
 class IdentityService:
     def __init__(
         self, record: ProgrammeRecord, index: PersonIndex, cases: CasesToMatch,
-        new_person_id: Callable[[], UUID] = uuid4,
+        access_log: AccessLog, new_person_id: Callable[[], UUID] = uuid4,
     ) -> None:
         self.record = record
         self.index = index
         self.cases = cases
+        self.access_log = access_log
         # Random, never derived from identifiers: a person id cannot be recomputed from a name.
         self.new_person_id = new_person_id
 
@@ -97,8 +105,32 @@ class IdentityService:
     ) -> list[MatchFound]:
         """The cases (in `city` only, when given) whose person has any key in common with
         `person`: by case code. Cases whose person was erased are not indexed any more."""
+        return self._cases_keyed(identity_keys(person), city, exclude)
+
+    def search(
+        self, city: City, keys: tuple[IdentityKey, ...], reason: AccessReason, actor: Actor,
+        now: datetime,
+    ) -> list[MatchFound]:
+        """The city's cases whose person has any of these keys (domain.identity.keys.keys_of):
+        a search by identifiers, which tells who a case is about, so each case found is logged
+        as a reading of its identifiers, for `reason`, before it is returned. Whether `actor`
+        may search (their own city's staff) is the access policy's call."""
+        if not keys:
+            raise NothingToSearchBy(
+                "Give the names with the birth date, a document number or a tax code.")
+        found = self._cases_keyed(keys, city, None)
+        for match in found:
+            self.access_log.record_access(IdentifierAccess(
+                at=now, actor_id=actor.id, actor_role=actor.role.value,
+                actor_city=actor.city.value if actor.city else None,
+                case_id=match.case_id, case_code=match.case_code, reason=reason))
+        return found
+
+    def _cases_keyed(
+        self, keys: tuple[IdentityKey, ...], city: City | None, exclude: UUID | None,
+    ) -> list[MatchFound]:
         found = []
-        for indexed in self.index.find(identity_keys(person)):
+        for indexed in self.index.find(keys):
             if indexed.case_id == exclude:
                 continue
             try:

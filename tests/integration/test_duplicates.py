@@ -60,7 +60,7 @@ def parts(tmp_path: Path) -> Iterator[Parts]:
     record, vault = open_record(settings), open_vault(settings)
     index = open_person_index(settings)
     cases = CaseService(record, vault)
-    yield Parts(record, vault, cases, IdentityService(record, index, cases), settings)
+    yield Parts(record, vault, cases, IdentityService(record, index, cases, vault), settings)
     index.close()
     vault.close()
     record.close()
