@@ -33,6 +33,10 @@ from domain.record import ProgrammeRecord, position_of, save_decided
 from domain.vault import AccessReason, IdentifierAccess, PersonalData
 
 _SAVE_ATTEMPTS = 5
+# The most possible matches an intake reports and notes. More cases than this sharing a key are
+# no longer a person found but a key shared by many (a placeholder document number, say): the
+# first ones found are enough to make the operator look.
+MAX_MATCHES = 10
 
 
 class MatchNotFound(LookupError):
@@ -140,6 +144,8 @@ class IdentityService:
             if case.personal_data_erased or (city is not None and case.city is not city):
                 continue
             found.append(MatchFound(indexed.case_id, case.case_code, case.city, indexed.kinds))
+            if len(found) == MAX_MATCHES:
+                break
         return sorted(found, key=lambda match: match.case_code)
 
     def take_in(

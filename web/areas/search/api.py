@@ -52,7 +52,7 @@ class IdentifierSearchResult(BaseModel):
             summary="Find cases by code, exact or prefix")
 async def search_cases(
     services: Services, principal: SignedIn,
-    code: str = Query(min_length=1, max_length=MAX_QUERY, description="FI-2021-00001, FI-2021"),
+    code: str = Query(default="", max_length=MAX_QUERY, description="FI-2021-00001, FI-2021"),
 ) -> CodeSearchResult:
     found = await run_in_threadpool(search_codes, services, principal, code)
     exactly = exact(found, code)
