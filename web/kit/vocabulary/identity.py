@@ -36,6 +36,10 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
         "case only if it is someone else, or if a new case is wanted all the same."
     ),
     ("identity_error", None): N_("The other case of this possible match is not in the record."),
+    ("nothing_to_search_by", None): N_(
+        "Give the names with the birth date, a document number or a tax code: a name alone "
+        "is shared by too many people."
+    ),
     ("match_already_decided", None): N_(
         "This possible match has already been confirmed or ruled out."
     ),
