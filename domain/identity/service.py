@@ -172,9 +172,13 @@ class IdentityService:
             position = position_of(self.record.save(*noted))
         return CheckedIntake(receipt, tuple(matches), position)
 
-    def confirm(self, match_id: UUID, actor: Actor, now: datetime) -> int:
+    def confirm(
+        self, match_id: UUID, actor: Actor, now: datetime,
+        new_person_id: Callable[[], UUID] | None = None,
+    ) -> int:
         """The two cases are the same person: both get one person id (the one either already
-        has, else a new random one). Refused when they already are two different people."""
+        has, else a new random one, from `new_person_id` when given: the demo's reproducible
+        source). Refused when they already are two different people."""
 
         def decide() -> list[PossibleMatch | CasePerson]:
             match = self.get(match_id)
@@ -185,7 +189,8 @@ class IdentityService:
                     "These two cases are already linked to two different people.",
                     case_code=match.case_code, other_case_code=match.other_case_code)
             existing = mine or theirs
-            person_id = existing.person_id if existing is not None else self.new_person_id()
+            person_id = existing.person_id if existing is not None else (
+                new_person_id or self.new_person_id)()
             match.confirm(person_id, actor, now)
             saved: list[PossibleMatch | CasePerson] = [match]
             if mine is None:

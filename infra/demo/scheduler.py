@@ -18,6 +18,7 @@ from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
+from domain.identity.service import IdentityService
 from domain.programme import City, DomainError
 from domain.referrals.service import ReferralService
 from infra.demo.known import KnownCase
@@ -48,6 +49,7 @@ class DemoServices(Protocol):
     housing: HousingService
     activities: ActivityService
     finance: FinanceService
+    identity: IdentityService
 
 
 Action = Callable[[], None]

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from domain.programme import City, SubAction
 from infra.demo.activities import ActivityDesk
 from infra.demo.cases import CaseDesk
+from infra.demo.duplicates import DuplicateDesk
 from infra.demo.finance import FinanceDesk, focus_of
 from infra.demo.housing import HousingDesk
 from infra.demo.known import KnownCase
@@ -51,12 +52,14 @@ class _Simulation:
                               referrals=self.referrals, housing=self.housing)
         self.activities = ActivityDesk(self.scheduler, services, cases_of)
         self.finance = FinanceDesk(self.scheduler, services, cases_of)
+        self.duplicates = DuplicateDesk(self.scheduler, services, cases_of)
 
     def run(self, progress: Callable[[int], None] | None) -> None:
         start = self.scheduler.working_time(self.scale.start, 7, 8)
         self.scheduler.at(start, self.finance.set_allocations)
         for city in self.scale.cities:
             self.plan_city(city)
+        self.duplicates.plan_duplicates()
         self.scheduler.run(progress)
 
     def plan_city(self, city: City) -> None:

@@ -60,8 +60,12 @@ class _IndexOn:
         self._case_id_of = case_id_of
 
     def add(self, tx: Transaction, case_id: UUID, keys: Sequence[IdentityKey]) -> None:
-        stored = self._case_id_of(case_id)
-        rows = sorted({(self._keys.digest(key), key.kind.value, stored) for key in keys})
+        self.add_many(tx, [(case_id, keys)])
+
+    def add_many(self, tx: Transaction,
+                 entries: Sequence[tuple[UUID, Sequence[IdentityKey]]]) -> None:
+        rows = sorted({(self._keys.digest(key), key.kind.value, self._case_id_of(case_id))
+                       for case_id, keys in entries for key in keys})
         tx.executemany(
             "INSERT INTO vault_person_index (digest, kind, case_id) VALUES (?, ?, ?) "
             "ON CONFLICT (digest, case_id) DO NOTHING", rows)
@@ -99,6 +103,11 @@ class SqlitePersonIndex:
         with self._database.transaction() as tx:
             self._index.add(tx, case_id, keys)
 
+    def add_many(self, entries: Sequence[tuple[UUID, Sequence[IdentityKey]]]) -> None:
+        """Index many cases in one transaction (a re-indexing, a benchmark's store)."""
+        with self._database.transaction() as tx:
+            self._index.add_many(tx, entries)
+
     def find(self, keys: Sequence[IdentityKey]) -> list[IndexedCase]:
         with self._database.reading() as tx:
             return self._index.find(tx, keys)
@@ -131,6 +140,11 @@ class PostgresPersonIndex:
     def add(self, case_id: UUID, keys: Sequence[IdentityKey]) -> None:
         with self._database.transaction() as tx:
             self._index.add(tx, case_id, keys)
+
+    def add_many(self, entries: Sequence[tuple[UUID, Sequence[IdentityKey]]]) -> None:
+        """Index many cases in one transaction (a re-indexing, a benchmark's store)."""
+        with self._database.transaction() as tx:
+            self._index.add_many(tx, entries)
 
     def find(self, keys: Sequence[IdentityKey]) -> list[IndexedCase]:
         with self._database.statements() as tx:

@@ -26,6 +26,7 @@ from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
+from domain.identity.service import IdentityService
 from domain.programme import City
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
@@ -34,6 +35,7 @@ from infra.demo.scheduler import DemoReport
 from infra.demo.simulation import load_demo
 from infra.settings import Settings
 from infra.store.eventstore import open_record
+from infra.store.person_index import open_person_index
 from infra.store.vault import open_vault
 
 # Two cities for a programme's first quarter: every kind of work, in a couple of seconds.
@@ -52,6 +54,7 @@ class Services:
     housing: HousingService
     activities: ActivityService
     finance: FinanceService
+    identity: IdentityService
 
 
 @dataclass
@@ -72,11 +75,13 @@ def generate(data_dir: Path, seed: int) -> DemoReport:
     settings = Settings(data_dir=data_dir)
     record = open_record(settings)
     try:
-        cases = CaseService(record, open_vault(settings))
+        vault = open_vault(settings)
+        cases = CaseService(record, vault)
         return load_demo(Services(
             cases=cases, referrals=ReferralService(record, cases),
             housing=HousingService(record, cases), activities=ActivityService(record, cases),
             finance=FinanceService(record),
+            identity=IdentityService(record, open_person_index(settings), cases, vault),
         ), TWO_CITIES_ONE_QUARTER, seed=seed)
     finally:
         record.close()

@@ -31,6 +31,7 @@ from domain.cases.model import Case
 from domain.cases.service import CaseService
 from domain.finance.service import FinanceService
 from domain.housing.service import HousingService
+from domain.identity.service import IdentityService
 from domain.programme import City
 from domain.referrals.service import ReferralService
 from infra.demo.scale import DemoScale
@@ -38,6 +39,7 @@ from infra.demo.scheduler import DemoReport
 from infra.demo.simulation import load_demo
 from infra.settings import Settings
 from infra.store.eventstore import open_record
+from infra.store.person_index import open_person_index
 from infra.store.vault import open_vault
 
 SIPROIMI_FROM = date(2018, 10, 5)  # d.l. 113/2018 in force
@@ -60,6 +62,7 @@ class Services:
     housing: HousingService
     activities: ActivityService
     finance: FinanceService
+    identity: IdentityService
 
 
 @dataclass
@@ -74,11 +77,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walked]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("legal-demo"))
     record = open_record(settings)
     try:
-        cases = CaseService(record, open_vault(settings))
+        vault = open_vault(settings)
+        cases = CaseService(record, vault)
         report = load_demo(Services(
             cases=cases, referrals=ReferralService(record, cases),
             housing=HousingService(record, cases), activities=ActivityService(record, cases),
-            finance=FinanceService(record)), WHOLE_PROGRAMME, seed=12)
+            finance=FinanceService(record),
+            identity=IdentityService(record, open_person_index(settings), cases, vault)),
+            WHOLE_PROGRAMME, seed=12)
         last = record.recorder.max_notification_id() or 0
         events = [record.mapper.to_domain_event(n)
                   for n in record.recorder.select_notifications(start=1, limit=last)]
