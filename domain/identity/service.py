@@ -153,18 +153,13 @@ class IdentityService:
         record_intake: Callable[[], _R], actor: Actor, now: datetime,
     ) -> CheckedIntake[_R]:
         """Look for the person among the cases of every city; refuse (PossibleSamePerson, nothing
-        written) when found unless `go_on_if_matched`; else index the new case, record it with
-        `record_intake`, and note each match on it. An intake that fails leaves no index
-        entry."""
+        written) when found unless `go_on_if_matched`; else record the intake with
+        `record_intake` (whose vault indexes the person with their identifiers, in the same
+        transaction, and erases both if the intake then fails), and note each match on it."""
         matches = self.possible_matches(person)
         if matches and not go_on_if_matched:
             raise PossibleSamePerson(matches)
-        self.index.add(case_id, identity_keys(person))
-        try:
-            receipt = record_intake()
-        except BaseException:
-            self.index.remove(case_id)
-            raise
+        receipt = record_intake()
         position = receipt.position
         if matches:
             noted = [PossibleMatch.note(case_id, receipt.case_code, city, match, actor, now)

@@ -14,8 +14,6 @@ indexed again under the new key (docs/operations.md). It is backed up with the v
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,31 +23,17 @@ from domain.identity.keys import IdentityKey, KeyKind
 from domain.identity.model import IndexedCase, PersonIndex
 from infra.settings import Settings
 from infra.store.vault import (
-    KEY_BYTES,
     POSTGRES_PERSON_INDEX_DDL,
     SQLITE_PERSON_INDEX_DDL,
     VAULT_FILE_NAME,
+    BlindIndexKeys,
     load_or_create_master_key,
 )
 from projections.storage.postgres import PostgresPool
 from projections.storage.sqlite import SqliteSerialised
 from projections.storage.transaction import Transaction
 
-_LABEL = b"lgnet-person-index/v1/"
 _SQLITE_PRAGMAS = ("PRAGMA secure_delete = ON", "PRAGMA journal_mode = DELETE")
-
-
-class BlindIndexKeys:
-    """The keyed hash of an identity key: what the index stores and looks up."""
-
-    def __init__(self, key: bytes) -> None:
-        if len(key) != KEY_BYTES:
-            raise ValueError(f"The blind-index key must be {KEY_BYTES} bytes")
-        self._key = key
-
-    def digest(self, key: IdentityKey) -> bytes:
-        message = _LABEL + key.kind.value.encode() + b"\x1f" + key.value.encode()
-        return hmac.new(self._key, message, hashlib.sha256).digest()
 
 
 class _IndexOn:
@@ -64,6 +48,8 @@ class _IndexOn:
 
     def add_many(self, tx: Transaction,
                  entries: Sequence[tuple[UUID, Sequence[IdentityKey]]]) -> None:
+        """What the vault writes with each person it stores (SqliteVault.store), for cases
+        indexed apart from it: a re-indexing, a benchmark's store."""
         rows = sorted({(self._keys.digest(key), key.kind.value, self._case_id_of(case_id))
                        for case_id, keys in entries for key in keys})
         tx.executemany(

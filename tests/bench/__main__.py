@@ -32,6 +32,8 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from nats.js.api import StreamConfig
 
+from domain.cases.rules import Vulnerability
+from domain.cases.service import CaseService
 from domain.housing.model import HousingPath, MoveOutOutcome, Shelter, ShelterKind
 from domain.housing.service import HousingService
 from domain.identity.keys import identity_keys
@@ -46,6 +48,7 @@ from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
 from infra.store.eventstore import event_store_env
 from infra.store.person_index import SqlitePersonIndex
+from infra.store.vault import VAULT_FILE_NAME, SqliteVault, read_master_key
 from projections.projection import ensure_created
 from projections.storage.read_models import SqliteReadModels
 from tests.e2e.test_platform_process import RunningPlatform
@@ -415,23 +418,41 @@ def duplicate_check_latency(tmp: Path, people: int = INTAKES, samples: int = LAT
         assert isinstance(index, SqlitePersonIndex)
         index.add_many([(uuid4(), identity_keys(demo_intake(rng, City(city), date(2021, 12, 1))[1]))
                         for city in (rng.choice(tuple(City)) for _ in range(people))])
+        # "Without": today's intake, whose vault indexes nobody (no blind-index key), on the
+        # same record and vault file; "with": the platform's, which indexes each person in the
+        # vault's transaction and looks them up first.
+        plain_vault = SqliteVault(platform.settings.data_dir / VAULT_FILE_NAME,
+                                  read_master_key(platform.settings.vault_key_path))
+        plain_cases = CaseService(platform.record, plain_vault)
         without, with_check = [], []
         for turn in range(samples * 2):
             city = rng.choice(tuple(City))
             facts, person = demo_intake(rng, city, date(2021, 12, 1))
             actor, case_id = demo_actor(city), uuid4()
 
+            # An "other" vulnerability is described, as the intake form requires.
+            described = "x" if Vulnerability.OTHER in facts.vulnerabilities else None
+
             def record(case_id: Any = case_id, facts: Any = facts, person: Any = person,
-                       actor: Any = actor) -> Any:
-                return platform.cases.record_intake(case_id, facts, person, actor, now)
+                       actor: Any = actor, described: str | None = described,
+                       cases: CaseService = platform.cases) -> Any:
+                return cases.record_intake(case_id, facts, person, actor, now, described, uuid4)
 
             started = time.perf_counter()
             if turn % 2:
                 platform.identity.take_in(case_id, city, person, True, record, actor, now)
                 with_check.append((time.perf_counter() - started) * 1000)
             else:
-                record()
+                record(cases=plain_cases)
                 without.append((time.perf_counter() - started) * 1000)
+        plain_vault.close()
+        lookups = []
+        for _ in range(samples):
+            _facts, person = demo_intake(rng, rng.choice(tuple(City)), date(2021, 12, 1))
+            started = time.perf_counter()
+            platform.identity.possible_matches(person)
+            lookups.append((time.perf_counter() - started) * 1000)
+        lookups.sort()
         without.sort()
         with_check.sort()
         difference = statistics.median(with_check) - statistics.median(without)
@@ -441,7 +462,9 @@ def duplicate_check_latency(tmp: Path, people: int = INTAKES, samples: int = LAT
                 f"{without[int(len(without) * 0.99) - 1]:.2f} ms | with p50 "
                 f"{statistics.median(with_check):.2f} ms, p99 "
                 f"{with_check[int(len(with_check) * 0.99) - 1]:.2f} ms | difference of the "
-                f"medians {difference:+.2f} ms (target: within 5 ms)")
+                f"medians {difference:+.2f} ms (target: within 5 ms); the lookup alone p50 "
+                f"{statistics.median(lookups):.2f} ms, p99 "
+                f"{lookups[int(len(lookups) * 0.99) - 1]:.2f} ms")
         return line, difference
     finally:
         platform.close()
