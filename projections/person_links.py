@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from events.cloudevents import Envelope
@@ -21,6 +21,7 @@ from events.identity import (
     PersonMatchNotedV1,
     PersonMatchRuledOutV1,
 )
+from projections.projection import WorkItem
 from projections.storage.read_models import ReadModelDatabase
 from projections.storage.transaction import Transaction
 
@@ -30,6 +31,10 @@ MATCH_CONFIRMED = "confirmed"
 MATCH_RULED_OUT = "ruled_out"
 # The most codes a search answers with: a prefix as short as "FI" is no search.
 MAX_SEARCH_RESULTS = 50
+# The work queue's kind for a possible match awaiting a coordinator's decision, and how long
+# after it was noted it is due: the other city is asked first, and answers within days.
+WORK_ITEM_KIND = "possible_same_person_to_decide"
+DECISION_DUE_AFTER = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -208,6 +213,17 @@ class PersonLinksQueries:
                 " WHERE city = ? AND status = ? ORDER BY noted_at, match_id",
                 (city, MATCH_POSSIBLE))
         return [_match_row(r) for r in rows]
+
+    def work_items(self, city: str, until: datetime) -> list[WorkItem]:
+        """The work queue's items (projections.projection.WorkItemSource): the city's possible
+        matches awaiting a coordinator's decision, due a week after they were noted."""
+        return [
+            WorkItem(kind=WORK_ITEM_KIND, city=city, due=match.noted_at + DECISION_DUE_AFTER,
+                     case_id=match.case_id, case_code=match.case_code,
+                     subject_id=match.match_id)
+            for match in self.open_matches(city)
+            if match.noted_at + DECISION_DUE_AFTER < until
+        ]
 
     def person_of(self, case_id: UUID) -> UUID | None:
         with self.database.reading() as tx:

@@ -3,6 +3,7 @@ possible same person (issue 16 item 7; docs/workflows/duplicates.md)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -132,3 +133,21 @@ def test_the_case_pages_show_the_match_by_code_and_the_decision_buttons_to_who_d
     assert 'data-status="ruled_out"' in clients.coordinator("milano").get(
         f"/cases/{second['case_id']}").text
     assert platform.person_links.people().people == 2
+
+
+def test_an_undecided_match_is_due_in_the_work_queue_a_week_after_it_was_noted(
+    clients: Clients, platform: Platform
+) -> None:
+    _first, second, match_id = _a_noted_match(clients)
+    [match] = platform.person_links.open_matches("milano")
+    due = match.noted_at + timedelta(days=7)
+
+    assert platform.person_links.work_items("milano", due) == []  # at the limit: not yet
+    [item] = platform.person_links.work_items("milano", due + timedelta(seconds=1))
+    assert (item.kind, item.city, item.due, item.case_id, item.case_code, item.subject_id) == (
+        "possible_same_person_to_decide", "milano", due, UUID(second["case_id"]),
+        second["case_code"], UUID(match_id))
+    assert platform.person_links.work_items("firenze", due + timedelta(days=1)) == []
+
+    clients.coordinator("milano").post(f"/api/v1/person-matches/{match_id}/confirmation")
+    assert platform.person_links.work_items("milano", due + timedelta(days=1)) == []
