@@ -151,3 +151,17 @@ def test_an_undecided_match_is_due_in_the_work_queue_a_week_after_it_was_noted(
 
     clients.coordinator("milano").post(f"/api/v1/person-matches/{match_id}/confirmation")
     assert platform.person_links.work_items("milano", due + timedelta(days=1)) == []
+
+
+def test_the_tax_code_is_kept_in_the_vault_and_read_back_like_every_identifier(
+    clients: Clients, platform: Platform
+) -> None:
+    case = record_intake(clients, "firenze", tax_code="TSFMNL94E02Z315X")
+    shown = clients.operator("firenze").post(f"/api/v1/cases/{case['case_id']}/identifiers",
+                                             json={"reason": "identity_check"})
+    assert shown.json()["identifiers"]["tax_code"] == "TSFMNL94E02Z315X"
+    assert len(platform.vault.accesses()) == 1
+    wrong = clients.coordinator("firenze").post("/api/v1/cities/firenze/intakes",
+                                                json=an_intake_payload(tax_code="TS/FM"))
+    assert wrong.status_code == 422
+    assert wrong.json()["problems"][0]["field"] == "tax_code"
