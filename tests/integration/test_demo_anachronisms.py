@@ -103,7 +103,11 @@ def network_name_on(day: date) -> str:
 
 def test_the_demo_s_commands_are_all_accepted(demo: Walked) -> None:
     assert demo.report.refused == []
-    assert demo.report.accepted["intake"] == len(demo.intakes) == 200
+    # The scale's 200, and the people who turned up again in another city (infra/demo/duplicates).
+    assert demo.report.accepted["intake"] == 200
+    assert demo.report.accepted["intake_possible_same_person"] > 0
+    assert demo.report.accepted["intake"] + demo.report.accepted[
+        "intake_possible_same_person"] == len(demo.intakes)
     assert demo.report.accepted["status_change"] == len(demo.decisions) > 20
 
 
