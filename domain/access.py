@@ -38,6 +38,13 @@ class Permission(StrEnum):
     VIEW_PERSONAL_IDENTIFIERS = "view_personal_identifiers"
     """Names, documents, contacts and birth dates, from the personal-data vault."""
     RECORD_INTAKE = "record_intake"
+    SEARCH_BY_IDENTIFIERS = "search_by_identifiers"
+    """Find the city's cases by a person's identifiers, through the duplicate check's blind
+    index: a reading of identifiers, logged like one. Never across cities, never for the
+    ministry or auditors (who search by case code)."""
+    LINK_SAME_PERSON = "link_same_person"
+    """Confirm or rule out that a case noted as a possible same person is one with another
+    case (of any city): decided by the city of the case the match was noted on."""
     RECORD_CASE_WORK = "record_case_work"
     """The everyday work on a city's cases: referrals and their answers, waitlist places, bed
     offers, move-ins and move-outs, enrolments and attendance, closing a case."""
@@ -99,6 +106,7 @@ _CITY_OPERATOR: Mapping[Permission, Reach] = {
     Permission.READ_EVENTS: Reach.OWN_CITY,
     Permission.VIEW_CASE_NOTES: Reach.OWN_CITY,
     Permission.READ_NOTE_TEXTS: Reach.OWN_CITY,
+    Permission.SEARCH_BY_IDENTIFIERS: Reach.OWN_CITY,
 }
 
 # The programme's access policy. The ministry and the auditors see every city's pseudonymous
@@ -117,6 +125,7 @@ POLICY: Mapping[Role, Mapping[Permission, Reach]] = {
         Permission.DECIDE_TRANSFER: Reach.OWN_CITY,
         Permission.ASSIGN_CASES: Reach.OWN_CITY,
         Permission.RECORD_EXPENDITURE: Reach.OWN_CITY,
+        Permission.LINK_SAME_PERSON: Reach.OWN_CITY,
     },
     Role.MINISTRY: {
         Permission.VIEW_NETWORK_OVERVIEW: Reach.NETWORK,

@@ -18,6 +18,9 @@ class PersonalData:
     document_number: str | None = None
     phone: str | None = None
     email: str | None = None
+    tax_code: str | None = None
+    """The Italian tax code (codice fiscale) or the CUI of the police's register, when known:
+    kept here and, as a keyed hash, in the duplicate check's blind index."""
 
 
 @dataclass(frozen=True)
@@ -82,14 +85,15 @@ class ClaimFileAccess:
 
 class PersonalDataVault(Protocol):
     def store(self, case_id: UUID, data: PersonalData) -> None:
-        """Encrypt and keep the person's identifiers under a new key of their own."""
+        """Encrypt and keep the person's identifiers under a new key of their own, and index
+        them, as keyed hashes, in the duplicate check's blind index (domain.identity)."""
 
     def read(self, case_id: UUID) -> PersonalData | None:
         """The person's identifiers, or None when unknown or erased."""
 
     def erase(self, case_id: UUID) -> bool:
-        """Destroy the person's key (and ciphertext, and every text kept on them). True when
-        something was erased."""
+        """Destroy the person's key (and ciphertext, every text kept on them and their entries in
+        the blind index). True when something was erased."""
 
     def store_text(self, case_id: UUID, text_id: UUID, text: str) -> str:
         """Keep a free text about the person (free text is personal data: people write names

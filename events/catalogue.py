@@ -15,6 +15,7 @@ from events.documents import DOCUMENT_CONTRACTS
 from events.finance import FINANCE_CONTRACTS
 from events.households import HOUSEHOLD_CONTRACTS
 from events.housing import HOUSING_CONTRACTS
+from events.identity import IDENTITY_CONTRACTS
 from events.notes import NOTE_CONTRACTS
 from events.plans import PLAN_CONTRACTS
 from events.programme import PROGRAMME_CONTRACTS
@@ -26,7 +27,7 @@ CONTRACTS: dict[str, type[EventContract]] = {
         *CASE_CONTRACTS, *REFERRAL_CONTRACTS, *HOUSING_CONTRACTS, *ACTIVITY_CONTRACTS,
         *AUDIT_CONTRACTS, *FINANCE_CONTRACTS, *PROGRAMME_CONTRACTS, *PLAN_CONTRACTS,
         *DOCUMENT_CONTRACTS, *HOUSEHOLD_CONTRACTS, *NOTE_CONTRACTS, *ASSIGNMENT_CONTRACTS,
-        *DELIVERY_CONTRACTS,
+        *DELIVERY_CONTRACTS, *IDENTITY_CONTRACTS,
     )
 }
 

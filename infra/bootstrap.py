@@ -31,6 +31,8 @@ from domain.documents.service import DocumentRules, DocumentService
 from domain.finance.service import FinanceService
 from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
+from domain.identity.model import PersonIndex
+from domain.identity.service import IdentityService
 from domain.notes.service import NoteService
 from domain.plans.service import PlanService
 from domain.programme import City
@@ -51,6 +53,7 @@ from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
 from infra.store.accounts import Accounts, open_accounts
 from infra.store.eventstore import open_record
+from infra.store.person_index import open_person_index
 from infra.store.vault import open_vault
 from projections.activities import ActivityRegisterQueries
 from projections.assignment import DEFAULT_INACTIVE_AFTER, AssignmentQueries
@@ -64,6 +67,7 @@ from projections.indicators import IndicatorQueries
 from projections.indicators.households import HouseholdSizeQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.notes import CaseNotesQueries
+from projections.person_links import PersonLinksQueries
 from projections.plans import PlanQueries
 from projections.projection import (
     Delivered,
@@ -202,6 +206,9 @@ class Platform:
     assignment_views: AssignmentQueries
     work_queues: CityWorkQueues
     ministry_queue: NetworkWorkQueue
+    person_links: PersonLinksQueries
+    person_index: PersonIndex
+    identity: IdentityService
     accounts: Accounts
     audit_trail: EventBrowser
     replays: ReplayCache
@@ -252,6 +259,7 @@ class Platform:
     def close(self) -> None:
         self.replays.close()
         self.accounts.close()
+        self.person_index.close()
         self.vault.close()
         self.read_models.close()
         self.record.close()
@@ -298,11 +306,12 @@ def workflows_over(
     plan_views = PlanQueries(read_models)
     document_views = DocumentQueries(read_models, rules.expiry_warning_days)
     notes_views = CaseNotesQueries(read_models)
+    person_links = PersonLinksQueries(read_models)
     # The work queue's sources: every read model with due things for a city's staff. A new
     # capability with due things adds its queries here (docs/workflows/casework.md).
     city_work: list[WorkItemSource] = [
         referral_board, housing_views, case_list, assignment_views, plan_views, notes_views,
-        document_views,
+        document_views, person_links,
     ]
     # The ministry's: claims awaiting a decision, cities late with their reporting.
     ministry_work: list[WorkItemSource] = [finance_views]
@@ -336,6 +345,7 @@ def workflows_over(
         "assignment_views": assignment_views,
         "work_queues": CityWorkQueues(city_work, assignment_views, horizon),
         "ministry_queue": NetworkWorkQueue(ministry_work, [c.value for c in City], horizon),
+        "person_links": person_links,
     }
 
 
@@ -359,6 +369,7 @@ def build_platform(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     record = open_record(settings)
     vault = open_vault(settings)
+    person_index = open_person_index(settings)
     read_models = open_read_models(settings.database_url, settings.data_dir / "readmodels.sqlite")
     projections = default_projections()
     for projection in projections:
@@ -375,10 +386,18 @@ def build_platform(
         InProcessFollower(record, read_models, projections) if follow is Follow.IN_PROCESS
         else ProjectorFollower(read_models, projections)
     )
+    workflows = workflows_over(
+        record, vault, read_models, document_rules=DocumentRules(
+            max_bytes=settings.document_max_bytes,
+            expiry_warning_days=settings.document_expiry_warning_days),
+        staff=accounts, inactive_after=inactive_after(settings),
+        horizon=work_queue_horizon(settings))
     return Platform(
         settings=settings,
         record=record,
         vault=vault,
+        person_index=person_index,
+        identity=IdentityService(record, person_index, workflows["cases"], vault),
         read_models=read_models,
         projections=projections,
         accounts=accounts,
@@ -391,9 +410,5 @@ def build_platform(
         follower=follower,
         read_your_writes_timeout=settings.read_your_writes_timeout,
         secure_cookies=settings.secure_cookies,
-        **workflows_over(record, vault, read_models, document_rules=DocumentRules(
-            max_bytes=settings.document_max_bytes,
-            expiry_warning_days=settings.document_expiry_warning_days),
-            staff=accounts, inactive_after=inactive_after(settings),
-            horizon=work_queue_horizon(settings)),
+        **workflows,
     )

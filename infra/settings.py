@@ -31,6 +31,9 @@ class Settings(BaseSettings):
                                  "LGNET stream: 1 embedded, 3 on a cluster")
     vault_key_file: Path | None = Field(default=None, description="The vault's master key; "
                                         "default <data_dir>/vault-master.key, created on first use")
+    blind_index_key_file: Path | None = Field(default=None, description="The key of the "
+                                              "duplicate check's blind index; default "
+                                              "<data_dir>/blind-index.key, created on first use")
     read_your_writes_timeout: float = Field(default=3.0, gt=0, le=60)
     checkpoint_interval: int = Field(default=1000, ge=1, description="The relay signs the audit "
                                      "chain every this many published events")
@@ -95,6 +98,10 @@ class Settings(BaseSettings):
     @property
     def vault_key_path(self) -> Path:
         return self.vault_key_file or self.data_dir / "vault-master.key"
+
+    @property
+    def blind_index_key_path(self) -> Path:
+        return self.blind_index_key_file or self.data_dir / "blind-index.key"
 
 
 class SettingsError(SystemExit):

@@ -14,6 +14,7 @@ from projections.households import HouseholdProjection
 from projections.housing import HousingProjection
 from projections.network_overview import NetworkOverviewProjection
 from projections.notes import CaseNotesProjection
+from projections.person_links import PersonLinksProjection
 from projections.plans import PlansProjection
 from projections.projection import Projection
 from projections.referrals import ReferralBoardProjection
@@ -34,6 +35,7 @@ def default_projections() -> list[Projection]:
         CaseNotesProjection(),
         AssignmentProjection(),
         DeliveryProjection(),
+        PersonLinksProjection(),
     ]
 
 

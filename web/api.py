@@ -13,6 +13,7 @@ from web.areas.cases.api import lifecycle as case_lifecycle
 from web.areas.dashboards import api as indicators
 from web.areas.deliveries import api as deliveries
 from web.areas.documents import api as documents
+from web.areas.duplicates import api as duplicates
 from web.areas.event_docs import api as event_schemas
 from web.areas.finance import api as finance
 from web.areas.households import api as households
@@ -22,6 +23,7 @@ from web.areas.network import api as network
 from web.areas.notes import api as notes
 from web.areas.plans import api as plans
 from web.areas.referrals import api as referrals
+from web.areas.search import api as search
 from web.areas.work_queue import api as work_queue
 from web.kit.authentication import SESSION_COOKIE
 from web.kit.errors import ErrorBody
@@ -49,6 +51,8 @@ PROTECTED_AREAS = (
     assignment,
     work_queue,
     deliveries,
+    search,
+    duplicates,
 )
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 

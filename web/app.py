@@ -17,6 +17,7 @@ from web.areas.cases.pages import lifecycle as case_lifecycle
 from web.areas.dashboards import pages as dashboards
 from web.areas.deliveries import pages as deliveries
 from web.areas.documents import pages as documents
+from web.areas.duplicates import pages as duplicates
 from web.areas.event_docs import pages as event_docs
 from web.areas.finance import pages as finance
 from web.areas.households import pages as households
@@ -27,6 +28,7 @@ from web.areas.notes import pages as notes
 from web.areas.plans import pages as plans
 from web.areas.programme import pages as programme
 from web.areas.referrals import pages as referrals
+from web.areas.search import pages as search
 from web.areas.sign_in import pages as sign_in
 from web.areas.work_queue import pages as work_queue
 from web.kit import as_of, health, live
@@ -73,7 +75,7 @@ PAGE_AREAS = (
     sign_in, network, intake, case_list, case_page, case_lifecycle, personal_data, referrals,
     housing, activities, audit, event_docs, as_of, audit_events, finance, dashboards, live,
     programme, plans, documents, households, notes, assignment, work_queue, deliveries,
-    case_summary,
+    case_summary, search, duplicates,
 )
 
 

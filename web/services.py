@@ -19,6 +19,7 @@ from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
 from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
+from domain.identity.service import IdentityService
 from domain.notes.service import NoteService
 from domain.plans.service import PlanService
 from domain.programme import City
@@ -36,6 +37,7 @@ from projections.indicators import IndicatorQueries
 from projections.indicators.households import HouseholdSizeQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.notes import CaseNotesQueries
+from projections.person_links import PersonLinksQueries
 from projections.plans import PlanQueries
 from projections.referrals import ReferralBoardQueries
 from projections.work_queue import CityWorkQueues, NetworkWorkQueue
@@ -215,6 +217,10 @@ class WebServices(Protocol):
     assignment_views: AssignmentQueries
     work_queues: CityWorkQueues
     ministry_queue: NetworkWorkQueue
+    identity: IdentityService
+    """The duplicate check at intake and the decisions on possible matches (domain.identity)."""
+    person_links: PersonLinksQueries
+    """Possible and confirmed matches, people counted once, case codes for the search box."""
 
     @property
     def accounts(self) -> AccountsPort: ...

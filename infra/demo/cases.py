@@ -61,9 +61,13 @@ class CaseDesk(Area):
                        if Vulnerability.OTHER in facts.vulnerabilities else None)
 
         def record(now: datetime) -> None:
-            receipts.append(self.services.cases.record_intake(
-                case_id, facts, person, operator(city), now,
-                other_vulnerability_description=description, new_id=self.new_id))
+            # Through the duplicate check, as the intake page does; the operator goes on if it
+            # finds an invented namesake (docs/workflows/duplicates.md).
+            receipts.append(self.services.identity.take_in(
+                case_id, city, person, True, lambda: self.services.cases.record_intake(
+                    case_id, facts, person, operator(city), now,
+                    other_vulnerability_description=description, new_id=self.new_id),
+                operator(city), now).receipt)
 
         if not self.attempt("intake", record):
             return

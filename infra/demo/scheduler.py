@@ -21,6 +21,7 @@ from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
 from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
+from domain.identity.service import IdentityService
 from domain.notes.service import NoteService
 from domain.plans.service import PlanService
 from domain.programme import City, DomainError
@@ -58,6 +59,7 @@ class DemoServices(Protocol):
     households: HouseholdService
     notes: NoteService
     deliveries: DeliveryService
+    identity: IdentityService
 
 
 Action = Callable[[], None]

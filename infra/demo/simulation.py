@@ -14,6 +14,7 @@ from infra.demo.assignment import AssignmentDesk
 from infra.demo.cases import CaseDesk
 from infra.demo.deliveries import DeliveryDesk
 from infra.demo.documents import DocumentDesk
+from infra.demo.duplicates import DuplicateDesk
 from infra.demo.finance import FinanceDesk, focus_of
 from infra.demo.households import HouseholdDesk
 from infra.demo.housing import HousingDesk
@@ -64,6 +65,7 @@ class _Simulation:
         self.households = HouseholdDesk(self.scheduler, services, cases_of, self.housing)
         self.notes = NoteDesk(self.scheduler, services, cases_of)
         self.deliveries = DeliveryDesk(self.scheduler, services, cases_of)
+        self.duplicates = DuplicateDesk(self.scheduler, services, cases_of)
 
     def run(self, progress: Callable[[int], None] | None) -> None:
         start = self.scheduler.working_time(self.scale.start, 7, 8)
@@ -71,6 +73,7 @@ class _Simulation:
         for city in self.scale.cities:
             self.plan_city(city)
         self.notes.plan_rounds()
+        self.duplicates.plan_duplicates()
         self.scheduler.run(progress)
 
     def plan_city(self, city: City) -> None:

@@ -42,6 +42,7 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from domain.identity.keys import IdentityKey, identity_keys
 from domain.vault import (
     AccessReason,
     ClaimFileAccess,
@@ -329,6 +330,51 @@ def _access_of(row: Sequence[Any]) -> IdentifierAccess:
     )
 
 
+# --- The duplicate check's blind index (infra.store.person_index), kept with the vault ---------
+
+# Keyed hashes (HMAC-SHA256 under the blind-index key) of a person's normalised identifiers, by
+# case: never the identifiers. Erasing the person here removes their entries with them.
+PERSON_INDEX_TABLE = "vault_person_index"
+_PERSON_INDEX_DDL = (
+    """CREATE TABLE IF NOT EXISTS vault_person_index (
+        digest {blob} NOT NULL,
+        kind TEXT NOT NULL,
+        case_id {case_id} NOT NULL,
+        PRIMARY KEY (digest, case_id)
+    )""",
+    "CREATE INDEX IF NOT EXISTS vault_person_index_case ON vault_person_index (case_id)",
+)
+_PERSON_INDEX_LABEL = b"lgnet-person-index/v1/"
+_PERSON_INDEX_INSERT = (
+    "INSERT INTO vault_person_index (digest, kind, case_id) VALUES (?, ?, ?) "
+    "ON CONFLICT (digest, case_id) DO NOTHING"
+)
+
+
+class BlindIndexKeys:
+    """The keyed hash of an identity key (domain.identity.keys): what the blind index stores and
+    looks up. HMAC-SHA256 under the blind-index key, which never enters the database."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) != KEY_BYTES:
+            raise ValueError(f"The blind-index key must be {KEY_BYTES} bytes")
+        self._key = key
+
+    def digest(self, key: IdentityKey) -> bytes:
+        message = _PERSON_INDEX_LABEL + key.kind.value.encode() + b"\x1f" + key.value.encode()
+        return hmac.new(self._key, message, hashlib.sha256).digest()
+
+    def rows(self, case_id: Any, data: PersonalData) -> list[tuple[bytes, str, Any]]:
+        """The index rows of a person: (digest, kind, case id as the store keeps it)."""
+        return sorted({(self.digest(key), key.kind.value, case_id)
+                       for key in identity_keys(data)})
+
+
+SQLITE_PERSON_INDEX_DDL = tuple(s.format(blob="BLOB", case_id="BLOB") for s in _PERSON_INDEX_DDL)
+POSTGRES_PERSON_INDEX_DDL = tuple(
+    s.format(blob="BYTEA", case_id="UUID") for s in _PERSON_INDEX_DDL)
+
+
 # --- SQLite ------------------------------------------------------------------------------------
 
 _SQLITE_SCHEMA = (
@@ -362,6 +408,7 @@ _SQLITE_SCHEMA = (
     )""",
     _ACCESS_LOG_DDL,
     _CLAIM_FILE_LOG_DDL,
+    *SQLITE_PERSON_INDEX_DDL,
 )
 _SQLITE_PRAGMAS = ("PRAGMA secure_delete = ON", "PRAGMA journal_mode = DELETE")
 
@@ -375,9 +422,11 @@ class SqliteVault:
     is used for the same reason: a WAL file would keep old copies of the page until a checkpoint.
     """
 
-    def __init__(self, path: Path, master_key: bytes) -> None:
+    def __init__(self, path: Path, master_key: bytes, index_key: bytes | None = None) -> None:
         self.path = path
         self._cipher = VaultCipher(master_key)
+        # With it, `store` indexes the person in the same transaction (no second fsync).
+        self._index = BlindIndexKeys(index_key) if index_key is not None else None
         self._database = SqliteSerialised(path, _SQLITE_PRAGMAS, timeout=10.0)
         try:
             with self._database.transaction() as tx:
@@ -402,6 +451,8 @@ class SqliteVault:
                 "VALUES (?, ?, ?)",
                 (case_id.bytes, wrapped_key, ciphertext),
             )
+            if self._index is not None:
+                tx.executemany(_PERSON_INDEX_INSERT, self._index.rows(case_id.bytes, data))
 
     def read(self, case_id: UUID) -> PersonalData | None:
         with self._database.reading() as tx:
@@ -417,6 +468,8 @@ class SqliteVault:
         with self._database.transaction() as tx:
             texts = tx.execute("DELETE FROM vault_texts WHERE case_id = ?", (case_id.bytes,))
             texts += tx.execute("DELETE FROM vault_files WHERE case_id = ?", (case_id.bytes,))
+            texts += tx.execute(
+                "DELETE FROM vault_person_index WHERE case_id = ?", (case_id.bytes,))
             return tx.execute(
                 "DELETE FROM vault_people WHERE case_id = ?", (case_id.bytes,)) + texts > 0
 
@@ -557,6 +610,7 @@ _POSTGRES_SCHEMA = (
     )""",
     _ACCESS_LOG_DDL,
     _CLAIM_FILE_LOG_DDL,
+    *POSTGRES_PERSON_INDEX_DDL,
 )
 
 
@@ -569,8 +623,10 @@ class PostgresVault:
     recycled: what shreds an erased person there is that their key was only ever stored wrapped
     by a master key that never enters the database."""
 
-    def __init__(self, database_url: str, master_key: bytes, *, max_connections: int = 4) -> None:
+    def __init__(self, database_url: str, master_key: bytes, *, max_connections: int = 4,
+                 index_key: bytes | None = None) -> None:
         self._cipher = VaultCipher(master_key)
+        self._index = BlindIndexKeys(index_key) if index_key is not None else None
         self._database = PostgresPool(
             database_url, max_size=max_connections, name="lgnet-vault", autocommit=True
         )
@@ -594,13 +650,15 @@ class PostgresVault:
 
     def store(self, case_id: UUID, data: PersonalData) -> None:
         wrapped_key, ciphertext = self._cipher.seal(case_id, data)
-        with self._database.statements() as tx:
+        with self._database.transaction() as tx:
             tx.execute(
                 "INSERT INTO vault_people (case_id, wrapped_key, ciphertext) VALUES (?, ?, ?) "
                 "ON CONFLICT (case_id) DO UPDATE "
                 "SET wrapped_key = EXCLUDED.wrapped_key, ciphertext = EXCLUDED.ciphertext",
                 (case_id, wrapped_key, ciphertext),
             )
+            if self._index is not None:
+                tx.executemany(_PERSON_INDEX_INSERT, self._index.rows(case_id, data))
 
     def read(self, case_id: UUID) -> PersonalData | None:
         with self._database.statements() as tx:
@@ -615,6 +673,7 @@ class PostgresVault:
         with self._database.statements() as tx:
             texts = tx.execute("DELETE FROM vault_texts WHERE case_id = ?", (case_id,))
             files = tx.execute("DELETE FROM vault_files WHERE case_id = ?", (case_id,))
+            indexed = tx.execute("DELETE FROM vault_person_index WHERE case_id = ?", (case_id,))
             erased = tx.execute("DELETE FROM vault_people WHERE case_id = ?", (case_id,)) > 0
             if erased:
                 # A deleted row's bytes stay in the table file until its space is reused; a full
@@ -625,7 +684,9 @@ class PostgresVault:
                 tx.execute("VACUUM FULL vault_texts")
             if files:
                 tx.execute("VACUUM FULL vault_files")
-            return erased or texts + files > 0
+            if indexed:
+                tx.execute("VACUUM FULL vault_person_index")
+            return erased or texts + files + indexed > 0
 
     def store_text(self, case_id: UUID, text_id: UUID, text: str) -> str:
         with self._database.statements() as tx:
@@ -732,12 +793,17 @@ class PostgresVault:
         self._database.close()
 
 
-def open_vault(settings: Settings, *, master_key: bytes | None = None) -> PersonalDataVault:
+def open_vault(
+    settings: Settings, *, master_key: bytes | None = None, index_key: bytes | None = None,
+) -> PersonalDataVault:
     """The deployment's vault: in PostgreSQL when `database_url` is set, else `vault.sqlite` in
-    the data dir. The master key comes from `settings.vault_key_path` (created there on first use)
-    unless given."""
+    the data dir. The master key comes from `settings.vault_key_path`, the duplicate check's
+    blind-index key from `settings.blind_index_key_path` (each created there on first use),
+    unless given: the vault indexes every person it stores (infra.store.person_index)."""
     if master_key is None:
         master_key = load_or_create_master_key(settings.vault_key_path)
+    if index_key is None:
+        index_key = load_or_create_master_key(settings.blind_index_key_path)
     if settings.database_url is not None:
-        return PostgresVault(settings.database_url, master_key)
-    return SqliteVault(settings.data_dir / VAULT_FILE_NAME, master_key)
+        return PostgresVault(settings.database_url, master_key, index_key=index_key)
+    return SqliteVault(settings.data_dir / VAULT_FILE_NAME, master_key, index_key)

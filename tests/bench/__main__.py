@@ -4,6 +4,7 @@ same stack measured in the same run, on the same machine, with the same message 
 Figures: intake commands/s vs raw eventsourcing saves; relay vs raw `js.publish_async`;
 projection catch-up vs a raw JetStream push consumer acking each message; HTTP intakes/s vs a
 bare FastAPI endpoint (wrk); end-to-end latency from HTTP accept to visible in the city list.
+Intake latency with and without the duplicate check (issue 16), side by side.
 Set LGNET_BENCH_INTAKES (default 20000) to change the store size.
 """
 
@@ -31,8 +32,11 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from nats.js.api import StreamConfig
 
+from domain.cases.rules import Vulnerability
+from domain.cases.service import CaseService
 from domain.housing.model import HousingPath, MoveOutOutcome, Shelter, ShelterKind
 from domain.housing.service import HousingService
+from domain.identity.keys import identity_keys
 from domain.programme import City
 from domain.record import ProgrammeRecord
 from infra.bootstrap import build_platform
@@ -43,6 +47,8 @@ from infra.pipeline.relay import Relay
 from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
 from infra.store.eventstore import event_store_env
+from infra.store.person_index import SqlitePersonIndex
+from infra.store.vault import VAULT_FILE_NAME, SqliteVault, read_master_key
 from projections.projection import ensure_created
 from projections.storage.read_models import SqliteReadModels
 from tests.e2e.test_platform_process import RunningPlatform
@@ -397,6 +403,73 @@ def shelter_load_latency(tmp: Path, people: int = SHELTER_PEOPLE) -> str:
         platform.close()
 
 
+def duplicate_check_latency(tmp: Path, people: int = INTAKES, samples: int = LATENCY_SAMPLES
+                            ) -> tuple[str, float]:
+    """Intake latency through CaseService with and without the duplicate check (issue 16 item
+    7), the blind index holding `people` people (programme scale) and the record the cases of
+    this run: one intake of each kind in turn, so drift (the disk, other processes) falls on
+    both alike. Returns the line printed and the difference of the medians in ms."""
+    platform = build_platform(Settings(data_dir=tmp / "duplicates"))
+    try:
+        rng = random.Random(16)
+        now = datetime(2021, 12, 20, 10, tzinfo=UTC)
+        print(f"Indexing {people} people for the duplicate check ...", flush=True)
+        index = platform.person_index
+        assert isinstance(index, SqlitePersonIndex)
+        index.add_many([(uuid4(), identity_keys(demo_intake(rng, City(city), date(2021, 12, 1))[1]))
+                        for city in (rng.choice(tuple(City)) for _ in range(people))])
+        # "Without": today's intake, whose vault indexes nobody (no blind-index key), on the
+        # same record and vault file; "with": the platform's, which indexes each person in the
+        # vault's transaction and looks them up first.
+        plain_vault = SqliteVault(platform.settings.data_dir / VAULT_FILE_NAME,
+                                  read_master_key(platform.settings.vault_key_path))
+        plain_cases = CaseService(platform.record, plain_vault)
+        without, with_check = [], []
+        for turn in range(samples * 2):
+            city = rng.choice(tuple(City))
+            facts, person = demo_intake(rng, city, date(2021, 12, 1))
+            actor, case_id = demo_actor(city), uuid4()
+
+            # An "other" vulnerability is described, as the intake form requires.
+            described = "x" if Vulnerability.OTHER in facts.vulnerabilities else None
+
+            def record(case_id: Any = case_id, facts: Any = facts, person: Any = person,
+                       actor: Any = actor, described: str | None = described,
+                       cases: CaseService = platform.cases) -> Any:
+                return cases.record_intake(case_id, facts, person, actor, now, described, uuid4)
+
+            started = time.perf_counter()
+            if turn % 2:
+                platform.identity.take_in(case_id, city, person, True, record, actor, now)
+                with_check.append((time.perf_counter() - started) * 1000)
+            else:
+                record(cases=plain_cases)
+                without.append((time.perf_counter() - started) * 1000)
+        plain_vault.close()
+        lookups = []
+        for _ in range(samples):
+            _facts, person = demo_intake(rng, rng.choice(tuple(City)), date(2021, 12, 1))
+            started = time.perf_counter()
+            platform.identity.possible_matches(person)
+            lookups.append((time.perf_counter() - started) * 1000)
+        lookups.sort()
+        without.sort()
+        with_check.sort()
+        difference = statistics.median(with_check) - statistics.median(without)
+        line = (f"Intake latency with the duplicate check ({people} people in the blind index), "
+                f"{samples} intakes each, alternated: without p50 "
+                f"{statistics.median(without):.2f} ms, p99 "
+                f"{without[int(len(without) * 0.99) - 1]:.2f} ms | with p50 "
+                f"{statistics.median(with_check):.2f} ms, p99 "
+                f"{with_check[int(len(with_check) * 0.99) - 1]:.2f} ms | difference of the "
+                f"medians {difference:+.2f} ms (target: within 5 ms); the lookup alone p50 "
+                f"{statistics.median(lookups):.2f} ms, p99 "
+                f"{lookups[int(len(lookups) * 0.99) - 1]:.2f} ms")
+        return line, difference
+    finally:
+        platform.close()
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lgnet-bench-") as directory:
         tmp = Path(directory)
@@ -408,6 +481,7 @@ def main() -> None:
         http, latency = platform_figures(tmp)
         figures += http
         shelter_load = shelter_load_latency(tmp)
+        duplicate_check, _difference = duplicate_check_latency(tmp)
     print()
     print(f"{'figure':44} {'value':>12}  {'baseline':44} {'baseline':>12} {'ratio':>7}  target")
     for f in figures:
@@ -415,6 +489,7 @@ def main() -> None:
               f"{f.baseline:>8.0f} {f.unit:5} {f.ratio:>6.0%}  {f.target}")
     print(latency)
     print(shelter_load)
+    print(duplicate_check)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from domain.documents.service import DocumentService
 from domain.finance.service import FinanceService
 from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
+from domain.identity.service import IdentityService
 from domain.notes.model import CaseNotes
 from domain.notes.service import NoteService
 from domain.plans.service import PlanService
@@ -43,6 +44,7 @@ from infra.demo.simulation import load_demo
 from infra.document_sources import CaseFactsFromCases, ClaimsFromFinance
 from infra.settings import Settings
 from infra.store.eventstore import open_record
+from infra.store.person_index import open_person_index
 from infra.store.vault import open_vault
 
 # Two cities for a programme's first quarter: every kind of work, in a couple of seconds.
@@ -66,6 +68,7 @@ class Services:
     households: HouseholdService
     notes: NoteService
     deliveries: DeliveryService
+    identity: IdentityService
 
 
 @dataclass
@@ -99,6 +102,7 @@ def generate(data_dir: Path, seed: int) -> DemoReport:
                 record, vault, CaseFactsFromCases(cases), ClaimsFromFinance(finance)),
             households=households, notes=NoteService(record, vault, cases),
             deliveries=DeliveryService(record, cases),
+            identity=IdentityService(record, open_person_index(settings), cases, vault),
         ), TWO_CITIES_ONE_QUARTER, seed=seed)
     finally:
         record.close()

@@ -29,6 +29,7 @@ from nats.aio.msg import Msg
 
 from domain.cases.service import CaseService
 from domain.housing.model import MoveOutOutcome, ShelterKind
+from domain.identity.keys import identity_keys
 from domain.programme import City, Role, programme_today
 from domain.referrals.rules import CityService, Destination
 from domain.vault import AccessReason, PersonalData
@@ -40,6 +41,7 @@ from infra.pipeline.projector.runner import Projector
 from infra.pipeline.relay import Relay
 from infra.settings import Settings
 from infra.store.eventstore import open_record
+from infra.store.person_index import PostgresPersonIndex
 from infra.store.vault import VAULT_FILE_NAME, PostgresVault, VaultCipher, read_master_key
 from tests.builders import NOW, a_coordinator, a_person, an_intake
 from tests.integration.test_personal_data import (
@@ -392,5 +394,69 @@ def test_on_postgresql_erasure_removes_the_key_from_the_vault_table_s_file(
     assert vault.read(receipt.case_id) is None
     assert cases.get(receipt.case_id).erasure is not None
     assert [w for w in windows(wrapped_key) + windows(ciphertext) if w in after] == []
+    record.close()
+    vault.close()
+
+
+# --- the duplicate check's blind index (issue 16 item 7) ---------------------------------------
+
+
+def index_rows(data_dir: Path, case_id: UUID) -> list[bytes]:
+    """The digests the blind index keeps for a case, read from the vault file as anyone could."""
+    connection = sqlite3.connect(f"file:{data_dir / VAULT_FILE_NAME}?mode=ro", uri=True)
+    try:
+        rows = connection.execute(
+            "SELECT digest FROM vault_person_index WHERE case_id = ?", (case_id.bytes,)
+        ).fetchall()
+    finally:
+        connection.close()
+    return [bytes(row[0]) for row in rows]
+
+
+def test_erasure_removes_the_person_s_blind_index_entries(tmp_path: Path) -> None:
+    platform = build_platform(Settings(data_dir=tmp_path, read_your_writes_timeout=0.1))
+    try:
+        person = replace(the_person(), tax_code="TSFMNL90E57Z315X")
+        case_id = uuid4()
+        platform.identity.take_in(
+            case_id, City.FIRENZE, person, False,
+            lambda: platform.cases.record_intake(case_id, an_intake(City.FIRENZE), person,
+                                                 a_coordinator(City.FIRENZE), NOW),
+            a_coordinator(City.FIRENZE), NOW)
+        digests = index_rows(tmp_path, case_id)
+        assert len(digests) == 3  # names with birth date, document, tax code
+        assert [m.case_id for m in platform.identity.possible_matches(person)] == [case_id]
+
+        platform.cases.erase_personal_data(case_id, date(2021, 3, 11), REQUEST_REFERENCE,
+                                           a_coordinator(City.FIRENZE), ERASED_ON)
+
+        assert index_rows(tmp_path, case_id) == []
+        vault_file = (tmp_path / VAULT_FILE_NAME).read_bytes()
+        assert [d for d in digests if d in vault_file] == []  # secure_delete zeroed them
+        assert platform.identity.possible_matches(person) == []
+    finally:
+        platform.close()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_erasure_removes_the_person_s_blind_index_entries(
+    own_postgres_database: str,
+) -> None:
+    settings = Settings(database_url=own_postgres_database)
+    record = open_record(settings)
+    vault = PostgresVault(own_postgres_database, POSTGRES_MASTER_KEY)
+    index = PostgresPersonIndex(own_postgres_database, bytes(range(32)))
+    cases = CaseService(record, vault)
+    person = the_person()
+    receipt = cases.record_intake(uuid4(), an_intake(City.FIRENZE), person,
+                                  a_coordinator(City.FIRENZE), NOW)
+    index.add(receipt.case_id, identity_keys(person))
+    assert [e.case_id for e in index.find(identity_keys(person))] == [receipt.case_id]
+
+    cases.erase_personal_data(receipt.case_id, date(2021, 3, 11), REQUEST_REFERENCE,
+                              a_coordinator(City.FIRENZE), ERASED_ON)
+
+    assert index.find(identity_keys(person)) == []
+    index.close()
     record.close()
     vault.close()

@@ -36,7 +36,9 @@ FIRENZE_PARTNER = Principal(
 
 CITY_WORK = {P.VIEW_CITY, P.LIST_CASES, P.VIEW_CASE, P.VIEW_SPECIAL_CATEGORIES,
              P.VIEW_PERSONAL_IDENTIFIERS, P.RECORD_INTAKE, P.RECORD_CASE_WORK, P.READ_EVENTS,
-             P.VIEW_CASE_NOTES, P.READ_NOTE_TEXTS}
+             P.VIEW_CASE_NOTES, P.READ_NOTE_TEXTS,
+             # Only a city's staff, only in their city: the ministry and auditors search codes.
+             P.SEARCH_BY_IDENTIFIERS}
 # Oversight sees that notes exist (kind, date, length), never their text (issue 16 item 4).
 OVERSIGHT = {P.VIEW_NETWORK_OVERVIEW, P.VIEW_CITY, P.LIST_CASES, P.VIEW_CASE,
              P.VIEW_SPECIAL_CATEGORIES, P.READ_EVENTS, P.VIEW_CASE_NOTES}
@@ -56,7 +58,7 @@ EXPECTED: dict[str, tuple[Principal, set[Permission], set[Permission], set[Permi
         FIRENZE_COORDINATOR,
         CITY_WORK | {P.REQUEST_ERASURE, P.MANAGE_CITY_STAFF, P.MANAGE_FACILITIES,
                      P.CORRECT_CASE_RECORD, P.SHARE_ON_OTHER_LEGAL_BASIS, P.DECIDE_TRANSFER,
-                     P.ASSIGN_CASES, P.RECORD_EXPENDITURE},
+                     P.ASSIGN_CASES, P.RECORD_EXPENDITURE, P.LINK_SAME_PERSON},
         set(), set()),
     "ministry": (MINISTRY, *everywhere(OVERSIGHT | {P.APPROVE_EXPENDITURE, P.VIEW_AUDIT_LOG,
                                                     P.GRANT_IDENTIFIER_ACCESS,

@@ -225,6 +225,9 @@ def an_intake_form(**overrides: Any) -> dict[str, Any]:
         "information_notice_given_on": "2021-03-10",
         "information_notice_language": "ti",
         "consents": [],
+        # Tests take the same person in many times: the duplicate check's warning (a 409) is
+        # what tests/web/test_duplicates.py looks at, with this set to "false".
+        "new_case_despite_possible_match": "true",
     }
     form.update(overrides)
     if "information_notice_given_on" not in overrides:
@@ -235,7 +238,8 @@ def an_intake_form(**overrides: Any) -> dict[str, Any]:
 def an_intake_payload(**overrides: Any) -> dict[str, Any]:
     """The same intake as the API's JSON body."""
     return an_intake_form(**{"email": None, "household_size": 1,
-                              "has_identity_document": True, **overrides})
+                              "has_identity_document": True,
+                              "new_case_despite_possible_match": True, **overrides})
 
 
 def record_intake(clients: Clients, city: str = "firenze", **overrides: Any) -> dict[str, Any]:

@@ -53,6 +53,7 @@ PEOPLE = {FLORENCE_OPERATOR, FLORENCE_COORDINATOR, MILAN_OPERATOR, MILAN_COORDIN
           AUDITOR}
 EVERYONE = {ANONYMOUS, *PEOPLE, *PARTNERS}
 MILAN_STAFF = {MILAN_OPERATOR, MILAN_COORDINATOR}
+CITY_STAFF = {*MILAN_STAFF, FLORENCE_OPERATOR, FLORENCE_COORDINATOR}
 OVERSIGHT = {MINISTRY, AUDITOR}
 # An auditor who is not among the principals: the matrix's grants go to them, so that the
 # auditor tried here never holds one.
@@ -288,6 +289,17 @@ ACCESS: dict[str, set[str]] = {
     # -- the case summary's print view --
     "case_summary_print": MILAN_STAFF | OVERSIGHT,
     "case_summary_print_with_identifiers": MILAN_STAFF,
+    # -- search (by code where one lists cases; by identifiers, a city's staff in their city) --
+    "search": PEOPLE,
+    "api_search_cases": PEOPLE,
+    "search_by_identifiers": CITY_STAFF,
+    "api_search_by_identifiers": CITY_STAFF,
+    # -- possible same persons (noted on a Milan case; decided by Milan's coordinators) --
+    "api_case_person_matches": MILAN_STAFF | OVERSIGHT | {MILAN_PARTNER},
+    "confirm_same_person": {MILAN_COORDINATOR},
+    "rule_out_same_person": {MILAN_COORDINATOR},
+    "api_confirm_same_person": {MILAN_COORDINATOR},
+    "api_rule_out_same_person": {MILAN_COORDINATOR},
 }
 # Routes whose answer never ends (server-sent events): a call reads the answer up to its first
 # event, then hangs up.
@@ -343,6 +355,9 @@ FRESH_ROUTES = {
     "assign_case", "api_assign_case",
     # -- services delivered --
     "void_delivery", "api_void_delivery",
+    # -- possible same persons --
+    "confirm_same_person", "api_confirm_same_person", "rule_out_same_person",
+    "api_rule_out_same_person",
 }
 AN_ERASURE_REQUEST = {"requested_on": "2021-03-12", "request_reference": "PG/2021/0001"}
 # -- activities --
@@ -740,7 +755,22 @@ BODIES: dict[str, dict[str, Any]] = {
     "void_delivery": {"data": {"reason": "duplicate"}},
     "api_void_delivery": {"json": {"reason": "duplicate"}},
     "case_summary_print_with_identifiers": {"data": {"reason": "contact_person"}},
+    # -- search --
+    "search_by_identifiers": {"data": {"document_number": "PS1234567",
+                                       "reason": "identity_check"}},
+    "api_search_by_identifiers": {"json": {"document_number": "PS1234567"}},
 }
+
+# -- possible same persons --
+def a_possible_match(clients: Clients, case_id: str) -> str:
+    """A possible match noted on a new Milan case with an earlier Milan case (the matrix's
+    intakes are all of conftest's person, so the case given is one of those it may name)."""
+    coordinator = clients.coordinator("milano")
+    noted = record_intake(clients, "milano")
+    matches = coordinator.get(f"/api/v1/cases/{noted['case_id']}/person-matches").json()
+    match_id: str = next(m["match_id"] for m in matches if m["other_city"] == "milano")
+    return match_id
+
 
 # The other resources a path can name, each made in Milan for a Milan case (its id given) by
 # Milan's coordinator: path parameter -> maker, returning the resource's id.
@@ -761,10 +791,13 @@ RESOURCES: dict[str, Callable[[Clients, str], str]] = {
     "claim_document_id": a_claim_document,
     # -- services delivered --
     "delivery_id": a_delivery,
+    # -- possible same persons --
+    "match_id": a_possible_match,
 }
 # A path naming one of these is answered 404, like an unknown one, to whoever may not see it.
 RESOURCE_PARAMETERS = ("case_id", "referral_id", "shelter_id", "activity_id", "claim_id",
-                       "goal_id", "action_id", "document_id", "claim_document_id", "delivery_id")
+                       "goal_id", "action_id", "document_id", "claim_document_id", "delivery_id",
+                       "match_id")
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ with their audit-chain hashes, and a case's full history."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -11,7 +12,19 @@ from domain.cases.rules import CaseOutcome
 from domain.programme import Actor, ActorKind, City, Role
 from infra.audit.chain_store import AuditChainStore, ChainLink
 from infra.bootstrap import Platform
-from tests.web.conftest import Clients, clock_of, record_intake
+from tests.web.conftest import Clients, clock_of
+from tests.web.conftest import record_intake as record_the_intake
+
+_PEOPLE = itertools.count(1)
+
+
+def record_intake(clients: Clients, city: str = "firenze", **overrides: Any) -> dict[str, Any]:
+    """An intake of someone new each time: the same person again would add a possible
+    match's events (docs/workflows/duplicates.md) to the ones these tests count."""
+    number = next(_PEOPLE)
+    return record_the_intake(clients, city, **{
+        "given_name": f"Persona{'a' * number}", "document_number": f"PS{number:07d}",
+        **overrides})
 
 INTAKE = "it.lgnet.case.intake_recorded.v2"
 CLOSED = "it.lgnet.case.closed.v1"

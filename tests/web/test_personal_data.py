@@ -111,6 +111,7 @@ def test_the_audit_page_and_api_say_who_read_which_case_s_identifiers_when_and_w
     assert api.json()["identifiers"] == {
         "given_name": "Amanuel", "family_name": "Tesfaye", "birth_date": "1994-05-02",
         "document_number": "PS1234567", "phone": "+39 333 1234567", "email": None,
+        "tax_code": None,
     }
     assert api.json()["reason"] == "identity_check"
     rows = re.findall(r'<tr class="access">(.*?)</tr>', page.text, re.S)

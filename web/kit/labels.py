@@ -239,6 +239,8 @@ INTAKE_FIELDS: Mapping[str, str] = {
     "document_number": N_("Document number"),
     "phone": N_("Phone"),
     "email": N_("E-mail"),
+    "tax_code": N_("Tax code or CUI"),
+    "new_case_despite_possible_match": N_("Record a new case all the same"),
     "has_identity_document": N_("Identity document"),
     "intake_date": N_("Intake date"),
     "protection_status": N_("Protection status"),

@@ -152,6 +152,8 @@ def _where_acted_on(item: WorkItem, url_for: UrlFor) -> str:
             return url_for("plan_page", case_id=str(item.case_id))
         case "document_expiring" if item.case_id:
             return url_for("case_documents", case_id=str(item.case_id))
+        case "possible_same_person_to_decide" if item.case_id:
+            return url_for("case_page", case_id=str(item.case_id)) + "#possible-same-persons"
     if item.case_id is not None:
         return url_for("case_page", case_id=str(item.case_id))
     return url_for("city_home", city=item.city)

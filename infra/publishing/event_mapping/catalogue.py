@@ -12,6 +12,7 @@ from infra.publishing.event_mapping.documents import DOCUMENT_EVENTS
 from infra.publishing.event_mapping.finance import FINANCE_EVENTS
 from infra.publishing.event_mapping.households import HOUSEHOLD_EVENTS
 from infra.publishing.event_mapping.housing import HOUSING_EVENTS
+from infra.publishing.event_mapping.identity import IDENTITY_EVENTS
 from infra.publishing.event_mapping.notes import NOTE_EVENTS
 from infra.publishing.event_mapping.plans import PLAN_EVENTS
 from infra.publishing.event_mapping.programme import PROGRAMME_EVENTS
@@ -23,5 +24,6 @@ PUBLIC_EVENTS: dict[str, PublicEvent] = {
                    *AUDIT_EVENTS, *FINANCE_EVENTS, *PROGRAMME_EVENTS, *PLAN_EVENTS,
                    *DOCUMENT_EVENTS, *HOUSEHOLD_EVENTS, *NOTE_EVENTS,
                    *ASSIGNMENT_EVENTS,
-                   *DELIVERY_EVENTS)
+                   *DELIVERY_EVENTS,
+                   *IDENTITY_EVENTS)
 }

@@ -5,10 +5,13 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.identity.model import PossibleSamePerson
 from web.areas.intake.requests import IntakeRequest, take_in
-from web.kit.dependencies import Services
+from web.kit.dependencies import CurrentTranslator, Services
+from web.kit.errors import Problem, explain_domain_error
 from web.kit.principal import ActingPrincipal, CityToTakeIn
 
 router = APIRouter(tags=["intakes"])
@@ -26,13 +29,35 @@ class IntakeCreated(BaseModel):
     position: int = Field(description="The intake's position in the event log")
 
 
+class PossibleMatch(BaseModel):
+    case_code: str = Field(description="The case the person may already be")
+    city: str
+    matched_on: list[str] = Field(
+        description="Which identifiers matched: name_and_birth_date, document_number, tax_code")
+
+
+class PossibleMatches(BaseModel):
+    """The answer when the duplicate check finds the person among the cases already taken in:
+    nothing was recorded."""
+
+    message: str
+    problems: list[Problem]
+    possible_matches: list[PossibleMatch]
+
+
 @router.post(
     "/cities/{city}/intakes",
     status_code=status.HTTP_201_CREATED,
     response_model=IntakeCreated,
     name="api_record_intake",
     summary="Take a person in",
-    responses={201: {"description": "Recorded; Location names the new case"}},
+    responses={
+        201: {"description": "Recorded; Location names the new case"},
+        409: {"model": PossibleMatches, "description": (
+            "The person may already be one of these cases (of any city: their code and city "
+            "only). Nothing was recorded: send again with new_case_despite_possible_match "
+            "true to record a new case linked to them as a possible same person")},
+    },
 )
 async def record_intake(
     city: CityToTakeIn,
@@ -41,10 +66,23 @@ async def record_intake(
     actor: ActingPrincipal,
     request: Request,
     response: Response,
-) -> IntakeCreated:
+    translator: CurrentTranslator,
+) -> IntakeCreated | JSONResponse:
     """Records the intake and answers once the case can be read at its Location (or after the
-    read-your-writes timeout, if the read models lag)."""
-    receipt = await take_in(services, city, intake, actor)
+    read-your-writes timeout, if the read models lag). Before anything is written the person is
+    looked for among every city's cases (docs/workflows/duplicates.md)."""
+    try:
+        receipt = await take_in(services, city, intake, actor)
+    except PossibleSamePerson as found:
+        problem = explain_domain_error(found, translator)
+        body = PossibleMatches(
+            message=problem.message,
+            problems=[problem.model_copy(update={"field": "new_case_despite_possible_match"})],
+            possible_matches=[
+                PossibleMatch(case_code=match.case_code, city=match.city.value,
+                              matched_on=sorted(kind.value for kind in match.kinds))
+                for match in found.matches])
+        return JSONResponse(body.model_dump(), status_code=status.HTTP_409_CONFLICT)
     response.headers["Location"] = str(
         request.app.url_path_for("api_get_case", case_id=str(receipt.case_id))
     )

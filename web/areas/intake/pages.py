@@ -3,9 +3,13 @@ intake leads to the city's case list, which already shows it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from domain.cases.service import IntakeReceipt
+from domain.identity.model import MatchFound, PossibleSamePerson
 from domain.privacy import LEGAL_BASES
 from domain.programme import City
 from web.areas.intake.requests import IntakeRequest, take_in
@@ -13,6 +17,7 @@ from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.principal import ActingPrincipal, CityToTakeIn
 from web.kit.terms import terms_shown
+from web.kit.vocabulary.identity import KEY_KINDS
 from web.services import WebServices
 
 router = APIRouter(include_in_schema=False)
@@ -41,26 +46,34 @@ async def submit_intake(
 ) -> Response:
     form = await PostedForm.read(request, IntakeRequest.model_fields,
                                  lists=_MULTIPLE_CHOICE_FIELDS)
+    matches: list[MatchFound] = []
+
+    async def check_and_take_in(intake: IntakeRequest) -> IntakeReceipt:
+        try:
+            return await take_in(services, city, intake, actor)
+        except PossibleSamePerson as found:
+            matches.extend(found.matches)  # shown with the choice to go on (intake/_matches)
+            raise
+
     try:
-        receipt = await form.submit(
-            IntakeRequest, lambda intake: take_in(services, city, intake, actor), translator)
+        receipt = await form.submit(IntakeRequest, check_and_take_in, translator)
     except FormRefused as refused:
         return _render_form(request, pages, services, city.value, refused.form,
-                            status_code=422)
+                            status_code=409 if matches else 422, matches=matches)
     # The list tells from its read model whether the new case is there yet, and says so.
     return see_other(request, "case_list", {"created": str(receipt.case_id)}, city=city.value)
 
 
 def _render_form(
     request: Request, pages: PageRenderer, services: WebServices, city: str, form: FormState,
-    status_code: int = 200,
+    status_code: int = 200, matches: Sequence[MatchFound] = (),
 ) -> HTMLResponse:
     return pages.render(
         request,
         "intake/form.html",
         {"city": city, "values": form.values, "errors": form.errors,
          "consent_purposes": sorted(LEGAL_BASES.resting_on_consent),
-         "programme": terms_shown(services),
-         "city_staff": services.accounts.city_staff(City(city))},
+         "programme": terms_shown(services), "possible_matches": matches,
+         "key_kinds": KEY_KINDS, "city_staff": services.accounts.city_staff(City(city))},
         status_code=status_code,
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import partial
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -20,6 +19,7 @@ from domain.access import AccessDenied, Permission, Principal, may
 from domain.cases.model import InformationNotice, IntakeFacts, ReceptionHistory
 from domain.cases.rules import ReceptionCentreKind, ReceptionSituation, Sex, Vulnerability
 from domain.cases.service import IntakeReceipt
+from domain.identity.keys import TAX_CODE_PATTERN
 from domain.privacy import ProcessingPurpose
 from domain.programme import Actor, City, ProtectionStatus
 from domain.vault import PersonalData
@@ -113,6 +113,18 @@ class IntakeRequest(BaseModel):
     email: Annotated[str | None, AfterValidator(_an_email)] = Field(
         default=None, max_length=254, description="Vault only"
     )
+    tax_code: str | None = Field(
+        default=None, pattern=TAX_CODE_PATTERN,
+        description="Vault only: the tax code (codice fiscale) or the CUI, when known; with "
+        "the names, birth date and document number it is what the duplicate check looks for "
+        "(as a keyed hash)",
+    )
+    new_case_despite_possible_match: bool = Field(
+        default=False,
+        description="The duplicate check found the person among the cases already taken in "
+        "(the intake was answered 409 with their codes), and it is someone else, or a new "
+        "case is wanted all the same: record it, linked to them as a possible same person",
+    )
     intake_date: date
     protection_status: ProtectionStatus = Field(description="The status held on the intake date")
     permit_expires_on: date | None = Field(
@@ -198,6 +210,7 @@ class IntakeRequest(BaseModel):
             document_number=self.document_number or None,
             phone=self.phone,
             email=self.email,
+            tax_code=self.tax_code or None,
         )
 
 
@@ -212,15 +225,17 @@ async def take_in(
             Principal(actor.id, actor.role, actor.city), Permission.ASSIGN_CASES, city):
         raise AccessDenied("Only the city's coordinators choose who holds a case",
                            field="assignee")
-    receipt = await run_in_threadpool(
-        partial(services.cases.record_intake, assignee=intake.assignee),
-        services.new_id(),
-        intake.facts(city),
-        intake.personal_data(),
-        actor,
-        services.now(),
-        intake.other_vulnerability_description or None,
-        services.new_id,
-    )
-    await services.wait_for_position(receipt.position, services.read_your_writes_timeout)
-    return receipt
+    case_id, now, person = services.new_id(), services.now(), intake.personal_data()
+
+    def record() -> IntakeReceipt:
+        return services.cases.record_intake(
+            case_id, intake.facts(city), person, actor, now,
+            intake.other_vulnerability_description or None, services.new_id,
+            assignee=intake.assignee)
+
+    # The duplicate check first: PossibleSamePerson, with nothing written, unless told to go on.
+    checked = await run_in_threadpool(
+        services.identity.take_in, case_id, city, person,
+        intake.new_case_despite_possible_match, record, actor, now)
+    await services.wait_for_position(checked.position, services.read_your_writes_timeout)
+    return checked.receipt

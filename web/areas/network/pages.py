@@ -44,7 +44,8 @@ def ministry_overview(
     request: Request, pages: PageRenderer, services: Services, _viewer: NetworkViewer
 ) -> HTMLResponse:
     overview = services.network.overview()
-    return pages.render(request, "ministry/overview.html", {"overview": overview})
+    return pages.render(request, "ministry/overview.html", {
+        "overview": overview, "people": services.person_links.people()})
 
 
 @router.get("/ministry/export.{fmt}", name="ministry_overview_export")

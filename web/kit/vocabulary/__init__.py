@@ -15,6 +15,7 @@ from web.kit.vocabulary import (
     finance,
     households,
     housing,
+    identity,
     notes,
     plans,
     programme,
@@ -24,4 +25,4 @@ from web.kit.vocabulary import (
 
 # Every area, once: labels, refusal messages and event names are gathered from these.
 AREAS = (case_lifecycle, referrals, housing, activities, finance, programme, vulnerabilities,
-         plans, documents, households, notes, casework, deliveries)
+         plans, documents, households, notes, casework, deliveries, identity)

@@ -25,6 +25,8 @@ WORK_ITEM_KINDS: Mapping[str, str] = {
     "plan_review_due": N_("Review of the individual plan due"),
     "goal_target_passed": N_("A goal of the individual plan is past its target date"),
     "document_expiring": N_("A document of the case is about to expire"),
+    "possible_same_person_to_decide": N_(
+        "Possible same person as a case of another city: to confirm or rule out"),
 }
 
 LABEL_TABLES: dict[type[StrEnum], Mapping[str, str]] = {}

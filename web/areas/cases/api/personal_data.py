@@ -33,13 +33,14 @@ class PersonalIdentifiers(BaseModel):
     document_number: str | None
     phone: str | None
     email: str | None
+    tax_code: str | None = None
 
     @classmethod
     def of(cls, data: PersonalData) -> PersonalIdentifiers:
         return cls(
             given_name=data.given_name, family_name=data.family_name,
             birth_date=data.birth_date, document_number=data.document_number, phone=data.phone,
-            email=data.email,
+            email=data.email, tax_code=data.tax_code,
         )
 
 

@@ -32,6 +32,7 @@ from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState
 from web.kit.i18n import Translator
 from web.kit.labels import Labels
+from web.kit.person_matches import duplicates_section
 from web.kit.plans import shown_plan
 from web.kit.principal import CaseOrHandover, SignedIn
 from web.kit.templating import Pages
@@ -180,6 +181,7 @@ def render_case_page(
             "citizenship": case.citizenship or "none", "household_size": str(case.household_size),
             "vulnerabilities": list(case.vulnerabilities),
         }),
+        **duplicates_section(services, principal, case.case_id),
     }
     return pages.render(request, "cases/detail.html", context, status_code=status_code)
 

@@ -1,0 +1,1 @@
+"""Possible same persons: the matches noted at intake, confirmed or ruled out by a coordinator."""
