@@ -9,6 +9,7 @@ from uuid import UUID
 
 from infra.bootstrap import Platform
 from tests.web.conftest import Clients, an_intake_form, an_intake_payload, record_intake
+from tests.web.test_exports import csv_export
 
 NOT_CONFIRMED = {"new_case_despite_possible_match": "false"}
 
@@ -109,6 +110,10 @@ def test_a_coordinator_of_the_new_case_s_city_confirms_and_people_are_counted_on
     overview = clients.ministry().get("/api/v1/network/overview").json()
     assert (overview["totals"]["cases"], overview["totals"]["people"]) == (3, 2)
     assert 'id="total-people"' in clients.ministry().get("/ministry").text
+    _, table = csv_export(clients.ministry(), "/ministry/export.csv")
+    assert table[0][:3] == ["City", "Cases", "People"]
+    assert [row[:3] for row in table if row[0] in ("Florence", "Milan", "Network total")] == [
+        ["Florence", "2", "2"], ["Milan", "1", "1"], ["Network total", "3", "2"]]
     again = clients.coordinator("milano").post(f"/api/v1/person-matches/{match_id}/ruling-out")
     assert again.status_code == 422
     assert again.json()["problems"][0]["code"] == "match_already_decided"
