@@ -170,3 +170,27 @@ def test_the_tax_code_is_kept_in_the_vault_and_read_back_like_every_identifier(
                                                 json=an_intake_payload(tax_code="TS/FM"))
     assert wrong.status_code == 422
     assert wrong.json()["problems"][0]["field"] == "tax_code"
+
+
+def test_the_indicators_count_two_confirmed_same_cases_in_two_cities_as_one_person(
+    clients: Clients, platform: Platform
+) -> None:
+    _first, _second, match_id = _a_noted_match(clients)
+    ministry = clients.ministry()
+    before = ministry.get("/api/v1/network/indicators").json()["network"]["cases"]
+    assert (before["taken_in"], before["people"]) == (2, 2)  # possible, not confirmed: two
+
+    assert clients.coordinator("milano").post(
+        f"/api/v1/person-matches/{match_id}/confirmation").status_code == 200
+
+    network = ministry.get("/api/v1/network/indicators").json()["network"]["cases"]
+    florence = ministry.get("/api/v1/cities/firenze/indicators").json()["cases"]
+    milan = clients.coordinator("milano").get("/api/v1/cities/milano/indicators").json()["cases"]
+    # One person taken in by two cities: one person of each city, and one of the network.
+    assert (network["taken_in"], network["people"]) == (2, 1)
+    assert (florence["taken_in"], florence["people"]) == (1, 1)
+    assert (milan["taken_in"], milan["people"]) == (1, 1)
+    page = ministry.get("/ministry/dashboard", params={"lang": "en"}).text
+    assert "People, each counted once: 1<" in page
+    italian = ministry.get("/ministry/dashboard", params={"lang": "it"}).text
+    assert "Persone, ciascuna contata una volta: 1<" in italian
