@@ -12,6 +12,7 @@ from infra.cli.cases import cases_app
 from infra.cli.events import events_app
 from infra.cli.finance import finance_app
 from infra.cli.grants import grants_app
+from infra.cli.identity import identity_app
 from infra.cli.nats_users import nats_app
 from infra.cli.programme import programme_app
 from infra.cli.projections import projections_app
@@ -30,6 +31,7 @@ app.command()(run.projector)
 app.command()(run.check)
 app.command()(demo.demo)
 app.add_typer(cases_app, name="cases")
+app.add_typer(identity_app, name="identity")
 app.add_typer(events_app, name="events")
 app.add_typer(nats_app, name="nats")
 app.add_typer(projections_app, name="projections")

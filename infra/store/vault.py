@@ -32,8 +32,8 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Sequence
-from dataclasses import asdict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,7 @@ from domain.vault import (
 from infra.settings import Settings
 from projections.storage.postgres import PostgresPool
 from projections.storage.sqlite import SqliteSerialised
+from projections.storage.transaction import Transaction
 
 log = logging.getLogger(__name__)
 
@@ -370,6 +371,53 @@ class BlindIndexKeys:
                        for key in identity_keys(data)})
 
 
+@dataclass(frozen=True)
+class Reindexing:
+    """What a rebuild of the blind index did (`lgnet identity reindex`), in counts only."""
+
+    persons: int
+    unkeyed: int
+    entries: int
+    added: int
+    removed: int
+
+    def log_line(self) -> str:
+        return (f"Person index: {self.persons} persons in the vault ({self.unkeyed} with no "
+                f"complete identifier to index), {self.entries} entries, {self.added} added, "
+                f"{self.removed} removed")
+
+
+def _reindex(
+    tx: Transaction, cipher: VaultCipher, index: BlindIndexKeys | None,
+    case_uuid: Callable[[Any], UUID], stored_case_id: Callable[[UUID], Any],
+) -> Reindexing:
+    """Make the index exactly the entries of the persons in the vault, under `index`'s key:
+    entries of persons missing (erased) or under another key go, missing ones come. Run inside
+    one transaction that holds the tables against writers; a second run changes nothing."""
+    if index is None:
+        raise VaultError("The vault was opened without the blind-index key")
+    wanted: dict[tuple[bytes, Any], str] = {}
+    persons = unkeyed = 0
+    for row_case_id, wrapped_key, ciphertext in tx.fetchall(
+            "SELECT case_id, wrapped_key, ciphertext FROM vault_people"):
+        case_id = case_uuid(row_case_id)
+        rows = index.rows(stored_case_id(case_id),
+                          cipher.open(case_id, bytes(wrapped_key), bytes(ciphertext)))
+        persons += 1
+        unkeyed += not rows
+        wanted.update({(digest, case): kind for digest, kind, case in rows})
+    existing = {(bytes(digest), case_uuid(case)): case
+                for digest, case in tx.fetchall("SELECT digest, case_id FROM vault_person_index")}
+    wanted_keys = {(digest, case_uuid(case)) for digest, case in wanted}
+    stale = sorted(key for key in existing if key not in wanted_keys)
+    tx.executemany("DELETE FROM vault_person_index WHERE digest = ? AND case_id = ?",
+                   [(digest, existing[(digest, case)]) for digest, case in stale])
+    missing = sorted((digest, kind, case) for (digest, case), kind in wanted.items()
+                     if (digest, case_uuid(case)) not in existing)
+    tx.executemany(_PERSON_INDEX_INSERT, missing)
+    return Reindexing(persons, unkeyed, len(wanted), len(missing), len(stale))
+
+
 SQLITE_PERSON_INDEX_DDL = tuple(s.format(blob="BLOB", case_id="BLOB") for s in _PERSON_INDEX_DDL)
 POSTGRES_PERSON_INDEX_DDL = tuple(
     s.format(blob="BYTEA", case_id="UUID") for s in _PERSON_INDEX_DDL)
@@ -453,6 +501,13 @@ class SqliteVault:
             )
             if self._index is not None:
                 tx.executemany(_PERSON_INDEX_INSERT, self._index.rows(case_id.bytes, data))
+
+    def reindex(self) -> Reindexing:
+        """Rebuild the blind index from the persons in the vault, under this vault's index key
+        (`lgnet identity reindex`): one write transaction, so no intake or erasure interleaves."""
+        with self._database.transaction() as tx:
+            return _reindex(tx, self._cipher, self._index,
+                            lambda stored: UUID(bytes=bytes(stored)), lambda case: case.bytes)
 
     def read(self, case_id: UUID) -> PersonalData | None:
         with self._database.reading() as tx:
@@ -614,6 +669,10 @@ _POSTGRES_SCHEMA = (
 )
 
 
+def _postgres_uuid(stored: Any) -> UUID:
+    return stored if isinstance(stored, UUID) else UUID(str(stored))
+
+
 class PostgresVault:
     """The vault in its own tables of the platform's PostgreSQL database. A small connection pool
     makes it safe to call from many threads; each statement commits on its own (autocommit), as
@@ -660,6 +719,15 @@ class PostgresVault:
             if self._index is not None:
                 tx.executemany(_PERSON_INDEX_INSERT, self._index.rows(case_id, data))
 
+    def reindex(self) -> Reindexing:
+        """Rebuild the blind index from the persons in the vault, under this vault's index key
+        (`lgnet identity reindex`), in one transaction that holds both tables against writers:
+        an intake waits for it, and an erasure removes the person (then their entries) either
+        before it reads them or after it commits (`erase` deletes in that order)."""
+        with self._database.transaction() as tx:
+            tx.execute("LOCK TABLE vault_people, vault_person_index IN SHARE ROW EXCLUSIVE MODE")
+            return _reindex(tx, self._cipher, self._index, _postgres_uuid, lambda case: case)
+
     def read(self, case_id: UUID) -> PersonalData | None:
         with self._database.statements() as tx:
             row = tx.fetchone(
@@ -673,8 +741,10 @@ class PostgresVault:
         with self._database.statements() as tx:
             texts = tx.execute("DELETE FROM vault_texts WHERE case_id = ?", (case_id,))
             files = tx.execute("DELETE FROM vault_files WHERE case_id = ?", (case_id,))
-            indexed = tx.execute("DELETE FROM vault_person_index WHERE case_id = ?", (case_id,))
+            # The person before their index entries: a re-indexing (`reindex`) that still saw
+            # the person commits before this delete, and its entries go with the next one.
             erased = tx.execute("DELETE FROM vault_people WHERE case_id = ?", (case_id,)) > 0
+            indexed = tx.execute("DELETE FROM vault_person_index WHERE case_id = ?", (case_id,))
             if erased:
                 # A deleted row's bytes stay in the table file until its space is reused; a full
                 # vacuum rewrites the (small) table without them. Backups and archived WAL still

@@ -76,7 +76,7 @@ class IndicatorQueries:
             expenditure = (network_expenditure(network_finance_in(tx)) if city is None
                            else city_expenditure(city_finance_in(tx, city)))
         scope = tallies.network() if city is None else [tallies.of(city)]
-        return indicators_from(city, tallies.position, scope, expenditure)
+        return indicators_from(city, tallies.position, scope, expenditure, tallies.people)
 
     def network_dashboard(self) -> NetworkDashboard:
         kept = self._kept_dashboard
@@ -94,7 +94,7 @@ class IndicatorQueries:
             for city_finance in sorted(network_finance.cities, key=lambda c: c.city)
         )
         network = indicators_from(None, tallies.position, tallies.network(),
-                                  network_expenditure(network_finance))
+                                  network_expenditure(network_finance), tallies.people)
         return NetworkDashboard(position=tallies.position, cities=rows, network=network)
 
     # What a figure's drill-down link lists (cases: the case list, with the CaseFilters of the

@@ -60,9 +60,10 @@ _SECONDS_IN_AN_HOUR = 3600
 
 def indicators_from(
     city: str | None, position: int, scope: Sequence[CityTallies],
-    expenditure: ExpenditureIndicators,
+    expenditure: ExpenditureIndicators, people: int,
 ) -> Indicators:
-    cases = _case_indicators(scope)
+    """`people`: the scope's people, each once (Tallies.people: not a sum over cities)."""
+    cases = _case_indicators(scope, people)
     last_intake_month = cases.intakes_per_month[-1].month if cases.intakes_per_month else None
     return Indicators(
         city=city,
@@ -76,7 +77,7 @@ def indicators_from(
     )
 
 
-def _case_indicators(scope: Sequence[CityTallies]) -> CaseIndicators:
+def _case_indicators(scope: Sequence[CityTallies], people: int) -> CaseIndicators:
     def summed(dimension: str) -> Counter[str]:
         total: Counter[str] = Counter()
         for tallies in scope:
@@ -100,6 +101,7 @@ def _case_indicators(scope: Sequence[CityTallies]) -> CaseIndicators:
     months = summed("month")
     return CaseIndicators(
         taken_in=taken_in,
+        people=people,
         open=statuses[CASE_STATUS_OPEN],
         closed=statuses[CASE_STATUS_CLOSED],
         vulnerable=vulnerable,

@@ -71,6 +71,11 @@ class Durations:
 class CaseIndicators:
     taken_in: int
     """Every case the city owns (open and closed)."""
+    people: int
+    """The people those cases are about: cases linked by a confirmed person id (duplicate
+    persons across cities, projections.person_links) count once. The network's is not the sum
+    of the cities': a person taken in by two cities is one person of each, and one of the
+    network."""
     open: int
     closed: int
     vulnerable: int

@@ -47,6 +47,9 @@ class CityTallies:
 
     cases: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     """By dimension ("vulnerabilities": the stored delimited text; "month": YYYY-MM)."""
+    people: int = 0
+    """The people the city's cases are about: cases linked by a confirmed person id count once
+    (projections.person_links)."""
     referrals: list[tuple[str, str, int, int]] = field(default_factory=list)
     """(destination key, status, referrals, answered in time)."""
     response_seconds: list[int] = field(default_factory=list)
@@ -73,6 +76,9 @@ class CityTallies:
 class Tallies:
     position: int
     cities: dict[str, CityTallies]
+    people: int = 0
+    """The people of the cities read, each once: a person taken in by two cities is one person
+    of the network (not the sum of the cities')."""
 
     def of(self, city: str) -> CityTallies:
         return self.cities.get(city) or CityTallies()
@@ -121,7 +127,23 @@ class Tallies:
                 BedChange(effective_on, int(change_position), shelter_id, int(beds)))
         _read_activities(tx, cities, city)
         _read_deliveries(tx, cities, city)
-        return cls(position=position, cities=dict(cities))
+        return cls(position=position, cities=dict(cities),
+                   people=_read_people(tx, cities, where, params))
+
+
+# A case is about its confirmed person, or else about a person of its own.
+_PERSON = "COALESCE(person_id, case_id)"
+
+
+def _read_people(tx: Transaction, cities: dict[str, CityTallies], where: str,
+                 params: list[Any]) -> int:
+    for city, count in tx.fetchall(
+        f"SELECT city, COUNT(DISTINCT {_PERSON}) FROM rm_person_cases {where} GROUP BY city",
+        params,
+    ):
+        cities[city].people = int(count)
+    row = tx.fetchone(f"SELECT COUNT(DISTINCT {_PERSON}) FROM rm_person_cases {where}", params)
+    return int(row[0]) if row is not None else 0
 
 
 # The key a referral's destination is counted under: its service, or "partner", or "transfer".

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from infra.bootstrap import Platform
 from tests.web.conftest import Clients, an_intake_form, an_intake_payload, record_intake
+from tests.web.test_exports import csv_export
 
 NOT_CONFIRMED = {"new_case_despite_possible_match": "false"}
 
@@ -109,6 +110,10 @@ def test_a_coordinator_of_the_new_case_s_city_confirms_and_people_are_counted_on
     overview = clients.ministry().get("/api/v1/network/overview").json()
     assert (overview["totals"]["cases"], overview["totals"]["people"]) == (3, 2)
     assert 'id="total-people"' in clients.ministry().get("/ministry").text
+    _, table = csv_export(clients.ministry(), "/ministry/export.csv")
+    assert table[0][:3] == ["City", "Cases", "People"]
+    assert [row[:3] for row in table if row[0] in ("Florence", "Milan", "Network total")] == [
+        ["Florence", "2", "2"], ["Milan", "1", "1"], ["Network total", "3", "2"]]
     again = clients.coordinator("milano").post(f"/api/v1/person-matches/{match_id}/ruling-out")
     assert again.status_code == 422
     assert again.json()["problems"][0]["code"] == "match_already_decided"
@@ -165,3 +170,27 @@ def test_the_tax_code_is_kept_in_the_vault_and_read_back_like_every_identifier(
                                                 json=an_intake_payload(tax_code="TS/FM"))
     assert wrong.status_code == 422
     assert wrong.json()["problems"][0]["field"] == "tax_code"
+
+
+def test_the_indicators_count_two_confirmed_same_cases_in_two_cities_as_one_person(
+    clients: Clients, platform: Platform
+) -> None:
+    _first, _second, match_id = _a_noted_match(clients)
+    ministry = clients.ministry()
+    before = ministry.get("/api/v1/network/indicators").json()["network"]["cases"]
+    assert (before["taken_in"], before["people"]) == (2, 2)  # possible, not confirmed: two
+
+    assert clients.coordinator("milano").post(
+        f"/api/v1/person-matches/{match_id}/confirmation").status_code == 200
+
+    network = ministry.get("/api/v1/network/indicators").json()["network"]["cases"]
+    florence = ministry.get("/api/v1/cities/firenze/indicators").json()["cases"]
+    milan = clients.coordinator("milano").get("/api/v1/cities/milano/indicators").json()["cases"]
+    # One person taken in by two cities: one person of each city, and one of the network.
+    assert (network["taken_in"], network["people"]) == (2, 1)
+    assert (florence["taken_in"], florence["people"]) == (1, 1)
+    assert (milan["taken_in"], milan["people"]) == (1, 1)
+    page = ministry.get("/ministry/dashboard", params={"lang": "en"}).text
+    assert "People, each counted once: 1<" in page
+    italian = ministry.get("/ministry/dashboard", params={"lang": "it"}).text
+    assert "Persone, ciascuna contata una volta: 1<" in italian

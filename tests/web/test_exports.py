@@ -192,7 +192,9 @@ def test_an_export_as_of_a_past_moment_carries_that_moment_and_the_older_figures
     assert past_stamps["disposition"].endswith(f'network-overview-{day}.csv"')
     milan_now = next(row for row in now_table if row[0] == "Milan")
     milan_then = next(row for row in past_table if row[0] == "Milan")
-    assert milan_now[1:3] == ["2", "1"] and milan_then[1:3] == ["1", "0"]
+    # City, cases, people (each once), vulnerable cases, ...
+    assert milan_now[1:4] == ["2", "2", "1"] and milan_then[1:4] == ["1", "1", "0"]
+    assert now_table[0][:4] == ["City", "Cases", "People", "Vulnerable cases"]
     assert past_table[-1][:2] == ["Network total", "1"]
     assert re.search(r'id="total-cases">\s*1\s*<', page)
     assert first["case_code"] != second["case_code"]

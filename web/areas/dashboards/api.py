@@ -81,6 +81,9 @@ class MonthCountOut(BaseModel):
 
 class CaseIndicatorsOut(BaseModel):
     taken_in: int
+    people: int = Field(description="The people the cases are about, each once: cases linked "
+                        "by a confirmed person id (the same person taken in by two cities) "
+                        "count once")
     open: int
     closed: int
     vulnerable: int
@@ -188,7 +191,8 @@ class IndicatorsOut(BaseModel):
         return cls(
             city=figures.city, position=figures.position, as_of=as_of,
             cases=CaseIndicatorsOut(
-                taken_in=cases.taken_in, open=cases.open, closed=cases.closed,
+                taken_in=cases.taken_in, people=cases.people, open=cases.open,
+                closed=cases.closed,
                 vulnerable=cases.vulnerable,
                 by_protection_status=BreakdownOut.of(cases.by_protection_status),
                 by_sex=BreakdownOut.of(cases.by_sex),

@@ -106,7 +106,11 @@ class Dashboard:
                           count=count)
 
         return (
-            counted("taken_in", _("Cases taken in"), ind.cases.taken_in, links.cases()),
+            figure("taken_in", _("Cases taken in"),
+                   number_in_words(ind.cases.taken_in, self.translator), links.cases(),
+                   _("People, each counted once: %(people)s",
+                     people=number_in_words(ind.cases.people, self.translator)),
+                   count=ind.cases.taken_in),
             counted("open", _("Open cases"), ind.cases.open, links.cases(status="open")),
             counted("vulnerable", _("Vulnerable cases"), ind.cases.vulnerable,
                     links.cases(vulnerability="any")),

@@ -1,7 +1,7 @@
 """The network at a glance, as pages: the home page (what the signed-in person may open: their
 city, or every city and the ministry's overview), each city's page, and the ministry's overview
-of the network (every city's cases, vulnerable cases and cases by protection status, and the
-network's totals), with the same table as a download."""
+of the network (every city's cases, the people they are about, vulnerable cases and cases by
+protection status, and the network's totals), with the same table as a download."""
 
 from __future__ import annotations
 
@@ -57,15 +57,18 @@ def ministry_overview_export(
     labels, _ = Labels(translator), translator.gettext
     statuses = labels.protection_statuses()
     totals_by_status = overview.by_protection_status()
+    people = services.person_links.people()  # each person once (projections.person_links)
     return export.respond(
         name="network-overview",
         title=_("Cases per city"),
-        columns=[Column(_("City")), Column(_("Cases"), "int"),
+        columns=[Column(_("City")), Column(_("Cases"), "int"), Column(_("People"), "int"),
                  Column(_("Vulnerable cases"), "int"),
                  *(Column(label, "int") for _status, label in statuses)],
-        rows=[[labels.city(figures.city), figures.cases, figures.vulnerable_cases,
+        rows=[[labels.city(figures.city), figures.cases,
+               people.people_by_city.get(figures.city, 0), figures.vulnerable_cases,
                *(figures.by_protection_status.get(status, 0) for status, _label in statuses)]
               for figures in sorted(overview.cities, key=lambda figures: figures.city)]
-        + [[_("Network total"), overview.total_cases, overview.total_vulnerable_cases,
+        + [[_("Network total"), overview.total_cases, people.people,
+            overview.total_vulnerable_cases,
             *(totals_by_status.get(status, 0) for status, _label in statuses)]],
     )
