@@ -36,7 +36,7 @@ from projections.case_list import CaseListQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.registry import default_projections
 from projections.storage.read_models import ReadModelDatabase
-from tests.builders import a_coordinator, a_person, an_intake
+from tests.builders import a_coordinator, a_person, a_reason, an_intake
 from tests.conftest import headers_of
 from web.services import EventFilters
 
@@ -87,7 +87,7 @@ def test_replay_keeps_the_events_dated_up_to_the_moment_whatever_their_order_in_
 
 def test_a_case_s_history_ends_at_the_moment(record: ProgrammeRecord, tmp_path: Path) -> None:
     case = take_in(record, City.MILANO, 1, MARCH)
-    case.close(CaseOutcome.AUTONOMY, date(2021, 3, 20), "Found a home",
+    case.close(CaseOutcome.AUTONOMY, date(2021, 3, 20), a_reason(),
                a_coordinator(City.MILANO), MARCH + timedelta(days=10))
     record.save(case)
 
