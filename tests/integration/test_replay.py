@@ -192,9 +192,9 @@ def test_the_cli_prints_the_network_a_city_and_a_case_as_they_were(data_dir: Pat
     assert "MI-2020-00001" in milan.output and "MI-2020-00002" in milan.output
     assert case_before.exit_code == 0, case_before.output
     assert "Case MI-2020-00002" in case_before.output and "open" in case_before.output
-    assert "it.lgnet.case.closed.v1" not in case_before.output
+    assert "it.lgnet.case.closed.v2" not in case_before.output
     assert "closed on 2020-07-15: other_programme" in case_after.output
-    assert "it.lgnet.case.closed.v1" in case_after.output
+    assert "it.lgnet.case.closed.v2" in case_after.output
     assert too_early.exit_code != 0 and "there was no case" in said(too_early)
     assert list((data_dir / "replays").iterdir()) == []
 
