@@ -27,6 +27,7 @@ import pytest
 from fastapi.testclient import TestClient
 from nats.aio.msg import Msg
 
+from domain.cases.model import Case
 from domain.cases.rules import CorrectableField
 from domain.cases.service import CaseService
 from domain.housing.model import MoveOutOutcome, ShelterKind
@@ -275,8 +276,10 @@ def erase_a_person_and_check_what_stays(
     # The free texts are in the vault (3 rows, encrypted), and in clear in no event store row,
     # NATS message or read model: they are in no file at all.
     assert vault_text_rows(data_dir, erased.case_id) == 4
-    assert "Motivo indicato: " + CORRECTION_REASON in every_answer(
-        platform, erased.case_id)["case page"]  # read from the vault, for the city's staff
+    (corrected,) = [e for e in platform.record.repository.event_store.get(erased.case_id)
+                    if isinstance(e, Case.IntakeCorrected)]
+    assert corrected.reason_id is not None
+    assert platform.cases.case_text(erased.case_id, corrected.reason_id) == CORRECTION_REASON
     (referral,) = platform.referral_board.of_case(erased.case_id)
     assert {name: text.text for name, text in platform.referrals.texts(
         referral.referral_id).items()} == {"note": REFERRAL_NOTE, "outcome_note": OUTCOME_NOTE}
@@ -344,6 +347,7 @@ def erase_a_person_and_check_what_stays(
     assert vault_text_rows(data_dir, erased.case_id) == 0
     assert platform.referrals.texts(referral.referral_id) == {}
     assert platform.housing.placement_text(erased.case_id, placement.note_id) is None
+    assert platform.cases.case_text(erased.case_id, corrected.reason_id) is None
 
     leaks_in_answers = [(name, form) for name, text in answers.items()
                         for form in identifier_forms() + text_forms() if form in text.encode()]
