@@ -617,15 +617,95 @@ class CaseOtherVulnerabilityDescribedV1(EventContract):
     description_digest: str = Field(pattern=TEXT_DIGEST_PATTERN)
 
 
+_REASON_ID = (
+    "The reason's id in the vault, where it is kept encrypted with the person's key (so their "
+    "erasure shreds it). Null in a message upcast from the version before, whose reason was in "
+    "the event itself (it stays in that message and in the event store, and is not carried "
+    "on), and when the person's data was already erased (no new text is kept on them)."
+)
+_REASON_DIGEST = "The reason's digest (keyed with the person's key); null with its id."
+
+
+class CaseClosedV2(EventContract):
+    """A city closed a case, with the outcome and why. Nothing is deleted: the case can be
+    reopened, and every figure keeps it. v2 (issue 16): the reason is free text, kept in the
+    vault; the event carries its id and digest. A v1 message reads as v2 by `from_v1`."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "closed"
+    version: ClassVar[int] = 2
+
+    case_id: UUID
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    city: City
+    closed_on: date
+    outcome: CaseOutcome
+    reason_id: UUID | None = Field(description=_REASON_ID)
+    reason_digest: str | None = Field(pattern=TEXT_DIGEST_PATTERN, description=_REASON_DIGEST)
+
+    @classmethod
+    def from_v1(cls, v1: CaseClosedV1) -> CaseClosedV2:
+        return cls(**v1.model_dump(exclude={"reason"}), reason_id=None, reason_digest=None)
+
+
+class CaseReopenedV2(EventContract):
+    """A closed case was opened again, and why. v2 (issue 16): the reason is free text, kept
+    in the vault; the event carries its id and digest. A v1 message reads as v2 by `from_v1`."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "reopened"
+    version: ClassVar[int] = 2
+
+    case_id: UUID
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    city: City
+    reopened_on: date
+    reason_id: UUID | None = Field(description=_REASON_ID)
+    reason_digest: str | None = Field(pattern=TEXT_DIGEST_PATTERN, description=_REASON_DIGEST)
+
+    @classmethod
+    def from_v1(cls, v1: CaseReopenedV1) -> CaseReopenedV2:
+        return cls(**v1.model_dump(exclude={"reason"}), reason_id=None, reason_digest=None)
+
+
+class CaseIntakeCorrectedV3(EventContract):
+    """Facts typed wrong; this says which, what they were, what they are, and why (as v2).
+    v3 (issue 16): the reason is free text, kept in the vault; the event carries its id and
+    digest. A v2 message reads as v3 by `from_v2` (and a v1 through v2)."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "intake_corrected"
+    version: ClassVar[int] = 3
+
+    case_id: UUID
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    city: City
+    changes: list[FieldChange] = Field(
+        min_length=1,
+        description="Vulnerability changes are special-category data: internal subjects only",
+    )
+    reason_id: UUID | None = Field(description=_REASON_ID)
+    reason_digest: str | None = Field(pattern=TEXT_DIGEST_PATTERN, description=_REASON_DIGEST)
+    priority_group: PriorityGroup
+    eligibility: list[Eligibility]
+
+    @classmethod
+    def from_v2(cls, v2: CaseIntakeCorrectedV2) -> CaseIntakeCorrectedV3:
+        return cls(**v2.model_dump(exclude={"reason"}), reason_id=None, reason_digest=None)
+
+
 CASE_CONTRACTS: tuple[type[EventContract], ...] = (
     CaseIntakeRecordedV1,
     CaseIntakeRecordedV2,
     CasePersonalDataErasedV1,
     CasePersonalDataErasedV2,
     CaseClosedV1,
+    CaseClosedV2,
     CaseReopenedV1,
+    CaseReopenedV2,
     CaseIntakeCorrectedV1,
     CaseIntakeCorrectedV2,
+    CaseIntakeCorrectedV3,
     CaseTransferredV1,
     CaseStatusChangedV1,
     CaseConsentGivenV1,

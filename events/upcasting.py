@@ -13,12 +13,17 @@ from collections.abc import Callable
 from typing import Any
 
 from events.contracts import (
+    CaseClosedV1,
+    CaseClosedV2,
     CaseIntakeCorrectedV1,
     CaseIntakeCorrectedV2,
+    CaseIntakeCorrectedV3,
     CaseIntakeRecordedV1,
     CaseIntakeRecordedV2,
     CasePersonalDataErasedV1,
     CasePersonalDataErasedV2,
+    CaseReopenedV1,
+    CaseReopenedV2,
     EventContract,
 )
 from events.housing import (
@@ -46,6 +51,9 @@ UPCASTERS: dict[type[EventContract], Callable[[Any], EventContract]] = {
     CasePersonalDataErasedV1: CasePersonalDataErasedV2.from_v1,
     CaseIntakeRecordedV1: CaseIntakeRecordedV2.from_v1,
     CaseIntakeCorrectedV1: CaseIntakeCorrectedV2.from_v1,
+    CaseIntakeCorrectedV2: CaseIntakeCorrectedV3.from_v2,
+    CaseClosedV1: CaseClosedV2.from_v1,
+    CaseReopenedV1: CaseReopenedV2.from_v1,
     ReferralRequestedV1: ReferralRequestedV2.from_v1,
     ReferralRequestedV2: ReferralRequestedV3.from_v2,
     ReferralDeclinedV1: ReferralDeclinedV2.from_v1,

@@ -20,9 +20,9 @@ from uuid import UUID
 from events.assignment import CaseAssignedV1
 from events.cloudevents import Envelope
 from events.contracts import (
-    CaseClosedV1,
+    CaseClosedV2,
     CaseIntakeRecordedV2,
-    CaseReopenedV1,
+    CaseReopenedV2,
     CaseTransferredV1,
 )
 from projections.projection import WorkItem
@@ -124,10 +124,10 @@ class AssignmentProjection:
                     tx.execute("UPDATE rm_case_holders SET holder = NULL, since = ?, city = ?"
                                " WHERE case_id = ?", (time, data.city, str(data.case_id)))
                     self._holding(tx, data.case_id, position, data.city, None, time, None)
-                case CaseClosedV1():
+                case CaseClosedV2():
                     tx.execute("UPDATE rm_case_holders SET is_open = 0 WHERE case_id = ?",
                                (str(data.case_id),))
-                case CaseReopenedV1():
+                case CaseReopenedV2():
                     tx.execute("UPDATE rm_case_holders SET is_open = 1 WHERE case_id = ?",
                                (str(data.case_id),))
             # Activity: anything the city's staff recorded on the case (a system job's age

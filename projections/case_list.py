@@ -15,14 +15,14 @@ from events.cloudevents import Envelope
 from events.contracts import (
     CaseAgeBandChangedV1,
     CaseCameOfAgeV1,
-    CaseClosedV1,
+    CaseClosedV2,
     CaseConsentGivenV1,
     CaseConsentWithdrawnV1,
     CaseGuardianAppointedV1,
-    CaseIntakeCorrectedV2,
+    CaseIntakeCorrectedV3,
     CaseIntakeRecordedV2,
     CasePersonalDataErasedV2,
-    CaseReopenedV1,
+    CaseReopenedV2,
     CaseStatusChangedV1,
     CaseTransferredV1,
     CaseVulnerabilityAssessedV1,
@@ -270,16 +270,16 @@ def _case_updates(envelope: Envelope) -> list[tuple[str, tuple[Any, ...]]]:
             return [("UPDATE rm_cases SET personal_data_erased_on = ?, last_position = ?"
                      " WHERE case_id = ?",
                      (data.requested_on.isoformat(), position, str(data.case_id)))]
-        case CaseClosedV1():
+        case CaseClosedV2():
             return [("UPDATE rm_cases SET status = ?, closed_on = ?, outcome = ?,"
                      " last_position = ? WHERE case_id = ?",
                      (CASE_STATUS_CLOSED, data.closed_on.isoformat(), data.outcome, position,
                       str(data.case_id)))]
-        case CaseReopenedV1():
+        case CaseReopenedV2():
             return [("UPDATE rm_cases SET status = ?, closed_on = NULL, outcome = NULL,"
                      " last_position = ? WHERE case_id = ?",
                      (CASE_STATUS_OPEN, position, str(data.case_id)))]
-        case CaseIntakeCorrectedV2():  # v1 messages arrive upcast
+        case CaseIntakeCorrectedV3():  # v1 messages arrive upcast
             assignments, values = [], []
             for change in data.changes:
                 assignments.append(f"{_CORRECTED_COLUMNS[change.field]} = ?")

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 from events.cloudevents import Envelope
 from events.contracts import (
-    CaseClosedV1,
+    CaseClosedV2,
     CasePersonalDataErasedV1,
     CasePersonalDataErasedV2,
-    CaseReopenedV1,
+    CaseReopenedV2,
     CaseTransferredV1,
 )
 from events.documents import DocumentCaseFileAttachedV1, DocumentClaimFileAttachedV1
@@ -101,9 +101,9 @@ class DocumentsProjection:
                 case DocumentClaimFileAttachedV1():
                     self._insert(tx, envelope, OWNER_CLAIM, data.claim_id, None, data.kind,
                                  None, None, None)
-                case CaseClosedV1():
+                case CaseClosedV2():
                     self._case(tx, data.case_id, "is_open = 0")
-                case CaseReopenedV1():
+                case CaseReopenedV2():
                     self._case(tx, data.case_id, "is_open = 1")
                 case CasePersonalDataErasedV1() | CasePersonalDataErasedV2():
                     self._case(tx, data.case_id, "erased = 1")

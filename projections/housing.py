@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 
 from events.cloudevents import Envelope
 from events.contracts import (
-    CaseClosedV1,
-    CaseIntakeCorrectedV2,
-    CaseReopenedV1,
+    CaseClosedV2,
+    CaseIntakeCorrectedV3,
+    CaseReopenedV2,
     CaseStatusChangedV1,
     CaseTransferredV1,
 )
@@ -338,7 +338,7 @@ def _apply(tx: Transaction, envelope: Envelope) -> None:
             _count_occupant(tx, data.shelter_id, -1, position)
         case PlacementLeftWaitlistV2():
             _update_path(tx, data.case_id, position, stage=LEFT_WAITLIST)
-        case CaseIntakeCorrectedV2():  # v1 messages arrive upcast
+        case CaseIntakeCorrectedV3():  # v1 messages arrive upcast
             changes = {change.field: change.after for change in data.changes}
             values: dict[str, Any] = {"priority_group": data.priority_group}
             if "vulnerabilities" in changes:
@@ -346,9 +346,9 @@ def _apply(tx: Transaction, envelope: Envelope) -> None:
             _update_path(tx, data.case_id, None, **values)
         case CaseStatusChangedV1():
             _update_path(tx, data.case_id, None, priority_group=data.priority_group)
-        case CaseClosedV1():
+        case CaseClosedV2():
             _update_path(tx, data.case_id, None, case_closed=1)
-        case CaseReopenedV1():
+        case CaseReopenedV2():
             _update_path(tx, data.case_id, None, case_closed=0)
         case CaseTransferredV1():
             _update_path(tx, data.case_id, None, city=data.city)

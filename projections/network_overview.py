@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from events.cloudevents import Envelope
 from events.contracts import (
-    CaseIntakeCorrectedV2,
+    CaseIntakeCorrectedV3,
     CaseIntakeRecordedV2,
     CaseStatusChangedV1,
     CaseTransferredV1,
@@ -97,7 +97,7 @@ class NetworkOverviewProjection:
                 statuses[key] = statuses.get(key, 0) + 1
                 facts.append((str(data.case_id), data.city, int(bool(data.vulnerabilities)),
                               data.protection_status))
-            elif isinstance(data, CaseTransferredV1 | CaseIntakeCorrectedV2 | CaseStatusChangedV1):
+            elif isinstance(data, CaseTransferredV1 | CaseIntakeCorrectedV3 | CaseStatusChangedV1):
                 _write_counts(tx, cities, statuses, facts)
                 cities, statuses, facts = {}, {}, []
                 _move_counts(tx, data)
@@ -134,7 +134,7 @@ def _write_counts(
 
 
 def _move_counts(
-    tx: Transaction, data: CaseTransferredV1 | CaseIntakeCorrectedV2 | CaseStatusChangedV1,
+    tx: Transaction, data: CaseTransferredV1 | CaseIntakeCorrectedV3 | CaseStatusChangedV1,
 ) -> None:
     """Take the case's counts out of where they were and put them where they now belong: a
     case counts under the status it holds now (a decision moves it from its date on)."""

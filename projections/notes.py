@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 from events.cloudevents import Envelope
 from events.contracts import (
-    CaseClosedV1,
+    CaseClosedV2,
     CasePersonalDataErasedV1,
     CasePersonalDataErasedV2,
-    CaseReopenedV1,
+    CaseReopenedV2,
     CaseTransferredV1,
 )
 from events.notes import CaseNoteWrittenV1
@@ -93,10 +93,10 @@ class CaseNotesProjection:
             match data:
                 case CaseNoteWrittenV1():
                     self._written(tx, data, envelope.time, position)
-                case CaseClosedV1():
+                case CaseClosedV2():
                     tx.execute("UPDATE rm_case_notes SET case_closed = 1 WHERE case_id = ?",
                                (str(data.case_id),))
-                case CaseReopenedV1():
+                case CaseReopenedV2():
                     tx.execute("UPDATE rm_case_notes SET case_closed = 0 WHERE case_id = ?",
                                (str(data.case_id),))
                 case CasePersonalDataErasedV1() | CasePersonalDataErasedV2():

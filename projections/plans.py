@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 from events.cloudevents import Envelope
 from events.contracts import (
-    CaseClosedV1,
+    CaseClosedV2,
     CasePersonalDataErasedV1,
     CasePersonalDataErasedV2,
-    CaseReopenedV1,
+    CaseReopenedV2,
     CaseTransferredV1,
 )
 from events.plans import (
@@ -220,10 +220,10 @@ class PlansProjection:
             case CaseTransferredV1():
                 tx.execute("UPDATE rm_plans SET city = ? WHERE case_id = ?",
                            (data.city, str(data.case_id)))
-            case CaseClosedV1():
+            case CaseClosedV2():
                 tx.execute("UPDATE rm_plans SET case_open = 0 WHERE case_id = ?",
                            (str(data.case_id),))
-            case CaseReopenedV1():
+            case CaseReopenedV2():
                 tx.execute("UPDATE rm_plans SET case_open = 1 WHERE case_id = ?",
                            (str(data.case_id),))
             case CasePersonalDataErasedV1() | CasePersonalDataErasedV2():

@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
+from uuid import UUID
 
 from domain.cases.model import InformationNotice, IntakeFacts, ReceptionHistory
 from domain.cases.rules import ReceptionCentreKind, ReceptionSituation, Sex
 from domain.programme import Actor, ActorKind, City, ProtectionStatus, Role
-from domain.vault import PersonalData
+from domain.vault import PersonalData, TextReference
 
 INTAKE_DATE = date(2021, 3, 10)
 # Eurostat's 18-34 and 35-64 (issue 12) each span two of partner intake v1's bands, so an intake
@@ -62,3 +63,12 @@ def a_person(**overrides: Any) -> PersonalData:
 def a_coordinator(city: City = City.FIRENZE, **overrides: Any) -> Actor:
     actor = Actor(kind=ActorKind.USER, id="coordinator-1", role=Role.CITY_COORDINATOR, city=city)
     return replace(actor, **overrides)
+
+
+A_REASON = TextReference(UUID(int=0x5EA5), "5" * 64)
+
+
+def a_reason() -> TextReference:
+    """A reason (of a closure, a reopening, a correction) as the aggregate takes it: already
+    kept in the vault, by its id and digest (the service keeps it; see CaseService)."""
+    return A_REASON

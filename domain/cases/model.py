@@ -200,7 +200,9 @@ class InvalidVulnerabilityDescription(CaseError):
 class Closure:
     closed_on: date
     outcome: CaseOutcome
-    reason: str
+    reason: TextReference | None
+    """Why, kept in the vault under the person's key; None for a closure recorded before
+    issue 16, whose reason is a legacy text of its event."""
 
 
 @dataclass(frozen=True)
@@ -991,23 +993,47 @@ class Case(Aggregate):
     # --- closure, reopening, corrections, transfer -------------------------------------------
 
     class Closed(Aggregate.Event):
+        """Version 2 (issue 16): the reason is in the vault, under the person's key; the event
+        carries its id and digest. A version 1 reason reads as a legacy text."""
+
+        class_version = 2
+
         case_code: str
         city: str
         closed_on: date
         outcome: str
-        reason: str
+        reason_id: UUID | None
+        reason_digest: str | None
         actor: dict[str, str | None]
+        legacy_texts: dict[str, str] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _reason_to_legacy(state)
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Case)
-            aggregate.closure = Closure(self.closed_on, CaseOutcome(self.outcome), self.reason)
+            aggregate.closure = Closure(
+                self.closed_on, CaseOutcome(self.outcome),
+                _text_reference(self.reason_id, self.reason_digest))
 
     class Reopened(Aggregate.Event):
+        """Version 2 (issue 16): the reason is in the vault, under the person's key; the event
+        carries its id and digest. A version 1 reason reads as a legacy text."""
+
+        class_version = 2
+
         case_code: str
         city: str
         reopened_on: date
-        reason: str
+        reason_id: UUID | None
+        reason_digest: str | None
         actor: dict[str, str | None]
+        legacy_texts: dict[str, str] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _reason_to_legacy(state)
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Case)
@@ -1016,17 +1042,25 @@ class Case(Aggregate):
 
     class IntakeCorrected(Aggregate.Event):
         """Facts typed wrong, corrected. Version 2 (issue 12): the new codes of statuses and
-        sex, `citizenship` for version 1's "nationality", and the permit's expiry."""
+        sex, `citizenship` for version 1's "nationality", and the permit's expiry. Version 3
+        (issue 16): the reason is in the vault, under the person's key; the event carries its
+        id and digest. A reason of version 1 or 2 reads as a legacy text."""
 
-        class_version = 2
+        class_version = 3
 
         case_code: str
         city: str
         changes: list[dict[str, Any]]
-        reason: str
+        reason_id: UUID | None
+        reason_digest: str | None
         priority_group: str
         eligibility: list[dict[str, Any]]
         actor: dict[str, str | None]
+        legacy_texts: dict[str, str] | None
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            _reason_to_legacy(state)
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -1076,12 +1110,13 @@ class Case(Aggregate):
             )
 
     def close(
-        self, outcome: CaseOutcome, closed_on: date, reason: str, actor: Actor, now: datetime
+        self, outcome: CaseOutcome, closed_on: date, reason: TextReference | None,
+        actor: Actor, now: datetime,
     ) -> None:
         """End the case with its outcome, dated from the day it was (re)opened in this city to
-        today, saying why. A closed case takes no new work until it is reopened."""
+        today, saying why (the reason, `checked_reason`, kept in the vault). A closed case
+        takes no new work until it is reopened."""
         self.require_open()
-        reason = _reason(reason)
         if not self.open_since <= closed_on <= programme_today(now):
             raise InvalidClosure(
                 "The closing date must fall between the day the case was taken in, reopened "
@@ -1090,14 +1125,17 @@ class Case(Aggregate):
             )
         self.trigger_event(
             self.Closed, timestamp=now, case_code=self.case_code, city=self.city.value,
-            closed_on=closed_on, outcome=outcome.value, reason=reason, actor=actor.as_record(),
+            closed_on=closed_on, outcome=outcome.value, **_reason_fields(reason),
+            actor=actor.as_record(), legacy_texts=None,
         )
 
-    def reopen(self, reopened_on: date, reason: str, actor: Actor, now: datetime) -> None:
-        """Open a closed case again, dated from its closure to today, saying why."""
-        if self.closure is None:
-            raise CaseNotClosed("The case is open: there is nothing to reopen.", field="case")
-        reason = _reason(reason)
+    def reopen(
+        self, reopened_on: date, reason: TextReference | None, actor: Actor, now: datetime
+    ) -> None:
+        """Open a closed case again, dated from its closure to today, saying why (the reason,
+        `checked_reason`, kept in the vault)."""
+        self.check_reopenable()
+        assert self.closure is not None
         if not self.closure.closed_on <= reopened_on <= programme_today(now):
             raise InvalidClosure(
                 "The reopening date must fall between the closing date and today.",
@@ -1105,19 +1143,24 @@ class Case(Aggregate):
             )
         self.trigger_event(
             self.Reopened, timestamp=now, case_code=self.case_code, city=self.city.value,
-            reopened_on=reopened_on, reason=reason, actor=actor.as_record(),
+            reopened_on=reopened_on, **_reason_fields(reason),
+            actor=actor.as_record(), legacy_texts=None,
         )
 
+    def check_reopenable(self) -> None:
+        """Refuse a reopening of an open case (before its reason reaches the vault)."""
+        if self.closure is None:
+            raise CaseNotClosed("The case is open: there is nothing to reopen.", field="case")
+
     def correct_intake(
-        self, corrections: dict[CorrectableField, Any], reason: str, actor: Actor,
-        now: datetime,
+        self, corrections: dict[CorrectableField, Any], reason: TextReference | None,
+        actor: Actor, now: datetime,
     ) -> None:
         """Replace facts that were typed wrong, saying why. Only values that differ from the
         current ones count; a correction that changes nothing is refused. The status and the
         permit's expiry are those of the latest decision (or of the intake): a new decision is
         `change_status`, not a correction. Works on a closed case too: the record must be right
-        whatever the case's state."""
-        reason = _reason(reason, InvalidCorrection)
+        whatever the case's state. The reason (`checked_reason`) is kept in the vault."""
         changes: list[dict[str, Any]] = []
         for name in CorrectableField:  # a fixed order, whatever order they were given in
             if name not in corrections:
@@ -1152,11 +1195,11 @@ class Case(Aggregate):
         )
         self.trigger_event(
             self.IntakeCorrected, timestamp=now, case_code=self.case_code,
-            city=self.city.value, changes=changes, reason=reason,
+            city=self.city.value, changes=changes, **_reason_fields(reason),
             priority_group=priority_group_of(status).value,
             eligibility=[e.as_record() for e in eligibility_for(
                 status, self.reception_situation, vulnerabilities)],
-            actor=actor.as_record(),
+            actor=actor.as_record(), legacy_texts=None,
         )
 
     def transfer_to(
@@ -1304,11 +1347,33 @@ def _scheme_of(band: AgeBand) -> AgeScheme:
         scheme for scheme in AgeScheme if band.belongs_to(scheme))
 
 
-def _reason(text: str, error: type[CaseError] = InvalidClosure) -> str:
+def checked_reason(text: str, error: type[CaseError] = InvalidClosure) -> str:
+    """A closure's, reopening's or correction's reason, stripped; refused when blank or too
+    long. Free text: the service keeps it in the vault, the event its reference."""
     reason = text.strip()
     if not reason or len(reason) > MAX_REASON:
         raise error("Give the reason, in up to 500 characters.", field="reason")
     return reason
+
+
+def _reason_to_legacy(state: dict[str, Any]) -> None:
+    """Move the reason an event stored before free text left events (issue 16) to its
+    `legacy_texts`: the event store keeps it as written (the audit chain holds), it is never
+    published again, and nothing new is written there."""
+    text = state.pop("reason", None)
+    state["legacy_texts"] = {"reason": text} if text else None
+    state["reason_id"] = state["reason_digest"] = None
+
+
+def _reason_fields(reason: TextReference | None) -> dict[str, Any]:
+    """An event's reason: its id and digest in the vault; None for a person whose data is
+    erased (no new text is kept on them)."""
+    return {"reason_id": reason.text_id if reason else None,
+            "reason_digest": reason.digest if reason else None}
+
+
+def _text_reference(text_id: UUID | None, digest: str | None) -> TextReference | None:
+    return TextReference(text_id, digest) if text_id is not None and digest is not None else None
 
 
 def _is_country_code(value: object) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import MutableAggregateProtocol
@@ -17,9 +17,11 @@ from domain.cases.model import (
     Case,
     CaseRegister,
     IntakeFacts,
+    InvalidCorrection,
     InvalidIntake,
     InvalidVulnerabilityDescription,
     check_other_vulnerability_description,
+    checked_reason,
 )
 from domain.cases.rules import (
     AssessingService,
@@ -77,8 +79,11 @@ class CaseService:
         self, record: ProgrammeRecord, vault: PersonalDataVault,
         terms: TermsSource | None = None, legal_bases: LegalBases = LEGAL_BASES,
         intake_companion: IntakeCompanion | None = None,
+        new_id: Callable[[], UUID] = uuid4,
     ) -> None:
         self.record = record
+        # Names the free texts kept in the vault (random: a text id says nothing of the text).
+        self.new_id = new_id
         self.intake_companion = intake_companion
         self.vault = vault
         # The programme's terms (period, partner cities): the card's unless a source is given.
@@ -189,28 +194,62 @@ class CaseService:
 
     def close(
         self, case_id: UUID, outcome: CaseOutcome, closed_on: date, reason: str, actor: Actor,
-        now: datetime,
+        now: datetime, *, new_id: Callable[[], UUID] | None = None,
     ) -> int:
-        """Close a case with its outcome; returns the event's position."""
+        """Close a case with its outcome; returns the event's position. The reason goes to the
+        vault, under the person's key (`new_id` names it there: the service's own by default)."""
+        text = checked_reason(reason)
         case = self.get(case_id)
-        case.close(outcome, closed_on, reason, actor, now)
-        return position_of(self.record.save(case))
+        case.require_open()  # before anything reaches the vault
+        return self._save_with_reason(
+            case, text,
+            lambda kept: case.close(outcome, closed_on, kept, actor, now), new_id)
 
     def reopen(
-        self, case_id: UUID, reopened_on: date, reason: str, actor: Actor, now: datetime
+        self, case_id: UUID, reopened_on: date, reason: str, actor: Actor, now: datetime, *,
+        new_id: Callable[[], UUID] | None = None,
     ) -> int:
+        """Reopen a closed case; the reason goes to the vault, as a closure's."""
+        text = checked_reason(reason)
         case = self.get(case_id)
-        case.reopen(reopened_on, reason, actor, now)
-        return position_of(self.record.save(case))
+        case.check_reopenable()
+        return self._save_with_reason(
+            case, text,
+            lambda kept: case.reopen(reopened_on, kept, actor, now), new_id)
 
     def correct_intake(
         self, case_id: UUID, corrections: dict[CorrectableField, Any], reason: str,
-        actor: Actor, now: datetime,
+        actor: Actor, now: datetime, *, new_id: Callable[[], UUID] | None = None,
     ) -> int:
-        """Record a correction of intake facts (a new event; the intake stays as it was)."""
+        """Record a correction of intake facts (a new event; the intake stays as it was). The
+        reason goes to the vault, as a closure's."""
+        text = checked_reason(reason, InvalidCorrection)
         case = self.get(case_id)
-        case.correct_intake(corrections, reason, actor, now)
-        return position_of(self.record.save(case))
+        return self._save_with_reason(
+            case, text,
+            lambda kept: case.correct_intake(corrections, kept, actor, now), new_id)
+
+    def _save_with_reason(
+        self, case: Case, text: str, decide: Callable[[TextReference | None], None],
+        new_id: Callable[[], UUID] | None,
+    ) -> int:
+        """Keep the reason in the vault under the person's key, then decide and save with its
+        reference; when nothing is saved (a refusal, a lost race), the text is discarded. A
+        person whose data is erased gets no new text: the closure (reopening, correction) is
+        recorded, its reason is not kept anywhere."""
+        text_id = (new_id or self.new_id)()
+        try:
+            kept: TextReference | None = TextReference(
+                text_id, self.vault.store_text(case.id, text_id, text))
+        except LookupError:
+            kept = None
+        try:
+            decide(kept)
+            return position_of(self.record.save(case))
+        except BaseException:
+            if kept is not None:
+                self.vault.discard_text(case.id, text_id)
+            raise
 
     def change_status(
         self, case_id: UUID, decided_on: date, status: ProtectionStatus,

@@ -184,7 +184,7 @@ class CaseDesk(Area):
 
         def close(now: datetime) -> None:
             self.services.cases.close(case.id, outcome, programme_today(now), reason,
-                                      operator(city), now)
+                                      operator(city), now, new_id=self.new_id)
 
         if not self.attempt("closure", close):
             return
@@ -199,7 +199,7 @@ class CaseDesk(Area):
 
         def reopen(now: datetime) -> None:
             self.services.cases.reopen(case.id, programme_today(now), reason, coordinator(city),
-                                       now)
+                                       now, new_id=self.new_id)
 
         if not self.attempt("reopening", reopen):
             return

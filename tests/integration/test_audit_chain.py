@@ -62,7 +62,7 @@ from infra.store.eventstore import EVENTS_FILE_NAME, open_record
 from projections.projection import Delivered, apply_batch, ensure_created
 from projections.registry import default_projections
 from projections.storage.read_models import SqliteReadModels
-from tests.builders import NOW, a_coordinator, an_intake
+from tests.builders import NOW, a_coordinator, a_reason, an_intake
 from tests.conftest import headers_of
 
 pytestmark = pytest.mark.nats
@@ -134,7 +134,7 @@ def record_history(record: ProgrammeRecord, intakes: int = 9) -> None:
         cases.append(case)
     cases[1].erase_personal_data(date(2021, 3, 10), "PROT-2021-7", a_coordinator(City.FIRENZE),
                                  NOW)
-    cases[3].close(CaseOutcome.AUTONOMY, date(2021, 3, 10), "Found work and a home",
+    cases[3].close(CaseOutcome.AUTONOMY, date(2021, 3, 10), a_reason(),
                    a_coordinator(City.MILANO), NOW)
     record.save(cases[1], cases[3])
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import jsonschema
 import pytest
@@ -27,9 +27,9 @@ from tests.builders import NOW, a_coordinator, a_person, an_intake
 from tests.conftest import data_of, headers_of, relayed
 
 LATER = NOW + timedelta(days=120)
-CLOSED = "it.lgnet.case.closed.v1"
-REOPENED = "it.lgnet.case.reopened.v1"
-CORRECTED = "it.lgnet.case.intake_corrected.v2"
+CLOSED = "it.lgnet.case.closed.v2"
+REOPENED = "it.lgnet.case.reopened.v2"
+CORRECTED = "it.lgnet.case.intake_corrected.v3"
 TRANSFERRED = "it.lgnet.case.transferred.v1"
 
 
@@ -89,12 +89,21 @@ async def test_closure_reopening_correction_and_transfer_reach_nats_as_valid_clo
         assert event.get_extension("actorid") == "coordinator-1"
         assert event.get_extension("actorcity") == "firenze"
 
+    # The reasons are free text: in the vault under the person's key, the events carry only
+    # their id and digest (issue 16 item 4).
     closure: dict[str, Any] = data_of(closed)
     assert closure == {"case_id": str(case_id), "case_code": receipt.case_code,
                        "city": "firenze", "closed_on": "2021-06-30",
-                       "outcome": "other_programme", "reason": "Taken in by the SAI network"}
+                       "outcome": "other_programme", "reason_id": closure["reason_id"],
+                       "reason_digest": closure["reason_digest"]}
     assert data_of(reopened)["reopened_on"] == "2021-07-01"
-    assert data_of(reopened)["reason"] == "Left the SAI project"
+    told = {text: cases.case_text(case_id, UUID(data_of(event)["reason_id"]))
+            for event, text in ((closed, "Taken in by the SAI network"),
+                                (reopened, "Left the SAI project"),
+                                (corrected, "Permit shows a pending application"),
+                                (closed_in_milan, "Left Italy"))}
+    assert told == {text: text for text in told}
+    assert len({data_of(e)["reason_digest"] for e in (closed, reopened, corrected)}) == 3
 
     correction: dict[str, Any] = data_of(corrected)
     assert correction["changes"] == [
@@ -117,18 +126,25 @@ async def test_closure_reopening_correction_and_transfer_reach_nats_as_valid_clo
     }
     for message in messages:
         assert b"Tesfaye" not in message.data and b"Amina" not in message.data
+        assert b"SAI" not in message.data and b"Italy" not in message.data
+        assert b"Permit shows" not in message.data
 
 
 def test_the_schemas_refuse_a_correction_that_names_no_change_or_a_closure_without_reason(
 ) -> None:
     schemas = json_schemas()
+    reason = {"reason_id": str(uuid4()), "reason_digest": "a" * 64}
     correction = {"case_id": str(uuid4()), "case_code": "FI-2021-00001", "city": "firenze",
-                  "changes": [], "reason": "Typo", "priority_group": "international_protection",
+                  "changes": [], **reason, "priority_group": "international_protection",
                   "eligibility": []}
     closure = {"case_id": str(uuid4()), "case_code": "FI-2021-00001", "city": "firenze",
-               "closed_on": "2021-06-30", "outcome": "autonomy", "reason": ""}
+               "closed_on": "2021-06-30", "outcome": "autonomy", **reason}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(schemas[CORRECTED]).validate(correction)
-    with pytest.raises(jsonschema.ValidationError):
-        jsonschema.Draft202012Validator(schemas[CLOSED]).validate(closure)
-    jsonschema.Draft202012Validator(schemas[CLOSED]).validate({**closure, "reason": "Done"})
+    for not_a_digest in ("Done", "A" * 64, "a" * 63):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.Draft202012Validator(schemas[CLOSED]).validate(
+                {**closure, "reason_digest": not_a_digest})
+    with pytest.raises(jsonschema.ValidationError):  # v2 has no text: none is accepted in it
+        jsonschema.Draft202012Validator(schemas[CLOSED]).validate({**closure, "reason": "Done"})
+    jsonschema.Draft202012Validator(schemas[CLOSED]).validate(closure)

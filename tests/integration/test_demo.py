@@ -201,10 +201,12 @@ def test_every_kind_of_work_appears(runs: Runs) -> None:
 def test_the_demo_s_notes_and_reasons_are_in_the_vault_not_in_its_events(runs: Runs) -> None:
     """Issue 16: the demo writes the new versions; its texts are in the vault under each
     person's key, the events carry their ids."""
-    from infra.demo import housing, referrals
+    from infra.demo import cases, housing, referrals
 
     first, _again, _other = runs
-    texts = [*referrals._REFERRAL_NOTES, *referrals._DECLINE_NOTES,
+    texts = [*(reason for _weight, reasons in cases._CLOSURE_REASONS.values()
+               for reason in reasons), *cases._REOPENING_REASONS,
+             *referrals._REFERRAL_NOTES, *referrals._DECLINE_NOTES,
              *referrals._COMPLETION_NOTES, *referrals._WITHDRAWAL_REASONS,
              *referrals._TRANSFER_NOTES, *housing._OFFER_DECLINED_REASONS,
              *housing._LEFT_WAITLIST_REASONS,

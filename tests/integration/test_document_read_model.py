@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from events.cloudevents import Actor, Envelope
-from events.contracts import CaseClosedV1, CaseReopenedV1, CaseTransferredV1, EventContract
+from events.contracts import CaseClosedV2, CaseReopenedV2, CaseTransferredV1, EventContract
 from events.documents import DocumentCaseFileAttachedV1, DocumentClaimFileAttachedV1
 from projections.documents import DOCUMENT_EXPIRING, DocumentQueries, DocumentsProjection
 from projections.projection import ensure_created, reset
@@ -82,11 +82,11 @@ def test_expiring_documents_follow_the_case_where_it_goes(database: ReadModelDat
                            referral_id=uuid4(), transferred_on=date(2021, 10, 4)))
     assert queries.work_items("firenze", NOW) == []
     assert [i.city for i in queries.work_items("milano", NOW)] == ["milano"]
-    feed(CaseClosedV1(case_id=CASE, case_code=CODE, city="milano", closed_on=date(2021, 10, 4),
-                      outcome="autonomy", reason="Test"))
+    feed(CaseClosedV2(case_id=CASE, case_code=CODE, city="milano", closed_on=date(2021, 10, 4),
+                      outcome="autonomy", reason_id=uuid4(), reason_digest="0" * 64))
     assert queries.work_items("milano", NOW) == []
-    feed(CaseReopenedV1(case_id=CASE, case_code=CODE, city="milano",
-                        reopened_on=date(2021, 10, 4), reason="Test"))
+    feed(CaseReopenedV2(case_id=CASE, case_code=CODE, city="milano",
+                        reopened_on=date(2021, 10, 4), reason_id=uuid4(), reason_digest="0" * 64))
     assert len(queries.work_items("milano", NOW)) == 1
     assert queries.work_items("milano", datetime(2021, 9, 1, tzinfo=UTC)) == []
     assert [row.document_id for row in queries.of_owner(CASE)] != []

@@ -27,6 +27,8 @@ import pytest
 from fastapi.testclient import TestClient
 from nats.aio.msg import Msg
 
+from domain.cases.model import Case
+from domain.cases.rules import CorrectableField
 from domain.cases.service import CaseService
 from domain.housing.model import MoveOutOutcome, ShelterKind
 from domain.identity.keys import identity_keys
@@ -66,7 +68,8 @@ PASSWORD = "a long enough test password"  # noqa: S105  (the test users')
 REFERRAL_NOTE = "Referral note 7Q3XK: cardiology on Tuesdays"
 OUTCOME_NOTE = "Outcome 8RZ2M: seen by the cardiologist"
 MOVE_OUT_NOTE = "Move-out note 4WJ9P: went to live with her sister"
-FREE_TEXTS = (REFERRAL_NOTE, OUTCOME_NOTE, MOVE_OUT_NOTE)
+CORRECTION_REASON = "Correction 5HT8D: her two children were not counted"
+FREE_TEXTS = (REFERRAL_NOTE, OUTCOME_NOTE, MOVE_OUT_NOTE, CORRECTION_REASON)
 REQUEST_REFERENCE = "PG/2021/0000042"
 ERASED_ON = NOW + timedelta(days=2)
 # A person erased is in none of these byte windows: a fragment of a key or ciphertext left in a
@@ -96,9 +99,11 @@ def vault_text_rows(data_dir: Path, case_id: UUID) -> int:
 
 
 def write_free_texts(platform: Platform, case_id: UUID) -> int:
-    """A referral with a note and an outcome, and a stay ended with a move-out note, for the
-    person; returns the last position."""
+    """A correction with its reason, a referral with a note and an outcome, and a stay ended
+    with a move-out note, for the person; returns the last position."""
     coordinator = a_coordinator(City.FIRENZE)
+    platform.cases.correct_intake(case_id, {CorrectableField.HOUSEHOLD_SIZE: 3},
+                                  CORRECTION_REASON, coordinator, NOW)
     referral_id, shelter_id = uuid4(), uuid4()
     platform.referrals.request(referral_id, case_id, Destination.city_service(
         CityService.HEALTH), None, REFERRAL_NOTE, coordinator, NOW)
@@ -270,7 +275,11 @@ def erase_a_person_and_check_what_stays(
 
     # The free texts are in the vault (3 rows, encrypted), and in clear in no event store row,
     # NATS message or read model: they are in no file at all.
-    assert vault_text_rows(data_dir, erased.case_id) == 3
+    assert vault_text_rows(data_dir, erased.case_id) == 4
+    (corrected,) = [e for e in platform.record.repository.event_store.get(erased.case_id)
+                    if isinstance(e, Case.IntakeCorrected)]
+    assert corrected.reason_id is not None
+    assert platform.cases.case_text(erased.case_id, corrected.reason_id) == CORRECTION_REASON
     (referral,) = platform.referral_board.of_case(erased.case_id)
     assert {name: text.text for name, text in platform.referrals.texts(
         referral.referral_id).items()} == {"note": REFERRAL_NOTE, "outcome_note": OUTCOME_NOTE}
@@ -326,7 +335,8 @@ def erase_a_person_and_check_what_stays(
     assert erasure.subject == "lgnet.firenze.case.personal_data_erased"
     on_the_wire = erasure.data + repr(sorted(headers.items())).encode()
     assert [form for form in identifier_forms() if form in on_the_wire] == []
-    texts_written = 8  # the referral's request, acceptance, completion; the shelter, the stay
+    texts_written = 9  # the correction; the referral's request, acceptance, completion; the
+    # shelter, the stay
     assert len(messages) == len(cases) + texts_written + 1
 
     # The other people are untouched; the erased one is gone for good.
@@ -337,6 +347,7 @@ def erase_a_person_and_check_what_stays(
     assert vault_text_rows(data_dir, erased.case_id) == 0
     assert platform.referrals.texts(referral.referral_id) == {}
     assert platform.housing.placement_text(erased.case_id, placement.note_id) is None
+    assert platform.cases.case_text(erased.case_id, corrected.reason_id) is None
 
     leaks_in_answers = [(name, form) for name, text in answers.items()
                         for form in identifier_forms() + text_forms() if form in text.encode()]

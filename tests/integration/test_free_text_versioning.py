@@ -1,7 +1,7 @@
 """Issue 16 item 4 over a history written before it (docs/events.md, "No free text in events"):
-a store written by the code before the change, whose referral and housing events carried their
-notes and reasons as free text, and which its relay published so (messages chained by the audit
-chain). The new code:
+a store written by the code before the change, whose referral, housing and case lifecycle
+events carried their notes and reasons as free text, and which its relay published so
+(messages chained by the audit chain). The new code:
 - loads every aggregate; the old texts read as *legacy* texts (the upcasters move them to
   `legacy_texts`: they cannot be written to the vault on the way, and the event store keeps them
   as written), shown by the referral's service as such;
@@ -28,6 +28,7 @@ from domain.referrals.model import Referral
 from domain.referrals.service import ReferralService
 from domain.vault import CaseText, TextReference
 from events.cloudevents import from_message
+from events.contracts import CaseClosedV2, CaseIntakeCorrectedV3, CaseReopenedV2
 from events.housing import PlacementLeftWaitlistV2
 from events.referrals import (
     ReferralCompletedV2,
@@ -42,7 +43,7 @@ from infra.store.vault import open_vault
 from tests.builders import NOW, a_coordinator, a_person
 from tests.conftest import headers_of
 from tests.integration.test_audit_chain import Platform, algnet, js, platform  # noqa: F401
-from tests.v1_store import store_v1, v1_intake, v1_referral
+from tests.v1_store import store_v1, v1_correction, v1_intake, v1_referral
 
 pytestmark = pytest.mark.nats
 
@@ -54,7 +55,11 @@ DECLINE_NOTE = "Old decline L3: course full"
 OUTCOME = "Old outcome L4: seen on Monday"
 WITHDRAWAL = "Old withdrawal L5: moved away"
 LEFT = "Old reason L6: found a room"
-OLD_TEXTS = (NOTE, OVERRIDE, DECLINE_NOTE, OUTCOME, WITHDRAWAL, LEFT)
+CORRECTION = "Old correction L7: children not counted"
+CLOSURE = "Old closure L8: rents a flat"
+REOPENING = "Old reopening L9: lost the flat"
+OLD_TEXTS = (NOTE, OVERRIDE, DECLINE_NOTE, OUTCOME, WITHDRAWAL, LEFT, CORRECTION, CLOSURE,
+             REOPENING)
 
 
 def v2_referral(**overrides: Any) -> dict[str, Any]:
@@ -89,8 +94,23 @@ def store_old_housing(record: ProgrammeRecord) -> None:
              state | {"reason": LEFT})
 
 
+def store_old_lifecycle(record: ProgrammeRecord) -> None:
+    """The case corrected (as version 2 stored it), closed and reopened (as version 1 did):
+    their reasons in the events."""
+    store_v1(record, PERSON, 2, Case.IntakeCorrected, v1_correction(
+        changes=[{"field": "household_size", "before": 1, "after": 3,
+                  "corrects": f"{PERSON}.1"}], reason=CORRECTION) | {"class_version": 2})
+    common = {"timestamp": NOW + timedelta(hours=2), "case_code": "FI-2021-00001",
+              "city": "firenze", "actor": a_coordinator().as_record()}
+    store_v1(record, PERSON, 3, Case.Closed, common | {
+        "closed_on": date(2021, 3, 11), "outcome": "autonomy", "reason": CLOSURE})
+    store_v1(record, PERSON, 4, Case.Reopened, common | {
+        "reopened_on": date(2021, 3, 12), "reason": REOPENING})
+
+
 def write_the_old_history(record: ProgrammeRecord) -> None:
     store_v1(record, PERSON, 1, Case.IntakeRecorded, v1_intake(code="FI-2021-00001"))
+    store_old_lifecycle(record)
     store_v1(record, ASKED, 1, Referral.Requested, v2_referral(
         note=NOTE, consent_basis="override", consent_override_reason=OVERRIDE))
     store_v1(record, DECLINED, 1, Referral.Requested, v2_referral(partner_name="Emergency"))
@@ -131,13 +151,20 @@ async def test_old_free_texts_read_as_legacy_texts_and_the_chain_still_verifies(
         assert asked.texts == {} and asked.legal_basis is None  # a v1 override's basis
     finally:
         vault.close()
+    case: object = record.repository.get(PERSON)
+    assert isinstance(case, Case) and not case.is_closed and case.household_size == 3
+    lifecycle = [e for e in record.repository.event_store.get(PERSON) if e.originator_version > 1]
+    assert [e.legacy_texts for e in lifecycle] == [  # type: ignore[attr-defined]
+        {"reason": CORRECTION}, {"reason": CLOSURE}, {"reason": REOPENING}]
+    assert [e.reason_id for e in lifecycle] == [None, None, None]  # type: ignore[attr-defined]
     path: object = record.repository.get(HousingPath.id_for(PERSON))
     assert isinstance(path, HousingPath) and path.stage.value == "left_waitlist"
 
     # Republished by the new code, the old events carry no text.
     notifications = record.recorder.select_notifications(1, 1000)
     republished = b"".join(to_message(n, record.mapper).body for n in notifications
-                           if n.topic.split(":")[1].startswith(("Referral.", "HousingPath."))
+                           if n.topic.split(":")[1].startswith(
+                               ("Referral.", "HousingPath.", "Case."))
                            and not n.topic.endswith(("Started", "CaseReferrals")))
     assert [text for text in OLD_TEXTS if text.encode() in republished] == []
 
@@ -147,10 +174,12 @@ async def test_old_free_texts_read_as_legacy_texts_and_the_chain_still_verifies(
     types = [headers_of(m)["ce-type"] for m in messages]
     assert "it.lgnet.referral.requested.v2" in types
     assert "it.lgnet.placement.left_waitlist.v1" in types
+    assert {"it.lgnet.case.closed.v1", "it.lgnet.case.reopened.v1",
+            "it.lgnet.case.intake_corrected.v2"} <= set(types)
     assert all(text.encode() in b"".join(m.data for m in messages) for text in OLD_TEXTS)
     read = [from_message(headers_of(m), m.data).data for m in messages]
     newest = {ReferralRequestedV3, ReferralDeclinedV2, ReferralCompletedV2, ReferralWithdrawnV2,
-              PlacementLeftWaitlistV2}
+              PlacementLeftWaitlistV2, CaseClosedV2, CaseReopenedV2, CaseIntakeCorrectedV3}
     assert newest <= {type(data) for data in read}
     assert [text for text in OLD_TEXTS
             if any(text in data.model_dump_json() for data in read)] == []

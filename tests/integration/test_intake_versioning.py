@@ -25,7 +25,7 @@ from domain.programme import ProtectionStatus
 from domain.record import ProgrammeRecord
 from domain.referrals.model import Referral
 from events.cloudevents import from_message
-from events.contracts import CaseIntakeCorrectedV2, CaseIntakeRecordedV2
+from events.contracts import CaseIntakeCorrectedV3, CaseIntakeRecordedV2
 from infra.nats.streams import read_stream
 from infra.pipeline import relay as relay_module
 from infra.pipeline.replay import discard, read_models_as_of
@@ -145,7 +145,7 @@ async def test_a_store_written_before_the_change_is_read_published_replayed_and_
     ]
     read: list[Any] = [from_message(headers_of(m), m.data).data for m in messages]
     assert all(isinstance(data, CaseIntakeRecordedV2) for data in (read[0], read[1], read[2]))
-    assert isinstance(read[3], CaseIntakeCorrectedV2)
+    assert isinstance(read[3], CaseIntakeCorrectedV3)  # its reason read as a legacy text
     assert read[3].changes[0].field == "citizenship"
     assert json.loads(messages[0].data)["reception_centre_kind"] == "sai"  # as published then
     assert read[0].reception_centre_kind == "siproimi"  # as read now

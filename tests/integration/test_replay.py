@@ -36,7 +36,7 @@ from projections.case_list import CaseListQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.registry import default_projections
 from projections.storage.read_models import ReadModelDatabase
-from tests.builders import a_coordinator, a_person, an_intake
+from tests.builders import a_coordinator, a_person, a_reason, an_intake
 from tests.conftest import headers_of
 from web.services import EventFilters
 
@@ -87,7 +87,7 @@ def test_replay_keeps_the_events_dated_up_to_the_moment_whatever_their_order_in_
 
 def test_a_case_s_history_ends_at_the_moment(record: ProgrammeRecord, tmp_path: Path) -> None:
     case = take_in(record, City.MILANO, 1, MARCH)
-    case.close(CaseOutcome.AUTONOMY, date(2021, 3, 20), "Found a home",
+    case.close(CaseOutcome.AUTONOMY, date(2021, 3, 20), a_reason(),
                a_coordinator(City.MILANO), MARCH + timedelta(days=10))
     record.save(case)
 
@@ -192,9 +192,9 @@ def test_the_cli_prints_the_network_a_city_and_a_case_as_they_were(data_dir: Pat
     assert "MI-2020-00001" in milan.output and "MI-2020-00002" in milan.output
     assert case_before.exit_code == 0, case_before.output
     assert "Case MI-2020-00002" in case_before.output and "open" in case_before.output
-    assert "it.lgnet.case.closed.v1" not in case_before.output
+    assert "it.lgnet.case.closed.v2" not in case_before.output
     assert "closed on 2020-07-15: other_programme" in case_after.output
-    assert "it.lgnet.case.closed.v1" in case_after.output
+    assert "it.lgnet.case.closed.v2" in case_after.output
     assert too_early.exit_code != 0 and "there was no case" in said(too_early)
     assert list((data_dir / "replays").iterdir()) == []
 

@@ -36,7 +36,7 @@ from domain.cases.rules import (
     ReceptionSituation,
 )
 from domain.programme import City, DomainError, ProtectionStatus, SubAction
-from tests.builders import NOW, a_coordinator, an_intake
+from tests.builders import NOW, a_coordinator, a_reason, an_intake
 
 LATER = NOW + timedelta(days=30)  # 2021-04-09
 
@@ -120,8 +120,8 @@ def test_civic_engagement_judges_the_current_protection_status_after_a_correctio
     activity = an_activity(sub_action=SubAction.CIVIC_ENGAGEMENT)
     activity.collect_events()
     case = an_asylum_seeker()
-    case.correct_intake({CorrectableField.PROTECTION_STATUS: "refugee"}, "Decision of the "
-                        "territorial commission", a_coordinator(), NOW)
+    case.correct_intake({CorrectableField.PROTECTION_STATUS: "refugee"}, a_reason(),
+                        a_coordinator(), NOW)
 
     refuses(CivicEngagementReserved, activity, activity.enrol, case, a_coordinator(), NOW)
 
@@ -168,7 +168,7 @@ def test_only_open_cases_of_the_activity_s_city_are_enrolled_and_only_once() -> 
     activity = an_activity()
     activity.collect_events()
     closed = a_case(number=3)
-    closed.close(CaseOutcome.AUTONOMY, date(2021, 3, 10), "Found work", a_coordinator(), NOW)
+    closed.close(CaseOutcome.AUTONOMY, date(2021, 3, 10), a_reason(), a_coordinator(), NOW)
 
     refuses(NotACaseOfTheCity, activity, activity.enrol, a_case(City.MILANO), a_coordinator(),
             NOW)

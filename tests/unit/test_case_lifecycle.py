@@ -18,6 +18,7 @@ from domain.cases.model import (
     InvalidClosure,
     InvalidCorrection,
     InvalidTransfer,
+    checked_reason,
     event_id_of,
 )
 from domain.cases.rules import CaseOutcome, CorrectableField, PriorityGroup, Sex, Vulnerability
@@ -35,7 +36,7 @@ from events.upcasting import latest
 from projections.case_list import CaseFilters, CaseListProjection, CaseListQueries, Handover
 from projections.projection import Delivered, apply_batch, ensure_created
 from projections.storage.read_models import SqliteReadModels
-from tests.builders import NOW, a_coordinator, an_intake
+from tests.builders import A_REASON, NOW, a_coordinator, a_reason, an_intake
 from tests.unit.test_projections import EVENT_TIME, an_envelope, an_intake_recorded
 
 LATER = NOW + timedelta(days=120)  # 2021-07-08
@@ -48,7 +49,7 @@ def a_case(**overrides: Any) -> Case:
 
 def closed_case() -> Case:
     case = a_case()
-    case.close(CaseOutcome.AUTONOMY, CLOSED_ON, "Works and rents a flat", a_coordinator(), LATER)
+    case.close(CaseOutcome.AUTONOMY, CLOSED_ON, a_reason(), a_coordinator(), LATER)
     return case
 
 
@@ -64,8 +65,11 @@ def test_closing_records_outcome_date_reason_and_actor() -> None:
 
     event = last_event(case)
     assert isinstance(event, Case.Closed)
-    assert (event.outcome, event.closed_on, event.reason) == (
-        "autonomy", CLOSED_ON, "Works and rents a flat")
+    assert (event.outcome, event.closed_on) == ("autonomy", CLOSED_ON)
+    # The reason is free text: in the vault, the event only its id and digest (issue 16).
+    assert (event.reason_id, event.reason_digest) == (A_REASON.text_id, A_REASON.digest)
+    assert event.legacy_texts is None
+    assert case.closure is not None and case.closure.reason == A_REASON
     assert event.actor == a_coordinator().as_record()
     assert event.timestamp == LATER
     assert case.is_closed and case.closure is not None
@@ -76,33 +80,41 @@ def test_closing_records_outcome_date_reason_and_actor() -> None:
 def test_the_closing_date_falls_between_the_intake_and_today(closed_on: date) -> None:
     case = a_case()
     with pytest.raises(InvalidClosure) as refused:
-        case.close(CaseOutcome.OTHER, closed_on, "Reason", a_coordinator(), LATER)
+        case.close(CaseOutcome.OTHER, closed_on, a_reason(), a_coordinator(), LATER)
     assert refused.value.params["field"] == "closed_on"
     assert not case.is_closed and len(case.pending_events) == 1
 
 
 def test_the_intake_date_and_today_are_both_valid_closing_dates() -> None:
     on_intake = a_case()
-    on_intake.close(CaseOutcome.OTHER, date(2021, 3, 10), "Same day", a_coordinator(), NOW)
+    on_intake.close(CaseOutcome.OTHER, date(2021, 3, 10), a_reason(), a_coordinator(), NOW)
     # 23:30 UTC on 7 July is already 8 July in Italy.
     late_evening = datetime(2021, 7, 7, 23, 30, tzinfo=UTC)
     today_in_italy = a_case()
-    today_in_italy.close(CaseOutcome.OTHER, date(2021, 7, 8), "Today", a_coordinator(),
+    today_in_italy.close(CaseOutcome.OTHER, date(2021, 7, 8), a_reason(), a_coordinator(),
                          late_evening)
     assert on_intake.is_closed and today_in_italy.is_closed
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 501])
-def test_closing_needs_a_reason_of_at_most_500_characters(reason: str) -> None:
+def test_a_reason_is_needed_of_at_most_500_characters(reason: str) -> None:
     with pytest.raises(InvalidClosure) as refused:
-        a_case().close(CaseOutcome.MOVED_AWAY, CLOSED_ON, reason, a_coordinator(), LATER)
+        checked_reason(reason)
     assert refused.value.params["field"] == "reason"
+    with pytest.raises(InvalidCorrection):
+        checked_reason(reason, InvalidCorrection)
+    assert checked_reason("x" * 500) == "x" * 500
 
 
 def test_the_reason_is_kept_without_surrounding_blanks() -> None:
+    assert checked_reason("  Died in hospital \n") == "Died in hospital"
+
+
+def test_a_closure_of_an_erased_person_s_case_keeps_no_reason() -> None:
     case = a_case()
-    case.close(CaseOutcome.DECEASED, CLOSED_ON, "  Died in hospital \n", a_coordinator(), LATER)
-    assert last_event(case).reason == "Died in hospital"
+    case.close(CaseOutcome.DECEASED, CLOSED_ON, None, a_coordinator(), LATER)
+    event = last_event(case)
+    assert (event.reason_id, event.reason_digest, event.legacy_texts) == (None, None, None)
 
 
 def test_a_closed_case_refuses_new_work_and_a_second_closure() -> None:
@@ -110,7 +122,7 @@ def test_a_closed_case_refuses_new_work_and_a_second_closure() -> None:
     with pytest.raises(CaseClosed):
         case.require_open()
     with pytest.raises(CaseClosed):
-        case.close(CaseOutcome.OTHER, CLOSED_ON, "Again", a_coordinator(), LATER)
+        case.close(CaseOutcome.OTHER, CLOSED_ON, a_reason(), a_coordinator(), LATER)
     with pytest.raises(CaseClosed):
         case.transfer_to(City.MILANO, uuid4(), CLOSED_ON, a_coordinator(), LATER)
 
@@ -121,49 +133,44 @@ def test_an_open_case_allows_work() -> None:
 
 def test_reopening_a_closed_case_opens_it_again_with_its_reason() -> None:
     case = closed_case()
-    case.reopen(date(2021, 7, 1), "Lost the flat", a_coordinator(), LATER)
+    case.reopen(date(2021, 7, 1), a_reason(), a_coordinator(), LATER)
 
     event = last_event(case)
     assert isinstance(event, Case.Reopened)
-    assert (event.reopened_on, event.reason) == (date(2021, 7, 1), "Lost the flat")
+    assert (event.reopened_on, event.reason_id, event.reason_digest) == (
+        date(2021, 7, 1), A_REASON.text_id, A_REASON.digest)
     assert not case.is_closed
     case.require_open()
-    case.close(CaseOutcome.LOST_CONTACT, date(2021, 7, 8), "No answer", a_coordinator(), LATER)
+    case.close(CaseOutcome.LOST_CONTACT, date(2021, 7, 8), a_reason(), a_coordinator(), LATER)
     assert case.closure is not None and case.closure.outcome is CaseOutcome.LOST_CONTACT
 
 
 def test_an_open_case_cannot_be_reopened() -> None:
     with pytest.raises(CaseNotClosed):
-        a_case().reopen(date(2021, 7, 1), "Why", a_coordinator(), LATER)
+        a_case().reopen(date(2021, 7, 1), a_reason(), a_coordinator(), LATER)
 
 
 @pytest.mark.parametrize("reopened_on", [date(2021, 6, 29), date(2021, 7, 9)])
 def test_the_reopening_date_falls_between_the_closure_and_today(reopened_on: date) -> None:
     case = closed_case()
     with pytest.raises(InvalidClosure) as refused:
-        case.reopen(reopened_on, "Back", a_coordinator(), LATER)
+        case.reopen(reopened_on, a_reason(), a_coordinator(), LATER)
     assert refused.value.params["field"] == "reopened_on"
     assert case.is_closed
 
 
 def test_after_a_reopening_the_next_closure_cannot_predate_it() -> None:
     case = closed_case()
-    case.reopen(date(2021, 7, 1), "Back", a_coordinator(), LATER)
+    case.reopen(date(2021, 7, 1), a_reason(), a_coordinator(), LATER)
     with pytest.raises(InvalidClosure) as refused:
-        case.close(CaseOutcome.OTHER, CLOSED_ON, "Again", a_coordinator(), LATER)
+        case.close(CaseOutcome.OTHER, CLOSED_ON, a_reason(), a_coordinator(), LATER)
     assert refused.value.params["field"] == "closed_on"
-    case.close(CaseOutcome.OTHER, date(2021, 7, 1), "Same day", a_coordinator(), LATER)
-
-
-def test_reopening_needs_a_reason() -> None:
-    with pytest.raises(InvalidClosure) as refused:
-        closed_case().reopen(date(2021, 7, 1), " ", a_coordinator(), LATER)
-    assert refused.value.params["field"] == "reason"
+    case.close(CaseOutcome.OTHER, date(2021, 7, 1), a_reason(), a_coordinator(), LATER)
 
 
 def test_closure_and_reopening_survive_a_replay_of_the_events() -> None:
     case = closed_case()
-    case.reopen(date(2021, 7, 1), "Back", a_coordinator(), LATER)
+    case.reopen(date(2021, 7, 1), a_reason(), a_coordinator(), LATER)
     copy: Case | None = None
     for event in case.collect_events():
         copy = event.mutate(copy)
@@ -176,11 +183,11 @@ def test_closure_and_reopening_survive_a_replay_of_the_events() -> None:
 def test_a_correction_records_before_after_and_the_intake_it_corrects() -> None:
     case = a_case()
     case.correct_intake({CorrectableField.HOUSEHOLD_SIZE: 3, CorrectableField.SEX: "male"},
-                        " Children not counted ", a_coordinator(), LATER)
+                        a_reason(), a_coordinator(), LATER)
 
     event = last_event(case)
     assert isinstance(event, Case.IntakeCorrected)
-    assert event.reason == "Children not counted"
+    assert (event.reason_id, event.reason_digest) == (A_REASON.text_id, A_REASON.digest)
     # In the order of CorrectableField, whatever order they were given in.
     assert event.changes == [
         {"field": "sex", "before": "female", "after": "male",
@@ -193,10 +200,10 @@ def test_a_correction_records_before_after_and_the_intake_it_corrects() -> None:
 
 def test_a_second_correction_of_a_fact_names_the_first_correction() -> None:
     case = a_case()
-    case.correct_intake({CorrectableField.HOUSEHOLD_SIZE: 3}, "First", a_coordinator(), LATER)
-    case.correct_intake({CorrectableField.CITIZENSHIP: "SO"}, "Other", a_coordinator(), LATER)
+    case.correct_intake({CorrectableField.HOUSEHOLD_SIZE: 3}, a_reason(), a_coordinator(), LATER)
+    case.correct_intake({CorrectableField.CITIZENSHIP: "SO"}, a_reason(), a_coordinator(), LATER)
     case.correct_intake({CorrectableField.HOUSEHOLD_SIZE: 4, CorrectableField.CITIZENSHIP: "ET"},
-                        "Third", a_coordinator(), LATER)
+                        a_reason(), a_coordinator(), LATER)
 
     changes = {c["field"]: c for c in last_event(case).changes}
     assert changes["household_size"]["corrects"] == f"{case.id}.2"
@@ -208,7 +215,7 @@ def test_a_second_correction_of_a_fact_names_the_first_correction() -> None:
 def test_only_facts_that_change_are_recorded() -> None:
     case = a_case()
     case.correct_intake({CorrectableField.PROTECTION_STATUS: "refugee",
-                         CorrectableField.HOUSEHOLD_SIZE: 2}, "Size", a_coordinator(), LATER)
+                         CorrectableField.HOUSEHOLD_SIZE: 2}, a_reason(), a_coordinator(), LATER)
     assert [c["field"] for c in last_event(case).changes] == ["household_size"]
 
 
@@ -217,15 +224,9 @@ def test_a_correction_that_changes_nothing_is_refused() -> None:
     for nothing_new in ({}, {CorrectableField.SEX: "female"},
                         {CorrectableField.VULNERABILITIES: ["disability"]}):
         with pytest.raises(InvalidCorrection) as refused:
-            case.correct_intake(nothing_new, "Nothing", a_coordinator(), LATER)
+            case.correct_intake(nothing_new, a_reason(), a_coordinator(), LATER)
         assert refused.value.params["field"] == "changes"
     assert case.version == 1 and len(case.pending_events) == 1
-
-
-def test_a_correction_needs_its_reason() -> None:
-    with pytest.raises(InvalidCorrection) as refused:
-        a_case().correct_intake({CorrectableField.SEX: "male"}, "", a_coordinator(), LATER)
-    assert refused.value.params["field"] == "reason"
 
 
 @pytest.mark.parametrize(
@@ -250,14 +251,14 @@ def test_a_correction_sets_only_values_an_intake_could_have(
     field: CorrectableField, value: object
 ) -> None:
     with pytest.raises(InvalidCorrection) as refused:
-        a_case().correct_intake({field: value}, "Typo", a_coordinator(), LATER)
+        a_case().correct_intake({field: value}, a_reason(), a_coordinator(), LATER)
     assert refused.value.params["field"] == field.value
 
 
 def test_an_adult_cannot_be_corrected_into_a_minor() -> None:
     for minor in (Vulnerability.MINOR, Vulnerability.UNACCOMPANIED_MINOR):
         with pytest.raises(InvalidCorrection) as refused:
-            a_case().correct_intake({CorrectableField.VULNERABILITIES: [minor.value]}, "Age",
+            a_case().correct_intake({CorrectableField.VULNERABILITIES: [minor.value]}, a_reason(),
                                     a_coordinator(), LATER)
         assert refused.value.params["field"] == "vulnerabilities"
 
@@ -266,12 +267,12 @@ def test_a_minor_stays_recorded_as_a_minor() -> None:
     minor = a_case(birth_date=date(2008, 1, 1))
     assert Vulnerability.MINOR in minor.vulnerabilities
     minor.correct_intake({CorrectableField.VULNERABILITIES: ["unaccompanied_minor"]},
-                         "Arrived alone", a_coordinator(), LATER)
+                         a_reason(), a_coordinator(), LATER)
     assert last_event(minor).changes[0]["after"] == ["minor", "unaccompanied_minor"]
     with pytest.raises(InvalidCorrection) as refused:
         # Dropping "minor" alone changes nothing: the age puts it back.
         minor.correct_intake({CorrectableField.VULNERABILITIES: ["unaccompanied_minor"]},
-                             "Again", a_coordinator(), LATER)
+                             a_reason(), a_coordinator(), LATER)
     assert refused.value.params["field"] == "changes"
 
 
@@ -279,7 +280,7 @@ def test_correcting_the_protection_status_works_out_eligibility_again() -> None:
     case = a_case()
     assert case.priority_group == PriorityGroup.INTERNATIONAL_PROTECTION
     case.correct_intake({CorrectableField.PROTECTION_STATUS: "asylum_seeker"},
-                        "Permit shows a pending application", a_coordinator(), LATER)
+                        a_reason(), a_coordinator(), LATER)
 
     eligibility = {e["sub_action"]: (e["eligible"], e["reason"]) for e in case.eligibility}
     assert case.protection_status is ProtectionStatus.ASYLUM_SEEKER
@@ -292,7 +293,7 @@ def test_correcting_the_protection_status_works_out_eligibility_again() -> None:
 def test_correcting_the_vulnerabilities_works_out_emergency_take_in_again() -> None:
     case = a_case()
     case.correct_intake({CorrectableField.VULNERABILITIES: ["pregnancy", "disability"]},
-                        "Assessment", a_coordinator(), LATER)
+                        a_reason(), a_coordinator(), LATER)
     eligibility = {e["sub_action"]: e["reason"] for e in case.eligibility}
     assert eligibility["3"] == "vulnerable"
     assert case.vulnerabilities == [Vulnerability.DISABILITY, Vulnerability.PREGNANCY]
@@ -300,7 +301,7 @@ def test_correcting_the_vulnerabilities_works_out_emergency_take_in_again() -> N
 
 def test_a_closed_case_can_still_be_corrected() -> None:
     case = closed_case()
-    case.correct_intake({CorrectableField.SEX: "male"}, "Typo", a_coordinator(), LATER)
+    case.correct_intake({CorrectableField.SEX: "male"}, a_reason(), a_coordinator(), LATER)
     assert case.sex is Sex.MALE and case.is_closed
 
 
@@ -342,7 +343,7 @@ def test_the_new_city_cannot_close_or_pass_on_the_case_before_it_got_it() -> Non
     case = a_case()
     case.transfer_to(City.MILANO, uuid4(), date(2021, 5, 1), a_coordinator(City.MILANO), LATER)
     with pytest.raises(InvalidClosure):
-        case.close(CaseOutcome.OTHER, date(2021, 4, 30), "Early", a_coordinator(), LATER)
+        case.close(CaseOutcome.OTHER, date(2021, 4, 30), a_reason(), a_coordinator(), LATER)
     with pytest.raises(InvalidTransfer) as refused:
         case.transfer_to(City.ROMA, uuid4(), date(2021, 4, 30), a_coordinator(), LATER)
     assert refused.value.params["field"] == "transferred_on"
@@ -353,7 +354,7 @@ def test_the_new_city_cannot_close_or_pass_on_the_case_before_it_got_it() -> Non
 def test_after_a_transfer_events_name_the_new_city() -> None:
     case = a_case()
     case.transfer_to(City.MILANO, uuid4(), date(2021, 5, 1), a_coordinator(City.MILANO), LATER)
-    case.close(CaseOutcome.AUTONOMY, CLOSED_ON, "Done", a_coordinator(City.MILANO), LATER)
+    case.close(CaseOutcome.AUTONOMY, CLOSED_ON, a_reason(), a_coordinator(City.MILANO), LATER)
     assert last_event(case).city == "milano"
 
 

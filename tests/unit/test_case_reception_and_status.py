@@ -37,7 +37,7 @@ from domain.cases.rules import (
     can_be_granted_on,
 )
 from domain.programme import DomainError, ProtectionStatus, SubAction
-from tests.builders import INTAKE_DATE, NOW, a_coordinator, an_intake
+from tests.builders import INTAKE_DATE, NOW, a_coordinator, a_reason, an_intake
 
 IN_CAS = ReceptionHistory(ReceptionSituation.IN_RECEPTION, centre_kind=ReceptionCentreKind.CAS)
 LATER = NOW + timedelta(days=100)  # 2021-06-18
@@ -385,7 +385,7 @@ def test_humanitarian_protection_is_never_granted_from_5_october_2018() -> None:
 
 def test_a_closed_case_takes_no_status_change() -> None:
     case = an_applicant()
-    case.close(CaseOutcome.OTHER, date(2021, 4, 1), "Moved on", a_coordinator(), LATER)
+    case.close(CaseOutcome.OTHER, date(2021, 4, 1), a_reason(), a_coordinator(), LATER)
     with pytest.raises(CaseClosed):
         case.change_status(date(2021, 5, 1), ProtectionStatus.REFUGEE, None, a_coordinator(),
                            LATER)
@@ -397,7 +397,7 @@ def test_a_correction_of_the_status_corrects_the_latest_decision_and_names_it() 
     case = an_applicant()
     case.change_status(date(2021, 5, 20), ProtectionStatus.REFUGEE, None, a_coordinator(), LATER)
     case.correct_intake({CorrectableField.PROTECTION_STATUS: "subsidiary_protection"},
-                        "Typed refugee", a_coordinator(), LATER)
+                        a_reason(), a_coordinator(), LATER)
     *_, correction = events_of(case)
     assert correction.changes == [{
         "field": "protection_status", "before": "refugee", "after": "subsidiary_protection",
@@ -409,7 +409,7 @@ def test_a_correction_of_the_status_corrects_the_latest_decision_and_names_it() 
 
 def test_a_correction_of_the_permit_s_expiry_and_citizenship_is_checked_like_the_intake() -> None:
     case = take_in(protection_status=ProtectionStatus.STATELESS, citizenship=None)
-    case.correct_intake({CorrectableField.PERMIT_EXPIRES_ON: date(2025, 1, 31)}, "Typo",
+    case.correct_intake({CorrectableField.PERMIT_EXPIRES_ON: date(2025, 1, 31)}, a_reason(),
                         a_coordinator(), LATER)
     *_, correction = events_of(case)
     assert correction.changes[0] == {
@@ -417,5 +417,6 @@ def test_a_correction_of_the_permit_s_expiry_and_citizenship_is_checked_like_the
         "corrects": event_id_of(case.id, 1)}
     assert case.permit_expires_on == date(2025, 1, 31)
     with pytest.raises(InvalidCorrection) as refused:
-        case.correct_intake({CorrectableField.CITIZENSHIP: "ER"}, "Typo", a_coordinator(), LATER)
+        case.correct_intake({CorrectableField.CITIZENSHIP: "ER"}, a_reason(), a_coordinator(),
+                            LATER)
     assert refused_with(refused) == ("invalid_correction", "citizenship")

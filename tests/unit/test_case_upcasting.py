@@ -19,7 +19,7 @@ from domain.record import ProgrammeRecord
 from domain.referrals.model import Referral
 from events.contracts import (
     CaseIntakeCorrectedV1,
-    CaseIntakeCorrectedV2,
+    CaseIntakeCorrectedV3,
     CaseIntakeRecordedV1,
     CaseIntakeRecordedV2,
 )
@@ -134,7 +134,9 @@ def test_a_correction_stored_by_version_1_reads_in_today_s_terms() -> None:
     assert case.fact_versions["citizenship"] == 2
 
     now = published_now(record, version=2)
-    assert isinstance(now, CaseIntakeCorrectedV2)
+    # Version 3 (issue 16): the reason leaves the event, read as a legacy text.
+    assert isinstance(now, CaseIntakeCorrectedV3)
+    assert (now.reason_id, now.reason_digest) == (None, None)
     assert [(c.field, c.before, c.after) for c in now.changes] == [
         ("protection_status", "other_residence_permit", "asylum_seeker"),
         ("sex", "female", "not_stated"),

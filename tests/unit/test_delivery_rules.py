@@ -27,7 +27,7 @@ from domain.deliveries.model import (
     VoidReason,
 )
 from domain.programme import City, DomainError, OutsideProgrammePeriod, ProtectionStatus, SubAction
-from tests.builders import INTAKE_DATE, NOW, a_coordinator, an_intake
+from tests.builders import INTAKE_DATE, NOW, a_coordinator, a_reason, an_intake
 
 LATER = NOW + timedelta(days=30)  # 2021-04-09
 
@@ -168,7 +168,7 @@ def test_eligibility_is_judged_on_the_delivery_day_from_the_status_held_then() -
 
 def test_nothing_is_delivered_on_a_closed_case() -> None:
     case = a_case()
-    case.close(CaseOutcome.AUTONOMY, date(2021, 3, 30), "Autonomia abitativa.",
+    case.close(CaseOutcome.AUTONOMY, date(2021, 3, 30), a_reason(),
                a_coordinator(), LATER)
     with pytest.raises(CaseClosed):
         record(case)

@@ -74,14 +74,6 @@ CONTRACT_ALLOWED: dict[str, str] = {
     "activity.cancelled:reason": "why a community activity was cancelled: about the activity",
     "budget.allocation_set:reason": "why the ministry set a city's allocation: about money",
     "budget.claim_rejected:reason": "why the ministry rejected a city's claim: about money",
-    # NOT DONE YET (issue 16 item 4, to move to the vault as the referrals' and housing's did):
-    # free texts about the person, still in the case's own events.
-    "case.closed:reason": "PENDING: still free text about the person (see the report of issue "
-    "16 item 4): to move to the vault in case.closed v2",
-    "case.reopened:reason": "PENDING: still free text about the person: to move to the vault "
-    "in case.reopened v2",
-    "case.intake_corrected:reason": "PENDING: still free text about the person: to move to the "
-    "vault in case.intake_corrected v3",
 }
 
 # Domain events' str fields that are not in their contract (or whose event is not published):
@@ -98,6 +90,10 @@ DOMAIN_ALLOWED: dict[str, str] = {
     "HousingPath.MovedOut:legacy_texts": "a v1 move-out's note, moved here by the upcaster",
     "HousingPath.LeftWaitlist:legacy_texts": "a v1 reason for leaving the waitlist, moved here "
     "by the upcaster",
+    "Case.Closed:legacy_texts": "a v1 closure's reason, moved here by the upcaster",
+    "Case.Reopened:legacy_texts": "a v1 reopening's reason, moved here by the upcaster",
+    "Case.IntakeCorrected:legacy_texts": "a v1/v2 correction's reason, moved here by the "
+    "upcaster",
     "Case.AgeBandChanged:previous_age_band": "an age band code (Eurostat bands)",
     "Case.AgeBandChanged:reason": "a code: why the band changed (the calendar, a correction)",
     "Case.Transferred:from_city": "a city code",

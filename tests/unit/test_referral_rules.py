@@ -36,7 +36,7 @@ from domain.referrals.rules import (
     due_at,
 )
 from domain.vault import TextReference
-from tests.builders import INTAKE_DATE, NOW, a_coordinator, an_intake
+from tests.builders import INTAKE_DATE, NOW, a_coordinator, a_reason, an_intake
 
 # A text kept in the vault, as the service hands it to the referral (issue 16).
 KEPT = TextReference(uuid4(), "0" * 64)
@@ -167,7 +167,7 @@ def test_the_gate_follows_the_configured_legal_basis_of_each_purpose() -> None:
 
 def test_a_closed_case_is_not_referred() -> None:
     case = a_case()
-    case.close(CaseOutcome.AUTONOMY, INTAKE_DATE, "Found work", a_coordinator(City.MILANO), NOW)
+    case.close(CaseOutcome.AUTONOMY, INTAKE_DATE, a_reason(), a_coordinator(City.MILANO), NOW)
     with pytest.raises(CaseClosed):
         a_referral(case)
 

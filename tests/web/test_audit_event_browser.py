@@ -27,7 +27,7 @@ def record_intake(clients: Clients, city: str = "firenze", **overrides: Any) -> 
         **overrides})
 
 INTAKE = "it.lgnet.case.intake_recorded.v2"
-CLOSED = "it.lgnet.case.closed.v1"
+CLOSED = "it.lgnet.case.closed.v2"
 
 
 def events(clients: Clients, **params: Any) -> dict[str, Any]:

@@ -276,6 +276,13 @@ def test_oversight_sees_the_status_but_no_lifecycle_form(clients: Clients, case_
         page = text_of(overseer.get(f"/cases/{case_id}"))
         assert 'id="case-status">Chiuso</span>' in page
         assert 'id="case-lifecycle"' not in page
+        # The reason is in the vault (issue 16): oversight sees the closure, not the reason.
+        assert "Caso chiuso" in page
+        assert "Rents a flat" not in page and "Motivo indicato" not in page
+        history = overseer.get(f"/api/v1/cases/{case_id}").json()["history"]
+        assert "Rents a flat" not in str(history)
+    staff_history = clients.coordinator("firenze").get(f"/api/v1/cases/{case_id}").json()
+    assert [e["type"] for e in staff_history["history"]][-1] == "it.lgnet.case.closed.v2"
 
 
 def test_the_api_documents_the_lifecycle_routes(client: TestClient) -> None:

@@ -13,9 +13,12 @@ from domain.cases.model import Case
 from domain.housing.model import HousingPath
 from domain.referrals.model import Referral
 from events.contracts import (
+    CaseClosedV1,
     CaseIntakeCorrectedV1,
+    CaseIntakeCorrectedV2,
     CaseIntakeRecordedV1,
     CasePersonalDataErasedV1,
+    CaseReopenedV1,
     EventContract,
 )
 from events.housing import (
@@ -38,7 +41,9 @@ def _topic(cls: type[Any]) -> str:
 
 PUBLISHED_BEFORE: dict[str, dict[int, type[EventContract]]] = {
     _topic(Case.IntakeRecorded): {1: CaseIntakeRecordedV1},
-    _topic(Case.IntakeCorrected): {1: CaseIntakeCorrectedV1},
+    _topic(Case.IntakeCorrected): {1: CaseIntakeCorrectedV1, 2: CaseIntakeCorrectedV2},
+    _topic(Case.Closed): {1: CaseClosedV1},
+    _topic(Case.Reopened): {1: CaseReopenedV1},
     _topic(Case.PersonalDataErased): {1: CasePersonalDataErasedV1},
     _topic(Referral.Requested): {1: ReferralRequestedV1, 2: ReferralRequestedV2},
     _topic(Referral.Declined): {1: ReferralDeclinedV1},

@@ -9,9 +9,12 @@ from enum import StrEnum
 from domain.cases.rules import CaseOutcome, CorrectableField
 from events.contracts import (
     CaseClosedV1,
+    CaseClosedV2,
     CaseIntakeCorrectedV1,
     CaseIntakeCorrectedV2,
+    CaseIntakeCorrectedV3,
     CaseReopenedV1,
+    CaseReopenedV2,
     CaseTransferredV1,
 )
 from web.kit.i18n import N_
@@ -43,9 +46,12 @@ LABEL_TABLES: dict[type[StrEnum], Mapping[str, str]] = {
 # CloudEvents type -> what the timeline calls the event.
 EVENT_TYPES: Mapping[str, str] = {
     CaseClosedV1.ce_type(): N_("Case closed"),
+    CaseClosedV2.ce_type(): N_("Case closed"),
     CaseReopenedV1.ce_type(): N_("Case reopened"),
+    CaseReopenedV2.ce_type(): N_("Case reopened"),
     CaseIntakeCorrectedV1.ce_type(): N_("Intake facts corrected"),
     CaseIntakeCorrectedV2.ce_type(): N_("Intake facts corrected"),
+    CaseIntakeCorrectedV3.ce_type(): N_("Intake facts corrected"),
     CaseTransferredV1.ce_type(): N_("Case transferred to another city"),
 }
 # (domain error code, field or None) -> the message a coordinator reads.

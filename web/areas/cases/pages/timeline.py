@@ -198,18 +198,18 @@ def _lifecycle_details(data: dict[str, Any], translator: Translator, labels: Lab
                 date=_date(data["closed_on"], translator),
                 outcome=labels.label(CASE_OUTCOMES, data["outcome"]),
             ),
-            _reason(data, translator),
+            *_reason(data, translator),
         ]
     if "reopened_on" in data:
         return [
             translator.gettext(
                 N_("Reopened on %(date)s."), date=_date(data["reopened_on"], translator)
             ),
-            _reason(data, translator),
+            *_reason(data, translator),
         ]
-    if "changes" in data and "reason" in data:
+    if "changes" in data and ("reason" in data or "reason_id" in data):
         return [*(_change(change, translator, labels) for change in data["changes"]),
-                _reason(data, translator)]
+                *_reason(data, translator)]
     if "from_city" in data and "transferred_on" in data:
         return [translator.gettext(
             N_("Transferred from %(from_city)s to %(to_city)s on %(date)s."),
@@ -223,8 +223,12 @@ def _date(value: str, translator: Translator) -> str:
     return translator.date(date.fromisoformat(value))
 
 
-def _reason(data: dict[str, Any], translator: Translator) -> str:
-    return translator.gettext(N_("Reason given: %(reason)s"), reason=data["reason"])
+def _reason(data: dict[str, Any], translator: Translator) -> list[str]:
+    """The reason given, when the reader may read it (it is in the vault since issue 16) and
+    it is still there (not erased)."""
+    if not data.get("reason"):
+        return []
+    return [translator.gettext(N_("Reason given: %(reason)s"), reason=data["reason"])]
 
 
 def _change(change: dict[str, Any], translator: Translator, labels: Labels) -> str:
