@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from domain.housing.priority import in_waitlist_order
 from domain.programme import PROGRAMME_TIMEZONE
 from projections.activities import ACTIVITY_STATUS_PLANNED
-from projections.case_list import CaseRow
+from projections.case_list import PERMIT_RENEWAL_NOTICE, CaseRow
 from projections.housing import HOUSED, OFFERED, WAITLISTED
 from projections.referrals import OVERDUE, STATUS_ACCEPTED, STATUS_REQUESTED
 from web.areas.cases.pages.timeline import timeline_of
@@ -51,8 +51,6 @@ from web.services import WebServices
 
 router = APIRouter(include_in_schema=False)
 
-# A permit expiring within this many days is flagged on the summary.
-PERMIT_WARNING = timedelta(days=60)
 # The deliveries the summary lists (the case's deliveries page lists them all).
 RECENT_DELIVERIES = 5
 
@@ -64,7 +62,8 @@ class SummaryLine:
     when: str | None = None
     """A date or deadline in words, shown beside the text."""
     warning: bool = False
-    """Something to act on: an overdue answer, a permit about to expire."""
+    """Something to act on: an overdue answer, a permit about to expire (flagged from the work
+    queue's renewal notice, PERMIT_RENEWAL_NOTICE)."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +113,7 @@ def status_and_eligibility(sources: SummarySources) -> SummarySection:
             t.gettext(N_("%(status)s – permit expired on %(date)s") if expired
                       else N_("%(status)s – permit expiring on %(date)s"),
                       status=status, date=t.date(case.permit_expires_on)),
-            warning=case.permit_expires_on <= sources.today + PERMIT_WARNING)]
+            warning=case.permit_expires_on <= sources.today + PERMIT_RENEWAL_NOTICE)]
     for entry in case.eligibility:
         sub_action = labels.numbered_sub_action(str(entry["sub_action"]))
         lines.append(SummaryLine(
