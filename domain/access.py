@@ -205,7 +205,7 @@ class AccessGrant:
         return (
             self.permission is permission
             and at < self.expires_at
-            and (self.city is None or self.city is city)
+            and (self.city is None or self.city == city)
         )
 
 
@@ -285,7 +285,7 @@ def may(
         case Reach.NETWORK:
             return True
         case Reach.OWN_CITY:
-            return city is not None and city is principal.city
+            return city is not None and city == principal.city
         case Reach.AGREEMENT:
             return _agreement_covers(principal.agreement, permission, city, event_kind)
         case Reach.GRANT:

@@ -7,11 +7,12 @@ card and the law it cites (see docs/domain.md)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Protocol, TypeVar
+from typing import ClassVar, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 # The card's period ("Inizio progetto: 01/07/2019", "Fine progetto: 31/12/2021"), also the
@@ -28,60 +29,89 @@ def programme_today(now: datetime) -> date:
     return now.astimezone(PROGRAMME_TIMEZONE).date()
 
 
-class City(StrEnum):
-    """The 19 partner municipalities. The value is the stable slug used in subjects and URLs."""
+# A city's slug: lowercase words joined by "-" ("reggio-emilia"), the form used in subjects,
+# URLs and events. Which slugs are partners, and when, is data (see `TermsInForce`).
+CITY_SLUG = re.compile(r"[a-z]+(?:-[a-z]+)*")
+CITY_SLUG_LENGTH = range(2, 41)
+# Events about the whole network take `network` where a city would be (lgnet.network.<...>).
+RESERVED_SLUGS = frozenset({"network"})
+# The province code (targa) that prefixes a city's case codes: two capital letters.
+PROVINCE_CODE = re.compile(r"[A-Z]{2}")
 
-    AGRIGENTO = "agrigento"
-    BARI = "bari"
-    BOLOGNA = "bologna"
-    BOLZANO = "bolzano"
-    CASERTA = "caserta"
-    CATANIA = "catania"
-    FIRENZE = "firenze"
-    GENOVA = "genova"
-    LATINA = "latina"
-    MILANO = "milano"
-    NAPOLI = "napoli"
-    PALERMO = "palermo"
-    PERUGIA = "perugia"
-    POTENZA = "potenza"
-    ROMA = "roma"
-    SASSARI = "sassari"
-    TARANTO = "taranto"
-    TORINO = "torino"
-    TRIESTE = "trieste"
+
+class City(str):
+    """A partner municipality, by its stable slug. Not a closed list: the ministry admits a new
+    city by an amendment (`ProgrammeTerms.admit_city`, with its name and province code), so the
+    partners at any date are `TermsInForce.partners_on(day)`. The 19 founding partners of the
+    project card are named constants (`City.ROMA`, `FOUNDING_CITIES`) for code and tests."""
+
+    __slots__ = ()
+
+    AGRIGENTO: ClassVar[City]
+    BARI: ClassVar[City]
+    BOLOGNA: ClassVar[City]
+    BOLZANO: ClassVar[City]
+    CASERTA: ClassVar[City]
+    CATANIA: ClassVar[City]
+    FIRENZE: ClassVar[City]
+    GENOVA: ClassVar[City]
+    LATINA: ClassVar[City]
+    MILANO: ClassVar[City]
+    NAPOLI: ClassVar[City]
+    PALERMO: ClassVar[City]
+    PERUGIA: ClassVar[City]
+    POTENZA: ClassVar[City]
+    ROMA: ClassVar[City]
+    SASSARI: ClassVar[City]
+    TARANTO: ClassVar[City]
+    TORINO: ClassVar[City]
+    TRIESTE: ClassVar[City]
+
+    def __new__(cls, slug: str) -> City:
+        if isinstance(slug, City):
+            return slug
+        if (not isinstance(slug, str) or len(slug) not in CITY_SLUG_LENGTH
+                or not CITY_SLUG.fullmatch(slug) or slug in RESERVED_SLUGS):
+            raise ValueError(
+                f"{slug!r} is not a city's slug: 2 to 40 lowercase letters, words joined by '-'"
+                f" (not {', '.join(sorted(RESERVED_SLUGS))}).")
+        return super().__new__(cls, slug)
+
+    def __repr__(self) -> str:
+        return f"City({str.__repr__(self)})"
+
+    @property
+    def value(self) -> str:
+        """The slug as plain text (the name kept from when cities were an enumeration)."""
+        return str.__str__(self)
 
     @property
     def display_name(self) -> str:
-        return self.value.capitalize()
-
-    @property
-    def code_prefix(self) -> str:
-        """The province code (targa) that prefixes the city's pseudonymous case codes."""
-        return _PROVINCE_CODES[self]
+        """The name in messages: "Reggio Emilia" for `reggio-emilia`. Pages show the name the
+        ministry recorded when the city joined (`TermsInForce.names`)."""
+        return " ".join(word.capitalize() for word in self.split("-"))
 
 
-_PROVINCE_CODES = {
-    City.AGRIGENTO: "AG",
-    City.BARI: "BA",
-    City.BOLOGNA: "BO",
-    City.BOLZANO: "BZ",
-    City.CASERTA: "CE",
-    City.CATANIA: "CT",
-    City.FIRENZE: "FI",
-    City.GENOVA: "GE",
-    City.LATINA: "LT",
-    City.MILANO: "MI",
-    City.NAPOLI: "NA",
-    City.PALERMO: "PA",
-    City.PERUGIA: "PG",
-    City.POTENZA: "PZ",
-    City.ROMA: "RM",
-    City.SASSARI: "SS",
-    City.TARANTO: "TA",
-    City.TORINO: "TO",
-    City.TRIESTE: "TS",
+def is_city_slug(text: str) -> bool:
+    try:
+        City(text)
+    except ValueError:
+        return False
+    return True
+
+
+# The project card's partners, all partners from the programme's start, with their province codes.
+_FOUNDING_PROVINCE_CODES = {
+    "agrigento": "AG", "bari": "BA", "bologna": "BO", "bolzano": "BZ", "caserta": "CE",
+    "catania": "CT", "firenze": "FI", "genova": "GE", "latina": "LT", "milano": "MI",
+    "napoli": "NA", "palermo": "PA", "perugia": "PG", "potenza": "PZ", "roma": "RM",
+    "sassari": "SS", "taranto": "TA", "torino": "TO", "trieste": "TS",
 }
+FOUNDING_CITIES: tuple[City, ...] = tuple(City(slug) for slug in _FOUNDING_PROVINCE_CODES)
+for _city in FOUNDING_CITIES:
+    setattr(City, _city.value.upper(), _city)
+FOUNDING_PROVINCE_CODES: Mapping[City, str] = {
+    City(slug): code for slug, code in _FOUNDING_PROVINCE_CODES.items()}
 
 
 class Role(StrEnum):
@@ -435,6 +465,26 @@ class TermsInForce:
     memberships: Mapping[City, tuple[Membership, ...]]
     answer_times: AnswerTimes
     priority_weights: PriorityWeights
+    # Every city that was ever a partner: its province code (the prefix of its case codes) and,
+    # for a city admitted by an amendment, the name the ministry recorded.
+    province_codes: Mapping[City, str] = field(
+        default_factory=lambda: dict(FOUNDING_PROVINCE_CODES))
+    names: Mapping[City, str] = field(default_factory=dict)
+
+    @property
+    def known_cities(self) -> tuple[City, ...]:
+        """Every city that was ever a partner, in alphabetical order of slug."""
+        return tuple(sorted(self.memberships))
+
+    def is_known(self, city: str) -> bool:
+        return city in self.memberships
+
+    def name_of(self, city: City) -> str:
+        return self.names.get(city) or city.display_name
+
+    def province_code(self, city: City) -> str:
+        """The prefix of the city's case codes (`RM-2020-00001`)."""
+        return self.province_codes[city]
 
     def require_in_period(self, day: date, field: str | None) -> None:
         """Refuse work dated outside the period: intakes, referrals, placements, activities."""
@@ -457,7 +507,7 @@ class TermsInForce:
             )
 
     def partners_on(self, day: date) -> tuple[City, ...]:
-        return tuple(city for city in City if self.is_partner(city, day))
+        return tuple(city for city in self.known_cities if self.is_partner(city, day))
 
 
 # Not on the card: the platform's starting answer times, until the ministry sets its own.
@@ -469,7 +519,7 @@ CARD_PRIORITY_WEIGHTS = PriorityWeights(
     waiting_days_counted=999)
 CARD_TERMS = TermsInForce(
     period=ProgrammePeriod(PROGRAMME_START, PROGRAMME_END),
-    memberships={city: (Membership(PROGRAMME_START),) for city in City},
+    memberships={city: (Membership(PROGRAMME_START),) for city in FOUNDING_CITIES},
     answer_times=STARTING_ANSWER_TIMES,
     priority_weights=CARD_PRIORITY_WEIGHTS,
 )

@@ -24,7 +24,6 @@ import copy
 import functools
 import hashlib
 import json
-import typing
 from collections.abc import Iterable
 from typing import Any
 
@@ -42,7 +41,7 @@ from events.cloudevents import (
     SPEC_VERSION,
     source_for,
 )
-from events.contracts import City, EventContract
+from events.contracts import CITY_SLUG_PATTERN, EventContract
 from events.partner import (
     DATASCHEMA,
     PARTNER_HEADERS,
@@ -59,13 +58,13 @@ PARTNER_SERVER = "partners"
 # A placeholder: each deployment has its own host, printed by `lgnet run` / `lgnet nats urls`.
 PLACEHOLDER_HOST = "nats.lgnet.example:4222"
 CITY_PARAMETER = "city"
-CITIES: tuple[str, ...] = typing.get_args(City)
 
 MSG_ID = "Nats-Msg-Id"
 EXPECTED_LAST_MSG_ID = "Nats-Expected-Last-Msg-Id"
 EXPECTED_LAST_SEQUENCE = "Nats-Expected-Last-Sequence"
 
-_CITY_PATTERN = "(" + "|".join(CITIES) + ")"
+# A city slug inside a larger pattern (CITY_SLUG_PATTERN without its anchors).
+_CITY_PATTERN = CITY_SLUG_PATTERN.removeprefix("^").removesuffix("$")
 _DIGITS = "^[1-9][0-9]*$"
 
 
@@ -228,11 +227,12 @@ def _address_city(contract: type[EventContract]) -> str:
     """What stands for the city in the contract's subject: the `{city}` parameter when the
     contract's city is one of the programme's cities; `network` for a contract without a city
     (an event about the whole network, such as an audit checkpoint); else its one fixed value."""
+    city = contract.model_json_schema().get("properties", {}).get("city", {})
+    if city.get("pattern") == CITY_SLUG_PATTERN:
+        return "{" + CITY_PARAMETER + "}"
     values = _city_values(contract)
     if values is None:
         return NETWORK
-    if set(values) <= set(CITIES):
-        return "{" + CITY_PARAMETER + "}"
     if len(values) == 1:
         return values[0]
     raise ValueError(
@@ -254,8 +254,10 @@ def _city_values(contract: type[EventContract]) -> list[str] | None:
 
 def _city_parameter() -> dict[str, Any]:
     return {
-        "enum": list(CITIES),
-        "description": "The city the event belongs to (for a transferred case: its new city).",
+        "description": "The city the event belongs to (for a transferred case: its new city), "
+                       "by its slug (lowercase words joined by '-'; AsyncAPI 3 parameters take "
+                       "no pattern). The partner cities are the programme's data: "
+                       "`programme.established` and `programme.city_joined`.",
         "examples": ["firenze", "milano"],
     }
 
@@ -378,7 +380,7 @@ def _header_schemas() -> dict[str, dict[str, Any]]:
             "description": "The actor's role (city_coordinator, city_operator, ministry, ...)",
         },
         ACTOR_CITY: {
-            "enum": list(CITIES),
+            "type": "string", "pattern": CITY_SLUG_PATTERN,
             "description": "The actor's city; absent for network-wide roles",
         },
         CHAIN_SEQ: {

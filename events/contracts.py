@@ -5,7 +5,7 @@ is a new class; old ones stay so old events remain readable (see docs/events.md)
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -71,11 +71,18 @@ Vulnerability = Literal[
 ]
 PersonSubAction = Literal["2", "3", "4"]
 PriorityGroup = Literal["international_protection", "other_outside_reception"]
-City = Literal[
+# A city by its slug (lowercase words joined by "-"). Not a closed list: the ministry admits
+# new partner cities (`programme.city_joined`, which gives the new city's name and province
+# code), so a contract names no enumeration a partner's code would have to be regenerated for.
+CITY_SLUG_PATTERN = "^[a-z]+(-[a-z]+)*$"
+City = Annotated[str, Field(pattern=CITY_SLUG_PATTERN, min_length=2, max_length=40)]
+# The project card's 19 partner cities, partners from the programme's start: the read models
+# show a row for each even before its first event; a city admitted later, from its first event.
+FOUNDING_CITIES: tuple[str, ...] = (
     "agrigento", "bari", "bologna", "bolzano", "caserta", "catania", "firenze", "genova",
     "latina", "milano", "napoli", "palermo", "perugia", "potenza", "roma", "sassari",
     "taranto", "torino", "trieste",
-]
+)
 
 
 class EventContract(BaseModel):

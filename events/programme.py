@@ -77,6 +77,31 @@ class ProgrammeCityJoinedV1(_ProgrammeDecision):
     joins_on: date
 
 
+class ProgrammeCityJoinedV2(_ProgrammeDecision):
+    """A city became a partner of the programme from `joins_on`: a city that was never one with
+    its name and province code (the prefix of its case codes, e.g. `VR-2021-00001`); a city
+    rejoining after a withdrawal, or one of the card's, with neither."""
+
+    event: ClassVar[str] = "city_joined"
+    version: ClassVar[int] = 2
+
+    joining_city: City
+    joins_on: date
+    name: str | None = Field(
+        min_length=2, max_length=60,
+        description="The Comune's name as the act writes it (a public body, not a person); "
+                    "null when the city was a partner before or is one of the card's")
+    province_code: str | None = Field(
+        pattern="^[A-Z]{2}$",
+        description="The province code (targa) that prefixes the city's case codes; null as "
+                    "`name`")
+
+    @classmethod
+    def from_v1(cls, v1: ProgrammeCityJoinedV1) -> ProgrammeCityJoinedV2:
+        """Version 1 could admit only the card's cities, whose names and codes are known."""
+        return cls(**v1.model_dump(), name=None, province_code=None)
+
+
 class ProgrammeCityWithdrawnV1(_ProgrammeDecision):
     """A city stopped being a partner: from `leaves_on` it takes on no new intake, placement,
     activity or cost, and no case is transferred to it."""
@@ -113,5 +138,6 @@ class ProgrammePriorityWeightsSetV1(_ProgrammeDecision):
 
 PROGRAMME_CONTRACTS: tuple[type[EventContract], ...] = (
     ProgrammeEstablishedV1, ProgrammePeriodExtendedV1, ProgrammeCityJoinedV1,
-    ProgrammeCityWithdrawnV1, ProgrammeAnswerTimesSetV1, ProgrammePriorityWeightsSetV1,
+    ProgrammeCityJoinedV2, ProgrammeCityWithdrawnV1, ProgrammeAnswerTimesSetV1,
+    ProgrammePriorityWeightsSetV1,
 )

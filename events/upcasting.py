@@ -34,6 +34,7 @@ from events.housing import (
     PlacementOfferDeclinedV1,
     PlacementOfferDeclinedV2,
 )
+from events.programme import ProgrammeCityJoinedV1, ProgrammeCityJoinedV2
 from events.referrals import (
     ReferralCompletedV1,
     ReferralCompletedV2,
@@ -62,6 +63,7 @@ UPCASTERS: dict[type[EventContract], Callable[[Any], EventContract]] = {
     PlacementOfferDeclinedV1: PlacementOfferDeclinedV2.from_v1,
     PlacementMovedOutV1: PlacementMovedOutV2.from_v1,
     PlacementLeftWaitlistV1: PlacementLeftWaitlistV2.from_v1,
+    ProgrammeCityJoinedV1: ProgrammeCityJoinedV2.from_v1,
 }
 
 

@@ -35,7 +35,6 @@ from domain.identity.model import PersonIndex
 from domain.identity.service import IdentityService
 from domain.notes.service import NoteService
 from domain.plans.service import PlanService
-from domain.programme import City
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
 from domain.vault import PersonalDataVault
@@ -344,7 +343,9 @@ def workflows_over(
         "assignments": AssignmentService(record, cases, staff),
         "assignment_views": assignment_views,
         "work_queues": CityWorkQueues(city_work, assignment_views, horizon),
-        "ministry_queue": NetworkWorkQueue(ministry_work, [c.value for c in City], horizon),
+        "ministry_queue": NetworkWorkQueue(
+            ministry_work, lambda: [c.value for c in terms.terms_in_force().known_cities],
+            horizon),
         "person_links": person_links,
     }
 

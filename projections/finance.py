@@ -17,7 +17,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from events.cloudevents import Envelope
-from events.contracts import City
+from events.contracts import FOUNDING_CITIES
 from events.finance import (
     BudgetAllocationSetV1,
     BudgetClaimApprovedV1,
@@ -33,7 +33,6 @@ CLAIM_PENDING = "pending"
 CLAIM_APPROVED = "approved"
 CLAIM_REJECTED = "rejected"
 ZERO = Decimal("0.00")
-CITIES: tuple[str, ...] = get_args(City)
 SUB_ACTIONS: tuple[str, ...] = get_args(BudgetSubAction)
 # The ministry's work queue (projections.projection.WorkItem): a claim awaits a decision from the
 # moment it is recorded; a city is late with its reporting when a quarter in which the network
@@ -292,7 +291,8 @@ def network_finance_in(tx: Transaction) -> NetworkFinance:
             city, [row for row in allocations if row[0] == city],
             [claim for claim in rows if claim.city == city],
         )
-        for city in CITIES
+        for city in sorted({*FOUNDING_CITIES, *(str(row[0]) for row in allocations),
+                            *(claim.city for claim in rows)})
     ))
 
 

@@ -8,16 +8,14 @@ from dataclasses import dataclass, field
 
 from events.cloudevents import Envelope
 from events.contracts import (
+    FOUNDING_CITIES,
     CaseIntakeCorrectedV3,
     CaseIntakeRecordedV2,
     CaseStatusChangedV1,
     CaseTransferredV1,
-    City,
 )
 from projections.storage.read_models import ReadModelDatabase
 from projections.storage.transaction import Transaction
-
-CITIES: tuple[str, ...] = City.__args__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -190,6 +188,8 @@ class NetworkOverviewQueries:
                     vulnerable_cases=totals.get(city, (0, 0))[1],
                     by_protection_status=statuses.get(city, {}),
                 )
-                for city in CITIES
+                # The card's cities even before their first case; a city admitted later
+                # from its first one.
+                for city in sorted({*FOUNDING_CITIES, *totals, *statuses})
             )
         )

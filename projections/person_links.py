@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from events.cloudevents import Envelope
-from events.contracts import CaseIntakeRecordedV2, CaseTransferredV1, City
+from events.contracts import FOUNDING_CITIES, CaseIntakeRecordedV2, CaseTransferredV1
 from events.identity import (
     PersonMatchCaseLinkedV1,
     PersonMatchConfirmedV1,
@@ -25,7 +25,6 @@ from projections.projection import WorkItem
 from projections.storage.read_models import ReadModelDatabase
 from projections.storage.transaction import Transaction
 
-CITIES: tuple[str, ...] = City.__args__  # type: ignore[attr-defined]
 MATCH_POSSIBLE = "possible"
 MATCH_CONFIRMED = "confirmed"
 MATCH_RULED_OUT = "ruled_out"
@@ -240,8 +239,8 @@ class PersonLinksQueries:
                 " GROUP BY city")
             total = tx.fetchone(
                 f"SELECT COUNT(*), COUNT(DISTINCT {person}) FROM rm_person_cases")
-        cases = {city: 0 for city in CITIES}
-        people = {city: 0 for city in CITIES}
+        cases = {city: 0 for city in FOUNDING_CITIES}
+        people = {city: 0 for city in FOUNDING_CITIES}
         for city, n_cases, n_people in by_city:
             cases[str(city)] = int(n_cases)
             people[str(city)] = int(n_people)

@@ -8,7 +8,7 @@ An item is in the queue when it is due by `now + horizon` (a setting), overdue o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -82,14 +82,16 @@ class CityWorkQueues:
 class NetworkWorkQueue:
     """The ministry's queue: its sources' items for every city, in one list."""
 
-    def __init__(self, sources: Sequence[WorkItemSource], cities: Sequence[str],
+    def __init__(self, sources: Sequence[WorkItemSource], cities: Callable[[], Sequence[str]],
                  horizon: timedelta = DEFAULT_HORIZON) -> None:
+        """`cities` gives the network's cities when the queue is read: the ministry admits
+        new ones while the platform runs."""
         self.sources = sources
         self.cities = cities
         self.horizon = horizon
 
     def queue(self, now: datetime) -> WorkQueue:
         until = now + self.horizon
-        items = [item for city in self.cities for source in self.sources
+        items = [item for city in self.cities() for source in self.sources
                  for item in source.work_items(city, until)]
         return WorkQueue(None, now, sorted_lines(items, {}, now))

@@ -30,6 +30,7 @@ import pytest
 from nats.js.client import JetStreamContext
 
 from events.asyncapi import asyncapi_document
+from events.contracts import CITY_SLUG_PATTERN
 
 CHECKED_ROOTS = ("lgnet.", "partner.")
 
@@ -122,7 +123,10 @@ def _address_pattern(channel: dict[str, Any], document: dict[str, Any]) -> re.Pa
     pattern = re.escape(channel["address"])
     for name, reference in channel.get("parameters", {}).items():
         parameter = document["components"]["parameters"][reference["$ref"].rsplit("/", 1)[-1]]
-        values = "|".join(re.escape(value) for value in parameter["enum"])
+        if "enum" in parameter:
+            values = "|".join(re.escape(value) for value in parameter["enum"])
+        else:  # the city: a slug, since the ministry admits new cities (no enumeration)
+            values = CITY_SLUG_PATTERN.removeprefix("^").removesuffix("$")
         pattern = pattern.replace(re.escape("{" + name + "}"), f"(?P<{name}>{values})")
     return re.compile(pattern)
 

@@ -257,7 +257,7 @@ class Activity(Aggregate):
                 "instead.",
                 field="case",
             )
-        if case.city is not self.city:
+        if case.city != self.city:
             raise NotACaseOfTheCity(
                 "No case of the activity's city has this id or code.", field="case"
             )

@@ -23,6 +23,8 @@ from eventsourcing.domain import Aggregate
 
 from domain.programme import (
     CARD_TERMS,
+    FOUNDING_PROVINCE_CODES,
+    PROVINCE_CODE,
     AnswerTimes,
     City,
     DomainError,
@@ -39,6 +41,8 @@ TERMS_SUBJECT = "programme-terms"
 TERMS_ID = uuid5(UUID("3c0e5a8e-2b7d-4f19-8d64-9a1f0c7e2b35"), "programme-terms")
 # A protocol number, not a free text: a free text could itself carry personal data.
 MAX_ACT_REFERENCE = 60
+# "Reggio nell'Emilia", "San Giovanni in Fiore": a Comune's official name is short.
+MAX_CITY_NAME = 60
 # The longest answer time the ministry may set: a referral waiting three months is no rapid
 # response any more.
 MAX_ANSWER_HOURS = 90 * 24
@@ -70,6 +74,20 @@ class InvalidMembershipChange(AmendmentError):
     outside the period or before the decision."""
 
     code = "invalid_membership_change"
+
+
+class InvalidCityName(AmendmentError):
+    """Raised when a city that was never a partner is admitted without its name, or with one
+    longer than MAX_CITY_NAME."""
+
+    code = "invalid_city_name"
+
+
+class InvalidProvinceCode(AmendmentError):
+    """Raised when a new partner city's province code is not two capital letters, or is the
+    code of another partner (case codes would collide)."""
+
+    code = "invalid_province_code"
 
 
 class InvalidAnswerTimes(AmendmentError):
@@ -140,6 +158,9 @@ class ProgrammeTerms(Aggregate):
         self.memberships: dict[City, tuple[Membership, ...]] = {
             City(city): (Membership(starts_on),) for city in cities
         }
+        self.province_codes: dict[City, str] = {
+            city: FOUNDING_PROVINCE_CODES[city] for city in self.memberships}
+        self.names: dict[City, str] = {}
         self.answer_times = AnswerTimes(
             timedelta(hours=immediate_answer_hours), timedelta(hours=urgent_answer_hours),
             timedelta(hours=ordinary_answer_hours))
@@ -154,6 +175,7 @@ class ProgrammeTerms(Aggregate):
         return TermsInForce(
             period=self.period, memberships=dict(self.memberships),
             answer_times=self.answer_times, priority_weights=self.priority_weights,
+            province_codes=dict(self.province_codes), names=dict(self.names),
         )
 
     @classmethod
@@ -164,7 +186,7 @@ class ProgrammeTerms(Aggregate):
         return cls._create(
             cls.Established, id=TERMS_ID, timestamp=now,
             starts_on=terms.period.starts_on, ends_on=terms.period.ends_on,
-            cities=[city.value for city in City if terms.is_partner(city, terms.period.starts_on)],
+            cities=[city.value for city in terms.partners_on(terms.period.starts_on)],
             immediate_answer_hours=_hours(times.immediate),
             urgent_answer_hours=_hours(times.urgent),
             ordinary_answer_hours=_hours(times.ordinary),
@@ -209,14 +231,30 @@ class ProgrammeTerms(Aggregate):
             terms.period = ProgrammePeriod(terms.period.starts_on, self.ends_on)
 
     class CityJoined(Decided):
+        """Version 2: a city that was never a partner joins with its name and province code
+        (the prefix of its case codes); a city rejoining, or one of the card's, carries None.
+        Version 1 events (only the card's cities could join) read with both None."""
+
         kind = AmendmentKind.CITY_JOINED
+        class_version = 2
 
         joining_city: str
         joins_on: date
+        name: str | None
+        province_code: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["name"] = None
+            state["province_code"] = None
 
         def amend(self, terms: ProgrammeTerms) -> None:
             city = City(self.joining_city)
             terms.memberships[city] = (*terms.memberships.get(city, ()), Membership(self.joins_on))
+            if self.province_code is not None:
+                terms.province_codes[city] = self.province_code
+            if self.name is not None:
+                terms.names[city] = self.name
 
     class CityWithdrawn(Decided):
         kind = AmendmentKind.CITY_WITHDRAWN
@@ -271,21 +309,51 @@ class ProgrammeTerms(Aggregate):
 
     def admit_city(
         self, city: City, joins_on: date, decided_on: date, act_reference: str,
-        actor: dict[str, str | None], now: datetime,
+        actor: dict[str, str | None], now: datetime, *, name: str | None = None,
+        province_code: str | None = None,
     ) -> None:
-        """A city becomes a partner from `joins_on` (again, if it had withdrawn)."""
+        """A city becomes a partner from `joins_on` (again, if it had withdrawn). A city that
+        was never a partner comes with its name and its province code, which numbers its cases;
+        a city known already keeps the ones it has."""
         act = self._checked_act(decided_on, act_reference, now)
         memberships = self.memberships.get(city, ())
         if memberships and memberships[-1].leaves_on is None:
             raise InvalidMembershipChange(
                 f"{city.display_name} is a partner already.", field="city")
+        if memberships:
+            if name is not None or province_code is not None:
+                raise InvalidMembershipChange(
+                    f"{city.display_name} was a partner before: it keeps its name and province "
+                    "code.", field="province_code" if province_code is not None else "name")
+        else:
+            name, province_code = self._checked_newcomer(name, province_code)
         self._check_effective_day(joins_on, decided_on, "joins_on")
         if memberships and joins_on < (memberships[-1].leaves_on or joins_on):
             raise InvalidMembershipChange(
                 "A city rejoins from its withdrawal on, not before.", field="joins_on")
         self.trigger_event(
             self.CityJoined, timestamp=now, **act, joining_city=city.value, joins_on=joins_on,
-            actor=actor)
+            name=name, province_code=province_code, actor=actor)
+
+    def _checked_newcomer(self, name: str | None, province_code: str | None) -> tuple[str, str]:
+        """A new partner's name (the Comune's, as the act writes it) and its province code: two
+        capital letters (the targa), not another partner's, since case codes must stay unique."""
+        clean_name = " ".join((name or "").split())
+        if not 2 <= len(clean_name) <= MAX_CITY_NAME:
+            raise InvalidCityName(
+                f"A new partner city needs its name, 2 to {MAX_CITY_NAME} characters.",
+                field="name", max_length=MAX_CITY_NAME)
+        code = province_code or ""
+        if not PROVINCE_CODE.fullmatch(code):
+            raise InvalidProvinceCode(
+                "A new partner city needs its province code: two capital letters (e.g. VR).",
+                field="province_code")
+        taken = [city for city, known in self.province_codes.items() if known == code]
+        if taken:
+            raise InvalidProvinceCode(
+                f"The province code {code} numbers the cases of {taken[0].display_name} "
+                "already.", field="province_code", city=taken[0].value)
+        return clean_name, code
 
     def withdraw_city(
         self, city: City, leaves_on: date, decided_on: date, act_reference: str,

@@ -73,10 +73,13 @@ class ProgrammeTermsService:
 
     def admit_city(
         self, city: City, joins_on: date, decided_on: date, act_reference: str, actor: Actor,
-        now: datetime,
+        now: datetime, *, name: str | None = None, province_code: str | None = None,
     ) -> int:
+        """`name` and `province_code` for a city that was never a partner (see
+        ProgrammeTerms.admit_city)."""
         return self._decide(actor, now, lambda terms: terms.admit_city(
-            city, joins_on, decided_on, act_reference, actor.as_record(), now))
+            city, joins_on, decided_on, act_reference, actor.as_record(), now, name=name,
+            province_code=province_code))
 
     def withdraw_city(
         self, city: City, leaves_on: date, decided_on: date, act_reference: str, actor: Actor,

@@ -128,7 +128,7 @@ class CaseAssignment(Aggregate):
     def holder(self, city: City) -> str | None:
         """Who holds the case now that it is `city`'s (None: nobody, e.g. after a transfer)."""
         latest = self.holdings[-1]
-        return latest.assignee if latest.city is city else None
+        return latest.assignee if latest.city == city else None
 
     def holding_on(self, moment: datetime) -> Holding | None:
         """The holding in force at `moment` (None: before the intake). Its `city` says for which

@@ -1208,7 +1208,7 @@ class Case(Aggregate):
         """Move the case to `city` (which accepted a transfer referral): from now on it is
         that city's case."""
         self.require_open()
-        if city is self.city:
+        if city == self.city:
             raise InvalidTransfer("The case already belongs to this city.", field="to_city")
         if not self.open_since <= transferred_on <= programme_today(now):
             raise InvalidTransfer(
@@ -1583,7 +1583,8 @@ class CaseRegister(Aggregate):
             cls.Opened, id=cls.id_for(city, year), timestamp=now, city=city.value, year=year
         )
 
-    def issue_code(self, now: datetime) -> str:
+    def issue_code(self, now: datetime, province_code: str) -> str:
+        """The next case code, `<province code>-<year>-<number>`; the province code is the
+        city's in the terms in force (`TermsInForce.province_code`)."""
         self.trigger_event(self.NumberIssued, timestamp=now, number=self.last_number + 1)
-        # City(): loaded from a snapshot the city is plain text (JSON knows no enums).
-        return f"{City(self.city).code_prefix}-{self.year}-{self.last_number:05d}"
+        return f"{province_code}-{self.year}-{self.last_number:05d}"

@@ -155,8 +155,11 @@ class CaseService:
         self, case_id: UUID, facts: IntakeFacts, actor: Actor, now: datetime,
         terms: TermsInForce,
     ) -> tuple[CaseRegister, Case]:
+        # A city that was never a partner has no province code to number its cases with.
+        if not terms.is_known(facts.city):
+            terms.require_partner(facts.city, facts.intake_date, field="city")
         register = self._register(facts, now)
-        case_code = register.issue_code(now)
+        case_code = register.issue_code(now, terms.province_code(facts.city))
         return register, Case.take_in(
             case_id, case_code, facts, actor, now, terms, self.legal_bases)
 

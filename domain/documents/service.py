@@ -190,7 +190,7 @@ class DocumentService:
                 f"A {principal.role.value} may not read the claim files of {city.value}",
                 permission=Permission.RECORD_EXPENDITURE.value)
         document = self._get(document_id, ClaimDocument)
-        if document.claim_id != claim_id or document.city is not city:
+        if document.claim_id != claim_id or document.city != city:
             raise DocumentNotFound(document_id)
         self.vault.record_claim_file_access(ClaimFileAccess(
             at=now, actor_id=principal.actor.id, actor_role=principal.role.value,

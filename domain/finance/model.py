@@ -276,7 +276,7 @@ class CityBudget(Aggregate):
         cost is incurred within the eligibility window (the period in `terms`), by then, and
         while the city was a partner; the claim itself may come later (final statements are
         drawn up after the period)."""
-        if draft.city is not self.city:
+        if draft.city != self.city:
             raise NoAllocation("The city has no allocation for this sub-action.",
                                field="sub_action")
         if claim_id in self.claims:

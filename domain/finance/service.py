@@ -27,7 +27,14 @@ from domain.finance.model import (
     ProgrammeBudget,
     city_budget_id,
 )
-from domain.programme import Actor, CardTermsSource, City, SubAction, TermsSource
+from domain.programme import (
+    Actor,
+    CardTermsSource,
+    City,
+    SubAction,
+    TermsSource,
+    programme_today,
+)
 from domain.record import ProgrammeRecord, save_decided
 
 # Budgets change at the pace of people's work: a few retries are plenty to tell a loser of a
@@ -45,6 +52,10 @@ class FinanceService:
         self, city: City, sub_action: SubAction, amount: Decimal, reason: str, actor: Actor,
         now: datetime,
     ) -> int:
+        terms = self.terms.terms_in_force()
+        if not terms.is_known(city):  # a city never admitted has no budget to allocate
+            terms.require_partner(city, programme_today(now), field="city")
+
         def decide() -> list[Aggregate]:
             budget = self.budget(city) or CityBudget.open(city, actor, now)
             programme = self.programme() or ProgrammeBudget.open(now)

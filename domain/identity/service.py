@@ -141,7 +141,7 @@ class IdentityService:
                 case = self.cases.get(indexed.case_id)
             except LookupError:
                 continue  # indexed by an intake that failed and is being undone
-            if case.personal_data_erased or (city is not None and case.city is not city):
+            if case.personal_data_erased or (city is not None and case.city != city):
                 continue
             found.append(MatchFound(indexed.case_id, case.case_code, case.city, indexed.kinds))
             if len(found) == MAX_MATCHES:

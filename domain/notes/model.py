@@ -242,7 +242,7 @@ class CaseNotes(Aggregate):
 def check_notable(case: CaseToNote, actor: Actor) -> None:
     """Refuse a note on an erased case, on a closed one (the cases context's error), or by
     someone who does not work for the case's city."""
-    if actor.city is not case.city:
+    if actor.city != case.city:
         raise NotesClosed("Only the staff of the case's city write its notes.", field="case")
     if case.personal_data_erased:
         raise NotesClosed(

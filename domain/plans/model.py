@@ -524,7 +524,7 @@ class Plan(Aggregate):
 def require_workable(case: CaseToPlan, actor: Actor) -> None:
     """Refuse plan work on a case of another city than the actor's (city staff), a closed case,
     or one whose person's data is erased (no new text may be kept on them)."""
-    if actor.city is not None and case.city is not actor.city:
+    if actor.city is not None and case.city != actor.city:
         raise PlanCaseNotWorkable(
             "No case of your city has this id: plans are kept only for your city's cases.",
             field="case",

@@ -166,7 +166,7 @@ def checked_destination(destination: Destination, case_city: City) -> Destinatio
         case DestinationKind.TRANSFER:
             if destination.to_city is None:
                 raise InvalidDestination("Choose the city.", field="to_city")
-            if destination.to_city is case_city:
+            if destination.to_city == case_city:
                 raise InvalidDestination(
                     "A case cannot be transferred to the city it belongs to.", field="to_city"
                 )

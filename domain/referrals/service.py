@@ -244,7 +244,7 @@ class ReferralService:
 
     def _require_case_still_in(self, referral: Referral) -> CaseToTransfer:
         case = self.cases.get(referral.case_id)
-        if case.city is not referral.city:
+        if case.city != referral.city:
             raise CaseMovedAway(
                 "The case has been transferred to another city since it was referred.",
                 field="case",

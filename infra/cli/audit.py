@@ -35,6 +35,7 @@ from infra.audit.evidence import (
     verify_messages,
     verify_store,
 )
+from infra.cli.cities import city_slug
 from infra.nats.credentials import url_without_credentials
 from infra.settings import load_settings
 from infra.store.eventstore import open_record
@@ -162,7 +163,8 @@ def public_key_command() -> None:
 @audit_app.command("export")
 def export(
     out: Annotated[Path, typer.Option(help="The directory to write the bundle to")],
-    city: Annotated[City | None, typer.Option(help="Only this city's events")] = None,
+    city: Annotated[City | None, typer.Option(
+        parser=city_slug, help="Only this city's events")] = None,
     case: Annotated[str | None, typer.Option(help="Only this case's events (its case code)")]
         = None,
     since: Annotated[str | None, typer.Option("--from", help="From this date (YYYY-MM-DD)")]

@@ -9,6 +9,7 @@ import typer
 
 from domain.access import MAX_GRANT_DURATION
 from domain.programme import City
+from infra.cli.cities import city_of_the_network
 from infra.cli.platform import opened_accounts
 from infra.store.accounts.users import AccountError
 
@@ -19,7 +20,8 @@ grants_app = typer.Typer(help="Auditors' time-limited access to a city's identif
 @grants_app.command("give")
 def grants_give(
     auditor: Annotated[str, typer.Argument(help="The auditor's username")],
-    city: Annotated[City, typer.Option(help="The city whose identifiers the auditor may read")],
+    city: Annotated[City, typer.Option(
+        parser=city_of_the_network, help="The city whose identifiers the auditor may read")],
     hours: Annotated[int, typer.Option(
         min=1, max=MAX_GRANT_DURATION // timedelta(hours=1), help="For how many hours")],
     reason: Annotated[str, typer.Option(help="Why (the audit and its reference; never a "

@@ -10,7 +10,9 @@ from typing import Annotated
 
 import typer
 
+from domain.programme import City
 from events.partner import partner_json_schemas
+from infra.cli.cities import city_of_the_network
 from infra.nats.auth import (
     CLUSTER_CONFIG_FILE,
     CLUSTER_PARTNERS_FILE,
@@ -64,8 +66,10 @@ def partners_list() -> None:
 @nats_app.command("partner-add")
 def partner_add(
     name: Annotated[str, typer.Argument(help="The NATS user: 3-40 of a-z, 0-9 and '-'")],
-    city: Annotated[list[str], typer.Option(help="A city slug the agreement covers (repeat "
-                                            "the option for several)")],
+    city: Annotated[list[City], typer.Option(
+        parser=city_of_the_network,
+        help="A city of the network the agreement covers, by its slug (repeat the option for "
+        "several)")],
     kinds: Annotated[str, typer.Option(help="Comma-separated event kinds, e.g. "
                                        "case.intake_recorded, or case.* for all case events")],
 ) -> None:
@@ -75,7 +79,7 @@ def partner_add(
     try:
         partner = PartnerAccess(
             name=name,
-            cities=tuple(city),
+            cities=tuple(c.value for c in city),
             kinds=tuple(kind.strip() for kind in kinds.split(",") if kind.strip()),
         )
         partners = embedded_partners(settings)

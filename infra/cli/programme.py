@@ -77,7 +77,7 @@ def _show(terms: TermsInForce, today: date) -> None:
     typer.echo(f"Period: {period.starts_on} to {period.ends_on}"
                f" (today, {today}, {'within' if today in period else 'outside'} it)")
     partners = terms.partners_on(today)
-    out = [city.value for city in City if city not in partners]
+    out = [city.value for city in terms.known_cities if city not in partners]
     typer.echo(f"Partner cities today: {len(partners)}"
                + (f" (not partners: {', '.join(out)})" if out else ""))
     times = terms.answer_times
@@ -116,29 +116,45 @@ def extend(
         until.date(), decided_on.date(), act, actor, now))
 
 
+def _city(slug: str) -> City:
+    try:
+        return City(slug)
+    except ValueError as error:
+        typer.echo(f"Refused: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
 @programme_app.command("withdraw-city")
 def withdraw_city(
-    city: Annotated[City, typer.Argument(help="The city that withdraws")],
+    city: Annotated[str, typer.Argument(help="The city that withdraws, by its slug")],
     from_day: Annotated[datetime, typer.Option(
         "--from", formats=["%Y-%m-%d"], help="The first day it is no longer a partner")],
     decided_on: DecidedOn, act: Act, by: By,
 ) -> None:
     """A city stops being a partner: from that day it takes on no new work."""
     _decide(by, lambda service, actor, now: service.withdraw_city(
-        city, from_day.date(), decided_on.date(), act, actor, now))
+        _city(city), from_day.date(), decided_on.date(), act, actor, now))
 
 
 @programme_app.command("admit-city")
 def admit_city(
-    city: Annotated[City, typer.Argument(help="The city that (re)joins")],
+    city: Annotated[str, typer.Argument(
+        help="The city that (re)joins, by its slug: lowercase words joined by '-', e.g. "
+        "reggio-emilia")],
     from_day: Annotated[datetime, typer.Option(
         "--from", formats=["%Y-%m-%d"], help="The first day it is a partner")],
     decided_on: DecidedOn, act: Act, by: By,
+    name: Annotated[str | None, typer.Option(
+        help="A city that was never a partner: the Comune's name as the act writes it")] = None,
+    province_code: Annotated[str | None, typer.Option(
+        help="A city that was never a partner: its province code (targa, two capital "
+        "letters), the prefix of its case codes")] = None,
 ) -> None:
-    """A city of the platform becomes a partner again from a day (a city the platform does
-    not know needs a code change first: docs/domain.md)."""
+    """A city becomes a partner from a day: again after a withdrawal, or for the first time
+    (then with --name and --province-code). No code change: the cities are data."""
     _decide(by, lambda service, actor, now: service.admit_city(
-        city, from_day.date(), decided_on.date(), act, actor, now))
+        _city(city), from_day.date(), decided_on.date(), act, actor, now, name=name,
+        province_code=province_code))
 
 
 @programme_app.command("answer-times")

@@ -13,7 +13,8 @@ from uuid import UUID
 
 import typer
 
-from domain.programme import PROGRAMME_TIMEZONE, City
+from domain.amendments.service import ProgrammeTermsService
+from domain.programme import PROGRAMME_TIMEZONE, City, TermsInForce
 from infra.bootstrap import replay_directory
 from infra.pipeline.replay import discard, read_models_as_of
 from infra.settings import load_settings
@@ -56,16 +57,18 @@ def replay_command(
         raise typer.BadParameter("give the city whose cases to show", param_hint="--city")
     if chosen is View.CASE and case is None:
         raise typer.BadParameter("give the code of the case to show", param_hint="--case")
-    city_of_list: City | None = None
-    if city is not None:
-        try:
-            city_of_list = City(city)
-        except ValueError:
-            raise typer.BadParameter(
-                f"{city} is not a city of the network: {', '.join(c.value for c in City)}",
-                param_hint="--city") from None
     settings = load_settings()
     record = open_record(settings)
+    # The cities, and their case-code prefixes, as the programme's terms had them then.
+    terms = ProgrammeTermsService(record).terms_at(moment)
+    city_of_list: City | None = None
+    if city is not None and not terms.is_known(city):
+        record.close()
+        raise typer.BadParameter(
+            f"{city} was not a city of the network then: "
+            f"{', '.join(c.value for c in terms.known_cities)}", param_hint="--city")
+    if city is not None:
+        city_of_list = City(city)
     projections = default_projections()
     started = time.perf_counter()
     read_models = read_models_as_of(record, moment, projections, replay_directory(settings))
@@ -81,7 +84,7 @@ def replay_command(
             _print_cases(CaseListQueries(read_models), city_of_list)
         else:
             assert case is not None
-            _print_case(CaseListQueries(read_models), case)
+            _print_case(CaseListQueries(read_models), terms, case)
     finally:
         discard(read_models)
         record.close()
@@ -115,23 +118,24 @@ def _print_cases(cases: CaseListQueries, city: City) -> None:
                    f"{row.protection_status:<22}  {vulnerable}")
 
 
-def _find_case(cases: CaseListQueries, wanted: str) -> CaseRow | None:
+def _find_case(cases: CaseListQueries, terms: TermsInForce, wanted: str) -> CaseRow | None:
     try:
         return cases.get_case(UUID(wanted))
     except ValueError:
         pass
     code = wanted.strip().upper()
     # The code's prefix names the city that took the case in; a transfer may have moved it.
-    first = [c for c in City if code.startswith(f"{c.code_prefix}-")]
-    for city in [*first, *(c for c in City if c not in first)]:
+    cities = terms.known_cities
+    first = [c for c in cities if code.startswith(f"{terms.province_code(c)}-")]
+    for city in [*first, *(c for c in cities if c not in first)]:
         for row in _all_cases(cases, city):
             if row.case_code == code:
                 return row
     return None
 
 
-def _print_case(cases: CaseListQueries, wanted: str) -> None:
-    row = _find_case(cases, wanted)
+def _print_case(cases: CaseListQueries, terms: TermsInForce, wanted: str) -> None:
+    row = _find_case(cases, terms, wanted)
     if row is None:
         raise typer.BadParameter(f"there was no case {wanted} at that moment", param_hint="--case")
     typer.echo(f"Case {row.case_code} ({row.case_id}), {row.city}, {row.status}")

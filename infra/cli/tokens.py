@@ -8,6 +8,7 @@ import typer
 
 from domain.programme import City
 from events.catalogue import CONTRACTS
+from infra.cli.cities import city_of_the_network
 from infra.cli.platform import opened_accounts
 
 tokens_app = typer.Typer(help="Partner systems' API tokens", no_args_is_help=True)
@@ -20,8 +21,9 @@ def _published_event_kinds() -> set[str]:
 @tokens_app.command("issue")
 def tokens_issue(
     partner: Annotated[str, typer.Argument(help="The partner organisation's name")],
-    city: Annotated[list[City], typer.Option(help="A city the agreement covers (repeat the "
-                                             "option for several)")],
+    city: Annotated[list[City], typer.Option(
+        parser=city_of_the_network,
+        help="A city the agreement covers (repeat the option for several)")],
     kinds: Annotated[str, typer.Option(help="The event kinds the agreement covers, "
                                        "comma-separated, e.g. case.intake_recorded")],
 ) -> None:

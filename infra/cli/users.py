@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from domain.programme import City, Role
+from infra.cli.cities import city_of_the_network
 from infra.cli.platform import opened_accounts
 from infra.store.accounts.users import generate_password
 
@@ -18,7 +19,8 @@ def users_add(
     username: Annotated[str, typer.Argument(help="Lower-case letters, digits, '.', '_', '-'")],
     role: Annotated[Role, typer.Option(help="ministry, city_coordinator, city_operator or "
                                        "auditor")],
-    city: Annotated[City | None, typer.Option(help="The city of a coordinator or operator")] = None,
+    city: Annotated[City | None, typer.Option(
+        parser=city_of_the_network, help="The city of a coordinator or operator")] = None,
     name: Annotated[str | None, typer.Option(help="The name shown on the pages")] = None,
     generate: Annotated[bool, typer.Option("--generate-password", help="Make up a password and "
                                            "print it, instead of asking for one")] = False,

@@ -102,7 +102,7 @@ class ActivityDesk(Area):
             return
         rng = self.rng
         attended = frozenset(case.id for case in activity.enrolled
-                             if case.is_open and case.city is activity.city and rng.random() < 0.8)
+                             if case.is_open and case.city == activity.city and rng.random() < 0.8)
         low, high = _RESIDENTS[activity.sub_action]
         residents = rng.randint(low, high)
         if not attended:

@@ -50,7 +50,7 @@ class AssignmentDesk(Area):
         city = case.city
         assignee = coordinator(city).id if to_coordinator else operator(city).id
         held_in, holder = self.holders.get(case.id, (city, operator(city).id))
-        if held_in is city and holder == assignee:
+        if held_in == city and holder == assignee:
             return
         if self.attempt("assignment", lambda now: self.assignments.assign(
                 case.id, assignee, coordinator(city), now)):

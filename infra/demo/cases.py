@@ -126,7 +126,7 @@ class CaseDesk(Area):
             self.at(self.later(start, rng.uniform(0.5, 24 * 45)),
                     lambda: self.referrals.refer(case))
         wants_housing = 0.25 + 0.2 * case.vulnerable + 0.15 * case.international_protection
-        if case.city is HOUSING_FOCUS_CITY:
+        if case.city == HOUSING_FOCUS_CITY:
             wants_housing += 0.15
         if case.status.is_applicant and rng.random() < 0.7:
             self.at(self.working_time(start.date() + timedelta(days=rng.randint(45, 330))),
@@ -135,7 +135,7 @@ class CaseDesk(Area):
             self.at(self.later(start, rng.uniform(1, 24 * 10)),
                     lambda: self.housing.add_to_waitlist(case))
         if rng.random() < 0.03 and len(self.scale.cities) > 1:
-            target = rng.choice([c for c in self.scale.cities if c is not case.city])
+            target = rng.choice([c for c in self.scale.cities if c != case.city])
             self.at(self.later(start, rng.uniform(24 * 20, 24 * 120)),
                     lambda: self.referrals.request_transfer(case, target))
         if rng.random() < 0.65:

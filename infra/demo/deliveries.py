@@ -43,7 +43,7 @@ class DeliveryDesk(Area):
         rng = self.rng
         lockdown = LOCKDOWN[0] <= self.clock.date() <= LOCKDOWN[1]
         for case in list(self.cases_of[city]):
-            if (not case.is_open or case.transfer_waiting or case.city is not city
+            if (not case.is_open or case.transfer_waiting or case.city != city
                     or rng.random() >= _SERVED_SHARE * (2 if lockdown else 1)):
                 continue
             choice = self._what_for(case, lockdown)

@@ -41,7 +41,7 @@ class DuplicateDesk(Area):
         if not taken_in:
             return
         earlier = self.rng.choice(taken_in)
-        elsewhere = [city for city in self.scale.cities if city is not earlier.city]
+        elsewhere = [city for city in self.scale.cities if city != earlier.city]
         city = self.rng.choice(elsewhere)
         person = self.services.cases.vault.read(earlier.id)
         today = self.clock.date()

@@ -12,7 +12,13 @@ from pathlib import Path
 from uuid import UUID
 
 from domain.finance.model import ClaimDraft, ExpenseCategory
-from domain.programme import PROGRAMME_END, PROGRAMME_START, City, SubAction
+from domain.programme import (
+    FOUNDING_PROVINCE_CODES,
+    PROGRAMME_END,
+    PROGRAMME_START,
+    City,
+    SubAction,
+)
 from infra.demo.people import MINISTRY, coordinator
 from infra.demo.scheduler import Area
 from infra.finance_allocations import ALLOCATIONS_LOADER, PlannedAllocation, read_allocations
@@ -84,7 +90,7 @@ class FinanceDesk(Area):
         draft = ClaimDraft(
             city=claim.city, sub_action=claim.sub_action, category=claim.category,
             amount=claim.amount, spent_on=spent_on,
-            document_reference=f"DEMO/{claim.city.code_prefix}/{today.year}/{number:05d}",
+            document_reference=f"DEMO/{FOUNDING_PROVINCE_CODES[claim.city]}/{today.year}/{number:05d}",
         )
         if not self.attempt("claim", lambda now: self.services.finance.record_claim(
                 claim.id, draft, coordinator(claim.city), now)):

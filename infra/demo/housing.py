@@ -38,9 +38,9 @@ class HousingDesk(Area):
         # enough beds for most of them, with a waitlist in the big cities.
         days = (self.scale.end - self.scale.start).days + 1
         beds_needed = max(6, round(intakes * 0.4 * 150 / days))
-        if city is HOUSING_FOCUS_CITY:
+        if city == HOUSING_FOCUS_CITY:
             beds_needed = round(beds_needed * 2.5)
-        count = min(6 if city is HOUSING_FOCUS_CITY else 4, max(1, beds_needed // 12))
+        count = min(6 if city == HOUSING_FOCUS_CITY else 4, max(1, beds_needed // 12))
         for number in range(count):
             beds = max(6, min(40, round(beds_needed / count) + rng.randint(-3, 3)))
             kind = ShelterKind.PROTECTED_SETTING if number == 2 else rng.choice(

@@ -70,7 +70,7 @@ class ReferralDesk(Area):
         self.at(self.later(self.clock, rng.uniform(*hours)), lambda: self.answer(referral))
 
     def answer(self, referral: _Referral) -> None:
-        if referral.status != "requested" or referral.case.city is not referral.city:
+        if referral.status != "requested" or referral.case.city != referral.city:
             return
         rng = self.rng
         case, city = referral.case, referral.city
@@ -107,7 +107,7 @@ class ReferralDesk(Area):
                     lambda: self.finish(referral, follow_up))
 
     def finish(self, referral: _Referral, how: str) -> None:
-        if referral.status != "accepted" or referral.case.city is not referral.city:
+        if referral.status != "accepted" or referral.case.city != referral.city:
             return
         city = referral.city
         referrals = self.services.referrals
@@ -126,7 +126,7 @@ class ReferralDesk(Area):
     def request_transfer(self, case: KnownCase, target: City) -> None:
         """Ask another city to take the case over: only for an open case with nothing under
         way here (an answer due after the move would concern a case this city no longer has)."""
-        if not case.is_open or case.is_busy or case.referrals_open or target is case.city:
+        if not case.is_open or case.is_busy or case.referrals_open or target == case.city:
             return
         city = case.city
         referral = _Referral(self.new_id(), case, city, f"transfer:{target}", target)

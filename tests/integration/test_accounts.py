@@ -377,7 +377,7 @@ def test_the_cli_adds_lists_and_disables_users_and_issues_and_revokes_tokens(
     accounts = Accounts(SqliteAccountDatabase(tmp_path / "var" / "accounts.sqlite"),
                         lambda: datetime.now(UTC))
     try:
-        assert accounts.sign_in("milano.operatore", password, None).principal.city is City.MILANO
+        assert accounts.sign_in("milano.operatore", password, None).principal.city == City.MILANO
         with pytest.raises(SignInRefused):
             accounts.sign_in("ministero", PASSWORD, None)
         assert accounts.partner(token) is None

@@ -42,7 +42,7 @@ class StaffList:
     staff: dict[str, City]
 
     def is_city_staff(self, username: str, city: City) -> bool:
-        return self.staff.get(username) is city
+        return self.staff.get(username) == city
 
 
 STAFF = StaffList({"firenze.anna": City.FIRENZE, "firenze.bruno": City.FIRENZE,

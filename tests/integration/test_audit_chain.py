@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 from domain.audit.model import AuditCheckpoint
 from domain.cases.model import Case, CaseRegister
 from domain.cases.rules import CaseOutcome
-from domain.programme import City
+from domain.programme import CARD_TERMS, City
 from domain.record import ProgrammeRecord
 from events.audit import AuditCheckpointSignedV1
 from events.audit_chain import (
@@ -127,7 +127,7 @@ def record_history(record: ProgrammeRecord, intakes: int = 9) -> None:
         if index % 3 == 0:
             # Internal, never published: positions and chain numbers part ways.
             record.save(CaseRegister.open(city, 1000 + first_code + index, NOW))
-        code = f"{city.code_prefix}-2021-{first_code + index + 1:05d}"
+        code = f"{CARD_TERMS.province_code(city)}-2021-{first_code + index + 1:05d}"
         case = Case.take_in(uuid4(), code, an_intake(city),
                             a_coordinator(city), NOW)
         record.save(case)

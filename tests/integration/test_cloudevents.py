@@ -19,7 +19,15 @@ from domain.cases.model import Case, ReceptionHistory
 from domain.cases.rules import ReceptionCentreKind, ReceptionSituation, Sex, Vulnerability
 from domain.cases.service import CaseService
 from domain.privacy import LEGAL_BASES
-from domain.programme import Actor, ActorKind, City, ProtectionStatus, Role
+from domain.programme import (
+    CARD_TERMS,
+    FOUNDING_CITIES,
+    Actor,
+    ActorKind,
+    City,
+    ProtectionStatus,
+    Role,
+)
 from events.catalogue import json_schemas
 from infra.nats.server import EmbeddedNats
 from infra.publishing.messages import FAST_LAYOUTS, PUBLIC_TOPICS, message_via_contract, to_message
@@ -119,7 +127,7 @@ def varied_intakes() -> list[Case]:
     cases = []
     combinations = itertools.product(ProtectionStatus, receptions, Sex, vulnerability_sets)
     for index, (status, reception, sex, vulnerabilities) in enumerate(combinations):
-        city = list(City)[index % len(City)]
+        city = list(FOUNDING_CITIES)[index % len(FOUNDING_CITIES)]
         facts = an_intake(
             city,
             protection_status=status,
@@ -135,7 +143,7 @@ def varied_intakes() -> list[Case]:
             consents=consent_sets[index % 2],
         )
         at = datetime(2021, 3, 10, 8, index % 60, index % 60, index * 997 % 1_000_000, UTC)
-        code = f"{city.code_prefix}-2021-{index + 1:05d}"
+        code = f"{CARD_TERMS.province_code(city)}-2021-{index + 1:05d}"
         cases.append(Case.take_in(uuid4(), code, facts, actors[index % len(actors)], at))
     return cases
 

@@ -28,7 +28,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy, 
 
 from domain.cases.model import Case, CaseRegister
 from domain.cases.rules import Vulnerability
-from domain.programme import City, ProtectionStatus
+from domain.programme import CARD_TERMS, City, ProtectionStatus
 from domain.record import ProgrammeRecord
 from events.partner import (
     DATASCHEMA,
@@ -180,7 +180,7 @@ def save_vulnerable_intakes(record: ProgrammeRecord, count: int) -> dict[City, l
             vulnerabilities=frozenset({Vulnerability.TRAFFICKING_VICTIM,
                                        Vulnerability.SERIOUS_ILLNESS}),
         )
-        code = f"{city.code_prefix}-2021-{(first + index) % 100_000:05d}"
+        code = f"{CARD_TERMS.province_code(city)}-2021-{(first + index) % 100_000:05d}"
         codes[city].append(code)
         cases.append(Case.take_in(uuid4(), code, facts, a_coordinator(city), NOW))
         if len(cases) == 250 or index == count - 1:

@@ -18,7 +18,7 @@ from domain.cases.rules import Vulnerability
 from domain.cases.service import CaseService
 from domain.housing.model import ShelterKind
 from domain.housing.service import HousingService
-from domain.programme import City
+from domain.programme import CARD_TERMS, City
 from domain.record import ProgrammeRecord
 from infra.nats.auth import DEMO_PARTNER
 from infra.settings import Settings
@@ -102,7 +102,7 @@ def record_placements(record: ProgrammeRecord, tmp_path: Path) -> list[tuple[str
         (City.FIRENZE, frozenset()),
         (City.MILANO, frozenset()),
     ]):
-        code = f"{city.code_prefix}-2021-{90 + index:05d}"
+        code = f"{CARD_TERMS.province_code(city)}-2021-{90 + index:05d}"
         case = Case.take_in(uuid4(), code, an_intake(city, vulnerabilities=vulnerabilities,
                                                      birth_date=BORN_IN_A_PARTNER_V1_BAND),
                             a_coordinator(city), NOW)

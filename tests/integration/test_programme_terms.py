@@ -139,3 +139,44 @@ def test_the_first_start_demo_extends_the_period_with_an_invented_act_said_to_be
         assert decision.decided_on == date(2026, 12, 6)
     finally:
         platform.close()
+
+
+@pytest.mark.nats
+async def test_a_new_partner_city_is_admitted_from_the_command_line_and_published_whole(
+    cli: CliRunner, tmp_path: Path, nats_server: EmbeddedNats,
+) -> None:
+    """Issue 12 item 10: a city the platform never knew joins with no code change; partners
+    and read models learn its name and province code from `programme.city_joined` v2."""
+    act = ("--from", "2021-12-01", "--decided-on", "2021-11-12", "--act", "DM 12/2021")
+    nameless = decide(cli, "admit-city", "verona", *act)
+    not_a_slug = decide(cli, "admit-city", "Verona!", *act, "--name", "Verona",
+                        "--province-code", "VR")
+    code_taken = decide(cli, "admit-city", "verona", *act, "--name", "Verona",
+                        "--province-code", "RM")
+    admitted = decide(cli, "admit-city", "verona", *act, "--name", "Verona",
+                      "--province-code", "VR")
+    coordinator = cli.invoke(app, ["users", "add", "verona.coord", "--role",
+                                   "city_coordinator", "--city", "verona"],
+                             input=f"{PASSWORD}\n{PASSWORD}\n")
+    unknown_city = cli.invoke(app, ["users", "add", "x.coord", "--role", "city_coordinator",
+                                    "--city", "atlantide"], input=f"{PASSWORD}\n{PASSWORD}\n")
+
+    assert nameless[0] == 1 and "needs its name" in nameless[1]
+    assert not_a_slug[0] == 2 and "not a city's slug" in not_a_slug[1]
+    assert code_taken[0] == 1 and "numbers the cases of Roma" in code_taken[1]
+    assert admitted[0] == 0, admitted[1]
+    assert "Partner cities today: 20" in admitted[1]
+    assert coordinator.exit_code == 0, coordinator.output
+    assert unknown_city.exit_code == 2 and "not a city of the network" in unknown_city.output
+    record = open_record(Settings(data_dir=tmp_path / "var"))
+    try:
+        _established, joined = await relayed(record, nats_server.url)
+    finally:
+        record.close()
+    headers = joined.headers or {}
+    assert joined.subject == "lgnet.network.programme.city_joined"
+    assert headers["ce-type"] == "it.lgnet.programme.city_joined.v2"
+    assert json.loads(joined.data) | {"terms_id": ""} == {
+        "terms_id": "", "city": "network", "decided_on": "2021-11-12",
+        "act_reference": "DM 12/2021", "joining_city": "verona", "joins_on": "2021-12-01",
+        "name": "Verona", "province_code": "VR"}

@@ -19,6 +19,7 @@ from nats.js import api as js_api
 
 import infra.pipeline.projector.runner as projector_module
 from events.cloudevents import Envelope, from_message, to_headers
+from events.contracts import FOUNDING_CITIES as CITIES
 from events.contracts import CaseIntakeRecordedV2
 from infra.nats.server import EmbeddedNats
 from infra.nats.streams import MSG_ID, STREAM_NAME, ensure_stream, msg_id_for, read_stream
@@ -31,7 +32,7 @@ from infra.pipeline.projector.runner import (
     legacy_durable_name,
 )
 from projections.case_list import CaseFilters, CaseListQueries
-from projections.network_overview import CITIES, NetworkOverviewQueries
+from projections.network_overview import NetworkOverviewQueries
 from projections.projection import Delivered, Projection, apply_batch
 from projections.registry import default_projections
 from projections.storage.read_models import ReadModelDatabase, SqliteReadModels, Tracking

@@ -195,7 +195,7 @@ def test_scenario_a_transfer_between_two_cities(bench: Workbench) -> None:
     assert published_at(bench, position) == "it.lgnet.case.transferred.v1"
 
     case = bench.cases.get(case_id)
-    assert case.city is City.FIRENZE
+    assert case.city == City.FIRENZE
     assert case.former_cities == [City.MILANO]
     with pytest.raises(TransferFinal):
         bench.referrals.withdraw(transfer_id, "Too late", MILAN_COORDINATOR, NOW)
@@ -234,7 +234,7 @@ def test_two_transfers_cannot_both_move_the_case(bench: Workbench) -> None:
     with pytest.raises(CaseMovedAway):
         bench.referrals.accept(to_rome, rome, NOW)
     assert bench.written() == before
-    assert bench.cases.get(case_id).city is City.FIRENZE
+    assert bench.cases.get(case_id).city == City.FIRENZE
 
 
 def test_a_closed_case_keeps_its_answers_but_is_not_transferred(bench: Workbench) -> None:

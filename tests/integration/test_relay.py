@@ -26,7 +26,7 @@ from nats.js.api import StorageType
 
 from domain.cases.model import Case, CaseRegister
 from domain.cases.rules import Vulnerability
-from domain.programme import City, ProtectionStatus
+from domain.programme import CARD_TERMS, FOUNDING_CITIES, ProtectionStatus
 from domain.record import ProgrammeRecord
 from infra.nats.server import EmbeddedNats, free_port, port_is_taken
 from infra.nats.streams import DUPLICATE_WINDOW_SECONDS, STREAM_NAME, ensure_stream, read_stream
@@ -40,7 +40,7 @@ from tests.conftest import headers_of
 pytestmark = pytest.mark.nats
 
 ROOT = Path(__file__).resolve().parents[2]
-CITIES = list(City)
+CITIES = list(FOUNDING_CITIES)
 STATUSES = list(ProtectionStatus)
 
 
@@ -60,7 +60,7 @@ def save_intakes(record: ProgrammeRecord, count: int, *, per_save: int = 250) ->
                 citizenship=None if status is ProtectionStatus.STATELESS else "ER",
                 vulnerabilities=frozenset({Vulnerability.DISABILITY}) if index % 3 else frozenset(),
             )
-            code = f"{city.code_prefix}-2021-{(first + index) % 100_000:05d}"
+            code = f"{CARD_TERMS.province_code(city)}-2021-{(first + index) % 100_000:05d}"
             cases.append(Case.take_in(uuid4(), code, facts, a_coordinator(city), NOW))
         register = CaseRegister.open(CITIES[offset % len(CITIES)], 1900 + first + offset, NOW)
         record.save(register, *cases)

@@ -20,7 +20,7 @@ from typer.testing import CliRunner, Result
 
 from domain.cases.model import Case
 from domain.cases.rules import CaseOutcome, Vulnerability
-from domain.programme import City
+from domain.programme import CARD_TERMS, City
 from domain.record import ProgrammeRecord
 from infra.audit.chain_store import AuditChainStore
 from infra.audit.event_browser import EventBrowser
@@ -52,7 +52,7 @@ def record(tmp_path: Path) -> Iterator[ProgrammeRecord]:
 
 def take_in(record: ProgrammeRecord, city: City, number: int, at: datetime,
             **overrides: object) -> Case:
-    case = Case.take_in(uuid4(), f"{city.code_prefix}-2021-{number:05d}",
+    case = Case.take_in(uuid4(), f"{CARD_TERMS.province_code(city)}-2021-{number:05d}",
                         an_intake(city, **overrides), a_coordinator(city), at)
     record.save(case)
     return case

@@ -35,7 +35,7 @@ from domain.cases.rules import (
     ReceptionCentreKind,
     ReceptionSituation,
 )
-from domain.programme import City, DomainError, ProtectionStatus, SubAction
+from domain.programme import CARD_TERMS, City, DomainError, ProtectionStatus, SubAction
 from tests.builders import NOW, a_coordinator, a_reason, an_intake
 
 LATER = NOW + timedelta(days=30)  # 2021-04-09
@@ -56,7 +56,7 @@ def an_activity(**overrides: Any) -> Activity:
 
 
 def a_case(city: City = City.FIRENZE, number: int = 1, **facts: Any) -> Case:
-    return Case.take_in(uuid4(), f"{city.code_prefix}-2021-{number:05d}",
+    return Case.take_in(uuid4(), f"{CARD_TERMS.province_code(city)}-2021-{number:05d}",
                         an_intake(city, **facts), a_coordinator(city), NOW)
 
 

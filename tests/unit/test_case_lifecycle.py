@@ -322,7 +322,7 @@ def test_a_transfer_moves_the_case_to_the_new_city_and_remembers_the_old() -> No
     event = last_event(case)
     assert isinstance(event, Case.Transferred)
     assert (event.city, event.from_city, event.referral_id) == ("milano", "firenze", referral_id)
-    assert case.city is City.MILANO
+    assert case.city == City.MILANO
     assert case.former_cities == [City.FIRENZE]
 
 

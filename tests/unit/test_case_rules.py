@@ -28,6 +28,7 @@ from domain.cases.rules import (
     reaches_age_on,
 )
 from domain.programme import (
+    CARD_TERMS,
     City,
     OutsideProgrammePeriod,
     ProtectionStatus,
@@ -164,7 +165,7 @@ def test_the_intake_event_records_actor_and_time_passed_in() -> None:
 
 def test_case_register_issues_consecutive_codes_with_the_city_prefix() -> None:
     register = CaseRegister.open(City.MILANO, 2021, NOW)
-    assert [register.issue_code(NOW) for _ in range(3)] == [
+    assert [register.issue_code(NOW, CARD_TERMS.province_code(City.MILANO)) for _ in range(3)] == [
         "MI-2021-00001", "MI-2021-00002", "MI-2021-00003"]
 
 

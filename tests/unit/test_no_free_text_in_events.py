@@ -56,6 +56,7 @@ CONTRACT_ALLOWED: dict[str, str] = {
     "city's expenditure, not a person's",
     "programme.period_extended:act_reference": "the ministry's act: not about a person",
     "programme.city_joined:act_reference": "the ministry's act: not about a person",
+    "programme.city_joined:name": "a new partner Comune's name: a public body, not a person",
     "programme.city_withdrawn:act_reference": "the ministry's act: not about a person",
     "programme.answer_times_set:act_reference": "the ministry's act: not about a person",
     "programme.priority_weights_set:act_reference": "the ministry's act: not about a person",
@@ -98,6 +99,7 @@ DOMAIN_ALLOWED: dict[str, str] = {
     "Case.AgeBandChanged:reason": "a code: why the band changed (the calendar, a correction)",
     "Case.Transferred:from_city": "a city code",
     "ProgrammeTerms.CityJoined:joining_city": "a city code",
+    "ProgrammeTerms.CityJoined:province_code": "a province code (two capitals)",
     "ProgrammeTerms.CityWithdrawn:withdrawing_city": "a city code",
     "ProgrammeTerms.Established:cities": "city codes",
     "ProgrammeTerms.Decided:act_reference": "the ministry's act (an internal base class)",
@@ -126,6 +128,10 @@ _BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_
 
 
 def _leaves(annotation: Any) -> Iterator[Any]:
+    if typing.get_origin(annotation) is typing.Annotated and _has_pattern([
+            inner for item in annotation.__metadata__
+            for inner in (item, *getattr(item, "metadata", ()))]):
+        return  # a str with a pattern (a city's slug inside an Optional): a code
     if typing.get_origin(annotation) in (
         typing.Union, types.UnionType, list, tuple, set, frozenset, dict, typing.Annotated,
     ):

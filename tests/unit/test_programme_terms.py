@@ -20,7 +20,9 @@ from domain.activities.model import Activity, ActivityKind, ActivityPlan
 from domain.amendments.model import (
     TERMS_ID,
     InvalidAct,
+    InvalidCityName,
     InvalidMembershipChange,
+    InvalidProvinceCode,
     NotAnExtension,
     ProgrammeTerms,
 )
@@ -29,6 +31,7 @@ from domain.finance.model import CityBudget, ClaimDraft, ExpenseCategory, Outsid
 from domain.housing.model import HousingPath, MoveOutOutcome, Shelter, ShelterKind
 from domain.programme import (
     CARD_TERMS,
+    FOUNDING_CITIES,
     PROGRAMME_TIMEZONE,
     Actor,
     ActorKind,
@@ -86,7 +89,7 @@ def refuses(error: type[DomainError], terms: ProgrammeTerms, command: Callable[[
 def test_before_any_amendment_the_terms_are_the_card_s_period_and_its_19_cities() -> None:
     """Card: "Inizio progetto: 01/07/2019", "Fine progetto: 31/12/2021", the 19 Comuni."""
     assert CARD_TERMS.period == ProgrammePeriod(date(2019, 7, 1), date(2021, 12, 31))
-    assert CARD_TERMS.partners_on(date(2019, 7, 1)) == tuple(City)
+    assert CARD_TERMS.partners_on(date(2019, 7, 1)) == FOUNDING_CITIES
     assert len(CARD_TERMS.partners_on(LAST_DAY)) == 19
     assert date(2019, 6, 30) not in CARD_TERMS.period
     assert LAST_DAY in CARD_TERMS.period and DAY_AFTER not in CARD_TERMS.period
@@ -99,7 +102,7 @@ def test_establishing_the_terms_records_the_card_s_terms_field_by_field() -> Non
     assert isinstance(event, ProgrammeTerms.Established)
     assert terms.id == TERMS_ID and event.timestamp == DECIDED_AT
     assert (event.starts_on, event.ends_on) == (date(2019, 7, 1), date(2021, 12, 31))
-    assert event.cities == [city.value for city in City]
+    assert event.cities == [city.value for city in FOUNDING_CITIES]
     assert (event.immediate_answer_hours, event.urgent_answer_hours,
             event.ordinary_answer_hours) == (24, 72, 360)
     assert (event.international_protection_points, event.vulnerability_points,
@@ -224,6 +227,96 @@ def test_a_withdrawn_city_rejoins_from_its_withdrawal_on_and_a_partner_cannot_jo
         True, False, False, True]
 
 
+# --- a city that was never a partner: the cities are data (item 10) ---------------------------
+
+VERONA = City("verona")
+
+
+def admit_verona(terms: ProgrammeTerms, **overrides: Any) -> None:
+    arguments: dict[str, Any] = {"name": "Verona", "province_code": "VR"} | overrides
+    terms.admit_city(VERONA, date(2021, 12, 1), date(2021, 11, 12), "DM 12/2021",
+                     MINISTRY.as_record(), DECIDED_AT, **arguments)
+
+
+def test_a_city_that_was_never_a_partner_joins_by_a_decision_with_its_name_and_code() -> None:
+    """Issue 12 item 10: "a city added or withdrawn are events of the ministry, so the period
+    and the list of partners are data, not constants" — no code change admits Verona."""
+    terms = established()
+    assert VERONA not in terms.in_force.known_cities
+
+    admit_verona(terms)
+
+    (event,) = terms.collect_events()
+    assert isinstance(event, ProgrammeTerms.CityJoined)
+    assert (event.joining_city, event.joins_on, event.name, event.province_code) == (
+        "verona", date(2021, 12, 1), "Verona", "VR")
+    assert (event.decided_on, event.act_reference, event.actor) == (
+        date(2021, 11, 12), "DM 12/2021", MINISTRY.as_record())
+    in_force = terms.in_force
+    assert in_force.known_cities == tuple(sorted((*FOUNDING_CITIES, VERONA)))
+    assert [in_force.is_partner(VERONA, day) for day in (date(2021, 11, 30), date(2021, 12, 1))
+            ] == [False, True]
+    assert VERONA in in_force.partners_on(date(2021, 12, 1))
+    assert (in_force.province_code(VERONA), in_force.name_of(VERONA)) == ("VR", "Verona")
+    assert in_force.name_of(City.ROMA) == "Roma"  # the card's cities keep their names
+
+
+def test_the_new_citys_name_is_2_to_60_characters() -> None:
+    terms = established()
+    for name in (None, " ", "V", "x" * 61):
+        refuses(InvalidCityName, terms, partial(admit_verona, terms, name=name), "name")
+    admit_verona(terms, name="  Verona  " + "x" * 53)  # spaces folded: 60 characters
+    (event,) = terms.collect_events()
+    assert isinstance(event, ProgrammeTerms.CityJoined)
+    assert event.name == "Verona " + "x" * 53 and len(event.name) == 60
+
+
+def test_the_new_citys_province_code_is_two_capitals_and_no_other_partners() -> None:
+    """Case codes are `<province code>-<year>-<number>`: a code in use would make two cities'
+    case codes collide."""
+    terms = established()
+    for code in (None, "", "V", "vr", "VRX", "V1"):
+        refuses(InvalidProvinceCode, terms, partial(admit_verona, terms, province_code=code),
+                "province_code")
+    taken = refuses(InvalidProvinceCode, terms, partial(admit_verona, terms, province_code="RM"),
+                    "province_code")
+    assert taken.params["city"] == "roma"
+
+
+def test_a_city_known_already_keeps_its_name_and_code_when_it_rejoins() -> None:
+    terms = established()
+    terms.withdraw_city(City.BARI, date(2021, 11, 20), date(2021, 11, 12), "DM 9",
+                        MINISTRY.as_record(), DECIDED_AT)
+    terms.collect_events()
+    for overrides, field in (({"name": "Bari"}, "name"), ({"province_code": "BX"},
+                                                          "province_code")):
+        refuses(InvalidMembershipChange, terms, partial(
+            terms.admit_city, City.BARI, date(2021, 12, 1), date(2021, 11, 12), "DM 10",
+            MINISTRY.as_record(), DECIDED_AT, **overrides), field)
+
+
+def test_a_version_1_city_joined_event_reads_with_neither_name_nor_code() -> None:
+    state = {"joining_city": "bari", "joins_on": date(2021, 12, 1)}
+    ProgrammeTerms.CityJoined.upcast_v1_v2(state)
+    assert state == {"joining_city": "bari", "joins_on": date(2021, 12, 1), "name": None,
+                     "province_code": None}
+
+
+def test_a_city_slug_is_lowercase_words_joined_by_hyphens_and_never_network() -> None:
+    assert City("reggio-emilia").display_name == "Reggio Emilia"
+    assert City("xx") == "xx" and City("a" * 40) == "a" * 40
+    for slug in ("x", "a" * 41, "Roma", "reggio_emilia", "-roma", "roma-", "roma--nord",
+                 "network", "r0ma", ""):
+        with pytest.raises(ValueError, match="not a city's slug"):
+            City(slug)
+
+
+def test_a_case_in_a_city_that_was_never_a_partner_is_refused() -> None:
+    with pytest.raises(NotAPartnerCity):
+        Case.take_in(uuid4(), "VR-2021-00001", an_intake_on(date(2021, 6, 1), VERONA),
+                     a_coordinator(VERONA), at_rome(date(2022, 3, 1)), CARD_TERMS)
+
+
 # --- the period, checked by every context ------------------------------------------------------
 
 
@@ -233,7 +326,8 @@ def an_intake_on(day: date, city: City = City.FIRENZE) -> Any:
 
 def take_in(day: date, terms: TermsInForce, city: City = City.FIRENZE,
             now: datetime | None = None) -> Case:
-    return Case.take_in(uuid4(), f"{city.code_prefix}-2021-00001", an_intake_on(day, city),
+    code = f"{CARD_TERMS.province_code(city)}-2021-00001"
+    return Case.take_in(uuid4(), code, an_intake_on(day, city),
                         a_coordinator(city), now or at_rome(date(2022, 3, 1)), terms)
 
 
@@ -253,12 +347,12 @@ def test_an_intake_is_taken_in_on_the_period_s_last_day_and_refused_the_day_afte
 
 def test_an_intake_of_a_withdrawn_city_is_refused_from_the_withdrawal_date() -> None:
     terms = withdrawn(City.TRIESTE, date(2021, 6, 1))
-    assert take_in(date(2021, 5, 31), terms, City.TRIESTE).city is City.TRIESTE
+    assert take_in(date(2021, 5, 31), terms, City.TRIESTE).city == City.TRIESTE
     with pytest.raises(NotAPartnerCity) as refused:
         take_in(date(2021, 6, 1), terms, City.TRIESTE)
     assert refused.value.params["field"] == "city"
     assert refused.value.code == "not_a_partner_city"
-    assert take_in(date(2021, 6, 1), terms, City.FIRENZE).city is City.FIRENZE
+    assert take_in(date(2021, 6, 1), terms, City.FIRENZE).city == City.FIRENZE
 
 
 def a_case() -> Case:
@@ -300,12 +394,12 @@ def test_a_withdrawn_city_still_refers_its_cases_to_services_and_other_cities() 
     """Its people are handed over, not dropped: only new intakes and placements stop."""
     terms = withdrawn(City.MILANO, date(2021, 6, 1))
     after = at_rome(date(2021, 6, 2))
-    assert refer(after, terms).city is City.MILANO
+    assert refer(after, terms).city == City.MILANO
     assert refer(after, terms, Destination.transfer(City.ROMA)).is_transfer
 
 
 def a_waiting_path(now: datetime, terms: TermsInForce, city: City = City.FIRENZE) -> HousingPath:
-    path = HousingPath.start(uuid4(), f"{city.code_prefix}-2021-00001", city, now)
+    path = HousingPath.start(uuid4(), f"{CARD_TERMS.province_code(city)}-2021-00001", city, now)
     path.waitlist(city, False, "international_protection", date(2021, 3, 10),
                   a_coordinator(city), now, terms)
     return path
@@ -415,3 +509,15 @@ def test_a_cost_is_eligible_within_the_period_as_extended_and_while_the_city_is_
     with pytest.raises(NotAPartnerCity) as not_partner:
         claim(budget, date(2021, 6, 1), terms)
     assert not_partner.value.params["field"] == "spent_on"
+
+
+def test_a_version_1_city_joined_contract_reads_as_version_2_with_neither_name_nor_code() -> None:
+    from events.programme import ProgrammeCityJoinedV1, ProgrammeCityJoinedV2
+    from events.upcasting import latest
+
+    v1 = ProgrammeCityJoinedV1(terms_id=TERMS_ID, decided_on=date(2021, 11, 12),
+                               act_reference="DM 10", joining_city="bari",
+                               joins_on=date(2021, 12, 1))
+    assert latest(v1) == ProgrammeCityJoinedV2(
+        terms_id=TERMS_ID, decided_on=date(2021, 11, 12), act_reference="DM 10",
+        joining_city="bari", joins_on=date(2021, 12, 1), name=None, province_code=None)

@@ -21,6 +21,7 @@ from nats.aio.msg import Msg
 from nats.js.errors import NotFoundError
 
 from events.cloudevents import Actor, Envelope, event_id, source_for, to_headers
+from events.contracts import FOUNDING_CITIES as CITIES
 from events.contracts import CaseIntakeRecordedV1, CasePersonalDataErasedV2, Eligibility
 from events.upcasting import latest
 from infra.nats.consumer import lean_log_context as _lean_log_context
@@ -28,7 +29,7 @@ from infra.nats.consumer import stream_sequence
 from infra.nats.headers import parse_header_block as _parse_header_block
 from infra.pipeline.projector.feed import ProjectionFeed
 from projections.case_list import CaseFilters, CaseListProjection, CaseListQueries
-from projections.network_overview import CITIES, NetworkOverviewProjection, NetworkOverviewQueries
+from projections.network_overview import NetworkOverviewProjection, NetworkOverviewQueries
 from projections.projection import (
     Delivered,
     Projection,

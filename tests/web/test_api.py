@@ -230,7 +230,7 @@ def test_the_openapi_schema_documents_the_api(client: TestClient) -> None:
     request = schema["components"]["schemas"]["IntakeRequest"]
     assert request["examples"][0]["citizenship"] == "ER"
     city = next(p for p in intake["parameters"] if p["name"] == "city")
-    assert len(city["schema"]["enum"]) == 19
+    assert city["schema"]["pattern"] == "^[a-z]+(?:-[a-z]+)*$"  # the cities are data
     assert set(schema["components"]["securitySchemes"]) == {"partnerToken", "session"}
     assert {"partnerToken": []} in intake["security"] and {"session": []} in intake["security"]
     assert "security" not in schema["paths"]["/api/v1/events/schemas"]["get"]

@@ -290,7 +290,8 @@ def test_a_consent_given_on_the_case_page_lets_a_partner_receive_the_case(
 @pytest.mark.parametrize(("body", "code", "field"), [
     ({"destination_kind": "city_service"}, "invalid_destination", "service"),
     ({"destination_kind": "transfer", "to_city": "milano"}, "invalid_destination", "to_city"),
-    ({"destination_kind": "transfer", "to_city": "atlantide"}, "enum", "to_city"),
+    ({"destination_kind": "transfer", "to_city": "atlantide"}, "not_a_partner_city", "to_city"),
+    ({"destination_kind": "transfer", "to_city": "Atlantide!"}, "city_slug", "to_city"),
     ({"destination_kind": "partner", "partner_name": "x" * 121}, "invalid_destination",
      "partner_name"),
     ({"destination_kind": "city_service", "service": "health", "note": "x" * 501},

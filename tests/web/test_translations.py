@@ -136,6 +136,16 @@ def test_every_code_a_page_shows_has_a_label() -> None:
         assert set(table) == {member.value for member in enum}, enum.__name__
 
 
+def test_each_of_the_cards_cities_has_a_translated_name() -> None:
+    """The card's 19 partners have names in each language; a city admitted later is shown by
+    the name the ministry recorded when it joined."""
+    from domain.programme import FOUNDING_CITIES
+    from web.kit.labels import CITY_NAMES
+
+    assert set(CITY_NAMES) == set(FOUNDING_CITIES)
+    assert len(FOUNDING_CITIES) == 19
+
+
 def test_every_intake_field_has_a_label() -> None:
     assert set(INTAKE_FIELDS) == set(IntakeRequest.model_fields)
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import Depends, Path, Request
 
-from domain.programme import City
+from domain.programme import CITY_SLUG, City
 from web.kit.as_of import refuse_changes_while_viewing_the_past, viewing_as_of
 from web.kit.errors import UnknownCase, UnknownCity
 from web.kit.i18n import Translator, translator_of
@@ -33,21 +33,24 @@ def pages_of(request: Request) -> Pages:
 
 
 def city_in_path(
+    request: Request,
     city: Annotated[
         str,
         Path(
-            description="One of the network's 19 cities, by its slug",
+            description="A city of the network (one that is or was a partner), by its slug: "
+            "GET /api/v1/programme lists them",
             examples=["firenze"],
-            json_schema_extra={"enum": [c.value for c in City]},
+            json_schema_extra={"pattern": f"^{CITY_SLUG.pattern}$"},
         ),
     ],
 ) -> City:
-    """The city named in the path. Not validated as an enum by FastAPI, which would answer 422:
-    an unknown city is a resource that does not exist, so 404."""
-    try:
-        return City(city)
-    except ValueError:
-        raise UnknownCity(city) from None
+    """The city named in the path. Not validated by FastAPI, which would answer 422: a city
+    that was never a partner is a resource that does not exist, so 404. The cities are the
+    programme's data (the ministry admits new ones), read from the terms in force."""
+    known = request.app.state.services.programme_terms.terms_in_force().known_cities
+    if city not in known:
+        raise UnknownCity(city, [c.value for c in known])
+    return City(city)
 
 
 def case_id_in_path(

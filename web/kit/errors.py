@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.access import AccessDenied
 from domain.cases.model import MAX_HOUSEHOLD_SIZE
-from domain.programme import City, DomainError
+from domain.programme import DomainError
 from web.kit.i18n import N_, Translator, translator_of
 from web.kit.labels import Labels
 from web.kit.templating import Pages, is_htmx_fragment_request
@@ -69,19 +69,20 @@ class ResourceNotFound(Exception):
 
 
 class UnknownCity(ResourceNotFound):
-    """Raised when a path names a city that is not one of the network's 19."""
+    """Raised when a path names a city that was never a partner of the network."""
 
     code = "unknown_city"
 
-    def __init__(self, city: str) -> None:
+    def __init__(self, city: str, cities: Sequence[str]) -> None:
         super().__init__(city)
         self.city = city
+        self.cities = cities
 
     def explain(self, translator: Translator) -> str:
         return translator.gettext(
             N_('"%(city)s" is not a city of the network. The cities are: %(cities)s.'),
             city=self.city,
-            cities=", ".join(city.value for city in City),
+            cities=", ".join(self.cities),
         )
 
 
@@ -393,6 +394,7 @@ VALIDATION_MESSAGES: dict[str, str] = {
     "less_than_equal": N_("Enter a number of at most %(le)s."),
     "enum": _NOT_AN_OPTION,
     "literal_error": _NOT_AN_OPTION,
+    "city_slug": _NOT_AN_OPTION,
     "list_type": N_("Give a list of values."),
     "json_invalid": N_("The request body is not valid JSON."),
     "model_attributes_type": _NOT_AN_OBJECT,

@@ -5,7 +5,7 @@ models), so a value added to an enum without a label here fails the label test."
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
 
 from domain.cases.rules import (
@@ -18,7 +18,16 @@ from domain.cases.rules import (
     Vulnerability,
 )
 from domain.privacy import LegalBasis, ProcessingPurpose
-from domain.programme import City, ProtectionStatus, ProtectionStatusGroup, Role, SubAction
+from domain.programme import (
+    FOUNDING_CITIES,
+    City,
+    ProtectionStatus,
+    ProtectionStatusGroup,
+    Role,
+    SubAction,
+    TermsInForce,
+    is_city_slug,
+)
 from domain.vault import AccessReason
 from events.contracts import (
     CaseConsentGivenV1,
@@ -311,8 +320,13 @@ class Labels:
     """The tables above, in the language of one request. Unknown codes are shown as they are,
     so a page never fails on a value newer than its labels."""
 
-    def __init__(self, translator: Translator) -> None:
+    def __init__(
+        self, translator: Translator, terms: Callable[[], TermsInForce] | None = None
+    ) -> None:
+        """`terms` (read only when a city outside the card's 19 is named, or every city is
+        listed) gives the names of the cities the ministry admitted later."""
         self._translator = translator
+        self._terms = terms
 
     def label(self, table: Mapping[str, str], code: str) -> str:
         """`code`'s label from `table` (one of the tables here or of web.kit.vocabulary)."""
@@ -327,7 +341,12 @@ class Labels:
     _choices = choices
 
     def city(self, code: str) -> str:
-        return self._label(CITY_NAMES, code)
+        """The card's cities by their name in this language; a city admitted later by the name
+        the ministry recorded (its slug in words when the terms are not at hand)."""
+        if code in CITY_NAMES or not is_city_slug(code):
+            return self._label(CITY_NAMES, code)
+        city = City(code)
+        return city.display_name if self._terms is None else self._terms().name_of(city)
 
     def protection_status(self, code: str) -> str:
         return self._label(PROTECTION_STATUSES, code)
@@ -392,8 +411,11 @@ class Labels:
         return self._choices(ACCESS_REASONS, codes)
 
     def cities(self) -> list[tuple[str, str]]:
-        """The 19 cities in alphabetical order of their name in this language."""
-        return sorted(self._choices(CITY_NAMES, City), key=lambda choice: choice[1])
+        """The network's cities (every city that was ever a partner; the card's 19 when no
+        terms are at hand) in alphabetical order of their name in this language."""
+        codes = FOUNDING_CITIES if self._terms is None else self._terms().known_cities
+        return sorted(((city.value, self.city(city)) for city in codes),
+                      key=lambda choice: choice[1])
 
     def protection_statuses(self) -> list[tuple[str, str]]:
         return self._choices(PROTECTION_STATUSES, ProtectionStatus)
@@ -434,9 +456,10 @@ class Labels:
 
 
 def all_label_tables() -> dict[type[StrEnum], Mapping[str, str]]:
-    """Each enum with its table: what the test checks for completeness."""
+    """Each enum with its table: what the test checks for completeness. The cities are not an
+    enumeration: CITY_NAMES translates the card's 19 (FOUNDING_CITIES); a city admitted later
+    is shown by the name the ministry recorded (`Labels.city`)."""
     return {
-        City: CITY_NAMES,
         ProtectionStatus: PROTECTION_STATUSES,
         ReceptionSituation: RECEPTION_SITUATIONS,
         ReceptionCentreKind: RECEPTION_CENTRE_KINDS,

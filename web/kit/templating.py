@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 from jinja2.runtime import Context
 
 from domain.access import Permission, Principal, may
-from domain.programme import City
+from domain.programme import City, TermsInForce
 from web.kit.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGE_QUERY_PARAMETER,
@@ -125,7 +125,7 @@ class Pages:
         return {
             "request": request,
             "translator": translator,
-            "labels": Labels(translator),
+            "labels": Labels(translator, _terms_of(request)),
             "url_for": url_for,
             "principal": principal,
             # Pages are for people signed in with a session; partners' tokens open the API only.
@@ -137,6 +137,13 @@ class Pages:
                 for language in SUPPORTED_LANGUAGES
             ],
         }
+
+
+def _terms_of(request: Request) -> Callable[[], TermsInForce] | None:
+    """The programme's terms, read when a page lists or names the cities (they are data: the
+    ministry admits new ones)."""
+    services = getattr(request.app.state, "services", None)
+    return None if services is None else services.programme_terms.terms_in_force
 
 
 def remember_language(request: Request, response: HTMLResponse) -> None:

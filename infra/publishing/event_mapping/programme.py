@@ -8,7 +8,7 @@ from __future__ import annotations
 from domain.amendments.model import ProgrammeTerms
 from events.programme import (
     ProgrammeAnswerTimesSetV1,
-    ProgrammeCityJoinedV1,
+    ProgrammeCityJoinedV2,
     ProgrammeCityWithdrawnV1,
     ProgrammeEstablishedV1,
     ProgrammePeriodExtendedV1,
@@ -21,7 +21,7 @@ PROGRAMME_EVENTS: tuple[PublicEvent, ...] = tuple(
     for domain_event, contract in (
         (ProgrammeTerms.Established, ProgrammeEstablishedV1),
         (ProgrammeTerms.PeriodExtended, ProgrammePeriodExtendedV1),
-        (ProgrammeTerms.CityJoined, ProgrammeCityJoinedV1),
+        (ProgrammeTerms.CityJoined, ProgrammeCityJoinedV2),
         (ProgrammeTerms.CityWithdrawn, ProgrammeCityWithdrawnV1),
         (ProgrammeTerms.AnswerTimesSet, ProgrammeAnswerTimesSetV1),
         (ProgrammeTerms.PriorityWeightsSet, ProgrammePriorityWeightsSetV1),

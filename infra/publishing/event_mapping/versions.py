@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.amendments.model import ProgrammeTerms
 from domain.cases.model import Case
 from domain.housing.model import HousingPath
 from domain.referrals.model import Referral
@@ -26,6 +27,7 @@ from events.housing import (
     PlacementMovedOutV1,
     PlacementOfferDeclinedV1,
 )
+from events.programme import ProgrammeCityJoinedV1
 from events.referrals import (
     ReferralCompletedV1,
     ReferralDeclinedV1,
@@ -52,4 +54,5 @@ PUBLISHED_BEFORE: dict[str, dict[int, type[EventContract]]] = {
     _topic(HousingPath.OfferDeclined): {1: PlacementOfferDeclinedV1},
     _topic(HousingPath.MovedOut): {1: PlacementMovedOutV1},
     _topic(HousingPath.LeftWaitlist): {1: PlacementLeftWaitlistV1},
+    _topic(ProgrammeTerms.CityJoined): {1: ProgrammeCityJoinedV1},
 }

@@ -104,12 +104,12 @@ class Users:
         CityStaff port: who may hold the city's cases)."""
         with self.database.reading() as tx:
             user = active_user(tx, username)
-        return user is not None and user.role in CITY_ROLES and user.city is city
+        return user is not None and user.role in CITY_ROLES and user.city == city
 
     def city_staff(self, city: City) -> list[User]:
         """The enabled operators and coordinators of `city`, by username."""
         return [user for user in self.users()
-                if user.city is city and user.role in CITY_ROLES and not user.disabled]
+                if user.city == city and user.role in CITY_ROLES and not user.disabled]
 
     def has_users(self) -> bool:
         with self.database.reading() as tx:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from domain.vault import AccessReason, IdentifierAccess
-from web.areas.audit.requests import EventQuery, access_log_page
+from web.areas.audit.requests import EventQuery, access_log_page, known_cities
 from web.kit.as_of import viewing_as_of
 from web.kit.dependencies import Services
 from web.kit.principal import AuditLogReader
@@ -149,6 +149,6 @@ def audit_events(
     """Viewing the record as of a moment (the `as_of` cookie of the pages), the events up to
     it."""
     found = services.audit_trail.events(
-        query.filters(viewing_as_of(request)), query.page, query.page_size)
+        query.filters(viewing_as_of(request), known_cities(services)), query.page, query.page_size)
     return AuditedEvents(items=[AuditedEventOut.of(e) for e in found.events], page=found.page,
                          page_size=found.page_size, total=found.total, has_next=found.has_next)

@@ -4,15 +4,17 @@ vault)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from domain.programme import PROGRAMME_TIMEZONE, City
+from domain.programme import PROGRAMME_TIMEZONE
 from domain.vault import IdentifierAccess
 from events.catalogue import CONTRACTS
+from web.kit.cities import CityField, require_known_city
 from web.kit.forms import blank_is_none
 from web.services import EventFilters, WebServices
 
@@ -26,7 +28,7 @@ class EventQuery(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True, str_strip_whitespace=True)
 
-    city: City | None = Field(default=None, description="Only events of this city")
+    city: CityField | None = Field(default=None, description="Only events of this city")
     type: str | None = Field(
         default=None, max_length=100,
         description="Only events of this CloudEvents type (see /api/v1/events/schemas)",
@@ -71,8 +73,14 @@ class EventQuery(BaseModel):
             raise ValueError("the first day comes after the last")
         return self
 
-    def filters(self, as_of: datetime | None = None) -> EventFilters:
-        """The filters; viewing the record as of a moment, only the events up to it."""
+    def filters(
+        self, as_of: datetime | None = None, known_cities: Collection[str] | None = None
+    ) -> EventFilters:
+        """The filters; viewing the record as of a moment, only the events up to it. A city
+        the network never had (`known_cities`: the programme's terms) is refused, as a
+        misspelt filter that would quietly find nothing."""
+        if known_cities is not None and self.city is not None:
+            require_known_city(self.city, known_cities, ("query", "city"))
         until = (_start_of(self.until + timedelta(days=1)) - timedelta(microseconds=1)
                  if self.until is not None else None)
         if as_of is not None:
@@ -86,6 +94,11 @@ class EventQuery(BaseModel):
             until=until,
             oldest_first=self.order == "oldest",
         )
+
+
+def known_cities(services: WebServices) -> list[str]:
+    """Every city the network ever had (the programme's terms): what a city filter may name."""
+    return [c.value for c in services.programme_terms.terms_in_force().known_cities]
 
 
 def _start_of(day: date) -> datetime:

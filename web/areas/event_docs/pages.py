@@ -13,13 +13,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from events.asyncapi import INTERNAL_SERVER, asyncapi_document
 from events.catalogue import json_schemas
-from web.kit.dependencies import PageRenderer
+from web.kit.dependencies import PageRenderer, Services
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/docs/events", name="event_docs_page")
-def event_docs_page(request: Request, pages: PageRenderer) -> HTMLResponse:
+def event_docs_page(request: Request, pages: PageRenderer, services: Services) -> HTMLResponse:
     document = asyncapi_document()
     channels = [_channel_view(key, channel, document)
                 for key, channel in document["channels"].items()]
@@ -28,7 +28,8 @@ def event_docs_page(request: Request, pages: PageRenderer) -> HTMLResponse:
         "servers": document["servers"],
         "internal_channels": [c for c in channels if c["server"] == INTERNAL_SERVER],
         "partner_channels": [c for c in channels if c["server"] != INTERNAL_SERVER],
-        "cities": document["components"]["parameters"]["city"]["enum"],
+        # The cities are the programme's data: those the terms know today.
+        "cities": [c.value for c in services.programme_terms.terms_in_force().known_cities],
     })
 
 

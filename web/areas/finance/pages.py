@@ -281,7 +281,7 @@ def _render_ministry(
         "forms": forms,
         "may_decide": may(principal, Permission.APPROVE_EXPENDITURE),
         "may_allocate": may(principal, Permission.SET_ALLOCATIONS),
-        "cities": [c.value for c in City],
+        "cities": [c.value for c in services.programme_terms.terms_in_force().known_cities],
         **_words(services),
     }
     return pages.render(request, "finance/ministry.html", context, status_code=status_code)

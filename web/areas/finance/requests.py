@@ -21,6 +21,7 @@ from domain.access import Permission, Principal, may, require
 from domain.finance.model import ClaimDraft, ExpenseCategory, InvalidAmount
 from domain.programme import Actor, City, SubAction
 from projections.finance import ClaimRow
+from web.kit.cities import CityField
 from web.kit.commands import carry_out
 from web.kit.dependencies import Services
 from web.kit.errors import UnknownClaim
@@ -137,7 +138,7 @@ class AllocationRequest(BaseModel):
         }]},
     )
 
-    city: City
+    city: CityField
     sub_action: SubAction
     amount: str = Field(min_length=1, max_length=_MAX_AMOUNT_TEXT,
                         description=_AMOUNT_DESCRIPTION + "; 0 withdraws the allocation")

@@ -150,6 +150,7 @@ def network_households(
     """The network's figures by household size (the ministry's and the auditors')."""
     context = {
         "sizes": services.household_sizes.household_sizes(None),
-        "cities": [city.value for city in City],
+        "cities": [city.value
+                   for city in services.programme_terms.terms_in_force().known_cities],
     }
     return pages.render(request, "households/network.html", context)

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from domain.access import Permission, may
-from domain.programme import City
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.exports import Column, start_export
 from web.kit.labels import Labels
@@ -24,7 +23,8 @@ router = APIRouter(include_in_schema=False)
 def home(
     request: Request, pages: PageRenderer, services: Services, principal: SignedIn
 ) -> HTMLResponse:
-    cities = {city.value for city in City if may(principal, Permission.VIEW_CITY, city)}
+    known = services.programme_terms.terms_in_force().known_cities
+    cities = {city.value for city in known if may(principal, Permission.VIEW_CITY, city)}
     case_counts = {f.city: f.cases for f in services.network.overview().cities if f.city in cities}
     return pages.render(request, "home.html", {"case_counts": case_counts,
                                                "programme": terms_shown(services),

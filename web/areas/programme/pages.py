@@ -8,7 +8,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from domain.programme import City
 from web.kit.dependencies import PageRenderer, Services
 from web.kit.principal import SignedIn
 from web.kit.terms import terms_shown
@@ -22,5 +21,5 @@ def programme_terms(
 ) -> HTMLResponse:
     shown = terms_shown(services)
     cities = [(city.value, shown.terms.is_partner(city, shown.today),
-               shown.terms.memberships.get(city, ())) for city in City]
+               shown.terms.memberships.get(city, ())) for city in shown.terms.known_cities]
     return pages.render(request, "programme/terms.html", {"shown": shown, "cities": cities})

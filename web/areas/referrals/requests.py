@@ -34,6 +34,7 @@ from domain.referrals.service import ReferralNotFound
 from domain.vault import CaseText
 from projections.case_list import CaseRow
 from projections.referrals import BoardFilters, ReferralBoard, ReferralRow
+from web.kit.cities import CityField
 from web.kit.commands import carry_out
 from web.kit.dependencies import Services
 from web.kit.errors import UnknownCase, UnknownReferral
@@ -206,7 +207,7 @@ class ReferralRequest(BaseModel):
     partner_name: str | None = Field(
         default=None, description="For a partner: the organisation's name, 1 to 120 characters"
     )
-    to_city: City | None = Field(
+    to_city: CityField | None = Field(
         default=None, description="For a transfer: another city of the network"
     )
     urgency: Urgency | None = Field(default=None, description=(

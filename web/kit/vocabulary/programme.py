@@ -12,6 +12,7 @@ from domain.programme import PriorityFactor
 from events.programme import (
     ProgrammeAnswerTimesSetV1,
     ProgrammeCityJoinedV1,
+    ProgrammeCityJoinedV2,
     ProgrammeCityWithdrawnV1,
     ProgrammeEstablishedV1,
     ProgrammePeriodExtendedV1,
@@ -44,6 +45,7 @@ EVENT_TYPES: Mapping[str, str] = {
     ProgrammeEstablishedV1.ce_type(): N_("Programme's terms recorded (the card's)"),
     ProgrammePeriodExtendedV1.ce_type(): N_("Programme's period extended"),
     ProgrammeCityJoinedV1.ce_type(): N_("City admitted to the programme"),
+    ProgrammeCityJoinedV2.ce_type(): N_("City admitted to the programme"),
     ProgrammeCityWithdrawnV1.ce_type(): N_("City withdrawn from the programme"),
     ProgrammeAnswerTimesSetV1.ce_type(): N_("Referral answer times set"),
     ProgrammePriorityWeightsSetV1.ce_type(): N_("Priority weights set"),
@@ -94,6 +96,20 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
     ),
     ("invalid_membership_change", "city"): N_(
         "The city is already a partner (to admit), or is not one (to withdraw)."
+    ),
+    ("invalid_membership_change", "name"): N_(
+        "A city that was a partner before keeps its name and province code."
+    ),
+    ("invalid_membership_change", "province_code"): N_(
+        "A city that was a partner before keeps its name and province code."
+    ),
+    ("invalid_city_name", None): N_(
+        "A city joining for the first time needs the name of the Comune, from 2 to "
+        "%(max_length)s characters."
+    ),
+    ("invalid_province_code", None): N_(
+        "A city joining for the first time needs its province code: two capital letters (such "
+        "as VR), not already used by another Comune."
     ),
     ("invalid_membership_change", None): N_(
         "The change takes effect on a day within the programme's period, not before the "

@@ -19,8 +19,8 @@ from domain.access import (
     Principal,
     may,
 )
-from domain.programme import City
-from web.areas.audit.requests import access_log_page
+from web.areas.audit.requests import access_log_page, known_cities
+from web.kit.cities import CityField, require_known_city
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.errors import (
     UnknownGrant,
@@ -44,7 +44,7 @@ class GrantRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     grantee: str = Field(min_length=1, max_length=64, description="The auditor's username")
-    city: City
+    city: CityField
     hours: int = Field(ge=1, le=MAX_GRANT_HOURS)
     reason: str = Field(min_length=1, max_length=MAX_GRANT_REASON_LENGTH)
 
@@ -115,11 +115,16 @@ async def grant_identifier_access(
     translator: CurrentTranslator,
 ) -> Response:
     form = await PostedForm.read(request, GrantRequest.model_fields)
-    try:
-        await form.submit(GrantRequest, lambda wanted: run_in_threadpool(
+    known = known_cities(services)
+
+    async def grant(wanted: GrantRequest) -> object:
+        require_known_city(wanted.city, known, ("body", "city"))
+        return await run_in_threadpool(
             services.accounts.grant_access, principal.id, wanted.grantee, wanted.city,
-            timedelta(hours=wanted.hours), wanted.reason,
-        ), translator)
+            timedelta(hours=wanted.hours), wanted.reason)
+
+    try:
+        await form.submit(GrantRequest, grant, translator)
     except FormRefused as refused:
         return await _render(request, pages, services, principal, 1, refused.form,
                              status_code=422)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from events.catalogue import CONTRACTS
-from web.areas.audit.requests import EventQuery
+from web.areas.audit.requests import EventQuery, known_cities
 from web.kit.as_of import viewing_as_of
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.exports import MAX_EXPORT_ROWS, Column, start_export
@@ -34,7 +34,7 @@ def audit_event_browser(
     _reader: AuditLogReader,
 ) -> HTMLResponse:
     found = services.audit_trail.events(
-        query.filters(viewing_as_of(request)), query.page, query.page_size)
+        query.filters(viewing_as_of(request), known_cities(services)), query.page, query.page_size)
     context = {
         "query": query,
         "found": found,
@@ -62,8 +62,8 @@ def audit_event_browser_export(
     """The events the filters select, in the page's order, every page of them up to
     MAX_EXPORT_ROWS (the title says when there were more)."""
     export = start_export(services, fmt)
-    found = services.audit_trail.events(query.filters(viewing_as_of(request)), 1,
-                                        MAX_EXPORT_ROWS)
+    filters = query.filters(viewing_as_of(request), known_cities(services))
+    found = services.audit_trail.events(filters, 1, MAX_EXPORT_ROWS)
     labels, _ = Labels(translator), translator.gettext
     title = _("Event browser")
     if found.total > len(found.events):
