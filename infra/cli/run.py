@@ -36,11 +36,15 @@ def _announce(settings: Settings) -> None:
     """The start banner: where to go, and where the secrets are, never a secret itself (the
     output of `lgnet run` ends up in terminals' scrollback and in service logs)."""
     web = f"http://{settings.http_host}:{settings.http_port}/"
+    keys = settings.vault_key_path.resolve().parent
+    where = ("INSIDE the data dir: move the keys out, docs/operations.md \"Keys\""
+             if keys.is_relative_to(settings.data_dir.resolve())
+             else "outside the data dir: back it up apart")
     print(
         "\nLGNetEA is running.\n"
         f"  Web:   {web}\n"
         f"  Data:  {settings.data_dir.resolve()}\n"
-        f"  Keys:  {settings.key_directory.resolve()}  (outside the data dir: back it up apart)",
+        f"  Keys:  {keys}  (the vault's master key; {where})",
         flush=True,
     )
     print("\n".join(nats_banner_lines(settings, with_passwords=False)) + "\n", flush=True)
