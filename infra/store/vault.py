@@ -40,6 +40,7 @@ import json
 import logging
 import os
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -194,9 +195,10 @@ class MasterKeyFiles:
 
     path: Path
     _cache: dict[int, bytes] = field(default_factory=dict)
-    # The epochs found, and the key directory's modification time when they were looked for: a
-    # new key file changes it, so most wrappings cost one stat.
-    _listed: tuple[int, list[int]] | None = None
+    # The epochs found, with the key directory's modification time and the moment they were
+    # looked for: a new key file changes the former (most wrappings cost one stat); the latter
+    # bounds what a file made within the same clock tick could hide, to a second.
+    _listed: tuple[int, float, list[int]] | None = None
 
     def path_of(self, epoch: int) -> Path:
         return self.path if epoch == 0 else self.path.with_name(f"{self.path.name}.e{epoch}")
@@ -207,14 +209,16 @@ class MasterKeyFiles:
             modified = self.path.parent.stat().st_mtime_ns
         except FileNotFoundError:
             return []
-        if self._listed is not None and self._listed[0] == modified:
-            return self._listed[1]
+        now = time.monotonic()
+        if (self._listed is not None and self._listed[0] == modified
+                and now - self._listed[1] < 1.0):
+            return self._listed[2]
         found = [0] if self.path.exists() else []
         prefix = f"{self.path.name}.e"
         if self.path.parent.is_dir():
             found += sorted(int(p.name[len(prefix):]) for p in self.path.parent.iterdir()
                             if p.name.startswith(prefix) and p.name[len(prefix):].isdigit())
-        self._listed = (modified, found)
+        self._listed = (modified, now, found)
         return found
 
     def current(self) -> tuple[int, bytes]:
@@ -241,12 +245,18 @@ class MasterKeyFiles:
 
     def destroy(self, epoch: int) -> Path:
         path = self.path_of(epoch)
-        path.unlink()
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            raise MasterKeyDestroyed(f"The master key of epoch {epoch} ({path}) is already "
+                                     "destroyed") from None
         self._cache.pop(epoch, None)
+        self._listed = None
         return path
 
     def _created(self, epoch: int) -> bytes:
         self._cache[epoch] = load_or_create_master_key(self.path_of(epoch))
+        self._listed = None
         return self._cache[epoch]
 
 
