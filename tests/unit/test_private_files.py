@@ -4,7 +4,10 @@ audit key pair whose public half was changed, refuse to load."""
 
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,3 +74,19 @@ def test_a_private_key_that_no_longer_matches_the_pinned_public_key_is_refused(
         load_or_create_signing_key(tmp_path)
     assert (tmp_path / PUBLIC_KEY_FILE_NAME).read_text() == public  # never rewritten
     assert original.public_pem == public
+
+
+def test_an_export_written_by_a_real_lgnet_process_is_private(tmp_path: Path) -> None:
+    """The umask is the process's: a command started from a shell with umask 022 still writes
+    its files 0600 and directories 0700 (here an audit evidence bundle, of an empty record)."""
+    lgnet = Path(sys.executable).parent / "lgnet"
+    exported = subprocess.run(
+        ["sh", "-c", f'umask 022 && exec "{lgnet}" audit export --out "{tmp_path / "bundle"}"'],
+        env={**os.environ, "LGNET_DATA_DIR": str(tmp_path / "var")}, capture_output=True,
+        text=True, timeout=120)
+    assert "nothing exported" in exported.stdout + exported.stderr  # the bundle, still written
+    written = [tmp_path / "bundle", *(tmp_path / "bundle").iterdir(), tmp_path / "var",
+               *(tmp_path / "var").rglob("*")]
+    assert len(written) >= 6
+    assert {path.name: mode(path) for path in written} == {
+        path.name: 0o700 if path.is_dir() else 0o600 for path in written}
