@@ -20,7 +20,10 @@ COPY web ./web
 COPY infra ./infra
 RUN uv sync --locked --no-dev --no-editable --no-cache
 COPY --from=assets /app/node_modules ./node_modules
-RUN useradd --system --uid 10001 lgnet && mkdir -p /app/var && chown lgnet /app/var
+# The data dir, private to the application's user (it also runs with umask 077: infra.cli.main);
+# replays/ is the web service's volume (compose.yaml), audit/ where the relay's key is mounted.
+RUN useradd --system --uid 10001 lgnet && mkdir -p /app/var/replays /app/var/audit \
+    && chown -R lgnet /app/var && chmod -R 700 /app/var
 USER lgnet
 EXPOSE 8000
 CMD ["lgnet", "web"]

@@ -52,6 +52,7 @@ from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
 from infra.store.accounts import Accounts, open_accounts
 from infra.store.eventstore import open_record
+from infra.store.keyless import KeylessPersonIndex, KeylessVault
 from infra.store.person_index import open_person_index
 from infra.store.vault import open_vault
 from projections.activities import ActivityRegisterQueries
@@ -364,13 +365,16 @@ def build_platform(
     ids: Callable[[], UUID] = uuid4,
     follow: Follow = Follow.PROJECTOR,
     password_hasher: PasswordHasher | None = None,
+    vault_keys: bool = True,
 ) -> Platform:
     """The platform over the stores `settings` name. `password_hasher`: the accounts' (None: the
-    argon2 defaults)."""
+    argon2 defaults). `vault_keys=False`: for a part that never reads a person's data (relay,
+    projector), which then neither needs nor loads the vault's keys (infra.store.keyless)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     record = open_record(settings)
-    vault = open_vault(settings)
-    person_index = open_person_index(settings)
+    vault: PersonalDataVault = open_vault(settings) if vault_keys else KeylessVault()
+    person_index: PersonIndex = (open_person_index(settings) if vault_keys
+                                 else KeylessPersonIndex())
     read_models = open_read_models(settings.database_url, settings.data_dir / "readmodels.sqlite")
     projections = default_projections()
     for projection in projections:
@@ -410,6 +414,6 @@ def build_platform(
         ids=ids,
         follower=follower,
         read_your_writes_timeout=settings.read_your_writes_timeout,
-        secure_cookies=settings.secure_cookies,
+        secure_cookies=settings.secure_cookies is True,
         **workflows,
     )

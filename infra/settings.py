@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -10,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # 4222 is NATS's standard port and often taken by a system server: the embedded one avoids it.
 DEFAULT_EMBEDDED_NATS_PORT = 4333
+VAULT_KEY_FILE_NAME = "vault-master.key"
+BLIND_INDEX_KEY_FILE_NAME = "blind-index.key"
 
 
 class Settings(BaseSettings):
@@ -29,17 +32,27 @@ class Settings(BaseSettings):
                                      "store and read models; unset for SQLite in the data dir")
     stream_replicas: int = Field(default=1, ge=1, le=5, description="JetStream replicas of the "
                                  "LGNET stream: 1 embedded, 3 on a cluster")
-    vault_key_file: Path | None = Field(default=None, description="The vault's master key; "
-                                        "default <data_dir>/vault-master.key, created on first use")
+    vault_key_file: Path | None = Field(default=None, description="The vault's master key "
+                                        "(epoch 0; later epochs beside it, see `lgnet vault "
+                                        "rotate`); default <key_dir>/vault-master.key, created "
+                                        "on first use")
     blind_index_key_file: Path | None = Field(default=None, description="The key of the "
                                               "duplicate check's blind index; default "
-                                              "<data_dir>/blind-index.key, created on first use")
+                                              "<key_dir>/blind-index.key, created on first use")
+    nats_tls_ca_file: Path | None = Field(default=None, description="The CA certificate "
+                                          "(PEM) that signed the NATS servers' certificates: "
+                                          "with tls:// in LGNET_NATS_URL, every connection "
+                                          "checks the server against it")
+    key_dir: Path | None = Field(default=None, description="Where the vault's keys live, "
+                                 "outside the data dir so that a copy of it opens nothing; "
+                                 "default <data_dir>-keys beside the data dir")
     read_your_writes_timeout: float = Field(default=3.0, gt=0, le=60)
     checkpoint_interval: int = Field(default=1000, ge=1, description="The relay signs the audit "
                                      "chain every this many published events")
-    secure_cookies: bool = Field(default=False, description="Mark the session cookie Secure "
-                                 "even on plain http, as behind a proxy that terminates TLS "
-                                 "(requests that arrive over https get it anyway)")
+    secure_cookies: bool | None = Field(default=None, description="Mark the session cookie "
+                                        "Secure (named __Host-..., with HSTS) even on plain "
+                                        "http, as behind a proxy that terminates TLS. Unset: "
+                                        "on, except under `lgnet run` (`make run`)")
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60, description="A session "
                                       "ends after this many minutes without a request")
     session_hours: int = Field(default=8, ge=1, le=7 * 24, description="A session ends this "
@@ -96,12 +109,31 @@ class Settings(BaseSettings):
         return [server.strip() for server in self.effective_nats_url.split(",")]
 
     @property
+    def key_directory(self) -> Path:
+        """LGNET_KEY_DIR, or a directory beside the data dir (never inside it)."""
+        if self.key_dir is not None:
+            return self.key_dir
+        data_dir = self.data_dir.absolute()
+        return data_dir.parent / f"{data_dir.name}-keys"
+
+    @property
     def vault_key_path(self) -> Path:
-        return self.vault_key_file or self.data_dir / "vault-master.key"
+        return self.vault_key_file or _kept_where_it_was(
+            self.data_dir / VAULT_KEY_FILE_NAME, self.key_directory / VAULT_KEY_FILE_NAME)
 
     @property
     def blind_index_key_path(self) -> Path:
-        return self.blind_index_key_file or self.data_dir / "blind-index.key"
+        return self.blind_index_key_file or _kept_where_it_was(
+            self.data_dir / BLIND_INDEX_KEY_FILE_NAME,
+            self.key_directory / BLIND_INDEX_KEY_FILE_NAME)
+
+
+def _kept_where_it_was(legacy: Path, default: Path) -> Path:
+    """A key that earlier versions made in the data dir stays in use there until its owner moves
+    it (docs/operations.md, "Keys"); a new key is made in the key directory."""
+    if legacy.exists() and not default.exists():
+        return legacy
+    return default
 
 
 class SettingsError(SystemExit):
@@ -110,10 +142,26 @@ class SettingsError(SystemExit):
 
 def load_settings() -> Settings:
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as error:
         lines = ["Invalid LGNET_* settings:"]
         for problem in error.errors():
             name = "LGNET_" + "_".join(str(p) for p in problem["loc"]).upper()
             lines.append(f"  {name}: {problem['msg']}")
         raise SettingsError("\n".join(lines)) from None
+    trust_nats_ca(settings)
+    return settings
+
+
+def trust_nats_ca(settings: Settings) -> None:
+    """Make LGNET_NATS_TLS_CA_FILE the CA this process trusts. nats-py opens a tls:// server
+    with Python's default TLS context, which verifies the server's certificate and host name
+    against the CA file OpenSSL is told of (SSL_CERT_FILE): every NATS connection of the
+    platform (relay, projector, partner feed, web, tools) then checks the servers without each
+    being given a context of its own. The platform makes no other TLS connection."""
+    if settings.nats_tls_ca_file is None:
+        return
+    if not settings.nats_tls_ca_file.is_file():
+        raise SettingsError(f"Invalid LGNET_* settings:\n  LGNET_NATS_TLS_CA_FILE: "
+                            f"{settings.nats_tls_ca_file} is not a file")
+    os.environ["SSL_CERT_FILE"] = str(settings.nats_tls_ca_file)

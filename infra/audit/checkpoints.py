@@ -36,6 +36,7 @@ from domain.audit.model import AuditCheckpoint
 from domain.record import ProgrammeRecord, position_of
 from events.audit_chain import checkpoint_statement, key_id_of, load_public_key
 from infra.audit.chain_store import ChainLink
+from infra.private_files import refuse_key_readable_by_others
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,8 @@ def public_key_pem(public_key: Ed25519PublicKey) -> str:
 def load_or_create_signing_key(directory: Path) -> SigningKey:
     """The key pair in `directory`, created on first use. Creation is atomic (written to a
     private temporary file, then linked into place), so two processes starting together end up
-    with the same key; the public key file is (re)written from the private key."""
+    with the same key; the public key file is written from the private key when missing, and a
+    private key that does not match the public key there is refused."""
     private_path = directory / PRIVATE_KEY_FILE_NAME
     if not private_path.exists():
         directory.mkdir(parents=True, exist_ok=True)
@@ -105,17 +107,23 @@ def load_or_create_signing_key(directory: Path) -> SigningKey:
             temporary.unlink(missing_ok=True)
     key = _read_private_key(private_path)
     public_path = directory / PUBLIC_KEY_FILE_NAME
-    if not public_path.exists() or public_path.read_text() != key.public_pem:
+    if public_path.exists() and public_path.read_text() != key.public_pem:
+        # Auditors pinned the public key: a private key that no longer matches it (replaced,
+        # or restored from elsewhere) is an error, never a reason to rewrite what they pinned.
+        raise CheckpointKeyError(
+            f"The audit checkpoint key {private_path} does not match the public key "
+            f"{public_path} auditors know: put the matching private key back. A new key pair "
+            "comes only from a key rotation recorded as a signed event (docs/audit.md).")
+    if not public_path.exists():
         temporary = directory / f".{PUBLIC_KEY_FILE_NAME}.{secrets.token_hex(8)}.tmp"
         temporary.write_text(key.public_pem)
-        os.chmod(temporary, 0o644)
+        os.chmod(temporary, 0o600)  # public, but in the private data dir (docs/operations.md)
         os.replace(temporary, public_path)
     return key
 
 
 def _read_private_key(path: Path) -> SigningKey:
-    if path.stat().st_mode & 0o077:
-        log.warning("The audit checkpoint key %s is readable by other users: chmod 600 it", path)
+    refuse_key_readable_by_others(path)
     try:
         key = load_pem_private_key(path.read_bytes(), password=None)
     except ValueError as error:

@@ -19,6 +19,8 @@ from infra.cli.projections import projections_app
 from infra.cli.replay import replay_command
 from infra.cli.tokens import tokens_app
 from infra.cli.users import users_app
+from infra.cli.vault import vault_app
+from infra.private_files import private_umask
 
 app = typer.Typer(help="LGNetEA coordination platform", no_args_is_help=True)
 # Commands first, then groups: the order `lgnet --help` lists them in.
@@ -41,7 +43,10 @@ app.add_typer(grants_app, name="grants")
 app.add_typer(audit_app, name="audit")
 app.add_typer(finance_app, name="finance")
 app.add_typer(programme_app, name="programme")
+app.add_typer(vault_app, name="vault")
 
 
 def main() -> None:
+    # Whatever a command writes (data, keys, logs, exports) is its owner's only.
+    private_umask()
     app()

@@ -9,7 +9,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from domain.access import GrantRefused
+from infra.audit.checkpoints import PRIVATE_KEY_FILE_NAME, audit_dir
 from infra.bootstrap import Platform, build_platform
+from infra.private_files import make_private
 from infra.settings import Settings, load_settings
 from infra.store.accounts import Accounts, open_accounts
 from infra.store.accounts.users import AccountError
@@ -19,9 +21,22 @@ def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
 
-def open_platform(settings: Settings) -> Platform:
+def open_platform(settings: Settings, *, vault_keys: bool = True) -> Platform:
     configure_logging()
-    return build_platform(settings)
+    make_data_private(settings)
+    return build_platform(settings, vault_keys=vault_keys)
+
+
+def make_data_private(settings: Settings) -> None:
+    """Put right the modes of a data dir and key dir left open by an earlier version (0700
+    directories, 0600 files), and say what was changed. Key files are not changed: one that
+    others could read refuses to load (infra.private_files)."""
+    keys = [settings.vault_key_path, settings.blind_index_key_path,
+            audit_dir(settings) / PRIVATE_KEY_FILE_NAME]
+    for directory in dict.fromkeys([settings.data_dir, settings.key_directory]):
+        report = make_private(directory, keys=keys).report(directory)
+        if report is not None:
+            logging.getLogger("lgnet").warning(report)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from infra.bootstrap import Platform, build_platform
 from infra.cli.demo import load_demo_on_first_start
-from infra.cli.platform import configure_logging, open_platform
+from infra.cli.platform import configure_logging, make_data_private, open_platform
 from infra.nats.credentials import nats_banner_lines, platform_nats_url, url_without_credentials
 from infra.nats.server import NatsServerError
 from infra.runtime import embedded_nats_if_needed, run_partner_feed, run_parts
@@ -33,21 +33,27 @@ def _demo_credentials_file(settings: Settings) -> Path:
 
 
 def _announce(settings: Settings) -> None:
+    """The start banner: where to go, and where the secrets are, never a secret itself (the
+    output of `lgnet run` ends up in terminals' scrollback and in service logs)."""
     web = f"http://{settings.http_host}:{settings.http_port}/"
+    keys = settings.vault_key_path.resolve().parent
+    where = ("INSIDE the data dir: move the keys out, docs/operations.md \"Keys\""
+             if keys.is_relative_to(settings.data_dir.resolve())
+             else "outside the data dir: back it up apart")
     print(
         "\nLGNetEA is running.\n"
         f"  Web:   {web}\n"
-        f"  Data:  {settings.data_dir.resolve()}",
+        f"  Data:  {settings.data_dir.resolve()}\n"
+        f"  Keys:  {keys}  (the vault's master key; {where})",
         flush=True,
     )
-    print("\n".join(nats_banner_lines(settings)) + "\n", flush=True)
+    print("\n".join(nats_banner_lines(settings, with_passwords=False)) + "\n", flush=True)
     credentials = read_demo_credentials(_demo_credentials_file(settings))
     if credentials:
-        print("DEMO credentials (invented users for trying the platform; never use them for "
-              f"real data; kept in {_demo_credentials_file(settings)}):")
-        for username, password, role, city in credentials:
-            print(f"  {username:22} {password:22} {role}{f' ({city})' if city else ''}")
-        print()
+        print(f"DEMO users ({', '.join(username for username, *_ in credentials)}): invented "
+              "users for trying the platform, never for real data. Their passwords are in "
+              f"{_demo_credentials_file(settings)} (mode 0600): `lgnet users demo` prints "
+              "them.\n")
     print("Press Ctrl-C to stop.\n", flush=True)
 
 
@@ -55,6 +61,8 @@ def run() -> None:
     """Run the whole platform: embedded NATS (unless LGNET_NATS_URL is set), relay, projector
     and web app. Loads demo data on first start, and creates demo users where there is none."""
     settings = load_settings()
+    configure_logging()
+    make_data_private(settings)  # before nats-server, which writes there too, starts
     try:
         with embedded_nats_if_needed(settings):
             platform = open_platform(settings)
@@ -86,7 +94,11 @@ def projector() -> None:
 
 def _run_part(*, web: bool = False, relay: bool = False, projector: bool = False) -> None:
     settings = load_settings()
-    platform = open_platform(settings)
+    if settings.secure_cookies is None:
+        # Outside `lgnet run` (a deployment), the session cookie is Secure unless told not to.
+        settings = settings.model_copy(update={"secure_cookies": True})
+    # Only the web app reads persons' data: the relay and the projector get no vault key.
+    platform = open_platform(settings, vault_keys=web)
     try:
         asyncio.run(run_parts(platform, web=web, relay=relay, projector=projector))
     finally:
@@ -105,7 +117,7 @@ def check() -> None:
     import nats
 
     settings = load_settings()
-    platform = build_platform(settings)
+    platform = build_platform(settings, vault_keys=False)  # any service's check: no key needed
     try:
         platform.record.recorder.max_notification_id()
         platform.projected_position()

@@ -9,6 +9,8 @@ import typer
 from domain.programme import City, Role
 from infra.cli.cities import city_of_the_network
 from infra.cli.platform import opened_accounts
+from infra.settings import load_settings
+from infra.store.accounts.demo import DEMO_CREDENTIALS_FILE_NAME, read_demo_credentials
 from infra.store.accounts.users import generate_password
 
 users_app = typer.Typer(help="People who sign in to the web pages", no_args_is_help=True)
@@ -58,3 +60,17 @@ def users_disable(username: str) -> None:
         accounts.disable_user(username)
     print(f"Disabled {username}; their sessions are ended.")
 
+
+
+@users_app.command("demo")
+def users_demo() -> None:
+    """Print the demo users and their passwords (made by `lgnet run` on a platform with no user
+    yet, and kept in <data dir>/demo-credentials.txt, mode 0600)."""
+    path = load_settings().data_dir / DEMO_CREDENTIALS_FILE_NAME
+    credentials = read_demo_credentials(path)
+    if not credentials:
+        raise SystemExit(f"No demo users: {path} does not exist (`lgnet run` makes them on a "
+                         "platform with no user yet).")
+    print(f"DEMO credentials (invented users, never for real data; kept in {path}):")
+    for username, password, role, city in credentials:
+        print(f"  {username:22} {password:22} {role}{f' ({city})' if city else ''}")

@@ -186,12 +186,20 @@ def partner_feed_nats_url(settings: Settings) -> str:
     return url_with_credentials(_embedded_url(settings), PARTNER_FEED_USER, password)
 
 
-def nats_banner_lines(settings: Settings) -> list[str]:
-    """What `lgnet run` prints about NATS: for the embedded server, the observer's URL (any NATS
-    client can watch `lgnet.>` with it) and the demo partner's, credentials included."""
+def nats_banner_lines(settings: Settings, *, with_passwords: bool = True) -> list[str]:
+    """What `lgnet nats urls` prints about NATS: for the embedded server, the observer's URL (any
+    NATS client can watch `lgnet.>` with it) and the demo partner's, credentials included.
+    `with_passwords=False`: what `lgnet run` prints, where its output may end up in a log: the
+    file that holds the passwords and the command that prints them, never a password."""
     if not settings.embedded_nats:
         return [f"  NATS:  {url_without_credentials(settings.effective_nats_url)}  "
                 "(users and passwords as configured on the NATS servers)"]
+    if not with_passwords:
+        return [
+            f"  NATS:  {_embedded_url(settings)}  (users: observer, read-only; the demo partner; "
+            f"their passwords are in {settings.data_dir / CREDENTIALS_FILE_NAME}, mode 0600: "
+            "`lgnet nats urls` prints their URLs)",
+        ]
     credentials = embedded_credentials(settings)
     url = _embedded_url(settings)
     observer = url_with_credentials(url, OBSERVER_USER, credentials[OBSERVER_USER])

@@ -7,7 +7,14 @@ Envelope encryption, one key per person:
   another case's row does not decrypt);
 - the data key is stored only wrapped by the vault master key (AES-256-GCM again, bound to the
   case id under a different label, so a wrapped key cannot pass for a ciphertext);
-- the master key lives outside the database, in a file (mode 0600, created on first use);
+- the master key lives outside the database, in a file (mode 0600, created on first use) in
+  the key directory, not the data dir (infra.settings);
+- master keys have epochs: each wrapped key starts with the epoch of the master key that
+  wrapped it (a 5-byte header, also bound in as associated data); `rotate` re-wraps every live
+  key under a new epoch's master key, so that once backups older than the rotation have aged
+  out, the old master key can be destroyed (`destroy_epoch`) and with it any way to open an
+  erased person's row that a backup or WAL archive still holds (docs/operations.md, "Erasure
+  and backups"). A wrapped key of 60 bytes with no header is an older version's: epoch 0;
 - free texts about the person (the description of an "other" vulnerability, ...) are encrypted
   with the same data key, one row each, bound to the case and the text's id; their digest, which
   events carry, is an HMAC under a key derived from the data key, so it cannot be checked
@@ -15,7 +22,8 @@ Envelope encryption, one key per person:
 - files about the person (a scanned permit, a medical certificate: domain.documents) are
   encrypted with the same data key, one row each, bound to the case and the file's id;
 - erasing a person deletes their wrapped key, ciphertext, texts and files: without the key, any
-  copy of the ciphertext left in a backup is noise (crypto-shredding);
+  copy of the ciphertext left in a backup is noise (crypto-shredding); the vault also remembers
+  the erased case, so a row that comes back (restored from a backup) is never read again;
 - an expenditure claim's files (invoices, proofs of payment) are no person's: each is encrypted
   under a random key of its own, kept wrapped by the master key beside it (bound to the claim and
   the file), so that no erasure reaches them and they stay as long as the accounts must.
@@ -32,11 +40,12 @@ import json
 import logging
 import os
 import secrets
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -48,8 +57,8 @@ from domain.vault import (
     ClaimFileAccess,
     IdentifierAccess,
     PersonalData,
-    PersonalDataVault,
 )
+from infra.private_files import refuse_key_readable_by_others
 from infra.settings import Settings
 from projections.storage.postgres import PostgresPool
 from projections.storage.sqlite import SqliteSerialised
@@ -70,6 +79,10 @@ _DIGEST_LABEL = b"lgnet-vault/text-digest/"
 _FILE_LABEL = b"lgnet-vault/file/"
 _CLAIM_FILE_KEY_LABEL = b"lgnet-vault/claim-file-key/"
 _CLAIM_FILE_LABEL = b"lgnet-vault/claim-file/"
+# The header of a wrapped key: this tag, then the master key's epoch (4 bytes, big-endian).
+_EPOCH_TAG = b"E"
+_EPOCH_HEADER_BYTES = 5
+_LEGACY_WRAPPED_BYTES = NONCE_BYTES + KEY_BYTES + 16  # nonce, key, GCM tag: epoch 0, no header
 
 
 class VaultError(RuntimeError):
@@ -82,6 +95,10 @@ class WrongMasterKey(VaultError):
 
 class MasterKeyFileError(VaultError):
     """Raised when the master key file is unreadable or not 32 bytes."""
+
+
+class MasterKeyDestroyed(VaultError):
+    """Raised when a row is wrapped by the master key of an epoch that was destroyed."""
 
 
 # --- the master key ---------------------------------------------------------------------------
@@ -120,9 +137,148 @@ def read_master_key(path: Path) -> bytes:
         raise MasterKeyFileError(
             f"The vault master key {path} holds {len(key)} bytes; a key is {KEY_BYTES} bytes"
         )
-    if path.stat().st_mode & 0o077:
-        log.warning("The vault master key %s is readable by other users: chmod 600 it", path)
+    refuse_key_readable_by_others(path)
     return key
+
+
+class MasterKeys(Protocol):
+    """The vault's master keys by epoch: the current one wraps, any one still kept unwraps."""
+
+    def current(self) -> tuple[int, bytes]:
+        """(epoch, key) of the newest master key."""
+        ...
+
+    def key(self, epoch: int) -> bytes:
+        """The master key of `epoch`; raises MasterKeyDestroyed when it is no more."""
+        ...
+
+    def new_epoch(self) -> int:
+        """Make the next epoch's master key, the current one from now on; its epoch."""
+        ...
+
+    def destroy(self, epoch: int) -> object:
+        """Forget the master key of `epoch` for good."""
+        ...
+
+
+@dataclass
+class FixedMasterKeys:
+    """Master keys given in memory (tests, tools): by default one key, epoch 0."""
+
+    keys: dict[int, bytes]
+
+    def current(self) -> tuple[int, bytes]:
+        epoch = max(self.keys)
+        return epoch, self.keys[epoch]
+
+    def key(self, epoch: int) -> bytes:
+        try:
+            return self.keys[epoch]
+        except KeyError:
+            raise MasterKeyDestroyed(
+                f"The vault master key of epoch {epoch} is destroyed") from None
+
+    def new_epoch(self) -> int:
+        epoch = max(self.keys) + 1
+        self.keys[epoch] = secrets.token_bytes(KEY_BYTES)
+        return epoch
+
+    def destroy(self, epoch: int) -> object:
+        return self.keys.pop(epoch)
+
+
+@dataclass
+class MasterKeyFiles:
+    """The master keys in files: epoch 0 in `path` (what LGNET_VAULT_KEY_FILE names), epoch n
+    in `<name>.e<n>` beside it. The newest file present is the current epoch, looked up at each
+    wrapping, so a rotation (`lgnet vault rotate`, another process) takes effect at once."""
+
+    path: Path
+    _cache: dict[int, bytes] = field(default_factory=dict)
+    # The epochs found, with the key directory's modification time and the moment they were
+    # looked for: a new key file changes the former (most wrappings cost one stat); the latter
+    # bounds what a file made within the same clock tick could hide, to a second.
+    _listed: tuple[int, float, list[int]] | None = None
+
+    def path_of(self, epoch: int) -> Path:
+        return self.path if epoch == 0 else self.path.with_name(f"{self.path.name}.e{epoch}")
+
+    def epochs(self) -> list[int]:
+        """The epochs whose key file is present, oldest first."""
+        try:
+            modified = self.path.parent.stat().st_mtime_ns
+        except FileNotFoundError:
+            return []
+        now = time.monotonic()
+        if (self._listed is not None and self._listed[0] == modified
+                and now - self._listed[1] < 1.0):
+            return self._listed[2]
+        found = [0] if self.path.exists() else []
+        prefix = f"{self.path.name}.e"
+        if self.path.parent.is_dir():
+            found += sorted(int(p.name[len(prefix):]) for p in self.path.parent.iterdir()
+                            if p.name.startswith(prefix) and p.name[len(prefix):].isdigit())
+        self._listed = (modified, now, found)
+        return found
+
+    def current(self) -> tuple[int, bytes]:
+        epochs = self.epochs()
+        epoch = epochs[-1] if epochs else 0
+        return epoch, self.key(epoch) if epochs else self._created(0)
+
+    def key(self, epoch: int) -> bytes:
+        if epoch not in self._cache:
+            try:
+                self._cache[epoch] = read_master_key(self.path_of(epoch))
+            except FileNotFoundError:
+                raise MasterKeyDestroyed(
+                    f"The vault master key of epoch {epoch} ({self.path_of(epoch)}) is "
+                    "destroyed or missing") from None
+        return self._cache[epoch]
+
+    def new_epoch(self) -> int:
+        """Make the next epoch's master key (mode 0600) and return its epoch."""
+        epochs = self.epochs()
+        epoch = epochs[-1] + 1 if epochs else 0
+        self._created(epoch)
+        return epoch
+
+    def destroy(self, epoch: int) -> Path:
+        path = self.path_of(epoch)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            raise MasterKeyDestroyed(f"The master key of epoch {epoch} ({path}) is already "
+                                     "destroyed") from None
+        self._cache.pop(epoch, None)
+        self._listed = None
+        return path
+
+    def _created(self, epoch: int) -> bytes:
+        self._cache[epoch] = load_or_create_master_key(self.path_of(epoch))
+        self._listed = None
+        return self._cache[epoch]
+
+
+def master_keys_of(master_key: bytes | MasterKeys) -> MasterKeys:
+    if isinstance(master_key, bytes):
+        if len(master_key) != KEY_BYTES:
+            raise ValueError(f"The vault master key must be {KEY_BYTES} bytes")
+        return FixedMasterKeys({0: master_key})
+    return master_key
+
+
+def epoch_of(wrapped_key: bytes) -> int:
+    """The epoch of the master key that wrapped `wrapped_key` (0: an older version's)."""
+    if len(wrapped_key) == _LEGACY_WRAPPED_BYTES:
+        return 0
+    if len(wrapped_key) > _EPOCH_HEADER_BYTES and wrapped_key[:1] == _EPOCH_TAG:
+        return int.from_bytes(wrapped_key[1:_EPOCH_HEADER_BYTES], "big")
+    raise VaultError("A wrapped key has an unknown format")
+
+
+def canary_name(epoch: int) -> str:
+    return "canary" if epoch == 0 else f"canary.e{epoch}"
 
 
 # --- the cryptography, independent of where rows are kept --------------------------------------
@@ -131,25 +287,49 @@ def read_master_key(path: Path) -> bytes:
 class VaultCipher:
     """Seals and opens one person's record; knows nothing of storage."""
 
-    def __init__(self, master_key: bytes) -> None:
-        if len(master_key) != KEY_BYTES:
-            raise ValueError(f"The vault master key must be {KEY_BYTES} bytes")
-        self._master = AESGCM(master_key)
+    def __init__(self, master_key: bytes | MasterKeys) -> None:
+        self.keys = master_keys_of(master_key)
+
+    def _wrap(self, key: bytes, binding: bytes) -> bytes:
+        """`key` wrapped by the current master key, behind a header naming its epoch (bound in
+        as associated data with `binding`, so the header cannot be changed unnoticed)."""
+        epoch, master = self.keys.current()
+        header = _EPOCH_TAG + epoch.to_bytes(_EPOCH_HEADER_BYTES - 1, "big")
+        return header + _encrypt(AESGCM(master), key, header + binding)
+
+    def _unwrap(self, wrapped_key: bytes, binding: bytes) -> bytes:
+        """Raises InvalidTag when the master key of the header's epoch does not open it."""
+        epoch = epoch_of(wrapped_key)
+        master = AESGCM(self.keys.key(epoch))
+        if len(wrapped_key) == _LEGACY_WRAPPED_BYTES:
+            return _decrypt(master, wrapped_key, binding)
+        header = wrapped_key[:_EPOCH_HEADER_BYTES]
+        return _decrypt(master, wrapped_key[_EPOCH_HEADER_BYTES:], header + binding)
+
+    def rewrap_data_key(self, case_id: UUID, wrapped_key: bytes) -> bytes:
+        """The person's data key wrapped again, by the current master key."""
+        binding = _DATA_KEY_LABEL + case_id.bytes
+        return self._wrap(self.data_key(case_id, wrapped_key), binding)
+
+    def rewrap_claim_file_key(self, claim_id: UUID, file_id: UUID, wrapped_key: bytes) -> bytes:
+        binding = _CLAIM_FILE_KEY_LABEL + claim_id.bytes + file_id.bytes
+        try:
+            file_key = self._unwrap(wrapped_key, binding)
+        except InvalidTag:
+            raise WrongMasterKey(
+                f"The vault master key does not open the key of a file of claim {claim_id}"
+            ) from None
+        return self._wrap(file_key, binding)
 
     def seal(self, case_id: UUID, data: PersonalData) -> tuple[bytes, bytes]:
         """(wrapped data key, ciphertext) for a new random key of the person's own."""
         data_key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
         ciphertext = _encrypt(AESGCM(data_key), _serialise(data), _DATA_LABEL + case_id.bytes)
-        wrapped_key = _encrypt(self._master, data_key, _DATA_KEY_LABEL + case_id.bytes)
+        wrapped_key = self._wrap(data_key, _DATA_KEY_LABEL + case_id.bytes)
         return wrapped_key, ciphertext
 
     def open(self, case_id: UUID, wrapped_key: bytes, ciphertext: bytes) -> PersonalData:
-        try:
-            data_key = _decrypt(self._master, wrapped_key, _DATA_KEY_LABEL + case_id.bytes)
-        except InvalidTag:
-            raise WrongMasterKey(
-                f"The vault master key does not open the key of case {case_id}"
-            ) from None
+        data_key = self.data_key(case_id, wrapped_key)
         try:
             plaintext = _decrypt(AESGCM(data_key), ciphertext, _DATA_LABEL + case_id.bytes)
         except InvalidTag:
@@ -158,7 +338,7 @@ class VaultCipher:
 
     def data_key(self, case_id: UUID, wrapped_key: bytes) -> bytes:
         try:
-            return _decrypt(self._master, wrapped_key, _DATA_KEY_LABEL + case_id.bytes)
+            return self._unwrap(wrapped_key, _DATA_KEY_LABEL + case_id.bytes)
         except InvalidTag:
             raise WrongMasterKey(
                 f"The vault master key does not open the key of case {case_id}"
@@ -206,14 +386,14 @@ class VaultCipher:
         bound = claim_id.bytes + file_id.bytes
         file_key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
         ciphertext = _encrypt(AESGCM(file_key), content, _CLAIM_FILE_LABEL + bound)
-        return _encrypt(self._master, file_key, _CLAIM_FILE_KEY_LABEL + bound), ciphertext
+        return self._wrap(file_key, _CLAIM_FILE_KEY_LABEL + bound), ciphertext
 
     def open_claim_file(
         self, claim_id: UUID, file_id: UUID, wrapped_key: bytes, ciphertext: bytes
     ) -> bytes:
         bound = claim_id.bytes + file_id.bytes
         try:
-            file_key = _decrypt(self._master, wrapped_key, _CLAIM_FILE_KEY_LABEL + bound)
+            file_key = self._unwrap(wrapped_key, _CLAIM_FILE_KEY_LABEL + bound)
         except InvalidTag:
             raise WrongMasterKey(
                 f"The vault master key does not open the key of a file of claim {claim_id}"
@@ -223,19 +403,27 @@ class VaultCipher:
         except InvalidTag:
             raise VaultError(f"A file of claim {claim_id} is corrupt") from None
 
-    def canary(self) -> bytes:
-        return _encrypt(self._master, _CANARY, _CANARY_LABEL)
+    def canary(self) -> tuple[str, bytes]:
+        """(name, sealed canary) of the current epoch, as vault_meta keeps it."""
+        epoch, master = self.keys.current()
+        return canary_name(epoch), _encrypt(AESGCM(master), _CANARY, _canary_label(epoch))
 
-    def check_canary(self, sealed_canary: bytes) -> None:
+    def check_canary(self, name: str, sealed_canary: bytes) -> None:
+        epoch = 0 if name == "canary" else int(name.removeprefix("canary.e"))
         try:
-            opened = _decrypt(self._master, sealed_canary, _CANARY_LABEL)
+            opened = _decrypt(AESGCM(self.keys.key(epoch)), sealed_canary, _canary_label(epoch))
         except InvalidTag:
             opened = None
         if opened != _CANARY:
             raise WrongMasterKey(
-                "The vault master key is not the one this vault was created with "
-                "(check LGNET_VAULT_KEY_FILE)"
+                f"The vault master key of epoch {epoch} is not the one this vault was created "
+                "with (check LGNET_VAULT_KEY_FILE and LGNET_KEY_DIR)"
             )
+
+
+def _canary_label(epoch: int) -> bytes:
+    # Epoch 0's as older versions wrote it.
+    return _CANARY_LABEL if epoch == 0 else _CANARY_LABEL + epoch.to_bytes(4, "big")
 
 
 def _encrypt(aead: AESGCM, plaintext: bytes, associated_data: bytes) -> bytes:
@@ -399,7 +587,8 @@ def _reindex(
     wanted: dict[tuple[bytes, Any], str] = {}
     persons = unkeyed = 0
     for row_case_id, wrapped_key, ciphertext in tx.fetchall(
-            "SELECT case_id, wrapped_key, ciphertext FROM vault_people"):
+            "SELECT case_id, wrapped_key, ciphertext FROM vault_people p "
+            f"WHERE {_LIVE_PERSON}"):
         case_id = case_uuid(row_case_id)
         rows = index.rows(stored_case_id(case_id),
                           cipher.open(case_id, bytes(wrapped_key), bytes(ciphertext)))
@@ -416,6 +605,92 @@ def _reindex(
                      if (digest, case_uuid(case)) not in existing)
     tx.executemany(_PERSON_INDEX_INSERT, missing)
     return Reindexing(persons, unkeyed, len(wanted), len(missing), len(stale))
+
+
+# --- Erased cases, master-key epochs: what both stores share ------------------------------------
+
+# The cases erased: a row of theirs that comes back (a backup restored, a WAL replayed) is never
+# read again, and the next rotation deletes it anew. Case ids are pseudonymous (they are in
+# every event): keeping them keeps nothing erased.
+_ERASED_DDL = "CREATE TABLE IF NOT EXISTS vault_erased (case_id {case_id} PRIMARY KEY)"
+_ERASED_INSERT = "INSERT INTO vault_erased (case_id) VALUES (?) ON CONFLICT (case_id) DO NOTHING"
+_LIVE = "NOT EXISTS (SELECT 1 FROM vault_erased e WHERE e.case_id = {table}.case_id)"
+_LIVE_PERSON = _LIVE.format(table="p")
+_CANARY_INSERT = "INSERT INTO vault_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING"
+
+
+def _check_master_key(tx: Transaction, cipher: VaultCipher) -> None:
+    """Store the current epoch's canary if the vault has none yet, then check it opens."""
+    name, sealed = cipher.canary()
+    tx.execute(_CANARY_INSERT, (name, sealed))
+    row = tx.fetchone("SELECT value FROM vault_meta WHERE name = ?", (name,))
+    assert row is not None
+    cipher.check_canary(name, bytes(row[0]))
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """What `lgnet vault rotate` did, in counts only."""
+
+    epoch: int
+    persons: int
+    claim_files: int
+    erased_again: int
+
+    def log_line(self) -> str:
+        return (f"Vault master key epoch {self.epoch} is current: {self.persons} persons' keys "
+                f"and {self.claim_files} claim files' keys re-wrapped under it"
+                + (f"; {self.erased_again} rows of erased cases found again and deleted"
+                   if self.erased_again else ""))
+
+
+def _rotate(tx: Transaction, cipher: VaultCipher, case_uuid: Callable[[Any], UUID]) -> Rotation:
+    """Re-wrap every live key under the current epoch (just made by the caller), in the
+    caller's transaction; rows of erased cases are deleted again instead."""
+    _check_master_key(tx, cipher)
+    erased = {case_uuid(row[0]) for row in tx.fetchall("SELECT case_id FROM vault_erased")}
+    persons = again = 0
+    for stored_id, wrapped_key in tx.fetchall("SELECT case_id, wrapped_key FROM vault_people"):
+        case_id = case_uuid(stored_id)
+        if case_id in erased:
+            for table in ("vault_texts", "vault_files", "vault_person_index", "vault_people"):
+                tx.execute(f"DELETE FROM {table} WHERE case_id = ?", (stored_id,))
+            again += 1
+            continue
+        tx.execute("UPDATE vault_people SET wrapped_key = ? WHERE case_id = ?",
+                   (cipher.rewrap_data_key(case_id, bytes(wrapped_key)), stored_id))
+        persons += 1
+    claim_files = 0
+    for claim_id, file_id, wrapped_key in tx.fetchall(
+            "SELECT claim_id, file_id, wrapped_key FROM vault_claim_files"):
+        rewrapped = cipher.rewrap_claim_file_key(case_uuid(claim_id), case_uuid(file_id),
+                                                 bytes(wrapped_key))
+        tx.execute("UPDATE vault_claim_files SET wrapped_key = ? WHERE claim_id = ? "
+                   "AND file_id = ?", (rewrapped, claim_id, file_id))
+        claim_files += 1
+    return Rotation(cipher.keys.current()[0], persons, claim_files, again)
+
+
+def _epochs_in_use(tx: Transaction) -> dict[int, int]:
+    """How many wrapped keys each master-key epoch still opens."""
+    counts: dict[int, int] = {}
+    for (wrapped_key,) in [*tx.fetchall("SELECT wrapped_key FROM vault_people"),
+                           *tx.fetchall("SELECT wrapped_key FROM vault_claim_files")]:
+        epoch = epoch_of(bytes(wrapped_key))
+        counts[epoch] = counts.get(epoch, 0) + 1
+    return counts
+
+
+def _destroy_epoch(tx: Transaction, cipher: VaultCipher, epoch: int) -> None:
+    if epoch >= cipher.keys.current()[0]:
+        raise VaultError(f"Epoch {epoch} is the current one: rotate (`lgnet vault rotate`) "
+                         "before destroying its master key")
+    still = _epochs_in_use(tx).get(epoch, 0)
+    if still:
+        raise VaultError(f"{still} keys are still wrapped under epoch {epoch}: run `lgnet vault "
+                         "rotate` first")
+    tx.execute("DELETE FROM vault_meta WHERE name = ?", (canary_name(epoch),))
+    cipher.keys.destroy(epoch)
 
 
 SQLITE_PERSON_INDEX_DDL = tuple(s.format(blob="BLOB", case_id="BLOB") for s in _PERSON_INDEX_DDL)
@@ -457,6 +732,7 @@ _SQLITE_SCHEMA = (
     _ACCESS_LOG_DDL,
     _CLAIM_FILE_LOG_DDL,
     *SQLITE_PERSON_INDEX_DDL,
+    _ERASED_DDL.format(case_id="BLOB"),
 )
 _SQLITE_PRAGMAS = ("PRAGMA secure_delete = ON", "PRAGMA journal_mode = DELETE")
 
@@ -470,7 +746,8 @@ class SqliteVault:
     is used for the same reason: a WAL file would keep old copies of the page until a checkpoint.
     """
 
-    def __init__(self, path: Path, master_key: bytes, index_key: bytes | None = None) -> None:
+    def __init__(self, path: Path, master_key: bytes | MasterKeys,
+                 index_key: bytes | None = None) -> None:
         self.path = path
         self._cipher = VaultCipher(master_key)
         # With it, `store` indexes the person in the same transaction (no second fsync).
@@ -480,13 +757,7 @@ class SqliteVault:
             with self._database.transaction() as tx:
                 for statement in _SQLITE_SCHEMA:
                     tx.execute(statement)
-                tx.execute(
-                    "INSERT OR IGNORE INTO vault_meta (name, value) VALUES ('canary', ?)",
-                    (self._cipher.canary(),),
-                )
-                row = tx.fetchone("SELECT value FROM vault_meta WHERE name = 'canary'")
-            assert row is not None
-            self._cipher.check_canary(row[0])
+                _check_master_key(tx, self._cipher)
         except BaseException:
             self._database.close()
             raise
@@ -509,11 +780,27 @@ class SqliteVault:
             return _reindex(tx, self._cipher, self._index,
                             lambda stored: UUID(bytes=bytes(stored)), lambda case: case.bytes)
 
+    def rotate(self) -> Rotation:
+        """A new master-key epoch, and every live key re-wrapped under it (`lgnet vault
+        rotate`), in one write transaction."""
+        self._cipher.keys.new_epoch()
+        with self._database.transaction() as tx:
+            return _rotate(tx, self._cipher, lambda stored: UUID(bytes=bytes(stored)))
+
+    def epochs_in_use(self) -> dict[int, int]:
+        with self._database.reading() as tx:
+            return _epochs_in_use(tx)
+
+    def destroy_epoch(self, epoch: int) -> None:
+        """Destroy the master key of `epoch`, which no live row may still need."""
+        with self._database.transaction() as tx:
+            _destroy_epoch(tx, self._cipher, epoch)
+
     def read(self, case_id: UUID) -> PersonalData | None:
         with self._database.reading() as tx:
             row = tx.fetchone(
-                "SELECT wrapped_key, ciphertext FROM vault_people WHERE case_id = ?",
-                (case_id.bytes,),
+                f"SELECT wrapped_key, ciphertext FROM vault_people p WHERE case_id = ? "
+                f"AND {_LIVE_PERSON}", (case_id.bytes,),
             )
         if row is None:
             return None
@@ -521,6 +808,7 @@ class SqliteVault:
 
     def erase(self, case_id: UUID) -> bool:
         with self._database.transaction() as tx:
+            tx.execute(_ERASED_INSERT, (case_id.bytes,))
             texts = tx.execute("DELETE FROM vault_texts WHERE case_id = ?", (case_id.bytes,))
             texts += tx.execute("DELETE FROM vault_files WHERE case_id = ?", (case_id.bytes,))
             texts += tx.execute(
@@ -531,7 +819,8 @@ class SqliteVault:
     def store_text(self, case_id: UUID, text_id: UUID, text: str) -> str:
         with self._database.transaction() as tx:
             row = tx.fetchone(
-                "SELECT wrapped_key FROM vault_people WHERE case_id = ?", (case_id.bytes,))
+                f"SELECT wrapped_key FROM vault_people p WHERE case_id = ? AND {_LIVE_PERSON}",
+                (case_id.bytes,))
             if row is None:
                 raise LookupError(f"No personal data kept for case {case_id}")
             ciphertext, digest = self._cipher.seal_text(case_id, row[0], text_id, text)
@@ -546,7 +835,8 @@ class SqliteVault:
         with self._database.reading() as tx:
             row = tx.fetchone(
                 "SELECT p.wrapped_key, t.ciphertext FROM vault_texts t JOIN vault_people p "
-                "ON p.case_id = t.case_id WHERE t.case_id = ? AND t.text_id = ?",
+                "ON p.case_id = t.case_id WHERE t.case_id = ? AND t.text_id = ? "
+                f"AND {_LIVE_PERSON}",
                 (case_id.bytes, text_id.bytes),
             )
         if row is None:
@@ -561,7 +851,8 @@ class SqliteVault:
     def store_file(self, case_id: UUID, file_id: UUID, content: bytes) -> None:
         with self._database.transaction() as tx:
             row = tx.fetchone(
-                "SELECT wrapped_key FROM vault_people WHERE case_id = ?", (case_id.bytes,))
+                f"SELECT wrapped_key FROM vault_people p WHERE case_id = ? AND {_LIVE_PERSON}",
+                (case_id.bytes,))
             if row is None:
                 raise LookupError(f"No personal data kept for case {case_id}")
             ciphertext = self._cipher.seal_file(case_id, row[0], file_id, content)
@@ -575,7 +866,8 @@ class SqliteVault:
         with self._database.reading() as tx:
             row = tx.fetchone(
                 "SELECT p.wrapped_key, f.ciphertext FROM vault_files f JOIN vault_people p "
-                "ON p.case_id = f.case_id WHERE f.case_id = ? AND f.file_id = ?",
+                "ON p.case_id = f.case_id WHERE f.case_id = ? AND f.file_id = ? "
+                f"AND {_LIVE_PERSON}",
                 (case_id.bytes, file_id.bytes),
             )
         if row is None:
@@ -666,6 +958,7 @@ _POSTGRES_SCHEMA = (
     _ACCESS_LOG_DDL,
     _CLAIM_FILE_LOG_DDL,
     *POSTGRES_PERSON_INDEX_DDL,
+    _ERASED_DDL.format(case_id="UUID"),
 )
 
 
@@ -682,7 +975,8 @@ class PostgresVault:
     recycled: what shreds an erased person there is that their key was only ever stored wrapped
     by a master key that never enters the database."""
 
-    def __init__(self, database_url: str, master_key: bytes, *, max_connections: int = 4,
+    def __init__(self, database_url: str, master_key: bytes | MasterKeys, *,
+                 max_connections: int = 4,
                  index_key: bytes | None = None) -> None:
         self._cipher = VaultCipher(master_key)
         self._index = BlindIndexKeys(index_key) if index_key is not None else None
@@ -695,14 +989,7 @@ class PostgresVault:
                 tx.execute("SELECT pg_advisory_xact_lock(hashtext('lgnet-vault-schema'))")
                 for statement in _POSTGRES_SCHEMA:
                     tx.execute(statement)
-                tx.execute(
-                    "INSERT INTO vault_meta (name, value) VALUES ('canary', ?) "
-                    "ON CONFLICT (name) DO NOTHING",
-                    (self._cipher.canary(),),
-                )
-                row = tx.fetchone("SELECT value FROM vault_meta WHERE name = 'canary'")
-            assert row is not None
-            self._cipher.check_canary(bytes(row[0]))
+                _check_master_key(tx, self._cipher)
         except BaseException:
             self._database.close()
             raise
@@ -728,10 +1015,29 @@ class PostgresVault:
             tx.execute("LOCK TABLE vault_people, vault_person_index IN SHARE ROW EXCLUSIVE MODE")
             return _reindex(tx, self._cipher, self._index, _postgres_uuid, lambda case: case)
 
+    def rotate(self) -> Rotation:
+        """A new master-key epoch, and every live key re-wrapped under it (`lgnet vault
+        rotate`), in one transaction that holds the tables against writers."""
+        self._cipher.keys.new_epoch()
+        with self._database.transaction() as tx:
+            tx.execute("LOCK TABLE vault_people, vault_claim_files, vault_texts, vault_files, "
+                       "vault_person_index IN SHARE ROW EXCLUSIVE MODE")
+            return _rotate(tx, self._cipher, _postgres_uuid)
+
+    def epochs_in_use(self) -> dict[int, int]:
+        with self._database.statements() as tx:
+            return _epochs_in_use(tx)
+
+    def destroy_epoch(self, epoch: int) -> None:
+        """Destroy the master key of `epoch`, which no live row may still need."""
+        with self._database.transaction() as tx:
+            _destroy_epoch(tx, self._cipher, epoch)
+
     def read(self, case_id: UUID) -> PersonalData | None:
         with self._database.statements() as tx:
             row = tx.fetchone(
-                "SELECT wrapped_key, ciphertext FROM vault_people WHERE case_id = ?", (case_id,)
+                f"SELECT wrapped_key, ciphertext FROM vault_people p WHERE case_id = ? "
+                f"AND {_LIVE_PERSON}", (case_id,)
             )
         if row is None:
             return None
@@ -739,6 +1045,7 @@ class PostgresVault:
 
     def erase(self, case_id: UUID) -> bool:
         with self._database.statements() as tx:
+            tx.execute(_ERASED_INSERT, (case_id,))
             texts = tx.execute("DELETE FROM vault_texts WHERE case_id = ?", (case_id,))
             files = tx.execute("DELETE FROM vault_files WHERE case_id = ?", (case_id,))
             # The person before their index entries: a re-indexing (`reindex`) that still saw
@@ -761,7 +1068,8 @@ class PostgresVault:
     def store_text(self, case_id: UUID, text_id: UUID, text: str) -> str:
         with self._database.statements() as tx:
             row = tx.fetchone(
-                "SELECT wrapped_key FROM vault_people WHERE case_id = ?", (case_id,))
+                f"SELECT wrapped_key FROM vault_people p WHERE case_id = ? AND {_LIVE_PERSON}",
+                (case_id,))
             if row is None:
                 raise LookupError(f"No personal data kept for case {case_id}")
             ciphertext, digest = self._cipher.seal_text(case_id, bytes(row[0]), text_id, text)
@@ -776,7 +1084,8 @@ class PostgresVault:
         with self._database.statements() as tx:
             row = tx.fetchone(
                 "SELECT p.wrapped_key, t.ciphertext FROM vault_texts t JOIN vault_people p "
-                "ON p.case_id = t.case_id WHERE t.case_id = ? AND t.text_id = ?",
+                "ON p.case_id = t.case_id WHERE t.case_id = ? AND t.text_id = ? "
+                f"AND {_LIVE_PERSON}",
                 (case_id, text_id),
             )
         if row is None:
@@ -791,7 +1100,8 @@ class PostgresVault:
     def store_file(self, case_id: UUID, file_id: UUID, content: bytes) -> None:
         with self._database.statements() as tx:
             row = tx.fetchone(
-                "SELECT wrapped_key FROM vault_people WHERE case_id = ?", (case_id,))
+                f"SELECT wrapped_key FROM vault_people p WHERE case_id = ? AND {_LIVE_PERSON}",
+                (case_id,))
             if row is None:
                 raise LookupError(f"No personal data kept for case {case_id}")
             ciphertext = self._cipher.seal_file(case_id, bytes(row[0]), file_id, content)
@@ -805,7 +1115,8 @@ class PostgresVault:
         with self._database.statements() as tx:
             row = tx.fetchone(
                 "SELECT p.wrapped_key, f.ciphertext FROM vault_files f JOIN vault_people p "
-                "ON p.case_id = f.case_id WHERE f.case_id = ? AND f.file_id = ?",
+                "ON p.case_id = f.case_id WHERE f.case_id = ? AND f.file_id = ? "
+                f"AND {_LIVE_PERSON}",
                 (case_id, file_id),
             )
         if row is None:
@@ -865,15 +1176,15 @@ class PostgresVault:
 
 def open_vault(
     settings: Settings, *, master_key: bytes | None = None, index_key: bytes | None = None,
-) -> PersonalDataVault:
+) -> SqliteVault | PostgresVault:
     """The deployment's vault: in PostgreSQL when `database_url` is set, else `vault.sqlite` in
     the data dir. The master key comes from `settings.vault_key_path`, the duplicate check's
     blind-index key from `settings.blind_index_key_path` (each created there on first use),
     unless given: the vault indexes every person it stores (infra.store.person_index)."""
-    if master_key is None:
-        master_key = load_or_create_master_key(settings.vault_key_path)
+    keys: bytes | MasterKeys = (MasterKeyFiles(settings.vault_key_path) if master_key is None
+                                else master_key)
     if index_key is None:
         index_key = load_or_create_master_key(settings.blind_index_key_path)
     if settings.database_url is not None:
-        return PostgresVault(settings.database_url, master_key, index_key=index_key)
-    return SqliteVault(settings.data_dir / VAULT_FILE_NAME, master_key, index_key)
+        return PostgresVault(settings.database_url, keys, index_key=index_key)
+    return SqliteVault(settings.data_dir / VAULT_FILE_NAME, keys, index_key)

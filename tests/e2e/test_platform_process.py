@@ -5,10 +5,12 @@ intake as a CloudEvent; Ctrl-C stops everything cleanly; the next start loses no
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -125,8 +127,15 @@ def test_the_platform_runs_announces_publishes_stops_cleanly_and_resumes(
     platform.start()
     banner = platform.output.read_text()
     assert platform.base_url + "/" in banner
-    assert re.search(rf"nats://observer:\S+@127\.0\.0\.1:{platform.nats_port}", banner)
+    # The banner says where the secrets are and how to print them, never a secret (issue 18,
+    # item 13): the output of `lgnet run` ends up in scrollback and service logs.
+    assert f"nats://127.0.0.1:{platform.nats_port}" in banner
+    assert not re.search(r"nats://observer:", banner)
+    assert str(platform.data_dir / "nats-credentials.json") in banner
+    assert "`lgnet nats urls`" in banner and "`lgnet users demo`" in banner
+    assert str(platform.data_dir / DEMO_CREDENTIALS_FILE_NAME) in banner
     assert "firenze.coordinatore" in banner
+    assert f"Keys:  {platform.data_dir.parent / 'var-keys'}" in banner
 
     coordinator = platform.signed_in_client("firenze.coordinatore")
     # The read models are still catching up with the demo loaded on first start (tens of
@@ -155,12 +164,69 @@ def test_the_platform_runs_announces_publishes_stops_cleanly_and_resumes(
     listing = coordinator.get("/api/v1/cities/firenze/cases", params={"page_size": 100})
     assert created["case_code"] in listing.text
     cases_before = coordinator.get("/api/v1/network/overview").json()
+    # An auditor's look at the past replays read models into var/replays; an export.
+    auditor = platform.signed_in_client("revisore")
+    assert auditor.get("/as-of", params={"moment": "2019-07-02", "next": "/"},
+                       follow_redirects=True).status_code == 200
+    assert list((platform.data_dir / "replays").iterdir())
+    assert coordinator.get("/cities/firenze/dashboard/referrals/export.csv").status_code == 200
+    # While it runs (the SQLite -wal and -shm files, nats-server's log and store, the replay)
+    # and once stopped, nothing under var/ or the key dir is anybody's but its owner's (item 4).
+    assert_private(platform.data_dir, platform.data_dir.parent / "var-keys")
+    assert any(path.name.endswith("-wal") for path in platform.data_dir.iterdir())
+    assert (platform.data_dir / "nats" / "nats-server.log").exists()
 
     assert platform.interrupt() == 0
     assert "LGNetEA stopped." in platform.output.read_text()
+    assert_private(platform.data_dir, platform.data_dir.parent / "var-keys")
+    assert_no_secret_in(platform.output.read_text(), platform)
 
+    # A data dir left open by an earlier version is put right at the next start, and it says so.
+    opened = [platform.data_dir / "accounts.sqlite", platform.data_dir / "events.sqlite"]
+    for path in opened:
+        path.chmod(0o644)
+    platform.data_dir.chmod(0o755)
     platform.start()  # same data dir: nothing lost, no demo data loaded twice
+    assert f"Made {platform.data_dir} private: 3 paths" in platform.output.read_text()
+    assert_private(platform.data_dir)
     coordinator = platform.signed_in_client("firenze.coordinatore")
     assert coordinator.get(f"/api/v1/cases/{created['case_id']}").status_code == 200
     assert coordinator.get("/api/v1/network/overview").json() == cases_before
     assert platform.interrupt() == 0
+    assert_no_secret_in(platform.output.read_text(), platform)
+
+
+def assert_private(*directories: Path) -> None:
+    """Every directory under `directories` 0700, every file 0600 (the embedded nats-server's
+    pid file included)."""
+    checked = 0
+    for directory in directories:
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory
+        for path in directory.rglob("*"):
+            if path.is_symlink() or not path.exists():
+                continue
+            wanted = 0o700 if path.is_dir() else 0o600
+            assert stat.S_IMODE(path.stat().st_mode) == wanted, (path, oct(path.stat().st_mode))
+            checked += 1
+    assert checked > 10
+
+
+def assert_no_secret_in(output: str, platform: RunningPlatform) -> None:
+    """No secret kept in the data dir or the key dir appears in `output` (stdout and stderr of
+    `lgnet run`, its logs included), in any usual spelling of it."""
+    secrets_kept = list(json.loads((platform.data_dir / "nats-credentials.json").read_text())
+                        .values())
+    secrets_kept += [password for _user, password, _role, _city in read_demo_credentials(
+        platform.data_dir / DEMO_CREDENTIALS_FILE_NAME)]
+    keys = platform.data_dir.parent / "var-keys"
+    for key_file in [*keys.iterdir(), platform.data_dir / "audit" / "checkpoint-signing-key.pem"]:
+        key = key_file.read_bytes()
+        if key.startswith(b"-----"):
+            secrets_kept += [line for line in key.decode().splitlines()
+                             if not line.startswith("-----")]
+        else:
+            secrets_kept += [key.hex(), base64.b64encode(key).decode(),
+                             base64.urlsafe_b64encode(key).decode().rstrip("=")]
+    assert len(secrets_kept) >= 12
+    for secret in secrets_kept:
+        assert secret not in output

@@ -44,7 +44,13 @@ from infra.pipeline.relay import Relay
 from infra.settings import Settings
 from infra.store.eventstore import open_record
 from infra.store.person_index import PostgresPersonIndex
-from infra.store.vault import VAULT_FILE_NAME, PostgresVault, VaultCipher, read_master_key
+from infra.store.vault import (
+    VAULT_FILE_NAME,
+    PostgresVault,
+    VaultCipher,
+    open_vault,
+    read_master_key,
+)
 from tests.builders import NOW, a_coordinator, a_person, an_intake
 from tests.integration.test_personal_data import (
     BIRTH_DATE,
@@ -447,6 +453,45 @@ def test_erasure_removes_the_person_s_blind_index_entries(tmp_path: Path) -> Non
         assert platform.identity.possible_matches(person) == []
     finally:
         platform.close()
+
+
+def test_a_row_of_an_erased_person_that_comes_back_is_never_read(tmp_path: Path) -> None:
+    """Issue 18, item 14: a backup restored, or a WAL replayed, after an erasure puts the
+    person's old rows back; the vault remembers the erasure and refuses them, and the next key
+    rotation deletes them again."""
+    settings = Settings(data_dir=tmp_path)
+    vault = open_vault(settings)
+    case_id, text_id, file_id = uuid4(), uuid4(), uuid4()
+    vault.store(case_id, the_person())
+    vault.store_text(case_id, text_id, REFERRAL_NOTE)
+    vault.store_file(case_id, file_id, b"a scanned permit")
+    path = tmp_path / VAULT_FILE_NAME
+    tables = ("vault_people", "vault_texts", "vault_files", "vault_person_index")
+    with sqlite3.connect(path) as connection:
+        old_rows = {table: connection.execute(f"SELECT * FROM {table} WHERE case_id = ?",
+                                              (case_id.bytes,)).fetchall() for table in tables}
+    connection.close()
+    assert all(old_rows.values())
+
+    assert vault.erase(case_id)
+    with sqlite3.connect(path) as connection:  # the backup's rows, back in the vault
+        for table, rows in old_rows.items():
+            marks = ", ".join("?" * len(rows[0]))
+            connection.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+    connection.close()
+
+    assert vault.read(case_id) is None
+    assert vault.read_text(case_id, text_id) is None
+    assert vault.read_file(case_id, file_id) is None
+    with pytest.raises(LookupError):
+        vault.store_text(case_id, uuid4(), OUTCOME_NOTE)
+    assert vault.rotate().erased_again == 1
+    with sqlite3.connect(path) as connection:
+        assert [connection.execute(f"SELECT count(*) FROM {table} WHERE case_id = ?",
+                                   (case_id.bytes,)).fetchone()[0] for table in tables] == [
+            0, 0, 0, 0]
+    connection.close()
+    vault.close()
 
 
 @pytest.mark.postgres

@@ -45,7 +45,45 @@ def test_compose_has_a_three_node_nats_cluster_postgres_and_the_three_app_servic
     assert {"nats-1", "nats-2", "nats-3", "postgres", "web", "relay", "projector"} <= set(services)
     for name in ("nats-1", "nats-2", "nats-3"):
         command = services[name]["command"]
-        assert "-js" in command and "--cluster_name" in command
+        # The cluster, its routes and TLS are in the configuration file (issue 18, item 16).
+        assert "-js" in command and command[:2] == ["-c", "/etc/nats/lgnet-tls.conf"]
+        assert "./infra/nats/cluster-tls.conf:/etc/nats/lgnet-tls.conf:ro" in (
+            services[name]["volumes"])
+    tls = (ROOT / "infra" / "nats" / "cluster-tls.conf").read_text()
+    assert tls.count("tls {") == 2 and "verify: true" in tls  # clients, and routes verified
+    assert 'include "lgnet.conf"' in tls and 'name: "lgnet"' in tls
+
+
+def test_the_stack_speaks_tls_and_has_no_default_password(compose: dict[str, Any]) -> None:
+    text = (ROOT / "compose.yaml").read_text()
+    assert "change-me" not in text
+    assert compose["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"] == (
+        "${LGNET_DB_PASSWORD:?set LGNET_DB_PASSWORD}")  # noqa: S105  (a reference, no password)
+    for name in ("web", "relay", "projector", "partner-feed", "age-job"):
+        environment = compose["services"][name]["environment"]
+        urls = [environment["LGNET_NATS_URL"], environment.get("LGNET_PARTNER_NATS_URL") or ""]
+        assert all(server.strip().startswith("tls://")
+                   for url in urls if url for server in url.split(",")), name
+        assert environment["LGNET_NATS_TLS_CA_FILE"] == "/run/lgnet/nats-tls/ca.pem"
+        assert "LGNET_SECURE_COOKIES" not in environment  # secure by default in `lgnet web`
+    assert compose["services"]["web"]["ports"] == ["127.0.0.1:8000:8000"]
+
+
+def test_each_service_holds_only_the_keys_it_needs(compose: dict[str, Any]) -> None:
+    """Issue 18, item 15: the vault's keys only where persons' data is read, the audit signing
+    key only in the relay; the web app serves the public key without holding the private."""
+    secrets_dir = "${LGNET_SECRETS_DIR:-./secrets}"
+    mounts = {name: {volume.removeprefix(secrets_dir).split(":")[0]: volume
+                     for volume in service.get("volumes", []) if secrets_dir in volume}
+              for name, service in compose["services"].items()}
+    holding_vault_keys = {name for name, held in mounts.items() if "/vault" in held}
+    assert holding_vault_keys == {"web", "age-job"}
+    holding_signing_key = {name for name, held in mounts.items() if "/audit" in held}
+    assert holding_signing_key == {"relay"}
+    assert mounts["web"]["/audit/checkpoint-public-key.pem"].endswith(":ro")
+    assert all(volume.endswith(":ro") for held in mounts.values() for volume in held.values())
+    assert not any("/app/var" == volume.split(":")[1] for service in compose["services"].values()
+                   for volume in service.get("volumes", []))  # no data dir shared by all
 
 
 def test_every_service_has_a_healthcheck(compose: dict[str, Any]) -> None:

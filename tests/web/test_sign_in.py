@@ -74,11 +74,40 @@ def test_the_session_cookie_is_http_only_same_site_and_secure_when_asked(
         follow_redirects=False)
 
     for response, is_secure in ((plain, False), (secure, True), (over_https, True)):
-        # Signing in also drops a past moment a previous session viewed (web.kit.as_of).
+        # Signing in also drops a past moment a previous session viewed (web.kit.as_of). A
+        # Secure session cookie has the __Host- prefix (issue 18, item 16), and the answer
+        # tells the browser to keep to https (HSTS).
+        name = f"__Host-{SESSION_COOKIE}" if is_secure else SESSION_COOKIE
         cookie = next(header.lower() for header in response.headers.get_list("set-cookie")
-                      if header.startswith(f"{SESSION_COOKIE}="))
+                      if header.startswith(f"{name}="))
         assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
+        assert "domain=" not in cookie
         assert ("; secure" in cookie) is is_secure
+        assert (response.headers.get("strict-transport-security") == "max-age=31536000") is (
+            is_secure)
+
+
+def test_a_secure_platform_reads_the_session_from_the_host_cookie_only(
+    anonymous: TestClient, platform: Platform, clients: Clients,
+) -> None:
+    platform.secure_cookies = True
+    try:
+        client = clients.anonymous()
+        signed_in = client.post("/sign-in", data={"username": "firenze.operator",
+                                                  "password": PASSWORD}, follow_redirects=False)
+        assert signed_in.status_code == 303, signed_in.text
+        (token,) = [header.split(";")[0].split("=", 1)[1]
+                    for header in signed_in.headers.get_list("set-cookie")
+                    if header.startswith(f"__Host-{SESSION_COOKIE}=")]
+        with_host_cookie = TestClient(client.app, cookies={f"__Host-{SESSION_COOKIE}": token})
+        assert with_host_cookie.get("/cities/firenze/cases").status_code == 200
+        # The same token under the plain name (as a plain-http page or a sibling subdomain
+        # could plant it) signs nobody in.
+        planted = TestClient(client.app, cookies={SESSION_COOKIE: token})
+        assert planted.get("/cities/firenze/cases", follow_redirects=False).status_code in (
+            303, 401)
+    finally:
+        platform.secure_cookies = False
 
 
 def test_a_wrong_password_is_refused_in_words_keeping_the_username(

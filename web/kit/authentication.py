@@ -31,6 +31,10 @@ from web.kit.errors import CsrfRejected, NotSignedIn, RequestTooLarge, refuse
 from web.services import AccountsPort, SignedInSession, WebServices
 
 SESSION_COOKIE = "lgnet_session"
+# Where cookies are Secure: a browser keeps a __Host- cookie only if it came over https from
+# this very host, for path / and no domain, so neither a sibling subdomain nor a plain-http page
+# can plant a session of its choosing.
+HOST_SESSION_COOKIE = "__Host-" + SESSION_COOKIE
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 API_PATH_PREFIX = "/api/"
@@ -79,6 +83,17 @@ def is_made_by_the_page(request: Request) -> bool:
             or request.headers.get(MADE_BY_THE_PAGE_HEADER) is not None)
 
 
+def secure_cookies_for(request: Request) -> bool:
+    """Whether this response's cookies are Secure: over https, or when the platform says so
+    (LGNET_SECURE_COOKIES; on by default outside `make run`)."""
+    return request.url.scheme == "https" or bool(request.app.state.services.secure_cookies)
+
+
+def session_cookie_name(request: Request) -> str:
+    """The session cookie's name: with the __Host- prefix wherever cookies are Secure."""
+    return HOST_SESSION_COOKIE if secure_cookies_for(request) else SESSION_COOKIE
+
+
 def identify(request: Request, accounts: AccountsPort) -> Identity:
     """Blocking (database lookups): run it in a thread."""
     authorization = request.headers.get("authorization")
@@ -88,7 +103,7 @@ def identify(request: Request, accounts: AccountsPort) -> Identity:
         if partner is None:
             return Identity(refusal=NotSignedIn(invalid_token=True))
         return Identity(principal=partner)
-    session_token = request.cookies.get(SESSION_COOKIE)
+    session_token = request.cookies.get(session_cookie_name(request))
     if not session_token:
         return Identity(refusal=NotSignedIn())
     session = accounts.session(session_token, activity=not is_made_by_the_page(request))

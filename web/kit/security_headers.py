@@ -26,8 +26,14 @@ SECURITY_HEADERS = {
 }
 
 
+# Where cookies are Secure (web.kit.authentication.secure_cookies_for), the site is https-only:
+# browsers are told to never try it over http again for a year.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
+
 class SecurityHeaders:
-    """ASGI middleware setting SECURITY_HEADERS on every response."""
+    """ASGI middleware setting SECURITY_HEADERS on every response, and Strict-Transport-Security
+    where the platform serves over https (directly, or behind a proxy: LGNET_SECURE_COOKIES)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -42,6 +48,13 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers[name] = value
+                if _served_securely(scope):
+                    headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _served_securely(scope: Scope) -> bool:
+    services = getattr(scope["app"].state, "services", None) if "app" in scope else None
+    return scope.get("scheme") == "https" or bool(getattr(services, "secure_cookies", False))

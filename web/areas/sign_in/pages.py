@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.access import SignInRefused, SignInThrottled
 from web.kit.as_of import AS_OF_COOKIE
-from web.kit.authentication import SESSION_COOKIE
+from web.kit.authentication import secure_cookies_for, session_cookie_name
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.errors import CsrfRejected, explain_domain_error, sign_in_url
 from web.kit.i18n import N_
@@ -81,11 +81,11 @@ async def sign_in(
     response = RedirectResponse(_safe_next(request, next_path), status_code=303)
     _forget_the_moment_viewed(response)
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie_name(request),
         session.token,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https" or services.secure_cookies,
+        secure=secure_cookies_for(request),
         path="/",
     )
     return response
@@ -95,7 +95,8 @@ async def sign_in(
 async def sign_out(request: Request, services: Services, _principal: SignedIn) -> Response:
     await _end_previous_session(request, services)
     response = RedirectResponse(sign_in_url(request, notice="signed_out"), status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    response.delete_cookie(session_cookie_name(request), path="/", httponly=True, samesite="lax",
+                           secure=secure_cookies_for(request))
     _forget_the_moment_viewed(response)
     return response
 
@@ -107,7 +108,7 @@ def _forget_the_moment_viewed(response: Response) -> None:
 
 
 async def _end_previous_session(request: Request, services: WebServices) -> None:
-    token = request.cookies.get(SESSION_COOKIE)
+    token = request.cookies.get(session_cookie_name(request))
     if token:
         await run_in_threadpool(services.accounts.sign_out, token)
 
