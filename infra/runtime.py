@@ -20,7 +20,12 @@ from fastapi import FastAPI
 from infra.ages import run_age_job
 from infra.audit.checkpoints import open_checkpointer
 from infra.bootstrap import Platform
-from infra.nats.credentials import embedded_nats_server, partner_feed_nats_url, platform_nats_url
+from infra.nats.credentials import (
+    embedded_nats_server,
+    partner_feed_nats_url,
+    platform_nats_url,
+    platform_partners,
+)
 from infra.nats.server import EmbeddedNats, port_is_taken
 from infra.pipeline.partner_feed.feed import PartnerFeed
 from infra.pipeline.projector.runner import Projector, tune_gc_for_throughput
@@ -119,6 +124,7 @@ async def run_parts(
             nats_url,
             partner_nats_url=partner_feed_nats_url(settings),
             replicas=settings.stream_replicas,
+            partners=platform_partners(settings),
         )
         tasks.append(asyncio.create_task(feed.run(stop), name="partner-feed"))
     if age_job:
@@ -155,6 +161,7 @@ async def run_partner_feed(settings: Settings) -> None:
         platform_nats_url(settings),
         partner_nats_url=partner_feed_nats_url(settings),
         replicas=settings.stream_replicas,
+        partners=platform_partners(settings),
     )
     await feed.run(stop)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from infra.nats.auth import (
+    CLUSTER_PARTNERS_FILE,
     DEMO_PARTNER,
     INTERNAL_USERS,
     OBSERVER_USER,
@@ -44,6 +45,14 @@ def embedded_partners(settings: Settings) -> list[PartnerAccess]:
     if not path.exists():
         save_partners(path, [DEMO_PARTNER])
     return load_partners(path)
+
+
+def platform_partners(settings: Settings) -> list[PartnerAccess]:
+    """The partner agreements the NATS servers know: the embedded server's list, or the
+    cluster's (infra/nats/partners.toml, which its configuration is rendered from)."""
+    if settings.embedded_nats:
+        return embedded_partners(settings)
+    return load_partners(CLUSTER_PARTNERS_FILE)
 
 
 def embedded_credentials(

@@ -140,3 +140,35 @@ async def test_the_example_client_prints_a_citys_placements_minimised_by_default
                                       "address_area", "bed", "reason", "note"})
         assert "Novoli" not in line and "Rifredi" not in line and "relatives" not in line
     assert printed == expected
+
+
+async def test_the_example_client_stops_with_a_clear_error_beyond_its_agreement(
+    record: ProgrammeRecord, secured: SecuredNats
+) -> None:
+    """Issue 19: a partner command never hangs. Milano is not in demo-firenze's agreement."""
+    await add_events(record, secured, 3)
+    client = await run_client(secured, "milano", "case", "--limit", "1")
+    async with asyncio.timeout(20):
+        stdout, stderr = await client.communicate()
+    assert client.returncode == 2
+    assert stdout == b""
+    assert stderr.decode().strip() == (
+        "error: your agreement does not cover partner.milano.case.*: your consumer receives "
+        "partner.firenze.>"
+    )
+
+
+async def test_the_example_client_explains_a_refused_connection(
+    record: ProgrammeRecord, secured: SecuredNats
+) -> None:
+    await add_events(record, secured, 3)
+    url = secured.url_for(DEMO_PARTNER.name).replace(f"//{DEMO_PARTNER.name}:", "//x:", 1)
+    client = await asyncio.create_subprocess_exec(
+        sys.executable, str(CLIENT), url, "firenze", "case",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(20):
+        _stdout, stderr = await client.communicate()
+    assert client.returncode == 2
+    assert stderr.decode().startswith("error: cannot connect as x: ")
+    assert "authorization violation" in stderr.decode().lower()

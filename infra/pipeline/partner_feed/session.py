@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -24,7 +25,14 @@ from nats.js.api import PubAck
 
 from events.cloudevents import POSITION
 from events.partner import partner_message
-from infra.nats.consumer import in_order_consumer_config, stream_sequence, subscribe_in_order
+from infra.nats.auth import PartnerAccess
+from infra.nats.consumer import (
+    ForeignDeliveries,
+    from_own_consumer,
+    in_order_consumer_config,
+    stream_sequence,
+    subscribe_in_order,
+)
 from infra.nats.jetstream import (
     PUBLISHES_BETWEEN_YIELDS,
     batch_publisher,
@@ -34,6 +42,7 @@ from infra.nats.jetstream import (
     wait_at_most,
     wait_for_stream,
 )
+from infra.nats.partner_consumers import ensure_partner_consumers
 from infra.nats.streams import (
     EXPECTED_LAST_MSG_ID,
     EXPECTED_LAST_SEQUENCE,
@@ -77,6 +86,8 @@ class FeedOptions(Protocol):
     ack_timeout: float
     replicas: int | None
     duplicate_window: float
+    partners: Sequence[PartnerAccess] | None
+    foreign: ForeignDeliveries
 
 
 @dataclass(slots=True)
@@ -183,6 +194,8 @@ class Session:
             await ensure_partner_stream(
                 partner_js, replicas=feed.replicas, duplicate_window=feed.duplicate_window
             )
+            if feed.partners is not None:
+                await ensure_partner_consumers(partner_js, feed.partners)
             tail = await stream_tail(partner_js, PARTNER_STREAM_NAME)
             if tail is not None:
                 self.last_position = tail.position
@@ -215,7 +228,11 @@ class Session:
 
     async def _receive(self, delivery: Msg) -> None:
         """The subscriber's handler: only files the delivery, so delivery goes on while a batch
-        is being published. Never raises."""
+        is being published. Never raises. A delivery from another consumer than ours is ignored
+        and counted."""
+        if not from_own_consumer(delivery, self.feed.durable):
+            self.feed.foreign.ignore(delivery)
+            return
         stream_seq = stream_sequence(delivery)
         if stream_seq < self.next_seq:
             await quietly(delivery.ack())  # copied already: a redelivery
