@@ -56,7 +56,8 @@ from events.upcasting import latest_version_of
 ASYNCAPI_VERSION = "3.0.0"
 INTERNAL_SERVER = "lgnet"
 PARTNER_SERVER = "partners"
-# A placeholder: each deployment has its own host, printed by `lgnet run` / `lgnet nats urls`.
+# When no host is given (a document built without settings): each deployment passes its own
+# (infra.nats.credentials.public_nats_hosts, from the settings).
 PLACEHOLDER_HOST = "nats.lgnet.example:4222"
 CITY_PARAMETER = "city"
 CITIES: tuple[str, ...] = typing.get_args(City)
@@ -69,9 +70,16 @@ _CITY_PATTERN = "(" + "|".join(CITIES) + ")"
 _DIGITS = "^[1-9][0-9]*$"
 
 
-def asyncapi_document() -> dict[str, Any]:
-    """The whole AsyncAPI 3.0.0 document, as a JSON-ready dict (the caller's own copy)."""
-    return copy.deepcopy(_document())
+def asyncapi_document(
+    *, internal_host: str = PLACEHOLDER_HOST, partner_host: str | None = None
+) -> dict[str, Any]:
+    """The whole AsyncAPI 3.0.0 document, as a JSON-ready dict (the caller's own copy), its
+    servers at the deployment's hosts (`host:port`; the partners' the internal one's unless
+    given)."""
+    document = copy.deepcopy(_document())
+    document["servers"][INTERNAL_SERVER]["host"] = internal_host
+    document["servers"][PARTNER_SERVER]["host"] = partner_host or internal_host
+    return document
 
 
 @functools.cache
@@ -286,7 +294,9 @@ def _internal_message(contract: type[EventContract]) -> dict[str, Any]:
 
 def _partner_message(kind: PartnerKind, contract: type[EventContract]) -> dict[str, Any]:
     return {
-        "name": contract.ce_type(),
+        # Not the internal message's name: a code generator keyed by name would otherwise take
+        # one schema for the other (issue 19). The type is in the ce-type header's const.
+        "name": message_key(contract.ce_type(), partner=True),
         "title": f"{kind.name} v{contract.version} (partner copy)",
         "summary": _summary(contract),
         "description": _description(contract),

@@ -195,6 +195,22 @@ def partner_feed_nats_url(settings: Settings) -> str:
     return url_with_credentials(_embedded_url(settings), PARTNER_FEED_USER, password)
 
 
+def public_nats_hosts(settings: Settings) -> tuple[str, str]:
+    """The `host:port` of the platform's and of the partners' NATS, as the AsyncAPI document
+    names its servers: LGNET_NATS_PUBLIC_HOST when set, else the first server of the URLs the
+    platform and the partner feed connect with (credentials left out)."""
+    if settings.nats_public_host:
+        return settings.nats_public_host, settings.nats_public_host
+
+    def host_of(url: str) -> str:
+        first = urlsplit(url.split(",")[0].strip())
+        return f"{first.hostname or EMBEDDED_HOST}:{first.port or 4222}"
+
+    internal = host_of(settings.effective_nats_url)
+    partner = host_of(settings.partner_nats_url) if settings.partner_nats_url else internal
+    return internal, partner
+
+
 def nats_banner_lines(settings: Settings) -> list[str]:
     """What `lgnet run` prints about NATS: for the embedded server, the observer's URL (any NATS
     client can watch `lgnet.>` with it) and the demo partner's, credentials included."""
