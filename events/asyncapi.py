@@ -51,6 +51,12 @@ from events.partner import (
     dataschema_of,
     partner_subject,
 )
+from events.partner_chain import (
+    PARTNER_CHAIN_PREVIOUS,
+    PARTNER_CHAIN_SEQ,
+    PARTNER_HEAD_KEY,
+    PARTNER_HEAD_SIGNATURE,
+)
 from events.upcasting import latest_version_of
 
 ASYNCAPI_VERSION = "3.0.0"
@@ -409,6 +415,26 @@ def _header_schemas() -> dict[str, dict[str, Any]]:
             "type": "string", "pattern": r"^lgnet:[1-9][0-9]*$",
             "description": "lgnet:<position>: JetStream drops a republished copy",
         },
+        PARTNER_CHAIN_SEQ: {
+            "type": "string", "pattern": _DIGITS,
+            "description": "The copy's number in its subject's partner chain (docs/partners.md, "
+            "'Is my feed complete and authentic?'). Partner copies only (absent on copies made "
+            "before partner chains)",
+        },
+        PARTNER_CHAIN_PREVIOUS: {
+            "type": "string", "pattern": "^[0-9a-f]{64}$",
+            "description": "The hash of the previous copy of the subject's partner chain (64 "
+            "zeros for the first). Partner copies only",
+        },
+        PARTNER_HEAD_SIGNATURE: {
+            "type": "string", "pattern": "^[0-9a-f]{128}$",
+            "description": "A signed head: the Ed25519 signature (hex) of the partner chain "
+            "up to this copy, by the audit checkpoint key. On some partner copies",
+        },
+        PARTNER_HEAD_KEY: {
+            "type": "string", "minLength": 1,
+            "description": "The id of the key that made the signed head. With the signature",
+        },
         EXPECTED_LAST_MSG_ID: {
             "type": "string", "pattern": r"^lgnet:[1-9][0-9]*$",
             "description": "Set by the publisher: the stream refuses the message unless its "
@@ -441,6 +467,8 @@ def partner_headers() -> tuple[tuple[str, bool], ...]:
         *((name, name not in optional) for name in PARTNER_HEADERS),
         (DATASCHEMA, True), (MSG_ID, True),
         (EXPECTED_LAST_MSG_ID, False), (EXPECTED_LAST_SEQUENCE, False),
+        (PARTNER_CHAIN_SEQ, False), (PARTNER_CHAIN_PREVIOUS, False),
+        (PARTNER_HEAD_SIGNATURE, False), (PARTNER_HEAD_KEY, False),
     )
 
 

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import sys
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,10 +23,22 @@ import nats
 import nats.errors
 import nats.js.errors
 from nats.aio.client import Client
+from partner_feed_check import FeedBroken, FeedChecker
 
 STREAM = "LGNET_PARTNER"
 # NATS answers nothing to a request the user may not make: the request times out.
 REQUEST_TIMEOUT = 5.0
+
+
+STATE_FILE: Path | None = None
+
+
+def save_state(checker: FeedChecker) -> None:
+    """Keep the chains' ends for the next run (written before the message is acknowledged)."""
+    if STATE_FILE is not None:
+        temporary = STATE_FILE.with_suffix(".tmp")
+        temporary.write_text(json.dumps(checker.state()))
+        temporary.replace(STATE_FILE)
 
 
 class PartnerClientError(Exception):
@@ -69,7 +82,9 @@ async def bind(connection: Client, user: str, city: str, aggregate: str) -> Any:
     return await js.pull_subscribe_bind(user, stream=STREAM)
 
 
-async def follow(url: str, city: str, aggregate: str, limit: int | None) -> None:
+async def follow(
+    url: str, city: str, aggregate: str, limit: int | None, checker: FeedChecker | None = None
+) -> None:
     user = urlsplit(url).username
     if not user:
         raise PartnerClientError("the URL names no user: nats://USER:PASSWORD@HOST:PORT")
@@ -97,6 +112,13 @@ async def follow(url: str, city: str, aggregate: str, limit: int | None) -> None
             except nats.errors.TimeoutError:
                 continue  # nothing new yet
             for message in messages:
+                if checker is not None:
+                    try:
+                        checker.check(message.subject, message.headers or {}, message.data)
+                    except FeedBroken as broken:
+                        # Not acknowledged: a next run gets it again, for someone to look at.
+                        raise PartnerClientError(f"the feed does not verify: {broken}") from None
+                    save_state(checker)
                 if covers(asked, message.subject):
                     headers = message.headers or {}
                     event = json.loads(message.data)
@@ -118,9 +140,22 @@ def main() -> None:
     parser.add_argument("aggregate", nargs="?", default="placement",
                         help="the kind of events: placement (default), case, ...")
     parser.add_argument("--limit", type=int, help="stop after this many events")
+    parser.add_argument("--public-key", help="check the feed's chains and signed heads with "
+                        "the platform's public key (a PEM file: GET /api/v1/audit/public-key)")
+    parser.add_argument("--chain-state", help="with --public-key: the file where the chains' "
+                        "ends are kept from one run to the next")
     arguments = parser.parse_args()
+    if bool(arguments.public_key) != bool(arguments.chain_state):
+        parser.error("--public-key and --chain-state go together")
     try:
-        asyncio.run(follow(arguments.url, arguments.city, arguments.aggregate, arguments.limit))
+        checker = None
+        if arguments.public_key:
+            global STATE_FILE
+            STATE_FILE = Path(arguments.chain_state)
+            state = json.loads(STATE_FILE.read_text()) if STATE_FILE.exists() else None
+            checker = FeedChecker(Path(arguments.public_key).read_bytes(), state)
+        asyncio.run(follow(arguments.url, arguments.city, arguments.aggregate, arguments.limit,
+                           checker))
     except PartnerClientError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)

@@ -36,6 +36,7 @@ from events.partner import (
     partner_kind_for,
     read_partner_message,
 )
+from infra.audit.checkpoints import audit_dir, load_or_create_signing_key
 from infra.bootstrap import build_platform
 from infra.nats.auth import (
     CLUSTER_CONFIG_FILE,
@@ -199,11 +200,13 @@ async def publish_to_lgnet(record: ProgrammeRecord, secured: SecuredNats) -> int
 
 
 def a_feed(secured: SecuredNats, **options: Any) -> PartnerFeed:
-    """The feed as `lgnet run` runs it: it also makes the partners' consumers."""
+    """The feed as `lgnet run` runs it: it also makes the partners' consumers and signs the
+    partner chains' heads with the audit checkpoint key."""
     return PartnerFeed(
         platform_nats_url(secured.settings),
         partner_nats_url=partner_feed_nats_url(secured.settings),
         partners=platform_partners(secured.settings),
+        signer=load_or_create_signing_key(audit_dir(secured.settings)),
         **options,
     )
 

@@ -53,6 +53,7 @@ from infra.nats.streams import (
     msg_id_for,
     stream_tail,
 )
+from infra.pipeline.partner_feed.chain import HeadSigner, PartnerChains
 from infra.pipeline.partner_feed.positions import lgnet_start_after, message_at_or_after
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class FeedOptions(Protocol):
     duplicate_window: float
     partners: Sequence[PartnerAccess] | None
     foreign: ForeignDeliveries
+    signer: HeadSigner | None
 
 
 @dataclass(slots=True)
@@ -125,6 +127,7 @@ class Session:
         self.last_position = 0
         self.last_msg_id: str | None = None
         self.anchor_seq: int | None = None
+        self.chains: PartnerChains | None = None
 
     # --- connection callbacks -----------------------------------------------------------------
 
@@ -196,6 +199,7 @@ class Session:
             )
             if feed.partners is not None:
                 await ensure_partner_consumers(partner_js, feed.partners)
+            self.chains = PartnerChains(partner_js, feed.signer)
             tail = await stream_tail(partner_js, PARTNER_STREAM_NAME)
             if tail is not None:
                 self.last_position = tail.position
@@ -325,6 +329,10 @@ class Session:
                 copies.append((position, msg_id_for(position), copy))
         if not copies:
             return
+        assert self.chains is not None
+        linked = await self.chains.link([copy for _position, _msg_id, copy in copies])
+        copies = [(position, msg_id, copy) for (position, msg_id, _), copy
+                  in zip(copies, linked, strict=True)]
         acks: list[asyncio.Future[PubAck]] = []
         self.responses = 0
         last_msg_id, anchor_seq = self.last_msg_id, self.anchor_seq
