@@ -11,7 +11,7 @@ attributes (headers):
 and now and then (at least the last copy of each subject the feed publishes in one go, and every
 100th) a signed head:
 - `ce-lgnetpartnersig`: the Ed25519 signature (hex) of `head_statement(subject, seq, hash)` by
-  the platform's audit checkpoint key (its public key: `/api/v1/audit/public-key`,
+  the platform's audit checkpoint key (its public key: `/audit/public-key`,
   docs/audit.md), and `ce-lgnetpartnerkey`, that key's id.
 
 A message's hash is the SHA-256 of the canonical JSON (sorted keys, no spaces, ASCII) of

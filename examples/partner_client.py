@@ -141,7 +141,7 @@ def main() -> None:
                         help="the kind of events: placement (default), case, ...")
     parser.add_argument("--limit", type=int, help="stop after this many events")
     parser.add_argument("--public-key", help="check the feed's chains and signed heads with "
-                        "the platform's public key (a PEM file: GET /api/v1/audit/public-key)")
+                        "the platform's public key (a PEM file: GET /audit/public-key)")
     parser.add_argument("--chain-state", help="with --public-key: the file where the chains' "
                         "ends are kept from one run to the next")
     arguments = parser.parse_args()

@@ -3,7 +3,7 @@
 Plain Python (hashlib, json and the `cryptography` package), written from the docs alone: feed it
 your messages in the order your consumer delivered them; it follows each subject's chain
 (`ce-lgnetpartnerseq`, `ce-lgnetpartnerprev`) and checks each signed head
-(`ce-lgnetpartnersig`) with the platform's public key (GET /api/v1/audit/public-key).
+(`ce-lgnetpartnersig`) with the platform's public key (GET /audit/public-key).
 
     checker = FeedChecker(public_key_pem)
     for message in messages:
