@@ -94,7 +94,11 @@ def partner_add(
     password = embedded_credentials(settings)[partner.name]
     reloaded = reload_embedded_server(settings)
     if reloaded:
-        asyncio.run(_make_consumers(settings, [*partners, partner]))
+        try:
+            asyncio.run(_make_consumers(settings, [*partners, partner]))
+        except (nats.errors.Error, OSError) as error:
+            print(f"(the consumer could not be made now: {error}; the partner feed makes it "
+                  "at its next session)", file=sys.stderr)
     url = url_with_credentials(f"nats://{EMBEDDED_HOST}:{settings.nats_port}", partner.name,
                                password)
     print(f"Added partner {partner.name}: subjects {', '.join(partner.subjects())}\n"
@@ -123,15 +127,23 @@ def partner_remove(name: str) -> None:
 
 
 async def _make_consumers(settings: Settings, partners: list[PartnerAccess]) -> None:
-    """Make the partners' consumers now (the running feed makes them at its next session)."""
-    connection = await nats.connect(partner_feed_nats_url(settings), allow_reconnect=False,
-                                    connect_timeout=5)
-    try:
-        js = connection.jetstream()
-        await ensure_partner_stream(js)
-        await ensure_partner_consumers(js, partners)
-    finally:
-        await connection.close()
+    """Make the partners' consumers now (the running feed makes them at its next session).
+    The server reloads its configuration as this runs: a connection it drops is tried again."""
+    for attempt in range(1, 21):
+        try:
+            connection = await nats.connect(partner_feed_nats_url(settings),
+                                            allow_reconnect=False, connect_timeout=5)
+            try:
+                js = connection.jetstream()
+                await ensure_partner_stream(js)
+                await ensure_partner_consumers(js, partners)
+                return
+            finally:
+                await connection.close()
+        except (nats.errors.Error, OSError):
+            if attempt == 20:
+                raise
+            await asyncio.sleep(0.25)
 
 
 @nats_app.command("partner-replay")

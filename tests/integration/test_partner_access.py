@@ -793,3 +793,43 @@ def test_the_compose_cluster_configuration_is_valid_for_nats_server() -> None:
         capture_output=True, text=True, env=environment, check=False,
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_lgnet_nats_partner_add_makes_the_partners_consumer_at_once(
+    secured: SecuredNats,
+) -> None:
+    """The running feed makes a new partner's consumer at its next session; `partner-add` makes
+    it at once, so the partner can read as soon as it has its password."""
+    from typer.testing import CliRunner
+
+    from infra.cli.main import app
+
+    environment = {"LGNET_DATA_DIR": str(secured.settings.data_dir),
+                   "LGNET_NATS_PORT": str(secured.settings.nats_port)}
+    added = CliRunner().invoke(app, ["nats", "partner-add", "roma-housing", "--city", "roma",
+                                     "--kinds", "case.*"], env=environment)
+    assert added.exit_code == 0, added.output
+    assert "pull consumer roma-housing (made by the platform; filters partner.roma.case.*)" in (
+        added.output)
+
+    async def read_as_newcomer() -> ConsumerInfo:
+        password = embedded_credentials(secured.settings)["roma-housing"]
+        url = f"nats://roma-housing:{password}@127.0.0.1:{secured.settings.nats_port}"
+        async with asyncio.timeout(5):
+            while True:
+                try:
+                    client = await nats.connect(url, inbox_prefix="_INBOX_roma-housing",
+                                                allow_reconnect=False)
+                    break
+                except (nats.errors.Error, OSError):
+                    await asyncio.sleep(0.05)  # the reload is asynchronous
+        try:
+            info: ConsumerInfo = await client.jetstream().consumer_info(
+                PARTNER_STREAM_NAME, "roma-housing")
+            return info
+        finally:
+            await client.close()
+
+    info = asyncio.run(read_as_newcomer())
+    assert info.config.filter_subject == "partner.roma.case.*"
+    assert info.config.deliver_subject is None
