@@ -50,12 +50,19 @@ from events.partner import (
     dataschema_of,
     partner_subject,
 )
+from events.partner_chain import (
+    PARTNER_CHAIN_PREVIOUS,
+    PARTNER_CHAIN_SEQ,
+    PARTNER_HEAD_KEY,
+    PARTNER_HEAD_SIGNATURE,
+)
 from events.upcasting import latest_version_of
 
 ASYNCAPI_VERSION = "3.0.0"
 INTERNAL_SERVER = "lgnet"
 PARTNER_SERVER = "partners"
-# A placeholder: each deployment has its own host, printed by `lgnet run` / `lgnet nats urls`.
+# When no host is given (a document built without settings): each deployment passes its own
+# (infra.nats.credentials.public_nats_hosts, from the settings).
 PLACEHOLDER_HOST = "nats.lgnet.example:4222"
 CITY_PARAMETER = "city"
 
@@ -68,9 +75,16 @@ _CITY_PATTERN = CITY_SLUG_PATTERN.removeprefix("^").removesuffix("$")
 _DIGITS = "^[1-9][0-9]*$"
 
 
-def asyncapi_document() -> dict[str, Any]:
-    """The whole AsyncAPI 3.0.0 document, as a JSON-ready dict (the caller's own copy)."""
-    return copy.deepcopy(_document())
+def asyncapi_document(
+    *, internal_host: str = PLACEHOLDER_HOST, partner_host: str | None = None
+) -> dict[str, Any]:
+    """The whole AsyncAPI 3.0.0 document, as a JSON-ready dict (the caller's own copy), its
+    servers at the deployment's hosts (`host:port`; the partners' the internal one's unless
+    given)."""
+    document = copy.deepcopy(_document())
+    document["servers"][INTERNAL_SERVER]["host"] = internal_host
+    document["servers"][PARTNER_SERVER]["host"] = partner_host or internal_host
+    return document
 
 
 @functools.cache
@@ -288,7 +302,9 @@ def _internal_message(contract: type[EventContract]) -> dict[str, Any]:
 
 def _partner_message(kind: PartnerKind, contract: type[EventContract]) -> dict[str, Any]:
     return {
-        "name": contract.ce_type(),
+        # Not the internal message's name: a code generator keyed by name would otherwise take
+        # one schema for the other (issue 19). The type is in the ce-type header's const.
+        "name": message_key(contract.ce_type(), partner=True),
         "title": f"{kind.name} v{contract.version} (partner copy)",
         "summary": _summary(contract),
         "description": _description(contract),
@@ -401,6 +417,26 @@ def _header_schemas() -> dict[str, dict[str, Any]]:
             "type": "string", "pattern": r"^lgnet:[1-9][0-9]*$",
             "description": "lgnet:<position>: JetStream drops a republished copy",
         },
+        PARTNER_CHAIN_SEQ: {
+            "type": "string", "pattern": _DIGITS,
+            "description": "The copy's number in its subject's partner chain (docs/partners.md, "
+            "'Is my feed complete and authentic?'). Partner copies only (absent on copies made "
+            "before partner chains)",
+        },
+        PARTNER_CHAIN_PREVIOUS: {
+            "type": "string", "pattern": "^[0-9a-f]{64}$",
+            "description": "The hash of the previous copy of the subject's partner chain (64 "
+            "zeros for the first). Partner copies only",
+        },
+        PARTNER_HEAD_SIGNATURE: {
+            "type": "string", "pattern": "^[0-9a-f]{128}$",
+            "description": "A signed head: the Ed25519 signature (hex) of the partner chain "
+            "up to this copy, by the audit checkpoint key. On some partner copies",
+        },
+        PARTNER_HEAD_KEY: {
+            "type": "string", "minLength": 1,
+            "description": "The id of the key that made the signed head. With the signature",
+        },
         EXPECTED_LAST_MSG_ID: {
             "type": "string", "pattern": r"^lgnet:[1-9][0-9]*$",
             "description": "Set by the publisher: the stream refuses the message unless its "
@@ -433,6 +469,8 @@ def partner_headers() -> tuple[tuple[str, bool], ...]:
         *((name, name not in optional) for name in PARTNER_HEADERS),
         (DATASCHEMA, True), (MSG_ID, True),
         (EXPECTED_LAST_MSG_ID, False), (EXPECTED_LAST_SEQUENCE, False),
+        (PARTNER_CHAIN_SEQ, False), (PARTNER_CHAIN_PREVIOUS, False),
+        (PARTNER_HEAD_SIGNATURE, False), (PARTNER_HEAD_KEY, False),
     )
 
 

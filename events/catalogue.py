@@ -9,7 +9,7 @@ from typing import Any
 from events.activities import ACTIVITY_CONTRACTS
 from events.assignment import ASSIGNMENT_CONTRACTS
 from events.audit import AUDIT_CONTRACTS
-from events.contracts import CASE_CONTRACTS, EventContract
+from events.contracts import CASE_CONTRACTS, JSON_SCHEMA_DRAFT, EventContract
 from events.deliveries import DELIVERY_CONTRACTS
 from events.documents import DOCUMENT_CONTRACTS
 from events.finance import FINANCE_CONTRACTS
@@ -47,6 +47,7 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     """Every contract's JSON Schema, keyed by CloudEvents type."""
     return {
         ce_type: {
+            "$schema": JSON_SCHEMA_DRAFT,
             "$id": f"urn:lgnet:schema:{ce_type}",
             **contract.model_json_schema(),
         }

@@ -85,6 +85,11 @@ FOUNDING_CITIES: tuple[str, ...] = (
 )
 
 
+# The JSON Schema draft the contracts' schemas follow (pydantic writes 2020-12: `$defs`), declared
+# as `$schema` in every schema served (events.catalogue.json_schemas, partner_json_schemas).
+JSON_SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+
 class EventContract(BaseModel):
     """Base of every published event body (the CloudEvent's `data`)."""
 

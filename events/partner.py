@@ -33,6 +33,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from events.cloudevents import ACTOR_CITY, ACTOR_KIND, ACTOR_ROLE, POSITION
 from events.contracts import (
     CASE_CODE_PATTERN,
+    JSON_SCHEMA_DRAFT,
     AgeBand,
     AgeBandV1,
     CaseIntakeRecordedV1,
@@ -456,7 +457,8 @@ def partner_json_schemas() -> dict[str, dict[str, Any]]:
     """Every partner contract's JSON Schema, keyed by the CloudEvents type of the partner
     messages; its `$id` is the value of their `ce-dataschema`."""
     return {
-        ce_type: {"$id": dataschema_of(contract), **contract.model_json_schema()}
+        ce_type: {"$schema": JSON_SCHEMA_DRAFT, "$id": dataschema_of(contract),
+                  **contract.model_json_schema()}
         for ce_type, contract in _PARTNER_CONTRACTS.items()
     }
 

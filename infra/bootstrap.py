@@ -47,6 +47,7 @@ from infra.audit.checkpoints import (
 )
 from infra.audit.event_browser import EventBrowser
 from infra.document_sources import CaseFactsFromCases, ClaimsFromFinance
+from infra.nats.credentials import public_nats_hosts
 from infra.pipeline.replay import AsOfServices, ReplayCache
 from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
@@ -235,6 +236,9 @@ class Platform:
 
     def new_id(self) -> UUID:
         return self.ids()
+
+    def nats_hosts(self) -> tuple[str, str]:
+        return public_nats_hosts(self.settings)
 
     def audit_public_key(self) -> str:
         """The checkpoint key's public half, from the data dir (the pair is made on first use,

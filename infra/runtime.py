@@ -18,9 +18,20 @@ import uvicorn
 from fastapi import FastAPI
 
 from infra.ages import run_age_job
-from infra.audit.checkpoints import open_checkpointer
+from infra.audit.checkpoints import (
+    PRIVATE_KEY_FILE_NAME,
+    SigningKey,
+    audit_dir,
+    load_or_create_signing_key,
+    open_checkpointer,
+)
 from infra.bootstrap import Platform
-from infra.nats.credentials import embedded_nats_server, partner_feed_nats_url, platform_nats_url
+from infra.nats.credentials import (
+    embedded_nats_server,
+    partner_feed_nats_url,
+    platform_nats_url,
+    platform_partners,
+)
 from infra.nats.server import EmbeddedNats, port_is_taken
 from infra.pipeline.partner_feed.feed import PartnerFeed
 from infra.pipeline.projector.runner import Projector, tune_gc_for_throughput
@@ -119,6 +130,8 @@ async def run_parts(
             nats_url,
             partner_nats_url=partner_feed_nats_url(settings),
             replicas=settings.stream_replicas,
+            partners=platform_partners(settings),
+            signer=partner_head_signer(settings, create=True),
         )
         tasks.append(asyncio.create_task(feed.run(stop), name="partner-feed"))
     if age_job:
@@ -155,8 +168,22 @@ async def run_partner_feed(settings: Settings) -> None:
         platform_nats_url(settings),
         partner_nats_url=partner_feed_nats_url(settings),
         replicas=settings.stream_replicas,
+        partners=platform_partners(settings),
+        signer=partner_head_signer(settings, create=False),
     )
     await feed.run(stop)
+
+
+def partner_head_signer(settings: Settings, *, create: bool) -> SigningKey | None:
+    """The audit checkpoint key, which signs the partner chains' heads (docs/partners.md). The
+    feed alone (`lgnet partner-feed`) only uses one it finds: without it the partner copies are
+    chained but their heads unsigned, and it says so."""
+    directory = audit_dir(settings)
+    if not create and not (directory / PRIVATE_KEY_FILE_NAME).exists():
+        log.warning("No audit checkpoint key in %s: the partner feed's heads go unsigned",
+                    directory)
+        return None
+    return load_or_create_signing_key(directory)
 
 
 def _stop_on_signals(request_stop: Callable[[], None]) -> None:

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
                                          "feed's user in the PARTNERS account (production; the "
                                          "embedded server derives it)")
     nats_port: int = Field(default=DEFAULT_EMBEDDED_NATS_PORT, ge=1, le=65535)
+    nats_public_host: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9.\[\]:-]+:[0-9]{1,5}$",
+        description="host:port partners and auditors reach NATS at, as the AsyncAPI document's "
+        "servers name it; default the host of LGNET_PARTNER_NATS_URL / LGNET_NATS_URL, or the "
+        "embedded server's")
     database_url: str | None = Field(default=None, description="postgresql://... for the event "
                                      "store and read models; unset for SQLite in the data dir")
     stream_replicas: int = Field(default=1, ge=1, le=5, description="JetStream replicas of the "

@@ -58,7 +58,8 @@ class ContractCheck:
             by_type = {}
             for reference in channel["messages"].values():
                 message = messages[reference["$ref"].rsplit("/", 1)[-1]]
-                by_type[message["name"]] = _MessageContract(
+                ce_type = message["headers"]["properties"]["ce-type"]["const"]
+                by_type[ce_type] = _MessageContract(
                     headers=_validator(message["headers"]),
                     payload=_validator(message["payload"]),
                 )

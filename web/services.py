@@ -253,6 +253,9 @@ class WebServices(Protocol):
     @property
     def audit_trail(self) -> AuditTrail: ...
 
+    def nats_hosts(self) -> tuple[str, str]:
+        """The `host:port` of the platform's and of the partners' NATS (the AsyncAPI servers)."""
+
     def audit_public_key(self) -> str:
         """The PEM public key the audit chain's checkpoints are signed with (docs/audit.md)."""
 

@@ -3,11 +3,15 @@ that give them their permissions (infra/nats/auth.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
+import nats
+import nats.errors
 import typer
 
 from domain.programme import City
@@ -30,11 +34,14 @@ from infra.nats.credentials import (
     embedded_credentials,
     embedded_partners,
     nats_banner_lines,
+    partner_feed_nats_url,
+    platform_partners,
     reload_embedded_server,
     url_with_credentials,
 )
-from infra.nats.streams import PARTNER_STREAM_NAME
-from infra.settings import load_settings
+from infra.nats.partner_consumers import ensure_partner_consumers, replay_partner_consumer
+from infra.nats.streams import PARTNER_STREAM_NAME, ensure_partner_stream
+from infra.settings import Settings, load_settings
 
 nats_app = typer.Typer(
     help="NATS users for partner systems and the server configurations", no_args_is_help=True
@@ -90,12 +97,18 @@ def partner_add(
     save_partners(settings.data_dir / PARTNERS_FILE_NAME, [*partners, partner])
     password = embedded_credentials(settings)[partner.name]
     reloaded = reload_embedded_server(settings)
+    if reloaded:
+        try:
+            asyncio.run(_make_consumers(settings, [*partners, partner]))
+        except (nats.errors.Error, OSError) as error:
+            print(f"(the consumer could not be made now: {error}; the partner feed makes it "
+                  "at its next session)", file=sys.stderr)
     url = url_with_credentials(f"nats://{EMBEDDED_HOST}:{settings.nats_port}", partner.name,
                                password)
     print(f"Added partner {partner.name}: subjects {', '.join(partner.subjects())}\n"
           f"  URL:          {url}\n"
-          f"  stream:       {PARTNER_STREAM_NAME}, consumer names "
-          f"{', '.join(partner.consumer_names())} (one filter subject each)\n"
+          f"  stream:       {PARTNER_STREAM_NAME}, pull consumer {partner.consumer_name} "
+          f"(made by the platform; filters {', '.join(partner.consumer_filters())})\n"
           f"  inbox prefix: {partner.inbox_prefix}\n"
           f"(password kept in {settings.data_dir / CREDENTIALS_FILE_NAME}; "
           + ("the running NATS server has it now)" if reloaded else
@@ -115,6 +128,64 @@ def partner_remove(name: str) -> None:
     reloaded = reload_embedded_server(settings)
     print(f"Removed partner {name}" + ("; the running NATS server refuses it now." if reloaded
                                        else "."))
+
+
+async def _make_consumers(settings: Settings, partners: list[PartnerAccess]) -> None:
+    """Make the partners' consumers now (the running feed makes them at its next session).
+    The server reloads its configuration as this runs: a connection it drops is tried again."""
+    for attempt in range(1, 21):
+        try:
+            connection = await nats.connect(partner_feed_nats_url(settings),
+                                            allow_reconnect=False, connect_timeout=5)
+            try:
+                js = connection.jetstream()
+                await ensure_partner_stream(js)
+                await ensure_partner_consumers(js, partners)
+                return
+            finally:
+                await connection.close()
+        except (nats.errors.Error, OSError):
+            if attempt == 20:
+                raise
+            await asyncio.sleep(0.25)
+
+
+@nats_app.command("partner-replay")
+def partner_replay(
+    name: str,
+    from_seq: Annotated[int | None, typer.Option(
+        help="Deliver again from this LGNET_PARTNER sequence")] = None,
+    since: Annotated[datetime | None, typer.Option(
+        help="Deliver again what was stored since this time (ISO 8601, with its offset)")]
+        = None,
+) -> None:
+    """Make a partner's consumer anew, so that it delivers its feed again from the first
+    message, a sequence or a time (the partner cannot: it may not create consumers)."""
+    settings = load_settings()
+    partner = next((p for p in platform_partners(settings) if p.name == name), None)
+    if partner is None:
+        raise SystemExit(f"Error: there is no partner {name}")
+    if since is not None and since.tzinfo is None:
+        raise SystemExit("Error: --since needs a time zone offset, e.g. 2026-03-01T00:00:00+01:00")
+    if from_seq is not None and since is not None:
+        raise SystemExit("Error: give --from-seq or --since, not both")
+
+    async def replay() -> None:
+        connection = await nats.connect(partner_feed_nats_url(settings), allow_reconnect=False,
+                                        connect_timeout=5)
+        try:
+            await replay_partner_consumer(connection.jetstream(), partner,
+                                          start_seq=from_seq, start_time=since)
+        finally:
+            await connection.close()
+
+    try:
+        asyncio.run(replay())
+    except (nats.errors.Error, OSError) as error:
+        raise SystemExit(f"Error: NATS: {error}") from None
+    start = (f"sequence {from_seq}" if from_seq is not None else
+             f"{since.isoformat()}" if since is not None else "the first message")
+    print(f"Partner {name}'s consumer delivers again from {start}.")
 
 
 @nats_app.command("cluster-config")

@@ -19,16 +19,19 @@ A partner user (name, cities, kinds) may ONLY:
   for every kind of an aggregate, present and future), and to its own inbox prefix
   `_INBOX_<name>.>`. Not `_INBOX.>`: every user of an account shares that namespace, so it would
   see the other partners' replies and deliveries. Its client must set `inbox_prefix`;
-- create its consumer on LGNET_PARTNER only in the filtered form
-  `$JS.API.CONSUMER.CREATE.LGNET_PARTNER.<name>.<filter>` with a filter among its subjects (the
-  server refuses a request whose body names another filter than the subject); the unfiltered
-  and legacy forms (`...CREATE.LGNET_PARTNER`, `...CREATE.LGNET_PARTNER.<name>`,
-  `...DURABLE.CREATE...`) are not allowed;
-- use only its own consumers, named as the user (`<name>`, and `<name>_2`... when the agreement
-  has several subjects: a consumer filters on one), for info, delete, pull, acks and flow
-  control: a consumer of any name would let it pull, ack or delete another partner's;
-- read LGNET_PARTNER's stream info. Nothing else: no `$JS.API.STREAM.MSG.GET` or `DIRECT.GET`
-  (they read any message), no stream or consumer listing, no publishing.
+- pull from, acknowledge on and read the info of its one consumer on LGNET_PARTNER, named as the
+  user: a durable PULL consumer that the platform makes with the agreement's subjects as its
+  filters (infra/nats/partner_consumers.py). A partner creates, changes and deletes no consumer:
+  a consumer it could create could push deliveries to any subject of the account (another
+  partner's inbox or subjects), which no subject permission checks.
+Nothing else: no stream info, no `$JS.API.STREAM.MSG.GET` or `DIRECT.GET` (they read any
+message), no stream or consumer listing, no publishing.
+
+The platform's own consumers on LGNET (projector, partner feed) deliver to inboxes under
+`_INBOX_lgnet-platform.` (PLATFORM_INBOX_PREFIX) that the observer may neither publish to nor
+subscribe to, and they file only deliveries whose reply subject names their own consumer
+(infra/nats/consumer.py, from_own_consumer): the observer may create a push consumer named
+`observer`, and its body could aim the deliveries at any subject of the account.
 
 The passwords, the embedded server's files and the URLs each part connects with are in
 infra/nats/credentials.py.
@@ -54,6 +57,9 @@ PLATFORM_USER = "lgnet-platform"
 OBSERVER_USER = "observer"
 PARTNER_FEED_USER = "lgnet-partner-feed"
 INTERNAL_USERS = (PLATFORM_USER, OBSERVER_USER, PARTNER_FEED_USER)
+# Where the platform's push consumers on LGNET deliver (infra/nats/consumer.py): an inbox no
+# other user of the account may publish or subscribe to.
+PLATFORM_INBOX_PREFIX = f"_INBOX_{PLATFORM_USER}"
 
 # The compose cluster's configuration and partner list (rendered by `lgnet nats cluster-config`).
 CLUSTER_DIR = Path(__file__).resolve().parent
@@ -112,14 +118,18 @@ class PartnerAccess:
 
     @property
     def consumer_name(self) -> str:
-        """Its first consumer's name (the only one when the agreement is one subject)."""
+        """Its consumer's name: the platform makes one durable pull consumer per partner,
+        filtered on the agreement's subjects (infra/nats/partner_consumers.py)."""
         return self.name
 
-    def consumer_names(self) -> list[str]:
-        """One consumer per subject of the agreement at most, since a consumer filters on one:
-        `<name>`, `<name>_2`, ... The '_' cannot occur in a partner name, so these never
-        collide with another partner's."""
-        return [self.name] + [f"{self.name}_{n}" for n in range(2, len(self.subjects()) + 1)]
+    def consumer_filters(self) -> list[str]:
+        """The agreement's subjects less those another one covers (`partner.firenze.>` covers
+        `partner.firenze.case.*`): a consumer's filters must not overlap."""
+        subjects = list(dict.fromkeys(self.subjects()))
+        return [
+            subject for subject in subjects
+            if not any(other != subject and subject_covers(other, subject) for other in subjects)
+        ]
 
     def subjects(self) -> list[str]:
         """The partner subjects (or subject patterns) this agreement covers."""
@@ -128,6 +138,20 @@ class PartnerAccess:
             for city in self.cities
             for kind in self.kinds
         ]
+
+
+def subject_covers(pattern: str, subject: str) -> bool:
+    """Whether the NATS subject pattern `pattern` matches every subject `subject` (itself a
+    subject or a pattern) matches: `*` stands for one token, a final `>` for one or more."""
+    wanted, given = pattern.split("."), subject.split(".")
+    for index, part in enumerate(wanted):
+        if part == ">":
+            return len(given) > index
+        if index >= len(given) or given[index] == ">":
+            return False
+        if part not in ("*", given[index]):
+            return False
+    return len(given) == len(wanted)
 
 
 # Every partner kind of Firenze: intakes, and the erasures a partner must act on.
@@ -189,7 +213,9 @@ def observer_permissions() -> dict[str, Any]:
     """Read-only on LGNET. Its one consumer is named `observer` (durable, or ordered with that
     name): any other name could be the projector's or the partner feed's, and a create request
     naming an idle consumer takes it over. That includes the server-named form
-    (`$JS.API.CONSUMER.CREATE.LGNET`), whose body may name one, so it is not allowed either."""
+    (`$JS.API.CONSUMER.CREATE.LGNET`), whose body may name one, so it is not allowed either.
+    It reads no other consumer's info and lists none (CONSUMER.LIST shows each configuration,
+    delivery inboxes included): only the names."""
     stream, me = STREAM_NAME, OBSERVER_USER
     return {
         "publish": {"allow": [
@@ -200,8 +226,7 @@ def observer_permissions() -> dict[str, Any]:
             f"{_API}.DIRECT.GET.{stream}",
             f"{_API}.DIRECT.GET.{stream}.>",
             f"{_API}.CONSUMER.NAMES.{stream}",
-            f"{_API}.CONSUMER.LIST.{stream}",
-            f"{_API}.CONSUMER.INFO.{stream}.*",
+            f"{_API}.CONSUMER.INFO.{stream}.{me}",
             f"{_API}.CONSUMER.CREATE.{stream}.{me}",
             f"{_API}.CONSUMER.CREATE.{stream}.{me}.>",
             f"{_API}.CONSUMER.DURABLE.CREATE.{stream}.{me}",
@@ -215,20 +240,15 @@ def observer_permissions() -> dict[str, Any]:
 
 
 def partner_permissions(partner: PartnerAccess) -> dict[str, Any]:
-    stream, subjects = PARTNER_STREAM_NAME, partner.subjects()
-    allowed = [f"{_API}.STREAM.INFO.{stream}"]
-    for me in partner.consumer_names():
-        allowed += [
-            *(f"{_API}.CONSUMER.CREATE.{stream}.{me}.{subject}" for subject in subjects),
+    """Pull, ack and info on its own consumer, which the platform makes: nothing more."""
+    stream, me = PARTNER_STREAM_NAME, partner.consumer_name
+    return {
+        "publish": {"allow": [
             f"{_API}.CONSUMER.INFO.{stream}.{me}",
-            f"{_API}.CONSUMER.DELETE.{stream}.{me}",
             f"{_API}.CONSUMER.MSG.NEXT.{stream}.{me}",
             f"$JS.ACK.{stream}.{me}.>",
-            f"$JS.FC.{stream}.{me}.*",
-        ]
-    return {
-        "publish": {"allow": allowed},
-        "subscribe": {"allow": [*subjects, f"{partner.inbox_prefix}.>"]},
+        ]},
+        "subscribe": {"allow": [*partner.subjects(), f"{partner.inbox_prefix}.>"]},
     }
 
 

@@ -8,6 +8,8 @@ terminate a message whose handling failed, and it would be lost for good."""
 
 from __future__ import annotations
 
+import logging
+import secrets
 import warnings
 from collections.abc import Awaitable, Callable
 
@@ -18,7 +20,10 @@ from faststream.nats.subscriber.usecases import PushStreamSubscriber
 from nats.aio.msg import Msg
 from nats.js import api as js_api
 
+from infra.nats.auth import PLATFORM_INBOX_PREFIX
 from infra.nats.streams import STREAM_NAME, STREAM_SUBJECTS
+
+log = logging.getLogger(__name__)
 
 # All of the stream: then deliveries are consecutive stream sequences, less deleted messages.
 SUBJECTS = STREAM_SUBJECTS[0]
@@ -32,10 +37,13 @@ def in_order_consumer_config(
     ack_wait: float,
     max_ack_pending: int,
 ) -> js_api.ConsumerConfig:
-    """A durable consumer on all of stream LGNET from `start_seq`, acknowledged explicitly."""
+    """A durable consumer on all of stream LGNET from `start_seq`, acknowledged explicitly. It
+    delivers to a fresh, unguessable inbox under the platform's prefix, which no other user may
+    publish or subscribe to (infra/nats/auth.py)."""
     return js_api.ConsumerConfig(
         durable_name=durable,
         description=description,
+        deliver_subject=f"{PLATFORM_INBOX_PREFIX}.{durable}.{secrets.token_hex(16)}",
         deliver_policy=js_api.DeliverPolicy.BY_START_SEQUENCE,
         opt_start_seq=start_seq,
         ack_policy=js_api.AckPolicy.EXPLICIT,
@@ -83,6 +91,36 @@ def stream_sequence(delivery: Msg) -> int:
     if len(tokens) == 9:
         return int(tokens[5])
     return int(delivery.metadata.sequence.stream)
+
+
+def from_own_consumer(delivery: Msg, durable: str, stream: str = STREAM_NAME) -> bool:
+    """Whether the delivery comes from the consumer `durable` on `stream`, read from its reply
+    subject (`$JS.ACK.<stream>.<consumer>....`, or with `<domain>.<account hash>.` after
+    `$JS.ACK.`). Anything else is not to be filed: another user's consumer may deliver onto our
+    inbox (issue 18 item 1: the observer's `observer` consumer aimed at the projector's inbox
+    with headers only), and its copies would displace or precede ours."""
+    tokens = (delivery.reply or "").split(".")
+    if len(tokens) < 9 or tokens[0] != "$JS" or tokens[1] != "ACK":
+        return False
+    at = 2 if len(tokens) == 9 else 4
+    return tokens[at] == stream and tokens[at + 1] == durable
+
+
+class ForeignDeliveries:
+    """Counts deliveries a consumer ignored because they came from another consumer, logging
+    the first and then every thousandth (an attack must not fill the log)."""
+
+    def __init__(self, who: str) -> None:
+        self.who = who
+        self.count = 0
+
+    def ignore(self, delivery: Msg) -> None:
+        self.count += 1
+        if self.count == 1 or self.count % 1000 == 0:
+            log.warning(
+                "%s: ignored %d delivery(ies) from another consumer (reply subject %r): someone "
+                "aims a consumer at our inbox", self.who, self.count, delivery.reply,
+            )
 
 
 async def lean_parse(delivery: Msg) -> NatsMessage:

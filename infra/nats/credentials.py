@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from infra.nats.auth import (
+    CLUSTER_PARTNERS_FILE,
     DEMO_PARTNER,
     INTERNAL_USERS,
     OBSERVER_USER,
@@ -44,6 +45,14 @@ def embedded_partners(settings: Settings) -> list[PartnerAccess]:
     if not path.exists():
         save_partners(path, [DEMO_PARTNER])
     return load_partners(path)
+
+
+def platform_partners(settings: Settings) -> list[PartnerAccess]:
+    """The partner agreements the NATS servers know: the embedded server's list, or the
+    cluster's (infra/nats/partners.toml, which its configuration is rendered from)."""
+    if settings.embedded_nats:
+        return embedded_partners(settings)
+    return load_partners(CLUSTER_PARTNERS_FILE)
 
 
 def embedded_credentials(
@@ -184,6 +193,22 @@ def partner_feed_nats_url(settings: Settings) -> str:
         return settings.partner_nats_url or settings.effective_nats_url
     password = embedded_credentials(settings)[PARTNER_FEED_USER]
     return url_with_credentials(_embedded_url(settings), PARTNER_FEED_USER, password)
+
+
+def public_nats_hosts(settings: Settings) -> tuple[str, str]:
+    """The `host:port` of the platform's and of the partners' NATS, as the AsyncAPI document
+    names its servers: LGNET_NATS_PUBLIC_HOST when set, else the first server of the URLs the
+    platform and the partner feed connect with (credentials left out)."""
+    if settings.nats_public_host:
+        return settings.nats_public_host, settings.nats_public_host
+
+    def host_of(url: str) -> str:
+        first = urlsplit(url.split(",")[0].strip())
+        return f"{first.hostname or EMBEDDED_HOST}:{first.port or 4222}"
+
+    internal = host_of(settings.effective_nats_url)
+    partner = host_of(settings.partner_nats_url) if settings.partner_nats_url else internal
+    return internal, partner
 
 
 def nats_banner_lines(settings: Settings, *, with_passwords: bool = True) -> list[str]:

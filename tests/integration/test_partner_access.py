@@ -24,7 +24,7 @@ import pytest
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy, RawStreamMsg
+from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, RawStreamMsg
 
 from domain.cases.model import Case, CaseRegister
 from domain.cases.rules import Vulnerability
@@ -36,6 +36,7 @@ from events.partner import (
     partner_kind_for,
     read_partner_message,
 )
+from infra.audit.checkpoints import audit_dir, load_or_create_signing_key
 from infra.bootstrap import build_platform
 from infra.nats.auth import (
     CLUSTER_CONFIG_FILE,
@@ -54,6 +55,7 @@ from infra.nats.credentials import (
     embedded_nats_server,
     partner_feed_nats_url,
     platform_nats_url,
+    platform_partners,
     reload_embedded_server,
 )
 from infra.nats.server import EmbeddedNats, find_nats_server, free_port, port_is_taken
@@ -198,9 +200,13 @@ async def publish_to_lgnet(record: ProgrammeRecord, secured: SecuredNats) -> int
 
 
 def a_feed(secured: SecuredNats, **options: Any) -> PartnerFeed:
+    """The feed as `lgnet run` runs it: it also makes the partners' consumers and signs the
+    partner chains' heads with the audit checkpoint key."""
     return PartnerFeed(
         platform_nats_url(secured.settings),
         partner_nats_url=partner_feed_nats_url(secured.settings),
+        partners=platform_partners(secured.settings),
+        signer=load_or_create_signing_key(audit_dir(secured.settings)),
         **options,
     )
 
@@ -238,10 +244,10 @@ async def test_a_partner_reads_its_citys_events_minimised_from_its_filtered_cons
     codes = await fill_partner_stream(record, secured, 30)
     partner = await as_partner(connect, secured)
 
-    # As docs/partners.md shows: a durable pull consumer named as the user, on its subject.
-    subscription = await partner.js.pull_subscribe(
-        "partner.firenze.case.intake_recorded", durable=DEMO_PARTNER.consumer_name,
-        stream=PARTNER_STREAM_NAME,
+    # As docs/partners.md shows: bind to the durable pull consumer the platform made for it,
+    # named as the user.
+    subscription = await partner.js.pull_subscribe_bind(
+        DEMO_PARTNER.consumer_name, stream=PARTNER_STREAM_NAME
     )
     received = await subscription.fetch(100, timeout=1)
     for message in received:
@@ -266,26 +272,16 @@ async def test_a_partner_reads_its_citys_events_minimised_from_its_filtered_cons
     assert partner.permission_errors() == []
 
 
-async def test_a_partner_push_consumer_can_start_from_a_sequence_and_sees_new_events_live(
+async def test_a_partner_resumes_on_its_consumer_and_sees_new_events_live(
     record: ProgrammeRecord, secured: SecuredNats, connect: Connect
 ) -> None:
     codes = await fill_partner_stream(record, secured, 9)
     partner = await as_partner(connect, secured)
-    received: list[Msg] = []
-
-    async def take(message: Msg) -> None:
-        received.append(message)
-        await message.ack()
-
-    await partner.js.subscribe(
-        "partner.firenze.case.intake_recorded", stream=PARTNER_STREAM_NAME, cb=take,
-        manual_ack=True,
-        config=ConsumerConfig(
-            name=DEMO_PARTNER.consumer_name, durable_name=DEMO_PARTNER.consumer_name,
-            deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=4,
-            ack_policy=AckPolicy.EXPLICIT,
-        ),
+    subscription = await partner.js.pull_subscribe_bind(
+        DEMO_PARTNER.consumer_name, stream=PARTNER_STREAM_NAME
     )
+    first = await subscription.fetch(1, timeout=1)
+    await first[0].ack_sync()
     live: list[Msg] = []
 
     async def watch(message: Msg) -> None:
@@ -296,14 +292,14 @@ async def test_a_partner_push_consumer_can_start_from_a_sequence_and_sees_new_ev
     later = save_vulnerable_intakes(record, 3)
     await publish_to_lgnet(record, secured)
     await a_feed(secured).publish_pending()
+    rest = await subscription.fetch(10, timeout=1)
     async with asyncio.timeout(5):
-        while len(received) < 3 or len(live) < 1:
+        while len(live) < 1:
             await asyncio.sleep(0.02)
 
-    # Sequence 4 of the partner stream is the 4th intake, Milano's second... the filter keeps
-    # Firenze's from there: all but the first.
-    assert [headers_of(m)["ce-subject"] for m in received] == (
-        codes[City.FIRENZE][1:] + later[City.FIRENZE]
+    # What it acknowledged is not delivered again; the rest follows in order, new ones too.
+    assert [headers_of(m)["ce-subject"] for m in first + rest] == (
+        codes[City.FIRENZE] + later[City.FIRENZE]
     )
     assert [headers_of(m)["ce-subject"] for m in live] == later[City.FIRENZE]
     assert partner.permission_errors() == []
@@ -324,8 +320,8 @@ async def test_a_partner_learns_of_an_erasure_after_the_intake_on_the_same_consu
     assert await a_feed(secured).publish_pending() == 2
 
     partner = await as_partner(connect, secured)  # demo-firenze: every partner kind
-    subscription = await partner.js.pull_subscribe(
-        "partner.firenze.>", durable=DEMO_PARTNER.consumer_name, stream=PARTNER_STREAM_NAME
+    subscription = await partner.js.pull_subscribe_bind(
+        DEMO_PARTNER.consumer_name, stream=PARTNER_STREAM_NAME
     )
     intake, erasure = await subscription.fetch(2, timeout=1)
     assert headers_of(intake)["ce-type"] == "it.lgnet.case.intake_recorded.v1"
@@ -379,9 +375,13 @@ async def refused(client: Client, request: Awaitable[object]) -> str:
     return errors[0].split('"')[1]
 
 
-async def test_a_partner_cannot_create_a_consumer_beyond_its_agreement(
+async def test_a_partner_cannot_create_change_or_delete_any_consumer(
     record: ProgrammeRecord, secured: SecuredNats, connect: Connect
 ) -> None:
+    """Issue 18 item 2: a consumer a partner made could push onto another partner's subjects
+    (ngo-milano received partner.firenze.* by aiming one at a Firenze client's subject). The
+    platform makes each partner's pull consumer; the partner may not make, change or delete one,
+    in any form, under any name, not even its own with its own filter."""
     await fill_partner_stream(record, secured, 3)
     partner = await as_partner(connect, secured)
     js, me = partner.js, DEMO_PARTNER.consumer_name
@@ -391,45 +391,38 @@ async def test_a_partner_cannot_create_a_consumer_beyond_its_agreement(
     ) -> Awaitable[ConsumerInfo]:
         return js.add_consumer(stream, config)
 
-    # Unfiltered: the filtered create subject is the only one allowed.
+    own_filter = "partner.firenze.>"
+    # Its own consumer, re-made as a push consumer aimed at another partner's inbox.
+    assert await refused(partner, create(ConsumerConfig(
+        name=me, durable_name=me, filter_subject=own_filter,
+        deliver_subject="_INBOX_milano-services.x",
+    ))) == f"$JS.API.CONSUMER.CREATE.{PARTNER_STREAM_NAME}.{me}.{own_filter}".lower()
+    # Unfiltered, legacy durable, server-named.
     assert await refused(partner, create(ConsumerConfig(name=me, durable_name=me))) == (
         f"$JS.API.CONSUMER.CREATE.{PARTNER_STREAM_NAME}.{me}".lower()
     )
-    # The legacy durable form, whose subject does not name the filter.
     legacy = await refused(partner, create(ConsumerConfig(
-        durable_name=me, filter_subject="partner.firenze.case.intake_recorded"
+        durable_name=me, filter_subject=own_filter
     )))
     assert legacy.startswith("$js.api.consumer.durable.create.")
-    # A server-named (ephemeral) consumer.
-    assert await refused(partner, create(ConsumerConfig(
-        filter_subject="partner.firenze.case.intake_recorded"
-    ))) == f"$JS.API.CONSUMER.CREATE.{PARTNER_STREAM_NAME}".lower()
-    # Another city's subjects, or a filter wider than its kinds.
-    for wider in ("partner.milano.case.intake_recorded", "partner.*.case.intake_recorded",
-                  "partner.>"):
-        await refused(partner, create(ConsumerConfig(name=me, durable_name=me,
-                                                     filter_subject=wider)))
-    # Its own filter, under another consumer's name (it could be another partner's).
-    await refused(partner, create(ConsumerConfig(
-        name="milano-services", durable_name="milano-services",
-        filter_subject="partner.firenze.case.intake_recorded",
-    )))
-    # Any consumer on the internal stream.
+    assert await refused(partner, create(ConsumerConfig(filter_subject=own_filter))) == (
+        f"$JS.API.CONSUMER.CREATE.{PARTNER_STREAM_NAME}".lower()
+    )
+    # Another name, or the internal stream.
+    await refused(partner, create(ConsumerConfig(name="demo-firenze_2",
+                                                 durable_name="demo-firenze_2")))
     await refused(partner, create(
         ConsumerConfig(name=me, durable_name=me, filter_subject="lgnet.firenze.case.>"),
         stream=STREAM_NAME,
     ))
-    # The subject names its own filter but the body another: the server refuses it.
-    request = {"stream_name": PARTNER_STREAM_NAME, "config": ConsumerConfig(
-        name=me, durable_name=me, filter_subject="partner.milano.case.intake_recorded",
-    ).as_dict()}
-    reply = await partner.connection.request(
-        f"$JS.API.CONSUMER.CREATE.{PARTNER_STREAM_NAME}.{me}.partner.firenze.case.intake_recorded",
-        json.dumps(request).encode(), timeout=2,
-    )
-    assert json.loads(reply.data)["error"]["err_code"] == 10131  # filter mismatch
-    # Its stream info, though, it may read.
-    assert (await js.stream_info(PARTNER_STREAM_NAME)).state.messages == 3
+    # Nor delete its consumer, nor read the stream's info.
+    await refused(partner, js.delete_consumer(PARTNER_STREAM_NAME, me))
+    await refused(partner, js.stream_info(PARTNER_STREAM_NAME))
+    # Its consumer is as the platform made it: pull, filtered on the agreement.
+    info = await js.consumer_info(PARTNER_STREAM_NAME, me)
+    assert info.config.deliver_subject is None
+    assert info.config.filter_subject == own_filter
+    assert info.num_pending == 1  # Firenze's one intake of the three
 
 
 async def test_a_partner_cannot_read_messages_directly_or_publish(
@@ -451,12 +444,9 @@ async def test_a_partner_cannot_read_messages_directly_or_publish(
     )) == "partner.firenze.case.intake_recorded"
     # Another partner's consumer: neither its info, nor its messages, nor deleting it.
     milano = await as_partner(connect, secured, MILANO_PARTNER)
-    await milano.js.pull_subscribe("partner.milano.case.*", durable="milano-services",
-                                   stream=PARTNER_STREAM_NAME)
-    roma = await milano.js.pull_subscribe("partner.roma.case.*", durable="milano-services_2",
-                                          stream=PARTNER_STREAM_NAME)
-    assert [m.subject for m in await roma.fetch(5, timeout=1)] == [
-        "partner.roma.case.intake_recorded"
+    both = await milano.js.pull_subscribe_bind("milano-services", stream=PARTNER_STREAM_NAME)
+    assert [m.subject for m in await both.fetch(5, timeout=1)] == [
+        "partner.milano.case.intake_recorded", "partner.roma.case.intake_recorded"
     ]
     assert milano.permission_errors() == []
     await refused(partner, partner.js.consumer_info(PARTNER_STREAM_NAME, "milano-services"))
@@ -471,7 +461,8 @@ async def test_a_partner_consumer_cannot_deliver_into_the_platform_account(
     record: ProgrammeRecord, secured: SecuredNats, connect: Connect
 ) -> None:
     """A consumer delivers to the subject its creator names, unchecked by permissions: the
-    partner account keeps such deliveries away from every internal subscriber."""
+    partner account keeps such deliveries away from every internal subscriber, even from a
+    consumer made in the partners' account by its unrestricted feed user."""
     await fill_partner_stream(record, secured, 3)
     platform = await connect(platform_nats_url(secured.settings))
     spoofed: list[Msg] = []
@@ -481,10 +472,9 @@ async def test_a_partner_consumer_cannot_deliver_into_the_platform_account(
 
     await platform.connection.subscribe("lgnet.firenze.case.intake_recorded", cb=take)
     await platform.connection.flush()
-    partner = await as_partner(connect, secured)
-    await partner.js.add_consumer(PARTNER_STREAM_NAME, ConsumerConfig(
-        name=DEMO_PARTNER.consumer_name, durable_name=DEMO_PARTNER.consumer_name,
-        filter_subject="partner.firenze.case.intake_recorded",
+    feed_user = await connect(partner_feed_nats_url(secured.settings))
+    await feed_user.connection.jetstream().add_consumer(PARTNER_STREAM_NAME, ConsumerConfig(
+        name="aimed", durable_name="aimed", filter_subject="partner.firenze.case.intake_recorded",
         deliver_subject="lgnet.firenze.case.intake_recorded", ack_policy=AckPolicy.NONE,
     ))
     await asyncio.sleep(0.5)
@@ -803,3 +793,43 @@ def test_the_compose_cluster_configuration_is_valid_for_nats_server() -> None:
         capture_output=True, text=True, env=environment, check=False,
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_lgnet_nats_partner_add_makes_the_partners_consumer_at_once(
+    secured: SecuredNats,
+) -> None:
+    """The running feed makes a new partner's consumer at its next session; `partner-add` makes
+    it at once, so the partner can read as soon as it has its password."""
+    from typer.testing import CliRunner
+
+    from infra.cli.main import app
+
+    environment = {"LGNET_DATA_DIR": str(secured.settings.data_dir),
+                   "LGNET_NATS_PORT": str(secured.settings.nats_port)}
+    added = CliRunner().invoke(app, ["nats", "partner-add", "roma-housing", "--city", "roma",
+                                     "--kinds", "case.*"], env=environment)
+    assert added.exit_code == 0, added.output
+    assert "pull consumer roma-housing (made by the platform; filters partner.roma.case.*)" in (
+        added.output)
+
+    async def read_as_newcomer() -> ConsumerInfo:
+        password = embedded_credentials(secured.settings)["roma-housing"]
+        url = f"nats://roma-housing:{password}@127.0.0.1:{secured.settings.nats_port}"
+        async with asyncio.timeout(5):
+            while True:
+                try:
+                    client = await nats.connect(url, inbox_prefix="_INBOX_roma-housing",
+                                                allow_reconnect=False)
+                    break
+                except (nats.errors.Error, OSError):
+                    await asyncio.sleep(0.05)  # the reload is asynchronous
+        try:
+            info: ConsumerInfo = await client.jetstream().consumer_info(
+                PARTNER_STREAM_NAME, "roma-housing")
+            return info
+        finally:
+            await client.close()
+
+    info = asyncio.run(read_as_newcomer())
+    assert info.config.filter_subject == "partner.roma.case.*"
+    assert info.config.deliver_subject is None

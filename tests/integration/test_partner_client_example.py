@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from uuid import uuid4
 
+import nats
 import pytest
 
 from domain.cases.model import Case
@@ -20,7 +21,10 @@ from domain.housing.model import ShelterKind
 from domain.housing.service import HousingService
 from domain.programme import CARD_TERMS, City
 from domain.record import ProgrammeRecord
+from infra.audit.checkpoints import audit_dir, load_or_create_signing_key
 from infra.nats.auth import DEMO_PARTNER
+from infra.nats.credentials import partner_feed_nats_url
+from infra.nats.streams import PARTNER_STREAM_NAME
 from infra.settings import Settings
 from infra.store.vault import open_vault
 from tests.builders import BORN_IN_A_PARTNER_V1_BAND, NOW, a_coordinator, a_person, an_intake
@@ -140,3 +144,66 @@ async def test_the_example_client_prints_a_citys_placements_minimised_by_default
                                       "address_area", "bed", "reason", "note"})
         assert "Novoli" not in line and "Rifredi" not in line and "relatives" not in line
     assert printed == expected
+
+
+async def test_the_example_client_stops_with_a_clear_error_beyond_its_agreement(
+    record: ProgrammeRecord, secured: SecuredNats
+) -> None:
+    """Issue 19: a partner command never hangs. Milano is not in demo-firenze's agreement."""
+    await add_events(record, secured, 3)
+    client = await run_client(secured, "milano", "case", "--limit", "1")
+    async with asyncio.timeout(20):
+        stdout, stderr = await client.communicate()
+    assert client.returncode == 2
+    assert stdout == b""
+    assert stderr.decode().strip() == (
+        "error: your agreement does not cover partner.milano.case.*: your consumer receives "
+        "partner.firenze.>"
+    )
+
+
+async def test_the_example_client_explains_a_refused_connection(
+    record: ProgrammeRecord, secured: SecuredNats
+) -> None:
+    await add_events(record, secured, 3)
+    url = secured.url_for(DEMO_PARTNER.name).replace(f"//{DEMO_PARTNER.name}:", "//x:", 1)
+    client = await asyncio.create_subprocess_exec(
+        sys.executable, str(CLIENT), url, "firenze", "case",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(20):
+        _stdout, stderr = await client.communicate()
+    assert client.returncode == 2
+    assert stderr.decode().startswith("error: cannot connect as x: ")
+    assert "authorization violation" in stderr.decode().lower()
+
+
+async def test_the_example_client_checks_the_feed_with_the_platforms_key(
+    record: ProgrammeRecord, secured: SecuredNats, tmp_path: Path
+) -> None:
+    """Issue 19: a partner checks its feed is complete and authentic (--public-key)."""
+    codes = await add_events(record, secured, 9)  # Firenze: partner sequences 1, 4, 7
+    key_file = tmp_path / "platform.pem"
+    key_file.write_text(load_or_create_signing_key(audit_dir(secured.settings)).public_pem)
+    state = tmp_path / "chains.json"
+    client = await run_client(secured, "firenze", "case", "--limit", "2",
+                              "--public-key", str(key_file), "--chain-state", str(state))
+    assert_minimised_intake_lines(await lines_of(client), codes[:2])
+
+    # More copies; then an intruder removes the next Firenze one from the stream (#3, stream
+    # sequence 7): the client stops at #4, saying so.
+    await add_events(record, secured, 3)
+    feed_user = await nats.connect(partner_feed_nats_url(secured.settings))
+    try:
+        await feed_user.jetstream().delete_msg(PARTNER_STREAM_NAME, 7)
+    finally:
+        await feed_user.close()
+    client = await run_client(secured, "firenze", "case", "--limit", "2",
+                              "--public-key", str(key_file), "--chain-state", str(state))
+    async with asyncio.timeout(20):
+        stdout, stderr = await client.communicate()
+    assert client.returncode == 2 and stdout == b""
+    assert stderr.decode().strip() == (
+        "error: the feed does not verify: partner.firenze.case.intake_recorded: #4 after #2: "
+        "#3..#3 missing"
+    )

@@ -281,14 +281,63 @@ def test_a_test_may_say_it_publishes_invalid_messages_on_purpose(
 
 
 @pytest.mark.parametrize("output_format", ["json", "yaml"])
-def test_lgnet_events_asyncapi_prints_the_document(output_format: str) -> None:
+def test_lgnet_events_asyncapi_prints_the_document(
+    output_format: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from typer.testing import CliRunner
 
     from infra.cli.main import app
 
+    monkeypatch.setenv("LGNET_NATS_PUBLIC_HOST", "nats.comune.example.it:4222")
     result = CliRunner().invoke(app, ["events", "asyncapi", "--format", output_format])
 
     assert result.exit_code == 0, result.output
     printed = json.loads(result.stdout) if output_format == "json" else yaml.safe_load(
         result.stdout)
-    assert printed == asyncapi_document()
+    assert printed == asyncapi_document(internal_host="nats.comune.example.it:4222")
+    assert {s["host"] for s in printed["servers"].values()} == {"nats.comune.example.it:4222"}
+
+
+def test_the_servers_hosts_come_from_the_settings() -> None:
+    """Issue 19: the host was a placeholder (nats.lgnet.example:4222)."""
+    from infra.nats.credentials import public_nats_hosts
+    from infra.settings import Settings
+
+    assert public_nats_hosts(Settings(nats_port=4444)) == ("127.0.0.1:4444", "127.0.0.1:4444")
+    cluster = Settings(nats_url="nats://lgnet-platform:pw@nats-1:4222,nats://nats-2:4222",
+                       partner_nats_url="nats://feed:pw@partners.example.org:4223")
+    assert public_nats_hosts(cluster) == ("nats-1:4222", "partners.example.org:4223")
+    published = Settings(nats_url="nats://nats-1:4222", nats_public_host="nats.example.it:4222")
+    assert public_nats_hosts(published) == ("nats.example.it:4222", "nats.example.it:4222")
+    with pytest.raises(ValueError, match="nats_public_host"):
+        Settings(nats_public_host="nats://nats.example.it:4222")
+    document = asyncapi_document(internal_host="a:1", partner_host="b:2")
+    assert (document["servers"]["lgnet"]["host"], document["servers"]["partners"]["host"]) == (
+        "a:1", "b:2")
+
+
+def test_partner_and_internal_messages_have_distinct_names(document: dict[str, Any]) -> None:
+    """Issue 19: they shared the name (the ce-type), so a code generator keyed by name took the
+    internal schema for the partner message or the reverse."""
+    messages = document["components"]["messages"]
+    names = [message["name"] for message in messages.values()]
+    assert len(names) == len(set(names))
+    for key, message in messages.items():
+        assert message["name"] == key
+    for kind in PARTNER_KINDS.values():
+        partner = messages[f"partner.{kind.partner_ce_type}"]
+        assert partner["name"] == f"partner.{kind.partner_ce_type}"
+        assert partner["headers"]["properties"]["ce-type"]["const"] == kind.partner_ce_type
+
+
+def test_every_json_schema_declares_its_draft() -> None:
+    """Issue 19: the JSON Schemas declared no `$schema`; pydantic writes draft 2020-12 ($defs)."""
+    import jsonschema
+
+    from events.catalogue import json_schemas
+    from events.partner import partner_json_schemas
+
+    for schema in (*json_schemas().values(), *partner_json_schemas().values()):
+        assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+        assert jsonschema.validators.validator_for(schema) is jsonschema.Draft202012Validator
+        jsonschema.Draft202012Validator.check_schema(schema)

@@ -43,6 +43,7 @@ from infra.nats.auth import (
     observer_permissions,
     partner_permissions,
     password_variable,
+    subject_covers,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -263,48 +264,40 @@ def test_an_agreement_beyond_what_partners_may_have_is_refused(
         PartnerAccess(name=name, cities=cities, kinds=kinds)
 
 
-def test_a_partner_may_only_subscribe_and_consume_within_its_agreement() -> None:
+def test_a_partner_may_only_pull_ack_and_read_the_info_of_its_own_consumer() -> None:
+    """Issue 18 item 2: partners create no consumer (a consumer they made could push to another
+    partner's subjects); the platform makes theirs (infra/nats/partner_consumers.py)."""
     partner = PartnerAccess(name="acme", cities=("firenze",), kinds=("case.intake_recorded",))
     permissions = partner_permissions(partner)
     assert permissions["subscribe"]["allow"] == [
         "partner.firenze.case.intake_recorded", "_INBOX_acme.>"
     ]
-    allowed = permissions["publish"]["allow"]
-    creates = [s for s in allowed if s.startswith("$JS.API.CONSUMER.CREATE.")]
-    assert creates == [
-        "$JS.API.CONSUMER.CREATE.LGNET_PARTNER.acme.partner.firenze.case.intake_recorded"
+    assert permissions["publish"]["allow"] == [
+        "$JS.API.CONSUMER.INFO.LGNET_PARTNER.acme",
+        "$JS.API.CONSUMER.MSG.NEXT.LGNET_PARTNER.acme",
+        "$JS.ACK.LGNET_PARTNER.acme.>",
     ]
-    for subject in allowed:
-        assert "lgnet." not in subject.lower().replace("lgnet_partner", "")
-        assert ".MSG.GET." not in subject and "DIRECT.GET" not in subject
-        assert not subject.startswith("partner.")  # it publishes no event
-        assert subject.endswith(("LGNET_PARTNER", ".acme", ".acme.>", ".acme.*")) or (
-            subject in creates
-        ), subject
 
 
 def test_wildcard_kinds_cover_an_aggregate_or_every_partner_kind_of_the_city() -> None:
     partner = PartnerAccess(name="acme", cities=("firenze", "milano"), kinds=("case.*",))
     assert partner.subjects() == ["partner.firenze.case.*", "partner.milano.case.*"]
+    assert partner.consumer_filters() == partner.subjects()
     everything = PartnerAccess(name="acme", cities=("roma",), kinds=("*",))
     assert everything.subjects() == ["partner.roma.>"]
-    assert "$JS.API.CONSUMER.CREATE.LGNET_PARTNER.acme.partner.roma.>" in (
-        partner_permissions(everything)["publish"]["allow"]
-    )
+    assert everything.consumer_filters() == ["partner.roma.>"]
 
 
-def test_an_agreement_of_several_subjects_gets_a_consumer_name_per_subject() -> None:
+def test_a_consumers_filters_leave_out_the_subjects_another_covers() -> None:
+    # A consumer's filters must not overlap (nats-server refuses them).
     partner = PartnerAccess(name="acme", cities=("firenze", "bologna"),
-                            kinds=("case.intake_recorded",))
-    assert partner.consumer_names() == ["acme", "acme_2"]
-    creates = [s for s in partner_permissions(partner)["publish"]["allow"] if ".CREATE." in s]
-    assert creates == [
-        f"$JS.API.CONSUMER.CREATE.LGNET_PARTNER.{name}.partner.{city}.case.intake_recorded"
-        for name in ("acme", "acme_2") for city in ("firenze", "bologna")
-    ]
-    # Partner names have no '_': "acme_2" can never be another partner's own name.
-    with pytest.raises(NatsAuthError):
-        PartnerAccess(name="acme_2", cities=("roma",), kinds=("*",))
+                            kinds=("case.intake_recorded", "case.*", "*"))
+    assert partner.consumer_filters() == ["partner.firenze.>", "partner.bologna.>"]
+    assert partner.consumer_name == "acme"
+    assert subject_covers("partner.firenze.case.*", "partner.firenze.case.intake_recorded")
+    assert not subject_covers("partner.firenze.case.intake_recorded", "partner.firenze.case.*")
+    assert not subject_covers("partner.firenze.>", "partner.firenze")
+    assert not subject_covers("partner.*.case.*", "partner.>")
 
 
 def test_the_observer_reads_lgnet_and_publishes_no_event() -> None:
@@ -317,6 +310,10 @@ def test_the_observer_reads_lgnet_and_publishes_no_event() -> None:
             assert word not in subject or subject.endswith(".observer"), subject
     # No server-named consumer creation: its request body may name the projector's consumer.
     assert "$JS.API.CONSUMER.CREATE.LGNET" not in permissions["publish"]["allow"]
+    # No other consumer's info or configuration (issue 18 item 1: they name delivery inboxes).
+    assert "$JS.API.CONSUMER.INFO.LGNET.observer" in permissions["publish"]["allow"]
+    assert not [s for s in permissions["publish"]["allow"] if s.endswith(".*") and ".INFO." in s]
+    assert "$JS.API.CONSUMER.LIST.LGNET" not in permissions["publish"]["allow"]
 
 
 def test_the_committed_cluster_configuration_is_rendered_from_the_committed_partner_list() -> None:

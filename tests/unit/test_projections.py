@@ -24,8 +24,8 @@ from events.cloudevents import Actor, Envelope, event_id, source_for, to_headers
 from events.contracts import FOUNDING_CITIES as CITIES
 from events.contracts import CaseIntakeRecordedV1, CasePersonalDataErasedV2, Eligibility
 from events.upcasting import latest
+from infra.nats.consumer import from_own_consumer, stream_sequence
 from infra.nats.consumer import lean_log_context as _lean_log_context
-from infra.nats.consumer import stream_sequence
 from infra.nats.headers import parse_header_block as _parse_header_block
 from infra.pipeline.projector.feed import ProjectionFeed
 from projections.case_list import CaseFilters, CaseListProjection, CaseListQueries
@@ -491,7 +491,7 @@ class FeedHarness:
         self.feed = ProjectionFeed(
             database, [projection], stream or StandInStream({}), self.executor,  # type: ignore[arg-type]
             applied={projection.name: database.tracking(projection.name)},
-            batch_size=batch_size,
+            durable="projection", batch_size=batch_size,
         )
         self.applier = asyncio.create_task(self.feed.apply_until_closed())
         self.acked_before_commit: list[int] = []
@@ -564,6 +564,42 @@ def test_the_stream_sequence_is_read_from_either_form_of_ack_subject() -> None:
     )
     for reply in both_forms:
         assert stream_sequence(Msg(_client=None, subject="lgnet.x", reply=reply)) == 42  # type: ignore[arg-type]
+
+
+def test_a_delivery_is_ours_only_when_its_ack_subject_names_our_stream_and_consumer() -> None:
+    def delivery(reply: str | None) -> Msg:
+        return Msg(_client=None, subject="_INBOX_lgnet-platform.x", reply=reply or "")  # type: ignore[arg-type]
+
+    ours = ("$JS.ACK.LGNET.projection.1.42.7.1700000000000000000.3",
+            "$JS.ACK.hub.ACCOUNTHASH.LGNET.projection.1.42.7.1700000000000000000.3.x1")
+    for reply in ours:
+        assert from_own_consumer(delivery(reply), "projection")
+    # Issue 18 item 1: the observer's consumer aimed at our inbox; a bare publish; look-alikes.
+    for foreign in ("$JS.ACK.LGNET.observer.1.42.7.1700000000000000000.3",
+                    "$JS.ACK.hub.ACCOUNTHASH.LGNET.observer.1.42.7.1700000000000000000.3.x1",
+                    "$JS.ACK.LGNET_PARTNER.projection.1.42.7.1700000000000000000.3",
+                    "$JS.ACK.LGNET.projection.1.42", "_INBOX.x.y.z.a.b.c.d.e", None,
+                    "$JS.NAK.LGNET.projection.1.42.7.1700000000000000000.3"):
+        assert not from_own_consumer(delivery(foreign), "projection"), foreign
+
+
+async def test_the_feed_ignores_and_counts_deliveries_from_another_consumer(
+    database: SqliteReadModels,
+) -> None:
+    harness = FeedHarness(database, RecordsOrder(), batch_size=3)
+    headers, _body = message(1)
+    # The observer's headers-only copy of message 1, before ours (issue 18 item 1).
+    await harness.feed.receive(Msg(
+        _client=None, subject="_INBOX_lgnet-platform.x", headers=headers, data=b"",  # type: ignore[arg-type]
+        reply="$JS.ACK.LGNET.observer.1.1.1.1700000000000000000.0",
+    ))
+    await harness.deliver(1, 2)
+    await harness.settle()
+    await harness.close()
+
+    assert harness.applied == [1, 2]
+    assert harness.feed.foreign.count == 1
+    assert harness.outcomes == [("ack", 1), ("ack", 2)]
 
 
 async def test_the_feed_applies_in_stream_order_and_acks_once_committed(

@@ -67,6 +67,7 @@ ACCESS: dict[str, set[str]] = {
     "health": EVERYONE,
     "event_schemas_page": EVERYONE,
     "api_event_schemas": EVERYONE,
+    "api_partner_event_schemas": EVERYONE,
     "event_docs_page": EVERYONE,
     "event_asyncapi_json": EVERYONE,
     "event_asyncapi_yaml": EVERYONE,

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from events.partner import partner_json_schemas
 from infra.bootstrap import Platform
 from tests.web.conftest import Clients, an_intake_payload, ids_of, record_intake
 
@@ -245,3 +246,15 @@ def test_the_published_contracts_and_health_answer_anyone(clients: Clients) -> N
         schemas)
     assert anyone.get("/health").json() == {"status": "ok"}
     assert anyone.get("/openapi.json").json()["info"]["title"] == "LGNetEA"
+
+
+def test_a_partner_finds_the_schema_of_a_message_by_its_ce_dataschema(clients: Clients) -> None:
+    """Issue 19 (docs/partners.md): the partner schemas, public, each found by the $id equal to
+    a message's ce-dataschema."""
+    schemas = clients.anonymous().get("/api/v1/events/partner-schemas").json()
+
+    assert schemas == partner_json_schemas()
+    by_dataschema = {schema["$id"]: schema for schema in schemas.values()}
+    intake = by_dataschema["urn:lgnet:schema:partner:it.lgnet.case.intake_recorded.v1"]
+    assert "vulnerabilities" not in intake["properties"]
+    assert intake["$schema"] == "https://json-schema.org/draft/2020-12/schema"

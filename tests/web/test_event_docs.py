@@ -17,10 +17,14 @@ def test_the_raw_document_is_served_as_json_and_yaml_to_anyone(clients: Clients)
 
     assert as_json.status_code == 200
     assert as_json.headers["content-type"].startswith("application/json")
-    assert as_json.json() == asyncapi_document()
+    # The servers are the deployment's NATS (issue 19: not the placeholder host).
+    hosts = {name: server["host"] for name, server in as_json.json()["servers"].items()}
+    assert hosts == {"lgnet": "127.0.0.1:4333", "partners": "127.0.0.1:4333"}
+    served = asyncapi_document(internal_host="127.0.0.1:4333")
+    assert as_json.json() == served
     assert as_yaml.status_code == 200
     assert as_yaml.headers["content-type"].startswith("application/yaml")
-    assert yaml.safe_load(as_yaml.text) == asyncapi_document()
+    assert yaml.safe_load(as_yaml.text) == served
 
 
 def test_the_page_shows_every_channel_message_field_and_header_in_italian_or_english(

@@ -45,6 +45,7 @@ API_PATH_PREFIX = "/api/"
 PUBLIC_ROUTES = frozenset({
     "sign_in_page", "sign_in", "health", "openapi", "event_schemas_page", "api_event_schemas",
     "event_docs_page", "event_asyncapi_json", "event_asyncapi_yaml", "audit_public_key",
+    "api_partner_event_schemas",
 })
 STATIC_PATH_PREFIX = "/static/"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

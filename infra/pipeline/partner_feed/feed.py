@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 import nats.errors
 
+from infra.nats.auth import PartnerAccess
+from infra.nats.consumer import ForeignDeliveries
 from infra.nats.jetstream import retry_pause, server_list, wait_at_most
 from infra.nats.streams import DUPLICATE_WINDOW_SECONDS, PARTNER_STREAM_NAME, StreamError
+from infra.pipeline.partner_feed.chain import HeadSigner
 from infra.pipeline.partner_feed.session import (
     MAX_ACK_PENDING,
     PartnerFeedError,
@@ -40,9 +44,15 @@ class PartnerFeed:
         ack_timeout: float = 5.0,
         replicas: int | None = None,
         duplicate_window: float = DUPLICATE_WINDOW_SECONDS,
+        partners: Sequence[PartnerAccess] | None = None,
+        signer: HeadSigner | None = None,
     ) -> None:
         """`nats_url`: the platform's account, where LGNET is. `partner_nats_url`: the feed user
-        of the partners' account, where LGNET_PARTNER is; None for a server without accounts."""
+        of the partners' account, where LGNET_PARTNER is; None for a server without accounts.
+        `partners`: the agreements whose consumers each session makes as they say
+        (infra/nats/partner_consumers.py); None leaves the consumers alone. `signer`: the audit
+        checkpoint key, which signs the partner chains' heads (infra/pipeline/partner_feed/
+        chain.py); None leaves them unsigned (the hash links are written all the same)."""
         if batch_size >= MAX_ACK_PENDING:
             raise ValueError(f"batch_size must be below {MAX_ACK_PENDING}")
         self.source_servers = server_list(nats_url)
@@ -52,6 +62,10 @@ class PartnerFeed:
         self.ack_timeout = ack_timeout
         self.replicas = replicas
         self.duplicate_window = duplicate_window
+        self.partners = partners
+        self.signer = signer
+        # Deliveries from another consumer than ours, ignored (issue 18 item 1).
+        self.foreign = ForeignDeliveries("partner feed")
 
     async def run(self, stop: asyncio.Event) -> None:
         """Copy events until `stop` is set. NATS errors end the session; the next one, after a

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -24,7 +25,14 @@ from nats.js.api import PubAck
 
 from events.cloudevents import POSITION
 from events.partner import partner_message
-from infra.nats.consumer import in_order_consumer_config, stream_sequence, subscribe_in_order
+from infra.nats.auth import PartnerAccess
+from infra.nats.consumer import (
+    ForeignDeliveries,
+    from_own_consumer,
+    in_order_consumer_config,
+    stream_sequence,
+    subscribe_in_order,
+)
 from infra.nats.jetstream import (
     PUBLISHES_BETWEEN_YIELDS,
     batch_publisher,
@@ -34,6 +42,7 @@ from infra.nats.jetstream import (
     wait_at_most,
     wait_for_stream,
 )
+from infra.nats.partner_consumers import ensure_partner_consumers
 from infra.nats.streams import (
     EXPECTED_LAST_MSG_ID,
     EXPECTED_LAST_SEQUENCE,
@@ -44,6 +53,7 @@ from infra.nats.streams import (
     msg_id_for,
     stream_tail,
 )
+from infra.pipeline.partner_feed.chain import HeadSigner, PartnerChains
 from infra.pipeline.partner_feed.positions import lgnet_start_after, message_at_or_after
 
 log = logging.getLogger(__name__)
@@ -77,6 +87,9 @@ class FeedOptions(Protocol):
     ack_timeout: float
     replicas: int | None
     duplicate_window: float
+    partners: Sequence[PartnerAccess] | None
+    foreign: ForeignDeliveries
+    signer: HeadSigner | None
 
 
 @dataclass(slots=True)
@@ -114,6 +127,7 @@ class Session:
         self.last_position = 0
         self.last_msg_id: str | None = None
         self.anchor_seq: int | None = None
+        self.chains: PartnerChains | None = None
 
     # --- connection callbacks -----------------------------------------------------------------
 
@@ -183,6 +197,9 @@ class Session:
             await ensure_partner_stream(
                 partner_js, replicas=feed.replicas, duplicate_window=feed.duplicate_window
             )
+            if feed.partners is not None:
+                await ensure_partner_consumers(partner_js, feed.partners)
+            self.chains = PartnerChains(partner_js, feed.signer)
             tail = await stream_tail(partner_js, PARTNER_STREAM_NAME)
             if tail is not None:
                 self.last_position = tail.position
@@ -215,7 +232,11 @@ class Session:
 
     async def _receive(self, delivery: Msg) -> None:
         """The subscriber's handler: only files the delivery, so delivery goes on while a batch
-        is being published. Never raises."""
+        is being published. Never raises. A delivery from another consumer than ours is ignored
+        and counted."""
+        if not from_own_consumer(delivery, self.feed.durable):
+            self.feed.foreign.ignore(delivery)
+            return
         stream_seq = stream_sequence(delivery)
         if stream_seq < self.next_seq:
             await quietly(delivery.ack())  # copied already: a redelivery
@@ -308,6 +329,10 @@ class Session:
                 copies.append((position, msg_id_for(position), copy))
         if not copies:
             return
+        assert self.chains is not None
+        linked = await self.chains.link([copy for _position, _msg_id, copy in copies])
+        copies = [(position, msg_id, copy) for (position, msg_id, _), copy
+                  in zip(copies, linked, strict=True)]
         acks: list[asyncio.Future[PubAck]] = []
         self.responses = 0
         last_msg_id, anchor_seq = self.last_msg_id, self.anchor_seq

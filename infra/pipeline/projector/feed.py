@@ -19,7 +19,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from events.cloudevents import from_message
-from infra.nats.consumer import SUBJECTS, stream_sequence
+from infra.nats.consumer import SUBJECTS, ForeignDeliveries, from_own_consumer, stream_sequence
 from infra.nats.jetstream import quietly
 from infra.nats.streams import STREAM_NAME
 from projections.projection import Delivered, Projection, apply_batch_to_all
@@ -60,6 +60,7 @@ class ProjectionFeed:
         executor: ThreadPoolExecutor,
         *,
         applied: Mapping[str, Tracking],
+        durable: str,
         batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
         if not projections:
@@ -70,6 +71,8 @@ class ProjectionFeed:
         self.executor = executor
         self.trackings = {p.name: applied.get(p.name, Tracking(0, 0)) for p in self.projections}
         self.batch_size = batch_size
+        self.durable = durable
+        self.foreign = ForeignDeliveries(str(self))
         # Every stream sequence below this one is applied to every projection (or absent from the
         # stream); the projections further on skip what they have applied already.
         self.next_seq = min(t.stream_seq for t in self.trackings.values()) + 1
@@ -83,7 +86,11 @@ class ProjectionFeed:
 
     async def receive(self, delivery: Msg) -> None:
         """The subscriber's handler. Never raises and never waits on the database: it only files
-        the delivery, so the subscription keeps reading while a batch is being applied."""
+        the delivery, so the subscription keeps reading while a batch is being applied. A
+        delivery from another consumer than ours is ignored and counted."""
+        if not from_own_consumer(delivery, self.durable):
+            self.foreign.ignore(delivery)
+            return
         stream_seq = stream_sequence(delivery)
         if stream_seq < self.next_seq:
             # Applied already: a redelivery (after a nak or an expired ack wait) or a replay.

@@ -139,6 +139,8 @@ class Projector:
         self.nats_url = nats_url
         self.durable = durable
         self.batch_size = batch_size
+        # The running feed (its count of ignored foreign deliveries is looked at by tests).
+        self.feed: ProjectionFeed | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Connect, create missing tables, project until `stop` is set, then apply what has been
@@ -174,8 +176,9 @@ class Projector:
             await remove_idle_consumers(js, self.durable, self.projections)
             feed = ProjectionFeed(
                 self.database, self.projections, js, executor,
-                applied=applied, batch_size=self.batch_size,
+                applied=applied, durable=self.durable, batch_size=self.batch_size,
             )
+            self.feed = feed
             subscriber = self._subscribe(broker, feed)
             await broker.start()
             applier = asyncio.create_task(feed.apply_until_closed(), name="projector-applier")

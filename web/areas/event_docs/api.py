@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from events.catalogue import json_schemas
+from events.partner import partner_json_schemas
 
 router = APIRouter(tags=["events"])
 
@@ -17,3 +18,12 @@ router = APIRouter(tags=["events"])
 )
 def event_schemas() -> dict[str, dict[str, Any]]:
     return json_schemas()
+
+
+@router.get(
+    "/events/partner-schemas", name="api_partner_event_schemas",
+    summary="The JSON Schema of every partner copy on NATS, by CloudEvents type; each one's "
+    "$id is the ce-dataschema of the messages it describes",
+)
+def partner_event_schemas() -> dict[str, dict[str, Any]]:
+    return partner_json_schemas()

@@ -14,13 +14,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from events.asyncapi import INTERNAL_SERVER, asyncapi_document
 from events.catalogue import json_schemas
 from web.kit.dependencies import PageRenderer, Services
+from web.services import WebServices
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/docs/events", name="event_docs_page")
 def event_docs_page(request: Request, pages: PageRenderer, services: Services) -> HTMLResponse:
-    document = asyncapi_document()
+    document = deployment_asyncapi(services)
     channels = [_channel_view(key, channel, document)
                 for key, channel in document["channels"].items()]
     return pages.render(request, "docs/events.html", {
@@ -34,20 +35,26 @@ def event_docs_page(request: Request, pages: PageRenderer, services: Services) -
 
 
 @router.get("/docs/events/asyncapi.json", name="event_asyncapi_json")
-def event_asyncapi_json() -> JSONResponse:
-    return JSONResponse(asyncapi_document())
+def event_asyncapi_json(services: Services) -> JSONResponse:
+    return JSONResponse(deployment_asyncapi(services))
 
 
 @router.get("/docs/events/asyncapi.yaml", name="event_asyncapi_yaml")
-def event_asyncapi_yaml() -> Response:
-    return Response(asyncapi_yaml(), media_type="application/yaml")
+def event_asyncapi_yaml(services: Services) -> Response:
+    return Response(asyncapi_yaml(deployment_asyncapi(services)), media_type="application/yaml")
 
 
-def asyncapi_yaml() -> str:
+def deployment_asyncapi(services: WebServices) -> dict[str, Any]:
+    """The AsyncAPI document with this deployment's NATS hosts as its servers (issue 19: not
+    a placeholder)."""
+    internal, partner = services.nats_hosts()
+    return asyncapi_document(internal_host=internal, partner_host=partner)
+
+
+def asyncapi_yaml(document: dict[str, Any]) -> str:
     # Keys in the document's order: asyncapi, info, servers, channels... as people write it.
     # Given no stream, safe_dump returns the text (typed Any by PyYAML's stubs).
-    text: str = yaml.safe_dump(
-        asyncapi_document(), sort_keys=False, allow_unicode=True, width=100)
+    text: str = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
     return text
 
 
