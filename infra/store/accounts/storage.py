@@ -25,11 +25,12 @@ DDL = (
     " username TEXT NOT NULL REFERENCES acc_users (username),"
     " started_at TEXT NOT NULL, last_seen_at TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS acc_sessions_username ON acc_sessions (username)",
-    # subject: the hash of "username:<name>" or "address:<ip>", never the name or address itself
-    "CREATE TABLE IF NOT EXISTS acc_failed_sign_ins ("
-    " subject TEXT NOT NULL, failed_at TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS acc_failed_sign_ins_subject"
-    " ON acc_failed_sign_ins (subject, failed_at)",
+    # The sign-in throttle (infra.store.accounts.throttle). subject: an HMAC of the username and
+    # address (or the address alone), never either itself. The table it replaces kept bare
+    # SHA-256 hashes of addresses, which anyone can find by trying them all: it goes.
+    "DROP TABLE IF EXISTS acc_failed_sign_ins",
+    "CREATE TABLE IF NOT EXISTS acc_sign_in_throttle ("
+    " subject TEXT PRIMARY KEY, tries INTEGER NOT NULL, last_try_at TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS acc_partner_tokens ("
     " token_id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, partner TEXT NOT NULL,"
     " cities TEXT NOT NULL, event_kinds TEXT NOT NULL, issued_at TEXT NOT NULL,"

@@ -116,14 +116,15 @@ def _refuse_cross_site_posts(request: Request) -> None:
     """Signing in has no session yet, hence no CSRF token: what stops another site from signing
     a browser in to an account of its choosing is that browsers say where a post comes from.
     Sec-Fetch-Site is the browser's own verdict; Origin, compared with Host, serves browsers too
-    old to send it (a proxy in front must pass the Host on)."""
+    old to send it (a proxy in front must pass the Host on). `Origin: null` is what a sandboxed
+    frame, a data: page or a cross-origin redirect sends: a post from nowhere we know, refused."""
     fetch_site = request.headers.get("sec-fetch-site")
     if fetch_site is not None:
         if fetch_site not in ("same-origin", "none"):
             raise CsrfRejected()
         return
     origin = request.headers.get("origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+    if origin and (origin == "null" or urlsplit(origin).netloc != request.headers.get("host")):
         raise CsrfRejected()
 
 
