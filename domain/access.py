@@ -267,6 +267,13 @@ class SignInThrottled(DomainError):
     code = "sign_in_throttled"
 
 
+class PartnerTokenExpired(DomainError):
+    """Raised when a partner's API token was right but has passed its expiry (`expired_at`):
+    the partner needs the new token of a rotation (lgnet tokens rotate)."""
+
+    code = "partner_token_expired"
+
+
 def may(
     principal: Principal,
     permission: Permission,

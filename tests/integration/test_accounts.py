@@ -4,6 +4,7 @@ SQLite and real PostgreSQL (the `postgres_database` fixture); the clock is the t
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import stat
 import threading
 import time
@@ -22,6 +23,7 @@ from domain.access import (
     AccessGrant,
     GrantRefused,
     PartnerAgreement,
+    PartnerTokenExpired,
     Permission,
     SignInRefused,
     SignInThrottled,
@@ -405,6 +407,89 @@ def test_a_revoked_or_unknown_token_opens_nothing(accounts: Accounts, clock: Clo
         accounts.revoke_token(issued.details.token_id)
 
 
+def test_a_token_expires_after_90_days_by_default_then_says_so(
+    accounts: Accounts, clock: Clock
+) -> None:
+    """Issue 18 item 18: partner tokens expire."""
+    issued = accounts.issue_token("Caritas Firenze", [City.FIRENZE], [CASE_INTAKE_EVENTS])
+    assert issued.details.expires_at == clock.now + timedelta(days=90)
+
+    clock.now = issued.details.expires_at - timedelta(microseconds=1)
+    assert accounts.partner(issued.token) is not None
+    clock.now = issued.details.expires_at
+    with pytest.raises(PartnerTokenExpired) as expired:
+        accounts.partner(issued.token)
+    assert expired.value.params["expired_at"] == issued.details.expires_at
+    assert accounts.partner(issued.token[:-1] + "x") is None  # still nothing for a wrong one
+
+
+@pytest.mark.parametrize(("days", "accepted"), [(366, True), (367, False), (0, False)])
+def test_a_token_lives_at_most_366_days(accounts: Accounts, days: int, accepted: bool) -> None:
+    if accepted:
+        accounts.issue_token("NGO", [City.ROMA], [CASE_INTAKE_EVENTS],
+                             lifetime=timedelta(days=days))
+    else:
+        with pytest.raises(AccountError, match="at most 366 days"):
+            accounts.issue_token("NGO", [City.ROMA], [CASE_INTAKE_EVENTS],
+                                 lifetime=timedelta(days=days))
+
+
+def test_rotating_a_token_issues_its_successor_and_ends_the_old_after_the_overlap(
+    accounts: Accounts, clock: Clock
+) -> None:
+    old = accounts.issue_token("Caritas Firenze", [City.FIRENZE, City.ROMA],
+                               [CASE_INTAKE_EVENTS])
+    clock.advance(days=80)
+
+    new = accounts.rotate_token(old.details.token_id, overlap=timedelta(days=2))
+
+    assert new.token != old.token
+    assert (new.details.partner, new.details.agreement) == (old.details.partner,
+                                                            old.details.agreement)
+    assert new.details.expires_at == clock.now + timedelta(days=90)
+    assert accounts.partner(old.token) is not None  # the partner has two days to switch
+    clock.advance(days=2)
+    with pytest.raises(PartnerTokenExpired):
+        accounts.partner(old.token)
+    assert accounts.partner(new.token) is not None
+    with pytest.raises(AccountError, match="no live token"):
+        accounts.rotate_token(old.details.token_id)
+
+
+def test_a_token_issued_before_tokens_expired_expires_90_days_after_its_issue(
+    accounts: Accounts, clock: Clock
+) -> None:
+    issued = accounts.issue_token("Caritas Firenze", [City.FIRENZE], [CASE_INTAKE_EVENTS])
+    with accounts.database.transaction() as tx:  # as the table was before expiries
+        tx.execute("UPDATE acc_partner_tokens SET expires_at = NULL")
+
+    [legacy] = accounts.tokens()
+    assert legacy.expires_at == issued.details.issued_at + timedelta(days=90)
+    clock.advance(days=90)
+    with pytest.raises(PartnerTokenExpired):
+        accounts.partner(issued.token)
+
+
+def test_an_accounts_file_from_before_token_expiries_gains_the_column(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "CREATE TABLE acc_partner_tokens (token_id TEXT PRIMARY KEY, token_hash TEXT NOT NULL"
+            " UNIQUE, partner TEXT NOT NULL, cities TEXT NOT NULL, event_kinds TEXT NOT NULL,"
+            " issued_at TEXT NOT NULL, revoked_at TEXT)")
+        connection.execute("INSERT INTO acc_partner_tokens VALUES ('ab12cd34', 'h', 'NGO',"
+                           " 'roma', 'case.intake_recorded', '2021-03-01T09:00:00.000000+00:00',"
+                           " NULL)")
+    connection.close()
+
+    database = SqliteAccountDatabase(path)
+    try:
+        [token] = Accounts(database, Clock(), password_hasher=CHEAP_HASHER).tokens()
+    finally:
+        database.close()
+    assert token.expires_at == datetime(2021, 5, 30, 9, 0, tzinfo=UTC)
+
+
 def test_a_token_needs_a_partner_a_city_and_an_event_kind(accounts: Accounts) -> None:
     for partner, cities, kinds in (("", [City.ROMA], [CASE_INTAKE_EVENTS]),
                                    ("NGO", [], [CASE_INTAKE_EVENTS]),
@@ -472,7 +557,15 @@ def test_the_cli_adds_lists_and_disables_users_and_issues_and_revokes_tokens(
     token_id = token.split("_")[1]
     assert unknown_kind.exit_code != 0 and "unknown event kinds" in unknown_kind.output
 
-    revoked = cli.invoke(app, ["tokens", "revoke", token_id])
+    rotated = cli.invoke(app, ["tokens", "rotate", token_id, "--overlap-days", "0",
+                               "--days", "30"])
+    assert rotated.exit_code == 0, rotated.output
+    successor = next(line for line in rotated.output.splitlines() if line.startswith("lgp_"))
+    listed_tokens = cli.invoke(app, ["tokens", "list"]).output
+    assert f"{token_id}  Caritas" in listed_tokens and "expired" in listed_tokens
+    assert f"{successor.split('_')[1]}  Caritas" in listed_tokens
+    assert "live until" in listed_tokens
+    revoked = cli.invoke(app, ["tokens", "revoke", successor.split("_")[1]])
     assert revoked.exit_code == 0, revoked.output
     accounts = Accounts(SqliteAccountDatabase(tmp_path / "var" / "accounts.sqlite"),
                         lambda: datetime.now(UTC))
@@ -480,7 +573,9 @@ def test_the_cli_adds_lists_and_disables_users_and_issues_and_revokes_tokens(
         assert accounts.sign_in("milano.operatore", password, None).principal.city is City.MILANO
         with pytest.raises(SignInRefused):
             accounts.sign_in("ministero", PASSWORD, None)
-        assert accounts.partner(token) is None
+        with pytest.raises(PartnerTokenExpired):
+            accounts.partner(token)
+        assert accounts.partner(successor) is None
     finally:
         accounts.close()
 

@@ -419,6 +419,25 @@ def test_a_revoked_or_made_up_token_is_refused(
         assert response.json()["problems"][0]["code"] == "invalid_token"
 
 
+def test_an_expired_token_is_refused_with_401_saying_when_it_expired(
+    clients: Clients, platform: Platform
+) -> None:
+    """Issue 18 item 18: partner tokens expire (90 days by default)."""
+    partner = clients.partner("milano")
+    clock_of(platform).advance(timedelta(days=90))
+
+    expired = partner.get("/api/v1/cities/milano/cases", params={"lang": "en"})
+    in_italian = partner.get("/api/v1/cities/milano/cases")
+
+    assert expired.status_code == 401
+    assert expired.headers["www-authenticate"] == 'Bearer realm="lgnet", error="invalid_token"'
+    [problem] = expired.json()["problems"]
+    assert problem["code"] == "token_expired"
+    assert problem["message"].startswith("The API token expired on ")
+    assert "lgnet tokens rotate" in problem["message"]
+    assert in_italian.json()["message"].startswith("Il token API è scaduto il ")
+
+
 def test_a_partner_token_opens_no_page(clients: Clients) -> None:
     partner = clients.partner("milano")
 

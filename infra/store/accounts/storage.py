@@ -61,6 +61,10 @@ class SqliteAccountDatabase(SqlitePerThread):
         with self.transaction() as tx:
             for statement in DDL:
                 tx.execute(statement)
+            for table, column, kind in ADDED_COLUMNS:
+                present = {str(row[1]) for row in tx.fetchall(f"PRAGMA table_info({table})")}
+                if column not in present:
+                    tx.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         os.chmod(path, 0o600)
 
 
@@ -75,6 +79,17 @@ class PostgresAccountDatabase(PostgresPool):
             tx.execute("SELECT pg_advisory_xact_lock(hashtext('lgnet accounts schema'))")
             for statement in DDL:
                 tx.execute(statement)
+            for table, column, kind in ADDED_COLUMNS:
+                tx.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
+
+
+# Columns added after the first release: (table, column, type). SQLite has no ADD COLUMN IF NOT
+# EXISTS, so each is added when the table lacks it.
+ADDED_COLUMNS = (
+    # A partner token's expiry; NULL for a token issued before tokens expired (then it expires
+    # LEGACY_TOKEN_LIFETIME after issue: infra.store.accounts.partner_tokens).
+    ("acc_partner_tokens", "expires_at", "TEXT"),
+)
 
 
 def open_account_database(database_url: str | None, sqlite_path: Path) -> Database:
