@@ -338,6 +338,13 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
     ("sign_in_refused", None): N_(
         "Wrong username or password, or the account is disabled."
     ),
+    ("password_change_refused", "current_password"): N_(
+        "The current password is not right."),
+    ("password_change_refused", "new_password"): N_(
+        "A new password has at least %(min_length)s characters (at most %(max_length)s) and "
+        "differs from the current one."),
+    ("password_change_refused", "confirmation"): N_(
+        "The new password and its confirmation differ."),
     ("partner_token_expired", None): N_(
         "The API token expired on %(expired_at)s: use the new token the platform gave "
         "your organisation (lgnet tokens rotate), or ask for one."),

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from domain.access import Principal, SignInRefused, SignInThrottled
+from domain.access import PasswordChangeRefused, Principal, SignInRefused, SignInThrottled
 from infra.store.accounts.grants import live_grants
 from infra.store.accounts.storage import moment, sha256, timestamp
 from infra.store.accounts.throttle import (
@@ -33,7 +33,7 @@ from infra.store.accounts.throttle import (
     forget_success,
     throttle_keys,
 )
-from infra.store.accounts.users import MAX_PASSWORD_LENGTH, user_from_row
+from infra.store.accounts.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, user_from_row
 from projections.storage.transaction import Database, Transaction
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,41 @@ class Sessions:
                            (self.hasher.hash(password), user.username))
             grants = live_grants(tx, user, now)
         return Session(token, user.principal(grants), csrf_token_for(token), now, now)
+
+    def change_password(
+        self, username: str, current: str, new: str, *, client_address: str | None,
+        keep_session: str | None = None,
+    ) -> None:
+        """Replace the password of active user `username`, given the current one, and end
+        every session of theirs but `keep_session` (the one asking). Raises
+        PasswordChangeRefused (field current_password or new_password), or SignInThrottled:
+        a wrong current password counts as a failed sign-in (throttled alike, counted before
+        the hash is checked)."""
+        if not MIN_PASSWORD_LENGTH <= len(new) <= MAX_PASSWORD_LENGTH or new == current:
+            raise PasswordChangeRefused(
+                "A new password has 12 to 1024 characters and differs from the current one.",
+                field="new_password", min_length=MIN_PASSWORD_LENGTH,
+                max_length=MAX_PASSWORD_LENGTH)
+        now = self.clock()
+        keys = throttle_keys(self.throttle_secret, self.throttle, username, client_address)
+        with self.database.transaction() as tx:
+            waiting = count_try(tx, self.throttle, keys, now)
+            row = tx.fetchone("SELECT password_hash, disabled FROM acc_users WHERE username = ?",
+                              (username,))
+        if waiting is not None:
+            raise SignInThrottled("Too many failed sign-ins: try again later.",
+                                  until=waiting[0], by=waiting[1])
+        if row is None or bool(row[1]) or not self._password_matches(str(row[0]), current):
+            raise PasswordChangeRefused("The current password is not right.",
+                                        field="current_password")
+        new_hash = self.hasher.hash(new)
+        with self.database.transaction() as tx:
+            forget_success(tx, keys)
+            tx.execute("UPDATE acc_users SET password_hash = ? WHERE username = ?",
+                       (new_hash, username))
+            tx.execute("DELETE FROM acc_sessions WHERE username = ? AND token_hash <> ?",
+                       (username, sha256(keep_session) if keep_session else ""))
+        log.info("Password changed for a user; their other sessions are ended")
 
     def _password_matches(self, stored_hash: str, password: str) -> bool:
         if len(password) > MAX_PASSWORD_LENGTH:

@@ -67,13 +67,10 @@ async def sign_in(
         client = request.client.host if request.client else None
         session = await run_in_threadpool(services.accounts.sign_in, username, password, client)
     except SignInThrottled as error:
-        refusal = _render(request, pages, next_path=next_path, username=username,
-                           status_code=429, error=explain_domain_error(error, translator).message)
-        until = error.params.get("until")
-        if isinstance(until, datetime):
-            wait = math.ceil((until - services.now()).total_seconds())
-            refusal.headers["Retry-After"] = str(max(wait, 1))
-        return refusal
+        return with_retry_after(
+            _render(request, pages, next_path=next_path, username=username, status_code=429,
+                    error=explain_domain_error(error, translator).message),
+            error, services.now())
     except SignInRefused as error:
         return _render(request, pages, next_path=next_path, username=username, status_code=401,
                        error=explain_domain_error(error, translator).message)
@@ -89,6 +86,15 @@ async def sign_in(
         path="/",
     )
     return response
+
+
+def with_retry_after(refusal: Response, error: SignInThrottled, now: datetime) -> Response:
+    """A throttled try's answer, saying in Retry-After when the next may come."""
+    until = error.params.get("until")
+    if isinstance(until, datetime):
+        wait = math.ceil((until - now).total_seconds())
+        refusal.headers["Retry-After"] = str(max(wait, 1))
+    return refusal
 
 
 @router.post("/sign-out", name="sign_out")
