@@ -267,6 +267,21 @@ class SignInThrottled(DomainError):
     code = "sign_in_throttled"
 
 
+class PasswordChangeRefused(DomainError):
+    """Raised when a password change is refused: the current password wrong
+    (field="current_password"), the new one too short, too long or the same
+    (field="new_password"), or its confirmation different (field="confirmation")."""
+
+    code = "password_change_refused"
+
+
+class PartnerTokenExpired(DomainError):
+    """Raised when a partner's API token was right but has passed its expiry (`expired_at`):
+    the partner needs the new token of a rotation (lgnet tokens rotate)."""
+
+    code = "partner_token_expired"
+
+
 def may(
     principal: Principal,
     permission: Permission,

@@ -52,6 +52,7 @@ from infra.pipeline.replay import AsOfServices, ReplayCache
 from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
 from infra.store.accounts import Accounts, open_accounts
+from infra.store.accounts.throttle import SignInThrottle
 from infra.store.eventstore import open_record
 from infra.store.keyless import KeylessPersonIndex, KeylessVault
 from infra.store.person_index import open_person_index
@@ -390,6 +391,8 @@ def build_platform(
         idle_timeout=timedelta(minutes=settings.session_idle_minutes),
         lifetime=timedelta(hours=settings.session_hours),
         password_hasher=password_hasher,
+        # Per-address limits only where the address is the client's (behind named proxies).
+        throttle=SignInThrottle(per_address=bool(settings.trusted_proxy_list)),
     )
     follower: Follower = (
         InProcessFollower(record, read_models, projections) if follow is Follow.IN_PROCESS

@@ -13,6 +13,7 @@ import signal
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -76,6 +77,14 @@ def embedded_nats_if_needed(
         server.stop()
 
 
+def proxy_settings(settings: Settings) -> dict[str, Any]:
+    """uvicorn believes X-Forwarded-For (the client's address) and X-Forwarded-Proto only from
+    LGNET_TRUSTED_PROXIES; by default from nobody. (uvicorn's own default trusts 127.0.0.1, or
+    whatever FORWARDED_ALLOW_IPS says: a local process could then pose as any address.)"""
+    trusted = settings.trusted_proxy_list
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or []}
+
+
 def web_server(platform: Platform) -> WebServer:
     config = uvicorn.Config(
         create_app(platform),
@@ -83,6 +92,7 @@ def web_server(platform: Platform) -> WebServer:
         port=platform.settings.http_port,
         log_level="warning",
         lifespan="on",
+        **proxy_settings(platform.settings),
     )
     return WebServer(config)
 

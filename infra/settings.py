@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import urlparse
@@ -74,6 +75,29 @@ class Settings(BaseSettings):
                                     "nothing for this many days")
     work_queue_days: int = Field(default=7, ge=1, le=90, description="The work queue lists "
                                  "what is overdue and what falls due within this many days")
+
+    trusted_proxies: str = Field(default="", description="Comma-separated addresses or networks "
+                                 "(CIDR) of the reverse proxies in front of the web server: only "
+                                 "from these is X-Forwarded-For believed, and only with them does "
+                                 "the sign-in throttle also limit each client address; default "
+                                 "none (not even 127.0.0.1)")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies_are_addresses(cls, value: str) -> str:
+        for item in (part.strip() for part in value.split(",")):
+            if not item:
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network (CIDR); '*' is "
+                                 "not accepted: name the proxies") from None
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [item.strip() for item in self.trusted_proxies.split(",") if item.strip()]
 
     @field_validator("nats_url", "partner_nats_url")
     @classmethod

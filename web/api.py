@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.security import APIKeyCookie, HTTPBearer
 
+from web.areas.account import api as account
 from web.areas.activities import api as activities
 from web.areas.audit import api as audit
 from web.areas.cases.api import assignment, care, cases, personal_data
@@ -53,6 +54,7 @@ PROTECTED_AREAS = (
     deliveries,
     search,
     duplicates,
+    account,
 )
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from web.api import api_router
+from web.areas.account import pages as account
 from web.areas.activities import pages as activities
 from web.areas.audit.pages import access_log as audit
 from web.areas.audit.pages import event_browser as audit_events
@@ -76,6 +77,7 @@ PAGE_AREAS = (
     housing, activities, audit, event_docs, as_of, audit_events, finance, dashboards, live,
     programme, plans, documents, households, notes, assignment, work_queue, deliveries,
     case_summary, search, duplicates,
+    account,
 )
 
 

@@ -104,6 +104,13 @@ class AccountsPort(Protocol):
 
     def sign_out(self, token: str) -> None: ...
 
+    def change_password(
+        self, username: str, current: str, new: str, *, client_address: str | None,
+        keep_session: str | None = None,
+    ) -> None:
+        """Replace a user's password given the current one, ending their other sessions;
+        raises domain.access.PasswordChangeRefused or SignInThrottled."""
+
     def partner(self, token: str) -> Principal | None:
         """The partner whose live API token this is, or None."""
 

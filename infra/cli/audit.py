@@ -5,9 +5,11 @@ export an evidence bundle. See docs/audit.md."""
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -39,6 +41,9 @@ from infra.cli.cities import city_slug
 from infra.nats.credentials import url_without_credentials
 from infra.settings import load_settings
 from infra.store.eventstore import open_record
+
+# Where `lgnet audit verify --nats` takes the observer's password from (or --password-file).
+PASSWORD_VARIABLE = "LGNET_AUDIT_NATS_PASSWORD"  # noqa: S105  (a variable's name)
 
 audit_app = typer.Typer(help="Tamper evidence: the audit chain, its signed checkpoints, "
                         "evidence bundles", no_args_is_help=True)
@@ -77,8 +82,9 @@ def verify(
         "--nats", help="Verify stream LGNET on this NATS server (nats://host:port) from its "
         "headers and bodies alone")] = None,
     user: Annotated[str | None, typer.Option(help="NATS user (e.g. observer)")] = None,
-    password: Annotated[str | None, typer.Option(help="NATS password",
-                                                 envvar="LGNET_AUDIT_NATS_PASSWORD")] = None,
+    password_file: Annotated[Path | None, typer.Option(
+        help="A file holding the NATS password (or set LGNET_AUDIT_NATS_PASSWORD; never on the "
+        "command line, where `ps` shows it)")] = None,
     creds: Annotated[Path | None, typer.Option(help="NATS credentials file")] = None,
     consumer_name: Annotated[str, typer.Option(
         help="Name of the ordered consumer (the observer user may only use its own name)")]
@@ -94,6 +100,7 @@ def verify(
 ) -> None:
     """Check the audit chain and the checkpoints' signatures. Exits 0 only when everything
     verifies; otherwise prints the first problem, by position, and exits 1."""
+    password = nats_password(nats_url, password_file)
     results: list[bool] = []
     if bundle is not None:
         key = _public_key(public_key) if public_key is not None else None
@@ -114,6 +121,21 @@ def verify(
         results.append(_report(f"NATS {url_without_credentials(nats_url)}",
                                verify_messages(messages, key)))
     raise typer.Exit(0 if all(results) else 1)
+
+
+def nats_password(nats_url: str | None, password_file: Path | None) -> str | None:
+    """The observer's password from a file or the environment, never from the command line:
+    a URL carrying one (nats://user:password@host) is refused."""
+    if nats_url is not None and any(urlsplit(server.strip()).password
+                                    for server in nats_url.split(",")):
+        raise SystemExit("Error: a password in the --nats URL shows in `ps`: give it in "
+                         "LGNET_AUDIT_NATS_PASSWORD or --password-file instead.")
+    if password_file is not None:
+        try:
+            return password_file.read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise SystemExit(f"Error: cannot read the password file: {error.strerror}") from None
+    return os.environ.get(PASSWORD_VARIABLE) or None
 
 
 def _verify_store(key: Ed25519PublicKey | None) -> bool:

@@ -3,10 +3,16 @@ SQLite and real PostgreSQL (the `postgres_database` fixture); the clock is the t
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
 import stat
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from argon2 import PasswordHasher
@@ -17,6 +23,7 @@ from domain.access import (
     AccessGrant,
     GrantRefused,
     PartnerAgreement,
+    PartnerTokenExpired,
     Permission,
     SignInRefused,
     SignInThrottled,
@@ -26,6 +33,7 @@ from domain.programme import City, Role
 from infra.store.accounts import Accounts
 from infra.store.accounts.demo import DEMO_ACCOUNTS, create_demo_accounts, read_demo_credentials
 from infra.store.accounts.storage import PostgresAccountDatabase, SqliteAccountDatabase
+from infra.store.accounts.throttle import SignInThrottle, load_or_create_throttle_key
 from infra.store.accounts.users import AccountError
 from projections.storage.transaction import Database
 
@@ -52,7 +60,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
     else:
         made = PostgresAccountDatabase(request.getfixturevalue("postgres_database"))
         with made.transaction() as tx:  # the database lives for the whole run: start empty
-            for table in ("acc_sessions", "acc_failed_sign_ins", "acc_partner_tokens",
+            for table in ("acc_sessions", "acc_sign_in_throttle", "acc_partner_tokens",
                           "acc_access_grants", "acc_users"):
                 tx.execute(f"DELETE FROM {table}")
     yield made
@@ -192,70 +200,164 @@ def test_a_session_ends_8_hours_after_sign_in_however_active(
     assert accounts.session(session.token) is None
 
 
-def test_five_failures_lock_the_username_for_15_minutes_even_for_the_right_password(
+def until_of(throttled: pytest.ExceptionInfo[SignInThrottled]) -> datetime:
+    until = throttled.value.params["until"]
+    assert isinstance(until, datetime)
+    return until
+
+
+def fail(accounts: Accounts, username: str, address: str | None, times: int = 1) -> None:
+    for _ in range(times):
+        with pytest.raises(SignInRefused):
+            accounts.sign_in(username, WRONG, address)
+
+
+def test_five_failures_make_the_sixth_try_from_that_address_wait_a_minute_then_doubling(
     accounts: Accounts, operator: str, clock: Clock
 ) -> None:
-    for _ in range(5):
-        with pytest.raises(SignInRefused):
+    fail(accounts, operator, "10.0.0.1", times=5)
+
+    waits = []
+    for _ in range(3):
+        with pytest.raises(SignInThrottled) as throttled:
+            accounts.sign_in(operator, PASSWORD, "10.0.0.1")  # not even checked
+        assert throttled.value.params["by"] == "username"
+        waits.append(until_of(throttled) - clock.now)
+        clock.now = until_of(throttled)
+        fail(accounts, operator, "10.0.0.1")
+
+    assert waits == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4)]
+    clock.advance(minutes=8)
+    assert accounts.sign_in(operator, PASSWORD, "10.0.0.1").principal.id == operator
+
+
+def test_the_wait_stops_doubling_at_an_hour(accounts: Accounts, operator: str,
+                                            clock: Clock) -> None:
+    fail(accounts, operator, "10.0.0.1", times=5)
+    for _ in range(8):
+        with pytest.raises(SignInThrottled) as throttled:
             accounts.sign_in(operator, WRONG, "10.0.0.1")
-        clock.advance(minutes=1)
-    fifth_failure = clock.now - timedelta(minutes=1)
+        clock.now = until_of(throttled)
+        fail(accounts, operator, "10.0.0.1")
 
     with pytest.raises(SignInThrottled) as throttled:
-        accounts.sign_in(operator, PASSWORD, "10.0.0.2")
-    assert throttled.value.params["until"] == fifth_failure + timedelta(minutes=15)
-    assert throttled.value.params["by"] == "username"
+        accounts.sign_in(operator, PASSWORD, "10.0.0.1")
+    assert until_of(throttled) - clock.now == timedelta(hours=1)
 
-    clock.now = fifth_failure + timedelta(minutes=15)
+
+def test_failures_from_one_address_do_not_lock_the_user_out_from_theirs(
+    accounts: Accounts, operator: str
+) -> None:
+    """Issue 18 item 17: whoever knows a username cannot lock its user out."""
+    fail(accounts, operator, "203.0.113.66", times=5)
+    for _ in range(15):
+        with pytest.raises(SignInThrottled):
+            accounts.sign_in(operator, WRONG, "203.0.113.66")
+
     assert accounts.sign_in(operator, PASSWORD, "10.0.0.2").principal.id == operator
 
 
-def test_failures_spread_beyond_the_window_do_not_lock(
-    accounts: Accounts, operator: str, clock: Clock
-) -> None:
-    for _ in range(8):
-        with pytest.raises(SignInRefused):
-            accounts.sign_in(operator, WRONG, None)
-        clock.advance(minutes=4)
-
-    assert accounts.sign_in(operator, PASSWORD, None).principal.id == operator
-
-
-def test_a_successful_sign_in_forgets_the_username_s_failures(
+def test_twenty_failures_with_invented_usernames_lock_nobody_out_without_trusted_proxies(
     accounts: Accounts, operator: str
 ) -> None:
-    for _ in range(4):
-        with pytest.raises(SignInRefused):
-            accounts.sign_in(operator, WRONG, None)
-    accounts.sign_in(operator, PASSWORD, None)
-    for _ in range(4):
-        with pytest.raises(SignInRefused):
-            accounts.sign_in(operator, WRONG, None)
-
-    assert accounts.sign_in(operator, PASSWORD, None).principal.id == operator
-
-
-def test_twenty_failures_from_one_address_lock_that_address_whatever_the_username(
-    accounts: Accounts, operator: str
-) -> None:
+    """Issue 18 item 17: behind a proxy every client has the proxy's address, so without trusted
+    proxies no limit is kept per address."""
     for attempt in range(20):
-        with pytest.raises(SignInRefused):
-            accounts.sign_in(f"guess{attempt}", WRONG, "192.0.2.7")
+        fail(accounts, f"guess{attempt}", "192.0.2.7")
+
+    assert accounts.sign_in(operator, PASSWORD, "192.0.2.7").principal.id == operator
+
+
+def test_with_trusted_proxies_twenty_failures_from_one_address_make_that_address_wait(
+    database: Database, clock: Clock, operator: str
+) -> None:
+    accounts = Accounts(database, clock, password_hasher=CHEAP_HASHER,
+                        throttle=SignInThrottle(per_address=True))
+    for attempt in range(20):
+        fail(accounts, f"guess{attempt}", "192.0.2.7")
 
     with pytest.raises(SignInThrottled) as throttled:
         accounts.sign_in(operator, PASSWORD, "192.0.2.7")
     assert throttled.value.params["by"] == "address"
+    assert throttled.value.params["until"] == clock.now + timedelta(minutes=1)
     assert accounts.sign_in(operator, PASSWORD, "192.0.2.8").principal.id == operator
 
 
-def test_the_throttle_stores_neither_usernames_nor_addresses(
+def test_a_successful_sign_in_forgets_the_failures(accounts: Accounts, operator: str) -> None:
+    fail(accounts, operator, None, times=4)
+    accounts.sign_in(operator, PASSWORD, None)
+    fail(accounts, operator, None, times=4)
+
+    assert accounts.sign_in(operator, PASSWORD, None).principal.id == operator
+
+
+def test_a_key_untried_for_a_day_starts_afresh(
+    accounts: Accounts, operator: str, clock: Clock
+) -> None:
+    fail(accounts, operator, "10.0.0.1", times=5)
+    clock.advance(hours=24)
+    fail(accounts, operator, "10.0.0.1", times=4)
+
+    assert accounts.sign_in(operator, PASSWORD, "10.0.0.1").principal.id == operator
+
+
+class CountingHasher(PasswordHasher):
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+        self.verified = 0
+        self._lock = threading.Lock()
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        with self._lock:
+            self.verified += 1
+        time.sleep(0.05)  # a real hash takes a while: the others arrive meanwhile
+        return super().verify(hash, password)
+
+
+def test_forty_tries_at_once_check_at_most_five_passwords(
+    database: Database, clock: Clock, operator: str
+) -> None:
+    """Issue 18 item 3: the try is counted before the password is hashed, in one transaction."""
+    hasher = CountingHasher()
+    accounts = Accounts(database, clock, password_hasher=hasher)
+    start = threading.Barrier(40)
+
+    def attempt(_: int) -> str:
+        start.wait()
+        try:
+            accounts.sign_in(operator, WRONG, "198.51.100.4")
+        except SignInThrottled:
+            return "throttled"
+        except SignInRefused:
+            return "refused"
+        return "signed in"
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        outcomes = list(pool.map(attempt, range(40)))
+
+    assert hasher.verified == 5
+    assert sorted(outcomes) == ["refused"] * 5 + ["throttled"] * 35
+
+
+def test_the_throttle_stores_neither_usernames_nor_addresses_nor_their_bare_hashes(
     accounts: Accounts, operator: str
 ) -> None:
-    with pytest.raises(SignInRefused):
-        accounts.sign_in(operator, WRONG, "192.0.2.7")
+    fail(accounts, operator, "192.0.2.7")
 
-    stored = repr(stored_rows(accounts, "acc_failed_sign_ins"))
+    stored = repr(stored_rows(accounts, "acc_sign_in_throttle"))
     assert operator not in stored and "192.0.2.7" not in stored
+    for text in (f"pair\n{operator}\n192.0.2.7", "address\n192.0.2.7", "192.0.2.7",
+                 "address:192.0.2.7", f"username:{operator}"):
+        assert hashlib.sha256(text.encode()).hexdigest() not in stored
+    assert len(stored_rows(accounts, "acc_sign_in_throttle")) == 1
+
+
+def test_the_throttle_key_is_a_private_file_kept_across_starts(tmp_path: Path) -> None:
+    first = load_or_create_throttle_key(tmp_path / "sign-in-throttle.key")
+
+    assert load_or_create_throttle_key(tmp_path / "sign-in-throttle.key") == first
+    assert len(first) == 32
+    assert stat.S_IMODE((tmp_path / "sign-in-throttle.key").stat().st_mode) == 0o600
 
 
 def test_a_hash_made_with_weaker_parameters_is_replaced_at_the_next_sign_in(
@@ -303,6 +405,89 @@ def test_a_revoked_or_unknown_token_opens_nothing(accounts: Accounts, clock: Clo
     assert revoked.revoked_at == clock.now
     with pytest.raises(AccountError, match="no unrevoked token"):
         accounts.revoke_token(issued.details.token_id)
+
+
+def test_a_token_expires_after_90_days_by_default_then_says_so(
+    accounts: Accounts, clock: Clock
+) -> None:
+    """Issue 18 item 18: partner tokens expire."""
+    issued = accounts.issue_token("Caritas Firenze", [City.FIRENZE], [CASE_INTAKE_EVENTS])
+    assert issued.details.expires_at == clock.now + timedelta(days=90)
+
+    clock.now = issued.details.expires_at - timedelta(microseconds=1)
+    assert accounts.partner(issued.token) is not None
+    clock.now = issued.details.expires_at
+    with pytest.raises(PartnerTokenExpired) as expired:
+        accounts.partner(issued.token)
+    assert expired.value.params["expired_at"] == issued.details.expires_at
+    assert accounts.partner(issued.token[:-1] + "x") is None  # still nothing for a wrong one
+
+
+@pytest.mark.parametrize(("days", "accepted"), [(366, True), (367, False), (0, False)])
+def test_a_token_lives_at_most_366_days(accounts: Accounts, days: int, accepted: bool) -> None:
+    if accepted:
+        accounts.issue_token("NGO", [City.ROMA], [CASE_INTAKE_EVENTS],
+                             lifetime=timedelta(days=days))
+    else:
+        with pytest.raises(AccountError, match="at most 366 days"):
+            accounts.issue_token("NGO", [City.ROMA], [CASE_INTAKE_EVENTS],
+                                 lifetime=timedelta(days=days))
+
+
+def test_rotating_a_token_issues_its_successor_and_ends_the_old_after_the_overlap(
+    accounts: Accounts, clock: Clock
+) -> None:
+    old = accounts.issue_token("Caritas Firenze", [City.FIRENZE, City.ROMA],
+                               [CASE_INTAKE_EVENTS])
+    clock.advance(days=80)
+
+    new = accounts.rotate_token(old.details.token_id, overlap=timedelta(days=2))
+
+    assert new.token != old.token
+    assert (new.details.partner, new.details.agreement) == (old.details.partner,
+                                                            old.details.agreement)
+    assert new.details.expires_at == clock.now + timedelta(days=90)
+    assert accounts.partner(old.token) is not None  # the partner has two days to switch
+    clock.advance(days=2)
+    with pytest.raises(PartnerTokenExpired):
+        accounts.partner(old.token)
+    assert accounts.partner(new.token) is not None
+    with pytest.raises(AccountError, match="no live token"):
+        accounts.rotate_token(old.details.token_id)
+
+
+def test_a_token_issued_before_tokens_expired_expires_90_days_after_its_issue(
+    accounts: Accounts, clock: Clock
+) -> None:
+    issued = accounts.issue_token("Caritas Firenze", [City.FIRENZE], [CASE_INTAKE_EVENTS])
+    with accounts.database.transaction() as tx:  # as the table was before expiries
+        tx.execute("UPDATE acc_partner_tokens SET expires_at = NULL")
+
+    [legacy] = accounts.tokens()
+    assert legacy.expires_at == issued.details.issued_at + timedelta(days=90)
+    clock.advance(days=90)
+    with pytest.raises(PartnerTokenExpired):
+        accounts.partner(issued.token)
+
+
+def test_an_accounts_file_from_before_token_expiries_gains_the_column(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "CREATE TABLE acc_partner_tokens (token_id TEXT PRIMARY KEY, token_hash TEXT NOT NULL"
+            " UNIQUE, partner TEXT NOT NULL, cities TEXT NOT NULL, event_kinds TEXT NOT NULL,"
+            " issued_at TEXT NOT NULL, revoked_at TEXT)")
+        connection.execute("INSERT INTO acc_partner_tokens VALUES ('ab12cd34', 'h', 'NGO',"
+                           " 'roma', 'case.intake_recorded', '2021-03-01T09:00:00.000000+00:00',"
+                           " NULL)")
+    connection.close()
+
+    database = SqliteAccountDatabase(path)
+    try:
+        [token] = Accounts(database, Clock(), password_hasher=CHEAP_HASHER).tokens()
+    finally:
+        database.close()
+    assert token.expires_at == datetime(2021, 5, 30, 9, 0, tzinfo=UTC)
 
 
 def test_a_token_needs_a_partner_a_city_and_an_event_kind(accounts: Accounts) -> None:
@@ -372,7 +557,15 @@ def test_the_cli_adds_lists_and_disables_users_and_issues_and_revokes_tokens(
     token_id = token.split("_")[1]
     assert unknown_kind.exit_code != 0 and "unknown event kinds" in unknown_kind.output
 
-    revoked = cli.invoke(app, ["tokens", "revoke", token_id])
+    rotated = cli.invoke(app, ["tokens", "rotate", token_id, "--overlap-days", "0",
+                               "--days", "30"])
+    assert rotated.exit_code == 0, rotated.output
+    successor = next(line for line in rotated.output.splitlines() if line.startswith("lgp_"))
+    listed_tokens = cli.invoke(app, ["tokens", "list"]).output
+    assert f"{token_id}  Caritas" in listed_tokens and "expired" in listed_tokens
+    assert f"{successor.split('_')[1]}  Caritas" in listed_tokens
+    assert "live until" in listed_tokens
+    revoked = cli.invoke(app, ["tokens", "revoke", successor.split("_")[1]])
     assert revoked.exit_code == 0, revoked.output
     accounts = Accounts(SqliteAccountDatabase(tmp_path / "var" / "accounts.sqlite"),
                         lambda: datetime.now(UTC))
@@ -380,7 +573,9 @@ def test_the_cli_adds_lists_and_disables_users_and_issues_and_revokes_tokens(
         assert accounts.sign_in("milano.operatore", password, None).principal.city == City.MILANO
         with pytest.raises(SignInRefused):
             accounts.sign_in("ministero", PASSWORD, None)
-        assert accounts.partner(token) is None
+        with pytest.raises(PartnerTokenExpired):
+            accounts.partner(token)
+        assert accounts.partner(successor) is None
     finally:
         accounts.close()
 

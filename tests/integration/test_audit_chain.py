@@ -479,7 +479,7 @@ async def test_a_stream_lost_and_republished_carries_the_same_chain(
 
 
 async def test_an_auditor_with_the_read_only_observer_credentials_verifies_the_stream(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The embedded server as `lgnet run` starts it: the observer may read stream LGNET through
     an ordered consumer named as itself, and nothing else."""
@@ -493,13 +493,26 @@ async def test_an_auditor_with_the_read_only_observer_credentials_verifies_the_s
         await platform.publish()
         password = embedded_credentials(settings)[OBSERVER_USER]
         observer_url = f"nats://127.0.0.1:{settings.nats_port}"
+        # Issue 18 item 19: the password from a file or the environment, never an argument.
+        password_file = tmp_path / "observer-password"
+        password_file.write_text(password + "\n")
         code, output = await algnet(platform, "audit", "verify", "--nats", observer_url,
-                                    "--user", OBSERVER_USER, "--password", password)
+                                    "--user", OBSERVER_USER, "--password-file",
+                                    str(password_file))
         assert code == 0, output
         assert "OK, 14 events verified" in output
+        monkeypatch.setenv("LGNET_AUDIT_NATS_PASSWORD", "wrong")
         code, output = await algnet(platform, "audit", "verify", "--nats", observer_url,
-                                    "--user", OBSERVER_USER, "--password", "wrong")
+                                    "--user", OBSERVER_USER)
         assert code == 1 and "cannot read stream LGNET" in output
+        code, output = await algnet(platform, "audit", "verify", "--nats", observer_url,
+                                    "--user", OBSERVER_USER, "--password", password)
+        assert code == 2 and "No such option" in output
+        code, output = await algnet(
+            platform, "audit", "verify", "--nats",
+            f"nats://{OBSERVER_USER}:{password}@127.0.0.1:{settings.nats_port}")
+        assert code == 1 and "LGNET_AUDIT_NATS_PASSWORD or --password-file" in output
+        assert password not in output
     finally:
         record.close()
         server.stop()

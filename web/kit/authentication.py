@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -26,7 +27,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from domain.access import Principal
+from domain.access import PartnerTokenExpired, Principal
 from web.kit.errors import CsrfRejected, NotSignedIn, RequestTooLarge, refuse
 from web.services import AccountsPort, SignedInSession, WebServices
 
@@ -100,7 +101,13 @@ def identify(request: Request, accounts: AccountsPort) -> Identity:
     authorization = request.headers.get("authorization")
     if authorization is not None and request.url.path.startswith(API_PATH_PREFIX):
         scheme, _, token = authorization.partition(" ")
-        partner = accounts.partner(token.strip()) if scheme.lower() == "bearer" else None
+        try:
+            partner = accounts.partner(token.strip()) if scheme.lower() == "bearer" else None
+        except PartnerTokenExpired as expired:
+            expired_at = expired.params.get("expired_at")
+            return Identity(refusal=NotSignedIn(
+                invalid_token=True,
+                token_expired_at=expired_at if isinstance(expired_at, datetime) else None))
         if partner is None:
             return Identity(refusal=NotSignedIn(invalid_token=True))
         return Identity(principal=partner)

@@ -194,18 +194,28 @@ class NotSignedIn(Exception):
     """Raised when a request that needs a signed-in user or a partner token has neither: no
     credentials, a session that has ended, or an API token that is unknown or revoked."""
 
-    def __init__(self, *, session_ended: bool = False, invalid_token: bool = False) -> None:
+    def __init__(self, *, session_ended: bool = False, invalid_token: bool = False,
+                 token_expired_at: datetime | None = None) -> None:
         super().__init__("not signed in")
         self.session_ended = session_ended
         self.invalid_token = invalid_token
+        # When the token was right but expired (it is then invalid_token too).
+        self.token_expired_at = token_expired_at
 
     @property
     def code(self) -> str:
+        if self.token_expired_at is not None:
+            return "token_expired"
         if self.invalid_token:
             return "invalid_token"
         return "session_ended" if self.session_ended else "not_signed_in"
 
     def explain(self, translator: Translator) -> str:
+        if self.token_expired_at is not None:
+            return translator.gettext(N_(
+                "The API token expired on %(expired_at)s: use the new token the platform gave "
+                "your organisation (lgnet tokens rotate), or ask for one."),
+                expired_at=translator.datetime(self.token_expired_at))
         if self.invalid_token:
             return translator.gettext(N_("The API token is unknown or has been revoked."))
         if self.session_ended:
@@ -329,6 +339,16 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
     ("sign_in_refused", None): N_(
         "Wrong username or password, or the account is disabled."
     ),
+    ("password_change_refused", "current_password"): N_(
+        "The current password is not right."),
+    ("password_change_refused", "new_password"): N_(
+        "A new password has at least %(min_length)s characters (at most %(max_length)s) and "
+        "differs from the current one."),
+    ("password_change_refused", "confirmation"): N_(
+        "The new password and its confirmation differ."),
+    ("partner_token_expired", None): N_(
+        "The API token expired on %(expired_at)s: use the new token the platform gave "
+        "your organisation (lgnet tokens rotate), or ask for one."),
     ("sign_in_throttled", None): N_(
         "Too many failed sign-ins for this account or from this address: signing in is locked "
         "until %(until)s. If you have forgotten your password, ask your coordinator."

@@ -16,8 +16,13 @@ from argon2 import PasswordHasher
 
 from infra.store.accounts.grants import AccessGrants
 from infra.store.accounts.partner_tokens import PartnerTokens
-from infra.store.accounts.sessions import Sessions, SignInThrottle
+from infra.store.accounts.sessions import Sessions
 from infra.store.accounts.storage import ACCOUNTS_FILE_NAME, open_account_database
+from infra.store.accounts.throttle import (
+    THROTTLE_KEY_FILE_NAME,
+    SignInThrottle,
+    load_or_create_throttle_key,
+)
 from infra.store.accounts.users import Users
 from projections.storage.transaction import Database
 
@@ -34,6 +39,7 @@ class Accounts(Users, Sessions, AccessGrants, PartnerTokens):
         idle_timeout: timedelta = timedelta(minutes=30),
         lifetime: timedelta = timedelta(hours=8),
         throttle: SignInThrottle | None = None,
+        throttle_secret: bytes | None = None,
         password_hasher: PasswordHasher | None = None,
     ) -> None:
         self.database = database
@@ -41,6 +47,8 @@ class Accounts(Users, Sessions, AccessGrants, PartnerTokens):
         self.idle_timeout = idle_timeout
         self.lifetime = lifetime
         self.throttle = throttle or SignInThrottle()
+        # The throttle's keys are HMACs under this secret (without one: this process's own).
+        self.throttle_secret = throttle_secret or secrets.token_bytes(32)
         self.hasher = password_hasher or PasswordHasher()
         # Verified against when the username is unknown, so that an unknown user costs as much
         # time as a wrong password and response times do not reveal which usernames exist.
@@ -58,7 +66,10 @@ def open_accounts(
     idle_timeout: timedelta = timedelta(minutes=30),
     lifetime: timedelta = timedelta(hours=8),
     password_hasher: PasswordHasher | None = None,
+    throttle: SignInThrottle | None = None,
 ) -> Accounts:
     database = open_account_database(database_url, data_dir / ACCOUNTS_FILE_NAME)
     return Accounts(database, clock, idle_timeout=idle_timeout, lifetime=lifetime,
-                    password_hasher=password_hasher)
+                    password_hasher=password_hasher, throttle=throttle,
+                    throttle_secret=load_or_create_throttle_key(
+                        data_dir / THROTTLE_KEY_FILE_NAME))

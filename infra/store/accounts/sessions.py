@@ -4,8 +4,9 @@
   copy of the database opens no session. It ends after `idle_timeout` without a request, after
   `lifetime` in any case, at sign-out, and when its user is disabled. Its CSRF token is derived
   from the session token (HMAC), so it needs no storage and dies with the session.
-- Failed sign-ins are counted per username and per client address, both stored only hashed:
-  too many in a window locks further tries for a while (see `SignInThrottle`).
+- Sign-in tries are counted per username and client address (and per address behind trusted
+  proxies), under keyed hashes, before the password is checked: past a few failures each try
+  waits, longer and longer (infra.store.accounts.throttle).
 - A hash made with weaker parameters than the current ones is replaced at the next successful
   sign-in."""
 
@@ -22,10 +23,17 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from domain.access import Principal, SignInRefused, SignInThrottled
+from domain.access import PasswordChangeRefused, Principal, SignInRefused, SignInThrottled
 from infra.store.accounts.grants import live_grants
 from infra.store.accounts.storage import moment, sha256, timestamp
-from infra.store.accounts.users import MAX_PASSWORD_LENGTH, user_from_row
+from infra.store.accounts.throttle import (
+    SignInThrottle,
+    count_try,
+    forget_stale,
+    forget_success,
+    throttle_keys,
+)
+from infra.store.accounts.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, user_from_row
 from projections.storage.transaction import Database, Transaction
 
 log = logging.getLogger(__name__)
@@ -34,18 +42,6 @@ log = logging.getLogger(__name__)
 # precise enough, and most requests then write nothing.
 _LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 _CSRF_LABEL = b"lgnet csrf token"
-
-
-@dataclass(frozen=True)
-class SignInThrottle:
-    """`max_failures` failed sign-ins within `window` lock further tries for `lock` (counted
-    separately for each username and each client address; an address gets more tries, since
-    several people may share one)."""
-
-    max_failures_per_username: int = 5
-    max_failures_per_address: int = 20
-    window: timedelta = timedelta(minutes=15)
-    lock: timedelta = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -70,38 +66,38 @@ class Sessions:
     idle_timeout: timedelta
     lifetime: timedelta
     throttle: SignInThrottle
+    throttle_secret: bytes
     # Verified against when the username is unknown (see Accounts).
     _decoy_hash: str
 
     def sign_in(self, username: str, password: str, client_address: str | None) -> Session:
-        """Open a session, or raise SignInThrottled (too many failures lately) or
-        SignInRefused (anything else wrong, without saying what)."""
+        """Open a session, or raise SignInThrottled (too many failures lately: the try is not
+        even checked) or SignInRefused (anything else wrong, without saying what). The try is
+        counted before the password is hashed (infra.store.accounts.throttle)."""
         now = self.clock()
-        subjects = [(sha256(f"username:{username}"), self.throttle.max_failures_per_username,
-                     "username")]
-        if client_address:
-            subjects.append((sha256(f"address:{client_address}"),
-                             self.throttle.max_failures_per_address, "address"))
+        keys = throttle_keys(self.throttle_secret, self.throttle, username, client_address)
         with self.database.transaction() as tx:
-            for subject, limit, kind in subjects:
-                locked_until = self._locked_until(tx, subject, limit, now)
-                if locked_until is not None:
-                    raise SignInThrottled(
-                        "Too many failed sign-ins: try again later.",
-                        until=locked_until, by=kind,
-                    )
-            row = tx.fetchone(
-                "SELECT username, display_name, role, city, disabled, created_at, password_hash"
-                " FROM acc_users WHERE username = ?", (username,)
-            )
+            waiting = count_try(tx, self.throttle, keys, now)
+            if waiting is None:
+                row = tx.fetchone(
+                    "SELECT username, display_name, role, city, disabled, created_at,"
+                    " password_hash FROM acc_users WHERE username = ?", (username,)
+                )
+        if waiting is not None:
+            until, kind = waiting
+            # Nothing of the key is logged: neither the username, nor the address, nor its hash.
+            log.warning("Sign-in refused unchecked: too many failures lately for a %s",
+                        "username from an address" if kind == "username" else "client address")
+            raise SignInThrottled("Too many failed sign-ins: try again later.",
+                                  until=until, by=kind)
         user = None if row is None else user_from_row(row[:6])
         stored_hash = self._decoy_hash if row is None else str(row[6])
         if not self._password_matches(stored_hash, password) or user is None or user.disabled:
-            self._record_failure([(subject, limit) for subject, limit, _kind in subjects], now)
             raise SignInRefused("Wrong username or password, or the account is disabled.")
         token = secrets.token_urlsafe(32)
         with self.database.transaction() as tx:
-            tx.execute("DELETE FROM acc_failed_sign_ins WHERE subject = ?", (subjects[0][0],))
+            forget_success(tx, keys)
+            forget_stale(tx, self.throttle, now)
             self._delete_expired_sessions(tx, now)
             tx.execute(
                 "INSERT INTO acc_sessions (token_hash, username, started_at, last_seen_at)"
@@ -114,6 +110,41 @@ class Sessions:
             grants = live_grants(tx, user, now)
         return Session(token, user.principal(grants), csrf_token_for(token), now, now)
 
+    def change_password(
+        self, username: str, current: str, new: str, *, client_address: str | None,
+        keep_session: str | None = None,
+    ) -> None:
+        """Replace the password of active user `username`, given the current one, and end
+        every session of theirs but `keep_session` (the one asking). Raises
+        PasswordChangeRefused (field current_password or new_password), or SignInThrottled:
+        a wrong current password counts as a failed sign-in (throttled alike, counted before
+        the hash is checked)."""
+        if not MIN_PASSWORD_LENGTH <= len(new) <= MAX_PASSWORD_LENGTH or new == current:
+            raise PasswordChangeRefused(
+                "A new password has 12 to 1024 characters and differs from the current one.",
+                field="new_password", min_length=MIN_PASSWORD_LENGTH,
+                max_length=MAX_PASSWORD_LENGTH)
+        now = self.clock()
+        keys = throttle_keys(self.throttle_secret, self.throttle, username, client_address)
+        with self.database.transaction() as tx:
+            waiting = count_try(tx, self.throttle, keys, now)
+            row = tx.fetchone("SELECT password_hash, disabled FROM acc_users WHERE username = ?",
+                              (username,))
+        if waiting is not None:
+            raise SignInThrottled("Too many failed sign-ins: try again later.",
+                                  until=waiting[0], by=waiting[1])
+        if row is None or bool(row[1]) or not self._password_matches(str(row[0]), current):
+            raise PasswordChangeRefused("The current password is not right.",
+                                        field="current_password")
+        new_hash = self.hasher.hash(new)
+        with self.database.transaction() as tx:
+            forget_success(tx, keys)
+            tx.execute("UPDATE acc_users SET password_hash = ? WHERE username = ?",
+                       (new_hash, username))
+            tx.execute("DELETE FROM acc_sessions WHERE username = ? AND token_hash <> ?",
+                       (username, sha256(keep_session) if keep_session else ""))
+        log.info("Password changed for a user; their other sessions are ended")
+
     def _password_matches(self, stored_hash: str, password: str) -> bool:
         if len(password) > MAX_PASSWORD_LENGTH:
             return False
@@ -121,34 +152,6 @@ class Sessions:
             return self.hasher.verify(stored_hash, password)
         except (VerificationError, InvalidHashError):
             return False
-
-    def _locked_until(
-        self, tx: Transaction, subject: str, limit: int, now: datetime
-    ) -> datetime | None:
-        rows = tx.fetchall(
-            "SELECT failed_at FROM acc_failed_sign_ins WHERE subject = ? AND failed_at > ?"
-            " ORDER BY failed_at DESC",
-            (subject, timestamp(now - self.throttle.window)),
-        )
-        if len(rows) < limit:
-            return None
-        locked_until = moment(rows[0][0]) + self.throttle.lock
-        return locked_until if now < locked_until else None
-
-    def _record_failure(self, subjects: list[tuple[str, int]], now: datetime) -> None:
-        with self.database.transaction() as tx:
-            tx.execute("DELETE FROM acc_failed_sign_ins WHERE failed_at <= ?",
-                       (timestamp(now - self.throttle.window),))
-            for subject, limit in subjects:
-                tx.execute("INSERT INTO acc_failed_sign_ins (subject, failed_at) VALUES (?, ?)",
-                           (subject, timestamp(now)))
-                failures = tx.fetchone(
-                    "SELECT COUNT(*) FROM acc_failed_sign_ins WHERE subject = ?", (subject,)
-                )
-                if failures and int(failures[0]) == limit:
-                    # The subject is a hash: the log names no user and no address.
-                    log.warning("Sign-in locked for %s after %s failures (subject %s...)",
-                                self.throttle.lock, limit, subject[:12])
 
     def session(self, token: str, *, activity: bool = True) -> Session | None:
         """The live session with this token, or None (unknown, expired, signed out, or its user

@@ -25,11 +25,12 @@ DDL = (
     " username TEXT NOT NULL REFERENCES acc_users (username),"
     " started_at TEXT NOT NULL, last_seen_at TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS acc_sessions_username ON acc_sessions (username)",
-    # subject: the hash of "username:<name>" or "address:<ip>", never the name or address itself
-    "CREATE TABLE IF NOT EXISTS acc_failed_sign_ins ("
-    " subject TEXT NOT NULL, failed_at TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS acc_failed_sign_ins_subject"
-    " ON acc_failed_sign_ins (subject, failed_at)",
+    # The sign-in throttle (infra.store.accounts.throttle). subject: an HMAC of the username and
+    # address (or the address alone), never either itself. The table it replaces kept bare
+    # SHA-256 hashes of addresses, which anyone can find by trying them all: it goes.
+    "DROP TABLE IF EXISTS acc_failed_sign_ins",
+    "CREATE TABLE IF NOT EXISTS acc_sign_in_throttle ("
+    " subject TEXT PRIMARY KEY, tries INTEGER NOT NULL, last_try_at TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS acc_partner_tokens ("
     " token_id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, partner TEXT NOT NULL,"
     " cities TEXT NOT NULL, event_kinds TEXT NOT NULL, issued_at TEXT NOT NULL,"
@@ -60,6 +61,10 @@ class SqliteAccountDatabase(SqlitePerThread):
         with self.transaction() as tx:
             for statement in DDL:
                 tx.execute(statement)
+            for table, column, kind in ADDED_COLUMNS:
+                present = {str(row[1]) for row in tx.fetchall(f"PRAGMA table_info({table})")}
+                if column not in present:
+                    tx.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         os.chmod(path, 0o600)
 
 
@@ -74,6 +79,17 @@ class PostgresAccountDatabase(PostgresPool):
             tx.execute("SELECT pg_advisory_xact_lock(hashtext('lgnet accounts schema'))")
             for statement in DDL:
                 tx.execute(statement)
+            for table, column, kind in ADDED_COLUMNS:
+                tx.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
+
+
+# Columns added after the first release: (table, column, type). SQLite has no ADD COLUMN IF NOT
+# EXISTS, so each is added when the table lacks it.
+ADDED_COLUMNS = (
+    # A partner token's expiry; NULL for a token issued before tokens expired (then it expires
+    # LEGACY_TOKEN_LIFETIME after issue: infra.store.accounts.partner_tokens).
+    ("acc_partner_tokens", "expires_at", "TEXT"),
+)
 
 
 def open_account_database(database_url: str | None, sqlite_path: Path) -> Database:

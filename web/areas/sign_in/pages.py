@@ -67,13 +67,10 @@ async def sign_in(
         client = request.client.host if request.client else None
         session = await run_in_threadpool(services.accounts.sign_in, username, password, client)
     except SignInThrottled as error:
-        refusal = _render(request, pages, next_path=next_path, username=username,
-                           status_code=429, error=explain_domain_error(error, translator).message)
-        until = error.params.get("until")
-        if isinstance(until, datetime):
-            wait = math.ceil((until - services.now()).total_seconds())
-            refusal.headers["Retry-After"] = str(max(wait, 1))
-        return refusal
+        return with_retry_after(
+            _render(request, pages, next_path=next_path, username=username, status_code=429,
+                    error=explain_domain_error(error, translator).message),
+            error, services.now())
     except SignInRefused as error:
         return _render(request, pages, next_path=next_path, username=username, status_code=401,
                        error=explain_domain_error(error, translator).message)
@@ -89,6 +86,15 @@ async def sign_in(
         path="/",
     )
     return response
+
+
+def with_retry_after(refusal: Response, error: SignInThrottled, now: datetime) -> Response:
+    """A throttled try's answer, saying in Retry-After when the next may come."""
+    until = error.params.get("until")
+    if isinstance(until, datetime):
+        wait = math.ceil((until - now).total_seconds())
+        refusal.headers["Retry-After"] = str(max(wait, 1))
+    return refusal
 
 
 @router.post("/sign-out", name="sign_out")
@@ -117,14 +123,15 @@ def _refuse_cross_site_posts(request: Request) -> None:
     """Signing in has no session yet, hence no CSRF token: what stops another site from signing
     a browser in to an account of its choosing is that browsers say where a post comes from.
     Sec-Fetch-Site is the browser's own verdict; Origin, compared with Host, serves browsers too
-    old to send it (a proxy in front must pass the Host on)."""
+    old to send it (a proxy in front must pass the Host on). `Origin: null` is what a sandboxed
+    frame, a data: page or a cross-origin redirect sends: a post from nowhere we know, refused."""
     fetch_site = request.headers.get("sec-fetch-site")
     if fetch_site is not None:
         if fetch_site not in ("same-origin", "none"):
             raise CsrfRejected()
         return
     origin = request.headers.get("origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+    if origin and (origin == "null" or urlsplit(origin).netloc != request.headers.get("host")):
         raise CsrfRejected()
 
 
