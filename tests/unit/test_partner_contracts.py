@@ -332,14 +332,15 @@ def test_every_nats_service_of_compose_gets_every_password_its_configuration_rea
     for name in ("nats-1", "nats-2", "nats-3"):
         service = compose["services"][name]
         assert variables <= set(service["environment"]), name
-        assert "/etc/nats/lgnet.conf" in service["command"]
+        # TLS wraps the permissions: lgnet-tls.conf includes lgnet.conf (cluster.conf).
+        assert "/etc/nats/lgnet-tls.conf" in service["command"]
         assert any(str(volume).startswith("./infra/nats/cluster.conf:")
                    for volume in service["volumes"]), name
     for name in ("web", "relay", "projector", "partner-feed"):
         environment = compose["services"][name]["environment"]
         servers = environment["LGNET_NATS_URL"].split(",")
-        assert all(s.startswith("nats://lgnet-platform:${LGNET_NATS_PLATFORM_PASSWORD}@")
+        assert all(s.startswith("tls://lgnet-platform:${LGNET_NATS_PLATFORM_PASSWORD}@")
                    for s in servers), name
     feed_servers = compose["services"]["partner-feed"]["environment"]["LGNET_PARTNER_NATS_URL"]
-    assert all(s.startswith("nats://lgnet-partner-feed:${LGNET_NATS_FEED_PASSWORD}@")
+    assert all(s.startswith("tls://lgnet-partner-feed:${LGNET_NATS_FEED_PASSWORD}@")
                for s in feed_servers.split(","))
