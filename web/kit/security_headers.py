@@ -26,8 +26,21 @@ SECURITY_HEADERS = {
 }
 
 
+# What an authenticated answer says to caches, API answers included (issue 18 item 8): their
+# contents (cases, vulnerabilities, figures) must not be kept by a browser or a proxy.
+NOT_STORED = {"Cache-Control": "no-store"}
+
+
+def authenticated(scope: Scope) -> bool:
+    """Whether web.kit.authentication found a principal for the request (it keeps it in the
+    request's state, which lives in the scope)."""
+    state = scope.get("state")
+    return state is not None and state.get("principal") is not None
+
+
 class SecurityHeaders:
-    """ASGI middleware setting SECURITY_HEADERS on every response."""
+    """ASGI middleware setting SECURITY_HEADERS on every response, and NOT_STORED on every
+    response to an authenticated request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -42,6 +55,9 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers[name] = value
+                if authenticated(scope):
+                    for name, value in NOT_STORED.items():
+                        headers[name] = value
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
