@@ -1091,9 +1091,10 @@ def test_a_forbidden_principal_is_refused_before_its_body_is_validated(
     for route in routes_of(app):
         if route.method in ("GET", "HEAD") or route.name in SESSION_ROUTES:
             continue
+        path_params = {**shared, "table": EXPORTED_TABLE.get(route.name, "")}
+        path = re.sub(r"\{(\w+)\}", lambda m, named=path_params: named[m.group(1)],
+                      route.path)
         for principal in sorted(EVERYONE - ACCESS[route.name]):
-            path_params = {**shared, "table": EXPORTED_TABLE.get(route.name, "")}
-            path = re.sub(r"\{(\w+)\}", lambda m: path_params[m.group(1)], route.path)
             client = principals.client(principal)
             bad = ({"json": {"unexpected": ["x"], "reason": 0}} if route.is_api
                    else {"data": {"unexpected": "x", "reason": ""}})
