@@ -1092,8 +1092,7 @@ def test_a_forbidden_principal_is_refused_before_its_body_is_validated(
         if route.method in ("GET", "HEAD") or route.name in SESSION_ROUTES:
             continue
         path_params = {**shared, "table": EXPORTED_TABLE.get(route.name, "")}
-        path = re.sub(r"\{(\w+)\}", lambda m, named=path_params: named[m.group(1)],
-                      route.path)
+        path = route.path.format_map(path_params)
         for principal in sorted(EVERYONE - ACCESS[route.name]):
             client = principals.client(principal)
             bad = ({"json": {"unexpected": ["x"], "reason": 0}} if route.is_api

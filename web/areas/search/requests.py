@@ -100,11 +100,13 @@ async def search_identifiers(
 ) -> list[MatchFound]:
     """The principal's city's cases of the person sought, each logged as a reading first."""
     identifier_searcher(principal)
+    city = principal.city
+    assert city is not None  # identifier_searcher refused anyone without one
     if sought.reason is AccessReason.AUDIT_GRANT:
         raise AccessDenied("A city's staff do not read under an auditor's grant",
                            permission=Permission.SEARCH_BY_IDENTIFIERS.value)
     keys = keys_of(sought.given_name, sought.family_name, sought.birth_date,
                    sought.document_number, sought.tax_code)
     return await run_in_threadpool(
-        services.identity.search, principal.city, keys, sought.reason, principal.actor,
+        services.identity.search, city, keys, sought.reason, principal.actor,
         services.now())
