@@ -35,7 +35,12 @@ from web.kit import as_of, health, live
 from web.kit.authentication import Authentication, public_paths_of
 from web.kit.errors import install_error_handlers
 from web.kit.i18n import Catalogues
-from web.kit.request_limits import DEFAULT_MAX_BODY_BYTES, BodyLimit, HeadAsGet
+from web.kit.request_limits import (
+    DEFAULT_MAX_BODY_BYTES,
+    BodyLimit,
+    HeadAsGet,
+    ReadOnlyPartners,
+)
 from web.kit.security_headers import SecurityHeaders
 from web.kit.templating import Pages
 from web.services import WebServices
@@ -107,6 +112,7 @@ def create_app(services: WebServices, *, node_modules: Path = NODE_MODULES,
     # The last added runs first: security headers go on everything, refusals of
     # authentication included.
     app.add_middleware(as_of.CheckAsOfCookie)
+    app.add_middleware(ReadOnlyPartners)
     app.add_middleware(Authentication, public_paths=public_paths_of(app))
     app.add_middleware(BodyLimit, max_body_bytes=max_body_bytes,
                        upload_limit=lambda _scope: services.documents.rules.max_bytes)

@@ -10,8 +10,9 @@
 
 Authentication (web.kit.authentication) runs inside the limit, before any body is read: a
 request without credentials is refused without reading its body, and a partner's token is
-checked before its body is. Each route's access dependencies run before its body is validated
-(the access matrix sends a bad body from each forbidden principal and expects 403)."""
+checked before its body is; a partner's unsafe request is refused then (`ReadOnlyPartners`:
+partners only read), its body unread. Each route's access dependencies run before its body is
+validated (the access matrix sends a bad body from each forbidden principal and expects 403)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from starlette.requests import Request
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from domain.access import AccessDenied, Principal
+from domain.programme import Role
 from web.kit.errors import BodyTooLarge, refuse
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -106,6 +109,27 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> Non
     # The rest of the body is not read: the connection cannot carry another request.
     response.headers["Connection"] = "close"
     await response(scope, receive, send)
+
+
+class ReadOnlyPartners:
+    """ASGI middleware, run once the principal is known (inside web.kit.authentication): a
+    partner system's token reads and never writes (domain.access gives partners no permission to
+    record anything), so its unsafe requests are refused, 403, before their body is read."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in _BODILESS_METHODS:
+            await self.app(scope, receive, send)
+            return
+        principal: Principal | None = (scope.get("state") or {}).get("principal")
+        if principal is not None and principal.role is Role.PARTNER:
+            refusal = AccessDenied("A partner system's token only reads")
+            response = await refuse(Request(scope, receive), refusal)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class HeadAsGet:
