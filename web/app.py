@@ -36,6 +36,12 @@ from web.kit import as_of, health, live
 from web.kit.authentication import Authentication, public_paths_of
 from web.kit.errors import install_error_handlers
 from web.kit.i18n import Catalogues
+from web.kit.request_limits import (
+    DEFAULT_MAX_BODY_BYTES,
+    BodyLimit,
+    HeadAsGet,
+    ReadOnlyPartners,
+)
 from web.kit.security_headers import SecurityHeaders
 from web.kit.templating import Pages
 from web.services import WebServices
@@ -85,7 +91,8 @@ class FrontEndPackagesMissing(RuntimeError):
     """Raised when the npm packages the pages need are not installed."""
 
 
-def create_app(services: WebServices, *, node_modules: Path = NODE_MODULES) -> FastAPI:
+def create_app(services: WebServices, *, node_modules: Path = NODE_MODULES,
+               max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:
     app = FastAPI(
         title="LGNetEA",
         version="1",
@@ -106,7 +113,12 @@ def create_app(services: WebServices, *, node_modules: Path = NODE_MODULES) -> F
     app.include_router(health.router)
     # The last added runs first: security headers go on everything, refusals of
     # authentication included.
+    app.add_middleware(as_of.CheckAsOfCookie)
+    app.add_middleware(ReadOnlyPartners)
     app.add_middleware(Authentication, public_paths=public_paths_of(app))
+    app.add_middleware(BodyLimit, max_body_bytes=max_body_bytes,
+                       upload_limit=lambda _scope: services.documents.rules.max_bytes)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
     return app
 

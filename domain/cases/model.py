@@ -119,6 +119,13 @@ class InvalidErasureRequest(CaseError):
     code = "invalid_erasure_request"
 
 
+class ErasureRequestBeforeIntake(InvalidErasureRequest):
+    """Raised when an erasure request is dated before the person was taken in: there was no
+    data of theirs to erase yet (GDPR art. 17 is a request about data held)."""
+
+    code = "erasure_request_before_intake"
+
+
 class InformationNoticeMissing(CaseError):
     """Raised when an intake does not record the information notice (GDPR art. 13) given to the
     person, its date and language, or dates it after the intake."""
@@ -978,6 +985,11 @@ class Case(Aggregate):
         if requested_on > programme_today(now):
             raise InvalidErasureRequest(
                 "The erasure request cannot be dated in the future.", field="requested_on"
+            )
+        if requested_on < self.intake_date:
+            raise ErasureRequestBeforeIntake(
+                "The erasure request cannot be dated before the intake.", field="requested_on",
+                intake_date=self.intake_date,
             )
         self.trigger_event(
             self.PersonalDataErased,

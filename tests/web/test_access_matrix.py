@@ -977,6 +977,8 @@ def expected_refusal(principal: str, route: RouteUnderTest) -> int:
     without_credentials = principal == ANONYMOUS or (principal in PARTNERS and not route.is_api)
     if without_credentials:
         return 401 if route.is_api else 303
+    if principal in PARTNERS and route.method not in ("GET", "HEAD"):
+        return 403  # a partner only reads: refused before its body is read, whatever it names
     case_viewers = ACCESS["api_get_case" if route.is_api else "case_page"]
     return 404 if route.names_a_resource and principal not in case_viewers else 403
 
@@ -1092,3 +1094,28 @@ def test_a_refusal_says_why_in_words_and_shows_nothing_of_the_city(
     assert api.json()["message"] == (
         "You may not do this: your role, your city or your agreement does not cover it.")
     assert api.json()["problems"][0]["code"] == "access_denied"
+
+
+def test_a_forbidden_principal_is_refused_before_its_body_is_validated(
+    app: FastAPI, principals: Principals, milan: Milan, clients: Clients, grant_id: str
+) -> None:
+    """Issue 18 item 11: every unsafe route, sent a body that is wrong in every way by each
+    principal it refuses, answers the refusal (401/303, 404, 403), never a 422 that would teach
+    the schema to someone who may not use the route."""
+    shared = milan_path_params(clients, milan, grant_id)
+    checked, wrong = 0, []
+    for route in routes_of(app):
+        if route.method in ("GET", "HEAD") or route.name in SESSION_ROUTES:
+            continue
+        path_params = {**shared, "table": EXPORTED_TABLE.get(route.name, "")}
+        path = route.path.format_map(path_params)
+        for principal in sorted(EVERYONE - ACCESS[route.name]):
+            client = principals.client(principal)
+            bad = ({"json": {"unexpected": ["x"], "reason": 0}} if route.is_api
+                   else {"data": {"unexpected": "x", "reason": ""}})
+            response = client.request(route.method, path, follow_redirects=False, **bad)
+            if response.status_code != expected_refusal(principal, route):
+                wrong.append(f"{principal}: {route} -> {response.status_code}")
+            checked += 1
+    assert wrong == [], "\n".join(wrong)
+    assert checked > 500

@@ -128,7 +128,7 @@ BAD_PAYLOADS: dict[str, tuple[dict[str, Any], str, str, str]] = {
         {"protection_status": "tourist"}, "protection_status", "enum",
         "Scegliere una delle opzioni proposte."),
     "a malformed date": (
-        {"intake_date": "10/03/2021"}, "intake_date", "date_from_datetime_parsing",
+        {"intake_date": "10/03/2021"}, "intake_date", "day_format",
         "Inserire una data valida"),
     "a field the API does not know": (
         {"religion": "none"}, "religion", "extra_forbidden", "Questo campo non fa parte"),

@@ -190,3 +190,28 @@ def test_the_event_browser_lists_the_events_up_to_the_moment(
 
     assert [e["subject"] for e in listed["items"]] == [first["case_code"]]
     assert first["case_code"] in page.text and second["case_code"] not in page.text
+
+
+def test_a_case_recorded_after_the_moment_did_not_exist_yet_rather_than_not_at_all(
+    clients: Clients, platform: Platform
+) -> None:
+    """Issue 14 item 11: as of a moment before its intake, a case says it did not exist yet,
+    on its page and in the API; an id no case has is still unknown."""
+    _first, second, between = two_intakes_minutes_apart(clients, platform)
+    auditor = clients.auditor()
+    view_as_of(auditor, rome_time(between))
+
+    page = auditor.get(f"/cases/{second['case_id']}")
+    api = auditor.get(f"/api/v1/cases/{second['case_id']}", params={"lang": "en"})
+    unknown = auditor.get("/api/v1/cases/5a0c1f9e-2a7d-4d0b-9e44-6a1d1c3b2f10")
+    foreign = clients.coordinator("firenze").get(f"/api/v1/cases/{second['case_id']}")
+
+    assert page.status_code == 404
+    assert f"Il caso {second['case_code']} non esisteva ancora il" in page.text
+    assert "Non esiste alcun caso" not in page.text
+    assert api.status_code == 404
+    problem = api.json()["problems"][0]
+    assert problem["code"] == "case_not_yet_recorded"
+    assert problem["message"].startswith(f"Case {second['case_code']} did not exist yet on ")
+    assert unknown.json()["problems"][0]["code"] == "unknown_case"
+    assert foreign.json()["problems"][0]["code"] == "unknown_case"  # no moment: as before

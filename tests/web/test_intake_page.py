@@ -126,7 +126,7 @@ REFUSED_INTAKES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
         {"birth_date": "Inserire una data valida (giorno, mese e anno)."},
     ),
     "an intake date after the programme's period": (
-        {"intake_date": "2999-01-01"},
+        {"intake_date": "2099-01-01"},
         {"intake_date": "La data di presa in carico deve cadere nel periodo del programma, "
                         "dal 1 luglio 2019 al 31 dicembre 2021 (il Ministero può prorogarlo)."},
     ),

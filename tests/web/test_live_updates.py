@@ -87,7 +87,7 @@ def test_a_stream_says_where_it_starts_then_announces_a_new_intake_to_those_view
               auditor.stream("GET", "/live/stream", timeout=QUIET_FOR) as past):
             assert now.status_code == 200
             assert now.headers["content-type"].startswith("text/event-stream")
-            assert now.headers["cache-control"] == "no-cache"
+            assert now.headers["cache-control"] == "no-store"  # authenticated: issue 18 item 8
             assert now.headers["x-accel-buffering"] == "no"
             live = events_of(now)
             assert next(live) == Event(PROJECTED_EVENT, start, start)

@@ -19,6 +19,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.access import Permission, Principal, may, require
 from domain.programme import PROGRAMME_START, PROGRAMME_TIMEZONE
@@ -105,7 +106,9 @@ def moment_of(text: str, now: datetime) -> datetime:
 
 
 def viewing_as_of(request: Request) -> datetime | None:
-    """The moment the request's sender views the record at, if they may and have chosen one."""
+    """The moment the request's sender views the record at, if they may and have chosen one.
+    A cookie that names no moment in the programme up to now has been refused before any route
+    ran (CheckAsOfCookie): here it is as if there were none."""
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None or not may(principal, Permission.VIEW_AUDIT_LOG):
         return None
@@ -113,10 +116,59 @@ def viewing_as_of(request: Request) -> datetime | None:
     if not stored:
         return None
     try:
+        return _stored_moment(stored, request.app.state.services.now())
+    except InvalidMoment:
+        return None
+
+
+def _stored_moment(stored: str, now: datetime) -> datetime:
+    """The moment an `as_of` cookie holds, as the picker wrote it (ISO 8601 with its zone,
+    between the programme's start and now); raises InvalidMoment for anything else."""
+    if len(stored) > _MAX_MOMENT_LENGTH:
+        raise InvalidMoment("invalid_moment", stored[:_MAX_MOMENT_LENGTH])
+    try:
         moment = datetime.fromisoformat(stored)
     except ValueError:
-        return None  # not one we wrote: as if there were none
-    return moment if moment.tzinfo is not None else None
+        raise InvalidMoment("invalid_moment", stored) from None
+    if moment.tzinfo is None:
+        raise InvalidMoment("invalid_moment", stored)
+    if moment > now:
+        raise InvalidMoment("moment_in_future", stored)
+    if moment < datetime.combine(PROGRAMME_START, time(), PROGRAMME_TIMEZONE):
+        raise InvalidMoment("moment_before_programme", stored)
+    return moment
+
+
+class CheckAsOfCookie:
+    """ASGI middleware, run once the principal is known (inside web.kit.authentication): an
+    `as_of` cookie of someone who may view the past that names no moment of the programme up to
+    now (year 9999, say, or something we never wrote) is refused, 422 with the reason, and
+    cleared, before any route reads it; the next request is in the present."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        stored = request.cookies.get(AS_OF_COOKIE)
+        principal: Principal | None = getattr(request.state, "principal", None)
+        if not stored or principal is None or not may(principal, Permission.VIEW_AUDIT_LOG):
+            await self.app(scope, receive, send)
+            return
+        try:
+            _stored_moment(stored, request.app.state.services.now())
+        except InvalidMoment as error:
+            translator = translator_of(request)
+            response = _answer(request, 422, Problem(
+                field=AS_OF_COOKIE, code=error.code,
+                message=error.explain(translator)), translator)
+            response.delete_cookie(AS_OF_COOKIE, path="/", httponly=True, samesite="lax")
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def refuse_changes_while_viewing_the_past(request: Request) -> None:

@@ -99,6 +99,24 @@ class UnknownCase(ResourceNotFound):
         return translator.gettext(N_('There is no case "%(case_id)s".'), case_id=self.case_id)
 
 
+class CaseNotYetRecorded(UnknownCase):
+    """Raised when someone viewing the record as of a past moment names a case recorded after
+    it: the case exists, but did not yet at that moment (issue 14 item 11)."""
+
+    code = "case_not_yet_recorded"
+
+    def __init__(self, case_id: str, case_code: str, moment: datetime) -> None:
+        super().__init__(case_id)
+        self.case_code = case_code
+        self.moment = moment
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(
+            N_("Case %(case_code)s did not exist yet on %(moment)s: it was recorded later. Go "
+               "back to now to see it."),
+            case_code=self.case_code, moment=translator.datetime(self.moment, "medium"))
+
+
 class UnknownReferral(ResourceNotFound):
     """Raised when no referral has the id in the path (or none the principal may see)."""
 
@@ -247,6 +265,23 @@ class RequestTooLarge(Exception):
         return translator.gettext(N_("The request is too large."))
 
 
+class BodyTooLarge(StarletteHTTPException):
+    """Raised when a request's body is larger than its route accepts (web.kit.request_limits):
+    `limit` bytes."""
+
+    code = "body_too_large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413)
+        self.limit = limit
+
+    def explain(self, translator: Translator) -> str:
+        kilobytes = -(-self.limit // 1024)
+        return translator.gettext(
+            N_("The request is too large: at most %(kilobytes)s KB are accepted here."),
+            kilobytes=translator.number(kilobytes))
+
+
 _NOT_A_COUNTRY = N_(
     "Choose the citizenship among the countries offered (an ISO 3166-1 two-letter code, such "
     "as ER for Eritrea), or no citizenship."
@@ -317,6 +352,10 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
     ),
     ("invalid_erasure_request", "requested_on"): N_(
         "The erasure request cannot be dated in the future."
+    ),
+    ("erasure_request_before_intake", None): N_(
+        "The erasure request cannot be dated before the intake (%(intake_date)s): there was no "
+        "data of the person's to erase yet."
     ),
     ("invalid_erasure_request", None): N_(
         "Give the reference (protocol number) of the erasure request, in at most 60 characters."
@@ -430,6 +469,9 @@ VALIDATION_MESSAGES: dict[str, str] = {
         "Enter a valid phone number: digits and spaces, with an optional leading +."
     ),
     "renamed_parameter": N_("This parameter is now called %(new_name)s (docs/partners.md)."),
+    "day_format": _INVALID_DATE,
+    "day_out_of_range": N_("Enter a date from %(first)s to %(last)s."),
+    "decimal_digits": N_("Enter a number with the digits 0-9 (such as 12.5)."),
 }
 _INVALID_VALUE = N_("This value is not valid.")
 _REQUEST_LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
@@ -482,6 +524,8 @@ async def refuse(request: Request, error: Exception) -> Response:
         case CsrfRejected():
             status_code, problems = 403, [_problem(error.code, error.explain(translator))]
         case RequestTooLarge():
+            status_code, problems = 413, [_problem(error.code, error.explain(translator))]
+        case BodyTooLarge():
             status_code, problems = 413, [_problem(error.code, error.explain(translator))]
         case DomainError():
             status_code, problems = 422, [explain_domain_error(error, translator)]

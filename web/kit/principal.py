@@ -25,14 +25,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import Depends, Request
 
 from domain.access import CITY_ROLES, Permission, Principal, may, require
 from domain.programme import Actor, City
 from projections.case_list import CaseRow, Handover
+from web.kit.as_of import viewing_as_of
 from web.kit.dependencies import PathCaseId, PathCity, Services
-from web.kit.errors import NotSignedIn, UnknownCase
+from web.kit.errors import CaseNotYetRecorded, NotSignedIn, UnknownCase
 from web.services import WebServices
 
 
@@ -74,21 +76,38 @@ def network_permission(permission: Permission) -> Callable[[Principal], Principa
     return permitted
 
 
-def viewable_case(case_id: PathCaseId, principal: SignedIn, services: Services) -> CaseRow:
+def unknown_case(request: Request, case_id: UUID, principal: Principal) -> UnknownCase:
+    """The refusal for a case the principal cannot see: as of a past moment, a case they may
+    see now but that was recorded after it did not exist yet (CaseNotYetRecorded); otherwise,
+    unknown."""
+    moment = viewing_as_of(request)
+    if moment is not None:
+        live: WebServices = request.app.state.services
+        now = live.case_list.get_case(case_id)
+        if now is not None and may(principal, Permission.VIEW_CASE, City(now.city)):
+            return CaseNotYetRecorded(str(case_id), now.case_code, moment)
+    return UnknownCase(str(case_id))
+
+
+def viewable_case(
+    case_id: PathCaseId, principal: SignedIn, services: Services, request: Request
+) -> CaseRow:
     row = services.case_list.get_case(case_id)
-    if row is None or not may(principal, Permission.VIEW_CASE, City(row.city)):
+    if row is None:
+        raise unknown_case(request, case_id, principal)
+    if not may(principal, Permission.VIEW_CASE, City(row.city)):
         raise UnknownCase(str(case_id))
     return row
 
 
 def viewable_case_or_handover(
-    case_id: PathCaseId, principal: SignedIn, services: Services
+    case_id: PathCaseId, principal: SignedIn, services: Services, request: Request
 ) -> CaseRow | Handover:
     """The case, where the principal may view it; else, for the staff of a city that
     transferred it away, its handover. 404 for everybody else, as for an unknown case."""
     row = services.case_list.get_case(case_id)
     if row is None:
-        raise UnknownCase(str(case_id))
+        raise unknown_case(request, case_id, principal)
     if may(principal, Permission.VIEW_CASE, City(row.city)):
         return row
     if principal.role in CITY_ROLES and principal.city is not None and may(

@@ -31,9 +31,22 @@ SECURITY_HEADERS = {
 STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
 
+# What an authenticated answer says to caches, API answers included (issue 18 item 8): their
+# contents (cases, vulnerabilities, figures) must not be kept by a browser or a proxy.
+NOT_STORED = {"Cache-Control": "no-store"}
+
+
+def authenticated(scope: Scope) -> bool:
+    """Whether web.kit.authentication found a principal for the request (it keeps it in the
+    request's state, which lives in the scope)."""
+    state = scope.get("state")
+    return state is not None and state.get("principal") is not None
+
+
 class SecurityHeaders:
-    """ASGI middleware setting SECURITY_HEADERS on every response, and Strict-Transport-Security
-    where the platform serves over https (directly, or behind a proxy: LGNET_SECURE_COOKIES)."""
+    """ASGI middleware setting SECURITY_HEADERS on every response, NOT_STORED on every response
+    to an authenticated request, and Strict-Transport-Security where the platform serves over
+    https (directly, or behind a proxy: LGNET_SECURE_COOKIES)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -50,6 +63,9 @@ class SecurityHeaders:
                     headers[name] = value
                 if _served_securely(scope):
                     headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+                if authenticated(scope):
+                    for name, value in NOT_STORED.items():
+                        headers[name] = value
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -7,8 +7,6 @@ principal may not see is unknown to them (404); one they may see but not act on 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
-from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
@@ -24,6 +22,7 @@ from projections.activities import ActivityDetail
 from projections.case_list import CaseFilters
 from web.kit.dependencies import Services
 from web.kit.errors import UnknownActivity
+from web.kit.inputs import AsciiDecimal, Day
 from web.kit.principal import SignedIn, city_where
 from web.services import WebServices
 
@@ -104,8 +103,8 @@ class ActivityPlanRequest(BaseModel):
     kind: ActivityKind
     title: str = Field(min_length=1, max_length=120)
     neighbourhood: str = Field(min_length=1, max_length=80)
-    starts_on: date = Field(description="Within the programme: 2019-07-01 to 2021-12-31")
-    ends_on: date = Field(description="On or after starts_on, by 2021-12-31")
+    starts_on: Day = Field(description="Within the programme: 2019-07-01 to 2021-12-31")
+    ends_on: Day = Field(description="On or after starts_on, by 2021-12-31")
     organiser: str = Field(
         min_length=1, max_length=120,
         description="The organising organisation or office; never a person's name",
@@ -139,8 +138,8 @@ class SessionRequest(BaseModel):
         }]},
     )
 
-    held_on: date = Field(description="Within the activity's dates, not after today")
-    hours: Decimal = Field(
+    held_on: Day = Field(description="Within the activity's dates, not after today")
+    hours: AsciiDecimal = Field(
         description="More than 0, at most 12, at most two decimals; a string or a number"
     )
     attended: list[UUID] = Field(

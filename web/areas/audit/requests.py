@@ -16,6 +16,7 @@ from domain.vault import IdentifierAccess
 from events.catalogue import CONTRACTS
 from web.kit.cities import CityField, require_known_city
 from web.kit.forms import blank_is_none
+from web.kit.inputs import Day
 from web.services import EventFilters, WebServices
 
 DEFAULT_PAGE_SIZE = 50
@@ -40,10 +41,10 @@ class EventQuery(BaseModel):
     case: str | None = Field(
         default=None, max_length=32, description="Only the events of the case with this code",
     )
-    since: date | None = Field(
+    since: Day | None = Field(
         default=None, alias="from", description="From this day (Europe/Rome), included",
     )
-    until: date | None = Field(
+    until: Day | None = Field(
         default=None, alias="to", description="Up to this day (Europe/Rome), included",
     )
     order: Literal["newest", "oldest"] = "newest"

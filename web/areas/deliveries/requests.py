@@ -6,8 +6,6 @@ one they may see but not act on is refused (403). Partner systems have no access
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
-from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
@@ -22,6 +20,7 @@ from projections.case_list import CaseRow
 from projections.deliveries import DeliveryRow
 from web.kit.dependencies import Services
 from web.kit.errors import UnknownDelivery
+from web.kit.inputs import AsciiDecimal, Day
 from web.kit.principal import SignedIn, case_where
 from web.services import WebServices
 
@@ -79,12 +78,12 @@ class DeliveryRequest(BaseModel):
     sub_action: SubAction = Field(
         description="2, 3 or 4: one the person is eligible for on the day of the delivery")
     kind: DeliveryKind
-    quantity: Decimal = Field(description=(
+    quantity: AsciiDecimal = Field(description=(
         "More than 0, in the kind's unit: meals, items (clothing) and tickets whole (at most "
         "90, 30, 60); hours (legal consultation, health accompaniment, language course) at most "
         "12 with two decimals; cash support in euros, at most 1000.00, two decimals. A string "
         "or a number"))
-    delivered_on: date = Field(
+    delivered_on: Day = Field(
         description="Not in the future, not before the intake, within the programme's period")
 
     def order(self) -> DeliveryOrder:

@@ -11,7 +11,6 @@ is unknown to them (404); one they see but may not touch so, 403."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -44,6 +43,7 @@ from web.kit.dependencies import Services
 from web.kit.errors import ResourceNotFound, UnknownClaim
 from web.kit.forms import blank_is_none
 from web.kit.i18n import N_, Translator
+from web.kit.inputs import Day
 from web.kit.principal import SignedIn, ViewableCase
 from web.services import WebServices
 
@@ -160,7 +160,7 @@ class CaseDocumentRequest(BaseModel):
         "examples": [{"kind": "residence_permit", "expires_on": "2022-03-31"}]})
 
     kind: CaseDocumentKind
-    expires_on: date | None = Field(default=None, description=(
+    expires_on: Day | None = Field(default=None, description=(
         "Required for a residence permit; optional for an identity document or another "
         "document. It puts the case in the work queue when it comes close"))
     vulnerability: str | None = Field(default=None, max_length=40, description=(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
@@ -25,11 +24,12 @@ from web.kit.cities import CityField
 from web.kit.commands import carry_out
 from web.kit.dependencies import Services
 from web.kit.errors import UnknownClaim
+from web.kit.inputs import Day
 from web.kit.principal import SignedIn, city_where, network_permission
 from web.services import WebServices
 
 # Euros as people type them: 1234.50, 1234,5, 1.234,50 (Italian thousands), € 1.234,50.
-_AMOUNT = re.compile(r"^\d+(\.\d{1,2})?$")
+_AMOUNT = re.compile(r"[0-9]+(\.[0-9]{1,2})?", re.ASCII)
 _MAX_AMOUNT_TEXT = 20
 
 
@@ -40,7 +40,7 @@ def parse_amount(text: str) -> Decimal:
     written = text.strip().replace("€", "").replace("\u00a0", "").replace(" ", "")
     if "," in written:
         written = written.replace(".", "").replace(",", ".")
-    if len(written) > _MAX_AMOUNT_TEXT or not _AMOUNT.match(written):
+    if len(written) > _MAX_AMOUNT_TEXT or not _AMOUNT.fullmatch(written):
         raise InvalidAmount("Give the amount in euros, with at most two decimals.",
                             field="amount")
     return Decimal(written)
@@ -115,7 +115,7 @@ class ClaimRequest(BaseModel):
     category: ExpenseCategory
     amount: str = Field(min_length=1, max_length=_MAX_AMOUNT_TEXT,
                         description=_AMOUNT_DESCRIPTION)
-    spent_on: date = Field(description="Within 2019-07-01..2021-12-31, not after today")
+    spent_on: Day = Field(description="Within 2019-07-01..2021-12-31, not after today")
     document_reference: str = Field(
         min_length=1, max_length=60,
         description="The supporting document's reference (a protocol number), not personal data",

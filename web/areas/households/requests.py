@@ -8,7 +8,6 @@ may not see is answered 404, exactly like an unknown one."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -23,6 +22,7 @@ from projections.case_list import CaseRow
 from projections.housing import ShelterRow
 from web.kit.dependencies import Services
 from web.kit.errors import UnknownShelter
+from web.kit.inputs import Day
 from web.kit.principal import case_where
 from web.services import WebServices
 
@@ -34,7 +34,7 @@ class HouseholdFormation(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "examples": [{"formed_on": "2021-03-15"}]})
 
-    formed_on: date = Field(description="Since when the household lives together; not in the "
+    formed_on: Day = Field(description="Since when the household lives together; not in the "
                             "future. The case is its head from that day.")
 
 
@@ -46,7 +46,7 @@ class JoinRequest(BaseModel):
     household_of: str = _CASE_CODE
     relationship: Relationship = Field(description="The case's relationship to the head of "
                                        "household (not `head`: a household has one)")
-    joined_on: date = Field(description="Not in the future, nor before the household was formed")
+    joined_on: Day = Field(description="Not in the future, nor before the household was formed")
 
 
 class DepartureRequest(BaseModel):
@@ -54,7 +54,7 @@ class DepartureRequest(BaseModel):
         "examples": [{"reason": "moved_away", "left_on": "2021-06-30"}]})
 
     reason: DepartureReason
-    left_on: date = Field(description="Not in the future, nor before the case joined")
+    left_on: Day = Field(description="Not in the future, nor before the case joined")
 
 
 class HeadRequest(BaseModel):
@@ -64,7 +64,7 @@ class HeadRequest(BaseModel):
 
     previous_head_relationship: Relationship = Field(
         description="How the former head is related to the case that becomes head")
-    changed_on: date
+    changed_on: Day
 
 
 # A case's household: its city's staff, the ministry and the auditors read it; its staff record.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -24,6 +24,7 @@ from projections.case_list import CaseRow
 from projections.housing import ShelterRow, WaitlistEntry
 from web.kit.dependencies import Services
 from web.kit.errors import UnknownShelter
+from web.kit.inputs import Day
 from web.kit.principal import SignedIn, case_where, city_where
 from web.services import WebServices
 
@@ -61,7 +62,7 @@ class Reason(BaseModel):
 class MoveInRequest(BaseModel):
     model_config = _FORM
 
-    moved_in_on: date = Field(description="Between the day the bed was offered and today")
+    moved_in_on: Day = Field(description="Between the day the bed was offered and today")
 
 
 class MoveOutRequest(BaseModel):
@@ -71,7 +72,7 @@ class MoveOutRequest(BaseModel):
     })
 
     outcome: MoveOutOutcome
-    moved_out_on: date = Field(description="Between the move-in date and today")
+    moved_out_on: Day = Field(description="Between the move-in date and today")
     note: str = Field(default="", description="At most 500 characters; needed for `other`")
 
 

@@ -8,7 +8,6 @@ refusal with a DomainError."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -24,6 +23,7 @@ from domain.privacy import ProcessingPurpose
 from domain.programme import Actor, City, ProtectionStatus
 from domain.vault import PersonalData
 from web.kit.i18n import is_country_code, is_language_code
+from web.kit.inputs import Day
 from web.services import WebServices
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -98,7 +98,7 @@ class IntakeRequest(BaseModel):
 
     given_name: Name = Field(description="Vault only")
     family_name: Name = Field(description="Vault only")
-    birth_date: date = Field(description="Vault only; the case keeps the age band")
+    birth_date: Day = Field(description="Vault only; the case keeps the age band")
     has_identity_document: bool = Field(
         description="Whether the person has any identity document; a person without one is "
         "taken in all the same"
@@ -125,19 +125,19 @@ class IntakeRequest(BaseModel):
         "(the intake was answered 409 with their codes), and it is someone else, or a new "
         "case is wanted all the same: record it, linked to them as a possible same person",
     )
-    intake_date: date
+    intake_date: Day
     protection_status: ProtectionStatus = Field(description="The status held on the intake date")
-    permit_expires_on: date | None = Field(
+    permit_expires_on: Day | None = Field(
         default=None, description="The residence permit's expiry, where there is one"
     )
     reception_situation: ReceptionSituation = Field(
         description="A person hosted in reception is taken in too: eligibility per sub-action "
         "says what they may receive (Sub-Action 2 for applicants wherever they live)"
     )
-    left_reception_on: date | None = Field(
+    left_reception_on: Day | None = Field(
         default=None, description="Required when the person has left reception, else empty"
     )
-    planned_exit_on: date | None = Field(
+    planned_exit_on: Day | None = Field(
         default=None, description="Required when the person is leaving reception, else empty"
     )
     reception_centre_kind: ReceptionCentreKind | None = Field(
@@ -168,7 +168,7 @@ class IntakeRequest(BaseModel):
         "coordinator) of the city who is to hold the case, when not whoever records the intake "
         "(recorded with the intake, in the same save)",
     )
-    information_notice_given_on: date = Field(
+    information_notice_given_on: Day = Field(
         description="When the information notice (GDPR art. 13) was given: at the latest on the "
         "intake date"
     )

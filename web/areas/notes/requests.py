@@ -4,7 +4,7 @@ person's key), never into an event, a log or a read model."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Annotated
 from uuid import UUID
 
@@ -16,6 +16,7 @@ from domain.notes.model import MAX_DURATION_MINUTES, MAX_NOTE_LENGTH, Contact, C
 from domain.programme import PROGRAMME_TIMEZONE, Actor
 from projections.case_list import CaseRow
 from web.kit.commands import carry_out
+from web.kit.inputs import Day
 from web.kit.principal import case_where
 from web.services import WebServices
 
@@ -35,13 +36,13 @@ class NoteRequest(BaseModel):
     })
 
     kind: ContactKind
-    contacted_on: date = Field(description="From the intake up to today")
+    contacted_on: Day = Field(description="From the intake up to today")
     contacted_time: time | None = Field(
         default=None, description="The time of the contact, on Italian clocks (HH:MM)")
     duration_minutes: int = Field(ge=1, le=MAX_DURATION_MINUTES)
     text: str = Field(min_length=1, max_length=MAX_NOTE_LENGTH,
                       description="What happened: kept encrypted in the vault, never published")
-    follow_up_on: date | None = Field(default=None,
+    follow_up_on: Day | None = Field(default=None,
                                       description="The next follow-up, not before the contact")
     supersedes: UUID | None = Field(default=None, description="The note this one corrects")
     follow_ups_done: list[UUID] = Field(

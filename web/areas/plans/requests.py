@@ -30,6 +30,7 @@ from projections.case_list import CaseRow
 from web.kit.errors import Problem, ResourceNotFound
 from web.kit.forms import blank_is_none
 from web.kit.i18n import N_, Translator
+from web.kit.inputs import Day
 from web.kit.principal import case_where
 from web.services import WebServices
 
@@ -64,8 +65,8 @@ class PlanStartRequest(BaseModel):
                                          "next_review_on": "2021-06-12"}]},
     )
 
-    started_on: date = Field(description="From the day the city took the case in charge, to today")
-    next_review_on: date = Field(description="Not before started_on, within the programme")
+    started_on: Day = Field(description="From the day the city took the case in charge, to today")
+    next_review_on: Day = Field(description="Not before started_on, within the programme")
 
 
 class GoalRequest(BaseModel):
@@ -79,20 +80,20 @@ class GoalRequest(BaseModel):
 
     area: GoalArea
     text: str = Field(min_length=1, max_length=MAX_GOAL_TEXT, description=_NO_FREE_TEXT)
-    agreed_on: date = Field(description="From the plan's start to today")
-    target_date: date = Field(description="Not before agreed_on, within the programme")
+    agreed_on: Day = Field(description="From the plan's start to today")
+    target_date: Day = Field(description="Not before agreed_on, within the programme")
 
 
 class AchievementRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    achieved_on: date = Field(description="From the goal's agreement to today")
+    achieved_on: Day = Field(description="From the goal's agreement to today")
 
 
 class DroppingRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    dropped_on: date = Field(description="From the goal's agreement to today")
+    dropped_on: Day = Field(description="From the goal's agreement to today")
     reason: DropReason
 
 
@@ -111,7 +112,7 @@ class ActionRequest(BaseModel):
         default=None, max_length=64,
         description="A staff username (firenze.operatore), only when the operator does it",
     )
-    due_on: date = Field(description="Not before the goal was agreed, within the programme")
+    due_on: Day = Field(description="Not before the goal was agreed, within the programme")
 
     _blank_assignee = field_validator("assignee", mode="before")(blank_is_none)
 
@@ -119,7 +120,7 @@ class ActionRequest(BaseModel):
 class ActionDoneRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    done_on: date = Field(description="From the goal's agreement to today")
+    done_on: Day = Field(description="From the goal's agreement to today")
 
 
 class ReviewRequest(BaseModel):
@@ -132,8 +133,8 @@ class ReviewRequest(BaseModel):
     )
 
     text: str = Field(min_length=1, max_length=MAX_REVIEW_TEXT, description=_NO_FREE_TEXT)
-    reviewed_on: date = Field(description="From the last review (or the plan's start) to today")
-    next_review_on: date = Field(description="Not before reviewed_on, within the programme")
+    reviewed_on: Day = Field(description="From the last review (or the plan's start) to today")
+    next_review_on: Day = Field(description="Not before reviewed_on, within the programme")
 
 
 class PlanWritten(BaseModel):

@@ -26,6 +26,8 @@ from web.areas.referrals.requests import (
     Completion,
     Decline,
     ReferralRequest,
+    ReferralToAnswer,
+    ReferralToFollowUp,
     ViewableReferral,
     Withdrawal,
     prioritised_board,
@@ -240,7 +242,7 @@ async def _answered(
     name="api_accept_referral", summary="Record that the destination accepted",
 )
 async def accept_referral(
-    referral: ViewableReferral, services: Services, principal: SignedIn
+    referral: ReferralToAnswer, services: Services, principal: SignedIn
 ) -> ReferralRecorded:
     """A transfer is accepted by a coordinator of the city it goes to: the case becomes that
     city's at once."""
@@ -252,7 +254,7 @@ async def accept_referral(
     name="api_decline_referral", summary="Record that the destination declined, and why",
 )
 async def decline_referral(
-    referral: ViewableReferral, decline: Decline, services: Services, principal: SignedIn
+    referral: ReferralToAnswer, decline: Decline, services: Services, principal: SignedIn
 ) -> ReferralRecorded:
     return await _answered(services, referral, principal, "decline", decline)
 
@@ -262,7 +264,7 @@ async def decline_referral(
     name="api_complete_referral", summary="Record that the referral was carried out",
 )
 async def complete_referral(
-    referral: ViewableReferral, services: Services, principal: SignedIn,
+    referral: ReferralToFollowUp, services: Services, principal: SignedIn,
     completion: Completion | None = None,
 ) -> ReferralRecorded:
     """A referral still awaiting its answer is accepted and completed at once. A transfer is
@@ -275,6 +277,6 @@ async def complete_referral(
     name="api_withdraw_referral", summary="Withdraw a referral, saying why",
 )
 async def withdraw_referral(
-    referral: ViewableReferral, withdrawal: Withdrawal, services: Services, principal: SignedIn
+    referral: ReferralToFollowUp, withdrawal: Withdrawal, services: Services, principal: SignedIn
 ) -> ReferralRecorded:
     return await _answered(services, referral, principal, "withdraw", withdrawal)

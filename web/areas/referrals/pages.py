@@ -38,6 +38,8 @@ from web.areas.referrals.requests import (
     record,
     refer,
     referral_texts,
+    require_to_answer,
+    require_to_follow_up,
     transfer_notes,
 )
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
@@ -270,6 +272,12 @@ async def _answer(
     principal: Principal,
     translator: Translator,
 ) -> Response:
+    # Who may answer or follow up is checked before the form is read (403, not a 422 that
+    # would explain the form to someone who may not use it).
+    if answer in ("accept", "decline"):
+        require_to_answer(principal, referral)
+    else:
+        require_to_follow_up(principal, referral)
     body_model = _ANSWER_BODIES[answer]
     form = await PostedForm.read(request, body_model.model_fields if body_model else ())
     try:

@@ -183,6 +183,23 @@ def require_to_follow_up(principal: Principal, row: ReferralRow) -> None:
     require(principal, Permission.RECORD_CASE_WORK, City(row.city))
 
 
+def referral_to_answer(referral: ViewableReferral, principal: SignedIn) -> ReferralRow:
+    """The referral, once `principal` may accept or decline it: checked as a dependency, so
+    that a forbidden caller is refused (403) before its body is even validated."""
+    require_to_answer(principal, referral)
+    return referral
+
+
+def referral_to_follow_up(referral: ViewableReferral, principal: SignedIn) -> ReferralRow:
+    """The referral, once `principal` may complete or withdraw it (before the body's checks)."""
+    require_to_follow_up(principal, referral)
+    return referral
+
+
+ReferralToAnswer = Annotated[ReferralRow, Depends(referral_to_answer)]
+ReferralToFollowUp = Annotated[ReferralRow, Depends(referral_to_follow_up)]
+
+
 # --- what is posted -----------------------------------------------------------------------------
 
 

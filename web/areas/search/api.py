@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from web.areas.search.requests import (
     MAX_QUERY,
     IdentifierSearch,
+    IdentifierSearcher,
     exact,
     search_codes,
     search_identifiers,
@@ -67,7 +68,8 @@ async def search_cases(
              name="api_search_by_identifiers",
              summary="Find your city's cases of a person, by their identifiers")
 async def search_by_identifiers(
-    sought: IdentifierSearch, services: Services, principal: SignedIn, response: Response,
+    principal: IdentifierSearcher, sought: IdentifierSearch, services: Services,
+    response: Response,
 ) -> IdentifierSearchResult:
     """Names with birth date, a document number or a tax code, looked for through the duplicate
     check's blind index among your city's cases. Each case found is logged as a reading of its

@@ -12,8 +12,9 @@ a history entry or a server log."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from typing import Annotated
 
+from fastapi import Depends
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -23,6 +24,8 @@ from domain.identity.model import MatchFound
 from domain.programme import City
 from domain.vault import AccessReason
 from projections.person_links import CodeFound
+from web.kit.inputs import Day
+from web.kit.principal import SignedIn
 from web.services import WebServices
 
 # What a search box may hold: a code or the start of one (letters, digits, hyphens).
@@ -71,7 +74,7 @@ class IdentifierSearch(BaseModel):
 
     given_name: str | None = Field(default=None, max_length=100)
     family_name: str | None = Field(default=None, max_length=100)
-    birth_date: date | None = None
+    birth_date: Day | None = None
     document_number: str | None = Field(default=None, max_length=50)
     tax_code: str | None = Field(default=None, pattern=TAX_CODE_PATTERN)
     reason: AccessReason = Field(
@@ -79,19 +82,31 @@ class IdentifierSearch(BaseModel):
         description="Why the person is looked for: logged with each case found")
 
 
-async def search_identifiers(
-    services: WebServices, principal: Principal, sought: IdentifierSearch
-) -> list[MatchFound]:
-    """The principal's city's cases of the person sought, each logged as a reading first."""
+def identifier_searcher(principal: SignedIn) -> Principal:
+    """A dependency: the principal, once known to be a city's staff who may search by
+    identifiers (before the body is validated: the schema is no business of anyone else)."""
     if principal.city is None:
         raise AccessDenied("Only a city's staff search by identifiers",
                            permission=Permission.SEARCH_BY_IDENTIFIERS.value)
     require(principal, Permission.SEARCH_BY_IDENTIFIERS, principal.city)
+    return principal
+
+
+IdentifierSearcher = Annotated[Principal, Depends(identifier_searcher)]
+
+
+async def search_identifiers(
+    services: WebServices, principal: Principal, sought: IdentifierSearch
+) -> list[MatchFound]:
+    """The principal's city's cases of the person sought, each logged as a reading first."""
+    identifier_searcher(principal)
+    city = principal.city
+    assert city is not None  # identifier_searcher refused anyone without one
     if sought.reason is AccessReason.AUDIT_GRANT:
         raise AccessDenied("A city's staff do not read under an auditor's grant",
                            permission=Permission.SEARCH_BY_IDENTIFIERS.value)
     keys = keys_of(sought.given_name, sought.family_name, sought.birth_date,
                    sought.document_number, sought.tax_code)
     return await run_in_threadpool(
-        services.identity.search, principal.city, keys, sought.reason, principal.actor,
+        services.identity.search, city, keys, sought.reason, principal.actor,
         services.now())

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 
 from domain.access import AccessDenied, Permission, Principal, may
-from domain.programme import City
+from domain.programme import City, Role
 from events.catalogue import UnknownEventType, contract_for
 from web.areas.cases.api.models import CaseDetail, CaseList
+from web.areas.cases.api.partner_view import partner_case, partner_case_list
 from web.areas.cases.requests.assignment import held_cases_only
 from web.areas.cases.requests.filters import CaseListQuery
-from web.kit.dependencies import Services
-from web.kit.principal import CityToList, SignedIn, ViewableCase
+from web.kit.dependencies import PathCaseId, Services
+from web.kit.errors import UnknownCase
+from web.kit.principal import CityToList, SignedIn, viewable_case
 
 router = APIRouter(tags=["cases"])
 
@@ -41,6 +43,8 @@ def list_cases(
         raise RequestValidationError([{
             "type": "renamed_parameter", "loc": ("query", "nationality"),
             "ctx": {"new_name": "citizenship"}, "input": nationality}])
+    if principal.role is Role.PARTNER:
+        return partner_case_list(services, principal, city.value, query)
     minimised = _minimised(principal, city)
     if minimised:
         # Filtering by what the minimised view leaves out would tell it just as well as
@@ -60,7 +64,17 @@ def list_cases(
     "/cases/{case_id}", response_model=CaseDetail, name="api_get_case",
     summary="One case, with its eligibility and history",
 )
-def get_case(case: ViewableCase, services: Services, principal: SignedIn) -> CaseDetail:
+def get_case(
+    case_id: PathCaseId, services: Services, principal: SignedIn, request: Request
+) -> CaseDetail:
+    """A partner system reads the case as its feed's copies say it (docs/partners.md)."""
+    if principal.role is Role.PARTNER:
+        row = services.case_list.get_case(case_id)
+        detail = partner_case(services, principal, case_id, row.case_code) if row else None
+        if detail is None:
+            raise UnknownCase(str(case_id))
+        return detail
+    case = viewable_case(case_id, principal, services, request)
     city = City(case.city)
     history = [
         entry for entry in services.case_list.history(case.case_id)

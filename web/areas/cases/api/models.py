@@ -25,7 +25,8 @@ class CaseSummary(BaseModel):
     case_id: UUID
     case_code: str
     city: str
-    status: str = Field(description="open or closed")
+    status: str | None = Field(description="open or closed; null for partner systems, whose "
+                               "feed carries no closures")
     closed_on: date | None = Field(
         default=None, description="While closed: the closing date (null for partner systems)")
     outcome: str | None = Field(
@@ -112,8 +113,12 @@ class ActorOut(BaseModel):
 class HistoryEntryOut(BaseModel):
     position: int
     time: datetime
-    type: str = Field(description="The CloudEvents type of the event")
+    type: str = Field(description="The CloudEvents type of the event (for a partner system, "
+                      "of its partner copy)")
     actor: ActorOut
+    data: dict[str, Any] | None = Field(
+        default=None, description="For partner systems: the event's partner copy, exactly as "
+        "their NATS feed carries it (docs/partners.md); null for everyone else")
 
     @classmethod
     def of(cls, entry: HistoryEntry, *, minimised: bool) -> HistoryEntryOut:

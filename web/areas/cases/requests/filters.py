@@ -21,7 +21,7 @@ MAX_PAGE_SIZE = 100
 MAX_PAGE = 1_000_000
 # The error type of a month not written YYYY-MM (web.kit.errors explains it).
 MONTH_FORMAT = "month_format"
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 # The filters a drill-down link sets that the filter form has no field for: shown as removable
 # chips (and kept through the form as hidden fields).
 CHIP_FILTERS = ("intake_month", "eligible_for", "outcome")

@@ -9,7 +9,6 @@ The request bodies and the commands here serve the case page's forms
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -22,6 +21,7 @@ from domain.programme import Actor, ProtectionStatus
 from projections.case_list import CaseRow
 from web.kit.commands import carry_out
 from web.kit.i18n import NO_CITIZENSHIP, is_country_code
+from web.kit.inputs import Day
 from web.services import WebServices
 
 _REASON = (
@@ -45,7 +45,7 @@ class ClosureRequest(BaseModel):
     })
 
     outcome: CaseOutcome
-    closed_on: date = Field(description="Between the intake date and today")
+    closed_on: Day = Field(description="Between the intake date and today")
     # Presence and length are the domain's rules, so the refusal is the domain's message.
     reason: str = Field(description=_REASON)
 
@@ -57,7 +57,7 @@ class ReopeningRequest(BaseModel):
         "examples": [{"reopened_on": "2021-09-01", "reason": "Lost the job and the flat."}]
     })
 
-    reopened_on: date = Field(description="Between the closing date and today")
+    reopened_on: Day = Field(description="Between the closing date and today")
     reason: str = Field(description=_REASON)
 
 
@@ -75,7 +75,7 @@ class CorrectionRequest(BaseModel):
     })
 
     protection_status: ProtectionStatus | None = None
-    permit_expires_on: date | None = None
+    permit_expires_on: Day | None = None
     sex: Sex | None = None
     citizenship: Annotated[str, AfterValidator(_a_country_code)] | None = Field(
         default=None,
@@ -114,9 +114,9 @@ class StatusChangeRequest(BaseModel):
                       "permit_expires_on": "2026-05-19"}]
     })
 
-    decided_on: date = Field(description="Between the date of the status it follows and today")
+    decided_on: Day = Field(description="Between the date of the status it follows and today")
     protection_status: ProtectionStatus
-    permit_expires_on: date | None = Field(
+    permit_expires_on: Day | None = Field(
         default=None, description="The permit's expiry, after the decision; none without one")
 
 
@@ -128,7 +128,7 @@ class ConsentRequest(BaseModel):
     })
 
     purpose: ProcessingPurpose
-    given_on: date = Field(description="Between the intake (or the last withdrawal) and today")
+    given_on: Day = Field(description="Between the intake (or the last withdrawal) and today")
 
 
 class ConsentWithdrawalRequest(BaseModel):
@@ -139,7 +139,7 @@ class ConsentWithdrawalRequest(BaseModel):
     })
 
     purpose: ProcessingPurpose
-    withdrawn_on: date = Field(description="Between the day the consent was given and today")
+    withdrawn_on: Day = Field(description="Between the day the consent was given and today")
 
 
 async def close(services: WebServices, case: CaseRow, request: ClosureRequest,

@@ -13,7 +13,7 @@ put in a URL, never answered to a GET, and every answer that holds them says `no
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from uuid import UUID
 
 from fastapi.exceptions import RequestValidationError
@@ -27,6 +27,7 @@ from domain.programme import Actor, City
 from domain.vault import AccessReason, PersonalData
 from projections.case_list import CaseRow
 from web.kit.errors import UnknownCase
+from web.kit.inputs import Day
 from web.services import WebServices
 
 # What an answer holding identifiers says to every cache on its way.
@@ -53,7 +54,7 @@ class ErasureRequest(BaseModel):
         "examples": [{"requested_on": "2021-04-02", "request_reference": "PG/2021/0001234"}]
     })
 
-    requested_on: date = Field(description="The day the person made the request")
+    requested_on: Day = Field(description="The day the person made the request")
     # Its length and presence are the domain's rules (so the refusal is the domain's message).
     request_reference: str = Field(description=(
         f"The request's protocol number, at most {MAX_REQUEST_REFERENCE} characters. It is "

@@ -6,8 +6,6 @@ bodies serve the case page's forms."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.cases.model import MAX_VULNERABILITY_DESCRIPTION
@@ -15,6 +13,7 @@ from domain.cases.rules import AssessingService, Vulnerability
 from domain.programme import Actor
 from projections.case_list import CaseRow
 from web.kit.commands import carry_out
+from web.kit.inputs import Day
 from web.services import WebServices
 
 
@@ -25,7 +24,7 @@ class GuardianRequest(BaseModel):
         "examples": [{"appointed_on": "2021-03-15"}]
     })
 
-    appointed_on: date = Field(description="Up to today; after the appointment it replaces")
+    appointed_on: Day = Field(description="Up to today; after the appointment it replaces")
 
 
 class AssessmentRequest(BaseModel):
@@ -37,7 +36,7 @@ class AssessmentRequest(BaseModel):
     })
 
     vulnerability: Vulnerability
-    assessed_on: date = Field(description="Up to today")
+    assessed_on: Day = Field(description="Up to today")
     assessed_by: AssessingService
 
 
