@@ -37,6 +37,17 @@ class Settings(BaseSettings):
     read_your_writes_timeout: float = Field(default=3.0, gt=0, le=60)
     checkpoint_interval: int = Field(default=1000, ge=1, description="The relay signs the audit "
                                      "chain every this many published events")
+    checkpoint_seconds: float = Field(default=60.0, gt=0, le=24 * 3600, description="... and "
+                                      "at least this often while events are published")
+    audit_public_key_fingerprint: str | None = Field(default=None, description="The pinned "
+                                                     "SHA-256 fingerprint of the checkpoint "
+                                                     "public key (docs/audit.md)")
+    deployment_id: str | None = Field(default=None, pattern=r"^[0-9A-Za-z._-]{1,64}$",
+                                      description="Named in every signed checkpoint; default: "
+                                      "made once in <data_dir>/audit/deployment-id")
+    audit_witness_file: Path | None = Field(default=None, description="The append-only file "
+                                            "of signed heads; default "
+                                            "<data_dir>/audit/signed-heads.jsonl")
     secure_cookies: bool = Field(default=False, description="Mark the session cookie Secure "
                                  "even on plain http, as behind a proxy that terminates TLS "
                                  "(requests that arrive over https get it anyway)")

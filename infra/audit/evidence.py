@@ -18,7 +18,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from domain.record import ProgrammeRecord
 from events.audit_chain import (
-    CHECKPOINT_TYPE,
+    CHECKPOINT_TYPES,
     GENESIS_HASH,
     BundleLine,
     ChainedMessage,
@@ -162,34 +162,64 @@ async def read_stream_as(
     """Every message of stream LGNET, in stream order, through an ordered consumer named
     `consumer_name` (the observer user may create only the one named as itself), with the
     inbox prefix that user may subscribe to."""
-    options: dict[str, Any] = {"connect_timeout": 5, "allow_reconnect": False}
+    options = nats_options(user, password, creds, consumer_name)
+    messages, _ = await read_stream_state(url, options, consumer_name, timeout)
+    return messages
+
+
+def nats_options(user: str | None, password: str | None, creds: Path | None,
+                 consumer_name: str, connect_timeout: float = 5) -> dict[str, Any]:
+    """nats.connect's options for an auditor: the user, and the inbox prefix it may use."""
+    options: dict[str, Any] = {"connect_timeout": connect_timeout, "allow_reconnect": False,
+                               "inbox_prefix": f"_INBOX_{consumer_name}"}
     if user is not None:
         options |= {"user": user, "password": password or ""}
     if creds is not None:
         options["user_credentials"] = str(creds)
-    options["inbox_prefix"] = f"_INBOX_{consumer_name}"
+    return options
+
+
+async def read_stream_state(
+    url: str, options: dict[str, Any], consumer_name: str, timeout: float,
+) -> tuple[list[ChainedMessage], StreamState]:
+    """The messages of stream LGNET and the stream's state: reading stops when the server says
+    nothing is pending, so a message missing at the end is reported, not waited for."""
     connection = await nats.connect(servers=[s.strip() for s in url.split(",")], **options)
     try:
         js = connection.jetstream()
         info = await js.stream_info(STREAM_NAME)
-        last_seq = info.state.last_seq
-        if info.state.messages == 0:
-            return []
-        subscription = await js.subscribe(
-            STREAM_SUBJECTS[0], stream=STREAM_NAME, ordered_consumer=True,
-            config=ConsumerConfig(name=consumer_name, deliver_policy=DeliverPolicy.ALL),
-        )
+        first_seq, last_seq = info.state.first_seq, info.state.last_seq
+        delivered: list[int] = []
         messages: list[ChainedMessage] = []
-        try:
-            while True:
-                message = await subscription.next_msg(timeout=timeout)
-                messages.append(ChainedMessage(dict(message.headers or {}), message.data))
-                if message.metadata.sequence.stream >= last_seq:
-                    return messages
-        finally:
-            await subscription.unsubscribe()
+        if info.state.messages > 0:
+            subscription = await js.subscribe(
+                STREAM_SUBJECTS[0], stream=STREAM_NAME, ordered_consumer=True,
+                config=ConsumerConfig(name=consumer_name, deliver_policy=DeliverPolicy.ALL),
+            )
+            try:
+                while True:
+                    message = await subscription.next_msg(timeout=timeout)
+                    messages.append(ChainedMessage(dict(message.headers or {}), message.data))
+                    delivered.append(message.metadata.sequence.stream)
+                    if message.metadata.num_pending == 0 or \
+                            message.metadata.sequence.stream >= last_seq:
+                        break
+            finally:
+                await subscription.unsubscribe()
+        return messages, StreamState(first_seq, last_seq, info.state.messages,
+                                     tuple(delivered))
     finally:
         await connection.close()
+
+
+@dataclass(frozen=True)
+class StreamState:
+    """What the server says of stream LGNET, and which sequences it delivered."""
+
+    first_seq: int
+    last_seq: int
+    messages: int
+    delivered: tuple[int, ...]
 
 
 def verify_messages(
@@ -255,7 +285,7 @@ def export_bundle(
             data=json.loads(event.message.body),
         )
         previous_hash = link.chain_hash
-        if event.message.headers.get("ce-type") == CHECKPOINT_TYPE:
+        if event.message.headers.get("ce-type") in CHECKPOINT_TYPES:
             checkpoint_lines.append((int(line.data["chain_seq"]), line))
         if selection.selects(event.message):
             selected.append(line)
