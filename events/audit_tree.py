@@ -74,6 +74,28 @@ def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
     return [*inclusion_proof(leaves[k:], index - k), merkle_root(leaves[:k])]
 
 
+def inclusion_proofs(leaves: Sequence[bytes], indices: Iterable[int]) -> dict[int, list[bytes]]:
+    """The audit paths of many leaves at once: the tree is built bottom-up once (a lone last
+    node is carried up unchanged, which is RFC 9162's tree), then each path is read from it."""
+    levels = [list(leaves)]
+    while len(levels[-1]) > 1:
+        below = levels[-1]
+        levels.append([node_hash(below[i], below[i + 1]) if i + 1 < len(below) else below[i]
+                       for i in range(0, len(below), 2)])
+    proofs: dict[int, list[bytes]] = {}
+    for index in indices:
+        if not 0 <= index < len(leaves):
+            raise ValueError(f"leaf {index} is not in a tree of {len(leaves)}")
+        path, at = [], index
+        for level in levels[:-1]:
+            sibling = at ^ 1
+            if sibling < len(level):
+                path.append(level[sibling])
+            at //= 2
+        proofs[index] = path
+    return proofs
+
+
 def consistency_proof(leaves: Sequence[bytes], old_size: int) -> list[bytes]:
     """RFC 9162's PROOF(old_size, leaves): that the tree of the first `old_size` leaves is a
     prefix of the tree of all of them."""
@@ -153,25 +175,41 @@ def checkpoint_statement(chain_seq: int, chain_hash: str, position: int, key_id:
     )
 
 
+class Frontier:
+    """The tree's right edge (its perfect subtrees' roots): leaves are added one by one and the
+    root of all the leaves so far is had at any time, without keeping the leaves."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._stack: list[bytes] = []
+
+    def add(self, chain_hash: str) -> None:
+        node, count = leaf_hash(chain_hash), self.size + 1
+        while count % 2 == 0:
+            node = node_hash(self._stack.pop(), node)
+            count //= 2
+        self._stack.append(node)
+        self.size += 1
+
+    def root(self) -> str:
+        if not self._stack:
+            return EMPTY_ROOT
+        root = self._stack[-1]
+        for left in reversed(self._stack[:-1]):
+            root = node_hash(left, root)
+        return root.hex()
+
+
 def roots_at(chain_hashes: Iterable[str], sizes: Iterable[int]) -> dict[int, str]:
     """The tree roots (hex) of the first `size` leaves for each of `sizes`, in one pass over
     the chain hashes (in chain order)."""
     wanted = set(sizes)
-    roots: dict[int, str] = {}
-    if 0 in wanted:
-        roots[0] = EMPTY_ROOT
-    stack: list[bytes] = []
-    for index, chain_hash in enumerate(chain_hashes):
-        node, count = leaf_hash(chain_hash), index + 1
-        while count % 2 == 0:
-            node = node_hash(stack.pop(), node)
-            count //= 2
-        stack.append(node)
-        if index + 1 in wanted:
-            root = stack[-1]
-            for left in reversed(stack[:-1]):
-                root = node_hash(left, root)
-            roots[index + 1] = root.hex()
+    frontier = Frontier()
+    roots = {0: EMPTY_ROOT} if 0 in wanted else {}
+    for chain_hash in chain_hashes:
+        frontier.add(chain_hash)
+        if frontier.size in wanted:
+            roots[frontier.size] = frontier.root()
     return roots
 
 

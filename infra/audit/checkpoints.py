@@ -37,7 +37,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.audit.model import AuditCheckpoint
 from domain.record import ProgrammeRecord, position_of
 from events.audit_chain import key_id_of, load_public_key
-from events.audit_tree import SignedHead, head_statement, roots_at
+from events.audit_tree import Frontier, SignedHead, head_statement
 from infra.audit.chain_store import AuditChainStore, ChainLink
 from infra.audit.witness import append_head, deployment_id, witness_file
 from infra.settings import Settings
@@ -181,6 +181,7 @@ class Checkpointer:
         self.witness = witness
         self.chain_store = AuditChainStore(record)
         self.last_signed = time.monotonic()
+        self._frontier: Frontier | None = None
 
     def is_due(self, link: ChainLink) -> bool:
         return link.chain_seq % self.interval == 0
@@ -188,6 +189,22 @@ class Checkpointer:
     def last_due(self, head: ChainLink) -> int:
         """The chain seq of the latest interval checkpoint at or before `head` (0: none)."""
         return head.chain_seq - head.chain_seq % self.interval
+
+    def _root_at(self, link: ChainLink) -> str:
+        """The tree root of chain events 1 to link's: the frontier kept from the last
+        signature is extended with the links recorded since (read from the start otherwise)."""
+        frontier = self._frontier
+        if frontier is None or frontier.size > link.chain_seq:
+            frontier = Frontier()
+        links = self.chain_store.links(frontier.size + 1, link.chain_seq)
+        if [x.chain_seq for x in links] != list(range(frontier.size + 1, link.chain_seq + 1)) \
+                or (links and links[-1] != link):
+            raise CheckpointKeyError(f"The chain table does not hold links 1 to {link.chain_seq}"
+                                     " as given: refusing to sign a tree it cannot compute")
+        for found in links:
+            frontier.add(found.chain_hash)
+        self._frontier = frontier
+        return frontier.root()
 
     def exists(self, chain_seq: int) -> bool:
         return AuditCheckpoint.id_for(chain_seq) in self.record.repository
@@ -197,11 +214,7 @@ class Checkpointer:
         link was already signed."""
         if self.exists(link.chain_seq):
             return None
-        links = self.chain_store.links(1, link.chain_seq)
-        if [x.chain_seq for x in links[-1:]] != [link.chain_seq] or len(links) != link.chain_seq:
-            raise CheckpointKeyError(f"The chain table does not hold links 1 to {link.chain_seq}:"
-                                     " refusing to sign a tree it cannot compute")
-        root = roots_at((x.chain_hash for x in links), [link.chain_seq])[link.chain_seq]
+        root = self._root_at(link)
         now = self.clock()
         signed_at = now.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
         statement = head_statement(

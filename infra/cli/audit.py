@@ -43,6 +43,8 @@ from infra.audit.checkpoints import (
 from infra.audit.evidence import (
     CHECKPOINTS_FILE,
     EVENTS_FILE,
+    MANIFEST_FILE,
+    PROOFS_FILE,
     PUBLIC_KEY_FILE,
     Selection,
     export_bundle,
@@ -53,6 +55,7 @@ from infra.audit.evidence import (
 )
 from infra.audit.verification import (
     Conclusion,
+    UnsignedRange,
     compare,
     verify_store_record,
     verify_stream_record,
@@ -193,8 +196,12 @@ def verify(
     store_report: ChainReport | None = None
     if bundle is not None:
         bundle_key = key.key if public_key is not None else None
-        results.append(_report(f"bundle {bundle}",
-                               Conclusion(verify_bundle_dir(bundle, bundle_key))))
+        checked = verify_bundle_dir(bundle, bundle_key)
+        conclusion = Conclusion(checked.report)
+        if checked.unsigned is not None:
+            conclusion.unsigned = UnsignedRange(*checked.unsigned, None, None)
+        results.append(_report(f"bundle {bundle}", conclusion))
+        unsigned |= conclusion.unsigned is not None
     if store or (store is None and nats_url is None and bundle is None):
         conclusion = _verify_store(settings, key.key, heads)
         results.append(_report("event store", conclusion, pending=conclusion.pending))
@@ -333,10 +340,18 @@ def checkpoint() -> None:
 
 
 @audit_app.command("public-key")
-def public_key_command() -> None:
+def public_key_command(
+    fingerprint: Annotated[bool, typer.Option(
+        "--fingerprint", help="Print the key's fingerprint instead (the value of "
+        "LGNET_AUDIT_PUBLIC_KEY_FINGERPRINT)")] = False,
+) -> None:
     """Print the public key that checkpoints are signed with (PEM), as GET /audit/public-key
     serves it. Creates the key pair on first use."""
-    typer.echo(load_or_create_signing_key(audit_dir(load_settings())).public_pem, nl=False)
+    key = load_or_create_signing_key(audit_dir(load_settings()))
+    if fingerprint:
+        typer.echo(key.fingerprint)
+    else:
+        typer.echo(key.public_pem, nl=False)
 
 
 @audit_app.command("export")
@@ -356,12 +371,23 @@ def export(
         since=_date(since, "--from"), until=_date(until, "--to"),
     )
     settings = load_settings()
-    key = load_or_create_signing_key(audit_dir(settings)).public_key
     record, store = _open_store()
     try:
-        summary = export_bundle(record, store, key, selection, out, bundle_readme)
+        head = store.head()
+        if head is None:
+            raise SystemExit("Nothing has been published yet: there is no chain to export.")
+        # The bundle is bound to a tree head covering everything published: sign one now if
+        # the newest does not (the relay publishes the checkpoint as usual).
+        checkpointer = open_checkpointer(settings, record)
+        checkpointer.sign(head)
+        signed = [h for h in heads_in_store(record) if h.root_hash is not None]
+        newest = max(signed, key=lambda h: h.chain_seq)
+        signing_key = checkpointer.key
+        summary = export_bundle(record, store, signing_key, newest, selection, out,
+                                bundle_readme)
     finally:
         record.close()
+    key = signing_key.public_key
     if summary.events == 0:
         raise SystemExit("No published event matches: nothing exported.")
     typer.echo(f"Exported {summary.events} events and {summary.checkpoints} checkpoints to "
@@ -395,6 +421,13 @@ Files:
   and `data` (the event's body, parsed).
 - `{CHECKPOINTS_FILE}`: the signed checkpoints covering those events, in the same form (a
   checkpoint is itself an event of the chain; its `data` is the signed statement).
+- `{MANIFEST_FILE}`: what binds the bundle to a signed tree head: the head (docs/audit.md,
+  "Signed checkpoints"), the selection, the chain numbers of the events, the SHA-256 of
+  `{EVENTS_FILE}` and `{CHECKPOINTS_FILE}`, and the platform's signature of all that (the
+  canonical JSON of every member but `signature`, which holds `"context": "lgnet-bundle-v1"`).
+- `{PROOFS_FILE}`: for a partial bundle, each event's inclusion proof in the head's tree (one
+  JSON object a line: `chain_seq`, `proof`, hex nodes; RFC 9162 section 2.1.3). A complete
+  bundle (events 1 to the head's size) has none: the root is computed from all the events.
 - `{PUBLIC_KEY_FILE}`: the Ed25519 public key the platform signs checkpoints with. Compare it with
   the one the platform publishes (GET /audit/public-key) before trusting it.
 
@@ -411,8 +444,10 @@ Verify with `lgnet audit verify --bundle <this directory> [--public-key key.pem]
    canonical JSON of {{"chainseq": data.chain_seq, "hash": data.chain_hash, "key_id":
    data.key_id, "position": data.position}}; and where the bundle holds the event at
    `data.chain_seq`, its hash is `data.chain_hash`.
-A subset proves each event's content against its recorded hashes; to prove that the chain
-between an event and a checkpoint is unbroken, export (or read from NATS) the whole stretch.
+4. The manifest's signature, the head's signature, and each event's leaf
+   SHA-256(0x00 || hash) in the head's tree (its proof, or the root of all the events); that
+   the events are exactly those the manifest lists, and the files' SHA-256 are the signed ones.
+Events after the head's size are reported as covered by no signature.
 The full description is in the platform's docs/audit.md.
 """
 

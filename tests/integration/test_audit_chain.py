@@ -384,7 +384,8 @@ async def test_a_bundle_verifies_offline_and_fails_at_an_altered_line(
     code, output = lgnet(published, "audit", "export", "--out", str(everything))
     assert code == 0, output
     assert {p.name for p in everything.iterdir()} == {
-        "events.jsonl", "checkpoints.jsonl", "public_key.pem", "README.md"}
+        "events.jsonl", "checkpoints.jsonl", "public_key.pem", "README.md", "manifest.json",
+        "proofs.jsonl"}
     assert lgnet(published, "audit", "verify", "--bundle", str(everything))[0] == 0
 
     firenze = tmp_path / "firenze"

@@ -27,22 +27,26 @@ from typer.testing import CliRunner
 
 from domain.audit.model import AUDIT_SYSTEM_ACTOR, AuditCheckpoint
 from domain.record import ProgrammeRecord
-from events.audit_chain import GENESIS_HASH, canonical_content, link_hash
+from events.audit_chain import GENESIS_HASH, canonical_content, key_id_of, link_hash
 from events.audit_tree import checkpoint_statement
 from infra.audit.chain_store import CHAIN_TABLE, AuditChainStore
 from infra.audit.checkpoints import (
     PUBLIC_KEY_FILE_NAME,
     audit_dir,
+    fingerprint_of,
     load_or_create_signing_key,
     open_checkpointer,
     public_key_pem,
+    read_public_key,
 )
 from infra.audit.evidence import read_stream_state, stored_events
 from infra.audit.verification import verify_stream_record
 from infra.audit.witness import Witnessed, read_audit_stream, read_heads_file, witness_file
 from infra.cli.audit import EXIT_CANNOT_CHECK, EXIT_KEY_UNCONFIRMED, EXIT_UNSIGNED
 from infra.cli.main import app
+from infra.nats import streams
 from infra.nats.server import EmbeddedNats
+from infra.nats.streams import STREAM_NAME
 from infra.pipeline import relay as relay_module
 from infra.pipeline.relay import Relay
 from infra.publishing.messages import PUBLIC_TOPICS
@@ -250,11 +254,12 @@ async def test_verify_writes_nothing_into_the_store(sqlite_world: World) -> None
 
 async def test_a_replaced_key_pair_is_caught_by_the_pin(sqlite_world: World) -> None:
     world = sqlite_world
-    code, output = world.lgnet("audit", "public-key")
-    from infra.audit.checkpoints import fingerprint_of, read_public_key
+    code, fingerprint = world.lgnet("audit", "public-key", "--fingerprint")
     original = read_public_key(audit_dir(world.settings))
     assert original is not None
-    pin = {"LGNET_AUDIT_PUBLIC_KEY_FINGERPRINT": fingerprint_of(original)}
+    assert code == 0 and fingerprint.strip() == fingerprint_of(original)
+    assert fingerprint_of(original).startswith(key_id_of(original))
+    pin = {"LGNET_AUDIT_PUBLIC_KEY_FINGERPRINT": fingerprint.strip()}
     assert world.lgnet("audit", "verify", env=pin)[0] == 0
     # Unpinned: a loud warning, and --strict refuses.
     code, output = world.lgnet("audit", "verify")
@@ -339,7 +344,6 @@ async def test_the_relay_signs_within_seconds_while_events_flow(sqlite_world: Wo
 
 
 def read_key(world: World) -> Any:
-    from infra.audit.checkpoints import read_public_key
     return read_public_key(audit_dir(world.settings))
 
 
@@ -481,3 +485,100 @@ async def test_checkpoints_signed_before_the_tree_still_verify(
         assert code == 1
     finally:
         record.close()
+
+
+# --- evidence bundles: self-describing, bound to a signed head ----------------------------------
+
+
+def export(world: World, out: Path, *options: str) -> list[str]:
+    code, output = world.lgnet("audit", "export", "--out", str(out), *options)
+    assert code == 0, output
+    assert world.lgnet("audit", "verify", "--bundle", str(out))[0] == 0
+    return (out / "events.jsonl").read_text().splitlines()
+
+
+def rewrite(path: Path, lines: list[str]) -> None:
+    path.write_text("".join(line + "\n" for line in lines))
+
+
+@pytest.mark.parametrize("partial", [False, True], ids=["whole", "one-city"])
+async def test_a_bundle_missing_a_line_or_its_tail_or_a_file_fails(
+    sqlite_world: World, tmp_path: Path, partial: bool,
+) -> None:
+    world = sqlite_world
+    out = tmp_path / "bundle"
+    options = ("--city", "firenze") if partial else ()
+    lines = await asyncio.to_thread(export, world, out, *options)
+    seqs = [json.loads(line)["chain_seq"] for line in lines]
+
+    rewrite(out / "events.jsonl", lines[:3] + lines[4:])  # a line deleted
+    code, output = world.lgnet("audit", "verify", "--bundle", str(out))
+    assert code == 1 and "MISSING at position" in output and f"chain seq {seqs[3]}" in output
+
+    rewrite(out / "events.jsonl", lines[:-2])  # the tail cut
+    code, output = world.lgnet("audit", "verify", "--bundle", str(out))
+    assert code == 1 and f"TRUNCATED at chain seq {seqs[-2]}" in output
+
+    rewrite(out / "events.jsonl", lines)
+    (out / "checkpoints.jsonl").write_text("")  # the checkpoints emptied
+    code, output = world.lgnet("audit", "verify", "--bundle", str(out))
+    assert code == 1 and "checkpoints.jsonl is not the file the manifest signs" in output
+
+    for name in ("events.jsonl", "checkpoints.jsonl", "manifest.json", "proofs.jsonl"):
+        (out / name).write_text("")  # every file emptied
+    code, output = world.lgnet("audit", "verify", "--bundle", str(out))
+    assert code == 1 and "nothing binds the bundle to a signed head" in output
+
+
+async def test_a_partial_bundle_with_a_line_changed_and_rehashed_fails(
+    sqlite_world: World, tmp_path: Path,
+) -> None:
+    """The cryptography review's forgery: one event's data changed and its hash recomputed
+    from its own previous hash, without the key. Its inclusion proof in the signed head fails."""
+    world = sqlite_world
+    out = tmp_path / "bundle"
+    lines = await asyncio.to_thread(export, world, out, "--city", "roma")
+    forged = json.loads(lines[2])
+    forged["data"]["citizenship"] = "FR" if forged["data"].get("citizenship") != "FR" else "ER"
+    new_hash = link_hash(forged["previous_hash"], canonical_content(
+        forged["headers"], forged["data"], forged["chain_seq"]))
+    forged |= {"hash": new_hash, "headers": forged["headers"] | {"ce-lgnethash": new_hash}}
+    rewrite(out / "events.jsonl", [*lines[:2], json.dumps(forged), *lines[3:]])
+    code, output = world.lgnet("audit", "verify", "--bundle", str(out))
+    assert code == 1, output
+    assert (f"ALTERED at position {forged['headers']['ce-lgnetposition']}, chain seq "
+            f"{forged['chain_seq']}: the event is not in the signed head") in output
+    # The manifest rewritten to match is not the platform's signature any more.
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["events_sha256"] = "00" * 32
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    code, output = world.lgnet("audit", "verify", "--bundle", str(out))
+    assert code == 1 and "the manifest's signature does not verify" in output
+
+
+async def test_the_last_stream_message_deleted_is_diagnosed_not_waited_for(
+    tmp_path: Path, nats_server: EmbeddedNats, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Deletes are refused now (test_audit_chain); a stream made before, where the last message
+    was deleted, is read to its end at once and the hole named."""
+    monkeypatch.setattr(streams, "DENY_REMOVAL", False)
+    settings = Settings(data_dir=tmp_path / "data", checkpoint_interval=INTERVAL,
+                        nats_url=nats_server.url)
+    world = await make_world(settings, nats_server.url)
+    try:
+        connection = await nats.connect(nats_server.url)
+        try:
+            js = connection.jetstream()
+            last = (await js.stream_info(STREAM_NAME)).state.last_seq
+            await js.delete_msg(STREAM_NAME, last)
+        finally:
+            await connection.close()
+        started = time.monotonic()
+        code, output = await asyncio.to_thread(world.lgnet, "audit", "verify", "--nats",
+                                               nats_server.url)
+        assert time.monotonic() - started < 5
+        assert code == 1, output
+        assert f"message {last} missing from the stream" in output
+        assert "TimeoutError" not in output
+    finally:
+        world.record.close()
