@@ -179,7 +179,10 @@ async def read_stream_as(
 def nats_options(user: str | None, password: str | None, creds: Path | None,
                  consumer_name: str, connect_timeout: float = 5) -> dict[str, Any]:
     """nats.connect's options for an auditor: the user, and the inbox prefix it may use."""
+    # One attempt per server: nats-py otherwise retries a refused first connection for two
+    # minutes (60 attempts, 2 s apart) even without reconnecting.
     options: dict[str, Any] = {"connect_timeout": connect_timeout, "allow_reconnect": False,
+                               "max_reconnect_attempts": 1, "reconnect_time_wait": 0.1,
                                "inbox_prefix": f"_INBOX_{consumer_name}"}
     if user is not None:
         options |= {"user": user, "password": password or ""}

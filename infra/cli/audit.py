@@ -276,11 +276,12 @@ def _platform_url_read_only(settings: Settings) -> str | None:
 async def _read_audit_stream(url: str, user: str | None, password: str | None,
                              creds: Path | None, consumer_name: str) -> list[SignedHead]:
     options = nats_options(user, password, creds, consumer_name, connect_timeout=2)
-    connection = await nats.connect(servers=[s.strip() for s in url.split(",")], **options)
-    try:
-        return await read_audit_stream(connection.jetstream())
-    finally:
-        await connection.close()
+    async with asyncio.timeout(10):  # a witness out of reach must not hold the verification
+        connection = await nats.connect(servers=[s.strip() for s in url.split(",")], **options)
+        try:
+            return await read_audit_stream(connection.jetstream())
+        finally:
+            await connection.close()
 
 
 def _verify_store(settings: Settings, key: Ed25519PublicKey | None,

@@ -582,3 +582,19 @@ async def test_the_last_stream_message_deleted_is_diagnosed_not_waited_for(
         assert "TimeoutError" not in output
     finally:
         world.record.close()
+
+
+@pytest.mark.postgres
+def test_a_database_without_an_event_store_is_an_error_and_stays_empty(
+    own_postgres_database: str, tmp_path: Path,
+) -> None:
+    result = CliRunner().invoke(app, ["audit", "verify"], env={
+        "LGNET_DATA_DIR": str(tmp_path / "data"), "LGNET_DATABASE_URL": own_postgres_database,
+        "LGNET_NATS_URL": "nats://127.0.0.1:9"})
+    assert result.exit_code == EXIT_CANNOT_CHECK, result.output
+    assert "no event store in the database" in result.output
+    with psycopg.connect(own_postgres_database) as connection:
+        tables = connection.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+        ).fetchone()
+    assert tables == (0,)
