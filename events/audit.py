@@ -39,4 +39,44 @@ class AuditCheckpointSignedV1(EventContract):
                            description="Ed25519 signature of the checkpoint statement, hex")
 
 
-AUDIT_CONTRACTS: tuple[type[EventContract], ...] = (AuditCheckpointSignedV1,)
+class AuditCheckpointSignedV2(EventContract):
+    """The platform signed the audit chain's head (issue 19): the Merkle tree of the chain's
+    first `chain_seq` events has root `root_hash`, event `chain_seq` is at log position
+    `position` with hash `chain_hash`; signed with the Ed25519 key `key_id` for deployment
+    `deployment_id` at `signed_at`. The signature is over the statement of docs/audit.md
+    ("Signed checkpoints", context `lgnet-checkpoint-v1`). A v1 message reads as v2 by
+    `from_v1`, with null root, deployment and signing time (its signature is over the v1
+    statement)."""
+
+    aggregate: ClassVar[str] = "audit"
+    event: ClassVar[str] = "checkpoint_signed"
+    version: ClassVar[int] = 2
+
+    checkpoint_id: UUID
+    city: Literal["network"] = Field(
+        default="network", description="Not a city: checkpoints cover the whole network"
+    )
+    chain_seq: int = Field(ge=1, description="The tree size: the chain events signed, 1 to this")
+    chain_hash: str = Field(pattern=HEX_SHA256_PATTERN,
+                            description="ce-lgnethash of event chain_seq: SHA-256, lower-case hex")
+    position: int = Field(ge=1, description="That event's event-store position")
+    key_id: str = Field(pattern=r"^[0-9a-f]{16}$",
+                        description="First 16 hex digits of the SHA-256 of the raw public key")
+    signature: str = Field(pattern=r"^[0-9a-f]{128}$",
+                           description="Ed25519 signature of the checkpoint statement, hex")
+    root_hash: str | None = Field(pattern=HEX_SHA256_PATTERN, description="The Merkle tree "
+                                  "root of chain events 1 to chain_seq (RFC 9162), hex; null "
+                                  "in a v1 checkpoint")
+    deployment_id: str | None = Field(max_length=64, pattern=r"^[0-9A-Za-z._-]+$",
+                                      description="The deployment that signed; null in v1")
+    signed_at: str | None = Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$",
+                                  description="When it was signed (ISO 8601 UTC, seconds, as "
+                                  "signed); null in v1")
+
+    @classmethod
+    def from_v1(cls, v1: AuditCheckpointSignedV1) -> AuditCheckpointSignedV2:
+        return cls(**v1.model_dump(), root_hash=None, deployment_id=None, signed_at=None)
+
+
+AUDIT_CONTRACTS: tuple[type[EventContract], ...] = (AuditCheckpointSignedV1,
+                                                    AuditCheckpointSignedV2)

@@ -10,8 +10,9 @@ the NATS stream, an evidence bundle). docs/audit.md describes the same rules for
   every `ce-*` header of the message but the two chain headers, named without `ce-`, plus
   "lgnetchainseq": n and "data": the JSON body, parsed.
 - The message carries n in `ce-lgnetchainseq` and hex(hash_n) in `ce-lgnethash`.
-- A checkpoint (events.audit.AuditCheckpointSignedV1) is the Ed25519 signature of the statement
-  {"chainseq": n, "hash": hex(hash_n), "key_id": ..., "position": p} in the same canonical JSON.
+- A checkpoint (events.audit.AuditCheckpointSignedV2) is the Ed25519 signature of a tree head
+  (events/audit_tree.py); one of version 1 signed {"chainseq": n, "hash": hex(hash_n),
+  "key_id": ..., "position": p} in the same canonical JSON.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from typing import Any
 
 import orjson
 import pydantic_core
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
@@ -34,13 +34,16 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from pydantic import ValidationError
 
-from events.audit import AuditCheckpointSignedV1
+from events.audit import AuditCheckpointSignedV1, AuditCheckpointSignedV2
+from events.audit_tree import SignedHead, roots_at
+from events.audit_tree import checkpoint_statement as checkpoint_statement
 from events.cloudevents import CHAIN_HASH, CHAIN_SEQ, POSITION
 
 CE_PREFIX = "ce-"
 CHAIN_HEADERS = frozenset({CHAIN_SEQ, CHAIN_HASH})
 GENESIS_HASH = "00" * 32
-CHECKPOINT_TYPE = AuditCheckpointSignedV1.ce_type()
+CHECKPOINT_TYPE = AuditCheckpointSignedV2.ce_type()
+CHECKPOINT_TYPES = frozenset({AuditCheckpointSignedV1.ce_type(), CHECKPOINT_TYPE})
 _SEQ_KEY = "lgnetchainseq"
 
 
@@ -132,6 +135,8 @@ class ProblemKind(StrEnum):
     BAD_SIGNATURE = "bad signature"  # a checkpoint not signed by the platform's key
     CHECKPOINT_MISMATCH = "checkpoint mismatch"  # a signed hash the chain does not have
     MALFORMED = "malformed"  # unreadable headers, body or bundle line
+    TRUNCATED = "truncated"  # shorter than a signed head, or than another copy of the chain
+    WITNESS_MISMATCH = "witness mismatch"  # differs from a witnessed head or the other copy
 
 
 @dataclass(frozen=True)
@@ -181,7 +186,7 @@ class ChainedMessage:
 class Checkpoint:
     """A checkpoint as published (the contract's fields), with where its own event sits."""
 
-    statement: AuditCheckpointSignedV1
+    statement: SignedHead
     event_seq: int | None
     event_position: int | None
 
@@ -275,7 +280,7 @@ def verify_chain(
                 f"its position does not come after {last_position}",
             )
             return report
-        if message.headers.get("ce-type") == CHECKPOINT_TYPE:
+        if message.headers.get("ce-type") in CHECKPOINT_TYPES:
             checkpoint = _checkpoint_of(message, seq, position)
             if checkpoint is None:
                 report.problem = Problem(ProblemKind.MALFORMED, position, seq,
@@ -302,15 +307,27 @@ def _follows(message: ChainedMessage, previous_hash: str) -> bool:
 
 def _checkpoint_of(message: ChainedMessage, seq: int | None, position: int | None) \
         -> Checkpoint | None:
+    v1 = message.headers.get("ce-type") == AuditCheckpointSignedV1.ce_type()
+    contract: type[AuditCheckpointSignedV1 | AuditCheckpointSignedV2] = (
+        AuditCheckpointSignedV1 if v1 else AuditCheckpointSignedV2)
     try:
         body = message.body
         if isinstance(body, bytes | bytearray):
-            statement = AuditCheckpointSignedV1.model_validate_json(body)
+            parsed = contract.model_validate_json(body)
         else:
-            statement = AuditCheckpointSignedV1.model_validate(body)
+            parsed = contract.model_validate(body)
     except ValidationError:
         return None
-    return Checkpoint(statement=statement, event_seq=seq, event_position=position)
+    return Checkpoint(statement=head_of(parsed), event_seq=seq, event_position=position)
+
+
+def head_of(body: AuditCheckpointSignedV1 | AuditCheckpointSignedV2) -> SignedHead:
+    """The signed head a checkpoint event's body states."""
+    if isinstance(body, AuditCheckpointSignedV1):
+        return SignedHead(body.chain_seq, body.chain_hash, body.position, body.key_id,
+                          body.signature)
+    return SignedHead(body.chain_seq, body.chain_hash, body.position, body.key_id,
+                      body.signature, body.root_hash, body.deployment_id, body.signed_at)
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -324,13 +341,6 @@ def _is_hex_hash(value: str) -> bool:
 
 
 # --- signed checkpoints ----------------------------------------------------------------------
-
-
-def checkpoint_statement(chain_seq: int, chain_hash: str, position: int, key_id: str) -> bytes:
-    """The bytes a checkpoint's signature is over."""
-    return canonical_json(
-        {"chainseq": chain_seq, "hash": chain_hash, "key_id": key_id, "position": position}
-    )
 
 
 def load_public_key(pem: str | bytes) -> Ed25519PublicKey:
@@ -359,19 +369,17 @@ def verify_checkpoints(
     `require_chain` False (a partial bundle) skips the comparison for a chain number the caller
     does not hold."""
     key_id = key_id_of(public_key)
+    checkpoints = list(checkpoints)
+    rooted = sorted({c.statement.chain_seq for c in checkpoints
+                     if c.statement.root_hash is not None and c.statement.chain_seq in hashes})
+    roots = roots_at(_prefix(hashes, rooted[-1]), rooted) if rooted else {}
     for checkpoint in checkpoints:
         statement = checkpoint.statement
         where = (checkpoint.event_position, checkpoint.event_seq)
         if statement.key_id != key_id:
             return Problem(ProblemKind.BAD_SIGNATURE, *where,
                            f"the checkpoint names key {statement.key_id}, not {key_id}")
-        try:
-            public_key.verify(
-                bytes.fromhex(statement.signature),
-                checkpoint_statement(statement.chain_seq, statement.chain_hash,
-                                     statement.position, statement.key_id),
-            )
-        except InvalidSignature:
+        if not statement.verifies(public_key):
             return Problem(ProblemKind.BAD_SIGNATURE, *where,
                            f"the signature of the checkpoint of chain seq {statement.chain_seq} "
                            "does not verify with the platform's public key")
@@ -386,7 +394,23 @@ def verify_checkpoints(
                 f"{statement.chain_seq} (position {statement.position}), but the chain has "
                 + (f"{signed[:16]}... there" if signed else "no such event"),
             )
+        root = roots.get(statement.chain_seq)
+        if root is not None and root != statement.root_hash:
+            return Problem(
+                ProblemKind.CHECKPOINT_MISMATCH, *where,
+                f"it signs tree root {str(statement.root_hash)[:16]}... for chain events 1 to "
+                f"{statement.chain_seq}, but their tree's root is {root[:16]}...",
+            )
     return None
+
+
+def _prefix(hashes: Mapping[int, str], size: int) -> Iterable[str]:
+    """Chain hashes 1 to size; stops at the first one missing (a partial bundle)."""
+    for seq in range(1, size + 1):
+        found = hashes.get(seq)
+        if found is None:
+            return
+        yield found
 
 
 def verify_with_checkpoints(
@@ -506,7 +530,7 @@ def verify_bundle(
         problem = _check_line(line)
         message = ChainedMessage(line.headers, line.data)
         checkpoint = _checkpoint_of(message, line.chain_seq, line.position)
-        if problem is None and (line.headers.get("ce-type") != CHECKPOINT_TYPE
+        if problem is None and (line.headers.get("ce-type") not in CHECKPOINT_TYPES
                                 or checkpoint is None):
             problem = Problem(ProblemKind.MALFORMED, line.position, line.chain_seq,
                               "a line of checkpoints.jsonl is not a checkpoint")

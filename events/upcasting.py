@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from events.audit import AuditCheckpointSignedV1, AuditCheckpointSignedV2
 from events.contracts import (
     CaseClosedV1,
     CaseClosedV2,
@@ -64,6 +65,7 @@ UPCASTERS: dict[type[EventContract], Callable[[Any], EventContract]] = {
     PlacementMovedOutV1: PlacementMovedOutV2.from_v1,
     PlacementLeftWaitlistV1: PlacementLeftWaitlistV2.from_v1,
     ProgrammeCityJoinedV1: ProgrammeCityJoinedV2.from_v1,
+    AuditCheckpointSignedV1: AuditCheckpointSignedV2.from_v1,
 }
 
 

@@ -59,6 +59,17 @@ class Settings(BaseSettings):
                                         "Secure (named __Host-..., with HSTS) even on plain "
                                         "http, as behind a proxy that terminates TLS. Unset: "
                                         "on, except under `lgnet run` (`make run`)")
+    checkpoint_seconds: float = Field(default=60.0, gt=0, le=24 * 3600, description="... and "
+                                      "at least this often while events are published")
+    audit_public_key_fingerprint: str | None = Field(default=None, description="The pinned "
+                                                     "SHA-256 fingerprint of the checkpoint "
+                                                     "public key (docs/audit.md)")
+    deployment_id: str | None = Field(default=None, pattern=r"^[0-9A-Za-z._-]{1,64}$",
+                                      description="Named in every signed checkpoint; default: "
+                                      "made once in <data_dir>/audit/deployment-id")
+    audit_witness_file: Path | None = Field(default=None, description="The append-only file "
+                                            "of signed heads; default "
+                                            "<data_dir>/audit/signed-heads.jsonl")
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60, description="A session "
                                       "ends after this many minutes without a request")
     session_hours: int = Field(default=8, ge=1, le=7 * 24, description="A session ends this "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -21,6 +22,8 @@ AUDIT_SYSTEM_ACTOR = Actor(kind=ActorKind.SYSTEM, id="lgnet-audit", role=Role.SY
 _HEX_HASH = re.compile(r"^[0-9a-f]{64}$")
 _KEY_ID = re.compile(r"^[0-9a-f]{16}$")
 _SIGNATURE = re.compile(r"^[0-9a-f]{128}$")
+_SIGNED_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+_DEPLOYMENT = re.compile(r"^[0-9A-Za-z._-]{1,64}$")
 _CHECKPOINT_NAMESPACE = UUID("0d7f1f0e-8a43-4f6b-9c1e-5a3c2b1d4e6f")
 
 
@@ -29,6 +32,11 @@ class AuditCheckpoint(Aggregate):
     has hash `chain_hash`", signed with the key `key_id`."""
 
     class Signed(Aggregate.Created):
+        """Version 2 (issue 19): a signed tree head, with the Merkle root, the deployment and
+        the signing time. A version 1 checkpoint reads with those None."""
+
+        class_version = 2
+
         # Not a field: a checkpoint is about the whole network's record, so where an event
         # names its city (its subject, lgnet.<city>...), this one names the network.
         city = NETWORK_SCOPE
@@ -39,6 +47,13 @@ class AuditCheckpoint(Aggregate):
         key_id: str
         signature: str
         actor: dict[str, str | None]
+        root_hash: str | None
+        deployment_id: str | None
+        signed_at: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state |= {"root_hash": None, "deployment_id": None, "signed_at": None}
 
     def __init__(
         self,
@@ -48,6 +63,9 @@ class AuditCheckpoint(Aggregate):
         key_id: str,
         signature: str,
         actor: dict[str, str | None],
+        root_hash: str | None,
+        deployment_id: str | None,
+        signed_at: str | None,
     ) -> None:
         self.chain_seq = chain_seq
         self.chain_hash = chain_hash
@@ -55,6 +73,9 @@ class AuditCheckpoint(Aggregate):
         self.key_id = key_id
         self.signature = signature
         self.signed_by = actor
+        self.root_hash = root_hash
+        self.deployment_id = deployment_id
+        self.signed_at = signed_at
 
     @staticmethod
     def id_for(chain_seq: int) -> UUID:
@@ -72,6 +93,9 @@ class AuditCheckpoint(Aggregate):
         key_id: str,
         signature: str,
         now: datetime,
+        root_hash: str,
+        deployment_id: str,
+        signed_at: str,
         actor: Actor = AUDIT_SYSTEM_ACTOR,
     ) -> AuditCheckpoint:
         # Only the platform signs checkpoints, from values it computed: a malformed one is a bug
@@ -82,6 +106,9 @@ class AuditCheckpoint(Aggregate):
             ("chain_hash", chain_hash, _HEX_HASH),
             ("key_id", key_id, _KEY_ID),
             ("signature", signature, _SIGNATURE),
+            ("root_hash", root_hash, _HEX_HASH),
+            ("signed_at", signed_at, _SIGNED_AT),
+            ("deployment_id", deployment_id, _DEPLOYMENT),
         ):
             if not pattern.match(value):
                 raise ValueError(f"The checkpoint's {name} is malformed: {value!r}")
@@ -95,4 +122,7 @@ class AuditCheckpoint(Aggregate):
             key_id=key_id,
             signature=signature,
             actor=actor.as_record(),
+            root_hash=root_hash,
+            deployment_id=deployment_id,
+            signed_at=signed_at,
         )

@@ -36,7 +36,7 @@ class AuditChainStore:
     """The recorded chain, over the record's datastore. `chain_hashes` is what the auditors'
     event browser shows beside each event."""
 
-    def __init__(self, record: ProgrammeRecord) -> None:
+    def __init__(self, record: ProgrammeRecord, *, read_only: bool = False) -> None:
         datastore: Any = getattr(record.recorder, "datastore", None)
         if datastore is None:
             raise TypeError("The audit chain needs an SQLite or PostgreSQL event store")
@@ -48,12 +48,26 @@ class AuditChainStore:
         else:
             self._table = f'"{datastore.schema}".{CHAIN_TABLE}'
             self._placeholder = "%s"
+        self._absent = False
+        if read_only:  # verification: write nothing; a missing table is an empty chain
+            self._absent = not self._exists()
+            return
         with self._cursor(commit=True) as cursor:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self._table} ("
                 " chain_seq BIGINT PRIMARY KEY, position BIGINT NOT NULL UNIQUE,"
                 " chain_hash TEXT NOT NULL)"
             )
+
+    def _exists(self) -> bool:
+        with self._cursor(commit=False) as cursor:
+            if self._sqlite:
+                cursor.execute("SELECT name FROM sqlite_master WHERE type='table' AND name=?",
+                               (CHAIN_TABLE,))
+            else:
+                cursor.execute("SELECT to_regclass(%s) AS name", (self._table,))
+            row = cursor.fetchone()
+        return row is not None and (row["name"] if isinstance(row, dict) else row[0]) is not None
 
     @contextmanager
     def _cursor(self, *, commit: bool) -> Iterator[Any]:
@@ -92,6 +106,8 @@ class AuditChainStore:
         return conflicts
 
     def head(self) -> ChainLink | None:
+        if self._absent:
+            return None
         with self._cursor(commit=False) as cursor:
             cursor.execute(self._sql(
                 "SELECT chain_seq, position, chain_hash FROM {table}"
@@ -102,6 +118,8 @@ class AuditChainStore:
 
     def links(self, first_seq: int = 1, last_seq: int | None = None) -> list[ChainLink]:
         """The recorded links from `first_seq` to `last_seq` (the end), in chain order."""
+        if self._absent:
+            return []
         with self._cursor(commit=False) as cursor:
             cursor.execute(
                 self._sql("SELECT chain_seq, position, chain_hash FROM {table}"
@@ -115,6 +133,8 @@ class AuditChainStore:
         """position -> (chain seq, hex hash) for those of `positions` the chain holds (an
         internal event, or one not published yet, has none)."""
         found: dict[int, tuple[int, str]] = {}
+        if self._absent:
+            return found
         wanted = sorted(set(positions))
         for start in range(0, len(wanted), _IN_CHUNK):
             chunk = wanted[start:start + _IN_CHUNK]

@@ -11,9 +11,11 @@ deployments), give them the same `audit/` directory contents."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,8 +36,10 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.audit.model import AuditCheckpoint
 from domain.record import ProgrammeRecord, position_of
-from events.audit_chain import checkpoint_statement, key_id_of, load_public_key
-from infra.audit.chain_store import ChainLink
+from events.audit_chain import key_id_of, load_public_key
+from events.audit_tree import Frontier, SignedHead, head_statement
+from infra.audit.chain_store import AuditChainStore, ChainLink
+from infra.audit.witness import append_head, deployment_id, witness_file
 from infra.private_files import refuse_key_readable_by_others
 from infra.settings import Settings
 
@@ -70,8 +74,19 @@ class SigningKey:
     def public_pem(self) -> str:
         return public_key_pem(self.public_key)
 
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint_of(self.public_key)
+
     def sign(self, statement: bytes) -> str:
         return self.private_key.sign(statement).hex()
+
+
+def fingerprint_of(public_key: Ed25519PublicKey) -> str:
+    """The key's pinned form (LGNET_AUDIT_PUBLIC_KEY_FINGERPRINT): the SHA-256 of the raw
+    32-byte public key, 64 hex digits (the key id is its first 16)."""
+    raw = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()
 
 
 def public_key_pem(public_key: Ed25519PublicKey) -> str:
@@ -147,9 +162,10 @@ def read_public_key(directory: Path) -> Ed25519PublicKey | None:
 
 
 class Checkpointer:
-    """Signs the chain at given links and records each checkpoint in the programme record.
-    One checkpoint per chain seq (its aggregate id is derived from it), so signing twice is
-    harmless."""
+    """Signs the chain's tree head at given links and records each checkpoint in the programme
+    record, and in the witness file. One checkpoint per chain seq (its aggregate id is derived
+    from it), so signing twice is harmless. `seconds`: the relay also signs its head when the
+    oldest unsigned event is that old (see Relay)."""
 
     def __init__(
         self,
@@ -157,6 +173,10 @@ class Checkpointer:
         key: SigningKey,
         interval: int,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        *,
+        seconds: float = 60.0,
+        deployment: str = "lgnet",
+        witness: Path | None = None,
     ) -> None:
         if interval < 1:
             raise ValueError("The checkpoint interval is at least 1")
@@ -164,6 +184,12 @@ class Checkpointer:
         self.key = key
         self.interval = interval
         self.clock = clock
+        self.seconds = seconds
+        self.deployment = deployment
+        self.witness = witness
+        self.chain_store = AuditChainStore(record)
+        self.last_signed = time.monotonic()
+        self._frontier: Frontier | None = None
 
     def is_due(self, link: ChainLink) -> bool:
         return link.chain_seq % self.interval == 0
@@ -171,6 +197,22 @@ class Checkpointer:
     def last_due(self, head: ChainLink) -> int:
         """The chain seq of the latest interval checkpoint at or before `head` (0: none)."""
         return head.chain_seq - head.chain_seq % self.interval
+
+    def _root_at(self, link: ChainLink) -> str:
+        """The tree root of chain events 1 to link's: the frontier kept from the last
+        signature is extended with the links recorded since (read from the start otherwise)."""
+        frontier = self._frontier
+        if frontier is None or frontier.size > link.chain_seq:
+            frontier = Frontier()
+        links = self.chain_store.links(frontier.size + 1, link.chain_seq)
+        if [x.chain_seq for x in links] != list(range(frontier.size + 1, link.chain_seq + 1)) \
+                or (links and links[-1] != link):
+            raise CheckpointKeyError(f"The chain table does not hold links 1 to {link.chain_seq}"
+                                     " as given: refusing to sign a tree it cannot compute")
+        for found in links:
+            frontier.add(found.chain_hash)
+        self._frontier = frontier
+        return frontier.root()
 
     def exists(self, chain_seq: int) -> bool:
         return AuditCheckpoint.id_for(chain_seq) in self.record.repository
@@ -180,26 +222,50 @@ class Checkpointer:
         link was already signed."""
         if self.exists(link.chain_seq):
             return None
-        statement = checkpoint_statement(
-            link.chain_seq, link.chain_hash, link.position, self.key.key_id
+        root = self._root_at(link)
+        now = self.clock()
+        signed_at = now.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        statement = head_statement(
+            tree_size=link.chain_seq, root_hash=root, chain_hash=link.chain_hash,
+            position=link.position, key_id=self.key.key_id, deployment_id=self.deployment,
+            signed_at=signed_at,
         )
+        head = SignedHead(link.chain_seq, link.chain_hash, link.position, self.key.key_id,
+                          self.key.sign(statement), root, self.deployment, signed_at)
         checkpoint = AuditCheckpoint.sign(
             chain_seq=link.chain_seq,
             chain_hash=link.chain_hash,
             position=link.position,
             key_id=self.key.key_id,
-            signature=self.key.sign(statement),
-            now=self.clock(),
+            signature=head.signature,
+            now=now,
+            root_hash=root,
+            deployment_id=self.deployment,
+            signed_at=signed_at,
         )
         try:
             position = position_of(self.record.save(checkpoint))
         except IntegrityError:
             return None  # signed at the same moment by another relay
+        self.last_signed = time.monotonic()
+        if self.witness is not None:
+            append_head(self.witness, head)
         log.info("Signed audit checkpoint at chain seq %s (position %s)", link.chain_seq,
                  link.position)
         return position
 
 
 def open_checkpointer(settings: Settings, record: ProgrammeRecord) -> Checkpointer:
-    return Checkpointer(record, load_or_create_signing_key(audit_dir(settings)),
-                        settings.checkpoint_interval)
+    key = load_or_create_signing_key(audit_dir(settings))
+    pinned = settings.audit_public_key_fingerprint
+    if pinned is None:
+        log.warning("The audit checkpoint key's fingerprint is %s: pin it in the settings "
+                    "(LGNET_AUDIT_PUBLIC_KEY_FINGERPRINT) and give it to the auditors",
+                    key.fingerprint)
+    elif pinned.lower() != key.fingerprint:
+        raise CheckpointKeyError(
+            f"The checkpoint key in {audit_dir(settings)} has fingerprint {key.fingerprint}, "
+            f"not the pinned {pinned}: refusing to sign with another key")
+    return Checkpointer(record, key, settings.checkpoint_interval,
+                        seconds=settings.checkpoint_seconds,
+                        deployment=deployment_id(settings), witness=witness_file(settings))

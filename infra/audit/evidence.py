@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from domain.record import ProgrammeRecord
+from events.audit_bundle import (
+    BundleReport,
+    Manifest,
+    file_digest,
+    proofs_for,
+    verify_manifested_bundle,
+)
 from events.audit_chain import (
-    CHECKPOINT_TYPE,
+    CHECKPOINT_TYPES,
     GENESIS_HASH,
     BundleLine,
     ChainedMessage,
@@ -30,12 +37,12 @@ from events.audit_chain import (
     key_id_of,
     load_public_key,
     parse_bundle_lines,
-    verify_bundle,
     verify_with_checkpoints,
 )
+from events.audit_tree import SignedHead, inclusion_proofs, leaf_hash
 from events.cloudevents import POSITION
 from infra.audit.chain_store import AuditChainStore, ChainLink
-from infra.audit.checkpoints import public_key_pem
+from infra.audit.checkpoints import SigningKey
 from infra.nats.streams import STREAM_NAME, STREAM_SUBJECTS
 from infra.publishing.messages import (
     PUBLIC_TOPICS,
@@ -47,6 +54,8 @@ from infra.publishing.messages import (
 _PAGE = 2000
 EVENTS_FILE = "events.jsonl"
 CHECKPOINTS_FILE = "checkpoints.jsonl"
+MANIFEST_FILE = "manifest.json"
+PROOFS_FILE = "proofs.jsonl"
 PUBLIC_KEY_FILE = "public_key.pem"
 README_FILE = "README.md"
 
@@ -162,34 +171,67 @@ async def read_stream_as(
     """Every message of stream LGNET, in stream order, through an ordered consumer named
     `consumer_name` (the observer user may create only the one named as itself), with the
     inbox prefix that user may subscribe to."""
-    options: dict[str, Any] = {"connect_timeout": 5, "allow_reconnect": False}
+    options = nats_options(user, password, creds, consumer_name)
+    messages, _ = await read_stream_state(url, options, consumer_name, timeout)
+    return messages
+
+
+def nats_options(user: str | None, password: str | None, creds: Path | None,
+                 consumer_name: str, connect_timeout: float = 5) -> dict[str, Any]:
+    """nats.connect's options for an auditor: the user, and the inbox prefix it may use."""
+    # One attempt per server: nats-py otherwise retries a refused first connection for two
+    # minutes (60 attempts, 2 s apart) even without reconnecting.
+    options: dict[str, Any] = {"connect_timeout": connect_timeout, "allow_reconnect": False,
+                               "max_reconnect_attempts": 1, "reconnect_time_wait": 0.1,
+                               "inbox_prefix": f"_INBOX_{consumer_name}"}
     if user is not None:
         options |= {"user": user, "password": password or ""}
     if creds is not None:
         options["user_credentials"] = str(creds)
-    options["inbox_prefix"] = f"_INBOX_{consumer_name}"
+    return options
+
+
+async def read_stream_state(
+    url: str, options: dict[str, Any], consumer_name: str, timeout: float,
+) -> tuple[list[ChainedMessage], StreamState]:
+    """The messages of stream LGNET and the stream's state: reading stops when the server says
+    nothing is pending, so a message missing at the end is reported, not waited for."""
     connection = await nats.connect(servers=[s.strip() for s in url.split(",")], **options)
     try:
         js = connection.jetstream()
         info = await js.stream_info(STREAM_NAME)
-        last_seq = info.state.last_seq
-        if info.state.messages == 0:
-            return []
-        subscription = await js.subscribe(
-            STREAM_SUBJECTS[0], stream=STREAM_NAME, ordered_consumer=True,
-            config=ConsumerConfig(name=consumer_name, deliver_policy=DeliverPolicy.ALL),
-        )
+        first_seq, last_seq = info.state.first_seq, info.state.last_seq
+        delivered: list[int] = []
         messages: list[ChainedMessage] = []
-        try:
-            while True:
-                message = await subscription.next_msg(timeout=timeout)
-                messages.append(ChainedMessage(dict(message.headers or {}), message.data))
-                if message.metadata.sequence.stream >= last_seq:
-                    return messages
-        finally:
-            await subscription.unsubscribe()
+        if info.state.messages > 0:
+            subscription = await js.subscribe(
+                STREAM_SUBJECTS[0], stream=STREAM_NAME, ordered_consumer=True,
+                config=ConsumerConfig(name=consumer_name, deliver_policy=DeliverPolicy.ALL),
+            )
+            try:
+                while True:
+                    message = await subscription.next_msg(timeout=timeout)
+                    messages.append(ChainedMessage(dict(message.headers or {}), message.data))
+                    delivered.append(message.metadata.sequence.stream)
+                    if message.metadata.num_pending == 0 or \
+                            message.metadata.sequence.stream >= last_seq:
+                        break
+            finally:
+                await subscription.unsubscribe()
+        return messages, StreamState(first_seq, last_seq, info.state.messages,
+                                     tuple(delivered))
     finally:
         await connection.close()
+
+
+@dataclass(frozen=True)
+class StreamState:
+    """What the server says of stream LGNET, and which sequences it delivered."""
+
+    first_seq: int
+    last_seq: int
+    messages: int
+    delivered: tuple[int, ...]
 
 
 def verify_messages(
@@ -221,6 +263,11 @@ class Selection:
             return False
         return self.until is None or day <= self.until
 
+    def as_json(self) -> dict[str, str | None]:
+        return {"city": self.city, "case": self.case_code,
+                "from": self.since.isoformat() if self.since else None,
+                "to": self.until.isoformat() if self.until else None}
+
 
 @dataclass(frozen=True)
 class ExportSummary:
@@ -231,14 +278,17 @@ class ExportSummary:
 def export_bundle(
     record: ProgrammeRecord,
     store: AuditChainStore,
-    public_key: Ed25519PublicKey,
+    key: SigningKey,
+    head: SignedHead,
     selection: Selection,
     out: Path,
     readme: Callable[[Selection], str],
 ) -> ExportSummary:
     """Write the bundle of the selected events into directory `out` (created; files in it are
-    replaced). Events are taken from the event store as recorded, not checked: a bundle of an
-    altered store fails its verification, which is the evidence."""
+    replaced), bound to the signed tree head `head` by a manifest the platform signs (and, for
+    a partial bundle, each event's inclusion proof). Events are taken from the event store as
+    recorded, not checked: a bundle of an altered store fails its verification, which is the
+    evidence."""
     previous_hash = GENESIS_HASH
     selected: list[BundleLine] = []
     checkpoint_lines: list[tuple[int, BundleLine]] = []  # (chain seq signed, line)
@@ -255,15 +305,30 @@ def export_bundle(
             data=json.loads(event.message.body),
         )
         previous_hash = link.chain_hash
-        if event.message.headers.get("ce-type") == CHECKPOINT_TYPE:
+        if event.message.headers.get("ce-type") in CHECKPOINT_TYPES:
             checkpoint_lines.append((int(line.data["chain_seq"]), line))
         if selection.selects(event.message):
             selected.append(line)
     covering = _covering(selected, checkpoint_lines)
     out.mkdir(parents=True, exist_ok=True)
-    _write_lines(out / EVENTS_FILE, selected)
-    _write_lines(out / CHECKPOINTS_FILE, covering)
-    (out / PUBLIC_KEY_FILE).write_text(public_key_pem(public_key))
+    events_text = _write_lines(out / EVENTS_FILE, selected)
+    checkpoints_text = _write_lines(out / CHECKPOINTS_FILE, covering)
+    in_head = [line for line in selected if line.chain_seq <= head.chain_seq]
+    proofs: list[dict[str, Any]] = []
+    if [line.chain_seq for line in in_head] != list(range(1, head.chain_seq + 1)):
+        leaves = [leaf_hash(link.chain_hash) for link in store.links(1, head.chain_seq)]
+        proofs = proofs_for(in_head, head.chain_seq, inclusion_proofs(
+            leaves, [line.chain_seq - 1 for line in in_head]))
+    (out / PROOFS_FILE).write_text("".join(
+        json.dumps(proof, separators=(",", ":")) + "\n" for proof in proofs))
+    manifest = Manifest(
+        head=head, selection=selection.as_json(),
+        chain_seqs=[line.chain_seq for line in selected],
+        events_sha256=file_digest(events_text), checkpoints_sha256=file_digest(checkpoints_text),
+        key_id=key.key_id)
+    manifest = replace(manifest, signature=key.sign(manifest.statement()))
+    (out / MANIFEST_FILE).write_text(json.dumps(manifest.as_json(), indent=1) + "\n")
+    (out / PUBLIC_KEY_FILE).write_text(key.public_pem)
     (out / README_FILE).write_text(readme(selection))
     return ExportSummary(events=len(selected), checkpoints=len(covering))
 
@@ -286,36 +351,49 @@ def _covering(
     return covering
 
 
-def _write_lines(path: Path, lines: Sequence[BundleLine]) -> None:
-    with path.open("w", encoding="utf-8") as file:
-        for line in lines:
-            file.write(json.dumps(line.as_json(), ensure_ascii=False, separators=(",", ":")))
-            file.write("\n")
+def _write_lines(path: Path, lines: Sequence[BundleLine]) -> str:
+    text = "".join(json.dumps(line.as_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
+                   for line in lines)
+    path.write_text(text, encoding="utf-8")
+    return text
 
 
-def verify_bundle_dir(directory: Path, public_key: Ed25519PublicKey | None = None) -> ChainReport:
+def verify_bundle_dir(directory: Path, public_key: Ed25519PublicKey | None = None
+                      ) -> BundleReport:
     """Verify the bundle in `directory` with its own public key (or the one given, which the
-    auditor fetched from the platform: then the bundle's copy must be the same key)."""
+    auditor fetched from the platform: then the bundle's copy must be the same key), against
+    the signed head its manifest names."""
+    def failed(kind: ProblemKind, detail: str) -> BundleReport:
+        return BundleReport(ChainReport(problem=Problem(kind, None, None, detail)))
+
     try:
         bundled_key = (directory / PUBLIC_KEY_FILE).read_bytes()
         events_text = (directory / EVENTS_FILE).read_text(encoding="utf-8")
         checkpoints_text = (directory / CHECKPOINTS_FILE).read_text(encoding="utf-8")
+        manifest_text = (directory / MANIFEST_FILE).read_text(encoding="utf-8")
+        proofs_text = (directory / PROOFS_FILE).read_text(encoding="utf-8")
     except OSError as error:
-        return ChainReport(problem=Problem(ProblemKind.MALFORMED, None, None,
-                                           f"the bundle is incomplete ({error})"))
+        return failed(ProblemKind.MALFORMED, f"the bundle is incomplete ({error})")
     try:
         key = load_public_key(bundled_key)
     except ValueError as error:
-        return ChainReport(problem=Problem(ProblemKind.MALFORMED, None, None,
-                                           f"{PUBLIC_KEY_FILE}: {error}"))
+        return failed(ProblemKind.MALFORMED, f"{PUBLIC_KEY_FILE}: {error}")
     if public_key is not None and key_id_of(public_key) != key_id_of(key):
-        return ChainReport(problem=Problem(
-            ProblemKind.BAD_SIGNATURE, None, None,
-            f"the bundle's public key ({key_id_of(key)}) is not the one given "
-            f"({key_id_of(public_key)})"))
+        return failed(ProblemKind.BAD_SIGNATURE,
+                      f"the bundle's public key ({key_id_of(key)}) is not the one given "
+                      f"({key_id_of(public_key)})")
+    try:
+        manifest = Manifest.from_json(json.loads(manifest_text))
+        proofs = {int(p["chain_seq"]): [bytes.fromhex(n) for n in p["proof"]]
+                  for p in map(json.loads, proofs_text.splitlines()) if p}
+    except (ValueError, KeyError, TypeError) as error:
+        return failed(ProblemKind.MALFORMED,
+                      f"{MANIFEST_FILE} or {PROOFS_FILE} cannot be read ({error}): nothing "
+                      "binds the bundle to a signed head")
     events, problem = parse_bundle_lines(events_text.splitlines())
     if problem is None:
         checkpoints, problem = parse_bundle_lines(checkpoints_text.splitlines())
     if problem is not None:
-        return ChainReport(problem=problem)
-    return verify_bundle(events, checkpoints, key)
+        return BundleReport(ChainReport(problem=problem))
+    return verify_manifested_bundle(events, events_text, checkpoints, checkpoints_text,
+                                    manifest, proofs, key)

@@ -5,22 +5,39 @@ export an evidence bundle. See docs/audit.md."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+import nats
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from domain.programme import City
 from domain.record import ProgrammeRecord
-from events.audit_chain import ChainReport, key_id_of, load_public_key
+from events.audit_chain import (
+    GENESIS_HASH,
+    ChainReport,
+    chain_headers,
+    key_id_of,
+    load_public_key,
+)
+from events.audit_tree import (
+    SignedHead,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    merkle_root,
+)
 from infra.audit.chain_store import AuditChainStore
 from infra.audit.checkpoints import (
     CheckpointKeyError,
     audit_dir,
+    fingerprint_of,
     load_or_create_signing_key,
     open_checkpointer,
     read_public_key,
@@ -28,19 +45,41 @@ from infra.audit.checkpoints import (
 from infra.audit.evidence import (
     CHECKPOINTS_FILE,
     EVENTS_FILE,
+    MANIFEST_FILE,
+    PROOFS_FILE,
     PUBLIC_KEY_FILE,
     Selection,
     export_bundle,
-    read_stream_as,
-    unpublished_count,
+    nats_options,
+    read_stream_state,
+    stored_events,
     verify_bundle_dir,
-    verify_messages,
-    verify_store,
+)
+from infra.audit.verification import (
+    Conclusion,
+    UnsignedRange,
+    compare,
+    verify_store_record,
+    verify_stream_record,
+)
+from infra.audit.witness import (
+    Witnessed,
+    WitnessError,
+    heads_in_store,
+    read_audit_stream,
+    read_heads_file,
+    witness_file,
 )
 from infra.cli.cities import city_slug
-from infra.nats.credentials import url_without_credentials
-from infra.settings import load_settings
-from infra.store.eventstore import open_record
+from infra.nats.auth import PLATFORM_USER
+from infra.nats.credentials import (
+    CREDENTIALS_FILE_NAME,
+    url_with_credentials,
+    url_without_credentials,
+)
+from infra.nats.streams import AUDIT_STREAM_NAME
+from infra.settings import Settings, load_settings
+from infra.store.eventstore import NoEventStore, open_record, open_record_read_only
 
 # Where `lgnet audit verify --nats` takes the observer's password from (or --password-file).
 PASSWORD_VARIABLE = "LGNET_AUDIT_NATS_PASSWORD"  # noqa: S105  (a variable's name)
@@ -49,20 +88,54 @@ audit_app = typer.Typer(help="Tamper evidence: the audit chain, its signed check
                         "evidence bundles", no_args_is_help=True)
 
 
-def _public_key(path: Path | None) -> Ed25519PublicKey | None:
-    """The key given, else the platform's own (None if it never made one)."""
+EXIT_TAMPERED = 1  # something does not verify: the first problem is printed, by position
+EXIT_CANNOT_CHECK = 3  # no event store, an unreadable input, a NATS server not reached
+EXIT_UNSIGNED = 4  # --require-signed: events no signature covers yet
+EXIT_KEY_UNCONFIRMED = 5  # --strict: the key is the data dir's, confirmed by no pin
+
+
+def _cannot(message: str) -> typer.Exit:
+    typer.echo(f"Error: {message}", err=True)
+    return typer.Exit(EXIT_CANNOT_CHECK)
+
+
+@dataclass
+class _Key:
+    key: Ed25519PublicKey | None
+    confirmed: bool
+    problem: str | None = None
+
+
+def _resolve_key(path: Path | None, settings: Settings) -> _Key:
+    """The key given (confirmed), else the data dir's, confirmed only by the pinned
+    fingerprint (LGNET_AUDIT_PUBLIC_KEY_FINGERPRINT)."""
     try:
         if path is not None:
-            return load_public_key(path.read_bytes())
-        return read_public_key(audit_dir(load_settings()))
+            return _Key(load_public_key(path.read_bytes()), True)
+        key = read_public_key(audit_dir(settings))
     except (OSError, ValueError, CheckpointKeyError) as error:
-        raise SystemExit(f"Error: cannot read the public key: {error}") from None
+        raise _cannot(f"cannot read the public key: {error}") from None
+    pinned = settings.audit_public_key_fingerprint
+    if key is None or pinned is None:
+        return _Key(key, False)
+    if fingerprint_of(key) != pinned.lower():
+        return _Key(key, False, f"the public key in {audit_dir(settings)} has fingerprint "
+                    f"{fingerprint_of(key)}, not the pinned {pinned}: it was replaced")
+    return _Key(key, True)
 
 
-def _report(source: str, report: ChainReport, *, pending: int = 0) -> bool:
-    if report.problem is not None:
+def _public_key(path: Path | None) -> Ed25519PublicKey | None:
+    return _resolve_key(path, load_settings()).key
+
+
+def _report(source: str, conclusion: Conclusion, *, pending: int = 0) -> bool:
+    report = conclusion.report
+    for note in conclusion.notes:
+        typer.echo(f"{source}: {note}")
+    problem = conclusion.first_problem
+    if problem is not None:
         typer.echo(f"{source}: FAILED after {report.verified} verified events: "
-                   f"{report.problem.describe()}")
+                   f"{problem.describe()}")
         return False
     keys = sorted({c.statement.key_id for c in report.checkpoints})
     last = max((c.statement.chain_seq for c in report.checkpoints), default=None)
@@ -73,6 +146,8 @@ def _report(source: str, report: ChainReport, *, pending: int = 0) -> bool:
         + (f", the last at chain seq {last}, key {', '.join(keys)}" if last else "")
         + (f"; {pending} newer events not published yet (not covered)" if pending else "")
     )
+    if conclusion.unsigned is not None:
+        typer.echo(f"{source}: {conclusion.unsigned.describe()}")
     return True
 
 
@@ -96,31 +171,70 @@ def verify(
         help="Verify the evidence bundle in this directory, offline")] = None,
     public_key: Annotated[Path | None, typer.Option(
         help="The platform's public key (PEM, from GET /audit/public-key); default: the one in "
-        "the data dir")] = None,
+        "the data dir, confirmed by LGNET_AUDIT_PUBLIC_KEY_FINGERPRINT")] = None,
+    trust: Annotated[list[Path] | None, typer.Option(
+        help="A heads file obtained earlier (lgnet audit heads): the record must extend every "
+        "head in it")] = None,
+    require_signed: Annotated[bool, typer.Option(
+        "--require-signed", help=f"Exit {EXIT_UNSIGNED} when events are not yet covered by a "
+        "signature")] = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help=f"Exit {EXIT_KEY_UNCONFIRMED} when the key is the data dir's and no "
+        "pin or --public-key confirms it")] = False,
 ) -> None:
-    """Check the audit chain and the checkpoints' signatures. Exits 0 only when everything
-    verifies; otherwise prints the first problem, by position, and exits 1."""
+    """Check the audit chain, the checkpoints' signatures and every witness of the signed heads
+    it can reach (the store's checkpoints, stream LGNET_AUDIT, the witness file, --trust files).
+    Exit 0: everything verifies; 1: tampering (the first problem, by position); 3: nothing to
+    check or an input unreadable; 4: --require-signed and an unsigned tail; 5: --strict and an
+    unconfirmed key."""
     password = nats_password(nats_url, password_file)
+    settings = load_settings()
+    key = _resolve_key(public_key, settings)
+    if key.problem is not None:
+        typer.echo(f"FAILED: {key.problem}")
+        raise typer.Exit(EXIT_TAMPERED)
+    if not key.confirmed and key.key is not None and bundle is None:
+        typer.echo(f"WARNING: the public key {key_id_of(key.key)} is the one in the data dir "
+                   "under audit, and no pinned fingerprint (LGNET_AUDIT_PUBLIC_KEY_FINGERPRINT) "
+                   "nor --public-key confirms it: a key replaced there would go unnoticed.")
+    heads = _outside_witnesses(settings, nats_url, user, password, creds, trust or [],
+                               consumer_name)
     results: list[bool] = []
+    unsigned = False
+    store_report: ChainReport | None = None
     if bundle is not None:
-        key = _public_key(public_key) if public_key is not None else None
-        results.append(_report(f"bundle {bundle}", verify_bundle_dir(bundle, key)))
+        bundle_key = key.key if public_key is not None else None
+        checked = verify_bundle_dir(bundle, bundle_key)
+        conclusion = Conclusion(checked.report)
+        if checked.unsigned is not None:
+            conclusion.unsigned = UnsignedRange(*checked.unsigned, None, None)
+        results.append(_report(f"bundle {bundle}", conclusion))
+        unsigned |= conclusion.unsigned is not None
     if store or (store is None and nats_url is None and bundle is None):
-        results.append(_verify_store(_public_key(public_key)))
+        conclusion = _verify_store(settings, key.key, heads)
+        results.append(_report("event store", conclusion, pending=conclusion.pending))
+        unsigned |= conclusion.unsigned is not None
+        store_report = conclusion.report
     if nats_url is not None:
-        key = _public_key(public_key)
-        try:
-            messages = asyncio.run(read_stream_as(
-                nats_url, user=user, password=password, creds=creds,
-                consumer_name=consumer_name,
-            ))
-        except Exception as error:
-            raise SystemExit(f"Error: cannot read stream LGNET at "
-                             f"{url_without_credentials(nats_url)}: {type(error).__name__}: "
-                             f"{error}") from None
-        results.append(_report(f"NATS {url_without_credentials(nats_url)}",
-                               verify_messages(messages, key)))
-    raise typer.Exit(0 if all(results) else 1)
+        conclusion = _verify_stream(nats_url, user, password, creds, consumer_name, key.key,
+                                    heads)
+        results.append(_report(f"NATS {url_without_credentials(nats_url)}", conclusion))
+        unsigned |= conclusion.unsigned is not None
+        if store_report is not None:
+            difference = compare(store_report, conclusion.report)
+            results.append(difference is None)
+            if difference is not None:
+                typer.echo(f"event store vs stream: FAILED: {difference.describe()}")
+            else:
+                typer.echo("event store vs stream: the same chain")
+    if not all(results):
+        raise typer.Exit(EXIT_TAMPERED)
+    if require_signed and unsigned:
+        raise typer.Exit(EXIT_UNSIGNED)
+    if strict and not key.confirmed and bundle is None:
+        typer.echo("--strict: the key is not confirmed by a pin or --public-key")
+        raise typer.Exit(EXIT_KEY_UNCONFIRMED)
+    raise typer.Exit(0)
 
 
 def nats_password(nats_url: str | None, password_file: Path | None) -> str | None:
@@ -138,13 +252,87 @@ def nats_password(nats_url: str | None, password_file: Path | None) -> str | Non
     return os.environ.get(PASSWORD_VARIABLE) or None
 
 
-def _verify_store(key: Ed25519PublicKey | None) -> bool:
-    record, store = _open_store()
+def _outside_witnesses(
+    settings: Settings, nats_url: str | None, user: str | None, password: str | None,
+    creds: Path | None, trust: list[Path], consumer_name: str,
+) -> list[Witnessed]:
+    """The heads held outside the event store: the witness file, stream LGNET_AUDIT (on the
+    --nats server, else the platform's when it can be reached), the --trust files."""
+    heads: list[Witnessed] = []
     try:
-        report = verify_store(record, store, key)
-        return _report("event store", report, pending=unpublished_count(record, store))
+        for path in trust:
+            heads += [Witnessed(h, f"the trusted heads {path}") for h in read_heads_file(path)]
+        path = witness_file(settings)
+        if path.exists():
+            heads += [Witnessed(h, f"the witness file {path}") for h in read_heads_file(path)]
+    except WitnessError as error:
+        raise _cannot(str(error)) from None
+    url = nats_url or _platform_url_read_only(settings)
+    if url is not None:
+        try:
+            found = asyncio.run(_read_audit_stream(url, user if nats_url else None,
+                                                   password if nats_url else None,
+                                                   creds if nats_url else None,
+                                                   consumer_name))
+            heads += [Witnessed(h, f"stream {AUDIT_STREAM_NAME}") for h in found]
+        except Exception as error:
+            typer.echo(f"Note: stream {AUDIT_STREAM_NAME} at {url_without_credentials(url)} "
+                       f"not consulted ({type(error).__name__}: {error})")
+    return heads
+
+
+def _platform_url_read_only(settings: Settings) -> str | None:
+    """The platform's NATS URL, without creating credentials (verify writes nothing)."""
+    if not settings.embedded_nats:
+        return settings.effective_nats_url
+    path = settings.data_dir / CREDENTIALS_FILE_NAME
+    if not path.exists():
+        return None
+    try:
+        password = json.loads(path.read_text())[PLATFORM_USER]
+    except (OSError, ValueError, KeyError):
+        return None
+    return url_with_credentials(f"nats://127.0.0.1:{settings.nats_port}", PLATFORM_USER,
+                                password)
+
+
+async def _read_audit_stream(url: str, user: str | None, password: str | None,
+                             creds: Path | None, consumer_name: str) -> list[SignedHead]:
+    options = nats_options(user, password, creds, consumer_name, connect_timeout=2)
+    async with asyncio.timeout(10):  # a witness out of reach must not hold the verification
+        connection = await nats.connect(servers=[s.strip() for s in url.split(",")], **options)
+        try:
+            return await read_audit_stream(connection.jetstream())
+        finally:
+            await connection.close()
+
+
+def _verify_store(settings: Settings, key: Ed25519PublicKey | None,
+                  outside: list[Witnessed]) -> Conclusion:
+    try:
+        record = open_record_read_only(settings)
+    except NoEventStore as error:
+        raise _cannot(str(error)) from None
+    try:
+        store = AuditChainStore(record, read_only=True)
+        heads = outside + [Witnessed(h, "the event store's checkpoints")
+                           for h in heads_in_store(record)]
+        return verify_store_record(record, store, key, heads)
     finally:
         record.close()
+
+
+def _verify_stream(
+    nats_url: str, user: str | None, password: str | None, creds: Path | None,
+    consumer_name: str, key: Ed25519PublicKey | None, heads: list[Witnessed],
+) -> Conclusion:
+    options = nats_options(user, password, creds, consumer_name)
+    try:
+        messages, state = asyncio.run(read_stream_state(nats_url, options, consumer_name, 5.0))
+    except Exception as error:
+        raise _cannot(f"cannot read stream LGNET at {url_without_credentials(nats_url)}: "
+                      f"{type(error).__name__}: {error}") from None
+    return verify_stream_record(messages, state, key, heads)
 
 
 def _open_store() -> tuple[ProgrammeRecord, AuditChainStore]:
@@ -176,10 +364,18 @@ def checkpoint() -> None:
 
 
 @audit_app.command("public-key")
-def public_key_command() -> None:
+def public_key_command(
+    fingerprint: Annotated[bool, typer.Option(
+        "--fingerprint", help="Print the key's fingerprint instead (the value of "
+        "LGNET_AUDIT_PUBLIC_KEY_FINGERPRINT)")] = False,
+) -> None:
     """Print the public key that checkpoints are signed with (PEM), as GET /audit/public-key
     serves it. Creates the key pair on first use."""
-    typer.echo(load_or_create_signing_key(audit_dir(load_settings())).public_pem, nl=False)
+    key = load_or_create_signing_key(audit_dir(load_settings()))
+    if fingerprint:
+        typer.echo(key.fingerprint)
+    else:
+        typer.echo(key.public_pem, nl=False)
 
 
 @audit_app.command("export")
@@ -200,12 +396,23 @@ def export(
         since=_date(since, "--from"), until=_date(until, "--to"),
     )
     settings = load_settings()
-    key = load_or_create_signing_key(audit_dir(settings)).public_key
     record, store = _open_store()
     try:
-        summary = export_bundle(record, store, key, selection, out, bundle_readme)
+        head = store.head()
+        if head is None:
+            raise SystemExit("Nothing has been published yet: there is no chain to export.")
+        # The bundle is bound to a tree head covering everything published: sign one now if
+        # the newest does not (the relay publishes the checkpoint as usual).
+        checkpointer = open_checkpointer(settings, record)
+        checkpointer.sign(head)
+        signed = [h for h in heads_in_store(record) if h.root_hash is not None]
+        newest = max(signed, key=lambda h: h.chain_seq)
+        signing_key = checkpointer.key
+        summary = export_bundle(record, store, signing_key, newest, selection, out,
+                                bundle_readme)
     finally:
         record.close()
+    key = signing_key.public_key
     if summary.events == 0:
         raise SystemExit("No published event matches: nothing exported.")
     typer.echo(f"Exported {summary.events} events and {summary.checkpoints} checkpoints to "
@@ -239,6 +446,13 @@ Files:
   and `data` (the event's body, parsed).
 - `{CHECKPOINTS_FILE}`: the signed checkpoints covering those events, in the same form (a
   checkpoint is itself an event of the chain; its `data` is the signed statement).
+- `{MANIFEST_FILE}`: what binds the bundle to a signed tree head: the head (docs/audit.md,
+  "Signed checkpoints"), the selection, the chain numbers of the events, the SHA-256 of
+  `{EVENTS_FILE}` and `{CHECKPOINTS_FILE}`, and the platform's signature of all that (the
+  canonical JSON of every member but `signature`, which holds `"context": "lgnet-bundle-v1"`).
+- `{PROOFS_FILE}`: for a partial bundle, each event's inclusion proof in the head's tree (one
+  JSON object a line: `chain_seq`, `proof`, hex nodes; RFC 9162 section 2.1.3). A complete
+  bundle (events 1 to the head's size) has none: the root is computed from all the events.
 - `{PUBLIC_KEY_FILE}`: the Ed25519 public key the platform signs checkpoints with. Compare it with
   the one the platform publishes (GET /audit/public-key) before trusting it.
 
@@ -255,7 +469,142 @@ Verify with `lgnet audit verify --bundle <this directory> [--public-key key.pem]
    canonical JSON of {{"chainseq": data.chain_seq, "hash": data.chain_hash, "key_id":
    data.key_id, "position": data.position}}; and where the bundle holds the event at
    `data.chain_seq`, its hash is `data.chain_hash`.
-A subset proves each event's content against its recorded hashes; to prove that the chain
-between an event and a checkpoint is unbroken, export (or read from NATS) the whole stretch.
+4. The manifest's signature, the head's signature, and each event's leaf
+   SHA-256(0x00 || hash) in the head's tree (its proof, or the root of all the events); that
+   the events are exactly those the manifest lists, and the files' SHA-256 are the signed ones.
+Events after the head's size are reported as covered by no signature.
 The full description is in the platform's docs/audit.md.
 """
+
+
+# --- signed heads and proofs (docs/audit.md, "Proofs") -------------------------------------------
+
+
+def _store_heads(record: ProgrammeRecord) -> list[SignedHead]:
+    unique = {head.chain_seq: head for head in heads_in_store(record)}
+    return [unique[seq] for seq in sorted(unique)]
+
+
+def _read_only_store() -> tuple[ProgrammeRecord, AuditChainStore]:
+    try:
+        record = open_record_read_only(load_settings())
+    except NoEventStore as error:
+        raise _cannot(str(error)) from None
+    return record, AuditChainStore(record, read_only=True)
+
+
+def _json_line(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@audit_app.command("heads")
+def heads_command(
+    out: Annotated[Path | None, typer.Option(
+        help="Also append the heads not yet in this file to it (keep it off the machine: "
+        "lgnet audit verify --trust FILE)")] = None,
+) -> None:
+    """Print the signed heads (checkpoints) of the event store, one JSON object a line, oldest
+    first: what the ministry keeps to check the record against later."""
+    record, _ = _read_only_store()
+    try:
+        heads = _store_heads(record)
+    finally:
+        record.close()
+    known: set[int] = set()
+    if out is not None and out.exists():
+        try:
+            known = {head.chain_seq for head in read_heads_file(out)}
+        except WitnessError as error:
+            raise _cannot(str(error)) from None
+    for head in heads:
+        typer.echo(_json_line(head.as_json()))
+    if out is not None:
+        with out.open("a", encoding="utf-8") as file:
+            for head in heads:
+                if head.chain_seq not in known:
+                    file.write(_json_line(head.as_json()) + "\n")
+
+
+def _head_from(value: str, heads: list[SignedHead]) -> SignedHead:
+    """A head given as a tree size (one of the store's heads) or as a file holding one head
+    (its last line)."""
+    if value.isdigit():
+        for head in heads:
+            if head.chain_seq == int(value) and head.root_hash is not None:
+                return head
+        raise _cannot(f"no signed tree head of size {value} in the event store")
+    try:
+        found = read_heads_file(Path(value))
+    except WitnessError as error:
+        raise _cannot(str(error)) from None
+    if not found or found[-1].root_hash is None:
+        raise _cannot(f"{value} holds no signed tree head")
+    return found[-1]
+
+
+@audit_app.command("prove")
+def prove(
+    event: Annotated[int, typer.Option("--event", help="The event's position (ce-lgnetposition)")],
+    head: Annotated[str | None, typer.Option(
+        help="The signed head to prove it against: a tree size, or a file with the head "
+        "(default: the store's newest)")] = None,
+) -> None:
+    """Print (JSON) an inclusion proof of one event in a signed head: the event with its
+    previous hash, its leaf index, the audit path and the head. An auditor checks it with the
+    verifier in docs/audit.md, without the rest of the record."""
+    record, store = _read_only_store()
+    try:
+        heads = _store_heads(record)
+        signed = _head_from(head, heads) if head else next(
+            (h for h in reversed(heads) if h.root_hash is not None), None)
+        if signed is None:
+            raise _cannot("the event store holds no signed tree head yet")
+        found = next((e for e in stored_events(record, store) if e.position == event), None)
+        if found is None or found.link is None or found.message is None:
+            raise _cannot(f"no published event at position {event}")
+        seq = found.link.chain_seq
+        if seq > signed.chain_seq:
+            raise _cannot(f"the event (chain seq {seq}) is after the head (size "
+                          f"{signed.chain_seq}): wait for the next checkpoint")
+        links = store.links(1, signed.chain_seq)
+    finally:
+        record.close()
+    leaves = [leaf_hash(link.chain_hash) for link in links]
+    previous = links[seq - 2].chain_hash if seq > 1 else GENESIS_HASH
+    typer.echo(_json_line({
+        "event": {"chain_seq": seq, "hash": found.link.chain_hash, "previous_hash": previous,
+                  "headers": dict(found.message.headers) | chain_headers(seq,
+                                                                        found.link.chain_hash),
+                  "data": json.loads(found.message.body)},
+        "leaf_index": seq - 1,
+        "proof": [node.hex() for node in inclusion_proof(leaves, seq - 1)],
+        "head": signed.as_json(),
+    }))
+
+
+@audit_app.command("consistency")
+def consistency(
+    old: Annotated[str, typer.Argument(help="The older head: a tree size or a heads file")],
+    new: Annotated[str, typer.Argument(help="The newer head: a tree size or a heads file")],
+) -> None:
+    """Print (JSON) a consistency proof that the newer signed head extends the older one:
+    nothing before the older head was rewritten (RFC 9162 section 2.1.4)."""
+    record, store = _read_only_store()
+    try:
+        heads = _store_heads(record)
+        first, second = _head_from(old, heads), _head_from(new, heads)
+        if first.chain_seq > second.chain_seq:
+            raise _cannot("the older head is larger than the newer one")
+        links = store.links(1, second.chain_seq)
+    finally:
+        record.close()
+    leaves = [leaf_hash(link.chain_hash) for link in links]
+    if len(leaves) != second.chain_seq or \
+            merkle_root(leaves).hex() != second.root_hash:
+        typer.echo(f"FAILED: the event store's chain is not the tree of the head of size "
+                   f"{second.chain_seq}")
+        raise typer.Exit(EXIT_TAMPERED)
+    typer.echo(_json_line({
+        "old": first.as_json(), "new": second.as_json(),
+        "proof": [node.hex() for node in consistency_proof(leaves, first.chain_seq)],
+    }))

@@ -49,7 +49,12 @@ from typing import Any
 
 from events.contracts import CITY_SLUG_PATTERN
 from events.partner import PARTNER_SUBJECT_ROOT, partner_kind_names
-from infra.nats.streams import PARTNER_STREAM_NAME, STREAM_NAME, STREAM_SUBJECTS
+from infra.nats.streams import (
+    AUDIT_STREAM_NAME,
+    PARTNER_STREAM_NAME,
+    STREAM_NAME,
+    STREAM_SUBJECTS,
+)
 
 PLATFORM_ACCOUNT = "LGNET"
 PARTNER_ACCOUNT = "PARTNERS"
@@ -234,6 +239,9 @@ def observer_permissions() -> dict[str, Any]:
             f"{_API}.CONSUMER.MSG.NEXT.{stream}.{me}",
             f"$JS.ACK.{stream}.{me}.>",
             f"$JS.FC.{stream}.{me}.*",  # flow-control replies (ordered consumers)
+            # The signed heads' witness stream (docs/audit.md), read message by message.
+            f"{_API}.STREAM.INFO.{AUDIT_STREAM_NAME}",
+            f"{_API}.STREAM.MSG.GET.{AUDIT_STREAM_NAME}",
         ]},
         "subscribe": {"allow": [STREAM_SUBJECTS[0], f"_INBOX_{me}.>"]},
     }

@@ -26,8 +26,17 @@ STREAM_NAME = "LGNET"
 STREAM_SUBJECTS = ("lgnet.>",)
 PARTNER_STREAM_NAME = "LGNET_PARTNER"
 PARTNER_STREAM_SUBJECTS = (f"{PARTNER_SUBJECT_ROOT}.>",)
+# The audit chain's signed heads, one message per checkpoint (docs/audit.md, "Witnesses"): a
+# witness outside the event store. Like LGNET, no message of it can be deleted nor purged.
+AUDIT_STREAM_NAME = "LGNET_AUDIT"
+AUDIT_STREAM_SUBJECTS = ("lgnet_audit.heads",)
+# Streams LGNET and LGNET_AUDIT refuse deletes and purges (switched on for an existing stream at
+# the next start; NATS never lets it be switched off). Tests of how readers step over holes left
+# by deletions made before (older streams) turn it off for the stream they make.
+DENY_REMOVAL = True
 # Who publishes to each stream (named in errors about a stream's content).
-_PUBLISHERS = {STREAM_NAME: "the relay", PARTNER_STREAM_NAME: "the partner feed"}
+_PUBLISHERS = {STREAM_NAME: "the relay", PARTNER_STREAM_NAME: "the partner feed",
+               AUDIT_STREAM_NAME: "the relay"}
 # Long enough to cover a relay restart or a NATS reconnect: a message republished within it is
 # recognised as a duplicate by its Nats-Msg-Id and not stored twice.
 DUPLICATE_WINDOW_SECONDS = 120.0
@@ -65,6 +74,26 @@ def stream_config(
         max_age=0,  # no expiry: the stream is the history projections are rebuilt from
         duplicate_window=duplicate_window,
         num_replicas=replicas,
+        # Tamper evidence (docs/audit.md): nobody, not even the platform's own user, removes a
+        # message through the API. The stream keeps everything, for ever (docs/operations.md).
+        deny_delete=DENY_REMOVAL,
+        deny_purge=DENY_REMOVAL,
+    )
+
+
+def audit_stream_config(
+    *, replicas: int = 1, duplicate_window: float = DUPLICATE_WINDOW_SECONDS
+) -> StreamConfig:
+    return StreamConfig(
+        name=AUDIT_STREAM_NAME,
+        description="LGNetEA audit chain: every signed head (checkpoint), as a witness",
+        subjects=list(AUDIT_STREAM_SUBJECTS),
+        storage=StorageType.FILE,
+        max_age=0,
+        duplicate_window=duplicate_window,
+        num_replicas=replicas,
+        deny_delete=True,
+        deny_purge=True,
     )
 
 
@@ -112,6 +141,17 @@ async def ensure_partner_stream(
     )
 
 
+async def ensure_audit_stream(
+    js: JetStreamContext,
+    *,
+    replicas: int | None = None,
+    duplicate_window: float = DUPLICATE_WINDOW_SECONDS,
+) -> StreamInfo:
+    """Create stream LGNET_AUDIT (the signed heads' witness), or bring it to our settings."""
+    wanted = audit_stream_config(replicas=replicas or 1, duplicate_window=duplicate_window)
+    return await _ensure(js, wanted, replicas, recreate="recreate it: the relay refills it")
+
+
 async def _ensure(
     js: JetStreamContext, wanted: StreamConfig, replicas: int | None, *, recreate: str
 ) -> StreamInfo:
@@ -134,6 +174,8 @@ async def _ensure(
     }
     if replicas is not None:
         changes["num_replicas"] = replicas
+    if wanted.deny_delete:  # switched on for an existing stream; never switched off
+        changes |= {"deny_delete": True, "deny_purge": True}
     if all(_same(getattr(current, field), value) for field, value in changes.items()):
         return info
     log.info("Updating JetStream stream %s: %s", name, changes)

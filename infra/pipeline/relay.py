@@ -20,7 +20,9 @@ in the event store's database (infra/audit/chain_store.py). The chain resumes fr
 the stream's last message, like the positions; links the stream holds but the table lacks (a
 crash between an ack and the write) are copied from the stream. A message is a pure function of
 its event, so a republished one carries the same chain headers as the first copy. With a
-Checkpointer, the relay signs the chain every `interval` events (infra/audit/checkpoints.py).
+Checkpointer, the relay signs the chain every `interval` events, when the oldest unsigned event
+has waited `seconds`, and at a clean stop (infra/audit/checkpoints.py); each checkpoint event it
+publishes is also published, as a signed head, to the witness stream LGNET_AUDIT.
 """
 
 from __future__ import annotations
@@ -41,16 +43,20 @@ from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
 from domain.record import ProgrammeRecord
+from events.audit import AuditCheckpointSignedV2
 from events.audit_chain import (
+    CHECKPOINT_TYPES,
     GENESIS_HASH,
     CanonicalTemplate,
     canonical_template,
     chain_from,
     chain_headers,
+    head_of,
 )
 from events.cloudevents import CHAIN_HASH, CHAIN_SEQ, POSITION
 from infra.audit.chain_store import AuditChainStore, ChainLink
 from infra.audit.checkpoints import Checkpointer
+from infra.audit.witness import publish_head
 from infra.nats.jetstream import (
     PUBLISHES_BETWEEN_YIELDS,
     batch_publisher,
@@ -68,6 +74,7 @@ from infra.nats.streams import (
     STREAM_NAME,
     WRONG_LAST_MSG_ID,
     StreamTail,
+    ensure_audit_stream,
     ensure_stream,
     msg_id_for,
     read_stream,
@@ -150,6 +157,8 @@ class Relay:
         self._refusal: Exception | None = None
         # The msg id a refused batch expected the stream to end with (see _resume_point).
         self._refused_expectation: str | None = None
+        # When the oldest published event no checkpoint covers yet was acked (monotonic).
+        self._unsigned_since: float | None = None
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -176,8 +185,10 @@ class Relay:
                     await wait_at_most(stop, pause)
                     continue
                 failures = 0
+                await self._sign_if_overdue()
                 if published == 0:
                     await wait_at_most(stop, self.poll_interval)
+            await self._sign_at_stop()
         finally:
             await self.close()
 
@@ -192,6 +203,34 @@ class Relay:
         finally:
             if opened_here:
                 await self.close()
+
+    async def _sign_if_overdue(self) -> None:
+        """Sign the head when the oldest unsigned event has waited the checkpointer's
+        `seconds`: the unsigned tail is bounded in time, not only in count."""
+        if self.checkpoints is None or self._unsigned_since is None:
+            return
+        if time.monotonic() - self._unsigned_since < self.checkpoints.seconds:
+            return
+        head = await asyncio.to_thread(self.chain_store.head)
+        if head is not None:
+            await asyncio.to_thread(self.checkpoints.sign, head)
+        self._unsigned_since = None
+
+    async def _sign_at_stop(self) -> None:
+        """At a clean stop, sign the head if events are unsigned, and publish the checkpoint."""
+        if self.checkpoints is None or self._unsigned_since is None:
+            return
+        try:
+            # What the last batches left, then the signature over all of it, published.
+            await asyncio.wait_for(self._publish_available(None), self.ack_timeout)
+            head = await asyncio.to_thread(self.chain_store.head)
+            if head is not None and await asyncio.to_thread(self.checkpoints.sign, head) \
+                    is not None:
+                await asyncio.wait_for(self._publish_available(None), self.ack_timeout)
+            self._unsigned_since = None
+        except Exception as error:
+            log.warning("Could not sign the audit chain's head at stop (%s: %s)",
+                        type(error).__name__, error)
 
     async def close(self) -> None:
         connection, self._connection, self._js, self._cursor = self._connection, None, None, None
@@ -229,6 +268,9 @@ class Relay:
         try:
             js = batch_publisher(connection, self.batch_size)
             await ensure_stream(js, replicas=self.replicas, duplicate_window=self.duplicate_window)
+            if self.checkpoints is not None:
+                await ensure_audit_stream(js, replicas=self.replicas,
+                                          duplicate_window=self.duplicate_window)
         except BaseException:
             await connection.close()
             raise
@@ -459,7 +501,7 @@ class Relay:
                 chain_seq=last_acked.chain_seq,
                 chain_hash=last_acked.chain_hash,
             )
-            await self._record_links(links[:acked])
+            await self._record_links(links[:acked], [m for _, m, _ in batch[:acked]])
         failure = failure or send_error
         if failure is None and (cut_short or len(acks) < len(batch)):
             failure = self._refusal or TimeoutError(
@@ -475,14 +517,25 @@ class Relay:
             acked=acked,
         ) from failure
 
-    async def _record_links(self, links: list[ChainLink]) -> None:
-        """Keep the acknowledged links, and sign the checkpoints that fall among them. A crash
-        before this is made up for on resume (_chain_tail)."""
+    async def _record_links(self, links: list[ChainLink],
+                            messages: list[OutgoingMessage]) -> None:
+        """Keep the acknowledged links, sign the checkpoints that fall among them, and witness
+        the checkpoints published in LGNET_AUDIT. A crash before this is made up for on resume
+        (_chain_tail)."""
         await asyncio.to_thread(self.chain_store.record_links, links)
-        if self.checkpoints is not None:
-            for link in links:
-                if self.checkpoints.is_due(link):
-                    await asyncio.to_thread(self.checkpoints.sign, link)
+        if self.checkpoints is None:
+            return
+        assert self._js is not None
+        for link, message in zip(links, messages, strict=False):
+            if message.headers.get("ce-type") in CHECKPOINT_TYPES:
+                head = head_of(AuditCheckpointSignedV2.model_validate_json(message.body))
+                await publish_head(self._js, head)
+            elif self._unsigned_since is None:
+                self._unsigned_since = time.monotonic()
+            if self.checkpoints.is_due(link):
+                await asyncio.to_thread(self.checkpoints.sign, link)
+                if link is links[-1]:
+                    self._unsigned_since = None
 
     async def _await_acks(self, acks: list[asyncio.Future[PubAck]]) -> bool:
         """Wait for every ack, or until a refusal, the ack timeout or a reconnect (after which

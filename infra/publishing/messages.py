@@ -114,9 +114,14 @@ def message_as_first_published(
     former = contracts.get(state.pop("class_version", 1))
     if former is None:
         return None
-    values = {name: state[name] for name in former.model_fields if name != public.id_field}
+    # A field the class declares as a constant (a checkpoint's city, "network") is not in the
+    # stored state: the contract's default, or the class's value, stands for it.
+    values = {name: state[name] for name in former.model_fields
+              if name != public.id_field and name in state}
     contract = former.model_validate(values | {public.id_field: notification.originator_id})
-    return _message(notification, contract, str(state[public.city_attribute]),
+    city = state.get(public.city_attribute,
+                     getattr(public.domain_event, public.city_attribute, None))
+    return _message(notification, contract, str(city),
                     str(state[public.subject_attribute]), state["actor"], state["timestamp"])
 
 

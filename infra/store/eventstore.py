@@ -4,6 +4,7 @@ nothing here reads or changes the process environment."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from domain.record import ProgrammeRecord
@@ -35,6 +36,47 @@ def event_store_env(settings: Settings) -> dict[str, str]:
     # values under the prefixed name too means a stray variable cannot redirect the record.
     prefix = ProgrammeRecord.name.upper() + "_"
     return env | {prefix + key: value for key, value in env.items()}
+
+
+class NoEventStore(RuntimeError):
+    """Raised when a read-only opening finds no event store where the settings point."""
+
+
+def open_record_read_only(settings: Settings) -> ProgrammeRecord:
+    """The programme record opened to be checked: nothing is created or written (a SQLite file
+    is opened with mode=ro; no table is created). NoEventStore when there is none."""
+    env = event_store_env_read_only(settings)
+    record = ProgrammeRecord(env=env)
+    if settings.database_url is not None:
+        datastore: Any = getattr(record.recorder, "datastore", None)
+        table = getattr(record.recorder, "events_table_name", "stored_events")
+        with datastore.transaction(commit=False) as cursor:
+            cursor.execute("SELECT to_regclass(%s) AS found", (f"{datastore.schema}.{table}",))
+            row = cursor.fetchone()
+        if row is None or row["found"] is None:
+            record.close()
+            raise NoEventStore(f"no event store in the database at {_without_password(settings)}")
+    return record
+
+
+def event_store_env_read_only(settings: Settings) -> dict[str, str]:
+    if settings.database_url is None:
+        path = (settings.data_dir / EVENTS_FILE_NAME).absolute()
+        if not path.is_file():
+            raise NoEventStore(f"no event store at {path}")
+        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+               "SQLITE_DBNAME": f"file:{path}?mode=ro"}
+    else:
+        env = {"PERSISTENCE_MODULE": "eventsourcing.postgres",
+               "POSTGRES_ENABLE_DB_FUNCTIONS": "n"} | postgres_env(settings.database_url)
+    env["CREATE_TABLE"] = "n"
+    prefix = ProgrammeRecord.name.upper() + "_"
+    return env | {prefix + key: value for key, value in env.items()}
+
+
+def _without_password(settings: Settings) -> str:
+    url = urlparse(settings.database_url or "")
+    return f"{url.hostname}:{url.port or 5432}{url.path}"
 
 
 def postgres_env(database_url: str) -> dict[str, str]:

@@ -19,6 +19,7 @@ from uuid import uuid4
 
 import jsonschema
 import nats
+import nats.js.errors
 import pytest
 from cloudevents.core.bindings.http import HTTPMessage, from_http
 from cloudevents.core.formats.json import JSONFormat
@@ -31,7 +32,7 @@ from domain.cases.model import Case, CaseRegister
 from domain.cases.rules import CaseOutcome
 from domain.programme import CARD_TERMS, City
 from domain.record import ProgrammeRecord
-from events.audit import AuditCheckpointSignedV1
+from events.audit import AuditCheckpointSignedV2
 from events.audit_chain import (
     GENESIS_HASH,
     ChainedMessage,
@@ -51,6 +52,7 @@ from infra.audit.checkpoints import (
 )
 from infra.audit.evidence import stored_events, verify_messages, verify_store
 from infra.cli.main import app
+from infra.nats import streams
 from infra.nats.auth import OBSERVER_USER
 from infra.nats.credentials import embedded_credentials, embedded_nats_server, platform_nats_url
 from infra.nats.server import EmbeddedNats, free_port
@@ -69,7 +71,7 @@ pytestmark = pytest.mark.nats
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKPOINT_INTERVAL = 4
-CHECKPOINT_TYPE = AuditCheckpointSignedV1.ce_type()
+CHECKPOINT_TYPE = AuditCheckpointSignedV2.ce_type()
 
 
 @dataclass
@@ -326,9 +328,25 @@ async def test_a_checkpoint_signed_with_another_key_fails(published: Platform) -
 # --- the NATS stream tampered with ------------------------------------------------------------
 
 
-async def test_a_message_deleted_from_the_stream_is_detected(
+async def test_the_stream_refuses_to_delete_a_message(
     published: Platform, js: JetStreamContext
 ) -> None:
+    with pytest.raises(nats.js.errors.ServerError, match="message delete not permitted"):
+        await js.delete_msg(STREAM_NAME, 5)
+    with pytest.raises(nats.js.errors.ServerError):
+        await js.purge_stream(STREAM_NAME)
+    info = await js.stream_info(STREAM_NAME)
+    assert (info.config.deny_delete, info.config.deny_purge) == (True, True)
+
+
+async def test_a_message_deleted_from_the_stream_is_detected(
+    platform: Platform, js: JetStreamContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stream made before deletes were denied may hold holes: they are reported."""
+    monkeypatch.setattr(streams, "DENY_REMOVAL", False)
+    record_history(platform.record)
+    await platform.publish()
+    published = platform
     await js.delete_msg(STREAM_NAME, 5)
     code, output = await algnet(published, "audit", "verify", "--nats", published.nats_url)
     assert code == 1
@@ -366,7 +384,8 @@ async def test_a_bundle_verifies_offline_and_fails_at_an_altered_line(
     code, output = lgnet(published, "audit", "export", "--out", str(everything))
     assert code == 0, output
     assert {p.name for p in everything.iterdir()} == {
-        "events.jsonl", "checkpoints.jsonl", "public_key.pem", "README.md"}
+        "events.jsonl", "checkpoints.jsonl", "public_key.pem", "README.md", "manifest.json",
+        "proofs.jsonl"}
     assert lgnet(published, "audit", "verify", "--bundle", str(everything))[0] == 0
 
     firenze = tmp_path / "firenze"
@@ -504,7 +523,7 @@ async def test_an_auditor_with_the_read_only_observer_credentials_verifies_the_s
         monkeypatch.setenv("LGNET_AUDIT_NATS_PASSWORD", "wrong")
         code, output = await algnet(platform, "audit", "verify", "--nats", observer_url,
                                     "--user", OBSERVER_USER)
-        assert code == 1 and "cannot read stream LGNET" in output
+        assert code == 3 and "cannot read stream LGNET" in output
         code, output = await algnet(platform, "audit", "verify", "--nats", observer_url,
                                     "--user", OBSERVER_USER, "--password", password)
         assert code == 2 and "No such option" in output

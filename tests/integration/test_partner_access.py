@@ -38,6 +38,7 @@ from events.partner import (
 )
 from infra.audit.checkpoints import audit_dir, load_or_create_signing_key
 from infra.bootstrap import build_platform
+from infra.nats import streams
 from infra.nats.auth import (
     CLUSTER_CONFIG_FILE,
     DEMO_PARTNER,
@@ -687,10 +688,12 @@ async def test_two_feeds_at_once_still_copy_each_event_once(
 
 
 async def test_the_feed_steps_over_messages_deleted_from_lgnet(
-    record: ProgrammeRecord, secured: SecuredNats, connect: Connect
+    record: ProgrammeRecord, secured: SecuredNats, connect: Connect,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Deleted messages leave holes in LGNET's sequences: neither the resume search nor the
     consumer must stall on them or take them for lost deliveries."""
+    monkeypatch.setattr(streams, "DENY_REMOVAL", False)  # a stream from before issue 19
     save_vulnerable_intakes(record, 40)
     await publish_to_lgnet(record, secured)
     platform_js = (await connect(platform_nats_url(secured.settings))).connection.jetstream()

@@ -21,6 +21,7 @@ import infra.pipeline.projector.runner as projector_module
 from events.cloudevents import Envelope, from_message, to_headers
 from events.contracts import FOUNDING_CITIES as CITIES
 from events.contracts import CaseIntakeRecordedV2
+from infra.nats import streams
 from infra.nats.server import EmbeddedNats
 from infra.nats.streams import MSG_ID, STREAM_NAME, ensure_stream, msg_id_for, read_stream
 from infra.pipeline.projector.rebuild import StreamMissing, rebuild
@@ -450,8 +451,9 @@ async def test_the_projector_carries_on_after_the_nats_server_restarts(
 
 
 async def test_a_message_deleted_from_the_stream_is_skipped(
-    nats_server: EmbeddedNats, read_models: SqliteReadModels
+    nats_server: EmbeddedNats, read_models: SqliteReadModels, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(streams, "DENY_REMOVAL", False)  # a stream from before issue 19
     await publish(nats_server.url, varied_intakes(1, 10))
     connection = await nats.connect(nats_server.url)
     try:

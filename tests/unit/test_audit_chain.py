@@ -269,6 +269,7 @@ def a_checkpoint(chain_seq: int, signature: str = "cd" * 64) -> AuditCheckpoint:
     return AuditCheckpoint.sign(
         chain_seq=chain_seq, chain_hash="ab" * 32, position=12, key_id="0123456789abcdef",
         signature=signature, now=datetime(2021, 3, 10, 9, 30, tzinfo=UTC),
+        root_hash="ef" * 32, deployment_id="lgnet-test", signed_at="2021-03-10T09:30:00Z",
     )
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from domain.amendments.model import ProgrammeTerms
+from domain.audit.model import AuditCheckpoint
 from domain.cases.model import Case
 from domain.housing.model import HousingPath
 from domain.referrals.model import Referral
+from events.audit import AuditCheckpointSignedV1
 from events.contracts import (
     CaseClosedV1,
     CaseIntakeCorrectedV1,
@@ -55,4 +57,5 @@ PUBLISHED_BEFORE: dict[str, dict[int, type[EventContract]]] = {
     _topic(HousingPath.MovedOut): {1: PlacementMovedOutV1},
     _topic(HousingPath.LeftWaitlist): {1: PlacementLeftWaitlistV1},
     _topic(ProgrammeTerms.CityJoined): {1: ProgrammeCityJoinedV1},
+    _topic(AuditCheckpoint.Signed): {1: AuditCheckpointSignedV1},
 }
