@@ -126,6 +126,9 @@ class ResponseTimes:
     longest_seconds: int | None
     by_urgency: dict[str, int]
     """Average seconds to answer, per urgency that has answers."""
+    seconds: tuple[int, ...] = ()
+    """Every answer's time, in seconds, shortest first: what the median and the 90th
+    percentile (the one statistic pages show, as the dashboards do) are taken from."""
 
 
 _COLUMNS = (
@@ -345,6 +348,7 @@ class ReferralBoardQueries:
             average_seconds=sum(seconds) // len(seconds) if seconds else None,
             longest_seconds=max(seconds) if seconds else None,
             by_urgency={u: sum(s) // len(s) for u, s in by_urgency.items()},
+            seconds=tuple(sorted(seconds)),
         )
 
 

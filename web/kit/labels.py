@@ -20,6 +20,7 @@ from domain.cases.rules import (
 from domain.privacy import LegalBasis, ProcessingPurpose
 from domain.programme import (
     FOUNDING_CITIES,
+    ActorKind,
     City,
     ProtectionStatus,
     ProtectionStatusGroup,
@@ -29,6 +30,7 @@ from domain.programme import (
     is_city_slug,
 )
 from domain.vault import AccessReason
+from events.audit import AuditCheckpointSignedV1
 from events.contracts import (
     CaseConsentGivenV1,
     CaseConsentWithdrawnV1,
@@ -299,6 +301,12 @@ ACCESS_REASONS: Mapping[str, str] = {
     AccessReason.AUDIT_GRANT: N_("Audit, under a grant of the ministry"),
 }
 
+# Who caused an event: a person signed in, or a process of the platform.
+ACTOR_KINDS: Mapping[str, str] = {
+    ActorKind.USER: N_("User"),
+    ActorKind.SYSTEM: N_("System"),
+}
+
 CASE_STATUSES: Mapping[str, str] = {
     CASE_STATUS_OPEN: N_("Open"),
     CASE_STATUS_CLOSED: N_("Closed"),
@@ -312,6 +320,7 @@ EVENT_TYPES: Mapping[str, str] = {
     CaseConsentWithdrawnV1.ce_type(): N_("Consent withdrawn"),
     CasePersonalDataErasedV1.ce_type(): N_("Personal data erased"),
     CasePersonalDataErasedV2.ce_type(): N_("Personal data erased"),
+    AuditCheckpointSignedV1.ce_type(): N_("Audit chain checkpoint signed"),
     **{ce_type: label for area in AREAS for ce_type, label in area.EVENT_TYPES.items()},
 }
 
@@ -395,6 +404,9 @@ class Labels:
     def role(self, code: str) -> str:
         return self._label(ROLES, code)
 
+    def actor_kind(self, code: str) -> str:
+        return self._label(ACTOR_KINDS, code)
+
     def case_status(self, code: str) -> str:
         return self._label(CASE_STATUSES, code)
 
@@ -472,6 +484,7 @@ def all_label_tables() -> dict[type[StrEnum], Mapping[str, str]]:
         PriorityGroup: PRIORITY_GROUPS,
         EligibilityReason: ELIGIBILITY_REASONS,
         Role: ROLES,
+        ActorKind: ACTOR_KINDS,
         AccessReason: ACCESS_REASONS,
         **{enum: table for area in AREAS for enum, table in area.LABEL_TABLES.items()},
     }

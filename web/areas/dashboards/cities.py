@@ -12,7 +12,7 @@ from fastapi import Request
 from domain.access import Principal
 from projections.indicators.figures import CityRow, NetworkDashboard
 from web.areas.dashboards.dashboard import Dashboard
-from web.areas.dashboards.figures import Cell, FigureTable, Row, SortHeader
+from web.areas.dashboards.figures import Cell, ColumnGroup, FigureTable, Row, SortHeader
 from web.areas.dashboards.links import DrillDown, city_path
 from web.kit.exports import Column
 from web.kit.labels import Labels
@@ -105,6 +105,16 @@ def cities_table(
         name="cities", title=_("The 19 cities side by side"),
         columns=columns,
         rows=tuple(rows), totals=(totals,), sorting=sorting,
+        # Fifteen columns fit a laptop's screen under five headings, each column named
+        # shortly (its full name in the abbreviation's title, and in the exports).
+        groups=(ColumnGroup(None), ColumnGroup(_("Cases"), 3), ColumnGroup(_("Referrals"), 2),
+                ColumnGroup(_("Housing"), 3), ColumnGroup(_("Community activities"), 3),
+                ColumnGroup(_("Budget"), 3)),
+        short_headings=(
+            None, _("Taken in"), _("Still open"), _("Vulnerable people"), _("Requested"),
+            _("Median time (h)"), None, None, _("Occup."), None, _("Particip."), _("Hours"),
+            None, None, None,
+        ),
         note=_("Sort by any column with its heading. A city's name opens its dashboard; a "
                "figure, the records behind it."),
     )

@@ -40,6 +40,15 @@ class SortHeader:
 
 
 @dataclass(frozen=True)
+class ColumnGroup:
+    """A heading over `span` columns of a table (a `<colgroup>`); None over a column whose
+    own heading spans both rows."""
+
+    heading: str | None
+    span: int = 1
+
+
+@dataclass(frozen=True)
 class FigureTable:
     """One table of a dashboard: shown with a link per figure, exported with the values."""
 
@@ -50,6 +59,12 @@ class FigureTable:
     totals: tuple[Row, ...] = ()
     note: str | None = None
     sorting: tuple[SortHeader, ...] = ()
+    groups: tuple[ColumnGroup, ...] = ()
+    """Headings over runs of columns, in order, covering every column; none: one row of
+    headings."""
+    short_headings: tuple[str | None, ...] = ()
+    """Per column, a shorter heading shown in its place, the full one in its `<abbr title>`
+    (the export keeps the full one); None: the full heading."""
 
     def export(self, file_name: str, services: WebServices,
                filters: Sequence[tuple[str, str]] = ()) -> Table:

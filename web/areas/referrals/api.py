@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -30,6 +31,7 @@ from web.areas.referrals.requests import (
     ReferralToFollowUp,
     ViewableReferral,
     Withdrawal,
+    answer_times,
     prioritised_board,
     record,
     refer,
@@ -121,13 +123,23 @@ class ReferralRecorded(BaseModel):
 class ResponseTimesOut(BaseModel):
     answered: int
     answered_in_time: int
-    average_seconds: int | None
+    median_hours: Decimal | None = Field(
+        description="The median time to answer, in hours to a tenth (as the dashboards)")
+    p90_hours: Decimal | None = Field(
+        description="The 90th percentile of the time to answer (PERCENTILE.INC), in hours "
+                    "to a tenth: 9 answers in 10 came within it")
+    average_seconds: int | None = Field(
+        deprecated=True, description="The mean: kept for existing clients; pages and "
+                                     "dashboards use median_hours and p90_hours")
     longest_seconds: int | None
-    average_seconds_by_urgency: dict[str, int]
+    average_seconds_by_urgency: dict[str, int] = Field(
+        deprecated=True, description="The mean per urgency: kept for existing clients")
 
     @classmethod
     def of(cls, times: ResponseTimes) -> ResponseTimesOut:
+        statistic = answer_times(times)
         return cls(answered=times.answered, answered_in_time=times.answered_in_time,
+                   median_hours=statistic.median, p90_hours=statistic.p90,
                    average_seconds=times.average_seconds, longest_seconds=times.longest_seconds,
                    average_seconds_by_urgency=times.by_urgency)
 

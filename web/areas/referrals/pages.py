@@ -32,6 +32,7 @@ from web.areas.referrals.requests import (
     ReferralRequest,
     ViewableReferral,
     Withdrawal,
+    answer_times,
     may_answer,
     may_follow_up,
     prioritised_board,
@@ -74,6 +75,7 @@ def referral_board(
     now = services.now()
     board, priorities = prioritised_board(
         services, services.referral_board.board(city.value, now, query.filters()))
+    times = services.referral_board.response_times(city.value)
     context = {
         "words": referral_words,
         "city": city.value,
@@ -83,7 +85,8 @@ def referral_board(
         "priorities": priorities,
         "transfer_notes": transfer_notes(services, principal, board.incoming_transfers),
         "programme": terms_shown(services),
-        "times": services.referral_board.response_times(city.value),
+        "times": times,
+        "answer_statistic": answer_times(times),
     }
     if is_htmx_fragment_request(request):
         return pages.render(request, "referrals/board.html", context, block=BOARD_BLOCK)

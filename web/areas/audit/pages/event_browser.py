@@ -80,7 +80,8 @@ def audit_event_browser_export(
                  Column(_("Event data"))],
         rows=[[event.position, event.time, labels.event_type(event.type), event.type,
                event.id, event.source, event.subject, event.case_code or "",
-               f"{event.actor_kind} {event.actor_id}", labels.role(event.actor_role),
+               f"{labels.actor_kind(event.actor_kind)} {event.actor_id}",
+               labels.role(event.actor_role),
                labels.city(event.actor_city) if event.actor_city else "",
                f"{event.chain_seq} {event.chain_hash}" if event.chain_hash else "",
                json.dumps(event.data, ensure_ascii=False, sort_keys=True)]

@@ -64,6 +64,9 @@ class SummaryLine:
     warning: bool = False
     """Something to act on: an overdue answer, a permit about to expire (flagged from the work
     queue's renewal notice, PERMIT_RENEWAL_NOTICE)."""
+    staff_only: bool = False
+    """`href` is a page only the city's staff open (the case's files): to anyone else the line
+    is plain text, not a link to a refusal."""
 
 
 @dataclass(frozen=True)
@@ -283,6 +286,7 @@ def documents_expiring(sources: SummarySources) -> SummarySection:
                                         document.expires_on)
     warning_days = timedelta(days=sources.services.document_views.warning_days)
     lines = [SummaryLine(labels.document_kind(kind), href=f"/cases/{case.case_id}/documents",
+                         staff_only=True,
                          when=t.gettext(N_("expires on %(date)s"), date=t.date(expires_on)),
                          warning=expires_on <= sources.today + warning_days)
              for kind, expires_on in sorted(latest.items(), key=lambda item: item[1])]
