@@ -76,17 +76,19 @@ def test_a_private_key_that_no_longer_matches_the_pinned_public_key_is_refused(
     assert original.public_pem == public
 
 
-def test_an_export_written_by_a_real_lgnet_process_is_private(tmp_path: Path) -> None:
+def test_files_written_by_a_real_lgnet_process_are_private(tmp_path: Path) -> None:
     """The umask is the process's: a command started from a shell with umask 022 still writes
-    its files 0600 and directories 0700 (here an audit evidence bundle, of an empty record)."""
+    its files 0600 and directories 0700 (here a user added to a new data dir: the accounts
+    store, the event store the CLI opens to check the city, and their companions)."""
     lgnet = Path(sys.executable).parent / "lgnet"
-    exported = subprocess.run(
-        ["sh", "-c", f'umask 022 && exec "{lgnet}" audit export --out "{tmp_path / "bundle"}"'],
-        env={**os.environ, "LGNET_DATA_DIR": str(tmp_path / "var")}, capture_output=True,
-        text=True, timeout=120)
-    assert "nothing exported" in exported.stdout + exported.stderr  # the bundle, still written
-    written = [tmp_path / "bundle", *(tmp_path / "bundle").iterdir(), tmp_path / "var",
-               *(tmp_path / "var").rglob("*")]
-    assert len(written) >= 6
+    added = subprocess.run(
+        ["sh", "-c", f'umask 022 && exec "{lgnet}" users add probe.user --role ministry '
+                     "--generate-password"],
+        env={**os.environ, "LGNET_DATA_DIR": str(tmp_path / "var"),
+             "LGNET_KEY_DIR": str(tmp_path / "keys")}, capture_output=True, text=True,
+        timeout=120)
+    assert added.returncode == 0, added.stdout + added.stderr
+    written = [tmp_path / "var", *(tmp_path / "var").rglob("*")]
+    assert len(written) >= 2
     assert {path.name: mode(path) for path in written} == {
         path.name: 0o700 if path.is_dir() else 0o600 for path in written}
