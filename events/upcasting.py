@@ -15,6 +15,10 @@ from typing import Any
 from events.contracts import (
     CaseClosedV1,
     CaseClosedV2,
+    CaseConsentGivenV1,
+    CaseConsentGivenV2,
+    CaseConsentWithdrawnV1,
+    CaseConsentWithdrawnV2,
     CaseIntakeCorrectedV1,
     CaseIntakeCorrectedV2,
     CaseIntakeCorrectedV3,
@@ -42,6 +46,7 @@ from events.referrals import (
     ReferralRequestedV1,
     ReferralRequestedV2,
     ReferralRequestedV3,
+    ReferralRequestedV4,
     ReferralWithdrawnV1,
     ReferralWithdrawnV2,
 )
@@ -62,6 +67,9 @@ UPCASTERS: dict[type[EventContract], Callable[[Any], EventContract]] = {
     PlacementOfferDeclinedV1: PlacementOfferDeclinedV2.from_v1,
     PlacementMovedOutV1: PlacementMovedOutV2.from_v1,
     PlacementLeftWaitlistV1: PlacementLeftWaitlistV2.from_v1,
+    ReferralRequestedV3: ReferralRequestedV4.from_v3,
+    CaseConsentGivenV1: CaseConsentGivenV2.from_v1,
+    CaseConsentWithdrawnV1: CaseConsentWithdrawnV2.from_v1,
 }
 
 

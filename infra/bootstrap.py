@@ -34,6 +34,7 @@ from domain.housing.service import HousingService
 from domain.identity.model import PersonIndex
 from domain.identity.service import IdentityService
 from domain.notes.service import NoteService
+from domain.organisations.service import OrganisationService
 from domain.plans.service import PlanService
 from domain.programme import City
 from domain.record import ProgrammeRecord
@@ -67,6 +68,7 @@ from projections.indicators import IndicatorQueries
 from projections.indicators.households import HouseholdSizeQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.notes import CaseNotesQueries
+from projections.organisations import OrganisationQueries
 from projections.person_links import PersonLinksQueries
 from projections.plans import PlanQueries
 from projections.projection import (
@@ -207,6 +209,8 @@ class Platform:
     work_queues: CityWorkQueues
     ministry_queue: NetworkWorkQueue
     person_links: PersonLinksQueries
+    organisations: OrganisationService
+    organisation_views: OrganisationQueries
     person_index: PersonIndex
     identity: IdentityService
     accounts: Accounts
@@ -294,7 +298,9 @@ def workflows_over(
     terms as they were then (as-of pages read, never write)."""
     terms = ProgrammeTermsService(record, as_of=as_of)
     staff = staff or NoCityStaff()
-    cases = CaseService(record, vault, terms, intake_companion=AssignmentAtIntake(staff))
+    organisations = OrganisationService(record)
+    cases = CaseService(record, vault, terms, intake_companion=AssignmentAtIntake(staff),
+                        organisations=organisations.get)
     finance = FinanceService(record, terms)
     rules = document_rules or DocumentRules()
     households = HouseholdService(record, cases)
@@ -319,7 +325,7 @@ def workflows_over(
         "cases": cases,
         "case_list": case_list,
         "network": NetworkOverviewQueries(read_models),
-        "referrals": ReferralService(record, cases, terms),
+        "referrals": ReferralService(record, cases, terms, organisations=organisations.get),
         "referral_board": referral_board,
         "housing": HousingService(record, cases, terms, households=households),
         "housing_views": housing_views,
@@ -346,6 +352,8 @@ def workflows_over(
         "work_queues": CityWorkQueues(city_work, assignment_views, horizon),
         "ministry_queue": NetworkWorkQueue(ministry_work, [c.value for c in City], horizon),
         "person_links": person_links,
+        "organisations": organisations,
+        "organisation_views": OrganisationQueries(read_models),
     }
 
 

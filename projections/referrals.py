@@ -18,7 +18,7 @@ from events.referrals import (
     ReferralAcceptedV1,
     ReferralCompletedV2,
     ReferralDeclinedV2,
-    ReferralRequestedV3,
+    ReferralRequestedV4,
     ReferralWithdrawnV2,
 )
 from projections.projection import WorkItem
@@ -65,6 +65,9 @@ class ReferralRow:
     decline_reason: str | None
     finished_at: datetime | None
     last_position: int
+    organisation_id: UUID | None = None
+    """For a partner referral since v4: the registered organisation (its name is in the
+    organisations read model). None for a legacy partner, named by `partner_name`."""
     # The free texts (note, outcome, reasons) are not here: events carry only their references
     # in the vault (issue 16); the pages read them through the referrals service.
 
@@ -133,6 +136,7 @@ _COLUMNS = (
     "partner_name", "to_city", "urgency", "due_at", "legal_basis",
     "status", "requested_at", "requested_by_role", "answered_at",
     "response_seconds", "decline_reason", "finished_at", "last_position",
+    "organisation_id",
 )
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM rm_referrals"
 
@@ -154,7 +158,8 @@ class ReferralBoardProjection:
             " legal_basis TEXT NOT NULL,"
             " status TEXT NOT NULL, requested_at TEXT NOT NULL,"
             " requested_by_role TEXT NOT NULL, answered_at TEXT, response_seconds BIGINT,"
-            " decline_reason TEXT, finished_at TEXT, last_position BIGINT NOT NULL)"
+            " decline_reason TEXT, finished_at TEXT, last_position BIGINT NOT NULL,"
+            " organisation_id TEXT)"
         )
         tx.execute(
             "CREATE INDEX IF NOT EXISTS rm_referrals_city ON rm_referrals (city, status, due_at)"
@@ -177,13 +182,14 @@ class ReferralBoardProjection:
         requested: list[tuple[Any, ...]] = []
         for envelope in envelopes:
             data, time, position = envelope.data, _instant(envelope.time), envelope.position
-            if isinstance(data, ReferralRequestedV3):  # v1, v2 messages arrive upcast
+            if isinstance(data, ReferralRequestedV4):  # v1 to v3 messages arrive upcast
                 requested.append((
                     str(data.referral_id), str(data.case_id), data.case_code, data.city,
                     data.destination_kind, data.service, data.partner_name, data.to_city,
                     data.urgency, _instant(data.due_at), data.legal_basis,
                     STATUS_REQUESTED, time, envelope.actor.role,
                     None, None, None, None, position,
+                    str(data.organisation_id) if data.organisation_id else None,
                 ))
                 continue
             if requested:
@@ -375,4 +381,5 @@ def _row(row: tuple[Any, ...]) -> ReferralRow:
         decline_reason=values["decline_reason"],
         finished_at=_when(values["finished_at"]),
         last_position=int(values["last_position"]),
+        organisation_id=UUID(values["organisation_id"]) if values["organisation_id"] else None,
     )

@@ -22,7 +22,9 @@ from domain.programme import City, ProtectionStatus, ProtectionStatusGroup, Role
 from domain.vault import AccessReason
 from events.contracts import (
     CaseConsentGivenV1,
+    CaseConsentGivenV2,
     CaseConsentWithdrawnV1,
+    CaseConsentWithdrawnV2,
     CaseIntakeRecordedV1,
     CaseIntakeRecordedV2,
     CasePersonalDataErasedV1,
@@ -301,6 +303,8 @@ EVENT_TYPES: Mapping[str, str] = {
     CaseStatusChangedV1.ce_type(): N_("Protection status changed"),
     CaseConsentGivenV1.ce_type(): N_("Consent given"),
     CaseConsentWithdrawnV1.ce_type(): N_("Consent withdrawn"),
+    CaseConsentGivenV2.ce_type(): N_("Consent given"),
+    CaseConsentWithdrawnV2.ce_type(): N_("Consent withdrawn"),
     CasePersonalDataErasedV1.ce_type(): N_("Personal data erased"),
     CasePersonalDataErasedV2.ce_type(): N_("Personal data erased"),
     **{ce_type: label for area in AREAS for ce_type, label in area.EVENT_TYPES.items()},

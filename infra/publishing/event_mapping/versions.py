@@ -14,6 +14,8 @@ from domain.housing.model import HousingPath
 from domain.referrals.model import Referral
 from events.contracts import (
     CaseClosedV1,
+    CaseConsentGivenV1,
+    CaseConsentWithdrawnV1,
     CaseIntakeCorrectedV1,
     CaseIntakeCorrectedV2,
     CaseIntakeRecordedV1,
@@ -31,6 +33,7 @@ from events.referrals import (
     ReferralDeclinedV1,
     ReferralRequestedV1,
     ReferralRequestedV2,
+    ReferralRequestedV3,
     ReferralWithdrawnV1,
 )
 
@@ -45,11 +48,14 @@ PUBLISHED_BEFORE: dict[str, dict[int, type[EventContract]]] = {
     _topic(Case.Closed): {1: CaseClosedV1},
     _topic(Case.Reopened): {1: CaseReopenedV1},
     _topic(Case.PersonalDataErased): {1: CasePersonalDataErasedV1},
-    _topic(Referral.Requested): {1: ReferralRequestedV1, 2: ReferralRequestedV2},
+    _topic(Referral.Requested): {1: ReferralRequestedV1, 2: ReferralRequestedV2,
+                                 3: ReferralRequestedV3},
     _topic(Referral.Declined): {1: ReferralDeclinedV1},
     _topic(Referral.Completed): {1: ReferralCompletedV1},
     _topic(Referral.Withdrawn): {1: ReferralWithdrawnV1},
     _topic(HousingPath.OfferDeclined): {1: PlacementOfferDeclinedV1},
     _topic(HousingPath.MovedOut): {1: PlacementMovedOutV1},
     _topic(HousingPath.LeftWaitlist): {1: PlacementLeftWaitlistV1},
+    _topic(Case.ConsentGiven): {1: CaseConsentGivenV1},
+    _topic(Case.ConsentWithdrawn): {1: CaseConsentWithdrawnV1},
 }

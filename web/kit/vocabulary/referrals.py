@@ -24,6 +24,7 @@ from events.referrals import (
     ReferralRequestedV1,
     ReferralRequestedV2,
     ReferralRequestedV3,
+    ReferralRequestedV4,
     ReferralWithdrawnV1,
     ReferralWithdrawnV2,
 )
@@ -99,6 +100,7 @@ EVENT_TYPES: Mapping[str, str] = {
     ReferralRequestedV1.ce_type(): N_("Referral requested"),
     ReferralRequestedV2.ce_type(): N_("Referral requested"),
     ReferralRequestedV3.ce_type(): N_("Referral requested"),
+    ReferralRequestedV4.ce_type(): N_("Referral requested"),
     ReferralAcceptedV1.ce_type(): N_("Referral accepted"),
     ReferralDeclinedV1.ce_type(): N_("Referral declined"),
     ReferralDeclinedV2.ce_type(): N_("Referral declined"),
