@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from events.cloudevents import Envelope
+from events.organisations import OrganisationRegisteredV1
 from events.referrals import (
     ReferralAcceptedV1,
     ReferralCompletedV2,
@@ -52,6 +53,8 @@ class ReferralRow:
     destination_kind: str
     service: str | None
     partner_name: str | None
+    """For a partner: the registered organisation's name, or (organisation_id None) the name
+    typed before organisations were registered."""
     to_city: str | None
     urgency: str
     due_at: datetime
@@ -138,7 +141,16 @@ _COLUMNS = (
     "response_seconds", "decline_reason", "finished_at", "last_position",
     "organisation_id",
 )
-_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM rm_referrals"
+# A registered organisation's name comes from its registration (kept here, beside the board:
+# the referral's event carries the id only); a partner named before the registry keeps the
+# free-text name its event carried.
+_SELECT = (
+    "SELECT " + ", ".join(
+        "COALESCE(o.partner_organisation_name, rm_referrals.partner_name)"
+        if column == "partner_name" else f"rm_referrals.{column}" for column in _COLUMNS)
+    + " FROM rm_referrals LEFT JOIN rm_referral_organisations o"
+    " ON o.partner_organisation_id = rm_referrals.organisation_id"
+)
 
 
 def _instant(value: datetime) -> str:
@@ -169,9 +181,14 @@ class ReferralBoardProjection:
             " ON rm_referrals (to_city, status, due_at)"
         )
         tx.execute("CREATE INDEX IF NOT EXISTS rm_referrals_case ON rm_referrals (case_id)")
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS rm_referral_organisations ("
+            " partner_organisation_id TEXT PRIMARY KEY, partner_organisation_name TEXT NOT NULL)"
+        )
 
     def drop_tables(self, tx: Transaction) -> None:
         tx.execute("DROP TABLE IF EXISTS rm_referrals")
+        tx.execute("DROP TABLE IF EXISTS rm_referral_organisations")
 
     def apply(self, tx: Transaction, envelope: Envelope) -> None:
         self.apply_all(tx, (envelope,))
@@ -215,6 +232,13 @@ class ReferralBoardProjection:
                         "UPDATE rm_referrals SET status = ?, finished_at = ?,"
                         " last_position = ? WHERE referral_id = ?",
                         (STATUS_WITHDRAWN, time, position, str(data.referral_id)),
+                    )
+                case OrganisationRegisteredV1():
+                    tx.execute(
+                        "INSERT INTO rm_referral_organisations (partner_organisation_id,"
+                        " partner_organisation_name) VALUES (?, ?)"
+                        " ON CONFLICT (partner_organisation_id) DO NOTHING",
+                        (str(data.organisation_id), data.name),
                     )
         if requested:
             tx.insert_new("rm_referrals", _COLUMNS, ("referral_id",), requested)

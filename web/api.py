@@ -21,6 +21,7 @@ from web.areas.housing import api as housing
 from web.areas.intake import api as intakes
 from web.areas.network import api as network
 from web.areas.notes import api as notes
+from web.areas.organisations import api as organisations
 from web.areas.plans import api as plans
 from web.areas.referrals import api as referrals
 from web.areas.search import api as search
@@ -53,6 +54,7 @@ PROTECTED_AREAS = (
     deliveries,
     search,
     duplicates,
+    organisations,
 )
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 

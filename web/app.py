@@ -25,6 +25,7 @@ from web.areas.housing import pages as housing
 from web.areas.intake import pages as intake
 from web.areas.network import pages as network
 from web.areas.notes import pages as notes
+from web.areas.organisations import pages as organisations
 from web.areas.plans import pages as plans
 from web.areas.programme import pages as programme
 from web.areas.referrals import pages as referrals
@@ -76,6 +77,7 @@ PAGE_AREAS = (
     housing, activities, audit, event_docs, as_of, audit_events, finance, dashboards, live,
     programme, plans, documents, households, notes, assignment, work_queue, deliveries,
     case_summary, search, duplicates,
+    organisations,
 )
 
 

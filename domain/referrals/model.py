@@ -72,6 +72,13 @@ class ConsentRequired(ReferralError):
     code = "consent_required"
 
 
+class ConsentToOrganisationRequired(ConsentRequired):
+    """Raised when a case is referred to a registered organisation without the person's consent
+    to that organisation and without another legal basis (the refusal names it)."""
+
+    code = "consent_to_organisation_required"
+
+
 class OtherLegalBasisRefused(ReferralError):
     """Raised when someone who may not share a case on another legal basis than consent names
     one, or names one where the referral needs none."""
@@ -585,7 +592,7 @@ def _legal_basis(
             )
         if case.has_consent_to_share_with(organisation.id):
             return LegalBasis.CONSENT
-        raise ConsentRequired(
+        raise ConsentToOrganisationRequired(
             f"The person has not consented to their case being shared with "
             f"{organisation.name}: name another legal basis, or ask for their consent to "
             "this organisation first.",

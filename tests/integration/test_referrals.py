@@ -150,7 +150,7 @@ def test_scenario_a_referral_accepted_and_completed(bench: Workbench) -> None:
     referral_id = uuid4()
     position = bench.referrals.request(referral_id, case_id, HEALTH, None, "Prenatal check",
                                        MILAN_OPERATOR, NOW)
-    assert published_at(bench, position) == "it.lgnet.referral.requested.v3"
+    assert published_at(bench, position) == "it.lgnet.referral.requested.v4"
     bench.project()
 
     board = bench.board.board("milano", NOW)
@@ -282,6 +282,7 @@ def test_the_consent_gate_and_the_other_legal_basis_it_records(bench: Workbench)
     """Issue 12 item 5: a named partner receives the case on the person's consent, or on
     another legal basis a coordinator names (GDPR art. 6(1)(c)-(e)), recorded."""
     case_id = bench.a_case()  # no consent asked at intake
+    bench.a_partner()
     before = bench.written()
     with pytest.raises(ConsentRequired):
         a_partner_referral(bench, case_id, MILAN_COORDINATOR)
@@ -408,11 +409,11 @@ async def test_every_referral_event_reaches_nats_as_a_valid_cloudevent(
         envelope = from_message(dict(headers_of(message)), message.data)
         assert envelope.data.model_dump(mode="json") == data
     assert seen == [
-        "it.lgnet.referral.requested.v3", "it.lgnet.referral.accepted.v1",
+        "it.lgnet.referral.requested.v4", "it.lgnet.referral.accepted.v1",
         "it.lgnet.referral.completed.v2",
-        "it.lgnet.referral.requested.v3", "it.lgnet.referral.declined.v2",
-        "it.lgnet.referral.requested.v3", "it.lgnet.referral.withdrawn.v2",
-        "it.lgnet.referral.requested.v3", "it.lgnet.referral.accepted.v1",
+        "it.lgnet.referral.requested.v4", "it.lgnet.referral.declined.v2",
+        "it.lgnet.referral.requested.v4", "it.lgnet.referral.withdrawn.v2",
+        "it.lgnet.referral.requested.v4", "it.lgnet.referral.accepted.v1",
     ]
     # The superseded versions are no longer published; the streams keep their old messages,
     # which read as the newest.

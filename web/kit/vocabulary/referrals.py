@@ -117,6 +117,15 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
     ("invalid_destination", "partner_name"): N_(
         "Name the partner organisation, in up to 120 characters."
     ),
+    ("invalid_destination", "organisation_id"): N_(
+        "Choose the partner organisation among those your city registered."
+    ),
+    ("consent_to_organisation_required", None): N_(
+        "The person has not consented to their case being shared with %(organisation_name)s. "
+        "Record their consent to this organisation on the case page first or, if a "
+        "coordinator decides to share it on another legal basis (vital interests, a legal "
+        "obligation, the public task), choose that basis: it is recorded with the referral."
+    ),
     ("invalid_destination", "to_city"): N_(
         "Choose the city asked to take the case: a city other than the case's own."
     ),
