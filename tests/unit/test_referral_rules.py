@@ -159,7 +159,7 @@ def test_a_partner_referral_rests_on_the_person_s_consent_to_that_organisation()
         to(EMERGENCY, consenting_to(CARITAS))
     assert (refused.value.code, refused.value.params["field"],
             refused.value.params["organisation_name"]) == (
-        "consent_required", "legal_basis", "Emergency")
+        "consent_to_organisation_required", "legal_basis", "Emergency")
     assert "Emergency" in refused.value.message
 
 
