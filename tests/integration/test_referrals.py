@@ -419,8 +419,8 @@ async def test_every_referral_event_reaches_nats_as_a_valid_cloudevent(
     # which read as the newest.
     assert REFERRAL_TYPES - {
         "it.lgnet.referral.requested.v1", "it.lgnet.referral.requested.v2",
-        "it.lgnet.referral.requested.v3", "it.lgnet.referral.declined.v1", "it.lgnet.referral.completed.v1",
-        "it.lgnet.referral.withdrawn.v1"} == set(seen)
+        "it.lgnet.referral.requested.v3", "it.lgnet.referral.declined.v1",
+        "it.lgnet.referral.completed.v1", "it.lgnet.referral.withdrawn.v1"} == set(seen)
     # The transfer's acceptance is followed by the case's move, on the new city's subject.
     assert messages[-1].subject == "lgnet.firenze.case.transferred"
     requested = [m for m in messages if headers_of(m)["ce-type"].endswith("requested.v4")]
