@@ -77,6 +77,9 @@ class Permission(StrEnum):
     never their text."""
     READ_NOTE_TEXTS = "read_note_texts"
     """The text of a case's notes (free text, personal data: in the vault), and writing notes."""
+    MANAGE_PARTNER_ORGANISATIONS = "manage_partner_organisations"
+    """Register the organisations (NGOs, associations, services) a city refers people to, and
+    retire them."""
     AMEND_PROGRAMME_TERMS = "amend_programme_terms"
     """Record the lead partner's decisions on the programme's terms: extending the period,
     admitting or withdrawing a city, referral answer times, priority weights."""
@@ -126,6 +129,7 @@ POLICY: Mapping[Role, Mapping[Permission, Reach]] = {
         Permission.ASSIGN_CASES: Reach.OWN_CITY,
         Permission.RECORD_EXPENDITURE: Reach.OWN_CITY,
         Permission.LINK_SAME_PERSON: Reach.OWN_CITY,
+        Permission.MANAGE_PARTNER_ORGANISATIONS: Reach.OWN_CITY,
     },
     Role.MINISTRY: {
         Permission.VIEW_NETWORK_OVERVIEW: Reach.NETWORK,

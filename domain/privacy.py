@@ -13,10 +13,14 @@ art. 13 is given at intake whatever the basis (docs/domain.md, "Legal basis").""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Protocol
+from uuid import UUID
+
+from domain.programme import City, DomainError
 
 
 class ProcessingPurpose(StrEnum):
@@ -76,3 +80,70 @@ partner and photographs, which rest on consent."""
 
 OTHER_BASES_THAN_CONSENT = frozenset(LegalBasis) - {LegalBasis.CONSENT}
 """What a case may be shared on when the person has not consented (recorded with the referral)."""
+
+
+# --- the organisations a consent or a referral names (issue 12, item 5) -----------------------
+
+
+class PartnerOrganisation(Protocol):
+    """A registered partner organisation as a consent or a referral names it (the organisations
+    context's Organisation is one): whose it is, its name (an organisation's, not personal data),
+    and whether it still takes new referrals and consents."""
+
+    @property
+    def id(self) -> UUID: ...
+
+    @property
+    def city(self) -> City: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def is_retired(self) -> bool: ...
+
+    def require_active(self) -> None:
+        """Refuse (the organisations context's own error) when it is retired."""
+
+
+FindOrganisation = Callable[[UUID], PartnerOrganisation]
+"""Where a context finds a registered organisation by id; raises a LookupError when none."""
+
+
+class UnknownOrganisation(DomainError):
+    """Raised when a consent or a referral names an organisation that is not registered."""
+
+    code = "unknown_organisation"
+
+
+class OrganisationOfAnotherCity(DomainError):
+    """Raised when a consent or a referral of a city's case names an organisation registered
+    by another city."""
+
+    code = "organisation_of_another_city"
+
+
+def organisations_to_name(
+    organisation_ids: Iterable[UUID], city: City, find: FindOrganisation,
+    field: str = "organisation_id",
+) -> list[PartnerOrganisation]:
+    """The registered organisations with these ids, each of `city` and not retired, in the
+    order given (once each); refused otherwise, naming the organisation."""
+    found: list[PartnerOrganisation] = []
+    for organisation_id in dict.fromkeys(organisation_ids):
+        try:
+            organisation = find(organisation_id)
+        except LookupError:
+            raise UnknownOrganisation(
+                f"No partner organisation is registered with the id {organisation_id}.",
+                field=field, organisation_id=str(organisation_id),
+            ) from None
+        if organisation.city != city:
+            raise OrganisationOfAnotherCity(
+                f"{organisation.name} is registered by another city: a case is shared only "
+                "with the organisations its own city registered.",
+                field=field, organisation_name=organisation.name, city=organisation.city.value,
+            )
+        organisation.require_active()
+        found.append(organisation)
+    return found

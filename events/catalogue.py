@@ -17,6 +17,7 @@ from events.households import HOUSEHOLD_CONTRACTS
 from events.housing import HOUSING_CONTRACTS
 from events.identity import IDENTITY_CONTRACTS
 from events.notes import NOTE_CONTRACTS
+from events.organisations import ORGANISATION_CONTRACTS
 from events.plans import PLAN_CONTRACTS
 from events.programme import PROGRAMME_CONTRACTS
 from events.referrals import REFERRAL_CONTRACTS
@@ -28,6 +29,7 @@ CONTRACTS: dict[str, type[EventContract]] = {
         *AUDIT_CONTRACTS, *FINANCE_CONTRACTS, *PROGRAMME_CONTRACTS, *PLAN_CONTRACTS,
         *DOCUMENT_CONTRACTS, *HOUSEHOLD_CONTRACTS, *NOTE_CONTRACTS, *ASSIGNMENT_CONTRACTS,
         *DELIVERY_CONTRACTS, *IDENTITY_CONTRACTS,
+        *ORGANISATION_CONTRACTS,
     )
 }
 

@@ -315,6 +315,33 @@ class CaseConsentGivenV1(EventContract):
     given_on: date
 
 
+class CaseConsentGivenV2(EventContract):
+    """The person consented to one purpose that rests on consent (GDPR art. 6(1)(a)). v2 (issue
+    12, item 5): a consent to share the case with partners names the registered organisations it
+    covers (`organisation_ids`, organisations of the case's city). A v1 consent named none and
+    reads with an empty list (`from_v1`): a consent to the purpose as a whole, which covers the
+    referrals recorded under the old free-text partner names and no registered organisation."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "consent_given"
+    version: ClassVar[int] = 2
+
+    case_id: UUID
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    city: City
+    purpose: ProcessingPurpose
+    given_on: date
+    organisation_ids: list[UUID] = Field(
+        description="For referral_to_named_partner: the organisations (organisation.registered) "
+        "the consent covers. Empty: a consent to the purpose as a whole (every other purpose; "
+        "and, for sharing with partners, one given at intake or before v2, which covers no "
+        "registered organisation)")
+
+    @classmethod
+    def from_v1(cls, v1: CaseConsentGivenV1) -> CaseConsentGivenV2:
+        return cls(**v1.model_dump(), organisation_ids=[])
+
+
 class CaseConsentWithdrawnV1(EventContract):
     """The person withdrew a consent (GDPR art. 7(3)); from that day the purpose has no basis
     unless another one is recorded where the data is used."""
@@ -328,6 +355,30 @@ class CaseConsentWithdrawnV1(EventContract):
     city: City
     purpose: ProcessingPurpose
     withdrawn_on: date
+
+
+class CaseConsentWithdrawnV2(EventContract):
+    """The person withdrew a consent (GDPR art. 7(3)); from that day the purpose has no basis
+    unless another one is recorded where the data is used. v2 (issue 12, item 5): a withdrawal
+    from sharing with partners names the organisations it withdraws from; empty (and every v1
+    withdrawal, `from_v1`): the consent to the purpose as a whole."""
+
+    aggregate: ClassVar[str] = "case"
+    event: ClassVar[str] = "consent_withdrawn"
+    version: ClassVar[int] = 2
+
+    case_id: UUID
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    city: City
+    purpose: ProcessingPurpose
+    withdrawn_on: date
+    organisation_ids: list[UUID] = Field(
+        description="The organisations the consent to share with partners is withdrawn from; "
+        "empty: the consent to the purpose as a whole")
+
+    @classmethod
+    def from_v1(cls, v1: CaseConsentWithdrawnV1) -> CaseConsentWithdrawnV2:
+        return cls(**v1.model_dump(), organisation_ids=[])
 
 
 class CasePersonalDataErasedV1(EventContract):
@@ -722,6 +773,8 @@ CASE_CONTRACTS: tuple[type[EventContract], ...] = (
     CaseStatusChangedV1,
     CaseConsentGivenV1,
     CaseConsentWithdrawnV1,
+    CaseConsentGivenV2,
+    CaseConsentWithdrawnV2,
     CaseAgeBandChangedV1,
     CaseCameOfAgeV1,
     CaseGuardianAppointedV1,

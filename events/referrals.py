@@ -148,6 +148,43 @@ class ReferralRequestedV3(_ReferralEvent):
         )
 
 
+class ReferralRequestedV4(_ReferralEvent):
+    """A city referred a case to one of its services, to a registered partner organisation, or
+    to another city (a transfer), on the legal basis recorded. v4 (issue 12, item 5): a partner
+    is an organisation the referring city registered (organisation.registered), named by
+    `organisation_id`; the free-text `partner_name` is never written since. A v3 referral reads
+    as v4 by `from_v3`, with no organisation id and its partner name as typed."""
+
+    event: ClassVar[str] = "requested"
+    version: ClassVar[int] = 4
+
+    destination_kind: DestinationKind
+    service: CityService | None = Field(description="For a city service: which one")
+    organisation_id: UUID | None = Field(
+        description="For a partner: the registered organisation (of the referring city). Null "
+        "in a referral upcast from v3, which named its partner by `partner_name`")
+    partner_name: str | None = Field(
+        max_length=120,
+        description="Only in referrals upcast from v3: the partner's name as it was typed. "
+        "Never set since v4")
+    to_city: City | None = Field(description="For a transfer: the city asked to take the case")
+    urgency: Urgency
+    due_at: AwareDatetime = Field(description="When the answer is due")
+    note_id: UUID | None = Field(description="The note's id in the vault; null: no note." + _LEGACY)
+    note_digest: str | None = Field(
+        pattern=TEXT_DIGEST_PATTERN, description="The note's digest (keyed with the person's key)")
+    legal_basis: ReferralLegalBasis = Field(
+        description="What the sharing rests on (GDPR art. 6(1)): public_task for the city's "
+        "services and transfers; consent for a partner organisation the person consented to "
+        "(case.consent_given v2 naming it); or another basis a coordinator named. "
+        "not_recorded: a v1 referral on a coordinator's override"
+    )
+
+    @classmethod
+    def from_v3(cls, v3: ReferralRequestedV3) -> ReferralRequestedV4:
+        return cls(**v3.model_dump(), organisation_id=None)
+
+
 class ReferralAcceptedV1(_ReferralEvent):
     """The destination accepted the referral (the answer's time is the event's time). For a
     transfer, the target city accepted: a `case.transferred` event follows at once."""
@@ -238,6 +275,7 @@ REFERRAL_CONTRACTS: tuple[type[EventContract], ...] = (
     ReferralRequestedV1,
     ReferralRequestedV2,
     ReferralRequestedV3,
+    ReferralRequestedV4,
     ReferralAcceptedV1,
     ReferralDeclinedV1,
     ReferralDeclinedV2,

@@ -16,6 +16,10 @@ from events.audit import AuditCheckpointSignedV1, AuditCheckpointSignedV2
 from events.contracts import (
     CaseClosedV1,
     CaseClosedV2,
+    CaseConsentGivenV1,
+    CaseConsentGivenV2,
+    CaseConsentWithdrawnV1,
+    CaseConsentWithdrawnV2,
     CaseIntakeCorrectedV1,
     CaseIntakeCorrectedV2,
     CaseIntakeCorrectedV3,
@@ -44,6 +48,7 @@ from events.referrals import (
     ReferralRequestedV1,
     ReferralRequestedV2,
     ReferralRequestedV3,
+    ReferralRequestedV4,
     ReferralWithdrawnV1,
     ReferralWithdrawnV2,
 )
@@ -66,6 +71,9 @@ UPCASTERS: dict[type[EventContract], Callable[[Any], EventContract]] = {
     PlacementLeftWaitlistV1: PlacementLeftWaitlistV2.from_v1,
     ProgrammeCityJoinedV1: ProgrammeCityJoinedV2.from_v1,
     AuditCheckpointSignedV1: AuditCheckpointSignedV2.from_v1,
+    ReferralRequestedV3: ReferralRequestedV4.from_v3,
+    CaseConsentGivenV1: CaseConsentGivenV2.from_v1,
+    CaseConsentWithdrawnV1: CaseConsentWithdrawnV2.from_v1,
 }
 
 

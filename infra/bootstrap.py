@@ -34,6 +34,7 @@ from domain.housing.service import HousingService
 from domain.identity.model import PersonIndex
 from domain.identity.service import IdentityService
 from domain.notes.service import NoteService
+from domain.organisations.service import OrganisationService
 from domain.plans.service import PlanService
 from domain.record import ProgrammeRecord
 from domain.referrals.service import ReferralService
@@ -69,6 +70,7 @@ from projections.indicators import IndicatorQueries
 from projections.indicators.households import HouseholdSizeQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.notes import CaseNotesQueries
+from projections.organisations import OrganisationQueries
 from projections.person_links import PersonLinksQueries
 from projections.plans import PlanQueries
 from projections.projection import (
@@ -209,6 +211,8 @@ class Platform:
     work_queues: CityWorkQueues
     ministry_queue: NetworkWorkQueue
     person_links: PersonLinksQueries
+    organisations: OrganisationService
+    organisation_views: OrganisationQueries
     person_index: PersonIndex
     identity: IdentityService
     accounts: Accounts
@@ -299,7 +303,9 @@ def workflows_over(
     terms as they were then (as-of pages read, never write)."""
     terms = ProgrammeTermsService(record, as_of=as_of)
     staff = staff or NoCityStaff()
-    cases = CaseService(record, vault, terms, intake_companion=AssignmentAtIntake(staff))
+    organisations = OrganisationService(record)
+    cases = CaseService(record, vault, terms, intake_companion=AssignmentAtIntake(staff),
+                        organisations=organisations.get)
     finance = FinanceService(record, terms)
     rules = document_rules or DocumentRules()
     households = HouseholdService(record, cases)
@@ -324,7 +330,7 @@ def workflows_over(
         "cases": cases,
         "case_list": case_list,
         "network": NetworkOverviewQueries(read_models),
-        "referrals": ReferralService(record, cases, terms),
+        "referrals": ReferralService(record, cases, terms, organisations=organisations.get),
         "referral_board": referral_board,
         "housing": HousingService(record, cases, terms, households=households),
         "housing_views": housing_views,
@@ -353,6 +359,8 @@ def workflows_over(
             ministry_work, lambda: [c.value for c in terms.terms_in_force().known_cities],
             horizon),
         "person_links": person_links,
+        "organisations": organisations,
+        "organisation_views": OrganisationQueries(read_models),
     }
 
 

@@ -16,8 +16,8 @@ from events.contracts import (
     CaseAgeBandChangedV1,
     CaseCameOfAgeV1,
     CaseClosedV2,
-    CaseConsentGivenV1,
-    CaseConsentWithdrawnV1,
+    CaseConsentGivenV2,
+    CaseConsentWithdrawnV2,
     CaseGuardianAppointedV1,
     CaseIntakeCorrectedV3,
     CaseIntakeRecordedV2,
@@ -296,12 +296,18 @@ def _case_updates(envelope: Envelope) -> list[tuple[str, tuple[Any, ...]]]:
                      (data.protection_status, _iso(data.permit_expires_on), data.priority_group,
                       _eligibility_json(tuple(data.eligibility)), position,
                       str(data.case_id)))]
-        case CaseConsentGivenV1():
+        case CaseConsentGivenV2() if data.organisation_ids:
+            # A consent naming organisations: on the case's timeline and page, not in the
+            # purposes consented to as a whole.
+            return []
+        case CaseConsentWithdrawnV2() if data.organisation_ids:
+            return []
+        case CaseConsentGivenV2():
             # Delimited like the vulnerabilities; a purpose is given only when not held.
             return [("UPDATE rm_cases SET consents = CASE WHEN consents = '' THEN ? ELSE"
                      " consents || ? END, last_position = ? WHERE case_id = ?",
                      (f",{data.purpose},", f"{data.purpose},", position, str(data.case_id)))]
-        case CaseConsentWithdrawnV1():
+        case CaseConsentWithdrawnV2():
             return [("UPDATE rm_cases SET consents = CASE WHEN consents = ? THEN '' ELSE"
                      " REPLACE(consents, ?, ',') END, last_position = ? WHERE case_id = ?",
                      (f",{data.purpose},", f",{data.purpose},", position, str(data.case_id)))]

@@ -14,11 +14,12 @@ from typing import Any
 from uuid import UUID
 
 from events.cloudevents import Envelope
+from events.organisations import OrganisationRegisteredV1
 from events.referrals import (
     ReferralAcceptedV1,
     ReferralCompletedV2,
     ReferralDeclinedV2,
-    ReferralRequestedV3,
+    ReferralRequestedV4,
     ReferralWithdrawnV2,
 )
 from projections.projection import WorkItem
@@ -52,6 +53,8 @@ class ReferralRow:
     destination_kind: str
     service: str | None
     partner_name: str | None
+    """For a partner: the registered organisation's name, or (organisation_id None) the name
+    typed before organisations were registered."""
     to_city: str | None
     urgency: str
     due_at: datetime
@@ -65,6 +68,9 @@ class ReferralRow:
     decline_reason: str | None
     finished_at: datetime | None
     last_position: int
+    organisation_id: UUID | None = None
+    """For a partner referral since v4: the registered organisation (its name is in the
+    organisations read model). None for a legacy partner, named by `partner_name`."""
     # The free texts (note, outcome, reasons) are not here: events carry only their references
     # in the vault (issue 16); the pages read them through the referrals service.
 
@@ -136,8 +142,18 @@ _COLUMNS = (
     "partner_name", "to_city", "urgency", "due_at", "legal_basis",
     "status", "requested_at", "requested_by_role", "answered_at",
     "response_seconds", "decline_reason", "finished_at", "last_position",
+    "organisation_id",
 )
-_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM rm_referrals"
+# A registered organisation's name comes from its registration (kept here, beside the board:
+# the referral's event carries the id only); a partner named before the registry keeps the
+# free-text name its event carried.
+_SELECT = (
+    "SELECT " + ", ".join(
+        "COALESCE(o.partner_organisation_name, rm_referrals.partner_name)"
+        if column == "partner_name" else f"rm_referrals.{column}" for column in _COLUMNS)
+    + " FROM rm_referrals LEFT JOIN rm_referral_organisations o"
+    " ON o.partner_organisation_id = rm_referrals.organisation_id"
+)
 
 
 def _instant(value: datetime) -> str:
@@ -157,7 +173,8 @@ class ReferralBoardProjection:
             " legal_basis TEXT NOT NULL,"
             " status TEXT NOT NULL, requested_at TEXT NOT NULL,"
             " requested_by_role TEXT NOT NULL, answered_at TEXT, response_seconds BIGINT,"
-            " decline_reason TEXT, finished_at TEXT, last_position BIGINT NOT NULL)"
+            " decline_reason TEXT, finished_at TEXT, last_position BIGINT NOT NULL,"
+            " organisation_id TEXT)"
         )
         tx.execute(
             "CREATE INDEX IF NOT EXISTS rm_referrals_city ON rm_referrals (city, status, due_at)"
@@ -167,9 +184,14 @@ class ReferralBoardProjection:
             " ON rm_referrals (to_city, status, due_at)"
         )
         tx.execute("CREATE INDEX IF NOT EXISTS rm_referrals_case ON rm_referrals (case_id)")
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS rm_referral_organisations ("
+            " partner_organisation_id TEXT PRIMARY KEY, partner_organisation_name TEXT NOT NULL)"
+        )
 
     def drop_tables(self, tx: Transaction) -> None:
         tx.execute("DROP TABLE IF EXISTS rm_referrals")
+        tx.execute("DROP TABLE IF EXISTS rm_referral_organisations")
 
     def apply(self, tx: Transaction, envelope: Envelope) -> None:
         self.apply_all(tx, (envelope,))
@@ -180,13 +202,14 @@ class ReferralBoardProjection:
         requested: list[tuple[Any, ...]] = []
         for envelope in envelopes:
             data, time, position = envelope.data, _instant(envelope.time), envelope.position
-            if isinstance(data, ReferralRequestedV3):  # v1, v2 messages arrive upcast
+            if isinstance(data, ReferralRequestedV4):  # v1 to v3 messages arrive upcast
                 requested.append((
                     str(data.referral_id), str(data.case_id), data.case_code, data.city,
                     data.destination_kind, data.service, data.partner_name, data.to_city,
                     data.urgency, _instant(data.due_at), data.legal_basis,
                     STATUS_REQUESTED, time, envelope.actor.role,
                     None, None, None, None, position,
+                    str(data.organisation_id) if data.organisation_id else None,
                 ))
                 continue
             if requested:
@@ -212,6 +235,13 @@ class ReferralBoardProjection:
                         "UPDATE rm_referrals SET status = ?, finished_at = ?,"
                         " last_position = ? WHERE referral_id = ?",
                         (STATUS_WITHDRAWN, time, position, str(data.referral_id)),
+                    )
+                case OrganisationRegisteredV1():
+                    tx.execute(
+                        "INSERT INTO rm_referral_organisations (partner_organisation_id,"
+                        " partner_organisation_name) VALUES (?, ?)"
+                        " ON CONFLICT (partner_organisation_id) DO NOTHING",
+                        (str(data.organisation_id), data.name),
                     )
         if requested:
             tx.insert_new("rm_referrals", _COLUMNS, ("referral_id",), requested)
@@ -379,4 +409,5 @@ def _row(row: tuple[Any, ...]) -> ReferralRow:
         decline_reason=values["decline_reason"],
         finished_at=_when(values["finished_at"]),
         last_position=int(values["last_position"]),
+        organisation_id=UUID(values["organisation_id"]) if values["organisation_id"] else None,
     )

@@ -14,6 +14,7 @@ from projections.households import HouseholdProjection
 from projections.housing import HousingProjection
 from projections.network_overview import NetworkOverviewProjection
 from projections.notes import CaseNotesProjection
+from projections.organisations import OrganisationProjection
 from projections.person_links import PersonLinksProjection
 from projections.plans import PlansProjection
 from projections.projection import Projection
@@ -36,6 +37,7 @@ def default_projections() -> list[Projection]:
         AssignmentProjection(),
         DeliveryProjection(),
         PersonLinksProjection(),
+        OrganisationProjection(),
     ]
 
 

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from domain.cases.model import InformationNotice, IntakeFacts, ReceptionHistory
 from domain.cases.rules import ReceptionCentreKind, ReceptionSituation, Sex
+from domain.organisations.model import Organisation, OrganisationKind
 from domain.programme import Actor, ActorKind, City, ProtectionStatus, Role
 from domain.vault import PersonalData, TextReference
 
@@ -72,3 +73,13 @@ def a_reason() -> TextReference:
     """A reason (of a closure, a reopening, a correction) as the aggregate takes it: already
     kept in the vault, by its id and digest (the service keeps it; see CaseService)."""
     return A_REASON
+
+
+def an_organisation(
+    city: City = City.FIRENZE, name: str = "Caritas", kind: str = "ngo"
+) -> Organisation:
+    """A partner organisation registered by `city`'s coordinator (issue 12, item 5)."""
+    organisation = Organisation.register(
+        city, name, OrganisationKind(kind), a_coordinator(city), NOW)
+    organisation.collect_events()
+    return organisation

@@ -22,6 +22,7 @@ from web.areas.housing import api as housing
 from web.areas.intake import api as intakes
 from web.areas.network import api as network
 from web.areas.notes import api as notes
+from web.areas.organisations import api as organisations
 from web.areas.plans import api as plans
 from web.areas.referrals import api as referrals
 from web.areas.search import api as search
@@ -55,6 +56,7 @@ PROTECTED_AREAS = (
     search,
     duplicates,
     account,
+    organisations,
 )
 AREAS = (*PROTECTED_AREAS, *PUBLIC_AREAS)
 

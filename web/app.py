@@ -26,6 +26,7 @@ from web.areas.housing import pages as housing
 from web.areas.intake import pages as intake
 from web.areas.network import pages as network
 from web.areas.notes import pages as notes
+from web.areas.organisations import pages as organisations
 from web.areas.plans import pages as plans
 from web.areas.programme import pages as programme
 from web.areas.referrals import pages as referrals
@@ -84,6 +85,7 @@ PAGE_AREAS = (
     programme, plans, documents, households, notes, assignment, work_queue, deliveries,
     case_summary, search, duplicates,
     account,
+    organisations,
 )
 
 

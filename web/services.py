@@ -21,6 +21,7 @@ from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
 from domain.identity.service import IdentityService
 from domain.notes.service import NoteService
+from domain.organisations.service import OrganisationService
 from domain.plans.service import PlanService
 from domain.programme import City
 from domain.referrals.service import ReferralService
@@ -37,6 +38,7 @@ from projections.indicators import IndicatorQueries
 from projections.indicators.households import HouseholdSizeQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.notes import CaseNotesQueries
+from projections.organisations import OrganisationQueries
 from projections.person_links import PersonLinksQueries
 from projections.plans import PlanQueries
 from projections.referrals import ReferralBoardQueries
@@ -228,6 +230,9 @@ class WebServices(Protocol):
     """The duplicate check at intake and the decisions on possible matches (domain.identity)."""
     person_links: PersonLinksQueries
     """Possible and confirmed matches, people counted once, case codes for the search box."""
+    organisations: OrganisationService
+    """The partner organisations a city registers (domain.organisations)."""
+    organisation_views: OrganisationQueries
 
     @property
     def accounts(self) -> AccountsPort: ...

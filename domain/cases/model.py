@@ -11,6 +11,7 @@ the event whose value it replaces."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -40,7 +41,13 @@ from domain.cases.rules import (
     priority_group_of,
     reaches_age_on,
 )
-from domain.privacy import LEGAL_BASES, LegalBases, ProcessingPurpose
+from domain.privacy import (
+    LEGAL_BASES,
+    LegalBases,
+    OrganisationOfAnotherCity,
+    PartnerOrganisation,
+    ProcessingPurpose,
+)
 from domain.programme import (
     CARD_TERMS,
     Actor,
@@ -428,6 +435,11 @@ class Case(Aggregate):
                 ProcessingPurpose(c["purpose"]), c["given_on"])
             for c in consents
         }
+        # Consents to share with a partner that name the organisation (consent.given v2), by
+        # the organisation's id. `consents` keeps the consents to a purpose as a whole: a
+        # consent to REFERRAL_TO_NAMED_PARTNER there names nobody (given at intake, or before
+        # consents named organisations) and covers no registered organisation.
+        self.partner_consents: dict[str, ConsentRecord] = {}
         self.priority_group = priority_group
         self.eligibility = eligibility
         self.personal_data_erased = False
@@ -573,56 +585,145 @@ class Case(Aggregate):
     # --- consents ------------------------------------------------------------------------------
 
     def has_consent_to(self, purpose: ProcessingPurpose) -> bool:
-        """Whether the person's consent to `purpose` is given and not withdrawn."""
+        """Whether the person's consent to `purpose` as a whole is given and not withdrawn. For
+        sharing with a partner that is a consent naming no organisation (given at intake, or
+        recorded before consents named organisations): it covers the referrals recorded under
+        the old free-text partner names, and no registered organisation
+        (`has_consent_to_share_with`)."""
         consent = self.consents.get(purpose)
         return consent is not None and consent.withdrawn_on is None
 
+    def has_consent_to_share_with(self, organisation_id: UUID) -> bool:
+        """Whether the person consented to their case being shared with this registered
+        organisation, and has not withdrawn that consent (GDPR art. 6(1)(a), art. 7(3))."""
+        consent = self.partner_consents.get(str(organisation_id))
+        return consent is not None and consent.withdrawn_on is None
+
+    @property
+    def consented_organisations(self) -> list[UUID]:
+        """The organisations the person's consent to share with a partner names now."""
+        return [UUID(i) for i, c in self.partner_consents.items() if c.withdrawn_on is None]
+
     class ConsentGiven(Aggregate.Event):
-        """The person consented to one purpose that rests on consent (GDPR art. 6(1)(a))."""
+        """The person consented to one purpose that rests on consent (GDPR art. 6(1)(a)).
+        Version 2 (issue 12, item 5): a consent to share with a partner names the registered
+        organisations it covers (`organisation_ids`); a version 1 consent named none and reads
+        with an empty list: a consent to the purpose as a whole, which covers the referrals
+        recorded under the old free-text partner names and no registered organisation."""
+
+        class_version = 2
 
         case_code: str
         city: str
         purpose: str
         given_on: date
+        organisation_ids: list[str]
         actor: dict[str, str | None]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["organisation_ids"] = []
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Case)
             purpose = ProcessingPurpose(self.purpose)
-            aggregate.consents[purpose] = ConsentRecord(purpose, self.given_on)
+            for organisation_id in self.organisation_ids:
+                aggregate.partner_consents[organisation_id] = ConsentRecord(purpose,
+                                                                            self.given_on)
+            if not self.organisation_ids:
+                aggregate.consents[purpose] = ConsentRecord(purpose, self.given_on)
 
     class ConsentWithdrawn(Aggregate.Event):
         """The person withdrew a consent (GDPR art. 7(3)): from that day the purpose has no
-        basis, unless another one is recorded where the data is used (a referral)."""
+        basis, unless another one is recorded where the data is used (a referral). Version 2
+        (issue 12, item 5): a withdrawal from sharing with partners names the organisations it
+        withdraws from (`organisation_ids`); a version 1 withdrawal named none and reads with an
+        empty list: the consent to the purpose as a whole is withdrawn."""
+
+        class_version = 2
 
         case_code: str
         city: str
         purpose: str
         withdrawn_on: date
+        organisation_ids: list[str]
         actor: dict[str, str | None]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["organisation_ids"] = []
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Case)
             purpose = ProcessingPurpose(self.purpose)
-            given = aggregate.consents[purpose]
-            aggregate.consents[purpose] = ConsentRecord(purpose, given.given_on,
-                                                        self.withdrawn_on)
+            for organisation_id in self.organisation_ids:
+                given = aggregate.partner_consents[organisation_id]
+                aggregate.partner_consents[organisation_id] = replace(
+                    given, withdrawn_on=self.withdrawn_on)
+            if not self.organisation_ids:
+                given = aggregate.consents[purpose]
+                aggregate.consents[purpose] = replace(given, withdrawn_on=self.withdrawn_on)
 
     def give_consent(
         self, purpose: ProcessingPurpose, given_on: date, actor: Actor, now: datetime,
         legal_bases: LegalBases = LEGAL_BASES,
+        organisations: Sequence[PartnerOrganisation] = (),
     ) -> None:
         """Record a consent to `purpose`, dated from the intake to today. Consent is asked only
-        for a purpose that rests on it: for the others it would be no basis at all."""
+        for a purpose that rests on it: for the others it would be no basis at all. A consent
+        to share with a partner names the organisations it covers (checked by
+        `privacy.organisations_to_name`: registered by the case's city, not retired), none of
+        which the person consents to already; every other purpose names none."""
         if purpose not in legal_bases.resting_on_consent:
             raise ConsentNotTheBasis(
                 "This purpose does not rest on consent: the person is not asked for it.",
                 field="purpose",
             )
+        if purpose is not ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER:
+            if organisations:
+                raise InvalidConsentChange(
+                    "Only a consent to share the case with partners names organisations.",
+                    field="organisation_ids")
+            self._give_consent_to_purpose(purpose, given_on, actor, now)
+            return
+        if not organisations:
+            raise InvalidConsentChange(
+                "Name the partner organisations the person consents to share their case with.",
+                field="organisation_ids")
+        for organisation in organisations:
+            if organisation.city != self.city:
+                raise OrganisationOfAnotherCity(
+                    f"{organisation.name} is registered by another city.",
+                    field="organisation_ids", organisation_name=organisation.name,
+                    city=organisation.city.value)
+            if self.has_consent_to_share_with(organisation.id):
+                raise InvalidConsentChange(
+                    f"The person has already consented to sharing with {organisation.name}.",
+                    field="organisation_ids", organisation_name=organisation.name)
+            withdrawn = self.partner_consents.get(str(organisation.id))
+            self._require_consent_date(given_on, withdrawn, now)
+        self.trigger_event(
+            self.ConsentGiven, timestamp=now, case_code=self.case_code, city=self.city.value,
+            purpose=purpose.value, given_on=given_on,
+            organisation_ids=[str(o.id) for o in organisations], actor=actor.as_record(),
+        )
+
+    def _give_consent_to_purpose(
+        self, purpose: ProcessingPurpose, given_on: date, actor: Actor, now: datetime
+    ) -> None:
         if self.has_consent_to(purpose):
             raise InvalidConsentChange(
                 "The person has already given this consent.", field="purpose")
-        withdrawn = self.consents.get(purpose)
+        self._require_consent_date(given_on, self.consents.get(purpose), now)
+        self.trigger_event(
+            self.ConsentGiven, timestamp=now, case_code=self.case_code, city=self.city.value,
+            purpose=purpose.value, given_on=given_on, organisation_ids=[],
+            actor=actor.as_record(),
+        )
+
+    def _require_consent_date(
+        self, given_on: date, withdrawn: ConsentRecord | None, now: datetime
+    ) -> None:
         since = withdrawn.withdrawn_on if withdrawn and withdrawn.withdrawn_on else (
             self.intake_date)
         if not since <= given_on <= programme_today(now):
@@ -630,29 +731,36 @@ class Case(Aggregate):
                 "A consent is dated between the intake (or its last withdrawal) and today.",
                 field="given_on",
             )
-        self.trigger_event(
-            self.ConsentGiven, timestamp=now, case_code=self.case_code, city=self.city.value,
-            purpose=purpose.value, given_on=given_on, actor=actor.as_record(),
-        )
 
     def withdraw_consent(
-        self, purpose: ProcessingPurpose, withdrawn_on: date, actor: Actor, now: datetime
+        self, purpose: ProcessingPurpose, withdrawn_on: date, actor: Actor, now: datetime,
+        organisation_ids: Sequence[UUID] = (),
     ) -> None:
         """Record that the person withdrew a consent, dated from when it was given to today.
-        Withdrawing is always possible (GDPR art. 7(3)), on a closed case too."""
-        consent = self.consents.get(purpose)
-        if consent is None or consent.withdrawn_on is not None:
+        Withdrawing is always possible (GDPR art. 7(3)), on a closed case too, and from a
+        retired organisation too. A withdrawal from sharing with partners names the
+        organisations it withdraws from (each consented to now), or none: then the consent
+        to the purpose as a whole (given at intake or before consents named organisations)."""
+        if organisation_ids and purpose is not ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER:
             raise InvalidConsentChange(
-                "The person has not given this consent: there is nothing to withdraw.",
-                field="purpose",
-            )
-        if not consent.given_on <= withdrawn_on <= programme_today(now):
-            raise InvalidConsentChange(
-                "A withdrawal is dated between the consent and today.", field="withdrawn_on"
-            )
+                "Only a consent to share the case with partners names organisations.",
+                field="organisation_ids")
+        given = ([self.partner_consents.get(str(i)) for i in dict.fromkeys(organisation_ids)]
+                 or [self.consents.get(purpose)])
+        for consent in given:
+            if consent is None or consent.withdrawn_on is not None:
+                raise InvalidConsentChange(
+                    "The person has not given this consent: there is nothing to withdraw.",
+                    field="organisation_ids" if organisation_ids else "purpose",
+                )
+            if not consent.given_on <= withdrawn_on <= programme_today(now):
+                raise InvalidConsentChange(
+                    "A withdrawal is dated between the consent and today.", field="withdrawn_on"
+                )
         self.trigger_event(
             self.ConsentWithdrawn, timestamp=now, case_code=self.case_code,
             city=self.city.value, purpose=purpose.value, withdrawn_on=withdrawn_on,
+            organisation_ids=[str(i) for i in dict.fromkeys(organisation_ids)],
             actor=actor.as_record(),
         )
 

@@ -30,7 +30,14 @@ from domain.cases.rules import (
     ErasureLegalBasis,
     Vulnerability,
 )
-from domain.privacy import LEGAL_BASES, LegalBases, ProcessingPurpose
+from domain.privacy import (
+    LEGAL_BASES,
+    FindOrganisation,
+    LegalBases,
+    PartnerOrganisation,
+    ProcessingPurpose,
+    organisations_to_name,
+)
 from domain.programme import Actor, CardTermsSource, ProtectionStatus, TermsInForce, TermsSource
 from domain.record import ProgrammeRecord, position_of
 from domain.vault import (
@@ -80,8 +87,12 @@ class CaseService:
         terms: TermsSource | None = None, legal_bases: LegalBases = LEGAL_BASES,
         intake_companion: IntakeCompanion | None = None,
         new_id: Callable[[], UUID] = uuid4,
+        organisations: FindOrganisation | None = None,
     ) -> None:
         self.record = record
+        # Where the registered partner organisations a consent names are found (the
+        # organisations context's service, passed in by the composition root).
+        self.organisations = organisations
         # Names the free texts kept in the vault (random: a text id says nothing of the text).
         self.new_id = new_id
         self.intake_companion = intake_companion
@@ -265,19 +276,30 @@ class CaseService:
 
     def give_consent(
         self, case_id: UUID, purpose: ProcessingPurpose, given_on: date, actor: Actor,
-        now: datetime,
+        now: datetime, organisation_ids: Sequence[UUID] = (),
     ) -> int:
+        """Record a consent; one to share with partners names the registered organisations of
+        the case's city it covers (none retired)."""
         case = self.get(case_id)
-        case.give_consent(purpose, given_on, actor, now, self.legal_bases)
+        organisations = organisations_to_name(
+            organisation_ids, case.city, self._find_organisation, field="organisation_ids")
+        case.give_consent(purpose, given_on, actor, now, self.legal_bases, organisations)
         return position_of(self.record.save(case))
 
     def withdraw_consent(
         self, case_id: UUID, purpose: ProcessingPurpose, withdrawn_on: date, actor: Actor,
-        now: datetime,
+        now: datetime, organisation_ids: Sequence[UUID] = (),
     ) -> int:
+        """Record a withdrawal; from sharing with partners, per organisation (or, naming none,
+        the consent to the purpose as a whole that named nobody)."""
         case = self.get(case_id)
-        case.withdraw_consent(purpose, withdrawn_on, actor, now)
+        case.withdraw_consent(purpose, withdrawn_on, actor, now, organisation_ids)
         return position_of(self.record.save(case))
+
+    def _find_organisation(self, organisation_id: UUID) -> PartnerOrganisation:
+        if self.organisations is None:
+            raise LookupError(organisation_id)
+        return self.organisations(organisation_id)
 
     def follow_age(self, case_id: UUID, actor: Actor, now: datetime) -> AgeFollowed:
         """Bring one case's age band and minority up to date from the birth date in the vault

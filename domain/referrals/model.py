@@ -12,7 +12,15 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.privacy import LEGAL_BASES, LegalBases, LegalBasis, ProcessingPurpose
+from domain.privacy import (
+    LEGAL_BASES,
+    LegalBases,
+    LegalBasis,
+    PartnerOrganisation,
+    ProcessingPurpose,
+    UnknownOrganisation,
+    organisations_to_name,
+)
 from domain.programme import (
     CARD_TERMS,
     Actor,
@@ -23,7 +31,6 @@ from domain.programme import (
 )
 from domain.referrals.rules import (
     MAX_NOTE,
-    MAX_PARTNER_NAME,
     NOT_RECORDED,
     CityService,
     DeclineReason,
@@ -63,6 +70,13 @@ class ConsentRequired(ReferralError):
     without another legal basis."""
 
     code = "consent_required"
+
+
+class ConsentToOrganisationRequired(ConsentRequired):
+    """Raised when a case is referred to a registered organisation without the person's consent
+    to that organisation and without another legal basis (the refusal names it)."""
+
+    code = "consent_to_organisation_required"
 
 
 class OtherLegalBasisRefused(ReferralError):
@@ -127,6 +141,10 @@ class CaseToRefer(Protocol):
     def has_consent_to(self, purpose: ProcessingPurpose) -> bool:
         """Whether the person's consent to `purpose` is given and not withdrawn."""
 
+    def has_consent_to_share_with(self, organisation_id: UUID) -> bool:
+        """Whether the person's consent to share with this organisation is given and not
+        withdrawn."""
+
     def require_open(self) -> None:
         """Refuse (the cases context's own error) when the case is closed."""
 
@@ -148,21 +166,20 @@ def checked_text(
 
 
 def checked_destination(destination: Destination, case_city: City) -> Destination:
-    """The destination with its partner name tidied; refused when incomplete or when a
-    transfer names the case's own city."""
+    """The destination as a new referral names it; refused when incomplete (a partner is a
+    registered organisation, named by its id) or when a transfer names the case's own city."""
     match destination.kind:
         case DestinationKind.CITY_SERVICE:
             if destination.service is None:
                 raise InvalidDestination("Choose the service.", field="service")
             return Destination.city_service(CityService(destination.service))
         case DestinationKind.PARTNER:
-            name = " ".join((destination.partner_name or "").split())
-            if not name or len(name) > MAX_PARTNER_NAME:
+            if destination.organisation_id is None:
                 raise InvalidDestination(
-                    "Name the partner organisation, in up to 120 characters.",
-                    field="partner_name",
+                    "Choose the partner organisation among those the city registered.",
+                    field="organisation_id",
                 )
-            return Destination.partner(name)
+            return Destination.partner(destination.organisation_id)
         case DestinationKind.TRANSFER:
             if destination.to_city is None:
                 raise InvalidDestination("Choose the city.", field="to_city")
@@ -186,7 +203,7 @@ class Referral(Aggregate):
         version 1 override's reason, read as legacy texts (`legacy_texts`, never written
         since): the event store keeps them as they were written, so the audit chain holds."""
 
-        class_version = 3
+        class_version = 4
 
         case_id: UUID
         case_code: str
@@ -194,6 +211,7 @@ class Referral(Aggregate):
         destination_kind: str
         service: str | None
         partner_name: str | None
+        organisation_id: UUID | None
         to_city: str | None
         urgency: str
         due_at: datetime
@@ -215,6 +233,10 @@ class Referral(Aggregate):
             state["note_id"] = None
             state["note_digest"] = None
 
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            state["organisation_id"] = None
+
     def __init__(
         self,
         case_id: UUID,
@@ -223,6 +245,7 @@ class Referral(Aggregate):
         destination_kind: str,
         service: str | None,
         partner_name: str | None,
+        organisation_id: UUID | None,
         to_city: str | None,
         urgency: str,
         due_at: datetime,
@@ -240,6 +263,7 @@ class Referral(Aggregate):
             service=CityService(service) if service else None,
             partner_name=partner_name,
             to_city=City(to_city) if to_city else None,
+            organisation_id=organisation_id,
         )
         self.urgency = Urgency(urgency)
         self.due_at = due_at
@@ -280,6 +304,7 @@ class Referral(Aggregate):
         may_share_on_other_basis: bool = False,
         legal_bases: LegalBases = LEGAL_BASES,
         terms: TermsInForce = CARD_TERMS,
+        organisation: PartnerOrganisation | None = None,
     ) -> Referral:
         """Refer an open case, within the programme's period; a transfer only to a city that is
         a partner today. The referral rests on the legal basis of the purpose it serves
@@ -287,15 +312,21 @@ class Referral(Aggregate):
         named partner receives the case with the person's consent to it, or, without it, on
         another legal basis a coordinator names, which is recorded. The answer is due after the
         answer time `terms` set for the urgency. The note, if any, is in the vault already
-        (`checked_text` first): the event carries its reference."""
+        (`checked_text` first): the event carries its reference. A partner is a registered
+        organisation of the case's city, not retired (`organisation`, found by the service
+        with `privacy.organisations_to_name`), and the consent it needs is the person's consent
+        to share with THAT organisation (GDPR art. 6(1)(a))."""
         case.require_open()
         today = programme_today(now)
         terms.require_in_period(today, field=None)
         destination = checked_destination(destination, case.city)
         if destination.to_city is not None:
             terms.require_partner(destination.to_city, today, field="to_city")
+        if destination.organisation_id is not None:
+            organisation = _the_organisation(organisation, destination.organisation_id, case)
         basis = _legal_basis(
-            case, destination, other_legal_basis, may_share_on_other_basis, legal_bases)
+            case, destination, other_legal_basis, may_share_on_other_basis, legal_bases,
+            organisation)
         urgency = urgency or default_urgency(case.is_vulnerable)
         return cls._create(
             cls.Requested,
@@ -306,7 +337,8 @@ class Referral(Aggregate):
             city=case.city.value,
             destination_kind=destination.kind.value,
             service=destination.service.value if destination.service else None,
-            partner_name=destination.partner_name,
+            partner_name=None,
+            organisation_id=destination.organisation_id,
             to_city=destination.to_city.value if destination.to_city else None,
             urgency=urgency.value,
             due_at=due_at(now, urgency, terms.answer_times),
@@ -516,12 +548,26 @@ def _to_legacy(state: dict[str, Any], **names: str) -> None:
     state["legacy_texts"] = legacy or None
 
 
+def _the_organisation(
+    organisation: PartnerOrganisation | None, organisation_id: UUID, case: CaseToRefer
+) -> PartnerOrganisation:
+    """The organisation the destination names, checked again here (the service found it):
+    the same id, of the case's city, not retired."""
+    if organisation is None or organisation.id != organisation_id:
+        raise UnknownOrganisation(
+            f"No partner organisation is registered with the id {organisation_id}.",
+            field="organisation_id", organisation_id=str(organisation_id))
+    return organisations_to_name(
+        [organisation_id], case.city, lambda _id: organisation)[0]
+
+
 def _legal_basis(
     case: CaseToRefer, destination: Destination, other: LegalBasis | None, may_name_other: bool,
-    legal_bases: LegalBases,
+    legal_bases: LegalBases, organisation: PartnerOrganisation | None = None,
 ) -> LegalBasis:
     """The basis the case's data goes to `destination` on. Its purpose's configured basis; for
-    a purpose resting on consent (by default, a named partner), the person's consent, or
+    a purpose resting on consent (by default, a named partner), the person's consent to THAT
+    organisation (a consent naming no organisation covers none of the registered ones), or
     another basis (GDPR art. 6(1)(c)-(e)) that a coordinator names instead of the former
     "override of consent"."""
     purpose = (ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER
@@ -536,12 +582,21 @@ def _legal_basis(
             )
         return configured
     if other is None or other is LegalBasis.CONSENT:
-        if case.has_consent_to(purpose):
+        if organisation is None:
+            if case.has_consent_to(purpose):
+                return LegalBasis.CONSENT
+            raise ConsentRequired(
+                "The person has not consented to their case being shared with a partner "
+                "organisation: name another legal basis, or ask for their consent first.",
+                field="legal_basis",
+            )
+        if case.has_consent_to_share_with(organisation.id):
             return LegalBasis.CONSENT
-        raise ConsentRequired(
-            "The person has not consented to their case being shared with a partner "
-            "organisation: name another legal basis, or ask for their consent first.",
-            field="legal_basis",
+        raise ConsentToOrganisationRequired(
+            f"The person has not consented to their case being shared with "
+            f"{organisation.name}: name another legal basis, or ask for their consent to "
+            "this organisation first.",
+            field="legal_basis", organisation_name=organisation.name,
         )
     if not may_name_other:
         raise OtherLegalBasisRefused(

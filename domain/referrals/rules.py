@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol, TypeVar
+from uuid import UUID
 
 from domain.programme import (
     STARTING_ANSWER_TIMES,
@@ -107,19 +108,28 @@ def due_at(
 
 @dataclass(frozen=True)
 class Destination:
-    """Where a referral goes: a city service, a named partner, or another city."""
+    """Where a referral goes: a city service, a registered partner organisation, or another
+    city. `partner_name` is a partner as referrals named it before organisations were
+    registered (free text, version 3 and before): read, never written since."""
 
     kind: DestinationKind
     service: CityService | None = None
     partner_name: str | None = None
     to_city: City | None = None
+    organisation_id: UUID | None = None
 
     @classmethod
     def city_service(cls, service: CityService) -> Destination:
         return cls(DestinationKind.CITY_SERVICE, service=service)
 
     @classmethod
-    def partner(cls, name: str) -> Destination:
+    def partner(cls, organisation_id: UUID) -> Destination:
+        """A registered partner organisation (domain.organisations)."""
+        return cls(DestinationKind.PARTNER, organisation_id=organisation_id)
+
+    @classmethod
+    def legacy_partner(cls, name: str) -> Destination:
+        """A partner named by free text, as referrals before version 4 did."""
         return cls(DestinationKind.PARTNER, partner_name=name)
 
     @classmethod
@@ -128,11 +138,13 @@ class Destination:
 
     @property
     def key(self) -> str:
-        """What makes two destinations the same one: partners by name, whatever the case or
-        spacing it was typed with."""
+        """What makes two destinations the same one: a registered organisation by its id; a
+        legacy partner by name, whatever the case or spacing it was typed with."""
         match self.kind:
             case DestinationKind.CITY_SERVICE:
                 return f"service:{self.service}"
+            case DestinationKind.PARTNER if self.organisation_id is not None:
+                return f"organisation:{self.organisation_id}"
             case DestinationKind.PARTNER:
                 return "partner:" + " ".join((self.partner_name or "").split()).casefold()
             case DestinationKind.TRANSFER:

@@ -13,7 +13,14 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import MutableAggregateProtocol
 
 from domain.access import USER_ROLES, AccessDenied, Permission, Principal, may
-from domain.privacy import LEGAL_BASES, LegalBases, LegalBasis
+from domain.privacy import (
+    LEGAL_BASES,
+    FindOrganisation,
+    LegalBases,
+    LegalBasis,
+    PartnerOrganisation,
+    organisations_to_name,
+)
 from domain.programme import Actor, CardTermsSource, City, TermsSource, programme_today
 from domain.record import ProgrammeRecord, save_decided
 from domain.referrals.model import (
@@ -70,9 +77,13 @@ class ReferralService:
     def __init__(
         self, record: ProgrammeRecord, cases: CasesToRefer, terms: TermsSource | None = None,
         legal_bases: LegalBases = LEGAL_BASES, new_id: Callable[[], UUID] = uuid4,
+        organisations: FindOrganisation | None = None,
     ) -> None:
         self.record = record
         self.cases = cases
+        # Where the registered partner organisations are found (the organisations context's
+        # service, passed in by the composition root).
+        self.organisations = organisations
         # Names the free texts kept in the vault (random: a text id says nothing of the text).
         self.new_id = new_id
         # The programme's terms (period, partner cities, answer times): the card's by default.
@@ -100,11 +111,16 @@ class ReferralService:
         reference."""
         terms = self.terms.terms_in_force()
         text = checked_text(note, "note", MAX_NOTE)
-        _require(actor, Permission.RECORD_CASE_WORK, self.cases.get(case_id).city)
+        city = self.cases.get(case_id).city
+        _require(actor, Permission.RECORD_CASE_WORK, city)
+        # Refused before the note reaches the vault: an unknown, retired or other city's
+        # organisation.
+        self._organisation(destination, city)
 
         def decide(texts: dict[str, TextReference | None]) -> Decided:
             case = self.cases.get(case_id)
             _require(actor, Permission.RECORD_CASE_WORK, case.city)
+            organisation = self._organisation(destination, case.city)
             referral = Referral.request(
                 referral_id, case, destination, urgency, texts["note"], actor, now,
                 other_legal_basis=other_legal_basis,
@@ -112,6 +128,7 @@ class ReferralService:
                     actor, Permission.SHARE_ON_OTHER_LEGAL_BASIS, case.city),
                 legal_bases=self.legal_bases,
                 terms=terms,
+                organisation=organisation,
             )
             index = self._index(case_id, now)
             index.add(referral, now)
@@ -214,6 +231,19 @@ class ReferralService:
             if text is not None:
                 found[name] = CaseText(text)
         return found
+
+    def _organisation(self, destination: Destination, city: City) -> PartnerOrganisation | None:
+        """The registered organisation a partner destination names (of `city`, not retired);
+        None for any other destination."""
+        if destination.organisation_id is None:
+            return None
+        return organisations_to_name([destination.organisation_id], city,
+                                     self._find_organisation)[0]
+
+    def _find_organisation(self, organisation_id: UUID) -> PartnerOrganisation:
+        if self.organisations is None:
+            raise LookupError(organisation_id)
+        return self.organisations(organisation_id)
 
     def _on_own(self, referral_id: UUID, actor: Actor) -> Referral:
         """The referral, once `actor` may work on the referring city's cases."""

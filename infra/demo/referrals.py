@@ -1,18 +1,23 @@
-"""Referrals: to the city's services and to partner organisations, answered (accepted, declined,
+"""Referrals: to the city's services and to the partner organisations each city registers
+(a few per city, on the programme's first days; a referral to one follows the person's consent
+naming it, or another legal basis), answered (accepted, declined,
 completed, withdrawn) within about their due time, and transfers of a case to another city."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 from uuid import UUID
 
-from domain.privacy import LegalBasis
-from domain.programme import City
+from domain.organisations.model import OrganisationKind
+from domain.privacy import LegalBasis, ProcessingPurpose
+from domain.programme import City, programme_today
 from domain.referrals.rules import CityService, DeclineReason, Destination, Urgency
 from infra.demo.known import KnownCase
 from infra.demo.people import coordinator, operator
-from infra.demo.scheduler import Area
+from infra.demo.scheduler import Area, DemoServices, Scheduler
 
 
 @dataclass(eq=False)
@@ -26,19 +31,71 @@ class _Referral:
 
 
 class ReferralDesk(Area):
-    """The cities' referral work: asking, answering, following up."""
+    """The cities' referral work: registering the partner organisations a city refers people
+    to, asking, answering, following up."""
+
+    def __init__(
+        self, scheduler: Scheduler, services: DemoServices, cases_of: dict[City, list[KnownCase]]
+    ) -> None:
+        super().__init__(scheduler, services, cases_of)
+        # The organisations each city registered, and the ones each person consented to share
+        # their case with. Their own random source, so that the rest of the demo draws the
+        # same numbers as before organisations were registered.
+        self.organisations_of: dict[City, list[UUID]] = {}
+        self.consented: dict[UUID, set[UUID]] = {}
+        self.partner_rng = random.Random(_PARTNER_SEED)
+
+    def plan_organisations(self, city: City) -> None:
+        """On the programme's first days, the city's coordinator registers a few of the
+        organisations it refers people to (demo names: invented, no real body)."""
+        names = self.partner_rng.sample(_PARTNERS, 4)
+        kinds = [_PARTNER_KINDS[name] for name in names]
+        self.organisations_of[city] = []
+
+        def register(name: str, kind: OrganisationKind) -> None:
+            found: list[UUID] = []
+            if self.attempt("organisation_registered", lambda now: found.append(
+                    self.services.organisations.register(
+                        city, name, kind, coordinator(city), now)[0]), self.partner_rng):
+                self.organisations_of[city].extend(found)
+
+        start = self.scale.start
+        for day, (name, kind) in enumerate(zip(names, kinds, strict=True)):
+            self.at(self.working_time(start + timedelta(days=day), rng=self.partner_rng),
+                    partial(register, name, kind))
+
+    def _partner(self, case: KnownCase, consented: bool) -> Destination | None:
+        """A registered organisation of the case's city to refer to; with `consented`, the
+        person's consent to share with it is recorded first (named, GDPR art. 6(1)(a)), as the
+        person agreed at intake to share with partners."""
+        organisations = self.organisations_of.get(case.city)
+        if not organisations:
+            return None
+        organisation = self.partner_rng.choice(organisations)
+        given = self.consented.setdefault(case.id, set())
+        if consented and organisation not in given:
+            city = case.city
+            if not self.attempt("consent_to_partner", lambda now: self.services.cases.give_consent(
+                    case.id, ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER, programme_today(now),
+                    operator(city), now, organisation_ids=[organisation]), self.partner_rng):
+                return None
+            given.add(organisation)
+        return Destination.partner(organisation)
 
     def refer(self, case: KnownCase) -> None:
         if not case.is_open or case.transfer_waiting:
             return
         rng = self.rng
         other_basis: LegalBasis | None = None
+        partner: Destination | None = None
         if case.partner_consent and rng.random() < 0.25:
-            destination = Destination.partner(rng.choice(_PARTNERS))
+            partner = self._partner(case, consented=True)
         elif case.vulnerable and rng.random() < 0.03:
             # Without consent, a coordinator shares the case to protect the person's life.
-            destination = Destination.partner(rng.choice(_PARTNERS))
-            other_basis = LegalBasis.VITAL_INTERESTS
+            partner = self._partner(case, consented=False)
+            other_basis = LegalBasis.VITAL_INTERESTS if partner else None
+        if partner is not None:
+            destination = partner
         else:
             services = list(CityService)
             destination = Destination.city_service(
@@ -162,16 +219,18 @@ class ReferralDesk(Area):
         case.transfer_waiting = False
 
 
-_PARTNERS = (
-    "Ambulatorio medico solidale",
-    "Sportello legale per persone migranti",
-    "Associazione di volontariato per la mediazione culturale",
-    "Cooperativa sociale per l'inserimento lavorativo",
-    "Centro antiviolenza cittadino",
-    "Consultorio familiare",
-    "Scuola di italiano per stranieri",
-    "Rete di ospitalità in famiglia",
-)
+_PARTNER_KINDS = {
+    "Ambulatorio medico solidale": OrganisationKind.NGO,
+    "Sportello legale per persone migranti": OrganisationKind.ASSOCIATION,
+    "Associazione di volontariato per la mediazione culturale": OrganisationKind.ASSOCIATION,
+    "Cooperativa sociale per l'inserimento lavorativo": OrganisationKind.SOCIAL_COOPERATIVE,
+    "Centro antiviolenza cittadino": OrganisationKind.ASSOCIATION,
+    "Consultorio familiare": OrganisationKind.PUBLIC_SERVICE,
+    "Scuola di italiano per stranieri": OrganisationKind.ASSOCIATION,
+    "Rete di ospitalità in famiglia": OrganisationKind.NGO,
+}
+_PARTNERS = tuple(_PARTNER_KINDS)
+_PARTNER_SEED = 4507
 
 _SERVICE_WEIGHTS = {
     CityService.HEALTH: 20, CityService.LEGAL_AID: 18, CityService.EMPLOYMENT: 16,

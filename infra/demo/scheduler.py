@@ -23,6 +23,7 @@ from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
 from domain.identity.service import IdentityService
 from domain.notes.service import NoteService
+from domain.organisations.service import OrganisationService
 from domain.plans.service import PlanService
 from domain.programme import City, DomainError
 from domain.referrals.service import ReferralService
@@ -60,6 +61,7 @@ class DemoServices(Protocol):
     notes: NoteService
     deliveries: DeliveryService
     identity: IdentityService
+    organisations: OrganisationService
 
 
 Action = Callable[[], None]

@@ -81,6 +81,7 @@ class _Simulation:
         for day in self.cases.intake_days(intakes):
             self.scheduler.at(self.scheduler.working_time(day), lambda: self.cases.take_in(city))
         self.housing.plan_shelters(city, intakes)
+        self.referrals.plan_organisations(city)
         focus = focus_of(city)
         for sub_action in (SubAction.CIVIC_ENGAGEMENT, SubAction.EMERGENCY_TAKE_IN,
                            SubAction.ADMINISTRATION_EMPOWERMENT, SubAction.COMMUNICATION):

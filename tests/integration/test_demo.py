@@ -34,6 +34,7 @@ from domain.housing.service import HousingService
 from domain.identity.service import IdentityService
 from domain.notes.model import CaseNotes
 from domain.notes.service import NoteService
+from domain.organisations.service import OrganisationService
 from domain.plans.service import PlanService
 from domain.programme import City
 from domain.record import ProgrammeRecord
@@ -69,6 +70,7 @@ class Services:
     notes: NoteService
     deliveries: DeliveryService
     identity: IdentityService
+    organisations: OrganisationService
 
 
 @dataclass
@@ -90,11 +92,13 @@ def generate(data_dir: Path, seed: int) -> DemoReport:
     record = open_record(settings)
     try:
         vault = open_vault(settings)
-        cases = CaseService(record, vault)
+        organisations = OrganisationService(record)
+        cases = CaseService(record, vault, organisations=organisations.get)
         finance = FinanceService(record)
         households = HouseholdService(record, cases)
         return load_demo(Services(
-            cases=cases, referrals=ReferralService(record, cases),
+            cases=cases,
+            referrals=ReferralService(record, cases, organisations=organisations.get),
             housing=HousingService(record, cases, households=households),
             activities=ActivityService(record, cases),
             finance=finance, plans=PlanService(record, vault, cases),
@@ -103,6 +107,7 @@ def generate(data_dir: Path, seed: int) -> DemoReport:
             households=households, notes=NoteService(record, vault, cases),
             deliveries=DeliveryService(record, cases),
             identity=IdentityService(record, open_person_index(settings), cases, vault),
+            organisations=organisations,
         ), TWO_CITIES_ONE_QUARTER, seed=seed)
     finally:
         record.close()

@@ -36,6 +36,7 @@ from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
 from domain.identity.service import IdentityService
 from domain.notes.service import NoteService
+from domain.organisations.service import OrganisationService
 from domain.plans.service import PlanService
 from domain.programme import City
 from domain.referrals.service import ReferralService
@@ -76,6 +77,7 @@ class Services:
     notes: NoteService
     deliveries: DeliveryService
     identity: IdentityService
+    organisations: OrganisationService
 
 
 @dataclass
@@ -91,11 +93,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walked]:
     record = open_record(settings)
     try:
         vault = open_vault(settings)
-        cases = CaseService(record, vault)
+        organisations = OrganisationService(record)
+        cases = CaseService(record, vault, organisations=organisations.get)
         finance = FinanceService(record)
         households = HouseholdService(record, cases)
         report = load_demo(Services(
-            cases=cases, referrals=ReferralService(record, cases),
+            cases=cases,
+            referrals=ReferralService(record, cases, organisations=organisations.get),
             housing=HousingService(record, cases, households=households),
             activities=ActivityService(record, cases),
             finance=finance, plans=PlanService(record, vault, cases),
@@ -103,7 +107,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walked]:
                 record, vault, CaseFactsFromCases(cases), ClaimsFromFinance(finance)),
             households=households, notes=NoteService(record, vault, cases),
             deliveries=DeliveryService(record, cases),
-            identity=IdentityService(record, open_person_index(settings), cases, vault)),
+            identity=IdentityService(record, open_person_index(settings), cases, vault),
+            organisations=organisations),
             WHOLE_PROGRAMME, seed=13)
         last = record.recorder.max_notification_id() or 0
         events = [record.mapper.to_domain_event(n)

@@ -33,7 +33,7 @@ from events.housing import PlacementLeftWaitlistV2
 from events.referrals import (
     ReferralCompletedV2,
     ReferralDeclinedV2,
-    ReferralRequestedV3,
+    ReferralRequestedV4,
     ReferralWithdrawnV2,
 )
 from infra.nats.streams import read_stream
@@ -178,7 +178,7 @@ async def test_old_free_texts_read_as_legacy_texts_and_the_chain_still_verifies(
             "it.lgnet.case.intake_corrected.v2"} <= set(types)
     assert all(text.encode() in b"".join(m.data for m in messages) for text in OLD_TEXTS)
     read = [from_message(headers_of(m), m.data).data for m in messages]
-    newest = {ReferralRequestedV3, ReferralDeclinedV2, ReferralCompletedV2, ReferralWithdrawnV2,
+    newest = {ReferralRequestedV4, ReferralDeclinedV2, ReferralCompletedV2, ReferralWithdrawnV2,
               PlacementLeftWaitlistV2, CaseClosedV2, CaseReopenedV2, CaseIntakeCorrectedV3}
     assert newest <= {type(data) for data in read}
     assert [text for text in OLD_TEXTS

@@ -21,6 +21,8 @@ from domain.access import AccessDenied
 from domain.cases.model import CaseClosed
 from domain.cases.rules import CaseOutcome, Vulnerability
 from domain.cases.service import CaseService
+from domain.organisations.model import OrganisationKind, organisation_id_for
+from domain.organisations.service import OrganisationNotFound, OrganisationService
 from domain.privacy import LegalBasis, ProcessingPurpose
 from domain.programme import Actor, ActorKind, City, Role
 from domain.record import ProgrammeRecord
@@ -67,6 +69,17 @@ class Workbench:
     read_models: ReadModelDatabase
     board: ReferralBoardQueries
     data_dir: Path
+    organisations: OrganisationService
+
+    def a_partner(self) -> UUID:
+        """Milan's registered "Caritas Ambrosiana" (registered on first use)."""
+        organisation_id = organisation_id_for(City.MILANO, "Caritas Ambrosiana")
+        try:
+            self.organisations.get(organisation_id)
+        except OrganisationNotFound:
+            self.organisations.register(City.MILANO, "Caritas Ambrosiana", OrganisationKind.NGO,
+                                        MILAN_COORDINATOR, NOW)
+        return organisation_id
 
     def texts_kept(self) -> int:
         """How many free texts the vault keeps (issue 16: notes and reasons go there)."""
@@ -103,10 +116,13 @@ def published_at(bench: Workbench, position: int) -> str:
 def a_workbench(tmp_path: Path, read_models: ReadModelDatabase) -> Workbench:
     settings = Settings(data_dir=tmp_path)
     record = open_record(settings)
-    cases = CaseService(record, open_vault(settings))
+    organisations = OrganisationService(record)
+    cases = CaseService(record, open_vault(settings), organisations=organisations.get)
     reset(read_models, ReferralBoardProjection())
-    return Workbench(record, cases, ReferralService(record, cases), read_models,
-                     ReferralBoardQueries(read_models), settings.data_dir)
+    return Workbench(record, cases,
+                     ReferralService(record, cases, organisations=organisations.get),
+                     read_models, ReferralBoardQueries(read_models), settings.data_dir,
+                     organisations)
 
 
 @pytest.fixture
@@ -134,7 +150,7 @@ def test_scenario_a_referral_accepted_and_completed(bench: Workbench) -> None:
     referral_id = uuid4()
     position = bench.referrals.request(referral_id, case_id, HEALTH, None, "Prenatal check",
                                        MILAN_OPERATOR, NOW)
-    assert published_at(bench, position) == "it.lgnet.referral.requested.v3"
+    assert published_at(bench, position) == "it.lgnet.referral.requested.v4"
     bench.project()
 
     board = bench.board.board("milano", NOW)
@@ -258,7 +274,7 @@ def test_a_closed_case_keeps_its_answers_but_is_not_transferred(bench: Workbench
 
 def a_partner_referral(bench: Workbench, case_id: UUID, actor: Actor,
                        basis: LegalBasis | None = None) -> int:
-    return bench.referrals.request(uuid4(), case_id, Destination.partner("Caritas Ambrosiana"),
+    return bench.referrals.request(uuid4(), case_id, Destination.partner(bench.a_partner()),
                                    None, None, actor, NOW, other_legal_basis=basis)
 
 
@@ -266,6 +282,7 @@ def test_the_consent_gate_and_the_other_legal_basis_it_records(bench: Workbench)
     """Issue 12 item 5: a named partner receives the case on the person's consent, or on
     another legal basis a coordinator names (GDPR art. 6(1)(c)-(e)), recorded."""
     case_id = bench.a_case()  # no consent asked at intake
+    bench.a_partner()
     before = bench.written()
     with pytest.raises(ConsentRequired):
         a_partner_referral(bench, case_id, MILAN_COORDINATOR)
@@ -278,7 +295,13 @@ def test_the_consent_gate_and_the_other_legal_basis_it_records(bench: Workbench)
     (row,) = bench.board.of_case(case_id)
     assert row.legal_basis == "vital_interests"
 
+    # A consent given at intake to partners as a whole names nobody: no registered organisation.
     consenting = bench.a_case(consents=frozenset({ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER}))
+    with pytest.raises(ConsentRequired):
+        a_partner_referral(bench, consenting, MILAN_OPERATOR)
+    bench.cases.give_consent(consenting, ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER,
+                             INTAKE_DATE, MILAN_COORDINATOR, NOW,
+                             organisation_ids=[bench.a_partner()])
     a_partner_referral(bench, consenting, MILAN_OPERATOR)
 
 
@@ -354,7 +377,7 @@ async def test_every_referral_event_reaches_nats_as_a_valid_cloudevent(
                       Urgency.ORDINARY, None, MILAN_OPERATOR, NOW)
     referrals.decline(declined, DeclineReason.OTHER, "Course full until June", MILAN_OPERATOR,
                       NOW + timedelta(days=1))
-    referrals.request(withdrawn, case_id, Destination.partner("Caritas Ambrosiana"), None,
+    referrals.request(withdrawn, case_id, Destination.partner(bench.a_partner()), None,
                       None, MILAN_COORDINATOR, NOW, other_legal_basis=LegalBasis.VITAL_INTERESTS)
     referrals.withdraw(withdrawn, "Found a place", MILAN_OPERATOR, NOW + timedelta(hours=3))
     referrals.request(transfer, case_id, Destination.transfer(City.FIRENZE), None, None,
@@ -386,21 +409,23 @@ async def test_every_referral_event_reaches_nats_as_a_valid_cloudevent(
         envelope = from_message(dict(headers_of(message)), message.data)
         assert envelope.data.model_dump(mode="json") == data
     assert seen == [
-        "it.lgnet.referral.requested.v3", "it.lgnet.referral.accepted.v1",
+        "it.lgnet.referral.requested.v4", "it.lgnet.referral.accepted.v1",
         "it.lgnet.referral.completed.v2",
-        "it.lgnet.referral.requested.v3", "it.lgnet.referral.declined.v2",
-        "it.lgnet.referral.requested.v3", "it.lgnet.referral.withdrawn.v2",
-        "it.lgnet.referral.requested.v3", "it.lgnet.referral.accepted.v1",
+        "it.lgnet.referral.requested.v4", "it.lgnet.referral.declined.v2",
+        "it.lgnet.referral.requested.v4", "it.lgnet.referral.withdrawn.v2",
+        "it.lgnet.referral.requested.v4", "it.lgnet.referral.accepted.v1",
     ]
     # The superseded versions are no longer published; the streams keep their old messages,
     # which read as the newest.
     assert REFERRAL_TYPES - {
         "it.lgnet.referral.requested.v1", "it.lgnet.referral.requested.v2",
-        "it.lgnet.referral.declined.v1", "it.lgnet.referral.completed.v1",
-        "it.lgnet.referral.withdrawn.v1"} == set(seen)
+        "it.lgnet.referral.requested.v3", "it.lgnet.referral.declined.v1",
+        "it.lgnet.referral.completed.v1", "it.lgnet.referral.withdrawn.v1"} == set(seen)
     # The transfer's acceptance is followed by the case's move, on the new city's subject.
     assert messages[-1].subject == "lgnet.firenze.case.transferred"
-    requested = [m for m in messages if headers_of(m)["ce-type"].endswith("requested.v3")]
-    other_basis = next(m for m in requested if b"Caritas" in m.data)
+    requested = [m for m in messages if headers_of(m)["ce-type"].endswith("requested.v4")]
+    # A partner travels by its registered organisation's id, never by a name typed there.
+    other_basis = next(m for m in requested if str(bench.a_partner()).encode() in m.data)
+    assert b"Caritas" not in other_basis.data
     assert b'"legal_basis":"vital_interests"' in other_basis.data
     assert b'consent_override_reason' not in other_basis.data

@@ -27,6 +27,7 @@ from domain.record import ProgrammeRecord
 from domain.vault import PersonalDataVault
 from tests.builders import INTAKE_DATE, NOW, a_coordinator, a_person, an_intake
 
+PHOTOS = ProcessingPurpose.PHOTOGRAPHS
 PARTNER = ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER
 LATER = NOW + timedelta(days=30)  # 2021-04-09
 
@@ -124,11 +125,11 @@ def test_a_consent_is_dated_from_the_intake_to_today_and_given_once() -> None:
     case = take_in()
     for day in (INTAKE_DATE - timedelta(days=1), LATER.date() + timedelta(days=1)):
         with pytest.raises(InvalidConsentChange) as refused:
-            case.give_consent(PARTNER, day, a_coordinator(), LATER)
+            case.give_consent(PHOTOS, day, a_coordinator(), LATER)
         assert refused_with(refused) == ("invalid_consent_change", "given_on")
-    case.give_consent(PARTNER, INTAKE_DATE, a_coordinator(), LATER)
+    case.give_consent(PHOTOS, INTAKE_DATE, a_coordinator(), LATER)
     with pytest.raises(InvalidConsentChange) as refused:
-        case.give_consent(PARTNER, LATER.date(), a_coordinator(), LATER)
+        case.give_consent(PHOTOS, LATER.date(), a_coordinator(), LATER)
     assert refused_with(refused) == ("invalid_consent_change", "purpose")
     with pytest.raises(ConsentNotTheBasis):
         case.give_consent(ProcessingPurpose.STATISTICS, LATER.date(), a_coordinator(), LATER)
@@ -136,7 +137,8 @@ def test_a_consent_is_dated_from_the_intake_to_today_and_given_once() -> None:
 
 def test_a_consent_can_be_withdrawn_and_given_again() -> None:
     """GDPR art. 7(3): "The data subject shall have the right to withdraw his or her consent at
-    any time"."""
+    any time". Here the consent to share with partners given at intake, which names no
+    organisation (a consent to the purpose as a whole)."""
     case = take_in(consents=frozenset({PARTNER}))
     with pytest.raises(InvalidConsentChange) as refused:
         case.withdraw_consent(PARTNER, INTAKE_DATE - timedelta(days=1), a_coordinator(), LATER)
@@ -144,15 +146,18 @@ def test_a_consent_can_be_withdrawn_and_given_again() -> None:
     case.withdraw_consent(PARTNER, date(2021, 3, 20), a_coordinator(), LATER)
     _intake, event = events_of(case)
     assert isinstance(event, Case.ConsentWithdrawn)
-    assert (event.purpose, event.withdrawn_on) == ("referral_to_named_partner", date(2021, 3, 20))
+    assert (event.purpose, event.withdrawn_on, event.organisation_ids) == (
+        "referral_to_named_partner", date(2021, 3, 20), [])
     assert not case.has_consent_to(PARTNER)
     with pytest.raises(InvalidConsentChange) as refused:
         case.withdraw_consent(PARTNER, date(2021, 3, 21), a_coordinator(), LATER)
     assert refused_with(refused) == ("invalid_consent_change", "purpose")
+    case.give_consent(PHOTOS, date(2021, 3, 19), a_coordinator(), LATER)
+    case.withdraw_consent(PHOTOS, date(2021, 3, 20), a_coordinator(), LATER)
     with pytest.raises(InvalidConsentChange):
-        case.give_consent(PARTNER, date(2021, 3, 19), a_coordinator(), LATER)
-    case.give_consent(PARTNER, date(2021, 3, 20), a_coordinator(), LATER)
-    assert case.has_consent_to(PARTNER)
+        case.give_consent(PHOTOS, date(2021, 3, 19), a_coordinator(), LATER)
+    case.give_consent(PHOTOS, date(2021, 3, 20), a_coordinator(), LATER)
+    assert case.has_consent_to(PHOTOS)
 
 
 def test_a_document_number_for_a_person_without_documents_is_refused_before_anything_is_written(

@@ -23,7 +23,7 @@ from events.contracts import (
     CaseIntakeRecordedV1,
     CaseIntakeRecordedV2,
 )
-from events.referrals import ReferralRequestedV1, ReferralRequestedV3
+from events.referrals import ReferralRequestedV1, ReferralRequestedV4
 from events.upcasting import latest
 from infra.publishing.event_mapping.catalogue import PUBLIC_EVENTS
 from tests.builders import NOW, a_coordinator
@@ -167,7 +167,8 @@ def test_a_referral_stored_by_version_1_keeps_its_basis_and_an_override_s_reason
     assert referral.texts == {}
 
     now = published_now(record)
-    assert isinstance(now, ReferralRequestedV3)
+    assert isinstance(now, ReferralRequestedV4)
+    assert (now.organisation_id, now.partner_name) == (None, "Caritas")
     assert now.legal_basis == (reads_as.value if reads_as else "not_recorded")
     assert latest(v1_contract_of(state, ReferralRequestedV1, "referral_id", referral_id)) == now
 

@@ -63,6 +63,8 @@ CONTRACT_ALLOWED: dict[str, str] = {
     # Names and texts about organisations, places and activities, not the persons served:
     # there is no person whose key could hold them, and they identify nobody.
     "referral.requested:partner_name": "the partner organisation's name (an NGO, a service)",
+    "organisation.registered:name": "a partner organisation's name (an NGO, an association, a "
+    "public service): an organisation, not a person; referrals and consents carry its id only",
     "shelter.registered:name": "a shelter's name: a place of the city",
     "shelter.registered:address_area": "a shelter's area, never a street address (refused "
     "by domain.housing.model's address check): a place",
@@ -240,7 +242,7 @@ def test_the_referral_and_housing_texts_left_their_events() -> None:
     """The texts issue 16 names: each newest contract has a reference and a digest instead."""
     newest = {c.ce_type(): c for c in published_contracts()}
     for ce_type, text in [
-        ("it.lgnet.referral.requested.v3", "note"),
+        ("it.lgnet.referral.requested.v4", "note"),
         ("it.lgnet.referral.declined.v2", "note"),
         ("it.lgnet.referral.completed.v2", "outcome_note"),
         ("it.lgnet.referral.withdrawn.v2", "reason"),

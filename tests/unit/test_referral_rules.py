@@ -11,7 +11,14 @@ import pytest
 
 from domain.cases.model import Case, CaseClosed
 from domain.cases.rules import CaseOutcome, Vulnerability
-from domain.privacy import LegalBases, LegalBasis, ProcessingPurpose
+from domain.organisations.model import Organisation, OrganisationRetired
+from domain.privacy import (
+    LegalBases,
+    LegalBasis,
+    OrganisationOfAnotherCity,
+    ProcessingPurpose,
+    UnknownOrganisation,
+)
 from domain.programme import City
 from domain.referrals.model import (
     CaseReferrals,
@@ -30,13 +37,21 @@ from domain.referrals.rules import (
     CityService,
     DeclineReason,
     Destination,
+    DestinationKind,
     ReferralStatus,
     Urgency,
     default_urgency,
     due_at,
 )
 from domain.vault import TextReference
-from tests.builders import INTAKE_DATE, NOW, a_coordinator, a_reason, an_intake
+from tests.builders import (
+    INTAKE_DATE,
+    NOW,
+    a_coordinator,
+    a_reason,
+    an_intake,
+    an_organisation,
+)
 
 # A text kept in the vault, as the service hands it to the referral (issue 16).
 KEPT = TextReference(uuid4(), "0" * 64)
@@ -44,6 +59,8 @@ KEPT = TextReference(uuid4(), "0" * 64)
 CONSENTING = frozenset({ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER})
 
 HEALTH = Destination.city_service(CityService.HEALTH)
+CARITAS = an_organisation(City.MILANO, "Caritas Ambrosiana")
+EMERGENCY = an_organisation(City.MILANO, "Emergency")
 
 
 
@@ -90,35 +107,81 @@ def test_a_transfer_cannot_go_to_the_case_s_own_city() -> None:
     assert a_referral(destination=Destination.transfer(City.FIRENZE)).is_transfer
 
 
-@pytest.mark.parametrize("name", ["", "   ", "x" * 121])
-def test_a_partner_is_named_in_1_to_120_characters(name: str) -> None:
+def test_a_partner_is_a_registered_organisation_named_by_its_id() -> None:
+    """Issue 12, item 5: a referral to a partner names a registered organisation, not a free
+    text."""
     case = a_case(consents=CONSENTING)
-    with pytest.raises(InvalidDestination):
-        a_referral(case, Destination.partner(name))
+    with pytest.raises(InvalidDestination) as refused:
+        a_referral(case, Destination(DestinationKind.PARTNER))
+    assert refused.value.params["field"] == "organisation_id"
+    with pytest.raises(UnknownOrganisation):
+        a_referral(case, Destination.partner(uuid4()), organisation=CARITAS)
 
 
-def test_a_partner_referral_rests_on_the_person_s_consent_to_it() -> None:
-    """GDPR art. 6(1)(a): sharing the case with a named NGO partner rests on consent."""
-    consenting = a_case(consents=CONSENTING)
-    referral = a_referral(consenting, Destination.partner("  Caritas   Ambrosiana "))
+def test_a_partner_of_another_city_or_retired_is_refused() -> None:
+    case = a_case()
+    roman = an_organisation(City.ROMA, "Caritas di Roma")
+    with pytest.raises(OrganisationOfAnotherCity) as refused:
+        a_referral(case, Destination.partner(roman.id), organisation=roman,
+                   other_legal_basis=LegalBasis.VITAL_INTERESTS, may_share_on_other_basis=True)
+    assert refused.value.params["organisation_name"] == "Caritas di Roma"
+    retired = an_organisation(City.MILANO, "Sportello chiuso")
+    retired.retire(a_coordinator(City.MILANO), NOW)
+    with pytest.raises(OrganisationRetired):
+        a_referral(case, Destination.partner(retired.id), organisation=retired,
+                   other_legal_basis=LegalBasis.VITAL_INTERESTS, may_share_on_other_basis=True)
+
+
+def consenting_to(*organisations: Organisation) -> Case:
+    case = a_case()
+    case.give_consent(ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER, INTAKE_DATE,
+                      a_coordinator(City.MILANO), NOW, organisations=organisations)
+    return case
+
+
+def to(organisation: Organisation, case: Case, **options: Any) -> Referral:
+    return a_referral(case, Destination.partner(organisation.id), organisation=organisation,
+                      **options)
+
+
+def test_a_partner_referral_rests_on_the_person_s_consent_to_that_organisation() -> None:
+    """GDPR art. 6(1)(a): sharing the case with a named NGO partner rests on consent, to that
+    partner (the card's partners are named; consent is specific, art. 4(11))."""
+    referral = to(CARITAS, consenting_to(CARITAS))
     assert referral.legal_basis is LegalBasis.CONSENT
-    assert referral.destination.partner_name == "Caritas Ambrosiana"
+    assert referral.destination.organisation_id == CARITAS.id
     (event,) = events_of(referral)
+    assert (event.destination_kind, event.organisation_id, event.partner_name) == (
+        "partner", CARITAS.id, None)
     assert (event.legal_basis, event.note_id, event.legacy_texts) == ("consent", None, None)
 
     with pytest.raises(ConsentRequired) as refused:
-        a_referral(a_case(), Destination.partner("Caritas Ambrosiana"))
-    assert (refused.value.code, refused.value.params["field"]) == (
-        "consent_required", "legal_basis")
+        to(EMERGENCY, consenting_to(CARITAS))
+    assert (refused.value.code, refused.value.params["field"],
+            refused.value.params["organisation_name"]) == (
+        "consent_to_organisation_required", "legal_basis", "Emergency")
+    assert "Emergency" in refused.value.message
 
 
-def test_a_withdrawn_consent_no_longer_lets_a_partner_receive_the_case() -> None:
-    """GDPR art. 7(3): consent can be withdrawn, and from then on it is no basis."""
+def test_a_consent_naming_no_organisation_covers_no_registered_one() -> None:
+    """A consent to share "with partners" given at intake, or before consents named
+    organisations, names nobody: it is no consent to any registered organisation (GDPR art.
+    4(11): consent is specific)."""
     case = a_case(consents=CONSENTING)
-    case.withdraw_consent(ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER, INTAKE_DATE,
-                          a_coordinator(City.MILANO), NOW)
+    assert case.has_consent_to(ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER)
     with pytest.raises(ConsentRequired):
-        a_referral(case, Destination.partner("Caritas Ambrosiana"))
+        to(CARITAS, case)
+
+
+def test_a_withdrawn_consent_no_longer_lets_that_partner_receive_the_case() -> None:
+    """GDPR art. 7(3): consent can be withdrawn, per organisation, and from then on it is no
+    basis for sharing with that one; the others keep theirs."""
+    case = consenting_to(CARITAS, EMERGENCY)
+    case.withdraw_consent(ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER, INTAKE_DATE,
+                          a_coordinator(City.MILANO), NOW, organisation_ids=[CARITAS.id])
+    with pytest.raises(ConsentRequired):
+        to(CARITAS, case)
+    assert to(EMERGENCY, case).legal_basis is LegalBasis.CONSENT
 
 
 @pytest.mark.parametrize("basis", [
@@ -128,23 +191,22 @@ def test_without_consent_a_coordinator_shares_with_a_partner_on_another_legal_ba
 ) -> None:
     """Issue 12: the former "override of consent" is sharing on another legal basis (GDPR art.
     6(1)(c)-(e)), and the basis is recorded."""
-    partner = Destination.partner("Caritas Ambrosiana")
     with pytest.raises(OtherLegalBasisRefused) as refused:
-        a_referral(a_case(), partner, other_legal_basis=basis)
+        to(CARITAS, a_case(), other_legal_basis=basis)
     assert (refused.value.code, refused.value.params["field"]) == (
         "other_legal_basis_refused", "legal_basis")
 
-    referral = a_referral(a_case(), partner, other_legal_basis=basis,
-                          may_share_on_other_basis=True)
+    referral = to(CARITAS, a_case(), other_legal_basis=basis, may_share_on_other_basis=True)
     assert referral.legal_basis is basis
     (event,) = events_of(referral)
     assert (event.legal_basis, event.note_id, event.legacy_texts) == (basis.value, None, None)
+    assert event.organisation_id == CARITAS.id
 
 
 def test_naming_consent_as_the_other_basis_still_needs_the_consent() -> None:
     with pytest.raises(ConsentRequired):
-        a_referral(a_case(), Destination.partner("Caritas"), other_legal_basis=LegalBasis.CONSENT,
-                   may_share_on_other_basis=True)
+        to(CARITAS, a_case(), other_legal_basis=LegalBasis.CONSENT,
+           may_share_on_other_basis=True)
 
 
 def test_city_services_and_transfers_rest_on_the_public_task() -> None:
@@ -161,7 +223,7 @@ def test_the_gate_follows_the_configured_legal_basis_of_each_purpose() -> None:
     """The legal basis is configurable per purpose: where referral to a partner rests on the
     public task, a partner receives the case without consent, on that basis."""
     public = LegalBases({ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER: LegalBasis.PUBLIC_TASK})
-    referral = a_referral(a_case(), Destination.partner("Caritas"), legal_bases=public)
+    referral = to(CARITAS, a_case(), legal_bases=public)
     assert referral.legal_basis is LegalBasis.PUBLIC_TASK
 
 
@@ -245,16 +307,16 @@ def test_an_accepted_transfer_is_final_but_a_requested_one_can_be_withdrawn() ->
 
 
 def test_one_referral_per_destination_awaits_an_answer_at_a_time() -> None:
-    case = a_case(consents=CONSENTING)
+    case = consenting_to(CARITAS)
     index = CaseReferrals.open(case.id, NOW)
     first = a_referral(case)
     index.add(first, NOW)
     index.add(a_referral(case, Destination.city_service(CityService.LEGAL_AID)), NOW)
-    index.add(a_referral(case, Destination.partner("Caritas")), NOW)
+    index.add(to(CARITAS, case), NOW)
     with pytest.raises(DuplicateReferral):
         index.add(a_referral(case), NOW)
     with pytest.raises(DuplicateReferral):
-        index.add(a_referral(case, Destination.partner(" CARITAS ")), NOW)
+        index.add(to(CARITAS, case), NOW)
 
     first.decline(DeclineReason.NO_CAPACITY, None, a_coordinator(City.MILANO), NOW)
     index.settle(first, NOW)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -269,6 +270,13 @@ ACCESS: dict[str, set[str]] = {
     "api_offer_household_beds": MILAN_STAFF,
     "api_city_household_sizes": MILAN_STAFF | OVERSIGHT,
     "api_network_household_sizes": OVERSIGHT,
+    # -- partner organisations (issue 12 item 5) --
+    "city_organisations": MILAN_STAFF | OVERSIGHT,
+    "api_city_organisations": MILAN_STAFF | OVERSIGHT,
+    "register_organisation": {MILAN_COORDINATOR},
+    "api_register_organisation": {MILAN_COORDINATOR},
+    "retire_organisation": {MILAN_COORDINATOR},
+    "api_retire_organisation": {MILAN_COORDINATOR},
     # -- case notes: that notes exist for oversight, their texts and writing for the staff --
     "case_notes": MILAN_STAFF | OVERSIGHT,
     "write_case_note": MILAN_STAFF,
@@ -360,6 +368,8 @@ FRESH_ROUTES = {
     "form_household", "api_form_household", "join_household", "api_join_household",
     "leave_household", "api_leave_household", "make_household_head", "api_make_household_head",
     "offer_household_beds", "api_offer_household_beds",
+    # -- partner organisations: a retirement is once --
+    "retire_organisation", "api_retire_organisation",
     # -- assignment: each call gives a fresh case (held by its recorder) to someone else --
     "assign_case", "api_assign_case",
     # -- services delivered --
@@ -489,7 +499,9 @@ A_REFERRAL = {"destination_kind": "city_service", "service": "health"}
 ANOTHER_REFERRAL = {"destination_kind": "city_service", "service": "legal_aid"}
 
 
-A_CONSENT = {"purpose": "referral_to_named_partner", "given_on": "2021-03-11"}
+# Photographs: a consent to sharing with partners names an organisation (the matrix's
+# organisation routes are below).
+A_CONSENT = {"purpose": "photographs", "given_on": "2021-03-11"}
 
 
 def consented(clients: Clients, case_id: str) -> None:
@@ -651,9 +663,9 @@ BODIES: dict[str, dict[str, Any]] = {
                                         "protection_status": "subsidiary_protection"}},
     "give_case_consent": {"data": A_CONSENT},
     "api_give_case_consent": {"json": A_CONSENT},
-    "withdraw_case_consent": {"data": {"purpose": "referral_to_named_partner",
+    "withdraw_case_consent": {"data": {"purpose": "photographs",
                                        "withdrawn_on": "2021-03-11"}},
-    "api_withdraw_case_consent": {"json": {"purpose": "referral_to_named_partner",
+    "api_withdraw_case_consent": {"json": {"purpose": "photographs",
                                            "withdrawn_on": "2021-03-11"}},
     # On the fresh cases of FRESH_CASES (tests/web/test_vulnerability_pages.py: what is recorded).
     "appoint_case_guardian": {"data": {"appointed_on": "2021-03-11"}},
@@ -758,6 +770,11 @@ BODIES: dict[str, dict[str, Any]] = {
                                          "changed_on": TODAY_IN_ITALY}},
     "offer_household_beds": {"data": {}},
     "api_offer_household_beds": {},
+    # -- partner organisations: a name is registered once per city, so each route its own --
+    "register_organisation": {"data": {"name": "Matrice (pagina)", "kind": "association"}},
+    "api_register_organisation": {"json": {"name": "Matrice (API)", "kind": "ngo"}},
+    "retire_organisation": {"data": {}},
+    "api_retire_organisation": {},
     # -- case notes --
     "write_case_note": {"data": A_NOTE},
     "api_write_case_note": {"json": A_NOTE},
@@ -772,6 +789,17 @@ BODIES: dict[str, dict[str, Any]] = {
                                        "reason": "identity_check"}},
     "api_search_by_identifiers": {"json": {"document_number": "PS1234567"}},
 }
+
+# -- partner organisations --
+def an_organisation(clients: Clients, case_id: str) -> str:
+    """A Milan partner organisation, registered under a name of its own."""
+    registered = clients.coordinator("milano").post(
+        "/api/v1/cities/milano/organisations",
+        json={"name": f"Matrice {case_id} {uuid4()}", "kind": "ngo"})
+    assert registered.status_code == 201, registered.text
+    organisation_id: str = registered.json()["organisation"]["organisation_id"]
+    return organisation_id
+
 
 # -- possible same persons --
 def a_possible_match(clients: Clients, case_id: str) -> str:
@@ -805,11 +833,13 @@ RESOURCES: dict[str, Callable[[Clients, str], str]] = {
     "delivery_id": a_delivery,
     # -- possible same persons --
     "match_id": a_possible_match,
+    # -- partner organisations --
+    "organisation_id": an_organisation,
 }
 # A path naming one of these is answered 404, like an unknown one, to whoever may not see it.
 RESOURCE_PARAMETERS = ("case_id", "referral_id", "shelter_id", "activity_id", "claim_id",
                        "goal_id", "action_id", "document_id", "claim_document_id", "delivery_id",
-                       "match_id")
+                       "match_id", "organisation_id")
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from domain.cases.rules import (
 from domain.deliveries.model import DeliveryKind, DeliveryOrder, VoidReason
 from domain.finance.model import ClaimDraft, ExpenseCategory
 from domain.housing.model import MoveOutOutcome, ShelterKind
+from domain.organisations.model import OrganisationKind
 from domain.privacy import ProcessingPurpose
 from domain.programme import (
     FOUNDING_CITIES,
@@ -140,8 +141,12 @@ def record_the_scenario(platform: Platform) -> None:
     # vulnerable, 15 days for the others).
     refer(platform, m1, health, MILAN, at("2021-01-11"), "accept", 2)
     refer(platform, m1, legal_aid, MILAN, at("2021-01-12"), None)
-    refer(platform, m2, Destination.partner("Caritas Ambrosiana"), MILAN, at("2021-01-21"),
-          "decline", 30)
+    caritas, _position = platform.organisations.register(
+        City.MILANO, "Caritas Ambrosiana", OrganisationKind.NGO, MILAN, at("2021-01-04"))
+    platform.cases.give_consent(m2, ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER,
+                                date(2021, 1, 20), MILAN, at("2021-01-21", 8),
+                                organisation_ids=[caritas])
+    refer(platform, m2, Destination.partner(caritas), MILAN, at("2021-01-21"), "decline", 30)
     refer(platform, n1, health, NAPLES, at("2021-01-16"), "accept", 100, Urgency.IMMEDIATE)
     # Shelters: Milan's 3 beds from 2021-01-05 (4 from 2021-02-10), Naples's 2 from 01-02,
     # and Naples's 3 from 01-03, 2 of them removed at 00:30 on 02-01 in Rome (still 01-31 in

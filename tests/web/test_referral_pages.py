@@ -215,17 +215,34 @@ def test_the_board_filters_swap_only_the_board(
         headers=HTMX).text
 
 
+def an_organisation(clients: Clients, name: str = "Caritas Ambrosiana",
+                    city: str = "milano") -> str:
+    """A partner organisation the city's coordinator registers (issue 12 item 5)."""
+    registered = clients.coordinator(city).post(f"/api/v1/cities/{city}/organisations",
+                                                json={"name": name, "kind": "ngo"})
+    assert registered.status_code == 201, registered.text
+    organisation_id: str = registered.json()["organisation"]["organisation_id"]
+    return organisation_id
+
+
 def test_the_form_swaps_the_destination_s_fields_through_htmx(
     clients: Clients, milan_case: dict[str, Any]
 ) -> None:
     operator = clients.operator("milano")
     path = f"/cases/{milan_case['case_id']}/referrals/new"
     fragment = operator.get(path, params={"destination_kind": "partner"}, headers=HTMX)
+    assert 'id="no-organisations"' in fragment.text  # none registered yet
+    caritas = an_organisation(clients)
+    an_organisation(clients, "Sportello di Roma", city="roma")
+    fragment = operator.get(path, params={"destination_kind": "partner"}, headers=HTMX)
     assert fragment.text.lstrip().startswith('<div id="destination-fields"')
-    assert 'name="partner_name"' in fragment.text
-    # The person gave no consent to sharing with a partner, and an operator may not name
-    # another legal basis.
-    assert "non ha acconsentito alla comunicazione del suo caso" in text_of(fragment)
+    # The city's registered organisations, not another city's; no free-text name.
+    assert re.findall(r'<option value="([0-9a-f-]{36})"', fragment.text) == [caritas]
+    assert 'name="partner_name"' not in fragment.text
+    # The person gave no consent to that organisation, and an operator may not name another
+    # legal basis.
+    assert "con il consenso della persona a quella organizzazione" in text_of(fragment)
+    assert 'id="partner-consent"' not in fragment.text
     assert 'name="other_legal_basis"' not in fragment.text
     coordinator = clients.coordinator("milano").get(
         path, params={"destination_kind": "partner"}, headers=HTMX)
@@ -243,13 +260,14 @@ def test_the_gate_refuses_an_operator_and_records_the_legal_basis_a_coordinator_
     """Issue 12 item 5: the coordinator's override of consent becomes sharing on another legal
     basis (GDPR art. 6(1)(c)-(e)), which is recorded."""
     path = f"/api/v1/cases/{milan_case['case_id']}/referrals"
-    partner = {"destination_kind": "partner", "partner_name": "Caritas Ambrosiana"}
+    partner = {"destination_kind": "partner", "organisation_id": an_organisation(clients)}
     before = platform.last_written_position()
     without = clients.operator("milano").post(path, json=partner, params={"lang": "en"})
     assert without.status_code == 422
     assert (without.json()["problems"][0]["code"], without.json()["problems"][0]["field"]) == (
-        "consent_required", "legal_basis")
-    assert "has not consented to their case being shared" in without.json()["message"]
+        "consent_to_organisation_required", "legal_basis")
+    assert ("has not consented to their case being shared with Caritas Ambrosiana"
+            in without.json()["message"])
     by_operator = clients.operator("milano").post(
         path, json={**partner, "other_legal_basis": "vital_interests"})
     assert by_operator.json()["problems"][0]["code"] == "other_legal_basis_refused"
@@ -266,26 +284,33 @@ def test_the_gate_refuses_an_operator_and_records_the_legal_basis_a_coordinator_
 def test_a_consent_given_on_the_case_page_lets_a_partner_receive_the_case(
     clients: Clients, milan_case: dict[str, Any]
 ) -> None:
-    """GDPR art. 6(1)(a): consent, per purpose; given after intake, then withdrawn
-    (art. 7(3)), after which the gate refuses again."""
+    """GDPR art. 6(1)(a): consent, per organisation; given after intake, then withdrawn from
+    that organisation (art. 7(3)), after which the gate refuses again, naming it."""
     case_id = milan_case["case_id"]
+    caritas = an_organisation(clients)
     operator = clients.operator("milano")
     given = operator.post(f"/cases/{case_id}/consents", follow_redirects=False, data={
-        "purpose": "referral_to_named_partner", "given_on": "2021-03-11"})
+        "purpose": "referral_to_named_partner", "given_on": "2021-03-11",
+        "organisation_ids": caritas})
     assert given.status_code == 303
     created = refer(clients, case_id, client=operator, destination_kind="partner",
-                    partner_name="Caritas Ambrosiana")
+                    organisation_id=caritas)
     assert created["referral"]["legal_basis"] == "consent"
+    assert (created["referral"]["organisation_id"], created["referral"]["partner_name"]) == (
+        caritas, "Caritas Ambrosiana")
     withdrawn = operator.post(f"/cases/{case_id}/consent-withdrawals", follow_redirects=False,
                               data={"purpose": "referral_to_named_partner",
-                                    "withdrawn_on": "2021-03-11"})
+                                    "withdrawn_on": "2021-03-11", "organisation_ids": caritas})
     assert withdrawn.status_code == 303
-    again = operator.post(f"/api/v1/cases/{case_id}/referrals", json={
-        "destination_kind": "partner", "partner_name": "Emergency"})
-    assert again.json()["problems"][0]["code"] == "consent_required"
+    emergency = an_organisation(clients, "Emergency")
+    for organisation, name in ((caritas, "Caritas Ambrosiana"), (emergency, "Emergency")):
+        again = operator.post(f"/api/v1/cases/{case_id}/referrals", json={
+            "destination_kind": "partner", "organisation_id": organisation})
+        assert again.json()["problems"][0]["code"] == "consent_to_organisation_required"
+        assert name in again.json()["message"]
     page = text_of(operator.get(f"/cases/{case_id}"))
-    assert ("Comunicazione del caso a un'organizzazione partner nominata: consenso dato il "
-            "11 mar 2021, revocato il 11 mar 2021.") in page
+    assert ("Condivisione con Caritas Ambrosiana: consenso dato il 11 mar 2021, revocato il "
+            "11 mar 2021.") in page
 
 
 @pytest.mark.parametrize(("body", "code", "field"), [
@@ -293,8 +318,13 @@ def test_a_consent_given_on_the_case_page_lets_a_partner_receive_the_case(
     ({"destination_kind": "transfer", "to_city": "milano"}, "invalid_destination", "to_city"),
     ({"destination_kind": "transfer", "to_city": "atlantide"}, "not_a_partner_city", "to_city"),
     ({"destination_kind": "transfer", "to_city": "Atlantide!"}, "city_slug", "to_city"),
-    ({"destination_kind": "partner", "partner_name": "x" * 121}, "invalid_destination",
+    ({"destination_kind": "partner"}, "invalid_destination", "organisation_id"),
+    ({"destination_kind": "partner", "partner_name": "Caritas"}, "extra_forbidden",
      "partner_name"),
+    ({"destination_kind": "partner", "organisation_id": "not-an-id"}, "uuid_parsing",
+     "organisation_id"),
+    ({"destination_kind": "partner", "organisation_id": "5a0c1f9e-2a7d-4d0b-9e44-6a1d1c3b2f10"},
+     "unknown_organisation", "organisation_id"),
     ({"destination_kind": "city_service", "service": "health", "note": "x" * 501},
      "invalid_referral_text", "note"),
     ({"destination_kind": "city_service", "service": "health", "urgency": "yesterday"},

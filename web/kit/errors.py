@@ -420,6 +420,9 @@ def _domain_message_params(error: DomainError, translator: Translator) -> dict[s
     # Case codes are pseudonymous: a refusal may name the case it is about.
     codes = {name: value for name, value in error.params.items()
              if name.endswith("case_code") and isinstance(value, str)}
+    # A partner organisation's name is an organisation's, not a person's: a refusal names it.
+    organisations = {name: value for name, value in error.params.items()
+                     if name.endswith("organisation_name") and isinstance(value, str)}
     return {
         "max_household_size": MAX_HOUSEHOLD_SIZE,
         **numbers,
@@ -427,6 +430,7 @@ def _domain_message_params(error: DomainError, translator: Translator) -> dict[s
         **days,
         **cities,
         **codes,
+        **organisations,
     }
 
 

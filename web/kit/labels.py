@@ -33,7 +33,9 @@ from domain.vault import AccessReason
 from events.audit import AuditCheckpointSignedV1
 from events.contracts import (
     CaseConsentGivenV1,
+    CaseConsentGivenV2,
     CaseConsentWithdrawnV1,
+    CaseConsentWithdrawnV2,
     CaseIntakeRecordedV1,
     CaseIntakeRecordedV2,
     CasePersonalDataErasedV1,
@@ -318,6 +320,8 @@ EVENT_TYPES: Mapping[str, str] = {
     CaseStatusChangedV1.ce_type(): N_("Protection status changed"),
     CaseConsentGivenV1.ce_type(): N_("Consent given"),
     CaseConsentWithdrawnV1.ce_type(): N_("Consent withdrawn"),
+    CaseConsentGivenV2.ce_type(): N_("Consent given"),
+    CaseConsentWithdrawnV2.ce_type(): N_("Consent withdrawn"),
     CasePersonalDataErasedV1.ce_type(): N_("Personal data erased"),
     CasePersonalDataErasedV2.ce_type(): N_("Personal data erased"),
     AuditCheckpointSignedV1.ce_type(): N_("Audit chain checkpoint signed"),

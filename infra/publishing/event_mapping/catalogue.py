@@ -14,6 +14,7 @@ from infra.publishing.event_mapping.households import HOUSEHOLD_EVENTS
 from infra.publishing.event_mapping.housing import HOUSING_EVENTS
 from infra.publishing.event_mapping.identity import IDENTITY_EVENTS
 from infra.publishing.event_mapping.notes import NOTE_EVENTS
+from infra.publishing.event_mapping.organisations import ORGANISATION_EVENTS
 from infra.publishing.event_mapping.plans import PLAN_EVENTS
 from infra.publishing.event_mapping.programme import PROGRAMME_EVENTS
 from infra.publishing.event_mapping.referrals import REFERRAL_EVENTS
@@ -25,5 +26,6 @@ PUBLIC_EVENTS: dict[str, PublicEvent] = {
                    *DOCUMENT_EVENTS, *HOUSEHOLD_EVENTS, *NOTE_EVENTS,
                    *ASSIGNMENT_EVENTS,
                    *DELIVERY_EVENTS,
-                   *IDENTITY_EVENTS)
+                   *IDENTITY_EVENTS,
+                   *ORGANISATION_EVENTS)
 }

@@ -9,13 +9,13 @@ from events.referrals import (
     ReferralAcceptedV1,
     ReferralCompletedV2,
     ReferralDeclinedV2,
-    ReferralRequestedV3,
+    ReferralRequestedV4,
     ReferralWithdrawnV2,
 )
 from infra.publishing.event_mapping import PublicEvent
 
 REFERRAL_EVENTS: tuple[PublicEvent, ...] = (
-    PublicEvent(Referral.Requested, ReferralRequestedV3, id_field="referral_id"),
+    PublicEvent(Referral.Requested, ReferralRequestedV4, id_field="referral_id"),
     PublicEvent(Referral.Accepted, ReferralAcceptedV1, id_field="referral_id"),
     PublicEvent(Referral.Declined, ReferralDeclinedV2, id_field="referral_id"),
     PublicEvent(Referral.Completed, ReferralCompletedV2, id_field="referral_id"),

@@ -17,6 +17,8 @@ from domain.referrals.model import Referral
 from events.audit import AuditCheckpointSignedV1
 from events.contracts import (
     CaseClosedV1,
+    CaseConsentGivenV1,
+    CaseConsentWithdrawnV1,
     CaseIntakeCorrectedV1,
     CaseIntakeCorrectedV2,
     CaseIntakeRecordedV1,
@@ -35,6 +37,7 @@ from events.referrals import (
     ReferralDeclinedV1,
     ReferralRequestedV1,
     ReferralRequestedV2,
+    ReferralRequestedV3,
     ReferralWithdrawnV1,
 )
 
@@ -49,7 +52,8 @@ PUBLISHED_BEFORE: dict[str, dict[int, type[EventContract]]] = {
     _topic(Case.Closed): {1: CaseClosedV1},
     _topic(Case.Reopened): {1: CaseReopenedV1},
     _topic(Case.PersonalDataErased): {1: CasePersonalDataErasedV1},
-    _topic(Referral.Requested): {1: ReferralRequestedV1, 2: ReferralRequestedV2},
+    _topic(Referral.Requested): {1: ReferralRequestedV1, 2: ReferralRequestedV2,
+                                 3: ReferralRequestedV3},
     _topic(Referral.Declined): {1: ReferralDeclinedV1},
     _topic(Referral.Completed): {1: ReferralCompletedV1},
     _topic(Referral.Withdrawn): {1: ReferralWithdrawnV1},
@@ -58,4 +62,6 @@ PUBLISHED_BEFORE: dict[str, dict[int, type[EventContract]]] = {
     _topic(HousingPath.LeftWaitlist): {1: PlacementLeftWaitlistV1},
     _topic(ProgrammeTerms.CityJoined): {1: ProgrammeCityJoinedV1},
     _topic(AuditCheckpoint.Signed): {1: AuditCheckpointSignedV1},
+    _topic(Case.ConsentGiven): {1: CaseConsentGivenV1},
+    _topic(Case.ConsentWithdrawn): {1: CaseConsentWithdrawnV1},
 }

@@ -7,11 +7,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from domain.access import PasswordChangeRefused, SignInThrottled
 from web.areas.account.password import change_password, own_session
-from web.areas.sign_in.pages import with_retry_after
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.errors import explain_domain_error
 from web.kit.i18n import N_
 from web.kit.principal import SignedIn
+from web.kit.throttling import with_retry_after
 
 router = APIRouter(include_in_schema=False)
 

@@ -55,7 +55,11 @@ class ReferralOut(BaseModel):
     city: str = Field(description="The referring city")
     destination_kind: str
     service: str | None
-    partner_name: str | None
+    partner_name: str | None = Field(description=(
+        "For a partner: the registered organisation's name; for a referral recorded before "
+        "organisations were registered (organisation_id null), the name as it was typed"))
+    organisation_id: UUID | None = Field(default=None, description=(
+        "For a partner: the registered organisation (GET /api/v1/cities/{city}/organisations)"))
     to_city: str | None = Field(description="For a transfer: the city asked to take the case")
     urgency: str
     due_at: datetime = Field(description="When the answer is due")
@@ -99,7 +103,8 @@ class ReferralOut(BaseModel):
         return cls(
             referral_id=row.referral_id, case_id=row.case_id, case_code=row.case_code,
             city=row.city, destination_kind=row.destination_kind, service=row.service,
-            partner_name=row.partner_name, to_city=row.to_city, urgency=row.urgency,
+            partner_name=row.partner_name, organisation_id=row.organisation_id,
+            to_city=row.to_city, urgency=row.urgency,
             due_at=row.due_at, deadline=row.deadline(now),  # type: ignore[arg-type]
             note=text("note"), legal_basis=row.legal_basis,
             consent_override_reason=text("consent_override_reason"), status=row.status,

@@ -18,7 +18,6 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.access import Permission, Principal, may
 from domain.cases.service import CaseNotFound
-from domain.privacy import ProcessingPurpose
 from domain.programme import City, Priority, PriorityFactor
 from domain.referrals.rules import DestinationKind, Urgency, default_urgency
 from projections.case_list import CaseRow
@@ -226,11 +225,14 @@ def _render_form(
 ) -> HTMLResponse:
     """Blocking (the record, for the consent given): call it from a thread in async code."""
     try:
-        consents = services.cases.get(case.case_id).has_consent_to(
-            ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER)
+        consented = set(services.cases.get(case.case_id).consented_organisations)
     except CaseNotFound:
         raise UnknownCase(str(case.case_id)) from None
     city = City(case.city)
+    # The city's registered organisations a case may be referred to (none retired), and those
+    # the person consented to share their case with (GDPR art. 6(1)(a)).
+    organisations = services.organisation_views.city_organisations(
+        case.city, include_retired=False)
     context = {
         "words": referral_words,
         "case": case,
@@ -239,7 +241,9 @@ def _render_form(
         "urgencies": list(Urgency),
         "default_urgency": default_urgency(case.is_vulnerable).value,
         "programme": terms_shown(services),
-        "consents_to_partners": consents,
+        "organisations": [(str(o.organisation_id), o.name) for o in organisations],
+        "consented_organisations": [o.name for o in organisations
+                                    if o.organisation_id in consented],
         "may_name_other_basis": may(principal, Permission.SHARE_ON_OTHER_LEGAL_BASIS, city),
         "other_legal_bases": referral_words.OTHER_LEGAL_BASES,
     }

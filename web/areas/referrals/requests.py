@@ -214,7 +214,8 @@ class ReferralRequest(BaseModel):
         "examples": [
             {"destination_kind": "city_service", "service": "health", "urgency": "immediate",
              "note": "Needs a prenatal check"},
-            {"destination_kind": "partner", "partner_name": "Caritas Ambrosiana",
+            {"destination_kind": "partner",
+             "organisation_id": "6f1c2a4e-8b3d-5e7f-9a1b-2c3d4e5f6a7b",
              "other_legal_basis": "vital_interests"},
             {"destination_kind": "transfer", "to_city": "firenze",
              "note": "Family reunification"},
@@ -223,8 +224,10 @@ class ReferralRequest(BaseModel):
 
     destination_kind: DestinationKind
     service: CityService | None = Field(default=None, description="For a city service")
-    partner_name: str | None = Field(
-        default=None, description="For a partner: the organisation's name, 1 to 120 characters"
+    organisation_id: UUID | None = Field(
+        default=None, description="For a partner: a registered organisation of the case's city, "
+        "not retired (GET /api/v1/cities/{city}/organisations). Until issue 12 a partner was "
+        "named by a free-text `partner_name`, which is no longer accepted"
     )
     to_city: CityField | None = Field(
         default=None, description="For a transfer: another city of the network"
@@ -242,13 +245,13 @@ class ReferralRequest(BaseModel):
     ))
 
     _blanks = field_validator(
-        "service", "partner_name", "to_city", "urgency", "note", "other_legal_basis",
+        "service", "organisation_id", "to_city", "urgency", "note", "other_legal_basis",
         mode="before",
     )(blank_is_none)
 
     def destination(self) -> Destination:
         return Destination(
-            self.destination_kind, service=self.service, partner_name=self.partner_name,
+            self.destination_kind, service=self.service, organisation_id=self.organisation_id,
             to_city=self.to_city,
         )
 

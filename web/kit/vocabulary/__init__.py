@@ -17,6 +17,7 @@ from web.kit.vocabulary import (
     housing,
     identity,
     notes,
+    organisations,
     plans,
     programme,
     referrals,
@@ -25,4 +26,5 @@ from web.kit.vocabulary import (
 
 # Every area, once: labels, refusal messages and event names are gathered from these.
 AREAS = (case_lifecycle, referrals, housing, activities, finance, programme, vulnerabilities,
-         plans, documents, households, notes, casework, deliveries, identity)
+         plans, documents, households, notes, casework, deliveries, identity,
+         organisations)

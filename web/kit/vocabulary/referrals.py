@@ -24,6 +24,7 @@ from events.referrals import (
     ReferralRequestedV1,
     ReferralRequestedV2,
     ReferralRequestedV3,
+    ReferralRequestedV4,
     ReferralWithdrawnV1,
     ReferralWithdrawnV2,
 )
@@ -99,6 +100,7 @@ EVENT_TYPES: Mapping[str, str] = {
     ReferralRequestedV1.ce_type(): N_("Referral requested"),
     ReferralRequestedV2.ce_type(): N_("Referral requested"),
     ReferralRequestedV3.ce_type(): N_("Referral requested"),
+    ReferralRequestedV4.ce_type(): N_("Referral requested"),
     ReferralAcceptedV1.ce_type(): N_("Referral accepted"),
     ReferralDeclinedV1.ce_type(): N_("Referral declined"),
     ReferralDeclinedV2.ce_type(): N_("Referral declined"),
@@ -114,6 +116,15 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
     ("invalid_destination", "service"): N_("Choose the service the case is referred to."),
     ("invalid_destination", "partner_name"): N_(
         "Name the partner organisation, in up to 120 characters."
+    ),
+    ("invalid_destination", "organisation_id"): N_(
+        "Choose the partner organisation among those your city registered."
+    ),
+    ("consent_to_organisation_required", None): N_(
+        "The person has not consented to their case being shared with %(organisation_name)s. "
+        "Record their consent to this organisation on the case page first or, if a "
+        "coordinator decides to share it on another legal basis (vital interests, a legal "
+        "obligation, the public task), choose that basis: it is recorded with the referral."
     ),
     ("invalid_destination", "to_city"): N_(
         "Choose the city asked to take the case: a city other than the case's own."

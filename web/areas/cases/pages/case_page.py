@@ -103,9 +103,20 @@ def render_case_page(
     shown_again = shown_again or {}
     history = services.case_list.history(case.case_id)
     consents = consents_of(history)
-    withdrawable = [c.purpose for c in consents if c.withdrawn_on is None]
-    # What may be asked: the purposes resting on consent not given now.
-    askable = [p.value for p in sorted(LEGAL_BASES.resting_on_consent) if p not in withdrawable]
+    withdrawable = sorted({c.purpose for c in consents if c.withdrawn_on is None})
+    # Sharing with partners is consented to per registered organisation of the city (GDPR art.
+    # 6(1)(a)): those consented to now may be withdrawn from, the others (not retired) asked.
+    organisations = services.organisation_views.city_organisations(case.city)
+    names = {str(o.organisation_id): o.name for o in organisations}
+    consented = {c.organisation_id for c in consents
+                 if c.organisation_id and c.withdrawn_on is None}
+    consentable = [(str(o.organisation_id), o.name) for o in organisations
+                   if not o.is_retired and str(o.organisation_id) not in consented]
+    partner = ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER
+    # What may be asked: the purposes resting on consent not given now; sharing with partners
+    # while an organisation is left to consent to.
+    askable = [p.value for p in sorted(LEGAL_BASES.resting_on_consent)
+               if (p is partner and consentable) or (p is not partner and p not in withdrawable)]
     care = minors_and_vulnerabilities_of(case, history)
     context = {
         "case": case,
@@ -154,6 +165,9 @@ def render_case_page(
             values={"withdrawn_on": today}),
         "askable_purposes": askable,
         "withdrawable_purposes": withdrawable,
+        "organisation_names": names,
+        "consentable_organisations": consentable,
+        "withdrawable_organisations": [(i, names.get(i, i)) for i in sorted(consented)],
         "may_record_consents": may_work,
         "personal_data": personal_data,
         "reasons": () if erased else labels.access_reasons(

@@ -31,6 +31,10 @@ class ConsentState:
     purpose: str
     given_on: date
     withdrawn_on: date | None = None
+    organisation_id: str | None = None
+    """For sharing with partners since consents name them: the organisation; None for a
+    consent to the purpose as a whole (every other purpose, and a consent to share with
+    partners given at intake or before, which covers no registered organisation)."""
 
 
 def status_history(history: list[HistoryEntry]) -> list[HeldStatus]:
@@ -56,21 +60,29 @@ def status_history(history: list[HistoryEntry]) -> list[HeldStatus]:
 
 
 def consents_of(history: list[HistoryEntry]) -> list[ConsentState]:
-    """Each purpose the person ever consented to, with its latest consent and withdrawal."""
-    consents: dict[str, ConsentState] = {}
+    """Each purpose (and, for sharing with partners, each organisation) the person ever
+    consented to, with its latest consent and withdrawal. A v1 consent or withdrawal names no
+    organisation: it is the purpose's as a whole."""
+    consents: dict[tuple[str, str | None], ConsentState] = {}
     for entry in history:
         data = entry.data
         if entry.type.startswith(_INTAKE):
             for consent in data.get("consents") or ():
-                consents[consent["purpose"]] = ConsentState(
+                consents[consent["purpose"], None] = ConsentState(
                     consent["purpose"], date.fromisoformat(consent["given_on"]))
         elif entry.type.startswith(_CONSENT_GIVEN):
-            consents[data["purpose"]] = ConsentState(
-                data["purpose"], date.fromisoformat(data["given_on"]))
-        elif entry.type.startswith(_CONSENT_WITHDRAWN) and data["purpose"] in consents:
-            consents[data["purpose"]] = replace(
-                consents[data["purpose"]], withdrawn_on=date.fromisoformat(data["withdrawn_on"]))
-    return sorted(consents.values(), key=lambda consent: consent.purpose)
+            for organisation in data.get("organisation_ids") or [None]:
+                consents[data["purpose"], organisation] = ConsentState(
+                    data["purpose"], date.fromisoformat(data["given_on"]),
+                    organisation_id=organisation)
+        elif entry.type.startswith(_CONSENT_WITHDRAWN):
+            for organisation in data.get("organisation_ids") or [None]:
+                key = (data["purpose"], organisation)
+                if key in consents:
+                    consents[key] = replace(
+                        consents[key], withdrawn_on=date.fromisoformat(data["withdrawn_on"]))
+    return sorted(consents.values(),
+                  key=lambda consent: (consent.purpose, consent.organisation_id or ""))
 
 
 def _day(value: str | None) -> date | None:

@@ -10,8 +10,9 @@ The request bodies and the commands here serve the case page's forms
 from __future__ import annotations
 
 from typing import Annotated, Any
+from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from domain.cases.model import MAX_HOUSEHOLD_SIZE, MAX_REASON
@@ -120,15 +121,30 @@ class StatusChangeRequest(BaseModel):
         default=None, description="The permit's expiry, after the decision; none without one")
 
 
+def _as_list(value: Any) -> Any:
+    """A page's select posts one value (a blank: none); JSON clients send a list."""
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    return value
+
+
 class ConsentRequest(BaseModel):
     """A consent the person gave, to one purpose that rests on consent."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
-        "examples": [{"purpose": "referral_to_named_partner", "given_on": "2021-04-02"}]
+        "examples": [{"purpose": "referral_to_named_partner", "given_on": "2021-04-02",
+                      "organisation_ids": ["6f1c2a4e-8b3d-5e7f-9a1b-2c3d4e5f6a7b"]},
+                     {"purpose": "photographs", "given_on": "2021-04-02"}]
     })
 
     purpose: ProcessingPurpose
     given_on: Day = Field(description="Between the intake (or the last withdrawal) and today")
+    organisation_ids: list[UUID] = Field(default_factory=list, description=(
+        "For referral_to_named_partner, required: the registered organisations of the case's "
+        "city (none retired) the person consents to share their case with (GDPR art. 6(1)(a)); "
+        "for every other purpose, none"))
+
+    _one_or_many = field_validator("organisation_ids", mode="before")(_as_list)
 
 
 class ConsentWithdrawalRequest(BaseModel):
@@ -140,6 +156,12 @@ class ConsentWithdrawalRequest(BaseModel):
 
     purpose: ProcessingPurpose
     withdrawn_on: Day = Field(description="Between the day the consent was given and today")
+    organisation_ids: list[UUID] = Field(default_factory=list, description=(
+        "For referral_to_named_partner: the organisations the consent is withdrawn from (each "
+        "consented to now); none: the consent to sharing with partners as a whole, given at "
+        "intake or before consents named organisations"))
+
+    _one_or_many = field_validator("organisation_ids", mode="before")(_as_list)
 
 
 async def close(services: WebServices, case: CaseRow, request: ClosureRequest,
@@ -178,12 +200,14 @@ async def change_status(services: WebServices, case: CaseRow, request: StatusCha
 async def give_consent(services: WebServices, case: CaseRow, request: ConsentRequest,
                        actor: Actor) -> int:
     position = await carry_out(services, lambda: services.cases.give_consent(
-        case.case_id, request.purpose, request.given_on, actor, services.now()))
+        case.case_id, request.purpose, request.given_on, actor, services.now(),
+        organisation_ids=request.organisation_ids))
     return position
 
 
 async def withdraw_consent(services: WebServices, case: CaseRow,
                            request: ConsentWithdrawalRequest, actor: Actor) -> int:
     position = await carry_out(services, lambda: services.cases.withdraw_consent(
-        case.case_id, request.purpose, request.withdrawn_on, actor, services.now()))
+        case.case_id, request.purpose, request.withdrawn_on, actor, services.now(),
+        organisation_ids=request.organisation_ids))
     return position
