@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.access import AccessDenied
 from domain.cases.model import MAX_HOUSEHOLD_SIZE
-from domain.programme import City, DomainError
+from domain.programme import City, DomainError, DomainErrors
 from web.kit.i18n import N_, Translator, translator_of
 from web.kit.labels import Labels
 from web.kit.templating import Pages, is_htmx_fragment_request
@@ -349,6 +349,13 @@ def explain_domain_error(error: DomainError, translator: Translator) -> Problem:
     return Problem(field=field, code=error.code, message=text)
 
 
+def explain_domain_errors(error: DomainError, translator: Translator) -> list[Problem]:
+    """Each problem of a refusal: the several rules of a DomainErrors, or the one rule broken."""
+    if isinstance(error, DomainErrors):
+        return [explain_domain_error(problem, translator) for problem in error.problems]
+    return [explain_domain_error(error, translator)]
+
+
 def _domain_message_params(error: DomainError, translator: Translator) -> dict[str, object]:
     times = {name: translator.time(value) for name, value in error.params.items()
              if isinstance(value, datetime)}
@@ -462,7 +469,7 @@ async def refuse(request: Request, error: Exception) -> Response:
         case RequestTooLarge():
             status_code, problems = 413, [_problem(error.code, error.explain(translator))]
         case DomainError():
-            status_code, problems = 422, [explain_domain_error(error, translator)]
+            status_code, problems = 422, explain_domain_errors(error, translator)
         case RequestValidationError():
             status_code, problems = 422, explain_validation_errors(error.errors(), translator)
         case ResourceNotFound():
