@@ -244,6 +244,8 @@ _NOT_A_COUNTRY = N_(
 # The domain names each rule it refuses to break by a code; some codes cover several checks, told
 # apart by the field the domain blames. (code, field) wins over (code, None).
 DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
+    ("several_problems", None): N_(
+        "The request breaks several rules of the programme: see each field."),
     ("concurrent_changes", None): N_(
         "Others changed the same records at the same moment: nothing was saved. Try again."
     ),
