@@ -95,7 +95,7 @@ def activity_register_export(
 ) -> Response:
     """The register's totals per sub-action, or its activities (`table`: one of
     REGISTER_TABLES), for the sub-action chosen on the page."""
-    export = start_export(services, fmt, table, REGISTER_TABLES)
+    export = start_export(services, fmt, table, REGISTER_TABLES, translator=translator)
     chosen = _known_sub_action(sub_action)
     register = services.activity_register.register(city.value, chosen)
     labels, _ = Labels(translator), translator.gettext
@@ -217,7 +217,7 @@ def activity_page_export(
 ) -> Response:
     """The activity's participants and their hours, or its sessions (`table`: one of
     ACTIVITY_TABLES)."""
-    export = start_export(services, fmt, table, ACTIVITY_TABLES)
+    export = start_export(services, fmt, table, ACTIVITY_TABLES, translator=translator)
     _ = translator.gettext
     summary = activity.summary
     if table == "participants":

@@ -82,7 +82,7 @@ def city_finance_export(
 ) -> Response:
     """The city's figures per sub-action with its total, or its claims (`table`: one of
     CITY_FINANCE_TABLES)."""
-    export = start_export(services, fmt, table, CITY_FINANCE_TABLES)
+    export = start_export(services, fmt, table, CITY_FINANCE_TABLES, translator=translator)
     labels, _ = Labels(translator), translator.gettext
     finance = services.finance_views.city(city.value)
     where = labels.city(city.value)
@@ -180,7 +180,7 @@ def ministry_finance_export(
 ) -> Response:
     """The network's figures per city, per sub-action, per city and sub-action, or the claims
     awaiting the ministry's check (`table`: one of MINISTRY_FINANCE_TABLES)."""
-    export = start_export(services, fmt, table, MINISTRY_FINANCE_TABLES)
+    export = start_export(services, fmt, table, MINISTRY_FINANCE_TABLES, translator=translator)
     labels, _ = Labels(translator), translator.gettext
     network = services.finance_views.network()
     if table == "cities":
