@@ -11,7 +11,7 @@ import pytest
 
 from domain.programme import City, Role
 from infra.bootstrap import Platform
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, Clients, an_intake_payload
 from tests.web.test_browser import browser, live_server, page, screenshots  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -19,6 +19,7 @@ pytestmark = pytest.mark.browser
 
 def test_the_intake_form_with_five_wrong_fields_shows_five_errors_on_the_first_submit(
     page: Any, live_server: str, screenshots: Path, platform: Platform,  # noqa: F811
+    clients: Clients,
 ) -> None:
     platform.accounts.add_user("firenze.coordinator", Role.CITY_COORDINATOR, PASSWORD,
                                city=City.FIRENZE, display_name="Giulia Bianchi")
@@ -60,3 +61,14 @@ def test_the_intake_form_with_five_wrong_fields_shows_five_errors_on_the_first_s
     # The refusal is a 422, which the browser logs as such: nothing else.
     problems = [p for p in page.problems if "422" not in p]
     assert problems == []
+
+    # The API tells every rule broken too, each with its code and field.
+    answer = clients.coordinator().post("/api/v1/cities/firenze/intakes", json=an_intake_payload(
+        intake_date="2021-12-01", birth_date="2021-12-15", household_size=0,
+        information_notice_given_on="2021-12-20"))
+    assert answer.status_code == 422
+    assert [(p["code"], p["field"]) for p in answer.json()["problems"]] == [
+        ("invalid_intake", "intake_date"), ("invalid_intake", "birth_date"),
+        ("invalid_intake", "household_size"),
+        ("information_notice_missing", "information_notice_given_on")]
+    assert platform.last_written_position() is None  # nothing written

@@ -195,15 +195,6 @@ REFUSED_INTAKES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
          "given_name": "Campo obbligatorio.",
          "information_notice_given_on": "al più tardi alla data della presa in carico"},
     ),
-    "the domain's rules all at once": (
-        {"intake_date": "2021-12-01", "household_size": "31", "protection_status": "stateless",
-         "consents": ["case_management"], "has_identity_document": "false"},
-        {"intake_date": "La data di presa in carico non può essere nel futuro.",
-         "household_size": "Il nucleo familiare deve contare da 1 a 30 persone.",
-         "citizenship": "Un apolide non ha cittadinanza",
-         "consents": "Il consenso si chiede solo per ciò che si fonda su di esso",
-         "document_number": "La persona risulta senza documento d'identità"},
-    ),
     "an e-mail address without a domain": (
         {"email": "amanuel@"},
         {"email": "Inserire un indirizzo e-mail valido"},
