@@ -41,8 +41,13 @@ def test_the_intake_form_with_five_wrong_fields_shows_five_errors_on_the_first_s
     page.fill("#household_size", "0")  # at least 1
     page.fill("#information_notice_given_on", "2021-12-20")  # after the intake
     page.select_option("#information_notice_language", "ti")
-    submits = []
-    page.on("request", lambda request: request.method == "POST" and submits.append(request.url))
+    submits: list[str] = []
+
+    def count_posts(request: Any) -> None:
+        if request.method == "POST":
+            submits.append(request.url)
+
+    page.on("request", count_posts)
     page.click(".intake-form button[type=submit]")
     page.wait_for_selector("#error-summary")
 

@@ -33,6 +33,7 @@ from domain.access import AccessDenied
 from domain.programme import DomainError
 from web.kit.errors import Problem, explain_domain_errors, explain_validation_errors
 from web.kit.i18n import Translator
+from web.kit.notices import DONE_PARAMETER, command_done
 
 Model = TypeVar("Model", bound=BaseModel)
 Result = TypeVar("Result")
@@ -184,6 +185,9 @@ def see_other(
     request: Request, route: str, query: Mapping[str, str] | None = None, **params: str
 ) -> RedirectResponse:
     """The answer to a recorded form: 303 to the page (the route named `route`, with its path
-    `params` and `query`) that shows what was recorded."""
+    `params` and `query`) that shows what was recorded, and says what was done (the command
+    named in `done`: web.kit.notices)."""
     path = str(request.app.url_path_for(route, **params))
+    done = command_done(request)
+    query = {**(query or {}), **({DONE_PARAMETER: done} if done else {})}
     return RedirectResponse(f"{path}?{urlencode(query)}" if query else path, status_code=303)
