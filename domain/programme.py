@@ -8,7 +8,7 @@ card and the law it cites (see docs/domain.md)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -167,6 +167,26 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.params = params
+
+
+class DomainErrors(DomainError):
+    """Raised when a command breaks several rules that are checked independently of each other:
+    all of them at once, so that a form can be put right in one go (issue 14). Each problem
+    keeps its own `code` and `field`; `raise_all` raises a lone problem as itself."""
+
+    code = "several_problems"
+
+    def __init__(self, problems: Sequence[DomainError]) -> None:
+        super().__init__("; ".join(problem.message for problem in problems))
+        self.problems = tuple(problems)
+
+    @staticmethod
+    def raise_all(problems: Sequence[DomainError]) -> None:
+        """Nothing for no problem, the problem itself for one, DomainErrors for several."""
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:
+            raise DomainErrors(problems)
 
 
 class ProtectionStatus(StrEnum):

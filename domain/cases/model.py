@@ -11,7 +11,7 @@ the event whose value it replaces."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -53,6 +53,7 @@ from domain.programme import (
     Actor,
     City,
     DomainError,
+    DomainErrors,
     ProtectionStatus,
     SubAction,
     TermsInForce,
@@ -1387,18 +1388,12 @@ class Case(Aggregate):
         in force), derive age band, vulnerabilities and eligibility, and record the case with
         the legal basis of each purpose of processing. Raises a CaseError subclass, or a
         TermsError, when a rule is broken."""
-        _check_intake(facts, now, terms, legal_bases)
-        assert facts.information_notice is not None  # _check_intake refuses an intake without
+        DomainErrors.raise_all(intake_problems(facts, now, terms, legal_bases))
+        assert facts.information_notice is not None  # intake_problems refuses an intake without
         age_band = AgeBand.at(facts.birth_date, facts.intake_date)
         vulnerabilities = set(facts.vulnerabilities)
         if age_band.is_minor:
             vulnerabilities.add(Vulnerability.MINOR)
-        elif Vulnerability.UNACCOMPANIED_MINOR in vulnerabilities or (
-            Vulnerability.MINOR in vulnerabilities
-        ):
-            raise InvalidIntake(
-                "An adult cannot be recorded as a minor.", field="vulnerabilities"
-            )
         ordered_vulnerabilities = [v.value for v in Vulnerability if v in vulnerabilities]
         reception = facts.reception
         return cls._create(
@@ -1616,59 +1611,103 @@ def _check_reception(reception: ReceptionHistory, intake_date: date) -> None:
         )
 
 
-def _check_intake(
+def intake_problems(
     facts: IntakeFacts, now: datetime, terms: TermsInForce, legal_bases: LegalBases,
-) -> None:
-    today = programme_today(now)
-    _check_reception(facts.reception, facts.intake_date)
-    terms.require_in_period(facts.intake_date, field="intake_date")
-    if facts.intake_date > today:
-        raise InvalidIntake("The intake date cannot be in the future.", field="intake_date")
-    terms.require_partner(facts.city, facts.intake_date, field="city")
-    if facts.birth_date > facts.intake_date:
-        raise InvalidIntake("The birth date cannot follow the intake date.", field="birth_date")
-    if facts.intake_date.year - facts.birth_date.year > MAX_AGE_YEARS:
-        raise ImplausibleBirthDate(
-            "The birth date is more than 120 years before the intake date.", field="birth_date"
-        )
-    if not 1 <= facts.household_size <= MAX_HOUSEHOLD_SIZE:
-        raise InvalidIntake(
-            "The household size must be between 1 and 30.", field="household_size"
-        )
-    if facts.citizenship is not None and not _is_country_code(facts.citizenship):
-        raise InvalidIntake(
+) -> list[DomainError]:
+    """Every rule of the programme an intake breaks (none: it may be recorded). The rules that
+    can be checked independently of each other are all checked, so that a coordinator sees
+    every problem of the form at once; each keeps its code and field."""
+    problems = intake_field_problems(
+        today=programme_today(now), intake_date=facts.intake_date, birth_date=facts.birth_date,
+        household_size=facts.household_size,
+        notice_given_on=facts.information_notice.given_on if facts.information_notice else None,
+        terms=terms, city=facts.city)
+    _collect(problems, _check_reception, facts.reception, facts.intake_date)
+    citizenship = facts.citizenship
+    if citizenship is not None and not _is_country_code(citizenship):
+        problems.append(InvalidIntake(
             "The citizenship must be a two-letter ISO 3166 country code, or none for a "
             "stateless person.",
             field="citizenship",
-        )
-    _check_status(
-        facts.protection_status, facts.permit_expires_on, facts.intake_date, facts.citizenship)
+        ))
+    _collect(problems, _check_status, facts.protection_status, facts.permit_expires_on,
+             facts.intake_date, citizenship)
     notice = facts.information_notice
     if notice is None:
-        raise InformationNoticeMissing(
+        problems.append(InformationNoticeMissing(
             "Record the information notice (GDPR art. 13) given to the person: its date and "
             "language.",
             field="information_notice_given_on",
-        )
-    if notice.given_on > facts.intake_date:
-        raise InformationNoticeMissing(
-            "The information notice is given when the data is collected (GDPR art. 13(1)): "
-            "not after the intake date.",
-            field="information_notice_given_on",
-        )
-    if not (len(notice.language) == 2 and notice.language.isascii()
-            and notice.language.isalpha() and notice.language.islower()):
-        raise InformationNoticeMissing(
+        ))
+    elif not (len(notice.language) == 2 and notice.language.isascii()
+              and notice.language.isalpha() and notice.language.islower()):
+        problems.append(InformationNoticeMissing(
             "The notice's language is a two-letter ISO 639-1 code (e.g. it, en, ar).",
             field="information_notice_language",
-        )
+        ))
     not_on_consent = facts.consents - legal_bases.resting_on_consent
     if not_on_consent:
-        raise ConsentNotTheBasis(
+        problems.append(ConsentNotTheBasis(
             "Consent is asked only for what rests on it; this purpose rests on another legal "
             "basis.",
             field="consents", purposes=sorted(p.value for p in not_on_consent),
-        )
+        ))
+    adult = (facts.birth_date <= facts.intake_date
+             and not AgeBand.at(facts.birth_date, facts.intake_date).is_minor)
+    if adult and facts.vulnerabilities & {Vulnerability.UNACCOMPANIED_MINOR, Vulnerability.MINOR}:
+        problems.append(InvalidIntake(
+            "An adult cannot be recorded as a minor.", field="vulnerabilities"))
+    return problems
+
+
+def intake_field_problems(
+    *, today: date, intake_date: date | None, birth_date: date | None,
+    household_size: int | None, notice_given_on: date | None,
+    terms: TermsInForce | None = None, city: City | None = None,
+) -> list[DomainError]:
+    """The intake's rules on its dates and household size alone, each checked when its values
+    are given: what a form can be told even while other fields are missing or unreadable."""
+    problems: list[DomainError] = []
+    if intake_date is not None:
+        if terms is not None:
+            _collect(problems, terms.require_in_period, intake_date, field="intake_date")
+        if problems:
+            # A date outside the programme (2999, a typo) measures nothing: the other dates
+            # are not compared with it.
+            intake_date = None
+        elif intake_date > today:
+            problems.append(InvalidIntake(
+                "The intake date cannot be in the future.", field="intake_date"))
+        if terms is not None and city is not None and intake_date is not None:
+            _collect(problems, terms.require_partner, city, intake_date, field="city")
+    if birth_date is not None and intake_date is not None:
+        if birth_date > intake_date:
+            problems.append(InvalidIntake(
+                "The birth date cannot follow the intake date.", field="birth_date"))
+        elif intake_date.year - birth_date.year > MAX_AGE_YEARS:
+            problems.append(ImplausibleBirthDate(
+                "The birth date is more than 120 years before the intake date.",
+                field="birth_date"))
+    if household_size is not None and not 1 <= household_size <= MAX_HOUSEHOLD_SIZE:
+        problems.append(InvalidIntake(
+            "The household size must be between 1 and 30.", field="household_size"))
+    if notice_given_on is not None and intake_date is not None and (
+            notice_given_on > intake_date):
+        problems.append(InformationNoticeMissing(
+            "The information notice is given when the data is collected (GDPR art. 13(1)): "
+            "not after the intake date.",
+            field="information_notice_given_on",
+        ))
+    return problems
+
+
+def _collect(problems: list[DomainError], check: Callable[..., None], *args: Any,
+             **kwargs: Any) -> None:
+    """Run one independent check, adding its refusal (if any) to `problems`."""
+    try:
+        check(*args, **kwargs)
+    except DomainError as problem:
+        problems.append(problem)
 
 
 # A register issues one number per case: a snapshot every 100 numbers keeps loading it cheap.

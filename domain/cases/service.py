@@ -15,6 +15,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.cases.model import (
     Case,
+    CaseError,
     CaseRegister,
     IntakeFacts,
     InvalidCorrection,
@@ -22,6 +23,7 @@ from domain.cases.model import (
     InvalidVulnerabilityDescription,
     check_other_vulnerability_description,
     checked_reason,
+    intake_problems,
 )
 from domain.cases.rules import (
     AssessingService,
@@ -38,7 +40,15 @@ from domain.privacy import (
     ProcessingPurpose,
     organisations_to_name,
 )
-from domain.programme import Actor, CardTermsSource, ProtectionStatus, TermsInForce, TermsSource
+from domain.programme import (
+    Actor,
+    CardTermsSource,
+    DomainError,
+    DomainErrors,
+    ProtectionStatus,
+    TermsInForce,
+    TermsSource,
+)
 from domain.record import ProgrammeRecord, position_of
 from domain.vault import (
     AccessReason,
@@ -118,14 +128,22 @@ class CaseService:
         `other` vulnerability is recorded with what it is (free text: to the vault, under the
         person's key; `new_id` names it there). `assignee`: who holds the case, when not its
         recorder (the intake companion checks and records it in the same save)."""
+        problems: list[DomainError] = []
         if not facts.has_identity_document and personal_data.document_number:
-            raise InvalidIntake(
+            problems.append(InvalidIntake(
                 "A document number is given for a person recorded as having no identity "
                 "document.",
                 field="document_number",
-            )
-        description = _other_description(facts, other_vulnerability_description)
+            ))
+        description = None
+        try:
+            description = _other_description(facts, other_vulnerability_description)
+        except CaseError as problem:
+            problems.append(problem)
         terms = self.terms.terms_in_force()
+        # Every problem at once (the form shows them all), before anything is decided.
+        DomainErrors.raise_all(
+            [*problems, *intake_problems(facts, now, terms, self.legal_bases)])
         register, case = self._decide_intake(case_id, facts, actor, now, terms)
         companions = self._companions(case, actor, now, assignee)  # refusals before any write
         self.vault.store(case_id, personal_data)

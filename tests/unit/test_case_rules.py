@@ -13,8 +13,10 @@ from domain.cases.model import (
     CaseRegister,
     ImplausibleBirthDate,
     InconsistentReceptionHistory,
+    InformationNotice,
     InvalidIntake,
     ReceptionHistory,
+    intake_field_problems,
 )
 from domain.cases.rules import (
     AgeBand,
@@ -30,6 +32,7 @@ from domain.cases.rules import (
 from domain.programme import (
     CARD_TERMS,
     City,
+    DomainErrors,
     OutsideProgrammePeriod,
     ProtectionStatus,
     SubAction,
@@ -179,3 +182,32 @@ def test_today_is_the_date_in_italy() -> None:
     late_evening_utc = NOW.replace(month=3, day=9, hour=23, minute=30)
     case = Case.take_in(uuid4(), "FI-2021-00001", an_intake(), a_coordinator(), late_evening_utc)
     assert case.intake_date == date(2021, 3, 10)
+
+
+def test_every_independent_rule_an_intake_breaks_is_told_at_once() -> None:
+    """Issue 14: a form with several problems needed one submit per problem. Each keeps its
+    own code and field; a date outside the programme is not compared with the others."""
+    with pytest.raises(DomainErrors) as refused:
+        take_in(intake_date=NOW.date() + timedelta(days=1), birth_date=NOW.date() + timedelta(
+            days=5), household_size=0, citizenship="er",
+            information_notice=InformationNotice(NOW.date() + timedelta(days=9), "TI"),
+            vulnerabilities=frozenset({Vulnerability.UNACCOMPANIED_MINOR}))
+    assert [(p.code, p.params["field"]) for p in refused.value.problems] == [
+        ("invalid_intake", "intake_date"),
+        ("invalid_intake", "birth_date"),
+        ("invalid_intake", "household_size"),
+        ("information_notice_missing", "information_notice_given_on"),
+        ("invalid_intake", "citizenship"),
+        ("information_notice_missing", "information_notice_language"),
+    ]
+    # One problem is raised as itself.
+    with pytest.raises(InvalidIntake):
+        take_in(household_size=31)
+    far = intake_field_problems(today=NOW.date(), intake_date=date(2999, 1, 1),
+                                birth_date=date(1990, 5, 17), household_size=None,
+                                notice_given_on=date(2999, 1, 2), terms=CARD_TERMS,
+                                city=City.FIRENZE)
+    assert [p.code for p in far] == ["outside_programme_period"]
+    partial = intake_field_problems(today=NOW.date(), intake_date=None, birth_date=None,
+                                    household_size=0, notice_given_on=None)
+    assert [p.params["field"] for p in partial] == ["household_size"]

@@ -718,7 +718,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "api_enrol_participant": {"json": {"case_code": "MI-2021-00001"}},
     "record_session": {"data": {**A_SESSION, "hours": "1,5"}},
     "api_record_session": {"json": A_SESSION},
-    "complete_activity": {},
+    "complete_activity": {"data": {"confirm": "1"}},  # asked first (issue 14)
     "api_complete_activity": {},
     "cancel_activity": {"data": {"reason": "Access matrix"}},
     "api_cancel_activity": {"json": {"reason": "Access matrix"}},
@@ -727,7 +727,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "api_record_claim": {"json": A_CLAIM},
     "set_allocation": {"data": AN_ALLOCATION},
     "api_set_allocation": {"json": AN_ALLOCATION},
-    "approve_claim": {},
+    "approve_claim": {"data": {"confirm": "1"}},  # asked first (issue 14)
     "api_approve_claim": {},
     "reject_claim": {"data": {"reason": "Access matrix"}},
     "api_reject_claim": {"json": {"reason": "Access matrix"}},

@@ -75,7 +75,7 @@ def test_civic_engagement_enrolment_is_refused_for_a_refugee_and_accepted_for_an
         sub_action="2", kind="civic_engagement_initiative", title="Orti condivisi"),
         follow_redirects=False)
     assert planned.status_code == 303
-    page_path = planned.headers["location"]
+    page_path = planned.headers["location"].split("?")[0]
     page = coordinator.get(page_path)
     assert "Orti condivisi" in page.text
     assert "che modifica il d.lgs. 142/2015): si possono iscrivere solo loro" in page.text
@@ -191,13 +191,14 @@ def test_completion_needs_a_session_and_then_nothing_more_is_recorded(
     activity_id = plan_activity(clients)
     before = platform.last_written_position()
 
-    early = coordinator.post(f"/activities/{activity_id}/completion")
+    early = coordinator.post(f"/activities/{activity_id}/completion", data={"confirm": "1"})
     assert early.status_code == 422
     assert "Non è ancora stato registrato alcun incontro" in early.text
     assert platform.last_written_position() == before
 
     coordinator.post(f"/api/v1/activities/{activity_id}/sessions", json=a_session(residents=3))
-    done = coordinator.post(f"/activities/{activity_id}/completion", follow_redirects=False)
+    done = coordinator.post(f"/activities/{activity_id}/completion", data={"confirm": "1"},
+                            follow_redirects=False)
     assert done.status_code == 303
     page = coordinator.get(f"/activities/{activity_id}").text
     assert "Attività conclusa" in page

@@ -212,7 +212,12 @@ def test_a_coordinator_reads_a_person_s_identifiers_for_a_reason_then_erases_the
     page.click(".identifiers-form button[type=submit]")
     page.wait_for_selector("#identifiers")
     assert "Tesfaye" in page.locator("#identifiers").inner_text()
-    assert page.url == f"{live_server}/cases/{receipt.case_id}/identifiers"  # no data in it
+    # Post/Redirect/Get: the case page under a ticket, which says nothing of the person.
+    assert re.fullmatch(rf"{live_server}/cases/{receipt.case_id}\?shown=[\w-]+#personal-data",
+                        page.url)
+    page.reload()  # a refresh shows them again, and logs no second reading
+    assert "Tesfaye" in page.locator("#identifiers").inner_text()
+    assert len(platform.vault.accesses()) == 1
     page.screenshot(path=str(screenshots / "identifiers.png"), full_page=True)
 
     page.click("details.erasure summary")
@@ -220,7 +225,9 @@ def test_a_coordinator_reads_a_person_s_identifiers_for_a_reason_then_erases_the
     page.click("label[for=confirm]")
     page.screenshot(path=str(screenshots / "erasure-form.png"), full_page=True)
     page.click(".erasure-form button[type=submit]")
-    page.wait_for_url(f"{live_server}/cases/{receipt.case_id}")
+    page.wait_for_url(f"{live_server}/cases/{receipt.case_id}?done=erase_personal_data")
+    assert page.locator("#live-notices[role=status][aria-live=polite]").inner_text() == (
+        "I dati identificativi della persona sono stati cancellati.")
     assert "Dati personali cancellati il" in page.locator("#personal-data-erased").inner_text()
     assert page.locator(".identifiers-form").count() == 0
     page.screenshot(path=str(screenshots / "erased.png"), full_page=True)
@@ -299,7 +306,8 @@ def test_an_operator_s_day_the_queue_leads_to_the_overdue_referral_and_changes_b
 
         work.goto(f"{live_server}{href}")  # the same session: the link, opened alongside
         work.click(".accept-form button[type=submit]")
-        work.wait_for_url(re.compile(rf".*/referrals/{referral_id}$"))
+        work.wait_for_url(re.compile(rf".*/referrals/{referral_id}\?done=accept_referral$"))
+        assert work.locator("#live-notices").inner_text() == "L'invio è stato accettato."
 
         home.locator("#work-queue .work-item[data-kind=referral_answer_due]").wait_for(
             state="detached")

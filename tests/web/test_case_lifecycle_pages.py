@@ -48,7 +48,7 @@ def test_an_operator_closes_a_case_and_the_page_shows_status_outcome_and_timelin
     response = operator.post(f"/cases/{case_id}/closure", data=CLOSURE, follow_redirects=False)
 
     assert response.status_code == 303
-    assert response.headers["location"] == f"/cases/{case_id}"
+    assert response.headers["location"] == f"/cases/{case_id}?done=close_case"
     page = text_of(operator.get(f"/cases/{case_id}"))
     assert 'class="badge bg-secondary align-middle fs-6" id="case-status">Chiuso</span>' in page
     assert "Chiuso il 30 giugno 2021 con l'esito: Autonomia: abitazione e reddito propri." in page

@@ -103,7 +103,7 @@ def test_the_case_page_records_a_delivery_and_shows_it(clients: Clients, case_id
         kind="language_course", quantity="2,5", sub_action="3"),
         follow_redirects=False)
     assert recorded.status_code == 303
-    assert recorded.headers["location"] == f"/cases/{case_id}#deliveries"
+    assert recorded.headers["location"] == f"/cases/{case_id}?done=record_delivery#deliveries"
     shown = html.unescape(operator.get(f"/cases/{case_id}").text)
     assert "Corso di lingua italiana" in shown
     assert "2,5 ore" in shown

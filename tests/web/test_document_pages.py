@@ -173,7 +173,8 @@ def test_the_case_page_lists_documents_and_the_upload_form_posts_a_multipart_fil
     page = operator.get(f"/cases/{case['case_id']}").text
 
     assert posted.status_code == 303
-    assert posted.headers["location"] == f"/cases/{case['case_id']}#documents"
+    assert posted.headers["location"] == (
+        f"/cases/{case['case_id']}?done=attach_case_document#documents")
     assert refused.status_code == 422
     assert "PDF, JPEG" in refused.text and "document-errors" in refused.text
     assert 'id="documents"' in page and "informativa" not in page

@@ -134,7 +134,8 @@ def test_the_case_pages_show_the_match_by_code_and_the_decision_buttons_to_who_d
     ruled_out = clients.coordinator("milano").post(
         f"/person-matches/{match_id}/ruling-out", follow_redirects=False)
     assert ruled_out.status_code == 303
-    assert ruled_out.headers["location"] == f"/cases/{second['case_id']}"
+    assert ruled_out.headers["location"] == (
+        f"/cases/{second['case_id']}?done=rule_out_same_person")
     assert 'data-status="ruled_out"' in clients.coordinator("milano").get(
         f"/cases/{second['case_id']}").text
     assert platform.person_links.people().people == 2

@@ -235,7 +235,7 @@ def test_unknown_formats_and_tables_are_not_found_and_foreign_staff_are_refused(
     foreign_board = florence.get("/cities/milano/referrals/export.csv")
     network = milan.get("/ministry/export.csv")
 
-    assert pdf.status_code == 404 and "tables download as CSV, XLSX" in pdf.text
+    assert pdf.status_code == 404 and "tables download as CSV, CSV-IT, XLSX" in pdf.text
     assert unknown_table.status_code == 404
     assert foreign.status_code == foreign_board.status_code == network.status_code == 403
     assert "attachment" not in foreign.headers.get("content-disposition", "")
@@ -342,7 +342,9 @@ def test_every_text_cell_and_stamp_is_inert_and_numbers_stay_numbers() -> None:
 
     assert lines[0] == ["Table", f"'{FORMULAS[2]}"]
     assert lines[3] == ["Filter", "Actor", f"'{FORMULAS[1]}"]
-    assert [line[0] for line in lines[6:-1]] == [f"'{text}" for text in FORMULAS]
+    # A formula after a line break (or any separator) is neutralised too (issue 18 item 5).
+    assert [line[0] for line in lines[6:-1]] == [
+        f"'{text}".replace("\r=", "\r'=") for text in FORMULAS]
     assert {tuple(line[1:]) for line in lines[6:-1]} == {("-12.50", "-3")}
     assert lines[-1] == ["#N/A", "", "0"]
     # (XML reads a carriage return as a line feed.)

@@ -107,7 +107,7 @@ def test_a_claim_goes_from_the_city_s_form_to_the_ministry_s_approval(
         "sub_action": "3", "category": "services", "amount": "1.234,50",
         "spent_on": "2021-05-04", "document_reference": "PG/2021/777"}, follow_redirects=False)
     assert recorded.status_code == 303, recorded.text
-    assert recorded.headers["location"] == "/cities/milano/finance"
+    assert recorded.headers["location"] == "/cities/milano/finance?done=record_claim"
 
     page = coordinator.get("/cities/milano/finance").text
     assert "PG/2021/777" in page
@@ -118,7 +118,7 @@ def test_a_claim_goes_from_the_city_s_form_to_the_ministry_s_approval(
     assert f'action="/ministry/finance/claims/{pending.claim_id}/approval"' in queue
 
     approved = ministry.post(f"/ministry/finance/claims/{pending.claim_id}/approval",
-                             follow_redirects=False)
+                             data={"confirm": "1"}, follow_redirects=False)
     assert approved.status_code == 303
     assert platform.finance_views.claim(pending.claim_id).status == "approved"  # type: ignore[union-attr]
     assert "Approvata" in coordinator.get("/cities/milano/finance").text
@@ -175,7 +175,7 @@ def test_the_ministry_s_refusals_write_nothing(
     assert total_over.json()["problems"][0]["code"] == "programme_over_financed"
     no_reason = ministry.post(f"/api/v1/finance/claims/{claim_id}/rejection", json={})
     assert no_reason.status_code == 422
-    page = ministry.post(f"/ministry/finance/claims/{claim_id}/approval")
+    page = ministry.post(f"/ministry/finance/claims/{claim_id}/approval", data={"confirm": "1"})
     assert page.status_code == 422
     assert "già stata approvata o respinta" in page.text
     assert platform.last_written_position() == before

@@ -68,7 +68,8 @@ def test_a_household_formed_and_joined_through_the_pages_shows_on_each_member_s_
     formed = operator.post(f"/cases/{head['case_id']}/household", data={"formed_on": TODAY},
                            follow_redirects=False)
     assert formed.status_code == 303
-    assert formed.headers["location"] == f"/cases/{head['case_id']}/household"
+    assert formed.headers["location"] == (
+        f"/cases/{head['case_id']}/household?done=form_household")
     joined = operator.post(f"/cases/{child['case_id']}/household/join", data={
         "household_of": head["case_code"].lower(), "relationship": "child",
         "joined_on": TODAY}, follow_redirects=False)

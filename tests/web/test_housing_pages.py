@@ -47,13 +47,14 @@ def test_a_placement_from_the_waitlist_to_move_out_through_the_pages(
         "name": "Casa Aurora", "kind": "protected_setting", "address_area": "Rifredi",
         "beds": "1"}, follow_redirects=False)
     assert registered.status_code == 303
-    shelter_page = registered.headers["location"]
+    shelter_page = registered.headers["location"].split("?")[0]
     assert "Casa Aurora" in coordinator.get(shelter_page).text
     case = record_intake(clients, "firenze")
     housing = f"/cases/{case['case_id']}/housing"
 
     waitlist = operator.post(f"{housing}/waitlist", follow_redirects=False)
-    assert waitlist.status_code == 303 and waitlist.headers["location"] == housing
+    assert waitlist.status_code == 303 and waitlist.headers["location"] == (
+        f"{housing}?done=waitlist_case")
     city_page = text_of(coordinator.get("/cities/firenze/housing"))
     assert case["case_code"] in city_page
     assert "prima i titolari di protezione internazionale" in city_page

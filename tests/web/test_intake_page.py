@@ -184,6 +184,17 @@ REFUSED_INTAKES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
         {"citizenship": "XY"},
         {"citizenship": "Scegliere la cittadinanza fra i Paesi proposti"},
     ),
+    # Issue 14: every problem at once, the rules on the readable fields told while another
+    # field is missing (it took five submits).
+    "five wrong fields at once": (
+        {"intake_date": "2021-12-01", "birth_date": "2021-12-15", "household_size": "0",
+         "given_name": "", "information_notice_given_on": "2021-12-20"},
+        {"intake_date": "La data di presa in carico non può essere nel futuro.",
+         "birth_date": "La data di nascita non può essere successiva",
+         "household_size": "Il nucleo familiare deve contare da 1 a 30 persone.",
+         "given_name": "Campo obbligatorio.",
+         "information_notice_given_on": "al più tardi alla data della presa in carico"},
+    ),
     "an e-mail address without a domain": (
         {"email": "amanuel@"},
         {"email": "Inserire un indirizzo e-mail valido"},

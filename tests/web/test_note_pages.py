@@ -37,7 +37,7 @@ def test_a_note_written_on_the_case_page_is_shown_to_staff_and_only_its_facts_to
     written = operator.post(f"/cases/{case_id}/notes", data=a_note(), follow_redirects=False)
 
     assert written.status_code == 303
-    assert written.headers["location"] == f"/cases/{case_id}#notes"
+    assert written.headers["location"] == f"/cases/{case_id}?done=write_case_note#notes"
     page = text_of(operator.get(f"/cases/{case_id}"))
     assert NOTE_TEXT in page
     assert "Visita domiciliare" in page and "45 minuti" in page and "firenze.operator" in page

@@ -343,7 +343,7 @@ def test_a_coordinator_erases_the_personal_data_and_the_case_stays_in_lists_and_
     page = coordinator.get(erased.headers["location"])
 
     assert erased.status_code == 303
-    assert erased.headers["location"] == f"/cases/{case_id}"
+    assert erased.headers["location"] == f"/cases/{case_id}?done=erase_personal_data"
     assert ERASED in text_of(page)
     assert "(richiesta PG/2021/0001234 del 2 apr 2021)" in text_of(page)
     assert SHOW_IDENTIFIERS not in text_of(page) and "erasure-form" not in page.text

@@ -47,7 +47,7 @@ def test_an_operator_starts_a_plan_agrees_a_goal_and_sees_it_on_the_case_page(
 
     started = operator.post(f"/cases/{case_id}/plan", data=START, follow_redirects=False)
     assert started.status_code == 303
-    assert started.headers["location"] == f"/cases/{case_id}/plan"
+    assert started.headers["location"] == f"/cases/{case_id}/plan?done=start_plan"
     agreed = operator.post(f"/cases/{case_id}/plan/goals", data=GOAL, follow_redirects=False)
     assert agreed.status_code == 303
 

@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.access import AccessDenied
 from domain.cases.model import MAX_HOUSEHOLD_SIZE
-from domain.programme import DomainError
+from domain.programme import DomainError, DomainErrors
 from web.kit.i18n import N_, Translator, translator_of
 from web.kit.labels import Labels
 from web.kit.templating import Pages, is_htmx_fragment_request
@@ -290,6 +290,8 @@ _NOT_A_COUNTRY = N_(
 # The domain names each rule it refuses to break by a code; some codes cover several checks, told
 # apart by the field the domain blames. (code, field) wins over (code, None).
 DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
+    ("several_problems", None): N_(
+        "The request breaks several rules of the programme: see each field."),
     ("concurrent_changes", None): N_(
         "Others changed the same records at the same moment: nothing was saved. Try again."
     ),
@@ -407,6 +409,13 @@ def explain_domain_error(error: DomainError, translator: Translator) -> Problem:
     else:
         text = translator.gettext(message, **_domain_message_params(error, translator))
     return Problem(field=field, code=error.code, message=text)
+
+
+def explain_domain_errors(error: DomainError, translator: Translator) -> list[Problem]:
+    """Each problem of a refusal: the several rules of a DomainErrors, or the one rule broken."""
+    if isinstance(error, DomainErrors):
+        return [explain_domain_error(problem, translator) for problem in error.problems]
+    return [explain_domain_error(error, translator)]
 
 
 def _domain_message_params(error: DomainError, translator: Translator) -> dict[str, object]:
@@ -532,7 +541,7 @@ async def refuse(request: Request, error: Exception) -> Response:
         case BodyTooLarge():
             status_code, problems = 413, [_problem(error.code, error.explain(translator))]
         case DomainError():
-            status_code, problems = 422, [explain_domain_error(error, translator)]
+            status_code, problems = 422, explain_domain_errors(error, translator)
         case RequestValidationError():
             status_code, problems = 422, explain_validation_errors(error.errors(), translator)
         case ResourceNotFound():

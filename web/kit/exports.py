@@ -1,31 +1,39 @@
-"""Every table the pages show can be downloaded as CSV and as XLSX (`openpyxl`), stamped with
+"""Every table the pages show can be downloaded as CSV, as CSV for Italian spreadsheets and as
+XLSX (`openpyxl`), stamped with
 the moment it reflects (now, or the as-of moment chosen by an auditor or the ministry) and the
 event position of the read models it was read from, so the same export can be reproduced
 later (`lgnet replay --as-of`, or the as-of picker, at that moment).
 
-An export route is named after its page's, plus `_export`, with a `{fmt}` path parameter (`csv`
-or `xlsx`). It calls `start_export` first (the format and the table checked, the stamp taken),
-reads the same query its page renders, and answers with `ExportRequest.respond`. The
-`export_links` macro (templates/macros/exports.html) puts the two links beside the table.
+An export route is named after its page's, plus `_export`, with a `{fmt}` path parameter
+(`csv`, `csv-it` or `xlsx`). It calls `start_export` first (the format and the table checked,
+the stamp taken), reads the same query its page renders, and answers with
+`ExportRequest.respond`. The
+`export_links` macro (templates/macros/exports.html) puts the three links beside the table.
 
 File layout (docs/exports.md): CSV (UTF-8 with BOM, so spreadsheets read accents; lines end
 CRLF) starts with `Table,<title>`, `As of,<ISO 8601 moment>`, `Event position,<n>` and one
 `Filter,<name>,<value>` line per filter the page had, then an empty line, then the header and
-the rows: dates ISO 8601, amounts with a `.` decimal separator. XLSX has the table on its first
+the rows: dates ISO 8601, amounts with a `.` decimal separator. The Italian CSV (`csv-it`) is
+the same with `;` between fields and a decimal comma, as Excel and LibreOffice set to Italian
+read it (a comma-separated file opens there as one column). XLSX has the table on its first
 sheet from A1 (header row bold and frozen, an autofilter), real numbers and dates, and a second
-sheet `About` with the same facts. The stamps' keys are fixed English words (a file format that
-programs read); the title, the headings and the filters are in the reader's language.
+sheet `About` with the same facts. The stamps' keys follow the reader's language (`Tabella`,
+`Situazione al`, ... in Italian; `Table`, `As of`, ... in English), like the title, the headings
+and the filters.
 
 Text comes from what people typed (notes, reasons, document references, names), and the files
 are opened in spreadsheets: no text may become a formula there (CSV injection). In CSV a text
-beginning with one of FORMULA_TRIGGERS gets a leading `'` (OWASP's advice); in XLSX every text
+beginning with one of FORMULA_TRIGGERS gets a leading `'` (OWASP's advice), and so does every
+part of it that follows a separator a spreadsheet may split on (`,`, `;`, a tab, a line break):
+a file is not always opened with the separator it was written with (issue 18: `Casa
+Test;=1+1;` in a comma-separated file ran as a formula in Italian Excel). A text holding a
+separator, a quote or a line break is quoted. In XLSX every text
 is written as a string cell (openpyxl would write one beginning with `=` as a formula, and
 `#N/A` as an error), those beginning with a trigger with Excel's quote prefix too. Numbers,
 amounts and dates are not text and stay numbers, negative ones included."""
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Collection, Sequence
@@ -45,17 +53,23 @@ from web.kit.errors import ResourceNotFound
 from web.kit.i18n import DISPLAY_TIMEZONE, N_, Translator
 from web.services import WebServices
 
-ExportFormat = Literal["csv", "xlsx"]
+ExportFormat = Literal["csv", "csv-it", "xlsx"]
 ColumnKind = Literal["text", "int", "decimal", "money", "percent", "date", "datetime"]
-EXPORT_FORMATS: tuple[ExportFormat, ...] = ("csv", "xlsx")
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("csv", "csv-it", "xlsx")
 # An export is a download of what a page shows, not a dump: the longest tables (the auditors'
 # event browser) stop here, and their title says so.
 MAX_EXPORT_ROWS = 10_000
 # What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Where a spreadsheet may start a new cell inside a text: the separators of both CSV variants,
+# the tab, and line breaks.
+SEPARATORS = (",", ";", "\t", "\r", "\n")
+_AFTER_A_SEPARATOR = re.compile(r"([,;\t\r\n])(?=[ ]*[=+\-@\t\r])")
+_NEEDS_QUOTES = re.compile(r'[,;\t\r\n"]')
 
 _MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
+    "csv-it": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 _NUMBER_FORMATS = {
@@ -66,7 +80,12 @@ _NUMBER_FORMATS = {
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm:ss",
 }
+_SUFFIXES = {"csv": ".csv", "csv-it": "-it.csv", "xlsx": ".xlsx"}
 _CENTS = Decimal("0.01")
+_NUMERIC_KINDS = frozenset({"int", "decimal", "money", "percent"})
+# The stamps' keys, in the reader's language.
+_STAMP_KEYS = (N_("Table"), N_("As of"), N_("Event position"), N_("Filter applied"))
+_ENGLISH_KEYS = ("Table", "As of", "Event position", "Filter")
 _NOT_IN_XLSX: re.Pattern[str] = ILLEGAL_CHARACTERS_RE
 _MIN_WIDTH, _MAX_WIDTH = 8, 60
 
@@ -126,6 +145,8 @@ class ExportRequest:
     format: ExportFormat
     as_of: datetime
     position: int
+    translator: Translator | None = None
+    """The reader's: the stamps' keys in their language (English without one)."""
 
     def respond(
         self, *, name: str, title: str, columns: Sequence[Column], rows: Sequence[Sequence[Any]],
@@ -136,11 +157,12 @@ class ExportRequest:
         return export_response(Table(
             name=name, title=title, columns=columns, rows=rows, as_of=self.as_of,
             position=self.position, filters=[(n, v) for n, v in filters if v],
-        ), self.format)
+        ), self.format, self.translator)
 
 
 def start_export(
     services: WebServices, fmt: str, table: str | None = None, offered: Collection[str] = (),
+    translator: Translator | None = None,
 ) -> ExportRequest:
     """What an export route calls before reading its query: raises UnknownExport (404) for a
     format other than CSV and XLSX or, when the page has several tables, a `table` not among
@@ -149,46 +171,74 @@ def start_export(
     chosen = export_format(fmt)
     if table is not None and table not in offered:
         raise UnknownExport(table)
-    return ExportRequest(chosen, *table_stamp(services))
+    return ExportRequest(chosen, *table_stamp(services), translator)
 
 
-def export_response(table: Table, fmt: ExportFormat) -> Response:
-    """The file, as a download (Content-Disposition: attachment)."""
-    content = to_csv(table) if fmt == "csv" else to_xlsx(table)
+def export_response(
+    table: Table, fmt: ExportFormat, translator: Translator | None = None
+) -> Response:
+    """The file, as a download (Content-Disposition: attachment); its stamps in the language of
+    `translator` (the reader's), in English without one."""
+    if fmt == "xlsx":
+        content = to_xlsx(table, translator)
+    else:
+        content = to_csv(table, translator, italian=fmt == "csv-it")
     day = table.as_of.astimezone(DISPLAY_TIMEZONE).date().isoformat()
     return Response(content, media_type=_MEDIA_TYPES[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{table.name}-{day}.{fmt}"',
+        "Content-Disposition": f'attachment; filename="{table.name}-{day}{_SUFFIXES[fmt]}"',
         # The same rule as the pages': special-category data is never kept by a cache.
         "Cache-Control": "no-store",
     })
 
 
-def _stamps(table: Table) -> list[list[Any]]:
+def _stamps(table: Table, translator: Translator | None = None) -> list[list[Any]]:
+    keys = [translator.gettext(key) for key in _STAMP_KEYS] if translator else _ENGLISH_KEYS
     return [
-        ["Table", table.title],
-        ["As of", table.as_of.astimezone(DISPLAY_TIMEZONE).isoformat()],
-        ["Event position", table.position],
-        *(["Filter", name, value] for name, value in table.filters),
+        [keys[0], table.title],
+        [keys[1], table.as_of.astimezone(DISPLAY_TIMEZONE).isoformat()],
+        [keys[2], table.position],
+        *([keys[3], name, value] for name, value in table.filters),
     ]
 
 
-def to_csv(table: Table) -> bytes:
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\r\n")
-    # The title and the filters' values may hold typed text too (a shelter's name, say).
-    writer.writerows([_inert(value) if isinstance(value, str) else value for value in line]
-                     for line in _stamps(table))
-    writer.writerow([])
-    writer.writerow([column.heading for column in table.columns])
+def to_csv(table: Table, translator: Translator | None = None, *, italian: bool = False) -> bytes:
+    """The table as CSV: comma-separated with a decimal point, or (`italian`) `;`-separated
+    with a decimal comma."""
+    delimiter = ";" if italian else ","
+    lines: list[list[str]] = [
+        # The title and the filters' values may hold typed text too (a shelter's name, say).
+        [_text_field(value) if isinstance(value, str) else str(value) for value in line]
+        for line in _stamps(table, translator)]
+    lines += [[], [_text_field(column.heading) for column in table.columns]]
     for row in table.rows:
-        writer.writerow([_inert(value) if isinstance(value, str) else _plain(value, column.kind)
-                         for value, column in zip(row, table.columns, strict=True)])
-    return text.getvalue().encode("utf-8-sig")
+        lines.append([
+            _text_field(value) if isinstance(value, str)
+            else _written(value, column.kind, italian)
+            for value, column in zip(row, table.columns, strict=True)])
+    text = "".join(delimiter.join(line) + "\r\n" for line in lines)
+    return text.encode("utf-8-sig")
+
+
+def _text_field(text: str) -> str:
+    """A text as a CSV field: inert, and quoted when it holds a separator of either variant, a
+    quote or a line break (a quote inside doubled), as Python's csv reader and spreadsheets
+    read it back. Numbers and dates are never quoted: `1234,50` is a number to Italian Excel."""
+    inert = _inert(text)
+    return '"' + inert.replace('"', '""') + '"' if _NEEDS_QUOTES.search(inert) else inert
 
 
 def _inert(text: str) -> str:
-    """Text a spreadsheet shows as it is, never runs as a formula."""
+    """Text a spreadsheet shows as it is, never runs as a formula, whichever separator it
+    splits the line on: a `'` before the text when it begins like a formula, and after every
+    separator followed by what begins one."""
+    text = _AFTER_A_SEPARATOR.sub(r"\1'", text)
     return f"'{text}" if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def _written(value: Any, kind: ColumnKind, italian: bool) -> str:
+    """A value as the CSV variant writes it: the Italian one with a decimal comma."""
+    plain = _plain(value, kind)
+    return plain.replace(".", ",") if italian and kind in _NUMERIC_KINDS else plain
 
 
 def _plain(value: Any, kind: ColumnKind) -> str:
@@ -204,7 +254,7 @@ def _plain(value: Any, kind: ColumnKind) -> str:
     return str(value)
 
 
-def to_xlsx(table: Table) -> bytes:
+def to_xlsx(table: Table, translator: Translator | None = None) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None  # a new workbook has one sheet
@@ -231,7 +281,7 @@ def to_xlsx(table: Table) -> bytes:
         sheet.auto_filter.ref = (
             f"A1:{get_column_letter(len(table.columns))}{max(len(table.rows) + 1, 2)}")
     about = workbook.create_sheet("About")
-    for line in _stamps(table):
+    for line in _stamps(table, translator):
         _append_row(about, line)
     about.column_dimensions["A"].width = 16
     about.column_dimensions["B"].width = min(max(len(table.title), 30), _MAX_WIDTH)

@@ -27,15 +27,18 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from domain.access import AccessDenied
 from domain.programme import DomainError
-from web.kit.errors import Problem, explain_domain_error, explain_validation_errors
+from web.kit.errors import Problem, explain_domain_errors, explain_validation_errors
 from web.kit.i18n import Translator
+from web.kit.notices import DONE_PARAMETER, command_done
 
 Model = TypeVar("Model", bound=BaseModel)
 Result = TypeVar("Result")
+# The programme's rules a form's readable fields can be checked against on their own.
+PartialCheck = Callable[[Mapping[str, Any]], Sequence[DomainError]]
 
 
 @dataclass(frozen=True)
@@ -97,20 +100,20 @@ class PostedForm:
     async def submit(
         self, model: type[Model], command: Callable[[Model], Awaitable[Result]],
         translator: Translator, *, keep_blanks: bool = ..., also: Sequence[Problem] = ...,
-        aliases: Mapping[str, str] = ...,
+        aliases: Mapping[str, str] = ..., partial: PartialCheck | None = ...,
     ) -> Result: ...
 
     @overload
     async def submit(
         self, model: None, command: Callable[[None], Awaitable[Result]],
         translator: Translator, *, keep_blanks: bool = ..., also: Sequence[Problem] = ...,
-        aliases: Mapping[str, str] = ...,
+        aliases: Mapping[str, str] = ..., partial: PartialCheck | None = ...,
     ) -> Result: ...
 
     async def submit(
         self, model: type[Model] | None, command: Callable[[Any], Awaitable[Result]],
         translator: Translator, *, keep_blanks: bool = False, also: Sequence[Problem] = (),
-        aliases: Mapping[str, str] | None = None,
+        aliases: Mapping[str, str] | None = None, partial: PartialCheck | None = None,
     ) -> Result:
         """Parse the values into `model` (none: a command without a body) and carry out
         `command` with what was parsed; its result. Raises FormRefused with the problems, in
@@ -118,11 +121,19 @@ class PostedForm:
         its own (`also`, shown with the input's), or when the command is refused.
 
         `aliases` names the form's field for one the domain blames under another name (the
-        domain says "case" where the form asks for a case code)."""
+        domain says "case" where the form asks for a case code).
+
+        `partial`: the programme's rules that can be checked on some fields alone (the intake's
+        dates, say); when the input does not parse as a whole, they are run on the fields that
+        do, so that the form shows every problem at once, not one more at each submit."""
         try:
             body = None if model is None else self._parsed(model, keep_blanks)
         except ValidationError as error:
             problems = explain_validation_errors(error.errors(), translator)
+            if partial is not None and model is not None:
+                readable = self._readable(model, {p.field for p in problems}, keep_blanks)
+                problems += [problem for refusal in partial(readable)
+                             for problem in explain_domain_errors(refusal, translator)]
             raise self.refused([*problems, *also], aliases) from None
         if also:
             raise self.refused(also, aliases)
@@ -133,12 +144,29 @@ class PostedForm:
         except (ValidationError, RequestValidationError) as error:
             problems = explain_validation_errors(error.errors(), translator)
         except DomainError as error:
-            problems = [explain_domain_error(error, translator)]
+            problems = explain_domain_errors(error, translator)
         raise self.refused(problems, aliases)
 
     def _parsed(self, model: type[Model], keep_blanks: bool) -> Model:
         given = {name: value for name, value in self.values.items() if name in model.model_fields}
         return model.model_validate(given if keep_blanks else without_blanks(given))
+
+    def _readable(
+        self, model: type[BaseModel], blamed: Collection[str | None], keep_blanks: bool,
+    ) -> dict[str, Any]:
+        """The posted fields that parse on their own (none of the input's problems is theirs),
+        as the model would have them."""
+        given = {name: value for name, value in self.values.items() if name in model.model_fields}
+        readable: dict[str, Any] = {}
+        for name, value in (given if keep_blanks else without_blanks(given)).items():
+            if name in blamed:
+                continue
+            try:
+                readable[name] = TypeAdapter(
+                    model.model_fields[name].rebuild_annotation()).validate_python(value)
+            except ValidationError:
+                continue
+        return readable
 
     def refused(
         self, problems: Iterable[Problem], aliases: Mapping[str, str] | None = None
@@ -157,6 +185,9 @@ def see_other(
     request: Request, route: str, query: Mapping[str, str] | None = None, **params: str
 ) -> RedirectResponse:
     """The answer to a recorded form: 303 to the page (the route named `route`, with its path
-    `params` and `query`) that shows what was recorded."""
+    `params` and `query`) that shows what was recorded, and says what was done (the command
+    named in `done`: web.kit.notices)."""
     path = str(request.app.url_path_for(route, **params))
+    done = command_done(request)
+    query = {**(query or {}), **({DONE_PARAMETER: done} if done else {})}
     return RedirectResponse(f"{path}?{urlencode(query)}" if query else path, status_code=303)

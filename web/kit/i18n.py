@@ -79,6 +79,12 @@ class Translator:
     def number(self, value: int) -> str:
         return format_decimal(value, locale=self.language)
 
+    def decimal(self, value: float | Decimal, digits: int = 1) -> str:
+        """A figure with up to `digits` decimals, as the language writes it: 9,4 and 1.234,5 in
+        Italian (9.4 and 1,234.5 in English); a whole value without decimals (212)."""
+        return format_decimal(value, format="#,##0." + "#" * digits if digits else "#,##0",
+                              locale=self.language)
+
     def money(self, value: Decimal) -> str:
         """Euros as Italian public administration writes them, the sign first: € 346.000,00
         (in English € 346,000.00)."""

@@ -24,6 +24,7 @@ from web.kit.i18n import (
     translator_of,
 )
 from web.kit.labels import Labels
+from web.kit.notices import done_message
 
 TEMPLATES_DIR = Path(__file__).parents[1] / "templates"
 _LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -99,6 +100,10 @@ class Pages:
             html = template.render(full_context)
         else:
             html = "".join(template.blocks[block](template.new_context(full_context)))
+            if full_context["done_notice"]:
+                # A fragment updates the page's live region out of band: announced too.
+                html += self.environment.get_template("macros/notices.html").module.live_notices(  # type: ignore[attr-defined]
+                    full_context["done_notice"], out_of_band=True)
         response = HTMLResponse(html, status_code=status_code)
         # One URL serves a page and its fragments, in two languages: caches must tell them apart.
         response.headers["Vary"] = "HX-Request, Cookie"
@@ -132,6 +137,8 @@ class Pages:
             "csrf_token": session.csrf_token if session is not None else None,
             "can": can,
             "Permission": Permission,
+            # What the command that led here did (web.kit.notices), for the live region.
+            "done_notice": done_message(request, translator),
             "language_links": [
                 (language, path_with_query(request, **{LANGUAGE_QUERY_PARAMETER: language}))
                 for language in SUPPORTED_LANGUAGES

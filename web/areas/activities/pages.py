@@ -39,6 +39,7 @@ from web.areas.activities.requests import (
     plan,
     record_session,
 )
+from web.kit.confirmation import ask_to_confirm, confirmed
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.exports import Column, start_export
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
@@ -95,7 +96,7 @@ def activity_register_export(
 ) -> Response:
     """The register's totals per sub-action, or its activities (`table`: one of
     REGISTER_TABLES), for the sub-action chosen on the page."""
-    export = start_export(services, fmt, table, REGISTER_TABLES)
+    export = start_export(services, fmt, table, REGISTER_TABLES, translator=translator)
     chosen = _known_sub_action(sub_action)
     register = services.activity_register.register(city.value, chosen)
     labels, _ = Labels(translator), translator.gettext
@@ -217,7 +218,7 @@ def activity_page_export(
 ) -> Response:
     """The activity's participants and their hours, or its sessions (`table`: one of
     ACTIVITY_TABLES)."""
-    export = start_export(services, fmt, table, ACTIVITY_TABLES)
+    export = start_export(services, fmt, table, ACTIVITY_TABLES, translator=translator)
     _ = translator.gettext
     summary = activity.summary
     if table == "participants":
@@ -292,6 +293,20 @@ async def complete_activity(
     actor: ActingPrincipal,
     translator: CurrentTranslator,
 ) -> Response:
+    if not await confirmed(request):
+        # Nothing can be recorded on an ended activity: the page asks first (no JavaScript).
+        _ = translator.gettext
+        summary = activity.summary
+        return ask_to_confirm(
+            request, pages, question=_("Mark the activity as ended?"),
+            consequence=_("Once ended, nothing more can be recorded on the activity: no "
+                          "participant, no session. It cannot be undone."),
+            facts=[(_("Activity"), summary.title),
+                   (_("Sessions held"), translator.number(summary.sessions)),
+                   (_("Participants"), translator.number(summary.participants))],
+            button=_("Mark the activity completed"),
+            back=str(request.app.url_path_for("activity_page",
+                                              activity_id=str(summary.activity_id))))
     return await _command(
         request, pages, services, principal, translator, activity, PostedForm({}), None,
         lambda _nothing: complete(services, activity, actor),

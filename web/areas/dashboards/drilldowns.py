@@ -73,7 +73,7 @@ def records_behind(
     described = filters.described(labels, translator)
     if chosen is not None:
         return export_response(
-            table.export(file_name(kind, city.value), services, described), chosen)
+            table.export(file_name(kind, city.value), services, described), chosen, translator)
     return pages.render(request, f"dashboards/{kind}.html", {
         "city": city.value, "table": table, "export_route": f"indicator_{kind}_export",
         "filters": described,

@@ -201,7 +201,7 @@ def city_dashboard_export(
         raise UnknownExport(table)
     view = _city_view(request, services, principal, city, translator)
     return export_response(view.tables[table].export(
-        file_name(table, city.value), services), chosen)
+        file_name(table, city.value), services), chosen, translator)
 
 
 @router.get("/ministry/dashboard/{table}/export.{fmt}",
@@ -220,4 +220,4 @@ def ministry_dashboard_export(
         return refuse_choice(request, pages, translator, refused)
     view = _ministry_view(request, services, viewer, translator, column, direction)
     return export_response(view.tables[table].export(
-        file_name(table, "network"), services), chosen)
+        file_name(table, "network"), services), chosen, translator)

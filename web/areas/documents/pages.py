@@ -36,7 +36,7 @@ from web.areas.documents.requests import (
     file_content,
 )
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
-from web.kit.forms import FormRefused, FormState, PostedForm
+from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.i18n import Translator
 from web.kit.labels import Labels
 from web.kit.principal import SignedIn
@@ -196,5 +196,6 @@ async def _upload(
 
 
 def _see_documents(request: Request, route: str, **params: str) -> Response:
-    path = str(request.app.url_path_for(route, **params))
-    return Response(status_code=303, headers={"Location": f"{path}#documents"})
+    response = see_other(request, route, None, **params)
+    response.headers["location"] += "#documents"
+    return response

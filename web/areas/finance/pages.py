@@ -35,6 +35,7 @@ from web.areas.finance.requests import (
     reject,
     set_allocation,
 )
+from web.kit.confirmation import ask_to_confirm, confirmed
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.exports import Column, start_export
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
@@ -82,7 +83,7 @@ def city_finance_export(
 ) -> Response:
     """The city's figures per sub-action with its total, or its claims (`table`: one of
     CITY_FINANCE_TABLES)."""
-    export = start_export(services, fmt, table, CITY_FINANCE_TABLES)
+    export = start_export(services, fmt, table, CITY_FINANCE_TABLES, translator=translator)
     labels, _ = Labels(translator), translator.gettext
     finance = services.finance_views.city(city.value)
     where = labels.city(city.value)
@@ -180,7 +181,7 @@ def ministry_finance_export(
 ) -> Response:
     """The network's figures per city, per sub-action, per city and sub-action, or the claims
     awaiting the ministry's check (`table`: one of MINISTRY_FINANCE_TABLES)."""
-    export = start_export(services, fmt, table, MINISTRY_FINANCE_TABLES)
+    export = start_export(services, fmt, table, MINISTRY_FINANCE_TABLES, translator=translator)
     labels, _ = Labels(translator), translator.gettext
     network = services.finance_views.network()
     if table == "cities":
@@ -243,6 +244,20 @@ async def approve_claim(
     request: Request, claim: ClaimToDecide, pages: PageRenderer, services: Services,
     principal: SignedIn, translator: CurrentTranslator,
 ) -> Response:
+    if not await confirmed(request):
+        # An approval cannot be undone: the page asks first (works without JavaScript).
+        _ = translator.gettext
+        labels = Labels(translator)
+        return ask_to_confirm(
+            request, pages, question=_("Approve this claim?"),
+            consequence=_("An approved claim counts as spent against the city's allocation, "
+                          "and the approval cannot be undone."),
+            facts=[(_("City"), labels.city(claim.city)),
+                   (_("Sub-action"), labels.sub_action(claim.sub_action)),
+                   (_("Spent on"), translator.date(claim.spent_on)),
+                   (_("Document reference"), claim.document_reference),
+                   (_("Amount"), translator.money(claim.amount))],
+            button=_("Approve the claim"), back=str(request.app.url_path_for("ministry_finance")))
     return await _decide(request, pages, services, principal, translator, claim.claim_id,
                          PostedForm({}), None, lambda _nothing: approve(
                              services, claim, principal.actor))

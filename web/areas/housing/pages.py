@@ -102,7 +102,7 @@ def city_housing_export(
     table: str, fmt: str, city: CityToView, services: Services, translator: CurrentTranslator,
 ) -> Response:
     """The page's shelters, or its waitlist (`table`: one of CITY_HOUSING_TABLES)."""
-    export = start_export(services, fmt, table, CITY_HOUSING_TABLES)
+    export = start_export(services, fmt, table, CITY_HOUSING_TABLES, translator=translator)
     labels, _ = Labels(translator), translator.gettext
     where = labels.city(city.value)
     if table == "shelters":
@@ -177,7 +177,7 @@ def shelter_page_export(
     translator: CurrentTranslator,
 ) -> Response:
     """Who holds each bed now, or the past placements (`table`: one of SHELTER_TABLES)."""
-    export = start_export(services, fmt, table, SHELTER_TABLES)
+    export = start_export(services, fmt, table, SHELTER_TABLES, translator=translator)
     labels, _ = Labels(translator), translator.gettext
     shelter = services.housing_views.shelter(shelter.shelter_id) or shelter
     placements = services.housing_views.placements(shelter.shelter_id)
@@ -280,7 +280,7 @@ def case_housing_export(
     principal: SignedIn,
 ) -> Response:
     """The beds offered to the case, and what came of each, as its housing page lists them."""
-    export = start_export(services, fmt)
+    export = start_export(services, fmt, translator=translator)
     labels, _ = Labels(translator), translator.gettext
     placements = services.housing_views.case_placements(case.case_id)
     texts = placement_texts(services, principal, case, placements)

@@ -3,15 +3,17 @@ intake leads to the city's case list, which already shows it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from domain.cases.model import intake_field_problems
 from domain.cases.service import IntakeReceipt
 from domain.identity.model import MatchFound, PossibleSamePerson
 from domain.privacy import LEGAL_BASES
-from domain.programme import City
+from domain.programme import City, DomainError, programme_today
 from web.areas.intake.requests import IntakeRequest, take_in
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
@@ -55,8 +57,17 @@ async def submit_intake(
             matches.extend(found.matches)  # shown with the choice to go on (intake/_matches)
             raise
 
+    def dates_and_size(fields: Mapping[str, Any]) -> list[DomainError]:
+        # With a field missing or unreadable, the rules on the others are told all the same.
+        return intake_field_problems(
+            today=programme_today(services.now()), intake_date=fields.get("intake_date"),
+            birth_date=fields.get("birth_date"), household_size=fields.get("household_size"),
+            notice_given_on=fields.get("information_notice_given_on"),
+            terms=services.programme_terms.terms_in_force(), city=city)
+
     try:
-        receipt = await form.submit(IntakeRequest, check_and_take_in, translator)
+        receipt = await form.submit(IntakeRequest, check_and_take_in, translator,
+                                    partial=dates_and_size)
     except FormRefused as refused:
         return _render_form(request, pages, services, city.value, refused.form,
                             status_code=409 if matches else 422, matches=matches)

@@ -52,7 +52,7 @@ def ministry_overview(
 def ministry_overview_export(
     fmt: str, services: Services, _viewer: NetworkViewer, translator: CurrentTranslator,
 ) -> Response:
-    export = start_export(services, fmt)
+    export = start_export(services, fmt, translator=translator)
     overview = services.network.overview()
     labels, _ = Labels(translator), translator.gettext
     statuses = labels.protection_statuses()

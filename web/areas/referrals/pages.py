@@ -102,7 +102,7 @@ def referral_board_export(
     principal: SignedIn,
 ) -> Response:
     """The board's referrals as one table, each row saying in which part of the board it is."""
-    export = start_export(services, fmt)
+    export = start_export(services, fmt, translator=translator)
     board, priorities = prioritised_board(
         services, services.referral_board.board(city.value, services.now(), query.filters()))
     labels = Labels(translator)

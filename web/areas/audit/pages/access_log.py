@@ -69,7 +69,7 @@ async def identifier_access_log_export(
     """The readings of identifiers (the latest MAX_EXPORT_ROWS; the title says when there were
     more), or every grant. The log is kept by the vault, not in the record: its stamp's event
     position only tells when the file was made."""
-    export = start_export(services, fmt, table, ("readings", "grants"))
+    export = start_export(services, fmt, table, ("readings", "grants"), translator=translator)
     labels, _ = Labels(translator), translator.gettext
     if table == "readings":
         log = await run_in_threadpool(access_log_page, services, 1, MAX_EXPORT_ROWS)

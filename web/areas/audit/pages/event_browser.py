@@ -61,7 +61,7 @@ def audit_event_browser_export(
 ) -> Response:
     """The events the filters select, in the page's order, every page of them up to
     MAX_EXPORT_ROWS (the title says when there were more)."""
-    export = start_export(services, fmt)
+    export = start_export(services, fmt, translator=translator)
     filters = query.filters(viewing_as_of(request), known_cities(services))
     found = services.audit_trail.events(filters, 1, MAX_EXPORT_ROWS)
     labels, _ = Labels(translator), translator.gettext

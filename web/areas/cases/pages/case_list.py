@@ -98,7 +98,7 @@ def case_list_export(
     """Every case the filters select (not only the page shown), up to MAX_EXPORT_ROWS (the
     title says when there were more), with the facts the list shows and those its filters
     narrow by."""
-    export = start_export(services, fmt)
+    export = start_export(services, fmt, translator=translator)
     found = services.case_list.list_cases(city.value, query.filters(), page=1,
                                           page_size=MAX_EXPORT_ROWS)
     labels, _ = Labels(translator), translator.gettext

@@ -9,9 +9,10 @@ handover instead: the history up to the transfer, nothing newer."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -23,10 +24,16 @@ from domain.programme import PROGRAMME_TIMEZONE, City
 from projections.case_list import CASE_STATUS_OPEN, CaseRow, Handover
 from web.areas.cases.pages.case_summary import case_summary
 from web.areas.cases.pages.legal_status import consents_of, status_history
+from web.areas.cases.pages.revealed import SHOWN_FOR, reader_of, revealed_identifiers
 from web.areas.cases.pages.timeline import texts_of, timeline_of
 from web.areas.cases.pages.vulnerabilities import minors_and_vulnerabilities_of
 from web.areas.cases.requests.assignment import ASSIGNMENT_FORM, assignment_section
-from web.areas.cases.requests.personal_data import PersonalDataView, erasure_of, reasons_for
+from web.areas.cases.requests.personal_data import (
+    NO_STORE,
+    PersonalDataView,
+    erasure_of,
+    reasons_for,
+)
 from web.kit.case_notes import notes_section
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState
@@ -66,13 +73,25 @@ def case_page(
     services: Services,
     principal: SignedIn,
     translator: CurrentTranslator,
+    shown: Annotated[str | None, Query(max_length=64, description=(
+        "The ticket of a reading of identifiers just made (web.areas.cases.pages.revealed)"
+    ))] = None,
 ) -> HTMLResponse:
     if isinstance(case, Handover):
         return render_handover(request, pages, services, translator, case)
     # Only an erased case needs the record's account of its erasure: no load on every view.
     erasure = erasure_of(services, case.case_id) if case.personal_data_erased_on else None
+    if shown and erasure is None:
+        read = revealed_identifiers(request.app).shown(
+            shown, case.case_id, reader_of(request, principal), services.now())
+        if isinstance(read, PersonalDataView):
+            response = render_case_page(request, pages, services, principal, translator, case,
+                                        read)
+            response.headers.update(NO_STORE)
+            return response
     return render_case_page(
-        request, pages, services, principal, translator, case, PersonalDataView(erasure)
+        request, pages, services, principal, translator, case, PersonalDataView(erasure),
+        identifiers_expired=bool(shown) and erasure is None,
     )
 
 
@@ -87,6 +106,7 @@ def render_case_page(
     *,
     shown_again: Mapping[str, FormState] | None = None,
     status_code: int = 200,
+    identifiers_expired: bool = False,
 ) -> HTMLResponse:
     """The case page; with the person's identifiers when `personal_data` holds them, the forms
     to read or erase them, to close, reopen or correct the case, and the links to work on it,
@@ -170,6 +190,10 @@ def render_case_page(
         "withdrawable_organisations": [(i, names.get(i, i)) for i in sorted(consented)],
         "may_record_consents": may_work,
         "personal_data": personal_data,
+        # A page opened from a reading of identifiers no longer shown (web.areas.cases.pages.
+        # revealed): it says so, and offers to read them again.
+        "identifiers_expired": identifiers_expired,
+        "shown_minutes": SHOWN_FOR // timedelta(minutes=1),
         "reasons": () if erased else labels.access_reasons(
             reasons_for(principal, city, now)),
         "may_erase": not erased and may(principal, Permission.REQUEST_ERASURE, city),

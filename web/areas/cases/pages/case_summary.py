@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -28,6 +29,12 @@ from projections.activities import ACTIVITY_STATUS_PLANNED
 from projections.case_list import PERMIT_RENEWAL_NOTICE, CaseRow
 from projections.housing import HOUSED, OFFERED, WAITLISTED
 from projections.referrals import OVERDUE, STATUS_ACCEPTED, STATUS_REQUESTED
+from web.areas.cases.pages.revealed import (
+    SHOWN_FOR,
+    SHOWN_PARAMETER,
+    reader_of,
+    revealed_identifiers,
+)
 from web.areas.cases.pages.timeline import timeline_of
 from web.areas.cases.requests.personal_data import (
     NO_STORE,
@@ -37,7 +44,7 @@ from web.areas.cases.requests.personal_data import (
     reveal,
 )
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
-from web.kit.forms import FormRefused, PostedForm
+from web.kit.forms import FormRefused, PostedForm, see_other
 from web.kit.i18n import N_, Translator
 from web.kit.labels import Labels
 from web.kit.principal import CaseWithIdentifiers, SignedIn, ViewableCase
@@ -326,9 +333,22 @@ def case_summary_print(
     pages: PageRenderer,
     services: Services,
     translator: CurrentTranslator,
+    principal: SignedIn,
+    shown: Annotated[str | None, Query(max_length=64, description=(
+        "The ticket of a reading of identifiers just made (web.areas.cases.pages.revealed)"
+    ))] = None,
 ) -> HTMLResponse:
-    """The case's summary to print (or save as PDF), without identifiers."""
-    return render_print(request, pages, services, translator, case, PersonalDataView())
+    """The case's summary to print (or save as PDF): without identifiers, unless `shown` names
+    a reading of them just made (by the POST below) by this session, for a short while."""
+    if shown and not case.personal_data_erased_on:
+        read = revealed_identifiers(request.app).shown(
+            shown, case.case_id, reader_of(request, principal), services.now())
+        if isinstance(read, PersonalDataView):
+            response = render_print(request, pages, services, translator, case, read)
+            response.headers.update(NO_STORE)
+            return response
+    return render_print(request, pages, services, translator, case, PersonalDataView(),
+                        identifiers_expired=bool(shown))
 
 
 @router.post("/cases/{case_id}/summary", name="case_summary_print_with_identifiers")
@@ -341,7 +361,7 @@ async def case_summary_print_with_identifiers(
     translator: CurrentTranslator,
 ) -> Response:
     """The same, with the identifiers read (and logged) for the reason given, as the case
-    page's "Show identifiers" reads them."""
+    page's "Show identifiers" reads them: 303 to the print view, which shows them."""
     form = await PostedForm.read(request, IdentifiersRequest.model_fields)
     try:
         personal_data = await form.submit(
@@ -351,8 +371,11 @@ async def case_summary_print_with_identifiers(
         return await run_in_threadpool(
             render_print, request, pages, services, translator, case, PersonalDataView(),
             422)
-    response = await run_in_threadpool(
-        render_print, request, pages, services, translator, case, personal_data)
+    query = {}
+    if personal_data.identifiers is not None:
+        query[SHOWN_PARAMETER] = revealed_identifiers(request.app).hold(
+            case.case_id, reader_of(request, principal), personal_data, services.now())
+    response = see_other(request, "case_summary_print", query, case_id=str(case.case_id))
     response.headers.update(NO_STORE)
     return response
 
@@ -360,6 +383,7 @@ async def case_summary_print_with_identifiers(
 def render_print(
     request: Request, pages: Pages, services: WebServices, translator: Translator,
     case: CaseRow, personal_data: PersonalDataView, status_code: int = 200,
+    identifiers_expired: bool = False,
 ) -> HTMLResponse:
     erasure = personal_data.erasure or (
         erasure_of(services, case.case_id) if case.personal_data_erased_on else None)
@@ -370,6 +394,8 @@ def render_print(
                                           personal_data.reason),
         "timeline": timeline_of(services.case_list.history(case.case_id), translator),
         "printed_at": services.now(),
+        "identifiers_expired": identifiers_expired,
+        "shown_minutes": SHOWN_FOR // timedelta(minutes=1),
     }
     return pages.render(request, "cases/print.html", context, status_code=status_code)
 

@@ -1,5 +1,6 @@
 """What the case page's personal-data forms post: reading the person's identifiers (for a stated
-reason, logged first, shown in this answer only) and recording their erasure (GDPR art. 17).
+reason, logged first, then shown on the case page the answer leads to, for a short while:
+web.areas.cases.pages.revealed) and recording their erasure (GDPR art. 17).
 
 Both are POSTs, so the identifiers never sit in a URL, a history entry or a server log, and
 both carry the session's CSRF token like every form. A refusal comes back as the case page,
@@ -9,18 +10,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
+from domain.access import Principal
+from projections.case_list import CaseRow
 from web.areas.cases.pages.case_page import (
     ERASURE_FORM,
     IDENTIFIERS_FORM,
     refused_on_case_page,
-    render_case_page,
 )
+from web.areas.cases.pages.revealed import SHOWN_PARAMETER, reader_of, revealed_identifiers
 from web.areas.cases.requests.personal_data import (
     NO_STORE,
     ErasureRequest,
     IdentifiersRequest,
+    PersonalDataView,
     erase,
     reveal,
 )
@@ -29,6 +32,7 @@ from web.kit.errors import Problem
 from web.kit.forms import FormRefused, PostedForm, see_other
 from web.kit.i18n import N_
 from web.kit.principal import CaseWithIdentifiers, ErasableCase, SignedIn
+from web.services import WebServices
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,9 +61,22 @@ async def reveal_identifiers(
     except FormRefused as refused:
         return await refused_on_case_page(request, pages, services, principal, translator, case,
                                           IDENTIFIERS_FORM, refused)
-    response = await run_in_threadpool(
-        render_case_page, request, pages, services, principal, translator, case, personal_data
-    )
+    return shown_on(request, "case_page", case, principal, services, personal_data,
+                    "#personal-data")
+
+
+def shown_on(
+    request: Request, route: str, case: CaseRow, principal: Principal, services: WebServices,
+    personal_data: PersonalDataView, fragment: str = "",
+) -> Response:
+    """Post/Redirect/Get: 303 to the page (`route`) that shows what was read, under a ticket
+    (web.areas.cases.pages.revealed); a refresh of that page logs no second reading."""
+    query = {}
+    if personal_data.identifiers is not None:
+        query[SHOWN_PARAMETER] = revealed_identifiers(request.app).hold(
+            case.case_id, reader_of(request, principal), personal_data, services.now())
+    response = see_other(request, route, query, case_id=str(case.case_id))
+    response.headers["location"] += fragment
     response.headers.update(NO_STORE)
     return response
 
@@ -85,4 +102,5 @@ async def erase_personal_data(
     except FormRefused as refused:
         return await refused_on_case_page(request, pages, services, principal, translator, case,
                                           ERASURE_FORM, refused)
+    revealed_identifiers(request.app).forget(case.case_id)  # nothing read is shown any more
     return see_other(request, "case_page", case_id=str(case.case_id))
