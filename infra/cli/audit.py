@@ -393,14 +393,15 @@ def rotate_key_command() -> None:
 @audit_app.command("public-key")
 def public_key_command(
     fingerprint: Annotated[bool, typer.Option(
-        "--fingerprint", help="Print the key's fingerprint instead (the value of "
-        "LGNET_AUDIT_PUBLIC_KEY_FINGERPRINT)")] = False,
+        "--fingerprint", help="Print the first key's fingerprint instead (the value of "
+        "LGNET_AUDIT_PUBLIC_KEY_FINGERPRINT, unchanged by key rotations)")] = False,
 ) -> None:
     """Print the public key that checkpoints are signed with (PEM), as GET /audit/public-key
     serves it. Creates the key pair on first use."""
     key = load_or_create_signing_key(audit_dir(load_settings()))
     if fingerprint:
-        typer.echo(key.fingerprint)
+        first = read_first_public_key(audit_dir(load_settings()))
+        typer.echo(fingerprint_of(first) if first is not None else key.fingerprint)
     else:
         typer.echo(key.public_pem, nl=False)
 

@@ -27,10 +27,12 @@ from infra.audit.checkpoints import (
     PRIVATE_KEY_FILE_NAME,
     PUBLIC_KEY_FILE_NAME,
     RETIRED_PUBLIC_KEY_FILE_NAME,
+    CheckpointKeyError,
     SigningKey,
     audit_dir,
     fingerprint_of,
     load_or_create_signing_key,
+    open_checkpointer,
     public_key_pem,
 )
 from infra.audit.evidence import read_stream_state
@@ -83,6 +85,18 @@ async def test_a_record_with_a_rotation_verifies_from_the_pinned_first_key(
     assert (directory / PRIVATE_KEY_FILE_NAME).read_bytes() != old_private
     assert old_private not in b"".join(p.read_bytes() for p in directory.iterdir()
                                        if p.is_file())
+    # The relay starts with the pin of the first key and signs with the new one; a pin naming
+    # the new key is refused (the pin names the first key).
+    pinned = world.settings.model_copy(update={
+        "audit_public_key_fingerprint": env["LGNET_AUDIT_PUBLIC_KEY_FINGERPRINT"]})
+    assert open_checkpointer(pinned, world.record).key.key_id == new.key_id
+    with pytest.raises(CheckpointKeyError, match="not the pinned"):
+        open_checkpointer(world.settings.model_copy(update={
+            "audit_public_key_fingerprint": new.fingerprint}), world.record)
+    code, printed = world.lgnet("audit", "public-key", "--fingerprint")
+    assert (code, printed.strip()) == (0, env["LGNET_AUDIT_PUBLIC_KEY_FINGERPRINT"])
+    code, printed = world.lgnet("audit", "public-key")
+    assert (code, printed) == (0, new.public_pem)
     # Rotating again before the platform publishes the first rotation is refused.
     code, output = await asyncio.to_thread(world.lgnet, "audit", "rotate-key", env=env)
     assert code != 0 and "not published yet" in output
