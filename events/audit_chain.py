@@ -539,7 +539,7 @@ def parse_bundle_lines(lines: Iterable[str]) -> tuple[list[BundleLine], Problem 
 def verify_bundle(
     events: Sequence[BundleLine],
     checkpoints: Sequence[BundleLine],
-    public_key: Ed25519PublicKey,
+    public_key: Ed25519PublicKey | KeySchedule,
 ) -> ChainReport:
     """Each event's hash from its own content and its recorded previous hash; the recorded
     previous hash against the preceding line's hash wherever two lines are consecutive in the
@@ -591,6 +591,28 @@ def verify_bundle(
     report.problem = verify_checkpoints(statements, public_key, report.hashes, report.positions,
                                         require_chain=False)
     return report
+
+
+def bundle_key_schedule(first: Ed25519PublicKey, rotations: Sequence[BundleLine]) \
+        -> tuple[KeySchedule, Problem | None]:
+    """The keys of a bundle's checkpoints: the first key, followed through the bundle's key
+    rotation events (each checked like an event line, then signed by the key in force)."""
+    schedule = KeySchedule(first)
+    for line in rotations:
+        problem = _check_line(line)
+        rotation = _rotation_of(ChainedMessage(line.headers, line.data), line.chain_seq,
+                                line.position or 0)
+        if problem is None and (line.headers.get("ce-type") != KEY_ROTATION_TYPE
+                                or rotation is None):
+            problem = Problem(ProblemKind.MALFORMED, line.position, line.chain_seq,
+                              "a line of key_rotations.jsonl is not a key rotation")
+        if problem is None and rotation is not None:
+            why = schedule.follow(rotation)
+            if why is not None:
+                problem = Problem(ProblemKind.BAD_SIGNATURE, line.position, line.chain_seq, why)
+        if problem is not None:
+            return schedule, problem
+    return schedule, None
 
 
 def _check_line(line: BundleLine) -> Problem | None:

@@ -437,7 +437,7 @@ def export(
         newest = max(signed, key=lambda h: h.chain_seq)
         signing_key = checkpointer.key
         summary = export_bundle(record, store, signing_key, newest, selection, out,
-                                bundle_readme)
+                                bundle_readme, read_first_public_key(audit_dir(settings)))
     finally:
         record.close()
     key = signing_key.public_key
@@ -483,6 +483,9 @@ Files:
   bundle (events 1 to the head's size) has none: the root is computed from all the events.
 - `{PUBLIC_KEY_FILE}`: the Ed25519 public key the platform signs checkpoints with. Compare it with
   the one the platform publishes (GET /audit/public-key) before trusting it.
+- `key_rotations.jsonl` and `first_public_key.pem`, after a key rotation only: the rotation
+  events (each signed by the key before it) that lead from the first key to `{PUBLIC_KEY_FILE}`;
+  a checkpoint is checked with the key in force at its chain seq.
 
 Verify with `lgnet audit verify --bundle <this directory> [--public-key key.pem]`, or by hand:
 1. For each line: canonical = UTF-8 JSON, keys sorted, separators "," and ":", non-ASCII

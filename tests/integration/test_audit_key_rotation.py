@@ -110,6 +110,21 @@ async def test_a_record_with_a_rotation_verifies_from_the_pinned_first_key(
     code, output = await asyncio.to_thread(world.lgnet, "audit", "verify", "--nats",
                                            world.nats_url, "--store", env=env)
     assert code == 0, output
+    # A bundle spanning the rotation carries it and the first key, and verifies from it.
+    bundle = world.settings.data_dir.parent / "bundle"
+    code, output = await asyncio.to_thread(world.lgnet, "audit", "export", "--out", str(bundle))
+    assert code == 0, output
+    first_key = bundle / "first_public_key.pem"
+    assert first_key.read_text() == old.public_pem
+    assert len((bundle / "key_rotations.jsonl").read_text().splitlines()) == 1
+    for given in ((), ("--public-key", str(first_key))):
+        code, output = await asyncio.to_thread(world.lgnet, "audit", "verify", "--bundle",
+                                               str(bundle), *given)
+        assert code == 0, output
+    (bundle / "key_rotations.jsonl").write_text("")  # the rotation removed: old-key heads fail
+    code, output = await asyncio.to_thread(world.lgnet, "audit", "verify", "--bundle",
+                                           str(bundle))
+    assert code == 1 and "BAD SIGNATURE" in output, output
     # The event as published, field by field.
     messages, _ = await read_stream_state(world.nats_url, {}, "test-reader", 5.0)
     rotated = [m for m in messages if m.headers["ce-type"] == "it.lgnet.audit.key_rotated.v1"]
