@@ -78,5 +78,44 @@ class AuditCheckpointSignedV2(EventContract):
         return cls(**v1.model_dump(), root_hash=None, deployment_id=None, signed_at=None)
 
 
+KEY_ROTATION_CONTEXT = "lgnet-key-rotation-v1"
+
+
+class AuditKeyRotatedV1(EventContract):
+    """The platform replaced its checkpoint key (`lgnet audit rotate-key`): from this event on,
+    checkpoints are signed by the Ed25519 key `new_public_key` (raw 32 bytes, base64; its
+    fingerprint `new_key_fingerprint`, its id `new_key_id`). `signature` is the old key's
+    (`old_key_id`) Ed25519 signature of the rotation statement of docs/audit.md ("Key
+    rotation", context `lgnet-key-rotation-v1`), made after the old key signed the chain up to
+    `chain_seq`. A new key that appears without such an event is an error of verification."""
+
+    aggregate: ClassVar[str] = "audit"
+    event: ClassVar[str] = "key_rotated"
+    version: ClassVar[int] = 1
+
+    rotation_id: UUID
+    city: Literal["network"] = Field(
+        default="network", description="Not a city: the key signs the whole network's record"
+    )
+    chain_seq: int = Field(ge=0, description="The tree size the old key signed last (0: none)")
+    old_key_id: str = Field(pattern=r"^[0-9a-f]{16}$",
+                            description="The id of the key retired, which signs this statement")
+    new_key_id: str = Field(pattern=r"^[0-9a-f]{16}$",
+                            description="The id of the new key: first 16 hex digits of its "
+                            "fingerprint")
+    new_key_fingerprint: str = Field(pattern=HEX_SHA256_PATTERN,
+                                     description="SHA-256 of the new raw 32-byte public key, hex")
+    new_public_key: str = Field(pattern=r"^[A-Za-z0-9+/]{43}=$",
+                                description="The new raw 32-byte Ed25519 public key, base64")
+    deployment_id: str = Field(max_length=64, pattern=r"^[0-9A-Za-z._-]+$",
+                               description="The deployment whose key is rotated")
+    signed_at: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$",
+                           description="When the old key signed the rotation (ISO 8601 UTC)")
+    signature: str = Field(pattern=r"^[0-9a-f]{128}$",
+                           description="The old key's Ed25519 signature of the rotation "
+                           "statement, hex")
+
+
 AUDIT_CONTRACTS: tuple[type[EventContract], ...] = (AuditCheckpointSignedV1,
-                                                    AuditCheckpointSignedV2)
+                                                    AuditCheckpointSignedV2,
+                                                    AuditKeyRotatedV1)

@@ -29,6 +29,7 @@ from events.audit_chain import (
     key_id_of,
     verify_bundle,
 )
+from events.audit_keys import KeySchedule
 from events.audit_tree import SignedHead, leaf_hash, roots_at, verify_inclusion
 
 BUNDLE_CONTEXT = "lgnet-bundle-v1"
@@ -94,11 +95,19 @@ def verify_manifested_bundle(
     events: Sequence[BundleLine], events_text: str,
     checkpoints: Sequence[BundleLine], checkpoints_text: str,
     manifest: Manifest, proofs: Mapping[int, list[bytes]], key: Ed25519PublicKey,
+    keys: KeySchedule | None = None,
 ) -> BundleReport:
+    """`keys`: the keys followed through the bundle's key rotations from the first key, when
+    it has rotations; `key` (the bundle's public key, which signs the manifest) must then be
+    the key in force at the head."""
     def failed(problem: Problem) -> BundleReport:
         return BundleReport(ChainReport(problem=problem))
 
     head = manifest.head
+    if keys is not None and key_id_of(keys.key_for(head.chain_seq)) != key_id_of(key):
+        return failed(Problem(ProblemKind.BAD_SIGNATURE, head.position, head.chain_seq,
+                              f"the bundle's key {key_id_of(key)} is not the key in force at "
+                              f"its head, {key_id_of(keys.key_for(head.chain_seq))}"))
     if manifest.key_id != key_id_of(key):
         return failed(Problem(ProblemKind.BAD_SIGNATURE, None, None,
                               f"the manifest names key {manifest.key_id}, not {key_id_of(key)}"))
@@ -126,7 +135,7 @@ def verify_manifested_bundle(
     if len(present) > len(listed):
         return failed(Problem(ProblemKind.INSERTED, events[len(listed)].position,
                               present[len(listed)], "an event the manifest does not list"))
-    result = BundleReport(verify_bundle(events, checkpoints, key))
+    result = BundleReport(verify_bundle(events, checkpoints, keys or key))
     report = result.report
     if not report.ok:
         return result

@@ -34,7 +34,8 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from pydantic import ValidationError
 
-from events.audit import AuditCheckpointSignedV1, AuditCheckpointSignedV2
+from events.audit import AuditCheckpointSignedV1, AuditCheckpointSignedV2, AuditKeyRotatedV1
+from events.audit_keys import KeyRotation, KeySchedule
 from events.audit_tree import SignedHead, roots_at
 from events.audit_tree import checkpoint_statement as checkpoint_statement
 from events.cloudevents import CHAIN_HASH, CHAIN_SEQ, POSITION
@@ -44,6 +45,7 @@ CHAIN_HEADERS = frozenset({CHAIN_SEQ, CHAIN_HASH})
 GENESIS_HASH = "00" * 32
 CHECKPOINT_TYPE = AuditCheckpointSignedV2.ce_type()
 CHECKPOINT_TYPES = frozenset({AuditCheckpointSignedV1.ce_type(), CHECKPOINT_TYPE})
+KEY_ROTATION_TYPE = AuditKeyRotatedV1.ce_type()
 _SEQ_KEY = "lgnetchainseq"
 
 
@@ -202,6 +204,8 @@ class ChainReport:
     hashes: dict[int, str] = field(default_factory=dict)  # chain seq -> hash, verified ones
     positions: dict[int, int] = field(default_factory=dict)  # chain seq -> position
     checkpoints: list[Checkpoint] = field(default_factory=list)
+    rotations: list[KeyRotation] = field(default_factory=list)  # key rotations met, in order
+    keys: KeySchedule | None = None  # the keys followed from the first (when one was given)
 
     @property
     def ok(self) -> bool:
@@ -287,6 +291,13 @@ def verify_chain(
                                          "a checkpoint whose data is not a valid checkpoint")
                 return report
             report.checkpoints.append(checkpoint)
+        elif message.headers.get("ce-type") == KEY_ROTATION_TYPE:
+            rotation = _rotation_of(message, seq, position)
+            if rotation is None:
+                report.problem = Problem(ProblemKind.MALFORMED, position, seq,
+                                         "a key rotation whose data is not a valid rotation")
+                return report
+            report.rotations.append(rotation)
         report.hashes[seq] = claimed
         report.positions[seq] = position
         report.verified = seq
@@ -319,6 +330,17 @@ def _checkpoint_of(message: ChainedMessage, seq: int | None, position: int | Non
     except ValidationError:
         return None
     return Checkpoint(statement=head_of(parsed), event_seq=seq, event_position=position)
+
+
+def _rotation_of(message: ChainedMessage, seq: int, position: int) -> KeyRotation | None:
+    try:
+        body = message.body
+        parsed = (AuditKeyRotatedV1.model_validate_json(body)
+                  if isinstance(body, bytes | bytearray)
+                  else AuditKeyRotatedV1.model_validate(body))
+    except ValidationError:
+        return None
+    return KeyRotation(parsed, seq, position)
 
 
 def head_of(body: AuditCheckpointSignedV1 | AuditCheckpointSignedV2) -> SignedHead:
@@ -359,7 +381,7 @@ def key_id_of(public_key: Ed25519PublicKey) -> str:
 
 def verify_checkpoints(
     checkpoints: Iterable[Checkpoint],
-    public_key: Ed25519PublicKey,
+    public_key: Ed25519PublicKey | KeySchedule,
     hashes: Mapping[int, str],
     positions: Mapping[int, int],
     *,
@@ -367,8 +389,9 @@ def verify_checkpoints(
 ) -> Problem | None:
     """The first checkpoint that is not the platform's signature of the chain as verified.
     `require_chain` False (a partial bundle) skips the comparison for a chain number the caller
-    does not hold."""
-    key_id = key_id_of(public_key)
+    does not hold. With a KeySchedule, each head is checked with the key in force at its tree
+    size (events/audit_keys.py)."""
+    schedule = public_key if isinstance(public_key, KeySchedule) else KeySchedule(public_key)
     checkpoints = list(checkpoints)
     rooted = sorted({c.statement.chain_seq for c in checkpoints
                      if c.statement.root_hash is not None and c.statement.chain_seq in hashes})
@@ -376,10 +399,12 @@ def verify_checkpoints(
     for checkpoint in checkpoints:
         statement = checkpoint.statement
         where = (checkpoint.event_position, checkpoint.event_seq)
+        in_force = schedule.key_for(statement.chain_seq)
+        key_id = key_id_of(in_force)
         if statement.key_id != key_id:
-            return Problem(ProblemKind.BAD_SIGNATURE, *where,
-                           f"the checkpoint names key {statement.key_id}, not {key_id}")
-        if not statement.verifies(public_key):
+            return Problem(ProblemKind.BAD_SIGNATURE, *where, key_not_in_force(
+                statement.key_id, key_id, statement.chain_seq, schedule))
+        if not statement.verifies(in_force):
             return Problem(ProblemKind.BAD_SIGNATURE, *where,
                            f"the signature of the checkpoint of chain seq {statement.chain_seq} "
                            "does not verify with the platform's public key")
@@ -402,6 +427,15 @@ def verify_checkpoints(
                 f"{statement.chain_seq}, but their tree's root is {root[:16]}...",
             )
     return None
+
+
+def key_not_in_force(named: str, in_force: str, tree_size: int, schedule: KeySchedule) -> str:
+    if named in schedule.key_ids():
+        return (f"the head of chain seq {tree_size} names key {named}, not {in_force}, the key "
+                "in force there: a retired key signed after its rotation, or a key before its "
+                "own")
+    return (f"the head of chain seq {tree_size} names key {named}, not {in_force}, the key in "
+            f"force there, and no key rotation signed by {in_force} introduces {named}")
 
 
 def _prefix(hashes: Mapping[int, str], size: int) -> Iterable[str]:
@@ -429,7 +463,15 @@ def verify_with_checkpoints(
             report.problem = Problem(ProblemKind.BAD_SIGNATURE, first.event_position,
                                      first.event_seq, "no public key given to check it with")
         return report
-    problem = verify_checkpoints(report.checkpoints, public_key, report.hashes, report.positions)
+    schedule = KeySchedule(public_key)
+    for rotation in report.rotations:
+        why = schedule.follow(rotation)
+        if why is not None:
+            report.problem = Problem(ProblemKind.BAD_SIGNATURE, rotation.event_position,
+                                     rotation.event_seq, why)
+            return report
+    report.keys = schedule
+    problem = verify_checkpoints(report.checkpoints, schedule, report.hashes, report.positions)
     if problem is not None:
         report.problem = problem  # checkpoints are met in the verified prefix: earlier
     return report
@@ -497,7 +539,7 @@ def parse_bundle_lines(lines: Iterable[str]) -> tuple[list[BundleLine], Problem 
 def verify_bundle(
     events: Sequence[BundleLine],
     checkpoints: Sequence[BundleLine],
-    public_key: Ed25519PublicKey,
+    public_key: Ed25519PublicKey | KeySchedule,
 ) -> ChainReport:
     """Each event's hash from its own content and its recorded previous hash; the recorded
     previous hash against the preceding line's hash wherever two lines are consecutive in the
@@ -549,6 +591,28 @@ def verify_bundle(
     report.problem = verify_checkpoints(statements, public_key, report.hashes, report.positions,
                                         require_chain=False)
     return report
+
+
+def bundle_key_schedule(first: Ed25519PublicKey, rotations: Sequence[BundleLine]) \
+        -> tuple[KeySchedule, Problem | None]:
+    """The keys of a bundle's checkpoints: the first key, followed through the bundle's key
+    rotation events (each checked like an event line, then signed by the key in force)."""
+    schedule = KeySchedule(first)
+    for line in rotations:
+        problem = _check_line(line)
+        rotation = _rotation_of(ChainedMessage(line.headers, line.data), line.chain_seq,
+                                line.position or 0)
+        if problem is None and (line.headers.get("ce-type") != KEY_ROTATION_TYPE
+                                or rotation is None):
+            problem = Problem(ProblemKind.MALFORMED, line.position, line.chain_seq,
+                              "a line of key_rotations.jsonl is not a key rotation")
+        if problem is None and rotation is not None:
+            why = schedule.follow(rotation)
+            if why is not None:
+                problem = Problem(ProblemKind.BAD_SIGNATURE, line.position, line.chain_seq, why)
+        if problem is not None:
+            return schedule, problem
+    return schedule, None
 
 
 def _check_line(line: BundleLine) -> Problem | None:

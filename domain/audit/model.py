@@ -126,3 +126,95 @@ class AuditCheckpoint(Aggregate):
             deployment_id=deployment_id,
             signed_at=signed_at,
         )
+
+
+_ROTATION_NAMESPACE = UUID("6b1c4a2e-3f57-4d0b-8e29-7a5d1c9f0b34")
+_RAW_KEY_BASE64 = re.compile(r"^[A-Za-z0-9+/]{43}=$")
+
+
+class AuditKeyRotation(Aggregate):
+    """The checkpoint key replaced: "from here on, checkpoints are signed by the key
+    `new_public_key`", signed by the key in force before (`old_key_id`). Like a checkpoint, the
+    caller (infra) makes the keys and the signature and passes `now`."""
+
+    class Rotated(Aggregate.Created):
+        city = NETWORK_SCOPE  # not a field: the whole network's record (see AuditCheckpoint)
+
+        chain_seq: int
+        old_key_id: str
+        new_key_id: str
+        new_key_fingerprint: str
+        new_public_key: str
+        deployment_id: str
+        signed_at: str
+        signature: str
+        actor: dict[str, str | None]
+
+    def __init__(
+        self,
+        chain_seq: int,
+        old_key_id: str,
+        new_key_id: str,
+        new_key_fingerprint: str,
+        new_public_key: str,
+        deployment_id: str,
+        signed_at: str,
+        signature: str,
+        actor: dict[str, str | None],
+    ) -> None:
+        self.chain_seq = chain_seq
+        self.old_key_id = old_key_id
+        self.new_key_id = new_key_id
+        self.new_key_fingerprint = new_key_fingerprint
+        self.new_public_key = new_public_key
+        self.deployment_id = deployment_id
+        self.signed_at = signed_at
+        self.signature = signature
+        self.rotated_by = actor
+
+    @staticmethod
+    def id_for(new_key_fingerprint: str) -> UUID:
+        """One rotation per new key: a key is introduced once."""
+        return uuid5(_ROTATION_NAMESPACE, f"audit-key-rotation/{new_key_fingerprint}")
+
+    @classmethod
+    def rotate(
+        cls,
+        *,
+        chain_seq: int,
+        old_key_id: str,
+        new_key_fingerprint: str,
+        new_public_key: str,
+        deployment_id: str,
+        signed_at: str,
+        signature: str,
+        now: datetime,
+        actor: Actor = AUDIT_SYSTEM_ACTOR,
+    ) -> AuditKeyRotation:
+        # Made by the platform from values it computed: a malformed one is a bug (ValueError).
+        if chain_seq < 0:
+            raise ValueError("A rotation follows chain seq 0 or later.")
+        for name, value, pattern in (
+            ("old_key_id", old_key_id, _KEY_ID),
+            ("new_key_fingerprint", new_key_fingerprint, _HEX_HASH),
+            ("new_public_key", new_public_key, _RAW_KEY_BASE64),
+            ("deployment_id", deployment_id, _DEPLOYMENT),
+            ("signed_at", signed_at, _SIGNED_AT),
+            ("signature", signature, _SIGNATURE),
+        ):
+            if not pattern.match(value):
+                raise ValueError(f"The key rotation's {name} is malformed: {value!r}")
+        return cls._create(
+            cls.Rotated,
+            id=cls.id_for(new_key_fingerprint),
+            timestamp=now,
+            chain_seq=chain_seq,
+            old_key_id=old_key_id,
+            new_key_id=new_key_fingerprint[:16],
+            new_key_fingerprint=new_key_fingerprint,
+            new_public_key=new_public_key,
+            deployment_id=deployment_id,
+            signed_at=signed_at,
+            signature=signature,
+            actor=actor.as_record(),
+        )

@@ -34,13 +34,15 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from eventsourcing.persistence import IntegrityError
 
-from domain.audit.model import AuditCheckpoint
+from domain.audit.model import AuditCheckpoint, AuditKeyRotation
 from domain.record import ProgrammeRecord, position_of
 from events.audit_chain import key_id_of, load_public_key
+from events.audit_keys import raw_base64, rotation_statement
 from events.audit_tree import Frontier, SignedHead, head_statement
 from infra.audit.chain_store import AuditChainStore, ChainLink
 from infra.audit.witness import append_head, deployment_id, witness_file
 from infra.private_files import refuse_key_readable_by_others
+from infra.publishing.messages import PUBLIC_TOPICS
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,9 @@ log = logging.getLogger(__name__)
 AUDIT_DIR_NAME = "audit"
 PRIVATE_KEY_FILE_NAME = "checkpoint-signing-key.pem"
 PUBLIC_KEY_FILE_NAME = "checkpoint-public-key.pem"
+# A key retired by `lgnet audit rotate-key` keeps its public half for verifiers: retired-1 is the
+# first key (the one LGNET_AUDIT_PUBLIC_KEY_FINGERPRINT pins), retired-2 the second...
+RETIRED_PUBLIC_KEY_FILE_NAME = "checkpoint-public-key.retired-{number}.pem"
 
 
 class CheckpointKeyError(RuntimeError):
@@ -161,6 +166,102 @@ def read_public_key(directory: Path) -> Ed25519PublicKey | None:
         raise CheckpointKeyError(f"{path}: {error}") from None
 
 
+def retired_public_keys(directory: Path) -> list[Path]:
+    """The retired keys' files, oldest first."""
+    found, number = [], 1
+    while (directory / RETIRED_PUBLIC_KEY_FILE_NAME.format(number=number)).exists():
+        found.append(directory / RETIRED_PUBLIC_KEY_FILE_NAME.format(number=number))
+        number += 1
+    return found
+
+
+def read_first_public_key(directory: Path) -> Ed25519PublicKey | None:
+    """The platform's first key (the pinned one, where verification starts): the first retired
+    key after a rotation, the current one before any."""
+    retired = retired_public_keys(directory)
+    if not retired:
+        return read_public_key(directory)
+    try:
+        return load_public_key(retired[0].read_bytes())
+    except ValueError as error:
+        raise CheckpointKeyError(f"{retired[0]}: {error}") from None
+
+
+@dataclass(frozen=True)
+class Rotation:
+    old_key_id: str
+    new_key: SigningKey
+    position: int
+    chain_seq: int
+    retired_file: Path
+
+
+def rotate_key(settings: Settings, record: ProgrammeRecord,
+               clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> Rotation:
+    """`lgnet audit rotate-key`, with the platform stopped: the old key signs the chain's head
+    (if not signed yet), then the rotation statement; the rotation is recorded as an event; the
+    old public key is kept as the next retired file, the new pair replaces the old one, and the
+    old private key's file is overwritten before it is replaced."""
+    checkpointer = open_checkpointer(settings, record)
+    old = checkpointer.key
+    head = checkpointer.chain_store.head()
+    waiting = record.recorder.select_notifications(
+        (head.position if head else 0) + 1, 1, topics=PUBLIC_TOPICS)
+    if waiting:
+        # Its chain seq would precede the rotation's, yet the relay would sign it with the new
+        # key: publish first (start the platform, stop it cleanly), then rotate.
+        raise CheckpointKeyError(
+            f"Event {waiting[0].id} is not published yet: start the platform so that it "
+            "publishes everything, stop it, then rotate the key")
+    if head is not None:
+        checkpointer.sign(head)
+    new = SigningKey(Ed25519PrivateKey.generate())
+    now = clock()
+    signed_at = now.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    chain_seq = head.chain_seq if head is not None else 0
+    deployment = checkpointer.deployment
+    statement = rotation_statement(chain_seq=chain_seq, old_key_id=old.key_id,
+                                   new_key_fingerprint=new.fingerprint,
+                                   deployment_id=deployment, signed_at=signed_at)
+    directory = audit_dir(settings)
+    # The new private key on disk first (a private temporary file), so a recorded rotation
+    # always has its key.
+    pending = directory / f".{PRIVATE_KEY_FILE_NAME}.{secrets.token_hex(8)}.new"
+    descriptor = os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(new.private_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8,
+                                                 NoEncryption()))
+        file.flush()
+        os.fsync(file.fileno())
+    try:
+        rotation = AuditKeyRotation.rotate(
+            chain_seq=chain_seq, old_key_id=old.key_id, new_key_fingerprint=new.fingerprint,
+            new_public_key=raw_base64(new.public_key), deployment_id=deployment,
+            signed_at=signed_at, signature=old.sign(statement), now=now)
+        position = position_of(record.save(rotation))
+    except BaseException:
+        pending.unlink(missing_ok=True)
+        raise
+    retired = directory / RETIRED_PUBLIC_KEY_FILE_NAME.format(
+        number=len(retired_public_keys(directory)) + 1)
+    retired.write_text(old.public_pem)
+    os.chmod(retired, 0o600)
+    private_path = directory / PRIVATE_KEY_FILE_NAME
+    size = private_path.stat().st_size
+    with private_path.open("r+b") as file:  # the old private key destroyed, as far as a file can
+        file.write(secrets.token_bytes(size))
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(pending, private_path)
+    public = directory / f".{PUBLIC_KEY_FILE_NAME}.{secrets.token_hex(8)}.tmp"
+    public.write_text(new.public_pem)
+    os.chmod(public, 0o600)
+    os.replace(public, directory / PUBLIC_KEY_FILE_NAME)
+    log.info("Rotated the audit checkpoint key %s -> %s (event %s)", old.key_id, new.key_id,
+             position)
+    return Rotation(old.key_id, new, position, chain_seq, retired)
+
+
 class Checkpointer:
     """Signs the chain's tree head at given links and records each checkpoint in the programme
     record, and in the witness file. One checkpoint per chain seq (its aggregate id is derived
@@ -257,15 +358,18 @@ class Checkpointer:
 
 def open_checkpointer(settings: Settings, record: ProgrammeRecord) -> Checkpointer:
     key = load_or_create_signing_key(audit_dir(settings))
+    first = read_first_public_key(audit_dir(settings))
+    first_fingerprint = fingerprint_of(first) if first is not None else key.fingerprint
     pinned = settings.audit_public_key_fingerprint
     if pinned is None:
         log.warning("The audit checkpoint key's fingerprint is %s: pin it in the settings "
                     "(LGNET_AUDIT_PUBLIC_KEY_FINGERPRINT) and give it to the auditors",
-                    key.fingerprint)
-    elif pinned.lower() != key.fingerprint:
+                    first_fingerprint)
+    elif pinned.lower() != first_fingerprint:
+        # The pin names the first key; after rotations the current key is the last rotation's.
         raise CheckpointKeyError(
-            f"The checkpoint key in {audit_dir(settings)} has fingerprint {key.fingerprint}, "
-            f"not the pinned {pinned}: refusing to sign with another key")
+            f"The first checkpoint key in {audit_dir(settings)} has fingerprint "
+            f"{first_fingerprint}, not the pinned {pinned}: refusing to sign with another key")
     return Checkpointer(record, key, settings.checkpoint_interval,
                         seconds=settings.checkpoint_seconds,
                         deployment=deployment_id(settings), witness=witness_file(settings))

@@ -27,11 +27,13 @@ from events.audit_bundle import (
 from events.audit_chain import (
     CHECKPOINT_TYPES,
     GENESIS_HASH,
+    KEY_ROTATION_TYPE,
     BundleLine,
     ChainedMessage,
     ChainReport,
     Problem,
     ProblemKind,
+    bundle_key_schedule,
     chain,
     chain_headers,
     key_id_of,
@@ -42,7 +44,7 @@ from events.audit_chain import (
 from events.audit_tree import SignedHead, inclusion_proofs, leaf_hash
 from events.cloudevents import POSITION
 from infra.audit.chain_store import AuditChainStore, ChainLink
-from infra.audit.checkpoints import SigningKey
+from infra.audit.checkpoints import SigningKey, public_key_pem
 from infra.nats.streams import STREAM_NAME, STREAM_SUBJECTS
 from infra.publishing.messages import (
     PUBLIC_TOPICS,
@@ -57,6 +59,9 @@ CHECKPOINTS_FILE = "checkpoints.jsonl"
 MANIFEST_FILE = "manifest.json"
 PROOFS_FILE = "proofs.jsonl"
 PUBLIC_KEY_FILE = "public_key.pem"
+# After key rotations: every rotation event up to the head, and the first key they start from.
+KEY_ROTATIONS_FILE = "key_rotations.jsonl"
+FIRST_PUBLIC_KEY_FILE = "first_public_key.pem"
 README_FILE = "README.md"
 
 
@@ -283,6 +288,7 @@ def export_bundle(
     selection: Selection,
     out: Path,
     readme: Callable[[Selection], str],
+    first_key: Ed25519PublicKey | None = None,
 ) -> ExportSummary:
     """Write the bundle of the selected events into directory `out` (created; files in it are
     replaced), bound to the signed tree head `head` by a manifest the platform signs (and, for
@@ -292,6 +298,7 @@ def export_bundle(
     previous_hash = GENESIS_HASH
     selected: list[BundleLine] = []
     checkpoint_lines: list[tuple[int, BundleLine]] = []  # (chain seq signed, line)
+    rotations: list[BundleLine] = []
     for event in stored_events(record, store):
         link = event.link
         if link is None or event.message is None:
@@ -307,6 +314,9 @@ def export_bundle(
         previous_hash = link.chain_hash
         if event.message.headers.get("ce-type") in CHECKPOINT_TYPES:
             checkpoint_lines.append((int(line.data["chain_seq"]), line))
+        elif event.message.headers.get("ce-type") == KEY_ROTATION_TYPE and \
+                link.chain_seq <= head.chain_seq:
+            rotations.append(line)
         if selection.selects(event.message):
             selected.append(line)
     covering = _covering(selected, checkpoint_lines)
@@ -329,6 +339,11 @@ def export_bundle(
     manifest = replace(manifest, signature=key.sign(manifest.statement()))
     (out / MANIFEST_FILE).write_text(json.dumps(manifest.as_json(), indent=1) + "\n")
     (out / PUBLIC_KEY_FILE).write_text(key.public_pem)
+    for name in (KEY_ROTATIONS_FILE, FIRST_PUBLIC_KEY_FILE):
+        (out / name).unlink(missing_ok=True)
+    if rotations and first_key is not None:
+        _write_lines(out / KEY_ROTATIONS_FILE, rotations)
+        (out / FIRST_PUBLIC_KEY_FILE).write_text(public_key_pem(first_key))
     (out / README_FILE).write_text(readme(selection))
     return ExportSummary(events=len(selected), checkpoints=len(covering))
 
@@ -378,7 +393,22 @@ def verify_bundle_dir(directory: Path, public_key: Ed25519PublicKey | None = Non
         key = load_public_key(bundled_key)
     except ValueError as error:
         return failed(ProblemKind.MALFORMED, f"{PUBLIC_KEY_FILE}: {error}")
-    if public_key is not None and key_id_of(public_key) != key_id_of(key):
+    keys = None
+    if (directory / KEY_ROTATIONS_FILE).exists():
+        # Rotated keys: the checkpoints' keys follow from the first key (the one given, else
+        # the bundle's copy) through the rotation events.
+        try:
+            first = public_key or load_public_key(
+                (directory / FIRST_PUBLIC_KEY_FILE).read_bytes())
+            rotations, problem = parse_bundle_lines(
+                (directory / KEY_ROTATIONS_FILE).read_text(encoding="utf-8").splitlines())
+        except (OSError, ValueError) as error:
+            return failed(ProblemKind.MALFORMED, f"the bundle's key rotations: {error}")
+        if problem is None:
+            keys, problem = bundle_key_schedule(first, rotations)
+        if problem is not None:
+            return BundleReport(ChainReport(problem=problem))
+    elif public_key is not None and key_id_of(public_key) != key_id_of(key):
         return failed(ProblemKind.BAD_SIGNATURE,
                       f"the bundle's public key ({key_id_of(key)}) is not the one given "
                       f"({key_id_of(public_key)})")
@@ -396,4 +426,4 @@ def verify_bundle_dir(directory: Path, public_key: Ed25519PublicKey | None = Non
     if problem is not None:
         return BundleReport(ChainReport(problem=problem))
     return verify_manifested_bundle(events, events_text, checkpoints, checkpoints_text,
-                                    manifest, proofs, key)
+                                    manifest, proofs, key, keys)

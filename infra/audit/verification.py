@@ -16,8 +16,10 @@ from events.audit_chain import (
     Problem,
     ProblemKind,
     key_id_of,
+    key_not_in_force,
     verify_with_checkpoints,
 )
+from events.audit_keys import KeySchedule
 from events.audit_tree import roots_at
 from infra.audit.chain_store import AuditChainStore
 from infra.audit.evidence import (
@@ -65,20 +67,27 @@ def check_heads(
     report: ChainReport, heads: Sequence[Witnessed], public_key: Ed25519PublicKey | None,
     *, record_name: str,
 ) -> Problem | None:
-    """Each head's signature, then the record against each: never shorter than a head, and the
-    same hash, position and tree root at every signed size."""
+    """Each head's signature (by the key in force at its tree size, following the record's key
+    rotations from `public_key`, the first key), then the record against each: never shorter
+    than a head, and the same hash, position and tree root at every signed size."""
     if not heads:
         return None
+    schedule = report.keys or (KeySchedule(public_key) if public_key is not None else None)
     for witnessed in heads:
         head = witnessed.head
-        if public_key is None:
+        if schedule is None:
             return Problem(ProblemKind.BAD_SIGNATURE, head.position, head.chain_seq,
                            f"{witnessed.witness} holds a signed head but no public key was "
                            "given to check it with")
-        if head.key_id != key_id_of(public_key) or not head.verifies(public_key):
+        in_force = schedule.key_for(head.chain_seq)
+        if head.key_id != key_id_of(in_force):
+            return Problem(ProblemKind.BAD_SIGNATURE, head.position, head.chain_seq,
+                           f"{witnessed.witness}: " + key_not_in_force(
+                               head.key_id, key_id_of(in_force), head.chain_seq, schedule))
+        if not head.verifies(in_force):
             return Problem(ProblemKind.BAD_SIGNATURE, head.position, head.chain_seq,
                            f"the head of {witnessed.witness} at chain seq {head.chain_seq} is "
-                           f"not signed by the key {key_id_of(public_key)}")
+                           f"not signed by the key {key_id_of(in_force)}")
     newest = max(heads, key=lambda w: w.head.chain_seq)
     if report.verified < newest.head.chain_seq:
         return Problem(

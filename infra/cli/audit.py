@@ -40,7 +40,8 @@ from infra.audit.checkpoints import (
     fingerprint_of,
     load_or_create_signing_key,
     open_checkpointer,
-    read_public_key,
+    read_first_public_key,
+    rotate_key,
 )
 from infra.audit.evidence import (
     CHECKPOINTS_FILE,
@@ -107,12 +108,13 @@ class _Key:
 
 
 def _resolve_key(path: Path | None, settings: Settings) -> _Key:
-    """The key given (confirmed), else the data dir's, confirmed only by the pinned
-    fingerprint (LGNET_AUDIT_PUBLIC_KEY_FINGERPRINT)."""
+    """The first key (verification follows the record's key rotations from it): the one given
+    (confirmed), else the data dir's first, confirmed only by the pinned fingerprint
+    (LGNET_AUDIT_PUBLIC_KEY_FINGERPRINT)."""
     try:
         if path is not None:
             return _Key(load_public_key(path.read_bytes()), True)
-        key = read_public_key(audit_dir(settings))
+        key = read_first_public_key(audit_dir(settings))
     except (OSError, ValueError, CheckpointKeyError) as error:
         raise _cannot(f"cannot read the public key: {error}") from None
     pinned = settings.audit_public_key_fingerprint
@@ -146,6 +148,9 @@ def _report(source: str, conclusion: Conclusion, *, pending: int = 0) -> bool:
         + (f", the last at chain seq {last}, key {', '.join(keys)}" if last else "")
         + (f"; {pending} newer events not published yet (not covered)" if pending else "")
     )
+    if report.keys is not None and report.keys.rotations:
+        typer.echo(f"{source}: {report.keys.rotations} key rotation(s) followed, each signed by "
+                   f"the key in force: {' -> '.join(report.keys.key_ids())}")
     if conclusion.unsigned is not None:
         typer.echo(f"{source}: {conclusion.unsigned.describe()}")
     return True
@@ -363,17 +368,40 @@ def checkpoint() -> None:
                    f"{position}, published by the relay.")
 
 
+@audit_app.command("rotate-key")
+def rotate_key_command() -> None:
+    """Replace the checkpoint key, with the platform STOPPED (docs/audit.md, "Key rotation"):
+    the old key signs the chain's head, then a key-rotation statement naming the new key, which
+    is recorded as an event (published by the relay at its next start); the new key pair
+    replaces the old one in the data dir, the old public key is kept for verifiers. The pin
+    (LGNET_AUDIT_PUBLIC_KEY_FINGERPRINT) keeps naming the first key."""
+    settings = load_settings()
+    record, _ = _open_store()
+    try:
+        rotation = rotate_key(settings, record)
+    except CheckpointKeyError as error:
+        raise SystemExit(f"Error: {error}") from None
+    finally:
+        record.close()
+    typer.echo(f"Rotated the checkpoint key: {rotation.old_key_id} -> {rotation.new_key.key_id} "
+               f"(new fingerprint {rotation.new_key.fingerprint}); the rotation is event "
+               f"{rotation.position}, signed by the old key after it signed the chain up to seq "
+               f"{rotation.chain_seq}. The old public key is kept in {rotation.retired_file}; "
+               "the pin stays the first key's. Start the platform again.")
+
+
 @audit_app.command("public-key")
 def public_key_command(
     fingerprint: Annotated[bool, typer.Option(
-        "--fingerprint", help="Print the key's fingerprint instead (the value of "
-        "LGNET_AUDIT_PUBLIC_KEY_FINGERPRINT)")] = False,
+        "--fingerprint", help="Print the first key's fingerprint instead (the value of "
+        "LGNET_AUDIT_PUBLIC_KEY_FINGERPRINT, unchanged by key rotations)")] = False,
 ) -> None:
     """Print the public key that checkpoints are signed with (PEM), as GET /audit/public-key
     serves it. Creates the key pair on first use."""
     key = load_or_create_signing_key(audit_dir(load_settings()))
     if fingerprint:
-        typer.echo(key.fingerprint)
+        first = read_first_public_key(audit_dir(load_settings()))
+        typer.echo(fingerprint_of(first) if first is not None else key.fingerprint)
     else:
         typer.echo(key.public_pem, nl=False)
 
@@ -409,7 +437,7 @@ def export(
         newest = max(signed, key=lambda h: h.chain_seq)
         signing_key = checkpointer.key
         summary = export_bundle(record, store, signing_key, newest, selection, out,
-                                bundle_readme)
+                                bundle_readme, read_first_public_key(audit_dir(settings)))
     finally:
         record.close()
     key = signing_key.public_key
@@ -455,6 +483,9 @@ Files:
   bundle (events 1 to the head's size) has none: the root is computed from all the events.
 - `{PUBLIC_KEY_FILE}`: the Ed25519 public key the platform signs checkpoints with. Compare it with
   the one the platform publishes (GET /audit/public-key) before trusting it.
+- `key_rotations.jsonl` and `first_public_key.pem`, after a key rotation only: the rotation
+  events (each signed by the key before it) that lead from the first key to `{PUBLIC_KEY_FILE}`;
+  a checkpoint is checked with the key in force at its chain seq.
 
 Verify with `lgnet audit verify --bundle <this directory> [--public-key key.pem]`, or by hand:
 1. For each line: canonical = UTF-8 JSON, keys sorted, separators "," and ":", non-ASCII

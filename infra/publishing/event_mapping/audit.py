@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from domain.audit.model import AuditCheckpoint
-from events.audit import AuditCheckpointSignedV2
+from domain.audit.model import AuditCheckpoint, AuditKeyRotation
+from events.audit import AuditCheckpointSignedV2, AuditKeyRotatedV1
 from infra.publishing.event_mapping import PublicEvent
 
 AUDIT_EVENTS: tuple[PublicEvent, ...] = (
@@ -11,4 +11,7 @@ AUDIT_EVENTS: tuple[PublicEvent, ...] = (
     # seq signed.
     PublicEvent(AuditCheckpoint.Signed, AuditCheckpointSignedV2, id_field="checkpoint_id",
                 subject_attribute="chain_seq"),
+    # Its CloudEvents subject is the new key's id.
+    PublicEvent(AuditKeyRotation.Rotated, AuditKeyRotatedV1, id_field="rotation_id",
+                subject_attribute="new_key_id"),
 )
