@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlparse
 
 from pydantic import Field, ValidationError, field_validator
@@ -59,6 +60,13 @@ class Settings(BaseSettings):
                                         "Secure (named __Host-..., with HSTS) even on plain "
                                         "http, as behind a proxy that terminates TLS. Unset: "
                                         "on, except under `lgnet run` (`make run`)")
+    second_factor: Literal["required", "off"] | None = Field(default=None, description="required: "
+                                                          "coordinators, ministry and auditors "
+                                                          "must set up a TOTP second factor "
+                                                          "before anything else; off: nobody "
+                                                          "must (whoever has one is still asked"
+                                                          " it). Unset: required, except under "
+                                                          "`lgnet run` (`make run`)")
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60, description="A session "
                                       "ends after this many minutes without a request")
     session_hours: int = Field(default=8, ge=1, le=7 * 24, description="A session ends this "

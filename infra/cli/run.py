@@ -97,6 +97,9 @@ def _run_part(*, web: bool = False, relay: bool = False, projector: bool = False
     if settings.secure_cookies is None:
         # Outside `lgnet run` (a deployment), the session cookie is Secure unless told not to.
         settings = settings.model_copy(update={"secure_cookies": True})
+    if settings.second_factor is None:
+        # Outside `lgnet run`, coordinators, ministry and auditors must set up a second factor.
+        settings = settings.model_copy(update={"second_factor": "required"})
     # Only the web app reads persons' data: the relay and the projector get no vault key.
     platform = open_platform(settings, vault_keys=web)
     try:

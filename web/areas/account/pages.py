@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from domain.access import PasswordChangeRefused, SignInThrottled
+from web.areas.account import second_factor
 from web.areas.account.password import change_password, own_session
 from web.areas.sign_in.pages import with_retry_after
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
@@ -14,6 +15,7 @@ from web.kit.i18n import N_
 from web.kit.principal import SignedIn
 
 router = APIRouter(include_in_schema=False)
+router.include_router(second_factor.router)
 
 
 @router.get("/account/password", name="password_page")
