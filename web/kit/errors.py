@@ -7,6 +7,7 @@ saves, input that does not parse never reaches it, and access is checked before 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -599,3 +600,12 @@ def install_error_handlers(app: FastAPI) -> None:
     for refusal in (DomainError, RequestValidationError, ResourceNotFound,
                     StarletteHTTPException, NotSignedIn, CsrfRejected, RequestTooLarge):
         app.add_exception_handler(refusal, refuse)
+
+
+def with_retry_after(refusal: Response, error: DomainError, now: datetime) -> Response:
+    """A throttled try's answer, saying in Retry-After when the next may come."""
+    until = error.params.get("until")
+    if isinstance(until, datetime):
+        wait = math.ceil((until - now).total_seconds())
+        refusal.headers["Retry-After"] = str(max(wait, 1))
+    return refusal

@@ -8,9 +8,8 @@ from fastapi.responses import HTMLResponse, Response
 from domain.access import PasswordChangeRefused, SignInThrottled
 from web.areas.account import second_factor
 from web.areas.account.password import change_password, own_session
-from web.areas.sign_in.pages import with_retry_after
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
-from web.kit.errors import explain_domain_error
+from web.kit.errors import explain_domain_error, with_retry_after
 from web.kit.i18n import N_
 from web.kit.principal import SignedIn
 

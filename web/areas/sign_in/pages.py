@@ -4,8 +4,6 @@ the page that asked for it."""
 
 from __future__ import annotations
 
-import math
-from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlencode, urlsplit
 
@@ -21,7 +19,7 @@ from web.kit.authentication import (
     session_cookie_name,
 )
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
-from web.kit.errors import CsrfRejected, explain_domain_error, sign_in_url
+from web.kit.errors import CsrfRejected, explain_domain_error, sign_in_url, with_retry_after
 from web.kit.i18n import N_
 from web.kit.principal import SignedIn
 from web.kit.templating import path_of_this_site
@@ -162,15 +160,6 @@ async def _signed_in(
         path="/",
     )
     return response
-
-
-def with_retry_after(refusal: Response, error: SignInThrottled, now: datetime) -> Response:
-    """A throttled try's answer, saying in Retry-After when the next may come."""
-    until = error.params.get("until")
-    if isinstance(until, datetime):
-        wait = math.ceil((until - now).total_seconds())
-        refusal.headers["Retry-After"] = str(max(wait, 1))
-    return refusal
 
 
 @router.post("/sign-out", name="sign_out")
