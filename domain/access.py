@@ -279,6 +279,21 @@ class PasswordChangeRefused(DomainError):
     code = "password_change_refused"
 
 
+class SecondFactorNeeded(DomainError):
+    """Raised when an enrolled person's password was right: the session opens only with a code
+    of their second factor; `ticket` names the sign-in awaiting it."""
+
+    code = "second_factor_needed"
+
+
+class SecondFactorRefused(DomainError):
+    """Raised when a second factor's code is wrong or already used (field="code"), an
+    enrolment's secret is not one the platform made (field="secret"), a person enrols twice
+    (no field), or a pending sign-in has expired (field="ticket")."""
+
+    code = "second_factor_refused"
+
+
 class PartnerTokenExpired(DomainError):
     """Raised when a partner's API token was right but has passed its expiry (`expired_at`):
     the partner needs the new token of a rotation (lgnet tokens rotate)."""

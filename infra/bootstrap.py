@@ -401,6 +401,7 @@ def build_platform(
         password_hasher=password_hasher,
         # Per-address limits only where the address is the client's (behind named proxies).
         throttle=SignInThrottle(per_address=bool(settings.trusted_proxy_list)),
+        second_factor_required=settings.second_factor == "required",
     )
     follower: Follower = (
         InProcessFollower(record, read_models, projections) if follow is Follow.IN_PROCESS

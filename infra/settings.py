@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlparse
 
 from pydantic import Field, ValidationError, field_validator
@@ -70,6 +71,13 @@ class Settings(BaseSettings):
     audit_witness_file: Path | None = Field(default=None, description="The append-only file "
                                             "of signed heads; default "
                                             "<data_dir>/audit/signed-heads.jsonl")
+    second_factor: Literal["required", "off"] | None = Field(default=None, description="required: "
+                                                          "coordinators, ministry and auditors "
+                                                          "must set up a TOTP second factor "
+                                                          "before anything else; off: nobody "
+                                                          "must (whoever has one is still asked"
+                                                          " it). Unset: required, except under "
+                                                          "`lgnet run` (`make run`)")
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60, description="A session "
                                       "ends after this many minutes without a request")
     session_hours: int = Field(default=8, ge=1, le=7 * 24, description="A session ends this "

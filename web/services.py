@@ -57,6 +57,17 @@ class SignedInSession(Protocol):
     def csrf_token(self) -> str:
         """What every unsafe request made in this session must carry."""
 
+    @property
+    def must_enrol_second_factor(self) -> bool:
+        """True while the session may only set up its person's second factor."""
+
+
+class SecondFactorState(Protocol):
+    @property
+    def enrolled_at(self) -> datetime: ...
+    @property
+    def recovery_codes_left(self) -> int: ...
+
 
 class AccessGrantRecord(Protocol):
     """A grant as kept (infra.accounts.GrantRecord)."""
@@ -105,6 +116,17 @@ class AccountsPort(Protocol):
         `activity` is False (a request a page made by itself)."""
 
     def sign_out(self, token: str) -> None: ...
+
+    def complete_sign_in(self, ticket: str, code: str,
+                         client_address: str | None) -> SignedInSession:
+        """The session of a pending sign-in, given a right code of the second factor; raises
+        domain.access.SecondFactorRefused or SignInThrottled."""
+
+    def second_factor(self, username: str) -> SecondFactorState | None:
+        """The person's second factor, or None when they have none."""
+
+    def enrol_second_factor(self, username: str, secret: str, code: str) -> list[str]:
+        """Set up a second factor given a current code; the recovery codes, shown once."""
 
     def change_password(
         self, username: str, current: str, new: str, *, client_address: str | None,

@@ -92,11 +92,21 @@ def projector() -> None:
     _run_part(projector=True)
 
 
-def _run_part(*, web: bool = False, relay: bool = False, projector: bool = False) -> None:
-    settings = load_settings()
+def deployed(settings: Settings) -> Settings:
+    """The settings of a deployed part (`lgnet web`, `relay`, `projector`), where what is unset
+    takes the safe default `lgnet run` does not: Secure cookies, and a second factor required
+    of coordinators, ministry and auditors."""
     if settings.secure_cookies is None:
         # Outside `lgnet run` (a deployment), the session cookie is Secure unless told not to.
         settings = settings.model_copy(update={"secure_cookies": True})
+    if settings.second_factor is None:
+        # Outside `lgnet run`, coordinators, ministry and auditors must set up a second factor.
+        settings = settings.model_copy(update={"second_factor": "required"})
+    return settings
+
+
+def _run_part(*, web: bool = False, relay: bool = False, projector: bool = False) -> None:
+    settings = deployed(load_settings())
     # Only the web app reads persons' data: the relay and the projector get no vault key.
     platform = open_platform(settings, vault_keys=web)
     try:

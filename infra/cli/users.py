@@ -61,6 +61,18 @@ def users_disable(username: str) -> None:
     print(f"Disabled {username}; their sessions are ended.")
 
 
+@users_app.command("reset-second-factor")
+def users_reset_second_factor(username: str) -> None:
+    """Forget a user's second factor and recovery codes (a lost phone) and end their sessions:
+    at the next sign-in they set up a new one (/account/second-factor)."""
+    with opened_accounts() as accounts:
+        if username not in {user.username for user in accounts.users()}:
+            raise SystemExit(f"There is no user {username}.")
+        had = accounts.reset_second_factor(username)
+    print(f"The second factor of {username} is reset; their sessions are ended."
+          if had else f"{username} had no second factor; their sessions are ended.")
+
+
 
 @users_app.command("demo")
 def users_demo() -> None:

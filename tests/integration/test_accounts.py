@@ -60,7 +60,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
     else:
         made = PostgresAccountDatabase(request.getfixturevalue("postgres_database"))
         with made.transaction() as tx:  # the database lives for the whole run: start empty
-            for table in ("acc_sessions", "acc_sign_in_throttle", "acc_partner_tokens",
+            for table in ("acc_recovery_codes", "acc_second_factors", "acc_pending_sign_ins",
+                          "acc_sessions", "acc_sign_in_throttle", "acc_partner_tokens",
                           "acc_access_grants", "acc_users"):
                 tx.execute(f"DELETE FROM {table}")
     yield made

@@ -74,7 +74,7 @@ def settings_for_tests(data_dir: Path) -> Settings:
     """SQLite files in `data_dir`, and the values the web tests rely on, whatever LGNET_*
     variables the environment holds."""
     return Settings(data_dir=data_dir, database_url=None, vault_key_file=None,
-                    read_your_writes_timeout=1.0, secure_cookies=False,
+                    read_your_writes_timeout=1.0, secure_cookies=False, second_factor="off",
                     session_idle_minutes=30, session_hours=8)
 
 

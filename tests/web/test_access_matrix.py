@@ -78,6 +78,12 @@ ACCESS: dict[str, set[str]] = {
     "password_page": PEOPLE,
     "change_password": PEOPLE,
     "api_change_password": PEOPLE,
+    "second_factor_page": PEOPLE,
+    "enrol_second_factor": PEOPLE,
+    # The second step of an enrolled person's sign-in: public (no session yet); without a
+    # pending sign-in it leads back to the sign-in page.
+    "sign_in_code_page": EVERYONE,
+    "sign_in_code": EVERYONE,
     "home": PEOPLE,
     "programme_terms": PEOPLE,
     "city_home": MILAN_STAFF | OVERSIGHT,
@@ -333,7 +339,9 @@ EXPORTED_TABLE = {
 # Routes called with a body their rules refuse (422), because carrying them out would end the
 # sessions the rest of the matrix uses (a password change ends the person's other sessions):
 # for those allowed, reaching the rule is what shows the access.
-REFUSED_BY_THE_RULES = {"change_password", "api_change_password"}
+REFUSED_BY_THE_RULES = {"change_password", "api_change_password",
+                        # (setting up a second factor would ask a code at every later sign-in)
+                        "enrol_second_factor"}
 # Routes that change the session itself: each call gets a client of its own.
 SESSION_ROUTES = {"sign_in", "sign_out"}
 # Routes whose every call changes what it names (an erasure, a referral's answer, ...): each call
@@ -636,6 +644,9 @@ PREPARED: dict[str, Callable[[Clients, str], None]] = {
 BODIES: dict[str, dict[str, Any]] = {
     "sign_in": {"data": {"username": "milano.operator", "password": PASSWORD}},
     "sign_out": {},
+    "enrol_second_factor": {"data": {"secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+                                     "code": "not a code"}},
+    "sign_in_code": {"data": {"code": "123456"}},
     "change_password": {"data": {"current_password": PASSWORD, "new_password": PASSWORD,
                                  "confirmation": PASSWORD}},
     "api_change_password": {"json": {"current_password": PASSWORD, "new_password": PASSWORD}},

@@ -28,7 +28,13 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.access import PartnerTokenExpired, Principal
-from web.kit.errors import CsrfRejected, NotSignedIn, RequestTooLarge, refuse
+from web.kit.errors import (
+    CsrfRejected,
+    NotSignedIn,
+    RequestTooLarge,
+    SecondFactorEnrolmentRequired,
+    refuse,
+)
 from web.services import AccountsPort, SignedInSession, WebServices
 
 SESSION_COOKIE = "lgnet_session"
@@ -47,7 +53,12 @@ PUBLIC_ROUTES = frozenset({
     "sign_in_page", "sign_in", "health", "openapi", "event_schemas_page", "api_event_schemas",
     "event_docs_page", "event_asyncapi_json", "event_asyncapi_yaml", "audit_public_key",
     "api_partner_event_schemas",
+    "sign_in_code_page", "sign_in_code",
 })
+# What a session that must set up its second factor first may reach (and the public routes).
+ENROLMENT_ROUTES = frozenset({"second_factor_page", "enrol_second_factor", "sign_out"})
+# The pending sign-in's cookie: the password was right, the second factor's code is awaited.
+PENDING_SIGN_IN_COOKIE = "lgnet_pending_sign_in"
 STATIC_PATH_PREFIX = "/static/"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The intake form is a few kilobytes: a form body beyond this is not one of ours.
@@ -96,6 +107,10 @@ def session_cookie_name(request: Request) -> str:
     return HOST_SESSION_COOKIE if secure_cookies_for(request) else SESSION_COOKIE
 
 
+def pending_sign_in_cookie_name(request: Request) -> str:
+    return ("__Host-" if secure_cookies_for(request) else "") + PENDING_SIGN_IN_COOKIE
+
+
 def identify(request: Request, accounts: AccountsPort) -> Identity:
     """Blocking (database lookups): run it in a thread."""
     authorization = request.headers.get("authorization")
@@ -113,7 +128,8 @@ def identify(request: Request, accounts: AccountsPort) -> Identity:
         return Identity(principal=partner)
     session_token = request.cookies.get(session_cookie_name(request))
     if not session_token:
-        return Identity(refusal=NotSignedIn())
+        return Identity(refusal=NotSignedIn(
+            second_factor_pending=bool(request.cookies.get(pending_sign_in_cookie_name(request)))))
     session = accounts.session(session_token, activity=not is_made_by_the_page(request))
     if session is None:
         return Identity(refusal=NotSignedIn(session_ended=True))
@@ -128,6 +144,7 @@ class Authentication:
     def __init__(self, app: ASGIApp, *, public_paths: frozenset[str]) -> None:
         self.app = app
         self.public_paths = public_paths
+        self.enrolment_paths: frozenset[str] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Static files need nobody's identity: looking it up would cost a database read (and a
@@ -145,6 +162,9 @@ class Authentication:
             pass
         elif identity.refusal is not None:
             refusal = identity.refusal
+        elif (identity.session is not None and identity.session.must_enrol_second_factor
+              and request.url.path not in self._enrolment_paths(request)):
+            refusal = SecondFactorEnrolmentRequired()
         elif identity.session is not None and scope["method"] not in SAFE_METHODS:
             try:
                 receive = await _check_csrf(
@@ -157,6 +177,12 @@ class Authentication:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    def _enrolment_paths(self, request: Request) -> frozenset[str]:
+        if self.enrolment_paths is None:
+            self.enrolment_paths = frozenset(
+                str(request.app.url_path_for(name)) for name in ENROLMENT_ROUTES)
+        return self.enrolment_paths
 
 
 async def _check_csrf(

@@ -7,6 +7,7 @@ saves, input that does not parse never reaches it, and access is checked before 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -213,8 +214,11 @@ class NotSignedIn(Exception):
     credentials, a session that has ended, or an API token that is unknown or revoked."""
 
     def __init__(self, *, session_ended: bool = False, invalid_token: bool = False,
-                 token_expired_at: datetime | None = None) -> None:
+                 token_expired_at: datetime | None = None,
+                 second_factor_pending: bool = False) -> None:
         super().__init__("not signed in")
+        # The password was right; the second factor's code is still awaited (no session yet).
+        self.second_factor_pending = second_factor_pending
         self.session_ended = session_ended
         self.invalid_token = invalid_token
         # When the token was right but expired (it is then invalid_token too).
@@ -226,6 +230,8 @@ class NotSignedIn(Exception):
             return "token_expired"
         if self.invalid_token:
             return "invalid_token"
+        if self.second_factor_pending:
+            return "second_factor_code_required"
         return "session_ended" if self.session_ended else "not_signed_in"
 
     def explain(self, translator: Translator) -> str:
@@ -236,12 +242,28 @@ class NotSignedIn(Exception):
                 expired_at=translator.datetime(self.token_expired_at))
         if self.invalid_token:
             return translator.gettext(N_("The API token is unknown or has been revoked."))
+        if self.second_factor_pending:
+            return translator.gettext(N_(
+                "Enter the code of your second factor on the sign-in page to finish signing "
+                "in."))
         if self.session_ended:
             return translator.gettext(N_(
                 "Your session has ended (after a while without activity, or at sign-out): "
                 "sign in again."))
         return translator.gettext(N_(
             "Sign in first (partner systems: send your API token as Authorization: Bearer)."))
+
+
+class SecondFactorEnrolmentRequired(Exception):
+    """Raised when a session must set up its person's second factor before anything else
+    (LGNET_SECOND_FACTOR=required): pages lead to the enrolment page, the API answers 403."""
+
+    code = "second_factor_enrolment_required"
+
+    def explain(self, translator: Translator) -> str:
+        return translator.gettext(N_(
+            "Set up the second factor first, on the page Second factor (/account/second-factor):"
+            " nothing else can be done until then."))
 
 
 class CsrfRejected(Exception):
@@ -387,6 +409,17 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
         "differs from the current one."),
     ("password_change_refused", "confirmation"): N_(
         "The new password and its confirmation differ."),
+    ("second_factor_needed", None): N_(
+        "Enter the code of your second factor on the sign-in page to finish signing in."),
+    ("second_factor_refused", "code"): N_(
+        "The code is not right, or it has already been used: enter the code the app shows now, "
+        "or one of the recovery codes."),
+    ("second_factor_refused", "secret"): N_(
+        "The secret is not one the platform made: open the page again."),
+    ("second_factor_refused", "ticket"): N_(
+        "The sign-in has expired: enter the username and password again."),
+    ("second_factor_refused", None): N_(
+        "A second factor is already set up for this account."),
     ("partner_token_expired", None): N_(
         "The API token expired on %(expired_at)s: use the new token the platform gave "
         "your organisation (lgnet tokens rotate), or ask for one."),
@@ -534,6 +567,13 @@ async def refuse(request: Request, error: Exception) -> Response:
             return _ask_to_sign_in(request, error, translator)
         case AccessDenied():
             status_code, problems = 403, [explain_domain_error(error, translator)]
+        case SecondFactorEnrolmentRequired():
+            if not request.url.path.startswith(_JSON_PATHS):
+                target = str(request.app.url_path_for("second_factor_page"))
+                if is_htmx_fragment_request(request):
+                    return Response(status_code=403, headers={"HX-Redirect": target})
+                return RedirectResponse(target, status_code=303)
+            status_code, problems = 403, [_problem(error.code, error.explain(translator))]
         case CsrfRejected():
             status_code, problems = 403, [_problem(error.code, error.explain(translator))]
         case RequestTooLarge():
@@ -617,3 +657,12 @@ def install_error_handlers(app: FastAPI) -> None:
     for refusal in (DomainError, RequestValidationError, ResourceNotFound,
                     StarletteHTTPException, NotSignedIn, CsrfRejected, RequestTooLarge):
         app.add_exception_handler(refusal, refuse)
+
+
+def with_retry_after(refusal: Response, error: DomainError, now: datetime) -> Response:
+    """A throttled try's answer, saying in Retry-After when the next may come."""
+    until = error.params.get("until")
+    if isinstance(until, datetime):
+        wait = math.ceil((until - now).total_seconds())
+        refusal.headers["Retry-After"] = str(max(wait, 1))
+    return refusal

@@ -41,6 +41,7 @@ class Accounts(Users, Sessions, AccessGrants, PartnerTokens):
         throttle: SignInThrottle | None = None,
         throttle_secret: bytes | None = None,
         password_hasher: PasswordHasher | None = None,
+        second_factor_required: bool = False,
     ) -> None:
         self.database = database
         self.clock = clock
@@ -50,6 +51,9 @@ class Accounts(Users, Sessions, AccessGrants, PartnerTokens):
         # The throttle's keys are HMACs under this secret (without one: this process's own).
         self.throttle_secret = throttle_secret or secrets.token_bytes(32)
         self.hasher = password_hasher or PasswordHasher()
+        # Whether coordinators, ministry and auditors must enrol a second factor
+        # (LGNET_SECOND_FACTOR=required; infra.store.accounts.second_factor).
+        self.second_factor_required = second_factor_required
         # Verified against when the username is unknown, so that an unknown user costs as much
         # time as a wrong password and response times do not reveal which usernames exist.
         self._decoy_hash = self.hasher.hash(secrets.token_urlsafe(16))
@@ -67,9 +71,11 @@ def open_accounts(
     lifetime: timedelta = timedelta(hours=8),
     password_hasher: PasswordHasher | None = None,
     throttle: SignInThrottle | None = None,
+    second_factor_required: bool = False,
 ) -> Accounts:
     database = open_account_database(database_url, data_dir / ACCOUNTS_FILE_NAME)
     return Accounts(database, clock, idle_timeout=idle_timeout, lifetime=lifetime,
                     password_hasher=password_hasher, throttle=throttle,
+                    second_factor_required=second_factor_required,
                     throttle_secret=load_or_create_throttle_key(
                         data_dir / THROTTLE_KEY_FILE_NAME))

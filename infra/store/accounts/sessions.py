@@ -23,17 +23,31 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from domain.access import PasswordChangeRefused, Principal, SignInRefused, SignInThrottled
+from domain.access import (
+    PasswordChangeRefused,
+    Principal,
+    SecondFactorNeeded,
+    SecondFactorRefused,
+    SignInRefused,
+    SignInThrottled,
+)
 from infra.store.accounts.grants import live_grants
+from infra.store.accounts.second_factor import SECOND_FACTOR_ROLES, SecondFactors
 from infra.store.accounts.storage import moment, sha256, timestamp
 from infra.store.accounts.throttle import (
     SignInThrottle,
+    ThrottleKey,
     count_try,
     forget_stale,
     forget_success,
     throttle_keys,
 )
-from infra.store.accounts.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, user_from_row
+from infra.store.accounts.users import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    User,
+    user_from_row,
+)
 from projections.storage.transaction import Database, Transaction
 
 log = logging.getLogger(__name__)
@@ -54,9 +68,12 @@ class Session:
     csrf_token: str
     started_at: datetime
     last_seen_at: datetime
+    # True while the second factor is required and its person, who must have one, has none:
+    # the session may then only enrol (web.kit.authentication).
+    must_enrol_second_factor: bool = False
 
 
-class Sessions:
+class Sessions(SecondFactors):
     """Signing in and out, and looking sessions up (a part of infra.store.accounts.Accounts).
     Never hashes a password inside a transaction."""
 
@@ -67,13 +84,17 @@ class Sessions:
     lifetime: timedelta
     throttle: SignInThrottle
     throttle_secret: bytes
+    second_factor_required: bool
     # Verified against when the username is unknown (see Accounts).
     _decoy_hash: str
 
     def sign_in(self, username: str, password: str, client_address: str | None) -> Session:
         """Open a session, or raise SignInThrottled (too many failures lately: the try is not
         even checked) or SignInRefused (anything else wrong, without saying what). The try is
-        counted before the password is hashed (infra.store.accounts.throttle)."""
+        counted before the password is hashed (infra.store.accounts.throttle). For a person
+        with a second factor a right password opens no session: SecondFactorNeeded names the
+        pending sign-in (`ticket`) that `complete_sign_in` finishes with a code; the throttle
+        forgets no failure until then."""
         now = self.clock()
         keys = throttle_keys(self.throttle_secret, self.throttle, username, client_address)
         with self.database.transaction() as tx:
@@ -94,6 +115,46 @@ class Sessions:
         stored_hash = self._decoy_hash if row is None else str(row[6])
         if not self._password_matches(stored_hash, password) or user is None or user.disabled:
             raise SignInRefused("Wrong username or password, or the account is disabled.")
+        ticket: str | None = None
+        with self.database.transaction() as tx:
+            if self.hasher.check_needs_rehash(stored_hash):
+                tx.execute("UPDATE acc_users SET password_hash = ? WHERE username = ?",
+                           (self.hasher.hash(password), user.username))
+            if self._has_second_factor(tx, user.username):
+                ticket = self._start_pending_sign_in(tx, user.username, now)
+        if ticket is not None:
+            raise SecondFactorNeeded("Enter a code of your second factor.", ticket=ticket)
+        return self._open_session(user, keys, now)
+
+    def complete_sign_in(self, ticket: str, code: str, client_address: str | None) -> Session:
+        """Open the session of the pending sign-in `ticket` once `code` (a TOTP code, or a
+        recovery code) is right. The try is counted through the throttle before the code is
+        checked. Raises SecondFactorRefused (field "ticket": unknown or expired, sign in
+        again; field "code": wrong or already used), or SignInThrottled."""
+        now = self.clock()
+        with self.database.reading() as tx:
+            username = self._pending_username(tx, ticket, now)
+        if username is None:
+            raise SecondFactorRefused("The sign-in has expired: sign in again.", field="ticket")
+        keys = throttle_keys(self.throttle_secret, self.throttle, username, client_address)
+        with self.database.transaction() as tx:
+            waiting = count_try(tx, self.throttle, keys, now)
+            row = tx.fetchone("SELECT username, display_name, role, city, disabled, created_at"
+                              " FROM acc_users WHERE username = ?", (username,))
+        if waiting is not None:
+            log.warning("Second-factor code refused unchecked: too many failures lately")
+            raise SignInThrottled("Too many failed sign-ins: try again later.",
+                                  until=waiting[0], by=waiting[1])
+        user = None if row is None else user_from_row(row)
+        if user is None or user.disabled or not self._code_is_right(username, code, now):
+            raise SecondFactorRefused("The code is not right, or it has been used.",
+                                      field="code")
+        with self.database.transaction() as tx:
+            tx.execute("DELETE FROM acc_pending_sign_ins WHERE ticket_hash = ?",
+                       (sha256(ticket),))
+        return self._open_session(user, keys, now)
+
+    def _open_session(self, user: User, keys: list[ThrottleKey], now: datetime) -> Session:
         token = secrets.token_urlsafe(32)
         with self.database.transaction() as tx:
             forget_success(tx, keys)
@@ -104,11 +165,14 @@ class Sessions:
                 " VALUES (?, ?, ?, ?)",
                 (sha256(token), user.username, timestamp(now), timestamp(now)),
             )
-            if self.hasher.check_needs_rehash(stored_hash):
-                tx.execute("UPDATE acc_users SET password_hash = ? WHERE username = ?",
-                           (self.hasher.hash(password), user.username))
             grants = live_grants(tx, user, now)
-        return Session(token, user.principal(grants), csrf_token_for(token), now, now)
+            must_enrol = self._must_enrol(tx, user)
+        return Session(token, user.principal(grants), csrf_token_for(token), now, now,
+                       must_enrol)
+
+    def _must_enrol(self, tx: Transaction, user: User) -> bool:
+        return (self.second_factor_required and user.role in SECOND_FACTOR_ROLES
+                and not self._has_second_factor(tx, user.username))
 
     def change_password(
         self, username: str, current: str, new: str, *, client_address: str | None,
@@ -170,6 +234,7 @@ class Sessions:
                 return None
             user = user_from_row(row[2:8])
             grants = live_grants(tx, user, now)
+            must_enrol = self._must_enrol(tx, user)
         started_at, last_seen_at = moment(row[0]), moment(row[1])
         if (
             user.disabled
@@ -184,7 +249,7 @@ class Sessions:
                            (timestamp(now), token_hash))
             last_seen_at = now
         return Session(token, user.principal(grants), csrf_token_for(token), started_at,
-                       last_seen_at)
+                       last_seen_at, must_enrol)
 
     def sign_out(self, token: str) -> None:
         with self.database.transaction() as tx:

@@ -44,6 +44,18 @@ DDL = (
     " revoked_at TEXT, revoked_by TEXT REFERENCES acc_users (username))",
     "CREATE INDEX IF NOT EXISTS acc_access_grants_grantee"
     " ON acc_access_grants (grantee, expires_at)",
+    # The second factor (infra.store.accounts.second_factor): the TOTP secret, encrypted; the
+    # last time step whose code was used (none is accepted twice); recovery codes as HMACs; and
+    # sign-ins whose password was right and whose code is awaited (their ticket's hash).
+    "CREATE TABLE IF NOT EXISTS acc_second_factors ("
+    " username TEXT PRIMARY KEY REFERENCES acc_users (username),"
+    " secret TEXT NOT NULL, enrolled_at TEXT NOT NULL, last_step BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS acc_recovery_codes ("
+    " code_hash TEXT PRIMARY KEY, username TEXT NOT NULL REFERENCES acc_users (username),"
+    " used_at TEXT)",
+    "CREATE TABLE IF NOT EXISTS acc_pending_sign_ins ("
+    " ticket_hash TEXT PRIMARY KEY, username TEXT NOT NULL REFERENCES acc_users (username),"
+    " created_at TEXT NOT NULL)",
 )
 
 

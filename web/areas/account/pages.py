@@ -6,14 +6,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from domain.access import PasswordChangeRefused, SignInThrottled
+from web.areas.account import second_factor
 from web.areas.account.password import change_password, own_session
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
-from web.kit.errors import explain_domain_error
+from web.kit.errors import explain_domain_error, with_retry_after
 from web.kit.i18n import N_
 from web.kit.principal import SignedIn
-from web.kit.throttling import with_retry_after
 
 router = APIRouter(include_in_schema=False)
+router.include_router(second_factor.router)
 
 
 @router.get("/account/password", name="password_page")

@@ -5,21 +5,24 @@ the page that asked for it."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from domain.access import SignInRefused, SignInThrottled
+from domain.access import SecondFactorNeeded, SecondFactorRefused, SignInRefused, SignInThrottled
 from web.kit.as_of import AS_OF_COOKIE
-from web.kit.authentication import secure_cookies_for, session_cookie_name
+from web.kit.authentication import (
+    pending_sign_in_cookie_name,
+    secure_cookies_for,
+    session_cookie_name,
+)
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
-from web.kit.errors import CsrfRejected, explain_domain_error, sign_in_url
+from web.kit.errors import CsrfRejected, explain_domain_error, sign_in_url, with_retry_after
 from web.kit.i18n import N_
 from web.kit.principal import SignedIn
 from web.kit.templating import path_of_this_site
-from web.kit.throttling import with_retry_after
 from web.services import WebServices
 
 router = APIRouter(include_in_schema=False)
@@ -30,7 +33,12 @@ MAX_PASSWORD_LENGTH = 1024
 NOTICES = {
     "session_ended": N_("Your session has ended: sign in again to continue."),
     "signed_out": N_("You have signed out."),
+    "second_factor_expired": N_(
+        "The sign-in has expired: enter the username and password again."),
 }
+MAX_CODE_LENGTH = 32
+# How long the browser keeps a pending sign-in's cookie (the store keeps it 5 minutes too).
+PENDING_SIGN_IN_SECONDS = 5 * 60
 
 
 @router.get("/sign-in", name="sign_in_page")
@@ -73,12 +81,79 @@ async def sign_in(
     except SignInRefused as error:
         return _render(request, pages, next_path=next_path, username=username, status_code=401,
                        error=explain_domain_error(error, translator).message)
+    except SecondFactorNeeded as needed:
+        # No session yet: the pending sign-in's ticket waits in a cookie of its own.
+        code_page = str(request.app.url_path_for("sign_in_code_page"))
+        response = RedirectResponse(
+            f"{code_page}?{urlencode({'next': next_path})}" if next_path else code_page,
+            status_code=303)
+        response.set_cookie(pending_sign_in_cookie_name(request), str(needed.params["ticket"]),
+                            max_age=PENDING_SIGN_IN_SECONDS, httponly=True, samesite="lax",
+                            secure=secure_cookies_for(request), path="/")
+        return response
+    return await _signed_in(request, services, session.token, next_path)
+
+
+@router.get("/sign-in/code", name="sign_in_code_page")
+def sign_in_code_page(
+    request: Request, pages: PageRenderer,
+    next_path: Annotated[str | None, Query(alias="next")] = None,
+) -> Response:
+    if not request.cookies.get(pending_sign_in_cookie_name(request)):
+        return RedirectResponse(sign_in_url(request, next_path=next_path), status_code=303)
+    return _render_code(request, pages, next_path=next_path)
+
+
+@router.post("/sign-in/code", name="sign_in_code")
+async def sign_in_code(
+    request: Request, pages: PageRenderer, services: Services, translator: CurrentTranslator
+) -> Response:
+    """The second step of an enrolled person's sign-in: a code of their authenticator app (or
+    a recovery code) opens the session."""
+    _refuse_cross_site_posts(request)
+    form = await request.form()
+    code = str(form.get("code") or "").strip()
+    next_path = str(form.get("next") or "") or None
+    ticket = request.cookies.get(pending_sign_in_cookie_name(request))
+    if not ticket:
+        return RedirectResponse(sign_in_url(request, next_path=next_path,
+                                            notice="second_factor_expired"), status_code=303)
+    if not code:
+        return _render_code(request, pages, next_path=next_path, status_code=422,
+                            error=translator.gettext(N_("Enter the code.")))
+    try:
+        if len(code) > MAX_CODE_LENGTH:
+            raise SecondFactorRefused("Code too long to be right", field="code")
+        client = request.client.host if request.client else None
+        session = await run_in_threadpool(services.accounts.complete_sign_in, ticket, code,
+                                          client)
+    except SignInThrottled as error:
+        return with_retry_after(
+            _render_code(request, pages, next_path=next_path, status_code=429,
+                         error=explain_domain_error(error, translator).message),
+            error, services.now())
+    except SecondFactorRefused as error:
+        if error.params.get("field") == "ticket":
+            response = RedirectResponse(sign_in_url(request, next_path=next_path,
+                                                    notice="second_factor_expired"),
+                                        status_code=303)
+            _forget_pending_sign_in(request, response)
+            return response
+        return _render_code(request, pages, next_path=next_path, status_code=401,
+                            error=explain_domain_error(error, translator).message)
+    return await _signed_in(request, services, session.token, next_path)
+
+
+async def _signed_in(
+    request: Request, services: WebServices, token: str, next_path: str | None
+) -> Response:
     await _end_previous_session(request, services)
     response = RedirectResponse(_safe_next(request, next_path), status_code=303)
+    _forget_pending_sign_in(request, response)
     _forget_the_moment_viewed(response)
     response.set_cookie(
         session_cookie_name(request),
-        session.token,
+        token,
         httponly=True,
         samesite="lax",
         secure=secure_cookies_for(request),
@@ -95,6 +170,12 @@ async def sign_out(request: Request, services: Services, _principal: SignedIn) -
                            secure=secure_cookies_for(request))
     _forget_the_moment_viewed(response)
     return response
+
+
+def _forget_pending_sign_in(request: Request, response: Response) -> None:
+    if request.cookies.get(pending_sign_in_cookie_name(request)):
+        response.delete_cookie(pending_sign_in_cookie_name(request), path="/", httponly=True,
+                               samesite="lax", secure=secure_cookies_for(request))
 
 
 def _forget_the_moment_viewed(response: Response) -> None:
@@ -148,3 +229,11 @@ def _render(
         "error": error,
     }
     return pages.render(request, "sign_in.html", context, status_code=status_code)
+
+
+def _render_code(
+    request: Request, pages: PageRenderer, *, next_path: str | None, error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return pages.render(request, "sign_in_code.html", {"next": next_path or "", "error": error},
+                        status_code=status_code)
