@@ -4,6 +4,7 @@ index kept in it (issue 16 item 7; docs/workflows/duplicates.md)."""
 from __future__ import annotations
 
 import random
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -200,8 +201,18 @@ def test_erasure_removes_the_persons_index_entries(parts: Parts) -> None:
     first = parts.take_in(City.FIRENZE, a_person(tax_code="TSFMNA90E57Z315X"))
     parts.cases.erase_personal_data(first.case_id, NOW.date(), "PG/2021/1", a_coordinator(), NOW)
     assert parts.identity.possible_matches(a_person(tax_code="TSFMNA90E57Z315X")) == []
-    vault_file = (parts.settings.data_dir / VAULT_FILE_NAME).read_bytes()
-    assert first.case_id.bytes not in vault_file  # secure_delete: the rows' bytes are zeroed
+    # No row of the vault names the case any more but its erasure tombstone (vault_erased: the
+    # pseudonymous id, kept so that an old row restored from a backup is never read again).
+    with sqlite3.connect(parts.settings.data_dir / VAULT_FILE_NAME) as vault:
+        tables = [name for (name,) in vault.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")
+            if any(column[1] == "case_id"
+                   for column in vault.execute(f"PRAGMA table_info({name})"))]
+        holding = {table: vault.execute(
+            f"SELECT COUNT(*) FROM {table} WHERE case_id IN (?, ?)",
+            (first.case_id.bytes, str(first.case_id))).fetchone()[0] for table in tables}
+    assert {table: n for table, n in holding.items() if n} == {"vault_erased": 1}
+    assert "vault_person_index" in holding
 
 
 def test_the_index_holds_keyed_hashes_never_the_identifiers(parts: Parts) -> None:

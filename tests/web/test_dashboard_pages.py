@@ -199,7 +199,9 @@ def test_every_figure_of_a_city_dashboard_opens_a_list_of_exactly_that_many_reco
     assert re.search(r'sse-connect="/live/stream\?since=[0-9]+"', english)
     assert english.count('hx-trigger="sse:projected"') == 7
     # Only the headline is announced when it reloads, not every table of the page.
-    assert english.count('aria-live="polite"') == 1
+    # One live region for the figures, beside the page frame's own for command messages.
+    assert english.count('aria-live="polite"') == 2
+    assert english.count('id="live-notices" role="status" aria-live="polite"') == 1
     assert re.search(r'aria-live="polite">\s*<section id="part-headline"', english)
     assert fragment.status_code == 200
     assert fragment.text.lstrip().startswith('<section id="part-referrals"')

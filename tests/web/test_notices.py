@@ -26,6 +26,8 @@ NO_DONE_MESSAGE = {
     "submit_intake",  # the case list says "Intake recorded: the case code is ..."
     "reveal_identifiers", "case_summary_print_with_identifiers",  # the identifiers shown
     "search_by_identifiers", "download_case_document",  # answers, not commands
+    "sign_in_code",  # the second sign-in step: the page signed in to
+    "change_password",  # the password page itself says the password was changed
 }
 
 
@@ -106,5 +108,5 @@ def test_the_live_region_is_on_every_page_updated_by_fragments_and_ignores_made_
     assert live_region(quiet.text) == "" and live_region(made_up.text) == ""
     assert "<b>hacked" not in made_up.text
     assert 'hx-swap-oob="true"' in fragment.text
-    assert live_region(fragment.text) == "Il caso è stato assegnato."
+    assert live_region(fragment.text) == "Il caso è stato affidato."
     assert "<html" not in fragment.text

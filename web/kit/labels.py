@@ -30,7 +30,7 @@ from domain.programme import (
     is_city_slug,
 )
 from domain.vault import AccessReason
-from events.audit import AuditCheckpointSignedV1
+from events.audit import AuditCheckpointSignedV1, AuditCheckpointSignedV2, AuditKeyRotatedV1
 from events.contracts import (
     CaseConsentGivenV1,
     CaseConsentGivenV2,
@@ -325,6 +325,8 @@ EVENT_TYPES: Mapping[str, str] = {
     CasePersonalDataErasedV1.ce_type(): N_("Personal data erased"),
     CasePersonalDataErasedV2.ce_type(): N_("Personal data erased"),
     AuditCheckpointSignedV1.ce_type(): N_("Audit chain checkpoint signed"),
+    AuditCheckpointSignedV2.ce_type(): N_("Audit chain checkpoint signed"),
+    AuditKeyRotatedV1.ce_type(): N_("Audit signing key rotated"),
     **{ce_type: label for area in AREAS for ce_type, label in area.EVENT_TYPES.items()},
 }
 

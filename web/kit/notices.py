@@ -76,6 +76,8 @@ DONE_MESSAGES: dict[str, str] = {
     "void_delivery": N_("The service delivered has been voided."),
     "confirm_same_person": N_("The two cases have been recorded as the same person."),
     "rule_out_same_person": N_("The two cases have been recorded as different people."),
+    "register_organisation": N_("The partner organisation has been registered."),
+    "retire_organisation": N_("The partner organisation has been retired."),
 }
 
 
