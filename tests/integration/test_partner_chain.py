@@ -77,7 +77,8 @@ async def test_a_partner_verifies_its_whole_feed(
     assert chain[0][1] == GENESIS
     # The last copy of each run carries a signed head: nothing received is unsigned.
     signed = [int(h[PARTNER_CHAIN_SEQ]) for _s, h, _b in received if "ce-lgnetpartnersig" in h]
-    assert signed == [4, 7]
+    # The feed may split a run where it caught up with the record (a head more, never fewer).
+    assert {4, 7} <= set(signed) and signed[-1] == 7 == len(received)
     assert checker.unsigned() == {}  # type: ignore[attr-defined]
 
 
