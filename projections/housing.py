@@ -11,7 +11,7 @@ the projector applies each event exactly once, in order."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -74,7 +74,9 @@ class ShelterRow:
     registered_at: datetime
     closed_on: date | None
     closed_reason: str | None
-    average_days_to_move_in: float | None
+    # Days from intake to move-in of everyone who moved in here (the pages say their median and
+    # 90th percentile: issue 14 item 14, never a mean).
+    days_to_move_in: tuple[int, ...]
 
     @property
     def beds(self) -> int:
@@ -95,8 +97,12 @@ class CityHousing:
 
     city: str
     shelters: tuple[ShelterRow, ...]
-    average_days_to_move_in: float | None
-    housed_so_far: int
+    # Days from intake to move-in of every move-in of the city so far.
+    days_to_move_in: tuple[int, ...]
+
+    @property
+    def housed_so_far(self) -> int:
+        return len(self.days_to_move_in)
 
     @property
     def open_shelters(self) -> tuple[ShelterRow, ...]:
@@ -417,25 +423,28 @@ def _date(value: Any) -> date | None:
     return None if value is None else date.fromisoformat(str(value))
 
 
-def _average(value: Any) -> float | None:
-    return None if value is None else round(float(value), 1)
-
-
 _SHELTER_SELECT = (
     "SELECT s.shelter_id, s.city, s.name, s.kind, s.address_area, s.bed_numbers, s.occupied,"
-    " s.registered_at, s.closed_on, s.closed_reason,"
-    " (SELECT AVG(p.days_to_move_in) FROM rm_placements p WHERE p.shelter_id = s.shelter_id"
-    "  AND p.days_to_move_in IS NOT NULL)"
+    " s.registered_at, s.closed_on, s.closed_reason"
     " FROM rm_shelters s"
 )
+_MOVE_IN_DAYS = ("SELECT shelter_id, days_to_move_in FROM rm_placements"
+                 " WHERE days_to_move_in IS NOT NULL")
 
 
-def _shelter(row: tuple[Any, ...]) -> ShelterRow:
+def _days_by_shelter(rows: Sequence[tuple[Any, ...]]) -> dict[str, tuple[int, ...]]:
+    found: dict[str, list[int]] = {}
+    for shelter_id, days in rows:
+        found.setdefault(str(shelter_id), []).append(int(days))
+    return {shelter: tuple(days) for shelter, days in found.items()}
+
+
+def _shelter(row: tuple[Any, ...], days: Mapping[str, tuple[int, ...]]) -> ShelterRow:
     return ShelterRow(
         shelter_id=UUID(row[0]), city=row[1], name=row[2], kind=row[3], address_area=row[4],
         bed_numbers=tuple(_numbers(row[5])), occupied=int(row[6]),
         registered_at=datetime.fromisoformat(row[7]), closed_on=_date(row[8]),
-        closed_reason=row[9], average_days_to_move_in=_average(row[10]),
+        closed_reason=row[9], days_to_move_in=days.get(str(row[0]), ()),
     )
 
 
@@ -456,28 +465,25 @@ class HousingQueries:
 
     def city_housing(self, city: str) -> CityHousing:
         """The city's shelters (open ones first, by name) with beds and free beds now, and
-        the average days from intake to move-in over every move-in so far."""
+        the days from intake to move-in of every move-in so far."""
         with self.database.reading() as tx:
             rows = tx.fetchall(
                 _SHELTER_SELECT + " WHERE s.city = ?"
                 " ORDER BY CASE WHEN s.closed_on IS NULL THEN 0 ELSE 1 END, s.name, s.shelter_id",
                 (city,),
             )
-            average = tx.fetchone(
-                "SELECT AVG(days_to_move_in), COUNT(days_to_move_in) FROM rm_placements"
-                " WHERE city = ? AND days_to_move_in IS NOT NULL",
-                (city,),
-            )
+            days = tx.fetchall(_MOVE_IN_DAYS + " AND city = ?", (city,))
+        by_shelter = _days_by_shelter(days)
         return CityHousing(
-            city=city, shelters=tuple(_shelter(row) for row in rows),
-            average_days_to_move_in=_average(average[0]) if average else None,
-            housed_so_far=int(average[1]) if average else 0,
+            city=city, shelters=tuple(_shelter(row, by_shelter) for row in rows),
+            days_to_move_in=tuple(int(d) for _shelter_id, d in days),
         )
 
     def shelter(self, shelter_id: UUID) -> ShelterRow | None:
         with self.database.reading() as tx:
             row = tx.fetchone(_SHELTER_SELECT + " WHERE s.shelter_id = ?", (str(shelter_id),))
-        return None if row is None else _shelter(row)
+            days = tx.fetchall(_MOVE_IN_DAYS + " AND shelter_id = ?", (str(shelter_id),))
+        return None if row is None else _shelter(row, _days_by_shelter(days))
 
     def open_shelters_with_free_beds(self, city: str) -> list[ShelterRow]:
         return [s for s in self.city_housing(city).open_shelters if s.free > 0]

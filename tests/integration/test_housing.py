@@ -171,7 +171,9 @@ def a_placement_from_waitlist_to_move_out(housing: Housing) -> None:
     housing.project()
     city = housing.views.city_housing("milano")
     assert (city.beds, city.occupied, city.free) == (1, 1, 0)
-    assert city.average_days_to_move_in == (offered_at.date() - date(2021, 3, 10)).days == 7
+    assert city.days_to_move_in == ((offered_at.date() - date(2021, 3, 10)).days,) == (7,)
+    assert city.housed_so_far == 1
+    assert [shelter.days_to_move_in for shelter in city.shelters] == [(7,)]
     (current,) = housing.views.placements(shelter_id, current_only=True)
     assert (current.case_id, current.bed, current.status) == (mother, 1, "housed")
     assert [e.case_id for e in in_line(housing, NOW)] == [refugee]

@@ -90,7 +90,9 @@ def test_a_placement_from_the_waitlist_to_move_out_through_the_pages(
     shelter = coordinator.get(f"/api/v1/shelters/{shelter_id}").json()
     assert shelter["free"] == 1 and shelter["current"] == []
     city = coordinator.get("/api/v1/cities/firenze/shelters").json()
-    assert city["average_days_to_move_in"] is not None
+    # One statistic everywhere (issue 14 item 14): the median and the 90th percentile, no mean.
+    assert (city["moves_in"], city["median_days_to_move_in"]) == (1, city["p90_days_to_move_in"])
+    assert city["median_days_to_move_in"] is not None and "average_days_to_move_in" not in city
     timeline = text_of(operator.get(f"/cases/{case['case_id']}"))
     assert "Inserito nella lista d'attesa per l'alloggio" in timeline
     assert "Ricongiungimento familiare" in timeline

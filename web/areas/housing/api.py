@@ -6,6 +6,7 @@ auditors read. Partner systems have no access. Every refusal (422) leaves nothin
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from uuid import UUID
 
 from fastapi import APIRouter, status
@@ -31,6 +32,7 @@ from web.areas.housing.requests import (
     ShelterRegistration,
     ViewableShelter,
     WaitlistPlace,
+    move_in_days,
     ranked_waitlist,
 )
 from web.kit.commands import carry_out
@@ -60,9 +62,11 @@ class ShelterOut(BaseModel):
     occupied: int = Field(description="Beds offered or lived in now")
     free: int = Field(description="Beds free now (0 for a closed shelter)")
     closed_on: date | None
-    average_days_to_move_in: float | None = Field(
-        description="Over everyone who moved in here: days from intake to move-in"
-    )
+    median_days_to_move_in: Decimal | None = Field(
+        description="Over everyone who moved in here: the median of the days from intake to "
+        "move-in, to a tenth (null before the first move-in)")
+    p90_days_to_move_in: Decimal | None = Field(
+        description="... and their 90th percentile: 9 people in 10 moved in within it")
 
     @classmethod
     def of(cls, row: ShelterRow) -> ShelterOut:
@@ -70,7 +74,8 @@ class ShelterOut(BaseModel):
             shelter_id=row.shelter_id, city=row.city, name=row.name, kind=row.kind,
             address_area=row.address_area, beds=row.beds, bed_numbers=list(row.bed_numbers),
             occupied=row.occupied, free=row.free, closed_on=row.closed_on,
-            average_days_to_move_in=row.average_days_to_move_in,
+            median_days_to_move_in=move_in_days(row.days_to_move_in).median,
+            p90_days_to_move_in=move_in_days(row.days_to_move_in).p90,
         )
 
 
@@ -112,14 +117,20 @@ class CityHousingOut(BaseModel):
     beds: int = Field(description="Beds of the open shelters")
     occupied: int
     free: int
-    average_days_to_move_in: float | None
+    median_days_to_move_in: Decimal | None = Field(
+        description="Over every move-in of the city: the median of the days from intake to "
+        "move-in, to a tenth")
+    p90_days_to_move_in: Decimal | None = Field(description="... and their 90th percentile")
+    moves_in: int = Field(description="How many move-ins these figures are over")
     shelters: list[ShelterOut]
 
     @classmethod
     def of(cls, housing: CityHousing) -> CityHousingOut:
         return cls(
             city=housing.city, beds=housing.beds, occupied=housing.occupied, free=housing.free,
-            average_days_to_move_in=housing.average_days_to_move_in,
+            median_days_to_move_in=move_in_days(housing.days_to_move_in).median,
+            p90_days_to_move_in=move_in_days(housing.days_to_move_in).p90,
+            moves_in=housing.housed_so_far,
             shelters=[ShelterOut.of(s) for s in housing.shelters],
         )
 

@@ -31,6 +31,7 @@ from web.areas.housing.requests import (
     Reason,
     ShelterRegistration,
     ViewableShelter,
+    move_in_days,
     ranked_waitlist,
 )
 from web.kit.commands import carry_out
@@ -83,9 +84,13 @@ def city_housing(
 
 
 def _city_context(services: WebServices, city: City) -> dict[str, Any]:
+    housing = services.housing_views.city_housing(city.value)
     return {
         "city": city.value,
-        "housing": services.housing_views.city_housing(city.value),
+        "housing": housing,
+        "move_in": move_in_days(housing.days_to_move_in),
+        "move_in_by_shelter": {shelter.shelter_id: move_in_days(shelter.days_to_move_in)
+                               for shelter in housing.shelters},
         "waitlist": ranked_waitlist(services, city.value, services.now()),
         "programme": terms_shown(services),
         "kinds": [kind.value for kind in ShelterKind],
@@ -113,11 +118,13 @@ def city_housing_export(
             columns=[Column(_("Shelter")), Column(_("Kind of shelter")),
                      Column(_("Area (neighbourhood)")), Column(_("Beds"), "int"),
                      Column(_("Offered or occupied"), "int"), Column(_("Free beds"), "int"),
-                     Column(_("Average days to move-in"), "decimal"),
+                     Column(_("Days to move-in (median)"), "decimal"),
+                     Column(_("Days to move-in (90th percentile)"), "decimal"),
                      Column(_("Closed on"), "date")],
             rows=[[shelter.name, labels.label(SHELTER_KINDS, shelter.kind),
                    shelter.address_area, shelter.beds, shelter.occupied, shelter.free,
-                   shelter.average_days_to_move_in, shelter.closed_on]
+                   move_in_days(shelter.days_to_move_in).median,
+                   move_in_days(shelter.days_to_move_in).p90, shelter.closed_on]
                   for shelter in shelters],
         )
     waitlist = ranked_waitlist(services, city.value, services.now())
@@ -212,8 +219,10 @@ def _render_shelter(
 ) -> HTMLResponse:
     placements = services.housing_views.placements(shelter.shelter_id)
     current = {p.bed: p for p in placements if p.status in ("offered", "housed")}
+    shown = services.housing_views.shelter(shelter.shelter_id) or shelter
     context = {
-        "shelter": services.housing_views.shelter(shelter.shelter_id) or shelter,
+        "shelter": shown,
+        "move_in": move_in_days(shown.days_to_move_in),
         "current": current,
         "history": [p for p in placements if p.status not in ("offered", "housed")],
         "forms": _forms(failed, state),

@@ -7,7 +7,7 @@ whoever may see the city's cases but not the city (a partner), 403 as for a case
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -22,6 +22,8 @@ from domain.housing.priority import in_waitlist_order
 from domain.programme import City, Priority
 from projections.case_list import CaseRow
 from projections.housing import ShelterRow, WaitlistEntry
+from projections.indicators.arithmetic import durations
+from projections.indicators.figures import DAYS, Durations
 from web.kit.dependencies import Services
 from web.kit.errors import UnknownShelter
 from web.kit.inputs import Day
@@ -132,3 +134,9 @@ def ranked_waitlist(services: WebServices, city: str, now: datetime) -> list[Wai
     ranked = in_waitlist_order(services.housing_views.waitlist(city, now), weights, now)
     return [WaitlistPlace(rank, entry, priority)
             for rank, (entry, priority) in enumerate(ranked, start=1)]
+
+
+def move_in_days(days: Sequence[int]) -> Durations:
+    """Days from intake to move-in as every page and the dashboards say them: the median and
+    the 90th percentile (issue 14 item 14: one statistic, never a mean beside a median)."""
+    return durations(days, DAYS, 1)

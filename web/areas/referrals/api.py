@@ -133,20 +133,14 @@ class ResponseTimesOut(BaseModel):
     p90_hours: Decimal | None = Field(
         description="The 90th percentile of the time to answer (PERCENTILE.INC), in hours "
                     "to a tenth: 9 answers in 10 came within it")
-    average_seconds: int | None = Field(
-        deprecated=True, description="The mean: kept for existing clients; pages and "
-                                     "dashboards use median_hours and p90_hours")
     longest_seconds: int | None
-    average_seconds_by_urgency: dict[str, int] = Field(
-        deprecated=True, description="The mean per urgency: kept for existing clients")
 
     @classmethod
     def of(cls, times: ResponseTimes) -> ResponseTimesOut:
         statistic = answer_times(times)
         return cls(answered=times.answered, answered_in_time=times.answered_in_time,
                    median_hours=statistic.median, p90_hours=statistic.p90,
-                   average_seconds=times.average_seconds, longest_seconds=times.longest_seconds,
-                   average_seconds_by_urgency=times.by_urgency)
+                   longest_seconds=times.longest_seconds)
 
 
 class ReferralBoardOut(BaseModel):
