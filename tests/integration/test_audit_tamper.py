@@ -252,8 +252,7 @@ async def test_verify_writes_nothing_into_the_store(sqlite_world: World) -> None
     assert events_file.read_bytes() == before
 
 
-async def test_a_replaced_key_pair_is_caught_by_the_pin(sqlite_world: World) -> None:
-    world = sqlite_world
+async def test_a_replaced_key_pair_is_caught_by_the_pin(world: World) -> None:
     code, fingerprint = world.lgnet("audit", "public-key", "--fingerprint")
     original = read_public_key(audit_dir(world.settings))
     assert original is not None
@@ -271,10 +270,7 @@ async def test_a_replaced_key_pair_is_caught_by_the_pin(sqlite_world: World) -> 
     assert code == 1 and "it was replaced" in output
 
 
-async def test_the_store_shortened_with_the_stream_intact_is_reported(
-    sqlite_world: World,
-) -> None:
-    world = sqlite_world
+async def test_the_store_shortened_with_the_stream_intact_is_reported(world: World) -> None:
     cut = world.public_positions()[-12]
     world.sql("DELETE FROM {events} WHERE {id} >= ?", (cut,))
     world.sql("DELETE FROM {chain} WHERE position >= ?", (cut,))
@@ -285,10 +281,7 @@ async def test_the_store_shortened_with_the_stream_intact_is_reported(
     assert "the stream holds chain events up to" in output
 
 
-async def test_an_unsigned_tail_is_named_and_fails_with_require_signed(
-    sqlite_world: World,
-) -> None:
-    world = sqlite_world
+async def test_an_unsigned_tail_is_named_and_fails_with_require_signed(world: World) -> None:
     before = len(world.public_positions())
     record_history(world.record, intakes=4)
     relay = Relay(world.record, world.nats_url)  # no checkpointer: nothing signed
