@@ -12,6 +12,7 @@ from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from domain.programme import CITY_SLUG, City
+from web.services import WebServices
 
 # The error type a request gets for a city that is not even a slug (web.kit.errors words it).
 CITY_SLUG_ERROR = "city_slug"
@@ -43,3 +44,9 @@ def require_known_city(city: City, known: Collection[str], location: tuple[str, 
         raise RequestValidationError([{
             "type": CITY_SLUG_ERROR, "loc": location, "input": city.value,
             "msg": "not a city of the network"}])
+
+
+def known_cities(services: WebServices) -> list[str]:
+    """Every city the network ever had (the programme's terms, as the ministry amended them):
+    what pages list and what a city filter may name."""
+    return [c.value for c in services.programme_terms.terms_in_force().known_cities]

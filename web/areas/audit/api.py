@@ -12,8 +12,9 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from domain.vault import AccessReason, IdentifierAccess
-from web.areas.audit.requests import EventQuery, access_log_page, known_cities
+from web.areas.audit.requests import EventQuery, access_log_page
 from web.kit.as_of import viewing_as_of
+from web.kit.cities import known_cities
 from web.kit.dependencies import Services
 from web.kit.principal import AuditLogReader
 from web.services import AccessGrantRecord, BrowsedEvent

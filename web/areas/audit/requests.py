@@ -97,11 +97,6 @@ class EventQuery(BaseModel):
         )
 
 
-def known_cities(services: WebServices) -> list[str]:
-    """Every city the network ever had (the programme's terms): what a city filter may name."""
-    return [c.value for c in services.programme_terms.terms_in_force().known_cities]
-
-
 def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(), PROGRAMME_TIMEZONE)
 

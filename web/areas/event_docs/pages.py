@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from events.asyncapi import INTERNAL_SERVER, asyncapi_document
 from events.catalogue import json_schemas
+from web.kit.cities import known_cities
 from web.kit.dependencies import PageRenderer, Services
 from web.services import WebServices
 
@@ -30,7 +31,7 @@ def event_docs_page(request: Request, pages: PageRenderer, services: Services) -
         "internal_channels": [c for c in channels if c["server"] == INTERNAL_SERVER],
         "partner_channels": [c for c in channels if c["server"] != INTERNAL_SERVER],
         # The cities are the programme's data: those the terms know today.
-        "cities": [c.value for c in services.programme_terms.terms_in_force().known_cities],
+        "cities": known_cities(services),
     })
 
 

@@ -35,6 +35,7 @@ from web.areas.finance.requests import (
     reject,
     set_allocation,
 )
+from web.kit.cities import known_cities
 from web.kit.confirmation import ask_to_confirm, confirmed
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.exports import Column, start_export
@@ -296,7 +297,7 @@ def _render_ministry(
         "forms": forms,
         "may_decide": may(principal, Permission.APPROVE_EXPENDITURE),
         "may_allocate": may(principal, Permission.SET_ALLOCATIONS),
-        "cities": [c.value for c in services.programme_terms.terms_in_force().known_cities],
+        "cities": known_cities(services),
         **_words(services),
     }
     return pages.render(request, "finance/ministry.html", context, status_code=status_code)

@@ -32,6 +32,7 @@ from web.areas.households.requests import (
     make_head,
     offer_beds,
 )
+from web.kit.cities import known_cities
 from web.kit.commands import carry_out
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
@@ -150,7 +151,6 @@ def network_households(
     """The network's figures by household size (the ministry's and the auditors')."""
     context = {
         "sizes": services.household_sizes.household_sizes(None),
-        "cities": [city.value
-                   for city in services.programme_terms.terms_in_force().known_cities],
+        "cities": known_cities(services),
     }
     return pages.render(request, "households/network.html", context)

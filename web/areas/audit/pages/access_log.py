@@ -19,8 +19,8 @@ from domain.access import (
     Principal,
     may,
 )
-from web.areas.audit.requests import access_log_page, known_cities
-from web.kit.cities import CityField, require_known_city
+from web.areas.audit.requests import access_log_page
+from web.kit.cities import CityField, known_cities, require_known_city
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.errors import (
     UnknownGrant,

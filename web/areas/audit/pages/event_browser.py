@@ -13,8 +13,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from events.catalogue import CONTRACTS
-from web.areas.audit.requests import EventQuery, known_cities
+from web.areas.audit.requests import EventQuery
 from web.kit.as_of import viewing_as_of
+from web.kit.cities import known_cities
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.exports import MAX_EXPORT_ROWS, Column, start_export
 from web.kit.i18n import Translator
