@@ -70,6 +70,8 @@ VAULT_FILE_NAME = "vault.sqlite"
 KEY_BYTES = 32  # AES-256
 NONCE_BYTES = 12  # 96 bits, the GCM standard nonce
 _PLAINTEXT_VERSION = 1
+# How long an erasure waits for transactions that could still see the deleted rows (PostgreSQL).
+ERASURE_SNAPSHOT_WAIT_SECONDS = 5.0
 _CANARY = b"lgnet personal-data vault"
 _CANARY_LABEL = b"lgnet-vault/canary"
 _DATA_KEY_LABEL = b"lgnet-vault/data-key/"
@@ -1044,7 +1046,7 @@ class PostgresVault:
         return self._cipher.open(case_id, bytes(row[0]), bytes(row[1]))
 
     def erase(self, case_id: UUID) -> bool:
-        with self._database.statements() as tx:
+        with self._database.transaction() as tx:
             tx.execute(_ERASED_INSERT, (case_id,))
             texts = tx.execute("DELETE FROM vault_texts WHERE case_id = ?", (case_id,))
             files = tx.execute("DELETE FROM vault_files WHERE case_id = ?", (case_id,))
@@ -1052,18 +1054,42 @@ class PostgresVault:
             # the person commits before this delete, and its entries go with the next one.
             erased = tx.execute("DELETE FROM vault_people WHERE case_id = ?", (case_id,)) > 0
             indexed = tx.execute("DELETE FROM vault_person_index WHERE case_id = ?", (case_id,))
-            if erased:
-                # A deleted row's bytes stay in the table file until its space is reused; a full
-                # vacuum rewrites the (small) table without them. Backups and archived WAL still
-                # hold the wrapped key until they age out: see docs/operations.md.
-                tx.execute("VACUUM FULL vault_people")
-            if texts:
-                tx.execute("VACUUM FULL vault_texts")
-            if files:
-                tx.execute("VACUUM FULL vault_files")
-            if indexed:
-                tx.execute("VACUUM FULL vault_person_index")
-            return erased or texts + files + indexed > 0
+            deleted_by = tx.fetchone("SELECT pg_current_xact_id()::xid::text")
+        assert deleted_by is not None
+        # A deleted row's bytes stay in the table file until its space is reused; a full vacuum
+        # rewrites the (small) table without them. Backups and archived WAL still hold the
+        # wrapped key until they age out: see docs/operations.md.
+        tables = [table for table, deleted in (("vault_people", erased), ("vault_texts", texts),
+                                               ("vault_files", files),
+                                               ("vault_person_index", indexed)) if deleted]
+        if tables:
+            self._wait_for_snapshots_older_than(str(deleted_by[0]))
+            with self._database.statements() as tx:
+                for table in tables:
+                    tx.execute(f"VACUUM FULL {table}")
+        return erased or texts + files + indexed > 0
+
+    def _wait_for_snapshots_older_than(self, xid: str) -> None:
+        """VACUUM FULL copies a deleted row into the new file while any transaction of this
+        database that began before the delete could still see it (a report, a backup, an
+        autovacuum ANALYZE): seen as an erased key still in the table file under load. Wait for
+        those to end, a few seconds at most; if one outlasts that, the row goes at the next
+        erasure's vacuum and the master-key epochs (`lgnet vault rotate`) are what shred it."""
+        deadline = time.monotonic() + ERASURE_SNAPSHOT_WAIT_SECONDS
+        while True:
+            with self._database.statements() as tx:
+                row = tx.fetchone(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL "
+                    "AND age(backend_xmin) >= age(?::xid)", (xid,))
+            if row is None or row[0] == 0:
+                return
+            if time.monotonic() >= deadline:
+                log.warning("erasure: %d older transaction(s) still open after %.0f s; the "
+                               "erased rows leave the table file at a later vacuum", row[0],
+                               ERASURE_SNAPSHOT_WAIT_SECONDS)
+                return
+            time.sleep(0.05)
 
     def store_text(self, case_id: UUID, text_id: UUID, text: str) -> str:
         with self._database.statements() as tx:
