@@ -25,9 +25,10 @@ from domain.access import Permission, Principal, may, require
 from domain.programme import PROGRAMME_START, PROGRAMME_TIMEZONE
 from web.kit.errors import ErrorBody, NotSignedIn, Problem
 from web.kit.i18n import N_, Translator, translator_of
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.templating import Pages, path_of_this_site
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 AS_OF_COOKIE = "as_of"
 _MAX_MOMENT_LENGTH = 40

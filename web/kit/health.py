@@ -7,7 +7,9 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-router = APIRouter(tags=["operations"])
+from web.kit.request_limits import AccessBeforeBody
+
+router = APIRouter(route_class=AccessBeforeBody, tags=["operations"])
 
 
 class Health(BaseModel):

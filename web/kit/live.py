@@ -31,8 +31,9 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from web.kit.as_of import viewing_as_of
 from web.kit.authentication import LIVE_STREAM_PATH
 from web.kit.principal import SignedIn
+from web.kit.request_limits import AccessBeforeBody
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 PROJECTED_EVENT = "projected"
 POLL_INTERVAL = 0.5  # seconds

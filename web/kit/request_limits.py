@@ -11,18 +11,24 @@
 Authentication (web.kit.authentication) runs inside the limit, before any body is read: a
 request without credentials is refused without reading its body, and a partner's token is
 checked before its body is; a partner's unsafe request is refused then (`ReadOnlyPartners`:
-partners only read), its body unread. Each route's access dependencies run before its body is
-validated (the access matrix sends a bad body from each forbidden principal and expects 403)."""
+partners only read), its body unread. A signed-in user's body is read only once the route's
+own dependencies (the access checks: role, city, case) have passed (`AccessBeforeBody`, the
+route class of every router), so a user the route refuses never has their body read, parsed
+or validated (the access matrix sends a bad body from each forbidden principal and expects 403,
+and a body that is not even JSON gets the same refusal)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi.routing import iter_route_contexts
+from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import solve_dependencies
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.datastructures import Headers
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -109,6 +115,32 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> Non
     # The rest of the body is not read: the connection cannot carry another request.
     response.headers["Connection"] = "close"
     await response(scope, receive, send)
+
+
+class AccessBeforeBody(APIRoute):
+    """The route class of every router of the platform. FastAPI reads and parses a route's body
+    before it solves the route's dependencies; for a route that takes a body, this one first
+    solves the route's own dependencies without it, so that a refusal (403, 404) comes before any
+    byte of the body is read. They run again with the body, as FastAPI does: they are reads (who
+    asks, which city, which case) and cheap."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if self.body_field is None:
+            return handler
+        checks = Dependant(dependencies=list(self.dependant.dependencies), path=self.path_format)
+        overrides = self.dependency_overrides_provider
+
+        async def checked_before_body(request: Request) -> Response:
+            if request.method not in _BODILESS_METHODS:
+                # Errors of the query or path parameters are the full handler's to report.
+                await solve_dependencies(
+                    request=request, dependant=checks, dependency_overrides_provider=overrides,
+                    async_exit_stack=request.scope["fastapi_inner_astack"],
+                    embed_body_fields=False)
+            return await handler(request)
+
+        return checked_before_body
 
 
 class ReadOnlyPartners:

@@ -10,9 +10,10 @@ from pydantic import BaseModel, Field
 
 from web.areas.account.password import change_password, own_session
 from web.kit.dependencies import Services
+from web.kit.request_limits import AccessBeforeBody
 from web.services import SignedInSession
 
-router = APIRouter(tags=["account"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["account"])
 
 
 class PasswordChange(BaseModel):

@@ -12,8 +12,9 @@ from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.errors import explain_domain_error, with_retry_after
 from web.kit.i18n import N_
 from web.kit.principal import SignedIn
+from web.kit.request_limits import AccessBeforeBody
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 router.include_router(second_factor.router)
 
 

@@ -16,8 +16,9 @@ from web.areas.account.password import own_session
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.errors import explain_domain_error
 from web.kit.principal import SignedIn
+from web.kit.request_limits import AccessBeforeBody
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 MAX_FIELD_LENGTH = 64
 ISSUER = "LGNet"
 

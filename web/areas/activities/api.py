@@ -39,8 +39,9 @@ from web.areas.activities.requests import (
 )
 from web.kit.dependencies import Services
 from web.kit.principal import ActingPrincipal
+from web.kit.request_limits import AccessBeforeBody
 
-router = APIRouter(tags=["activities"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["activities"])
 
 
 # --- what is answered -------------------------------------------------------------------------

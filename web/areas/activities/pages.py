@@ -46,11 +46,12 @@ from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.i18n import Translator
 from web.kit.labels import Labels
 from web.kit.principal import ActingPrincipal, SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.templating import Pages, is_htmx_fragment_request
 from web.kit.vocabulary.activities import ACTIVITY_KINDS, ACTIVITY_STATUSES, hours_in_words
 from web.services import WebServices
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 ACTIVITY_TABLE_BLOCK = "activity_table"
 # The enrolment form suggests the city's open cases; more than this is typed, not picked.

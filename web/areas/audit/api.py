@@ -17,9 +17,10 @@ from web.kit.as_of import viewing_as_of
 from web.kit.cities import known_cities
 from web.kit.dependencies import Services
 from web.kit.principal import AuditLogReader
+from web.kit.request_limits import AccessBeforeBody
 from web.services import AccessGrantRecord, BrowsedEvent
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["audit"])
 
 MAX_PAGE_SIZE = 200
 

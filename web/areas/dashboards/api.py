@@ -30,8 +30,9 @@ from web.kit.budget import BudgetLineOut
 from web.kit.dependencies import Services
 from web.kit.exports import table_stamp
 from web.kit.principal import CityToView, NetworkViewer
+from web.kit.request_limits import AccessBeforeBody
 
-router = APIRouter(tags=["indicators"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["indicators"])
 
 
 def _as_text(value: Any) -> Any:

@@ -38,10 +38,11 @@ from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.exports import UnknownExport, export_format, export_response
 from web.kit.i18n import Translator
 from web.kit.principal import CityToView, NetworkViewer, SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.templating import is_htmx_fragment_request, path_with_query
 from web.services import WebServices
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 # The sections of a dashboard that reload by themselves (`?part=`), in the order shown.
 CITY_PARTS = ("headline", "cases", "referrals", "housing", "activities", "expenditure",

@@ -27,8 +27,9 @@ from web.areas.deliveries.requests import (
 )
 from web.kit.dependencies import Services
 from web.kit.principal import ActingPrincipal, CaseToWorkOn, CityToView
+from web.kit.request_limits import AccessBeforeBody
 
-router = APIRouter(tags=["deliveries"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["deliveries"])
 
 
 class DeliveryOut(BaseModel):

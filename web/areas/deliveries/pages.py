@@ -28,11 +28,12 @@ from web.kit.errors import UnknownCase
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.i18n import Translator
 from web.kit.principal import ActingPrincipal, CaseToWorkOn, CityToView, SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.templating import Pages
 from web.kit.vocabulary.deliveries import delivery_words
 from web.services import WebServices
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 
 @router.get("/cases/{case_id}/deliveries", name="case_deliveries")

@@ -37,9 +37,10 @@ from web.kit.dependencies import Services
 from web.kit.errors import ErrorBody, explain_domain_error
 from web.kit.i18n import translator_of
 from web.kit.principal import SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.services import WebServices
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["documents"])
 _Model = TypeVar("_Model", bound=BaseModel)
 
 

@@ -40,11 +40,12 @@ from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.i18n import Translator
 from web.kit.labels import Labels
 from web.kit.principal import SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.templating import Pages
 from web.kit.vocabulary import documents as words
 from web.services import WebServices
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 _Body = TypeVar("_Body", bound=BaseModel)
 
 def case_documents_context(

@@ -15,8 +15,9 @@ from web.areas.duplicates.requests import confirm, rule_out
 from web.kit.dependencies import Services
 from web.kit.person_matches import matches_shown
 from web.kit.principal import SignedIn, ViewableCase
+from web.kit.request_limits import AccessBeforeBody
 
-router = APIRouter(tags=["duplicates"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["duplicates"])
 
 
 class PersonMatchOut(BaseModel):

@@ -13,8 +13,9 @@ from web.areas.duplicates.requests import confirm, rule_out
 from web.kit.dependencies import Services
 from web.kit.forms import see_other
 from web.kit.principal import SignedIn
+from web.kit.request_limits import AccessBeforeBody
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 
 @router.post("/person-matches/{match_id}/confirmation", name="confirm_same_person")

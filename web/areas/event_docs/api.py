@@ -8,8 +8,9 @@ from fastapi import APIRouter
 
 from events.catalogue import json_schemas
 from events.partner import partner_json_schemas
+from web.kit.request_limits import AccessBeforeBody
 
-router = APIRouter(tags=["events"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["events"])
 
 
 @router.get(

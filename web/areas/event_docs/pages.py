@@ -15,9 +15,10 @@ from events.asyncapi import INTERNAL_SERVER, asyncapi_document
 from events.catalogue import json_schemas
 from web.kit.cities import known_cities
 from web.kit.dependencies import PageRenderer, Services
+from web.kit.request_limits import AccessBeforeBody
 from web.services import WebServices
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 
 @router.get("/docs/events", name="event_docs_page")

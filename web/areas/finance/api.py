@@ -32,8 +32,9 @@ from web.areas.finance.requests import (
 from web.kit.budget import BudgetLineOut
 from web.kit.dependencies import Services
 from web.kit.principal import SignedIn
+from web.kit.request_limits import AccessBeforeBody
 
-router = APIRouter(tags=["finance"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["finance"])
 
 
 # --- what is answered ---------------------------------------------------------------------------

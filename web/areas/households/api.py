@@ -34,9 +34,10 @@ from web.areas.households.requests import (
 from web.kit.commands import carry_out
 from web.kit.dependencies import Services
 from web.kit.principal import ActingPrincipal, CityToView, NetworkViewer
+from web.kit.request_limits import AccessBeforeBody
 from web.services import WebServices
 
-router = APIRouter(tags=["households"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["households"])
 
 
 class MemberOut(BaseModel):

@@ -37,11 +37,12 @@ from web.kit.commands import carry_out
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.principal import ActingPrincipal, CityToView, NetworkViewer, SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.templating import Pages
 from web.kit.vocabulary.households import DEPARTURE_REASONS, RELATIONSHIPS
 from web.services import WebServices
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 _WORDS = {"relationships": RELATIONSHIPS, "departure_reasons": DEPARTURE_REASONS}
 

@@ -38,9 +38,10 @@ from web.areas.housing.requests import (
 from web.kit.commands import carry_out
 from web.kit.dependencies import Services
 from web.kit.principal import ActingPrincipal, CityToView
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.terms import PriorityOut
 
-router = APIRouter(tags=["housing"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["housing"])
 
 WAITLIST_ORDER = (
     "As the project card says: holders of international protection first, then vulnerable "

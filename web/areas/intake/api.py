@@ -13,8 +13,9 @@ from web.areas.intake.requests import IntakeRequest, take_in
 from web.kit.dependencies import CurrentTranslator, Services
 from web.kit.errors import Problem, explain_domain_error
 from web.kit.principal import ActingPrincipal, CityToTakeIn
+from web.kit.request_limits import AccessBeforeBody
 
-router = APIRouter(tags=["intakes"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["intakes"])
 
 
 class IntakeCreated(BaseModel):

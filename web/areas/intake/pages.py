@@ -18,11 +18,12 @@ from web.areas.intake.requests import IntakeRequest, take_in
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.principal import ActingPrincipal, CityToTakeIn
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.terms import terms_shown
 from web.kit.vocabulary.identity import KEY_KINDS
 from web.services import WebServices
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 _MULTIPLE_CHOICE_FIELDS = ("vulnerabilities", "consents")
 

@@ -10,8 +10,9 @@ from projections.network_overview import CityFigures, NetworkOverview
 from projections.person_links import PeopleCount
 from web.kit.dependencies import Services
 from web.kit.principal import NetworkViewer
+from web.kit.request_limits import AccessBeforeBody
 
-router = APIRouter(tags=["network"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["network"])
 
 
 def _by_status(counts: dict[str, int]) -> dict[str, int]:

@@ -13,10 +13,11 @@ from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.exports import Column, start_export
 from web.kit.labels import Labels
 from web.kit.principal import CityToView, NetworkViewer, SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.terms import terms_shown
 from web.kit.work_queue import queue_context
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 
 @router.get("/", name="home")

@@ -22,8 +22,9 @@ from web.areas.notes.requests import (
 )
 from web.kit.dependencies import Services
 from web.kit.principal import ActingPrincipal, SignedIn
+from web.kit.request_limits import AccessBeforeBody
 
-router = APIRouter(tags=["notes"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["notes"])
 
 
 class NoteOut(BaseModel):

@@ -23,8 +23,9 @@ from web.areas.organisations.requests import (
 from web.kit.commands import carry_out
 from web.kit.dependencies import Services
 from web.kit.principal import ActingPrincipal
+from web.kit.request_limits import AccessBeforeBody
 
-router = APIRouter(tags=["organisations"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["organisations"])
 
 
 class OrganisationOut(BaseModel):

@@ -25,11 +25,12 @@ from web.kit.commands import carry_out
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.principal import ActingPrincipal, SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.templating import Pages
 from web.kit.vocabulary.organisations import ORGANISATION_KINDS
 from web.services import WebServices
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 
 @router.get("/cities/{city}/organisations", name="city_organisations")

@@ -35,8 +35,9 @@ from web.areas.plans.requests import (
 from web.kit.dependencies import Services
 from web.kit.plans import ShownPlan, shown_plan
 from web.kit.principal import ActingPrincipal, CaseToWorkOn, SignedIn
+from web.kit.request_limits import AccessBeforeBody
 
-router = APIRouter(tags=["plans"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["plans"])
 
 _TEXT = "The words, for the staff of the case's city; null for anyone else, or once erased"
 

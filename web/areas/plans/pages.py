@@ -51,11 +51,12 @@ from web.kit.i18n import Translator
 from web.kit.labels import Labels
 from web.kit.plans import shown_plan
 from web.kit.principal import ActingPrincipal, CaseToWorkOn, SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.templating import Pages
 from web.kit.vocabulary.plans import ACTION_OWNERS, DROP_REASONS, GOAL_AREAS, GOAL_STATUSES
 from web.services import WebServices
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 # The page's forms, by name; those of one goal or action carry its id after the name.
 START_FORM = "start"

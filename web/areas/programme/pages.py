@@ -10,9 +10,10 @@ from fastapi.responses import HTMLResponse
 
 from web.kit.dependencies import PageRenderer, Services
 from web.kit.principal import SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.terms import terms_shown
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 
 @router.get("/programme", name="programme_terms")

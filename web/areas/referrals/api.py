@@ -39,10 +39,11 @@ from web.areas.referrals.requests import (
 )
 from web.kit.dependencies import Services
 from web.kit.principal import ActingPrincipal, CityToView, SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.terms import PriorityOut
 from web.services import WebServices
 
-router = APIRouter(tags=["referrals"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["referrals"])
 
 
 # --- what is answered ---------------------------------------------------------------------------

@@ -49,12 +49,13 @@ from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.i18n import Translator
 from web.kit.labels import Labels
 from web.kit.principal import CityToView, SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.templating import Pages, is_htmx_fragment_request
 from web.kit.terms import terms_shown
 from web.kit.vocabulary import referrals as referral_words
 from web.services import WebServices
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 BOARD_BLOCK = "referral_board"
 DESTINATION_BLOCK = "destination_fields"

@@ -20,8 +20,9 @@ from web.areas.search.requests import (
 )
 from web.kit.dependencies import Services
 from web.kit.principal import SignedIn
+from web.kit.request_limits import AccessBeforeBody
 
-router = APIRouter(tags=["search"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["search"])
 
 
 class CaseFound(BaseModel):

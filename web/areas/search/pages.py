@@ -22,9 +22,10 @@ from web.areas.search.requests import (
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.principal import SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.vocabulary.identity import KEY_KINDS
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 
 @router.get("/search", name="search")

@@ -22,10 +22,11 @@ from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.errors import CsrfRejected, explain_domain_error, sign_in_url, with_retry_after
 from web.kit.i18n import N_
 from web.kit.principal import SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.templating import path_of_this_site
 from web.services import WebServices
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 MAX_USERNAME_LENGTH = 64
 MAX_PASSWORD_LENGTH = 1024

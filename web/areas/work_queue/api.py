@@ -17,9 +17,10 @@ from domain.access import AccessDenied
 from projections.work_queue import SCOPE_ALL
 from web.kit.dependencies import Services
 from web.kit.principal import SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.work_queue import queue_for
 
-router = APIRouter(tags=["work queue"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["work queue"])
 
 
 class QueueLineOut(BaseModel):

@@ -14,9 +14,10 @@ from projections.work_queue import SCOPE_ALL
 from web.kit.dependencies import PageRenderer, Services
 from web.kit.errors import ResourceNotFound
 from web.kit.principal import SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.work_queue import queue_context
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 Scope = Annotated[str, Query(pattern="^(mine|all)$")]
 

@@ -30,9 +30,10 @@ from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.i18n import Translator
 from web.kit.labels import Labels
 from web.kit.principal import AuditLogReader, GrantGiver
+from web.kit.request_limits import AccessBeforeBody
 from web.services import AccessGrantRecord, WebServices
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 ACCESS_LOG_PAGE_SIZE = 50
 MAX_GRANT_HOURS = MAX_GRANT_DURATION // timedelta(hours=1)

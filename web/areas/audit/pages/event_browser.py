@@ -21,9 +21,10 @@ from web.kit.exports import MAX_EXPORT_ROWS, Column, start_export
 from web.kit.i18n import Translator
 from web.kit.labels import Labels
 from web.kit.principal import AuditLogReader
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.templating import path_with_query
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 
 @router.get("/audit/events", name="audit_event_browser")

@@ -20,8 +20,9 @@ from web.areas.cases.requests.assignment import (
 )
 from web.kit.dependencies import Services
 from web.kit.principal import SignedIn, ViewableCase, case_where
+from web.kit.request_limits import AccessBeforeBody
 
-router = APIRouter(tags=["case assignment"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["case assignment"])
 
 CaseToAssign = Annotated[CaseRow, Depends(case_where(Permission.ASSIGN_CASES))]
 

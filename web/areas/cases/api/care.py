@@ -24,9 +24,10 @@ from web.areas.cases.requests.vulnerabilities import (
 )
 from web.kit.dependencies import Services
 from web.kit.principal import CaseToWorkOn, SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.services import WebServices
 
-router = APIRouter(tags=["guardian and vulnerabilities"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["guardian and vulnerabilities"])
 
 
 class VulnerabilityState(BaseModel):

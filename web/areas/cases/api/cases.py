@@ -19,8 +19,9 @@ from web.areas.cases.requests.filters import CaseListQuery
 from web.kit.dependencies import PathCaseId, Services
 from web.kit.errors import UnknownCase
 from web.kit.principal import CityToList, SignedIn, viewable_case
+from web.kit.request_limits import AccessBeforeBody
 
-router = APIRouter(tags=["cases"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["cases"])
 
 
 def _minimised(principal: Principal, city: City) -> bool:

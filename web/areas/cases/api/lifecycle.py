@@ -31,9 +31,10 @@ from web.areas.cases.requests.lifecycle import (
 )
 from web.kit.dependencies import Services
 from web.kit.principal import CaseToCorrect, CaseToWorkOn, SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.services import WebServices
 
-router = APIRouter(tags=["case lifecycle"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["case lifecycle"])
 
 
 class LifecycleRecorded(BaseModel):

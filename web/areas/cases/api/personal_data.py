@@ -22,8 +22,9 @@ from web.areas.cases.requests.personal_data import (
 )
 from web.kit.dependencies import Services
 from web.kit.principal import CaseWithIdentifiers, ErasableCase, SignedIn
+from web.kit.request_limits import AccessBeforeBody
 
-router = APIRouter(tags=["personal data"])
+router = APIRouter(route_class=AccessBeforeBody, tags=["personal data"])
 
 
 class PersonalIdentifiers(BaseModel):

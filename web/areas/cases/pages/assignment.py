@@ -17,8 +17,9 @@ from web.areas.cases.requests.assignment import ASSIGNMENT_FORM, AssignmentReque
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, PostedForm, see_other
 from web.kit.principal import SignedIn, case_where
+from web.kit.request_limits import AccessBeforeBody
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 CaseToAssign = Annotated[CaseRow, Depends(case_where(Permission.ASSIGN_CASES))]
 

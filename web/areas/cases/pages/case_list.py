@@ -30,11 +30,12 @@ from web.kit.exports import MAX_EXPORT_ROWS, Column, start_export
 from web.kit.i18n import N_, Translator
 from web.kit.labels import AGE_BANDS, Labels
 from web.kit.principal import CityToList, SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.templating import is_htmx_fragment_request, path_with_query
 from web.kit.vocabulary import case_lifecycle as lifecycle_words
 from web.services import WebServices
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 CASE_TABLE_BLOCK = "case_table"
 

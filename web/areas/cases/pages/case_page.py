@@ -42,6 +42,7 @@ from web.kit.labels import Labels
 from web.kit.person_matches import duplicates_section
 from web.kit.plans import shown_plan
 from web.kit.principal import CaseOrHandover, SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.templating import Pages
 from web.kit.vocabulary import case_lifecycle as lifecycle_words
 from web.kit.vocabulary import households as household_words
@@ -49,7 +50,7 @@ from web.kit.vocabulary import vulnerabilities as vulnerability_words
 from web.kit.vocabulary.deliveries import delivery_words
 from web.services import WebServices
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 # The case page's forms, by the name `render_case_page` knows them by.
 IDENTIFIERS_FORM = "identifiers"

@@ -48,6 +48,7 @@ from web.kit.forms import FormRefused, PostedForm, see_other
 from web.kit.i18n import N_, Translator
 from web.kit.labels import Labels
 from web.kit.principal import CaseWithIdentifiers, SignedIn, ViewableCase
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.templating import Pages
 from web.kit.vocabulary.activities import ACTIVITY_KINDS
 from web.kit.vocabulary.deliveries import DELIVERY_KINDS, quantity_in_words
@@ -56,7 +57,7 @@ from web.kit.vocabulary.plans import GOAL_AREAS, GOAL_STATUSES
 from web.kit.vocabulary.referrals import CITY_SERVICES, DESTINATION_KINDS
 from web.services import WebServices
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 # The deliveries the summary lists (the case's deliveries page lists them all).
 RECENT_DELIVERIES = 5

@@ -53,10 +53,11 @@ from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, PostedForm, see_other
 from web.kit.i18n import Translator
 from web.kit.principal import CaseToCorrect, CaseToWorkOn, SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.kit.templating import Pages
 from web.services import WebServices
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 
 @router.post("/cases/{case_id}/closure", name="close_case")

@@ -32,9 +32,10 @@ from web.kit.errors import Problem
 from web.kit.forms import FormRefused, PostedForm, see_other
 from web.kit.i18n import N_
 from web.kit.principal import CaseWithIdentifiers, ErasableCase, SignedIn
+from web.kit.request_limits import AccessBeforeBody
 from web.services import WebServices
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 _ERASURE_FIELDS = ("requested_on", "request_reference", "confirm")
 # The value the confirmation checkbox of the erasure form posts when ticked.
