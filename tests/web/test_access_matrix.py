@@ -314,7 +314,8 @@ ACCESS: dict[str, set[str]] = {
     "search_by_identifiers": CITY_STAFF,
     "api_search_by_identifiers": CITY_STAFF,
     # -- possible same persons (noted on a Milan case; decided by Milan's coordinators) --
-    "api_case_person_matches": MILAN_STAFF | OVERSIGHT | {MILAN_PARTNER},
+    # Not partners: a match links cases across cities, outside any partner agreement.
+    "api_case_person_matches": MILAN_STAFF | OVERSIGHT,
     "confirm_same_person": {MILAN_COORDINATOR},
     "rule_out_same_person": {MILAN_COORDINATOR},
     "api_confirm_same_person": {MILAN_COORDINATOR},

@@ -10,6 +10,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from domain.access import AccessDenied
+from domain.programme import Role
 from projections.person_links import PersonMatchRow
 from web.areas.duplicates.requests import confirm, rule_out
 from web.kit.dependencies import Services
@@ -48,6 +50,10 @@ class PersonMatchOut(BaseModel):
 async def case_person_matches(
     case: ViewableCase, services: Services, principal: SignedIn,
 ) -> list[PersonMatchOut]:
+    """Refused to partner systems: a match links a case to another city's case and says on what
+    the two persons agree, which no partner agreement covers (nor does the partner feed)."""
+    if principal.role is Role.PARTNER:
+        raise AccessDenied("Partners do not read possible same persons")
     shown = await run_in_threadpool(matches_shown, services, principal, case.case_id)
     return [PersonMatchOut.of(match, may_decide) for match, may_decide in shown]
 
