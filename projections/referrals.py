@@ -128,10 +128,7 @@ class ResponseTimes:
     city: str
     answered: int
     answered_in_time: int
-    average_seconds: int | None
     longest_seconds: int | None
-    by_urgency: dict[str, int]
-    """Average seconds to answer, per urgency that has answers."""
     seconds: tuple[int, ...] = ()
     """Every answer's time, in seconds, shortest first: what the median and the 90th
     percentile (the one statistic pages show, as the dashboards do) are taken from."""
@@ -363,21 +360,16 @@ class ReferralBoardQueries:
     def response_times(self, city: str) -> ResponseTimes:
         with self.database.reading() as tx:
             rows = tx.fetchall(
-                "SELECT urgency, response_seconds, answered_at <= due_at FROM rm_referrals"
+                "SELECT response_seconds, answered_at <= due_at FROM rm_referrals"
                 " WHERE city = ? AND response_seconds IS NOT NULL",
                 (city,),
             )
-        seconds = [int(r[1]) for r in rows]
-        by_urgency: dict[str, list[int]] = {}
-        for urgency, elapsed, _in_time in rows:
-            by_urgency.setdefault(urgency, []).append(int(elapsed))
+        seconds = [int(r[0]) for r in rows]
         return ResponseTimes(
             city=city,
             answered=len(rows),
-            answered_in_time=sum(1 for r in rows if r[2]),
-            average_seconds=sum(seconds) // len(seconds) if seconds else None,
+            answered_in_time=sum(1 for r in rows if r[1]),
             longest_seconds=max(seconds) if seconds else None,
-            by_urgency={u: sum(s) // len(s) for u, s in by_urgency.items()},
             seconds=tuple(sorted(seconds)),
         )
 
