@@ -160,7 +160,7 @@ def test_a_coordinator_signs_in_records_an_intake_finds_it_in_the_filtered_list_
     page.click("label[for=vulnerabilities-single_parent_with_minors]")
     page.fill("#information_notice_given_on", "2021-03-10")
     page.select_option("#information_notice_language", "ti")
-    page.click("label[for=consents-referral_to_named_partner]")
+    page.click("label[for=consents-photographs]")
     page.screenshot(path=str(screenshots / "intake-form.png"), full_page=True)
 
     page.click(".intake-form button[type=submit]")

@@ -72,10 +72,11 @@ def test_the_form_offers_the_statuses_of_the_period_and_the_reception_names_by_d
 
 def test_consent_is_asked_only_for_what_rests_on_it(client: TestClient) -> None:
     """Issue 12 item 5 (GDPR art. 6(1)(e), recital 43): taking in needs no consent; the form
-    asks only for the purposes resting on consent."""
+    asks only for the purposes resting on consent; sharing with partners is asked on the case
+    page, where it names each organisation (a consent naming none would cover none of them)."""
     page = html.unescape(client.get(INTAKE_URL).text)
-    assert re.findall(r'name="consents" value="(\w+)"', page) == [
-        "photographs", "referral_to_named_partner"]
+    assert re.findall(r'name="consents" value="(\w+)"', page) == ["photographs"]
+    assert "registralo nella pagina del caso" in page
     assert "la presa in carico non richiede il consenso" in page
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from domain.cases.model import intake_field_problems
 from domain.cases.service import IntakeReceipt
 from domain.identity.model import MatchFound, PossibleSamePerson
-from domain.privacy import LEGAL_BASES
+from domain.privacy import LEGAL_BASES, ProcessingPurpose
 from domain.programme import City, DomainError, programme_today
 from web.areas.intake.requests import IntakeRequest, take_in
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
@@ -22,6 +22,10 @@ from web.kit.request_limits import AccessBeforeBody
 from web.kit.terms import terms_shown
 from web.kit.vocabulary.identity import KEY_KINDS
 from web.services import WebServices
+
+# A consent to share the case with partners names each organisation it covers, which the case
+# page asks for; offered here it would name none and so cover none of them (issue 12 item 5).
+NAMED_ON_THE_CASE_PAGE = frozenset({ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER})
 
 router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
@@ -84,7 +88,7 @@ def _render_form(
         request,
         "intake/form.html",
         {"city": city, "values": form.values, "errors": form.errors,
-         "consent_purposes": sorted(LEGAL_BASES.resting_on_consent),
+         "consent_purposes": sorted(LEGAL_BASES.resting_on_consent - NAMED_ON_THE_CASE_PAGE),
          "programme": terms_shown(services), "possible_matches": matches,
          "key_kinds": KEY_KINDS, "city_staff": services.accounts.city_staff(City(city))},
         status_code=status_code,

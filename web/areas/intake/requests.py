@@ -82,7 +82,7 @@ EXAMPLE_INTAKE: dict[str, Any] = {
     "vulnerabilities": ["single_parent_with_minors"],
     "information_notice_given_on": "2021-03-10",
     "information_notice_language": "ti",
-    "consents": ["referral_to_named_partner"],
+    "consents": ["photographs"],
 }
 
 
@@ -178,7 +178,9 @@ class IntakeRequest(BaseModel):
     consents: list[ProcessingPurpose] = Field(
         default_factory=list,
         description="Purposes resting on consent that the person agreed to (by default "
-        "referral_to_named_partner, photographs); case management needs none",
+        "referral_to_named_partner, photographs); case management needs none. A consent to "
+        "share with partners given here names no organisation and so covers none of the "
+        "registered ones: record it with POST /cases/{id}/consents, naming them",
     )
 
     def facts(self, city: City) -> IntakeFacts:
