@@ -1,5 +1,5 @@
-"""The home page (pick a city or the ministry), a city's page, and the ministry's overview of all
-19 cities."""
+"""The home page (pick a city or the ministry), a city's page, and the ministry's overview of
+every city of the network."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ city or case a route names, so that every route states what it needs in its sign
 
 - `SignedIn`: any signed-in user or partner;
 - `CityToView`, `CityToList`, `CityToTakeIn`: the city in the path, where the principal may
-  view it, list its cases, or record an intake (403 elsewhere: the 19 cities are no secret);
+  view it, list its cases, or record an intake (403 elsewhere: the network's cities are no secret);
 - `ViewableCase`: the case in the path, where the principal may view it. A case of another
   city is answered 404, exactly as a case that does not exist, so existence does not leak;
 - `CaseOrHandover`: the same, except that a case the principal's city transferred to another
