@@ -150,6 +150,8 @@ class PartProcess:
             self.process = subprocess.Popen(  # noqa: S603 (our own command line)
                 self.command, env={**os.environ, **self.environment},
                 stdout=log, stderr=subprocess.STDOUT,
+                # Ctrl-C reaches the supervisor only, which stops the parts in order.
+                start_new_session=True,
             )
 
     def stop(self, timeout: float = 30.0) -> None:

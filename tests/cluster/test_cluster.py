@@ -319,3 +319,63 @@ def test_intakes_through_both_web_processes_survive_nodes_and_the_relay_restarti
               f"processes, stream R3; the stream accepted the next event {first_failover:.2f} s "
               f"and {second_failover:.2f} s after its leader node was killed, and "
               f"{relay_failover:.2f} s after the relay was killed and restarted")
+
+
+def log_of(cluster: LocalCluster, name: str) -> str:
+    path = cluster.parts[name].log_path
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
+def holder_and_waiter(cluster: LocalCluster, part: str, second: str) -> tuple[str, str]:
+    """Which of the two processes running `part` holds its lease, and which waits (from what
+    each logs, infra/nats/lease.py)."""
+    deadline = time.monotonic() + 90
+    while True:
+        holding = [name for name in (part, second)
+                   if f"Holding the {part} lease" in log_of(cluster, name)]
+        waiting = [name for name in (part, second)
+                   if f"Another process holds the {part} lease" in log_of(cluster, name)]
+        if len(holding) == 1 and waiting and waiting != holding:
+            return holding[0], waiting[0]
+        assert len(holding) < 2, f"both {part} processes hold the lease"
+        assert time.monotonic() < deadline, f"not one {part} holding and one waiting"
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("part", ["relay", "projector"])
+def test_two_relays_or_two_projectors_at_once_one_works_the_other_waits(
+    part: str, cluster_root: Path, own_postgres_database: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A deployment mistake (or a standby): a second relay, or a second projector, started
+    against the same store and stream. One works; the other waits on the lease and takes over
+    when the first dies; nothing is published twice or skipped, nothing applied twice."""
+    with running_cluster(LocalCluster(cluster_root, database_url=own_postgres_database)) \
+            as cluster:
+        second = f"{part}-2"
+        cluster.add_part(second, part).start()
+        load = IntakeLoad(cluster).start()
+        try:
+            load.wait_for(20)
+            holder, waiter = holder_and_waiter(cluster, part, second)
+            if part == "relay":
+                assert "Relay connected" not in log_of(cluster, waiter)
+            last_seq, _leader = asyncio.run(stream_state(cluster))
+            cluster.parts[holder].kill()
+            killed_at = time.monotonic()
+            while f"Holding the {part} lease" not in log_of(cluster, waiter):
+                assert time.monotonic() - killed_at < 60, f"{waiter} did not take over"
+                time.sleep(0.1)
+            takeover = time.monotonic() - killed_at
+            wait_for_stream_to_grow(cluster, last_seq)
+            load.wait_for(10)
+        finally:
+            load.stop()
+        positions, messages = settle(cluster)
+        assert_the_stream_is_the_log_exactly_once_in_order(positions, messages)
+        assert_every_created_intake_is_visible_and_nothing_else(cluster, load)
+        assert_the_read_models_equal_a_clean_rebuild(cluster, len(messages))
+        assert not load.failed, load.failed[:5]
+    with capsys.disabled():
+        print(f"\ncluster: the waiting {part} took over {takeover:.2f} s after the one holding "
+              "the lease was killed")
