@@ -53,7 +53,8 @@ def cluster_root() -> Iterator[Path]:
     root = Path(tempfile.mkdtemp(prefix="lgnet-cluster-"))
     os.chmod(root, 0o755)  # noqa: S103 (the directory only; its contents stay private)
     yield root
-    shutil.rmtree(root, ignore_errors=True)
+    if not os.environ.get("LGNET_KEEP_CLUSTER_DIR"):
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def signed_in_client(cluster: LocalCluster, base_url: str) -> httpx.Client:
@@ -379,3 +380,46 @@ def test_two_relays_or_two_projectors_at_once_one_works_the_other_waits(
     with capsys.disabled():
         print(f"\ncluster: the waiting {part} took over {takeover:.2f} s after the one holding "
               "the lease was killed")
+
+
+# Seen without the marker: requests hang through the outage, then for ~2 s after PostgreSQL is
+# back each web process answers 500 (psycopg_pool hands out its dead connections), and intakes
+# saved just before a dead connection broke their read-your-writes wait are answered 500 too:
+# saved commands reported as failed.
+@pytest.mark.xfail(reason="needs the 503 handling of issue 17 (cw-faults-data)", strict=False)
+def test_postgresql_restarted_under_load_fails_commands_cleanly_and_loses_nothing(
+    cluster_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """PostgreSQL (a private instance: the shared server on 5432 is never restarted) goes down
+    under load and comes back: meanwhile intakes are answered 503 with a message, afterwards
+    they work again, and every intake answered 201 is there, no other."""
+    with running_cluster(LocalCluster(cluster_root)) as cluster:
+        assert cluster.postgres is not None
+        load = IntakeLoad(cluster).start()
+        try:
+            load.wait_for(20)
+            down_at = time.monotonic()
+            cluster.postgres.stop("fast")
+            time.sleep(4)
+            cluster.postgres.start()
+            up_at = time.monotonic()
+            load.wait_for(20)
+        finally:
+            load.stop()
+        during = [answer for answer in load.answers if down_at <= answer.at <= up_at]
+        after = [answer for answer in load.answers if answer.at > up_at]
+        positions, messages = settle(cluster)
+        assert_the_stream_is_the_log_exactly_once_in_order(positions, messages)
+        assert_every_created_intake_is_visible_and_nothing_else(cluster, load)
+        assert_the_read_models_equal_a_clean_rebuild(cluster, len(messages))
+        recovered = next(answer.at for answer in after if answer.status == 201)
+        with capsys.disabled():
+            print(f"\ncluster: PostgreSQL down for {up_at - down_at:.1f} s: "
+                  f"{len(during)} answers meanwhile "
+                  f"({sorted({str(answer.status) for answer in during})}); intakes recorded "
+                  f"again {recovered - up_at:.2f} s after it was back")
+        assert during, "no intake was tried while PostgreSQL was down"
+        for answer in during:
+            if answer.status != 201:
+                assert answer.status == 503, (answer.status, answer.body)
+                assert isinstance(answer.body, dict) and answer.body.get("message"), answer.body
