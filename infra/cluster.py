@@ -216,12 +216,20 @@ class PrivatePostgres:
             check=False,
         )
         if result.returncode != 0:
-            raise ClusterError(f"{arguments[0]} failed: {result.stderr.strip() or result.stdout}")
+            hint = (" (as root, PostgreSQL runs as the postgres user, which must be able to "
+                    "reach the directory: choose one under a path it can pass through)"
+                    if os.geteuid() == 0 and "Permission denied" in result.stderr else "")
+            raise ClusterError(
+                f"{arguments[0]} failed: {result.stderr.strip() or result.stdout}{hint}")
 
     def start(self) -> PrivatePostgres:
         if not (self.directory / "PG_VERSION").exists():
             self.directory.mkdir(parents=True, exist_ok=True)
             if os.geteuid() == 0:
+                # The postgres user must pass through the cluster's directory (not list it: its
+                # other contents stay private) to reach its own.
+                parent = self.directory.parent
+                parent.chmod(parent.stat().st_mode | 0o011)
                 shutil.chown(self.directory, "postgres", "postgres")
                 self.log_path.touch()
                 shutil.chown(self.log_path, "postgres", "postgres")

@@ -9,8 +9,12 @@ Figures (failover times, throughput) are printed, never asserted: speed is the b
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -26,6 +30,7 @@ import pytest
 from events.cloudevents import POSITION
 from infra.cluster import LocalCluster, running_cluster
 from infra.nats.jetstream import server_list
+from infra.nats.server import port_is_taken
 from infra.nats.streams import MSG_ID, STREAM_NAME, msg_id_for, read_stream
 from infra.pipeline.projector.rebuild import rebuild
 from infra.publishing.messages import PUBLIC_TOPICS
@@ -423,3 +428,41 @@ def test_postgresql_restarted_under_load_fails_commands_cleanly_and_loses_nothin
             if answer.status != 201:
                 assert answer.status == 503, (answer.status, answer.body)
                 assert isinstance(answer.body, dict) and answer.body.get("message"), answer.body
+
+
+def test_lgnet_cluster_up_starts_every_part_and_stops_them_all_on_ctrl_c(
+    cluster_root: Path,
+) -> None:
+    """The command as an operator runs it: a private PostgreSQL, three nodes, the parts; its
+    banner names where everything is and no password; Ctrl-C stops every process."""
+    output = cluster_root / "cluster-up.log"
+    environment = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    with output.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from infra.cli.main import main; main()", "cluster", "up",
+             "--dir", str(cluster_root / "cluster")],
+            env=environment, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 180
+        while b"Press Ctrl-C to stop." not in output.read_bytes():
+            assert process.poll() is None, output.read_text(errors="replace")
+            assert time.monotonic() < deadline, output.read_text(errors="replace")
+            time.sleep(0.2)
+        banner = output.read_text()
+        layout = json.loads((cluster_root / "cluster" / "cluster.json").read_text())
+        for port in layout["web_ports"]:
+            assert f"http://127.0.0.1:{port}/" in banner
+            assert httpx.get(f"http://127.0.0.1:{port}/health").json() == {"status": "ok"}
+        for password in layout["passwords"].values():
+            assert password not in banner
+        assert "private PostgreSQL" in banner and "stream LGNET with 3 replicas" in banner
+
+        process.send_signal(signal.SIGINT)
+        assert process.wait(120) == 0, output.read_text(errors="replace")
+        assert "The cluster stopped." in output.read_text()
+        ports = [*layout["web_ports"], *layout["node_ports"], layout["postgres_port"]]
+        assert not [port for port in ports if port_is_taken(port)]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
