@@ -43,7 +43,7 @@ from tests.integration.test_projections import contents
 from web.areas.intake.requests import EXAMPLE_INTAKE
 from web.kit.authentication import SESSION_COOKIE
 
-pytestmark = [pytest.mark.cluster, pytest.mark.nats, pytest.mark.postgres]
+pytestmark = pytest.mark.cluster
 
 COORDINATOR = "firenze.coordinatore"
 # A steady, modest load: the machine running the tests has two cores for everything.
