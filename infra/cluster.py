@@ -90,7 +90,7 @@ class Layout:
                        http_port: int | None = None) -> Layout:
         if path.exists():
             layout = cls(**json.loads(path.read_text()))
-            if len(layout.web_ports) != web_processes:
+            if len(layout.web_ports) != web_processes or http_port is not None:
                 base = layout.web_ports[0] if http_port is None else http_port
                 layout.web_ports = [base + i for i in range(web_processes)]
             return layout
