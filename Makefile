@@ -53,6 +53,12 @@ test: $(DEV_STAMP) $(NODE_STAMP)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2
 
+# The cluster tests (tests/cluster, marker `cluster`, left out of `make test`): the compose
+# topology as processes (infra/cluster.py), nodes, the relay and PostgreSQL killed under load.
+.PHONY: test-cluster
+test-cluster: $(DEV_STAMP) $(NODE_STAMP)
+	$(BIN)/python -m pytest -n 0 -m cluster tests/cluster
+
 bench: $(DEV_STAMP) $(NODE_STAMP)
 	$(BIN)/python -m tests.bench
 

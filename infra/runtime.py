@@ -11,7 +11,7 @@ import contextlib
 import logging
 import signal
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,15 +33,23 @@ from infra.nats.credentials import (
     platform_nats_url,
     platform_partners,
 )
+from infra.nats.jetstream import wait_at_most
+from infra.nats.lease import run_while_holding
 from infra.nats.server import EmbeddedNats, port_is_taken
 from infra.pipeline.partner_feed.feed import PartnerFeed
-from infra.pipeline.projector.runner import Projector, tune_gc_for_throughput
+from infra.pipeline.projector.runner import (
+    Projector,
+    ProjectorAlreadyRunning,
+    tune_gc_for_throughput,
+)
 from infra.pipeline.relay import Relay
 from infra.settings import Settings
 from web.app import create_app
 from web.kit.live import end_live_streams
 
 log = logging.getLogger("lgnet")
+# How often a projector that finds the consumer bound looks again.
+PROJECTOR_TAKEOVER_PAUSE = 1.0
 
 
 class WebServer(uvicorn.Server):
@@ -131,10 +139,13 @@ async def run_parts(
     if relay:
         relay_part = Relay(platform.record, nats_url, replicas=settings.stream_replicas,
                            checkpoints=open_checkpointer(settings, platform.record))
-        tasks.append(asyncio.create_task(relay_part.run(stop), name="relay"))
+        tasks.append(asyncio.create_task(
+            _one_at_a_time("relay", relay_part.run, settings, stop), name="relay"))
     if projector:
         runner = Projector(platform.read_models, platform.projections, nats_url)
-        tasks.append(asyncio.create_task(runner.run(stop), name="projector"))
+        tasks.append(asyncio.create_task(
+            _one_at_a_time("projector", _waiting_for_the_consumer(runner), settings, stop),
+            name="projector"))
     if partner_feed:
         feed = PartnerFeed(
             nats_url,
@@ -167,6 +178,36 @@ async def run_parts(
         if announcement is not None:
             announcement.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _one_at_a_time(
+    name: str, run: Callable[[asyncio.Event], Awaitable[None]], settings: Settings,
+    stop: asyncio.Event,
+) -> None:
+    """Run a part that must run once in a deployment (the relay, the projector) only while
+    this process holds its lease in NATS KV (infra/nats/lease.py): a second one started by
+    mistake, or as a standby, waits. The embedded server's platform is one process: no lease."""
+    if settings.embedded_nats:
+        await run(stop)
+        return
+    await run_while_holding(name, platform_nats_url(settings), run, stop,
+                            replicas=settings.stream_replicas)
+
+
+def _waiting_for_the_consumer(runner: Projector) -> Callable[[asyncio.Event], Awaitable[None]]:
+    """The projector, waiting while another process is still bound to its consumer (one that
+    lost the lease and has not stopped yet) instead of stopping."""
+
+    async def run(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await runner.run(stop)
+                return
+            except ProjectorAlreadyRunning as busy:
+                log.info("%s: waiting", busy)
+                await wait_at_most(stop, PROJECTOR_TAKEOVER_PAUSE)
+
+    return run
 
 
 async def run_partner_feed(settings: Settings) -> None:

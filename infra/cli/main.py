@@ -9,6 +9,7 @@ import typer
 from infra.cli import demo, run
 from infra.cli.audit import audit_app
 from infra.cli.cases import cases_app
+from infra.cli.cluster import cluster_app
 from infra.cli.events import events_app
 from infra.cli.finance import finance_app
 from infra.cli.grants import grants_app
@@ -44,6 +45,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(finance_app, name="finance")
 app.add_typer(programme_app, name="programme")
 app.add_typer(vault_app, name="vault")
+app.add_typer(cluster_app, name="cluster")
 
 
 def main() -> None:

@@ -3,6 +3,7 @@ child process with JetStream storing under the data dir. Used by `lgnet run` and
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -50,6 +51,9 @@ class EmbeddedNats:
     port: int
     host: str = "127.0.0.1"
     config_file: Path | None = None
+    # Added to the server's environment: the passwords a configuration names as $VARIABLES
+    # (the cluster's, infra/nats/cluster.conf).
+    environment: dict[str, str] | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -78,7 +82,10 @@ class EmbeddedNats:
         if self.config_file is not None:
             command += ["-c", str(self.config_file)]
         with (self.store_dir / "nats-server.log").open("ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT,
+                env={**os.environ, **self.environment} if self.environment else None,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

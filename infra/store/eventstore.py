@@ -4,8 +4,12 @@ nothing here reads or changes the process environment."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import unquote, urlparse
+
+import psycopg
 
 from domain.record import ProgrammeRecord
 from infra.settings import Settings
@@ -92,6 +96,27 @@ def postgres_env(database_url: str) -> dict[str, str]:
     }
 
 
+# The key of the PostgreSQL advisory lock that serialises the store's schema statements.
+SCHEMA_LOCK_KEY = 0x4C474E4554  # "LGNET"
+
+
+@contextmanager
+def schema_lock(database_url: str | None) -> Iterator[None]:
+    """On PostgreSQL, one process at a time runs the store's schema statements: the library's
+    CREATE OR REPLACE FUNCTION fails ("tuple concurrently updated") when the parts of a cluster
+    start together and run it at the same moment (found by `lgnet cluster up`)."""
+    if database_url is None:
+        yield
+        return
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
+
+
 def open_record(settings: Settings) -> ProgrammeRecord:
     """The programme record on this deployment's event store (tables are created if missing)."""
-    return ProgrammeRecord(env=event_store_env(settings))
+    with schema_lock(settings.database_url):
+        return ProgrammeRecord(env=event_store_env(settings))

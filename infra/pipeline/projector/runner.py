@@ -20,7 +20,7 @@ from nats.js.errors import NotFoundError
 from events.cloudevents import POSITION
 from infra.nats.consumer import in_order_consumer_config, lean_log_context, subscribe_in_order
 from infra.nats.headers import use_lean_header_parser
-from infra.nats.jetstream import remove_idle_consumer, wait_for_stream
+from infra.nats.jetstream import remove_idle_consumer, server_list, wait_for_stream
 from infra.nats.streams import STREAM_NAME
 from infra.pipeline.projector.feed import DEFAULT_BATCH_SIZE, ProjectionFeed
 from projections.projection import Projection, ensure_created
@@ -154,8 +154,9 @@ class Projector:
         # does not print two lines per event.
         # Reconnect for ever: the projector outlives NATS restarts (a gap left by messages lost
         # in flight is filled from the stream).
+        # A cluster's seeds as a list: FastStream does not split a comma-separated URL.
         broker = NatsBroker(
-            self.nats_url, logger=log, log_level=logging.DEBUG, apply_types=False,
+            server_list(self.nats_url), logger=log, log_level=logging.DEBUG, apply_types=False,
             graceful_timeout=None, max_reconnect_attempts=-1,
         )
         subscriber: PushStreamSubscriber | None = None
