@@ -1,6 +1,6 @@
 """The ministry's network overview: per city, cases, vulnerable cases and cases by the protection
-status they hold. Every city of the network appears (the card's 19 from the start, a city that joins later from
-its first event), with zeros until its first intake."""
+status they hold. Every city of the network appears (the card's 19 from the start, a city that
+joins later from its first event), with zeros until its first intake."""
 
 from __future__ import annotations
 

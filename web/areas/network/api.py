@@ -48,7 +48,9 @@ class NetworkTotals(BaseModel):
 
 
 class NetworkOverviewOut(BaseModel):
-    cities: list[CityFiguresOut] = Field(description="Every city of the network (the card's 19, and any that joined later), with zeros where no case is")
+    cities: list[CityFiguresOut] = Field(
+        description="Every city of the network (the card's 19, and any that joined later), "
+        "with zeros where no case is")
     totals: NetworkTotals
 
     @classmethod
