@@ -18,6 +18,7 @@ from web.areas.cases.pages import lifecycle as case_lifecycle
 from web.areas.dashboards import pages as dashboards
 from web.areas.deliveries import pages as deliveries
 from web.areas.documents import pages as documents
+from web.areas.donor_report import pages as donor_report
 from web.areas.duplicates import pages as duplicates
 from web.areas.event_docs import pages as event_docs
 from web.areas.finance import pages as finance
@@ -86,6 +87,7 @@ PAGE_AREAS = (
     case_summary, search, duplicates,
     account,
     organisations,
+    donor_report,
 )
 
 
