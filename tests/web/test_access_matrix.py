@@ -214,6 +214,15 @@ ACCESS: dict[str, set[str]] = {
     "ministry_dashboard_export": OVERSIGHT,
     "api_city_indicators": MILAN_STAFF | OVERSIGHT,
     "api_network_indicators": OVERSIGHT,
+    # -- indicators for the donor (issue 13 item 6): as the dashboards --
+    "city_donor_report": MILAN_STAFF | OVERSIGHT,
+    "city_donor_report_export": MILAN_STAFF | OVERSIGHT,
+    "city_donor_records": MILAN_STAFF | OVERSIGHT,
+    "city_donor_records_export": MILAN_STAFF | OVERSIGHT,
+    "network_donor_report": OVERSIGHT,
+    "network_donor_report_export": OVERSIGHT,
+    "network_donor_records": OVERSIGHT,
+    "network_donor_records_export": OVERSIGHT,
     # -- exports --
     "case_list_export": MILAN_STAFF | OVERSIGHT,
     "identifier_access_log_export": OVERSIGHT,
@@ -846,6 +855,8 @@ RESOURCES: dict[str, Callable[[Clients, str], str]] = {
     "match_id": a_possible_match,
     # -- partner organisations --
     "organisation_id": an_organisation,
+    # -- indicators for the donor: the list of the people reached --
+    "records": lambda _clients, _case_id: "people",
 }
 # A path naming one of these is answered 404, like an unknown one, to whoever may not see it.
 RESOURCE_PARAMETERS = ("case_id", "referral_id", "shelter_id", "activity_id", "claim_id",
