@@ -84,7 +84,7 @@ def report_table(report: DonorReport, translator: Translator,
     return FigureTable(
         name="donor_indicators", title=_("Indicators for the donor"),
         columns=(Column(_("Indicator")), Column(_("Sub-Action")),
-                 Column(_("Figure"), "decimal")),
+                 Column(_("Value"), "decimal")),
         rows=rows,
         note=_("Days are medians and 90th percentiles, never means. Definitions: see below."),
     )
