@@ -93,7 +93,16 @@ class ActivityCounted:
     """The people counted at its sessions, summed."""
     largest_session: int
     """The most people counted at one of its sessions: at least that many different people
-    took part (Sub-Action 5: staff trained)."""
+    took part."""
+    counted: int | None = None
+    """Sub-Action 5: the different staff trained, counted by the coordinator from the
+    attendance sheets (activity.staff_trained_counted); None until counted."""
+
+    @property
+    def trained(self) -> int:
+        """The staff a Sub-Action 5 activity trained: as counted, or else at least its largest
+        session's count."""
+        return self.largest_session if self.counted is None else self.counted
 
 
 @dataclass(frozen=True)
@@ -130,7 +139,7 @@ class DonorReport:
 
     @property
     def staff_trained(self) -> int:
-        return sum(activity.largest_session for activity in self.trainings)
+        return sum(activity.trained for activity in self.trainings)
 
     @property
     def staff_attendances(self) -> int:
@@ -311,9 +320,11 @@ def _activities_held(tx: Transaction, city: str | None,
     ):
         sessions[str(activity_id)].append((Decimal(str(hours)), int(residents)))
     activities = []
-    for activity_id, activity_city, kind, title, status, starts_on in tx.fetchall(
-        "SELECT a.activity_id, a.city, a.kind, a.title, a.status, a.starts_on"
-        f" FROM rm_activities a WHERE a.sub_action = ?{where}", [sub_action, *params],
+    for activity_id, activity_city, kind, title, status, starts_on, counted in tx.fetchall(
+        "SELECT a.activity_id, a.city, a.kind, a.title, a.status, a.starts_on, t.staff_trained"
+        " FROM rm_activities a"
+        " LEFT JOIN rm_activity_staff_trained t ON t.activity_id = a.activity_id"
+        f" WHERE a.sub_action = ?{where}", [sub_action, *params],
     ):
         held = sessions.get(str(activity_id))
         if not held:
@@ -324,6 +335,7 @@ def _activities_held(tx: Transaction, city: str | None,
             hours=_summed(hours for hours, _residents in held),
             attendances=sum(residents for _hours, residents in held),
             largest_session=max(residents for _hours, residents in held),
+            counted=None if counted is None else int(counted),
         )))
     return tuple(activity for _start, _id, activity in sorted(activities))
 

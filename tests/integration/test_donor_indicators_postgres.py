@@ -55,4 +55,4 @@ def test_postgresql_gives_the_donor_indicators_sqlite_gives(
     assert (len(network.housed), str(network.days_to_housing.median),
             str(network.days_to_housing.p90)) == (3, "3.0", "8.6")
     assert (len(network.civic_engagement), network.staff_trained,
-            network.communication_reach) == (2, 23, 200)
+            network.communication_reach) == (2, 26, 200)

@@ -190,6 +190,9 @@ ACCESS: dict[str, set[str]] = {
     "api_record_session": MILAN_STAFF,
     "api_complete_activity": {MILAN_COORDINATOR},
     "api_cancel_activity": {MILAN_COORDINATOR},
+    # Sub-Action 5: the matrix's activity (Sub-Action 3) is refused by the rule, 422.
+    "count_staff_trained": {MILAN_COORDINATOR},
+    "api_count_staff_trained": {MILAN_COORDINATOR},
     # -- finance --
     "city_finance": MILAN_STAFF | OVERSIGHT,
     "record_claim": {MILAN_COORDINATOR},

@@ -172,6 +172,8 @@ def record_the_scenario(platform: Platform) -> None:
                               ("2021-02-17", "2", 10)):
         session(platform, course, day, hours, frozenset(), staff, MILAN)
     platform.activities.complete(course, MILAN, at("2021-02-20"))
+    # Its coordinator counts 18 different people on the attendance sheets (15 <= 18 <= 37).
+    platform.activities.count_staff_trained(course, 18, MILAN, at("2021-02-21"))
     plan(platform, City.MILANO, SubAction.ADMINISTRATION_EMPOWERMENT,
          ActivityKind.STAFF_TRAINING, "Corso mai tenuto", MILAN)
     florence_course = plan(platform, City.FIRENZE, SubAction.ADMINISTRATION_EMPOWERMENT,
@@ -262,16 +264,19 @@ def test_staff_trained_and_communication_events(
     reports: dict[str | None, DonorReport],
 ) -> None:
     milan, florence, network = reports["milano"], reports["firenze"], reports[None]
-    # Milan's course: at least 15 people (its largest session), 12 + 15 + 10 = 37
-    # attendances, 3 sessions, 8 hours; the course never held counts nowhere.
+    # Milan's course: 18 people as counted (its largest session 15), 12 + 15 + 10 = 37
+    # attendances, 3 sessions, 8 hours; the course never held counts nowhere. Florence's is
+    # not counted: at least its one session's 8.
     [course] = milan.trainings
     assert (course.title, course.sessions, course.hours, course.attendances,
-            course.largest_session, course.status) == (
-        "Accoglienza e diritti", 3, Decimal("8.00"), 37, 15, "completed")
-    assert (milan.staff_trained, milan.staff_attendances) == (15, 37)
+            course.largest_session, course.counted, course.status) == (
+        "Accoglienza e diritti", 3, Decimal("8.00"), 37, 15, 18, "completed")
+    assert (milan.staff_trained, milan.staff_attendances) == (18, 37)
+    [florence_course] = florence.trainings
+    assert (florence_course.counted, florence_course.trained) == (None, 8)
     assert (florence.staff_trained, florence.staff_attendances) == (8, 8)
     assert (len(network.trainings), network.staff_trained, network.staff_attendances) == (
-        2, 23, 45)
+        2, 26, 45)
     # Two public events of one campaign: 120 + 80 people.
     assert (milan.communication_events, milan.communication_reach) == (2, 200)
     assert (florence.communication_events, florence.communication_reach) == (0, 0)
@@ -333,7 +338,7 @@ def test_the_pages_show_the_figures_and_open_the_records_behind_them(
             figures["women"], figures["people_housed"]) == ("4", "3", "2", "1", "3")
     assert (figures["days_to_housing_median"], figures["days_to_housing_p90"]) == (
         "3.0", "8.6")
-    assert (figures["staff_trained"], figures["communication_reach"]) == ("23", "200")
+    assert (figures["staff_trained"], figures["communication_reach"]) == ("26", "200")
     assert 'href="/ministry/donor-report/people" data-count="4"' in page.text
     people = ministry.get("/ministry/donor-report/people")
     assert people.status_code == 200
@@ -386,3 +391,29 @@ def test_the_report_as_of_a_past_moment_on_the_page(clients: Clients) -> None:
         assert "2021-01-24T23:59:59" in csv_past.content.decode("utf-8-sig")
     finally:
         auditor.get("/as-of", params={"next": "/"})
+
+
+def test_a_coordinator_counts_the_staff_a_training_trained_on_its_page(
+    clients: Clients, platform: Platform,
+) -> None:
+    coordinator = clients.coordinator("firenze")
+    [course] = DonorIndicatorQueries(platform.read_models).report("firenze").trainings
+    page = f"/activities/{course.activity_id}"
+    shown = coordinator.get(page)
+    assert 'id="staff-trained"' in shown.text
+    # One session counted 8: 7 is fewer than were in the room, 9 more than attended.
+    for refused in ("7", "9"):
+        answer = coordinator.post(f"{page}/staff-trained", data={
+            "staff_trained": refused, "csrf_token": coordinator.headers["X-CSRF-Token"]})
+        assert answer.status_code == 422
+        assert "(8)" in answer.text  # the least and the most the sessions allow
+    # The operators see the count but may not record it; the API answers as the page.
+    assert clients.operator("firenze").post(
+        f"/api/v1/activities/{course.activity_id}/staff-trained",
+        json={"staff_trained": 8}).status_code == 403
+    answer = coordinator.post(f"/api/v1/activities/{course.activity_id}/staff-trained",
+                              json={"staff_trained": 8})
+    assert answer.status_code == 200, answer.text
+    assert 'id="figure-staff-trained">8<' in coordinator.get(page).text
+    report = DonorIndicatorQueries(platform.read_models).report("firenze")
+    assert (report.trainings[0].counted, report.staff_trained) == (8, 8)

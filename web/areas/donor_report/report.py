@@ -72,7 +72,7 @@ def report_table(report: DonorReport, translator: Translator,
             report.civic_residents, None),
         row("training_activities", _("Training activities held for municipal staff"), "5",
             len(report.trainings), TRAINING, True),
-        row("staff_trained", _("Municipal staff trained (at least)"), "5",
+        row("staff_trained", _("Municipal staff trained"), "5",
             report.staff_trained, TRAINING),
         row("staff_attendances", _("Attendances of municipal staff at training sessions"), "5",
             report.staff_attendances, TRAINING),
@@ -103,10 +103,6 @@ def _people_table(people: tuple[PersonCounted, ...], records: str, translator: T
                   labels: Labels) -> FigureTable:
     _ = translator.gettext
 
-    def yes_no(value: bool) -> Cell:
-        text = _("yes") if value else _("no")
-        return Cell(text, text)
-
     def extra(person: PersonCounted) -> tuple[Cell, ...]:
         if records == HOUSED:
             return (Cell(person.moved_in_on, translator.date(person.moved_in_on)
@@ -116,7 +112,8 @@ def _people_table(people: tuple[PersonCounted, ...], records: str, translator: T
         if records == CIVIC:
             return (Cell(person.activities, number_in_words(person.activities, translator)),
                     Cell(person.hours, number_in_words(person.hours, translator)))
-        return (yes_no(person.vulnerable), yes_no(person.minor), yes_no(person.woman))
+        return (_answer(translator, person.vulnerable), _answer(translator, person.minor),
+                _answer(translator, person.woman))
 
     extra_columns: tuple[Column, ...]
     if records == HOUSED:
@@ -146,6 +143,7 @@ def _people_table(people: tuple[PersonCounted, ...], records: str, translator: T
 def _activity_table(activities: tuple[ActivityCounted, ...], records: str,
                     translator: Translator, labels: Labels, request: Request) -> FigureTable:
     _ = translator.gettext
+    trainings = records == TRAINING
     rows = []
     for activity in activities:
         href = str(request.app.url_path_for("activity_page",
@@ -161,12 +159,23 @@ def _activity_table(activities: tuple[ActivityCounted, ...], records: str,
             Cell(activity.attendances, number_in_words(activity.attendances, translator)),
             Cell(activity.largest_session,
                  number_in_words(activity.largest_session, translator)),
+            *((Cell(activity.trained, number_in_words(activity.trained, translator)),
+               _answer(translator, activity.counted is not None)) if trainings else ()),
         )))
     return FigureTable(
         name=records, title=_(RECORD_TITLES[records]),
         columns=(Column(_("Activity")), Column(_("City")), Column(_("Kind")),
                  Column(_("Status")), Column(_("Sessions held"), "int"),
                  Column(_("Hours"), "decimal"), Column(_("People counted, summed"), "int"),
-                 Column(_("Most people at one session"), "int")),
+                 Column(_("Most people at one session"), "int"),
+                 *((Column(_("Municipal staff trained"), "int"),
+                    Column(_("Counted from the attendance sheets"))) if trainings else ())),
         rows=tuple(rows),
+        note=_("Staff trained: as counted from the attendance sheets, or else at least the "
+               "largest session's count.") if trainings else None,
     )
+
+
+def _answer(translator: Translator, value: bool) -> Cell:
+    text = translator.gettext("yes") if value else translator.gettext("no")
+    return Cell(text, text)
