@@ -190,7 +190,7 @@ ACCESS: dict[str, set[str]] = {
     "api_record_session": MILAN_STAFF,
     "api_complete_activity": {MILAN_COORDINATOR},
     "api_cancel_activity": {MILAN_COORDINATOR},
-    # Sub-Action 5: the matrix's activity (Sub-Action 3) is refused by the rule, 422.
+    # Sub-Action 5 only: the matrix's activity (Sub-Action 3) is refused by the rule, 422.
     "count_staff_trained": {MILAN_COORDINATOR},
     "api_count_staff_trained": {MILAN_COORDINATOR},
     # -- finance --
@@ -353,7 +353,9 @@ EXPORTED_TABLE = {
 # for those allowed, reaching the rule is what shows the access.
 REFUSED_BY_THE_RULES = {"change_password", "api_change_password",
                         # (setting up a second factor would ask a code at every later sign-in)
-                        "enrol_second_factor"}
+                        "enrol_second_factor",
+                        # (the matrix's activity is of Sub-Action 3: no staff to count there)
+                        "count_staff_trained", "api_count_staff_trained"}
 # Routes that change the session itself: each call gets a client of its own.
 SESSION_ROUTES = {"sign_in", "sign_out"}
 # Routes whose every call changes what it names (an erasure, a referral's answer, ...): each call
