@@ -15,10 +15,10 @@ from web.areas.audit.pages import access_log as audit
 from web.areas.audit.pages import event_browser as audit_events
 from web.areas.cases.pages import assignment, case_list, case_page, case_summary, personal_data
 from web.areas.cases.pages import lifecycle as case_lifecycle
+from web.areas.dashboards import donor_pages as donor_report
 from web.areas.dashboards import pages as dashboards
 from web.areas.deliveries import pages as deliveries
 from web.areas.documents import pages as documents
-from web.areas.donor_report import pages as donor_report
 from web.areas.duplicates import pages as duplicates
 from web.areas.event_docs import pages as event_docs
 from web.areas.finance import pages as finance

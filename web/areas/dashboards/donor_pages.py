@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from projections.donor_indicators import RECORD_LISTS, DonorIndicatorQueries, DonorReport
-from web.areas.donor_report.report import records_table, report_table
+from web.areas.dashboards.donor_tables import records_table, report_table
 from web.kit.as_of import viewing_as_of
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.errors import ResourceNotFound

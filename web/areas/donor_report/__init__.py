@@ -1,2 +1,0 @@
-"""The indicators for the donor's final report: a city's and the network's, the records behind each
-figure, and their exports."""
