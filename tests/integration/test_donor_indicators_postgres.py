@@ -6,16 +6,13 @@ The person index's LEFT JOIN, the came-of-age lookup and the decimal hours read 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 
 from infra.bootstrap import Platform
-from infra.pipeline.replay import replay_until
 from projections.donor_indicators import DonorIndicatorQueries
-from projections.projection import reset
-from projections.registry import default_projections
 from projections.storage.read_models import PostgresReadModels
+from tests.integration.test_indicators_postgres import projected_into_postgres
 from tests.web.test_donor_indicators import the_scenario
 
 pytestmark = pytest.mark.postgres
@@ -31,15 +28,8 @@ def on_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
 def on_postgres(
     on_sqlite: Platform, postgres_database: str
 ) -> Iterator[PostgresReadModels]:
-    database = PostgresReadModels(postgres_database)
-    projections = default_projections()
-    # The database lives for the whole test run: start from empty read models.
-    for projection in projections:
-        reset(database, projection)
-    everything = datetime.max.replace(tzinfo=UTC)
-    replay_until(on_sqlite.record, everything, database, projections)  # type: ignore[arg-type]
-    yield database
-    database.close()
+    with projected_into_postgres(on_sqlite, postgres_database) as database:
+        yield database
 
 
 def test_postgresql_gives_the_donor_indicators_sqlite_gives(
