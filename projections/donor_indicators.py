@@ -52,6 +52,8 @@ PERSON_LISTS = (PEOPLE, VULNERABLE, MINORS, WOMEN, HOUSED, CIVIC)
 ACTIVITY_LISTS = (TRAINING, EVENTS)
 RECORD_LISTS = (*PERSON_LISTS, *ACTIVITY_LISTS)
 _ZERO_HOURS = Decimal("0.00")
+# The lists of some of the people reached: those whose PersonCounted has the flag.
+_PERSON_FLAGS = {VULNERABLE: "vulnerable", MINORS: "minor", WOMEN: "woman"}
 
 
 @dataclass(frozen=True)
@@ -127,15 +129,15 @@ class DonorReport:
 
     @property
     def vulnerable(self) -> int:
-        return sum(1 for person in self.people if person.vulnerable)
+        return len(self.people_in(VULNERABLE))
 
     @property
     def minors(self) -> int:
-        return sum(1 for person in self.people if person.minor)
+        return len(self.people_in(MINORS))
 
     @property
     def women(self) -> int:
-        return sum(1 for person in self.people if person.woman)
+        return len(self.people_in(WOMEN))
 
     @property
     def staff_trained(self) -> int:
@@ -155,17 +157,13 @@ class DonorReport:
 
     def people_in(self, records: str) -> tuple[PersonCounted, ...]:
         """The people one of PERSON_LISTS counts."""
-        match records:
-            case "vulnerable":
-                return tuple(p for p in self.people if p.vulnerable)
-            case "minors":
-                return tuple(p for p in self.people if p.minor)
-            case "women":
-                return tuple(p for p in self.people if p.woman)
-            case "housed":
-                return self.housed
-            case "civic_engagement":
-                return self.civic_engagement
+        if records in _PERSON_FLAGS:
+            flag = _PERSON_FLAGS[records]
+            return tuple(person for person in self.people if getattr(person, flag))
+        if records == HOUSED:
+            return self.housed
+        if records == CIVIC:
+            return self.civic_engagement
         return self.people
 
     def activities_in(self, records: str) -> tuple[ActivityCounted, ...]:
