@@ -112,10 +112,28 @@ class ActivityCancelledV1(EventContract):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class ActivityStaffTrainedCountedV1(EventContract):
+    """How many different municipal staff a Sub-Action 5 training trained, counted from its
+    attendance sheets (its sessions count people, not who they are). A later count of the same
+    activity replaces the earlier one (a correction)."""
+
+    aggregate: ClassVar[str] = "activity"
+    event: ClassVar[str] = "staff_trained_counted"
+    version: ClassVar[int] = 1
+
+    activity_id: UUID
+    city: City
+    sub_action: ActivitySubAction
+    staff_trained: int = Field(
+        ge=1, description="Different people trained: at least the largest session's count, at "
+        "most the sessions' counts summed")
+
+
 ACTIVITY_CONTRACTS: tuple[type[EventContract], ...] = (
     ActivityPlannedV1,
     ActivityParticipantEnrolledV1,
     ActivitySessionHeldV1,
     ActivityCompletedV1,
     ActivityCancelledV1,
+    ActivityStaffTrainedCountedV1,
 )

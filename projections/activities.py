@@ -19,6 +19,7 @@ from events.activities import (
     ActivityParticipantEnrolledV1,
     ActivityPlannedV1,
     ActivitySessionHeldV1,
+    ActivityStaffTrainedCountedV1,
 )
 from events.cloudevents import Envelope
 from projections.storage.read_models import ReadModelDatabase
@@ -80,6 +81,9 @@ class ActivityDetail:
     summary: ActivitySummary
     participants: tuple[ParticipantRow, ...]
     sessions: tuple[SessionRow, ...]
+    staff_trained: int | None = None
+    """Sub-Action 5: the different staff trained, as last counted from the attendance sheets;
+    None until counted."""
 
     @property
     def city(self) -> str:
@@ -150,7 +154,16 @@ class ActivityRegisterProjection:
             " PRIMARY KEY (activity_id, session_number))"
         )
 
+        # Its own table (not a column of rm_activities): read models built before it existed
+        # gain it by CREATE TABLE IF NOT EXISTS, and no count was recorded before it.
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS rm_activity_staff_trained ("
+            " activity_id TEXT PRIMARY KEY, staff_trained INTEGER NOT NULL,"
+            " position BIGINT NOT NULL)"
+        )
+
     def drop_tables(self, tx: Transaction) -> None:
+        tx.execute("DROP TABLE IF EXISTS rm_activity_staff_trained")
         tx.execute("DROP TABLE IF EXISTS rm_activities")
         tx.execute("DROP TABLE IF EXISTS rm_activity_participants")
         tx.execute("DROP TABLE IF EXISTS rm_activity_sessions")
@@ -206,6 +219,15 @@ class ActivityRegisterProjection:
                         " last_position = ? WHERE activity_id = ?",
                         (ACTIVITY_STATUS_CANCELLED, data.reason, position,
                          str(data.activity_id)),
+                    )
+
+                case ActivityStaffTrainedCountedV1():
+                    # A later count replaces the earlier (a correction), in stream order.
+                    tx.execute(
+                        "INSERT INTO rm_activity_staff_trained (activity_id, staff_trained,"
+                        " position) VALUES (?, ?, ?) ON CONFLICT (activity_id) DO UPDATE SET"
+                        " staff_trained = excluded.staff_trained, position = excluded.position",
+                        (str(data.activity_id), data.staff_trained, position),
                     )
 
     @staticmethod
@@ -298,6 +320,10 @@ class ActivityRegisterQueries:
                 " FROM rm_activity_sessions WHERE activity_id = ? ORDER BY session_number",
                 (str(activity_id),),
             )
+            counted = tx.fetchone(
+                "SELECT staff_trained FROM rm_activity_staff_trained WHERE activity_id = ?",
+                (str(activity_id),),
+            )
         return ActivityDetail(
             summary=_summary(row),
             participants=tuple(
@@ -310,6 +336,7 @@ class ActivityRegisterQueries:
                            tuple(UUID(c) for c in s[4].split(",") if c))
                 for s in sessions
             ),
+            staff_trained=int(counted[0]) if counted is not None else None,
         )
 
 

@@ -15,6 +15,7 @@ from web.areas.audit.pages import access_log as audit
 from web.areas.audit.pages import event_browser as audit_events
 from web.areas.cases.pages import assignment, case_list, case_page, case_summary, personal_data
 from web.areas.cases.pages import lifecycle as case_lifecycle
+from web.areas.dashboards import donor_pages as donor_report
 from web.areas.dashboards import pages as dashboards
 from web.areas.deliveries import pages as deliveries
 from web.areas.documents import pages as documents
@@ -86,6 +87,7 @@ PAGE_AREAS = (
     case_summary, search, duplicates,
     account,
     organisations,
+    donor_report,
 )
 
 

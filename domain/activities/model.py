@@ -125,6 +125,19 @@ class NoSessionHeld(ActivityError):
     code = "no_session_held"
 
 
+class NotAStaffTraining(ActivityError):
+    """Raised when municipal staff trained are counted on an activity not of Sub-Action 5."""
+
+    code = "not_a_staff_training"
+
+
+class InvalidStaffCount(ActivityError):
+    """Raised when the municipal staff a training trained are counted outside what its sessions
+    counted: fewer than its largest session, or more than all of them summed."""
+
+    code = "invalid_staff_count"
+
+
 class InvalidCancellation(ActivityError):
     """Raised when a cancellation gives no reason, or one too long."""
 
@@ -204,6 +217,9 @@ class Activity(Aggregate):
         self.status = ActivityStatus.PLANNED
         self.participants: dict[UUID, Participant] = {}
         self.sessions_held = 0
+        # The people counted at the sessions: summed, and at the largest session.
+        self.people_counted = 0
+        self.largest_session = 0
 
     @classmethod
     def plan(
@@ -297,6 +313,8 @@ class Activity(Aggregate):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Activity)
             aggregate.sessions_held = self.session_number
+            aggregate.people_counted += self.residents
+            aggregate.largest_session = max(aggregate.largest_session, self.residents)
 
     def record_session(
         self, held_on: date, hours: Decimal, attended: frozenset[UUID], residents: int,
@@ -390,6 +408,40 @@ class Activity(Aggregate):
         self.trigger_event(
             self.Cancelled, timestamp=now, city=self.city.value,
             sub_action=self.sub_action.value, reason=text, actor=actor.as_record(),
+        )
+
+    class StaffTrainedCounted(Aggregate.Event):
+        city: str
+        sub_action: str
+        staff_trained: int
+        actor: dict[str, str | None]
+
+    def count_staff_trained(self, staff_trained: int, actor: Actor, now: datetime) -> None:
+        """Record how many different municipal staff a Sub-Action 5 training trained, from its
+        attendance sheets: the sessions count people, not who they are, so the same person at
+        three sessions is three attendances. At least the largest session's count, at most all
+        the sessions' counts summed. Counted again, the later count stands (a correction)."""
+        if self.sub_action is not SubAction.ADMINISTRATION_EMPOWERMENT:
+            raise NotAStaffTraining(
+                "Only a Sub-Action 5 activity trains municipal staff.", field="staff_trained")
+        if self.status is ActivityStatus.CANCELLED:
+            raise ActivityEnded(
+                "The activity is cancelled: nothing more can be recorded on it.",
+                field="activity")
+        if self.sessions_held == 0:
+            raise NoSessionHeld(
+                "No session has been recorded: record the sessions held first.",
+                field="staff_trained")
+        if not self.largest_session <= staff_trained <= self.people_counted:
+            raise InvalidStaffCount(
+                f"The staff trained are at least the largest session's count "
+                f"({self.largest_session}) and at most the sessions' counts summed "
+                f"({self.people_counted}).",
+                field="staff_trained", least=self.largest_session, most=self.people_counted)
+        self.trigger_event(
+            self.StaffTrainedCounted, timestamp=now, city=self.city.value,
+            sub_action=self.sub_action.value, staff_trained=staff_trained,
+            actor=actor.as_record(),
         )
 
     @property

@@ -65,6 +65,11 @@ class ActivityService:
     def complete(self, activity_id: UUID, actor: Actor, now: datetime) -> int:
         return self._decide(activity_id, lambda activity: activity.complete(actor, now))
 
+    def count_staff_trained(self, activity_id: UUID, staff_trained: int, actor: Actor,
+                            now: datetime) -> int:
+        return self._decide(activity_id, lambda activity: activity.count_staff_trained(
+            staff_trained, actor, now))
+
     def cancel(self, activity_id: UUID, reason: str, actor: Actor, now: datetime) -> int:
         return self._decide(activity_id, lambda activity: activity.cancel(reason, actor, now))
 

@@ -5,6 +5,7 @@ whose figures are checked by hand there, projected into both."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -31,15 +32,25 @@ def on_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
 def on_postgres(
     on_sqlite: Platform, postgres_database: str
 ) -> Iterator[PostgresReadModels]:
+    with projected_into_postgres(on_sqlite, postgres_database) as database:
+        yield database
+
+
+@contextmanager
+def projected_into_postgres(platform: Platform,
+                            postgres_database: str) -> Iterator[PostgresReadModels]:
+    """Every read model of `platform`'s record, projected afresh into `postgres_database`."""
     database = PostgresReadModels(postgres_database)
     projections = default_projections()
     # The database lives for the whole test run: start from empty read models.
     for projection in projections:
         reset(database, projection)
     everything = datetime.max.replace(tzinfo=UTC)
-    replay_until(on_sqlite.record, everything, database, projections)  # type: ignore[arg-type]
-    yield database
-    database.close()
+    replay_until(platform.record, everything, database, projections)  # type: ignore[arg-type]
+    try:
+        yield database
+    finally:
+        database.close()
 
 
 def test_postgresql_gives_the_indicators_sqlite_gives(

@@ -190,6 +190,9 @@ ACCESS: dict[str, set[str]] = {
     "api_record_session": MILAN_STAFF,
     "api_complete_activity": {MILAN_COORDINATOR},
     "api_cancel_activity": {MILAN_COORDINATOR},
+    # Sub-Action 5 only: the matrix's activity (Sub-Action 3) is refused by the rule, 422.
+    "count_staff_trained": {MILAN_COORDINATOR},
+    "api_count_staff_trained": {MILAN_COORDINATOR},
     # -- finance --
     "city_finance": MILAN_STAFF | OVERSIGHT,
     "record_claim": {MILAN_COORDINATOR},
@@ -214,6 +217,15 @@ ACCESS: dict[str, set[str]] = {
     "ministry_dashboard_export": OVERSIGHT,
     "api_city_indicators": MILAN_STAFF | OVERSIGHT,
     "api_network_indicators": OVERSIGHT,
+    # -- indicators for the donor (issue 13 item 6): as the dashboards --
+    "city_donor_report": MILAN_STAFF | OVERSIGHT,
+    "city_donor_report_export": MILAN_STAFF | OVERSIGHT,
+    "city_donor_records": MILAN_STAFF | OVERSIGHT,
+    "city_donor_records_export": MILAN_STAFF | OVERSIGHT,
+    "network_donor_report": OVERSIGHT,
+    "network_donor_report_export": OVERSIGHT,
+    "network_donor_records": OVERSIGHT,
+    "network_donor_records_export": OVERSIGHT,
     # -- exports --
     "case_list_export": MILAN_STAFF | OVERSIGHT,
     "identifier_access_log_export": OVERSIGHT,
@@ -342,7 +354,9 @@ EXPORTED_TABLE = {
 # for those allowed, reaching the rule is what shows the access.
 REFUSED_BY_THE_RULES = {"change_password", "api_change_password",
                         # (setting up a second factor would ask a code at every later sign-in)
-                        "enrol_second_factor"}
+                        "enrol_second_factor",
+                        # (the matrix's activity is of Sub-Action 3: no staff to count there)
+                        "count_staff_trained", "api_count_staff_trained"}
 # Routes that change the session itself: each call gets a client of its own.
 SESSION_ROUTES = {"sign_in", "sign_out"}
 # Routes whose every call changes what it names (an erasure, a referral's answer, ...): each call
@@ -847,6 +861,8 @@ RESOURCES: dict[str, Callable[[Clients, str], str]] = {
     "match_id": a_possible_match,
     # -- partner organisations --
     "organisation_id": an_organisation,
+    # -- indicators for the donor: the list of the people reached --
+    "records": lambda _clients, _case_id: "people",
 }
 # A path naming one of these is answered 404, like an unknown one, to whoever may not see it.
 RESOURCE_PARAMETERS = ("case_id", "referral_id", "shelter_id", "activity_id", "claim_id",

@@ -63,7 +63,9 @@ CRAWLERS = ("firenze.coordinatore", "firenze.operatore", "ministero", "revisore"
 NOT_FOLLOWED = re.compile(r"/stream$|[?&]lang=")
 SCREENSHOTS = {"/", "/sign-in", "/ministry", "/ministry/dashboard", "/cities/{city}",
                "/cities/{city}/cases", "/cases/{id}", "/referrals/{id}", "/queue",
-               "/cities/{city}/intake", "/audit/events", "/cases/{id}/documents"}
+               "/cities/{city}/intake", "/audit/events", "/cases/{id}/documents",
+               "/ministry/donor-report", "/cities/{city}/donor-report",
+               "/ministry/donor-report/people"}
 # How many pages one role may open at one size: a loop in the links would end here.
 MOST_PAGES = 120
 # A record's page is opened again (another record of the kind) while it shows a new state, up

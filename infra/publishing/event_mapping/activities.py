@@ -10,6 +10,7 @@ from events.activities import (
     ActivityParticipantEnrolledV1,
     ActivityPlannedV1,
     ActivitySessionHeldV1,
+    ActivityStaffTrainedCountedV1,
 )
 from infra.publishing.event_mapping import PublicEvent
 
@@ -21,4 +22,5 @@ ACTIVITY_EVENTS: tuple[PublicEvent, ...] = (
     PublicEvent(Activity.SessionHeld, ActivitySessionHeldV1, **_BY_ACTIVITY),
     PublicEvent(Activity.Completed, ActivityCompletedV1, **_BY_ACTIVITY),
     PublicEvent(Activity.Cancelled, ActivityCancelledV1, **_BY_ACTIVITY),
+    PublicEvent(Activity.StaffTrainedCounted, ActivityStaffTrainedCountedV1, **_BY_ACTIVITY),
 )

@@ -30,9 +30,11 @@ from web.areas.activities.requests import (
     CityToPlanIn,
     EnrolmentRequest,
     SessionRequest,
+    StaffTrainedRequest,
     ViewableActivity,
     cancel,
     complete,
+    count_staff_trained,
     enrol,
     plan,
     record_session,
@@ -212,6 +214,18 @@ async def complete_activity(
     activity: ActivityToManage, services: Services, actor: ActingPrincipal
 ) -> ActivityReceipt:
     return await complete(services, activity, actor)
+
+
+@router.post(
+    "/activities/{activity_id}/staff-trained", response_model=ActivityReceipt,
+    name="api_count_staff_trained",
+    summary="Count the different municipal staff a Sub-Action 5 training trained",
+)
+async def count_activity_staff_trained(
+    activity: ActivityToManage, body: StaffTrainedRequest, services: Services,
+    actor: ActingPrincipal,
+) -> ActivityReceipt:
+    return await count_staff_trained(services, activity, body, actor)
 
 
 @router.post(

@@ -32,9 +32,11 @@ from web.areas.activities.requests import (
     CityToPlanIn,
     EnrolmentRequest,
     SessionRequest,
+    StaffTrainedRequest,
     ViewableActivity,
     cancel,
     complete,
+    count_staff_trained,
     enrol,
     plan,
     record_session,
@@ -191,6 +193,7 @@ class ActivityForms:
     session: FormState = field(default_factory=FormState)
     completion: FormState = field(default_factory=FormState)
     cancellation: FormState = field(default_factory=FormState)
+    staff_trained: FormState = field(default_factory=FormState)
 
 
 @router.get("/activities/{activity_id}", name="activity_page")
@@ -314,6 +317,23 @@ async def complete_activity(
         lambda state: ActivityForms(completion=state))
 
 
+@router.post("/activities/{activity_id}/staff-trained", name="count_staff_trained")
+async def count_activity_staff_trained(
+    request: Request,
+    activity: ActivityToManage,
+    pages: PageRenderer,
+    services: Services,
+    principal: SignedIn,
+    actor: ActingPrincipal,
+    translator: CurrentTranslator,
+) -> Response:
+    form = await PostedForm.read(request, StaffTrainedRequest.model_fields)
+    return await _command(
+        request, pages, services, principal, translator, activity, form, StaffTrainedRequest,
+        lambda body: count_staff_trained(services, activity, body, actor),
+        lambda state: ActivityForms(staff_trained=state))
+
+
 @router.post("/activities/{activity_id}/cancellation", name="cancel_activity")
 async def cancel_activity(
     request: Request,
@@ -366,6 +386,11 @@ def _render_activity(
         "takes_enrolments": takes_enrolments,
         "may_work": may_work,
         "may_manage": summary.is_open and may(principal, Permission.MANAGE_FACILITIES, city),
+        # Sub-Action 5: the staff trained are counted once sessions are held, completed or not.
+        "may_count_staff": sub_action is SubAction.ADMINISTRATION_EMPOWERMENT
+        and summary.sessions > 0 and summary.status != "cancelled"
+        and may(principal, Permission.MANAGE_FACILITIES, city),
+        "is_staff_training": sub_action is SubAction.ADMINISTRATION_EMPOWERMENT,
         "suggested_cases": _suggested_cases(services, activity, sub_action)
         if may_work and takes_enrolments else [],
         "is_civic_engagement": sub_action is SubAction.CIVIC_ENGAGEMENT,

@@ -154,6 +154,17 @@ class CancellationRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class StaffTrainedRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid",
+                              json_schema_extra={"examples": [{"staff_trained": 18}]})
+
+    staff_trained: int = Field(
+        ge=1, le=10_000,
+        description="Sub-Action 5: the different municipal staff the training trained, from its "
+        "attendance sheets; at least the largest session's count, at most the sessions' counts "
+        "summed")
+
+
 class ActivityReceipt(BaseModel):
     activity_id: UUID
     position: int = Field(description="The event's position in the event log")
@@ -226,6 +237,16 @@ async def cancel(
     position = await run_in_threadpool(
         services.activities.cancel, activity.summary.activity_id, request.reason, actor,
         services.now(),
+    )
+    return await _written(services, activity.summary.activity_id, position)
+
+
+async def count_staff_trained(
+    services: WebServices, activity: ActivityDetail, request: StaffTrainedRequest, actor: Actor
+) -> ActivityReceipt:
+    position = await run_in_threadpool(
+        services.activities.count_staff_trained, activity.summary.activity_id,
+        request.staff_trained, actor, services.now(),
     )
     return await _written(services, activity.summary.activity_id, position)
 

@@ -16,6 +16,7 @@ from events.activities import (
     ActivityParticipantEnrolledV1,
     ActivityPlannedV1,
     ActivitySessionHeldV1,
+    ActivityStaffTrainedCountedV1,
 )
 from web.kit.i18n import N_, Translator
 
@@ -46,6 +47,7 @@ EVENT_TYPES: Mapping[str, str] = {
     ActivitySessionHeldV1.ce_type(): N_("Attended a session of a community activity"),
     ActivityCompletedV1.ce_type(): N_("Activity completed"),
     ActivityCancelledV1.ce_type(): N_("Activity cancelled"),
+    ActivityStaffTrainedCountedV1.ce_type(): N_("Municipal staff trained counted"),
 }
 # (domain error code, field or None) -> the message a coordinator reads.
 DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
@@ -108,6 +110,18 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
     ("no_session_held", None): N_(
         "No session has been recorded yet: record the sessions held before completing the "
         "activity, or cancel it."
+    ),
+    ("no_session_held", "staff_trained"): N_(
+        "No session has been recorded yet: record the sessions held before counting the staff "
+        "they trained."
+    ),
+    ("not_a_staff_training", None): N_(
+        "Only a Sub-Action 5 activity trains municipal staff: count the staff trained on one "
+        "of those."
+    ),
+    ("invalid_staff_count", None): N_(
+        "Count the different people trained, from the attendance sheets: at least the largest "
+        "session's count (%(least)s) and at most the sessions' counts summed (%(most)s)."
     ),
     ("invalid_cancellation", None): N_(
         "Say why the activity is cancelled, in up to 500 characters."
