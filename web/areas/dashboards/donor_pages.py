@@ -23,9 +23,10 @@ from web.kit.exports import export_format, export_response
 from web.kit.i18n import N_, Translator
 from web.kit.labels import Labels
 from web.kit.principal import CityToView, NetworkViewer
+from web.kit.request_limits import AccessBeforeBody
 from web.services import WebServices
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
 
 NETWORK = "network"
 
