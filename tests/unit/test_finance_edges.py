@@ -8,15 +8,22 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import uuid4
 
+import pytest
+
 from domain.finance.model import (
+    PROGRAMME_FINANCED,
+    InvalidAmount,
+    InvalidClaim,
+    InvalidReason,
     NoAllocation,
     OutsideEligibility,
     OverAllocation,
     ProgrammeBudget,
+    euros,
 )
 from domain.programme import City
 from tests.builders import NOW, a_coordinator, recorded
-from tests.unit.test_finance_rules import HOUSING, a_budget, a_draft, refused
+from tests.unit.test_finance_rules import HOUSING, MINISTRY, a_budget, a_draft, refused
 
 A_YEAR_AFTER_THE_END = datetime(2022, 12, 1, tzinfo=UTC)
 
@@ -51,3 +58,32 @@ def test_a_claim_for_another_city_is_not_put_to_this_city_s_budget() -> None:
         uuid4(), a_draft(city=City.MILANO), a_coordinator(City.MILANO), NOW))
     assert (error.code, error.params["field"]) == ("no_allocation", "sub_action")
     assert budget.claimed(HOUSING) == Decimal("0")
+
+
+def test_an_amount_may_be_the_financed_total_and_not_a_cent_more() -> None:
+    assert euros(PROGRAMME_FINANCED) == Decimal("10291188.10")
+    with pytest.raises(InvalidAmount) as refused:
+        euros(PROGRAMME_FINANCED + Decimal("0.01"), "allocation")
+    assert (refused.value.code, refused.value.params["field"]) == ("invalid_amount", "allocation")
+    assert euros(Decimal("0.01")) == Decimal("0.01")
+    assert euros(Decimal("0"), zero_allowed=True) == Decimal("0.00")
+
+
+def test_a_document_reference_may_have_60_characters_and_not_61() -> None:
+    budget = a_budget()
+    budget.collect_events()
+    budget.record_claim(uuid4(), a_draft(document_reference=" " + "R" * 60 + " "),
+                        a_coordinator(), NOW)
+    ((name, fields),) = recorded(budget)
+    assert (name, fields["document_reference"]) == ("ClaimRecorded", "R" * 60)
+    error = refused(budget, InvalidClaim, lambda: budget.record_claim(
+        uuid4(), a_draft(document_reference="R" * 61), a_coordinator(), NOW))
+    assert (error.code, error.params["field"]) == ("invalid_claim", "document_reference")
+
+
+def test_an_allocation_s_reason_may_have_500_characters_and_not_501() -> None:
+    budget = a_budget()
+    budget.set_allocation(HOUSING, Decimal("1"), "r" * 500, MINISTRY, NOW)
+    error = refused(budget, InvalidReason, lambda: budget.set_allocation(
+        HOUSING, Decimal("1"), "r" * 501, MINISTRY, NOW))
+    assert (error.code, error.params["field"]) == ("invalid_reason", "reason")
