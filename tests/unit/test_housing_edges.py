@@ -4,6 +4,7 @@ the error's code and field where it is raised, and each command's event field by
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -106,11 +107,17 @@ def test_the_last_bed_is_not_removed_and_occupied_beds_are_not_removed() -> None
 
 def test_a_bed_added_takes_number_one_when_it_is_free() -> None:
     shelter = a_shelter(beds=3)
-    offered(a_waitlisted_path(), shelter)  # bed 1
+    first = a_waitlisted_path()
+    offered(first, shelter)  # bed 1
     offered(a_waitlisted_path(), shelter)  # bed 2
-    shelter.remove_beds(1, ACTOR, NOW)  # bed 3
-    shelter.add_beds(1, ACTOR, NOW)
-    assert shelter.bed_numbers == [1, 2, 3]
+    offered(a_waitlisted_path(), shelter)  # bed 3
+    shelter.release_bed(1, first.id, NOW)
+    shelter.remove_beds(1, ACTOR, NOW)  # bed 1, the only free one
+    assert shelter.bed_numbers == [2, 3]
+    shelter.collect_events()
+    shelter.add_beds(2, ACTOR, NOW)
+    (added,) = recorded(shelter)
+    assert (added[1]["bed_numbers"], added[1]["beds"]) == ([1, 4], 4)
 
 
 def test_the_lowest_free_number_is_reused_before_a_higher_one() -> None:
@@ -246,3 +253,22 @@ def test_move_dates_are_refused_a_day_outside_their_window_with_the_field() -> N
     assert no_note.value.params["field"] == "note"
     path.move_out(MoveOutOutcome.AUTONOMOUS_HOUSING, TODAY + timedelta(days=2), None, ACTOR,
                   NOW + timedelta(days=2))
+
+
+@pytest.mark.parametrize(("event", "field", "reference"), [
+    (HousingPath.OfferDeclined, "reason", "reason_id"),
+    (HousingPath.MovedOut, "note", "note_id"),
+    (HousingPath.LeftWaitlist, "reason", "reason_id"),
+])
+def test_a_version_1_text_is_read_as_legacy_and_an_empty_one_as_none(
+    event: Any, field: str, reference: str
+) -> None:
+    """Issue 16: texts written into events before they went to the vault are kept as written,
+    apart, and never published again."""
+    state: dict[str, object] = {field: "Troppo lontano dal lavoro", "bed": 1}
+    event.upcast_v1_v2(state)
+    assert state == {"bed": 1, "legacy_texts": {field: "Troppo lontano dal lavoro"},
+                     reference: None, reference.replace("_id", "_digest"): None}
+    empty: dict[str, object] = {field: ""}
+    event.upcast_v1_v2(empty)
+    assert empty["legacy_texts"] is None and field not in empty
