@@ -14,6 +14,8 @@ from domain.referrals.model import (
     DuplicateReferral,
     InvalidReferralText,
     Referral,
+    ReferralFinished,
+    TransferFinal,
     checked_text,
 )
 from domain.referrals.rules import MAX_NOTE, CityService, DeclineReason, Destination
@@ -31,6 +33,7 @@ from tests.unit.test_referral_rules import (
 MILAN = a_coordinator(City.MILANO)
 FLORENCE = a_coordinator(City.FIRENZE)
 LATER = NOW + timedelta(hours=3)
+HEALTH_SERVICE = Destination.city_service(CityService.HEALTH)
 
 
 def a_collected_referral(destination: Destination) -> Referral:
@@ -135,3 +138,37 @@ def test_a_referral_is_requested_with_every_field_it_publishes() -> None:
         "legal_basis": "public_task", "actor": MILAN.as_record(),
         "legacy_texts": None}
     assert fields["due_at"] == NOW + timedelta(days=15)  # ordinary: 15 days
+
+
+def test_a_finished_referral_or_an_accepted_transfer_is_refused_with_code_and_field() -> None:
+    transfer = a_collected_referral(Destination.transfer(City.FIRENZE))
+    with pytest.raises(TransferFinal) as not_completed:
+        transfer.complete(None, MILAN, LATER)
+    transfer.accept(FLORENCE, LATER)
+    with pytest.raises(TransferFinal) as not_withdrawn:
+        transfer.withdraw(KEPT, MILAN, LATER)
+    declined = a_collected_referral(Destination.city_service(CityService.HEALTH))
+    declined.decline(DeclineReason.NO_CAPACITY, None, MILAN, LATER)
+    with pytest.raises(ReferralFinished) as closed:
+        declined.complete(None, MILAN, LATER)
+    with pytest.raises(ReferralFinished) as closed_too:
+        declined.withdraw(KEPT, MILAN, LATER)
+    for refused in (not_completed, not_withdrawn, closed, closed_too):
+        assert refused.value.params == {"field": "status"}
+    assert {not_completed.value.code, closed.value.code} == {"transfer_final", "referral_finished"}
+    with pytest.raises(InvalidReferralText) as no_note:
+        a_collected_referral(HEALTH_SERVICE).decline(DeclineReason.OTHER, None, MILAN, LATER)
+    assert no_note.value.params == {"field": "note", "max_length": 500}
+
+
+def test_completing_an_accepted_referral_records_the_outcome_by_reference() -> None:
+    referral = a_collected_referral(HEALTH_SERVICE)
+    referral.accept(MILAN, NOW)
+    referral.collect_events()
+    referral.complete(KEPT, MILAN, LATER)
+    assert recorded(referral) == [("Completed", {
+        "timestamp": LATER, "case_id": referral.case_id, "case_code": "MI-2021-00001",
+        "city": "milano", "outcome_note_id": KEPT.text_id, "outcome_note_digest": KEPT.digest,
+        "actor": MILAN.as_record(), "legacy_texts": None,
+    })]
+    assert referral.finished_at == LATER
