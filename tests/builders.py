@@ -83,3 +83,15 @@ def an_organisation(
         city, name, OrganisationKind(kind), a_coordinator(city), NOW)
     organisation.collect_events()
     return organisation
+
+
+def recorded(aggregate: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The events `aggregate` recorded since they were last collected, each as its class name and
+    every field but those the library sets (originator id, version and topic): a test compares what
+    a command recorded, field by field, in one assertion."""
+    return [
+        (type(event).__name__,
+         {name: value for name, value in vars(event).items()
+          if name not in ("originator_id", "originator_version", "originator_topic")})
+        for event in aggregate.collect_events()
+    ]

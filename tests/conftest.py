@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from domain.record import ProgrammeRecord
 from infra.nats.server import EmbeddedNats, free_port
 from infra.nats.streams import read_stream
 from infra.pipeline.relay import Relay
+from tests.postgres_budget import new_database_name, share_the_server
 
 # Every event message a test publishes on lgnet.> / partner.> is checked against the AsyncAPI
 # document, failing the test that published an invalid one (tests/contract_check.py). pytester
@@ -27,6 +28,12 @@ pytest_plugins = ("tests.contract_check", "pytester")
 
 POSTGRES_HOST = "127.0.0.1"
 POSTGRES_PORT = 5432
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Share the PostgreSQL server with other runs and workers (tests/postgres_budget.py): a
+    bounded number of connections per worker, stale test databases of killed runs dropped."""
+    share_the_server(POSTGRES_HOST, POSTGRES_PORT)
 
 
 @pytest.fixture
@@ -69,7 +76,7 @@ def _created_database() -> Iterator[str]:
         skip_outside_ci(reason)
     import psycopg
 
-    name = f"lgnet_test_{uuid.uuid4().hex[:12]}"
+    name = new_database_name(datetime.now(UTC))
     with psycopg.connect(
         host=POSTGRES_HOST, port=POSTGRES_PORT, user="postgres", dbname="postgres",
         autocommit=True,
