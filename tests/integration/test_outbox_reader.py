@@ -5,6 +5,7 @@ audit chain."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -21,7 +22,11 @@ from infra.pipeline.relay import Relay
 from infra.settings import Settings
 from infra.store.eventstore import open_record
 from tests.conftest import headers_of
-from tests.integration.test_relay import assert_stream_mirrors_log, save_intakes
+from tests.integration.test_relay import (
+    assert_stream_mirrors_log,
+    save_intakes,
+    wait_for_stream_count,
+)
 
 pytestmark = pytest.mark.nats
 
@@ -88,3 +93,24 @@ async def test_a_relay_reading_in_the_process_publishes_each_event_once_on_an_in
     assert [link.chain_hash for link in relay.chain_store.links()] == [
         headers_of(m)["ce-lgnethash"] for m in messages
     ]
+
+
+async def test_a_relay_stopped_with_its_reading_process_up_stops_it(
+    record: ProgrammeRecord, nats_server: EmbeddedNats, js: JetStreamContext
+) -> None:
+    save_intakes(record, 400)
+    relay = Relay(record, nats_server.url, batch_size=100)
+    assert await relay.reader.warm_up()
+    pool = relay.reader._pool
+    assert pool is not None
+    workers = list(pool._processes.values())
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    await wait_for_stream_count(js, 400)
+    stop.set()
+    async with asyncio.timeout(10):
+        await running
+    for worker in workers:
+        await asyncio.to_thread(worker.join, 10)
+        assert not worker.is_alive()
+    await assert_stream_mirrors_log(js, record)
