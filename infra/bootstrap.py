@@ -8,9 +8,7 @@ read-your-writes timeout, secure cookies)."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -50,6 +48,7 @@ from infra.audit.event_browser import EventBrowser
 from infra.document_sources import CaseFactsFromCases, ClaimsFromFinance
 from infra.nats.credentials import public_nats_hosts
 from infra.pipeline.replay import AsOfServices, ReplayCache
+from infra.position_watch import PositionWatch
 from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
 from infra.store.accounts import Accounts, open_accounts
@@ -113,27 +112,27 @@ class Follower(Protocol):
 
 
 def projected_position(read_models: ReadModelDatabase, projections: Sequence[Projection]) -> int:
-    """The position every projection has reached (the slowest one's)."""
-    return min(read_models.tracking(p.name).position for p in projections)
+    """The position every projection has reached (the slowest one's), read in one query."""
+    trackings = read_models.trackings([p.name for p in projections])
+    return min(tracking.position for tracking in trackings.values())
 
 
 @dataclass
 class ProjectorFollower:
-    """Waits for the projector, which runs elsewhere, to move the tracking positions."""
+    """Waits for the projector, which runs elsewhere, to move the tracking positions: one shared
+    watch polls them for every waiting request (infra/position_watch.py)."""
 
     read_models: ReadModelDatabase
     projections: Sequence[Projection]
 
+    def __post_init__(self) -> None:
+        self._watch = PositionWatch(
+            lambda: projected_position(self.read_models, self.projections),
+            interval=_POSITION_POLL_INTERVAL,
+        )
+
     async def wait_for_position(self, position: int, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while True:
-            reached = await asyncio.to_thread(projected_position, self.read_models,
-                                              self.projections)
-            if reached >= position:
-                return True
-            if time.monotonic() >= deadline:
-                return False
-            await asyncio.sleep(_POSITION_POLL_INTERVAL)
+        return await self._watch.wait(position, timeout)
 
 
 @dataclass

@@ -97,6 +97,10 @@ class AuditChainStore:
                 self._sql(insert),
                 [(link.chain_seq, link.position, link.chain_hash) for link in links],
             )
+            # eventsourcing wraps SQLite's cursor; the row count is the inner one's.
+            inserted = getattr(getattr(cursor, "sqlite_cursor", cursor), "rowcount", -1)
+        if inserted == len(links):
+            return []  # every link is new: none can conflict (the relay's usual case)
         recorded = {link.chain_seq: link for link in self.links(links[0].chain_seq,
                                                                  links[-1].chain_seq)}
         conflicts = [link for link in links if recorded.get(link.chain_seq) != link]

@@ -47,8 +47,6 @@ from events.audit import AuditCheckpointSignedV2
 from events.audit_chain import (
     CHECKPOINT_TYPES,
     GENESIS_HASH,
-    CanonicalTemplate,
-    canonical_template,
     chain_from,
     chain_headers,
     head_of,
@@ -80,7 +78,8 @@ from infra.nats.streams import (
     read_stream,
     stream_tail,
 )
-from infra.publishing.messages import PUBLIC_TOPICS, OutgoingMessage, to_message
+from infra.pipeline.outbox_reader import BatchReader, Outgoing
+from infra.publishing.messages import OutgoingMessage
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +87,6 @@ log = logging.getLogger(__name__)
 # something else is writing to the stream: give up rather than spin.
 _MAX_REFUSALS_WITHOUT_PROGRESS = 5
 
-
-# A public event read for publishing: its position, its message, its canonical content.
-_Outgoing = tuple[int, OutgoingMessage, CanonicalTemplate]
 
 
 class RelayError(RuntimeError):
@@ -136,8 +132,11 @@ class Relay:
         duplicate_window: float = DUPLICATE_WINDOW_SECONDS,
         reconnect_wait: float = 0.25,
         checkpoints: Checkpointer | None = None,
+        read_in_process: bool = True,
     ) -> None:
         self.record = record
+        # Catching up on a backlog, batches are read in a process of its own (outbox_reader).
+        self.reader = BatchReader(record, batch_size, use_process=read_in_process)
         self.chain_store = AuditChainStore(record)
         self.checkpoints = checkpoints
         self.servers = server_list(nats_url)
@@ -233,6 +232,7 @@ class Relay:
                         type(error).__name__, error)
 
     async def close(self) -> None:
+        self.reader.close()
         connection, self._connection, self._js, self._cursor = self._connection, None, None, None
         if connection is not None and not connection.is_closed:
             with contextlib.suppress(Exception):
@@ -301,8 +301,8 @@ class Relay:
 
     async def _publish_available(self, stop: asyncio.Event | None) -> int:
         """Publish batches until the log is exhausted (or `stop` is set); return how many were
-        stored. A refused or cut batch is resumed from the stream's last message. The next batch
-        is read and mapped in a worker thread while this one is being published and acked."""
+        stored. A refused or cut batch is resumed from the stream's last message. After a full
+        batch, the next one is read and mapped while this one is being published and acked."""
         stored = 0
         refusals = 0
         prefetch: _Prefetch | None = None
@@ -313,7 +313,7 @@ class Relay:
             if prefetch is not None and prefetch.start == start:
                 batch = await prefetch.batch
             else:
-                batch = await asyncio.to_thread(self._read_batch, start)
+                batch = await self.reader.read(start, catching_up=False)
             prefetch = None
             if not batch:
                 return stored
@@ -423,21 +423,7 @@ class Relay:
                  recorded_seq + 1, chain_seq)
         await asyncio.to_thread(self.chain_store.record_links, links)
 
-    def _read_batch(self, start: int) -> list[_Outgoing]:
-        """The next public events as messages, with their canonical content for the chain (runs
-        in a worker thread: the recorder is synchronous, the mapping and the JSON are CPU work
-        that overlaps with waiting for acks)."""
-        notifications = self.record.recorder.select_notifications(
-            start, self.batch_size, topics=PUBLIC_TOPICS
-        )
-        mapper = self.record.mapper
-        batch = []
-        for notice in notifications:
-            message = to_message(notice, mapper)
-            batch.append((notice.id, message, canonical_template(message.headers, message.body)))
-        return batch
-
-    async def _publish_batch(self, batch: list[_Outgoing]) -> int:
+    async def _publish_batch(self, batch: list[Outgoing]) -> int:
         """Pipeline the whole batch, then collect the acks in order. Returns how many were
         stored; raises PublishIncomplete when not all were acknowledged, after moving the cursor
         past those that were."""
@@ -571,12 +557,13 @@ class Relay:
 
 
 class _Prefetch:
-    """A batch being read in a worker thread, from `start`. Dropped if the relay has to resume
-    from elsewhere; its thread then finishes on its own and its result is discarded."""
+    """The batch after a full one, being read (in the reading process once it is up) from
+    `start`. Dropped if the relay has to resume from elsewhere; its reading then finishes on its
+    own and its result is discarded."""
 
     def __init__(self, relay: Relay, start: int) -> None:
         self.start = start
-        self.batch = asyncio.ensure_future(asyncio.to_thread(relay._read_batch, start))
+        self.batch = asyncio.ensure_future(relay.reader.read(start, catching_up=True))
         # A dropped prefetch that failed must not be reported as an unretrieved exception.
         self.batch.add_done_callback(lambda done: done.cancelled() or done.exception())
 

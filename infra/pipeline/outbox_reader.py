@@ -1,0 +1,160 @@
+"""The relay's reading of the notification log: the next public events as NATS messages, each with
+its canonical content for the audit chain (events/audit_chain.py).
+
+That mapping (decoding the stored JSON, laying out the body, writing the canonical JSON) costs
+more than publishing the message, and in the relay's process it holds the GIL against the loop
+that publishes. So while the relay catches up on a backlog (a batch came back full), batches are
+read in a process of its own, on the other core: the relay's process then only chains, publishes
+and collects acks (docs/benchmarks.md, issue 15 target 3). A few events at a time, the usual case
+of a live platform, are read in a worker thread: no process hop in their latency, and no process
+at all for a relay that never falls behind. The process reads the same database through its own
+connection; a message is a pure function of its event, so either way gives the same bytes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+from domain.record import ProgrammeRecord
+from events.audit_chain import CanonicalTemplate, canonical_template
+from infra.publishing.messages import PUBLIC_TOPICS, OutgoingMessage, to_message
+
+log = logging.getLogger(__name__)
+
+# A backlog of at least this many positions is read in the process (started at the first such
+# backlog): below it, starting a fresh interpreter costs more than the reading it would take over.
+PROCESS_BACKLOG = 10_000
+
+# A public event read for publishing: its position, its message, its canonical content.
+Outgoing = tuple[int, OutgoingMessage, CanonicalTemplate]
+# The same as the process sends it back: plain values pickle and unpickle fastest.
+_Plain = tuple[int, str, dict[str, str], bytes, bytes, bytes]
+
+
+def read_outgoing(record: ProgrammeRecord, start: int, limit: int) -> list[Outgoing]:
+    """Up to `limit` public events from position `start`, as messages with their canonical
+    content."""
+    notifications = record.recorder.select_notifications(start, limit, topics=PUBLIC_TOPICS)
+    mapper = record.mapper
+    batch = []
+    for notice in notifications:
+        message = to_message(notice, mapper)
+        batch.append((notice.id, message, canonical_template(message.headers, message.body)))
+    return batch
+
+
+def _in_memory(record: ProgrammeRecord) -> bool:
+    """Whether the record's database lives in this process's memory (no other process sees it)."""
+    name = str(record.env.get("SQLITE_DBNAME", ""))
+    return ":memory:" in name or "mode=memory" in name
+
+
+class BatchReader:
+    """Reads batches for the relay: in a worker thread, or in the reading process when the
+    caller is catching up. Any failure of the process (it could not start, or died) is logged
+    once and the reader goes on in threads: the process is a speed-up, never a dependency."""
+
+    def __init__(self, record: ProgrammeRecord, batch_size: int, *, use_process: bool = True
+                 ) -> None:
+        self.record = record
+        self.batch_size = batch_size
+        self._use_process = use_process and not _in_memory(record)
+        self._pool: ProcessPoolExecutor | None = None
+        self._ready: Future[None] | None = None
+
+    async def read(self, start: int, *, catching_up: bool) -> list[Outgoing]:
+        """The batch from position `start`. `catching_up`: the batch before it was full."""
+        if catching_up and self._use_process and self._pool is None:
+            log_end = await asyncio.to_thread(self.record.recorder.max_notification_id) or 0
+            if log_end - start >= PROCESS_BACKLOG:
+                self._start_process()
+        if catching_up and self._process_ready():
+            assert self._pool is not None
+            try:
+                plain = await asyncio.wrap_future(
+                    self._pool.submit(_read_in_process, start, self.batch_size)
+                )
+            except Exception:
+                log.warning("The relay's reading process failed; reading in this process from "
+                            "now on", exc_info=True)
+                self._give_up_process()
+            else:
+                return [(position, OutgoingMessage(subject, headers, body),
+                         CanonicalTemplate(before, after))
+                        for position, subject, headers, body, before, after in plain]
+        return await asyncio.to_thread(read_outgoing, self.record, start, self.batch_size)
+
+    async def warm_up(self) -> bool:
+        """Start the reading process now and wait until it is up (the benchmark measures the
+        relay's pace, not a process start). False if it could not start."""
+        self._start_process()
+        if self._ready is not None:
+            with contextlib.suppress(Exception):  # reported by _process_ready
+                await asyncio.wrap_future(self._ready)
+        return self._process_ready()
+
+    def _start_process(self) -> None:
+        """Start the reading process (a fresh interpreter takes a second or more: batches are
+        read in threads until it is up)."""
+        if self._use_process and self._pool is None:
+            try:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1,
+                    # A fresh interpreter: forking a process that runs threads and an event loop
+                    # could copy a lock some other thread holds.
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_open_record,
+                    initargs=(type(self.record), dict(self.record.env)),
+                )
+                self._ready = self._pool.submit(_ready)
+            except Exception:
+                log.warning("Could not start the relay's reading process", exc_info=True)
+                self._give_up_process()
+
+    def _process_ready(self) -> bool:
+        """Whether the process is up and can take the next batch."""
+        if self._ready is None or not self._ready.done():
+            return False
+        if self._ready.exception() is not None:
+            log.warning("The relay's reading process did not start (%s); reading in this "
+                        "process", self._ready.exception())
+            self._give_up_process()
+            return False
+        return True
+
+    def _give_up_process(self) -> None:
+        self._use_process = False
+        self.close()
+
+    def close(self) -> None:
+        pool, self._pool, self._ready = self._pool, None, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+# --- in the reading process -------------------------------------------------------------------
+
+_record: ProgrammeRecord | None = None
+
+
+def _open_record(record_type: type[ProgrammeRecord], env: dict[str, Any]) -> None:
+    global _record
+    # The domain's event classes are found by their topics as events are decoded.
+    _record = record_type(env=env)
+
+
+def _ready() -> None:
+    """Run first: done once the process has started and opened the record."""
+
+
+def _read_in_process(start: int, limit: int) -> list[_Plain]:
+    assert _record is not None
+    return [
+        (position, message.subject, message.headers, message.body, canonical.before,
+         canonical.after)
+        for position, message, canonical in read_outgoing(_record, start, limit)
+    ]

@@ -1,0 +1,116 @@
+"""The relay's reading process (infra/pipeline/outbox_reader.py): batches read in a process of
+its own are the same messages, with the same canonical content, as batches read in the relay's
+process, and a relay reading that way still publishes every event once, in order, on an intact
+audit chain."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import nats
+import pytest
+from nats.js import JetStreamContext
+
+from domain.record import ProgrammeRecord
+from events.audit_chain import ChainedMessage, verify_chain
+from infra.nats.server import EmbeddedNats
+from infra.nats.streams import read_stream
+from infra.pipeline.outbox_reader import BatchReader, read_outgoing
+from infra.pipeline.relay import Relay
+from infra.settings import Settings
+from infra.store.eventstore import open_record
+from tests.conftest import headers_of
+from tests.integration.test_relay import (
+    assert_stream_mirrors_log,
+    save_intakes,
+    wait_for_stream_count,
+)
+
+pytestmark = pytest.mark.nats
+
+
+@pytest.fixture
+def record(tmp_path: Path) -> Iterator[ProgrammeRecord]:
+    record = open_record(Settings(data_dir=tmp_path / "data"))
+    yield record
+    record.close()
+
+
+@pytest.fixture
+async def js(nats_server: EmbeddedNats) -> AsyncIterator[JetStreamContext]:
+    connection = await nats.connect(nats_server.url)
+    yield connection.jetstream(timeout=2)
+    await connection.close()
+
+
+async def test_a_batch_read_in_the_process_equals_one_read_here(record: ProgrammeRecord) -> None:
+    save_intakes(record, 300)
+    reader = BatchReader(record, 120)
+    try:
+        assert await reader.warm_up(), "the reading process did not start"
+        for start in (1, 150):
+            in_process = await reader.read(start, catching_up=True)
+            here = read_outgoing(record, start, 120)
+            assert len(in_process) == len(here) == 120
+            for (position, message, canonical), (position_here, message_here, canonical_here) \
+                    in zip(in_process, here, strict=True):
+                assert position == position_here
+                assert message.subject == message_here.subject
+                assert message.headers == message_here.headers
+                assert list(message.headers) == list(message_here.headers)  # same order
+                assert message.body == message_here.body
+                assert canonical == canonical_here
+    finally:
+        reader.close()
+
+
+async def test_a_batch_not_caught_up_is_read_here(record: ProgrammeRecord) -> None:
+    """Below a backlog worth a process, or not catching up, no process is started."""
+    save_intakes(record, 30)
+    reader = BatchReader(record, 10)
+    assert len(await reader.read(1, catching_up=False)) == 10
+    assert len(await reader.read(12, catching_up=True)) == 10
+    assert reader._pool is None
+    reader.close()
+
+
+async def test_a_relay_reading_in_the_process_publishes_each_event_once_on_an_intact_chain(
+    record: ProgrammeRecord, nats_server: EmbeddedNats, js: JetStreamContext
+) -> None:
+    save_intakes(record, 900)
+    relay = Relay(record, nats_server.url, batch_size=200)
+    assert await relay.reader.warm_up()
+
+    assert await relay.publish_pending() == 900
+
+    await assert_stream_mirrors_log(js, record)
+    messages = await read_stream(js)
+    report = verify_chain([ChainedMessage(headers_of(m), m.data) for m in messages])
+    assert report.ok, report.problem
+    assert report.verified == 900
+    assert [link.chain_hash for link in relay.chain_store.links()] == [
+        headers_of(m)["ce-lgnethash"] for m in messages
+    ]
+
+
+async def test_a_relay_stopped_with_its_reading_process_up_stops_it(
+    record: ProgrammeRecord, nats_server: EmbeddedNats, js: JetStreamContext
+) -> None:
+    save_intakes(record, 400)
+    relay = Relay(record, nats_server.url, batch_size=100)
+    assert await relay.reader.warm_up()
+    pool = relay.reader._pool
+    assert pool is not None
+    workers = list(pool._processes.values())
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    await wait_for_stream_count(js, 400)
+    stop.set()
+    async with asyncio.timeout(10):
+        await running
+    for worker in workers:
+        await asyncio.to_thread(worker.join, 10)
+        assert not worker.is_alive()
+    await assert_stream_mirrors_log(js, record)
