@@ -289,10 +289,13 @@ class GrantQueries:
         return next((claim for claim in self.claims(str(row[0]))
                      if claim.claim_id == claim_id), None)
 
-    def position(self) -> int:
-        """The newest grant event's position these tables hold (0 for none)."""
+    def position(self, as_of: datetime | None = None) -> int:
+        """The newest grant event's position recorded by `as_of` (0 for none): what a
+        statement as of then includes."""
+        until = _until(as_of)
         with self.database.reading() as tx:
-            found = [tx.fetchone(f"SELECT MAX(position) FROM {table}")
+            found = [tx.fetchone(f"SELECT MAX(position) FROM {table} WHERE recorded_at <= ?",
+                                 (until,))
                      for table in ("rm_grant_lines", "rm_grant_transfers",
                                    "rm_grant_claim_states")]
         return max((int(row[0]) for row in found if row and row[0] is not None), default=0)

@@ -25,6 +25,8 @@ from infra.finance_allocations import ALLOCATIONS_LOADER, PlannedAllocation, rea
 
 # The demo's allocations, recorded first: labelled demo values, not the programme's.
 DEMO_ALLOCATIONS_FILE = Path(__file__).parent / "finance_allocations.demo.toml"
+# The grant's budget the demo adopts first (issue 13): invented, labelled demo values.
+DEMO_BUDGET_FILE = Path(__file__).parent / "finance_budget.demo.toml"
 
 
 @dataclass(eq=False)

@@ -116,7 +116,7 @@ def refused(error: type[FinanceError], command: Any, aggregate: Any) -> FinanceE
 
 
 def test_the_co_beneficiaries_are_the_lead_partner_the_national_partners_and_the_cities() -> None:
-    """DOMAIN.md "Finance as an EU grant is run": every partner of the action is a co-beneficiary."""
+    """DOMAIN.md "Finance as an EU grant is run": every partner is a co-beneficiary."""
     everyone = co_beneficiaries(CARD_TERMS)
     assert everyone[:4] == ("ministry", "cittalia", "anci", "anci_comunicare")
     assert everyone[4:] == tuple(city.value for city in CARD_TERMS.known_cities)
@@ -301,7 +301,8 @@ def test_the_limits_of_the_evidence_are_accepted_at_the_limit() -> None:
 
 def test_a_city_s_cost_dated_after_it_withdrew_is_refused() -> None:
     terms = replace(CARD_TERMS, memberships={
-        **CARD_TERMS.memberships, City.FIRENZE: (Membership(date(2019, 7, 1), date(2020, 12, 31)),)})
+        **CARD_TERMS.memberships,
+        City.FIRENZE: (Membership(date(2019, 7, 1), date(2020, 12, 31)),)})
     with pytest.raises(NotAPartnerCity):
         ExpenditureClaim.draft(uuid4(), evidence(), terms, COORDINATOR, NOW)
 
