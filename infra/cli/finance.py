@@ -12,9 +12,9 @@ from typing import Annotated
 import typer
 
 from domain.amendments.service import ProgrammeTermsService
+from domain.finance.grant_service import GrantService
 from domain.finance.model import FinanceError
 from domain.finance.service import FinanceService
-from domain.finance.grant_service import GrantService
 from infra.bootstrap import grant_terms
 from infra.document_sources import EvidenceFromDocuments
 from infra.finance_allocations import AllocationFileError, load_allocations, load_budget
