@@ -89,8 +89,11 @@ def _claim_param(name: str) -> Callable[..., GrantClaimRow]:
 
 
 def _permitted(name: str, permission: Permission) -> Callable[..., GrantClaimRow]:
-    def permitted(claim: Annotated[GrantClaimRow, Depends(_claim_param(name))],
-                  principal: SignedIn) -> GrantClaimRow:
+    # The dependency as a default value: an annotation naming `name` would be read as a string
+    # (postponed annotations), where the closure's variable is out of reach.
+    in_path = Depends(_claim_param(name))
+
+    def permitted(principal: SignedIn, claim: GrantClaimRow = in_path) -> GrantClaimRow:
         if claim.city == NETWORK:
             require(principal, permission)
         else:
