@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from domain.access import Permission, Principal, may
 from domain.finance.claims import DisallowanceReason, VatTreatment
 from domain.finance.grant import CostHeading, TransferReason, co_beneficiaries
-from domain.finance.statements import ACTION, Statement
+from domain.finance.statements import ACTION, Figures, Statement, co_beneficiary_statement
 from domain.programme import City, SubAction
 from web.areas.finance.grant_requests import (
     AdmissionRequest,
@@ -308,10 +308,17 @@ async def confirm_grant_claim(
 
 
 def _chosen(services: WebServices, of: str, day: date | None) -> Statement:
-    statement = _statements(services, day).of(of)
-    if statement is None:
+    """The statement of `of`: a co-beneficiary with nothing yet has one of zeros; anything
+    else is no statement (404)."""
+    statements = _statements(services, day)
+    statement = statements.of(of)
+    if statement is not None:
+        return statement
+    if of not in co_beneficiaries(services.programme_terms.terms_in_force()):
         raise UnknownExport(of)
-    return statement
+    return co_beneficiary_statement(
+        of, Figures({}, {}, {}, {}), services.grants.grant, statements.action.as_of,
+        statements.action.position, services.programme_terms.terms_in_force().period.ends_on)
 
 
 def _export(services: WebServices, translator: Translator, fmt: str, of: str,
