@@ -180,7 +180,7 @@ class GrantDesk(Area):
             .ljust(15, "0"),
             cig=f"Z{own.randint(0, 999999999):09d}" if own.random() < 0.5 else None)
         staff = coordinator(claim.city)
-        grants, documents = self.services.grants, self.services.documents
+        grants = self.services.grants
         if not self.attempt("grant_claim", lambda now: grants.draft_claim(
                 claim.id, evidence, staff, now, corrects), rng=own):
             return
@@ -191,16 +191,20 @@ class GrantDesk(Area):
                             (DocumentKind.PROOF_OF_PAYMENT, "Quietanza di pagamento")):
             document_id = UUID(int=own.getrandbits(128), version=4)
             content = demo_pdf(title, f"Spesa rendicontata {reference} (demo)")
-            if self.attempt("document", lambda now, d=document_id, k=kind, c=content:
-                            documents.attach_to_claim(d, claim.city, claim.id,
-                                                      ClaimDocumentDraft(k), c, principal, now),
-                            rng=own):
+            if self.attempt("document", partial(
+                    self._attach, claim, document_id, ClaimDocumentDraft(kind), content,
+                    principal), rng=own):
                 attached.append(document_id)
         if not self.attempt("grant_claim_submitted", lambda now: grants.submit_claim(
                 claim.id, attached, staff, now), rng=own):
             return
         check_on = today + timedelta(days=own.randint(10, 45))
         self.at(self.working_time(check_on, rng=own), lambda: self.check_claim(claim))
+
+    def _attach(self, claim: _GrantClaim, document_id: UUID, draft: ClaimDocumentDraft,
+                content: bytes, principal: Principal, now: datetime) -> None:
+        self.services.documents.attach_to_claim(document_id, claim.city, claim.id, draft,
+                                                content, principal, now)
 
     def check_claim(self, claim: _GrantClaim) -> None:
         grants, own = self.services.grants, claim.rng
