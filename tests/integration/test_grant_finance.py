@@ -54,7 +54,7 @@ from projections.storage.read_models import (
 )
 from tests.builders import NOW, a_coordinator
 from tests.conftest import data_of, headers_of, relayed
-from web.areas.finance.statements import grant_statements
+from web.kit.grant_statements import grant_statements
 
 CHECKER = Actor(ActorKind.USER, "ministry-checker", Role.MINISTRY)
 SECOND = Actor(ActorKind.USER, "ministry-second", Role.MINISTRY)

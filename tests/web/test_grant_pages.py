@@ -206,3 +206,34 @@ def test_a_city_never_sees_another_city_s_claims_or_their_evidence(clients: Clie
 
 def first_stamp(rows: list[list[str]]) -> Any:
     return datetime.fromisoformat(rows[1][1])
+
+
+def test_the_dashboards_expenditure_shows_absorption_and_the_claims_awaiting_with_their_age(
+    clients: Clients, platform: Platform,
+) -> None:
+    """Issue 13 item 5: absorption per co-beneficiary and per heading, claims pending and age."""
+    adopted(platform)
+    admitted = submitted(clients)
+    assert clients.ministry().post(f"/grant-claims/{admitted}/admission",
+                                   follow_redirects=False).status_code == 303
+    submitted(clients, gross_amount="333,33", eligible_amount="333,33",
+              vat_treatment="exempt")
+    ministry = clients.ministry().get("/ministry/dashboard", params={"lang": "it"}).text
+    assert "Assorbimento per beneficiario" in ministry
+    assert "Assorbimento per voce di costo" in ministry
+    awaiting = clients.ministry().get("/ministry/dashboard/grant_awaiting/export.csv")
+    assert awaiting.status_code == 200
+    rows = list(csv.reader(io.StringIO(awaiting.content.decode("utf-8-sig"))))
+    assert [row[2:] for row in rows[-1:]] == [["333.33", "0"]]  # eligible amount, days waiting
+    by_co_beneficiary = clients.ministry().get(
+        "/ministry/dashboard/grant_co_beneficiaries/export.csv")
+    lines = {row[0]: row for row in csv.reader(
+        io.StringIO(by_co_beneficiary.content.decode("utf-8-sig"))) if row}
+    # Milan: 1,000.00 admitted + 70.00 indirect = 1,070.00 of its budget.
+    assert lines["Milano"][2] == "1070.00"
+    assert lines["Firenze"][1] == "346000.00"
+    city = clients.coordinator("milano").get("/cities/milano/dashboard/grant_awaiting/export.csv")
+    assert city.status_code == 200 and "333.33" in city.text
+    florence = clients.coordinator("firenze").get(
+        "/cities/firenze/dashboard/grant_awaiting/export.csv")
+    assert "333.33" not in florence.text  # a city's dashboard lists its own claims only

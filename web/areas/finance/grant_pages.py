@@ -44,10 +44,10 @@ from web.areas.finance.requests import (
     NetworkFinanceViewer,
 )
 from web.areas.finance.statement_files import co_beneficiary_name, statement_pdf, statement_rows
-from web.areas.finance.statements import GrantStatements, grant_statements
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.exports import EXPORT_FORMATS, Column, ExportRequest, UnknownExport, export_format
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
+from web.kit.grant_statements import GrantStatements, grant_statements
 from web.kit.i18n import DISPLAY_TIMEZONE, Translator
 from web.kit.labels import Labels
 from web.kit.principal import SignedIn
