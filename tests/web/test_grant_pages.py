@@ -182,6 +182,11 @@ def test_a_rejected_claim_is_answered_by_a_corrected_one_linked_to_it(
     rejected = clients.ministry().post(f"/grant-claims/{claim_id}/rejection",
                                        data={"reason": "no_proof"}, follow_redirects=False)
     assert rejected.status_code == 303
+    answer = clients.coordinator("milano").get(f"/grant-claims/{claim_id}").text
+    assert f"/cities/milano/grant?corrects={claim_id}" in answer
+    form = clients.coordinator("milano").get("/cities/milano/grant",
+                                             params={"corrects": claim_id}).text
+    assert f'value="{claim_id}"' in form
     corrected = drafted(clients, corrects=claim_id)
     page = clients.coordinator("milano").get(f"/grant-claims/{claim_id}").text
     assert corrected in page

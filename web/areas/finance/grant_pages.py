@@ -172,8 +172,11 @@ def grant_statement_file(
 def city_grant(
     request: Request, city: CityFinanceToView, pages: PageRenderer, services: Services,
     principal: SignedIn, as_of: AsOfDay = None,
+    corrects: Annotated[str | None, Query(max_length=36)] = None,
 ) -> HTMLResponse:
-    return _render_city(request, pages, services, principal, city, as_of, FormState())
+    """`corrects`: the rejected claim a new one answers (the claim's page links here with it)."""
+    form = FormState(values={"corrects": corrects} if corrects else {})
+    return _render_city(request, pages, services, principal, city, as_of, form)
 
 
 def _render_city(request: Request, pages: Pages, services: WebServices, principal: Principal,
