@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BeforeValidator, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from events.contracts import City, EventContract
 
@@ -103,9 +103,169 @@ class BudgetClaimRejectedV1(EventContract):
     reason: str = Field(min_length=1, max_length=500)
 
 
+# --- the grant's budget and claims (issue 13) ---------------------------------------------------
+# The grant's budget belongs to the whole action (lgnet.network.budget.*, CloudEvents subject
+# `grant-budget`); a claim to its co-beneficiary: a city's on the city's subjects, a national
+# partner's on the network's (lgnet.<city|network>.claim.*, CloudEvents subject the claim id).
+# Only ids, codes, amounts and dates: a claim's supplier and document number stay in the event
+# store (a supplier may be a sole trader, a person), reasons are codes from a list.
+
+CoBeneficiary = Annotated[
+    str, Field(pattern=r"^[a-z][a-z0-9_-]{1,39}$", description=(
+        "A co-beneficiary of the action: ministry (the lead partner), cittalia, anci, "
+        "anci_comunicare, or a city's slug"))]
+CostHeading = Literal["staff", "travel", "equipment", "services", "other_direct"]
+DisallowanceReason = Literal[
+    "outside_period", "not_pertinent", "no_proof", "over_heading_budget", "duplicate", "other"]
+TransferReason = Literal["reprogramming", "savings", "new_needs", "correction", "other"]
+VatTreatment = Literal["not_recoverable", "recoverable", "exempt"]
+_ACT_REFERENCE = Field(
+    min_length=1, max_length=60,
+    description="The reference (protocol number) of the ministry's act, never free text")
+
+
+class GrantBudgetLine(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    co_beneficiary: CoBeneficiary
+    sub_action: BudgetSubAction
+    heading: CostHeading
+    amount: Euros = Field(description="Direct costs; indirect costs are a flat rate on them")
+
+
+class BudgetGrantAdoptedV1(EventContract):
+    """The ministry adopted the action's budget (the grant agreement's, or an amendment): every
+    co-beneficiary's direct costs per sub-action and cost heading, replacing any earlier
+    budget. Its total, indirect costs (a flat rate on each co-beneficiary's direct costs)
+    included, is `total_cost`."""
+
+    aggregate: ClassVar[str] = "budget"
+    event: ClassVar[str] = "grant_adopted"
+    version: ClassVar[int] = 1
+
+    budget_id: UUID
+    city: Literal["network"] = Field(default="network")
+    lines: list[GrantBudgetLine]
+    total_cost: Euros
+    act_reference: str = _ACT_REFERENCE
+    adopted_on: date
+
+
+class BudgetTransferApprovedV1(EventContract):
+    """The ministry approved moving `amount` of a co-beneficiary's budget from one sub-action
+    and heading to another (its total, hence its indirect costs, unchanged)."""
+
+    aggregate: ClassVar[str] = "budget"
+    event: ClassVar[str] = "transfer_approved"
+    version: ClassVar[int] = 1
+
+    budget_id: UUID
+    city: Literal["network"] = Field(default="network")
+    co_beneficiary: CoBeneficiary
+    from_sub_action: BudgetSubAction
+    from_heading: CostHeading
+    to_sub_action: BudgetSubAction
+    to_heading: CostHeading
+    amount: Euros
+    reason: TransferReason
+    act_reference: str = _ACT_REFERENCE
+    approved_on: date
+
+
+class _ClaimEvent(EventContract):
+    aggregate: ClassVar[str] = "claim"
+    version: ClassVar[int] = 1
+
+    claim_id: UUID
+    city: City = Field(description="The claim's city, or `network` for a national partner's")
+    co_beneficiary: CoBeneficiary
+
+
+class ClaimDraftedV1(_ClaimEvent):
+    """A co-beneficiary drafted a claim of a cost, with its evidence (the supplier and the
+    document's number are not published). `corrects` names the rejected claim it answers."""
+
+    event: ClassVar[str] = "drafted"
+
+    sub_action: BudgetSubAction
+    heading: CostHeading
+    document_date: date
+    payment_date: date
+    gross_amount: Euros
+    eligible_amount: Euros
+    vat_treatment: VatTreatment
+    cup: str = Field(pattern=r"^[A-Z0-9]{15}$", description="The project's CUP")
+    cig: str | None = Field(default=None, pattern=r"^[A-Z0-9]{10}$",
+                            description="The tender's CIG, where there is one")
+    corrects: UUID | None = None
+
+
+class ClaimSubmittedV1(_ClaimEvent):
+    """The claim was submitted for checking, with its invoice and proof of payment (the
+    documents' ids, events of the documents context)."""
+
+    event: ClassVar[str] = "submitted"
+
+    eligible_amount: Euros
+    documents: list[UUID] = Field(min_length=2)
+
+
+class ClaimDisallowedPart(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    amount: Euros
+    reason: DisallowanceReason
+
+
+class ClaimCheckedV1(_ClaimEvent):
+    """The ministry admitted the claim, fully (no disallowed part) or partly (each disallowed
+    part with its reason): `admitted_amount` + the parts = `eligible_amount`. With
+    `confirmation_needed` the admission counts once a second ministry user confirms it."""
+
+    event: ClassVar[str] = "checked"
+
+    eligible_amount: Euros
+    admitted_amount: Euros
+    disallowed: list[ClaimDisallowedPart]
+    confirmation_needed: bool
+
+
+class ClaimAdmissionConfirmedV1(_ClaimEvent):
+    """A second ministry user confirmed an admission above the threshold."""
+
+    event: ClassVar[str] = "admission_confirmed"
+
+    admitted_amount: Euros
+
+
+class ClaimRejectedV1(_ClaimEvent):
+    """The ministry rejected the claim: nothing of it is admitted."""
+
+    event: ClassVar[str] = "rejected"
+
+    eligible_amount: Euros
+    reason: DisallowanceReason
+
+
+class ClaimCorrectedV1(_ClaimEvent):
+    """The rejected claim was answered by the corrected claim `corrected_by`."""
+
+    event: ClassVar[str] = "corrected"
+
+    corrected_by: UUID
+
+
 FINANCE_CONTRACTS: tuple[type[EventContract], ...] = (
     BudgetAllocationSetV1,
     BudgetClaimRecordedV1,
     BudgetClaimApprovedV1,
     BudgetClaimRejectedV1,
+    BudgetGrantAdoptedV1,
+    BudgetTransferApprovedV1,
+    ClaimDraftedV1,
+    ClaimSubmittedV1,
+    ClaimCheckedV1,
+    ClaimAdmissionConfirmedV1,
+    ClaimRejectedV1,
+    ClaimCorrectedV1,
 )

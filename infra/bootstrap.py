@@ -26,6 +26,8 @@ from domain.assignment.service import AssignmentAtIntake, AssignmentService
 from domain.cases.service import CaseService
 from domain.deliveries.service import DeliveryService
 from domain.documents.service import DocumentRules, DocumentService
+from domain.finance.grant import GrantTerms
+from domain.finance.grant_service import GrantService
 from domain.finance.service import FinanceService
 from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
@@ -45,7 +47,7 @@ from infra.audit.checkpoints import (
     read_public_key,
 )
 from infra.audit.event_browser import EventBrowser
-from infra.document_sources import CaseFactsFromCases, ClaimsFromFinance
+from infra.document_sources import CaseFactsFromCases, ClaimsFromFinance, EvidenceFromDocuments
 from infra.nats.credentials import public_nats_hosts
 from infra.pipeline.replay import AsOfServices, ReplayCache
 from infra.position_watch import PositionWatch
@@ -63,6 +65,7 @@ from projections.case_list import CaseListQueries
 from projections.deliveries import DeliveryQueries
 from projections.documents import DocumentQueries
 from projections.finance import FinanceQueries
+from projections.grant_finance import GrantQueries
 from projections.households import HouseholdQueries
 from projections.housing import HousingQueries
 from projections.indicators import IndicatorQueries
@@ -194,6 +197,8 @@ class Platform:
     delivery_register: DeliveryQueries
     finance: FinanceService
     finance_views: FinanceQueries
+    grants: GrantService
+    grant_views: GrantQueries
     indicators: IndicatorQueries
     programme_terms: ProgrammeTermsService
     plans: PlanService
@@ -230,6 +235,7 @@ class Platform:
         as_of = AsOfServices(
             self, moment, workflows_over(self.record, self.vault, read_models, as_of=moment,
                                          document_rules=self.documents.rules,
+                                         grant=self.grants.grant,
                                          staff=self.accounts,
                                          inactive_after=inactive_after(self.settings),
                                          horizon=work_queue_horizon(self.settings)))
@@ -289,11 +295,19 @@ def work_queue_horizon(settings: Settings) -> timedelta:
     return timedelta(days=settings.work_queue_days)
 
 
+def grant_terms(settings: Settings) -> GrantTerms:
+    """The grant's rates and the admissions a second ministry user confirms, as configured."""
+    return GrantTerms(co_financing_rate=settings.finance_co_financing_rate,
+                      indirect_rate=settings.finance_indirect_rate,
+                      confirmation_threshold=settings.finance_confirmation_threshold)
+
+
 def workflows_over(
     record: ProgrammeRecord, vault: PersonalDataVault, read_models: ReadModelDatabase,
     as_of: datetime | None = None, *, document_rules: DocumentRules | None = None,
     staff: CityStaff | None = None,
     inactive_after: timedelta = DEFAULT_INACTIVE_AFTER, horizon: timedelta = DEFAULT_HORIZON,
+    grant: GrantTerms | None = None,
 ) -> dict[str, Any]:
     """The application services (commands) and read-model queries of every context, over one
     record and one read-model database: what the web app calls. Tests compose theirs with it
@@ -306,6 +320,8 @@ def workflows_over(
     cases = CaseService(record, vault, terms, intake_companion=AssignmentAtIntake(staff),
                         organisations=organisations.get)
     finance = FinanceService(record, terms)
+    # The grant's budget and claims (issue 13): rates and threshold from the settings.
+    grants = GrantService(record, EvidenceFromDocuments(record), terms, grant)
     rules = document_rules or DocumentRules()
     households = HouseholdService(record, cases)
     case_list = CaseListQueries(read_models)
@@ -339,12 +355,15 @@ def workflows_over(
         "delivery_register": DeliveryQueries(read_models),
         "finance": finance,
         "finance_views": finance_views,
+        "grants": grants,
+        "grant_views": GrantQueries(read_models),
         "indicators": IndicatorQueries(read_models),
         "programme_terms": terms,
         "plans": PlanService(record, vault, cases, terms),
         "plan_views": plan_views,
         "documents": DocumentService(
-            record, vault, CaseFactsFromCases(cases), ClaimsFromFinance(finance), rules),
+            record, vault, CaseFactsFromCases(cases), ClaimsFromFinance(finance, grants),
+            rules),
         "document_views": document_views,
         "households": households,
         "household_views": HouseholdQueries(read_models),
@@ -411,7 +430,7 @@ def build_platform(
             max_bytes=settings.document_max_bytes,
             expiry_warning_days=settings.document_expiry_warning_days),
         staff=accounts, inactive_after=inactive_after(settings),
-        horizon=work_queue_horizon(settings))
+        horizon=work_queue_horizon(settings), grant=grant_terms(settings))
     return Platform(
         settings=settings,
         record=record,

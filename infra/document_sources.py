@@ -7,10 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
+
 from domain.cases.service import CaseService
+from domain.documents.model import ClaimDocument
 from domain.documents.service import CaseFacts
+from domain.finance.grant_service import GrantService
 from domain.finance.service import FinanceService
 from domain.programme import City
+from domain.record import ProgrammeRecord
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,29 @@ class CaseFactsFromCases:
 @dataclass(frozen=True)
 class ClaimsFromFinance:
     finance: FinanceService
+    grants: GrantService | None = None
 
     def has_claim(self, city: City, claim_id: UUID) -> bool:
         budget = self.finance.budget(city)
-        return budget is not None and claim_id in budget.claims
+        if budget is not None and claim_id in budget.claims:
+            return True
+        # A claim of the grant's model (issue 13), of this city.
+        grant_claim = self.grants.claim(claim_id) if self.grants else None
+        return grant_claim is not None and grant_claim.co_beneficiary == city.value
+
+
+@dataclass(frozen=True)
+class EvidenceFromDocuments:
+    """Which claim a document was attached to, and its kind, from the document itself (the
+    record, not a read model: a claim is submitted right after its files are attached)."""
+
+    record: ProgrammeRecord
+
+    def attached(self, document_id: UUID) -> tuple[UUID, str] | None:
+        try:
+            document: object = self.record.repository.get(document_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(document, ClaimDocument):
+            return None
+        return document.claim_id, document.kind.value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
@@ -88,6 +89,17 @@ class Settings(BaseSettings):
     document_expiry_warning_days: int = Field(default=30, ge=0, le=365, description="A "
                                               "document enters the work queue this many days "
                                               "before it expires")
+    finance_co_financing_rate: Decimal = Field(
+        default=Decimal("0.90"), gt=0, le=1, max_digits=5, decimal_places=4,
+        description="The share of the action's total cost the grant finances "
+        "(docs/workflows/finance.md)")
+    finance_indirect_rate: Decimal = Field(
+        default=Decimal("0.07"), ge=0, le=Decimal("0.25"), max_digits=5, decimal_places=4,
+        description="Indirect costs as a flat rate on direct costs")
+    finance_confirmation_threshold: Decimal = Field(
+        default=Decimal("50000.00"), ge=0, max_digits=12, decimal_places=2,
+        description="An admission of a claim above this many euros waits for a second "
+        "ministry user's confirmation")
 
     inactive_case_days: int = Field(default=30, ge=1, le=365, description="The work queue "
                                     "lists an open case on which its city's staff recorded "

@@ -25,6 +25,13 @@ from events.finance import (
     BudgetClaimRejectedV1,
     BudgetSubAction,
 )
+from projections.grant_finance import (
+    GrantClaimRow,
+    GrantQueries,
+    apply_grant,
+    create_grant_tables,
+    drop_grant_tables,
+)
 from projections.projection import WorkItem
 from projections.storage.read_models import ReadModelDatabase
 from projections.storage.transaction import Transaction
@@ -155,10 +162,12 @@ class FinanceProjection:
             "CREATE INDEX IF NOT EXISTS rm_finance_claims_city"
             " ON rm_finance_claims (city, recorded_at)"
         )
+        create_grant_tables(tx)
 
     def drop_tables(self, tx: Transaction) -> None:
         tx.execute("DROP TABLE IF EXISTS rm_finance_allocations")
         tx.execute("DROP TABLE IF EXISTS rm_finance_claims")
+        drop_grant_tables(tx)
 
     def apply(self, tx: Transaction, envelope: Envelope) -> None:
         self.apply_all(tx, (envelope,))
@@ -193,6 +202,9 @@ class FinanceProjection:
                     self._decide(tx, envelope, data.claim_id, CLAIM_APPROVED, None)
                 case BudgetClaimRejectedV1():
                     self._decide(tx, envelope, data.claim_id, CLAIM_REJECTED, data.reason)
+                case _:
+                    # The grant's budget and claims (issue 13): tables of their own.
+                    apply_grant(tx, envelope)
 
     @staticmethod
     def _decide(tx: Transaction, envelope: Envelope, claim_id: UUID, status: str,
@@ -252,7 +264,22 @@ class FinanceQueries:
                 f"SELECT {_CLAIM_COLUMNS} FROM rm_finance_claims WHERE claim_id = ?",
                 (str(claim_id),),
             )
-        return None if row is None else _claim_of(row)
+        if row is not None:
+            return _claim_of(row)
+        return _grant_claim_as_row(GrantQueries(self.database).claim(claim_id))
+
+
+def _grant_claim_as_row(claim: GrantClaimRow | None) -> ClaimRow | None:
+    """A city's claim of the grant's model (issue 13) as the documents pages read a claim: what
+    they attach an invoice or a proof of payment to. A national partner's has no city."""
+    if claim is None or claim.city == "network":
+        return None
+    return ClaimRow(
+        claim_id=claim.claim_id, city=claim.city, sub_action=claim.sub_action,
+        category=claim.heading, amount=claim.eligible_amount, spent_on=claim.document_date,
+        document_reference=f"CUP {claim.cup}", status=claim.state,
+        recorded_at=claim.drafted_at, recorded_by=claim.drafted_by, decided_at=None,
+        decided_by=None, rejection_reason=None)
 
 
 def _quarter_of(day: date) -> tuple[int, int]:

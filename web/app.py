@@ -21,6 +21,7 @@ from web.areas.deliveries import pages as deliveries
 from web.areas.documents import pages as documents
 from web.areas.duplicates import pages as duplicates
 from web.areas.event_docs import pages as event_docs
+from web.areas.finance import grant_pages as grant_finance
 from web.areas.finance import pages as finance
 from web.areas.households import pages as households
 from web.areas.housing import pages as housing
@@ -88,6 +89,7 @@ PAGE_AREAS = (
     account,
     organisations,
     donor_report,
+    grant_finance,
 )
 
 

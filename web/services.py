@@ -16,6 +16,7 @@ from domain.assignment.service import AssignmentService
 from domain.cases.service import CaseService
 from domain.deliveries.service import DeliveryService
 from domain.documents.service import DocumentService
+from domain.finance.grant_service import GrantService
 from domain.finance.service import FinanceService
 from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
@@ -32,6 +33,7 @@ from projections.case_list import CaseListQueries
 from projections.deliveries import DeliveryQueries
 from projections.documents import DocumentQueries
 from projections.finance import FinanceQueries
+from projections.grant_finance import GrantQueries
 from projections.households import HouseholdQueries
 from projections.housing import HousingQueries
 from projections.indicators import IndicatorQueries
@@ -226,6 +228,9 @@ class WebServices(Protocol):
     delivery_register: DeliveryQueries
     finance: FinanceService
     finance_views: FinanceQueries
+    grants: GrantService
+    """The grant's budget and claims (issue 13)."""
+    grant_views: GrantQueries
     indicators: IndicatorQueries
     notes: NoteService
     """Case notes: their texts to and from the vault, their facts to the record."""

@@ -4,6 +4,7 @@ rejected, most of those resubmitted)."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -11,6 +12,10 @@ from functools import cache, partial
 from pathlib import Path
 from uuid import UUID
 
+from domain.access import Principal
+from domain.documents.model import ClaimDocumentDraft, DocumentKind
+from domain.finance.claims import ClaimEvidence, Disallowance, DisallowanceReason, VatTreatment
+from domain.finance.grant import CostHeading
 from domain.finance.model import ClaimDraft, ExpenseCategory
 from domain.programme import (
     FOUNDING_PROVINCE_CODES,
@@ -19,12 +24,20 @@ from domain.programme import (
     City,
     SubAction,
 )
+from infra.demo.documents import demo_pdf
 from infra.demo.people import MINISTRY, coordinator
 from infra.demo.scheduler import Area
-from infra.finance_allocations import ALLOCATIONS_LOADER, PlannedAllocation, read_allocations
+from infra.finance_allocations import (
+    ALLOCATIONS_LOADER,
+    PlannedAllocation,
+    read_allocations,
+    read_budget,
+)
 
 # The demo's allocations, recorded first: labelled demo values, not the programme's.
 DEMO_ALLOCATIONS_FILE = Path(__file__).parent / "finance_allocations.demo.toml"
+# The grant's budget the demo adopts first (issue 13): invented, labelled demo values.
+DEMO_BUDGET_FILE = Path(__file__).parent / "finance_budget.demo.toml"
 
 
 @dataclass(eq=False)
@@ -115,6 +128,129 @@ class FinanceDesk(Area):
                            claim.amount, resubmission=True)
             self.at(self.working_time(self.clock.date() + timedelta(days=rng.randint(5, 25))),
                     lambda: self.record_claim(again))
+
+
+class GrantDesk(Area):
+    """The grant's budget (the demo file's, adopted at the start) and each city's claims in the
+    grant's model: drafted with their evidence, the invoice and the proof of payment attached,
+    submitted, then checked by the ministry: most admitted fully, some partly, a few rejected
+    and most of those corrected. Its own random source (seeded by the city), so that the rest
+    of the demo draws what it drew before the grant's model existed."""
+
+    def adopt_budget(self) -> None:
+        grants = self.services.grants
+        budget = read_budget(DEMO_BUDGET_FILE, grants.grant, grants.terms.terms_in_force())
+        own = random.Random("grant-budget")
+        self.attempt("grant_budget", lambda now: grants.adopt_budget(
+            budget.lines, budget.act_reference, budget.adopted_on, ALLOCATIONS_LOADER, now),
+            rng=own)
+
+    def plan_claims(self, city: City) -> None:
+        own = random.Random(f"grant-claims-{city.value}")
+        first = max(self.scale.start + timedelta(days=30), PROGRAMME_START + timedelta(days=60))
+        if first > self.scale.end:
+            return
+        span = (self.scale.end - first).days
+        for sub_action, allocated in demo_allocations()[city].items():
+            for _ in range(max(1, self.scale.share(self.scale.claims_per_sub_action) // 3)):
+                heading = own.choice(_HEADINGS[sub_action])
+                eligible = (allocated * Decimal(own.randint(5, 40)) / 1000).quantize(
+                    Decimal("0.01"), rounding=ROUND_DOWN)
+                day = first + timedelta(days=own.randint(0, span))
+                claim = _GrantClaim(UUID(int=own.getrandbits(128), version=4), city, sub_action,
+                                    heading, eligible, own)
+                self.at(self.working_time(day, rng=own), partial(self.draft_claim, claim))
+
+    def draft_claim(self, claim: _GrantClaim, corrects: UUID | None = None) -> None:
+        own, today = claim.rng, self.clock.date()
+        spent_on = max(PROGRAMME_START, self.scale.start,
+                       today - timedelta(days=own.randint(5, 60)))
+        recoverable = own.random() < 0.3
+        evidence = ClaimEvidence(
+            co_beneficiary=claim.city.value, sub_action=claim.sub_action, heading=claim.heading,
+            supplier=f"Fornitore demo {own.randint(1, 40):02d} srl",
+            document_number=f"DEMO-{today.year}-{own.randint(1, 99999):05d}",
+            document_date=spent_on,
+            gross_amount=(claim.eligible * Decimal("1.22")).quantize(Decimal("0.01"))
+            if recoverable else claim.eligible,
+            eligible_amount=claim.eligible,
+            vat_treatment=VatTreatment.RECOVERABLE if recoverable else VatTreatment.EXEMPT,
+            payment_date=min(today, spent_on + timedelta(days=own.randint(0, 30))),
+            cup=f"J{FOUNDING_PROVINCE_CODES[claim.city]}H19000{own.randint(0, 99999):05d}"[:15]
+            .ljust(15, "0"),
+            cig=f"Z{own.randint(0, 999999999):09d}" if own.random() < 0.5 else None)
+        staff = coordinator(claim.city)
+        grants = self.services.grants
+        if not self.attempt("grant_claim", lambda now: grants.draft_claim(
+                claim.id, evidence, staff, now, corrects), rng=own):
+            return
+        principal = Principal(staff.id, staff.role, staff.city)
+        reference = str(claim.id)[:8]
+        attached = []
+        for kind, title in ((DocumentKind.INVOICE, "Fattura"),
+                            (DocumentKind.PROOF_OF_PAYMENT, "Quietanza di pagamento")):
+            document_id = UUID(int=own.getrandbits(128), version=4)
+            content = demo_pdf(title, f"Spesa rendicontata {reference} (demo)")
+            if self.attempt("document", partial(
+                    self._attach, claim, document_id, ClaimDocumentDraft(kind), content,
+                    principal), rng=own):
+                attached.append(document_id)
+        if not self.attempt("grant_claim_submitted", lambda now: grants.submit_claim(
+                claim.id, attached, staff, now), rng=own):
+            return
+        check_on = today + timedelta(days=own.randint(10, 45))
+        self.at(self.working_time(check_on, rng=own), lambda: self.check_claim(claim))
+
+    def _attach(self, claim: _GrantClaim, document_id: UUID, draft: ClaimDocumentDraft,
+                content: bytes, principal: Principal, now: datetime) -> None:
+        self.services.documents.attach_to_claim(document_id, claim.city, claim.id, draft,
+                                                content, principal, now)
+
+    def check_claim(self, claim: _GrantClaim) -> None:
+        grants, own = self.services.grants, claim.rng
+        draw = own.random()
+        if claim.corrected or draw < 0.75:
+            self.attempt("grant_claim_admitted", lambda now: grants.admit_claim(
+                claim.id, [], MINISTRY, now), rng=own)
+        elif draw < 0.9:
+            part = (claim.eligible * Decimal(own.randint(5, 30)) / 100).quantize(
+                Decimal("0.01"), rounding=ROUND_DOWN)
+            reason = own.choice((DisallowanceReason.OUTSIDE_PERIOD,
+                                 DisallowanceReason.NOT_PERTINENT, DisallowanceReason.NO_PROOF))
+            self.attempt("grant_claim_partly_admitted", lambda now: grants.admit_claim(
+                claim.id, [Disallowance(part, reason)], MINISTRY, now), rng=own)
+        else:
+            if not self.attempt("grant_claim_rejected", lambda now: grants.reject_claim(
+                    claim.id, DisallowanceReason.NO_PROOF, MINISTRY, now), rng=own):
+                return
+            if own.random() < 0.7:
+                again = _GrantClaim(UUID(int=own.getrandbits(128), version=4), claim.city,
+                                    claim.sub_action, claim.heading, claim.eligible, own,
+                                    corrected=True)
+                day = self.clock.date() + timedelta(days=own.randint(5, 25))
+                self.at(self.working_time(day, rng=own),
+                        lambda: self.draft_claim(again, corrects=claim.id))
+
+
+@dataclass(eq=False)
+class _GrantClaim:
+    id: UUID
+    city: City
+    sub_action: SubAction
+    heading: CostHeading
+    eligible: Decimal
+    rng: random.Random
+    corrected: bool = False
+
+
+_HEADINGS = {
+    SubAction.COORDINATION: (CostHeading.STAFF, CostHeading.TRAVEL),
+    SubAction.CIVIC_ENGAGEMENT: (CostHeading.SERVICES, CostHeading.OTHER_DIRECT),
+    SubAction.EMERGENCY_TAKE_IN: (CostHeading.STAFF, CostHeading.SERVICES),
+    SubAction.FAST_TRACK_HOUSING: (CostHeading.SERVICES, CostHeading.EQUIPMENT),
+    SubAction.ADMINISTRATION_EMPOWERMENT: (CostHeading.STAFF, CostHeading.TRAVEL),
+    SubAction.COMMUNICATION: (CostHeading.SERVICES, CostHeading.OTHER_DIRECT),
+}
 
 
 @cache

@@ -18,6 +18,7 @@ from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
 from domain.deliveries.service import DeliveryService
 from domain.documents.service import DocumentService
+from domain.finance.grant_service import GrantService
 from domain.finance.service import FinanceService
 from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
@@ -55,6 +56,8 @@ class DemoServices(Protocol):
     housing: HousingService
     activities: ActivityService
     finance: FinanceService
+    grants: GrantService
+    """The grant's budget and claims (issue 13)."""
     plans: PlanService
     documents: DocumentService
     households: HouseholdService

@@ -15,7 +15,7 @@ from infra.demo.cases import CaseDesk
 from infra.demo.deliveries import DeliveryDesk
 from infra.demo.documents import DocumentDesk
 from infra.demo.duplicates import DuplicateDesk
-from infra.demo.finance import FinanceDesk, focus_of
+from infra.demo.finance import FinanceDesk, GrantDesk, focus_of
 from infra.demo.households import HouseholdDesk
 from infra.demo.housing import HousingDesk
 from infra.demo.known import KnownCase
@@ -60,6 +60,7 @@ class _Simulation:
                               assignments=self.assignments)
         self.activities = ActivityDesk(self.scheduler, services, cases_of)
         self.finance = FinanceDesk(self.scheduler, services, cases_of)
+        self.grants = GrantDesk(self.scheduler, services, cases_of)
         self.plans = PlanDesk(self.scheduler, services, cases_of)
         self.documents = DocumentDesk(self.scheduler, services, cases_of)
         self.households = HouseholdDesk(self.scheduler, services, cases_of, self.housing)
@@ -70,6 +71,7 @@ class _Simulation:
     def run(self, progress: Callable[[int], None] | None) -> None:
         start = self.scheduler.working_time(self.scale.start, 7, 8)
         self.scheduler.at(start, self.finance.set_allocations)
+        self.scheduler.at(start, self.grants.adopt_budget)
         for city in self.scale.cities:
             self.plan_city(city)
         self.notes.plan_rounds()
@@ -89,6 +91,7 @@ class _Simulation:
             for _ in range(count * (2 if sub_action is focus else 1)):
                 self.activities.plan_activity_of(city, sub_action)
         self.finance.plan_claims(city)
+        self.grants.plan_claims(city)
         self.plans.plan_city(city)
         self.documents.plan_city(city)
         self.households.plan_rounds(city)

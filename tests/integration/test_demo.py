@@ -28,6 +28,7 @@ from domain.activities.service import ActivityService
 from domain.cases.service import CaseService
 from domain.deliveries.service import DeliveryService
 from domain.documents.service import DocumentService
+from domain.finance.grant_service import GrantService
 from domain.finance.service import FinanceService
 from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
@@ -42,7 +43,7 @@ from domain.referrals.service import ReferralService
 from infra.demo.scale import DemoScale
 from infra.demo.scheduler import DemoReport
 from infra.demo.simulation import load_demo
-from infra.document_sources import CaseFactsFromCases, ClaimsFromFinance
+from infra.document_sources import CaseFactsFromCases, ClaimsFromFinance, EvidenceFromDocuments
 from infra.settings import Settings
 from infra.store.eventstore import open_record
 from infra.store.person_index import open_person_index
@@ -64,6 +65,7 @@ class Services:
     housing: HousingService
     activities: ActivityService
     finance: FinanceService
+    grants: GrantService
     plans: PlanService
     documents: DocumentService
     households: HouseholdService
@@ -95,15 +97,16 @@ def generate(data_dir: Path, seed: int) -> DemoReport:
         organisations = OrganisationService(record)
         cases = CaseService(record, vault, organisations=organisations.get)
         finance = FinanceService(record)
+        grants = GrantService(record, EvidenceFromDocuments(record))
         households = HouseholdService(record, cases)
         return load_demo(Services(
             cases=cases,
             referrals=ReferralService(record, cases, organisations=organisations.get),
             housing=HousingService(record, cases, households=households),
             activities=ActivityService(record, cases),
-            finance=finance, plans=PlanService(record, vault, cases),
+            finance=finance, grants=grants, plans=PlanService(record, vault, cases),
             documents=DocumentService(
-                record, vault, CaseFactsFromCases(cases), ClaimsFromFinance(finance)),
+                record, vault, CaseFactsFromCases(cases), ClaimsFromFinance(finance, grants)),
             households=households, notes=NoteService(record, vault, cases),
             deliveries=DeliveryService(record, cases),
             identity=IdentityService(record, open_person_index(settings), cases, vault),
@@ -201,6 +204,12 @@ def test_every_kind_of_work_appears(runs: Runs) -> None:
     accepted = first.report.accepted
     assert accepted["intake"] == 26
     assert accepted["allocation"] == 12  # the two cities' six sub-actions each
+    # The grant's model (issue 13): the demo budget adopted, claims drafted with their invoice
+    # and proof of payment, submitted and checked; none refused.
+    assert accepted["grant_budget"] == 1
+    assert accepted["grant_claim"] == accepted["grant_claim_submitted"] > 0
+    assert accepted["grant_claim_admitted"] > 0
+    assert not [line for line in first.report.refused if " grant_" in line]
 
 
 def test_the_demo_s_notes_and_reasons_are_in_the_vault_not_in_its_events(runs: Runs) -> None:

@@ -31,6 +31,7 @@ from domain.cases.model import Case
 from domain.cases.service import CaseService
 from domain.deliveries.service import DeliveryService
 from domain.documents.service import DocumentService
+from domain.finance.grant_service import GrantService
 from domain.finance.service import FinanceService
 from domain.households.service import HouseholdService
 from domain.housing.service import HousingService
@@ -43,7 +44,7 @@ from domain.referrals.service import ReferralService
 from infra.demo.scale import DemoScale
 from infra.demo.scheduler import DemoReport
 from infra.demo.simulation import load_demo
-from infra.document_sources import CaseFactsFromCases, ClaimsFromFinance
+from infra.document_sources import CaseFactsFromCases, ClaimsFromFinance, EvidenceFromDocuments
 from infra.settings import Settings
 from infra.store.eventstore import open_record
 from infra.store.person_index import open_person_index
@@ -71,6 +72,7 @@ class Services:
     housing: HousingService
     activities: ActivityService
     finance: FinanceService
+    grants: GrantService
     plans: PlanService
     documents: DocumentService
     households: HouseholdService
@@ -96,15 +98,16 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walked]:
         organisations = OrganisationService(record)
         cases = CaseService(record, vault, organisations=organisations.get)
         finance = FinanceService(record)
+        grants = GrantService(record, EvidenceFromDocuments(record))
         households = HouseholdService(record, cases)
         report = load_demo(Services(
             cases=cases,
             referrals=ReferralService(record, cases, organisations=organisations.get),
             housing=HousingService(record, cases, households=households),
             activities=ActivityService(record, cases),
-            finance=finance, plans=PlanService(record, vault, cases),
+            finance=finance, grants=grants, plans=PlanService(record, vault, cases),
             documents=DocumentService(
-                record, vault, CaseFactsFromCases(cases), ClaimsFromFinance(finance)),
+                record, vault, CaseFactsFromCases(cases), ClaimsFromFinance(finance, grants)),
             households=households, notes=NoteService(record, vault, cases),
             deliveries=DeliveryService(record, cases),
             identity=IdentityService(record, open_person_index(settings), cases, vault),

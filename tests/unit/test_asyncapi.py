@@ -99,7 +99,9 @@ def test_every_contract_and_partner_kind_is_a_message_of_its_subjects_channel(
     for ce_type, contract in CONTRACTS.items():
         # Events of the whole network (audit checkpoints, the programme's terms) have it in
         # place of a city.
-        city = NETWORK if contract.aggregate in ("audit", "programme") else "{city}"
+        city = NETWORK if contract.aggregate in ("audit", "programme") or (
+            "city" in contract.model_fields
+            and contract.model_fields["city"].default == NETWORK) else "{city}"
         channel = by_address[contract.subject(city)]
         message = resolve(document, channel["messages"][ce_type]["$ref"])
         assert message["name"] == ce_type

@@ -77,6 +77,8 @@ CONTRACT_ALLOWED: dict[str, str] = {
     "activity.cancelled:reason": "why a community activity was cancelled: about the activity",
     "budget.allocation_set:reason": "why the ministry set a city's allocation: about money",
     "budget.claim_rejected:reason": "why the ministry rejected a city's claim: about money",
+    "budget.grant_adopted:act_reference": "the ministry's act: not about a person",
+    "budget.transfer_approved:act_reference": "the ministry's act: not about a person",
 }
 
 # Domain events' str fields that are not in their contract (or whose event is not published):
@@ -121,6 +123,11 @@ DOMAIN_ALLOWED: dict[str, str] = {
     "CityBudget.Opened:city": "a city code (internal)",
     "ProgrammeBudget.AllocationCounted:city": "a city code (internal)",
     "ProgrammeBudget.AllocationCounted:sub_action": "a sub-action code (internal)",
+    "ExpenditureClaim.Drafted:supplier": "the supplier of a claimed cost (a firm, or a sole "
+    "trader): the co-beneficiary's accounting, kept in the event store for the audit and never "
+    "published (issue 13)",
+    "ExpenditureClaim.Drafted:document_number": "the invoice's number: accounting, never "
+    "published (issue 13)",
 }
 
 _BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}

@@ -206,6 +206,21 @@ ACCESS: dict[str, set[str]] = {
     "api_set_allocation": {MINISTRY},
     "api_approve_claim": {MINISTRY},
     "api_reject_claim": {MINISTRY},
+    # -- the grant's budget, claims and statements (issue 13) --
+    "grant_finance": OVERSIGHT,
+    "grant_transfer": {MINISTRY},
+    "grant_statement": OVERSIGHT,
+    "grant_statement_export": OVERSIGHT,
+    "grant_statement_pdf": OVERSIGHT,
+    "city_grant": MILAN_STAFF | OVERSIGHT,
+    "city_grant_statement_export": MILAN_STAFF | OVERSIGHT,
+    "city_grant_statement_pdf": MILAN_STAFF | OVERSIGHT,
+    "draft_grant_claim": {MILAN_COORDINATOR},
+    "grant_claim_page": MILAN_STAFF | OVERSIGHT,
+    "submit_grant_claim": {MILAN_COORDINATOR},
+    "admit_grant_claim": {MINISTRY},
+    "reject_grant_claim": {MINISTRY},
+    "confirm_grant_claim": {MINISTRY},
     # -- dashboards and indicators --
     "city_dashboard": MILAN_STAFF | OVERSIGHT,
     "indicator_referrals": MILAN_STAFF | OVERSIGHT,
@@ -353,6 +368,9 @@ EXPORTED_TABLE = {
 # sessions the rest of the matrix uses (a password change ends the person's other sessions):
 # for those allowed, reaching the rule is what shows the access.
 REFUSED_BY_THE_RULES = {"change_password", "api_change_password",
+                        # (a transfer needs an adopted budget: the matrix's platform has none,
+                        # so reaching the rule shows the access)
+                        "grant_transfer",
                         # (setting up a second factor would ask a code at every later sign-in)
                         "enrol_second_factor",
                         # (the matrix's activity is of Sub-Action 3: no staff to count there)
@@ -384,6 +402,7 @@ FRESH_ROUTES = {
     "cancel_activity", "api_cancel_activity",
     # -- finance --
     "approve_claim", "api_approve_claim", "reject_claim", "api_reject_claim",
+    "submit_grant_claim", "admit_grant_claim", "reject_grant_claim", "confirm_grant_claim",
     # -- individual plans --
     "start_plan", "api_start_plan", "achieve_plan_goal", "api_achieve_plan_goal",
     "drop_plan_goal", "api_drop_plan_goal", "complete_plan_action", "api_complete_plan_action",
@@ -430,6 +449,49 @@ AN_ALLOCATION = {"city": "milano", "sub_action": "3", "amount": "1000000.00",
                  "reason": "Access matrix"}
 A_CLAIM = {"sub_action": "3", "category": "staff", "amount": "10.00",
            "spent_on": "2021-03-15", "document_reference": "PG/2021/0001"}
+
+
+A_GRANT_CLAIM = {"sub_action": "3", "heading": "services", "supplier": "Access matrix srl",
+                 "document_number": "FT 1/2021", "document_date": "2021-02-01",
+                 "gross_amount": "60000,00", "eligible_amount": "60000,00",
+                 "vat_treatment": "exempt", "payment_date": "2021-02-15",
+                 "cup": "J41H19000010001"}
+A_TRANSFER = {"co_beneficiary": "milano", "from_sub_action": "3", "from_heading": "staff",
+              "to_sub_action": "3", "to_heading": "travel", "amount": "10,00",
+              "reason": "savings", "act_reference": "PG/2021/0001",
+              "approved_on": "2021-03-01"}
+
+
+def a_drafted_grant_claim(clients: Clients, _case_id: str) -> str:
+    """A Milan claim of the grant's model, drafted with its invoice and proof of payment."""
+    coordinator = clients.coordinator("milano")
+    drafted = coordinator.post("/cities/milano/grant/claims", data=A_GRANT_CLAIM,
+                               follow_redirects=False)
+    assert drafted.status_code == 303, drafted.text[:500]
+    claim_id: str = drafted.headers["location"].rsplit("/", 1)[-1]
+    for kind in ("invoice", "proof_of_payment"):
+        attached = coordinator.post(f"/api/v1/claims/{claim_id}/documents", data={"kind": kind},
+                                    files={"file": ("a.pdf", A_PDF, "application/pdf")})
+        assert attached.status_code == 201, attached.text
+    return claim_id
+
+
+def a_submitted_grant_claim(clients: Clients, case_id: str) -> str:
+    claim_id = a_drafted_grant_claim(clients, case_id)
+    submitted = clients.coordinator("milano").post(f"/grant-claims/{claim_id}/submission",
+                                                   follow_redirects=False)
+    assert submitted.status_code == 303, submitted.text[:500]
+    return claim_id
+
+
+def an_admission_to_confirm(clients: Clients, case_id: str) -> str:
+    """Admitted (EUR 60,000.00, above the threshold) by a ministry user other than the
+    matrix's, who may then confirm it (four eyes)."""
+    claim_id = a_submitted_grant_claim(clients, case_id)
+    checked = clients.user("ministry.checker", Role.MINISTRY).post(
+        f"/grant-claims/{claim_id}/admission", follow_redirects=False)
+    assert checked.status_code == 303, checked.text[:500]
+    return claim_id
 
 
 def a_pending_claim(clients: Clients, case_id: str) -> str:
@@ -757,6 +819,9 @@ BODIES: dict[str, dict[str, Any]] = {
     "api_approve_claim": {},
     "reject_claim": {"data": {"reason": "Access matrix"}},
     "api_reject_claim": {"json": {"reason": "Access matrix"}},
+    "draft_grant_claim": {"data": A_GRANT_CLAIM},
+    "grant_transfer": {"data": A_TRANSFER},
+    "reject_grant_claim": {"data": {"reason": "no_proof"}},
     # -- individual plans --
     "start_plan": {"data": A_PLAN_START},
     "api_start_plan": {"json": A_PLAN_START},
@@ -849,6 +914,10 @@ RESOURCES: dict[str, Callable[[Clients, str], str]] = {
     "activity_id": an_activity_with_a_session,
     # -- finance --
     "claim_id": a_pending_claim,
+    "grant_claim_id": a_drafted_grant_claim,
+    "draft_claim_id": a_drafted_grant_claim,
+    "submitted_claim_id": a_submitted_grant_claim,
+    "awaiting_claim_id": an_admission_to_confirm,
     # -- individual plans (a goal's maker starts the case's plan) --
     "goal_id": a_goal,
     "action_id": an_action,
@@ -867,7 +936,8 @@ RESOURCES: dict[str, Callable[[Clients, str], str]] = {
 # A path naming one of these is answered 404, like an unknown one, to whoever may not see it.
 RESOURCE_PARAMETERS = ("case_id", "referral_id", "shelter_id", "activity_id", "claim_id",
                        "goal_id", "action_id", "document_id", "claim_document_id", "delivery_id",
-                       "match_id", "organisation_id")
+                       "match_id", "organisation_id", "grant_claim_id", "draft_claim_id",
+                       "submitted_claim_id", "awaiting_claim_id")
 
 
 @dataclass(frozen=True)

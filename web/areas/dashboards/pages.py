@@ -30,12 +30,14 @@ from web.areas.dashboards.cities import CITY_COLUMNS, cities_table
 from web.areas.dashboards.dashboard import Dashboard
 from web.areas.dashboards.drilldowns import PlacementsAsked, ReferralsAsked, records_behind
 from web.areas.dashboards.figures import DashboardView, file_name
+from web.areas.dashboards.grant_figures import grant_tables
 from web.areas.dashboards.links import DrillDown
 from web.areas.dashboards.parameters import Parameter, UnknownChoice, choice, refuse_choice
 from web.areas.dashboards.vocabulary import CASE_BREAKDOWNS
 from web.kit.as_of import viewing_as_of
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.exports import UnknownExport, export_format, export_response
+from web.kit.grant_statements import grant_statements
 from web.kit.i18n import Translator
 from web.kit.principal import CityToView, NetworkViewer, SignedIn
 from web.kit.request_limits import AccessBeforeBody
@@ -53,8 +55,10 @@ CASE_TABLES = tuple(CASE_BREAKDOWNS)
 CITY_TABLES = (
     *CASE_TABLES, "intakes", "referral_destinations", "referral_outcomes", "referral_figures",
     "housing_figures", "exits", "occupancy", "activities", "expenditure", "deliveries",
+    # The grant's model (issue 13): absorption per heading, claims awaiting the check.
+    "grant_headings", "grant_awaiting",
 )
-MINISTRY_TABLES = ("cities", *CITY_TABLES)
+MINISTRY_TABLES = ("cities", *CITY_TABLES, "grant_co_beneficiaries")
 SORT_ORDERS = ("asc", "desc")
 
 
@@ -85,7 +89,19 @@ def _dashboard_context(request: Request, services: WebServices, view: DashboardV
 def _city_view(request: Request, services: WebServices, principal: Principal, city: City,
                translator: Translator) -> DashboardView:
     indicators = services.indicators.indicators(city.value)
-    return Dashboard(indicators, DrillDown(request, principal, city.value), translator).view()
+    view = Dashboard(indicators, DrillDown(request, principal, city.value), translator).view()
+    return _with_grant(view, services, city.value, translator)
+
+
+def _with_grant(view: DashboardView, services: WebServices, city: str | None,
+                translator: Translator) -> DashboardView:
+    """The view with the expenditure section's tables of the grant's model (issue 13)."""
+    statements = grant_statements(services.grant_views, services.grants.grant, services.now(),
+                                  services.programme_terms.terms_in_force().period.ends_on)
+    tables = grant_tables(statements, services.grant_views.claims(city), services.now(), city,
+                          translator)
+    return DashboardView(position=view.position, figures=view.figures,
+                         tables={**view.tables, **tables}, charts=view.charts)
 
 
 @router.get("/cities/{city}/dashboard", name="city_dashboard")
@@ -146,8 +162,10 @@ def _ministry_view(request: Request, services: WebServices, principal: Principal
                         network_links=sorted_by)
     view = network.view()
     table = cities_table(dashboard, network, request, principal, column, order)
-    return DashboardView(position=dashboard.position, figures=view.figures,
-                         tables={"cities": table, **view.tables}, charts=view.charts)
+    return _with_grant(
+        DashboardView(position=dashboard.position, figures=view.figures,
+                      tables={"cities": table, **view.tables}, charts=view.charts),
+        services, None, translator)
 
 
 # --- drill-down: the records behind a figure ----------------------------------------------------

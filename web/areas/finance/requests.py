@@ -33,7 +33,7 @@ _AMOUNT = re.compile(r"[0-9]+(\.[0-9]{1,2})?", re.ASCII)
 _MAX_AMOUNT_TEXT = 20
 
 
-def parse_amount(text: str) -> Decimal:
+def parse_amount(text: str, field: str = "amount") -> Decimal:
     """Euros from what was typed or sent. With a comma, the comma is the decimal mark and dots
     group thousands (as Italians write); without one, a dot is the decimal mark. More than two
     decimals is refused, never rounded: "1.500" is not read as one thousand five hundred."""
@@ -42,7 +42,7 @@ def parse_amount(text: str) -> Decimal:
         written = written.replace(".", "").replace(",", ".")
     if len(written) > _MAX_AMOUNT_TEXT or not _AMOUNT.fullmatch(written):
         raise InvalidAmount("Give the amount in euros, with at most two decimals.",
-                            field="amount")
+                            field=field)
     return Decimal(written)
 
 

@@ -1,0 +1,91 @@
+"""The grant's financial statements from its read models (issue 13 item 4): each
+co-beneficiary's budget lines and claims, as of a moment, turned into the plain figures
+domain.finance.statements computes with. What counts where:
+- admitted: an admission (confirmed when it needed a second user);
+- pending: a submitted claim's eligible amount, or an admission awaiting its confirmation;
+- disallowed: the parts a check disallowed, and a rejected claim's eligible amount (a corrected
+  resubmission is a claim of its own);
+- a draft counts nowhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from domain.finance.grant import GrantTerms
+from domain.finance.statements import (
+    ACTION,
+    Figures,
+    Statement,
+    action_statement,
+    co_beneficiary_statement,
+)
+from projections.grant_finance import (
+    ADMITTED,
+    AWAITING_CONFIRMATION,
+    REJECTED,
+    SUBMITTED,
+    GrantClaimRow,
+    GrantQueries,
+)
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class GrantStatements:
+    """Every co-beneficiary's statement (those with a budget or a claim) and the action's."""
+
+    parts: tuple[Statement, ...]
+    action: Statement
+
+    def of(self, co_beneficiary: str) -> Statement | None:
+        if co_beneficiary == ACTION:
+            return self.action
+        return next((part for part in self.parts if part.co_beneficiary == co_beneficiary),
+                    None)
+
+
+def _add(table: dict[tuple[str, str], Decimal], key: tuple[str, str], amount: Decimal) -> None:
+    table[key] = table.get(key, ZERO) + amount
+
+
+def figures_of(budget: dict[tuple[str, str], Decimal],
+               claims: tuple[GrantClaimRow, ...]) -> Figures:
+    admitted: dict[tuple[str, str], Decimal] = {}
+    pending: dict[tuple[str, str], Decimal] = {}
+    disallowed: dict[tuple[str, str], Decimal] = {}
+    for claim in claims:
+        key = (claim.sub_action, claim.heading)
+        if claim.state == ADMITTED:
+            _add(admitted, key, claim.admitted_amount)
+        elif claim.state == AWAITING_CONFIRMATION:
+            _add(pending, key, claim.admitted_amount)
+        elif claim.state == SUBMITTED:
+            _add(pending, key, claim.eligible_amount)
+        if claim.state in (ADMITTED, AWAITING_CONFIRMATION, REJECTED):
+            for part in claim.disallowed:
+                _add(disallowed, key, part.amount)
+    return Figures(budget=budget, admitted=admitted, pending=pending, disallowed=disallowed)
+
+
+def grant_statements(views: GrantQueries, grant: GrantTerms, as_of: datetime,
+                     period_ends_on: date) -> GrantStatements:
+    """The statements as of `as_of`: the budget and every claim as recorded by then, stamped
+    with the position of the newest grant event they include."""
+    budget = views.budget(as_of)
+    claims = views.claims(as_of=as_of)
+    budgets: dict[str, dict[tuple[str, str], Decimal]] = {}
+    for line in budget.lines:
+        budgets.setdefault(line.co_beneficiary, {})[(line.sub_action, line.heading)] = \
+            line.amount
+    position = views.position(as_of)
+    parts = tuple(
+        co_beneficiary_statement(
+            who, figures_of(budgets.get(who, {}),
+                            tuple(claim for claim in claims if claim.co_beneficiary == who)),
+            grant, as_of, position, period_ends_on)
+        for who in sorted({*budgets, *(claim.co_beneficiary for claim in claims)}))
+    return GrantStatements(parts, action_statement(parts, grant, as_of, position,
+                                                   period_ends_on))
