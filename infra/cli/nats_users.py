@@ -63,6 +63,18 @@ def urls() -> None:
     print("\n".join(nats_banner_lines(load_settings())))
 
 
+@nats_app.command("reload")
+def reload_command() -> None:
+    """Rewrite the embedded server's configuration from the settings (a larger
+    LGNET_NATS_MAX_FILE_STORE, for one) and have the running server apply it, no restart."""
+    settings = load_settings()
+    if not reload_embedded_server(settings):
+        raise SystemExit("No embedded NATS server is running: the configuration applies from "
+                         "the next `lgnet run`")
+    print(f"The embedded NATS server reloaded its configuration (JetStream max_file_store "
+          f"{settings.nats_max_file_store})")
+
+
 @nats_app.command("partners")
 def partners_list() -> None:
     """List the partner users of the embedded server (<data dir>/nats-partners.toml)."""

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from events.cloudevents import from_message
 from infra.nats.consumer import SUBJECTS
+from infra.nats.jetstream import person_waits_nats_options
 from infra.nats.streams import STREAM_NAME
 from infra.pipeline.projector.runner import DEFAULT_DURABLE, ProjectorError, remove_idle_consumers
 from projections.projection import Delivered, Projection, apply_batch_to_all, reset
@@ -42,7 +43,7 @@ async def rebuild(
     projector started afterwards carries on from there. Refuses to run while a projector consumes
     (its consumer `durable` is bound). Interrupted, it leaves consistent, partial read models that
     a projector (or another rebuild) completes."""
-    connection = await nats.connect(nats_url)
+    connection = await nats.connect(nats_url, **person_waits_nats_options())
     try:
         js = connection.jetstream()
         try:
