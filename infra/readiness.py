@@ -16,7 +16,7 @@ import nats
 
 from domain.record import ProgrammeRecord
 from domain.vault import PersonalDataVault
-from infra.nats.credentials import platform_nats_url
+from infra.nats.credentials import platform_nats_url, url_without_credentials
 from infra.nats.jetstream import person_waits_nats_options
 from infra.nats.streams import STREAM_NAME, stream_tail
 from infra.pipeline.status import PIPELINE
@@ -48,11 +48,16 @@ PROBE_TIMEOUT = 1.5
 _NO_CASE = UUID(int=0)
 
 
-async def check_readiness(platform: Platform) -> list[PartHealth]:
+async def check_readiness(platform: Platform, *, bus: bool = True) -> list[PartHealth]:
+    """Every part's state; `bus=False`: a platform without NATS (its read models follow the
+    record in-process), whose pipeline is not checked."""
     store, vault = await asyncio.gather(
         _probe("store", lambda: _store_state(platform)),
         _probe("vault", lambda: _vault_state(platform)),
     )
+    if not bus:
+        return [store, vault, PartHealth("nats", True, "none: the read models follow the record "
+                                         "in this process")]
     return [store, vault, *await _pipeline_state(platform)]
 
 
@@ -106,7 +111,9 @@ async def _pipeline_state(platform: Platform) -> list[PartHealth]:
         return [PartHealth("nats", False, f"no stream {STREAM_NAME} yet (the relay makes it)"),
                 *_unknown_lags(f"no stream {STREAM_NAME}")]
     except Exception as error:  # unreachable, refused, wrong password: NATS is not usable
-        return [PartHealth("nats", False, _said(error)), *_unknown_lags("NATS is not reachable")]
+        where = url_without_credentials(settings.effective_nats_url)
+        return [PartHealth("nats", False, f"not reachable at {where}: {_said(error)}"),
+                *_unknown_lags("NATS is not reachable")]
     published_position = tail.position if tail else 0
     published_seq = tail.stream_seq if tail else 0
     relay, projector = await asyncio.gather(

@@ -89,9 +89,9 @@ def write_embedded_server_config(settings: Settings) -> Path:
         # server name missing from it for an attempt to change it.
         f"server_name: {json.dumps(embedded_server_name(settings.nats_port))}\n"
         # A fixed budget: left to itself the server takes 75% of the disk free at start, which
-        # on a nearly full disk stays tiny after space is freed (docs/operations.md).
-        f"jetstream: {{\n  store_dir: {json.dumps(str(store_dir(settings).absolute()))}\n"
-        f"  max_file_store: {settings.nats_max_file_store}\n}}\n"
+        # on a nearly full disk stays tiny after space is freed (docs/operations.md). The store
+        # dir is on the command line (-sd); naming it here too is refused as a duplicate.
+        f"jetstream: {{\n  max_file_store: {settings.nats_max_file_store}\n}}\n"
         + server_config(credentials, partners),
     )
     return path

@@ -42,10 +42,15 @@ PERSON_WAITS_CONNECT_TIMEOUT = 2.0
 
 
 def person_waits_nats_options() -> dict[str, Any]:
-    """nats-py options for a connection someone waits on: one attempt, a short timeout, no
-    reconnecting."""
+    """nats-py options for a connection someone waits on: two attempts 0.1 s apart, a short
+    timeout, no reconnecting, and no traceback printed for each failed attempt (the caller
+    says what failed, in one line). nats-py's max_reconnect_attempts=0 would mean for ever."""
     return {"connect_timeout": PERSON_WAITS_CONNECT_TIMEOUT, "allow_reconnect": False,
-            "max_reconnect_attempts": 0}
+            "max_reconnect_attempts": 1, "reconnect_time_wait": 0.1, "error_cb": _unreported}
+
+
+async def _unreported(error: Exception) -> None:
+    """The attempt's error is raised by connect() itself: nothing to print here."""
 
 
 def retry_pause(failures: int) -> float:
