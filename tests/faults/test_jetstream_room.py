@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.faults.platform import RunningPlatform, parts_of, store_url, take_in
@@ -37,7 +38,7 @@ def test_out_of_room_is_named_turns_readiness_red_and_recovers_once_the_budget_g
     assert f"max_file_store: {SMALL_BUDGET}" in (platform.data_dir / "nats-server.conf").read_text()
     platform.wait_until_ready()
     coordinator = platform.signed_in_client()
-    saved = []
+    saved: list[httpx.Response] = []
     deadline = time.monotonic() + 240
     while "no room left" not in platform.log():
         assert time.monotonic() < deadline, "JetStream never ran out of room"
