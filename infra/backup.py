@@ -98,9 +98,11 @@ def restore(settings: Settings, source: Path) -> str:
         raise BackupError(f"the backup holds a {manifest['store']} store and this deployment "
                           f"uses {expected} (LGNET_DATABASE_URL)")
     data_dir = settings.data_dir
-    if data_dir.exists() and any(
-            (data_dir / name).exists() for name in (*SQLITE_FILES, EMBEDDED_STORE_DIR_NAME)):
-        raise BackupError(f"{data_dir} already holds a platform: restore into an empty data dir")
+    if data_dir.exists() and any(data_dir.iterdir()):
+        raise BackupError(f"{data_dir} is not empty: restore into an empty data dir")
+    if settings.database_url is not None and _has_tables(settings.database_url):
+        raise BackupError(f"the database {_libpq_environment(settings.database_url)['PGDATABASE']}"
+                          " is not empty: restore into an empty data dir and an empty database")
     _refuse_other_keys(source / KEYS_DIR_NAME, settings.key_directory)
     data_dir.mkdir(parents=True, exist_ok=True)
     data_dir.chmod(0o700)
@@ -118,6 +120,15 @@ def restore(settings: Settings, source: Path) -> str:
     return (f"Restored the {manifest['store']} store (up to event "
             f"{manifest['last_position'] or 0}, backed up {manifest['taken_at']}) into "
             f"{data_dir}; the read models and JetStream are rebuilt from it at the next start")
+
+
+def _has_tables(database_url: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(database_url, connect_timeout=10) as connection:
+        row = connection.execute("SELECT count(*) FROM information_schema.tables "
+                                 "WHERE table_schema = 'public'").fetchone()
+    return bool(row and row[0])
 
 
 def _copy_sqlite(source: Path, target: Path) -> None:

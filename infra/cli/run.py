@@ -8,9 +8,15 @@ import contextlib
 import os
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from infra.bootstrap import Platform, build_platform
+import typer
+
+from domain.record import ProgrammeRecord
+from domain.vault import PersonalDataVault
+from infra.bootstrap import Platform
 from infra.cli.demo import load_demo_on_first_start
 from infra.cli.platform import configure_logging, make_data_private, open_platform
 from infra.nats.credentials import nats_banner_lines, url_without_credentials
@@ -23,6 +29,12 @@ from infra.store.accounts.demo import (
     create_demo_accounts,
     read_demo_credentials,
 )
+from infra.store.eventstore import open_record
+from infra.store.keyless import KeylessVault
+from infra.store.vault import open_vault
+from projections.projection import Projection
+from projections.registry import default_projections
+from projections.storage.read_models import ReadModelDatabase, open_read_models
 from web.services import PartHealth
 
 
@@ -128,11 +140,19 @@ def partner_feed_command() -> None:
     asyncio.run(run_partner_feed(load_settings()))
 
 
-def check() -> None:
+# `lgnet check` answers within this many seconds, ready or not (the compose healthcheck allows
+# 10).
+DEFAULT_CHECK_TIMEOUT = 5.0
+
+
+def check(
+    timeout: Annotated[float, typer.Option(
+        help="Seconds to answer within, ready or not")] = DEFAULT_CHECK_TIMEOUT,
+) -> None:
     """Readiness check (used by compose healthchecks): settings valid, then store, vault, NATS,
     relay and projector lag as /health/ready sees them (infra/readiness.py). Prints one line per
     part; exits 0 when all are ready, 1 with one line per failing part otherwise, within
-    CHECK_TIMEOUT seconds whatever is down (never a traceback)."""
+    `timeout` seconds whatever is down (never a traceback)."""
     settings = load_settings()
     outcome: list[list[PartHealth]] = []
 
@@ -143,9 +163,9 @@ def check() -> None:
     # A daemon thread: a store that hangs (an unreachable PostgreSQL) must not hold the exit.
     prober = threading.Thread(target=probe, name="check", daemon=True)
     prober.start()
-    prober.join(CHECK_TIMEOUT)
+    prober.join(timeout)
     if not outcome:
-        print(f"not ready: no answer within {CHECK_TIMEOUT:.0f} s (is the store reachable? "
+        print(f"not ready: no answer within {timeout:g} s (is the store reachable? "
               f"{url_without_credentials(settings.database_url or str(settings.data_dir))})",
               file=sys.stderr, flush=True)
         os._exit(1)  # the daemon thread may still hang in a driver: leave without it
@@ -158,19 +178,42 @@ def check() -> None:
     print("ok")
 
 
-# `lgnet check` answers within this many seconds, ready or not.
-CHECK_TIMEOUT = 5.0
-
-
 async def _readiness_of(settings: Settings) -> list[PartHealth]:
     try:
-        # A part started without the vault's key (relay, projector) checks without it.
-        platform = await asyncio.to_thread(
-            build_platform, settings, vault_keys=settings.vault_key_path.exists())
+        parts = await asyncio.to_thread(_ReadinessParts.open, settings)
     except Exception as error:  # the store does not open: that is the answer
         return [PartHealth("store", False, f"{type(error).__name__}: "
                            f"{(str(error).splitlines() or [''])[0][:200]}")]
     try:
-        return await check_readiness(platform)
+        return await check_readiness(parts)
     finally:
-        platform.close()
+        parts.close()
+
+
+@dataclass
+class _ReadinessParts:
+    """Only what readiness reads, opened without creating anything (not the whole platform:
+    the check must answer in seconds)."""
+
+    settings: Settings
+    record: ProgrammeRecord
+    vault: PersonalDataVault
+    read_models: ReadModelDatabase
+    projections: list[Projection]
+
+    @classmethod
+    def open(cls, settings: Settings) -> _ReadinessParts:
+        record = open_record(settings)
+        # A part started without the vault's key (relay, projector) checks without it.
+        vault: PersonalDataVault = (open_vault(settings) if settings.vault_key_path.exists()
+                                    else KeylessVault())
+        read_models = open_read_models(settings.database_url,
+                                       settings.data_dir / "readmodels.sqlite")
+        return cls(settings, record, vault, read_models, default_projections())
+
+    def close(self) -> None:
+        close_vault = getattr(self.vault, "close", None)
+        if close_vault is not None:
+            close_vault()
+        self.read_models.close()
+        self.record.close()

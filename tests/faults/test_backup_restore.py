@@ -90,9 +90,16 @@ def test_a_backup_taken_online_restores_into_an_empty_data_dir_with_equal_read_m
     restored = RunningPlatform(tmp_path / "restored", restored_database)
     restoring = restored.lgnet("restore", str(backup_dir))
     assert restoring.returncode == 0, restoring.stderr
-    # Into a data dir that holds a platform: refused, nothing touched.
+    # Into a data dir (and database) that holds a platform: refused, nothing touched.
     again = restored.lgnet("restore", str(backup_dir))
-    assert again.returncode != 0 and "restore into an empty data dir" in again.stderr
+    assert again.returncode != 0 and "is not empty: restore into an empty data dir" in again.stderr
+    if restored_database is not None:  # an empty data dir, but the database is not
+        restored.data_dir.rename(tmp_path / "aside")
+        restored.data_dir.mkdir()
+        again = restored.lgnet("restore", str(backup_dir))
+        assert again.returncode != 0 and "is not empty" in again.stderr
+        restored.data_dir.rmdir()
+        (tmp_path / "aside").rename(restored.data_dir)
     try:
         restored.start()
         restored.wait_until_ready()
