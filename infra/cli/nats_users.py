@@ -39,6 +39,7 @@ from infra.nats.credentials import (
     reload_embedded_server,
     url_with_credentials,
 )
+from infra.nats.jetstream import person_waits_nats_options
 from infra.nats.partner_consumers import ensure_partner_consumers, replay_partner_consumer
 from infra.nats.streams import PARTNER_STREAM_NAME, ensure_partner_stream
 from infra.settings import Settings, load_settings
@@ -148,7 +149,7 @@ async def _make_consumers(settings: Settings, partners: list[PartnerAccess]) -> 
     for attempt in range(1, 21):
         try:
             connection = await nats.connect(partner_feed_nats_url(settings),
-                                            allow_reconnect=False, connect_timeout=5)
+                                            **person_waits_nats_options())
             try:
                 js = connection.jetstream()
                 await ensure_partner_stream(js)
@@ -183,8 +184,8 @@ def partner_replay(
         raise SystemExit("Error: give --from-seq or --since, not both")
 
     async def replay() -> None:
-        connection = await nats.connect(partner_feed_nats_url(settings), allow_reconnect=False,
-                                        connect_timeout=5)
+        connection = await nats.connect(partner_feed_nats_url(settings),
+                                        **person_waits_nats_options())
         try:
             await replay_partner_consumer(connection.jetstream(), partner,
                                           start_seq=from_seq, start_time=since)
