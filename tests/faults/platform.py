@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 
 from infra.bootstrap import build_platform
 from infra.cli.demo import extend_for_trying
@@ -137,11 +139,29 @@ class RunningPlatform:
             time.sleep(0.5)
 
 
-def take_in(client: httpx.Client, number: int) -> httpx.Response:
+def take_in(client: httpx.Client, number: int, city: str = "firenze") -> httpx.Response:
     """An intake of a person of its own (no possible same person)."""
     intake = {**EXAMPLE_INTAKE, "given_name": f"Persona{number}", "family_name": f"Prova{number}",
               "document_number": f"YA{number:07d}", "phone": None}
-    return client.post("/api/v1/cities/firenze/intakes", json=intake)
+    return client.post(f"/api/v1/cities/{city}/intakes", json=intake)
+
+
+def read_models(platform: RunningPlatform, *, tracking: bool = True) -> dict[str, list[str]]:
+    """Every row of every read model (tables rm_*, with or without the projections' tracking),
+    sorted: what the pages and the API read."""
+    query = ("SELECT {column} FROM {catalogue} WHERE {column} LIKE 'rm_%'"
+             + ("" if tracking else " AND {column} != 'rm_tracking'"))
+    if platform.database_url is None:
+        with sqlite3.connect(platform.data_dir / "readmodels.sqlite") as connection:
+            names = [row[0] for row in connection.execute(query.format(
+                column="name", catalogue="sqlite_master"))]
+            return {name: sorted(map(repr, connection.execute(f"SELECT * FROM {name}")))
+                    for name in names}
+    with psycopg.connect(platform.database_url) as connection:
+        names = [row[0] for row in connection.execute(query.format(
+            column="table_name", catalogue="information_schema.tables"))]
+        return {name: sorted(map(repr, connection.execute(f"SELECT * FROM {name}")))
+                for name in names}
 
 
 def parts_of(readiness: dict[str, Any]) -> dict[str, dict[str, Any]]:

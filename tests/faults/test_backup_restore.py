@@ -5,18 +5,15 @@ model, equal to the original's, and `lgnet audit verify` passes on it."""
 
 from __future__ import annotations
 
-import sqlite3
 import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
-import psycopg
 import pytest
 
-from tests.faults.platform import RunningPlatform, store_url, take_in
+from tests.faults.platform import RunningPlatform, read_models, store_url, take_in
 
 pytestmark = [pytest.mark.faults, pytest.mark.nats]
 
@@ -42,21 +39,6 @@ def original(store: str, tmp_path: Path) -> Iterator[RunningPlatform]:
 def restored_database(store: str) -> Iterator[str | None]:
     with store_url(store) as url:
         yield url
-
-
-def read_models(platform: RunningPlatform) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every read model (tables rm_*), sorted: what the pages and the API read."""
-    if platform.database_url is None:
-        with sqlite3.connect(platform.data_dir / "readmodels.sqlite") as connection:
-            names = [row[0] for row in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'rm_%'")]
-            return {name: sorted(connection.execute(f"SELECT * FROM {name}").fetchall(),
-                                 key=repr) for name in names}
-    with psycopg.connect(platform.database_url) as connection:
-        names = [row[0] for row in connection.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'rm_%'")]
-        return {name: sorted(connection.execute(f"SELECT * FROM {name}").fetchall(),
-                             key=repr) for name in names}
 
 
 def wait_until_projected(platform: RunningPlatform, client: httpx.Client, position: int) -> None:
