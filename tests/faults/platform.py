@@ -78,7 +78,7 @@ class RunningPlatform:
         finally:
             platform.close()
 
-    def lgnet(self, *arguments: str, timeout: float = 120, **env: str
+    def lgnet(self, *arguments: str, timeout: float = 600, **env: str
               ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(Path(sys.executable).parent / "lgnet"), *arguments],
