@@ -149,17 +149,18 @@ def take_in(client: httpx.Client, number: int, city: str = "firenze") -> httpx.R
 def read_models(platform: RunningPlatform, *, tracking: bool = True) -> dict[str, list[str]]:
     """Every row of every read model (tables rm_*, with or without the projections' tracking),
     sorted: what the pages and the API read."""
-    query = ("SELECT {column} FROM {catalogue} WHERE {column} LIKE 'rm_%'"
+    # (sqlite_master lists indexes too: only the tables.)
+    query = ("SELECT {column} FROM {catalogue} {column} LIKE 'rm_%'"
              + ("" if tracking else " AND {column} != 'rm_tracking'"))
     if platform.database_url is None:
         with sqlite3.connect(platform.data_dir / "readmodels.sqlite") as connection:
             names = [row[0] for row in connection.execute(query.format(
-                column="name", catalogue="sqlite_master"))]
+                column="name", catalogue="sqlite_master WHERE type = 'table' AND"))]
             return {name: sorted(map(repr, connection.execute(f"SELECT * FROM {name}")))
                     for name in names}
     with psycopg.connect(platform.database_url) as connection:
         names = [row[0] for row in connection.execute(query.format(
-            column="table_name", catalogue="information_schema.tables"))]
+            column="table_name", catalogue="information_schema.tables WHERE"))]
         return {name: sorted(map(repr, connection.execute(f"SELECT * FROM {name}")))
                 for name in names}
 
