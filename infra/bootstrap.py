@@ -50,8 +50,10 @@ from infra.audit.event_browser import EventBrowser
 from infra.document_sources import CaseFactsFromCases, ClaimsFromFinance, EvidenceFromDocuments
 from infra.nats.credentials import public_nats_hosts
 from infra.pipeline.replay import AsOfServices, ReplayCache
+from infra.pipeline.status import PIPELINE
 from infra.position_watch import PositionWatch
 from infra.publishing.messages import PUBLIC_TOPICS, to_message
+from infra.readiness import check_readiness
 from infra.settings import Settings
 from infra.store.accounts import Accounts, open_accounts
 from infra.store.accounts.throttle import SignInThrottle
@@ -86,9 +88,13 @@ from projections.referrals import ReferralBoardQueries
 from projections.registry import default_projections
 from projections.storage.read_models import ReadModelDatabase, open_read_models
 from projections.work_queue import DEFAULT_HORIZON, CityWorkQueues, NetworkWorkQueue
-from web.services import WebServices
+from web.kit.views_delay import note_wait
+from web.services import PartHealth, WebServices
 
 _POSITION_POLL_INTERVAL = 0.005
+# While the views are known to lag, a write waits this long at most instead of the whole
+# read-your-writes timeout (issue 17: 3 s per request while NATS was down).
+_WAIT_WHILE_DELAYED = 0.1
 _NOTIFICATIONS_PER_CATCH_UP_BATCH = 500
 
 Clock = Callable[[], datetime]
@@ -113,6 +119,10 @@ class Follower(Protocol):
         `timeout` seconds passed first."""
         ...
 
+    def views_delayed(self) -> bool:
+        """Whether the read models are known to lag behind the writes."""
+        ...
+
 
 def projected_position(read_models: ReadModelDatabase, projections: Sequence[Projection]) -> int:
     """The position every projection has reached (the slowest one's), read in one query."""
@@ -123,10 +133,14 @@ def projected_position(read_models: ReadModelDatabase, projections: Sequence[Pro
 @dataclass
 class ProjectorFollower:
     """Waits for the projector, which runs elsewhere, to move the tracking positions: one shared
-    watch polls them for every waiting request (infra/position_watch.py)."""
+    watch polls them for every waiting request (infra/position_watch.py). Once a wait gave up,
+    the views are delayed until they reach the position it waited for: meanwhile every wait
+    gives up after _WAIT_WHILE_DELAYED, so that writes are answered at once."""
 
     read_models: ReadModelDatabase
     projections: Sequence[Projection]
+    # The highest position a wait gave up on, while the views have not reached it.
+    _gave_up_at: int | None = None
 
     def __post_init__(self) -> None:
         self._watch = PositionWatch(
@@ -135,7 +149,23 @@ class ProjectorFollower:
         )
 
     async def wait_for_position(self, position: int, timeout: float) -> bool:
-        return await self._watch.wait(position, timeout)
+        if self.views_delayed() or PIPELINE.nats_down_since is not None:
+            timeout = min(timeout, _WAIT_WHILE_DELAYED)
+        if await self._watch.wait(position, timeout):
+            self._caught_up_to(position)
+            return True
+        self._gave_up_at = max(self._gave_up_at or 0, position)
+        return False
+
+    def views_delayed(self) -> bool:
+        if self._gave_up_at is None:
+            return PIPELINE.nats_down_since is not None
+        self._caught_up_to(projected_position(self.read_models, self.projections))
+        return self._gave_up_at is not None or PIPELINE.nats_down_since is not None
+
+    def _caught_up_to(self, reached: int) -> None:
+        if self._gave_up_at is not None and reached >= self._gave_up_at:
+            self._gave_up_at = None
 
 
 @dataclass
@@ -154,6 +184,11 @@ class InProcessFollower:
         if self.following:
             self.catch_up()
         return projected_position(self.read_models, self.projections) >= position
+
+    def views_delayed(self) -> bool:
+        # Pages shown while the tests hold the views back (`following = False`) stay as they
+        # are: the banner is for the projector's lag, which this follower does not have.
+        return False
 
     def catch_up(self) -> None:
         """Apply every public event not yet applied, in notification order, as the projector
@@ -264,7 +299,16 @@ class Platform:
         return projected_position(self.read_models, self.projections)
 
     async def wait_for_position(self, position: int, timeout: float) -> bool:
-        return await self.follower.wait_for_position(position, timeout)
+        reached = await self.follower.wait_for_position(position, timeout)
+        note_wait(reached)
+        return reached
+
+    def views_delayed(self) -> bool:
+        return self.follower.views_delayed()
+
+    async def readiness(self) -> list[PartHealth]:
+        # A platform whose read models follow the record in-process (tests) has no bus to check.
+        return await check_readiness(self, bus=not isinstance(self.follower, InProcessFollower))
 
     def last_written_position(self) -> int | None:
         """The notification log's end: unchanged means nothing was written."""

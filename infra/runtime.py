@@ -35,7 +35,7 @@ from infra.nats.credentials import (
 )
 from infra.nats.jetstream import wait_at_most
 from infra.nats.lease import run_while_holding
-from infra.nats.server import EmbeddedNats, port_is_taken
+from infra.nats.server import EmbeddedNats, NatsServerError, port_is_taken
 from infra.pipeline.partner_feed.feed import PartnerFeed
 from infra.pipeline.projector.runner import (
     Projector,
@@ -43,6 +43,7 @@ from infra.pipeline.projector.runner import (
     tune_gc_for_throughput,
 )
 from infra.pipeline.relay import Relay
+from infra.pipeline.status import PIPELINE
 from infra.settings import Settings
 from web.app import create_app
 from web.kit.live import end_live_streams
@@ -50,6 +51,16 @@ from web.kit.live import end_live_streams
 log = logging.getLogger("lgnet")
 # How often a projector that finds the consumer bound looks again.
 PROJECTOR_TAKEOVER_PAUSE = 1.0
+
+# Ctrl-C stops every part within this many seconds, whatever state NATS is in: a part still
+# running then (a NATS client waiting on a dead server, a flush that never ends) is cancelled.
+STOP_GRACE_SECONDS = 4.0
+# The embedded nats-server, once dead, is started again after 0.5 s, then 1, 2 ... up to 30 s
+# while it keeps dying; a server that stayed up this long starts the count again.
+_FIRST_NATS_RESTART_PAUSE = 0.5
+_LONGEST_NATS_RESTART_PAUSE = 30.0
+_NATS_STABLE_AFTER_SECONDS = 60.0
+_NATS_WATCH_INTERVAL = 0.2
 
 
 class WebServer(uvicorn.Server):
@@ -114,11 +125,14 @@ async def run_parts(
     partner_feed: bool | None = None,
     age_job: bool | None = None,
     on_ready: Callable[[], None] | None = None,
+    nats_server: EmbeddedNats | None = None,
 ) -> None:
-    """Run the chosen parts until SIGINT/SIGTERM, then stop them all cleanly. `partner_feed`
-    and `age_job` None run the partner feed and the age job (infra/ages.py) with the whole
-    platform (every other part chosen) and not with a single part, so `lgnet relay` alone does
-    not also feed the partners (the compose stack runs `lgnet cases age` on a schedule)."""
+    """Run the chosen parts until SIGINT/SIGTERM, then stop them all cleanly (within
+    STOP_GRACE_SECONDS). `nats_server`: the embedded server, watched and restarted when it
+    dies. `partner_feed` and `age_job` None run the partner feed and the age job
+    (infra/ages.py) with the whole platform (every other part chosen) and not with a single
+    part, so `lgnet relay` alone does not also feed the partners (the compose stack runs
+    `lgnet cases age` on a schedule)."""
     whole_platform = relay and projector and web
     if partner_feed is None:
         partner_feed = whole_platform
@@ -160,6 +174,8 @@ async def run_parts(
             run_age_job(platform.record, platform.cases, platform.now, stop), name="age-job"))
     if server is not None:
         tasks.append(asyncio.create_task(_serve(server, stop), name="web"))
+    if nats_server is not None:
+        tasks.append(asyncio.create_task(supervise_nats(nats_server, stop), name="nats-server"))
     if projector:
         tune_gc_for_throughput()
     # The announcement runs beside the parts, not among them: its end must not stop the others.
@@ -177,7 +193,64 @@ async def run_parts(
         request_stop()
         if announcement is not None:
             announcement.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await _stop_within_grace(tasks)
+
+
+async def _stop_within_grace(tasks: list[asyncio.Task[None]]) -> None:
+    """Let the parts stop by themselves (flushing acks, closing connections), then cancel those
+    still running after STOP_GRACE_SECONDS: a part blocked on a dead NATS would otherwise hold
+    Ctrl-C for minutes."""
+    if not tasks:
+        return
+    _done, pending = await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
+    for task in pending:
+        log.warning("%s did not stop within %.0f s: cancelled", task.get_name(),
+                    STOP_GRACE_SECONDS)
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=1.0)
+    for task in tasks:
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved: already logged above when it mattered
+
+
+def nats_restart_pause(restarts_in_a_row: int) -> float:
+    """The pause before restarting a dead nats-server for the `restarts_in_a_row`-th time."""
+    return min(_LONGEST_NATS_RESTART_PAUSE,
+               _FIRST_NATS_RESTART_PAUSE * 2.0 ** (restarts_in_a_row - 1))
+
+
+async def supervise_nats(server: EmbeddedNats, stop: asyncio.Event) -> None:
+    """Watch the embedded nats-server and start it again, with a growing pause, whenever it
+    dies (killed, crashed, out of memory), until `stop` is set. The relay, projector and partner
+    feed reconnect by themselves once it is back; meanwhile readiness says NATS is down."""
+    restarts_in_a_row = 0
+    up_since = asyncio.get_running_loop().time()
+    while not stop.is_set():
+        await wait_at_most(stop, _NATS_WATCH_INTERVAL)
+        status = server.exit_status
+        if stop.is_set() or status is None:
+            continue
+        PIPELINE.nats_down()
+        if asyncio.get_running_loop().time() - up_since > _NATS_STABLE_AFTER_SECONDS:
+            restarts_in_a_row = 0
+        restarts_in_a_row += 1
+        pause = nats_restart_pause(restarts_in_a_row)
+        log.error("nats-server exited with status %s; restarting it in %.1f s (restart %d in a "
+                  "row; its log: %s)", status, pause, restarts_in_a_row,
+                  server.store_dir / "nats-server.log")
+        await wait_at_most(stop, pause)
+        if stop.is_set():
+            return
+        try:
+            await asyncio.to_thread(server.start)
+        except NatsServerError as error:
+            log.error("nats-server did not start again: %s", error)
+            continue
+        up_since = asyncio.get_running_loop().time()
+        PIPELINE.nats_restarted()
+        log.warning("nats-server restarted (pid %s)",
+                    server.process.pid if server.process else "?")
 
 
 async def _one_at_a_time(

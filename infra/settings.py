@@ -113,6 +113,16 @@ class Settings(BaseSettings):
                                  "the sign-in throttle also limit each client address; default "
                                  "none (not even 127.0.0.1)")
 
+    nats_max_file_store: str = Field(default="10G", pattern=r"^[1-9][0-9]*[KMGT]?$",
+                                     description="The embedded NATS server's JetStream disk "
+                                     "budget (max_file_store: a number of bytes, or with K, M, "
+                                     "G or T); past it the relay waits and readiness turns red "
+                                     "(docs/operations.md, \"JetStream storage\")")
+    ready_relay_lag: int = Field(default=1000, ge=1, description="/health/ready fails while "
+                                 "more events than this wait in the store to be published")
+    ready_projector_lag: int = Field(default=1000, ge=1, description="/health/ready fails while "
+                                     "more published events than this wait to be projected")
+
     @field_validator("trusted_proxies")
     @classmethod
     def _trusted_proxies_are_addresses(cls, value: str) -> str:

@@ -47,6 +47,7 @@ from web.kit.request_limits import (
 )
 from web.kit.security_headers import SecurityHeaders
 from web.kit.templating import Pages
+from web.kit.views_delay import MarkDelayedViews
 from web.services import WebServices
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -126,6 +127,7 @@ def create_app(services: WebServices, *, node_modules: Path = NODE_MODULES,
                        upload_limit=lambda _scope: services.documents.rules.max_bytes)
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(MarkDelayedViews)
     return app
 
 

@@ -47,6 +47,15 @@ from projections.referrals import ReferralBoardQueries
 from projections.work_queue import CityWorkQueues, NetworkWorkQueue
 
 
+@dataclass(frozen=True)
+class PartHealth:
+    """One part of the platform as readiness sees it (web.kit.health)."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
 class SignedInSession(Protocol):
     @property
     def token(self) -> str:
@@ -287,7 +296,15 @@ class WebServices(Protocol):
 
     async def wait_for_position(self, position: int, timeout: float) -> bool:
         """Wait until every projection has applied the event at `position` (the value a save
-        returned). True when it has; False when `timeout` seconds passed first."""
+        returned). True when it has; False when `timeout` seconds passed first, or at once
+        while the views are known to be delayed (`views_delayed`)."""
+
+    def views_delayed(self) -> bool:
+        """Whether the read models are known to lag (a wait gave up and they have not caught up
+        since, or NATS is down): pages say so, and writes do not wait for them."""
+
+    async def readiness(self) -> list[PartHealth]:
+        """The store, the vault, NATS, the relay's and the projector's lag (web.kit.health)."""
 
     @property
     def audit_trail(self) -> AuditTrail: ...

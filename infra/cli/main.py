@@ -8,6 +8,7 @@ import typer
 
 from infra.cli import demo, run
 from infra.cli.audit import audit_app
+from infra.cli.backup import backup_command, restore_command
 from infra.cli.cases import cases_app
 from infra.cli.cluster import cluster_app
 from infra.cli.events import events_app
@@ -33,6 +34,8 @@ app.command()(run.relay)
 app.command()(run.projector)
 app.command()(run.check)
 app.command()(demo.demo)
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 app.add_typer(cases_app, name="cases")
 app.add_typer(identity_app, name="identity")
 app.add_typer(events_app, name="events")

@@ -39,7 +39,7 @@ from infra.nats.credentials import (
     reload_embedded_server,
     url_with_credentials,
 )
-from infra.nats.jetstream import server_list
+from infra.nats.jetstream import person_waits_nats_options, server_list
 from infra.nats.partner_consumers import ensure_partner_consumers, replay_partner_consumer
 from infra.nats.streams import PARTNER_STREAM_NAME, ensure_partner_stream
 from infra.settings import Settings, load_settings
@@ -62,6 +62,18 @@ def urls() -> None:
     """Print the embedded server's URLs for the observer and the demo partner, with their
     passwords (as `lgnet run` does)."""
     print("\n".join(nats_banner_lines(load_settings())))
+
+
+@nats_app.command("reload")
+def reload_command() -> None:
+    """Rewrite the embedded server's configuration from the settings (a larger
+    LGNET_NATS_MAX_FILE_STORE, for one) and have the running server apply it, no restart."""
+    settings = load_settings()
+    if not reload_embedded_server(settings):
+        raise SystemExit("No embedded NATS server is running: the configuration applies from "
+                         "the next `lgnet run`")
+    print(f"The embedded NATS server reloaded its configuration (JetStream max_file_store "
+          f"{settings.nats_max_file_store})")
 
 
 @nats_app.command("partners")
@@ -137,7 +149,7 @@ async def _make_consumers(settings: Settings, partners: list[PartnerAccess]) -> 
     for attempt in range(1, 21):
         try:
             connection = await nats.connect(server_list(partner_feed_nats_url(settings)),
-                                            allow_reconnect=False, connect_timeout=5)
+                                            **person_waits_nats_options())
             try:
                 js = connection.jetstream()
                 await ensure_partner_stream(js)
@@ -173,7 +185,7 @@ def partner_replay(
 
     async def replay() -> None:
         connection = await nats.connect(server_list(partner_feed_nats_url(settings)),
-                                        allow_reconnect=False, connect_timeout=5)
+                                        **person_waits_nats_options())
         try:
             await replay_partner_consumer(connection.jetstream(), partner,
                                           start_seq=from_seq, start_time=since)

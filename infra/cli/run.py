@@ -4,13 +4,24 @@ each, as the compose services run them) and `lgnet check` (readiness)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import sys
+import threading
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from infra.bootstrap import Platform, build_platform
+import typer
+
+from domain.record import ProgrammeRecord
+from domain.vault import PersonalDataVault
+from infra.bootstrap import Platform
 from infra.cli.demo import load_demo_on_first_start
 from infra.cli.platform import configure_logging, make_data_private, open_platform
-from infra.nats.credentials import nats_banner_lines, platform_nats_url, url_without_credentials
+from infra.nats.credentials import nats_banner_lines, url_without_credentials
 from infra.nats.server import NatsServerError
+from infra.readiness import check_readiness
 from infra.runtime import embedded_nats_if_needed, run_partner_feed, run_parts
 from infra.settings import Settings, load_settings
 from infra.store.accounts.demo import (
@@ -18,6 +29,13 @@ from infra.store.accounts.demo import (
     create_demo_accounts,
     read_demo_credentials,
 )
+from infra.store.eventstore import open_record
+from infra.store.keyless import KeylessVault
+from infra.store.vault import open_vault
+from projections.projection import Projection
+from projections.registry import default_projections
+from projections.storage.read_models import ReadModelDatabase, open_read_models
+from web.services import PartHealth
 
 
 def _create_demo_users_on_first_start(platform: Platform) -> None:
@@ -64,12 +82,13 @@ def run() -> None:
     configure_logging()
     make_data_private(settings)  # before nats-server, which writes there too, starts
     try:
-        with embedded_nats_if_needed(settings):
+        with embedded_nats_if_needed(settings) as nats_server:
             platform = open_platform(settings)
             try:
                 load_demo_on_first_start(platform)
                 _create_demo_users_on_first_start(platform)
-                asyncio.run(run_parts(platform, on_ready=lambda: _announce(settings)))
+                asyncio.run(run_parts(platform, on_ready=lambda: _announce(settings),
+                                      nats_server=nats_server))
             finally:
                 platform.close()
     except NatsServerError as error:
@@ -121,32 +140,80 @@ def partner_feed_command() -> None:
     asyncio.run(run_partner_feed(load_settings()))
 
 
-def check() -> None:
-    """Readiness check (used by compose healthchecks): settings valid, database and NATS
-    reachable. Exits 0 when all are."""
-    import nats
+# `lgnet check` answers within this many seconds, ready or not (the compose healthcheck allows
+# 10).
+DEFAULT_CHECK_TIMEOUT = 5.0
 
+
+def check(
+    timeout: Annotated[float, typer.Option(
+        help="Seconds to answer within, ready or not")] = DEFAULT_CHECK_TIMEOUT,
+) -> None:
+    """Readiness check (used by compose healthchecks): settings valid, then store, vault, NATS,
+    relay and projector lag as /health/ready sees them (infra/readiness.py). Prints one line per
+    part; exits 0 when all are ready, 1 with one line per failing part otherwise, within
+    `timeout` seconds whatever is down (never a traceback)."""
     settings = load_settings()
-    platform = build_platform(settings, vault_keys=False)  # any service's check: no key needed
-    try:
-        platform.record.recorder.max_notification_id()
-        platform.projected_position()
-    finally:
-        platform.close()
+    outcome: list[list[PartHealth]] = []
 
-    async def reach_nats() -> None:
-        connection = await nats.connect(
-            servers=platform_nats_url(settings).split(","), connect_timeout=3,
-            allow_reconnect=False,
-        )
-        await connection.close()
+    def probe() -> None:
+        with contextlib.suppress(BaseException):
+            outcome.append(asyncio.run(_readiness_of(settings)))
 
-    try:
-        asyncio.run(reach_nats())
-    except Exception as error:
-        raise SystemExit(
-            f"NATS not reachable at {url_without_credentials(settings.effective_nats_url)}: "
-            f"{type(error).__name__}"
-        ) from None
+    # A daemon thread: a store that hangs (an unreachable PostgreSQL) must not hold the exit.
+    prober = threading.Thread(target=probe, name="check", daemon=True)
+    prober.start()
+    prober.join(timeout)
+    if not outcome:
+        print(f"not ready: no answer within {timeout:g} s (is the store reachable? "
+              f"{url_without_credentials(settings.database_url or str(settings.data_dir))})",
+              file=sys.stderr, flush=True)
+        os._exit(1)  # the daemon thread may still hang in a driver: leave without it
+    failing = [part for part in outcome[0] if not part.ok]
+    for part in outcome[0]:
+        print(f"{part.name}: {'ok' if part.ok else 'NOT READY'}: {part.detail}",
+              file=sys.stderr if not part.ok else sys.stdout)
+    if failing:
+        raise SystemExit(1)
     print("ok")
 
+
+async def _readiness_of(settings: Settings) -> list[PartHealth]:
+    try:
+        parts = await asyncio.to_thread(_ReadinessParts.open, settings)
+    except Exception as error:  # the store does not open: that is the answer
+        return [PartHealth("store", False, f"{type(error).__name__}: "
+                           f"{(str(error).splitlines() or [''])[0][:200]}")]
+    try:
+        return await check_readiness(parts)
+    finally:
+        parts.close()
+
+
+@dataclass
+class _ReadinessParts:
+    """Only what readiness reads, opened without creating anything (not the whole platform:
+    the check must answer in seconds)."""
+
+    settings: Settings
+    record: ProgrammeRecord
+    vault: PersonalDataVault
+    read_models: ReadModelDatabase
+    projections: list[Projection]
+
+    @classmethod
+    def open(cls, settings: Settings) -> _ReadinessParts:
+        record = open_record(settings)
+        # A part started without the vault's key (relay, projector) checks without it.
+        vault: PersonalDataVault = (open_vault(settings) if settings.vault_key_path.exists()
+                                    else KeylessVault())
+        read_models = open_read_models(settings.database_url,
+                                       settings.data_dir / "readmodels.sqlite")
+        return cls(settings, record, vault, read_models, default_projections())
+
+    def close(self) -> None:
+        close_vault = getattr(self.vault, "close", None)
+        if close_vault is not None:
+            close_vault()
+        self.read_models.close()
+        self.record.close()

@@ -88,16 +88,25 @@ def write_embedded_server_config(settings: Settings) -> Path:
         # As on EmbeddedNats's command line: a reload (SIGHUP) reads only this file, and takes a
         # server name missing from it for an attempt to change it.
         f"server_name: {json.dumps(embedded_server_name(settings.nats_port))}\n"
+        # A fixed budget: left to itself the server takes 75% of the disk free at start, which
+        # on a nearly full disk stays tiny after space is freed (docs/operations.md). The store
+        # dir is on the command line (-sd); naming it here too is refused as a duplicate.
+        f"jetstream: {{\n  max_file_store: {settings.nats_max_file_store}\n}}\n"
         + server_config(credentials, partners),
     )
     return path
+
+
+def store_dir(settings: Settings) -> Path:
+    """Where the embedded server keeps JetStream (and its log and pid file)."""
+    return settings.data_dir / EMBEDDED_STORE_DIR_NAME
 
 
 def embedded_nats_server(settings: Settings) -> EmbeddedNats:
     """The embedded server (not started), its configuration written: JetStream under
     <data_dir>/nats, the accounts and users above."""
     return EmbeddedNats(
-        store_dir=settings.data_dir / EMBEDDED_STORE_DIR_NAME,
+        store_dir=store_dir(settings),
         port=settings.nats_port,
         host=EMBEDDED_HOST,
         config_file=write_embedded_server_config(settings),

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable
+from typing import Any
 
 import nats.errors
 from nats.aio.client import Client as NatsClient
@@ -33,6 +34,23 @@ _LONGEST_RETRY_PAUSE = 5.0
 def server_list(url: str) -> list[str]:
     """The servers of a NATS URL (comma-separated for a cluster's seeds)."""
     return [server.strip() for server in url.split(",") if server.strip()]
+
+
+# A NATS client a person waits for (a check, a CLI command) tries once, for this long: never
+# nats-py's default of 60 attempts two seconds apart.
+PERSON_WAITS_CONNECT_TIMEOUT = 2.0
+
+
+def person_waits_nats_options() -> dict[str, Any]:
+    """nats-py options for a connection someone waits on: two attempts 0.1 s apart, a short
+    timeout, no reconnecting, and no traceback printed for each failed attempt (the caller
+    says what failed, in one line). nats-py's max_reconnect_attempts=0 would mean for ever."""
+    return {"connect_timeout": PERSON_WAITS_CONNECT_TIMEOUT, "allow_reconnect": False,
+            "max_reconnect_attempts": 1, "reconnect_time_wait": 0.1, "error_cb": _unreported}
+
+
+async def _unreported(error: Exception) -> None:
+    """The attempt's error is raised by connect() itself: nothing to print here."""
 
 
 def retry_pause(failures: int) -> float:

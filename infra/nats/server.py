@@ -99,7 +99,12 @@ class EmbeddedNats:
         self.stop()
         raise NatsServerError(f"nats-server did not listen on {self.url} within {timeout}s")
 
-    def stop(self, timeout: float = 10.0) -> None:
+    @property
+    def exit_status(self) -> int | None:
+        """The status the process ended with; None while it runs (or was never started)."""
+        return None if self.process is None else self.process.poll()
+
+    def stop(self, timeout: float = 5.0) -> None:
         if self.process is None or self.process.poll() is not None:
             return
         self.process.terminate()  # SIGTERM: nats-server flushes JetStream and exits

@@ -79,13 +79,18 @@ from infra.nats.streams import (
     stream_tail,
 )
 from infra.pipeline.outbox_reader import BatchReader, Outgoing
-from infra.publishing.messages import OutgoingMessage
+from infra.pipeline.status import PIPELINE
+from infra.publishing.messages import PUBLIC_TOPICS, OutgoingMessage
 
 log = logging.getLogger(__name__)
 
 # A batch refused this many times in a row, each time right after re-reading the stream, means
 # something else is writing to the stream: give up rather than spin.
 _MAX_REFUSALS_WITHOUT_PROGRESS = 5
+
+# JetStream's error codes for a store with no room left: 10023 "insufficient resources" and
+# 10047 "insufficient storage resources available" (max_file_store reached, or a full disk).
+_OUT_OF_STORAGE_CODES = frozenset({10023, 10047})
 
 
 
@@ -100,6 +105,11 @@ class PublishIncomplete(RelayError):
         super().__init__(message)
         self.stored = stored  # new in the stream
         self.acked = acked  # acknowledged, duplicates included: how far the batch got
+
+
+class StreamOutOfStorage(RelayError):
+    """JetStream refused a publish for want of room: nothing is lost (the events wait in the
+    store), and publishing resumes by itself once there is room again."""
 
 
 @dataclass(frozen=True)
@@ -328,6 +338,16 @@ class Relay:
                 self._cursor = None
                 refusals = 0 if incomplete.acked else refusals + 1
                 stored += incomplete.stored
+                if _is_out_of_storage(incomplete.__cause__):
+                    message = (
+                        f"JetStream has no room left for stream {STREAM_NAME} (insufficient "
+                        f"storage resources: {incomplete.__cause__}): raise "
+                        "LGNET_NATS_MAX_FILE_STORE or free disk space (docs/operations.md); the "
+                        f"{self._waiting_count(batch[0][0])} events not yet published wait in "
+                        "the store and are published once there is room"
+                    )
+                    PIPELINE.out_of_storage(message)
+                    raise StreamOutOfStorage(message) from None
                 if refusals >= _MAX_REFUSALS_WITHOUT_PROGRESS:
                     raise RelayError(
                         f"Stream {STREAM_NAME} refused position {batch[0][0]} "
@@ -335,9 +355,16 @@ class Relay:
                     ) from incomplete.__cause__
                 log.warning("%s; resuming from the stream's last message", incomplete)
                 continue
+            PIPELINE.storage_available()
             if not full:
                 return stored
         return stored
+
+    def _waiting_count(self, start: int) -> str:
+        """How many public events wait to be published from `start` ("1000+" past a batch)."""
+        waiting = len(self.record.recorder.select_notifications(
+            start, self.batch_size + 1, topics=PUBLIC_TOPICS))
+        return f"{self.batch_size}+" if waiting > self.batch_size else str(waiting)
 
     async def _resume_point(self) -> _Cursor:
         assert self._js is not None
@@ -570,6 +597,11 @@ class _Prefetch:
 
 def _is_wrong_last_msg_id(error: BaseException | None) -> bool:
     return isinstance(error, nats.js.errors.APIError) and error.err_code == WRONG_LAST_MSG_ID
+
+
+def _is_out_of_storage(error: BaseException | None) -> bool:
+    return (isinstance(error, nats.js.errors.APIError)
+            and error.err_code in _OUT_OF_STORAGE_CODES)
 
 
 def _is_nats_error(error: BaseException) -> bool:

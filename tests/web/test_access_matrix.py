@@ -66,6 +66,8 @@ ACCESS: dict[str, set[str]] = {
     "sign_in_page": EVERYONE,
     "sign_in": EVERYONE,
     "health": EVERYONE,
+    "health_live": EVERYONE,
+    "health_ready": EVERYONE,
     "event_schemas_page": EVERYONE,
     "api_event_schemas": EVERYONE,
     "api_partner_event_schemas": EVERYONE,

@@ -45,8 +45,8 @@ HOST_SESSION_COOKIE = "__Host-" + SESSION_COOKIE
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 API_PATH_PREFIX = "/api/"
-# Routes anyone may use: signing in, liveness, and the published contracts (OpenAPI, event
-# schemas, the AsyncAPI document and its page) that partners read before they have a token.
+# Routes anyone may use: signing in, liveness, readiness and the published contracts (OpenAPI,
+# event schemas, the AsyncAPI document and its page) that partners read before they have a token.
 # None has path parameters, so each is one path. The static files (under STATIC_PATH_PREFIX)
 # are public too.
 PUBLIC_ROUTES = frozenset({
@@ -54,6 +54,7 @@ PUBLIC_ROUTES = frozenset({
     "event_docs_page", "event_asyncapi_json", "event_asyncapi_yaml", "audit_public_key",
     "api_partner_event_schemas",
     "sign_in_code_page", "sign_in_code",
+    "health_live", "health_ready",
 })
 # What a session that must set up its second factor first may reach (and the public routes).
 ENROLMENT_ROUTES = frozenset({"second_factor_page", "enrol_second_factor", "sign_out"})

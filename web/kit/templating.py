@@ -139,11 +139,19 @@ class Pages:
             "Permission": Permission,
             # What the command that led here did (web.kit.notices), for the live region.
             "done_notice": done_message(request, translator),
+            # The read models lag (NATS down, the projector behind): a banner says so.
+            "views_delayed": _views_delayed(request),
             "language_links": [
                 (language, path_with_query(request, **{LANGUAGE_QUERY_PARAMETER: language}))
                 for language in SUPPORTED_LANGUAGES
             ],
         }
+
+
+def _views_delayed(request: Request) -> bool:
+    services = getattr(request.app.state, "services", None)
+    delayed = getattr(services, "views_delayed", None)  # an as-of replay has no live views
+    return bool(delayed()) if callable(delayed) else False
 
 
 def _terms_of(request: Request) -> Callable[[], TermsInForce] | None:

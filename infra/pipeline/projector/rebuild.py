@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from events.cloudevents import from_message
 from infra.nats.consumer import SUBJECTS
-from infra.nats.jetstream import server_list
+from infra.nats.jetstream import person_waits_nats_options, server_list
 from infra.nats.streams import STREAM_NAME
 from infra.pipeline.projector.runner import DEFAULT_DURABLE, ProjectorError, remove_idle_consumers
 from projections.projection import Delivered, Projection, apply_batch_to_all, reset
@@ -43,7 +43,8 @@ async def rebuild(
     projector started afterwards carries on from there. Refuses to run while a projector consumes
     (its consumer `durable` is bound). Interrupted, it leaves consistent, partial read models that
     a projector (or another rebuild) completes."""
-    connection = await nats.connect(servers=server_list(nats_url))  # a cluster's seeds too
+    connection = await nats.connect(server_list(nats_url),  # a cluster's seeds too
+                                    **person_waits_nats_options())
     try:
         js = connection.jetstream()
         try:

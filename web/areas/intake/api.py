@@ -14,6 +14,7 @@ from web.kit.dependencies import CurrentTranslator, Services
 from web.kit.errors import Problem, explain_domain_error
 from web.kit.principal import ActingPrincipal, CityToTakeIn
 from web.kit.request_limits import AccessBeforeBody
+from web.kit.views_delay import views_delayed_in_this_request
 
 router = APIRouter(route_class=AccessBeforeBody, tags=["intakes"])
 
@@ -28,6 +29,9 @@ class IntakeCreated(BaseModel):
     case_id: UUID
     case_code: str = Field(description="Pseudonymous: province code, year, number")
     position: int = Field(description="The intake's position in the event log")
+    views_delayed: bool = Field(default=False, description="True when the read models could "
+                                "not catch up before this answer (NATS down, the projector "
+                                "behind): the intake is saved, its Location may 404 for a while")
 
 
 class PossibleMatch(BaseModel):
@@ -88,5 +92,6 @@ async def record_intake(
         request.app.url_path_for("api_get_case", case_id=str(receipt.case_id))
     )
     return IntakeCreated(
-        case_id=receipt.case_id, case_code=receipt.case_code, position=receipt.position
+        case_id=receipt.case_id, case_code=receipt.case_code, position=receipt.position,
+        views_delayed=views_delayed_in_this_request(),
     )
