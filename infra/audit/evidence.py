@@ -6,7 +6,9 @@ an evidence bundle. The checks themselves are events.audit_chain's."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -14,6 +16,9 @@ from typing import Any
 
 import nats
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from nats.errors import NoServersError
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from domain.record import ProgrammeRecord
@@ -29,12 +34,14 @@ from events.audit_chain import (
     GENESIS_HASH,
     KEY_ROTATION_TYPE,
     BundleLine,
+    CanonicalTemplate,
     ChainedMessage,
     ChainReport,
     Problem,
     ProblemKind,
     bundle_key_schedule,
-    chain,
+    canonical_template,
+    chain_from,
     chain_headers,
     key_id_of,
     load_public_key,
@@ -45,6 +52,7 @@ from events.audit_tree import SignedHead, inclusion_proofs, leaf_hash
 from events.cloudevents import POSITION
 from infra.audit.chain_store import AuditChainStore, ChainLink
 from infra.audit.checkpoints import SigningKey, public_key_pem
+from infra.nats.credentials import url_without_credentials
 from infra.nats.streams import STREAM_NAME, STREAM_SUBJECTS
 from infra.publishing.messages import (
     PUBLIC_TOPICS,
@@ -68,63 +76,131 @@ README_FILE = "README.md"
 @dataclass(frozen=True)
 class StoredEvent:
     """A public event of the log recomputed as the relay would publish it (None: its stored
-    state cannot be read), with the chain link the relay recorded for it (None: none)."""
+    state cannot be read), with the chain link the relay recorded for it (None: none), and the
+    message's canonical content (computed once, to tell which version the chain recorded; the
+    verification reuses it)."""
 
     position: int
     message: OutgoingMessage | None
     link: ChainLink | None
+    template: CanonicalTemplate | None = None
 
 
-def stored_events(record: ProgrammeRecord, store: AuditChainStore) -> Iterator[StoredEvent]:
-    """Every public event of the log up to the last one the chain records, in log order."""
+def stored_events(
+    record: ProgrammeRecord, store: AuditChainStore, *, workers: int = 1,
+) -> Iterator[StoredEvent]:
+    """Every public event of the log up to the last one the chain records, in log order.
+    `workers` > 1: the messages are rebuilt from the stored events by that many forked
+    processes (the same computation, side by side: it is most of a verification's time)."""
     head = store.head()
     if head is None:
         return
-    recorded: dict[int, str] = {0: GENESIS_HASH}  # chain seq -> hash, as the relay recorded it
-    start = 1
-    while start <= head.position:
-        notifications = record.recorder.select_notifications(
-            start, _PAGE, stop=head.position, topics=PUBLIC_TOPICS
-        )
-        if not notifications:
-            return
-        links = store.chain_hashes([n.id for n in notifications])
-        for notification in notifications:
-            link = links.get(notification.id)
-            try:
-                message: OutgoingMessage | None = to_message(notification, record.mapper)
-                if link is not None and message is not None:
-                    message = _as_chained(notification, record, store, message, link, recorded)
-            except Exception:  # a stored state altered beyond reading is itself the finding
-                message = None
-            if link is not None:
-                recorded[link[0]] = link[1]
-            yield StoredEvent(
-                notification.id, message,
-                ChainLink(link[0], notification.id, link[1]) if link else None,
+    with _message_builder(record.mapper, workers) as build:
+        recorded: dict[int, str] = {0: GENESIS_HASH}  # chain seq -> hash the relay recorded
+        start = 1
+        while start <= head.position:
+            notifications = record.recorder.select_notifications(
+                start, _PAGE, stop=head.position, topics=PUBLIC_TOPICS
             )
-        start = notifications[-1].id + 1
+            if not notifications:
+                return
+            # One query for the page's links (by position range), not one per few hundred.
+            links = store.links_at_positions(notifications[0].id, notifications[-1].id)
+            recorded |= dict(links.values())
+            jobs = []
+            for notification in notifications:
+                link = links.get(notification.id)
+                previous = None if link is None else _previous_hash(link[0], recorded, store)
+                jobs.append((notification, link, previous))
+            for (notification, link, _previous), (message, template) in zip(
+                    jobs, build(jobs), strict=True):
+                yield StoredEvent(
+                    notification.id, message,
+                    ChainLink(link[0], notification.id, link[1]) if link else None, template,
+                )
+            last = max(recorded)  # all the next page may need: the links before it
+            recorded = {last: recorded[last]}
+            start = notifications[-1].id + 1
+
+
+def _previous_hash(seq: int, recorded: dict[int, str], store: AuditChainStore) -> str:
+    """The hash the relay recorded for chain event seq - 1 (the genesis hash before the first),
+    from the links at hand or, for one whose event is not among the log's public events (a
+    removed one), from the chain table."""
+    previous = recorded.get(seq - 1)
+    if previous is None:
+        earlier = store.links(seq - 1, seq - 1)
+        previous = earlier[0].chain_hash if earlier else GENESIS_HASH
+    return previous
+
+
+# A job: a stored event, its recorded link (chain seq, hash) and the hash recorded before it.
+_Job = tuple[Any, tuple[int, str] | None, str | None]
+_Built = tuple[OutgoingMessage | None, CanonicalTemplate | None]
+_CHUNK = 250  # events per task given to a worker process
+_forked_mapper: Any = None  # the record's mapper, as the forked workers inherit it
+
+
+@contextmanager
+def _message_builder(mapper: Any, workers: int) -> Iterator[Callable[[list[_Job]], list[_Built]]]:
+    """A function rebuilding a page of messages: in this process, or in `workers` processes
+    forked from it (they inherit the mapper and run no query: only the parent reads the
+    database)."""
+    global _forked_mapper
+    if workers <= 1:
+        yield lambda jobs: _build_messages(mapper, jobs)
+        return
+    _forked_mapper = mapper
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield lambda jobs: [built for chunk in pool.imap(
+                _build_in_worker, [jobs[i:i + _CHUNK] for i in range(0, len(jobs), _CHUNK)])
+                for built in chunk]
+    finally:
+        _forked_mapper = None
+
+
+def _build_in_worker(jobs: list[_Job]) -> list[_Built]:
+    return _build_messages(_forked_mapper, jobs)
+
+
+def _build_messages(mapper: Any, jobs: list[_Job]) -> list[_Built]:
+    built: list[_Built] = []
+    for notification, link, previous in jobs:
+        message: OutgoingMessage | None = None
+        template: CanonicalTemplate | None = None
+        try:
+            message = to_message(notification, mapper)
+            if link is not None and previous is not None:
+                message, template = _as_chained(notification, mapper, message, link, previous)
+            # Without the validated envelope it keeps for a consumer: only the message itself
+            # travels back from a worker.
+            message = OutgoingMessage(message.subject, message.headers, message.body)
+        except Exception:  # a stored state altered beyond reading is itself the finding
+            message, template = None, None
+        built.append((message, template))
+    return built
 
 
 def _as_chained(
-    notification: Any, record: ProgrammeRecord, store: AuditChainStore,
-    message: OutgoingMessage, link: tuple[int, str], recorded: dict[int, str],
-) -> OutgoingMessage:
-    """The message the chain recorded for an event: the newest version's, or, for an event the
-    relay published before its kind got a new version (docs/events.md, "Versioning"), the older
-    version's it was published as. Both follow from the stored content alone, so this admits no
-    other message: an altered event matches neither and is reported altered."""
+    notification: Any, mapper: Any, message: OutgoingMessage, link: tuple[int, str],
+    previous: str,
+) -> tuple[OutgoingMessage, CanonicalTemplate]:
+    """The message the chain recorded for an event, with its canonical content: the newest
+    version's, or, for an event the relay published before its kind got a new version
+    (docs/events.md, "Versioning"), the older version's it was published as. Both follow from
+    the stored content alone, so this admits no other message: an altered event matches neither
+    and is reported altered."""
     seq, recorded_hash = link
-    previous = recorded.pop(seq - 1, None)
-    if previous is None:  # the previous link is not a public event of this log (a removed one)
-        earlier = store.links(seq - 1, seq - 1)
-        previous = earlier[0].chain_hash if earlier else GENESIS_HASH
-    if chain(message.headers, message.body, seq, previous) == recorded_hash:
-        return message
-    first = message_as_first_published(notification, record.mapper)
-    if first is not None and chain(first.headers, first.body, seq, previous) == recorded_hash:
-        return first
-    return message
+    template = canonical_template(message.headers, message.body)
+    if chain_from(template, seq, previous) == recorded_hash:
+        return message, template
+    first = message_as_first_published(notification, mapper)
+    if first is not None:
+        first_template = canonical_template(first.headers, first.body)
+        if chain_from(first_template, seq, previous) == recorded_hash:
+            return first, first_template
+    return message, template
 
 
 def unpublished_count(record: ProgrammeRecord, store: AuditChainStore) -> int:
@@ -148,7 +224,7 @@ def _chained(event: StoredEvent) -> ChainedMessage:
         headers, body = dict(event.message.headers), event.message.body
     if event.link is not None:
         headers |= chain_headers(event.link.chain_seq, event.link.chain_hash)
-    return ChainedMessage(headers, body)
+    return ChainedMessage(headers, body, event.template)
 
 
 def verify_store(
@@ -188,12 +264,28 @@ def nats_options(user: str | None, password: str | None, creds: Path | None,
     # minutes (60 attempts, 2 s apart) even without reconnecting.
     options: dict[str, Any] = {"connect_timeout": connect_timeout, "allow_reconnect": False,
                                "max_reconnect_attempts": 1, "reconnect_time_wait": 0.1,
-                               "inbox_prefix": f"_INBOX_{consumer_name}"}
+                               "inbox_prefix": f"_INBOX_{consumer_name}",
+                               "error_cb": _raised_instead}
     if user is not None:
         options |= {"user": user, "password": password or ""}
     if creds is not None:
         options["user_credentials"] = str(creds)
     return options
+
+
+async def _raised_instead(_error: Exception) -> None:
+    """nats-py logs every failed connection attempt with its traceback; verify reports the
+    failure itself, in one line (unreachable)."""
+
+
+def unreachable(url: str, error: Exception) -> str:
+    """One line saying why a NATS server could not be read."""
+    if isinstance(error, TimeoutError):  # before OSError, of which it is one
+        return f"the NATS server at {url_without_credentials(url)} did not answer in time"
+    if isinstance(error, NoServersError | OSError):
+        return (f"no NATS server answers at {url_without_credentials(url)} (is the platform "
+                "running, is the URL right?)")
+    return f"{type(error).__name__}: {error}"
 
 
 async def read_stream_state(
@@ -209,6 +301,7 @@ async def read_stream_state(
         delivered: list[int] = []
         messages: list[ChainedMessage] = []
         if info.state.messages > 0:
+            await _delete_consumer(js, consumer_name)  # one a failed earlier reading left
             subscription = await js.subscribe(
                 STREAM_SUBJECTS[0], stream=STREAM_NAME, ordered_consumer=True,
                 config=ConsumerConfig(name=consumer_name, deliver_policy=DeliverPolicy.ALL),
@@ -223,10 +316,21 @@ async def read_stream_state(
                         break
             finally:
                 await subscription.unsubscribe()
+                await _delete_consumer(js, consumer_name)
         return messages, StreamState(first_seq, last_seq, info.state.messages,
                                      tuple(delivered))
     finally:
         await connection.close()
+
+
+async def _delete_consumer(js: JetStreamContext, name: str) -> None:
+    """Delete the reader's consumer. The server keeps an ordered consumer a few seconds after
+    its reader is gone, and a new one of the same name (the observer may use only its own) then
+    got no message: a second verify within those seconds timed out."""
+    try:
+        await js.delete_consumer(STREAM_NAME, name)
+    except NotFoundError:
+        pass
 
 
 @dataclass(frozen=True)
