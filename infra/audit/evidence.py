@@ -6,9 +6,7 @@ an evidence bundle. The checks themselves are events.audit_chain's."""
 from __future__ import annotations
 
 import json
-import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -18,8 +16,8 @@ import nats
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from nats.errors import NoServersError
 from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 
 from domain.record import ProgrammeRecord
 from events.audit_bundle import (
@@ -86,41 +84,34 @@ class StoredEvent:
     template: CanonicalTemplate | None = None
 
 
-def stored_events(
-    record: ProgrammeRecord, store: AuditChainStore, *, workers: int = 1,
-) -> Iterator[StoredEvent]:
-    """Every public event of the log up to the last one the chain records, in log order.
-    `workers` > 1: the messages are rebuilt from the stored events by that many forked
-    processes (the same computation, side by side: it is most of a verification's time)."""
+def stored_events(record: ProgrammeRecord, store: AuditChainStore) -> Iterator[StoredEvent]:
+    """Every public event of the log up to the last one the chain records, in log order."""
     head = store.head()
     if head is None:
         return
-    with _message_builder(record.mapper, workers) as build:
-        recorded: dict[int, str] = {0: GENESIS_HASH}  # chain seq -> hash the relay recorded
-        start = 1
-        while start <= head.position:
-            notifications = record.recorder.select_notifications(
-                start, _PAGE, stop=head.position, topics=PUBLIC_TOPICS
+    recorded: dict[int, str] = {0: GENESIS_HASH}  # chain seq -> hash, as the relay recorded it
+    start = 1
+    while start <= head.position:
+        notifications = record.recorder.select_notifications(
+            start, _PAGE, stop=head.position, topics=PUBLIC_TOPICS
+        )
+        if not notifications:
+            return
+        # One query for the page's links (by position range), not one per few hundred events.
+        links = store.links_at_positions(notifications[0].id, notifications[-1].id)
+        recorded |= dict(links.values())
+        for notification in notifications:
+            link = links.get(notification.id)
+            message, template = _rebuilt(
+                notification, record.mapper, link,
+                None if link is None else _previous_hash(link[0], recorded, store))
+            yield StoredEvent(
+                notification.id, message,
+                ChainLink(link[0], notification.id, link[1]) if link else None, template,
             )
-            if not notifications:
-                return
-            # One query for the page's links (by position range), not one per few hundred.
-            links = store.links_at_positions(notifications[0].id, notifications[-1].id)
-            recorded |= dict(links.values())
-            jobs = []
-            for notification in notifications:
-                link = links.get(notification.id)
-                previous = None if link is None else _previous_hash(link[0], recorded, store)
-                jobs.append((notification, link, previous))
-            for (notification, link, _previous), (message, template) in zip(
-                    jobs, build(jobs), strict=True):
-                yield StoredEvent(
-                    notification.id, message,
-                    ChainLink(link[0], notification.id, link[1]) if link else None, template,
-                )
-            last = max(recorded)  # all the next page may need: the links before it
-            recorded = {last: recorded[last]}
-            start = notifications[-1].id + 1
+        last = max(recorded)  # all the next page may need: the link before it
+        recorded = {last: recorded[last]}
+        start = notifications[-1].id + 1
 
 
 def _previous_hash(seq: int, recorded: dict[int, str], store: AuditChainStore) -> str:
@@ -134,52 +125,18 @@ def _previous_hash(seq: int, recorded: dict[int, str], store: AuditChainStore) -
     return previous
 
 
-# A job: a stored event, its recorded link (chain seq, hash) and the hash recorded before it.
-_Job = tuple[Any, tuple[int, str] | None, str | None]
-_Built = tuple[OutgoingMessage | None, CanonicalTemplate | None]
-_CHUNK = 250  # events per task given to a worker process
-_forked_mapper: Any = None  # the record's mapper, as the forked workers inherit it
-
-
-@contextmanager
-def _message_builder(mapper: Any, workers: int) -> Iterator[Callable[[list[_Job]], list[_Built]]]:
-    """A function rebuilding a page of messages: in this process, or in `workers` processes
-    forked from it (they inherit the mapper and run no query: only the parent reads the
-    database)."""
-    global _forked_mapper
-    if workers <= 1:
-        yield lambda jobs: _build_messages(mapper, jobs)
-        return
-    _forked_mapper = mapper
+def _rebuilt(
+    notification: Any, mapper: Any, link: tuple[int, str] | None, previous: str | None,
+) -> tuple[OutgoingMessage | None, CanonicalTemplate | None]:
+    """An event's message and, when the chain holds it, its canonical content; (None, None)
+    when its stored state cannot be read."""
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield lambda jobs: [built for chunk in pool.imap(
-                _build_in_worker, [jobs[i:i + _CHUNK] for i in range(0, len(jobs), _CHUNK)])
-                for built in chunk]
-    finally:
-        _forked_mapper = None
-
-
-def _build_in_worker(jobs: list[_Job]) -> list[_Built]:
-    return _build_messages(_forked_mapper, jobs)
-
-
-def _build_messages(mapper: Any, jobs: list[_Job]) -> list[_Built]:
-    built: list[_Built] = []
-    for notification, link, previous in jobs:
-        message: OutgoingMessage | None = None
-        template: CanonicalTemplate | None = None
-        try:
-            message = to_message(notification, mapper)
-            if link is not None and previous is not None:
-                message, template = _as_chained(notification, mapper, message, link, previous)
-            # Without the validated envelope it keeps for a consumer: only the message itself
-            # travels back from a worker.
-            message = OutgoingMessage(message.subject, message.headers, message.body)
-        except Exception:  # a stored state altered beyond reading is itself the finding
-            message, template = None, None
-        built.append((message, template))
-    return built
+        message = to_message(notification, mapper)
+        if link is None or previous is None:
+            return message, None
+        return _as_chained(notification, mapper, message, link, previous)
+    except Exception:  # a stored state altered beyond reading is itself the finding
+        return None, None
 
 
 def _as_chained(

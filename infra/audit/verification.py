@@ -5,7 +5,6 @@ stream's holes. Each problem names the position concerned."""
 from __future__ import annotations
 
 import gc
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,8 +39,8 @@ from infra.publishing.messages import PUBLIC_TOPICS
 def cyclic_gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while a whole record is verified. Verification keeps every
     event it reads (a few dozen container objects each) until the end, and each collection of
-    the older generations rescans all of them: on the full demo that was a third of the time
-    (measured). Reference counting still frees everything but cycles, which verification
+    the older generations rescans all of them: on the small demo that was over a quarter of
+    the time (measured), and it grows with the record. Reference counting still frees everything but cycles, which verification
     hardly makes; the collector runs again at the end."""
     was_enabled = gc.isenabled()
     gc.disable()
@@ -50,20 +49,6 @@ def cyclic_gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-# Below this many chain events, forking processes costs more than it saves.
-PARALLEL_FROM_EVENTS = 5_000
-MAX_WORKERS = 4
-
-
-def verification_workers(store: AuditChainStore) -> int:
-    """How many processes rebuild the store's messages: the CPUs this process may use (up to
-    MAX_WORKERS) for a record large enough to gain from them, else one."""
-    head = store.head()
-    if head is None or head.chain_seq < PARALLEL_FROM_EVENTS:
-        return 1
-    return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0))))
 
 
 @dataclass(frozen=True)
@@ -228,11 +213,10 @@ def stream_holes(state: StreamState) -> str | None:
 
 def verify_store_record(
     record: ProgrammeRecord, store: AuditChainStore, public_key: Ed25519PublicKey | None,
-    heads: Sequence[Witnessed], *, workers: int = 1,
+    heads: Sequence[Witnessed],
 ) -> Conclusion:
-    """The event store's chain, its checkpoints, and the witnessed heads (the messages rebuilt
-    by `workers` processes: stored_events)."""
-    events = list(stored_events(record, store, workers=workers))
+    """The event store's chain, its checkpoints, and the witnessed heads."""
+    events = list(stored_events(record, store))
     recorded = {link.chain_seq: link.position for link in store.links()}
     report = verify_with_checkpoints([_chained(event) for event in events], public_key,
                                      position_of_seq=recorded.get)

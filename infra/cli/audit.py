@@ -62,7 +62,6 @@ from infra.audit.verification import (
     UnsignedRange,
     compare,
     cyclic_gc_paused,
-    verification_workers,
     verify_store_record,
     verify_stream_record,
 )
@@ -326,8 +325,7 @@ def _verify_store(settings: Settings, key: Ed25519PublicKey | None,
         with cyclic_gc_paused():
             heads = outside + [Witnessed(h, "the event store's checkpoints")
                                for h in heads_in_store(record)]
-            return verify_store_record(record, store, key, heads,
-                                       workers=verification_workers(store))
+            return verify_store_record(record, store, key, heads)
     finally:
         record.close()
 

@@ -40,7 +40,6 @@ from infra.audit.checkpoints import (
     read_public_key,
 )
 from infra.audit.evidence import read_stream_state, stored_events
-from infra.audit.verification import verify_store_record
 from infra.audit.witness import read_audit_stream, read_heads_file, witness_file
 from infra.cli.audit import EXIT_CANNOT_CHECK, EXIT_KEY_UNCONFIRMED, EXIT_UNSIGNED
 from infra.cli.main import app
@@ -228,32 +227,6 @@ async def test_an_event_changed_and_the_chain_recomputed_fails(world: World) -> 
     code, output = await asyncio.to_thread(world.lgnet, "audit", "verify")
     assert code == 1, output
     assert "CHECKPOINT MISMATCH" in output or "WITNESS MISMATCH" in output
-
-
-@pytest.mark.parametrize("altered", [False, True])
-async def test_messages_rebuilt_by_worker_processes_verify_as_in_one(
-    world: World, altered: bool,
-) -> None:
-    """A large record's messages are rebuilt by forked workers (verification_workers): the same
-    events, links and canonical content as in one process, and the same first problem when an
-    event was altered."""
-    if altered:
-        position = [n.id for n in world.record.recorder.select_notifications(1, 10**6)
-                    if n.topic.endswith("Case.IntakeRecorded")][3]
-        (state,) = world.sql("SELECT state FROM {events} WHERE {id} = ?", (position,))[0]
-        assert b'"ER"' in bytes(state)
-        world.sql("UPDATE {events} SET state = ? WHERE {id} = ?",
-                  (bytes(state).replace(b'"ER"', b'"FR"'), position))
-    store = AuditChainStore(world.record)
-    alone = list(stored_events(world.record, store))
-    side_by_side = list(stored_events(world.record, store, workers=2))
-    assert [(e.position, e.link, e.message, e.template) for e in side_by_side] == \
-        [(e.position, e.link, e.message, e.template) for e in alone]
-    key = read_key(world)
-    one = verify_store_record(world.record, store, key, [])
-    two = verify_store_record(world.record, store, key, [], workers=2)
-    assert (two.first_problem, two.report.verified) == (one.first_problem, one.report.verified)
-    assert (one.first_problem is not None) == altered
 
 
 async def test_a_missing_event_store_is_an_error_and_nothing_is_created(
