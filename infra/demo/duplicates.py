@@ -66,7 +66,7 @@ class DuplicateDesk(Area):
             checked = self.services.identity.take_in(
                 case_id, city, again, True, lambda: self.services.cases.record_intake(
                     case_id, chosen, again, operator(city), now,
-                    other_vulnerability_description=description),
+                    other_vulnerability_description=description, new_id=self.new_id),
                 operator(city), now)
             for match in checked.matches:
                 if match.case_id == earlier.id:
