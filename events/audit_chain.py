@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -165,10 +166,14 @@ class Problem:
 @dataclass(frozen=True)
 class ChainedMessage:
     """One event as read back: its headers (chain headers included, if it has them) and body
-    (bytes, or the parsed data). `position` is the event-store position it claims."""
+    (bytes, or the parsed data). `position` is the event-store position it claims. `template`:
+    canonical_template(headers, body), when the reader already computed it from these same
+    headers and body (the event store's reader does, to tell which version was published), so
+    that verification does not write the same JSON twice."""
 
     headers: Mapping[str, str]
     body: bytes | Any
+    template: CanonicalTemplate | None = field(default=None, compare=False)
 
     @property
     def position(self) -> int | None:
@@ -257,7 +262,9 @@ def verify_chain(
             )
             return report
         try:
-            computed = chain(message.headers, message.body, seq, previous_hash)
+            computed = (chain_from(message.template, seq, previous_hash)
+                        if message.template is not None
+                        else chain(message.headers, message.body, seq, previous_hash))
         except (ValueError, TypeError) as error:  # an unreadable body
             report.problem = Problem(
                 ProblemKind.ALTERED, position, seq, f"the body is unreadable ({error})"
@@ -358,8 +365,11 @@ def _int_or_none(value: str | None) -> int | None:
     return int(value)
 
 
+_HEX_HASH = re.compile("[0-9a-f]{64}")
+
+
 def _is_hex_hash(value: str) -> bool:
-    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+    return _HEX_HASH.fullmatch(value) is not None
 
 
 # --- signed checkpoints ----------------------------------------------------------------------

@@ -133,6 +133,21 @@ class AuditChainStore:
             rows = cursor.fetchall()
         return [self._link(row) for row in rows]
 
+    def links_at_positions(self, first: int, last: int) -> dict[int, tuple[int, str]]:
+        """position -> (chain seq, hex hash) for every link at positions `first` to `last`, in
+        one query (verification reads the whole log page by page)."""
+        if self._absent:
+            return {}
+        with self._cursor(commit=False) as cursor:
+            cursor.execute(
+                self._sql("SELECT chain_seq, position, chain_hash FROM {table}"
+                          " WHERE position >= ? AND position <= ?"),
+                (first, last),
+            )
+            rows = cursor.fetchall()
+        return {link.position: (link.chain_seq, link.chain_hash)
+                for link in map(self._link, rows)}
+
     def chain_hashes(self, positions: Sequence[int]) -> dict[int, tuple[int, str]]:
         """position -> (chain seq, hex hash) for those of `positions` the chain holds (an
         internal event, or one not published yet, has none)."""

@@ -14,7 +14,10 @@ from typing import Any
 
 import nats
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from nats.errors import NoServersError
+from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 
 from domain.record import ProgrammeRecord
 from events.audit_bundle import (
@@ -29,12 +32,14 @@ from events.audit_chain import (
     GENESIS_HASH,
     KEY_ROTATION_TYPE,
     BundleLine,
+    CanonicalTemplate,
     ChainedMessage,
     ChainReport,
     Problem,
     ProblemKind,
     bundle_key_schedule,
-    chain,
+    canonical_template,
+    chain_from,
     chain_headers,
     key_id_of,
     load_public_key,
@@ -45,6 +50,7 @@ from events.audit_tree import SignedHead, inclusion_proofs, leaf_hash
 from events.cloudevents import POSITION
 from infra.audit.chain_store import AuditChainStore, ChainLink
 from infra.audit.checkpoints import SigningKey, public_key_pem
+from infra.nats.credentials import url_without_credentials
 from infra.nats.streams import STREAM_NAME, STREAM_SUBJECTS
 from infra.publishing.messages import (
     PUBLIC_TOPICS,
@@ -68,11 +74,14 @@ README_FILE = "README.md"
 @dataclass(frozen=True)
 class StoredEvent:
     """A public event of the log recomputed as the relay would publish it (None: its stored
-    state cannot be read), with the chain link the relay recorded for it (None: none)."""
+    state cannot be read), with the chain link the relay recorded for it (None: none), and the
+    message's canonical content (computed once, to tell which version the chain recorded; the
+    verification reuses it)."""
 
     position: int
     message: OutgoingMessage | None
     link: ChainLink | None
+    template: CanonicalTemplate | None = None
 
 
 def stored_events(record: ProgrammeRecord, store: AuditChainStore) -> Iterator[StoredEvent]:
@@ -88,43 +97,67 @@ def stored_events(record: ProgrammeRecord, store: AuditChainStore) -> Iterator[S
         )
         if not notifications:
             return
-        links = store.chain_hashes([n.id for n in notifications])
+        # One query for the page's links (by position range), not one per few hundred events.
+        links = store.links_at_positions(notifications[0].id, notifications[-1].id)
+        recorded |= dict(links.values())
         for notification in notifications:
             link = links.get(notification.id)
-            try:
-                message: OutgoingMessage | None = to_message(notification, record.mapper)
-                if link is not None and message is not None:
-                    message = _as_chained(notification, record, store, message, link, recorded)
-            except Exception:  # a stored state altered beyond reading is itself the finding
-                message = None
-            if link is not None:
-                recorded[link[0]] = link[1]
+            message, template = _rebuilt(
+                notification, record.mapper, link,
+                None if link is None else _previous_hash(link[0], recorded, store))
             yield StoredEvent(
                 notification.id, message,
-                ChainLink(link[0], notification.id, link[1]) if link else None,
+                ChainLink(link[0], notification.id, link[1]) if link else None, template,
             )
+        last = max(recorded)  # all the next page may need: the link before it
+        recorded = {last: recorded[last]}
         start = notifications[-1].id + 1
 
 
-def _as_chained(
-    notification: Any, record: ProgrammeRecord, store: AuditChainStore,
-    message: OutgoingMessage, link: tuple[int, str], recorded: dict[int, str],
-) -> OutgoingMessage:
-    """The message the chain recorded for an event: the newest version's, or, for an event the
-    relay published before its kind got a new version (docs/events.md, "Versioning"), the older
-    version's it was published as. Both follow from the stored content alone, so this admits no
-    other message: an altered event matches neither and is reported altered."""
-    seq, recorded_hash = link
-    previous = recorded.pop(seq - 1, None)
-    if previous is None:  # the previous link is not a public event of this log (a removed one)
+def _previous_hash(seq: int, recorded: dict[int, str], store: AuditChainStore) -> str:
+    """The hash the relay recorded for chain event seq - 1 (the genesis hash before the first),
+    from the links at hand or, for one whose event is not among the log's public events (a
+    removed one), from the chain table."""
+    previous = recorded.get(seq - 1)
+    if previous is None:
         earlier = store.links(seq - 1, seq - 1)
         previous = earlier[0].chain_hash if earlier else GENESIS_HASH
-    if chain(message.headers, message.body, seq, previous) == recorded_hash:
-        return message
-    first = message_as_first_published(notification, record.mapper)
-    if first is not None and chain(first.headers, first.body, seq, previous) == recorded_hash:
-        return first
-    return message
+    return previous
+
+
+def _rebuilt(
+    notification: Any, mapper: Any, link: tuple[int, str] | None, previous: str | None,
+) -> tuple[OutgoingMessage | None, CanonicalTemplate | None]:
+    """An event's message and, when the chain holds it, its canonical content; (None, None)
+    when its stored state cannot be read."""
+    try:
+        message = to_message(notification, mapper)
+        if link is None or previous is None:
+            return message, None
+        return _as_chained(notification, mapper, message, link, previous)
+    except Exception:  # a stored state altered beyond reading is itself the finding
+        return None, None
+
+
+def _as_chained(
+    notification: Any, mapper: Any, message: OutgoingMessage, link: tuple[int, str],
+    previous: str,
+) -> tuple[OutgoingMessage, CanonicalTemplate]:
+    """The message the chain recorded for an event, with its canonical content: the newest
+    version's, or, for an event the relay published before its kind got a new version
+    (docs/events.md, "Versioning"), the older version's it was published as. Both follow from
+    the stored content alone, so this admits no other message: an altered event matches neither
+    and is reported altered."""
+    seq, recorded_hash = link
+    template = canonical_template(message.headers, message.body)
+    if chain_from(template, seq, previous) == recorded_hash:
+        return message, template
+    first = message_as_first_published(notification, mapper)
+    if first is not None:
+        first_template = canonical_template(first.headers, first.body)
+        if chain_from(first_template, seq, previous) == recorded_hash:
+            return first, first_template
+    return message, template
 
 
 def unpublished_count(record: ProgrammeRecord, store: AuditChainStore) -> int:
@@ -148,7 +181,7 @@ def _chained(event: StoredEvent) -> ChainedMessage:
         headers, body = dict(event.message.headers), event.message.body
     if event.link is not None:
         headers |= chain_headers(event.link.chain_seq, event.link.chain_hash)
-    return ChainedMessage(headers, body)
+    return ChainedMessage(headers, body, event.template)
 
 
 def verify_store(
@@ -188,12 +221,28 @@ def nats_options(user: str | None, password: str | None, creds: Path | None,
     # minutes (60 attempts, 2 s apart) even without reconnecting.
     options: dict[str, Any] = {"connect_timeout": connect_timeout, "allow_reconnect": False,
                                "max_reconnect_attempts": 1, "reconnect_time_wait": 0.1,
-                               "inbox_prefix": f"_INBOX_{consumer_name}"}
+                               "inbox_prefix": f"_INBOX_{consumer_name}",
+                               "error_cb": _raised_instead}
     if user is not None:
         options |= {"user": user, "password": password or ""}
     if creds is not None:
         options["user_credentials"] = str(creds)
     return options
+
+
+async def _raised_instead(_error: Exception) -> None:
+    """nats-py logs every failed connection attempt with its traceback; verify reports the
+    failure itself, in one line (unreachable)."""
+
+
+def unreachable(url: str, error: Exception) -> str:
+    """One line saying why a NATS server could not be read."""
+    if isinstance(error, TimeoutError):  # before OSError, of which it is one
+        return f"the NATS server at {url_without_credentials(url)} did not answer in time"
+    if isinstance(error, NoServersError | OSError):
+        return (f"no NATS server answers at {url_without_credentials(url)} (is the platform "
+                "running, is the URL right?)")
+    return f"{type(error).__name__}: {error}"
 
 
 async def read_stream_state(
@@ -209,6 +258,7 @@ async def read_stream_state(
         delivered: list[int] = []
         messages: list[ChainedMessage] = []
         if info.state.messages > 0:
+            await _delete_consumer(js, consumer_name)  # one a failed earlier reading left
             subscription = await js.subscribe(
                 STREAM_SUBJECTS[0], stream=STREAM_NAME, ordered_consumer=True,
                 config=ConsumerConfig(name=consumer_name, deliver_policy=DeliverPolicy.ALL),
@@ -223,10 +273,21 @@ async def read_stream_state(
                         break
             finally:
                 await subscription.unsubscribe()
+                await _delete_consumer(js, consumer_name)
         return messages, StreamState(first_seq, last_seq, info.state.messages,
                                      tuple(delivered))
     finally:
         await connection.close()
+
+
+async def _delete_consumer(js: JetStreamContext, name: str) -> None:
+    """Delete the reader's consumer. The server keeps an ordered consumer a few seconds after
+    its reader is gone, and a new one of the same name (the observer may use only its own) then
+    got no message: a second verify within those seconds timed out."""
+    try:
+        await js.delete_consumer(STREAM_NAME, name)
+    except NotFoundError:
+        pass
 
 
 @dataclass(frozen=True)

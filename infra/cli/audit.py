@@ -54,12 +54,14 @@ from infra.audit.evidence import (
     nats_options,
     read_stream_state,
     stored_events,
+    unreachable,
     verify_bundle_dir,
 )
 from infra.audit.verification import (
     Conclusion,
     UnsignedRange,
     compare,
+    cyclic_gc_paused,
     verify_store_record,
     verify_stream_record,
 )
@@ -281,8 +283,8 @@ def _outside_witnesses(
                                                    consumer_name))
             heads += [Witnessed(h, f"stream {AUDIT_STREAM_NAME}") for h in found]
         except Exception as error:
-            typer.echo(f"Note: stream {AUDIT_STREAM_NAME} at {url_without_credentials(url)} "
-                       f"not consulted ({type(error).__name__}: {error})")
+            typer.echo(f"Note: stream {AUDIT_STREAM_NAME} not consulted: "
+                       f"{unreachable(url, error)}")
     return heads
 
 
@@ -320,9 +322,10 @@ def _verify_store(settings: Settings, key: Ed25519PublicKey | None,
         raise _cannot(str(error)) from None
     try:
         store = AuditChainStore(record, read_only=True)
-        heads = outside + [Witnessed(h, "the event store's checkpoints")
-                           for h in heads_in_store(record)]
-        return verify_store_record(record, store, key, heads)
+        with cyclic_gc_paused():
+            heads = outside + [Witnessed(h, "the event store's checkpoints")
+                               for h in heads_in_store(record)]
+            return verify_store_record(record, store, key, heads)
     finally:
         record.close()
 
@@ -332,12 +335,13 @@ def _verify_stream(
     consumer_name: str, key: Ed25519PublicKey | None, heads: list[Witnessed],
 ) -> Conclusion:
     options = nats_options(user, password, creds, consumer_name)
-    try:
-        messages, state = asyncio.run(read_stream_state(nats_url, options, consumer_name, 5.0))
-    except Exception as error:
-        raise _cannot(f"cannot read stream LGNET at {url_without_credentials(nats_url)}: "
-                      f"{type(error).__name__}: {error}") from None
-    return verify_stream_record(messages, state, key, heads)
+    with cyclic_gc_paused():
+        try:
+            messages, state = asyncio.run(read_stream_state(nats_url, options, consumer_name,
+                                                            5.0))
+        except Exception as error:
+            raise _cannot(f"cannot read stream LGNET: {unreachable(nats_url, error)}") from None
+        return verify_stream_record(messages, state, key, heads)
 
 
 def _open_store() -> tuple[ProgrammeRecord, AuditChainStore]:

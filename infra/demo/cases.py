@@ -4,6 +4,7 @@ its reopening."""
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, timedelta
 from functools import partial
 
@@ -56,9 +57,7 @@ class CaseDesk(Area):
         case_id = self.new_id()
         receipts = []
 
-        # Invented, like every demo person: what an "other" vulnerability might be.
-        description = (self.rng.choice(_OTHER_VULNERABILITIES)
-                       if Vulnerability.OTHER in facts.vulnerabilities else None)
+        description = other_vulnerability_description(self.rng, facts)
 
         def record(now: datetime) -> None:
             # Through the duplicate check, as the intake page does; the operator goes on if it
@@ -244,6 +243,13 @@ _REOPENING_REASONS = (
     "Perdita del lavoro e dell'alloggio.",
     "La persona è tornata in città.",
 )
+
+
+def other_vulnerability_description(rng: random.Random, facts: IntakeFacts) -> str | None:
+    """What an intake with an "other" vulnerability must describe (none without one)."""
+    # Invented, like every demo person: what an "other" vulnerability might be.
+    return (rng.choice(_OTHER_VULNERABILITIES) if Vulnerability.OTHER in facts.vulnerabilities
+            else None)
 
 
 _OTHER_VULNERABILITIES = (

@@ -14,6 +14,7 @@ from domain.cases.rules import Vulnerability
 from domain.identity.model import match_id_for
 from domain.programme import City
 from domain.vault import PersonalData
+from infra.demo.cases import other_vulnerability_description
 from infra.demo.people import coordinator, demo_intake, operator
 from infra.demo.scheduler import Area
 
@@ -59,11 +60,13 @@ class DuplicateDesk(Area):
         chosen = facts
         again = _typed_otherwise(person)
         case_id = self.new_id()
+        description = other_vulnerability_description(self.rng, chosen)
 
         def record(now: datetime) -> None:
             checked = self.services.identity.take_in(
                 case_id, city, again, True, lambda: self.services.cases.record_intake(
-                    case_id, chosen, again, operator(city), now),
+                    case_id, chosen, again, operator(city), now,
+                    other_vulnerability_description=description, new_id=self.new_id),
                 operator(city), now)
             for match in checked.matches:
                 if match.case_id == earlier.id:

@@ -600,8 +600,69 @@ def duplicate_check_latency(tmp: Path, people: int = INTAKES, samples: int = LAT
         platform.close()
 
 
+# --- `lgnet audit verify` (issue 19: under 10 s on the full demo) ------------------------------
+
+AUDIT_DEMO_SCALE = os.environ.get("LGNET_BENCH_AUDIT_SCALE", "small")
+
+
+def audit_verify_time(scale_name: str = AUDIT_DEMO_SCALE) -> str:
+    """`lgnet audit verify` on a demo record published by the relay (a clean stop signs the
+    head), timed as an auditor runs it: a new process, start-up included, then the start-up
+    alone (`lgnet audit --help`). LGNET_BENCH_AUDIT_SCALE=full for the full demo (its
+    generation takes a quarter of an hour)."""
+    from infra.audit.chain_store import AuditChainStore
+    from infra.audit.checkpoints import open_checkpointer
+    from infra.demo.scale import SCALES
+    from infra.demo.simulation import load_demo
+
+    with tempfile.TemporaryDirectory(prefix="lgnet-bench-audit-") as directory:
+        tmp = Path(directory)
+        server = EmbeddedNats(store_dir=tmp / "nats", port=free_port()).start()
+        settings = Settings(data_dir=tmp / "data", nats_url=server.url)
+        try:
+            platform = build_platform(settings)
+            try:
+                print(f"Generating the {scale_name} demo for `lgnet audit verify` ...",
+                      flush=True)
+                load_demo(platform, SCALES[scale_name])
+                store = AuditChainStore(platform.record)
+                last = max(n.id for n in platform.record.recorder.select_notifications(
+                    1, 10**7, topics=PUBLIC_TOPICS))
+                relay = Relay(platform.record, server.url,
+                              checkpoints=open_checkpointer(settings, platform.record))
+
+                async def publish_all() -> None:
+                    stop = asyncio.Event()
+                    running = asyncio.create_task(relay.run(stop))
+                    while (head := store.head()) is None or head.position < last:
+                        await asyncio.sleep(0.2)
+                    stop.set()  # a clean stop signs the head
+                    await running
+
+                asyncio.run(publish_all())
+                events = store.head().chain_seq  # type: ignore[union-attr]
+            finally:
+                platform.close()
+        finally:
+            server.stop()
+        command = [sys.executable, "-c", "from infra.cli.main import main; main()", "audit"]
+        env = os.environ | {"LGNET_DATA_DIR": str(settings.data_dir),
+                            "LGNET_NATS_URL": "nats://127.0.0.1:9"}  # the store alone
+
+        def timed(*args: str) -> float:
+            started = time.perf_counter()
+            subprocess.run([*command, *args], env=env, check=True, capture_output=True)
+            return time.perf_counter() - started
+
+        verify = min(timed("verify") for _ in range(3))
+        start_up = min(timed("--help") for _ in range(3))
+    return (f"lgnet audit verify ({scale_name} demo, {events:,} chain events, SQLite): "
+            f"{verify:.1f} s, of which start-up {start_up:.1f} s; "
+            f"{(verify - start_up) / events * 1e6:.0f} us/event (target: full demo < 10 s)")
+
+
 # The parts `python -m tests.bench [PART ...]` can run (all of them by default).
-PARTS = ("events", "http", "shelter", "duplicates")
+PARTS = ("events", "http", "shelter", "duplicates", "audit")
 
 
 def print_figures(figures: list[Figure]) -> None:
@@ -636,6 +697,8 @@ def main() -> None:
             print(shelter_load_latency(tmp))
         if "duplicates" in parts:
             print(duplicate_check_latency(tmp)[0])
+        if "audit" in parts:
+            print(audit_verify_time())
 
 
 if __name__ == "__main__":

@@ -40,8 +40,7 @@ from infra.audit.checkpoints import (
     read_public_key,
 )
 from infra.audit.evidence import read_stream_state, stored_events
-from infra.audit.verification import verify_stream_record
-from infra.audit.witness import Witnessed, read_audit_stream, read_heads_file, witness_file
+from infra.audit.witness import read_audit_stream, read_heads_file, witness_file
 from infra.cli.audit import EXIT_CANNOT_CHECK, EXIT_KEY_UNCONFIRMED, EXIT_UNSIGNED
 from infra.cli.main import app
 from infra.nats import streams
@@ -296,22 +295,53 @@ async def test_an_unsigned_tail_is_named_and_fails_with_require_signed(world: Wo
     assert code == EXIT_UNSIGNED
 
 
-async def test_a_stream_holding_fewer_messages_than_a_head_covers_is_diagnosed(
-    sqlite_world: World,
+async def test_a_damaged_stream_file_keeping_only_the_first_messages_is_diagnosed(
+    world: World, nats_server: EmbeddedNats,
 ) -> None:
-    """As when damaged files leave the server only the first messages: the stream is read up to
-    what it holds (no timeout), and the witnessed head names what is missing."""
-    world = sqlite_world
-    messages, state = await read_stream_state(world.nats_url, {}, "test-reader", 5.0)
-    heads = [Witnessed(h, "the witness file") for h in read_heads_file(
-        witness_file(world.settings))]
-    kept = 13
-    damaged = type(state)(state.first_seq, kept, kept, state.delivered[:kept])
-    conclusion = verify_stream_record(messages[:kept], damaged, read_key(world), heads)
-    assert conclusion.first_problem is not None
-    described = conclusion.first_problem.describe()
-    assert f"stream LGNET ends at chain seq {kept}" in described
-    assert f"covers chain seq {heads[-1].head.chain_seq}" in described
+    """Row 6 of issue 19, for real: with the server stopped, the stream's message block is cut
+    short and its index removed, as a damaged disk or an intruder on the files would leave it;
+    restarted, the server rebuilds the stream from what the block still holds and serves only
+    the first messages, without an error. Verify reads the stream to its new end (no timeout)
+    and names the witnessed head it falls short of; with --store, which copy is longer."""
+    connection = await nats.connect(world.nats_url)
+    try:
+        published = (await connection.jetstream().stream_info(STREAM_NAME)).state.last_seq
+    finally:
+        await connection.close()
+    signed = read_heads_file(witness_file(world.settings))[-1].chain_seq
+    assert published == signed + 1  # the clean stop's checkpoint, over everything before it
+    nats_server.stop()
+    messages = nats_server.store_dir / "jetstream" / "$G" / "streams" / STREAM_NAME / "msgs"
+    blocks = sorted(messages.glob("*.blk"), key=lambda path: int(path.stem))
+    last_block = blocks[-1]
+    with last_block.open("r+b") as file:  # mid-message: the server drops the torn record
+        file.truncate(last_block.stat().st_size // 3)
+    for index in [*messages.glob("*.idx"), messages / "index.db"]:
+        index.unlink(missing_ok=True)
+    nats_server.start()
+    connection = await nats.connect(world.nats_url)
+    try:
+        state = (await connection.jetstream().stream_info(STREAM_NAME)).state
+    finally:
+        await connection.close()
+    kept = state.last_seq
+    assert state.first_seq == 1 and state.messages == kept and 0 < kept < published
+
+    started = time.monotonic()
+    code, output = await asyncio.to_thread(world.lgnet, "audit", "verify", "--nats",
+                                           world.nats_url)
+    assert time.monotonic() - started < 10  # read to its end, not waited on
+    assert code == 1, output
+    assert f"stream LGNET ends at chain seq {kept:,} but a head witnessed by" in output
+    assert f"covers chain seq {signed:,}" in output
+    assert f"FAILED after {kept} verified events: TRUNCATED at position" in output
+
+    code, output = await asyncio.to_thread(world.lgnet, "audit", "verify", "--nats",
+                                           world.nats_url, "--store")
+    assert code == 1, output
+    assert f"event store: OK, {published} events verified" in output
+    assert (f"the event store holds chain events up to {published:,}, the stream only up to "
+            f"{kept:,}") in output
 
 
 async def test_the_relay_signs_within_seconds_while_events_flow(sqlite_world: World) -> None:
