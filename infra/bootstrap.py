@@ -25,7 +25,7 @@ from domain.activities.service import ActivityService
 from domain.amendments.service import ProgrammeTermsService
 from domain.assignment.model import CityStaff
 from domain.assignment.service import AssignmentAtIntake, AssignmentService
-from domain.cases.service import CaseService
+from domain.cases.service import CaseService, Checkpoint
 from domain.deliveries.service import DeliveryService
 from domain.documents.service import DocumentRules, DocumentService
 from domain.finance.service import FinanceService
@@ -48,7 +48,9 @@ from infra.audit.checkpoints import (
 )
 from infra.audit.event_browser import EventBrowser
 from infra.document_sources import CaseFactsFromCases, ClaimsFromFinance
+from infra.faults import crash_at
 from infra.nats.credentials import public_nats_hosts
+from infra.outages import is_outage
 from infra.pipeline.replay import AsOfServices, ReplayCache
 from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
@@ -127,8 +129,16 @@ class ProjectorFollower:
     async def wait_for_position(self, position: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         while True:
-            reached = await asyncio.to_thread(projected_position, self.read_models,
-                                              self.projections)
+            try:
+                reached = await asyncio.to_thread(projected_position, self.read_models,
+                                                  self.projections)
+            except Exception as error:
+                # The command is saved already: a store out while waiting for the views must
+                # not turn it into a failure. The next poll tries again (the pool has dropped
+                # the dead connection); at the deadline the answer says "not caught up".
+                if not is_outage(error):
+                    raise
+                reached = -1
             if reached >= position:
                 return True
             if time.monotonic() >= deadline:
@@ -149,9 +159,14 @@ class InProcessFollower:
     _catching_up: threading.Lock = field(default_factory=threading.Lock)
 
     async def wait_for_position(self, position: int, timeout: float) -> bool:
-        if self.following:
-            self.catch_up()
-        return projected_position(self.read_models, self.projections) >= position
+        try:
+            if self.following:
+                self.catch_up()
+            return projected_position(self.read_models, self.projections) >= position
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            return False  # saved all the same: see ProjectorFollower
 
     def catch_up(self) -> None:
         """Apply every public event not yet applied, in notification order, as the projector
@@ -236,6 +251,9 @@ class Platform:
                                          horizon=work_queue_horizon(self.settings)))
         return cast(WebServices, as_of)  # every attribute it lacks is the live platform's
 
+    def is_outage(self, error: BaseException) -> bool:
+        return is_outage(error)
+
     def now(self) -> datetime:
         return self.clock()
 
@@ -295,6 +313,7 @@ def workflows_over(
     as_of: datetime | None = None, *, document_rules: DocumentRules | None = None,
     staff: CityStaff | None = None,
     inactive_after: timedelta = DEFAULT_INACTIVE_AFTER, horizon: timedelta = DEFAULT_HORIZON,
+    checkpoint: Checkpoint | None = None,
 ) -> dict[str, Any]:
     """The application services (commands) and read-model queries of every context, over one
     record and one read-model database: what the web app calls. Tests compose theirs with it
@@ -305,7 +324,7 @@ def workflows_over(
     staff = staff or NoCityStaff()
     organisations = OrganisationService(record)
     cases = CaseService(record, vault, terms, intake_companion=AssignmentAtIntake(staff),
-                        organisations=organisations.get)
+                        organisations=organisations.get, checkpoint=checkpoint or crash_at(None))
     finance = FinanceService(record, terms)
     rules = document_rules or DocumentRules()
     households = HouseholdService(record, cases)
@@ -412,7 +431,7 @@ def build_platform(
             max_bytes=settings.document_max_bytes,
             expiry_warning_days=settings.document_expiry_warning_days),
         staff=accounts, inactive_after=inactive_after(settings),
-        horizon=work_queue_horizon(settings))
+        horizon=work_queue_horizon(settings), checkpoint=crash_at(settings.fault_crash_at))
     return Platform(
         settings=settings,
         record=record,
