@@ -120,7 +120,8 @@ class IdempotentCommands:
         async def recording(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
-                start = message
+                # A copy: the middlewares outside add their headers to the message itself.
+                start = {**message, "headers": list(message.get("headers", []))}
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
             await send(message)
