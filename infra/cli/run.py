@@ -18,6 +18,7 @@ from infra.store.accounts.demo import (
     create_demo_accounts,
     read_demo_credentials,
 )
+from infra.store.writable import unwritable_stores
 
 
 def _create_demo_users_on_first_start(platform: Platform) -> None:
@@ -127,6 +128,10 @@ def check() -> None:
     import nats
 
     settings = load_settings()
+    # A read-only store or a full disk is found now, not at the first intake (and before the
+    # platform is built, whose table creation would fail on it with a traceback).
+    if unwritable := unwritable_stores(settings):
+        raise SystemExit("\n".join(unwritable))
     platform = build_platform(settings, vault_keys=False)  # any service's check: no key needed
     try:
         platform.record.recorder.max_notification_id()
