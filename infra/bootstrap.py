@@ -86,6 +86,7 @@ from projections.referrals import ReferralBoardQueries
 from projections.registry import default_projections
 from projections.storage.read_models import ReadModelDatabase, open_read_models
 from projections.work_queue import DEFAULT_HORIZON, CityWorkQueues, NetworkWorkQueue
+from web.kit.views_caught_up import note_views_caught_up
 from web.services import WebServices
 
 _POSITION_POLL_INTERVAL = 0.005
@@ -277,7 +278,9 @@ class Platform:
         return projected_position(self.read_models, self.projections)
 
     async def wait_for_position(self, position: int, timeout: float) -> bool:
-        return await self.follower.wait_for_position(position, timeout)
+        caught_up = await self.follower.wait_for_position(position, timeout)
+        note_views_caught_up(caught_up)
+        return caught_up
 
     def last_written_position(self) -> int | None:
         """The notification log's end: unchanged means nothing was written."""

@@ -47,6 +47,7 @@ from web.kit.request_limits import (
 )
 from web.kit.security_headers import SecurityHeaders
 from web.kit.templating import Pages
+from web.kit.views_caught_up import SayWhetherViewsCaughtUp
 from web.services import WebServices
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -123,6 +124,7 @@ def create_app(services: WebServices, *, node_modules: Path = NODE_MODULES,
     document_idempotency_keys(app)
     # The last added runs first: security headers go on everything, refusals of
     # authentication included.
+    app.add_middleware(SayWhetherViewsCaughtUp)
     app.add_middleware(IdempotentCommands)
     app.add_middleware(as_of.CheckAsOfCookie)
     app.add_middleware(ReadOnlyPartners)

@@ -31,6 +31,7 @@ from tests.web.conftest import (
     IssuedIds,
     an_intake_form,
     an_intake_payload,
+    follower_of,
 )
 from web.app import create_app
 from web.kit.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER
@@ -57,11 +58,26 @@ def test_the_same_key_twice_records_one_case_and_answers_the_first_answer_again(
     assert again.headers["Location"] == first.headers["Location"]
     assert again.headers[REPLAYED_HEADER] == "true"
     assert REPLAYED_HEADER not in first.headers
+    assert first.headers["Views-Caught-Up"] == again.headers["Views-Caught-Up"] == "true"
     assert cases_in(platform) == [UUID(first.json()["case_id"])]
     # Another key is another command.
     other = client.post(INTAKES, json=an_intake_payload(), headers={IDEMPOTENCY_HEADER: "k-2"})
     assert other.status_code == 201
     assert len(cases_in(platform)) == 2
+
+
+def test_a_command_saved_while_the_views_lag_answers_201_saying_they_have_not_caught_up(
+    clients: Clients, platform: Platform
+) -> None:
+    follower_of(platform).following = False  # the projector is behind
+    created = clients.coordinator().post(INTAKES, json=an_intake_payload())
+    assert created.status_code == 201
+    assert created.headers["Views-Caught-Up"] == "false"
+    assert cases_in(platform) == [UUID(created.json()["case_id"])]
+    # A read waits for nothing: no such header.
+    listed = clients.coordinator().get("/api/v1/cities/firenze/cases")
+    assert listed.status_code == 200
+    assert "Views-Caught-Up" not in listed.headers
 
 
 def test_a_key_is_its_sender_s_own(clients: Clients, platform: Platform) -> None:

@@ -45,7 +45,8 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 # Visible ASCII, as the header's draft (IETF httpapi-idempotency-key-header) and partners' UUIDs.
 _KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
 _COMMAND_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_KEPT_HEADERS = ("location", "content-type", "hx-redirect", "hx-location", "hx-refresh")
+_KEPT_HEADERS = ("location", "content-type", "hx-redirect", "hx-location", "hx-refresh",
+                 "views-caught-up")
 _MAX_KEPT_BODY = 64 * 1024
 _UNBOUNDED = 2**62
 
