@@ -21,6 +21,7 @@ import pytest
 
 from domain.cases.service import INTAKE_SAVED, INTAKE_VAULT_WRITTEN, CaseService, UnfinishedIntakes
 from domain.identity.keys import identity_keys
+from domain.identity.model import PersonIndex
 from infra.faults import KILLED_STATUS
 from infra.settings import Settings
 from infra.store.eventstore import open_record
@@ -89,60 +90,54 @@ def cases(settings: Settings) -> Iterator[CaseService]:
     record.close()
 
 
+@pytest.fixture
+def index(settings: Settings) -> Iterator[PersonIndex]:
+    opened = open_person_index(settings)
+    yield opened
+    opened.close()
+
+
 def test_a_person_stored_by_an_intake_killed_before_its_case_is_saved_is_shredded_by_the_sweep(
-    settings: Settings, caplog: pytest.LogCaptureFixture
+    settings: Settings, cases: CaseService, index: PersonIndex,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     case_id = intake_killed_at(settings, INTAKE_VAULT_WRITTEN)
-    record, vault = open_record(settings), open_vault(settings)
-    index = open_person_index(settings)
-    try:
-        cases = CaseService(record, vault)
-        # What the kill left: the person, pending, that the duplicate check does not show.
-        assert people_rows(settings) == 1
-        assert vault.pending(datetime.now(UTC) + timedelta(seconds=1)) == [case_id]
-        assert index.find(identity_keys(a_person())) == []
-        # Within the grace period the sweep leaves it: it could be an intake still under way.
-        assert sweep_pending(cases, datetime.now(UTC), GRACE) == UnfinishedIntakes(0, 0)
-        assert people_rows(settings) == 1
+    vault = cases.vault
+    # What the kill left: the person, pending, that the duplicate check does not show.
+    assert people_rows(settings) == 1
+    assert vault.pending(datetime.now(UTC) + timedelta(seconds=1)) == [case_id]
+    assert index.find(identity_keys(a_person())) == []
+    # Within the grace period the sweep leaves it: it could be an intake still under way.
+    assert sweep_pending(cases, datetime.now(UTC), GRACE) == UnfinishedIntakes(0, 0)
+    assert people_rows(settings) == 1
 
-        with caplog.at_level(logging.WARNING, logger="lgnet.vault"):
-            settled = sweep_pending(cases, datetime.now(UTC) + GRACE + timedelta(seconds=1), GRACE)
-        assert (settled.kept, settled.shredded) == (0, 1)
-        assert people_rows(settings) == 0
-        assert vault.read(case_id) is None
-        assert vault.pending(datetime.now(UTC) + GRACE * 2) == []
-        # The log line counts; it names no case.
-        assert [r.getMessage() for r in caplog.records] == [
-            "Vault sweep: 1 unfinished intakes shredded (their case was never saved), "
-            "0 confirmed (their case was saved)"]
-        assert str(case_id) not in caplog.text
-    finally:
-        index.close()
-        vault.close()
-        record.close()
+    with caplog.at_level(logging.WARNING, logger="lgnet.vault"):
+        settled = sweep_pending(cases, datetime.now(UTC) + GRACE + timedelta(seconds=1), GRACE)
+    assert (settled.kept, settled.shredded) == (0, 1)
+    assert people_rows(settings) == 0
+    assert vault.read(case_id) is None
+    assert vault.pending(datetime.now(UTC) + GRACE * 2) == []
+    # The log line counts; it names no case.
+    assert [r.getMessage() for r in caplog.records] == [
+        "Vault sweep: 1 unfinished intakes shredded (their case was never saved), "
+        "0 confirmed (their case was saved)"]
+    assert str(case_id) not in caplog.text
 
 
 def test_a_person_whose_case_was_saved_before_the_kill_is_kept_by_the_sweep(
-    settings: Settings
+    settings: Settings, cases: CaseService, index: PersonIndex,
 ) -> None:
     case_id = intake_killed_at(settings, INTAKE_SAVED)
-    record, vault = open_record(settings), open_vault(settings)
-    index = open_person_index(settings)
-    try:
-        cases = CaseService(record, vault)
-        assert cases.get(case_id).case_code == "FI-2021-00001"
-        # Saved but not confirmed: pending, so not matched yet.
-        assert index.find(identity_keys(a_person())) == []
+    vault = cases.vault
+    assert cases.get(case_id).case_code == "FI-2021-00001"
+    # Saved but not confirmed: pending, so not matched yet.
+    assert index.find(identity_keys(a_person())) == []
 
-        settled = sweep_pending(cases, datetime.now(UTC) + GRACE + timedelta(seconds=1), GRACE)
-        assert (settled.kept, settled.shredded) == (1, 0)
-        assert vault.read(case_id) == a_person()
-        assert [found.case_id for found in index.find(identity_keys(a_person()))] == [case_id]
-        assert vault.pending(datetime.now(UTC) + GRACE * 2) == []
-    finally:
-        index.close()
-        vault.close()
-        record.close()
+    settled = sweep_pending(cases, datetime.now(UTC) + GRACE + timedelta(seconds=1), GRACE)
+    assert (settled.kept, settled.shredded) == (1, 0)
+    assert vault.read(case_id) == a_person()
+    assert [found.case_id for found in index.find(identity_keys(a_person()))] == [case_id]
+    assert vault.pending(datetime.now(UTC) + GRACE * 2) == []
 
 
 def test_an_intake_that_completes_leaves_nothing_pending(cases: CaseService) -> None:

@@ -227,6 +227,12 @@ def pg_clients(pg_platform: Platform) -> Iterator[Clients]:
     made.close()
 
 
+def database_url_of(platform: Platform) -> str:
+    url = platform.settings.database_url
+    assert url is not None
+    return url
+
+
 def _admin(database_url: str, *statements: str) -> None:
     """Run `statements` as the server's admin, on this test's own database only."""
     name = database_url.rsplit("/", 1)[1]
@@ -250,8 +256,7 @@ def test_connections_the_server_ended_are_replaced_and_nobody_sees_an_error(
     client = pg_clients.coordinator()
     created = client.post(INTAKES, json=an_intake_payload())
     assert created.status_code == 201
-    url = pg_platform.settings.database_url
-    assert url is not None
+    url = database_url_of(pg_platform)
     for _ in range(3):
         terminate_connections(url)
         assert client.get(created.headers["Location"]).status_code == 200
@@ -264,8 +269,7 @@ def test_connections_the_server_ended_are_replaced_and_nobody_sees_an_error(
 def test_the_same_key_after_a_failure_between_the_save_and_the_answer_makes_one_case(
     pg_clients: Clients, pg_platform: Platform
 ) -> None:
-    url = pg_platform.settings.database_url
-    assert url is not None
+    url = database_url_of(pg_platform)
 
     def outage_after_the_save(point: str) -> None:
         if point == INTAKE_SAVED:
@@ -288,8 +292,7 @@ def test_the_same_key_after_a_failure_between_the_save_and_the_answer_makes_one_
 def test_a_read_only_store_answers_503_with_the_error_body_and_retry_after_then_recovers(
     pg_clients: Clients, pg_platform: Platform
 ) -> None:
-    url = pg_platform.settings.database_url
-    assert url is not None
+    url = database_url_of(pg_platform)
     client = pg_clients.coordinator()
     page_form = an_intake_form(csrf_token=client.headers["X-CSRF-Token"])
     _admin(url, "ALTER DATABASE \"{name}\" SET default_transaction_read_only = on")
