@@ -94,10 +94,13 @@ def test_the_same_key_for_a_different_request_is_refused_and_records_nothing(
 ) -> None:
     client = clients.coordinator()
     client.post(INTAKES, json=an_intake_payload(), headers={IDEMPOTENCY_HEADER: "k"})
-    reused = client.post(INTAKES, json=an_intake_payload(given_name="Sara"),
+    reused = client.post(INTAKES, params={"lang": "en"}, json=an_intake_payload(),
                          headers={IDEMPOTENCY_HEADER: "k"})
     assert reused.status_code == 422
     assert reused.json()["problems"][0]["code"] == "idempotency_key_reused"
+    assert reused.json()["message"] == (
+        "This Idempotency-Key was already used for a different request: use a new key for "
+        "each command.")
     assert len(cases_in(platform)) == 1
 
 
@@ -162,6 +165,21 @@ def test_every_form_carries_a_fresh_key_and_a_form_sent_twice_records_one_case(
         client.headers["X-CSRF-Token"] = form["csrf_token"]
     assert first.status_code == again.status_code == 303, first.text[:300]
     assert again.headers["Location"] == first.headers["Location"]
+    assert again.headers[REPLAYED_HEADER] == "true"
+    assert len(cases_in(platform)) == 1
+
+
+def test_a_form_sent_the_htmx_way_carries_its_key_in_the_header_and_counts_once(
+    clients: Clients, platform: Platform
+) -> None:
+    client = clients.coordinator()  # sends the CSRF token in its header, as htmx does
+    headers = {"HX-Request": "true", IDEMPOTENCY_HEADER: "f" * 32}
+    first = client.post("/cities/firenze/intake", data=an_intake_form(), headers=headers,
+                        follow_redirects=False)
+    again = client.post("/cities/firenze/intake", data=an_intake_form(), headers=headers,
+                        follow_redirects=False)
+    assert first.status_code == again.status_code
+    assert first.status_code < 400, first.text[:300]
     assert again.headers[REPLAYED_HEADER] == "true"
     assert len(cases_in(platform)) == 1
 

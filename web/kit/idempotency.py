@@ -5,8 +5,9 @@ hours, it gets the first answer back, marked `Idempotent-Replayed: true`, and no
 recorded twice. A client whose connection was reset after the save, or a person who pressed the
 button twice, therefore never makes a second case.
 
-- The same key with a different request (another path or body) is refused (422): a key names
-  one command.
+- The same key with a different request (another method, path or query) is refused (422): a
+  key names one command. The body is not compared: the middleware never reads a body the route
+  has not let in (access before body, issue 18), so a key must not be reused for another body.
 - While the first request with a key is still being carried out, the second is answered 409
   with Retry-After.
 - What is kept (web.services' accounts: infra.store.accounts.idempotency): the status, the
@@ -35,7 +36,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.idempotency import ClaimOutcome, IdempotencyStore, KeptAnswer
-from web.kit.authentication import read_body, replaying
+from web.kit.authentication import CSRF_HEADER, read_body, replaying
 from web.kit.i18n import N_, translator_of
 from web.kit.outages import answer_problem
 
@@ -62,7 +63,7 @@ KEY_IN_USE = N_(
 
 class IdempotentCommands:
     """ASGI middleware, inside authentication (it needs the sender) and the CSRF check (which
-    has already read a form's body, and replays it)."""
+    has already read a plain form's body, and replays it)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -73,18 +74,19 @@ class IdempotentCommands:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        # BodyLimit, outside, has bounded the body already.
-        body = await read_body(receive, _UNBOUNDED)
         key = headers.get(IDEMPOTENCY_HEADER)
-        content_type = headers.get("content-type", "")
-        is_form = content_type.startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data"))
-        if key is None and is_form:
+        if key is None and _body_already_read(headers):
+            # A plain form post: the CSRF check read its body already (its token is there), so
+            # the key is looked for there too. Any other body is read by the route alone, after
+            # its access checks (web.kit.request_limits.AccessBeforeBody): htmx sends a form's
+            # key in the header (static/js/idempotency.js).
+            body = await read_body(receive, _UNBOUNDED)
+            receive = replaying(body, receive)
             form = await Request(scope, replaying(body, receive)).form()
             field = form.get(IDEMPOTENCY_FIELD)
             key = field if isinstance(field, str) and field else None
         if key is None:
-            await self.app(scope, replaying(body, receive), send)
+            await self.app(scope, receive, send)
             return
         request = Request(scope)
         if not _KEY_PATTERN.match(key):
@@ -93,9 +95,7 @@ class IdempotentCommands:
             return
         store = cast(IdempotencyStore, request.app.state.services.accounts)
         owner = f"{principal.role}:{principal.id}"
-        # A multipart body's boundary differs at each submission of the same form: there the
-        # key names the command by its path alone.
-        fingerprint = _fingerprint(scope, b"" if content_type.startswith("multipart/") else body)
+        fingerprint = _fingerprint(scope)
         claim = await run_in_threadpool(store.claim_idempotency_key, owner, key, fingerprint)
         match claim.outcome:
             case ClaimOutcome.ANSWERED:
@@ -111,7 +111,7 @@ class IdempotentCommands:
                 await _refusal(request, 422, "idempotency_key_reused", KEY_REUSED)(
                     scope, receive, send)
                 return
-        await self._carry_out(scope, replaying(body, receive), send, store, owner, key)
+        await self._carry_out(scope, receive, send, store, owner, key)
 
     async def _carry_out(self, scope: Scope, receive: Receive, send: Send,
                          store: IdempotencyStore, owner: str, key: str) -> None:
@@ -173,13 +173,20 @@ def _refusal(request: Request, status_code: int, code: str, message: str) -> Res
     return answer_problem(request, status_code, code, translator_of(request).gettext(message))
 
 
-def _fingerprint(scope: Scope, body: bytes) -> str:
+def _fingerprint(scope: Scope) -> str:
+    """The request a key names: method, path and query. Not the body, which is read only by
+    the route, after its access checks."""
     digest = hashlib.sha256()
     for part in (scope["method"].encode(), scope["path"].encode(),
-                 scope.get("query_string", b""), body):
+                 scope.get("query_string", b"")):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()
+
+
+def _body_already_read(headers: Headers) -> bool:
+    return CSRF_HEADER not in headers and headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data"))
 
 
 def document_idempotency_keys(app: FastAPI) -> None:
@@ -212,7 +219,7 @@ _KEY_PARAMETER = {
         "A key of the client's choosing (a new UUID per command). The command is carried out "
         "once per key: sent again with the same key within 24 hours, it gets the first answer "
         "back, with `Idempotent-Replayed: true`, and nothing is recorded twice. The same key "
-        "with a different request is refused (422). See docs/partners.md."),
+        "with another method, path or query is refused (422). See docs/partners.md."),
 }
 _IN_USE_RESPONSE = {
     "description": "The same command with the same Idempotency-Key is still being carried out: "

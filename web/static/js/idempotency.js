@@ -1,6 +1,8 @@
 // Every form carries an idempotency key (web/kit/idempotency.py): sent twice (a double click, a
-// retry after a lost answer), it is carried out once. A form htmx sends and leaves on the page
-// gets a new key once its answer has come, so that the next submission is a new command.
+// retry after a lost answer), it is carried out once. htmx sends it in the Idempotency-Key
+// header (the server reads no body before the route lets the request in); a form htmx sends and
+// leaves on the page gets a new key once its answer has come, so that the next submission is a
+// new command.
 (function () {
   "use strict";
 
@@ -12,9 +14,21 @@
     }).join("");
   }
 
-  document.addEventListener("htmx:afterRequest", function (event) {
+  function formOf(event) {
     var sent = event.detail.elt;
-    var form = sent && sent.closest ? sent.closest("form") : null;
+    return sent && sent.closest ? sent.closest("form") : null;
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = formOf(event);
+    var key = form ? form.querySelector('input[name="idempotency_key"]') : null;
+    if (key) {
+      event.detail.headers["Idempotency-Key"] = key.value;
+    }
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = formOf(event);
     if (!form || !event.detail.successful) {
       return;  // unanswered or failed: a retry is the same command, with the same key
     }
