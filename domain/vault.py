@@ -88,6 +88,15 @@ class PersonalDataVault(Protocol):
         """Encrypt and keep the person's identifiers under a new key of their own, and index
         them, as keyed hashes, in the duplicate check's blind index (domain.identity)."""
 
+    def confirm(self, case_id: UUID) -> None:
+        """The intake that stored the person is saved: they stop being pending. Until then (or
+        if it never is) the duplicate check leaves them out, and the sweep decides
+        (CaseService.settle_unfinished_intakes)."""
+
+    def pending(self, stored_before: datetime) -> list[UUID]:
+        """The cases whose person was stored before `stored_before` and is still pending: an
+        intake that crashed between the vault and the record, or whose confirmation failed."""
+
     def read(self, case_id: UUID) -> PersonalData | None:
         """The person's identifiers, or None when unknown or erased."""
 

@@ -29,6 +29,7 @@ from domain.cases.model import Case
 from domain.cases.service import AgeFollowed, CaseService
 from domain.programme import Actor, ActorKind, Role
 from domain.record import ProgrammeRecord
+from infra.periodic import run_every
 
 log = logging.getLogger("lgnet.ages")
 
@@ -83,14 +84,6 @@ async def run_age_job(
     record: ProgrammeRecord, cases: CaseService, clock: Callable[[], datetime],
     stop: asyncio.Event, every: timedelta = EVERY,
 ) -> None:
-    """Run at start, then every `every` until `stop` (the event store is synchronous: each run
-    goes to a thread). A failed run is logged and the next one tried: ages can wait a day."""
-    while not stop.is_set():
-        try:
-            await asyncio.to_thread(follow_ages, record, cases, clock())
-        except Exception:
-            log.exception("The age job failed; it runs again in %s", every)
-        try:
-            await asyncio.wait_for(stop.wait(), every.total_seconds())
-        except TimeoutError:
-            continue
+    """Run at start, then every `every` until `stop`. A failed run is logged and the next one
+    tried: ages can wait a day."""
+    await run_every(lambda: follow_ages(record, cases, clock()), every, stop, "The age job")

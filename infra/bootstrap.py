@@ -23,7 +23,7 @@ from domain.activities.service import ActivityService
 from domain.amendments.service import ProgrammeTermsService
 from domain.assignment.model import CityStaff
 from domain.assignment.service import AssignmentAtIntake, AssignmentService
-from domain.cases.service import CaseService
+from domain.cases.service import CaseService, Checkpoint
 from domain.deliveries.service import DeliveryService
 from domain.documents.service import DocumentRules, DocumentService
 from domain.finance.grant import GrantTerms
@@ -48,7 +48,9 @@ from infra.audit.checkpoints import (
 )
 from infra.audit.event_browser import EventBrowser
 from infra.document_sources import CaseFactsFromCases, ClaimsFromFinance, EvidenceFromDocuments
+from infra.faults import crash_at
 from infra.nats.credentials import public_nats_hosts
+from infra.outages import is_outage
 from infra.pipeline.replay import AsOfServices, ReplayCache
 from infra.pipeline.status import PIPELINE
 from infra.position_watch import PositionWatch
@@ -160,7 +162,11 @@ class ProjectorFollower:
     def views_delayed(self) -> bool:
         if self._gave_up_at is None:
             return PIPELINE.nats_down_since is not None
-        self._caught_up_to(projected_position(self.read_models, self.projections))
+        try:
+            self._caught_up_to(projected_position(self.read_models, self.projections))
+        except Exception as error:
+            if not is_outage(error):
+                raise
         return self._gave_up_at is not None or PIPELINE.nats_down_since is not None
 
     def _caught_up_to(self, reached: int) -> None:
@@ -181,9 +187,14 @@ class InProcessFollower:
     _catching_up: threading.Lock = field(default_factory=threading.Lock)
 
     async def wait_for_position(self, position: int, timeout: float) -> bool:
-        if self.following:
-            self.catch_up()
-        return projected_position(self.read_models, self.projections) >= position
+        try:
+            if self.following:
+                self.catch_up()
+            return projected_position(self.read_models, self.projections) >= position
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            return False  # saved all the same: see ProjectorFollower
 
     def views_delayed(self) -> bool:
         # Pages shown while the tests hold the views back (`following = False`) stay as they
@@ -276,6 +287,9 @@ class Platform:
                                          horizon=work_queue_horizon(self.settings)))
         return cast(WebServices, as_of)  # every attribute it lacks is the live platform's
 
+    def is_outage(self, error: BaseException) -> bool:
+        return is_outage(error)
+
     def now(self) -> datetime:
         return self.clock()
 
@@ -352,6 +366,7 @@ def workflows_over(
     staff: CityStaff | None = None,
     inactive_after: timedelta = DEFAULT_INACTIVE_AFTER, horizon: timedelta = DEFAULT_HORIZON,
     grant: GrantTerms | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> dict[str, Any]:
     """The application services (commands) and read-model queries of every context, over one
     record and one read-model database: what the web app calls. Tests compose theirs with it
@@ -362,7 +377,7 @@ def workflows_over(
     staff = staff or NoCityStaff()
     organisations = OrganisationService(record)
     cases = CaseService(record, vault, terms, intake_companion=AssignmentAtIntake(staff),
-                        organisations=organisations.get)
+                        organisations=organisations.get, checkpoint=checkpoint or crash_at(None))
     finance = FinanceService(record, terms)
     # The grant's budget and claims (issue 13): rates and threshold from the settings.
     grants = GrantService(record, EvidenceFromDocuments(record), terms, grant)
@@ -474,7 +489,8 @@ def build_platform(
             max_bytes=settings.document_max_bytes,
             expiry_warning_days=settings.document_expiry_warning_days),
         staff=accounts, inactive_after=inactive_after(settings),
-        horizon=work_queue_horizon(settings), grant=grant_terms(settings))
+        horizon=work_queue_horizon(settings), grant=grant_terms(settings),
+        checkpoint=crash_at(settings.fault_crash_at))
     return Platform(
         settings=settings,
         record=record,

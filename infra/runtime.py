@@ -13,6 +13,7 @@ import signal
 import socket
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import uvicorn
@@ -45,6 +46,7 @@ from infra.pipeline.projector.runner import (
 from infra.pipeline.relay import Relay
 from infra.pipeline.status import PIPELINE
 from infra.settings import Settings
+from infra.vault_sweep import run_vault_sweep
 from web.app import create_app
 from web.kit.live import end_live_streams
 
@@ -172,6 +174,12 @@ async def run_parts(
     if age_job:
         tasks.append(asyncio.create_task(
             run_age_job(platform.record, platform.cases, platform.now, stop), name="age-job"))
+    if web:
+        # The part that holds the vault's keys settles what a crashed intake left there.
+        tasks.append(asyncio.create_task(run_vault_sweep(
+            platform.cases, platform.now, stop,
+            every=timedelta(seconds=settings.vault_sweep_seconds),
+            grace=timedelta(seconds=settings.vault_pending_grace_seconds)), name="vault-sweep"))
     if server is not None:
         tasks.append(asyncio.create_task(_serve(server, stop), name="web"))
     if nats_server is not None:

@@ -112,6 +112,17 @@ class Settings(BaseSettings):
                                  "from these is X-Forwarded-For believed, and only with them does "
                                  "the sign-in throttle also limit each client address; default "
                                  "none (not even 127.0.0.1)")
+    vault_pending_grace_seconds: int = Field(
+        default=600, ge=0, le=7 * 24 * 3600, description="A person the vault holds for an "
+        "intake whose case is still not saved after this many seconds (the process died between "
+        "the two writes) is shredded by the sweep, at start and every "
+        "LGNET_VAULT_SWEEP_SECONDS; longer than any intake takes")
+    vault_sweep_seconds: int = Field(default=300, ge=1, le=24 * 3600, description="How often "
+                                     "the web process sweeps the vault's pending persons")
+    fault_crash_at: str | None = Field(default=None, description="Fault injection, for tests "
+                                       "only: the process exits at once (status 137, as if "
+                                       "killed) when a command reaches this named point (see "
+                                       "infra/faults.py); unset in production")
 
     nats_max_file_store: str = Field(default="10G", pattern=r"^[1-9][0-9]*[KMGT]?$",
                                      description="The embedded NATS server's JetStream disk "

@@ -39,6 +39,8 @@ from web.kit import as_of, health, live
 from web.kit.authentication import Authentication, public_paths_of
 from web.kit.errors import install_error_handlers
 from web.kit.i18n import Catalogues
+from web.kit.idempotency import IdempotentCommands, document_idempotency_keys
+from web.kit.outages import AnswerOutages
 from web.kit.request_limits import (
     DEFAULT_MAX_BODY_BYTES,
     BodyLimit,
@@ -78,6 +80,11 @@ that is logged, with the reader, before they are returned; never to partner syst
 The published event contracts are listed at `/api/v1/events/schemas`; the events on NATS, their
 subjects, headers and schemas, are described by the AsyncAPI document at
 `/docs/events/asyncapi.json` (readable at `/docs/events`).
+
+Every command (POST, PUT, PATCH, DELETE) takes an `Idempotency-Key` header: sent again with the
+same key, it is carried out once and answers as the first time. When a store or the message bus
+is out, any operation answers 503 with the same error body and `Retry-After`; a command already
+saved answers 201 all the same.
 """
 
 
@@ -118,14 +125,17 @@ def create_app(services: WebServices, *, node_modules: Path = NODE_MODULES,
         app.include_router(area.router)
     app.include_router(api_router())
     app.include_router(health.router)
+    document_idempotency_keys(app)
     # The last added runs first: security headers go on everything, refusals of
     # authentication included.
+    app.add_middleware(IdempotentCommands)
     app.add_middleware(as_of.CheckAsOfCookie)
     app.add_middleware(ReadOnlyPartners)
     app.add_middleware(Authentication, public_paths=public_paths_of(app))
     app.add_middleware(BodyLimit, max_body_bytes=max_body_bytes,
                        upload_limit=lambda _scope: services.documents.rules.max_bytes)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(AnswerOutages)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(MarkDelayedViews)
     return app

@@ -288,6 +288,10 @@ class WebServices(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware (UTC)."""
 
+    def is_outage(self, error: BaseException) -> bool:
+        """Whether `error` says a store or the message bus is out (unreachable, read-only,
+        full), to be answered 503 (web.kit.outages), not a mistake in code."""
+
     def new_id(self) -> UUID: ...
 
     def projected_position(self) -> int:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid4
@@ -78,6 +79,27 @@ IntakeCompanion = Callable[
     [Case, Actor, datetime, str | None], Sequence[MutableAggregateProtocol[UUID]]]
 
 
+# Named moments of a command where a fault-injection run may stop the process (infra.faults):
+# between the vault and the record, and between the record and the vault's confirmation.
+INTAKE_VAULT_WRITTEN = "intake.vault_written"
+INTAKE_SAVED = "intake.saved"
+Checkpoint = Callable[[str], None]
+
+
+def _no_checkpoint(_name: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class UnfinishedIntakes:
+    """What the sweep of pending persons did: counts only (a log line must name nobody)."""
+
+    kept: int
+    """Pending persons whose case was saved (the confirmation was lost): now confirmed."""
+    shredded: int
+    """Pending persons whose case was never saved: erased from the vault."""
+
+
 class CaseNotFound(LookupError):
     """Raised when no case has the given id."""
 
@@ -98,8 +120,10 @@ class CaseService:
         intake_companion: IntakeCompanion | None = None,
         new_id: Callable[[], UUID] = uuid4,
         organisations: FindOrganisation | None = None,
+        checkpoint: Checkpoint = _no_checkpoint,
     ) -> None:
         self.record = record
+        self.checkpoint = checkpoint
         # Where the registered partner organisations a consent names are found (the
         # organisations context's service, passed in by the composition root).
         self.organisations = organisations
@@ -155,6 +179,7 @@ class CaseService:
                 reference = TextReference(
                     text_id, self.vault.store_text(case_id, text_id, description))
                 case.describe_other_vulnerability(reference, actor, now)
+            self.checkpoint(INTAKE_VAULT_WRITTEN)
             for _attempt in range(_SAVE_ATTEMPTS):
                 try:
                     recordings = self.record.save(register, case, *companions)
@@ -164,12 +189,38 @@ class CaseService:
                         case.describe_other_vulnerability(reference, actor, now)
                     companions = self._companions(case, actor, now, assignee)
                     continue
-                return IntakeReceipt(case_id, case.case_code, position_of(recordings))
-            raise IntegrityError("Could not allocate a case number: too many concurrent intakes")
+                break
+            else:
+                raise IntegrityError(
+                    "Could not allocate a case number: too many concurrent intakes")
         except BaseException:
-            # Nothing was recorded: the identifiers must not outlive the failed intake.
+            # Nothing was recorded: the identifiers must not outlive the failed intake. (A crash
+            # skips this: the person stays pending and the sweep shreds them.)
             self.vault.erase(case_id)
             raise
+        self.checkpoint(INTAKE_SAVED)
+        # The case is saved: its answer must say so whatever happens to the confirmation. A
+        # person left pending is confirmed by the sweep, which finds their case saved.
+        with suppress(Exception):
+            self.vault.confirm(case_id)
+        return IntakeReceipt(case_id, case.case_code, position_of(recordings))
+
+    def settle_unfinished_intakes(self, now: datetime, grace: timedelta) -> UnfinishedIntakes:
+        """Decide every person the vault still holds as pending since before `now - grace`:
+        kept if their case is in the record, shredded (erased) if not. `grace` must exceed the
+        longest an intake takes between the vault and the record, or an intake still under
+        way could lose its person."""
+        kept = shredded = 0
+        for case_id in self.vault.pending(now - grace):
+            try:
+                self.record.repository.get(case_id)
+            except AggregateNotFoundError:
+                self.vault.erase(case_id)
+                shredded += 1
+            else:
+                self.vault.confirm(case_id)
+                kept += 1
+        return UnfinishedIntakes(kept, shredded)
 
     def _companions(
         self, case: Case, actor: Actor, now: datetime, assignee: str | None

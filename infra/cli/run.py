@@ -32,6 +32,7 @@ from infra.store.accounts.demo import (
 from infra.store.eventstore import open_record
 from infra.store.keyless import KeylessVault
 from infra.store.vault import open_vault
+from infra.store.writable import unwritable_stores
 from projections.projection import Projection
 from projections.registry import default_projections
 from projections.storage.read_models import ReadModelDatabase, open_read_models
@@ -149,15 +150,21 @@ def check(
     timeout: Annotated[float, typer.Option(
         help="Seconds to answer within, ready or not")] = DEFAULT_CHECK_TIMEOUT,
 ) -> None:
-    """Readiness check (used by compose healthchecks): settings valid, then store, vault, NATS,
-    relay and projector lag as /health/ready sees them (infra/readiness.py). Prints one line per
-    part; exits 0 when all are ready, 1 with one line per failing part otherwise, within
-    `timeout` seconds whatever is down (never a traceback)."""
+    """Readiness check (used by compose healthchecks): settings valid, every store takes a write,
+    then store, vault, NATS, relay and projector lag as /health/ready sees them
+    (infra/readiness.py). Prints one line per part; exits 0 when all are ready, 1 with one line
+    per failing part otherwise, within `timeout` seconds whatever is down (never a
+    traceback)."""
     settings = load_settings()
     outcome: list[list[PartHealth]] = []
 
     def probe() -> None:
         with contextlib.suppress(BaseException):
+            # A read-only store or a full disk is found now, not at the first intake (issue 17
+            # item 5): a scratch row written and deleted in each store, before readiness.
+            if refused := unwritable_stores(settings):
+                outcome.append([PartHealth("store", False, line) for line in refused])
+                return
             outcome.append(asyncio.run(_readiness_of(settings)))
 
     # A daemon thread: a store that hangs (an unreachable PostgreSQL) must not hold the exit.

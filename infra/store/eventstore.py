@@ -30,6 +30,8 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         # order; the relay relies on that order, so they stay off even if the environment says
         # otherwise.
         env["POSTGRES_ENABLE_DB_FUNCTIONS"] = "n"
+        # The pool checks a connection before handing it out: one the server ended is replaced.
+        env["POSTGRES_PRE_PING"] = "y"
     else:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         env |= {

@@ -6,6 +6,7 @@ Any use is a programming error and says so."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import NoReturn
 from uuid import UUID
 
@@ -24,6 +25,12 @@ class KeylessVault:
     """A PersonalDataVault that holds nothing and refuses everything."""
 
     def store(self, case_id: UUID, data: PersonalData) -> None:
+        _refused()
+
+    def confirm(self, case_id: UUID) -> None:
+        _refused()
+
+    def pending(self, stored_before: datetime) -> list[UUID]:
         _refused()
 
     def read(self, case_id: UUID) -> PersonalData | None:

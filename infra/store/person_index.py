@@ -61,8 +61,11 @@ class _IndexOn:
         if not digests:
             return []
         rows = tx.fetchall(
-            "SELECT case_id, kind FROM vault_person_index "
-            f"WHERE digest IN ({', '.join('?' * len(digests))})", digests)
+            "SELECT i.case_id, i.kind FROM vault_person_index i "
+            f"WHERE i.digest IN ({', '.join('?' * len(digests))}) "
+            # A person whose intake is not saved yet (or never will be) matches nobody.
+            "AND NOT EXISTS (SELECT 1 FROM vault_pending p WHERE p.case_id = i.case_id)",
+            digests)
         found: dict[UUID, set[KeyKind]] = {}
         for case_id, kind in rows:
             key = case_id if isinstance(case_id, UUID) else UUID(bytes=bytes(case_id))

@@ -43,7 +43,7 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
@@ -534,6 +534,8 @@ _PERSON_INDEX_DDL = (
         PRIMARY KEY (digest, case_id)
     )""",
     "CREATE INDEX IF NOT EXISTS vault_person_index_case ON vault_person_index (case_id)",
+    # Created by the index too: its matches leave out the persons still pending (below).
+    "CREATE TABLE IF NOT EXISTS vault_pending (case_id {case_id} PRIMARY KEY, since TEXT NOT NULL)",
 )
 _PERSON_INDEX_LABEL = b"lgnet-person-index/v1/"
 _PERSON_INDEX_INSERT = (
@@ -618,6 +620,23 @@ _ERASED_DDL = "CREATE TABLE IF NOT EXISTS vault_erased (case_id {case_id} PRIMAR
 _ERASED_INSERT = "INSERT INTO vault_erased (case_id) VALUES (?) ON CONFLICT (case_id) DO NOTHING"
 _LIVE = "NOT EXISTS (SELECT 1 FROM vault_erased e WHERE e.case_id = {table}.case_id)"
 _LIVE_PERSON = _LIVE.format(table="p")
+
+# A person stored for an intake whose events are not saved yet: `store` writes the row here in
+# the same transaction as the person, the intake removes it once its case is saved (`confirm`).
+# A crash between the two leaves the row, and the sweep (CaseService.settle_unfinished_intakes)
+# then keeps the person if the case was saved, or shreds them if not. The duplicate check's
+# index leaves pending persons out, so no page shows a person whose case may never exist.
+_PENDING_INSERT = (
+    "INSERT INTO vault_pending (case_id, since) VALUES (?, ?) "
+    "ON CONFLICT (case_id) DO UPDATE SET since = EXCLUDED.since"
+)
+_PENDING_DELETE = "DELETE FROM vault_pending WHERE case_id = ?"
+_PENDING_SELECT = "SELECT case_id FROM vault_pending WHERE since < ? ORDER BY since"
+
+
+def _pending_since() -> str:
+    # ISO 8601 in UTC, so that text order is time order in both stores.
+    return datetime.now(UTC).isoformat()
 _CANARY_INSERT = "INSERT INTO vault_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING"
 
 
@@ -772,8 +791,18 @@ class SqliteVault:
                 "VALUES (?, ?, ?)",
                 (case_id.bytes, wrapped_key, ciphertext),
             )
+            tx.execute(_PENDING_INSERT, (case_id.bytes, _pending_since()))
             if self._index is not None:
                 tx.executemany(_PERSON_INDEX_INSERT, self._index.rows(case_id.bytes, data))
+
+    def confirm(self, case_id: UUID) -> None:
+        with self._database.transaction() as tx:
+            tx.execute(_PENDING_DELETE, (case_id.bytes,))
+
+    def pending(self, stored_before: datetime) -> list[UUID]:
+        with self._database.reading() as tx:
+            rows = tx.fetchall(_PENDING_SELECT, (stored_before.astimezone(UTC).isoformat(),))
+        return [UUID(bytes=bytes(row[0])) for row in rows]
 
     def reindex(self) -> Reindexing:
         """Rebuild the blind index from the persons in the vault, under this vault's index key
@@ -811,6 +840,7 @@ class SqliteVault:
     def erase(self, case_id: UUID) -> bool:
         with self._database.transaction() as tx:
             tx.execute(_ERASED_INSERT, (case_id.bytes,))
+            tx.execute(_PENDING_DELETE, (case_id.bytes,))
             texts = tx.execute("DELETE FROM vault_texts WHERE case_id = ?", (case_id.bytes,))
             texts += tx.execute("DELETE FROM vault_files WHERE case_id = ?", (case_id.bytes,))
             texts += tx.execute(
@@ -1005,8 +1035,18 @@ class PostgresVault:
                 "SET wrapped_key = EXCLUDED.wrapped_key, ciphertext = EXCLUDED.ciphertext",
                 (case_id, wrapped_key, ciphertext),
             )
+            tx.execute(_PENDING_INSERT, (case_id, _pending_since()))
             if self._index is not None:
                 tx.executemany(_PERSON_INDEX_INSERT, self._index.rows(case_id, data))
+
+    def confirm(self, case_id: UUID) -> None:
+        with self._database.statements() as tx:
+            tx.execute(_PENDING_DELETE, (case_id,))
+
+    def pending(self, stored_before: datetime) -> list[UUID]:
+        with self._database.statements() as tx:
+            rows = tx.fetchall(_PENDING_SELECT, (stored_before.astimezone(UTC).isoformat(),))
+        return [_postgres_uuid(row[0]) for row in rows]
 
     def reindex(self) -> Reindexing:
         """Rebuild the blind index from the persons in the vault, under this vault's index key
@@ -1048,6 +1088,7 @@ class PostgresVault:
     def erase(self, case_id: UUID) -> bool:
         with self._database.transaction() as tx:
             tx.execute(_ERASED_INSERT, (case_id,))
+            tx.execute(_PENDING_DELETE, (case_id,))
             texts = tx.execute("DELETE FROM vault_texts WHERE case_id = ?", (case_id,))
             files = tx.execute("DELETE FROM vault_files WHERE case_id = ?", (case_id,))
             # The person before their index entries: a re-indexing (`reindex`) that still saw

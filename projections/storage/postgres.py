@@ -80,6 +80,9 @@ class PostgresPool:
         self.pool: ConnectionPool = ConnectionPool(
             url, min_size=1, max_size=max_size, open=True, name=name,
             kwargs={"autocommit": True} if autocommit else None,
+            # A connection the server ended (a restart, pg_terminate_backend) is found and
+            # replaced when it is handed out, not by the statement that would fail on it.
+            check=ConnectionPool.check_connection,
         )
 
     @contextmanager

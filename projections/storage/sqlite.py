@@ -78,6 +78,17 @@ def _write_transaction(connection: sqlite3.Connection) -> Iterator[SqliteTransac
         raise
 
 
+# SQLite's primary result codes after which a connection is not trusted again: a file that was
+# read-only, could not be opened or failed to read or write. The next use opens a new one, so
+# the store recovers when the file does (its permissions back, the disk remounted).
+_REOPEN_AFTER = frozenset({8, 10, 14})  # SQLITE_READONLY, SQLITE_IOERR, SQLITE_CANTOPEN
+
+
+def _calls_for_reopening(error: sqlite3.OperationalError) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _REOPEN_AFTER
+
+
 class SqlitePerThread:
     """A SQLite file with one connection per thread, each opened with `pragmas`."""
 
@@ -102,7 +113,7 @@ class SqlitePerThread:
     @contextmanager
     def transaction(self) -> Iterator[SqliteTransaction]:
         """A read-write transaction: committed when the block ends, rolled back on an error."""
-        with _write_transaction(self._connection()) as tx:
+        with self._reopened_after_failure(), _write_transaction(self._connection()) as tx:
             yield tx
 
     @contextmanager
@@ -110,12 +121,32 @@ class SqlitePerThread:
         """A transaction for queries: one snapshot, and no write lock. A deferred BEGIN takes no
         lock until it reads; in WAL mode readers never block the writer, whereas BEGIN IMMEDIATE
         would make every page view wait for the projector."""
-        connection = self._connection()
-        connection.execute("BEGIN")
+        with self._reopened_after_failure():
+            connection = self._connection()
+            connection.execute("BEGIN")
+            try:
+                yield SqliteTransaction(connection)
+            finally:
+                connection.execute("COMMIT")
+
+    @contextmanager
+    def _reopened_after_failure(self) -> Iterator[None]:
         try:
-            yield SqliteTransaction(connection)
-        finally:
-            connection.execute("COMMIT")
+            yield
+        except sqlite3.OperationalError as error:
+            if _calls_for_reopening(error):
+                self._forget_thread_connection()
+            raise
+
+    def _forget_thread_connection(self) -> None:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            return
+        self._local.connection = None
+        with self._lock:
+            if connection in self._connections:
+                self._connections.remove(connection)
+        connection.close()
 
     def close(self) -> None:
         with self._lock:

@@ -162,6 +162,7 @@ def test_the_postgres_vault_reindexes_its_persons_alike(
     try:
         amina, sara = uuid4(), uuid4()
         old.store(amina, AMINA)
+        old.confirm(amina)  # as the intake does once the case is saved
         old.store(sara, SARA)
         old.erase(sara)
     finally:

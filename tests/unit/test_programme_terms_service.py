@@ -54,6 +54,12 @@ class DictVault:
     def store(self, case_id: UUID, data: PersonalData) -> None:
         self.data[case_id] = data
 
+    def confirm(self, case_id: UUID) -> None:
+        pass
+
+    def pending(self, stored_before: datetime) -> list[UUID]:
+        return []
+
     def read(self, case_id: UUID) -> PersonalData | None:
         return self.data.get(case_id)
 

@@ -243,3 +243,8 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replaying
+
+
+# For the other middlewares that read a body before the app does (web.kit.idempotency).
+read_body = _read_body
+replaying = _replay

@@ -29,6 +29,7 @@ from web.kit.vocabulary import AREAS
 
 # Where a refusal is answered in JSON; everywhere else people read it on a page.
 _JSON_PATHS = ("/api/", "/health", "/openapi.json")
+JSON_PATHS = _JSON_PATHS
 
 
 class Problem(BaseModel):

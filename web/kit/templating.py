@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+from uuid import uuid4
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -135,6 +136,8 @@ class Pages:
             "principal": principal,
             # Pages are for people signed in with a session; partners' tokens open the API only.
             "csrf_token": session.csrf_token if session is not None else None,
+            # Each form's own key (web.kit.idempotency): sent twice, it is carried out once.
+            "new_idempotency_key": lambda: uuid4().hex,
             "can": can,
             "Permission": Permission,
             # What the command that led here did (web.kit.notices), for the live region.

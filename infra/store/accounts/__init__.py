@@ -15,6 +15,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 
 from infra.store.accounts.grants import AccessGrants
+from infra.store.accounts.idempotency import IdempotentAnswers
 from infra.store.accounts.partner_tokens import PartnerTokens
 from infra.store.accounts.sessions import Sessions
 from infra.store.accounts.storage import ACCOUNTS_FILE_NAME, open_account_database
@@ -27,7 +28,7 @@ from infra.store.accounts.users import Users
 from projections.storage.transaction import Database
 
 
-class Accounts(Users, Sessions, AccessGrants, PartnerTokens):
+class Accounts(Users, Sessions, AccessGrants, PartnerTokens, IdempotentAnswers):
     """Users, sessions, grants and partner tokens. Safe to call from many threads and processes:
     each method works in short transactions of its own, and never hashes a password inside one."""
 

@@ -56,6 +56,13 @@ DDL = (
     "CREATE TABLE IF NOT EXISTS acc_pending_sign_ins ("
     " ticket_hash TEXT PRIMARY KEY, username TEXT NOT NULL REFERENCES acc_users (username),"
     " created_at TEXT NOT NULL)",
+    # The answers of commands sent with an Idempotency-Key (infra.store.accounts.idempotency).
+    "CREATE TABLE IF NOT EXISTS acc_idempotent_answers ("
+    " owner TEXT NOT NULL, key_hash TEXT NOT NULL, fingerprint TEXT NOT NULL,"
+    " claimed_at TEXT NOT NULL, status INTEGER, headers TEXT, body TEXT,"
+    " PRIMARY KEY (owner, key_hash))",
+    "CREATE INDEX IF NOT EXISTS acc_idempotent_answers_claimed_at"
+    " ON acc_idempotent_answers (claimed_at)",
 )
 
 
