@@ -46,7 +46,7 @@ from infra.cli.main import app
 from infra.nats import streams
 from infra.nats.server import EmbeddedNats
 from infra.nats.streams import STREAM_NAME
-from infra.pipeline import relay as relay_module
+from infra.pipeline import outbox_reader
 from infra.pipeline.relay import Relay
 from infra.publishing.messages import PUBLIC_TOPICS
 from infra.settings import Settings
@@ -473,7 +473,9 @@ async def test_checkpoints_signed_before_the_tree_still_verify(
     try:
         record_history(record, intakes=9)
         with monkeypatch.context() as old_code:
-            old_code.setattr(relay_module, "to_message", as_the_old_relay_published)
+            # The relay reads what it publishes through the outbox reader (in this process
+            # for a small backlog): the old relay's code goes there.
+            old_code.setattr(outbox_reader, "to_message", as_the_old_relay_published)
             relay = Relay(record, nats_server.url)
             while await relay.publish_pending():
                 pass

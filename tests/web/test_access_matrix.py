@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import uuid4
 
 import httpx
@@ -470,7 +471,7 @@ def a_drafted_grant_claim(clients: Clients, _case_id: str) -> str:
     drafted = coordinator.post("/cities/milano/grant/claims", data=A_GRANT_CLAIM,
                                follow_redirects=False)
     assert drafted.status_code == 303, drafted.text[:500]
-    claim_id: str = drafted.headers["location"].rsplit("/", 1)[-1]
+    claim_id: str = urlsplit(drafted.headers["location"]).path.rsplit("/", 1)[-1]
     for kind in ("invoice", "proof_of_payment"):
         attached = coordinator.post(f"/api/v1/claims/{claim_id}/documents", data={"kind": kind},
                                     files={"file": ("a.pdf", A_PDF, "application/pdf")})

@@ -10,6 +10,7 @@ import csv
 import io
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from openpyxl import load_workbook
 
@@ -37,7 +38,7 @@ def drafted(clients: Clients, city: str = "milano", **overrides: str) -> str:
                                               data=a_claim_form(**overrides),
                                               follow_redirects=False)
     assert response.status_code == 303, response.text[:2000]
-    claim_id: str = response.headers["location"].rsplit("/", 1)[-1]
+    claim_id: str = urlsplit(response.headers["location"]).path.rsplit("/", 1)[-1]
     return claim_id
 
 
@@ -224,7 +225,7 @@ def test_the_dashboards_expenditure_shows_absorption_and_the_claims_awaiting_wit
     submitted(clients, gross_amount="333,33", eligible_amount="333,33",
               vat_treatment="exempt")
     ministry = clients.ministry().get("/ministry/dashboard", params={"lang": "it"}).text
-    assert "Assorbimento per beneficiario" in ministry
+    assert "Assorbimento per co-beneficiario" in ministry
     assert "Assorbimento per voce di costo" in ministry
     awaiting = clients.ministry().get("/ministry/dashboard/grant_awaiting/export.csv")
     assert awaiting.status_code == 200

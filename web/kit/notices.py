@@ -78,6 +78,14 @@ DONE_MESSAGES: dict[str, str] = {
     "rule_out_same_person": N_("The two cases have been recorded as different people."),
     "register_organisation": N_("The partner organisation has been registered."),
     "retire_organisation": N_("The partner organisation has been retired."),
+    "count_staff_trained": N_("The number of staff trained has been recorded."),
+    "grant_transfer": N_("The budget transfer has been approved."),
+    "draft_grant_claim": N_("The claim has been drafted: attach its invoice and proof of payment, "
+                            "then submit it."),
+    "submit_grant_claim": N_("The claim has been submitted for checking."),
+    "admit_grant_claim": N_("The check of the claim has been recorded."),
+    "confirm_grant_claim": N_("The admission has been confirmed."),
+    "reject_grant_claim": N_("The claim has been rejected."),
 }
 
 

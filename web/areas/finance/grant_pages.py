@@ -49,6 +49,7 @@ from web.kit.exports import EXPORT_FORMATS, Column, ExportRequest, UnknownExport
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.grant_statements import GrantStatements, grant_statements
 from web.kit.i18n import DISPLAY_TIMEZONE, Translator
+from web.kit.inputs import Day
 from web.kit.labels import Labels
 from web.kit.principal import SignedIn
 from web.kit.request_limits import AccessBeforeBody
@@ -63,7 +64,7 @@ from web.kit.vocabulary.finance import (
 from web.services import WebServices
 
 router = APIRouter(route_class=AccessBeforeBody, include_in_schema=False)
-AsOfDay = Annotated[date | None, Query(description="The statement as at the end of this day")]
+AsOfDay = Annotated[Day | None, Query(description="The statement as at the end of this day")]
 
 
 def _moment(services: WebServices, day: date | None) -> datetime:
