@@ -136,6 +136,23 @@ def test_a_claim_without_proof_of_payment_is_not_submitted_and_the_reason_is_giv
     assert "Bozza" in page  # still a draft
 
 
+def test_an_operator_sees_what_is_attached_without_a_link_to_the_files(
+    clients: Clients,
+) -> None:
+    """The files are for whoever may read a claim's files: the crawl found the operator's page
+    linking to a file that answered 403."""
+    claim_id = drafted(clients)
+    attach(clients, claim_id, "invoice")
+    document_link = 'href="/claim-documents/'
+
+    coordinator_page = clients.coordinator("milano").get(f"/grant-claims/{claim_id}").text
+    operator_page = clients.operator("milano").get(f"/grant-claims/{claim_id}").text
+
+    assert document_link in coordinator_page
+    assert document_link not in operator_page
+    assert "invoice · application/pdf" in operator_page
+
+
 def test_bad_evidence_is_refused_in_italian_and_english(clients: Clients) -> None:
     coordinator = clients.coordinator("milano")
     for field, value, italian, english in [

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from domain.access import Permission, Principal, may
+from domain.documents.service import may_read_claim_files
 from domain.finance.claims import DisallowanceReason, VatTreatment
 from domain.finance.grant import CostHeading, TransferReason, co_beneficiaries
 from domain.finance.statements import ACTION, Figures, Statement, co_beneficiary_statement
@@ -252,6 +253,10 @@ def _render_claim(request: Request, pages: Pages, services: WebServices, princip
         "evidence": recorded.evidence if recorded else None,
         "documents": services.document_views.of_owner(claim_id),
         "may_submit": city is not None and may(principal, Permission.RECORD_EXPENDITURE, city),
+        # The files themselves are for whoever may read a claim's files (not an operator):
+        # others see what is attached, without a link that would answer 403.
+        "may_read_files": city is not None and may_read_claim_files(principal, city,
+                                                                     services.now()),
         "may_check": may(principal, Permission.APPROVE_EXPENDITURE),
         "form": form, **_words(services),
     }
