@@ -35,6 +35,7 @@ from domain.finance.model import (
     ZERO,
     FinanceError,
     InvalidAmount,
+    euros,
 )
 from domain.programme import Actor, SubAction, TermsInForce
 
@@ -176,18 +177,10 @@ def euros_text(text: str, field: str = "amount", *, zero_allowed: bool = False) 
 
 def grant_euros(amount: Decimal, field: str = "amount", *, zero_allowed: bool = False,
                 ceiling: Decimal = PROGRAMME_TOTAL_COST * 10) -> Decimal:
-    """`amount` once checked: a finite Decimal, not negative (nor zero unless allowed), with at
-    most two decimals (refused, never rounded), below an absurd ceiling."""
-    if not isinstance(amount, Decimal) or not amount.is_finite():
-        raise InvalidAmount("The amount must be a number of euros.", field=field)
-    if amount < 0 or (amount == 0 and not zero_allowed):
-        raise InvalidAmount("The amount must be more than zero.", field=field)
-    if amount > ceiling:
-        raise InvalidAmount("The amount is larger than the whole action.", field=field)
-    exact = amount.quantize(CENT)
-    if exact != amount:
-        raise InvalidAmount("The amount has more than two decimals.", field=field)
-    return exact
+    """`amount` once checked as `euros` checks it, below an absurd ceiling (a grant's figures
+    are the whole action's, not only what it finances)."""
+    return euros(amount, field, zero_allowed=zero_allowed, ceiling=ceiling,
+                 over_ceiling="The amount is larger than the whole action.")
 
 
 @dataclass(frozen=True, order=True)

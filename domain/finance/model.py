@@ -145,16 +145,19 @@ class BudgetBusy(FinanceError):
     code = "budget_busy"
 
 
-def euros(amount: Decimal, field: str = "amount", *, zero_allowed: bool = False) -> Decimal:
-    """`amount` with exactly two decimals, once checked to be a sensible number of euros. One
-    with more decimals is refused rather than rounded: a claim is for what the document says."""
+def euros(amount: Decimal, field: str = "amount", *, zero_allowed: bool = False,
+          ceiling: Decimal = PROGRAMME_FINANCED,
+          over_ceiling: str = "The amount exceeds the programme's financed total.") -> Decimal:
+    """`amount` with exactly two decimals, once checked to be a sensible number of euros, at
+    most `ceiling` (refused with `over_ceiling`). One with more decimals is refused rather than
+    rounded: a claim is for what the document says."""
     if not isinstance(amount, Decimal) or not amount.is_finite():
         raise InvalidAmount("The amount must be a number of euros.", field=field)
     if amount < 0 or (amount == 0 and not zero_allowed):
         raise InvalidAmount("The amount must be more than zero.", field=field)
     # Checked before quantizing: a huge number would not fit the context's precision.
-    if amount > PROGRAMME_FINANCED:
-        raise InvalidAmount("The amount exceeds the programme's financed total.", field=field)
+    if amount > ceiling:
+        raise InvalidAmount(over_ceiling, field=field)
     exact = amount.quantize(CENT)
     if exact != amount:
         raise InvalidAmount("The amount has more than two decimals.", field=field)
