@@ -385,11 +385,6 @@ def test_two_relays_or_two_projectors_at_once_one_works_the_other_waits(
               "the lease was killed")
 
 
-# Seen without the marker: requests hang through the outage, then for ~2 s after PostgreSQL is
-# back each web process answers 500 (psycopg_pool hands out its dead connections), and intakes
-# saved just before a dead connection broke their read-your-writes wait are answered 500 too:
-# saved commands reported as failed.
-@pytest.mark.xfail(reason="needs the 503 handling of issue 17 (cw-faults-data)", strict=False)
 def test_postgresql_restarted_under_load_fails_commands_cleanly_and_loses_nothing(
     cluster_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
