@@ -415,7 +415,16 @@ class LocalCluster:
     def wait_for_node(self, index: int, timeout: float = STARTUP_TIMEOUT) -> None:
         """Until node `index` says it is healthy: JetStream on, its streams current."""
         url = f"http://{HOST}:{self.layout.monitor_ports[index]}/healthz"
-        self._wait_until(lambda: _answers(url), timeout, f"NATS node {index + 1} at {url}")
+        node = self.nodes[index]
+
+        def ready() -> bool:
+            if node.exit_status is not None:
+                raise ClusterError(f"NATS node {index + 1} exited with status "
+                                   f"{node.exit_status}; see {node.store_dir}/nats-server.log")
+            return _answers(url)
+
+        self._wait_until(ready, timeout, f"NATS node {index + 1} at {url} (its log: "
+                         f"{node.store_dir}/nats-server.log)")
 
     def wait_for_web(self, index: int, timeout: float = STARTUP_TIMEOUT) -> None:
         url = self.web_url(index) + "/health"

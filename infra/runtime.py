@@ -11,7 +11,7 @@ import contextlib
 import logging
 import signal
 import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -34,13 +34,14 @@ from infra.nats.credentials import (
     platform_nats_url,
     platform_partners,
 )
-from infra.nats.jetstream import wait_at_most
+from infra.nats.jetstream import retry_pause, wait_at_most
 from infra.nats.lease import run_while_holding
 from infra.nats.server import EmbeddedNats, NatsServerError, port_is_taken
 from infra.pipeline.partner_feed.feed import PartnerFeed
 from infra.pipeline.projector.runner import (
     Projector,
     ProjectorAlreadyRunning,
+    ProjectorError,
     tune_gc_for_throughput,
 )
 from infra.pipeline.relay import Relay
@@ -53,6 +54,8 @@ from web.kit.live import end_live_streams
 log = logging.getLogger("lgnet")
 # How often a projector that finds the consumer bound looks again.
 PROJECTOR_TAKEOVER_PAUSE = 1.0
+# A projector that ran this long before failing starts again after the shortest pause.
+PROJECTOR_STABLE_AFTER_SECONDS = 30.0
 
 # Ctrl-C stops every part within this many seconds, whatever state NATS is in: a part still
 # running then (a NATS client waiting on a dead server, a flush that never ends) is cancelled.
@@ -160,7 +163,7 @@ async def run_parts(
     if projector:
         runner = Projector(platform.read_models, platform.projections, nats_url)
         tasks.append(asyncio.create_task(
-            _one_at_a_time("projector", _waiting_for_the_consumer(runner), settings, stop),
+            _one_at_a_time("projector", projector_part(runner), settings, stop),
             name="projector"))
     if partner_feed:
         feed = PartnerFeed(
@@ -275,18 +278,35 @@ async def _one_at_a_time(
                             replicas=settings.stream_replicas)
 
 
-def _waiting_for_the_consumer(runner: Projector) -> Callable[[asyncio.Event], Awaitable[None]]:
+def projector_part(runner: Projector) -> Callable[[asyncio.Event], Coroutine[Any, Any, None]]:
     """The projector, waiting while another process is still bound to its consumer (one that
-    lost the lease and has not stopped yet) instead of stopping."""
+    lost the lease and has not stopped yet) instead of stopping, and started again after any
+    other failure but a ProjectorError (read models of another history: someone must rebuild),
+    with a growing pause (infra.nats.jetstream.retry_pause), as the relay and the partner feed
+    do. In a cluster a JetStream request can time out while a killed node's groups elect new
+    leaders (creating the consumer, reading the stream): such a failure must not end the
+    process, which nothing may restart."""
 
     async def run(stop: asyncio.Event) -> None:
+        failures = 0
         while not stop.is_set():
+            started = asyncio.get_running_loop().time()
             try:
                 await runner.run(stop)
                 return
             except ProjectorAlreadyRunning as busy:
                 log.info("%s: waiting", busy)
                 await wait_at_most(stop, PROJECTOR_TAKEOVER_PAUSE)
+            except ProjectorError:
+                raise
+            except Exception as error:
+                if asyncio.get_running_loop().time() - started > PROJECTOR_STABLE_AFTER_SECONDS:
+                    failures = 0
+                failures += 1
+                pause = retry_pause(failures)
+                log.warning("Projector interrupted (%s: %s); starting it again in %.1f s",
+                            type(error).__name__, error, pause, exc_info=True)
+                await wait_at_most(stop, pause)
 
     return run
 

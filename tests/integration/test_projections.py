@@ -5,6 +5,7 @@ order, exactly once, through failures, redeliveries, replays, restarts and rebui
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -22,7 +23,7 @@ from events.cloudevents import Envelope, from_message, to_headers
 from events.contracts import FOUNDING_CITIES as CITIES
 from events.contracts import CaseIntakeRecordedV2
 from infra.nats import streams
-from infra.nats.server import EmbeddedNats
+from infra.nats.server import EmbeddedNats, find_nats_server, free_port, port_is_taken
 from infra.nats.streams import MSG_ID, STREAM_NAME, ensure_stream, msg_id_for, read_stream
 from infra.pipeline.projector.rebuild import StreamMissing, rebuild
 from infra.pipeline.projector.runner import (
@@ -32,6 +33,7 @@ from infra.pipeline.projector.runner import (
     ProjectorError,
     legacy_durable_name,
 )
+from infra.runtime import projector_part
 from projections.case_list import CaseFilters, CaseListQueries
 from projections.network_overview import NetworkOverviewQueries
 from projections.projection import Delivered, Projection, apply_batch
@@ -448,6 +450,46 @@ async def test_the_projector_carries_on_after_the_nats_server_restarts(
         await until_applied(read_models, projections, 60, projector)
 
     assert NetworkOverviewQueries(read_models).overview().total_cases == 60
+
+
+async def test_the_projector_part_starts_again_after_a_failure_instead_of_ending(
+    tmp_path: Path, read_models: SqliteReadModels
+) -> None:
+    """In a cluster, a JetStream request of the projector's start (reading the stream, creating
+    its consumer) can fail while a killed node's groups elect new leaders; nothing restarts the
+    process, so the part (infra.runtime.projector_part) must start the projector again: here
+    the server answers no JetStream request at first (started without JetStream), then is
+    replaced by one with JetStream on the same port, and the events published there are
+    applied."""
+    port = free_port()
+    no_jetstream = subprocess.Popen(
+        [find_nats_server(), "-a", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = EmbeddedNats(store_dir=tmp_path / "jetstream", port=port)
+    projections = default_projections()
+    stop = asyncio.Event()
+    part: asyncio.Task[None] | None = None
+    try:
+        while not port_is_taken(port):
+            await asyncio.sleep(0.02)
+        part = asyncio.create_task(
+            projector_part(Projector(read_models, projections, server.url))(stop))
+        await asyncio.sleep(1.5)  # several starts failed meanwhile: no JetStream answers
+        assert not part.done(), part.exception()
+        no_jetstream.terminate()
+        no_jetstream.wait(10)
+        server.start()
+        await publish(server.url, varied_intakes(1, 10))
+        await until_applied(read_models, projections, 10, part, timeout=30)
+    finally:
+        stop.set()
+        if part is not None:
+            async with asyncio.timeout(20):
+                await part
+        no_jetstream.kill()
+        no_jetstream.wait()
+        server.stop()
+    assert NetworkOverviewQueries(read_models).overview().total_cases == 10
 
 
 async def test_a_message_deleted_from_the_stream_is_skipped(
