@@ -56,7 +56,7 @@ from infra.nats import streams
 from infra.nats.auth import OBSERVER_USER
 from infra.nats.credentials import embedded_credentials, embedded_nats_server, platform_nats_url
 from infra.nats.server import EmbeddedNats, free_port
-from infra.nats.streams import STREAM_NAME, ensure_stream, read_stream
+from infra.nats.streams import AUDIT_STREAM_NAME, STREAM_NAME, ensure_stream, read_stream
 from infra.pipeline.relay import Relay, RelayError
 from infra.publishing.messages import PUBLIC_TOPICS, message_via_contract, to_message
 from infra.settings import Settings
@@ -360,6 +360,14 @@ async def test_the_stream_refuses_to_delete_a_message(
         await js.purge_stream(STREAM_NAME)
     info = await js.stream_info(STREAM_NAME)
     assert (info.config.deny_delete, info.config.deny_purge) == (True, True)
+    # Nor the witness of the signed heads (issue 19, item 2).
+    with pytest.raises(nats.js.errors.ServerError, match="message delete not permitted"):
+        await js.delete_msg(AUDIT_STREAM_NAME, 1)
+    with pytest.raises(nats.js.errors.ServerError):
+        await js.purge_stream(AUDIT_STREAM_NAME)
+    audit = await js.stream_info(AUDIT_STREAM_NAME)
+    assert audit.state.messages >= 1
+    assert (audit.config.deny_delete, audit.config.deny_purge) == (True, True)
 
 
 async def test_a_message_deleted_from_the_stream_is_detected(
