@@ -77,7 +77,7 @@ def sweep_stale_databases(admin: psycopg.Connection[Any], now: datetime) -> list
     """Drop the stale test databases (see `stale_databases`); returns their names. A database
     somebody connects to meanwhile is not dropped (no FORCE): the drop fails and is skipped."""
     rows = admin.execute(
-        "SELECT d.datname, (pg_stat_file('base/' || d.oid)).modification,"
+        "SELECT d.datname, (pg_stat_file('base/' || d.oid, true)).modification,"
         " (SELECT count(*) FROM pg_stat_activity a WHERE a.datname = d.datname)"
         " FROM pg_database d WHERE starts_with(d.datname, %s)",
         (TEST_DATABASE_PREFIX,),

@@ -133,6 +133,12 @@ class AuditChainStore:
             rows = cursor.fetchall()
         return [self._link(row) for row in rows]
 
+    def position_of_seq(self, chain_seq: int) -> int | None:
+        """The position recorded for chain seq `chain_seq` (None: no such row), asked for only
+        to name where a missing event was: one query, not the whole table read beforehand."""
+        found = self.links(chain_seq, chain_seq)
+        return found[0].position if found else None
+
     def links_at_positions(self, first: int, last: int) -> dict[int, tuple[int, str]]:
         """position -> (chain seq, hex hash) for every link at positions `first` to `last`, in
         one query (verification reads the whole log page by page)."""

@@ -56,6 +56,7 @@ from infra.publishing.messages import (
     PUBLIC_TOPICS,
     OutgoingMessage,
     message_as_first_published,
+    message_via_contract,
     to_message,
 )
 
@@ -82,6 +83,9 @@ class StoredEvent:
     message: OutgoingMessage | None
     link: ChainLink | None
     template: CanonicalTemplate | None = None
+    # The recorded hash of the chain event before it, when the template chained from it to the
+    # event's recorded hash (the chain check then need not hash the same bytes again).
+    follows: str | None = None
 
 
 def stored_events(record: ProgrammeRecord, store: AuditChainStore) -> Iterator[StoredEvent]:
@@ -102,12 +106,12 @@ def stored_events(record: ProgrammeRecord, store: AuditChainStore) -> Iterator[S
         recorded |= dict(links.values())
         for notification in notifications:
             link = links.get(notification.id)
-            message, template = _rebuilt(
-                notification, record.mapper, link,
-                None if link is None else _previous_hash(link[0], recorded, store))
+            previous = None if link is None else _previous_hash(link[0], recorded, store)
+            message, template, follows = _rebuilt(notification, record.mapper, link, previous)
             yield StoredEvent(
                 notification.id, message,
                 ChainLink(link[0], notification.id, link[1]) if link else None, template,
+                previous if follows else None,
             )
         last = max(recorded)  # all the next page may need: the link before it
         recorded = {last: recorded[last]}
@@ -127,22 +131,23 @@ def _previous_hash(seq: int, recorded: dict[int, str], store: AuditChainStore) -
 
 def _rebuilt(
     notification: Any, mapper: Any, link: tuple[int, str] | None, previous: str | None,
-) -> tuple[OutgoingMessage | None, CanonicalTemplate | None]:
-    """An event's message and, when the chain holds it, its canonical content; (None, None)
-    when its stored state cannot be read."""
+) -> tuple[OutgoingMessage | None, CanonicalTemplate | None, bool]:
+    """An event's message and, when the chain holds it, its canonical content and whether that
+    chains from `previous` to the recorded hash; (None, None, False) when its stored state cannot
+    be read."""
     try:
         message = to_message(notification, mapper)
         if link is None or previous is None:
-            return message, None
+            return message, None, False
         return _as_chained(notification, mapper, message, link, previous)
     except Exception:  # a stored state altered beyond reading is itself the finding
-        return None, None
+        return None, None, False
 
 
 def _as_chained(
     notification: Any, mapper: Any, message: OutgoingMessage, link: tuple[int, str],
     previous: str,
-) -> tuple[OutgoingMessage, CanonicalTemplate]:
+) -> tuple[OutgoingMessage, CanonicalTemplate, bool]:
     """The message the chain recorded for an event, with its canonical content: the newest
     version's, or, for an event the relay published before its kind got a new version
     (docs/events.md, "Versioning"), the older version's it was published as. Both follow from
@@ -151,13 +156,24 @@ def _as_chained(
     seq, recorded_hash = link
     template = canonical_template(message.headers, message.body)
     if chain_from(template, seq, previous) == recorded_hash:
-        return message, template
+        return message, template, True
+    # The reference mapping is the authority on what the relay published: a stored state the
+    # faster paths read otherwise (which they should not) is not taken for an altered event.
+    try:
+        reference: OutgoingMessage | None = message_via_contract(notification, mapper)
+    except Exception:  # unreadable to it too: altered, as reported below
+        reference = None
+    if reference is not None and \
+            (reference.headers, reference.body) != (message.headers, message.body):
+        reference_template = canonical_template(reference.headers, reference.body)
+        if chain_from(reference_template, seq, previous) == recorded_hash:
+            return reference, reference_template, True
     first = message_as_first_published(notification, mapper)
     if first is not None:
         first_template = canonical_template(first.headers, first.body)
         if chain_from(first_template, seq, previous) == recorded_hash:
-            return first, first_template
-    return message, template
+            return first, first_template, True
+    return message, template, False
 
 
 def unpublished_count(record: ProgrammeRecord, store: AuditChainStore) -> int:
@@ -181,7 +197,9 @@ def _chained(event: StoredEvent) -> ChainedMessage:
         headers, body = dict(event.message.headers), event.message.body
     if event.link is not None:
         headers |= chain_headers(event.link.chain_seq, event.link.chain_hash)
-    return ChainedMessage(headers, body, event.template)
+    follows = None if event.follows is None or event.link is None \
+        else (event.follows, event.link.chain_hash)
+    return ChainedMessage(headers, body, event.template, follows)
 
 
 def verify_store(

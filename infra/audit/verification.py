@@ -223,9 +223,8 @@ def verify_store_record(
 ) -> Conclusion:
     """The event store's chain, its checkpoints, and the witnessed heads."""
     events = list(stored_events(record, store))
-    recorded = {link.chain_seq: link.position for link in store.links()}
     report = verify_with_checkpoints([_chained(event) for event in events], public_key,
-                                     position_of_seq=recorded.get)
+                                     position_of_seq=store.position_of_seq)
     conclusion = Conclusion(report, pending=unpublished_count(record, store))
     gap = store_gaps(record, store, events, report, heads)
     if gap is not None and (report.problem is None or gap.kind is ProblemKind.MISSING):

@@ -56,9 +56,9 @@ from infra.nats import streams
 from infra.nats.auth import OBSERVER_USER
 from infra.nats.credentials import embedded_credentials, embedded_nats_server, platform_nats_url
 from infra.nats.server import EmbeddedNats, free_port
-from infra.nats.streams import STREAM_NAME, ensure_stream, read_stream
+from infra.nats.streams import AUDIT_STREAM_NAME, STREAM_NAME, ensure_stream, read_stream
 from infra.pipeline.relay import Relay, RelayError
-from infra.publishing.messages import PUBLIC_TOPICS, to_message
+from infra.publishing.messages import PUBLIC_TOPICS, message_via_contract, to_message
 from infra.settings import Settings
 from infra.store.eventstore import EVENTS_FILE_NAME, open_record
 from projections.projection import Delivered, apply_batch, ensure_created
@@ -260,6 +260,29 @@ async def test_one_altered_byte_of_a_stored_event_is_reported_at_its_position(
     assert f"ALTERED at position {position}," in output
 
 
+async def test_a_state_the_fast_mapping_reads_otherwise_is_not_called_altered(
+    published: Platform,
+) -> None:
+    """The same instant written in another ISO form: the intake's fast layout copies the stored
+    text into ce-time, the reference mapping (the relay's authority) writes the instant as the
+    relay published it. Verify checks the reference before calling an event altered."""
+    position = published.intake_positions()[4]
+    state = stored_state(published, position)
+    stored_time = b'"_data_":"2021-03-10T09:30:00+00:00"'
+    assert state.count(stored_time) == 1
+    tamper(published, "UPDATE stored_events SET state = ? WHERE rowid = ?",
+           (state.replace(stored_time, b'"_data_":"2021-03-10T09:30:00.000000+00:00"'),
+            position))
+    (notification,) = published.record.recorder.select_notifications(position, 1)
+    fast = to_message(notification, published.record.mapper)
+    reference = message_via_contract(notification, published.record.mapper)
+    assert fast.headers["ce-time"] == "2021-03-10T09:30:00.000000+00:00"
+    assert reference.headers["ce-time"] == "2021-03-10T09:30:00+00:00"
+    code, output = lgnet(published, "audit", "verify")
+    assert code == 0, output
+    assert "event store: OK" in output
+
+
 async def test_a_deleted_stored_event_is_reported_missing_at_its_position(
     published: Platform,
 ) -> None:
@@ -337,6 +360,14 @@ async def test_the_stream_refuses_to_delete_a_message(
         await js.purge_stream(STREAM_NAME)
     info = await js.stream_info(STREAM_NAME)
     assert (info.config.deny_delete, info.config.deny_purge) == (True, True)
+    # Nor the witness of the signed heads (issue 19, item 2).
+    with pytest.raises(nats.js.errors.ServerError, match="message delete not permitted"):
+        await js.delete_msg(AUDIT_STREAM_NAME, 1)
+    with pytest.raises(nats.js.errors.ServerError):
+        await js.purge_stream(AUDIT_STREAM_NAME)
+    audit = await js.stream_info(AUDIT_STREAM_NAME)
+    assert audit.state.messages >= 1
+    assert (audit.config.deny_delete, audit.config.deny_purge) == (True, True)
 
 
 async def test_a_message_deleted_from_the_stream_is_detected(

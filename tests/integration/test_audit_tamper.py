@@ -175,6 +175,47 @@ async def test_deleting_the_tail_with_its_checkpoints_is_truncation(world: World
     code, output = await asyncio.to_thread(world.lgnet, "audit", "verify")
     assert code == 1, output
     assert "TRUNCATED" in output and "events were removed from the end" in output
+    # The first chain event gone: every public event is a chain event, in log order.
+    assert f"chain seq {len(world.public_positions()) + 1}:" in output
+
+
+async def test_deleting_the_first_events_is_named_at_the_first_position(world: World) -> None:
+    """Truncation at the start: the chain table still records where chain event 1 was."""
+    first, fourth = world.public_positions()[0], world.public_positions()[3]
+    world.sql("DELETE FROM {events} WHERE {id} < ?", (fourth,))
+    code, output = await asyncio.to_thread(world.lgnet, "audit", "verify")
+    assert code == 1, output
+    assert f"MISSING at position {first}, chain seq 1: chain event(s) 1 to 3 are missing" \
+        in output
+
+
+async def test_the_store_rewritten_with_the_stream_intact_names_the_first_difference(
+    world: World,
+) -> None:
+    """An event changed in the store and the chain recomputed after it (no key needed): the
+    store against the stream names the first chain event where they differ."""
+    store = AuditChainStore(world.record)
+    intake = [n.id for n in world.record.recorder.select_notifications(1, 10**6)
+              if n.topic.endswith("Case.IntakeRecorded")][-3]
+    (state,) = world.sql("SELECT state FROM {events} WHERE {id} = ?", (intake,))[0]
+    world.sql("UPDATE {events} SET state = ? WHERE {id} = ?",
+              (bytes(state).replace(b'"ER"', b'"FR"'), intake))
+    events = {e.position: e for e in stored_events(world.record, store)}
+    previous = GENESIS_HASH
+    for link in store.links():
+        message = events[link.position].message
+        assert message is not None
+        previous = link_hash(previous, canonical_content(message.headers, message.body,
+                                                         link.chain_seq))
+        world.sql("UPDATE {chain} SET chain_hash = ? WHERE chain_seq = ?",
+                  (previous, link.chain_seq))
+    seq = world.public_positions().index(intake) + 1
+    code, output = await asyncio.to_thread(
+        world.lgnet, "audit", "verify", "--nats", world.nats_url, "--store")
+    assert code == 1, output
+    assert f"NATS {world.nats_url}: OK" in output
+    assert (f"event store vs stream: FAILED: WITNESS MISMATCH at position {intake}, chain seq "
+            f"{seq}: the event store and the stream differ first here") in output
 
 
 async def test_deleting_the_tail_and_its_chain_rows_is_caught_by_the_witnesses(

@@ -180,3 +180,47 @@ def test_the_body_is_the_contract_in_json(tmp_path: Path) -> None:
         assert "birth_date" not in body  # only its age band travels
     finally:
         record.close()
+
+
+def test_every_public_event_of_a_demo_record_takes_a_faster_path_to_the_reference_message(
+    tmp_path: Path,
+) -> None:
+    """`lgnet audit verify` rebuilds every event's message: the JSON path (every public topic
+    without a fast layout or a mapping of its own) writes exactly the reference path's subject,
+    headers in order, body and envelope, for every kind of work the demo generator records; and
+    it is the path taken, but for events whose city is their class's constant."""
+    from infra.publishing.event_mapping import PublicEvent
+    from infra.publishing.event_mapping.catalogue import PUBLIC_EVENTS
+    from infra.publishing.messages import _json_message
+    from tests.integration.test_demo import generate
+
+    report = generate(tmp_path, seed=7)
+    assert not report.refused
+    record = open_record(Settings(data_dir=tmp_path))
+    try:
+        notifications = record.recorder.select_notifications(1, 10**6, topics=PUBLIC_TOPICS)
+        json_path: set[str] = set()
+        not_json_path: set[str] = set()
+        for notification in notifications:
+            fast = to_message(notification, record.mapper)
+            reference = message_via_contract(notification, record.mapper)
+            assert fast.subject == reference.subject, notification.topic
+            assert list(fast.headers.items()) == list(reference.headers.items()), \
+                notification.topic
+            assert fast.body == reference.body, notification.topic
+            assert fast.envelope == reference.envelope, notification.topic
+            public = PUBLIC_EVENTS[notification.topic]
+            if notification.topic in FAST_LAYOUTS or type(public) is not PublicEvent:
+                continue
+            try:
+                _json_message(notification, public)
+                json_path.add(notification.topic)
+            except KeyError:
+                not_json_path.add(notification.topic)
+    finally:
+        record.close()
+    assert len(notifications) > 400
+    assert len(json_path) >= 35, sorted(json_path)  # 39 kinds of event in this demo
+    # Their city is not in their state: the class's constant, which only the domain event has.
+    assert not_json_path <= {"domain.audit.model:AuditCheckpoint.Signed",
+                             "domain.finance.grant:GrantBudget.Adopted"}, not_json_path
