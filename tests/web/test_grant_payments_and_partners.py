@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zlib
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -25,6 +26,18 @@ from tests.web.test_grant_pages import A_PDF, a_claim_form, adopted, submitted
 def milan_ceiling() -> Decimal:
     budget = read_budget(DEMO_BUDGET_FILE, GrantTerms(), CARD_TERMS)
     return payment_ceiling(BudgetFigures(budget.lines), "milano", GrantTerms())
+
+
+def pdf_text(content: bytes) -> str:
+    """The text fpdf2 wrote in a PDF's content streams (compressed with zlib), as Latin-1."""
+    texts = []
+    for part in content.split(b"stream")[1:]:
+        body = part.split(b"endstream", 1)[0].strip(b"\r\n")
+        try:
+            texts.append(zlib.decompress(body).decode("latin-1"))
+        except zlib.error:
+            continue
+    return "".join(texts)
 
 
 def a_payment(**overrides: str) -> dict[str, str]:
@@ -70,8 +83,12 @@ def test_a_payment_is_recorded_and_the_statements_show_received_and_due(
     values = {row[0]: row for row in sheet.iter_rows(values_only=True) if row and row[0]}
     assert values["Payments received"][4] == 500.25
     assert values["Payments due"][4] == 462.75
-    pdf = ministry.get("/finance/grant/statement.pdf", params={"of": "milano"})
+    pdf = ministry.get("/finance/grant/statement.pdf", params={"of": "milano", "lang": "it"})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    text = pdf_text(pdf.content)
+    received_line = text.split("Pagamenti ricevuti", 1)[1].split("Pagamenti dovuti", 1)[0]
+    assert "500,25" in received_line
+    assert "462,75" in text.split("Pagamenti dovuti", 1)[1]
     # As of a day before the payment: nothing received, all of it due.
     before = ministry.get("/finance/grant/statement",
                           params={"of": "milano", "as_of": "2019-07-01"}).text
