@@ -176,11 +176,17 @@ def test_a_claim_shows_its_admitted_amount_only_once_checked(
                             follow_redirects=False).status_code == 303
     submitted_page = coordinator.get(f"/grant-claims/{claim_id}").text
     assert admitted not in submitted_page and "Quietanza di pagamento ·" in submitted_page
+    row = coordinator.get("/cities/milano/grant").text.split(
+        f'data-grant-claim="{claim_id}"', 1)[1].split("</tr>", 1)[0]
+    assert "Non ancora verificata" in row and "€" not in row.split("1.000,00", 1)[1]
     assert clients.ministry().post(f"/grant-claims/{claim_id}/admission", data={
         "part_1_amount": "100,00", "part_1_reason": "duplicate"},
         follow_redirects=False).status_code == 303
     checked = coordinator.get(f"/grant-claims/{claim_id}").text
     assert f'{admitted}>€ 900,00' in checked.replace("\xa0", " ")
+    row = coordinator.get("/cities/milano/grant").text.split(
+        f'data-grant-claim="{claim_id}"', 1)[1].split("</tr>", 1)[0]
+    assert "900,00" in row and "Non ancora verificata" not in row
 
 
 def test_bad_evidence_is_refused_in_italian_and_english(clients: Clients) -> None:
