@@ -70,6 +70,9 @@ class Permission(StrEnum):
     APPROVE_EXPENDITURE = "approve_expenditure"
     RECORD_EXPENDITURE = "record_expenditure"
     """Claim a city's costs against its allocations, each with its supporting document."""
+    RECORD_PARTNER_EXPENDITURE = "record_partner_expenditure"
+    """Claim the lead partner's and the national partners' costs (co-beneficiaries that are no
+    city), each with its invoice and proof of payment: the ministry's finance office."""
     SET_ALLOCATIONS = "set_allocations"
     """Set or revise what each city is allocated per sub-action."""
     VIEW_CASE_NOTES = "view_case_notes"
@@ -141,6 +144,7 @@ POLICY: Mapping[Role, Mapping[Permission, Reach]] = {
         # That notes exist and their kind and date (the work done), never their text.
         Permission.VIEW_CASE_NOTES: Reach.NETWORK,
         Permission.APPROVE_EXPENDITURE: Reach.NETWORK,
+        Permission.RECORD_PARTNER_EXPENDITURE: Reach.NETWORK,
         Permission.SET_ALLOCATIONS: Reach.NETWORK,
         Permission.AMEND_PROGRAMME_TERMS: Reach.NETWORK,
         # As the programme's data controller, the ministry answers for who read identifiers:

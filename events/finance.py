@@ -118,6 +118,7 @@ CostHeading = Literal["staff", "travel", "equipment", "services", "other_direct"
 DisallowanceReason = Literal[
     "outside_period", "not_pertinent", "no_proof", "over_heading_budget", "duplicate", "other"]
 TransferReason = Literal["reprogramming", "savings", "new_needs", "correction", "other"]
+PaymentKind = Literal["pre_financing", "interim", "balance"]
 VatTreatment = Literal["not_recoverable", "recoverable", "exempt"]
 _ACT_REFERENCE = Field(
     min_length=1, max_length=60,
@@ -170,6 +171,26 @@ class BudgetTransferApprovedV1(EventContract):
     reason: TransferReason
     act_reference: str = _ACT_REFERENCE
     approved_on: date
+
+
+class BudgetPaymentMadeV1(EventContract):
+    """The ministry paid a co-beneficiary: a pre-financing, an interim payment or the balance,
+    by a payment order (`reference`). What it was paid never exceeds the grant's share of its
+    budget; what is due is the grant's share of its admitted costs less what it was paid."""
+
+    aggregate: ClassVar[str] = "budget"
+    event: ClassVar[str] = "payment_made"
+    version: ClassVar[int] = 1
+
+    budget_id: UUID
+    city: Literal["network"] = Field(default="network")
+    co_beneficiary: CoBeneficiary
+    kind: PaymentKind
+    amount: Euros
+    value_date: date
+    reference: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9/._-]{0,39}$",
+        description="The payment order's number: letters, digits and / . _ -, never free text")
 
 
 class _ClaimEvent(EventContract):
@@ -262,6 +283,7 @@ FINANCE_CONTRACTS: tuple[type[EventContract], ...] = (
     BudgetClaimRejectedV1,
     BudgetGrantAdoptedV1,
     BudgetTransferApprovedV1,
+    BudgetPaymentMadeV1,
     ClaimDraftedV1,
     ClaimSubmittedV1,
     ClaimCheckedV1,

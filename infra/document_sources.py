@@ -12,6 +12,7 @@ from eventsourcing.application import AggregateNotFoundError
 from domain.cases.service import CaseService
 from domain.documents.model import ClaimDocument
 from domain.documents.service import CaseFacts
+from domain.finance.grant import is_national_partner
 from domain.finance.grant_service import GrantService
 from domain.finance.service import FinanceService
 from domain.programme import City
@@ -37,12 +38,15 @@ class ClaimsFromFinance:
     finance: FinanceService
     grants: GrantService | None = None
 
-    def has_claim(self, city: City, claim_id: UUID) -> bool:
+    def has_claim(self, city: City | None, claim_id: UUID) -> bool:
+        grant_claim = self.grants.claim(claim_id) if self.grants else None
+        if city is None:
+            # A national partner's claim (the lead partner's included): the grant's model only.
+            return grant_claim is not None and is_national_partner(grant_claim.co_beneficiary)
         budget = self.finance.budget(city)
         if budget is not None and claim_id in budget.claims:
             return True
         # A claim of the grant's model (issue 13), of this city.
-        grant_claim = self.grants.claim(claim_id) if self.grants else None
         return grant_claim is not None and grant_claim.co_beneficiary == city.value
 
 

@@ -269,10 +269,21 @@ class FinanceQueries:
         return _grant_claim_as_row(GrantQueries(self.database).claim(claim_id))
 
 
-def _grant_claim_as_row(claim: GrantClaimRow | None) -> ClaimRow | None:
+    def claim_for_documents(self, claim_id: UUID) -> ClaimRow | None:
+        """A claim as the documents pages read it (what they attach an invoice or a proof of
+        payment to): a city's, of either model, or a national partner's claim of the grant's
+        model, whose `city` is `network`."""
+        claim = self.claim(claim_id)
+        if claim is not None:
+            return claim
+        return _grant_claim_as_row(GrantQueries(self.database).claim(claim_id), partners=True)
+
+
+def _grant_claim_as_row(claim: GrantClaimRow | None, partners: bool = False) -> ClaimRow | None:
     """A city's claim of the grant's model (issue 13) as the documents pages read a claim: what
-    they attach an invoice or a proof of payment to. A national partner's has no city."""
-    if claim is None or claim.city == "network":
+    they attach an invoice or a proof of payment to. A national partner's has no city: only
+    with `partners`, as `network`'s."""
+    if claim is None or (claim.city == "network" and not partners):
         return None
     return ClaimRow(
         claim_id=claim.claim_id, city=claim.city, sub_action=claim.sub_action,

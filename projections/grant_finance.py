@@ -17,6 +17,7 @@ from uuid import UUID
 from events.cloudevents import Envelope
 from events.finance import (
     BudgetGrantAdoptedV1,
+    BudgetPaymentMadeV1,
     BudgetTransferApprovedV1,
     ClaimAdmissionConfirmedV1,
     ClaimCheckedV1,
@@ -33,7 +34,7 @@ DRAFT, SUBMITTED, AWAITING_CONFIRMATION, ADMITTED, REJECTED = (
 ZERO = Decimal("0.00")
 
 GRANT_TABLES = ("rm_grant_lines", "rm_grant_transfers", "rm_grant_claims",
-                "rm_grant_claim_states", "rm_grant_disallowed")
+                "rm_grant_claim_states", "rm_grant_disallowed", "rm_grant_payments")
 
 
 def create_grant_tables(tx: Transaction) -> None:
@@ -70,6 +71,12 @@ def create_grant_tables(tx: Transaction) -> None:
         "CREATE TABLE IF NOT EXISTS rm_grant_disallowed ("
         " claim_id TEXT NOT NULL, position BIGINT NOT NULL, part INTEGER NOT NULL,"
         " amount TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (claim_id, position, part))")
+    # The ministry's payments to the co-beneficiaries, each with the moment it was recorded.
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS rm_grant_payments ("
+        " position BIGINT PRIMARY KEY, recorded_at TEXT NOT NULL, co_beneficiary TEXT NOT NULL,"
+        " kind TEXT NOT NULL, amount TEXT NOT NULL, value_date TEXT NOT NULL,"
+        " reference TEXT NOT NULL)")
 
 
 def drop_grant_tables(tx: Transaction) -> None:
@@ -99,6 +106,13 @@ def apply_grant(tx: Transaction, envelope: Envelope) -> None:
                 (position, at, data.co_beneficiary, data.from_sub_action, data.from_heading,
                  data.to_sub_action, data.to_heading, data.amount, data.reason,
                  data.act_reference, data.approved_on.isoformat()))
+        case BudgetPaymentMadeV1():
+            tx.execute(
+                "INSERT INTO rm_grant_payments (position, recorded_at, co_beneficiary, kind,"
+                " amount, value_date, reference) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (position) DO NOTHING",
+                (position, at, data.co_beneficiary, data.kind, data.amount,
+                 data.value_date.isoformat(), data.reference))
         case ClaimDraftedV1():
             tx.execute(
                 "INSERT INTO rm_grant_claims (claim_id, co_beneficiary, city, sub_action,"
@@ -207,6 +221,19 @@ class GrantClaimRow:
 
 
 @dataclass(frozen=True)
+class GrantPayment:
+    """A payment to a co-beneficiary, as recorded."""
+
+    position: int
+    recorded_at: datetime
+    co_beneficiary: str
+    kind: str
+    amount: Decimal
+    value_date: date
+    reference: str
+
+
+@dataclass(frozen=True)
 class GrantBudgetView:
     """The budget as of a moment: its lines (direct costs), and the position of the newest
     budget event it includes (0 before any adoption)."""
@@ -280,6 +307,25 @@ class GrantQueries:
                 (int(position), Disallowed(Decimal(str(amount)), str(reason))))
         return tuple(_claim_of(row, disallowed) for row in rows)
 
+    def payments(self, co_beneficiary: str | None = None,
+                 as_of: datetime | None = None) -> tuple[GrantPayment, ...]:
+        """The payments recorded by `as_of` (its value date is never later than that), the
+        latest first; only `co_beneficiary`'s when it is given."""
+        where, values = "recorded_at <= ?", [_until(as_of)]
+        if co_beneficiary is not None:
+            where += " AND co_beneficiary = ?"
+            values.append(co_beneficiary)
+        with self.database.reading() as tx:
+            rows = tx.fetchall(
+                "SELECT position, recorded_at, co_beneficiary, kind, amount, value_date,"
+                f" reference FROM rm_grant_payments WHERE {where} ORDER BY position DESC",
+                tuple(values))
+        return tuple(GrantPayment(
+            position=int(str(position)), recorded_at=datetime.fromisoformat(str(at)),
+            co_beneficiary=str(who), kind=str(kind), amount=Decimal(str(amount)),
+            value_date=date.fromisoformat(str(value_date)), reference=str(reference))
+            for position, at, who, kind, amount, value_date, reference in rows)
+
     def claim(self, claim_id: UUID) -> GrantClaimRow | None:
         with self.database.reading() as tx:
             row = tx.fetchone("SELECT co_beneficiary FROM rm_grant_claims WHERE claim_id = ?",
@@ -297,7 +343,7 @@ class GrantQueries:
             found = [tx.fetchone(f"SELECT MAX(position) FROM {table} WHERE recorded_at <= ?",
                                  (until,))
                      for table in ("rm_grant_lines", "rm_grant_transfers",
-                                   "rm_grant_claim_states")]
+                                   "rm_grant_claim_states", "rm_grant_payments")]
         return max((int(row[0]) for row in found if row and row[0] is not None), default=0)
 
 

@@ -226,10 +226,15 @@ class CaseDocument(Aggregate):
         )
 
 
+NETWORK = "network"
+"""The `city` of a document of a national partner's claim (the lead partner's, Fondazione
+Cittalia's, ANCI's, ANCI Comunicare's): no city's, published on the network's subjects."""
+
+
 class ClaimDocument(Aggregate):
     """A file attached to an expenditure claim (an invoice, a proof of payment), kept in the
-    vault under a key of its own: it is the city's accounting, no person's, and outlives any
-    erasure for as long as the accounts must be kept."""
+    vault under a key of its own: it is the city's accounting (or a national partner's: `city`
+    None), no person's, and outlives any erasure for as long as the accounts must be kept."""
 
     class Attached(Aggregate.Created):
         claim_id: UUID
@@ -245,7 +250,7 @@ class ClaimDocument(Aggregate):
         actor: dict[str, str | None],
     ) -> None:
         self.claim_id = claim_id
-        self.city = City(city)
+        self.city: City | None = None if city == NETWORK else City(city)
         self.kind = DocumentKind(kind)
         self.file_type = FileType(media_type)
         self.size = size
@@ -253,11 +258,13 @@ class ClaimDocument(Aggregate):
 
     @classmethod
     def attach(
-        cls, document_id: UUID, claim_id: UUID, city: City, draft: ClaimDocumentDraft,
+        cls, document_id: UUID, claim_id: UUID, city: City | None, draft: ClaimDocumentDraft,
         facts: FileFacts, actor: Actor, now: datetime,
     ) -> ClaimDocument:
+        """Attach a file to a claim of `city`, or of a national partner (`city` None)."""
         return cls._create(
-            cls.Attached, id=document_id, timestamp=now, claim_id=claim_id, city=city.value,
+            cls.Attached, id=document_id, timestamp=now, claim_id=claim_id,
+            city=NETWORK if city is None else city.value,
             kind=draft.kind.value, media_type=facts.file_type.value, size=facts.size,
             sha256=facts.sha256, actor=actor.as_record(),
         )

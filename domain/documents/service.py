@@ -64,8 +64,9 @@ class CaseFactsSource(Protocol):
 
 
 class ClaimsSource(Protocol):
-    def has_claim(self, city: City, claim_id: UUID) -> bool:
-        """True when `city` recorded the claim `claim_id`."""
+    def has_claim(self, city: City | None, claim_id: UUID) -> bool:
+        """True when `city` recorded the claim `claim_id` (`city` None: a national partner's
+        claim, the lead partner's included)."""
         ...
 
 
@@ -160,12 +161,16 @@ class DocumentService:
     # --- a claim's files ---------------------------------------------------------------------
 
     def attach_to_claim(
-        self, document_id: UUID, city: City, claim_id: UUID, draft: ClaimDocumentDraft,
+        self, document_id: UUID, city: City | None, claim_id: UUID, draft: ClaimDocumentDraft,
         content: bytes, principal: Principal, now: datetime,
     ) -> int:
-        """Attach an invoice or a proof of payment to a claim (the city's coordinators, who
-        record claims)."""
-        _require(principal, Permission.RECORD_EXPENDITURE, city, now)
+        """Attach an invoice or a proof of payment to a claim: a city's (its coordinators, who
+        record its claims) or, `city` None, a national partner's (the ministry's finance
+        office, RECORD_PARTNER_EXPENDITURE)."""
+        if city is None:
+            _require_network(principal, Permission.RECORD_PARTNER_EXPENDITURE, now)
+        else:
+            _require(principal, Permission.RECORD_EXPENDITURE, city, now)
         check_claim_draft(draft)
         facts = check_file(content, self.rules.max_bytes)
         if not self.claims.has_claim(city, claim_id):
@@ -180,14 +185,16 @@ class DocumentService:
             raise
 
     def read_claim_file(
-        self, city: City, claim_id: UUID, document_id: UUID, principal: Principal,
+        self, city: City | None, claim_id: UUID, document_id: UUID, principal: Principal,
         now: datetime,
     ) -> FileRead | None:
-        """A claim's file: for the city's coordinators, the ministry that decides the claim and
-        the auditors; logged before it is returned."""
+        """A claim's file: for the city's coordinators (a national partner's: the ministry's
+        finance office), the ministry that decides the claim and the auditors; logged before it
+        is returned."""
         if not may_read_claim_files(principal, city, now):
             raise AccessDenied(
-                f"A {principal.role.value} may not read the claim files of {city.value}",
+                f"A {principal.role.value} may not read the claim files of "
+                f"{city.value if city else 'the national partners'}",
                 permission=Permission.RECORD_EXPENDITURE.value)
         document = self._get(document_id, ClaimDocument)
         if document.claim_id != claim_id or document.city != city:
@@ -210,17 +217,26 @@ class DocumentService:
         return document
 
 
-def may_read_claim_files(principal: Principal, city: City, now: datetime) -> bool:
-    """Who reads a claim's evidence: the city that claims (RECORD_EXPENDITURE), the ministry that
-    decides (APPROVE_EXPENDITURE) and the auditors (VIEW_AUDIT_LOG, network-wide)."""
+def may_read_claim_files(principal: Principal, city: City | None, now: datetime) -> bool:
+    """Who reads a claim's evidence: the city that claims (RECORD_EXPENDITURE; for a national
+    partner's claim, `city` None, the ministry's finance office: RECORD_PARTNER_EXPENDITURE), the
+    ministry that decides (APPROVE_EXPENDITURE) and the auditors (VIEW_AUDIT_LOG, network-wide)."""
+    claims = (Permission.RECORD_EXPENDITURE if city is not None
+              else Permission.RECORD_PARTNER_EXPENDITURE)
     return any(may(principal, permission, city, at=now) for permission in (
-        Permission.RECORD_EXPENDITURE, Permission.APPROVE_EXPENDITURE, Permission.VIEW_AUDIT_LOG))
+        claims, Permission.APPROVE_EXPENDITURE, Permission.VIEW_AUDIT_LOG))
 
 
 def may_read_case_files(principal: Principal, city: City, now: datetime) -> bool:
     """Only the staff of the case's city (who do its work and read its identifiers)."""
     return may(principal, Permission.RECORD_CASE_WORK, city, at=now) and may(
         principal, Permission.VIEW_PERSONAL_IDENTIFIERS, city, at=now)
+
+
+def _require_network(principal: Principal, permission: Permission, now: datetime) -> None:
+    if not may(principal, permission, None, at=now):
+        raise AccessDenied(f"A {principal.role.value} may not {permission.value}",
+                           permission=permission.value)
 
 
 def _require(principal: Principal, permission: Permission, city: City, now: datetime) -> None:

@@ -18,6 +18,7 @@ a newly adopted budget."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -37,10 +38,14 @@ from domain.finance.model import (
     InvalidAmount,
     euros,
 )
-from domain.programme import Actor, SubAction, TermsInForce
+from domain.programme import Actor, SubAction, TermsInForce, programme_today
 
 GRANT_BUDGET_ID = uuid5(UUID("6f1c3a52-8d0e-5b7a-9c41-2e7d5a0b9f13"), "grant-budget")
 MAX_ACT_REFERENCE = 60
+# A payment's reference (the ministry's payment order number, "MP-2020/0123"): up to 40 letters,
+# digits and / . _ -, with a digit, no spaces: a number, never free text (it is published).
+MAX_PAYMENT_REFERENCE = 40
+_PAYMENT_REFERENCE = re.compile(r"(?=[^0-9]*[0-9])[A-Za-z0-9][A-Za-z0-9/._-]{0,39}", re.ASCII)
 # The budget is the whole action's: published on lgnet.network.budget.*, CloudEvents subject
 # `grant-budget`.
 NETWORK = "network"
@@ -77,6 +82,14 @@ class TransferReason(StrEnum):
     NEW_NEEDS = "new_needs"
     CORRECTION = "correction"
     OTHER = "other"
+
+
+class PaymentKind(StrEnum):
+    """What a payment to a co-beneficiary is, in the grant's payment schedule."""
+
+    PRE_FINANCING = "pre_financing"
+    INTERIM = "interim"
+    BALANCE = "balance"
 
 
 @dataclass(frozen=True)
@@ -158,6 +171,36 @@ class NoBudgetAdopted(FinanceError):
     """Raised when a transfer or a claim comes before the ministry adopted a budget."""
 
     code = "no_budget_adopted"
+
+
+class InvalidPaymentReference(FinanceError):
+    """Raised when a payment's reference is missing, too long, or not a number (letters,
+    digits and / . _ -, with a digit, no spaces)."""
+
+    code = "invalid_payment_reference"
+
+
+class PaymentRefused(FinanceError):
+    """Raised when a payment would take what a co-beneficiary was paid above the grant's
+    share of its budget, is dated in the future, or repeats a reference already paid."""
+
+    code = "payment_refused"
+
+
+def payment_ceiling(figures: BudgetFigures, co_beneficiary: str, grant: GrantTerms) -> Decimal:
+    """The most a co-beneficiary may be paid: the financed share (the co-financing rate) of
+    its budget's total, indirect costs included."""
+    return co_financing_split(figures.co_beneficiary_total(co_beneficiary, grant.indirect_rate),
+                              grant.co_financing_rate).financed
+
+
+def _payment_reference(text: str) -> str:
+    reference = text.strip() if isinstance(text, str) else ""
+    if not _PAYMENT_REFERENCE.fullmatch(reference):
+        raise InvalidPaymentReference(
+            "Give the payment's reference (the payment order number): up to 40 letters, "
+            "digits and / . _ -, with a digit and no spaces.", field="reference")
+    return reference
 
 
 def euros_text(text: str, field: str = "amount", *, zero_allowed: bool = False) -> Decimal:
@@ -267,6 +310,9 @@ class GrantBudget(Aggregate):
     def __init__(self) -> None:
         self.lines: dict[LineKey, Decimal] = {}
         self.adoptions = 0
+        self.paid: dict[str, Decimal] = {}
+        """What each co-beneficiary was paid so far."""
+        self.payment_references: set[tuple[str, str]] = set()
 
     @classmethod
     def open(cls, now: datetime) -> GrantBudget:
@@ -355,6 +401,58 @@ class GrantBudget(Aggregate):
             amount=exact, reason=TransferReason(reason).value, act_reference=reference,
             approved_on=approved_on, actor=actor.as_record(),
         )
+
+    class PaymentMade(Aggregate.Event):
+        """The ministry paid a co-beneficiary `amount` (its value date `value_date`): a
+        pre-financing, an interim payment or the balance, by the payment order `reference`."""
+
+        city = NETWORK
+        subject = GRANT_BUDGET_SUBJECT
+
+        co_beneficiary: str
+        kind: str
+        amount: Decimal
+        value_date: date
+        reference: str
+        actor: dict[str, str | None]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, GrantBudget)
+            aggregate.paid[self.co_beneficiary] = (
+                aggregate.paid.get(self.co_beneficiary, ZERO) + self.amount)
+            aggregate.payment_references.add((self.co_beneficiary, self.reference))
+
+    def pay(self, co_beneficiary: str, amount: Decimal, value_date: date, kind: PaymentKind,
+            reference: str, grant: GrantTerms, terms: TermsInForce, actor: Actor,
+            now: datetime) -> None:
+        """Record a payment to a co-beneficiary: more than zero, in cents, dated no later than
+        today (`now`, in Italy), and never taking what it was paid above the grant's share of
+        its budget (`payment_ceiling`)."""
+        if not self.adoptions:
+            raise NoBudgetAdopted("No budget has been adopted yet.", field="amount")
+        if co_beneficiary not in co_beneficiaries(terms):
+            raise UnknownCoBeneficiary(
+                f"{co_beneficiary} is not a co-beneficiary of the action.",
+                field="co_beneficiary", co_beneficiary=co_beneficiary)
+        exact = grant_euros(amount)
+        chosen = PaymentKind(kind)
+        written = _payment_reference(reference)
+        if value_date > programme_today(now):
+            raise PaymentRefused("A payment's value date cannot be in the future.",
+                                 field="value_date")
+        if (co_beneficiary, written) in self.payment_references:
+            raise PaymentRefused("A payment with this reference was already recorded for "
+                                 "this co-beneficiary.", field="reference")
+        ceiling = payment_ceiling(self.figures, co_beneficiary, grant)
+        paid = self.paid.get(co_beneficiary, ZERO)
+        if paid + exact > ceiling:
+            raise PaymentRefused(
+                f"The payments would exceed the grant's share of {co_beneficiary}'s budget "
+                f"({ceiling}); {ceiling - paid} can still be paid.",
+                field="amount", ceiling=ceiling, paid=paid)
+        self.trigger_event(
+            self.PaymentMade, timestamp=now, co_beneficiary=co_beneficiary, kind=chosen.value,
+            amount=exact, value_date=value_date, reference=written, actor=actor.as_record())
 
 
 def lines_of(rows: Iterable[tuple[str, str, str, Decimal]]) -> dict[LineKey, Decimal]:

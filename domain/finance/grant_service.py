@@ -1,8 +1,9 @@
 """Application service of the grant's budget and claims (domain.finance.grant and .claims): the
 ministry adopts the budget and approves transfers; a co-beneficiary drafts and submits claims;
-the ministry checks them. Each command returns the log position of what it saved. Who may call
-which command is checked by the caller against domain.access (SET_ALLOCATIONS for the budget,
-RECORD_EXPENDITURE for a city's claims, APPROVE_EXPENDITURE for checks).
+the ministry checks them and pays the co-beneficiaries. Each command returns the log position of
+what it saved. Who may call which command is checked by the caller against domain.access
+(SET_ALLOCATIONS for the budget and the payments, RECORD_EXPENDITURE for a city's claims,
+RECORD_PARTNER_EXPENDITURE for the lead and national partners', APPROVE_EXPENDITURE for checks).
 
 The documents are another context: the composition root passes in an `EvidenceSource` that says
 which claim a document was attached to and of what kind."""
@@ -30,6 +31,7 @@ from domain.finance.grant import (
     GrantTerms,
     LineKey,
     NoBudgetAdopted,
+    PaymentKind,
     TransferReason,
 )
 from domain.finance.model import BudgetBusy, ClaimNotFound, InvalidClaim
@@ -75,6 +77,21 @@ class GrantService:
                 raise NoBudgetAdopted("No budget has been adopted yet.", field="amount")
             budget.transfer(source, target, amount, reason, act_reference, approved_on, actor,
                             now)
+            return [budget]
+
+        return self._saved(decide)
+
+    def pay(self, co_beneficiary: str, amount: Decimal, value_date: date, kind: PaymentKind,
+            reference: str, actor: Actor, now: datetime) -> int:
+        """Record the ministry's payment to a co-beneficiary (GrantBudget.pay's rules)."""
+        terms = self.terms.terms_in_force()
+
+        def decide() -> list[Aggregate]:
+            budget = self.budget()
+            if budget is None:
+                raise NoBudgetAdopted("No budget has been adopted yet.", field="amount")
+            budget.pay(co_beneficiary, amount, value_date, kind, reference, self.grant, terms,
+                       actor, now)
             return [budget]
 
         return self._saved(decide)

@@ -3,7 +3,8 @@
 without the supplier or the document number; and a hand-computed scenario (two
 co-beneficiaries, three headings, a transfer, one partial admission confirmed by a second user,
 one rejection answered by a corrected resubmission, indirect costs) checked figure by figure
-on SQLite and PostgreSQL read models, now and as of earlier moments. Then the demo budget file
+and the ministry's payments (received vs due, one co-beneficiary paid ahead) on SQLite and
+PostgreSQL read models, now and as of earlier moments. Then the demo budget file
 and `lgnet finance load-budget`."""
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from domain.finance.grant import (
     CostHeading,
     GrantTerms,
     LineKey,
+    PaymentKind,
     TransferReason,
     co_financing_split,
 )
@@ -124,6 +126,8 @@ async def test_every_grant_event_reaches_nats_without_supplier_or_document_numbe
     grants.transfer(LineKey("firenze", SA4, SERVICES), LineKey("firenze", SA4, STAFF),
                     Decimal("100.00"), TransferReason.SAVINGS, "PROT/2020/2",
                     date(2020, 3, 1), CHECKER, NOW)
+    grants.pay("firenze", Decimal("100.00"), date(2021, 3, 1), PaymentKind.PRE_FINANCING,
+               "MP-2021/0001", CHECKER, NOW)
     admitted = claimed(grants, record, FIRENZE, evidence(
         City.FIRENZE, SA4, SERVICES, "100.00", "122.00",
         vat_treatment=VatTreatment.RECOVERABLE, cig="ZA12345678"), NOW)
@@ -139,6 +143,7 @@ async def test_every_grant_event_reaches_nats_without_supplier_or_document_numbe
     assert [m.subject for m in grant_messages] == [
         "lgnet.network.budget.grant_adopted",
         "lgnet.network.budget.transfer_approved",
+        "lgnet.network.budget.payment_made",
         "lgnet.firenze.claim.drafted", "lgnet.firenze.claim.submitted",
         "lgnet.firenze.claim.checked",
         "lgnet.firenze.claim.drafted", "lgnet.firenze.claim.submitted",
@@ -153,6 +158,14 @@ async def test_every_grant_event_reaches_nats_without_supplier_or_document_numbe
         jsonschema.Draft202012Validator(schemas[event.get_type()]).validate(event.get_data())
         # Business data that could name a person (a sole trader) never goes on NATS.
         assert b"Cooperativa" not in message.data and b"FT 12/2020" not in message.data
+    paid = events.pop(2)
+    assert paid.get_type() == "it.lgnet.budget.payment_made.v1"
+    assert paid.get_subject() == "grant-budget" and paid.get_source() == "/lgnet/network"
+    assert data_of(paid) == {
+        "budget_id": str(GRANT_BUDGET_ID), "city": "network", "co_beneficiary": "firenze",
+        "kind": "pre_financing", "amount": "100.00", "value_date": "2021-03-01",
+        "reference": "MP-2021/0001"}
+    grant_messages.pop(2)
     adopted, transfer, drafted, submitted, checked = events[:5]
     assert adopted.get_type() == "it.lgnet.budget.grant_adopted.v1"
     assert adopted.get_source() == "/lgnet/network"
@@ -240,6 +253,14 @@ def scenario(record: ProgrammeRecord) -> dict[str, object]:
     grants.admit_claim(corrected, [], CHECKER, at(5))
     # 5,400.00 admitted is above the 5,000.00 threshold: a second ministry user confirms.
     grants.confirm_admission(partial, SECOND, at(6))
+    # The ministry's payments: Firenze a pre-financing and an interim payment, Bari a
+    # pre-financing larger than what it has had admitted so far.
+    grants.pay("firenze", Decimal("5000.00"), date(2020, 3, 2), PaymentKind.PRE_FINANCING,
+               "MP-2020/0101", CHECKER, at(7))
+    grants.pay("bari", Decimal("2500.00"), date(2020, 3, 2), PaymentKind.PRE_FINANCING,
+               "MP-2020/0102", CHECKER, at(7))
+    grants.pay("firenze", Decimal("3000.00"), date(2020, 3, 2), PaymentKind.INTERIM,
+               "MP-2020/0103", CHECKER, at(8))
     return {"full": full, "partial": partial, "rejected": rejected, "pending": pending,
             "corrected": corrected, "at": at}
 
@@ -274,8 +295,10 @@ def check_scenario_figures(views: GrantQueries, steps: dict[str, object]) -> Non
     assert (firenze.admitted_split.financed, firenze.admitted_split.co_financing) == (
         Decimal("9052.34"), Decimal("1005.82"))
     assert (firenze.disallowed, firenze.pending) == (Decimal("700.00"), Decimal("0.00"))
+    # Payments: 5,000.00 + 3,000.00 received; due = 9,052.34 financed of the admitted costs −
+    # 8,000.00 = 1,052.34.
     assert (firenze.payments_received, firenze.payments_due) == (
-        Decimal("0.00"), Decimal("9052.34"))
+        Decimal("8000.00"), Decimal("1052.34"))
     # Bari: 2,500.00 admitted (the corrected resubmission), 2,500.00 disallowed (the rejected
     # claim), 333.33 pending; indirect 175.00; total 2,675.00; financed 2,407.50.
     assert (bari.direct_budget, bari.indirect_budget, bari.total_budget) == (
@@ -285,6 +308,9 @@ def check_scenario_figures(views: GrantQueries, steps: dict[str, object]) -> Non
     assert (bari.disallowed, bari.pending) == (Decimal("2500.00"), Decimal("333.33"))
     assert (bari.admitted_split.financed, bari.admitted_split.co_financing) == (
         Decimal("2407.50"), Decimal("267.50"))
+    # Bari received 2,500.00, more than the 2,407.50 financed of its admitted costs: due is
+    # −92.50 (paid ahead; the next admissions absorb it).
+    assert (bari.payments_received, bari.payments_due) == (Decimal("2500.00"), Decimal("-92.50"))
     # The action: the sum of the two; its budget is the scenario's total cost.
     assert action.total_budget == SCENARIO.total_cost == Decimal("56710.00")
     assert (action.budget_split.financed, action.budget_split.co_financing) == (
@@ -293,6 +319,15 @@ def check_scenario_figures(views: GrantQueries, steps: dict[str, object]) -> Non
         Decimal("11900.15"), Decimal("833.01"), Decimal("12733.16"))
     assert (action.admitted_split.financed, action.admitted_split.co_financing) == (
         Decimal("11459.84"), Decimal("1273.32"))
+    # The action: received 8,000.00 + 2,500.00 = 10,500.00; due 11,459.84 − 10,500.00 = 959.84,
+    # the sum of the two (1,052.34 − 92.50).
+    assert (action.payments_received, action.payments_due) == (
+        Decimal("10500.00"), Decimal("959.84"))
+    assert action.payments_due == firenze.payments_due + bari.payments_due
+    assert [(p.co_beneficiary, p.kind, p.amount, p.value_date, p.reference)
+            for p in views.payments("firenze")] == [
+        ("firenze", "interim", Decimal("3000.00"), date(2020, 3, 2), "MP-2020/0103"),
+        ("firenze", "pre_financing", Decimal("5000.00"), date(2020, 3, 2), "MP-2020/0101")]
     assert {line.heading: line.admitted for line in action.by_heading()} == {
         "staff": Decimal("4000.15"), "travel": Decimal("0.00"), "equipment": Decimal("0.00"),
         "services": Decimal("7900.00"), "other_direct": Decimal("0.00")}
@@ -315,6 +350,15 @@ def check_scenario_figures(views: GrantQueries, steps: dict[str, object]) -> Non
     assert (unconfirmed.direct_admitted, unconfirmed.pending) == (
         Decimal("4000.15"), Decimal("5400.00"))
     assert unconfirmed.position < statements.action.position
+    # As of the first payments: Firenze received 5,000.00, due 9,052.34 − 5,000.00 = 4,052.34.
+    first_paid = grant_statements(views, SCENARIO, at(7), PROGRAMME_END).of("firenze")
+    assert first_paid is not None
+    assert (first_paid.payments_received, first_paid.payments_due) == (
+        Decimal("5000.00"), Decimal("4052.34"))
+    before_payments = grant_statements(views, SCENARIO, at(6), PROGRAMME_END)
+    assert before_payments.action.payments_received == Decimal("0.00")
+    assert before_payments.action.payments_due == Decimal("11459.84")
+    assert first_paid.position < statements.action.position
 
 
 def test_the_hand_computed_scenario_on_sqlite(record: ProgrammeRecord, tmp_path: Path) -> None:

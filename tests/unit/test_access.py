@@ -63,7 +63,8 @@ EXPECTED: dict[str, tuple[Principal, set[Permission], set[Permission], set[Permi
         set(), set()),
     "ministry": (MINISTRY, *everywhere(OVERSIGHT | {P.APPROVE_EXPENDITURE, P.VIEW_AUDIT_LOG,
                                                     P.GRANT_IDENTIFIER_ACCESS,
-                                                    P.SET_ALLOCATIONS, P.AMEND_PROGRAMME_TERMS})),
+                                                    P.SET_ALLOCATIONS, P.AMEND_PROGRAMME_TERMS,
+                                                    P.RECORD_PARTNER_EXPENDITURE})),
     "auditor": (AUDITOR, *everywhere(OVERSIGHT | {P.VIEW_AUDIT_LOG})),
     "Florence partner": (FIRENZE_PARTNER, {P.LIST_CASES, P.VIEW_CASE}, set(), set()),
 }

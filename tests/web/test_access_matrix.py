@@ -224,6 +224,12 @@ ACCESS: dict[str, set[str]] = {
     "admit_grant_claim": {MINISTRY},
     "reject_grant_claim": {MINISTRY},
     "confirm_grant_claim": {MINISTRY},
+    # the ministry's payments; the lead and national partners' claims (the ministry's finance
+    # office drafts them, the oversight sees them; no city)
+    "grant_payments": {MINISTRY},
+    "record_grant_payment": {MINISTRY},
+    "partner_grant": OVERSIGHT,
+    "draft_partner_grant_claim": {MINISTRY},
     # -- dashboards and indicators --
     "city_dashboard": MILAN_STAFF | OVERSIGHT,
     "indicator_referrals": MILAN_STAFF | OVERSIGHT,
@@ -373,7 +379,7 @@ EXPORTED_TABLE = {
 REFUSED_BY_THE_RULES = {"change_password", "api_change_password",
                         # (a transfer needs an adopted budget: the matrix's platform has none,
                         # so reaching the rule shows the access)
-                        "grant_transfer",
+                        "grant_transfer", "record_grant_payment",
                         # (setting up a second factor would ask a code at every later sign-in)
                         "enrol_second_factor",
                         # (the matrix's activity is of Sub-Action 3: no staff to count there)
@@ -463,6 +469,10 @@ A_TRANSFER = {"co_beneficiary": "milano", "from_sub_action": "3", "from_heading"
               "to_sub_action": "3", "to_heading": "travel", "amount": "10,00",
               "reason": "savings", "act_reference": "PG/2021/0001",
               "approved_on": "2021-03-01"}
+
+
+A_PAYMENT = {"co_beneficiary": "milano", "kind": "interim", "amount": "10,00",
+             "value_date": "2021-03-01", "reference": "MP-2021/0001"}
 
 
 def a_drafted_grant_claim(clients: Clients, _case_id: str) -> str:
@@ -824,6 +834,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "api_reject_claim": {"json": {"reason": "Access matrix"}},
     "draft_grant_claim": {"data": A_GRANT_CLAIM},
     "grant_transfer": {"data": A_TRANSFER},
+    "record_grant_payment": {"data": A_PAYMENT},
+    "draft_partner_grant_claim": {"data": A_GRANT_CLAIM},
     "reject_grant_claim": {"data": {"reason": "no_proof"}},
     # -- individual plans --
     "start_plan": {"data": A_PLAN_START},
@@ -1016,7 +1028,8 @@ def milan_path_params(
 ) -> dict[str, str]:
     """The path parameters, naming Milan resources made for `case`: every kind, or only those
     the path of `only_for` names."""
-    params = {"city": "milano", "case_id": case.case_id, "grant_id": grant_id, "fmt": "xlsx"}
+    params = {"city": "milano", "case_id": case.case_id, "grant_id": grant_id, "fmt": "xlsx",
+              "partner": "cittalia"}
     for name, make in RESOURCES.items():
         if only_for is None or f"{{{name}}}" in only_for.path:
             params[name] = make(clients, case.case_id)

@@ -23,7 +23,7 @@ def get_paths(clients: Clients, case_id: str) -> list[str]:
     """Each GET route of every area the app includes, with its path parameters filled in: a
     Milan case, and a referral, shelter, activity and claim of Milan made as the access matrix
     makes them."""
-    examples = {"city": "milano", "case_id": case_id, "fmt": "xlsx"}
+    examples = {"city": "milano", "case_id": case_id, "fmt": "xlsx", "partner": "cittalia"}
     for name, make in RESOURCES.items():
         examples[name] = make(clients, case_id)
     routers = [("", area.router) for area in PAGE_AREAS]

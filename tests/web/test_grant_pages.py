@@ -150,7 +150,43 @@ def test_an_operator_sees_what_is_attached_without_a_link_to_the_files(
 
     assert document_link in coordinator_page
     assert document_link not in operator_page
-    assert "invoice · application/pdf" in operator_page
+    # The kind translated and the file's name (the one it downloads under), never the codes.
+    [document] = clients.coordinator("milano").get(f"/api/v1/claims/{claim_id}/documents").json()
+    name = f"claim-{claim_id[:8]}-invoice-{document['document_id'][:8]}.pdf"
+    assert f"Fattura · {name}" in operator_page
+    assert f">{name}</a>" in coordinator_page
+    english = clients.operator("milano").get(f"/grant-claims/{claim_id}",
+                                             params={"lang": "en"}).text
+    assert f"Invoice · {name}" in english
+    for page in (operator_page, coordinator_page, english):
+        assert "application/pdf" not in page and "invoice ·" not in page
+
+
+def test_a_claim_shows_its_admitted_amount_only_once_checked(
+    clients: Clients, platform: Platform,
+) -> None:
+    """A draft or a submitted claim has nothing admitted yet: no "Ammessa € 0,00"."""
+    adopted(platform)
+    claim_id = drafted(clients)
+    coordinator = clients.coordinator("milano")
+    admitted = 'class="col-sm-8 admitted-amount"'
+    assert admitted not in coordinator.get(f"/grant-claims/{claim_id}").text
+    attach(clients, claim_id, "invoice", "proof_of_payment")
+    assert coordinator.post(f"/grant-claims/{claim_id}/submission",
+                            follow_redirects=False).status_code == 303
+    submitted_page = coordinator.get(f"/grant-claims/{claim_id}").text
+    assert admitted not in submitted_page and "Quietanza di pagamento ·" in submitted_page
+    row = coordinator.get("/cities/milano/grant").text.split(
+        f'data-grant-claim="{claim_id}"', 1)[1].split("</tr>", 1)[0]
+    assert "Non ancora verificata" in row and "€" not in row.split("1.000,00", 1)[1]
+    assert clients.ministry().post(f"/grant-claims/{claim_id}/admission", data={
+        "part_1_amount": "100,00", "part_1_reason": "duplicate"},
+        follow_redirects=False).status_code == 303
+    checked = coordinator.get(f"/grant-claims/{claim_id}").text
+    assert f'{admitted}>€ 900,00' in checked.replace("\xa0", " ")
+    row = coordinator.get("/cities/milano/grant").text.split(
+        f'data-grant-claim="{claim_id}"', 1)[1].split("</tr>", 1)[0]
+    assert "900,00" in row and "Non ancora verificata" not in row
 
 
 def test_bad_evidence_is_refused_in_italian_and_english(clients: Clients) -> None:

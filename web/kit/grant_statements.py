@@ -5,7 +5,9 @@ domain.finance.statements computes with. What counts where:
 - pending: a submitted claim's eligible amount, or an admission awaiting its confirmation;
 - disallowed: the parts a check disallowed, and a rejected claim's eligible amount (a corrected
   resubmission is a claim of its own);
-- a draft counts nowhere."""
+- a draft counts nowhere;
+- payments received: the ministry's payments recorded by then (domain.finance.grant,
+  `GrantBudget.pay`); due = the grant's share of the admitted costs less them."""
 
 from __future__ import annotations
 
@@ -51,8 +53,12 @@ def _add(table: dict[tuple[str, str], Decimal], key: tuple[str, str], amount: De
     table[key] = table.get(key, ZERO) + amount
 
 
+def _add_paid(table: dict[str, Decimal], who: str, amount: Decimal) -> None:
+    table[who] = table.get(who, ZERO) + amount
+
+
 def figures_of(budget: dict[tuple[str, str], Decimal],
-               claims: tuple[GrantClaimRow, ...]) -> Figures:
+               claims: tuple[GrantClaimRow, ...], payments_received: Decimal = ZERO) -> Figures:
     admitted: dict[tuple[str, str], Decimal] = {}
     pending: dict[tuple[str, str], Decimal] = {}
     disallowed: dict[tuple[str, str], Decimal] = {}
@@ -67,7 +73,8 @@ def figures_of(budget: dict[tuple[str, str], Decimal],
         if claim.state in (ADMITTED, AWAITING_CONFIRMATION, REJECTED):
             for part in claim.disallowed:
                 _add(disallowed, key, part.amount)
-    return Figures(budget=budget, admitted=admitted, pending=pending, disallowed=disallowed)
+    return Figures(budget=budget, admitted=admitted, pending=pending, disallowed=disallowed,
+                   payments_received=payments_received)
 
 
 def grant_statements(views: GrantQueries, grant: GrantTerms, as_of: datetime,
@@ -76,6 +83,9 @@ def grant_statements(views: GrantQueries, grant: GrantTerms, as_of: datetime,
     with the position of the newest grant event they include."""
     budget = views.budget(as_of)
     claims = views.claims(as_of=as_of)
+    paid: dict[str, Decimal] = {}
+    for payment in views.payments(as_of=as_of):
+        _add_paid(paid, payment.co_beneficiary, payment.amount)
     budgets: dict[str, dict[tuple[str, str], Decimal]] = {}
     for line in budget.lines:
         budgets.setdefault(line.co_beneficiary, {})[(line.sub_action, line.heading)] = \
@@ -84,8 +94,9 @@ def grant_statements(views: GrantQueries, grant: GrantTerms, as_of: datetime,
     parts = tuple(
         co_beneficiary_statement(
             who, figures_of(budgets.get(who, {}),
-                            tuple(claim for claim in claims if claim.co_beneficiary == who)),
+                            tuple(claim for claim in claims if claim.co_beneficiary == who),
+                            paid.get(who, ZERO)),
             grant, as_of, position, period_ends_on)
-        for who in sorted({*budgets, *(claim.co_beneficiary for claim in claims)}))
+        for who in sorted({*budgets, *(claim.co_beneficiary for claim in claims), *paid}))
     return GrantStatements(parts, action_statement(parts, grant, as_of, position,
                                                    period_ends_on))

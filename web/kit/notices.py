@@ -86,6 +86,9 @@ DONE_MESSAGES: dict[str, str] = {
     "admit_grant_claim": N_("The check of the claim has been recorded."),
     "confirm_grant_claim": N_("The admission has been confirmed."),
     "reject_grant_claim": N_("The claim has been rejected."),
+    "record_grant_payment": N_("The payment has been recorded."),
+    "draft_partner_grant_claim": N_("The claim has been drafted: attach its invoice and proof "
+                                    "of payment, then submit it."),
 }
 
 

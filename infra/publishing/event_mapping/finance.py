@@ -13,6 +13,7 @@ from events.finance import (
     BudgetClaimRecordedV1,
     BudgetClaimRejectedV1,
     BudgetGrantAdoptedV1,
+    BudgetPaymentMadeV1,
     BudgetTransferApprovedV1,
     ClaimAdmissionConfirmedV1,
     ClaimCheckedV1,
@@ -35,6 +36,8 @@ FINANCE_EVENTS: tuple[PublicEvent, ...] = (
     PublicEvent(GrantBudget.Adopted, BudgetGrantAdoptedV1, id_field="budget_id",
                 subject_attribute="subject"),
     PublicEvent(GrantBudget.TransferApproved, BudgetTransferApprovedV1, id_field="budget_id",
+                subject_attribute="subject"),
+    PublicEvent(GrantBudget.PaymentMade, BudgetPaymentMadeV1, id_field="budget_id",
                 subject_attribute="subject"),
     *(PublicEvent(domain_event, contract, id_field="claim_id",
                   subject_attribute="originator_id")

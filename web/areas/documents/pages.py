@@ -31,9 +31,11 @@ from web.areas.documents.requests import (
     attach_to_case,
     attach_to_claim,
     case_download,
+    claim_city,
     claim_download,
     document_id_in_path,
     file_content,
+    may_attach_to_claim,
 )
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
@@ -127,7 +129,7 @@ def _render_claim(
     translator: Translator, claim: ClaimRow, *, form: FormState | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    city = City(claim.city)
+    city = claim_city(claim)
     labels = Labels(translator)
     context = {
         "claim": claim,
@@ -135,7 +137,7 @@ def _render_claim(
         "claim_document_kinds": labels.choices(words.DOCUMENT_KINDS, CLAIM_DOCUMENT_KINDS),
         "document_form": form or FormState(),
         "max_megabytes": max(1, services.documents.rules.max_bytes // (1024 * 1024)),
-        "may_attach": may(principal, Permission.RECORD_EXPENDITURE, city),
+        "may_attach": may_attach_to_claim(principal, city),
         "may_read": may_read_claim_files(principal, city, services.now()),
     }
     return pages.render(request, "documents/claim.html", context, status_code=status_code)

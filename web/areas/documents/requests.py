@@ -22,6 +22,7 @@ from starlette.responses import Response
 
 from domain.access import AccessDenied, Permission, Principal, may, require
 from domain.documents.model import (
+    NETWORK,
     CaseDocumentDraft,
     ClaimDocumentDraft,
     DocumentKind,
@@ -40,6 +41,7 @@ from projections.case_list import CaseRow
 from projections.documents import OWNER_CLAIM, DocumentRow
 from projections.finance import ClaimRow
 from web.kit.dependencies import Services
+from web.kit.document_files import claim_file_prefix, file_name
 from web.kit.errors import ResourceNotFound, UnknownClaim
 from web.kit.forms import blank_is_none
 from web.kit.i18n import N_, Translator
@@ -90,22 +92,46 @@ def claim_in_path(
     """The claim, for whoever may see the city's figures; unknown (404) to whoever may not see
     the city's cases."""
     try:
-        claim = services.finance_views.claim(UUID(claim_id))
+        claim = services.finance_views.claim_for_documents(UUID(claim_id))
     except ValueError:
         raise UnknownClaim(claim_id) from None
-    if claim is None or not may(principal, Permission.VIEW_CASE, City(claim.city)):
+    if claim is None or not may_see_claim(principal, claim):
         raise UnknownClaim(claim_id)
-    require(principal, Permission.VIEW_CITY, City(claim.city))
+    city = claim_city(claim)
+    if city is not None:
+        require(principal, Permission.VIEW_CITY, city)
     return claim
 
 
-def claim_where(permission: Callable[[Principal, City], bool], denied: Permission) -> Callable[
-        [ClaimRow, Principal, WebServices], ClaimRow]:
+def claim_city(claim: ClaimRow) -> City | None:
+    """The claim's city; None for a national partner's claim (the lead partner's included)."""
+    return None if claim.city == NETWORK else City(claim.city)
+
+
+def may_see_claim(principal: Principal, claim: ClaimRow) -> bool:
+    """A city's claim: whoever may see the city's cases; a national partner's: the oversight
+    only (a city never learns of it)."""
+    city = claim_city(claim)
+    if city is None:
+        return may(principal, Permission.VIEW_NETWORK_OVERVIEW)
+    return may(principal, Permission.VIEW_CASE, city)
+
+
+def may_attach_to_claim(principal: Principal, city: City | None) -> bool:
+    """A city's coordinators to its claims; the ministry's finance office to a national
+    partner's."""
+    if city is None:
+        return may(principal, Permission.RECORD_PARTNER_EXPENDITURE)
+    return may(principal, Permission.RECORD_EXPENDITURE, city)
+
+
+def claim_where(permission: Callable[[Principal, City | None], bool],
+                denied: Permission) -> Callable[[ClaimRow, Principal, WebServices], ClaimRow]:
     def permitted(
         claim: Annotated[ClaimRow, Depends(claim_in_path)], principal: SignedIn,
         services: Services,
     ) -> ClaimRow:
-        if not permission(principal, City(claim.city)):
+        if not permission(principal, claim_city(claim)):
             raise AccessDenied(f"A {principal.role.value} may not {denied.value}",
                                permission=denied.value)
         return claim
@@ -116,8 +142,7 @@ def claim_where(permission: Callable[[Principal, City], bool], denied: Permissio
 CaseForFiles = Annotated[CaseRow, Depends(case_files_of)]
 ViewableClaim = Annotated[ClaimRow, Depends(claim_in_path)]
 ClaimToAttachTo = Annotated[ClaimRow, Depends(claim_where(
-    lambda principal, city: may(principal, Permission.RECORD_EXPENDITURE, city),
-    Permission.RECORD_EXPENDITURE))]
+    may_attach_to_claim, Permission.RECORD_EXPENDITURE))]
 
 
 def claim_document_in_path(
@@ -131,10 +156,10 @@ def claim_document_in_path(
     row = services.document_views.document(document_id)
     if row is None or row.owner != OWNER_CLAIM:
         raise UnknownDocument(claim_document_id)
-    claim = services.finance_views.claim(row.owner_id)
-    if claim is None or not may(principal, Permission.VIEW_CASE, City(claim.city)):
+    claim = services.finance_views.claim_for_documents(row.owner_id)
+    if claim is None or not may_see_claim(principal, claim):
         raise UnknownDocument(claim_document_id)
-    if not may_read_claim_files(principal, City(claim.city), services.now()):
+    if not may_read_claim_files(principal, claim_city(claim), services.now()):
         raise AccessDenied(f"A {principal.role.value} may not read claim files",
                            permission=Permission.RECORD_EXPENDITURE.value)
     return claim, document_id
@@ -226,7 +251,7 @@ async def attach_to_claim(
 ) -> tuple[UUID, int]:
     document_id = services.new_id()
     position = await run_in_threadpool(
-        services.documents.attach_to_claim, document_id, City(claim.city), claim.claim_id,
+        services.documents.attach_to_claim, document_id, claim_city(claim), claim.claim_id,
         request.draft(), content, principal, services.now())
     await services.wait_for_position(position, services.read_your_writes_timeout)
     return document_id, position
@@ -254,17 +279,17 @@ def claim_download(
 ) -> Response:
     try:
         read = services.documents.read_claim_file(
-            City(claim.city), claim.claim_id, document_id, principal, services.now())
+            claim_city(claim), claim.claim_id, document_id, principal, services.now())
     except DocumentNotFound:
         raise UnknownDocument(str(document_id)) from None
     row = services.document_views.document(document_id)
     if read is None or row is None:
         raise UnknownDocument(str(document_id))
-    return download_response(read, row, f"claim-{str(claim.claim_id)[:8]}")
+    return download_response(read, row, claim_file_prefix(claim.claim_id))
 
 
 def download_response(read: FileRead, row: DocumentRow, prefix: str) -> Response:
     """A file to save, named from what the platform knows (never a name a user typed)."""
-    name = f"{prefix}-{row.kind}-{str(row.document_id)[:8]}.{read.file_type.extension}"
+    name = file_name(row, prefix)
     return Response(read.content, media_type=read.file_type.value, headers={
         **DOWNLOAD_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})

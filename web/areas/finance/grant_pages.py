@@ -19,7 +19,13 @@ from pydantic import BaseModel
 from domain.access import Permission, Principal, may
 from domain.documents.service import may_read_claim_files
 from domain.finance.claims import DisallowanceReason, VatTreatment
-from domain.finance.grant import CostHeading, TransferReason, co_beneficiaries
+from domain.finance.grant import (
+    CostHeading,
+    NationalPartner,
+    PaymentKind,
+    TransferReason,
+    co_beneficiaries,
+)
 from domain.finance.statements import ACTION, Figures, Statement, co_beneficiary_statement
 from domain.programme import City, SubAction
 from web.areas.finance.grant_requests import (
@@ -28,12 +34,14 @@ from web.areas.finance.grant_requests import (
     DraftToSubmit,
     GrantClaimRequest,
     GrantRejectionRequest,
+    PaymentRequest,
     SubmittedToCheck,
     TransferRequest,
     ViewableGrantClaim,
     admit,
     confirm,
     draft_claim,
+    record_payment,
     reject,
     submit,
     transfer,
@@ -43,9 +51,12 @@ from web.areas.finance.requests import (
     CityFinanceToView,
     CityToClaimIn,
     NetworkFinanceViewer,
+    PartnerClaimRecorder,
 )
 from web.areas.finance.statement_files import co_beneficiary_name, statement_pdf, statement_rows
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
+from web.kit.document_files import claim_file_prefix, file_name
+from web.kit.errors import ResourceNotFound
 from web.kit.exports import EXPORT_FORMATS, Column, ExportRequest, UnknownExport, export_format
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
 from web.kit.grant_statements import GrantStatements, grant_statements
@@ -59,6 +70,7 @@ from web.kit.vocabulary.finance import (
     COST_HEADINGS,
     DISALLOWANCE_REASONS,
     GRANT_CLAIM_STATES,
+    PAYMENT_KINDS,
     TRANSFER_REASONS,
     VAT_TREATMENTS,
 )
@@ -91,6 +103,7 @@ def _words(services: WebServices) -> dict[str, Any]:
         "vat_treatments": VAT_TREATMENTS, "vat_codes": [v.value for v in VatTreatment],
         "transfer_reasons": TRANSFER_REASONS,
         "transfer_reason_codes": [r.value for r in TransferReason],
+        "payment_kinds": PAYMENT_KINDS, "payment_kind_codes": [k.value for k in PaymentKind],
         "sub_actions": [s.value for s in SubAction],
         "eligibility_start": period.starts_on.isoformat(),
         "eligibility_end": period.ends_on.isoformat(),
@@ -122,7 +135,8 @@ def _render_grant(request: Request, pages: Pages, services: WebServices, princip
                            key=lambda claim: claim.submitted_at or claim.drafted_at),
         "may_transfer": may(principal, Permission.SET_ALLOCATIONS),
         "co_beneficiaries": co_beneficiaries(services.programme_terms.terms_in_force()),
-        "transfer_form": transfer_form, **_words(services),
+        "transfer_form": transfer_form,
+        "national_partners": [partner.value for partner in NationalPartner], **_words(services),
     }
     return pages.render(request, "finance/grant.html", context, status_code=status_code)
 
@@ -140,6 +154,47 @@ async def grant_transfer(
         return _render_grant(request, pages, services, setter, None, refused.form,
                              status_code=422)
     return see_other(request, "grant_finance")
+
+
+# --- the ministry's payments to the co-beneficiaries ---------------------------------------------
+
+
+@router.get("/finance/grant/payments", name="grant_payments")
+def grant_payments(
+    request: Request, pages: PageRenderer, services: Services, setter: AllocationSetter,
+) -> HTMLResponse:
+    return _render_payments(request, pages, services, FormState())
+
+
+def _render_payments(request: Request, pages: Pages, services: WebServices, form: FormState,
+                     status_code: int = 200) -> HTMLResponse:
+    """Each co-beneficiary with what the grant finances of its budget (the most it may be
+    paid), what it was paid, what can still be paid and what is due; then every payment."""
+    statements = _statements(services, None)
+    known = co_beneficiaries(services.programme_terms.terms_in_force())
+    context = {
+        "statements": statements,
+        "rows": [part for part in statements.parts if part.co_beneficiary in known],
+        "payments": services.grant_views.payments(),
+        "co_beneficiaries": known, "form": form, **_words(services),
+    }
+    return pages.render(request, "finance/grant_payments.html", context,
+                        status_code=status_code)
+
+
+@router.post("/finance/grant/payments", name="record_grant_payment")
+async def record_grant_payment(
+    request: Request, setter: AllocationSetter, pages: PageRenderer, services: Services,
+    translator: CurrentTranslator,
+) -> Response:
+    form = await PostedForm.read(request, PaymentRequest.model_fields)
+    try:
+        await form.submit(PaymentRequest, lambda body: record_payment(services, body,
+                                                                      setter.actor),
+                          translator)
+    except FormRefused as refused:
+        return _render_payments(request, pages, services, refused.form, status_code=422)
+    return see_other(request, "grant_payments")
 
 
 @router.get("/finance/grant/statement", name="grant_statement")
@@ -204,13 +259,70 @@ async def draft_grant_claim(
     drafted: list[str] = []
 
     async def command(body: GrantClaimRequest) -> None:
-        drafted.append(str(await draft_claim(services, city, body, principal.actor)))
+        drafted.append(str(await draft_claim(services, city.value, body, principal.actor)))
 
     try:
         await form.submit(GrantClaimRequest, command, translator)
     except FormRefused as refused:
         return _render_city(request, pages, services, principal, city, None, refused.form,
                             status_code=422)
+    return see_other(request, "grant_claim_page", grant_claim_id=drafted[0])
+
+
+# --- the lead and national partners' statements and claims -------------------------------------
+
+
+def _partner(partner: str) -> NationalPartner:
+    """A national partner named in a path (the lead partner included); any other is unknown."""
+    try:
+        return NationalPartner(partner)
+    except ValueError:
+        raise ResourceNotFound(partner) from None
+
+
+@router.get("/finance/grant/partners/{partner}", name="partner_grant")
+def partner_grant(
+    request: Request, partner: str, pages: PageRenderer, services: Services,
+    viewer: NetworkFinanceViewer, as_of: AsOfDay = None,
+    corrects: Annotated[str | None, Query(max_length=36)] = None,
+) -> HTMLResponse:
+    """A national partner's statement and claims (the oversight's); the ministry's finance
+    office drafts its claims here, as a city's coordinators draft theirs."""
+    form = FormState(values={"corrects": corrects} if corrects else {})
+    return _render_partner(request, pages, services, viewer, _partner(partner), as_of, form)
+
+
+def _render_partner(request: Request, pages: Pages, services: WebServices,
+                    principal: Principal, partner: NationalPartner, day: date | None,
+                    claim_form: FormState, status_code: int = 200) -> HTMLResponse:
+    context = {
+        "city": None, "partner": partner.value, "as_of": day,
+        "statement": _statements(services, day).of(partner.value),
+        "claims": services.grant_views.claims(partner.value),
+        "may_claim": may(principal, Permission.RECORD_PARTNER_EXPENDITURE),
+        "claim_form": claim_form, **_words(services),
+    }
+    return pages.render(request, "finance/grant_partner.html", context,
+                        status_code=status_code)
+
+
+@router.post("/finance/grant/partners/{partner}/claims", name="draft_partner_grant_claim")
+async def draft_partner_grant_claim(
+    request: Request, partner: str, pages: PageRenderer, services: Services,
+    clerk: PartnerClaimRecorder, translator: CurrentTranslator,
+) -> Response:
+    chosen = _partner(partner)
+    form = await PostedForm.read(request, GrantClaimRequest.model_fields)
+    drafted: list[str] = []
+
+    async def command(body: GrantClaimRequest) -> None:
+        drafted.append(str(await draft_claim(services, chosen.value, body, clerk.actor)))
+
+    try:
+        await form.submit(GrantClaimRequest, command, translator)
+    except FormRefused as refused:
+        return _render_partner(request, pages, services, clerk, chosen, None, refused.form,
+                               status_code=422)
     return see_other(request, "grant_claim_page", grant_claim_id=drafted[0])
 
 
@@ -251,12 +363,15 @@ def _render_claim(request: Request, pages: Pages, services: WebServices, princip
         "claim": claim,
         # The supplier and the document number are in the record only (never published).
         "evidence": recorded.evidence if recorded else None,
-        "documents": services.document_views.of_owner(claim_id),
-        "may_submit": city is not None and may(principal, Permission.RECORD_EXPENDITURE, city),
+        "documents": [(document, file_name(document, claim_file_prefix(claim_id)))
+                      for document in services.document_views.of_owner(claim_id)],
+        # A city's coordinators submit its claims; the ministry's finance office a national
+        # partner's (the lead partner's included).
+        "may_submit": (may(principal, Permission.RECORD_PARTNER_EXPENDITURE) if city is None
+                       else may(principal, Permission.RECORD_EXPENDITURE, city)),
         # The files themselves are for whoever may read a claim's files (not an operator):
         # others see what is attached, without a link that would answer 403.
-        "may_read_files": city is not None and may_read_claim_files(principal, city,
-                                                                     services.now()),
+        "may_read_files": may_read_claim_files(principal, city, services.now()),
         "may_check": may(principal, Permission.APPROVE_EXPENDITURE),
         "form": form, **_words(services),
     }

@@ -22,7 +22,7 @@ from domain.finance.claims import (
     DisallowanceReason,
     VatTreatment,
 )
-from domain.finance.grant import CostHeading, LineKey, TransferReason
+from domain.finance.grant import CostHeading, LineKey, PaymentKind, TransferReason
 from domain.programme import Actor, City, SubAction
 from projections.grant_finance import GrantClaimRow
 from web.areas.finance.requests import parse_amount
@@ -88,14 +88,17 @@ def _claim_param(name: str) -> Callable[..., GrantClaimRow]:
     return _IN_PATH[name]
 
 
-def _permitted(name: str, permission: Permission) -> Callable[..., GrantClaimRow]:
+def _permitted(name: str, permission: Permission,
+               for_partners: Permission | None = None) -> Callable[..., GrantClaimRow]:
+    """The claim in the path once `principal` holds `permission` for its city (for a national
+    partner's claim: `for_partners`, or else `permission`, network-wide)."""
     # The dependency as a default value: an annotation naming `name` would be read as a string
     # (postponed annotations), where the closure's variable is out of reach.
     in_path = Depends(_claim_param(name))
 
     def permitted(principal: SignedIn, claim: GrantClaimRow = in_path) -> GrantClaimRow:
         if claim.city == NETWORK:
-            require(principal, permission)
+            require(principal, for_partners or permission)
         else:
             require(principal, permission, City(claim.city))
         return claim
@@ -105,7 +108,7 @@ def _permitted(name: str, permission: Permission) -> Callable[..., GrantClaimRow
 
 ViewableGrantClaim = Annotated[GrantClaimRow, Depends(_claim_param("grant_claim_id"))]
 DraftToSubmit = Annotated[GrantClaimRow, Depends(_permitted(
-    "draft_claim_id", Permission.RECORD_EXPENDITURE))]
+    "draft_claim_id", Permission.RECORD_EXPENDITURE, Permission.RECORD_PARTNER_EXPENDITURE))]
 SubmittedToCheck = Annotated[GrantClaimRow, Depends(_permitted(
     "submitted_claim_id", Permission.APPROVE_EXPENDITURE))]
 AdmissionToConfirm = Annotated[GrantClaimRow, Depends(_permitted(
@@ -134,9 +137,9 @@ class GrantClaimRequest(BaseModel):
     cig: str | None = Field(default=None, max_length=10)
     corrects: UUID | None = None
 
-    def evidence(self, city: City) -> ClaimEvidence:
+    def evidence(self, co_beneficiary: str) -> ClaimEvidence:
         return ClaimEvidence(
-            co_beneficiary=city.value, sub_action=self.sub_action, heading=self.heading,
+            co_beneficiary=co_beneficiary, sub_action=self.sub_action, heading=self.heading,
             supplier=self.supplier, document_number=self.document_number,
             document_date=self.document_date,
             gross_amount=parse_amount(self.gross_amount, "gross_amount"),
@@ -189,12 +192,25 @@ class TransferRequest(BaseModel):
     approved_on: Day
 
 
+class PaymentRequest(BaseModel):
+    """The ministry's payment to a co-beneficiary: no free text, a payment order's number."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    co_beneficiary: str = Field(min_length=2, max_length=40, pattern=r"^[a-z][a-z0-9_-]+$")
+    kind: PaymentKind
+    amount: str = Field(min_length=1, max_length=20)
+    value_date: Day
+    reference: str = Field(min_length=1, max_length=40)
+
+
 # --- the commands -------------------------------------------------------------------------------
 
 
-async def draft_claim(services: WebServices, city: City, request: GrantClaimRequest,
+async def draft_claim(services: WebServices, co_beneficiary: str, request: GrantClaimRequest,
                       actor: Actor) -> UUID:
-    evidence = request.evidence(city)
+    """Draft a claim of `co_beneficiary`: a city's slug, or a national partner's code."""
+    evidence = request.evidence(co_beneficiary)
     claim_id = services.new_id()
     await carry_out(services, lambda: services.grants.draft_claim(
         claim_id, evidence, actor, services.now(), request.corrects))
@@ -233,3 +249,10 @@ async def transfer(services: WebServices, request: TransferRequest, actor: Actor
         source, target, amount, request.reason, request.act_reference, request.approved_on,
         actor, services.now()))
 
+
+
+async def record_payment(services: WebServices, request: PaymentRequest, actor: Actor) -> int:
+    amount = parse_amount(request.amount)
+    return await carry_out(services, lambda: services.grants.pay(
+        request.co_beneficiary, amount, request.value_date, request.kind, request.reference,
+        actor, services.now()))

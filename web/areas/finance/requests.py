@@ -91,6 +91,9 @@ NetworkFinanceViewer = Annotated[
     Principal, Depends(network_permission(Permission.VIEW_NETWORK_OVERVIEW))
 ]
 AllocationSetter = Annotated[Principal, Depends(network_permission(Permission.SET_ALLOCATIONS))]
+# The ministry's finance office, who claims the lead and national partners' costs.
+PartnerClaimRecorder = Annotated[
+    Principal, Depends(network_permission(Permission.RECORD_PARTNER_EXPENDITURE))]
 ClaimToDecide = Annotated[ClaimRow, Depends(claim_where(Permission.APPROVE_EXPENDITURE))]
 
 

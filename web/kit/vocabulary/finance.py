@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 
 from domain.finance.claims import ClaimState, DisallowanceReason, VatTreatment
-from domain.finance.grant import CostHeading, NationalPartner, TransferReason
+from domain.finance.grant import CostHeading, NationalPartner, PaymentKind, TransferReason
 from domain.finance.model import ClaimStatus, ExpenseCategory
 from events.finance import (
     BudgetAllocationSetV1,
@@ -15,6 +15,7 @@ from events.finance import (
     BudgetClaimRecordedV1,
     BudgetClaimRejectedV1,
     BudgetGrantAdoptedV1,
+    BudgetPaymentMadeV1,
     BudgetTransferApprovedV1,
     ClaimAdmissionConfirmedV1,
     ClaimCheckedV1,
@@ -82,6 +83,11 @@ NATIONAL_PARTNERS: Mapping[str, str] = {
     NationalPartner.ANCI: N_("ANCI"),
     NationalPartner.ANCI_COMUNICARE: N_("ANCI Comunicare"),
 }
+PAYMENT_KINDS: Mapping[str, str] = {
+    PaymentKind.PRE_FINANCING: N_("Pre-financing"),
+    PaymentKind.INTERIM: N_("Interim payment"),
+    PaymentKind.BALANCE: N_("Balance"),
+}
 WHOLE_ACTION = N_("The whole action")
 
 
@@ -95,6 +101,7 @@ LABEL_TABLES: dict[type[StrEnum], Mapping[str, str]] = {
     VatTreatment: VAT_TREATMENTS,
     TransferReason: TRANSFER_REASONS,
     NationalPartner: NATIONAL_PARTNERS,
+    PaymentKind: PAYMENT_KINDS,
 }
 # CloudEvents type -> what the record calls the event.
 EVENT_TYPES: Mapping[str, str] = {
@@ -104,6 +111,7 @@ EVENT_TYPES: Mapping[str, str] = {
     BudgetClaimRejectedV1.ce_type(): N_("Expenditure claim rejected"),
     BudgetGrantAdoptedV1.ce_type(): N_("Budget of the action adopted"),
     BudgetTransferApprovedV1.ce_type(): N_("Budget transfer approved"),
+    BudgetPaymentMadeV1.ce_type(): N_("Payment made to a co-beneficiary"),
     ClaimDraftedV1.ce_type(): N_("Claim drafted with its evidence"),
     ClaimSubmittedV1.ce_type(): N_("Claim submitted for checking"),
     ClaimCheckedV1.ce_type(): N_("Claim admitted (fully or partly)"),
@@ -190,4 +198,18 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
     ("invalid_admission", None): N_(
         "The parts not admitted leave nothing to admit: reject the claim instead."
     ),
+    # -- payments to the co-beneficiaries --
+    ("invalid_payment_reference", None): N_(
+        "Give the payment order's number: up to 40 letters, digits and / . _ -, with at least "
+        "one digit and no spaces (such as MP-2021/0123)."
+    ),
+    ("payment_refused", "amount"): N_(
+        "The payments to this co-beneficiary would exceed what the grant finances of its "
+        "budget: see what can still be paid in the table."
+    ),
+    ("payment_refused", "value_date"): N_("A payment's value date cannot be in the future."),
+    ("payment_refused", "reference"): N_(
+        "A payment with this number was already recorded for this co-beneficiary."
+    ),
+    ("payment_refused", None): N_("The payment cannot be recorded."),
 }
