@@ -434,6 +434,8 @@ async def event_path_figures(tmp: Path, server: EmbeddedNats) -> list[Figure]:
         first = platform.record.recorder.select_notifications(1, 1, topics=PUBLIC_TOPICS)[0]
         sample = to_message(first, platform.record.mapper)
         print(f"Message size: {len(sample.body)} bytes body, {len(sample.headers)} headers")
+        # As `lgnet run`, `lgnet relay` and `lgnet projector` do; the baselines run with it too.
+        tune_gc_for_throughput()
         raw_publish_rate = await raw_publish(server.url, INTAKES, sample)
         relay_rate, published = await relay_all(platform, server.url)
         assert published >= INTAKES, published
@@ -441,7 +443,6 @@ async def event_path_figures(tmp: Path, server: EmbeddedNats) -> list[Figure]:
                               "raw js.publish_async, same size", raw_publish_rate, ">= 60%"))
 
         raw_consume_rate = await raw_push_consume(server.url, published)
-        tune_gc_for_throughput()  # as `lgnet run` and `lgnet projector` do
         # The FastStream ceilings, each kind decoding and acking only (tests/bench/consumers.py).
         push_rate = await faststream_push_decode_ack(server.url, published)
         ordered_rate = await faststream_ordered_decode(server.url, published)
