@@ -187,7 +187,10 @@ async def run_parts(
         tasks.append(asyncio.create_task(_serve(server, stop), name="web"))
     if nats_server is not None:
         tasks.append(asyncio.create_task(supervise_nats(nats_server, stop), name="nats-server"))
-    if projector:
+    if projector or relay:
+        # The relay too: a batch of a thousand messages (headers, canonical forms, futures)
+        # is live while it is published, which young collections kept rescanning: -25% of the
+        # relay process's CPU per event (docs/benchmarks.md, issue 15 target 3).
         tune_gc_for_throughput()
     # The announcement runs beside the parts, not among them: its end must not stop the others.
     announcement = (

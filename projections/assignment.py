@@ -102,52 +102,61 @@ class AssignmentProjection:
         self.apply_all(tx, (envelope,))
 
     def apply_all(self, tx: Transaction, envelopes: Sequence[Envelope]) -> None:
+        # The new rows are written in one go per table (`insert_new`) rather than two statements
+        # an event: a run of intakes is one INSERT of many rows into each table (measured,
+        # docs/benchmarks.md, issue 15). The cases' rows wait only until an UPDATE needs them
+        # (stream order: an intake and what follows it can be in the same batch); the holdings
+        # are never updated, so they wait for the end.
+        holders: list[tuple[Any, ...]] = []
+        holdings: list[tuple[Any, ...]] = []
+
+        def update(sql: str, params: tuple[Any, ...]) -> None:
+            if holders:
+                tx.insert_new("rm_case_holders", _HOLDER_COLUMN_NAMES, ("case_id",), holders)
+                holders.clear()
+            tx.execute(sql, params)
+
         for envelope in envelopes:
             data, time, position = envelope.data, _instant(envelope.time), envelope.position
             match data:
                 case CaseIntakeRecordedV2():  # v1 messages arrive upcast
                     holder = _recorder(envelope)
-                    tx.insert_new(
-                        "rm_case_holders",
-                        ("case_id", "case_code", "city", "holder", "since", "is_open",
-                         "last_activity"),
-                        ("case_id",),
-                        [(str(data.case_id), data.case_code, data.city, holder, time, 1, time)],
-                    )
-                    self._holding(tx, data.case_id, position, data.city, holder, time, None)
+                    case_id = str(data.case_id)
+                    holders.append((case_id, data.case_code, data.city, holder, time, 1, time))
+                    holdings.append((case_id, position, data.city, holder, time, None))
+                    # Its own activity is the row's last_activity already: no UPDATE.
+                    continue
                 case CaseAssignedV1():
-                    tx.execute("UPDATE rm_case_holders SET holder = ?, since = ?"
-                               " WHERE case_id = ?", (data.assignee, time, str(data.case_id)))
-                    self._holding(tx, data.case_id, position, data.city, data.assignee, time,
-                                  envelope.actor.id)
+                    update("UPDATE rm_case_holders SET holder = ?, since = ?"
+                           " WHERE case_id = ?", (data.assignee, time, str(data.case_id)))
+                    holdings.append((str(data.case_id), position, data.city, data.assignee,
+                                     time, envelope.actor.id))
                 case CaseTransferredV1():
-                    tx.execute("UPDATE rm_case_holders SET holder = NULL, since = ?, city = ?"
-                               " WHERE case_id = ?", (time, data.city, str(data.case_id)))
-                    self._holding(tx, data.case_id, position, data.city, None, time, None)
+                    update("UPDATE rm_case_holders SET holder = NULL, since = ?, city = ?"
+                           " WHERE case_id = ?", (time, data.city, str(data.case_id)))
+                    holdings.append((str(data.case_id), position, data.city, None, time, None))
                 case CaseClosedV2():
-                    tx.execute("UPDATE rm_case_holders SET is_open = 0 WHERE case_id = ?",
-                               (str(data.case_id),))
+                    update("UPDATE rm_case_holders SET is_open = 0 WHERE case_id = ?",
+                           (str(data.case_id),))
                 case CaseReopenedV2():
-                    tx.execute("UPDATE rm_case_holders SET is_open = 1 WHERE case_id = ?",
-                               (str(data.case_id),))
+                    update("UPDATE rm_case_holders SET is_open = 1 WHERE case_id = ?",
+                           (str(data.case_id),))
             # Activity: anything the city's staff recorded on the case (a system job's age
             # update is no work on it).
             if envelope.actor.kind == "user" and envelope.actor.role in CITY_ROLES:
                 for case_id in _case_ids(data):
-                    tx.execute("UPDATE rm_case_holders SET last_activity = ?"
-                               " WHERE case_id = ? AND last_activity < ?", (time, case_id, time))
-
-    @staticmethod
-    def _holding(tx: Transaction, case_id: UUID, position: int, city: str, holder: str | None,
-                 time: str, assigned_by: str | None) -> None:
-        tx.insert_new(
-            "rm_case_holdings",
-            ("case_id", "position", "city", "holder", "since", "assigned_by"),
-            ("case_id", "position"),
-            [(str(case_id), position, city, holder, time, assigned_by)],
-        )
+                    update("UPDATE rm_case_holders SET last_activity = ?"
+                           " WHERE case_id = ? AND last_activity < ?", (time, case_id, time))
+        if holders:
+            tx.insert_new("rm_case_holders", _HOLDER_COLUMN_NAMES, ("case_id",), holders)
+        if holdings:
+            tx.insert_new("rm_case_holdings", _HOLDING_COLUMN_NAMES, ("case_id", "position"),
+                          holdings)
 
 
+_HOLDER_COLUMN_NAMES = ("case_id", "case_code", "city", "holder", "since", "is_open",
+                        "last_activity")
+_HOLDING_COLUMN_NAMES = ("case_id", "position", "city", "holder", "since", "assigned_by")
 _HOLDER_COLUMNS = "case_id, case_code, city, holder, since, is_open, last_activity"
 
 

@@ -20,7 +20,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from domain.record import ProgrammeRecord
-from events.audit_chain import CanonicalTemplate, canonical_template
+from events.audit_chain import CanonicalTemplate, canonical_template, chain_from
 from infra.publishing.messages import PUBLIC_TOPICS, OutgoingMessage, to_message
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,30 @@ PROCESS_BACKLOG = 10_000
 Outgoing = tuple[int, OutgoingMessage, CanonicalTemplate]
 # The same as the process sends it back: plain values pickle and unpickle fastest.
 _Plain = tuple[int, str, dict[str, str], bytes, bytes, bytes]
+# Where the audit chain stands before a batch: the chain number and hash of the link before it.
+ChainState = tuple[int, str]
+
+
+class ReadBatch(list[Outgoing]):
+    """A batch as the reader returns it. `hashes`, when not None, are the audit chain's hashes
+    of its messages in order, computed by the reading process from `chained_from` (the chain's
+    state before the batch): the relay uses them when the chain does stand there as it
+    publishes, instead of hashing in its own process (docs/benchmarks.md, issue 15 target 3)."""
+
+    chained_from: ChainState | None = None
+    hashes: list[str] | None = None
+
+
+def chain_hashes(batch: list[Outgoing], chained_from: ChainState) -> list[str]:
+    """The audit chain's hashes of the batch's messages, the chain standing at `chained_from`
+    before it."""
+    chain_seq, chain_hash = chained_from
+    hashes = []
+    for _position, _message, canonical in batch:
+        chain_seq += 1
+        chain_hash = chain_from(canonical, chain_seq, chain_hash)
+        hashes.append(chain_hash)
+    return hashes
 
 
 def read_outgoing(record: ProgrammeRecord, start: int, limit: int) -> list[Outgoing]:
@@ -66,8 +90,10 @@ class BatchReader:
         self._pool: ProcessPoolExecutor | None = None
         self._ready: Future[None] | None = None
 
-    async def read(self, start: int, *, catching_up: bool) -> list[Outgoing]:
-        """The batch from position `start`. `catching_up`: the batch before it was full."""
+    async def read(self, start: int, *, catching_up: bool, chained_from: ChainState | None = None
+                   ) -> ReadBatch:
+        """The batch from position `start`. `catching_up`: the batch before it was full. With
+        `chained_from`, a batch read in the process comes with its chain hashes (ReadBatch)."""
         if catching_up and self._use_process and self._pool is None:
             log_end = await asyncio.to_thread(self.record.recorder.max_notification_id) or 0
             if log_end - start >= PROCESS_BACKLOG:
@@ -75,18 +101,22 @@ class BatchReader:
         if catching_up and self._process_ready():
             assert self._pool is not None
             try:
-                plain = await asyncio.wrap_future(
-                    self._pool.submit(_read_in_process, start, self.batch_size)
+                plain, hashes = await asyncio.wrap_future(
+                    self._pool.submit(_read_in_process, start, self.batch_size, chained_from)
                 )
             except Exception:
                 log.warning("The relay's reading process failed; reading in this process from "
                             "now on", exc_info=True)
                 self._give_up_process()
             else:
-                return [(position, OutgoingMessage(subject, headers, body),
-                         CanonicalTemplate(before, after))
-                        for position, subject, headers, body, before, after in plain]
-        return await asyncio.to_thread(read_outgoing, self.record, start, self.batch_size)
+                batch = ReadBatch((position, OutgoingMessage(subject, headers, body),
+                                   CanonicalTemplate(before, after))
+                                  for position, subject, headers, body, before, after in plain)
+                if hashes is not None:
+                    batch.chained_from, batch.hashes = chained_from, hashes
+                return batch
+        return ReadBatch(await asyncio.to_thread(read_outgoing, self.record, start,
+                                                 self.batch_size))
 
     async def warm_up(self) -> bool:
         """Start the reading process now and wait until it is up (the benchmark measures the
@@ -151,10 +181,13 @@ def _ready() -> None:
     """Run first: done once the process has started and opened the record."""
 
 
-def _read_in_process(start: int, limit: int) -> list[_Plain]:
+def _read_in_process(start: int, limit: int, chained_from: ChainState | None
+                     ) -> tuple[list[_Plain], list[str] | None]:
     assert _record is not None
-    return [
+    batch = read_outgoing(_record, start, limit)
+    plain = [
         (position, message.subject, message.headers, message.body, canonical.before,
          canonical.after)
-        for position, message, canonical in read_outgoing(_record, start, limit)
+        for position, message, canonical in batch
     ]
+    return plain, None if chained_from is None else chain_hashes(batch, chained_from)

@@ -47,7 +47,6 @@ from events.audit import AuditCheckpointSignedV2
 from events.audit_chain import (
     CHECKPOINT_TYPES,
     GENESIS_HASH,
-    chain_from,
     chain_headers,
     head_of,
 )
@@ -78,7 +77,13 @@ from infra.nats.streams import (
     read_stream,
     stream_tail,
 )
-from infra.pipeline.outbox_reader import BatchReader, Outgoing
+from infra.pipeline.outbox_reader import (
+    BatchReader,
+    ChainState,
+    Outgoing,
+    ReadBatch,
+    chain_hashes,
+)
 from infra.pipeline.status import PIPELINE
 from infra.publishing.messages import PUBLIC_TOPICS, OutgoingMessage
 
@@ -327,11 +332,19 @@ class Relay:
             prefetch = None
             if not batch:
                 return stored
+            # The chain's hashes: the reading process's when it chained the batch from where
+            # the chain stands now, else computed here.
+            chained_from = (self._cursor.chain_seq, self._cursor.chain_hash)
+            hashes = batch.hashes if batch.chained_from == chained_from else None
+            if hashes is None:
+                hashes = chain_hashes(batch, chained_from)
             full = len(batch) == self.batch_size
             if full:
-                prefetch = _Prefetch(self, batch[-1][0] + 1)
+                # Read the next batch while this one is published, chained from this one's end.
+                prefetch = _Prefetch(self, batch[-1][0] + 1,
+                                     (chained_from[0] + len(batch), hashes[-1]))
             try:
-                stored += await self._publish_batch(batch)
+                stored += await self._publish_batch(batch, hashes)
             except PublishIncomplete as incomplete:
                 if incomplete.acked == 0 and _is_wrong_last_msg_id(incomplete.__cause__):
                     self._refused_expectation = self._cursor.last_msg_id
@@ -450,25 +463,25 @@ class Relay:
                  recorded_seq + 1, chain_seq)
         await asyncio.to_thread(self.chain_store.record_links, links)
 
-    async def _publish_batch(self, batch: list[Outgoing]) -> int:
-        """Pipeline the whole batch, then collect the acks in order. Returns how many were
-        stored; raises PublishIncomplete when not all were acknowledged, after moving the cursor
-        past those that were."""
+    async def _publish_batch(self, batch: list[Outgoing], hashes: list[str]) -> int:
+        """Pipeline the whole batch, then collect the acks in order. `hashes`: the audit chain's
+        hash of each message, the chain standing at the cursor before the batch. Returns how
+        many were stored; raises PublishIncomplete when not all were acknowledged, after moving
+        the cursor past those that were."""
         assert self._js is not None and self._cursor is not None
         publish_async = self._js.publish_async
         last_msg_id = self._cursor.last_msg_id
         anchor_seq = self._cursor.anchor_seq
-        chain_seq, chain_hash = self._cursor.chain_seq, self._cursor.chain_hash
+        chain_seq = self._cursor.chain_seq
         links: list[ChainLink] = []
         self._refused.clear()
         self._refusal = None
         acks: list[asyncio.Future[PubAck]] = []
         send_error: BaseException | None = None
         try:
-            for position, message, canonical in batch:
+            for (position, message, _canonical), chain_hash in zip(batch, hashes, strict=True):
                 headers = message.headers
                 chain_seq += 1
-                chain_hash = chain_from(canonical, chain_seq, chain_hash)
                 headers.update(chain_headers(chain_seq, chain_hash))
                 links.append(ChainLink(chain_seq, position, chain_hash))
                 msg_id = MSG_ID_PREFIX + str(position)
@@ -588,9 +601,10 @@ class _Prefetch:
     `start`. Dropped if the relay has to resume from elsewhere; its reading then finishes on its
     own and its result is discarded."""
 
-    def __init__(self, relay: Relay, start: int) -> None:
+    def __init__(self, relay: Relay, start: int, chained_from: ChainState) -> None:
         self.start = start
-        self.batch = asyncio.ensure_future(relay.reader.read(start, catching_up=True))
+        self.batch: asyncio.Future[ReadBatch] = asyncio.ensure_future(
+            relay.reader.read(start, catching_up=True, chained_from=chained_from))
         # A dropped prefetch that failed must not be reported as an unretrieved exception.
         self.batch.add_done_callback(lambda done: done.cancelled() or done.exception())
 

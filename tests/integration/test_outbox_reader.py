@@ -14,10 +14,10 @@ import pytest
 from nats.js import JetStreamContext
 
 from domain.record import ProgrammeRecord
-from events.audit_chain import ChainedMessage, verify_chain
+from events.audit_chain import GENESIS_HASH, ChainedMessage, chain_from, verify_chain
 from infra.nats.server import EmbeddedNats
 from infra.nats.streams import read_stream
-from infra.pipeline.outbox_reader import BatchReader, read_outgoing
+from infra.pipeline.outbox_reader import BatchReader, chain_hashes, read_outgoing
 from infra.pipeline.relay import Relay
 from infra.settings import Settings
 from infra.store.eventstore import open_record
@@ -62,6 +62,33 @@ async def test_a_batch_read_in_the_process_equals_one_read_here(record: Programm
                 assert list(message.headers) == list(message_here.headers)  # same order
                 assert message.body == message_here.body
                 assert canonical == canonical_here
+    finally:
+        reader.close()
+
+
+async def test_a_batch_chained_in_the_process_has_the_hashes_the_relay_would_compute(
+    record: ProgrammeRecord,
+) -> None:
+    """Told where the audit chain stands before the batch, the reading process hashes it: the
+    same hashes, link by link, as chaining each canonical form here; without, it hashes none."""
+    save_intakes(record, 30)
+    reader = BatchReader(record, 10)
+    try:
+        assert await reader.warm_up(), "the reading process did not start"
+        here = read_outgoing(record, 12, 10)
+        state = (7, chain_from(here[0][2], 7, GENESIS_HASH))  # any state the chain can be in
+        chained = await reader.read(12, catching_up=True, chained_from=state)
+        assert chained.chained_from == state
+        assert chained.hashes is not None and len(chained.hashes) == 10
+        expected, chain_hash = [], state[1]
+        for seq, (_position, _message, canonical) in enumerate(here, start=8):
+            chain_hash = chain_from(canonical, seq, chain_hash)
+            expected.append(chain_hash)
+        assert chained.hashes == expected == chain_hashes(here, state)
+        unchained = await reader.read(12, catching_up=True)
+        assert unchained.chained_from is None and unchained.hashes is None
+        # Read in a thread (not catching up): never chained, whatever the caller says.
+        assert (await reader.read(12, catching_up=False, chained_from=state)).hashes is None
     finally:
         reader.close()
 

@@ -47,8 +47,9 @@ GC_GEN0_THRESHOLD = 50_000
 
 
 def tune_gc_for_throughput() -> None:
-    """Make the cyclic garbage collector cheap for a process that runs the projector: call once,
-    after start-up (imports, settings, app construction), before the projector runs.
+    """Make the cyclic garbage collector cheap for a process that runs the projector (or the
+    relay, whose batches in flight are as many live objects): call once, after start-up
+    (imports, settings, app construction), before the projector runs.
 
     Every message allocates a few dozen container objects (nats-py and FastStream per-message
     objects, header dicts, the pydantic model, the envelope, the rows), and up to MAX_ACK_PENDING
