@@ -164,14 +164,15 @@ def fill(directory: Path) -> Path:
     return filler
 
 
-def platform_on(directory: Path, **settings: str) -> RunningPlatform:
+def platform_on(directory: Path, elsewhere: Path) -> RunningPlatform:
     """A SQLite platform whose data dir (and keys, beside it) are in `directory`, and whose
-    embedded NATS keeps its store elsewhere."""
-    platform = RunningPlatform(directory / "var", None, **SWEEP, **settings)
+    embedded NATS keeps its store `elsewhere` (where the output of `lgnet run` goes too)."""
+    platform = RunningPlatform(directory / "var", None, **SWEEP)
     platform.seed()
-    nats_store = Path(tempfile.mkdtemp(prefix="lgnet-faults-nats-"))
+    nats_store = elsewhere / "nats"
+    nats_store.mkdir(parents=True)
     (platform.data_dir / "nats").symlink_to(nats_store, target_is_directory=True)
-    platform.output = nats_store.parent / f"{nats_store.name}-run.log"
+    platform.output = elsewhere / "run.log"
     return platform
 
 
@@ -316,7 +317,7 @@ def test_sqlite_full_disk_answers_503_turns_readiness_red_and_recovers_without_a
     tmp_path: Path,
 ) -> None:
     with tmpfs(tmp_path / "small", 48) as small:
-        platform = platform_on(small)
+        platform = platform_on(small, tmp_path / "elsewhere")
         platform.start()
         try:
             platform.wait_until_ready()
@@ -347,7 +348,7 @@ def test_sqlite_on_a_file_system_remounted_read_only_answers_503_and_recovers_af
     tmp_path: Path,
 ) -> None:
     with ext4(tmp_path / "disk", 64) as disk:
-        platform = platform_on(disk.where)
+        platform = platform_on(disk.where, tmp_path / "elsewhere")
         platform.start()
         try:
             platform.wait_until_ready()
