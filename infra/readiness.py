@@ -1,4 +1,5 @@
-"""Readiness: can the platform take work now? The store and the vault answer a read, NATS takes
+"""Readiness: can the platform take work now? The store and the vault answer a read (and every
+store takes a scratch write: a read-only store or a full disk answers reads), NATS takes
 a connection and has the stream, the relay has published all but at most
 LGNET_READY_RELAY_LAG events and the projector applied all but LGNET_READY_PROJECTOR_LAG of
 the published ones. `/health/ready` answers it (web.kit.health), `lgnet check` prints it.
@@ -23,6 +24,7 @@ from infra.pipeline.status import PIPELINE
 from infra.publishing.messages import PUBLIC_TOPICS
 from infra.settings import Settings
 from infra.store.keyless import KeylessVault
+from infra.store.writable import unwritable_stores
 from projections.projection import Projection
 from projections.storage.read_models import ReadModelDatabase
 from web.services import PartHealth
@@ -58,7 +60,20 @@ async def check_readiness(platform: Platform, *, bus: bool = True) -> list[PartH
     if not bus:
         return [store, vault, PartHealth("nats", True, "none: the read models follow the record "
                                          "in this process")]
-    return [store, vault, *await _pipeline_state(platform)]
+    return _with_parts_down([store, vault, *await _pipeline_state(platform)])
+
+
+def _with_parts_down(parts: list[PartHealth]) -> list[PartHealth]:
+    """A part of this process that died and waits to be started again (infra.runtime's
+    supervision) is not ready, whatever its lag: its line says so (a part readiness does not
+    list otherwise, the partner feed or the vault sweep, gets a line of its own)."""
+    down = dict(PIPELINE.parts_down)
+    if not down:
+        return parts
+    said = [PartHealth(part.name, False, f"down: {down.pop(part.name)}; `lgnet run` restarts "
+                       "it") if part.name in down else part for part in parts]
+    return [*said, *(PartHealth(name, False, f"down: {why}; `lgnet run` restarts it")
+                     for name, why in sorted(down.items()))]
 
 
 async def _probe(name: str, read: Callable[[], str]) -> PartHealth:
@@ -67,8 +82,8 @@ async def _probe(name: str, read: Callable[[], str]) -> PartHealth:
             return PartHealth(name, True, await asyncio.to_thread(read))
     except TimeoutError:
         return PartHealth(name, False, f"no answer within {PROBE_TIMEOUT} s")
-    except Behind as behind:
-        return PartHealth(name, False, str(behind))
+    except NotReady as not_ready:
+        return PartHealth(name, False, str(not_ready))
     except Exception as error:  # any failure of a probe is that part being down
         return PartHealth(name, False, _said(error))
 
@@ -80,7 +95,11 @@ def _said(error: BaseException) -> str:
 
 def _store_state(platform: Platform) -> str:
     last = platform.record.recorder.max_notification_id() or 0
-    return f"{last} events recorded"
+    # A read-only store or a full disk still answers reads: a scratch row is written too
+    # (infra/store/writable.py), so that readiness turns red while commands would fail.
+    if refused := unwritable_stores(platform.settings):
+        raise NotReady("; ".join(refused))
+    return f"{last} events recorded, writes taken"
 
 
 def _vault_state(platform: Platform) -> str:
@@ -129,7 +148,11 @@ def _unknown_lags(reason: str) -> list[PartHealth]:
             PartHealth("projector", False, f"lag unknown: {reason}")]
 
 
-class Behind(RuntimeError):
+class NotReady(RuntimeError):
+    """A part answers, but cannot take work now: what it says is the reason."""
+
+
+class Behind(NotReady):
     """A part is further behind than its readiness threshold."""
 
 

@@ -28,6 +28,7 @@ from infra.audit.checkpoints import (
     open_checkpointer,
 )
 from infra.bootstrap import Platform
+from infra.faults import Part, dying_part
 from infra.nats.credentials import (
     embedded_nats_server,
     partner_feed_nats_url,
@@ -155,16 +156,22 @@ async def run_parts(
     settings = platform.settings
     nats_url = platform_nats_url(settings)
     tasks: list[asyncio.Task[None]] = []
+
+    def supervised(name: str, run: Part) -> asyncio.Task[None]:
+        """A part that dies is logged and started again (supervise_part)."""
+        return asyncio.create_task(
+            supervise_part(name, dying_part(name, run, settings.fault_part_dies), stop),
+            name=name)
+
     if relay:
         relay_part = Relay(platform.record, nats_url, replicas=settings.stream_replicas,
                            checkpoints=open_checkpointer(settings, platform.record))
-        tasks.append(asyncio.create_task(
-            _one_at_a_time("relay", relay_part.run, settings, stop), name="relay"))
+        tasks.append(supervised("relay", lambda stop: _one_at_a_time(
+            "relay", relay_part.run, settings, stop)))
     if projector:
         runner = Projector(platform.read_models, platform.projections, nats_url)
-        tasks.append(asyncio.create_task(
-            _one_at_a_time("projector", projector_part(runner), settings, stop),
-            name="projector"))
+        tasks.append(supervised("projector", lambda stop: _one_at_a_time(
+            "projector", projector_part(runner), settings, stop)))
     if partner_feed:
         feed = PartnerFeed(
             nats_url,
@@ -173,16 +180,16 @@ async def run_parts(
             partners=platform_partners(settings),
             signer=partner_head_signer(settings, create=True),
         )
-        tasks.append(asyncio.create_task(feed.run(stop), name="partner-feed"))
+        tasks.append(supervised("partner-feed", feed.run))
     if age_job:
-        tasks.append(asyncio.create_task(
-            run_age_job(platform.record, platform.cases, platform.now, stop), name="age-job"))
+        tasks.append(supervised("age-job", lambda stop: run_age_job(
+            platform.record, platform.cases, platform.now, stop)))
     if web:
         # The part that holds the vault's keys settles what a crashed intake left there.
-        tasks.append(asyncio.create_task(run_vault_sweep(
+        tasks.append(supervised("vault-sweep", lambda stop: run_vault_sweep(
             platform.cases, platform.now, stop,
             every=timedelta(seconds=settings.vault_sweep_seconds),
-            grace=timedelta(seconds=settings.vault_pending_grace_seconds)), name="vault-sweep"))
+            grace=timedelta(seconds=settings.vault_pending_grace_seconds))))
     if server is not None:
         tasks.append(asyncio.create_task(_serve(server, stop), name="web"))
     if nats_server is not None:
@@ -265,6 +272,48 @@ async def supervise_nats(server: EmbeddedNats, stop: asyncio.Event) -> None:
         PIPELINE.nats_restarted()
         log.warning("nats-server restarted (pid %s)",
                     server.process.pid if server.process else "?")
+
+
+def part_restart_pause(restarts_in_a_row: int) -> float:
+    """The pause before starting a part that died for the `restarts_in_a_row`-th time: as
+    for the embedded nats-server, 0.5 s, then 1, 2 ... up to 30 s."""
+    return nats_restart_pause(restarts_in_a_row)
+
+
+async def supervise_part(name: str, run: Part, stop: asyncio.Event) -> None:
+    """Run a part of this process (the relay, the projector, the partner feed, the age job, the
+    vault sweep) until `stop` is set, starting it again, with a growing pause, whenever it dies
+    with an exception (or ends by itself): one broken part neither stops the platform nor stays
+    down unnoticed. Each death is logged with its traceback; while the part waits to start
+    again, readiness says so (PIPELINE.parts_down)."""
+    loop = asyncio.get_running_loop()
+    restarts_in_a_row = 0
+    while not stop.is_set():
+        started = loop.time()
+        died_of: Exception | None = None
+        try:
+            await run(stop)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            died_of = error
+        if stop.is_set() and died_of is None:
+            return
+        if loop.time() - started > _NATS_STABLE_AFTER_SECONDS:
+            restarts_in_a_row = 0
+        restarts_in_a_row += 1
+        pause = part_restart_pause(restarts_in_a_row)
+        why = (f"{type(died_of).__name__}: {(str(died_of).splitlines() or [''])[0][:200]}"
+               if died_of is not None else "it ended by itself")
+        PIPELINE.part_down(name, f"stopped ({why}); restart {restarts_in_a_row} in a row in "
+                                 f"{pause:.1f} s")
+        log.error("%s stopped (%s); restarting it in %.1f s (restart %d in a row)", name, why,
+                  pause, restarts_in_a_row, exc_info=died_of)
+        await wait_at_most(stop, pause)
+        if stop.is_set():
+            return
+        PIPELINE.part_restarted(name)
+        log.warning("%s restarted", name)
 
 
 async def _one_at_a_time(

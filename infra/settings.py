@@ -123,6 +123,12 @@ class Settings(BaseSettings):
                                        "only: the process exits at once (status 137, as if "
                                        "killed) when a command reaches this named point (see "
                                        "infra/faults.py); unset in production")
+    fault_part_dies: str | None = Field(
+        default=None, pattern=r"^[a-z-]+:[1-9][0-9]*:[0-9]+(\.[0-9]+)?$",
+        description="Fault injection, for tests only: NAME:TIMES:SECONDS makes the in-process "
+        "part NAME (relay, projector, partner-feed, age-job, vault-sweep) die with an exception "
+        "SECONDS after each of its first TIMES starts, so that its supervision in `lgnet run` "
+        "can be seen (infra/faults.py); unset in production")
 
     nats_max_file_store: str = Field(default="10G", pattern=r"^[1-9][0-9]*[KMGT]?$",
                                      description="The embedded NATS server's JetStream disk "

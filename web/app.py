@@ -49,7 +49,7 @@ from web.kit.request_limits import (
 )
 from web.kit.security_headers import SecurityHeaders
 from web.kit.templating import Pages
-from web.kit.views_delay import MarkDelayedViews
+from web.kit.views_delay import DelayedViewsInBody, MarkDelayedViews, document_views_delayed
 from web.services import WebServices
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -126,8 +126,10 @@ def create_app(services: WebServices, *, node_modules: Path = NODE_MODULES,
     app.include_router(api_router())
     app.include_router(health.router)
     document_idempotency_keys(app)
+    document_views_delayed(app)
     # The last added runs first: security headers go on everything, refusals of
     # authentication included.
+    app.add_middleware(DelayedViewsInBody)  # inside the idempotency: kept with the answer
     app.add_middleware(IdempotentCommands)
     app.add_middleware(as_of.CheckAsOfCookie)
     app.add_middleware(ReadOnlyPartners)

@@ -157,8 +157,17 @@ def _write_private(path: Path, text: str) -> None:
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as file:
         file.write(text)
+        # On disk before the rename: a crash (or a disk error, tests/faults) soon after the
+        # first start must not leave an empty file that stops every later start.
+        file.flush()
+        os.fsync(file.fileno())
     os.chmod(temporary, 0o600)  # in case it existed with a wider mode
     os.replace(temporary, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def url_with_credentials(url: str, user: str, password: str) -> str:

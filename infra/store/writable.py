@@ -3,7 +3,9 @@ table of each store and deletes it, in one committed transaction, so that a read
 PostgreSQL standby or a database set read-only, a SQLite file on a read-only mount) or a full
 disk is found when the platform starts, not at the first intake. Reading alone would not tell.
 
-The scratch table (`lgnet_write_check`) holds nothing between checks."""
+The scratch table (`lgnet_write_check`) holds nothing between checks. On PostgreSQL a second
+table (`lgnet_write_room`) is made and filled in a transaction rolled back at once, so that a
+full tablespace, which still takes a row where there is room in a page, is found too."""
 
 from __future__ import annotations
 
@@ -53,6 +55,11 @@ def _postgres_write(url: str) -> str | None:
             connection.execute(f"SET LOCAL statement_timeout = '{_TIMEOUT_SECONDS}s'")
             for statement in _STATEMENTS:
                 connection.execute(statement)
+            # A full disk refuses only what must grow (the scratch row fits in the page its
+            # predecessor left): a table of its own, undone at once, needs a new page.
+            with connection.transaction(force_rollback=True):
+                connection.execute("CREATE TABLE lgnet_write_room (checked_at TEXT NOT NULL)")
+                connection.execute("INSERT INTO lgnet_write_room (checked_at) VALUES ('now')")
     except psycopg.Error as error:
         return _said(error)
     return None

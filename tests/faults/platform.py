@@ -167,3 +167,31 @@ def read_models(platform: RunningPlatform, *, tracking: bool = True) -> dict[str
 
 def parts_of(readiness: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {part["name"]: part for part in readiness["parts"]}
+
+
+def intakes_in_store(platform: RunningPlatform) -> int:
+    """IntakeRecorded events in the event store (what was saved, whatever was answered)."""
+    from infra.store.eventstore import open_record_read_only
+
+    record = open_record_read_only(platform.settings)
+    try:
+        count, start = 0, 1
+        while True:
+            notifications = record.recorder.select_notifications(start, 1000)
+            if not notifications:
+                return count
+            count += sum(1 for n in notifications if n.topic.endswith("IntakeRecorded"))
+            start = notifications[-1].id + 1
+    finally:
+        record.close()
+
+
+def vault_rows(platform: RunningPlatform) -> int:
+    """Persons the vault holds (one per case taken in, pending ones included)."""
+    query = "SELECT count(*) FROM vault_people"
+    if platform.database_url is None:
+        with sqlite3.connect(platform.data_dir / "vault.sqlite") as connection:
+            return int(connection.execute(query).fetchone()[0])
+    with psycopg.connect(platform.database_url) as connection:
+        row = connection.execute(query).fetchone()
+        return int(row[0]) if row else 0

@@ -337,3 +337,62 @@ def test_a_read_only_store_answers_503_with_the_error_body_and_retry_after_then_
     retried = client.post(INTAKES, json=an_intake_payload(), headers={IDEMPOTENCY_HEADER: "ro"})
     assert retried.status_code == 201, retried.text
     assert cases_in(pg_platform) == [UUID(retried.json()["case_id"])]
+
+
+# --- views delayed in every command's body (issue 17 item 3) -----------------------------------
+
+
+def test_every_command_s_answer_says_in_its_body_whether_the_views_are_delayed(
+    clients: Clients, platform: Platform
+) -> None:
+    client = clients.coordinator()
+    shown = client.post(INTAKES, json=an_intake_payload()).json()
+    case_id = shown["case_id"]
+    referral = {"destination_kind": "city_service", "service": "health"}
+    caught_up = client.post(f"/api/v1/cases/{case_id}/referrals", json=referral)
+    assert caught_up.status_code == 201, caught_up.text
+    assert caught_up.json()["views_delayed"] is False
+    assert VIEWS_DELAYED_HEADER not in caught_up.headers
+    assert shown["views_delayed"] is False
+
+    follower_of(platform).following = False  # the projector is behind from now on
+    referred = client.post(f"/api/v1/cases/{case_id}/referrals",
+                           json={"destination_kind": "city_service", "service": "employment"},
+                           headers={IDEMPOTENCY_HEADER: "delayed"})
+    assert referred.status_code == 201, referred.text
+    assert referred.json()["views_delayed"] is True
+    assert referred.json()["referral"] is None  # the board lags: not shown
+    assert referred.headers[VIEWS_DELAYED_HEADER] == "true"
+    assert int(referred.headers["content-length"]) == len(referred.content)
+    # The replay answers the body kept the first time, the field as it was then.
+    again = client.post(f"/api/v1/cases/{case_id}/referrals",
+                        json={"destination_kind": "city_service", "service": "employment"},
+                        headers={IDEMPOTENCY_HEADER: "delayed"})
+    assert again.headers[REPLAYED_HEADER] == "true"
+    assert again.json() == referred.json()
+    # A refusal is not a command's answer: no field.
+    refused = client.post(f"/api/v1/cases/{case_id}/referrals", json={"destination_kind": "x"})
+    assert refused.status_code == 422
+    assert "views_delayed" not in refused.json()
+
+
+def test_the_openapi_schema_documents_views_delayed_on_every_command_s_answer(
+    client: TestClient,
+) -> None:
+    schema: dict[str, Any] = client.get("/openapi.json").json()
+    documented = 0
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if not path.startswith("/api/") or method not in ("post", "put", "patch", "delete"):
+                continue
+            for status_code, response in operation["responses"].items():
+                content = response.get("content", {}).get("application/json")
+                if status_code.startswith("2") and content is not None:
+                    parts = content["schema"].get("allOf", [content["schema"]])
+                    assert any("views_delayed" in part.get("properties", {})
+                               for part in parts), (path, method, status_code)
+                    documented += 1
+    assert documented > 40
+    # Reads are left as they were.
+    case = schema["paths"]["/api/v1/cases/{case_id}"]["get"]["responses"]["200"]
+    assert "allOf" not in case["content"]["application/json"]["schema"]

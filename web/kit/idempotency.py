@@ -25,6 +25,7 @@ button twice, therefore never makes a second case.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from typing import Any, cast
 
@@ -39,6 +40,9 @@ from domain.idempotency import ClaimOutcome, IdempotencyStore, KeptAnswer
 from web.kit.authentication import CSRF_HEADER, read_body, replaying
 from web.kit.i18n import N_, translator_of
 from web.kit.outages import answer_problem
+from web.services import WebServices
+
+log = logging.getLogger("lgnet.web")
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_FIELD = "idempotency_key"
@@ -133,10 +137,21 @@ class IdempotentCommands:
             await run_in_threadpool(store.release_idempotency_key, owner, key)
             raise
         answer = _kept(start, b"".join(chunks), scope)
-        if answer is None:
-            await run_in_threadpool(store.release_idempotency_key, owner, key)
-        else:
-            await run_in_threadpool(store.keep_answer, owner, key, answer)
+        try:
+            if answer is None:
+                await run_in_threadpool(store.release_idempotency_key, owner, key)
+            else:
+                await run_in_threadpool(store.keep_answer, owner, key, answer)
+        except Exception as error:
+            # The answer is already sent: an outage of the accounts' store now (a full disk,
+            # a read-only store) can only be logged. The key stays claimed without an answer,
+            # as after a kill (ABANDONED_AFTER above).
+            services: WebServices = scope["app"].state.services
+            if not services.is_outage(error):
+                raise
+            log.warning("The answer to %s %s was sent but not kept under its Idempotency-Key "
+                        "(%s): the store is out", scope["method"], scope["path"],
+                        type(error).__name__)
 
 
 def _kept(start: Message | None, body: bytes, scope: Scope) -> KeptAnswer | None:
