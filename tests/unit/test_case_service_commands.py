@@ -1,0 +1,196 @@
+"""The case service's commands after intake (issue 20): each one saves what the aggregate
+records, field by field, returns the position it was saved at, and keeps nothing when it is
+refused. A mutation run (docs/testing.md) showed no server-less test ran these commands."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from domain.cases.model import (
+    Case,
+    InvalidCorrection,
+    InvalidGuardianAppointment,
+    InvalidVulnerabilityDescription,
+    PersonalDataAlreadyErased,
+)
+from domain.cases.rules import AssessingService, CorrectableField, Vulnerability
+from domain.cases.service import CaseService
+from domain.privacy import ProcessingPurpose
+from domain.programme import City, ProtectionStatus
+from domain.record import ProgrammeRecord
+from infra.store.vault import SqliteVault
+from tests.builders import NOW, a_coordinator, a_person, an_intake, an_organisation
+
+LATER = NOW + timedelta(days=10)
+TODAY = LATER.date()
+ACTOR = a_coordinator()
+CASE_FIELDS = {"city": "firenze"}
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[CaseService]:
+    vault = SqliteVault(tmp_path / "vault.sqlite", bytes(range(32)))
+    yield CaseService(ProgrammeRecord(), vault)
+    vault.close()
+
+
+def taken_in(service: CaseService, **overrides: Any) -> UUID:
+    facts = an_intake(**overrides)
+    described = "At intake" if Vulnerability.OTHER in facts.vulnerabilities else None
+    return service.record_intake(uuid4(), facts, a_person(), ACTOR, NOW, new_id=uuid4,
+                                 other_vulnerability_description=described).case_id
+
+
+def last_saved(service: CaseService, case_id: UUID) -> tuple[str, dict[str, Any]]:
+    """The case's last stored event: its name and fields (without those the library sets)."""
+    event = list(service.record.events.get(case_id))[-1]
+    return type(event).__name__, {
+        name: value for name, value in vars(event).items()
+        if name not in ("originator_id", "originator_version", "originator_topic")}
+
+
+def position(service: CaseService) -> int | None:
+    return service.record.recorder.max_notification_id()
+
+
+def test_a_status_decision_is_saved_as_given(service: CaseService) -> None:
+    case_id = taken_in(service, protection_status=ProtectionStatus.ASYLUM_SEEKER)
+    saved_at = service.change_status(case_id, date(2021, 3, 15),
+                                     ProtectionStatus.SUBSIDIARY_PROTECTION, date(2026, 3, 14),
+                                     ACTOR, LATER)
+    assert saved_at == position(service)
+    name, fields = last_saved(service, case_id)
+    assert name == "StatusChanged"
+    assert {key: fields[key] for key in (
+        "timestamp", "city", "decided_on", "protection_status", "permit_expires_on",
+        "actor")} == {
+        "timestamp": LATER, **CASE_FIELDS, "decided_on": date(2021, 3, 15),
+        "protection_status": "subsidiary_protection", "permit_expires_on": date(2026, 3, 14),
+        "actor": ACTOR.as_record()}
+    case = service.get(case_id)
+    assert (case.protection_status, case.permit_expires_on) == (
+        ProtectionStatus.SUBSIDIARY_PROTECTION, date(2026, 3, 14))
+
+
+def test_a_consent_and_its_withdrawal_are_saved_as_given(service: CaseService) -> None:
+    case_id = taken_in(service)
+    service.give_consent(case_id, ProcessingPurpose.PHOTOGRAPHS, date(2021, 3, 12), ACTOR,
+                         LATER)
+    saved_at = service.withdraw_consent(case_id, ProcessingPurpose.PHOTOGRAPHS, TODAY, ACTOR,
+                                        LATER)
+    assert saved_at == position(service)
+    assert last_saved(service, case_id) == ("ConsentWithdrawn", {
+        "timestamp": LATER, "case_code": "FI-2021-00001", **CASE_FIELDS,
+        "purpose": "photographs", "withdrawn_on": TODAY, "organisation_ids": [],
+        "actor": ACTOR.as_record()})
+    assert not service.get(case_id).has_consent_to(ProcessingPurpose.PHOTOGRAPHS)
+
+
+def test_a_withdrawal_from_one_organisation_names_it(tmp_path: Path) -> None:
+    caritas = an_organisation(City.FIRENZE, "Caritas")
+    vault = SqliteVault(tmp_path / "vault.sqlite", bytes(range(32)))
+    service = CaseService(ProgrammeRecord(), vault,
+                          organisations={caritas.id: caritas}.__getitem__)
+    try:
+        case_id = taken_in(service)
+        service.give_consent(case_id, ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER,
+                             date(2021, 3, 12), ACTOR, LATER, [caritas.id])
+        service.withdraw_consent(case_id, ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER, TODAY,
+                                 ACTOR, LATER, [caritas.id])
+        name, fields = last_saved(service, case_id)
+        assert (name, fields["organisation_ids"], fields["withdrawn_on"]) == (
+            "ConsentWithdrawn", [str(caritas.id)], TODAY)
+        assert service.get(case_id).consented_organisations == []
+    finally:
+        vault.close()
+
+
+def test_a_guardian_is_saved_as_given_and_a_refusal_saves_nothing(service: CaseService) -> None:
+    case_id = taken_in(service, birth_date=date(2005, 1, 1),
+                       vulnerabilities=frozenset({Vulnerability.UNACCOMPANIED_MINOR}))
+    saved_at = service.appoint_guardian(case_id, date(2021, 3, 12), ACTOR, LATER)
+    assert saved_at == position(service)
+    assert last_saved(service, case_id) == ("GuardianAppointed", {
+        "timestamp": LATER, "case_code": "FI-2021-00001", **CASE_FIELDS,
+        "appointed_on": date(2021, 3, 12), "actor": ACTOR.as_record()})
+    with pytest.raises(InvalidGuardianAppointment):
+        service.appoint_guardian(case_id, TODAY + timedelta(days=1), ACTOR, LATER)
+    assert position(service) == saved_at
+
+
+def test_an_assessment_is_saved_as_given(service: CaseService) -> None:
+    case_id = taken_in(service)
+    saved_at = service.assess_vulnerability(
+        case_id, Vulnerability.SERIOUS_ILLNESS, date(2021, 3, 1),
+        AssessingService.SOCIAL_SERVICE, ACTOR, LATER)
+    assert saved_at == position(service)
+    name, fields = last_saved(service, case_id)
+    assert name == "VulnerabilityAssessed"
+    assert {key: fields[key] for key in (
+        "timestamp", "city", "vulnerability", "assessed_on", "assessed_by",
+        "vulnerabilities", "actor")} == {
+        "timestamp": LATER, **CASE_FIELDS, "vulnerability": "serious_illness",
+        "assessed_on": date(2021, 3, 1), "assessed_by": "social_service",
+        "vulnerabilities": ["serious_illness"], "actor": ACTOR.as_record()}
+
+
+def test_a_description_is_saved_by_reference_and_readable(service: CaseService) -> None:
+    case_id = taken_in(service, vulnerabilities=frozenset({Vulnerability.OTHER}))
+    service.describe_other_vulnerability(case_id, uuid4(), "First", ACTOR, NOW)
+    text_id = uuid4()
+    saved_at = service.describe_other_vulnerability(case_id, text_id, "  Second words ", ACTOR,
+                                                    LATER)
+    assert saved_at == position(service)
+    name, fields = last_saved(service, case_id)
+    assert (name, fields["timestamp"], fields["description_id"], fields["actor"]) == (
+        "OtherVulnerabilityDescribed", LATER, text_id, ACTOR.as_record())
+    assert service.other_vulnerability_description(case_id) == "Second words"
+    assert service.case_text(case_id, text_id) == "Second words"
+    with pytest.raises(InvalidVulnerabilityDescription) as too_long:
+        service.describe_other_vulnerability(case_id, uuid4(), "x" * 1001, ACTOR, LATER)
+    assert too_long.value.params == {"field": "other_vulnerability_description"}
+    assert position(service) == saved_at
+
+
+def test_no_description_is_kept_for_an_erased_person(service: CaseService) -> None:
+    case_id = taken_in(service, vulnerabilities=frozenset({Vulnerability.OTHER}))
+    service.erase_personal_data(case_id, TODAY, "PG/1", ACTOR, LATER)
+    with pytest.raises(PersonalDataAlreadyErased) as refused:
+        service.describe_other_vulnerability(case_id, uuid4(), "Words", ACTOR, LATER)
+    assert (refused.value.code, refused.value.params) == (
+        "personal_data_already_erased", {"field": "case"})
+
+
+def test_a_description_the_vault_cannot_keep_is_refused_with_the_message(
+    service: CaseService,
+) -> None:
+    """The person's key is gone from the vault though the case does not say so yet (an erasure
+    half done): nothing is kept, and the refusal says why."""
+    case_id = taken_in(service, vulnerabilities=frozenset({Vulnerability.OTHER}))
+    service.vault.erase(case_id)
+    with pytest.raises(InvalidVulnerabilityDescription) as refused:
+        service.describe_other_vulnerability(case_id, uuid4(), "Words", ACTOR, LATER)
+    assert (refused.value.message, refused.value.params) == (
+        "This person's personal data has been erased: no new text is kept on them.",
+        {"field": "case"})
+
+
+def test_a_correction_s_reason_is_refused_as_a_correction_s(service: CaseService) -> None:
+    case_id = taken_in(service)
+    with pytest.raises(InvalidCorrection) as refused:
+        service.correct_intake(case_id, {CorrectableField.HOUSEHOLD_SIZE: 2}, " ", ACTOR, LATER)
+    assert (refused.value.code, refused.value.params) == (
+        "invalid_correction", {"field": "reason"})
+    saved_at = service.correct_intake(case_id, {CorrectableField.HOUSEHOLD_SIZE: 2}, "Typo",
+                                      ACTOR, LATER)
+    assert saved_at == position(service)
+    name, fields = last_saved(service, case_id)
+    assert (name, fields["timestamp"], fields["changes"][0]["after"]) == (
+        "IntakeCorrected", LATER, 2)
+    assert isinstance(service.get(case_id), Case)
