@@ -423,3 +423,23 @@ def test_a_shelter_s_state_comes_back_from_its_events() -> None:
     assert isinstance(copy, Shelter)
     assert (copy.bed_numbers, copy.holders, copy.city, copy.kind) == (
         [1, 2, 3, 4], {"1": path.id}, City.FIRENZE, ShelterKind.TEMPORARY_SHELTER)
+
+
+@pytest.mark.parametrize(("event", "reference"), [
+    (HousingPath.OfferDeclined, "reason"), (HousingPath.MovedOut, "note"),
+    (HousingPath.LeftWaitlist, "reason"),
+])
+def test_a_version_1_event_without_its_text_reads_with_none(event: Any, reference: str) -> None:
+    state: dict[str, Any] = {"bed": 1}
+    event.upcast_v1_v2(state)
+    assert state == {"bed": 1, "legacy_texts": None, f"{reference}_id": None,
+                     f"{reference}_digest": None}
+
+
+def test_a_move_out_of_a_path_offered_a_bed_but_not_moved_in_is_refused() -> None:
+    path = a_waitlisted_path()
+    offered(path, a_shelter(beds=1))
+    assert refusal(lambda: path.move_out(MoveOutOutcome.AUTONOMOUS_HOUSING, TODAY, None, ACTOR,
+                                         NOW)) == (
+        "not_housed", "The case has not moved in anywhere.", {"field": "case", "stage": "offered"})
+    assert path.stage is HousingStage.OFFERED
