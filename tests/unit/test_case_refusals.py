@@ -7,7 +7,7 @@ fields and edges were never checked."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -36,7 +36,15 @@ from domain.cases.rules import (
     Vulnerability,
 )
 from domain.privacy import ProcessingPurpose
-from domain.programme import City, DomainError, ProtectionStatus, SubAction
+from domain.programme import (
+    Actor,
+    ActorKind,
+    City,
+    DomainError,
+    ProtectionStatus,
+    Role,
+    SubAction,
+)
 from tests.builders import (
     A_REASON,
     INTAKE_DATE,
@@ -619,3 +627,104 @@ def test_a_birth_date_after_the_intake_is_refused_by_the_age_job() -> None:
     assert refusal(lambda: a_case().follow_age(date(2021, 3, 11), ACTOR, LATER)) == (
         "implausible_birth_date", "The birth date cannot follow the intake date.",
         {"field": "birth_date"})
+
+
+# --- coming of age, and corrections checked against the status they leave -----------------------
+
+BORN_2003 = date(2003, 5, 20)  # 17 at the intake, 18 on 20 May 2021: an adult from June
+
+
+def test_coming_of_age_records_what_remains_and_the_band_field_by_field() -> None:
+    job = Actor(ActorKind.SYSTEM, "lgnet-age-job", Role.SYSTEM)
+    case = a_case(birth_date=BORN_2003, vulnerabilities=frozenset({
+        Vulnerability.UNACCOMPANIED_MINOR, Vulnerability.PREGNANCY}))
+    run_at = datetime(2021, 6, 2, 3, 0, tzinfo=UTC)
+    case.follow_age(BORN_2003, job, run_at)
+    (came_of_age, band_changed) = recorded(case)
+    assert came_of_age[0] == "CameOfAge"
+    assert {key: came_of_age[1][key] for key in (
+        "timestamp", "case_code", "city", "from_month", "vulnerabilities", "actor")} == {
+        "timestamp": run_at, **CASE_FIELDS, "from_month": "2021-06",
+        "vulnerabilities": ["pregnancy"], "actor": job.as_record()}
+    take_in_eligibility = [e for e in came_of_age[1]["eligibility"] if e["sub_action"] == "3"]
+    assert [e["reason"] for e in take_in_eligibility] == ["vulnerable"]
+    assert band_changed == ("AgeBandChanged", {
+        "timestamp": run_at, **CASE_FIELDS, "from_month": "2021-06", "age_band": "18-34",
+        "previous_age_band": "14-17", "reason": "birthday", "actor": job.as_record()})
+    # Before June the person still held the minors' categories, besides the others.
+    assert case.vulnerabilities_on(date(2021, 5, 31)) == {
+        Vulnerability.MINOR, Vulnerability.UNACCOMPANIED_MINOR, Vulnerability.PREGNANCY}
+    assert case.vulnerabilities_on(date(2021, 6, 1)) == {Vulnerability.PREGNANCY}
+
+
+def test_a_status_corrected_is_checked_with_the_expiry_and_citizenship_it_keeps() -> None:
+    subsidiary = a_case(protection_status=ProtectionStatus.SUBSIDIARY_PROTECTION,
+                        permit_expires_on=date(2025, 1, 31))
+    subsidiary.correct_intake(
+        {CorrectableField.PROTECTION_STATUS: "humanitarian_protection"}, A_REASON, ACTOR, LATER)
+    assert (subsidiary.protection_status, subsidiary.permit_expires_on) == (
+        ProtectionStatus.HUMANITARIAN_PROTECTION, date(2025, 1, 31))
+    assert recorded(subsidiary)[-1][1]["case_code"] == "FI-2021-00001"
+    expired = a_case(protection_status=ProtectionStatus.SUBSIDIARY_PROTECTION,
+                     permit_expires_on=INTAKE_DATE)
+    expired.correct_intake(
+        {CorrectableField.PROTECTION_STATUS: "humanitarian_protection"}, A_REASON, ACTOR, LATER)
+    assert refusal(lambda: a_case(
+        protection_status=ProtectionStatus.SUBSIDIARY_PROTECTION,
+        permit_expires_on=date(2022, 3, 10)).correct_intake(
+        {CorrectableField.PERMIT_EXPIRES_ON: "2021-03-09",
+         CorrectableField.PROTECTION_STATUS: "humanitarian_protection"}, A_REASON, ACTOR,
+        LATER))[2] == {"field": "permit_expires_on"}
+    assert refusal(lambda: a_case().correct_intake(
+        {CorrectableField.PROTECTION_STATUS: "stateless"}, A_REASON, ACTOR, LATER)) == (
+        "invalid_correction", "A stateless person has no citizenship.",
+        {"field": "citizenship"})
+    stateless = a_case()
+    stateless.correct_intake({CorrectableField.PROTECTION_STATUS: "stateless",
+                              CorrectableField.CITIZENSHIP: None}, A_REASON, ACTOR, LATER)
+    assert (stateless.protection_status, stateless.citizenship) == (
+        ProtectionStatus.STATELESS, None)
+
+
+def test_a_correction_records_every_field() -> None:
+    case = a_case(household_size=2)
+    case.correct_intake({CorrectableField.HOUSEHOLD_SIZE: 1}, A_REASON, ACTOR, LATER)
+    ((name, fields),) = recorded(case)
+    assert name == "IntakeCorrected"
+    assert {key: fields[key] for key in (
+        "timestamp", "case_code", "city", "reason_id", "reason_digest", "priority_group",
+        "actor", "legacy_texts")} == {
+        "timestamp": LATER, **CASE_FIELDS, "reason_id": A_REASON.text_id,
+        "reason_digest": A_REASON.digest, "priority_group": "international_protection",
+        "actor": ACTOR.as_record(), "legacy_texts": None}
+    assert [(c["field"], c["before"], c["after"]) for c in fields["changes"]] == [
+        ("household_size", 2, 1)]
+    assert case.household_size == 1
+
+
+@pytest.mark.parametrize(("fact", "value"), [
+    (CorrectableField.HOUSEHOLD_SIZE, 0), (CorrectableField.HOUSEHOLD_SIZE, True),
+    (CorrectableField.HOUSEHOLD_SIZE, "2"), (CorrectableField.PERMIT_EXPIRES_ON, 20250131),
+    (CorrectableField.PERMIT_EXPIRES_ON, "31/01/2025"), (CorrectableField.CITIZENSHIP, "Er"),
+    (CorrectableField.SEX, "x"), (CorrectableField.PROTECTION_STATUS, "citizen"),
+    (CorrectableField.VULNERABILITIES, ["tall"]),
+])
+def test_a_corrected_value_an_intake_could_not_have_is_refused(
+    fact: CorrectableField, value: object
+) -> None:
+    case = a_case(protection_status=ProtectionStatus.SUBSIDIARY_PROTECTION,
+                  permit_expires_on=date(2025, 1, 31), household_size=2)
+    assert refusal(lambda: case.correct_intake({fact: value}, A_REASON, ACTOR, LATER)) == (
+        "invalid_correction", "The corrected value is not a valid one for this fact.",
+        {"field": fact.value})
+
+
+def test_a_permit_s_expiry_is_a_day_not_a_moment() -> None:
+    case = a_case(protection_status=ProtectionStatus.SUBSIDIARY_PROTECTION,
+                  permit_expires_on=date(2025, 1, 31))
+    assert refusal(lambda: case.correct_intake(
+        {CorrectableField.PERMIT_EXPIRES_ON: datetime(2026, 1, 31, tzinfo=UTC)}, A_REASON,
+        ACTOR, LATER))[2] == {"field": "permit_expires_on"}
+    case.correct_intake({CorrectableField.PERMIT_EXPIRES_ON: date(2026, 1, 31)}, A_REASON,
+                        ACTOR, LATER)
+    assert case.permit_expires_on == date(2026, 1, 31)

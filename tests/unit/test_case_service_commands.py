@@ -4,6 +4,7 @@ refused. A mutation run (docs/testing.md) showed no server-less test ran these c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ from domain.cases.service import CaseService
 from domain.privacy import ProcessingPurpose
 from domain.programme import City, ProtectionStatus
 from domain.record import ProgrammeRecord
+from domain.vault import TextReference
 from infra.store.vault import SqliteVault
 from tests.builders import NOW, a_coordinator, a_person, an_intake, an_organisation
 
@@ -150,6 +152,9 @@ def test_a_description_is_saved_by_reference_and_readable(service: CaseService) 
     name, fields = last_saved(service, case_id)
     assert (name, fields["timestamp"], fields["description_id"], fields["actor"]) == (
         "OtherVulnerabilityDescribed", LATER, text_id, ACTOR.as_record())
+    assert service.get(case_id).other_vulnerability == TextReference(
+        text_id, fields["description_digest"])
+    assert re.fullmatch(r"[0-9a-f]{64}", fields["description_digest"])
     assert service.other_vulnerability_description(case_id) == "Second words"
     assert service.case_text(case_id, text_id) == "Second words"
     with pytest.raises(InvalidVulnerabilityDescription) as too_long:
