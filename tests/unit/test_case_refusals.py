@@ -27,6 +27,7 @@ from domain.cases.model import (
     checked_reason,
 )
 from domain.cases.rules import (
+    AgeScheme,
     AssessingService,
     CaseOutcome,
     CorrectableField,
@@ -728,3 +729,49 @@ def test_a_permit_s_expiry_is_a_day_not_a_moment() -> None:
     case.correct_intake({CorrectableField.PERMIT_EXPIRES_ON: date(2026, 1, 31)}, A_REASON,
                         ACTOR, LATER)
     assert case.permit_expires_on == date(2026, 1, 31)
+
+
+JOB = Actor(ActorKind.SYSTEM, "lgnet-age-job", Role.SYSTEM)
+
+
+def test_the_age_job_counts_a_birthday_on_the_last_day_of_the_month_just_ended() -> None:
+    born = date(2003, 5, 31)  # 18 on 31 May 2021, the last day of the month
+    case = a_case(birth_date=born)
+    case.follow_age(born, JOB, datetime(2021, 6, 1, 3, 0, tzinfo=UTC))
+    assert [(name, fields["from_month"]) for name, fields in recorded(case)] == [
+        ("CameOfAge", "2021-06"), ("AgeBandChanged", "2021-06")]
+
+
+def test_the_age_job_leaves_a_birthday_of_the_month_under_way_to_its_next_run() -> None:
+    born = date(2003, 6, 1)  # 18 on 1 June 2021: June is not over on the 1st
+    case = a_case(birth_date=born)
+    case.follow_age(born, JOB, datetime(2021, 6, 1, 3, 0, tzinfo=UTC))
+    assert recorded(case) == []
+    case.follow_age(born, JOB, datetime(2021, 6, 30, 3, 0, tzinfo=UTC))
+    assert recorded(case) == []
+    case.follow_age(born, JOB, datetime(2021, 7, 1, 3, 0, tzinfo=UTC))
+    assert [name for name, _ in recorded(case)] == ["CameOfAge", "AgeBandChanged"]
+
+
+def test_a_person_born_on_the_intake_date_is_followed() -> None:
+    case = a_case(birth_date=INTAKE_DATE, household_size=2)
+    case.follow_age(INTAKE_DATE, JOB, datetime(2021, 6, 1, 3, 0, tzinfo=UTC))
+    assert recorded(case) == []
+
+
+def test_a_case_is_rebanded_into_the_scheme_the_job_is_given() -> None:
+    case = a_case()  # born 17 May 1990: 30 at the intake, 18-34 in Eurostat's bands
+    run_at = datetime(2021, 6, 1, 3, 0, tzinfo=UTC)
+    case.follow_age(date(1990, 5, 17), JOB, run_at, AgeScheme.LEGACY)
+    assert recorded(case) == [("AgeBandChanged", {
+        "timestamp": run_at, **CASE_FIELDS, "from_month": "2021-06", "age_band": "25-34",
+        "previous_age_band": "18-34", "reason": "scheme", "actor": JOB.as_record()})]
+
+
+def test_a_closure_without_a_reason_keeps_none() -> None:
+    case = a_case()
+    case.close(CaseOutcome.AUTONOMY, TODAY, None, ACTOR, LATER)
+    assert case.closure is not None and case.closure.reason is None
+    case.reopen(TODAY, A_REASON, ACTOR, LATER)
+    case.close(CaseOutcome.AUTONOMY, TODAY, A_REASON, ACTOR, LATER)
+    assert case.closure is not None and case.closure.reason == A_REASON

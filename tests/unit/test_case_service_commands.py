@@ -15,14 +15,21 @@ import pytest
 
 from domain.cases.model import (
     Case,
+    CaseRegister,
     InvalidCorrection,
     InvalidGuardianAppointment,
     InvalidVulnerabilityDescription,
     PersonalDataAlreadyErased,
 )
-from domain.cases.rules import AssessingService, CorrectableField, Vulnerability
+from domain.cases.rules import (
+    AssessingService,
+    CaseOutcome,
+    CorrectableField,
+    ErasureLegalBasis,
+    Vulnerability,
+)
 from domain.cases.service import CaseService
-from domain.privacy import ProcessingPurpose
+from domain.privacy import LegalBases, LegalBasis, ProcessingPurpose
 from domain.programme import City, ProtectionStatus
 from domain.record import ProgrammeRecord
 from domain.vault import TextReference
@@ -199,3 +206,46 @@ def test_a_correction_s_reason_is_refused_as_a_correction_s(service: CaseService
     assert (name, fields["timestamp"], fields["changes"][0]["after"]) == (
         "IntakeCorrected", LATER, 2)
     assert isinstance(service.get(case_id), Case)
+
+
+def test_an_intake_records_the_service_s_legal_bases_and_numbers_the_case_at_its_time(
+    tmp_path: Path,
+) -> None:
+    photos_on_consent = LegalBases({ProcessingPurpose.PHOTOGRAPHS: LegalBasis.CONSENT})
+    vault = SqliteVault(tmp_path / "vault.sqlite", bytes(range(32)))
+    service = CaseService(ProgrammeRecord(), vault, legal_bases=photos_on_consent)
+    try:
+        case_id = service.record_intake(
+            uuid4(), an_intake(consents=frozenset({ProcessingPurpose.PHOTOGRAPHS})), a_person(),
+            ACTOR, NOW).case_id
+        (intake,) = list(service.record.events.get(case_id))
+        assert {"purpose": "photographs", "legal_basis": "consent"} in intake.legal_bases
+        assert {"purpose": "referral_to_named_partner", "legal_basis": "public_task"} in (
+            intake.legal_bases)
+        register_events = list(service.record.events.get(
+            CaseRegister.id_for(City.FIRENZE, 2021)))
+        assert [(type(e).__name__, e.timestamp) for e in register_events] == [
+            ("Opened", NOW), ("NumberIssued", NOW)]
+    finally:
+        vault.close()
+
+
+def test_an_assignee_at_intake_without_the_companion_is_a_programming_error(
+    service: CaseService,
+) -> None:
+    with pytest.raises(ValueError, match="^An assignee at intake needs the intake companion$"):
+        service.record_intake(uuid4(), an_intake(), a_person(), ACTOR, NOW, assignee="worker-1")
+    assert position(service) in (None, 0)
+
+
+def test_an_erasure_through_the_service_records_its_ground(service: CaseService) -> None:
+    case_id = taken_in(service)
+    service.erase_personal_data(case_id, TODAY, "PG/9", ACTOR, LATER,
+                                ErasureLegalBasis.CONSENT_WITHDRAWN)
+    name, fields = last_saved(service, case_id)
+    assert (name, fields["legal_basis"], fields["request_reference"]) == (
+        "PersonalDataErased", "art17_1b", "PG/9")
+    service.close(case_id, CaseOutcome.AUTONOMY, TODAY, "Found work", ACTOR, LATER)
+    closed = service.get(case_id)
+    assert closed.closure is not None and closed.closure.reason is None
+    assert last_saved(service, case_id)[1]["reason_id"] is None
