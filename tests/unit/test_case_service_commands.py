@@ -218,11 +218,11 @@ def test_an_intake_records_the_service_s_legal_bases_and_numbers_the_case_at_its
         case_id = service.record_intake(
             uuid4(), an_intake(consents=frozenset({ProcessingPurpose.PHOTOGRAPHS})), a_person(),
             ACTOR, NOW).case_id
-        (intake,) = list(service.record.events.get(case_id))
+        (intake,) = list[Any](service.record.events.get(case_id))
         assert {"purpose": "photographs", "legal_basis": "consent"} in intake.legal_bases
         assert {"purpose": "referral_to_named_partner", "legal_basis": "public_task"} in (
             intake.legal_bases)
-        register_events = list(service.record.events.get(
+        register_events = list[Any](service.record.events.get(
             CaseRegister.id_for(City.FIRENZE, 2021)))
         assert [(type(e).__name__, e.timestamp) for e in register_events] == [
             ("Opened", NOW), ("NumberIssued", NOW)]
@@ -233,7 +233,7 @@ def test_an_intake_records_the_service_s_legal_bases_and_numbers_the_case_at_its
 def test_an_assignee_at_intake_without_the_companion_is_a_programming_error(
     service: CaseService,
 ) -> None:
-    with pytest.raises(ValueError, match="^An assignee at intake needs the intake companion$"):
+    with pytest.raises(ValueError, match=r"^An assignee at intake needs the intake companion$"):
         service.record_intake(uuid4(), an_intake(), a_person(), ACTOR, NOW, assignee="worker-1")
     assert position(service) in (None, 0)
 
