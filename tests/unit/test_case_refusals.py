@@ -19,6 +19,7 @@ from domain.cases.model import (
     MAX_VULNERABILITY_DESCRIPTION,
     Case,
     CaseRegister,
+    ConsentRecord,
     InformationNotice,
     InvalidCorrection,
     ReceptionHistory,
@@ -775,3 +776,14 @@ def test_a_closure_without_a_reason_keeps_none() -> None:
     case.reopen(TODAY, A_REASON, ACTOR, LATER)
     case.close(CaseOutcome.AUTONOMY, TODAY, A_REASON, ACTOR, LATER)
     assert case.closure is not None and case.closure.reason == A_REASON
+
+
+def test_a_new_case_starts_with_what_the_intake_said_and_nothing_else() -> None:
+    case = a_case(has_identity_document=False, consents=frozenset({PHOTOS}))
+    assert case.has_identity_document is False
+    assert a_case().has_identity_document is True
+    assert case.information_notice == InformationNotice(INTAKE_DATE, "ti")
+    assert case.consents == {PHOTOS: ConsentRecord(PHOTOS, INTAKE_DATE)}
+    assert (case.personal_data_erased, case.erasure, case.adult_from,
+            case.other_vulnerability) == (False, None, None, None)
+    assert case.personal_data_erased is False

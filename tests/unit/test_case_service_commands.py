@@ -28,9 +28,9 @@ from domain.cases.rules import (
     ErasureLegalBasis,
     Vulnerability,
 )
-from domain.cases.service import CaseService
+from domain.cases.service import CaseNotFound, CaseService
 from domain.privacy import LegalBases, LegalBasis, ProcessingPurpose
-from domain.programme import City, ProtectionStatus
+from domain.programme import City, DomainError, ProtectionStatus
 from domain.record import ProgrammeRecord
 from domain.vault import TextReference
 from infra.store.vault import SqliteVault
@@ -249,3 +249,36 @@ def test_an_erasure_through_the_service_records_its_ground(service: CaseService)
     closed = service.get(case_id)
     assert closed.closure is not None and closed.closure.reason is None
     assert last_saved(service, case_id)[1]["reason_id"] is None
+
+
+def test_an_unknown_case_or_another_aggregate_is_not_found_by_its_id(
+    service: CaseService,
+) -> None:
+    unknown = uuid4()
+    with pytest.raises(CaseNotFound) as missing:
+        service.get(unknown)
+    assert missing.value.args == (unknown,)
+    register_id = CaseRegister.id_for(City.FIRENZE, 2021)
+    taken_in(service)
+    with pytest.raises(CaseNotFound) as not_a_case:
+        service.get(register_id)
+    assert not_a_case.value.args == (register_id,)
+
+
+def test_a_document_number_without_a_document_is_refused_with_the_message(
+    service: CaseService,
+) -> None:
+    with pytest.raises(DomainError) as refused:
+        service.record_intake(uuid4(), an_intake(has_identity_document=False), a_person(),
+                              ACTOR, NOW)
+    assert (refused.value.code, refused.value.message, refused.value.params) == (
+        "invalid_intake",
+        "A document number is given for a person recorded as having no identity document.",
+        {"field": "document_number"})
+
+
+def test_an_intake_s_description_is_recorded_at_the_intake_s_time(service: CaseService) -> None:
+    case_id = taken_in(service, vulnerabilities=frozenset({Vulnerability.OTHER}))
+    intake, described = list[Any](service.record.events.get(case_id))
+    assert (intake.timestamp, described.timestamp, described.actor) == (
+        NOW, NOW, ACTOR.as_record())
