@@ -30,7 +30,7 @@ from domain.cases.rules import (
 )
 from domain.cases.service import CaseNotFound, CaseService
 from domain.privacy import LegalBases, LegalBasis, ProcessingPurpose
-from domain.programme import City, DomainError, ProtectionStatus
+from domain.programme import City, DomainError, DomainErrors, ProtectionStatus
 from domain.record import ProgrammeRecord
 from domain.vault import TextReference
 from infra.store.vault import SqliteVault
@@ -282,3 +282,16 @@ def test_an_intake_s_description_is_recorded_at_the_intake_s_time(service: CaseS
     intake, described = list[Any](service.record.events.get(case_id))
     assert (intake.timestamp, described.timestamp, described.actor) == (
         NOW, NOW, ACTOR.as_record())
+
+
+def test_an_intake_outside_the_period_is_told_all_its_problems_at_once(
+    service: CaseService,
+) -> None:
+    with pytest.raises(DomainErrors) as refused:
+        service.record_intake(uuid4(), an_intake(intake_date=date(2019, 6, 30),
+                                                 has_identity_document=False),
+                              a_person(), ACTOR, NOW)
+    assert sorted((p.code, p.params["field"]) for p in refused.value.problems) == [
+        ("inconsistent_reception_history", "left_reception_on"),  # left in 2021, after it
+        ("invalid_intake", "document_number"), ("outside_programme_period", "intake_date")]
+    assert position(service) in (None, 0)
