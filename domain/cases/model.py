@@ -68,6 +68,7 @@ MAX_AGE_YEARS = 120
 MAX_REQUEST_REFERENCE = 60
 MAX_REASON = 500
 _REGISTER_NAMESPACE = UUID("5b0f7f4e-3c55-4c1e-9a55-6f1d2f1b8a01")
+_INTAKE_BY_KEY_NAMESPACE = UUID("0c6f2f0e-8a1d-5e27-b3a4-7d51c9e2f6b8")
 
 
 class CaseError(DomainError):
@@ -1712,6 +1713,30 @@ def _collect(problems: list[DomainError], check: Callable[..., None], *args: Any
 
 # A register issues one number per case: a snapshot every 100 numbers keeps loading it cheap.
 @snapshotted_every(100)
+class IntakeByKey(Aggregate):
+    """Which case an intake sent with an idempotency key recorded: saved in the same transaction
+    as the case, so a retry of the same command finds its case even when the process died
+    between the save and the answer (issue 17: a client's retry must never make a second case).
+    Its id is derived from the key as the web layer gives it (`command_key`: a digest of the
+    sender, the key and the city, never the key itself); its one event carries the case's id
+    only. Internal bookkeeping: never published (docs/events.md)."""
+
+    class Recorded(Aggregate.Created):
+        case_id: UUID
+
+    def __init__(self, case_id: UUID) -> None:
+        self.case_id = case_id
+
+    @staticmethod
+    def id_for(command_key: str) -> UUID:
+        return uuid5(_INTAKE_BY_KEY_NAMESPACE, f"intake-by-key/{command_key}")
+
+    @classmethod
+    def record(cls, command_key: str, case_id: UUID, now: datetime) -> IntakeByKey:
+        return cls._create(cls.Recorded, id=cls.id_for(command_key), timestamp=now,
+                           case_id=case_id)
+
+
 class CaseRegister(Aggregate):
     """Issues a city's case numbers for one year, so that case codes are unique and gapless.
     Internal bookkeeping: its events are not published (see docs/events.md)."""

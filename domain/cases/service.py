@@ -18,6 +18,7 @@ from domain.cases.model import (
     Case,
     CaseError,
     CaseRegister,
+    IntakeByKey,
     IntakeFacts,
     InvalidCorrection,
     InvalidIntake,
@@ -145,13 +146,18 @@ class CaseService:
         other_vulnerability_description: str | None = None,
         new_id: Callable[[], UUID] | None = None,
         assignee: str | None = None,
+        command_key: str | None = None,
     ) -> IntakeReceipt:
         """Take a person in: identifiers to the vault, the case and its number to the record.
         The rules are checked before anything is written. Two intakes racing for the same
         number conflict on the register; the loser draws the next number and retries. An
         `other` vulnerability is recorded with what it is (free text: to the vault, under the
         person's key; `new_id` names it there). `assignee`: who holds the case, when not its
-        recorder (the intake companion checks and records it in the same save)."""
+        recorder (the intake companion checks and records it in the same save). `command_key`:
+        the command's idempotency key as the web layer derives it (web.kit.idempotency's
+        command_key): the case is saved with a note of it (IntakeByKey), and when that note is
+        already there the intake was recorded before, by the same command sent again: its receipt
+        is returned and nothing is written."""
         problems: list[DomainError] = []
         if not facts.has_identity_document and personal_data.document_number:
             problems.append(InvalidIntake(
@@ -170,6 +176,10 @@ class CaseService:
             [*problems, *intake_problems(facts, now, terms, self.legal_bases)])
         register, case = self._decide_intake(case_id, facts, actor, now, terms)
         companions = self._companions(case, actor, now, assignee)  # refusals before any write
+        recorded_before = self.intake_by_key(command_key)
+        if recorded_before is not None:
+            return recorded_before
+        by_key = () if command_key is None else (IntakeByKey.record(command_key, case_id, now),)
         self.vault.store(case_id, personal_data)
         try:
             reference = None
@@ -182,8 +192,15 @@ class CaseService:
             self.checkpoint(INTAKE_VAULT_WRITTEN)
             for _attempt in range(_SAVE_ATTEMPTS):
                 try:
-                    recordings = self.record.save(register, case, *companions)
+                    # The note first: the answer waits for the views to reach the last event
+                    # saved, and the note, never published, is no event the views would reach.
+                    recordings = self.record.save(*by_key, register, case, *companions)
                 except IntegrityError:
+                    # The same command, sent again while this one was under way, may have
+                    # saved its case first: then this one records nothing.
+                    recorded_before = self.intake_by_key(command_key)
+                    if recorded_before is not None:
+                        break
                     register, case = self._decide_intake(case_id, facts, actor, now, terms)
                     if reference is not None:
                         case.describe_other_vulnerability(reference, actor, now)
@@ -198,6 +215,9 @@ class CaseService:
             # skips this: the person stays pending and the sweep shreds them.)
             self.vault.erase(case_id)
             raise
+        if recorded_before is not None:
+            self.vault.erase(case_id)  # this attempt's person: its case was never saved
+            return recorded_before
         self.checkpoint(INTAKE_SAVED)
         # The case is saved: its answer must say so whatever happens to the confirmation. A
         # person left pending is confirmed by the sweep, which finds their case saved.
@@ -440,6 +460,22 @@ class CaseService:
         whose events carry only its id and digest); None when unknown or erased. Whether the
         reader may see it is the access policy's call."""
         return self.vault.read_text(case_id, text_id)
+
+    def intake_by_key(self, command_key: str | None) -> IntakeReceipt | None:
+        """The receipt of the intake recorded with `command_key`, or None when there is none
+        (or no key). Its position is the record's end, which covers the case (the case's own
+        position is not kept; a reader waiting for the end may wait for a later event, or be
+        told the views are delayed when the end is an event never published)."""
+        if command_key is None:
+            return None
+        try:
+            noted: object = self.record.repository.get(IntakeByKey.id_for(command_key))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(noted, IntakeByKey)
+        case = self.get(noted.case_id)
+        return IntakeReceipt(noted.case_id, case.case_code,
+                             self.record.recorder.max_notification_id() or 0)
 
     def get(self, case_id: UUID) -> Case:
         try:

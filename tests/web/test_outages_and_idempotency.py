@@ -10,6 +10,7 @@ import errno
 import re
 import sqlite3
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -24,6 +25,8 @@ from infra.ages import case_ids
 from infra.bootstrap import Follow, Platform, build_platform
 from infra.outages import is_outage
 from infra.settings import Settings
+from infra.store.accounts.idempotency import ABANDONED_AFTER
+from infra.store.accounts.storage import timestamp
 from tests.web.conftest import (
     CHEAP_HASHER,
     Clients,
@@ -396,3 +399,62 @@ def test_the_openapi_schema_documents_views_delayed_on_every_command_s_answer(
     # Reads are left as they were.
     case = schema["paths"]["/api/v1/cases/{case_id}"]["get"]["responses"]["200"]
     assert "allOf" not in case["content"]["application/json"]["schema"]
+
+
+def _as_a_kill_leaves_it(platform: Platform, seconds_ago: float) -> None:
+    """The key's row as a process killed between the save and the answer leaves it: claimed,
+    no answer, claimed `seconds_ago`."""
+    claimed_at = timestamp(platform.accounts.clock() - timedelta(seconds=seconds_ago))
+    with platform.accounts.database.transaction() as tx:
+        assert tx.execute("UPDATE acc_idempotent_answers SET status = NULL, headers = NULL, "
+                          "body = NULL, claimed_at = ?", (claimed_at,)) == 1
+
+
+def test_an_intake_retried_after_its_process_died_between_the_save_and_the_answer_makes_one_case(
+    clients: Clients, platform: Platform,
+) -> None:
+    client = clients.coordinator()
+    # As a client sends it: no word of going on past a possible same person.
+    payload = an_intake_payload(new_case_despite_possible_match=False)
+    first = client.post(INTAKES, json=payload, headers={IDEMPOTENCY_HEADER: "k-9"})
+    assert first.status_code == 201
+    seconds = ABANDONED_AFTER.total_seconds()
+
+    _as_a_kill_leaves_it(platform, seconds - 1)
+    while_claimed = client.post(INTAKES, json=payload, headers={IDEMPOTENCY_HEADER: "k-9"})
+    assert while_claimed.status_code == 409
+    assert while_claimed.json()["problems"][0]["code"] == "idempotency_key_in_use"
+
+    _as_a_kill_leaves_it(platform, seconds + 1)
+    again = client.post(INTAKES, json=payload, headers={IDEMPOTENCY_HEADER: "k-9"})
+    # Carried out again, it finds the case its first run saved (before the duplicate check,
+    # which would take that case for a possible same person): the same answer, one case.
+    assert again.status_code == 201, again.text
+    assert again.headers["Location"] == first.headers["Location"]
+    assert {name: again.json()[name] for name in ("case_id", "case_code")} == {
+        name: first.json()[name] for name in ("case_id", "case_code")}
+    assert cases_in(platform) == [UUID(first.json()["case_id"])]
+    # And that answer is now the key's.
+    replayed = client.post(INTAKES, json=payload, headers={IDEMPOTENCY_HEADER: "k-9"})
+    assert replayed.headers[REPLAYED_HEADER] == "true"
+    assert replayed.json() == again.json()
+
+
+def test_an_intake_form_retried_after_its_process_died_after_the_save_makes_one_case(
+    clients: Clients, platform: Platform,
+) -> None:
+    client = clients.coordinator()
+    form = an_intake_form(csrf_token=client.headers["X-CSRF-Token"], idempotency_key="form-k-9")
+    del form["new_case_despite_possible_match"]  # not ticked: a possible same person stops it
+    del client.headers["X-CSRF-Token"]
+    try:
+        first = client.post("/cities/firenze/intake", data=form, follow_redirects=False)
+        _as_a_kill_leaves_it(platform, ABANDONED_AFTER.total_seconds() + 1)
+        again = client.post("/cities/firenze/intake", data=form, follow_redirects=False)
+    finally:
+        client.headers["X-CSRF-Token"] = form["csrf_token"]
+
+    assert first.status_code == again.status_code == 303, again.text[:300]
+    assert again.headers["Location"] == first.headers["Location"]
+    assert REPLAYED_HEADER not in again.headers  # carried out again, not replayed
+    assert len(cases_in(platform)) == 1

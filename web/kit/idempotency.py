@@ -20,7 +20,11 @@ button twice, therefore never makes a second case.
   (infra.bootstrap's followers), so that answer is the one kept.
 - A process killed between the save and its answer leaves the key claimed without an answer;
   after `ABANDONED_AFTER` (infra.store.accounts.idempotency) a retry carries the command out
-  again. (The vault's sweep settles what such a kill leaves of an intake.)"""
+  again. An intake then finds the case it saved: the case was saved with a note of the command's
+  key (`command_key`, domain.cases.model.IntakeByKey), so the retry answers with that case and
+  records nothing. (The vault's sweep settles what such a kill leaves of an intake's person.)
+  Other commands refuse their second run by their own rules (a second referral to the same
+  service, a second placement of a placed person)."""
 
 from __future__ import annotations
 
@@ -63,6 +67,20 @@ KEY_REUSED = N_(
 KEY_IN_USE = N_(
     "The same command, with the same Idempotency-Key, is still being carried out: wait a moment "
     "and send it again to get its answer.")
+
+
+_SENT_WITH_KEY = "idempotency_key_sent"
+"""Where the request's scope keeps the sender and the key of a command being carried out."""
+
+
+def command_key(request: Request, *what: str) -> str | None:
+    """A digest naming this command for the domain (a note saved with what it records), the same
+    for every retry of it: the sender, the key and `what` (the city, say) hashed, never the key
+    itself. None when the command was sent without a key."""
+    sent = request.scope.get("state", {}).get(_SENT_WITH_KEY)
+    if sent is None:
+        return None
+    return hashlib.sha256("\n".join((*sent, *what)).encode()).hexdigest()
 
 
 class IdempotentCommands:
@@ -121,6 +139,7 @@ class IdempotentCommands:
                          store: IdempotencyStore, owner: str, key: str) -> None:
         start: Message | None = None
         chunks: list[bytes] = []
+        scope.setdefault("state", {})[_SENT_WITH_KEY] = (owner, key)
 
         async def recording(message: Message) -> None:
             nonlocal start

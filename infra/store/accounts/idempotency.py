@@ -4,7 +4,9 @@ reset, the page was submitted twice) gets the first answer instead of a second r
 
 Why here, in the accounts' store: a key belongs to whoever sent it (a user, a partner's token),
 like a session; the answers are operational data of the web layer that expire, not facts of the
-programme (the event store keeps those, and an event must not carry a client's key); and the
+programme (the event store keeps those, and an event must not carry a client's key: the one
+note an intake saves with its case, domain.cases.model.IntakeByKey, is named by a digest of it and
+carries only the case id); and the
 accounts' store is already where the web layer writes on PostgreSQL and SQLite alike, synced on
 every commit (its table: infra.store.accounts.storage). Only answers without personal data are
 kept (web.kit.idempotency decides): no identifier or free text is copied out of the vault.

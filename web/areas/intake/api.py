@@ -12,6 +12,7 @@ from domain.identity.model import PossibleSamePerson
 from web.areas.intake.requests import IntakeRequest, take_in
 from web.kit.dependencies import CurrentTranslator, Services
 from web.kit.errors import Problem, explain_domain_error
+from web.kit.idempotency import command_key
 from web.kit.principal import ActingPrincipal, CityToTakeIn
 from web.kit.request_limits import AccessBeforeBody
 from web.kit.views_delay import views_delayed_in_this_request
@@ -77,7 +78,8 @@ async def record_intake(
     read-your-writes timeout, if the read models lag). Before anything is written the person is
     looked for among every city's cases (docs/workflows/duplicates.md)."""
     try:
-        receipt = await take_in(services, city, intake, actor)
+        receipt = await take_in(services, city, intake, actor,
+                                command_key(request, "intake", city.value))
     except PossibleSamePerson as found:
         problem = explain_domain_error(found, translator)
         body = PossibleMatches(

@@ -17,6 +17,7 @@ from domain.programme import City, DomainError, programme_today
 from web.areas.intake.requests import IntakeRequest, take_in
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.forms import FormRefused, FormState, PostedForm, see_other
+from web.kit.idempotency import command_key
 from web.kit.principal import ActingPrincipal, CityToTakeIn
 from web.kit.request_limits import AccessBeforeBody
 from web.kit.terms import terms_shown
@@ -57,7 +58,8 @@ async def submit_intake(
 
     async def check_and_take_in(intake: IntakeRequest) -> IntakeReceipt:
         try:
-            return await take_in(services, city, intake, actor)
+            return await take_in(services, city, intake, actor,
+                                 command_key(request, "intake", city.value))
         except PossibleSamePerson as found:
             matches.extend(found.matches)  # shown with the choice to go on (intake/_matches)
             raise

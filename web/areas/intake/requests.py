@@ -217,23 +217,31 @@ class IntakeRequest(BaseModel):
 
 
 async def take_in(
-    services: WebServices, city: City, intake: IntakeRequest, actor: Actor
+    services: WebServices, city: City, intake: IntakeRequest, actor: Actor,
+    command_key: str | None = None,
 ) -> IntakeReceipt:
     """Record the intake, then wait (at most the read-your-writes timeout) until the read models
     show it, so that the page or client that follows reads its own write. Past the timeout it
     returns all the same: what reads the case next tells whether it is there yet. Choosing who
-    holds the case (`assignee`) is the city's coordinators' (ASSIGN_CASES)."""
+    holds the case (`assignee`) is the city's coordinators' (ASSIGN_CASES). `command_key`
+    (web.kit.idempotency's): an intake sent again after its process died between the save and
+    the answer gets its case back, before the duplicate check would take it for another one."""
     if intake.assignee is not None and not may(
             Principal(actor.id, actor.role, actor.city), Permission.ASSIGN_CASES, city):
         raise AccessDenied("Only the city's coordinators choose who holds a case",
                            field="assignee")
+    recorded_before = await run_in_threadpool(services.cases.intake_by_key, command_key)
+    if recorded_before is not None:
+        await services.wait_for_position(recorded_before.position,
+                                         services.read_your_writes_timeout)
+        return recorded_before
     case_id, now, person = services.new_id(), services.now(), intake.personal_data()
 
     def record() -> IntakeReceipt:
         return services.cases.record_intake(
             case_id, intake.facts(city), person, actor, now,
             intake.other_vulnerability_description or None, services.new_id,
-            assignee=intake.assignee)
+            assignee=intake.assignee, command_key=command_key)
 
     # The duplicate check first: PossibleSamePerson, with nothing written, unless told to go on.
     checked = await run_in_threadpool(
