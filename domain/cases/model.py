@@ -1711,8 +1711,6 @@ def _collect(problems: list[DomainError], check: Callable[..., None], *args: Any
         problems.append(problem)
 
 
-# A register issues one number per case: a snapshot every 100 numbers keeps loading it cheap.
-@snapshotted_every(100)
 class IntakeByKey(Aggregate):
     """Which case an intake sent with an idempotency key recorded: saved in the same transaction
     as the case, so a retry of the same command finds its case even when the process died
@@ -1737,6 +1735,8 @@ class IntakeByKey(Aggregate):
                            case_id=case_id)
 
 
+# A register issues one number per case: a snapshot every 100 numbers keeps loading it cheap.
+@snapshotted_every(100)
 class CaseRegister(Aggregate):
     """Issues a city's case numbers for one year, so that case codes are unique and gapless.
     Internal bookkeeping: its events are not published (see docs/events.md)."""

@@ -16,8 +16,9 @@ from uuid import UUID
 
 import pytest
 
-from domain.cases.model import IntakeByKey
+from domain.cases.model import CaseRegister, IntakeByKey
 from domain.cases.service import INTAKE_SAVED, INTAKE_VAULT_WRITTEN, CaseService
+from domain.record import ProgrammeRecord
 from infra.ages import case_ids
 from infra.faults import KILLED_STATUS
 from infra.settings import Settings
@@ -149,3 +150,9 @@ def test_an_intake_killed_before_its_save_is_carried_out_by_its_retry(
     assert (settled.kept, settled.shredded) == (0, 1)  # the killed attempt's person only
     assert cases.vault.read(UUID(int=1)) is None
     assert cases.vault.read(UUID(int=2)) == a_person()
+
+
+def test_the_note_is_never_snapshotted_and_the_case_register_still_is() -> None:
+    # One event each: a note has nothing to snapshot; a register issues a number per case.
+    assert IntakeByKey not in ProgrammeRecord.snapshotting_intervals
+    assert ProgrammeRecord.snapshotting_intervals[CaseRegister] == 100
