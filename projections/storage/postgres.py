@@ -58,6 +58,9 @@ class PostgresTransaction:
         return None if row is None else tuple(row)
 
 
+POOL_WAIT_SECONDS = 5.0
+
+
 class PostgresPool:
     """A small pool of connections to one PostgreSQL database.
 
@@ -83,6 +86,11 @@ class PostgresPool:
             # A connection the server ended (a restart, pg_terminate_backend) is found and
             # replaced when it is handed out, not by the statement that would fail on it.
             check=ConnectionPool.check_connection,
+            # How long a request waits for a connection before it fails (PoolTimeout: an
+            # outage's 503, infra.outages). psycopg_pool's default, 30 s, kept every request
+            # hanging half a minute while PostgreSQL was down (the cluster test's restart); 5 s
+            # is the event store's own (eventsourcing's connect_timeout).
+            timeout=POOL_WAIT_SECONDS,
         )
 
     @contextmanager

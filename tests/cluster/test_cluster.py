@@ -398,7 +398,15 @@ def test_postgresql_restarted_under_load_fails_commands_cleanly_and_loses_nothin
             load.wait_for(20)
             down_at = time.monotonic()
             cluster.postgres.stop("fast")
+            # Down at least 4 s, and until a command was answered meanwhile (each web process
+            # sends one at a time, and one sent just before the stop may take seconds to be
+            # refused): an outage no answer falls into proves nothing. Past 30 s without one,
+            # commands hang during an outage, and the assertion below fails.
+            outage_ends = time.monotonic() + 30
             time.sleep(4)
+            while (not any(answer.at > down_at for answer in load.answers)
+                   and time.monotonic() < outage_ends):
+                time.sleep(0.2)
             cluster.postgres.start()
             up_at = time.monotonic()
             load.wait_for(20)
