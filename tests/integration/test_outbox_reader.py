@@ -138,6 +138,9 @@ async def test_a_relay_stopped_with_its_reading_process_up_stops_it(
     async with asyncio.timeout(10):
         await running
     for worker in workers:
-        await asyncio.to_thread(worker.join, 10)
+        # It ends once it finishes the batch it may be reading: seconds. 10 s was once not
+        # enough while the whole suite loaded both cores (1 run in 3); a process that never
+        # stops still fails here.
+        await asyncio.to_thread(worker.join, 30)
         assert not worker.is_alive()
     await assert_stream_mirrors_log(js, record)
