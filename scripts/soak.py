@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.faults.platform import RunningPlatform, read_models, take_in
+from tests.faults.platform import RunningPlatform, intakes_in_store, read_models, take_in
 
 
 class Load:
@@ -160,38 +160,22 @@ def main() -> int:
     rebuilt = platform.lgnet("projections", "rebuild", timeout=1800)
     equal_to_rebuild = rebuilt.returncode == 0 and read_models(platform, tracking=False) == live
     verify = platform.lgnet("audit", "verify", timeout=1800)
-    intakes_in_store = _intakes_in_store(platform)
+    in_store = intakes_in_store(platform)
     figures = {
         "seconds": seconds, "kills": dict(kills), "answers": dict(load.answers),
         "intakes answered 201": len(load.saved_cases), "lost": len(lost),
-        "cases in the read models": cases, "intakes in the store": intakes_in_store,
-        "duplicated": cases - intakes_in_store,
+        "cases in the read models": cases, "intakes in the store": in_store,
+        "duplicated": cases - in_store,
         "read models equal a rebuild": equal_to_rebuild,
         "audit verify exit": verify.returncode, "vault rows without a case": orphans,
         "data dir": str(platform.data_dir),
     }
     print(json.dumps(figures, indent=2))
     bad_answers = sum(n for kind, n in load.answers.items() if kind.startswith("other"))
-    ok = (not lost and cases == intakes_in_store and equal_to_rebuild
+    ok = (not lost and cases == in_store and equal_to_rebuild
           and verify.returncode == 0 and orphans == 0 and bad_answers == 0)
     print("soak: OK" if ok else "soak: FAILED", flush=True)
     return 0 if ok else 1
-
-
-def _intakes_in_store(platform: RunningPlatform) -> int:
-    from infra.store.eventstore import open_record
-
-    record = open_record(platform.settings)
-    try:
-        count, start = 0, 1
-        while True:
-            notifications = record.recorder.select_notifications(start, 1000)
-            if not notifications:
-                return count
-            count += sum(1 for n in notifications if n.topic.endswith("IntakeRecorded"))
-            start = notifications[-1].id + 1
-    finally:
-        record.close()
 
 
 if __name__ == "__main__":
