@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
 import nats
@@ -100,6 +102,9 @@ EXIT_KEY_UNCONFIRMED = 5  # --strict: the key is the data dir's, confirmed by no
 def _cannot(message: str) -> typer.Exit:
     typer.echo(f"Error: {message}", err=True)
     return typer.Exit(EXIT_CANNOT_CHECK)
+
+
+Result = TypeVar("Result")
 
 
 @dataclass
@@ -277,15 +282,26 @@ def _outside_witnesses(
     url = nats_url or _platform_url_read_only(settings)
     if url is not None:
         try:
-            found = asyncio.run(_read_audit_stream(url, user if nats_url else None,
-                                                   password if nats_url else None,
-                                                   creds if nats_url else None,
-                                                   consumer_name))
+            found = _run_to_completion(lambda: _read_audit_stream(
+                url, user if nats_url else None, password if nats_url else None,
+                creds if nats_url else None, consumer_name))
             heads += [Witnessed(h, f"stream {AUDIT_STREAM_NAME}") for h in found]
         except Exception as error:
             typer.echo(f"Note: stream {AUDIT_STREAM_NAME} not consulted: "
                        f"{unreachable(url, error)}")
     return heads
+
+
+def _run_to_completion(make: Callable[[], Coroutine[Any, Any, Result]]) -> Result:
+    """`asyncio.run(make())`, also when the caller's thread already runs an event loop (the
+    command called from async code, as the tests do): there asyncio.run refuses, so the
+    coroutine runs on a loop of its own in another thread while the caller waits."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(lambda: asyncio.run(make())).result()
 
 
 def _platform_url_read_only(settings: Settings) -> str | None:
@@ -337,8 +353,8 @@ def _verify_stream(
     options = nats_options(user, password, creds, consumer_name)
     with cyclic_gc_paused():
         try:
-            messages, state = asyncio.run(read_stream_state(nats_url, options, consumer_name,
-                                                            5.0))
+            messages, state = _run_to_completion(lambda: read_stream_state(
+                nats_url, options, consumer_name, 5.0))
         except Exception as error:
             raise _cannot(f"cannot read stream LGNET: {unreachable(nats_url, error)}") from None
         return verify_stream_record(messages, state, key, heads)

@@ -45,7 +45,7 @@ from infra.cli.audit import EXIT_CANNOT_CHECK, EXIT_KEY_UNCONFIRMED, EXIT_UNSIGN
 from infra.cli.main import app
 from infra.nats import streams
 from infra.nats.server import EmbeddedNats
-from infra.nats.streams import STREAM_NAME
+from infra.nats.streams import AUDIT_STREAM_NAME, STREAM_NAME
 from infra.pipeline import outbox_reader
 from infra.pipeline.relay import Relay
 from infra.publishing.messages import PUBLIC_TOPICS
@@ -228,6 +228,22 @@ async def test_deleting_the_tail_and_its_chain_rows_is_caught_by_the_witnesses(
     assert code == 1, output
     assert "TRUNCATED" in output
     assert "witnessed by" in output
+
+
+async def test_verify_called_inside_an_event_loop_still_consults_the_audit_stream(
+    world: World,
+) -> None:
+    """Called from async code (here the test's own loop, no thread in between), verify cannot
+    use asyncio.run: it reads stream LGNET_AUDIT on a loop of its own instead of skipping it.
+    With the witness file gone, only the stream can show the tail was cut."""
+    cut = world.public_positions()[-12]
+    world.sql("DELETE FROM {events} WHERE {id} >= ?", (cut,))
+    world.sql("DELETE FROM {chain} WHERE position >= ?", (cut,))
+    witness_file(world.settings).unlink()
+    code, output = world.lgnet("audit", "verify")
+    assert "not consulted" not in output
+    assert code == 1, output
+    assert "TRUNCATED" in output and f"witnessed by stream {AUDIT_STREAM_NAME}" in output
 
 
 async def test_deleting_every_chain_row_is_missing_not_pending(world: World) -> None:
