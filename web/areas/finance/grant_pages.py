@@ -27,7 +27,7 @@ from domain.finance.grant import (
     co_beneficiaries,
 )
 from domain.finance.statements import ACTION, Figures, Statement, co_beneficiary_statement
-from domain.programme import City, SubAction
+from domain.programme import Actor, City, SubAction
 from web.areas.finance.grant_requests import (
     AdmissionRequest,
     AdmissionToConfirm,
@@ -240,14 +240,38 @@ def city_grant(
 def _render_city(request: Request, pages: Pages, services: WebServices, principal: Principal,
                  city: City, day: date | None, claim_form: FormState,
                  status_code: int = 200) -> HTMLResponse:
-    context = {
-        "city": city.value, "as_of": day,
-        "statement": _statements(services, day).of(city.value),
-        "claims": services.grant_views.claims(city.value),
-        "may_claim": may(principal, Permission.RECORD_EXPENDITURE, city),
+    context = {"city": city.value, **_co_beneficiary_context(
+        services, city.value, day, may(principal, Permission.RECORD_EXPENDITURE, city),
+        claim_form)}
+    return pages.render(request, "finance/grant_city.html", context, status_code=status_code)
+
+
+def _co_beneficiary_context(services: WebServices, co_beneficiary: str, day: date | None,
+                            may_claim: bool, claim_form: FormState) -> dict[str, Any]:
+    """What a co-beneficiary's page shows, a city's or a national partner's alike."""
+    return {
+        "as_of": day, "statement": _statements(services, day).of(co_beneficiary),
+        "claims": services.grant_views.claims(co_beneficiary), "may_claim": may_claim,
         "claim_form": claim_form, **_words(services),
     }
-    return pages.render(request, "finance/grant_city.html", context, status_code=status_code)
+
+
+async def _draft_from_form(request: Request, services: WebServices, co_beneficiary: str,
+                           actor: Actor, translator: Translator,
+                           refused_page: Callable[[FormState], HTMLResponse]) -> Response:
+    """Draft a claim from the posted form, then show it; a refused form is shown again by
+    `refused_page` with its errors (422), and nothing is recorded."""
+    form = await PostedForm.read(request, GrantClaimRequest.model_fields)
+    drafted: list[str] = []
+
+    async def command(body: GrantClaimRequest) -> None:
+        drafted.append(str(await draft_claim(services, co_beneficiary, body, actor)))
+
+    try:
+        await form.submit(GrantClaimRequest, command, translator)
+    except FormRefused as refused:
+        return refused_page(refused.form)
+    return see_other(request, "grant_claim_page", grant_claim_id=drafted[0])
 
 
 @router.post("/cities/{city}/grant/claims", name="draft_grant_claim")
@@ -255,18 +279,10 @@ async def draft_grant_claim(
     request: Request, city: CityToClaimIn, pages: PageRenderer, services: Services,
     principal: SignedIn, translator: CurrentTranslator,
 ) -> Response:
-    form = await PostedForm.read(request, GrantClaimRequest.model_fields)
-    drafted: list[str] = []
-
-    async def command(body: GrantClaimRequest) -> None:
-        drafted.append(str(await draft_claim(services, city.value, body, principal.actor)))
-
-    try:
-        await form.submit(GrantClaimRequest, command, translator)
-    except FormRefused as refused:
-        return _render_city(request, pages, services, principal, city, None, refused.form,
-                            status_code=422)
-    return see_other(request, "grant_claim_page", grant_claim_id=drafted[0])
+    return await _draft_from_form(
+        request, services, city.value, principal.actor, translator,
+        lambda form: _render_city(request, pages, services, principal, city, None, form,
+                                  status_code=422))
 
 
 # --- the lead and national partners' statements and claims -------------------------------------
@@ -295,13 +311,9 @@ def partner_grant(
 def _render_partner(request: Request, pages: Pages, services: WebServices,
                     principal: Principal, partner: NationalPartner, day: date | None,
                     claim_form: FormState, status_code: int = 200) -> HTMLResponse:
-    context = {
-        "city": None, "partner": partner.value, "as_of": day,
-        "statement": _statements(services, day).of(partner.value),
-        "claims": services.grant_views.claims(partner.value),
-        "may_claim": may(principal, Permission.RECORD_PARTNER_EXPENDITURE),
-        "claim_form": claim_form, **_words(services),
-    }
+    context = {"city": None, "partner": partner.value, **_co_beneficiary_context(
+        services, partner.value, day, may(principal, Permission.RECORD_PARTNER_EXPENDITURE),
+        claim_form)}
     return pages.render(request, "finance/grant_partner.html", context,
                         status_code=status_code)
 
@@ -312,18 +324,10 @@ async def draft_partner_grant_claim(
     clerk: PartnerClaimRecorder, translator: CurrentTranslator,
 ) -> Response:
     chosen = _partner(partner)
-    form = await PostedForm.read(request, GrantClaimRequest.model_fields)
-    drafted: list[str] = []
-
-    async def command(body: GrantClaimRequest) -> None:
-        drafted.append(str(await draft_claim(services, chosen.value, body, clerk.actor)))
-
-    try:
-        await form.submit(GrantClaimRequest, command, translator)
-    except FormRefused as refused:
-        return _render_partner(request, pages, services, clerk, chosen, None, refused.form,
-                               status_code=422)
-    return see_other(request, "grant_claim_page", grant_claim_id=drafted[0])
+    return await _draft_from_form(
+        request, services, chosen.value, clerk.actor, translator,
+        lambda form: _render_partner(request, pages, services, clerk, chosen, None, form,
+                                     status_code=422))
 
 
 @router.get("/cities/{city}/grant/statement/export.{fmt}", name="city_grant_statement_export")
