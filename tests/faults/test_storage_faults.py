@@ -281,6 +281,20 @@ def check_fails_naming_the_store(platform: RunningPlatform, *, naming: str) -> N
     assert any(naming in line for line in lines), lines
 
 
+def refused_during_the_fault(platform: RunningPlatform, commands: Commands, *, tries: int,
+                             details: tuple[str, ...], check_naming: str) -> httpx.Response:
+    """While the store refuses writes: an intake is answered 503 (returned), an intake form
+    and a page read are answered (never a 500), readiness turns red with each of `details` in
+    the store's line, and `lgnet check` fails naming the store."""
+    refused = commands.until_refused(tries=tries)
+    commands.forms_saved += commands.page_intake().status_code == 303
+    commands.page_read()
+    store = readiness_turns_red(platform)
+    assert all(detail in store["detail"] for detail in details), store
+    check_fails_naming_the_store(platform, naming=check_naming)
+    return refused
+
+
 def works_again(platform: RunningPlatform, commands: Commands) -> None:
     """After the fault: the refused commands, sent again with their keys, are carried out (the
     outage kept nothing under them); readiness and `lgnet check` are green; every intake
@@ -325,14 +339,10 @@ def test_sqlite_full_disk_answers_503_turns_readiness_red_and_recovers_without_a
             assert commands.intake().status_code == 201
             filler = fill(small)
 
-            refused = commands.until_refused()
+            refused = refused_during_the_fault(
+                platform, commands, tries=200, details=("does not take writes", "full"),
+                check_naming="database or disk is full")
             assert "disk is full" not in refused.text  # the driver's words stay in the log
-            commands.forms_saved += commands.page_intake().status_code == 303
-            commands.page_read()
-            store = readiness_turns_red(platform)
-            assert "does not take writes" in store["detail"]
-            assert "full" in store["detail"], store
-            check_fails_naming_the_store(platform, naming="database or disk is full")
             assert "Outage answered 503" in platform.log()
 
             filler.unlink()
@@ -361,12 +371,9 @@ def test_sqlite_on_a_file_system_remounted_read_only_answers_503_and_recovers_af
             disk.error_trigger.write_text("lgnet fault test: the store's disk fails\n")
             assert "emergency_ro" in disk.options()
 
-            commands.until_refused(tries=3)
-            commands.forms_saved += commands.page_intake().status_code == 303
-            commands.page_read()
-            store = readiness_turns_red(platform)
-            assert "does not take writes" in store["detail"], store
-            check_fails_naming_the_store(platform, naming="does not take writes")
+            refused_during_the_fault(platform, commands, tries=3,
+                                     details=("does not take writes",),
+                                     check_naming="does not take writes")
             assert intakes_in_store(platform) == len(commands.created) + commands.forms_saved
             assert "Exception in ASGI application" not in platform.log()
         finally:
@@ -419,12 +426,9 @@ def test_postgres_made_read_only_answers_503_and_recovers_without_a_restart(
             _admin(url, 'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
             _terminate(url)
 
-            commands.until_refused(tries=3)
-            commands.forms_saved += commands.page_intake().status_code == 303
-            commands.page_read()
-            store = readiness_turns_red(platform)
-            assert "read-only transaction" in store["detail"], store
-            check_fails_naming_the_store(platform, naming="ReadOnlySqlTransaction")
+            refused_during_the_fault(platform, commands, tries=3,
+                                     details=("read-only transaction",),
+                                     check_naming="ReadOnlySqlTransaction")
             assert intakes_in_store(platform) == len(commands.created) + commands.forms_saved
 
             _admin(url, 'ALTER DATABASE "{name}" RESET default_transaction_read_only')
@@ -473,12 +477,9 @@ def test_postgres_with_its_tablespace_full_answers_503_and_recovers_without_a_re
                     assert commands.intake().status_code == 201
                     filler = fill(small)
 
-                    commands.until_refused()
-                    commands.forms_saved += commands.page_intake().status_code == 303
-                    commands.page_read()
-                    store = readiness_turns_red(platform)
-                    assert "No space left on device" in store["detail"], store
-                    check_fails_naming_the_store(platform, naming="DiskFull")
+                    refused_during_the_fault(platform, commands, tries=200,
+                                             details=("No space left on device",),
+                                             check_naming="DiskFull")
 
                     filler.unlink()
                     works_again(platform, commands)

@@ -150,6 +150,27 @@ async def sqlite_world(tmp_path: Path, nats_server: EmbeddedNats) -> AsyncIterat
     world.record.close()
 
 
+def change_an_intake_and_recompute_the_chain(world: World, which: int) -> int:
+    """The tamper no key is needed for: the `which`-th intake's citizenship changed in the store
+    and every chain hash recomputed after it. Returns the intake's position."""
+    store = AuditChainStore(world.record)
+    intake = [n.id for n in world.record.recorder.select_notifications(1, 10**6)
+              if n.topic.endswith("Case.IntakeRecorded")][which]
+    (state,) = world.sql("SELECT state FROM {events} WHERE {id} = ?", (intake,))[0]
+    world.sql("UPDATE {events} SET state = ? WHERE {id} = ?",
+              (bytes(state).replace(b'"ER"', b'"FR"'), intake))
+    events = {e.position: e for e in stored_events(world.record, store)}
+    previous = GENESIS_HASH
+    for link in store.links():
+        message = events[link.position].message
+        assert message is not None
+        previous = link_hash(previous, canonical_content(message.headers, message.body,
+                                                         link.chain_seq))
+        world.sql("UPDATE {chain} SET chain_hash = ? WHERE chain_seq = ?",
+                  (previous, link.chain_seq))
+    return intake
+
+
 async def test_a_clean_stop_signs_the_head_and_every_witness_holds_it(world: World) -> None:
     code, output = await asyncio.to_thread(world.lgnet, "audit", "verify", "--require-signed")
     assert code == 0, output
@@ -194,21 +215,7 @@ async def test_the_store_rewritten_with_the_stream_intact_names_the_first_differ
 ) -> None:
     """An event changed in the store and the chain recomputed after it (no key needed): the
     store against the stream names the first chain event where they differ."""
-    store = AuditChainStore(world.record)
-    intake = [n.id for n in world.record.recorder.select_notifications(1, 10**6)
-              if n.topic.endswith("Case.IntakeRecorded")][-3]
-    (state,) = world.sql("SELECT state FROM {events} WHERE {id} = ?", (intake,))[0]
-    world.sql("UPDATE {events} SET state = ? WHERE {id} = ?",
-              (bytes(state).replace(b'"ER"', b'"FR"'), intake))
-    events = {e.position: e for e in stored_events(world.record, store)}
-    previous = GENESIS_HASH
-    for link in store.links():
-        message = events[link.position].message
-        assert message is not None
-        previous = link_hash(previous, canonical_content(message.headers, message.body,
-                                                         link.chain_seq))
-        world.sql("UPDATE {chain} SET chain_hash = ? WHERE chain_seq = ?",
-                  (previous, link.chain_seq))
+    intake = change_an_intake_and_recompute_the_chain(world, -3)
     seq = world.public_positions().index(intake) + 1
     code, output = await asyncio.to_thread(
         world.lgnet, "audit", "verify", "--nats", world.nats_url, "--store")
@@ -266,21 +273,7 @@ async def test_a_deleted_chain_row_in_the_middle_is_named(world: World) -> None:
 async def test_an_event_changed_and_the_chain_recomputed_fails(world: World) -> None:
     """No key needed to recompute the chain: the signed head at the stop (in the store, the
     stream and the witness file) no longer matches."""
-    store = AuditChainStore(world.record)
-    intake = [n.id for n in world.record.recorder.select_notifications(1, 10**6)
-              if n.topic.endswith("Case.IntakeRecorded")][-1]
-    (state,) = world.sql("SELECT state FROM {events} WHERE {id} = ?", (intake,))[0]
-    world.sql("UPDATE {events} SET state = ? WHERE {id} = ?",
-              (bytes(state).replace(b'"ER"', b'"FR"'), intake))
-    events = {e.position: e for e in stored_events(world.record, store)}
-    previous = GENESIS_HASH
-    for link in store.links():
-        message = events[link.position].message
-        assert message is not None
-        previous = link_hash(previous, canonical_content(message.headers, message.body,
-                                                         link.chain_seq))
-        world.sql("UPDATE {chain} SET chain_hash = ? WHERE chain_seq = ?",
-                  (previous, link.chain_seq))
+    change_an_intake_and_recompute_the_chain(world, -1)
     code, output = await asyncio.to_thread(world.lgnet, "audit", "verify")
     assert code == 1, output
     assert "CHECKPOINT MISMATCH" in output or "WITNESS MISMATCH" in output
