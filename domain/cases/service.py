@@ -378,13 +378,8 @@ class CaseService:
 
     def _decide_on(self, register: CaseRegister, intake: _IntakeToSave) -> Case:
         """The case of `intake`, numbered by `register` (which issues its number)."""
-        facts, terms = intake.facts, intake.terms
-        if not terms.is_known(facts.city):
-            terms.require_partner(facts.city, facts.intake_date, field="city")
-        case_code = register.issue_code(intake.now, terms.province_code(facts.city))
-        case = Case.take_in(
-            intake.case_id, case_code, facts, intake.actor, intake.now, terms, self.legal_bases
-        )
+        case = self._take_in_on(register, intake.case_id, intake.facts, intake.actor,
+                                intake.now, intake.terms)
         if intake.reference is not None:
             case.describe_other_vulnerability(intake.reference, intake.actor, intake.now)
         return case
@@ -402,13 +397,18 @@ class CaseService:
         self, case_id: UUID, facts: IntakeFacts, actor: Actor, now: datetime,
         terms: TermsInForce,
     ) -> tuple[CaseRegister, Case]:
+        register = self._register(facts, now)
+        return register, self._take_in_on(register, case_id, facts, actor, now, terms)
+
+    def _take_in_on(
+        self, register: CaseRegister, case_id: UUID, facts: IntakeFacts, actor: Actor,
+        now: datetime, terms: TermsInForce,
+    ) -> Case:
         # A city that was never a partner has no province code to number its cases with.
         if not terms.is_known(facts.city):
             terms.require_partner(facts.city, facts.intake_date, field="city")
-        register = self._register(facts, now)
         case_code = register.issue_code(now, terms.province_code(facts.city))
-        return register, Case.take_in(
-            case_id, case_code, facts, actor, now, terms, self.legal_bases)
+        return Case.take_in(case_id, case_code, facts, actor, now, terms, self.legal_bases)
 
     def reveal_identifiers(
         self, case_id: UUID, reason: AccessReason, actor: Actor, now: datetime
