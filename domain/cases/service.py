@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from contextlib import suppress
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -101,6 +103,70 @@ class UnfinishedIntakes:
     """Pending persons whose case was never saved: erased from the vault."""
 
 
+@dataclass(frozen=True)
+class _Saved:
+    case_code: str
+    position: int
+
+
+class _GoAlone:
+    """The outcome of an intake whose batch could not be saved as one."""
+
+
+_GO_ALONE = _GoAlone()
+
+
+@dataclass(eq=False)
+class _IntakeToSave:
+    """An intake decided and checked, its person in the vault, waiting for its batch."""
+
+    case_id: UUID
+    facts: IntakeFacts
+    actor: Actor
+    now: datetime
+    terms: TermsInForce
+    reference: TextReference | None
+    assignee: str | None
+    command_key: str | None
+    outcome: _Saved | _GoAlone | BaseException | None = None
+
+
+class _IntakeBatches:
+    """Group commit of the intakes numbered by one register: who arrives while a batch of them is
+    being saved waits, and the first of the waiters then saves every waiting one at once (one
+    transaction, one fsync). Concurrent intakes of one city all change its register, so saved
+    one by one they would only conflict and retry; saved together they cost one save."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[UUID, threading.Lock] = {}
+        self._waiting: dict[UUID, list[_IntakeToSave]] = {}
+
+    def save(
+        self,
+        register_id: UUID,
+        intake: _IntakeToSave,
+        save_together: Callable[[Sequence[_IntakeToSave]], None],
+    ) -> _Saved | _GoAlone | BaseException:
+        with self._guard:
+            lock = self._locks.setdefault(register_id, threading.Lock())
+            self._waiting.setdefault(register_id, []).append(intake)
+        with lock:
+            if intake.outcome is None:  # no batch took it yet: this one saves the waiting ones
+                with self._guard:
+                    batch = self._waiting.pop(register_id)
+                try:
+                    save_together(batch)
+                except BaseException as error:
+                    for waiting in batch:  # every one of the batch is told
+                        if waiting.outcome is None:
+                            waiting.outcome = error
+                    if not isinstance(error, Exception):
+                        raise
+        assert intake.outcome is not None
+        return intake.outcome
+
+
 class CaseNotFound(LookupError):
     """Raised when no case has the given id."""
 
@@ -135,6 +201,7 @@ class CaseService:
         # The programme's terms (period, partner cities): the card's unless a source is given.
         self.terms = terms or CardTermsSource()
         self.legal_bases = legal_bases
+        self._intake_batches = _IntakeBatches()
 
     def record_intake(
         self,
@@ -179,7 +246,6 @@ class CaseService:
         recorded_before = self.intake_by_key(command_key)
         if recorded_before is not None:
             return recorded_before
-        by_key = () if command_key is None else (IntakeByKey.record(command_key, case_id, now),)
         self.vault.store(case_id, personal_data)
         try:
             reference = None
@@ -188,28 +254,45 @@ class CaseService:
                 text_id = new_id()
                 reference = TextReference(
                     text_id, self.vault.store_text(case_id, text_id, description))
-                case.describe_other_vulnerability(reference, actor, now)
             self.checkpoint(INTAKE_VAULT_WRITTEN)
-            for _attempt in range(_SAVE_ATTEMPTS):
-                try:
-                    # The note first: the answer waits for the views to reach the last event
-                    # saved, and the note, never published, is no event the views would reach.
-                    recordings = self.record.save(*by_key, register, case, *companions)
-                except IntegrityError:
-                    # The same command, sent again while this one was under way, may have
-                    # saved its case first: then this one records nothing.
-                    recorded_before = self.intake_by_key(command_key)
-                    if recorded_before is not None:
-                        break
+            # Intakes numbered by the same register at the same moment are saved together
+            # (one transaction, one fsync), each on the register as the one before left it.
+            outcome = self._intake_batches.save(
+                CaseRegister.id_for(facts.city, facts.intake_date.year),
+                _IntakeToSave(case_id, facts, actor, now, terms, reference, assignee,
+                              command_key),
+                self._save_together)
+            if isinstance(outcome, BaseException):
+                raise outcome
+            if isinstance(outcome, _Saved):
+                case_code, position = outcome.case_code, outcome.position
+            else:
+                # Its batch lost a race (another process numbered a case first, or the same
+                # command was in it twice): alone, as every intake was saved before batches.
+                for _attempt in range(_SAVE_ATTEMPTS):
                     register, case = self._decide_intake(case_id, facts, actor, now, terms)
                     if reference is not None:
                         case.describe_other_vulnerability(reference, actor, now)
                     companions = self._companions(case, actor, now, assignee)
-                    continue
-                break
-            else:
-                raise IntegrityError(
-                    "Could not allocate a case number: too many concurrent intakes")
+                    # Made anew at each attempt: a save that fails has taken its events.
+                    by_key = _note_of(command_key, case_id, now)
+                    try:
+                        # The note first: the answer waits for the views to reach the last
+                        # event saved, and the note, never published, is no event the views
+                        # would reach.
+                        recordings = self.record.save(*by_key, register, case, *companions)
+                    except IntegrityError:
+                        # The same command, sent again while this one was under way, may have
+                        # saved its case first: then this one records nothing.
+                        recorded_before = self.intake_by_key(command_key)
+                        if recorded_before is not None:
+                            break
+                        continue
+                    case_code, position = case.case_code, position_of(recordings)
+                    break
+                else:
+                    raise IntegrityError(
+                        "Could not allocate a case number: too many concurrent intakes")
         except BaseException:
             # Nothing was recorded: the identifiers must not outlive the failed intake. (A crash
             # skips this: the person stays pending and the sweep shreds them.)
@@ -223,7 +306,7 @@ class CaseService:
         # person left pending is confirmed by the sweep, which finds their case saved.
         with suppress(Exception):
             self.vault.confirm(case_id)
-        return IntakeReceipt(case_id, case.case_code, position_of(recordings))
+        return IntakeReceipt(case_id, case_code, position)
 
     def settle_unfinished_intakes(self, now: datetime, grace: timedelta) -> UnfinishedIntakes:
         """Decide every person the vault still holds as pending since before `now - grace`:
@@ -242,6 +325,65 @@ class CaseService:
                 kept += 1
         return UnfinishedIntakes(kept, shredded)
 
+    def _save_together(self, batch: Sequence[_IntakeToSave]) -> None:
+        """Decide the intakes of `batch` (all numbered by one register) in turn, each on the
+        register as the one before left it, and save them in one transaction. One refused is
+        left out, with its refusal as its outcome, and the register as it was before it (the
+        numbers stay gapless). Should the save conflict (another process numbered a case first,
+        or one command is in the batch twice), each is told to go alone."""
+        first = batch[0]
+        register = self._register(first.facts, first.now)
+        decided: list[tuple[_IntakeToSave, Case, Sequence[MutableAggregateProtocol[UUID]]]] = []
+        for intake in batch:
+            trial = deepcopy(register)
+            try:
+                case = self._decide_on(trial, intake)
+                companions = self._companions(case, intake.actor, intake.now, intake.assignee)
+            except Exception as refusal:  # its own outcome, not the batch's
+                intake.outcome = refusal
+                continue
+            register = trial
+            decided.append((intake, case, companions))
+        if not decided:
+            return
+        try:
+            # The notes first, as an intake alone saves them.
+            recordings = self.record.save(
+                *(
+                    note
+                    for intake, _, _ in decided
+                    for note in _note_of(intake.command_key, intake.case_id, intake.now)
+                ),
+                register,
+                *(
+                    aggregate
+                    for _, case, companions in decided
+                    for aggregate in (case, *companions)
+                ),
+            )
+        except IntegrityError:
+            for intake, _, _ in decided:
+                intake.outcome = _GO_ALONE
+            return
+        for intake, case, companions in decided:
+            ids = {case.id, *(companion.id for companion in companions)}
+            intake.outcome = _Saved(
+                case.case_code,
+                max(
+                    recording.notification.id
+                    for recording in recordings
+                    if recording.domain_event.originator_id in ids
+                ),
+            )
+
+    def _decide_on(self, register: CaseRegister, intake: _IntakeToSave) -> Case:
+        """The case of `intake`, numbered by `register` (which issues its number)."""
+        case = self._take_in_on(register, intake.case_id, intake.facts, intake.actor,
+                                intake.now, intake.terms)
+        if intake.reference is not None:
+            case.describe_other_vulnerability(intake.reference, intake.actor, intake.now)
+        return case
+
     def _companions(
         self, case: Case, actor: Actor, now: datetime, assignee: str | None
     ) -> Sequence[MutableAggregateProtocol[UUID]]:
@@ -255,13 +397,18 @@ class CaseService:
         self, case_id: UUID, facts: IntakeFacts, actor: Actor, now: datetime,
         terms: TermsInForce,
     ) -> tuple[CaseRegister, Case]:
+        register = self._register(facts, now)
+        return register, self._take_in_on(register, case_id, facts, actor, now, terms)
+
+    def _take_in_on(
+        self, register: CaseRegister, case_id: UUID, facts: IntakeFacts, actor: Actor,
+        now: datetime, terms: TermsInForce,
+    ) -> Case:
         # A city that was never a partner has no province code to number its cases with.
         if not terms.is_known(facts.city):
             terms.require_partner(facts.city, facts.intake_date, field="city")
-        register = self._register(facts, now)
         case_code = register.issue_code(now, terms.province_code(facts.city))
-        return register, Case.take_in(
-            case_id, case_code, facts, actor, now, terms, self.legal_bases)
+        return Case.take_in(case_id, case_code, facts, actor, now, terms, self.legal_bases)
 
     def reveal_identifiers(
         self, case_id: UUID, reason: AccessReason, actor: Actor, now: datetime
@@ -496,6 +643,11 @@ class CaseService:
             return CaseRegister.open(facts.city, year, now)
         assert isinstance(register, CaseRegister)
         return register
+
+
+def _note_of(command_key: str | None, case_id: UUID, now: datetime) -> tuple[IntakeByKey, ...]:
+    """The note of the command that records the intake of `case_id` (none without a key)."""
+    return () if command_key is None else (IntakeByKey.record(command_key, case_id, now),)
 
 
 def _other_description(facts: IntakeFacts, description: str | None) -> str | None:

@@ -61,7 +61,7 @@ from domain.vault import (
 from infra.private_files import refuse_key_readable_by_others
 from infra.settings import Settings
 from projections.storage.postgres import PostgresPool
-from projections.storage.sqlite import SqliteSerialised
+from projections.storage.sqlite import SqliteGroupCommitted
 from projections.storage.transaction import Transaction
 
 log = logging.getLogger(__name__)
@@ -760,7 +760,9 @@ _SQLITE_PRAGMAS = ("PRAGMA secure_delete = ON", "PRAGMA journal_mode = DELETE")
 
 class SqliteVault:
     """The vault in its own SQLite file. One connection, serialised by a lock: the web app calls
-    it from a threadpool, and an intake's single small write does not need more.
+    it from a threadpool, and an intake's single small write does not need more. Writes that
+    arrive together are committed together (SqliteGroupCommitted: one journal and one round of
+    fsyncs for all of them), each still durable when it returns, and alone in what it writes.
 
     `secure_delete` makes SQLite overwrite deleted rows with zeros, so an erased person's wrapped
     key is gone from the file, not merely unlinked from the b-tree. The rollback journal (not WAL)
@@ -773,7 +775,7 @@ class SqliteVault:
         self._cipher = VaultCipher(master_key)
         # With it, `store` indexes the person in the same transaction (no second fsync).
         self._index = BlindIndexKeys(index_key) if index_key is not None else None
-        self._database = SqliteSerialised(path, _SQLITE_PRAGMAS, timeout=10.0)
+        self._database = SqliteGroupCommitted(path, _SQLITE_PRAGMAS, timeout=10.0)
         try:
             with self._database.transaction() as tx:
                 for statement in _SQLITE_SCHEMA:

@@ -51,6 +51,16 @@ class PossibleMatches(BaseModel):
     possible_matches: list[PossibleMatch]
 
 
+def case_location(request: Request, case_id: UUID) -> str:
+    """Where the case is read: the path of api_get_case, looked up once per app (looking a route
+    up by name walks every included router, a cost each intake paid: issue 15's profile)."""
+    prefix: str | None = getattr(request.app.state, "case_location_prefix", None)
+    if prefix is None:
+        prefix = str(request.app.url_path_for("api_get_case", case_id="x")).removesuffix("x")
+        request.app.state.case_location_prefix = prefix
+    return prefix + str(case_id)
+
+
 @router.post(
     "/cities/{city}/intakes",
     status_code=status.HTTP_201_CREATED,
@@ -90,9 +100,7 @@ async def record_intake(
                               matched_on=sorted(kind.value for kind in match.kinds))
                 for match in found.matches])
         return JSONResponse(body.model_dump(), status_code=status.HTTP_409_CONFLICT)
-    response.headers["Location"] = str(
-        request.app.url_path_for("api_get_case", case_id=str(receipt.case_id))
-    )
+    response.headers["Location"] = case_location(request, receipt.case_id)
     return IntakeCreated(
         case_id=receipt.case_id, case_code=receipt.case_code, position=receipt.position,
         views_delayed=views_delayed_in_this_request(),
