@@ -156,7 +156,12 @@ WORKER_BUDGET: ConnectionBudget | None = None
 def share_the_server(host: str, port: int) -> ConnectionBudget | None:
     """Set this process up to share the server (see the module's note): the records' small
     pools, the sweep (once per run: not in an xdist worker), this worker's budget. None, and
-    nothing done, where there is no server."""
+    nothing done, where there is no server. Once per process: a later session in the same
+    process, or in a fork of it (`make mutate` runs one session per mutant in a fork of the
+    process that ran the tests first), keeps what the first one set up, without connecting."""
+    global WORKER_BUDGET
+    if WORKER_BUDGET is not None:
+        return WORKER_BUDGET
     for name, value in RECORD_POOL_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
     try:
@@ -174,6 +179,5 @@ def share_the_server(host: str, port: int) -> ConnectionBudget | None:
         int(settings["max_connections"]), int(settings.get("superuser_reserved_connections", 0)),
         run_workers()))
     budget.install()
-    global WORKER_BUDGET
     WORKER_BUDGET = budget
     return budget
