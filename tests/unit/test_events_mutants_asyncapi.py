@@ -13,6 +13,7 @@ import pytest
 from events.asyncapi import (
     _address_city,
     _description,
+    _document,
     _header_schemas,
     _inline,
     _summary,
@@ -187,7 +188,14 @@ PARTNER_OPTIONAL = [
 NATS_USER = [{"$ref": "#/components/securitySchemes/natsUser"}]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(autouse=True)
+def _built_afresh() -> None:
+    """Each test builds the document itself rather than reading the process's cached one (so
+    that a change to how it is built shows here, whichever test built it first)."""
+    _document.cache_clear()
+
+
+@pytest.fixture
 def document() -> dict[str, Any]:
     return asyncapi_document()
 

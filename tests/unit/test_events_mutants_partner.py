@@ -53,6 +53,13 @@ from events.partner import (
 from tests.unit.test_partner_contracts import internal_message
 from tests.unit.test_partner_intake_v2 import an_intake_v2
 
+
+@pytest.fixture(autouse=True)
+def _fields_afresh() -> None:
+    """Each test works out the partner contracts' fields itself, not from the process's cache."""
+    _fields_of.cache_clear()
+
+
 PATH = UUID(int=7)
 CASE = UUID(int=42)
 SHELTER = UUID(int=99)
