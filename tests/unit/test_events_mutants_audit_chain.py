@@ -840,3 +840,16 @@ def test_the_rotation_kept_names_its_own_event() -> None:
     [rotation] = report.rotations
     assert isinstance(rotation, KeyRotation)
     assert (rotation.event_seq, rotation.event_position, rotation.body.old_key_id) == (3, 7, KEY_ID)
+
+
+def test_a_bundle_line_with_a_nan_is_malformed_not_read_as_null() -> None:
+    """The fast canonical writer writes NaN as null: read as NaN, a line whose null was changed
+    to NaN would still verify. Bundle lines are JSON, which has no NaN."""
+    [line] = bundle_lines(published([4]))
+    assert canonical_json({"a": float("nan")}) == canonical_json({"a": None})
+    text = json.dumps(line.as_json() | {"data": {"a": None}})
+    assert parse_bundle_lines([text])[1] is None
+    for constant in ("NaN", "Infinity", "-Infinity"):
+        _, problem = parse_bundle_lines([text.replace('"a": null', f'"a": {constant}')])
+        assert problem is not None
+        assert problem.detail == f"line 1 cannot be read ({constant} is not JSON)"
