@@ -853,3 +853,43 @@ def test_a_bundle_line_with_a_nan_is_malformed_not_read_as_null() -> None:
         _, problem = parse_bundle_lines([text.replace('"a": null', f'"a": {constant}')])
         assert problem is not None
         assert problem.detail == f"line 1 cannot be read ({constant} is not JSON)"
+
+
+def test_an_altered_event_followed_by_an_unreadable_one_is_altered_not_inserted() -> None:
+    one, two, three = published([1, 2, 5])
+    altered = ChainedMessage(two.headers, b'{"household_size": 3}')
+    unreadable = ChainedMessage(two.headers, b"{not json")
+    assert problem_of(verify_chain([one, altered, unreadable, three]))[:3] == (
+        ProblemKind.ALTERED,
+        2,
+        2,
+    )
+
+
+def test_a_rotation_line_must_have_both_the_type_and_the_data_of_a_rotation() -> None:
+    messages = published([1, 2])
+    rotation = bundle_lines([*messages, rotation_message(messages, 3, 3)])[2]
+
+    def line_with(ce_type: str, data: Any) -> BundleLine:
+        headers = {
+            k: v
+            for k, v in rotation.headers.items()
+            if k not in ("ce-lgnetchainseq", "ce-lgnethash")
+        } | {"ce-type": ce_type}
+        seq_hash = chain(headers, json.dumps(data).encode(), 3, rotation.previous_hash)
+        return BundleLine(
+            3, seq_hash, rotation.previous_hash, headers | chain_headers(3, seq_hash), data
+        )
+
+    for line in (
+        line_with("it.lgnet.case.closed.v1", rotation.data),
+        line_with(KEY_ROTATION_TYPE, {"chain_seq": 1}),
+    ):
+        schedule, problem = bundle_key_schedule(KEY.public_key(), [line])
+        assert problem_of(problem) == (
+            ProblemKind.MALFORMED,
+            3,
+            3,
+            "a line of key_rotations.jsonl is not a key rotation",
+        )
+        assert schedule.rotations == 0
