@@ -815,8 +815,9 @@ def test_a_bundle_s_key_rotations_are_followed_and_each_bad_one_named() -> None:
     )
     assert schedule.rotations == 0
     broken = BundleLine(3, rotation.chain_hash, "11" * 32, rotation.headers, rotation.data)
-    _, problem = bundle_key_schedule(KEY.public_key(), [broken])
+    schedule, problem = bundle_key_schedule(KEY.public_key(), [broken])
     assert problem_of(problem)[:3] == (ProblemKind.ALTERED, 3, 3)
+    assert schedule.rotations == 0  # a rotation on a broken line is not followed
     unplaced_headers = {k: v for k, v in rotation.headers.items() if k != "ce-lgnetposition"}
     seq_hash = chain(
         unplaced_headers, json.dumps(rotation.data).encode(), 3, rotation.previous_hash
