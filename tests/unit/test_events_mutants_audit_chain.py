@@ -894,3 +894,11 @@ def test_a_rotation_line_must_have_both_the_type_and_the_data_of_a_rotation() ->
             "a line of key_rotations.jsonl is not a key rotation",
         )
         assert schedule.rotations == 0
+
+
+def test_verifying_with_checkpoints_names_a_missing_event_s_position_the_reader_knows() -> None:
+    messages = published([1, 2, 5])
+    report = verify_with_checkpoints(
+        [messages[0], messages[2]], KEY.public_key(), position_of_seq={2: 2}.get
+    )
+    assert problem_of(report) == (ProblemKind.MISSING, 2, 2, "chain event(s) 2 are missing")
