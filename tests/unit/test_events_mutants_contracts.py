@@ -548,6 +548,17 @@ def test_each_refused_rotation_says_why_in_full() -> None:
         b'{"chain_seq":1,"context":"lgnet-key-rotation-v1","deployment_id":"d",'
         b'"new_key_fingerprint":"f","old_key_id":"o","signed_at":"t"}'
     )
+    # UTF-8 as it is, like every canonical form here (docs/audit.md).
+    assert (
+        rotation_statement(
+            chain_seq=1,
+            old_key_id="o",
+            new_key_fingerprint="f",
+            deployment_id="città",
+            signed_at="t",
+        ).count("à".encode())
+        == 1
+    )
     assert rotation().statement() == rotation_statement(
         chain_seq=18,
         old_key_id=OLD_ID,
