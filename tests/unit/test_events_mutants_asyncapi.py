@@ -464,7 +464,7 @@ def test_the_city_in_an_address_is_the_parameter_the_network_or_one_fixed_value(
 
 
 def test_references_are_inlined_with_their_siblings_at_any_depth() -> None:
-    definitions = {
+    definitions: dict[str, Any] = {
         "A": {"type": "object", "properties": {"b": {"$ref": "#/$defs/B"}}},
         "B": {"type": "integer"},
     }

@@ -220,9 +220,9 @@ def test_missing_events_are_named_one_or_a_range_with_their_position() -> None:
         2,
         "chain event(s) 2 to 3 are missing (before position 9)",
     )
-    known = verify_chain([messages[0], messages[3]], position_of_seq={2: 2}.get)
+    known = verify_chain([messages[0], messages[3]], position_of_seq=lambda seq: {2: 2}.get(seq))
     assert problem_of(known) == (ProblemKind.MISSING, 2, 2, "chain event(s) 2 to 3 are missing")
-    unknown = verify_chain([messages[0], messages[3]], position_of_seq={}.get)
+    unknown = verify_chain([messages[0], messages[3]], position_of_seq=lambda seq: None)
     assert problem_of(unknown)[1:] == (
         None,
         2,
@@ -438,7 +438,7 @@ def a_checkpoint(
         body["deployment_id"],
         body["signed_at"],
     )
-    values = {
+    values: dict[str, Any] = {
         "chain_seq": head.chain_seq,
         "chain_hash": head.chain_hash,
         "position": head.position,
@@ -899,6 +899,6 @@ def test_a_rotation_line_must_have_both_the_type_and_the_data_of_a_rotation() ->
 def test_verifying_with_checkpoints_names_a_missing_event_s_position_the_reader_knows() -> None:
     messages = published([1, 2, 5])
     report = verify_with_checkpoints(
-        [messages[0], messages[2]], KEY.public_key(), position_of_seq={2: 2}.get
+        [messages[0], messages[2]], KEY.public_key(), position_of_seq=lambda seq: {2: 2}.get(seq)
     )
     assert problem_of(report) == (ProblemKind.MISSING, 2, 2, "chain event(s) 2 are missing")

@@ -10,7 +10,7 @@ import hashlib
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 from uuid import UUID
 
 import pytest
@@ -49,8 +49,12 @@ from events.referrals import (
 )
 from events.upcasting import _return_type, latest, latest_version_of
 
-CASE = {"case_id": UUID(int=42), "case_code": "FI-2021-00042", "city": "firenze"}
-CASE_JSON = {"case_id": str(UUID(int=42)), "case_code": "FI-2021-00042", "city": "firenze"}
+CASE: dict[str, Any] = {"case_id": UUID(int=42), "case_code": "FI-2021-00042", "city": "firenze"}
+CASE_JSON: dict[str, Any] = {
+    "case_id": str(UUID(int=42)),
+    "case_code": "FI-2021-00042",
+    "city": "firenze",
+}
 ELIGIBILITY = [Eligibility(sub_action="2", eligible=True, reason="asylum_seeker")]
 ELIGIBILITY_JSON = [{"sub_action": "2", "eligible": True, "reason": "asylum_seeker"}]
 
@@ -245,14 +249,14 @@ def test_each_case_upcast_field_by_field(
     assert newest(event) == (ce_type, expected)
 
 
-REFERRAL = CASE | {"referral_id": UUID(int=3)}
+REFERRAL: dict[str, Any] = CASE | {"referral_id": UUID(int=3)}
 REFERRAL_JSON = CASE_JSON | {"referral_id": str(UUID(int=3))}
-PATH = CASE | {"housing_path_id": UUID(int=7)}
+PATH: dict[str, Any] = CASE | {"housing_path_id": UUID(int=7)}
 PATH_JSON = CASE_JSON | {"housing_path_id": str(UUID(int=7))}
 
 
 @pytest.mark.parametrize("basis", ["consent", "override"])
-def test_a_v1_referral_reads_as_v4_with_its_basis(basis: str) -> None:
+def test_a_v1_referral_reads_as_v4_with_its_basis(basis: Literal["consent", "override"]) -> None:
     requested = ReferralRequestedV1(
         **REFERRAL,
         destination_kind="partner",
@@ -397,7 +401,7 @@ def test_the_newest_version_of_each_class_and_a_step_that_is_not_a_classmethod()
     with pytest.raises(TypeError, match="an upcaster is a classmethod of the class it returns"):
         _return_type(step)
     with pytest.raises(TypeError, match="an upcaster is a classmethod"):
-        _return_type(str.upper)
+        _return_type(str.upper)  # type: ignore[arg-type]
 
 
 def test_the_catalogue_names_each_type_and_its_schema() -> None:

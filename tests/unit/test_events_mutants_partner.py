@@ -65,7 +65,7 @@ CASE = UUID(int=42)
 SHELTER = UUID(int=99)
 TEXT = UUID(int=5)
 DIGEST = "ab" * 32
-PLACEMENT = {
+PLACEMENT: dict[str, Any] = {
     "housing_path_id": PATH,
     "case_id": CASE,
     "case_code": "FI-2021-00042",
