@@ -539,13 +539,20 @@ class BundleLine:
         return _int_or_none(self.headers.get(POSITION))
 
 
+def _no_constant(name: str) -> Any:
+    """NaN and the infinities are not JSON: the standard library reads them, but the canonical
+    form cannot write them (the fast writer would write null, so a null changed to NaN would
+    still verify)."""
+    raise ValueError(f"{name} is not JSON")
+
+
 def parse_bundle_lines(lines: Iterable[str]) -> tuple[list[BundleLine], Problem | None]:
     parsed: list[BundleLine] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            parsed.append(BundleLine.from_json(json.loads(line)))
+            parsed.append(BundleLine.from_json(json.loads(line, parse_constant=_no_constant)))
         except (ValueError, KeyError, TypeError) as error:
             return parsed, Problem(ProblemKind.MALFORMED, None, None,
                                    f"line {number} cannot be read ({error})")
