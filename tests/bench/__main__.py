@@ -57,6 +57,7 @@ from infra.store.person_index import SqlitePersonIndex
 from infra.store.vault import VAULT_FILE_NAME, SqliteVault, read_master_key
 from projections.projection import ensure_created
 from projections.storage.read_models import SqliteReadModels
+from tests.bench.dashboards import dashboard_figures
 from tests.bench.consumers import (
     faststream_ordered_decode,
     faststream_pull_batch_decode_ack,
@@ -671,7 +672,9 @@ def audit_verify_time(scale_name: str = AUDIT_DEMO_SCALE) -> str:
 
 
 # The parts `python -m tests.bench [PART ...]` can run (all of them by default).
-PARTS = ("events", "http", "shelter", "duplicates", "audit")
+PARTS = ("events", "http", "shelter", "duplicates", "audit", "dashboards")
+# Parts run only when asked for: they need a database of their own (`--pg-dsn`).
+ON_REQUEST = ("dashboards",)
 
 
 def print_figures(figures: list[Figure]) -> None:
@@ -683,7 +686,13 @@ def print_figures(figures: list[Figure]) -> None:
 
 
 def main() -> None:
-    parts = sys.argv[1:] or list(PARTS)
+    arguments = sys.argv[1:]
+    pg_dsn = os.environ.get("LGNET_BENCH_PG_DSN")
+    if "--pg-dsn" in arguments:
+        at = arguments.index("--pg-dsn")
+        pg_dsn = arguments[at + 1] if at + 1 < len(arguments) else None
+        del arguments[at:at + 2]
+    parts = arguments or [part for part in PARTS if part not in ON_REQUEST]
     unknown = set(parts) - set(PARTS)
     if unknown:
         sys.exit(f"unknown part(s) {', '.join(sorted(unknown))}; choose among {', '.join(PARTS)}")
@@ -708,6 +717,11 @@ def main() -> None:
             print(duplicate_check_latency(tmp)[0])
         if "audit" in parts:
             print(audit_verify_time())
+        if "dashboards" in parts:
+            if not pg_dsn:
+                sys.exit("dashboards: give the database, --pg-dsn postgresql://... (its event "
+                         "store and read models built: lgnet projections rebuild)")
+            print("\n".join(dashboard_figures(pg_dsn)))
 
 
 if __name__ == "__main__":
