@@ -683,6 +683,13 @@ def print_figures(figures: list[Figure]) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] in (["generate"], ["rebuild"]):
+        # `generate`: a large record (tests/bench/generate.py); `rebuild`: `lgnet projections
+        # rebuild` timed on one (tests/bench/rebuild.py).
+        command = sys.argv[1]
+        module = __import__(f"tests.bench.{command}", fromlist=["main"])
+        module.main(sys.argv[2:])
+        return
     parts = sys.argv[1:] or list(PARTS)
     unknown = set(parts) - set(PARTS)
     if unknown:
