@@ -686,6 +686,13 @@ def print_figures(figures: list[Figure]) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] in (["generate"], ["rebuild"]):
+        # `generate`: a large record (tests/bench/generate.py); `rebuild`: `lgnet projections
+        # rebuild` timed on one (tests/bench/rebuild.py).
+        command = sys.argv[1]
+        module = __import__(f"tests.bench.{command}", fromlist=["main"])
+        module.main(sys.argv[2:])
+        return
     arguments = sys.argv[1:]
     pg_dsn = os.environ.get("LGNET_BENCH_PG_DSN")
     if "--pg-dsn" in arguments:
