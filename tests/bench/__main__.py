@@ -57,12 +57,12 @@ from infra.store.person_index import SqlitePersonIndex
 from infra.store.vault import VAULT_FILE_NAME, SqliteVault, read_master_key
 from projections.projection import ensure_created
 from projections.storage.read_models import SqliteReadModels
-from tests.bench.dashboards import dashboard_figures
 from tests.bench.consumers import (
     faststream_ordered_decode,
     faststream_pull_batch_decode_ack,
     faststream_push_decode_ack,
 )
+from tests.bench.dashboards import dashboard_figures
 from tests.e2e import test_platform_process
 from tests.e2e.test_platform_process import RunningPlatform
 from web.areas.intake.requests import EXAMPLE_INTAKE
@@ -699,6 +699,11 @@ def main() -> None:
         at = arguments.index("--pg-dsn")
         pg_dsn = arguments[at + 1] if at + 1 < len(arguments) else None
         del arguments[at:at + 2]
+    data_dir = os.environ.get("LGNET_BENCH_DATA_DIR")
+    if "--data-dir" in arguments:
+        at = arguments.index("--data-dir")
+        data_dir = arguments[at + 1] if at + 1 < len(arguments) else None
+        del arguments[at:at + 2]
     parts = arguments or [part for part in PARTS if part not in ON_REQUEST]
     unknown = set(parts) - set(PARTS)
     if unknown:
@@ -728,7 +733,7 @@ def main() -> None:
             if not pg_dsn:
                 sys.exit("dashboards: give the database, --pg-dsn postgresql://... (its event "
                          "store and read models built: lgnet projections rebuild)")
-            print("\n".join(dashboard_figures(pg_dsn)))
+            print("\n".join(dashboard_figures(pg_dsn, Path(data_dir) if data_dir else None)))
 
 
 if __name__ == "__main__":
