@@ -32,6 +32,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -40,13 +41,15 @@ import httpx
 
 from domain.access import Role
 from domain.programme import City
-from infra.bootstrap import InProcessFollower, Platform, build_platform
+from infra.bootstrap import Platform, build_platform
+from infra.pipeline.replay import replay_until
 from infra.settings import Settings
 from projections.indicators import IndicatorQueries
 from web.app import create_app
 
 SAMPLES = int(os.environ.get("LGNET_BENCH_DASHBOARD_SAMPLES", "30"))
 AS_OF = os.environ.get("LGNET_BENCH_AS_OF", "2020-12-31")
+_BUILD_BATCH = 5000
 TARGET_MS = 200.0
 REPLAY_TARGET_S = 2.0
 _PASSWORD = "bench-dashboards-password"  # noqa: S105 - a bench user on a bench database
@@ -209,12 +212,20 @@ async def measure(platform: Platform, samples: int, as_of: str) -> list[str]:
 
 
 def read_models_caught_up(platform: Platform) -> str:
-    """The read models brought up to the end of the store, as the in-process follower does
-    (the notification id standing for the stream sequence, as in the tests): a bench database
-    is built once (the first run applies every event) and only measured afterwards."""
+    """The read models brought up to the end of the store through the replay's batch path
+    (`replay_until`: every projection in one transaction a batch, as the projector's rebuild),
+    the notification id standing for the stream sequence as in the tests: a bench database is
+    built once (the first run applies every event) and only measured afterwards."""
     started, cpu = time.perf_counter(), time.process_time()
     before = platform.projected_position()
-    InProcessFollower(platform.record, platform.read_models, platform.projections).catch_up()
+    replay_until(
+        platform.record,
+        datetime.max.replace(tzinfo=UTC),
+        platform.read_models,  # type: ignore[arg-type]
+        platform.projections,
+        after=before,
+        batch_size=_BUILD_BATCH,
+    )
     after = platform.projected_position()
     if after == before:
         return f"read models already at position {after:,}"
@@ -225,7 +236,11 @@ def read_models_caught_up(platform: Platform) -> str:
 
 
 def dashboard_figures(
-    pg_dsn: str, data_dir: Path | None = None, samples: int = SAMPLES, as_of: str = AS_OF
+    pg_dsn: str,
+    data_dir: Path | None = None,
+    samples: int = SAMPLES,
+    as_of: str = AS_OF,
+    build_only: bool = False,
 ) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="lgnet-bench-dashboards-") as directory:
         settings = Settings(
@@ -237,6 +252,8 @@ def dashboard_figures(
         platform = build_platform(settings)
         try:
             built = read_models_caught_up(platform)
+            if build_only:
+                return [built]
             return [built, *asyncio.run(measure(platform, samples, as_of))]
         finally:
             platform.close()
