@@ -733,7 +733,7 @@ def main() -> None:
             if not pg_dsn:
                 sys.exit("dashboards: give the database, --pg-dsn postgresql://... (its event "
                          "store and read models built: lgnet projections rebuild)")
-            print("\n".join(dashboard_figures(pg_dsn, Path(data_dir) if data_dir else None)))
+            dashboard_figures(pg_dsn, Path(data_dir) if data_dir else None)  # prints each line
 
 
 if __name__ == "__main__":
