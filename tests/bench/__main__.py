@@ -11,6 +11,9 @@ an open-loop load of 200 intakes/s.
 Set LGNET_BENCH_INTAKES (default 20000) to change the store size, LGNET_BENCH_WRK_SECONDS (8)
 wrk's duration, LGNET_BENCH_OPEN_LOOP_RATE (200) the open load. `python -m tests.bench events
 http` runs only those parts (of PARTS).
+Issue 15 target 5, run only when asked for: `python -m tests.bench dashboards --pg-dsn URL
+[--data-dir DIR]` times the dashboards and the as-of replay over a PostgreSQL database holding a
+large record (tests/bench/dashboards.py; `python -m tests.bench generate` writes one).
 """
 
 from __future__ import annotations
