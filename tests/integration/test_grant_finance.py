@@ -368,6 +368,14 @@ def check_scenario_figures(views: GrantQueries, steps: dict[str, object]) -> Non
             assert alone == every.of(who), (who, moment)
     assert co_beneficiary_statement_of(views, SCENARIO, now, PROGRAMME_END, "firenze") == firenze
     assert co_beneficiary_statement_of(views, SCENARIO, now, PROGRAMME_END, "milano") is None
+    # The ministry's dashboard reads the claims once unless one changed after the moment: the
+    # last change is the second confirmation, at(6).
+    for hours in range(9):
+        changed = views.claims(as_of=at(hours)) != views.claims()
+        assert views.claims_changed_after(at(hours)) is changed is (hours < 6), hours
+    assert not views.claims_changed_after(now)
+    assert grant_statements(views, SCENARIO, now, PROGRAMME_END,
+                            views.claims(as_of=now)) == statements
 
 
 def test_the_hand_computed_scenario_on_sqlite(record: ProgrammeRecord, tmp_path: Path) -> None:

@@ -78,11 +78,14 @@ def figures_of(budget: dict[tuple[str, str], Decimal],
 
 
 def grant_statements(views: GrantQueries, grant: GrantTerms, as_of: datetime,
-                     period_ends_on: date) -> GrantStatements:
+                     period_ends_on: date,
+                     claims: tuple[GrantClaimRow, ...] | None = None) -> GrantStatements:
     """The statements as of `as_of`: the budget and every claim as recorded by then, stamped
-    with the position of the newest grant event they include."""
+    with the position of the newest grant event they include. `claims`: those of
+    `views.claims(as_of=as_of)` when the caller holds them already."""
     budget = views.budget(as_of)
-    claims = views.claims(as_of=as_of)
+    if claims is None:
+        claims = views.claims(as_of=as_of)
     paid: dict[str, Decimal] = {}
     for payment in views.payments(as_of=as_of):
         _add_paid(paid, payment.co_beneficiary, payment.amount)

@@ -100,10 +100,13 @@ def _with_grant(view: DashboardView, services: WebServices, city: str | None,
     claims, issue 15)."""
     ends_on = services.programme_terms.terms_in_force().period.ends_on
     if city is None:
-        statements = grant_statements(services.grant_views, services.grants.grant,
-                                      services.now(), ends_on)
-        tables = grant_tables(statements, statements.action, services.grant_views.claims(None),
-                              services.now(), translator)
+        now, views = services.now(), services.grant_views
+        claims = views.claims(as_of=now)
+        statements = grant_statements(views, services.grants.grant, now, ends_on, claims)
+        # The claims as they are now: the same ones unless one changed after `now` was read.
+        if views.claims_changed_after(now):
+            claims = views.claims(None)
+        tables = grant_tables(statements, statements.action, claims, services.now(), translator)
     else:
         statement = co_beneficiary_statement_of(services.grant_views, services.grants.grant,
                                                 services.now(), ends_on, city)
