@@ -207,7 +207,7 @@ async def measure(platform: Platform, samples: int, as_of: str) -> list[str]:
             )
             lines.append((await timed(client, timer, path, f"{name}, warm", samples)).line())
         # The as-of view: the first request for a moment replays the record.
-        for moment in as_of.split(","):
+        for moment in filter(None, as_of.split(",")):  # LGNET_BENCH_AS_OF="": none
             for line in await as_of_figures(ministry, timer, city, city_path, moment):
                 lines.append(line)
         lines.append(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
