@@ -92,6 +92,12 @@ class DeliveryProjection:
                    " ON rm_deliveries (case_id, delivered_on)")
         tx.execute("CREATE INDEX IF NOT EXISTS rm_deliveries_city"
                    " ON rm_deliveries (city, delivered_on)")
+        # The dashboards' tallies (projections.indicators.tallies) group the deliveries not
+        # voided by these columns: read from this index alone, already in their order, instead
+        # of a sort of the whole table (issue 15: the largest of the tallies' tables).
+        tx.execute("CREATE INDEX IF NOT EXISTS rm_deliveries_tallies"
+                   " ON rm_deliveries (city, sub_action, kind, unit, quantity, case_id)"
+                   " WHERE voided_reason IS NULL")
 
     def drop_tables(self, tx: Transaction) -> None:
         tx.execute("DROP TABLE IF EXISTS rm_deliveries")

@@ -307,6 +307,17 @@ class GrantQueries:
                 (int(position), Disallowed(Decimal(str(amount)), str(reason))))
         return tuple(_claim_of(row, disallowed) for row in rows)
 
+    def claims_changed_after(self, moment: datetime) -> bool:
+        """Whether a claim was drafted, or changed state, after `moment`: if not, `claims(...,
+        as_of=moment)` are the claims as they are now (`claims(...)`), and need not be read twice
+        (the ministry's dashboard, issue 15)."""
+        until = instant(moment)
+        with self.database.reading() as tx:
+            found = tx.fetchone(
+                "SELECT 1 FROM rm_grant_claim_states WHERE recorded_at > ? UNION ALL"
+                " SELECT 1 FROM rm_grant_claims WHERE drafted_at > ? LIMIT 1", (until, until))
+        return found is not None
+
     def payments(self, co_beneficiary: str | None = None,
                  as_of: datetime | None = None) -> tuple[GrantPayment, ...]:
         """The payments recorded by `as_of` (its value date is never later than that), the

@@ -11,6 +11,9 @@ an open-loop load of 200 intakes/s.
 Set LGNET_BENCH_INTAKES (default 20000) to change the store size, LGNET_BENCH_WRK_SECONDS (8)
 wrk's duration, LGNET_BENCH_OPEN_LOOP_RATE (200) the open load. `python -m tests.bench events
 http` runs only those parts (of PARTS).
+Issue 15 target 5, run only when asked for: `python -m tests.bench dashboards --pg-dsn URL
+[--data-dir DIR]` times the dashboards and the as-of replay over a PostgreSQL database holding a
+large record (tests/bench/dashboards.py; `python -m tests.bench generate` writes one).
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ from tests.bench.consumers import (
     faststream_pull_batch_decode_ack,
     faststream_push_decode_ack,
 )
+from tests.bench.dashboards import dashboard_figures
 from tests.e2e import test_platform_process
 from tests.e2e.test_platform_process import RunningPlatform
 from web.areas.intake.requests import EXAMPLE_INTAKE
@@ -671,7 +675,9 @@ def audit_verify_time(scale_name: str = AUDIT_DEMO_SCALE) -> str:
 
 
 # The parts `python -m tests.bench [PART ...]` can run (all of them by default).
-PARTS = ("events", "http", "shelter", "duplicates", "audit")
+PARTS = ("events", "http", "shelter", "duplicates", "audit", "dashboards")
+# Parts run only when asked for: they need a database of their own (`--pg-dsn`).
+ON_REQUEST = ("dashboards",)
 
 
 def print_figures(figures: list[Figure]) -> None:
@@ -683,7 +689,25 @@ def print_figures(figures: list[Figure]) -> None:
 
 
 def main() -> None:
-    parts = sys.argv[1:] or list(PARTS)
+    if sys.argv[1:2] in (["generate"], ["rebuild"]):
+        # `generate`: a large record (tests/bench/generate.py); `rebuild`: `lgnet projections
+        # rebuild` timed on one (tests/bench/rebuild.py).
+        command = sys.argv[1]
+        module = __import__(f"tests.bench.{command}", fromlist=["main"])
+        module.main(sys.argv[2:])
+        return
+    arguments = sys.argv[1:]
+    pg_dsn = os.environ.get("LGNET_BENCH_PG_DSN")
+    if "--pg-dsn" in arguments:
+        at = arguments.index("--pg-dsn")
+        pg_dsn = arguments[at + 1] if at + 1 < len(arguments) else None
+        del arguments[at:at + 2]
+    data_dir = os.environ.get("LGNET_BENCH_DATA_DIR")
+    if "--data-dir" in arguments:
+        at = arguments.index("--data-dir")
+        data_dir = arguments[at + 1] if at + 1 < len(arguments) else None
+        del arguments[at:at + 2]
+    parts = arguments or [part for part in PARTS if part not in ON_REQUEST]
     unknown = set(parts) - set(PARTS)
     if unknown:
         sys.exit(f"unknown part(s) {', '.join(sorted(unknown))}; choose among {', '.join(PARTS)}")
@@ -708,6 +732,11 @@ def main() -> None:
             print(duplicate_check_latency(tmp)[0])
         if "audit" in parts:
             print(audit_verify_time())
+        if "dashboards" in parts:
+            if not pg_dsn:
+                sys.exit("dashboards: give the database, --pg-dsn postgresql://... (its event "
+                         "store and read models built: lgnet projections rebuild)")
+            dashboard_figures(pg_dsn, Path(data_dir) if data_dir else None)  # prints each line
 
 
 if __name__ == "__main__":

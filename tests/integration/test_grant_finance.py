@@ -56,7 +56,7 @@ from projections.storage.read_models import (
 )
 from tests.builders import NOW, a_coordinator
 from tests.conftest import data_of, headers_of, relayed
-from web.kit.grant_statements import grant_statements
+from web.kit.grant_statements import co_beneficiary_statement_of, grant_statements
 
 CHECKER = Actor(ActorKind.USER, "ministry-checker", Role.MINISTRY)
 SECOND = Actor(ActorKind.USER, "ministry-second", Role.MINISTRY)
@@ -359,6 +359,23 @@ def check_scenario_figures(views: GrantQueries, steps: dict[str, object]) -> Non
     assert before_payments.action.payments_received == Decimal("0.00")
     assert before_payments.action.payments_due == Decimal("11459.84")
     assert first_paid.position < statements.action.position
+    # A city's dashboard reads its own statement alone: the same as the network's reading gives,
+    # at every step of the scenario, for each co-beneficiary and for one with nothing (None).
+    for moment in (*(at(hours) for hours in range(9)), now):
+        every = grant_statements(views, SCENARIO, moment, PROGRAMME_END)
+        for who in ("firenze", "bari", "milano"):
+            alone = co_beneficiary_statement_of(views, SCENARIO, moment, PROGRAMME_END, who)
+            assert alone == every.of(who), (who, moment)
+    assert co_beneficiary_statement_of(views, SCENARIO, now, PROGRAMME_END, "firenze") == firenze
+    assert co_beneficiary_statement_of(views, SCENARIO, now, PROGRAMME_END, "milano") is None
+    # The ministry's dashboard reads the claims once unless one changed after the moment: the
+    # last change is the second confirmation, at(6).
+    for hours in range(9):
+        changed = views.claims(as_of=at(hours)) != views.claims()
+        assert views.claims_changed_after(at(hours)) is changed is (hours < 6), hours
+    assert not views.claims_changed_after(now)
+    assert grant_statements(views, SCENARIO, now, PROGRAMME_END,
+                            views.claims(as_of=now)) == statements
 
 
 def test_the_hand_computed_scenario_on_sqlite(record: ProgrammeRecord, tmp_path: Path) -> None:

@@ -78,11 +78,14 @@ def figures_of(budget: dict[tuple[str, str], Decimal],
 
 
 def grant_statements(views: GrantQueries, grant: GrantTerms, as_of: datetime,
-                     period_ends_on: date) -> GrantStatements:
+                     period_ends_on: date,
+                     claims: tuple[GrantClaimRow, ...] | None = None) -> GrantStatements:
     """The statements as of `as_of`: the budget and every claim as recorded by then, stamped
-    with the position of the newest grant event they include."""
+    with the position of the newest grant event they include. `claims`: those of
+    `views.claims(as_of=as_of)` when the caller holds them already."""
     budget = views.budget(as_of)
-    claims = views.claims(as_of=as_of)
+    if claims is None:
+        claims = views.claims(as_of=as_of)
     paid: dict[str, Decimal] = {}
     for payment in views.payments(as_of=as_of):
         _add_paid(paid, payment.co_beneficiary, payment.amount)
@@ -100,3 +103,23 @@ def grant_statements(views: GrantQueries, grant: GrantTerms, as_of: datetime,
         for who in sorted({*budgets, *(claim.co_beneficiary for claim in claims), *paid}))
     return GrantStatements(parts, action_statement(parts, grant, as_of, position,
                                                    period_ends_on))
+
+
+def co_beneficiary_statement_of(views: GrantQueries, grant: GrantTerms, as_of: datetime,
+                                period_ends_on: date, who: str) -> Statement | None:
+    """`grant_statements(...).of(who)` for one co-beneficiary (not the action), reading only its
+    own claims and payments: a city's dashboard needs no other's (issue 15: at programme scale
+    the network's claims are most of the page's time). None when it has no budget line, claim
+    or payment, as `of` gives."""
+    budget = {(line.sub_action, line.heading): line.amount
+              for line in views.budget(as_of).lines if line.co_beneficiary == who}
+    claims = views.claims(who, as_of=as_of)
+    payments = views.payments(who, as_of=as_of)
+    if not budget and not claims and not payments:
+        return None
+    paid: dict[str, Decimal] = {}
+    for payment in payments:
+        _add_paid(paid, payment.co_beneficiary, payment.amount)
+    return co_beneficiary_statement(
+        who, figures_of(budget, claims, paid.get(who, ZERO)), grant, as_of,
+        views.position(as_of), period_ends_on)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from domain.finance.statements import Statement
 from projections.grant_finance import GrantClaimRow
 from web.areas.dashboards.figures import Cell, FigureTable, Row
 from web.areas.dashboards.vocabulary import money_in_words, number_in_words, share_in_words
@@ -55,10 +56,10 @@ def absorption_by_co_beneficiary(statements: GrantStatements,
     )
 
 
-def absorption_by_heading(statements: GrantStatements, co_beneficiary: str | None,
-                          translator: Translator) -> FigureTable:
+def absorption_by_heading(statement: Statement | None, translator: Translator) -> FigureTable:
+    """Per cost heading of `statement`: the action's (the ministry's dashboard) or a
+    co-beneficiary's (None: it has no budget, claim or payment)."""
     _, labels = translator.gettext, Labels(translator)
-    statement = statements.action if co_beneficiary is None else statements.of(co_beneficiary)
     lines = statement.by_heading() if statement is not None else ()
     return FigureTable(
         name="grant_headings", title=_("Absorption per cost heading"),
@@ -94,14 +95,16 @@ def claims_awaiting(claims: tuple[GrantClaimRow, ...], now: datetime,
     )
 
 
-def grant_tables(statements: GrantStatements, claims: tuple[GrantClaimRow, ...], now: datetime,
-                 co_beneficiary: str | None, translator: Translator) -> dict[str, FigureTable]:
-    """The grant's tables of a dashboard: the ministry's (`co_beneficiary` None) with the
-    co-beneficiaries' absorption, a city's with its own headings and claims only."""
+def grant_tables(statements: GrantStatements | None, statement: Statement | None,
+                 claims: tuple[GrantClaimRow, ...], now: datetime,
+                 translator: Translator) -> dict[str, FigureTable]:
+    """The grant's tables of a dashboard: the ministry's (every co-beneficiary's `statements`,
+    `statement` the action's) with the co-beneficiaries' absorption, a city's (`statements`
+    None, `statement` its own) with its own headings and claims only."""
     tables = {
-        "grant_headings": absorption_by_heading(statements, co_beneficiary, translator),
+        "grant_headings": absorption_by_heading(statement, translator),
         "grant_awaiting": claims_awaiting(claims, now, translator),
     }
-    if co_beneficiary is None:
+    if statements is not None:
         tables["grant_co_beneficiaries"] = absorption_by_co_beneficiary(statements, translator)
     return tables

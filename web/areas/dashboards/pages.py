@@ -37,7 +37,7 @@ from web.areas.dashboards.vocabulary import CASE_BREAKDOWNS
 from web.kit.as_of import viewing_as_of
 from web.kit.dependencies import CurrentTranslator, PageRenderer, Services
 from web.kit.exports import UnknownExport, export_format, export_response
-from web.kit.grant_statements import grant_statements
+from web.kit.grant_statements import co_beneficiary_statement_of, grant_statements
 from web.kit.i18n import Translator
 from web.kit.principal import CityToView, NetworkViewer, SignedIn
 from web.kit.request_limits import AccessBeforeBody
@@ -95,11 +95,23 @@ def _city_view(request: Request, services: WebServices, principal: Principal, ci
 
 def _with_grant(view: DashboardView, services: WebServices, city: str | None,
                 translator: Translator) -> DashboardView:
-    """The view with the expenditure section's tables of the grant's model (issue 13)."""
-    statements = grant_statements(services.grant_views, services.grants.grant, services.now(),
-                                  services.programme_terms.terms_in_force().period.ends_on)
-    tables = grant_tables(statements, services.grant_views.claims(city), services.now(), city,
-                          translator)
+    """The view with the expenditure section's tables of the grant's model (issue 13): on a
+    city's dashboard, from the city's own statement (read without the other co-beneficiaries'
+    claims, issue 15)."""
+    ends_on = services.programme_terms.terms_in_force().period.ends_on
+    if city is None:
+        now, views = services.now(), services.grant_views
+        claims = views.claims(as_of=now)
+        statements = grant_statements(views, services.grants.grant, now, ends_on, claims)
+        # The claims as they are now: the same ones unless one changed after `now` was read.
+        if views.claims_changed_after(now):
+            claims = views.claims(None)
+        tables = grant_tables(statements, statements.action, claims, services.now(), translator)
+    else:
+        statement = co_beneficiary_statement_of(services.grant_views, services.grants.grant,
+                                                services.now(), ends_on, city)
+        tables = grant_tables(None, statement, services.grant_views.claims(city),
+                              services.now(), translator)
     return DashboardView(position=view.position, figures=view.figures,
                          tables={**view.tables, **tables}, charts=view.charts)
 
