@@ -51,12 +51,13 @@ def _has_events(settings: Settings) -> bool:
         record.close()
 
 
-def time_rebuild(data_dir: Path, pg_dsn: str | None) -> Timed:
-    """`lgnet projections rebuild` on `data_dir` (and `pg_dsn`), in a process of its own."""
+def time_rebuild(data_dir: Path, pg_dsn: str | None, code: Path | None = None) -> Timed:
+    """`lgnet projections rebuild` on `data_dir` (and `pg_dsn`), in a process of its own; `code`:
+    the checkout whose `lgnet` runs (default: this one's)."""
     env = os.environ | {
         "LGNET_DATA_DIR": str(data_dir),
         "LGNET_NATS_PORT": str(free_port()),
-        "PYTHONPATH": os.environ.get("PYTHONPATH", os.getcwd()),
+        "PYTHONPATH": str(code) if code else os.environ.get("PYTHONPATH", os.getcwd()),
     }
     env.pop("LGNET_NATS_URL", None)
     env.pop("LGNET_DATABASE_URL", None)
@@ -84,16 +85,21 @@ def time_rebuild(data_dir: Path, pg_dsn: str | None) -> Timed:
 
 
 def report(store: str, timed: Timed) -> str:
+    """The figures, and against the target: by wall clock, and by CPU (two idle cores give
+    twice the target in CPU seconds); below 1,000,000 events, at this run's pace per event
+    (start-up counted in it: pessimistic)."""
     target = TARGET_SECONDS[store]
-    met = "met" if timed.wall <= target else "NOT met"
-    by_cpu = "met" if timed.cpu <= 2 * target else "NOT met"
+    scale = DEFAULT_EVENTS / max(1, timed.events)
+    wall, cpu = timed.wall * scale, timed.cpu * scale
+    at = "" if timed.events >= DEFAULT_EVENTS else " at this pace"
     return (
         f"Rebuild on {store}: {timed.events:,} events, {timed.projections} read models in "
         f"{timed.wall:.1f} s wall ({timed.events / timed.wall:,.0f} ev/s), CPU {timed.cpu:.1f} s "
-        f"({timed.cpu / max(1, timed.events) * 1e6:.0f} us/event); load average "
-        f"{timed.load_before[0]:.1f} before, {timed.load_after[0]:.1f} after. Target <= "
-        f"{target:.0f} s for 1,000,000 events: by wall clock {met}; by CPU on two idle cores "
-        f"(<= {2 * target:.0f} CPU s) {by_cpu}"
+        f"({timed.cpu / max(1, timed.events) * 1e6:.0f} us/event, user+sys of every process); "
+        f"load average {timed.load_before[0]:.1f} before, {timed.load_after[0]:.1f} after.\n"
+        f"Target: 1,000,000 events in <= {target:.0f} s. 1,000,000 events{at}: {wall:.0f} s "
+        f"wall ({'met' if wall <= target else 'NOT met'}), {cpu:.0f} CPU s "
+        f"({'met' if cpu <= 2 * target else 'NOT met'} on two idle cores: <= {2 * target:.0f})"
     )
 
 
@@ -110,6 +116,12 @@ def main(argv: list[str]) -> None:
         help="published events to generate when the data dir holds none",
     )
     parser.add_argument("--template-dir", type=Path, default=None)
+    parser.add_argument(
+        "--code",
+        type=Path,
+        default=None,
+        help="time the `lgnet` of this checkout instead (e.g. the code before a change)",
+    )
     args = parser.parse_args(argv)
     data_dir = args.data_dir.absolute()
     store = "postgres" if args.pg_dsn else "sqlite"
@@ -126,7 +138,7 @@ def main(argv: list[str]) -> None:
             f"{made.write_seconds + made.publish_seconds:.0f} s",
             flush=True,
         )
-    print(report(store, time_rebuild(data_dir, args.pg_dsn)))
+    print(report(store, time_rebuild(data_dir, args.pg_dsn, args.code)))
 
 
 if __name__ == "__main__":

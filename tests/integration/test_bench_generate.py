@@ -15,12 +15,14 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from nats.aio.msg import Msg
+from nats.errors import NotJSMessageError
 
 from domain.programme import City
 from infra.demo.scale import DemoScale
 from infra.nats.credentials import platform_nats_url
 from infra.nats.server import free_port
-from infra.pipeline.projector.rebuild import _split, rebuild
+from infra.pipeline.projector.rebuild import _sequence_and_pending, _split, rebuild
 from infra.publishing.messages import PUBLIC_TOPICS
 from infra.runtime import embedded_nats_if_needed
 from infra.settings import Settings
@@ -196,3 +198,27 @@ def test_a_rebuild_in_two_processes_equals_the_live_projector_on_generated_event
         assert overview.total_cases == 3 * intakes
     finally:
         database.close()
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "$JS.ACK.LGNET.rebuild.1.123.5.1700000000000000000.77",
+        "$JS.ACK.hub.ACCHASH.LGNET.rebuild.1.123.5.1700000000000000000.77",
+        "$JS.ACK.hub.ACCHASH.LGNET.rebuild.1.123.5.1700000000000000000.77.token",
+    ],
+)
+def test_the_rebuild_reads_sequence_and_pending_from_the_reply_as_nats_py_does(
+    reply: str,
+) -> None:
+    delivery = Msg(None, reply=reply)  # type: ignore[arg-type]
+    assert _sequence_and_pending(delivery) == (123, 77)
+    assert _sequence_and_pending(delivery) == (
+        delivery.metadata.sequence.stream,
+        delivery.metadata.num_pending,
+    )
+
+
+def test_the_rebuild_refuses_a_delivery_that_is_no_jetstream_message() -> None:
+    with pytest.raises(NotJSMessageError):
+        _sequence_and_pending(Msg(None, reply="_INBOX.abc"))  # type: ignore[arg-type]

@@ -260,14 +260,13 @@ async def _replay(
         nonlocal collecting, finished
         if finished:
             return
-        metadata = delivery.metadata
-        stream_seq = metadata.sequence.stream
+        stream_seq, num_pending = _sequence_and_pending(delivery)
         if stream_seq > last_seq:
             finished = True  # published after the rebuild began: the live projector's part
         else:
             collecting.append((stream_seq, delivery.headers or {}, delivery.data))
             # num_pending == 0: nothing after this one, even if the stream's last was deleted.
-            finished = stream_seq == last_seq or metadata.num_pending == 0
+            finished = stream_seq == last_seq or num_pending == 0
         if finished or len(collecting) >= batch_size:
             batch, collecting = collecting, []
             if batch:
@@ -291,6 +290,22 @@ async def _replay(
     finally:
         await subscription.unsubscribe()
     return applied
+
+
+def _sequence_and_pending(delivery: Msg) -> tuple[int, int]:
+    """The message's stream sequence and the messages pending after it, read from its reply
+    subject as `delivery.metadata` reads them, without building the metadata object (one per
+    message: a few percent of a rebuild's CPU). Subjects of either form: $JS.ACK.<stream>.
+    <consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>, or with a domain and an
+    account hash after ACK (and perhaps a token at the end)."""
+    tokens = (delivery.reply or "").split(".")
+    if tokens[:2] == ["$JS", "ACK"]:
+        if len(tokens) == 9:
+            return int(tokens[5]), int(tokens[8])
+        if len(tokens) >= 11:
+            return int(tokens[7]), int(tokens[10])
+    metadata = delivery.metadata  # raises NotJSMessageError, as before
+    return metadata.sequence.stream, metadata.num_pending
 
 
 def _apply_to_all(
