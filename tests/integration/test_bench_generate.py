@@ -19,15 +19,17 @@ from nats.aio.msg import Msg
 from nats.errors import NotJSMessageError
 
 from domain.programme import City
+from events.cloudevents import from_message
 from infra.demo.scale import DemoScale
 from infra.nats.credentials import platform_nats_url
 from infra.nats.server import free_port
 from infra.pipeline.projector.rebuild import _sequence_and_pending, _split, rebuild
-from infra.publishing.messages import PUBLIC_TOPICS
+from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.runtime import embedded_nats_if_needed
 from infra.settings import Settings
 from infra.store.eventstore import open_record_read_only
 from projections.network_overview import NetworkOverviewQueries
+from projections.projection import Delivered, apply_batch_to_all, ensure_created
 from projections.registry import default_projections
 from projections.storage.read_models import (
     PostgresReadModels,
@@ -222,3 +224,40 @@ def test_the_rebuild_reads_sequence_and_pending_from_the_reply_as_nats_py_does(
 def test_the_rebuild_refuses_a_delivery_that_is_no_jetstream_message() -> None:
     with pytest.raises(NotJSMessageError):
         _sequence_and_pending(Msg(None, reply="_INBOX.abc"))  # type: ignore[arg-type]
+
+
+def test_batches_of_the_demo_mix_give_the_read_models_of_one_event_at_a_time(
+    template: list[TemplateEvent], tmp_path: Path
+) -> None:
+    """Every read model's batch form against applying one event at a time, on three copies of
+    the demo (every kind of event, in the order the services wrote them)."""
+    settings = settings_for(tmp_path)
+    write_copies(settings, template, 3 * len(template), progress=False)
+    record = open_record_read_only(settings)
+    try:
+        notifications = record.recorder.select_notifications(
+            1, 3 * len(template), topics=PUBLIC_TOPICS
+        )
+        messages = [to_message(n, record.mapper) for n in notifications]
+    finally:
+        record.close()
+    delivered = [
+        Delivered(seq, from_message(m.headers, m.body)) for seq, m in enumerate(messages, start=1)
+    ]
+    one_by_one, batched = (SqliteReadModels(tmp_path / f"{n}.sqlite") for n in ("one", "batch"))
+    try:
+        for database in (one_by_one, batched):
+            for projection in default_projections():
+                ensure_created(database, projection)
+        projections = default_projections()
+        for event in delivered:
+            apply_batch_to_all(one_by_one, projections, [event])
+        for start in range(0, len(delivered), 500):
+            apply_batch_to_all(batched, projections, delivered[start : start + 500])
+        assert every_table(batched) == every_table(one_by_one)
+        with batched.reading() as tx:
+            active = tx.fetchall("SELECT COUNT(*) FROM rm_case_holders WHERE last_activity > since")
+        assert active[0][0] > 0  # activity after the intake moved last_activity
+    finally:
+        one_by_one.close()
+        batched.close()
