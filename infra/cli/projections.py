@@ -15,9 +15,14 @@ projections_app = typer.Typer(help="Read models built from the event stream", no
 
 
 @projections_app.command("rebuild")
-def projections_rebuild() -> None:
-    """Drop the read models and rebuild them from the JetStream stream, with a progress bar.
-    Two processes, one for each half of the read models: both cores work."""
+def projections_rebuild(
+    processes: int = typer.Option(
+        1, "--processes", min=1, max=2,
+        help="2: a second process rebuilds half of the read models (both cores work; each "
+        "process receives and decodes every event, and on SQLite they share one writer)",
+    ),
+) -> None:
+    """Drop the read models and rebuild them from the JetStream stream, with a progress bar."""
     from infra.pipeline.projector.rebuild import rebuild
     from infra.pipeline.projector.runner import tune_gc_for_throughput
 
@@ -28,7 +33,7 @@ def projections_rebuild() -> None:
         try:
             applied = asyncio.run(
                 rebuild(platform.read_models, platform.projections, platform_nats_url(settings),
-                        processes=2)
+                        processes=processes)
             )
         finally:
             platform.close()

@@ -1,7 +1,7 @@
 """Rebuilding read models: drop the projections' tables and re-apply the whole stream LGNET
 through an ordered consumer, receiving and applying side by side.
 
-With `processes=2` (what `lgnet projections rebuild` asks for) the projections are split into two
+With `processes=2` (`lgnet projections rebuild --processes 2`) the projections are split into two
 groups of about equal cost, and a second process (spawned, so nothing of this one is shared)
 replays the stream for the second group while this one replays it for the first: both cores
 work. Each process receives and decodes every message (the transport is the part that cannot be
