@@ -73,6 +73,21 @@ soak: $(DEV_STAMP) $(NODE_STAMP)
 bench: $(DEV_STAMP) $(NODE_STAMP)
 	$(BIN)/python -m tests.bench
 
+# Issue 15 target 2: `lgnet projections rebuild` of REBUILD_EVENTS published events, timed
+# against the targets (tests/bench/rebuild.py). The record is generated on first use into
+# REBUILD_DIR (and REBUILD_PG's database, created if missing) by tests/bench/generate.py (copies
+# of the demo, through the real recorder and relay), then reused: make bench-rebuild
+# REBUILD_PG=postgresql://postgres@127.0.0.1:5432/lgnet_bench_1m for PostgreSQL;
+# REBUILD_PROCESSES=2 for `lgnet projections rebuild --processes 2`.
+REBUILD_EVENTS ?= 1000000
+REBUILD_PG ?=
+REBUILD_PROCESSES ?= 1
+REBUILD_DIR ?= /tmp/lgnet-bench-rebuild-$(if $(REBUILD_PG),pg,sqlite)
+.PHONY: bench-rebuild
+bench-rebuild: $(DEV_STAMP) $(NODE_STAMP)
+	$(BIN)/python -m tests.bench rebuild --data-dir $(REBUILD_DIR) --events $(REBUILD_EVENTS) \
+	  --processes $(REBUILD_PROCESSES) $(if $(REBUILD_PG),--pg-dsn $(REBUILD_PG))
+
 # Mutation testing (docs/testing.md): not part of `make test`. mutmut (configured in
 # pyproject.toml) mutates domain/, events/ and projections/ and runs the unit tests and the
 # server-less integration tests on each mutant, two at a time; then the kill rate per module.

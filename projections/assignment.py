@@ -109,6 +109,11 @@ class AssignmentProjection:
         # are never updated, so they wait for the end.
         holders: list[tuple[Any, ...]] = []
         holdings: list[tuple[Any, ...]] = []
+        # The latest activity of each case in the batch: one UPDATE a case at the end instead of
+        # one an event (a round trip each on PostgreSQL: a quarter of a rebuild's time there).
+        # The same rows: nothing else writes last_activity after the intake, it only moves
+        # forward, and activity seen before a case's intake is applied before it, as it was.
+        activity: dict[str, str] = {}
 
         def update(sql: str, params: tuple[Any, ...]) -> None:
             if holders:
@@ -122,6 +127,12 @@ class AssignmentProjection:
                 case CaseIntakeRecordedV2():  # v1 messages arrive upcast
                     holder = _recorder(envelope)
                     case_id = str(data.case_id)
+                    if case_id in activity:
+                        # Activity before this intake in the batch: applied where it was.
+                        earlier = activity.pop(case_id)
+                        update("UPDATE rm_case_holders SET last_activity = ?"
+                               " WHERE case_id = ? AND last_activity < ?",
+                               (earlier, case_id, earlier))
                     holders.append((case_id, data.case_code, data.city, holder, time, 1, time))
                     holdings.append((case_id, position, data.city, holder, time, None))
                     # Its own activity is the row's last_activity already: no UPDATE.
@@ -145,10 +156,14 @@ class AssignmentProjection:
             # update is no work on it).
             if envelope.actor.kind == "user" and envelope.actor.role in CITY_ROLES:
                 for case_id in _case_ids(data):
-                    update("UPDATE rm_case_holders SET last_activity = ?"
-                           " WHERE case_id = ? AND last_activity < ?", (time, case_id, time))
+                    if time > activity.get(case_id, ""):
+                        activity[case_id] = time
         if holders:
             tx.insert_new("rm_case_holders", _HOLDER_COLUMN_NAMES, ("case_id",), holders)
+        if activity:
+            tx.executemany("UPDATE rm_case_holders SET last_activity = ?"
+                           " WHERE case_id = ? AND last_activity < ?",
+                           [(latest, case_id, latest) for case_id, latest in activity.items()])
         if holdings:
             tx.insert_new("rm_case_holdings", _HOLDING_COLUMN_NAMES, ("case_id", "position"),
                           holdings)

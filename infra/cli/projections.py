@@ -15,16 +15,25 @@ projections_app = typer.Typer(help="Read models built from the event stream", no
 
 
 @projections_app.command("rebuild")
-def projections_rebuild() -> None:
+def projections_rebuild(
+    processes: int = typer.Option(
+        1, "--processes", min=1, max=2,
+        help="2: a second process rebuilds half of the read models (both cores work; each "
+        "process receives and decodes every event, and on SQLite they share one writer)",
+    ),
+) -> None:
     """Drop the read models and rebuild them from the JetStream stream, with a progress bar."""
     from infra.pipeline.projector.rebuild import rebuild
+    from infra.pipeline.projector.runner import tune_gc_for_throughput
 
     settings = load_settings()
     with embedded_nats_if_needed(settings, reuse_running=True):
         platform = open_platform(settings)
+        tune_gc_for_throughput()  # as the projector does: as many messages
         try:
             applied = asyncio.run(
-                rebuild(platform.read_models, platform.projections, platform_nats_url(settings))
+                rebuild(platform.read_models, platform.projections, platform_nats_url(settings),
+                        processes=processes)
             )
         finally:
             platform.close()

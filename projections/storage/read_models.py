@@ -111,6 +111,7 @@ class PostgresReadModels(ReadModelDatabase):
     dialect = "postgres"
 
     def __init__(self, url: str, max_size: int = 8) -> None:
+        self.url = url
         super().__init__(PostgresPool(url, max_size=max_size, read_isolation="REPEATABLE READ"))
 
 

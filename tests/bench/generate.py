@@ -42,7 +42,7 @@ from eventsourcing.persistence import StoredEvent
 
 from infra.audit.checkpoints import open_checkpointer
 from infra.bootstrap import build_platform
-from infra.demo.scale import SCALES
+from infra.demo.scale import SCALES, DemoScale
 from infra.demo.simulation import load_demo
 from infra.nats.credentials import platform_nats_url
 from infra.nats.server import free_port
@@ -83,18 +83,19 @@ class Generated:
     publish_seconds: float
 
 
-def record_template(template_dir: Path, scale: str = "small") -> list[TemplateEvent]:
+def record_template(template_dir: Path, scale: DemoScale) -> list[TemplateEvent]:
     """The demo recorded at `scale` by its services into `template_dir` (once: an existing one
     is reused), read back in notification order."""
     settings = Settings(data_dir=template_dir, database_url=None, nats_url=None)
     if not (template_dir / "events.sqlite").is_file():
         partial = template_dir.with_name(template_dir.name + ".partial")
         print(
-            f"Recording the {scale} demo through its services into {template_dir} ...", flush=True
+            f"Recording the {scale.name} demo through its services into {template_dir} ...",
+            flush=True,
         )
         platform = build_platform(settings.model_copy(update={"data_dir": partial}))
         try:
-            report = load_demo(platform, SCALES[scale])
+            report = load_demo(platform, scale)
         finally:
             platform.close()
         if report.refused:
@@ -106,7 +107,8 @@ def record_template(template_dir: Path, scale: str = "small") -> list[TemplateEv
         start = 1
         while page := record.recorder.select_notifications(start, _PAGE):
             events += [
-                TemplateEvent(n.originator_id, n.originator_version, n.topic, n.state) for n in page
+                TemplateEvent(UUID(str(n.originator_id)), n.originator_version, n.topic, n.state)
+                for n in page
             ]
             start = page[-1].id + 1
         return events
@@ -273,7 +275,7 @@ def generate(
     published: bool = False,
     publish_to_nats: bool = True,
 ) -> Generated:
-    template = record_template(template_dir, scale)
+    template = record_template(template_dir, SCALES[scale])
     if settings.database_url is not None:
         ensure_database(settings.database_url)
     started, cpu = time.perf_counter(), time.process_time()

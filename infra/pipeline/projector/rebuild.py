@@ -1,12 +1,25 @@
 """Rebuilding read models: drop the projections' tables and re-apply the whole stream LGNET
-through an ordered consumer, receiving and applying side by side."""
+through an ordered consumer, receiving and applying side by side.
+
+With `processes=2` (`lgnet projections rebuild --processes 2`) the projections are split into two
+groups of about equal cost, and a second process (spawned, so nothing of this one is shared)
+replays the stream for the second group while this one replays it for the first: both cores
+work. Each process receives and decodes every message (the transport is the part that cannot be
+split), applies its group in transactions of `batch_size` events with that group's tracking, and
+stops at the same last message, the stream's last when the rebuild began. Each projection's rows
+and tracking move together, as with one process, so an interrupted rebuild still leaves
+consistent read models that a projector completes (it starts after the lowest tracking)."""
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from pathlib import Path
 
 import nats
+from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js import api as js_api
@@ -15,14 +28,34 @@ from tqdm import tqdm
 
 from events.cloudevents import from_message
 from infra.nats.consumer import SUBJECTS
+from infra.nats.headers import use_lean_header_parser
 from infra.nats.jetstream import person_waits_nats_options, server_list
 from infra.nats.streams import STREAM_NAME
-from infra.pipeline.projector.runner import DEFAULT_DURABLE, ProjectorError, remove_idle_consumers
+from infra.pipeline.projector.runner import (
+    DEFAULT_DURABLE,
+    ProjectorError,
+    remove_idle_consumers,
+    tune_gc_for_throughput,
+)
 from projections.projection import Delivered, Projection, apply_batch_to_all, reset
-from projections.storage.read_models import ReadModelDatabase
+from projections.registry import default_projections
+from projections.storage.read_models import (
+    PostgresReadModels,
+    ReadModelDatabase,
+    SqliteReadModels,
+)
 
 REBUILD_BATCH_SIZE = 2000
 REBUILD_QUEUED_BATCHES = 4
+
+# The relative cost of applying each read model (py-spy, a rebuild of copies of the demo, issue
+# 15): what the split into two groups balances. A projection not named here counts as 2.
+APPLY_COST: dict[str, int] = {
+    "assignment": 71, "case_list": 52, "referral_board": 31, "finance": 28, "person_links": 26,
+    "plans": 22, "documents": 17, "case_notes": 15, "housing": 12, "deliveries": 10,
+    "network_overview": 7, "activity_register": 6, "households": 6, "organisations": 1,
+}
+_UNKNOWN_COST = 2
 
 
 class StreamMissing(ProjectorError):
@@ -37,14 +70,17 @@ async def rebuild(
     progress: bool = True,
     durable: str = DEFAULT_DURABLE,
     batch_size: int = REBUILD_BATCH_SIZE,
+    processes: int = 1,
 ) -> int:
     """Drop the projections' tables, re-apply the whole stream and return how many events were
     applied. Tracking ends at the last message the stream held when the rebuild began, so a live
     projector started afterwards carries on from there. Refuses to run while a projector consumes
     (its consumer `durable` is bound). Interrupted, it leaves consistent, partial read models that
-    a projector (or another rebuild) completes."""
-    connection = await nats.connect(server_list(nats_url),  # a cluster's seeds too
-                                    **person_waits_nats_options())
+    a projector (or another rebuild) completes. `processes=2`: two groups of projections, the
+    second replayed by a process of its own (module docstring); only for the platform's own
+    projections (`default_projections`) on a database the second process can open too."""
+    groups = _split(projections, processes, database)
+    connection = await _connect(nats_url)
     try:
         js = connection.jetstream()
         try:
@@ -58,9 +94,144 @@ async def rebuild(
         with tqdm(
             total=state.messages, unit="ev", desc="Rebuilding read models", disable=not progress
         ) as bar:
-            return await _replay(js, database, projections, state.last_seq, batch_size, bar)
+            if len(groups) == 1:
+                return await _replay(js, database, projections, state.last_seq, batch_size, bar)
+            return await _replay_beside_a_second_process(
+                js, database, groups, nats_url, state.last_seq, batch_size, bar
+            )
     finally:
         await connection.close()
+
+
+async def _connect(nats_url: str) -> NatsClient:
+    connection = await nats.connect(server_list(nats_url),  # a cluster's seeds too
+                                    **person_waits_nats_options())
+    # The projector's header parser: a rebuild receives as many messages.
+    use_lean_header_parser(connection)
+    return connection
+
+
+def _split(
+    projections: Sequence[Projection], processes: int, database: ReadModelDatabase
+) -> list[list[Projection]]:
+    """The projections in `processes` groups (1 or 2) of about equal cost (APPLY_COST); one
+    group when a second process could not open the same projections and database."""
+    if processes not in (1, 2):
+        raise ValueError("a rebuild runs in one process or two")
+    registry = {projection.name for projection in default_projections()}
+    if (processes == 1 or len(projections) < 2
+            or not all(type(p) is _registry_type(p.name) for p in projections)
+            or not {p.name for p in projections} <= registry
+            or _address(database) is None):
+        return [list(projections)]
+    groups: list[list[Projection]] = [[], []]
+    costs = [0, 0]
+    for projection in sorted(projections, key=lambda p: -APPLY_COST.get(p.name, _UNKNOWN_COST)):
+        lighter = costs.index(min(costs))
+        groups[lighter].append(projection)
+        costs[lighter] += APPLY_COST.get(projection.name, _UNKNOWN_COST)
+    # In the order given (the registry's), within each group.
+    order = {p.name: i for i, p in enumerate(projections)}
+    return [sorted(group, key=lambda p: order[p.name]) for group in groups]
+
+
+def _registry_type(name: str) -> type | None:
+    for projection in default_projections():
+        if projection.name == name:
+            return type(projection)
+    return None
+
+
+def _address(database: ReadModelDatabase) -> tuple[str, str] | None:
+    """How another process opens `database`: ("sqlite", path) or ("postgres", url)."""
+    if isinstance(database, SqliteReadModels):
+        return ("sqlite", str(database.path))
+    if isinstance(database, PostgresReadModels):
+        return ("postgres", database.url)
+    return None
+
+
+def _open(address: tuple[str, str]) -> ReadModelDatabase:
+    kind, where = address
+    return SqliteReadModels(Path(where)) if kind == "sqlite" else PostgresReadModels(where)
+
+
+async def _replay_beside_a_second_process(
+    js: JetStreamContext,
+    database: ReadModelDatabase,
+    groups: list[list[Projection]],
+    nats_url: str,
+    last_seq: int,
+    batch_size: int,
+    bar: tqdm,
+) -> int:
+    address = _address(database)
+    assert address is not None  # _split made two groups only then
+    context = multiprocessing.get_context("spawn")
+    receiving, sending = context.Pipe(duplex=False)
+    second = context.Process(
+        target=_second_process,
+        args=(sending, address, [p.name for p in groups[1]], nats_url, last_seq, batch_size),
+        name="lgnet-rebuild-2", daemon=True,
+    )
+    second.start()
+    sending.close()
+    try:
+        applied = await _replay(js, database, groups[0], last_seq, batch_size, bar)
+        outcome, value = await asyncio.to_thread(_outcome, receiving)
+        second.join()
+        if outcome != "applied":
+            raise ProjectorError(f"the rebuild's second process failed: {value}")
+        if value != applied:
+            raise ProjectorError(
+                f"the rebuild's second process applied {value} events, the first {applied}")
+        return applied
+    finally:
+        receiving.close()
+        if second.is_alive():
+            second.terminate()
+            second.join()
+
+
+def _outcome(receiving: Connection) -> tuple[str, object]:
+    try:
+        result: tuple[str, object] = receiving.recv()
+    except EOFError:
+        return ("failed", "it ended without a word")
+    return result
+
+
+def _second_process(
+    sending: Connection,
+    address: tuple[str, str],
+    names: list[str],
+    nats_url: str,
+    last_seq: int,
+    batch_size: int,
+) -> None:
+    """The second group's replay, in a process of its own (spawned)."""
+    tune_gc_for_throughput()
+    try:
+        applied = asyncio.run(_replay_group(address, names, nats_url, last_seq, batch_size))
+    except BaseException as error:
+        sending.send(("failed", f"{type(error).__name__}: {error}"))
+        raise
+    sending.send(("applied", applied))
+
+
+async def _replay_group(
+    address: tuple[str, str], names: list[str], nats_url: str, last_seq: int, batch_size: int
+) -> int:
+    database = _open(address)
+    projections = [p for p in default_projections() if p.name in names]
+    connection = await _connect(nats_url)
+    try:
+        with tqdm(disable=True) as bar:
+            return await _replay(connection.jetstream(), database, projections, last_seq,
+                                 batch_size, bar)
+    finally:
+        await connection.close()
+        database.close()
 
 
 def _reset_all(database: ReadModelDatabase, projections: Sequence[Projection]) -> None:
@@ -89,14 +260,13 @@ async def _replay(
         nonlocal collecting, finished
         if finished:
             return
-        metadata = delivery.metadata
-        stream_seq = metadata.sequence.stream
+        stream_seq, num_pending = _sequence_and_pending(delivery)
         if stream_seq > last_seq:
             finished = True  # published after the rebuild began: the live projector's part
         else:
             collecting.append((stream_seq, delivery.headers or {}, delivery.data))
             # num_pending == 0: nothing after this one, even if the stream's last was deleted.
-            finished = stream_seq == last_seq or metadata.num_pending == 0
+            finished = stream_seq == last_seq or num_pending == 0
         if finished or len(collecting) >= batch_size:
             batch, collecting = collecting, []
             if batch:
@@ -120,6 +290,22 @@ async def _replay(
     finally:
         await subscription.unsubscribe()
     return applied
+
+
+def _sequence_and_pending(delivery: Msg) -> tuple[int, int]:
+    """The message's stream sequence and the messages pending after it, read from its reply
+    subject as `delivery.metadata` reads them, without building the metadata object (one per
+    message: a few percent of a rebuild's CPU). Subjects of either form: $JS.ACK.<stream>.
+    <consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>, or with a domain and an
+    account hash after ACK (and perhaps a token at the end)."""
+    tokens = (delivery.reply or "").split(".")
+    if tokens[:2] == ["$JS", "ACK"]:
+        if len(tokens) == 9:
+            return int(tokens[5]), int(tokens[8])
+        if len(tokens) >= 11:
+            return int(tokens[7]), int(tokens[10])
+    metadata = delivery.metadata  # raises NotJSMessageError, as before
+    return metadata.sequence.stream, metadata.num_pending
 
 
 def _apply_to_all(
