@@ -552,3 +552,131 @@ def test_a_grant_command_that_loses_its_race_decides_again_or_is_busy(
     with pytest.raises(BudgetBusy) as busy:
         service.adopt_budget(LINES, "P/3", date(2019, 7, 1), MINISTRY, NOW)
     assert said(busy.value) == BUSY
+
+
+def at(minute: int) -> datetime:
+    return datetime(2021, 3, 10, 10, minute, tzinfo=UTC)
+
+
+def moments(record: ProgrammeRecord, aggregate_id: UUID) -> list[tuple[str, datetime, Any]]:
+    """Each stored event of the aggregate: its name, its moment and who (None: no actor)."""
+    return [
+        (name, fields["timestamp"], (fields.get("actor") or {}).get("id"))
+        for name, fields in stored(record, aggregate_id)
+    ]
+
+
+def test_every_finance_command_records_its_own_moment_and_actor(record: RivalledRecord) -> None:
+    finance = FinanceService(record)
+    finance.set_allocation(City.FIRENZE, HOUSING, Decimal("5000"), "Riparto", MINISTRY, at(1))
+    finance.record_claim(UUID(int=1), a_draft(), COORDINATOR, at(2))
+    finance.record_claim(UUID(int=2), a_draft(), COORDINATOR, at(3))
+    finance.approve_claim(City.FIRENZE, UUID(int=1), SECOND, at(4))
+    finance.reject_claim(City.FIRENZE, UUID(int=2), "Doppia", CHECKER, at(5))
+    assert moments(record, city_budget_id(City.FIRENZE)) == [
+        ("Opened", at(1), "ministry"),
+        ("AllocationSet", at(1), "ministry"),
+        ("ClaimRecorded", at(2), "coordinator-1"),
+        ("ClaimRecorded", at(3), "coordinator-1"),
+        ("ClaimApproved", at(4), "ministry-second"),
+        ("ClaimRejected", at(5), "ministry-checker"),
+    ]
+    assert stored(record, PROGRAMME_BUDGET_ID) == [
+        ("Opened", {"timestamp": at(1), "financed": Decimal("10291188.10")}),
+        (
+            "AllocationCounted",
+            {
+                "timestamp": at(1),
+                "city": "firenze",
+                "sub_action": "4",
+                "amount": Decimal("5000.00"),
+            },
+        ),
+    ]
+    ((_, rejected),) = stored(record, city_budget_id(City.FIRENZE))[-1:]
+    assert (rejected["claim_id"], rejected["reason"], rejected["amount"]) == (
+        UUID(int=2),
+        "Doppia",
+        Decimal("1000.00"),
+    )
+
+
+def test_every_grant_command_records_its_own_moment_and_actor(record: RivalledRecord) -> None:
+    service = grants(record, grant=replace(SMALL, confirmation_threshold=Decimal("999.98")))
+    service.adopt_budget(LINES, "P/1", date(2019, 7, 1), CHECKER, at(1))
+    service.transfer(
+        LineKey("firenze", HOUSING, CostHeading.SERVICES),
+        LineKey("firenze", HOUSING, CostHeading.TRAVEL),
+        Decimal("1.00"),
+        TransferReason.SAVINGS,
+        "P/3",
+        date(2020, 1, 1),
+        SECOND,
+        at(2),
+    )
+    service.pay(
+        "firenze", Decimal("1.00"), date(2021, 3, 1), PaymentKind.BALANCE, "MP-1", MINISTRY, at(3)
+    )
+    assert moments(record, GRANT_BUDGET_ID) == [
+        ("Opened", at(1), None),
+        ("Adopted", at(1), "ministry-checker"),
+        ("TransferApproved", at(2), "ministry-second"),
+        ("PaymentMade", at(3), "ministry"),
+    ]
+    ((_, paid),) = stored(record, GRANT_BUDGET_ID)[-1:]
+    assert (
+        paid["co_beneficiary"],
+        paid["amount"],
+        paid["value_date"],
+        paid["kind"],
+        paid["reference"],
+    ) == ("firenze", Decimal("1.00"), date(2021, 3, 1), "balance", "MP-1")
+    ((_, moved),) = stored(record, GRANT_BUDGET_ID)[2:3]
+    assert (moved["amount"], moved["reason"], moved["act_reference"], moved["approved_on"]) == (
+        Decimal("1.00"),
+        "savings",
+        "P/3",
+        date(2020, 1, 1),
+    )
+    ((_, adoption),) = stored(record, GRANT_BUDGET_ID)[1:2]
+    assert (adoption["act_reference"], adoption["adopted_on"], len(adoption["lines"])) == (
+        "P/1",
+        date(2019, 7, 1),
+        3,
+    )
+
+    admitted, rejected, corrected = UUID(int=0xA), UUID(int=0xB), UUID(int=0xC)
+    submitter = a_coordinator(id="coordinator-2")
+    service.draft_claim(admitted, evidence(), COORDINATOR, at(4))
+    service.submit_claim(
+        admitted, attach_both(record, admitted, City.FIRENZE, NOW), submitter, at(5)
+    )
+    service.admit_claim(
+        admitted, [Disallowance(Decimal("0.01"), DisallowanceReason.OTHER)], CHECKER, at(6)
+    )
+    service.confirm_admission(admitted, SECOND, at(7))
+    assert moments(record, admitted) == [
+        ("Drafted", at(4), "coordinator-1"),
+        ("Submitted", at(5), "coordinator-2"),
+        ("Checked", at(6), "ministry-checker"),
+        ("AdmissionConfirmed", at(7), "ministry-second"),
+    ]
+    ((_, checked),) = stored(record, admitted)[2:3]
+    assert (checked["admitted_amount"], checked["disallowed"], checked["confirmation_needed"]) == (
+        Decimal("999.99"),
+        [{"amount": "0.01", "reason": "other"}],
+        True,
+    )
+    service.draft_claim(rejected, evidence(), COORDINATOR, at(8))
+    service.submit_claim(
+        rejected, attach_both(record, rejected, City.FIRENZE, NOW), COORDINATOR, at(9)
+    )
+    service.reject_claim(rejected, DisallowanceReason.NOT_PERTINENT, SECOND, at(10))
+    service.draft_claim(corrected, evidence(), submitter, at(11), rejected)
+    assert moments(record, rejected)[2:] == [
+        ("Rejected", at(10), "ministry-second"),
+        ("Corrected", at(11), "coordinator-2"),
+    ]
+    assert stored(record, rejected)[2][1]["reason"] == "not_pertinent"
+    assert moments(record, corrected) == [("Drafted", at(11), "coordinator-2")]
+    assert stored(record, corrected)[0][1]["corrects"] == rejected
