@@ -165,6 +165,9 @@ def test_a_sub_action_without_allocation_has_zero_allocated_claimed_and_remainin
     assert budget.allocated(SubAction.COMMUNICATION) == ZERO
     assert budget.claimed(SubAction.COMMUNICATION) == ZERO
     assert budget.remaining(SubAction.COMMUNICATION) == ZERO
+    # Euros to the cent even where nothing was claimed (0.00, not the integer 0).
+    assert str(budget.claimed(SubAction.COMMUNICATION)) == "0.00"
+    assert str(budget.allocated(SubAction.COMMUNICATION)) == "0.00"
 
 
 def test_what_is_claimed_counts_per_sub_action_and_remaining_is_allocated_less_claimed() -> None:
