@@ -169,3 +169,27 @@ def test_the_action_s_statement_is_the_sum_of_the_co_beneficiaries() -> None:
     )
     assert (after.final, after.co_financing_rate) == (True, D("0.80"))
     assert action_statement([], GRANT, AS_OF, 1, ENDS).direct_budget == D("0.00")
+
+
+def test_empty_sums_are_euros_to_the_cent_and_the_action_is_final_only_after_the_window() -> None:
+    statement = firenze()
+    # A heading or sub-action with no line, and an action of no co-beneficiary: 0.00, not 0.
+    other = statement.by_heading()[-1]
+    assert [str(v) for v in (other.budget, other.admitted, other.pending, other.disallowed)] == [
+        "0.00"
+    ] * 4
+    empty = action_statement([], GRANT, AS_OF, 1, ENDS)
+    assert [
+        str(v)
+        for v in (
+            empty.direct_budget,
+            empty.indirect_budget,
+            empty.direct_admitted,
+            empty.indirect_admitted,
+            empty.pending,
+            empty.disallowed,
+            empty.payments_received,
+        )
+    ] == ["0.00"] * 7
+    last_day = datetime(2021, 12, 31, 23, 0, tzinfo=UTC)
+    assert not action_statement([firenze(last_day)], GRANT, last_day, 1, ENDS).final
