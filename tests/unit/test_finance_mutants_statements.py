@@ -193,3 +193,18 @@ def test_empty_sums_are_euros_to_the_cent_and_the_action_is_final_only_after_the
     ] == ["0.00"] * 7
     last_day = datetime(2021, 12, 31, 23, 0, tzinfo=UTC)
     assert not action_statement([firenze(last_day)], GRANT, last_day, 1, ENDS).final
+
+
+def test_a_co_beneficiary_with_no_figures_has_a_statement_of_0_00() -> None:
+    nothing = co_beneficiary_statement(
+        "anci", Figures(budget={}, admitted={}, pending={}, disallowed={}), GRANT, AS_OF, 1, ENDS
+    )
+    assert [
+        str(v)
+        for v in (
+            nothing.direct_budget,
+            nothing.direct_admitted,
+            nothing.pending,
+            nothing.disallowed,
+        )
+    ] == ["0.00"] * 4
