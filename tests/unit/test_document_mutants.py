@@ -200,6 +200,7 @@ def test_a_case_document_records_what_is_known_of_its_file_and_never_its_name() 
             },
         )
     ]
+    assert document.id == DOCUMENT_ID
     assert document.city == City.FIRENZE and isinstance(document.city, City)
     assert (
         document.case_id,
