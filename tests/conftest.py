@@ -12,6 +12,7 @@ from typing import Any
 import nats
 import pytest
 from cloudevents.core.base import BaseCloudEvent
+from hypothesis import settings as hypothesis_settings
 from nats.aio.msg import Msg
 from nats.js.api import RawStreamMsg
 
@@ -20,6 +21,12 @@ from infra.nats.server import EmbeddedNats, free_port
 from infra.nats.streams import read_stream
 from infra.pipeline.relay import Relay
 from tests.postgres_budget import new_database_name, share_the_server
+
+# Property tests are judged by what they find, not by how fast one example runs: Hypothesis's
+# default 200 ms deadline an example fails on a loaded machine (seen at load 17 under `make
+# mutate`), and speed is measured by benchmarks, never by timed tests.
+hypothesis_settings.register_profile("lgnet", deadline=None)
+hypothesis_settings.load_profile("lgnet")
 
 # Every event message a test publishes on lgnet.> / partner.> is checked against the AsyncAPI
 # document, failing the test that published an invalid one (tests/contract_check.py). pytester
