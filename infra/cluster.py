@@ -17,7 +17,6 @@ import contextlib
 import glob
 import json
 import os
-import secrets
 import shutil
 import signal
 import subprocess
@@ -42,7 +41,7 @@ from infra.nats.auth import (
     load_partners,
     password_variable,
 )
-from infra.nats.credentials import url_with_credentials
+from infra.nats.credentials import generate_password, url_with_credentials
 from infra.nats.server import EmbeddedNats, free_port, port_is_taken
 from infra.settings import Settings
 from infra.store.accounts.demo import DEMO_CREDENTIALS_FILE_NAME, create_demo_accounts
@@ -81,8 +80,7 @@ class Layout:
             monitor_ports=[free_port() for _ in range(NODE_COUNT)],
             web_ports=web_ports,
             postgres_port=free_port(),
-            # URL-safe: they stand in nats:// URLs as they are.
-            passwords={user: secrets.token_urlsafe(24) for user in users},
+            passwords={user: generate_password() for user in users},
         )
 
     @classmethod

@@ -72,8 +72,10 @@ def embedded_credentials(
 
 
 def generate_password() -> str:
-    # URL-safe, so it can stand in a nats://user:password@host URL as it is.
-    return secrets.token_urlsafe(24)
+    # URL-safe, so it can stand in a nats://user:password@host URL as it is. It starts with a
+    # letter: nats-server reads a $VARIABLE's value as a config value, so one starting with a
+    # digit or a dash is taken for a number or a date and the server refuses its configuration.
+    return "p" + secrets.token_urlsafe(24)
 
 
 def write_embedded_server_config(settings: Settings) -> Path:
