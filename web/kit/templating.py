@@ -4,13 +4,12 @@ fragment an htmx request swaps in)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 from uuid import uuid4
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
@@ -27,6 +26,7 @@ from web.kit.i18n import (
 )
 from web.kit.labels import Labels
 from web.kit.notices import done_message
+from web.kit.routes import route_path
 
 TEMPLATES_DIR = Path(__file__).parents[1] / "templates"
 _LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -121,10 +121,7 @@ class Pages:
         session = getattr(request.state, "session", None)
 
         def url_for(name: str, /, **params: Any) -> str:
-            try:
-                return _route_path(request.app, name, tuple(sorted(params.items())))
-            except TypeError:  # a parameter that cannot be a key: found afresh
-                return str(request.app.url_path_for(name, **params))
+            return route_path(request.app, name, **params)
 
         def can(permission: Permission, city: str | None = None) -> bool:
             """Whether to offer a link or button: the route behind it checks again."""
@@ -191,11 +188,3 @@ def path_of_this_site(
         return home
     return next_path
 
-
-@lru_cache(maxsize=4096)
-def _route_path(app: FastAPI, name: str, params: tuple[tuple[str, Any], ...]) -> str:
-    """A route's path, kept: Starlette finds it by trying every route of the app in turn (each
-    refusal an exception), and a dashboard's page asks for a few hundred (issue 15: a third of
-    the ministry dashboard's rendering). The same name and parameters always give the same
-    path."""
-    return str(app.url_path_for(name, **dict(params)))

@@ -118,10 +118,11 @@ def _split(
     group when a second process could not open the same projections and database."""
     if processes not in (1, 2):
         raise ValueError("a rebuild runs in one process or two")
-    registry = {projection.name for projection in default_projections()}
+    # The second process builds its projections from the registry by name: only the
+    # registry's own can be split.
+    registry = {projection.name: type(projection) for projection in default_projections()}
     if (processes == 1 or len(projections) < 2
-            or not all(type(p) is _registry_type(p.name) for p in projections)
-            or not {p.name for p in projections} <= registry
+            or not all(registry.get(p.name) is type(p) for p in projections)
             or _address(database) is None):
         return [list(projections)]
     groups: list[list[Projection]] = [[], []]
@@ -133,13 +134,6 @@ def _split(
     # In the order given (the registry's), within each group.
     order = {p.name: i for i, p in enumerate(projections)}
     return [sorted(group, key=lambda p: order[p.name]) for group in groups]
-
-
-def _registry_type(name: str) -> type | None:
-    for projection in default_projections():
-        if projection.name == name:
-            return type(projection)
-    return None
 
 
 def _address(database: ReadModelDatabase) -> tuple[str, str] | None:

@@ -99,19 +99,17 @@ def _with_grant(view: DashboardView, services: WebServices, city: str | None,
     city's dashboard, from the city's own statement (read without the other co-beneficiaries'
     claims, issue 15)."""
     ends_on = services.programme_terms.terms_in_force().period.ends_on
+    now, views = services.now(), services.grant_views
     if city is None:
-        now, views = services.now(), services.grant_views
         claims = views.claims(as_of=now)
         statements = grant_statements(views, services.grants.grant, now, ends_on, claims)
         # The claims as they are now: the same ones unless one changed after `now` was read.
         if views.claims_changed_after(now):
             claims = views.claims(None)
-        tables = grant_tables(statements, statements.action, claims, services.now(), translator)
+        tables = grant_tables(statements, statements.action, claims, now, translator)
     else:
-        statement = co_beneficiary_statement_of(services.grant_views, services.grants.grant,
-                                                services.now(), ends_on, city)
-        tables = grant_tables(None, statement, services.grant_views.claims(city),
-                              services.now(), translator)
+        statement = co_beneficiary_statement_of(views, services.grants.grant, now, ends_on, city)
+        tables = grant_tables(None, statement, views.claims(city), now, translator)
     return DashboardView(position=view.position, figures=view.figures,
                          tables={**view.tables, **tables}, charts=view.charts)
 

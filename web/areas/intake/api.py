@@ -15,6 +15,7 @@ from web.kit.errors import Problem, explain_domain_error
 from web.kit.idempotency import command_key
 from web.kit.principal import ActingPrincipal, CityToTakeIn
 from web.kit.request_limits import AccessBeforeBody
+from web.kit.routes import route_path
 from web.kit.views_delay import views_delayed_in_this_request
 
 router = APIRouter(route_class=AccessBeforeBody, tags=["intakes"])
@@ -52,13 +53,9 @@ class PossibleMatches(BaseModel):
 
 
 def case_location(request: Request, case_id: UUID) -> str:
-    """Where the case is read: the path of api_get_case, looked up once per app (looking a route
-    up by name walks every included router, a cost each intake paid: issue 15's profile)."""
-    prefix: str | None = getattr(request.app.state, "case_location_prefix", None)
-    if prefix is None:
-        prefix = str(request.app.url_path_for("api_get_case", case_id="x")).removesuffix("x")
-        request.app.state.case_location_prefix = prefix
-    return prefix + str(case_id)
+    """Where the case is read: the path of api_get_case, whose one parameter ends it (so its
+    path is looked up once, not once a case: web.kit.routes)."""
+    return route_path(request.app, "api_get_case", case_id="x").removesuffix("x") + str(case_id)
 
 
 @router.post(
