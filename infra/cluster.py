@@ -42,7 +42,7 @@ from infra.nats.auth import (
     password_variable,
 )
 from infra.nats.credentials import generate_password, url_with_credentials
-from infra.nats.server import EmbeddedNats, free_port, port_is_taken
+from infra.nats.server import EmbeddedNats, free_ports, port_is_taken
 from infra.settings import Settings
 from infra.store.accounts.demo import DEMO_CREDENTIALS_FILE_NAME, create_demo_accounts
 
@@ -72,14 +72,16 @@ class Layout:
     @classmethod
     def new(cls, web_processes: int, http_port: int | None = None) -> Layout:
         users = [*INTERNAL_USERS, *(p.name for p in load_partners(CLUSTER_PARTNERS_FILE))]
+        # Chosen in one draw so that no two coincide (infra.nats.server.free_ports).
+        ports = free_ports(3 * NODE_COUNT + 1 + (0 if http_port else web_processes))
         web_ports = ([http_port + i for i in range(web_processes)] if http_port
-                     else [free_port() for _ in range(web_processes)])
+                     else ports[3 * NODE_COUNT + 1:])
         return cls(
-            node_ports=[free_port() for _ in range(NODE_COUNT)],
-            route_ports=[free_port() for _ in range(NODE_COUNT)],
-            monitor_ports=[free_port() for _ in range(NODE_COUNT)],
+            node_ports=ports[:NODE_COUNT],
+            route_ports=ports[NODE_COUNT:2 * NODE_COUNT],
+            monitor_ports=ports[2 * NODE_COUNT:3 * NODE_COUNT],
             web_ports=web_ports,
-            postgres_port=free_port(),
+            postgres_port=ports[3 * NODE_COUNT],
             passwords={user: generate_password() for user in users},
         )
 

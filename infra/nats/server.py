@@ -4,6 +4,7 @@ child process with JetStream storing under the data dir. Used by `lgnet run` and
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -28,10 +29,51 @@ def find_nats_server() -> str:
     return found
 
 
+# Ports handed out for servers are drawn below the kernel's ephemeral range: a port the kernel
+# gives for bind(0) comes from that range, and so does the local port of every outgoing
+# connection, so a port chosen there can be taken by any client before the server binds it (the
+# cluster's "Port N is already in use", now and then).
+_LOWEST_SERVER_PORT = 15000
+_EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
+def _server_port_range() -> range | None:
+    """Ports below the ephemeral range, or None where the range is unknown or leaves too few."""
+    try:
+        ephemeral_low = int(_EPHEMERAL_RANGE_FILE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    if ephemeral_low - _LOWEST_SERVER_PORT < 1000:
+        return None
+    return range(_LOWEST_SERVER_PORT, ephemeral_low)
+
+
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """`count` distinct ports free on `host`, each held bound until all are chosen (so two of
+    one call never coincide), drawn below the ephemeral range where it is known."""
+    candidates = _server_port_range()
+    held: list[socket.socket] = []
+    try:
+        for _attempt in range(count + 1000):
+            if len(held) == count:
+                break
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                sock.bind((host, secrets.choice(candidates) if candidates else 0))
+            except OSError:
+                sock.close()  # taken: draw again
+                continue
+            held.append(sock)
+        if len(held) < count:
+            raise NatsServerError(f"Could not find {count} free ports on {host}.")
+        return [int(sock.getsockname()[1]) for sock in held]
+    finally:
+        for sock in held:
+            sock.close()
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1)[0]
 
 
 def port_is_taken(port: int, host: str = "127.0.0.1") -> bool:
