@@ -1115,16 +1115,22 @@ class PostgresVault:
     def _wait_for_snapshots_older_than(self, xid: str) -> None:
         """VACUUM FULL copies a deleted row into the new file while any transaction of this
         database that began before the delete could still see it (a report, a backup, an
-        autovacuum ANALYZE): seen as an erased key still in the table file under load. Wait for
+        autovacuum ANALYZE, a command's save under way): seen as an erased key still in the
+        table file under load. Wait for
         those to end, a few seconds at most; if one outlasts that, the row goes at the next
         erasure's vacuum and the master-key epochs (`lgnet vault rotate`) are what shred it."""
         deadline = time.monotonic() + ERASURE_SNAPSHOT_WAIT_SECONDS
         while True:
             with self._database.statements() as tx:
+                # A snapshot taken before the delete (backend_xmin), or a transaction that
+                # began writing before it (backend_xid): a READ COMMITTED transaction idle
+                # between statements shows no xmin, yet its older xid holds the rows too.
                 row = tx.fetchone(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL "
-                    "AND age(backend_xmin) >= age(?::xid)", (xid,))
+                    "AND pid <> pg_backend_pid() AND ("
+                    "(backend_xmin IS NOT NULL AND age(backend_xmin) >= age(?::xid)) OR "
+                    "(backend_xid IS NOT NULL AND age(backend_xid) >= age(?::xid)))",
+                    (xid, xid))
             if row is None or row[0] == 0:
                 return
             if time.monotonic() >= deadline:
