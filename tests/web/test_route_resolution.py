@@ -30,7 +30,7 @@ from web.kit.errors import UnknownCity
 from web.kit.routes import _RouterPathGuard, guard_included_routers
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-SAMPLES = {
+SAMPLES: dict[type, Any] = {
     StringConvertor: "x1", PathConvertor: "a/b.css", IntegerConvertor: 7, FloatConvertor: 1.5,
     UUIDConvertor: UUID("0b8e1c9e-4c0a-4f43-9a59-5c7d0e2a9f11"),
 }
@@ -43,7 +43,7 @@ def sample_paths(app: FastAPI) -> list[str]:
     for context in iter_route_contexts(app.routes):
         if context.path_format is None or context.param_convertors is None:
             continue
-        params = {name: SAMPLES[type(convertor)]
+        params: dict[str, Any] = {name: SAMPLES[type(convertor)]
                   for name, convertor in context.param_convertors.items()}
         path, _ = replace_params(context.path_format, context.param_convertors, params)
         paths += [path, path.rstrip("/") if path.endswith("/") else path + "/"]
@@ -69,13 +69,13 @@ def resolved(routes: list[BaseRoute], path: str, method: str) -> tuple[Any, ...]
 def leaf(route: BaseRoute, scope: dict[str, Any]) -> tuple[Any, ...]:
     while isinstance(route, _IncludedRouter):
         match, child_scope, found, _context = route._match(scope)
-        assert found is not None
+        assert match != Match.NONE and found is not None
         scope = {**scope, **child_scope}
         route = found
     return (getattr(route, "name", None), getattr(route, "path", None))
 
 
-def unguarded(routes: list[BaseRoute]) -> int:
+def unguarded(routes: list[Any]) -> int:
     """Take the guards off (FastAPI's own matching again); how many there were."""
     count = 0
     for route in routes:

@@ -17,9 +17,10 @@ from web.kit.templating import Pages
 from web.services import WebServices
 
 # The dependencies here are `async def` where they only compute (no store, no file): FastAPI
-# runs a plain `def` dependency in a worker thread, and that hop (a thread wakes, a future comes
-# back to the event loop) cost more CPU than any of them, some fifteen times a request
-# (docs/benchmarks.md, issue 15 fourth pass). What reads a store still runs in a thread.
+# runs a plain `def` dependency in a worker thread, and that hop (a thread woken, a future handed
+# back to the event loop) cost more CPU than any of them: twelve hops for an intake, whose route
+# solves its six twice (docs/benchmarks.md, issue 15 fourth pass). What reads a store still
+# runs in a thread.
 
 
 async def services_of(request: Request) -> WebServices:
