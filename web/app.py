@@ -47,6 +47,7 @@ from web.kit.request_limits import (
     HeadAsGet,
     ReadOnlyPartners,
 )
+from web.kit.routes import guard_included_routers
 from web.kit.security_headers import SecurityHeaders
 from web.kit.templating import Pages
 from web.kit.views_delay import DelayedViewsInBody, MarkDelayedViews, document_views_delayed
@@ -125,6 +126,8 @@ def create_app(services: WebServices, *, node_modules: Path = NODE_MODULES,
         app.include_router(area.router)
     app.include_router(api_router())
     app.include_router(health.router)
+    # Once every router is in: a request then skips the routers that cannot hold its route.
+    guard_included_routers(app)
     document_idempotency_keys(app)
     document_views_delayed(app)
     # The last added runs first: security headers go on everything, refusals of

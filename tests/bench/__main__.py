@@ -245,6 +245,12 @@ def wrk_rate(url: str, body: str, headers: dict[str, str]) -> tuple[float, int]:
     return requests_per_second, errors
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process, all its threads, so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -402,9 +408,16 @@ def platform_figures(tmp: Path) -> tuple[list[Figure], str]:
                 "Cookie": f"{SESSION_COOKIE}={client.cookies[SESSION_COOKIE]}",
                 "X-CSRF-Token": client.headers["X-CSRF-Token"],
             }
+            assert platform.process is not None
+            cpu_before = process_cpu_seconds(platform.process.pid)
             platform_rate, errors = wrk_rate(
                 f"{platform.base_url}/api/v1/cities/firenze/intakes", intake_body(), headers
             )
+            cpu = process_cpu_seconds(platform.process.pid) - cpu_before
+            # wrk's rate is its requests over its duration: their number, near enough.
+            print(f"CPU of `lgnet run` (all its threads: web, relay, projector, partner feed) "
+                  f"under wrk: {cpu * 1000 / max(1.0, platform_rate * WRK_SECONDS):.1f} ms a "
+                  f"request; load average {os.getloadavg()[0]:.1f}")
             if errors:
                 raise RuntimeError(f"{errors} HTTP intakes were refused during the benchmark")
             figures.append(Figure("HTTP intakes (API, lgnet run, wrk 32 conns)", platform_rate,

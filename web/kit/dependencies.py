@@ -7,6 +7,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Path, Request
+from starlette.concurrency import run_in_threadpool
 
 from domain.programme import CITY_SLUG, City
 from web.kit.as_of import refuse_changes_while_viewing_the_past, viewing_as_of
@@ -15,8 +16,14 @@ from web.kit.i18n import Translator, translator_of
 from web.kit.templating import Pages
 from web.services import WebServices
 
+# The dependencies here are `async def` where they only compute (no store, no file): FastAPI
+# runs a plain `def` dependency in a worker thread, and that hop (a thread woken, a future handed
+# back to the event loop) cost more CPU than any of them: twelve hops for an intake, whose route
+# solves its six twice (docs/benchmarks.md, issue 15 fourth pass). What reads a store still
+# runs in a thread.
 
-def services_of(request: Request) -> WebServices:
+
+async def services_of(request: Request) -> WebServices:
     """The platform's services; as of a past moment for an auditor or the ministry who chose
     one (web.kit.as_of), who may then change nothing."""
     services: WebServices = request.app.state.services
@@ -24,15 +31,16 @@ def services_of(request: Request) -> WebServices:
     if moment is None:
         return services
     refuse_changes_while_viewing_the_past(request)
-    return services.as_of(moment)
+    # Replays the record up to the moment: a thread's work.
+    return await run_in_threadpool(services.as_of, moment)
 
 
-def pages_of(request: Request) -> Pages:
+async def pages_of(request: Request) -> Pages:
     pages: Pages = request.app.state.pages
     return pages
 
 
-def city_in_path(
+async def city_in_path(
     request: Request,
     city: Annotated[
         str,
@@ -47,13 +55,29 @@ def city_in_path(
     """The city named in the path. Not validated by FastAPI, which would answer 422: a city
     that was never a partner is a resource that does not exist, so 404. The cities are the
     programme's data (the ministry admits new ones), read from the terms in force."""
-    known = request.app.state.services.programme_terms.terms_in_force().known_cities
+    known = await _known_cities(request)
     if city not in known:
         raise UnknownCity(city, [c.value for c in known])
     return City(city)
 
 
-def case_id_in_path(
+# Where a request keeps the cities it read from the terms: a route that takes a body solves
+# its dependencies twice (web.kit.request_limits.AccessBeforeBody), and the terms are a read of
+# the store; the request's two solves see the same cities.
+_KNOWN_CITIES_KEY = "lgnet.known_cities"
+
+
+async def _known_cities(request: Request) -> tuple[City, ...]:
+    known: tuple[City, ...] | None = request.scope.get(_KNOWN_CITIES_KEY)
+    if known is None:
+        terms = await run_in_threadpool(
+            request.app.state.services.programme_terms.terms_in_force)
+        known = terms.known_cities
+        request.scope[_KNOWN_CITIES_KEY] = known
+    return known
+
+
+async def case_id_in_path(
     case_id: Annotated[
         str, Path(description="The case's id", json_schema_extra={"format": "uuid"})
     ],
@@ -65,8 +89,12 @@ def case_id_in_path(
         raise UnknownCase(case_id) from None
 
 
+async def current_translator(request: Request) -> Translator:
+    return translator_of(request)
+
+
 Services = Annotated[WebServices, Depends(services_of)]
 PageRenderer = Annotated[Pages, Depends(pages_of)]
-CurrentTranslator = Annotated[Translator, Depends(translator_of)]
+CurrentTranslator = Annotated[Translator, Depends(current_translator)]
 PathCity = Annotated[City, Depends(city_in_path)]
 PathCaseId = Annotated[UUID, Depends(case_id_in_path)]

@@ -19,11 +19,15 @@ city or case a route names, so that every route states what it needs in its sign
 - `NetworkViewer`, `AuditLogReader`, `GrantGiver`: a principal who may see the whole network's
   figures, read the identifier-access log, or give auditors time-limited grants;
 - `ActingPrincipal`: the actor that the events a request causes will name.
+
+The checks that only compute are `async def`, so FastAPI runs them on the event loop rather than
+hopping to a worker thread for each (web.kit.dependencies); those that read a read model
+(`viewable_case`, `viewable_case_or_handover`) stay plain functions, run in a thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 from uuid import UUID
 
@@ -38,7 +42,7 @@ from web.kit.errors import CaseNotYetRecorded, NotSignedIn, UnknownCase
 from web.services import WebServices
 
 
-def signed_in_principal(request: Request) -> Principal:
+async def signed_in_principal(request: Request) -> Principal:
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:
         raise NotSignedIn()
@@ -48,28 +52,28 @@ def signed_in_principal(request: Request) -> Principal:
 SignedIn = Annotated[Principal, Depends(signed_in_principal)]
 
 
-def acting_principal(principal: SignedIn) -> Actor:
+async def acting_principal(principal: SignedIn) -> Actor:
     return principal.actor
 
 
 ActingPrincipal = Annotated[Actor, Depends(acting_principal)]
 
 
-def city_where(permission: Permission) -> Callable[[City, Principal], City]:
+def city_where(permission: Permission) -> Callable[[City, Principal], Awaitable[City]]:
     """A dependency: the city in the path, once the principal is known to hold `permission`
     there."""
 
-    def permitted_city(city: PathCity, principal: SignedIn) -> City:
+    async def permitted_city(city: PathCity, principal: SignedIn) -> City:
         require(principal, permission, city)
         return city
 
     return permitted_city
 
 
-def network_permission(permission: Permission) -> Callable[[Principal], Principal]:
+def network_permission(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency: the principal, once known to hold `permission` beyond any one city."""
 
-    def permitted(principal: SignedIn) -> Principal:
+    async def permitted(principal: SignedIn) -> Principal:
         require(principal, permission)
         return principal
 
@@ -119,11 +123,15 @@ def viewable_case_or_handover(
     raise UnknownCase(str(case_id))
 
 
-def case_where(permission: Permission) -> Callable[[CaseRow, Principal, WebServices], CaseRow]:
+def case_where(
+    permission: Permission,
+) -> Callable[[CaseRow, Principal, WebServices], Awaitable[CaseRow]]:
     """A dependency: the case in the path, once the principal is known to hold `permission` in
     its city now (grants are judged at the request's time)."""
 
-    def permitted_case(case: ViewableCase, principal: SignedIn, services: Services) -> CaseRow:
+    async def permitted_case(
+        case: ViewableCase, principal: SignedIn, services: Services
+    ) -> CaseRow:
         require(principal, permission, City(case.city), at=services.now())
         return case
 
