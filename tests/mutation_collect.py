@@ -1,24 +1,15 @@
 """A pytest plugin for `make mutate` alone (`-p tests.mutation_collect` in pyproject.toml's
-[tool.mutmut]): collect only the tests named on the command line, not the whole of their files,
-and keep the garbage collector off what the process held before the run.
+[tool.mutmut]): collect only the tests named on the command line, not the whole of their files.
 
 mutmut runs each mutant's tests as `pytest file::test ...`; pytest then builds every test of each
 file named (parametrized cases, fixture closures) only to pick the named ones, and that collection
 was about half of what a killed mutant cost (docs/testing.md, "Mutation testing: run time"). Here
 a module or class keeps just the names some argument asks for. A run given whole files or folders
 (mutmut's stats and clean runs, `make test`, which never loads this plugin) is untouched.
-
-Each mutant's pytest runs in a fork of mutmut's process, which holds every test module, the
-collected suite and the built contract check: a full garbage collection walks all of it, and
-pytest ends each run with collections of its own (unraisableexception's `gc_collect_harder`),
-measured at more than half of a killed mutant's CPU time. `gc.freeze()` at the start moves what
-the process inherited out of the collector's reach: only what the run itself allocates is
-walked, and the inherited pages stay shared with the parent instead of being copied.
 """
 
 from __future__ import annotations
 
-import gc
 import re
 from typing import Any
 
@@ -50,7 +41,6 @@ def wanted_names(args: list[str]) -> dict[str, set[str]]:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_WANTED_KEY] = wanted_names([str(argument) for argument in config.args])
-    gc.freeze()
 
 
 @pytest.hookimpl(tryfirst=True)
