@@ -203,6 +203,7 @@ _KILLED_IN_A_GROUP = textwrap.dedent("""
 """) % (PRAGMAS,)
 
 
+@pytest.mark.process
 def test_a_process_killed_mid_group_leaves_nothing_of_the_group(
     database: SqliteGroupCommitted,
 ) -> None:

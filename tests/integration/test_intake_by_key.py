@@ -118,6 +118,7 @@ def test_the_same_key_again_returns_the_first_case_and_writes_nothing(
     assert len(list(case_ids(cases.record))) == 3
 
 
+@pytest.mark.process
 def test_an_intake_killed_after_its_save_is_found_by_its_retry_and_kept_by_the_sweep(
     settings: Settings, cases: CaseService,
 ) -> None:
@@ -136,6 +137,7 @@ def test_an_intake_killed_after_its_save_is_found_by_its_retry_and_kept_by_the_s
     assert cases.vault.read(UUID(int=1)) == a_person()
 
 
+@pytest.mark.process
 def test_an_intake_killed_before_its_save_is_carried_out_by_its_retry(
     settings: Settings, cases: CaseService,
 ) -> None:

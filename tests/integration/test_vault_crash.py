@@ -97,6 +97,7 @@ def index(settings: Settings) -> Iterator[PersonIndex]:
     opened.close()
 
 
+@pytest.mark.process
 def test_a_person_stored_by_an_intake_killed_before_its_case_is_saved_is_shredded_by_the_sweep(
     settings: Settings, cases: CaseService, index: PersonIndex,
     caplog: pytest.LogCaptureFixture,
@@ -124,6 +125,7 @@ def test_a_person_stored_by_an_intake_killed_before_its_case_is_saved_is_shredde
     assert str(case_id) not in caplog.text
 
 
+@pytest.mark.process
 def test_a_person_whose_case_was_saved_before_the_kill_is_kept_by_the_sweep(
     settings: Settings, cases: CaseService, index: PersonIndex,
 ) -> None:

@@ -265,6 +265,7 @@ def run_inner(pytester: pytest.Pytester, marker: str = "") -> pytest.RunResult:
     )
 
 
+@pytest.mark.process
 def test_a_test_that_publishes_an_invalid_message_fails(pytester: pytest.Pytester) -> None:
     result = run_inner(pytester)
 
@@ -276,6 +277,7 @@ def test_a_test_that_publishes_an_invalid_message_fails(pytester: pytest.Pyteste
     ])
 
 
+@pytest.mark.process
 def test_a_test_may_say_it_publishes_invalid_messages_on_purpose(
     pytester: pytest.Pytester,
 ) -> None:

@@ -6,6 +6,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
+# Each test starts `lgnet` in a new Python: left out of `make mutate` (docs/testing.md).
+pytestmark = pytest.mark.process
+
 _RUN = """
 import sys
 sys.argv = ["lgnet", *sys.argv[1:]]

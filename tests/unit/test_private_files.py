@@ -76,6 +76,7 @@ def test_a_private_key_that_no_longer_matches_the_pinned_public_key_is_refused(
     assert original.public_pem == public
 
 
+@pytest.mark.process
 def test_files_written_by_a_real_lgnet_process_are_private(tmp_path: Path) -> None:
     """The umask is the process's: a command started from a shell with umask 022 still writes
     its files 0600 and directories 0700 (here a user added to a new data dir: the accounts

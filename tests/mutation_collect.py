@@ -1,0 +1,56 @@
+"""A pytest plugin for `make mutate` alone (`-p tests.mutation_collect` in pyproject.toml's
+[tool.mutmut]): collect only the tests named on the command line, not the whole of their files.
+
+mutmut runs each mutant's tests as `pytest file::test ...`; pytest then builds every test of each
+file named (parametrized cases, fixture closures) only to pick the named ones, and that collection
+was about half of what a killed mutant cost (docs/testing.md, "Mutation testing: run time"). Here
+a module or class keeps just the names some argument asks for. A run given whole files or folders
+(mutmut's stats and clean runs, `make test`, which never loads this plugin) is untouched.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+# `test_x[a-b]` → `test_x`: a parametrized case is found by its function's name.
+_CASE_ID = re.compile(r"\[.*$")
+
+_WANTED_KEY = pytest.StashKey[dict[str, set[str]]]()
+
+
+def wanted_names(args: list[str]) -> dict[str, set[str]]:
+    """For each test file an argument names a test in (`path::name` or `path::Class::name`), the
+    names to keep in it. A file named whole (no `::`) is not in the result: everything in it is
+    collected."""
+    wanted: dict[str, set[str]] = {}
+    whole: set[str] = set()
+    for argument in args:
+        path, separator, rest = _CASE_ID.sub("", argument).partition("::")
+        path = path.replace("\\", "/").removeprefix("./")
+        if not separator:
+            whole.add(path)
+            continue
+        wanted.setdefault(path, set()).update(part for part in rest.split("::") if part)
+    for path in whole:
+        wanted.pop(path, None)
+    return wanted
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_WANTED_KEY] = wanted_names([str(argument) for argument in config.args])
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(
+    collector: pytest.Module | pytest.Class, name: str, obj: object
+) -> list[Any] | None:
+    module = collector.getparent(pytest.Module)
+    if module is None:
+        return None
+    names = collector.config.stash[_WANTED_KEY].get(module.nodeid)
+    if names is None or name in names:
+        return None  # pytest's own collection decides, as without this plugin
+    return []

@@ -1,0 +1,93 @@
+"""`make mutate` collects only the tests a mutant names (tests/mutation_collect.py), and the
+tests it runs are the same as without the plugin."""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterable
+from typing import cast
+
+import pytest
+
+from tests.mutation_collect import wanted_names
+
+_FILE = """
+import pytest
+
+def test_one():
+    pass
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_two(n):
+    pass
+
+class TestGroup:
+    def test_inside(self):
+        pass
+
+    def test_other(self):
+        pass
+"""
+
+
+def test_names_are_kept_per_file_without_their_cases_and_a_whole_file_keeps_everything() -> None:
+    assert wanted_names([
+        "tests/unit/test_a.py::test_one",
+        "tests/unit/test_a.py::test_two[1]",
+        "tests/unit/test_b.py::TestGroup::test_inside",
+        "tests/unit/test_c.py::test_x",
+        "tests/unit/test_c.py",
+        "tests/unit",
+    ]) == {
+        "tests/unit/test_a.py": {"test_one", "test_two"},
+        "tests/unit/test_b.py": {"TestGroup", "test_inside"},
+    }
+
+
+_EVERY_TEST = ["test_m.py::test_one", "test_m.py::test_two[1]", "test_m.py::test_two[2]",
+               "test_m.py::TestGroup::test_inside", "test_m.py::TestGroup::test_other"]
+
+
+# A named case of a parametrized test builds the function's cases, then pytest picks the one.
+@pytest.mark.parametrize(("arguments", "built_expected", "ran_expected"), [
+    (["test_m.py::test_two[2]"], ["test_m.py::test_two[1]", "test_m.py::test_two[2]"],
+     ["test_m.py::test_two[2]"]),
+    (["test_m.py::TestGroup::test_other", "test_m.py::test_one"],
+     ["test_m.py::TestGroup::test_other", "test_m.py::test_one"],
+     ["test_m.py::TestGroup::test_other", "test_m.py::test_one"]),
+    (["test_m.py"], _EVERY_TEST, _EVERY_TEST),
+])
+def test_pytest_builds_only_the_named_tests_and_runs_the_same_ones_as_without_the_plugin(
+    pytester: pytest.Pytester, arguments: list[str], built_expected: list[str],
+    ran_expected: list[str],
+) -> None:
+    pytester.makepyfile(test_m=_FILE)
+
+    def built_and_ran(*plugin: str) -> tuple[list[str], list[str]]:
+        built: list[str] = []
+
+        class Count:
+            # Every test pytest built, named or not (pytest_itemcollected sees the named only).
+            @pytest.hookimpl(wrapper=True)
+            def pytest_pycollect_makeitem(self) -> Generator[None, object, object]:
+                made = yield
+                if made is None:
+                    return None
+                if isinstance(made, pytest.Item | pytest.Collector):
+                    made = [made]
+                else:  # pytest's own hook gives a parametrized function's cases as a generator
+                    made = list(cast(Iterable[object], made))
+                nodes = made
+                built.extend(node.nodeid for node in nodes if isinstance(node, pytest.Function))
+                return made
+
+        result = pytester.inline_run(*plugin, "-p", "no:cacheprovider", *arguments,
+                                     plugins=[Count()])
+        ran = [report.nodeid for report in result.getreports("pytest_runtest_logreport")
+               if report.when == "call"]
+        return built, ran
+
+    built, ran = built_and_ran("-p", "tests.mutation_collect")
+    _, ran_without = built_and_ran()
+
+    assert sorted(built) == sorted(built_expected)
+    assert ran == ran_without == ran_expected
