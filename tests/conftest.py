@@ -41,10 +41,6 @@ def pytest_configure(config: pytest.Config) -> None:
     """Share the PostgreSQL server with other runs and workers (tests/postgres_budget.py): a
     bounded number of connections per worker, stale test databases of killed runs dropped."""
     share_the_server(POSTGRES_HOST, POSTGRES_PORT)
-    # `make mutate` leaves these tests out ([tool.mutmut]): each costs seconds on every mutant it
-    # reaches that survives (docs/testing.md, "Mutation testing: run time").
-    config.addinivalue_line(
-        "markers", "process: starts a child process (lgnet, python, sh, nats-server)")
 
 
 @pytest.fixture
