@@ -42,6 +42,13 @@ class ReadModelDatabase:
         """A read-write transaction: committed when the block ends, rolled back on an error."""
         return self._database.transaction()
 
+    def bulk_transaction(self) -> AbstractContextManager[Transaction]:
+        """A read-write transaction for applying many events at once (a rebuild), all or
+        nothing as `transaction`. On PostgreSQL its statements are pipelined: `execute` returns
+        -1 rather than a row count, and an error may surface only at the next query or at the
+        end (still rolling the whole transaction back)."""
+        return self._database.transaction()
+
     def reading(self) -> AbstractContextManager[Transaction]:
         """A transaction for queries. On SQLite it takes no write lock (and reads one snapshot), so
         pages and read-your-writes polls never queue behind, or hold up, the projector."""
@@ -112,7 +119,11 @@ class PostgresReadModels(ReadModelDatabase):
 
     def __init__(self, url: str, max_size: int = 8) -> None:
         self.url = url
-        super().__init__(PostgresPool(url, max_size=max_size, read_isolation="REPEATABLE READ"))
+        self._pool = PostgresPool(url, max_size=max_size, read_isolation="REPEATABLE READ")
+        super().__init__(self._pool)
+
+    def bulk_transaction(self) -> AbstractContextManager[Transaction]:
+        return self._pool.transaction(pipelined=True)
 
 
 def open_read_models(database_url: str | None, sqlite_path: Path) -> ReadModelDatabase:

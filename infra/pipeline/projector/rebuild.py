@@ -309,4 +309,4 @@ def _apply_to_all(
 ) -> None:
     # Decoded once, applied to every projection in one transaction with their tracking.
     delivered = [Delivered(seq, from_message(headers, body)) for seq, headers, body in batch]
-    apply_batch_to_all(database, projections, delivered)
+    apply_batch_to_all(database, projections, delivered, bulk=True)
