@@ -4,8 +4,8 @@ storage kit. Projections write portable SQL with `?` placeholders, and bulk inse
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from projections.storage.sqlite import SqlitePerThread
 from projections.storage.transaction import Database, Transaction
 
 _SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
+BULK_CACHE_KIB = 256 * 1024  # the page cache of a bulk transaction's connection (SQLite)
 TRACKING_DDL = """
 CREATE TABLE IF NOT EXISTS rm_tracking (
     projection TEXT PRIMARY KEY,
@@ -106,6 +107,15 @@ class SqliteReadModels(ReadModelDatabase):
     def __init__(self, path: Path) -> None:
         self.path = path
         super().__init__(SqlitePerThread(path, _SQLITE_PRAGMAS))
+
+    @contextmanager
+    def bulk_transaction(self) -> Iterator[Transaction]:
+        # The calling thread's connection gets a page cache of BULK_CACHE_KIB (SQLite's default
+        # is 2 MiB): a rebuild of a million events writes ~0.8 GB of read models, their indexes
+        # keyed by random ids, and every batch touches pages all over them.
+        with self._database.transaction() as tx:
+            tx.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+            yield tx
 
 
 class PostgresReadModels(ReadModelDatabase):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -45,7 +46,7 @@ from projections.storage.read_models import (
     SqliteReadModels,
 )
 
-REBUILD_BATCH_SIZE = 2000
+REBUILD_BATCH_SIZE = 10_000  # 2,000: ~8% more CPU an event on SQLite (more commits)
 REBUILD_QUEUED_BATCHES = 4
 
 # The relative cost of applying each read model (py-spy, a rebuild of copies of the demo, issue
@@ -276,12 +277,17 @@ async def _replay(
         deliver_policy=js_api.DeliverPolicy.ALL,
     )
     applied = 0
+    # One applying thread throughout: one database connection, whose page cache (enlarged by
+    # the bulk transaction on SQLite) every batch reuses.
+    applier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lgnet-rebuild-apply")
+    loop = asyncio.get_running_loop()
     try:
         while (batch := await batches.get()) is not None:
-            await asyncio.to_thread(_apply_to_all, database, projections, batch)
+            await loop.run_in_executor(applier, _apply_to_all, database, projections, batch)
             applied += len(batch)
             bar.update(len(batch))
     finally:
+        applier.shutdown(wait=True)
         await subscription.unsubscribe()
     return applied
 
