@@ -75,13 +75,15 @@ def apply_batch(
 
 
 def apply_batch_to_all(
-    database: ReadModelDatabase, projections: Sequence[Projection], batch: Sequence[Delivered]
+    database: ReadModelDatabase, projections: Sequence[Projection], batch: Sequence[Delivered],
+    *, bulk: bool = False,
 ) -> dict[str, Tracking]:
     """Apply a batch (in ascending stream order) to every projection in ONE transaction that also
     moves every projection's tracking: each projection gets the events newer than its own
     tracking position, so one behind the others catches up and redeliveries or replays change
-    nothing. All or nothing. Returns the tracking of each projection after the batch."""
-    with database.transaction() as tx:
+    nothing. All or nothing. Returns the tracking of each projection after the batch. `bulk`:
+    in the database's transaction for many events (`ReadModelDatabase.bulk_transaction`)."""
+    with (database.bulk_transaction() if bulk else database.transaction()) as tx:
         trackings = trackings_in(tx, [projection.name for projection in projections])
         if not batch:
             return trackings

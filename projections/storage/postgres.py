@@ -11,19 +11,41 @@ from typing import Any
 class PostgresTransaction:
     """The portable SQL on a psycopg cursor: `?` becomes `%s`."""
 
-    def __init__(self, cursor: Any) -> None:
+    def __init__(self, cursor: Any, *, pipelined: bool = False) -> None:
         self.cursor = cursor
+        self._pipelined = pipelined
+        self._pipeline: Any = None  # psycopg's Pipeline while statements queue in it
+
+    def _queue_statements(self) -> None:
+        """Pipelined: statements are sent without waiting for each one's result, so a batch of
+        them costs one round trip (at the end, or at the next query) instead of one each."""
+        if self._pipelined and self._pipeline is None:
+            pipeline = self.cursor.connection.pipeline()
+            pipeline.__enter__()
+            self._pipeline = pipeline
+
+    def end_pipeline(self, error: BaseException | None = None) -> None:
+        """Send what is queued and wait for it: a statement that failed raises here (unless
+        `error`, the block's own, is being raised already)."""
+        pipeline, self._pipeline = self._pipeline, None
+        if pipeline is not None:
+            if error is None:
+                pipeline.__exit__(None, None, None)
+            else:
+                pipeline.__exit__(type(error), error, error.__traceback__)
 
     @staticmethod
     def _adapt(sql: str) -> str:
         return sql.replace("%", "%%").replace("?", "%s")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run a statement; the number of rows it changed."""
+        """Run a statement; the number of rows it changed (-1 when pipelined: not known yet)."""
+        self._queue_statements()
         self.cursor.execute(self._adapt(sql), params)
         return int(self.cursor.rowcount)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._queue_statements()
         self.cursor.executemany(self._adapt(sql), rows)
 
     def insert_new(
@@ -32,17 +54,22 @@ class PostgresTransaction:
     ) -> None:
         # COPY into a session-local staging table, then one INSERT ... SELECT: a third of the
         # client CPU of executemany (which binds and sends every row as its own statement).
+        # Pipelined, the CREATE waits in the pipeline with what came before, COPY (which
+        # cannot run in one) ends it, and the INSERT opens the next: two round trips, not four.
         if not rows:
             return
         staging = f"staging_{table}"
         names = ", ".join(columns)
+        self._queue_statements()
         self.cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} (LIKE {table} INCLUDING DEFAULTS,"
             " staged_as BIGSERIAL) ON COMMIT DELETE ROWS"
         )
+        self.end_pipeline()
         with self.cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+        self._queue_statements()
         self.cursor.execute(
             f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} ORDER BY staged_as"
             f" ON CONFLICT ({', '.join(key)}) DO NOTHING"
@@ -94,16 +121,28 @@ class PostgresPool:
         )
 
     @contextmanager
-    def transaction(self) -> Iterator[PostgresTransaction]:
-        """A read-write transaction: committed when the block ends, rolled back on an error."""
-        # No pipeline mode: it cannot COPY (insert_new), and a projector batch is a dozen
-        # statements now, whatever its size.
+    def transaction(self, *, pipelined: bool = False) -> Iterator[PostgresTransaction]:
+        """A read-write transaction: committed when the block ends, rolled back on an error.
+
+        `pipelined`: statements are sent without waiting for each one's result (psycopg's
+        pipeline mode; queries and COPY still wait), so `execute` cannot say how many rows it
+        changed (-1), and a failed statement raises at the next query, COPY or the end of the
+        block, rolling the whole transaction back all the same. For writers of many statements
+        that read no row counts: a rebuild applying per-event statements paid one round trip
+        each (docs/benchmarks.md, issue 15). Not the default: a projector batch is a dozen
+        statements, and other stores read row counts."""
         with (
             self.pool.connection() as connection,
             connection.transaction(),
             connection.cursor() as cursor,
         ):
-            yield PostgresTransaction(cursor)
+            tx = PostgresTransaction(cursor, pipelined=pipelined)
+            try:
+                yield tx
+            except BaseException as error:
+                tx.end_pipeline(error)
+                raise
+            tx.end_pipeline()
 
     @contextmanager
     def reading(self) -> Iterator[PostgresTransaction]:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from infra.nats.server import EmbeddedNats
@@ -117,3 +118,35 @@ def test_bulk_inserts_keep_existing_rows_and_the_first_of_equal_keys_as_on_sqlit
     assert rows(postgres_read_models) == expected
     assert rows(sqlite_read_models) == expected
     sqlite_read_models.close()
+
+
+def test_a_bulk_transaction_pipelines_its_statements_and_is_still_all_or_nothing(
+    postgres_read_models: PostgresReadModels,
+) -> None:
+    """`bulk_transaction` (a rebuild's): statements queue in psycopg's pipeline, so `execute`
+    cannot say its row count; a query, COPY (`insert_new`) and the end still see every write
+    before them, in order; a statement that fails fails the transaction at the end, and nothing
+    of it is kept."""
+    columns, key = ("k", "n", "v"), ("k", "n")
+    with postgres_read_models.transaction() as tx:
+        tx.execute("DROP TABLE IF EXISTS rm_test_bulk")
+        tx.execute("CREATE TABLE rm_test_bulk (k TEXT, n BIGINT, v TEXT, PRIMARY KEY (k, n))")
+    with postgres_read_models.bulk_transaction() as tx:
+        assert tx.execute("INSERT INTO rm_test_bulk VALUES (?, ?, ?)", ("a", 1, "x")) == -1
+        tx.execute("UPDATE rm_test_bulk SET v = ? WHERE k = ?", ("y", "a"))
+        assert tx.fetchall("SELECT k, n, v FROM rm_test_bulk") == [("a", 1, "y")]
+        tx.execute("INSERT INTO rm_test_bulk VALUES (?, ?, ?)", ("b", 1, "queued"))
+        tx.insert_new("rm_test_bulk", columns, key, [("b", 1, "copied"), ("c", 1, "copied")])
+        tx.execute("UPDATE rm_test_bulk SET v = ? WHERE k = ?", ("after copy", "c"))
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        with postgres_read_models.bulk_transaction() as tx:
+            tx.execute("INSERT INTO rm_test_bulk VALUES (?, ?, ?)", ("d", 1, "rolled back"))
+            tx.execute("INSERT INTO rm_test_bulk VALUES (?, ?, ?)", ("a", 1, "duplicate"))
+    with pytest.raises(RuntimeError), postgres_read_models.bulk_transaction() as tx:
+        tx.execute("INSERT INTO rm_test_bulk VALUES (?, ?, ?)", ("e", 1, "rolled back"))
+        raise RuntimeError("roll back")
+    with postgres_read_models.reading() as tx:
+        rows = tx.fetchall("SELECT k, n, v FROM rm_test_bulk ORDER BY k, n")
+    assert rows == [("a", 1, "y"), ("b", 1, "queued"), ("c", 1, "after copy")]
+    with postgres_read_models.transaction() as tx:
+        assert tx.execute("UPDATE rm_test_bulk SET v = ? WHERE k = ?", ("z", "a")) == 1
