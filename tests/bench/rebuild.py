@@ -88,9 +88,11 @@ def time_rebuild(
 
 
 def report(store: str, timed: Timed) -> str:
-    """The figures, and against the target: by wall clock, and by CPU (two idle cores give
-    twice the target in CPU seconds); below 1,000,000 events, at this run's pace per event
-    (start-up counted in it: pessimistic)."""
+    """The figures, and against the target: by wall clock, and by CPU, which only bounds an
+    idle machine's time from below (its CPU seconds over two cores busy throughout: one process
+    uses one core, and two processes repeat receiving and decoding), so it can rule the target
+    out, never show it met; below 1,000,000 events, at this run's pace per event (start-up
+    counted in it: pessimistic)."""
     target = TARGET_SECONDS[store]
     scale = DEFAULT_EVENTS / max(1, timed.events)
     wall, cpu = timed.wall * scale, timed.cpu * scale
@@ -102,7 +104,8 @@ def report(store: str, timed: Timed) -> str:
         f"load average {timed.load_before[0]:.1f} before, {timed.load_after[0]:.1f} after.\n"
         f"Target: 1,000,000 events in <= {target:.0f} s. 1,000,000 events{at}: {wall:.0f} s "
         f"wall ({'met' if wall <= target else 'NOT met'}), {cpu:.0f} CPU s "
-        f"({'met' if cpu <= 2 * target else 'NOT met'} on two idle cores: <= {2 * target:.0f})"
+        f"(so no less than {cpu / 2:.0f} s on two idle cores: "
+        f"{'the target is not ruled out' if cpu <= 2 * target else 'NOT met even there'})"
     )
 
 
