@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.access import AccessDenied
+from domain.assignment.model import CaseAssignment
 from domain.organisations.model import Organisation, OrganisationKind, organisation_id_for
 from domain.organisations.service import OrganisationNotFound, OrganisationService
 from domain.programme import Actor, ActorKind, City, DomainError, Role
@@ -116,10 +117,7 @@ def test_an_unknown_id_or_another_aggregate_s_is_no_organisation(
         organisations.retire(unknown, MILANO_COORDINATOR, NOW)
     assert retiring.value.args == (unknown,)
 
-    class Other(Organisation.__base__):  # type: ignore[name-defined,misc]
-        """An aggregate of the record that is no organisation."""
-
-    other = Other()
+    other = CaseAssignment.open(uuid4(), City.MILANO, None, NOW, NOW)  # no organisation
     organisations.record.save(other)
     with pytest.raises(OrganisationNotFound) as not_one:
         organisations.get(other.id)
