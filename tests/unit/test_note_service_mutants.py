@@ -42,8 +42,9 @@ def test_a_note_returns_the_position_of_its_event_and_starts_the_notebook_once(
     assert at_first == last_position(notes.service)
     at_second = notes.service.write_note(case_id, second, "Poi", a_contact(), OPERATOR, LATER)
     assert at_second == at_first + 1 == last_position(notes.service)
-    kinds = [type(event).__name__ for event in notes.events(case_id)]
-    assert kinds == ["Started", "NoteWritten", "NoteWritten"]
+    started, *written = notes.events(case_id)
+    assert isinstance(started, CaseNotes.Started) and started.timestamp == LATER
+    assert [type(event).__name__ for event in written] == ["NoteWritten", "NoteWritten"]
     notebook = notes.service.notebook(case_id)
     assert notebook is not None and notebook.id == CaseNotes.id_for(case_id)
     assert list(notebook.notes) == [first, second]
