@@ -175,3 +175,32 @@ def test_a_decision_lost_to_a_rival_is_decided_again_on_the_newer_terms(
     assert position == terms.record.recorder.max_notification_id() == 3
     assert [(a.act_reference, a.values.get("previous_ends_on")) for a in terms.amendments()] == [
         (None, None), ("DM 0/2021", date(2021, 12, 31)), ("DM 1/2021", date(2022, 3, 31))]
+
+
+FIRST_DECISIONS = {
+    "extend_period": lambda terms, at: terms.extend_period(
+        date(2022, 6, 30), date(2021, 11, 10), "DM 1/2021", MINISTRY, at),
+    "admit_city": lambda terms, at: terms.admit_city(
+        VERONA, date(2021, 12, 1), date(2021, 11, 12), "DM 3/2021", MINISTRY, at,
+        name="Verona", province_code="VR"),
+    "withdraw_city": lambda terms, at: terms.withdraw_city(
+        City.MILANO, date(2021, 12, 1), date(2021, 11, 11), "DM 2/2021", MINISTRY, at),
+    "set_answer_times": lambda terms, at: terms.set_answer_times(
+        AnswerTimes(timedelta(hours=12), timedelta(hours=48), timedelta(days=10)),
+        date(2021, 11, 13), "DM 4/2021", MINISTRY, at),
+    "set_priority_weights": lambda terms, at: terms.set_priority_weights(
+        PriorityWeights(international_protection=5, vulnerability=3, per_day_waiting=2,
+                        waiting_days_counted=90), date(2021, 11, 14), "DM 5/2021", MINISTRY, at),
+}
+
+
+@pytest.mark.parametrize("command", sorted(FIRST_DECISIONS))
+def test_the_first_decision_of_any_kind_establishes_the_terms_at_its_own_moment(
+    terms: ProgrammeTermsService, command: str,
+) -> None:
+    FIRST_DECISIONS[command](terms, DECIDED_AT + HOUR)
+    established, decided = terms.amendments()
+    assert (established.kind, established.recorded_at, established.actor) == (
+        AmendmentKind.ESTABLISHED, DECIDED_AT + HOUR, MINISTRY_RECORD)
+    assert decided.recorded_at == DECIDED_AT + HOUR
+    assert terms.amendments(DECIDED_AT) == []
