@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -25,6 +26,7 @@ from domain.identity.model import (
     IdentityError,
     PersonIndex,
     PossibleMatch,
+    case_person_id_for,
     match_id_for,
 )
 from domain.identity.service import MAX_MATCHES, IdentityService, MatchNotFound
@@ -286,3 +288,35 @@ def test_a_match_whose_other_case_is_gone_is_refused(parts: Parts) -> None:
     assert (refused.value.code, refused.value.message) == (
         "identity_error", "The other case is not in the record.")
     assert refused.value.__suppress_context__
+
+
+def fields_of(parts: Parts, aggregate_id: UUID) -> list[tuple[str, dict[str, Any]]]:
+    return [(type(event).__name__,
+             {name: value for name, value in vars(event).items()
+              if name not in ("originator_id", "originator_version", "originator_topic")})
+            for event in parts.record.events.get(aggregate_id)]
+
+
+def test_a_confirmation_records_the_match_and_both_links_field_by_field(parts: Parts) -> None:
+    """What a confirmation stores (the match confirmed, each case linked to the person and to
+    the other case) names both cases by id and code, and the moment of the decision."""
+    first = parts.checked_intake(City.FIRENZE).receipt
+    second = parts.checked_intake(City.MILANO).receipt
+    person = UUID(int=7)
+    coordinator = a_coordinator(City.MILANO)
+    decided_at = NOW + timedelta(days=2)
+    match_id = match_id_for(second.case_id, first.case_id)
+    parts.identity.confirm(match_id, coordinator, decided_at, new_person_id=lambda: person)
+    confirmed = fields_of(parts, match_id)[-1]
+    assert confirmed == ("Confirmed", {
+        "timestamp": decided_at, "case_id": second.case_id, "case_code": "MI-2021-00001",
+        "city": "milano", "other_case_id": first.case_id, "other_case_code": "FI-2021-00001",
+        "person_id": person, "actor": coordinator.as_record()})
+    assert fields_of(parts, case_person_id_for(second.case_id)) == [("Linked", {
+        "timestamp": decided_at, "case_id": second.case_id, "case_code": "MI-2021-00001",
+        "city": "milano", "person_id": person, "linked_with_case_id": first.case_id,
+        "linked_with_case_code": "FI-2021-00001", "actor": coordinator.as_record()})]
+    assert fields_of(parts, case_person_id_for(first.case_id)) == [("Linked", {
+        "timestamp": decided_at, "case_id": first.case_id, "case_code": "FI-2021-00001",
+        "city": "firenze", "person_id": person, "linked_with_case_id": second.case_id,
+        "linked_with_case_code": "MI-2021-00001", "actor": coordinator.as_record()})]
