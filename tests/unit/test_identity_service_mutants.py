@@ -320,3 +320,16 @@ def test_a_confirmation_records_the_match_and_both_links_field_by_field(parts: P
         "timestamp": decided_at, "case_id": first.case_id, "case_code": "FI-2021-00001",
         "city": "firenze", "person_id": person, "linked_with_case_id": second.case_id,
         "linked_with_case_code": "MI-2021-00001", "actor": coordinator.as_record()})]
+
+
+def test_a_ruled_out_match_records_both_cases_and_the_moment(parts: Parts) -> None:
+    first = parts.checked_intake(City.FIRENZE).receipt
+    second = parts.checked_intake(City.MILANO).receipt
+    coordinator = a_coordinator(City.MILANO)
+    decided_at = NOW + timedelta(days=2)
+    match_id = match_id_for(second.case_id, first.case_id)
+    parts.identity.rule_out(match_id, coordinator, decided_at)
+    assert fields_of(parts, match_id)[-1] == ("RuledOut", {
+        "timestamp": decided_at, "case_id": second.case_id, "case_code": "MI-2021-00001",
+        "city": "milano", "other_case_id": first.case_id, "other_case_code": "FI-2021-00001",
+        "actor": coordinator.as_record()})

@@ -1,0 +1,59 @@
+"""The plan service passes the terms in force on to every dated decision (issue 20): a mutation
+run (docs/testing.md, "Services pass") found that achieving a goal and completing an action were
+decided under the card's period whether or not the ministry had extended it.
+
+DOMAIN.md, "Programme terms": the ministry may extend the programme's period; work dated in the
+extension is then within the programme."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from uuid import uuid4
+
+import pytest
+
+from domain.cases.service import CaseService
+from domain.plans.model import ActionOwner
+from domain.plans.service import PlanService
+from domain.programme import CARD_TERMS, DomainError, ProgrammePeriod, TermsInForce
+from infra.store.vault import SqliteVault
+from tests.builders import a_coordinator
+from tests.unit.test_plan_rules import a_goal, a_plan, cases, vault
+
+__all__ = ["cases", "vault"]  # the fixtures, as fixtures of this module too
+EXTENDED = replace(CARD_TERMS, period=ProgrammePeriod(CARD_TERMS.period.starts_on,
+                                                       date(2022, 6, 30)))
+IN_THE_EXTENSION = date(2022, 1, 14)
+NOW_2022 = datetime(2022, 1, 20, 9, tzinfo=UTC)
+
+
+class Extended:
+    def terms_in_force(self) -> TermsInForce:
+        return EXTENDED
+
+
+def test_a_goal_achieved_and_an_action_done_in_the_extension_count_once_it_is_decided(
+    cases: CaseService,
+    vault: SqliteVault,
+) -> None:
+    card = PlanService(cases.record, vault, cases)
+    extended = PlanService(cases.record, vault, cases, Extended())
+    case_id = a_plan(cases, card)
+    goal_id = a_goal(card, case_id)
+    action_id = uuid4()
+    card.plan_action(case_id, goal_id, action_id, "Iscrizione al centro per l'impiego",
+                     ActionOwner.PERSON, None, date(2021, 3, 31), a_coordinator(),
+                     datetime(2021, 3, 20, 9, tzinfo=UTC))
+    def complete(plans: PlanService) -> int:
+        return plans.complete_action(case_id, action_id, IN_THE_EXTENSION, a_coordinator(),
+                                     NOW_2022)
+
+    def achieve(plans: PlanService) -> int:
+        return plans.achieve_goal(case_id, goal_id, IN_THE_EXTENSION, a_coordinator(), NOW_2022)
+
+    for command in (complete, achieve):
+        with pytest.raises(DomainError) as refused:
+            command(card)
+        assert refused.value.code == "outside_programme_period"
+        assert command(extended) == cases.record.recorder.max_notification_id()
