@@ -333,3 +333,17 @@ def test_a_ruled_out_match_records_both_cases_and_the_moment(parts: Parts) -> No
         "timestamp": decided_at, "case_id": second.case_id, "case_code": "MI-2021-00001",
         "city": "milano", "other_case_id": first.case_id, "other_case_code": "FI-2021-00001",
         "actor": coordinator.as_record()})
+
+
+def test_a_match_noted_at_intake_records_the_intake_s_moment(parts: Parts) -> None:
+    first = parts.checked_intake(City.FIRENZE).receipt
+    case_id = uuid4()
+    at = NOW + timedelta(hours=3)
+    parts.identity.take_in(
+        case_id, City.MILANO, a_person(), True,
+        lambda: parts.cases.record_intake(case_id, an_intake(City.MILANO), a_person(),
+                                          a_coordinator(City.MILANO), at),
+        a_coordinator(City.MILANO), at)
+    ((name, noted),) = fields_of(parts, match_id_for(case_id, first.case_id))
+    assert (name, noted["timestamp"], noted["case_id"], noted["other_case_id"]) == (
+        "Noted", at, case_id, first.case_id)

@@ -14,7 +14,7 @@ from uuid import uuid4
 import pytest
 
 from domain.cases.service import CaseService
-from domain.plans.model import ActionOwner
+from domain.plans.model import ActionOwner, DropReason, Plan
 from domain.plans.service import PlanService
 from domain.programme import CARD_TERMS, DomainError, ProgrammePeriod, TermsInForce
 from infra.store.vault import SqliteVault
@@ -57,3 +57,32 @@ def test_a_goal_achieved_and_an_action_done_in_the_extension_count_once_it_is_de
             command(card)
         assert refused.value.code == "outside_programme_period"
         assert command(extended) == cases.record.recorder.max_notification_id()
+
+
+def test_a_goal_dropped_and_an_action_due_in_the_extension_count_once_it_is_decided(
+    cases: CaseService,
+    vault: SqliteVault,
+) -> None:
+    card = PlanService(cases.record, vault, cases)
+    extended = PlanService(cases.record, vault, cases, Extended())
+    case_id = a_plan(cases, card)
+    goal_id = a_goal(card, case_id)
+    action_id = uuid4()
+
+    def plan_action(plans: PlanService) -> int:
+        return plans.plan_action(case_id, goal_id, action_id, "Corso di italiano",
+                                 ActionOwner.PERSON, None, IN_THE_EXTENSION, a_coordinator(),
+                                 NOW_2022)
+
+    def drop(plans: PlanService) -> int:
+        return plans.drop_goal(case_id, goal_id, IN_THE_EXTENSION, DropReason.NO_LONGER_NEEDED,
+                               a_coordinator(), NOW_2022)
+
+    for command in (plan_action, drop):
+        with pytest.raises(DomainError) as refused:
+            command(card)
+        assert refused.value.code == "outside_programme_period"
+        assert command(extended) == cases.record.recorder.max_notification_id()
+    (planned,) = [event for event in cases.record.events.get(Plan.id_for(case_id))
+                  if isinstance(event, Plan.ActionPlanned)]
+    assert planned.timestamp == NOW_2022
