@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from domain.cases.service import CaseService
-from domain.households.model import DepartureReason, Relationship
+from domain.households.model import DepartureReason, Membership, Relationship
 from domain.households.service import HouseholdService
 from tests.builders import NOW, a_coordinator
 from tests.unit.test_plan_rules import a_case, cases, vault
@@ -47,3 +47,14 @@ def test_a_change_of_head_and_a_leave_name_the_case_by_its_code(cases: CaseServi
     assert (name, fields["case_id"], fields["case_code"], fields["left_on"],
             fields["reason"], fields["timestamp"]) == (
         "MemberLeft", head, cases.get(head).case_code, LATER.date(), "moved_away", LATER)
+
+
+def test_a_case_s_membership_starts_at_the_moment_it_first_joins(cases: CaseService) -> None:
+    households = HouseholdService(cases.record, cases)
+    head, child = a_case(cases), a_case(cases)
+    household_id = uuid4()
+    households.form_household(household_id, head, FORMED_ON, ACTOR, NOW)
+    households.join_household(household_id, child, Relationship.CHILD, FORMED_ON, ACTOR, LATER)
+    events: list[Any] = list(households.record.events.get(Membership.id_for(child)))
+    assert [(type(event).__name__, event.timestamp) for event in events] == [
+        ("Started", LATER), ("Joined", LATER)]
