@@ -58,3 +58,6 @@ def test_a_case_s_membership_starts_at_the_moment_it_first_joins(cases: CaseServ
     events: list[Any] = list(households.record.events.get(Membership.id_for(child)))
     assert [(type(event).__name__, event.timestamp) for event in events] == [
         ("Started", LATER), ("Joined", LATER)]
+    founding: list[Any] = list(households.record.events.get(Membership.id_for(head)))
+    assert [(type(event).__name__, event.timestamp) for event in founding] == [
+        ("Started", NOW), ("Joined", NOW)]
