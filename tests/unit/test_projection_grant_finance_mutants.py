@@ -8,6 +8,7 @@ read as of any moment, by the time each event was recorded; a rejected claim adm
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -437,3 +438,44 @@ def test_a_citys_grant_claim_reads_as_a_claim_for_the_documents_a_partners_only_
     assert partner is not None
     assert (partner.city, partner.claim_id) == ("network", UUID(int=2))
     assert queries.claim_for_documents(UUID(int=3)) is None
+
+
+def test_the_claims_own_row_follows_its_state_and_admitted_amount(
+    database: SqliteReadModels, feed: Feed
+) -> None:
+    claim = drafted(1)
+    TimedFeed(feed)((1, claim))
+    with database.reading() as tx:
+        assert tx.fetchall("SELECT state, admitted_amount, last_position FROM rm_grant_claims"
+                           ) == [("draft", "0.00", 1)]
+    TimedFeed(feed)((2, submitted(claim)),
+                    (3, checked(claim, "80.00", ("20.00", "other"), confirmation_needed=True)),
+                    (4, confirmed(claim, "80.00")))
+
+    with database.reading() as tx:
+        assert tx.fetchall("SELECT state, admitted_amount, last_position FROM rm_grant_claims"
+                           ) == [("admitted", "80.00", 4)]
+
+
+def test_a_transfer_out_of_a_line_the_budget_lacks_leaves_it_negative(
+    database: SqliteReadModels, feed: Feed
+) -> None:
+    TimedFeed(feed)((1, adopted(line("firenze", "2", "travel", "5.00"))),
+                    (2, transfer("3.00", source=("4", "staff"))))
+
+    assert GrantQueries(database).budget().lines == (
+        GrantLine("firenze", "2", "travel", D("8.00")),
+        GrantLine("firenze", "4", "staff", D("-3.00")))
+
+
+def test_instants_are_in_utc_whatever_the_machines_time_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "Europe/Rome")
+    time.tzset()
+    try:
+        assert instant(datetime(2021, 1, 5, 9, 0, tzinfo=UTC)) == (
+            "2021-01-05T09:00:00.000000+00:00")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
