@@ -126,7 +126,7 @@ class BuiltApp:
 @pytest.fixture(scope="session")
 def built_app(tmp_path_factory: pytest.TempPathFactory) -> BuiltApp:
     """The web app, built once per test worker: building it (the routes, their dependencies and
-    models) takes ~0.85 s of CPU, and over a thousand tests ask for one. Each test gets it with
+    models) takes ~0.85 s of CPU, and over 500 tests ask for one. Each test gets it with
     its own platform (see `app`); the platform it was built with is closed at once."""
     with platform_for_tests(tmp_path_factory.mktemp("app-built-with")) as builder:
         app = create_app(builder)
