@@ -22,6 +22,12 @@ PYLOCK_EXPORT := $(UV) export --format pylock.toml --frozen --all-groups --no-em
 
 .PHONY: run test bench lint lock lock-upgrade clean mutate
 
+# Bytecode caches for the test runs, in .pycache/ (ignored by git): where the environment sets
+# PYTHONDONTWRITEBYTECODE (sandboxes, some CI images), every pytest worker and every `lgnet`
+# subprocess a test starts would otherwise compile the whole tree and its dependencies again and
+# rewrite every test module's asserts: ~16 s CPU of a worker's 22 s collection (docs/testing.md).
+TEST_BYTECODE := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/.pycache
+
 $(UV): requirements-uv.txt
 	test -x $(UV_VENV)/bin/python || $(PYTHON) -m venv $(UV_VENV)
 	$(UV_VENV)/bin/python -m pip install -qq --require-hashes --no-deps -r requirements-uv.txt
@@ -51,19 +57,19 @@ test: $(DEV_STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n 2
+	$(TEST_BYTECODE) $(BIN)/python -m pytest -n 2
 
 # The cluster tests (tests/cluster, marker `cluster`, left out of `make test`): the compose
 # topology as processes (infra/cluster.py), nodes, the relay and PostgreSQL killed under load.
 .PHONY: test-cluster
 test-cluster: $(DEV_STAMP) $(NODE_STAMP)
-	$(BIN)/python -m pytest -n 0 -m cluster tests/cluster
+	$(TEST_BYTECODE) $(BIN)/python -m pytest -n 0 -m cluster tests/cluster
 # The fault-injection tests (tests/faults, marker `faults`, left out of `make test`): `lgnet
 # run` as a subprocess on SQLite and PostgreSQL, NATS killed and frozen, JetStream out of room,
 # backup and restore (issue 17).
 .PHONY: test-faults soak
 test-faults: $(DEV_STAMP) $(NODE_STAMP)
-	$(BIN)/python -m pytest -n 2 -m faults tests/faults
+	$(TEST_BYTECODE) $(BIN)/python -m pytest -n 2 -m faults tests/faults
 
 # Ten minutes of mixed load on `lgnet run` with a random child killed every minute, then the
 # checks of scripts/soak.py (nothing lost or duplicated, read models equal a rebuild, verify 0).

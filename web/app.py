@@ -137,8 +137,11 @@ def create_app(services: WebServices, *, node_modules: Path = NODE_MODULES,
     app.add_middleware(as_of.CheckAsOfCookie)
     app.add_middleware(ReadOnlyPartners)
     app.add_middleware(Authentication, public_paths=public_paths_of(app))
+    # The services are looked up on the app answering, not kept by the middleware: the tests
+    # build one app per worker and give it each test's services (tests/web/conftest.py).
     app.add_middleware(BodyLimit, max_body_bytes=max_body_bytes,
-                       upload_limit=lambda _scope: services.documents.rules.max_bytes)
+                       upload_limit=lambda scope: scope["app"].state.services.documents.rules
+                       .max_bytes)
     app.add_middleware(HeadAsGet)
     app.add_middleware(AnswerOutages)
     app.add_middleware(SecurityHeaders)
