@@ -266,6 +266,7 @@ def run_inner(pytester: pytest.Pytester, marker: str = "") -> pytest.RunResult:
 
 
 @pytest.mark.process
+@pytest.mark.nats
 def test_a_test_that_publishes_an_invalid_message_fails(pytester: pytest.Pytester) -> None:
     result = run_inner(pytester)
 
@@ -278,6 +279,7 @@ def test_a_test_that_publishes_an_invalid_message_fails(pytester: pytest.Pyteste
 
 
 @pytest.mark.process
+@pytest.mark.nats
 def test_a_test_may_say_it_publishes_invalid_messages_on_purpose(
     pytester: pytest.Pytester,
 ) -> None:
