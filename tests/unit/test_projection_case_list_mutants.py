@@ -735,3 +735,33 @@ def test_a_reset_empties_every_table(database: SqliteReadModels) -> None:
             assert tx.fetchall(f"SELECT * FROM {table}") == []
     project(database, an_intake(2))
     assert CaseListQueries(database).list_cases("firenze").total == 1
+
+
+def test_the_whole_timeline_whatever_the_positions(database: SqliteReadModels) -> None:
+    """Stream sequences grow without bound: the timeline with no handover has no upper limit
+    (positions up to 2**62)."""
+    project(database, an_intake(1), first=10**12)
+    project(database, a_guardian(1), first=2**62)
+
+    assert [e.position for e in CaseListQueries(database).history(UUID(int=1))] == [
+        10**12, 2**62]
+
+
+def test_the_vulnerability_patterns_match_as_postgresql_reads_like(
+    database: SqliteReadModels,
+) -> None:
+    """PostgreSQL's LIKE tells letter case apart (SQLite's, by default, does not): with
+    SQLite told to do the same, the patterns still find the unaccompanied minor."""
+    with database.transaction() as tx:
+        tx.execute("PRAGMA case_sensitive_like = ON")
+    project(database, a_plain_intake(1, vulnerabilities=["unaccompanied_minor"]),
+            a_plain_intake(2, eligibility=[ELIGIBLE_2]))
+    queries = CaseListQueries(database)
+
+    assert codes(queries.list_cases("firenze", CaseFilters(guardian="missing"))) == [
+        "FI-2021-00001"]
+    assert codes(queries.list_cases("firenze", CaseFilters(eligible_for="2"))) == [
+        "FI-2021-00002"]
+    assert codes(queries.list_cases(
+        "firenze", CaseFilters(vulnerability="unaccompanied_minor"))) == ["FI-2021-00001"]
+    assert [item.kind for item in queries.work_items("firenze", T0)] == [GUARDIAN_MISSING_ITEM]
