@@ -765,3 +765,11 @@ def test_the_vulnerability_patterns_match_as_postgresql_reads_like(
     assert codes(queries.list_cases(
         "firenze", CaseFilters(vulnerability="unaccompanied_minor"))) == ["FI-2021-00001"]
     assert [item.kind for item in queries.work_items("firenze", T0)] == [GUARDIAN_MISSING_ITEM]
+
+
+def test_cases_by_id_past_the_second_chunk(database: SqliteReadModels) -> None:
+    """Ids are read 500 to a query: a case in the third chunk (ids sorted) is found too."""
+    project(database, a_plain_intake(1), a_plain_intake(1150))
+
+    found = CaseListQueries(database).cases(UUID(int=n) for n in range(1, 1201))
+    assert sorted(found) == [UUID(int=1), UUID(int=1150)]
