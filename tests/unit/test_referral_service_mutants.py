@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -129,8 +130,8 @@ def test_only_the_case_s_city_staff_request_and_nothing_is_kept_when_refused(
     partner = Actor(ActorKind.USER, "caritas", Role.PARTNER, City.MILANO)  # never acts on referrals
     cityless = Actor(ActorKind.USER, "nobody", Role.CITY_OPERATOR, None)
     for actor in (FLORENCE, partner, cityless):
-        assert refusal(lambda actor=actor: referrals.request(
-            uuid4(), case_id, HEALTH, None, "note", actor, NOW)) == (
+        assert refusal(partial(referrals.request, uuid4(), case_id, HEALTH, None, "note", actor,
+                               NOW)) == (
             "access_denied", f"A {actor.role.value} may not record_case_work in milano",
             {"permission": "record_case_work"})
     assert last_position(referrals) == before
@@ -183,8 +184,7 @@ def test_a_transfer_is_accepted_by_the_city_it_goes_to_and_moves_the_case(
     referrals.request(transfer_id, case_id, Destination.transfer(City.FIRENZE), None, None,
                       MILAN, NOW)
     for outsider in (MILAN, FLORENCE_OPERATOR):
-        assert refusal(lambda outsider=outsider: referrals.accept(
-            transfer_id, outsider, LATER)) == (
+        assert refusal(partial(referrals.accept, transfer_id, outsider, LATER)) == (
             "access_denied",
             f"A {outsider.role.value} may not decide_transfer in firenze",
             {"permission": "decide_transfer"})
