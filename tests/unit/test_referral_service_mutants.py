@@ -12,7 +12,7 @@ a person is kept under their key, so that their erasure shreds it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
@@ -27,6 +27,7 @@ from domain.referrals.service import _SAVE_ATTEMPTS, ReferralNotFound, ReferralS
 from domain.vault import CaseText
 from tests.builders import NOW, a_coordinator
 from tests.unit.test_plan_rules import a_case, cases, vault
+from tests.unit.test_programme_terms import withdrawn
 
 __all__ = ["cases", "vault"]  # the fixtures, as fixtures of this module too
 MILAN = a_coordinator(City.MILANO)
@@ -246,7 +247,8 @@ def test_a_decline_keeps_its_note_and_a_withdrawal_its_reason(
         "to_city": None, "reason": "other", "note_id": UUID(int=1),
         "actor": MILAN.as_record(), "legacy_texts": None})
     assert referrals.texts(declined) == {"decline_note": CaseText("Full")}
-    assert stored(referrals, CaseReferrals.id_for(case_id))[-1][0] == "Settled"
+    assert stored(referrals, CaseReferrals.id_for(case_id))[-1] == (
+        "Settled", {"timestamp": LATER, "referral_id": declined})
     assert refusal(lambda: referrals.withdraw(withdrawn, " ", MILAN, LATER)) == (
         "invalid_referral_text", "Give the reason.", {"field": "reason", "max_length": 500})
     assert refusal(lambda: referrals.withdraw(withdrawn, "r", FLORENCE, LATER))[0] == (
@@ -340,3 +342,99 @@ def test_a_decision_lost_to_rivals_is_decided_again_up_to_the_service_s_attempts
         racing.accept(referral_id, MILAN, LATER)
     assert busy.value.code == "concurrent_changes"
     assert last_position(racing) == before + _SAVE_ATTEMPTS  # the rivals' saves only
+
+
+def test_an_outcome_at_the_limit_is_kept_and_one_past_is_refused_with_its_field(
+    cases: CaseService, referrals: ReferralService,
+) -> None:
+    case_id, referral_id = a_case(cases, City.MILANO), uuid4()
+    referrals.request(referral_id, case_id, HEALTH, None, None, MILAN, NOW)
+    assert refusal(partial(referrals.complete, referral_id, "x" * (MAX_NOTE + 1), MILAN,
+                           LATER)) == (
+        # The message names the field as the code does ("outcome_note"): what it says today.
+        "invalid_referral_text", f"The outcome_note is too long: at most {MAX_NOTE} "
+        "characters.", {"field": "outcome_note", "max_length": MAX_NOTE})
+    referrals.complete(referral_id, "x" * MAX_NOTE, MILAN, LATER)
+    assert referrals.texts(referral_id)["outcome_note"] == CaseText("x" * MAX_NOTE)
+
+
+def test_a_completion_without_an_answer_settles_the_case_s_own_index_at_its_moment(
+    cases: CaseService, referrals: ReferralService,
+) -> None:
+    """A service that took the person in without answering first has accepted: the completion
+    settles the referral in the case's index, and writes nothing else."""
+    case_id, referral_id = a_case(cases, City.MILANO), uuid4()
+    referrals.request(referral_id, case_id, HEALTH, None, None, MILAN, NOW)
+    before = last_position(referrals)
+    position = referrals.complete(referral_id, None, MILAN, LATER)
+    assert position == last_position(referrals) == before + 3  # Settled, Accepted, Completed
+    assert stored(referrals, CaseReferrals.id_for(case_id))[-1] == (
+        "Settled", {"timestamp": LATER, "referral_id": referral_id})
+    assert [name for name, _ in stored(referrals, referral_id)] == [
+        "Requested", "Accepted", "Completed"]
+
+
+def test_an_outcome_and_a_withdrawal_reason_are_named_by_the_caller_s_ids(
+    cases: CaseService, referrals: ReferralService,
+) -> None:
+    case_id, completed, withdrawn = a_case(cases, City.MILANO), uuid4(), uuid4()
+    referrals.request(completed, case_id, HEALTH, None, None, MILAN, NOW)
+    referrals.request(withdrawn, case_id, Destination.transfer(City.FIRENZE), None, None, MILAN,
+                      NOW)
+    mine = text_ids()
+    referrals.complete(completed, "seen", MILAN, LATER, new_id=mine)
+    referrals.withdraw(withdrawn, "moved", MILAN, LATER, new_id=mine)
+    assert stored(referrals, completed)[-1][1]["outcome_note_id"] == UUID(int=1)
+    assert stored(referrals, withdrawn)[-1][1]["reason_id"] == UUID(int=2)
+    assert cases.vault.read_text(case_id, UUID(int=2)) == "moved"
+
+
+def test_a_decline_s_note_is_checked_before_the_referral_is_looked_up(
+    referrals: ReferralService,
+) -> None:
+    assert refusal(partial(referrals.decline, uuid4(), DeclineReason.OTHER, None, MILAN,
+                           LATER)) == (
+        "invalid_referral_text", "Give the note.", {"field": "note", "max_length": MAX_NOTE})
+
+
+class LegacyTexts(ReferralService):
+    """The service over a referral whose note was written into its event before free text left
+    the events (issue 16): what a version 2 Requested event reads as."""
+
+    def get(self, referral_id: UUID) -> Referral:
+        referral = super().get(referral_id)
+        referral.legacy_texts = {"note": "Written in the event"}
+        return referral
+
+
+def test_a_legacy_text_is_shown_as_legacy_and_the_vault_s_over_it(cases: CaseService) -> None:
+    referrals = LegacyTexts(cases.record, cases, new_id=text_ids())
+    case_id, old, new = a_case(cases, City.MILANO), uuid4(), uuid4()
+    referrals.request(old, case_id, HEALTH, None, None, MILAN, NOW)
+    assert referrals.texts(old) == {"note": CaseText("Written in the event", legacy=True)}
+    referrals.request(new, case_id, Destination.transfer(City.FIRENZE), None, "In the vault",
+                      MILAN, NOW)
+    assert referrals.texts(new) == {"note": CaseText("In the vault", legacy=False)}
+
+
+class FlorenceWithdrawn:
+    """The terms in force after an amendment withdrew Florence on 31 March 2021."""
+
+    def terms_in_force(self) -> object:
+        return withdrawn(City.FIRENZE, date(2021, 3, 31))
+
+
+def test_a_transfer_is_accepted_under_the_terms_the_service_is_given(
+    cases: CaseService,
+) -> None:
+    """DOMAIN.md, "Partner cities": a case is taken over only by a city that is a partner on the
+    day of the acceptance."""
+    referrals = ReferralService(cases.record, cases, FlorenceWithdrawn(),  # type: ignore[arg-type]
+                                new_id=text_ids())
+    case_id, transfer_id = a_case(cases, City.MILANO), uuid4()
+    referrals.request(transfer_id, case_id, Destination.transfer(City.FIRENZE), None, None,
+                      MILAN, NOW)
+    assert refusal(partial(referrals.accept, transfer_id, FLORENCE,
+                           datetime(2021, 4, 1, 9, tzinfo=UTC)))[0] == "not_a_partner_city"
+    referrals.accept(transfer_id, FLORENCE, datetime(2021, 3, 30, 9, tzinfo=UTC))
+    assert cases.get(case_id).city == City.FIRENZE
