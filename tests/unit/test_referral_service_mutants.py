@@ -20,6 +20,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.cases.service import CaseService
+from domain.privacy import LegalBases, LegalBasis, ProcessingPurpose
 from domain.programme import Actor, ActorKind, City, DomainError, Role
 from domain.referrals.model import CaseReferrals, Referral
 from domain.referrals.rules import MAX_NOTE, CityService, DeclineReason, Destination, Urgency
@@ -438,3 +439,15 @@ def test_a_transfer_is_accepted_under_the_terms_the_service_is_given(
                            datetime(2021, 4, 1, 9, tzinfo=UTC)))[0] == "not_a_partner_city"
     referrals.accept(transfer_id, FLORENCE, datetime(2021, 3, 30, 9, tzinfo=UTC))
     assert cases.get(case_id).city == City.FIRENZE
+
+
+def test_a_referral_rests_on_the_legal_basis_the_deployment_configures(
+    cases: CaseService,
+) -> None:
+    """DOMAIN.md, "Data protection": each purpose rests on the basis the deployment names (GDPR
+    art. 6(1)); a city service's referral is case management."""
+    referrals = ReferralService(cases.record, cases, legal_bases=LegalBases(
+        {ProcessingPurpose.CASE_MANAGEMENT: LegalBasis.LEGAL_OBLIGATION}), new_id=text_ids())
+    referral_id = uuid4()
+    referrals.request(referral_id, a_case(cases, City.MILANO), HEALTH, None, None, MILAN, NOW)
+    assert stored(referrals, referral_id)[0][1]["legal_basis"] == "legal_obligation"
