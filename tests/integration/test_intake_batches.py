@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,8 +27,9 @@ from infra.store.vault import open_vault
 from tests.builders import NOW, a_coordinator, a_person, an_intake
 
 WAITING = 5
-# Long enough for the other intakes to be waiting for the batch under way.
-HOLD_SECONDS = 0.6
+# How long the slow save waits at most for the others to queue behind it: they are awaited, not
+# timed (a fixed hold of 0.6 s let some arrive after it under load, and the batch was smaller).
+HOLD_LIMIT_SECONDS = 30.0
 
 
 class AssigneeGone(CaseError):
@@ -37,20 +38,26 @@ class AssigneeGone(CaseError):
 
 class Companion:
     """An intake companion (what AssignmentAtIntake is to the platform) that adds nothing, holds
-    the save of the case given `slow` for a while (so the others queue behind it), and refuses
-    the case given `refused` when its batch decides it (the check before the vault passed)."""
+    the save of the case given `slow` until `others_queued()` says the others wait behind it
+    (`holding` is set meanwhile), and refuses the case given `refused` when its batch decides it
+    (the check before the vault passed)."""
 
     def __init__(self) -> None:
         self.slow: UUID | None = None
         self.refused: UUID | None = None
         self.calls: dict[UUID, int] = {}
+        self.holding = threading.Event()
+        self.others_queued: Callable[[], bool] = lambda: True
 
     def __call__(
         self, case: Case, actor: Actor, now: datetime, assignee: str | None
     ) -> Sequence[MutableAggregateProtocol[UUID]]:
         self.calls[case.id] = self.calls.get(case.id, 0) + 1
         if case.id == self.slow and self.calls[case.id] == 2:
-            time.sleep(HOLD_SECONDS)
+            self.holding.set()
+            deadline = time.monotonic() + HOLD_LIMIT_SECONDS
+            while not self.others_queued() and time.monotonic() < deadline:
+                time.sleep(0.01)
         if case.id == self.refused and self.calls[case.id] == 2:
             raise AssigneeGone("The assignee left the city's staff.", field="assignee")
         return ()
@@ -102,6 +109,9 @@ def intakes_behind_a_slow_one(
     """The first of `ids` is taken in alone, its save held; the others arrive meanwhile and wait
     for it. What each got."""
     companion.slow = ids[0]
+    # The intakes waiting for the batch under way (CaseService's group commit, by register).
+    waiting = cases._intake_batches._waiting
+    companion.others_queued = lambda: sum(map(len, list(waiting.values()))) >= len(ids) - 1
     outcomes: dict[UUID, IntakeReceipt | Exception] = {}
 
     def take_in(case_id: UUID, name: str) -> None:
@@ -122,7 +132,7 @@ def intakes_behind_a_slow_one(
         for n, case_id in enumerate(ids)
     ]
     threads[0].start()
-    time.sleep(HOLD_SECONDS / 3)
+    assert companion.holding.wait(HOLD_LIMIT_SECONDS), "the first intake never reached its save"
     for thread in threads[1:]:
         thread.start()
     for thread in threads:
