@@ -42,7 +42,7 @@ _INTAKE_WITH_KEY = textwrap.dedent("""
 """)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
     if request.param == "sqlite":
         yield Settings(data_dir=tmp_path / "data")
