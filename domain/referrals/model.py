@@ -155,11 +155,13 @@ def checked_text(
     """A free text, stripped; None when blank. Refused when required and blank, or too long.
     The service checks it before it keeps it in the vault: the events carry its reference."""
     text = (value or "").strip()
+    # In words ("outcome note"): the message is read by people; `field` names it for programs.
+    named = field.replace("_", " ")
     if required and not text:
-        raise InvalidReferralText(f"Give the {field}.", field=field, max_length=limit)
+        raise InvalidReferralText(f"Give the {named}.", field=field, max_length=limit)
     if len(text) > limit:
         raise InvalidReferralText(
-            f"The {field} is too long: at most {limit} characters.", field=field,
+            f"The {named} is too long: at most {limit} characters.", field=field,
             max_length=limit,
         )
     return text or None

@@ -352,8 +352,8 @@ def test_an_outcome_at_the_limit_is_kept_and_one_past_is_refused_with_its_field(
     referrals.request(referral_id, case_id, HEALTH, None, None, MILAN, NOW)
     assert refusal(partial(referrals.complete, referral_id, "x" * (MAX_NOTE + 1), MILAN,
                            LATER)) == (
-        # The message names the field as the code does ("outcome_note"): what it says today.
-        "invalid_referral_text", f"The outcome_note is too long: at most {MAX_NOTE} "
+        # The message names the field in words; `field` names it as programs do.
+        "invalid_referral_text", f"The outcome note is too long: at most {MAX_NOTE} "
         "characters.", {"field": "outcome_note", "max_length": MAX_NOTE})
     referrals.complete(referral_id, "x" * MAX_NOTE, MILAN, LATER)
     assert referrals.texts(referral_id)["outcome_note"] == CaseText("x" * MAX_NOTE)
