@@ -81,6 +81,11 @@ class IntakeReceipt:
 IntakeCompanion = Callable[
     [Case, Actor, datetime, str | None], Sequence[MutableAggregateProtocol[UUID]]]
 
+# What one intake saves besides, given the number of its case: the notes of the possible matches
+# its operator went on with (domain.identity's IdentityService.take_in). Called anew for each
+# attempt at saving: a save that fails has taken the events of the aggregates it was given.
+SavedWithCase = Callable[[str], Sequence[MutableAggregateProtocol[UUID]]]
+
 
 # Named moments of a command where a fault-injection run may stop the process (infra.faults):
 # between the vault and the record, and between the record and the vault's confirmation.
@@ -128,6 +133,7 @@ class _IntakeToSave:
     reference: TextReference | None
     assignee: str | None
     command_key: str | None
+    saved_with_case: SavedWithCase | None
     outcome: _Saved | _GoAlone | BaseException | None = None
 
 
@@ -214,6 +220,7 @@ class CaseService:
         new_id: Callable[[], UUID] | None = None,
         assignee: str | None = None,
         command_key: str | None = None,
+        saved_with_case: SavedWithCase | None = None,
     ) -> IntakeReceipt:
         """Take a person in: identifiers to the vault, the case and its number to the record.
         The rules are checked before anything is written. Two intakes racing for the same
@@ -224,7 +231,8 @@ class CaseService:
         the command's idempotency key as the web layer derives it (web.kit.idempotency's
         command_key): the case is saved with a note of it (IntakeByKey), and when that note is
         already there the intake was recorded before, by the same command sent again: its receipt
-        is returned and nothing is written."""
+        is returned and nothing is written. `saved_with_case`: what is saved with the case, in
+        its transaction, given its number (the notes of the possible matches)."""
         problems: list[DomainError] = []
         if not facts.has_identity_document and personal_data.document_number:
             problems.append(InvalidIntake(
@@ -260,7 +268,7 @@ class CaseService:
             outcome = self._intake_batches.save(
                 CaseRegister.id_for(facts.city, facts.intake_date.year),
                 _IntakeToSave(case_id, facts, actor, now, terms, reference, assignee,
-                              command_key),
+                              command_key, saved_with_case),
                 self._save_together)
             if isinstance(outcome, BaseException):
                 raise outcome
@@ -273,7 +281,8 @@ class CaseService:
                     register, case = self._decide_intake(case_id, facts, actor, now, terms)
                     if reference is not None:
                         case.describe_other_vulnerability(reference, actor, now)
-                    companions = self._companions(case, actor, now, assignee)
+                    companions = [*self._companions(case, actor, now, assignee),
+                                  *_saved_with(saved_with_case, case)]
                     # Made anew at each attempt: a save that fails has taken its events.
                     by_key = _note_of(command_key, case_id, now)
                     try:
@@ -338,7 +347,9 @@ class CaseService:
             trial = deepcopy(register)
             try:
                 case = self._decide_on(trial, intake)
-                companions = self._companions(case, intake.actor, intake.now, intake.assignee)
+                companions: Sequence[MutableAggregateProtocol[UUID]] = [
+                    *self._companions(case, intake.actor, intake.now, intake.assignee),
+                    *_saved_with(intake.saved_with_case, case)]
             except Exception as refusal:  # its own outcome, not the batch's
                 intake.outcome = refusal
                 continue
@@ -648,6 +659,13 @@ class CaseService:
 def _note_of(command_key: str | None, case_id: UUID, now: datetime) -> tuple[IntakeByKey, ...]:
     """The note of the command that records the intake of `case_id` (none without a key)."""
     return () if command_key is None else (IntakeByKey.record(command_key, case_id, now),)
+
+
+def _saved_with(
+    saved_with_case: SavedWithCase | None, case: Case,
+) -> Sequence[MutableAggregateProtocol[UUID]]:
+    """What `saved_with_case` saves with `case` (nothing without it)."""
+    return () if saved_with_case is None else saved_with_case(case.case_code)
 
 
 def _other_description(facts: IntakeFacts, description: str | None) -> str | None:

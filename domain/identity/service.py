@@ -8,7 +8,7 @@ has the person in front of it, and asks the other city by the usual channels).""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
@@ -29,7 +29,7 @@ from domain.identity.model import (
     case_person_id_for,
 )
 from domain.programme import Actor, City
-from domain.record import ProgrammeRecord, position_of, save_decided
+from domain.record import ProgrammeRecord, save_decided
 from domain.vault import AccessReason, IdentifierAccess, PersonalData
 
 _SAVE_ATTEMPTS = 5
@@ -80,6 +80,9 @@ class Receipt(Protocol):
 
 
 _R = TypeVar("_R", bound=Receipt)
+
+# The notes of the possible matches an intake went on with, for the case numbered `case_code`.
+NotesOfMatches = Callable[[str], Sequence[PossibleMatch]]
 
 
 @dataclass(frozen=True)
@@ -150,22 +153,26 @@ class IdentityService:
 
     def take_in(
         self, case_id: UUID, city: City, person: PersonalData, go_on_if_matched: bool,
-        record_intake: Callable[[], _R], actor: Actor, now: datetime,
+        record_intake: Callable[[NotesOfMatches], _R], actor: Actor, now: datetime,
     ) -> CheckedIntake[_R]:
         """Look for the person among the cases of every city; refuse (PossibleSamePerson, nothing
         written) when found unless `go_on_if_matched`; else record the intake with
         `record_intake` (whose vault indexes the person with their identifiers, in the same
-        transaction, and erases both if the intake then fails), and note each match on it."""
+        transaction, and erases both if the intake then fails). `record_intake` is given the
+        notes of the matches, to be saved in the case's own transaction (CaseService.record_intake's
+        `saved_with_case`): a case recorded without the notes of the matches its operator went on
+        with would hide the possible duplicate from the coordinators who decide on it."""
         matches = self.possible_matches(person)
         if matches and not go_on_if_matched:
             raise PossibleSamePerson(matches)
-        receipt = record_intake()
-        position = receipt.position
-        if matches:
-            noted = [PossibleMatch.note(case_id, receipt.case_code, city, match, actor, now)
-                     for match in matches]
-            position = position_of(self.record.save(*noted))
-        return CheckedIntake(receipt, tuple(matches), position)
+
+        def notes(case_code: str) -> list[PossibleMatch]:
+            # Made anew at each call: a save that fails has taken the events of the ones before.
+            return [PossibleMatch.note(case_id, case_code, city, match, actor, now)
+                    for match in matches]
+
+        receipt = record_intake(notes)
+        return CheckedIntake(receipt, tuple(matches), receipt.position)
 
     def confirm(
         self, match_id: UUID, actor: Actor, now: datetime,

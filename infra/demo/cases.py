@@ -63,9 +63,10 @@ class CaseDesk(Area):
             # Through the duplicate check, as the intake page does; the operator goes on if it
             # finds an invented namesake (docs/workflows/duplicates.md).
             receipts.append(self.services.identity.take_in(
-                case_id, city, person, True, lambda: self.services.cases.record_intake(
+                case_id, city, person, True, lambda notes: self.services.cases.record_intake(
                     case_id, facts, person, operator(city), now,
-                    other_vulnerability_description=description, new_id=self.new_id),
+                    other_vulnerability_description=description, new_id=self.new_id,
+                    saved_with_case=notes),
                 operator(city), now).receipt)
 
         if not self.attempt("intake", record):

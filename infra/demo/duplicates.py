@@ -64,9 +64,10 @@ class DuplicateDesk(Area):
 
         def record(now: datetime) -> None:
             checked = self.services.identity.take_in(
-                case_id, city, again, True, lambda: self.services.cases.record_intake(
+                case_id, city, again, True, lambda notes: self.services.cases.record_intake(
                     case_id, chosen, again, operator(city), now,
-                    other_vulnerability_description=description, new_id=self.new_id),
+                    other_vulnerability_description=description, new_id=self.new_id,
+                    saved_with_case=notes),
                 operator(city), now)
             for match in checked.matches:
                 if match.case_id == earlier.id:

@@ -589,10 +589,12 @@ def duplicate_check_latency(tmp: Path, people: int = INTAKES, samples: int = LAT
             # An "other" vulnerability is described, as the intake form requires.
             described = "x" if Vulnerability.OTHER in facts.vulnerabilities else None
 
-            def record(case_id: Any = case_id, facts: Any = facts, person: Any = person,
-                       actor: Any = actor, described: str | None = described,
+            def record(notes: Any = None, case_id: Any = case_id, facts: Any = facts,
+                       person: Any = person, actor: Any = actor,
+                       described: str | None = described,
                        cases: CaseService = platform.cases) -> Any:
-                return cases.record_intake(case_id, facts, person, actor, now, described, uuid4)
+                return cases.record_intake(case_id, facts, person, actor, now, described, uuid4,
+                                           saved_with_case=notes)
 
             started = time.perf_counter()
             if turn % 2:

@@ -50,8 +50,9 @@ class Parts:
         case_id = uuid4()
         return self.identity.take_in(
             case_id, city, person, go_on,
-            lambda: self.cases.record_intake(case_id, an_intake(city, **facts), person,
-                                             a_coordinator(city), NOW),
+            lambda notes: self.cases.record_intake(case_id, an_intake(city, **facts), person,
+                                                   a_coordinator(city), NOW,
+                                                   saved_with_case=notes),
             a_coordinator(city), NOW).receipt
 
 
@@ -113,12 +114,15 @@ def test_going_on_records_the_case_and_notes_the_possible_match(parts: Parts) ->
     case_id = uuid4()
     checked = parts.identity.take_in(
         case_id, City.MILANO, a_person(), True,
-        lambda: parts.cases.record_intake(case_id, an_intake(City.MILANO), a_person(),
-                                          a_coordinator(City.MILANO), NOW),
+        lambda notes: parts.cases.record_intake(case_id, an_intake(City.MILANO), a_person(),
+                                                a_coordinator(City.MILANO), NOW,
+                                                saved_with_case=notes),
         a_coordinator(City.MILANO), NOW)
 
     assert checked.receipt.case_code == "MI-2021-00001"
-    assert checked.position > checked.receipt.position
+    # The note is saved with the case: the answer's position is the last of that one save.
+    assert checked.position == checked.receipt.position == (
+        parts.record.recorder.max_notification_id())
     noted: object = parts.record.repository.get(match_id_for(case_id, first.case_id))
     assert isinstance(noted, PossibleMatch)
     (event,) = list(parts.record.events.get(noted.id))
@@ -129,6 +133,45 @@ def test_going_on_records_the_case_and_notes_the_possible_match(parts: Parts) ->
         ["document_number", "name_and_birth_date"])
     assert event.actor == a_coordinator(City.MILANO).as_record()
     assert noted.status == MatchStatus.POSSIBLE
+
+
+def test_the_notes_of_the_matches_are_saved_with_the_case_or_nothing_is(
+        parts: Parts, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An operator who goes on past a possible match records a case *and* the note that makes
+    the coordinators decide on it (docs/workflows/duplicates.md): a case saved without its note
+    would hide the possible duplicate. One save holds both; when it fails, neither is recorded
+    and the person's identifiers leave the vault, as for any failed intake."""
+    first = parts.take_in(City.FIRENZE, a_person())
+    written = parts.record.recorder.max_notification_id()
+    saves: list[list[object]] = []
+    save = parts.record.save
+
+    def save_refusing_notes(*aggregates: object) -> object:
+        saves.append(list(aggregates))
+        if any(isinstance(aggregate, PossibleMatch) for aggregate in aggregates):
+            raise sqlite3.OperationalError("disk I/O error")
+        return save(*aggregates)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parts.record, "save", save_refusing_notes)
+    case_id = uuid4()
+    with pytest.raises(sqlite3.OperationalError):
+        parts.identity.take_in(
+            case_id, City.MILANO, a_person(), True,
+            lambda notes: parts.cases.record_intake(case_id, an_intake(City.MILANO), a_person(),
+                                                    a_coordinator(City.MILANO), NOW,
+                                                    saved_with_case=notes),
+            a_coordinator(City.MILANO), NOW)
+
+    assert [type(a).__name__ for a in saves[0]].count("PossibleMatch") == 1
+    assert any(getattr(a, "id", None) == case_id for a in saves[0])  # the case, same save
+    assert parts.record.recorder.max_notification_id() == written
+    assert parts.vault.read(case_id) is None
+    assert [m.case_id for m in parts.identity.possible_matches(a_person())] == [first.case_id]
+    monkeypatch.undo()
+    # Sent again, the intake is recorded with its note.
+    again = parts.take_in(City.MILANO, a_person(), go_on=True)
+    noted: object = parts.record.repository.get(match_id_for(again.case_id, first.case_id))
+    assert isinstance(noted, PossibleMatch) and noted.case_code == again.case_code
 
 
 def _noted_pair(parts: Parts, first_city: City = City.FIRENZE,

@@ -460,8 +460,9 @@ def test_erasure_removes_the_person_s_blind_index_entries(tmp_path: Path) -> Non
         case_id = uuid4()
         platform.identity.take_in(
             case_id, City.FIRENZE, person, False,
-            lambda: platform.cases.record_intake(case_id, an_intake(City.FIRENZE), person,
-                                                 a_coordinator(City.FIRENZE), NOW),
+            lambda notes: platform.cases.record_intake(
+                case_id, an_intake(City.FIRENZE), person, a_coordinator(City.FIRENZE), NOW,
+                saved_with_case=notes),
             a_coordinator(City.FIRENZE), NOW)
         digests = index_rows(tmp_path, case_id)
         assert len(digests) == 3  # names with birth date, document, tax code

@@ -67,8 +67,9 @@ class Parts:
         case_id = uuid4()
         return self.identity.take_in(
             case_id, city, a_person(), go_on,
-            lambda: self.cases.record_intake(case_id, an_intake(city), a_person(),
-                                             a_coordinator(city), NOW),
+            lambda notes: self.cases.record_intake(case_id, an_intake(city), a_person(),
+                                                   a_coordinator(city), NOW,
+                                                   saved_with_case=notes),
             a_coordinator(city), NOW)
 
 
@@ -176,7 +177,7 @@ def test_a_case_indexed_but_not_in_the_record_is_no_match_and_the_others_still_a
         assert found == set(taken) - {gone}
 
 
-def test_an_intake_returns_its_own_position_or_that_of_the_matches_it_noted(
+def test_an_intake_returns_the_position_of_its_save_the_notes_of_its_matches_included(
     parts: Parts,
 ) -> None:
     alone = parts.checked_intake(City.FIRENZE, go_on=False)
@@ -187,8 +188,11 @@ def test_an_intake_returns_its_own_position_or_that_of_the_matches_it_noted(
     assert refused.value.code == "possible_same_person"
     again = parts.checked_intake(City.MILANO)
     assert [m.case_code for m in again.matches] == ["FI-2021-00001"]
-    assert again.position == again.receipt.position + 1
-    assert again.position == parts.record.recorder.max_notification_id()
+    # The case and the note of its match are one save; the answer waits for the last of it.
+    assert again.position == again.receipt.position == (
+        parts.record.recorder.max_notification_id())
+    # What the first intake (a new register too) wrote, and the note.
+    assert again.position - alone.position == alone.position + 1
 
 
 def test_a_confirmation_uses_the_person_id_given_else_the_one_found_else_the_service_s(
@@ -213,8 +217,9 @@ def test_a_confirmation_uses_the_person_id_given_else_the_one_found_else_the_ser
     fifth_id = uuid4()
     identity.take_in(
         fifth_id, City.TORINO, someone_else, True,
-        lambda: parts.cases.record_intake(fifth_id, an_intake(City.TORINO), someone_else,
-                                          a_coordinator(City.TORINO), NOW),
+        lambda notes: parts.cases.record_intake(fifth_id, an_intake(City.TORINO), someone_else,
+                                                a_coordinator(City.TORINO), NOW,
+                                                saved_with_case=notes),
         a_coordinator(City.TORINO), NOW)
     identity.confirm(match_id_for(fifth_id, fourth), a_coordinator(City.TORINO), NOW)
     assert (identity.person_of(fourth), identity.person_of(fifth_id)) == (default, default)
@@ -345,8 +350,9 @@ def test_a_match_noted_at_intake_records_the_intake_s_moment(parts: Parts) -> No
     at = NOW + timedelta(hours=3)
     parts.identity.take_in(
         case_id, City.MILANO, a_person(), True,
-        lambda: parts.cases.record_intake(case_id, an_intake(City.MILANO), a_person(),
-                                          a_coordinator(City.MILANO), at),
+        lambda notes: parts.cases.record_intake(case_id, an_intake(City.MILANO), a_person(),
+                                                a_coordinator(City.MILANO), at,
+                                                saved_with_case=notes),
         a_coordinator(City.MILANO), at)
     ((name, noted),) = fields_of(parts, match_id_for(case_id, first.case_id))
     assert (name, noted["timestamp"], noted["case_id"], noted["other_case_id"]) == (

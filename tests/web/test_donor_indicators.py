@@ -77,7 +77,8 @@ def take_in(platform: Platform, city: City, day: str, sex: Sex, born: str,
     actor = MILAN if city == City.MILANO else FLORENCE
     platform.identity.take_in(
         case_id, city, person, True,
-        lambda: platform.cases.record_intake(case_id, facts, person, actor, at(day)),
+        lambda notes: platform.cases.record_intake(case_id, facts, person, actor, at(day),
+                                                   saved_with_case=notes),
         actor, at(day))
     return case_id
 

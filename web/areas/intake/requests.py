@@ -19,6 +19,7 @@ from domain.cases.model import InformationNotice, IntakeFacts, ReceptionHistory
 from domain.cases.rules import ReceptionCentreKind, ReceptionSituation, Sex, Vulnerability
 from domain.cases.service import IntakeReceipt
 from domain.identity.keys import TAX_CODE_PATTERN
+from domain.identity.service import NotesOfMatches
 from domain.privacy import ProcessingPurpose
 from domain.programme import Actor, City, ProtectionStatus
 from domain.vault import PersonalData
@@ -237,11 +238,11 @@ async def take_in(
         return recorded_before
     case_id, now, person = services.new_id(), services.now(), intake.personal_data()
 
-    def record() -> IntakeReceipt:
+    def record(notes: NotesOfMatches) -> IntakeReceipt:
         return services.cases.record_intake(
             case_id, intake.facts(city), person, actor, now,
             intake.other_vulnerability_description or None, services.new_id,
-            assignee=intake.assignee, command_key=command_key)
+            assignee=intake.assignee, command_key=command_key, saved_with_case=notes)
 
     # The duplicate check first: PossibleSamePerson, with nothing written, unless told to go on.
     checked = await run_in_threadpool(
