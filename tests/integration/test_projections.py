@@ -18,6 +18,7 @@ import nats
 import pytest
 from nats.js import api as js_api
 
+import infra.pipeline.projector.rebuild as rebuild_module
 import infra.pipeline.projector.runner as projector_module
 from events.cloudevents import Envelope, from_message, to_headers
 from events.contracts import FOUNDING_CITIES as CITIES
@@ -586,3 +587,89 @@ async def test_rebuild_gives_the_same_read_models_as_the_live_projector(
     async with projecting(other_read_models, projections, nats_server.url) as projector:
         await until_applied(other_read_models, projections, 170, projector)
     assert NetworkOverviewQueries(other_read_models).overview().total_cases == 170
+
+
+async def _rebuild_watched(
+    database: SqliteReadModels, nats_url: str, monkeypatch: pytest.MonkeyPatch,
+    batch_size: int, seconds_per_batch: float, meddle: Any = None,
+) -> tuple[int, list[int]]:
+    """A rebuild whose applying takes `seconds_per_batch` a batch, watched from another
+    connection: returns the events applied and, sampled while it ran, how far the rebuild's
+    consumer had delivered beyond what was applied. `meddle(js, consumer_name)` is called once
+    when the first batch has been applied."""
+    applied = [0]
+    original = rebuild_module._apply_to_all
+
+    def slow_apply(*arguments: Any) -> None:
+        time.sleep(seconds_per_batch)
+        original(*arguments)
+        applied[0] += len(arguments[2])
+
+    monkeypatch.setattr(rebuild_module, "_apply_to_all", slow_apply)
+    ahead: list[int] = []
+    connection = await nats.connect(nats_url)
+    js = connection.jetstream()
+    rebuilding = asyncio.create_task(
+        rebuild(database, default_projections(), nats_url, progress=False, batch_size=batch_size))
+    meddled = meddle is None
+    try:
+        while not rebuilding.done():
+            consumers = [info for info in await js.consumers_info(STREAM_NAME)
+                         if info.name != DEFAULT_DURABLE]
+            for info in consumers:
+                ahead.append(info.delivered.stream_seq - applied[0])
+            if not meddled and applied[0] and consumers:
+                await meddle(js, consumers[0].name)
+                meddled = True
+            await asyncio.sleep(0.02)
+        return await rebuilding, ahead
+    finally:
+        rebuilding.cancel()
+        await connection.close()
+
+
+async def test_the_rebuild_receives_no_more_than_a_few_batches_ahead_of_applying(
+    nats_server: EmbeddedNats, read_models: SqliteReadModels, other_read_models: SqliteReadModels,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 15: at 1,000,001 events the server ran 480,000 messages ahead of a rebuild that
+    applied slower than it received (1.5 GB of memory). The server now sends what is asked for:
+    at most the batches waiting to be applied, those asked for, and the one being collected."""
+    await publish(nats_server.url, varied_intakes(1, 1_200))
+    projections = default_projections()
+    async with projecting(read_models, projections, nats_server.url) as projector:
+        await until_applied(read_models, projections, 1_200, projector)
+
+    applied, ahead = await _rebuild_watched(other_read_models, nats_server.url, monkeypatch,
+                                            batch_size=50, seconds_per_batch=0.05)
+
+    assert applied == 1_200
+    bound = (rebuild_module.REBUILD_QUEUED_BATCHES + rebuild_module.PULL_WINDOW + 2) * 50
+    assert ahead and max(ahead) <= bound, (max(ahead), bound)
+    assert contents(other_read_models) == contents(read_models)
+    # Its consumer is gone with it.
+    assert await consumer_names(nats_server.url) <= {DEFAULT_DURABLE}
+
+
+async def test_a_rebuild_whose_consumer_is_lost_starts_a_new_one_after_the_last_received(
+    nats_server: EmbeddedNats, read_models: SqliteReadModels, other_read_models: SqliteReadModels,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server of a cluster going away can take the rebuild's consumer (in memory) with it: the
+    rebuild carries on from a new consumer after the last message it received, each event
+    applied once."""
+    await publish(nats_server.url, varied_intakes(1, 600))
+    projections = default_projections()
+    async with projecting(read_models, projections, nats_server.url) as projector:
+        await until_applied(read_models, projections, 600, projector)
+    monkeypatch.setattr(rebuild_module, "PULL_STALL_SECONDS", 1.0)
+
+    async def delete(js: Any, name: str) -> None:
+        await js.delete_consumer(STREAM_NAME, name)
+
+    applied, _ = await _rebuild_watched(other_read_models, nats_server.url, monkeypatch,
+                                        batch_size=50, seconds_per_batch=0.05, meddle=delete)
+
+    assert applied == 600
+    assert contents(other_read_models) == contents(read_models)
+    assert other_read_models.tracking("case_list") == Tracking(stream_seq=600, position=600)

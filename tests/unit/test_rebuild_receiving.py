@@ -11,7 +11,13 @@ import pytest
 from nats.aio.msg import Msg
 from nats.errors import SlowConsumerError
 
-from infra.pipeline.projector.rebuild import _buffered, _next_batch
+from infra.pipeline.projector.rebuild import (
+    _buffered,
+    _consumer_lost,
+    _is_status,
+    _next_batch,
+    _status,
+)
 from infra.pipeline.projector.runner import ProjectorError
 
 Batch = list[tuple[int, dict[str, str], bytes]]
@@ -77,3 +83,31 @@ async def test_buffered_messages_are_taken_up_to_the_limit_and_counted_out() -> 
     assert [m.data for m in _buffered(subscription, 10)] == [b"ccc"]  # type: ignore[arg-type]
     assert subscription._pending_size == 0
     assert _buffered(subscription, 10) == []  # type: ignore[arg-type]
+
+
+def _status_message(status: str, description: str | None = None) -> Msg:
+    headers = {"Status": status} | ({"Description": description} if description else {})
+    return Msg(None, data=b"", headers=headers)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("status", "description", "lost"), [
+    ("503", None, True),  # no responders: nobody serves the consumer's subject any more
+    ("409", "Consumer Deleted", True),
+    ("409", "Leadership Change", True),
+    ("409", "Exceeded MaxRequestBatch of 100", False),  # a refusal: the rebuild fails instead
+    ("408", "Request Timeout", False),
+    ("404", "No Messages", False),
+])
+def test_a_pull_request_s_status_tells_when_the_consumer_is_lost(
+    status: str, description: str | None, lost: bool,
+) -> None:
+    message = _status_message(status, description)
+    assert _is_status(message)
+    assert _status(message) == f"{status} {description or ''}".strip()
+    assert _consumer_lost(_status(message)) is lost
+
+
+def test_a_message_with_data_or_without_a_status_is_no_status() -> None:
+    assert not _is_status(Msg(None, data=b"{}", headers={"Status": "100"}))  # type: ignore[arg-type]
+    assert not _is_status(Msg(None, data=b"", headers={"ce-id": "x"}))  # type: ignore[arg-type]
+    assert not _is_status(Msg(None, data=b""))  # type: ignore[arg-type]

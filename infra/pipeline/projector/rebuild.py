@@ -1,5 +1,7 @@
 """Rebuilding read models: drop the projections' tables and re-apply the whole stream LGNET
-through an ordered consumer, receiving and applying side by side.
+through a pull consumer of the rebuild's own, receiving and applying side by side; the server
+sends only the few batches asked for ahead of applying, so memory stays bounded whatever the
+stream's length.
 
 With `processes=2` (`lgnet projections rebuild --processes 2`) the projections are split into two
 groups of about equal cost, and a second process (spawned, so nothing of this one is shared)
@@ -13,13 +15,17 @@ consistent read models that a projector completes (it starts after the lowest tr
 from __future__ import annotations
 
 import asyncio
+import json
 import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from multiprocessing.connection import Connection
 from pathlib import Path
+from uuid import uuid4
 
 import nats
+import nats.errors
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
@@ -50,6 +56,10 @@ from projections.storage.read_models import (
 
 REBUILD_BATCH_SIZE = 10_000  # 2,000: ~8% more CPU an event on SQLite (more commits)
 REBUILD_QUEUED_BATCHES = 4
+PULL_WINDOW = 2  # batches asked for and not received yet, at most
+PULL_STALL_SECONDS = 15.0  # nothing received for this long, while asked for: start anew
+PULL_CONSUMER_INACTIVE_SECONDS = 120.0
+PULL_RESTARTS = 5  # new consumers in a row after the same message before the rebuild gives up
 _CHECK_SECONDS = 1.0  # how often the applying loop looks for dropped messages while it waits
 
 # The relative cost of applying each read model (py-spy, a rebuild of copies of the demo, issue
@@ -100,10 +110,10 @@ async def rebuild(
             total=state.messages, unit="ev", desc="Rebuilding read models", disable=not progress
         ) as bar:
             if len(groups) == 1:
-                return await _replay(js, database, projections, state.last_seq, batch_size, bar,
-                                     dropped)
+                return await _replay(connection, database, projections, state.last_seq,
+                                     batch_size, bar, dropped)
             return await _replay_beside_a_second_process(
-                js, database, groups, nats_url, state.last_seq, batch_size, bar, dropped
+                connection, database, groups, nats_url, state.last_seq, batch_size, bar, dropped
             )
     finally:
         await connection.close()
@@ -165,7 +175,7 @@ def _open(address: tuple[str, str]) -> ReadModelDatabase:
 
 
 async def _replay_beside_a_second_process(
-    js: JetStreamContext,
+    connection: NatsClient,
     database: ReadModelDatabase,
     groups: list[list[Projection]],
     nats_url: str,
@@ -186,7 +196,8 @@ async def _replay_beside_a_second_process(
     second.start()
     sending.close()
     try:
-        applied = await _replay(js, database, groups[0], last_seq, batch_size, bar, dropped)
+        applied = await _replay(connection, database, groups[0], last_seq, batch_size, bar,
+                                dropped)
         outcome, value = await asyncio.to_thread(_outcome, receiving)
         second.join()
         if outcome != "applied":
@@ -237,7 +248,7 @@ async def _replay_group(
     connection = await _connect(nats_url, dropped)
     try:
         with tqdm(disable=True) as bar:
-            return await _replay(connection.jetstream(), database, projections, last_seq,
+            return await _replay(connection, database, projections, last_seq,
                                  batch_size, bar, dropped)
     finally:
         await connection.close()
@@ -251,7 +262,7 @@ def _reset_all(database: ReadModelDatabase, projections: Sequence[Projection]) -
 
 
 async def _replay(
-    js: JetStreamContext,
+    connection: NatsClient,
     database: ReadModelDatabase,
     projections: Sequence[Projection],
     last_seq: int,
@@ -259,33 +270,24 @@ async def _replay(
     bar: tqdm,
     dropped: list[Exception],
 ) -> int:
-    # Receiving (event loop) and applying (worker thread) overlap. The messages are taken from
-    # the subscription by iterating, not by a callback: nats-py (2.16) answers the server's flow
-    # control as soon as a callback subscription has *received* the messages before it, so
-    # with a callback that waits for the database the server sends the whole stream at once,
-    # the client's buffer grows past its limit (256 MB of bodies) and nats-py drops messages
-    # (a slow consumer), silently, without the ordered consumer noticing: measured, 1,001,001
-    # messages, 1.6 GB of memory, the last 8,373 never applied and the rebuild waiting for
-    # ever. Iterated, flow control answers once the messages are taken, and the bounded queue
-    # of batches holds the server back.
+    # Receiving (event loop) and applying (worker thread) overlap, and the server sends only what
+    # was asked for: a pull consumer of the rebuild's own, asked for a batch more each time a
+    # batch is handed to the applying loop. At most PULL_WINDOW batches are on their way, and
+    # REBUILD_QUEUED_BATCHES wait to be applied, whatever the stream's length. (An ordered push
+    # consumer, used before, let the server run ahead: at 1,000,001 events it was 480,000
+    # messages ahead, 1.5 GB of memory, and nats-py drops messages past its buffer's limit.)
     batches: asyncio.Queue[list[tuple[int, dict[str, str], bytes]] | None] = asyncio.Queue(
         maxsize=REBUILD_QUEUED_BATCHES
     )
-    subscription = await js.subscribe(
-        SUBJECTS,
-        stream=STREAM_NAME,
-        ordered_consumer=True,
-        deliver_policy=js_api.DeliverPolicy.ALL,
-    )
+    puller = _Puller(connection, connection.jetstream(), batch_size)
+    await puller.start(after=None)
 
     async def receive() -> None:
         collecting: list[tuple[int, dict[str, str], bytes]] = []
-        messages = subscription.messages
         while not dropped:  # (else the applying loop says so)
-            # The iterator costs a task per message: what is buffered behind the first is taken
-            # at once.
-            for delivery in [await anext(messages), *_buffered(subscription, batch_size)]:
+            for delivery in await puller.take():
                 stream_seq, num_pending = _sequence_and_pending(delivery)
+                puller.received(stream_seq)
                 if stream_seq > last_seq:
                     finished = True  # published after the rebuild began: the live projector's
                 else:
@@ -296,10 +298,11 @@ async def _replay(
                 if finished or len(collecting) >= batch_size:
                     batch, collecting = collecting, []
                     if batch:
-                        await batches.put(batch)
+                        await batches.put(batch)  # waits while the applying loop is behind
                     if finished:
                         await batches.put(None)
                         return
+                    await puller.ask(len(batch))
 
     receiving = asyncio.create_task(receive())
     applied = 0
@@ -316,8 +319,131 @@ async def _replay(
     finally:
         receiving.cancel()
         applier.shutdown(wait=True)
-        await subscription.unsubscribe()
+        await puller.close()
     return applied
+
+
+class _Puller:
+    """The stream's messages in order, from an ephemeral pull consumer (no acks: a rebuild keeps
+    its position in its tracking rows), `batch_size` messages asked for at a time. Should the
+    messages asked for stop coming (a request or the consumer lost when a server of a cluster
+    went away), it starts a new consumer after the last message received, on a new inbox, so
+    nothing sent to the old one is taken."""
+
+    def __init__(self, connection: NatsClient, js: JetStreamContext, batch_size: int) -> None:
+        self.js = js
+        self.connection = connection
+        self.batch_size = batch_size
+        self.consumer: str | None = None
+        self.subscription: Subscription | None = None
+        self.outstanding = 0  # asked for and not received yet
+        self.last_received: int | None = None
+        self.restarts = 0  # new consumers in a row with nothing received in between
+        self.restarted_after: int | None = None
+
+    async def start(self, after: int | None) -> None:
+        """A new consumer from the message after `after` (the stream's first when None), and a
+        first window of requests. Fails after PULL_RESTARTS new consumers in a row that gave
+        nothing."""
+        if self.consumer is not None:
+            self.restarts = 0 if after != self.restarted_after else self.restarts + 1
+            self.restarted_after = after
+            if self.restarts >= PULL_RESTARTS:
+                raise ProjectorError(
+                    f"the rebuild's consumer was lost {PULL_RESTARTS} times in a row after "
+                    f"message {after}")
+        await self._drop_consumer()
+        self.consumer = f"lgnet-rebuild-{uuid4().hex[:12]}"
+        await self.js.add_consumer(STREAM_NAME, js_api.ConsumerConfig(
+            name=self.consumer,
+            ack_policy=js_api.AckPolicy.NONE,
+            filter_subject=SUBJECTS,
+            mem_storage=True,
+            # Removed by the server if this process dies without deleting it.
+            inactive_threshold=PULL_CONSUMER_INACTIVE_SECONDS,
+            **({"deliver_policy": js_api.DeliverPolicy.ALL} if after is None else
+               {"deliver_policy": js_api.DeliverPolicy.BY_START_SEQUENCE,
+                "opt_start_seq": after + 1}),
+        ))
+        self.subscription = await self.connection.subscribe(self.connection.new_inbox())
+        self.outstanding = 0
+        await self.ask(PULL_WINDOW * self.batch_size)
+
+    async def ask(self, count: int) -> None:
+        assert self.subscription is not None and self.consumer is not None
+        await self.connection.publish(
+            # `js` is the connection's default JetStream context: the default API prefix.
+            f"{js_api.DEFAULT_PREFIX}.CONSUMER.MSG.NEXT.{STREAM_NAME}.{self.consumer}",
+            json.dumps({"batch": count}).encode(), reply=self.subscription.subject)
+        self.outstanding += count
+
+    def received(self, stream_seq: int) -> None:
+        self.outstanding -= 1
+        self.last_received = stream_seq
+
+    async def take(self) -> list[Msg]:
+        """The next messages received: the first awaited, the others already there. Status
+        messages are left out (a request's end); one that tells of an error fails the rebuild."""
+        while True:
+            assert self.subscription is not None
+            try:
+                first = await self.subscription.next_msg(timeout=PULL_STALL_SECONDS)
+            except nats.errors.TimeoutError:
+                # Asked for and not coming: the request or the consumer was lost.
+                await self.start(after=self.last_received)
+                continue
+            taken = [first, *_buffered(self.subscription, self.batch_size)]
+            statuses = [_status(message) for message in taken if _is_status(message)]
+            data = [message for message in taken if not _is_status(message)]
+            if any(_consumer_lost(status) for status in statuses):
+                # Gone with a server of the cluster, say: what was received is kept.
+                await self.start(after=_last_sequence(data, self.last_received))
+                if data:
+                    return data
+                continue
+            refused = [status for status in statuses if status[:3] not in ("404", "408")]
+            if refused:
+                raise ProjectorError(f"the rebuild's consumer answered {refused[0]}")
+            if data:
+                return data
+
+    async def close(self) -> None:
+        if self.subscription is not None:
+            with suppress(Exception):
+                await self.subscription.unsubscribe()
+        await self._drop_consumer()
+
+    async def _drop_consumer(self) -> None:
+        if self.consumer is not None and not self.connection.is_closed:
+            with suppress(Exception):  # the server removes it after its inactive threshold
+                await self.js.delete_consumer(STREAM_NAME, self.consumer)
+        self.consumer = None
+        if self.subscription is not None:
+            with suppress(Exception):
+                await self.subscription.unsubscribe()
+            self.subscription = None
+
+
+def _status(message: Msg) -> str:
+    headers = message.headers or {}
+    return f"{headers.get('Status', '')} {headers.get('Description', '')}".strip()
+
+
+def _last_sequence(messages: list[Msg], before: int | None) -> int | None:
+    """The stream sequence of the last of `messages`, else `before`."""
+    return _sequence_and_pending(messages[-1])[0] if messages else before
+
+
+def _consumer_lost(status: str) -> bool:
+    """A pull request's status saying the consumer is not there any more: 503 (no responders:
+    nobody serves its subject), 409 Consumer Deleted, 409 Leadership Change."""
+    return status.startswith("503") or (
+        status.startswith("409") and ("Deleted" in status or "Leadership" in status))
+
+
+def _is_status(message: Msg) -> bool:
+    """A status message of a pull request (no data, a Status header, no reply subject)."""
+    return not message.data and "Status" in (message.headers or {})
 
 
 def _buffered(subscription: Subscription, most: int) -> list[Msg]:
