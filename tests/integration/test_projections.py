@@ -617,7 +617,8 @@ async def _rebuild_watched(
             consumers = [info for info in await js.consumers_info(STREAM_NAME)
                          if info.name != DEFAULT_DURABLE]
             for info in consumers:
-                ahead.append(info.delivered.stream_seq - applied[0])
+                if info.delivered is not None:
+                    ahead.append(info.delivered.stream_seq - applied[0])
             if not meddled and applied[0] and consumers:
                 await meddle(js, consumers[0].name)
                 meddled = True
