@@ -23,6 +23,9 @@ from events.contracts import (
 )
 
 ShelterKind = Literal["temporary_shelter", "apartment", "protected_setting"]
+ShelterClosureReason = Literal[
+    "agreement_ended", "premises_unfit", "merged", "funding_ended", "other",
+]
 MoveOutOutcome = Literal[
     "autonomous_housing", "other_reception_programme", "family_reunification",
     "left_without_notice", "removed_for_rule_breach", "other",
@@ -87,6 +90,30 @@ class ShelterClosedV1(EventContract):
     city: City
     closed_on: date
     reason: str = Field(min_length=1, max_length=500)
+
+
+class ShelterClosedV2(EventContract):
+    """An empty shelter was closed: it takes nobody any more. v2: the reason is a code from a
+    fixed list, never free text (the v1 reason was the text a coordinator typed)."""
+
+    aggregate: ClassVar[str] = "shelter"
+    event: ClassVar[str] = "closed"
+    version: ClassVar[int] = 2
+
+    shelter_id: UUID
+    city: City
+    closed_on: date
+    reason: ShelterClosureReason | None = Field(description=(
+        "Why the shelter closed: `agreement_ended` (the agreement with the managing body "
+        "ended), `premises_unfit`, `merged` (into another shelter), `funding_ended`, `other`. "
+        "Null in a message upcast from v1, whose reason was a text in the event itself: it "
+        "stays in that message and in the event store, and is not carried on (no code is "
+        "guessed from it)."
+    ))
+
+    @classmethod
+    def from_v1(cls, v1: ShelterClosedV1) -> ShelterClosedV2:
+        return cls(**v1.model_dump(exclude={"reason"}), reason=None)
 
 
 class PlacementWaitlistedV1(EventContract):
@@ -276,6 +303,7 @@ HOUSING_CONTRACTS: tuple[type[EventContract], ...] = (
     ShelterBedsAddedV1,
     ShelterBedsRemovedV1,
     ShelterClosedV1,
+    ShelterClosedV2,
     PlacementWaitlistedV1,
     PlacementBedOfferedV1,
     PlacementOfferDeclinedV1,

@@ -38,6 +38,8 @@ from events.housing import (
     PlacementMovedOutV2,
     PlacementOfferDeclinedV1,
     PlacementOfferDeclinedV2,
+    ShelterClosedV1,
+    ShelterClosedV2,
 )
 from events.programme import ProgrammeCityJoinedV1, ProgrammeCityJoinedV2
 from events.referrals import (
@@ -69,6 +71,7 @@ UPCASTERS: dict[type[EventContract], Callable[[Any], EventContract]] = {
     PlacementOfferDeclinedV1: PlacementOfferDeclinedV2.from_v1,
     PlacementMovedOutV1: PlacementMovedOutV2.from_v1,
     PlacementLeftWaitlistV1: PlacementLeftWaitlistV2.from_v1,
+    ShelterClosedV1: ShelterClosedV2.from_v1,
     ProgrammeCityJoinedV1: ProgrammeCityJoinedV2.from_v1,
     AuditCheckpointSignedV1: AuditCheckpointSignedV2.from_v1,
     ReferralRequestedV3: ReferralRequestedV4.from_v3,

@@ -35,7 +35,7 @@ from events.housing import (
     PlacementWaitlistedV1,
     ShelterBedsAddedV1,
     ShelterBedsRemovedV1,
-    ShelterClosedV1,
+    ShelterClosedV2,
     ShelterRegisteredV1,
 )
 from projections.projection import WorkItem
@@ -74,6 +74,8 @@ class ShelterRow:
     registered_at: datetime
     closed_on: date | None
     closed_reason: str | None
+    """Why it closed: a code of domain.housing.model.ShelterClosureReason; None while open, and
+    for a shelter closed before the reasons were a list (its text stays in the event store)."""
     # Days from intake to move-in of everyone who moved in here (the pages say their median and
     # 90th percentile: issue 14 item 14, never a mean).
     days_to_move_in: tuple[int, ...]
@@ -287,7 +289,7 @@ def _apply(tx: Transaction, envelope: Envelope) -> None:
             )
             _count_beds(tx, data.shelter_id, data.city, _programme_day(envelope.time),
                         len(numbers), position)
-        case ShelterClosedV1():
+        case ShelterClosedV2():  # v1 messages arrive upcast, without their text
             tx.execute(
                 "UPDATE rm_shelters SET closed_on = ?, closed_reason = ?, last_position = ?"
                 " WHERE shelter_id = ?",

@@ -148,6 +148,13 @@ class InvalidHousingDate(HousingError):
     code = "invalid_housing_date"
 
 
+class InvalidClosureReason(HousingError):
+    """Raised when a shelter would be closed without one of the closure reasons of the list
+    (`ShelterClosureReason`): a closure says why by a code, never in free text."""
+
+    code = "invalid_closure_reason"
+
+
 class InvalidHousingReason(HousingError):
     """Raised when a reason or note is missing where required, or too long."""
 
@@ -195,6 +202,31 @@ class MoveOutOutcome(StrEnum):
     LEFT_WITHOUT_NOTICE = "left_without_notice"
     REMOVED_FOR_RULE_BREACH = "removed_for_rule_breach"
     OTHER = "other"
+
+
+class ShelterClosureReason(StrEnum):
+    """Why a shelter closed: a code from this list, never free text (events travel on NATS,
+    where free text never goes)."""
+
+    AGREEMENT_ENDED = "agreement_ended"
+    """The agreement (convenzione) with the managing body ended."""
+    PREMISES_UNFIT = "premises_unfit"
+    """The premises are no longer fit to house anyone."""
+    MERGED = "merged"
+    """Merged into another shelter."""
+    FUNDING_ENDED = "funding_ended"
+    """The funding ended."""
+    OTHER = "other"
+
+
+def checked_closure_reason(reason: str) -> ShelterClosureReason:
+    """The closure reason as a member of the list; refused when it is not one of its codes."""
+    try:
+        return ShelterClosureReason(reason)
+    except ValueError:
+        raise InvalidClosureReason(
+            "Choose why the shelter closes, from the list of reasons.", field="reason",
+        ) from None
 
 
 def _text(value: str, limit: int, error: HousingError) -> str:
@@ -312,10 +344,22 @@ class Shelter(Aggregate):
             aggregate.bed_numbers = [n for n in aggregate.bed_numbers if n not in gone]
 
     class Closed(Aggregate.Event):
+        """Version 2: the reason is a code of `ShelterClosureReason`. A version 1 reason was
+        free text: it reads as a legacy text, and the code as None (not recorded: the text
+        does not say which code it would have been)."""
+
+        class_version = 2
+
         city: str
         closed_on: date
-        reason: str
+        reason: str | None
         actor: dict[str, str | None]
+        legacy_texts: dict[str, str] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _to_legacy(state, "reason")
+            state["reason"] = None
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Shelter)
@@ -409,15 +453,17 @@ class Shelter(Aggregate):
             bed_numbers=removed, beds=self.beds - count, actor=actor.as_record(),
         )
 
-    def close(self, reason: str, actor: Actor, now: datetime) -> None:
+    def close(self, reason: ShelterClosureReason, actor: Actor, now: datetime) -> None:
+        """Close the empty shelter, for one of the reasons of the list."""
         self._require_open()
         if self.holders:
             raise ShelterNotEmpty(
                 "The shelter still has beds offered or occupied.", field="shelter_id",
                 occupied=self.occupied)
+        code = checked_closure_reason(reason)
         self.trigger_event(
             self.Closed, timestamp=now, city=str(self.city), closed_on=programme_today(now),
-            reason=_reason(reason), actor=actor.as_record(),
+            reason=code.value, actor=actor.as_record(), legacy_texts=None,
         )
 
     def assign_bed(self, housing_path_id: UUID, now: datetime) -> int:

@@ -31,6 +31,7 @@ from domain.housing.model import (
     NotHoused,
     NotOnWaitlist,
     Shelter,
+    ShelterClosureReason,
     ShelterKind,
     ShelterOfAnotherCity,
     checked_move_out_note,
@@ -154,7 +155,10 @@ class HousingService:
         return self._on_shelter(
             shelter_id, lambda shelter: shelter.remove_beds(count, actor, now))
 
-    def close_shelter(self, shelter_id: UUID, reason: str, actor: Actor, now: datetime) -> int:
+    def close_shelter(
+        self, shelter_id: UUID, reason: ShelterClosureReason, actor: Actor, now: datetime,
+    ) -> int:
+        """Close an empty shelter, for a reason of the list (a code: no free text)."""
         return self._on_shelter(shelter_id, lambda shelter: shelter.close(reason, actor, now))
 
     def get_shelter(self, shelter_id: UUID) -> Shelter:

@@ -134,8 +134,11 @@ def message_as_first_published(
     contract = former.model_validate(values | {public.id_field: notification.originator_id})
     city = state.get(public.city_attribute,
                      getattr(public.domain_event, public.city_attribute, None))
-    return _message(notification, contract, str(city),
-                    str(state[public.subject_attribute]), state["actor"], state["timestamp"])
+    # The aggregate's id (a shelter's events' subject) is the notification's, not the state's.
+    subject = (notification.originator_id if public.subject_attribute == "originator_id"
+               else state[public.subject_attribute])
+    return _message(notification, contract, str(city), str(subject), state["actor"],
+                    state["timestamp"])
 
 
 def _message(

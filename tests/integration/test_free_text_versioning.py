@@ -21,7 +21,7 @@ from nats.js import JetStreamContext
 
 from domain.cases.model import Case
 from domain.cases.service import CaseService
-from domain.housing.model import HousingPath
+from domain.housing.model import HousingPath, Shelter, ShelterKind
 from domain.programme import City
 from domain.record import ProgrammeRecord
 from domain.referrals.model import Referral
@@ -29,7 +29,7 @@ from domain.referrals.service import ReferralService
 from domain.vault import CaseText, TextReference
 from events.cloudevents import from_message
 from events.contracts import CaseClosedV2, CaseIntakeCorrectedV3, CaseReopenedV2
-from events.housing import PlacementLeftWaitlistV2
+from events.housing import PlacementLeftWaitlistV2, ShelterClosedV2
 from events.referrals import (
     ReferralCompletedV2,
     ReferralDeclinedV2,
@@ -58,8 +58,10 @@ LEFT = "Old reason L6: found a room"
 CORRECTION = "Old correction L7: children not counted"
 CLOSURE = "Old closure L8: rents a flat"
 REOPENING = "Old reopening L9: lost the flat"
+SHELTER_CLOSURE = "Old shelter closure L10: the landlord sold it"
 OLD_TEXTS = (NOTE, OVERRIDE, DECLINE_NOTE, OUTCOME, WITHDRAWAL, LEFT, CORRECTION, CLOSURE,
-             REOPENING)
+             REOPENING, SHELTER_CLOSURE)
+SHELTER = UUID(int=501)
 
 
 def v2_referral(**overrides: Any) -> dict[str, Any]:
@@ -108,6 +110,18 @@ def store_old_lifecycle(record: ProgrammeRecord) -> None:
         "reopened_on": date(2021, 3, 12), "reason": REOPENING})
 
 
+def store_old_shelter_closure(record: ProgrammeRecord) -> None:
+    """A shelter registered, then closed as version 1 stored it: its reason a text (a code of a
+    list since: docs/events.md, "A shelter's closure reason")."""
+    shelter = Shelter.register(SHELTER, City.FIRENZE, "Casa Aurora", ShelterKind.APARTMENT,
+                               "Rifredi", 2, a_coordinator(), NOW)
+    record.recorder.insert_events([record.mapper.to_stored_event(e)
+                                   for e in shelter.collect_events()])
+    store_v1(record, SHELTER, 2, Shelter.Closed, {
+        "timestamp": NOW + timedelta(hours=3), "city": "firenze", "closed_on": date(2021, 3, 10),
+        "reason": SHELTER_CLOSURE, "actor": a_coordinator().as_record()})
+
+
 def write_the_old_history(record: ProgrammeRecord) -> None:
     store_v1(record, PERSON, 1, Case.IntakeRecorded, v1_intake(code="FI-2021-00001"))
     store_old_lifecycle(record)
@@ -122,6 +136,7 @@ def write_the_old_history(record: ProgrammeRecord) -> None:
     store_v1(record, WITHDRAWN, 1, Referral.Requested, v2_referral(partner_name="Cesvi"))
     store_v1(record, WITHDRAWN, 2, Referral.Withdrawn, answer(reason=WITHDRAWAL))
     store_old_housing(record)
+    store_old_shelter_closure(record)
 
 
 def as_the_old_relay_published(notification: Any, mapper: Any) -> Any:
@@ -161,12 +176,17 @@ async def test_old_free_texts_read_as_legacy_texts_and_the_chain_still_verifies(
     assert [e.reason_id for e in lifecycle] == [None, None, None]  # type: ignore[attr-defined]
     path: object = record.repository.get(HousingPath.id_for(PERSON))
     assert isinstance(path, HousingPath) and path.stage.value == "left_waitlist"
+    shelter: object = record.repository.get(SHELTER)
+    assert isinstance(shelter, Shelter) and shelter.closed_on == date(2021, 3, 10)
+    (_, closed) = record.repository.event_store.get(SHELTER)
+    assert (closed.reason, closed.legacy_texts) == (  # type: ignore[attr-defined]
+        None, {"reason": SHELTER_CLOSURE})
 
     # Republished by the new code, the old events carry no text.
     notifications = record.recorder.select_notifications(1, 1000)
     republished = b"".join(to_message(n, record.mapper).body for n in notifications
                            if n.topic.split(":")[1].startswith(
-                               ("Referral.", "HousingPath.", "Case."))
+                               ("Referral.", "HousingPath.", "Case.", "Shelter."))
                            and not n.topic.endswith(("Started", "CaseReferrals")))
     assert [text for text in OLD_TEXTS if text.encode() in republished] == []
 
@@ -176,12 +196,14 @@ async def test_old_free_texts_read_as_legacy_texts_and_the_chain_still_verifies(
     types = [headers_of(m)["ce-type"] for m in messages]
     assert "it.lgnet.referral.requested.v2" in types
     assert "it.lgnet.placement.left_waitlist.v1" in types
+    assert "it.lgnet.shelter.closed.v1" in types
     assert {"it.lgnet.case.closed.v1", "it.lgnet.case.reopened.v1",
             "it.lgnet.case.intake_corrected.v2"} <= set(types)
     assert all(text.encode() in b"".join(m.data for m in messages) for text in OLD_TEXTS)
     read = [from_message(headers_of(m), m.data).data for m in messages]
     newest = {ReferralRequestedV4, ReferralDeclinedV2, ReferralCompletedV2, ReferralWithdrawnV2,
-              PlacementLeftWaitlistV2, CaseClosedV2, CaseReopenedV2, CaseIntakeCorrectedV3}
+              PlacementLeftWaitlistV2, CaseClosedV2, CaseReopenedV2, CaseIntakeCorrectedV3,
+              ShelterClosedV2}
     assert newest <= {type(data) for data in read}
     assert [text for text in OLD_TEXTS
             if any(text in data.model_dump_json() for data in read)] == []

@@ -29,6 +29,7 @@ from domain.housing.model import (
     NotHoused,
     NotOnWaitlist,
     Shelter,
+    ShelterClosureReason,
     ShelterKind,
     ShelterOfAnotherCity,
 )
@@ -245,7 +246,7 @@ async def test_every_housing_event_reaches_nats_as_a_valid_cloudevent(
     service.move_out(case_id, MoveOutOutcome.OTHER, NOW.date(), "Hospital stay", MILAN, NOW)
     service.add_to_waitlist(case_id, MILAN, NOW)
     service.leave_waitlist(case_id, "Found a room", MILAN, NOW)
-    service.close_shelter(shelter_id, "End of the emergency", MILAN, NOW)
+    service.close_shelter(shelter_id, ShelterClosureReason.FUNDING_ENDED, MILAN, NOW)
     case_code = housing.cases.get(case_id).case_code
 
     messages = await relayed(housing.record, nats_server.url)
@@ -254,7 +255,8 @@ async def test_every_housing_event_reaches_nats_as_a_valid_cloudevent(
     housing_messages = [m for m in messages if m.subject.split(".")[2] in ("shelter", "placement")]
     seen_types = [headers_of(m)["ce-type"] for m in housing_messages]
     superseded = {"it.lgnet.placement.offer_declined.v1", "it.lgnet.placement.moved_out.v1",
-                  "it.lgnet.placement.left_waitlist.v1"}  # issue 16: their texts left events
+                  "it.lgnet.placement.left_waitlist.v1",  # issue 16: their texts left events
+                  "it.lgnet.shelter.closed.v1"}  # its reason is a code of a list now
     assert set(seen_types) == {contract.ce_type() for contract in HOUSING_CONTRACTS} - superseded
     assert len(housing_messages) == 12  # the bed bookkeeping and the path's start stay inside
     for message in housing_messages:
@@ -278,6 +280,9 @@ async def test_every_housing_event_reaches_nats_as_a_valid_cloudevent(
         assert "Amina" not in message.data.decode()  # no personal identifier travels
         for text in (b"Too far", b"Hospital stay", b"Found a room"):  # nor free text
             assert text not in message.data
+        if ce_type == "it.lgnet.shelter.closed.v2":  # the closure says why by a code only
+            assert data == {"shelter_id": str(shelter_id), "city": "milano",
+                            "closed_on": NOW.date().isoformat(), "reason": "funding_ended"}
 
 
 def test_a_shelter_that_housed_thousands_loads_from_a_snapshot_and_a_few_events(

@@ -24,6 +24,7 @@ from domain.housing.model import (
     NotHoused,
     NotOnWaitlist,
     ShelterClosed,
+    ShelterClosureReason,
     ShelterNotEmpty,
     checked_move_out_note,
     checked_reason,
@@ -141,14 +142,14 @@ def test_the_lowest_free_number_is_reused_before_a_higher_one() -> None:
 def test_a_closed_shelter_takes_no_command() -> None:
     shelter = a_shelter(beds=1)
     shelter.collect_events()
-    shelter.close(" Sold ", ACTOR, NOW)
+    shelter.close(ShelterClosureReason.PREMISES_UNFIT, ACTOR, NOW)
     assert recorded(shelter) == [("Closed", {
-        "timestamp": NOW, "city": "firenze", "closed_on": TODAY, "reason": "Sold",
-        "actor": ACTOR_RECORD})]
+        "timestamp": NOW, "city": "firenze", "closed_on": TODAY, "reason": "premises_unfit",
+        "actor": ACTOR_RECORD, "legacy_texts": None})]
     for command in (lambda: shelter.add_beds(1, ACTOR, NOW),
                     lambda: shelter.remove_beds(1, ACTOR, NOW),
                     lambda: shelter.assign_bed(uuid4(), NOW),
-                    lambda: shelter.close("again", ACTOR, NOW)):
+                    lambda: shelter.close(ShelterClosureReason.OTHER, ACTOR, NOW)):
         with pytest.raises(ShelterClosed) as refused:
             command()
         assert (refused.value.code, refused.value.params["field"]) == (
@@ -159,7 +160,7 @@ def test_a_shelter_with_a_bed_held_is_not_closed_and_says_how_many() -> None:
     shelter = a_shelter(beds=2)
     offered(a_waitlisted_path(), shelter)
     with pytest.raises(ShelterNotEmpty) as refused:
-        shelter.close("Sold", ACTOR, NOW)
+        shelter.close(ShelterClosureReason.MERGED, ACTOR, NOW)
     assert refused.value.params == {"field": "shelter_id", "occupied": 1}
     with pytest.raises(NoFreeBed) as full:
         a_full = a_shelter(beds=1)

@@ -26,6 +26,7 @@ from domain.housing.model import (
     HousingPath,
     HousingStage,
     InvalidBedChange,
+    InvalidClosureReason,
     InvalidHousingDate,
     InvalidHousingReason,
     InvalidShelter,
@@ -37,6 +38,7 @@ from domain.housing.model import (
     NotOnWaitlist,
     Shelter,
     ShelterClosed,
+    ShelterClosureReason,
     ShelterKind,
     ShelterNotEmpty,
     checked_move_out_note,
@@ -159,7 +161,7 @@ def test_a_closed_or_busy_shelter_is_refused_with_the_message() -> None:
     shelter = a_shelter(beds=1)
     path = a_waitlisted_path()
     offered(path, shelter)
-    assert refusal(lambda: shelter.close("Sold", ACTOR, NOW)) == (
+    assert refusal(lambda: shelter.close(ShelterClosureReason.MERGED, ACTOR, NOW)) == (
         "shelter_not_empty", "The shelter still has beds offered or occupied.",
         {"field": "shelter_id", "occupied": 1})
     assert refusal(lambda: shelter.assign_bed(uuid4(), NOW)) == (
@@ -170,19 +172,22 @@ def test_a_closed_or_busy_shelter_is_refused_with_the_message() -> None:
         "no_bed_offered", "This bed is not held for this case.", {"field": "bed"})
     shelter.release_bed(1, path.id, NOW)
     assert shelter.holder_of(1) is None
-    for reason in (" ", "r" * 501):
-        assert refusal(lambda: shelter.close(reason, ACTOR, NOW)) == (  # noqa: B023
-            "invalid_housing_reason", "Give the reason, in up to 500 characters.",
-            {"field": "reason"})
-    assert not shelter.is_closed
-    shelter.close("r" * 500, ACTOR, NOW)
+    # A closure's reason is a code of the list (docs/events.md: no free text in events):
+    # a text, a blank, a code of another list are refused, and nothing is recorded.
+    shelter.collect_events()
+    for reason in ("Sold", " ", "", "AGREEMENT_ENDED", "agreement_ended ", "autonomous_housing"):
+        assert refusal(lambda: shelter.close(reason, ACTOR, NOW)) == (  # type: ignore[arg-type]  # noqa: B023
+            "invalid_closure_reason",
+            "Choose why the shelter closes, from the list of reasons.", {"field": "reason"})
+    assert not shelter.is_closed and shelter.collect_events() == []
+    shelter.close(ShelterClosureReason.AGREEMENT_ENDED, ACTOR, NOW)
     assert shelter.closed_on == TODAY
     closed = ("shelter_closed", "The shelter is closed.", {"field": "shelter_id"})
     for command in (lambda: shelter.add_beds(1, ACTOR, NOW),
                     lambda: shelter.remove_beds(1, ACTOR, NOW),
                     lambda: shelter.assign_bed(uuid4(), NOW),
                     lambda: shelter.assign_beds([uuid4()], uuid4(), ACTOR, NOW),
-                    lambda: shelter.close("Again", ACTOR, NOW)):
+                    lambda: shelter.close(ShelterClosureReason.OTHER, ACTOR, NOW)):
         assert refusal(command) == closed
 
 
@@ -402,12 +407,12 @@ def test_every_housing_error_has_its_own_code() -> None:
     errors: list[type[HousingError]] = [
         InvalidShelter, InvalidBedChange, BedsOccupied, ShelterNotEmpty, ShelterClosed,
         NoFreeBed, NotEnoughFreeBeds, AlreadyInHousing, NotOnWaitlist, NoBedOffered, NotHoused,
-        InvalidHousingDate, InvalidHousingReason]
+        InvalidHousingDate, InvalidHousingReason, InvalidClosureReason]
     assert [error.code for error in errors] == [
         "invalid_shelter", "invalid_bed_change", "beds_occupied", "shelter_not_empty",
         "shelter_closed", "no_free_bed", "not_enough_free_beds", "already_in_housing",
         "not_on_waitlist", "no_bed_offered", "not_housed", "invalid_housing_date",
-        "invalid_housing_reason"]
+        "invalid_housing_reason", "invalid_closure_reason"]
 
 
 def test_a_shelter_s_state_comes_back_from_its_events() -> None:

@@ -24,6 +24,7 @@ from domain.housing.model import (
     NotOnWaitlist,
     Shelter,
     ShelterClosed,
+    ShelterClosureReason,
     ShelterKind,
     ShelterNotEmpty,
     checked_move_out_note,
@@ -135,15 +136,15 @@ def test_a_shelter_closes_only_when_empty_and_then_takes_nobody() -> None:
     path = a_waitlisted_path()
     bed = offered(path, shelter)
     with pytest.raises(ShelterNotEmpty):
-        shelter.close("End of the emergency", ACTOR, NOW)
+        shelter.close(ShelterClosureReason.FUNDING_ENDED, ACTOR, NOW)
 
     shelter.release_bed(bed, path.id, NOW)
-    shelter.close("End of the emergency", ACTOR, NOW)
+    shelter.close(ShelterClosureReason.FUNDING_ENDED, ACTOR, NOW)
 
     assert shelter.is_closed
     for command in (lambda: shelter.assign_bed(uuid4(), NOW),
                     lambda: shelter.add_beds(1, ACTOR, NOW),
-                    lambda: shelter.close("Again", ACTOR, NOW)):
+                    lambda: shelter.close(ShelterClosureReason.OTHER, ACTOR, NOW)):
         with pytest.raises(ShelterClosed):
             command()
 

@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.housing.model import Shelter, ShelterKind
+from domain.housing.model import Shelter, ShelterClosureReason, ShelterKind
 from domain.housing.service import HousingService, ShelterNotFound
 from domain.programme import City
 from domain.record import ProgrammeRecord
@@ -48,10 +48,11 @@ def test_beds_added_removed_and_a_shelter_closed_return_their_positions_and_even
     assert last_event(housing, shelter_id) == ("BedsRemoved", {
         "timestamp": NOW + timedelta(hours=2), "city": "firenze", "removed": 1,
         "bed_numbers": [5], "beds": 4, "actor": ACTOR.as_record()})
-    assert housing.close_shelter(shelter_id, "Lease ended", ACTOR, NOW + timedelta(hours=3)) == 4
+    assert housing.close_shelter(shelter_id, ShelterClosureReason.AGREEMENT_ENDED, ACTOR,
+                                 NOW + timedelta(hours=3)) == 4
     assert last_event(housing, shelter_id) == ("Closed", {
         "timestamp": NOW + timedelta(hours=3), "city": "firenze", "closed_on": date(2021, 3, 10),
-        "reason": "Lease ended", "actor": ACTOR.as_record()})
+        "reason": "agreement_ended", "actor": ACTOR.as_record(), "legacy_texts": None})
 
 
 def test_a_shelter_command_on_an_unknown_id_names_it() -> None:
@@ -60,7 +61,7 @@ def test_a_shelter_command_on_an_unknown_id_names_it() -> None:
     commands: list[Callable[[], int]] = [
         partial(housing.add_beds, unknown, 1, ACTOR, NOW),
         partial(housing.remove_beds, unknown, 1, ACTOR, NOW),
-        partial(housing.close_shelter, unknown, "r", ACTOR, NOW)]
+        partial(housing.close_shelter, unknown, ShelterClosureReason.OTHER, ACTOR, NOW)]
     for command in commands:
         with pytest.raises(ShelterNotFound) as not_found:
             command()

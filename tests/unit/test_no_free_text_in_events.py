@@ -25,9 +25,10 @@ from eventsourcing.domain import Aggregate
 from pydantic import BaseModel, Field
 
 import domain
+from domain.housing.model import Shelter, ShelterClosureReason
 from events.catalogue import CONTRACTS
 from events.contracts import EventContract
-from events.housing import PlacementMovedOutV1
+from events.housing import PlacementMovedOutV1, ShelterClosedV1, ShelterClosedV2
 from events.partner import PARTNER_KINDS
 from events.referrals import ReferralRequestedV2
 from events.upcasting import UPCASTERS
@@ -68,7 +69,6 @@ CONTRACT_ALLOWED: dict[str, str] = {
     "shelter.registered:name": "a shelter's name: a place of the city",
     "shelter.registered:address_area": "a shelter's area, never a street address (refused "
     "by domain.housing.model's address check): a place",
-    "shelter.closed:reason": "why a shelter closed: about a building, not a person",
     "placement.bed_offered:shelter_name": "the shelter's name, copied from its registration",
     "placement.bed_offered:address_area": "the shelter's area, copied from its registration",
     "activity.planned:title": "a community activity's title: public, about no person",
@@ -95,6 +95,8 @@ DOMAIN_ALLOWED: dict[str, str] = {
     "HousingPath.MovedOut:legacy_texts": "a v1 move-out's note, moved here by the upcaster",
     "HousingPath.LeftWaitlist:legacy_texts": "a v1 reason for leaving the waitlist, moved here "
     "by the upcaster",
+    "Shelter.Closed:legacy_texts": "a v1 shelter closure's reason (a text then, a code of a "
+    "list now), moved here by the upcaster",
     "Case.Closed:legacy_texts": "a v1 closure's reason, moved here by the upcaster",
     "Case.Reopened:legacy_texts": "a v1 reopening's reason, moved here by the upcaster",
     "Case.IntakeCorrected:legacy_texts": "a v1/v2 correction's reason, moved here by the "
@@ -261,6 +263,25 @@ def test_the_referral_and_housing_texts_left_their_events() -> None:
         assert text not in fields and "consent_override_reason" not in fields
         assert fields[f"{text}_id"].annotation == UUID | None
         assert _has_pattern(fields[f"{text}_digest"].metadata)
+
+
+def test_a_shelter_closure_says_why_by_a_code_of_the_list_only() -> None:
+    """A shelter's closure reason was free text (v1); it is a code of the domain's list now,
+    in the published contract (null only in a message upcast from v1) and in the domain event,
+    and no exception lets a text through."""
+    newest = {c.ce_type(): c for c in published_contracts()}
+    assert "it.lgnet.shelter.closed.v1" not in newest
+    closed = newest["it.lgnet.shelter.closed.v2"]
+    assert closed is ShelterClosedV2
+    (codes, none) = typing.get_args(closed.model_fields["reason"].annotation)
+    assert none is type(None)
+    assert set(typing.get_args(codes)) == {reason.value for reason in ShelterClosureReason}
+    assert contract_violations(ShelterClosedV2) == []
+    assert contract_violations(ShelterClosedV1) == ["it.lgnet.shelter.closed.v1:reason"]
+    assert not [key for key in CONTRACT_ALLOWED if key.startswith("shelter.closed:")]
+    assert domain_violations(Shelter.Closed) == []
+    assert [key for key in DOMAIN_ALLOWED if key.startswith("Shelter.Closed:")] == [
+        "Shelter.Closed:legacy_texts"]
 
 
 def test_every_listed_exception_still_exists() -> None:

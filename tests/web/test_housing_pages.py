@@ -197,6 +197,8 @@ def test_bad_input_is_refused_with_a_message_and_writes_nothing(
         "add none": coordinator.post(f"/api/v1/shelters/{shelter_id}/beds", json={"count": 0}),
         "close without reason": coordinator.post(f"/api/v1/shelters/{shelter_id}/closure",
                                                  json={"reason": "  "}),
+        "close for a text": coordinator.post(f"/api/v1/shelters/{shelter_id}/closure",
+                                             json={"reason": "The lease ended"}),
         "waitlisted twice": coordinator.post(f"{housing}/waitlist"),
         "move in before offer": coordinator.post(f"{housing}/move-in",
                                                  json={"moved_in_on": TODAY}),
@@ -250,7 +252,7 @@ def test_the_city_page_links_to_housing_and_a_closed_shelter_takes_nobody(
     assert "/cities/firenze/housing" in coordinator.get("/cities/firenze").text
     shelter_id = a_shelter(coordinator, beds=2)
     closed = coordinator.post(f"/shelters/{shelter_id}/closure",
-                              data={"reason": "Fine dell'emergenza"}, follow_redirects=False)
+                              data={"reason": "agreement_ended"}, follow_redirects=False)
     assert closed.status_code == 303
     case = waitlisted(clients)
 

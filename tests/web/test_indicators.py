@@ -28,7 +28,7 @@ from domain.cases.rules import (
 )
 from domain.deliveries.model import DeliveryKind, DeliveryOrder, VoidReason
 from domain.finance.model import ClaimDraft, ExpenseCategory
-from domain.housing.model import MoveOutOutcome, ShelterKind
+from domain.housing.model import MoveOutOutcome, ShelterClosureReason, ShelterKind
 from domain.organisations.model import OrganisationKind
 from domain.privacy import ProcessingPurpose
 from domain.programme import (
@@ -246,7 +246,8 @@ def record_the_scenario(platform: Platform) -> None:
         date(2021, 2, 10), "PG/2021/0003"), MILAN, at("2021-02-11"))
     platform.finance.reject_claim(City.MILANO, rejected, "Receipt missing", MINISTRY,
                                   at("2021-02-12"))
-    platform.housing.close_shelter(naples_closed, "Lease ended", NAPLES, at("2021-03-10"))
+    platform.housing.close_shelter(naples_closed, ShelterClosureReason.AGREEMENT_ENDED, NAPLES,
+                                  at("2021-03-10"))
     platform.cases.close(m2, CaseOutcome.MOVED_AWAY, date(2021, 3, 1), "Moved to Lyon", MILAN,
                          at("2021-03-01", 10))
     take_in(platform, City.NAPOLI, "2021-03-01", Sex.MALE, "1970-01-01", "NG",

@@ -15,7 +15,7 @@ from events.housing import (
     PlacementWaitlistedV1,
     ShelterBedsAddedV1,
     ShelterBedsRemovedV1,
-    ShelterClosedV1,
+    ShelterClosedV2,
     ShelterRegisteredV1,
 )
 from infra.publishing.event_mapping import PublicEvent
@@ -34,7 +34,7 @@ HOUSING_EVENTS: tuple[PublicEvent, ...] = (
     _shelter_event(Shelter.Registered, ShelterRegisteredV1),
     _shelter_event(Shelter.BedsAdded, ShelterBedsAddedV1),
     _shelter_event(Shelter.BedsRemoved, ShelterBedsRemovedV1),
-    _shelter_event(Shelter.Closed, ShelterClosedV1),
+    _shelter_event(Shelter.Closed, ShelterClosedV2),
     _placement_event(HousingPath.Waitlisted, PlacementWaitlistedV1),
     _placement_event(HousingPath.BedOffered, PlacementBedOfferedV1),
     _placement_event(HousingPath.OfferDeclined, PlacementOfferDeclinedV2),

@@ -12,7 +12,7 @@ from typing import Any
 from domain.amendments.model import ProgrammeTerms
 from domain.audit.model import AuditCheckpoint
 from domain.cases.model import Case
-from domain.housing.model import HousingPath
+from domain.housing.model import HousingPath, Shelter
 from domain.referrals.model import Referral
 from events.audit import AuditCheckpointSignedV1
 from events.contracts import (
@@ -30,6 +30,7 @@ from events.housing import (
     PlacementLeftWaitlistV1,
     PlacementMovedOutV1,
     PlacementOfferDeclinedV1,
+    ShelterClosedV1,
 )
 from events.programme import ProgrammeCityJoinedV1
 from events.referrals import (
@@ -60,6 +61,7 @@ PUBLISHED_BEFORE: dict[str, dict[int, type[EventContract]]] = {
     _topic(HousingPath.OfferDeclined): {1: PlacementOfferDeclinedV1},
     _topic(HousingPath.MovedOut): {1: PlacementMovedOutV1},
     _topic(HousingPath.LeftWaitlist): {1: PlacementLeftWaitlistV1},
+    _topic(Shelter.Closed): {1: ShelterClosedV1},
     _topic(ProgrammeTerms.CityJoined): {1: ProgrammeCityJoinedV1},
     _topic(AuditCheckpoint.Signed): {1: AuditCheckpointSignedV1},
     _topic(Case.ConsentGiven): {1: CaseConsentGivenV1},

@@ -29,6 +29,7 @@ from web.areas.housing.requests import (
     MoveInRequest,
     MoveOutRequest,
     Reason,
+    ShelterClosure,
     ShelterRegistration,
     ViewableShelter,
     WaitlistPlace,
@@ -268,7 +269,8 @@ async def remove_beds(
 @router.post("/shelters/{shelter_id}/closure", response_model=ShelterRecorded,
              name="api_close_shelter", summary="Close an empty shelter")
 async def close_shelter(
-    shelter: ManagedShelter, closure: Reason, services: Services, actor: ActingPrincipal
+    shelter: ManagedShelter, closure: ShelterClosure, services: Services,
+    actor: ActingPrincipal,
 ) -> ShelterRecorded:
     position = await carry_out(services, lambda: services.housing.close_shelter(
         shelter.shelter_id, closure.reason, actor, services.now()))

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from domain.access import Permission, Principal, may
-from domain.housing.model import HousingStage, MoveOutOutcome, ShelterKind
+from domain.housing.model import HousingStage, MoveOutOutcome, ShelterClosureReason, ShelterKind
 from domain.programme import PROGRAMME_TIMEZONE, City, PriorityFactor
 from projections.case_list import CaseRow
 from projections.housing import PlacementRow, ShelterRow
@@ -29,6 +29,7 @@ from web.areas.housing.requests import (
     MoveInRequest,
     MoveOutRequest,
     Reason,
+    ShelterClosure,
     ShelterRegistration,
     ViewableShelter,
     move_in_days,
@@ -48,6 +49,7 @@ from web.kit.vocabulary.housing import (
     HOUSING_STAGES,
     MOVE_OUT_OUTCOMES,
     PLACEMENT_STATUSES,
+    SHELTER_CLOSURE_REASONS,
     SHELTER_KINDS,
 )
 from web.services import WebServices
@@ -68,6 +70,7 @@ _WORDS = {
     "stages": HOUSING_STAGES,
     "placement_statuses": PLACEMENT_STATUSES,
     "outcomes": MOVE_OUT_OUTCOMES,
+    "closure_reasons": SHELTER_CLOSURE_REASONS,
 }
 
 
@@ -227,6 +230,7 @@ def _render_shelter(
         "current": current,
         "history": [p for p in placements if p.status not in ("offered", "housed")],
         "forms": _forms(failed, state),
+        "closure_reason_codes": [reason.value for reason in ShelterClosureReason],
         **_WORDS,
     }
     return pages.render(request, "housing/shelter.html", context,
@@ -267,7 +271,7 @@ router.add_api_route(
     methods=["POST"], name="remove_beds")
 router.add_api_route(
     "/shelters/{shelter_id}/closure", _shelter_command(
-        "close", Reason, lambda services, shelter, wanted, actor:
+        "close", ShelterClosure, lambda services, shelter, wanted, actor:
         services.housing.close_shelter(shelter.shelter_id, wanted.reason, actor,
                                        services.now())),
     methods=["POST"], name="close_shelter")

@@ -17,7 +17,7 @@ from fastapi import Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.access import Permission, Principal, may, require
-from domain.housing.model import MoveOutOutcome, ShelterKind
+from domain.housing.model import MoveOutOutcome, ShelterClosureReason, ShelterKind
 from domain.housing.priority import in_waitlist_order
 from domain.programme import City, Priority
 from projections.case_list import CaseRow
@@ -59,6 +59,15 @@ class Reason(BaseModel):
     })
 
     reason: str = Field(description="Why, in at most 500 characters (never personal data)")
+
+
+class ShelterClosure(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"reason": "agreement_ended"}]
+    })
+
+    reason: ShelterClosureReason = Field(
+        description="Why the shelter closes: a code of the list, never free text")
 
 
 class MoveInRequest(BaseModel):

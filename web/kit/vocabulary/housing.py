@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
-from domain.housing.model import HousingStage, MoveOutOutcome, ShelterKind
+from domain.housing.model import (
+    HousingStage,
+    MoveOutOutcome,
+    ShelterClosureReason,
+    ShelterKind,
+)
 from events.housing import (
     PlacementBedOfferedV1,
     PlacementLeftWaitlistV1,
@@ -19,6 +24,7 @@ from events.housing import (
     ShelterBedsAddedV1,
     ShelterBedsRemovedV1,
     ShelterClosedV1,
+    ShelterClosedV2,
     ShelterRegisteredV1,
 )
 from web.kit.i18n import N_
@@ -44,6 +50,14 @@ MOVE_OUT_OUTCOMES: Mapping[str, str] = {
     MoveOutOutcome.REMOVED_FOR_RULE_BREACH: N_("Removed for breaking the rules"),
     MoveOutOutcome.OTHER: N_("Other outcome"),
 }
+# Why a shelter closed: a code, never a text (the event travels on NATS).
+SHELTER_CLOSURE_REASONS: Mapping[str, str] = {
+    ShelterClosureReason.AGREEMENT_ENDED: N_("End of the agreement with the managing body"),
+    ShelterClosureReason.PREMISES_UNFIT: N_("Premises unfit for use"),
+    ShelterClosureReason.MERGED: N_("Merged into another shelter"),
+    ShelterClosureReason.FUNDING_ENDED: N_("End of the funding"),
+    ShelterClosureReason.OTHER: N_("Other reason"),
+}
 # A placement of a shelter as its page lists it: the path's stage, or "declined" for an offer
 # that was turned down.
 PLACEMENT_STATUSES: Mapping[str, str] = {
@@ -56,6 +70,7 @@ LABEL_TABLES: dict[type[StrEnum], Mapping[str, str]] = {
     ShelterKind: SHELTER_KINDS,
     HousingStage: HOUSING_STAGES,
     MoveOutOutcome: MOVE_OUT_OUTCOMES,
+    ShelterClosureReason: SHELTER_CLOSURE_REASONS,
 }
 # CloudEvents type -> what the timeline calls the event.
 EVENT_TYPES: Mapping[str, str] = {
@@ -63,6 +78,7 @@ EVENT_TYPES: Mapping[str, str] = {
     ShelterBedsAddedV1.ce_type(): N_("Beds added"),
     ShelterBedsRemovedV1.ce_type(): N_("Beds removed"),
     ShelterClosedV1.ce_type(): N_("Shelter closed"),
+    ShelterClosedV2.ce_type(): N_("Shelter closed"),
     PlacementWaitlistedV1.ce_type(): N_("Put on the housing waitlist"),
     PlacementBedOfferedV1.ce_type(): N_("Bed offered"),
     PlacementOfferDeclinedV1.ce_type(): N_("Bed offer declined"),
@@ -124,6 +140,9 @@ DOMAIN_MESSAGES: dict[tuple[str, str | None], str] = {
         "The move-out date must fall between the move-in date and today."
     ),
     ("invalid_housing_date", None): N_("The date is not possible for this step."),
+    ("invalid_closure_reason", None): N_(
+        "Choose why the shelter closes, from the list of reasons."
+    ),
     ("invalid_housing_reason", "note"): N_(
         "The note is at most 500 characters, and is needed when the outcome is \"other\"."
     ),
