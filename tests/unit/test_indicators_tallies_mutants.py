@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from uuid import NAMESPACE_URL, uuid5
 
 import pytest
 
@@ -36,6 +37,11 @@ from projections.storage.read_models import SqliteReadModels
 from projections.storage.transaction import Transaction
 
 D = Decimal
+
+
+def uid(name: str) -> str:
+    """A stable UUID text for a short name ("m1", "r2"): the drill-down queries parse ids."""
+    return str(uuid5(NAMESPACE_URL, name))
 
 
 def insert(tx: Transaction, table: str, **values: Any) -> None:
@@ -60,16 +66,18 @@ def case(tx: Transaction, case_id: str, city: str, status: str, intake_date: str
 
 
 def referral(tx: Transaction, referral_id: str, city: str, kind: str, service: str | None,
-             status: str, due_at: str, answered_at: str | None, seconds: int | None) -> None:
-    insert(tx, "rm_referrals", referral_id=referral_id, case_id="m1", city=city,
+             status: str, due_at: str, answered_at: str | None, seconds: int | None,
+             requested_at: str) -> None:
+    insert(tx, "rm_referrals", referral_id=uid(referral_id), case_id=uid("m1"), city=city,
            destination_kind=kind, service=service, status=status, due_at=due_at,
-           answered_at=answered_at, response_seconds=seconds)
+           answered_at=answered_at, response_seconds=seconds, requested_at=requested_at)
 
 
 def placement(tx: Transaction, case_id: str, city: str, status: str, offered_on: str,
               moved_in_on: str | None, moved_out_on: str | None, days: int | None,
               outcome: str | None) -> None:
-    insert(tx, "rm_placements", case_id=case_id, offered_position=1, city=city, status=status,
+    insert(tx, "rm_placements", case_id=uid(case_id), offered_position=1, city=city,
+           shelter_id=uid("S1"), status=status,
            offered_on=offered_on, moved_in_on=moved_in_on, moved_out_on=moved_out_on,
            days_to_move_in=days, outcome=outcome)
 
@@ -111,14 +119,16 @@ def write_scenario(tx: Transaction) -> None:
     case(tx, "n1", "napoli", "closed", "2021-02-10", "refugee", "female", "18-25", "NG", "",
          "left", "P1")
     # Referrals: answered at the due time (in time), one second after it (late), unanswered.
-    referral(tx, "r1", "milano", "city_service", "health", "accepted", DUE, DUE, 7200)
+    referral(tx, "r1", "milano", "city_service", "health", "accepted", DUE, DUE, 7200,
+             "2021-01-08T09:00:00+00:00")
     referral(tx, "r2", "milano", "city_service", "health", "accepted", DUE,
-             "2021-01-10T12:00:01+00:00", 90000)
-    referral(tx, "r3", "milano", "partner", None, "requested", DUE, None, None)
+             "2021-01-10T12:00:01+00:00", 90000, "2021-01-09T09:00:00+00:00")
+    referral(tx, "r3", "milano", "partner", None, "requested", DUE, None, None,
+             "2021-01-07T09:00:00+00:00")
     referral(tx, "r4", "milano", "transfer", None, "declined", DUE,
-             "2021-01-09T12:00:00+00:00", 600)
+             "2021-01-09T12:00:00+00:00", 600, "2021-01-06T09:00:00+00:00")
     referral(tx, "r5", "napoli", "city_service", "legal_aid", "accepted", DUE,
-             "2021-01-10T11:00:00+00:00", 3600)
+             "2021-01-10T11:00:00+00:00", 3600, "2021-01-05T09:00:00+00:00")
     placement(tx, "m1", "milano", "housed", "2021-01-06", "2021-01-08", None, 3, None)
     placement(tx, "m2", "milano", "moved_out", "2021-01-07", "2021-01-09", "2021-02-01", 4,
               "autonomous_housing")
