@@ -115,3 +115,29 @@ def test_a_city_reads_only_its_own_cases(database: SqliteReadModels) -> None:
 
 def test_sizes_up_to_five_by_themselves_and_past_it_grouped() -> None:
     assert [size_key(n) for n in (1, 2, 5, 6, 7, 40)] == ["1", "2", "5", "6+", "6+", "6+"]
+
+
+def test_a_transferred_case_still_a_member_counts_in_its_household(
+    database: SqliteReadModels,
+) -> None:
+    # Case 13 (of H3, a Bari household of two) is transferred to Florence; no one has recorded
+    # its leaving yet (DepartureReason.CASE_TRANSFERRED is recorded by hand): it is a member of
+    # H3 now, so Florence, which owns it now, counts it in a household of two, as the network
+    # does ("in the household it is a member of now", projections/indicators/households.py).
+    with database.transaction() as tx:
+        tx.execute("UPDATE rm_cases SET city = 'firenze' WHERE case_id = ?", (case_id(13),))
+
+    florence = HouseholdSizeQueries(database).household_sizes("firenze")
+    network = HouseholdSizeQueries(database).household_sizes(None)
+    bari = HouseholdSizeQueries(database).household_sizes("bari")
+
+    # Florence: 101 alone, 102 in H4 (one member), 13 in H3 (two members).
+    assert florence.people == Breakdown("household_size", 3, sizes(s1=2, s2=1))
+    assert florence.households == Breakdown("household_size", 3, sizes(s1=2, s2=1))
+    assert (florence.in_a_household, florence.without_household) == (2, 1)
+    # Bari keeps 14 in H3, a household of two members, one of them now Florence's case.
+    assert bari.people == Breakdown("household_size", 13, sizes(s1=1, s2=1, s5=5, s6=6))
+    assert (bari.in_a_household, bari.without_household) == (12, 1)
+    # The cities' people add up to the network's.
+    assert network.people.total == florence.people.total + bari.people.total
+    assert network.in_a_household == florence.in_a_household + bari.in_a_household
