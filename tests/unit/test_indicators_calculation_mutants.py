@@ -89,7 +89,7 @@ def milano() -> CityTallies:
         participants=Counter({"2": 4, "3": 2}),
         participants_overall=5,
         hours={"2": D("12.5"), "3": D("4")},
-        delivered={("3", "meal", "meals"): (4, D("4")), ("4", "cash", "eur"): (2, D("150.50"))},
+        delivered={("3", "meal", "meals"): (4, D("6")), ("4", "cash", "eur"): (2, D("150.50"))},
         served=Counter({("3", "meal"): 2, ("4", "cash"): 1}),
         served_overall=3,
     )
@@ -258,7 +258,8 @@ def test_the_network_deliveries_summed_by_sub_action_and_kind() -> None:
 
     assert deliveries.lines == (
         DeliveryLine("2", "ticket", "tickets", deliveries=3, people=2, quantity=D("3")),
-        DeliveryLine("3", "meal", "meals", deliveries=5, people=3, quantity=D("6")),
+        # Milan 4 deliveries of 6 meals, Naples 1 of 2.
+        DeliveryLine("3", "meal", "meals", deliveries=4 + 1, people=3, quantity=D("8")),
         DeliveryLine("4", "cash", "eur", deliveries=2, people=1, quantity=D("150.50")),
     )
     assert (deliveries.deliveries, deliveries.people) == (10, 5)

@@ -65,6 +65,14 @@ def test_one_city_indicators_with_its_budget(database: SqliteReadModels) -> None
     assert indicators.expenditure.claimed_per_month[-2] == (date(2020, 12, 1), D("0.00"))
 
 
+def test_one_city_people_are_that_city_s_not_the_network_s(database: SqliteReadModels) -> None:
+    naples = IndicatorQueries(database).indicators("napoli")
+
+    # Naples' one case, about P1: one person (the network's two are P1 and m3).
+    assert (naples.cases.taken_in, naples.cases.people) == (1, 1)
+    assert naples.expenditure.total.allocated == D("500.00")
+
+
 def test_the_network_indicators_with_the_network_budget(database: SqliteReadModels) -> None:
     indicators = IndicatorQueries(database).indicators(None)
 
