@@ -51,7 +51,10 @@ def household_sizes_in(tx: Transaction, city: str | None) -> HouseholdSizes:
     where, params = ("WHERE city = ?", (city,)) if city is not None else ("", ())
     cases = [UUID(str(row[0])) for row in tx.fetchall(
         f"SELECT case_id FROM rm_cases {where}", params)]
-    linked = current_sizes_in(tx, city)
+    # Every city's memberships, not only the city's: a case transferred here is a member of
+    # its former city's household until its leaving is recorded (by hand, "case_transferred"),
+    # and counts in it now, as the network's figures count it.
+    linked = current_sizes_in(tx, None)
     people: Counter[str] = Counter()
     households: Counter[str] = Counter()
     seen: set[str] = set()
