@@ -611,3 +611,31 @@ def test_an_offer_lost_to_rivals_is_decided_again_up_to_the_service_s_attempts(
     assert last_position(racing) == before + _SAVE_ATTEMPTS  # the rivals' saves only
     assert cases.vault.read_text(case_id, UUID(int=1)) is None  # the reason, discarded
     assert racing.housing_path(case_id).stage == "offered"  # type: ignore[union-attr]
+
+
+def test_a_move_out_note_and_a_reason_at_the_limit_are_kept_and_one_past_refused_first(
+    cases: CaseService, housing: HousingService,
+) -> None:
+    """The texts are checked before anything is looked up: a blank note to an outcome of
+    `other` is refused as that, even for a case never housed."""
+    never_waitlisted = a_case(cases)
+    assert refusal(partial(housing.move_out, never_waitlisted, MoveOutOutcome.OTHER,
+                           NOW.date(), "  ", MILAN, NOW)) == (
+        "invalid_housing_reason", "Say what the outcome was, in the note.", {"field": "note"})
+    assert refusal(partial(housing.move_out, never_waitlisted, MoveOutOutcome.OTHER,
+                           NOW.date(), "x" * 501, MILAN, NOW)) == (
+        "invalid_housing_reason", "The note is at most 500 characters.", {"field": "note"})
+    for command in (housing.decline_offer, housing.leave_waitlist):
+        assert refusal(partial(command, never_waitlisted, "x" * 501, MILAN, NOW)) == (
+            "invalid_housing_reason", "Give the reason, in up to 500 characters.",
+            {"field": "reason"})
+    assert cases.vault.read_text(never_waitlisted, UUID(int=1)) is None  # none was kept
+    case_id, shelter_id = a_case(cases), a_shelter(housing)
+    housing.add_to_waitlist(case_id, MILAN, NOW)
+    housing.offer_bed(case_id, shelter_id, MILAN, NOW)
+    housing.decline_offer(case_id, "x" * 500, MILAN, NOW)
+    assert housing.placement_text(case_id, UUID(int=1)) == "x" * 500
+    housing.offer_bed(case_id, shelter_id, MILAN, NOW)
+    housing.move_in(case_id, NOW.date(), MILAN, NOW)
+    housing.move_out(case_id, MoveOutOutcome.OTHER, NOW.date(), "y" * 500, MILAN, NOW)
+    assert housing.placement_text(case_id, UUID(int=2)) == "y" * 500
