@@ -191,7 +191,7 @@ def test_the_placement_commands_decide_under_the_terms_the_service_is_given(
     code, message, params = refusal(
         lambda: housing.move_in(case_id, APRIL_FIRST.date(), MILAN, APRIL_FIRST))
     assert (code, message, params["field"]) == (*outside, "moved_in_on")
-    # The card's terms run to 2022: the same move-in is recorded by a service without a source.
+    # The card's period runs to 31 December 2021: a service without a source records it.
     card.move_in(case_id, APRIL_FIRST.date(), MILAN, APRIL_FIRST)
     assert housing.housing_path(case_id).stage == "housed"  # type: ignore[union-attr]
 
@@ -639,3 +639,31 @@ def test_a_move_out_note_and_a_reason_at_the_limit_are_kept_and_one_past_refused
     housing.move_in(case_id, NOW.date(), MILAN, NOW)
     housing.move_out(case_id, MoveOutOutcome.OTHER, NOW.date(), "y" * 500, MILAN, NOW)
     assert housing.placement_text(case_id, UUID(int=2)) == "y" * 500
+
+
+class ExtendedTo2022:
+    """The terms in force after an amendment extended the period to 30 June 2022."""
+
+    def terms_in_force(self) -> TermsInForce:
+        return replace(CARD_TERMS, period=ProgrammePeriod(PROGRAMME_START, date(2022, 6, 30)))
+
+
+def test_a_placement_after_the_card_s_end_is_offered_and_moved_in_under_an_extension(
+    cases: CaseService, households: Households,
+) -> None:
+    """DOMAIN.md, "Placement", within the programme's period: once the ministry extends it,
+    each step of a placement is checked against the extension, the offer itself too (not only
+    the check before it), for a single case and for a household."""
+    housing = HousingService(cases.record, cases, ExtendedTo2022(), households=households)
+    in_2022 = datetime(2022, 1, 10, 9, tzinfo=UTC)
+    single, mother, child = a_case(cases), a_case(cases), a_case(cases)
+    shelter_id = a_shelter(housing, beds=3)
+    for case_id in (single, mother, child):
+        housing.add_to_waitlist(case_id, MILAN, in_2022)
+    housing.offer_bed(single, shelter_id, MILAN, in_2022)
+    housing.move_in(single, in_2022.date(), MILAN, in_2022)
+    housing.offer_beds_to_household(households.add(City.MILANO, mother, child), shelter_id,
+                                    MILAN, in_2022)
+    assert [path_events(housing, case_id)[-1][0] for case_id in (single, mother, child)] == [
+        "MovedIn", "BedOffered", "BedOffered"]
+    assert path_events(housing, child)[-1][1]["offered_on"] == date(2022, 1, 10)
