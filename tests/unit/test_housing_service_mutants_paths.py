@@ -667,3 +667,15 @@ def test_a_placement_after_the_card_s_end_is_offered_and_moved_in_under_an_exten
     assert [path_events(housing, case_id)[-1][0] for case_id in (single, mother, child)] == [
         "MovedIn", "BedOffered", "BedOffered"]
     assert path_events(housing, child)[-1][1]["offered_on"] == date(2022, 1, 10)
+
+
+def test_a_shelter_registered_returns_its_position_and_its_event_at_its_own_moment(
+    housing: HousingService,
+) -> None:
+    shelter_id = uuid4()
+    position = housing.register_shelter(shelter_id, City.MILANO, " Casa Aurora ",
+                                        ShelterKind.APARTMENT, "Niguarda", 3, MILAN, LATER)
+    assert position == last_position(housing) == 1
+    assert stored(housing, shelter_id) == [("Registered", {
+        "timestamp": LATER, "city": "milano", "name": "Casa Aurora", "kind": "apartment",
+        "address_area": "Niguarda", "beds": 3, "actor": MILAN.as_record()})]
