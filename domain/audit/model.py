@@ -24,6 +24,7 @@ _KEY_ID = re.compile(r"^[0-9a-f]{16}$")
 _SIGNATURE = re.compile(r"^[0-9a-f]{128}$")
 _SIGNED_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _DEPLOYMENT = re.compile(r"^[0-9A-Za-z._-]{1,64}$")
+# Each value is checked with `fullmatch`: `match` with `$` lets a trailing newline by.
 _CHECKPOINT_NAMESPACE = UUID("0d7f1f0e-8a43-4f6b-9c1e-5a3c2b1d4e6f")
 
 
@@ -110,7 +111,7 @@ class AuditCheckpoint(Aggregate):
             ("signed_at", signed_at, _SIGNED_AT),
             ("deployment_id", deployment_id, _DEPLOYMENT),
         ):
-            if not pattern.match(value):
+            if not pattern.fullmatch(value):
                 raise ValueError(f"The checkpoint's {name} is malformed: {value!r}")
         return cls._create(
             cls.Signed,
@@ -202,7 +203,7 @@ class AuditKeyRotation(Aggregate):
             ("signed_at", signed_at, _SIGNED_AT),
             ("signature", signature, _SIGNATURE),
         ):
-            if not pattern.match(value):
+            if not pattern.fullmatch(value):
                 raise ValueError(f"The key rotation's {name} is malformed: {value!r}")
         return cls._create(
             cls.Rotated,
