@@ -731,15 +731,17 @@ def test_work_items_offers_first_then_the_waiting(database: SqliteReadModels) ->
 
 
 def a_shelter_s_history(database: SqliteReadModels) -> None:
-    """Case 1 declined bed 1, case 2 moved out of bed 1, case 3 lives in bed 3, case 4 is
-    offered bed 1, case 5 offered bed 2 of the other shelter."""
+    """Case 1 declined bed 1, case 2 moved out of bed 1, case 3 lives in bed 2, case 4 is
+    offered bed 3, case 6 declined bed 1 after that; case 5 is offered bed 2 of the other
+    shelter."""
     project(database, registered(), registered(OTHER_SHELTER, name="Altra"),
-            *(waitlisted(n) for n in range(1, 6)),
+            *(waitlisted(n) for n in range(1, 7)),
             offered(1, bed=1, on=date(2021, 3, 11)), declined(1, bed=1),
             offered(2, bed=1, on=date(2021, 3, 12)), moved_in(2, bed=1, on=date(2021, 3, 12)),
-            offered(3, bed=3, on=date(2021, 3, 12)), moved_in(3, bed=3, on=date(2021, 3, 13)),
+            offered(3, bed=2, on=date(2021, 3, 12)), moved_in(3, bed=2, on=date(2021, 3, 13)),
             moved_out(2, bed=1, on=date(2021, 4, 1), outcome="other"),
-            offered(4, bed=1, on=date(2021, 4, 2)),
+            offered(4, bed=3, on=date(2021, 4, 2)),
+            offered(6, bed=1, on=date(2021, 4, 3)), declined(6, bed=1),
             offered(5, shelter=OTHER_SHELTER, bed=2, on=date(2021, 4, 3), name="Altra"))
 
 
@@ -750,14 +752,15 @@ def test_a_shelter_s_placements_current_ones_by_bed_then_the_latest(
     placements = queries(database).placements(SHELTER)
 
     assert [(p.case_id.int, p.status) for p in placements] == [
-        (4, "offered"), (3, "housed"), (2, "moved_out"), (1, "declined")]
-    assert placements[1] == the_placement(
-        3, bed=3, offered_on=date(2021, 3, 12), status="housed",
+        (3, "housed"), (4, "offered"), (6, "declined"), (2, "moved_out"), (1, "declined")]
+    assert placements[0] == the_placement(
+        3, bed=2, offered_on=date(2021, 3, 12), status="housed",
         moved_in_on=date(2021, 3, 13), days_to_move_in=12)
     assert [(p.case_id.int, p.bed) for p in queries(database).placements(
-        SHELTER, current_only=True)] == [(4, 1), (3, 3)]
+        SHELTER, current_only=True)] == [(3, 2), (4, 3)]
     assert [p.case_id.int for p in queries(database).placements(OTHER_SHELTER)] == [5]
     assert queries(database).placements(UUID(int=9)) == []
+    assert shelter_of(database).occupied == 2
 
 
 def test_a_city_s_placements_the_latest_offer_first(database: SqliteReadModels) -> None:
@@ -766,11 +769,12 @@ def test_a_city_s_placements_the_latest_offer_first(database: SqliteReadModels) 
             offered(9, shelter=UUID(int=3000), city="roma"), first=100)
     city = queries(database)
 
-    assert [p.case_id.int for p in city.city_placements("firenze")] == [5, 4, 3, 2, 1]
+    assert [p.case_id.int for p in city.city_placements("firenze")] == [5, 6, 4, 3, 2, 1]
     assert [p.case_id.int for p in city.city_placements("firenze", outcome="other")] == [2]
     assert city.city_placements("firenze", outcome="autonomous_housing") == []
     assert [p.case_id.int for p in city.city_placements("firenze", moved_in=True)] == [3, 2]
-    assert [p.case_id.int for p in city.city_placements("firenze", moved_in=False)] == [5, 4, 1]
+    assert [p.case_id.int for p in city.city_placements("firenze", moved_in=False)] == [
+        5, 6, 4, 1]
     assert [p.case_id.int for p in city.city_placements(
         "firenze", outcome="other", moved_in=True)] == [2]
     assert city.city_placements("firenze", outcome="other", moved_in=False) == []
