@@ -44,7 +44,7 @@ from events.housing import (
     PlacementWaitlistedV1,
     ShelterBedsAddedV1,
     ShelterBedsRemovedV1,
-    ShelterClosedV1,
+    ShelterClosedV2,
     ShelterKind,
     ShelterRegisteredV1,
 )
@@ -116,9 +116,9 @@ def beds_removed(numbers: list[int], beds: int,
                                 bed_numbers=numbers, beds=beds)
 
 
-def closed(on: date = date(2021, 6, 30), shelter: UUID = SHELTER) -> ShelterClosedV1:
-    return ShelterClosedV1(shelter_id=shelter, city="firenze", closed_on=on,
-                           reason="Lease ended")
+def closed(on: date = date(2021, 6, 30), shelter: UUID = SHELTER) -> ShelterClosedV2:
+    return ShelterClosedV2(shelter_id=shelter, city="firenze", closed_on=on,
+                           reason="agreement_ended")
 
 
 def waitlisted(number: int, city: str = "firenze", at: datetime = T0, vulnerable: bool = True,
@@ -332,10 +332,10 @@ def test_a_closed_shelter(database: SqliteReadModels) -> None:
     project(database, registered(), closed(date(2021, 6, 30)))
 
     row = shelter_of(database)
-    assert row == the_shelter(closed_on=date(2021, 6, 30), closed_reason="Lease ended")
+    assert row == the_shelter(closed_on=date(2021, 6, 30), closed_reason="agreement_ended")
     assert (row.beds, row.free, row.is_closed) == (3, 0, True)
     assert stored(database, "rm_shelters", "closed_on, closed_reason, last_position",
-                  "shelter_id", SHELTER) == ("2021-06-30", "Lease ended", 2)
+                  "shelter_id", SHELTER) == ("2021-06-30", "agreement_ended", 2)
     assert bed_counts(database) == [
         (str(SHELTER), 1, "firenze", "2021-03-10", 3),
         (str(SHELTER), 2, "firenze", "2021-06-30", 0),
