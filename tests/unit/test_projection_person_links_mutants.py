@@ -128,19 +128,22 @@ class Feed:
         self.database = database
         self.sequence = 0
 
+    def envelope(self, data: EventContract, time: datetime = T0) -> Envelope:
+        self.sequence += 1
+        city = str(getattr(data, "city", "firenze"))
+        return Envelope(
+            id=event_id(str(getattr(data, "case_id", "x")), self.sequence),
+            source=source_for(city), type=data.ce_type(),
+            subject=str(getattr(data, "case_code", city)), time=time,
+            position=self.sequence, actor=COORDINATOR, data=data)
+
     def __call__(self, *events: EventContract | tuple[EventContract, datetime]
                  ) -> list[Delivered]:
         batch = []
         for event in events:
             data, time = event if isinstance(event, tuple) else (event, T0)
-            self.sequence += 1
-            city = str(getattr(data, "city", "firenze"))
-            envelope = Envelope(
-                id=event_id(str(getattr(data, "case_id", "x")), self.sequence),
-                source=source_for(city), type=data.ce_type(),
-                subject=str(getattr(data, "case_code", city)), time=time,
-                position=self.sequence, actor=COORDINATOR, data=data)
-            batch.append(Delivered(self.sequence, envelope))
+            envelope = self.envelope(data, time)
+            batch.append(Delivered(envelope.position, envelope))
         apply_batch(self.database, PersonLinksProjection(), batch)
         return batch
 
@@ -222,6 +225,16 @@ def test_intakes_and_the_events_about_them_in_one_batch(
         (str(UUID(int=3)), "FI-2021-00003", "bari", None),
         (str(UUID(int=4)), "FI-2021-00004", "firenze", None),
         (str(UUID(int=5)), "FI-2021-00005", "firenze", None)]
+
+
+def test_one_event_applied_alone(database: SqliteReadModels, feed: Feed) -> None:
+    feed(intake(1))
+    with database.transaction() as tx:
+        PersonLinksProjection().apply(tx, feed.envelope(linked(1, ALICE)))
+        PersonLinksProjection().apply(tx, feed.envelope(intake(2)))
+
+    assert index(database) == [(str(UUID(int=1)), "FI-2021-00001", "firenze", str(ALICE)),
+                               (str(UUID(int=2)), "FI-2021-00002", "firenze", None)]
 
 
 def test_a_redelivered_batch_changes_nothing(database: SqliteReadModels, feed: Feed) -> None:

@@ -14,6 +14,7 @@ seconds, and an answer given at its deadline is in time, one microsecond later i
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -198,11 +199,19 @@ def test_a_request_makes_the_row_field_by_field(
     assert ReferralBoardQueries(database).referral(UUID(int=2)) is None
 
 
-def test_instant_is_fixed_width_utc_whatever_the_zone() -> None:
-    assert _instant(datetime(2021, 1, 2, 3, 4, 5, 6, tzinfo=ITALY)) == (
-        "2021-01-02T02:04:05.000006+00:00")
-    assert _instant(datetime(2021, 12, 31, 23, 59, 59, tzinfo=UTC)) == (
-        "2021-12-31T23:59:59.000000+00:00")
+def test_instant_is_fixed_width_utc_whatever_the_machines_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "Europe/Rome")
+    time.tzset()
+    try:
+        assert _instant(datetime(2021, 1, 2, 3, 4, 5, 6, tzinfo=ITALY)) == (
+            "2021-01-02T02:04:05.000006+00:00")
+        assert _instant(datetime(2021, 12, 31, 23, 59, 59, tzinfo=UTC)) == (
+            "2021-12-31T23:59:59.000000+00:00")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_a_transfer_and_a_legacy_partner_read_back_as_requested(
@@ -341,6 +350,17 @@ def test_requests_and_answers_in_one_batch(database: SqliteReadModels, feed: Fee
              row_of(database, n).last_position) for n in range(1, 6)] == [
         ("accepted", 10, 3), ("requested", None, 2), ("declined", 20, 5),
         ("requested", None, 6), ("requested", None, 7)]
+
+
+def test_one_event_applied_alone(database: SqliteReadModels, feed: Feed) -> None:
+    projection = ReferralBoardProjection()
+    with database.transaction() as tx:
+        projection.apply(tx, feed.envelope(request(1)))
+        projection.apply(tx, feed.envelope(accepted(1), T0 + timedelta(seconds=30)))
+
+    assert row_of(database, 1) == the_request_row(
+        status="accepted", answered_at=T0 + timedelta(seconds=30), response_seconds=30,
+        last_position=2)
 
 
 def test_a_redelivered_batch_and_a_repeated_request_change_nothing(
