@@ -475,3 +475,13 @@ def test_a_reset_empties_every_activity_table(database: SqliteReadModels, feed: 
                       "rm_activity_staff_trained"):
             assert tx.fetchone(f"SELECT COUNT(*) FROM {table}") == (0,), table
     assert ActivityRegisterQueries(database).activity(ORTI) is None
+
+
+def test_one_event_applied_on_its_own_is_applied_as_in_a_batch(
+    database: SqliteReadModels,
+) -> None:
+    with database.transaction() as tx:
+        ActivityRegisterProjection().apply(tx, envelope_of(planned(), 1, T0 + timedelta(hours=1)))
+
+    assert detail(database).summary == the_planned_summary()
+    assert last_position(database) == 1

@@ -396,3 +396,14 @@ def test_a_reset_empties_every_household_table(database: SqliteReadModels, feed:
     for table in ("rm_households", "rm_household_members", "rm_household_offers"):
         assert stored(database, f"SELECT COUNT(*) FROM {table}") == [(0,)], table
     assert HouseholdQueries(database).household(HOME) is None
+
+
+def test_one_event_applied_on_its_own_is_applied_as_in_a_batch(
+    database: SqliteReadModels,
+) -> None:
+    with database.transaction() as tx:
+        HouseholdProjection().apply(tx, envelope_of(formed(), 7))
+
+    assert view_of(database).formed_on == FORMED
+    assert stored(database, "SELECT household_id, last_position FROM rm_households") == [
+        (str(HOME), 7)]

@@ -438,3 +438,13 @@ def test_a_reset_empties_every_plan_table(database: SqliteReadModels, feed: Feed
     for table in ("rm_plans", "rm_plan_goals", "rm_plan_actions", "rm_plan_reviews"):
         assert stored(database, f"SELECT COUNT(*) FROM {table}") == [(0,)], table
     assert PlanQueries(database).plan(CASE) is None
+
+
+def test_one_event_applied_on_its_own_is_applied_as_in_a_batch(
+    database: SqliteReadModels,
+) -> None:
+    with database.transaction() as tx:
+        PlansProjection().apply(tx, envelope_of(started(), 7))
+
+    assert plan_of(database).next_review_on == date(2021, 6, 1)
+    assert stored(database, "SELECT case_id, last_position FROM rm_plans") == [(str(CASE), 7)]
