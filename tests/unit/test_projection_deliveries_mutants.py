@@ -55,8 +55,8 @@ def delivery(number: int) -> UUID:
     return UUID(int=2000 + number)
 
 
-def recorded(number: int, case_number: int = 1, kind: str = "meals", unit: str = "meals",
-             quantity: str = "2", sub_action: str = "2", day: int = 1, city: str = "firenze",
+def recorded(number: int, case_number: int = 1, kind: Any = "meals", unit: Any = "meals",
+             quantity: str = "2", sub_action: Any = "2", day: int = 1, city: str = "firenze",
              ) -> DeliveryRecordedV1:
     return DeliveryRecordedV1(
         delivery_id=delivery(number), city=city, case_id=case(case_number),
@@ -70,7 +70,7 @@ def cash(number: int, case_number: int = 1, amount: str = "150.00", **more: Any
                     sub_action="4", **more)
 
 
-def voided(number: int, case_number: int = 1, reason: str = "duplicate") -> DeliveryVoidedV1:
+def voided(number: int, case_number: int = 1, reason: Any = "duplicate") -> DeliveryVoidedV1:
     return DeliveryVoidedV1(delivery_id=delivery(number), city="firenze",
                             case_id=case(case_number), case_code=code(case_number),
                             reason=reason)
