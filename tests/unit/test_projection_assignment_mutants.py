@@ -277,13 +277,14 @@ def test_instants_are_stored_in_utc_whatever_the_zones(
 def test_holders_of_many_cases_in_chunks(database: SqliteReadModels) -> None:
     project(database, envelope(intake(5), 1, at(0), OPERATOR),
             envelope(intake(1100), 2, at(0), SYSTEM),
-            envelope(intake(1150), 3, at(0), OPERATOR))
+            envelope(intake(1150), 3, at(0), OPERATOR), envelope(intake(1), 4, at(0)))
     queries = AssignmentQueries(database)
     assert queries.holder(case(6)) is None
     assert queries.holders([]) == {}
     wanted = [case(n) for n in range(1, 1201)] + [case(5)]
-    assert queries.holders(wanted) == {case(5): "firenze.op", case(1100): None,
-                                       case(1150): "firenze.op"}
+    # The first of the first chunk, and cases of the third.
+    assert queries.holders(wanted) == {case(1): "firenze.coord", case(5): "firenze.op",
+                                       case(1100): None, case(1150): "firenze.op"}
     assert queries.holders([case(1150)]) == {case(1150): "firenze.op"}
 
 
@@ -333,3 +334,12 @@ def test_a_reset_empties_the_model(database: SqliteReadModels) -> None:
     reset(database, AssignmentProjection())
     assert AssignmentQueries(database).holder(case(1)) is None
     assert AssignmentQueries(database).history(case(1)) == []
+
+
+def test_one_event_applied_alone_is_applied(database: SqliteReadModels) -> None:
+    with database.transaction() as tx:
+        AssignmentProjection().apply(tx, envelope(intake(1), 1, at(0), OPERATOR))
+    with database.transaction() as tx:
+        AssignmentProjection().apply(tx, envelope(assigned(1, "firenze.anna"), 2, at(1)))
+    assert row_of(database) == HolderRow(case(1), "FI-2021-00001", "firenze", "firenze.anna",
+                                         at(1), True, at(1))

@@ -239,3 +239,12 @@ def test_a_reset_empties_the_model(database: SqliteReadModels) -> None:
     reset(database, DeliveryProjection())
     assert DeliveryQueries(database).delivery(delivery(1)) is None
     assert DeliveryQueries(database).totals() == ()
+
+
+def test_one_event_applied_alone_is_applied(database: SqliteReadModels) -> None:
+    with database.transaction() as tx:
+        DeliveryProjection().apply(tx, envelope(recorded(1), 1))
+    with database.transaction() as tx:
+        DeliveryProjection().apply(tx, envelope(voided(1), 2))
+    row = DeliveryQueries(database).delivery(delivery(1))
+    assert row is not None and row.voided_reason == "duplicate"

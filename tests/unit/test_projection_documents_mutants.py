@@ -287,3 +287,12 @@ def test_a_reset_empties_the_model(database: SqliteReadModels) -> None:
     reset(database, DocumentsProjection())
     assert DocumentQueries(database).document(doc(1)) is None
     assert cases_table(database) == []
+
+
+def test_one_event_applied_alone_is_applied(database: SqliteReadModels) -> None:
+    with database.transaction() as tx:
+        DocumentsProjection().apply(tx, envelope(attached(1), 1))
+    with database.transaction() as tx:
+        DocumentsProjection().apply(tx, envelope(closed(1), 2))
+    assert cases_table(database) == [(str(case(1)), "firenze", 0, 0)]
+    assert [d.document_id for d in DocumentQueries(database).of_owner(case(1))] == [doc(1)]

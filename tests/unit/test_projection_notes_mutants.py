@@ -259,3 +259,11 @@ def test_a_reset_empties_the_model(database: SqliteReadModels) -> None:
     project(database, note(1))
     reset(database, CaseNotesProjection())
     assert CaseNotesQueries(database).notes_of(case(1)) == []
+
+
+def test_one_event_applied_alone_is_applied(database: SqliteReadModels) -> None:
+    with database.transaction() as tx:
+        CaseNotesProjection().apply(tx, envelope(note(1, follow_up_on=date(2021, 3, 20)), 1))
+    with database.transaction() as tx:
+        CaseNotesProjection().apply(tx, envelope(closed(1), 2))
+    assert flags(database) == [(str(nid(1)), "firenze", 1, 1, 0)]
