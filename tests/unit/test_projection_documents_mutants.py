@@ -296,3 +296,13 @@ def test_one_event_applied_alone_is_applied(database: SqliteReadModels) -> None:
         DocumentsProjection().apply(tx, envelope(closed(1), 2))
     assert cases_table(database) == [(str(case(1)), "firenze", 0, 0)]
     assert [d.document_id for d in DocumentQueries(database).of_owner(case(1))] == [doc(1)]
+
+
+def test_work_items_due_together_by_case_code_not_by_case_id(
+    database: SqliteReadModels,
+) -> None:
+    day = date(2021, 4, 1)
+    project(database, attached(1, 2, expires_on=day, case_code="FI-2021-00009"),
+            attached(2, 8, expires_on=day, case_code="FI-2021-00001"))
+    assert [(i.case_id, i.case_code) for i in DocumentQueries(database).work_items(
+        "firenze", T0)] == [(case(8), "FI-2021-00001"), (case(2), "FI-2021-00009")]
