@@ -248,3 +248,11 @@ def test_one_event_applied_alone_is_applied(database: SqliteReadModels) -> None:
         DeliveryProjection().apply(tx, envelope(voided(1), 2))
     row = DeliveryQueries(database).delivery(delivery(1))
     assert row is not None and row.voided_reason == "duplicate"
+
+
+def test_totals_by_kind_whatever_their_units(database: SqliteReadModels) -> None:
+    # "clothing" before "health_accompaniment", though "hours" sorts before "items".
+    project(database, recorded(1, kind="health_accompaniment", unit="hours", quantity="1.5"),
+            recorded(2, kind="clothing", unit="items", quantity="2"))
+    assert [t.kind for t in DeliveryQueries(database).totals("firenze")] == [
+        "clothing", "health_accompaniment"]
