@@ -172,7 +172,9 @@ class DeliveryQueries:
         return DeliveryRegister(
             city=city, deliveries=tuple(_row(r) for r in rows), totals=totals,
             people=len({c[1] for c in live}),
-            cash=sum((Decimal(c[5]) for c in live if c[4] == CASH_UNIT), ZERO),
+            # c[7]: how many deliveries of that amount (equal payments to one person are one
+            # row of the count).
+            cash=sum((Decimal(c[5]) * int(c[7]) for c in live if c[4] == CASH_UNIT), ZERO),
         )
 
     def totals(self, city: str | None = None) -> tuple[DeliveryTotal, ...]:
