@@ -221,7 +221,7 @@ class PersonLinksQueries:
                      case_id=match.case_id, case_code=match.case_code,
                      subject_id=match.match_id)
             for match in self.open_matches(city)
-            if match.noted_at + DECISION_DUE_AFTER < until
+            if match.noted_at + DECISION_DUE_AFTER <= until
         ]
 
     def person_of(self, case_id: UUID) -> UUID | None:

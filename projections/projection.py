@@ -44,7 +44,7 @@ class WorkItem:
 
 class WorkItemSource(Protocol):
     def work_items(self, city: str, until: datetime) -> list[WorkItem]:
-        """The city's open items due before `until` (overdue ones included)."""
+        """The city's open items due by `until`, at that moment included (overdue ones too)."""
         ...
 
 

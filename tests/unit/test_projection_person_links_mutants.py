@@ -333,9 +333,10 @@ def test_a_citys_open_matches_and_their_work_items_a_week_after_noting(
     assert [m.match_id.int for m in queries.open_matches("roma")] == [506]
     assert queries.open_matches("milano") == []
 
-    # Due a week after noting: at that moment it is not yet due, one microsecond later it is.
-    assert queries.work_items("firenze", T0 + WEEK) == []
-    assert queries.work_items("firenze", T0 + WEEK + timedelta(microseconds=1)) == [
+    # Due a week after noting, at that moment included (as every work item: "due by"); a
+    # microsecond before, not yet.
+    assert queries.work_items("firenze", T0 + WEEK - timedelta(microseconds=1)) == []
+    assert queries.work_items("firenze", T0 + WEEK) == [
         WorkItem(kind=WORK_ITEM_KIND, city="firenze", due=T0 + WEEK, case_id=UUID(int=5),
                  case_code="FI-2021-00005", subject_id=UUID(int=501)),
         WorkItem(kind=WORK_ITEM_KIND, city="firenze", due=T0 + WEEK, case_id=UUID(int=3),
