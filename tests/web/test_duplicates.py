@@ -148,8 +148,9 @@ def test_an_undecided_match_is_due_in_the_work_queue_a_week_after_it_was_noted(
     [match] = platform.person_links.open_matches("milano")
     due = match.noted_at + timedelta(days=7)
 
-    assert platform.person_links.work_items("milano", due) == []  # at the limit: not yet
-    [item] = platform.person_links.work_items("milano", due + timedelta(seconds=1))
+    # Due by the moment a week after noting, that moment included; a second before, not yet.
+    assert platform.person_links.work_items("milano", due - timedelta(seconds=1)) == []
+    [item] = platform.person_links.work_items("milano", due)
     assert (item.kind, item.city, item.due, item.case_id, item.case_code, item.subject_id) == (
         "possible_same_person_to_decide", "milano", due, UUID(second["case_id"]),
         second["case_code"], UUID(match_id))
