@@ -31,6 +31,7 @@ from projections.storage.read_models import (
 )
 from projections.storage.sqlite import (
     GroupCommitFailed,
+    SqliteGroupCommitted,
     SqlitePerThread,
     SqliteSerialised,
     SqliteTransaction,
@@ -531,3 +532,115 @@ def test_a_new_group_is_not_done_and_its_failure_is_an_operational_error() -> No
     assert not group.done.is_set()
     assert group.error is None
     assert issubclass(GroupCommitFailed, sqlite3.OperationalError)
+
+
+# --- sqlite.py: SqliteGroupCommitted, one writer at a time --------------------------------------
+# (Writers arriving together: tests/integration/test_group_commit.py.)
+
+@pytest.fixture
+def grouped(tmp_path: Path) -> Iterator[SqliteGroupCommitted]:
+    database = SqliteGroupCommitted(tmp_path / "h" / "i" / "g.sqlite",
+                                    ("PRAGMA user_version = 5",), timeout=1)
+    with database.transaction() as tx:
+        tx.execute("CREATE TABLE t (n INTEGER)")
+    yield database
+    database.close()
+
+
+def rows_of(path: Path) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(path) as connection:
+        return connection.execute("SELECT n FROM t ORDER BY n").fetchall()
+
+
+def test_a_lone_writer_is_committed_when_it_returns(
+    grouped: SqliteGroupCommitted, tmp_path: Path
+) -> None:
+    assert grouped.path == tmp_path / "h" / "i" / "g.sqlite"
+    with grouped.transaction() as tx:
+        assert tx.fetchone("PRAGMA user_version") == (5,)
+        assert grouped._group is not None
+        assert tx.execute("INSERT INTO t VALUES (1)") == 1
+    assert grouped._group is None
+    assert grouped._arriving == 0
+    assert not grouped._lock.locked()
+    assert not grouped._connection.in_transaction
+    assert rows_of(grouped.path) == [(1,)]
+
+
+def test_a_lone_writer_that_fails_writes_nothing_and_the_next_one_is_written(
+    grouped: SqliteGroupCommitted,
+) -> None:
+    with pytest.raises(LookupError, match="refused"), grouped.transaction() as tx:
+        tx.execute("INSERT INTO t VALUES (1)")
+        raise LookupError("refused")
+    assert grouped._group is None
+    assert not grouped._connection.in_transaction
+    assert not grouped._lock.locked()
+    assert grouped._arriving == 0
+    # The error ended the whole transaction itself: the same error comes out, the group fails.
+    with pytest.raises(LookupError, match="ended"), grouped.transaction() as tx:
+        tx.execute("INSERT INTO t VALUES (2)")
+        tx.execute("ROLLBACK")
+        raise LookupError("ended")
+    assert grouped._group is None
+    with grouped.transaction() as tx:
+        tx.execute("INSERT INTO t VALUES (3)")
+    assert rows_of(grouped.path) == [(3,)]
+
+
+def test_a_group_left_open_is_committed_by_a_reader_by_closing_and_by_its_waiter(
+    grouped: SqliteGroupCommitted,
+) -> None:
+    connection = grouped._connection
+    group = grouped._member(connection)
+    assert grouped._member(connection) is group  # one open group at a time
+    connection.execute("INSERT INTO t VALUES (1)")
+    with grouped.reading() as tx:
+        assert group.done.is_set()
+        assert group.error is None
+        assert grouped._group is None
+        assert tx.fetchall("SELECT n FROM t") == [(1,)]
+        assert grouped._lock.locked()
+    assert rows_of(grouped.path) == [(1,)]
+
+    # Its writer never came to commit it: the member waiting for it commits it.
+    waiting = grouped._member(connection)
+    connection.execute("INSERT INTO t VALUES (2)")
+    grouped._await(waiting)
+    assert waiting.done.is_set()
+    assert waiting.error is None
+    assert grouped._group is None
+    assert rows_of(grouped.path) == [(1,), (2,)]
+
+    last = grouped._member(connection)
+    connection.execute("INSERT INTO t VALUES (3)")
+    grouped.close()
+    assert last.done.is_set()
+    assert rows_of(grouped.path) == [(1,), (2,), (3,)]
+    with pytest.raises(sqlite3.ProgrammingError):
+        connection.execute("SELECT 1")
+
+
+def test_a_member_of_a_failed_group_is_told_with_the_cause(
+    grouped: SqliteGroupCommitted,
+) -> None:
+    group = _Group()
+    cause = sqlite3.OperationalError("disk I/O error")
+    grouped._fail(group, cause)
+    assert group.done.is_set()
+    assert group.error is cause
+    assert grouped._group is None
+    with pytest.raises(GroupCommitFailed) as raised:
+        grouped._await(group)
+    assert str(raised.value) == (
+        "The transaction was not written: its group's commit failed (disk I/O error)")
+    assert raised.value.__cause__ is cause
+
+
+def test_the_last_writer_to_arrive_is_the_one_no_other_waits_behind(
+    grouped: SqliteGroupCommitted,
+) -> None:
+    assert grouped._last_to_arrive() is True
+    grouped._arriving = 1
+    assert grouped._last_to_arrive() is False
+    grouped._arriving = 0
