@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from projections.storage import read_models
+from projections.storage import read_models, sqlite
 from projections.storage.read_models import (
     BULK_CACHE_KIB,
     ReadModelDatabase,
@@ -502,9 +502,9 @@ def test_forgetting_leaves_other_threads_connections_and_a_thread_without_one_al
 # --- sqlite.py: SqliteSerialised and the group -----------------------------------------------
 
 def test_a_serialised_file_has_one_connection_held_under_its_lock(tmp_path: Path) -> None:
-    database = SqliteSerialised(tmp_path / "g" / "s.sqlite", ("PRAGMA user_version = 3",),
+    database = SqliteSerialised(tmp_path / "g" / "h" / "s.sqlite", ("PRAGMA user_version = 3",),
                                 timeout=1)
-    assert database.path == tmp_path / "g" / "s.sqlite"
+    assert database.path == tmp_path / "g" / "h" / "s.sqlite"
     with database.transaction() as tx:
         assert database._lock.locked()
         assert tx.connection.in_transaction
@@ -644,3 +644,45 @@ def test_the_last_writer_to_arrive_is_the_one_no_other_waits_behind(
     grouped._arriving = 1
     assert grouped._last_to_arrive() is False
     grouped._arriving = 0
+
+
+def test_a_member_that_ends_the_whole_transaction_fails_the_members_before_it(
+    grouped: SqliteGroupCommitted,
+) -> None:
+    connection = grouped._connection
+    earlier = grouped._member(connection)  # a member before it, waiting for the group's commit
+    connection.execute("INSERT INTO t VALUES (1)")
+    ended = sqlite3.OperationalError("database or disk is full")
+    with pytest.raises(sqlite3.OperationalError) as raised, grouped.transaction() as tx:
+        tx.execute("INSERT INTO t VALUES (2)")
+        tx.execute("ROLLBACK")  # as SQLite ends it on a full disk
+        raise ended
+    assert raised.value is ended
+    assert earlier.done.is_set()
+    assert earlier.error is ended
+    assert grouped._group is None
+    with pytest.raises(GroupCommitFailed, match="database or disk is full"):
+        grouped._await(earlier)
+    assert rows_of(grouped.path) == []
+
+
+def test_each_sqlite_file_waits_30_seconds_for_a_lock_unless_told_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[tuple[Path, tuple[str, ...], float]] = []
+    real_connect = sqlite._connect
+
+    def connect(path: Path, pragmas: Any, timeout: float) -> sqlite3.Connection:
+        opened.append((path, tuple(pragmas), timeout))
+        return real_connect(path, pragmas, timeout)
+
+    monkeypatch.setattr(sqlite, "_connect", connect)
+    pragmas = ("PRAGMA user_version = 1",)
+    per_thread = SqlitePerThread(tmp_path / "per_thread.sqlite", pragmas)
+    serialised = SqliteSerialised(tmp_path / "serialised.sqlite", pragmas)
+    grouped = SqliteGroupCommitted(tmp_path / "grouped.sqlite", pragmas)
+    connection_of(per_thread)  # opened on first use
+    assert sorted(opened) == [(tmp_path / f"{name}.sqlite", pragmas, 30)
+                              for name in ("grouped", "per_thread", "serialised")]
+    for database in (per_thread, serialised, grouped):
+        database.close()
