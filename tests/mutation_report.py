@@ -49,7 +49,8 @@ SURVIVED = {0, 5, 33}  # all tests passed, or none covers the code
 SQL_CALLS = {"execute", "executemany", "executescript", "fetchone", "fetchall"}
 SQL_KEYWORD = re.compile(
     r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|FROM|WHERE|JOIN|VALUES|SET|PRAGMA"
-    r"|RETURNING|CONFLICT|GROUP\s+BY|ORDER\s+BY)\b", re.IGNORECASE)
+    r"|RETURNING|CONFLICT|GROUP\s+BY|ORDER\s+BY|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b",
+    re.IGNORECASE)
 QUOTES = {"'": "'", '"': '"', "`": "`", "[": "]"}
 PARAMETER_SIGILS = ":@$%"
 # A formatted value of an f-string, in the text the checks read: neither a letter nor a quote.

@@ -125,6 +125,14 @@ def test_a_killed_sql_case_mutant_stays_killed_and_one_not_run_stays_not_run(
     ("SELECT a FROM t WHERE b = 'open", "select a from t where b = 'open", False),  # unclosed
     ("SELECT a FROM tÉ", "select a from té", False),  # only ASCII letters fold in both
     ("the city is closed", "THE CITY IS CLOSED", False),  # no SQL keyword
+    # Transaction control (projections/storage/sqlite.py's group commit): keywords, and a
+    # savepoint's name is an unquoted identifier.
+    ("BEGIN IMMEDIATE", "begin immediate", True),
+    ("COMMIT", "commit", True),
+    ("ROLLBACK TO member", "rollback to member", True),
+    ("RELEASE member", "RELEASE MEMBER", True),
+    ("SAVEPOINT member", "savepoint member", True),
+    ("members", "MEMBERS", False),  # no keyword: "release" must be a whole word
     ("SELECT a FROM t", "SELECT a FROM t", False),  # no change
 ])
 def test_which_case_changes_of_sql_text_are_equivalent(original: str, mutated: str,
