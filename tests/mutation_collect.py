@@ -1,5 +1,6 @@
 """A pytest plugin for `make mutate` alone (`-p tests.mutation_collect` in pyproject.toml's
-[tool.mutmut]): collect only the tests named on the command line, not the whole of their files.
+[tool.mutmut]): collect only the tests named on the command line, not the whole of their files;
+and give each test a timeout from how long it took on the unmutated code.
 
 mutmut runs each mutant's tests as `pytest file::test ...`; pytest then builds every test of each
 file named (parametrized cases, fixture closures) only to pick the named ones, and that collection
@@ -10,7 +11,9 @@ a module or class keeps just the names some argument asks for. A run given whole
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,3 +57,34 @@ def pytest_pycollect_makeitem(
     if names is None or name in names:
         return None  # pytest's own collection decides, as without this plugin
     return []
+
+
+# A mutant that turns a wait loop into an endless one (`while not done.wait(0.05)` → `while
+# done.wait(0.05)`) sleeps: mutmut's limit is CPU time, which a sleeping test hardly uses, so
+# only pytest-timeout's 300 s stopped it — three such mutants of the SQLite group commit cost a
+# quarter of an hour of a whole run. Under mutmut each test gets instead a wall-clock limit from
+# its own duration on the unmutated code (mutmut's stats): generous, so that only a hang reaches
+# it on a loaded machine, never below MIN_SECONDS, never above the suite's own limit.
+MUTMUT_STATS = Path("mutmut-stats.json")  # mutmut runs the tests inside mutants/, where it is
+MIN_SECONDS = 60.0
+TIMES_ITS_DURATION = 30.0
+
+
+def timeout_for(duration: float, ceiling: float) -> float:
+    """The wall-clock limit of a test that took `duration` seconds unmutated."""
+    return min(ceiling, max(MIN_SECONDS, duration * TIMES_ITS_DURATION))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not MUTMUT_STATS.is_file():
+        return  # mutmut's first run, which measures the durations, or any other run
+    try:
+        durations: dict[str, float] = json.loads(
+            MUTMUT_STATS.read_text(encoding="utf-8"))["duration_by_test"]
+    except (ValueError, KeyError, TypeError):
+        return  # a stats file of another shape: the suite's own limit stays
+    ceiling = float(config.getoption("timeout", None) or 300)
+    for item in items:
+        duration = durations.get(item.nodeid)
+        if duration is not None and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(timeout_for(float(duration), ceiling)))

@@ -3,12 +3,14 @@ tests it runs are the same as without the plugin."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator, Iterable
 from typing import cast
 
 import pytest
 
-from tests.mutation_collect import wanted_names
+from tests import mutation_collect
+from tests.mutation_collect import timeout_for, wanted_names
 
 _FILE = """
 import pytest
@@ -91,3 +93,53 @@ def test_pytest_builds_only_the_named_tests_and_runs_the_same_ones_as_without_th
 
     assert sorted(built) == sorted(built_expected)
     assert ran == ran_without == ran_expected
+
+
+@pytest.mark.parametrize(("duration", "limit"), [
+    (0.001, 60.0),  # a fast test: the floor
+    (2.0, 60.0),  # 30 times its duration reaches the floor exactly
+    (3.0, 90.0),  # past it: 30 times its duration
+    (10.0, 300.0),  # 30 times reaches the suite's own limit exactly
+    (10.5, 300.0),  # past it: never above
+])
+def test_a_test_s_limit_under_mutmut_is_thirty_times_its_duration_within_bounds(
+    duration: float, limit: float,
+) -> None:
+    assert timeout_for(duration, 300.0) == limit
+
+
+def test_under_mutmut_a_test_that_hangs_stops_at_its_own_limit(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A mutant that makes a wait endless sleeps, which mutmut's CPU-time limit never stops."""
+    monkeypatch.setattr(mutation_collect, "MIN_SECONDS", 0.5)
+    pytester.makepyfile(test_waits="""
+import time
+
+def test_hangs():
+    time.sleep(4)
+
+def test_not_in_the_stats():
+    time.sleep(1)
+""")
+    (pytester.path / "mutmut-stats.json").write_text(json.dumps(
+        {"duration_by_test": {"test_waits.py::test_hangs": 0.001}}), encoding="utf-8")
+
+    result = pytester.runpytest_inprocess("-p", "tests.mutation_collect", "-p", "no:cacheprovider",
+                                          "--timeout=300")
+
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*Timeout*0.5*"])
+
+
+def test_without_mutmut_s_stats_the_suite_s_limit_stays(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_waits="""
+import time
+
+def test_short_wait():
+    time.sleep(0.2)
+""")
+    (pytester.path / "mutmut-stats.json").write_text("not json", encoding="utf-8")
+    result = pytester.runpytest_inprocess("-p", "tests.mutation_collect", "-p", "no:cacheprovider",
+                                          "--timeout=300")
+    result.assert_outcomes(passed=1)
