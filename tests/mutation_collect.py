@@ -11,6 +11,7 @@ a module or class keeps just the names some argument asks for. A run given whole
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -75,14 +76,25 @@ def timeout_for(duration: float, ceiling: float) -> float:
     return min(ceiling, max(MIN_SECONDS, duration * TIMES_ITS_DURATION))
 
 
+@functools.cache
+def _durations(path: Path, modified_ns: int) -> dict[str, float] | None:
+    """The tests' durations in mutmut's stats (7 MB of JSON, ~30 ms to read): read once per
+    process and version of the file. mutmut's fork server collects once before forking a child
+    per mutant, so the children inherit what the parent read instead of reading it again."""
+    try:
+        durations: dict[str, float] = json.loads(
+            path.read_text(encoding="utf-8"))["duration_by_test"]
+    except (ValueError, KeyError, TypeError):
+        return None  # a stats file of another shape
+    return durations
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not MUTMUT_STATS.is_file():
         return  # mutmut's first run, which measures the durations, or any other run
-    try:
-        durations: dict[str, float] = json.loads(
-            MUTMUT_STATS.read_text(encoding="utf-8"))["duration_by_test"]
-    except (ValueError, KeyError, TypeError):
-        return  # a stats file of another shape: the suite's own limit stays
+    durations = _durations(MUTMUT_STATS.resolve(), MUTMUT_STATS.stat().st_mtime_ns)
+    if durations is None:
+        return  # the suite's own limit stays
     ceiling = float(config.getoption("timeout", None) or 300)
     for item in items:
         duration = durations.get(item.nodeid)
