@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ import pytest
 _CASE_ID = re.compile(r"\[.*$")
 
 _WANTED_KEY = pytest.StashKey[dict[str, set[str]]]()
+_PATHS_KEY = pytest.StashKey[frozenset[Path] | None]()
 
 
 def wanted_names(args: list[str]) -> dict[str, set[str]]:
@@ -43,8 +45,37 @@ def wanted_names(args: list[str]) -> dict[str, set[str]]:
     return wanted
 
 
+def paths_to_collect(args: list[str], invocation_dir: Path) -> frozenset[Path] | None:
+    """The test files the arguments name tests in (`path::name`) and every folder above them, as
+    absolute paths; None when an argument names a whole file or folder, which then collects as
+    without this plugin."""
+    paths: set[Path] = set()
+    for argument in args:
+        path, separator, _ = argument.partition("::")
+        if not separator:
+            return None
+        file = Path(os.path.abspath(invocation_dir / path))
+        paths.add(file)
+        paths.update(file.parents)
+    return frozenset(paths)
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[_WANTED_KEY] = wanted_names([str(argument) for argument in config.args])
+    arguments = [str(argument) for argument in config.args]
+    config.stash[_WANTED_KEY] = wanted_names(arguments)
+    config.stash[_PATHS_KEY] = paths_to_collect(arguments, config.invocation_params.dir)
+
+
+# Before reaching a named file, pytest lists each folder on the way and makes a node for every
+# file in it (`pytest_ignore_collect`, then `pytest_collect_file`, for the hundreds of tests/unit),
+# only to keep the one named: a fifth of a killed mutant's time (docs/testing.md, "Mutation
+# testing: run time"). Files and folders no argument leads to are passed over instead.
+@pytest.hookimpl(tryfirst=True)
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    paths = config.stash[_PATHS_KEY]
+    if paths is None or collection_path in paths:
+        return None  # pytest's own rules (--ignore, norecursedirs…) decide
+    return True
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Generator, Iterable
+from pathlib import Path
 from typing import cast
 
 import pytest
@@ -93,6 +94,46 @@ def test_pytest_builds_only_the_named_tests_and_runs_the_same_ones_as_without_th
 
     assert sorted(built) == sorted(built_expected)
     assert ran == ran_without == ran_expected
+
+
+def test_files_and_folders_no_argument_leads_to_are_passed_over_and_the_same_tests_run(
+    pytester: pytest.Pytester,
+) -> None:
+    for folder in ("a", "b"):
+        (pytester.path / folder).mkdir()
+        for name in ("test_one.py", "test_two.py"):
+            (pytester.path / folder / name).write_text(_FILE)
+    arguments = ["a/test_two.py::test_one", "a/test_two.py::TestGroup::test_other"]
+
+    def listed_and_ran(*plugin: str) -> tuple[set[str], list[str]]:
+        result = pytester.inline_run(*plugin, "-p", "no:cacheprovider", *arguments)
+        listed = {str(Path(call.file_path).relative_to(pytester.path))
+                  for call in result.getcalls("pytest_collect_file")}
+        ran = [report.nodeid for report in result.getreports("pytest_runtest_logreport")
+               if report.when == "call"]
+        return listed, ran
+
+    listed, ran = listed_and_ran("-p", "tests.mutation_collect")
+    listed_without, ran_without = listed_and_ran()
+
+    assert listed == {"a/test_two.py"}
+    # pytest itself goes only down the named path, but lists every file of each folder on it
+    assert listed_without == {"a/test_one.py", "a/test_two.py"}
+    assert ran == ran_without == ["a/test_two.py::test_one", "a/test_two.py::TestGroup::test_other"]
+
+
+@pytest.mark.parametrize(("arguments", "expected"), [
+    (["tests/unit/test_a.py::test_one", "tests/b/test_c.py::T::test_x"],
+     {"/r/tests/unit/test_a.py", "/r/tests/unit", "/r/tests/b/test_c.py", "/r/tests/b",
+      "/r/tests", "/r", "/"}),
+    (["tests/unit/test_a.py::test_one", "tests/b/test_c.py"], None),  # a whole file: no narrowing
+    (["tests/unit"], None),
+])
+def test_a_run_naming_tests_collects_their_files_and_the_folders_above_them_only(
+    arguments: list[str], expected: set[str] | None,
+) -> None:
+    paths = mutation_collect.paths_to_collect(arguments, Path("/r"))
+    assert (None if paths is None else {str(path) for path in paths}) == expected
 
 
 @pytest.mark.parametrize(("duration", "limit"), [
