@@ -42,14 +42,13 @@ from projections.grant_finance import (
     GrantQueries,
     instant,
 )
-from projections.projection import ensure_created
 from projections.storage.read_models import SqliteReadModels
+from tests.read_models import Feed, read_models_with
 from tests.unit.test_projection_finance_mutants import (
     BUDGET,
     CITY_STAFF,
     MINISTRY,
     T0,
-    Feed,
     envelope_of,
 )
 
@@ -132,15 +131,12 @@ def at(hours: int, actor: Actor = CITY_STAFF) -> dict[str, Any]:
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    ensure_created(db, FinanceProjection())
-    yield db
-    db.close()
+    yield from read_models_with(tmp_path, FinanceProjection())
 
 
 @pytest.fixture
 def feed(database: SqliteReadModels) -> Feed:
-    return Feed(database)
+    return Feed(database, FinanceProjection(), envelope_of)
 
 
 class TimedFeed:
