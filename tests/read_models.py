@@ -8,6 +8,7 @@ is what a projection never reads (the envelope's id, source, subject), fixed her
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -18,14 +19,17 @@ from projections.projection import Delivered, Projection, apply_batch, ensure_cr
 from projections.storage.read_models import SqliteReadModels
 
 
+@contextmanager
 def read_models_with(tmp_path: Path, *projections: Projection) -> Iterator[SqliteReadModels]:
     """For a test's own fixture (function scope, so no test sees another's rows): a new SQLite
-    read-model database with `projections`' tables created, closed once the test is done."""
+    read-model database with `projections`' tables created, closed when the block ends."""
     database = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    for projection in projections:
-        ensure_created(database, projection)
-    yield database
-    database.close()
+    try:
+        for projection in projections:
+            ensure_created(database, projection)
+        yield database
+    finally:
+        database.close()
 
 
 def an_envelope(data: EventContract, position: int, *, time: datetime, actor: Actor) -> Envelope:

@@ -18,8 +18,9 @@ from events.assignment import CaseAssignedV1
 from events.cloudevents import Actor, Envelope
 from events.contracts import CaseAgeBandChangedV1, CaseTransferredV1, EventContract
 from projections.assignment import AssignmentProjection, AssignmentQueries
-from projections.projection import Delivered, apply_batch, ensure_created
+from projections.projection import Delivered, apply_batch
 from projections.storage.read_models import SqliteReadModels
+from tests.read_models import read_models_with
 from tests.unit.test_projections import EVENT_TIME, an_envelope, an_intake_recorded
 
 CASE = UUID(int=1)
@@ -29,10 +30,8 @@ SYSTEM = Actor(kind="system", id="age-job", role="system", city=None)
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    ensure_created(db, AssignmentProjection())
-    yield db
-    db.close()
+    with read_models_with(tmp_path, AssignmentProjection()) as read_models:
+        yield read_models
 
 
 def _later(envelope: Envelope, data: EventContract, position: int, hours: int, actor: Actor

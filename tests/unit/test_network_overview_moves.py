@@ -21,17 +21,16 @@ from events.contracts import (
     FieldChangeV1,
 )
 from projections.network_overview import NetworkOverviewProjection, NetworkOverviewQueries
-from projections.projection import Delivered, apply_batch, ensure_created
+from projections.projection import Delivered, apply_batch
 from projections.storage.read_models import SqliteReadModels
+from tests.read_models import read_models_with
 from tests.unit.test_projections import an_envelope, an_intake_recorded
 
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    ensure_created(db, NetworkOverviewProjection())
-    yield db
-    db.close()
+    with read_models_with(tmp_path, NetworkOverviewProjection()) as read_models:
+        yield read_models
 
 
 def a_transfer(number: int, from_city: City, to_city: City) -> CaseTransferredV1:

@@ -54,7 +54,8 @@ SYSTEM_AS_CITY = Actor(kind="system", id="job", role="city_operator", city="fire
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    yield from read_models_with(tmp_path, AssignmentProjection())
+    with read_models_with(tmp_path, AssignmentProjection()) as read_models:
+        yield read_models
 
 
 def at(hours: float) -> datetime:

@@ -43,7 +43,8 @@ D = Decimal
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    yield from read_models_with(tmp_path, DeliveryProjection())
+    with read_models_with(tmp_path, DeliveryProjection()) as read_models:
+        yield read_models
 
 
 def delivery(number: int) -> UUID:

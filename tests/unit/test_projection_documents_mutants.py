@@ -44,7 +44,8 @@ CLAIM = UUID(int=500)
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    yield from read_models_with(tmp_path, DocumentsProjection())
+    with read_models_with(tmp_path, DocumentsProjection()) as read_models:
+        yield read_models
 
 
 def doc(number: int) -> UUID:

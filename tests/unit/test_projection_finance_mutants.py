@@ -85,7 +85,8 @@ def rejection(recorded: BudgetClaimRecordedV1, reason: str = "Doppione") -> Budg
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    yield from read_models_with(tmp_path, FinanceProjection())
+    with read_models_with(tmp_path, FinanceProjection()) as read_models:
+        yield read_models
 
 
 @pytest.fixture

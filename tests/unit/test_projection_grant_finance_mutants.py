@@ -131,7 +131,8 @@ def at(hours: int, actor: Actor = CITY_STAFF) -> dict[str, Any]:
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    yield from read_models_with(tmp_path, FinanceProjection())
+    with read_models_with(tmp_path, FinanceProjection()) as read_models:
+        yield read_models
 
 
 @pytest.fixture

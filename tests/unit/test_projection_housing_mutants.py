@@ -82,7 +82,8 @@ REASON = UUID(int=502)
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    yield from read_models_with(tmp_path, HousingProjection())
+    with read_models_with(tmp_path, HousingProjection()) as read_models:
+        yield read_models
 
 
 def path_id(number: int) -> UUID:

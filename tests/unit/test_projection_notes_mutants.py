@@ -42,7 +42,8 @@ STAFF = Actor(kind="user", id="firenze.op", role="city_operator", city="firenze"
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    yield from read_models_with(tmp_path, CaseNotesProjection())
+    with read_models_with(tmp_path, CaseNotesProjection()) as read_models:
+        yield read_models
 
 
 def nid(number: int) -> UUID:

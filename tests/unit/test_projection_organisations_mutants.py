@@ -51,7 +51,8 @@ def retired(organisation_id: UUID, on: date, city: str = "firenze") -> Organisat
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    yield from read_models_with(tmp_path, OrganisationProjection())
+    with read_models_with(tmp_path, OrganisationProjection()) as read_models:
+        yield read_models
 
 
 @pytest.fixture

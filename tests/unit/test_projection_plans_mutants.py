@@ -74,7 +74,8 @@ def envelope_of(data: EventContract, position: int) -> Envelope:
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    yield from read_models_with(tmp_path, PlansProjection())
+    with read_models_with(tmp_path, PlansProjection()) as read_models:
+        yield read_models
 
 
 @pytest.fixture

@@ -108,7 +108,8 @@ def organisation(name: str = "Caritas Firenze", organisation_id: UUID = CARITAS
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    yield from read_models_with(tmp_path, ReferralBoardProjection())
+    with read_models_with(tmp_path, ReferralBoardProjection()) as read_models:
+        yield read_models
 
 
 def envelope_of(data: EventContract, position: int) -> Envelope:

@@ -40,6 +40,7 @@ from projections.projection import (
 )
 from projections.storage.read_models import ReadModelDatabase, SqliteReadModels, Tracking
 from projections.storage.transaction import Transaction
+from tests.read_models import read_models_with
 
 # Event builders, shared with the integration tests ---------------------------------------------
 
@@ -95,11 +96,9 @@ def an_envelope(data: Any, position: int) -> Envelope:
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    for projection in (CaseListProjection(), NetworkOverviewProjection()):
-        ensure_created(db, projection)
-    yield db
-    db.close()
+    projections = (CaseListProjection(), NetworkOverviewProjection())
+    with read_models_with(tmp_path, *projections) as read_models:
+        yield read_models
 
 
 def project(database: SqliteReadModels, *intakes: CaseIntakeRecordedV1) -> None:
