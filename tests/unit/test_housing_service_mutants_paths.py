@@ -32,19 +32,17 @@ from domain.programme import (
     CARD_TERMS,
     PROGRAMME_START,
     City,
-    DomainError,
     ProgrammePeriod,
     ProtectionStatus,
     TermsInForce,
 )
-from tests.builders import INTAKE_DATE, NOW, a_coordinator, a_person, an_intake
+from tests.builders import INTAKE_DATE, NOW, a_coordinator, a_person, an_intake, refusal, stored
 from tests.unit.test_plan_rules import cases, vault
 
 __all__ = ["cases", "vault"]  # the fixtures, as fixtures of this module too
 MILAN = a_coordinator(City.MILANO)
 FLORENCE = a_coordinator(City.FIRENZE, id="firenze-coordinator")
 LATER = NOW + timedelta(hours=3)
-IDS = ("originator_id", "originator_version", "originator_topic")
 
 
 def text_ids() -> Callable[[], UUID]:
@@ -74,20 +72,8 @@ def last_position(housing: HousingService) -> int:
     return housing.record.recorder.max_notification_id() or 0
 
 
-def stored(housing: HousingService, aggregate_id: UUID) -> list[tuple[str, dict[str, Any]]]:
-    return [(type(event).__name__, {name: value for name, value in vars(event).items()
-                                    if name not in IDS})
-            for event in housing.record.events.get(aggregate_id)]
-
-
-def refusal(command: Callable[[], object]) -> tuple[str, str, dict[str, Any]]:
-    with pytest.raises(DomainError) as refused:
-        command()
-    return refused.value.code, refused.value.message, refused.value.params
-
-
 def path_events(housing: HousingService, case_id: UUID) -> list[tuple[str, dict[str, Any]]]:
-    return stored(housing, HousingPath.id_for(case_id))
+    return stored(housing.record, HousingPath.id_for(case_id))
 
 
 def case_fields(case_id: UUID, code: str = "MI-2021-00001") -> dict[str, Any]:
@@ -212,7 +198,7 @@ def test_a_bed_offered_holds_the_lowest_free_bed_in_the_shelter_and_on_the_path(
         "timestamp": LATER, **case_fields(second, "MI-2021-00002"), "shelter_id": shelter_id,
         "shelter_name": "Casa Aurora", "address_area": "Niguarda", "bed": 1,
         "offered_on": NOW.date(), "actor": MILAN.as_record()})
-    assert stored(housing, shelter_id)[-1] == ("BedAssigned", {
+    assert stored(housing.record, shelter_id)[-1] == ("BedAssigned", {
         "timestamp": LATER, "bed": 1, "housing_path_id": HousingPath.id_for(second)})
     housing.offer_bed(first, shelter_id, MILAN, LATER)
     assert path_events(housing, first)[-1][1]["bed"] == 2
@@ -293,7 +279,7 @@ def test_a_declined_offer_keeps_its_reason_in_the_vault_and_frees_the_bed(
     assert (name, declined) == ("OfferDeclined", {
         "timestamp": LATER, **case_fields(case_id), "shelter_id": shelter_id, "bed": 1,
         "reason_id": UUID(int=1), "actor": MILAN.as_record(), "legacy_texts": None})
-    assert stored(housing, shelter_id)[-1] == ("BedReleased", {
+    assert stored(housing.record, shelter_id)[-1] == ("BedReleased", {
         "timestamp": LATER, "bed": 1, "housing_path_id": HousingPath.id_for(case_id)})
     assert housing.get_shelter(shelter_id).free_beds == [1]
     assert housing.placement_text(case_id, UUID(int=1)) == "The school is far"
@@ -369,7 +355,7 @@ def test_a_move_in_and_a_move_out_record_the_bed_the_dates_and_the_outcome(
         "moved_out_on": date(2021, 4, 8), "outcome": "other", "note_id": UUID(int=1),
         "actor": MILAN.as_record(), "legacy_texts": None})
     assert housing.placement_text(case_id, UUID(int=1)) == "Back home"
-    assert stored(housing, shelter_id)[-1] == ("BedReleased", {
+    assert stored(housing.record, shelter_id)[-1] == ("BedReleased", {
         "timestamp": left_at, "bed": 1, "housing_path_id": HousingPath.id_for(case_id)})
     assert housing.get_shelter(shelter_id).free_beds == [1]
 
@@ -496,7 +482,7 @@ def test_a_household_is_offered_a_bed_each_all_at_once(
         housing.add_to_waitlist(case_id, MILAN, NOW)
     position = housing.offer_beds_to_household(household_id, shelter_id, MILAN, LATER)
     assert position == last_position(housing)
-    assert stored(housing, shelter_id)[1:] == [
+    assert stored(housing.record, shelter_id)[1:] == [
         ("BedAssigned", {"timestamp": LATER, "bed": 1,
                          "housing_path_id": HousingPath.id_for(mother)}),
         ("BedAssigned", {"timestamp": LATER, "bed": 2,
@@ -676,6 +662,6 @@ def test_a_shelter_registered_returns_its_position_and_its_event_at_its_own_mome
     position = housing.register_shelter(shelter_id, City.MILANO, " Casa Aurora ",
                                         ShelterKind.APARTMENT, "Niguarda", 3, MILAN, LATER)
     assert position == last_position(housing) == 1
-    assert stored(housing, shelter_id) == [("Registered", {
+    assert stored(housing.record, shelter_id) == [("Registered", {
         "timestamp": LATER, "city": "milano", "name": "Casa Aurora", "kind": "apartment",
         "address_area": "Niguarda", "beds": 3, "actor": MILAN.as_record()})]

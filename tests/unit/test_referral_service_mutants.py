@@ -26,7 +26,7 @@ from domain.referrals.model import CaseReferrals, Referral
 from domain.referrals.rules import MAX_NOTE, CityService, DeclineReason, Destination, Urgency
 from domain.referrals.service import _SAVE_ATTEMPTS, ReferralNotFound, ReferralService
 from domain.vault import CaseText
-from tests.builders import NOW, a_coordinator
+from tests.builders import NOW, a_coordinator, refusal, stored
 from tests.unit.test_plan_rules import a_case, cases, vault
 from tests.unit.test_programme_terms import withdrawn
 
@@ -37,7 +37,6 @@ FLORENCE = a_coordinator(City.FIRENZE, id="firenze-coordinator")
 FLORENCE_OPERATOR = Actor(ActorKind.USER, "firenze-operator", Role.CITY_OPERATOR, City.FIRENZE)
 HEALTH = Destination.city_service(CityService.HEALTH)
 LATER = NOW + timedelta(hours=3)
-IDS = ("originator_id", "originator_version", "originator_topic")
 
 
 def text_ids() -> Callable[[], UUID]:
@@ -55,18 +54,6 @@ def last_position(referrals: ReferralService) -> int:
     return referrals.record.recorder.max_notification_id() or 0
 
 
-def stored(referrals: ReferralService, aggregate_id: UUID) -> list[tuple[str, dict[str, Any]]]:
-    return [(type(event).__name__, {name: value for name, value in vars(event).items()
-                                    if name not in IDS})
-            for event in referrals.record.events.get(aggregate_id)]
-
-
-def refusal(command: Callable[[], object]) -> tuple[str, str, dict[str, Any]]:
-    with pytest.raises(DomainError) as refused:
-        command()
-    return refused.value.code, refused.value.message, refused.value.params
-
-
 def test_a_request_returns_its_event_s_position_and_keeps_the_note_in_the_vault(
     cases: CaseService, referrals: ReferralService,
 ) -> None:
@@ -74,7 +61,7 @@ def test_a_request_returns_its_event_s_position_and_keeps_the_note_in_the_vault(
     position = referrals.request(referral_id, case_id, HEALTH, None, "  Needs a dentist ",
                                  MILAN_OPERATOR, NOW)
     assert position == last_position(referrals)
-    ((name, requested),) = stored(referrals, referral_id)
+    ((name, requested),) = stored(referrals.record, referral_id)
     digest = requested.pop("note_digest")
     assert len(digest) == 64
     assert (name, requested) == ("Requested", {
@@ -83,7 +70,7 @@ def test_a_request_returns_its_event_s_position_and_keeps_the_note_in_the_vault(
         "organisation_id": None, "to_city": None, "urgency": "ordinary",
         "due_at": NOW + timedelta(days=15), "note_id": UUID(int=1), "legal_basis": "public_task",
         "actor": MILAN_OPERATOR.as_record(), "legacy_texts": None})
-    assert stored(referrals, CaseReferrals.id_for(case_id)) == [
+    assert stored(referrals.record, CaseReferrals.id_for(case_id)) == [
         ("Opened", {"timestamp": NOW, "case_id": case_id}),
         ("Waiting", {"timestamp": NOW, "referral_id": referral_id,
                      "destination": "service:health"})]
@@ -92,9 +79,9 @@ def test_a_request_returns_its_event_s_position_and_keeps_the_note_in_the_vault(
     other = uuid4()
     referrals.request(other, case_id, Destination.transfer(City.FIRENZE), Urgency.IMMEDIATE,
                       None, MILAN, LATER)
-    assert [name for name, _ in stored(referrals, CaseReferrals.id_for(case_id))] == [
+    assert [name for name, _ in stored(referrals.record, CaseReferrals.id_for(case_id))] == [
         "Opened", "Waiting", "Waiting"]
-    assert stored(referrals, other)[0][1]["note_id"] is None
+    assert stored(referrals.record, other)[0][1]["note_id"] is None
     assert referrals.texts(other) == {}
 
 
@@ -107,9 +94,9 @@ def test_a_text_named_by_the_caller_uses_the_caller_s_ids(
     for _ in range(40):
         mine()  # the caller's next id is 41, the service's own 1
     referrals.request(referral_id, case_id, HEALTH, None, "note", MILAN, NOW, new_id=mine)
-    assert stored(referrals, referral_id)[0][1]["note_id"] == UUID(int=41)
+    assert stored(referrals.record, referral_id)[0][1]["note_id"] == UUID(int=41)
     referrals.decline(referral_id, DeclineReason.OTHER, "why", MILAN, LATER, new_id=mine)
-    assert stored(referrals, referral_id)[1][1]["note_id"] == UUID(int=42)
+    assert stored(referrals.record, referral_id)[1][1]["note_id"] == UUID(int=42)
 
 
 def test_a_note_at_the_limit_is_kept_and_one_past_is_refused_before_the_vault(
@@ -196,10 +183,10 @@ def test_a_transfer_is_accepted_by_the_city_it_goes_to_and_moves_the_case(
     assert case.city == City.FIRENZE
     (notification,) = referrals.record.recorder.select_notifications(position, 1)
     assert notification.topic.endswith("Case.Transferred")
-    assert stored(referrals, transfer_id)[1] == ("Accepted", {
+    assert stored(referrals.record, transfer_id)[1] == ("Accepted", {
         "timestamp": LATER, "case_id": case_id, "case_code": "MI-2021-00001", "city": "milano",
         "to_city": "firenze", "actor": FLORENCE.as_record()})
-    assert stored(referrals, CaseReferrals.id_for(case_id))[-1] == (
+    assert stored(referrals.record, CaseReferrals.id_for(case_id))[-1] == (
         "Settled", {"timestamp": LATER, "referral_id": transfer_id})
 
 
@@ -216,12 +203,12 @@ def test_a_service_s_answer_is_recorded_by_the_referring_city_and_settles_the_in
     (notification,) = referrals.record.recorder.select_notifications(position, 1)
     assert notification.topic.endswith("Referral.Accepted")
     assert cases.get(case_id).city == City.MILANO
-    assert stored(referrals, CaseReferrals.id_for(case_id))[-1] == (
+    assert stored(referrals.record, CaseReferrals.id_for(case_id))[-1] == (
         "Settled", {"timestamp": LATER, "referral_id": referral_id})
     done = LATER + timedelta(days=1)
     position = referrals.complete(referral_id, " Seen ", MILAN_OPERATOR, done)
     assert position == last_position(referrals)
-    name, completed = stored(referrals, referral_id)[-1]
+    name, completed = stored(referrals.record, referral_id)[-1]
     assert len(completed.pop("outcome_note_digest")) == 64
     assert (name, completed) == ("Completed", {
         "timestamp": done, "case_id": case_id, "case_code": "MI-2021-00001", "city": "milano",
@@ -241,14 +228,14 @@ def test_a_decline_keeps_its_note_and_a_withdrawal_its_reason(
                                              LATER))[0] == "access_denied"
     position = referrals.decline(declined, DeclineReason.OTHER, " Full ", MILAN, LATER)
     assert position == last_position(referrals)
-    name, event = stored(referrals, declined)[-1]
+    name, event = stored(referrals.record, declined)[-1]
     assert len(event.pop("note_digest")) == 64
     assert (name, event) == ("Declined", {
         "timestamp": LATER, "case_id": case_id, "case_code": "MI-2021-00001", "city": "milano",
         "to_city": None, "reason": "other", "note_id": UUID(int=1),
         "actor": MILAN.as_record(), "legacy_texts": None})
     assert referrals.texts(declined) == {"decline_note": CaseText("Full")}
-    assert stored(referrals, CaseReferrals.id_for(case_id))[-1] == (
+    assert stored(referrals.record, CaseReferrals.id_for(case_id))[-1] == (
         "Settled", {"timestamp": LATER, "referral_id": declined})
     assert refusal(lambda: referrals.withdraw(withdrawn, " ", MILAN, LATER)) == (
         "invalid_referral_text", "Give the reason.", {"field": "reason", "max_length": 500})
@@ -256,13 +243,13 @@ def test_a_decline_keeps_its_note_and_a_withdrawal_its_reason(
         "access_denied")
     position = referrals.withdraw(withdrawn, " No longer needed ", MILAN, LATER)
     assert position == last_position(referrals)
-    name, event = stored(referrals, withdrawn)[-1]
+    name, event = stored(referrals.record, withdrawn)[-1]
     assert len(event.pop("reason_digest")) == 64
     assert (name, event) == ("Withdrawn", {
         "timestamp": LATER, "case_id": case_id, "case_code": "MI-2021-00001", "city": "milano",
         "reason_id": UUID(int=2), "actor": MILAN.as_record(), "legacy_texts": None})
     assert referrals.texts(withdrawn) == {"withdrawal_reason": CaseText("No longer needed")}
-    assert stored(referrals, CaseReferrals.id_for(case_id))[-1] == (
+    assert stored(referrals.record, CaseReferrals.id_for(case_id))[-1] == (
         "Settled", {"timestamp": LATER, "referral_id": withdrawn})
 
 
@@ -282,7 +269,7 @@ def test_after_a_transfer_the_old_city_may_withdraw_but_not_answer_or_complete(
     assert refusal(lambda: referrals.decline(health_id, DeclineReason.OTHER, "n", MILAN,
                                              LATER)) == moved
     referrals.withdraw(health_id, "Moved", MILAN, LATER)
-    assert stored(referrals, health_id)[-1][0] == "Withdrawn"
+    assert stored(referrals.record, health_id)[-1][0] == "Withdrawn"
 
 
 def test_an_unknown_id_or_another_aggregate_s_is_no_referral(
@@ -369,9 +356,9 @@ def test_a_completion_without_an_answer_settles_the_case_s_own_index_at_its_mome
     before = last_position(referrals)
     position = referrals.complete(referral_id, None, MILAN, LATER)
     assert position == last_position(referrals) == before + 3  # Settled, Accepted, Completed
-    assert stored(referrals, CaseReferrals.id_for(case_id))[-1] == (
+    assert stored(referrals.record, CaseReferrals.id_for(case_id))[-1] == (
         "Settled", {"timestamp": LATER, "referral_id": referral_id})
-    assert [name for name, _ in stored(referrals, referral_id)] == [
+    assert [name for name, _ in stored(referrals.record, referral_id)] == [
         "Requested", "Accepted", "Completed"]
 
 
@@ -385,8 +372,8 @@ def test_an_outcome_and_a_withdrawal_reason_are_named_by_the_caller_s_ids(
     mine = text_ids()
     referrals.complete(completed, "seen", MILAN, LATER, new_id=mine)
     referrals.withdraw(withdrawn, "moved", MILAN, LATER, new_id=mine)
-    assert stored(referrals, completed)[-1][1]["outcome_note_id"] == UUID(int=1)
-    assert stored(referrals, withdrawn)[-1][1]["reason_id"] == UUID(int=2)
+    assert stored(referrals.record, completed)[-1][1]["outcome_note_id"] == UUID(int=1)
+    assert stored(referrals.record, withdrawn)[-1][1]["reason_id"] == UUID(int=2)
     assert cases.vault.read_text(case_id, UUID(int=2)) == "moved"
 
 
@@ -450,4 +437,4 @@ def test_a_referral_rests_on_the_legal_basis_the_deployment_configures(
         {ProcessingPurpose.CASE_MANAGEMENT: LegalBasis.LEGAL_OBLIGATION}), new_id=text_ids())
     referral_id = uuid4()
     referrals.request(referral_id, a_case(cases, City.MILANO), HEALTH, None, None, MILAN, NOW)
-    assert stored(referrals, referral_id)[0][1]["legal_basis"] == "legal_obligation"
+    assert stored(referrals.record, referral_id)[0][1]["legal_basis"] == "legal_obligation"
