@@ -120,3 +120,14 @@ def refusal(command: Callable[[], object]) -> tuple[str, str, dict[str, Any]]:
     with pytest.raises(DomainError) as refused:
         command()
     return refused.value.code, refused.value.message, refused.value.params
+
+
+class CityStaffList:
+    """The CityStaff port (domain/assignment) over a fixed list: each user name and the city it
+    is an enabled operator or coordinator of (in the platform, the accounts say it)."""
+
+    def __init__(self, cities: dict[str, City]) -> None:
+        self.cities = cities
+
+    def is_city_staff(self, username: str, city: City) -> bool:
+        return self.cities.get(username) == city

@@ -9,7 +9,6 @@ assigns it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -23,7 +22,7 @@ from domain.cases.service import CaseService
 from domain.programme import Actor, ActorKind, City, DomainError, Role
 from domain.record import ProgrammeRecord
 from infra.store.vault import SqliteVault
-from tests.builders import NOW, a_coordinator, a_person, an_intake, stored
+from tests.builders import NOW, CityStaffList, a_coordinator, a_person, an_intake, stored
 from tests.unit.test_plan_rules import vault
 
 __all__ = ["vault"]  # the fixture, as a fixture of this module too
@@ -33,15 +32,7 @@ IMPORT = Actor(ActorKind.SYSTEM, "import", Role.SYSTEM, None)
 LATER = NOW + timedelta(days=3)
 
 
-@dataclass
-class StaffList:
-    staff: dict[str, City]
-
-    def is_city_staff(self, username: str, city: City) -> bool:
-        return self.staff.get(username) == city
-
-
-STAFF = StaffList({"firenze.anna": City.FIRENZE, "firenze.bruno": City.FIRENZE,
+STAFF = CityStaffList({"firenze.anna": City.FIRENZE, "firenze.bruno": City.FIRENZE,
                    "firenze.coord": City.FIRENZE, "milano.carla": City.MILANO})
 
 
