@@ -12,6 +12,9 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from events.cloudevents import NETWORK, Actor, Envelope, event_id, source_for
 from events.contracts import EventContract
@@ -30,6 +33,19 @@ def read_models_with(tmp_path: Path, *projections: Projection) -> Iterator[Sqlit
         yield database
     finally:
         database.close()
+
+
+def read_models_fixture(*projections: Callable[[], Projection]) -> Any:
+    """A test module's `database` fixture, in one line: `database = read_models_fixture(
+    DocumentsProjection)` gives each test that asks for `database` read models of its own, the
+    projections' tables created (a test that writes more first opens `read_models_with`)."""
+
+    @pytest.fixture(name="database")
+    def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
+        with read_models_with(tmp_path, *(make() for make in projections)) as read_models:
+            yield read_models
+
+    return database
 
 
 def an_envelope(data: EventContract, position: int, *, time: datetime, actor: Actor) -> Envelope:

@@ -12,10 +12,8 @@ two activities counts once among a sub-action's beneficiaries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -42,7 +40,7 @@ from projections.activities import (
 )
 from projections.projection import reset
 from projections.storage.read_models import SqliteReadModels
-from tests.read_models import Feed, an_envelope, read_models_with
+from tests.read_models import Feed, an_envelope, read_models_fixture
 
 T0 = datetime(2021, 3, 1, 9, 0, tzinfo=UTC)
 COORDINATOR = Actor(kind="user", id="milano.coord", role="city_coordinator", city="milano")
@@ -55,10 +53,7 @@ def envelope_of(data: EventContract, position: int) -> Envelope:
     return an_envelope(data, position, time=T0 + timedelta(hours=position), actor=COORDINATOR)
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    with read_models_with(tmp_path, ActivityRegisterProjection()) as read_models:
-        yield read_models
+database = read_models_fixture(ActivityRegisterProjection)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ case is no work item."""
 from __future__ import annotations
 
 import time as clock
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -39,7 +38,7 @@ from projections.assignment import (
 from projections.projection import Delivered, WorkItem, apply_batch, ensure_created, reset
 from projections.storage.read_models import SqliteReadModels
 from tests.case_events import case, closed, code, reopened, transferred
-from tests.read_models import an_envelope, read_models_with
+from tests.read_models import an_envelope, read_models_fixture
 from tests.unit.test_projection_case_list_mutants import a_plain_intake
 
 T0 = datetime(2021, 3, 10, 9, 30, tzinfo=UTC)
@@ -52,10 +51,7 @@ SYSTEM = Actor(kind="system", id="scheduler", role="system", city=None)
 SYSTEM_AS_CITY = Actor(kind="system", id="job", role="city_operator", city="firenze")
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    with read_models_with(tmp_path, AssignmentProjection()) as read_models:
-        yield read_models
+database = read_models_fixture(AssignmentProjection)
 
 
 def at(hours: float) -> datetime:

@@ -11,14 +11,10 @@ person served twice is one person, equal deliveries each count."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from uuid import UUID
-
-import pytest
 
 from events.cloudevents import Actor
 from events.contracts import EventContract
@@ -34,17 +30,14 @@ from projections.deliveries import (
 from projections.projection import reset
 from projections.storage.read_models import SqliteReadModels
 from tests.case_events import case, code
-from tests.read_models import an_envelope, apply_in_one_batch, read_models_with
+from tests.read_models import an_envelope, apply_in_one_batch, read_models_fixture
 
 T0 = datetime(2021, 3, 10, 9, 30, tzinfo=UTC)
 STAFF = Actor(kind="user", id="firenze.op", role="city_operator", city="firenze")
 D = Decimal
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    with read_models_with(tmp_path, DeliveryProjection()) as read_models:
-        yield read_models
+database = read_models_fixture(DeliveryProjection)
 
 
 def delivery(number: int) -> UUID:

@@ -13,14 +13,10 @@ its permit's expiry, which a renewed permit replaces; "Closure": a closed case c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from events.cloudevents import Actor
 from events.contracts import EventContract
@@ -34,7 +30,7 @@ from projections.documents import (
 from projections.projection import WorkItem, reset
 from projections.storage.read_models import SqliteReadModels
 from tests.case_events import case, closed, code, erased_v1, erased_v2, reopened, transferred
-from tests.read_models import an_envelope, apply_in_one_batch, read_models_with
+from tests.read_models import an_envelope, apply_in_one_batch, read_models_fixture
 
 T0 = datetime(2021, 3, 10, 9, 30, tzinfo=UTC)
 ITALY = ZoneInfo("Europe/Rome")
@@ -42,10 +38,7 @@ STAFF = Actor(kind="user", id="firenze.op", role="city_operator", city="firenze"
 CLAIM = UUID(int=500)
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    with read_models_with(tmp_path, DocumentsProjection()) as read_models:
-        yield read_models
+database = read_models_fixture(DocumentsProjection)
 
 
 def doc(number: int) -> UUID:

@@ -22,10 +22,8 @@ donor"):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -54,17 +52,13 @@ from projections.person_links import PersonLinksProjection
 from projections.registry import PROJECTION_NAMES
 from projections.storage.read_models import SqliteReadModels
 from projections.storage.transaction import Transaction
-from tests.read_models import read_models_with
+from tests.read_models import read_models_fixture
 
 ALICE, BRUNO = UUID(int=7001), UUID(int=7002)
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    projections = (CaseListProjection(), PersonLinksProjection(), HousingProjection(),
-                   ActivityRegisterProjection())
-    with read_models_with(tmp_path, *projections) as read_models:
-        yield read_models
+database = read_models_fixture(
+    CaseListProjection, PersonLinksProjection, HousingProjection, ActivityRegisterProjection)
 
 
 def case_id(number: int) -> str:

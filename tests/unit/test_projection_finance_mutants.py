@@ -11,10 +11,8 @@ allocation; a pending one does."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -40,7 +38,7 @@ from projections.finance import (
     _quarter_of,
 )
 from projections.storage.read_models import SqliteReadModels
-from tests.read_models import Feed, an_envelope, read_models_with
+from tests.read_models import Feed, an_envelope, read_models_fixture
 
 BUDGET = UUID(int=500)
 T0 = datetime(2021, 4, 1, 8, 0, tzinfo=UTC)
@@ -83,10 +81,7 @@ def rejection(recorded: BudgetClaimRecordedV1, reason: str = "Doppione") -> Budg
                                  amount=recorded.amount, reason=reason)
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    with read_models_with(tmp_path, FinanceProjection()) as read_models:
-        yield read_models
+database = read_models_fixture(FinanceProjection)
 
 
 @pytest.fixture

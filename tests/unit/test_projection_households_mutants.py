@@ -12,7 +12,6 @@ reason they left (a case is never silently edited)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,7 +39,7 @@ from projections.households import (
 )
 from projections.projection import ensure_created, reset
 from projections.storage.read_models import SqliteReadModels
-from tests.read_models import Feed, an_envelope, read_models_with
+from tests.read_models import Feed, an_envelope, read_models_fixture
 
 T0 = datetime(2021, 3, 1, 9, 0, tzinfo=UTC)
 STAFF = Actor(kind="user", id="bari.coord", role="city_coordinator", city="bari")
@@ -62,10 +61,7 @@ def envelope_of(data: EventContract, position: int) -> Envelope:
     return an_envelope(data, position, time=T0 + timedelta(hours=position), actor=STAFF)
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    with read_models_with(tmp_path, HouseholdProjection()) as read_models:
-        yield read_models
+database = read_models_fixture(HouseholdProjection)
 
 
 @pytest.fixture

@@ -14,9 +14,7 @@ days are Rome's."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -68,7 +66,7 @@ from projections.projection import Delivered, WorkItem, apply_batch, ensure_crea
 from projections.storage.read_models import SqliteReadModels
 from tests import case_events
 from tests.case_events import code
-from tests.read_models import an_envelope, apply_in_one_batch, read_models_with
+from tests.read_models import an_envelope, apply_in_one_batch, read_models_fixture
 
 ITALY = ZoneInfo("Europe/Rome")
 T0 = datetime(2021, 3, 10, 9, 30, tzinfo=UTC)
@@ -80,10 +78,7 @@ NOTE = UUID(int=501)
 REASON = UUID(int=502)
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    with read_models_with(tmp_path, HousingProjection()) as read_models:
-        yield read_models
+database = read_models_fixture(HousingProjection)
 
 
 def path_id(number: int) -> UUID:

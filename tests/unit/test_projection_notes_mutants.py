@@ -12,14 +12,10 @@ case ends and can be reopened, never silently edited (a correction keeps the not
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from events.cloudevents import Actor
 from events.contracts import EventContract
@@ -33,17 +29,14 @@ from projections.notes import (
 from projections.projection import WorkItem, reset
 from projections.storage.read_models import SqliteReadModels
 from tests.case_events import case, closed, code, erased_v1, erased_v2, reopened, transferred
-from tests.read_models import an_envelope, apply_in_one_batch, read_models_with
+from tests.read_models import an_envelope, apply_in_one_batch, read_models_fixture
 
 T0 = datetime(2021, 3, 10, 9, 30, tzinfo=UTC)
 ITALY = ZoneInfo("Europe/Rome")
 STAFF = Actor(kind="user", id="firenze.op", role="city_operator", city="firenze")
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    with read_models_with(tmp_path, CaseNotesProjection()) as read_models:
-        yield read_models
+database = read_models_fixture(CaseNotesProjection)
 
 
 def nid(number: int) -> UUID:

@@ -10,9 +10,7 @@ it; the same association in two cities is registered by each."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -27,7 +25,7 @@ from projections.organisations import (
     OrganisationRow,
 )
 from projections.storage.read_models import SqliteReadModels
-from tests.read_models import Feed, an_envelope, read_models_with
+from tests.read_models import Feed, an_envelope, read_models_fixture
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 STAFF = Actor(kind="user", id="firenze.coord", role="city_coordinator", city="firenze")
@@ -49,10 +47,7 @@ def retired(organisation_id: UUID, on: date, city: str = "firenze") -> Organisat
                                  retired_on=on)
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    with read_models_with(tmp_path, OrganisationProjection()) as read_models:
-        yield read_models
+database = read_models_fixture(OrganisationProjection)
 
 
 @pytest.fixture

@@ -12,9 +12,7 @@ Italian clocks (the projection's `end_of`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -52,7 +50,7 @@ from projections.plans import (
 )
 from projections.projection import WorkItem, apply_batch, reset
 from projections.storage.read_models import SqliteReadModels
-from tests.read_models import Feed, an_envelope, read_models_with
+from tests.read_models import Feed, an_envelope, read_models_fixture
 
 T0 = datetime(2021, 3, 1, 9, 0, tzinfo=UTC)
 OPERATOR = Actor(kind="user", id="firenze.op", role="operator", city="firenze")
@@ -72,10 +70,7 @@ def envelope_of(data: EventContract, position: int) -> Envelope:
     return an_envelope(data, position, time=T0 + timedelta(hours=position), actor=OPERATOR)
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    with read_models_with(tmp_path, PlansProjection()) as read_models:
-        yield read_models
+database = read_models_fixture(PlansProjection)
 
 
 @pytest.fixture

@@ -15,9 +15,7 @@ seconds, and an answer given at its deadline is in time, one microsecond later i
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -51,7 +49,7 @@ from projections.referrals import (
     _instant,
 )
 from projections.storage.read_models import SqliteReadModels
-from tests.read_models import Feed, an_envelope, read_models_with
+from tests.read_models import Feed, an_envelope, read_models_fixture
 
 ITALY = ZoneInfo("Europe/Rome")
 # Requested at 10:30 in Italy (summer time): 08:30 UTC.
@@ -106,10 +104,7 @@ def organisation(name: str = "Caritas Firenze", organisation_id: UUID = CARITAS
                                     kind="ngo", registered_on=date(2021, 5, 1))
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    with read_models_with(tmp_path, ReferralBoardProjection()) as read_models:
-        yield read_models
+database = read_models_fixture(ReferralBoardProjection)
 
 
 def envelope_of(data: EventContract, position: int) -> Envelope:

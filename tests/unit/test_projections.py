@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -40,7 +40,7 @@ from projections.projection import (
 )
 from projections.storage.read_models import ReadModelDatabase, SqliteReadModels, Tracking
 from projections.storage.transaction import Transaction
-from tests.read_models import read_models_with
+from tests.read_models import read_models_fixture
 
 # Event builders, shared with the integration tests ---------------------------------------------
 
@@ -94,11 +94,7 @@ def an_envelope(data: Any, position: int) -> Envelope:
 # Read models and queries ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    projections = (CaseListProjection(), NetworkOverviewProjection())
-    with read_models_with(tmp_path, *projections) as read_models:
-        yield read_models
+database = read_models_fixture(CaseListProjection, NetworkOverviewProjection)
 
 
 def project(database: SqliteReadModels, *intakes: CaseIntakeRecordedV1) -> None:
