@@ -131,3 +131,10 @@ class CityStaffList:
 
     def is_city_staff(self, username: str, city: City) -> bool:
         return self.cities.get(username) == city
+
+
+def text_ids() -> Callable[[], UUID]:
+    """A service's `new_id` that names the texts it keeps 1, 2, 3…: a test can tell which text
+    went where."""
+    numbers = iter(range(1, 100))
+    return lambda: UUID(int=next(numbers))

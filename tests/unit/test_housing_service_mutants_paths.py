@@ -36,19 +36,22 @@ from domain.programme import (
     ProtectionStatus,
     TermsInForce,
 )
-from tests.builders import INTAKE_DATE, NOW, a_coordinator, a_person, an_intake, refusal, stored
+from tests.builders import (
+    INTAKE_DATE,
+    NOW,
+    a_coordinator,
+    a_person,
+    an_intake,
+    refusal,
+    stored,
+    text_ids,
+)
 from tests.unit.test_plan_rules import cases, vault
 
 __all__ = ["cases", "vault"]  # the fixtures, as fixtures of this module too
 MILAN = a_coordinator(City.MILANO)
 FLORENCE = a_coordinator(City.FIRENZE, id="firenze-coordinator")
 LATER = NOW + timedelta(hours=3)
-
-
-def text_ids() -> Callable[[], UUID]:
-    """Names the texts 1, 2, 3…: a test can tell which text went where."""
-    numbers = iter(range(1, 100))
-    return lambda: UUID(int=next(numbers))
 
 
 @pytest.fixture

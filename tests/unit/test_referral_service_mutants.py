@@ -11,7 +11,6 @@ a person is kept under their key, so that their erasure shreds it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -26,7 +25,7 @@ from domain.referrals.model import CaseReferrals, Referral
 from domain.referrals.rules import MAX_NOTE, CityService, DeclineReason, Destination, Urgency
 from domain.referrals.service import _SAVE_ATTEMPTS, ReferralNotFound, ReferralService
 from domain.vault import CaseText
-from tests.builders import NOW, a_coordinator, refusal, stored
+from tests.builders import NOW, a_coordinator, refusal, stored, text_ids
 from tests.unit.test_plan_rules import a_case, cases, vault
 from tests.unit.test_programme_terms import withdrawn
 
@@ -37,12 +36,6 @@ FLORENCE = a_coordinator(City.FIRENZE, id="firenze-coordinator")
 FLORENCE_OPERATOR = Actor(ActorKind.USER, "firenze-operator", Role.CITY_OPERATOR, City.FIRENZE)
 HEALTH = Destination.city_service(CityService.HEALTH)
 LATER = NOW + timedelta(hours=3)
-
-
-def text_ids() -> Callable[[], UUID]:
-    """Names the texts 1, 2, 3…: a test can tell which text went where."""
-    numbers = iter(range(1, 100))
-    return lambda: UUID(int=next(numbers))
 
 
 @pytest.fixture
