@@ -138,3 +138,8 @@ def text_ids() -> Callable[[], UUID]:
     went where."""
     numbers = iter(range(1, 100))
     return lambda: UUID(int=next(numbers))
+
+
+def last_position(record: ProgrammeRecord) -> int:
+    """The position of the last event saved in `record` (0 before any): what a command returns."""
+    return record.recorder.max_notification_id() or 0

@@ -20,7 +20,7 @@ from domain.activities.model import Activity
 from domain.activities.service import ActivityNotFound, ActivityService
 from domain.cases.service import CaseService
 from domain.programme import City, DomainError, SubAction
-from tests.builders import NOW, a_coordinator, stored
+from tests.builders import NOW, a_coordinator, last_position, stored
 from tests.unit.test_activity_rules import a_plan
 from tests.unit.test_plan_rules import a_case, cases, vault
 from tests.unit.test_programme_terms import withdrawn
@@ -39,10 +39,6 @@ def activities(cases: CaseService) -> ActivityService:
     return ActivityService(cases.record, cases)
 
 
-def last_position(activities: ActivityService) -> int:
-    return activities.record.recorder.max_notification_id() or 0
-
-
 def test_each_command_returns_its_position_and_passes_its_facts_on(
     cases: CaseService,
     activities: ActivityService,
@@ -58,7 +54,7 @@ def test_each_command_returns_its_position_and_passes_its_facts_on(
     ]
     first = positions[0]
     assert positions == [first, first + 1, first + 2, first + 3]
-    assert positions[-1] == last_position(activities)
+    assert positions[-1] == last_position(activities.record)
     actor = ACTOR.as_record()
     common = {"city": "firenze", "sub_action": "3"}
     assert stored(activities.record, activity_id)[1:] == [
@@ -80,7 +76,7 @@ def test_a_cancellation_and_a_staff_count_pass_their_facts_on(
     cancelled, training = uuid4(), uuid4()
     activities.plan_activity(cancelled, a_plan(), ACTOR, NOW)
     position = activities.cancel(cancelled, "  Sala non disponibile ", ACTOR, LATER)
-    assert position == last_position(activities)
+    assert position == last_position(activities.record)
     assert stored(activities.record, cancelled)[-1] == ("Cancelled", {
         "city": "firenze", "sub_action": "3", "reason": "Sala non disponibile",
         "actor": ACTOR.as_record(), "timestamp": LATER})
@@ -90,7 +86,7 @@ def test_a_cancellation_and_a_staff_count_pass_their_facts_on(
     activities.record_session(training, date(2021, 3, 12), Decimal(3), frozenset(), 9, ACTOR,
                               NOW + timedelta(days=2))
     position = activities.count_staff_trained(training, 9, ACTOR, LATER)
-    assert position == last_position(activities)
+    assert position == last_position(activities.record)
     assert stored(activities.record, training)[-1] == ("StaffTrainedCounted", {
         "city": "firenze", "sub_action": "5", "staff_trained": 9,
         "actor": ACTOR.as_record(), "timestamp": LATER})
@@ -101,13 +97,13 @@ def test_an_unknown_case_is_refused_as_another_city_s_would_be(
 ) -> None:
     activity_id = uuid4()
     activities.plan_activity(activity_id, a_plan(), ACTOR, NOW)
-    written = last_position(activities)
+    written = last_position(activities.record)
     with pytest.raises(DomainError) as refused:
         activities.enrol(activity_id, uuid4(), ACTOR, LATER)
     assert refusal(refused) == (
         "not_a_case_of_the_city", "No case of the activity's city has this id or code.", "case")
     assert refused.value.__suppress_context__
-    assert last_position(activities) == written
+    assert last_position(activities.record) == written
 
 
 def test_an_unknown_id_or_another_aggregate_s_is_no_activity(
@@ -168,7 +164,7 @@ def test_an_enrolment_lost_to_a_rival_is_decided_again(cases: CaseService) -> No
     racing.plan_activity(activity_id, a_plan(), ACTOR, NOW)
     racing.rival_case = theirs
     position = racing.enrol(activity_id, mine, ACTOR, LATER)
-    assert position == last_position(racing)
+    assert position == last_position(racing.record)
     assert list(racing.get(activity_id).participants) == [theirs, mine]
 
 

@@ -22,7 +22,15 @@ from domain.cases.service import CaseService
 from domain.programme import Actor, ActorKind, City, DomainError, Role
 from domain.record import ProgrammeRecord
 from infra.store.vault import SqliteVault
-from tests.builders import NOW, CityStaffList, a_coordinator, a_person, an_intake, stored
+from tests.builders import (
+    NOW,
+    CityStaffList,
+    a_coordinator,
+    a_person,
+    an_intake,
+    last_position,
+    stored,
+)
 from tests.unit.test_plan_rules import vault
 
 __all__ = ["vault"]  # the fixture, as a fixture of this module too
@@ -55,10 +63,6 @@ def take_in(cases: CaseService, actor: Actor = OPERATOR, assignee: str | None = 
 def assignment_events(record: ProgrammeRecord, case_id: UUID) -> list[tuple[str, dict[str, Any]]]:
     """The case's assignment as saved: an aggregate of its own, named after the case."""
     return stored(record, CaseAssignment.id_for(case_id))
-
-
-def last_position(record: ProgrammeRecord) -> int:
-    return record.recorder.max_notification_id() or 0
 
 
 def test_the_intake_saves_nothing_more_when_its_recorder_keeps_the_case(

@@ -25,7 +25,7 @@ from domain.households.service import (
     NotInAHousehold,
 )
 from domain.programme import City, DomainError
-from tests.builders import NOW, a_coordinator
+from tests.builders import NOW, a_coordinator, last_position
 from tests.unit.test_plan_rules import a_case, cases, vault
 
 __all__ = ["cases", "vault"]  # the fixtures, as fixtures of this module too
@@ -43,10 +43,6 @@ def refusal(error: pytest.ExceptionInfo[DomainError]) -> tuple[str, str, object]
     return error.value.code, error.value.message, error.value.params.get("field")
 
 
-def last_position(households: HouseholdService) -> int:
-    return households.record.recorder.max_notification_id() or 0
-
-
 def test_each_command_returns_the_position_of_what_it_saved(
     cases: CaseService,
     households: HouseholdService,
@@ -60,7 +56,7 @@ def test_each_command_returns_the_position_of_what_it_saved(
         households.leave_household(head, DepartureReason.MOVED_AWAY, TODAY, ACTOR, NOW),
     ]
     assert positions == sorted(positions) and len(set(positions)) == 4
-    assert positions[-1] == last_position(households)
+    assert positions[-1] == last_position(households.record)
     assert households.household_id_of(head) is None
     assert households.household_id_of(child) == household_id
     assert households.members_of(household_id) == HouseholdMembers(

@@ -25,7 +25,7 @@ from domain.referrals.model import CaseReferrals, Referral
 from domain.referrals.rules import MAX_NOTE, CityService, DeclineReason, Destination, Urgency
 from domain.referrals.service import _SAVE_ATTEMPTS, ReferralNotFound, ReferralService
 from domain.vault import CaseText
-from tests.builders import NOW, a_coordinator, refusal, stored, text_ids
+from tests.builders import NOW, a_coordinator, last_position, refusal, stored, text_ids
 from tests.unit.test_plan_rules import a_case, cases, vault
 from tests.unit.test_programme_terms import withdrawn
 
@@ -43,17 +43,13 @@ def referrals(cases: CaseService) -> ReferralService:
     return ReferralService(cases.record, cases, new_id=text_ids())
 
 
-def last_position(referrals: ReferralService) -> int:
-    return referrals.record.recorder.max_notification_id() or 0
-
-
 def test_a_request_returns_its_event_s_position_and_keeps_the_note_in_the_vault(
     cases: CaseService, referrals: ReferralService,
 ) -> None:
     case_id, referral_id = a_case(cases, City.MILANO), uuid4()
     position = referrals.request(referral_id, case_id, HEALTH, None, "  Needs a dentist ",
                                  MILAN_OPERATOR, NOW)
-    assert position == last_position(referrals)
+    assert position == last_position(referrals.record)
     ((name, requested),) = stored(referrals.record, referral_id)
     digest = requested.pop("note_digest")
     assert len(digest) == 64
@@ -108,7 +104,7 @@ def test_only_the_case_s_city_staff_request_and_nothing_is_kept_when_refused(
     cases: CaseService, referrals: ReferralService,
 ) -> None:
     case_id = a_case(cases, City.MILANO)
-    before = last_position(referrals)
+    before = last_position(referrals.record)
     partner = Actor(ActorKind.USER, "caritas", Role.PARTNER, City.MILANO)  # never acts on referrals
     cityless = Actor(ActorKind.USER, "nobody", Role.CITY_OPERATOR, None)
     for actor in (FLORENCE, partner, cityless):
@@ -116,7 +112,7 @@ def test_only_the_case_s_city_staff_request_and_nothing_is_kept_when_refused(
                                NOW)) == (
             "access_denied", f"A {actor.role.value} may not record_case_work in milano",
             {"permission": "record_case_work"})
-    assert last_position(referrals) == before
+    assert last_position(referrals.record) == before
 
 
 def test_a_refused_decision_discards_the_text_it_kept(
@@ -171,7 +167,7 @@ def test_a_transfer_is_accepted_by_the_city_it_goes_to_and_moves_the_case(
             f"A {outsider.role.value} may not decide_transfer in firenze",
             {"permission": "decide_transfer"})
     position = referrals.accept(transfer_id, FLORENCE, LATER)
-    assert position == last_position(referrals)
+    assert position == last_position(referrals.record)
     case = cases.get(case_id)
     assert case.city == City.FIRENZE
     (notification,) = referrals.record.recorder.select_notifications(position, 1)
@@ -192,7 +188,7 @@ def test_a_service_s_answer_is_recorded_by_the_referring_city_and_settles_the_in
         "access_denied", "A city_coordinator may not record_case_work in milano",
         {"permission": "record_case_work"})
     position = referrals.accept(referral_id, MILAN_OPERATOR, LATER)
-    assert position == last_position(referrals)
+    assert position == last_position(referrals.record)
     (notification,) = referrals.record.recorder.select_notifications(position, 1)
     assert notification.topic.endswith("Referral.Accepted")
     assert cases.get(case_id).city == City.MILANO
@@ -200,7 +196,7 @@ def test_a_service_s_answer_is_recorded_by_the_referring_city_and_settles_the_in
         "Settled", {"timestamp": LATER, "referral_id": referral_id})
     done = LATER + timedelta(days=1)
     position = referrals.complete(referral_id, " Seen ", MILAN_OPERATOR, done)
-    assert position == last_position(referrals)
+    assert position == last_position(referrals.record)
     name, completed = stored(referrals.record, referral_id)[-1]
     assert len(completed.pop("outcome_note_digest")) == 64
     assert (name, completed) == ("Completed", {
@@ -220,7 +216,7 @@ def test_a_decline_keeps_its_note_and_a_withdrawal_its_reason(
     assert refusal(lambda: referrals.decline(declined, DeclineReason.OTHER, "n", FLORENCE,
                                              LATER))[0] == "access_denied"
     position = referrals.decline(declined, DeclineReason.OTHER, " Full ", MILAN, LATER)
-    assert position == last_position(referrals)
+    assert position == last_position(referrals.record)
     name, event = stored(referrals.record, declined)[-1]
     assert len(event.pop("note_digest")) == 64
     assert (name, event) == ("Declined", {
@@ -235,7 +231,7 @@ def test_a_decline_keeps_its_note_and_a_withdrawal_its_reason(
     assert refusal(lambda: referrals.withdraw(withdrawn, "r", FLORENCE, LATER))[0] == (
         "access_denied")
     position = referrals.withdraw(withdrawn, " No longer needed ", MILAN, LATER)
-    assert position == last_position(referrals)
+    assert position == last_position(referrals.record)
     name, event = stored(referrals.record, withdrawn)[-1]
     assert len(event.pop("reason_digest")) == 64
     assert (name, event) == ("Withdrawn", {
@@ -314,15 +310,15 @@ def test_a_decision_lost_to_rivals_is_decided_again_up_to_the_service_s_attempts
     racing.request(uuid4(), case_id, Destination.transfer(City.FIRENZE), None, None, MILAN, NOW)
     racing.rivals = _SAVE_ATTEMPTS - 1  # the last attempt wins
     position = racing.request(referral_id, case_id, HEALTH, None, "n", MILAN, NOW)
-    assert position == last_position(racing)
+    assert position == last_position(racing.record)
     assert racing.get(referral_id).case_id == case_id
     racing.rivals = _SAVE_ATTEMPTS  # every attempt loses
     assert _SAVE_ATTEMPTS == 4
-    before = last_position(racing)
+    before = last_position(racing.record)
     with pytest.raises(DomainError) as busy:
         racing.accept(referral_id, MILAN, LATER)
     assert busy.value.code == "concurrent_changes"
-    assert last_position(racing) == before + _SAVE_ATTEMPTS  # the rivals' saves only
+    assert last_position(racing.record) == before + _SAVE_ATTEMPTS  # the rivals' saves only
 
 
 def test_an_outcome_at_the_limit_is_kept_and_one_past_is_refused_with_its_field(
@@ -346,9 +342,9 @@ def test_a_completion_without_an_answer_settles_the_case_s_own_index_at_its_mome
     settles the referral in the case's index, and writes nothing else."""
     case_id, referral_id = a_case(cases, City.MILANO), uuid4()
     referrals.request(referral_id, case_id, HEALTH, None, None, MILAN, NOW)
-    before = last_position(referrals)
+    before = last_position(referrals.record)
     position = referrals.complete(referral_id, None, MILAN, LATER)
-    assert position == last_position(referrals) == before + 3  # Settled, Accepted, Completed
+    assert position == last_position(referrals.record) == before + 3  # Settled, Accepted, Completed
     assert stored(referrals.record, CaseReferrals.id_for(case_id))[-1] == (
         "Settled", {"timestamp": LATER, "referral_id": referral_id})
     assert [name for name, _ in stored(referrals.record, referral_id)] == [
