@@ -143,3 +143,9 @@ def text_ids() -> Callable[[], UUID]:
 def last_position(record: ProgrammeRecord) -> int:
     """The position of the last event saved in `record` (0 before any): what a command returns."""
     return record.recorder.max_notification_id() or 0
+
+
+def field_refusal(error: pytest.ExceptionInfo[DomainError]) -> tuple[str, str, object]:
+    """A refusal already caught (`pytest.raises`), as a form shows it: its code, its message and
+    the field it names (None when it names none)."""
+    return error.value.code, error.value.message, error.value.params.get("field")

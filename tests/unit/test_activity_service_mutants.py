@@ -20,7 +20,7 @@ from domain.activities.model import Activity
 from domain.activities.service import ActivityNotFound, ActivityService
 from domain.cases.service import CaseService
 from domain.programme import City, DomainError, SubAction
-from tests.builders import NOW, a_coordinator, last_position, stored
+from tests.builders import NOW, a_coordinator, field_refusal, last_position, stored
 from tests.unit.test_activity_rules import a_plan
 from tests.unit.test_plan_rules import a_case, cases, vault
 from tests.unit.test_programme_terms import withdrawn
@@ -28,10 +28,6 @@ from tests.unit.test_programme_terms import withdrawn
 __all__ = ["cases", "vault"]  # the fixtures, as fixtures of this module too
 ACTOR = a_coordinator()
 LATER = NOW + timedelta(days=30)  # 2021-04-09
-
-
-def refusal(error: pytest.ExceptionInfo[DomainError]) -> tuple[str, str, object]:
-    return error.value.code, error.value.message, error.value.params.get("field")
 
 
 @pytest.fixture
@@ -100,7 +96,7 @@ def test_an_unknown_case_is_refused_as_another_city_s_would_be(
     written = last_position(activities.record)
     with pytest.raises(DomainError) as refused:
         activities.enrol(activity_id, uuid4(), ACTOR, LATER)
-    assert refusal(refused) == (
+    assert field_refusal(refused) == (
         "not_a_case_of_the_city", "No case of the activity's city has this id or code.", "case")
     assert refused.value.__suppress_context__
     assert last_position(activities.record) == written

@@ -18,7 +18,7 @@ from domain.cases.service import CaseService
 from domain.deliveries.model import Delivery, DeliveryKind, DeliveryOrder, VoidReason
 from domain.deliveries.service import DeliveryNotFound, DeliveryService
 from domain.programme import City, DomainError, SubAction
-from tests.builders import INTAKE_DATE, NOW, a_coordinator, last_position
+from tests.builders import INTAKE_DATE, NOW, a_coordinator, field_refusal, last_position
 from tests.unit.test_plan_rules import a_case, cases, vault
 from tests.unit.test_programme_terms import withdrawn
 
@@ -33,10 +33,6 @@ def an_order(**overrides: object) -> DeliveryOrder:
         "sub_action": SubAction.EMERGENCY_TAKE_IN, "kind": DeliveryKind.MEALS,
         "quantity": Decimal(14), "delivered_on": DELIVERED_ON, **overrides}
     return DeliveryOrder(**values)  # type: ignore[arg-type]
-
-
-def refusal(error: pytest.ExceptionInfo[DomainError]) -> tuple[str, str, object]:
-    return error.value.code, error.value.message, error.value.params.get("field")
 
 
 @pytest.fixture
@@ -82,7 +78,7 @@ def test_a_delivery_to_an_unknown_case_is_refused_without_saying_which_ids_exist
     written = last_position(deliveries.record)
     with pytest.raises(DomainError) as refused:
         deliveries.record_delivery(uuid4(), uuid4(), an_order(), ACTOR, LATER)
-    assert refusal(refused) == (
+    assert field_refusal(refused) == (
         "delivery_case_unknown", "No case of the city has this id.", "case")
     assert refused.value.__cause__ is None and refused.value.__suppress_context__
     assert last_position(deliveries.record) == written
@@ -98,7 +94,7 @@ def test_a_voided_delivery_is_not_voided_again(
     written = last_position(deliveries.record)
     with pytest.raises(DomainError) as again:
         deliveries.void(delivery_id, VoidReason.DUPLICATE, ACTOR, LATER)
-    assert refusal(again) == (
+    assert field_refusal(again) == (
         "delivery_already_voided", "The delivery is already voided.", "delivery")
     assert last_position(deliveries.record) == written
 
@@ -178,6 +174,6 @@ def test_a_void_lost_to_a_rival_is_decided_again_and_refused(
     racing = RivalVoids(deliveries.record, cases)
     with pytest.raises(DomainError) as refused:
         racing.void(delivery_id, VoidReason.NOT_PROVIDED, ACTOR, LATER)
-    assert refusal(refused)[0] == "delivery_already_voided"
+    assert field_refusal(refused)[0] == "delivery_already_voided"
     voided = list(deliveries.record.events.get(delivery_id))[-1]
     assert isinstance(voided, Delivery.Voided) and voided.reason == "duplicate"

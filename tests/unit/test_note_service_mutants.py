@@ -17,15 +17,11 @@ from domain.notes.model import CaseNotes, Contact, ContactKind
 from domain.notes.service import NoteService
 from domain.programme import DomainError
 from infra.store.vault import SqliteVault
-from tests.builders import a_coordinator, last_position
+from tests.builders import a_coordinator, field_refusal, last_position
 from tests.unit.test_note_rules import LATER, TEXT, Notes, a_contact, notes
 
 __all__ = ["notes"]  # the fixture, as a fixture of this module too
 OPERATOR = a_coordinator(id="firenze.operatore")
-
-
-def refusal(error: pytest.ExceptionInfo[DomainError]) -> tuple[str, str, object]:
-    return error.value.code, error.value.message, error.value.params.get("field")
 
 
 def test_a_note_returns_the_position_of_its_event_and_starts_the_notebook_once(
@@ -50,7 +46,7 @@ def test_a_note_on_an_unknown_case_is_refused_and_keeps_nothing(notes: Notes) ->
     case_id, note_id = uuid4(), uuid4()
     with pytest.raises(DomainError) as refused:
         notes.service.write_note(case_id, note_id, TEXT, a_contact(), OPERATOR, LATER)
-    assert refusal(refused) == ("notes_closed", "No case has this id.", "case")
+    assert field_refusal(refused) == ("notes_closed", "No case has this id.", "case")
     assert refused.value.__suppress_context__
     assert last_position(notes.service.record) == 0
     assert notes.service.note_texts(case_id, [note_id]) == {note_id: None}
@@ -74,7 +70,7 @@ def test_a_person_erased_before_the_text_is_kept_is_refused_as_erased(notes: Not
             service.write_note(case_id, uuid4(), TEXT, a_contact(), OPERATOR, LATER)
     finally:
         vault.close()
-    assert refusal(refused) == (
+    assert field_refusal(refused) == (
         "notes_closed",
         "This person's personal data has been erased: no new note is kept on them.",
         "case",
