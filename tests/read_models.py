@@ -111,3 +111,14 @@ class Feed:
         """`batch` delivered once more at its own stream positions (a redelivery after a lost
         acknowledgement)."""
         apply_batch(self.database, self.projection, batch)
+
+
+def feed_fixture(projection: Callable[[], Projection], envelope_of: EnvelopeOf) -> Any:
+    """A test module's `feed` fixture, in one line: `feed = feed_fixture(PlansProjection,
+    envelope_of)` gives each test a `Feed` of a new `projection` over its own `database`."""
+
+    @pytest.fixture(name="feed")
+    def feed(database: SqliteReadModels) -> Feed:
+        return Feed(database, projection(), envelope_of)
+
+    return feed

@@ -17,8 +17,6 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-import pytest
-
 from events.activities import (
     ActivityCancelledV1,
     ActivityCompletedV1,
@@ -40,7 +38,7 @@ from projections.activities import (
 )
 from projections.projection import reset
 from projections.storage.read_models import SqliteReadModels
-from tests.read_models import Feed, an_envelope, read_models_fixture
+from tests.read_models import Feed, an_envelope, feed_fixture, read_models_fixture
 
 T0 = datetime(2021, 3, 1, 9, 0, tzinfo=UTC)
 COORDINATOR = Actor(kind="user", id="milano.coord", role="city_coordinator", city="milano")
@@ -56,9 +54,7 @@ def envelope_of(data: EventContract, position: int) -> Envelope:
 database = read_models_fixture(ActivityRegisterProjection)
 
 
-@pytest.fixture
-def feed(database: SqliteReadModels) -> Feed:
-    return Feed(database, ActivityRegisterProjection(), envelope_of)
+feed = feed_fixture(ActivityRegisterProjection, envelope_of)
 
 
 def planned(activity: UUID = ORTI, city: str = "milano", sub_action: str = "2",

@@ -38,7 +38,7 @@ from projections.finance import (
     _quarter_of,
 )
 from projections.storage.read_models import SqliteReadModels
-from tests.read_models import Feed, an_envelope, read_models_fixture
+from tests.read_models import Feed, an_envelope, feed_fixture, read_models_fixture
 
 BUDGET = UUID(int=500)
 T0 = datetime(2021, 4, 1, 8, 0, tzinfo=UTC)
@@ -84,9 +84,7 @@ def rejection(recorded: BudgetClaimRecordedV1, reason: str = "Doppione") -> Budg
 database = read_models_fixture(FinanceProjection)
 
 
-@pytest.fixture
-def feed(database: SqliteReadModels) -> Feed:
-    return Feed(database, FinanceProjection(), envelope_of)
+feed = feed_fixture(FinanceProjection, envelope_of)
 
 
 def test_a_recorded_claim_reads_back_field_by_field_as_pending(

@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import pytest
-
 from events.cloudevents import Actor, Envelope
 from events.contracts import EventContract
 from events.households import (
@@ -39,7 +37,7 @@ from projections.households import (
 )
 from projections.projection import ensure_created, reset
 from projections.storage.read_models import SqliteReadModels
-from tests.read_models import Feed, an_envelope, read_models_fixture
+from tests.read_models import Feed, an_envelope, feed_fixture, read_models_fixture
 
 T0 = datetime(2021, 3, 1, 9, 0, tzinfo=UTC)
 STAFF = Actor(kind="user", id="bari.coord", role="city_coordinator", city="bari")
@@ -64,9 +62,7 @@ def envelope_of(data: EventContract, position: int) -> Envelope:
 database = read_models_fixture(HouseholdProjection)
 
 
-@pytest.fixture
-def feed(database: SqliteReadModels) -> Feed:
-    return Feed(database, HouseholdProjection(), envelope_of)
+feed = feed_fixture(HouseholdProjection, envelope_of)
 
 
 def formed(household: UUID = HOME, on: date = FORMED, city: str = "bari") -> HouseholdFormedV1:

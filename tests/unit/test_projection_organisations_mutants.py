@@ -13,8 +13,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from uuid import UUID
 
-import pytest
-
 from events.cloudevents import Actor, Envelope
 from events.contracts import EventContract
 from events.finance import BudgetAllocationSetV1
@@ -25,7 +23,7 @@ from projections.organisations import (
     OrganisationRow,
 )
 from projections.storage.read_models import SqliteReadModels
-from tests.read_models import Feed, an_envelope, read_models_fixture
+from tests.read_models import Feed, an_envelope, feed_fixture, read_models_fixture
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 STAFF = Actor(kind="user", id="firenze.coord", role="city_coordinator", city="firenze")
@@ -50,9 +48,7 @@ def retired(organisation_id: UUID, on: date, city: str = "firenze") -> Organisat
 database = read_models_fixture(OrganisationProjection)
 
 
-@pytest.fixture
-def feed(database: SqliteReadModels) -> Feed:
-    return Feed(database, OrganisationProjection(), envelope_of)
+feed = feed_fixture(OrganisationProjection, envelope_of)
 
 
 def stored(database: SqliteReadModels) -> list[tuple[object, ...]]:

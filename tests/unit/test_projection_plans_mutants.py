@@ -50,7 +50,7 @@ from projections.plans import (
 )
 from projections.projection import WorkItem, apply_batch, reset
 from projections.storage.read_models import SqliteReadModels
-from tests.read_models import Feed, an_envelope, read_models_fixture
+from tests.read_models import Feed, an_envelope, feed_fixture, read_models_fixture
 
 T0 = datetime(2021, 3, 1, 9, 0, tzinfo=UTC)
 OPERATOR = Actor(kind="user", id="firenze.op", role="operator", city="firenze")
@@ -73,9 +73,7 @@ def envelope_of(data: EventContract, position: int) -> Envelope:
 database = read_models_fixture(PlansProjection)
 
 
-@pytest.fixture
-def feed(database: SqliteReadModels) -> Feed:
-    return Feed(database, PlansProjection(), envelope_of)
+feed = feed_fixture(PlansProjection, envelope_of)
 
 
 def common(case: UUID = CASE, city: str = "firenze") -> dict[str, Any]:

@@ -49,7 +49,7 @@ from projections.referrals import (
     _instant,
 )
 from projections.storage.read_models import SqliteReadModels
-from tests.read_models import Feed, an_envelope, read_models_fixture
+from tests.read_models import Feed, an_envelope, feed_fixture, read_models_fixture
 
 ITALY = ZoneInfo("Europe/Rome")
 # Requested at 10:30 in Italy (summer time): 08:30 UTC.
@@ -112,9 +112,7 @@ def envelope_of(data: EventContract, position: int) -> Envelope:
     return an_envelope(data, position, time=T0, actor=OPERATOR)
 
 
-@pytest.fixture
-def feed(database: SqliteReadModels) -> Feed:
-    return Feed(database, ReferralBoardProjection(), envelope_of)
+feed = feed_fixture(ReferralBoardProjection, envelope_of)
 
 
 def row_of(database: SqliteReadModels, number: int) -> ReferralRow:
