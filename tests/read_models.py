@@ -52,7 +52,8 @@ def an_envelope(data: EventContract, position: int, *, time: datetime, actor: Ac
     """`data` published at stream position `position`, recorded at `time` by `actor`: the only
     parts of an envelope a projection reads besides the event. Its id names the case (or the
     city) and the position, its source the event's city, its subject the case's code (or the
-    city), its type the contract's, as the relay publishes them."""
+    city), its type the contract's (the only one of them a projection reads: the case list's
+    history keeps it)."""
     city = str(getattr(data, "city", None) or NETWORK)
     return Envelope(id=event_id(str(getattr(data, "case_id", city)), position),
                     source=source_for(city), type=data.ce_type(),
