@@ -29,23 +29,13 @@ from infra.publishing.messages import to_message
 from infra.settings import Settings
 from infra.store.eventstore import open_record
 from infra.store.vault import open_vault
-from tests.builders import NOW, a_coordinator, a_person, an_intake
+from tests.builders import NOW, CityStaffList, a_coordinator, a_person, an_intake
 
 OPERATOR = Actor(ActorKind.USER, "firenze.anna", Role.CITY_OPERATOR, City.FIRENZE)
 COORDINATOR = a_coordinator(id="firenze.coord")
 
 
-@dataclass
-class StaffList:
-    """The CityStaff port over a fixed list (the accounts' users, in the platform)."""
-
-    staff: dict[str, City]
-
-    def is_city_staff(self, username: str, city: City) -> bool:
-        return self.staff.get(username) == city
-
-
-STAFF = StaffList({"firenze.anna": City.FIRENZE, "firenze.bruno": City.FIRENZE,
+STAFF = CityStaffList({"firenze.anna": City.FIRENZE, "firenze.bruno": City.FIRENZE,
                    "firenze.coord": City.FIRENZE, "milano.carla": City.MILANO})
 
 

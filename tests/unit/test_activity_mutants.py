@@ -10,10 +10,8 @@ civic-engagement activity, with a clear reason."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 import pytest
@@ -35,21 +33,14 @@ from domain.activities.model import (
 )
 from domain.cases.model import ReceptionHistory
 from domain.cases.rules import ReceptionCentreKind, ReceptionSituation
-from domain.programme import City, DomainError, ProtectionStatus, SubAction
-from tests.builders import NOW, a_coordinator, recorded
+from domain.programme import City, ProtectionStatus, SubAction
+from tests.builders import NOW, a_coordinator, recorded, refusal
 from tests.unit.test_activity_rules import a_case, a_plan, an_activity, an_asylum_seeker
 from tests.unit.test_programme_terms import withdrawn
 
 ACTOR = a_coordinator()
 LATER = NOW + timedelta(days=30)  # 2021-04-09, after the default plan's first sessions
 ENDED = "The activity is completed or cancelled: nothing more can be recorded on it."
-
-
-def refusal(command: Callable[[], object]) -> tuple[str, str, dict[str, Any]]:
-    """What `command` is refused with: its code, its message and its parameters."""
-    with pytest.raises(DomainError) as refused:
-        command()
-    return refused.value.code, refused.value.message, refused.value.params
 
 
 def planned() -> Activity:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -21,7 +20,7 @@ from domain.activities.model import Activity
 from domain.activities.service import ActivityNotFound, ActivityService
 from domain.cases.service import CaseService
 from domain.programme import City, DomainError, SubAction
-from tests.builders import NOW, a_coordinator
+from tests.builders import NOW, a_coordinator, field_refusal, last_position, stored
 from tests.unit.test_activity_rules import a_plan
 from tests.unit.test_plan_rules import a_case, cases, vault
 from tests.unit.test_programme_terms import withdrawn
@@ -29,27 +28,11 @@ from tests.unit.test_programme_terms import withdrawn
 __all__ = ["cases", "vault"]  # the fixtures, as fixtures of this module too
 ACTOR = a_coordinator()
 LATER = NOW + timedelta(days=30)  # 2021-04-09
-IDS = ("originator_id", "originator_version", "originator_topic")
-
-
-def refusal(error: pytest.ExceptionInfo[DomainError]) -> tuple[str, str, object]:
-    return error.value.code, error.value.message, error.value.params.get("field")
 
 
 @pytest.fixture
 def activities(cases: CaseService) -> ActivityService:
     return ActivityService(cases.record, cases)
-
-
-def last_position(activities: ActivityService) -> int:
-    return activities.record.recorder.max_notification_id() or 0
-
-
-def stored(activities: ActivityService, activity_id: UUID) -> list[tuple[str, dict[str, Any]]]:
-    """The activity's events as saved: class name and every field but the library's."""
-    return [(type(event).__name__,
-             {name: value for name, value in vars(event).items() if name not in IDS})
-            for event in activities.record.events.get(activity_id)]
 
 
 def test_each_command_returns_its_position_and_passes_its_facts_on(
@@ -67,10 +50,10 @@ def test_each_command_returns_its_position_and_passes_its_facts_on(
     ]
     first = positions[0]
     assert positions == [first, first + 1, first + 2, first + 3]
-    assert positions[-1] == last_position(activities)
+    assert positions[-1] == last_position(activities.record)
     actor = ACTOR.as_record()
     common = {"city": "firenze", "sub_action": "3"}
-    assert stored(activities, activity_id)[1:] == [
+    assert stored(activities.record, activity_id)[1:] == [
         ("ParticipantEnrolled", {**common, "kind": "neighbourhood_mediation",
                                  "case_id": case_id, "case_code": case_code, "actor": actor,
                                  "timestamp": NOW + timedelta(hours=1)}),
@@ -89,8 +72,8 @@ def test_a_cancellation_and_a_staff_count_pass_their_facts_on(
     cancelled, training = uuid4(), uuid4()
     activities.plan_activity(cancelled, a_plan(), ACTOR, NOW)
     position = activities.cancel(cancelled, "  Sala non disponibile ", ACTOR, LATER)
-    assert position == last_position(activities)
-    assert stored(activities, cancelled)[-1] == ("Cancelled", {
+    assert position == last_position(activities.record)
+    assert stored(activities.record, cancelled)[-1] == ("Cancelled", {
         "city": "firenze", "sub_action": "3", "reason": "Sala non disponibile",
         "actor": ACTOR.as_record(), "timestamp": LATER})
 
@@ -99,8 +82,8 @@ def test_a_cancellation_and_a_staff_count_pass_their_facts_on(
     activities.record_session(training, date(2021, 3, 12), Decimal(3), frozenset(), 9, ACTOR,
                               NOW + timedelta(days=2))
     position = activities.count_staff_trained(training, 9, ACTOR, LATER)
-    assert position == last_position(activities)
-    assert stored(activities, training)[-1] == ("StaffTrainedCounted", {
+    assert position == last_position(activities.record)
+    assert stored(activities.record, training)[-1] == ("StaffTrainedCounted", {
         "city": "firenze", "sub_action": "5", "staff_trained": 9,
         "actor": ACTOR.as_record(), "timestamp": LATER})
 
@@ -110,13 +93,13 @@ def test_an_unknown_case_is_refused_as_another_city_s_would_be(
 ) -> None:
     activity_id = uuid4()
     activities.plan_activity(activity_id, a_plan(), ACTOR, NOW)
-    written = last_position(activities)
+    written = last_position(activities.record)
     with pytest.raises(DomainError) as refused:
         activities.enrol(activity_id, uuid4(), ACTOR, LATER)
-    assert refusal(refused) == (
+    assert field_refusal(refused) == (
         "not_a_case_of_the_city", "No case of the activity's city has this id or code.", "case")
     assert refused.value.__suppress_context__
-    assert last_position(activities) == written
+    assert last_position(activities.record) == written
 
 
 def test_an_unknown_id_or_another_aggregate_s_is_no_activity(
@@ -177,7 +160,7 @@ def test_an_enrolment_lost_to_a_rival_is_decided_again(cases: CaseService) -> No
     racing.plan_activity(activity_id, a_plan(), ACTOR, NOW)
     racing.rival_case = theirs
     position = racing.enrol(activity_id, mine, ACTOR, LATER)
-    assert position == last_position(racing)
+    assert position == last_position(racing.record)
     assert list(racing.get(activity_id).participants) == [theirs, mine]
 
 
@@ -185,6 +168,6 @@ def test_a_plan_reaches_the_activity_as_given(activities: ActivityService) -> No
     activity_id = uuid4()
     plan = replace(a_plan(), title="Orto condiviso", neighbourhood="Isolotto")
     activities.plan_activity(activity_id, plan, ACTOR, NOW)
-    (name, planned), = stored(activities, activity_id)
+    (name, planned), = stored(activities.record, activity_id)
     assert (name, planned["title"], planned["neighbourhood"], planned["timestamp"]) == (
         "Planned", "Orto condiviso", "Isolotto", NOW)

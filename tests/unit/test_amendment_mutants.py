@@ -9,9 +9,7 @@ municipalities; the card's priority: "in via primaria, i titolari di protezione 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from uuid import UUID, uuid5
 
 import pytest
@@ -35,12 +33,11 @@ from domain.programme import (
     FOUNDING_CITIES,
     AnswerTimes,
     City,
-    DomainError,
     Membership,
     PriorityWeights,
     ProgrammePeriod,
 )
-from tests.builders import recorded
+from tests.builders import recorded, refusal
 from tests.unit.test_programme_terms import DECIDED_AT, MINISTRY, VERONA, established
 
 WHO = MINISTRY.as_record()
@@ -50,13 +47,6 @@ DAY_OF_DECISION = (
     "invalid_membership_change",
     "The change takes effect on a day within the programme's period, not before the decision.",
 )
-
-
-def refusal(command: Callable[[], object]) -> tuple[str, str, dict[str, Any]]:
-    """What `command` is refused with: its code, its message and its parameters."""
-    with pytest.raises(DomainError) as refused:
-        command()
-    return refused.value.code, refused.value.message, refused.value.params
 
 
 def hours(immediate: float, urgent: float, ordinary: float) -> AnswerTimes:

@@ -16,7 +16,7 @@ import pytest
 
 from domain.assignment.model import CaseAssignment, Holding, default_holder
 from domain.programme import Actor, ActorKind, City, DomainError, Role
-from tests.builders import NOW, a_coordinator, recorded
+from tests.builders import NOW, CityStaffList, a_coordinator, recorded
 
 MILAN = a_coordinator(City.MILANO, id="milano-coordinator")
 LATER = NOW + timedelta(hours=2)
@@ -32,17 +32,7 @@ class Case:
         return None
 
 
-class Staff:
-    """The accounts: who is an enabled operator or coordinator of which city."""
-
-    def __init__(self, **cities: City) -> None:
-        self.cities = cities
-
-    def is_city_staff(self, username: str, city: City) -> bool:
-        return self.cities.get(username) == city
-
-
-STAFF = Staff(anna=City.MILANO, bruno=City.MILANO, carla=City.FIRENZE)
+STAFF = CityStaffList({"anna": City.MILANO, "bruno": City.MILANO, "carla": City.FIRENZE})
 
 
 def test_the_intake_s_recorder_holds_the_case_when_city_staff_recorded_it() -> None:

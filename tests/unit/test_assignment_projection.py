@@ -6,20 +6,17 @@ not."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 from uuid import UUID
-
-import pytest
 
 from events.assignment import CaseAssignedV1
 from events.cloudevents import Actor, Envelope
 from events.contracts import CaseAgeBandChangedV1, CaseTransferredV1, EventContract
 from projections.assignment import AssignmentProjection, AssignmentQueries
-from projections.projection import Delivered, apply_batch, ensure_created
+from projections.projection import Delivered, apply_batch
 from projections.storage.read_models import SqliteReadModels
+from tests.read_models import read_models_fixture
 from tests.unit.test_projections import EVENT_TIME, an_envelope, an_intake_recorded
 
 CASE = UUID(int=1)
@@ -27,12 +24,7 @@ COORDINATOR = Actor(kind="user", id="firenze.coord", role="city_coordinator", ci
 SYSTEM = Actor(kind="system", id="age-job", role="system", city=None)
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    ensure_created(db, AssignmentProjection())
-    yield db
-    db.close()
+database = read_models_fixture(AssignmentProjection)
 
 
 def _later(envelope: Envelope, data: EventContract, position: int, hours: int, actor: Actor

@@ -9,7 +9,6 @@ assigns it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -23,7 +22,15 @@ from domain.cases.service import CaseService
 from domain.programme import Actor, ActorKind, City, DomainError, Role
 from domain.record import ProgrammeRecord
 from infra.store.vault import SqliteVault
-from tests.builders import NOW, a_coordinator, a_person, an_intake
+from tests.builders import (
+    NOW,
+    CityStaffList,
+    a_coordinator,
+    a_person,
+    an_intake,
+    last_position,
+    stored,
+)
 from tests.unit.test_plan_rules import vault
 
 __all__ = ["vault"]  # the fixture, as a fixture of this module too
@@ -31,18 +38,9 @@ OPERATOR = Actor(ActorKind.USER, "firenze.anna", Role.CITY_OPERATOR, City.FIRENZ
 COORDINATOR = a_coordinator(id="firenze.coord")
 IMPORT = Actor(ActorKind.SYSTEM, "import", Role.SYSTEM, None)
 LATER = NOW + timedelta(days=3)
-IDS = ("originator_id", "originator_version", "originator_topic")
 
 
-@dataclass
-class StaffList:
-    staff: dict[str, City]
-
-    def is_city_staff(self, username: str, city: City) -> bool:
-        return self.staff.get(username) == city
-
-
-STAFF = StaffList({"firenze.anna": City.FIRENZE, "firenze.bruno": City.FIRENZE,
+STAFF = CityStaffList({"firenze.anna": City.FIRENZE, "firenze.bruno": City.FIRENZE,
                    "firenze.coord": City.FIRENZE, "milano.carla": City.MILANO})
 
 
@@ -62,14 +60,9 @@ def take_in(cases: CaseService, actor: Actor = OPERATOR, assignee: str | None = 
     return case_id
 
 
-def stored(record: ProgrammeRecord, case_id: UUID) -> list[tuple[str, dict[str, Any]]]:
-    return [(type(event).__name__,
-             {name: value for name, value in vars(event).items() if name not in IDS})
-            for event in record.events.get(CaseAssignment.id_for(case_id))]
-
-
-def last_position(record: ProgrammeRecord) -> int:
-    return record.recorder.max_notification_id() or 0
+def assignment_events(record: ProgrammeRecord, case_id: UUID) -> list[tuple[str, dict[str, Any]]]:
+    """The case's assignment as saved: an aggregate of its own, named after the case."""
+    return stored(record, CaseAssignment.id_for(case_id))
 
 
 def test_the_intake_saves_nothing_more_when_its_recorder_keeps_the_case(
@@ -79,7 +72,7 @@ def test_the_intake_saves_nothing_more_when_its_recorder_keeps_the_case(
     case = cases.get(take_in(cases))
     assert companion(case, OPERATOR, NOW, None) == ()
     assert companion(case, OPERATOR, NOW, "firenze.anna") == ()
-    assert stored(cases.record, case.id) == []
+    assert assignment_events(cases.record, case.id) == []
 
 
 def test_an_intake_given_to_another_opens_the_assignments_and_assigns_in_one_save(
@@ -88,7 +81,7 @@ def test_an_intake_given_to_another_opens_the_assignments_and_assigns_in_one_sav
 ) -> None:
     case_id = take_in(cases, COORDINATOR, assignee="firenze.anna")
     code = cases.get(case_id).case_code
-    assert stored(cases.record, case_id) == [
+    assert assignment_events(cases.record, case_id) == [
         ("Opened", {"case_id": case_id, "city": "firenze", "recorded_by": "firenze.coord",
                     "recorded_at": NOW, "timestamp": NOW}),
         ("Assigned", {"case_id": case_id, "case_code": code, "city": "firenze",
@@ -126,7 +119,7 @@ def test_an_assignment_returns_its_position_and_opens_the_assignments_as_the_int
     code = cases.get(case_id).case_code
     position = assignments.assign(case_id, "firenze.bruno", COORDINATOR, LATER)
     assert position == last_position(cases.record)
-    assert stored(cases.record, case_id) == [
+    assert assignment_events(cases.record, case_id) == [
         ("Opened", {"case_id": case_id, "city": "firenze", "recorded_by": "firenze.anna",
                     "recorded_at": NOW, "timestamp": LATER}),
         ("Assigned", {"case_id": case_id, "case_code": code, "city": "firenze",
@@ -157,7 +150,7 @@ def test_an_assignment_is_refused_for_a_closed_case_a_stranger_or_its_holder(
         assignments.assign(case_id, "firenze.bruno", COORDINATOR, LATER)
     assert closed.value.code == "case_closed"
     assert last_position(cases.record) == written
-    assert stored(cases.record, case_id) == []
+    assert assignment_events(cases.record, case_id) == []
     with pytest.raises(LookupError):
         assignments.assign(uuid4(), "firenze.bruno", COORDINATOR, LATER)
 
@@ -184,6 +177,7 @@ def test_an_assignment_lost_to_a_rival_is_decided_again_on_what_the_rival_left(
     case_id = take_in(cases)
     racing = AssignmentService(cases.record, RivalAssigns(cases), STAFF)
     racing.assign(case_id, "firenze.bruno", COORDINATOR, LATER)
-    assigned = [fields for name, fields in stored(cases.record, case_id) if name == "Assigned"]
+    assigned = [fields for name, fields in assignment_events(cases.record, case_id)
+                if name == "Assigned"]
     assert [(a["assignee"], a["previous_assignee"]) for a in assigned] == [
         ("firenze.coord", "firenze.anna"), ("firenze.bruno", "firenze.coord")]

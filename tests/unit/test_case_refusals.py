@@ -6,7 +6,6 @@ fields and edges were never checked."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -42,7 +41,6 @@ from domain.programme import (
     Actor,
     ActorKind,
     City,
-    DomainError,
     ProtectionStatus,
     Role,
     SubAction,
@@ -55,6 +53,7 @@ from tests.builders import (
     an_intake,
     an_organisation,
     recorded,
+    refusal,
 )
 
 LATER = NOW + timedelta(days=10)  # 20 March 2021
@@ -65,13 +64,6 @@ PHOTOS = ProcessingPurpose.PHOTOGRAPHS
 CARITAS = an_organisation(City.FIRENZE, "Caritas")
 ARCI = an_organisation(City.FIRENZE, "Arci")
 ROMAN = an_organisation(City.ROMA, "Caritas di Roma")
-
-
-def refusal(command: Callable[[], object]) -> tuple[str, str, dict[str, Any]]:
-    """What `command` is refused with: its code, its message and its parameters."""
-    with pytest.raises(DomainError) as refused:
-        command()
-    return refused.value.code, refused.value.message, refused.value.params
 
 
 def a_case(**overrides: Any) -> Case:

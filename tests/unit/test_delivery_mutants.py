@@ -10,10 +10,8 @@ and cents."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 import pytest
@@ -29,20 +27,13 @@ from domain.deliveries.model import (
     VoidReason,
     checked_quantity,
 )
-from domain.programme import City, DomainError, SubAction
-from tests.builders import INTAKE_DATE, NOW, a_coordinator, recorded
+from domain.programme import City, SubAction
+from tests.builders import INTAKE_DATE, NOW, a_coordinator, recorded, refusal
 from tests.unit.test_delivery_rules import LATER, a_case, an_order
 from tests.unit.test_programme_terms import withdrawn
 
 ACTOR = a_coordinator()
 DELIVERY_ID = UUID(int=0xDE1)
-
-
-def refusal(command: Callable[[], object]) -> tuple[str, str, dict[str, Any]]:
-    """What `command` is refused with: its code, its message and its parameters."""
-    with pytest.raises(DomainError) as refused:
-        command()
-    return refused.value.code, refused.value.message, refused.value.params
 
 
 def test_each_kind_is_measured_in_its_unit_up_to_its_limit() -> None:

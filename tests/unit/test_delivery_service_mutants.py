@@ -18,7 +18,7 @@ from domain.cases.service import CaseService
 from domain.deliveries.model import Delivery, DeliveryKind, DeliveryOrder, VoidReason
 from domain.deliveries.service import DeliveryNotFound, DeliveryService
 from domain.programme import City, DomainError, SubAction
-from tests.builders import INTAKE_DATE, NOW, a_coordinator
+from tests.builders import INTAKE_DATE, NOW, a_coordinator, field_refusal, last_position
 from tests.unit.test_plan_rules import a_case, cases, vault
 from tests.unit.test_programme_terms import withdrawn
 
@@ -35,17 +35,9 @@ def an_order(**overrides: object) -> DeliveryOrder:
     return DeliveryOrder(**values)  # type: ignore[arg-type]
 
 
-def refusal(error: pytest.ExceptionInfo[DomainError]) -> tuple[str, str, object]:
-    return error.value.code, error.value.message, error.value.params.get("field")
-
-
 @pytest.fixture
 def deliveries(cases: CaseService) -> DeliveryService:
     return DeliveryService(cases.record, cases)
-
-
-def last_position(deliveries: DeliveryService) -> int:
-    return deliveries.record.recorder.max_notification_id() or 0
 
 
 def test_each_command_returns_the_position_of_its_event_and_the_delivery_reads_back(
@@ -55,11 +47,11 @@ def test_each_command_returns_the_position_of_its_event_and_the_delivery_reads_b
     case_id = a_case(cases)
     delivery_id = uuid4()
     recorded_at = deliveries.record_delivery(delivery_id, case_id, an_order(), ACTOR, LATER)
-    assert recorded_at == last_position(deliveries)
+    assert recorded_at == last_position(deliveries.record)
     delivery = deliveries.get(delivery_id)
     assert (delivery.id, delivery.case_id, delivery.voided) == (delivery_id, case_id, False)
     voided_at = deliveries.void(delivery_id, VoidReason.DUPLICATE, ACTOR, LATER)
-    assert voided_at == recorded_at + 1 == last_position(deliveries)
+    assert voided_at == recorded_at + 1 == last_position(deliveries.record)
     (voided,) = deliveries.record.notification_log.select(voided_at, 1)
     assert (voided.originator_id, voided.originator_version) == (delivery_id, 2)
     assert deliveries.get(delivery_id).voided is True
@@ -83,13 +75,13 @@ def test_the_void_records_its_reason_actor_and_moment(
 def test_a_delivery_to_an_unknown_case_is_refused_without_saying_which_ids_exist(
     deliveries: DeliveryService,
 ) -> None:
-    written = last_position(deliveries)
+    written = last_position(deliveries.record)
     with pytest.raises(DomainError) as refused:
         deliveries.record_delivery(uuid4(), uuid4(), an_order(), ACTOR, LATER)
-    assert refusal(refused) == (
+    assert field_refusal(refused) == (
         "delivery_case_unknown", "No case of the city has this id.", "case")
     assert refused.value.__cause__ is None and refused.value.__suppress_context__
-    assert last_position(deliveries) == written
+    assert last_position(deliveries.record) == written
 
 
 def test_a_voided_delivery_is_not_voided_again(
@@ -99,12 +91,12 @@ def test_a_voided_delivery_is_not_voided_again(
     delivery_id = uuid4()
     deliveries.record_delivery(delivery_id, a_case(cases), an_order(), ACTOR, LATER)
     deliveries.void(delivery_id, VoidReason.ENTERED_IN_ERROR, ACTOR, LATER)
-    written = last_position(deliveries)
+    written = last_position(deliveries.record)
     with pytest.raises(DomainError) as again:
         deliveries.void(delivery_id, VoidReason.DUPLICATE, ACTOR, LATER)
-    assert refusal(again) == (
+    assert field_refusal(again) == (
         "delivery_already_voided", "The delivery is already voided.", "delivery")
-    assert last_position(deliveries) == written
+    assert last_position(deliveries.record) == written
 
 
 def test_an_unknown_id_or_another_aggregate_s_is_no_delivery(
@@ -182,6 +174,6 @@ def test_a_void_lost_to_a_rival_is_decided_again_and_refused(
     racing = RivalVoids(deliveries.record, cases)
     with pytest.raises(DomainError) as refused:
         racing.void(delivery_id, VoidReason.NOT_PROVIDED, ACTOR, LATER)
-    assert refusal(refused)[0] == "delivery_already_voided"
+    assert field_refusal(refused)[0] == "delivery_already_voided"
     voided = list(deliveries.record.events.get(delivery_id))[-1]
     assert isinstance(voided, Delivery.Voided) and voided.reason == "duplicate"

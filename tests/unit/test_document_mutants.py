@@ -11,9 +11,7 @@ free text, is never kept."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any
 from uuid import UUID
 
 import pytest
@@ -38,20 +36,13 @@ from domain.documents.model import (
     check_claim_draft,
     check_file,
 )
-from domain.programme import City, DomainError
-from tests.builders import NOW, a_coordinator, recorded
+from domain.programme import City
+from tests.builders import NOW, a_coordinator, recorded, refusal
 
 ACTOR = a_coordinator()
 DOCUMENT_ID, CASE_ID, CLAIM_ID = UUID(int=0xD0C), UUID(int=0xCA5E), UUID(int=0xC1A1)
 FACTS = FileFacts(FileType.PNG, 2048, "a" * 64)
 MEGABYTE = 1024 * 1024
-
-
-def refusal(command: Callable[[], object]) -> tuple[str, str, dict[str, Any]]:
-    """What `command` is refused with: its code, its message and its parameters."""
-    with pytest.raises(DomainError) as refused:
-        command()
-    return refused.value.code, refused.value.message, refused.value.params
 
 
 def test_the_defaults_and_kinds_are_those_of_the_rules() -> None:

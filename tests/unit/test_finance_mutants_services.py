@@ -53,7 +53,7 @@ from domain.programme import (
 )
 from domain.record import ProgrammeRecord
 from infra.document_sources import EvidenceFromDocuments
-from tests.builders import NOW, a_coordinator
+from tests.builders import NOW, a_coordinator, stored
 from tests.integration.test_grant_finance import attach_both
 from tests.unit.test_finance_rules import HOUSING, MINISTRY, a_draft
 from tests.unit.test_grant_rules import CHECKER, SECOND, SMALL, evidence
@@ -99,20 +99,6 @@ class Amended:
 
 def said(error: FinanceError) -> tuple[str, str, dict[str, Any]]:
     return error.code, error.message, error.params
-
-
-def stored(record: ProgrammeRecord, aggregate_id: UUID) -> list[tuple[str, dict[str, Any]]]:
-    return [
-        (
-            type(event).__name__,
-            {
-                name: value
-                for name, value in vars(event).items()
-                if name not in ("originator_id", "originator_version", "originator_topic")
-            },
-        )
-        for event in record.events.get(aggregate_id)
-    ]
 
 
 def last(record: ProgrammeRecord) -> int | None:

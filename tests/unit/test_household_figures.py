@@ -24,8 +24,9 @@ from events.households import (
 from projections.case_list import CaseListProjection
 from projections.households import HouseholdProjection, HouseholdQueries
 from projections.indicators.households import HouseholdSizeQueries
-from projections.projection import Delivered, apply_batch, ensure_created
+from projections.projection import Delivered, apply_batch
 from projections.storage.read_models import SqliteReadModels
+from tests.read_models import read_models_with
 from tests.unit.test_projections import EVENT_TIME, an_envelope, an_intake_recorded
 
 DAY = date(2021, 3, 12)
@@ -57,30 +58,27 @@ def joined(household: UUID, number: int, relationship: Relationship) -> Househol
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    for projection in (CaseListProjection(), HouseholdProjection()):
-        ensure_created(db, projection)
-    intakes = [an_envelope(an_intake_recorded(n, "bari", household_size=5 if n == 9 else 1), n)
-               for n in range(1, 10)]
-    households: list[Any] = [
-        HouseholdFormedV1(household_id=BIG, city="bari", formed_on=DAY),
-        joined(BIG, 1, "head"), *(joined(BIG, n, "child") for n in range(2, 7)),
-        HouseholdFormedV1(household_id=SMALL, city="bari", formed_on=DAY),
-        joined(SMALL, 7, "head"), joined(SMALL, 8, "spouse_partner"),
-        HouseholdHeadChangedV1(household_id=SMALL, city="bari", case_id=case(8),
-                               case_code=code(8), previous_head_case_id=case(7),
-                               previous_head_relationship="spouse_partner", changed_on=DAY),
-        joined(BIG, 10, "other"),  # a case of no intake here: counts in the size, not as a case
-        HouseholdMemberLeftV1(household_id=BIG, city="bari", case_id=case(10),
-                              case_code=code(10), left_on=DAY, reason="moved_away",
-                              members_left=6),
-    ]
-    batch = [Delivered(n, e) for n, e in enumerate(
-        [*intakes, *(envelope(h, 100 + i) for i, h in enumerate(households))], start=1)]
-    for projection in (CaseListProjection(), HouseholdProjection()):
-        apply_batch(db, projection, batch)
-    yield db
-    db.close()
+    with read_models_with(tmp_path, CaseListProjection(), HouseholdProjection()) as read_models:
+        intakes = [an_envelope(an_intake_recorded(n, "bari", household_size=5 if n == 9 else 1), n)
+                   for n in range(1, 10)]
+        households: list[Any] = [
+            HouseholdFormedV1(household_id=BIG, city="bari", formed_on=DAY),
+            joined(BIG, 1, "head"), *(joined(BIG, n, "child") for n in range(2, 7)),
+            HouseholdFormedV1(household_id=SMALL, city="bari", formed_on=DAY),
+            joined(SMALL, 7, "head"), joined(SMALL, 8, "spouse_partner"),
+            HouseholdHeadChangedV1(household_id=SMALL, city="bari", case_id=case(8),
+                                   case_code=code(8), previous_head_case_id=case(7),
+                                   previous_head_relationship="spouse_partner", changed_on=DAY),
+            joined(BIG, 10, "other"),  # a case of no intake here: counts in the size, not as a case
+            HouseholdMemberLeftV1(household_id=BIG, city="bari", case_id=case(10),
+                                  case_code=code(10), left_on=DAY, reason="moved_away",
+                                  members_left=6),
+        ]
+        batch = [Delivered(n, e) for n, e in enumerate(
+            [*intakes, *(envelope(h, 100 + i) for i, h in enumerate(households))], start=1)]
+        for projection in (CaseListProjection(), HouseholdProjection()):
+            apply_batch(read_models, projection, batch)
+        yield read_models
 
 
 def test_sizes_count_the_members_now_and_a_case_in_none_is_a_household_of_one(

@@ -10,12 +10,9 @@ children among the vulnerable, DOMAIN.md) is declared; these links say who lives
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid5
-
-import pytest
 
 from domain.households.model import (
     _MEMBERSHIP_NAMESPACE,
@@ -26,21 +23,14 @@ from domain.households.model import (
     Membership,
     Relationship,
 )
-from domain.programme import City, DomainError
-from tests.builders import NOW, a_coordinator, recorded
+from domain.programme import City
+from tests.builders import NOW, a_coordinator, recorded, refusal
 from tests.unit.test_household_rules import FORMED_ON, TODAY, a_household, joined, member
 
 ACTOR = a_coordinator()
 HOUSEHOLD_ID = UUID(int=0x40)
 LATE = datetime(2021, 3, 10, 23, 30, tzinfo=UTC)  # already the 11th in Italy
 TOMORROW = date(2021, 3, 11)
-
-
-def refusal(command: Callable[[], object]) -> tuple[str, str, dict[str, Any]]:
-    """What `command` is refused with: its code, its message and its parameters."""
-    with pytest.raises(DomainError) as refused:
-        command()
-    return refused.value.code, refused.value.message, refused.value.params
 
 
 def future(field: str) -> tuple[str, str, dict[str, Any]]:

@@ -25,7 +25,7 @@ from domain.households.service import (
     NotInAHousehold,
 )
 from domain.programme import City, DomainError
-from tests.builders import NOW, a_coordinator
+from tests.builders import NOW, a_coordinator, field_refusal, last_position
 from tests.unit.test_plan_rules import a_case, cases, vault
 
 __all__ = ["cases", "vault"]  # the fixtures, as fixtures of this module too
@@ -37,14 +37,6 @@ FORMED_ON = date(2021, 3, 10)
 @pytest.fixture
 def households(cases: CaseService) -> HouseholdService:
     return HouseholdService(cases.record, cases)
-
-
-def refusal(error: pytest.ExceptionInfo[DomainError]) -> tuple[str, str, object]:
-    return error.value.code, error.value.message, error.value.params.get("field")
-
-
-def last_position(households: HouseholdService) -> int:
-    return households.record.recorder.max_notification_id() or 0
 
 
 def test_each_command_returns_the_position_of_what_it_saved(
@@ -60,7 +52,7 @@ def test_each_command_returns_the_position_of_what_it_saved(
         households.leave_household(head, DepartureReason.MOVED_AWAY, TODAY, ACTOR, NOW),
     ]
     assert positions == sorted(positions) and len(set(positions)) == 4
-    assert positions[-1] == last_position(households)
+    assert positions[-1] == last_position(households.record)
     assert households.household_id_of(head) is None
     assert households.household_id_of(child) == household_id
     assert households.members_of(household_id) == HouseholdMembers(
@@ -82,7 +74,7 @@ def test_a_case_never_in_a_household_is_in_none_and_says_so(
     for command in commands:
         with pytest.raises(DomainError) as refused:
             command()
-        assert refusal(refused) == (
+        assert field_refusal(refused) == (
             "not_in_a_household",
             "The case is not a member of any household.",
             "case",
@@ -161,7 +153,7 @@ def test_a_join_lost_to_a_rival_is_decided_again_and_refused(
     racing = HouseholdService(households.record, RivalJoins(cases, households, theirs))
     with pytest.raises(DomainError) as refused:
         racing.join_household(mine, case_id, Relationship.CHILD, FORMED_ON, ACTOR, NOW)
-    assert refusal(refused) == (
+    assert field_refusal(refused) == (
         "already_in_a_household",
         "The case is already a member of a household.",
         "case",
@@ -185,7 +177,7 @@ def test_a_membership_that_lost_its_household_is_not_a_member_of_it(
     households.record.save(membership)
     with pytest.raises(DomainError) as refused:
         households.leave_household(case_id, DepartureReason.OTHER, TODAY, ACTOR, NOW)
-    assert refusal(refused) == (
+    assert field_refusal(refused) == (
         "not_a_household_member",
         "The case is not a member of this household.",
         "case",

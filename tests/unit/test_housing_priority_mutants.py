@@ -7,21 +7,12 @@ puts holders of international protection first."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from domain.housing.priority import INTERNATIONAL_PROTECTION_GROUP, in_waitlist_order
 from domain.programme import Priority, PriorityFactor, PriorityPoints, PriorityWeights
 from tests.builders import NOW
-
-
-@dataclass(frozen=True)
-class Waiting:
-    case_code: str
-    priority_group: str
-    vulnerable: bool
-    waitlisted_at: datetime
-
+from tests.unit.test_priority_and_answer_times import Waiting
 
 WEIGHTS = PriorityWeights(international_protection=300, vulnerability=20, per_day_waiting=1,
                           waiting_days_counted=999)

@@ -5,7 +5,6 @@ and these fields were never checked."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -48,22 +47,14 @@ from domain.programme import (
     CARD_TERMS,
     PROGRAMME_END,
     City,
-    DomainError,
     Membership,
     NotAPartnerCity,
     OutsideProgrammePeriod,
 )
-from tests.builders import INTAKE_DATE, NOW, recorded
+from tests.builders import INTAKE_DATE, NOW, recorded, refusal
 from tests.unit.test_housing_rules import ACTOR, KEPT, a_shelter, a_waitlisted_path, offered
 
 TODAY = NOW.date()
-
-
-def refusal(command: Callable[[], object]) -> tuple[str, str, dict[str, Any]]:
-    """What `command` is refused with: its code, its message and its parameters."""
-    with pytest.raises(DomainError) as refused:
-        command()
-    return refused.value.code, refused.value.message, refused.value.params
 
 
 def test_the_limits_are_those_of_the_card() -> None:

@@ -18,15 +18,14 @@ from domain.housing.model import Shelter, ShelterClosureReason, ShelterKind
 from domain.housing.service import HousingService, ShelterNotFound
 from domain.programme import City
 from domain.record import ProgrammeRecord
-from tests.builders import NOW, a_coordinator
+from tests.builders import NOW, a_coordinator, named_fields
 
 ACTOR = a_coordinator()
-IDS = ("originator_id", "originator_version", "originator_topic")
 
 
 def last_event(housing: HousingService, shelter_id: UUID) -> tuple[str, dict[str, Any]]:
     *_, event = housing.record.events.get(shelter_id)
-    return type(event).__name__, {k: v for k, v in vars(event).items() if k not in IDS}
+    return named_fields(event)
 
 
 def a_shelter(housing: HousingService, beds: int = 2) -> UUID:

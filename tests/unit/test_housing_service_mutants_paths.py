@@ -32,25 +32,27 @@ from domain.programme import (
     CARD_TERMS,
     PROGRAMME_START,
     City,
-    DomainError,
     ProgrammePeriod,
     ProtectionStatus,
     TermsInForce,
 )
-from tests.builders import INTAKE_DATE, NOW, a_coordinator, a_person, an_intake
+from tests.builders import (
+    INTAKE_DATE,
+    NOW,
+    a_coordinator,
+    a_person,
+    an_intake,
+    last_position,
+    refusal,
+    stored,
+    text_ids,
+)
 from tests.unit.test_plan_rules import cases, vault
 
 __all__ = ["cases", "vault"]  # the fixtures, as fixtures of this module too
 MILAN = a_coordinator(City.MILANO)
 FLORENCE = a_coordinator(City.FIRENZE, id="firenze-coordinator")
 LATER = NOW + timedelta(hours=3)
-IDS = ("originator_id", "originator_version", "originator_topic")
-
-
-def text_ids() -> Callable[[], UUID]:
-    """Names the texts 1, 2, 3…: a test can tell which text went where."""
-    numbers = iter(range(1, 100))
-    return lambda: UUID(int=next(numbers))
 
 
 @pytest.fixture
@@ -70,24 +72,8 @@ def a_shelter(housing: HousingService, beds: int = 2, city: City = City.MILANO) 
     return shelter_id
 
 
-def last_position(housing: HousingService) -> int:
-    return housing.record.recorder.max_notification_id() or 0
-
-
-def stored(housing: HousingService, aggregate_id: UUID) -> list[tuple[str, dict[str, Any]]]:
-    return [(type(event).__name__, {name: value for name, value in vars(event).items()
-                                    if name not in IDS})
-            for event in housing.record.events.get(aggregate_id)]
-
-
-def refusal(command: Callable[[], object]) -> tuple[str, str, dict[str, Any]]:
-    with pytest.raises(DomainError) as refused:
-        command()
-    return refused.value.code, refused.value.message, refused.value.params
-
-
 def path_events(housing: HousingService, case_id: UUID) -> list[tuple[str, dict[str, Any]]]:
-    return stored(housing, HousingPath.id_for(case_id))
+    return stored(housing.record, HousingPath.id_for(case_id))
 
 
 def case_fields(case_id: UUID, code: str = "MI-2021-00001") -> dict[str, Any]:
@@ -105,7 +91,7 @@ def test_a_case_waitlisted_starts_its_path_once_and_records_what_orders_the_wait
     case_id = a_case(cases, protection_status=ProtectionStatus.ASYLUM_SEEKER,
                      vulnerabilities=frozenset({Vulnerability.SINGLE_PARENT_WITH_MINORS}))
     position = housing.add_to_waitlist(case_id, MILAN, LATER)
-    assert position == last_position(housing)
+    assert position == last_position(housing.record)
     assert path_events(housing, case_id) == [
         ("Started", {"timestamp": LATER, **case_fields(case_id)}),
         ("Waitlisted", {"timestamp": LATER, **case_fields(case_id), "waitlisted_at": LATER,
@@ -114,7 +100,7 @@ def test_a_case_waitlisted_starts_its_path_once_and_records_what_orders_the_wait
     # Off the waitlist and on it again: the same path, a second episode, no second start.
     housing.leave_waitlist(case_id, "Found a room", MILAN, LATER)
     again = LATER + timedelta(days=1)
-    assert housing.add_to_waitlist(case_id, MILAN, again) == last_position(housing)
+    assert housing.add_to_waitlist(case_id, MILAN, again) == last_position(housing.record)
     names = [name for name, _ in path_events(housing, case_id)]
     assert names == ["Started", "Waitlisted", "LeftWaitlist", "Waitlisted"]
     path = housing.housing_path(case_id)
@@ -141,11 +127,11 @@ def test_a_case_not_eligible_for_fast_track_housing_is_refused_the_waitlist(
                           reception=ReceptionHistory(
         ReceptionSituation.IN_RECEPTION, centre_kind=ReceptionCentreKind.CAS))
     assert any(e["eligible"] for e in cases.get(in_reception).eligibility)
-    before = last_position(housing)
+    before = last_position(housing.record)
     assert refusal(lambda: housing.add_to_waitlist(in_reception, MILAN, NOW)) == (
         "not_eligible_for_housing", "The case is not eligible for fast-track housing.",
         {"field": "case"})
-    assert last_position(housing) == before
+    assert last_position(housing.record) == before
     assert housing.housing_path(in_reception) is None
 
 
@@ -207,12 +193,12 @@ def test_a_bed_offered_holds_the_lowest_free_bed_in_the_shelter_and_on_the_path(
     housing.add_to_waitlist(first, MILAN, NOW)
     housing.add_to_waitlist(second, MILAN, NOW)
     position = housing.offer_bed(second, shelter_id, MILAN, LATER)
-    assert position == last_position(housing)
+    assert position == last_position(housing.record)
     assert path_events(housing, second)[-1] == ("BedOffered", {
         "timestamp": LATER, **case_fields(second, "MI-2021-00002"), "shelter_id": shelter_id,
         "shelter_name": "Casa Aurora", "address_area": "Niguarda", "bed": 1,
         "offered_on": NOW.date(), "actor": MILAN.as_record()})
-    assert stored(housing, shelter_id)[-1] == ("BedAssigned", {
+    assert stored(housing.record, shelter_id)[-1] == ("BedAssigned", {
         "timestamp": LATER, "bed": 1, "housing_path_id": HousingPath.id_for(second)})
     housing.offer_bed(first, shelter_id, MILAN, LATER)
     assert path_events(housing, first)[-1][1]["bed"] == 2
@@ -226,7 +212,7 @@ def test_an_offer_is_refused_for_another_city_s_shelter_a_case_not_waiting_and_u
     case_id, never_waitlisted = a_case(cases), a_case(cases)
     milan, florence = a_shelter(housing), a_shelter(housing, city=City.FIRENZE)
     housing.add_to_waitlist(case_id, MILAN, NOW)
-    before = last_position(housing)
+    before = last_position(housing.record)
     assert refusal(lambda: housing.offer_bed(case_id, florence, MILAN, NOW)) == (
         "shelter_of_another_city", "The shelter is in another city than the case.",
         {"field": "shelter_id"})
@@ -238,7 +224,7 @@ def test_an_offer_is_refused_for_another_city_s_shelter_a_case_not_waiting_and_u
     assert not_found.value.args == (unknown,)
     with pytest.raises(CaseNotFound):
         housing.offer_bed(uuid4(), milan, MILAN, NOW)
-    assert last_position(housing) == before
+    assert last_position(housing.record) == before
     # A case offered a bed already is not waiting: told so before the other city's shelter.
     housing.offer_bed(case_id, milan, MILAN, NOW)
     assert refusal(lambda: housing.offer_bed(case_id, florence, MILAN, NOW)) == (
@@ -287,13 +273,13 @@ def test_a_declined_offer_keeps_its_reason_in_the_vault_and_frees_the_bed(
     housing.add_to_waitlist(case_id, MILAN, NOW)
     housing.offer_bed(case_id, shelter_id, MILAN, NOW)
     position = housing.decline_offer(case_id, "  The school is far  ", MILAN, LATER)
-    assert position == last_position(housing)
+    assert position == last_position(housing.record)
     name, declined = path_events(housing, case_id)[-1]
     assert len(declined.pop("reason_digest")) == 64
     assert (name, declined) == ("OfferDeclined", {
         "timestamp": LATER, **case_fields(case_id), "shelter_id": shelter_id, "bed": 1,
         "reason_id": UUID(int=1), "actor": MILAN.as_record(), "legacy_texts": None})
-    assert stored(housing, shelter_id)[-1] == ("BedReleased", {
+    assert stored(housing.record, shelter_id)[-1] == ("BedReleased", {
         "timestamp": LATER, "bed": 1, "housing_path_id": HousingPath.id_for(case_id)})
     assert housing.get_shelter(shelter_id).free_beds == [1]
     assert housing.placement_text(case_id, UUID(int=1)) == "The school is far"
@@ -306,13 +292,13 @@ def test_a_decline_without_an_offer_is_refused_and_its_text_discarded(
 ) -> None:
     never_waitlisted, waiting = a_case(cases), a_case(cases)
     housing.add_to_waitlist(waiting, MILAN, NOW)
-    before = last_position(housing)
+    before = last_position(housing.record)
     assert refusal(lambda: housing.decline_offer(never_waitlisted, "r", MILAN, NOW)) == (
         "no_bed_offered", "No bed is offered to the case.", {"field": "case"})
     assert refusal(lambda: housing.decline_offer(waiting, "r", MILAN, NOW)) == (
         "no_bed_offered", "No bed is offered to the case.", {"field": "case",
                                                              "stage": "waitlisted"})
-    assert last_position(housing) == before
+    assert last_position(housing.record) == before
     assert cases.vault.read_text(never_waitlisted, UUID(int=1)) is None
     assert cases.vault.read_text(waiting, UUID(int=2)) is None
     with pytest.raises(CaseNotFound):
@@ -352,7 +338,7 @@ def test_a_move_in_and_a_move_out_record_the_bed_the_dates_and_the_outcome(
     housing.offer_bed(case_id, shelter_id, MILAN, NOW)
     moved_in_at = NOW + timedelta(days=2)
     assert housing.move_in(case_id, date(2021, 3, 11), MILAN, moved_in_at) == last_position(
-        housing)
+        housing.record)
     assert path_events(housing, case_id)[-1] == ("MovedIn", {
         "timestamp": moved_in_at, **case_fields(case_id), "shelter_id": shelter_id, "bed": 1,
         "moved_in_on": date(2021, 3, 11), "intake_date": INTAKE_DATE,
@@ -361,7 +347,7 @@ def test_a_move_in_and_a_move_out_record_the_bed_the_dates_and_the_outcome(
     left_at = NOW + timedelta(days=30)
     position = housing.move_out(case_id, MoveOutOutcome.OTHER, date(2021, 4, 8), " Back home ",
                                 MILAN, left_at)
-    assert position == last_position(housing)
+    assert position == last_position(housing.record)
     name, moved_out = path_events(housing, case_id)[-1]
     assert len(moved_out.pop("note_digest")) == 64
     assert (name, moved_out) == ("MovedOut", {
@@ -369,7 +355,7 @@ def test_a_move_in_and_a_move_out_record_the_bed_the_dates_and_the_outcome(
         "moved_out_on": date(2021, 4, 8), "outcome": "other", "note_id": UUID(int=1),
         "actor": MILAN.as_record(), "legacy_texts": None})
     assert housing.placement_text(case_id, UUID(int=1)) == "Back home"
-    assert stored(housing, shelter_id)[-1] == ("BedReleased", {
+    assert stored(housing.record, shelter_id)[-1] == ("BedReleased", {
         "timestamp": left_at, "bed": 1, "housing_path_id": HousingPath.id_for(case_id)})
     assert housing.get_shelter(shelter_id).free_beds == [1]
 
@@ -379,7 +365,7 @@ def test_a_move_in_or_out_of_a_case_with_no_bed_is_refused(
 ) -> None:
     never_waitlisted, waiting = a_case(cases), a_case(cases)
     housing.add_to_waitlist(waiting, MILAN, NOW)
-    before = last_position(housing)
+    before = last_position(housing.record)
     assert refusal(lambda: housing.move_in(never_waitlisted, NOW.date(), MILAN, NOW)) == (
         "no_bed_offered", "No bed is offered to the case.", {"field": "case"})
     not_housed = ("not_housed", "The case has not moved in anywhere.")
@@ -391,7 +377,7 @@ def test_a_move_in_or_out_of_a_case_with_no_bed_is_refused(
             housing.move_out, waiting, MoveOutOutcome.AUTONOMOUS_HOUSING, NOW.date(), note,
             MILAN, NOW)) == (
             *not_housed, {"field": "case", "stage": "waitlisted"})
-    assert last_position(housing) == before
+    assert last_position(housing.record) == before
     for text_id in range(1, 3):
         assert cases.vault.read_text(never_waitlisted, UUID(int=text_id)) is None
         assert cases.vault.read_text(waiting, UUID(int=text_id)) is None
@@ -409,7 +395,7 @@ def test_leaving_the_waitlist_keeps_the_reason_and_is_refused_to_a_case_not_wait
     case_id, never_waitlisted = a_case(cases), a_case(cases)
     housing.add_to_waitlist(case_id, MILAN, NOW)
     position = housing.leave_waitlist(case_id, " Found a room ", MILAN, LATER)
-    assert position == last_position(housing)
+    assert position == last_position(housing.record)
     name, left = path_events(housing, case_id)[-1]
     assert len(left.pop("reason_digest")) == 64
     assert (name, left) == ("LeftWaitlist", {
@@ -495,8 +481,8 @@ def test_a_household_is_offered_a_bed_each_all_at_once(
     for case_id in (mother, child):
         housing.add_to_waitlist(case_id, MILAN, NOW)
     position = housing.offer_beds_to_household(household_id, shelter_id, MILAN, LATER)
-    assert position == last_position(housing)
-    assert stored(housing, shelter_id)[1:] == [
+    assert position == last_position(housing.record)
+    assert stored(housing.record, shelter_id)[1:] == [
         ("BedAssigned", {"timestamp": LATER, "bed": 1,
                          "housing_path_id": HousingPath.id_for(mother)}),
         ("BedAssigned", {"timestamp": LATER, "bed": 2,
@@ -521,7 +507,7 @@ def test_a_household_offer_is_refused_whole_and_names_the_member_not_waiting(
     for case_id in (waiting, offered):
         housing.add_to_waitlist(case_id, MILAN, NOW)
     housing.offer_bed(offered, shelter_id, MILAN, NOW)
-    before = last_position(housing)
+    before = last_position(housing.record)
     not_waiting = ("household_member_not_waiting",
                    "A member of the household is not waiting on the waitlist.")
     assert refusal(partial(housing.offer_beds_to_household, households.add(
@@ -545,7 +531,7 @@ def test_a_household_offer_is_refused_whole_and_names_the_member_not_waiting(
     with pytest.raises(CaseNotFound):
         housing.offer_beds_to_household(households.add(City.MILANO, waiting, uuid4()),
                                         shelter_id, MILAN, LATER)
-    assert last_position(housing) == before
+    assert last_position(housing.record) == before
     assert housing.get_shelter(shelter_id).free_beds == [2, 3, 4, 5]
 
 
@@ -601,14 +587,14 @@ def test_an_offer_lost_to_rivals_is_decided_again_up_to_the_service_s_attempts(
     assert _SAVE_ATTEMPTS == 32
     racing.rivals = _SAVE_ATTEMPTS - 1  # the last attempt wins
     position = racing.offer_bed(case_id, shelter_id, MILAN, LATER)
-    assert position == last_position(racing)
+    assert position == last_position(racing.record)
     assert racing.get_shelter(shelter_id).beds == _SAVE_ATTEMPTS
     racing.rivals = _SAVE_ATTEMPTS  # every attempt loses
-    before = last_position(racing)
+    before = last_position(racing.record)
     assert refusal(lambda: racing.decline_offer(case_id, "far", MILAN, LATER)) == (
         "housing_busy", "Too many changes to this shelter or case at once: try again.",
         {"field": None})
-    assert last_position(racing) == before + _SAVE_ATTEMPTS  # the rivals' saves only
+    assert last_position(racing.record) == before + _SAVE_ATTEMPTS  # the rivals' saves only
     assert cases.vault.read_text(case_id, UUID(int=1)) is None  # the reason, discarded
     assert racing.housing_path(case_id).stage == "offered"  # type: ignore[union-attr]
 
@@ -675,7 +661,7 @@ def test_a_shelter_registered_returns_its_position_and_its_event_at_its_own_mome
     shelter_id = uuid4()
     position = housing.register_shelter(shelter_id, City.MILANO, " Casa Aurora ",
                                         ShelterKind.APARTMENT, "Niguarda", 3, MILAN, LATER)
-    assert position == last_position(housing) == 1
-    assert stored(housing, shelter_id) == [("Registered", {
+    assert position == last_position(housing.record) == 1
+    assert stored(housing.record, shelter_id) == [("Registered", {
         "timestamp": LATER, "city": "milano", "name": "Casa Aurora", "kind": "apartment",
         "address_area": "Niguarda", "beds": 3, "actor": MILAN.as_record()})]

@@ -9,12 +9,8 @@ and by nobody else — another city's case is shown by its code and city only.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID, uuid5
-
-import pytest
 
 from domain.identity.keys import KeyKind
 from domain.identity.model import (
@@ -29,8 +25,8 @@ from domain.identity.model import (
     case_person_id_for,
     match_id_for,
 )
-from domain.programme import City, DomainError
-from tests.builders import NOW, a_coordinator, recorded
+from domain.programme import City
+from tests.builders import NOW, a_coordinator, recorded, refusal
 
 ACTOR = a_coordinator()
 CASE, OTHER, PERSON = UUID(int=0xA), UUID(int=0xB), UUID(int=0x9E)
@@ -38,13 +34,6 @@ LATER = datetime(2021, 3, 11, 9, 0, tzinfo=UTC)
 FOUND = MatchFound(
     OTHER, "MI-2020-00042", City.MILANO, frozenset({KeyKind.TAX_CODE, KeyKind.DOCUMENT_NUMBER})
 )
-
-
-def refusal(command: Callable[[], object]) -> tuple[str, str, dict[str, Any]]:
-    """What `command` is refused with: its code, its message and its parameters."""
-    with pytest.raises(DomainError) as refused:
-        command()
-    return refused.value.code, refused.value.message, refused.value.params
 
 
 def noted() -> PossibleMatch:

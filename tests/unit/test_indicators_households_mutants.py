@@ -26,10 +26,10 @@ from projections.indicators.households import (
     size_key,
 )
 from projections.indicators.tallies import TRACKED_PROJECTIONS
-from projections.projection import ensure_created
 from projections.registry import default_projections
 from projections.storage.read_models import SqliteReadModels
 from projections.storage.transaction import Transaction
+from tests.read_models import read_models_with
 from tests.unit.test_indicators_tallies_mutants import insert
 
 
@@ -46,32 +46,29 @@ def member(tx: Transaction, household: str, number: int, city: str, position: in
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    for projection in default_projections():
-        ensure_created(db, projection)
-    with db.transaction() as tx:
-        for name in TRACKED_PROJECTIONS:
-            insert(tx, "rm_tracking", projection=name, stream_seq=9, position=12)
-        for number in range(1, 15):
-            insert(tx, "rm_cases", case_id=case_id(number), case_code=f"C{number}",
-                   city="bari", household_size=1)
-        for number in (101, 102):
-            insert(tx, "rm_cases", case_id=case_id(number), case_code=f"C{number}",
-                   city="firenze", household_size=4)
-        # H1: cases 1-5 now (5: the largest size shown by itself); case 6 left it.
-        for number in range(1, 7):
-            member(tx, "H1", number, "bari", number,
-                   left_on="2021-04-01" if number == 6 else None)
-        # H2: cases 7-12, six members ("6+").
-        for number in range(7, 13):
-            member(tx, "H2", number, "bari", number)
-        # H3: cases 13 and 14.
-        member(tx, "H3", 13, "bari", 1)
-        member(tx, "H3", 14, "bari", 2)
-        # Florence: 101 alone, 102 the only member of H4.
-        member(tx, "H4", 102, "firenze", 1)
-    yield db
-    db.close()
+    with read_models_with(tmp_path, *default_projections()) as read_models:
+        with read_models.transaction() as tx:
+            for name in TRACKED_PROJECTIONS:
+                insert(tx, "rm_tracking", projection=name, stream_seq=9, position=12)
+            for number in range(1, 15):
+                insert(tx, "rm_cases", case_id=case_id(number), case_code=f"C{number}",
+                       city="bari", household_size=1)
+            for number in (101, 102):
+                insert(tx, "rm_cases", case_id=case_id(number), case_code=f"C{number}",
+                       city="firenze", household_size=4)
+            # H1: cases 1-5 now (5: the largest size shown by itself); case 6 left it.
+            for number in range(1, 7):
+                member(tx, "H1", number, "bari", number,
+                       left_on="2021-04-01" if number == 6 else None)
+            # H2: cases 7-12, six members ("6+").
+            for number in range(7, 13):
+                member(tx, "H2", number, "bari", number)
+            # H3: cases 13 and 14.
+            member(tx, "H3", 13, "bari", 1)
+            member(tx, "H3", 14, "bari", 2)
+            # Florence: 101 alone, 102 the only member of H4.
+            member(tx, "H4", 102, "firenze", 1)
+        yield read_models
 
 
 def sizes(**counts: int) -> tuple[Count, ...]:

@@ -23,10 +23,10 @@ from events.contracts import FOUNDING_CITIES
 from projections.housing import PlacementRow
 from projections.indicators import IndicatorQueries
 from projections.indicators.figures import CityRow
-from projections.projection import ensure_created
 from projections.referrals import ReferralRow
 from projections.registry import default_projections
 from projections.storage.read_models import SqliteReadModels
+from tests.read_models import read_models_with
 from tests.unit.test_indicators_tallies_mutants import insert, uid, write_scenario
 
 D = Decimal
@@ -34,19 +34,16 @@ D = Decimal
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    for projection in default_projections():
-        ensure_created(db, projection)
-    with db.transaction() as tx:
-        write_scenario(tx)
-        insert(tx, "rm_finance_allocations", city="milano", sub_action="4", allocated="1000.00")
-        insert(tx, "rm_finance_allocations", city="napoli", sub_action="3", allocated="500.00")
-        insert(tx, "rm_finance_claims", claim_id=uid("claim 1"), city="milano", sub_action="4",
-               category="services", amount="200.00", spent_on="2021-01-15",
-               document_reference="PG/1", status="approved",
-               recorded_at="2021-01-20T10:00:00+00:00", recorded_by="milano.coordinator")
-    yield db
-    db.close()
+    with read_models_with(tmp_path, *default_projections()) as read_models:
+        with read_models.transaction() as tx:
+            write_scenario(tx)
+            insert(tx, "rm_finance_allocations", city="milano", sub_action="4", allocated="1000.00")
+            insert(tx, "rm_finance_allocations", city="napoli", sub_action="3", allocated="500.00")
+            insert(tx, "rm_finance_claims", claim_id=uid("claim 1"), city="milano", sub_action="4",
+                   category="services", amount="200.00", spent_on="2021-01-15",
+                   document_reference="PG/1", status="approved",
+                   recorded_at="2021-01-20T10:00:00+00:00", recorded_by="milano.coordinator")
+        yield read_models
 
 
 def test_one_city_indicators_with_its_budget(database: SqliteReadModels) -> None:

@@ -35,6 +35,7 @@ from projections.projection import ensure_created
 from projections.registry import default_projections
 from projections.storage.read_models import SqliteReadModels
 from projections.storage.transaction import Transaction
+from tests.read_models import read_models_with
 
 D = Decimal
 
@@ -160,13 +161,10 @@ def write_scenario(tx: Transaction) -> None:
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    for projection in default_projections():
-        ensure_created(db, projection)
-    with db.transaction() as tx:
-        write_scenario(tx)
-    yield db
-    db.close()
+    with read_models_with(tmp_path, *default_projections()) as read_models:
+        with read_models.transaction() as tx:
+            write_scenario(tx)
+        yield read_models
 
 
 def milano_expected() -> CityTallies:

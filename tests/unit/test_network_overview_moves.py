@@ -4,10 +4,8 @@ one batch or across batches."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -21,17 +19,12 @@ from events.contracts import (
     FieldChangeV1,
 )
 from projections.network_overview import NetworkOverviewProjection, NetworkOverviewQueries
-from projections.projection import Delivered, apply_batch, ensure_created
+from projections.projection import Delivered, apply_batch
 from projections.storage.read_models import SqliteReadModels
+from tests.read_models import read_models_fixture
 from tests.unit.test_projections import an_envelope, an_intake_recorded
 
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    ensure_created(db, NetworkOverviewProjection())
-    yield db
-    db.close()
+database = read_models_fixture(NetworkOverviewProjection)
 
 
 def a_transfer(number: int, from_city: City, to_city: City) -> CaseTransferredV1:

@@ -10,12 +10,9 @@ vault; the event carries their digest."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid5
-
-import pytest
 
 from domain.cases.model import Case
 from domain.cases.rules import CaseOutcome
@@ -30,21 +27,14 @@ from domain.notes.model import (
     NoteState,
     check_note_text,
 )
-from domain.programme import Actor, ActorKind, City, DomainError, Role
-from tests.builders import NOW, a_coordinator, a_reason, recorded
+from domain.programme import Actor, ActorKind, City, Role
+from tests.builders import NOW, a_coordinator, a_reason, recorded, refusal
 from tests.unit.test_activity_rules import a_case
 
 AUTHOR = a_coordinator(id="firenze.operatore")
 AT = datetime(2021, 4, 9, 10, 0, tzinfo=UTC)  # noon in Italy, 9 April 2021
 FIRST, SECOND, THIRD = UUID(int=1), UUID(int=2), UUID(int=3)
 DIGEST = "d" * 64
-
-
-def refusal(command: Callable[[], object]) -> tuple[str, str, dict[str, Any]]:
-    """What `command` is refused with: its code, its message and its parameters."""
-    with pytest.raises(DomainError) as refused:
-        command()
-    return refused.value.code, refused.value.message, refused.value.params
 
 
 def contact(**overrides: Any) -> Contact:

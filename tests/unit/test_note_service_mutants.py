@@ -17,19 +17,11 @@ from domain.notes.model import CaseNotes, Contact, ContactKind
 from domain.notes.service import NoteService
 from domain.programme import DomainError
 from infra.store.vault import SqliteVault
-from tests.builders import a_coordinator
+from tests.builders import a_coordinator, field_refusal, last_position
 from tests.unit.test_note_rules import LATER, TEXT, Notes, a_contact, notes
 
 __all__ = ["notes"]  # the fixture, as a fixture of this module too
 OPERATOR = a_coordinator(id="firenze.operatore")
-
-
-def refusal(error: pytest.ExceptionInfo[DomainError]) -> tuple[str, str, object]:
-    return error.value.code, error.value.message, error.value.params.get("field")
-
-
-def last_position(service: NoteService) -> int:
-    return service.record.recorder.max_notification_id() or 0
 
 
 def test_a_note_returns_the_position_of_its_event_and_starts_the_notebook_once(
@@ -39,9 +31,9 @@ def test_a_note_returns_the_position_of_its_event_and_starts_the_notebook_once(
     assert notes.service.notebook(case_id) is None
     first, second = uuid4(), uuid4()
     at_first = notes.service.write_note(case_id, first, TEXT, a_contact(), OPERATOR, LATER)
-    assert at_first == last_position(notes.service)
+    assert at_first == last_position(notes.service.record)
     at_second = notes.service.write_note(case_id, second, "Poi", a_contact(), OPERATOR, LATER)
-    assert at_second == at_first + 1 == last_position(notes.service)
+    assert at_second == at_first + 1 == last_position(notes.service.record)
     started, *written = notes.events(case_id)
     assert isinstance(started, CaseNotes.Started) and started.timestamp == LATER
     assert [type(event).__name__ for event in written] == ["NoteWritten", "NoteWritten"]
@@ -54,9 +46,9 @@ def test_a_note_on_an_unknown_case_is_refused_and_keeps_nothing(notes: Notes) ->
     case_id, note_id = uuid4(), uuid4()
     with pytest.raises(DomainError) as refused:
         notes.service.write_note(case_id, note_id, TEXT, a_contact(), OPERATOR, LATER)
-    assert refusal(refused) == ("notes_closed", "No case has this id.", "case")
+    assert field_refusal(refused) == ("notes_closed", "No case has this id.", "case")
     assert refused.value.__suppress_context__
-    assert last_position(notes.service) == 0
+    assert last_position(notes.service.record) == 0
     assert notes.service.note_texts(case_id, [note_id]) == {note_id: None}
 
 
@@ -72,19 +64,19 @@ def test_a_person_erased_before_the_text_is_kept_is_refused_as_erased(notes: Not
     case_id = notes.case()
     vault = ErasedMeanwhile(notes.vault_file, bytes(range(32)))
     service = NoteService(notes.service.record, vault, notes.cases)
-    written = last_position(service)
+    written = last_position(service.record)
     try:
         with pytest.raises(DomainError) as refused:
             service.write_note(case_id, uuid4(), TEXT, a_contact(), OPERATOR, LATER)
     finally:
         vault.close()
-    assert refusal(refused) == (
+    assert field_refusal(refused) == (
         "notes_closed",
         "This person's personal data has been erased: no new note is kept on them.",
         "case",
     )
     assert refused.value.__suppress_context__
-    assert last_position(service) == written
+    assert last_position(service.record) == written
 
 
 def test_a_note_refused_after_its_text_was_kept_leaves_no_text(notes: Notes) -> None:
@@ -132,7 +124,7 @@ def test_a_note_lost_to_a_colleague_s_is_written_after_it(notes: Notes) -> None:
     mine = uuid4()
     position = racing.write_note(case_id, mine, TEXT, a_contact(
         kind=ContactKind.PHONE_CALL, contacted_on=date(2021, 4, 8)), OPERATOR, LATER)
-    assert position == last_position(notes.service)
+    assert position == last_position(notes.service.record)
     started, theirs, written = notes.events(case_id)
     assert isinstance(started, CaseNotes.Started)
     assert (theirs.note_id, written.note_id, written.kind) == (RIVAL_NOTE, mine, "phone_call")

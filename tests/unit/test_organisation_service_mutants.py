@@ -18,7 +18,7 @@ from domain.organisations.model import Organisation, OrganisationKind, organisat
 from domain.organisations.service import OrganisationNotFound, OrganisationService
 from domain.programme import Actor, ActorKind, City, DomainError, Role
 from domain.record import ProgrammeRecord
-from tests.builders import NOW, a_coordinator, recorded
+from tests.builders import NOW, a_coordinator, last_position, recorded
 
 MILANO_COORDINATOR = a_coordinator(City.MILANO)
 LATER = NOW + timedelta(days=30)
@@ -33,22 +33,18 @@ def organisations() -> OrganisationService:
     return OrganisationService(ProgrammeRecord())
 
 
-def last_position(organisations: OrganisationService) -> int:
-    return organisations.record.recorder.max_notification_id() or 0
-
-
 def test_a_registration_returns_the_id_of_the_tidy_name_and_the_position_of_its_event(
     organisations: OrganisationService,
 ) -> None:
     organisation_id, position = organisations.register(
         City.MILANO, "  Caritas   Ambrosiana ", OrganisationKind.NGO, MILANO_COORDINATOR, NOW)
     assert organisation_id == organisation_id_for(City.MILANO, "Caritas Ambrosiana")
-    assert position == last_position(organisations) == 1
+    assert position == last_position(organisations.record) == 1
     organisation = organisations.get(organisation_id)
     assert (organisation.name, organisation.city, organisation.kind) == (
         "Caritas Ambrosiana", City.MILANO, OrganisationKind.NGO)
     retired_at = organisations.retire(organisation_id, MILANO_COORDINATOR, LATER)
-    assert retired_at == position + 1 == last_position(organisations)
+    assert retired_at == position + 1 == last_position(organisations.record)
     retired = organisations.get(organisation_id)
     assert retired.retired_on == LATER.date()
     assert recorded(retired) == []  # saved, nothing left pending
@@ -59,14 +55,14 @@ def test_a_name_registered_already_is_refused_naming_the_registered_organisation
 ) -> None:
     organisations.register(
         City.MILANO, "Caritas Ambrosiana", OrganisationKind.NGO, MILANO_COORDINATOR, NOW)
-    written = last_position(organisations)
+    written = last_position(organisations.record)
     with pytest.raises(DomainError) as refused:
         organisations.register(City.MILANO, "caritas  AMBROSIANA", OrganisationKind.ASSOCIATION,
                                MILANO_COORDINATOR, LATER)
     assert refusal(refused) == (
         "organisation_already_registered", "Caritas Ambrosiana is registered already.",
         {"field": "name", "organisation_name": "Caritas Ambrosiana"})
-    assert last_position(organisations) == written
+    assert last_position(organisations.record) == written
     # The same name in another city is another organisation.
     roma_id, _position = organisations.register(
         City.ROMA, "Caritas Ambrosiana", OrganisationKind.NGO, a_coordinator(City.ROMA), NOW)
@@ -89,7 +85,7 @@ def test_only_the_city_s_coordinators_register_and_retire(
 ) -> None:
     organisation_id, _position = organisations.register(
         City.MILANO, "Emergency", OrganisationKind.NGO, MILANO_COORDINATOR, NOW)
-    written = last_position(organisations)
+    written = last_position(organisations.record)
     denied = (
         "access_denied",
         f"A {role} may not manage_partner_organisations in milano",
@@ -101,7 +97,7 @@ def test_only_the_city_s_coordinators_register_and_retire(
     with pytest.raises(AccessDenied) as retiring:
         organisations.retire(organisation_id, actor, NOW)
     assert refusal(retiring) == denied
-    assert last_position(organisations) == written
+    assert last_position(organisations.record) == written
     assert organisations.get(organisation_id).retired_on is None
 
 
@@ -128,11 +124,11 @@ def test_a_retired_organisation_is_not_retired_again(organisations: Organisation
     organisation_id, _position = organisations.register(
         City.MILANO, "Sportello", OrganisationKind.NGO, MILANO_COORDINATOR, NOW)
     organisations.retire(organisation_id, MILANO_COORDINATOR, NOW)
-    written = last_position(organisations)
+    written = last_position(organisations.record)
     with pytest.raises(DomainError) as again:
         organisations.retire(organisation_id, MILANO_COORDINATOR, LATER)
     assert again.value.code == "organisation_retired"
-    assert last_position(organisations) == written
+    assert last_position(organisations.record) == written
     assert organisations.get(organisation_id).retired_on == NOW.date()
 
 

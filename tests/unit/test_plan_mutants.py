@@ -9,7 +9,6 @@ free text may hold special-category data, so the plan keeps only a text's id and
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid5
@@ -35,8 +34,8 @@ from domain.plans.model import (
     PlanError,
     Review,
 )
-from domain.programme import CARD_TERMS, Actor, ActorKind, City, DomainError, Role
-from tests.builders import NOW, a_coordinator, a_reason, recorded
+from domain.programme import CARD_TERMS, Actor, ActorKind, City, Role
+from tests.builders import NOW, a_coordinator, a_reason, recorded, refusal
 from tests.unit.test_activity_rules import a_case
 from tests.unit.test_programme_terms import EXTENDED
 
@@ -44,13 +43,6 @@ ACTOR = a_coordinator()
 TODAY = date(2021, 3, 20)
 AT = datetime(2021, 3, 20, 9, 0, tzinfo=UTC)  # 10:00 on the 20th in Italy
 GOAL_ID, ACTION_ID, REVIEW_ID = UUID(int=0x60A1), UUID(int=0xAC7), UUID(int=0x5E1)
-
-
-def refusal(command: Callable[[], object]) -> tuple[str, str, dict[str, Any]]:
-    """What `command` is refused with: its code, its message and its parameters."""
-    with pytest.raises(DomainError) as refused:
-        command()
-    return refused.value.code, refused.value.message, refused.value.params
 
 
 class Keeper:

@@ -17,7 +17,7 @@ from domain.cases.service import CaseService
 from domain.plans.model import ActionOwner, CaseToPlan, GoalArea, Plan
 from domain.plans.service import _SAVE_ATTEMPTS, PlanService
 from domain.programme import DomainError
-from tests.builders import INTAKE_DATE, a_coordinator
+from tests.builders import INTAKE_DATE, a_coordinator, field_refusal
 from tests.unit.test_plan_rules import (
     LATER,
     TODAY,
@@ -31,10 +31,6 @@ from tests.unit.test_plan_rules import (
 
 __all__ = ["cases", "plans", "vault"]  # the fixtures, as fixtures of this module too
 ACTOR = a_coordinator()
-
-
-def refusal(error: pytest.ExceptionInfo[DomainError]) -> tuple[str, str, object]:
-    return error.value.code, error.value.message, error.value.params.get("field")
 
 
 def test_a_started_plan_returns_its_id_and_the_position_of_its_event(
@@ -61,7 +57,7 @@ def test_a_plan_started_twice_is_refused_saying_the_case_has_one(
     case_id = a_plan(cases, plans)
     with pytest.raises(DomainError) as again:
         plans.start_plan(case_id, TODAY, TODAY, ACTOR, LATER)
-    assert refusal(again) == ("plan_already_started", "The case already has a plan.", "case")
+    assert field_refusal(again) == ("plan_already_started", "The case already has a plan.", "case")
 
 
 class RivalStarts:
@@ -85,7 +81,7 @@ def test_a_start_lost_to_a_rival_is_told_the_case_has_a_plan(
     racing = PlanService(plans.record, plans.vault, RivalStarts(cases, plans))
     with pytest.raises(DomainError) as lost:
         racing.start_plan(case_id, TODAY, TODAY, ACTOR, LATER)
-    assert refusal(lost) == ("plan_already_started", "The case already has a plan.", "case")
+    assert field_refusal(lost) == ("plan_already_started", "The case already has a plan.", "case")
     found = plans.find(case_id)
     assert found is not None and found.started_on == INTAKE_DATE
 
@@ -93,7 +89,7 @@ def test_a_start_lost_to_a_rival_is_told_the_case_has_a_plan(
 def test_an_unknown_case_is_refused_as_another_city_s_would_be(plans: PlanService) -> None:
     with pytest.raises(DomainError) as unknown:
         plans.start_plan(uuid4(), TODAY, TODAY, ACTOR, LATER)
-    assert refusal(unknown) == (
+    assert field_refusal(unknown) == (
         "plan_case_not_workable",
         "No case of your city has this id: plans are kept only for your city's cases.",
         "case",
@@ -107,7 +103,7 @@ def test_work_on_a_case_without_a_plan_says_to_start_it(
     case_id = a_case(cases)
     with pytest.raises(DomainError) as refused:
         plans.achieve_goal(case_id, uuid4(), TODAY, ACTOR, LATER)
-    assert refusal(refused) == (
+    assert field_refusal(refused) == (
         "plan_not_started",
         "The case has no plan yet: start it first.",
         "case",
@@ -125,7 +121,7 @@ def test_a_text_is_refused_when_the_vault_holds_no_key_for_the_person(
     plans.vault.erase(case_id)
     with pytest.raises(DomainError) as refused:
         a_goal(plans, case_id)
-    assert refusal(refused) == (
+    assert field_refusal(refused) == (
         "plan_case_not_workable",
         "This person's personal data has been erased: no new text is kept on them.",
         "case",
@@ -222,7 +218,8 @@ def test_each_command_reaches_the_plan_with_the_terms_in_force(
     plans.complete_action(case_id, action_id, date(2021, 3, 13), ACTOR, LATER)
     with pytest.raises(DomainError) as no_reason:
         plans.drop_goal(case_id, goal_id, date(2021, 3, 14), None, ACTOR, LATER)
-    assert refusal(no_reason) == ("invalid_drop_reason", "Say why the goal is dropped.", "reason")
+    assert field_refusal(no_reason) == (
+        "invalid_drop_reason", "Say why the goal is dropped.", "reason")
     plan = plans.find(case_id)
     assert plan is not None
     assert plan.actions[action_id].done_on == date(2021, 3, 13)

@@ -12,14 +12,10 @@ two activities counts once among a sub-action's beneficiaries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from uuid import UUID
-
-import pytest
 
 from events.activities import (
     ActivityCancelledV1,
@@ -29,7 +25,7 @@ from events.activities import (
     ActivitySessionHeldV1,
     ActivityStaffTrainedCountedV1,
 )
-from events.cloudevents import Actor, Envelope, event_id, source_for
+from events.cloudevents import Actor, Envelope
 from events.contracts import EventContract
 from projections.activities import (
     ActivityDetail,
@@ -40,8 +36,9 @@ from projections.activities import (
     SessionRow,
     SubActionTotals,
 )
-from projections.projection import Delivered, apply_batch, ensure_created, reset
+from projections.projection import reset
 from projections.storage.read_models import SqliteReadModels
+from tests.read_models import Feed, an_envelope, feed_fixture, read_models_fixture
 
 T0 = datetime(2021, 3, 1, 9, 0, tzinfo=UTC)
 COORDINATOR = Actor(kind="user", id="milano.coord", role="city_coordinator", city="milano")
@@ -49,51 +46,15 @@ ORTI = UUID(int=1)
 CASE_A, CASE_B, CASE_C = UUID(int=101), UUID(int=102), UUID(int=103)
 
 
-def envelope_of(data: EventContract, position: int, time: datetime) -> Envelope:
-    subject = str(getattr(data, "activity_id", "x"))
-    return Envelope(id=event_id(subject, position), source=source_for(str(data.city)),  # type: ignore[attr-defined]
-                    type=data.ce_type(), subject=subject, time=time, position=position,
-                    actor=COORDINATOR, data=data)
+def envelope_of(data: EventContract, position: int) -> Envelope:
+    """Each event recorded one hour after the one before it."""
+    return an_envelope(data, position, time=T0 + timedelta(hours=position), actor=COORDINATOR)
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    ensure_created(db, ActivityRegisterProjection())
-    yield db
-    db.close()
+database = read_models_fixture(ActivityRegisterProjection)
 
 
-class Feed:
-    """Events applied one batch at a time, each at the next stream position; each event's time
-    one hour after the last."""
-
-    def __init__(self, database: SqliteReadModels) -> None:
-        self.database = database
-        self.sequence = 0
-
-    def time_of(self, position: int) -> datetime:
-        return T0 + timedelta(hours=position)
-
-    def __call__(self, *events: EventContract) -> list[Envelope]:
-        batch = []
-        for event in events:
-            self.sequence += 1
-            envelope = envelope_of(event, self.sequence, self.time_of(self.sequence))
-            batch.append(Delivered(self.sequence, envelope))
-        apply_batch(self.database, ActivityRegisterProjection(), batch)
-        return [d.envelope for d in batch]
-
-    def again(self, envelopes: list[Envelope]) -> None:
-        """The same envelopes delivered once more at their own stream positions (a redelivery
-        after a lost acknowledgement)."""
-        batch = [Delivered(envelope.position, envelope) for envelope in envelopes]
-        apply_batch(self.database, ActivityRegisterProjection(), batch)
-
-
-@pytest.fixture
-def feed(database: SqliteReadModels) -> Feed:
-    return Feed(database)
+feed = feed_fixture(ActivityRegisterProjection, envelope_of)
 
 
 def planned(activity: UUID = ORTI, city: str = "milano", sub_action: str = "2",
@@ -481,7 +442,7 @@ def test_one_event_applied_on_its_own_is_applied_as_in_a_batch(
     database: SqliteReadModels,
 ) -> None:
     with database.transaction() as tx:
-        ActivityRegisterProjection().apply(tx, envelope_of(planned(), 1, T0 + timedelta(hours=1)))
+        ActivityRegisterProjection().apply(tx, envelope_of(planned(), 1))
 
     assert detail(database).summary == the_planned_summary()
     assert last_position(database) == 1

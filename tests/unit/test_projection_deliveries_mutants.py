@@ -11,16 +11,13 @@ person served twice is one person, equal deliveries each count."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import pytest
-
-from events.cloudevents import Actor, Envelope, event_id, source_for
+from events.cloudevents import Actor
+from events.contracts import EventContract
 from events.deliveries import DeliveryRecordedV1, DeliveryVoidedV1
 from projections.deliveries import (
     DeliveryProjection,
@@ -30,25 +27,17 @@ from projections.deliveries import (
     DeliveryTotal,
     totals_in,
 )
-from projections.projection import Delivered, apply_batch, ensure_created, reset
+from projections.projection import reset
 from projections.storage.read_models import SqliteReadModels
-from tests.unit.test_projection_case_list_mutants import code
+from tests.case_events import case, code
+from tests.read_models import an_envelope, apply_in_one_batch, read_models_fixture
 
 T0 = datetime(2021, 3, 10, 9, 30, tzinfo=UTC)
 STAFF = Actor(kind="user", id="firenze.op", role="city_operator", city="firenze")
 D = Decimal
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    ensure_created(db, DeliveryProjection())
-    yield db
-    db.close()
-
-
-def case(number: int) -> UUID:
-    return UUID(int=number)
+database = read_models_fixture(DeliveryProjection)
 
 
 def delivery(number: int) -> UUID:
@@ -76,16 +65,10 @@ def voided(number: int, case_number: int = 1, reason: Any = "duplicate") -> Deli
                             reason=reason)
 
 
-def envelope(data: object, position: int, when: datetime = T0) -> Envelope:
-    return Envelope(id=event_id("x", position), source=source_for("firenze"), type="x",
-                    subject="x", time=when, position=position, actor=STAFF,
-                    data=data)  # type: ignore[arg-type]
-
-
-def project(database: SqliteReadModels, *events: object, first: int = 1,
+def project(database: SqliteReadModels, *events: EventContract, first: int = 1,
             when: datetime = T0) -> None:
-    apply_batch(database, DeliveryProjection(),
-                [Delivered(n, envelope(e, n, when)) for n, e in enumerate(events, start=first)])
+    apply_in_one_batch(database, DeliveryProjection(), events, first=first, time=when,
+                       actor=STAFF)
 
 
 def stored_positions(database: SqliteReadModels) -> list[tuple[Any, ...]]:
@@ -243,9 +226,9 @@ def test_a_reset_empties_the_model(database: SqliteReadModels) -> None:
 
 def test_one_event_applied_alone_is_applied(database: SqliteReadModels) -> None:
     with database.transaction() as tx:
-        DeliveryProjection().apply(tx, envelope(recorded(1), 1))
+        DeliveryProjection().apply(tx, an_envelope(recorded(1), 1, time=T0, actor=STAFF))
     with database.transaction() as tx:
-        DeliveryProjection().apply(tx, envelope(voided(1), 2))
+        DeliveryProjection().apply(tx, an_envelope(voided(1), 2, time=T0, actor=STAFF))
     row = DeliveryQueries(database).delivery(delivery(1))
     assert row is not None and row.voided_reason == "duplicate"
 

@@ -13,23 +13,13 @@ its permit's expiry, which a renewed permit replaces; "Closure": a closed case c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from events.cloudevents import Actor, Envelope, event_id, source_for
-from events.contracts import (
-    CaseClosedV2,
-    CasePersonalDataErasedV1,
-    CasePersonalDataErasedV2,
-    CaseReopenedV2,
-    CaseTransferredV1,
-)
+from events.cloudevents import Actor
+from events.contracts import EventContract
 from events.documents import DocumentCaseFileAttachedV1, DocumentClaimFileAttachedV1
 from projections.documents import (
     DOCUMENT_EXPIRING,
@@ -37,9 +27,10 @@ from projections.documents import (
     DocumentRow,
     DocumentsProjection,
 )
-from projections.projection import Delivered, WorkItem, apply_batch, ensure_created, reset
+from projections.projection import WorkItem, reset
 from projections.storage.read_models import SqliteReadModels
-from tests.unit.test_projection_case_list_mutants import code
+from tests.case_events import case, closed, code, erased_v1, erased_v2, reopened, transferred
+from tests.read_models import an_envelope, apply_in_one_batch, read_models_fixture
 
 T0 = datetime(2021, 3, 10, 9, 30, tzinfo=UTC)
 ITALY = ZoneInfo("Europe/Rome")
@@ -47,16 +38,7 @@ STAFF = Actor(kind="user", id="firenze.op", role="city_operator", city="firenze"
 CLAIM = UUID(int=500)
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    ensure_created(db, DocumentsProjection())
-    yield db
-    db.close()
-
-
-def case(number: int) -> UUID:
-    return UUID(int=number)
+database = read_models_fixture(DocumentsProjection)
 
 
 def doc(number: int) -> UUID:
@@ -80,33 +62,10 @@ def invoice(number: int) -> DocumentClaimFileAttachedV1:
         media_type="image/png", size=77, sha256="cd" * 32)
 
 
-def closed(number: int) -> CaseClosedV2:
-    return CaseClosedV2(case_id=case(number), case_code=code(number), city="firenze",
-                        closed_on=date(2021, 3, 12), outcome="autonomy", reason_id=None,
-                        reason_digest=None)
-
-
-def reopened(number: int) -> CaseReopenedV2:
-    return CaseReopenedV2(case_id=case(number), case_code=code(number), city="firenze",
-                          reopened_on=date(2021, 3, 13), reason_id=None, reason_digest=None)
-
-
-def transferred(number: int, city: str = "milano") -> CaseTransferredV1:
-    return CaseTransferredV1(case_id=case(number), case_code=code(number), city=city,
-                             from_city="firenze", referral_id=UUID(int=900),
-                             transferred_on=date(2021, 3, 12))
-
-
-def envelope(data: object, position: int, when: datetime = T0) -> Envelope:
-    return Envelope(id=event_id("x", position), source=source_for("firenze"), type="x",
-                    subject="x", time=when, position=position, actor=STAFF,
-                    data=data)  # type: ignore[arg-type]
-
-
-def project(database: SqliteReadModels, *events: object, first: int = 1,
+def project(database: SqliteReadModels, *events: EventContract, first: int = 1,
             when: datetime = T0) -> None:
-    apply_batch(database, DocumentsProjection(),
-                [Delivered(n, envelope(e, n, when)) for n, e in enumerate(events, start=first)])
+    apply_in_one_batch(database, DocumentsProjection(), events, first=first, time=when,
+                       actor=STAFF)
 
 
 def cases_table(database: SqliteReadModels) -> list[tuple[Any, ...]]:
@@ -180,13 +139,8 @@ def test_the_cases_rows_follow_closing_reopening_erasure_and_transfers(
     project(database, attached(1, 1), attached(2, 2), attached(3, 3), attached(4, 4),
             invoice(5))
     project(database, closed(1), first=6)
-    project(database, CasePersonalDataErasedV2(
-        case_id=case(2), case_code=code(2), city="firenze", requested_on=date(2021, 4, 2),
-        request_reference="PG/2021/0012345", legal_basis="art17_1a"), first=7)
-    project(database, CasePersonalDataErasedV1(
-        case_id=case(3), case_code=code(3), city="firenze", requested_on=date(2021, 4, 2),
-        request_reference="PG/2021/0012346"),
-        first=8)
+    project(database, erased_v2(2), first=7)
+    project(database, erased_v1(3), first=8)
     project(database, closed(4), reopened(4), transferred(4), first=9)
     assert cases_table(database) == [
         (str(case(1)), "firenze", 0, 0), (str(case(2)), "firenze", 1, 1),
@@ -268,9 +222,7 @@ def test_work_items_by_due_then_case_code_for_the_citys_open_cases_only(
             attached(3, 1, expires_on=date(2021, 4, 2)), attached(4, 4, expires_on=day),
             attached(5, 5, expires_on=day), attached(6, 6, expires_on=day),
             attached(7, 7, expires_on=day, city="milano"), invoice(8))
-    project(database, closed(4), transferred(5), CasePersonalDataErasedV2(
-        case_id=case(6), case_code=code(6), city="firenze", requested_on=date(2021, 4, 2),
-        request_reference="PG/2021/0012345", legal_basis="art17_1a"), first=9)
+    project(database, closed(4), transferred(5), erased_v2(6), first=9)
     queries = DocumentQueries(database)
     assert [(i.case_id, i.case_code, i.subject_id) for i in queries.work_items("firenze", T0)
             ] == [(case(2), "FI-2021-00002", doc(2)), (case(3), "FI-2021-00003", doc(1)),
@@ -291,9 +243,9 @@ def test_a_reset_empties_the_model(database: SqliteReadModels) -> None:
 
 def test_one_event_applied_alone_is_applied(database: SqliteReadModels) -> None:
     with database.transaction() as tx:
-        DocumentsProjection().apply(tx, envelope(attached(1), 1))
+        DocumentsProjection().apply(tx, an_envelope(attached(1), 1, time=T0, actor=STAFF))
     with database.transaction() as tx:
-        DocumentsProjection().apply(tx, envelope(closed(1), 2))
+        DocumentsProjection().apply(tx, an_envelope(closed(1), 2, time=T0, actor=STAFF))
     assert cases_table(database) == [(str(case(1)), "firenze", 0, 0)]
     assert [d.document_id for d in DocumentQueries(database).of_owner(case(1))] == [doc(1)]
 

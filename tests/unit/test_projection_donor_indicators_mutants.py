@@ -22,10 +22,8 @@ donor"):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -51,22 +49,16 @@ from projections.donor_indicators import (
 from projections.housing import HousingProjection
 from projections.indicators.figures import DAYS, Durations
 from projections.person_links import PersonLinksProjection
-from projections.projection import ensure_created
 from projections.registry import PROJECTION_NAMES
 from projections.storage.read_models import SqliteReadModels
 from projections.storage.transaction import Transaction
+from tests.read_models import read_models_fixture
 
 ALICE, BRUNO = UUID(int=7001), UUID(int=7002)
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    for projection in (CaseListProjection(), PersonLinksProjection(), HousingProjection(),
-                       ActivityRegisterProjection()):
-        ensure_created(db, projection)
-    yield db
-    db.close()
+database = read_models_fixture(
+    CaseListProjection, PersonLinksProjection, HousingProjection, ActivityRegisterProjection)
 
 
 def case_id(number: int) -> str:

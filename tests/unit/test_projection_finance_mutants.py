@@ -11,17 +11,15 @@ allocation; a pending one does."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from events.cloudevents import Actor, Envelope, event_id, source_for
+from events.cloudevents import Actor, Envelope
 from events.contracts import FOUNDING_CITIES, EventContract
 from events.finance import (
     BudgetAllocationSetV1,
@@ -39,8 +37,8 @@ from projections.finance import (
     _end_of_quarter,
     _quarter_of,
 )
-from projections.projection import Delivered, apply_batch, ensure_created
 from projections.storage.read_models import SqliteReadModels
+from tests.read_models import Feed, an_envelope, feed_fixture, read_models_fixture
 
 BUDGET = UUID(int=500)
 T0 = datetime(2021, 4, 1, 8, 0, tzinfo=UTC)
@@ -52,10 +50,7 @@ ITALY = ZoneInfo("Europe/Rome")
 def envelope_of(data: EventContract, position: int, time: datetime = T0,
                 actor: Actor = CITY_STAFF) -> Envelope:
     """A published event as the projector receives it, at store position `position`."""
-    city = str(getattr(data, "city", "network"))
-    return Envelope(id=event_id(str(BUDGET), position), source=source_for(city),
-                    type=data.ce_type(), subject=city, time=time, position=position,
-                    actor=actor, data=data)
+    return an_envelope(data, position, time=time, actor=actor)
 
 
 def allocation(city: str, sub_action: str, amount: str) -> BudgetAllocationSetV1:
@@ -86,33 +81,10 @@ def rejection(recorded: BudgetClaimRecordedV1, reason: str = "Doppione") -> Budg
                                  amount=recorded.amount, reason=reason)
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    ensure_created(db, FinanceProjection())
-    yield db
-    db.close()
+database = read_models_fixture(FinanceProjection)
 
 
-class Feed:
-    """Envelopes applied one batch at a time, each a new stream message."""
-
-    def __init__(self, database: SqliteReadModels) -> None:
-        self.database = database
-        self.sequence = 0
-
-    def __call__(self, *events: EventContract | Envelope) -> None:
-        batch = []
-        for event in events:
-            self.sequence += 1
-            envelope = event if isinstance(event, Envelope) else envelope_of(event, self.sequence)
-            batch.append(Delivered(self.sequence, envelope))
-        apply_batch(self.database, FinanceProjection(), batch)
-
-
-@pytest.fixture
-def feed(database: SqliteReadModels) -> Feed:
-    return Feed(database)
+feed = feed_fixture(FinanceProjection, envelope_of)
 
 
 def test_a_recorded_claim_reads_back_field_by_field_as_pending(

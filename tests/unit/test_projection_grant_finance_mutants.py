@@ -9,10 +9,8 @@ read as of any moment, by the time each event was recorded; a rejected claim adm
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -42,17 +40,19 @@ from projections.grant_finance import (
     GrantQueries,
     instant,
 )
-from projections.projection import ensure_created
 from projections.storage.read_models import SqliteReadModels
+from tests.read_models import Feed
 from tests.unit.test_projection_finance_mutants import (
     BUDGET,
     CITY_STAFF,
     MINISTRY,
     T0,
-    Feed,
+    database,
     envelope_of,
+    feed,
 )
 
+__all__ = ["database", "feed"]  # the fixtures (the finance read model, fed), as this module's too
 CUP = "J11B21000050006"
 HOUR = timedelta(hours=1)
 TICK = timedelta(microseconds=1)
@@ -128,19 +128,6 @@ def corrected(claim: ClaimDraftedV1, by: ClaimDraftedV1) -> ClaimCorrectedV1:
 
 def at(hours: int, actor: Actor = CITY_STAFF) -> dict[str, Any]:
     return {"time": T0 + hours * HOUR, "actor": actor}
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    ensure_created(db, FinanceProjection())
-    yield db
-    db.close()
-
-
-@pytest.fixture
-def feed(database: SqliteReadModels) -> Feed:
-    return Feed(database)
 
 
 class TimedFeed:

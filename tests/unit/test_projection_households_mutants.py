@@ -12,15 +12,12 @@ reason they left (a case is never silently edited)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import pytest
-
-from events.cloudevents import Actor, Envelope, event_id, source_for
+from events.cloudevents import Actor, Envelope
 from events.contracts import EventContract
 from events.households import (
     HouseholdFormedV1,
@@ -38,8 +35,9 @@ from projections.households import (
     MemberRow,
     current_sizes_in,
 )
-from projections.projection import Delivered, apply_batch, ensure_created, reset
+from projections.projection import ensure_created, reset
 from projections.storage.read_models import SqliteReadModels
+from tests.read_models import Feed, an_envelope, feed_fixture, read_models_fixture
 
 T0 = datetime(2021, 3, 1, 9, 0, tzinfo=UTC)
 STAFF = Actor(kind="user", id="bari.coord", role="city_coordinator", city="bari")
@@ -57,40 +55,14 @@ def code(number: int, city: str = "bari") -> str:
 
 
 def envelope_of(data: EventContract, position: int) -> Envelope:
-    subject = str(getattr(data, "household_id", "x"))
-    return Envelope(id=event_id(subject, position), source=source_for(str(data.city)),  # type: ignore[attr-defined]
-                    type=data.ce_type(), subject=subject, time=T0 + timedelta(hours=position),
-                    position=position, actor=STAFF, data=data)
+    """Each event recorded one hour after the one before it."""
+    return an_envelope(data, position, time=T0 + timedelta(hours=position), actor=STAFF)
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    ensure_created(db, HouseholdProjection())
-    yield db
-    db.close()
+database = read_models_fixture(HouseholdProjection)
 
 
-class Feed:
-    """Events applied one batch at a time, each at the next stream position."""
-
-    def __init__(self, database: SqliteReadModels) -> None:
-        self.database = database
-        self.sequence = 0
-        self.applied: list[Envelope] = []
-
-    def __call__(self, *events: EventContract) -> None:
-        batch = []
-        for event in events:
-            self.sequence += 1
-            batch.append(Delivered(self.sequence, envelope_of(event, self.sequence)))
-        apply_batch(self.database, HouseholdProjection(), batch)
-        self.applied += [d.envelope for d in batch]
-
-
-@pytest.fixture
-def feed(database: SqliteReadModels) -> Feed:
-    return Feed(database)
+feed = feed_fixture(HouseholdProjection, envelope_of)
 
 
 def formed(household: UUID = HOME, on: date = FORMED, city: str = "bari") -> HouseholdFormedV1:
@@ -378,13 +350,12 @@ def test_every_event_applied_twice_in_a_row_changes_nothing(
     twice = SqliteReadModels(tmp_path / "twice.sqlite")
     ensure_created(twice, HouseholdProjection())
     with twice.transaction() as tx:
-        for envelope in feed.applied:
-            HouseholdProjection().apply_all(tx, [envelope, envelope])
+        for delivered in feed.delivered:
+            HouseholdProjection().apply_all(tx, [delivered.envelope, delivered.envelope])
     assert (view_of(twice), view_of(twice, OTHER_HOME)) == once
     twice.close()
 
-    apply_batch(database, HouseholdProjection(),
-                [Delivered(e.position, e) for e in feed.applied])
+    feed.again(feed.delivered)
     assert (view_of(database), view_of(database, OTHER_HOME)) == once
 
 

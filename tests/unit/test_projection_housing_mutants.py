@@ -14,20 +14,16 @@ days are Rome's."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from events.cloudevents import Actor, Envelope, event_id, source_for
+from events.cloudevents import Actor, Envelope
 from events.contracts import (
-    CaseClosedV2,
     CaseIntakeCorrectedV3,
-    CaseReopenedV2,
     CaseStatusChangedV1,
     CaseTransferredV1,
     EventContract,
@@ -68,6 +64,9 @@ from projections.housing import (
 )
 from projections.projection import Delivered, WorkItem, apply_batch, ensure_created, reset
 from projections.storage.read_models import SqliteReadModels
+from tests import case_events
+from tests.case_events import code
+from tests.read_models import an_envelope, apply_in_one_batch, read_models_fixture
 
 ITALY = ZoneInfo("Europe/Rome")
 T0 = datetime(2021, 3, 10, 9, 30, tzinfo=UTC)
@@ -79,16 +78,7 @@ NOTE = UUID(int=501)
 REASON = UUID(int=502)
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    ensure_created(db, HousingProjection())
-    yield db
-    db.close()
-
-
-def code(number: int, city: str = "firenze") -> str:
-    return f"{city[:2].upper()}-2021-{number:05d}"
+database = read_models_fixture(HousingProjection)
 
 
 def path_id(number: int) -> UUID:
@@ -176,29 +166,14 @@ def corrected(number: int, changes: list[FieldChange],
         reason_id=None, reason_digest=None, priority_group=group, eligibility=[])
 
 
-def case_closed(number: int) -> CaseClosedV2:
-    return CaseClosedV2(case_id=UUID(int=number), case_code=code(number), city="firenze",
-                        closed_on=date(2021, 4, 1), outcome="autonomy", reason_id=None,
-                        reason_digest=None)
-
-
-def case_reopened(number: int) -> CaseReopenedV2:
-    return CaseReopenedV2(case_id=UUID(int=number), case_code=code(number), city="firenze",
-                          reopened_on=date(2021, 4, 2), reason_id=None, reason_digest=None)
-
-
 def envelope_of(data: EventContract, position: int, at: datetime = T0) -> Envelope:
-    case_id = str(getattr(data, "case_id", getattr(data, "shelter_id", "none")))
-    return Envelope(id=event_id(case_id, position), source=source_for(str(data.city)),  # type: ignore[attr-defined]
-                    type=data.ce_type(), subject=str(getattr(data, "case_code", "x")),
-                    time=at, position=position, actor=COORDINATOR, data=data)
+    return an_envelope(data, position, time=at, actor=COORDINATOR)
 
 
 def project(database: SqliteReadModels, *events: EventContract, first: int = 1,
             at: datetime = T0) -> list[Delivered]:
-    batch = [Delivered(n, envelope_of(e, n, at)) for n, e in enumerate(events, start=first)]
-    apply_batch(database, HousingProjection(), batch)
-    return batch
+    return apply_in_one_batch(database, HousingProjection(), events, first=first, time=at,
+                              actor=COORDINATOR)
 
 
 def queries(database: SqliteReadModels) -> HousingQueries:
@@ -605,7 +580,7 @@ def test_a_status_decision_changes_the_priority_group(database: SqliteReadModels
 
 
 def test_a_closed_case_waits_for_nothing_until_reopened(database: SqliteReadModels) -> None:
-    project(database, waitlisted(1), waitlisted(2), case_closed(1))
+    project(database, waitlisted(1), waitlisted(2), case_events.closed(1))
 
     assert path_of(database) == the_path(case_closed=True)
     assert stored(database, "rm_housing_paths", "case_closed, last_position", "case_id",
@@ -614,7 +589,7 @@ def test_a_closed_case_waits_for_nothing_until_reopened(database: SqliteReadMode
     assert [i.case_id for i in queries(database).work_items("firenze", T0 + timedelta(days=60))
             ] == [UUID(int=2)]
 
-    project(database, case_reopened(1), first=4)
+    project(database, case_events.reopened(1), first=4)
 
     assert path_of(database) == the_path()
     assert stored(database, "rm_housing_paths", "case_closed", "case_id", UUID(int=1)) == (0,)
@@ -623,7 +598,7 @@ def test_a_closed_case_waits_for_nothing_until_reopened(database: SqliteReadMode
 
 
 def test_a_closed_case_s_offer_is_no_work_item(database: SqliteReadModels) -> None:
-    project(database, registered(), waitlisted(1), offered(1), case_closed(1))
+    project(database, registered(), waitlisted(1), offered(1), case_events.closed(1))
 
     assert queries(database).work_items("firenze", datetime(2022, 1, 1, tzinfo=UTC)) == []
 
@@ -641,7 +616,7 @@ def test_a_transferred_case_waits_in_its_new_city(database: SqliteReadModels) ->
 
 def test_case_events_of_a_case_never_waitlisted_change_nothing(
         database: SqliteReadModels) -> None:
-    project(database, waitlisted(2), case_closed(1), corrected(1, [FieldChange(
+    project(database, waitlisted(2), case_events.closed(1), corrected(1, [FieldChange(
         field="vulnerabilities", before=[], after=["disability"], corrects="a")]))
 
     assert queries(database).housing_path(UUID(int=1)) is None

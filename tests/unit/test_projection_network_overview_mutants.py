@@ -10,13 +10,9 @@ holds it and under the protection status it holds now; a transfer or a correctio
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 from uuid import UUID
-
-import pytest
 
 from events.contracts import (
     FOUNDING_CITIES,
@@ -29,18 +25,13 @@ from projections.network_overview import (
     NetworkOverviewProjection,
     NetworkOverviewQueries,
 )
-from projections.projection import Delivered, apply_batch, ensure_created, reset
+from projections.projection import Delivered, apply_batch, reset
 from projections.storage.read_models import SqliteReadModels
+from tests.read_models import read_models_fixture
 from tests.unit.test_network_overview_moves import a_correction, a_transfer, change
 from tests.unit.test_projections import an_envelope, an_intake_recorded
 
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    ensure_created(db, NetworkOverviewProjection())
-    yield db
-    db.close()
+database = read_models_fixture(NetworkOverviewProjection)
 
 
 def a_status_change(number: int, city: str, status: str) -> CaseStatusChangedV1:

@@ -12,23 +12,13 @@ case ends and can be reopened, never silently edited (a correction keeps the not
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from events.cloudevents import Actor, Envelope, event_id, source_for
-from events.contracts import (
-    CaseClosedV2,
-    CasePersonalDataErasedV1,
-    CasePersonalDataErasedV2,
-    CaseReopenedV2,
-    CaseTransferredV1,
-)
+from events.cloudevents import Actor
+from events.contracts import EventContract
 from events.notes import CaseNoteWrittenV1
 from projections.notes import (
     FOLLOW_UP_DUE,
@@ -36,25 +26,17 @@ from projections.notes import (
     CaseNotesQueries,
     NoteRow,
 )
-from projections.projection import Delivered, WorkItem, apply_batch, ensure_created, reset
+from projections.projection import WorkItem, reset
 from projections.storage.read_models import SqliteReadModels
-from tests.unit.test_projection_case_list_mutants import code
+from tests.case_events import case, closed, code, erased_v1, erased_v2, reopened, transferred
+from tests.read_models import an_envelope, apply_in_one_batch, read_models_fixture
 
 T0 = datetime(2021, 3, 10, 9, 30, tzinfo=UTC)
 ITALY = ZoneInfo("Europe/Rome")
 STAFF = Actor(kind="user", id="firenze.op", role="city_operator", city="firenze")
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    ensure_created(db, CaseNotesProjection())
-    yield db
-    db.close()
-
-
-def case(number: int) -> UUID:
-    return UUID(int=number)
+database = read_models_fixture(CaseNotesProjection)
 
 
 def nid(number: int) -> UUID:
@@ -72,46 +54,10 @@ def note(number: int, case_number: int = 1, city: str = "firenze", **overrides: 
     return CaseNoteWrittenV1(**values | overrides)
 
 
-def closed(number: int) -> CaseClosedV2:
-    return CaseClosedV2(case_id=case(number), case_code=code(number), city="firenze",
-                        closed_on=date(2021, 3, 12), outcome="autonomy", reason_id=None,
-                        reason_digest=None)
-
-
-def reopened(number: int) -> CaseReopenedV2:
-    return CaseReopenedV2(case_id=case(number), case_code=code(number), city="firenze",
-                          reopened_on=date(2021, 3, 13), reason_id=None, reason_digest=None)
-
-
-def transferred(number: int, city: str = "milano") -> CaseTransferredV1:
-    return CaseTransferredV1(case_id=case(number), case_code=code(number), city=city,
-                             from_city="firenze", referral_id=UUID(int=900),
-                             transferred_on=date(2021, 3, 12))
-
-
-def erased_v2(number: int) -> CasePersonalDataErasedV2:
-    return CasePersonalDataErasedV2(
-        case_id=case(number), case_code=code(number), city="firenze",
-        requested_on=date(2021, 4, 2), request_reference="PG/2021/0012345",
-        legal_basis="art17_1a")
-
-
-def erased_v1(number: int) -> CasePersonalDataErasedV1:
-    return CasePersonalDataErasedV1(
-        case_id=case(number), case_code=code(number), city="firenze",
-        requested_on=date(2021, 4, 2), request_reference="PG/2021/0012346")
-
-
-def envelope(data: object, position: int, when: datetime = T0) -> Envelope:
-    return Envelope(id=event_id("x", position), source=source_for("firenze"), type="x",
-                    subject="x", time=when, position=position, actor=STAFF,
-                    data=data)  # type: ignore[arg-type]
-
-
-def project(database: SqliteReadModels, *events: object, first: int = 1,
+def project(database: SqliteReadModels, *events: EventContract, first: int = 1,
             when: datetime = T0) -> None:
-    apply_batch(database, CaseNotesProjection(),
-                [Delivered(n, envelope(e, n, when)) for n, e in enumerate(events, start=first)])
+    apply_in_one_batch(database, CaseNotesProjection(), events, first=first, time=when,
+                       actor=STAFF)
 
 
 def flags(database: SqliteReadModels) -> list[tuple[Any, ...]]:
@@ -263,7 +209,8 @@ def test_a_reset_empties_the_model(database: SqliteReadModels) -> None:
 
 def test_one_event_applied_alone_is_applied(database: SqliteReadModels) -> None:
     with database.transaction() as tx:
-        CaseNotesProjection().apply(tx, envelope(note(1, follow_up_on=date(2021, 3, 20)), 1))
+        CaseNotesProjection().apply(tx, an_envelope(note(1, follow_up_on=date(2021, 3, 20)), 1,
+                                                    time=T0, actor=STAFF))
     with database.transaction() as tx:
-        CaseNotesProjection().apply(tx, envelope(closed(1), 2))
+        CaseNotesProjection().apply(tx, an_envelope(closed(1), 2, time=T0, actor=STAFF))
     assert flags(database) == [(str(nid(1)), "firenze", 1, 1, 0)]

@@ -10,14 +10,10 @@ it; the same association in two cities is registered by each."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 from uuid import UUID
 
-import pytest
-
-from events.cloudevents import Actor, Envelope, event_id, source_for
+from events.cloudevents import Actor, Envelope
 from events.contracts import EventContract
 from events.finance import BudgetAllocationSetV1
 from events.organisations import OrganisationRegisteredV1, OrganisationRetiredV1
@@ -26,8 +22,8 @@ from projections.organisations import (
     OrganisationQueries,
     OrganisationRow,
 )
-from projections.projection import Delivered, apply_batch, ensure_created
 from projections.storage.read_models import SqliteReadModels
+from tests.read_models import Feed, an_envelope, feed_fixture, read_models_fixture
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 STAFF = Actor(kind="user", id="firenze.coord", role="city_coordinator", city="firenze")
@@ -35,10 +31,7 @@ CARITAS, ARCI, ZETA = UUID(int=7), UUID(int=3), UUID(int=5)
 
 
 def envelope_of(data: EventContract, position: int) -> Envelope:
-    city = str(getattr(data, "city", "network"))
-    return Envelope(id=event_id(str(getattr(data, "organisation_id", UUID(int=0))), position),
-                    source=source_for(city), type=data.ce_type(), subject=city, time=T0,
-                    position=position, actor=STAFF, data=data)
+    return an_envelope(data, position, time=T0, actor=STAFF)
 
 
 def registered(organisation_id: UUID, name: str, city: str = "firenze", kind: str = "ngo",
@@ -52,32 +45,10 @@ def retired(organisation_id: UUID, on: date, city: str = "firenze") -> Organisat
                                  retired_on=on)
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    ensure_created(db, OrganisationProjection())
-    yield db
-    db.close()
+database = read_models_fixture(OrganisationProjection)
 
 
-class Feed:
-    """Events applied one batch at a time, each a new stream message."""
-
-    def __init__(self, database: SqliteReadModels) -> None:
-        self.database = database
-        self.sequence = 0
-
-    def __call__(self, *events: EventContract) -> None:
-        batch = []
-        for event in events:
-            self.sequence += 1
-            batch.append(Delivered(self.sequence, envelope_of(event, self.sequence)))
-        apply_batch(self.database, OrganisationProjection(), batch)
-
-
-@pytest.fixture
-def feed(database: SqliteReadModels) -> Feed:
-    return Feed(database)
+feed = feed_fixture(OrganisationProjection, envelope_of)
 
 
 def stored(database: SqliteReadModels) -> list[tuple[object, ...]]:

@@ -12,15 +12,13 @@ Italian clocks (the projection's `end_of`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
 
-from events.cloudevents import Actor, Envelope, event_id, source_for
+from events.cloudevents import Actor, Envelope
 from events.contracts import (
     CaseClosedV2,
     CasePersonalDataErasedV1,
@@ -50,8 +48,9 @@ from projections.plans import (
     _day,
     end_of,
 )
-from projections.projection import Delivered, WorkItem, apply_batch, ensure_created, reset
+from projections.projection import WorkItem, apply_batch, reset
 from projections.storage.read_models import SqliteReadModels
+from tests.read_models import Feed, an_envelope, feed_fixture, read_models_fixture
 
 T0 = datetime(2021, 3, 1, 9, 0, tzinfo=UTC)
 OPERATOR = Actor(kind="user", id="firenze.op", role="operator", city="firenze")
@@ -67,40 +66,14 @@ def code(case: UUID, city: str = "firenze") -> str:
 
 
 def envelope_of(data: EventContract, position: int) -> Envelope:
-    case_id = str(getattr(data, "case_id", "x"))
-    return Envelope(id=event_id(case_id, position), source=source_for(str(data.city)),  # type: ignore[attr-defined]
-                    type=data.ce_type(), subject=str(getattr(data, "case_code", "x")),
-                    time=T0 + timedelta(hours=position), position=position, actor=OPERATOR,
-                    data=data)
+    """Each event recorded one hour after the one before it."""
+    return an_envelope(data, position, time=T0 + timedelta(hours=position), actor=OPERATOR)
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    ensure_created(db, PlansProjection())
-    yield db
-    db.close()
+database = read_models_fixture(PlansProjection)
 
 
-class Feed:
-    """Events applied one batch at a time, each at the next stream position."""
-
-    def __init__(self, database: SqliteReadModels) -> None:
-        self.database = database
-        self.sequence = 0
-
-    def __call__(self, *events: EventContract) -> list[Delivered]:
-        batch = []
-        for event in events:
-            self.sequence += 1
-            batch.append(Delivered(self.sequence, envelope_of(event, self.sequence)))
-        apply_batch(self.database, PlansProjection(), batch)
-        return batch
-
-
-@pytest.fixture
-def feed(database: SqliteReadModels) -> Feed:
-    return Feed(database)
+feed = feed_fixture(PlansProjection, envelope_of)
 
 
 def common(case: UUID = CASE, city: str = "firenze") -> dict[str, Any]:

@@ -15,16 +15,14 @@ seconds, and an answer given at its deadline is in time, one microsecond later i
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from events.cloudevents import Actor, Envelope, event_id, source_for
+from events.cloudevents import Actor, Envelope
 from events.contracts import EventContract
 from events.organisations import OrganisationRegisteredV1
 from events.referrals import (
@@ -35,7 +33,7 @@ from events.referrals import (
     ReferralRequestedV4,
     ReferralWithdrawnV2,
 )
-from projections.projection import Delivered, WorkItem, apply_batch, ensure_created, reset
+from projections.projection import WorkItem, apply_batch, reset
 from projections.referrals import (
     DUE_SOON,
     ON_TIME,
@@ -51,6 +49,7 @@ from projections.referrals import (
     _instant,
 )
 from projections.storage.read_models import SqliteReadModels
+from tests.read_models import Feed, an_envelope, feed_fixture, read_models_fixture
 
 ITALY = ZoneInfo("Europe/Rome")
 # Requested at 10:30 in Italy (summer time): 08:30 UTC.
@@ -105,45 +104,15 @@ def organisation(name: str = "Caritas Firenze", organisation_id: UUID = CARITAS
                                     kind="ngo", registered_on=date(2021, 5, 1))
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    ensure_created(db, ReferralBoardProjection())
-    yield db
-    db.close()
+database = read_models_fixture(ReferralBoardProjection)
 
 
-class Feed:
-    """Events applied one batch at a time, each a new stream message; `at` sets an event's
-    time (T0 otherwise)."""
-
-    def __init__(self, database: SqliteReadModels) -> None:
-        self.database = database
-        self.sequence = 0
-
-    def envelope(self, data: EventContract, time: datetime = T0,
-                 actor: Actor = OPERATOR) -> Envelope:
-        self.sequence += 1
-        city = str(getattr(data, "city", "firenze"))
-        return Envelope(id=event_id(str(getattr(data, "referral_id", "x")), self.sequence),
-                        source=source_for(city), type=data.ce_type(),
-                        subject=str(getattr(data, "case_code", city)), time=time,
-                        position=self.sequence, actor=actor, data=data)
-
-    def __call__(self, *events: EventContract | tuple[EventContract, datetime]
-                 ) -> list[Delivered]:
-        batch = []
-        for event in events:
-            data, time = event if isinstance(event, tuple) else (event, T0)
-            envelope = self.envelope(data, time)
-            batch.append(Delivered(envelope.position, envelope))
-        apply_batch(self.database, ReferralBoardProjection(), batch)
-        return batch
+def envelope_of(data: EventContract, position: int) -> Envelope:
+    """Recorded at T0 (a feed given (event, time) records it then) by Firenze's operator."""
+    return an_envelope(data, position, time=T0, actor=OPERATOR)
 
 
-@pytest.fixture
-def feed(database: SqliteReadModels) -> Feed:
-    return Feed(database)
+feed = feed_fixture(ReferralBoardProjection, envelope_of)
 
 
 def row_of(database: SqliteReadModels, number: int) -> ReferralRow:
@@ -355,8 +324,9 @@ def test_requests_and_answers_in_one_batch(database: SqliteReadModels, feed: Fee
 def test_one_event_applied_alone(database: SqliteReadModels, feed: Feed) -> None:
     projection = ReferralBoardProjection()
     with database.transaction() as tx:
-        projection.apply(tx, feed.envelope(request(1)))
-        projection.apply(tx, feed.envelope(accepted(1), T0 + timedelta(seconds=30)))
+        projection.apply(tx, envelope_of(request(1), 1))
+        projection.apply(tx, an_envelope(accepted(1), 2, time=T0 + timedelta(seconds=30),
+                                         actor=OPERATOR))
 
     assert row_of(database, 1) == the_request_row(
         status="accepted", answered_at=T0 + timedelta(seconds=30), response_seconds=30,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -40,6 +40,7 @@ from projections.projection import (
 )
 from projections.storage.read_models import ReadModelDatabase, SqliteReadModels, Tracking
 from projections.storage.transaction import Transaction
+from tests.read_models import read_models_fixture
 
 # Event builders, shared with the integration tests ---------------------------------------------
 
@@ -93,13 +94,7 @@ def an_envelope(data: Any, position: int) -> Envelope:
 # Read models and queries ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SqliteReadModels]:
-    db = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    for projection in (CaseListProjection(), NetworkOverviewProjection()):
-        ensure_created(db, projection)
-    yield db
-    db.close()
+database = read_models_fixture(CaseListProjection, NetworkOverviewProjection)
 
 
 def project(database: SqliteReadModels, *intakes: CaseIntakeRecordedV1) -> None:

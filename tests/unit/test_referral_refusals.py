@@ -5,7 +5,6 @@ what each request records, field by field, for each kind of destination. A mutat
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,7 +13,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.privacy import LEGAL_BASES, LegalBasis, ProcessingPurpose
-from domain.programme import CARD_TERMS, PROGRAMME_END, City, DomainError, Membership
+from domain.programme import CARD_TERMS, PROGRAMME_END, City, Membership
 from domain.referrals.model import (
     CaseReferrals,
     Referral,
@@ -33,7 +32,7 @@ from domain.referrals.rules import (
     Urgency,
 )
 from domain.vault import TextReference
-from tests.builders import NOW, a_coordinator, recorded
+from tests.builders import NOW, a_coordinator, recorded, refusal
 from tests.unit.test_referral_rules import (
     CARITAS,
     EMERGENCY,
@@ -48,13 +47,6 @@ MILAN = a_coordinator(City.MILANO)
 FLORENCE = a_coordinator(City.FIRENZE)
 LATER = NOW + timedelta(hours=5)
 HEALTH = Destination.city_service(CityService.HEALTH)
-
-
-def refusal(command: Callable[[], object]) -> tuple[str, str, dict[str, Any]]:
-    """What `command` is refused with: its code, its message and its parameters."""
-    with pytest.raises(DomainError) as refused:
-        command()
-    return refused.value.code, refused.value.message, refused.value.params
 
 
 def collected(referral: Referral) -> Referral:

@@ -11,7 +11,6 @@ a person is kept under their key, so that their erasure shreds it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -26,7 +25,7 @@ from domain.referrals.model import CaseReferrals, Referral
 from domain.referrals.rules import MAX_NOTE, CityService, DeclineReason, Destination, Urgency
 from domain.referrals.service import _SAVE_ATTEMPTS, ReferralNotFound, ReferralService
 from domain.vault import CaseText
-from tests.builders import NOW, a_coordinator
+from tests.builders import NOW, a_coordinator, last_position, refusal, stored, text_ids
 from tests.unit.test_plan_rules import a_case, cases, vault
 from tests.unit.test_programme_terms import withdrawn
 
@@ -37,34 +36,11 @@ FLORENCE = a_coordinator(City.FIRENZE, id="firenze-coordinator")
 FLORENCE_OPERATOR = Actor(ActorKind.USER, "firenze-operator", Role.CITY_OPERATOR, City.FIRENZE)
 HEALTH = Destination.city_service(CityService.HEALTH)
 LATER = NOW + timedelta(hours=3)
-IDS = ("originator_id", "originator_version", "originator_topic")
-
-
-def text_ids() -> Callable[[], UUID]:
-    """Names the texts 1, 2, 3…: a test can tell which text went where."""
-    numbers = iter(range(1, 100))
-    return lambda: UUID(int=next(numbers))
 
 
 @pytest.fixture
 def referrals(cases: CaseService) -> ReferralService:
     return ReferralService(cases.record, cases, new_id=text_ids())
-
-
-def last_position(referrals: ReferralService) -> int:
-    return referrals.record.recorder.max_notification_id() or 0
-
-
-def stored(referrals: ReferralService, aggregate_id: UUID) -> list[tuple[str, dict[str, Any]]]:
-    return [(type(event).__name__, {name: value for name, value in vars(event).items()
-                                    if name not in IDS})
-            for event in referrals.record.events.get(aggregate_id)]
-
-
-def refusal(command: Callable[[], object]) -> tuple[str, str, dict[str, Any]]:
-    with pytest.raises(DomainError) as refused:
-        command()
-    return refused.value.code, refused.value.message, refused.value.params
 
 
 def test_a_request_returns_its_event_s_position_and_keeps_the_note_in_the_vault(
@@ -73,8 +49,8 @@ def test_a_request_returns_its_event_s_position_and_keeps_the_note_in_the_vault(
     case_id, referral_id = a_case(cases, City.MILANO), uuid4()
     position = referrals.request(referral_id, case_id, HEALTH, None, "  Needs a dentist ",
                                  MILAN_OPERATOR, NOW)
-    assert position == last_position(referrals)
-    ((name, requested),) = stored(referrals, referral_id)
+    assert position == last_position(referrals.record)
+    ((name, requested),) = stored(referrals.record, referral_id)
     digest = requested.pop("note_digest")
     assert len(digest) == 64
     assert (name, requested) == ("Requested", {
@@ -83,7 +59,7 @@ def test_a_request_returns_its_event_s_position_and_keeps_the_note_in_the_vault(
         "organisation_id": None, "to_city": None, "urgency": "ordinary",
         "due_at": NOW + timedelta(days=15), "note_id": UUID(int=1), "legal_basis": "public_task",
         "actor": MILAN_OPERATOR.as_record(), "legacy_texts": None})
-    assert stored(referrals, CaseReferrals.id_for(case_id)) == [
+    assert stored(referrals.record, CaseReferrals.id_for(case_id)) == [
         ("Opened", {"timestamp": NOW, "case_id": case_id}),
         ("Waiting", {"timestamp": NOW, "referral_id": referral_id,
                      "destination": "service:health"})]
@@ -92,9 +68,9 @@ def test_a_request_returns_its_event_s_position_and_keeps_the_note_in_the_vault(
     other = uuid4()
     referrals.request(other, case_id, Destination.transfer(City.FIRENZE), Urgency.IMMEDIATE,
                       None, MILAN, LATER)
-    assert [name for name, _ in stored(referrals, CaseReferrals.id_for(case_id))] == [
+    assert [name for name, _ in stored(referrals.record, CaseReferrals.id_for(case_id))] == [
         "Opened", "Waiting", "Waiting"]
-    assert stored(referrals, other)[0][1]["note_id"] is None
+    assert stored(referrals.record, other)[0][1]["note_id"] is None
     assert referrals.texts(other) == {}
 
 
@@ -107,9 +83,9 @@ def test_a_text_named_by_the_caller_uses_the_caller_s_ids(
     for _ in range(40):
         mine()  # the caller's next id is 41, the service's own 1
     referrals.request(referral_id, case_id, HEALTH, None, "note", MILAN, NOW, new_id=mine)
-    assert stored(referrals, referral_id)[0][1]["note_id"] == UUID(int=41)
+    assert stored(referrals.record, referral_id)[0][1]["note_id"] == UUID(int=41)
     referrals.decline(referral_id, DeclineReason.OTHER, "why", MILAN, LATER, new_id=mine)
-    assert stored(referrals, referral_id)[1][1]["note_id"] == UUID(int=42)
+    assert stored(referrals.record, referral_id)[1][1]["note_id"] == UUID(int=42)
 
 
 def test_a_note_at_the_limit_is_kept_and_one_past_is_refused_before_the_vault(
@@ -128,7 +104,7 @@ def test_only_the_case_s_city_staff_request_and_nothing_is_kept_when_refused(
     cases: CaseService, referrals: ReferralService,
 ) -> None:
     case_id = a_case(cases, City.MILANO)
-    before = last_position(referrals)
+    before = last_position(referrals.record)
     partner = Actor(ActorKind.USER, "caritas", Role.PARTNER, City.MILANO)  # never acts on referrals
     cityless = Actor(ActorKind.USER, "nobody", Role.CITY_OPERATOR, None)
     for actor in (FLORENCE, partner, cityless):
@@ -136,7 +112,7 @@ def test_only_the_case_s_city_staff_request_and_nothing_is_kept_when_refused(
                                NOW)) == (
             "access_denied", f"A {actor.role.value} may not record_case_work in milano",
             {"permission": "record_case_work"})
-    assert last_position(referrals) == before
+    assert last_position(referrals.record) == before
 
 
 def test_a_refused_decision_discards_the_text_it_kept(
@@ -191,15 +167,15 @@ def test_a_transfer_is_accepted_by_the_city_it_goes_to_and_moves_the_case(
             f"A {outsider.role.value} may not decide_transfer in firenze",
             {"permission": "decide_transfer"})
     position = referrals.accept(transfer_id, FLORENCE, LATER)
-    assert position == last_position(referrals)
+    assert position == last_position(referrals.record)
     case = cases.get(case_id)
     assert case.city == City.FIRENZE
     (notification,) = referrals.record.recorder.select_notifications(position, 1)
     assert notification.topic.endswith("Case.Transferred")
-    assert stored(referrals, transfer_id)[1] == ("Accepted", {
+    assert stored(referrals.record, transfer_id)[1] == ("Accepted", {
         "timestamp": LATER, "case_id": case_id, "case_code": "MI-2021-00001", "city": "milano",
         "to_city": "firenze", "actor": FLORENCE.as_record()})
-    assert stored(referrals, CaseReferrals.id_for(case_id))[-1] == (
+    assert stored(referrals.record, CaseReferrals.id_for(case_id))[-1] == (
         "Settled", {"timestamp": LATER, "referral_id": transfer_id})
 
 
@@ -212,16 +188,16 @@ def test_a_service_s_answer_is_recorded_by_the_referring_city_and_settles_the_in
         "access_denied", "A city_coordinator may not record_case_work in milano",
         {"permission": "record_case_work"})
     position = referrals.accept(referral_id, MILAN_OPERATOR, LATER)
-    assert position == last_position(referrals)
+    assert position == last_position(referrals.record)
     (notification,) = referrals.record.recorder.select_notifications(position, 1)
     assert notification.topic.endswith("Referral.Accepted")
     assert cases.get(case_id).city == City.MILANO
-    assert stored(referrals, CaseReferrals.id_for(case_id))[-1] == (
+    assert stored(referrals.record, CaseReferrals.id_for(case_id))[-1] == (
         "Settled", {"timestamp": LATER, "referral_id": referral_id})
     done = LATER + timedelta(days=1)
     position = referrals.complete(referral_id, " Seen ", MILAN_OPERATOR, done)
-    assert position == last_position(referrals)
-    name, completed = stored(referrals, referral_id)[-1]
+    assert position == last_position(referrals.record)
+    name, completed = stored(referrals.record, referral_id)[-1]
     assert len(completed.pop("outcome_note_digest")) == 64
     assert (name, completed) == ("Completed", {
         "timestamp": done, "case_id": case_id, "case_code": "MI-2021-00001", "city": "milano",
@@ -240,29 +216,29 @@ def test_a_decline_keeps_its_note_and_a_withdrawal_its_reason(
     assert refusal(lambda: referrals.decline(declined, DeclineReason.OTHER, "n", FLORENCE,
                                              LATER))[0] == "access_denied"
     position = referrals.decline(declined, DeclineReason.OTHER, " Full ", MILAN, LATER)
-    assert position == last_position(referrals)
-    name, event = stored(referrals, declined)[-1]
+    assert position == last_position(referrals.record)
+    name, event = stored(referrals.record, declined)[-1]
     assert len(event.pop("note_digest")) == 64
     assert (name, event) == ("Declined", {
         "timestamp": LATER, "case_id": case_id, "case_code": "MI-2021-00001", "city": "milano",
         "to_city": None, "reason": "other", "note_id": UUID(int=1),
         "actor": MILAN.as_record(), "legacy_texts": None})
     assert referrals.texts(declined) == {"decline_note": CaseText("Full")}
-    assert stored(referrals, CaseReferrals.id_for(case_id))[-1] == (
+    assert stored(referrals.record, CaseReferrals.id_for(case_id))[-1] == (
         "Settled", {"timestamp": LATER, "referral_id": declined})
     assert refusal(lambda: referrals.withdraw(withdrawn, " ", MILAN, LATER)) == (
         "invalid_referral_text", "Give the reason.", {"field": "reason", "max_length": 500})
     assert refusal(lambda: referrals.withdraw(withdrawn, "r", FLORENCE, LATER))[0] == (
         "access_denied")
     position = referrals.withdraw(withdrawn, " No longer needed ", MILAN, LATER)
-    assert position == last_position(referrals)
-    name, event = stored(referrals, withdrawn)[-1]
+    assert position == last_position(referrals.record)
+    name, event = stored(referrals.record, withdrawn)[-1]
     assert len(event.pop("reason_digest")) == 64
     assert (name, event) == ("Withdrawn", {
         "timestamp": LATER, "case_id": case_id, "case_code": "MI-2021-00001", "city": "milano",
         "reason_id": UUID(int=2), "actor": MILAN.as_record(), "legacy_texts": None})
     assert referrals.texts(withdrawn) == {"withdrawal_reason": CaseText("No longer needed")}
-    assert stored(referrals, CaseReferrals.id_for(case_id))[-1] == (
+    assert stored(referrals.record, CaseReferrals.id_for(case_id))[-1] == (
         "Settled", {"timestamp": LATER, "referral_id": withdrawn})
 
 
@@ -282,7 +258,7 @@ def test_after_a_transfer_the_old_city_may_withdraw_but_not_answer_or_complete(
     assert refusal(lambda: referrals.decline(health_id, DeclineReason.OTHER, "n", MILAN,
                                              LATER)) == moved
     referrals.withdraw(health_id, "Moved", MILAN, LATER)
-    assert stored(referrals, health_id)[-1][0] == "Withdrawn"
+    assert stored(referrals.record, health_id)[-1][0] == "Withdrawn"
 
 
 def test_an_unknown_id_or_another_aggregate_s_is_no_referral(
@@ -334,15 +310,15 @@ def test_a_decision_lost_to_rivals_is_decided_again_up_to_the_service_s_attempts
     racing.request(uuid4(), case_id, Destination.transfer(City.FIRENZE), None, None, MILAN, NOW)
     racing.rivals = _SAVE_ATTEMPTS - 1  # the last attempt wins
     position = racing.request(referral_id, case_id, HEALTH, None, "n", MILAN, NOW)
-    assert position == last_position(racing)
+    assert position == last_position(racing.record)
     assert racing.get(referral_id).case_id == case_id
     racing.rivals = _SAVE_ATTEMPTS  # every attempt loses
     assert _SAVE_ATTEMPTS == 4
-    before = last_position(racing)
+    before = last_position(racing.record)
     with pytest.raises(DomainError) as busy:
         racing.accept(referral_id, MILAN, LATER)
     assert busy.value.code == "concurrent_changes"
-    assert last_position(racing) == before + _SAVE_ATTEMPTS  # the rivals' saves only
+    assert last_position(racing.record) == before + _SAVE_ATTEMPTS  # the rivals' saves only
 
 
 def test_an_outcome_at_the_limit_is_kept_and_one_past_is_refused_with_its_field(
@@ -366,12 +342,12 @@ def test_a_completion_without_an_answer_settles_the_case_s_own_index_at_its_mome
     settles the referral in the case's index, and writes nothing else."""
     case_id, referral_id = a_case(cases, City.MILANO), uuid4()
     referrals.request(referral_id, case_id, HEALTH, None, None, MILAN, NOW)
-    before = last_position(referrals)
+    before = last_position(referrals.record)
     position = referrals.complete(referral_id, None, MILAN, LATER)
-    assert position == last_position(referrals) == before + 3  # Settled, Accepted, Completed
-    assert stored(referrals, CaseReferrals.id_for(case_id))[-1] == (
+    assert position == last_position(referrals.record) == before + 3  # Settled, Accepted, Completed
+    assert stored(referrals.record, CaseReferrals.id_for(case_id))[-1] == (
         "Settled", {"timestamp": LATER, "referral_id": referral_id})
-    assert [name for name, _ in stored(referrals, referral_id)] == [
+    assert [name for name, _ in stored(referrals.record, referral_id)] == [
         "Requested", "Accepted", "Completed"]
 
 
@@ -385,8 +361,8 @@ def test_an_outcome_and_a_withdrawal_reason_are_named_by_the_caller_s_ids(
     mine = text_ids()
     referrals.complete(completed, "seen", MILAN, LATER, new_id=mine)
     referrals.withdraw(withdrawn, "moved", MILAN, LATER, new_id=mine)
-    assert stored(referrals, completed)[-1][1]["outcome_note_id"] == UUID(int=1)
-    assert stored(referrals, withdrawn)[-1][1]["reason_id"] == UUID(int=2)
+    assert stored(referrals.record, completed)[-1][1]["outcome_note_id"] == UUID(int=1)
+    assert stored(referrals.record, withdrawn)[-1][1]["reason_id"] == UUID(int=2)
     assert cases.vault.read_text(case_id, UUID(int=2)) == "moved"
 
 
@@ -450,4 +426,4 @@ def test_a_referral_rests_on_the_legal_basis_the_deployment_configures(
         {ProcessingPurpose.CASE_MANAGEMENT: LegalBasis.LEGAL_OBLIGATION}), new_id=text_ids())
     referral_id = uuid4()
     referrals.request(referral_id, a_case(cases, City.MILANO), HEALTH, None, None, MILAN, NOW)
-    assert stored(referrals, referral_id)[0][1]["legal_basis"] == "legal_obligation"
+    assert stored(referrals.record, referral_id)[0][1]["legal_basis"] == "legal_obligation"
