@@ -159,8 +159,9 @@ def test_a_case_change_in_an_f_string_sent_as_sql_is_equivalent_outside_quotes(
 
 
 def test_sql_passed_through_a_variable_or_a_helper_stays_a_survivor(tmp_path: Path) -> None:
-    """The rule does not follow data: SQL reaching the database through a name or another
-    function is equivalent in fact, but not proved, so it is counted against the module."""
+    """Rules 5-8 follow names, lists of fragments and returned pairs, not expressions: SQL
+    reaching the database through a `+` is equivalent in fact, but not proved, so it is counted
+    against the module."""
     ORIGINAL["x_where"] = ("def x_where__mutmut_{n}(tx):\n"
                            "    where = \"WHERE city = ?\"\n"
                            "    return tx.fetchall(\"SELECT a FROM t \" + where)\n")
