@@ -83,8 +83,9 @@ MUTANT_NAME = re.compile(r"^(?P<function>.+)__mutmut_(?P<number>\d+)$")
 # (projections/storage/transaction.py). Both implementations write them unquoted into SQL and
 # nowhere else: sqlite.py's `_insert_new_sql` (INSERT INTO <table> (<columns>) ... ON CONFLICT
 # (<key>)), postgres.py's `staging_<table>`, `LIKE <table>`, `COPY ... (<columns>)` and the
-# INSERT ... SELECT. Positions and keywords of those three arguments.
-NAME_CALLS = {"insert_new": ((0, 1, 2), {"table", "columns", "key"})}
+# INSERT ... SELECT. The positions of those three arguments (given by keyword, they are not
+# followed: the project passes them by position).
+NAME_CALLS = {"insert_new": (0, 1, 2)}
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # What may stand before a piece of SQL without joining a word (or a parameter name) to it.
 SEPARATING = " \t\n(,"
@@ -300,11 +301,10 @@ def _name_argument(piece: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
         node, parent = parent, parents.get(parent)
     if not isinstance(parent, ast.Call) or not isinstance(parent.func, ast.Attribute):
         return False
-    positions, keywords = NAME_CALLS.get(parent.func.attr, ((), set()))
+    positions = NAME_CALLS.get(parent.func.attr, ())
     if node is not piece and node in parent.args[:1]:
         return False  # the table is one name, not a tuple of them
-    return (any(index < len(parent.args) and parent.args[index] is node for index in positions)
-            or any(k.arg in keywords and k.value is node for k in parent.keywords))
+    return any(index < len(parent.args) and parent.args[index] is node for index in positions)
 
 
 class _Flow:
