@@ -27,6 +27,28 @@ its original in the source mutmut writes under mutants/ (`x_<name>__mutmut_orig`
    case-sensitively), not in a parameter name (`:name`, `@name`, `$1`, `%(name)s`, `%s`);
    and the text has its quotes balanced and no `$` (dollar quoting), `{` or `}` outside quotes.
 
+Rule 2 is widened (issue 20, docs/testing.md "SQL letter case through variables and helpers"):
+the changed string (or its f-string) may instead reach the database call through the function,
+which is read whole (every binding and every reading of each name on the way):
+
+5. a local name bound only to balanced SQL text (`sql = "..."`, `sql += "..."`, `condition =
+   " AND ".join(where)`) and read only as a database call's SQL, or as a bare `{name}` of an
+   f-string that is one, outside its quotes;
+6. a list of fragments bound only to a list literal of balanced strings, grown only by
+   `append` of one, read only by `<separator>.join(list)` whose result goes on as in 5 (the
+   fragments and the separator are followed);
+7. a `(statement, params)` pair in a list literal that a module-level function returns, when
+   every use of that function in the module (outside mutants) is `pairs.extend(f(...))` with
+   `pairs` bound only to `[]` and read only by `for statement, params in pairs:` whose
+   `statement` is only a database call's SQL, and no other module outside tests/ names it;
+8. a name given to `insert_new` (the table, or an element of the columns or key tuple): it
+   must be a bare ASCII identifier, which both implementations write unquoted into SQL.
+
+Under 5-7 the string need not hold a keyword (it is shown to be SQL), each piece on the way
+must have balanced quotes, and when what stands before the piece is not known to separate it
+(a space, `(` or `,`, or the start of the statement), no letter may change before its first
+such character: a piece may not continue a word, or a parameter's name, begun before it.
+
 Anything else stays a survivor: a rule that cannot prove the equivalence never hides a mutant."""
 
 from __future__ import annotations
@@ -39,6 +61,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeGuard
 
 MUTANTS = Path("mutants")
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255}  # a failing test, a timeout, the type check
@@ -56,6 +79,16 @@ PARAMETER_SIGILS = ":@$%"
 # A formatted value of an f-string, in the text the checks read: neither a letter nor a quote.
 FORMATTED = "\x00"
 MUTANT_NAME = re.compile(r"^(?P<function>.+)__mutmut_(?P<number>\d+)$")
+# The project's one SQL helper whose arguments are names: `insert_new(table, columns, key, rows)`
+# (projections/storage/transaction.py). Both implementations write them unquoted into SQL and
+# nowhere else: sqlite.py's `_insert_new_sql` (INSERT INTO <table> (<columns>) ... ON CONFLICT
+# (<key>)), postgres.py's `staging_<table>`, `LIKE <table>`, `COPY ... (<columns>)` and the
+# INSERT ... SELECT. The positions of those three arguments (given by keyword, they are not
+# followed: the project passes them by position).
+NAME_CALLS = {"insert_new": (0, 1, 2)}
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# What may stand before a piece of SQL without joining a word (or a parameter name) to it.
+SEPARATING = " \t\n(,"
 
 
 @dataclass
@@ -108,11 +141,18 @@ def _in_parameter_name(text: str, index: int) -> bool:
     return start > 0 and text[start - 1] in PARAMETER_SIGILS
 
 
-def is_sql_case_change(original: str, mutated: str) -> bool:
-    """Whether `mutated` is `original` with only the case of bare SQL letters changed."""
+def is_sql_case_change(original: str, mutated: str, *, whole: bool = True,
+                       separated: bool = True) -> bool:
+    """Whether `mutated` is `original` with only the case of bare SQL letters changed.
+    `whole`: the text is a whole statement, so it must hold an SQL keyword (a piece proved to
+    reach the database need not). `separated`: what comes before the text is known not to join
+    a word to it; when not, no letter may change before the text's first space, `(` or `,`."""
     if original == mutated or len(original) != len(mutated):
         return False
-    if not SQL_KEYWORD.search(original):
+    if whole and not SQL_KEYWORD.search(original):
+        return False
+    first = next(i for i, (a, b) in enumerate(zip(original, mutated, strict=True)) if a != b)
+    if not separated and not any(c in SEPARATING for c in original[:first]):
         return False
     bare_original = _bare_sql_letters(original)
     bare_mutated = _bare_sql_letters(mutated)
@@ -181,8 +221,10 @@ def _sql_argument(constant: ast.AST, parents: tuple[ast.AST, ...]) -> ast.AST | 
 
 
 def is_equivalent_sql_case(original: ast.FunctionDef | ast.AsyncFunctionDef,
-                           mutated: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """Rules 1-4 of the module docstring, on a mutant's function and its original."""
+                           mutated: ast.FunctionDef | ast.AsyncFunctionDef,
+                           flow: _Flow | None = None) -> bool:
+    """Rules 1-4 of the module docstring, on a mutant's function and its original; rules 5-8
+    too when `flow` (the original's) is given."""
     found: list[Difference] = []
     _differences(original, mutated, (), (), found, ignored=frozenset({"name"}))
     if len(found) != 1:
@@ -193,30 +235,346 @@ def is_equivalent_sql_case(original: ast.FunctionDef | ast.AsyncFunctionDef,
         return False
     whole_before = _sql_argument(before, parents)
     whole_after = _sql_argument(after, mutated_parents)
-    return (whole_before is not None and whole_after is not None
-            and is_sql_case_change(_sql_text(whole_before), _sql_text(whole_after)))
+    if whole_before is not None and whole_after is not None:
+        return is_sql_case_change(_sql_text(whole_before), _sql_text(whole_after))
+    if flow is None:
+        return False
+    piece: ast.AST = before
+    mutated_piece: ast.AST = after
+    if parents and isinstance(parents[-1], ast.JoinedStr):
+        piece, mutated_piece = parents[-1], mutated_parents[-1]
+    text, mutated_text = _sql_text(piece), _sql_text(mutated_piece)
+    if piece is before and _name_argument(before, flow.parents):
+        return (bool(IDENTIFIER.match(text)) and bool(IDENTIFIER.match(mutated_text))
+                and text != mutated_text and text.isascii() and mutated_text.isascii()
+                and text.lower() == mutated_text.lower())
+    separated = flow.route(piece)
+    return separated is not None and is_sql_case_change(text, mutated_text, whole=False,
+                                                        separated=separated)
 
 
-def _functions(source: Path) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
-    tree = ast.parse(source.read_text(encoding="utf-8"))
-    return {node.name: node for node in ast.walk(tree)
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
-
-
-def sql_case_mutants(source: Path, module: str, names: list[str]) -> Iterator[str]:
+def sql_case_mutants(source: Path, module: str, names: list[str],
+                     root: Path = MUTANTS) -> Iterator[str]:
     """The mutants among `names` (mutmut's keys) that are equivalent SQL case changes."""
     if not source.exists():
         return
-    functions = _functions(source)
+    written = _Module(source, root)
+    flows: dict[str, _Flow] = {}
     for key in names:
         matched = MUTANT_NAME.match(key.removeprefix(module + "."))
         if matched is None:
             continue
-        original = functions.get(matched["function"] + "__mutmut_orig")
-        mutated = functions.get(matched.string)
-        if original is not None and mutated is not None and is_equivalent_sql_case(original,
-                                                                                   mutated):
+        original = written.functions.get(matched["function"] + "__mutmut_orig")
+        mutated = written.functions.get(matched.string)
+        if original is None or mutated is None:
+            continue
+        if original.name not in flows:
+            # `x_<name>`: a module-level function (a method's is `xǁ<Class>ǁ<name>`).
+            function = matched["function"]
+            name = function[2:] if function.startswith("x_") and "ǁ" not in function else ""
+            flows[original.name] = _Flow(original, name, written)
+        if is_equivalent_sql_case(original, mutated, flows[original.name]):
             yield key
+
+
+# SQL through names and helpers (rules 5-8 of the module docstring) ---------------------------
+
+
+def _is_str_piece(node: ast.AST) -> bool:
+    return isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant)
+                                               and isinstance(node.value, str))
+
+
+def _balanced(node: ast.AST) -> bool:
+    return _is_str_piece(node) and _bare_sql_letters(_sql_text(node)) is not None
+
+
+def _is_name(node: object, name: str | None = None) -> TypeGuard[ast.Name]:
+    return isinstance(node, ast.Name) and (name is None or node.id == name)
+
+
+def _name_argument(piece: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Whether `piece` is a name handed to `insert_new`: its table, or one of its column or key
+    names (an element of the tuple or list literal given)."""
+    node, parent = piece, parents.get(piece)
+    if isinstance(parent, ast.Tuple | ast.List):
+        node, parent = parent, parents.get(parent)
+    if not isinstance(parent, ast.Call) or not isinstance(parent.func, ast.Attribute):
+        return False
+    positions = NAME_CALLS.get(parent.func.attr, ())
+    if node is not piece and node in parent.args[:1]:
+        return False  # the table is one name, not a tuple of them
+    return any(index < len(parent.args) and parent.args[index] is node for index in positions)
+
+
+class _Flow:
+    """Where the SQL text of one function goes: through local names (`sql = ...`, `sql +=
+    ...`), lists of fragments joined (`where.append(...)`, `" AND ".join(where)`) and f-string
+    slots to a database call, or returned as `(statement, params)` to callers that run it.
+    `route` answers None when it cannot prove the text reaches only the database; else whether
+    what stands before the text is known to separate it (the start of a statement, a space)."""
+
+    def __init__(self, function: ast.FunctionDef | ast.AsyncFunctionDef, name: str,
+                 module: _Module) -> None:
+        self.function, self.name, self.module = function, name, module
+        self.parents = _parent_map(function)
+        self.arguments = {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)}
+
+    def _uses(self, name: str) -> list[ast.Name] | None:
+        if name in self.arguments or any(
+                isinstance(n, ast.Global | ast.Nonlocal) and name in n.names
+                for n in ast.walk(self.function)):
+            return None
+        return [n for n in ast.walk(self.function) if _is_name(n, name)]
+
+    def route(self, node: ast.AST, seen: frozenset[str] = frozenset()) -> bool | None:
+        parent = self.parents.get(node)
+        if parent is None:
+            return None
+        if _sql_argument(node, (parent,)) is node:
+            return True
+        if isinstance(parent, ast.FormattedValue):
+            return self._slot(parent, seen)
+        if isinstance(parent, ast.Assign) and parent.value is node and len(parent.targets) == 1:
+            target = parent.targets[0]
+            return self._variable(target.id, seen) if _is_name(target) else None
+        if (isinstance(parent, ast.AugAssign) and parent.value is node
+                and isinstance(parent.op, ast.Add) and _is_name(parent.target)):
+            # Appended to what the name held: what comes before it is not known here.
+            found = self._variable(parent.target.id, seen)
+            return None if found is None else False
+        if isinstance(parent, ast.List):
+            holder = self.parents.get(parent)
+            if (isinstance(holder, ast.Assign) and holder.value is parent
+                    and len(holder.targets) == 1 and _is_name(holder.targets[0])):
+                return self._fragments(holder.targets[0].id, seen)
+            return None
+        if isinstance(parent, ast.Tuple):
+            return self._returned_statement(node, parent)
+        if (isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute)
+                and parent.func.attr == "append" and _is_name(parent.func.value)
+                and parent.args == [node] and not parent.keywords
+                and isinstance(self.parents.get(parent), ast.Expr)):
+            return self._fragments(parent.func.value.id, seen)
+        if isinstance(parent, ast.Attribute) and parent.attr == "join" and parent.value is node:
+            call = self.parents.get(parent)
+            if (isinstance(call, ast.Call) and call.func is parent and len(call.args) == 1
+                    and not call.keywords and _is_name(call.args[0])
+                    and self._fragments(call.args[0].id, seen) is not None):
+                # Between two fragments: what comes before it is a fragment's end.
+                return None if self.route(call, seen) is None else False
+        return None
+
+    def _slot(self, slot: ast.FormattedValue, seen: frozenset[str]) -> bool | None:
+        """A value formatted into an f-string that reaches the database, outside its quotes."""
+        joined = self.parents.get(slot)
+        if slot.conversion != -1 or slot.format_spec is not None or not isinstance(
+                joined, ast.JoinedStr):
+            return None
+        outer = self.route(joined, seen)
+        if outer is None:
+            return None
+        index = sum(len(str(p.value)) if isinstance(p, ast.Constant) else 1
+                    for p in joined.values[:joined.values.index(slot)])
+        text = _sql_text(joined)
+        bare = _bare_sql_letters(text)
+        if bare is None or not bare[index]:
+            return None
+        return outer if index == 0 else text[index - 1] in SEPARATING
+
+    def _variable(self, name: str, seen: frozenset[str]) -> bool | None:
+        """A local name bound only to balanced SQL text (`=` a string, `+=` a string, `=` a
+        joined list of fragments) and read only where it reaches the database."""
+        uses = self._uses(name)
+        if name in seen or not uses:
+            return None
+        seen |= {name}
+        found = True
+        for use in uses:
+            parent = self.parents.get(use)
+            if isinstance(use.ctx, ast.Store):
+                if isinstance(parent, ast.Assign) and parent.targets == [use] and (
+                        _balanced(parent.value) or self._joined_fragments(parent.value)):
+                    continue
+                if (isinstance(parent, ast.AugAssign) and isinstance(parent.op, ast.Add)
+                        and _balanced(parent.value)):
+                    continue
+                return None
+            if not isinstance(use.ctx, ast.Load):
+                return None
+            reached = self.route(use, seen)
+            if reached is None:
+                return None
+            found = found and reached
+        return found if any(isinstance(u.ctx, ast.Load) for u in uses) else None
+
+    def _joined_fragments(self, value: ast.AST) -> bool:
+        return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                and value.func.attr == "join" and _balanced(value.func.value)
+                and len(value.args) == 1 and not value.keywords and _is_name(value.args[0])
+                and self._fragment_pieces(value.args[0].id))
+
+    def _fragment_pieces(self, name: str) -> bool:
+        """`name` is a list made of balanced SQL fragments: bound to a list literal of them,
+        grown by `append` of one, read only by a `<separator>.join(name)`."""
+        uses = self._uses(name)
+        if not uses:
+            return False
+        for use in uses:
+            parent = self.parents.get(use)
+            if isinstance(use.ctx, ast.Store):
+                if not (isinstance(parent, ast.Assign) and parent.targets == [use]
+                        and isinstance(parent.value, ast.List)
+                        and all(_balanced(e) for e in parent.value.elts)):
+                    return False
+                continue
+            call = self.parents.get(parent) if parent is not None else None
+            appended = (isinstance(parent, ast.Attribute) and parent.attr == "append"
+                        and isinstance(call, ast.Call) and call.func is parent
+                        and len(call.args) == 1 and not call.keywords
+                        and _balanced(call.args[0])
+                        and isinstance(self.parents.get(call), ast.Expr))
+            joined = (isinstance(parent, ast.Call) and parent.args == [use]
+                      and not parent.keywords and isinstance(parent.func, ast.Attribute)
+                      and parent.func.attr == "join" and _balanced(parent.func.value))
+            if not (appended or joined):
+                return False
+        return True
+
+    def _fragments(self, name: str, seen: frozenset[str]) -> bool | None:
+        """A fragment of the list `name`: where each join of it goes; known to be separated
+        when every join is, and every separator ends in a space (or `(`, `,`)."""
+        if name in seen or not self._fragment_pieces(name):
+            return None
+        seen |= {name}
+        found = True
+        joins = [u for u in self._uses(name) or [] if isinstance(self.parents.get(u), ast.Call)]
+        if not joins:
+            return None
+        for use in joins:
+            call = self.parents[use]
+            reached = self.route(call, seen)
+            if reached is None or not isinstance(call, ast.Call) or not isinstance(
+                    call.func, ast.Attribute):
+                return None
+            separator = _sql_text(call.func.value)
+            found = found and reached and separator[-1:] in tuple(SEPARATING)
+        return found
+
+    def _returned_statement(self, node: ast.AST, pair: ast.Tuple) -> bool | None:
+        """The statement of a `(statement, params)` pair in a list this module-level function
+        returns, when every caller runs each statement it gets (`_Module.runs_statements`)."""
+        listed = self.parents.get(pair)
+        returned = self.parents.get(listed) if listed is not None else None
+        if (len(pair.elts) != 2 or pair.elts[0] is not node or not isinstance(listed, ast.List)
+                or not isinstance(returned, ast.Return) or self._enclosing(returned)
+                is not self.function or not self.module.runs_statements(self.name)):
+            return None
+        return True
+
+    def _enclosing(self, node: ast.AST) -> ast.AST | None:
+        while node in self.parents:
+            node = self.parents[node]
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                return node
+        return None
+
+
+def _parent_map(tree: ast.AST) -> dict[ast.AST, ast.AST]:
+    return {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
+
+
+class _Module:
+    """A module as mutmut wrote it under mutants/: its functions, and which module-level
+    functions return SQL statements that every caller runs."""
+
+    def __init__(self, source: Path, root: Path) -> None:
+        self.source, self.root = source, root
+        self.tree = ast.parse(source.read_text(encoding="utf-8"))
+        self.functions = {node.name: node for node in ast.walk(self.tree)
+                          if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
+        self._runs: dict[str, bool] = {}
+        self._parents: dict[ast.AST, ast.AST] | None = None
+
+    def runs_statements(self, name: str) -> bool:
+        if name not in self._runs:
+            self._runs[name] = self._check_runs_statements(name)
+        return self._runs[name]
+
+    def _check_runs_statements(self, name: str) -> bool:
+        """Every use of the function `name` outside its mutants is `pairs.extend(name(...))`,
+        where `pairs` is a local list read only by `for statement, params in pairs:` whose
+        `statement` is only the SQL argument of a database call; and no other module of the
+        programme (outside tests/) names it."""
+        if self._named_elsewhere(name):
+            return False
+        if self._parents is None:
+            self._parents = _parent_map(self.tree)
+        parents = self._parents
+        uses = [n for n in ast.walk(self.tree) if _is_name(n, name)]
+        for use in uses:
+            function: ast.AST = use
+            while function in parents and not isinstance(
+                    function, ast.FunctionDef | ast.AsyncFunctionDef):
+                function = parents[function]
+            if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) and (
+                    MUTANT_NAME.match(function.name)):
+                continue  # a mutant of the caller: never run beside a mutant of `name`
+            call, extend = parents.get(use), None
+            if isinstance(call, ast.Call) and call.func is use:
+                extend = parents.get(call)
+            if not (isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+                    and isinstance(extend, ast.Call) and extend.args == [call]
+                    and isinstance(extend.func, ast.Attribute) and extend.func.attr == "extend"
+                    and _is_name(extend.func.value)
+                    and isinstance(parents.get(extend), ast.Expr)
+                    and _runs_pairs(function, extend.func.value.id)):
+                return False
+        return bool(uses)
+
+    def _named_elsewhere(self, name: str) -> bool:
+        word = re.compile(rf"\b{re.escape(name)}\b")
+        for path in self.root.rglob("*.py"):
+            parts = path.relative_to(self.root).parts
+            if path == self.source or parts[0] in {"tests", "node_modules"}:
+                continue
+            if word.search(path.read_text(encoding="utf-8", errors="replace")):
+                return True
+        return False
+
+
+def _runs_pairs(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
+    """`name` is a list of `(statement, params)` pairs in `function`: bound only to `[]`,
+    grown only by `extend`, read only by `for statement, params in name:` loops in which
+    `statement` is only the SQL argument of a database call."""
+    parents = _parent_map(function)
+    uses = [n for n in ast.walk(function) if _is_name(n, name)]
+    if name in {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)}:
+        return False
+    for use in uses:
+        parent = parents.get(use)
+        if isinstance(use.ctx, ast.Store):
+            if not (isinstance(parent, ast.Assign | ast.AnnAssign)
+                    and isinstance(parent.value, ast.List) and not parent.value.elts):
+                return False
+        elif isinstance(parent, ast.Attribute) and parent.attr == "extend":
+            continue
+        elif isinstance(parent, ast.For) and parent.iter is use:
+            target = parent.target
+            if not (isinstance(target, ast.Tuple) and len(target.elts) == 2
+                    and all(_is_name(e) for e in target.elts)):
+                return False
+            first = target.elts[0]
+            statement = first.id if isinstance(first, ast.Name) else ""
+            for other in ast.walk(function):
+                if not _is_name(other, statement) or other is first:
+                    continue
+                if not (isinstance(other.ctx, ast.Load)
+                        and _sql_argument(other, (parents[other],)) is other):
+                    return False
+        else:
+            return False
+    return True
 
 
 def tallies(root: Path = MUTANTS) -> list[Tally]:
@@ -233,7 +591,8 @@ def tallies(root: Path = MUTANTS) -> list[Tally]:
             else:
                 tally.not_run += 1
         if survivors:
-            tally.sql_case_mutants = list(sql_case_mutants(source, tally.module, survivors))
+            tally.sql_case_mutants = list(sql_case_mutants(source, tally.module, survivors,
+                                                           root))
         tally.sql_case = len(tally.sql_case_mutants)
         tally.survived = len(survivors) - tally.sql_case
         found.append(tally)

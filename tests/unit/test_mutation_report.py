@@ -159,8 +159,9 @@ def test_a_case_change_in_an_f_string_sent_as_sql_is_equivalent_outside_quotes(
 
 
 def test_sql_passed_through_a_variable_or_a_helper_stays_a_survivor(tmp_path: Path) -> None:
-    """The rule does not follow data: SQL reaching the database through a name or another
-    function is equivalent in fact, but not proved, so it is counted against the module."""
+    """Rules 5-8 follow names, lists of fragments and returned pairs, not expressions: SQL
+    reaching the database through a `+` is equivalent in fact, but not proved, so it is counted
+    against the module."""
     ORIGINAL["x_where"] = ("def x_where__mutmut_{n}(tx):\n"
                            "    where = \"WHERE city = ?\"\n"
                            "    return tx.fetchall(\"SELECT a FROM t \" + where)\n")
@@ -184,3 +185,150 @@ def test_the_report_prints_the_sql_case_column_and_rates_without_it(
     lines = capsys.readouterr().out.splitlines()
     assert "sql case" in lines[0] and "left out of the rate" in lines[0]
     assert lines[2].split() == [MODULE, "3", "1", "1", "1", "50.0%", "0"]
+
+
+# --- SQL through names and helpers (rules 5-8) ---------------------------------------------------
+
+FLOWS = {
+    "x_codes": ("def x_codes__mutmut_{n}(tx, city):\n"
+                "    sql = \"SELECT code FROM t WHERE code LIKE ? ESCAPE '\\\\'\"\n"
+                "    if city is not None:\n"
+                "        sql += \" AND city = ? AND kind = 'open'\"\n"
+                "    sql += \" ORDER BY code\"\n"
+                "    return tx.fetchall(sql, (city,))\n"),
+    "x_compared": ("def x_compared__mutmut_{n}(tx):\n"
+                   "    sql = \"SELECT code FROM t\"\n"
+                   "    if sql == \"SELECT code FROM t\":\n"
+                   "        return tx.fetchall(sql)\n"
+                   "    return []\n"),
+    "x_named": ("def x_named__mutmut_{n}(tx, city):\n"
+                "    sql = \"SELECT code FROM t WHERE city = :\"\n"
+                "    sql += \"city\"\n"
+                "    return tx.fetchall(sql, {{'city': city}})\n"),
+    "x_people": ("def x_people__mutmut_{n}(tx):\n"
+                 "    person = \"COALESCE(person_id, case_id)\"\n"
+                 "    return tx.fetchone(f\"SELECT COUNT(DISTINCT {{person}}) FROM t\")\n"),
+    "x_quoted": ("def x_quoted__mutmut_{n}(tx):\n"
+                 "    status = \"open\"\n"
+                 "    return tx.fetchall(f\"SELECT a FROM t WHERE status = 'is {{status}}'\")\n"),
+    "x_where": ("def x_where__mutmut_{n}(tx, status):\n"
+                "    where = [\"city = ?\"]\n"
+                "    if status:\n"
+                "        where.append(\"status = ?\")\n"
+                "    condition = \" AND \".join(where)\n"
+                "    return tx.fetchall(f\"SELECT a FROM t WHERE {{condition}}\")\n"),
+    "x_logged": ("def x_logged__mutmut_{n}(tx, log):\n"
+                 "    where = [\"city = ?\"]\n"
+                 "    log(where)\n"
+                 "    return tx.fetchall(f\"SELECT a FROM t WHERE {{' AND '.join(where)}}\")\n"),
+    "x_extended": ("def x_extended__mutmut_{n}(tx, extra):\n"
+                   "    where = [\"city = ?\"]\n"
+                   "    where.extend(extra)\n"
+                   "    return tx.fetchall(f\"SELECT a FROM t WHERE {{' AND '.join(where)}}\")\n"),
+    # a separator ending in a parameter's sigil: the next fragment's first word is its name
+    "x_sigil": ("def x_sigil__mutmut_{n}(tx, city):\n"
+                "    names = [\"b = \", \"city\"]\n"
+                "    return tx.fetchall(f\"SELECT a FROM t WHERE {{':'.join(names)}}\","
+                " {{'city': city}})\n"),
+    # text bound to a name never read, and a builder of statements nothing calls
+    "x_unread": ("def x_unread__mutmut_{n}(tx):\n"
+                 "    sql = \"SELECT a FROM t\"\n"
+                 "    return tx.fetchall(\"SELECT b FROM t\")\n"),
+    "x__unused": ("def x__unused__mutmut_{n}(case_id):\n"
+                  "    return [(\"DELETE FROM t WHERE case_id = ?\", (case_id,))]\n"),
+    "x_insert": ("def x_insert__mutmut_{n}(tx, rows):\n"
+                 "    tx.insert_new(\"rm_people\", (\"case_id\", \"status\"), (\"case_id\",),"
+                 " [(\"c1\", \"open\")])\n"
+                 "    tx.insert_new(\"rm_people\", (\"Case Id\",), (\"case_id\",), rows)\n"
+                 # a tuple where the table goes would be written as Python's repr, quotes and all
+                 "    tx.insert_new((\"rm_odd\",), (\"a\",), (\"a\",), rows)\n"),
+    "x__updates": ("def x__updates__mutmut_{n}(case_id):\n"
+                   "    return [(\"UPDATE t SET status = 'closed' WHERE case_id = ?\","
+                   " (case_id,))]\n"),
+    "x_apply": ("def x_apply__mutmut_{n}(tx, case_ids):\n"
+                "    updates: list[object] = []\n"
+                "    for case_id in case_ids:\n"
+                "        updates.extend(_updates(case_id))\n"
+                "    for statement, params in updates:\n"
+                "        tx.execute(statement, params)\n"),
+}
+
+
+@pytest.fixture
+def flows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The functions above among each test's originals (`apply` calls `_updates`)."""
+    for name, text in FLOWS.items():
+        monkeypatch.setitem(ORIGINAL, name, text)
+
+
+# Each case: mutants as (function, number, text in the original, its replacement, whether the
+# report must count it equivalent).
+FLOW_CASES = {
+    "a local name, assigned and appended to, read by fetchall": [
+        ("x_codes", 1, "SELECT code FROM t", "select code from t", True),
+        ("x_codes", 2, " AND city = ?", " and CITY = ?", True),
+        ("x_codes", 3, " ORDER BY code", " order by code", True),
+        ("x_codes", 4, "'open'", "'OPEN'", False),  # inside a quoted literal
+        ("x_people", 1, "COALESCE(person_id, case_id)", "coalesce(PERSON_ID, case_id)", True),
+    ],
+    # Compared in Python, the text's case matters; `+= "city"` after `:` is a parameter's
+    # name; a slot inside quotes is a string literal's text.
+    "a name also read in Python, a piece continuing a word, a slot inside quotes": [
+        ("x_compared", 1, 'sql = "SELECT code FROM t"', 'sql = "select code from t"', False),
+        ("x_named", 1, 'sql += "city"', 'sql += "CITY"', False),
+        ("x_quoted", 1, '"open"', '"OPEN"', False),
+    ],
+    "fragments joined into a where clause": [
+        ("x_where", 1, '"city = ?"', '"CITY = ?"', True),
+        ("x_where", 2, '"status = ?"', '"STATUS = ?"', True),
+        ("x_where", 3, '" AND "', '" and "', True),
+        # the list is also handed to Python code, or grown by fragments not seen (one could
+        # open a quote)
+        ("x_logged", 1, '"city = ?"', '"CITY = ?"', False),
+        ("x_extended", 1, '"city = ?"', '"CITY = ?"', False),
+    ],
+    "names handed to insert_new, and its rows": [
+        ("x_insert", 1, '"rm_people", ("case_id", "status")',
+         '"RM_PEOPLE", ("case_id", "status")', True),
+        ("x_insert", 2, '("case_id", "status")', '("case_id", "STATUS")', True),
+        ("x_insert", 3, '("case_id",), [', '("CASE_ID",), [', True),
+        ("x_insert", 4, '"open"', '"OPEN"', False),  # a value stored
+        ("x_insert", 5, '"Case Id"', '"CASE ID"', False),  # not a bare name
+        ("x_insert", 6, '"rm_odd"', '"RM_ODD"', False),
+    ],
+    "statements returned to a caller that runs them": [
+        ("x__updates", 1, "UPDATE t SET", "update t set", True),
+        ("x__updates", 2, "'closed'", "'CLOSED'", False),
+    ],
+    "text not shown to reach the database, or to start a word": [
+        ("x_sigil", 1, '"city"]', '"CITY"]', False),
+        ("x_unread", 1, "SELECT a", "select a", False),
+        ("x__unused", 1, "DELETE FROM", "delete from", False),
+    ],
+}
+
+
+@pytest.mark.usefixtures("flows")
+@pytest.mark.parametrize("mutants", FLOW_CASES.values(), ids=FLOW_CASES.keys())
+def test_sql_followed_through_names_and_helpers(
+        tmp_path: Path, mutants: list[tuple[str, int, str, str, bool]]) -> None:
+    tally = _tally(tmp_path, *(_mutant(f, n, old, new) for f, n, old, new, _ in mutants))
+    assert tally.sql_case_mutants == [f"{MODULE}.{f}__mutmut_{n}"
+                                      for f, n, _, _, equivalent in mutants if equivalent]
+    assert tally.survived == sum(not equivalent for *_, equivalent in mutants)
+
+
+@pytest.mark.usefixtures("flows")
+def test_statements_returned_are_not_followed_when_read_in_python_or_named_elsewhere(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(ORIGINAL, "x_apply", FLOWS["x_apply"].replace(
+        "tx.execute(statement, params)", "tx.execute(statement, params)\n        print(statement)"))
+    tally = _tally(tmp_path, _mutant("x__updates", 1, "UPDATE t SET", "update t set"))
+    assert (tally.survived, tally.sql_case) == (1, 0)
+    monkeypatch.setitem(ORIGINAL, "x_apply", FLOWS["x_apply"])
+    other = tmp_path / "other"
+    _write_mutants(other / "mutants", dict([_mutant("x__updates", 1, "UPDATE", "update")]))
+    (other / "mutants" / "web").mkdir()
+    (other / "mutants" / "web" / "app.py").write_text("from projections.demo import _updates\n")
+    [tally] = tallies(other / "mutants")
+    assert (tally.survived, tally.sql_case) == (1, 0)
