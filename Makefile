@@ -100,7 +100,7 @@ bench-rebuild: $(DEV_STAMP) $(NODE_STAMP)
 # MUTATE narrows it to modules by mutmut's names: make mutate MUTATE='domain.housing.*'
 MUTATE ?=
 mutate: $(DEV_STAMP) $(NODE_STAMP)
-	$(BIN)/mutmut run --max-children 2 $(MUTATE)
+	$(BIN)/python -m scripts.mutmut_run run --max-children 2 $(MUTATE)
 	$(BIN)/python -m tests.mutation_report --below 90
 
 lint: $(DEV_STAMP)
