@@ -99,6 +99,9 @@ class Tally:
     sql_case: int = 0
     not_run: int = 0
     sql_case_mutants: list[str] = field(default_factory=list)
+    # mutmut rewrites a module's results file after each mutant, in place: a run stopped at that
+    # moment leaves it empty, and the module's results are lost (run it again).
+    unreadable: bool = False
 
     @property
     def checked(self) -> int:
@@ -583,7 +586,13 @@ def tallies(root: Path = MUTANTS) -> list[Tally]:
         source = meta.with_suffix("")
         tally = Tally(".".join(meta.relative_to(root).with_suffix("").with_suffix("").parts))
         survivors = []
-        for key, exit_code in json.loads(meta.read_text())["exit_code_by_key"].items():
+        try:
+            exit_codes = json.loads(meta.read_text())["exit_code_by_key"]
+        except (ValueError, KeyError):
+            tally.unreadable = True
+            found.append(tally)
+            continue
+        for key, exit_code in exit_codes.items():
             if exit_code in KILLED:
                 tally.killed += 1
             elif exit_code in SURVIVED:
@@ -615,14 +624,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'module':<44} {'mutants':>7} {'killed':>6} {'survived':>8} {'sql case':>8} "
           f"{'rate':>6} {'not run':>7}")
     for t in rows:
-        if t.checked or t.sql_case or t.not_run:
+        if t.unreadable:
+            print(f"{t.module:<44} results unreadable (a run stopped while mutmut wrote them):"
+                  " run this module again")
+        elif t.checked or t.sql_case or t.not_run:
             print(f"{t.module:<44} {t.checked + t.sql_case:>7} {t.killed:>6} {t.survived:>8} "
                   f"{t.sql_case:>8} {t.kill_rate:>5.1f}% {t.not_run:>7}")
             if arguments.list_sql_case:
                 for name in t.sql_case_mutants:
                     print(f"    sql case: {name}")
-    under = [t for t in rows if arguments.below is not None and t.checked
-             and t.kill_rate < arguments.below]
+    under = [t for t in rows if arguments.below is not None
+             and (t.unreadable or (t.checked and t.kill_rate < arguments.below))]
     return 1 if under else 0
 
 

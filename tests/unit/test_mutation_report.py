@@ -332,3 +332,17 @@ def test_statements_returned_are_not_followed_when_read_in_python_or_named_elsew
     (other / "mutants" / "web" / "app.py").write_text("from projections.demo import _updates\n")
     [tally] = tallies(other / "mutants")
     assert (tally.survived, tally.sql_case) == (1, 0)
+
+
+def test_a_module_whose_results_a_stopped_run_left_empty_is_reported_and_fails_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    _write_mutants(tmp_path / "mutants", dict([_mutant("x_count", 1, "rm_cases", "rm_cases")]))
+    [meta] = (tmp_path / "mutants").rglob("*.py.meta")
+    meta.write_text("")  # mutmut was stopped while it rewrote the file
+    monkeypatch.chdir(tmp_path)
+
+    assert [t.unreadable for t in tallies(Path("mutants"))] == [True]
+    assert mutation_report.main(["--below", "90"]) == 1
+    assert "results unreadable" in capsys.readouterr().out
+    assert mutation_report.main([]) == 0
