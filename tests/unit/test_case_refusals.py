@@ -779,3 +779,40 @@ def test_a_new_case_starts_with_what_the_intake_said_and_nothing_else() -> None:
     assert (case.personal_data_erased, case.erasure, case.adult_from,
             case.other_vulnerability) == (False, None, None, None)
     assert case.personal_data_erased is False
+
+
+# --- left by the whole-tree mutation run of 7 December 2026 ----------------------------------
+
+
+def test_a_status_decision_is_checked_against_its_permit_and_the_person() -> None:
+    """The decision's own expiry and the person's citizenship reach the status checks (the
+    intake's, `_check_status`); the abolished status is refused with the whole message."""
+    case = a_case(protection_status=ProtectionStatus.ASYLUM_SEEKER)
+    assert refusal(lambda: case.change_status(
+        TODAY, ProtectionStatus.HUMANITARIAN_PROTECTION, date(2022, 1, 1), ACTOR, LATER)) == (
+        "invalid_protection_status",
+        "This status could not be granted on that date: humanitarian protection was abolished "
+        "by d.l. 113/2018 (5 October 2018), which introduced special protection, the \"casi "
+        "speciali\" and the permits of art. 19 c.2 d-bis, 20-bis and 42-bis TUI.",
+        {"field": "protection_status"})
+    assert refusal(lambda: case.change_status(
+        TODAY, ProtectionStatus.NO_VALID_PERMIT, date(2022, 1, 1), ACTOR, LATER)) == (
+        "invalid_protection_status", "A person without a valid permit has no permit expiry.",
+        {"field": "permit_expires_on"})
+    assert refusal(lambda: case.change_status(
+        TODAY, ProtectionStatus.STATELESS, None, ACTOR, LATER)) == (
+        "invalid_protection_status", "A stateless person has no citizenship.",
+        {"field": "citizenship"})
+    assert recorded(case) == []
+
+
+def test_a_status_decision_records_the_eligibility_of_a_vulnerable_person() -> None:
+    case = a_case(protection_status=ProtectionStatus.ASYLUM_SEEKER,
+                  vulnerabilities=frozenset({Vulnerability.DISABILITY}))
+    case.change_status(INTAKE_DATE, ProtectionStatus.REFUGEE, None, ACTOR, LATER)
+    ((name, fields),) = recorded(case)
+    assert (name, fields["eligibility"]) == ("StatusChanged", [
+        {"sub_action": "2", "eligible": False, "reason": "not_asylum_seeker"},
+        {"sub_action": "3", "eligible": True, "reason": "vulnerable"},
+        {"sub_action": "4", "eligible": True, "reason": "international_protection_first"},
+    ])

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from domain.cases.model import (
     Case,
@@ -28,11 +29,20 @@ from domain.cases.rules import (
     ErasureLegalBasis,
     Vulnerability,
 )
-from domain.cases.service import CaseNotFound, CaseService
-from domain.privacy import LegalBases, LegalBasis, ProcessingPurpose
-from domain.programme import City, DomainError, DomainErrors, ProtectionStatus
+from domain.cases.service import _SAVE_ATTEMPTS, AgeFollowed, CaseNotFound, CaseService
+from domain.privacy import LegalBases, LegalBasis, ProcessingPurpose, UnknownOrganisation
+from domain.programme import (
+    Actor,
+    ActorKind,
+    City,
+    DomainError,
+    DomainErrors,
+    ProtectionStatus,
+    Role,
+)
 from domain.record import ProgrammeRecord
-from domain.vault import TextReference
+from domain.vault import AccessReason, TextReference
+from infra.ages import AGE_JOB_ACTOR
 from infra.store.vault import SqliteVault
 from tests.builders import NOW, a_coordinator, a_person, an_intake, an_organisation
 
@@ -295,3 +305,102 @@ def test_an_intake_outside_the_period_is_told_all_its_problems_at_once(
         ("inconsistent_reception_history", "left_reception_on"),  # left in 2021, after it
         ("invalid_intake", "document_number"), ("outside_programme_period", "intake_date")]
     assert position(service) in (None, 0)
+
+
+# --- left by the whole-tree mutation run of 7 December 2026 ----------------------------------
+
+ADULT_BY_2024 = date(2005, 1, 1)
+IN_2024 = datetime(2024, 1, 2, 3, 0, tzinfo=UTC)
+
+
+def test_a_description_whose_save_fails_is_taken_back_from_the_vault(
+    service: CaseService, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    case_id = taken_in(service, vulnerabilities=frozenset({Vulnerability.OTHER}))
+    text_id = uuid4()
+
+    def lost(*_aggregates: object, **_options: object) -> None:
+        raise OSError("the record is unreachable")
+
+    monkeypatch.setattr(service.record, "save", lost)
+    with pytest.raises(OSError, match=r"^the record is unreachable$"):
+        service.describe_other_vulnerability(case_id, text_id, "Words", ACTOR, LATER)
+    assert service.case_text(case_id, text_id) is None
+
+
+def test_an_age_followed_while_a_rival_saves_is_decided_again_then_given_up(
+    service: CaseService, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    case_id = taken_in(service, birth_date=ADULT_BY_2024)
+    save, rivals = service.record.save, list[int]()
+
+    def rival_first(*aggregates: Any, **options: Any) -> Any:
+        rivals.append(len(rivals) + 1)
+        if len(rivals) == 1:
+            raise IntegrityError("a coordinator saved the case meanwhile")
+        return save(*aggregates, **options)
+
+    monkeypatch.setattr(service.record, "save", rival_first)
+    assert service.follow_age(case_id, AGE_JOB_ACTOR, IN_2024) is AgeFollowed.UPDATED
+    assert rivals == [1, 2] and not service.get(case_id).is_minor
+
+    other = taken_in(service, birth_date=ADULT_BY_2024)
+    rivals.clear()
+
+    def always_a_rival(*_aggregates: Any, **_options: Any) -> Any:
+        rivals.append(len(rivals) + 1)
+        raise IntegrityError("a coordinator saved the case meanwhile")
+
+    monkeypatch.setattr(service.record, "save", always_a_rival)
+    with pytest.raises(IntegrityError) as given_up:
+        service.follow_age(other, AGE_JOB_ACTOR, IN_2024)
+    assert str(given_up.value) == f"Case {other} kept changing while its age was followed"
+    assert len(rivals) == _SAVE_ATTEMPTS
+
+
+def test_an_erased_case_s_age_is_not_followed_even_from_a_vault_that_still_holds_the_person(
+    service: CaseService, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A vault restored from a backup older than an erasure holds the person again: the case's
+    own record of the erasure is what counts, and the vault is not read."""
+    case_id = taken_in(service, birth_date=ADULT_BY_2024)
+    service.erase_personal_data(case_id, TODAY, "PG/1", ACTOR, LATER)
+    reads: list[UUID] = []
+
+    def restored(read_id: UUID) -> Any:
+        reads.append(read_id)
+        return a_person(birth_date=ADULT_BY_2024)
+
+    monkeypatch.setattr(service.vault, "read", restored)
+    written = position(service)
+    assert service.follow_age(case_id, AGE_JOB_ACTOR, IN_2024) is AgeFollowed.ERASED
+    assert reads == [] and position(service) == written
+
+
+def test_a_consent_naming_an_unknown_organisation_is_refused_on_the_form_s_field(
+    service: CaseService,
+) -> None:
+    """The case page's consent form sends `organisation_ids`: the refusal names that field, so
+    the message stands next to it."""
+    case_id = taken_in(service)
+    unknown = uuid4()
+    with pytest.raises(UnknownOrganisation) as refused:
+        service.give_consent(case_id, ProcessingPurpose.REFERRAL_TO_NAMED_PARTNER,
+                             date(2021, 3, 12), ACTOR, LATER, [unknown])
+    assert refused.value.params == {"field": "organisation_ids", "organisation_id": str(unknown)}
+
+
+def test_each_reading_of_identifiers_is_logged_with_the_reader_s_city_if_any(
+    service: CaseService,
+) -> None:
+    case_id = taken_in(service)
+    auditor = Actor(ActorKind.USER, "auditor.rossi", Role.AUDITOR)
+    assert service.reveal_identifiers(case_id, AccessReason.IDENTITY_CHECK, ACTOR, LATER) == (
+        a_person())
+    service.reveal_identifiers(case_id, AccessReason.CONTACT_PERSON, auditor, LATER)
+    logged = {(access.actor_id, access.actor_role, access.actor_city, access.reason)
+              for access in service.vault.accesses()}
+    assert logged == {
+        (ACTOR.id, "city_coordinator", "firenze", AccessReason.IDENTITY_CHECK),
+        ("auditor.rossi", "auditor", None, AccessReason.CONTACT_PERSON),
+    }

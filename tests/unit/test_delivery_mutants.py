@@ -252,3 +252,18 @@ def test_a_voided_delivery_records_why_and_is_voided_once() -> None:
         "The delivery is already voided.",
         {"field": "delivery"},
     )
+
+
+def test_a_delivery_after_the_programme_period_is_refused_on_its_date_field() -> None:
+    """The whole-tree mutation run of 7 December 2026 left the refusal's `field` unchecked: the
+    web puts the message next to the field it names."""
+    late = datetime(2022, 2, 10, 9, 30, tzinfo=UTC)
+    assert refusal(
+        lambda: Delivery.record(
+            DELIVERY_ID, a_case(), an_order(delivered_on=date(2022, 1, 1)), ACTOR, late
+        )
+    ) == (
+        "outside_programme_period",
+        "The date must fall within the programme's period (2019-07-01 to 2021-12-31).",
+        {"field": "delivered_on", "starts_on": date(2019, 7, 1), "ends_on": date(2021, 12, 31)},
+    )

@@ -37,6 +37,7 @@ from tests.unit.test_document_service_mutants import (
     OPERATOR,
     PDF,
     PERMIT,
+    Claims,
     Parts,
     parts,
     stored,
@@ -114,3 +115,29 @@ def test_only_the_case_s_city_staff_may_read_its_files() -> None:
     assert not may_read_case_files(MILANO, City.FIRENZE, NOW)
     assert not may_read_case_files(MINISTRY, City.FIRENZE, NOW)
     assert not may_read_case_files(auditor, City.FIRENZE, NOW)
+
+
+# --- left by the whole-tree mutation run of 7 December 2026 ----------------------------------
+
+
+def test_a_file_linked_to_no_vulnerability_records_no_assessment(parts: Parts) -> None:
+    document_id = uuid4()
+    parts.documents.attach_to_case(document_id, CASE, PERMIT, PDF, OPERATOR, NOW)
+    facts = stored(parts, document_id)
+    assert (facts["kind"], facts["vulnerability"], facts["assessed_on"]) == (
+        "residence_permit", None, None)
+
+
+def test_a_city_s_file_is_attached_only_to_a_claim_that_city_recorded(parts: Parts) -> None:
+    """The claims are asked about the city's own claims, not the national partners'."""
+    parts.documents.claims = Claims({(City.FIRENZE, CLAIM)})
+    document_id = uuid4()
+    assert parts.documents.attach_to_claim(document_id, City.FIRENZE, CLAIM, INVOICE, PDF,
+                                           COORDINATOR, NOW) == parts.last_position == 1
+    parts.documents.claims = Claims({(None, CLAIM)})
+    with pytest.raises(DomainError) as refused:
+        parts.documents.attach_to_claim(uuid4(), City.FIRENZE, CLAIM, INVOICE, PDF,
+                                        COORDINATOR, NOW)
+    assert (refused.value.code, refused.value.message, refused.value.params) == (
+        "documents_closed", "The city has no claim with this id.", {"field": "claim_id"})
+    assert parts.last_position == 1

@@ -15,6 +15,7 @@ from events.asyncapi import (
     _description,
     _document,
     _header_schemas,
+    _headers_schema,
     _inline,
     _summary,
     asyncapi_document,
@@ -26,6 +27,7 @@ from events.asyncapi import (
 from events.audit import AuditCheckpointSignedV2
 from events.contracts import CaseClosedV1, CaseClosedV2, EventContract
 from events.partner import PartnerCaseIntakeRecordedV2
+from tests.unit.test_events_mutants_partner import _NowhereV1
 
 HEADER_SCHEMAS: dict[str, dict[str, Any]] = {
     "ce-specversion": {"const": "1.0", "description": "CloudEvents version"},
@@ -478,3 +480,28 @@ def test_references_are_inlined_with_their_siblings_at_any_depth() -> None:
     }
     assert definitions["A"]["properties"]["b"] == {"$ref": "#/$defs/B"}  # not changed
     assert _inline({"$ref": 7}, {}) == {"$ref": 7}
+
+
+# --- left by the whole-tree mutation run of 7 December 2026 ----------------------------------
+
+
+def test_a_one_sentence_summary_keeps_its_last_letter_and_only_one_full_stop() -> None:
+    class OneV1(EventContract):
+        """Sent to the city of case MI-X.
+
+        More. Text."""
+
+        aggregate: ClassVar[str] = "one"
+        event: ClassVar[str] = "made"
+        version: ClassVar[int] = 1
+
+    assert _summary(OneV1) == "Sent to the city of case MI-X."
+
+
+def test_a_contract_without_a_city_is_the_network_s_and_a_fixed_city_describes_its_source(
+) -> None:
+    assert _address_city(_NowhereV1) == "network"  # no city field at all
+    assert _headers_schema(_Fixed, internal_headers(), partner=False)["properties"][
+        "ce-source"]["description"] == "roma"
+    assert _headers_schema(AuditCheckpointSignedV2, internal_headers(), partner=False)[
+        "properties"]["ce-source"]["description"] == "The network as a whole"

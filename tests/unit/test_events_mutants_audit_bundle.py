@@ -20,12 +20,13 @@ from events.audit_bundle import (
     proofs_for,
     verify_manifested_bundle,
 )
-from events.audit_chain import BundleLine, ProblemKind, key_id_of
+from events.audit_chain import BundleLine, ProblemKind, canonical_json, key_id_of
 from events.audit_keys import KeySchedule
 from events.audit_tree import (
     EMPTY_ROOT,
     Frontier,
     SignedHead,
+    _canonical,
     checkpoint_statement,
     consistency_proof,
     head_statement,
@@ -39,7 +40,7 @@ from events.audit_tree import (
 )
 from tests.unit.test_audit_chain import bundle_lines, published
 from tests.unit.test_audit_tree import chain_hashes
-from tests.unit.test_events_mutants_audit_chain import KEY, KEY_ID, OTHER, OTHER_ID
+from tests.unit.test_events_mutants_audit_chain import KEY, KEY_ID, OTHER, OTHER_ID, checkpoint_v2
 
 # --- the tree and its signed heads -----------------------------------------------------------
 
@@ -505,3 +506,55 @@ def test_a_complete_bundle_whose_tree_is_not_the_signed_one_is_a_mismatch() -> N
         3,
         "the events' tree is not the signed one",
     )
+
+
+# --- left by the whole-tree mutation run of 7 December 2026 ----------------------------------
+
+
+def test_every_consistency_proof_up_to_sixteen_leaves_verifies() -> None:
+    """Sizes where the old tree's right edge meets the new one's at an even node (5 to 6, 9 to
+    10, 13 to 14...): the only ones that take RFC 9162's inner loop, which the sizes tested
+    above never do."""
+    all_leaves = [leaf_hash(h) for h in chain_hashes(16)]
+    for new in range(2, 17):
+        leaves = all_leaves[:new]
+        root = merkle_root(leaves)
+        for old in range(1, new):
+            proof = consistency_proof(leaves, old)
+            assert verify_consistency(old, new, merkle_root(leaves[:old]), root, proof), (old, new)
+
+
+def test_a_leaf_at_the_tree_size_is_outside_the_tree_whatever_its_proof() -> None:
+    """Leaf indices are zero-based: index `size` is one past the last leaf. A forger's claim
+    that leaf 0's hash is leaf 2 of a tree of 2 (or leaf 1 of a tree of 1) would otherwise
+    check out."""
+    leaves = [leaf_hash(h) for h in chain_hashes(2)]
+    assert verify_inclusion(0, 2, leaves[0], [leaves[1]], merkle_root(leaves))
+    assert not verify_inclusion(2, 2, leaves[0], [leaves[1]], merkle_root(leaves))
+    assert verify_inclusion(0, 1, leaves[0], [], leaves[0])
+    assert not verify_inclusion(1, 1, leaves[0], [], leaves[0])
+
+
+def test_a_statement_is_written_in_the_canonical_form_whatever_its_key_order() -> None:
+    value: dict[str, str | int] = {"tree_size": 2, "root_hash": "é", "context": "c"}
+    assert _canonical(value) == canonical_json(value) == (
+        '{"context":"c","root_hash":"é","tree_size":2}'.encode())
+
+
+def test_a_manifested_bundle_checks_its_checkpoints_with_the_bundle_s_key() -> None:
+    messages = published([1, 2, 5])
+    checkpoint_line = bundle_lines([*messages, checkpoint_v2(messages, 3, 4, 8)])[3]
+    text = json.dumps(checkpoint_line.as_json()) + "\n"
+    bundle = a_bundle([1, 2, 5], 3, checkpoints_sha256=file_digest(text))
+    result = verify(bundle, checkpoints=[checkpoint_line], checkpoints_text=text)
+    assert result.report.ok, result.report.problem
+    [met] = result.report.checkpoints
+    assert (met.event_seq, met.event_position, met.statement.chain_seq) == (4, 8, 3)
+    keyed = verify(bundle, checkpoints=[checkpoint_line], checkpoints_text=text,
+                   keys=KeySchedule(KEY.public_key()))
+    assert keyed.report.ok and len(keyed.report.checkpoints) == 1
+
+
+def test_the_events_no_head_signs_are_named_first_to_last() -> None:
+    result = verify(a_bundle([1, 2, 5, 9, 12, 15], 3))
+    assert result.report.ok and result.unsigned == (4, 6)

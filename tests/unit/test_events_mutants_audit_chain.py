@@ -867,24 +867,28 @@ def test_an_altered_event_followed_by_an_unreadable_one_is_altered_not_inserted(
     )
 
 
+def retyped(line: BundleLine, ce_type: str, data: Any) -> BundleLine:
+    """`line` with another type and data, its hash recomputed from its previous hash (a
+    forger's line: it passes the line checks)."""
+    headers = {
+        k: v for k, v in line.headers.items() if k not in ("ce-lgnetchainseq", "ce-lgnethash")
+    } | {"ce-type": ce_type}
+    seq_hash = chain(headers, json.dumps(data).encode(), line.chain_seq, line.previous_hash)
+    return BundleLine(
+        line.chain_seq,
+        seq_hash,
+        line.previous_hash,
+        headers | chain_headers(line.chain_seq, seq_hash),
+        data,
+    )
+
+
 def test_a_rotation_line_must_have_both_the_type_and_the_data_of_a_rotation() -> None:
     messages = published([1, 2])
     rotation = bundle_lines([*messages, rotation_message(messages, 3, 3)])[2]
-
-    def line_with(ce_type: str, data: Any) -> BundleLine:
-        headers = {
-            k: v
-            for k, v in rotation.headers.items()
-            if k not in ("ce-lgnetchainseq", "ce-lgnethash")
-        } | {"ce-type": ce_type}
-        seq_hash = chain(headers, json.dumps(data).encode(), 3, rotation.previous_hash)
-        return BundleLine(
-            3, seq_hash, rotation.previous_hash, headers | chain_headers(3, seq_hash), data
-        )
-
     for line in (
-        line_with("it.lgnet.case.closed.v1", rotation.data),
-        line_with(KEY_ROTATION_TYPE, {"chain_seq": 1}),
+        retyped(rotation, "it.lgnet.case.closed.v1", rotation.data),
+        retyped(rotation, KEY_ROTATION_TYPE, {"chain_seq": 1}),
     ):
         schedule, problem = bundle_key_schedule(KEY.public_key(), [line])
         assert problem_of(problem) == (
@@ -902,3 +906,50 @@ def test_verifying_with_checkpoints_names_a_missing_event_s_position_the_reader_
         [messages[0], messages[2]], KEY.public_key(), position_of_seq=lambda seq: {2: 2}.get(seq)
     )
     assert problem_of(report) == (ProblemKind.MISSING, 2, 2, "chain event(s) 2 are missing")
+
+
+# --- left by the whole-tree mutation run of 7 December 2026 ----------------------------------
+
+
+def test_a_number_before_the_first_is_judged_by_what_follows_like_any_earlier_one() -> None:
+    """A message numbered 0 in front of the chain: event 1 comes later (not last), so a
+    reordering, as for any number earlier than the expected one; without event 1 after it, an
+    insertion."""
+    one, two, three = published([1, 2, 5])
+    zero = ChainedMessage(dict(one.headers) | {"ce-lgnetchainseq": "0"}, one.body)
+    assert problem_of(verify_chain([zero, one, two, three])) == (
+        ProblemKind.REORDERED,
+        1,
+        0,
+        "chain event 0 appears again where 1 should come",
+    )
+    assert problem_of(verify_chain([zero, two, three]))[:3] == (ProblemKind.INSERTED, 1, 0)
+
+
+def test_a_partial_bundle_s_checkpoint_of_an_event_it_lacks_does_not_end_the_checks() -> None:
+    messages = published([1, 2, 5, 9])
+    report = verify_chain(messages)
+    not_held = a_checkpoint(messages, 3, chain_seq=7)
+    wrong_hash = a_checkpoint(messages, 3, chain_hash="cd" * 32)
+    assert problem_of(verify_checkpoints(
+        [not_held, wrong_hash], KEY.public_key(), report.hashes, report.positions,
+        require_chain=False,
+    ))[:3] == (ProblemKind.CHECKPOINT_MISMATCH, 90, 9)
+
+
+def test_a_checkpoint_line_must_have_both_the_type_and_the_data_of_a_checkpoint() -> None:
+    messages = published([1, 2, 5])
+    checkpoint = bundle_lines([*messages, checkpoint_v2(messages, 3, 4, 8)])[3]
+    events = bundle_lines(messages)
+    assert verify_bundle(events, [retyped(checkpoint, CHECKPOINT_TYPE, checkpoint.data)],
+                         KEY.public_key()).ok
+    for line in (
+        retyped(checkpoint, "it.lgnet.case.closed.v1", checkpoint.data),
+        retyped(checkpoint, CHECKPOINT_TYPE, {"chain_seq": 1}),
+    ):
+        assert problem_of(verify_bundle(events, [line], KEY.public_key())) == (
+            ProblemKind.MALFORMED,
+            8,
+            4,
+            "a line of checkpoints.jsonl is not a checkpoint",
+        )

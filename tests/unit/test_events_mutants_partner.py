@@ -427,6 +427,13 @@ def test_reading_a_partner_message_names_what_is_wrong() -> None:
     assert str(unschemed.value) == (
         "ce-dataschema None is not 'urn:lgnet:schema:partner:it.lgnet.placement.waitlisted.v1'"
     )
+    # Left by the whole-tree mutation run of 7 December 2026: the schema named is quoted.
+    with pytest.raises(NotAPartnerMessage) as misnamed:
+        read_partner_message({"ce-type": message.headers["ce-type"], "ce-dataschema": "urn:x"},
+                             message.body)
+    assert str(misnamed.value) == (
+        "ce-dataschema 'urn:x' is not 'urn:lgnet:schema:partner:it.lgnet.placement.waitlisted.v1'"
+    )
 
 
 class _NowhereV1(EventContract):

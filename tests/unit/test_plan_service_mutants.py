@@ -224,3 +224,16 @@ def test_each_command_reaches_the_plan_with_the_terms_in_force(
     assert plan is not None
     assert plan.actions[action_id].done_on == date(2021, 3, 13)
     assert plan.actions[action_id].assignee == "firenze.operatore"
+
+
+def test_a_second_start_is_refused_for_the_plan_before_its_dates_are_read(
+    cases: CaseService,
+    plans: PlanService,
+) -> None:
+    """Left by the whole-tree mutation run of 7 December 2026: a second start with valid dates
+    is refused the same way when the save conflicts, so only one with wrong dates tells that
+    the existing plan is looked up first."""
+    case_id = a_plan(cases, plans)
+    with pytest.raises(DomainError) as again:
+        plans.start_plan(case_id, TODAY, date(2020, 1, 1), ACTOR, LATER)
+    assert field_refusal(again) == ("plan_already_started", "The case already has a plan.", "case")

@@ -273,3 +273,15 @@ def test_a_city_s_pending_referrals_come_in_the_card_s_order_of_the_people_they_
     ordered = in_referral_priority_order(pending, CARD_PRIORITY_WEIGHTS, NOON)
     assert [p.case_code[-1] for p, _priority in ordered] == ["3", "2", "1", "4"]
     assert ordered[2][1].factors[2] == PriorityPoints(PriorityFactor.WAITING_TIME, 10, days=10)
+
+
+def test_pending_referrals_equal_in_priority_and_waiting_come_by_case_code() -> None:
+    """Left by the whole-tree mutation run of 7 December 2026: no test had two referrals alike
+    but for their case code, given out of code order."""
+    pending = [
+        Pending("MI-2021-00009", NOON - timedelta(days=2), False, True),
+        Pending("MI-2021-00005", NOON - timedelta(days=2), False, True),
+        Pending("MI-2021-00007", NOON - timedelta(days=2), False, True),
+    ]
+    ordered = in_referral_priority_order(pending, CARD_PRIORITY_WEIGHTS, NOON)
+    assert [p.case_code[-1] for p, _priority in ordered] == ["5", "7", "9"]
