@@ -1,6 +1,7 @@
 """A pytest plugin for `make mutate` alone (`-p tests.mutation_collect` in pyproject.toml's
-[tool.mutmut]): collect only the tests named on the command line, not the whole of their files;
-and give each test a timeout from how long it took on the unmutated code.
+[tool.mutmut]): collect only the tests named on the command line, not the whole of their files
+nor the other files of their folders; and give each test a timeout from how long it took on the
+unmutated code.
 
 mutmut runs each mutant's tests as `pytest file::test ...`; pytest then builds every test of each
 file named (parametrized cases, fixture closures) only to pick the named ones, and that collection
@@ -69,7 +70,7 @@ def pytest_configure(config: pytest.Config) -> None:
 # Before reaching a named file, pytest lists each folder on the way and makes a node for every
 # file in it (`pytest_ignore_collect`, then `pytest_collect_file`, for the hundreds of tests/unit),
 # only to keep the one named: a fifth of a killed mutant's time (docs/testing.md, "Mutation
-# testing: run time"). Files and folders no argument leads to are passed over instead.
+# testing: run time, fourth change"). Files and folders no argument leads to are passed over.
 @pytest.hookimpl(tryfirst=True)
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     paths = config.stash[_PATHS_KEY]
