@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import mutmut.stats
 from mutmut import __main__ as mutmut_main
 
 from scripts.mutmut_run import at_most_once_a_second
@@ -31,7 +30,9 @@ def test_the_line_is_drawn_at_once_then_not_again_before_a_second_and_always_whe
     assert drawn == [("first", False), ("a second later", False), ("forced", True)]
 
 
-def test_mutmut_s_run_loop_calls_the_print_stats_it_imported() -> None:
-    # What scripts/mutmut_run.py replaces must be what mutmut's loop calls; a new mutmut that moves
-    # it fails here instead of silently drawing every time again.
-    assert mutmut_main.print_stats is mutmut.stats.print_stats  # type: ignore[attr-defined]
+def test_mutmut_s_run_loop_calls_print_stats_by_its_module_s_global_name() -> None:
+    # What scripts/mutmut_run.py replaces must be what mutmut's loop looks up; a new mutmut that
+    # moves it fails here instead of silently drawing every time again. (Under make mutate this
+    # test runs inside the wrapper, where the name already holds the throttled function.)
+    assert "print_stats" in mutmut_main._run.__code__.co_names
+    assert callable(mutmut_main.print_stats)  # type: ignore[attr-defined]
