@@ -184,3 +184,160 @@ def test_short_wait():
     result = pytester.runpytest_inprocess("-p", "tests.mutation_collect", "-p", "no:cacheprovider",
                                           "--timeout=300")
     result.assert_outcomes(passed=1)
+
+
+# Files for the file-by-file runs: each records, in `events.txt`, when pytest collects it and
+# when the session's and its own module's fixture are set up and torn down.
+_RECORDING_CONFTEST = """
+import pytest
+
+def record(event):
+    with open("events.txt", "a", encoding="utf-8") as events:
+        events.write(event + "\\n")
+
+@pytest.fixture(scope="session")
+def shared():
+    record("session up")
+    yield
+    record("session down")
+
+def pytest_collectstart(collector):
+    if isinstance(collector, pytest.Module):  # building its tests, not just listing the file
+        record("collect " + collector.path.name)
+"""
+
+
+def _recording_file(name: str, *, failing: str = "") -> str:
+    return f"""
+import pytest
+from conftest import record
+
+@pytest.fixture(scope="module")
+def own(shared):
+    record("{name} up")
+    yield
+    record("{name} down")
+
+def test_one(own):
+    assert "test_one" != "{failing}"
+
+def test_two(own):
+    assert "test_two" != "{failing}"
+
+@pytest.mark.slow
+def test_marked(own):
+    pass
+"""
+
+
+def _run_recorded(pytester: pytest.Pytester, arguments: list[str], *options: str,
+                  plugin: bool = True) -> tuple[int, list[str], list[str]]:
+    """Exit code, the tests run (call phase) in order, and the recorded events."""
+    events = pytester.path / "events.txt"
+    events.unlink(missing_ok=True)
+    loaded = ["-p", "tests.mutation_collect"] if plugin else []
+    result = pytester.inline_run(*loaded, "-p", "no:cacheprovider", "-x", *options, *arguments)
+    ran = [report.nodeid for report in result.getreports("pytest_runtest_logreport")
+           if report.when == "call"]
+    recorded = events.read_text(encoding="utf-8").splitlines() if events.exists() else []
+    assert result.ret is not None
+    return int(result.ret), ran, recorded
+
+
+@pytest.fixture
+def two_recording_files(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeini("[pytest]\nmarkers =\n    slow: a marker to deselect by\n")
+    pytester.makeconftest(_RECORDING_CONFTEST)
+    pytester.makepyfile(test_a=_recording_file("a"), test_b=_recording_file("b"))
+    return pytester
+
+
+def test_tests_run_in_the_order_named_across_files_as_without_the_plugin_each_file_collected_once(
+    two_recording_files: pytest.Pytester,
+) -> None:
+    arguments = ["test_b.py::test_two", "test_a.py::test_one", "test_b.py::test_one"]
+
+    code, ran, events = _run_recorded(two_recording_files, arguments)
+    code_without, ran_without, _ = _run_recorded(two_recording_files, arguments, plugin=False)
+
+    assert code == code_without == 0
+    assert ran == ran_without == arguments
+    # b is collected when its first test is due, a when its own is; the session's fixture stays
+    # up from the first test to the last, a module's is torn down when the next test is elsewhere
+    assert events == [
+        "collect test_b.py", "session up", "b up", "b down",
+        "collect test_a.py", "a up", "a down",
+        "b up", "b down", "session down",
+    ]
+
+
+def test_a_failing_test_stops_the_run_before_the_next_file_is_collected(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeconftest(_RECORDING_CONFTEST)
+    pytester.makepyfile(test_a=_recording_file("a"),
+                        test_b=_recording_file("b", failing="test_one"))
+    arguments = ["test_b.py::test_two", "test_b.py::test_one", "test_a.py::test_one"]
+
+    code, ran, events = _run_recorded(pytester, arguments)
+    code_without, ran_without, events_without = _run_recorded(pytester, arguments, plugin=False)
+
+    assert code == code_without == pytest.ExitCode.TESTS_FAILED
+    assert ran == ran_without == ["test_b.py::test_two", "test_b.py::test_one"]
+    assert "collect test_a.py" not in events
+    assert "collect test_a.py" in events_without  # pytest alone collects every file first
+
+
+def test_a_deselected_test_is_passed_over_and_a_run_with_none_left_collected_nothing(
+    two_recording_files: pytest.Pytester,
+) -> None:
+    arguments = ["test_a.py::test_marked", "test_b.py::test_one", "test_a.py::test_two"]
+    code, ran, _ = _run_recorded(two_recording_files, arguments, "-m", "not slow")
+    assert code == 0
+    assert ran == ["test_b.py::test_one", "test_a.py::test_two"]
+
+    code, ran, _ = _run_recorded(two_recording_files, ["test_a.py::test_marked"], "-m", "not slow")
+    code_without, _, _ = _run_recorded(two_recording_files, ["test_a.py::test_marked"],
+                                       "-m", "not slow", plugin=False)
+    assert code == code_without == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert ran == []
+
+
+def test_a_file_that_fails_to_import_stops_the_run_as_a_usage_error_as_without_the_plugin(
+    two_recording_files: pytest.Pytester,
+) -> None:
+    two_recording_files.makepyfile(test_broken="import no_such_module\n\ndef test_x():\n    pass\n")
+    arguments = ["test_a.py::test_one", "test_broken.py::test_x"]
+
+    code, ran, _ = _run_recorded(two_recording_files, arguments)
+    code_without, ran_without, _ = _run_recorded(two_recording_files, arguments, plugin=False)
+
+    # pytest finds no test where it was named (mutmut then stops the whole run)
+    assert code == code_without == pytest.ExitCode.USAGE_ERROR
+    assert ran == ["test_a.py::test_one"]  # the broken file was due only after it
+    assert ran_without == []
+
+
+def test_a_test_named_otherwise_than_its_node_id_stops_the_run_as_a_usage_error(
+    two_recording_files: pytest.Pytester,
+) -> None:
+    """Never a test silently not run: mutmut would call its mutant a survivor, or worse."""
+    code, ran, _ = _run_recorded(two_recording_files, ["./test_a.py::test_one"])
+    assert code == pytest.ExitCode.USAGE_ERROR
+    assert ran == []
+
+
+def test_a_run_of_whole_files_or_only_collecting_is_left_to_pytest(
+    two_recording_files: pytest.Pytester,
+) -> None:
+    _, ran, events = _run_recorded(two_recording_files, ["test_b.py", "test_a.py::test_one"])
+    assert ran == ["test_b.py::test_one", "test_b.py::test_two", "test_b.py::test_marked",
+                   "test_a.py::test_one"]
+    assert set(events[:2]) == {"collect test_b.py", "collect test_a.py"}  # before any test
+
+    code, ran, events = _run_recorded(two_recording_files, ["test_b.py::test_one",
+                                                            "test_a.py::test_one"],
+                                      "--collect-only")
+    assert code == 0
+    assert ran == []
+    assert events == ["collect test_b.py", "collect test_a.py"]
