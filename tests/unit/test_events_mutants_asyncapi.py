@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Literal
 
 import pytest
 
+from events import asyncapi
 from events.asyncapi import (
     _address_city,
     _description,
@@ -25,8 +26,14 @@ from events.asyncapi import (
     partner_headers,
 )
 from events.audit import AuditCheckpointSignedV2
-from events.contracts import CaseClosedV1, CaseClosedV2, EventContract
-from events.partner import PartnerCaseIntakeRecordedV2
+from events.contracts import (
+    CaseClosedV1,
+    CaseClosedV2,
+    CaseIntakeRecordedV1,
+    CaseIntakeRecordedV2,
+    EventContract,
+)
+from events.partner import PartnerCaseIntakeRecordedV1, PartnerCaseIntakeRecordedV2, PartnerKind
 from tests.unit.test_events_mutants_partner import _NowhereV1
 
 HEADER_SCHEMAS: dict[str, dict[str, Any]] = {
@@ -505,3 +512,27 @@ def test_a_contract_without_a_city_is_the_network_s_and_a_fixed_city_describes_i
         "ce-source"]["description"] == "roma"
     assert _headers_schema(AuditCheckpointSignedV2, internal_headers(), partner=False)[
         "properties"]["ce-source"]["description"] == "The network as a whole"
+
+
+def test_two_partner_kinds_of_one_internal_event_share_its_channel_with_every_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Today's registry has one partner kind per internal version, the last listing every
+    partner version its subject carries; with another shape (here each kind copying its own
+    version only), a channel made afresh for the second kind would lose the first one's
+    message (the survivors of the mutation run, docs/mutation-survivors/domain-and-events.md,
+    `_channels` 49 and 50)."""
+    registry = {kind.ce_type: kind for kind in (
+        PartnerKind(internal=CaseIntakeRecordedV1, partner=PartnerCaseIntakeRecordedV1),
+        PartnerKind(internal=CaseIntakeRecordedV2, partner=PartnerCaseIntakeRecordedV2),
+    )}
+    monkeypatch.setattr(asyncapi, "PARTNER_KINDS", registry)
+
+    document = asyncapi_document()
+
+    names = [message_key(f"it.lgnet.case.intake_recorded.v{n}", partner=True) for n in (1, 2)]
+    channel = document["channels"][channel_key("case", "intake_recorded", partner=True)]
+    assert channel["messages"] == {name: {"$ref": f"#/components/messages/{name}"}
+                                   for name in names}
+    assert [key for key in document["channels"] if key.startswith("partners.")] == [
+        "partners.case.intake_recorded"]
