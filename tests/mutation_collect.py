@@ -90,9 +90,11 @@ def pytest_pycollect_makeitem(
 # sit in twenty files paid for twenty collections even when its first test killed it (0.7 s per
 # killed mutant with tests in ten files or more, 0.19 s with fewer: docs/testing.md, "A whole-tree
 # make mutate with the fourth change"). A run naming tests (mutmut's per-mutant runs) instead
-# collects a file when its first test is due, and runs the tests in the order given (mutmut's:
-# fastest first), stopping where pytest would (`-x`).
+# finds the files' modules first (their folders and conftest files, without importing or
+# building any test), builds a module's tests when its first test is due, and runs the tests in
+# the order named (mutmut's: fastest first), stopping where pytest would (`-x`).
 _IN_ORDER_KEY = pytest.StashKey[list[str] | None]()
+_MODULES_KEY = pytest.StashKey[dict[Path, pytest.Collector]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -105,11 +107,23 @@ def pytest_configure(config: pytest.Config) -> None:
         None if paths is None or collect_only else list(dict.fromkeys(arguments)))
 
 
+def file_of(test_id: str) -> str:
+    return test_id.partition("::")[0]
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection(session: pytest.Session) -> bool | None:
-    if session.config.stash[_IN_ORDER_KEY] is None:
+    test_ids = session.config.stash[_IN_ORDER_KEY]
+    if test_ids is None:
         return None  # pytest collects everything first, as without this plugin
-    return True  # each file is collected when its first test is due (pytest_runtestloop)
+    # The modules only: pytest builds the folders on the way and registers their conftest
+    # files' fixtures with those folders' nodes, which every module's tests must then share.
+    # A module -m deselects as a whole (its own marks) is left out here.
+    files = list(dict.fromkeys(file_of(test_id) for test_id in test_ids))
+    modules = session.perform_collect(files, genitems=False)
+    session.config.stash[_MODULES_KEY] = {
+        module.path: module for module in modules if isinstance(module, pytest.Collector)}
+    return True
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -117,26 +131,24 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
     test_ids = session.config.stash[_IN_ORDER_KEY]
     if test_ids is None:
         return None
-    FileByFile(session, test_ids).run()
+    FileByFile(session, test_ids, session.config.stash[_MODULES_KEY]).run()
     return True
 
 
-def file_of(test_id: str) -> str:
-    return test_id.partition("::")[0]
-
-
 class FileByFile:
-    """Runs the tests `test_ids` names, in that order, collecting each one's file when it is due."""
+    """Runs the tests `test_ids` names, in that order, building each one's module when it is due."""
 
-    def __init__(self, session: pytest.Session, test_ids: list[str]) -> None:
+    def __init__(self, session: pytest.Session, test_ids: list[str],
+                 modules: dict[Path, pytest.Collector]) -> None:
         self.session = session
         self.test_ids = test_ids
+        self.modules = modules
         self.ids_by_file: dict[str, list[str]] = {}
         for test_id in test_ids:
             self.ids_by_file.setdefault(file_of(test_id), []).append(test_id)
-        self.items: dict[str, pytest.Item] = {}  # by node id, of the files collected so far
-        self.collected_files: set[str] = set()
-        self.collected: list[pytest.Item] = []
+        self.items: dict[str, pytest.Item] = {}  # by node id, of the modules built so far
+        self.built_files: set[str] = set()
+        self.built: list[pytest.Item] = []
 
     def run(self) -> None:
         session = self.session
@@ -153,39 +165,43 @@ class FileByFile:
 
     def item(self, test_id: str) -> pytest.Item | None:
         file = file_of(test_id)
-        if file not in self.collected_files:
-            self.collect(file)
+        if file not in self.built_files:
+            self.build(file)
         return self.items.get(test_id)
 
     def next_item(self, position: int) -> pytest.Item | pytest.Session | None:
         """What pytest's teardown after the test at `position` keeps set up for: the next test
-        when its file is collected; otherwise the session alone (its fixtures stay up, as they
+        when its module is built; otherwise the session alone (its fixtures stay up, as they
         would in one collection); None after the last test (everything is torn down)."""
         for test_id in self.test_ids[position + 1:]:
-            if file_of(test_id) not in self.collected_files:
+            if file_of(test_id) not in self.built_files:
                 return self.session
             if test_id in self.items:
                 return self.items[test_id]
         return None
 
-    def collect(self, file: str) -> None:
-        session = self.session
-        self.collected_files.add(file)
-        wanted = set(self.ids_by_file[file])
-        items = session.perform_collect(self.ids_by_file[file])
-        unnamed = [item.nodeid for item in items if item.nodeid not in wanted]
-        if unnamed:
-            # An argument written otherwise than its test's node id: rather than run it out of
-            # order or, worse, not at all, stop the run as a usage error (mutmut then stops).
-            raise pytest.UsageError(f"tests not named by their node id: {unnamed}")
-        self.items.update((item.nodeid, item) for item in items)
-        self.collected.extend(items)
-        session.items = self.collected
-        session.testscollected = len(self.collected)
-        if session.testsfailed and not session.config.option.continue_on_collection_errors:
-            raise session.Interrupted(
-                f"{session.testsfailed} error{'s' if session.testsfailed != 1 else ''}"
-                " during collection")
+    def build(self, file: str) -> None:
+        session, config = self.session, self.session.config
+        self.built_files.add(file)
+        module = self.modules.get(Path(os.path.abspath(config.invocation_params.dir / file)))
+        if module is None:
+            return  # deselected whole by its own marks
+        named = set(self.ids_by_file[file])
+        # pytest_pycollect_makeitem (above) builds only the named functions, with all their
+        # parametrized cases: the cases not named are dropped here, as pytest would.
+        built = [item for item in session.genitems(module) if item.nodeid in named]
+        missing = named - {item.nodeid for item in built}
+        if missing:
+            # A module that failed to import (its error is reported) or an argument written
+            # otherwise than its test's node id: never a test silently not run (mutmut would
+            # call its mutant a survivor); a usage error, as pytest's own for a test not found.
+            raise pytest.UsageError(f"found no test for: {sorted(missing)}")
+        # -m, --deselect and the timeouts below, as for a whole collection; they may drop items
+        config.hook.pytest_collection_modifyitems(session=session, config=config, items=built)
+        self.items.update((item.nodeid, item) for item in built)
+        self.built.extend(built)
+        session.items = self.built
+        session.testscollected = len(self.built)
 
 
 # A mutant that turns a wait loop into an endless one (`while not done.wait(0.05)` → `while

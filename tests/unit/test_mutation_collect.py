@@ -186,8 +186,10 @@ def test_short_wait():
     result.assert_outcomes(passed=1)
 
 
-# Files for the file-by-file runs: each records, in `events.txt`, when pytest collects it and
-# when the session's and its own module's fixture are set up and torn down.
+# Files for the file-by-file runs, in a folder `t/` below the root as the suite's own are in
+# `tests/` (its conftest's fixtures then belong to that folder's node, not to the session): each
+# records, in `events.txt`, when pytest builds its tests and when the session's and its own
+# module's fixture are set up and torn down.
 _RECORDING_CONFTEST = """
 import pytest
 
@@ -244,18 +246,25 @@ def _run_recorded(pytester: pytest.Pytester, arguments: list[str], *options: str
     return int(result.ret), ran, recorded
 
 
+def _make_recording_files(pytester: pytest.Pytester, *, failing_in_b: str = "") -> None:
+    pytester.makeini("[pytest]\nmarkers =\n    slow: a marker to deselect by\n")
+    folder = pytester.mkdir("t")
+    (folder / "conftest.py").write_text(_RECORDING_CONFTEST, encoding="utf-8")
+    (folder / "test_a.py").write_text(_recording_file("a"), encoding="utf-8")
+    (folder / "test_b.py").write_text(_recording_file("b", failing=failing_in_b),
+                                      encoding="utf-8")
+
+
 @pytest.fixture
 def two_recording_files(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeini("[pytest]\nmarkers =\n    slow: a marker to deselect by\n")
-    pytester.makeconftest(_RECORDING_CONFTEST)
-    pytester.makepyfile(test_a=_recording_file("a"), test_b=_recording_file("b"))
+    _make_recording_files(pytester)
     return pytester
 
 
 def test_tests_run_in_the_order_named_across_files_as_without_the_plugin_each_file_collected_once(
     two_recording_files: pytest.Pytester,
 ) -> None:
-    arguments = ["test_b.py::test_two", "test_a.py::test_one", "test_b.py::test_one"]
+    arguments = ["t/test_b.py::test_two", "t/test_a.py::test_one", "t/test_b.py::test_one"]
 
     code, ran, events = _run_recorded(two_recording_files, arguments)
     code_without, ran_without, _ = _run_recorded(two_recording_files, arguments, plugin=False)
@@ -274,16 +283,14 @@ def test_tests_run_in_the_order_named_across_files_as_without_the_plugin_each_fi
 def test_a_failing_test_stops_the_run_before_the_next_file_is_collected(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.makeconftest(_RECORDING_CONFTEST)
-    pytester.makepyfile(test_a=_recording_file("a"),
-                        test_b=_recording_file("b", failing="test_one"))
-    arguments = ["test_b.py::test_two", "test_b.py::test_one", "test_a.py::test_one"]
+    _make_recording_files(pytester, failing_in_b="test_one")
+    arguments = ["t/test_b.py::test_two", "t/test_b.py::test_one", "t/test_a.py::test_one"]
 
     code, ran, events = _run_recorded(pytester, arguments)
     code_without, ran_without, events_without = _run_recorded(pytester, arguments, plugin=False)
 
     assert code == code_without == pytest.ExitCode.TESTS_FAILED
-    assert ran == ran_without == ["test_b.py::test_two", "test_b.py::test_one"]
+    assert ran == ran_without == ["t/test_b.py::test_two", "t/test_b.py::test_one"]
     assert "collect test_a.py" not in events
     assert "collect test_a.py" in events_without  # pytest alone collects every file first
 
@@ -291,14 +298,15 @@ def test_a_failing_test_stops_the_run_before_the_next_file_is_collected(
 def test_a_deselected_test_is_passed_over_and_a_run_with_none_left_collected_nothing(
     two_recording_files: pytest.Pytester,
 ) -> None:
-    arguments = ["test_a.py::test_marked", "test_b.py::test_one", "test_a.py::test_two"]
+    arguments = ["t/test_a.py::test_marked", "t/test_b.py::test_one", "t/test_a.py::test_two"]
     code, ran, _ = _run_recorded(two_recording_files, arguments, "-m", "not slow")
     assert code == 0
-    assert ran == ["test_b.py::test_one", "test_a.py::test_two"]
+    assert ran == ["t/test_b.py::test_one", "t/test_a.py::test_two"]
 
-    code, ran, _ = _run_recorded(two_recording_files, ["test_a.py::test_marked"], "-m", "not slow")
-    code_without, _, _ = _run_recorded(two_recording_files, ["test_a.py::test_marked"],
-                                       "-m", "not slow", plugin=False)
+    marked_only = ["t/test_a.py::test_marked"]
+    code, ran, _ = _run_recorded(two_recording_files, marked_only, "-m", "not slow")
+    code_without, _, _ = _run_recorded(two_recording_files, marked_only, "-m", "not slow",
+                                       plugin=False)
     assert code == code_without == pytest.ExitCode.NO_TESTS_COLLECTED
     assert ran == []
 
@@ -306,15 +314,16 @@ def test_a_deselected_test_is_passed_over_and_a_run_with_none_left_collected_not
 def test_a_file_that_fails_to_import_stops_the_run_as_a_usage_error_as_without_the_plugin(
     two_recording_files: pytest.Pytester,
 ) -> None:
-    two_recording_files.makepyfile(test_broken="import no_such_module\n\ndef test_x():\n    pass\n")
-    arguments = ["test_a.py::test_one", "test_broken.py::test_x"]
+    (two_recording_files.path / "t" / "test_broken.py").write_text(
+        "import no_such_module\n\ndef test_x():\n    pass\n", encoding="utf-8")
+    arguments = ["t/test_a.py::test_one", "t/test_broken.py::test_x"]
 
     code, ran, _ = _run_recorded(two_recording_files, arguments)
     code_without, ran_without, _ = _run_recorded(two_recording_files, arguments, plugin=False)
 
     # pytest finds no test where it was named (mutmut then stops the whole run)
     assert code == code_without == pytest.ExitCode.USAGE_ERROR
-    assert ran == ["test_a.py::test_one"]  # the broken file was due only after it
+    assert ran == ["t/test_a.py::test_one"]  # the broken file was due only after it
     assert ran_without == []
 
 
@@ -322,7 +331,7 @@ def test_a_test_named_otherwise_than_its_node_id_stops_the_run_as_a_usage_error(
     two_recording_files: pytest.Pytester,
 ) -> None:
     """Never a test silently not run: mutmut would call its mutant a survivor, or worse."""
-    code, ran, _ = _run_recorded(two_recording_files, ["./test_a.py::test_one"])
+    code, ran, _ = _run_recorded(two_recording_files, ["./t/test_a.py::test_one"])
     assert code == pytest.ExitCode.USAGE_ERROR
     assert ran == []
 
@@ -330,13 +339,13 @@ def test_a_test_named_otherwise_than_its_node_id_stops_the_run_as_a_usage_error(
 def test_a_run_of_whole_files_or_only_collecting_is_left_to_pytest(
     two_recording_files: pytest.Pytester,
 ) -> None:
-    _, ran, events = _run_recorded(two_recording_files, ["test_b.py", "test_a.py::test_one"])
-    assert ran == ["test_b.py::test_one", "test_b.py::test_two", "test_b.py::test_marked",
-                   "test_a.py::test_one"]
+    _, ran, events = _run_recorded(two_recording_files, ["t/test_b.py", "t/test_a.py::test_one"])
+    assert ran == ["t/test_b.py::test_one", "t/test_b.py::test_two", "t/test_b.py::test_marked",
+                   "t/test_a.py::test_one"]
     assert set(events[:2]) == {"collect test_b.py", "collect test_a.py"}  # before any test
 
-    code, ran, events = _run_recorded(two_recording_files, ["test_b.py::test_one",
-                                                            "test_a.py::test_one"],
+    code, ran, events = _run_recorded(two_recording_files, ["t/test_b.py::test_one",
+                                                            "t/test_a.py::test_one"],
                                       "--collect-only")
     assert code == 0
     assert ran == []
