@@ -6,6 +6,7 @@ audit chain."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing.connection
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -138,9 +139,12 @@ async def test_a_relay_stopped_with_its_reading_process_up_stops_it(
     async with asyncio.timeout(10):
         await running
     for worker in workers:
-        # It ends once it finishes the batch it may be reading: seconds. 10 s was once not
-        # enough while the whole suite loaded both cores (1 run in 3); a process that never
-        # stops still fails here.
-        await asyncio.to_thread(worker.join, 30)
-        assert not worker.is_alive()
+        # It ends once it finishes the batch it may be reading: seconds; a process that never
+        # stops fails here. Its end is seen by its sentinel (a pipe the process holds until it
+        # exits), not by join() and is_alive(): the executor's own thread joins the same
+        # process, and when its waitpid reaps it first, ours fails with ECHILD and is_alive()
+        # says True until that thread, waiting for the GIL, stores the exit code (the failure
+        # "alive after stop" seen once under a loaded `make test`, the process long gone).
+        ended = await asyncio.to_thread(multiprocessing.connection.wait, [worker.sentinel], 30)
+        assert ended, f"the reading process {worker.pid} is still running 30 s after stop"
     await assert_stream_mirrors_log(js, record)
