@@ -6,8 +6,10 @@ unmutated code.
 mutmut runs each mutant's tests as `pytest file::test ...`; pytest then builds every test of each
 file named (parametrized cases, fixture closures) only to pick the named ones, and that collection
 was about half of what a killed mutant cost (docs/testing.md, "Mutation testing: run time"). Here
-a module or class keeps just the names some argument asks for. A run given whole files or folders
-(mutmut's stats and clean runs, `make test`, which never loads this plugin) is untouched.
+a module or class keeps just the names some argument asks for, and a module's tests are built
+only when its first test is due, so a mutant its first test kills builds one module. A run given
+whole files or folders (mutmut's stats and clean runs, `make test`, which never loads this
+plugin) is untouched.
 """
 
 from __future__ import annotations
