@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from typing import Any, ClassVar, Literal
 
 import pytest
@@ -198,9 +199,12 @@ NATS_USER = [{"$ref": "#/components/securitySchemes/natsUser"}]
 
 
 @pytest.fixture(autouse=True)
-def _built_afresh() -> None:
+def _built_afresh() -> Iterator[None]:
     """Each test builds the document itself rather than reading the process's cached one (so
-    that a change to how it is built shows here, whichever test built it first)."""
+    that a change to how it is built shows here, whichever test built it first), and leaves no
+    document behind (one built from a registry of its own would be every later test's)."""
+    _document.cache_clear()
+    yield
     _document.cache_clear()
 
 
