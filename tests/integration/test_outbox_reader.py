@@ -123,6 +123,11 @@ async def test_a_relay_reading_in_the_process_publishes_each_event_once_on_an_in
     ]
 
 
+def _ended_within(sentinel: int, seconds: float) -> bool:
+    """Whether the process whose sentinel this is ended within `seconds` (without reaping it)."""
+    return bool(multiprocessing.connection.wait([sentinel], seconds))
+
+
 async def test_a_relay_stopped_with_its_reading_process_up_stops_it(
     record: ProgrammeRecord, nats_server: EmbeddedNats, js: JetStreamContext
 ) -> None:
@@ -145,6 +150,6 @@ async def test_a_relay_stopped_with_its_reading_process_up_stops_it(
         # process, and when its waitpid reaps it first, ours fails with ECHILD and is_alive()
         # says True until that thread, waiting for the GIL, stores the exit code (the failure
         # "alive after stop" seen once under a loaded `make test`, the process long gone).
-        ended = await asyncio.to_thread(multiprocessing.connection.wait, [worker.sentinel], 30)
+        ended = await asyncio.to_thread(_ended_within, worker.sentinel, 30)
         assert ended, f"the reading process {worker.pid} is still running 30 s after stop"
     await assert_stream_mirrors_log(js, record)
