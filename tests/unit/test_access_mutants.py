@@ -18,6 +18,7 @@ from domain.access import (
     CITY_ROLES,
     MAX_GRANT_DURATION,
     MAX_GRANT_REASON_LENGTH,
+    POLICY,
     USER_ROLES,
     AccessDenied,
     AccessGrant,
@@ -169,3 +170,22 @@ def test_require_judges_with_the_event_kind_and_the_time_it_is_given() -> None:
     require(auditor, P.VIEW_PERSONAL_IDENTIFIERS, City.ROMA, at=NOW)
     with pytest.raises(AccessDenied):
         require(auditor, P.VIEW_PERSONAL_IDENTIFIERS, City.ROMA)
+
+
+@pytest.mark.parametrize(
+    ("principal", "permission"),
+    [
+        (AUDITOR, P.RECORD_INTAKE),
+        (FIRENZE_OPERATOR, P.AMEND_PROGRAMME_TERMS),
+        (MINISTRY, P.RECORD_CASE_WORK),
+    ],
+)
+def test_a_permission_the_role_does_not_hold_is_refused_with_false(
+    principal: Principal, permission: Permission,
+) -> None:
+    """`may` answers a bool, also for a permission the role's policy does not list at all: the
+    API hands the answer on as a bool field (`texts_shown` of a case's notes), which refuses
+    anything else (a mutation run of the whole tree found `None` would pass the unit tests)."""
+    assert permission not in POLICY[principal.role]
+    assert may(principal, permission, City.FIRENZE) is False
+    assert may(principal, permission) is False

@@ -137,6 +137,9 @@ def test_a_view_as_of_a_past_moment_decides_nothing(terms: ProgrammeTermsService
         (Actor(ActorKind.SYSTEM, "import", Role.SYSTEM), "system"),
         # A city role without a city is no principal at all: refused, never let through.
         (Actor(ActorKind.USER, "coordinator-1", Role.CITY_COORDINATOR, None), "city_coordinator"),
+        # Nor is a ministry actor that names a city (the ministry serves the whole network):
+        # the principal is judged with the actor's city, not without it.
+        (Actor(ActorKind.USER, "ministero", Role.MINISTRY, City.ROMA), "ministry"),
     ],
 )
 def test_only_the_ministry_decides(
