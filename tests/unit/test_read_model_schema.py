@@ -7,12 +7,12 @@ rebuild (`lgnet projections rebuild`, docs/operations.md). This test makes such 
 deliberate. It fails on any difference; once the change is meant, and the rebuild it needs is
 said in docs/operations.md, rewrite the file with `python -m tests.unit.test_read_model_schema`.
 
-It is also how `make mutate` kills most letter-case mutants of the CREATE statements at once:
+It is also how `make mutate` kills most letter-case mutants of the CREATE statements:
 SQLite reads `TEXT NOT NULL` and `text not null` alike but records the statement as written, and
 each such mutant otherwise survived every test of its projection (440 of them took 23 minutes of
-the children's time in a whole run: docs/testing.md, "A whole-tree make mutate to the end"). Only
-a lower-cased `CREATE TABLE IF NOT EXISTS` before a lower-case name still survives: SQLite
-records the statement's opening as `CREATE TABLE` whatever its case.
+the children's time in a whole run, 12 with this test: docs/testing.md, "A whole-tree make
+mutate to the end"). Only a lower-cased `CREATE TABLE IF NOT EXISTS` before a lower-case name
+still survives: SQLite records the statement's opening as `CREATE TABLE` whatever its case.
 """
 
 from __future__ import annotations
