@@ -18,9 +18,9 @@ still survives: SQLite records the statement's opening as `CREATE TABLE` whateve
 from __future__ import annotations
 
 import difflib
-import sqlite3
 from pathlib import Path
 
+from projections.projection import ensure_created
 from projections.registry import default_projections
 from projections.storage.read_models import SqliteReadModels
 
@@ -33,15 +33,12 @@ def current_schema(directory: Path) -> str:
     database = SqliteReadModels(directory / "schema.sqlite")
     try:
         for projection in default_projections():
-            with database.transaction() as tx:
-                projection.create_tables(tx)
+            ensure_created(database, projection)
+        with database.reading() as tx:
+            rows = tx.fetchall(
+                "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type DESC, name")
     finally:
         database.close()
-    with sqlite3.connect(directory / "schema.sqlite") as connection:
-        rows = connection.execute(
-            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type DESC, name"
-        ).fetchall()
-    connection.close()
     return "".join(f"{sql};\n" for (sql,) in rows)
 
 
