@@ -98,6 +98,28 @@ def pytest_pycollect_makeitem(
 _IN_ORDER_KEY = pytest.StashKey[list[str] | None]()
 _MODULES_KEY = pytest.StashKey[dict[Path, pytest.Collector]]()
 
+# mutmut orders a mutant's tests by their call time alone, measured in its stats run; a test
+# whose fixtures cost more than its body (a store, a vault, a read model set up for it) then
+# runs before a cheaper one that would kill the mutant: after the whole run of 7 December, the
+# pin of the read models' tables (0.02 s) still ran after ~50 such tests, ~1.4 s per mutant it
+# killed (docs/testing.md, "Mutation testing: run time, fifth change"). This plugin records in
+# mutmut's stats run what each test costs whole — setup, call and teardown — and runs a
+# mutant's tests cheapest first by that.
+MUTMUT_TEST_COSTS = Path("mutmut-test-costs.json")  # beside mutmut's stats, inside mutants/
+_COSTS_KEY = pytest.StashKey[dict[str, float]]()
+
+
+def _recording_costs() -> bool:
+    """mutmut's stats run (it names the mutant under test "stats" while the trampolines record
+    which tests reach which functions)."""
+    return os.environ.get("MUTANT_UNDER_TEST") == "stats"
+
+
+def cheapest_first(test_ids: list[str], costs: dict[str, float]) -> list[str]:
+    """`test_ids` by their whole cost, the order given kept among equals. A test with no cost
+    (not in the stats run) counts as free, as mutmut counts a test with no duration."""
+    return sorted(test_ids, key=lambda test_id: costs.get(test_id, 0.0))
+
 
 def pytest_configure(config: pytest.Config) -> None:
     arguments = [str(argument) for argument in config.args]
@@ -105,8 +127,46 @@ def pytest_configure(config: pytest.Config) -> None:
     paths = paths_to_collect(arguments, config.invocation_params.dir)
     config.stash[_PATHS_KEY] = paths
     collect_only = bool(config.getoption("collectonly", False))
-    config.stash[_IN_ORDER_KEY] = (
-        None if paths is None or collect_only else list(dict.fromkeys(arguments)))
+    in_order = None if paths is None or collect_only else list(dict.fromkeys(arguments))
+    if in_order is not None and not _recording_costs() and MUTMUT_TEST_COSTS.is_file():
+        costs = _costs(MUTMUT_TEST_COSTS.resolve(), MUTMUT_TEST_COSTS.stat().st_mtime_ns)
+        in_order = cheapest_first(in_order, costs)
+    config.stash[_IN_ORDER_KEY] = in_order
+    config.stash[_COSTS_KEY] = {}
+
+
+@functools.cache
+def _costs(path: Path, modified_ns: int) -> dict[str, float]:
+    """The tests' whole costs, read once per process and version of the file (mutmut's clean
+    run reads them in its main process, which every mutant's process is forked from)."""
+    try:
+        costs = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return {}  # a file cut short: mutmut's own order stays
+    if not isinstance(costs, dict):
+        return {}
+    return {str(test_id): float(cost) for test_id, cost in costs.items()}
+
+
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
+    if _recording_costs():
+        costs = item.config.stash[_COSTS_KEY]
+        costs[item.nodeid] = costs.get(item.nodeid, 0.0) + call.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The costs measured, added to those of earlier stats runs (mutmut's stats run after a
+    change runs only the new tests)."""
+    measured = session.config.stash.get(_COSTS_KEY, {})
+    if not _recording_costs() or not measured:
+        return
+    recorded: dict[str, float] = {}
+    if MUTMUT_TEST_COSTS.is_file():
+        recorded = dict(_costs(MUTMUT_TEST_COSTS.resolve(), MUTMUT_TEST_COSTS.stat().st_mtime_ns))
+    recorded.update(measured)
+    written = MUTMUT_TEST_COSTS.with_suffix(".json.tmp")
+    written.write_text(json.dumps(recorded, sort_keys=True), encoding="utf-8")
+    written.replace(MUTMUT_TEST_COSTS)
 
 
 def file_of(test_id: str) -> str:

@@ -11,7 +11,16 @@ from typing import cast
 import pytest
 
 from tests import mutation_collect
-from tests.mutation_collect import timeout_for, wanted_names
+from tests.mutation_collect import cheapest_first, timeout_for, wanted_names
+
+
+@pytest.fixture(autouse=True)
+def _not_under_mutmut(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runs these tests start are not mutmut's, even when mutmut runs these tests: its
+    stats run names the mutant under test "stats", and the plugin would record costs in them.
+    (mutmut keeps the name in its process too, for tests that clear the environment.)"""
+    monkeypatch.delenv("MUTANT_UNDER_TEST", raising=False)
+
 
 _FILE = """
 import pytest
@@ -350,3 +359,87 @@ def test_a_run_of_whole_files_or_only_collecting_is_left_to_pytest(
     assert code == 0
     assert ran == []
     assert events == ["collect test_b.py", "collect test_a.py"]
+
+
+# A mutant's tests, cheapest first by what each costs whole (setup, call, teardown), recorded by
+# the plugin in mutmut's stats run: mutmut's own order counts the call alone.
+def test_tests_are_put_cheapest_first_the_order_given_kept_among_equals_and_an_unknown_free(
+) -> None:
+    costs = {"a": 2.0, "b": 1.0, "c": 2.0}
+    assert cheapest_first(["a", "b", "c", "d"], costs) == ["d", "b", "a", "c"]
+    assert cheapest_first(["c", "a"], costs) == ["c", "a"]
+
+
+def test_mutmut_s_stats_run_records_each_test_s_whole_cost_beside_the_earlier_runs_costs(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytester.makepyfile(test_costs="""
+import time
+import pytest
+
+@pytest.fixture
+def slow_to_set_up():
+    time.sleep(0.2)
+    yield
+    time.sleep(0.1)
+
+def test_cheap_body(slow_to_set_up):
+    pass
+
+def test_slow_body():
+    time.sleep(0.05)
+""")
+    costs_file = pytester.path / "mutmut-test-costs.json"
+    costs_file.write_text(json.dumps({"test_other.py::test_x": 1.5,
+                                      "test_costs.py::test_cheap_body": 99.0}), encoding="utf-8")
+
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "")  # a run that is not the stats run: nothing kept
+    pytester.runpytest_inprocess("-p", "tests.mutation_collect", "-p", "no:cacheprovider")
+    assert json.loads(costs_file.read_text(encoding="utf-8"))[
+        "test_costs.py::test_cheap_body"] == 99.0
+
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "stats")
+    result = pytester.runpytest_inprocess("-p", "tests.mutation_collect", "-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=2)
+    costs = json.loads(costs_file.read_text(encoding="utf-8"))
+    assert set(costs) == {"test_other.py::test_x", "test_costs.py::test_cheap_body",
+                          "test_costs.py::test_slow_body"}
+    assert costs["test_other.py::test_x"] == 1.5  # kept: a stats run may cover new tests only
+    assert 0.3 <= costs["test_costs.py::test_cheap_body"] < 99.0  # its fixture's 0.2 + 0.1 s
+    assert 0.05 <= costs["test_costs.py::test_slow_body"] < costs["test_costs.py::test_cheap_body"]
+
+
+def test_a_mutant_s_tests_run_cheapest_first_by_their_recorded_costs(
+    two_recording_files: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "domain.x__mutmut_1")
+    (two_recording_files.path / "mutmut-test-costs.json").write_text(json.dumps({
+        "t/test_a.py::test_one": 0.5, "t/test_b.py::test_two": 2.0, "t/test_b.py::test_one": 1.0,
+    }), encoding="utf-8")
+    # mutmut's order: by call time alone
+    arguments = ["t/test_b.py::test_two", "t/test_a.py::test_one", "t/test_b.py::test_one",
+                 "t/test_a.py::test_two"]
+
+    code, ran, events = _run_recorded(two_recording_files, arguments)
+
+    assert code == 0
+    assert ran == ["t/test_a.py::test_two", "t/test_a.py::test_one", "t/test_b.py::test_one",
+                   "t/test_b.py::test_two"]  # test_a's test_two has no cost: free, so first
+    assert events[0] == "collect test_a.py"
+
+
+def test_without_readable_costs_or_in_the_stats_run_a_mutant_s_tests_keep_mutmut_s_order(
+    two_recording_files: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    costs_file = two_recording_files.path / "mutmut-test-costs.json"
+    costs_file.write_text(json.dumps({"t/test_b.py::test_two": 2.0, "t/test_a.py::test_one": 0.5}),
+                          encoding="utf-8")
+    arguments = ["t/test_b.py::test_two", "t/test_a.py::test_one"]
+
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "stats")  # the costs are being measured
+    assert _run_recorded(two_recording_files, arguments)[1] == arguments
+
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "domain.x__mutmut_1")
+    costs_file.write_text('{"t/test_b.py::test_two": 2.0, "t/test_a.py::te', encoding="utf-8")
+    assert _run_recorded(two_recording_files, arguments)[1] == arguments
