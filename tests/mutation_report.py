@@ -65,6 +65,7 @@ from typing import TypeGuard
 
 MUTANTS = Path("mutants")
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255}  # a failing test, a timeout, the type check
+CAUGHT_BY_TYPE_CHECK = 37  # not run: mypy --strict rejects its code, as make test would
 SURVIVED = {0, 5, 33}  # all tests passed, or none covers the code
 
 # The calls whose first argument is SQL text sent to the database as it is: the Transaction
@@ -98,6 +99,7 @@ class Tally:
     survived: int = 0
     sql_case: int = 0
     not_run: int = 0
+    by_type_check: int = 0  # of the killed
     sql_case_mutants: list[str] = field(default_factory=list)
     # mutmut rewrites a module's results file after each mutant, in place: a run stopped at that
     # moment leaves it empty, and the module's results are lost (run it again).
@@ -595,6 +597,8 @@ def tallies(root: Path = MUTANTS) -> list[Tally]:
         for key, exit_code in exit_codes.items():
             if exit_code in KILLED:
                 tally.killed += 1
+                if exit_code == CAUGHT_BY_TYPE_CHECK:
+                    tally.by_type_check += 1
             elif exit_code in SURVIVED:
                 survivors.append(key)
             else:
@@ -620,16 +624,17 @@ def main(argv: list[str] | None = None) -> int:
             if not arguments.modules or any(t.module.startswith(m) for m in arguments.modules)]
     print("rate = killed / (killed + survived); 'sql case': surviving mutants that only change"
           " the case of bare SQL text sent to the database, equivalent, left out of the rate"
-          " (tests/mutation_report.py, docs/testing.md)")
+          " (tests/mutation_report.py, docs/testing.md); 'by mypy': of the killed, those not run"
+          " because mypy --strict rejects their code, as make test would")
     print(f"{'module':<44} {'mutants':>7} {'killed':>6} {'survived':>8} {'sql case':>8} "
-          f"{'rate':>6} {'not run':>7}")
+          f"{'rate':>6} {'not run':>7} {'by mypy':>7}")
     for t in rows:
         if t.unreadable:
             print(f"{t.module:<44} results unreadable (a run stopped while mutmut wrote them):"
                   " run this module again")
         elif t.checked or t.sql_case or t.not_run:
             print(f"{t.module:<44} {t.checked + t.sql_case:>7} {t.killed:>6} {t.survived:>8} "
-                  f"{t.sql_case:>8} {t.kill_rate:>5.1f}% {t.not_run:>7}")
+                  f"{t.sql_case:>8} {t.kill_rate:>5.1f}% {t.not_run:>7} {t.by_type_check:>7}")
             if arguments.list_sql_case:
                 for name in t.sql_case_mutants:
                     print(f"    sql case: {name}")

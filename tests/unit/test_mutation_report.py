@@ -184,7 +184,22 @@ def test_the_report_prints_the_sql_case_column_and_rates_without_it(
     assert mutation_report.main(["--below", "50.1"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert "sql case" in lines[0] and "left out of the rate" in lines[0]
-    assert lines[2].split() == [MODULE, "3", "1", "1", "1", "50.0%", "0"]
+    assert lines[2].split() == [MODULE, "3", "1", "1", "1", "50.0%", "0", "0"]
+
+
+def test_a_mutant_the_type_check_caught_is_killed_and_counted_apart(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write_mutants(tmp_path / "mutants", dict([
+        _mutant("x_count", 1, "(city,)", "None", code=37),
+        _mutant("x_count", 2, "FROM", "FROMXX", code=1),
+        _mutant("x_two", 1, "(limit,)", "(limit, limit)", code=0)]))
+    monkeypatch.chdir(tmp_path)
+    assert mutation_report.main([]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "'by mypy'" in lines[0] and "as make test would" in lines[0]
+    assert lines[1].split()[-2:] == ["by", "mypy"]
+    assert lines[2].split() == [MODULE, "3", "2", "1", "0", "66.7%", "0", "1"]
 
 
 # --- SQL through names and helpers (rules 5-8) ---------------------------------------------------
