@@ -133,8 +133,15 @@ def intakes_behind_a_slow_one(
     ]
     threads[0].start()
     assert companion.holding.wait(HOLD_LIMIT_SECONDS), "the first intake never reached its save"
-    for thread in threads[1:]:
+    for queued, thread in enumerate(threads[1:], start=1):
         thread.start()
+        # Each waits in the queue before the next starts: the batch then decides them in the
+        # order of `ids`, so an intake refused in it is decided before the ones after it
+        # (whether those are still decided is what a test may check), not wherever the threads
+        # happened to arrive.
+        deadline = time.monotonic() + HOLD_LIMIT_SECONDS
+        while sum(map(len, list(waiting.values()))) < queued and time.monotonic() < deadline:
+            time.sleep(0.005)
     for thread in threads:
         thread.join(60)
     return outcomes
@@ -196,7 +203,7 @@ def test_an_intake_refused_in_its_batch_records_nothing_and_the_others_are_saved
     companion: Companion,
 ) -> None:
     ids = [uuid4() for _ in range(1 + WAITING)]
-    companion.refused = ids[3]
+    companion.refused = ids[3]  # two intakes queue behind it: they are decided after it
     counted = CountedRecord(cases.record)
 
     outcomes = intakes_behind_a_slow_one(cases, companion, ids)
