@@ -157,8 +157,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """The costs measured, added to those of earlier stats runs (mutmut's stats run after a
     change runs only the new tests)."""
-    measured = session.config.stash.get(_COSTS_KEY, {})
-    if not _recording_costs() or not measured:
+    measured = session.config.stash[_COSTS_KEY]  # filled only in mutmut's stats run
+    if not measured:
         return
     recorded: dict[str, float] = {}
     if MUTMUT_TEST_COSTS.is_file():

@@ -172,14 +172,20 @@ def test_sql_passed_through_a_variable_or_a_helper_stays_a_survivor(tmp_path: Pa
     assert (tally.survived, tally.sql_case) == (1, 0)
 
 
+def _run_from(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+              *mutants: tuple[str, tuple[str, str, int | None]]) -> None:
+    """`mutants/` written with these mutants, in the folder the report is then run from."""
+    _write_mutants(tmp_path / "mutants", dict(mutants))
+    monkeypatch.chdir(tmp_path)
+
+
 def test_the_report_prints_the_sql_case_column_and_rates_without_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _write_mutants(tmp_path / "mutants", dict([
-        _mutant("x_count", 1, "SELECT", "select", code=1),
-        _mutant("x_count", 2, "FROM", "from", code=0),
-        _mutant("x_two", 1, "(limit,)", "None", code=0)]))
-    monkeypatch.chdir(tmp_path)
+    _run_from(tmp_path, monkeypatch,
+              _mutant("x_count", 1, "SELECT", "select", code=1),
+              _mutant("x_count", 2, "FROM", "from", code=0),
+              _mutant("x_two", 1, "(limit,)", "None", code=0))
     assert mutation_report.main(["--below", "50"]) == 0
     assert mutation_report.main(["--below", "50.1"]) == 1
     lines = capsys.readouterr().out.splitlines()
@@ -190,11 +196,10 @@ def test_the_report_prints_the_sql_case_column_and_rates_without_it(
 def test_a_mutant_the_type_check_caught_is_killed_and_counted_apart(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _write_mutants(tmp_path / "mutants", dict([
-        _mutant("x_count", 1, "(city,)", "None", code=37),
-        _mutant("x_count", 2, "FROM", "FROMXX", code=1),
-        _mutant("x_two", 1, "(limit,)", "(limit, limit)", code=0)]))
-    monkeypatch.chdir(tmp_path)
+    _run_from(tmp_path, monkeypatch,
+              _mutant("x_count", 1, "(city,)", "None", code=37),
+              _mutant("x_count", 2, "FROM", "FROMXX", code=1),
+              _mutant("x_two", 1, "(limit,)", "(limit, limit)", code=0))
     assert mutation_report.main([]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "'by mypy'" in lines[0] and "as make test would" in lines[0]

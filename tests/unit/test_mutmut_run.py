@@ -85,18 +85,25 @@ def test_the_mutants_functions_are_found_with_their_lines_in_classes_too(tmp_pat
     ]
 
 
-@pytest.mark.process  # runs mypy
-def test_the_mutants_mypy_rejects_are_named_and_one_that_type_checks_is_not(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A real mypy over a mutated file: the two mutants that return the wrong type are caught,
-    the letter-case one is left to the tests."""
+@pytest.fixture
+def mutated_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`mutants/pkg/mod.py`, to be written by the test, and a real mypy as the type check,
+    run from the folder above `mutants/` as mutmut runs it."""
     (tmp_path / "mutants" / "pkg").mkdir(parents=True)
-    (tmp_path / "mutants" / "pkg" / "mod.py").write_text(_MUTATED, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(config(), "type_check_command", [
         sys.executable, "-m", "mypy", "--output", "json", "--strict", "--no-incremental",
         "--cache-dir", os.devnull, "pkg"])
+    return tmp_path / "mutants" / "pkg" / "mod.py"
+
+
+@pytest.mark.process  # runs mypy
+def test_the_mutants_mypy_rejects_are_named_and_one_that_type_checks_is_not(
+    mutated_module: Path,
+) -> None:
+    """A real mypy over a mutated file: the two mutants that return the wrong type are caught,
+    the letter-case one is left to the tests."""
+    mutated_module.write_text(_MUTATED, encoding="utf-8")
 
     caught = mutants_caught_by_type_checker()
 
@@ -106,17 +113,10 @@ def test_the_mutants_mypy_rejects_are_named_and_one_that_type_checks_is_not(
 
 
 @pytest.mark.process  # runs mypy
-def test_a_type_error_outside_every_mutant_stops_the_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    (tmp_path / "mutants" / "pkg").mkdir(parents=True)
-    (tmp_path / "mutants" / "pkg" / "mod.py").write_text(
+def test_a_type_error_outside_every_mutant_stops_the_run(mutated_module: Path) -> None:
+    mutated_module.write_text(
         _MUTATED.replace("def helper(a: int) -> int:\n    return a",
                          "def helper(a: int) -> str:\n    return a"), encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(config(), "type_check_command", [
-        sys.executable, "-m", "mypy", "--output", "json", "--strict", "--no-incremental",
-        "--cache-dir", os.devnull, "pkg"])
 
     with pytest.raises(RuntimeError, match=r"mod.py:2 is in no mutant's code"):
         mutants_caught_by_type_checker()
