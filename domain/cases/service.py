@@ -291,6 +291,13 @@ class CaseService:
                         # would reach.
                         recordings = self.record.save(*by_key, register, case, *companions)
                     except IntegrityError:
+                        # This very case may be saved already: the store's driver sends a save
+                        # again when its connection broke, and the first one may have been
+                        # committed before its answer was lost.
+                        saved = self._receipt_if_saved(case_id)
+                        if saved is not None:
+                            case_code, position = saved.case_code, saved.position
+                            break
                         # The same command, sent again while this one was under way, may have
                         # saved its case first: then this one records nothing.
                         recorded_before = self.intake_by_key(command_key)
@@ -302,11 +309,20 @@ class CaseService:
                 else:
                     raise IntegrityError(
                         "Could not allocate a case number: too many concurrent intakes")
-        except BaseException:
-            # Nothing was recorded: the identifiers must not outlive the failed intake. (A crash
-            # skips this: the person stays pending and the sweep shreds them.)
-            self.vault.erase(case_id)
-            raise
+        except Exception as failure:
+            # A failed save does not always say whether it was committed (the connection lost
+            # during the commit: PostgreSQL stopped then), so the record decides. Saved after
+            # all, the intake is answered as recorded. Not saved, the identifiers must not
+            # outlive it. The record unreadable too, the person stays pending, and the sweep
+            # settles them by the record later, as after a crash (which skips this).
+            try:
+                saved = self._receipt_if_saved(case_id)
+            except Exception:
+                raise failure from None
+            if saved is None:
+                self.vault.erase(case_id)
+                raise
+            case_code, position = saved.case_code, saved.position
         if recorded_before is not None:
             self.vault.erase(case_id)  # this attempt's person: its case was never saved
             return recorded_before
@@ -633,6 +649,16 @@ class CaseService:
         assert isinstance(noted, IntakeByKey)
         case = self.get(noted.case_id)
         return IntakeReceipt(noted.case_id, case.case_code,
+                             self.record.recorder.max_notification_id() or 0)
+
+    def _receipt_if_saved(self, case_id: UUID) -> IntakeReceipt | None:
+        """The receipt of the case `case_id` if the record holds it, else None. Its position is
+        the record's end, as intake_by_key's."""
+        try:
+            case = self.get(case_id)
+        except CaseNotFound:
+            return None
+        return IntakeReceipt(case_id, case.case_code,
                              self.record.recorder.max_notification_id() or 0)
 
     def get(self, case_id: UUID) -> Case:

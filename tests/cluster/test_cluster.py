@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import nats
@@ -45,6 +46,10 @@ pytestmark = pytest.mark.cluster
 COORDINATOR = "firenze.coordinatore"
 # A steady, modest load: the machine running the tests has two cores for everything.
 PAUSE_BETWEEN_INTAKES = 0.1
+# An intake whose outcome an outage left unknown is sent again with its key this often, for
+# this long at most (PostgreSQL is down some seconds in its test).
+SEND_AGAIN_AFTER = 0.5
+SEND_AGAIN_FOR = 90.0
 SETTLE_TIMEOUT = 120.0
 
 
@@ -73,9 +78,19 @@ def letters(number: int) -> str:
 @dataclass
 class Answer:
     web: str
+    key: str  # the intake's Idempotency-Key: the same for each time it was sent
     status: int | None  # None: no answer at all (connection refused, timeout)
     body: Any
     at: float
+
+    @property
+    def asks_to_send_again(self) -> bool:
+        """An outage (503, what the platform answers when its storage is out), another server
+        error, no answer, or the same key still being carried out: the intake's outcome is not
+        known, and its 503 says to send it again with the same key."""
+        return (self.status is None or self.status >= 500 or (
+            self.status == 409 and isinstance(self.body, dict)
+            and self.body["problems"][0]["code"] == "idempotency_key_in_use"))
 
 
 @dataclass
@@ -108,18 +123,31 @@ class IntakeLoad:
     def _send(self, base_url: str, client: httpx.Client) -> None:
         try:
             while not self._stop.is_set():
-                try:
-                    answer = client.post("/api/v1/cities/firenze/intakes",
-                                         json=self._next_intake())
-                    body = (answer.json() if answer.headers.get("content-type", "")
-                            .startswith("application/json") else answer.text)
-                    self.answers.append(Answer(base_url, answer.status_code, body,
-                                               time.monotonic()))
-                except httpx.HTTPError as error:
-                    self.answers.append(Answer(base_url, None, repr(error), time.monotonic()))
+                self._carry_out(base_url, client, self._next_intake())
                 self._stop.wait(PAUSE_BETWEEN_INTAKES)
         finally:
             client.close()
+
+    def _carry_out(self, base_url: str, client: httpx.Client, intake: dict[str, Any]) -> None:
+        """Send one intake as a careful client does, and as the 503 asks: with an
+        Idempotency-Key, and again with the same key while the answer leaves its outcome
+        unknown (a save cut by an outage may have been committed all the same). Finished even
+        after `stop()`, for at most SEND_AGAIN_FOR seconds."""
+        key = str(uuid4())
+        gives_up = time.monotonic() + SEND_AGAIN_FOR
+        while True:
+            try:
+                sent = client.post("/api/v1/cities/firenze/intakes", json=intake,
+                                   headers={"Idempotency-Key": key})
+                body = (sent.json() if sent.headers.get("content-type", "")
+                        .startswith("application/json") else sent.text)
+                answer = Answer(base_url, key, sent.status_code, body, time.monotonic())
+            except httpx.HTTPError as error:
+                answer = Answer(base_url, key, None, repr(error), time.monotonic())
+            self.answers.append(answer)
+            if not answer.asks_to_send_again or time.monotonic() > gives_up:
+                return
+            time.sleep(SEND_AGAIN_AFTER)
 
     def wait_for(self, count: int, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -131,7 +159,7 @@ class IntakeLoad:
     def stop(self) -> None:
         self._stop.set()
         for thread in self._threads:
-            thread.join(60)
+            thread.join(SEND_AGAIN_FOR + 60)
 
     @property
     def created(self) -> list[Answer]:
@@ -281,6 +309,12 @@ def assert_every_created_intake_is_visible_and_nothing_else(
 ) -> None:
     created = {answer.body["case_id"]: answer.body["case_code"] for answer in load.created}
     assert created, "no intake was recorded"
+    # Each intake (its key) recorded once: the one sent again after an outage got the case its
+    # first send had saved, if it had, not a second one.
+    keys_created = [answer.key for answer in load.created]
+    assert len(set(keys_created)) == len(keys_created) == len(created)
+    unsettled = {answer.key for answer in load.answers} - set(keys_created)
+    assert not unsettled, [a for a in load.answers if a.key in unsettled][:5]
     for base_url in cluster.web_urls:
         client = signed_in_client(cluster, base_url)
         try:

@@ -22,9 +22,8 @@ from domain.cases.service import CaseService, IntakeReceipt
 from domain.programme import Actor
 from domain.record import ProgrammeRecord
 from infra.settings import Settings
-from infra.store.eventstore import open_record
-from infra.store.vault import open_vault
 from tests.builders import NOW, a_coordinator, a_person, an_intake
+from tests.integration.intake_stores import STORES, case_service, settings_for
 
 WAITING = 5
 # How long the slow save waits at most for the others to queue behind it: they are awaited, not
@@ -77,13 +76,9 @@ class CountedRecord:
         record.save = save  # type: ignore[method-assign]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=STORES)
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    if request.param == "sqlite":
-        return Settings(data_dir=tmp_path / "data")
-    return Settings(
-        data_dir=tmp_path / "data", database_url=request.getfixturevalue("own_postgres_database")
-    )
+    return settings_for(request, tmp_path)
 
 
 @pytest.fixture
@@ -93,11 +88,8 @@ def companion() -> Companion:
 
 @pytest.fixture
 def cases(settings: Settings, companion: Companion) -> Iterator[CaseService]:
-    record = open_record(settings)
-    vault = open_vault(settings)
-    yield CaseService(record, vault, intake_companion=companion)
-    vault.close()
-    record.close()
+    with case_service(settings, intake_companion=companion) as service:
+        yield service
 
 
 def intakes_behind_a_slow_one(

@@ -22,10 +22,9 @@ from domain.record import ProgrammeRecord
 from infra.ages import case_ids
 from infra.faults import KILLED_STATUS
 from infra.settings import Settings
-from infra.store.eventstore import open_record
-from infra.store.vault import open_vault
 from infra.vault_sweep import sweep_pending
 from tests.builders import NOW, a_coordinator, a_person, an_intake
+from tests.integration.intake_stores import STORES, case_service, settings_for
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 KEY = "3f2a9c-digest-of-sender-key-and-city"
@@ -42,22 +41,15 @@ _INTAKE_WITH_KEY = textwrap.dedent("""
 """)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
-    if request.param == "sqlite":
-        yield Settings(data_dir=tmp_path / "data")
-        return
-    url = request.getfixturevalue("own_postgres_database")
-    yield Settings(data_dir=tmp_path / "data", database_url=url)
+@pytest.fixture(params=STORES)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    return settings_for(request, tmp_path)
 
 
 @pytest.fixture
 def cases(settings: Settings) -> Iterator[CaseService]:
-    record = open_record(settings)
-    vault = open_vault(settings)
-    yield CaseService(record, vault)
-    vault.close()
-    record.close()
+    with case_service(settings) as service:
+        yield service
 
 
 def intake_killed_at(settings: Settings, point: str, case_id: UUID) -> None:

@@ -24,11 +24,11 @@ from domain.identity.keys import identity_keys
 from domain.identity.model import PersonIndex
 from infra.faults import KILLED_STATUS
 from infra.settings import Settings
-from infra.store.eventstore import open_record
 from infra.store.person_index import open_person_index
-from infra.store.vault import VAULT_FILE_NAME, open_vault
+from infra.store.vault import VAULT_FILE_NAME
 from infra.vault_sweep import sweep_pending
 from tests.builders import NOW, a_coordinator, a_person, an_intake
+from tests.integration.intake_stores import STORES, case_service, settings_for
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 GRACE = timedelta(minutes=10)
@@ -46,14 +46,9 @@ _INTAKE = textwrap.dedent("""
 """)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
-    if request.param == "sqlite":
-        yield Settings(data_dir=tmp_path / "data")
-        return
-    # A database of its own: the assertions count every pending person in it.
-    url = request.getfixturevalue("own_postgres_database")
-    yield Settings(data_dir=tmp_path / "data", database_url=url)
+@pytest.fixture(params=STORES)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    return settings_for(request, tmp_path)
 
 
 def intake_killed_at(settings: Settings, point: str) -> UUID:
@@ -83,11 +78,8 @@ def people_rows(settings: Settings) -> int:
 
 @pytest.fixture
 def cases(settings: Settings) -> Iterator[CaseService]:
-    record = open_record(settings)
-    vault = open_vault(settings)
-    yield CaseService(record, vault)
-    vault.close()
-    record.close()
+    with case_service(settings) as service:
+        yield service
 
 
 @pytest.fixture
