@@ -4,8 +4,9 @@ its canonical content for the audit chain (events/audit_chain.py).
 That mapping (decoding the stored JSON, laying out the body, writing the canonical JSON) costs
 more than publishing the message, and in the relay's process it holds the GIL against the loop
 that publishes. So while the relay catches up on a backlog (a batch came back full), batches are
-read in a process of its own, on the other core: the relay's process then only chains, publishes
-and collects acks (docs/benchmarks.md, issue 15 target 3). A few events at a time, the usual case
+read in a process of its own, on the other core, two batches ahead of the one being published
+(read_following): the relay's process then only chains, publishes and collects acks
+(docs/benchmarks.md, issue 15 target 3). A few events at a time, the usual case
 of a live platform, are read in a worker thread: no process hop in their latency, and no process
 at all for a relay that never falls behind. The process reads the same database through its own
 connection; a message is a pure function of its event, so either way gives the same bytes."""
@@ -35,6 +36,9 @@ Outgoing = tuple[int, OutgoingMessage, CanonicalTemplate]
 _Plain = tuple[int, str, dict[str, str], bytes, bytes, bytes]
 # Where the audit chain stands before a batch: the chain number and hash of the link before it.
 ChainState = tuple[int, str]
+# A batch read in the process: where from, the chain state it was hashed from, its events, their
+# hashes.
+_Read = tuple[int, ChainState | None, list[_Plain], list[str] | None]
 
 
 class ReadBatch(list[Outgoing]):
@@ -43,6 +47,8 @@ class ReadBatch(list[Outgoing]):
     state before the batch): the relay uses them when the chain does stand there as it
     publishes, instead of hashing in its own process (docs/benchmarks.md, issue 15 target 3)."""
 
+    start: int | None = None
+    """The position it was read from (None: not said, as by read_outgoing)."""
     chained_from: ChainState | None = None
     hashes: list[str] | None = None
 
@@ -100,23 +106,57 @@ class BatchReader:
                 self._start_process()
         if catching_up and self._process_ready():
             assert self._pool is not None
-            try:
-                plain, hashes = await asyncio.wrap_future(
-                    self._pool.submit(_read_in_process, start, self.batch_size, chained_from)
-                )
-            except Exception:
+            batch = await self._in_process(
+                self._pool.submit(_read_in_process, start, self.batch_size, chained_from))
+            if batch is not None:
+                return batch
+        batch = ReadBatch(await asyncio.to_thread(read_outgoing, self.record, start,
+                                                  self.batch_size))
+        batch.start = start
+        return batch
+
+    def read_ahead(self, start: int, chained_from: ChainState
+                   ) -> asyncio.Future[ReadBatch | None] | None:
+        """The batch from `start`, chained from `chained_from`, asked of the reading process now
+        (not when a task first runs: read_following relies on the order of the asking). None
+        when batches are read in threads; the future gives None if the process failed."""
+        if not self._process_ready():
+            return None
+        assert self._pool is not None
+        return asyncio.ensure_future(self._in_process(
+            self._pool.submit(_read_in_process, start, self.batch_size, chained_from)))
+
+    def read_following(self) -> asyncio.Future[ReadBatch | None] | None:
+        """The batch after the last one the reading process was asked for, chained on from where
+        that one left the chain (hashed only if that one was), asked now: the relay asks while
+        it publishes, so that the process reads two batches ahead instead of one. Its `start`
+        and `chained_from` say where it was read from; the relay uses it only if that is where
+        it then stands. None when batches are read in threads; the future gives None if the
+        process failed."""
+        if not self._process_ready():
+            return None
+        assert self._pool is not None
+        return asyncio.ensure_future(
+            self._in_process(self._pool.submit(_read_following_in_process, self.batch_size)))
+
+    async def _in_process(self, reading: Future[_Read]) -> ReadBatch | None:
+        """The batch the process reads; None if the process failed (the reader then goes on in
+        threads)."""
+        try:
+            start, chained_from, plain, hashes = await asyncio.wrap_future(reading)
+        except Exception:
+            if self._use_process:
                 log.warning("The relay's reading process failed; reading in this process from "
                             "now on", exc_info=True)
                 self._give_up_process()
-            else:
-                batch = ReadBatch((position, OutgoingMessage(subject, headers, body),
-                                   CanonicalTemplate(before, after))
-                                  for position, subject, headers, body, before, after in plain)
-                if hashes is not None:
-                    batch.chained_from, batch.hashes = chained_from, hashes
-                return batch
-        return ReadBatch(await asyncio.to_thread(read_outgoing, self.record, start,
-                                                 self.batch_size))
+            return None
+        batch = ReadBatch((position, OutgoingMessage(subject, headers, body),
+                           CanonicalTemplate(before, after))
+                          for position, subject, headers, body, before, after in plain)
+        batch.start = start
+        if hashes is not None:
+            batch.chained_from, batch.hashes = chained_from, hashes
+        return batch
 
     async def warm_up(self) -> bool:
         """Start the reading process now and wait until it is up (the benchmark measures the
@@ -169,6 +209,9 @@ class BatchReader:
 # --- in the reading process -------------------------------------------------------------------
 
 _record: ProgrammeRecord | None = None
+# Where the batch after the last one read starts, and the chain's state after that one (None:
+# it was not chained).
+_following: tuple[int, ChainState | None] = (1, None)
 
 
 def _open_record(record_type: type[ProgrammeRecord], env: dict[str, Any]) -> None:
@@ -181,8 +224,8 @@ def _ready() -> None:
     """Run first: done once the process has started and opened the record."""
 
 
-def _read_in_process(start: int, limit: int, chained_from: ChainState | None
-                     ) -> tuple[list[_Plain], list[str] | None]:
+def _read_in_process(start: int, limit: int, chained_from: ChainState | None) -> _Read:
+    global _following
     assert _record is not None
     batch = read_outgoing(_record, start, limit)
     plain = [
@@ -190,4 +233,13 @@ def _read_in_process(start: int, limit: int, chained_from: ChainState | None
          canonical.after)
         for position, message, canonical in batch
     ]
-    return plain, None if chained_from is None else chain_hashes(batch, chained_from)
+    hashes = None if chained_from is None else chain_hashes(batch, chained_from)
+    chain_after = (chained_from if chained_from is None or not hashes
+                   else (chained_from[0] + len(hashes), hashes[-1]))
+    _following = (batch[-1][0] + 1 if batch else start, chain_after)
+    return start, chained_from, plain, hashes
+
+
+def _read_following_in_process(limit: int) -> _Read:
+    start, chained_from = _following
+    return _read_in_process(start, limit, chained_from)

@@ -28,9 +28,11 @@ publishes is also published, as a signed head, to the witness stream LGNET_AUDIT
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -79,7 +81,6 @@ from infra.nats.streams import (
 )
 from infra.pipeline.outbox_reader import (
     BatchReader,
-    ChainState,
     Outgoing,
     ReadBatch,
     chain_hashes,
@@ -92,6 +93,10 @@ log = logging.getLogger(__name__)
 # A batch refused this many times in a row, each time right after re-reading the stream, means
 # something else is writing to the stream: give up rather than spin.
 _MAX_REFUSALS_WITHOUT_PROGRESS = 5
+# Batches read ahead of the one being published, catching up: the reading process, on the other
+# core, reads the one after next while the relay publishes (docs/benchmarks.md, issue 15 target
+# 3); one ahead, as before, it was idle while the relay waited for its next batch.
+_BATCHES_READ_AHEAD = 2
 
 # JetStream's error codes for a store with no room left: 10023 "insufficient resources" and
 # 10047 "insufficient storage resources available" (max_file_store reached, or a full disk).
@@ -320,16 +325,14 @@ class Relay:
         batch, the next one is read and mapped while this one is being published and acked."""
         stored = 0
         refusals = 0
-        prefetch: _Prefetch | None = None
+        ahead = _ReadAhead()
         while stop is None or not stop.is_set():
             if self._cursor is None or self._reconnected.is_set():
                 self._cursor = await self._resume_point()
             start = self._cursor.next_position
-            if prefetch is not None and prefetch.start == start:
-                batch = await prefetch.batch
-            else:
+            batch = await ahead.take(start)
+            if batch is None:
                 batch = await self.reader.read(start, catching_up=False)
-            prefetch = None
             if not batch:
                 return stored
             # The chain's hashes: the reading process's when it chained the batch from where
@@ -338,11 +341,21 @@ class Relay:
             hashes = batch.hashes if batch.chained_from == chained_from else None
             if hashes is None:
                 hashes = chain_hashes(batch, chained_from)
+                # The batches read on from this one were hashed on from the same wrong state.
+                ahead.clear()
             full = len(batch) == self.batch_size
             if full:
-                # Read the next batch while this one is published, chained from this one's end.
-                prefetch = _Prefetch(self, batch[-1][0] + 1,
-                                     (chained_from[0] + len(batch), hashes[-1]))
+                # The next batches are read while this one is published: the next one chained
+                # from this one's end, unless it is being read already, and, by the reading
+                # process, the one after it.
+                if not ahead:
+                    next_start, chain_end = batch[-1][0] + 1, (chained_from[0] + len(batch),
+                                                               hashes[-1])
+                    ahead.read(self.reader.read_ahead(next_start, chain_end)
+                               or self.reader.read(next_start, catching_up=True,
+                                                   chained_from=chain_end))
+                if len(ahead) < _BATCHES_READ_AHEAD:
+                    ahead.read(self.reader.read_following())
             try:
                 stored += await self._publish_batch(batch, hashes)
             except PublishIncomplete as incomplete:
@@ -596,17 +609,39 @@ class Relay:
         return True
 
 
-class _Prefetch:
-    """The batch after a full one, being read (in the reading process once it is up) from
-    `start`. Dropped if the relay has to resume from elsewhere; its reading then finishes on its
-    own and its result is discarded."""
+class _ReadAhead:
+    """The batches being read ahead of the one published, in order. One is taken only if it was
+    read from where the relay then stands; otherwise (the relay resumed from elsewhere) every
+    batch ahead is dropped: its reading finishes on its own and its result is discarded."""
 
-    def __init__(self, relay: Relay, start: int, chained_from: ChainState) -> None:
-        self.start = start
-        self.batch: asyncio.Future[ReadBatch] = asyncio.ensure_future(
-            relay.reader.read(start, catching_up=True, chained_from=chained_from))
-        # A dropped prefetch that failed must not be reported as an unretrieved exception.
-        self.batch.add_done_callback(lambda done: done.cancelled() or done.exception())
+    def __init__(self) -> None:
+        self._batches: collections.deque[asyncio.Future[ReadBatch | None]] = collections.deque()
+
+    def __len__(self) -> int:
+        return len(self._batches)
+
+    def read(self, reading: Awaitable[ReadBatch | None] | None) -> None:
+        """Keep `reading` (None: nothing was asked) as the batch after the last one kept."""
+        if reading is None:
+            return
+        batch = asyncio.ensure_future(reading)
+        # A dropped batch that failed must not be reported as an unretrieved exception.
+        batch.add_done_callback(lambda done: done.cancelled() or done.exception())
+        self._batches.append(batch)
+
+    async def take(self, start: int) -> ReadBatch | None:
+        """The first batch ahead if it was read from `start`, else None (all dropped)."""
+        if not self._batches:
+            return None
+        batch = await self._batches.popleft()
+        if batch is not None and batch.start == start:
+            return batch
+        self.clear()
+        return None
+
+    def clear(self) -> None:
+        """Drop every batch ahead."""
+        self._batches.clear()
 
 
 def _is_wrong_last_msg_id(error: BaseException | None) -> bool:
