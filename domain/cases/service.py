@@ -53,7 +53,7 @@ from domain.programme import (
     TermsInForce,
     TermsSource,
 )
-from domain.record import ProgrammeRecord, position_of
+from domain.record import ConcurrentChanges, ProgrammeRecord, position_of
 from domain.vault import (
     AccessReason,
     IdentifierAccess,
@@ -307,8 +307,11 @@ class CaseService:
                     case_code, position = case.case_code, position_of(recordings)
                     break
                 else:
-                    raise IntegrityError(
-                        "Could not allocate a case number: too many concurrent intakes")
+                    # Every attempt lost its race for the register: a refusal to try again (the
+                    # person is erased below), not a server error.
+                    raise ConcurrentChanges(
+                        "Others were taking people in for the same city at the same moment: "
+                        "nothing was saved. Try again.", field=None)
         except Exception as failure:
             # A failed save does not always say whether it was committed (the connection lost
             # during the commit: PostgreSQL stopped then), so the record decides. Saved after

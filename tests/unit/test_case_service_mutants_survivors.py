@@ -21,9 +21,9 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.cases.model import Case, CaseRegister, IntakeByKey, ReceptionHistory
 from domain.cases.rules import ReceptionSituation, Vulnerability
-from domain.cases.service import CaseService, IntakeReceipt
+from domain.cases.service import _SAVE_ATTEMPTS, CaseService, IntakeReceipt
 from domain.programme import Actor, DomainErrors
-from domain.record import ProgrammeRecord
+from domain.record import ConcurrentChanges, ProgrammeRecord
 from domain.vault import TextReference
 from infra.store.vault import SqliteVault
 from tests.builders import NOW, a_coordinator, a_person, an_intake
@@ -221,3 +221,41 @@ def test_an_intake_saved_is_answered_even_when_its_person_s_confirmation_fails(
     receipt = service.record_intake(case_id, an_intake(), a_person(), ACTOR, NOW)
     assert (receipt.case_id, receipt.case_code) == (case_id, "FI-2021-00001")
     assert service.get(case_id).case_code == "FI-2021-00001"
+
+
+@pytest.mark.parametrize("rivals", [_SAVE_ATTEMPTS, _SAVE_ATTEMPTS + 1])
+def test_an_intake_that_loses_every_race_for_its_register_is_refused_and_leaves_nothing(
+    vault: SqliteVault, monkeypatch: pytest.MonkeyPatch, rivals: int,
+) -> None:
+    """Saved alone after its batch conflicted, an intake tries _SAVE_ATTEMPTS times: a rival
+    numbering a case first each time but the last, it is saved; every time, it is refused with
+    ConcurrentChanges (a 422 the person can act on: try again; it was a 500 before), nothing is
+    saved and the person is erased."""
+    service = CaseService(ProgrammeRecord(), vault)
+    save = service.record.save
+    saves: list[int] = []
+
+    def rivals_first(*aggregates: Any, **options: Any) -> Any:
+        saves.append(len(aggregates))
+        if len(saves) <= rivals:
+            raise IntegrityError("another process numbered a case first")
+        return save(*aggregates, **options)
+
+    monkeypatch.setattr(service.record, "save", rivals_first)
+    case_id = uuid4()
+    assert _SAVE_ATTEMPTS == 32
+    if rivals == _SAVE_ATTEMPTS:  # the batch's save and 31 alone lost; the 32nd alone wins
+        receipt = service.record_intake(case_id, an_intake(), a_person(), ACTOR, NOW)
+        assert (receipt.case_id, receipt.case_code) == (case_id, "FI-2021-00001")
+        assert len(saves) == 1 + _SAVE_ATTEMPTS
+        assert vault.read(case_id) == a_person()
+        return
+    with pytest.raises(ConcurrentChanges) as refused:
+        service.record_intake(case_id, an_intake(), a_person(), ACTOR, NOW)
+    assert (refused.value.code, refused.value.params, str(refused.value)) == (
+        "concurrent_changes", {"field": None},
+        "Others were taking people in for the same city at the same moment: nothing was "
+        "saved. Try again.")
+    assert len(saves) == 1 + _SAVE_ATTEMPTS
+    assert service.record.recorder.max_notification_id() is None
+    assert vault.read(case_id) is None

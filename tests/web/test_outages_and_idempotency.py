@@ -17,6 +17,7 @@ from uuid import UUID
 
 import psycopg
 import pytest
+from eventsourcing.persistence import IntegrityError
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -68,6 +69,35 @@ def test_the_same_key_twice_records_one_case_and_answers_the_first_answer_again(
     other = client.post(INTAKES, json=an_intake_payload(), headers={IDEMPOTENCY_HEADER: "k-2"})
     assert other.status_code == 201
     assert len(cases_in(platform)) == 2
+
+
+def test_an_intake_that_loses_every_race_for_its_register_is_answered_422_to_try_again(
+    clients: Clients, platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other intakes of the city numbered a case first at every attempt: a refusal the person
+    can act on (try again), with the key free for it, not a 500; nothing is recorded."""
+
+    def a_rival_first(*_aggregates: Any, **_options: Any) -> Any:
+        raise IntegrityError("another process numbered a case first")
+
+    monkeypatch.setattr(platform.cases.record, "save", a_rival_first)
+    client = clients.coordinator()
+    refused = client.post(INTAKES, json=an_intake_payload(), headers={IDEMPOTENCY_HEADER: "r"})
+
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["Retry-After"] == "1"
+    assert refused.json()["problems"] == [{
+        "field": None, "code": "concurrent_changes",
+        "message": "Altri hanno modificato gli stessi dati nello stesso momento: non è stato "
+                   "salvato nulla. Riprovare."}]
+    assert cases_in(platform) == []
+    # The refusal asks to be sent again: it is not kept under the key, so the retry is carried
+    # out (a refusal of the rules is kept: see the test below).
+    monkeypatch.undo()
+    again = client.post(INTAKES, json=an_intake_payload(), headers={IDEMPOTENCY_HEADER: "r"})
+    assert again.status_code == 201, again.text
+    assert REPLAYED_HEADER not in again.headers
+    assert cases_in(platform) == [UUID(again.json()["case_id"])]
 
 
 def test_a_command_saved_while_the_views_lag_answers_201_saying_they_are_delayed(

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from domain.access import AccessDenied
 from domain.cases.model import MAX_HOUSEHOLD_SIZE
 from domain.programme import DomainError, DomainErrors
+from domain.record import ConcurrentChanges
 from web.kit.i18n import N_, Translator, translator_of
 from web.kit.labels import Labels
 from web.kit.templating import Pages, is_htmx_fragment_request
@@ -581,6 +582,11 @@ async def refuse(request: Request, error: Exception) -> Response:
             status_code, problems = 413, [_problem(error.code, error.explain(translator))]
         case BodyTooLarge():
             status_code, problems = 413, [_problem(error.code, error.explain(translator))]
+        case ConcurrentChanges():
+            # Others' changes won every attempt: nothing was saved, and the same command sent
+            # again may well succeed (Retry-After also frees its Idempotency-Key for it).
+            status_code, problems = 422, explain_domain_errors(error, translator)
+            headers["Retry-After"] = str(CONCURRENT_CHANGES_RETRY_AFTER)
         case DomainError():
             status_code, problems = 422, explain_domain_errors(error, translator)
         case RequestValidationError():
@@ -652,6 +658,10 @@ def _answer(
         {"status_code": status_code, "message": message, "problems": problems},
         status_code=status_code,
     )
+
+
+# Seconds a command refused for others' concurrent changes is best sent again after.
+CONCURRENT_CHANGES_RETRY_AFTER = 1
 
 
 def install_error_handlers(app: FastAPI) -> None:

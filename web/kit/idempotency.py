@@ -16,8 +16,10 @@ button twice, therefore never makes a second case.
   A page's answer is kept without its body: the retry is sent where the first answer sent the
   browser (its Location), or, for an htmx request, the page is reloaded to show what is saved.
 - A server error (5xx, an outage's 503 included) keeps nothing: the key is free again, for the
-  retry the error asks for. A command saved before a failure answers 201 all the same
-  (infra.bootstrap's followers), so that answer is the one kept.
+  retry the error asks for. Nor does a refusal that asks to be sent again later (Retry-After:
+  others' changes won every attempt, `concurrent_changes`; a throttled try). A command saved
+  before a failure answers 201 all the same (infra.bootstrap's followers), so that answer is the
+  one kept.
 - A process killed between the save and its answer leaves the key claimed without an answer;
   after `ABANDONED_AFTER` (infra.store.accounts.idempotency) a retry carries the command out
   again. An intake then finds the case it saved: the case was saved with a note of the command's
@@ -180,6 +182,8 @@ def _kept(start: Message | None, body: bytes, scope: Scope) -> KeptAnswer | None
     headers = MutableHeaders(raw=list(start.get("headers", [])))
     if "no-store" in headers.get("cache-control", ""):
         return None  # identifiers: never copied out of the vault
+    if "retry-after" in headers:
+        return None  # an answer that asks to be sent again later: the retry is carried out
     kept_headers = {name: headers[name] for name in _KEPT_HEADERS if name in headers}
     is_json = headers.get("content-type", "").startswith("application/json")
     if is_json and len(body) <= _MAX_KEPT_BODY:
