@@ -30,14 +30,13 @@ from infra.audit.checkpoints import (
 from infra.bootstrap import Platform
 from infra.faults import Part, dying_part
 from infra.nats.credentials import (
-    embedded_nats_server,
     partner_feed_nats_url,
     platform_nats_url,
     platform_partners,
 )
 from infra.nats.jetstream import retry_pause, wait_at_most
 from infra.nats.lease import run_while_holding
-from infra.nats.server import EmbeddedNats, NatsServerError, port_is_taken
+from infra.nats.server import EmbeddedNats, NatsServerError
 from infra.pipeline.partner_feed.feed import PartnerFeed
 from infra.pipeline.projector.runner import (
     Projector,
@@ -82,24 +81,6 @@ class WebServer(uvicorn.Server):
         if isinstance(self.config.app, FastAPI):
             end_live_streams(self.config.app)
         await super().shutdown(sockets)
-
-
-@contextmanager
-def embedded_nats_if_needed(
-    settings: Settings, *, reuse_running: bool = False
-) -> Iterator[EmbeddedNats | None]:
-    """Start the embedded NATS server when no LGNET_NATS_URL is set, with the accounts, users
-    and permissions of infra/nats/auth.py (passwords generated once, kept in the data dir). A
-    tool run beside a running platform (`reuse_running`) uses the server already listening on
-    the embedded port."""
-    if not settings.embedded_nats or (reuse_running and port_is_taken(settings.nats_port)):
-        yield None
-        return
-    server = embedded_nats_server(settings).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def proxy_settings(settings: Settings) -> dict[str, Any]:

@@ -7,8 +7,7 @@ import asyncio
 import typer
 
 from infra.cli.platform import open_platform
-from infra.nats.credentials import platform_nats_url
-from infra.runtime import embedded_nats_if_needed
+from infra.nats.credentials import embedded_nats_if_needed, platform_nats_url
 from infra.settings import load_settings
 
 projections_app = typer.Typer(help="Read models built from the event stream", no_args_is_help=True)

@@ -19,10 +19,14 @@ from domain.vault import PersonalDataVault
 from infra.bootstrap import Platform
 from infra.cli.demo import load_demo_on_first_start
 from infra.cli.platform import configure_logging, make_data_private, open_platform
-from infra.nats.credentials import nats_banner_lines, url_without_credentials
+from infra.nats.credentials import (
+    embedded_nats_if_needed,
+    nats_banner_lines,
+    url_without_credentials,
+)
 from infra.nats.server import NatsServerError
 from infra.readiness import check_readiness
-from infra.runtime import embedded_nats_if_needed, run_partner_feed, run_parts
+from infra.runtime import run_partner_feed, run_parts
 from infra.settings import Settings, load_settings
 from infra.store.accounts.demo import (
     DEMO_CREDENTIALS_FILE_NAME,

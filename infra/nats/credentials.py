@@ -10,7 +10,8 @@ import json
 import os
 import secrets
 import signal
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,7 +27,7 @@ from infra.nats.auth import (
     save_partners,
     server_config,
 )
-from infra.nats.server import EmbeddedNats, embedded_server_name
+from infra.nats.server import EmbeddedNats, embedded_server_name, port_is_taken
 from infra.nats.streams import PARTNER_STREAM_NAME
 from infra.settings import Settings
 
@@ -113,6 +114,26 @@ def embedded_nats_server(settings: Settings) -> EmbeddedNats:
         host=EMBEDDED_HOST,
         config_file=write_embedded_server_config(settings),
     )
+
+
+@contextmanager
+def embedded_nats_if_needed(
+    settings: Settings, *, reuse_running: bool = False
+) -> Iterator[EmbeddedNats | None]:
+    """Start the embedded NATS server when no LGNET_NATS_URL is set, with the accounts, users
+    and permissions of infra/nats/auth.py (passwords generated once, kept in the data dir). A
+    tool run beside a running platform (`reuse_running`) uses the server already listening on
+    the embedded port."""
+    # Here, not in infra.runtime: the tools that need only NATS (a rebuild) then load no web
+    # application, which takes seconds to import.
+    if not settings.embedded_nats or (reuse_running and port_is_taken(settings.nats_port)):
+        yield None
+        return
+    server = embedded_nats_server(settings).start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def reload_embedded_server(settings: Settings) -> bool:

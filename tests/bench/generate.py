@@ -44,11 +44,10 @@ from infra.audit.checkpoints import open_checkpointer
 from infra.bootstrap import build_platform
 from infra.demo.scale import SCALES, DemoScale
 from infra.demo.simulation import load_demo
-from infra.nats.credentials import platform_nats_url
+from infra.nats.credentials import embedded_nats_if_needed, platform_nats_url
 from infra.nats.server import free_port
 from infra.pipeline.relay import Relay
 from infra.publishing.messages import PUBLIC_TOPICS
-from infra.runtime import embedded_nats_if_needed
 from infra.settings import Settings
 from infra.store.eventstore import open_record, open_record_read_only
 

@@ -21,11 +21,10 @@ from nats.errors import NotJSMessageError
 from domain.programme import City
 from events.cloudevents import from_message
 from infra.demo.scale import DemoScale
-from infra.nats.credentials import platform_nats_url
+from infra.nats.credentials import embedded_nats_if_needed, platform_nats_url
 from infra.nats.server import free_port
 from infra.pipeline.projector.rebuild import _sequence_and_pending, _split, rebuild
 from infra.publishing.messages import PUBLIC_TOPICS, to_message
-from infra.runtime import embedded_nats_if_needed
 from infra.settings import Settings
 from infra.store.eventstore import open_record_read_only
 from projections.network_overview import NetworkOverviewQueries

@@ -53,6 +53,7 @@ from infra.nats.auth import (
 from infra.nats.credentials import (
     PARTNERS_FILE_NAME,
     embedded_credentials,
+    embedded_nats_if_needed,
     embedded_nats_server,
     partner_feed_nats_url,
     platform_nats_url,
@@ -64,7 +65,7 @@ from infra.nats.streams import PARTNER_STREAM_NAME, STREAM_NAME, read_stream
 from infra.pipeline.partner_feed.feed import PartnerFeed
 from infra.pipeline.relay import Relay
 from infra.publishing.messages import PUBLIC_TOPICS
-from infra.runtime import embedded_nats_if_needed, run_parts
+from infra.runtime import run_parts
 from infra.settings import Settings
 from infra.store.eventstore import open_record
 from tests.builders import BORN_IN_A_PARTNER_V1_BAND, NOW, a_coordinator, an_intake

@@ -21,6 +21,7 @@ import pytest
 from projections.storage import read_models, sqlite
 from projections.storage.read_models import (
     BULK_CACHE_KIB,
+    BULK_WAL_PAGES,
     ReadModelDatabase,
     SqliteReadModels,
     Tracking,
@@ -124,8 +125,12 @@ def test_the_bulk_transaction_has_its_large_page_cache_and_commits(
     database: SqliteReadModels,
 ) -> None:
     assert BULK_CACHE_KIB == 262144
+    assert BULK_WAL_PAGES == 65536
+    with database.reading() as tx:  # before any bulk transaction: SQLite's default
+        assert tx.fetchone("PRAGMA wal_autocheckpoint") == (1000,)
     with database.bulk_transaction() as tx:
         assert tx.fetchone("PRAGMA cache_size") == (-BULK_CACHE_KIB,)
+        assert tx.fetchone("PRAGMA wal_autocheckpoint") == (BULK_WAL_PAGES,)
         tx.execute("CREATE TABLE t (n INTEGER)")
         tx.execute("INSERT INTO t VALUES (1)")
     with pytest.raises(ValueError), database.bulk_transaction() as tx:
