@@ -650,18 +650,19 @@ class CaseService:
         except AggregateNotFoundError:
             return None
         assert isinstance(noted, IntakeByKey)
-        case = self.get(noted.case_id)
-        return IntakeReceipt(noted.case_id, case.case_code,
-                             self.record.recorder.max_notification_id() or 0)
+        return self._receipt(self.get(noted.case_id))
 
     def _receipt_if_saved(self, case_id: UUID) -> IntakeReceipt | None:
-        """The receipt of the case `case_id` if the record holds it, else None. Its position is
-        the record's end, as intake_by_key's."""
+        """The receipt of the case `case_id` if the record holds it, else None."""
         try:
-            case = self.get(case_id)
+            return self._receipt(self.get(case_id))
         except CaseNotFound:
             return None
-        return IntakeReceipt(case_id, case.case_code,
+
+    def _receipt(self, case: Case) -> IntakeReceipt:
+        """The receipt of a case read from the record. Its position is the record's end, which
+        covers the case (the case's own position is not kept)."""
+        return IntakeReceipt(case.id, case.case_code,
                              self.record.recorder.max_notification_id() or 0)
 
     def get(self, case_id: UUID) -> Case:
