@@ -17,8 +17,8 @@ projections_app = typer.Typer(help="Read models built from the event stream", no
 def projections_rebuild(
     processes: int = typer.Option(
         1, "--processes", min=1, max=2,
-        help="2: a second process rebuilds half of the read models (both cores work; each "
-        "process receives and decodes every event, and on SQLite they share one writer)",
+        help="2: a second process decodes and applies the events this one receives (both "
+        "cores work)",
     ),
 ) -> None:
     """Drop the read models and rebuild them from the JetStream stream, with a progress bar."""

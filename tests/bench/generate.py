@@ -52,6 +52,10 @@ from infra.settings import Settings
 from infra.store.eventstore import open_record, open_record_read_only
 
 WRITE_BATCH = 5000
+# psycopg (3.3.9) waited for ever in the pipeline of eventsourcing's `insert_events` (the server
+# waiting for the rest of the statement) on a batch of 5,000 or 1,000 events holding the 129
+# copies of the grant's 52 KB budget (6.7 MB); a batch is cut short at this much state.
+WRITE_BATCH_BYTES = 1_000_000
 _PAGE = 10_000
 _NUMBER_ISSUED = "domain.cases.model:CaseRegister.NumberIssued"
 
@@ -189,12 +193,15 @@ def interleaved(
 
 
 def _batches(stored: Iterator[StoredEvent], size: int) -> Iterator[list[StoredEvent]]:
+    """Batches of `size` events, cut short once they hold WRITE_BATCH_BYTES of state."""
     batch: list[StoredEvent] = []
+    held = 0
     for event in stored:
         batch.append(event)
-        if len(batch) == size:
+        held += len(event.state)
+        if len(batch) == size or held >= WRITE_BATCH_BYTES:
             yield batch
-            batch = []
+            batch, held = [], 0
     if batch:
         yield batch
 
@@ -224,9 +231,9 @@ def write_copies(
             raise ValueError("the event store is not empty: generate into an empty one")
         for batch in _batches(interleaved(template, copiers, events, published), WRITE_BATCH):
             record.recorder.insert_events(batch)
+            if progress and (written + len(batch)) // 100_000 > written // 100_000:
+                print(f"  {written + len(batch):,} events written", flush=True)
             written += len(batch)
-            if progress and written % (WRITE_BATCH * 20) < WRITE_BATCH:
-                print(f"  {written:,} events written", flush=True)
     finally:
         record.close()
     return written, copies

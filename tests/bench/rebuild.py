@@ -72,6 +72,8 @@ def time_rebuild(
         "from infra.cli.main import main; main()",
         "projections",
         "rebuild",
+        "--processes",
+        str(processes),
     ]
     load_before = os.getloadavg()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)

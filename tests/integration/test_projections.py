@@ -5,6 +5,7 @@ order, exactly once, through failures, redeliveries, replays, restarts and rebui
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -565,9 +566,10 @@ async def test_rebuild_needs_the_stream(
         await rebuild(read_models, default_projections(), nats_server.url, progress=False)
 
 
+@pytest.mark.parametrize("processes", [1, 2])
 async def test_rebuild_gives_the_same_read_models_as_the_live_projector(
     nats_server: EmbeddedNats, read_models: SqliteReadModels,
-    other_read_models: SqliteReadModels,
+    other_read_models: SqliteReadModels, processes: int,
 ) -> None:
     projections = default_projections()
     await publish(nats_server.url, varied_intakes(1, 150))
@@ -575,9 +577,12 @@ async def test_rebuild_gives_the_same_read_models_as_the_live_projector(
         await until_applied(read_models, projections, 150, projector)
     live = contents(read_models)
 
-    # Into the live projector's own database (stale rows must go) and into an empty one.
-    assert await rebuild(read_models, projections, nats_server.url, progress=False) == 150
-    assert await rebuild(other_read_models, projections, nats_server.url, progress=False) == 150
+    # Into the live projector's own database (stale rows must go) and into an empty one; in
+    # batches of 40, so that the last is not a whole one.
+    assert await rebuild(read_models, projections, nats_server.url, progress=False,
+                         processes=processes, batch_size=40) == 150
+    assert await rebuild(other_read_models, projections, nats_server.url, progress=False,
+                         processes=processes, batch_size=40) == 150
     assert contents(read_models) == live
     assert contents(other_read_models) == live
     assert other_read_models.tracking("case_list") == Tracking(stream_seq=150, position=150)
@@ -587,6 +592,35 @@ async def test_rebuild_gives_the_same_read_models_as_the_live_projector(
     async with projecting(other_read_models, projections, nats_server.url) as projector:
         await until_applied(other_read_models, projections, 170, projector)
     assert NetworkOverviewQueries(other_read_models).overview().total_cases == 170
+
+
+@pytest.mark.publishes_off_contract
+@pytest.mark.parametrize(
+    ("processes", "refusal"),
+    [
+        (1, "'ce-type'"),
+        (2, "the rebuild's applying process failed: KeyError: 'ce-type'"),
+    ],
+)
+async def test_a_rebuild_that_meets_a_malformed_message_fails_and_keeps_the_batches_before_it(
+    nats_server: EmbeddedNats, read_models: SqliteReadModels, processes: int, refusal: str,
+) -> None:
+    """A message the projections cannot read (here: no CloudEvents headers) stops the rebuild
+    with the reason, in one process or two; the batches before it are applied with their
+    tracking, the one holding it is not (all or nothing), so a projector can complete them."""
+    await publish(nats_server.url, varied_intakes(1, 100))
+    connection = await nats.connect(nats_server.url)
+    try:
+        await connection.jetstream().publish("lgnet.roma.case.intake_recorded", b"{}")
+    finally:
+        await connection.close()
+    await publish(nats_server.url, varied_intakes(101, 20))
+
+    with pytest.raises((KeyError, ProjectorError), match=re.escape(refusal)):
+        await rebuild(read_models, default_projections(), nats_server.url, progress=False,
+                      processes=processes, batch_size=40)
+    assert read_models.tracking("case_list") == Tracking(stream_seq=80, position=80)
+    assert NetworkOverviewQueries(read_models).overview().total_cases == 80
 
 
 async def _rebuild_watched(

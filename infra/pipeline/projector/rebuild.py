@@ -3,21 +3,22 @@ through a pull consumer of the rebuild's own, receiving and applying side by sid
 sends only the few batches asked for ahead of applying, so memory stays bounded whatever the
 stream's length.
 
-With `processes=2` (`lgnet projections rebuild --processes 2`) the projections are split into two
-groups of about equal cost, and a second process (spawned, so nothing of this one is shared)
-replays the stream for the second group while this one replays it for the first: both cores
-work. Each process receives and decodes every message (the transport is the part that cannot be
-split), applies its group in transactions of `batch_size` events with that group's tracking, and
-stops at the same last message, the stream's last when the rebuild began. Each projection's rows
-and tracking move together, as with one process, so an interrupted rebuild still leaves
-consistent read models that a projector completes (it starts after the lowest tracking)."""
+With `processes=2` (`lgnet projections rebuild --processes 2`, the command's default) the batches
+are decoded and applied in a second process (spawned, so nothing of this one is shared) while
+this one receives them: both cores work, receiving (nats-py's per-message work, about a quarter
+of a rebuild's CPU) no longer waits for the applying under one GIL. The second process applies
+each batch with the tracking of every projection, in one transaction, as one process does, so an
+interrupted rebuild still leaves consistent read models that a projector completes (it starts
+after the lowest tracking). (Splitting the projections into two groups, one a process, was
+tried before: each process received and decoded every message, and on SQLite they queued for
+one writer; it was slower than one process, docs/benchmarks.md.)"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import multiprocessing
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from multiprocessing.connection import Connection
@@ -62,16 +63,6 @@ PULL_CONSUMER_INACTIVE_SECONDS = 120.0
 PULL_RESTARTS = 5  # new consumers in a row after the same message before the rebuild gives up
 _CHECK_SECONDS = 1.0  # how often the applying loop looks for dropped messages while it waits
 
-# The relative cost of applying each read model (py-spy, a rebuild of copies of the demo, issue
-# 15): what the split into two groups balances. A projection not named here counts as 2.
-APPLY_COST: dict[str, int] = {
-    "assignment": 71, "case_list": 52, "referral_board": 31, "finance": 28, "person_links": 26,
-    "plans": 22, "documents": 17, "case_notes": 15, "housing": 12, "deliveries": 10,
-    "network_overview": 7, "activity_register": 6, "households": 6, "organisations": 1,
-}
-_UNKNOWN_COST = 2
-
-
 class StreamMissing(ProjectorError):
     """Raised by `rebuild` when the stream does not exist (the relay creates it)."""
 
@@ -90,10 +81,13 @@ async def rebuild(
     applied. Tracking ends at the last message the stream held when the rebuild began, so a live
     projector started afterwards carries on from there. Refuses to run while a projector consumes
     (its consumer `durable` is bound). Interrupted, it leaves consistent, partial read models that
-    a projector (or another rebuild) completes. `processes=2`: two groups of projections, the
-    second replayed by a process of its own (module docstring); only for the platform's own
-    projections (`default_projections`) on a database the second process can open too."""
-    groups = _split(projections, processes, database)
+    a projector (or another rebuild) completes. `processes=2`: decoded and applied in a second
+    process (module docstring); only for the platform's own projections (`default_projections`)
+    on a database another process can open too, else in this one."""
+    if processes not in (1, 2):
+        raise ValueError("a rebuild runs in one process or two")
+    address = _address(database) if processes == 2 else None
+    names = _registry_names(projections) if address is not None else None
     dropped: list[Exception] = []
     connection = await _connect(nats_url, dropped)
     try:
@@ -109,12 +103,14 @@ async def rebuild(
         with tqdm(
             total=state.messages, unit="ev", desc="Rebuilding read models", disable=not progress
         ) as bar:
-            if len(groups) == 1:
-                return await _replay(connection, database, projections, state.last_seq,
-                                     batch_size, bar, dropped)
-            return await _replay_beside_a_second_process(
-                connection, database, groups, nats_url, state.last_seq, batch_size, bar, dropped
-            )
+            if address is None or names is None:
+                with _InThisProcess(database, projections) as apply:
+                    return await _replay(connection, apply, state.last_seq, batch_size, bar,
+                                         dropped)
+            with _InASecondProcess(address, names) as applier:
+                sent = await _replay(connection, applier.apply, state.last_seq, batch_size, bar,
+                                     dropped)
+                return await applier.finish(sent)
     finally:
         await connection.close()
 
@@ -135,29 +131,13 @@ async def _connect(nats_url: str, dropped: list[Exception]) -> NatsClient:
     return connection
 
 
-def _split(
-    projections: Sequence[Projection], processes: int, database: ReadModelDatabase
-) -> list[list[Projection]]:
-    """The projections in `processes` groups (1 or 2) of about equal cost (APPLY_COST); one
-    group when a second process could not open the same projections and database."""
-    if processes not in (1, 2):
-        raise ValueError("a rebuild runs in one process or two")
-    # The second process builds its projections from the registry by name: only the
-    # registry's own can be split.
+def _registry_names(projections: Sequence[Projection]) -> list[str] | None:
+    """The projections' names when each is the registry's own (the second process builds its
+    projections from the registry by name), else None."""
     registry = {projection.name: type(projection) for projection in default_projections()}
-    if (processes == 1 or len(projections) < 2
-            or not all(registry.get(p.name) is type(p) for p in projections)
-            or _address(database) is None):
-        return [list(projections)]
-    groups: list[list[Projection]] = [[], []]
-    costs = [0, 0]
-    for projection in sorted(projections, key=lambda p: -APPLY_COST.get(p.name, _UNKNOWN_COST)):
-        lighter = costs.index(min(costs))
-        groups[lighter].append(projection)
-        costs[lighter] += APPLY_COST.get(projection.name, _UNKNOWN_COST)
-    # In the order given (the registry's), within each group.
-    order = {p.name: i for i, p in enumerate(projections)}
-    return [sorted(group, key=lambda p: order[p.name]) for group in groups]
+    if not all(registry.get(p.name) is type(p) for p in projections):
+        return None
+    return [projection.name for projection in projections]
 
 
 def _address(database: ReadModelDatabase) -> tuple[str, str] | None:
@@ -174,85 +154,105 @@ def _open(address: tuple[str, str]) -> ReadModelDatabase:
     return SqliteReadModels(Path(where)) if kind == "sqlite" else PostgresReadModels(where)
 
 
-async def _replay_beside_a_second_process(
-    connection: NatsClient,
-    database: ReadModelDatabase,
-    groups: list[list[Projection]],
-    nats_url: str,
-    last_seq: int,
-    batch_size: int,
-    bar: tqdm,
-    dropped: list[Exception],
-) -> int:
-    address = _address(database)
-    assert address is not None  # _split made two groups only then
-    context = multiprocessing.get_context("spawn")
-    receiving, sending = context.Pipe(duplex=False)
-    second = context.Process(
-        target=_second_process,
-        args=(sending, address, [p.name for p in groups[1]], nats_url, last_seq, batch_size),
-        name="lgnet-rebuild-2", daemon=True,
-    )
-    second.start()
-    sending.close()
-    try:
-        applied = await _replay(connection, database, groups[0], last_seq, batch_size, bar,
-                                dropped)
-        outcome, value = await asyncio.to_thread(_outcome, receiving)
-        second.join()
+Batch = list[tuple[int, dict[str, str], bytes]]  # (stream sequence, headers, body), in order
+ApplyBatch = Callable[[Batch], Awaitable[None]]
+
+
+class _InThisProcess:
+    """Batches decoded and applied in one thread of this process throughout: one database
+    connection, whose page cache (enlarged by the bulk transaction on SQLite) every batch
+    reuses."""
+
+    def __init__(self, database: ReadModelDatabase, projections: Sequence[Projection]) -> None:
+        self.database = database
+        self.projections = projections
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lgnet-rebuild-apply")
+
+    def __enter__(self) -> ApplyBatch:
+        return self.apply
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.thread.shutdown(wait=True)
+
+    async def apply(self, batch: Batch) -> None:
+        await asyncio.get_running_loop().run_in_executor(
+            self.thread, _apply_to_all, self.database, self.projections, batch)
+
+
+class _InASecondProcess:
+    """Batches sent (pickled) over a pipe to a spawned process that decodes and applies them in
+    order, as `_InThisProcess` does. Sending a batch returns once the pipe has taken it, i.e.
+    once the process has started reading it, having applied the one before: at most one batch
+    is applied while the next is on its way, so memory stays bounded. The process answers once,
+    at the end: how many events it applied, or why it failed."""
+
+    def __init__(self, address: tuple[str, str], names: list[str]) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.pipe, there = context.Pipe(duplex=True)
+        self.process = context.Process(target=_applying_process, args=(there, address, names),
+                                       name="lgnet-rebuild-apply", daemon=True)
+        self.process.start()
+        there.close()
+        # Pickling and writing a batch (~12 MB) in a thread: the event loop goes on receiving.
+        self.sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lgnet-rebuild-send")
+
+    def __enter__(self) -> _InASecondProcess:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.sender.shutdown(wait=True)
+        self.pipe.close()
+        if self.process.is_alive():  # failed or interrupted here: its open batch rolls back
+            self.process.terminate()
+        self.process.join()
+
+    async def apply(self, batch: Batch) -> None:
+        await self._send(batch)
+
+    async def finish(self, sent: int) -> int:
+        """Tell the process the stream is done; what it applied, which must be all `sent`."""
+        await self._send(None)
+        outcome, value = await asyncio.to_thread(_outcome, self.pipe)
+        await asyncio.to_thread(self.process.join)
         if outcome != "applied":
-            raise ProjectorError(f"the rebuild's second process failed: {value}")
-        if value != applied:
+            raise ProjectorError(f"the rebuild's applying process failed: {value}")
+        if value != sent:
             raise ProjectorError(
-                f"the rebuild's second process applied {value} events, the first {applied}")
-        return applied
-    finally:
-        receiving.close()
-        if second.is_alive():
-            second.terminate()
-            second.join()
+                f"the rebuild's applying process applied {value} events of {sent} sent")
+        return sent
+
+    async def _send(self, batch: Batch | None) -> None:
+        try:
+            await asyncio.get_running_loop().run_in_executor(self.sender, self.pipe.send, batch)
+        except OSError:  # the pipe's other end closed: the process ended, and said why
+            _, why = _outcome(self.pipe)
+            raise ProjectorError(f"the rebuild's applying process failed: {why}") from None
 
 
-def _outcome(receiving: Connection) -> tuple[str, object]:
+def _outcome(pipe: Connection) -> tuple[str, object]:
     try:
-        result: tuple[str, object] = receiving.recv()
-    except EOFError:
+        result: tuple[str, object] = pipe.recv()
+    except (EOFError, OSError):
         return ("failed", "it ended without a word")
     return result
 
 
-def _second_process(
-    sending: Connection,
-    address: tuple[str, str],
-    names: list[str],
-    nats_url: str,
-    last_seq: int,
-    batch_size: int,
-) -> None:
-    """The second group's replay, in a process of its own (spawned)."""
+def _applying_process(pipe: Connection, address: tuple[str, str], names: list[str]) -> None:
+    """The second process of a rebuild: applies the batches it is sent until it is sent None."""
     tune_gc_for_throughput()
-    try:
-        applied = asyncio.run(_replay_group(address, names, nats_url, last_seq, batch_size))
-    except BaseException as error:
-        sending.send(("failed", f"{type(error).__name__}: {error}"))
-        raise
-    sending.send(("applied", applied))
-
-
-async def _replay_group(
-    address: tuple[str, str], names: list[str], nats_url: str, last_seq: int, batch_size: int
-) -> int:
     database = _open(address)
     projections = [p for p in default_projections() if p.name in names]
-    dropped: list[Exception] = []
-    connection = await _connect(nats_url, dropped)
+    applied = 0
     try:
-        with tqdm(disable=True) as bar:
-            return await _replay(connection, database, projections, last_seq,
-                                 batch_size, bar, dropped)
+        while (batch := pipe.recv()) is not None:
+            _apply_to_all(database, projections, batch)
+            applied += len(batch)
+    except BaseException as error:
+        pipe.send(("failed", f"{type(error).__name__}: {error}"))
+        raise
     finally:
-        await connection.close()
         database.close()
+    pipe.send(("applied", applied))
 
 
 def _reset_all(database: ReadModelDatabase, projections: Sequence[Projection]) -> None:
@@ -263,8 +263,7 @@ def _reset_all(database: ReadModelDatabase, projections: Sequence[Projection]) -
 
 async def _replay(
     connection: NatsClient,
-    database: ReadModelDatabase,
-    projections: Sequence[Projection],
+    apply: ApplyBatch,
     last_seq: int,
     batch_size: int,
     bar: tqdm,
@@ -276,14 +275,14 @@ async def _replay(
     # REBUILD_QUEUED_BATCHES wait to be applied, whatever the stream's length. (An ordered push
     # consumer, used before, let the server run ahead: at 1,000,001 events it was 480,000
     # messages ahead, 1.5 GB of memory, and nats-py drops messages past its buffer's limit.)
-    batches: asyncio.Queue[list[tuple[int, dict[str, str], bytes]] | None] = asyncio.Queue(
+    batches: asyncio.Queue[Batch | None] = asyncio.Queue(
         maxsize=REBUILD_QUEUED_BATCHES
     )
     puller = _Puller(connection, connection.jetstream(), batch_size)
     await puller.start(after=None)
 
     async def receive() -> None:
-        collecting: list[tuple[int, dict[str, str], bytes]] = []
+        collecting: Batch = []
         while not dropped:  # (else the applying loop says so)
             for delivery in await puller.take():
                 stream_seq, num_pending = _sequence_and_pending(delivery)
@@ -306,19 +305,14 @@ async def _replay(
 
     receiving = asyncio.create_task(receive())
     applied = 0
-    # One applying thread throughout: one database connection, whose page cache (enlarged by
-    # the bulk transaction on SQLite) every batch reuses.
-    applier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lgnet-rebuild-apply")
-    loop = asyncio.get_running_loop()
     try:
         while (batch := await _next_batch(batches, receiving, dropped)) is not None:
-            await loop.run_in_executor(applier, _apply_to_all, database, projections, batch)
+            await apply(batch)
             applied += len(batch)
             bar.update(len(batch))
         _refuse_if_dropped(dropped)
     finally:
         receiving.cancel()
-        applier.shutdown(wait=True)
         await puller.close()
     return applied
 
@@ -466,10 +460,10 @@ def _buffered(subscription: Subscription, most: int) -> list[Msg]:
 
 
 async def _next_batch(
-    batches: asyncio.Queue[list[tuple[int, dict[str, str], bytes]] | None],
+    batches: asyncio.Queue[Batch | None],
     receiving: asyncio.Task[None],
     dropped: list[Exception],
-) -> list[tuple[int, dict[str, str], bytes]] | None:
+) -> Batch | None:
     """The next batch; raises when messages were dropped, or receiving failed or ended early."""
     getting = asyncio.ensure_future(batches.get())
     while True:
@@ -510,7 +504,7 @@ def _sequence_and_pending(delivery: Msg) -> tuple[int, int]:
 def _apply_to_all(
     database: ReadModelDatabase,
     projections: Sequence[Projection],
-    batch: list[tuple[int, dict[str, str], bytes]],
+    batch: Batch,
 ) -> None:
     # Decoded once, applied to every projection in one transaction with their tracking.
     delivered = [Delivered(seq, from_message(headers, body)) for seq, headers, body in batch]
