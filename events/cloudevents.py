@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import cached_property
 
 from events.catalogue import contract_for
 from events.contracts import EventContract
@@ -44,6 +45,18 @@ class Envelope:
     position: int
     actor: Actor
     data: EventContract
+
+    @cached_property
+    def utc_time(self) -> str:
+        """`utc_text(time)`, made once an envelope though several read models ask (formatting
+        it in each was ~8% of a rebuild's applying)."""
+        return utc_text(self.time)
+
+
+def utc_text(moment: datetime) -> str:
+    """A moment in UTC as fixed-width text, to the microsecond ("2021-01-02T03:04:05.000006+00:00"),
+    so that comparing texts compares instants: as read models store moments."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def source_for(city: str) -> str:

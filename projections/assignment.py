@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from events.assignment import CaseAssignedV1
-from events.cloudevents import Envelope
+from events.cloudevents import Envelope, utc_text
 from events.contracts import (
     CaseClosedV2,
     CaseIntakeRecordedV2,
@@ -56,11 +56,6 @@ class HoldingRow:
     holder: str | None
     since: datetime
     assigned_by: str | None
-
-
-def _instant(value: datetime) -> str:
-    """A fixed-width UTC text, so that comparing texts compares instants."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
 def _recorder(envelope: Envelope) -> str | None:
@@ -122,7 +117,7 @@ class AssignmentProjection:
             tx.execute(sql, params)
 
         for envelope in envelopes:
-            data, time, position = envelope.data, _instant(envelope.time), envelope.position
+            data, time, position = envelope.data, envelope.utc_time, envelope.position
             match data:
                 case CaseIntakeRecordedV2():  # v1 messages arrive upcast
                     holder = _recorder(envelope)
@@ -233,7 +228,7 @@ class AssignmentQueries:
             rows = tx.fetchall(
                 "SELECT case_id, case_code, last_activity FROM rm_case_holders"
                 " WHERE city = ? AND is_open = 1 AND last_activity <= ?"
-                " ORDER BY last_activity, case_code", (city, _instant(latest)))
+                " ORDER BY last_activity, case_code", (city, utc_text(latest)))
         return [
             WorkItem(kind=CASE_INACTIVE, city=city,
                      due=datetime.fromisoformat(r[2]) + self.inactive_after,

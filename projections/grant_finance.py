@@ -10,11 +10,11 @@ the deployment configures."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from events.cloudevents import Envelope
+from events.cloudevents import Envelope, utc_text
 from events.finance import (
     BudgetGrantAdoptedV1,
     BudgetPaymentMadeV1,
@@ -87,7 +87,7 @@ def drop_grant_tables(tx: Transaction) -> None:
 def apply_grant(tx: Transaction, envelope: Envelope) -> None:
     """One grant event into the tables; anything else is left alone. Upserts and `DO NOTHING`
     on positions: a replay or a redelivery changes nothing."""
-    data, position, at = envelope.data, envelope.position, instant(envelope.time)
+    data, position, at = envelope.data, envelope.position, envelope.utc_time
     match data:
         case BudgetGrantAdoptedV1():
             for line in data.lines:
@@ -360,7 +360,7 @@ class GrantQueries:
 
 def instant(moment: datetime) -> str:
     """A moment as stored: in UTC, to the microsecond, so that instants compare as text."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    return utc_text(moment)
 
 
 def _until(as_of: datetime | None) -> str:

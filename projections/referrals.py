@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from events.cloudevents import Envelope
+from events.cloudevents import Envelope, utc_text
 from events.organisations import OrganisationRegisteredV1
 from events.referrals import (
     ReferralAcceptedV1,
@@ -153,11 +153,6 @@ _SELECT = (
 )
 
 
-def _instant(value: datetime) -> str:
-    """A fixed-width UTC text, so that comparing texts compares instants."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-
-
 class ReferralBoardProjection:
     name = "referral_board"
 
@@ -198,12 +193,12 @@ class ReferralBoardProjection:
         # answer that follows it, which may answer a referral of that run.
         requested: list[tuple[Any, ...]] = []
         for envelope in envelopes:
-            data, time, position = envelope.data, _instant(envelope.time), envelope.position
+            data, time, position = envelope.data, envelope.utc_time, envelope.position
             if isinstance(data, ReferralRequestedV4):  # v1 to v3 messages arrive upcast
                 requested.append((
                     str(data.referral_id), str(data.case_id), data.case_code, data.city,
                     data.destination_kind, data.service, data.partner_name, data.to_city,
-                    data.urgency, _instant(data.due_at), data.legal_basis,
+                    data.urgency, utc_text(data.due_at), data.legal_basis,
                     STATUS_REQUESTED, time, envelope.actor.role,
                     None, None, None, None, position,
                     str(data.organisation_id) if data.organisation_id else None,
@@ -258,7 +253,7 @@ def _answer(
     tx.execute(
         "UPDATE rm_referrals SET status = ?, answered_at = ?, response_seconds = ?,"
         " last_position = ? WHERE referral_id = ?",
-        (status, _instant(envelope.time), seconds, position, str(referral_id)),
+        (status, envelope.utc_time, seconds, position, str(referral_id)),
     )
 
 
@@ -343,11 +338,11 @@ class ReferralBoardQueries:
             answers = tx.fetchall(
                 "SELECT referral_id, case_id, case_code, due_at FROM rm_referrals"
                 " WHERE city = ? AND status = ? AND destination_kind <> ? AND due_at <= ?",
-                (city, STATUS_REQUESTED, "transfer", _instant(until)))
+                (city, STATUS_REQUESTED, "transfer", utc_text(until)))
             transfers = tx.fetchall(
                 "SELECT referral_id, case_id, case_code, due_at FROM rm_referrals"
                 " WHERE to_city = ? AND status = ? AND due_at <= ?",
-                (city, STATUS_REQUESTED, _instant(until)))
+                (city, STATUS_REQUESTED, utc_text(until)))
         return [
             WorkItem(kind=kind, city=city, due=datetime.fromisoformat(r[3]),
                      case_id=UUID(r[1]) if kind == REFERRAL_ANSWER_DUE else None,

@@ -25,7 +25,7 @@ import pytest
 
 from events.activities import ActivitySessionHeldV1
 from events.assignment import CaseAssignedV1
-from events.cloudevents import Actor, Envelope
+from events.cloudevents import Actor, Envelope, utc_text
 from events.contracts import CaseIntakeRecordedV2, EventContract
 from projections.assignment import (
     CASE_INACTIVE,
@@ -33,7 +33,6 @@ from projections.assignment import (
     AssignmentQueries,
     HolderRow,
     HoldingRow,
-    _instant,
 )
 from projections.projection import Delivered, WorkItem, apply_batch, ensure_created, reset
 from projections.storage.read_models import SqliteReadModels
@@ -230,12 +229,12 @@ def test_instants_are_stored_in_utc_whatever_the_zones(
     database: SqliteReadModels, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     rome = timezone(timedelta(hours=1))
-    assert _instant(datetime(2021, 3, 10, 10, 30, tzinfo=rome)) == (
+    assert utc_text(datetime(2021, 3, 10, 10, 30, tzinfo=rome)) == (
         "2021-03-10T09:30:00.000000+00:00")
     monkeypatch.setenv("TZ", "Europe/Rome")
     clock.tzset()
     try:
-        assert _instant(T0) == "2021-03-10T09:30:00.000000+00:00"
+        assert utc_text(T0) == "2021-03-10T09:30:00.000000+00:00"
     finally:
         monkeypatch.undo()
         clock.tzset()

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from events.cloudevents import Actor, Envelope
+from events.cloudevents import Actor, Envelope, utc_text
 from events.contracts import EventContract
 from events.organisations import OrganisationRegisteredV1
 from events.referrals import (
@@ -46,7 +46,6 @@ from projections.referrals import (
     ReferralBoardQueries,
     ReferralRow,
     ResponseTimes,
-    _instant,
 )
 from projections.storage.read_models import SqliteReadModels
 from tests.read_models import Feed, an_envelope, feed_fixture, read_models_fixture
@@ -174,9 +173,9 @@ def test_instant_is_fixed_width_utc_whatever_the_machines_zone(
     monkeypatch.setenv("TZ", "Europe/Rome")
     time.tzset()
     try:
-        assert _instant(datetime(2021, 1, 2, 3, 4, 5, 6, tzinfo=ITALY)) == (
+        assert utc_text(datetime(2021, 1, 2, 3, 4, 5, 6, tzinfo=ITALY)) == (
             "2021-01-02T02:04:05.000006+00:00")
-        assert _instant(datetime(2021, 12, 31, 23, 59, 59, tzinfo=UTC)) == (
+        assert utc_text(datetime(2021, 12, 31, 23, 59, 59, tzinfo=UTC)) == (
             "2021-12-31T23:59:59.000000+00:00")
     finally:
         monkeypatch.undo()
