@@ -193,6 +193,13 @@ _PLACEMENT_COLUMNS = (
     "offered_on", "status", "intake_date", "moved_in_on", "days_to_move_in", "moved_out_on",
     "outcome", "note_id", "reason_id",
 )
+# A placement offered: every column given, but the intake date, read from the case's path.
+_INSERT_PLACEMENT_SQL = (
+    f"INSERT INTO rm_placements ({', '.join(_PLACEMENT_COLUMNS)}) VALUES ("
+    + ", ".join("(SELECT intake_date FROM rm_housing_paths WHERE case_id = ?)"
+                if column == "intake_date" else "?" for column in _PLACEMENT_COLUMNS)
+    + ") ON CONFLICT (case_id, offered_position) DO NOTHING"
+)
 
 
 class HousingProjection:
@@ -316,13 +323,13 @@ def _apply(tx: Transaction, envelope: Envelope) -> None:
                          shelter_id=str(data.shelter_id), shelter_name=data.shelter_name,
                          address_area=data.address_area, bed=data.bed,
                          offered_on=data.offered_on.isoformat())
-            intake = tx.fetchone("SELECT intake_date FROM rm_housing_paths WHERE case_id = ?",
-                                 (str(data.case_id),))
-            tx.insert_new("rm_placements", _PLACEMENT_COLUMNS, ("case_id", "offered_position"), [(
+            # The path's intake date read by the INSERT itself: no read of the client's, which
+            # would wait for every statement queued before it (PostgreSQL's pipeline).
+            tx.execute(_INSERT_PLACEMENT_SQL, (
                 str(data.case_id), position, data.case_code, data.city, str(data.shelter_id),
                 data.shelter_name, data.bed, data.offered_on.isoformat(), OFFERED,
-                intake[0] if intake else None, None, None, None, None, None, None,
-            )])
+                str(data.case_id), None, None, None, None, None, None,
+            ))
             _count_occupant(tx, data.shelter_id, +1, position)
         case PlacementOfferDeclinedV2():  # v1 messages arrive upcast, without their text
             _update_path(tx, data.case_id, position, stage=WAITLISTED, shelter_id=None,

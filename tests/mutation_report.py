@@ -82,10 +82,10 @@ FORMATTED = "\x00"
 MUTANT_NAME = re.compile(r"^(?P<function>.+)__mutmut_(?P<number>\d+)$")
 # The project's one SQL helper whose arguments are names: `insert_new(table, columns, key, rows)`
 # (projections/storage/transaction.py). Both implementations write them unquoted into SQL and
-# nowhere else: sqlite.py's `_insert_new_sql` (INSERT INTO <table> (<columns>) ... ON CONFLICT
-# (<key>)), postgres.py's `staging_<table>`, `LIKE <table>`, `COPY ... (<columns>)` and the
-# INSERT ... SELECT. The positions of those three arguments (given by keyword, they are not
-# followed: the project passes them by position).
+# nowhere else: transaction.py's `insert_new_sql` (INSERT INTO <table> (<columns>) ... ON
+# CONFLICT (<key>)), which both use, postgres.py's `staging_<table>`, `LIKE <table>`,
+# `COPY ... (<columns>)` and the INSERT ... SELECT. The positions of those three arguments
+# (given by keyword, they are not followed: the project passes them by position).
 NAME_CALLS = {"insert_new": (0, 1, 2)}
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # What may stand before a piece of SQL without joining a word (or a parameter name) to it.

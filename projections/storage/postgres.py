@@ -7,6 +7,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from projections.storage.transaction import insert_new_sql
+
+# Rows `insert_new` sends as one INSERT each rather than through COPY.
+FEW_ROWS = 32
+
 
 class PostgresTransaction:
     """The portable SQL on a psycopg cursor: `?` becomes `%s`."""
@@ -56,7 +61,13 @@ class PostgresTransaction:
         # client CPU of executemany (which binds and sends every row as its own statement).
         # Pipelined, the CREATE waits in the pipeline with what came before, COPY (which
         # cannot run in one) ends it, and the INSERT opens the next: two round trips, not four.
+        # A few rows go as statements of their own: queued in the pipeline, they cost no round
+        # trip (a rebuild inserts one or two rows at a time in places: a placement offered, the
+        # cases counted between two transfers).
         if not rows:
+            return
+        if len(rows) <= FEW_ROWS:
+            self.executemany(insert_new_sql(table, columns, key), rows)
             return
         staging = f"staging_{table}"
         names = ", ".join(columns)

@@ -16,12 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-
-def _insert_new_sql(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        f" ON CONFLICT ({', '.join(key)}) DO NOTHING"
-    )
+from projections.storage.transaction import insert_new_sql
 
 
 class SqliteTransaction:
@@ -41,7 +36,7 @@ class SqliteTransaction:
         self, table: str, columns: Sequence[str], key: Sequence[str],
         rows: Sequence[Sequence[Any]],
     ) -> None:
-        self.connection.executemany(_insert_new_sql(table, columns, key), rows)
+        self.connection.executemany(insert_new_sql(table, columns, key), rows)
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.connection.execute(sql, params).fetchall())

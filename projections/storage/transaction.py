@@ -27,6 +27,14 @@ class Transaction(Protocol):
         ...
 
 
+def insert_new_sql(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+    """`insert_new` as one statement a row."""
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        f" ON CONFLICT ({', '.join(key)}) DO NOTHING"
+    )
+
+
 class Database(Protocol):
     """A database of the kit (`SqlitePerThread`, `SqliteSerialised`, `PostgresPool`), as the
     stores built on it use it."""

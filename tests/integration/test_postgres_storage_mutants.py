@@ -23,7 +23,12 @@ import psycopg
 import pytest
 from psycopg import pq
 
-from projections.storage.postgres import POOL_WAIT_SECONDS, PostgresPool, PostgresTransaction
+from projections.storage.postgres import (
+    FEW_ROWS,
+    POOL_WAIT_SECONDS,
+    PostgresPool,
+    PostgresTransaction,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.postgres_narrow]
 
@@ -191,28 +196,39 @@ def test_ending_a_pipeline_for_an_error_leaves_the_error_as_it_was(
         assert not in_pipeline(tx)
 
 
+def staged(tx: PostgresTransaction, table: str) -> bool:
+    """Whether `insert_new` went through COPY (its staging table is there) for `table`."""
+    return tx.fetchone("SELECT to_regclass(?)", (f"pg_temp.staging_{table}",)) != (None,)
+
+
 @pytest.mark.parametrize("pipelined", [False, True], ids=["plain", "pipelined"])
+@pytest.mark.parametrize("rows", [FEW_ROWS, FEW_ROWS + 1], ids=["statements", "copy"])
 def test_insert_new_keeps_existing_rows_and_the_first_of_equal_keys(
     open_pool: Callable[..., PostgresPool], table: str, admin: psycopg.Connection[Any],
-    pipelined: bool,
+    pipelined: bool, rows: int,
 ) -> None:
+    """Up to FEW_ROWS rows as one INSERT each, more through COPY: the same rows either way."""
     admin.execute(f"INSERT INTO {table} (a, b, c) VALUES (1, 'x', 'old')")
     pool = open_pool()  # one connection: every transaction below reuses its staging table
     columns, key = ["a", "b", "c"], ["a", "b"]
+    given = [
+        (1, "x", "new"),     # the key is there already: kept as it is
+        (2, "x", "first"),   # equal keys in one batch: the first wins
+        (2, "x", "second"),
+        (2, "y", "other"),   # same `a`, another `b`: the key is both columns
+        (3, "z", None),
+    ]
+    filler: list[tuple[int, str, str | None]] = [
+        (100 + i, "f", "filler") for i in range(rows - len(given))]
     with pool.transaction(pipelined=pipelined) as tx:
         tx.execute(f"UPDATE {table} SET c = ? WHERE a = ?", ("older", 1))
-        tx.insert_new(table, columns, key, [
-            (1, "x", "new"),     # the key is there already: kept as it is
-            (2, "x", "first"),   # equal keys in one batch: the first wins
-            (2, "x", "second"),
-            (2, "y", "other"),   # same `a`, another `b`: the key is both columns
-            (3, "z", None),
-        ])
+        tx.insert_new(table, columns, key, given + filler)
         assert in_pipeline(tx) is pipelined  # pipelined, the INSERT waits with what follows
+        assert staged(tx, table) is (rows > FEW_ROWS)
     assert rows_of(admin, table) == [
-        (1, "x", "older"), (2, "x", "first"), (2, "y", "other"), (3, "z", None)]
+        (1, "x", "older"), (2, "x", "first"), (2, "y", "other"), (3, "z", None), *filler]
     # The staged rows went with the commit: removed since, they are not inserted again.
-    admin.execute(f"DELETE FROM {table} WHERE a = 2")
+    admin.execute(f"DELETE FROM {table} WHERE a = 2 OR a >= 100")
     with pool.transaction(pipelined=pipelined) as tx:
         tx.insert_new(table, columns, key, [(4, "w", "later")])
     assert rows_of(admin, table) == [(1, "x", "older"), (3, "z", None), (4, "w", "later")]
@@ -223,11 +239,15 @@ def test_insert_new_stages_each_table_s_rows_apart(
 ) -> None:
     other = f"{table}_other"  # other columns than `table`'s
     admin.execute(f"CREATE TABLE {other} (id INTEGER PRIMARY KEY, label TEXT)")
+    many = range(FEW_ROWS + 1)  # through COPY
     with open_pool().transaction() as tx:
-        tx.insert_new(table, ["a", "b"], ["a", "b"], [(1, "x")])
-        tx.insert_new(other, ["id", "label"], ["id"], [(7, "seven")])
-    assert rows_of(admin, table) == [(1, "x", "dflt")]  # the default of the column left out
-    assert admin.execute(f"SELECT id, label FROM {other}").fetchall() == [(7, "seven")]
+        tx.insert_new(table, ["a", "b"], ["a", "b"], [(i, "x") for i in many])
+        tx.insert_new(other, ["id", "label"], ["id"], [(i, f"n{i}") for i in many])
+        assert staged(tx, table) and staged(tx, other)
+    # the default of the column left out
+    assert rows_of(admin, table) == [(i, "x", "dflt") for i in many]
+    assert admin.execute(f"SELECT id, label FROM {other} ORDER BY id").fetchall() == [
+        (i, f"n{i}") for i in many]
 
 
 def test_insert_new_of_no_rows_stages_nothing(
@@ -235,7 +255,7 @@ def test_insert_new_of_no_rows_stages_nothing(
 ) -> None:
     with open_pool().transaction() as tx:
         tx.insert_new(table, ["a", "b"], ["a", "b"], [])
-        assert tx.fetchone("SELECT to_regclass(?)", (f"pg_temp.staging_{table}",)) == (None,)
+        assert not staged(tx, table)
     assert rows_of(admin, table) == []
 
 

@@ -686,6 +686,33 @@ async def test_the_rebuild_receives_no_more_than_a_few_batches_ahead_of_applying
     assert await consumer_names(nats_server.url) <= {DEFAULT_DURABLE}
 
 
+async def test_a_rebuild_s_transactions_are_made_of_whole_pulls(
+    nats_server: EmbeddedNats, read_models: SqliteReadModels, other_read_models: SqliteReadModels,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Messages are asked for PULL_SIZE at a time (two requests of 25,000 outstanding were more
+    than nats-server lets a client have pending), and applied in transactions of at least
+    `batch_size` events, whole pulls, the last one what is left."""
+    await publish(nats_server.url, varied_intakes(1, 130))
+    projections = default_projections()
+    async with projecting(read_models, projections, nats_server.url) as projector:
+        await until_applied(read_models, projections, 130, projector)
+    monkeypatch.setattr(rebuild_module, "PULL_SIZE", 20)
+    transactions: list[list[int]] = []
+    original = rebuild_module._apply_to_all
+
+    def recorded(database: Any, projections: Any, batch: Any) -> None:
+        transactions.append([seq for seq, _, _ in batch])
+        original(database, projections, batch)
+
+    monkeypatch.setattr(rebuild_module, "_apply_to_all", recorded)
+
+    assert await rebuild(other_read_models, projections, nats_server.url, progress=False,
+                         batch_size=50) == 130
+    assert transactions == [list(range(1, 61)), list(range(61, 121)), list(range(121, 131))]
+    assert contents(other_read_models) == contents(read_models)
+
+
 async def test_a_rebuild_whose_consumer_is_lost_starts_a_new_one_after_the_last_received(
     nats_server: EmbeddedNats, read_models: SqliteReadModels, other_read_models: SqliteReadModels,
     monkeypatch: pytest.MonkeyPatch,

@@ -39,9 +39,9 @@ from projections.storage.sqlite import (
     _calls_for_reopening,
     _connect,
     _Group,
-    _insert_new_sql,
     _write_transaction,
 )
+from projections.storage.transaction import insert_new_sql
 
 
 @pytest.fixture
@@ -237,9 +237,9 @@ def test_the_base_database_hands_out_its_databases_transactions() -> None:
 # --- sqlite.py: the transaction -------------------------------------------------------------
 
 def test_insert_new_is_an_insert_that_leaves_existing_keys_alone() -> None:
-    assert _insert_new_sql("rm_t", ["a", "b", "c"], ["a", "b"]) == (
+    assert insert_new_sql("rm_t", ["a", "b", "c"], ["a", "b"]) == (
         "INSERT INTO rm_t (a, b, c) VALUES (?, ?, ?) ON CONFLICT (a, b) DO NOTHING")
-    assert _insert_new_sql("t", ["a"], ["a"]) == (
+    assert insert_new_sql("t", ["a"], ["a"]) == (
         "INSERT INTO t (a) VALUES (?) ON CONFLICT (a) DO NOTHING")
 
     tx = SqliteTransaction(sqlite3.connect(":memory:", isolation_level=None))

@@ -55,9 +55,16 @@ from projections.storage.read_models import (
     SqliteReadModels,
 )
 
-REBUILD_BATCH_SIZE = 10_000  # 2,000: ~8% more CPU an event on SQLite (more commits)
-REBUILD_QUEUED_BATCHES = 4
-PULL_WINDOW = 2  # batches asked for and not received yet, at most
+# Events applied in one transaction: fewer commits, and pages of the read models' indexes (keyed
+# by random ids) written once for more events (2,000: ~8% more CPU an event on SQLite than
+# 10,000; 30,000: docs/benchmarks.md, ninth pass).
+REBUILD_BATCH_SIZE = 30_000
+# Messages asked for at a time. Two requests of 25,000 messages were more than nats-server's
+# 64 MB of pending output per client, and it cut the connection: the transactions' size is
+# made of several pulls instead.
+PULL_SIZE = 10_000
+REBUILD_QUEUED_BATCHES = 4  # pulls received and waiting to be applied, at most
+PULL_WINDOW = 2  # pulls asked for and not received yet, at most
 PULL_STALL_SECONDS = 15.0  # nothing received for this long, while asked for: start anew
 PULL_CONSUMER_INACTIVE_SECONDS = 120.0
 PULL_RESTARTS = 5  # new consumers in a row after the same message before the rebuild gives up
@@ -269,16 +276,18 @@ async def _replay(
     bar: tqdm,
     dropped: list[Exception],
 ) -> int:
-    # Receiving (event loop) and applying (worker thread) overlap, and the server sends only what
-    # was asked for: a pull consumer of the rebuild's own, asked for a batch more each time a
-    # batch is handed to the applying loop. At most PULL_WINDOW batches are on their way, and
-    # REBUILD_QUEUED_BATCHES wait to be applied, whatever the stream's length. (An ordered push
-    # consumer, used before, let the server run ahead: at 1,000,001 events it was 480,000
-    # messages ahead, 1.5 GB of memory, and nats-py drops messages past its buffer's limit.)
+    # Receiving (event loop) and applying (worker thread or process) overlap, and the server
+    # sends only what was asked for: a pull consumer of the rebuild's own, asked for a pull more
+    # each time a pull is handed to the applying loop. At most PULL_WINDOW pulls are on their
+    # way, REBUILD_QUEUED_BATCHES wait to be applied and one batch is applied, whatever the
+    # stream's length. (An ordered push consumer, used before, let the server run ahead: at
+    # 1,000,001 events it was 480,000 messages ahead, 1.5 GB of memory, and nats-py drops
+    # messages past its buffer's limit.)
+    pull_size = min(batch_size, PULL_SIZE)
     batches: asyncio.Queue[Batch | None] = asyncio.Queue(
         maxsize=REBUILD_QUEUED_BATCHES
     )
-    puller = _Puller(connection, connection.jetstream(), batch_size)
+    puller = _Puller(connection, connection.jetstream(), pull_size)
     await puller.start(after=None)
 
     async def receive() -> None:
@@ -294,23 +303,34 @@ async def _replay(
                     # num_pending == 0: nothing after this one, even if the stream's last was
                     # deleted.
                     finished = stream_seq == last_seq or num_pending == 0
-                if finished or len(collecting) >= batch_size:
-                    batch, collecting = collecting, []
-                    if batch:
-                        await batches.put(batch)  # waits while the applying loop is behind
+                if finished or len(collecting) >= pull_size:
+                    pulled, collecting = collecting, []
+                    if pulled:
+                        await batches.put(pulled)  # waits while the applying loop is behind
                     if finished:
                         await batches.put(None)
                         return
-                    await puller.ask(len(batch))
+                    await puller.ask(len(pulled))
 
     receiving = asyncio.create_task(receive())
     applied = 0
+    batch: Batch = []  # pulls, until a batch's worth
+
+    async def apply_batch() -> None:
+        nonlocal applied, batch
+        await apply(batch)
+        applied += len(batch)
+        bar.update(len(batch))
+        batch = []
+
     try:
-        while (batch := await _next_batch(batches, receiving, dropped)) is not None:
-            await apply(batch)
-            applied += len(batch)
-            bar.update(len(batch))
+        while (pulled := await _next_batch(batches, receiving, dropped)) is not None:
+            batch.extend(pulled)
+            if len(batch) >= batch_size:
+                await apply_batch()
         _refuse_if_dropped(dropped)
+        if batch:
+            await apply_batch()
     finally:
         receiving.cancel()
         await puller.close()
