@@ -84,10 +84,10 @@ bench: $(DEV_STAMP) $(NODE_STAMP)
 # REBUILD_DIR (and REBUILD_PG's database, created if missing) by tests/bench/generate.py (copies
 # of the demo, through the real recorder and relay), then reused: make bench-rebuild
 # REBUILD_PG=postgresql://postgres@127.0.0.1:5432/lgnet_bench_1m for PostgreSQL;
-# REBUILD_PROCESSES=2 for `lgnet projections rebuild --processes 2`.
+# REBUILD_PROCESSES=1 for `lgnet projections rebuild --processes 1` (all in one process).
 REBUILD_EVENTS ?= 1000000
 REBUILD_PG ?=
-REBUILD_PROCESSES ?= 1
+REBUILD_PROCESSES ?= 2
 REBUILD_DIR ?= /tmp/lgnet-bench-rebuild-$(if $(REBUILD_PG),pg,sqlite)
 .PHONY: bench-rebuild
 bench-rebuild: $(DEV_STAMP) $(NODE_STAMP)

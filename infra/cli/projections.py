@@ -16,9 +16,9 @@ projections_app = typer.Typer(help="Read models built from the event stream", no
 @projections_app.command("rebuild")
 def projections_rebuild(
     processes: int = typer.Option(
-        1, "--processes", min=1, max=2,
-        help="2: a second process decodes and applies the events this one receives (both "
-        "cores work)",
+        2, "--processes", min=1, max=2,
+        help="2 (the default): a second process decodes and applies the events this one "
+        "receives, so both cores work; 1: all in this process",
     ),
 ) -> None:
     """Drop the read models and rebuild them from the JetStream stream, with a progress bar."""
