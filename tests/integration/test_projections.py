@@ -5,6 +5,7 @@ order, exactly once, through failures, redeliveries, replays, restarts and rebui
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import re
 import subprocess
 import time
@@ -684,6 +685,33 @@ async def test_the_rebuild_receives_no_more_than_a_few_batches_ahead_of_applying
     assert contents(other_read_models) == contents(read_models)
     # Its consumer is gone with it.
     assert await consumer_names(nats_server.url) <= {DEFAULT_DURABLE}
+
+
+async def test_a_two_process_rebuild_interrupted_leaves_no_process_and_consistent_read_models(
+    nats_server: EmbeddedNats, read_models: SqliteReadModels, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The receiving process failing (here: after handing over two batches) ends the applying
+    one, whose open transaction rolls back: each projection's rows match its tracking."""
+    await publish(nats_server.url, varied_intakes(1, 200))
+    original = rebuild_module._InASecondProcess.apply
+    handed: list[int] = []
+
+    async def fails_at_the_third(self: Any, batch: Any) -> None:
+        if len(handed) == 2:
+            raise RuntimeError("receiving failed")
+        handed.append(len(batch))
+        await original(self, batch)
+
+    monkeypatch.setattr(rebuild_module._InASecondProcess, "apply", fails_at_the_third)
+
+    with pytest.raises(RuntimeError, match="receiving failed"):
+        await rebuild(read_models, default_projections(), nats_server.url, progress=False,
+                      processes=2, batch_size=40)
+    assert handed == [40, 40]
+    assert multiprocessing.active_children() == []
+    applied = read_models.tracking("case_list").stream_seq
+    assert applied in (0, 40, 80)
+    assert NetworkOverviewQueries(read_models).overview().total_cases == applied
 
 
 async def test_a_rebuild_s_transactions_are_made_of_whole_pulls(

@@ -207,11 +207,11 @@ class _InASecondProcess:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.sender.shutdown(wait=True)
-        self.pipe.close()
         if self.process.is_alive():  # failed or interrupted here: its open batch rolls back
             self.process.terminate()
         self.process.join()
+        self.sender.shutdown(wait=True)  # a batch being sent fails, the process being gone
+        self.pipe.close()
 
     async def apply(self, batch: Batch) -> None:
         await self._send(batch)
