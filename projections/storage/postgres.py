@@ -62,8 +62,8 @@ class PostgresTransaction:
         # Pipelined, the CREATE waits in the pipeline with what came before, COPY (which
         # cannot run in one) ends it, and the INSERT opens the next: two round trips, not four.
         # A few rows go as statements of their own: queued in the pipeline, they cost no round
-        # trip (a rebuild inserts one or two rows at a time in places: a placement offered, the
-        # cases counted between two transfers).
+        # trip (a rebuild inserts one or two rows at a time in places: a shelter's bed count,
+        # the cases counted between two moves of the network overview).
         if not rows:
             return
         if len(rows) <= FEW_ROWS:

@@ -560,6 +560,39 @@ async def test_read_models_from_another_history_of_the_stream_are_refused(
     assert read_models.tracking("case_list") == Tracking(10, 10)
 
 
+async def test_a_rebuild_is_refused_while_another_reads_the_stream_and_changes_nothing(
+    nats_server: EmbeddedNats, read_models: SqliteReadModels,
+) -> None:
+    """Two rebuilds at once would both drop and fill the same read models (seen: every tracking
+    at the stream's end, 2,193 cases of 33,927). Another rebuild's consumer on the stream (one
+    running, or one that died less than its inactive threshold ago) refuses a rebuild before it
+    drops anything; once it is gone, the rebuild runs."""
+    projections = default_projections()
+    await publish(nats_server.url, varied_intakes(1, 30))
+    async with projecting(read_models, projections, nats_server.url) as projector:
+        await until_applied(read_models, projections, 30, projector)
+    live = contents(read_models)
+    connection = await nats.connect(nats_server.url)
+    js = connection.jetstream()
+    try:
+        other = f"{rebuild_module.REBUILD_CONSUMER_PREFIX}other"
+        await js.add_consumer(STREAM_NAME, js_api.ConsumerConfig(
+            name=other, ack_policy=js_api.AckPolicy.NONE, mem_storage=True))
+
+        with pytest.raises(rebuild_module.RebuildAlreadyRunning,
+                           match=f"another rebuild is running \\(its consumer {other} "):
+            await rebuild(read_models, projections, nats_server.url, progress=False)
+        assert contents(read_models) == live
+        # Its own consumer is gone with it: the other rebuild is not refused in turn.
+        assert await consumer_names(nats_server.url) == {DEFAULT_DURABLE, other}
+
+        await js.delete_consumer(STREAM_NAME, other)
+        assert await rebuild(read_models, projections, nats_server.url, progress=False) == 30
+        assert contents(read_models) == live
+    finally:
+        await connection.close()
+
+
 async def test_rebuild_needs_the_stream(
     nats_server: EmbeddedNats, read_models: SqliteReadModels
 ) -> None:

@@ -67,11 +67,17 @@ REBUILD_QUEUED_BATCHES = 4  # pulls received and waiting to be applied, at most
 PULL_WINDOW = 2  # pulls asked for and not received yet, at most
 PULL_STALL_SECONDS = 15.0  # nothing received for this long, while asked for: start anew
 PULL_CONSUMER_INACTIVE_SECONDS = 120.0
+REBUILD_CONSUMER_PREFIX = "lgnet-rebuild-"  # each rebuild's own consumer's name begins so
 PULL_RESTARTS = 5  # new consumers in a row after the same message before the rebuild gives up
 _CHECK_SECONDS = 1.0  # how often the applying loop looks for dropped messages while it waits
 
 class StreamMissing(ProjectorError):
     """Raised by `rebuild` when the stream does not exist (the relay creates it)."""
+
+
+class RebuildAlreadyRunning(ProjectorError):
+    """Raised by `rebuild` when another rebuild reads the stream: two at once would both drop
+    and fill the same read models."""
 
 
 async def rebuild(
@@ -87,10 +93,11 @@ async def rebuild(
     """Drop the projections' tables, re-apply the whole stream and return how many events were
     applied. Tracking ends at the last message the stream held when the rebuild began, so a live
     projector started afterwards carries on from there. Refuses to run while a projector consumes
-    (its consumer `durable` is bound). Interrupted, it leaves consistent, partial read models that
-    a projector (or another rebuild) completes. `processes=2`: decoded and applied in a second
-    process (module docstring); only for the platform's own projections (`default_projections`)
-    on a database another process can open too, else in this one."""
+    (its consumer `durable` is bound) or another rebuild reads the stream. Interrupted, it leaves
+    consistent, partial read models that a projector (or another rebuild) completes.
+    `processes=2`: decoded and applied in a second process (module docstring); only for the
+    platform's own projections (`default_projections`) on a database another process can open
+    too, else in this one."""
     if processes not in (1, 2):
         raise ValueError("a rebuild runs in one process or two")
     address = _address(database) if processes == 2 else None
@@ -103,23 +110,41 @@ async def rebuild(
             state = (await js.stream_info(STREAM_NAME)).state
         except NotFoundError:
             raise StreamMissing(f"there is no stream {STREAM_NAME} at {nats_url}") from None
-        await remove_idle_consumers(js, durable, projections)
-        await asyncio.to_thread(_reset_all, database, projections)
-        if state.messages == 0:
-            return 0
-        with tqdm(
-            total=state.messages, unit="ev", desc="Rebuilding read models", disable=not progress
-        ) as bar:
-            if address is None or names is None:
-                with _InThisProcess(database, projections) as apply:
-                    return await _replay(connection, apply, state.last_seq, batch_size, bar,
-                                         dropped)
-            with _InASecondProcess(address, names) as applier:
-                sent = await _replay(connection, applier.apply, state.last_seq, batch_size, bar,
-                                     dropped)
-                return await applier.finish(sent)
+        puller = _Puller(connection, js, min(batch_size, PULL_SIZE))
+        # This rebuild's consumer first, then a look for another rebuild's: of two started
+        # together each sees the other's and both refuse, so two never drop and fill the same
+        # read models at once (which left them silently incomplete, docs/benchmarks.md).
+        await puller.start(after=None)
+        try:
+            await _refuse_if_another_rebuild(js, puller.consumer)
+            await remove_idle_consumers(js, durable, projections)
+            await asyncio.to_thread(_reset_all, database, projections)
+            if state.messages == 0:
+                return 0
+            with tqdm(total=state.messages, unit="ev", desc="Rebuilding read models",
+                      disable=not progress) as bar:
+                if address is None or names is None:
+                    with _InThisProcess(database, projections) as apply:
+                        return await _replay(puller, apply, state.last_seq, batch_size, bar,
+                                             dropped)
+                with _InASecondProcess(address, names) as applier:
+                    sent = await _replay(puller, applier.apply, state.last_seq, batch_size,
+                                         bar, dropped)
+                    return await applier.finish(sent)
+        finally:
+            await puller.close()
     finally:
         await connection.close()
+
+
+async def _refuse_if_another_rebuild(js: JetStreamContext, mine: str | None) -> None:
+    others = [info.name for info in await js.consumers_info(STREAM_NAME)
+              if info.name.startswith(REBUILD_CONSUMER_PREFIX) and info.name != mine]
+    if others:
+        raise RebuildAlreadyRunning(
+            f"another rebuild is running (its consumer {others[0]} reads stream {STREAM_NAME}): "
+            "run one at a time. A rebuild that died leaves its consumer for up to "
+            f"{PULL_CONSUMER_INACTIVE_SECONDS:.0f} s.")
 
 
 async def _connect(nats_url: str, dropped: list[Exception]) -> NatsClient:
@@ -269,7 +294,7 @@ def _reset_all(database: ReadModelDatabase, projections: Sequence[Projection]) -
 
 
 async def _replay(
-    connection: NatsClient,
+    puller: _Puller,
     apply: ApplyBatch,
     last_seq: int,
     batch_size: int,
@@ -283,12 +308,10 @@ async def _replay(
     # stream's length. (An ordered push consumer, used before, let the server run ahead: at
     # 1,000,001 events it was 480,000 messages ahead, 1.5 GB of memory, and nats-py drops
     # messages past its buffer's limit.)
-    pull_size = min(batch_size, PULL_SIZE)
+    pull_size = puller.batch_size
     batches: asyncio.Queue[Batch | None] = asyncio.Queue(
         maxsize=REBUILD_QUEUED_BATCHES
     )
-    puller = _Puller(connection, connection.jetstream(), pull_size)
-    await puller.start(after=None)
 
     async def receive() -> None:
         collecting: Batch = []
@@ -333,7 +356,6 @@ async def _replay(
             await apply_batch()
     finally:
         receiving.cancel()
-        await puller.close()
     return applied
 
 
@@ -367,7 +389,7 @@ class _Puller:
                     f"the rebuild's consumer was lost {PULL_RESTARTS} times in a row after "
                     f"message {after}")
         await self._drop_consumer()
-        self.consumer = f"lgnet-rebuild-{uuid4().hex[:12]}"
+        self.consumer = f"{REBUILD_CONSUMER_PREFIX}{uuid4().hex[:12]}"
         await self.js.add_consumer(STREAM_NAME, js_api.ConsumerConfig(
             name=self.consumer,
             ack_policy=js_api.AckPolicy.NONE,
