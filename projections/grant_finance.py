@@ -358,9 +358,8 @@ class GrantQueries:
         return max((int(row[0]) for row in found if row and row[0] is not None), default=0)
 
 
-def instant(moment: datetime) -> str:
-    """A moment as stored: in UTC, to the microsecond, so that instants compare as text."""
-    return utc_text(moment)
+# A moment as stored: in UTC, to the microsecond, so that instants compare as text.
+instant = utc_text
 
 
 def _until(as_of: datetime | None) -> str:

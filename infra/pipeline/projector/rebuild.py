@@ -124,9 +124,9 @@ async def rebuild(
             with tqdm(total=state.messages, unit="ev", desc="Rebuilding read models",
                       disable=not progress) as bar:
                 if address is None or names is None:
-                    with _InThisProcess(database, projections) as apply:
-                        return await _replay(puller, apply, state.last_seq, batch_size, bar,
-                                             dropped)
+                    with _InThisProcess(database, projections) as applier_here:
+                        return await _replay(puller, applier_here.apply, state.last_seq,
+                                             batch_size, bar, dropped)
                 with _InASecondProcess(address, names) as applier:
                     sent = await _replay(puller, applier.apply, state.last_seq, batch_size,
                                          bar, dropped)
@@ -200,8 +200,8 @@ class _InThisProcess:
         self.projections = projections
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lgnet-rebuild-apply")
 
-    def __enter__(self) -> ApplyBatch:
-        return self.apply
+    def __enter__(self) -> _InThisProcess:
+        return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.thread.shutdown(wait=True)
