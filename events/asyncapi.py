@@ -439,13 +439,13 @@ def _header_schemas() -> dict[str, dict[str, Any]]:
         },
         EXPECTED_LAST_MSG_ID: {
             "type": "string", "pattern": r"^lgnet:[1-9][0-9]*$",
-            "description": "Set by the publisher: the stream refuses the message unless its "
-            "last one has this id (no gap, no reordering)",
+            "description": "Set by the publishers of earlier versions, on the messages they "
+            "stored: the stream refused the message unless its last one had this id",
         },
         EXPECTED_LAST_SEQUENCE: {
             "type": "string", "pattern": "^[0-9]+$",
-            "description": "Set by the publisher instead of the above on the first message of "
-            "a session: the stream's last sequence",
+            "description": "Set by the publisher: the stream refuses the message unless its "
+            "last sequence is this one (no gap, no reordering)",
         },
     }
 

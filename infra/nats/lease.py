@@ -10,7 +10,7 @@ stops working before its lease can have expired.
 
 The lease keeps a second relay or projector idle; it is not what makes them safe. Two relays
 publishing at once still neither duplicate nor reorder (Nats-Msg-Id and
-Nats-Expected-Last-Msg-Id, infra/pipeline/relay.py), and a second projector cannot bind the
+Nats-Expected-Last-Sequence, infra/pipeline/relay.py), and a second projector cannot bind the
 consumer the first one is bound to (infra/pipeline/projector/runner.py)."""
 
 from __future__ import annotations

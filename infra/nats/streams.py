@@ -42,10 +42,7 @@ _PUBLISHERS = {STREAM_NAME: "the relay", PARTNER_STREAM_NAME: "the partner feed"
 DUPLICATE_WINDOW_SECONDS = 120.0
 MSG_ID_PREFIX = "lgnet:"
 MSG_ID = "Nats-Msg-Id"
-EXPECTED_LAST_MSG_ID = "Nats-Expected-Last-Msg-Id"
 EXPECTED_LAST_SEQUENCE = "Nats-Expected-Last-Sequence"
-# JetStream's error code for a refused Nats-Expected-Last-Msg-Id.
-WRONG_LAST_MSG_ID = 10070
 
 
 class StreamError(RuntimeError):
@@ -195,10 +192,6 @@ class StreamTail:
     stream_seq: int
     position: int
 
-    @property
-    def msg_id(self) -> str:
-        return msg_id_for(self.position)
-
 
 async def stream_tail(js: JetStreamContext, stream: str = STREAM_NAME) -> StreamTail | None:
     """The stream's last message, or None when the stream holds no message."""
@@ -214,6 +207,12 @@ async def stream_tail(js: JetStreamContext, stream: str = STREAM_NAME) -> Stream
             "publishes to it"
         )
     return StreamTail(stream_seq=info.state.last_seq, position=position_of_msg_id(msg_id))
+
+
+async def stream_last_seq(js: JetStreamContext, stream: str = STREAM_NAME) -> int:
+    """The stream's last sequence: 0 when it never held a message; more when all it held was
+    removed, since a stream's sequences are never reused."""
+    return int((await js.stream_info(stream)).state.last_seq or 0)
 
 
 async def read_stream(

@@ -2,11 +2,16 @@
 publishes every public event to JetStream stream LGNET, exactly once, in order.
 
 How "exactly once, in order" is kept, whatever crashes:
-- each message carries `Nats-Msg-Id: lgnet:<position>` and, except the very first of an empty
-  stream, `Nats-Expected-Last-Msg-Id: lgnet:<position of the previous public event>`. The stream
-  accepts a message only right after its predecessor, so it never holds a gap or a reordering,
-  even with a whole batch pipelined before any ack comes back (the server handles one
-  connection's messages in order: once one is refused, all after it are refused too);
+- each message carries `Nats-Msg-Id: lgnet:<position>` and `Nats-Expected-Last-Sequence: <the
+  stream sequence of the previous public event>` (the stream's last sequence for the first one
+  the relay sends after resuming, one more for each message after it). The stream accepts a
+  message only right after its predecessor, so it never holds a gap or a reordering, even with a
+  whole batch pipelined before any ack comes back (the server handles one connection's messages
+  in order: once one is refused, all after it are refused too). Chaining by sequence rather than
+  by `Nats-Expected-Last-Msg-Id` matters in a cluster: nats-server checks an expected msg id
+  again on every replica, against a last msg id that a replica catching up from a snapshot does
+  not update, and that replica then stops for good with a stream write error (nats-server
+  2.15.1, docs/operations.md). An expected sequence is checked once, by the stream's leader;
 - a message already stored (republished after a lost ack) is recognised by its Nats-Msg-Id within
   the duplicate window and acked as a duplicate, not stored again;
 - the relay keeps no state of its own: on start, after any publish error and after every
@@ -66,17 +71,15 @@ from infra.nats.jetstream import (
 )
 from infra.nats.streams import (
     DUPLICATE_WINDOW_SECONDS,
-    EXPECTED_LAST_MSG_ID,
     EXPECTED_LAST_SEQUENCE,
     MSG_ID,
     MSG_ID_PREFIX,
     STREAM_NAME,
-    WRONG_LAST_MSG_ID,
     StreamTail,
     ensure_audit_stream,
     ensure_stream,
-    msg_id_for,
     read_stream,
+    stream_last_seq,
     stream_tail,
 )
 from infra.pipeline.outbox_reader import (
@@ -97,6 +100,9 @@ _MAX_REFUSALS_WITHOUT_PROGRESS = 5
 # core, reads the one after next while the relay publishes (docs/benchmarks.md, issue 15 target
 # 3); one ahead, as before, it was idle while the relay waited for its next batch.
 _BATCHES_READ_AHEAD = 2
+# After a refusal, how often the relay looks whether the other acks of the batch are in (a
+# refusal is rare: another relay at work, or the stream changed under the relay).
+_ACK_POLL_SECONDS = 0.005
 
 # JetStream's error codes for a store with no room left: 10023 "insufficient resources" and
 # 10047 "insufficient storage resources available" (max_file_store reached, or a full disk).
@@ -124,14 +130,12 @@ class StreamOutOfStorage(RelayError):
 
 @dataclass(frozen=True)
 class _Cursor:
-    """Where the relay stands: the next position to read and the msg id the stream ends with.
-    `anchor_seq`, when set, is the stream's last sequence: the next message is made to follow it
-    by Nats-Expected-Last-Sequence, because the server has forgotten the last msg id (below).
-    `chain_seq` and `chain_hash` are the audit chain's values of the stream's last message."""
+    """Where the relay stands: the next position to read and the stream's last sequence, which
+    the next message is made to follow (Nats-Expected-Last-Sequence). `chain_seq` and
+    `chain_hash` are the audit chain's values of the stream's last message."""
 
     next_position: int
-    last_msg_id: str | None
-    anchor_seq: int | None = None
+    last_seq: int
     chain_seq: int = 0
     chain_hash: str = GENESIS_HASH
 
@@ -174,8 +178,7 @@ class Relay:
         # Set when the server refuses a publish (see _on_error).
         self._refused = asyncio.Event()
         self._refusal: Exception | None = None
-        # The msg id a refused batch expected the stream to end with (see _resume_point).
-        self._refused_expectation: str | None = None
+        self._refusals = 0
         # When the oldest published event no checkpoint covers yet was acked (monotonic).
         self._unsigned_since: float | None = None
 
@@ -301,9 +304,11 @@ class Relay:
         if isinstance(error, nats.js.errors.APIError):
             # nats-py 2.16 (nats-io/nats.py#985): when the server refuses a publish_async, the
             # error escapes to this callback and the message's ack future is never resolved.
-            # Note the refusal, so the batch waiting for acks stops at once and resumes.
+            # Note the refusal, so the batch stops sending and resumes once the acks still owed
+            # are in (see _await_acks).
             if self._refusal is None:
                 self._refusal = error
+            self._refusals += 1
             self._refused.set()
             return
         log.warning("NATS: %s: %s", type(error).__name__, error)
@@ -359,8 +364,6 @@ class Relay:
             try:
                 stored += await self._publish_batch(batch, hashes)
             except PublishIncomplete as incomplete:
-                if incomplete.acked == 0 and _is_wrong_last_msg_id(incomplete.__cause__):
-                    self._refused_expectation = self._cursor.last_msg_id
                 self._cursor = None
                 refusals = 0 if incomplete.acked else refusals + 1
                 stored += incomplete.stored
@@ -406,7 +409,7 @@ class Relay:
             tail = await stream_tail(self._js)
         if tail is None:
             log.info("Stream %s is empty: publishing from the start of the log", STREAM_NAME)
-            return _Cursor(next_position=1, last_msg_id=None)
+            return _Cursor(next_position=1, last_seq=await stream_last_seq(self._js))
         log_end = await asyncio.to_thread(self.record.recorder.max_notification_id) or 0
         if tail.position > log_end:
             raise RelayError(
@@ -416,17 +419,7 @@ class Relay:
             )
         chain_seq, chain_hash = await self._chain_tail(tail)
         log.info("Resuming after position %s (stream sequence %s)", tail.position, tail.stream_seq)
-        refused_expectation, self._refused_expectation = self._refused_expectation, None
-        if refused_expectation == tail.msg_id:
-            # The stream does end where we expected, yet the server refused our expectation: it
-            # has forgotten the last msg id. nats-server before 2.11 recovers it after a restart
-            # only if the last message is younger than the duplicate window. The last sequence
-            # is as strict a check: anchor the next message on it, and chain by id from there.
-            log.warning("NATS has forgotten the last msg id of stream %s (%s); anchoring the "
-                        "next message on sequence %s", STREAM_NAME, tail.msg_id, tail.stream_seq)
-            return _Cursor(tail.position + 1, tail.msg_id, anchor_seq=tail.stream_seq,
-                           chain_seq=chain_seq, chain_hash=chain_hash)
-        return _Cursor(next_position=tail.position + 1, last_msg_id=tail.msg_id,
+        return _Cursor(next_position=tail.position + 1, last_seq=tail.stream_seq,
                        chain_seq=chain_seq, chain_hash=chain_hash)
 
     async def _chain_tail(self, tail: StreamTail) -> tuple[int, str]:
@@ -483,12 +476,12 @@ class Relay:
         the cursor past those that were."""
         assert self._js is not None and self._cursor is not None
         publish_async = self._js.publish_async
-        last_msg_id = self._cursor.last_msg_id
-        anchor_seq = self._cursor.anchor_seq
+        expected_last_seq = self._cursor.last_seq
         chain_seq = self._cursor.chain_seq
         links: list[ChainLink] = []
         self._refused.clear()
         self._refusal = None
+        self._refusals = 0
         acks: list[asyncio.Future[PubAck]] = []
         send_error: BaseException | None = None
         try:
@@ -497,18 +490,13 @@ class Relay:
                 chain_seq += 1
                 headers.update(chain_headers(chain_seq, chain_hash))
                 links.append(ChainLink(chain_seq, position, chain_hash))
-                msg_id = MSG_ID_PREFIX + str(position)
-                headers[MSG_ID] = msg_id
-                if anchor_seq is not None:
-                    headers[EXPECTED_LAST_SEQUENCE] = str(anchor_seq)
-                    anchor_seq = None
-                elif last_msg_id is not None:
-                    headers[EXPECTED_LAST_MSG_ID] = last_msg_id
+                headers[MSG_ID] = MSG_ID_PREFIX + str(position)
+                headers[EXPECTED_LAST_SEQUENCE] = str(expected_last_seq)
                 # No wait_stall: with one, nats-py wraps each call in a task, so the loop turns
                 # and flushes the socket once per message instead of once per batch (much slower:
                 # docs/benchmarks.md). The pending limit is above a batch: the call never waits.
                 acks.append(await publish_async(message.subject, message.body, headers=headers))
-                last_msg_id = msg_id
+                expected_last_seq += 1
                 if len(acks) % PUBLISHES_BETWEEN_YIELDS == 0:
                     # publish_async does not yield: let the socket flush, acks come in and the
                     # other tasks sharing the loop (web app, projector) run.
@@ -519,24 +507,26 @@ class Relay:
             send_error = error
         cut_short = await self._await_acks(acks)
 
-        stored = acked = 0
+        stored = acked = last_acked_seq = 0
         last_acked: ChainLink | None = None
         failure: BaseException | None = None
         for link, ack in zip(links, acks, strict=False):
             result = outcome(ack)  # read every outcome, so none is reported as never retrieved
-            if failure is not None:
-                continue  # refused because an earlier one was
             if isinstance(result, BaseException):
-                failure = self._refusal or result
+                failure = failure or self._refusal or result
                 continue
-            acked += 1
             if not result.duplicate:
                 stored += 1
-            last_acked = link
+            if failure is not None:
+                # Stored after a refused one: it follows another relay's twin of the refused
+                # message. Counted; the cursor stays before the refusal (it is re-read anyway).
+                continue
+            acked += 1
+            last_acked, last_acked_seq = link, result.seq
         if last_acked is not None:
             self._cursor = _Cursor(
                 next_position=last_acked.position + 1,
-                last_msg_id=msg_id_for(last_acked.position),
+                last_seq=last_acked_seq,
                 chain_seq=last_acked.chain_seq,
                 chain_hash=last_acked.chain_hash,
             )
@@ -577,13 +567,16 @@ class Relay:
                     self._unsigned_since = None
 
     async def _await_acks(self, acks: list[asyncio.Future[PubAck]]) -> bool:
-        """Wait for every ack, or until a refusal, the ack timeout or a reconnect (after which
-        some acks never come: the server that owed them is gone). True when cut short; the acks
-        still outstanding are then cancelled. Acks arrive in publishing order, so when a refusal
-        is noticed every ack before the refused message is already in."""
+        """Wait for every ack, or until the ack timeout or a reconnect (after which some acks
+        never come: the server that owed them is gone). True when cut short; the acks still
+        outstanding are then cancelled. A refused message's ack never comes (_on_error): after a
+        refusal, wait until every other message has its ack. Those sent after the refused one
+        are refused too, unless another relay stored the refused one's twin: they then follow
+        it, are stored, and must be counted."""
         if not acks:
             return False
         started = time.monotonic()
+        deadline = started + self.ack_timeout
         all_acks: asyncio.Future[Any] = asyncio.gather(*acks, return_exceptions=True)
         interruptions: list[asyncio.Future[Any]] = [
             asyncio.ensure_future(self._reconnected.wait()),
@@ -598,6 +591,10 @@ class Relay:
         finally:
             for interruption in interruptions:
                 interruption.cancel()
+        while (self._refused.is_set() and not self._reconnected.is_set()
+               and sum(1 for ack in acks if not ack.done()) > self._refusals
+               and time.monotonic() < deadline):
+            await asyncio.sleep(_ACK_POLL_SECONDS)
         if all_acks.done():
             return False
         all_acks.cancel()  # cancels the outstanding acks, which frees their slots
@@ -642,10 +639,6 @@ class _ReadAhead:
     def clear(self) -> None:
         """Drop every batch ahead."""
         self._batches.clear()
-
-
-def _is_wrong_last_msg_id(error: BaseException | None) -> bool:
-    return isinstance(error, nats.js.errors.APIError) and error.err_code == WRONG_LAST_MSG_ID
 
 
 def _is_out_of_storage(error: BaseException | None) -> bool:

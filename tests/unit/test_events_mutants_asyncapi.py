@@ -139,16 +139,14 @@ HEADER_SCHEMAS: dict[str, dict[str, Any]] = {
     "Nats-Expected-Last-Msg-Id": {
         "type": "string",
         "pattern": "^lgnet:[1-9][0-9]*$",
-        "description": "Set by the publisher: the stream refuses the "
-        "message unless its last one has this id (no "
-        "gap, no reordering)",
+        "description": "Set by the publishers of earlier versions, on the messages they "
+        "stored: the stream refused the message unless its last one had this id",
     },
     "Nats-Expected-Last-Sequence": {
         "type": "string",
         "pattern": "^[0-9]+$",
-        "description": "Set by the publisher instead of the above "
-        "on the first message of a session: the "
-        "stream's last sequence",
+        "description": "Set by the publisher: the stream refuses the message unless its "
+        "last sequence is this one (no gap, no reordering)",
     },
 }
 INTERNAL_REQUIRED = [

@@ -12,11 +12,12 @@ user of the partner account, to publish.
 
 How "exactly once, in order" is kept, the way the relay keeps it for LGNET:
 - each copy carries `Nats-Msg-Id: lgnet:<position>` (the event's position in the event store,
-  read from its `ce-lgnetposition`), and is chained to its predecessor: the first copy a session
-  publishes by `Nats-Expected-Last-Sequence` (the partner stream's last sequence when the session
-  began, 0 when it was empty), each later one by `Nats-Expected-Last-Msg-Id`. The stream refuses
-  anything that does not follow, so it never holds a gap, a reordering or a copy twice, even with
-  a whole batch pipelined (js.publish_async) before the first ack, or two feeds running;
+  read from its `ce-lgnetposition`), and is chained to its predecessor by
+  `Nats-Expected-Last-Sequence` (the partner stream's last sequence when the session began, one
+  more for each copy after the first; by sequence, not by msg id, for the reason given in
+  infra/pipeline/relay.py). The stream refuses anything that does not follow, so it never holds
+  a gap, a reordering or a copy twice, even with a whole batch pipelined (js.publish_async)
+  before the first ack, or two feeds running;
 - the feed keeps no state of its own: every session starts from the partner stream's last
   message, finds where that position is in LGNET (a binary search over LGNET's sequences, whose
   positions increase) and (re)creates its durable consumer on LGNET there. A refused publish, a

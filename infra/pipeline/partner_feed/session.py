@@ -44,13 +44,13 @@ from infra.nats.jetstream import (
 )
 from infra.nats.partner_consumers import ensure_partner_consumers
 from infra.nats.streams import (
-    EXPECTED_LAST_MSG_ID,
     EXPECTED_LAST_SEQUENCE,
     MSG_ID,
     PARTNER_STREAM_NAME,
     STREAM_NAME,
     ensure_partner_stream,
     msg_id_for,
+    stream_last_seq,
     stream_tail,
 )
 from infra.pipeline.partner_feed.chain import HeadSigner, PartnerChains
@@ -123,10 +123,10 @@ class Session:
         # Publish responses of the batch in flight: acks, and refusals (see _on_partner_error).
         self.responses = 0
         self.response_arrived = asyncio.Event()
-        # Where the partner stream ends: the last position copied and how the next copy chains.
+        # Where the partner stream ends: the last position copied, and the stream's last
+        # sequence, which the next copy is made to follow (Nats-Expected-Last-Sequence).
         self.last_position = 0
-        self.last_msg_id: str | None = None
-        self.anchor_seq: int | None = None
+        self.last_seq = 0
         self.chains: PartnerChains | None = None
 
     # --- connection callbacks -----------------------------------------------------------------
@@ -202,8 +202,9 @@ class Session:
             self.chains = PartnerChains(partner_js, feed.signer)
             tail = await stream_tail(partner_js, PARTNER_STREAM_NAME)
             if tail is not None:
-                self.last_position = tail.position
-            self.anchor_seq = tail.stream_seq if tail is not None else 0
+                self.last_position, self.last_seq = tail.position, tail.stream_seq
+            else:
+                self.last_seq = await stream_last_seq(partner_js, PARTNER_STREAM_NAME)
             self.next_seq = await lgnet_start_after(source_js, self.last_position)
             caught_up_at = (await source_js.stream_info(STREAM_NAME)).state.last_seq
             if self.until_caught_up and self.next_seq > caught_up_at:
@@ -335,20 +336,15 @@ class Session:
                   in zip(copies, linked, strict=True)]
         acks: list[asyncio.Future[PubAck]] = []
         self.responses = 0
-        last_msg_id, anchor_seq = self.last_msg_id, self.anchor_seq
+        expected_last_seq = self.last_seq
         try:
             for _position, msg_id, copy in copies:
-                headers = {**copy.headers, MSG_ID: msg_id}
-                if anchor_seq is not None:
-                    headers[EXPECTED_LAST_SEQUENCE] = str(anchor_seq)
-                    anchor_seq = None
-                else:
-                    assert last_msg_id is not None
-                    headers[EXPECTED_LAST_MSG_ID] = last_msg_id
+                headers = {**copy.headers, MSG_ID: msg_id,
+                           EXPECTED_LAST_SEQUENCE: str(expected_last_seq)}
                 ack = await partner_js.publish_async(copy.subject, copy.body, headers=headers)
                 ack.add_done_callback(self._count_response)
                 acks.append(ack)
-                last_msg_id = msg_id
+                expected_last_seq += 1
                 if len(acks) % PUBLISHES_BETWEEN_YIELDS == 0:
                     await asyncio.sleep(0)
                     if self.interrupted.is_set():
@@ -357,7 +353,7 @@ class Session:
             self._interrupt(f"publishing failed: {error}")
         await self._await_acks(acks)
         failed = False
-        for (position, msg_id, _copy), ack in zip(copies, acks, strict=False):
+        for (position, _msg_id, _copy), ack in zip(copies, acks, strict=False):
             result = outcome(ack)
             if isinstance(result, BaseException):
                 if not failed:
@@ -369,7 +365,7 @@ class Session:
             if not result.duplicate:
                 self.stored += 1
             if not failed:
-                self.last_position, self.last_msg_id, self.anchor_seq = position, msg_id, None
+                self.last_position, self.last_seq = position, result.seq
         if len(acks) < len(copies):
             self._interrupt(self.interruption or "publishing stopped early")
         if self.interrupted.is_set():
