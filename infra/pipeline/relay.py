@@ -7,7 +7,8 @@ How "exactly once, in order" is kept, whatever crashes:
   the relay sends after resuming, one more for each message after it). The stream accepts a
   message only right after its predecessor, so it never holds a gap or a reordering, even with a
   whole batch pipelined before any ack comes back (the server handles one connection's messages
-  in order: once one is refused, all after it are refused too). Chaining by sequence rather than
+  in order: once one is refused, all after it are refused too, unless another relay stored the
+  refused one's twin: they then follow the twin). Chaining by sequence rather than
   by `Nats-Expected-Last-Msg-Id` matters in a cluster: nats-server checks an expected msg id
   again on every replica, against a last msg id that a replica catching up from a snapshot does
   not update, and that replica then stops for good with a stream write error (nats-server
