@@ -175,11 +175,12 @@ async def run_parts(
         tasks.append(asyncio.create_task(_serve(server, stop), name="web"))
     if nats_server is not None:
         tasks.append(asyncio.create_task(supervise_nats(nats_server, stop), name="nats-server"))
-    if projector or relay:
-        # The relay too: a batch of a thousand messages (headers, canonical forms, futures)
-        # is live while it is published, which young collections kept rescanning: -25% of the
-        # relay process's CPU per event (docs/benchmarks.md, issue 15 target 3).
-        tune_gc_for_throughput()
+    # Every part: the relay's batch of a thousand messages (headers, canonical forms, futures)
+    # is live while it is published, which young collections kept rescanning (-25% of the relay
+    # process's CPU per event); a web process alone too: at 10x scale each full collection
+    # rescanned what start-up built, 200-300 ms, the ministry dashboard's slowest requests
+    # (docs/benchmarks.md, issue 15 targets 3 and 5).
+    tune_gc_for_throughput()
     # The announcement runs beside the parts, not among them: its end must not stop the others.
     announcement = (
         asyncio.create_task(_when_started(server, on_ready), name="ready") if on_ready else None

@@ -162,6 +162,10 @@ class FinanceProjection:
             "CREATE INDEX IF NOT EXISTS rm_finance_claims_city"
             " ON rm_finance_claims (city, recorded_at)"
         )
+        # The version of the finance read model (finance_version_in): one index lookup each.
+        for table in ("rm_finance_allocations", "rm_finance_claims"):
+            tx.execute(
+                f"CREATE INDEX IF NOT EXISTS {table}_by_last_position ON {table} (last_position)")
         create_grant_tables(tx)
 
     def drop_tables(self, tx: Transaction) -> None:
@@ -315,6 +319,16 @@ def city_finance_in(tx: Transaction, city: str) -> CityFinance:
         " ORDER BY recorded_at DESC, claim_id", (city,),
     )
     return _city_finance(city, allocations, [_claim_of(row) for row in claims])
+
+
+def finance_version_in(tx: Transaction) -> tuple[object, ...]:
+    """What changes whenever the allocations or the expenditure claims do (projections.kept):
+    every write of the finance projection stamps its row with the event's position, and rows are
+    never deleted, so the newest positions name the content."""
+    row = tx.fetchone(
+        "SELECT (SELECT MAX(last_position) FROM rm_finance_allocations),"
+        " (SELECT MAX(last_position) FROM rm_finance_claims)")
+    return tuple(row) if row is not None else ()
 
 
 def network_finance_in(tx: Transaction) -> NetworkFinance:

@@ -26,6 +26,7 @@ from events.finance import (
     ClaimRejectedV1,
     ClaimSubmittedV1,
 )
+from projections.kept import KeptReading
 from projections.storage.read_models import ReadModelDatabase
 from projections.storage.transaction import Transaction
 
@@ -67,6 +68,12 @@ def create_grant_tables(tx: Transaction) -> None:
         " claim_id TEXT NOT NULL, position BIGINT NOT NULL, recorded_at TEXT NOT NULL,"
         " state TEXT NOT NULL, admitted_amount TEXT NOT NULL,"
         " PRIMARY KEY (claim_id, position))")
+    # The claims' version (GrantQueries.claims), an index lookup each: the newest position a
+    # claim's row was written at, and the newest moment a claim's state was recorded at.
+    tx.execute("CREATE INDEX IF NOT EXISTS rm_grant_claims_by_last_position"
+               " ON rm_grant_claims (last_position)")
+    tx.execute("CREATE INDEX IF NOT EXISTS rm_grant_claim_states_by_recorded_at"
+               " ON rm_grant_claim_states (recorded_at)")
     tx.execute(
         "CREATE TABLE IF NOT EXISTS rm_grant_disallowed ("
         " claim_id TEXT NOT NULL, position BIGINT NOT NULL, part INTEGER NOT NULL,"
@@ -254,6 +261,13 @@ class GrantQueries:
 
     def __init__(self, database: ReadModelDatabase) -> None:
         self.database = database
+        # Every co-beneficiary's claims (None), or one's: each kept at its version. Entries are
+        # only added (dict.setdefault, atomic): the web's threads share it without a lock.
+        self._claims_now: dict[str | None, KeptReading[tuple[GrantClaimRow, ...]]] = {}
+
+    def forget_kept(self) -> None:
+        """Read the claims afresh next time (the benches' cold figures)."""
+        self._claims_now = {}
 
     def budget(self, as_of: datetime | None = None) -> GrantBudgetView:
         until = _until(as_of)
@@ -283,29 +297,34 @@ class GrantQueries:
 
     def claims(self, co_beneficiary: str | None = None,
                as_of: datetime | None = None) -> tuple[GrantClaimRow, ...]:
-        """The claims drafted by `as_of`, each in its state then; the latest first."""
+        """The claims drafted by `as_of`, each in its state then; the latest first.
+
+        Every claim as it is now is read once and kept until a claim changes
+        (projections.kept, issue 15: thousands of claims at 10x scale were most of the
+        ministry's dashboard, on every request): when nothing was recorded after `as_of`, the
+        claims as of then are those."""
         until = _until(as_of)
-        where, values = "c.drafted_at <= ?", [until]
-        if co_beneficiary is not None:
-            where += " AND c.co_beneficiary = ?"
-            values.append(co_beneficiary)
         with self.database.reading() as tx:
-            rows = tx.fetchall(
-                f"SELECT {_CLAIM_COLUMNS}, s.state, s.admitted_amount, s.position"
-                " FROM rm_grant_claims c JOIN rm_grant_claim_states s"
-                " ON s.claim_id = c.claim_id AND s.position = ("
-                "  SELECT MAX(position) FROM rm_grant_claim_states"
-                "  WHERE claim_id = c.claim_id AND recorded_at <= ?)"
-                f" WHERE {where} ORDER BY c.drafted_at DESC, c.claim_id",
-                (until, *values))
-            parts = tx.fetchall(
-                "SELECT claim_id, position, amount, reason FROM rm_grant_disallowed"
-                " ORDER BY claim_id, position, part")
-        disallowed: dict[str, list[tuple[int, Disallowed]]] = {}
-        for claim_id, position, amount, reason in parts:
-            disallowed.setdefault(str(claim_id), []).append(
-                (int(position), Disallowed(Decimal(str(amount)), str(reason))))
-        return tuple(_claim_of(row, disallowed) for row in rows)
+            # Every claim event writes the claim's row with its position (a draft inserts it,
+            # the others update it, a check's disallowed parts included), and each event but a
+            # correction records a state at its moment, the draft's being the drafting's.
+            row = tx.fetchone(
+                "SELECT (SELECT MAX(last_position) FROM rm_grant_claims),"
+                " (SELECT MAX(recorded_at) FROM rm_grant_claim_states)")
+            version = tuple(row) if row is not None else ()
+            if version and version[1] is not None and str(version[1]) > until:
+                # Something was recorded after `as_of`: the claims as they were then.
+                return _read_claims(tx, until, co_beneficiary)
+            every = self._claims_now.get(None)
+            if co_beneficiary is not None and not (every and every.holds(version)):
+                # A city's pages need only its own claims: read those, not every city's.
+                kept = self._claims_now.setdefault(co_beneficiary, KeptReading())
+                return kept.get(version, lambda: _read_claims(tx, _until(None), co_beneficiary))
+            every = self._claims_now.setdefault(None, KeptReading())
+            claims = every.get(version, lambda: _read_claims(tx, _until(None)))
+        if co_beneficiary is None:
+            return claims
+        return tuple(claim for claim in claims if claim.co_beneficiary == co_beneficiary)
 
     def claims_changed_after(self, moment: datetime) -> bool:
         """Whether a claim was drafted, or changed state, after `moment`: if not, `claims(...,
@@ -364,6 +383,31 @@ instant = utc_text
 
 def _until(as_of: datetime | None) -> str:
     return "9999-12-31" if as_of is None else instant(as_of)
+
+
+def _read_claims(tx: Transaction, until: str,
+                 co_beneficiary: str | None = None) -> tuple[GrantClaimRow, ...]:
+    """The claims drafted by `until` (an instant as stored), each in its state then."""
+    where, values = "c.drafted_at <= ?", [until]
+    if co_beneficiary is not None:
+        where += " AND c.co_beneficiary = ?"
+        values.append(co_beneficiary)
+    rows = tx.fetchall(
+        f"SELECT {_CLAIM_COLUMNS}, s.state, s.admitted_amount, s.position"
+        " FROM rm_grant_claims c JOIN rm_grant_claim_states s"
+        " ON s.claim_id = c.claim_id AND s.position = ("
+        "  SELECT MAX(position) FROM rm_grant_claim_states"
+        "  WHERE claim_id = c.claim_id AND recorded_at <= ?)"
+        f" WHERE {where} ORDER BY c.drafted_at DESC, c.claim_id",
+        (until, *values))
+    parts = tx.fetchall(
+        "SELECT claim_id, position, amount, reason FROM rm_grant_disallowed"
+        " ORDER BY claim_id, position, part")
+    disallowed: dict[str, list[tuple[int, Disallowed]]] = {}
+    for claim_id, position, amount, reason in parts:
+        disallowed.setdefault(str(claim_id), []).append(
+            (int(position), Disallowed(Decimal(str(amount)), str(reason))))
+    return tuple(_claim_of(row, disallowed) for row in rows)
 
 
 def _claim_of(row: tuple[object, ...],

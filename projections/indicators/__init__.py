@@ -23,7 +23,12 @@ pages read it (projections.finance), in the same transaction."""
 
 from __future__ import annotations
 
-from projections.finance import city_finance_in, network_finance_in
+from projections.finance import (
+    NetworkFinance,
+    city_finance_in,
+    finance_version_in,
+    network_finance_in,
+)
 from projections.housing import HousingQueries, PlacementRow
 from projections.indicators.calculation import (
     city_expenditure,
@@ -39,8 +44,10 @@ from projections.indicators.figures import (
     NetworkDashboard,
 )
 from projections.indicators.tallies import Tallies, position_in
+from projections.kept import KeptReading
 from projections.referrals import ReferralBoardQueries, ReferralRow
 from projections.storage.read_models import ReadModelDatabase
+from projections.storage.transaction import Transaction
 
 
 class IndicatorQueries:
@@ -54,6 +61,15 @@ class IndicatorQueries:
         # Replaced whole, never changed in place: threads share them without a lock.
         self._kept: dict[str | None, Indicators] = {}
         self._kept_dashboard: NetworkDashboard | None = None
+        # Every city's budget and claims change far less often than the position: kept until
+        # the finance read model changes (a few thousand claims at 10x scale, issue 15).
+        self._network_finance: KeptReading[NetworkFinance] = KeptReading()
+
+    def moved_on(self) -> None:
+        """Read the indicators afresh next time, as a new position does; what is kept by its
+        own read model's version stays (the benches' figures after an event)."""
+        self._kept = {}
+        self._kept_dashboard = None
 
     def position(self) -> int:
         """The event position every projection has reached in these read models."""
@@ -73,7 +89,7 @@ class IndicatorQueries:
         # The budget in the same read as the rest: the position stated is the figures' own.
         with self.database.reading() as tx:
             tallies = Tallies.read(tx, city)
-            expenditure = (network_expenditure(network_finance_in(tx)) if city is None
+            expenditure = (network_expenditure(self._network_finance_in(tx)) if city is None
                            else city_expenditure(city_finance_in(tx, city)))
         scope = tallies.network() if city is None else [tallies.of(city)]
         return indicators_from(city, tallies.position, scope, expenditure, tallies.people)
@@ -88,7 +104,7 @@ class IndicatorQueries:
     def _read_network_dashboard(self) -> NetworkDashboard:
         with self.database.reading() as tx:
             tallies = Tallies.read(tx, None)
-            network_finance = network_finance_in(tx)
+            network_finance = self._network_finance_in(tx)
         rows = tuple(
             city_row(city_finance.city, tallies.of(city_finance.city), city_finance.total)
             for city_finance in sorted(network_finance.cities, key=lambda c: c.city)
@@ -96,6 +112,10 @@ class IndicatorQueries:
         network = indicators_from(None, tallies.position, tallies.network(),
                                   network_expenditure(network_finance), tallies.people)
         return NetworkDashboard(position=tallies.position, cities=rows, network=network)
+
+    def _network_finance_in(self, tx: Transaction) -> NetworkFinance:
+        return self._network_finance.get(finance_version_in(tx),
+                                         lambda: network_finance_in(tx))
 
     # What a figure's drill-down link lists (cases: the case list, with the CaseFilters of the
     # same names; activities: the activity register; expenditure: the finance page).

@@ -215,6 +215,18 @@ def test_a_claim_is_submitted_only_with_its_own_invoice_and_proof_of_payment(
     grants.submit_claim(claim_id, attach_both(record, claim_id, City.FIRENZE, NOW), FIRENZE, NOW)
 
 
+# Firenze: direct 32,000.00 + indirect 2,240.00 = 34,240.00; Bari: 21,000.00 + 1,470.00 =
+# 22,470.00; together 56,710.00, the scenario's total cost.
+SCENARIO_BUDGET = {
+    LineKey("firenze", SA4, STAFF): Decimal("10000.00"),
+    LineKey("firenze", SA4, SERVICES): Decimal("20000.00"),
+    LineKey("firenze", SA1, TRAVEL): Decimal("2000.00"),
+    LineKey("bari", SA3, STAFF): Decimal("15000.00"),
+    LineKey("bari", SA3, SERVICES): Decimal("5000.00"),
+    LineKey("bari", SA3, TRAVEL): Decimal("1000.00"),
+}
+
+
 def scenario(record: ProgrammeRecord) -> dict[str, object]:
     """The hand-computed scenario, recorded at T0 + n hours (n below), figures in the test."""
     grants = grants_over(record)
@@ -222,16 +234,7 @@ def scenario(record: ProgrammeRecord) -> dict[str, object]:
     def at(hours: int) -> datetime:
         return T0 + timedelta(hours=hours)
 
-    # Firenze: direct 32,000.00 + indirect 2,240.00 = 34,240.00; Bari: 21,000.00 + 1,470.00 =
-    # 22,470.00; together 56,710.00, the scenario's total cost.
-    grants.adopt_budget({
-        LineKey("firenze", SA4, STAFF): Decimal("10000.00"),
-        LineKey("firenze", SA4, SERVICES): Decimal("20000.00"),
-        LineKey("firenze", SA1, TRAVEL): Decimal("2000.00"),
-        LineKey("bari", SA3, STAFF): Decimal("15000.00"),
-        LineKey("bari", SA3, SERVICES): Decimal("5000.00"),
-        LineKey("bari", SA3, TRAVEL): Decimal("1000.00"),
-    }, "PROT/2020/0001", date(2020, 1, 10), CHECKER, at(0))
+    grants.adopt_budget(SCENARIO_BUDGET, "PROT/2020/0001", date(2020, 1, 10), CHECKER, at(0))
     grants.transfer(LineKey("firenze", SA4, SERVICES), LineKey("firenze", SA4, STAFF),
                     Decimal("1000.00"), TransferReason.REPROGRAMMING, "PROT/2020/0002",
                     date(2020, 2, 1), CHECKER, at(1))

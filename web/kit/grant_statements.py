@@ -93,14 +93,16 @@ def grant_statements(views: GrantQueries, grant: GrantTerms, as_of: datetime,
     for line in budget.lines:
         budgets.setdefault(line.co_beneficiary, {})[(line.sub_action, line.heading)] = \
             line.amount
+    claims_of: dict[str, list[GrantClaimRow]] = {}
+    for claim in claims:
+        claims_of.setdefault(claim.co_beneficiary, []).append(claim)
     position = views.position(as_of)
     parts = tuple(
         co_beneficiary_statement(
-            who, figures_of(budgets.get(who, {}),
-                            tuple(claim for claim in claims if claim.co_beneficiary == who),
+            who, figures_of(budgets.get(who, {}), tuple(claims_of.get(who, ())),
                             paid.get(who, ZERO)),
             grant, as_of, position, period_ends_on)
-        for who in sorted({*budgets, *(claim.co_beneficiary for claim in claims), *paid}))
+        for who in sorted({*budgets, *claims_of, *paid}))
     return GrantStatements(parts, action_statement(parts, grant, as_of, position,
                                                    period_ends_on))
 
