@@ -94,8 +94,8 @@ from infra.publishing.messages import PUBLIC_TOPICS, OutgoingMessage
 
 log = logging.getLogger(__name__)
 
-# A batch refused this many times in a row, each time right after re-reading the stream, means
-# something else is writing to the stream: give up rather than spin.
+# A batch refused this many times in a row at the same position, each time right after
+# re-reading the stream, means something else is writing to the stream: give up rather than spin.
 _MAX_REFUSALS_WITHOUT_PROGRESS = 5
 # Batches read ahead of the one being published, catching up: the reading process, on the other
 # core, reads the one after next while the relay publishes (docs/benchmarks.md, issue 15 target
@@ -127,6 +127,27 @@ class PublishIncomplete(RelayError):
 class StreamOutOfStorage(RelayError):
     """JetStream refused a publish for want of room: nothing is lost (the events wait in the
     store), and publishing resumes by itself once there is room again."""
+
+
+@dataclass
+class _Refusals:
+    """The refusals in a row of a batch starting at the same position. A refusal at a later
+    position is progress (another relay published the same log meanwhile: a deployment mistake
+    the stream's chain survives, tests/integration/test_relay.py), and so is a batch that was
+    acknowledged in part: the count starts again."""
+
+    start: int | None = None
+    count: int = 0
+
+    def after(self, start: int, acked: int) -> int:
+        """The count after a batch starting at `start` was refused with `acked` acks."""
+        if acked:
+            self.start, self.count = None, 0
+        elif start == self.start:
+            self.count += 1
+        else:
+            self.start, self.count = start, 1
+        return self.count
 
 
 @dataclass(frozen=True)
@@ -330,7 +351,7 @@ class Relay:
         stored. A refused or cut batch is resumed from the stream's last message. After a full
         batch, the next one is read and mapped while this one is being published and acked."""
         stored = 0
-        refusals = 0
+        refusals = _Refusals()
         ahead = _ReadAhead()
         while stop is None or not stop.is_set():
             if self._cursor is None or self._reconnected.is_set():
@@ -366,7 +387,7 @@ class Relay:
                 stored += await self._publish_batch(batch, hashes)
             except PublishIncomplete as incomplete:
                 self._cursor = None
-                refusals = 0 if incomplete.acked else refusals + 1
+                in_a_row = refusals.after(batch[0][0], incomplete.acked)
                 stored += incomplete.stored
                 if _is_out_of_storage(incomplete.__cause__):
                     message = (
@@ -378,10 +399,10 @@ class Relay:
                     )
                     PIPELINE.out_of_storage(message)
                     raise StreamOutOfStorage(message) from None
-                if refusals >= _MAX_REFUSALS_WITHOUT_PROGRESS:
+                if in_a_row >= _MAX_REFUSALS_WITHOUT_PROGRESS:
                     raise RelayError(
                         f"Stream {STREAM_NAME} refused position {batch[0][0]} "
-                        f"{refusals} times: is something else publishing to it?"
+                        f"{in_a_row} times: is something else publishing to it?"
                     ) from incomplete.__cause__
                 log.warning("%s; resuming from the stream's last message", incomplete)
                 continue
