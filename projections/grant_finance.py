@@ -315,16 +315,9 @@ class GrantQueries:
             if version and version[1] is not None and str(version[1]) > until:
                 # Something was recorded after `as_of`: the claims as they were then.
                 return _read_claims(tx, until, co_beneficiary)
-            every = self._claims_now.get(None)
-            if co_beneficiary is not None and not (every and every.holds(version)):
-                # A city's pages need only its own claims: read those, not every city's.
-                kept = self._claims_now.setdefault(co_beneficiary, KeptReading())
-                return kept.get(version, lambda: _read_claims(tx, _until(None), co_beneficiary))
-            every = self._claims_now.setdefault(None, KeptReading())
-            claims = every.get(version, lambda: _read_claims(tx, _until(None)))
-        if co_beneficiary is None:
-            return claims
-        return tuple(claim for claim in claims if claim.co_beneficiary == co_beneficiary)
+            # A city's pages need only its own claims: each co-beneficiary's kept apart.
+            kept = self._claims_now.setdefault(co_beneficiary, KeptReading())
+            return kept.get(version, lambda: _read_claims(tx, _until(None), co_beneficiary))
 
     def claims_changed_after(self, moment: datetime) -> bool:
         """Whether a claim was drafted, or changed state, after `moment`: if not, `claims(...,

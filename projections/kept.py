@@ -31,8 +31,3 @@ class KeptReading(Generic[T]):
         content = read()
         self._kept = (version, content)
         return content
-
-    def holds(self, version: Hashable) -> bool:
-        """Whether the content kept is the one at `version`."""
-        kept = self._kept
-        return kept is not None and kept[0] == version
