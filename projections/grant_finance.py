@@ -265,10 +265,6 @@ class GrantQueries:
         # only added (dict.setdefault, atomic): the web's threads share it without a lock.
         self._claims_now: dict[str | None, KeptReading[tuple[GrantClaimRow, ...]]] = {}
 
-    def forget_kept(self) -> None:
-        """Read the claims afresh next time (the benches' cold figures)."""
-        self._claims_now = {}
-
     def budget(self, as_of: datetime | None = None) -> GrantBudgetView:
         until = _until(as_of)
         with self.database.reading() as tx:

@@ -52,6 +52,7 @@ from infra.bootstrap import Platform, build_platform
 from infra.pipeline.projector.runner import tune_gc_for_throughput
 from infra.pipeline.replay import replay_until
 from infra.settings import Settings
+from projections.grant_finance import GrantQueries
 from projections.indicators import IndicatorQueries
 from web.app import create_app
 
@@ -197,7 +198,7 @@ async def measure(platform: Platform, samples: int, as_of: str) -> list[str]:
         # The first request after a start, or after a grant or expenditure event: every
         # reading afresh.
         platform.indicators = IndicatorQueries(platform.read_models)
-        platform.grant_views.forget_kept()
+        platform.grant_views = GrantQueries(platform.read_models)
 
     def moved_on() -> None:
         # What an event of a case, a referral, a placement... does (most events): a new
