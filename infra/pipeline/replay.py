@@ -10,8 +10,9 @@ Filtering, not stopping: an event's time is the `now` its command was given, and
 the order the saves committed. The two agree closely but not strictly (two coordinators saving
 within the same instant, a demo load or an import with its own timestamps), so replay reads the
 whole log and keeps each event whose time is not after the moment; stopping at the first later
-one would drop earlier-dated events saved after it. The cost is one pass over the log's public
-events: each event's time is read from its stored JSON first, and only the events kept are mapped
+one would drop earlier-dated events saved after it. The database leaves out the events whose
+stored time is surely after the moment (`select_notifications_not_after`); of those it hands
+over, each event's time is read from its stored JSON first, and only the events kept are mapped
 as the relay maps them (`infra.publishing.messages.to_message`); see docs/replay.md for the figures.
 
 `ReplayCache` keeps the last few moments asked for. An entry remembers how far it has read the
@@ -38,6 +39,7 @@ from eventsourcing.persistence import Mapper, Notification
 
 from domain.record import ProgrammeRecord
 from infra.publishing.messages import PUBLIC_TOPICS, to_message
+from infra.store.eventstore import STORED_TIMESTAMP, select_notifications_not_after
 from projections.projection import Delivered, Projection, apply_batch_to_all, ensure_created
 from projections.storage.read_models import SqliteReadModels
 
@@ -46,8 +48,6 @@ REPLAY_BATCH_SIZE = 2000
 # Moments kept replayed: an auditor goes back and forth between a few of them.
 CACHED_MOMENTS = 4
 _TEMP_PREFIX = "lgnet-as-of-"
-# How eventsourcing's JSON transcoder stores an event's first attribute, its timestamp.
-_STORED_TIMESTAMP = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
 # SQLite in WAL mode keeps these beside the database file.
 _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -72,13 +72,14 @@ def replay_until(
     if moment.tzinfo is None:
         raise MomentNotAware(f"{moment} has no timezone")
     mapper = record.mapper
+    # The end of the log now: every notification up to it has committed (the store commits
+    # them in order), so a batch shorter than asked means the log has been read to it.
+    stop = record.recorder.max_notification_id() or 0
     read_up_to = after
-    while True:
-        notifications = record.recorder.select_notifications(
-            read_up_to + 1, batch_size, topics=PUBLIC_TOPICS
+    while read_up_to < stop:
+        notifications = select_notifications_not_after(
+            record, moment, after=read_up_to, stop=stop, limit=batch_size, topics=PUBLIC_TOPICS
         )
-        if not notifications:
-            return read_up_to
         batch = []
         for notification in notifications:
             stored_time = _stored_time(notification, mapper)
@@ -90,21 +91,23 @@ def replay_until(
                 batch.append(Delivered(notification.id, message.envelope))
         if batch:
             apply_batch_to_all(read_models, projections, batch)
-        read_up_to = notifications[-1].id
+        read_up_to = notifications[-1].id if len(notifications) == batch_size else stop
+    return read_up_to
 
 
 def _stored_time(notification: Notification, mapper: Mapper[UUID]) -> datetime | None:
-    """The event's time read from its stored JSON without decoding the rest (which is most of a
-    replay's cost: most events of a long log are after an early moment); None when the state is
-    not plain JSON starting with the timestamp, and the mapped CloudEvent's time decides."""
+    """The event's time read from its stored JSON without decoding the rest (an event the
+    database handed over within its day of margin after the moment is skipped cheaply); None
+    when the state is not plain JSON starting with the timestamp, and the mapped CloudEvent's
+    time decides."""
     if mapper.cipher or mapper.compressor:
         return None
     state = notification.state
-    if not state.startswith(_STORED_TIMESTAMP):
+    if not state.startswith(STORED_TIMESTAMP):
         return None
-    end = state.find(b'"', len(_STORED_TIMESTAMP))
+    end = state.find(b'"', len(STORED_TIMESTAMP))
     try:
-        stored = datetime.fromisoformat(state[len(_STORED_TIMESTAMP):end].decode())
+        stored = datetime.fromisoformat(state[len(STORED_TIMESTAMP):end].decode())
     except (ValueError, UnicodeDecodeError):
         return None
     return stored if stored.tzinfo is not None else None
