@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from events.cloudevents import Envelope
@@ -15,6 +15,7 @@ from projections.storage.read_models import (
     ReadModelDatabase,
     Tracking,
     advance_trackings,
+    note_changes,
     trackings_in,
 )
 from projections.storage.transaction import Transaction
@@ -89,6 +90,7 @@ def apply_batch_to_all(
             return trackings
         last = batch[-1]
         moved: dict[str, Tracking] = {}
+        changed: dict[str, int] = {}
         for projection in projections:
             applied = trackings[projection.name].stream_seq
             if last.stream_seq <= applied:
@@ -96,11 +98,47 @@ def apply_batch_to_all(
             start = 0
             if batch[0].stream_seq <= applied:
                 start = next(i for i, d in enumerate(batch) if d.stream_seq > applied)
-            projection.apply_all(tx, [delivered.envelope for delivered in batch[start:]])
+            watched = WritesWatched(tx)
+            projection.apply_all(watched, [delivered.envelope for delivered in batch[start:]])
             moved[projection.name] = Tracking(last.stream_seq, last.envelope.position)
+            if watched.wrote:
+                changed[projection.name] = last.envelope.position
         advance_trackings(tx, moved)
+        note_changes(tx, changed)
     trackings.update(moved)
     return trackings
+
+
+class WritesWatched:
+    """A transaction that notes whether a projection wrote through it: any statement but a query,
+    unless it reports that it changed no row (an UPDATE matching none, an INSERT ... DO NOTHING
+    of a row already there; pipelined, PostgreSQL reports -1: counted as a write). A projection
+    that ignores a batch's events writes nothing, and readers keep what they read of its read
+    model (`rm_changes`)."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+        self.wrote = False
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        changed = self._tx.execute(sql, params)
+        self.wrote = self.wrote or changed != 0
+        return changed
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.wrote = self.wrote or len(rows) > 0
+        self._tx.executemany(sql, rows)
+
+    def insert_new(self, table: str, columns: Sequence[str], key: Sequence[str],
+                   rows: Sequence[Sequence[Any]]) -> None:
+        self.wrote = self.wrote or len(rows) > 0
+        self._tx.insert_new(table, columns, key, rows)
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._tx.fetchall(sql, params)
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        return self._tx.fetchone(sql, params)
 
 
 def reset(database: ReadModelDatabase, projection: Projection) -> None:
@@ -108,6 +146,7 @@ def reset(database: ReadModelDatabase, projection: Projection) -> None:
     with database.transaction() as tx:
         projection.drop_tables(tx)
         tx.execute("DELETE FROM rm_tracking WHERE projection = ?", (projection.name,))
+        tx.execute("DELETE FROM rm_changes WHERE projection = ?", (projection.name,))
         projection.create_tables(tx)
 
 

@@ -43,7 +43,7 @@ from projections.indicators.figures import (
     Indicators,
     NetworkDashboard,
 )
-from projections.indicators.tallies import Tallies, position_in
+from projections.indicators.tallies import KeptGroups, Tallies, position_in
 from projections.kept import KeptReading
 from projections.referrals import ReferralBoardQueries, ReferralRow
 from projections.storage.read_models import ReadModelDatabase
@@ -64,12 +64,19 @@ class IndicatorQueries:
         # Every city's budget and claims change far less often than the position: kept until
         # the finance read model changes (a few thousand claims at 10x scale, issue 15).
         self._network_finance: KeptReading[NetworkFinance] = KeptReading()
+        # What was read of each read model the tallies count, for each city and the network
+        # (None): read again only once its projection has changed it (issue 15).
+        self._kept_groups: dict[str | None, KeptGroups] = {}
 
-    def moved_on(self) -> None:
-        """Read the indicators afresh next time, as a new position does; what is kept by its
-        own read model's version stays (the benches' figures after an event)."""
+    def moved_on(self, *changed: str) -> None:
+        """Read the indicators afresh next time, as a new position does, and the read models of
+        the projections named `changed` as their change does; what is kept by its own read
+        model's version stays (the benches' figures after an event)."""
         self._kept = {}
         self._kept_dashboard = None
+        for groups in self._kept_groups.values():
+            for projection in changed:
+                groups.pop(projection, None)
 
     def position(self) -> int:
         """The event position every projection has reached in these read models."""
@@ -88,7 +95,7 @@ class IndicatorQueries:
     def _read_indicators(self, city: str | None) -> Indicators:
         # The budget in the same read as the rest: the position stated is the figures' own.
         with self.database.reading() as tx:
-            tallies = Tallies.read(tx, city)
+            tallies = Tallies.read(tx, city, self._groups_of(city))
             expenditure = (network_expenditure(self._network_finance_in(tx)) if city is None
                            else city_expenditure(city_finance_in(tx, city)))
         scope = tallies.network() if city is None else [tallies.of(city)]
@@ -103,7 +110,7 @@ class IndicatorQueries:
 
     def _read_network_dashboard(self) -> NetworkDashboard:
         with self.database.reading() as tx:
-            tallies = Tallies.read(tx, None)
+            tallies = Tallies.read(tx, None, self._groups_of(None))
             network_finance = self._network_finance_in(tx)
         rows = tuple(
             city_row(city_finance.city, tallies.of(city_finance.city), city_finance.total)
@@ -112,6 +119,9 @@ class IndicatorQueries:
         network = indicators_from(None, tallies.position, tallies.network(),
                                   network_expenditure(network_finance), tallies.people)
         return NetworkDashboard(position=tallies.position, cities=rows, network=network)
+
+    def _groups_of(self, city: str | None) -> KeptGroups:
+        return self._kept_groups.setdefault(city, {})
 
     def _network_finance_in(self, tx: Transaction) -> NetworkFinance:
         return self._network_finance.get(finance_version_in(tx),

@@ -249,8 +249,9 @@ def city_row(city: str, tallies: CityTallies, budget: BudgetLine) -> CityRow:
         city=city,
         taken_in=sum(statuses.values()),
         open=statuses[CASE_STATUS_OPEN],
-        vulnerable=sum(count for delimited, count in tallies.cases["vulnerabilities"].items()
-                       if delimited),
+        # .get: the tallies may be kept and shared between threads, and are never changed.
+        vulnerable=sum(count for delimited, count
+                       in tallies.cases.get("vulnerabilities", {}).items() if delimited),
         referrals=sum(count for _destination, _status, count, _in_time in tallies.referrals),
         median_response_hours=durations(
             tallies.response_seconds, HOURS, _SECONDS_IN_AN_HOUR).median,

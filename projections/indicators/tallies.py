@@ -1,18 +1,31 @@
 """What the read models hold, by city: the raw figures (counts, and the records percentiles and
 series are taken over) read with a handful of GROUP BY queries over every city at once, in
-portable SQL (on PostgreSQL dates are ISO texts too, hence `substr` for months)."""
+portable SQL (on PostgreSQL dates are ISO texts too, hence `substr` for months).
+
+The queries are grouped by the read model they read (`_GROUPS`), so that what was read of one
+can be kept until its projection changes it (`rm_changes`): at 10x programme scale the queries
+take a few hundred milliseconds on PostgreSQL, and an event changes one or two of the six read
+models (issue 15)."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from projections.activities import ActivityRegisterProjection
+from projections.case_list import CaseListProjection
+from projections.deliveries import DeliveryProjection
 from projections.finance import ZERO
+from projections.housing import HousingProjection
 from projections.indicators.figures import CITY_SERVICE
+from projections.kept import KeptReading
+from projections.person_links import PersonLinksProjection
+from projections.referrals import ReferralBoardProjection
 from projections.registry import PROJECTION_NAMES
-from projections.storage.read_models import trackings_in
+from projections.storage.read_models import changes_in, trackings_in
 from projections.storage.transaction import Transaction
 
 # What the read models are built by: the position they all reached is the slowest one's.
@@ -87,61 +100,101 @@ class Tallies:
         return list(self.cities.values())
 
     @classmethod
-    def read(cls, tx: Transaction, city: str | None) -> Tallies:
+    def read(cls, tx: Transaction, city: str | None, kept: KeptGroups | None = None) -> Tallies:
         """Every raw figure of one city, or of all: in one snapshot on SQLite; on PostgreSQL
         (each statement seeing what was committed before it) at or after `position`, read
-        first so that the live stream reloads a page whose figures are ahead of it."""
+        first so that the live stream reloads a page whose figures are ahead of it.
+
+        `kept`: what was read before of each read model, for the same city, read again only if
+        its projection has changed it since (`rm_changes`): an event of a case leaves the
+        deliveries', activities', referrals' and housing's figures as they were."""
         position = position_in(tx)
+        changes = changes_in(tx) if kept is not None else {}
+        readings: list[GroupReading] = []
+        for group in _GROUPS:
+            def read_group(group: _Group = group) -> GroupReading:
+                cities: dict[str, CityTallies] = defaultdict(CityTallies)
+                people = group.read(tx, cities, city)
+                return GroupReading(dict(cities), people or 0)
+            if kept is None:
+                readings.append(read_group())
+            else:
+                readings.append(kept.setdefault(group.projection, KeptReading()).get(
+                    changes.get(group.projection), read_group))
         cities: dict[str, CityTallies] = defaultdict(CityTallies)
-        where, params = ("WHERE city = ?", [city]) if city else ("", [])
-        also = "AND city = ?" if city else ""
-        _read_cases(tx, cities, where, params)
-        for city_, destination, status, count, in_time in tx.fetchall(
-            f"SELECT city, {_DESTINATION_KEY}, status, COUNT(*),"
-            " SUM(CASE WHEN answered_at <= due_at THEN 1 ELSE 0 END)"
-            f" FROM rm_referrals {where} GROUP BY city, {_DESTINATION_KEY}, status", params,
-        ):
-            cities[city_].referrals.append((destination, status, int(count), int(in_time)))
-        for city_, seconds in tx.fetchall(
-            f"SELECT city, response_seconds FROM rm_referrals WHERE response_seconds IS NOT NULL"
-            f" {also}", params,
-        ):
-            cities[city_].response_seconds.append(int(seconds))
-        for row in tx.fetchall(
-            "SELECT city, status, offered_on, moved_in_on, moved_out_on, days_to_move_in, outcome"
-            f" FROM rm_placements {where}", params,
-        ):
-            cities[row[0]].placements.append(Placement(
-                status=row[1], offered_on=row[2], moved_in_on=row[3], moved_out_on=row[4],
-                days_to_move_in=None if row[5] is None else int(row[5]), outcome=row[6],
-            ))
-        for city_, numbers in tx.fetchall(
-            f"SELECT city, bed_numbers FROM rm_shelters WHERE closed_on IS NULL {also}", params,
-        ):
-            cities[city_].open_beds += sum(1 for number in numbers.split(",") if number)
-        for city_, effective_on, change_position, shelter_id, beds in tx.fetchall(
-            "SELECT city, effective_on, position, shelter_id, beds FROM rm_shelter_bed_counts"
-            f" {where}", params,
-        ):
-            cities[city_].bed_changes.append(
-                BedChange(effective_on, int(change_position), shelter_id, int(beds)))
-        _read_activities(tx, cities, city)
-        _read_deliveries(tx, cities, city)
-        return cls(position=position, cities=dict(cities),
-                   people=_read_people(tx, cities, where, params))
+        for group, reading in zip(_GROUPS, readings, strict=True):
+            for city_, tallies in reading.cities.items():
+                for name in group.fields:
+                    setattr(cities[city_], name, getattr(tallies, name))
+        people = sum(reading.people for reading in readings)
+        return cls(position=position, cities=dict(cities), people=people)
+
+
+@dataclass(frozen=True)
+class GroupReading:
+    """What one read model's queries found: the fields of each city's tallies they fill (the
+    others left empty), and the network's people (the person links' only)."""
+
+    cities: dict[str, CityTallies]
+    people: int
+
+
+# What was read of each read model, by its projection's name: kept for one city (or the
+# network) by `IndicatorQueries`.
+KeptGroups = dict[str, KeptReading[GroupReading]]
+
+
+def _read_referrals(tx: Transaction, cities: dict[str, CityTallies],
+                    city: str | None) -> None:
+    where, params = ("WHERE city = ?", [city]) if city else ("", [])
+    also = "AND city = ?" if city else ""
+    for city_, destination, status, count, in_time in tx.fetchall(
+        f"SELECT city, {_DESTINATION_KEY}, status, COUNT(*),"
+        " SUM(CASE WHEN answered_at <= due_at THEN 1 ELSE 0 END)"
+        f" FROM rm_referrals {where} GROUP BY city, {_DESTINATION_KEY}, status", params,
+    ):
+        cities[city_].referrals.append((destination, status, int(count), int(in_time)))
+    for city_, seconds in tx.fetchall(
+        f"SELECT city, response_seconds FROM rm_referrals WHERE response_seconds IS NOT NULL"
+        f" {also}", params,
+    ):
+        cities[city_].response_seconds.append(int(seconds))
+
+
+def _read_housing(tx: Transaction, cities: dict[str, CityTallies], city: str | None) -> None:
+    where, params = ("WHERE city = ?", [city]) if city else ("", [])
+    also = "AND city = ?" if city else ""
+    for row in tx.fetchall(
+        "SELECT city, status, offered_on, moved_in_on, moved_out_on, days_to_move_in, outcome"
+        f" FROM rm_placements {where}", params,
+    ):
+        cities[row[0]].placements.append(Placement(
+            status=row[1], offered_on=row[2], moved_in_on=row[3], moved_out_on=row[4],
+            days_to_move_in=None if row[5] is None else int(row[5]), outcome=row[6],
+        ))
+    for city_, numbers in tx.fetchall(
+        f"SELECT city, bed_numbers FROM rm_shelters WHERE closed_on IS NULL {also}", params,
+    ):
+        cities[city_].open_beds += sum(1 for number in numbers.split(",") if number)
+    for city_, effective_on, change_position, shelter_id, beds in tx.fetchall(
+        "SELECT city, effective_on, position, shelter_id, beds FROM rm_shelter_bed_counts"
+        f" {where}", params,
+    ):
+        cities[city_].bed_changes.append(
+            BedChange(effective_on, int(change_position), shelter_id, int(beds)))
 
 
 # A case is about its confirmed person, or else about a person of its own.
 _PERSON = "COALESCE(person_id, case_id)"
 
 
-def _read_people(tx: Transaction, cities: dict[str, CityTallies], where: str,
-                 params: list[Any]) -> int:
-    for city, count in tx.fetchall(
+def _read_people(tx: Transaction, cities: dict[str, CityTallies], city: str | None) -> int:
+    where, params = ("WHERE city = ?", [city]) if city else ("", [])
+    for city_, count in tx.fetchall(
         f"SELECT city, COUNT(DISTINCT {_PERSON}) FROM rm_person_cases {where} GROUP BY city",
         params,
     ):
-        cities[city].people = int(count)
+        cities[city_].people = int(count)
     row = tx.fetchone(f"SELECT COUNT(DISTINCT {_PERSON}) FROM rm_person_cases {where}", params)
     return int(row[0]) if row is not None else 0
 
@@ -161,14 +214,14 @@ _CASE_GROUPS = {
 }
 
 
-def _read_cases(tx: Transaction, cities: dict[str, CityTallies], where: str,
-                params: list[Any]) -> None:
+def _read_cases(tx: Transaction, cities: dict[str, CityTallies], city: str | None) -> None:
+    where, params = ("WHERE city = ?", [city]) if city else ("", [])
     profile = ", ".join(_CASE_PROFILE)
-    for city, *values, count in tx.fetchall(
+    for city_, *values, count in tx.fetchall(
         f"SELECT city, {profile}, COUNT(*) FROM rm_cases {where} GROUP BY city, {profile}",
         params,
     ):
-        cases = cities[city].cases
+        cases = cities[city_].cases
         for dimension, value in zip(_CASE_PROFILE, values, strict=True):
             if value is not None:  # the outcome of an open case
                 cases[dimension][value] += int(count)
@@ -177,10 +230,10 @@ def _read_cases(tx: Transaction, cities: dict[str, CityTallies], where: str,
         f" GROUP BY city, {column}"
         for dimension, column in _CASE_GROUPS.items()
     ]
-    for dimension, city, key, count in tx.fetchall(
+    for dimension, city_, key, count in tx.fetchall(
         " UNION ALL ".join(selects), params * len(selects)
     ):
-        cities[city].cases[dimension][key] += int(count)
+        cities[city_].cases[dimension][key] += int(count)
 
 
 def _read_activities(tx: Transaction, cities: dict[str, CityTallies], city: str | None) -> None:
@@ -233,3 +286,23 @@ def _read_deliveries(tx: Transaction, cities: dict[str, CityTallies], city: str 
         f"SELECT city, COUNT(DISTINCT case_id) FROM rm_deliveries {where} GROUP BY city", params,
     ):
         cities[city_].served_overall = int(count)
+
+
+class _Group(NamedTuple):
+    """The queries over one projection's read model, and the fields of a city's tallies they
+    fill (no two groups fill the same field)."""
+
+    projection: str
+    fields: tuple[str, ...]
+    read: Callable[[Transaction, dict[str, CityTallies], str | None], int | None]
+
+
+_GROUPS = (
+    _Group(CaseListProjection.name, ("cases",), _read_cases),
+    _Group(ReferralBoardProjection.name, ("referrals", "response_seconds"), _read_referrals),
+    _Group(HousingProjection.name, ("placements", "open_beds", "bed_changes"), _read_housing),
+    _Group(ActivityRegisterProjection.name,
+           ("activities", "participants", "participants_overall", "hours"), _read_activities),
+    _Group(DeliveryProjection.name, ("delivered", "served", "served_overall"), _read_deliveries),
+    _Group(PersonLinksProjection.name, ("people",), _read_people),
+)

@@ -23,6 +23,15 @@ CREATE TABLE IF NOT EXISTS rm_tracking (
     position BIGINT NOT NULL
 )
 """
+# The position of the last batch in which each projection wrote to its read model: what a reader
+# keeps a reading of one read model by (projections.indicators), so that an event the read
+# model ignores does not make it read again.
+CHANGES_DDL = """
+CREATE TABLE IF NOT EXISTS rm_changes (
+    projection TEXT PRIMARY KEY,
+    position BIGINT NOT NULL
+)
+"""
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,7 @@ class ReadModelDatabase:
     def ensure_tracking_table(self) -> None:
         with self.transaction() as tx:
             tx.execute(TRACKING_DDL)
+            tx.execute(CHANGES_DDL)
 
     def tracking(self, projection: str) -> Tracking:
         with self.reading() as tx:
@@ -86,6 +96,23 @@ def trackings_in(tx: Transaction, projections: Sequence[str]) -> dict[str, Track
         for row in tx.fetchall("SELECT projection, stream_seq, position FROM rm_tracking")
     }
     return {name: found.get(name, Tracking(0, 0)) for name in projections}
+
+
+def changes_in(tx: Transaction) -> dict[str, int]:
+    """The position each projection last changed its read model at (none: never, or not since
+    it was reset)."""
+    return {str(row[0]): int(row[1])
+            for row in tx.fetchall("SELECT projection, position FROM rm_changes")}
+
+
+def note_changes(tx: Transaction, changes: dict[str, int]) -> None:
+    if not changes:
+        return
+    tx.executemany(
+        "INSERT INTO rm_changes (projection, position) VALUES (?, ?) "
+        "ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
+        list(changes.items()),
+    )
 
 
 def advance_trackings(tx: Transaction, trackings: dict[str, Tracking]) -> None:

@@ -151,8 +151,9 @@ def take_in(client: httpx.Client, number: int, city: str = "firenze") -> httpx.R
 def read_models(platform: RunningPlatform, *, tracking: bool = True) -> dict[str, list[str]]:
     """Every row of every read model (tables rm_*, with or without the projections' tracking),
     sorted: what the pages and the API read."""
-    # (sqlite_master lists indexes too: only the tables.)
-    query = ("SELECT {column} FROM {catalogue} {column} LIKE 'rm_%'"
+    # (sqlite_master lists indexes too: only the tables.) Never rm_changes: the position of the
+    # batch each read model last changed in depends on how the events were batched.
+    query = ("SELECT {column} FROM {catalogue} {column} LIKE 'rm_%' AND {column} != 'rm_changes'"
              + ("" if tracking else " AND {column} != 'rm_tracking'"))
     if platform.database_url is None:
         with sqlite3.connect(platform.data_dir / "readmodels.sqlite") as connection:

@@ -151,7 +151,9 @@ def every_table(database: ReadModelDatabase) -> dict[str, list[tuple[Any, ...]]]
                 "SELECT table_name FROM information_schema.tables WHERE "
                 "table_schema = current_schema() AND table_name LIKE 'rm\\_%'"
             )
-        tables = sorted(name for (name,) in names)
+        # Not rm_changes: the position of the batch each read model last changed in, which
+        # depends on how the events were batched, not on what the read models hold.
+        tables = sorted(name for (name,) in names if name != "rm_changes")
         return {table: sorted(tx.fetchall(f"SELECT * FROM {table}"), key=repr) for table in tables}
 
 

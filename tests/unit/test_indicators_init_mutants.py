@@ -20,12 +20,13 @@ from pathlib import Path
 import pytest
 
 from events.contracts import FOUNDING_CITIES
+from projections.case_list import CaseListProjection
 from projections.housing import PlacementRow
 from projections.indicators import IndicatorQueries
 from projections.indicators.figures import CityRow
 from projections.referrals import ReferralRow
 from projections.registry import default_projections
-from projections.storage.read_models import SqliteReadModels
+from projections.storage.read_models import SqliteReadModels, note_changes
 from tests.read_models import read_models_with
 from tests.unit.test_indicators_tallies_mutants import insert, uid, write_scenario
 
@@ -124,6 +125,7 @@ def test_figures_are_kept_until_the_read_models_move_on(database: SqliteReadMode
         insert(tx, "rm_cases", case_id=uid("m4"), city="milano", status="open",
                intake_date="2021-03-01", vulnerabilities="")
         tx.execute("UPDATE rm_tracking SET position = 40")
+        note_changes(tx, {CaseListProjection.name: 40})  # as apply_batch_to_all notes it
     assert queries.position() == 40
 
     # Past the position: read again, with the new case.
@@ -135,6 +137,34 @@ def test_figures_are_kept_until_the_read_models_move_on(database: SqliteReadMode
     assert moved is not dashboard
     assert (moved.position, moved.network.cases.taken_in) == (40, 5)
     assert queries.network_dashboard() is moved
+
+    # A position further on whose event left the case list as it was (rm_changes says so): the
+    # cases as kept, though a row was written behind the projections' back; once the case
+    # list has changed, read again.
+    with database.transaction() as tx:
+        insert(tx, "rm_cases", case_id=uid("m5"), city="milano", status="open",
+               intake_date="2021-03-02", vulnerabilities="")
+        tx.execute("UPDATE rm_tracking SET position = 41")
+    assert queries.indicators("milano").cases.taken_in == 4
+    assert queries.network_dashboard().network.cases.taken_in == 5
+    with database.transaction() as tx:
+        note_changes(tx, {CaseListProjection.name: 41})
+        tx.execute("UPDATE rm_tracking SET position = 42")
+    assert queries.indicators("milano").cases.taken_in == 5
+    assert queries.network_dashboard().network.cases.taken_in == 6
+
+
+def test_the_benches_say_which_read_models_an_event_changed(database: SqliteReadModels) -> None:
+    queries = IndicatorQueries(database)
+    queries.moved_on("deliveries")  # nothing read yet: nothing to forget
+    milano = queries.indicators("milano")
+    with database.transaction() as tx:
+        insert(tx, "rm_cases", case_id=uid("m4"), city="milano", status="open",
+               intake_date="2021-03-01", vulnerabilities="")
+    queries.moved_on("deliveries", "finance")  # the tallies read nothing of the finance
+    assert queries.indicators("milano") == milano  # the cases as kept
+    queries.moved_on("deliveries", CaseListProjection.name)
+    assert queries.indicators("milano").cases.taken_in == milano.cases.taken_in + 1
 
 
 def test_the_referrals_behind_a_figure(database: SqliteReadModels) -> None:

@@ -75,6 +75,10 @@ def test_the_sqlite_read_models_open_the_file_in_wal_mode_with_the_tracking_tabl
             (1, "stream_seq", "BIGINT", 1, None, 0),
             (2, "position", "BIGINT", 1, None, 0),
         ]
+        assert tx.fetchall("PRAGMA table_info(rm_changes)") == [
+            (0, "projection", "TEXT", 0, None, 1),
+            (1, "position", "BIGINT", 1, None, 0),
+        ]
 
 
 def test_a_projection_that_applied_nothing_is_at_zero_and_moves_with_its_tracking(
@@ -191,10 +195,11 @@ def test_the_postgres_read_models_read_in_repeatable_read_and_pipeline_bulk_tran
         "postgresql://h/db", {"max_size": 8, "read_isolation": "REPEATABLE READ"})
     assert database.url == "postgresql://h/db"
     assert database.dialect == "postgres"
-    # The tracking table is created at once, in a plain transaction.
+    # The tracking and changes tables are created at once, in a plain transaction.
     assert pool.asked == ["transaction {}"]
     assert pool.connection.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall() == [("rm_tracking",)]
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+    ).fetchall() == [("rm_changes",), ("rm_tracking",)]
 
     with database.bulk_transaction() as tx:
         tx.execute("INSERT INTO rm_tracking VALUES ('cases', 2, 3)")
