@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from babel.numbers import format_decimal, format_percent
-
 from projections.indicators.figures import OTHER_CITIZENSHIPS
-from web.kit.i18n import N_, Translator
+from web.kit.i18n import N_, Translator, number_as
 from web.kit.labels import Labels
 from web.kit.vocabulary.case_lifecycle import CASE_OUTCOMES
 from web.kit.vocabulary.housing import MOVE_OUT_OUTCOMES
@@ -72,14 +70,14 @@ def number_in_words(value: int | Decimal | None, translator: Translator) -> str:
     nothing)."""
     if value is None:
         return NO_FIGURE
-    return format_decimal(value, format="#,##0.#", locale=translator.language)
+    return number_as(value, "#,##0.#", translator.language)
 
 
 def share_in_words(value: Decimal | None, translator: Translator) -> str:
     """A rate in [0, 1] as a percentage: 75%."""
     if value is None:
         return NO_FIGURE
-    return format_percent(value, format="#,##0%", locale=translator.language)
+    return number_as(value, "#,##0%", translator.language)
 
 
 def money_in_words(value: Decimal | None, translator: Translator) -> str:

@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from babel.numbers import format_decimal
-
 from domain.activities.model import ActivityKind, ActivityStatus
 from events.activities import (
     ActivityCancelledV1,
@@ -18,7 +16,7 @@ from events.activities import (
     ActivitySessionHeldV1,
     ActivityStaffTrainedCountedV1,
 )
-from web.kit.i18n import N_, Translator
+from web.kit.i18n import N_, Translator, number_as
 
 ACTIVITY_KINDS: Mapping[str, str] = {
     ActivityKind.CIVIC_ENGAGEMENT_INITIATIVE: N_("Civic engagement initiative"),
@@ -135,4 +133,4 @@ def hours_in_words(value: Decimal | str, translator: Translator) -> str:
         number = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
-    return format_decimal(number, format="#,##0.##", locale=translator.language)
+    return number_as(number, "#,##0.##", translator.language)

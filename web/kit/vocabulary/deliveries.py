@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
 
-from babel.numbers import format_decimal
-
 from domain.deliveries.model import (
     DELIVERY_SUB_ACTIONS,
     MEASURES,
@@ -17,7 +15,7 @@ from domain.deliveries.model import (
     VoidReason,
 )
 from events.deliveries import DeliveryRecordedV1, DeliveryVoidedV1
-from web.kit.i18n import N_, Translator
+from web.kit.i18n import N_, Translator, number_as
 
 DELIVERY_KINDS: Mapping[str, str] = {
     DeliveryKind.MEALS: N_("Meals"),
@@ -83,7 +81,7 @@ def quantity_in_words(quantity: Decimal, unit: str, translator: Translator) -> s
     """"14 pasti", "1,5 ore", "€ 150,00": the number as the language writes it, with its unit."""
     if unit == DeliveryUnit.EUR:
         return translator.money(quantity)
-    number = format_decimal(quantity, format="#,##0.##", locale=translator.language)
+    number = number_as(quantity, "#,##0.##", translator.language)
     return f"{number} {translator.gettext(DELIVERY_UNITS.get(unit, unit))}"
 
 
