@@ -7,14 +7,17 @@ from __future__ import annotations
 import itertools
 import re
 import xml.etree.ElementTree as ET
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from markupsafe import Markup
 
+from web.areas.dashboards.dashboard import occupancy_chart
 from web.charts.bars import bar_chart
 from web.charts.lines import Series, line_chart
 from web.charts.progress import progress_bars
+from web.kit.i18n import Catalogues
 
 SVG = "{http://www.w3.org/2000/svg}"
 MONTHS = [f"{month:02d}/{year}" for year in (2019, 2020, 2021) for month in range(1, 13)][6:]
@@ -360,3 +363,19 @@ def test_available_amounts_are_hatched_and_outlined_so_they_print_in_black_and_w
     assert available.attrib["fill"] == f"url(#{pattern.attrib['id']})"
     assert available.attrib["stroke"]
     assert pattern.find(f"{SVG}line") is not None
+
+
+def test_the_occupancy_chart_is_drawn_once_for_the_same_months_and_language() -> None:
+    """Issue 15: after an event of a case the housing figures are the same; the chart (a tenth
+    of the ministry's dashboard) is not drawn again, and other months or another language get
+    a chart of their own."""
+    italian, english = Catalogues().translator("it"), Catalogues().translator("en")
+    months = ((date(2020, 1, 1), 3, 5), (date(2020, 2, 1), 4, 5))
+    chart = occupancy_chart(months, italian)
+    assert chart is not None and "Occupazione" in chart and "gen 20" in chart
+    assert occupancy_chart(tuple(months), italian) is chart
+    other = occupancy_chart(((date(2020, 1, 1), 3, 5), (date(2020, 2, 1), 5, 5)), italian)
+    assert other is not None and other != chart
+    english_chart = occupancy_chart(months, english)
+    assert english_chart is not None and "Occupancy over time" in english_chart
+    assert occupancy_chart((), italian) is None

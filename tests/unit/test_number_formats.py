@@ -13,9 +13,10 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from web.areas.dashboards.vocabulary import number_in_words, share_in_words
 from web.kit.i18n import SUPPORTED_LANGUAGES, Catalogues, number_as
 
-VALUES = [0, 1, 7, 999, 1000, 1234567, -1234, Decimal("0.05"), Decimal("0.25"), Decimal("9.45"),
-          Decimal("9.44"), Decimal("1234.5"), Decimal("346000.00"), Decimal("-0.5"),
-          Decimal("12.345678"), 2.5]
+VALUES: list[int | float | Decimal] = [
+    0, 1, 7, 999, 1000, 1234567, -1234, Decimal("0.05"), Decimal("0.25"), Decimal("9.45"),
+    Decimal("9.44"), Decimal("1234.5"), Decimal("346000.00"), Decimal("-0.5"),
+    Decimal("12.345678"), 2.5]
 PATTERNS = ["#,##0.#", "#,##0.##", "#,##0", "#,##0.0"]
 
 
@@ -33,8 +34,8 @@ def test_the_numbers_are_babel_s_own(language: str) -> None:
         assert translator.number(int(value)) == format_decimal(int(value), locale=language)
         assert translator.decimal(value, 2) == format_decimal(
             value, format="#,##0.##", locale=language)
-        assert number_in_words(value, translator) == format_decimal(
-            value, format="#,##0.#", locale=language)
+        assert number_in_words(Decimal(value), translator) == format_decimal(
+            Decimal(value), format="#,##0.#", locale=language)
         assert share_in_words(Decimal(value), translator) == format_percent(
             Decimal(value), format="#,##0%", locale=language)
 
