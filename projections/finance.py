@@ -26,6 +26,7 @@ from events.finance import (
     BudgetSubAction,
 )
 from projections.grant_finance import (
+    FINANCE_PROJECTION,
     GrantClaimRow,
     GrantQueries,
     apply_grant,
@@ -33,7 +34,7 @@ from projections.grant_finance import (
     drop_grant_tables,
 )
 from projections.projection import WorkItem
-from projections.storage.read_models import ReadModelDatabase
+from projections.storage.read_models import ReadModelDatabase, changes_in
 from projections.storage.transaction import Transaction
 
 CLAIM_PENDING = "pending"
@@ -142,7 +143,7 @@ class NetworkFinance:
 
 
 class FinanceProjection:
-    name = "finance"
+    name = FINANCE_PROJECTION
 
     def create_tables(self, tx: Transaction) -> None:
         tx.execute(
@@ -162,10 +163,6 @@ class FinanceProjection:
             "CREATE INDEX IF NOT EXISTS rm_finance_claims_city"
             " ON rm_finance_claims (city, recorded_at)"
         )
-        # The version of the finance read model (finance_version_in): one index lookup each.
-        for table in ("rm_finance_allocations", "rm_finance_claims"):
-            tx.execute(
-                f"CREATE INDEX IF NOT EXISTS {table}_by_last_position ON {table} (last_position)")
         create_grant_tables(tx)
 
     def drop_tables(self, tx: Transaction) -> None:
@@ -321,14 +318,10 @@ def city_finance_in(tx: Transaction, city: str) -> CityFinance:
     return _city_finance(city, allocations, [_claim_of(row) for row in claims])
 
 
-def finance_version_in(tx: Transaction) -> tuple[object, ...]:
-    """What changes whenever the allocations or the expenditure claims do (projections.kept):
-    every write of the finance projection stamps its row with the event's position, and rows are
-    never deleted, so the newest positions name the content."""
-    row = tx.fetchone(
-        "SELECT (SELECT MAX(last_position) FROM rm_finance_allocations),"
-        " (SELECT MAX(last_position) FROM rm_finance_claims)")
-    return tuple(row) if row is not None else ()
+def finance_version_in(tx: Transaction) -> int | None:
+    """What changes whenever the finance read model does, the grant's included
+    (projections.kept): the position of the batch this projection last wrote in (`rm_changes`)."""
+    return changes_in(tx).get(FINANCE_PROJECTION)
 
 
 def network_finance_in(tx: Transaction) -> NetworkFinance:

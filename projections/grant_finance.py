@@ -27,7 +27,7 @@ from events.finance import (
     ClaimSubmittedV1,
 )
 from projections.kept import KeptReading
-from projections.storage.read_models import ReadModelDatabase
+from projections.storage.read_models import ReadModelDatabase, changes_in
 from projections.storage.transaction import Transaction
 
 DRAFT, SUBMITTED, AWAITING_CONFIRMATION, ADMITTED, REJECTED = (
@@ -36,6 +36,11 @@ ZERO = Decimal("0.00")
 
 GRANT_TABLES = ("rm_grant_lines", "rm_grant_transfers", "rm_grant_claims",
                 "rm_grant_claim_states", "rm_grant_disallowed", "rm_grant_payments")
+
+
+# The projection that applies the grant's events with the city budgets' (projections.finance,
+# `FinanceProjection`): its changes (`rm_changes`) are the grant read model's too.
+FINANCE_PROJECTION = "finance"
 
 
 def create_grant_tables(tx: Transaction) -> None:
@@ -68,10 +73,7 @@ def create_grant_tables(tx: Transaction) -> None:
         " claim_id TEXT NOT NULL, position BIGINT NOT NULL, recorded_at TEXT NOT NULL,"
         " state TEXT NOT NULL, admitted_amount TEXT NOT NULL,"
         " PRIMARY KEY (claim_id, position))")
-    # The claims' version (GrantQueries.claims), an index lookup each: the newest position a
-    # claim's row was written at, and the newest moment a claim's state was recorded at.
-    tx.execute("CREATE INDEX IF NOT EXISTS rm_grant_claims_by_last_position"
-               " ON rm_grant_claims (last_position)")
+    # The newest moment a claim's state was recorded at (GrantQueries.claims): an index lookup.
     tx.execute("CREATE INDEX IF NOT EXISTS rm_grant_claim_states_by_recorded_at"
                " ON rm_grant_claim_states (recorded_at)")
     tx.execute(
@@ -301,19 +303,16 @@ class GrantQueries:
         claims as of then are those."""
         until = _until(as_of)
         with self.database.reading() as tx:
-            # Every claim event writes the claim's row with its position (a draft inserts it,
-            # the others update it, a check's disallowed parts included), and each event but a
-            # correction records a state at its moment, the draft's being the drafting's.
-            row = tx.fetchone(
-                "SELECT (SELECT MAX(last_position) FROM rm_grant_claims),"
-                " (SELECT MAX(recorded_at) FROM rm_grant_claim_states)")
-            version = tuple(row) if row is not None else ()
-            if version and version[1] is not None and str(version[1]) > until:
+            # Each claim event but a correction records a state at its moment, the draft's
+            # being the drafting's.
+            row = tx.fetchone("SELECT MAX(recorded_at) FROM rm_grant_claim_states")
+            if row is not None and row[0] is not None and str(row[0]) > until:
                 # Something was recorded after `as_of`: the claims as they were then.
                 return _read_claims(tx, until, co_beneficiary)
             # A city's pages need only its own claims: each co-beneficiary's kept apart.
             kept = self._claims_now.setdefault(co_beneficiary, KeptReading())
-            return kept.get(version, lambda: _read_claims(tx, _until(None), co_beneficiary))
+            return kept.get(changes_in(tx).get(FINANCE_PROJECTION),
+                            lambda: _read_claims(tx, _until(None), co_beneficiary))
 
     def claims_changed_after(self, moment: datetime) -> bool:
         """Whether a claim was drafted, or changed state, after `moment`: if not, `claims(...,

@@ -3,7 +3,8 @@ scale): the ministry's dashboard read every grant claim and every expenditure cl
 request, though they change a few times a day while cases change by the minute.
 
 What is kept is keyed by the read model's **version**, a value read from it that changes
-whenever its content does (e.g. the newest event position its rows carry). The caller reads the
+whenever its content does: the position of the batch its projection last wrote in
+(`rm_changes`, noted by `projections.projection.apply_batch_to_all`). The caller reads the
 version first and the content after it, in the same reading: on SQLite one snapshot, on
 PostgreSQL each statement sees what was committed before it, so the content kept is never older
 than its version says; at worst it is newer, and the next version read reads it again."""

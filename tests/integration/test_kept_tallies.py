@@ -7,25 +7,18 @@ afresh, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from infra.publishing.messages import PUBLIC_TOPICS, to_message
 from infra.settings import Settings
 from infra.store.eventstore import open_record_read_only
 from projections.indicators import IndicatorQueries
-from projections.projection import Delivered, apply_batch_to_all, reset
+from projections.projection import Delivered, apply_batch_to_all
 from projections.registry import default_projections
-from projections.storage.read_models import (
-    PostgresReadModels,
-    ReadModelDatabase,
-    SqliteReadModels,
-    changes_in,
-)
+from projections.storage.read_models import ReadModelDatabase, changes_in
 from tests.bench.generate import record_template
 from tests.integration.test_bench_generate import TINY
+from tests.integration.test_kept_readings import database  # noqa: F401 (fixture: SQLite, PostgreSQL)
 
 EVENTS_A_BATCH = 7
 
@@ -43,20 +36,8 @@ def demo_events(tmp_path_factory: pytest.TempPathFactory) -> list[Delivered]:
         record.close()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ReadModelDatabase]:
-    if request.param == "sqlite":
-        opened: ReadModelDatabase = SqliteReadModels(tmp_path / "readmodels.sqlite")
-    else:
-        opened = PostgresReadModels(request.getfixturevalue("own_postgres_database"))
-    for projection in default_projections():
-        reset(opened, projection)
-    yield opened
-    opened.close()
-
-
 def test_what_is_kept_of_each_read_model_always_equals_a_reading_afresh(
-    database: ReadModelDatabase, demo_events: list[Delivered]
+    database: ReadModelDatabase, demo_events: list[Delivered],  # noqa: F811
 ) -> None:
     projections = default_projections()
     kept = IndicatorQueries(database)
